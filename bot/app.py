@@ -1,0 +1,114 @@
+"""Builds the PTB Application: persistence, rate limiter, defaults, handlers, start-up tasks."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeAllGroupChats
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+)
+from telegram.request import BaseRequest
+
+from bot import people
+from bot.i18n import LANGUAGES, t
+from bot.persistence import DatabasePersistence
+from bot.services import Services
+
+_log = logging.getLogger(__name__)
+
+# A syntactically valid token for offline use (tests, demo): the fake Bot API accepts any.
+OFFLINE_TOKEN = "123456789:OFFLINE-demo-token-not-a-real-one-000000"
+
+
+class WijkApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application plus our services (Application uses __slots__; this subclass has a dict)."""
+
+    def __init__(self, *, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+
+
+class WijkContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
+    @property
+    def services(self) -> Services:
+        return cast(WijkApplication, self.application).services
+
+
+def build_application(
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    token: str | None = None,
+    rate_limiter: bool = True,
+) -> WijkApplication:
+    config = services.config
+    builder = (
+        ApplicationBuilder()
+        .application_class(WijkApplication, kwargs={"services": services})
+        .token(token or config.telegram.token or OFFLINE_TOKEN)
+        .base_url(config.telegram.bot_api_url)
+        .base_file_url(config.telegram.bot_api_file_url)
+        .context_types(ContextTypes(context=WijkContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=config.general.tz))
+        .persistence(DatabasePersistence(services.db))
+        .post_init(_post_init)
+        # ConversationHandler-style flows and concurrent updates do not mix (PTB docs).
+        .concurrent_updates(False)
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=config.telegram.rate_overall_per_second,
+                overall_time_period=1,
+                group_max_rate=config.telegram.rate_group_per_minute,
+                group_time_period=60,
+                max_retries=config.telegram.rate_max_retries,
+            )
+        )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app = cast(WijkApplication, builder.build())
+
+    with services.db.session() as session:
+        people.sync_wijken(session, config)
+
+    from handlers import register_all  # handlers import services; keep the import here
+
+    register_all(app)
+    return app
+
+
+async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    wapp = cast(WijkApplication, app)
+    if not wapp.services.bot_username:
+        wapp.services.bot_username = (
+            wapp.services.config.municipality.bot_username or app.bot.username
+        )
+    from handlers import group_commands, private_commands
+
+    for lang in LANGUAGES:
+        commands = [BotCommand(name, t(lang, f"commands.{name}")) for name in private_commands()]
+        await app.bot.set_my_commands(
+            commands, scope=BotCommandScopeAllPrivateChats(), language_code=lang
+        )
+        if lang == "nl":
+            # Clients in other languages see the Dutch menu: Dutch is the default.
+            await app.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
+        in_groups = [BotCommand(n, t(lang, f"commands.{n}")) for n in group_commands()]
+        if in_groups:
+            await app.bot.set_my_commands(
+                in_groups, scope=BotCommandScopeAllGroupChats(), language_code=lang
+            )
+    _log.info("started as @%s", wapp.services.bot_username)

@@ -1,0 +1,137 @@
+"""Invite links grant roles: random codes (128 bits), stored hashed, expiring, used up."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from models import Invite, Membership, Person, Role, Wijk
+
+CODE_BYTES = 16  # 128 bits -> 22 URL-safe characters
+# Telegram deep-link payloads: A-Z, a-z, 0-9, _ and -, at most 64 characters.
+PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+INVITE_ROLES = (Role.COACH, Role.BIG, Role.PARTNER, Role.ADMIN)
+
+
+class RedeemStatus(StrEnum):
+    OK = "ok"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+    UNKNOWN = "unknown"
+    MALFORMED = "malformed"
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    status: RedeemStatus
+    role: Role | None = None
+    wijk_ids: tuple[int, ...] = ()
+
+
+def hash_code(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def parse_duration(text: str) -> timedelta:
+    """`7d`, `12h`, `30m`, `2w` -> timedelta; ValueError on anything else."""
+    match = re.fullmatch(r"(\d{1,4})([mhdw])", text.strip())
+    if not match:
+        raise ValueError(f"expected a duration like 7d, 12h or 2w, got {text!r}")
+    amount, unit = int(match[1]), match[2]
+    if amount == 0:
+        raise ValueError("a duration must be more than 0")
+    return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount),
+            "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
+
+
+def create_invite(
+    session: Session,
+    *,
+    role: Role,
+    wijken: list[Wijk],
+    now: datetime,
+    expires_in: timedelta = timedelta(days=7),
+    uses: int = 1,
+    note: str = "",
+) -> tuple[Invite, str]:
+    if role not in INVITE_ROLES:
+        raise ValueError(f"invites grant {', '.join(r.value for r in INVITE_ROLES)}")
+    if not wijken:
+        raise ValueError("an invite needs at least one wijk")
+    if uses < 1:
+        raise ValueError("uses must be 1 or more")
+    code = secrets.token_urlsafe(CODE_BYTES)
+    invite = Invite(
+        code_hash=hash_code(code),
+        role=role.value,
+        wijk_ids=",".join(str(w.id) for w in wijken),
+        max_uses=uses,
+        expires_at=now + expires_in,
+        created_at=now,
+        note=note,
+    )
+    session.add(invite)
+    session.commit()
+    session.refresh(invite)
+    return invite, code
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    return f"https://t.me/{bot_username}?start={code}"
+
+
+def check(session: Session, code: str, now: datetime) -> Redeemed:
+    """What redeeming would do, without using it up (shown before consent)."""
+    if not PAYLOAD.match(code):
+        return Redeemed(RedeemStatus.MALFORMED)
+    invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
+    if invite is None:
+        return Redeemed(RedeemStatus.UNKNOWN)
+    if invite.expires_at <= now:
+        return Redeemed(RedeemStatus.EXPIRED)
+    if invite.uses >= invite.max_uses:
+        return Redeemed(RedeemStatus.USED_UP)
+    return Redeemed(RedeemStatus.OK, Role(invite.role), tuple(invite.wijk_id_list()))
+
+
+def redeem(session: Session, person: Person, code: str, now: datetime) -> Redeemed:
+    """Grant the invite's role. The use is counted with a conditional UPDATE, so two people
+    racing for the last use cannot both get it."""
+    found = check(session, code, now)
+    if found.status is not RedeemStatus.OK:
+        return found
+    assert person.id is not None and found.role is not None
+    invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).one()
+    already = {
+        m.wijk_id
+        for m in session.exec(
+            select(Membership).where(
+                Membership.person_id == person.id, Membership.role == found.role.value
+            )
+        ).all()
+    }
+    result = session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.uses < Invite.max_uses)  # type: ignore[arg-type]
+        .values(uses=Invite.uses + 1)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        return Redeemed(RedeemStatus.USED_UP)
+    for wijk_id in found.wijk_ids:
+        if wijk_id not in already:
+            session.add(
+                Membership(person_id=person.id, wijk_id=wijk_id, role=found.role.value, invite_id=invite.id)
+            )
+    if person.current_wijk_id is None and found.wijk_ids:
+        person.current_wijk_id = found.wijk_ids[0]
+        session.add(person)
+    session.commit()
+    return found

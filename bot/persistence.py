@@ -1,0 +1,122 @@
+"""PTB persistence in the bot's own database, as JSON rows (models.StoredState).
+
+Empty user and chat data are not stored: a person who never accepted the privacy statement
+leaves no row. Writes happen immediately (each update_* call commits), and bot/flows.py calls
+update_user_data before it replies, so a kill -9 loses no step the person saw answered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import select
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from bot.clock import utcnow
+from bot.database import Database
+from models import StoredState
+
+USER, CHAT, BOT = "user", "chat", "bot"
+
+
+class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
+    def __init__(self, db: Database, update_interval: float = 60) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=True, chat_data=True, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self.db = db
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _load(self, kind: str) -> dict[str, Any]:
+        with self.db.session() as session:
+            rows = session.exec(select(StoredState).where(StoredState.kind == kind)).all()
+            return {row.key: json.loads(row.data) for row in rows}
+
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
+        return defaultdict(dict, {int(k): v for k, v in self._load(USER).items()})
+
+    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+        return defaultdict(dict, {int(k): v for k, v in self._load(CHAT).items()})
+
+    async def get_bot_data(self) -> dict[str, Any]:
+        return self._load(BOT).get("bot", {})
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        return {tuple(json.loads(k)): v for k, v in self._load(f"conv:{name}").items()}
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def _write(self, kind: str, key: str, value: Any) -> None:
+        with self.db.session() as session:
+            row = session.exec(
+                select(StoredState).where(StoredState.kind == kind, StoredState.key == key)
+            ).first()
+            if value is None or value == {}:
+                if row is not None:
+                    session.delete(row)
+                    session.commit()
+                return
+            data = json.dumps(value, separators=(",", ":"), sort_keys=True)
+            if row is None:
+                session.add(StoredState(kind=kind, key=key, data=data))
+            elif row.data != data:
+                row.data = data
+                row.updated_at = utcnow()
+                session.add(row)
+            else:
+                return
+            session.commit()
+
+    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+        self._write(USER, str(user_id), data)
+
+    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        self._write(CHAT, str(chat_id), data)
+
+    async def update_bot_data(self, data: dict[str, Any]) -> None:
+        self._write(BOT, "bot", data)
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        return None
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        self._write(f"conv:{name}", json.dumps(list(key)), new_state)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        self._write(USER, str(user_id), None)
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        self._write(CHAT, str(chat_id), None)
+
+    def drop_all_for_user(self, user_id: int) -> None:
+        """Erasure: the person's flow state and drafts go with them."""
+        with self.db.session() as session:
+            session.exec(  # type: ignore[call-overload]
+                delete(StoredState).where(StoredState.kind == USER, StoredState.key == str(user_id))
+            )
+            session.commit()
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None

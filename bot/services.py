@@ -1,0 +1,28 @@
+"""Everything a handler or job needs, built once per process and hung on the Application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.database import Database
+
+if TYPE_CHECKING:
+    from bot.opendata import PdokClient
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    clock: Clock = field(default_factory=Clock)
+    pdok: PdokClient | None = None
+    # Optional capabilities attached by their modules (postcode lookup, grouping, LLM, ...).
+    extras: dict[str, Any] = field(default_factory=dict)
+    bot_username: str = ""
+
+    @property
+    def tz(self):  # type: ignore[no-untyped-def]
+        return self.config.general.tz

@@ -1,0 +1,202 @@
+"""What every handler shares: who is writing (person, language, roles), replies, keyboards.
+
+Handlers stay thin: `@private_handler` resolves the person and language, refuses group chats and
+people without consent, and turns a PermissionDenied into a clear message.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+
+from bot import callbacks, flows, people
+from bot.app import WijkContext
+from bot.callbacks import BadCallback, Kind
+from bot.i18n import pick_language, t
+from bot.permissions import Actor, PermissionDenied, load_actor
+from bot.services import Services
+
+_log = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup
+Rows = Sequence[Sequence[InlineKeyboardButton]]
+
+
+@dataclass
+class Who:
+    """The person behind an update, as far as we know them."""
+
+    telegram_id: int
+    lang: str
+    actor: Actor | None
+    first_name: str = ""
+
+    @property
+    def known(self) -> bool:
+        return self.actor is not None and self.actor.person.current_wijk_id is not None
+
+    @property
+    def wijk_id(self) -> int | None:
+        return self.actor.person.current_wijk_id if self.actor else None
+
+    def t(self, key: str, **values: Any) -> str:
+        return t(self.lang, key, **values)
+
+
+def esc(text: str | None) -> str:
+    """Every piece of user text that goes into an HTML message passes through here."""
+    return html.escape(text or "", quote=False)
+
+
+def who_is(update: Update, services: Services) -> Who | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    with services.db.session() as session:
+        actor = load_actor(session, user.id)
+        if actor is not None and actor.person.unreachable_at is not None:
+            people.mark_reachable(session, actor.person)
+    lang = (
+        actor.person.language
+        if actor is not None
+        else pick_language(user.language_code, services.config.general.default_language)
+    )
+    return Who(user.id, lang, actor, user.first_name or "")
+
+
+Handler = Callable[[Update, WijkContext, Who], Awaitable[None]]
+
+
+def private_handler(*, needs_person: bool = True, needs_wijk: bool = True) -> Callable[[Handler], Any]:
+    """Wrap a handler for private chats: resolve the person, guard consent and permissions."""
+
+    def wrap(fn: Handler) -> Any:
+        @functools.wraps(fn)
+        async def inner(update: Update, context: WijkContext) -> None:
+            who = who_is(update, context.services)
+            if who is None:
+                return
+            chat = update.effective_chat
+            if chat is not None and chat.type != ChatType.PRIVATE:
+                await reply(update, who.t("errors.private_only", bot=context.services.bot_username))
+                return
+            if needs_person and who.actor is None:
+                await answer_query(update)
+                await reply(update, who.t("errors.start_first"), start_keyboard(who))
+                return
+            if needs_wijk and who.actor is not None and who.actor.person.current_wijk_id is None:
+                await answer_query(update)
+                from handlers.onboarding import ask_wijk
+
+                await ask_wijk(update, context, who)
+                return
+            try:
+                await fn(update, context, who)
+            except PermissionDenied as denied:
+                await answer_query(update)
+                await reply(update, who.t(denied.message_key), menu_keyboard(who))
+            except BadCallback:
+                await stale_button(update, who)
+
+        return inner
+
+    return wrap
+
+
+# --- replies ---------------------------------------------------------------------------------
+
+
+async def reply(
+    update: Update,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    edit: bool = False,
+) -> Message | None:
+    """Send a new message to the chat of the update, or edit the pressed message when `edit`."""
+    query = update.callback_query
+    if edit and query is not None and isinstance(query.message, Message):
+        try:
+            result = await query.message.edit_text(text, reply_markup=markup)
+            return result if isinstance(result, Message) else None
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return None
+            _log.info("could not edit, sending anew: %s", exc)
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text, reply_markup=markup)
+
+
+async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    query: CallbackQuery | None = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as exc:  # a query older than ~15 minutes can no longer be answered
+        _log.debug("could not answer callback query: %s", exc)
+
+
+async def stale_button(update: Update, who: Who) -> None:
+    await answer_query(update, who.t("errors.stale_button"), alert=True)
+    await reply(update, who.t("errors.stale_button_long"), menu_keyboard(who))
+
+
+def parse_callback(update: Update) -> callbacks.Callback:
+    query = update.callback_query
+    return callbacks.parse(query.data if query else None)
+
+
+def check_nonce(context: WijkContext, flow_name: str, nonce: int) -> None:
+    """A flow button from an older message (or forged) must not act on the current draft."""
+    if not flows.is_current(context, flow_name, nonce):
+        raise BadCallback("stale flow button")
+
+
+# --- keyboards -------------------------------------------------------------------------------
+
+
+def button(text: str, kind: Kind, *args: int | str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callbacks.encode(kind, *args))
+
+
+def keyboard(*rows: Sequence[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([list(r) for r in rows if r])
+
+
+def columns(buttons: Sequence[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
+    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+
+
+def menu_button(who: Who) -> InlineKeyboardButton:
+    return button(who.t("menu.back_to_menu"), Kind.MENU, "main")
+
+
+def menu_keyboard(who: Who) -> InlineKeyboardMarkup:
+    if who.actor is None:
+        return start_keyboard(who)
+    return keyboard([menu_button(who)])
+
+
+def start_keyboard(who: Who) -> InlineKeyboardMarkup:
+    return keyboard([button(who.t("menu.start"), Kind.MENU, "start")])
+
+
+def cancel_button(who: Who, nonce: int) -> InlineKeyboardButton:
+    return button(who.t("common.cancel"), Kind.CANCEL, nonce)

@@ -1,0 +1,281 @@
+"""The main menu (filled by the features), /help, /taal, /cancel and what nobody else handles."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import flows, people
+from bot.app import WijkContext
+from bot.callbacks import Kind, pattern
+from bot.i18n import LANGUAGES, t
+from handlers import router
+from handlers.common import (
+    Who,
+    answer_query,
+    button,
+    esc,
+    keyboard,
+    menu_keyboard,
+    parse_callback,
+    private_handler,
+    reply,
+    start_keyboard,
+    who_is,
+)
+
+Opener = Callable[[Update, WijkContext, Who], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    item: str  # the callback argument: mn:<item>
+    label_key: str
+    open: Opener
+    visible: Callable[[Who], bool] = lambda who: True
+    order: int = 50
+
+
+ENTRIES: dict[str, MenuEntry] = {}
+
+
+def add_entry(entry: MenuEntry) -> None:
+    ENTRIES[entry.item] = entry
+
+
+def visible_entries(who: Who) -> list[MenuEntry]:
+    return sorted((e for e in ENTRIES.values() if e.visible(who)), key=lambda e: (e.order, e.item))
+
+
+async def show_menu(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
+    lines = [who.t("menu.title")]
+    if who.actor is not None and who.wijk_id is not None:
+        with context.services.db.session() as session:
+            wijk = people.wijk_by_id(session, who.wijk_id)
+        if wijk is not None:
+            lines.insert(0, who.t("menu.your_wijk", wijk=esc(wijk.name)))
+            roles = sorted(who.actor.roles_in(wijk.id or 0) - {__import__("models").Role.RESIDENT})
+            if roles:
+                names = ", ".join(who.t(f"roles.{r.value}") for r in roles)
+                lines.insert(1, who.t("menu.your_roles", roles=names))
+    entries = visible_entries(who)
+    rows = [[button(who.t(e.label_key), Kind.MENU, e.item)] for e in entries]
+    await reply(update, "\n".join(lines), keyboard(*rows), edit=edit)
+
+
+@private_handler()
+async def menu_command(update: Update, context: WijkContext, who: Who) -> None:
+    await flows.end(context)
+    await show_menu(update, context, who)
+
+
+async def menu_pressed(update: Update, context: WijkContext) -> None:
+    """mn:<item>. `start` is open to people without consent; the rest need a person."""
+    who = who_is(update, context.services)
+    if who is None:
+        return
+    cb = parse_callback(update)
+    item = cb.arg(0) if cb.args else ""
+    if item == "start":
+        await answer_query(update)
+        from handlers.onboarding import show_start
+
+        await show_start(update, context, who, payload=None)
+        return
+    await _menu_item(update, context)
+
+
+@private_handler()
+async def _menu_item(update: Update, context: WijkContext, who: Who) -> None:
+    item = parse_callback(update).arg(0)
+    await answer_query(update)
+    if item == "main":
+        await flows.end(context)
+        await show_menu(update, context, who, edit=True)
+        return
+    entry = ENTRIES.get(item)
+    if entry is None or not entry.visible(who):
+        # An entry of another role or an old version of the menu: show the current one.
+        await show_menu(update, context, who)
+        return
+    await flows.end(context)
+    await entry.open(update, context, who)
+
+
+@private_handler(needs_wijk=False)
+async def help_command(update: Update, context: WijkContext, who: Who) -> None:
+    text = who.t("help.text", municipality=esc(context.services.config.municipality.name))
+    await reply(update, text, menu_keyboard(who))
+
+
+async def help_open(update: Update, context: WijkContext, who: Who) -> None:
+    await help_command.__wrapped__(update, context, who)  # type: ignore[attr-defined]
+
+
+@private_handler(needs_wijk=False)
+async def language_command(update: Update, context: WijkContext, who: Who) -> None:
+    await reply(update, who.t("language.choose"), language_keyboard(who))
+
+
+def language_keyboard(who: Who) -> object:
+    return keyboard(
+        [
+            button(t(lang, f"language.{'dutch' if lang == 'nl' else 'english'}"), Kind.LANGUAGE, lang)
+            for lang in LANGUAGES
+        ]
+    )
+
+
+@private_handler(needs_person=False, needs_wijk=False)
+async def language_pressed(update: Update, context: WijkContext, who: Who) -> None:
+    cb = parse_callback(update)
+    lang = cb.arg(0)
+    if lang not in LANGUAGES:
+        raise __import__("bot.callbacks", fromlist=["BadCallback"]).BadCallback("language")
+    await answer_query(update)
+    if who.actor is None:
+        # Before consent nothing is stored: show the privacy statement again in that language.
+        from handlers.onboarding import show_privacy
+
+        await show_privacy(update, context, Who(who.telegram_id, lang, None, who.first_name), None, edit=True)
+        return
+    with context.services.db.session() as session:
+        person = people.get_person(session, who.telegram_id)
+        assert person is not None
+        people.set_language(session, person, lang)
+    who = Who(who.telegram_id, lang, who.actor, who.first_name)
+    who.actor.person.language = lang  # type: ignore[union-attr]
+    await reply(update, who.t("language.changed"), edit=True)
+    if who.wijk_id is not None:
+        await show_menu(update, context, who)
+
+
+@private_handler(needs_person=False, needs_wijk=False)
+async def cancel_command(update: Update, context: WijkContext, who: Who) -> None:
+    await flows.end(context)
+    await reply(update, who.t("common.cancelled"), menu_keyboard(who))
+
+
+@private_handler(needs_person=False, needs_wijk=False)
+async def cancel_pressed(update: Update, context: WijkContext, who: Who) -> None:
+    # Any cancel button ends whatever flow is current: stopping is always safe.
+    await answer_query(update)
+    await flows.end(context)
+    await reply(update, who.t("common.cancelled"), menu_keyboard(who), edit=True)
+
+
+# --- what nobody else handled ---------------------------------------------------------------
+
+
+@private_handler(needs_wijk=False)
+async def text_message(update: Update, context: WijkContext, who: Who) -> None:
+    flow = flows.current(context)
+    if flow is not None and flow.name in router.TEXT_STEPS:
+        await router.TEXT_STEPS[flow.name](update, context, who, flow)
+        return
+    loose = router.loose_handler("text")
+    if loose is not None and who.known:
+        await loose(update, context, who)
+        return
+    await reply(update, who.t("errors.not_understood"), menu_keyboard(who))
+
+
+@private_handler(needs_wijk=False)
+async def media_message(update: Update, context: WijkContext, who: Who) -> None:
+    flow = flows.current(context)
+    if flow is not None and flow.name in router.MEDIA_STEPS:
+        await router.MEDIA_STEPS[flow.name](update, context, who, flow)
+        return
+    loose = router.loose_handler("media")
+    if loose is not None and who.known:
+        await loose(update, context, who)
+        return
+    await reply(update, who.t("errors.not_understood"), menu_keyboard(who))
+
+
+async def unsupported_message(update: Update, context: WijkContext) -> None:
+    who = who_is(update, context.services)
+    if who is not None:
+        await reply(update, who.t("errors.unsupported_type"), menu_keyboard(who) if who.actor else start_keyboard(who))
+
+
+async def forwarded_message(update: Update, context: WijkContext) -> None:
+    who = who_is(update, context.services)
+    if who is not None:
+        await reply(update, who.t("errors.forwarded"), menu_keyboard(who) if who.actor else start_keyboard(who))
+
+
+async def edited_message(update: Update, context: WijkContext) -> None:
+    who = who_is(update, context.services)
+    message = update.edited_message
+    if who is None or message is None:
+        return
+    await message.reply_text(who.t("errors.edited"), reply_markup=menu_keyboard(who))
+
+
+async def unknown_command(update: Update, context: WijkContext) -> None:
+    who = who_is(update, context.services)
+    if who is not None:
+        await reply(update, who.t("errors.unknown_command"), menu_keyboard(who))
+
+
+async def stale_callback(update: Update, context: WijkContext) -> None:
+    """Any button nobody recognised: from an old version, another flow, or forged."""
+    who = who_is(update, context.services)
+    if who is None:
+        return
+    from handlers.common import stale_button
+
+    await stale_button(update, who)
+
+
+PRIVATE = filters.ChatType.PRIVATE
+UNSUPPORTED = (
+    filters.Sticker.ALL
+    | filters.VOICE
+    | filters.VIDEO
+    | filters.VIDEO_NOTE
+    | filters.AUDIO
+    | filters.Document.ALL
+    | filters.CONTACT
+    | filters.ANIMATION
+    | filters.Dice.ALL
+    | filters.POLL
+    | filters.VENUE
+    | filters.GAME
+    | filters.INVOICE
+    | filters.STORY
+)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(CommandHandler("menu", menu_command))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("taal", language_command))
+    app.add_handler(CommandHandler("language", language_command))
+    app.add_handler(CommandHandler("cancel", cancel_command))
+    app.add_handler(CommandHandler("stop", cancel_command))
+    app.add_handler(CallbackQueryHandler(menu_pressed, pattern=pattern(Kind.MENU)))
+    app.add_handler(CallbackQueryHandler(language_pressed, pattern=pattern(Kind.LANGUAGE)))
+    app.add_handler(CallbackQueryHandler(cancel_pressed, pattern=pattern(Kind.CANCEL)))
+    add_entry(MenuEntry("help", "menu.help", help_open, order=98))
+
+
+def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+    """Registered after every feature, so features get the first look."""
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & PRIVATE, edited_message))
+    app.add_handler(MessageHandler(PRIVATE & filters.FORWARDED, forwarded_message))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, text_message))
+    app.add_handler(MessageHandler(PRIVATE & (filters.PHOTO | filters.LOCATION), media_message))
+    app.add_handler(MessageHandler(PRIVATE & UNSUPPORTED, unsupported_message))
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
+    app.add_handler(CallbackQueryHandler(stale_callback))

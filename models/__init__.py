@@ -1,0 +1,51 @@
+"""SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
+
+from models.digest import Digest, DigestSetting
+from models.enums import (
+    DeliveryStatus,
+    DigestFrequency,
+    DigestStatus,
+    ItemKind,
+    ObservationStatus,
+    PollAudience,
+    PollKind,
+    PollStatus,
+    Role,
+    Swot,
+    Verdict,
+)
+from models.observation import Observation
+from models.person import Invite, Membership, Person
+from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
+from models.spiegel import Edition, Reaction, SpiegelItem
+from models.state import StoredState
+from models.wijk import Wijk
+
+__all__ = [
+    "DeliveryStatus",
+    "Digest",
+    "DigestFrequency",
+    "DigestSetting",
+    "DigestStatus",
+    "Edition",
+    "GroupLink",
+    "Invite",
+    "ItemKind",
+    "Membership",
+    "Observation",
+    "ObservationStatus",
+    "Person",
+    "Poll",
+    "PollAudience",
+    "PollDelivery",
+    "PollKind",
+    "PollOption",
+    "PollStatus",
+    "Reaction",
+    "Role",
+    "SpiegelItem",
+    "StoredState",
+    "Swot",
+    "Verdict",
+    "Wijk",
+]

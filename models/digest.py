@@ -1,0 +1,38 @@
+"""Digests: each coach's schedule, and a row per (coach, wijk, period) that makes sending exactly once."""
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import utcnow
+from models.enums import DigestStatus
+
+
+class DigestSetting(SQLModel, table=True):
+    """A coach's own schedule; absent means the configured default."""
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    weekday: int = 0  # 0 = Monday (Python's convention, not JobQueue's)
+    send_time: str = Field(default="08:00", max_length=5)
+    frequency: str = Field(default="weekly", max_length=16)
+    skip_quiet: bool = False
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Digest(SQLModel, table=True):
+    """Claimed before sending: the unique constraint, not a flag in memory, prevents a second send."""
+
+    __table_args__ = (UniqueConstraint("coach_id", "wijk_id", "period_key", name="uq_digest_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    coach_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="SET NULL")
+    wijk_id: int = Field(foreign_key="wijk.id", index=True)
+    period_key: str = Field(max_length=20)
+    period_start: datetime
+    period_end: datetime
+    status: str = Field(default=DigestStatus.PENDING.value, max_length=16)
+    attempts: int = 0
+    error: str | None = Field(default=None, max_length=400)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None

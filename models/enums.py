@@ -1,0 +1,79 @@
+"""Enumerations shared by tables and services. Stored as their string values."""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    BIG = "big"
+    PARTNER = "partner"
+    COACH = "coach"
+    ADMIN = "admin"
+
+
+class Swot(StrEnum):
+    STRENGTH = "strength"
+    WEAKNESS = "weakness"
+    OPPORTUNITY = "opportunity"
+    THREAT = "threat"
+
+
+class ItemKind(StrEnum):
+    """A spiegel statement is one of the four SWOT categories or a recommendation."""
+
+    STRENGTH = "strength"
+    WEAKNESS = "weakness"
+    OPPORTUNITY = "opportunity"
+    THREAT = "threat"
+    RECOMMENDATION = "recommendation"
+
+
+class ObservationStatus(StrEnum):
+    NEW = "new"
+    READ = "read"
+    ANSWERED = "answered"
+    HIDDEN = "hidden"
+    WITHDRAWN = "withdrawn"
+
+
+class Verdict(StrEnum):
+    RECOGNISE = "recognise"
+    NOT_RECOGNISE = "not_recognise"
+
+
+class PollKind(StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    RANKING = "ranking"
+
+
+class PollAudience(StrEnum):
+    BIG = "big"
+    WIJK = "wijk"
+    GROUP = "group"
+
+
+class PollStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
+
+
+class DigestFrequency(StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    OFF = "off"
+
+
+class DigestStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"

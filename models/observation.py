@@ -1,0 +1,50 @@
+"""Observation: what a person sends about their wijk, and the coach's answer to it."""
+
+from datetime import datetime
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from models.base import utcnow
+from models.enums import ObservationStatus
+
+
+class Observation(SQLModel, table=True):
+    # The digest reads one wijk's observations of one period, often per SWOT category.
+    __table_args__ = (
+        Index("ix_observation_wijk_created", "wijk_id", "created_at"),
+        Index("ix_observation_wijk_swot_created", "wijk_id", "swot", "created_at"),
+        Index("ix_observation_status_created", "status", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    wijk_id: int = Field(foreign_key="wijk.id")
+    # NULL after the author was erased and chose to keep their observations without a link.
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="SET NULL")
+    author_role: str = Field(max_length=16)
+    swot: str = Field(max_length=16)
+    theme: str | None = Field(default=None, max_length=40)
+    text: str = Field(max_length=4000)
+    lang: str = Field(default="nl", max_length=5)
+    photo_file_id: str | None = Field(default=None, max_length=200)
+    latitude: float | None = None
+    longitude: float | None = None
+    # The coach sees the name only when the author chose so; otherwise the pseudonym.
+    share_name: bool = False
+    status: str = Field(default=ObservationStatus.NEW.value, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    read_at: datetime | None = None
+    answer_text: str | None = Field(default=None, max_length=4000)
+    answered_at: datetime | None = None
+    answered_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    # The author may reply once to the coach's answer.
+    reply_text: str | None = Field(default=None, max_length=4000)
+    replied_at: datetime | None = None
+    hidden_reason: str | None = Field(default=None, max_length=400)
+    hidden_at: datetime | None = None
+    hidden_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+
+    @property
+    def reference(self) -> str:
+        return f"M-{self.id}"

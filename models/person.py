@@ -1,0 +1,61 @@
+"""People and what they may do: Person, Membership (role per wijk) and Invite."""
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import telegram_id_field, utcnow
+from models.enums import Role
+
+
+class Person(SQLModel, table=True):
+    """Someone who accepted the privacy statement. Nobody is stored before that."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = telegram_id_field(unique=True, index=True)
+    language: str = Field(default="nl", max_length=5)
+    consent_at: datetime
+    # What a coach sees: the pseudonym unless the person chose to share their name.
+    pseudonym: str = Field(max_length=40)
+    display_name: str | None = Field(default=None, max_length=120)
+    share_name: bool = False
+    current_wijk_id: int | None = Field(default=None, foreign_key="wijk.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    # Set when Telegram answered 403 (blocked the bot); cleared when they write again.
+    unreachable_at: datetime | None = None
+
+
+class Membership(SQLModel, table=True):
+    """A role in a wijk. Everyone gets `resident` for the wijk they chose; the rest by invite."""
+
+    __table_args__ = (UniqueConstraint("person_id", "wijk_id", "role", name="uq_membership"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    wijk_id: int = Field(foreign_key="wijk.id", index=True)
+    role: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    invite_id: int | None = Field(default=None, foreign_key="invite.id", ondelete="SET NULL")
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class Invite(SQLModel, table=True):
+    """An invite link's code grants a role. Only the SHA-256 of the code is stored."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    role: str = Field(max_length=16)
+    # Comma-separated wijk ids: a partner may serve several wijken.
+    wijk_ids: str = Field(max_length=400)
+    max_uses: int = 1
+    uses: int = 0
+    expires_at: datetime
+    created_at: datetime = Field(default_factory=utcnow)
+    note: str = Field(default="", max_length=200)
+
+    def wijk_id_list(self) -> list[int]:
+        return [int(x) for x in self.wijk_ids.split(",") if x]

@@ -1,0 +1,77 @@
+"""Polls from a BIG or coach to an audience in a wijk, their options, votes and deliveries."""
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import telegram_id_field, utcnow
+from models.enums import DeliveryStatus, PollStatus
+
+
+class Poll(SQLModel, table=True):
+    __table_args__ = (Index("ix_poll_status_closes", "status", "closes_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    wijk_id: int = Field(foreign_key="wijk.id", index=True)
+    creator_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    question: str = Field(max_length=300)
+    kind: str = Field(max_length=16)
+    audience: str = Field(max_length=16)
+    hide_results: bool = False
+    status: str = Field(default=PollStatus.OPEN.value, max_length=16)
+    opens_at: datetime = Field(default_factory=utcnow)
+    closes_at: datetime
+    closed_at: datetime | None = None
+    results_sent_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    # Group audience: the linked group's chat, the message and (for native polls) Telegram's id.
+    group_chat_id: int | None = telegram_id_field(nullable=True)
+    group_message_id: int | None = None
+    telegram_poll_id: str | None = Field(default=None, max_length=64, unique=True, index=True)
+
+
+class PollOption(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("poll_id", "position", name="uq_option_poll_position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", index=True, ondelete="CASCADE")
+    position: int
+    text: str = Field(max_length=100)
+
+
+class Vote(SQLModel, table=True):
+    """One row per chosen option; `rank` (1 = first) for ranking polls. Never shown with names."""
+
+    __table_args__ = (UniqueConstraint("poll_id", "person_id", "option_id", name="uq_vote"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", index=True, ondelete="CASCADE")
+    option_id: int = Field(foreign_key="polloption.id", ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="SET NULL")
+    rank: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PollDelivery(SQLModel, table=True):
+    """Who a private-chat poll went to: lets a broadcast resume after a restart without repeats."""
+
+    __table_args__ = (UniqueConstraint("poll_id", "person_id", name="uq_delivery"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="poll.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    status: str = Field(default=DeliveryStatus.PENDING.value, max_length=16)
+    message_id: int | None = None
+    sent_at: datetime | None = None
+
+
+class GroupLink(SQLModel, table=True):
+    """A BIG's Telegram group linked to its wijk with /koppel."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = telegram_id_field(unique=True, index=True)
+    wijk_id: int = Field(foreign_key="wijk.id", index=True)
+    title: str = Field(default="", max_length=200)
+    linked_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    linked_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,56 @@
+"""The mirror: an Edition per wijk and year, its SpiegelItems, and people's Reactions to them."""
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import utcnow
+
+
+class Edition(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("wijk_id", "year", name="uq_edition_wijk_year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    wijk_id: int = Field(foreign_key="wijk.id", index=True)
+    year: int
+    title: str = Field(default="", max_length=200)
+    introduction: str = Field(default="", max_length=4000)
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
+class SpiegelItem(SQLModel, table=True):
+    """One statement: a SWOT statement or a recommendation. `key` keeps it stable on re-import."""
+
+    __table_args__ = (UniqueConstraint("edition_id", "key", name="uq_item_edition_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    edition_id: int = Field(foreign_key="edition.id", index=True, ondelete="CASCADE")
+    key: str = Field(max_length=80)
+    kind: str = Field(max_length=16)
+    theme: str | None = Field(default=None, max_length=40)
+    text: str = Field(max_length=1000)
+    position: int = 0
+    # An item dropped from a re-imported file is retired, not deleted: its reactions stay.
+    retired: bool = False
+
+
+class Reaction(SQLModel, table=True):
+    """A person's judgement of one statement; one per person and statement (a change replaces it).
+
+    person_id is NULL after the person was erased and chose to keep their reactions anonymously.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("item_id", "person_id", name="uq_reaction_item_person"),
+        Index("ix_reaction_wijk_created", "wijk_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="spiegelitem.id", index=True, ondelete="CASCADE")
+    wijk_id: int = Field(foreign_key="wijk.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    verdict: str | None = Field(default=None, max_length=16)
+    comment: str | None = Field(default=None, max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

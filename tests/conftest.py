@@ -1,0 +1,137 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL; bots run on the fake Bot API.
+
+PostgreSQL: 127.0.0.1:5432, user postgres, trust auth (override with WIJKBOT_TEST_PG_URL, pointing
+at a database the user may create databases from). Each test run creates its own database and
+drops it at the end, so parallel runs never collide. The schema is built by the Alembic
+migrations, not create_all, so every run also exercises them.
+"""
+
+from __future__ import annotations
+
+import os
+
+# RetryAfter warns about its float retry_after unless this is set; we treat warnings seriously.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from bot import migrate
+from bot.app import WijkApplication, build_application
+from bot.clock import Clock
+from bot.config import Config, DatabaseConfig, load_config
+from bot.database import Database, create_db_engine
+from bot.fakeapi import FakeTelegram, Harness
+from bot.services import Services
+
+REPO = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("WIJKBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: a test about SQLite itself")
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per run; each test gets a copy (much faster than migrating)."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.sqlite3"
+    engine = create_db_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    name = f"wijkbot_test_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:  # pragma: no cover - environment problem
+        pytest.exit(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}\n"
+            "Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+            returncode=3,
+        )
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    engine = create_db_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate_pg(db: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        database = Database.from_url(f"sqlite:///{path}")
+    else:
+        database = Database.from_url(request.getfixturevalue("pg_database"))
+        _truncate_pg(database)
+    yield database
+    database.dispose()
+
+
+# --- configuration and services ----------------------------------------------------------------
+
+
+@pytest.fixture
+def config() -> Config:
+    base = load_config(REPO / "config.example.toml", env={}, require_token=False)
+    return replace(base, database=DatabaseConfig(url="sqlite://"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def services(config: Config, db: Database, clock: Clock) -> Services:
+    return Services(config=replace(config, database=DatabaseConfig(url=str(db.engine.url))), db=db, clock=clock)
+
+
+@pytest.fixture
+def fake() -> FakeTelegram:
+    return FakeTelegram(bot_username="wijkspiegel_bot")
+
+
+def make_app(services: Services, fake: FakeTelegram, **kwargs: Any) -> WijkApplication:
+    return build_application(
+        services, request=fake.request(), get_updates_request=fake.request(), **kwargs
+    )
+
+
+@pytest.fixture
+async def bot(services: Services, fake: FakeTelegram) -> AsyncIterator[Harness]:
+    """The real Application with all handlers, on the fake Bot API."""
+    app = make_app(services, fake)
+    async with Harness(app, fake) as harness:
+        yield harness
