@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeAllGroupChats
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -30,7 +30,7 @@ OFFLINE_TOKEN = "123456789:OFFLINE-demo-token-not-a-real-one-000000"
 
 
 class WijkApplication(Application[Any, Any, Any, Any, Any, Any]):
-    """PTB's Application plus our services (Application uses __slots__; this subclass has a dict)."""
+    """PTB's Application plus our services (PTB uses __slots__; this subclass has a dict)."""
 
     def __init__(self, *, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -66,8 +66,9 @@ def build_application(
         .concurrent_updates(False)
     )
     if rate_limiter:
+        # PTB types the limiter's per-request data as None by default; ours takes none either.
         builder = builder.rate_limiter(
-            AIORateLimiter(
+            AIORateLimiter(  # type: ignore[arg-type]
                 overall_max_rate=config.telegram.rate_overall_per_second,
                 overall_time_period=1,
                 group_max_rate=config.telegram.rate_group_per_minute,

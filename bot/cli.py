@@ -149,7 +149,7 @@ def _bot_username(config: Config) -> str:
 
     try:
         return asyncio.run(ask())
-    except Exception:  # noqa: BLE001  (offline: the operator fills it in)
+    except Exception:
         return "<bot_username>"
 
 
@@ -162,13 +162,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 # Features add sub-commands here: name -> (configure parser, run).
-EXTRA_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+EXTRA_COMMANDS: dict[
+    str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+] = {}
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wijkbot", description="Wijkspiegel bot")
     parser.add_argument(
-        "--config", type=Path, default=None, help="config file (default: $WIJKBOT_CONFIG or built-in defaults)"
+        "--config",
+        type=Path,
+        default=None,
+        help="config file (default: $WIJKBOT_CONFIG or built-in defaults)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot (the offline demo when no token is set)").set_defaults(
@@ -187,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_invite)
     p = sub.add_parser("demo", help="the offline demo against a local fake Telegram")
     p.add_argument("--interactive", action="store_true", help="type as a resident yourself")
-    p.add_argument("--out", type=Path, default=None, help="folder for the transcript, chart and CSV")
+    p.add_argument(
+        "--out", type=Path, default=None, help="folder for the transcript, chart and CSV"
+    )
     p.set_defaults(func=cmd_demo)
     _load_feature_commands()
     for name, (configure, run) in EXTRA_COMMANDS.items():

@@ -16,7 +16,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -103,9 +103,9 @@ class EmbeddingsConfig:
 
 @dataclass(frozen=True)
 class DigestConfig:
-    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = (
-        "monday"
-    )
+    weekday: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = "monday"
     time: str = "08:00"
     frequency: Literal["weekly", "biweekly", "off"] = "weekly"
     skip_quiet: bool = False
@@ -115,9 +115,9 @@ class DigestConfig:
     embeddings: EmbeddingsConfig = field(default_factory=EmbeddingsConfig)
 
     @property
-    def send_time(self) -> time:
+    def send_time(self) -> clock_time:
         hour, minute = self.time.split(":")
-        return time(int(hour), int(minute))
+        return clock_time(int(hour), int(minute))
 
 
 @dataclass(frozen=True)
@@ -299,7 +299,9 @@ def _check_value(value: Any, hint: Any, source: str, key: str) -> Any:
                 _build(item_hint, item, source, f"{key}[{i}]")  # type: ignore[arg-type]
                 for i, item in enumerate(value)
             ]
-        return [_check_value(item, item_hint, source, f"{key}[{i}]") for i, item in enumerate(value)]
+        return [
+            _check_value(item, item_hint, source, f"{key}[{i}]") for i, item in enumerate(value)
+        ]
     if origin in (typing.Union, types.UnionType):
         raise TypeError("unions are not used in the configuration schema")
     if dataclasses.is_dataclass(hint):
@@ -324,7 +326,9 @@ def _build(cls: type, raw: Any, source: str, prefix: str) -> Any:
     unknown = sorted(set(raw) - names)
     if unknown:
         key = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
-        raise ConfigError(source, key, "unknown setting (check the spelling against config.example.toml)")
+        raise ConfigError(
+            source, key, "unknown setting (check the spelling against config.example.toml)"
+        )
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name not in raw:
@@ -354,7 +358,9 @@ def _validate(config: Config, *, require_token: bool) -> None:
             raise ConfigError(src, f"telegram.{key}", "must start with http:// or https://")
     if config.telegram.mode == "webhook":
         if not config.telegram.webhook_url.startswith("https://"):
-            raise ConfigError(src, "telegram.webhook_url", "webhook mode needs a public https:// URL")
+            raise ConfigError(
+                src, "telegram.webhook_url", "webhook mode needs a public https:// URL"
+            )
         if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", config.telegram.webhook_secret):
             raise ConfigError(
                 src,
@@ -364,20 +370,26 @@ def _validate(config: Config, *, require_token: bool) -> None:
     if not 1 <= config.telegram.webhook_port <= 65535:
         raise ConfigError(src, "telegram.webhook_port", "must be between 1 and 65535")
     if "://" not in config.database.url:
-        raise ConfigError(src, "database.url", "expected a URL such as sqlite:///data/wijkbot.sqlite3")
+        raise ConfigError(
+            src, "database.url", "expected a URL such as sqlite:///data/wijkbot.sqlite3"
+        )
     if not config.database.url.startswith(("sqlite", "postgresql")):
         raise ConfigError(src, "database.url", "only sqlite and postgresql are supported")
     try:
         ZoneInfo(config.general.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(src, "general.timezone", f"unknown time zone {config.general.timezone!r}") from None
+        raise ConfigError(
+            src, "general.timezone", f"unknown time zone {config.general.timezone!r}"
+        ) from None
     if not 100 <= config.general.text_limit <= 4000:
         raise ConfigError(src, "general.text_limit", "must be between 100 and 4000 characters")
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", config.digest.time):
         raise ConfigError(src, "digest.time", f"expected HH:MM, got {config.digest.time!r}")
     if config.digest.attention_after_days < 1:
         raise ConfigError(src, "digest.attention_after_days", "must be 1 or more")
-    if config.municipality.gemeentecode and not re.fullmatch(r"\d{4}", config.municipality.gemeentecode):
+    if config.municipality.gemeentecode and not re.fullmatch(
+        r"\d{4}", config.municipality.gemeentecode
+    ):
         raise ConfigError(src, "municipality.gemeentecode", "expected 4 digits, e.g. 0362")
     if not config.wijken:
         raise ConfigError(src, "wijken", "configure at least one wijk ([[wijken]])")
@@ -392,10 +404,14 @@ def _validate(config: Config, *, require_token: bool) -> None:
             raise ConfigError(src, f"wijken[{i}].name", "must not be empty")
         for code in wijk.cbs_wijk_codes:
             if not re.fullmatch(r"WK\d{6}", code):
-                raise ConfigError(src, f"wijken[{i}].cbs_wijk_codes", f"{code!r} is not a CBS wijk code")
+                raise ConfigError(
+                    src, f"wijken[{i}].cbs_wijk_codes", f"{code!r} is not a CBS wijk code"
+                )
         for code in wijk.cbs_buurt_codes:
             if not re.fullmatch(r"BU\d{8}", code):
-                raise ConfigError(src, f"wijken[{i}].cbs_buurt_codes", f"{code!r} is not a CBS buurt code")
+                raise ConfigError(
+                    src, f"wijken[{i}].cbs_buurt_codes", f"{code!r} is not a CBS buurt code"
+                )
     theme_slugs: set[str] = set()
     for i, theme in enumerate(config.themes):
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,20}", theme.slug):

@@ -81,7 +81,7 @@ async def end(context: CallbackContext[Any, Any, Any, Any]) -> None:
 async def save(context: CallbackContext[Any, Any, Any, Any]) -> None:
     """Write this user's data now (write-through), not at PTB's next periodic flush."""
     persistence = context.application.persistence
-    user_id = context._user_id  # noqa: SLF001  (PTB exposes no public accessor)
+    user_id = context._user_id
     if persistence is not None and user_id is not None and context.user_data is not None:
         await persistence.update_user_data(user_id, copy.deepcopy(context.user_data))
 

@@ -113,5 +113,7 @@ def format_date(value: datetime, lang: str, tz: ZoneInfo, fmt: str = "d MMMM y")
     return babel_format_date(value.astimezone(tz), fmt, locale=BABEL_LOCALES.get(lang, "nl_NL"))
 
 
-def format_datetime(value: datetime, lang: str, tz: ZoneInfo, fmt: str = "EEEE d MMMM, HH:mm") -> str:
+def format_datetime(
+    value: datetime, lang: str, tz: ZoneInfo, fmt: str = "EEEE d MMMM, HH:mm"
+) -> str:
     return babel_format_datetime(value, fmt, tzinfo=tz, locale=BABEL_LOCALES.get(lang, "nl_NL"))

@@ -47,8 +47,12 @@ def parse_duration(text: str) -> timedelta:
     amount, unit = int(match[1]), match[2]
     if amount == 0:
         raise ValueError("a duration must be more than 0")
-    return {"m": timedelta(minutes=amount), "h": timedelta(hours=amount),
-            "d": timedelta(days=amount), "w": timedelta(weeks=amount)}[unit]
+    return {
+        "m": timedelta(minutes=amount),
+        "h": timedelta(hours=amount),
+        "d": timedelta(days=amount),
+        "w": timedelta(weeks=amount),
+    }[unit]
 
 
 def create_invite(
@@ -128,7 +132,9 @@ def redeem(session: Session, person: Person, code: str, now: datetime) -> Redeem
     for wijk_id in found.wijk_ids:
         if wijk_id not in already:
             session.add(
-                Membership(person_id=person.id, wijk_id=wijk_id, role=found.role.value, invite_id=invite.id)
+                Membership(
+                    person_id=person.id, wijk_id=wijk_id, role=found.role.value, invite_id=invite.id
+                )
             )
     if person.current_wijk_id is None and found.wijk_ids:
         person.current_wijk_id = found.wijk_ids[0]

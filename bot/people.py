@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.config import Config
 from models import Membership, Person, Role, Wijk
@@ -67,11 +67,11 @@ def give_consent(session: Session, telegram_id: int, language: str, now: datetim
 def choose_wijk(session: Session, person: Person, wijk: Wijk) -> None:
     """Everyone is a resident of the wijk they chose; choosing another moves that membership."""
     assert person.id is not None and wijk.id is not None
-    session.exec(  # type: ignore[call-overload]
+    session.execute(
         delete(Membership).where(
-            Membership.person_id == person.id,  # type: ignore[arg-type]
-            Membership.role == Role.RESIDENT.value,  # type: ignore[arg-type]
-            Membership.wijk_id != wijk.id,  # type: ignore[arg-type]
+            col(Membership.person_id) == person.id,
+            col(Membership.role) == Role.RESIDENT.value,
+            col(Membership.wijk_id) != wijk.id,
         )
     )
     exists = session.exec(

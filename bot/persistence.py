@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
@@ -104,8 +104,10 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     def drop_all_for_user(self, user_id: int) -> None:
         """Erasure: the person's flow state and drafts go with them."""
         with self.db.session() as session:
-            session.exec(  # type: ignore[call-overload]
-                delete(StoredState).where(StoredState.kind == USER, StoredState.key == str(user_id))
+            session.execute(
+                delete(StoredState).where(
+                    col(StoredState.kind) == USER, col(StoredState.key) == str(user_id)
+                )
             )
             session.commit()
 

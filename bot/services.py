@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Config
@@ -24,5 +25,5 @@ class Services:
     bot_username: str = ""
 
     @property
-    def tz(self):  # type: ignore[no-untyped-def]
+    def tz(self) -> ZoneInfo:
         return self.config.general.tz

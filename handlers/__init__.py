@@ -10,9 +10,9 @@ from telegram.ext import Application
 
 def _features() -> list[ModuleType]:
     # Order matters within a handler group: earlier modules get the first look at an update.
-    from handlers import menu, onboarding
+    from handlers import menu, onboarding, privacy, observations, spiegel, coach
 
-    return [onboarding, menu]
+    return [onboarding, menu, privacy, observations, spiegel, coach]
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -21,7 +21,7 @@ def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for module in _features():
         module.register(app)
     menu.register_fallbacks(app)
-    app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+    app.add_error_handler(errors.on_error)
 
 
 def private_commands() -> list[str]:

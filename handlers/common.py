@@ -81,7 +81,9 @@ def who_is(update: Update, services: Services) -> Who | None:
 Handler = Callable[[Update, WijkContext, Who], Awaitable[None]]
 
 
-def private_handler(*, needs_person: bool = True, needs_wijk: bool = True) -> Callable[[Handler], Any]:
+def private_handler(
+    *, needs_person: bool = True, needs_wijk: bool = True
+) -> Callable[[Handler], Any]:
     """Wrap a handler for private chats: resolve the person, guard consent and permissions."""
 
     def wrap(fn: Handler) -> Any:
@@ -180,7 +182,9 @@ def keyboard(*rows: Sequence[InlineKeyboardButton]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([list(r) for r in rows if r])
 
 
-def columns(buttons: Sequence[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
+def columns(
+    buttons: Sequence[InlineKeyboardButton], width: int = 2
+) -> list[list[InlineKeyboardButton]]:
     return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
 
 

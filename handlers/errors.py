@@ -8,9 +8,14 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.app import WijkContext
-from handlers.common import menu_keyboard, who_is
+from bot.callbacks import BadCallback
+from bot.logs import RedactTokens
+from handlers.common import menu_keyboard, stale_button, who_is
 
 _log = logging.getLogger("wijkbot.errors")
+# Tracebacks quote exception texts, and an HTTP error's text holds a URL with the token in it;
+# masked here too, not only by the handler setup_logging installs (tests and embedders lack it).
+_log.addFilter(RedactTokens())
 
 
 async def on_error(update: object, context: WijkContext) -> None:
@@ -18,9 +23,17 @@ async def on_error(update: object, context: WijkContext) -> None:
     where = ""
     if isinstance(update, Update):
         chat = update.effective_chat
-        where = f"update {update.update_id} chat {chat.id if chat else '-'} type {chat.type if chat else '-'}"
+        chat_id, chat_type = (chat.id, chat.type) if chat else ("-", "-")
+        where = f"update {update.update_id} chat {chat_id} type {chat_type}"
     if isinstance(error, Forbidden):
         _log.info("blocked by a user (%s): %s", where, error)
+        return
+    if isinstance(error, BadCallback) and isinstance(update, Update) and update.callback_query:
+        # A handler that parsed callback data outside @private_handler: still just an old button.
+        _log.info("bad callback data (%s): %s", where, error)
+        who = who_is(update, context.services)
+        if who is not None:
+            await stale_button(update, who)
         return
     if isinstance(error, (TimedOut, RetryAfter, NetworkError)):
         _log.warning("Telegram was not reachable (%s): %s", where, error)
@@ -37,5 +50,5 @@ async def on_error(update: object, context: WijkContext) -> None:
         await update.effective_chat.send_message(
             who.t("errors.something_wrong"), reply_markup=menu_keyboard(who)
         )
-    except Exception:  # noqa: BLE001  (telling them failed too; it is logged above)
+    except Exception:
         _log.warning("could not tell the user about the error (%s)", where)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -16,7 +16,7 @@ from telegram.ext import (
 
 from bot import flows, people
 from bot.app import WijkContext
-from bot.callbacks import Kind, pattern
+from bot.callbacks import BadCallback, Kind, pattern
 from bot.i18n import LANGUAGES, t
 from handlers import router
 from handlers.common import (
@@ -29,6 +29,7 @@ from handlers.common import (
     parse_callback,
     private_handler,
     reply,
+    stale_button,
     start_keyboard,
     who_is,
 )
@@ -83,7 +84,11 @@ async def menu_pressed(update: Update, context: WijkContext) -> None:
     who = who_is(update, context.services)
     if who is None:
         return
-    cb = parse_callback(update)
+    try:
+        cb = parse_callback(update)
+    except BadCallback:  # parsed before private_handler, which would otherwise catch it
+        await stale_button(update, who)
+        return
     item = cb.arg(0) if cb.args else ""
     if item == "start":
         await answer_query(update)
@@ -118,7 +123,7 @@ async def help_command(update: Update, context: WijkContext, who: Who) -> None:
 
 
 async def help_open(update: Update, context: WijkContext, who: Who) -> None:
-    await help_command.__wrapped__(update, context, who)  # type: ignore[attr-defined]
+    await help_command.__wrapped__(update, context, who)
 
 
 @private_handler(needs_wijk=False)
@@ -126,10 +131,12 @@ async def language_command(update: Update, context: WijkContext, who: Who) -> No
     await reply(update, who.t("language.choose"), language_keyboard(who))
 
 
-def language_keyboard(who: Who) -> object:
+def language_keyboard(who: Who) -> InlineKeyboardMarkup:
     return keyboard(
         [
-            button(t(lang, f"language.{'dutch' if lang == 'nl' else 'english'}"), Kind.LANGUAGE, lang)
+            button(
+                t(lang, f"language.{'dutch' if lang == 'nl' else 'english'}"), Kind.LANGUAGE, lang
+            )
             for lang in LANGUAGES
         ]
     )
@@ -146,7 +153,9 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
         # Before consent nothing is stored: show the privacy statement again in that language.
         from handlers.onboarding import show_privacy
 
-        await show_privacy(update, context, Who(who.telegram_id, lang, None, who.first_name), None, edit=True)
+        await show_privacy(
+            update, context, Who(who.telegram_id, lang, None, who.first_name), None, edit=True
+        )
         return
     with context.services.db.session() as session:
         person = people.get_person(session, who.telegram_id)
@@ -205,13 +214,21 @@ async def media_message(update: Update, context: WijkContext, who: Who) -> None:
 async def unsupported_message(update: Update, context: WijkContext) -> None:
     who = who_is(update, context.services)
     if who is not None:
-        await reply(update, who.t("errors.unsupported_type"), menu_keyboard(who) if who.actor else start_keyboard(who))
+        await reply(
+            update,
+            who.t("errors.unsupported_type"),
+            menu_keyboard(who) if who.actor else start_keyboard(who),
+        )
 
 
 async def forwarded_message(update: Update, context: WijkContext) -> None:
     who = who_is(update, context.services)
     if who is not None:
-        await reply(update, who.t("errors.forwarded"), menu_keyboard(who) if who.actor else start_keyboard(who))
+        await reply(
+            update,
+            who.t("errors.forwarded"),
+            menu_keyboard(who) if who.actor else start_keyboard(who),
+        )
 
 
 async def edited_message(update: Update, context: WijkContext) -> None:
@@ -257,7 +274,7 @@ UNSUPPORTED = (
 )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("menu", menu_command))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("taal", language_command))
@@ -270,7 +287,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     add_entry(MenuEntry("help", "menu.help", help_open, order=98))
 
 
-def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+def register_fallbacks(app: Application) -> None:
     """Registered after every feature, so features get the first look."""
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & PRIVATE, edited_message))
     app.add_handler(MessageHandler(PRIVATE & filters.FORWARDED, forwarded_message))

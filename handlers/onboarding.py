@@ -64,7 +64,10 @@ async def show_start(update: Update, context: WijkContext, who: Who, payload: st
                 wijken = _wijk_names(session, found.wijk_ids)
             if found.status is invites.RedeemStatus.OK and found.role is not None:
                 code = payload
-                await reply(update, who.t("invite.pending", role=who.t(f"roles.{found.role.value}"), wijken=wijken))
+                await reply(
+                    update,
+                    who.t("invite.pending", role=who.t(f"roles.{found.role.value}"), wijken=wijken),
+                )
             else:
                 await reply(update, who.t(f"invite.{found.status.value}"))
         await show_privacy(update, context, who, code)
@@ -117,7 +120,12 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
     await answer_query(update)
     if answer == "n":
         if who.actor is None:
-            await reply(update, who.t("onboarding.declined"), keyboard([button(who.t("menu.start"), Kind.MENU, "start")]), edit=True)
+            await reply(
+                update,
+                who.t("onboarding.declined"),
+                keyboard([button(who.t("menu.start"), Kind.MENU, "start")]),
+                edit=True,
+            )
         return
     services = context.services
     with services.db.session() as session:
@@ -147,7 +155,9 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
         result = invites.redeem(session, person, code, services.clock.now())
         wijken = _wijk_names(session, result.wijk_ids)
     if result.status is invites.RedeemStatus.OK and result.role is not None:
-        await reply(update, who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken))
+        await reply(
+            update, who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)
+        )
     else:
         await reply(update, who.t(f"invite.{result.status.value}"))
 
@@ -165,7 +175,9 @@ def _wijk_names(session: object, wijk_ids: tuple[int, ...]) -> str:
 
 async def ask_wijk(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
     flow = await flows.start(context, FLOW, CHOOSING_WIJK)
-    await reply(update, who.t("onboarding.choose_wijk"), _wijk_list(context, who, flow.nonce), edit=edit)
+    await reply(
+        update, who.t("onboarding.choose_wijk"), _wijk_list(context, who, flow.nonce), edit=edit
+    )
 
 
 def _wijk_list(context: WijkContext, who: Who, nonce: int) -> InlineKeyboardMarkup:
@@ -196,12 +208,19 @@ async def wijk_pressed(update: Update, context: WijkContext, who: Who) -> None:
     if choice == "pc":
         await answer_query(update)
         flow = await flows.move(context, TYPING_POSTCODE)
-        await reply(update, who.t("onboarding.postcode_prompt"), _postcode_keyboard(who, flow.nonce), edit=True)
+        await reply(
+            update,
+            who.t("onboarding.postcode_prompt"),
+            _postcode_keyboard(who, flow.nonce),
+            edit=True,
+        )
         return
     if choice == "list":
         await answer_query(update)
         flow = await flows.move(context, CHOOSING_WIJK)
-        await reply(update, who.t("onboarding.choose_wijk"), _wijk_list(context, who, flow.nonce), edit=True)
+        await reply(
+            update, who.t("onboarding.choose_wijk"), _wijk_list(context, who, flow.nonce), edit=True
+        )
         return
     wijk_id = cb.int(1)
     with context.services.db.session() as session:
@@ -238,7 +257,9 @@ async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: f
     services = context.services
     parsed = parse_postcode_input(message.text)
     if parsed is None:
-        await reply(update, who.t("onboarding.postcode_malformed"), _postcode_keyboard(who, flow.nonce))
+        await reply(
+            update, who.t("onboarding.postcode_malformed"), _postcode_keyboard(who, flow.nonce)
+        )
         return
     if services.pdok is None:
         await reply(update, who.t("onboarding.postcode_off"), _wijk_list(context, who, flow.nonce))
@@ -246,7 +267,9 @@ async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: f
     result = await services.pdok.lookup(*parsed)
     with services.db.session() as session:
         slugs = [result.wijk_slug] if result.wijk_slug else list(result.candidates)
-        wijken = [w for s in slugs if (w := people.wijk_by_slug(session, s)) is not None and w.active]
+        wijken = [
+            w for s in slugs if (w := people.wijk_by_slug(session, s)) is not None and w.active
+        ]
     nonce = flow.nonce
     municipality = esc(services.config.municipality.name)
     if result.status is LookupStatus.FOUND and wijken:
@@ -282,7 +305,11 @@ async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: f
         LookupStatus.NOT_FOUND: "onboarding.postcode_not_found",
         LookupStatus.UNREACHABLE: "onboarding.postcode_unreachable",
     }.get(result.status, "onboarding.postcode_unmapped")
-    if result.status in (LookupStatus.MALFORMED, LookupStatus.NOT_FOUND, LookupStatus.OUTSIDE_MUNICIPALITY):
+    if result.status in (
+        LookupStatus.MALFORMED,
+        LookupStatus.NOT_FOUND,
+        LookupStatus.OUTSIDE_MUNICIPALITY,
+    ):
         # They may retype: stay in this state, and offer the list too.
         await reply(update, who.t(key, municipality=municipality), _postcode_keyboard(who, nonce))
         return
@@ -290,7 +317,7 @@ async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: f
     await reply(update, who.t(key, municipality=municipality), _wijk_list(context, who, flow.nonce))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     from handlers.menu import MenuEntry, add_entry
 
     app.add_handler(CommandHandler("start", start_command))
@@ -304,7 +331,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
 async def _language_open(update: Update, context: WijkContext, who: Who) -> None:
     from handlers.menu import language_keyboard
 
-    await reply(update, who.t("language.choose"), language_keyboard(who))  # type: ignore[arg-type]
+    await reply(update, who.t("language.choose"), language_keyboard(who))
 
 
 __all__ = ["CHOOSING_WIJK", "CONFIRMING_WIJK", "TYPING_POSTCODE", "Role", "callbacks"]

@@ -47,5 +47,6 @@ __all__ = [
     "StoredState",
     "Swot",
     "Verdict",
+    "Vote",
     "Wijk",
 ]

@@ -17,4 +17,6 @@ def telegram_id_field(**kwargs: Any) -> Any:
     nullable = kwargs.pop("nullable", False)
     unique = kwargs.pop("unique", False)
     index = kwargs.pop("index", False)
-    return Field(sa_column=Column(BigInteger, nullable=nullable, unique=unique, index=index), **kwargs)
+    return Field(
+        sa_column=Column(BigInteger, nullable=nullable, unique=unique, index=index), **kwargs
+    )

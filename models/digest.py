@@ -1,4 +1,4 @@
-"""Digests: each coach's schedule, and a row per (coach, wijk, period) that makes sending exactly once."""
+"""Digests: each coach's schedule, and one row per (coach, wijk, period): sent exactly once."""
 
 from datetime import datetime
 
@@ -21,12 +21,16 @@ class DigestSetting(SQLModel, table=True):
 
 
 class Digest(SQLModel, table=True):
-    """Claimed before sending: the unique constraint, not a flag in memory, prevents a second send."""
+    """Claimed before sending: a unique constraint, not a flag in memory, stops a second send."""
 
-    __table_args__ = (UniqueConstraint("coach_id", "wijk_id", "period_key", name="uq_digest_period"),)
+    __table_args__ = (
+        UniqueConstraint("coach_id", "wijk_id", "period_key", name="uq_digest_period"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    coach_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="SET NULL")
+    coach_id: int | None = Field(
+        default=None, foreign_key="person.id", index=True, ondelete="SET NULL"
+    )
     wijk_id: int = Field(foreign_key="wijk.id", index=True)
     period_key: str = Field(max_length=20)
     period_start: datetime

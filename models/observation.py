@@ -20,7 +20,9 @@ class Observation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     wijk_id: int = Field(foreign_key="wijk.id")
     # NULL after the author was erased and chose to keep their observations without a link.
-    person_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="SET NULL")
+    person_id: int | None = Field(
+        default=None, foreign_key="person.id", index=True, ondelete="SET NULL"
+    )
     author_role: str = Field(max_length=16)
     swot: str = Field(max_length=16)
     theme: str | None = Field(default=None, max_length=40)

@@ -48,7 +48,9 @@ class Vote(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     poll_id: int = Field(foreign_key="poll.id", index=True, ondelete="CASCADE")
     option_id: int = Field(foreign_key="polloption.id", ondelete="CASCADE")
-    person_id: int | None = Field(default=None, foreign_key="person.id", index=True, ondelete="SET NULL")
+    person_id: int | None = Field(
+        default=None, foreign_key="person.id", index=True, ondelete="SET NULL"
+    )
     rank: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
 

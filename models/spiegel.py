@@ -54,3 +54,5 @@ class Reaction(SQLModel, table=True):
     comment: str | None = Field(default=None, max_length=4000)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # When the comment was last written: a later change of verdict must not make it "new" again.
+    commented_at: datetime | None = None

@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from bot import migrate
+from bot import migrate, people
 from bot.app import WijkApplication, build_application
 from bot.clock import Clock
 from bot.config import Config, DatabaseConfig, load_config
@@ -115,7 +115,12 @@ def clock() -> Clock:
 
 @pytest.fixture
 def services(config: Config, db: Database, clock: Clock) -> Services:
-    return Services(config=replace(config, database=DatabaseConfig(url=str(db.engine.url))), db=db, clock=clock)
+    """Services on a migrated database with the configured wijken in it (as at start-up)."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    result = Services(config=replace(config, database=DatabaseConfig(url=url)), db=db, clock=clock)
+    with db.session() as session:
+        people.sync_wijken(session, result.config)
+    return result
 
 
 @pytest.fixture

@@ -48,7 +48,9 @@ async def test_consent_then_wijk_then_menu(bot: Harness, services: Services) -> 
     with services.db.session() as session:
         person = session.exec(select(Person)).one()
         (membership,) = session.exec(select(Membership)).all()
-        assert membership.role == Role.RESIDENT.value and membership.wijk_id == person.current_wijk_id
+        assert (
+            membership.role == Role.RESIDENT.value and membership.wijk_id == person.current_wijk_id
+        )
 
 
 async def test_english_telegram_language_gets_english(bot: Harness, services: Services) -> None:
@@ -60,7 +62,9 @@ async def test_english_telegram_language_gets_english(bot: Harness, services: Se
     assert people_in(services)[0].language == "en"
 
 
-async def test_language_switch_before_consent_stores_nothing(bot: Harness, services: Services) -> None:
+async def test_language_switch_before_consent_stores_nothing(
+    bot: Harness, services: Services
+) -> None:
     carla = bot.user(1003, "Carla", language_code="de")  # neither nl nor en: the default, Dutch
     (privacy,) = await carla.send("/start")
     assert "Eerst over je gegevens" in privacy.plain_text
@@ -93,7 +97,9 @@ async def test_start_again_shows_menu(bot: Harness) -> None:
     assert "Je wijk: Groenelaan" in alice.last.plain_text
 
 
-async def test_wijk_command_changes_wijk_and_moves_membership(bot: Harness, services: Services) -> None:
+async def test_wijk_command_changes_wijk_and_moves_membership(
+    bot: Harness, services: Services
+) -> None:
     alice = bot.user(1001, "Alice")
     await alice.send("/start")
     await alice.press("Akkoord")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 06:24:24.159448
+Create Date: 2026-11-21 06:32:03.997204
 """
 
 from collections.abc import Sequence
@@ -265,6 +265,7 @@ def upgrade() -> None:
     sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('commented_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['item_id'], ['spiegelitem.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['wijk_id'], ['wijk.id'], ),

@@ -1,0 +1,867 @@
+"""Deterministic, offline grouping of similar observations for the coach's digest.
+
+Method (see README "Grouping observations"): every observation is matched against a vocabulary
+of municipal *concepts* (`grouping_vocabulary.toml`: parkeerdruk, hondenpoep, eenzaamheid, ...).
+The concept with the highest evidence is what the observation is about. Observations of one wijk
+with the same polarity (praise/ideas versus complaints) and the same main concept form a group.
+The wijk settles close calls: a tie between two concepts goes to the one more neighbours write
+about, and weak evidence may join an existing topic (but not start one). Observations that match
+no concept join a group through a shared named place ("de Olmen") or through two shared uncommon
+words; otherwise they stay alone.
+
+Why not word overlap or TF-IDF: most observations about the same matter share no content word
+("geen parkeerplek" / "auto steeds 3 straten verderop neerzetten"), while near-misses share many
+("fiets parkeren" / "auto parkeren"). A vocabulary carries the knowledge a coach has, is explainable
+("grouped under parkeerdruk") and is extended by editing a TOML file. Everything is linear in the
+number of observations: matching is cached per distinct word, grouping is a dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tomllib
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from math import sqrt
+from pathlib import Path
+from typing import Any, TextIO
+
+DEFAULT_VOCABULARY_PATH = Path(__file__).with_name("grouping_vocabulary.toml")
+
+# Evidence weights. One strong term decides; weak hints only tip the balance.
+STRONG = 1.0
+WEAK = 0.35
+COMBO = 1.0
+WEAK_CAP = 0.7  # all weak hints of one concept together count at most this much
+MIN_CONCEPT_SCORE = 0.6  # below this the observation is "about nothing we know"
+FUZZY_MIN_TOKEN = 6  # typo tolerance only for words this long: short words collide too easily
+COMPOUND_MIN_LEFT = 3  # a Dutch compound's first part has at least 3 letters
+COMPOUND_MIN_PART = 5  # word-start terms this long are also found inside compounds
+COMPOUND_MIN_HEAD = 4  # whole-word terms this long are also found as a compound's last part
+RARE_WORD_MAX_ITEMS = 50  # words in more observations than this say little about a group
+COMBO_WINDOW = 8  # the parts of a combo must be at most this many words apart
+TIE_MARGIN = 0.05  # concepts this close to the best count as a tie
+
+
+# ---------------------------------------------------------------------------- public types
+
+
+@dataclass(frozen=True)
+class Item:
+    """One observation to group."""
+
+    id: str
+    text: str
+    lang: str
+    wijk: str
+    swot: str | None = None
+    theme: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """A set of observations of one wijk that a coach would count together."""
+
+    key: str  # "<wijk>:<n>", n = 1 for the wijk's largest group
+    label: str
+    member_ids: tuple[str, ...]
+    representative_id: str
+
+
+@dataclass(frozen=True)
+class Term:
+    """One vocabulary entry after normalisation: a word or a phrase."""
+
+    words: tuple[str, ...]
+    exact: bool  # the last word must match as a whole word (else: as a word start)
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    label_nl: str
+    label_en: str
+    terms: tuple[Term, ...]
+    weak: tuple[Term, ...]
+    combos: tuple[tuple[tuple[Term, ...], ...], ...]  # combo -> parts -> alternatives
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    concepts: tuple[Concept, ...]
+    positive_swot: frozenset[str] = frozenset({"strength", "opportunity"})
+    negative_swot: frozenset[str] = frozenset({"weakness", "threat"})
+    positive_words: tuple[Term, ...] = ()
+    negative_words: tuple[Term, ...] = ()
+    ignore: tuple[str, ...] = ()  # word starts never matched ("laagdrempelig" is no drempel)
+    _matcher: _Matcher | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def matcher(self) -> _Matcher:
+        # Built lazily and kept on the (frozen) vocabulary: building costs a few milliseconds.
+        if self._matcher is None:
+            object.__setattr__(self, "_matcher", _Matcher(self))
+        assert self._matcher is not None
+        return self._matcher
+
+
+# ---------------------------------------------------------------------------- normalisation
+
+_APOSTROPHES = str.maketrans("", "", "'’`´")
+_TOKEN_RE = re.compile(r"[^\W_]+")
+
+
+def _word_set(text: str) -> frozenset[str]:
+    """A set of words written as a block of text (easier to read and extend than a list)."""
+    return frozenset(text.split())
+
+
+# Function words of Dutch and English: never a named place, never a content word.
+_STOPWORDS = _word_set(
+    """
+    de het een en of maar want dus dat die dit deze daar hier er is zijn was waren wordt worden
+    word werd ben bent heb hebt heeft hebben had kan kun kunnen kunt zou zouden moet moeten mag
+    wil wilt willen ga gaat gaan komt komen kom doe doet doen te van in op aan met voor naar
+    bij om uit tot door over onder tegen na als dan ook nog al wel niet geen nooit niets niks
+    iets alle allemaal ieder iedereen elke elk veel weinig meer minder heel erg echt zo zeer
+    even ik je jij u hij zij ze we wij jullie mij me mijn mn jouw jou zijn haar hun ons onze
+    hen wat wie waar waarom wanneer hoe welke welk wat nu toen toch weer steeds gewoon
+    eigenlijk s t avonds ochtends nachts mee zelf dag keer jaar week weken maand maanden uur
+    the a an and or but so that this these those there here is are was were be been being have
+    has had do does did can could would should will shall may might must i you he she it we
+    they me my mine your our their them his her its of in on at to for from by with about into
+    over under after before as than then too also still again just not no never nothing
+    something all every each many much more less very really what who where why when how which
+    now get got go going come make made one two
+    """
+)
+
+# Capitalised words that are not places in a wijk: sharing them says nothing.
+_NOT_PLACES = _word_set(
+    """
+    amstelveen amsterdam nederland nederlands nederlandse dutch english engels gemeente maandag
+    dinsdag woensdag donderdag vrijdag zaterdag zondag monday tuesday wednesday thursday friday
+    saturday sunday januari februari maart april mei juni juli augustus september oktober
+    november december jammer idee kans super top graag help hallo hoi
+    """
+)
+
+
+def normalise(text: str) -> str:
+    """Lowercase, strip accents and apostrophes ("auto's" -> "autos", "café" -> "cafe")."""
+    if text.isascii():  # the common case, ten times faster
+        return text.lower().translate(_APOSTROPHES)
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return without_marks.translate(_APOSTROPHES)
+
+
+def tokenize(text: str) -> list[str]:
+    """Words and numbers of a text; emoji and punctuation fall away."""
+    return _TOKEN_RE.findall(normalise(text))
+
+
+def parse_term(raw: str) -> Term:
+    """`"=park"` -> whole word; `"park my car"` -> phrase, last word a word start."""
+    exact = raw.startswith("=")
+    words = tuple(tokenize(raw.lstrip("=")))
+    if not words:
+        raise ValueError(f"empty vocabulary term: {raw!r}")
+    return Term(words, exact)
+
+
+# ---------------------------------------------------------------------------- vocabulary
+
+
+def load_vocabulary(path: Path | None = None) -> Vocabulary:
+    """The shipped vocabulary, plus the concepts of `path` when given.
+
+    A municipality's own file adds concepts and replaces ours with the same id; with
+    `replace_default = true` at its top it is used alone.
+    """
+    data = _read_toml(DEFAULT_VOCABULARY_PATH)
+    if path is not None and path.resolve() != DEFAULT_VOCABULARY_PATH.resolve():
+        extra = _read_toml(path)
+        if extra.get("replace_default", False):
+            data = extra
+        else:
+            merged_concepts = dict(data.get("concepts", {}))
+            merged_concepts.update(extra.get("concepts", {}))
+            data = {**data, **{k: v for k, v in extra.items() if k != "concepts"}}
+            data["concepts"] = merged_concepts
+    return _vocabulary_from_dict(data)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def _vocabulary_from_dict(data: dict[str, Any]) -> Vocabulary:
+    concepts = tuple(
+        _concept_from_dict(concept_id, body)
+        for concept_id, body in data.get("concepts", {}).items()
+    )
+    polarity = data.get("polarity", {})
+    ignore = data.get("matching", {}).get("ignore", [])
+    return Vocabulary(
+        concepts=concepts,
+        positive_swot=frozenset(polarity.get("positive_swot", ["strength", "opportunity"])),
+        negative_swot=frozenset(polarity.get("negative_swot", ["weakness", "threat"])),
+        positive_words=tuple(parse_term(w) for w in polarity.get("positive_words", [])),
+        negative_words=tuple(parse_term(w) for w in polarity.get("negative_words", [])),
+        ignore=tuple(sorted({normalise(word).strip() for word in ignore if word.strip()})),
+    )
+
+
+def _concept_from_dict(concept_id: str, body: dict[str, Any]) -> Concept:
+    combos = tuple(
+        tuple(tuple(parse_term(alt) for alt in part.split("|") if alt.strip()) for part in combo)
+        for combo in body.get("combos", [])
+    )
+    return Concept(
+        id=concept_id,
+        label_nl=str(body.get("label_nl", concept_id)),
+        label_en=str(body.get("label_en", body.get("label_nl", concept_id))),
+        terms=tuple(parse_term(t) for t in body.get("terms", [])),
+        weak=tuple(parse_term(t) for t in body.get("weak", [])),
+        combos=combos,
+        weight=float(body.get("weight", 1.0)),
+    )
+
+
+@lru_cache(maxsize=1)
+def _default_vocabulary() -> Vocabulary:
+    return load_vocabulary()
+
+
+# ---------------------------------------------------------------------------- matching
+
+# A role says what a matched term means: ("s"|"w", concept index) for strong and weak terms,
+# ("c", concept index, combo index, part index) for one part of a combo.
+Role = tuple[Any, ...]
+
+
+class _Matcher:
+    """Finds vocabulary terms in token lists; per-word results are cached."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.prefix: dict[str, list[Role]] = defaultdict(list)  # single word, word start
+        self.exact: dict[str, list[Role]] = defaultdict(list)  # single word, whole word
+        self.phrases: dict[str, list[tuple[Term, Role]]] = defaultdict(list)  # by first word
+        for index, concept in enumerate(vocabulary.concepts):
+            for term in concept.terms:
+                self._add(term, ("s", index))
+            for term in concept.weak:
+                self._add(term, ("w", index))
+            for combo_index, combo in enumerate(concept.combos):
+                for part_index, part in enumerate(combo):
+                    for term in part:
+                        self._add(term, ("c", index, combo_index, part_index))
+        for term in vocabulary.positive_words:
+            self._add(term, ("+",))
+        for term in vocabulary.negative_words:
+            self._add(term, ("-",))
+        self._ignore = vocabulary.ignore
+        self._fuzzy_index = self._build_fuzzy_index()
+        self._word_cache: dict[str, tuple[tuple[str, bool, int, int], ...]] = {}
+        self._roles_cache: dict[str, tuple[tuple[str, Role], ...]] = {}
+
+    def _add(self, term: Term, role: Role) -> None:
+        if len(term.words) > 1:
+            self.phrases[term.words[0]].append((term, role))
+        elif term.exact:
+            self.exact[term.words[0]].append(role)
+        else:
+            self.prefix[term.words[0]].append(role)
+
+    def _build_fuzzy_index(self) -> dict[str, set[tuple[str, bool]]]:
+        """Symmetric-delete index (as in SymSpell): every term and each term minus one letter."""
+        index: dict[str, set[tuple[str, bool]]] = defaultdict(set)
+        entries = [(w, False) for w in self.prefix if len(w) >= COMPOUND_MIN_PART]
+        entries += [(w, True) for w in self.exact if len(w) >= FUZZY_MIN_TOKEN]
+        for word, exact in entries:
+            for variant in _deletions(word) | {word}:
+                index[variant].add((word, exact))
+        return index
+
+    def token_roles(self, token: str) -> tuple[tuple[str, Role], ...]:
+        """(term, role) pairs of one word, cached: texts repeat their words a lot."""
+        cached = self._roles_cache.get(token)
+        if cached is None:
+            cached = tuple(self._segment(token))
+            self._roles_cache[token] = cached
+        return cached
+
+    def _segment(self, token: str) -> list[tuple[str, Role]]:
+        hits: list[tuple[str, Role]] = []
+        segmentable = []
+        for match in self.word_matches(token):
+            term, exact = match[0], match[1]
+            roles = (self.exact if exact else self.prefix)[term]
+            # Combo parts and polarity words look at every match: "fietsparkeerplek" has both
+            # fiets and parkeer.
+            hits.extend((term, role) for role in roles if role[0] not in "sw")
+            if any(role[0] in "sw" for role in roles):
+                segmentable.append(match)
+        # Strong/weak terms: a greedy segmentation, longest first, so "parkeergarage" counts as
+        # parkeergarage, not as parkeer + garage, and "schoolkinderen" as school + kinderen.
+        taken: list[tuple[int, int]] = []
+        for term, exact, start, end in sorted(segmentable, key=lambda m: (m[2] - m[3], m[2], m[0])):
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
+                continue
+            taken.append((start, end))
+            roles = (self.exact if exact else self.prefix)[term]
+            hits.extend((term, role) for role in roles if role[0] in "sw")
+        return hits
+
+    def word_matches(self, token: str) -> tuple[tuple[str, bool, int, int], ...]:
+        """All single-word terms in a token: (term, exact, start, end), overlaps included."""
+        cached = self._word_cache.get(token)
+        if cached is None:
+            cached = tuple(sorted(self._scan_word(token)))
+            self._word_cache[token] = cached
+        return cached
+
+    def _scan_word(self, token: str) -> set[tuple[str, bool, int, int]]:
+        found: set[tuple[str, bool, int, int]] = set()
+        if token.startswith(self._ignore):
+            return found
+        n = len(token)
+        for end in range(1, n + 1):  # word starts: parkeer -> parkeerplek
+            if token[:end] in self.prefix:
+                found.add((token[:end], False, 0, end))
+        if token in self.exact:
+            found.add((token, True, 0, n))
+        # Dutch compounds: fietsen|stalling, park|pad, stads|park.
+        for start in range(COMPOUND_MIN_LEFT, n - COMPOUND_MIN_HEAD + 1):
+            for end in range(start + COMPOUND_MIN_PART, n + 1):
+                if token[start:end] in self.prefix:
+                    found.add((token[start:end], False, start, end))
+            if token[start:] in self.exact:
+                found.add((token[start:], True, start, n))
+        # Dutch past participles: geparkeerd / geparkeert -> parkeer.
+        if not found and token.startswith("ge") and n > 5:
+            for end in range(3, n + 1):
+                if token[2:end] in self.prefix:
+                    found.add((token[2:end], False, 0, n))
+        if not found and n >= FUZZY_MIN_TOKEN and token.isalpha() and token not in _STOPWORDS:
+            found |= self._fuzzy(token)
+        return found
+
+    def _fuzzy(self, token: str) -> set[tuple[str, bool, int, int]]:
+        """Terms within one typo of the token (whole word) or of one of its starts."""
+        found: set[tuple[str, bool, int, int]] = set()
+        for end in range(COMPOUND_MIN_PART - 1, len(token) + 1):
+            start_of_token = token[:end]
+            for variant in _deletions(start_of_token) | {start_of_token}:
+                for word, exact in self._fuzzy_index.get(variant, ()):
+                    if exact and end != len(token):
+                        continue
+                    if word[0] == token[0] and _within_one_edit(start_of_token, word):
+                        found.add((word, exact, 0, end))
+        return found
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance <= 1 (one letter wrong, missing, extra or swapped)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _phrase_matches(term: Term, tokens: Sequence[str], at: int) -> bool:
+    words = term.words
+    if at + len(words) > len(tokens):
+        return False
+    for offset, word in enumerate(words):
+        token = tokens[at + offset]
+        is_last = offset == len(words) - 1
+        if is_last and not term.exact:
+            if not token.startswith(word):
+                return False
+        elif token != word:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What the vocabulary found in one text."""
+
+    scores: dict[int, float]  # concept index -> score
+    terms: frozenset[str]  # matched terms, for choosing the representative
+    polarity_votes: int  # positive words minus negative words
+
+
+def _roles_in(tokens: Sequence[str], matcher: _Matcher) -> list[tuple[str, Role, int]]:
+    """(term, role, position) for every match of a vocabulary term in the tokens."""
+    hits: list[tuple[str, Role, int]] = []
+    for position, token in enumerate(tokens):
+        hits.extend((term, role, position) for term, role in matcher.token_roles(token))
+    for position, token in enumerate(tokens):
+        for term, role in matcher.phrases.get(token, ()):
+            if _phrase_matches(term, tokens, position):
+                hits.append((" ".join(term.words), role, position))
+    return hits
+
+
+def _evidence(tokens: Sequence[str], vocabulary: Vocabulary) -> _Evidence:
+    strong: dict[int, set[str]] = defaultdict(set)
+    weak: dict[int, set[str]] = defaultdict(set)
+    combo_parts: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    polarity: dict[str, set[str]] = {"+": set(), "-": set()}
+    for term, role, position in _roles_in(tokens, vocabulary.matcher):
+        kind = role[0]
+        if kind == "s":
+            strong[role[1]].add(term)
+        elif kind == "w":
+            weak[role[1]].add(term)
+        elif kind == "c":
+            combo_parts[(role[1], role[2])][role[3]].append(position)
+        else:
+            polarity[kind].add(term)
+    scores: dict[int, float] = defaultdict(float)
+    for index, terms in strong.items():
+        scores[index] += STRONG * len(terms)
+    for index, terms in weak.items():
+        scores[index] += min(WEAK_CAP, WEAK * len(terms))
+    for (index, combo_index), parts in combo_parts.items():
+        if _combo_holds(parts, len(vocabulary.concepts[index].combos[combo_index])):
+            scores[index] += COMBO
+    weighted = {i: s * vocabulary.concepts[i].weight for i, s in scores.items()}
+    matched = frozenset().union(*strong.values(), *weak.values()) if strong or weak else frozenset()
+    return _Evidence(weighted, matched, len(polarity["+"]) - len(polarity["-"]))
+
+
+def _combo_holds(parts: dict[int, list[int]], needed: int) -> bool:
+    """Every part of the combo occurs, all within COMBO_WINDOW words of one place.
+
+    A window, not the whole text: "25 buren ... (two sentences later) wie helpt mee" is not
+    about neighbours helping each other.
+    """
+    if len(parts) < needed:
+        return False
+    anchors = parts[0]
+    return any(
+        all(any(abs(p - anchor) <= COMBO_WINDOW for p in positions) for positions in parts.values())
+        for anchor in anchors
+    )
+
+
+def main_concept(scores: dict[int, float]) -> int | None:
+    """The best-supported concept, or None; ties go to the concept listed first."""
+    if not scores:
+        return None
+    best = min(scores, key=lambda i: (-scores[i], i))
+    return best if scores[best] >= MIN_CONCEPT_SCORE else None
+
+
+# ---------------------------------------------------------------------------- named places
+
+# Words that start with a letter that is not a-z: the candidates for capitalised names.
+_CAPITAL_WORD_RE = re.compile(r"(?<![\w'’-])[^\W\d_a-z][\w'’-]*")
+
+
+def named_places(text: str, vocabulary_words: frozenset[str]) -> list[tuple[str, str]]:
+    """Capitalised names inside a sentence ("bij de Olmen", "op de Keizer Karelweg").
+
+    Returns (key, display) pairs; consecutive capitalised words form one name. A capital at the
+    start of a sentence proves nothing, nor do all-caps abbreviations (GP, OV, BIG).
+    """
+    places: list[tuple[str, str]] = []
+    current: list[str] = []
+    previous_end = -1
+    for match in _CAPITAL_WORD_RE.finditer(text):
+        word = match.group()
+        if not word[0].isupper():
+            continue
+        # The last visible character before the word: a letter, digit or comma means mid-sentence.
+        j = match.start() - 1
+        while j >= 0 and text[j].isspace():
+            j -= 1
+        before = text[j] if j >= 0 else ""
+        key = normalise(word)
+        is_name = (
+            (before.isalnum() or before == ",")
+            and not (word.isupper() and len(word) <= 4)
+            and key not in _STOPWORDS
+            and key not in _NOT_PLACES
+            and key not in vocabulary_words
+            and len(key) >= 3
+        )
+        follows = j + 1 == previous_end  # only spaces since the previous capitalised word
+        if is_name and current and follows:
+            current.append(word)
+        else:
+            _flush_place(current, places)
+            current = [word] if is_name else []
+        previous_end = match.end()
+    _flush_place(current, places)
+    return places
+
+
+def _flush_place(words: list[str], places: list[tuple[str, str]]) -> None:
+    if words:
+        display = " ".join(words)
+        places.append((" ".join(tokenize(display)), display))
+
+
+# ---------------------------------------------------------------------------- grouping
+
+
+@dataclass
+class _Prepared:
+    item: Item
+    tokens: list[str]
+    evidence: _Evidence
+    concept: int | None
+    positive: bool
+    places: set[str]
+    stems: set[str]
+
+
+def _is_positive(item: Item, evidence: _Evidence, vocabulary: Vocabulary) -> bool:
+    """Praise and ideas versus complaints and worries; the SWOT category decides when given."""
+    swot = (item.swot or "").strip().lower()
+    if swot in vocabulary.positive_swot:
+        return True
+    if swot in vocabulary.negative_swot:
+        return False
+    # Most observations without a category are complaints: tie -> negative.
+    return evidence.polarity_votes > 0
+
+
+def _content_stems(tokens: Iterable[str], matcher: _Matcher) -> set[str]:
+    """Crude stems of content words (first 5 letters), for the no-concept fallback.
+
+    Function words and opinion words ("fijn", "kapot") say nothing about the matter.
+    """
+    return {
+        t[:5]
+        for t in tokens
+        if len(t) >= 4
+        and t not in _STOPWORDS
+        and not t.isdigit()
+        and not any(role[0] in "+-" for _, role in matcher.token_roles(t))
+    }
+
+
+def _prepare(items: Sequence[Item], vocabulary: Vocabulary) -> list[_Prepared]:
+    vocabulary_words = frozenset(vocabulary.matcher.prefix) | frozenset(vocabulary.matcher.exact)
+    prepared = []
+    for item in items:
+        tokens = tokenize(item.text)
+        evidence = _evidence(tokens, vocabulary)
+        wijk_key = " ".join(tokenize(item.wijk))
+        places = {
+            key
+            for key, _ in named_places(item.text, vocabulary_words)
+            if key and key != wijk_key and key not in wijk_key.split()
+        }
+        prepared.append(
+            _Prepared(
+                item=item,
+                tokens=tokens,
+                evidence=evidence,
+                concept=main_concept(evidence.scores),
+                positive=_is_positive(item, evidence, vocabulary),
+                places=places,
+                stems=_content_stems(tokens, vocabulary.matcher),
+            )
+        )
+    return prepared
+
+
+def _spread_places(block: list[_Prepared]) -> None:
+    """A name capitalised once in the block also counts where it is typed in lowercase."""
+    by_first_word: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    for p in block:
+        for place in p.places:
+            words = tuple(place.split())
+            by_first_word[words[0]].add(words)
+    if not by_first_word:
+        return
+    for p in block:
+        for position, token in enumerate(p.tokens):
+            for words in by_first_word.get(token, ()):
+                if tuple(p.tokens[position : position + len(words)]) == words:
+                    p.places.add(" ".join(words))
+
+
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, x: int) -> int:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:  # the smaller index leads: keeps the result independent of edge order
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _group_block(block: list[_Prepared]) -> list[list[_Prepared]]:
+    """Groups of one wijk and one polarity. `block` is sorted by id."""
+    _spread_places(block)
+    _settle_concepts(block)
+    uf = _UnionFind(len(block))
+    first_of_concept: dict[int, int] = {}
+    for index, p in enumerate(block):
+        if p.concept is not None:
+            first = first_of_concept.setdefault(p.concept, index)
+            uf.union(first, index)
+
+    # Observations about no known concept: link through a shared place, or through two shared
+    # uncommon words with one other observation (postings of very common words are skipped).
+    by_place: dict[str, list[int]] = defaultdict(list)
+    by_stem: dict[str, list[int]] = defaultdict(list)
+    for index, p in enumerate(block):
+        for place in p.places:
+            by_place[place].append(index)
+        for stem in p.stems:
+            by_stem[stem].append(index)
+    # One anchor per place (the first observation with a concept, else the first): linking to
+    # it keeps this linear even when thousands of observations name the same place.
+    place_anchor = {
+        place: min(indices, key=lambda i: (block[i].concept is None, i))
+        for place, indices in by_place.items()
+    }
+    for index, p in enumerate(block):
+        if p.concept is not None:
+            continue
+        linked = _place_link(index, p, block, place_anchor)
+        if linked is None:
+            linked = _word_link(index, p, block, by_stem)
+        if linked is not None:
+            uf.union(index, linked)
+
+    components: dict[int, list[_Prepared]] = defaultdict(list)
+    for index, p in enumerate(block):
+        components[uf.find(index)].append(p)
+    return list(components.values())
+
+
+def _settle_concepts(block: list[_Prepared]) -> None:
+    """Use what the rest of the wijk talks about for the undecided cases.
+
+    A tie between concepts goes to the one more observations of this block are about; an
+    observation with only weak evidence joins a concept the block already has a group for (weak
+    evidence may join a topic, not start one). Uses first-pass choices only, so order-free.
+    """
+    popularity = Counter(p.concept for p in block if p.concept is not None)
+    for p in block:
+        scores = p.evidence.scores
+        if not scores:
+            continue
+        best = max(scores.values())
+        others = popularity.copy()
+        if p.concept is not None:
+            others[p.concept] -= 1
+            tied = [c for c, s in scores.items() if s >= best - TIE_MARGIN]
+            p.concept = min(tied, key=lambda c: (-others[c], c))
+            continue
+        known = [c for c, s in scores.items() if others[c] > 0 and s >= WEAK - 1e-9]
+        if known:
+            p.concept = min(known, key=lambda c: (-scores[c], -others[c], c))
+
+
+def _place_link(
+    index: int, p: _Prepared, block: list[_Prepared], place_anchor: dict[str, int]
+) -> int | None:
+    """Another observation naming the same place; one with a concept is preferred."""
+    anchors = {place_anchor[place] for place in p.places} - {index}
+    if not anchors:
+        return None
+    return min(anchors, key=lambda other: (block[other].concept is None, other))
+
+
+def _word_link(
+    index: int, p: _Prepared, block: list[_Prepared], by_stem: dict[str, list[int]]
+) -> int | None:
+    """Another observation sharing two uncommon words, unless it names a different place."""
+    shared: Counter[int] = Counter()
+    for stem in p.stems:
+        postings = by_stem[stem]
+        if len(postings) > RARE_WORD_MAX_ITEMS:
+            continue
+        shared.update(
+            other
+            for other in postings
+            if other != index
+            and not (p.places and block[other].places and p.places.isdisjoint(block[other].places))
+        )
+    best = [other for other, count in shared.items() if count >= 2]
+    return min(best, key=lambda other: (-shared[other], other)) if best else None
+
+
+def _features(p: _Prepared) -> dict[str, float]:
+    """What an observation is made of: concept scores, matched terms, places, content words."""
+    vector: dict[str, float] = {f"c:{index}": score for index, score in p.evidence.scores.items()}
+    for key in (
+        *(f"t:{term}" for term in p.evidence.terms),
+        *(f"p:{place}" for place in p.places),
+        *(f"s:{stem}" for stem in p.stems),
+    ):
+        vector[key] = 1.0
+    return vector
+
+
+def _representative(members: list[_Prepared]) -> str:
+    """The member closest (cosine) to the group's centroid: the most typical text."""
+    if len(members) == 1:
+        return members[0].item.id
+    vectors = [_features(p) for p in members]
+    centroid: dict[str, float] = defaultdict(float)
+    for vector in vectors:
+        for key, value in vector.items():
+            centroid[key] += value
+
+    def closeness(position: int) -> tuple[float, str]:
+        vector = vectors[position]
+        norm = sqrt(sum(v * v for v in vector.values())) or 1.0
+        dot = sum(v * centroid.get(k, 0.0) for k, v in vector.items())
+        return (-dot / norm, members[position].item.id)
+
+    return members[min(range(len(members)), key=closeness)].item.id
+
+
+def _label(members: list[_Prepared], vocabulary: Vocabulary) -> str:
+    concepts = Counter(p.concept for p in members if p.concept is not None)
+    if concepts:
+        best = min(concepts, key=lambda c: (-concepts[c], c))
+        return vocabulary.concepts[best].label_nl
+    places = Counter(place for p in members for place in p.places)
+    if places and places.most_common(1)[0][1] >= 2:
+        return min(places, key=lambda k: (-places[k], k)).title()
+    return _snippet(min(members, key=lambda p: p.item.id).item.text)
+
+
+def _snippet(text: str, limit: int = 40) -> str:
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words or "(leeg)"
+    return words[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def group_items(items: Sequence[Item], vocabulary: Vocabulary | None = None) -> list[Group]:
+    """Group observations per wijk; every item lands in exactly one group.
+
+    Deterministic: the result depends on the items, not on their order. Groups come largest
+    first, then by wijk and number.
+    """
+    vocabulary = vocabulary or _default_vocabulary()
+    ordered = sorted(items, key=lambda it: (it.wijk, it.id, it.text))
+    blocks: dict[tuple[str, bool], list[_Prepared]] = defaultdict(list)
+    for p in _prepare(ordered, vocabulary):
+        blocks[(p.item.wijk, p.positive)].append(p)
+
+    per_wijk: dict[str, list[list[_Prepared]]] = defaultdict(list)
+    for (wijk, _), block in sorted(blocks.items()):
+        per_wijk[wijk].extend(_group_block(block))
+
+    groups: list[tuple[int, str, int, Group]] = []
+    for wijk, member_lists in per_wijk.items():
+        labelled = [(members, _label(members, vocabulary)) for members in member_lists]
+        labelled.sort(key=lambda ml: (-len(ml[0]), ml[1], ml[0][0].item.id))
+        for number, (members, label) in enumerate(labelled, start=1):
+            group = Group(
+                key=f"{wijk}:{number}",
+                label=label,
+                member_ids=tuple(p.item.id for p in members),
+                representative_id=_representative(members),
+            )
+            groups.append((-len(members), wijk, number, group))
+    groups.sort(key=lambda g: g[:3])
+    return [g[3] for g in groups]
+
+
+# ---------------------------------------------------------------------------- command line
+
+_REQUIRED_FIELDS = ("id", "text", "lang", "wijk")
+
+
+class InputError(ValueError):
+    """A line of the input file that is not a valid observation."""
+
+
+def item_from_json(line: str, number: int) -> Item:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"line {number}: not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"line {number}: expected a JSON object")
+    for name in _REQUIRED_FIELDS:
+        value = data.get(name)
+        if not isinstance(value, str) and not (name == "id" and isinstance(value, int)):
+            raise InputError(f"line {number}: field {name!r} missing or not a string")
+    optional: dict[str, str | None] = {}
+    for name in ("swot", "theme"):
+        value = data.get(name)
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"line {number}: field {name!r} must be a string or null")
+        optional[name] = value
+    return Item(
+        id=str(data["id"]),
+        text=data["text"],
+        lang=data["lang"],
+        wijk=data["wijk"],
+        swot=optional["swot"],
+        theme=optional["theme"],
+    )
+
+
+def read_items(path: Path) -> list[Item]:
+    items = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                items.append(item_from_json(line, number))
+    return items
+
+
+def main_group(path: Path, out: TextIO) -> int:
+    """`wijkbot group FILE.jsonl`: one `{"id": ..., "group": ...}` line per observation."""
+    try:
+        items = read_items(path)
+    except InputError as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{path}: cannot read: {exc}", file=sys.stderr)
+        return 2
+    group_of = {member: group.key for group in group_items(items) for member in group.member_ids}
+    for item in items:
+        out.write(json.dumps({"id": item.id, "group": group_of[item.id]}, ensure_ascii=False))
+        out.write("\n")
+    return 0

@@ -1,0 +1,356 @@
+"""A person's own data: export everything stored about them, or erase them. No Telegram here.
+
+Both are used by the bot (/mijngegevens, /vergeetmij) and by the command line. The export holds
+nothing about other people: a coach who answered is "wijkcoach", never a name or an id. Erasure is
+one transaction: the caller's session commits once at the end, so a failure leaves everything as
+it was.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from models import (
+    Digest,
+    DigestSetting,
+    GroupLink,
+    Membership,
+    Observation,
+    Person,
+    Poll,
+    PollDelivery,
+    PollOption,
+    Reaction,
+    SpiegelItem,
+    StoredState,
+    Vote,
+    Wijk,
+)
+
+EXPORT_FORMAT = 1
+COACH_LABEL = "wijkcoach"
+# PTB's persistence keys a person's user_data (and their private chat's chat_data) by Telegram id.
+STATE_KINDS = ("user", "chat")
+
+
+class PersonNotFound(Exception):
+    pass
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive values; they were stored as UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
+def _slugs(session: Session) -> dict[int, str]:
+    return {w.id: w.slug for w in session.exec(select(Wijk)).all() if w.id is not None}
+
+
+def _person(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise PersonNotFound(person_id)
+    return person
+
+
+def _state_rows(session: Session, telegram_id: int) -> list[StoredState]:
+    return list(
+        session.exec(
+            select(StoredState).where(
+                col(StoredState.kind).in_(STATE_KINDS), StoredState.key == str(telegram_id)
+            )
+        ).all()
+    )
+
+
+# --- export ------------------------------------------------------------------------------------
+
+
+def export_person(
+    session: Session, person_id: int, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Everything stored about one person, as JSON-ready data (datetimes ISO 8601 UTC)."""
+    person = _person(session, person_id)
+    slugs = _slugs(session)
+    memberships = session.exec(
+        select(Membership).where(Membership.person_id == person_id).order_by(col(Membership.id))
+    ).all()
+    observations = session.exec(
+        select(Observation).where(Observation.person_id == person_id).order_by(col(Observation.id))
+    ).all()
+    reactions = session.exec(
+        select(Reaction, SpiegelItem)
+        .join(SpiegelItem, col(SpiegelItem.id) == col(Reaction.item_id))
+        .where(Reaction.person_id == person_id)
+        .order_by(col(Reaction.id))
+    ).all()
+    votes = session.exec(
+        select(Vote, Poll, PollOption)
+        .join(Poll, col(Poll.id) == col(Vote.poll_id))
+        .join(PollOption, col(PollOption.id) == col(Vote.option_id))
+        .where(Vote.person_id == person_id)
+        .order_by(col(Vote.poll_id), col(Vote.rank), col(PollOption.position))
+    ).all()
+    deliveries = session.exec(
+        select(PollDelivery, Poll)
+        .join(Poll, col(Poll.id) == col(PollDelivery.poll_id))
+        .where(PollDelivery.person_id == person_id)
+        .order_by(col(PollDelivery.id))
+    ).all()
+    polls_created = session.exec(
+        select(Poll).where(Poll.creator_id == person_id).order_by(col(Poll.id))
+    ).all()
+    links = session.exec(
+        select(GroupLink).where(GroupLink.linked_by_id == person_id).order_by(col(GroupLink.id))
+    ).all()
+    digests = session.exec(
+        select(Digest).where(Digest.coach_id == person_id).order_by(col(Digest.id))
+    ).all()
+    setting = session.get(DigestSetting, person_id)
+    states = _state_rows(session, person.telegram_id)
+
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": iso(now or datetime.now(UTC)),
+        "profile": {
+            "telegram_id": person.telegram_id,
+            "language": person.language,
+            "consent_at": iso(person.consent_at),
+            "pseudonym": person.pseudonym,
+            "display_name": person.display_name,
+            "share_name": person.share_name,
+            "current_wijk": slugs.get(person.current_wijk_id or 0),
+            "created_at": iso(person.created_at),
+            "unreachable_since": iso(person.unreachable_at),
+        },
+        "memberships": [
+            {"wijk": slugs.get(m.wijk_id), "role": m.role, "since": iso(m.created_at)}
+            for m in memberships
+        ],
+        "observations": [_observation(o, slugs) for o in observations],
+        "reactions": [
+            {
+                "wijk": slugs.get(r.wijk_id),
+                "statement": item.text,
+                "statement_kind": item.kind,
+                "verdict": r.verdict,
+                "comment": r.comment,
+                "created_at": iso(r.created_at),
+                "updated_at": iso(r.updated_at),
+            }
+            for r, item in reactions
+        ],
+        "votes": [
+            {
+                "wijk": slugs.get(poll.wijk_id),
+                "poll": poll.question,
+                "option": option.text,
+                "rank": v.rank,
+                "voted_at": iso(v.created_at),
+            }
+            for v, poll, option in votes
+        ],
+        "polls_received": [
+            {"poll": poll.question, "status": d.status, "sent_at": iso(d.sent_at)}
+            for d, poll in deliveries
+        ],
+        "polls_created": [
+            {
+                "wijk": slugs.get(p.wijk_id),
+                "question": p.question,
+                "kind": p.kind,
+                "audience": p.audience,
+                "status": p.status,
+                "opens_at": iso(p.opens_at),
+                "closes_at": iso(p.closes_at),
+                "created_at": iso(p.created_at),
+            }
+            for p in polls_created
+        ],
+        "groups_linked": [
+            {"wijk": slugs.get(g.wijk_id), "title": g.title, "linked_at": iso(g.linked_at)}
+            for g in links
+        ],
+        "digests_received": [
+            {
+                "wijk": slugs.get(d.wijk_id),
+                "period": d.period_key,
+                "status": d.status,
+                "sent_at": iso(d.sent_at),
+            }
+            for d in digests
+        ],
+        "digest_settings": None
+        if setting is None
+        else {
+            "weekday": setting.weekday,
+            "send_time": setting.send_time,
+            "frequency": setting.frequency,
+            "skip_quiet": setting.skip_quiet,
+            "updated_at": iso(setting.updated_at),
+        },
+        "conversation_state": {row.kind: _json(row.data) for row in states},
+    }
+
+
+def _observation(o: Observation, slugs: dict[int, str]) -> dict[str, Any]:
+    return {
+        "reference": o.reference,
+        "wijk": slugs.get(o.wijk_id),
+        "swot": o.swot,
+        "theme": o.theme,
+        "text": o.text,
+        "language": o.lang,
+        "author_role": o.author_role,
+        "share_name": o.share_name,
+        "photo_file_id": o.photo_file_id,
+        "latitude": o.latitude,
+        "longitude": o.longitude,
+        "status": o.status,
+        "created_at": iso(o.created_at),
+        "updated_at": iso(o.updated_at),
+        "read_at": iso(o.read_at),
+        "answer": o.answer_text,
+        "answered_at": iso(o.answered_at),
+        # Who answered is another person: only their role, never their name or id.
+        "answered_by": COACH_LABEL if o.answered_at or o.answer_text else None,
+        "your_reply": o.reply_text,
+        "replied_at": iso(o.replied_at),
+        "hidden_reason": o.hidden_reason,
+        "hidden_at": iso(o.hidden_at),
+    }
+
+
+def _json(data: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data
+
+
+def export_json(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False).encode()
+
+
+# --- erasure -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ErasureReport:
+    """What erase_person did, counted per kind of row."""
+
+    telegram_id: int
+    kept_contributions: bool
+    observations_deleted: int = 0
+    observations_kept: int = 0
+    reactions_deleted: int = 0
+    reactions_kept: int = 0
+    votes_deleted: int = 0
+    votes_kept: int = 0
+    memberships: int = 0
+    poll_deliveries: int = 0
+    digest_settings: int = 0
+    stored_states: int = 0
+    links_cleared: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Contributions:
+    observations: int
+    reactions: int
+    votes: int
+
+    @property
+    def any(self) -> bool:
+        return bool(self.observations or self.reactions or self.votes)
+
+
+def count_contributions(session: Session, person_id: int) -> Contributions:
+    def count(model: Any) -> int:
+        stmt = select(func.count()).select_from(model).where(model.person_id == person_id)
+        return int(session.exec(stmt).one())
+
+    return Contributions(count(Observation), count(Reaction), count(Vote))
+
+
+def erase_person(session: Session, person_id: int, keep_contributions: bool) -> ErasureReport:
+    """Erase one person. Their observations, reactions and votes are deleted, or kept without
+    any link to them (`keep_contributions`). Commits once: all or nothing."""
+    person = _person(session, person_id)
+    report = ErasureReport(telegram_id=person.telegram_id, kept_contributions=keep_contributions)
+    try:
+        _erase(session, person, report)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return report
+
+
+def _erase(session: Session, person: Person, report: ErasureReport) -> None:
+    pid = person.id
+
+    def run(stmt: Any) -> int:
+        return int(session.exec(stmt).rowcount or 0)
+
+    own_obs = col(Observation.person_id) == pid
+    if report.kept_contributions:
+        # Kept observations must not point back at them, not even by the name they shared.
+        report.observations_kept = run(
+            update(Observation).where(own_obs).values(person_id=None, share_name=False)
+        )
+        report.reactions_kept = run(
+            update(Reaction).where(col(Reaction.person_id) == pid).values(person_id=None)
+        )
+        report.votes_kept = run(
+            update(Vote).where(col(Vote.person_id) == pid).values(person_id=None)
+        )
+    else:
+        report.observations_deleted = run(delete(Observation).where(own_obs))
+        report.reactions_deleted = run(delete(Reaction).where(col(Reaction.person_id) == pid))
+        report.votes_deleted = run(delete(Vote).where(col(Vote.person_id) == pid))
+    # What they did for others (as coach or BIG member) stays, without their name on it.
+    report.links_cleared = sum(
+        (
+            run(
+                update(Observation)
+                .where(col(Observation.answered_by_id) == pid)
+                .values(answered_by_id=None)
+            ),
+            run(
+                update(Observation)
+                .where(col(Observation.hidden_by_id) == pid)
+                .values(hidden_by_id=None)
+            ),
+            run(update(Digest).where(col(Digest.coach_id) == pid).values(coach_id=None)),
+            run(update(Poll).where(col(Poll.creator_id) == pid).values(creator_id=None)),
+            run(
+                update(GroupLink)
+                .where(col(GroupLink.linked_by_id) == pid)
+                .values(linked_by_id=None)
+            ),
+        )
+    )
+    report.poll_deliveries = run(delete(PollDelivery).where(col(PollDelivery.person_id) == pid))
+    report.digest_settings = run(delete(DigestSetting).where(col(DigestSetting.person_id) == pid))
+    report.memberships = run(delete(Membership).where(col(Membership.person_id) == pid))
+    report.stored_states = run(
+        delete(StoredState).where(
+            col(StoredState.kind).in_(STATE_KINDS),
+            col(StoredState.key) == str(person.telegram_id),
+        )
+    )
+    session.delete(person)
+    session.flush()

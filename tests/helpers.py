@@ -1,0 +1,52 @@
+"""Shared test steps: onboard a person through the real bot, give someone a role."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot import invites, people
+from bot.fakeapi import Harness
+from bot.fakeapi.users import Person as FakePerson
+from bot.services import Services
+from models import Role
+
+
+async def onboard(
+    bot: Harness,
+    user_id: int,
+    name: str = "Test",
+    *,
+    wijk: str = "Elsrijk",
+    language_code: str = "nl",
+) -> FakePerson:
+    """/start, accept, choose the wijk by its button text: the person lands on the main menu."""
+    person = bot.user(user_id, name, language_code=language_code)
+    await person.send("/start")
+    await person.press("Akkoord" if language_code.startswith("nl") else "I agree")
+    await person.press(wijk)
+    return person
+
+
+def invite_code(services: Services, role: Role, *slugs: str, uses: int = 1, days: int = 7) -> str:
+    with services.db.session() as session:
+        wijken = [w for s in slugs if (w := people.wijk_by_slug(session, s)) is not None]
+        _, code = invites.create_invite(
+            session,
+            role=role,
+            wijken=wijken,
+            now=services.clock.now(),
+            expires_in=timedelta(days=days),
+            uses=uses,
+        )
+    return code
+
+
+async def join_as(
+    bot: Harness, services: Services, user_id: int, name: str, role: Role, *slugs: str
+) -> FakePerson:
+    """Join through an invite link (/start <code>), as a coach, BIG member or partner would."""
+    code = invite_code(services, role, *slugs)
+    person = bot.user(user_id, name)
+    await person.send(f"/start {code}")
+    await person.press("Akkoord")
+    return person
