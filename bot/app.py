@@ -84,6 +84,10 @@ def build_application(
 
     with services.db.session() as session:
         people.sync_wijken(session, config)
+    # Optional language-model narrative and embeddings grouping for the digest (off by default).
+    from bot import digest_llm
+
+    digest_llm.install(services)
 
     from handlers import register_all  # handlers import services; keep the import here
 

@@ -220,7 +220,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        from bot.logs import setup_logging
+
+        setup_logging("WARNING")
     try:
         return int(args.func(args))
     except ConfigError as exc:
@@ -236,4 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run through the imported module: features register their sub-commands on `bot.cli`,
+    # which is a different module object from `__main__`.
+    from bot.cli import main as _main
+
+    raise SystemExit(_main())

@@ -232,7 +232,7 @@ class DigestData:
 
         data = plain(asdict(self))
         data["period"]["partial"] = self.period.partial
-        return data  # type: ignore[no-any-return]
+        return data
 
 
 # --- building --------------------------------------------------------------------------------

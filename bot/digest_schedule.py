@@ -198,26 +198,397 @@ def schedule_for(session: Any, person_id: int, config: Config) -> Schedule:
 
 
 def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """One repeating job that starts at once (the start-up run) and then polls every minute."""
+    """One run at start-up, then one every minute."""
     if app.job_queue is None:
         _log.warning(
             "no JobQueue: digests will not be sent (install python-telegram-bot[job-queue])"
         )
         return
+    # A late run must still run: what is due comes from the database, not from the timer.
+    late_is_fine = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+    # The start-up run. (An interval trigger whose start lies before the scheduler starts would
+    # first fire one interval later; a date trigger in the past fires at once.)
+    app.job_queue.run_once(_tick, when=0, name=f"{JOB_NAME}-startup", job_kwargs=late_is_fine)
     app.job_queue.run_repeating(
         _tick,
         interval=JOB_INTERVAL_SECONDS,
-        first=0,
+        first=JOB_INTERVAL_SECONDS,
         name=JOB_NAME,
-        # A late run must still run: what is due comes from the database, not from the timer.
-        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        job_kwargs=late_is_fine,
     )
 
 
 async def _tick(context: Any) -> None:
-    from bot.digest_delivery import send_due
-
+    services = context.application.services
     try:
-        await send_due(context.application.services, context.bot)
+        await send_due(services, context.bot)
     except Exception:  # a broken run must not stop the next one
         _log.exception("digest run failed")
+    finally:
+        # How many runs finished: lets a test (or an operator) see the start-up run happened.
+        services.extras["digest_runs"] = services.extras.get("digest_runs", 0) + 1
+
+
+# --- delivery ------------------------------------------------------------------------------------
+
+MAX_ATTEMPTS = 5
+RETRY_AFTER_TRIES = 3
+_PROGRESS = re.compile(r"^(\d+)/\d+")
+
+
+@dataclass(frozen=True)
+class Due:
+    coach_id: int
+    telegram_id: int
+    lang: str
+    wijk_id: int
+    period: Period
+    skip_quiet: bool
+
+
+@dataclass
+class Outgoing:
+    """One digest ready to send: its messages, the chart and the list."""
+
+    texts: list[str]
+    chart: bytes
+    csv: bytes
+    csv_name: str
+    lang: str
+    attention_message: int | None = None
+    attention_ids: list[int] | None = None
+    quiet: bool = False
+
+    @property
+    def total(self) -> int:
+        return len(self.texts) + 2
+
+
+class DeliveryError(Exception):
+    def __init__(self, sent: int, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.sent, self.cause = sent, cause
+
+
+def find_due(session: Any, config: Config, now: datetime) -> list[Due]:
+    """Every (coach, wijk) whose latest due period has no finished Digest row yet."""
+    from sqlmodel import col, select
+
+    from models import Digest, DigestStatus, Membership, Person, Role, Wijk
+
+    tz = config.general.tz
+    rows = session.exec(
+        select(Membership.person_id, Membership.wijk_id, Membership.created_at, Person)
+        .join(Person, col(Person.id) == Membership.person_id)
+        .join(Wijk, col(Wijk.id) == Membership.wijk_id)
+        .where(
+            Membership.role == Role.COACH.value,
+            col(Person.unreachable_at).is_(None),
+            col(Wijk.active).is_(True),
+        )
+        .order_by(col(Membership.person_id), col(Membership.wijk_id))
+    ).all()
+    due: list[Due] = []
+    for person_id, wijk_id, since, person in rows:
+        schedule = schedule_for(session, person_id, config)
+        latest = latest_due(schedule, now, tz)
+        if latest is None:
+            continue
+        due_at, period = latest
+        if _aware(since) > due_at:
+            continue  # a coach since after the due time: their first digest is the next one
+        done = session.exec(
+            select(Digest.status, Digest.attempts).where(
+                Digest.coach_id == person_id,
+                Digest.wijk_id == wijk_id,
+                Digest.period_key == period.key,
+            )
+        ).first()
+        if done is not None and (done[0] != DigestStatus.FAILED.value or done[1] >= MAX_ATTEMPTS):
+            continue
+        due.append(
+            Due(
+                person_id, person.telegram_id, person.language, wijk_id, period, schedule.skip_quiet
+            )
+        )
+    return due
+
+
+def claim(db: Any, coach_id: int | None, wijk_id: int, period: Period) -> tuple[int, int] | None:
+    """Claim the right to send: (digest id, parts already sent) for the winner, None otherwise.
+
+    A new period: INSERT the row and commit; the unique constraint lets exactly one of any number
+    of racing runs (threads, processes, a restarted bot) succeed. A failed earlier attempt: an
+    UPDATE that only matches while the row is still "failed", so again one winner.
+    """
+    from sqlalchemy import update
+    from sqlalchemy.exc import IntegrityError
+    from sqlmodel import col, select
+
+    from models import Digest, DigestStatus
+
+    with db.session() as session:
+        try:
+            row = Digest(
+                coach_id=coach_id,
+                wijk_id=wijk_id,
+                period_key=period.key,
+                period_start=period.start,
+                period_end=period.end,
+                status=DigestStatus.PENDING.value,
+            )
+            session.add(row)
+            session.commit()
+            assert row.id is not None
+            return row.id, 0
+        except IntegrityError:
+            session.rollback()
+        existing = session.exec(
+            select(Digest).where(
+                Digest.coach_id == coach_id,
+                Digest.wijk_id == wijk_id,
+                Digest.period_key == period.key,
+            )
+        ).first()
+        if (
+            existing is None
+            or existing.id is None
+            or existing.status != DigestStatus.FAILED.value
+            or existing.attempts >= MAX_ATTEMPTS
+        ):
+            return None
+        result = session.exec(
+            update(Digest)
+            .where(
+                col(Digest.id) == existing.id,
+                col(Digest.status) == DigestStatus.FAILED.value,
+                col(Digest.attempts) == existing.attempts,
+            )
+            .values(status=DigestStatus.PENDING.value)
+        )
+        session.commit()
+        if result.rowcount != 1:
+            return None
+        match = _PROGRESS.match(existing.error or "")
+        return existing.id, int(match.group(1)) if match else 0
+
+
+def finish(db: Any, digest_id: int, status: str, now: datetime, error: str | None = None) -> None:
+    from models import Digest, DigestStatus
+
+    with db.session() as session:
+        row = session.get(Digest, digest_id)
+        if row is None:
+            return
+        row.status = status
+        row.error = error[:400] if error else None
+        if status == DigestStatus.SENT.value:
+            row.sent_at = now
+        if status == DigestStatus.FAILED.value:
+            row.attempts += 1
+        session.add(row)
+        session.commit()
+
+
+def prepare(services: Any, wijk_id: int, period: Period, lang: str) -> Outgoing:
+    """Build and render (blocking: database and matplotlib; run it in a thread)."""
+    from bot import digest, digest_chart, digest_render
+    from models import Wijk
+
+    with services.db.session() as session:
+        wijk = session.get(Wijk, wijk_id)
+        if wijk is None:
+            raise LookupError(f"no wijk {wijk_id}")
+        grouper = services.extras.get("digest_grouper")
+        data = digest.build(
+            session, services.config, wijk, period, services.clock.now(), grouper=grouper
+        )
+    narrator = services.extras.get("digest_narrator")
+    if narrator is not None:
+        try:
+            data.narratives.update(narrator(data, lang) or {})
+        except Exception:  # the narrative is optional: the digest goes without it
+            _log.warning("digest narrative failed", exc_info=True)
+    rendered = digest_render.render_html(data, lang, services.config)
+    return Outgoing(
+        texts=rendered.messages,
+        chart=digest_chart.render_chart(data, lang),
+        csv=digest_render.render_csv(data, lang, services.config),
+        csv_name=digest_render.csv_filename(data),
+        lang=lang,
+        attention_message=rendered.attention_message,
+        attention_ids=rendered.attention_ids,
+        quiet=data.quiet,
+    )
+
+
+def closing_keyboard(lang: str) -> Any:
+    """Every message has a way on: the menu, and the digest settings."""
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from bot.callbacks import Kind, encode
+    from bot.i18n import t
+
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(lang, "digest.settings_button"),
+                    callback_data=encode(Kind.MENU, "digest_settings"),
+                ),
+                InlineKeyboardButton(
+                    t(lang, "menu.back_to_menu"), callback_data=encode(Kind.MENU, "main")
+                ),
+            ]
+        ]
+    )
+
+
+def open_buttons(lang: str, observation_ids: list[int]) -> list[list[Any]]:
+    """Buttons under "needs attention": the coach's feature opens `co:<id>:open`."""
+    from telegram import InlineKeyboardButton
+
+    from bot.callbacks import Kind, encode
+    from bot.i18n import t
+
+    buttons = [
+        InlineKeyboardButton(
+            t(lang, "digest.open_ref", ref=f"M-{i}"), callback_data=encode(Kind.COACH, i, "open")
+        )
+        for i in observation_ids
+    ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+async def deliver(
+    bot: Any,
+    chat_id: int,
+    outgoing: Outgoing,
+    *,
+    skip: int = 0,
+    extras: dict[str, Any] | None = None,
+) -> None:
+    """Send the texts, the chart and the CSV; raises DeliveryError with how many parts went out.
+
+    `skip` parts are not sent again (a retry after a failure half-way never repeats a part).
+    A RetryAfter that reaches us (the rate limiter gave up, or there is none) is waited out here.
+    """
+    from telegram import InputFile
+    from telegram.constants import ParseMode
+    from telegram.error import RetryAfter
+
+    from bot.i18n import t
+
+    lang = outgoing.lang
+    attention_buttons = (extras or {}).get("digest_attention_buttons") or open_buttons
+    steps: list[Any] = []
+    for index, text in enumerate(outgoing.texts):
+        markup = None
+        if attention_buttons is not None and index == outgoing.attention_message:
+            rows = attention_buttons(lang, list(outgoing.attention_ids or []))
+            if rows:
+                from telegram import InlineKeyboardMarkup
+
+                markup = InlineKeyboardMarkup(rows)
+        steps.append(
+            lambda text=text, markup=markup: bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        )
+    steps.append(
+        lambda: bot.send_photo(
+            chat_id,
+            InputFile(outgoing.chart, filename="digest.png"),
+            caption=t(lang, "digest.chart_caption"),
+            parse_mode=ParseMode.HTML,
+        )
+    )
+    steps.append(
+        lambda: bot.send_document(
+            chat_id,
+            InputFile(outgoing.csv, filename=outgoing.csv_name),
+            caption=t(lang, "digest.csv_caption"),
+            parse_mode=ParseMode.HTML,
+            reply_markup=closing_keyboard(lang),
+        )
+    )
+    import asyncio
+
+    for index, step in enumerate(steps):
+        if index < skip:
+            continue
+        for attempt in range(RETRY_AFTER_TRIES + 1):
+            try:
+                await step()
+                break
+            except RetryAfter as exc:
+                if attempt == RETRY_AFTER_TRIES:
+                    raise DeliveryError(index, exc) from exc
+                wait = exc.retry_after
+                seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                _log.info("Telegram asks to wait %.0f s before the next digest part", seconds)
+                await asyncio.sleep(seconds)
+            except Exception as exc:
+                raise DeliveryError(index, exc) from exc
+
+
+async def send_due(services: Any, bot: Any) -> int:
+    """Send every digest that is due now. Returns how many went out."""
+    import asyncio
+
+    from telegram.error import Forbidden
+
+    from models import DigestStatus, Person
+
+    now = services.clock.now()
+    with services.db.session() as session:
+        due = find_due(session, services.config, now)
+    sent = 0
+    for item in due:
+        claimed = claim(services.db, item.coach_id, item.wijk_id, item.period)
+        if claimed is None:
+            continue
+        digest_id, skip = claimed
+        try:
+            outgoing = await asyncio.to_thread(
+                prepare, services, item.wijk_id, item.period, item.lang
+            )
+        except Exception as exc:
+            _log.exception("could not build digest %s", digest_id)
+            finish(services.db, digest_id, DigestStatus.FAILED.value, now, f"0/0: build: {exc}")
+            continue
+        if item.skip_quiet and outgoing.quiet:
+            finish(services.db, digest_id, DigestStatus.SKIPPED.value, now)
+            continue
+        try:
+            await deliver(bot, item.telegram_id, outgoing, skip=skip, extras=services.extras)
+        except DeliveryError as exc:
+            progress = f"{exc.sent}/{outgoing.total}"
+            if isinstance(exc.cause, Forbidden):
+                _log.info("coach %s blocked the bot: marked unreachable", item.coach_id)
+                with services.db.session() as session:
+                    person = session.get(Person, item.coach_id)
+                    if person is not None:
+                        person.unreachable_at = now
+                        session.add(person)
+                        session.commit()
+                finish(
+                    services.db, digest_id, DigestStatus.FAILED.value, now, f"{progress}: blocked"
+                )
+            else:
+                _log.warning("digest %s to coach %s failed: %s", digest_id, item.coach_id, exc)
+                finish(
+                    services.db,
+                    digest_id,
+                    DigestStatus.FAILED.value,
+                    now,
+                    f"{progress}: {type(exc.cause).__name__}: {exc.cause}",
+                )
+            continue
+        finish(services.db, digest_id, DigestStatus.SENT.value, services.clock.now())
+        sent += 1
+    return sent
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

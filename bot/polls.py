@@ -313,9 +313,7 @@ def cast_vote(
             return VoteOutcome.RETRACTED
     if previous and not change:
         raise PollError("polls.err_already_voted")
-    session.exec(
-        delete(Vote).where(col(Vote.poll_id) == poll_id, col(Vote.person_id) == actor.id)
-    )
+    session.exec(delete(Vote).where(col(Vote.poll_id) == poll_id, col(Vote.person_id) == actor.id))
     ranking = poll.kind == PollKind.RANKING.value
     for index, option_id in enumerate(chosen, start=1):
         session.add(
@@ -465,9 +463,7 @@ def mark_unreachable(session: Session, delivery_id: int, person_id: int, now: da
         .where(col(PollDelivery.id) == delivery_id)
         .values(status=DeliveryStatus.UNREACHABLE.value, sent_at=now)
     )
-    session.exec(
-        update(Person).where(col(Person.id) == person_id).values(unreachable_at=now)
-    )
+    session.exec(update(Person).where(col(Person.id) == person_id).values(unreachable_at=now))
     session.commit()
 
 

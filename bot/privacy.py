@@ -37,6 +37,22 @@ EXPORT_FORMAT = 1
 COACH_LABEL = "wijkcoach"
 # PTB's persistence keys a person's user_data (and their private chat's chat_data) by Telegram id.
 STATE_KINDS = ("user", "chat")
+# Every column that points at a person, and what erasure does with it. A new table that refers to
+# person.id must be added here and handled in _erase (tests/test_privacy.py checks the list).
+PERSON_COLUMNS = {
+    ("person", "id"): "deleted",
+    ("membership", "person_id"): "deleted",
+    ("observation", "person_id"): "deleted, or kept unlinked",
+    ("reaction", "person_id"): "deleted, or kept unlinked",
+    ("vote", "person_id"): "deleted, or kept unlinked",
+    ("polldelivery", "person_id"): "deleted",
+    ("digestsetting", "person_id"): "deleted",
+    ("observation", "answered_by_id"): "unlinked",
+    ("observation", "hidden_by_id"): "unlinked",
+    ("digest", "coach_id"): "unlinked",
+    ("poll", "creator_id"): "unlinked",
+    ("grouplink", "linked_by_id"): "unlinked",
+}
 
 
 class PersonNotFound(Exception):

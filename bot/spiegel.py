@@ -62,6 +62,7 @@ class ParsedItem:
     theme: str | None
     position: int
     line: int | None = None
+    explicit_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,9 @@ def parse_toml(source: str, themes: Collection[str]) -> ParsedEdition:
         message = str(exc)
         found = re.search(r"\(at line (\d+), column \d+\)", message)
         line = int(found.group(1)) if found else None
+        if line is None and "(at end of document)" in message:
+            line = max(1, len(source.splitlines()))
+            message = message.replace("(at end of document)", "(at the end of the file)")
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
         raise SpiegelFormatError(f"not valid TOML: {reason}", line) from None
     lines = _Lines(source)
@@ -155,7 +159,6 @@ def parse_toml(source: str, themes: Collection[str]) -> ParsedEdition:
         raise SpiegelFormatError("[edition] must be a table", lines.key_anywhere("edition"))
     _check_edition(edition, lines)
     items: list[ParsedItem] = []
-    seen: dict[str, ParsedItem] = {}
     for kind in KINDS:
         entries = raw.get(kind.value, [])
         if not isinstance(entries, list):
@@ -163,18 +166,19 @@ def parse_toml(source: str, themes: Collection[str]) -> ParsedEdition:
                 f"{kind.value}: write each statement as its own [[{kind.value}]] entry",
                 lines.key_anywhere(kind.value),
             )
-        for index, entry in enumerate(entries):
-            item = _parse_entry(kind, index, entry, themes, lines)
-            if item.key in seen:
-                other = seen[item.key]
-                what = "the same key" if _explicit(entry) else "the same text"
-                raise SpiegelFormatError(
-                    f"[[{kind.value}]] entry {index + 1} has {what} as the [[{other.kind.value}]] "
-                    f"entry on line {other.line} (key {item.key!r}); keys must be unique",
-                    item.line,
-                )
-            seen[item.key] = item
-            items.append(item)
+        items += [_parse_entry(kind, i, entry, themes, lines) for i, entry in enumerate(entries)]
+    # Report a duplicate at the later of the two entries in the file: that is the one to fix.
+    seen: dict[str, ParsedItem] = {}
+    for item in sorted(items, key=lambda i: i.line or 0):
+        other = seen.setdefault(item.key, item)
+        if other is not item:
+            what = "the same key" if item.explicit_key else "the same text"
+            raise SpiegelFormatError(
+                f"[[{item.kind.value}]] entry {item.position + 1} has {what} as the "
+                f"[[{other.kind.value}]] entry on line {other.line} (key {item.key!r}); "
+                "keys must be unique",
+                item.line,
+            )
     return ParsedEdition(
         items=tuple(items),
         title=str(edition.get("title", "")).strip(),
@@ -182,10 +186,6 @@ def parse_toml(source: str, themes: Collection[str]) -> ParsedEdition:
         wijk=edition.get("wijk"),
         year=edition.get("year"),
     )
-
-
-def _explicit(entry: Any) -> bool:
-    return isinstance(entry, dict) and "key" in entry
 
 
 def _check_edition(edition: dict[str, Any], lines: _Lines) -> None:
@@ -240,6 +240,7 @@ def _parse_entry(
         known = ", ".join(sorted(themes)) or "(none configured)"
         raise SpiegelFormatError(f"{where}: unknown theme {theme!r} (known: {known})", at("theme"))
     key = entry.get("key")
+    explicit = key is not None
     if key is None:
         key = derived_key(text)
     elif not isinstance(key, str) or not KEY_PATTERN.match(key):
@@ -248,7 +249,15 @@ def _parse_entry(
             "letter or digit",
             at("key"),
         )
-    return ParsedItem(kind=kind, key=key, text=text, theme=theme, position=index, line=line)
+    return ParsedItem(
+        kind=kind,
+        key=key,
+        text=text,
+        theme=theme,
+        position=index,
+        line=line,
+        explicit_key=explicit,
+    )
 
 
 class _Lines:
@@ -267,7 +276,9 @@ class _Lines:
 
     def entry(self, name: str, index: int) -> int | None:
         found = self._find(re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]\s*(#.*)?$"))
-        return found[index] if index < len(found) else None
+        if index < len(found):
+            return found[index]
+        return self.key_anywhere(name)  # e.g. `strength = [...]` instead of [[strength]]
 
     def key_anywhere(self, name: str) -> int | None:
         found = self._find(re.compile(rf"^\s*\"?{re.escape(name)}\"?\s*="))

@@ -11,8 +11,10 @@ from telegram.ext import Application
 def _features() -> list[ModuleType]:
     # Order matters within a handler group: earlier modules get the first look at an update.
     from handlers import menu, onboarding, privacy, observations, spiegel, coach
+    from handlers import digest
+    from handlers import polls
 
-    return [onboarding, menu, privacy, observations, spiegel, coach]
+    return [onboarding, menu, privacy, observations, spiegel, coach, digest, polls]
 
 
 def register_all(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -66,7 +66,6 @@ CHANGE = "change"
 # Callback step letter → the state in which that button is valid.
 STEP_STATE = {"w": WIJK, "s": SWOT, "t": THEME, "l": LOCATION, "n": NAME, "p": TEXT}
 SWOT_CODES = {"s": Swot.STRENGTH, "w": Swot.WEAKNESS, "o": Swot.OPPORTUNITY, "t": Swot.THREAT}
-SWOT_LETTER = {v.value: k for k, v in SWOT_CODES.items()}
 NO_THEME = "_"  # never a theme slug: slugs start with a letter or digit
 CHANGE_PARTS = {
     "text": TEXT,

@@ -56,6 +56,13 @@ async def start_command(update: Update, context: WijkContext) -> None:
 async def show_start(update: Update, context: WijkContext, who: Who, payload: str | None) -> None:
     services = context.services
     now = services.clock.now()
+    if payload and payload.startswith("poll_"):
+        # The group's "vote in a private chat" link (handlers/polls.py); never an invite code.
+        from handlers.polls import open_poll_link
+
+        if await open_poll_link(update, context, who, payload):
+            return
+        payload = None
     if who.actor is None:
         code = None
         if payload:

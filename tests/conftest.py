@@ -8,6 +8,7 @@ migrations, not create_all, so every run also exercises them.
 
 from __future__ import annotations
 
+import logging
 import os
 
 # RetryAfter warns about its float retry_after unless this is set; we treat warnings seriously.
@@ -40,6 +41,19 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: a test about SQLite itself")
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """`wijkbot run` and setup_logging change the root logger; no test may inherit that."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    quiet = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "apscheduler")}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, value in quiet.items():
+        logging.getLogger(name).setLevel(value)
 
 
 # --- databases ---------------------------------------------------------------------------------

@@ -100,7 +100,15 @@ def test_create_list_and_withdraw(seeded: Database) -> None:
         alice = make_person(session, 1001)
         bob = make_person(session, 1002)
         first = add(session, alice, "oud", NOW)
-        second = add(session, alice, "nieuw", NOW + timedelta(hours=1), photo_file_id="ph", lat=52.3, lon=4.86)
+        second = add(
+            session,
+            alice,
+            "nieuw",
+            NOW + timedelta(hours=1),
+            photo_file_id="ph",
+            lat=52.3,
+            lon=4.86,
+        )
         theirs = add(session, bob, "van bob", NOW)
         assert first.id is not None and second.id is not None and theirs.id is not None
         assert second.reference == f"M-{second.id}"
@@ -338,8 +346,8 @@ async def test_database_error_keeps_draft_and_retry_stores_once(
 ) -> None:
     alice = await onboard(bot, 1001, "Alice")
     summary = await to_summary(alice)
-    real_commit = service._commit  # noqa: SLF001
-    failures = []
+    real_commit = service._commit
+    failures: list[int] = []
 
     def failing_once(session: Session) -> None:
         if not failures:
@@ -411,7 +419,7 @@ async def test_permission_checked_again_at_confirm(bot: Harness, services: Servi
     alice = await onboard(bot, 1001, "Alice")
     await to_summary(alice)
     with services.db.session() as session:
-        session.exec(delete(Membership))  # type: ignore[call-overload]
+        session.exec(delete(Membership))
         session.commit()
     await alice.press("Versturen")
     assert "Dat mag je niet" in alice.last.plain_text
@@ -469,7 +477,9 @@ async def test_english_flow(bot: Harness, services: Services) -> None:
 # --- Mijn meldingen ---------------------------------------------------------------------------
 
 
-async def test_mijn_meldingen_pages_status_answer_and_withdraw(bot: Harness, services: Services) -> None:
+async def test_mijn_meldingen_pages_status_answer_and_withdraw(
+    bot: Harness, services: Services
+) -> None:
     alice = await onboard(bot, 1001, "Alice")
     bob = await onboard(bot, 1002, "Bob")
     with services.db.session() as session:

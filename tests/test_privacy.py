@@ -623,3 +623,16 @@ def test_erased_author_does_not_appear_in_the_digest(db: Database, config: Confi
     assert "De oversteek bij school is gevaarlijk" in after  # what she said still counts
     for trace in ("Alice Jansen", "Buur-1001"):
         assert trace not in after, trace
+
+
+def test_every_reference_to_a_person_is_handled_by_erasure() -> None:
+    from sqlmodel import SQLModel
+
+    referring = {
+        (table.name, fk.parent.name)
+        for table in SQLModel.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name == "person"
+    }
+    referring.add(("person", "id"))
+    assert referring == set(privacy.PERSON_COLUMNS)

@@ -1,0 +1,419 @@
+"""Benchmark of building one wijk's digest (bot/digest.py), on SQLite and PostgreSQL.
+
+Usage: .venv/bin/python bench/digest.py [--quick] [--only sqlite|postgresql] [--pg-url URL]
+
+Fills a fresh database per backend with synthetic observations (SQLAlchemy Core bulk inserts):
+stored history spread over 13 wijken and two years, plus, for the measured wijk, 10,000
+observations in ISO week 2026-W47 (the measured period), 10,000 in W46 (its previous period) and
+20,000 in W49 (the "twice the rows" period). Then it measures:
+  - digest_vs_raw_read: building the W47 digest against a raw SQL read of the same rows (target <= 5x)
+  - history_x2: the same build after doubling the stored history (target <= 1.1x the first)
+  - period_x2: building W49 (twice the rows) against W47 (target <= 2.2x)
+  - rss_delta_mb: peak RSS while building over ~1,000,000 stored observations (100,000 with
+    --quick) minus the RSS of the same process idle just before (target <= +60 MB), measured
+    in a subprocess from /proc/self/status.
+The grouping of the period's observations (bot/grouping.py, another module) is timed separately
+so its share is visible. Prints figures, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sqlalchemy import insert, text  # noqa: E402
+from sqlmodel import select  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+AMS = ZoneInfo("Europe/Amsterdam")
+TARGET_WIJK = "elsrijk"
+PERIOD_ROWS = 10_000
+PEOPLE = 5_000
+BATCH = 10_000
+TARGETS = {"digest_vs_raw_read": 5.0, "history_x2": 1.1, "period_x2": 2.2, "rss_delta_mb": 60.0}
+
+SUBJECTS = [
+    "geen parkeerplek te vinden",
+    "auto's staan op de stoep",
+    "hondenpoep op het grasveld",
+    "er wordt te hard gereden",
+    "de speeltuin is kapot",
+    "ouderen zijn eenzaam",
+    "de bibliotheek is fijn",
+    "het wijkcentrum organiseert leuke dingen",
+    "zwerfafval bij de containers",
+    "te weinig groen in de straat",
+    "fietsen worden gestolen",
+    "de buurtapp werkt goed",
+    "de bushalte is onveilig in het donker",
+    "overlast van hangjongeren",
+    "de markt brengt mensen samen",
+    "er zijn te weinig bankjes",
+    "straatverlichting is vaak kapot",
+    "jongeren hebben geen plek",
+    "de moestuin is een succes",
+    "scooters rijden over de stoep",
+]
+PLACES = [
+    "rond het Stadsplein",
+    "bij de Olmen",
+    "in de Keizer Karelweg",
+    "bij het winkelcentrum",
+    "aan de Amstel",
+    "bij school De Horizon",
+    "",
+    "",
+]
+FILLER = "echt al weken steeds vaker sinds de zomer vooral s avonds en in het weekend".split()
+SWOTS = ["strength", "weakness", "opportunity", "threat"]
+THEMES = ["wonen", "buitenruimte", "binnenruimte", "betrokkenheid", "wijkcentrum", None]
+
+
+def synthetic_text(rng: random.Random) -> str:
+    words = rng.sample(FILLER, rng.randint(2, 6))
+    return f"{rng.choice(SUBJECTS).capitalize()} {rng.choice(PLACES)} {' '.join(words)} ({rng.randint(1, 99999)})"
+
+
+# --- filling -------------------------------------------------------------------------------------
+
+
+class Filler:
+    def __init__(self, engine: Engine, seed: int = 47) -> None:
+        from bot.config import load_config
+        from bot.database import Database
+        from bot.people import sync_wijken
+        from models import Membership, Observation, Person, Wijk
+
+        self.engine = engine
+        self.rng = random.Random(seed)
+        self.config = load_config(REPO / "config.example.toml", env={}, require_token=False)
+        db = Database(engine)
+        with db.session() as session:
+            sync_wijken(session, self.config)
+            self.wijken = {w.slug: w.id for w in session.exec(select(Wijk)).all()}
+        self.obs = Observation.__table__  # type: ignore[attr-defined]
+        self.people_by_wijk: dict[int, list[int]] = {w: [] for w in self.wijken.values()}
+        now = datetime(2024, 1, 1, tzinfo=UTC)
+        person_rows, member_rows = [], []
+        wijk_ids = list(self.wijken.values())
+        for i in range(PEOPLE):
+            wijk_id = wijk_ids[i % len(wijk_ids)]
+            person_rows.append(
+                {
+                    "id": i + 1,
+                    "telegram_id": 10_000_000 + i,
+                    "language": "nl",
+                    "consent_at": now,
+                    "pseudonym": f"Buur-{i}",
+                    "share_name": i % 5 == 0,
+                    "display_name": f"Persoon {i}" if i % 5 == 0 else None,
+                    "current_wijk_id": wijk_id,
+                    "created_at": now,
+                }
+            )
+            role = "big" if i % 17 == 0 else ("partner" if i % 29 == 0 else "resident")
+            member_rows.append(
+                {"person_id": i + 1, "wijk_id": wijk_id, "role": role, "created_at": now}
+            )
+            self.people_by_wijk[wijk_id].append(i + 1)
+        with engine.begin() as conn:
+            conn.execute(insert(Person.__table__), person_rows)  # type: ignore[attr-defined]
+            conn.execute(insert(Membership.__table__), member_rows)  # type: ignore[attr-defined]
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("SELECT setval('person_id_seq', (SELECT max(id) FROM person))"))
+        self.stored = 0
+
+    def observations(
+        self, count: int, start: datetime, end: datetime, *, wijk: str | None, history: bool
+    ) -> None:
+        rng = self.rng
+        span = (end - start).total_seconds()
+        wijk_ids = list(self.wijken.values())
+        rows: list[dict[str, Any]] = []
+        for _ in range(count):
+            wijk_id = self.wijken[wijk] if wijk else rng.choice(wijk_ids)
+            created = start + timedelta(seconds=rng.random() * span)
+            roll = rng.random()
+            if history:
+                status = (
+                    "answered"
+                    if roll < 0.90
+                    else "read"
+                    if roll < 0.95
+                    else "new"
+                    if roll < 0.97
+                    else "hidden"
+                    if roll < 0.99
+                    else "withdrawn"
+                )
+            else:
+                status = (
+                    "new"
+                    if roll < 0.70
+                    else "read"
+                    if roll < 0.90
+                    else "answered"
+                    if roll < 0.98
+                    else "hidden"
+                    if roll < 0.99
+                    else "withdrawn"
+                )
+            person = None if rng.random() < 0.02 else rng.choice(self.people_by_wijk[wijk_id])
+            rows.append(
+                {
+                    "wijk_id": wijk_id,
+                    "person_id": person,
+                    "author_role": "resident",
+                    "swot": rng.choice(SWOTS),
+                    "theme": rng.choice(THEMES),
+                    "text": synthetic_text(rng),
+                    "lang": "nl",
+                    "share_name": rng.random() < 0.2,
+                    "status": status,
+                    "created_at": created,
+                    "updated_at": created,
+                    "answered_at": created + timedelta(days=2) if status == "answered" else None,
+                }
+            )
+            if len(rows) == BATCH:
+                self._flush(rows)
+        self._flush(rows)
+
+    def _flush(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(insert(self.obs), rows)
+            self.stored += len(rows)
+            rows.clear()
+
+    def analyze(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+
+def week(key: str) -> Any:
+    from bot.digest_schedule import parse_period_key
+
+    return parse_period_key(key, AMS)
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def build_once(engine: Engine, period_key: str) -> Any:
+    from bot import digest
+    from bot.config import load_config
+    from bot.database import Database
+    from bot.people import wijk_by_slug
+
+    config = load_config(REPO / "config.example.toml", env={}, require_token=False)
+    period = week(period_key)
+    with Database(engine).session() as session:
+        wijk = wijk_by_slug(session, TARGET_WIJK)
+        assert wijk is not None
+        return digest.build(session, config, wijk, period, period.end + timedelta(hours=8))
+
+
+def raw_read(engine: Engine, wijk_id: int, period_key: str) -> int:
+    period = week(period_key)
+    sql = (
+        "SELECT id, person_id, swot, theme, text, lang, status, share_name, created_at "
+        "FROM observation WHERE wijk_id = :w AND created_at >= :s AND created_at < :e "
+        "AND status IN ('new', 'read', 'answered')"
+    )
+    with engine.connect() as conn:
+        return len(conn.execute(text(sql), {"w": wijk_id, "s": period.start, "e": period.end}).all())
+
+
+def grouping_time(data: Any) -> float:
+    from bot.grouping import Item, group_items
+
+    items = [
+        Item(str(i), row.text, "nl", TARGET_WIJK, row.swot, row.theme)
+        for i, row in enumerate(data.rows)
+    ]
+    by_swot: dict[str, list[Any]] = {}
+    for item in items:
+        by_swot.setdefault(item.swot or "", []).append(item)
+    start = time.perf_counter()
+    for group in by_swot.values():
+        group_items(group)
+    return time.perf_counter() - start
+
+
+def rss_child(url: str) -> None:
+    """In a fresh process: idle RSS with everything imported and connected, then the peak."""
+    from bot.database import create_db_engine
+
+    engine = create_db_engine(url)
+    build_once(engine, "2026-W45")  # warm: imports, vocabulary, connection pool (a tiny period)
+    idle = _proc_kb("VmRSS")
+    try:  # reset the high-water mark to "now", so the peak is the build's own
+        Path("/proc/self/clear_refs").write_text("5")
+        reset = True
+    except OSError:
+        reset = False
+    build_once(engine, "2026-W47")
+    peak = _proc_kb("VmHWM")
+    print(json.dumps({"idle_kb": idle, "peak_kb": peak, "hwm_reset": reset}))
+
+
+def _proc_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, float]:
+    from bot import migrate
+
+    print(f"\n== {backend} ==")
+    migrate.upgrade(engine)
+    filler = Filler(engine)
+    start = time.perf_counter()
+    two_years = datetime(2024, 11, 1, tzinfo=AMS)
+    history_end = week("2026-W45").start  # history ends before the measured weeks
+    filler.observations(history, two_years, history_end, wijk=None, history=True)
+    for key, rows in (("2026-W45", 200), ("2026-W46", PERIOD_ROWS), ("2026-W47", PERIOD_ROWS)):
+        p = week(key)
+        filler.observations(rows, p.start, p.end, wijk=TARGET_WIJK, history=False)
+    for key, rows in (("2026-W48", PERIOD_ROWS), ("2026-W49", 2 * PERIOD_ROWS)):
+        p = week(key)
+        filler.observations(rows, p.start, p.end, wijk=TARGET_WIJK, history=False)
+    filler.analyze()
+    print(f"filled {filler.stored:,} observations in {time.perf_counter() - start:.1f} s")
+    wijk_id = filler.wijken[TARGET_WIJK]
+
+    build_once(engine, "2026-W47")  # warm-up
+    raw = timed(lambda: raw_read(engine, wijk_id, "2026-W47"), 5)
+    data = build_once(engine, "2026-W47")
+    first = timed(lambda: build_once(engine, "2026-W47"), 3)
+    grouping = grouping_time(data)
+    rows = raw_read(engine, wijk_id, "2026-W47")
+    print(f"W47: {rows:,} visible rows in the period; stored {filler.stored:,}")
+    print(f"raw SQL read of the period's rows   {raw * 1000:8.1f} ms")
+    print(f"digest build (W47)                  {first * 1000:8.1f} ms")
+    print(f"  of which grouping (bot/grouping)  {grouping * 1000:8.1f} ms")
+    print(f"  build without grouping            {(first - grouping) * 1000:8.1f} ms")
+    double = timed(lambda: build_once(engine, "2026-W49"), 3)
+    print(f"digest build (W49, twice the rows)  {double * 1000:8.1f} ms")
+
+    start = time.perf_counter()
+    filler.observations(history, two_years - timedelta(days=730), two_years, wijk=None, history=True)
+    filler.analyze()
+    print(f"doubled the history in {time.perf_counter() - start:.1f} s: stored {filler.stored:,}")
+    build_once(engine, "2026-W47")
+    second = timed(lambda: build_once(engine, "2026-W47"), 3)
+    print(f"digest build (W47, history x2)      {second * 1000:8.1f} ms")
+
+    child = subprocess.run(
+        [sys.executable, __file__, "--rss-child", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+    )
+    rss = json.loads(child.stdout.strip().splitlines()[-1])
+    delta_mb = (rss["peak_kb"] - rss["idle_kb"]) / 1024
+    print(
+        f"RSS idle {rss['idle_kb'] / 1024:.1f} MB, peak while building {rss['peak_kb'] / 1024:.1f} MB"
+        f" (over {filler.stored:,} stored): +{delta_mb:.1f} MB"
+        + ("" if rss["hwm_reset"] else " (peak includes start-up: no clear_refs)")
+    )
+    result = {
+        "digest_vs_raw_read": first / raw,
+        "history_x2": second / first,
+        "period_x2": double / first,
+        "rss_delta_mb": delta_mb,
+        "build_ms": first * 1000,
+        "grouping_ms": grouping * 1000,
+        "raw_read_ms": raw * 1000,
+        "stored": filler.stored,
+    }
+    for key, target in TARGETS.items():
+        verdict = "ok" if result[key] <= target else "OVER TARGET"
+        print(f"{key:20s} {result[key]:8.2f}   (target <= {target})  {verdict}")
+    build_wo_grouping = (first - grouping) / raw
+    print(f"{'(without grouping)':20s} {build_wo_grouping:8.2f}   digest minus grouping vs raw read")
+    result["digest_without_grouping_vs_raw_read"] = build_wo_grouping
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 stored observations")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), default=None)
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("WIJKBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL database the user may create databases from",
+    )
+    parser.add_argument("--rss-child", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rss_child:
+        rss_child(args.rss_child)
+        return 0
+
+    from bot.database import create_db_engine
+
+    total = 100_000 if args.quick else 1_000_000
+    fixed = 200 + 5 * PERIOD_ROWS
+    history = (total - fixed) // 2  # doubled half-way, so the final store holds `total`
+    print(f"digest benchmark: {'quick' if args.quick else 'full'}, {total:,} stored at the end")
+    summary: dict[str, Any] = {"quick": args.quick}
+    backends = [args.only] if args.only else ["sqlite", "postgresql"]
+    for backend in backends:
+        if backend == "sqlite":
+            with tempfile.TemporaryDirectory() as folder:
+                url = f"sqlite:///{folder}/bench.sqlite3"
+                engine = create_db_engine(url)
+                result = measure(backend, url, engine, history)
+                engine.dispose()
+        else:
+            import psycopg
+
+            name = f"wijkbot_bench_{os.getpid()}"
+            admin_url = args.pg_url
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+            url = admin_url.rsplit("/", 1)[0] + f"/{name}"
+            try:
+                engine = create_db_engine(url)
+                result = measure(backend, url, engine, history)
+                engine.dispose()
+            finally:
+                with psycopg.connect(admin_url, autocommit=True) as admin:
+                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for key, value in result.items():
+            summary[f"{key}_{backend}"] = round(value, 3) if isinstance(value, float) else value
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,371 @@
+"""Cost per update of the residents' path, against a bare PTB echo bot on the same fake transport.
+
+Usage: .venv/bin/python bench/observation_flow.py [--n 50] [--backend sqlite|postgresql|both]
+
+N simulated residents each go through onboarding (/start, Akkoord, wijk), three reactions to the
+wijk's spiegel (menu → spiegel, a category, three statement buttons) and one full observation
+(/melding, text, kind, theme, skip location, pseudonym, send), through the real Application built
+by bot.app.build_application on the fake Bot API (bot.fakeapi), on SQLite and on PostgreSQL (a
+database created for this run and dropped at the end). In the same run a bare PTB Application
+(one MessageHandler echoing text, one CallbackQueryHandler answering) processes as many updates,
+of the same kinds, through the same Harness and fake transport. Each update is timed on its own,
+from handing it to the Application until its handlers are done (perf_counter); the figure is the
+median. Prints readable figures, then exactly one line of JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import psycopg  # noqa: E402
+from sqlmodel import select  # noqa: E402
+from telegram import Update  # noqa: E402
+from telegram.ext import (  # noqa: E402
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import migrate, people  # noqa: E402
+from bot.app import OFFLINE_TOKEN, build_application  # noqa: E402
+from bot.config import Config, DatabaseConfig, load_config  # noqa: E402
+from bot.database import Database, create_db_engine  # noqa: E402
+from bot.fakeapi import BotMessage, FakeTelegram, Harness  # noqa: E402
+from bot.fakeapi.users import Person as FakePerson  # noqa: E402
+from bot.services import Services  # noqa: E402
+from models import Edition, ItemKind, Observation, Reaction, SpiegelItem  # noqa: E402
+
+TARGET_RATIO_SQLITE = 3.0
+PG_ADMIN_URL = os.environ.get(
+    "WIJKBOT_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+WIJK_NAME, WIJK_SLUG = "Elsrijk", "elsrijk"
+
+Step = Callable[[], Awaitable[list[BotMessage]]]
+
+
+class Timer:
+    """Times each update on its own; the kinds are kept so the echo bot gets the same mix."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        self.cpu_seconds: list[float] = []
+        self.kinds: list[str] = []
+
+    async def __call__(self, kind: str, step: Step) -> list[BotMessage]:
+        start, cpu_start = time.perf_counter(), time.process_time()
+        result = await step()
+        self.seconds.append(time.perf_counter() - start)
+        # CPU time leaves out waiting (e.g. in the outgoing rate limiter's sleep).
+        self.cpu_seconds.append(time.process_time() - cpu_start)
+        self.kinds.append(kind)
+        return result
+
+
+# --- databases ---------------------------------------------------------------------------------
+
+
+def sqlite_database(directory: Path) -> Database:
+    path = directory / "bench.sqlite3"
+    engine = create_db_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return Database.from_url(f"sqlite:///{path}")
+
+
+def create_pg_database() -> str:
+    name = f"wijkbot_bench_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    engine = create_db_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def seed_spiegel(db: Database, config: Config) -> None:
+    """One edition for the residents' wijk, written directly as rows (no importer needed)."""
+    with db.session() as session:
+        people.sync_wijken(session, config)
+        wijk = people.wijk_by_slug(session, WIJK_SLUG)
+        assert wijk is not None and wijk.id is not None
+        edition = Edition(wijk_id=wijk.id, year=2025, title="Wijkspiegel Elsrijk")
+        session.add(edition)
+        session.flush()
+        assert edition.id is not None
+        texts = [
+            "Veel bewoners kennen hun buren.",
+            "Er zijn genoeg plekken om te spelen.",
+            "Het wijkcentrum is goed bereikbaar.",
+            "Bewoners helpen elkaar bij klusjes.",
+        ]
+        for position, text in enumerate(texts):
+            session.add(
+                SpiegelItem(
+                    edition_id=edition.id,
+                    key=f"sterkte-{position}",
+                    kind=ItemKind.STRENGTH.value,
+                    theme="betrokkenheid",
+                    text=text,
+                    position=position,
+                )
+            )
+        session.commit()
+
+
+# --- the residents' path -----------------------------------------------------------------------
+
+
+def reaction_buttons(messages: list[BotMessage]) -> list[tuple[BotMessage, str]]:
+    """The "recognise" button of each statement message (rx:<item>:y)."""
+    found = []
+    for message in messages:
+        for row in message.buttons:
+            for b in row:
+                if (
+                    b.callback_data
+                    and b.callback_data.startswith("rx:")
+                    and b.callback_data.endswith(":y")
+                ):
+                    found.append((message, b.callback_data))
+    return found
+
+
+def spiegel_entry(menu: BotMessage) -> str | None:
+    for row in menu.buttons:
+        for b in row:
+            if b.callback_data == "mn:spiegel":
+                return b.text
+    return None
+
+
+async def resident(h: Harness, timer: Timer, user_id: int, *, react: bool) -> None:
+    p: FakePerson = h.user(user_id, f"Bewoner{user_id}")
+    await timer("text", lambda: p.send("/start"))
+    await timer("press", lambda: p.press("Akkoord"))
+    await timer("press", lambda: p.press(WIJK_NAME))
+    menu = p.last
+    label = spiegel_entry(menu) if react else None
+    if label is not None:
+        await timer("press", lambda: p.press(label, message=menu))
+        category = next(
+            b.text
+            for row in p.last.buttons
+            for b in row
+            if b.callback_data
+            and b.callback_data.startswith("sp:")
+            and b.callback_data.count(":") == 3
+        )
+        shown = await timer("press", lambda: p.press(category))
+        targets = reaction_buttons(shown)[:3]
+        if len(targets) < 3:
+            raise SystemExit(f"expected 3 statements with buttons, got {len(targets)}")
+        for message, data in targets:
+            await timer("press", lambda m=message, d=data: p.press_data(d, message=m))  # type: ignore[misc]
+    else:
+        # No spiegel feature: three menu navigations instead (reported in the output).
+        for _ in range(3):
+            await timer("press", lambda: p.press("Mijn meldingen"))
+            await timer("press", lambda: p.press("Naar het menu"))
+    await timer("text", lambda: p.send("/melding"))
+    await timer("text", lambda: p.send(f"De stoep bij nummer {user_id} is kapot"))
+    await timer("press", lambda: p.press("Wat kan beter?"))
+    await timer("press", lambda: p.press("Buiten"))
+    await timer("press", lambda: p.press("Overslaan"))
+    await timer("press", lambda: p.press("Nee, alleen"))
+    await timer("press", lambda: p.press("Versturen"))
+    if "M-" not in p.last.plain_text:
+        raise SystemExit(f"resident {user_id}: no confirmation, got {p.last.plain_text!r}")
+
+
+async def run_wijkbot(
+    config: Config, db: Database, n: int, *, rate_limiter: bool = True
+) -> tuple[Timer, bool]:
+    services = Services(
+        config=replace(config, database=DatabaseConfig(url=str(db.engine.url))), db=db
+    )
+    seed_spiegel(db, config)
+    fake = FakeTelegram(bot_username="wijkspiegel_bot")
+    app = build_application(
+        services,
+        request=fake.request(),
+        get_updates_request=fake.request(),
+        rate_limiter=rate_limiter,
+    )
+    timer = Timer()
+    async with Harness(app, fake) as h:
+        # Decided once, from the live menu: does the spiegel feature exist in this build?
+        probe = h.user(1, "Probe")
+        await probe.send("/start")
+        await probe.press("Akkoord")
+        await probe.press(WIJK_NAME)
+        react = spiegel_entry(probe.last) is not None
+        for i in range(n):
+            await resident(h, timer, 10_000 + i, react=react)
+    with db.session() as session:
+        stored = len(session.exec(select(Observation)).all())
+        reactions = len(session.exec(select(Reaction)).all())
+    if stored != n or (react and reactions != 3 * n):
+        raise SystemExit(
+            f"expected {n} observations and {3 * n} reactions, got {stored} and {reactions}"
+        )
+    return timer, react
+
+
+# --- the bare echo bot -------------------------------------------------------------------------
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message is not None and update.message.text is not None:
+        await update.message.reply_text(update.message.text)
+
+
+async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+
+
+async def run_echo(kinds: list[str]) -> Timer:
+    fake = FakeTelegram(bot_username="echo_bot")
+    app = (
+        ApplicationBuilder()
+        .token(OFFLINE_TOKEN)
+        .request(fake.request())
+        .get_updates_request(fake.request())
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.add_handler(CallbackQueryHandler(answer))
+    timer = Timer()
+    async with Harness(app, fake) as h:
+        p = h.user(2, "Echo")
+        await p.send("hallo")  # a bot message to press buttons on
+        target = p.last
+        for i, kind in enumerate(kinds):
+            if kind == "text":
+                await timer("text", lambda i=i: p.send(f"bericht {i}"))  # type: ignore[misc]
+            else:
+                await timer("press", lambda: p.press_data("x:1", message=target))
+    return timer
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def median_ms(timer: Timer) -> float:
+    return statistics.median(timer.seconds) * 1000
+
+
+async def measure(
+    backend: str, config: Config, n: int, workdir: Path, *, rate_limiter: bool
+) -> dict[str, Any]:
+    pg_url = None
+    if backend == "sqlite":
+        db = sqlite_database(workdir)
+    else:
+        pg_url = create_pg_database()
+        db = Database.from_url(pg_url)
+    try:
+        bot_timer, react = await run_wijkbot(config, db, n, rate_limiter=rate_limiter)
+    finally:
+        db.dispose()
+        if pg_url is not None:
+            drop_pg_database(pg_url)
+    echo_timer = await run_echo(bot_timer.kinds)
+    bot_ms, echo_ms = median_ms(bot_timer), median_ms(echo_timer)
+    bot_cpu = statistics.median(bot_timer.cpu_seconds) * 1000
+    echo_cpu = statistics.median(echo_timer.cpu_seconds) * 1000
+    by_kind = {
+        kind: statistics.median(
+            s for s, k in zip(bot_timer.seconds, bot_timer.kinds, strict=True) if k == kind
+        )
+        * 1000
+        for kind in ("text", "press")
+    }
+    print(
+        f"{backend:>10}: {len(bot_timer.seconds)} updates; wijkbot median {bot_ms:.2f} ms/update "
+        f"(text {by_kind['text']:.2f}, button {by_kind['press']:.2f}; p90 "
+        f"{statistics.quantiles(bot_timer.seconds, n=10)[-1] * 1000:.2f}); echo bot median "
+        f"{echo_ms:.2f} ms/update; ratio {bot_ms / echo_ms:.2f}"
+        + ("" if react else "  [no spiegel feature: 3 menu navigations instead of reactions]")
+    )
+    print(
+        f"{'':>10}  CPU time only (leaves out waiting, e.g. in the rate limiter): wijkbot "
+        f"{bot_cpu:.2f} ms, echo bot {echo_cpu:.2f} ms, ratio {bot_cpu / echo_cpu:.2f}"
+    )
+    return {
+        "updates": len(bot_timer.seconds),
+        "bot_ms": bot_ms,
+        "echo_ms": echo_ms,
+        "bot_cpu_ms": bot_cpu,
+        "echo_cpu_ms": echo_cpu,
+        "react": react,
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=50, help="simulated residents per database")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--no-rate-limiter",
+        action="store_true",
+        help="diagnosis only: build the wijkbot without its outgoing AIORateLimiter (30 msg/s)",
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    config = load_config(REPO / "config.example.toml", env={}, require_token=False)
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    results: dict[str, dict[str, Any]] = {}
+    rate_limiter = not args.no_rate_limiter
+    print(
+        f"observation flow: {args.n} residents per database, median cost per update; wijkbot "
+        f"{'with' if rate_limiter else 'WITHOUT'} its outgoing rate limiter"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in backends:
+            results[backend] = await measure(
+                backend, config, args.n, Path(tmp), rate_limiter=rate_limiter
+            )
+    summary: dict[str, Any] = {"bench": "observation_flow", "n": args.n}
+    for backend, r in results.items():
+        summary[f"updates_{backend}"] = r["updates"]
+        summary[f"median_ms_{backend}"] = round(r["bot_ms"], 3)
+        summary[f"median_ms_echo_{backend}"] = round(r["echo_ms"], 3)
+        summary[f"ratio_{backend}"] = round(r["bot_ms"] / r["echo_ms"], 2)
+        summary[f"cpu_median_ms_{backend}"] = round(r["bot_cpu_ms"], 3)
+        summary[f"cpu_median_ms_echo_{backend}"] = round(r["echo_cpu_ms"], 3)
+        summary[f"cpu_ratio_{backend}"] = round(r["bot_cpu_ms"] / r["echo_cpu_ms"], 2)
+    summary["reactions"] = all(r["react"] for r in results.values())
+    summary["rate_limiter"] = rate_limiter
+    summary["target_ratio_sqlite"] = TARGET_RATIO_SQLITE
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
