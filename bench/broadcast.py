@@ -27,17 +27,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert  # noqa: E402
-from sqlmodel import select  # noqa: E402
+from sqlalchemy import insert
+from sqlmodel import select
 
-from bot import migrate, people, poll_delivery, polls  # noqa: E402
-from bot.app import build_application  # noqa: E402
-from bot.config import DatabaseConfig, TelegramConfig, load_config  # noqa: E402
-from bot.database import Database  # noqa: E402
-from bot.fakeapi import FakeTelegram, Harness  # noqa: E402
-from bot.permissions import load_actor  # noqa: E402
-from bot.services import Services  # noqa: E402
-from models import DeliveryStatus, Membership, Person, PollDelivery, Role  # noqa: E402
+from bot import migrate, people, poll_delivery, polls
+from bot.app import build_application
+from bot.config import DatabaseConfig, TelegramConfig, load_config
+from bot.database import Database
+from bot.fakeapi import FakeTelegram, Harness
+from bot.permissions import load_actor
+from bot.services import Services
+from models import DeliveryStatus, Membership, Person, PollDelivery, Role
 
 REPO = Path(__file__).resolve().parent.parent
 TELEGRAM_OVERALL = 30.0
@@ -166,7 +166,8 @@ def main() -> None:
         )
     print(f"Recipients: {result['recipients']}, sent in {result['elapsed_seconds']} s")
     print(
-        f"Sustained rate (second half of the sends): {result['sustained_per_second']}/s = {result['rate_fraction']:.1%} of "
+        "Sustained rate (second half of the sends): "
+        f"{result['sustained_per_second']}/s = {result['rate_fraction']:.1%} of "
         f"{result['limit_per_second']}/s (target >= 90%); including the start burst "
         f"{result['rate_fraction_incl_burst']:.1%}"
     )

@@ -6,7 +6,7 @@ Fills a fresh database per backend with synthetic observations (SQLAlchemy Core 
 stored history spread over 13 wijken and two years, plus, for the measured wijk, 10,000
 observations in ISO week 2026-W47 (the measured period), 10,000 in W46 (its previous period) and
 20,000 in W49 (the "twice the rows" period). Then it measures:
-  - digest_vs_raw_read: building the W47 digest against a raw SQL read of the same rows (target <= 5x)
+  - digest_vs_raw_read: the W47 digest against a raw SQL read of the same rows (target <= 5x)
   - history_x2: the same build after doubling the stored history (target <= 1.1x the first)
   - period_x2: building W49 (twice the rows) against W47 (target <= 2.2x)
   - rss_delta_mb: peak RSS while building over ~1,000,000 stored observations (100,000 with
@@ -37,8 +37,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from sqlalchemy import insert, text  # noqa: E402
-from sqlmodel import select  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import select  # noqa: E402
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TARGET_WIJK = "elsrijk"
@@ -79,14 +79,15 @@ PLACES = [
     "",
     "",
 ]
-FILLER = "echt al weken steeds vaker sinds de zomer vooral s avonds en in het weekend".split()
+FILLER = ["echt", "al", "weken", "steeds", "vaker", "sinds", "de", "zomer", "vooral", "avonds"]
 SWOTS = ["strength", "weakness", "opportunity", "threat"]
 THEMES = ["wonen", "buitenruimte", "binnenruimte", "betrokkenheid", "wijkcentrum", None]
 
 
 def synthetic_text(rng: random.Random) -> str:
     words = rng.sample(FILLER, rng.randint(2, 6))
-    return f"{rng.choice(SUBJECTS).capitalize()} {rng.choice(PLACES)} {' '.join(words)} ({rng.randint(1, 99999)})"
+    subject, place = rng.choice(SUBJECTS).capitalize(), rng.choice(PLACES)
+    return f"{subject} {place} {' '.join(words)} ({rng.randint(1, 99999)})"
 
 
 # --- filling -------------------------------------------------------------------------------------
@@ -105,7 +106,9 @@ class Filler:
         db = Database(engine)
         with db.session() as session:
             sync_wijken(session, self.config)
-            self.wijken = {w.slug: w.id for w in session.exec(select(Wijk)).all()}
+            self.wijken: dict[str, int] = {
+                w.slug: w.id for w in session.exec(select(Wijk)).all() if w.id is not None
+            }
         self.obs = Observation.__table__  # type: ignore[attr-defined]
         self.people_by_wijk: dict[int, list[int]] = {w: [] for w in self.wijken.values()}
         now = datetime(2024, 1, 1, tzinfo=UTC)
@@ -224,7 +227,11 @@ def timed(fn: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+GROUPING_SECONDS = [0.0]
+
+
 def build_once(engine: Engine, period_key: str) -> Any:
+    """One digest build; the time spent inside the grouping is added to GROUPING_SECONDS."""
     from bot import digest
     from bot.config import load_config
     from bot.database import Database
@@ -232,10 +239,21 @@ def build_once(engine: Engine, period_key: str) -> Any:
 
     config = load_config(REPO / "config.example.toml", env={}, require_token=False)
     period = week(period_key)
+    grouper = digest._default_grouper(config.digest.vocabulary)
+
+    def timed_grouper(items: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return grouper(items)
+        finally:
+            GROUPING_SECONDS[0] += time.perf_counter() - start
+
     with Database(engine).session() as session:
         wijk = wijk_by_slug(session, TARGET_WIJK)
         assert wijk is not None
-        return digest.build(session, config, wijk, period, period.end + timedelta(hours=8))
+        return digest.build(
+            session, config, wijk, period, period.end + timedelta(hours=8), grouper=timed_grouper
+        )
 
 
 def raw_read(engine: Engine, wijk_id: int, period_key: str) -> int:
@@ -246,23 +264,9 @@ def raw_read(engine: Engine, wijk_id: int, period_key: str) -> int:
         "AND status IN ('new', 'read', 'answered')"
     )
     with engine.connect() as conn:
-        return len(conn.execute(text(sql), {"w": wijk_id, "s": period.start, "e": period.end}).all())
-
-
-def grouping_time(data: Any) -> float:
-    from bot.grouping import Item, group_items
-
-    items = [
-        Item(str(i), row.text, "nl", TARGET_WIJK, row.swot, row.theme)
-        for i, row in enumerate(data.rows)
-    ]
-    by_swot: dict[str, list[Any]] = {}
-    for item in items:
-        by_swot.setdefault(item.swot or "", []).append(item)
-    start = time.perf_counter()
-    for group in by_swot.values():
-        group_items(group)
-    return time.perf_counter() - start
+        return len(
+            conn.execute(text(sql), {"w": wijk_id, "s": period.start, "e": period.end}).all()
+        )
 
 
 def rss_child(url: str) -> None:
@@ -311,9 +315,9 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
 
     build_once(engine, "2026-W47")  # warm-up
     raw = timed(lambda: raw_read(engine, wijk_id, "2026-W47"), 5)
-    data = build_once(engine, "2026-W47")
+    GROUPING_SECONDS[0] = 0.0
     first = timed(lambda: build_once(engine, "2026-W47"), 3)
-    grouping = grouping_time(data)
+    grouping = GROUPING_SECONDS[0] / 3  # this period's and, for growth, the previous weaknesses
     rows = raw_read(engine, wijk_id, "2026-W47")
     print(f"W47: {rows:,} visible rows in the period; stored {filler.stored:,}")
     print(f"raw SQL read of the period's rows   {raw * 1000:8.1f} ms")
@@ -324,7 +328,9 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
     print(f"digest build (W49, twice the rows)  {double * 1000:8.1f} ms")
 
     start = time.perf_counter()
-    filler.observations(history, two_years - timedelta(days=730), two_years, wijk=None, history=True)
+    filler.observations(
+        history, two_years - timedelta(days=730), two_years, wijk=None, history=True
+    )
     filler.analyze()
     print(f"doubled the history in {time.perf_counter() - start:.1f} s: stored {filler.stored:,}")
     build_once(engine, "2026-W47")
@@ -341,7 +347,8 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
     rss = json.loads(child.stdout.strip().splitlines()[-1])
     delta_mb = (rss["peak_kb"] - rss["idle_kb"]) / 1024
     print(
-        f"RSS idle {rss['idle_kb'] / 1024:.1f} MB, peak while building {rss['peak_kb'] / 1024:.1f} MB"
+        f"RSS idle {rss['idle_kb'] / 1024:.1f} MB, "
+        f"peak while building {rss['peak_kb'] / 1024:.1f} MB"
         f" (over {filler.stored:,} stored): +{delta_mb:.1f} MB"
         + ("" if rss["hwm_reset"] else " (peak includes start-up: no clear_refs)")
     )
@@ -359,7 +366,9 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
         verdict = "ok" if result[key] <= target else "OVER TARGET"
         print(f"{key:20s} {result[key]:8.2f}   (target <= {target})  {verdict}")
     build_wo_grouping = (first - grouping) / raw
-    print(f"{'(without grouping)':20s} {build_wo_grouping:8.2f}   digest minus grouping vs raw read")
+    print(
+        f"{'(without grouping)':20s} {build_wo_grouping:8.2f}   digest minus grouping vs raw read"
+    )
     result["digest_without_grouping_vs_raw_read"] = build_wo_grouping
     return result
 
@@ -370,7 +379,9 @@ def main() -> int:
     parser.add_argument("--only", choices=("sqlite", "postgresql"), default=None)
     parser.add_argument(
         "--pg-url",
-        default=os.environ.get("WIJKBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        default=os.environ.get(
+            "WIJKBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
         help="a PostgreSQL database the user may create databases from",
     )
     parser.add_argument("--rss-child", default=None, help=argparse.SUPPRESS)

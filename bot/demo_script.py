@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot import demo, invites, people
+from bot import demo, invites, people, poll_delivery, spiegel
 from bot.config import Config
 from bot.demo import Actor, DemoEnvironment, Transcript
 from models import Role
@@ -97,3 +97,146 @@ async def play_week(env: DemoEnvironment, transcript: Transcript, result: DemoRe
             how = f"by postcode {POSTCODES[index]}" if index in POSTCODES else "from the list"
             transcript.say(f"  {name}: /start, [Akkoord], chooses Stadshart {how}")
     transcript.quiet = False
+
+    await spiegel_week(env, transcript, result, coach, big)
+    await poll_week(env, transcript, result, big)
+    await coach_answers(env, transcript, result, coach)
+    await poll_closes(env, transcript, result, big)
+
+
+SWOT_QUESTION = {
+    "strength": "Wat gaat goed?",
+    "weakness": "Wat kan beter?",
+    "opportunity": "Welke kansen zie je?",
+    "threat": "Waar maak je je zorgen over?",
+}
+# Residents who let the coach see their name; the others stay behind their pseudonym.
+SHARES_NAME = {1, 4, 11}
+
+
+async def spiegel_week(
+    env: DemoEnvironment, transcript: Transcript, result: DemoResult, coach: Actor, big: Actor
+) -> None:
+    h, config = env.harness, env.services.config
+    transcript.heading("Wednesday: the coach's spiegel edition is imported; residents react")
+    env.clock.advance(timedelta(days=1))
+    path = Path(__file__).resolve().parent.parent / "spiegels" / "stadshart-2026.example.toml"
+    themes = {t.slug for t in config.themes}
+    parsed = spiegel.parse_toml(path.read_text(encoding="utf-8"), themes)
+    with env.services.db.session() as session:
+        wijk = people.wijk_by_slug(session, demo.DEMO_WIJK)
+        assert wijk is not None
+        imported = spiegel.import_edition(session, wijk, 2026, parsed)
+    transcript.say(
+        f"  admin: wijkbot import-spiegel {path.name} --wijk {demo.DEMO_WIJK} --edition 2026"
+        f"  ->  {imported.added} statements"
+    )
+    for index, resident in enumerate(result.residents):
+        transcript.quiet = index != 0
+        await resident.send("/spiegel")
+        statements = [
+            m for m in await resident.press("Wat kan beter?") if "Herken ik 👍" in m.button_texts
+        ]
+        # Most recognise the parking statement; the other two divide opinions.
+        for number, message in enumerate(statements):
+            recognise = number == 0 or (index + number) % 3 != 0
+            await resident.press("Herken ik 👍" if recognise else "Herken ik niet 👎", message=message)
+        if index == 5:
+            transcript.quiet = False
+            comment_on = statements[1]
+            await resident.press("Aanvulling ✍️", message=comment_on)
+            await resident.send("Bij de tramhalte staan ook veel weesfietsen. Die mogen weg.")
+        if transcript.quiet:
+            transcript.say(f"  {resident.name}: opens the spiegel, reacts to {len(statements)} statements")
+    transcript.quiet = False
+
+    transcript.heading("Thursday and Friday: observations")
+    env.clock.advance(timedelta(days=1))
+    rows = demo.demo_observations()
+    senders = [r for r in result.residents]
+    for index, row in enumerate(rows):
+        author = big if row["role"] == "big" else senders[index % len(senders)]
+        transcript.quiet = index > 1
+        if index == 0:
+            await author.send("/melding")
+            await author.send(row["text"])
+        else:
+            await author.send(row["text"])
+            await author.press("Ja, als melding")
+        await author.press(SWOT_QUESTION[row["swot"]])
+        theme = config.theme(row["theme"])
+        await author.press(theme.nl if theme else "Weet ik niet / past niet")
+        await author.press("Overslaan")
+        await author.press("Ja, mijn naam" if index in SHARES_NAME else "Nee, alleen")
+        replies = await author.press("Versturen")
+        if transcript.quiet:
+            reference = next((w for m in replies for w in m.plain_text.split() if w.startswith("M-")), "?")
+            transcript.say(f"  {author.name}: sends an observation ({row['swot']}): {row['text'][:60]}…  -> {reference.rstrip('.,')}")
+        if index == 8:
+            env.clock.advance(timedelta(days=1))
+    transcript.quiet = False
+
+
+async def poll_week(env: DemoEnvironment, transcript: Transcript, result: DemoResult, big: Actor) -> None:
+    transcript.heading("Friday: the BIG asks the wijk to rank the recommendations")
+    await big.send("/peilingen")
+    await big.press("Nieuwe peiling")
+    await big.send("Waar moeten we dit jaar als eerste mee aan de slag?")
+    await big.press("Uit de wijkspiegel kiezen")
+    for number in (1, 2, 3, 4):
+        last = big.last
+        label = next(b for b in last.button_texts if b.endswith(f" {number}") or b.endswith(f" {number})"))
+        await big.press(label)
+    await big.press("Terug naar de keuzes")
+    await big.press("Klaar met keuzes")
+    await big.press("Op volgorde zetten")
+    await big.press("Iedereen in de wijk")
+    await big.press("Over 3 dagen")
+    await big.press("Nee, pas na het sluiten")
+    await big.press("Versturen")
+    await poll_delivery.wait_idle(env.app)
+    transcript.bot([m for m in big.person.messages[-2:]])
+
+    transcript.heading("Friday and Saturday: residents vote")
+    for index, resident in enumerate(result.residents[:15]):
+        transcript.quiet = index != 0
+        ballot = resident.last
+        options = [b for b in ballot.button_texts if b not in ("Stem versturen", "Laatste terug", "Naar het menu")]
+        # People rank differently; parking comes first most often.
+        order = options[index % 3 :] + options[: index % 3] if index % 4 else options
+        for label in order:
+            await resident.press(label, message=resident.last)
+        await resident.press("Stem versturen")
+        if transcript.quiet:
+            transcript.say(f"  {resident.name}: ranks {' > '.join(o[:18] for o in order)}")
+    transcript.quiet = False
+
+
+async def poll_closes(env: DemoEnvironment, transcript: Transcript, result: DemoResult, big: Actor) -> None:
+    transcript.heading("Monday 09:00: the poll closes; everyone who got it sees the result")
+    closes = env.clock.now().astimezone(env.services.tz).replace(hour=9, minute=0)
+    env.clock.set(max(closes, env.clock.now()))
+    await poll_delivery.sweep(env.app)
+    await poll_delivery.wait_idle(env.app)
+    transcript.bot([big.person.last])
+
+
+async def coach_answers(
+    env: DemoEnvironment, transcript: Transcript, result: DemoResult, coach: Actor
+) -> None:
+    transcript.heading("Sunday: the coach answers an anonymous resident")
+    await coach.send("/meldingen")
+    listing = coach.last
+    target = next(b for b in reversed(listing.button_texts) if b.startswith("M-"))
+    await coach.press(target)
+    await coach.press("Beantwoorden")
+    await coach.send(
+        "Dank je voor je melding. Parkeren staat bovenaan bij veel bewoners. "
+        "We praten er op 3 december over op de bewonersavond. Kom je ook?"
+    )
+    await coach.press("Versturen")
+    for resident in result.residents:
+        last = resident.person.last
+        if "Dank je voor je melding" in last.plain_text:
+            transcript.say(f"  ... and in {resident.name}'s chat (the coach only saw a pseudonym):")
+            transcript.bot([last])

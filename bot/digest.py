@@ -256,7 +256,9 @@ def build(
     current = _counts(conn, wijk_id, period.start, period.end)
     previous = _counts(conn, wijk_id, period.prev_start, period.prev_end)
     rows = _period_rows(conn, wijk_id, period.start, period.end)
-    previous_negative = _negative_rows(conn, wijk_id, period.prev_start, period.prev_end)
+    previous_negative = _negative_items(
+        conn, wijk.slug, wijk_id, period.prev_start, period.prev_end
+    )
     previous_counts = _swot_counts(conn, wijk_id, period.prev_start, period.prev_end)
 
     sections: list[SwotSection] = []
@@ -342,18 +344,31 @@ def _counts(conn: Connection, wijk_id: int, start: datetime, end: datetime) -> C
             .distinct()
         ).scalars()
     )
+    votes_in = and_(_poll.c.wijk_id == wijk_id, _in(_vote.c.created_at, start, end))
+    joined = _vote.join(_poll, _poll.c.id == _vote.c.poll_id)
     ballots = conn.execute(
         select(_vote.c.poll_id, _vote.c.person_id)
-        .select_from(_vote.join(_poll, _poll.c.id == _vote.c.poll_id))
-        .where(_poll.c.wijk_id == wijk_id, _in(_vote.c.created_at, start, end))
+        .select_from(joined)
+        .where(votes_in, _vote.c.person_id.is_not(None))
         .group_by(_vote.c.poll_id, _vote.c.person_id)
     ).all()
-    vote_people = {p for _, p in ballots if p is not None}
+    # Kept ballots of erased voters have no person: count ranking ballots by their first place;
+    # a several-choice ballot cannot be told apart and counts once per choice.
+    anonymous = conn.execute(
+        select(func.count())
+        .select_from(joined)
+        .where(
+            votes_in,
+            _vote.c.person_id.is_(None),
+            or_(_vote.c.rank.is_(None), _vote.c.rank == 1),
+        )
+    ).scalar_one()
+    vote_people = {p for _, p in ballots}
     participants = obs_people | reaction_people | vote_people
     return Counts(
         observations=int(observations),
         reactions=int(reactions),
-        votes=len(ballots),
+        votes=len(ballots) + int(anonymous),
         participants=len(participants),
         first_time=len(participants - _earlier(conn, wijk_id, start, participants)),
         by_role=_roles(conn, wijk_id, participants),
@@ -477,7 +492,7 @@ def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime)
     rows: list[_Row] = []
     for oid, created, swot, theme, text, lang, status, share, pseudonym, name in conn.execute(
         query
-    ):
+    ).all():
         created = _aware(created)
         ref = ObservationRef(oid, f"M-{oid}", created, swot, theme, text, status)
         author = (name if share and name else pseudonym) or ""
@@ -486,30 +501,19 @@ def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime)
     return rows
 
 
-def _negative_rows(
-    conn: Connection, wijk_id: int, start: datetime, end: datetime
-) -> dict[str, list[_Row]]:
-    found: dict[str, list[_Row]] = {s: [] for s in NEGATIVE}
-    query = select(
-        _obs.c.id,
-        _obs.c.created_at,
-        _obs.c.swot,
-        _obs.c.theme,
-        _obs.c.text,
-        _obs.c.lang,
-        _obs.c.status,
-    ).where(
+def _negative_items(
+    conn: Connection, wijk_slug: str, wijk_id: int, start: datetime, end: datetime
+) -> dict[str, list[Item]]:
+    """The previous period's weaknesses and threats, only as much as the grouping needs."""
+    found: dict[str, list[Item]] = {s: [] for s in NEGATIVE}
+    query = select(_obs.c.id, _obs.c.swot, _obs.c.theme, _obs.c.text, _obs.c.lang).where(
         _obs.c.wijk_id == wijk_id,
         _obs.c.swot.in_(NEGATIVE),
         _in(_obs.c.created_at, start, end),
         _obs.c.status.in_(VISIBLE),
     )
-    for oid, created, swot, theme, text, lang, status in conn.execute(query):
-        created = _aware(created)
-        ref = ObservationRef(oid, f"M-{oid}", created, swot, theme, text, status)
-        found[swot].append(
-            _Row(ref, lang or "nl", CsvRow(ref.reference, created, swot, theme, text, status, ""))
-        )
+    for oid, swot, theme, text, lang in conn.execute(query).all():
+        found[swot].append(Item(str(oid), text, lang or "nl", wijk_slug, swot, theme))
     return found
 
 
@@ -517,36 +521,26 @@ def _section(
     wijk_slug: str,
     swot: str,
     rows: list[_Row],
-    earlier: list[_Row],
+    earlier: list[Item],
     previous_count: int,
     grouper: Grouper,
 ) -> tuple[SwotSection, list[GrowingGroup]]:
     """Group this period's observations; for weaknesses and threats the previous period's are
     grouped together with them, so "the same matter" is counted the same way in both periods."""
-    current_ids = {r.ref.id for r in rows}
-    refs = {r.ref.id: r.ref for r in (*rows, *earlier)}
-    items = [
-        Item(
-            id=str(r.ref.id),
-            text=r.ref.text,
-            lang=r.lang,
-            wijk=wijk_slug,
-            swot=swot,
-            theme=r.ref.theme,
-        )
-        for r in (*rows, *earlier)
-    ]
+    refs = {r.ref.id: r.ref for r in rows}
+    items = [Item(str(r.ref.id), r.ref.text, r.lang, wijk_slug, swot, r.ref.theme) for r in rows]
+    items += earlier
     groups = grouper(items) if items else []
     summaries: list[GroupSummary] = []
     singletons: list[ObservationRef] = []
     grew: list[GrowingGroup] = []
     for group in groups:
         members = [int(m) for m in group.member_ids]
-        mine = [m for m in members if m in current_ids]
+        mine = [m for m in members if m in refs]
         if not mine:
             continue
         representative_id = int(group.representative_id)
-        if representative_id not in current_ids:
+        if representative_id not in refs:
             representative_id = mine[0]
         representative = refs[representative_id]
         before = len(members) - len(mine)

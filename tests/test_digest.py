@@ -274,17 +274,44 @@ def test_reactions_and_votes_count_as_participation(services: Services) -> None:
         session.commit()
         assert option.id is not None
         session.add(Vote(poll_id=poll.id, option_id=option.id, person_id=voter, created_at=at))
+        closed = Poll(
+            wijk_id=w,
+            question="Welke dag voor de markt?",
+            kind="single",
+            audience="wijk",
+            status="closed",
+            opens_at=at - timedelta(days=20),
+            closes_at=at,
+            closed_at=at,
+        )
+        session.add(closed)
+        session.commit()
+        assert closed.id is not None
+        for position, label in enumerate(("Zaterdag", "Woensdag")):
+            choice = PollOption(poll_id=closed.id, position=position, text=label)
+            session.add(choice)
+            session.commit()
+            assert choice.id is not None
+            for _ in range(2 - position):
+                session.add(
+                    Vote(poll_id=closed.id, option_id=choice.id, person_id=None, created_at=at)
+                )
         session.commit()
     data = build(services)
-    assert (data.current.reactions, data.current.votes, data.current.participants) == (1, 1, 2)
+    # Three kept ballots of erased voters count as votes, never as participants.
+    assert (data.current.reactions, data.current.votes, data.current.participants) == (1, 4, 2)
     assert [s.text for s in data.spiegel.contested] == ["Te weinig groen"]
     assert data.spiegel.comments[0].text == "Er is juist veel groen <hier>"
     assert len(data.polls.still_open) == 1 and data.polls.still_open[0].new
+    (closed_poll,) = data.polls.closed
+    assert [o.text for o in closed_poll.options] == ["Zaterdag", "Woensdag"]
+    assert data.polls.opened == 1
     assert data.polls.still_open[0].voters == 1
     html = digest_render.render_html(data, "nl", services.config).messages
     joined = "\n".join(html)
     assert "&lt;hier&gt;" in joined
     assert "Wat eerst?" in joined and "1 van 2 gestemd" in joined
+    assert "Welke dag voor de markt?" in joined and "1. Zaterdag: 2 (67%)" in joined
 
 
 def test_hidden_withdrawn_and_erased(services: Services) -> None:

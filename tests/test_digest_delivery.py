@@ -411,3 +411,20 @@ def test_due_ignores_periods_before_someone_became_coach(services: Services) -> 
         week_later = DUE.astimezone(UTC) + timedelta(days=7, minutes=1)
         (due,) = sched.find_due(session, services.config, week_later)
     assert due.period.key == "2026-W48"
+
+
+async def test_retry_after_that_reaches_us_is_waited_out(
+    services: Services, fake: FakeTelegram
+) -> None:
+    # Without the rate limiter (like `wijkbot digest --send`), RetryAfter surfaces to the sender.
+    app = make_app(services, fake, rate_limiter=False)
+    async with Harness(app, fake) as h:
+        await started(services)
+        anna = coach(h, services, 5001, "elsrijk")
+        observe(services, "Iets")
+        frozen(services).set(DUE + timedelta(minutes=1))
+        fake.fail_next("sendPhoto", error="retry_after", retry_after=1)
+        assert await sched.send_due(services, h.app.bot) == 1
+    assert fake.retry_after_answers == 1
+    assert kinds(anna).count("photo") == 1 and titles(anna, "Elsrijk") == 1
+    assert digests(services)[0].status == "sent"

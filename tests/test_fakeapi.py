@@ -566,3 +566,32 @@ async def test_http_server_with_real_bot(fake: FakeTelegram) -> None:
             )
             updates = await bot.get_updates(timeout=1)
             assert [u.message.text for u in updates if u.message] == ["via http"]
+
+
+async def test_retracted_vote_reaches_the_bot_as_an_empty_poll_answer() -> None:
+    from telegram.ext import PollAnswerHandler
+
+    fake = FakeTelegram()
+    app = fake.application_builder().build()
+    seen: list[tuple[int, ...]] = []
+
+    async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.poll_answer is not None
+        seen.append(tuple(update.poll_answer.option_ids))
+
+    app.add_handler(PollAnswerHandler(on_answer))
+
+    async def send_poll(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None
+        await context.bot.send_poll(
+            update.effective_chat.id, "Wat eerst?", ["A", "B"], is_anonymous=False
+        )
+
+    app.add_handler(MessageHandler(filters.TEXT, send_poll))
+    async with Harness(app, fake) as h:
+        alice = h.user(1001, "Alice")
+        (poll_message,) = await alice.send("peiling")
+        assert poll_message.poll is not None
+        await alice.answer_poll(poll_message.poll.id, [1])
+        await alice.answer_poll(poll_message.poll.id, [])
+    assert seen == [(1,), ()]

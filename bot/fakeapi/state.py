@@ -453,6 +453,17 @@ def strip_html(source: str) -> str:
 Handler = Callable[[JSONDict], Awaitable[Any]]
 
 
+def wire_dict(update: Update) -> JSONDict:
+    """The update as Telegram would send it. PTB's to_dict() drops empty lists, but a retracted
+    vote's PollAnswer carries `option_ids: []` on the wire (and PTB requires the field)."""
+    data = update.to_dict()
+    answer = data.get("poll_answer")
+    if answer is not None:
+        answer.setdefault("option_ids", [])
+        answer.setdefault("option_persistent_ids", [])
+    return data
+
+
 class FakeTelegram:
     """In-memory Telegram: bot, users, chats, messages, updates, and a recorder of calls."""
 
@@ -700,7 +711,7 @@ class FakeTelegram:
 
     def enqueue_update(self, update: Update | JSONDict) -> int:
         """Queue an update for getUpdates; returns its update_id."""
-        data = update.to_dict() if isinstance(update, Update) else dict(update)
+        data = wire_dict(update) if isinstance(update, Update) else dict(update)
         self._updates.append((int(data["update_id"]), data))
         self._event().set()
         return int(data["update_id"])

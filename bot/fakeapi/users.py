@@ -51,6 +51,7 @@ from bot.fakeapi.state import (
     StoredFile,
     StoredMessage,
     strip_html,
+    wire_dict,
 )
 
 # A 1x1 PNG, so a bot that downloads a user's photo gets a decodable image.
@@ -669,7 +670,7 @@ class Harness:
         else:
             # Round-trip through JSON so the update is exactly what PTB would parse off the wire
             # and carries the application's bot (needed by reply_text & co).
-            await self.app.process_update(Update.de_json(update.to_dict(), self.app.bot))
+            await self.app.process_update(Update.de_json(wire_dict(update), self.app.bot))
         if self.raise_errors and len(self.errors) > errors_before:
             raise self.errors[errors_before]
         return self.collect(mark, chats)
