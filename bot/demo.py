@@ -35,6 +35,7 @@ from bot.fakeapi.users import BotMessage
 from bot.fakeapi.users import Person as FakePerson
 from bot.opendata import PdokClient, WijkArea, demo_transport
 from bot.services import Services
+from models.base import use_clock
 
 DEMO_WIJK = "stadshart"
 BOT_USERNAME = "wijkspiegel_demo_bot"
@@ -155,6 +156,8 @@ async def start_environment(
         ),
     )
     clock = FrozenClock(start)
+    # Rows stamped by table defaults must live in the demo's week too.
+    use_clock(clock.now)
     # Messages carry the demo's time too, so "today" in the transcript matches the bot's clock.
     fake.wallclock = lambda: clock.now().timestamp()
     services = Services(config=config, db=db, clock=clock)
@@ -178,6 +181,7 @@ async def stop_environment(env: DemoEnvironment) -> None:
             await env.services.pdok.aclose()
         await env.server.stop()
         env.services.db.dispose()
+        use_clock(None)
 
 
 def demo_observations() -> list[dict[str, Any]]:

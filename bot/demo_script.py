@@ -19,6 +19,9 @@ RESIDENT_NAMES = [
 # Some find their wijk by postcode (recorded-shape PDOK data), the rest from the list.
 POSTCODES = {2: "1183ZD 12", 5: "1183 zd", 9: "1183ZD 10", 14: "1183ZD 12A"}
 COACH_ID, BIG_ID, FIRST_RESIDENT_ID = 5001, 5002, 6001
+REPO = Path(__file__).resolve().parent.parent
+SPIEGEL_EXAMPLE = REPO / "spiegels" / "stadshart-2026.example.toml"
+EXAMPLE_TEXT = SPIEGEL_EXAMPLE.read_text(encoding="utf-8")
 
 
 @dataclass
@@ -26,8 +29,12 @@ class DemoResult:
     ok: bool = True
     residents: list[Actor] = field(default_factory=list)
     digest_text: str = ""
+    poll_results: str = ""
     files: dict[str, Path] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # What the database held at the end, read before the temporary folder went.
+    stored: dict[str, int] = field(default_factory=dict)
+    answered: int = 0
 
 
 async def run_script(config: Config, out_dir: Path, out: TextIO | None = None) -> DemoResult:
@@ -41,17 +48,46 @@ async def run_script(config: Config, out_dir: Path, out: TextIO | None = None) -
         transcript.heading(f"Offline demo: a week in {wijk.name if wijk else demo.DEMO_WIJK}")
         transcript.say(f"  fake Telegram at {env.server.base_url}, database in {folder}")
         await play_week(env, transcript, result, out_dir)
+        _read_back(env, result)
+        transcript.heading("What the database holds now")
+        for name, count in result.stored.items():
+            transcript.say(f"  {name}: {count}")
     except Exception as exc:
         result.ok = False
         result.problems.append(f"{type(exc).__name__}: {exc}")
         transcript.say(f"\n!! the demo stopped: {type(exc).__name__}: {exc}")
         raise
     finally:
-        (out_dir / "transcript.txt").write_text("\n".join(transcript.lines) + "\n", encoding="utf-8")
+        (out_dir / "transcript.txt").write_text(
+            "\n".join(transcript.lines) + "\n", encoding="utf-8"
+        )
         result.files["transcript"] = out_dir / "transcript.txt"
         await demo.stop_environment(env)
         demo.remove_folder(folder)
     return result
+
+
+def _read_back(env: DemoEnvironment, result: DemoResult) -> None:
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from models import Digest, Observation, Person, Poll, Reaction, Vote
+
+    with env.services.db.session() as session:
+        for name, model in (
+            ("people", Person),
+            ("observations", Observation),
+            ("reactions", Reaction),
+            ("votes", Vote),
+            ("polls", Poll),
+            ("digests sent", Digest),
+        ):
+            result.stored[name] = session.exec(select(func.count()).select_from(model)).one()
+        result.answered = session.exec(
+            select(func.count())
+            .select_from(Observation)
+            .where(col(Observation.answer_text).is_not(None))
+        ).one()
 
 
 def _invite(env: DemoEnvironment, role: Role) -> str:
@@ -65,11 +101,15 @@ def _invite(env: DemoEnvironment, role: Role) -> str:
     return link
 
 
-async def play_week(env: DemoEnvironment, transcript: Transcript, result: DemoResult, out_dir: Path) -> None:
+async def play_week(
+    env: DemoEnvironment, transcript: Transcript, result: DemoResult, out_dir: Path
+) -> None:
     h = env.harness
     transcript.heading("Monday: the coach and a BIG member join by invite link")
     coach_link = _invite(env, Role.COACH)
-    transcript.say(f"  admin: wijkbot invite --role coach --wijk {demo.DEMO_WIJK}  ->  {coach_link}")
+    transcript.say(
+        f"  admin: wijkbot invite --role coach --wijk {demo.DEMO_WIJK}  ->  {coach_link}"
+    )
     coach = Actor(h.user(COACH_ID, "Coach Sanne"), "Sanne (wijkcoach)", transcript)
     await coach.send("/start " + coach_link.split("start=", 1)[1])
     await coach.press("Akkoord")
@@ -101,6 +141,7 @@ async def play_week(env: DemoEnvironment, transcript: Transcript, result: DemoRe
     await spiegel_week(env, transcript, result, coach, big)
     await poll_week(env, transcript, result, big)
     await coach_answers(env, transcript, result, coach)
+    await digest_monday(env, transcript, result, coach, out_dir)
     await poll_closes(env, transcript, result, big)
 
 
@@ -117,12 +158,12 @@ SHARES_NAME = {1, 4, 11}
 async def spiegel_week(
     env: DemoEnvironment, transcript: Transcript, result: DemoResult, coach: Actor, big: Actor
 ) -> None:
-    h, config = env.harness, env.services.config
+    config = env.services.config
     transcript.heading("Wednesday: the coach's spiegel edition is imported; residents react")
     env.clock.advance(timedelta(days=1))
-    path = Path(__file__).resolve().parent.parent / "spiegels" / "stadshart-2026.example.toml"
+    path = SPIEGEL_EXAMPLE
     themes = {t.slug for t in config.themes}
-    parsed = spiegel.parse_toml(path.read_text(encoding="utf-8"), themes)
+    parsed = spiegel.parse_toml(EXAMPLE_TEXT, themes)
     with env.services.db.session() as session:
         wijk = people.wijk_by_slug(session, demo.DEMO_WIJK)
         assert wijk is not None
@@ -140,14 +181,18 @@ async def spiegel_week(
         # Most recognise the parking statement; the other two divide opinions.
         for number, message in enumerate(statements):
             recognise = number == 0 or (index + number) % 3 != 0
-            await resident.press("Herken ik 👍" if recognise else "Herken ik niet 👎", message=message)
+            await resident.press(
+                "Herken ik 👍" if recognise else "Herken ik niet 👎", message=message
+            )
         if index == 5:
             transcript.quiet = False
             comment_on = statements[1]
             await resident.press("Aanvulling ✍️", message=comment_on)
             await resident.send("Bij de tramhalte staan ook veel weesfietsen. Die mogen weg.")
         if transcript.quiet:
-            transcript.say(f"  {resident.name}: opens the spiegel, reacts to {len(statements)} statements")
+            transcript.say(
+                f"  {resident.name}: opens the spiegel, reacts to {len(statements)} statements"
+            )
     transcript.quiet = False
 
     transcript.heading("Thursday and Friday: observations")
@@ -170,14 +215,21 @@ async def spiegel_week(
         await author.press("Ja, mijn naam" if index in SHARES_NAME else "Nee, alleen")
         replies = await author.press("Versturen")
         if transcript.quiet:
-            reference = next((w for m in replies for w in m.plain_text.split() if w.startswith("M-")), "?")
-            transcript.say(f"  {author.name}: sends an observation ({row['swot']}): {row['text'][:60]}…  -> {reference.rstrip('.,')}")
+            reference = next(
+                (w for m in replies for w in m.plain_text.split() if w.startswith("M-")), "?"
+            )
+            transcript.say(
+                f"  {author.name}: sends an observation ({row['swot']}): "
+                f"{row['text'][:60]}…  -> {reference.rstrip('.,')}"
+            )
         if index == 8:
             env.clock.advance(timedelta(days=1))
     transcript.quiet = False
 
 
-async def poll_week(env: DemoEnvironment, transcript: Transcript, result: DemoResult, big: Actor) -> None:
+async def poll_week(
+    env: DemoEnvironment, transcript: Transcript, result: DemoResult, big: Actor
+) -> None:
     transcript.heading("Friday: the BIG asks the wijk to rank the recommendations")
     await big.send("/peilingen")
     await big.press("Nieuwe peiling")
@@ -185,7 +237,9 @@ async def poll_week(env: DemoEnvironment, transcript: Transcript, result: DemoRe
     await big.press("Uit de wijkspiegel kiezen")
     for number in (1, 2, 3, 4):
         last = big.last
-        label = next(b for b in last.button_texts if b.endswith(f" {number}") or b.endswith(f" {number})"))
+        label = next(
+            b for b in last.button_texts if b.endswith(f" {number}") or b.endswith(f" {number})")
+        )
         await big.press(label)
     await big.press("Terug naar de keuzes")
     await big.press("Klaar met keuzes")
@@ -201,7 +255,11 @@ async def poll_week(env: DemoEnvironment, transcript: Transcript, result: DemoRe
     for index, resident in enumerate(result.residents[:15]):
         transcript.quiet = index != 0
         ballot = resident.last
-        options = [b for b in ballot.button_texts if b not in ("Stem versturen", "Laatste terug", "Naar het menu")]
+        options = [
+            b
+            for b in ballot.button_texts
+            if b not in ("Stem versturen", "Laatste terug", "Naar het menu")
+        ]
         # People rank differently; parking comes first most often.
         order = options[index % 3 :] + options[: index % 3] if index % 4 else options
         for label in order:
@@ -212,13 +270,53 @@ async def poll_week(env: DemoEnvironment, transcript: Transcript, result: DemoRe
     transcript.quiet = False
 
 
-async def poll_closes(env: DemoEnvironment, transcript: Transcript, result: DemoResult, big: Actor) -> None:
+async def digest_monday(
+    env: DemoEnvironment, transcript: Transcript, result: DemoResult, coach: Actor, out_dir: Path
+) -> None:
+    from bot import digest_schedule
+
+    tz = env.services.tz
+    local = env.clock.now().astimezone(tz)
+    monday = local + timedelta(days=(7 - local.weekday()) % 7)
+    env.clock.set(monday.replace(hour=8, minute=0, second=0, microsecond=0))
+    transcript.heading(
+        f"Monday {env.clock.now().astimezone(tz):%d-%m %H:%M}: the coach's weekly digest"
+    )
+    mark = len(coach.person.messages)
+    sent = await digest_schedule.send_due(env.services, env.app.bot)
+    await env.harness.settle() if env.harness.mode == "polling" else None
+    messages = coach.person.messages[mark:]
+    transcript.say(f"  (the digest job found {sent} digest(s) due and sent them)")
+    transcript.say()
+    text_parts = []
+    for message in messages:
+        if message.kind == "text":
+            text_parts.append(message.plain_text)
+            transcript.say(message.plain_text)
+            transcript.say("  -" * 20)
+        elif message.file_bytes is not None:
+            name = message.filename or (
+                "digest-chart.png" if message.kind == "photo" else "digest.bin"
+            )
+            path = out_dir / name
+            path.write_bytes(message.file_bytes)
+            result.files[name] = path
+            transcript.say(f"[{message.kind}: {name}, {len(message.file_bytes)} bytes -> {path}]")
+    result.digest_text = "\n".join(text_parts)
+    (out_dir / "digest.txt").write_text(result.digest_text + "\n", encoding="utf-8")
+    result.files["digest"] = out_dir / "digest.txt"
+
+
+async def poll_closes(
+    env: DemoEnvironment, transcript: Transcript, result: DemoResult, big: Actor
+) -> None:
     transcript.heading("Monday 09:00: the poll closes; everyone who got it sees the result")
     closes = env.clock.now().astimezone(env.services.tz).replace(hour=9, minute=0)
     env.clock.set(max(closes, env.clock.now()))
     await poll_delivery.sweep(env.app)
     await poll_delivery.wait_idle(env.app)
     transcript.bot([big.person.last])
+    result.poll_results = big.person.last.plain_text
 
 
 async def coach_answers(

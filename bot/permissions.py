@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from bot import people
 from models import Membership, Person, Role
 
 
@@ -92,7 +91,13 @@ class Actor:
 
 
 def load_actor(session: Session, telegram_id: int) -> Actor | None:
-    person = people.get_person(session, telegram_id)
-    if person is None or person.id is None:
+    """The person and all their roles in one query: this runs for every update."""
+    rows = session.exec(
+        select(Person, Membership)
+        .join(Membership, col(Membership.person_id) == col(Person.id), isouter=True)
+        .where(Person.telegram_id == telegram_id)
+    ).all()
+    if not rows:
         return None
-    return Actor(person, people.memberships(session, person.id))
+    person = rows[0][0]
+    return Actor(person, [membership for _, membership in rows if membership is not None])

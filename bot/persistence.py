@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, update
 from sqlmodel import col, select
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
@@ -21,6 +21,7 @@ from bot.database import Database
 from models import StoredState
 
 USER, CHAT, BOT = "user", "chat", "bot"
+_UNKNOWN = object()
 
 
 class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -32,12 +33,17 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             update_interval=update_interval,
         )
         self.db = db
+        # What this process last wrote or read per (kind, key): lets unchanged data skip the
+        # database. Rows deleted elsewhere (erasure) only cost one UPDATE that finds nothing.
+        self._stored: dict[tuple[str, str], str | None] = {}
 
     # --- reading ---------------------------------------------------------------------------
 
     def _load(self, kind: str) -> dict[str, Any]:
         with self.db.session() as session:
             rows = session.exec(select(StoredState).where(StoredState.kind == kind)).all()
+            for row in rows:
+                self._stored[(kind, row.key)] = row.data
             return {row.key: json.loads(row.data) for row in rows}
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
@@ -58,25 +64,31 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     # --- writing ---------------------------------------------------------------------------
 
     def _write(self, kind: str, key: str, value: Any) -> None:
-        with self.db.session() as session:
-            row = session.exec(
-                select(StoredState).where(StoredState.kind == kind, StoredState.key == key)
-            ).first()
-            if value is None or value == {}:
-                if row is not None:
-                    session.delete(row)
-                    session.commit()
-                return
-            data = json.dumps(value, separators=(",", ":"), sort_keys=True)
-            if row is None:
-                session.add(StoredState(kind=kind, key=key, data=data))
-            elif row.data != data:
-                row.data = data
-                row.updated_at = utcnow()
-                session.add(row)
+        """One statement and a commit; nothing at all when the stored JSON would not change.
+
+        This runs before most replies (write-through), so it avoids the ORM and a read."""
+        data = (
+            None
+            if value is None or value == {}
+            else json.dumps(value, separators=(",", ":"), sort_keys=True)
+        )
+        if self._stored.get((kind, key), _UNKNOWN) == data:
+            return
+        where = (col(StoredState.kind) == kind, col(StoredState.key) == key)
+        with self.db.engine.begin() as connection:
+            if data is None:
+                connection.execute(delete(StoredState).where(*where))
             else:
-                return
-            session.commit()
+                changed = connection.execute(
+                    update(StoredState).where(*where).values(data=data, updated_at=utcnow())
+                )
+                if changed.rowcount == 0:
+                    connection.execute(
+                        insert(StoredState).values(
+                            kind=kind, key=key, data=data, updated_at=utcnow()
+                        )
+                    )
+        self._stored[(kind, key)] = data
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
         self._write(USER, str(user_id), data)
@@ -101,15 +113,9 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
     async def drop_chat_data(self, chat_id: int) -> None:
         self._write(CHAT, str(chat_id), None)
 
-    def drop_all_for_user(self, user_id: int) -> None:
-        """Erasure: the person's flow state and drafts go with them."""
-        with self.db.session() as session:
-            session.execute(
-                delete(StoredState).where(
-                    col(StoredState.kind) == USER, col(StoredState.key) == str(user_id)
-                )
-            )
-            session.commit()
+    def forget(self, kind: str, key: str) -> None:
+        """Someone deleted this row outside the persistence (erasure): stop trusting our copy."""
+        self._stored.pop((kind, key), None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
         return None

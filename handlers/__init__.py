@@ -10,9 +10,7 @@ from telegram.ext import Application
 
 def _features() -> list[ModuleType]:
     # Order matters within a handler group: earlier modules get the first look at an update.
-    from handlers import menu, onboarding, privacy, observations, spiegel, coach
-    from handlers import digest
-    from handlers import polls
+    from handlers import coach, digest, menu, observations, onboarding, polls, privacy, spiegel
 
     return [onboarding, menu, privacy, observations, spiegel, coach, digest, polls]
 

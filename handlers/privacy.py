@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import flows, privacy
 from bot.app import WijkContext
 from bot.callbacks import BadCallback, Kind, pattern
+from bot.persistence import CHAT, USER, DatabasePersistence
 from handlers.common import (
     Who,
     answer_query,
@@ -202,6 +203,11 @@ def _forget_in_memory(context: WijkContext, telegram_id: int) -> None:
     if context.user_data is not None:
         context.user_data.clear()
     application.drop_user_data(telegram_id)
+    persistence = application.persistence
+    if isinstance(persistence, DatabasePersistence):
+        # The rows went in the erasure's transaction; its cache must not think they exist.
+        persistence.forget(USER, str(telegram_id))
+        persistence.forget(CHAT, str(telegram_id))
     # A private chat has the person's id: its chat_data is theirs too.
     if telegram_id in application.chat_data:
         application.chat_data[telegram_id].clear()

@@ -1,5 +1,6 @@
 """Column helpers shared by all tables."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -7,9 +8,22 @@ from sqlalchemy import BigInteger, Column
 from sqlmodel import Field
 
 
+def _system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+_now: Callable[[], datetime] = _system_now
+
+
 def utcnow() -> datetime:
     """The only way tables get a timestamp: aware UTC, which SQLModel requires."""
-    return datetime.now(UTC)
+    return _now()
+
+
+def use_clock(now: Callable[[], datetime] | None) -> None:
+    """Let default timestamps follow a simulated clock (the demo moves time); None resets."""
+    global _now
+    _now = now or _system_now
 
 
 def telegram_id_field(**kwargs: Any) -> Any:

@@ -12,10 +12,34 @@ from bot.cli import main as cli_main
 
 def test_group_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = [
-        {"id": "a", "wijk": "Elsrijk", "lang": "nl", "swot": "weakness", "text": "Te weinig parkeerplekken in onze straat"},
-        {"id": "b", "wijk": "Elsrijk", "lang": "nl", "swot": "weakness", "text": "Ik moet mijn auto steeds drie straten verderop neerzetten"},
-        {"id": "c", "wijk": "Randwijck", "lang": "nl", "swot": "weakness", "text": "Geen parkeerplek te vinden 's avonds"},
-        {"id": "d", "wijk": "Elsrijk", "lang": "en", "swot": "strength", "text": "The library is lovely and the staff are kind"},
+        {
+            "id": "a",
+            "wijk": "Elsrijk",
+            "lang": "nl",
+            "swot": "weakness",
+            "text": "Te weinig parkeerplekken in onze straat",
+        },
+        {
+            "id": "b",
+            "wijk": "Elsrijk",
+            "lang": "nl",
+            "swot": "weakness",
+            "text": "Ik moet mijn auto steeds drie straten verderop neerzetten",
+        },
+        {
+            "id": "c",
+            "wijk": "Randwijck",
+            "lang": "nl",
+            "swot": "weakness",
+            "text": "Geen parkeerplek te vinden 's avonds",
+        },
+        {
+            "id": "d",
+            "wijk": "Elsrijk",
+            "lang": "en",
+            "swot": "strength",
+            "text": "The library is lovely and the staff are kind",
+        },
     ]
     path = tmp_path / "obs.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
@@ -30,6 +54,8 @@ def test_group_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 def test_group_command_reports_bad_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_text('{"id": "a", "wijk": "X", "lang": "nl", "text": "ok"}\nnot json\n', encoding="utf-8")
+    path.write_text(
+        '{"id": "a", "wijk": "X", "lang": "nl", "text": "ok"}\nnot json\n', encoding="utf-8"
+    )
     assert cli_main(["group", str(path)]) == 2
     assert "line 2" in capsys.readouterr().err
