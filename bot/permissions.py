@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from models import Membership, Person, Role
@@ -90,13 +91,18 @@ class Actor:
         return Role.RESIDENT
 
 
+# Built once: constructing a select and computing its cache key costs more than running it on
+# SQLite, and this runs for every update.
+_ACTOR = (
+    select(Person, Membership)
+    .join(Membership, col(Membership.person_id) == col(Person.id), isouter=True)
+    .where(col(Person.telegram_id) == bindparam("telegram_id"))
+)
+
+
 def load_actor(session: Session, telegram_id: int) -> Actor | None:
     """The person and all their roles in one query: this runs for every update."""
-    rows = session.exec(
-        select(Person, Membership)
-        .join(Membership, col(Membership.person_id) == col(Person.id), isouter=True)
-        .where(Person.telegram_id == telegram_id)
-    ).all()
+    rows = session.exec(_ACTOR, params={"telegram_id": telegram_id}).all()
     if not rows:
         return None
     person = rows[0][0]

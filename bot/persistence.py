@@ -11,7 +11,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import col, select
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
@@ -22,6 +22,20 @@ from models import StoredState
 
 USER, CHAT, BOT = "user", "chat", "bot"
 _UNKNOWN = object()
+
+# Built once, values bound at execution: on this hot path, building a statement and its cache
+# key would cost more than running it. (Bound names must differ from column names in UPDATE.)
+_ROW = (
+    col(StoredState.kind) == bindparam("row_kind"),
+    col(StoredState.key) == bindparam("row_key"),
+)
+_DELETE = delete(StoredState).where(*_ROW)
+_UPDATE = (
+    update(StoredState)
+    .where(*_ROW)
+    .values(data=bindparam("new_data"), updated_at=bindparam("new_updated_at"))
+)
+_INSERT = insert(StoredState)
 
 
 class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -74,19 +88,18 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         )
         if self._stored.get((kind, key), _UNKNOWN) == data:
             return
-        where = (col(StoredState.kind) == kind, col(StoredState.key) == key)
+        row = {"row_kind": kind, "row_key": key}
         with self.db.engine.begin() as connection:
             if data is None:
-                connection.execute(delete(StoredState).where(*where))
+                connection.execute(_DELETE, row)
             else:
+                now = utcnow()
                 changed = connection.execute(
-                    update(StoredState).where(*where).values(data=data, updated_at=utcnow())
+                    _UPDATE, {**row, "new_data": data, "new_updated_at": now}
                 )
                 if changed.rowcount == 0:
                     connection.execute(
-                        insert(StoredState).values(
-                            kind=kind, key=key, data=data, updated_at=utcnow()
-                        )
+                        _INSERT, {"kind": kind, "key": key, "data": data, "updated_at": now}
                     )
         self._stored[(kind, key)] = data
 

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -304,12 +305,22 @@ async def react_pressed(update: Update, context: WijkContext, who: Who) -> None:
     item_id, action = cb.int(0), cb.arg(1)
     if action not in ("y", "n", "c", "r"):
         raise BadCallback("react action")
+    # One session for the whole press: the statement and its edition, once loaded, answer the
+    # later lookups from the session instead of the database.
     with context.services.db.session() as session:
         found = service.active_item(session, item_id)
-    if found is None:
-        raise BadCallback("statement unknown or retired")
-    item, edition = found
-    _require(who, Action.REACT, edition.wijk_id)
+        if found is None:
+            raise BadCallback("statement unknown or retired")
+        item, edition = found
+        _require(who, Action.REACT, edition.wijk_id)
+        shown: tuple[str, InlineKeyboardMarkup | None] | None = None
+        if action in VERDICTS:
+            try:
+                reaction = service.react(session, who.actor.id, item_id, VERDICTS[action])
+            except SQLAlchemyError:
+                _log.warning("could not store a reaction", exc_info=True)
+            else:
+                shown = _statement_now(context, who, session, item, edition, reaction)
     if action == "c":
         await _ask_comment(update, context, who, item)
         return
@@ -322,26 +333,26 @@ async def react_pressed(update: Update, context: WijkContext, who: Who) -> None:
         await answer_query(update)
         await _save_comment(update, context, who, flow, draft)
         return
-    try:
-        with context.services.db.session() as session:
-            service.react(session, who.actor.id, item_id, VERDICTS[action])
-    except SQLAlchemyError:
-        _log.warning("could not store a reaction", exc_info=True)
+    if shown is None:
         await answer_query(update, who.t("spiegel.react_failed"), alert=True)
         return
     await answer_query(update, who.t("spiegel.saved"))
-    await reply(update, *_statement_now(context, who, item, edition), edit=True)
+    await reply(update, *shown, edit=True)
 
 
 def _statement_now(
-    context: WijkContext, who: Who, item: SpiegelItem, edition: Edition
+    context: WijkContext,
+    who: Who,
+    session: Session,
+    item: SpiegelItem,
+    edition: Edition,
+    reaction: Reaction | None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The statement's message as it is now, with its number within its category."""
+    """The statement's message as it is now (with the person's `reaction`, just stored), with
+    its number within its category."""
     assert who.actor is not None and item.id is not None and edition.id is not None
-    with context.services.db.session() as session:
-        siblings = [i.id for i in service.items(session, edition.id, ItemKind(item.kind))]
-        reaction = service.reaction_of(session, who.actor.id, item.id)
-        counts = service.reaction_counts(session, [item.id])[item.id]
+    siblings = [i.id for i in service.items(session, edition.id, ItemKind(item.kind))]
+    counts = service.reaction_counts(session, [item.id])[item.id]
     number = siblings.index(item.id) + 1 if item.id in siblings else 1
     return _statement(
         context,
@@ -415,7 +426,7 @@ async def _save_comment(
         _require(who, Action.REACT, edition.wijk_id)
     try:
         with context.services.db.session() as session:
-            service.comment(session, who.actor.id, item_id, text)
+            reaction = service.comment(session, who.actor.id, item_id, text)
     except SQLAlchemyError:
         _log.warning("could not store a comment", exc_info=True)
         markup = keyboard(
@@ -425,7 +436,8 @@ async def _save_comment(
         await reply(update, who.t("spiegel.comment_failed"), markup)
         return
     await flows.end(context)
-    statement, _ = _statement_now(context, who, item, edition)
+    with context.services.db.session() as session:
+        statement, _ = _statement_now(context, who, session, item, edition, reaction)
     assert edition.id is not None
     kind = ItemKind(item.kind)
     question = who.t(f"spiegel.question.{kind.value}")

@@ -245,6 +245,9 @@ class StoredMessage:
     #: Previous (text, reply_markup) pairs, oldest first.
     history: list[tuple[str | None, JSONDict | None]] = field(default_factory=list)
     deleted: bool = False
+    #: The message's JSON (built from PTB objects) while it is unchanged: the answer to its send
+    #: or edit, reused as the `message` of callback queries on its buttons. Cleared on a change.
+    wire: JSONDict | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -707,6 +710,16 @@ class FakeTelegram:
             **content,
         )
 
+    def message_json(self, stored: StoredMessage) -> JSONDict:
+        """The message as Telegram's JSON in its current state. Kept until the message changes
+        (not for polls and replies: their counts or the replied-to message change behind it)."""
+        if stored.wire is not None:
+            return stored.wire
+        data = self.ptb_message(stored).to_dict()
+        if stored.poll_id is None and stored.reply_to_message_id is None:
+            stored.wire = data
+        return data
+
     # ---- updates -----------------------------------------------------------------------------
 
     def enqueue_update(self, update: Update | JSONDict) -> int:
@@ -1030,6 +1043,7 @@ class FakeTelegram:
             and (parse_mode == stored.parse_mode or text is None)
         ):
             raise bad_request(_NOT_MODIFIED[len("Bad Request: ") :])
+        stored.wire = None
         stored.history.append((stored.text, stored.reply_markup))
         stored.text = text
         if text is not None:
@@ -1039,7 +1053,7 @@ class FakeTelegram:
         stored.edited = True
         stored.edit_date = int(self.wallclock())
         self.events.append(("edit", stored.chat_id, stored.message_id))
-        return self.ptb_message(stored).to_dict()
+        return self.message_json(stored)
 
     # ---- methods -----------------------------------------------------------------------------
 
@@ -1183,7 +1197,7 @@ class FakeTelegram:
             text=str(params.get("text")),
             content={"text": plain, "entities": entities or None},
         )
-        return self.ptb_message(stored).to_dict()
+        return self.message_json(stored)
 
     async def _edit_message_text(self, params: JSONDict) -> JSONDict:
         stored = self._message_to_edit(params)
@@ -1302,7 +1316,7 @@ class FakeTelegram:
         stored = self._store_bot_message(
             chat, params, kind="photo", text=caption, content=content, file=stored_file
         )
-        return self.ptb_message(stored).to_dict()
+        return self.message_json(stored)
 
     async def _send_document(self, params: JSONDict) -> JSONDict:
         chat = self._writable_chat(params, "sendDocument")
@@ -1318,7 +1332,7 @@ class FakeTelegram:
         stored = self._store_bot_message(
             chat, params, kind="document", text=caption, content=content, file=stored_file
         )
-        return self.ptb_message(stored).to_dict()
+        return self.message_json(stored)
 
     async def _send_location(self, params: JSONDict) -> JSONDict:
         chat = self._writable_chat(params, "sendLocation")
@@ -1336,7 +1350,7 @@ class FakeTelegram:
             content={"location": Location(longitude=longitude, latitude=latitude)},
             location=(latitude, longitude),
         )
-        return self.ptb_message(stored).to_dict()
+        return self.message_json(stored)
 
     async def _send_poll(self, params: JSONDict) -> JSONDict:
         chat = self._writable_chat(params, "sendPoll")
@@ -1379,7 +1393,7 @@ class FakeTelegram:
         stored = self._store_bot_message(chat, params, kind="poll", text=question)
         stored.poll_id = poll.id
         poll.message_id = stored.message_id
-        return self.ptb_message(stored).to_dict()
+        return self.message_json(stored)
 
     async def _stop_poll(self, params: JSONDict) -> JSONDict:
         stored = self._message_to_edit(params)
@@ -1391,6 +1405,7 @@ class FakeTelegram:
         poll.is_closed = True
         inline, _ = self._markup(params)
         stored.reply_markup = inline
+        stored.wire = None
         self.events.append(("edit", stored.chat_id, stored.message_id))
         return poll.to_ptb().to_dict()
 

@@ -48,6 +48,7 @@ from bot.fakeapi.state import (
     FakeChat,
     FakeTelegram,
     FakeUser,
+    JSONDict,
     StoredFile,
     StoredMessage,
     strip_html,
@@ -365,6 +366,7 @@ class Person:
         stored = self.fake.find_message(chat_id, message_id)
         if stored is None or stored.from_bot or stored.sender_id != self.id:
             raise AssertionError(f"{self!r} can only edit their own messages, not {message!r}")
+        stored.wire = None
         stored.history.append((stored.text, stored.reply_markup))
         stored.text = text
         stored.content["text"] = text
@@ -440,9 +442,11 @@ class Person:
             from_user=self.user.to_ptb(),
             chat_instance=f"ci{stored.chat_id}",
             data=data,
-            message=self.fake.ptb_message(stored),
-        )
-        update = Update(self.fake.next_update_id(), callback_query=query)
+        ).to_dict()
+        # The message as the fake last answered it (built from PTB objects there), not rebuilt:
+        # with its keyboard it is the largest part of the update.
+        query["message"] = self.fake.message_json(stored)
+        update = {"update_id": self.fake.next_update_id(), "callback_query": query}
         result = await self.harness.act(update, chats=(stored.chat_id, self.id))
         if record.answered and record.text:
             self.alerts.append(Alert(record.text, record.show_alert))
@@ -660,8 +664,9 @@ class Harness:
 
     # ---- feeding updates ---------------------------------------------------------------------
 
-    async def act(self, update: Update, *, chats: Iterable[int]) -> list[BotMessage]:
-        """Deliver one update and return the bot messages sent or edited in `chats` meanwhile."""
+    async def act(self, update: Update | JSONDict, *, chats: Iterable[int]) -> list[BotMessage]:
+        """Deliver one update (a PTB object or Telegram's JSON) and return the bot messages sent
+        or edited in `chats` meanwhile."""
         mark = len(self.fake.events)
         errors_before = len(self.errors)
         if self.mode == "polling":
@@ -670,7 +675,8 @@ class Harness:
         else:
             # Round-trip through JSON so the update is exactly what PTB would parse off the wire
             # and carries the application's bot (needed by reply_text & co).
-            await self.app.process_update(Update.de_json(wire_dict(update), self.app.bot))
+            data = update if isinstance(update, dict) else wire_dict(update)
+            await self.app.process_update(Update.de_json(data, self.app.bot))
         if self.raise_errors and len(self.errors) > errors_before:
             raise self.errors[errors_before]
         return self.collect(mark, chats)
