@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -30,9 +31,9 @@ from handlers.common import (
     private_handler,
     reply,
     stale_button,
-    start_keyboard,
     who_is,
 )
+from models import Role
 
 Opener = Callable[[Update, WijkContext, Who], Awaitable[None]]
 
@@ -64,7 +65,7 @@ async def show_menu(update: Update, context: WijkContext, who: Who, *, edit: boo
             wijk = people.wijk_by_id(session, who.wijk_id)
         if wijk is not None:
             lines.insert(0, who.t("menu.your_wijk", wijk=esc(wijk.name)))
-            roles = sorted(who.actor.roles_in(wijk.id or 0) - {__import__("models").Role.RESIDENT})
+            roles = sorted(who.actor.roles_in(wijk.id or 0) - {Role.RESIDENT})
             if roles:
                 names = ", ".join(who.t(f"roles.{r.value}") for r in roles)
                 lines.insert(1, who.t("menu.your_roles", roles=names))
@@ -147,7 +148,7 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
     cb = parse_callback(update)
     lang = cb.arg(0)
     if lang not in LANGUAGES:
-        raise __import__("bot.callbacks", fromlist=["BadCallback"]).BadCallback("language")
+        raise BadCallback("language")
     await answer_query(update)
     if who.actor is None:
         # Before consent nothing is stored: show the privacy statement again in that language.
@@ -211,24 +212,19 @@ async def media_message(update: Update, context: WijkContext, who: Who) -> None:
     await reply(update, who.t("errors.not_understood"), menu_keyboard(who))
 
 
-async def unsupported_message(update: Update, context: WijkContext) -> None:
-    who = who_is(update, context.services)
-    if who is not None:
-        await reply(
-            update,
-            who.t("errors.unsupported_type"),
-            menu_keyboard(who) if who.actor else start_keyboard(who),
-        )
+def _answer_with(key: str) -> Callable[[Update, WijkContext], Coroutine[Any, Any, None]]:
+    """A fallback that tells the person, in their language, why this message was not used."""
+
+    async def answer(update: Update, context: WijkContext) -> None:
+        who = who_is(update, context.services)
+        if who is not None:
+            await reply(update, who.t(key), menu_keyboard(who))
+
+    return answer
 
 
-async def forwarded_message(update: Update, context: WijkContext) -> None:
-    who = who_is(update, context.services)
-    if who is not None:
-        await reply(
-            update,
-            who.t("errors.forwarded"),
-            menu_keyboard(who) if who.actor else start_keyboard(who),
-        )
+unsupported_message = _answer_with("errors.unsupported_type")
+forwarded_message = _answer_with("errors.forwarded")
 
 
 async def edited_message(update: Update, context: WijkContext) -> None:
