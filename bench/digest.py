@@ -13,7 +13,9 @@ observations in ISO week 2026-W47 (the measured period), 10,000 in W46 (its prev
     --quick) minus the RSS of the same process idle just before (target <= +60 MB), measured
     in a subprocess from /proc/self/status.
 The grouping of the period's observations (bot/grouping.py, another module) is timed separately
-so its share is visible. Prints figures, then one JSON line.
+so its share is visible. Every stored row gets its grouping signature computed exactly as
+bot/observations.py create_observation does (bot.grouping.signature of the text); that cost
+belongs to the write path and is reported as such. Prints figures, then one JSON line.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import select  # noqa: E402
+
+from bot.grouping import signature as grouping_signature  # noqa: E402
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TARGET_WIJK = "elsrijk"
@@ -140,6 +144,7 @@ class Filler:
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT setval('person_id_seq', (SELECT max(id) FROM person))"))
         self.stored = 0
+        self.signature_seconds = 0.0  # the write path's share: one signature per stored row
 
     def observations(
         self, count: int, start: datetime, end: datetime, *, wijk: str | None, history: bool
@@ -177,6 +182,10 @@ class Filler:
                     else "withdrawn"
                 )
             person = None if rng.random() < 0.02 else rng.choice(self.people_by_wijk[wijk_id])
+            body = synthetic_text(rng)
+            started = time.perf_counter()
+            signature = grouping_signature(body)  # as create_observation does
+            self.signature_seconds += time.perf_counter() - started
             rows.append(
                 {
                     "wijk_id": wijk_id,
@@ -184,13 +193,14 @@ class Filler:
                     "author_role": "resident",
                     "swot": rng.choice(SWOTS),
                     "theme": rng.choice(THEMES),
-                    "text": synthetic_text(rng),
+                    "text": body,
                     "lang": "nl",
                     "share_name": rng.random() < 0.2,
                     "status": status,
                     "created_at": created,
                     "updated_at": created,
                     "answered_at": created + timedelta(days=2) if status == "answered" else None,
+                    "grouping_signature": signature,
                 }
             )
             if len(rows) == BATCH:
@@ -311,6 +321,10 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
         filler.observations(rows, p.start, p.end, wijk=TARGET_WIJK, history=False)
     filler.analyze()
     print(f"filled {filler.stored:,} observations in {time.perf_counter() - start:.1f} s")
+    print(
+        f"  write path: grouping signature {filler.signature_seconds / filler.stored * 1e6:.1f}"
+        " µs per stored observation (bot.grouping.signature, as create_observation does)"
+    )
     wijk_id = filler.wijken[TARGET_WIJK]
 
     build_once(engine, "2026-W47")  # warm-up
@@ -361,6 +375,7 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
         "grouping_ms": grouping * 1000,
         "raw_read_ms": raw * 1000,
         "stored": filler.stored,
+        "signature_us_per_write": filler.signature_seconds / filler.stored * 1e6,
     }
     for key, target in TARGETS.items():
         verdict = "ok" if result[key] <= target else "OVER TARGET"

@@ -30,6 +30,7 @@ class DemoResult:
     residents: list[Actor] = field(default_factory=list)
     digest_text: str = ""
     poll_results: str = ""
+    digest_lines: list[str] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     # What the database held at the end, read before the temporary folder went.
@@ -52,6 +53,9 @@ async def run_script(config: Config, out_dir: Path, out: TextIO | None = None) -
         transcript.heading("What the database holds now")
         for name, count in result.stored.items():
             transcript.say(f"  {name}: {count}")
+        transcript.heading("The digest as the coach sees it on her phone")
+        for line in result.digest_lines:
+            transcript.say(line)
     except Exception as exc:
         result.ok = False
         result.problems.append(f"{type(exc).__name__}: {exc}")
@@ -141,8 +145,8 @@ async def play_week(
     await spiegel_week(env, transcript, result, coach, big)
     await poll_week(env, transcript, result, big)
     await coach_answers(env, transcript, result, coach)
-    await digest_monday(env, transcript, result, coach, out_dir)
     await poll_closes(env, transcript, result, big)
+    await digest_monday(env, transcript, result, coach, out_dir)
 
 
 SWOT_QUESTION = {
@@ -245,7 +249,9 @@ async def poll_week(
     await big.press("Klaar met keuzes")
     await big.press("Op volgorde zetten")
     await big.press("Iedereen in de wijk")
-    await big.press("Over 3 dagen")
+    # A typed closing time: Sunday 20:00 of this week.
+    sunday = env.clock.now().astimezone(env.services.tz) + timedelta(days=2)
+    await big.send(f"{sunday:%d-%m} 20:00")
     await big.press("Nee, pas na het sluiten")
     await big.press("Versturen")
     await poll_delivery.wait_idle(env.app)
@@ -284,16 +290,13 @@ async def digest_monday(
     )
     mark = len(coach.person.messages)
     sent = await digest_schedule.send_due(env.services, env.app.bot)
-    await env.harness.settle() if env.harness.mode == "polling" else None
     messages = coach.person.messages[mark:]
-    transcript.say(f"  (the digest job found {sent} digest(s) due and sent them)")
-    transcript.say()
+    transcript.say(f"  (the digest job found {sent} digest(s) due and sent them; shown at the end)")
     text_parts = []
     for message in messages:
         if message.kind == "text":
             text_parts.append(message.plain_text)
-            transcript.say(message.plain_text)
-            transcript.say("  -" * 20)
+            result.digest_lines += [message.plain_text, "  -" * 20]
         elif message.file_bytes is not None:
             name = message.filename or (
                 "digest-chart.png" if message.kind == "photo" else "digest.bin"
@@ -301,7 +304,9 @@ async def digest_monday(
             path = out_dir / name
             path.write_bytes(message.file_bytes)
             result.files[name] = path
-            transcript.say(f"[{message.kind}: {name}, {len(message.file_bytes)} bytes -> {path}]")
+            result.digest_lines.append(
+                f"[{message.kind}: {name}, {len(message.file_bytes)} bytes -> {path}]"
+            )
     result.digest_text = "\n".join(text_parts)
     (out_dir / "digest.txt").write_text(result.digest_text + "\n", encoding="utf-8")
     result.files["digest"] = out_dir / "digest.txt"
@@ -310,9 +315,9 @@ async def digest_monday(
 async def poll_closes(
     env: DemoEnvironment, transcript: Transcript, result: DemoResult, big: Actor
 ) -> None:
-    transcript.heading("Monday 09:00: the poll closes; everyone who got it sees the result")
-    closes = env.clock.now().astimezone(env.services.tz).replace(hour=9, minute=0)
-    env.clock.set(max(closes, env.clock.now()))
+    transcript.heading("Sunday 20:00: the poll closes; everyone who got it sees the result")
+    closes = env.clock.now().astimezone(env.services.tz).replace(hour=20, minute=0)
+    env.clock.set(max(closes, env.clock.now()) + timedelta(minutes=1))
     await poll_delivery.sweep(env.app)
     await poll_delivery.wait_idle(env.app)
     transcript.bot([big.person.last])
@@ -322,6 +327,9 @@ async def poll_closes(
 async def coach_answers(
     env: DemoEnvironment, transcript: Transcript, result: DemoResult, coach: Actor
 ) -> None:
+    local = env.clock.now().astimezone(env.services.tz)
+    sunday = local + timedelta(days=(6 - local.weekday()) % 7)
+    env.clock.set(sunday.replace(hour=11, minute=0, second=0, microsecond=0))
     transcript.heading("Sunday: the coach answers an anonymous resident")
     await coach.send("/meldingen")
     listing = coach.last

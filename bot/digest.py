@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.engine import Connection
@@ -253,13 +253,29 @@ def build(
     wijk_id = wijk.id
     grouper = grouper or _default_grouper(config.digest.vocabulary)
 
-    current = _counts(conn, wijk_id, period.start, period.end)
-    previous = _counts(conn, wijk_id, period.prev_start, period.prev_end)
+    # The period's rows are read anyway: their count and authors come from them, not from
+    # another pass over the same index range.
     rows = _period_rows(conn, wijk_id, period.start, period.end)
+    current = _counts(
+        conn,
+        wijk_id,
+        period.start,
+        period.end,
+        observed=(len(rows), {r.person_id for r in rows if r.person_id is not None}),
+    )
+    previous_counts, previous_people = _observation_tally(
+        conn, wijk_id, period.prev_start, period.prev_end
+    )
+    previous = _counts(
+        conn,
+        wijk_id,
+        period.prev_start,
+        period.prev_end,
+        observed=(sum(previous_counts.values()), previous_people),
+    )
     previous_negative = _negative_items(
         conn, wijk.slug, wijk_id, period.prev_start, period.prev_end
     )
-    previous_counts = _swot_counts(conn, wijk_id, period.prev_start, period.prev_end)
 
     sections: list[SwotSection] = []
     growing: list[GrowingGroup] = []
@@ -295,7 +311,7 @@ def build(
             growing=growing,
             after_days=config.digest.attention_after_days,
         ),
-        rows=[r.csv for r in rows],
+        rows=[r.csv() for r in rows],
         narratives=dict(narratives or {}),
     )
 
@@ -323,16 +339,28 @@ def _visible_obs(wijk_id: int, start: datetime, end: datetime) -> Any:
     )
 
 
-def _counts(conn: Connection, wijk_id: int, start: datetime, end: datetime) -> Counts:
-    where_obs = _visible_obs(wijk_id, start, end)
-    observations = conn.execute(
-        select(func.count()).select_from(_obs).where(where_obs)
-    ).scalar_one()
-    obs_people = set(
-        conn.execute(
-            select(_obs.c.person_id).where(where_obs, _obs.c.person_id.is_not(None)).distinct()
-        ).scalars()
-    )
+def _counts(
+    conn: Connection,
+    wijk_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    observed: tuple[int, set[int]] | None = None,
+) -> Counts:
+    """`observed`: the period's visible observations and their authors, when already known."""
+    if observed is None:
+        where_obs = _visible_obs(wijk_id, start, end)
+        observed = (
+            conn.execute(select(func.count()).select_from(_obs).where(where_obs)).scalar_one(),
+            set(
+                conn.execute(
+                    select(_obs.c.person_id)
+                    .where(where_obs, _obs.c.person_id.is_not(None))
+                    .distinct()
+                ).scalars()
+            ),
+        )
+    observations, obs_people = observed
     where_reaction = and_(_reaction.c.wijk_id == wijk_id, _in(_reaction.c.created_at, start, end))
     reactions = conn.execute(
         select(func.count()).select_from(_reaction).where(where_reaction)
@@ -446,29 +474,66 @@ def _roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[str, int]:
     return {role: counts.get(role, 0) for role in ROLE_ORDER}
 
 
-def _swot_counts(conn: Connection, wijk_id: int, start: datetime, end: datetime) -> dict[str, int]:
-    return {
-        swot: int(count)
-        for swot, count in conn.execute(
-            select(_obs.c.swot, func.count())
-            .where(_visible_obs(wijk_id, start, end))
-            .group_by(_obs.c.swot)
-        )
-    }
+def _observation_tally(
+    conn: Connection, wijk_id: int, start: datetime, end: datetime
+) -> tuple[dict[str, int], set[int]]:
+    """Visible observations per SWOT category and their authors, in one pass."""
+    counts: Counter[str] = Counter()
+    people: set[int] = set()
+    for swot, person_id, count in conn.execute(
+        select(_obs.c.swot, _obs.c.person_id, func.count())
+        .where(_visible_obs(wijk_id, start, end))
+        .group_by(_obs.c.swot, _obs.c.person_id)
+    ):
+        counts[swot] += int(count)
+        if person_id is not None:
+            people.add(person_id)
+    return dict(counts), people
 
 
 # --- observations and their groups -----------------------------------------------------------
 
 
-@dataclass
-class _Row:
-    ref: ObservationRef
-    lang: str
-    csv: CsvRow
+class _Row(NamedTuple):
+    """One of the period's observations as read; the digest's objects are made from it only
+    where they are shown (a group's representative, a single observation, the CSV)."""
 
-    @property
-    def swot(self) -> str:
-        return self.ref.swot
+    id: int
+    created_at: datetime
+    swot: str
+    theme: str | None
+    text: str
+    lang: str | None
+    status: str
+    share_name: bool
+    person_id: int | None
+    pseudonym: str | None
+    display_name: str | None
+    signature: str | None
+
+    def ref(self) -> ObservationRef:
+        return ObservationRef(
+            self.id,
+            f"M-{self.id}",
+            _aware(self.created_at),
+            self.swot,
+            self.theme,
+            self.text,
+            self.status,
+        )
+
+    def csv(self) -> CsvRow:
+        name, pseudonym = self.display_name, self.pseudonym
+        author = (name if self.share_name and name else pseudonym) or ""
+        return CsvRow(
+            f"M-{self.id}",
+            _aware(self.created_at),
+            self.swot,
+            self.theme,
+            self.text,
+            self.status,
+            author,
+        )
 
 
 def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime) -> list[_Row]:
@@ -482,23 +547,16 @@ def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime)
             _obs.c.lang,
             _obs.c.status,
             _obs.c.share_name,
+            _obs.c.person_id,
             _person.c.pseudonym,
             _person.c.display_name,
+            _obs.c.grouping_signature,
         )
         .select_from(_obs.outerjoin(_person, _person.c.id == _obs.c.person_id))
         .where(_visible_obs(wijk_id, start, end))
         .order_by(_obs.c.created_at, _obs.c.id)
     )
-    rows: list[_Row] = []
-    for oid, created, swot, theme, text, lang, status, share, pseudonym, name in conn.execute(
-        query
-    ).all():
-        created = _aware(created)
-        ref = ObservationRef(oid, f"M-{oid}", created, swot, theme, text, status)
-        author = (name if share and name else pseudonym) or ""
-        csv = CsvRow(ref.reference, created, swot, theme, text, status, author)
-        rows.append(_Row(ref, lang or "nl", csv))
-    return rows
+    return [_Row._make(row) for row in conn.execute(query)]
 
 
 def _negative_items(
@@ -506,14 +564,21 @@ def _negative_items(
 ) -> dict[str, list[Item]]:
     """The previous period's weaknesses and threats, only as much as the grouping needs."""
     found: dict[str, list[Item]] = {s: [] for s in NEGATIVE}
-    query = select(_obs.c.id, _obs.c.swot, _obs.c.theme, _obs.c.text, _obs.c.lang).where(
+    query = select(
+        _obs.c.id,
+        _obs.c.swot,
+        _obs.c.theme,
+        _obs.c.text,
+        _obs.c.lang,
+        _obs.c.grouping_signature,
+    ).where(
         _obs.c.wijk_id == wijk_id,
         _obs.c.swot.in_(NEGATIVE),
         _in(_obs.c.created_at, start, end),
         _obs.c.status.in_(VISIBLE),
     )
-    for oid, swot, theme, text, lang in conn.execute(query).all():
-        found[swot].append(Item(str(oid), text, lang or "nl", wijk_slug, swot, theme))
+    for oid, swot, theme, text, lang, signature in conn.execute(query):
+        found[swot].append(Item(str(oid), text, lang or "nl", wijk_slug, swot, theme, signature))
     return found
 
 
@@ -527,8 +592,10 @@ def _section(
 ) -> tuple[SwotSection, list[GrowingGroup]]:
     """Group this period's observations; for weaknesses and threats the previous period's are
     grouped together with them, so "the same matter" is counted the same way in both periods."""
-    refs = {r.ref.id: r.ref for r in rows}
-    items = [Item(str(r.ref.id), r.ref.text, r.lang, wijk_slug, swot, r.ref.theme) for r in rows]
+    by_id = {r.id: r for r in rows}
+    items = [
+        Item(str(r.id), r.text, r.lang or "nl", wijk_slug, swot, r.theme, r.signature) for r in rows
+    ]
     items += earlier
     groups = grouper(items) if items else []
     summaries: list[GroupSummary] = []
@@ -536,13 +603,13 @@ def _section(
     grew: list[GrowingGroup] = []
     for group in groups:
         members = [int(m) for m in group.member_ids]
-        mine = [m for m in members if m in refs]
+        mine = [m for m in members if m in by_id]
         if not mine:
             continue
         representative_id = int(group.representative_id)
-        if representative_id not in refs:
+        if representative_id not in by_id:
             representative_id = mine[0]
-        representative = refs[representative_id]
+        representative = by_id[representative_id].ref()
         before = len(members) - len(mine)
         if len(mine) >= 2:
             summaries.append(
@@ -554,7 +621,7 @@ def _section(
             grew.append(GrowingGroup(swot, group.label, len(mine), before, representative))
     summaries.sort(key=lambda g: (-g.count, g.label, g.representative.id))
     singletons.sort(key=lambda r: r.id)
-    themes = Counter(r.ref.theme or "" for r in rows)
+    themes = Counter(r.theme or "" for r in rows)
     return (
         SwotSection(
             swot=swot,

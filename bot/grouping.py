@@ -18,16 +18,20 @@ number of observations: matching is cached per distinct word, grouping is a dict
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
 import tomllib
 import unicodedata
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate, chain
 from math import sqrt
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -61,6 +65,8 @@ class Item:
     wijk: str
     swot: str | None = None
     theme: str | None = None
+    # What signature() found in the text when it was stored; None: match the text now.
+    signature: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,9 +163,21 @@ def normalise(text: str) -> str:
     """Lowercase, strip accents and apostrophes ("auto's" -> "autos", "café" -> "cafe")."""
     if text.isascii():  # the common case, ten times faster
         return text.lower().translate(_APOSTROPHES)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return without_marks.translate(_APOSTROPHES)
+    return unicodedata.normalize("NFKD", text.casefold()).translate(_MARKS)
+
+
+class _MarkTable(dict[int, int | None]):
+    """For str.translate: drops accents (combining marks) and apostrophes, learns per character
+    (a table of all of Unicode up front would take a while to build)."""
+
+    def __missing__(self, code: int) -> int | None:
+        char = chr(code)
+        value = None if unicodedata.combining(char) or char in "'’`´" else code
+        self[code] = value
+        return value
+
+
+_MARKS = _MarkTable()
 
 
 def tokenize(text: str) -> list[str]:
@@ -269,6 +287,8 @@ class _Matcher:
         for term in vocabulary.negative_words:
             self._add(term, ("-",))
         self._ignore = vocabulary.ignore
+        self.vocabulary_words = frozenset(self.prefix) | frozenset(self.exact)
+        self.fingerprint = _fingerprint(vocabulary)
         self._fuzzy_index = self._build_fuzzy_index()
         self._word_cache: dict[str, tuple[tuple[str, bool, int, int], ...]] = {}
         self._roles_cache: dict[str, tuple[tuple[str, Role], ...]] = {}
@@ -532,18 +552,129 @@ def _flush_place(words: list[str], places: list[tuple[str, str]]) -> None:
         places.append((" ".join(tokenize(display)), display))
 
 
+# ---------------------------------------------------------------------------- signatures
+
+# What the matcher finds in one text depends only on the text and the vocabulary, so it can be
+# found once, when the observation is stored, and kept as a short string (Item.signature). The
+# digest then only does the cheap part that needs the other observations. A signature names the
+# vocabulary it was made with (a fingerprint); with another vocabulary, or from an older version
+# of this code, it is ignored and the text is matched again, with the same result.
+SIGNATURE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class _TextFeatures:
+    """Everything the grouping needs from one text on its own."""
+
+    evidence: _Evidence
+    places: frozenset[str]  # named places, before the wijk's own name is taken out
+    stems: frozenset[str]
+
+
+def _fingerprint(vocabulary: Vocabulary) -> str:
+    """A short hash of everything that decides what a signature holds."""
+
+    def term(t: Term) -> list[Any]:
+        return [list(t.words), t.exact]
+
+    payload = {
+        "version": SIGNATURE_VERSION,
+        "constants": [
+            STRONG,
+            WEAK,
+            COMBO,
+            WEAK_CAP,
+            FUZZY_MIN_TOKEN,
+            COMPOUND_MIN_LEFT,
+            COMPOUND_MIN_PART,
+            COMPOUND_MIN_HEAD,
+            COMBO_WINDOW,
+        ],
+        "concepts": [
+            [
+                c.weight,
+                [term(t) for t in c.terms],
+                [term(t) for t in c.weak],
+                [[[term(t) for t in part] for part in combo] for combo in c.combos],
+            ]
+            for c in vocabulary.concepts
+        ],
+        "positive": [term(t) for t in vocabulary.positive_words],
+        "negative": [term(t) for t in vocabulary.negative_words],
+        "ignore": list(vocabulary.ignore),
+        "stopwords": sorted(_STOPWORDS),
+        "not_places": sorted(_NOT_PLACES),
+    }
+    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()[:12]
+
+
+def _analyse(text: str, vocabulary: Vocabulary) -> _TextFeatures:
+    matcher = vocabulary.matcher
+    tokens = tokenize(text)
+    places = frozenset(key for key, _ in named_places(text, matcher.vocabulary_words) if key)
+    return _TextFeatures(
+        _evidence(tokens, vocabulary), places, frozenset(_content_stems(tokens, matcher))
+    )
+
+
+def signature(text: str, vocabulary: Vocabulary | None = None) -> str:
+    """What the vocabulary finds in `text`, as a string to store with the observation.
+
+    Tokens never hold "|" or ",", so these separate the parts. Scores keep their order and
+    their exact value (repr of a float reads back the same float).
+    """
+    vocabulary = vocabulary or _default_vocabulary()
+    features = _analyse(text, vocabulary)
+    evidence = features.evidence
+    return "|".join(
+        (
+            vocabulary.matcher.fingerprint,
+            str(evidence.polarity_votes),
+            ",".join(f"{index}:{score!r}" for index, score in evidence.scores.items()),
+            ",".join(sorted(evidence.terms)),
+            ",".join(sorted(features.places)),
+            ",".join(sorted(features.stems)),
+        )
+    )
+
+
+def _decode(text: str, vocabulary: Vocabulary) -> _TextFeatures | None:
+    """A stored signature read back; None when it was made with another vocabulary or is bad."""
+    parts = text.split("|")
+    if len(parts) != 6 or parts[0] != vocabulary.matcher.fingerprint:
+        return None
+    _, polarity, scores_part, terms, places, stems = parts
+    try:
+        scores: dict[int, float] = {}
+        if scores_part:
+            for pair in scores_part.split(","):
+                index, score = pair.split(":")
+                scores[int(index)] = float(score)
+        votes = int(polarity)
+    except ValueError:
+        return None
+    if scores and not 0 <= min(scores) <= max(scores) < len(vocabulary.concepts):
+        return None
+    return _TextFeatures(
+        _Evidence(scores, frozenset(terms.split(",")) if terms else frozenset(), votes),
+        frozenset(places.split(",")) if places else frozenset(),
+        frozenset(stems.split(",")) if stems else frozenset(),
+    )
+
+
 # ---------------------------------------------------------------------------- grouping
 
 
-@dataclass
+@dataclass(slots=True)
 class _Prepared:
     item: Item
-    tokens: list[str]
-    evidence: _Evidence
+    scores: dict[int, float]  # concept index -> score
+    terms: frozenset[str]  # matched terms, for choosing the representative
     concept: int | None
     positive: bool
     places: set[str]
-    stems: set[str]
+    stems: frozenset[str]
 
 
 def _is_positive(item: Item, evidence: _Evidence, vocabulary: Vocabulary) -> bool:
@@ -573,50 +704,86 @@ def _content_stems(tokens: Iterable[str], matcher: _Matcher) -> set[str]:
 
 
 def _prepare(items: Sequence[Item], vocabulary: Vocabulary) -> list[_Prepared]:
-    vocabulary_words = frozenset(vocabulary.matcher.prefix) | frozenset(vocabulary.matcher.exact)
+    wijk_keys: dict[str, tuple[str, frozenset[str]]] = {}
     prepared = []
     for item in items:
-        tokens = tokenize(item.text)
-        evidence = _evidence(tokens, vocabulary)
-        wijk_key = " ".join(tokenize(item.wijk))
-        places = {
-            key
-            for key, _ in named_places(item.text, vocabulary_words)
-            if key and key != wijk_key and key not in wijk_key.split()
-        }
+        features = None
+        if item.signature is not None:
+            features = _decode(item.signature, vocabulary)
+        if features is None:
+            features = _analyse(item.text, vocabulary)
+        evidence = features.evidence
+        places: set[str] = set()
+        if features.places:
+            wijk = wijk_keys.get(item.wijk)
+            if wijk is None:
+                key = " ".join(tokenize(item.wijk))
+                wijk = wijk_keys[item.wijk] = (key, frozenset(key.split()))
+            places = {p for p in features.places if p != wijk[0] and p not in wijk[1]}
         prepared.append(
             _Prepared(
                 item=item,
-                tokens=tokens,
-                evidence=evidence,
+                scores=evidence.scores,
+                terms=evidence.terms,
                 concept=main_concept(evidence.scores),
                 positive=_is_positive(item, evidence, vocabulary),
                 places=places,
-                stems=_content_stems(tokens, vocabulary.matcher),
+                stems=features.stems,
             )
         )
     return prepared
 
 
+_TOKEN_CLASS = r"[^\W_]"  # what _TOKEN_RE takes as part of a word
+
+
 def _spread_places(block: list[_Prepared]) -> None:
     """A name capitalised once in the block also counts where it is typed in lowercase."""
-    by_first_word: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    by_first_word: dict[str, set[str]] = defaultdict(set)
     for p in block:
         for place in p.places:
-            words = tuple(place.split())
-            by_first_word[words[0]].add(words)
+            by_first_word[place.split(" ", 1)[0]].add(place)
     if not by_first_word:
         return
-    for p in block:
-        for position, token in enumerate(p.tokens):
-            for words in by_first_word.get(token, ()):
-                if tuple(p.tokens[position : position + len(words)]) == words:
-                    p.places.add(" ".join(words))
+    # Only texts holding a place's first word as a whole word can gain that place. One regular
+    # expression over all texts (normalised as tokenize does) finds them without tokenising the
+    # rest; the candidates are then checked word by word as before.
+    texts = [p.item.text for p in block]
+    joined = "\0".join(texts)
+    if joined.count("\0") == len(texts) - 1:  # no text holds the separator itself
+        parts = normalise(joined).split("\0")
+    else:
+        parts = [normalise(t) for t in texts]
+    normalised = "\0".join(parts)
+    starts = list(accumulate((len(t) + 1 for t in parts[:-1]), initial=0))
+    words = sorted(by_first_word, key=lambda w: (-len(w), w))
+    pattern = re.compile(
+        rf"(?<!{_TOKEN_CLASS})(?:{'|'.join(map(re.escape, words))})(?!{_TOKEN_CLASS})"
+    )
+    found: dict[int, set[str]] = defaultdict(set)
+    for match in pattern.finditer(normalised):
+        found[bisect_right(starts, match.start()) - 1].add(match.group())
+    for index in sorted(found):
+        p = block[index]
+        missing = [
+            place for word in found[index] for place in by_first_word[word] if place not in p.places
+        ]
+        if not missing:
+            continue
+        tokens = tokenize(p.item.text)
+        for place in missing:
+            place_words = place.split(" ")
+            first, size = place_words[0], len(place_words)
+            if any(
+                token == first and tokens[position : position + size] == place_words
+                for position, token in enumerate(tokens)
+            ):
+                p.places.add(place)
 
 
 class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
+    def __init__(self, parent: list[int]) -> None:
+        self.parent = parent
 
     def find(self, x: int) -> int:
         while self.parent[x] != x:
@@ -634,41 +801,57 @@ def _group_block(block: list[_Prepared]) -> list[list[_Prepared]]:
     """Groups of one wijk and one polarity. `block` is sorted by id."""
     _spread_places(block)
     _settle_concepts(block)
-    uf = _UnionFind(len(block))
+    # Observations with a concept join the first one with the same concept.
     first_of_concept: dict[int, int] = {}
-    for index, p in enumerate(block):
-        if p.concept is not None:
-            first = first_of_concept.setdefault(p.concept, index)
-            uf.union(first, index)
+    parent = [
+        index if p.concept is None else first_of_concept.setdefault(p.concept, index)
+        for index, p in enumerate(block)
+    ]
+    uf = _UnionFind(parent)
+    loose = [index for index, p in enumerate(block) if p.concept is None]
+    if loose:
+        _link_loose(block, loose, uf)
+        roots = [uf.find(index) for index in range(len(block))]
+    else:
+        roots = parent  # every observation points straight at its group's first
+    components: dict[int, list[_Prepared]] = defaultdict(list)
+    for root, p in zip(roots, block, strict=True):
+        components[root].append(p)
+    return list(components.values())
 
-    # Observations about no known concept: link through a shared place, or through two shared
-    # uncommon words with one other observation (postings of very common words are skipped).
-    by_place: dict[str, list[int]] = defaultdict(list)
-    by_stem: dict[str, list[int]] = defaultdict(list)
-    for index, p in enumerate(block):
-        for place in p.places:
-            by_place[place].append(index)
-        for stem in p.stems:
-            by_stem[stem].append(index)
+
+def _link_loose(block: list[_Prepared], loose: list[int], uf: _UnionFind) -> None:
+    """Observations about no known concept: link through a shared place, or through two shared
+    uncommon words with one other observation (postings of very common words are skipped)."""
     # One anchor per place (the first observation with a concept, else the first): linking to
     # it keeps this linear even when thousands of observations name the same place.
-    place_anchor = {
-        place: min(indices, key=lambda i: (block[i].concept is None, i))
-        for place, indices in by_place.items()
-    }
-    for index, p in enumerate(block):
-        if p.concept is not None:
-            continue
-        linked = _place_link(index, p, block, place_anchor)
+    place_anchor: dict[str, int] = {}
+    if any(block[index].places for index in loose):
+        for index, p in enumerate(block):
+            for place in p.places:
+                anchor = place_anchor.get(place)
+                if anchor is None or (block[anchor].concept is None and p.concept is not None):
+                    place_anchor[place] = index
+    unplaced: list[int] = []
+    for index in loose:
+        linked = _place_link(index, block[index], block, place_anchor)
         if linked is None:
-            linked = _word_link(index, p, block, by_stem)
+            unplaced.append(index)
+        else:
+            uf.union(index, linked)
+    if not unplaced:
+        return
+    # Postings only for the words the unplaced observations have (all observations count).
+    wanted = frozenset().union(*(block[index].stems for index in unplaced))
+    by_stem: dict[str, list[int]] = {stem: [] for stem in wanted}
+    for index, p in enumerate(block):
+        if not wanted.isdisjoint(p.stems):
+            for stem in p.stems & wanted:
+                by_stem[stem].append(index)
+    for index in unplaced:
+        linked = _word_link(index, block[index], block, by_stem)
         if linked is not None:
             uf.union(index, linked)
-
-    components: dict[int, list[_Prepared]] = defaultdict(list)
-    for index, p in enumerate(block):
-        components[uf.find(index)].append(p)
-    return list(components.values())
 
 
 def _settle_concepts(block: list[_Prepared]) -> None:
@@ -680,25 +863,27 @@ def _settle_concepts(block: list[_Prepared]) -> None:
     """
     popularity = Counter(p.concept for p in block if p.concept is not None)
     for p in block:
-        scores = p.evidence.scores
-        if not scores:
-            continue
-        best = max(scores.values())
-        others = popularity.copy()
-        if p.concept is not None:
-            others[p.concept] -= 1
+        scores = p.scores
+        own = p.concept
+        if not scores or (own is not None and len(scores) == 1):
+            continue  # nothing to settle: no concept, or the only one is already chosen
+        # How many *other* observations are about concept c.
+        if own is not None:
+            best = max(scores.values())
             tied = [c for c, s in scores.items() if s >= best - TIE_MARGIN]
-            p.concept = min(tied, key=lambda c: (-others[c], c))
+            p.concept = min(tied, key=lambda c: (-(popularity[c] - (c == own)), c))
             continue
-        known = [c for c, s in scores.items() if others[c] > 0 and s >= WEAK - 1e-9]
+        known = [c for c, s in scores.items() if popularity[c] > 0 and s >= WEAK - 1e-9]
         if known:
-            p.concept = min(known, key=lambda c: (-scores[c], -others[c], c))
+            p.concept = min(known, key=lambda c: (-scores[c], -popularity[c], c))
 
 
 def _place_link(
     index: int, p: _Prepared, block: list[_Prepared], place_anchor: dict[str, int]
 ) -> int | None:
     """Another observation naming the same place; one with a concept is preferred."""
+    if not p.places:
+        return None
     anchors = {place_anchor[place] for place in p.places} - {index}
     if not anchors:
         return None
@@ -724,35 +909,42 @@ def _word_link(
     return min(best, key=lambda other: (-shared[other], other)) if best else None
 
 
-def _features(p: _Prepared) -> dict[str, float]:
-    """What an observation is made of: concept scores, matched terms, places, content words."""
-    vector: dict[str, float] = {f"c:{index}": score for index, score in p.evidence.scores.items()}
-    for key in (
-        *(f"t:{term}" for term in p.evidence.terms),
-        *(f"p:{place}" for place in p.places),
-        *(f"s:{stem}" for stem in p.stems),
-    ):
-        vector[key] = 1.0
-    return vector
-
-
 def _representative(members: list[_Prepared]) -> str:
-    """The member closest (cosine) to the group's centroid: the most typical text."""
+    """The member closest (cosine) to the group's centroid: the most typical text.
+
+    An observation's vector holds its concept scores and a 1 for each matched term, place and
+    content word; the centroid is the sum of the members' vectors. The three kinds of 1s are
+    counted with Counters (their dot products are whole numbers), the scores by hand.
+    """
     if len(members) == 1:
         return members[0].item.id
-    vectors = [_features(p) for p in members]
-    centroid: dict[str, float] = defaultdict(float)
-    for vector in vectors:
-        for key, value in vector.items():
-            centroid[key] += value
-
-    def closeness(position: int) -> tuple[float, str]:
-        vector = vectors[position]
-        norm = sqrt(sum(v * v for v in vector.values())) or 1.0
-        dot = sum(v * centroid.get(k, 0.0) for k, v in vector.items())
-        return (-dot / norm, members[position].item.id)
-
-    return members[min(range(len(members)), key=closeness)].item.id
+    centroid: dict[int, float] = defaultdict(float)
+    for p in members:
+        for index, score in p.scores.items():
+            centroid[index] += score
+    terms = Counter(chain.from_iterable(p.terms for p in members))
+    places = Counter(chain.from_iterable(p.places for p in members))
+    stems = Counter(chain.from_iterable(p.stems for p in members))
+    best: tuple[float, str] | None = None
+    for p in members:
+        scores = p.scores
+        if len(scores) == 1:
+            ((index, score),) = scores.items()
+            dot, squares = score * centroid[index], score * score
+        else:
+            dot = sum(score * centroid[index] for index, score in scores.items())
+            squares = sum(score * score for score in scores.values())
+        dot += (
+            sum(map(terms.__getitem__, p.terms))
+            + sum(map(places.__getitem__, p.places))
+            + sum(map(stems.__getitem__, p.stems))
+        )
+        norm = sqrt(squares + len(p.terms) + len(p.places) + len(p.stems)) or 1.0
+        closeness = (-dot / norm, p.item.id)
+        if best is None or closeness < best:
+            best = closeness
+    assert best is not None
+    return best[1]
 
 
 def _label(members: list[_Prepared], vocabulary: Vocabulary) -> str:
@@ -780,7 +972,7 @@ def group_items(items: Sequence[Item], vocabulary: Vocabulary | None = None) -> 
     first, then by wijk and number.
     """
     vocabulary = vocabulary or _default_vocabulary()
-    ordered = sorted(items, key=lambda it: (it.wijk, it.id, it.text))
+    ordered = sorted(items, key=attrgetter("wijk", "id", "text"))
     blocks: dict[tuple[str, bool], list[_Prepared]] = defaultdict(list)
     for p in _prepare(ordered, vocabulary):
         blocks[(p.item.wijk, p.positive)].append(p)

@@ -7,11 +7,13 @@ empty text) and commits before it returns, so a caller can confirm to the person
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from bot import grouping
 from bot.clock import utcnow
 from models import Observation, ObservationStatus, Person, Swot
 
@@ -23,6 +25,8 @@ WITHDRAWABLE = (
     ObservationStatus.READ.value,
     ObservationStatus.ANSWERED.value,
 )
+
+_log = logging.getLogger(__name__)
 
 
 def _commit(session: Session) -> None:
@@ -45,11 +49,16 @@ def create_observation(
     lon: float | None,
     share_name: bool,
     now: datetime,
+    vocabulary: grouping.Vocabulary | None = None,
 ) -> Observation:
     """Insert and commit one observation. Raises ValueError for data that must not be stored.
 
     Changes the caller made to `person` in this session (e.g. the display name someone chose to
     share) are committed in the same transaction: both are stored, or neither.
+
+    The grouping signature is found here, once, so the digest need not match every text again
+    (`vocabulary`: the configured one; default: the shipped one; the digest re-matches texts
+    whose signature was made with another vocabulary).
     """
     if person.id is None:
         raise ValueError("the person is not stored")
@@ -64,6 +73,11 @@ def create_observation(
         raise ValueError("a location needs both latitude and longitude")
     if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValueError("location out of range")
+    try:
+        signature: str | None = grouping.signature(text, vocabulary)
+    except Exception:  # never lose an observation over it: the digest matches the text itself
+        _log.exception("could not find the grouping signature of an observation")
+        signature = None
     observation = Observation(
         wijk_id=wijk_id,
         person_id=person.id,
@@ -79,6 +93,7 @@ def create_observation(
         status=ObservationStatus.NEW.value,
         created_at=now,
         updated_at=now,
+        grouping_signature=signature,
     )
     session.add(observation)
     try:

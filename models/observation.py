@@ -46,6 +46,10 @@ class Observation(SQLModel, table=True):
     hidden_reason: str | None = Field(default=None, max_length=400)
     hidden_at: datetime | None = None
     hidden_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    # What the digest's grouping finds in the text (bot.grouping.signature), found once when the
+    # observation is stored so the digest does not match every text again. NULL (older rows, or
+    # rows stored by other means): the digest matches the text itself, with the same result.
+    grouping_signature: str | None = None
 
     @property
     def reference(self) -> str:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 06:32:03.997204
+Create Date: 2026-11-21 06:56:39.890964
 """
 
 from collections.abc import Sequence
@@ -175,6 +175,7 @@ def upgrade() -> None:
     sa.Column('hidden_reason', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=True),
     sa.Column('hidden_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('hidden_by_id', sa.Integer(), nullable=True),
+    sa.Column('grouping_signature', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
     sa.ForeignKeyConstraint(['answered_by_id'], ['person.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['hidden_by_id'], ['person.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ondelete='SET NULL'),
