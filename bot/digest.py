@@ -1,10 +1,12 @@
 """The coach's digest as data: one wijk, one period. No Telegram, no language: render does that.
 
-Speed: everything that can be counted is counted in SQL on the (wijk_id, created_at) and
-(wijk_id, swot, created_at) indexes, and only the period's own observations are loaded (plus the
-previous period's weaknesses and threats, to see which groups grew). Stored history beyond the
-two periods is never read, except through index look-ups that stop at the first row (is this
-participant new?) and the unanswered observations (needs attention).
+Speed: each of the two periods is read in one pass over the (wijk_id, created_at) index: this
+period's observations (their count and authors come from the rows read) and, for the previous
+period, its counts per category plus the texts of its weaknesses and threats (to see which groups
+grew). Stored history beyond the two periods is never read, except through index look-ups that
+stop at the first row (is this participant new?) and the unanswered observations (needs
+attention). The grouping reads what bot.grouping found in each text when it was stored
+(observation.grouping_signature) and matches only texts without one.
 
 Privacy: hidden (moderated) and withdrawn observations never appear, in no count and no list.
 An erased person's kept observations (person_id NULL) appear, but never count as a participant.
@@ -21,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import DateTime, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -263,8 +265,8 @@ def build(
         period.end,
         observed=(len(rows), {r.person_id for r in rows if r.person_id is not None}),
     )
-    previous_counts, previous_people = _observation_tally(
-        conn, wijk_id, period.prev_start, period.prev_end
+    previous_counts, previous_people, previous_negative = _previous_period(
+        conn, wijk.slug, wijk_id, period.prev_start, period.prev_end
     )
     previous = _counts(
         conn,
@@ -273,10 +275,6 @@ def build(
         period.prev_end,
         observed=(sum(previous_counts.values()), previous_people),
     )
-    previous_negative = _negative_items(
-        conn, wijk.slug, wijk_id, period.prev_start, period.prev_end
-    )
-
     sections: list[SwotSection] = []
     growing: list[GrowingGroup] = []
     by_swot: dict[str, list[_Row]] = {s: [] for s in SWOT_ORDER}
@@ -317,13 +315,14 @@ def build(
 
 
 @lru_cache(maxsize=4)
-def _vocabulary(path: str) -> Vocabulary:
+def vocabulary_for(path: str) -> Vocabulary:
+    """The grouping vocabulary a config names (cached): the digest and the write path share it."""
     return load_vocabulary(Path(path) if path else None)
 
 
 def _default_grouper(vocabulary_path: str) -> Grouper:
-    vocabulary = _vocabulary(vocabulary_path)
-    return lambda items: group_items(items, vocabulary)
+    words = vocabulary_for(vocabulary_path)
+    return lambda items: group_items(items, words)
 
 
 # --- counts ----------------------------------------------------------------------------------
@@ -474,23 +473,6 @@ def _roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[str, int]:
     return {role: counts.get(role, 0) for role in ROLE_ORDER}
 
 
-def _observation_tally(
-    conn: Connection, wijk_id: int, start: datetime, end: datetime
-) -> tuple[dict[str, int], set[int]]:
-    """Visible observations per SWOT category and their authors, in one pass."""
-    counts: Counter[str] = Counter()
-    people: set[int] = set()
-    for swot, person_id, count in conn.execute(
-        select(_obs.c.swot, _obs.c.person_id, func.count())
-        .where(_visible_obs(wijk_id, start, end))
-        .group_by(_obs.c.swot, _obs.c.person_id)
-    ):
-        counts[swot] += int(count)
-        if person_id is not None:
-            people.add(person_id)
-    return dict(counts), people
-
-
 # --- observations and their groups -----------------------------------------------------------
 
 
@@ -515,7 +497,7 @@ class _Row(NamedTuple):
         return ObservationRef(
             self.id,
             f"M-{self.id}",
-            _aware(self.created_at),
+            _utc(self.created_at),
             self.swot,
             self.theme,
             self.text,
@@ -527,7 +509,7 @@ class _Row(NamedTuple):
         author = (name if self.share_name and name else pseudonym) or ""
         return CsvRow(
             f"M-{self.id}",
-            _aware(self.created_at),
+            _utc(self.created_at),
             self.swot,
             self.theme,
             self.text,
@@ -540,7 +522,8 @@ def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime)
     query = (
         select(
             _obs.c.id,
-            _obs.c.created_at,
+            # Plain DateTime: UTCDateTime's per-row conversion costs more than _utc below.
+            type_coerce(_obs.c.created_at, _PLAIN_TIME),
             _obs.c.swot,
             _obs.c.theme,
             _obs.c.text,
@@ -556,30 +539,42 @@ def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime)
         .where(_visible_obs(wijk_id, start, end))
         .order_by(_obs.c.created_at, _obs.c.id)
     )
-    return [_Row._make(row) for row in conn.execute(query)]
+    return [_Row._make(row) for row in conn.execute(query).all()]
 
 
-def _negative_items(
+_PLAIN_TIME = DateTime(timezone=True)
+
+
+def _utc(value: datetime) -> datetime:
+    """What UTCDateTime would hand back: aware, in UTC (SQLite keeps naive UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _previous_period(
     conn: Connection, wijk_slug: str, wijk_id: int, start: datetime, end: datetime
-) -> dict[str, list[Item]]:
-    """The previous period's weaknesses and threats, only as much as the grouping needs."""
-    found: dict[str, list[Item]] = {s: [] for s in NEGATIVE}
+) -> tuple[dict[str, int], set[int], dict[str, list[Item]]]:
+    """The previous period in one pass: visible observations per SWOT category, their authors,
+    and the weaknesses and threats as the grouping needs them (to see which groups grew)."""
+    negative = _obs.c.swot.in_(NEGATIVE)
     query = select(
         _obs.c.id,
         _obs.c.swot,
+        _obs.c.person_id,
         _obs.c.theme,
-        _obs.c.text,
+        case((negative, _obs.c.text)),  # the other categories' texts are not needed
         _obs.c.lang,
-        _obs.c.grouping_signature,
-    ).where(
-        _obs.c.wijk_id == wijk_id,
-        _obs.c.swot.in_(NEGATIVE),
-        _in(_obs.c.created_at, start, end),
-        _obs.c.status.in_(VISIBLE),
-    )
-    for oid, swot, theme, text, lang, signature in conn.execute(query):
-        found[swot].append(Item(str(oid), text, lang or "nl", wijk_slug, swot, theme, signature))
-    return found
+        case((negative, _obs.c.grouping_signature)),
+    ).where(_visible_obs(wijk_id, start, end))
+    rows = conn.execute(query).all()
+    counts = Counter(row[1] for row in rows)
+    people = {row[2] for row in rows if row[2] is not None}
+    found: dict[str, list[Item]] = {s: [] for s in NEGATIVE}
+    for oid, swot, _, theme, text, lang, signature in rows:
+        if swot in found:
+            found[swot].append(
+                Item(str(oid), text, lang or "nl", wijk_slug, swot, theme, signature)
+            )
+    return dict(counts), people, found
 
 
 def _section(

@@ -14,6 +14,8 @@ Why not word overlap or TF-IDF: most observations about the same matter share no
 ("fiets parkeren" / "auto parkeren"). A vocabulary carries the knowledge a coach has, is explainable
 ("grouped under parkeerdruk") and is extended by editing a TOML file. Everything is linear in the
 number of observations: matching is cached per distinct word, grouping is a dictionary lookup.
+What matching finds in one text is kept with the observation when it is stored (`signature`), so
+grouping a period does not match its texts again.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate, chain
 from math import sqrt
@@ -556,19 +558,16 @@ def _flush_place(words: list[str], places: list[tuple[str, str]]) -> None:
 
 # What the matcher finds in one text depends only on the text and the vocabulary, so it can be
 # found once, when the observation is stored, and kept as a short string (Item.signature). The
-# digest then only does the cheap part that needs the other observations. A signature names the
-# vocabulary it was made with (a fingerprint); with another vocabulary, or from an older version
+# digest then only does the part that needs the other observations. A signature names the
+# vocabulary it was made with (a fingerprint); with another vocabulary, or from another version
 # of this code, it is ignored and the text is matched again, with the same result.
+#
+# Layout: fingerprint|polarity votes|main concept|scores|features|places, where scores are
+# "index:score" in the order found (repr of a float reads back the same float), features the
+# matched terms and content-word stems as "t:term" and "s:stem", sorted, and places the named
+# places, sorted. Tokens never hold "|", "," or ":", so these separate the parts.
 SIGNATURE_VERSION = 1
-
-
-@dataclass(frozen=True, slots=True)
-class _TextFeatures:
-    """Everything the grouping needs from one text on its own."""
-
-    evidence: _Evidence
-    places: frozenset[str]  # named places, before the wijk's own name is taken out
-    stems: frozenset[str]
+_SIGNATURE_PARTS = 6
 
 
 def _fingerprint(vocabulary: Vocabulary) -> str:
@@ -584,6 +583,7 @@ def _fingerprint(vocabulary: Vocabulary) -> str:
             WEAK,
             COMBO,
             WEAK_CAP,
+            MIN_CONCEPT_SCORE,
             FUZZY_MIN_TOKEN,
             COMPOUND_MIN_LEFT,
             COMPOUND_MIN_PART,
@@ -609,58 +609,39 @@ def _fingerprint(vocabulary: Vocabulary) -> str:
     return hashlib.sha256(encoded).hexdigest()[:12]
 
 
-def _analyse(text: str, vocabulary: Vocabulary) -> _TextFeatures:
+def signature(text: str, vocabulary: Vocabulary | None = None) -> str:
+    """What the vocabulary finds in `text` on its own, as a string to store with the text."""
+    vocabulary = vocabulary or _default_vocabulary()
     matcher = vocabulary.matcher
     tokens = tokenize(text)
-    places = frozenset(key for key, _ in named_places(text, matcher.vocabulary_words) if key)
-    return _TextFeatures(
-        _evidence(tokens, vocabulary), places, frozenset(_content_stems(tokens, matcher))
+    evidence = _evidence(tokens, vocabulary)
+    concept = main_concept(evidence.scores)
+    features = sorted(
+        [f"t:{term}" for term in evidence.terms]
+        + [f"s:{stem}" for stem in _content_stems(tokens, matcher)]
     )
-
-
-def signature(text: str, vocabulary: Vocabulary | None = None) -> str:
-    """What the vocabulary finds in `text`, as a string to store with the observation.
-
-    Tokens never hold "|" or ",", so these separate the parts. Scores keep their order and
-    their exact value (repr of a float reads back the same float).
-    """
-    vocabulary = vocabulary or _default_vocabulary()
-    features = _analyse(text, vocabulary)
-    evidence = features.evidence
+    places = {key for key, _ in named_places(text, matcher.vocabulary_words) if key}
     return "|".join(
         (
-            vocabulary.matcher.fingerprint,
+            matcher.fingerprint,
             str(evidence.polarity_votes),
+            "" if concept is None else str(concept),
             ",".join(f"{index}:{score!r}" for index, score in evidence.scores.items()),
-            ",".join(sorted(evidence.terms)),
-            ",".join(sorted(features.places)),
-            ",".join(sorted(features.stems)),
+            ",".join(features),
+            ",".join(sorted(places)),
         )
     )
 
 
-def _decode(text: str, vocabulary: Vocabulary) -> _TextFeatures | None:
-    """A stored signature read back; None when it was made with another vocabulary or is bad."""
-    parts = text.split("|")
-    if len(parts) != 6 or parts[0] != vocabulary.matcher.fingerprint:
-        return None
-    _, polarity, scores_part, terms, places, stems = parts
-    try:
-        scores: dict[int, float] = {}
-        if scores_part:
-            for pair in scores_part.split(","):
-                index, score = pair.split(":")
-                scores[int(index)] = float(score)
-        votes = int(polarity)
-    except ValueError:
-        return None
-    if scores and not 0 <= min(scores) <= max(scores) < len(vocabulary.concepts):
-        return None
-    return _TextFeatures(
-        _Evidence(scores, frozenset(terms.split(",")) if terms else frozenset(), votes),
-        frozenset(places.split(",")) if places else frozenset(),
-        frozenset(stems.split(",")) if stems else frozenset(),
-    )
+def _parse_scores(text: str, concepts: int) -> dict[int, float]:
+    scores: dict[int, float] = {}
+    if text:
+        for pair in text.split(","):
+            index, score = pair.split(":")
+            scores[int(index)] = float(score)
+        if not 0 <= min(scores) <= max(scores) < concepts:
+            raise ValueError("concept index out of range")
+    return scores
 
 
 # ---------------------------------------------------------------------------- grouping
@@ -669,23 +650,15 @@ def _decode(text: str, vocabulary: Vocabulary) -> _TextFeatures | None:
 @dataclass(slots=True)
 class _Prepared:
     item: Item
-    scores: dict[int, float]  # concept index -> score
-    terms: frozenset[str]  # matched terms, for choosing the representative
     concept: int | None
     positive: bool
+    scores: dict[int, float]  # concept index -> score (shared between items: read only)
+    scores_key: str  # the scores as the signature writes them: equal keys, equal scores
+    features: str  # matched terms and content-word stems, "t:…,s:…" (see signature())
     places: set[str]
-    stems: frozenset[str]
 
-
-def _is_positive(item: Item, evidence: _Evidence, vocabulary: Vocabulary) -> bool:
-    """Praise and ideas versus complaints and worries; the SWOT category decides when given."""
-    swot = (item.swot or "").strip().lower()
-    if swot in vocabulary.positive_swot:
-        return True
-    if swot in vocabulary.negative_swot:
-        return False
-    # Most observations without a category are complaints: tie -> negative.
-    return evidence.polarity_votes > 0
+    def stems(self) -> set[str]:
+        return {f[2:] for f in self.features.split(",") if f.startswith("s:")}
 
 
 def _content_stems(tokens: Iterable[str], matcher: _Matcher) -> set[str]:
@@ -704,34 +677,61 @@ def _content_stems(tokens: Iterable[str], matcher: _Matcher) -> set[str]:
 
 
 def _prepare(items: Sequence[Item], vocabulary: Vocabulary) -> list[_Prepared]:
+    """Items with what their signature says (the stored one, else one made now)."""
+    fingerprint = vocabulary.matcher.fingerprint
+    concepts = len(vocabulary.concepts)
+    # Score strings repeat a lot (a text matches one or two concepts, with few possible
+    # scores): each distinct one is parsed once per call.
+    parsed_scores: dict[str, dict[int, float]] = {}
     wijk_keys: dict[str, tuple[str, frozenset[str]]] = {}
+    polarity_of_swot: dict[str | None, bool | None] = {}
     prepared = []
     for item in items:
-        features = None
+        parts = None
         if item.signature is not None:
-            features = _decode(item.signature, vocabulary)
-        if features is None:
-            features = _analyse(item.text, vocabulary)
-        evidence = features.evidence
+            parts = item.signature.split("|")
+            if len(parts) != _SIGNATURE_PARTS or parts[0] != fingerprint:
+                parts = None
+        if parts is None:
+            parts = signature(item.text, vocabulary).split("|")
+        _, votes, concept, scores_text, features, places_text = parts
+        try:
+            scores = parsed_scores.get(scores_text)
+            if scores is None:
+                scores = parsed_scores[scores_text] = _parse_scores(scores_text, concepts)
+            chosen = int(concept) if concept else None
+            if chosen is not None and chosen not in scores:
+                raise ValueError("main concept without a score")
+            if item.swot not in polarity_of_swot:
+                polarity_of_swot[item.swot] = _swot_polarity(item.swot, vocabulary)
+            known = polarity_of_swot[item.swot]
+            positive = known if known is not None else int(votes) > 0
+        except ValueError:  # a damaged stored signature: match the text again
+            if item.signature is None:
+                raise
+            prepared.extend(_prepare([replace(item, signature=None)], vocabulary))
+            continue
         places: set[str] = set()
-        if features.places:
+        if places_text:
             wijk = wijk_keys.get(item.wijk)
             if wijk is None:
                 key = " ".join(tokenize(item.wijk))
                 wijk = wijk_keys[item.wijk] = (key, frozenset(key.split()))
-            places = {p for p in features.places if p != wijk[0] and p not in wijk[1]}
-        prepared.append(
-            _Prepared(
-                item=item,
-                scores=evidence.scores,
-                terms=evidence.terms,
-                concept=main_concept(evidence.scores),
-                positive=_is_positive(item, evidence, vocabulary),
-                places=places,
-                stems=features.stems,
-            )
-        )
+            places = {p for p in places_text.split(",") if p != wijk[0] and p not in wijk[1]}
+        prepared.append(_Prepared(item, chosen, positive, scores, scores_text, features, places))
     return prepared
+
+
+def _swot_polarity(swot: str | None, vocabulary: Vocabulary) -> bool | None:
+    """Praise and ideas (True) versus complaints and worries (False); None: not a category we
+    know, and the text's own words decide (most observations without one are complaints, so a
+    tie counts as negative)."""
+    key = (swot or "").strip().lower()
+    if key in vocabulary.positive_swot:
+        return True
+    if key in vocabulary.negative_swot:
+        return False
+    return None
 
 
 _TOKEN_CLASS = r"[^\W_]"  # what _TOKEN_RE takes as part of a word
@@ -745,31 +745,42 @@ def _spread_places(block: list[_Prepared]) -> None:
             by_first_word[place.split(" ", 1)[0]].add(place)
     if not by_first_word:
         return
-    # Only texts holding a place's first word as a whole word can gain that place. One regular
-    # expression over all texts (normalised as tokenize does) finds them without tokenising the
-    # rest; the candidates are then checked word by word as before.
+    # Only a text holding a place's first word as a whole word, and not naming every place
+    # that starts with it already, can gain a place. A regular expression per word over all
+    # texts at once (normalised as tokenize does; texts that cannot gain blanked out) finds
+    # them without tokenising the rest; those are then checked word by word.
+    holders: dict[str, list[int]] = defaultdict(list)
+    for index, p in enumerate(block):
+        for place in p.places:
+            word = place.split(" ", 1)[0]
+            if by_first_word[word] <= p.places:
+                holders[word].append(index)
     texts = [p.item.text for p in block]
     joined = "\0".join(texts)
     if joined.count("\0") == len(texts) - 1:  # no text holds the separator itself
         parts = normalise(joined).split("\0")
     else:
         parts = [normalise(t) for t in texts]
-    normalised = "\0".join(parts)
-    starts = list(accumulate((len(t) + 1 for t in parts[:-1]), initial=0))
-    words = sorted(by_first_word, key=lambda w: (-len(w), w))
-    pattern = re.compile(
-        rf"(?<!{_TOKEN_CLASS})(?:{'|'.join(map(re.escape, words))})(?!{_TOKEN_CLASS})"
-    )
-    found: dict[int, set[str]] = defaultdict(set)
-    for match in pattern.finditer(normalised):
-        found[bisect_right(starts, match.start()) - 1].add(match.group())
-    for index in sorted(found):
+    starts = [0, *accumulate(len(t) + 1 for t in parts[:-1])]
+    candidates: dict[int, set[str]] = defaultdict(set)
+    for word in sorted(by_first_word):
+        searched = parts.copy()
+        for index in set(holders[word]):
+            searched[index] = " " * len(parts[index])  # same length: `starts` stays right
+        # The word first, then "not preceded by a word character": a literal at the start lets
+        # the regular expression engine skip ahead quickly.
+        literal = re.escape(word)
+        pattern = re.compile(rf"{literal}(?<!{_TOKEN_CLASS}{literal})(?!{_TOKEN_CLASS})")
+        for match in pattern.finditer("\0".join(searched)):
+            candidates[bisect_right(starts, match.start()) - 1].add(word)
+    for index in sorted(candidates):
         p = block[index]
         missing = [
-            place for word in found[index] for place in by_first_word[word] if place not in p.places
+            place
+            for word in sorted(candidates[index])
+            for place in sorted(by_first_word[word])
+            if place not in p.places
         ]
-        if not missing:
-            continue
         tokens = tokenize(p.item.text)
         for place in missing:
             place_words = place.split(" ")
@@ -807,9 +818,9 @@ def _group_block(block: list[_Prepared]) -> list[list[_Prepared]]:
         index if p.concept is None else first_of_concept.setdefault(p.concept, index)
         for index, p in enumerate(block)
     ]
-    uf = _UnionFind(parent)
     loose = [index for index, p in enumerate(block) if p.concept is None]
     if loose:
+        uf = _UnionFind(parent)
         _link_loose(block, loose, uf)
         roots = [uf.find(index) for index in range(len(block))]
     else:
@@ -832,24 +843,25 @@ def _link_loose(block: list[_Prepared], loose: list[int], uf: _UnionFind) -> Non
                 anchor = place_anchor.get(place)
                 if anchor is None or (block[anchor].concept is None and p.concept is not None):
                     place_anchor[place] = index
-    unplaced: list[int] = []
+    unplaced: dict[int, set[str]] = {}
     for index in loose:
         linked = _place_link(index, block[index], block, place_anchor)
         if linked is None:
-            unplaced.append(index)
+            unplaced[index] = block[index].stems()
         else:
             uf.union(index, linked)
     if not unplaced:
         return
     # Postings only for the words the unplaced observations have (all observations count).
-    wanted = frozenset().union(*(block[index].stems for index in unplaced))
-    by_stem: dict[str, list[int]] = {stem: [] for stem in wanted}
+    wanted = frozenset(f"s:{stem}" for stems in unplaced.values() for stem in stems)
+    by_stem: dict[str, list[int]] = {key[2:]: [] for key in wanted}
     for index, p in enumerate(block):
-        if not wanted.isdisjoint(p.stems):
-            for stem in p.stems & wanted:
-                by_stem[stem].append(index)
-    for index in unplaced:
-        linked = _word_link(index, block[index], block, by_stem)
+        features = p.features.split(",")
+        if not wanted.isdisjoint(features):
+            for key in wanted.intersection(features):
+                by_stem[key[2:]].append(index)
+    for index, stems in unplaced.items():
+        linked = _word_link(index, stems, block, by_stem)
         if linked is not None:
             uf.union(index, linked)
 
@@ -862,20 +874,28 @@ def _settle_concepts(block: list[_Prepared]) -> None:
     evidence may join a topic, not start one). Uses first-pass choices only, so order-free.
     """
     popularity = Counter(p.concept for p in block if p.concept is not None)
+    # The outcome depends only on the scores and the first choice: decided once per pair.
+    settled: dict[tuple[str, int | None], int | None] = {}
     for p in block:
-        scores = p.scores
-        own = p.concept
+        scores, own = p.scores, p.concept
         if not scores or (own is not None and len(scores) == 1):
-            continue  # nothing to settle: no concept, or the only one is already chosen
-        # How many *other* observations are about concept c.
-        if own is not None:
-            best = max(scores.values())
-            tied = [c for c, s in scores.items() if s >= best - TIE_MARGIN]
-            p.concept = min(tied, key=lambda c: (-(popularity[c] - (c == own)), c))
-            continue
-        known = [c for c, s in scores.items() if popularity[c] > 0 and s >= WEAK - 1e-9]
-        if known:
-            p.concept = min(known, key=lambda c: (-scores[c], -popularity[c], c))
+            continue  # nothing to settle: no concept, or the only one is chosen already
+        key = (p.scores_key, own)
+        if key not in settled:
+            settled[key] = _settle(scores, own, popularity)
+        p.concept = settled[key]
+
+
+def _settle(scores: dict[int, float], own: int | None, popularity: Counter[int]) -> int | None:
+    # popularity[c] - (c == own): how many *other* observations are about c.
+    if own is not None:
+        best = max(scores.values())
+        tied = [c for c, s in scores.items() if s >= best - TIE_MARGIN]
+        return min(tied, key=lambda c: (-(popularity[c] - (c == own)), c))
+    known = [c for c, s in scores.items() if popularity[c] > 0 and s >= WEAK - 1e-9]
+    if known:
+        return min(known, key=lambda c: (-scores[c], -popularity[c], c))
+    return None
 
 
 def _place_link(
@@ -891,11 +911,12 @@ def _place_link(
 
 
 def _word_link(
-    index: int, p: _Prepared, block: list[_Prepared], by_stem: dict[str, list[int]]
+    index: int, stems: set[str], block: list[_Prepared], by_stem: dict[str, list[int]]
 ) -> int | None:
     """Another observation sharing two uncommon words, unless it names a different place."""
+    places = block[index].places
     shared: Counter[int] = Counter()
-    for stem in p.stems:
+    for stem in stems:
         postings = by_stem[stem]
         if len(postings) > RARE_WORD_MAX_ITEMS:
             continue
@@ -903,7 +924,7 @@ def _word_link(
             other
             for other in postings
             if other != index
-            and not (p.places and block[other].places and p.places.isdisjoint(block[other].places))
+            and not (places and block[other].places and places.isdisjoint(block[other].places))
         )
     best = [other for other, count in shared.items() if count >= 2]
     return min(best, key=lambda other: (-shared[other], other)) if best else None
@@ -912,9 +933,10 @@ def _word_link(
 def _representative(members: list[_Prepared]) -> str:
     """The member closest (cosine) to the group's centroid: the most typical text.
 
-    An observation's vector holds its concept scores and a 1 for each matched term, place and
-    content word; the centroid is the sum of the members' vectors. The three kinds of 1s are
-    counted with Counters (their dot products are whole numbers), the scores by hand.
+    A member's vector holds its concept scores and a 1 for each matched term, content word and
+    place; the centroid is the sum of the members' vectors. The 1s are counted with Counters
+    (their part of a dot product is a whole number, summed over all members at once), the
+    scores once per distinct set of scores.
     """
     if len(members) == 1:
         return members[0].item.id
@@ -922,24 +944,31 @@ def _representative(members: list[_Prepared]) -> str:
     for p in members:
         for index, score in p.scores.items():
             centroid[index] += score
-    terms = Counter(chain.from_iterable(p.terms for p in members))
-    places = Counter(chain.from_iterable(p.places for p in members))
-    stems = Counter(chain.from_iterable(p.stems for p in members))
-    best: tuple[float, str] | None = None
+    by_scores: dict[str, tuple[float, float]] = {}  # scores key -> (dot with centroid, |.|²)
     for p in members:
-        scores = p.scores
-        if len(scores) == 1:
-            ((index, score),) = scores.items()
-            dot, squares = score * centroid[index], score * score
-        else:
-            dot = sum(score * centroid[index] for index, score in scores.items())
-            squares = sum(score * score for score in scores.values())
-        dot += (
-            sum(map(terms.__getitem__, p.terms))
-            + sum(map(places.__getitem__, p.places))
-            + sum(map(stems.__getitem__, p.stems))
-        )
-        norm = sqrt(squares + len(p.terms) + len(p.places) + len(p.stems)) or 1.0
+        if p.scores_key not in by_scores:
+            by_scores[p.scores_key] = (
+                sum(score * centroid[index] for index, score in p.scores.items()),
+                sum(score * score for score in p.scores.values()),
+            )
+    # Terms and content words: one flat list; a member's share is a slice of running sums.
+    features = [p.features for p in members]
+    flat = ",".join(f for f in features if f).split(",")
+    counts = Counter(flat)
+    running = [0, *accumulate(map(counts.__getitem__, flat))]
+    sizes = [f.count(",") + 1 if f else 0 for f in features]
+    ends = list(accumulate(sizes))
+    place_counts = Counter(chain.from_iterable(p.places for p in members))
+    place_count_of = place_counts.__getitem__
+    best: tuple[float, str] | None = None
+    for p, size, end in zip(members, sizes, ends, strict=True):
+        dot, squares = by_scores[p.scores_key]
+        dot += running[end] - running[end - size]
+        ones = size
+        if p.places:
+            dot += sum(map(place_count_of, p.places))
+            ones += len(p.places)
+        norm = sqrt(squares + ones) or 1.0
         closeness = (-dot / norm, p.item.id)
         if best is None or closeness < best:
             best = closeness

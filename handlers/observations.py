@@ -29,6 +29,7 @@ from bot import flows, people
 from bot import observations as service
 from bot.app import WijkContext
 from bot.callbacks import BadCallback, Kind, pattern
+from bot.digest import vocabulary_for
 from bot.i18n import format_date
 from bot.permissions import Action, Actor, PermissionDenied, load_actor
 from handlers import router
@@ -566,6 +567,8 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
                 lon=data.get("lon"),
                 share_name=share,
                 now=services.clock.now(),
+                # The same vocabulary the digest groups with, so the stored signature is used.
+                vocabulary=vocabulary_for(services.config.digest.vocabulary),
             )
             reference = observation.reference
     except SQLAlchemyError:

@@ -15,6 +15,16 @@ class Observation(SQLModel, table=True):
         Index("ix_observation_wijk_created", "wijk_id", "created_at"),
         Index("ix_observation_wijk_swot_created", "wijk_id", "swot", "created_at"),
         Index("ix_observation_status_created", "status", "created_at"),
+        # The digest counts a wijk's unanswered observations over all its history: with
+        # answered_at in the index that count never visits the table (it stays small as the
+        # history grows).
+        Index(
+            "ix_observation_wijk_status_created",
+            "wijk_id",
+            "status",
+            "created_at",
+            "answered_at",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

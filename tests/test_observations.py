@@ -201,6 +201,13 @@ async def test_full_flow_stores_once_with_reference(bot: Harness, services: Serv
     assert stored.author_role == "resident" and stored.share_name is False
     assert stored.wijk_id == person_row(services, 1001).current_wijk_id
     assert stored.status == "new" and stored.lang == "nl"
+    # Stored with its grouping signature, made with the vocabulary the digest uses.
+    from bot.digest import vocabulary_for
+    from bot.grouping import signature
+
+    assert stored.grouping_signature == signature(
+        stored.text, vocabulary_for(services.config.digest.vocabulary)
+    )
 
     # A second press on the same (now old) button stores nothing.
     await alice.press("Versturen", message=summary)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 06:56:39.890964
+Create Date: 2026-11-21 07:13:53.615739
 """
 
 from collections.abc import Sequence
@@ -186,6 +186,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_observation_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_observation_status_created', ['status', 'created_at'], unique=False)
         batch_op.create_index('ix_observation_wijk_created', ['wijk_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_observation_wijk_status_created', ['wijk_id', 'status', 'created_at', 'answered_at'], unique=False)
         batch_op.create_index('ix_observation_wijk_swot_created', ['wijk_id', 'swot', 'created_at'], unique=False)
 
     op.create_table('poll',
@@ -329,6 +330,7 @@ def downgrade() -> None:
     op.drop_table('poll')
     with op.batch_alter_table('observation', schema=None) as batch_op:
         batch_op.drop_index('ix_observation_wijk_swot_created')
+        batch_op.drop_index('ix_observation_wijk_status_created')
         batch_op.drop_index('ix_observation_wijk_created')
         batch_op.drop_index('ix_observation_status_created')
         batch_op.drop_index(batch_op.f('ix_observation_person_id'))
