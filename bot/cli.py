@@ -13,6 +13,7 @@ from typing import Any
 from bot.config import Config, ConfigError, MissingTokenError, load_config
 
 _log = logging.getLogger("wijkbot")
+UNKNOWN_USERNAME = "<bot_username>"
 
 BOTFATHER_HELP = """No Telegram bot token is configured.
 To run the real bot: open Telegram, talk to @BotFather, send /newbot, and put the token in
@@ -134,13 +135,19 @@ def cmd_invite(args: argparse.Namespace) -> int:
             return 2
     username = config.municipality.bot_username or _bot_username(config)
     print(invites.invite_link(username, code))
+    if username == UNKNOWN_USERNAME:
+        print(
+            "note: the bot's username is unknown (no token, or Telegram unreachable): set "
+            "municipality.bot_username and put it in the link.",
+            file=sys.stderr,
+        )
     return 0
 
 
 def _bot_username(config: Config) -> str:
     """Ask Telegram (getMe) when the config does not name the bot."""
     if not config.telegram.token:
-        return "<bot_username>"
+        return UNKNOWN_USERNAME
     from telegram import Bot
 
     async def ask() -> str:
@@ -149,8 +156,8 @@ def _bot_username(config: Config) -> str:
 
     try:
         return asyncio.run(ask())
-    except Exception:
-        return "<bot_username>"
+    except Exception:  # offline or refused: the operator fills the name in (we say so)
+        return UNKNOWN_USERNAME
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -228,6 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `wijkbot digest ... | head`: the reader left; nothing is wrong with us.
+        sys.stderr.close()
+        return 0
     except Exception as exc:
         from bot.migrate import DatabaseBehindError
 
