@@ -11,7 +11,7 @@ from bot.config import ConfigError, MissingTokenError, load_config
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "config.example.toml"
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+TOKEN = "123456789:FAKE_test_token_not_a_real_one_00"
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.logs import RedactTokens, setup_logging
 
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+TOKEN = "123456789:FAKE_test_token_not_a_real_one_00"
 
 
 def test_filter_masks_token_in_messages_and_tracebacks(capsys: pytest.CaptureFixture[str]) -> None:
@@ -21,7 +21,7 @@ def test_filter_masks_token_in_messages_and_tracebacks(capsys: pytest.CaptureFix
         log.exception("boom")
     err = capsys.readouterr().err
     assert TOKEN not in err
-    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1" not in err
+    assert "FAKE_test_token_not_a_real_one_00" not in err
     assert "<token>" in err and "boom" in err
     assert logging.getLogger("httpx").level == logging.WARNING
 

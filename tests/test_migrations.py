@@ -32,7 +32,7 @@ def test_fresh_database_is_refused_until_migrated(
     with pytest.raises(migrate.DatabaseBehindError, match="run `wijkbot migrate`"):
         migrate.ensure_current(engine)
     monkeypatch.setenv("WIJKBOT_DATABASE_URL", url)
-    monkeypatch.setenv("WIJKBOT_TOKEN", "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1")
+    monkeypatch.setenv("WIJKBOT_TOKEN", "123456789:FAKE_test_token_not_a_real_one_00")
     # `wijkbot run` refuses to start on it, and says what to do.
     assert cli_main(["--config", "config.example.toml", "run"]) == 3
     assert "run `wijkbot migrate` first" in capsys.readouterr().err

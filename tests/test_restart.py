@@ -128,7 +128,7 @@ async def test_kill_9_during_onboarding_resumes(tmp_path: Path) -> None:
     migrate.upgrade(engine)
     engine.dispose()
     fake = FakeTelegram(bot_username="wijkspiegel_bot")
-    token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+    token = "123456789:FAKE_test_token_not_a_real_one_00"
     log = tmp_path / "bot.log"
     async with FakeTelegramServer(fake) as server:
         env = {
@@ -163,4 +163,4 @@ async def test_kill_9_during_onboarding_resumes(tmp_path: Path) -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
     output = log.read_text(errors="replace")
-    assert token not in output and "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1" not in output
+    assert token not in output and "FAKE_test_token_not_a_real_one_00" not in output

@@ -19,7 +19,7 @@ from bot.database import create_db_engine
 from bot.fakeapi import FakeTelegram, FakeTelegramServer
 from tests.conftest import REPO
 
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+TOKEN = "123456789:FAKE_test_token_not_a_real_one_00"
 SECRET = "s3cret-token-for-the-webhook_0123"
 
 
