@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from telegram import InlineKeyboardButton
+
 MAX_BYTES = 64
 _ARG = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
@@ -83,6 +85,11 @@ def parse(data: str | None) -> Callback:
     if any(not _ARG.match(a) for a in args):
         raise BadCallback("malformed argument")
     return Callback(kind, tuple(args))
+
+
+def button(text: str, kind: Kind, *args: int | str) -> InlineKeyboardButton:
+    """An inline button whose data is built here, like every other callback."""
+    return InlineKeyboardButton(text, callback_data=encode(kind, *args))
 
 
 def pattern(kind: Kind) -> str:

@@ -12,7 +12,7 @@ Action.HANDLE_OBSERVATIONS for the observation's *own* wijk, whatever the button
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -62,11 +62,6 @@ class Page:
     total: int
     page: int
     pages: int
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def handled_wijken(actor: Actor | None) -> list[int]:

@@ -27,6 +27,7 @@ from sqlalchemy import DateTime, and_, case, func, literal, or_, select, type_co
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from bot.clock import as_utc
 from bot.config import Config
 from bot.digest_schedule import Period
 from bot.grouping import Group, Item, Vocabulary, group_items, load_vocabulary
@@ -650,7 +651,7 @@ def _unanswered(conn: Connection, wijk_id: int, now: datetime, days: int) -> lis
         .limit(ATTENTION_LIMIT)
     )
     return [
-        ObservationRef(oid, f"M-{oid}", _aware(created), swot, theme, text, status)
+        ObservationRef(oid, f"M-{oid}", as_utc(created), swot, theme, text, status)
         for oid, created, swot, theme, text, status in conn.execute(query)
     ]
 
@@ -675,7 +676,7 @@ def _spiegel(session: Session, wijk_id: int, start: datetime, end: datetime) -> 
     )
     confirmed = sorted((i for i in items if i.recognise), key=lambda i: (-i.recognise, i.item_id))
     comments = [
-        CommentSummary(i.item_id, i.text, c.text, _aware(c.at)) for i in items for c in i.comments
+        CommentSummary(i.item_id, i.text, c.text, as_utc(c.at)) for i in items for c in i.comments
     ]
     comments.sort(key=lambda c: c.at, reverse=True)
     return SpiegelSummary(
@@ -716,13 +717,13 @@ def _polls(
     summary = PollsSummary()
     for poll_id, opens_at, closes_at, closed_at in found:
         result = tally(session, poll_id)
-        opened = _aware(opens_at)
+        opened = as_utc(opens_at)
         item = PollSummary(
             id=poll_id,
             question=result.question,
             kind=result.kind,
             opens_at=opened,
-            closes_at=_aware(closes_at),
+            closes_at=as_utc(closes_at),
             voters=result.voters,
             audience_size=result.audience_size,
             options=[
@@ -733,13 +734,8 @@ def _polls(
         )
         summary.opened += int(item.new)
         # As the period saw it: a poll closed after the period's end was still open then.
-        if closed_at is not None and _aware(closed_at) < end:
+        if closed_at is not None and as_utc(closed_at) < end:
             summary.closed.append(item)
         else:
             summary.still_open.append(item)
     return summary
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything is stored in UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.config import Config
 from bot.digest import SWOT_ORDER, Counts, DigestData, ObservationRef, SwotSection
 from bot.i18n import format_date, format_datetime, format_number, t, tn
+from bot.text import esc
 
 MESSAGE_LIMIT = 4096
 QUOTE_LIMIT = 220
@@ -36,10 +37,6 @@ class RenderedDigest:
     # feature can put "open M-12" buttons under exactly that message.
     attention_message: int | None = None
     attention_ids: list[int] = field(default_factory=list)
-
-
-def esc(text: str | None) -> str:
-    return html.escape(text or "", quote=False)
 
 
 def reference_html(reference: str) -> str:

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import as_utc
 from bot.config import Config, DigestConfig
 
 if TYPE_CHECKING:
@@ -295,7 +296,7 @@ def find_due(session: Any, config: Config, now: datetime) -> list[Due]:
         if latest is None:
             continue
         due_at, period = latest
-        if _aware(since) > due_at:
+        if as_utc(since) > due_at:
             continue  # a coach since after the due time: their first digest is the next one
         done = session.exec(
             select(Digest.status, Digest.attempts).where(
@@ -588,7 +589,3 @@ async def send_due(services: Any, bot: Any) -> int:
         finish(services.db, digest_id, DigestStatus.SENT.value, services.clock.now())
         sent += 1
     return sent
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

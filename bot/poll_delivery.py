@@ -10,7 +10,6 @@ polls and sends their results exactly once (an UPDATE claims them).
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -20,9 +19,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import callbacks, polls
-from bot.callbacks import Kind
+from bot.callbacks import Kind, button
+from bot.clock import as_utc
 from bot.i18n import format_datetime, format_number, t
 from bot.poll_tally import PollTally, tally
+from bot.text import esc
 from models import Person, Poll, PollAudience, PollKind, PollOption, PollStatus, Wijk
 
 if TYPE_CHECKING:
@@ -40,20 +41,12 @@ MAX_ATTEMPTS = 4
 # --- rendering (shared by the handlers) --------------------------------------------------------
 
 
-def esc(text: str | None) -> str:
-    return html.escape(text or "", quote=False)
-
-
-def btn(text: str, kind: Kind, *args: int | str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callbacks.encode(kind, *args))
-
-
-def menu_btn(lang: str) -> InlineKeyboardButton:
-    return btn(t(lang, "menu.back_to_menu"), Kind.MENU, "main")
+def menu_button(lang: str) -> InlineKeyboardButton:
+    return button(t(lang, "menu.back_to_menu"), Kind.MENU, "main")
 
 
 def when(poll_time: Any, lang: str, services: Services) -> str:
-    return format_datetime(polls.aware(poll_time), lang, services.tz)
+    return format_datetime(as_utc(poll_time), lang, services.tz)
 
 
 def poll_text(
@@ -116,28 +109,28 @@ def vote_keyboard(
     pid = poll.id
     rows: list[list[InlineKeyboardButton]] = []
     if voted and mode == "n":
-        rows.append([btn(t(lang, "polls.btn_change_vote"), Kind.POLL_VOTE, pid, "chg")])
+        rows.append([button(t(lang, "polls.btn_change_vote"), Kind.POLL_VOTE, pid, "chg")])
     elif poll.kind == PollKind.SINGLE.value:
-        rows += [[btn(o.text, Kind.POLL_VOTE, pid, "o", o.id or 0, mode)] for o in options]
+        rows += [[button(o.text, Kind.POLL_VOTE, pid, "o", o.id or 0, mode)] for o in options]
     elif poll.kind == PollKind.MULTIPLE.value:
         for o in options:
             on = bool(mask & (1 << o.position))
             label = t(lang, "polls.btn_chosen", text=o.text) if on else o.text
-            rows.append([btn(label, Kind.POLL_VOTE, pid, "t", mask ^ (1 << o.position), mode)])
-        rows.append([btn(t(lang, "polls.btn_submit"), Kind.POLL_VOTE, pid, "s", mask, mode)])
+            rows.append([button(label, Kind.POLL_VOTE, pid, "t", mask ^ (1 << o.position), mode)])
+        rows.append([button(t(lang, "polls.btn_submit"), Kind.POLL_VOTE, pid, "s", mask, mode)])
     else:
         for o in options:
             if o.position not in order:
                 nxt = encode_order([*order, o.position])
-                rows.append([btn(o.text, Kind.POLL_VOTE, pid, "r", nxt, mode)])
+                rows.append([button(o.text, Kind.POLL_VOTE, pid, "r", nxt, mode)])
         if order:
             back = encode_order(order[:-1])
-            rows.append([btn(t(lang, "polls.btn_undo"), Kind.POLL_VOTE, pid, "r", back, mode)])
+            rows.append([button(t(lang, "polls.btn_undo"), Kind.POLL_VOTE, pid, "r", back, mode)])
             done = encode_order(order)
-            rows.append([btn(t(lang, "polls.btn_submit"), Kind.POLL_VOTE, pid, "R", done, mode)])
+            rows.append([button(t(lang, "polls.btn_submit"), Kind.POLL_VOTE, pid, "R", done, mode)])
     if not poll.hide_results:
-        rows.append([btn(t(lang, "polls.btn_results"), Kind.POLL_VOTE, pid, "res")])
-    rows.append([menu_btn(lang)])
+        rows.append([button(t(lang, "polls.btn_results"), Kind.POLL_VOTE, pid, "res")])
+    rows.append([menu_button(lang)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -282,8 +275,8 @@ async def broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> dict
         )
         markup = InlineKeyboardMarkup(
             [
-                [btn(t(creator_lang, "polls.btn_vote_self"), Kind.POLL_VOTE, poll_id, "show")],
-                [menu_btn(creator_lang)],
+                [button(t(creator_lang, "polls.btn_vote_self"), Kind.POLL_VOTE, poll_id, "show")],
+                [menu_button(creator_lang)],
             ]
         )
         if progress is None or not await _safe_edit(progress, final, markup):
@@ -509,7 +502,7 @@ async def send_results(app: Any, poll_id: int) -> None:
         seen.add(chat_id)
         if lang not in texts:
             texts[lang] = results_text(result, lang)
-        markup = InlineKeyboardMarkup([[menu_btn(lang)]])
+        markup = InlineKeyboardMarkup([[menu_button(lang)]])
         while True:
             try:
                 await bot.send_message(chat_id, texts[lang], reply_markup=markup)

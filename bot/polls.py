@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from bot.clock import as_utc
 from bot.permissions import Action, Actor
 from bot.poll_tally import AUDIENCE_ROLES
 from models import (
@@ -266,7 +267,7 @@ def options_of(session: Session, poll_id: int) -> list[PollOption]:
 
 
 def is_open(poll: Poll, now: datetime) -> bool:
-    return poll.status == PollStatus.OPEN.value and now < _aware(poll.closes_at)
+    return poll.status == PollStatus.OPEN.value and now < as_utc(poll.closes_at)
 
 
 def current_vote(session: Session, poll_id: int, person_id: int) -> list[int]:
@@ -556,12 +557,3 @@ def link_group(
     session.commit()
     session.refresh(link)
     return link
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored as UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def aware(value: datetime) -> datetime:
-    return _aware(value)

@@ -31,6 +31,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import coach, flows, people
 from bot.app import WijkContext
 from bot.callbacks import BadCallback, Callback, Kind, pattern
+from bot.clock import as_utc
 from bot.coach import Filter, Refused
 from bot.i18n import format_date, format_datetime, t
 from bot.permissions import Action, PermissionDenied
@@ -222,7 +223,7 @@ async def show_list(
             who.t(
                 "coach.list_line",
                 reference=obs.reference,
-                date=format_date(coach.aware(obs.created_at), who.lang, tz, "d MMM"),
+                date=format_date(as_utc(obs.created_at), who.lang, tz, "d MMM"),
                 swot=_swot(who.lang, obs.swot),
                 author=esc(author),
                 status=who.t(f"coach.status.{obs.status}"),
@@ -280,7 +281,7 @@ def render_card(
         who.t("coach.card_title", reference=obs.reference, wijk=esc(wijk.name if wijk else "")),
         who.t(
             "coach.card_date",
-            date=format_datetime(coach.aware(obs.created_at), who.lang, tz, "d MMMM y, HH:mm"),
+            date=format_datetime(as_utc(obs.created_at), who.lang, tz, "d MMMM y, HH:mm"),
         ),
         who.t("coach.card_swot", swot=_swot(who.lang, obs.swot)),
         who.t(
@@ -303,15 +304,15 @@ def render_card(
     if obs.answer_text is not None and obs.answered_at is not None:
         text, cut = fit(obs.answer_text, 900)
         truncated |= cut
-        date = format_date(coach.aware(obs.answered_at), who.lang, tz)
+        date = format_date(as_utc(obs.answered_at), who.lang, tz)
         tail.append(who.t("coach.card_answer", date=date, text=text))
     if obs.reply_text is not None and obs.replied_at is not None:
         text, cut = fit(obs.reply_text, 700)
         truncated |= cut
-        date = format_date(coach.aware(obs.replied_at), who.lang, tz)
+        date = format_date(as_utc(obs.replied_at), who.lang, tz)
         tail.append(who.t("coach.card_reply", date=date, text=text))
     if obs.hidden_at is not None:
-        date = format_date(coach.aware(obs.hidden_at), who.lang, tz)
+        date = format_date(as_utc(obs.hidden_at), who.lang, tz)
         tail.append(who.t("coach.card_hidden", date=date, reason=esc(obs.hidden_reason)))
     if obs.person_id is None:
         tail.append(who.t("coach.card_erased_note"))
@@ -676,7 +677,7 @@ def _answer_message(
         lang,
         "coach.to_sender_answer",
         reference=obs.reference,
-        date=format_date(coach.aware(obs.created_at), lang, tz),
+        date=format_date(as_utc(obs.created_at), lang, tz),
         original=original,
         answer=answer,
     )
@@ -825,7 +826,7 @@ async def _do_hide(
             lang,
             "coach.to_sender_hidden",
             reference=obs.reference,
-            date=format_date(coach.aware(obs.created_at), lang, services.config.general.tz),
+            date=format_date(as_utc(obs.created_at), lang, services.config.general.tz),
             reason=esc(stored),
         )
         await _deliver(context, person, note, keyboard([_menu_row(lang)]))

@@ -7,7 +7,6 @@ people without consent, and turns a PermissionDenied into a clear message.
 from __future__ import annotations
 
 import functools
-import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -26,9 +25,11 @@ from telegram.error import BadRequest
 from bot import callbacks, flows, people
 from bot.app import WijkContext
 from bot.callbacks import BadCallback, Kind
+from bot.callbacks import button as button  # re-exported for the handlers
 from bot.i18n import pick_language, t
 from bot.permissions import Actor, PermissionDenied, load_actor
 from bot.services import Services
+from bot.text import esc as esc  # re-exported for the handlers
 
 _log = logging.getLogger(__name__)
 
@@ -55,11 +56,6 @@ class Who:
 
     def t(self, key: str, **values: Any) -> str:
         return t(self.lang, key, **values)
-
-
-def esc(text: str | None) -> str:
-    """Every piece of user text that goes into an HTML message passes through here."""
-    return html.escape(text or "", quote=False)
 
 
 def who_is(update: Update, services: Services) -> Who | None:
@@ -172,10 +168,6 @@ def check_nonce(context: WijkContext, flow_name: str, nonce: int) -> None:
 
 
 # --- keyboards -------------------------------------------------------------------------------
-
-
-def button(text: str, kind: Kind, *args: int | str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=callbacks.encode(kind, *args))
 
 
 def keyboard(*rows: Sequence[InlineKeyboardButton]) -> InlineKeyboardMarkup:
