@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -41,12 +42,17 @@ sys.path.insert(0, str(REPO))
 
 import psycopg  # noqa: E402
 from sqlmodel import select  # noqa: E402
-from telegram import Update  # noqa: E402
+from telegram import InlineKeyboardMarkup, Update  # noqa: E402
+from telegram.constants import ParseMode  # noqa: E402
+from telegram.error import BadRequest  # noqa: E402
 from telegram.ext import (  # noqa: E402
+    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
+    Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -72,18 +78,24 @@ class Timer:
     """Times each update on its own inside Application.process_update; the kinds are kept so the
     echo bot gets the same mix."""
 
-    def __init__(self) -> None:
+    def __init__(self, fake: FakeTelegram | None = None) -> None:
         self.seconds: list[float] = []
         self.cpu_seconds: list[float] = []
         self.kinds: list[str] = []
+        # Per update, the Bot API calls it caused (method, parameters): the floor bot replays them.
+        self.fake = fake
+        self.calls: list[list[tuple[str, dict[str, Any]]]] = []
 
     async def __call__(self, kind: str, step: Step) -> list[BotMessage]:
+        mark = len(self.fake.calls) if self.fake is not None else 0
         start, cpu_start = time.perf_counter(), time.process_time()
         result = await step()
         self.seconds.append(time.perf_counter() - start)
         # CPU time leaves out waiting (e.g. in the outgoing rate limiter's sleep).
         self.cpu_seconds.append(time.process_time() - cpu_start)
         self.kinds.append(kind)
+        if self.fake is not None:
+            self.calls.append([(c.method, c.params) for c in self.fake.calls[mark:]])
         return result
 
 
@@ -171,15 +183,39 @@ def spiegel_entry(menu: BotMessage) -> str | None:
     return None
 
 
+def find_button(
+    p: FakePerson, label: str, message: BotMessage | None = None
+) -> tuple[BotMessage, str]:
+    """The button a person would tap: found before the clock starts, because looking through
+    the chat is the simulated person's work, not the bot's (the echo bot's button is found
+    once, too)."""
+    candidates = [message] if message is not None else list(reversed(p.messages))
+    for candidate in candidates:
+        if candidate.deleted:
+            continue
+        for row in candidate.buttons:
+            for b in row:
+                if b.callback_data and (b.text == label or label.lower() in b.text.lower()):
+                    return candidate, b.callback_data
+    raise SystemExit(f"no button {label!r} for {p!r}")
+
+
+async def tap(
+    timer: Timer, p: FakePerson, label: str, message: BotMessage | None = None
+) -> list[BotMessage]:
+    target, data = find_button(p, label, message)
+    return await timer("press", lambda: p.press_data(data, message=target))
+
+
 async def resident(h: Harness, timer: Timer, user_id: int, *, react: bool) -> None:
     p: FakePerson = h.user(user_id, f"Bewoner{user_id}")
     await timer("text", lambda: p.send("/start"))
-    await timer("press", lambda: p.press("Akkoord"))
-    await timer("press", lambda: p.press(WIJK_NAME))
+    await tap(timer, p, "Akkoord")
+    await tap(timer, p, WIJK_NAME)
     menu = p.last
     label = spiegel_entry(menu) if react else None
     if label is not None:
-        await timer("press", lambda: p.press(label, message=menu))
+        await tap(timer, p, label, menu)
         category = next(
             b.text
             for row in p.last.buttons
@@ -188,7 +224,7 @@ async def resident(h: Harness, timer: Timer, user_id: int, *, react: bool) -> No
             and b.callback_data.startswith("sp:")
             and b.callback_data.count(":") == 3
         )
-        shown = await timer("press", lambda: p.press(category))
+        shown = await tap(timer, p, category)
         targets = reaction_buttons(shown)[:3]
         if len(targets) < 3:
             raise SystemExit(f"expected 3 statements with buttons, got {len(targets)}")
@@ -197,15 +233,12 @@ async def resident(h: Harness, timer: Timer, user_id: int, *, react: bool) -> No
     else:
         # No spiegel feature: three menu navigations instead (reported in the output).
         for _ in range(3):
-            await timer("press", lambda: p.press("Mijn meldingen"))
-            await timer("press", lambda: p.press("Naar het menu"))
+            await tap(timer, p, "Mijn meldingen")
+            await tap(timer, p, "Naar het menu")
     await timer("text", lambda: p.send("/melding"))
     await timer("text", lambda: p.send(f"De stoep bij nummer {user_id} is kapot"))
-    await timer("press", lambda: p.press("Wat kan beter?"))
-    await timer("press", lambda: p.press("Buiten"))
-    await timer("press", lambda: p.press("Overslaan"))
-    await timer("press", lambda: p.press("Nee, alleen"))
-    await timer("press", lambda: p.press("Versturen"))
+    for label in ("Wat kan beter?", "Buiten", "Overslaan", "Nee, alleen", "Versturen"):
+        await tap(timer, p, label)
     if "M-" not in p.last.plain_text:
         raise SystemExit(f"resident {user_id}: no confirmation, got {p.last.plain_text!r}")
 
@@ -224,7 +257,7 @@ async def run_wijkbot(
         get_updates_request=fake.request(),
         rate_limiter=rate_limiter,
     )
-    timer = Timer()
+    timer = Timer(fake)
     async with Harness(app, fake) as h:
         # Decided once, from the live menu: does the spiegel feature exist in this build?
         probe = h.user(1, "Probe")
@@ -281,6 +314,91 @@ async def run_echo(kinds: list[str]) -> Timer:
     return timer
 
 
+# --- the floor: the same Bot API calls, no logic -------------------------------------------------
+
+
+def _markup(params: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    raw = params.get("reply_markup")
+    if isinstance(raw, str):
+        raw = json.loads(raw)
+    if not isinstance(raw, dict) or "inline_keyboard" not in raw:
+        return None
+    return InlineKeyboardMarkup.de_json(raw, None)
+
+
+class Replay:
+    """Makes, for each update, the Bot API calls the wijkbot made for it, with the same texts and
+    keyboards, through the same PTB machinery (defaults, rate limiter) but without any handler
+    logic or database."""
+
+    def __init__(self, plan: list[list[tuple[str, dict[str, Any]]]]) -> None:
+        self.plan = iter(plan)
+        self.skipped: dict[str, int] = {}
+
+    async def __call__(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        query = update.callback_query
+        assert chat is not None
+        for method, params in next(self.plan):
+            text = params.get("text")
+            if method == "sendMessage":
+                await chat.send_message(str(text), reply_markup=_markup(params))
+            elif method == "editMessageText" and query is not None and query.message is not None:
+                # "Not modified": the floor's message may already say this.
+                with contextlib.suppress(BadRequest):
+                    await context.bot.edit_message_text(
+                        str(text),
+                        chat_id=chat.id,
+                        message_id=query.message.message_id,
+                        reply_markup=_markup(params),
+                    )
+            elif (
+                method == "editMessageReplyMarkup"
+                and query is not None
+                and query.message is not None
+            ):
+                with contextlib.suppress(BadRequest):
+                    await context.bot.edit_message_reply_markup(
+                        chat_id=chat.id,
+                        message_id=query.message.message_id,
+                        reply_markup=_markup(params),
+                    )
+            elif method == "answerCallbackQuery" and query is not None:
+                await query.answer(
+                    params.get("text"), show_alert=bool(params.get("show_alert", False))
+                )
+            else:
+                self.skipped[method] = self.skipped.get(method, 0) + 1
+
+
+async def run_floor(bot_timer: Timer, rate: float, rate_limiter: bool) -> tuple[Timer, Replay]:
+    fake = FakeTelegram(bot_username="floor_bot")
+    builder = (
+        ApplicationBuilder()
+        .token(OFFLINE_TOKEN)
+        .request(fake.request())
+        .get_updates_request(fake.request())
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+    )
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=rate))
+    app = builder.build()
+    replay = Replay(bot_timer.calls)
+    app.add_handler(TypeHandler(Update, replay))
+    timer = Timer()
+    async with Harness(app, fake) as h:
+        p = h.user(3, "Floor")
+        for i, kind in enumerate(bot_timer.kinds):
+            if kind == "text":
+                await timer("text", lambda i=i: p.send(f"bericht {i}"))  # type: ignore[misc]
+            else:
+                # Pressed on the floor bot's newest message, which carries the keyboard last
+                # sent (found before the clock starts, as for the wijkbot).
+                target = p.last
+                await timer("press", lambda m=target: p.press_data("x:1", message=m))  # type: ignore[misc]
+    return timer, replay
+
+
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -304,7 +422,11 @@ async def measure(
         if pg_url is not None:
             drop_pg_database(pg_url)
     echo_timer = await run_echo(bot_timer.kinds)
+    floor_timer, replay = await run_floor(
+        bot_timer, config.telegram.rate_overall_per_second, rate_limiter
+    )
     bot_ms, echo_ms = median_ms(bot_timer), median_ms(echo_timer)
+    floor_ms = median_ms(floor_timer)
     bot_cpu = statistics.median(bot_timer.cpu_seconds) * 1000
     echo_cpu = statistics.median(echo_timer.cpu_seconds) * 1000
     by_kind = {
@@ -322,6 +444,12 @@ async def measure(
         + ("" if react else "  [no spiegel feature: 3 menu navigations instead of reactions]")
     )
     print(
+        f"{'':>10}  floor (a bare PTB bot making the same Bot API calls with the same texts and "
+        f"keyboards, no logic, no database): median {floor_ms:.2f} ms/update = "
+        f"{floor_ms / echo_ms:.2f}x the echo bot; the wijkbot is {bot_ms / floor_ms:.2f}x the floor"
+        + (f" (not replayed: {replay.skipped})" if replay.skipped else "")
+    )
+    print(
         f"{'':>10}  CPU time only (leaves out waiting, e.g. in the rate limiter): wijkbot "
         f"{bot_cpu:.2f} ms, echo bot {echo_cpu:.2f} ms, ratio {bot_cpu / echo_cpu:.2f}"
     )
@@ -329,6 +457,7 @@ async def measure(
         "updates": len(bot_timer.seconds),
         "bot_ms": bot_ms,
         "echo_ms": echo_ms,
+        "floor_ms": floor_ms,
         "bot_cpu_ms": bot_cpu,
         "echo_cpu_ms": echo_cpu,
         "react": react,
@@ -381,6 +510,9 @@ async def main() -> None:
         summary[f"median_ms_{backend}"] = round(r["bot_ms"], 3)
         summary[f"median_ms_echo_{backend}"] = round(r["echo_ms"], 3)
         summary[f"ratio_{backend}"] = round(r["bot_ms"] / r["echo_ms"], 2)
+        summary[f"median_ms_floor_{backend}"] = round(r["floor_ms"], 3)
+        summary[f"floor_ratio_{backend}"] = round(r["floor_ms"] / r["echo_ms"], 2)
+        summary[f"ratio_vs_floor_{backend}"] = round(r["bot_ms"] / r["floor_ms"], 2)
         summary[f"cpu_median_ms_{backend}"] = round(r["bot_cpu_ms"], 3)
         summary[f"cpu_median_ms_echo_{backend}"] = round(r["echo_cpu_ms"], 3)
         summary[f"cpu_ratio_{backend}"] = round(r["bot_cpu_ms"] / r["echo_cpu_ms"], 2)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot.actor_cache import ActorCache
 from bot.clock import Clock
 from bot.config import Config
 from bot.database import Database
@@ -23,6 +24,8 @@ class Services:
     # Optional capabilities attached by their modules (postcode lookup, grouping, LLM, ...).
     extras: dict[str, Any] = field(default_factory=dict)
     bot_username: str = ""
+    # Sender and roles between updates (see bot/actor_cache.py for when it forgets).
+    actors: ActorCache = field(default_factory=ActorCache)
 
     @property
     def tz(self) -> ZoneInfo:

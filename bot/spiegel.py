@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.clock import utcnow
@@ -392,13 +393,39 @@ def item_counts(session: Session, edition_id: int) -> dict[ItemKind, int]:
     return counts
 
 
+# Built once, values bound at execution: a reaction runs these on every button press, and on
+# SQLite building a statement and its cache key costs more than running it.
+_ACTIVE_ITEM = (
+    select(SpiegelItem, Edition)
+    .join(Edition, col(Edition.id) == col(SpiegelItem.edition_id))
+    .where(col(SpiegelItem.id) == bindparam("item_id"), col(SpiegelItem.retired).is_(False))
+)
+_SIBLING_IDS = (
+    select(SpiegelItem.id)
+    .where(
+        col(SpiegelItem.edition_id) == bindparam("edition_id"),
+        col(SpiegelItem.kind) == bindparam("kind"),
+        col(SpiegelItem.retired).is_(False),
+    )
+    .order_by(col(SpiegelItem.position), col(SpiegelItem.id))
+)
+
+
 def active_item(session: Session, item_id: int) -> tuple[SpiegelItem, Edition] | None:
     """The statement and its edition, or None when it is unknown or retired."""
-    item = session.get(SpiegelItem, item_id)
-    if item is None or item.retired:
-        return None
-    edition = session.get(Edition, item.edition_id)
-    return None if edition is None else (item, edition)
+    row = session.exec(_ACTIVE_ITEM, params={"item_id": item_id}).first()
+    return None if row is None else (row[0], row[1])
+
+
+def sibling_ids(session: Session, item: SpiegelItem) -> list[int]:
+    """The ids of the statements in the same category of the same edition, in file order."""
+    return [
+        int(i)
+        for i in session.exec(
+            _SIBLING_IDS, params={"edition_id": item.edition_id, "kind": item.kind}
+        )
+        if i is not None
+    ]
 
 
 # --- reactions ---------------------------------------------------------------------------------
@@ -422,14 +449,66 @@ def _item(session: Session, item_id: int) -> SpiegelItem:
     return item
 
 
-def react(session: Session, person_id: int, item_id: int, verdict: Verdict) -> Reaction:
-    """One reaction per person and statement: a second verdict replaces the first."""
-    reaction = _reaction_for(session, person_id, _item(session, item_id))
-    reaction.verdict = verdict.value
-    reaction.updated_at = utcnow()
-    session.add(reaction)
+@dataclass(frozen=True)
+class Judgement:
+    """A person's reaction as the statement's message shows it (what `react` just stored)."""
+
+    verdict: str | None
+    comment: str | None
+
+
+_REACTION = Reaction.__table__  # type: ignore[attr-defined]
+
+
+def _upsert(dialect: str) -> Any:
+    """One statement for "insert, or replace the verdict": no read first, and two presses racing
+    cannot both insert (the unique constraint decides)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(_REACTION).values(
+        item_id=bindparam("r_item"),
+        wijk_id=bindparam("r_wijk"),
+        person_id=bindparam("r_person"),
+        verdict=bindparam("r_verdict"),
+        created_at=bindparam("r_now"),
+        updated_at=bindparam("r_now"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["item_id", "person_id"],
+        set_={"verdict": stmt.excluded.verdict, "updated_at": stmt.excluded.updated_at},
+    ).returning(_REACTION.c.verdict, _REACTION.c.comment)
+
+
+_UPSERTS = {name: _upsert(name) for name in ("sqlite", "postgresql")}
+
+
+def react(
+    session: Session,
+    person_id: int,
+    item_id: int,
+    verdict: Verdict,
+    *,
+    wijk_id: int | None = None,
+) -> Judgement:
+    """One reaction per person and statement: a second verdict replaces the first (and keeps
+    the comment). Commits. `wijk_id`: the statement's wijk, when the caller has just checked the
+    statement is active (saves a query on every press)."""
+    if wijk_id is None:
+        found = active_item(session, item_id)
+        if found is None:
+            raise LookupError(f"no active statement {item_id}")
+        wijk_id = found[1].wijk_id
+    row = session.execute(
+        _UPSERTS[session.get_bind().dialect.name],
+        {
+            "r_item": item_id,
+            "r_wijk": wijk_id,
+            "r_person": person_id,
+            "r_verdict": verdict.value,
+            "r_now": utcnow(),
+        },
+    ).one()
     session.commit()
-    return reaction
+    return Judgement(row.verdict, row.comment)
 
 
 def comment(session: Session, person_id: int, item_id: int, text: str) -> Reaction:
@@ -460,17 +539,20 @@ def reactions_of(session: Session, person_id: int, item_ids: Iterable[int]) -> d
     return {r.item_id: r for r in rows}
 
 
+_COUNTS = (
+    select(Reaction.item_id, Reaction.verdict, col(Reaction.comment).is_not(None), func.count())
+    .where(col(Reaction.item_id).in_(bindparam("ids", expanding=True)))
+    .group_by(col(Reaction.item_id), col(Reaction.verdict), col(Reaction.comment).is_not(None))
+)
+
+
 def reaction_counts(session: Session, item_ids: Iterable[int]) -> dict[int, ReactionCounts]:
     """Counts per statement (never who): every id asked for is in the answer."""
     ids = list(item_ids)
     counts = {i: ReactionCounts() for i in ids}
     if not ids:
         return counts
-    rows = session.exec(
-        select(Reaction.item_id, Reaction.verdict, col(Reaction.comment).is_not(None), func.count())
-        .where(col(Reaction.item_id).in_(ids))
-        .group_by(col(Reaction.item_id), col(Reaction.verdict), col(Reaction.comment).is_not(None))
-    ).all()
+    rows = session.exec(_COUNTS, params={"ids": ids}).all()
     tally: dict[int, list[int]] = {i: [0, 0, 0] for i in ids}
     for item_id, verdict, has_comment, count in rows:
         if verdict == Verdict.RECOGNISE.value:

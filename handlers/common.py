@@ -27,7 +27,7 @@ from bot.app import WijkContext
 from bot.callbacks import BadCallback, Kind
 from bot.callbacks import button as button  # re-exported for the handlers
 from bot.i18n import pick_language, t
-from bot.permissions import Actor, PermissionDenied, load_actor
+from bot.permissions import Actor, PermissionDenied
 from bot.services import Services
 from bot.text import esc as esc  # re-exported for the handlers
 
@@ -62,9 +62,9 @@ def who_is(update: Update, services: Services) -> Who | None:
     user = update.effective_user
     if user is None:
         return None
-    with services.db.session() as session:
-        actor = load_actor(session, user.id)
-        if actor is not None and actor.person.unreachable_at is not None:
+    actor = services.actors.get(services.db, user.id)
+    if actor is not None and actor.person.unreachable_at is not None:
+        with services.db.session() as session:
             people.mark_reachable(session, actor.person)
     lang = (
         actor.person.language

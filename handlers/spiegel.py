@@ -235,7 +235,7 @@ def _statement(
     item: SpiegelItem,
     number: int,
     total: int,
-    reaction: Reaction | None,
+    reaction: Reaction | service.Judgement | None,
     counts: service.ReactionCounts | None,
     *,
     can_react: bool,
@@ -316,7 +316,9 @@ async def react_pressed(update: Update, context: WijkContext, who: Who) -> None:
         shown: tuple[str, InlineKeyboardMarkup | None] | None = None
         if action in VERDICTS:
             try:
-                reaction = service.react(session, who.actor.id, item_id, VERDICTS[action])
+                reaction = service.react(
+                    session, who.actor.id, item_id, VERDICTS[action], wijk_id=edition.wijk_id
+                )
             except SQLAlchemyError:
                 _log.warning("could not store a reaction", exc_info=True)
             else:
@@ -346,12 +348,12 @@ def _statement_now(
     session: Session,
     item: SpiegelItem,
     edition: Edition,
-    reaction: Reaction | None,
+    reaction: Reaction | service.Judgement | None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The statement's message as it is now (with the person's `reaction`, just stored), with
     its number within its category."""
     assert who.actor is not None and item.id is not None and edition.id is not None
-    siblings = [i.id for i in service.items(session, edition.id, ItemKind(item.kind))]
+    siblings = service.sibling_ids(session, item)
     counts = service.reaction_counts(session, [item.id])[item.id]
     number = siblings.index(item.id) + 1 if item.id in siblings else 1
     return _statement(

@@ -1,0 +1,128 @@
+"""The actor cache forgets on every write that could change who someone is or what they may do."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from bot import invites, people, privacy
+from bot.actor_cache import ActorCache
+from bot.config import Config
+from bot.database import Database
+from bot.permissions import Action
+from models import Person, Role
+
+NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def resident(db: Database, config: Config) -> int:
+    with db.session() as session:
+        people.sync_wijken(session, config)
+        person = people.give_consent(session, 501, "nl", NOW)
+        wijk = people.wijk_by_slug(session, "elsrijk")
+        assert wijk is not None
+        people.choose_wijk(session, person, wijk)
+        return wijk.id or 0
+
+
+def test_a_second_lookup_uses_no_database(db: Database, resident: int) -> None:
+    cache = ActorCache()
+    first = cache.get(db, 501)
+    db.dispose()  # a query now would need a new connection; the cache must not need one
+    assert cache.get(db, 501) is first
+
+
+def test_role_from_an_invite_is_seen_at_once(db: Database, resident: int) -> None:
+    cache = ActorCache()
+    actor = cache.get(db, 501)
+    assert actor is not None and not actor.can(Action.VIEW_DIGEST, resident)
+    with db.session() as session:
+        wijk = people.wijk_by_id(session, resident)
+        assert wijk is not None
+        _, code = invites.create_invite(
+            session, role=Role.COACH, wijken=[wijk], now=NOW, expires_in=timedelta(days=1)
+        )
+        person = people.get_person(session, 501)
+        assert person is not None
+        invites.redeem(session, person, code, NOW)
+    actor = cache.get(db, 501)
+    assert actor is not None and actor.can(Action.VIEW_DIGEST, resident)
+
+
+def test_erased_person_is_unknown_at_once(db: Database, resident: int) -> None:
+    cache = ActorCache()
+    actor = cache.get(db, 501)
+    assert actor is not None
+    with db.session() as session:
+        privacy.erase_person(session, actor.id, keep_contributions=False)
+    assert cache.get(db, 501) is None
+
+
+def test_new_person_is_known_after_consent(db: Database, config: Config) -> None:
+    cache = ActorCache()
+    assert cache.get(db, 777) is None
+    with db.session() as session:
+        people.give_consent(session, 777, "en", NOW)
+    actor = cache.get(db, 777)
+    assert actor is not None and actor.person.language == "en"
+
+
+def test_bulk_update_through_a_session_is_seen(db: Database, resident: int) -> None:
+    cache = ActorCache()
+    assert cache.get(db, 501) is not None
+    with db.session() as session:
+        session.execute(update(Person).where(Person.telegram_id == 501).values(language="en"))
+        session.commit()
+    actor = cache.get(db, 501)
+    assert actor is not None and actor.person.language == "en"
+
+
+def test_write_from_another_process_is_seen_after_the_ttl(db: Database, resident: int) -> None:
+    ticks = Ticks()
+    cache = ActorCache(ttl=30, clock=ticks)
+    assert cache.get(db, 501) is not None
+    # Another process: plain SQL on its own connection, no session of ours sees it.
+    with db.engine.begin() as connection:
+        connection.execute(
+            update(Person.__table__).where(Person.__table__.c.telegram_id == 501),  # type: ignore[attr-defined]
+            {"language": "en"},
+        )
+    ticks.now = 29.0
+    stale = cache.get(db, 501)
+    assert stale is not None and stale.person.language == "nl"
+    ticks.now = 31.0
+    fresh = cache.get(db, 501)
+    assert fresh is not None and fresh.person.language == "en"
+
+
+def test_failed_write_forgets_the_changed_copy(db: Database, resident: int) -> None:
+    """A handler changes the cached person, the commit fails: the next update must see what the
+    database holds, not the change nor an object the rollback expired."""
+    cache = ActorCache()
+    first = cache.get(db, 501)
+    assert first is not None
+    with pytest.raises(RuntimeError), db.session() as session:
+        session.add(first.person)
+        first.person.language = "en"
+        session.flush()
+        raise RuntimeError("the database went away")
+    again = cache.get(db, 501)
+    assert again is not None and again is not first and again.person.language == "nl"
+
+
+def test_size_is_bounded(db: Database, resident: int) -> None:
+    cache = ActorCache(max_entries=3)
+    for telegram_id in range(1000, 1010):
+        assert cache.get(db, telegram_id) is None
+    assert len(cache._entries) <= 3
