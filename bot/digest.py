@@ -1,12 +1,14 @@
 """The coach's digest as data: one wijk, one period. No Telegram, no language: render does that.
 
-Speed: each of the two periods is read in one pass over the (wijk_id, created_at) index: this
-period's observations (their count and authors come from the rows read) and, for the previous
-period, its counts per category plus the texts of its weaknesses and threats (to see which groups
-grew). Stored history beyond the two periods is never read, except through index look-ups that
-stop at the first row (is this participant new?) and the unanswered observations (needs
-attention). The grouping reads what bot.grouping found in each text when it was stored
-(observation.grouping_signature) and matches only texts without one.
+Speed: this period's observations are read once, as plain rows (their count and authors come
+from them; the authors' names in one look-up per person). The previous period is read lean: its
+counts per category and author, and the stored signatures of its weaknesses and threats, by
+which it is compared with this period's groups (see "which weakness and threat groups grew"); it
+is not grouped again. Stored history beyond the two periods is never read, except through index
+look-ups that stop at the first row (is this participant new?) and the unanswered observations
+(needs attention). The grouping reads what bot.grouping found in each text when it was stored
+(observation.grouping_signature) and matches only texts without one. Thousands of rows become
+few objects (tuples, shared signature parts): less work for the garbage collector.
 
 Privacy: hidden (moderated) and withdrawn observations never appear, in no count and no list.
 An erased person's kept observations (person_id NULL) appear, but never count as a participant.
@@ -20,17 +22,39 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, and_, case, func, literal, or_, select, type_coerce
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    and_,
+    any_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from bot.clock import as_utc
 from bot.config import Config
 from bot.digest_schedule import Period
-from bot.grouping import Group, Item, Vocabulary, group_items, load_vocabulary
+from bot.grouping import (
+    Group,
+    Item,
+    Matter,
+    SignatureReader,
+    Vocabulary,
+    group_items,
+    load_vocabulary,
+    settled_concepts,
+)
 from models import (
     Membership,
     Observation,
@@ -58,6 +82,7 @@ ATTENTION_LIMIT = 10
 SPIEGEL_LIMIT = 3
 COMMENT_LIMIT = 5
 _CHUNK = 500
+_BATCH = 1000  # rows fetched at a time where thousands are read
 
 Grouper = Callable[[Sequence[Item]], list[Group]]
 
@@ -186,8 +211,10 @@ class Attention:
     after_days: int = 7
 
 
-@dataclass
-class CsvRow:
+class CsvRow(NamedTuple):
+    """One line of the CSV. A tuple, not a dataclass: a period has thousands, and a tuple of
+    plain values is no work for the garbage collector (it stops tracking it)."""
+
     reference: str
     created_at: datetime
     swot: str
@@ -229,6 +256,8 @@ class DigestData:
                 return value.isoformat()
             if isinstance(value, dict):
                 return {str(k): plain(v) for k, v in value.items()}
+            if isinstance(value, CsvRow):  # an object in JSON, like the dataclasses
+                return plain(value._asdict())
             if isinstance(value, list | tuple):
                 return [plain(v) for v in value]
             return value
@@ -253,21 +282,18 @@ def build(
 ) -> DigestData:
     assert wijk.id is not None
     conn = session.connection()
-    wijk_id = wijk.id
+    wijk_id, wijk_slug = wijk.id, wijk.slug
+    days = config.digest.attention_after_days
+    reader = SignatureReader(vocabulary_for(config.digest.vocabulary))
     grouper = grouper or _default_grouper(config.digest.vocabulary)
 
     # The period's rows are read anyway: their count and authors come from them, not from
     # another pass over the same index range.
     rows = _period_rows(conn, wijk_id, period.start, period.end)
-    current = _counts(
-        conn,
-        wijk_id,
-        period.start,
-        period.end,
-        observed=(len(rows), {r.person_id for r in rows if r.person_id is not None}),
-    )
-    previous_counts, previous_people, previous_negative = _previous_period(
-        conn, wijk.slug, wijk_id, period.prev_start, period.prev_end
+    people = {row[_PERSON] for row in rows if row[_PERSON] is not None}
+    current = _counts(conn, wijk_id, period.start, period.end, observed=(len(rows), people))
+    previous_counts, previous_people, previous_matters = _previous_period(
+        conn, reader, wijk_slug, wijk_id, period.prev_start, period.prev_end
     )
     previous = _counts(
         conn,
@@ -278,22 +304,20 @@ def build(
     )
     sections: list[SwotSection] = []
     growing: list[GrowingGroup] = []
-    by_swot: dict[str, list[_Row]] = {s: [] for s in SWOT_ORDER}
+    by_swot: dict[str, list[Any]] = {s: [] for s in SWOT_ORDER}
     for row in rows:
-        by_swot.setdefault(row.swot, []).append(row)
+        by_swot.setdefault(row[_SWOT], []).append(row)
     for swot in SWOT_ORDER:
         mine = by_swot.get(swot, [])
-        earlier = previous_negative.get(swot, []) if swot in NEGATIVE else []
-        section, grew = _section(
-            wijk.slug, swot, mine, earlier, previous_counts.get(swot, 0), grouper
-        )
+        section, groups = _section(wijk_slug, swot, mine, previous_counts.get(swot, 0), grouper)
         sections.append(section)
-        growing.extend(grew)
+        if swot in NEGATIVE:
+            growing += _grew(swot, mine, groups, previous_matters[swot], reader, wijk_slug)
     growing.sort(key=lambda g: (-(g.count - g.previous), -g.count, g.label))
 
     return DigestData(
         wijk_id=wijk_id,
-        wijk_slug=wijk.slug,
+        wijk_slug=wijk_slug,
         wijk_name=wijk.name,
         period=period,
         generated_at=now,
@@ -303,14 +327,12 @@ def build(
         spiegel=_spiegel(session, wijk_id, period.start, period.end),
         polls=_polls(session, conn, wijk_id, period.start, period.end),
         attention=Attention(
-            unanswered=_unanswered(conn, wijk_id, now, config.digest.attention_after_days),
-            unanswered_total=_unanswered_total(
-                conn, wijk_id, now, config.digest.attention_after_days
-            ),
+            unanswered=_unanswered(conn, wijk_id, now, days),
+            unanswered_total=_unanswered_total(conn, wijk_id, now, days),
             growing=growing,
-            after_days=config.digest.attention_after_days,
+            after_days=days,
         ),
-        rows=[r.csv() for r in rows],
+        rows=_csv_rows(rows, _authors(conn, people)),
         narratives=dict(narratives or {}),
     )
 
@@ -409,11 +431,22 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield ordered[i : i + _CHUNK]
 
 
+def _among(conn: Connection, column: Any, ids: list[int]) -> Any:
+    """`column IN ids`, for a plain look-up by key. PostgreSQL gets the ids as one array: with a
+    parameter per id (hundreds, for a period's participants) the look-up took three times as
+    long. Not for _earlier: there a prepared statement's generic plan for an array of unknown
+    size runs its probes for every person in the table."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(literal(ids, ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def _earlier(conn: Connection, wijk_id: int, before: datetime, people: set[int]) -> set[int]:
     """Who of `people` took part in this wijk before `before`.
 
     One index probe per person that stops at the first earlier row (a LIMIT 1 sub-query, which
     PostgreSQL does not turn into a semi-join over the whole history).
+    The ids stay an IN list (see _among).
     """
     found: set[int] = set()
     person_id = _person.c.id
@@ -462,7 +495,7 @@ def _roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[str, int]:
     for chunk in _chunks(people):
         for person_id, role in conn.execute(
             select(_membership.c.person_id, _membership.c.role).where(
-                _membership.c.wijk_id == wijk_id, _membership.c.person_id.in_(chunk)
+                _membership.c.wijk_id == wijk_id, _among(conn, _membership.c.person_id, chunk)
             )
         ):
             if role == Role.ADMIN.value:
@@ -477,49 +510,13 @@ def _roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[str, int]:
 # --- observations and their groups -----------------------------------------------------------
 
 
-class _Row(NamedTuple):
-    """One of the period's observations as read; the digest's objects are made from it only
-    where they are shown (a group's representative, a single observation, the CSV)."""
-
-    id: int
-    created_at: datetime
-    swot: str
-    theme: str | None
-    text: str
-    lang: str | None
-    status: str
-    share_name: bool
-    person_id: int | None
-    pseudonym: str | None
-    display_name: str | None
-    signature: str | None
-
-    def ref(self) -> ObservationRef:
-        return ObservationRef(
-            self.id,
-            f"M-{self.id}",
-            _utc(self.created_at),
-            self.swot,
-            self.theme,
-            self.text,
-            self.status,
-        )
-
-    def csv(self) -> CsvRow:
-        name, pseudonym = self.display_name, self.pseudonym
-        author = (name if self.share_name and name else pseudonym) or ""
-        return CsvRow(
-            f"M-{self.id}",
-            _utc(self.created_at),
-            self.swot,
-            self.theme,
-            self.text,
-            self.status,
-            author,
-        )
+# Positions in the rows _period_rows reads: plain rows, not objects (there are thousands, each
+# read once or twice, and every object made is one more for the garbage collector to visit).
+_ID, _CREATED, _SWOT, _THEME, _TEXT, _LANG, _STATUS, _SHARE, _PERSON, _SIGNATURE = range(10)
 
 
-def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime) -> list[_Row]:
+def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime) -> list[Any]:
+    """The period's visible observations, oldest first, with the positions above."""
     query = (
         select(
             _obs.c.id,
@@ -532,103 +529,237 @@ def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime)
             _obs.c.status,
             _obs.c.share_name,
             _obs.c.person_id,
-            _person.c.pseudonym,
-            _person.c.display_name,
             _obs.c.grouping_signature,
         )
-        .select_from(_obs.outerjoin(_person, _person.c.id == _obs.c.person_id))
         .where(_visible_obs(wijk_id, start, end))
         .order_by(_obs.c.created_at, _obs.c.id)
     )
-    return [_Row._make(row) for row in conn.execute(query).all()]
+    # Plain tuples, made a batch at a time: the garbage collector stops tracking them, while it
+    # would visit the database library's row objects (thousands, alive together) on its full
+    # collections.
+    return [tuple(row) for batch in conn.execute(query).partitions(_BATCH) for row in batch]
 
 
 _PLAIN_TIME = DateTime(timezone=True)
 
 
 def _utc(value: datetime) -> datetime:
-    """What UTCDateTime would hand back: aware, in UTC (SQLite keeps naive UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """What UTCDateTime would hand back: aware, in UTC (SQLite keeps naive UTC). combine, not
+    replace(tzinfo=...): a period has thousands of rows, and it is five times faster."""
+    return (
+        datetime.combine(value, value.time(), UTC)
+        if value.tzinfo is None
+        else value.astimezone(UTC)
+    )
 
 
-def _previous_period(
-    conn: Connection, wijk_slug: str, wijk_id: int, start: datetime, end: datetime
-) -> tuple[dict[str, int], set[int], dict[str, list[Item]]]:
-    """The previous period in one pass: visible observations per SWOT category, their authors,
-    and the weaknesses and threats as the grouping needs them (to see which groups grew)."""
-    negative = _obs.c.swot.in_(NEGATIVE)
-    query = select(
-        _obs.c.id,
-        _obs.c.swot,
-        _obs.c.person_id,
-        _obs.c.theme,
-        case((negative, _obs.c.text)),  # the other categories' texts are not needed
-        _obs.c.lang,
-        case((negative, _obs.c.grouping_signature)),
-    ).where(_visible_obs(wijk_id, start, end))
-    rows = conn.execute(query).all()
-    counts = Counter(row[1] for row in rows)
-    people = {row[2] for row in rows if row[2] is not None}
-    found: dict[str, list[Item]] = {s: [] for s in NEGATIVE}
-    for oid, swot, _, theme, text, lang, signature in rows:
-        if swot in found:
-            found[swot].append(
-                Item(str(oid), text, lang or "nl", wijk_slug, swot, theme, signature)
-            )
-    return dict(counts), people, found
+def _ref(row: Any) -> ObservationRef:
+    oid = row[_ID]
+    return ObservationRef(
+        oid, f"M-{oid}", _utc(row[_CREATED]), row[_SWOT], row[_THEME], row[_TEXT], row[_STATUS]
+    )
+
+
+def _authors(conn: Connection, people: set[int]) -> dict[int, tuple[str | None, str | None]]:
+    """(pseudonym, display name) per author: one look-up per person rather than a join per row
+    (a period has many observations per author)."""
+    found: dict[int, tuple[str | None, str | None]] = {}
+    for chunk in _chunks(people):
+        query = select(_person.c.id, _person.c.pseudonym, _person.c.display_name).where(
+            _among(conn, _person.c.id, chunk)
+        )
+        for person_id, pseudonym, name in conn.execute(query):
+            found[person_id] = (pseudonym, name)
+    return found
+
+
+def _csv_rows(rows: list[Any], authors: dict[int, tuple[str | None, str | None]]) -> list[CsvRow]:
+    """The author by name where they chose to share it, else the pseudonym; "" after erasure."""
+    nobody: tuple[str | None, str | None] = (None, None)
+    return [
+        CsvRow(
+            f"M-{oid}",
+            _utc(created),
+            swot,
+            theme,
+            text,
+            status,
+            (name if share and name else pseudonym) or "",
+        )
+        for oid, created, swot, theme, text, _, status, share, person, _ in rows
+        for pseudonym, name in (authors.get(person, nobody),)
+    ]
 
 
 def _section(
-    wijk_slug: str,
-    swot: str,
-    rows: list[_Row],
-    earlier: list[Item],
-    previous_count: int,
-    grouper: Grouper,
-) -> tuple[SwotSection, list[GrowingGroup]]:
-    """Group this period's observations; for weaknesses and threats the previous period's are
-    grouped together with them, so "the same matter" is counted the same way in both periods."""
-    by_id = {r.id: r for r in rows}
+    wijk_slug: str, swot: str, rows: list[Any], previous_count: int, grouper: Grouper
+) -> tuple[SwotSection, list[tuple[GroupSummary, list[Any]]]]:
+    """Group this period's observations of one category. Also returns the groups of two or
+    more with their rows, for the comparison with the previous period (_grew)."""
+    by_id = {row[_ID]: row for row in rows}
+    quick = Item.quick
     items = [
-        Item(str(r.id), r.text, r.lang or "nl", wijk_slug, swot, r.theme, r.signature) for r in rows
+        quick(str(oid), text, lang or "nl", wijk_slug, swot, theme, signature)
+        for oid, _, _, theme, text, lang, _, _, _, signature in rows
     ]
-    items += earlier
     groups = grouper(items) if items else []
-    summaries: list[GroupSummary] = []
+    summaries: list[tuple[GroupSummary, list[Any]]] = []
     singletons: list[ObservationRef] = []
-    grew: list[GrowingGroup] = []
     for group in groups:
-        members = [int(m) for m in group.member_ids]
-        mine = [m for m in members if m in by_id]
-        if not mine:
+        # A grouper hands back the ids it was given; one from a hook is checked all the same.
+        members = [m for m in map(int, group.member_ids) if m in by_id]
+        if not members:
             continue
         representative_id = int(group.representative_id)
         if representative_id not in by_id:
-            representative_id = mine[0]
-        representative = by_id[representative_id].ref()
-        before = len(members) - len(mine)
-        if len(mine) >= 2:
-            summaries.append(
-                GroupSummary(group.key, group.label, len(mine), sorted(mine), representative)
+            representative_id = members[0]
+        representative = _ref(by_id[representative_id])
+        if len(members) >= 2:
+            summary = GroupSummary(
+                group.key, group.label, len(members), sorted(members), representative
             )
+            summaries.append((summary, [by_id[m] for m in members]))
         else:
             singletons.append(representative)
-        if swot in NEGATIVE and len(mine) >= 2 and len(mine) > before:
-            grew.append(GrowingGroup(swot, group.label, len(mine), before, representative))
-    summaries.sort(key=lambda g: (-g.count, g.label, g.representative.id))
+    summaries.sort(key=lambda s: (-s[0].count, s[0].label, s[0].representative.id))
     singletons.sort(key=lambda r: r.id)
-    themes = Counter(r.theme or "" for r in rows)
-    return (
-        SwotSection(
-            swot=swot,
-            count=len(rows),
-            previous=previous_count,
-            themes=sorted(themes.items(), key=lambda kv: (-kv[1], kv[0])),
-            groups=summaries,
-            singletons=singletons,
-        ),
-        grew,
+    themes: Counter[str] = Counter()
+    for theme, count in Counter(map(itemgetter(_THEME), rows)).items():
+        themes[theme or ""] += count
+    section = SwotSection(
+        swot=swot,
+        count=len(rows),
+        previous=previous_count,
+        themes=sorted(themes.items(), key=lambda kv: (-kv[1], kv[0])),
+        groups=[summary for summary, _ in summaries],
+        singletons=singletons,
     )
+    return section, summaries
+
+
+# --- which weakness and threat groups grew ---------------------------------------------------
+#
+# A group of this period "grew" when it has two or more observations and more than the previous
+# period had about the same matter, in the same category. The previous period is not grouped
+# again: each observation's signature (stored when it was saved, bot.grouping.signature) holds
+# its concept scores and the places it names, and the previous period is counted by those.
+# Both periods settle close calls the way the grouping does, each among its own observations of
+# the category (bot.grouping.settled_concepts: a tie goes to the concept more of them are
+# about). "The same matter" of a group of this period is, in this order:
+#   - the concept most of its members are under (ties: the concept listed first), counted
+#     against the previous period's observations under that concept;
+#   - for a group about no known concept: the place most of its members name (at least two),
+#     counted against the previous period's observations about no known concept naming it;
+#   - else (no known concept, no shared place: linked by shared uncommon words) nothing the
+#     previous period can be counted by without grouping it again: it counts as new
+#     (previous 0), as it did unless last period's texts shared its words.
+# This reads the members' signatures, not the grouper's result, so it means the same with the
+# optional embeddings grouping ([digest.embeddings]): its groups are compared by the concept
+# (else the place) most of their members are under.
+
+MatterKey = tuple[str, str]  # ("concept", concept index) or ("place", normalised place)
+
+
+def _counted(matters: list[Matter]) -> Counter[MatterKey]:
+    """How many of the previous period's observations of one category were about each matter:
+    their concept settled among them, else each place they name."""
+    concepts = settled_concepts(matters)
+    counts: Counter[MatterKey] = Counter(
+        {("concept", str(c)): n for c, n in Counter(concepts).items() if c is not None}
+    )
+    unknown = [m.places for m, c in zip(matters, concepts, strict=True) if c is None]
+    counts.update(("place", place) for places in unknown for place in places)
+    return counts
+
+
+def _group_matter(members: Iterable[tuple[int | None, Matter]]) -> MatterKey | None:
+    """The matter of a group of this period (see above); None: no concept, no shared place."""
+    concepts: Counter[int] = Counter()
+    places: Counter[str] = Counter()
+    for concept, matter in members:
+        if concept is not None:
+            concepts[concept] += 1
+        else:
+            places.update(matter.places)
+    if concepts:
+        return ("concept", str(min(concepts, key=lambda c: (-concepts[c], c))))
+    if places and max(places.values()) >= 2:
+        return ("place", min(places, key=lambda p: (-places[p], p)))
+    return None
+
+
+def _grew(
+    swot: str,
+    rows: list[Any],
+    groups: list[tuple[GroupSummary, list[Any]]],
+    previous: Counter[MatterKey],
+    reader: SignatureReader,
+    wijk_slug: str,
+) -> list[GrowingGroup]:
+    """This period's groups of one category (two or more members) that grew (see above)."""
+    if not groups:
+        return []
+    matters = [reader.matter(row[_SIGNATURE], row[_TEXT], wijk_slug) for row in rows]
+    concepts = settled_concepts(matters)
+    position = {row[_ID]: index for index, row in enumerate(rows)}
+    grew = []
+    for summary, members in groups:
+        at = [position[row[_ID]] for row in members]
+        key = _group_matter((concepts[i], matters[i]) for i in at)
+        before = previous[key] if key is not None else 0
+        if summary.count > before:
+            grew.append(
+                GrowingGroup(swot, summary.label, summary.count, before, summary.representative)
+            )
+    return grew
+
+
+def _previous_period(
+    conn: Connection,
+    reader: SignatureReader,
+    wijk_slug: str,
+    wijk_id: int,
+    start: datetime,
+    end: datetime,
+) -> tuple[dict[str, int], set[int], dict[str, Counter[MatterKey]]]:
+    """The previous period in two lean reads: visible observations per SWOT category and their
+    authors (counted by the database), and what each weakness and threat was about (see above)."""
+    where = _visible_obs(wijk_id, start, end)
+    counts: Counter[str] = Counter()
+    people: set[int] = set()
+    per_author = (
+        select(_obs.c.swot, _obs.c.person_id, func.count())
+        .where(where)
+        .group_by(_obs.c.swot, _obs.c.person_id)
+    )
+    for swot, person_id, count in conn.execute(per_author).all():
+        counts[swot] += count
+        if person_id is not None:
+            people.add(person_id)
+
+    stored = _obs.c.grouping_signature
+    # The text only where the signature cannot be used (none stored, or another vocabulary's).
+    usable = stored.startswith(reader.fingerprint + "|")
+    query = select(
+        _obs.c.id, _obs.c.swot, case((usable, stored)), case((usable, None), else_=_obs.c.text)
+    ).where(where, _obs.c.swot.in_(NEGATIVE))
+    matters: dict[str, list[Matter]] = {swot: [] for swot in NEGATIVE}
+    unreadable: list[int] = []
+    for batch in conn.execute(query).partitions(_BATCH):
+        for oid, swot, signature, text in batch:
+            if text is not None:
+                matters[swot].append(reader.matter(None, text, wijk_slug))
+                continue
+            matter = reader.stored_matter(signature, wijk_slug)
+            if matter is None:
+                unreadable.append(oid)  # this vocabulary's, but damaged: its text is matched
+            else:
+                matters[swot].append(matter)
+    for chunk in _chunks(unreadable):
+        texts = select(_obs.c.swot, _obs.c.text).where(_among(conn, _obs.c.id, chunk))
+        for swot, text in conn.execute(texts).all():
+            matters[swot].append(reader.matter(None, text, wijk_slug))
+    return dict(counts), people, {swot: _counted(found) for swot, found in matters.items()}
 
 
 # --- needs attention -------------------------------------------------------------------------

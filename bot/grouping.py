@@ -29,13 +29,13 @@ import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, chain
+from itertools import accumulate
 from math import sqrt
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 DEFAULT_VOCABULARY_PATH = Path(__file__).with_name("grouping_vocabulary.toml")
 
@@ -69,6 +69,34 @@ class Item:
     theme: str | None = None
     # What signature() found in the text when it was stored; None: match the text now.
     signature: str | None = None
+
+    @staticmethod
+    def quick(
+        id: str,
+        text: str,
+        lang: str,
+        wijk: str,
+        swot: str | None,
+        theme: str | None,
+        signature: str | None,
+    ) -> Item:
+        """The same Item, made in half the time: a frozen dataclass's __init__ sets each field
+        through object.__setattr__, which the digest would pay for thousands of items."""
+        item = object.__new__(Item)
+        object.__setattr__(
+            item,
+            "__dict__",
+            {
+                "id": id,
+                "text": text,
+                "lang": lang,
+                "wijk": wijk,
+                "swot": swot,
+                "theme": theme,
+                "signature": signature,
+            },
+        )
+        return item
 
 
 @dataclass(frozen=True)
@@ -655,7 +683,9 @@ class _Prepared:
     scores: dict[int, float]  # concept index -> score (shared between items: read only)
     scores_key: str  # the scores as the signature writes them: equal keys, equal scores
     features: str  # matched terms and content-word stems, "t:…,s:…" (see signature())
-    places: set[str]
+    # Items naming the same places share one frozenset (most name none, or one of a few):
+    # fewer objects to make, and fewer for the garbage collector to visit.
+    places: frozenset[str]
 
     def stems(self) -> set[str]:
         return {f[2:] for f in self.features.split(",") if f.startswith("s:")}
@@ -676,49 +706,158 @@ def _content_stems(tokens: Iterable[str], matcher: _Matcher) -> set[str]:
     }
 
 
+class Matter(NamedTuple):
+    """What one text is about on its own, as its signature says: the main concept (an index
+    into the vocabulary's concepts; None: no concept has enough evidence), the concept scores,
+    and the named places (normalised, the wijk's own name left out)."""
+
+    concept: int | None
+    scores: dict[int, float]  # shared between texts: read only
+    scores_key: str
+    places: frozenset[str]
+
+
+class _Head(NamedTuple):
+    """The first part of a signature, "fingerprint|votes|concept|scores", read."""
+
+    concept: int | None
+    scores: dict[int, float]
+    scores_key: str
+    votes: int
+
+
+class SignatureReader:
+    """Reads stored signatures (Item.signature) for one grouping or one digest.
+
+    A signature made with another vocabulary, or damaged, is not used: the text is matched
+    again, which gives what a good signature would. Signatures repeat their first part (a text
+    matches one or two concepts, with few possible scores) and their places, so each distinct
+    one is read once, and equal ones give the same (shared) objects.
+    """
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self._fingerprint = vocabulary.matcher.fingerprint
+        self._heads: dict[str, _Head | None] = {}  # None: not usable
+        self._places: dict[str, dict[str, frozenset[str]]] = {}  # wijk -> places text -> set
+        self._matters: dict[str, dict[tuple[str, str], Matter]] = {}  # wijk -> (head, places)
+
+    @property
+    def fingerprint(self) -> str:
+        """The vocabulary's: a signature starting with it (and "|") was made with it."""
+        return self._fingerprint
+
+    def parts(self, stored: str | None, text: str) -> tuple[_Head, str, str]:
+        """(head, features, places text) of the stored signature, or of the text's own."""
+        if stored is not None:
+            pieces = stored.rsplit("|", 2)
+            if len(pieces) == 3:
+                head = self._head(pieces[0])
+                if head is not None:
+                    return head, pieces[1], pieces[2]
+        head_text, features, places = signature(text, self.vocabulary).rsplit("|", 2)
+        head = self._head(head_text)
+        assert head is not None  # made just now, with this vocabulary
+        return head, features, places
+
+    def _head(self, text: str) -> _Head | None:
+        if text in self._heads:
+            return self._heads[text]
+        head = None
+        fields = text.split("|")
+        if len(fields) == _SIGNATURE_PARTS - 2 and fields[0] == self._fingerprint:
+            _, votes, concept, scores_key = fields
+            try:
+                scores = _parse_scores(scores_key, len(self.vocabulary.concepts))
+                chosen = int(concept) if concept else None
+                if chosen is None or chosen in scores:
+                    head = _Head(chosen, scores, scores_key, int(votes))
+            except ValueError:
+                pass  # damaged: the text is matched again
+        self._heads[text] = head
+        return head
+
+    def places(self, places_text: str, wijk: str) -> frozenset[str]:
+        """The named places, without the wijk's own name (it says nothing within the wijk)."""
+        if not places_text:
+            return _NO_PLACES
+        known = self._places.get(wijk)
+        if known is None:
+            known = self._places[wijk] = {}
+        found = known.get(places_text)
+        if found is None:
+            key = " ".join(tokenize(wijk))
+            own_words = key.split()
+            found = known[places_text] = frozenset(
+                p for p in places_text.split(",") if p != key and p not in own_words
+            )
+        return found
+
+    def stored_matter(self, stored: str | None, wijk: str) -> Matter | None:
+        """What a stored signature says the text is about; None when it cannot be used."""
+        if stored is None:
+            return None
+        pieces = stored.rsplit("|", 2)
+        if len(pieces) != 3:
+            return None
+        known = self._matters.get(wijk)
+        if known is None:
+            known = self._matters[wijk] = {}
+        key = (pieces[0], pieces[2])
+        matter = known.get(key)
+        if matter is None:
+            head = self._head(pieces[0])
+            if head is None:
+                return None
+            places = self.places(pieces[2], wijk)
+            matter = known[key] = Matter(head.concept, head.scores, head.scores_key, places)
+        return matter
+
+    def matter(self, stored: str | None, text: str, wijk: str) -> Matter:
+        """What the text is about: from its stored signature, else matched now."""
+        found = self.stored_matter(stored, wijk)
+        if found is None:
+            found = self.stored_matter(signature(text, self.vocabulary), wijk)
+            assert found is not None  # made just now, with this vocabulary
+        return found
+
+
+_NO_PLACES: frozenset[str] = frozenset()
+
+
 def _prepare(items: Sequence[Item], vocabulary: Vocabulary) -> list[_Prepared]:
     """Items with what their signature says (the stored one, else one made now)."""
-    fingerprint = vocabulary.matcher.fingerprint
-    concepts = len(vocabulary.concepts)
-    # Score strings repeat a lot (a text matches one or two concepts, with few possible
-    # scores): each distinct one is parsed once per call.
-    parsed_scores: dict[str, dict[int, float]] = {}
-    wijk_keys: dict[str, tuple[str, frozenset[str]]] = {}
+    reader = SignatureReader(vocabulary)
+    # The common case inline (a signature whose first part was read before): this runs for
+    # every observation of a period.
+    heads = reader._heads
     polarity_of_swot: dict[str | None, bool | None] = {}
-    prepared = []
+    prepared: list[_Prepared] = []
+    append = prepared.append
     for item in items:
-        parts = None
-        if item.signature is not None:
-            parts = item.signature.split("|")
-            if len(parts) != _SIGNATURE_PARTS or parts[0] != fingerprint:
-                parts = None
-        if parts is None:
-            parts = signature(item.text, vocabulary).split("|")
-        _, votes, concept, scores_text, features, places_text = parts
-        try:
-            scores = parsed_scores.get(scores_text)
-            if scores is None:
-                scores = parsed_scores[scores_text] = _parse_scores(scores_text, concepts)
-            chosen = int(concept) if concept else None
-            if chosen is not None and chosen not in scores:
-                raise ValueError("main concept without a score")
-            if item.swot not in polarity_of_swot:
-                polarity_of_swot[item.swot] = _swot_polarity(item.swot, vocabulary)
-            known = polarity_of_swot[item.swot]
-            positive = known if known is not None else int(votes) > 0
-        except ValueError:  # a damaged stored signature: match the text again
-            if item.signature is None:
-                raise
-            prepared.extend(_prepare([replace(item, signature=None)], vocabulary))
-            continue
-        places: set[str] = set()
-        if places_text:
-            wijk = wijk_keys.get(item.wijk)
-            if wijk is None:
-                key = " ".join(tokenize(item.wijk))
-                wijk = wijk_keys[item.wijk] = (key, frozenset(key.split()))
-            places = {p for p in places_text.split(",") if p != wijk[0] and p not in wijk[1]}
-        prepared.append(_Prepared(item, chosen, positive, scores, scores_text, features, places))
+        stored = item.signature
+        pieces = stored.rsplit("|", 2) if stored is not None else []
+        head = heads.get(pieces[0]) if len(pieces) == 3 else None
+        if head is None:
+            head, features, places = reader.parts(stored, item.text)
+        else:
+            features, places = pieces[1], pieces[2]
+        swot = item.swot
+        if swot in polarity_of_swot:
+            known = polarity_of_swot[swot]
+        else:
+            known = polarity_of_swot[swot] = _swot_polarity(swot, vocabulary)
+        append(
+            _Prepared(
+                item,
+                head.concept,
+                known if known is not None else head.votes > 0,
+                head.scores,
+                head.scores_key,
+                features,
+                reader.places(places, item.wijk) if places else _NO_PLACES,
+            )
+        )
     return prepared
 
 
@@ -739,21 +878,30 @@ _TOKEN_CLASS = r"[^\W_]"  # what _TOKEN_RE takes as part of a word
 
 def _spread_places(block: list[_Prepared]) -> None:
     """A name capitalised once in the block also counts where it is typed in lowercase."""
-    by_first_word: dict[str, set[str]] = defaultdict(set)
-    for p in block:
-        for place in p.places:
-            by_first_word[place.split(" ", 1)[0]].add(place)
-    if not by_first_word:
+    # Items naming the same places share one set (see _Prepared): work per distinct set.
+    named = {p.places for p in block if p.places}
+    if not named:
         return
+    by_first_word: dict[str, set[str]] = defaultdict(set)
+    for places in named:
+        for place in places:
+            by_first_word[place.split(" ", 1)[0]].add(place)
     # Only a text holding a place's first word as a whole word, and not naming every place
     # that starts with it already, can gain a place. A regular expression per word over all
     # texts at once (normalised as tokenize does; texts that cannot gain blanked out) finds
     # them without tokenising the rest; those are then checked word by word.
+    complete = {
+        places: [
+            word
+            for word in {place.split(" ", 1)[0] for place in places}
+            if by_first_word[word] <= places
+        ]
+        for places in named
+    }
     holders: dict[str, list[int]] = defaultdict(list)
     for index, p in enumerate(block):
-        for place in p.places:
-            word = place.split(" ", 1)[0]
-            if by_first_word[word] <= p.places:
+        if p.places:
+            for word in complete[p.places]:
                 holders[word].append(index)
     texts = [p.item.text for p in block]
     joined = "\0".join(texts)
@@ -765,7 +913,7 @@ def _spread_places(block: list[_Prepared]) -> None:
     candidates: dict[int, set[str]] = defaultdict(set)
     for word in sorted(by_first_word):
         searched = parts.copy()
-        for index in set(holders[word]):
+        for index in holders[word]:
             searched[index] = " " * len(parts[index])  # same length: `starts` stays right
         # The word first, then "not preceded by a word character": a literal at the start lets
         # the regular expression engine skip ahead quickly.
@@ -782,14 +930,17 @@ def _spread_places(block: list[_Prepared]) -> None:
             if place not in p.places
         ]
         tokens = tokenize(p.item.text)
-        for place in missing:
-            place_words = place.split(" ")
-            first, size = place_words[0], len(place_words)
-            if any(
-                token == first and tokens[position : position + size] == place_words
-                for position, token in enumerate(tokens)
-            ):
-                p.places.add(place)
+        found = {place for place in missing if _names_place(tokens, place.split(" "))}
+        if found:
+            p.places = p.places | found  # a set of its own: others may share the old one
+
+
+def _names_place(tokens: list[str], place_words: list[str]) -> bool:
+    first, size = place_words[0], len(place_words)
+    return any(
+        token == first and tokens[position : position + size] == place_words
+        for position, token in enumerate(tokens)
+    )
 
 
 class _UnionFind:
@@ -867,7 +1018,13 @@ def _link_loose(block: list[_Prepared], loose: list[int], uf: _UnionFind) -> Non
 
 
 def _settle_concepts(block: list[_Prepared]) -> None:
-    """Use what the rest of the wijk talks about for the undecided cases.
+    """Use what the rest of the wijk talks about for the undecided cases (see settled_concepts)."""
+    for p, concept in zip(block, settled_concepts(block), strict=True):
+        p.concept = concept
+
+
+def settled_concepts(block: Sequence[_Prepared | Matter]) -> list[int | None]:
+    """The concept each text of one block (one wijk, one polarity) is grouped under.
 
     A tie between concepts goes to the one more observations of this block are about; an
     observation with only weak evidence joins a concept the block already has a group for (weak
@@ -876,14 +1033,17 @@ def _settle_concepts(block: list[_Prepared]) -> None:
     popularity = Counter(p.concept for p in block if p.concept is not None)
     # The outcome depends only on the scores and the first choice: decided once per pair.
     settled: dict[tuple[str, int | None], int | None] = {}
+    concepts: list[int | None] = []
     for p in block:
         scores, own = p.scores, p.concept
         if not scores or (own is not None and len(scores) == 1):
-            continue  # nothing to settle: no concept, or the only one is chosen already
+            concepts.append(own)  # nothing to settle: no concept, or the only one is chosen
+            continue
         key = (p.scores_key, own)
         if key not in settled:
             settled[key] = _settle(scores, own, popularity)
-        p.concept = settled[key]
+        concepts.append(settled[key])
+    return concepts
 
 
 def _settle(scores: dict[int, float], own: int | None, popularity: Counter[int]) -> int | None:
@@ -953,27 +1113,34 @@ def _representative(members: list[_Prepared]) -> str:
             )
     # Terms and content words: one flat list; a member's share is a slice of running sums.
     features = [p.features for p in members]
-    flat = ",".join(f for f in features if f).split(",")
+    flat = ",".join(filter(None, features)).split(",")
     counts = Counter(flat)
     running = [0, *accumulate(map(counts.__getitem__, flat))]
     sizes = [f.count(",") + 1 if f else 0 for f in features]
     ends = list(accumulate(sizes))
-    place_counts = Counter(chain.from_iterable(p.places for p in members))
-    place_count_of = place_counts.__getitem__
-    best: tuple[float, str] | None = None
-    for p, size, end in zip(members, sizes, ends, strict=True):
-        dot, squares = by_scores[p.scores_key]
-        dot += running[end] - running[end - size]
-        ones = size
-        if p.places:
-            dot += sum(map(place_count_of, p.places))
-            ones += len(p.places)
-        norm = sqrt(squares + ones) or 1.0
-        closeness = (-dot / norm, p.item.id)
-        if best is None or closeness < best:
-            best = closeness
-    assert best is not None
-    return best[1]
+    # Places: members naming the same places share one set (see _Prepared), counted once.
+    place_sets = Counter(p.places for p in members)
+    place_counts: Counter[str] = Counter()
+    for places, count in place_sets.items():
+        for place in places:
+            place_counts[place] += count
+    by_places = {  # places -> (dot with the centroid's places, how many)
+        places: (sum(map(place_counts.__getitem__, places)), len(places)) for places in place_sets
+    }
+    # Per member: (dot, |.|²) of its scores, of its 1s, and of its places; the same sums in the
+    # same order as one member at a time would make them, so ties break the same way.
+    closeness = [
+        -(dot + (running[end] - running[end - size]) + place_dot)
+        / (sqrt(squares + (size + place_ones)) or 1.0)
+        for (dot, squares), size, end, (place_dot, place_ones) in zip(
+            [by_scores[p.scores_key] for p in members],
+            sizes,
+            ends,
+            [by_places[p.places] for p in members],
+            strict=True,
+        )
+    ]
+    return min(zip(closeness, [p.item.id for p in members], strict=True))[1]
 
 
 def _label(members: list[_Prepared], vocabulary: Vocabulary) -> str:
