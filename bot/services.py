@@ -10,6 +10,7 @@ from bot.actor_cache import ActorCache
 from bot.clock import Clock
 from bot.config import Config
 from bot.database import Database
+from bot.spiegel import StatementCache
 
 if TYPE_CHECKING:
     from bot.opendata import PdokClient
@@ -26,6 +27,8 @@ class Services:
     bot_username: str = ""
     # Sender and roles between updates (see bot/actor_cache.py for when it forgets).
     actors: ActorCache = field(default_factory=ActorCache)
+    # Spiegel statements between reactions (see bot/spiegel.py StatementCache).
+    statements: StatementCache = field(default_factory=StatementCache)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -28,6 +28,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.clock import utcnow
+from bot.database import Database
+from bot.table_changes import WatchedCache
 from models import Edition, ItemKind, Reaction, SpiegelItem, Verdict, Wijk
 
 TITLE_LIMIT = 200
@@ -425,6 +427,38 @@ def sibling_ids(session: Session, item: SpiegelItem) -> list[int]:
         _SIBLING_IDS, {"edition_id": item.edition_id, "kind": item.kind}
     )
     return [int(i) for (i,) in rows if i is not None]
+
+
+class StatementCache:
+    """Statements, their editions and their categories' order, kept between button presses.
+
+    They change only when an edition is imported. An import in this process is seen at once
+    (bot/table_changes.py); one from the command line, in another process, after at most `ttl`
+    seconds: until then a statement retired by that import can still take reactions."""
+
+    TABLES = ("spiegelitem", "edition")
+
+    def __init__(self, *, ttl: float = 30.0) -> None:
+        self._items: WatchedCache[int, tuple[SpiegelItem, Edition] | None] = WatchedCache(
+            self.TABLES, ttl=ttl
+        )
+        self._siblings: WatchedCache[tuple[int, str], list[int]] = WatchedCache(
+            self.TABLES, ttl=ttl
+        )
+
+    def active_item(self, db: Database, item_id: int) -> tuple[SpiegelItem, Edition] | None:
+        def load() -> tuple[SpiegelItem, Edition] | None:
+            with db.session() as session:
+                return active_item(session, item_id)
+
+        return self._items.get(item_id, load)
+
+    def sibling_ids(self, db: Database, item: SpiegelItem) -> list[int]:
+        def load() -> list[int]:
+            with db.session() as session:
+                return sibling_ids(session, item)
+
+        return self._siblings.get((item.edition_id, item.kind), load)
 
 
 # --- reactions ---------------------------------------------------------------------------------

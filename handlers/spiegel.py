@@ -305,16 +305,15 @@ async def react_pressed(update: Update, context: WijkContext, who: Who) -> None:
     item_id, action = cb.int(0), cb.arg(1)
     if action not in ("y", "n", "c", "r"):
         raise BadCallback("react action")
-    # One session for the whole press: the statement and its edition, once loaded, answer the
-    # later lookups from the session instead of the database.
-    with context.services.db.session() as session:
-        found = service.active_item(session, item_id)
-        if found is None:
-            raise BadCallback("statement unknown or retired")
-        item, edition = found
-        _require(who, Action.REACT, edition.wijk_id)
-        shown: tuple[str, InlineKeyboardMarkup | None] | None = None
-        if action in VERDICTS:
+    services = context.services
+    found = services.statements.active_item(services.db, item_id)
+    if found is None:
+        raise BadCallback("statement unknown or retired")
+    item, edition = found
+    _require(who, Action.REACT, edition.wijk_id)
+    shown: tuple[str, InlineKeyboardMarkup | None] | None = None
+    if action in VERDICTS:
+        with services.db.session() as session:
             try:
                 reaction = service.react(
                     session, who.actor.id, item_id, VERDICTS[action], wijk_id=edition.wijk_id
@@ -353,7 +352,7 @@ def _statement_now(
     """The statement's message as it is now (with the person's `reaction`, just stored), with
     its number within its category."""
     assert who.actor is not None and item.id is not None and edition.id is not None
-    siblings = service.sibling_ids(session, item)
+    siblings = context.services.statements.sibling_ids(context.services.db, item)
     counts = service.reaction_counts(session, [item.id])[item.id]
     number = siblings.index(item.id) + 1 if item.id in siblings else 1
     return _statement(

@@ -1,4 +1,5 @@
-"""The actor cache forgets on every write that could change who someone is or what they may do."""
+"""The caches between updates (actors, spiegel statements) forget on every write that could change
+what they hold."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
+from sqlmodel import select
 
 from bot import invites, people, privacy
 from bot.actor_cache import ActorCache
 from bot.config import Config
 from bot.database import Database
 from bot.permissions import Action
-from models import Person, Role
+from models import Person, Role, SpiegelItem
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
@@ -125,4 +127,72 @@ def test_size_is_bounded(db: Database, resident: int) -> None:
     cache = ActorCache(max_entries=3)
     for telegram_id in range(1000, 1010):
         assert cache.get(db, telegram_id) is None
-    assert len(cache._entries) <= 3
+    assert len(cache) <= 3
+
+
+def test_caches_watch_the_tables_their_queries_read() -> None:
+    from bot.actor_cache import TABLES
+    from bot.spiegel import StatementCache
+    from models import Edition, Membership, SpiegelItem
+
+    assert (Person.__tablename__, Membership.__tablename__) == TABLES
+    assert (SpiegelItem.__tablename__, Edition.__tablename__) == StatementCache.TABLES
+
+
+SPIEGEL = """\
+[[strength]]
+key = "groen"
+text = "Veel groen."
+
+[[strength]]
+key = "buren"
+text = "Aardige buren."
+"""
+
+
+def test_statement_cache_sees_an_import_in_this_process(db: Database, resident: int) -> None:
+    from bot import spiegel
+
+    cache = spiegel.StatementCache()
+    parsed = spiegel.parse_toml(SPIEGEL, set())
+    with db.session() as session:
+        wijk = people.wijk_by_id(session, resident)
+        assert wijk is not None
+        spiegel.import_edition(session, wijk, 2026, parsed)
+        ids = {i.key: i.id or 0 for i in session.exec(select(SpiegelItem)).all()}
+    found = cache.active_item(db, ids["buren"])
+    assert found is not None and found[0].text == "Aardige buren."
+    assert cache.sibling_ids(db, found[0]) == [ids["groen"], ids["buren"]]
+    # Re-import without "buren": it is retired, and the order of the rest is new.
+    again = spiegel.parse_toml(SPIEGEL.split('[[strength]]\nkey = "buren"')[0], set())
+    with db.session() as session:
+        wijk = people.wijk_by_id(session, resident)
+        assert wijk is not None
+        spiegel.import_edition(session, wijk, 2026, again)
+    assert cache.active_item(db, ids["buren"]) is None
+    groen = cache.active_item(db, ids["groen"])
+    assert groen is not None and cache.sibling_ids(db, groen[0]) == [ids["groen"]]
+
+
+def test_statement_cache_forgets_after_its_ttl(db: Database, resident: int) -> None:
+    from bot import spiegel
+    from bot.table_changes import WatchedCache
+
+    ticks = Ticks()
+    cache = spiegel.StatementCache()
+    cache._items = WatchedCache(spiegel.StatementCache.TABLES, ttl=30, clock=ticks)
+    parsed = spiegel.parse_toml(SPIEGEL, set())
+    with db.session() as session:
+        wijk = people.wijk_by_id(session, resident)
+        assert wijk is not None
+        spiegel.import_edition(session, wijk, 2026, parsed)
+        item_id = session.exec(select(SpiegelItem.id)).first() or 0
+    assert cache.active_item(db, item_id) is not None
+    # Another process retires it with plain SQL.
+    with db.engine.begin() as connection:
+        table = SpiegelItem.__table__  # type: ignore[attr-defined]
+        connection.execute(update(table).where(table.c.id == item_id), {"retired": True})
+    ticks.now = 29.0
+    assert cache.active_item(db, item_id) is not None
+    ticks.now = 31.0
+    assert cache.active_item(db, item_id) is None
