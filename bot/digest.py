@@ -1,14 +1,16 @@
 """The coach's digest as data: one wijk, one period. No Telegram, no language: render does that.
 
 Speed: this period's observations are read once, as plain rows (their count and authors come
-from them; the authors' names in one look-up per person). The previous period is read lean: its
-counts per category and author, and the stored signatures of its weaknesses and threats, by
-which it is compared with this period's groups (see "which weakness and threat groups grew"); it
-is not grouped again. Stored history beyond the two periods is never read, except through index
-look-ups that stop at the first row (is this participant new?) and the unanswered observations
-(needs attention). The grouping reads what bot.grouping found in each text when it was stored
-(observation.grouping_signature) and matches only texts without one. Thousands of rows become
-few objects (tuples, shared signature parts): less work for the garbage collector.
+from them; the authors' names in one look-up per person). The previous period is read once and
+lean: its observations' categories and authors, and the stored signatures of its weaknesses and
+threats, by which it is compared with this period's groups (see "which weakness and threat
+groups grew"); it is not grouped again. Who took part before, and in which role, is looked up
+once for the people of both periods. Stored history beyond the two periods is never read,
+except through index look-ups that stop at the first row (is this participant new?) and the
+unanswered observations (needs attention). The grouping reads what bot.grouping found in each
+text when it was stored (observation.grouping_signature) and matches only texts without one.
+Thousands of rows become few objects (tuples, shared signature parts), and the automatic
+garbage collector waits until the build is done (_collector_paused).
 
 Privacy: hidden (moderated) and withdrawn observations never appear, in no count and no list.
 An erased person's kept observations (person_id NULL) appear, but never count as a participant.
@@ -17,8 +19,10 @@ Names appear only where the author chose to share theirs; otherwise the pseudony
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -280,6 +284,40 @@ def build(
     grouper: Grouper | None = None,
     narratives: dict[str, str] | None = None,
 ) -> DigestData:
+    with _collector_paused():
+        return _build(session, config, wijk, period, now, grouper, narratives)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The automatic garbage collector off for one build, and back as it was afterwards.
+
+    A build makes tens of thousands of short-lived objects (rows, strings, tuples) that are
+    freed by reference counting; none of them form cycles that need the collector. Yet their
+    number triggers collections during the build, and now and then a full one over everything
+    the bot process holds (tens of milliseconds, a third of a build). Pausing it for one build
+    only postpones that work to a moment nobody waits for; it is never left off (finally), and
+    the bot's other work keeps the normal collector. Not gc.freeze() or a global disable: the
+    rest of the process is not ours to change.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(
+    session: Session,
+    config: Config,
+    wijk: Wijk,
+    period: Period,
+    now: datetime,
+    grouper: Grouper | None,
+    narratives: dict[str, str] | None,
+) -> DigestData:
     assert wijk.id is not None
     conn = session.connection()
     wijk_id, wijk_slug = wijk.id, wijk.slug
@@ -291,16 +329,21 @@ def build(
     # another pass over the same index range.
     rows = _period_rows(conn, wijk_id, period.start, period.end)
     people = {row[_PERSON] for row in rows if row[_PERSON] is not None}
-    current = _counts(conn, wijk_id, period.start, period.end, observed=(len(rows), people))
     previous_counts, previous_people, previous_matters = _previous_period(
         conn, reader, wijk_slug, wijk_id, period.prev_start, period.prev_end
     )
-    previous = _counts(
+    current, previous = _both_counts(
         conn,
         wijk_id,
-        period.prev_start,
-        period.prev_end,
-        observed=(sum(previous_counts.values()), previous_people),
+        period,
+        _activity(conn, wijk_id, period.start, period.end, observed=(len(rows), people)),
+        _activity(
+            conn,
+            wijk_id,
+            period.prev_start,
+            period.prev_end,
+            observed=(sum(previous_counts.values()), previous_people),
+        ),
     )
     sections: list[SwotSection] = []
     growing: list[GrowingGroup] = []
@@ -361,27 +404,24 @@ def _visible_obs(wijk_id: int, start: datetime, end: datetime) -> Any:
     )
 
 
-def _counts(
+class _Activity(NamedTuple):
+    """One period's activity: how much, and by whom (person ids)."""
+
+    observations: int
+    reactions: int
+    votes: int
+    participants: set[int]
+
+
+def _activity(
     conn: Connection,
     wijk_id: int,
     start: datetime,
     end: datetime,
     *,
-    observed: tuple[int, set[int]] | None = None,
-) -> Counts:
-    """`observed`: the period's visible observations and their authors, when already known."""
-    if observed is None:
-        where_obs = _visible_obs(wijk_id, start, end)
-        observed = (
-            conn.execute(select(func.count()).select_from(_obs).where(where_obs)).scalar_one(),
-            set(
-                conn.execute(
-                    select(_obs.c.person_id)
-                    .where(where_obs, _obs.c.person_id.is_not(None))
-                    .distinct()
-                ).scalars()
-            ),
-        )
+    observed: tuple[int, set[int]],
+) -> _Activity:
+    """`observed`: the period's visible observations and their authors (read with its rows)."""
     observations, obs_people = observed
     where_reaction = and_(_reaction.c.wijk_id == wijk_id, _in(_reaction.c.created_at, start, end))
     reactions = conn.execute(
@@ -414,14 +454,45 @@ def _counts(
         )
     ).scalar_one()
     vote_people = {p for _, p in ballots}
-    participants = obs_people | reaction_people | vote_people
+    return _Activity(
+        int(observations),
+        int(reactions),
+        len(ballots) + int(anonymous),
+        obs_people | reaction_people | vote_people,
+    )
+
+
+def _both_counts(
+    conn: Connection, wijk_id: int, period: Period, current: _Activity, previous: _Activity
+) -> tuple[Counts, Counts]:
+    """The counts of the period and of the previous one, with one look-up of who took part
+    before and of roles for the people of both: most take part in both periods.
+
+    Who took part before the period = who took part before the previous period (looked up),
+    or in the previous period (known: the same activity, counted the same way; the previous
+    period ends where this one starts).
+    """
+    assert period.prev_end == period.start
+    everyone = current.participants | previous.participants
+    before_previous = _earlier(conn, wijk_id, period.prev_start, everyone)
+    strongest = _strongest_roles(conn, wijk_id, everyone)
+    return (
+        _counted_activity(current, before_previous | previous.participants, strongest),
+        _counted_activity(previous, before_previous, strongest),
+    )
+
+
+def _counted_activity(activity: _Activity, earlier: set[int], strongest: dict[int, str]) -> Counts:
+    participants = activity.participants
+    # Someone who took part without a role here (moved wijk since) counts as a resident.
+    roles = Counter(strongest.get(p, Role.RESIDENT.value) for p in participants)
     return Counts(
-        observations=int(observations),
-        reactions=int(reactions),
-        votes=len(ballots) + int(anonymous),
+        observations=activity.observations,
+        reactions=activity.reactions,
+        votes=activity.votes,
         participants=len(participants),
-        first_time=len(participants - _earlier(conn, wijk_id, start, participants)),
-        by_role=_roles(conn, wijk_id, participants),
+        first_time=len(participants - earlier),
+        by_role={role: roles.get(role, 0) for role in ROLE_ORDER},
     )
 
 
@@ -489,7 +560,9 @@ def _earlier(conn: Connection, wijk_id: int, before: datetime, people: set[int])
     return found
 
 
-def _roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[str, int]:
+def _strongest_roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[int, str]:
+    """Each person's strongest role in the wijk (an admin counts as coach); people without a
+    role here are left out."""
     strongest: dict[int, str] = {}
     rank = {role: i for i, role in enumerate(ROLE_ORDER)}
     for chunk in _chunks(people):
@@ -502,9 +575,7 @@ def _roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[str, int]:
                 role = Role.COACH.value
             if role in rank and rank[role] > rank[strongest.get(person_id, Role.RESIDENT.value)]:
                 strongest[person_id] = role
-    # Someone who took part without a role here (moved wijk since) counts as a resident.
-    counts = Counter(strongest.get(p, Role.RESIDENT.value) for p in people)
-    return {role: counts.get(role, 0) for role in ROLE_ORDER}
+    return strongest
 
 
 # --- observations and their groups -----------------------------------------------------------
@@ -575,19 +646,24 @@ def _authors(conn: Connection, people: set[int]) -> dict[int, tuple[str | None, 
 
 def _csv_rows(rows: list[Any], authors: dict[int, tuple[str | None, str | None]]) -> list[CsvRow]:
     """The author by name where they chose to share it, else the pseudonym; "" after erasure."""
-    nobody: tuple[str | None, str | None] = (None, None)
+    # What each author shows as, decided once per person rather than once per row.
+    by_pseudonym = {person: pseudonym or "" for person, (pseudonym, _) in authors.items()}
+    by_name = {person: (name or pseudonym) or "" for person, (pseudonym, name) in authors.items()}
+    make = tuple.__new__  # CsvRow's own __new__ is a Python function: one call less per row
     return [
-        CsvRow(
-            f"M-{oid}",
-            _utc(created),
-            swot,
-            theme,
-            text,
-            status,
-            (name if share and name else pseudonym) or "",
+        make(
+            CsvRow,
+            (
+                f"M-{oid}",
+                _utc(created),
+                swot,
+                theme,
+                text,
+                status,
+                (by_name if share else by_pseudonym).get(person, ""),
+            ),
         )
         for oid, created, swot, theme, text, _, status, share, person, _ in rows
-        for pseudonym, name in (authors.get(person, nobody),)
     ]
 
 
@@ -722,39 +798,34 @@ def _previous_period(
     start: datetime,
     end: datetime,
 ) -> tuple[dict[str, int], set[int], dict[str, Counter[MatterKey]]]:
-    """The previous period in two lean reads: visible observations per SWOT category and their
-    authors (counted by the database), and what each weakness and threat was about (see above)."""
-    where = _visible_obs(wijk_id, start, end)
-    counts: Counter[str] = Counter()
-    people: set[int] = set()
-    per_author = (
-        select(_obs.c.swot, _obs.c.person_id, func.count())
-        .where(where)
-        .group_by(_obs.c.swot, _obs.c.person_id)
-    )
-    for swot, person_id, count in conn.execute(per_author).all():
-        counts[swot] += count
-        if person_id is not None:
-            people.add(person_id)
-
+    """The previous period in one lean read: its visible observations' categories and authors,
+    and for weaknesses and threats what each was about (see above), from the signature stored
+    with it (the text only where the signature cannot be used)."""
     stored = _obs.c.grouping_signature
-    # The text only where the signature cannot be used (none stored, or another vocabulary's).
-    usable = stored.startswith(reader.fingerprint + "|")
+    negative = _obs.c.swot.in_(NEGATIVE)
+    usable = stored.startswith(reader.fingerprint + "|")  # NULL when none is stored
     query = select(
-        _obs.c.id, _obs.c.swot, case((usable, stored)), case((usable, None), else_=_obs.c.text)
-    ).where(where, _obs.c.swot.in_(NEGATIVE))
+        _obs.c.id,
+        _obs.c.swot,
+        _obs.c.person_id,
+        case((and_(negative, usable), stored)),
+        case((negative, case((usable, None), else_=_obs.c.text))),
+    ).where(_visible_obs(wijk_id, start, end))
+    rows = conn.execute(query).all()
+    counts = Counter(map(itemgetter(1), rows))
+    people = set(map(itemgetter(2), rows))
+    people.discard(None)
     matters: dict[str, list[Matter]] = {swot: [] for swot in NEGATIVE}
     unreadable: list[int] = []
-    for batch in conn.execute(query).partitions(_BATCH):
-        for oid, swot, signature, text in batch:
-            if text is not None:
-                matters[swot].append(reader.matter(None, text, wijk_slug))
-                continue
+    for oid, swot, _, signature, text in rows:
+        if signature is not None:
             matter = reader.stored_matter(signature, wijk_slug)
             if matter is None:
                 unreadable.append(oid)  # this vocabulary's, but damaged: its text is matched
             else:
                 matters[swot].append(matter)
+        elif text is not None:
+            matters[swot].append(reader.matter(None, text, wijk_slug))
     for chunk in _chunks(unreadable):
         texts = select(_obs.c.swot, _obs.c.text).where(_among(conn, _obs.c.id, chunk))
         for swot, text in conn.execute(texts).all():

@@ -1161,6 +1161,16 @@ def _snippet(text: str, limit: int = 40) -> str:
     return words[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def _in_order(items: Sequence[Item]) -> list[Item]:
+    """The items by wijk, id and text: the order the grouping works in."""
+    ids = [item.id for item in items]
+    if len(set(ids)) == len(ids) and len({item.wijk for item in items}) <= 1:
+        # One wijk, no id twice (a digest's case): the id alone gives the same order, and
+        # comparing strings rather than tuples of three halves the sort.
+        return sorted(items, key=attrgetter("id"))
+    return sorted(items, key=attrgetter("wijk", "id", "text"))
+
+
 def group_items(items: Sequence[Item], vocabulary: Vocabulary | None = None) -> list[Group]:
     """Group observations per wijk; every item lands in exactly one group.
 
@@ -1168,7 +1178,7 @@ def group_items(items: Sequence[Item], vocabulary: Vocabulary | None = None) -> 
     first, then by wijk and number.
     """
     vocabulary = vocabulary or _default_vocabulary()
-    ordered = sorted(items, key=attrgetter("wijk", "id", "text"))
+    ordered = _in_order(items)
     blocks: dict[tuple[str, bool], list[_Prepared]] = defaultdict(list)
     for p in _prepare(ordered, vocabulary):
         blocks[(p.item.wijk, p.positive)].append(p)

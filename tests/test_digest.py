@@ -231,6 +231,27 @@ def test_counts_and_changes(services: Services) -> None:
     assert "Wat gaat goed (sterkte)" in text and "Waar zijn zorgen over (bedreiging)" in text
 
 
+def test_first_time_and_roles_in_both_periods(services: Services) -> None:
+    # Each period's first-timers are counted against everything before it: who took part in the
+    # previous period (visibly) took part before this one; a hidden observation is no part.
+    veteran = person(services, 21, since=datetime(2026, 1, 1, tzinfo=UTC))
+    last_week = person(services, 22, role=Role.BIG)
+    fresh = person(services, 23)
+    ghost = person(services, 24, role=Role.PARTNER)
+    observe(services, "Lang geleden", person_id=veteran, at=datetime(2026, 6, 1, tzinfo=AMS))
+    observe(services, "Vorige week a", person_id=veteran, at=IN_W46)
+    observe(services, "Vorige week b", person_id=last_week, at=IN_W46)
+    observe(services, "Vorige week c", person_id=ghost, at=IN_W46, status="hidden")
+    observe(services, "Deze week a", person_id=last_week)
+    observe(services, "Deze week b", person_id=fresh)
+    observe(services, "Deze week c", person_id=ghost)
+    data = build(services)
+    assert data.previous.participants == 2 and data.previous.first_time == 1  # last_week
+    assert data.previous.by_role == {"resident": 1, "big": 1, "partner": 0, "coach": 0}
+    assert data.current.participants == 3 and data.current.first_time == 2  # fresh, ghost
+    assert data.current.by_role == {"resident": 1, "big": 1, "partner": 1, "coach": 0}
+
+
 def test_reactions_and_votes_count_as_participation(services: Services) -> None:
     w = wijk_id(services)
     reactor = person(services, 11)

@@ -74,6 +74,30 @@ def test_deterministic_across_runs_and_input_order() -> None:
         assert group_items(shuffled) == expected
 
 
+def test_one_wijk_deterministic_with_unique_and_repeated_ids() -> None:
+    # One wijk with unique ids is put in order by id alone (a digest's case); a repeated id
+    # falls back to (wijk, id, text). Either way the input order does not matter.
+    rows = holdout_rows()
+    unique = [
+        Item(r["id"], r["text"], r["lang"], "Elsrijk", r["swot"], r["theme"])
+        for r in rows
+        if r["wijk"] == rows[0]["wijk"]
+    ]
+    repeated = [
+        *unique,
+        # One id twice, about no known matter, linked by their words: the text decides which
+        # comes first, and so the group's label.
+        Item("x1", "Zwarte gieter gevonden naast poortje", "nl", "Elsrijk", "weakness"),
+        Item("x1", "Zwarte gieter gevonden achter poortje", "nl", "Elsrijk", "weakness"),
+    ]
+    for items in (unique, repeated):
+        expected = group_items(items)
+        for seed in range(3):
+            shuffled = items[:]
+            random.Random(seed).shuffle(shuffled)
+            assert group_items(shuffled) == expected
+
+
 def test_order_is_largest_first_and_keys_are_per_wijk() -> None:
     groups = group_items(MIXED + holdout_items())
     sizes = [len(g.member_ids) for g in groups]
