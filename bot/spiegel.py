@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, exists, func
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.clock import utcnow
@@ -397,10 +398,19 @@ def item_counts(session: Session, edition_id: int) -> dict[ItemKind, int]:
 
 # Built once, values bound at execution: a reaction runs these on every button press, and on
 # SQLite building a statement and its cache key costs more than running it.
+_NEWER = aliased(Edition)
 _ACTIVE_ITEM = (
     select(SpiegelItem, Edition)
     .join(Edition, col(Edition.id) == col(SpiegelItem.edition_id))
-    .where(col(SpiegelItem.id) == bindparam("item_id"), col(SpiegelItem.retired).is_(False))
+    .where(
+        col(SpiegelItem.id) == bindparam("item_id"),
+        col(SpiegelItem.retired).is_(False),
+        # Only the wijk's current edition takes reactions: a button under last year's
+        # statement is an old button.
+        ~exists().where(
+            col(_NEWER.wijk_id) == col(Edition.wijk_id), col(_NEWER.year) > col(Edition.year)
+        ),
+    )
 )
 _SIBLING_IDS = (
     select(SpiegelItem.id)
@@ -414,7 +424,8 @@ _SIBLING_IDS = (
 
 
 def active_item(session: Session, item_id: int) -> tuple[SpiegelItem, Edition] | None:
-    """The statement and its edition, or None when it is unknown or retired."""
+    """The statement and its edition, or None when it is unknown, retired, or in an edition that
+    is no longer the wijk's current one."""
     row = session.exec(_ACTIVE_ITEM, params={"item_id": item_id}).first()
     return None if row is None else (row[0], row[1])
 

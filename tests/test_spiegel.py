@@ -12,7 +12,7 @@ from bot import people, spiegel
 from bot.fakeapi import Harness
 from bot.fakeapi.users import BotMessage
 from bot.services import Services
-from models import ItemKind, Reaction, Role, SpiegelItem, Verdict
+from models import Edition, ItemKind, Reaction, Role, SpiegelItem, Verdict
 from tests.helpers import join_as, onboard
 
 MIRROR = """\
@@ -427,3 +427,26 @@ def test_react_comment_counts_and_summary(services: Services) -> None:
 
         with pytest.raises(LookupError):
             spiegel.react(session, a, 999999, Verdict.RECOGNISE)
+
+
+async def test_buttons_of_last_years_edition_are_stale(bot: Harness, services: Services) -> None:
+    load(services, "elsrijk", year=2025)
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/spiegel")
+    page = await alice.press("Wat kan beter? (2)")
+    old = statement(page, "De stoepen zijn ongelijk.")
+    load(services, "elsrijk", year=2026)  # this year's edition: last year's is not current
+
+    await alice.press(RECOGNISE, message=old)
+    assert alice.alerts[-1] == "Deze knop werkt niet meer."
+    await alice.press(COMMENT, message=old)
+    assert alice.alerts[-1] == "Deze knop werkt niet meer."
+    assert reactions(services) == []
+
+    await alice.send("/spiegel")
+    page = await alice.press("Wat kan beter? (2)")
+    await alice.press(RECOGNISE, message=statement(page, "De stoepen zijn ongelijk."))
+    (stored,) = reactions(services)
+    with services.db.session() as session:
+        edition = session.exec(select(Edition).where(Edition.year == 2026)).one()
+    assert stored.item_id == item_id(services, "stoep", edition.id)
