@@ -183,27 +183,13 @@ def spiegel_entry(menu: BotMessage) -> str | None:
     return None
 
 
-def find_button(
-    p: FakePerson, label: str, message: BotMessage | None = None
-) -> tuple[BotMessage, str]:
-    """The button a person would tap: found before the clock starts, because looking through
-    the chat is the simulated person's work, not the bot's (the echo bot's button is found
-    once, too)."""
-    candidates = [message] if message is not None else list(reversed(p.messages))
-    for candidate in candidates:
-        if candidate.deleted:
-            continue
-        for row in candidate.buttons:
-            for b in row:
-                if b.callback_data and (b.text == label or label.lower() in b.text.lower()):
-                    return candidate, b.callback_data
-    raise SystemExit(f"no button {label!r} for {p!r}")
-
-
 async def tap(
     timer: Timer, p: FakePerson, label: str, message: BotMessage | None = None
 ) -> list[BotMessage]:
-    target, data = find_button(p, label, message)
+    """Press a button by its label. The button is found before the clock starts: looking through
+    the chat is the simulated person's work, not the bot's (the echo bot's button is found once,
+    too)."""
+    target, data = p.find_button(label, message=message)
     return await timer("press", lambda: p.press_data(data, message=target))
 
 

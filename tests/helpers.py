@@ -10,6 +10,10 @@ from bot.fakeapi.users import Person as FakePerson
 from bot.services import Services
 from models import Role
 
+# Shaped like a real token (digits, a colon, 35 characters) so that token checks and log redaction
+# treat it as one; it opens no bot.
+FAKE_TOKEN = "123456789:FAKE_test_token_not_a_real_one_00"
+
 
 async def onboard(
     bot: Harness,

@@ -8,10 +8,11 @@ import pytest
 
 from bot.cli import main as cli_main
 from bot.config import ConfigError, MissingTokenError, load_config
+from tests.helpers import FAKE_TOKEN
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "config.example.toml"
-TOKEN = "123456789:FAKE_test_token_not_a_real_one_00"
+TOKEN = FAKE_TOKEN
 
 
 def write(tmp_path: Path, text: str) -> Path:

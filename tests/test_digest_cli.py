@@ -13,10 +13,11 @@ from bot import cli
 from bot.fakeapi import FakeTelegram, FakeTelegramServer, parse_html
 from bot.services import Services
 from models import Digest, Role
+from tests.helpers import FAKE_TOKEN
 from tests.test_digest import IN_W46, observe, person
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
-TOKEN = "123456789:CLI-test-token-aaaaaaaaaaaaaaaaaaaaaaaa"
+TOKEN = FAKE_TOKEN
 
 
 @pytest.fixture

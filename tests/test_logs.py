@@ -7,8 +7,9 @@ import logging
 import pytest
 
 from bot.logs import RedactTokens, setup_logging
+from tests.helpers import FAKE_TOKEN
 
-TOKEN = "123456789:FAKE_test_token_not_a_real_one_00"
+TOKEN = FAKE_TOKEN
 
 
 def test_filter_masks_token_in_messages_and_tracebacks(capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,6 +13,7 @@ from bot import migrate
 from bot.cli import main as cli_main
 from bot.database import Database, create_db_engine
 from tests.conftest import PG_ADMIN_URL
+from tests.helpers import FAKE_TOKEN
 
 
 def test_models_and_migrations_agree(db: Database) -> None:
@@ -32,7 +33,7 @@ def test_fresh_database_is_refused_until_migrated(
     with pytest.raises(migrate.DatabaseBehindError, match="run `wijkbot migrate`"):
         migrate.ensure_current(engine)
     monkeypatch.setenv("WIJKBOT_DATABASE_URL", url)
-    monkeypatch.setenv("WIJKBOT_TOKEN", "123456789:FAKE_test_token_not_a_real_one_00")
+    monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
     # `wijkbot run` refuses to start on it, and says what to do.
     assert cli_main(["--config", "config.example.toml", "run"]) == 3
     assert "run `wijkbot migrate` first" in capsys.readouterr().err

@@ -26,6 +26,7 @@ from bot.opendata import PdokClient, WijkArea, demo_transport
 from bot.services import Services
 from models import Person, Wijk
 from tests.conftest import REPO, make_app
+from tests.helpers import FAKE_TOKEN
 
 
 def wijk_of(services: Services, telegram_id: int) -> str | None:
@@ -128,7 +129,7 @@ async def test_kill_9_during_onboarding_resumes(tmp_path: Path) -> None:
     migrate.upgrade(engine)
     engine.dispose()
     fake = FakeTelegram(bot_username="wijkspiegel_bot")
-    token = "123456789:FAKE_test_token_not_a_real_one_00"
+    token = FAKE_TOKEN
     log = tmp_path / "bot.log"
     async with FakeTelegramServer(fake) as server:
         env = {

@@ -18,8 +18,9 @@ from bot import migrate
 from bot.database import create_db_engine
 from bot.fakeapi import FakeTelegram, FakeTelegramServer
 from tests.conftest import REPO
+from tests.helpers import FAKE_TOKEN
 
-TOKEN = "123456789:FAKE_test_token_not_a_real_one_00"
+TOKEN = FAKE_TOKEN
 SECRET = "s3cret-token-for-the-webhook_0123"
 
 

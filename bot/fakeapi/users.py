@@ -382,6 +382,13 @@ class Person:
     ) -> list[BotMessage]:
         """Press the inline button whose text is `label` (or contains it) on the newest bot
         message that has one."""
+        candidate, data = self.find_button(label, message=message, chat=chat)
+        return await self._callback(candidate, data)
+
+    def find_button(
+        self, label: str, *, message: BotMessage | None = None, chat: ChatRef = None
+    ) -> tuple[BotMessage, str]:
+        """The message and callback data of the button `press(label)` would press."""
         chat_id = self._chat_id(chat) if message is None else message.chat_id
         candidates = (
             [message]
@@ -404,7 +411,7 @@ class Person:
                     raise AssertionError(
                         f"button {button.text!r} has no callback_data (url={button.url!r})"
                     )
-                return await self._callback(candidate, button.callback_data)
+                return candidate, button.callback_data
         seen = [f"#{m.message_id}: {m.button_texts}" for m in candidates if m.buttons] or [
             "(no message with inline buttons)"
         ]
