@@ -45,6 +45,7 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
+from bot.grouping import matter_key  # noqa: E402
 from bot.grouping import signature as grouping_signature  # noqa: E402
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -205,7 +206,8 @@ class Filler:
                 }
             )
             started = time.perf_counter()  # the write path's work, as create_observation does it
-            rows[-1]["grouping_signature"] = grouping_signature(rows[-1]["text"])
+            stored = rows[-1]["grouping_signature"] = grouping_signature(rows[-1]["text"])
+            rows[-1]["grouping_matter"] = matter_key(stored)
             self.signature_seconds += time.perf_counter() - started
             if len(rows) == BATCH:
                 self._flush(rows)

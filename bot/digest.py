@@ -336,13 +336,12 @@ def _build(
         conn,
         wijk_id,
         period,
-        _activity(conn, wijk_id, period.start, period.end, observed=(len(rows), people)),
-        _activity(
+        *_activities(
             conn,
             wijk_id,
-            period.prev_start,
-            period.prev_end,
-            observed=(sum(previous_counts.values()), previous_people),
+            period,
+            (len(rows), people),
+            (sum(previous_counts.values()), previous_people),
         ),
     )
     sections: list[SwotSection] = []
@@ -413,52 +412,51 @@ class _Activity(NamedTuple):
     participants: set[int]
 
 
-def _activity(
+def _activities(
     conn: Connection,
     wijk_id: int,
-    start: datetime,
-    end: datetime,
-    *,
+    period: Period,
     observed: tuple[int, set[int]],
-) -> _Activity:
-    """`observed`: the period's visible observations and their authors (read with its rows)."""
-    observations, obs_people = observed
-    where_reaction = and_(_reaction.c.wijk_id == wijk_id, _in(_reaction.c.created_at, start, end))
-    reactions = conn.execute(
-        select(func.count()).select_from(_reaction).where(where_reaction)
-    ).scalar_one()
-    reaction_people = set(
-        conn.execute(
-            select(_reaction.c.person_id)
-            .where(where_reaction, _reaction.c.person_id.is_not(None))
-            .distinct()
-        ).scalars()
-    )
-    votes_in = and_(_poll.c.wijk_id == wijk_id, _in(_vote.c.created_at, start, end))
-    joined = _vote.join(_poll, _poll.c.id == _vote.c.poll_id)
-    ballots = conn.execute(
-        select(_vote.c.poll_id, _vote.c.person_id)
-        .select_from(joined)
-        .where(votes_in, _vote.c.person_id.is_not(None))
-        .group_by(_vote.c.poll_id, _vote.c.person_id)
-    ).all()
-    # Kept ballots of erased voters have no person: count ranking ballots by their first place;
-    # a several-choice ballot cannot be told apart and counts once per choice.
-    anonymous = conn.execute(
-        select(func.count())
-        .select_from(joined)
+    observed_before: tuple[int, set[int]],
+) -> tuple[_Activity, _Activity]:
+    """The period's activity and the previous period's, reactions and votes in one query each
+    (a bucket per period). `observed`, `observed_before`: each period's visible observations and
+    their authors (read with its rows)."""
+    assert period.prev_end == period.start
+    reactions = [0, 0]
+    people: list[set[int]] = [set(), set()]
+    bucket = case((_reaction.c.created_at < period.start, 0), else_=1)
+    for at, person, count in conn.execute(
+        select(bucket, _reaction.c.person_id, func.count())
         .where(
-            votes_in,
-            _vote.c.person_id.is_(None),
-            or_(_vote.c.rank.is_(None), _vote.c.rank == 1),
+            _reaction.c.wijk_id == wijk_id,
+            _in(_reaction.c.created_at, period.prev_start, period.end),
         )
-    ).scalar_one()
-    vote_people = {p for _, p in ballots}
-    return _Activity(
-        int(observations),
-        int(reactions),
-        len(ballots) + int(anonymous),
-        obs_people | reaction_people | vote_people,
+        .group_by(bucket, _reaction.c.person_id)
+    ):
+        reactions[at] += count
+        if person is not None:
+            people[at].add(person)
+    # One ballot per person and poll. Kept ballots of erased voters have no person: count
+    # ranking ballots by their first place; a several-choice ballot cannot be told apart and
+    # counts once per choice.
+    votes = [0, 0]
+    bucket = case((_vote.c.created_at < period.start, 0), else_=1)
+    first_places = func.sum(case((or_(_vote.c.rank.is_(None), _vote.c.rank == 1), 1), else_=0))
+    for at, person, count in conn.execute(
+        select(bucket, _vote.c.person_id, first_places)
+        .select_from(_vote.join(_poll, _poll.c.id == _vote.c.poll_id))
+        .where(_poll.c.wijk_id == wijk_id, _in(_vote.c.created_at, period.prev_start, period.end))
+        .group_by(bucket, _vote.c.poll_id, _vote.c.person_id)
+    ):
+        if person is None:
+            votes[at] += int(count or 0)
+        else:
+            votes[at] += 1
+            people[at].add(person)
+    return (
+        _Activity(observed[0], reactions[1], votes[1], observed[1] | people[1]),
+        _Activity(observed_before[0], reactions[0], votes[0], observed_before[1] | people[0]),
     )
 
 
@@ -615,13 +613,13 @@ _PLAIN_TIME = DateTime(timezone=True)
 
 
 def _utc(value: datetime) -> datetime:
-    """What UTCDateTime would hand back: aware, in UTC (SQLite keeps naive UTC). combine, not
-    replace(tzinfo=...): a period has thousands of rows, and it is five times faster."""
-    return (
-        datetime.combine(value, value.time(), UTC)
-        if value.tzinfo is None
-        else value.astimezone(UTC)
-    )
+    """What UTCDateTime would hand back: aware, in UTC (SQLite keeps naive UTC; PostgreSQL's
+    sessions are in UTC, see bot.database). combine, not replace(tzinfo=...): a period has
+    thousands of rows, and it is five times faster."""
+    zone = value.tzinfo
+    if zone is UTC:
+        return value
+    return datetime.combine(value, value.time(), UTC) if zone is None else value.astimezone(UTC)
 
 
 def _ref(row: Any) -> ObservationRef:
@@ -736,15 +734,21 @@ def _section(
 MatterKey = tuple[str, str]  # ("concept", concept index) or ("place", normalised place)
 
 
-def _counted(matters: list[Matter]) -> Counter[MatterKey]:
-    """How many of the previous period's observations of one category were about each matter:
-    their concept settled among them, else each place they name."""
-    concepts = settled_concepts(matters)
-    counts: Counter[MatterKey] = Counter(
-        {("concept", str(c)): n for c, n in Counter(concepts).items() if c is not None}
-    )
-    unknown = [m.places for m, c in zip(matters, concepts, strict=True) if c is None]
-    counts.update(("place", place) for places in unknown for place in places)
+def _counted(pairs: list[tuple[Matter, int]]) -> Counter[MatterKey]:
+    """How many of the previous period's observations of one category were about each matter
+    (`pairs`: a matter and how many observations had it): their concept settled among them, else
+    each place they name."""
+    matters = [matter for matter, _ in pairs]
+    weights = [count for _, count in pairs]
+    counts: Counter[MatterKey] = Counter()
+    for matter, count, concept in zip(
+        matters, weights, settled_concepts(matters, weights), strict=True
+    ):
+        if concept is not None:
+            counts[("concept", str(concept))] += count
+        else:
+            for place in matter.places:
+                counts[("place", place)] += count
     return counts
 
 
@@ -798,39 +802,57 @@ def _previous_period(
     start: datetime,
     end: datetime,
 ) -> tuple[dict[str, int], set[int], dict[str, Counter[MatterKey]]]:
-    """The previous period in one lean read: its visible observations' categories and authors,
-    and for weaknesses and threats what each was about (see above), from the signature stored
-    with it (the text only where the signature cannot be used)."""
-    stored = _obs.c.grouping_signature
+    """The previous period, counted in SQL: its visible observations per category and their
+    authors, and for weaknesses and threats how many were about each matter (see above), by the
+    matter key stored with each (observation.grouping_matter). Rows without a usable key (stored
+    before it, or by other means) come back one by one and are read from their signature, else
+    their text."""
+    key = _obs.c.grouping_matter
     negative = _obs.c.swot.in_(NEGATIVE)
-    usable = stored.startswith(reader.fingerprint + "|")  # NULL when none is stored
-    query = select(
-        _obs.c.id,
-        _obs.c.swot,
-        _obs.c.person_id,
-        case((and_(negative, usable), stored)),
-        case((negative, case((usable, None), else_=_obs.c.text))),
-    ).where(_visible_obs(wijk_id, start, end))
-    rows = conn.execute(query).all()
-    counts = Counter(map(itemgetter(1), rows))
-    people = set(map(itemgetter(2), rows))
-    people.discard(None)
-    matters: dict[str, list[Matter]] = {swot: [] for swot in NEGATIVE}
-    unreadable: list[int] = []
-    for oid, swot, _, signature, text in rows:
-        if signature is not None:
-            matter = reader.stored_matter(signature, wijk_slug)
+    usable = key.startswith(reader.fingerprint + "|")  # NULL when none is stored
+    by_key = case((and_(negative, usable), key))
+    alone = case((and_(negative, usable), None), (negative, _obs.c.id))
+    # The authors: SQLite gathers them in the same pass (each pass visits every row);
+    # PostgreSQL is quicker with a second query than with a DISTINCT aggregate per group.
+    sqlite = conn.dialect.name == "sqlite"
+    columns = [_obs.c.swot, by_key, alone, func.count()]
+    if sqlite:
+        columns.append(func.group_concat(_obs.c.person_id.distinct()))
+    query = select(*columns).where(_visible_obs(wijk_id, start, end))
+    counts: Counter[str] = Counter()
+    people: set[int] = set()
+    found: dict[str, list[tuple[Matter, int]]] = {swot: [] for swot in NEGATIVE}
+    one_by_one: list[int] = []
+    damaged: list[str] = []
+    for swot, stored, oid, count, *authors in conn.execute(query.group_by(*columns[:3])):
+        counts[swot] += count
+        if authors and authors[0] is not None:
+            people.update(map(int, authors[0].split(",")))
+        if stored is not None:
+            matter = reader.key_matter(stored, wijk_slug)
             if matter is None:
-                unreadable.append(oid)  # this vocabulary's, but damaged: its text is matched
+                damaged.append(stored)  # this vocabulary's, but damaged: its texts are matched
             else:
-                matters[swot].append(matter)
-        elif text is not None:
-            matters[swot].append(reader.matter(None, text, wijk_slug))
-    for chunk in _chunks(unreadable):
-        texts = select(_obs.c.swot, _obs.c.text).where(_among(conn, _obs.c.id, chunk))
-        for swot, text in conn.execute(texts).all():
-            matters[swot].append(reader.matter(None, text, wijk_slug))
-    return dict(counts), people, {swot: _counted(found) for swot, found in matters.items()}
+                found[swot].append((matter, count))
+        elif oid is not None:
+            one_by_one.append(oid)
+    if not sqlite:
+        people.update(
+            conn.execute(
+                select(_obs.c.person_id)
+                .where(_visible_obs(wijk_id, start, end), _obs.c.person_id.is_not(None))
+                .distinct()
+            ).scalars()
+        )
+    texts = select(_obs.c.swot, _obs.c.grouping_signature, _obs.c.text)
+    for chunk in _chunks(one_by_one):
+        for swot, signature, text in conn.execute(texts.where(_among(conn, _obs.c.id, chunk))):
+            found[swot].append((reader.matter(signature, text, wijk_slug), 1))
+    if damaged:
+        where = and_(_visible_obs(wijk_id, start, end), negative, key.in_(damaged))
+        for swot, _, text in conn.execute(texts.where(where)):
+            found[swot].append((reader.matter(None, text, wijk_slug), 1))
+    return dict(counts), people, {swot: _counted(pairs) for swot, pairs in found.items()}
 
 
 # --- needs attention -------------------------------------------------------------------------

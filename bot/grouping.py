@@ -661,6 +661,15 @@ def signature(text: str, vocabulary: Vocabulary | None = None) -> str:
     )
 
 
+def matter_key(stored: str) -> str:
+    """The part of a signature that says what the text is about, without its words:
+    "fingerprint|votes|concept|scores|places". Stored beside the signature
+    (observation.grouping_matter), so the digest can count a period's observations per matter in
+    SQL; many observations share one (SignatureReader.key_matter reads it)."""
+    head, _, places = stored.rsplit("|", 2)
+    return f"{head}|{places}"
+
+
 def _parse_scores(text: str, concepts: int) -> dict[int, float]:
     scores: dict[int, float] = {}
     if text:
@@ -800,16 +809,28 @@ class SignatureReader:
         pieces = stored.rsplit("|", 2)
         if len(pieces) != 3:
             return None
+        return self._matter(pieces[0], pieces[2], wijk)
+
+    def key_matter(self, key: str | None, wijk: str) -> Matter | None:
+        """What a stored matter key (matter_key) says; None when it cannot be used."""
+        if key is None:
+            return None
+        head, separator, places = key.rpartition("|")
+        if not separator:
+            return None
+        return self._matter(head, places, wijk)
+
+    def _matter(self, head_text: str, places_text: str, wijk: str) -> Matter | None:
         known = self._matters.get(wijk)
         if known is None:
             known = self._matters[wijk] = {}
-        key = (pieces[0], pieces[2])
+        key = (head_text, places_text)
         matter = known.get(key)
         if matter is None:
-            head = self._head(pieces[0])
+            head = self._head(head_text)
             if head is None:
                 return None
-            places = self.places(pieces[2], wijk)
+            places = self.places(places_text, wijk)
             matter = known[key] = Matter(head.concept, head.scores, head.scores_key, places)
         return matter
 
@@ -1023,14 +1044,23 @@ def _settle_concepts(block: list[_Prepared]) -> None:
         p.concept = concept
 
 
-def settled_concepts(block: Sequence[_Prepared | Matter]) -> list[int | None]:
+def settled_concepts(
+    block: Sequence[_Prepared | Matter], weights: Sequence[int] | None = None
+) -> list[int | None]:
     """The concept each text of one block (one wijk, one polarity) is grouped under.
 
     A tie between concepts goes to the one more observations of this block are about; an
     observation with only weak evidence joins a concept the block already has a group for (weak
     evidence may join a topic, not start one). Uses first-pass choices only, so order-free.
+    `weights`: how many observations each entry stands for (default: one each).
     """
-    popularity = Counter(p.concept for p in block if p.concept is not None)
+    popularity: Counter[int] = Counter()
+    if weights is None:
+        popularity.update(p.concept for p in block if p.concept is not None)
+    else:
+        for p, weight in zip(block, weights, strict=True):
+            if p.concept is not None:
+                popularity[p.concept] += weight
     # The outcome depends only on the scores and the first choice: decided once per pair.
     settled: dict[tuple[str, int | None], int | None] = {}
     concepts: list[int | None] = []

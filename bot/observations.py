@@ -94,6 +94,7 @@ def create_observation(
         created_at=now,
         updated_at=now,
         grouping_signature=signature,
+        grouping_matter=grouping.matter_key(signature) if signature else None,
     )
     session.add(observation)
     try:

@@ -60,6 +60,9 @@ class Observation(SQLModel, table=True):
     # observation is stored so the digest does not match every text again. NULL (older rows, or
     # rows stored by other means): the digest matches the text itself, with the same result.
     grouping_signature: str | None = None
+    # Its "what about" part (bot.grouping.matter_key): the digest counts the previous period per
+    # matter in SQL. NULL where the signature is: the digest reads those rows one by one.
+    grouping_matter: str | None = None
 
     @property
     def reference(self) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from bot import digest
 from bot import digest_schedule as sched
 from bot.clock import Clock, FrozenClock
-from bot.grouping import Group, Item, signature
+from bot.grouping import Group, Item, matter_key, signature
 from bot.services import Services
 from models import Observation
 from tests.test_digest import AMS, DUE, IN_W46, IN_W47, build, observe, wijk
@@ -31,14 +31,21 @@ def clock() -> Clock:
     return FrozenClock(DUE + timedelta(minutes=1))
 
 
-def stored(services: Services, text: str, *, sign: str | None = "", **kwargs: object) -> int:
-    """An observation with its signature stored as create_observation stores it ("" = made
-    from the text; None = none stored, like older rows; anything else is stored as given)."""
+def stored(
+    services: Services, text: str, *, sign: str | None = "", keyed: bool = True, **kwargs: object
+) -> int:
+    """An observation with its signature (and matter key) stored as create_observation stores
+    them ("" = made from the text; None = none stored, like older rows; anything else is stored
+    as given). keyed=False: the signature without its matter key (a row stored before the key
+    existed and not migrated): the digest reads it one by one."""
     oid = observe(services, text, **kwargs)  # type: ignore[arg-type]
     value = signature(text) if sign == "" else sign
+    key = matter_key(value) if keyed and value is not None and value.count("|") >= 2 else None
     with services.db.session() as session:
         session.exec(  # type: ignore[call-overload]
-            update(Observation).where(Observation.id == oid).values(grouping_signature=value)
+            update(Observation)
+            .where(Observation.id == oid)
+            .values(grouping_signature=value, grouping_matter=key)
         )
         session.commit()
     return oid
@@ -48,23 +55,25 @@ def growing(data: digest.DigestData) -> dict[tuple[str, str], tuple[int, int]]:
     return {(g.swot, g.label): (g.count, g.previous) for g in data.attention.growing}
 
 
-def test_previous_period_is_counted_by_stored_concept(services: Services) -> None:
+@pytest.mark.parametrize("keyed", [True, False], ids=["matter-key", "signature-only"])
+def test_previous_period_is_counted_by_stored_concept(services: Services, keyed: bool) -> None:
+    """Counted in SQL by the stored matter key, or row by row from the signature: the same."""
     for n in range(3):
-        stored(services, f"{PARKING} ({n})", at=IN_W46)
+        stored(services, f"{PARKING} ({n})", at=IN_W46, keyed=keyed)
     # None of these count for last week's parking weaknesses:
-    stored(services, f"{PARKING} verborgen", at=IN_W46, status="hidden")
-    stored(services, f"{PARKING} ingetrokken", at=IN_W46, status="withdrawn")
-    stored(services, f"{PARKING} in Groenelaan", at=IN_W46, slug="groenelaan")
-    stored(services, f"{PARKING} als zorg", at=IN_W46, swot="threat")
-    stored(services, f"{PARKING} van twee weken terug", at=IN_W46 - timedelta(days=7))
+    stored(services, f"{PARKING} verborgen", at=IN_W46, status="hidden", keyed=keyed)
+    stored(services, f"{PARKING} ingetrokken", at=IN_W46, status="withdrawn", keyed=keyed)
+    stored(services, f"{PARKING} in Groenelaan", at=IN_W46, slug="groenelaan", keyed=keyed)
+    stored(services, f"{PARKING} als zorg", at=IN_W46, swot="threat", keyed=keyed)
+    stored(services, f"{PARKING} twee weken terug", at=IN_W46 - timedelta(days=7), keyed=keyed)
     for n in range(4):
         stored(services, f"{PARKING} [{n}]")
     # Dogs: as many as last week (not grown); threats: fewer than last week.
     for n in range(2):
-        stored(services, f"{DOGS} ({n})", at=IN_W46)
+        stored(services, f"{DOGS} ({n})", at=IN_W46, keyed=keyed)
         stored(services, f"{DOGS} [{n}]")
     for n in range(5):
-        stored(services, f"{DOGS} zorg ({n})", at=IN_W46, swot="threat")
+        stored(services, f"{DOGS} zorg ({n})", at=IN_W46, swot="threat", keyed=keyed)
     for n in range(3):
         stored(services, f"{DOGS} zorg [{n}]", swot="threat")
 

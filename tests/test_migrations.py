@@ -84,3 +84,62 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout(tmp_path) -> None:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0002_keys_the_signatures_already_stored(tmp_path, backend: str) -> None:
+    """Rows stored under 0001 get their matter key from their signature; rows without one keep
+    NULL (the digest reads those one by one)."""
+    from sqlalchemy import text
+
+    from bot.grouping import matter_key, signature
+
+    if backend == "sqlite":
+        url, name = f"sqlite:///{tmp_path / 'keys.sqlite3'}", None
+    else:
+        name = f"wijkbot_keys_test_{tmp_path.name[-12:]}".replace("-", "_")
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = create_db_engine(url)
+    try:
+        migrate.upgrade(engine, "0001")
+        texts = ["Geen parkeerplek bij de Kalkoven", "Overal hondenpoep", "Leuke buurt"]
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO wijk (id, slug, name, cbs_codes, active)"
+                    " VALUES (1, 'elsrijk', 'Elsrijk', '', true)"
+                )
+            )
+            for n, body in enumerate(texts, start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO observation (id, wijk_id, author_role, swot, text, lang,"
+                        " share_name, status, created_at, updated_at, grouping_signature)"
+                        " VALUES (:id, 1, 'resident', 'weakness', :text, 'nl', false, 'new',"
+                        " :at, :at, :sig)"
+                    ),
+                    {
+                        "id": n,
+                        "text": body,
+                        "at": "2026-11-17 10:00:00",
+                        "sig": None if n == 3 else signature(body),
+                    },
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            keys = dict(conn.execute(text("SELECT id, grouping_matter FROM observation")).all())
+        assert keys == {
+            1: matter_key(signature(texts[0])),
+            2: matter_key(signature(texts[1])),
+            3: None,
+        }
+        assert keys[1].endswith("|kalkoven")  # the places stay in the key; the words do not
+        assert "parkeerplek" not in keys[1]
+    finally:
+        engine.dispose()
+        if name is not None:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
