@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers every table on the metadata)
@@ -44,8 +44,14 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         max_overflow=5,
         # Everything is stored and compared in UTC; with the session in UTC as well, psycopg
         # hands back datetimes in datetime.UTC itself, which need no conversion per row.
-        connect_args={"options": "-c timezone=UTC"},
+        # Options given in the URL are kept (this argument replaces the URL's).
+        connect_args={"options": " ".join(filter(None, (_url_options(parsed), "-c timezone=UTC")))},
     )
+
+
+def _url_options(parsed: URL) -> str:
+    value = parsed.query.get("options")
+    return " ".join(value) if isinstance(value, tuple) else (value or "")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

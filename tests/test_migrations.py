@@ -143,3 +143,25 @@ def test_migration_0002_keys_the_signatures_already_stored(tmp_path, backend: st
         if name is not None:
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_postgresql_sessions_run_in_utc_and_keep_the_urls_options() -> None:
+    """The digest relies on psycopg handing back datetimes in UTC itself (bot.database)."""
+    from datetime import UTC
+
+    from sqlalchemy import text
+
+    base = PG_ADMIN_URL.split("?", 1)[0]
+    for url, path in (
+        (base, None),
+        (f"{base}?options=-c%20search_path%3Dpg_catalog", "pg_catalog"),
+    ):
+        engine = create_db_engine(url)
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(text("SHOW timezone")).scalar() == "UTC"
+                assert conn.execute(text("SELECT now()")).scalar().tzinfo is UTC
+                if path is not None:
+                    assert conn.execute(text("SHOW search_path")).scalar() == path
+        finally:
+            engine.dispose()
