@@ -1,11 +1,12 @@
 """The coach's digest as data: one wijk, one period. No Telegram, no language: render does that.
 
 Speed: this period's observations are read once, as plain rows (their count and authors come
-from them; the authors' names in one look-up per person). The previous period is read once and
-lean: its observations' categories and authors, and the stored signatures of its weaknesses and
-threats, by which it is compared with this period's groups (see "which weakness and threat
-groups grew"); it is not grouped again. Who took part before, and in which role, is looked up
-once for the people of both periods. Stored history beyond the two periods is never read,
+from them; the authors' names in one look-up per person). The previous period is counted in
+SQL: per category and, for weaknesses and threats, per stored matter key
+(observation.grouping_matter), by which it is compared with this period's groups (see "which
+weakness and threat groups grew"); it is not grouped again. Reactions and votes of both periods
+come in one query each; who took part before, and in which role, is looked up once for the
+people of both periods. Stored history beyond the two periods is never read,
 except through index look-ups that stop at the first row (is this participant new?) and the
 unanswered observations (needs attention). The grouping reads what bot.grouping found in each
 text when it was stored (observation.grouping_signature) and matches only texts without one.
@@ -716,7 +717,8 @@ def _section(
 # A group of this period "grew" when it has two or more observations and more than the previous
 # period had about the same matter, in the same category. The previous period is not grouped
 # again: each observation's signature (stored when it was saved, bot.grouping.signature) holds
-# its concept scores and the places it names, and the previous period is counted by those.
+# its concept scores and the places it names; that part is stored on its own as well
+# (grouping_matter), and the previous period is counted per distinct one, in SQL.
 # Both periods settle close calls the way the grouping does, each among its own observations of
 # the category (bot.grouping.settled_concepts: a tie goes to the concept more of them are
 # about). "The same matter" of a group of this period is, in this order:
