@@ -3,6 +3,11 @@ behind is refused with a message that says what to do."""
 
 from __future__ import annotations
 
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
 import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -43,23 +48,29 @@ def test_fresh_database_is_refused_until_migrated(
     engine.dispose()
 
 
+@contextmanager
+def empty_pg_database(prefix: str) -> Iterator[str]:
+    """The URL of a PostgreSQL database with no schema yet, dropped afterwards (the shared test
+    database is migrated already)."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def test_migrate_on_postgresql_from_nothing(
     monkeypatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    name = "wijkbot_migrate_test_" + str(id(monkeypatch))[-6:]
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with empty_pg_database("wijkbot_migrate_test") as url:
         monkeypatch.setenv("WIJKBOT_DATABASE_URL", url)
         assert cli_main(["--config", "config.example.toml", "migrate"]) == 0
         engine = create_db_engine(url)
         migrate.ensure_current(engine)
         engine.dispose()
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_migrations_downgrade_and_upgrade_again(tmp_path) -> None:
@@ -90,22 +101,35 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout(tmp_path) -> None:
 def test_migration_0002_keys_the_signatures_already_stored(tmp_path, backend: str) -> None:
     """Rows stored under 0001 get their matter key from their signature; rows without one keep
     NULL (the digest reads those one by one)."""
-    from sqlalchemy import text
-
     from bot.grouping import matter_key, signature
 
-    if backend == "sqlite":
-        url, name = f"sqlite:///{tmp_path / 'keys.sqlite3'}", None
-    else:
-        name = f"wijkbot_keys_test_{tmp_path.name[-12:]}".replace("-", "_")
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'keys.sqlite3'}"
+        else:
+            url = stack.enter_context(empty_pg_database("wijkbot_keys_test"))
+        keys = _keys_after_0002(url)
+    assert keys == {
+        1: matter_key(signature(KEYED_TEXTS[0])),
+        2: matter_key(signature(KEYED_TEXTS[1])),
+        3: None,
+    }
+    assert keys[1] is not None and keys[1].endswith("|kalkoven")  # places stay in the key
+    assert "parkeerplek" not in keys[1]  # the words do not
+
+
+KEYED_TEXTS = ["Geen parkeerplek bij de Kalkoven", "Overal hondenpoep", "Leuke buurt"]
+
+
+def _keys_after_0002(url: str) -> dict[int, str | None]:
+    """Three observations stored under 0001 (the third without a signature), then 0002."""
+    from sqlalchemy import text
+
+    from bot.grouping import signature
+
     engine = create_db_engine(url)
     try:
         migrate.upgrade(engine, "0001")
-        texts = ["Geen parkeerplek bij de Kalkoven", "Overal hondenpoep", "Leuke buurt"]
         with engine.begin() as conn:
             conn.execute(
                 text(
@@ -113,7 +137,7 @@ def test_migration_0002_keys_the_signatures_already_stored(tmp_path, backend: st
                     " VALUES (1, 'elsrijk', 'Elsrijk', '', true)"
                 )
             )
-            for n, body in enumerate(texts, start=1):
+            for n, body in enumerate(KEYED_TEXTS, start=1):
                 conn.execute(
                     text(
                         "INSERT INTO observation (id, wijk_id, author_role, swot, text, lang,"
@@ -130,19 +154,9 @@ def test_migration_0002_keys_the_signatures_already_stored(tmp_path, backend: st
                 )
         migrate.upgrade(engine)
         with engine.connect() as conn:
-            keys = dict(conn.execute(text("SELECT id, grouping_matter FROM observation")).all())
-        assert keys == {
-            1: matter_key(signature(texts[0])),
-            2: matter_key(signature(texts[1])),
-            3: None,
-        }
-        assert keys[1].endswith("|kalkoven")  # the places stay in the key; the words do not
-        assert "parkeerplek" not in keys[1]
+            return dict(conn.execute(text("SELECT id, grouping_matter FROM observation")).all())
     finally:
         engine.dispose()
-        if name is not None:
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_postgresql_sessions_run_in_utc_and_keep_the_urls_options() -> None:

@@ -215,6 +215,24 @@ async def test_full_flow_stores_once_with_reference(bot: Harness, services: Serv
     assert len(observations_in(services)) == 1
 
 
+async def test_filed_observation_stores_its_matter_key(bot: Harness, services: Services) -> None:
+    """What the digest counts the previous period by (grouping_matter) is stored with the
+    observation, as the "what about" part of its signature."""
+    from bot.grouping import matter_key
+
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/melding")
+    await alice.send("Geen parkeerplek te vinden bij de Kalkoven")
+    for label in ("Wat kan beter?", "Buiten", "Overslaan", "Nee, alleen", "Versturen"):
+        await alice.press(label)
+    (stored,) = observations_in(services)
+    assert f"M-{stored.id}" in alice.last.plain_text
+    assert stored.grouping_signature is not None
+    assert stored.grouping_matter == matter_key(stored.grouping_signature)
+    assert stored.grouping_matter.endswith("|kalkoven")
+    assert "parkeerplek" not in stored.grouping_matter  # no words, only what it is about
+
+
 async def test_share_name_stores_display_name(bot: Harness, services: Services) -> None:
     alice = await onboard(bot, 1001, "Alice")
     await alice.send("/melding")
