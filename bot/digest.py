@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    DateTime,
     Integer,
+    String,
     and_,
     any_,
     case,
@@ -41,6 +41,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    tuple_,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -51,12 +52,14 @@ from bot.clock import as_utc
 from bot.config import Config
 from bot.digest_schedule import Period
 from bot.grouping import (
+    Found,
     Group,
     Item,
     Matter,
     SignatureReader,
     Vocabulary,
     group_items,
+    group_observations,
     load_vocabulary,
     settled_concepts,
 )
@@ -323,8 +326,8 @@ def _build(
     conn = session.connection()
     wijk_id, wijk_slug = wijk.id, wijk.slug
     days = config.digest.attention_after_days
-    reader = SignatureReader(vocabulary_for(config.digest.vocabulary))
-    grouper = grouper or _default_grouper(config.digest.vocabulary)
+    vocabulary = vocabulary_for(config.digest.vocabulary)
+    reader = SignatureReader(vocabulary)
 
     # The period's rows are read anyway: their count and authors come from them, not from
     # another pass over the same index range.
@@ -352,10 +355,11 @@ def _build(
         by_swot.setdefault(row[_SWOT], []).append(row)
     for swot in SWOT_ORDER:
         mine = by_swot.get(swot, [])
-        section, groups = _section(wijk_slug, swot, mine, previous_counts.get(swot, 0), grouper)
+        section, matters = _section(wijk_slug, swot, mine, grouper, vocabulary, reader)
+        section.previous = previous_counts.get(swot, 0)
         sections.append(section)
         if swot in NEGATIVE:
-            growing += _grew(swot, mine, groups, previous_matters[swot], reader, wijk_slug)
+            growing += _grew(swot, section, matters, previous_matters[swot])
     growing.sort(key=lambda g: (-(g.count - g.previous), -g.count, g.label))
 
     return DigestData(
@@ -586,41 +590,48 @@ _ID, _CREATED, _SWOT, _THEME, _TEXT, _LANG, _STATUS, _SHARE, _PERSON, _SIGNATURE
 
 
 def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime) -> list[Any]:
-    """The period's visible observations, oldest first, with the positions above."""
-    query = (
-        select(
-            _obs.c.id,
-            # Plain DateTime: UTCDateTime's per-row conversion costs more than _utc below.
-            type_coerce(_obs.c.created_at, _PLAIN_TIME),
-            _obs.c.swot,
-            _obs.c.theme,
-            _obs.c.text,
-            _obs.c.lang,
-            _obs.c.status,
-            _obs.c.share_name,
-            _obs.c.person_id,
-            _obs.c.grouping_signature,
-        )
-        .where(_visible_obs(wijk_id, start, end))
-        .order_by(_obs.c.created_at, _obs.c.id)
-    )
-    # Plain tuples, made a batch at a time: the garbage collector stops tracking them, while it
-    # would visit the database library's row objects (thousands, alive together) on its full
-    # collections.
-    return [tuple(row) for batch in conn.execute(query).partitions(_BATCH) for row in batch]
+    """The period's visible observations by id, with the positions above; the time as _utc
+    reads it."""
+    if conn.dialect.name == "sqlite":  # naive UTC text: made ISO 8601 with its offset
+        created: Any = type_coerce(_obs.c.created_at, String) + "+00:00"
+    else:  # aware, and in UTC (see bot.database)
+        created = _obs.c.created_at
+    query = select(
+        _obs.c.id,
+        created,
+        _obs.c.swot,
+        _obs.c.theme,
+        _obs.c.text,
+        _obs.c.lang,
+        _obs.c.status,
+        _obs.c.share_name,
+        _obs.c.person_id,
+        _obs.c.grouping_signature,
+    ).where(_visible_obs(wijk_id, start, end))
+    # The database library's own rows (plain tuples), not SQLAlchemy's: thousands, and none of
+    # its per-row work is needed (the only conversion, the time, is _utc's).
+    result = conn.execute(query)
+    try:
+        rows = list(result.cursor.fetchall())
+    finally:
+        result.close()
+    # Ordered here: PostgreSQL took twice as long to sort rows this wide. By id: the order the
+    # grouping works in (bot.grouping sorts by id as text; numbers of equal length, as a
+    # period's mostly are, come in the same order, and a sort of what is in order costs little).
+    rows.sort(key=itemgetter(_ID))
+    return rows
 
 
-_PLAIN_TIME = DateTime(timezone=True)
-
-
-def _utc(value: datetime) -> datetime:
-    """What UTCDateTime would hand back: aware, in UTC (SQLite keeps naive UTC; PostgreSQL's
-    sessions are in UTC, see bot.database). combine, not replace(tzinfo=...): a period has
-    thousands of rows, and it is five times faster."""
+def _utc(value: datetime | str) -> datetime:
+    """A time from _period_rows as UTCDateTime would hand it back: aware, in UTC. SQLite's is
+    text with its offset ("2026-11-17 12:34:56.123456+00:00"); PostgreSQL's is aware and in UTC
+    (its sessions are, see bot.database)."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
     zone = value.tzinfo
     if zone is UTC:
         return value
-    return datetime.combine(value, value.time(), UTC) if zone is None else value.astimezone(UTC)
+    return value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
 
 
 def _ref(row: Any) -> ObservationRef:
@@ -649,6 +660,7 @@ def _csv_rows(rows: list[Any], authors: dict[int, tuple[str | None, str | None]]
     by_pseudonym = {person: pseudonym or "" for person, (pseudonym, _) in authors.items()}
     by_name = {person: (name or pseudonym) or "" for person, (pseudonym, name) in authors.items()}
     make = tuple.__new__  # CsvRow's own __new__ is a Python function: one call less per row
+    # Oldest first; at the same time, by id (the sort keeps the rows' order by id).
     return [
         make(
             CsvRow,
@@ -662,38 +674,47 @@ def _csv_rows(rows: list[Any], authors: dict[int, tuple[str | None, str | None]]
                 (by_name if share else by_pseudonym).get(person, ""),
             ),
         )
-        for oid, created, swot, theme, text, _, status, share, person, _ in rows
+        for oid, created, swot, theme, text, _, status, share, person, _ in sorted(
+            rows, key=itemgetter(_CREATED)
+        )
     ]
 
 
 def _section(
-    wijk_slug: str, swot: str, rows: list[Any], previous_count: int, grouper: Grouper
-) -> tuple[SwotSection, list[tuple[GroupSummary, list[Any]]]]:
-    """Group this period's observations of one category. Also returns the groups of two or
-    more with their rows, for the comparison with the previous period (_grew)."""
-    by_id = {row[_ID]: row for row in rows}
-    quick = Item.quick
-    items = [
-        quick(str(oid), text, lang or "nl", wijk_slug, swot, theme, signature)
-        for oid, _, _, theme, text, lang, _, _, _, signature in rows
-    ]
-    groups = grouper(items) if items else []
-    summaries: list[tuple[GroupSummary, list[Any]]] = []
+    wijk_slug: str,
+    swot: str,
+    rows: list[Any],
+    grouper: Grouper | None,
+    vocabulary: Vocabulary,
+    reader: SignatureReader,
+) -> tuple[SwotSection, list[MatterKey | None]]:
+    """Group this period's observations of one category (`previous` is filled in later).
+    For weaknesses and threats also returns the matter of each group of two or more, in the
+    order of section.groups, for the comparison with the previous period (_grew)."""
+    if grouper is None:
+        found = group_observations(
+            [(str(row[_ID]), row[_TEXT], wijk_slug, swot, row[_SIGNATURE], row) for row in rows],
+            vocabulary,
+        )
+    else:
+        found = _grouped_by(grouper, wijk_slug, swot, rows, reader)
+    summaries: list[tuple[GroupSummary, MatterKey | None]] = []
     singletons: list[ObservationRef] = []
-    for group in groups:
-        # A grouper hands back the ids it was given; one from a hook is checked all the same.
-        members = [m for m in map(int, group.member_ids) if m in by_id]
-        if not members:
-            continue
-        representative_id = int(group.representative_id)
-        if representative_id not in by_id:
-            representative_id = members[0]
-        representative = _ref(by_id[representative_id])
-        if len(members) >= 2:
+    negative = swot in NEGATIVE
+    for group in found:
+        representative = _ref(group.representative)
+        if len(group.members) >= 2:
             summary = GroupSummary(
-                group.key, group.label, len(members), sorted(members), representative
+                group.key,
+                group.label,
+                len(group.members),
+                sorted([row[_ID] for row in group.members]),
+                representative,
             )
-            summaries.append((summary, [by_id[m] for m in members]))
+            matter = (
+                _group_matter(zip(group.concepts, group.places, strict=True)) if negative else None
+            )
+            summaries.append((summary, matter))
         else:
             singletons.append(representative)
     summaries.sort(key=lambda s: (-s[0].count, s[0].label, s[0].representative.id))
@@ -704,12 +725,51 @@ def _section(
     section = SwotSection(
         swot=swot,
         count=len(rows),
-        previous=previous_count,
+        previous=0,
         themes=sorted(themes.items(), key=lambda kv: (-kv[1], kv[0])),
         groups=[summary for summary, _ in summaries],
         singletons=singletons,
     )
-    return section, summaries
+    return section, [matter for _, matter in summaries]
+
+
+def _grouped_by(
+    grouper: Grouper, wijk_slug: str, swot: str, rows: list[Any], reader: SignatureReader
+) -> list[Found]:
+    """What another grouper ([digest.embeddings]) found, as group_observations gives it: the
+    members' concepts and places read from their signatures (see "which ... grew" below)."""
+    if not rows:
+        return []
+    by_id = {row[_ID]: row for row in rows}
+    position = {row[_ID]: index for index, row in enumerate(rows)}
+    quick = Item.quick
+    items = [
+        quick(str(oid), text, lang or "nl", wijk_slug, swot, theme, signature)
+        for oid, _, _, theme, text, lang, _, _, _, signature in rows
+    ]
+    matters = [reader.matter(row[_SIGNATURE], row[_TEXT], wijk_slug) for row in rows]
+    concepts = settled_concepts(matters)
+    found = []
+    for group in grouper(items):
+        # A grouper hands back the ids it was given; one from a hook is checked all the same.
+        members = [m for m in map(int, group.member_ids) if m in by_id]
+        if not members:
+            continue
+        representative_id = int(group.representative_id)
+        if representative_id not in by_id:
+            representative_id = members[0]
+        at = [position[m] for m in members]
+        found.append(
+            Found(
+                group.key,
+                group.label,
+                [by_id[m] for m in members],
+                by_id[representative_id],
+                [concepts[i] for i in at],
+                [matters[i].places for i in at],
+            )
+        )
+    return found
 
 
 # --- which weakness and threat groups grew ---------------------------------------------------
@@ -754,15 +814,16 @@ def _counted(pairs: list[tuple[Matter, int]]) -> Counter[MatterKey]:
     return counts
 
 
-def _group_matter(members: Iterable[tuple[int | None, Matter]]) -> MatterKey | None:
-    """The matter of a group of this period (see above); None: no concept, no shared place."""
+def _group_matter(members: Iterable[tuple[int | None, frozenset[str]]]) -> MatterKey | None:
+    """The matter of a group of this period (see above) from its members' concepts and places;
+    None: no concept, no shared place."""
     concepts: Counter[int] = Counter()
     places: Counter[str] = Counter()
-    for concept, matter in members:
+    for concept, named in members:
         if concept is not None:
             concepts[concept] += 1
         else:
-            places.update(matter.places)
+            places.update(named)
     if concepts:
         return ("concept", str(min(concepts, key=lambda c: (-concepts[c], c))))
     if places and max(places.values()) >= 2:
@@ -772,22 +833,14 @@ def _group_matter(members: Iterable[tuple[int | None, Matter]]) -> MatterKey | N
 
 def _grew(
     swot: str,
-    rows: list[Any],
-    groups: list[tuple[GroupSummary, list[Any]]],
+    section: SwotSection,
+    matters: list[MatterKey | None],
     previous: Counter[MatterKey],
-    reader: SignatureReader,
-    wijk_slug: str,
 ) -> list[GrowingGroup]:
-    """This period's groups of one category (two or more members) that grew (see above)."""
-    if not groups:
-        return []
-    matters = [reader.matter(row[_SIGNATURE], row[_TEXT], wijk_slug) for row in rows]
-    concepts = settled_concepts(matters)
-    position = {row[_ID]: index for index, row in enumerate(rows)}
+    """This period's groups of one category (two or more members) that grew (see above);
+    `matters`: each group's matter, in the order of section.groups."""
     grew = []
-    for summary, members in groups:
-        at = [position[row[_ID]] for row in members]
-        key = _group_matter((concepts[i], matters[i]) for i in at)
+    for summary, key in zip(section.groups, matters, strict=True):
         before = previous[key] if key is not None else 0
         if summary.count > before:
             grew.append(
@@ -814,22 +867,32 @@ def _previous_period(
     usable = key.startswith(reader.fingerprint + "|")  # NULL when none is stored
     by_key = case((and_(negative, usable), key))
     alone = case((and_(negative, usable), None), (negative, _obs.c.id))
-    # The authors: SQLite gathers them in the same pass (each pass visits every row);
-    # PostgreSQL is quicker with a second query than with a DISTINCT aggregate per group.
-    sqlite = conn.dialect.name == "sqlite"
-    columns = [_obs.c.swot, by_key, alone, func.count()]
-    if sqlite:
-        columns.append(func.group_concat(_obs.c.person_id.distinct()))
-    query = select(*columns).where(_visible_obs(wijk_id, start, end))
+    # The authors in the same pass (each pass visits every row): SQLite gathers them per group;
+    # PostgreSQL groups by author as well, a grouping set of its own (rows with grouped = 0;
+    # half the time of a second query, a third of a DISTINCT aggregate per group).
+    columns = [_obs.c.swot, by_key, alone]
+    query = select(*columns, func.count())
+    if conn.dialect.name == "sqlite":
+        query = query.add_columns(func.group_concat(_obs.c.person_id.distinct()), literal(1))
+        query = query.group_by(*columns)
+    else:
+        person = _obs.c.person_id
+        query = query.add_columns(person, func.grouping(person))
+        query = query.group_by(func.grouping_sets(tuple_(*columns), tuple_(person)))
     counts: Counter[str] = Counter()
     people: set[int] = set()
     found: dict[str, list[tuple[Matter, int]]] = {swot: [] for swot in NEGATIVE}
     one_by_one: list[int] = []
     damaged: list[str] = []
-    for swot, stored, oid, count, *authors in conn.execute(query.group_by(*columns[:3])):
+    rows: Iterable[Any] = conn.execute(query.where(_visible_obs(wijk_id, start, end)))
+    for swot, stored, oid, count, authors, grouped in rows:
+        if isinstance(authors, str):  # SQLite: "id,id,..."
+            people.update(map(int, authors.split(",")))
+        elif authors is not None:  # PostgreSQL: one per row
+            people.add(authors)
+        if not grouped:  # PostgreSQL's author rows
+            continue
         counts[swot] += count
-        if authors and authors[0] is not None:
-            people.update(map(int, authors[0].split(",")))
         if stored is not None:
             matter = reader.key_matter(stored, wijk_slug)
             if matter is None:
@@ -838,14 +901,6 @@ def _previous_period(
                 found[swot].append((matter, count))
         elif oid is not None:
             one_by_one.append(oid)
-    if not sqlite:
-        people.update(
-            conn.execute(
-                select(_obs.c.person_id)
-                .where(_visible_obs(wijk_id, start, end), _obs.c.person_id.is_not(None))
-                .distinct()
-            ).scalars()
-        )
     texts = select(_obs.c.swot, _obs.c.grouping_signature, _obs.c.text)
     for chunk in _chunks(one_by_one):
         for swot, signature, text in conn.execute(texts.where(_among(conn, _obs.c.id, chunk))):

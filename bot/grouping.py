@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from math import sqrt
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
@@ -149,7 +149,6 @@ class Vocabulary:
 
 # ---------------------------------------------------------------------------- normalisation
 
-_APOSTROPHES = str.maketrans("", "", "'’`´")
 _TOKEN_RE = re.compile(r"[^\W_]+")
 
 
@@ -191,8 +190,8 @@ _NOT_PLACES = _word_set(
 
 def normalise(text: str) -> str:
     """Lowercase, strip accents and apostrophes ("auto's" -> "autos", "café" -> "cafe")."""
-    if text.isascii():  # the common case, ten times faster
-        return text.lower().translate(_APOSTROPHES)
+    if text.isascii():  # the common case, ten times faster (of the apostrophes, two are ASCII)
+        return text.lower().replace("'", "").replace("`", "")
     return unicodedata.normalize("NFKD", text.casefold()).translate(_MARKS)
 
 
@@ -686,7 +685,10 @@ def _parse_scores(text: str, concepts: int) -> dict[int, float]:
 
 @dataclass(slots=True)
 class _Prepared:
-    item: Item
+    id: str
+    text: str
+    wijk: str
+    ref: Any  # what the caller gets back for this observation: the Item, or its own object
     concept: int | None
     positive: bool
     scores: dict[int, float]  # concept index -> score (shared between items: read only)
@@ -695,6 +697,7 @@ class _Prepared:
     # Items naming the same places share one frozenset (most name none, or one of a few):
     # fewer objects to make, and fewer for the garbage collector to visit.
     places: frozenset[str]
+    own_places: frozenset[str]  # the places its own text names (`places` may gain some)
 
     def stems(self) -> set[str]:
         return {f[2:] for f in self.features.split(",") if f.startswith("s:")}
@@ -846,8 +849,13 @@ class SignatureReader:
 _NO_PLACES: frozenset[str] = frozenset()
 
 
-def _prepare(items: Sequence[Item], vocabulary: Vocabulary) -> list[_Prepared]:
-    """Items with what their signature says (the stored one, else one made now)."""
+# What _prepare reads per observation: id, text, wijk, swot, stored signature, and what the
+# caller wants back for it.
+_Entry = tuple[str, str, str, str | None, str | None, Any]
+
+
+def _prepare(entries: Iterable[_Entry], vocabulary: Vocabulary) -> list[_Prepared]:
+    """Observations with what their signature says (the stored one, else one made now)."""
     reader = SignatureReader(vocabulary)
     # The common case inline (a signature whose first part was read before): this runs for
     # every observation of a period.
@@ -855,28 +863,31 @@ def _prepare(items: Sequence[Item], vocabulary: Vocabulary) -> list[_Prepared]:
     polarity_of_swot: dict[str | None, bool | None] = {}
     prepared: list[_Prepared] = []
     append = prepared.append
-    for item in items:
-        stored = item.signature
+    for oid, text, wijk, swot, stored, ref in entries:
         pieces = stored.rsplit("|", 2) if stored is not None else []
         head = heads.get(pieces[0]) if len(pieces) == 3 else None
         if head is None:
-            head, features, places = reader.parts(stored, item.text)
+            head, features, places_text = reader.parts(stored, text)
         else:
-            features, places = pieces[1], pieces[2]
-        swot = item.swot
+            features, places_text = pieces[1], pieces[2]
         if swot in polarity_of_swot:
             known = polarity_of_swot[swot]
         else:
             known = polarity_of_swot[swot] = _swot_polarity(swot, vocabulary)
+        places = reader.places(places_text, wijk) if places_text else _NO_PLACES
         append(
             _Prepared(
-                item,
+                oid,
+                text,
+                wijk,
+                ref,
                 head.concept,
                 known if known is not None else head.votes > 0,
                 head.scores,
                 head.scores_key,
                 features,
-                reader.places(places, item.wijk) if places else _NO_PLACES,
+                places,
+                places,
             )
         )
     return prepared
@@ -924,7 +935,7 @@ def _spread_places(block: list[_Prepared]) -> None:
         if p.places:
             for word in complete[p.places]:
                 holders[word].append(index)
-    texts = [p.item.text for p in block]
+    texts = [p.text for p in block]
     joined = "\0".join(texts)
     if joined.count("\0") == len(texts) - 1:  # no text holds the separator itself
         parts = normalise(joined).split("\0")
@@ -950,7 +961,7 @@ def _spread_places(block: list[_Prepared]) -> None:
             for place in sorted(by_first_word[word])
             if place not in p.places
         ]
-        tokens = tokenize(p.item.text)
+        tokens = tokenize(p.text)
         found = {place for place in missing if _names_place(tokens, place.split(" "))}
         if found:
             p.places = p.places | found  # a set of its own: others may share the old one
@@ -1120,7 +1131,7 @@ def _word_link(
     return min(best, key=lambda other: (-shared[other], other)) if best else None
 
 
-def _representative(members: list[_Prepared]) -> str:
+def _representative(members: list[_Prepared]) -> _Prepared:
     """The member closest (cosine) to the group's centroid: the most typical text.
 
     A member's vector holds its concept scores and a 1 for each matched term, content word and
@@ -1129,7 +1140,7 @@ def _representative(members: list[_Prepared]) -> str:
     scores once per distinct set of scores.
     """
     if len(members) == 1:
-        return members[0].item.id
+        return members[0]
     centroid: dict[int, float] = defaultdict(float)
     for p in members:
         for index, score in p.scores.items():
@@ -1170,7 +1181,9 @@ def _representative(members: list[_Prepared]) -> str:
             strict=True,
         )
     ]
-    return min(zip(closeness, [p.item.id for p in members], strict=True))[1]
+    # Ties: the smallest id, then the first (an id may repeat outside the digest).
+    ids = [p.id for p in members]
+    return members[min(zip(closeness, ids, range(len(members)), strict=True))[2]]
 
 
 def _label(members: list[_Prepared], vocabulary: Vocabulary) -> str:
@@ -1181,7 +1194,7 @@ def _label(members: list[_Prepared], vocabulary: Vocabulary) -> str:
     places = Counter(place for p in members for place in p.places)
     if places and places.most_common(1)[0][1] >= 2:
         return min(places, key=lambda k: (-places[k], k)).title()
-    return _snippet(min(members, key=lambda p: p.item.id).item.text)
+    return _snippet(min(members, key=attrgetter("id")).text)
 
 
 def _snippet(text: str, limit: int = 40) -> str:
@@ -1208,27 +1221,73 @@ def group_items(items: Sequence[Item], vocabulary: Vocabulary | None = None) -> 
     first, then by wijk and number.
     """
     vocabulary = vocabulary or _default_vocabulary()
-    ordered = _in_order(items)
+    entries = ((i.id, i.text, i.wijk, i.swot, i.signature, i) for i in _in_order(items))
+    return [
+        Group(key, label, tuple(p.id for p in members), representative.id)
+        for key, label, members, representative in _grouped(
+            _prepare(entries, vocabulary), vocabulary
+        )
+    ]
+
+
+class Found(NamedTuple):
+    """A group as group_observations finds it, with the callers' own objects."""
+
+    key: str  # as Group.key
+    label: str
+    members: list[Any]  # in the order of their ids
+    representative: Any
+    # Per member, in the same order: the concept it is grouped under (None: no known concept),
+    # and the places its own text names (the wijk's own name left out).
+    concepts: list[int | None]
+    places: list[frozenset[str]]
+
+
+def group_observations(
+    entries: Iterable[tuple[str, str, str, str | None, str | None, Any]],
+    vocabulary: Vocabulary | None = None,
+) -> list[Found]:
+    """group_items for one wijk's observations given as (id, text, wijk, swot, stored
+    signature, anything): the same groups, without making an Item per observation (the digest
+    groups thousands). Each group hands back the last element of its members' entries. Ids
+    must be unique, and the wijk the same for all."""
+    vocabulary = vocabulary or _default_vocabulary()
+    ordered = sorted(entries, key=itemgetter(0))
+    return [
+        Found(
+            key,
+            label,
+            [p.ref for p in members],
+            representative.ref,
+            [p.concept for p in members],
+            [p.own_places for p in members],
+        )
+        for key, label, members, representative in _grouped(
+            _prepare(ordered, vocabulary), vocabulary
+        )
+    ]
+
+
+def _grouped(
+    prepared: list[_Prepared], vocabulary: Vocabulary
+) -> list[tuple[str, str, list[_Prepared], _Prepared]]:
+    """(key, label, members, representative) per group, largest first, then by wijk and
+    number. `prepared`: in the order _in_order gives."""
     blocks: dict[tuple[str, bool], list[_Prepared]] = defaultdict(list)
-    for p in _prepare(ordered, vocabulary):
-        blocks[(p.item.wijk, p.positive)].append(p)
+    for p in prepared:
+        blocks[(p.wijk, p.positive)].append(p)
 
     per_wijk: dict[str, list[list[_Prepared]]] = defaultdict(list)
     for (wijk, _), block in sorted(blocks.items()):
         per_wijk[wijk].extend(_group_block(block))
 
-    groups: list[tuple[int, str, int, Group]] = []
+    groups: list[tuple[int, str, int, tuple[str, str, list[_Prepared], _Prepared]]] = []
     for wijk, member_lists in per_wijk.items():
         labelled = [(members, _label(members, vocabulary)) for members in member_lists]
-        labelled.sort(key=lambda ml: (-len(ml[0]), ml[1], ml[0][0].item.id))
+        labelled.sort(key=lambda ml: (-len(ml[0]), ml[1], ml[0][0].id))
         for number, (members, label) in enumerate(labelled, start=1):
-            group = Group(
-                key=f"{wijk}:{number}",
-                label=label,
-                member_ids=tuple(p.item.id for p in members),
-                representative_id=_representative(members),
-            )
-            groups.append((-len(members), wijk, number, group))
+            found = (f"{wijk}:{number}", label, members, _representative(members))
+            groups.append((-len(members), wijk, number, found))
     groups.sort(key=lambda g: g[:3])
     return [g[3] for g in groups]
 
