@@ -789,9 +789,11 @@ def _grouped_by(
 #   - else (no known concept, no shared place: linked by shared uncommon words) nothing the
 #     previous period can be counted by without grouping it again: it counts as new
 #     (previous 0), as it did unless last period's texts shared its words.
-# This reads the members' signatures, not the grouper's result, so it means the same with the
-# optional embeddings grouping ([digest.embeddings]): its groups are compared by the concept
-# (else the place) most of their members are under.
+# A member's concept and places are what its own signature says, its concept settled among the
+# category's observations of this period: the built-in grouping hands them back
+# (group_observations: Found.concepts, Found.places); for another grouper (the optional
+# embeddings grouping, [digest.embeddings]) they are read from the signatures the same way, so
+# its groups are compared by the concept (else the place) most of their members are under.
 
 MatterKey = tuple[str, str]  # ("concept", concept index) or ("place", normalised place)
 

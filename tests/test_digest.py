@@ -335,6 +335,25 @@ def test_reactions_and_votes_count_as_participation(services: Services) -> None:
     assert "Welke dag voor de markt?" in joined and "1. Zaterdag: 2 (67%)" in joined
 
 
+def test_csv_rows_oldest_first_and_by_number_at_the_same_time(services: Services) -> None:
+    later = observe(services, "Later op de dag", at=IN_W47 + timedelta(hours=3))
+    first = observe(services, "Eerst", at=IN_W47)
+    same_time = observe(services, "Tegelijk met eerst", at=IN_W47)
+    data = build(services)
+    assert [(r.reference, r.text) for r in data.rows] == [
+        (f"M-{first}", "Eerst"),
+        (f"M-{same_time}", "Tegelijk met eerst"),
+        (f"M-{later}", "Later op de dag"),
+    ]
+    times = [r.created_at for r in data.rows]
+    assert times == [IN_W47, IN_W47, IN_W47 + timedelta(hours=3)]
+    assert all(t.utcoffset() == timedelta(0) for t in times)  # in UTC, as stored
+    for ref in data.section("weakness").singletons + [
+        g.representative for g in data.section("weakness").groups
+    ]:
+        assert ref.created_at in times and ref.created_at.utcoffset() == timedelta(0)
+
+
 def test_hidden_withdrawn_and_erased(services: Services) -> None:
     author = person(services, 21, name="Anna de Vries")
     pseudonymous = person(services, 22)

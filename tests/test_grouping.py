@@ -250,3 +250,78 @@ def test_cli_names_the_malformed_line(
     assert main_group(source, out) == 2
     assert "line 2" in capsys.readouterr().err
     assert out.getvalue() == ""
+
+
+SETTLING = [
+    item(f"c{n}", text, wijk="Bovenkerk")
+    for n, text in enumerate(
+        [
+            "Hondenpoep op de stoep",
+            "Overal hondenpoep in het gras",
+            "Weer hondenpoep voor de deur",
+            "hondenpoep en zwerfafval overal",  # a tie: settled as hondenpoep here
+            "auto op de stoep",  # a weak hint: joins parkeerdruk here
+            "Geen parkeerplek te vinden na zessen",
+            "Het is heel donker bij de Olmen",
+            "ook rond de olmen is het 's avonds eng",  # names the Olmen in lowercase
+        ]
+    )
+]
+
+
+@pytest.mark.parametrize("stored", [False, True], ids=["texts", "stored-signatures"])
+def test_group_observations_finds_what_group_items_finds(stored: bool) -> None:
+    """The digest groups a wijk's observations without an Item each (group_observations): the
+    same groups, labels, keys and representatives as group_items, per wijk, and its members'
+    concepts and places as their own signatures say (the digest compares them with last week)."""
+    from bot.grouping import SignatureReader, group_observations, settled_concepts, signature
+
+    vocabulary = load_vocabulary()
+    reader = SignatureReader(vocabulary)
+    # SETTLING: a tie and a weak hint settled by the wijk, and a place named once in lowercase
+    # (so a member's places in its group differ from its own text's).
+    items = MIXED + SETTLING + holdout_items()
+    # Ids of different lengths: their order as text is not their order as numbers.
+    items = [
+        Item(str(n * 7 + 3), i.text, i.lang, i.wijk, i.swot, i.theme, None)
+        for n, i in enumerate(items)
+    ]
+    if stored:
+        items = [
+            Item(i.id, i.text, i.lang, i.wijk, i.swot, i.theme, signature(i.text, vocabulary))
+            for i in items
+        ]
+    for wijk in sorted({i.wijk for i in items}):
+        mine = [i for i in items if i.wijk == wijk]
+        random.Random(wijk).shuffle(mine)
+        expected = group_items(mine, vocabulary)
+        found = group_observations(
+            [(i.id, i.text, i.wijk, i.swot, i.signature, i) for i in mine], vocabulary
+        )
+        assert [(f.key, f.label, tuple(m.id for m in f.members)) for f in found] == [
+            (g.key, g.label, g.member_ids) for g in expected
+        ]
+        assert [f.representative.id for f in found] == [g.representative_id for g in expected]
+        for f in found:
+            assert f.places == [reader.matter(m.signature, m.text, wijk).places for m in f.members]
+            if wijk == "Bovenkerk" and f.label == "straatverlichting":
+                assert f.places == [frozenset({"olmen"}), frozenset()]  # its own text's only
+        # The concepts: each settled among the observations of its own polarity, as grouped.
+        for polarity in ({"weakness", "threat"}, {"strength", "opportunity"}):
+            block = sorted((i for i in mine if i.swot in polarity), key=lambda i: i.id)
+            matters = [reader.matter(i.signature, i.text, wijk) for i in block]
+            settled = dict(zip([i.id for i in block], settled_concepts(matters), strict=True))
+            for f in found:
+                for member, concept in zip(f.members, f.concepts, strict=True):
+                    if member.id in settled:
+                        assert concept == settled[member.id]
+    bovenkerk = group_observations(
+        [(i.id, i.text, i.wijk, i.swot, i.signature, i) for i in items if i.wijk == "Bovenkerk"]
+    )
+    concept_of = {
+        m.text: load_vocabulary().concepts[c].id if c is not None else None
+        for f in bovenkerk
+        for m, c in zip(f.members, f.concepts, strict=True)
+    }
+    assert concept_of["hondenpoep en zwerfafval overal"] == "hondenpoep"
+    assert concept_of["auto op de stoep"] == "parkeerdruk"
