@@ -58,7 +58,6 @@ from bot.grouping import (
     Matter,
     SignatureReader,
     Vocabulary,
-    group_items,
     group_observations,
     load_vocabulary,
     settled_concepts,
@@ -90,7 +89,6 @@ ATTENTION_LIMIT = 10
 SPIEGEL_LIMIT = 3
 COMMENT_LIMIT = 5
 _CHUNK = 500
-_BATCH = 1000  # rows fetched at a time where thousands are read
 
 Grouper = Callable[[Sequence[Item]], list[Group]]
 
@@ -388,11 +386,6 @@ def _build(
 def vocabulary_for(path: str) -> Vocabulary:
     """The grouping vocabulary a config names (cached): the digest and the write path share it."""
     return load_vocabulary(Path(path) if path else None)
-
-
-def _default_grouper(vocabulary_path: str) -> Grouper:
-    words = vocabulary_for(vocabulary_path)
-    return lambda items: group_items(items, words)
 
 
 # --- counts ----------------------------------------------------------------------------------
