@@ -849,12 +849,12 @@ class SignatureReader:
 _NO_PLACES: frozenset[str] = frozenset()
 
 
-# What _prepare reads per observation: id, text, wijk, swot, stored signature, and what the
-# caller wants back for it.
-_Entry = tuple[str, str, str, str | None, str | None, Any]
+# One observation as group_observations and _prepare take it: id, text, wijk, swot, stored
+# signature (None: match the text), and what the caller wants back for it.
+Entry = tuple[str, str, str, str | None, str | None, Any]
 
 
-def _prepare(entries: Iterable[_Entry], vocabulary: Vocabulary) -> list[_Prepared]:
+def _prepare(entries: Iterable[Entry], vocabulary: Vocabulary) -> list[_Prepared]:
     """Observations with what their signature says (the stored one, else one made now)."""
     reader = SignatureReader(vocabulary)
     # The common case inline (a signature whose first part was read before): this runs for
@@ -1244,13 +1244,12 @@ class Found(NamedTuple):
 
 
 def group_observations(
-    entries: Iterable[tuple[str, str, str, str | None, str | None, Any]],
-    vocabulary: Vocabulary | None = None,
+    entries: Iterable[Entry], vocabulary: Vocabulary | None = None
 ) -> list[Found]:
-    """group_items for one wijk's observations given as (id, text, wijk, swot, stored
-    signature, anything): the same groups, without making an Item per observation (the digest
-    groups thousands). Each group hands back the last element of its members' entries. Ids
-    must be unique, and the wijk the same for all."""
+    """group_items for one wijk's observations given as entries (see Entry): the same groups,
+    without making an Item per observation (the digest groups thousands). Each group hands back
+    the last element of its members' entries. Ids must be unique, and the wijk the same for
+    all."""
     vocabulary = vocabulary or _default_vocabulary()
     ordered = sorted(entries, key=itemgetter(0))
     return [
