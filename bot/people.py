@@ -65,23 +65,26 @@ def give_consent(session: Session, telegram_id: int, language: str, now: datetim
 
 
 def choose_wijk(session: Session, person: Person, wijk: Wijk) -> None:
-    """Everyone is a resident of the wijk they chose; choosing another moves that membership."""
+    """Make `wijk` the person's current wijk.
+
+    Where they hold no role yet they become a resident of it, and a resident membership elsewhere
+    moves with them (people move house). Where they already hold a role (partner, coach, BIG
+    member) only the view changes: a partner must not gain the resident's right to react, and a
+    coach who looks at the wijk they coach still lives where they live.
+    """
     assert person.id is not None and wijk.id is not None
-    session.execute(
-        delete(Membership).where(
-            col(Membership.person_id) == person.id,
-            col(Membership.role) == Role.RESIDENT.value,
-            col(Membership.wijk_id) != wijk.id,
+    roles_here = session.exec(
+        select(Membership.role).where(
+            Membership.person_id == person.id, Membership.wijk_id == wijk.id
         )
-    )
-    exists = session.exec(
-        select(Membership).where(
-            Membership.person_id == person.id,
-            Membership.wijk_id == wijk.id,
-            Membership.role == Role.RESIDENT.value,
+    ).all()
+    if not roles_here:
+        session.execute(
+            delete(Membership).where(
+                col(Membership.person_id) == person.id,
+                col(Membership.role) == Role.RESIDENT.value,
+            )
         )
-    ).first()
-    if exists is None:
         session.add(Membership(person_id=person.id, wijk_id=wijk.id, role=Role.RESIDENT.value))
     person.current_wijk_id = wijk.id
     session.add(person)

@@ -56,6 +56,33 @@ async def test_invite_for_existing_person(bot: Harness, services: Services) -> N
     }
 
 
+async def test_choosing_a_wijk_where_one_has_a_role_only_changes_the_view(
+    bot: Harness, services: Services
+) -> None:
+    """A partner who looks at their own wijk must not turn into a resident who may react there."""
+    from tests.helpers import onboard
+
+    alice = await onboard(bot, 1001, "Alice", wijk="Randwijck")
+    await alice.send(f"/start {invite_code(services, Role.PARTNER, 'elsrijk', 'stadshart')}")
+    await alice.send("/wijk")
+    await alice.press("Elsrijk")
+    assert "Je wijk: Elsrijk" in alice.last.plain_text
+    assert roles_of(services, 1001) == {
+        ("resident", "randwijck"),
+        ("partner", "elsrijk"),
+        ("partner", "stadshart"),
+    }
+
+    await alice.send("/wijk")  # a wijk without a role: she moved house, residency moves along
+    await alice.press("Groenelaan")
+    assert "Je wijk: Groenelaan" in alice.last.plain_text
+    assert roles_of(services, 1001) == {
+        ("resident", "groenelaan"),
+        ("partner", "elsrijk"),
+        ("partner", "stadshart"),
+    }
+
+
 async def test_used_up_invite(bot: Harness, services: Services) -> None:
     code = invite_code(services, Role.BIG, "elsrijk", uses=1)
     first = bot.user(2001, "Eerste")
