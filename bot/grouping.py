@@ -908,51 +908,60 @@ def _swot_polarity(swot: str | None, vocabulary: Vocabulary) -> bool | None:
 _TOKEN_CLASS = r"[^\W_]"  # what _TOKEN_RE takes as part of a word
 
 
+class _Joined:
+    """Texts normalised as one string (one call instead of one per text), "\\0" between them."""
+
+    def __init__(self, texts: list[str]) -> None:
+        whole = "\0".join(texts)
+        if whole.count("\0") == len(texts) - 1:  # no text holds the separator itself
+            self.normalised = normalise(whole)
+            self._parts: list[str] | None = None
+        else:
+            self._parts = [normalise(t) for t in texts]
+            self.normalised = "\0".join(self._parts)
+        self._starts: list[int] | None = None
+
+    def which(self, position: int) -> int:
+        """The index of the text at `position` of `normalised` (worked out on the first call:
+        most words are found in no text that can gain them)."""
+        if self._starts is None:
+            parts = self._parts if self._parts is not None else self.normalised.split("\0")
+            self._starts = [0, *accumulate(len(t) + 1 for t in parts[:-1])]
+        return bisect_right(self._starts, position) - 1
+
+
 def _spread_places(block: list[_Prepared]) -> None:
     """A name capitalised once in the block also counts where it is typed in lowercase."""
-    # Items naming the same places share one set (see _Prepared): work per distinct set.
-    named = {p.places for p in block if p.places}
-    if not named:
-        return
+    # Items naming the same places share one set (see _Prepared): the work is per distinct set,
+    # the items of each set taken together.
+    by_places: dict[frozenset[str], list[int]] = defaultdict(list)
+    for index, p in enumerate(block):
+        by_places[p.places].append(index)
     by_first_word: dict[str, set[str]] = defaultdict(set)
-    for places in named:
+    for places in by_places:
         for place in places:
             by_first_word[place.split(" ", 1)[0]].add(place)
+    if not by_first_word:
+        return
     # Only a text holding a place's first word as a whole word, and not naming every place
-    # that starts with it already, can gain a place. A regular expression per word over all
-    # texts at once (normalised as tokenize does; texts that cannot gain blanked out) finds
-    # them without tokenising the rest; those are then checked word by word.
-    complete = {
-        places: [
-            word
-            for word in {place.split(" ", 1)[0] for place in places}
-            if by_first_word[word] <= places
-        ]
-        for places in named
-    }
-    holders: dict[str, list[int]] = defaultdict(list)
-    for index, p in enumerate(block):
-        if p.places:
-            for word in complete[p.places]:
-                holders[word].append(index)
-    texts = [p.text for p in block]
-    joined = "\0".join(texts)
-    if joined.count("\0") == len(texts) - 1:  # no text holds the separator itself
-        parts = normalise(joined).split("\0")
-    else:
-        parts = [normalise(t) for t in texts]
-    starts = [0, *accumulate(len(t) + 1 for t in parts[:-1])]
+    # that starts with it already, can gain a place. A regular expression per word over the
+    # texts of each set that can gain it, joined (normalised as tokenize does), finds them
+    # without tokenising the rest; those are then checked word by word.
+    joined: dict[frozenset[str], _Joined] = {}
     candidates: dict[int, set[str]] = defaultdict(set)
     for word in sorted(by_first_word):
-        searched = parts.copy()
-        for index in holders[word]:
-            searched[index] = " " * len(parts[index])  # same length: `starts` stays right
         # The word first, then "not preceded by a word character": a literal at the start lets
         # the regular expression engine skip ahead quickly.
         literal = re.escape(word)
         pattern = re.compile(rf"{literal}(?<!{_TOKEN_CLASS}{literal})(?!{_TOKEN_CLASS})")
-        for match in pattern.finditer("\0".join(searched)):
-            candidates[bisect_right(starts, match.start()) - 1].add(word)
+        for places, indexes in by_places.items():
+            if places and by_first_word[word] <= places:
+                continue  # names every place that starts with the word already
+            texts = joined.get(places)
+            if texts is None:
+                texts = joined[places] = _Joined([block[index].text for index in indexes])
+            for match in pattern.finditer(texts.normalised):
+                candidates[indexes[texts.which(match.start())]].add(word)
     for index in sorted(candidates):
         p = block[index]
         missing = [

@@ -325,3 +325,28 @@ def test_group_observations_finds_what_group_items_finds(stored: bool) -> None:
     }
     assert concept_of["hondenpoep en zwerfafval overal"] == "hondenpoep"
     assert concept_of["auto op de stoep"] == "parkeerdruk"
+
+
+@pytest.mark.parametrize("with_separator", [False, True], ids=["plain", "text-with-nul"])
+def test_a_place_capitalised_once_counts_where_it_is_typed_in_lowercase(
+    with_separator: bool,
+) -> None:
+    """A place is recognised by its capital; once one text names it, texts that type it in
+    lowercase name it too (also next to an accented word, and in a text holding the character
+    the texts are joined with), but a longer word starting the same does not."""
+    texts = [
+        "Vreemde situatie bij de Lindenhof",
+        "rond de lindenhof is het stil",
+        "Café naast de lindenhof",
+        "De lindenboom is mooi",
+    ]
+    if with_separator:
+        texts.append("lindenhof\x00 en verder niks")
+    items = [item(str(n), text, wijk="Westwijk") for n, text in enumerate(texts, start=1)]
+    groups = group_items(items, load_vocabulary())
+    # Each of the lowercase texts shares one word with the others (linde-): alone, not enough
+    # to link them; the place they name is.
+    assert [(g.label, g.member_ids) for g in groups] == [
+        ("Lindenhof", ("1", "2", "3", "5") if with_separator else ("1", "2", "3")),
+        ("De lindenboom is mooi", ("4",)),
+    ]
