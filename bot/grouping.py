@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
 from math import sqrt
-from operator import attrgetter, itemgetter
+from operator import add, attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
@@ -908,60 +908,48 @@ def _swot_polarity(swot: str | None, vocabulary: Vocabulary) -> bool | None:
 _TOKEN_CLASS = r"[^\W_]"  # what _TOKEN_RE takes as part of a word
 
 
-class _Joined:
-    """Texts normalised as one string (one call instead of one per text), "\\0" between them."""
-
-    def __init__(self, texts: list[str]) -> None:
-        whole = "\0".join(texts)
-        if whole.count("\0") == len(texts) - 1:  # no text holds the separator itself
-            self.normalised = normalise(whole)
-            self._parts: list[str] | None = None
-        else:
-            self._parts = [normalise(t) for t in texts]
-            self.normalised = "\0".join(self._parts)
-        self._starts: list[int] | None = None
-
-    def which(self, position: int) -> int:
-        """The index of the text at `position` of `normalised` (worked out on the first call:
-        most words are found in no text that can gain them)."""
-        if self._starts is None:
-            parts = self._parts if self._parts is not None else self.normalised.split("\0")
-            self._starts = [0, *accumulate(len(t) + 1 for t in parts[:-1])]
-        return bisect_right(self._starts, position) - 1
-
-
 def _spread_places(block: list[_Prepared]) -> None:
     """A name capitalised once in the block also counts where it is typed in lowercase."""
-    # Items naming the same places share one set (see _Prepared): the work is per distinct set,
-    # the items of each set taken together.
-    by_places: dict[frozenset[str], list[int]] = defaultdict(list)
-    for index, p in enumerate(block):
-        by_places[p.places].append(index)
+    # Items naming the same places share one set (see _Prepared): work per distinct set.
+    named = {p.places for p in block if p.places}
+    if not named:
+        return
     by_first_word: dict[str, set[str]] = defaultdict(set)
-    for places in by_places:
+    for places in named:
         for place in places:
             by_first_word[place.split(" ", 1)[0]].add(place)
-    if not by_first_word:
-        return
+    # The sets naming every place that starts with a word: their texts cannot gain from it.
+    complete: dict[str, set[frozenset[str]]] = defaultdict(set)
+    for places in named:
+        for word in {place.split(" ", 1)[0] for place in places}:
+            if by_first_word[word] <= places:
+                complete[word].add(places)
     # Only a text holding a place's first word as a whole word, and not naming every place
-    # that starts with it already, can gain a place. A regular expression per word over the
-    # texts of each set that can gain it, joined (normalised as tokenize does), finds them
-    # without tokenising the rest; those are then checked word by word.
-    joined: dict[frozenset[str], _Joined] = {}
+    # that starts with it already, can gain a place. A regular expression per word over all
+    # texts at once (normalised as tokenize does) finds them without tokenising the rest; those
+    # are then checked word by word. One scan per word, whatever the number of sets; the texts
+    # that name the place already are passed over per match.
+    texts = [p.text for p in block]
+    joined = "\0".join(texts)
+    if joined.count("\0") == len(texts) - 1:  # no text holds the separator itself
+        normalised = normalise(joined)
+        parts = normalised.split("\0")
+    else:
+        parts = [normalise(t) for t in texts]
+        normalised = "\0".join(parts)
+    # Where each text starts in `normalised`: the lengths before it, plus one "\0" each.
+    starts = list(map(add, accumulate(map(len, parts), initial=0), range(len(parts))))
     candidates: dict[int, set[str]] = defaultdict(set)
     for word in sorted(by_first_word):
         # The word first, then "not preceded by a word character": a literal at the start lets
         # the regular expression engine skip ahead quickly.
         literal = re.escape(word)
         pattern = re.compile(rf"{literal}(?<!{_TOKEN_CLASS}{literal})(?!{_TOKEN_CLASS})")
-        for places, indexes in by_places.items():
-            if places and by_first_word[word] <= places:
-                continue  # names every place that starts with the word already
-            texts = joined.get(places)
-            if texts is None:
-                texts = joined[places] = _Joined([block[index].text for index in indexes])
-            for match in pattern.finditer(texts.normalised):
-                candidates[indexes[texts.which(match.start())]].add(word)
+        named_already = complete[word]
+        for match in pattern.finditer(normalised):
+            index = bisect_right(starts, match.start()) - 1
+            if block[index].places not in named_already:
+                candidates[index].add(word)
     for index in sorted(candidates):
         p = block[index]
         missing = [
