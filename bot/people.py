@@ -73,12 +73,15 @@ def choose_wijk(session: Session, person: Person, wijk: Wijk) -> None:
     coach who looks at the wijk they coach still lives where they live.
     """
     assert person.id is not None and wijk.id is not None
-    roles_here = session.exec(
-        select(Membership.role).where(
-            Membership.person_id == person.id, Membership.wijk_id == wijk.id
-        )
-    ).all()
-    if not roles_here:
+    has_role_here = (
+        session.exec(
+            select(Membership.id).where(
+                Membership.person_id == person.id, Membership.wijk_id == wijk.id
+            )
+        ).first()
+        is not None
+    )
+    if not has_role_here:
         session.execute(
             delete(Membership).where(
                 col(Membership.person_id) == person.id,
