@@ -8,7 +8,8 @@ observations in ISO week 2026-W47 (the measured period), 10,000 in W46 (its prev
 20,000 in W49 (the "twice the rows" period), then analyses (and on PostgreSQL vacuums) the tables
 as a running database's autovacuum would have. Then it measures:
   - digest_vs_raw_read: the W47 digest against a raw SQL read of the same rows (target <= 5x)
-  - history_x2: the same build after doubling the stored history (target <= 1.1x the first)
+  - history_x2: the same build after doubling the stored history (target <= 1.1x the first),
+    against a copy of the database kept from before the doubling, the two built in turn
   - period_x2: building W49 (twice the rows) against W47 (target <= 2.2x)
   - rss_delta_mb: peak RSS while building over ~1,000,000 stored observations (100,000 with
     --quick) minus the RSS of the same process idle just before (target <= +60 MB), measured
@@ -27,6 +28,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,9 +57,9 @@ PERIOD_ROWS = 10_000
 PEOPLE = 5_000
 BATCH = 10_000
 # Builds and reads are timed as the median of this many (the machine may be busy with other
-# work). The raw read, the W47 build and the W49 build take turns, so their ratios compare runs
-# made moments apart; the history ratio compares builds made minutes apart (before and after
-# the history is doubled).
+# work). What a ratio compares takes turns, so it compares runs made moments apart: the raw
+# read, the W47 build and the W49 build; then W47 on a copy of the database from before the
+# history was doubled and W47 on the doubled one.
 BUILD_REPEATS = 7
 TARGETS = {"digest_vs_raw_read": 5.0, "history_x2": 1.1, "period_x2": 2.2, "rss_delta_mb": 60.0}
 
@@ -224,16 +226,50 @@ class Filler:
             rows.clear()
 
     def analyze(self) -> None:
-        """Statistics for the planner, and on PostgreSQL a VACUUM as well: a running bot's
-        tables are vacuumed by autovacuum, which sets the visibility map that index-only scans
-        (the digest's counts) rely on. A table just filled in bulk has none yet, and whether
-        autovacuum gets to it before or during the measurements would decide the figures."""
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
-        else:
-            with self.engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+        analyze(self.engine)
+
+
+def analyze(engine: Engine) -> None:
+    """Statistics for the planner, and on PostgreSQL a VACUUM as well: a running bot's tables
+    are vacuumed by autovacuum, which sets the visibility map that index-only scans (the
+    digest's counts) rely on. A table just filled in bulk has none yet, and whether autovacuum
+    gets to it before or during the measurements would decide the figures."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+
+
+def copy_database(url: str) -> str:
+    """A copy of the (idle) database; its URL. SQLite: the file; PostgreSQL: CREATE DATABASE
+    from it as a template (a copy of its files: same rows, same layout, same statistics)."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        copy = path.with_name(path.stem + "-before" + path.suffix)
+        for suffix in ("", "-wal"):  # no -wal once every connection is closed; copied if any
+            if Path(f"{path}{suffix}").exists():
+                shutil.copyfile(f"{path}{suffix}", f"{copy}{suffix}")
+        return f"sqlite:///{copy}"
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}_before" TEMPLATE "{name}"')
+    return f"{server}/{name}_before"
+
+
+def drop_database_copy(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    server, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- measuring -----------------------------------------------------------------------------------
@@ -393,14 +429,35 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
     print(f"  build without grouping            {(first - grouping) * 1000:8.1f} ms")
     print(f"digest build (W49, twice the rows)  {double * 1000:8.1f} ms")
 
-    start = time.perf_counter()
-    filler.observations(
-        history, two_years - timedelta(days=730), two_years, wijk=None, history=True
-    )
-    filler.analyze()
-    print(f"doubled the history in {time.perf_counter() - start:.1f} s: stored {filler.stored:,}")
-    build_once(engine, "2026-W47")
-    second = timed(lambda: build_once(engine, "2026-W47"), BUILD_REPEATS)
+    # Twice the history, compared with a copy of the database as it was: builds on the two
+    # take turns, so the ratio compares builds made moments apart (as the others do), not
+    # builds made minutes apart on a machine whose speed may have changed in between.
+    from bot.database import create_db_engine
+
+    engine.dispose()  # the copy needs the database to itself
+    before_url = copy_database(url)
+    before = create_db_engine(before_url)
+    try:
+        start = time.perf_counter()
+        filler.observations(
+            history, two_years - timedelta(days=730), two_years, wijk=None, history=True
+        )
+        filler.analyze()
+        analyze(before)  # the same treatment for both
+        print(
+            f"doubled the history in {time.perf_counter() - start:.1f} s: "
+            f"stored {filler.stored:,} (a copy from before kept to compare)"
+        )
+        build_once(before, "2026-W47")  # warm-up: the copy's pages are not cached yet
+        build_once(engine, "2026-W47")
+        as_before, second = timed_in_turn(
+            [lambda: build_once(before, "2026-W47"), lambda: build_once(engine, "2026-W47")],
+            BUILD_REPEATS,
+        )
+    finally:
+        before.dispose()
+        drop_database_copy(before_url)
+    print(f"digest build (W47, history as before) {as_before * 1000:6.1f} ms  (the copy)")
     print(f"digest build (W47, history x2)      {second * 1000:8.1f} ms")
 
     child = subprocess.run(
@@ -420,7 +477,7 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
     )
     result = {
         "digest_vs_raw_read": first / raw,
-        "history_x2": second / first,
+        "history_x2": second / as_before,
         "period_x2": double / first,
         "rss_delta_mb": delta_mb,
         "build_ms": first * 1000,
