@@ -5,8 +5,11 @@ Usage: .venv/bin/python bench/digest.py [--quick] [--only sqlite|postgresql] [--
 Fills a fresh database per backend with synthetic observations (SQLAlchemy Core bulk inserts):
 stored history spread over 13 wijken and two years, plus, for the measured wijk, 10,000
 observations in ISO week 2026-W47 (the measured period), 10,000 in W46 (its previous period) and
-20,000 in W49 (the "twice the rows" period), then analyses (and on PostgreSQL vacuums) the tables
-as a running database's autovacuum would have. Then it measures:
+20,000 in W49 (the "twice the rows" period); and reactions to each wijk's spiegel (an edition
+per year), a quarter as many as observations over the history, 1,000 in each measured week of
+the measured wijk (2,000 in W49), by writers and by people who only react. Then it analyses
+(and on PostgreSQL vacuums) the tables as a running database's autovacuum would have.
+Then it measures:
   - digest_vs_raw_read: the W47 digest against a raw SQL read of the same rows (target <= 5x)
   - history_x2: the same build after doubling the stored history (target <= 1.1x the first),
     against a copy of the database kept from before the doubling, the two built in turn
@@ -55,6 +58,9 @@ AMS = ZoneInfo("Europe/Amsterdam")
 TARGET_WIJK = "elsrijk"
 PERIOD_ROWS = 10_000
 PEOPLE = 5_000
+REACTORS = 5_000  # people who only react to the spiegel (most participants never write)
+STATEMENTS = 30  # per wijk and yearly edition of its spiegel
+PERIOD_REACTIONS = 1_000  # the measured wijk's reactions per measured week (twice in W49)
 BATCH = 10_000
 # Builds and reads are timed as the median of this many (the machine may be busy with other
 # work). What a ratio compares takes turns, so it compares runs made moments apart: the raw
@@ -114,7 +120,7 @@ class Filler:
         from bot.config import load_config
         from bot.database import Database
         from bot.people import sync_wijken
-        from models import Membership, Observation, Person, Wijk
+        from models import Edition, Membership, Observation, Person, Reaction, SpiegelItem, Wijk
 
         self.engine = engine
         self.rng = random.Random(seed)
@@ -126,6 +132,7 @@ class Filler:
                 w.slug: w.id for w in session.exec(select(Wijk)).all() if w.id is not None
             }
         self.obs = Observation.__table__  # type: ignore[attr-defined]
+        self.reaction = Reaction.__table__  # type: ignore[attr-defined]
         self.people_by_wijk: dict[int, list[int]] = {w: [] for w in self.wijken.values()}
         now = datetime(2024, 1, 1, tzinfo=UTC)
         person_rows, member_rows = [], []
@@ -150,11 +157,69 @@ class Filler:
                 {"person_id": i + 1, "wijk_id": wijk_id, "role": role, "created_at": now}
             )
             self.people_by_wijk[wijk_id].append(i + 1)
+        self.reactors_by_wijk: dict[int, list[int]] = {w: [] for w in self.wijken.values()}
+        for i in range(PEOPLE, PEOPLE + REACTORS):
+            wijk_id = wijk_ids[i % len(wijk_ids)]
+            person_rows.append(
+                {
+                    "id": i + 1,
+                    "telegram_id": 10_000_000 + i,
+                    "language": "nl",
+                    "consent_at": now,
+                    "pseudonym": f"Buur-{i}",
+                    "share_name": False,
+                    "display_name": None,
+                    "current_wijk_id": wijk_id,
+                    "created_at": now,
+                }
+            )
+            member_rows.append(
+                {"person_id": i + 1, "wijk_id": wijk_id, "role": "resident", "created_at": now}
+            )
+            self.reactors_by_wijk[wijk_id].append(i + 1)
         with engine.begin() as conn:
             conn.execute(insert(Person.__table__), person_rows)  # type: ignore[attr-defined]
             conn.execute(insert(Membership.__table__), member_rows)  # type: ignore[attr-defined]
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT setval('person_id_seq', (SELECT max(id) FROM person))"))
+            # A spiegel edition per wijk and year, the years the history spans.
+            conn.execute(
+                insert(Edition.__table__),  # type: ignore[attr-defined]
+                [
+                    {
+                        "wijk_id": w,
+                        "year": year,
+                        "title": f"Wijkspiegel {year}",
+                        "introduction": "",
+                        "imported_at": now,
+                    }
+                    for w in wijk_ids
+                    for year in range(2022, 2027)
+                ],
+            )
+            editions = conn.execute(text("SELECT id, wijk_id, year FROM edition")).all()
+            conn.execute(
+                insert(SpiegelItem.__table__),  # type: ignore[attr-defined]
+                [
+                    {
+                        "edition_id": edition_id,
+                        "key": f"s{n}",
+                        "kind": SWOTS[n % len(SWOTS)],
+                        "text": f"Stelling {n}",
+                        "position": n,
+                        "retired": False,
+                    }
+                    for edition_id, _, _ in editions
+                    for n in range(STATEMENTS)
+                ],
+            )
+            year_of = {edition_id: (w, year) for edition_id, w, year in editions}
+            self.statements: dict[tuple[int, int], list[int]] = {}
+            for item_id, edition_id in conn.execute(text("SELECT id, edition_id FROM spiegelitem")):
+                self.statements.setdefault(year_of[edition_id], []).append(item_id)
+        self.reaction_rng = random.Random(seed + 1)  # the observations stay as they were
+        self.reacted: set[tuple[int, int]] = set()  # one reaction per person and statement
+        self.reactions_stored = 0
         self.stored = 0
         self.signature_seconds = 0.0  # the write path's share: one signature per stored row
 
@@ -218,11 +283,51 @@ class Filler:
                 self._flush(rows)
         self._flush(rows)
 
-    def _flush(self, rows: list[dict[str, Any]]) -> None:
+    def reactions(self, count: int, start: datetime, end: datetime, *, wijk: str | None) -> None:
+        """Reactions to the statements of the edition of their year, by writers and by people
+        who only react; one in ten with a comment. A person reacts once to a statement."""
+        rng = self.reaction_rng
+        span = (end - start).total_seconds()
+        wijk_ids = list(self.wijken.values())
+        rows: list[dict[str, Any]] = []
+        for _ in range(count):
+            wijk_id = self.wijken[wijk] if wijk else rng.choice(wijk_ids)
+            created = start + timedelta(seconds=rng.random() * span)
+            people = (
+                self.reactors_by_wijk[wijk_id]
+                if rng.random() < 0.6
+                else self.people_by_wijk[wijk_id]
+            )
+            person = rng.choice(people)
+            item = rng.choice(self.statements[(wijk_id, created.year)])
+            if (item, person) in self.reacted:
+                continue
+            self.reacted.add((item, person))
+            comment = synthetic_text(rng) if rng.random() < 0.1 else None
+            rows.append(
+                {
+                    "item_id": item,
+                    "wijk_id": wijk_id,
+                    "person_id": person,
+                    "verdict": rng.choice(("recognise", "not_recognise")),
+                    "comment": comment,
+                    "created_at": created,
+                    "updated_at": created,
+                    "commented_at": created if comment else None,
+                }
+            )
+            if len(rows) == BATCH:
+                self._flush(rows, self.reaction)
+        self._flush(rows, self.reaction)
+
+    def _flush(self, rows: list[dict[str, Any]], table: Any = None) -> None:
         if rows:
             with self.engine.begin() as conn:
-                conn.execute(insert(self.obs), rows)
-            self.stored += len(rows)
+                conn.execute(insert(self.obs if table is None else table), rows)
+            if table is None:
+                self.stored += len(rows)
+            else:
+                self.reactions_stored += len(rows)
             rows.clear()
 
     def analyze(self) -> None:
@@ -395,8 +500,23 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
     for key, rows in (("2026-W48", PERIOD_ROWS), ("2026-W49", 2 * PERIOD_ROWS)):
         p = week(key)
         filler.observations(rows, p.start, p.end, wijk=TARGET_WIJK, history=False)
+    # Reactions to the spiegel: a quarter as many as observations over the history, and the
+    # measured wijk's in the measured weeks (twice as many in W49, as its observations).
+    filler.reactions(history // 4, two_years, history_end, wijk=None)
+    for key, count in (
+        ("2026-W45", 50),
+        ("2026-W46", PERIOD_REACTIONS),
+        ("2026-W47", PERIOD_REACTIONS),
+        ("2026-W48", PERIOD_REACTIONS),
+        ("2026-W49", 2 * PERIOD_REACTIONS),
+    ):
+        p = week(key)
+        filler.reactions(count, p.start, p.end, wijk=TARGET_WIJK)
     filler.analyze()
-    print(f"filled {filler.stored:,} observations in {time.perf_counter() - start:.1f} s")
+    print(
+        f"filled {filler.stored:,} observations and {filler.reactions_stored:,} reactions"
+        f" in {time.perf_counter() - start:.1f} s"
+    )
     print(
         f"  write path: grouping signature {filler.signature_seconds / filler.stored * 1e6:.1f}"
         " µs per stored observation (bot.grouping.signature, as create_observation does)"
@@ -442,11 +562,13 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
         filler.observations(
             history, two_years - timedelta(days=730), two_years, wijk=None, history=True
         )
+        filler.reactions(history // 4, two_years - timedelta(days=730), two_years, wijk=None)
         filler.analyze()
         analyze(before)  # the same treatment for both
         print(
             f"doubled the history in {time.perf_counter() - start:.1f} s: "
-            f"stored {filler.stored:,} (a copy from before kept to compare)"
+            f"stored {filler.stored:,} (and {filler.reactions_stored:,} reactions; a copy from"
+            " before kept to compare)"
         )
         build_once(before, "2026-W47")  # warm-up: the copy's pages are not cached yet
         build_once(engine, "2026-W47")

@@ -492,10 +492,13 @@ def _counted_activity(activity: _Activity, earlier: set[int], strongest: dict[in
     )
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+def _chunks(conn: Connection, ids: Iterable[int]) -> Iterable[list[int]]:
+    """The ids in lists for _among (or IN): all at once on PostgreSQL, where they go as one
+    array; at most _CHUNK at a time on SQLite, which limits the parameters of a statement."""
     ordered = sorted(ids)
-    for i in range(0, len(ordered), _CHUNK):
-        yield ordered[i : i + _CHUNK]
+    size = len(ordered) if conn.dialect.name == "postgresql" else _CHUNK
+    for i in range(0, len(ordered), size or 1):
+        yield ordered[i : i + size]
 
 
 def _among(conn: Connection, column: Any, ids: list[int]) -> Any:
@@ -512,11 +515,32 @@ def _earlier(conn: Connection, wijk_id: int, before: datetime, people: set[int])
     """Who of `people` took part in this wijk before `before`.
 
     One index probe per person that stops at the first earlier row (a LIMIT 1 sub-query, which
-    PostgreSQL does not turn into a semi-join over the whole history).
-    The ids stay an IN list (see _among).
+    PostgreSQL does not turn into a semi-join over the whole history). On PostgreSQL the people
+    come as one array, unnested: the probes run per id, whatever plan a prepared statement
+    gets (`person.id = ANY(array)` could get a generic plan that probes for every person in
+    the table). SQLite gets them as IN lists, from the person table.
     """
+    if not people:
+        return set()
+    if conn.dialect.name == "postgresql":
+        ids = (
+            func.unnest(literal(sorted(people), ARRAY(Integer))).table_valued("id").render_derived()
+        )
+        person_id = ids.c.id
+        query = select(person_id).select_from(ids).where(_took_part(wijk_id, before, person_id))
+        return set(conn.execute(query).scalars())
     found: set[int] = set()
     person_id = _person.c.id
+    for chunk in _chunks(conn, people):
+        query = select(person_id).where(
+            person_id.in_(chunk), _took_part(wijk_id, before, person_id)
+        )
+        found.update(conn.execute(query).scalars())
+    return found
+
+
+def _took_part(wijk_id: int, before: datetime, person_id: Any) -> Any:
+    """The person sent a visible observation, reacted or voted in the wijk before `before`."""
     probes = [
         select(literal(1))
         .select_from(_obs)
@@ -545,15 +569,7 @@ def _earlier(conn: Connection, wijk_id: int, before: datetime, people: set[int])
         .limit(1)
         .scalar_subquery(),
     ]
-    for chunk in _chunks(people):
-        found.update(
-            conn.execute(
-                select(person_id).where(
-                    person_id.in_(chunk), or_(*(probe.is_not(None) for probe in probes))
-                )
-            ).scalars()
-        )
-    return found
+    return or_(*(probe.is_not(None) for probe in probes))
 
 
 def _strongest_roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[int, str]:
@@ -561,7 +577,7 @@ def _strongest_roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[i
     role here are left out."""
     strongest: dict[int, str] = {}
     rank = {role: i for i, role in enumerate(ROLE_ORDER)}
-    for chunk in _chunks(people):
+    for chunk in _chunks(conn, people):
         for person_id, role in conn.execute(
             select(_membership.c.person_id, _membership.c.role).where(
                 _membership.c.wijk_id == wijk_id, _among(conn, _membership.c.person_id, chunk)
@@ -638,7 +654,7 @@ def _authors(conn: Connection, people: set[int]) -> dict[int, tuple[str | None, 
     """(pseudonym, display name) per author: one look-up per person rather than a join per row
     (a period has many observations per author)."""
     found: dict[int, tuple[str | None, str | None]] = {}
-    for chunk in _chunks(people):
+    for chunk in _chunks(conn, people):
         query = select(_person.c.id, _person.c.pseudonym, _person.c.display_name).where(
             _among(conn, _person.c.id, chunk)
         )
@@ -688,6 +704,7 @@ def _section(
         found = group_observations(
             [(str(row[_ID]), row[_TEXT], wijk_slug, swot, row[_SIGNATURE], row) for row in rows],
             vocabulary,
+            reader,
         )
     else:
         found = _grouped_by(grouper, wijk_slug, swot, rows, reader)
@@ -897,7 +914,7 @@ def _previous_period(
         elif oid is not None:
             one_by_one.append(oid)
     texts = select(_obs.c.swot, _obs.c.grouping_signature, _obs.c.text)
-    for chunk in _chunks(one_by_one):
+    for chunk in _chunks(conn, one_by_one):
         for swot, signature, text in conn.execute(texts.where(_among(conn, _obs.c.id, chunk))):
             found[swot].append((reader.matter(signature, text, wijk_slug), 1))
     if damaged:

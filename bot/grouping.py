@@ -854,9 +854,13 @@ _NO_PLACES: frozenset[str] = frozenset()
 Entry = tuple[str, str, str, str | None, str | None, Any]
 
 
-def _prepare(entries: Iterable[Entry], vocabulary: Vocabulary) -> list[_Prepared]:
-    """Observations with what their signature says (the stored one, else one made now)."""
-    reader = SignatureReader(vocabulary)
+def _prepare(
+    entries: Iterable[Entry], vocabulary: Vocabulary, reader: SignatureReader | None = None
+) -> list[_Prepared]:
+    """Observations with what their signature says (the stored one, else one made now).
+    `reader`: one already used with this vocabulary (what it has read is not read again)."""
+    if reader is None or reader.vocabulary is not vocabulary:
+        reader = SignatureReader(vocabulary)
     # The common case inline (a signature whose first part was read before): this runs for
     # every observation of a period.
     heads = reader._heads
@@ -1241,12 +1245,15 @@ class Found(NamedTuple):
 
 
 def group_observations(
-    entries: Iterable[Entry], vocabulary: Vocabulary | None = None
+    entries: Iterable[Entry],
+    vocabulary: Vocabulary | None = None,
+    reader: SignatureReader | None = None,
 ) -> list[Found]:
     """group_items for one wijk's observations given as entries (see Entry): the same groups,
     without making an Item per observation (the digest groups thousands). Each group hands back
     the last element of its members' entries. Ids must be unique, and the wijk the same for
-    all."""
+    all. `reader`: a SignatureReader of the same vocabulary to share (the digest groups each
+    category of a period with one: they share most signatures' first parts)."""
     vocabulary = vocabulary or _default_vocabulary()
     ordered = sorted(entries, key=itemgetter(0))
     return [
@@ -1259,7 +1266,7 @@ def group_observations(
             [p.own_places for p in members],
         )
         for key, label, members, representative in _grouped(
-            _prepare(ordered, vocabulary), vocabulary
+            _prepare(ordered, vocabulary, reader), vocabulary
         )
     ]
 

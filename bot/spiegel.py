@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func
+from sqlalchemy import and_, bindparam, exists, func
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -584,6 +585,10 @@ def reactions_of(session: Session, person_id: int, item_ids: Iterable[int]) -> d
     return {r.item_id: r for r in rows}
 
 
+_ITEM = SpiegelItem.__table__  # type: ignore[attr-defined]
+_EDITION = Edition.__table__  # type: ignore[attr-defined]
+_REACTION = Reaction.__table__  # type: ignore[attr-defined]
+
 _COUNTS = (
     select(Reaction.item_id, Reaction.verdict, col(Reaction.comment).is_not(None), func.count())
     .where(col(Reaction.item_id).in_(bindparam("ids", expanding=True)))
@@ -615,66 +620,67 @@ def reaction_summary(
     """For the digest: every statement of the wijk's current edition, plus any other statement
     of the wijk that got a reaction in [start, end), with the totals as they are now and the
     comments written in [start, end). Most reactions first."""
-    edition = current_edition(session, wijk_id)
-    active_ids: set[int] = set()
-    if edition is not None:
-        active_ids = {
-            i
-            for i in session.exec(
-                select(SpiegelItem.id).where(
-                    SpiegelItem.edition_id == edition.id, col(SpiegelItem.retired).is_(False)
-                )
-            )
-            if i is not None
-        }
-    touched = set(
-        session.exec(
-            select(Reaction.item_id).where(
-                Reaction.wijk_id == wijk_id,
-                col(Reaction.updated_at) >= start,
-                col(Reaction.updated_at) < end,
-            )
-        ).all()
+    # Columns, not ORM objects: this runs for every digest, and none of them is changed.
+    conn = session.connection()
+    item, edition, reaction = _ITEM.c, _EDITION.c, _REACTION.c
+    newest = (
+        sa_select(edition.id)
+        .where(edition.wijk_id == wijk_id)
+        .order_by(edition.year.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    ids = active_ids | touched
-    if not ids:
+    of_wijk = sa_select(
+        item.id, edition.year, item.kind, item.theme, item.text, item.retired
+    ).join_from(_ITEM, _EDITION, edition.id == item.edition_id)
+    found: dict[int, Any] = {
+        row[0]: row
+        for row in conn.execute(of_wijk.where(item.edition_id == newest, item.retired.is_(False)))
+    }
+    touched = set(
+        conn.execute(
+            sa_select(reaction.item_id)
+            .distinct()
+            .where(
+                reaction.wijk_id == wijk_id, reaction.updated_at >= start, reaction.updated_at < end
+            )
+        ).scalars()
+    )
+    others = touched - found.keys()
+    if others:
+        where = and_(item.id.in_(others), edition.wijk_id == wijk_id)
+        found.update((row[0], row) for row in conn.execute(of_wijk.where(where)))
+    if not found:
         return []
+    ids = set(found)
     counts = reaction_counts(session, ids)
     comments: dict[int, list[CommentEntry]] = {i: [] for i in ids}
-    for reaction in session.exec(
-        select(Reaction)
+    for item_id, comment, at, verdict in conn.execute(
+        sa_select(reaction.item_id, reaction.comment, reaction.commented_at, reaction.verdict)
         .where(
-            col(Reaction.item_id).in_(ids),
-            col(Reaction.comment).is_not(None),
-            col(Reaction.commented_at) >= start,
-            col(Reaction.commented_at) < end,
+            # A statement's reactions are in its wijk: found by wijk and time, not per statement.
+            reaction.wijk_id == wijk_id,
+            reaction.item_id.in_(ids),
+            reaction.comment.is_not(None),
+            reaction.commented_at >= start,
+            reaction.commented_at < end,
         )
-        .order_by(col(Reaction.commented_at))
+        .order_by(reaction.commented_at)
     ):
-        assert reaction.comment is not None and reaction.commented_at is not None
-        verdict = Verdict(reaction.verdict) if reaction.verdict else None
-        comments[reaction.item_id].append(
-            CommentEntry(reaction.comment, reaction.commented_at, verdict)
-        )
-    years = {
-        e.id: e.year
-        for e in session.exec(select(Edition).where(Edition.wijk_id == wijk_id))
-        if e.id is not None
-    }
+        comments[item_id].append(CommentEntry(comment, at, Verdict(verdict) if verdict else None))
     summaries = [
         ItemSummary(
-            item_id=item.id,
-            edition_year=years.get(item.edition_id, 0),
-            kind=ItemKind(item.kind),
-            theme=item.theme,
-            text=item.text,
-            retired=item.retired,
-            recognise=counts[item.id].recognise,
-            not_recognise=counts[item.id].not_recognise,
-            comments=comments[item.id],
+            item_id=item_id,
+            edition_year=year,
+            kind=ItemKind(kind),
+            theme=theme,
+            text=text,
+            retired=retired,
+            recognise=counts[item_id].recognise,
+            not_recognise=counts[item_id].not_recognise,
+            comments=comments[item_id],
         )
-        for item in session.exec(select(SpiegelItem).where(col(SpiegelItem.id).in_(ids)))
-        if item.id is not None
+        for item_id, year, kind, theme, text, retired in found.values()
     ]
     summaries.sort(key=lambda s: (-s.total, -len(s.comments), s.item_id))
     return summaries

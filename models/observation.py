@@ -25,14 +25,16 @@ class Observation(SQLModel, table=True):
             "created_at",
             "answered_at",
         ),
+        # Whether a participant sent a visible observation in the wijk before the period (the
+        # digest's first-time participants): answered from the index alone. Also a person's
+        # observations for export and erasure (it replaces an index on person_id alone).
+        Index("ix_observation_person_wijk_created", "person_id", "wijk_id", "created_at", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     wijk_id: int = Field(foreign_key="wijk.id")
     # NULL after the author was erased and chose to keep their observations without a link.
-    person_id: int | None = Field(
-        default=None, foreign_key="person.id", index=True, ondelete="SET NULL"
-    )
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     author_role: str = Field(max_length=16)
     swot: str = Field(max_length=16)
     theme: str | None = Field(default=None, max_length=40)

@@ -44,6 +44,12 @@ class Reaction(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("item_id", "person_id", name="uq_reaction_item_person"),
         Index("ix_reaction_wijk_created", "wijk_id", "created_at"),
+        # The digest: whether someone reacted in the wijk before (one probe per participant:
+        # without it, a scan of all reactions per person), statements reacted to and comments
+        # written in the period. Export and erasure find a person's reactions with it too.
+        Index("ix_reaction_person_wijk_created", "person_id", "wijk_id", "created_at"),
+        Index("ix_reaction_wijk_updated", "wijk_id", "updated_at"),
+        Index("ix_reaction_wijk_commented", "wijk_id", "commented_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -252,6 +252,67 @@ def test_first_time_and_roles_in_both_periods(services: Services) -> None:
     assert data.current.by_role == {"resident": 1, "big": 1, "partner": 1, "coach": 0}
 
 
+def test_first_time_among_many_participants(services: Services) -> None:
+    # More participants than SQLite gets in one look-up (IN lists of 500); PostgreSQL gets them
+    # as one array. Taking part before: a visible observation, or only a reaction.
+    w = wijk_id(services)
+    before, this_week = datetime(2026, 6, 1, tzinfo=UTC), IN_W47.astimezone(UTC)
+    with services.db.session() as session:
+        edition = Edition(wijk_id=w, year=2026)
+        session.add(edition)
+        session.flush()
+        assert edition.id is not None
+        item = SpiegelItem(edition_id=edition.id, key="s1", kind="weakness", text="Te weinig groen")
+        everyone = [
+            Person(
+                telegram_id=50_000 + n,
+                language="nl",
+                consent_at=before,
+                pseudonym=f"Buur-{n}",
+                current_wijk_id=w,
+                created_at=before,
+            )
+            for n in range(1_100)
+        ]
+        session.add(item)
+        session.add_all(everyone)
+        session.flush()
+        assert item.id is not None
+        for n, somebody in enumerate(everyone):
+            assert somebody.id is not None
+            session.add(
+                Membership(person_id=somebody.id, wijk_id=w, role="resident", created_at=before)
+            )
+            times = [this_week, before] if n < 400 else [this_week]
+            for at in times:
+                session.add(
+                    Observation(
+                        wijk_id=w,
+                        person_id=somebody.id,
+                        author_role="resident",
+                        swot="weakness",
+                        text=f"Melding {n}",
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+            if 400 <= n < 600:
+                session.add(
+                    Reaction(
+                        item_id=item.id,
+                        wijk_id=w,
+                        person_id=somebody.id,
+                        verdict="recognise",
+                        created_at=before,
+                        updated_at=before,
+                    )
+                )
+        session.commit()
+    data = build(services)
+    assert data.current.participants == 1_100
+    assert data.current.first_time == 500  # the 400 who wrote and the 200 who reacted before
+
+
 def test_reactions_and_votes_count_as_participation(services: Services) -> None:
     w = wijk_id(services)
     reactor = person(services, 11)

@@ -429,6 +429,35 @@ def test_react_comment_counts_and_summary(services: Services) -> None:
             spiegel.react(session, a, 999999, Verdict.RECOGNISE)
 
 
+def test_summary_holds_the_current_edition_and_older_statements_reacted_to(
+    services: Services,
+) -> None:
+    with services.db.session() as session:
+        people.sync_wijken(session, services.config)
+    last_year = load(services, "elsrijk", year=2025)
+    load(services, "elsrijk", year=2026)
+    load(services, "bovenkerk", year=2026)  # another wijk's statements never appear
+    now = services.clock.now()
+    old = item_id(services, "stoep", last_year)
+    untouched = item_id(services, "groen", last_year)
+    with services.db.session() as session:
+        wijk = people.wijk_by_slug(session, "elsrijk")
+        assert wijk is not None and wijk.id is not None
+        someone = people.give_consent(session, 100, "nl", now).id
+        assert someone is not None
+        spiegel.react(session, someone, old, Verdict.NOT_RECOGNISE, wijk_id=wijk.id)
+        spiegel.comment(session, someone, old, "Nog steeds <zo>.")
+        summary = spiegel.reaction_summary(
+            session, wijk.id, now - timedelta(hours=1), now + timedelta(hours=1)
+        )
+    assert len(summary) == 8 + 1  # this year's edition, and last year's statement reacted to
+    first = summary[0]
+    assert (first.item_id, first.edition_year, first.not_recognise) == (old, 2025, 1)
+    assert [c.text for c in first.comments] == ["Nog steeds <zo>."]
+    assert {s.edition_year for s in summary[1:]} == {2026}
+    assert untouched not in {s.item_id for s in summary}
+
+
 async def test_buttons_of_last_years_edition_are_stale(bot: Harness, services: Services) -> None:
     load(services, "elsrijk", year=2025)
     alice = await onboard(bot, 1001, "Alice")
