@@ -137,8 +137,11 @@ class Filler:
         now = datetime(2024, 1, 1, tzinfo=UTC)
         person_rows, member_rows = [], []
         wijk_ids = list(self.wijken.values())
-        for i in range(PEOPLE):
+        self.reactors_by_wijk: dict[int, list[int]] = {w: [] for w in self.wijken.values()}
+        for i in range(PEOPLE + REACTORS):  # first the people who write, then those who react
             wijk_id = wijk_ids[i % len(wijk_ids)]
+            writes = i < PEOPLE
+            shares = writes and i % 5 == 0
             person_rows.append(
                 {
                     "id": i + 1,
@@ -146,37 +149,22 @@ class Filler:
                     "language": "nl",
                     "consent_at": now,
                     "pseudonym": f"Buur-{i}",
-                    "share_name": i % 5 == 0,
-                    "display_name": f"Persoon {i}" if i % 5 == 0 else None,
+                    "share_name": shares,
+                    "display_name": f"Persoon {i}" if shares else None,
                     "current_wijk_id": wijk_id,
                     "created_at": now,
                 }
             )
             role = "big" if i % 17 == 0 else ("partner" if i % 29 == 0 else "resident")
             member_rows.append(
-                {"person_id": i + 1, "wijk_id": wijk_id, "role": role, "created_at": now}
-            )
-            self.people_by_wijk[wijk_id].append(i + 1)
-        self.reactors_by_wijk: dict[int, list[int]] = {w: [] for w in self.wijken.values()}
-        for i in range(PEOPLE, PEOPLE + REACTORS):
-            wijk_id = wijk_ids[i % len(wijk_ids)]
-            person_rows.append(
                 {
-                    "id": i + 1,
-                    "telegram_id": 10_000_000 + i,
-                    "language": "nl",
-                    "consent_at": now,
-                    "pseudonym": f"Buur-{i}",
-                    "share_name": False,
-                    "display_name": None,
-                    "current_wijk_id": wijk_id,
+                    "person_id": i + 1,
+                    "wijk_id": wijk_id,
+                    "role": role if writes else "resident",
                     "created_at": now,
                 }
             )
-            member_rows.append(
-                {"person_id": i + 1, "wijk_id": wijk_id, "role": "resident", "created_at": now}
-            )
-            self.reactors_by_wijk[wijk_id].append(i + 1)
+            (self.people_by_wijk if writes else self.reactors_by_wijk)[wijk_id].append(i + 1)
         with engine.begin() as conn:
             conn.execute(insert(Person.__table__), person_rows)  # type: ignore[attr-defined]
             conn.execute(insert(Membership.__table__), member_rows)  # type: ignore[attr-defined]
