@@ -215,12 +215,9 @@ class Filler:
         self, count: int, start: datetime, end: datetime, *, wijk: str | None, history: bool
     ) -> None:
         rng = self.rng
-        span = (end - start).total_seconds()
-        wijk_ids = list(self.wijken.values())
         rows: list[dict[str, Any]] = []
         for _ in range(count):
-            wijk_id = self.wijken[wijk] if wijk else rng.choice(wijk_ids)
-            created = start + timedelta(seconds=rng.random() * span)
+            wijk_id, created = self._where_and_when(rng, start, end, wijk)
             roll = rng.random()
             if history:
                 status = (
@@ -275,12 +272,9 @@ class Filler:
         """Reactions to the statements of the edition of their year, by writers and by people
         who only react; one in ten with a comment. A person reacts once to a statement."""
         rng = self.reaction_rng
-        span = (end - start).total_seconds()
-        wijk_ids = list(self.wijken.values())
         rows: list[dict[str, Any]] = []
         for _ in range(count):
-            wijk_id = self.wijken[wijk] if wijk else rng.choice(wijk_ids)
-            created = start + timedelta(seconds=rng.random() * span)
+            wijk_id, created = self._where_and_when(rng, start, end, wijk)
             people = (
                 self.reactors_by_wijk[wijk_id]
                 if rng.random() < 0.6
@@ -307,6 +301,13 @@ class Filler:
             if len(rows) == BATCH:
                 self._flush(rows, self.reaction)
         self._flush(rows, self.reaction)
+
+    def _where_and_when(
+        self, rng: random.Random, start: datetime, end: datetime, wijk: str | None
+    ) -> tuple[int, datetime]:
+        """The given wijk, else one at random; a moment in [start, end)."""
+        wijk_id = self.wijken[wijk] if wijk else rng.choice(list(self.wijken.values()))
+        return wijk_id, start + timedelta(seconds=rng.random() * (end - start).total_seconds())
 
     def _flush(self, rows: list[dict[str, Any]], table: Any = None) -> None:
         if rows:

@@ -623,20 +623,14 @@ def reaction_summary(
     # Columns, not ORM objects: this runs for every digest, and none of them is changed.
     conn = session.connection()
     item, edition, reaction = _ITEM.c, _EDITION.c, _REACTION.c
-    newest = (
-        sa_select(edition.id)
-        .where(edition.wijk_id == wijk_id)
-        .order_by(edition.year.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     of_wijk = sa_select(
         item.id, edition.year, item.kind, item.theme, item.text, item.retired
     ).join_from(_ITEM, _EDITION, edition.id == item.edition_id)
-    found: dict[int, Any] = {
-        row[0]: row
-        for row in conn.execute(of_wijk.where(item.edition_id == newest, item.retired.is_(False)))
-    }
+    found: dict[int, Any] = {}
+    current = current_edition(session, wijk_id)
+    if current is not None:
+        active = and_(item.edition_id == current.id, item.retired.is_(False))
+        found.update((row[0], row) for row in conn.execute(of_wijk.where(active)))
     touched = set(
         conn.execute(
             sa_select(reaction.item_id)
