@@ -11,7 +11,9 @@ except through index look-ups that stop at the first row (is this participant ne
 unanswered observations (needs attention). The grouping reads what bot.grouping found in each
 text when it was stored (observation.grouping_signature) and matches only texts without one.
 Thousands of rows become few objects (tuples, shared signature parts), and the automatic
-garbage collector waits until the build is done (_collector_paused).
+garbage collector waits until the build is done (_collector_paused). On PostgreSQL the period's
+rows come in binary, and the previous period and the participation counts are read on a second
+connection while this one reads and groups (_Beside), unless the build's transaction has written.
 
 Privacy: hidden (moderated) and withdrawn observations never appear, in no count and no list.
 An erased person's kept observations (person_id NULL) appear, but never count as a participant.
@@ -23,19 +25,23 @@ from __future__ import annotations
 import gc
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
+import psycopg
 from sqlalchemy import (
+    Dialect,
     Integer,
     String,
     and_,
     any_,
+    bindparam,
     case,
     func,
     literal,
@@ -327,10 +333,76 @@ def _build(
     vocabulary = vocabulary_for(config.digest.vocabulary)
     reader = SignatureReader(vocabulary)
 
-    # The period's rows are read anyway: their count and authors come from them, not from
-    # another pass over the same index range.
-    rows = _period_rows(conn, wijk_id, period.start, period.end)
-    people = {row[_PERSON] for row in rows if row[_PERSON] is not None}
+    # The previous period and the participation counts are read beside the rest of the build
+    # (on PostgreSQL, see _Beside): they need only this period's count and authors.
+    with _Beside.start(session, reader, wijk_slug, wijk_id, period) as beside:
+        # The period's rows are read anyway: their count and authors come from them, not from
+        # another pass over the same index range.
+        rows = _period_rows(conn, wijk_id, period.start, period.end)
+        people = {row[_PERSON] for row in rows if row[_PERSON] is not None}
+        beside.observed(len(rows), people)
+        by_swot: dict[str, list[Any]] = {s: [] for s in SWOT_ORDER}
+        for row in rows:
+            by_swot.setdefault(row[_SWOT], []).append(row)
+        grouped = [
+            _section(wijk_slug, swot, by_swot.get(swot, []), grouper, vocabulary, reader)
+            for swot in SWOT_ORDER
+        ]
+        spiegel = _spiegel(session, wijk_id, period.start, period.end)
+        polls = _polls(session, conn, wijk_id, period.start, period.end)
+        attention = Attention(
+            unanswered=_unanswered(conn, wijk_id, now, days),
+            unanswered_total=_unanswered_total(conn, wijk_id, now, days),
+            after_days=days,
+        )
+        csv_rows = _csv_rows(rows, _authors(conn, people))
+        counted = beside.result()
+    for section, matters in grouped:
+        section.previous = counted.previous_counts.get(section.swot, 0)
+        if section.swot in NEGATIVE:
+            attention.growing += _grew(
+                section.swot, section, matters, counted.previous_matters[section.swot]
+            )
+    attention.growing.sort(key=lambda g: (-(g.count - g.previous), -g.count, g.label))
+    return DigestData(
+        wijk_id=wijk_id,
+        wijk_slug=wijk_slug,
+        wijk_name=wijk.name,
+        period=period,
+        generated_at=now,
+        current=counted.current,
+        previous=counted.previous,
+        sections=[section for section, _ in grouped],
+        spiegel=spiegel,
+        polls=polls,
+        attention=attention,
+        rows=csv_rows,
+        narratives=dict(narratives or {}),
+    )
+
+
+# --- read beside the grouping ----------------------------------------------------------------
+
+
+class _Counted(NamedTuple):
+    """What _count reads: the previous period (see _previous_period) and both periods' counts."""
+
+    previous_counts: dict[str, int]
+    previous_matters: dict[str, Counter[MatterKey]]
+    current: Counts
+    previous: Counts
+
+
+def _count(
+    conn: Connection,
+    reader: SignatureReader,
+    wijk_slug: str,
+    wijk_id: int,
+    period: Period,
+    observed: Callable[[], tuple[int, set[int]]],
+) -> _Counted:
+    """The counts of both periods; `observed` hands over this period's number of visible
+    observations and their authors once the build has read its rows."""
     previous_counts, previous_people, previous_matters = _previous_period(
         conn, reader, wijk_slug, wijk_id, period.prev_start, period.prev_end
     )
@@ -342,44 +414,97 @@ def _build(
             conn,
             wijk_id,
             period,
-            (len(rows), people),
+            observed(),
             (sum(previous_counts.values()), previous_people),
         ),
     )
-    sections: list[SwotSection] = []
-    growing: list[GrowingGroup] = []
-    by_swot: dict[str, list[Any]] = {s: [] for s in SWOT_ORDER}
-    for row in rows:
-        by_swot.setdefault(row[_SWOT], []).append(row)
-    for swot in SWOT_ORDER:
-        mine = by_swot.get(swot, [])
-        section, matters = _section(wijk_slug, swot, mine, grouper, vocabulary, reader)
-        section.previous = previous_counts.get(swot, 0)
-        sections.append(section)
-        if swot in NEGATIVE:
-            growing += _grew(swot, section, matters, previous_matters[swot])
-    growing.sort(key=lambda g: (-(g.count - g.previous), -g.count, g.label))
+    return _Counted(previous_counts, previous_matters, current, previous)
 
-    return DigestData(
-        wijk_id=wijk_id,
-        wijk_slug=wijk_slug,
-        wijk_name=wijk.name,
-        period=period,
-        generated_at=now,
-        current=current,
-        previous=previous,
-        sections=sections,
-        spiegel=_spiegel(session, wijk_id, period.start, period.end),
-        polls=_polls(session, conn, wijk_id, period.start, period.end),
-        attention=Attention(
-            unanswered=_unanswered(conn, wijk_id, now, days),
-            unanswered_total=_unanswered_total(conn, wijk_id, now, days),
-            growing=growing,
-            after_days=days,
-        ),
-        rows=_csv_rows(rows, _authors(conn, people)),
-        narratives=dict(narratives or {}),
-    )
+
+# Threads for _Beside, shared by all builds (started when first needed). A few: builds may run
+# at the same time (the schedule's and a coach's "Digest nu").
+_BESIDE_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="digest-beside")
+
+
+class _Abandoned(Exception):
+    """The build stopped before its rows were read: the counts beside it are not needed."""
+
+
+class _Beside:
+    """The counts (_count) read while the build reads its rows and groups them.
+
+    On PostgreSQL they are read on a connection of their own, in a worker thread: the server
+    works on them (the previous period alone keeps it busy ~7 ms) while this thread groups, and
+    the worker waits for the server with the interpreter's lock released. They are a few round
+    trips on purpose: each answer from the server waits for that lock, which the grouping hands
+    over only every few milliseconds (sys.getswitchinterval). In a transaction that has written
+    something (another connection would not see it), and on SQLite (one file, one writer; an
+    in-memory database is one connection), they are read on the build's connection, in turn.
+    """
+
+    def __init__(self, count: Callable[[Connection, SignatureReader], _Counted]) -> None:
+        self._count = count
+        self._observed: Future[tuple[int, set[int]]] = Future()
+        self._worker: Future[_Counted] | None = None
+        self._here: Callable[[], _Counted] | None = None
+
+    @classmethod
+    @contextmanager
+    def start(
+        cls,
+        session: Session,
+        reader: SignatureReader,
+        wijk_slug: str,
+        wijk_id: int,
+        period: Period,
+    ) -> Iterator[_Beside]:
+        def count(conn: Connection, reader: SignatureReader) -> _Counted:
+            return _count(conn, reader, wijk_slug, wijk_id, period, beside._observed.result)
+
+        beside = cls(count)
+        if _may_read_beside(session):
+            engine = session.get_bind().engine
+
+            def work() -> _Counted:
+                with engine.connect() as conn:  # rolled back and back in the pool when done
+                    # A reader of its own: the build's is being filled in this thread.
+                    return count(conn, SignatureReader(reader.vocabulary))
+
+            beside._worker = _BESIDE_THREADS.submit(work)
+        else:
+            conn = session.connection()
+            beside._here = lambda: count(conn, reader)
+        try:
+            yield beside
+        finally:
+            worker = beside._worker
+            if worker is not None and not worker.done():
+                if not beside._observed.done():
+                    beside._observed.set_exception(_Abandoned())
+                if not worker.cancel():
+                    wait([worker])  # its connection is back in the pool when the build ends
+
+    def observed(self, count: int, people: set[int]) -> None:
+        """This period's visible observations and their authors, as the build read them."""
+        self._observed.set_result((count, people))
+
+    def result(self) -> _Counted:
+        assert self._observed.done(), "observed() first"
+        if self._worker is not None:
+            return self._worker.result()
+        assert self._here is not None
+        return self._here()
+
+
+def _may_read_beside(session: Session) -> bool:
+    """PostgreSQL, and nothing written in the build's transaction that another connection
+    would not see (a transaction gets an id when it first writes)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    if session.new or session.dirty or session.deleted:
+        return False
+    written = session.connection().execute(select(func.pg_current_xact_id_if_assigned()))
+    return written.scalar() is None
 
 
 @lru_cache(maxsize=4)
@@ -598,37 +723,72 @@ def _strongest_roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[i
 _ID, _CREATED, _SWOT, _THEME, _TEXT, _LANG, _STATUS, _SHARE, _PERSON, _SIGNATURE = range(10)
 
 
+_PERIOD_COLUMNS = (
+    _obs.c.id,
+    _obs.c.created_at,
+    _obs.c.swot,
+    _obs.c.theme,
+    _obs.c.text,
+    _obs.c.lang,
+    _obs.c.status,
+    _obs.c.share_name,
+    _obs.c.person_id,
+    _obs.c.grouping_signature,
+)
+
+
 def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime) -> list[Any]:
     """The period's visible observations by id, with the positions above; the time as _utc
     reads it."""
-    if conn.dialect.name == "sqlite":  # naive UTC text: made ISO 8601 with its offset
-        created: Any = type_coerce(_obs.c.created_at, String) + "+00:00"
-    else:  # aware, and in UTC (see bot.database)
-        created = _obs.c.created_at
-    query = select(
-        _obs.c.id,
-        created,
-        _obs.c.swot,
-        _obs.c.theme,
-        _obs.c.text,
-        _obs.c.lang,
-        _obs.c.status,
-        _obs.c.share_name,
-        _obs.c.person_id,
-        _obs.c.grouping_signature,
-    ).where(_visible_obs(wijk_id, start, end))
-    # The database library's own rows (plain tuples), not SQLAlchemy's: thousands, and none of
-    # its per-row work is needed (the only conversion, the time, is _utc's).
-    result = conn.execute(query)
-    try:
-        rows = list(result.cursor.fetchall())
-    finally:
-        result.close()
+    if conn.dialect.name == "postgresql":
+        rows = _period_rows_in_binary(conn, wijk_id, start, end)
+    else:  # SQLite's time is naive UTC text: made ISO 8601 with its offset
+        created = type_coerce(_obs.c.created_at, String) + "+00:00"
+        columns = [created if c is _obs.c.created_at else c for c in _PERIOD_COLUMNS]
+        # The database library's own rows (plain tuples), not SQLAlchemy's: thousands, and none
+        # of its per-row work is needed (the only conversion, the time, is _utc's).
+        result = conn.execute(select(*columns).where(_visible_obs(wijk_id, start, end)))
+        try:
+            rows = list(result.cursor.fetchall())
+        finally:
+            result.close()
     # Ordered here: PostgreSQL took twice as long to sort rows this wide. By id: the order the
     # grouping works in (bot.grouping sorts by id as text; numbers of equal length, as a
     # period's mostly are, come in the same order, and a sort of what is in order costs little).
     rows.sort(key=itemgetter(_ID))
     return rows
+
+
+def _period_rows_in_binary(
+    conn: Connection, wijk_id: int, start: datetime, end: datetime
+) -> list[Any]:
+    """PostgreSQL's rows in its binary format: times and numbers come as bytes to copy, not
+    text to parse (a tenth of the read). SQLAlchemy cannot ask for it, so the statement, made
+    once, goes to psycopg's own cursor, on the build's connection (its transaction). The times
+    are aware and in UTC (see bot.database)."""
+    sql, constant = _period_statement(conn.dialect)
+    driver = cast(psycopg.Connection[Any], conn.connection.dbapi_connection)
+    with driver.cursor(binary=True) as cursor:
+        cursor.execute(sql, {**constant, "wijk": wijk_id, "start": start, "end": end})
+        return cursor.fetchall()
+
+
+@lru_cache(maxsize=2)
+def _period_statement(dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """The period's query as the driver takes it, and its parameters that never change."""
+    some_time = datetime(2000, 1, 1, tzinfo=UTC)  # each call gives its own (_PERIOD_PARAMETERS)
+    query = select(*_PERIOD_COLUMNS).where(
+        _obs.c.wijk_id == bindparam("wijk", 0),
+        _obs.c.created_at >= bindparam("start", some_time),
+        _obs.c.created_at < bindparam("end", some_time),
+        _obs.c.status.in_(VISIBLE),
+    )
+    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    constant = {k: v for k, v in compiled.params.items() if k not in _PERIOD_PARAMETERS}
+    return compiled.string, constant
+
+
+_PERIOD_PARAMETERS = ("wijk", "start", "end")
 
 
 def _utc(value: datetime | str) -> datetime:

@@ -847,6 +847,7 @@ class SignatureReader:
 
 
 _NO_PLACES: frozenset[str] = frozenset()
+_NO_WIJK: dict[str, frozenset[str]] = {}
 
 
 # One observation as group_observations and _prepare take it: id, text, wijk, swot, stored
@@ -863,7 +864,7 @@ def _prepare(
         reader = SignatureReader(vocabulary)
     # The common case inline (a signature whose first part was read before): this runs for
     # every observation of a period.
-    heads = reader._heads
+    heads, places_of = reader._heads, reader._places
     polarity_of_swot: dict[str | None, bool | None] = {}
     prepared: list[_Prepared] = []
     append = prepared.append
@@ -878,7 +879,12 @@ def _prepare(
             known = polarity_of_swot[swot]
         else:
             known = polarity_of_swot[swot] = _swot_polarity(swot, vocabulary)
-        places = reader.places(places_text, wijk) if places_text else _NO_PLACES
+        if places_text:  # read before, for this wijk (most are): no call
+            places = places_of.get(wijk, _NO_WIJK).get(places_text) or reader.places(
+                places_text, wijk
+            )
+        else:
+            places = _NO_PLACES
         append(
             _Prepared(
                 oid,
