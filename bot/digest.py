@@ -23,6 +23,7 @@ Names appear only where the author chose to share theirs; otherwise the pseudony
 from __future__ import annotations
 
 import gc
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -52,6 +53,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import SingletonThreadPool, StaticPool
 from sqlmodel import Session
 
 from bot.clock import as_utc
@@ -395,30 +397,23 @@ class _Counted(NamedTuple):
 
 def _count(
     conn: Connection,
-    reader: SignatureReader,
-    wijk_slug: str,
     wijk_id: int,
     period: Period,
-    observed: Callable[[], tuple[int, set[int]]],
+    previous: _Previous,
+    observed: tuple[int, set[int]],
 ) -> _Counted:
-    """The counts of both periods; `observed` hands over this period's number of visible
-    observations and their authors once the build has read its rows."""
-    previous_counts, previous_people, previous_matters = _previous_period(
-        conn, reader, wijk_slug, wijk_id, period.prev_start, period.prev_end
-    )
-    current, previous = _both_counts(
+    """The counts of both periods, from the previous period and this period's number of
+    visible observations and their authors (`observed`)."""
+    previous_counts, previous_people, previous_matters = previous
+    current, before = _both_counts(
         conn,
         wijk_id,
         period,
         *_activities(
-            conn,
-            wijk_id,
-            period,
-            observed(),
-            (sum(previous_counts.values()), previous_people),
+            conn, wijk_id, period, observed, (sum(previous_counts.values()), previous_people)
         ),
     )
-    return _Counted(previous_counts, previous_matters, current, previous)
+    return _Counted(previous_counts, previous_matters, current, before)
 
 
 # Threads for _Beside, shared by all builds (started when first needed). A few: builds may run
@@ -431,22 +426,24 @@ class _Abandoned(Exception):
 
 
 class _Beside:
-    """The counts (_count) read while the build reads its rows and groups them.
+    """The previous period and the counts (_count), read while the build reads its rows and
+    groups them, on a connection of their own in a worker thread: the database works on them
+    while this thread groups, and the worker waits for it with the interpreter's lock released.
 
-    On PostgreSQL they are read on a connection of their own, in a worker thread: the server
-    works on them (the previous period alone keeps it busy ~7 ms) while this thread groups, and
-    the worker waits for the server with the interpreter's lock released. They are a few round
-    trips on purpose: each answer from the server waits for that lock, which the grouping hands
-    over only every few milliseconds (sys.getswitchinterval). In a transaction that has written
-    something (another connection would not see it), and on SQLite (one file, one writer; an
-    in-memory database is one connection), they are read on the build's connection, in turn.
+    Every answer the worker gets back waits for that lock, which the grouping hands over only
+    every few milliseconds (sys.getswitchinterval), so what runs beside is a few round trips,
+    each answered at once: on PostgreSQL the previous period and the counts (five queries); on
+    SQLite, whose module takes the lock back for every row, only the previous period, packed
+    into one JSON row (_previous_period), and the counts afterwards on the build's connection.
+    In a transaction that has written something (another connection would not see it), and on
+    a database only one connection can see (SQLite in memory), everything is read on the build's
+    connection, in turn.
     """
 
-    def __init__(self, count: Callable[[Connection, SignatureReader], _Counted]) -> None:
-        self._count = count
+    def __init__(self) -> None:
         self._observed: Future[tuple[int, set[int]]] = Future()
-        self._worker: Future[_Counted] | None = None
-        self._here: Callable[[], _Counted] | None = None
+        self._worker: Future[Any] | None = None
+        self._rest: Callable[[Any, tuple[int, set[int]]], _Counted] | None = None
 
     @classmethod
     @contextmanager
@@ -458,22 +455,35 @@ class _Beside:
         wijk_id: int,
         period: Period,
     ) -> Iterator[_Beside]:
-        def count(conn: Connection, reader: SignatureReader) -> _Counted:
-            return _count(conn, reader, wijk_slug, wijk_id, period, beside._observed.result)
+        beside = cls()
+        conn = session.connection()
+        dialect = conn.dialect.name
+        engine = conn.engine
 
-        beside = cls(count)
-        if _may_read_beside(session):
-            engine = session.get_bind().engine
+        def previous(conn: Connection, reader: SignatureReader) -> _Previous:
+            return _previous_period(
+                conn, reader, wijk_slug, wijk_id, period.prev_start, period.prev_end
+            )
 
-            def work() -> _Counted:
-                with engine.connect() as conn:  # rolled back and back in the pool when done
-                    # A reader of its own: the build's is being filled in this thread.
-                    return count(conn, SignatureReader(reader.vocabulary))
+        def count(conn: Connection, found: _Previous, observed: tuple[int, set[int]]) -> _Counted:
+            return _count(conn, wijk_id, period, found, observed)
+
+        if not _may_read_beside(session):
+            beside._rest = lambda _, observed: count(conn, previous(conn, reader), observed)
+        else:
+            # A reader of its own: the build's is being filled in this thread.
+            own_reader = SignatureReader(reader.vocabulary)
+
+            def work() -> Any:
+                with engine.connect() as other:  # rolled back and back in the pool when done
+                    found = previous(other, own_reader)
+                    if dialect != "postgresql":
+                        return found
+                    return count(other, found, beside._observed.result())
 
             beside._worker = _BESIDE_THREADS.submit(work)
-        else:
-            conn = session.connection()
-            beside._here = lambda: count(conn, reader)
+            if dialect != "postgresql":
+                beside._rest = lambda found, observed: count(conn, found, observed)
         try:
             yield beside
         finally:
@@ -490,21 +500,26 @@ class _Beside:
 
     def result(self) -> _Counted:
         assert self._observed.done(), "observed() first"
-        if self._worker is not None:
-            return self._worker.result()
-        assert self._here is not None
-        return self._here()
+        found = self._worker.result() if self._worker is not None else None
+        if self._rest is None:
+            return cast(_Counted, found)
+        return self._rest(found, self._observed.result())
 
 
 def _may_read_beside(session: Session) -> bool:
-    """PostgreSQL, and nothing written in the build's transaction that another connection
-    would not see (a transaction gets an id when it first writes)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return False
+    """Whether another connection sees what the build's does: nothing written in the build's
+    transaction, and a database other connections can open (not SQLite in memory)."""
     if session.new or session.dirty or session.deleted:
         return False
-    written = session.connection().execute(select(func.pg_current_xact_id_if_assigned()))
-    return written.scalar() is None
+    conn = session.connection()
+    if isinstance(conn.engine.pool, SingletonThreadPool | StaticPool):
+        return False  # SQLite in memory: one connection (per thread), one database
+    if conn.dialect.name == "postgresql":  # a transaction gets an id when it first writes
+        written = conn.execute(select(func.pg_current_xact_id_if_assigned()))
+        return written.scalar() is None
+    if conn.dialect.name == "sqlite":  # the driver begins a transaction before it first writes
+        return not getattr(conn.connection.dbapi_connection, "in_transaction", True)
+    return False
 
 
 @lru_cache(maxsize=4)
@@ -966,6 +981,9 @@ def _grouped_by(
 # its groups are compared by the concept (else the place) most of their members are under.
 
 MatterKey = tuple[str, str]  # ("concept", concept index) or ("place", normalised place)
+# The previous period as _previous_period reads it: its visible observations per category, their
+# authors, and for weaknesses and threats how many were about each matter.
+_Previous = tuple[dict[str, int], set[int], dict[str, Counter[MatterKey]]]
 
 
 def _counted(pairs: list[tuple[Matter, int]]) -> Counter[MatterKey]:
@@ -1043,20 +1061,24 @@ def _previous_period(
     # PostgreSQL groups by author as well, a grouping set of its own (rows with grouped = 0;
     # half the time of a second query, a third of a DISTINCT aggregate per group).
     columns = [_obs.c.swot, by_key, alone]
-    query = select(*columns, func.count())
+    query = select(*columns, func.count()).where(_visible_obs(wijk_id, start, end))
+    rows: Iterable[Any]
     if conn.dialect.name == "sqlite":
         query = query.add_columns(func.group_concat(_obs.c.person_id.distinct()), literal(1))
-        query = query.group_by(*columns)
+        per_group = query.group_by(*columns).subquery()
+        # The groups as one row of JSON: the driver takes the interpreter's lock back for every
+        # row, which a worker thread (_Beside) waits for each time while the build groups.
+        packed = select(func.json_group_array(func.json_array(*per_group.c)))
+        rows = json.loads(conn.execute(packed).scalar_one())
     else:
         person = _obs.c.person_id
         query = query.add_columns(person, func.grouping(person))
-        query = query.group_by(func.grouping_sets(tuple_(*columns), tuple_(person)))
+        rows = conn.execute(query.group_by(func.grouping_sets(tuple_(*columns), tuple_(person))))
     counts: Counter[str] = Counter()
     people: set[int] = set()
     found: dict[str, list[tuple[Matter, int]]] = {swot: [] for swot in NEGATIVE}
     one_by_one: list[int] = []
     damaged: list[str] = []
-    rows: Iterable[Any] = conn.execute(query.where(_visible_obs(wijk_id, start, end)))
     for swot, stored, oid, count, authors, grouped in rows:
         if isinstance(authors, str):  # SQLite: "id,id,..."
             people.update(map(int, authors.split(",")))
