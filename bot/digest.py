@@ -11,9 +11,10 @@ except through index look-ups that stop at the first row (is this participant ne
 unanswered observations (needs attention). The grouping reads what bot.grouping found in each
 text when it was stored (observation.grouping_signature) and matches only texts without one.
 Thousands of rows become few objects (tuples, shared signature parts), and the automatic
-garbage collector waits until the build is done (_collector_paused). On PostgreSQL the period's
-rows come in binary, and the previous period and the participation counts are read on a second
-connection while this one reads and groups (_Beside), unless the build's transaction has written.
+garbage collector waits until the build is done (_collector_paused). What needs no grouping is
+read on a second connection while this one reads and groups (_Beside: the previous period; on
+PostgreSQL also the counts and the spiegel), unless the build's transaction has written; on
+PostgreSQL the period's rows come in binary.
 
 Privacy: hidden (moderated) and withdrawn observations never appear, in no count and no list.
 An erased person's kept observations (person_id NULL) appear, but never count as a participant.
@@ -335,8 +336,8 @@ def _build(
     vocabulary = vocabulary_for(config.digest.vocabulary)
     reader = SignatureReader(vocabulary)
 
-    # The previous period and the participation counts are read beside the rest of the build
-    # (on PostgreSQL, see _Beside): they need only this period's count and authors.
+    # The previous period, the counts and the spiegel are read beside the rest of the build
+    # (see _Beside): they need at most this period's count and authors.
     with _Beside.start(session, reader, wijk_slug, wijk_id, period) as beside:
         # The period's rows are read anyway: their count and authors come from them, not from
         # another pass over the same index range.
@@ -350,7 +351,6 @@ def _build(
             _section(wijk_slug, swot, by_swot.get(swot, []), grouper, vocabulary, reader)
             for swot in SWOT_ORDER
         ]
-        spiegel = _spiegel(session, wijk_id, period.start, period.end)
         polls = _polls(session, conn, wijk_id, period.start, period.end)
         attention = Attention(
             unanswered=_unanswered(conn, wijk_id, now, days),
@@ -358,7 +358,7 @@ def _build(
             after_days=days,
         )
         csv_rows = _csv_rows(rows, _authors(conn, people))
-        counted = beside.result()
+        counted, spiegel = beside.result()
     for section, matters in grouped:
         section.previous = counted.previous_counts.get(section.swot, 0)
         if section.swot in NEGATIVE:
@@ -425,65 +425,53 @@ class _Abandoned(Exception):
     """The build stopped before its rows were read: the counts beside it are not needed."""
 
 
+class _Besides(NamedTuple):
+    """What a build reads besides its rows (see _Beside)."""
+
+    counted: _Counted
+    spiegel: SpiegelSummary
+
+
 class _Beside:
-    """The previous period and the counts (_count), read while the build reads its rows and
-    groups them, on a connection of their own in a worker thread: the database works on them
-    while this thread groups, and the worker waits for it with the interpreter's lock released.
+    """What a build needs besides its rows, read while it reads them and groups them: on a
+    connection of its own, in a worker thread, the database works while this thread groups, and
+    the worker waits for it with the interpreter's lock released.
 
     Every answer the worker gets back waits for that lock, which the grouping hands over only
     every few milliseconds (sys.getswitchinterval), so what runs beside is a few round trips,
-    each answered at once: on PostgreSQL the previous period and the counts (five queries); on
+    each answered at once. On PostgreSQL: the spiegel summary first (the build is waiting for
+    its own rows then, and the lock is free), then the previous period and the counts. On
     SQLite, whose module takes the lock back for every row, only the previous period, packed
-    into one JSON row (_previous_period), and the counts afterwards on the build's connection.
-    In a transaction that has written something (another connection would not see it), and on
-    a database only one connection can see (SQLite in memory), everything is read on the build's
-    connection, in turn.
+    into one JSON row (_previous_period); the counts and the spiegel follow on the build's
+    connection. In a transaction that has written something (another connection would not see
+    it), and on a database only one connection can see (SQLite in memory), everything is read on
+    the build's connection, in turn.
     """
 
-    def __init__(self) -> None:
-        self._observed: Future[tuple[int, set[int]]] = Future()
-        self._worker: Future[Any] | None = None
-        self._rest: Callable[[Any, tuple[int, set[int]]], _Counted] | None = None
-
-    @classmethod
-    @contextmanager
-    def start(
-        cls,
+    def __init__(
+        self,
         session: Session,
         reader: SignatureReader,
         wijk_slug: str,
         wijk_id: int,
         period: Period,
+    ) -> None:
+        self._session, self._reader = session, reader
+        self._wijk_slug, self._wijk_id, self._period = wijk_slug, wijk_id, period
+        self._conn = session.connection()
+        self._observed: Future[tuple[int, set[int]]] = Future()
+        self._worker: Future[Any] | None = None
+
+    @classmethod
+    @contextmanager
+    def start(
+        cls, session: Session, reader: SignatureReader, wijk_slug: str, wijk_id: int, period: Period
     ) -> Iterator[_Beside]:
-        beside = cls()
-        conn = session.connection()
-        dialect = conn.dialect.name
-        engine = conn.engine
-
-        def previous(conn: Connection, reader: SignatureReader) -> _Previous:
-            return _previous_period(
-                conn, reader, wijk_slug, wijk_id, period.prev_start, period.prev_end
-            )
-
-        def count(conn: Connection, found: _Previous, observed: tuple[int, set[int]]) -> _Counted:
-            return _count(conn, wijk_id, period, found, observed)
-
-        if not _may_read_beside(session):
-            beside._rest = lambda _, observed: count(conn, previous(conn, reader), observed)
-        else:
-            # A reader of its own: the build's is being filled in this thread.
-            own_reader = SignatureReader(reader.vocabulary)
-
-            def work() -> Any:
-                with engine.connect() as other:  # rolled back and back in the pool when done
-                    found = previous(other, own_reader)
-                    if dialect != "postgresql":
-                        return found
-                    return count(other, found, beside._observed.result())
-
+        beside = cls(session, reader, wijk_slug, wijk_id, period)
+        if _may_read_beside(session):
+            everything = beside._conn.dialect.name == "postgresql"
+            work = beside._everything if everything else beside._previous_beside
             beside._worker = _BESIDE_THREADS.submit(work)
-            if dialect != "postgresql":
-                beside._rest = lambda found, observed: count(conn, found, observed)
         try:
             yield beside
         finally:
@@ -498,12 +486,41 @@ class _Beside:
         """This period's visible observations and their authors, as the build read them."""
         self._observed.set_result((count, people))
 
-    def result(self) -> _Counted:
+    def result(self) -> _Besides:
         assert self._observed.done(), "observed() first"
-        found = self._worker.result() if self._worker is not None else None
-        if self._rest is None:
-            return cast(_Counted, found)
-        return self._rest(found, self._observed.result())
+        if self._worker is None:
+            found = self._previous(self._conn, self._reader)
+        elif self._conn.dialect.name == "postgresql":
+            return cast(_Besides, self._worker.result())
+        else:
+            found = self._worker.result()
+        return _Besides(self._count(self._conn, found), self._spiegel(self._session))
+
+    # In the worker thread, with a SignatureReader of its own (the build's is being filled):
+
+    def _everything(self) -> _Besides:
+        with self._conn.engine.connect() as other, Session(bind=other) as session:
+            spiegel = self._spiegel(session)
+            found = self._previous(other, SignatureReader(self._reader.vocabulary))
+            return _Besides(self._count(other, found), spiegel)
+
+    def _previous_beside(self) -> _Previous:
+        with self._conn.engine.connect() as other:
+            return self._previous(other, SignatureReader(self._reader.vocabulary))
+
+    # The parts, wherever they are read:
+
+    def _previous(self, conn: Connection, reader: SignatureReader) -> _Previous:
+        period = self._period
+        return _previous_period(
+            conn, reader, self._wijk_slug, self._wijk_id, period.prev_start, period.prev_end
+        )
+
+    def _count(self, conn: Connection, found: _Previous) -> _Counted:
+        return _count(conn, self._wijk_id, self._period, found, self._observed.result())
+
+    def _spiegel(self, session: Session) -> SpiegelSummary:
+        return _spiegel(session, self._wijk_id, self._period.start, self._period.end)
 
 
 def _may_read_beside(session: Session) -> bool:

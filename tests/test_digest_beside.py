@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bot import digest
+from bot import digest, migrate, people
 from bot import digest_schedule as sched
 from bot.clock import Clock, FrozenClock
+from bot.config import Config, DatabaseConfig
+from bot.database import Database
 from bot.services import Services
 from models import Edition, Person, Reaction, Role, SpiegelItem
 from tests.test_digest import AMS, DUE, IN_W46, IN_W47, build, observe, person, wijk, wijk_id
@@ -86,8 +89,10 @@ def test_a_build_in_a_transaction_that_wrote_counts_what_it_wrote(
     assert beside == [False]  # read on the build's own connection, on both databases
     assert (data.current.observations, data.current.reactions) == (1, 1)
     assert (data.current.participants, data.current.first_time) == (2, 2)
+    assert [(s.text, s.count) for s in data.spiegel.confirmed] == [("Te weinig groen", 1)]
     # Rolled back: a build now counts no reaction.
-    assert build(services).current.reactions == 0
+    again = build(services)
+    assert again.current.reactions == 0 and again.spiegel.confirmed == []
 
 
 def test_counts_read_beside_the_grouping_are_those_read_in_turn(
@@ -204,3 +209,26 @@ def test_many_builds_at_once_each_get_their_own_counts(services: Services) -> No
     assert not any(caller.is_alive() for caller in callers)
     assert sorted(found) == sorted([(21, 21), (0, 21)] * 4)
     assert services.db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_database_in_memory_is_read_on_the_build_connection(config: Config) -> None:
+    # SQLite in memory is one database per connection (per thread): another connection would
+    # find no tables at all. Everything is read on the build's connection.
+    db = Database.from_url("sqlite://")
+    try:
+        migrate.upgrade(db.engine)
+        services = Services(
+            config=replace(config, database=DatabaseConfig(url="sqlite://")),
+            db=db,
+            clock=FrozenClock(DUE + timedelta(minutes=1)),
+        )
+        with db.session() as session:
+            people.sync_wijken(session, services.config)
+        writer = person(services, 81)
+        observe(services, "Te weinig bankjes op het plein", person_id=writer)
+        observe(services, "Vorige week al", person_id=writer, at=IN_W46)
+        data = build(services)
+    finally:
+        db.dispose()
+    assert (data.current.observations, data.previous.observations) == (1, 1)
+    assert (data.current.participants, data.current.first_time) == (1, 0)
