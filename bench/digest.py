@@ -18,7 +18,9 @@ Then it measures:
     --quick) minus the RSS of the same process idle just before (target <= +60 MB), measured
     in a subprocess from /proc/self/status.
 The config is loaded once, before any timing, as the bot loads it once at start-up; a timed
-build is what the bot and the CLI do per digest (a session, the wijk, bot.digest.build).
+build is what the bot and the CLI do per digest (a session, the wijk, bot.digest.build; what
+needs no grouping is read on a second connection of the same engine meanwhile, see
+bot.digest._Beside, and its time is part of the build's).
 The grouping of the period's observations (bot/grouping.py, another module) is timed separately
 so its share is visible. Every stored row gets its grouping signature computed exactly as
 bot/observations.py create_observation does (bot.grouping.signature of the text); that cost

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram import BotCommand, BotCommandScopeAllGroupChats
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -101,16 +101,16 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         wapp.services.bot_username = (
             wapp.services.config.municipality.bot_username or app.bot.username
         )
+    from bot import command_menu
     from handlers import group_commands, private_commands
 
+    # Everyone's menu; a coach's chat gets one of its own with the coach's commands as well.
+    await command_menu.set_everyone_menu(app.bot, private_commands())
+    with wapp.services.db.session() as session:
+        coaches = command_menu.coaches(session)
+    for chat_id, lang in coaches:
+        await command_menu.show_coach_menu(app.bot, chat_id, lang, private_commands())
     for lang in LANGUAGES:
-        commands = [BotCommand(name, t(lang, f"commands.{name}")) for name in private_commands()]
-        await app.bot.set_my_commands(
-            commands, scope=BotCommandScopeAllPrivateChats(), language_code=lang
-        )
-        if lang == "nl":
-            # Clients in other languages see the Dutch menu: Dutch is the default.
-            await app.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
         in_groups = [BotCommand(n, t(lang, f"commands.{n}")) for n in group_commands()]
         if in_groups:
             await app.bot.set_my_commands(

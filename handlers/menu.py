@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import flows, people
+from bot import command_menu, flows, people
 from bot.app import WijkContext
 from bot.callbacks import BadCallback, Kind, pattern
 from bot.i18n import LANGUAGES, t
@@ -160,11 +160,16 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
         return
     with context.services.db.session() as session:
         person = people.get_person(session, who.telegram_id)
-        assert person is not None
+        assert person is not None and person.id is not None
         people.set_language(session, person, lang)
+        coach = command_menu.is_coach(session, person.id)
     who = Who(who.telegram_id, lang, who.actor, who.first_name)
     who.actor.person.language = lang  # type: ignore[union-attr]
     await reply(update, who.t("language.changed"), edit=True)
+    if coach:  # the chat's own menu, in the new language
+        from handlers import private_commands
+
+        await command_menu.show_coach_menu(context.bot, who.telegram_id, lang, private_commands())
     if who.wijk_id is not None:
         await show_menu(update, context, who)
 

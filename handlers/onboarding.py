@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, flows, invites, people
+from bot import callbacks, command_menu, flows, invites, people
 from bot.app import WijkContext
 from bot.callbacks import BadCallback, Kind, pattern
 from bot.i18n import LANGUAGES
@@ -165,6 +165,12 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
         await reply(
             update, who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)
         )
+        if result.role.value in command_menu.COACH_ROLES:
+            from handlers import private_commands
+
+            await command_menu.show_coach_menu(
+                context.bot, who.telegram_id, who.lang, private_commands()
+            )
     else:
         await reply(update, who.t(f"invite.{result.status.value}"))
 

@@ -12,7 +12,7 @@ import logging
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import flows, privacy
+from bot import command_menu, flows, privacy
 from bot.app import WijkContext
 from bot.callbacks import BadCallback, Kind, pattern
 from bot.persistence import CHAT, USER, DatabasePersistence
@@ -185,6 +185,7 @@ async def _erase(update: Update, context: WijkContext, who: Who, *, keep: bool, 
         await reply(update, who.t("privacy.erase_failed"), retry)
         return
     _forget_in_memory(context, who.telegram_id)
+    await command_menu.hide_coach_menu(context.bot, who.telegram_id)  # had they been a coach
     _log.info("erased a person on request (%s)", "kept contributions" if keep else "deleted all")
     key = "privacy.erased_kept" if report.kept_contributions else "privacy.erased_deleted"
     gone = Who(who.telegram_id, who.lang, None, who.first_name)
