@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, cast
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats
+from telegram import BotCommandScopeAllGroupChats
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -19,7 +19,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import people
-from bot.i18n import LANGUAGES, t
+from bot.i18n import LANGUAGES
 from bot.persistence import DatabasePersistence
 from bot.services import Services
 
@@ -111,7 +111,7 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for chat_id, lang in coaches:
         await command_menu.show_coach_menu(app.bot, chat_id, lang, private_commands())
     for lang in LANGUAGES:
-        in_groups = [BotCommand(n, t(lang, f"commands.{n}")) for n in group_commands()]
+        in_groups = command_menu.menu_of(group_commands(), lang)
         if in_groups:
             await app.bot.set_my_commands(
                 in_groups, scope=BotCommandScopeAllGroupChats(), language_code=lang

@@ -35,18 +35,9 @@ def everyone_commands(private: Sequence[str]) -> list[str]:
     return [name for name in private if name not in COACH_COMMANDS]
 
 
-def _menu(names: Sequence[str], lang: str) -> list[BotCommand]:
+def menu_of(names: Sequence[str], lang: str) -> list[BotCommand]:
+    """The commands with their descriptions from the catalogue."""
     return [BotCommand(name, t(lang, f"commands.{name}")) for name in names]
-
-
-def is_coach(session: Session, person_id: int) -> bool:
-    """Coach or administrator of at least one wijk."""
-    found = session.exec(
-        select(Membership.id).where(
-            Membership.person_id == person_id, col(Membership.role).in_(COACH_ROLES)
-        )
-    ).first()
-    return found is not None
 
 
 def coaches(session: Session) -> list[tuple[int, str]]:
@@ -64,7 +55,7 @@ async def set_everyone_menu(bot: Bot, private: Sequence[str]) -> None:
     """All private chats, per language; clients in other languages get the Dutch one."""
     names = everyone_commands(private)
     for lang in LANGUAGES:
-        menu = _menu(names, lang)
+        menu = menu_of(names, lang)
         await bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats(), language_code=lang)
         if lang == "nl":  # Dutch is the default
             await bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats())
@@ -75,7 +66,7 @@ async def show_coach_menu(bot: Bot, chat_id: int, lang: str, private: Sequence[s
     refused (the coach blocked the bot, or never started it): the menu is a convenience, so that
     is logged and nothing else stops."""
     try:
-        await bot.set_my_commands(_menu(private, lang), scope=BotCommandScopeChat(chat_id))
+        await bot.set_my_commands(menu_of(private, lang), scope=BotCommandScopeChat(chat_id))
     except TelegramError as exc:
         _log.info("no coach menu for chat %s: %s", chat_id, exc)
         return False

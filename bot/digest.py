@@ -422,7 +422,7 @@ _BESIDE_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="digest-b
 
 
 class _Abandoned(Exception):
-    """The build stopped before its rows were read: the counts beside it are not needed."""
+    """The build stopped before its rows were read: what is read beside it is not needed."""
 
 
 class _Besides(NamedTuple):

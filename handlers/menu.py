@@ -160,9 +160,9 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
         return
     with context.services.db.session() as session:
         person = people.get_person(session, who.telegram_id)
-        assert person is not None and person.id is not None
+        assert person is not None
         people.set_language(session, person, lang)
-        coach = command_menu.is_coach(session, person.id)
+    coach = bool(who.actor.wijken_with(Role.COACH, Role.ADMIN))
     who = Who(who.telegram_id, lang, who.actor, who.first_name)
     who.actor.person.language = lang  # type: ignore[union-attr]
     await reply(update, who.t("language.changed"), edit=True)
