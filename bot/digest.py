@@ -342,7 +342,8 @@ def _build(
         # The period's rows are read anyway: their count and authors come from them, not from
         # another pass over the same index range.
         rows = _period_rows(conn, wijk_id, period.start, period.end)
-        people = {row[_PERSON] for row in rows if row[_PERSON] is not None}
+        people = set(map(itemgetter(_PERSON), rows))
+        people.discard(None)  # erased authors
         beside.observed(len(rows), people)
         by_swot: dict[str, list[Any]] = {s: [] for s in SWOT_ORDER}
         for row in rows:
@@ -867,7 +868,8 @@ def _csv_rows(rows: list[Any], authors: dict[int, tuple[str | None, str | None]]
             CsvRow,
             (
                 f"M-{oid}",
-                _utc(created),
+                # PostgreSQL's are aware and in UTC already: no call per row.
+                created if type(created) is datetime and created.tzinfo is UTC else _utc(created),
                 swot,
                 theme,
                 text,
