@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import people
+from bot import command_menu, people
 from bot.i18n import LANGUAGES
 from bot.persistence import DatabasePersistence
 from bot.services import Services
@@ -101,7 +101,6 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         wapp.services.bot_username = (
             wapp.services.config.municipality.bot_username or app.bot.username
         )
-    from bot import command_menu
     from handlers import group_commands, private_commands
 
     # Everyone's menu; a coach's chat gets one of its own with the coach's commands as well.

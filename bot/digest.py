@@ -806,6 +806,9 @@ def _period_rows_in_binary(
         return cursor.fetchall()
 
 
+_PERIOD_PARAMETERS = ("wijk", "start", "end")  # what each call of the statement gives
+
+
 @lru_cache(maxsize=2)
 def _period_statement(dialect: Dialect) -> tuple[str, dict[str, Any]]:
     """The period's query as the driver takes it, and its parameters that never change."""
@@ -819,9 +822,6 @@ def _period_statement(dialect: Dialect) -> tuple[str, dict[str, Any]]:
     compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     constant = {k: v for k, v in compiled.params.items() if k not in _PERIOD_PARAMETERS}
     return compiled.string, constant
-
-
-_PERIOD_PARAMETERS = ("wijk", "start", "end")
 
 
 def _utc(value: datetime | str) -> datetime:

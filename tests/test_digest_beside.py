@@ -55,6 +55,15 @@ def _reaction(item_id: int, wijk: int, person_id: int, at: datetime) -> Reaction
     )
 
 
+def _failing(message: str) -> Any:
+    """A stand-in for a step of the build that fails as a lost database would."""
+
+    def fail(*_: Any, **__: Any) -> Any:
+        raise RuntimeError(message)
+
+    return fail
+
+
 def _build_in(session: Any, services: Services) -> digest.DigestData:
     period = sched.parse_period_key("2026-W47", AMS)
     return digest.build(session, services.config, wijk(services), period, services.clock.now())
@@ -145,11 +154,7 @@ def test_a_failure_beside_the_grouping_reaches_the_caller(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     observe(services, "Te weinig bankjes op het plein", person_id=person(services, 51))
-
-    def broken(*_: Any, **__: Any) -> Any:
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(digest, "_previous_period", broken)
+    monkeypatch.setattr(digest, "_previous_period", _failing("the database went away"))
     with pytest.raises(RuntimeError, match="went away"):
         build(services)
     assert services.db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
@@ -159,11 +164,7 @@ def test_a_failure_in_the_build_stops_what_is_read_beside_it(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     observe(services, "Te weinig bankjes op het plein", person_id=person(services, 61))
-
-    def broken(*_: Any, **__: Any) -> Any:
-        raise RuntimeError("the rows could not be read")
-
-    monkeypatch.setattr(digest, "_period_rows", broken)
+    monkeypatch.setattr(digest, "_period_rows", _failing("the rows could not be read"))
     errors: list[BaseException] = []
 
     def run() -> None:
