@@ -15,8 +15,10 @@ Bot API call they make and the harness reading back what the bot sent. The figur
 button then costs 0.03 ms, less than any database query.)
 The wijkbot keeps its AIORateLimiter, set to a rate the fake never reaches: the fake Bot API has no
 flood limit, and waiting for Telegram's 30 messages a second is not a cost of our code
-(`--telegram-rate` puts Telegram's real limit back, to see that). Prints readable figures, then
-exactly one line of JSON.
+(`--telegram-rate` puts Telegram's real limit back, to see that). A third bot, the floor, makes
+for each update the very Bot API calls the wijkbot made, with no logic and no database: the least
+any bot showing these steps costs. Prints readable figures (by kind of update, and per step the
+wijkbot, the floor and the echo bot side by side), then exactly one line of JSON.
 """
 
 from __future__ import annotations
@@ -82,11 +84,13 @@ class Timer:
         self.seconds: list[float] = []
         self.cpu_seconds: list[float] = []
         self.kinds: list[str] = []
+        # What the resident did ("/start", "Akkoord", "reaction", ...): the per-step table.
+        self.steps: list[str] = []
         # Per update, the Bot API calls it caused (method, parameters): the floor bot replays them.
         self.fake = fake
         self.calls: list[list[tuple[str, dict[str, Any]]]] = []
 
-    async def __call__(self, kind: str, step: Step) -> list[BotMessage]:
+    async def __call__(self, kind: str, step: Step, label: str = "") -> list[BotMessage]:
         mark = len(self.fake.calls) if self.fake is not None else 0
         start, cpu_start = time.perf_counter(), time.process_time()
         result = await step()
@@ -94,6 +98,7 @@ class Timer:
         # CPU time leaves out waiting (e.g. in the outgoing rate limiter's sleep).
         self.cpu_seconds.append(time.process_time() - cpu_start)
         self.kinds.append(kind)
+        self.steps.append(label or kind)
         if self.fake is not None:
             self.calls.append([(c.method, c.params) for c in self.fake.calls[mark:]])
         return result
@@ -184,24 +189,24 @@ def spiegel_entry(menu: BotMessage) -> str | None:
 
 
 async def tap(
-    timer: Timer, p: FakePerson, label: str, message: BotMessage | None = None
+    timer: Timer, p: FakePerson, label: str, message: BotMessage | None = None, step: str = ""
 ) -> list[BotMessage]:
     """Press a button by its label. The button is found before the clock starts: looking through
     the chat is the simulated person's work, not the bot's (the echo bot's button is found once,
     too)."""
     target, data = p.find_button(label, message=message)
-    return await timer("press", lambda: p.press_data(data, message=target))
+    return await timer("press", lambda: p.press_data(data, message=target), step or label)
 
 
 async def resident(h: Harness, timer: Timer, user_id: int, *, react: bool) -> None:
     p: FakePerson = h.user(user_id, f"Bewoner{user_id}")
-    await timer("text", lambda: p.send("/start"))
+    await timer("text", lambda: p.send("/start"), "/start")
     await tap(timer, p, "Akkoord")
-    await tap(timer, p, WIJK_NAME)
+    await tap(timer, p, WIJK_NAME, step="wijk")
     menu = p.last
     label = spiegel_entry(menu) if react else None
     if label is not None:
-        await tap(timer, p, label, menu)
+        await tap(timer, p, label, menu, step="Spiegel")
         category = next(
             b.text
             for row in p.last.buttons
@@ -210,19 +215,19 @@ async def resident(h: Harness, timer: Timer, user_id: int, *, react: bool) -> No
             and b.callback_data.startswith("sp:")
             and b.callback_data.count(":") == 3
         )
-        shown = await tap(timer, p, category)
+        shown = await tap(timer, p, category, step="category")
         targets = reaction_buttons(shown)[:3]
         if len(targets) < 3:
             raise SystemExit(f"expected 3 statements with buttons, got {len(targets)}")
         for message, data in targets:
-            await timer("press", lambda m=message, d=data: p.press_data(d, message=m))  # type: ignore[misc]
+            await timer("press", lambda m=message, d=data: p.press_data(d, message=m), "reaction")  # type: ignore[misc]
     else:
         # No spiegel feature: three menu navigations instead (reported in the output).
         for _ in range(3):
             await tap(timer, p, "Mijn meldingen")
             await tap(timer, p, "Naar het menu")
-    await timer("text", lambda: p.send("/melding"))
-    await timer("text", lambda: p.send(f"De stoep bij nummer {user_id} is kapot"))
+    await timer("text", lambda: p.send("/melding"), "/melding")
+    await timer("text", lambda: p.send(f"De stoep bij nummer {user_id} is kapot"), "its text")
     for label in ("Wat kan beter?", "Buiten", "Overslaan", "Nee, alleen", "Versturen"):
         await tap(timer, p, label)
     if "M-" not in p.last.plain_text:
@@ -392,6 +397,37 @@ def median_ms(timer: Timer) -> float:
     return statistics.median(timer.seconds) * 1000
 
 
+def kind_median_ms(timer: Timer, kind: str) -> float:
+    return (
+        statistics.median(s for s, k in zip(timer.seconds, timer.kinds, strict=True) if k == kind)
+        * 1000
+    )
+
+
+def print_steps(bot: Timer, floor: Timer, echo: Timer) -> None:
+    """Per step of the residents' path: the wijkbot, the floor and the echo bot (the floor and the
+    echo bot got the same kinds of update in the same order, so their i-th update stands for the
+    wijkbot's i-th step). Shows where the floor itself is far from the echo bot."""
+    columns: dict[str, tuple[list[float], list[float], list[float]]] = {}
+    calls: dict[str, list[str]] = {}
+    for i, step in enumerate(bot.steps):
+        b, f, e = columns.setdefault(step, ([], [], []))
+        b.append(bot.seconds[i])
+        f.append(floor.seconds[i])
+        e.append(echo.seconds[i])
+        calls.setdefault(step, [method for method, _ in bot.calls[i]])
+    print(
+        f"{'':>10}  per step, median ms: wijkbot / floor / echo bot (floor ÷ echo), "
+        "the Bot API calls it makes"
+    )
+    for step, (b, f, e) in columns.items():
+        fm, em = statistics.median(f) * 1000, statistics.median(e) * 1000
+        print(
+            f"{'':>12}{step:<15} {statistics.median(b) * 1000:6.2f} / {fm:5.2f} / {em:5.2f} "
+            f"({fm / em:4.1f}x)  {', '.join(calls[step])}"
+        )
+
+
 async def measure(
     backend: str, config: Config, n: int, workdir: Path, *, rate_limiter: bool
 ) -> dict[str, Any]:
@@ -415,13 +451,9 @@ async def measure(
     floor_ms = median_ms(floor_timer)
     bot_cpu = statistics.median(bot_timer.cpu_seconds) * 1000
     echo_cpu = statistics.median(echo_timer.cpu_seconds) * 1000
-    by_kind = {
-        kind: statistics.median(
-            s for s, k in zip(bot_timer.seconds, bot_timer.kinds, strict=True) if k == kind
-        )
-        * 1000
-        for kind in ("text", "press")
-    }
+    by_kind = {kind: kind_median_ms(bot_timer, kind) for kind in ("text", "press")}
+    floor_by_kind = {kind: kind_median_ms(floor_timer, kind) for kind in ("text", "press")}
+    echo_by_kind = {kind: kind_median_ms(echo_timer, kind) for kind in ("text", "press")}
     print(
         f"{backend:>10}: {len(bot_timer.seconds)} updates; wijkbot median {bot_ms:.2f} ms/update "
         f"(text {by_kind['text']:.2f}, button {by_kind['press']:.2f}; p90 "
@@ -436,6 +468,14 @@ async def measure(
         + (f" (not replayed: {replay.skipped})" if replay.skipped else "")
     )
     print(
+        f"{'':>10}  by kind: a button costs the floor {floor_by_kind['press']:.2f} ms and the echo "
+        f"bot {echo_by_kind['press']:.2f} ms "
+        f"({floor_by_kind['press'] / echo_by_kind['press']:.1f}x), "
+        f"a text {floor_by_kind['text']:.2f} / {echo_by_kind['text']:.2f} ms "
+        f"({floor_by_kind['text'] / echo_by_kind['text']:.1f}x)"
+    )
+    print_steps(bot_timer, floor_timer, echo_timer)
+    print(
         f"{'':>10}  CPU time only (leaves out waiting, e.g. in the rate limiter): wijkbot "
         f"{bot_cpu:.2f} ms, echo bot {echo_cpu:.2f} ms, ratio {bot_cpu / echo_cpu:.2f}"
     )
@@ -447,6 +487,8 @@ async def measure(
         "bot_cpu_ms": bot_cpu,
         "echo_cpu_ms": echo_cpu,
         "react": react,
+        "floor_ratio_press": floor_by_kind["press"] / echo_by_kind["press"],
+        "floor_ratio_text": floor_by_kind["text"] / echo_by_kind["text"],
     }
 
 
@@ -499,6 +541,8 @@ async def main() -> None:
         summary[f"median_ms_floor_{backend}"] = round(r["floor_ms"], 3)
         summary[f"floor_ratio_{backend}"] = round(r["floor_ms"] / r["echo_ms"], 2)
         summary[f"ratio_vs_floor_{backend}"] = round(r["bot_ms"] / r["floor_ms"], 2)
+        summary[f"floor_ratio_press_{backend}"] = round(r["floor_ratio_press"], 2)
+        summary[f"floor_ratio_text_{backend}"] = round(r["floor_ratio_text"], 2)
         summary[f"cpu_median_ms_{backend}"] = round(r["bot_cpu_ms"], 3)
         summary[f"cpu_median_ms_echo_{backend}"] = round(r["echo_cpu_ms"], 3)
         summary[f"cpu_ratio_{backend}"] = round(r["bot_cpu_ms"] / r["echo_cpu_ms"], 2)
