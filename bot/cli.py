@@ -215,7 +215,7 @@ def _load_feature_commands() -> None:
     """Each feature module with CLI sub-commands registers them on import."""
     import importlib
 
-    for module in ("bot.grouping_cli", "bot.spiegel_cli", "bot.digest_cli"):
+    for module in ("bot.grouping_cli", "bot.spiegel_cli", "bot.digest_cli", "bot.roles_cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

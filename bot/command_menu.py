@@ -6,9 +6,10 @@ commands; everyone else sees the menu for all private chats, set per language at
 menu only shows what a person can use: every command still checks the person's roles itself.
 
 A chat's own menu is set at start-up for every coach, when an invite makes someone coach, and
-when a coach changes language; it is removed when a person erases themselves. A role taken away
-outside the bot (in the database) leaves the menu until the next start; the commands then answer
-that they are for coaches.
+when a coach changes language; it is removed when a person erases themselves, and by
+`wijkbot revoke` (bot/roles_cli.py, with the token set) when they coach nowhere any more. A role
+taken away by hand in the database leaves the menu; the commands then answer that they are for
+coaches.
 """
 
 from __future__ import annotations
