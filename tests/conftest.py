@@ -138,6 +138,16 @@ def services(config: Config, db: Database, clock: Clock) -> Services:
 
 
 @pytest.fixture
+def cli_services(services: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
+    """The test's services, with the environment pointing the command line (`bot.cli.main`) at
+    their database and holding no token, config file or Bot API address of its own."""
+    monkeypatch.setenv("WIJKBOT_DATABASE_URL", services.config.database.url)
+    for name in ("WIJKBOT_TOKEN", "WIJKBOT_CONFIG", "WIJKBOT_BOT_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return services
+
+
+@pytest.fixture
 def fake() -> FakeTelegram:
     return FakeTelegram(bot_username="wijkspiegel_bot")
 

@@ -20,14 +20,6 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 TOKEN = FAKE_TOKEN
 
 
-@pytest.fixture
-def env(services: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
-    monkeypatch.setenv("WIJKBOT_DATABASE_URL", services.config.database.url)
-    for name in ("WIJKBOT_TOKEN", "WIJKBOT_CONFIG", "WIJKBOT_BOT_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return services
-
-
 def run(*args: str) -> int:
     return cli.main(["--config", str(EXAMPLE), "digest", *args])
 
@@ -40,8 +32,8 @@ def fill(services: Services) -> list[int]:
     return ids
 
 
-def test_text(env: Services, capsys: pytest.CaptureFixture[str]) -> None:
-    fill(env)
+def test_text(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    fill(cli_services)
     assert run("--wijk", "elsrijk", "--period", "2026-W47") == 0
     out = capsys.readouterr().out
     assert "Wijkoverzicht Elsrijk" in out and "2026-W47" in out
@@ -52,8 +44,8 @@ def test_text(env: Services, capsys: pytest.CaptureFixture[str]) -> None:
     assert "What could be better (weakness)" in capsys.readouterr().out
 
 
-def test_html(env: Services, capsys: pytest.CaptureFixture[str]) -> None:
-    fill(env)
+def test_html(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    fill(cli_services)
     assert run("--wijk", "elsrijk", "--period", "2026-W47", "--format", "html") == 0
     out = capsys.readouterr().out
     for part in out.split("\n\n<!-- next message -->\n\n"):
@@ -61,8 +53,10 @@ def test_html(env: Services, capsys: pytest.CaptureFixture[str]) -> None:
     assert "Fijne &lt;buurt&gt; &amp; aardige mensen" in out
 
 
-def test_json_has_groups_with_member_ids(env: Services, capsys: pytest.CaptureFixture[str]) -> None:
-    ids = fill(env)
+def test_json_has_groups_with_member_ids(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = fill(cli_services)
     assert run("--wijk", "elsrijk", "--period", "2026-W47", "--format", "json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["period"]["key"] == "2026-W47" and data["wijk_slug"] == "elsrijk"
@@ -72,7 +66,7 @@ def test_json_has_groups_with_member_ids(env: Services, capsys: pytest.CaptureFi
     assert {r["reference"] for r in data["rows"]} == {f"M-{i}" for i in ids}
 
 
-def test_bad_input(env: Services, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_input(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("--wijk", "nergens", "--period", "2026-W47") == 2
     assert "unknown wijk 'nergens'" in capsys.readouterr().err
     assert run("--wijk", "elsrijk", "--period", "week 47") == 2
@@ -82,11 +76,11 @@ def test_bad_input(env: Services, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 async def test_send_records_digest_rows(
-    env: Services, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli_services: Services, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fill(env)
-    person(env, 7001, role=Role.COACH)
-    person(env, 7002, role=Role.COACH, slug="groenelaan")
+    fill(cli_services)
+    person(cli_services, 7001, role=Role.COACH)
+    person(cli_services, 7002, role=Role.COACH, slug="groenelaan")
     fake = FakeTelegram()
     fake.add_user(7001, "Coach")
     async with FakeTelegramServer(fake) as server:
@@ -103,6 +97,6 @@ async def test_send_records_digest_rows(
         assert await asyncio.to_thread(run, *args) == 0
         assert "already sent" in capsys.readouterr().err
         assert len([m for m in fake.messages[7001] if m.from_bot]) == len(sent)
-    with env.db.session() as session:
+    with cli_services.db.session() as session:
         rows = session.exec(select(Digest)).all()
     assert [(r.period_key, r.status) for r in rows] == [("2026-W47", "sent")]

@@ -24,14 +24,6 @@ from tests.test_digest import person
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.example.toml"
 
 
-@pytest.fixture
-def env(services: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
-    monkeypatch.setenv("WIJKBOT_DATABASE_URL", services.config.database.url)
-    for name in ("WIJKBOT_TOKEN", "WIJKBOT_CONFIG", "WIJKBOT_BOT_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return services
-
-
 def run(*args: str) -> int:
     return cli.main(["--config", str(EXAMPLE), *args])
 
@@ -120,9 +112,9 @@ def test_revoke_by_pseudonym(services: Services) -> None:
         revoke(services, "7002", Role.RESIDENT, "elsrijk")
 
 
-def test_cli_lists_and_revokes(env: Services, capsys: pytest.CaptureFixture[str]) -> None:
-    person(env, 7001, role=Role.COACH, name="Carla")
-    person(env, 7002, role=Role.PARTNER, slug="groenelaan")
+def test_cli_lists_and_revokes(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    person(cli_services, 7001, role=Role.COACH, name="Carla")
+    person(cli_services, 7002, role=Role.PARTNER, slug="groenelaan")
     assert run("roles") == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2
@@ -135,7 +127,7 @@ def test_cli_lists_and_revokes(env: Services, capsys: pytest.CaptureFixture[str]
     captured = capsys.readouterr()
     assert "Buur-7001 (7001) is no longer coach in elsrijk" in captured.out
     assert "no bot token" in captured.err  # the menu stays until the token is there
-    assert memberships(env, 7001) == [] and current_wijk(env, 7001) is None
+    assert memberships(cli_services, 7001) == [] and current_wijk(cli_services, 7001) is None
 
     assert run("revoke", "--role", "coach", "--wijk", "nergens", "--person", "7002") == 2
     assert "unknown wijk 'nergens'" in capsys.readouterr().err
@@ -147,19 +139,19 @@ def test_cli_lists_and_revokes(env: Services, capsys: pytest.CaptureFixture[str]
 
 async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
     bot: Harness,
-    env: Services,
+    cli_services: Services,
     fake: FakeTelegram,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    coach = await join_as(bot, env, 2001, "Carla", Role.COACH, "elsrijk")
+    coach = await join_as(bot, cli_services, 2001, "Carla", Role.COACH, "elsrijk")
     await onboard(bot, 2002, "Bert")
     assert "digest" in menu(fake, BotCommandScopeChat(2001))
     await coach.send("/digest")
     assert t("nl", "digest.coach_only") not in coach.last.plain_text
     now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday after the default 08:00
-    with env.db.session() as session:
-        assert [d.coach_id for d in digest_schedule.find_due(session, env.config, now)]
+    with cli_services.db.session() as session:
+        assert [d.coach_id for d in digest_schedule.find_due(session, cli_services.config, now)]
 
     # The command line, as another process would, against the same (fake) Telegram.
     async with FakeTelegramServer(fake) as server:
@@ -172,5 +164,5 @@ async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
     assert menu(fake, BotCommandScopeChat(2001)) == []  # back to everyone's menu
     await coach.send("/digest")
     assert coach.last.plain_text == t("nl", "digest.coach_only")
-    with env.db.session() as session:
-        assert digest_schedule.find_due(session, env.config, now) == []
+    with cli_services.db.session() as session:
+        assert digest_schedule.find_due(session, cli_services.config, now) == []
