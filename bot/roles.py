@@ -18,6 +18,7 @@ from enum import StrEnum
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from bot.clock import as_utc
 from models import Invite, Membership, Person, Role, Wijk
 
 # Roles an administrator can see and take back: the ones an invite grants.
@@ -59,7 +60,7 @@ def holders(session: Session, wijken: list[Wijk] | None = None) -> list[Holder]:
             name=person.display_name if person.share_name else None,
             role=Role(membership.role),
             wijk=slug,
-            since=membership.created_at,
+            since=as_utc(membership.created_at),
             invite_note=note or "",
         )
         for membership, person, slug, note in session.exec(statement).all()
@@ -122,7 +123,9 @@ def revoke(session: Session, who: str, role: Role, wijken: list[Wijk]) -> Revoke
     taken = sorted(slugs[m.wijk_id] for m in held)
     session.execute(delete(Membership).where(col(Membership.id).in_([m.id for m in held])))
     left = session.exec(select(Membership).where(Membership.person_id == person.id)).all()
-    if person.current_wijk_id not in {m.wijk_id for m in left}:
+    if person.current_wijk_id is not None and person.current_wijk_id not in {
+        m.wijk_id for m in left
+    }:
         resident = [m.wijk_id for m in left if m.role == Role.RESIDENT.value]
         elsewhere = resident or [m.wijk_id for m in left]
         person.current_wijk_id = elsewhere[0] if elsewhere else None
