@@ -51,6 +51,22 @@ def make_pdok(config: Config) -> Any:
     )
 
 
+def find_wijken(session: Any, slugs: Sequence[str], *, active_only: bool) -> list[Any] | str:
+    """The wijken by slug, or the error line for the first unknown one. New invites and spiegel
+    editions only go to active wijken; reading a digest or taking a role back works for a wijk
+    the config has retired as well."""
+    from bot import people
+
+    found = []
+    for slug in slugs:
+        wijk = people.wijk_by_slug(session, slug)
+        if wijk is None or (active_only and not wijk.active):
+            known = ", ".join(w.slug for w in people.active_wijken(session))
+            return f"unknown wijk {slug!r}; known: {known}"
+        found.append(wijk)
+    return found
+
+
 # --- commands ------------------------------------------------------------------------------
 
 
@@ -111,14 +127,10 @@ def cmd_invite(args: argparse.Namespace) -> int:
     services = _services(config)
     with services.db.session() as session:
         people.sync_wijken(session, config)
-        wijken = []
-        for slug in args.wijk:
-            wijk = people.wijk_by_slug(session, slug)
-            if wijk is None or not wijk.active:
-                known = ", ".join(w.slug for w in people.active_wijken(session))
-                print(f"unknown wijk {slug!r}; known: {known}", file=sys.stderr)
-                return 2
-            wijken.append(wijk)
+        wijken = find_wijken(session, args.wijk, active_only=True)
+        if isinstance(wijken, str):
+            print(wijken, file=sys.stderr)
+            return 2
         try:
             expires = invites.parse_duration(args.expires)
             _, code = invites.create_invite(

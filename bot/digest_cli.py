@@ -41,11 +41,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with services.db.session() as session:
         people.sync_wijken(session, config)
-        wijk = people.wijk_by_slug(session, args.wijk)
-        if wijk is None:
-            known = ", ".join(w.slug for w in people.active_wijken(session))
-            print(f"unknown wijk {args.wijk!r}; known: {known}", file=sys.stderr)
+        found = cli.find_wijken(session, [args.wijk], active_only=False)
+        if isinstance(found, str):
+            print(found, file=sys.stderr)
             return 2
+        wijk = found[0]
         data = digest.build(session, config, wijk, period, services.clock.now())
     if args.format == "json":
         print(digest_render.render_json(data))

@@ -34,20 +34,6 @@ def configure_revoke(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _wijken(session: Any, slugs: list[str]) -> list[Any] | str:
-    """The wijken by slug, or the error line for the first unknown one."""
-    from bot import people
-
-    found = []
-    for slug in slugs:
-        wijk = people.wijk_by_slug(session, slug)
-        if wijk is None:
-            known = ", ".join(w.slug for w in people.active_wijken(session))
-            return f"unknown wijk {slug!r}; known: {known}"
-        found.append(wijk)
-    return found
-
-
 def run_roles(args: argparse.Namespace) -> int:
     from bot import people, roles
 
@@ -56,7 +42,7 @@ def run_roles(args: argparse.Namespace) -> int:
     try:
         with services.db.session() as session:
             people.sync_wijken(session, config)
-            wijken = _wijken(session, args.wijk) if args.wijk else None
+            wijken = cli.find_wijken(session, args.wijk, active_only=False) if args.wijk else None
             if isinstance(wijken, str):
                 print(wijken, file=sys.stderr)
                 return 2
@@ -88,7 +74,7 @@ def run_revoke(args: argparse.Namespace) -> int:
     try:
         with services.db.session() as session:
             people.sync_wijken(session, config)
-            wijken = _wijken(session, args.wijk)
+            wijken = cli.find_wijken(session, args.wijk, active_only=False)
             if isinstance(wijken, str):
                 print(wijken, file=sys.stderr)
                 return 2

@@ -56,10 +56,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         with services.db.session() as session:
             people.sync_wijken(session, config)
-            wijk = people.wijk_by_slug(session, args.wijk)
-            if wijk is None or not wijk.active:
-                known = ", ".join(w.slug for w in people.active_wijken(session))
-                return _fail(f"unknown wijk {args.wijk!r}; known: {known}")
+            found = cli.find_wijken(session, [args.wijk], active_only=True)
+            if isinstance(found, str):
+                return _fail(found)
+            wijk = found[0]
             if args.dry_run:
                 print(f"{path}: OK, {len(parsed.items)} statements (dry run: nothing written)")
                 return 0
