@@ -22,13 +22,13 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from telegram.error import TelegramError
 
 from bot.i18n import LANGUAGES, t
-from models import Membership, Person, Role
+from bot.permissions import COACH_ROLES
+from models import Membership, Person
 
 _log = logging.getLogger(__name__)
 
 # Commands only coaches (and administrators) may use; the rest are everyone's.
 COACH_COMMANDS = ("meldingen", "digest")
-COACH_ROLES = (Role.COACH.value, Role.ADMIN.value)
 
 
 def everyone_commands(private: Sequence[str]) -> list[str]:

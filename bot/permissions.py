@@ -33,6 +33,8 @@ _COACH = _EVERYONE | {
     Action.MANAGE_SPIEGEL,
     Action.EXPORT_WIJK,
 }
+# The roles that coach a wijk: they get the coach's command menu (bot.command_menu).
+COACH_ROLES = (Role.COACH.value, Role.ADMIN.value)
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.RESIDENT: frozenset(_EVERYONE),
     Role.BIG: frozenset(_EVERYONE | {Action.CREATE_POLL, Action.LINK_GROUP}),

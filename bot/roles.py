@@ -19,12 +19,10 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from bot.clock import as_utc
+from bot.invites import INVITE_ROLES
+from bot.people import memberships
+from bot.permissions import COACH_ROLES
 from models import Invite, Membership, Person, Role, Wijk
-
-# Roles an administrator can see and take back: the ones an invite grants.
-GRANTED_ROLES = (Role.COACH, Role.ADMIN, Role.BIG, Role.PARTNER)
-# Roles whose chat has the coach's command menu (bot.command_menu).
-_MENU_ROLES = (Role.COACH.value, Role.ADMIN.value)
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ def holders(session: Session, wijken: list[Wijk] | None = None) -> list[Holder]:
         .join(Person, col(Person.id) == col(Membership.person_id))
         .join(Wijk, col(Wijk.id) == col(Membership.wijk_id))
         .join(Invite, col(Invite.id) == col(Membership.invite_id), isouter=True)
-        .where(col(Membership.role).in_([r.value for r in GRANTED_ROLES]))
+        .where(col(Membership.role).in_([r.value for r in INVITE_ROLES]))
     )
     if wijken is not None:
         statement = statement.where(col(Membership.wijk_id).in_([w.id for w in wijken]))
@@ -65,7 +63,7 @@ def holders(session: Session, wijken: list[Wijk] | None = None) -> list[Holder]:
         )
         for membership, person, slug, note in session.exec(statement).all()
     ]
-    order = {role: i for i, role in enumerate(GRANTED_ROLES)}
+    order = {role: i for i, role in enumerate(INVITE_ROLES)}
     return sorted(found, key=lambda h: (h.wijk, order[h.role], h.since, h.telegram_id))
 
 
@@ -93,36 +91,24 @@ def revoke(session: Session, who: str, role: Role, wijken: list[Wijk]) -> Revoke
     """Take `role` away from the person `who` (Telegram id or pseudonym) in `wijken`, and
     commit. A person whose current wijk was only theirs through this role is moved to a wijk
     where they still hold a role, or to none (the bot then asks them to choose)."""
-    if role not in GRANTED_ROLES:
+    if role not in INVITE_ROLES:
         raise ValueError(f"the {role.value} role cannot be taken away")
     wijk_ids = {w.id for w in wijken if w.id is not None}
     person = _person(session, who.strip(), role, wijken)
     if isinstance(person, Revoked):
         return person
     assert person.id is not None
-    held = session.exec(
-        select(Membership).where(
-            Membership.person_id == person.id,
-            Membership.role == role.value,
-            col(Membership.wijk_id).in_(wijk_ids),
-        )
-    ).all()
+    mine = memberships(session, person.id)
+    held = [m for m in mine if m.role == role.value and m.wijk_id in wijk_ids]
+    left = [m for m in mine if m not in held]
+    keeps_coach_menu = any(m.role in COACH_ROLES for m in left)
     if not held:
-        kept = session.exec(
-            select(Membership.id).where(
-                Membership.person_id == person.id, col(Membership.role).in_(_MENU_ROLES)
-            )
-        ).first()
         return Revoked(
-            RevokeStatus.NOT_HELD,
-            person.telegram_id,
-            person.pseudonym,
-            keeps_coach_menu=kept is not None,
+            RevokeStatus.NOT_HELD, person.telegram_id, person.pseudonym, [], keeps_coach_menu
         )
     slugs = {w.id: w.slug for w in wijken}
     taken = sorted(slugs[m.wijk_id] for m in held)
     session.execute(delete(Membership).where(col(Membership.id).in_([m.id for m in held])))
-    left = session.exec(select(Membership).where(Membership.person_id == person.id)).all()
     if person.current_wijk_id is not None and person.current_wijk_id not in {
         m.wijk_id for m in left
     }:
@@ -136,7 +122,7 @@ def revoke(session: Session, who: str, role: Role, wijken: list[Wijk]) -> Revoke
         person.telegram_id,
         person.pseudonym,
         wijken=taken,
-        keeps_coach_menu=any(m.role in _MENU_ROLES for m in left),
+        keeps_coach_menu=keeps_coach_menu,
     )
 
 

@@ -16,8 +16,9 @@ import sys
 from typing import Any
 
 from bot import cli
+from bot.invites import INVITE_ROLES
 
-_ROLES = ("coach", "admin", "big", "partner")
+_ROLES = [role.value for role in INVITE_ROLES]
 
 
 def configure_roles(parser: argparse.ArgumentParser) -> None:

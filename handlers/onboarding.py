@@ -14,7 +14,7 @@ from bot.app import WijkContext
 from bot.callbacks import BadCallback, Kind, pattern
 from bot.i18n import LANGUAGES
 from bot.opendata import LookupStatus, parse_postcode_input
-from bot.permissions import load_actor
+from bot.permissions import COACH_ROLES, load_actor
 from handlers import router
 from handlers.common import (
     Who,
@@ -165,7 +165,7 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
         await reply(
             update, who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)
         )
-        if result.role.value in command_menu.COACH_ROLES:
+        if result.role.value in COACH_ROLES:
             from handlers import private_commands
 
             await command_menu.show_coach_menu(
