@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from bot import invites, people
 from bot.fakeapi import Harness
@@ -14,6 +14,16 @@ from models import Role
 # treat it as one; it opens no bot. Joined at run time so that secret scanners, which look for
 # that shape in source files, do not take it for a leaked one.
 FAKE_TOKEN = ":".join(("123456789", "FAKE_test_token_not_a_real_one_00"))
+
+
+def next_weekday_at(now: datetime, weekday: int, hour: int) -> datetime:
+    """The first `weekday` (0 = Monday) at `hour`:00 UTC at least a day after `now`.
+
+    Tests that need a moment after what the bot just stored take it from the project's clock
+    through this, never from a fixed date (the stored rows carry the real time)."""
+    day = now.astimezone(UTC).date() + timedelta(days=1)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
+    return datetime.combine(day, time(hour), tzinfo=UTC)
 
 
 async def onboard(

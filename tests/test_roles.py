@@ -5,7 +5,6 @@ refused by the running bot, gets no digest and loses the coach's command menu.""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from bot.fakeapi import FakeTelegram, FakeTelegramServer, Harness
 from bot.i18n import t
 from bot.services import Services
 from models import Membership, Person, Role
-from tests.helpers import FAKE_TOKEN, join_as, onboard
+from tests.helpers import FAKE_TOKEN, join_as, next_weekday_at, onboard
 from tests.test_command_menu import menu
 from tests.test_digest import person
 
@@ -149,7 +148,8 @@ async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
     assert "digest" in menu(fake, BotCommandScopeChat(2001))
     await coach.send("/digest")
     assert t("nl", "digest.coach_only") not in coach.last.plain_text
-    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday after the default 08:00
+    # A Monday after the default 08:00, after the coach joined (their membership has the real time).
+    now = next_weekday_at(cli_services.clock.now(), 0, 9)
     with cli_services.db.session() as session:
         assert [d.coach_id for d in digest_schedule.find_due(session, cli_services.config, now)]
 
