@@ -18,6 +18,7 @@ import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,20 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: a test about SQLite itself")
+    _move_the_wall_clock()
+
+
+def _move_the_wall_clock() -> None:
+    """WIJKBOT_TEST_SHIFT_DAYS=400 runs the suite as if it were 400 days later (.ci/run does).
+
+    The wall clock moves (datetime.now, time.time) and keeps ticking; a test that puts a fixed
+    date beside something the bot stored with the real time then fails here, not next year."""
+    days = int(os.environ.get("WIJKBOT_TEST_SHIFT_DAYS", "0") or 0)
+    if days:
+        import time_machine
+
+        start = datetime.now(UTC) + timedelta(days=days)
+        time_machine.travel(start, tick=True).start()
 
 
 @pytest.fixture(autouse=True)
