@@ -1,4 +1,4 @@
-"""Benchmark: a poll to 1,000 private chats through the real Application and bot.poll_delivery.
+"""Benchmark: a poll to 1,000 private chats through the real Application and bot.polls.delivery.
 
 A FakeTelegram enforces Telegram's limits (30 messages/s overall, 1/s per chat) and answers 429
 with retry_after over them. Its buckets hold one second's worth of tokens (a burst of 30 at the
@@ -30,13 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert
 from sqlmodel import select
 
-from bot import migrate, people, poll_delivery, polls
 from bot.app import build_application
-from bot.config import DatabaseConfig, TelegramConfig, load_config
-from bot.database import Database
-from bot.fakeapi import FakeTelegram, Harness
-from bot.permissions import load_actor
-from bot.services import Services
+from bot.context import Services
+from bot.core import migrate
+from bot.core.config import DatabaseConfig, TelegramConfig, load_config
+from bot.core.database import Database
+from bot.fake_telegram import FakeTelegram, Harness
+from bot.people import persons
+from bot.people.permissions import load_actor
+from bot.polls import delivery, voting
 from models import DeliveryStatus, Membership, Person, PollDelivery, Role
 
 REPO = Path(__file__).resolve().parent.parent
@@ -92,7 +94,7 @@ async def run(recipients: int, scale: float) -> dict[str, object]:
         fake.add_user(FIRST_ID + i, f"Lid{i}", language_code="nl")
     app = build_application(services, request=fake.request(), get_updates_request=fake.request())
     with db.session() as session:
-        wijk = people.wijk_by_slug(session, "elsrijk")
+        wijk = persons.wijk_by_slug(session, "elsrijk")
         assert wijk is not None and wijk.id is not None
         wijk_id = wijk.id
     creator_tid = seed(db, wijk_id, recipients)
@@ -103,7 +105,7 @@ async def run(recipients: int, scale: float) -> dict[str, object]:
         with db.session() as session:
             actor = load_actor(session, creator_tid)
             assert actor is not None
-            draft = polls.PollDraft(
+            draft = voting.PollDraft(
                 wijk_id=wijk_id,
                 question="Wat pakken we eerst aan?",
                 options=["Speeltuin", "Bankjes", "Straatlicht"],
@@ -111,10 +113,10 @@ async def run(recipients: int, scale: float) -> dict[str, object]:
                 audience="big",
                 closes_at=services.clock.now() + timedelta(days=7),
             )
-            poll = polls.create_poll(session, actor, draft, services.clock.now())
+            poll = voting.create_poll(session, actor, draft, services.clock.now())
         assert poll.id is not None
-        poll_delivery.start_broadcast(app, poll.id, creator_tid)
-        await poll_delivery.wait_idle(app)
+        delivery.start_broadcast(app, poll.id, creator_tid)
+        await delivery.wait_idle(app)
 
     sends = [
         c

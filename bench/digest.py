@@ -1,6 +1,6 @@
-"""Benchmark of building one wijk's digest (bot/digest.py), on SQLite and PostgreSQL.
+"""Benchmark of building one wijk's digest (bot/builder.py), on SQLite and PostgreSQL.
 
-Usage: .venv/bin/python bench/digest.py [--quick] [--only sqlite|postgresql] [--pg-url URL]
+Usage: .venv/bin/python bench/builder.py [--quick] [--only sqlite|postgresql] [--pg-url URL]
 
 Fills a fresh database per backend with synthetic observations (SQLAlchemy Core bulk inserts):
 stored history spread over 13 wijken and two years, plus, for the measured wijk, 10,000
@@ -18,12 +18,12 @@ Then it measures:
     --quick) minus the RSS of the same process idle just before (target <= +60 MB), measured
     in a subprocess from /proc/self/status.
 The config is loaded once, before any timing, as the bot loads it once at start-up; a timed
-build is what the bot and the CLI do per digest (a session, the wijk, bot.digest.build; what
+build is what the bot and the CLI do per digest (a session, the wijk, bot.digest.builder.build; what
 needs no grouping is read on a second connection of the same engine meanwhile, see
-bot.digest._Beside, and its time is part of the build's).
+bot.digest.builder._Beside, and its time is part of the build's).
 The grouping of the period's observations (bot/grouping.py, another module) is timed separately
 so its share is visible. Every stored row gets its grouping signature computed exactly as
-bot/observations.py create_observation does (bot.grouping.signature of the text); that cost
+bot/observations.py create_observation does (bot.grouping.concepts.signature of the text); that cost
 belongs to the write path and is reported as such. Prints figures, then one JSON line.
 """
 
@@ -53,8 +53,8 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from bot.grouping import matter_key  # noqa: E402
-from bot.grouping import signature as grouping_signature  # noqa: E402
+from bot.grouping.concepts import matter_key  # noqa: E402
+from bot.grouping.concepts import signature as grouping_signature  # noqa: E402
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TARGET_WIJK = "elsrijk"
@@ -119,9 +119,9 @@ def synthetic_text(rng: random.Random) -> str:
 
 class Filler:
     def __init__(self, engine: Engine, seed: int = 47) -> None:
-        from bot.config import load_config
-        from bot.database import Database
-        from bot.people import sync_wijken
+        from bot.core.config import load_config
+        from bot.core.database import Database
+        from bot.people.persons import sync_wijken
         from models import Edition, Membership, Observation, Person, Reaction, SpiegelItem, Wijk
 
         self.engine = engine
@@ -372,7 +372,7 @@ def drop_database_copy(url: str) -> None:
 
 
 def week(key: str) -> Any:
-    from bot.digest_schedule import parse_period_key
+    from bot.digest.schedule import parse_period_key
 
     return parse_period_key(key, AMS)
 
@@ -399,18 +399,18 @@ GROUPING_SECONDS = [0.0]
 @lru_cache(maxsize=1)
 def bench_config() -> Any:
     """Loaded once, as the bot loads its config once at start-up: not part of a build."""
-    from bot.config import load_config
+    from bot.core.config import load_config
 
     return load_config(REPO / "config.example.toml", env={}, require_token=False)
 
 
 @lru_cache(maxsize=1)
 def timing_the_grouping() -> None:
-    """Adds the time spent inside the grouping (bot.grouping.group_observations, as the
+    """Adds the time spent inside the grouping (bot.grouping.concepts.group_observations, as the
     digest calls it) to GROUPING_SECONDS; the build itself is unchanged."""
-    from bot import digest
+    from bot.digest import builder
 
-    group = digest.group_observations
+    group = builder.group_observations
 
     def timed(*args: Any, **kwargs: Any) -> Any:
         start = time.perf_counter()
@@ -419,15 +419,15 @@ def timing_the_grouping() -> None:
         finally:
             GROUPING_SECONDS[0] += time.perf_counter() - start
 
-    digest.group_observations = timed
+    builder.group_observations = timed
 
 
 def build_once(engine: Engine, period_key: str) -> Any:
-    """One digest build, as the bot and the CLI make it (bot.digest.build in a session, the
+    """One digest build, as the bot and the CLI make it (bot.digest.builder.build in a session, the
     wijk looked up by slug); the time spent inside the grouping is added to GROUPING_SECONDS."""
-    from bot import digest
-    from bot.database import Database
-    from bot.people import wijk_by_slug
+    from bot.core.database import Database
+    from bot.digest import builder
+    from bot.people.persons import wijk_by_slug
 
     config = bench_config()
     period = week(period_key)
@@ -435,7 +435,7 @@ def build_once(engine: Engine, period_key: str) -> Any:
     with Database(engine).session() as session:
         wijk = wijk_by_slug(session, TARGET_WIJK)
         assert wijk is not None
-        return digest.build(session, config, wijk, period, period.end + timedelta(hours=8))
+        return builder.build(session, config, wijk, period, period.end + timedelta(hours=8))
 
 
 def raw_read(engine: Engine, wijk_id: int, period_key: str) -> int:
@@ -453,7 +453,7 @@ def raw_read(engine: Engine, wijk_id: int, period_key: str) -> int:
 
 def rss_child(url: str) -> None:
     """In a fresh process: idle RSS with everything imported and connected, then the peak."""
-    from bot.database import create_db_engine
+    from bot.core.database import create_db_engine
 
     engine = create_db_engine(url)
     build_once(engine, "2026-W45")  # warm: imports, vocabulary, connection pool (a tiny period)
@@ -476,7 +476,7 @@ def _proc_kb(field: str) -> int:
 
 
 def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, float]:
-    from bot import migrate
+    from bot.core import migrate
 
     print(f"\n== {backend} ==")
     migrate.upgrade(engine)
@@ -510,7 +510,7 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
     )
     print(
         f"  write path: grouping signature {filler.signature_seconds / filler.stored * 1e6:.1f}"
-        " µs per stored observation (bot.grouping.signature, as create_observation does)"
+        " µs per stored observation (bot.grouping.concepts.signature, as create_observation does)"
     )
     wijk_id = filler.wijken[TARGET_WIJK]
 
@@ -543,7 +543,7 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
     # Twice the history, compared with a copy of the database as it was: builds on the two
     # take turns, so the ratio compares builds made moments apart (as the others do), not
     # builds made minutes apart on a machine whose speed may have changed in between.
-    from bot.database import create_db_engine
+    from bot.core.database import create_db_engine
 
     engine.dispose()  # the copy needs the database to itself
     before_url = copy_database(url)
@@ -627,7 +627,7 @@ def main() -> int:
         rss_child(args.rss_child)
         return 0
 
-    from bot.database import create_db_engine
+    from bot.core.database import create_db_engine
 
     total = 100_000 if args.quick else 1_000_000
     fixed = 200 + 5 * PERIOD_ROWS

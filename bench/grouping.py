@@ -28,7 +28,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.grouping import Item, Vocabulary, group_items, load_vocabulary  # noqa: E402
+from bot.grouping.concepts import Item, Vocabulary, group_items, load_vocabulary  # noqa: E402
 
 TARGET_ARI = 0.5
 TARGET_MARGIN = 0.25

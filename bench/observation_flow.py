@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/observation_flow.py [--n 50] [--backend sqlite|pos
 N simulated residents each go through onboarding (/start, Akkoord, wijk), three reactions to the
 wijk's spiegel (menu → spiegel, a category, three statement buttons) and one full observation
 (/melding, text, kind, theme, skip location, pseudonym, send), through the real Application built
-by bot.app.build_application on the fake Bot API (bot.fakeapi), on SQLite and on PostgreSQL (a
+by bot.app.build_application on the fake Bot API (bot.fake_telegram), on SQLite and on PostgreSQL (a
 database created for this run and dropped at the end). In the same run a bare PTB Application
 (one MessageHandler echoing text, one CallbackQueryHandler answering) processes as many updates,
 of the same kinds, through the same Harness and fake transport. Each update is timed on its own
@@ -58,13 +58,14 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 
-from bot import migrate, people  # noqa: E402
+from bot import people  # noqa: E402
 from bot.app import OFFLINE_TOKEN, build_application  # noqa: E402
-from bot.config import Config, DatabaseConfig, load_config  # noqa: E402
-from bot.database import Database, create_db_engine  # noqa: E402
-from bot.fakeapi import BotMessage, FakeTelegram, Harness  # noqa: E402
-from bot.fakeapi.users import Person as FakePerson  # noqa: E402
-from bot.services import Services  # noqa: E402
+from bot.context import Services  # noqa: E402
+from bot.core import migrate  # noqa: E402
+from bot.core.config import Config, DatabaseConfig, load_config  # noqa: E402
+from bot.core.database import Database, create_db_engine  # noqa: E402
+from bot.fake_telegram import BotMessage, FakeTelegram, Harness  # noqa: E402
+from bot.fake_telegram.users import Person as FakePerson  # noqa: E402
 from models import Edition, ItemKind, Observation, Reaction, SpiegelItem  # noqa: E402
 
 TARGET_RATIO_SQLITE = 3.0

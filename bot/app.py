@@ -18,10 +18,11 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import command_menu, people
-from bot.i18n import LANGUAGES
-from bot.persistence import DatabasePersistence
-from bot.services import Services
+from bot.context import Services
+from bot.core.i18n import LANGUAGES
+from bot.people import persons
+from bot.telegram import command_menu
+from bot.telegram.persistence import DatabasePersistence
 
 _log = logging.getLogger(__name__)
 
@@ -83,11 +84,11 @@ def build_application(
     app = cast(WijkApplication, builder.build())
 
     with services.db.session() as session:
-        people.sync_wijken(session, config)
+        persons.sync_wijken(session, config)
     # Optional language-model narrative and embeddings grouping for the digest (off by default).
-    from bot import digest_llm
+    from bot.digest import llm
 
-    digest_llm.install(services)
+    llm.install(services)
 
     from handlers import register_all  # handlers import services; keep the import here
 

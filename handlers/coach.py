@@ -28,13 +28,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import coach, flows, people
 from bot.app import WijkContext
-from bot.callbacks import BadCallback, Callback, Kind, pattern
-from bot.clock import as_utc
-from bot.coach import Filter, Refused
-from bot.i18n import format_date, format_datetime, t
-from bot.permissions import Action, PermissionDenied
+from bot.core.clock import as_utc
+from bot.core.i18n import format_date, format_datetime, t
+from bot.observations import coach
+from bot.observations.coach import Filter, Refused
+from bot.people import persons
+from bot.people.permissions import Action, PermissionDenied
+from bot.telegram import flows
+from bot.telegram.callbacks import BadCallback, Callback, Kind, pattern
 from handlers import router
 from handlers.common import (
     Who,
@@ -173,7 +175,7 @@ async def _choose_wijk(
     with context.services.db.session() as session:
         rows = []
         for wijk_id in wijken:
-            wijk = people.wijk_by_id(session, wijk_id)
+            wijk = persons.wijk_by_id(session, wijk_id)
             if wijk is None:
                 continue
             waiting = coach.count(session, wijk_id, Filter.OPEN)
@@ -198,7 +200,7 @@ async def show_list(
     services = context.services
     tz = services.config.general.tz
     with services.db.session() as session:
-        wijk = people.wijk_by_id(session, wijk_id)
+        wijk = persons.wijk_by_id(session, wijk_id)
         if wijk is None:
             raise Refused("coach.unknown_wijk")
         result = coach.list_observations(session, wijk_id, flt, page)
@@ -274,7 +276,7 @@ def render_card(
 ) -> tuple[str, InlineKeyboardMarkup]:
     config = context.services.config
     tz = config.general.tz
-    wijk = people.wijk_by_id(session, obs.wijk_id)
+    wijk = persons.wijk_by_id(session, obs.wijk_id)
     author = coach.author_label(session, obs)
     theme = config.theme(obs.theme) if obs.theme else None
     head = [

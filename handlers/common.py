@@ -22,14 +22,15 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
-from bot import callbacks, flows, people
 from bot.app import WijkContext
-from bot.callbacks import BadCallback, Kind
-from bot.callbacks import button as button  # re-exported for the handlers
-from bot.i18n import pick_language, t
-from bot.permissions import Actor, PermissionDenied
-from bot.services import Services
-from bot.text import esc as esc  # re-exported for the handlers
+from bot.context import Services
+from bot.core.i18n import pick_language, t
+from bot.core.text import esc as esc  # re-exported for the handlers
+from bot.people import persons
+from bot.people.permissions import Actor, PermissionDenied
+from bot.telegram import callbacks, flows
+from bot.telegram.callbacks import BadCallback, Kind
+from bot.telegram.callbacks import button as button  # re-exported for the handlers
 
 _log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def who_is(update: Update, services: Services) -> Who | None:
     actor = services.actors.get(services.db, user.id)
     if actor is not None and actor.person.unreachable_at is not None:
         with services.db.session() as session:
-            people.mark_reachable(session, actor.person)
+            persons.mark_reachable(session, actor.person)
     lang = (
         actor.person.language
         if actor is not None

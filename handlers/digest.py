@@ -15,12 +15,12 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import digest_schedule as schedule
-from bot import people
 from bot.app import WijkContext
-from bot.callbacks import BadCallback, Kind, pattern
-from bot.i18n import format_datetime
-from bot.permissions import Action, PermissionDenied
+from bot.core.i18n import format_datetime
+from bot.digest import schedule
+from bot.people import persons
+from bot.people.permissions import Action, PermissionDenied
+from bot.telegram.callbacks import BadCallback, Kind, pattern
 from handlers.common import (
     Who,
     answer_query,
@@ -55,7 +55,7 @@ def _require_coach(who: Who) -> None:
 def _coach_wijken(session: Session, who: Who) -> list[Wijk]:
     assert who.actor is not None
     ids = who.actor.wijken_with(Role.COACH, Role.ADMIN)
-    wijken = [w for i in ids if (w := people.wijk_by_id(session, i)) is not None]
+    wijken = [w for i in ids if (w := persons.wijk_by_id(session, i)) is not None]
     return sorted(wijken, key=lambda w: w.name)
 
 
@@ -109,7 +109,7 @@ async def digest_pressed(update: Update, context: WijkContext, who: Who) -> None
     # The wijk id comes from a button: only the server's memberships decide.
     who.actor.require(Action.VIEW_DIGEST, wijk_id)
     with context.services.db.session() as session:
-        if people.wijk_by_id(session, wijk_id) is None:
+        if persons.wijk_by_id(session, wijk_id) is None:
             raise BadCallback("no such wijk")
     await answer_query(update)
     await _send_now(update, context, who, wijk_id)

@@ -8,8 +8,8 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.app import WijkContext
-from bot.callbacks import BadCallback
-from bot.logs import RedactTokens
+from bot.core.logs import RedactTokens
+from bot.telegram.callbacks import BadCallback
 from handlers.common import menu_keyboard, stale_button, who_is
 
 _log = logging.getLogger("wijkbot.errors")

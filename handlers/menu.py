@@ -15,10 +15,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import command_menu, flows, people
 from bot.app import WijkContext
-from bot.callbacks import BadCallback, Kind, pattern
-from bot.i18n import LANGUAGES, t
+from bot.core.i18n import LANGUAGES, t
+from bot.people import persons
+from bot.telegram import command_menu, flows
+from bot.telegram.callbacks import BadCallback, Kind, pattern
 from handlers import router
 from handlers.common import (
     Who,
@@ -62,7 +63,7 @@ async def show_menu(update: Update, context: WijkContext, who: Who, *, edit: boo
     lines = [who.t("menu.title")]
     if who.actor is not None and who.wijk_id is not None:
         with context.services.db.session() as session:
-            wijk = people.wijk_by_id(session, who.wijk_id)
+            wijk = persons.wijk_by_id(session, who.wijk_id)
         if wijk is not None:
             lines.insert(0, who.t("menu.your_wijk", wijk=esc(wijk.name)))
             roles = sorted(who.actor.roles_in(wijk.id or 0) - {Role.RESIDENT})
@@ -159,9 +160,9 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
         )
         return
     with context.services.db.session() as session:
-        person = people.get_person(session, who.telegram_id)
+        person = persons.get_person(session, who.telegram_id)
         assert person is not None
-        people.set_language(session, person, lang)
+        persons.set_language(session, person, lang)
     coach = bool(who.actor.wijken_with(Role.COACH, Role.ADMIN))
     who = Who(who.telegram_id, lang, who.actor, who.first_name)
     who.actor.person.language = lang  # type: ignore[union-attr]

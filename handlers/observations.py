@@ -25,13 +25,14 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import flows, people
-from bot import observations as service
 from bot.app import WijkContext
-from bot.callbacks import BadCallback, Kind, pattern
-from bot.digest import vocabulary_for
-from bot.i18n import format_date
-from bot.permissions import Action, Actor, PermissionDenied, load_actor
+from bot.core.i18n import format_date
+from bot.digest.builder import vocabulary_for
+from bot.observations import filing
+from bot.people import persons
+from bot.people.permissions import Action, Actor, PermissionDenied, load_actor
+from bot.telegram import flows
+from bot.telegram.callbacks import BadCallback, Kind, pattern
 from handlers import router
 from handlers.common import (
     Who,
@@ -106,7 +107,7 @@ def _next_state(data: dict[str, Any]) -> str:
 def _send_wijken(session: Session, actor: Actor) -> list[Wijk]:
     """The active wijken this person may send an observation for (a partner may have several)."""
     ids = {m.wijk_id for m in actor.memberships if actor.can(Action.SEND_OBSERVATION, m.wijk_id)}
-    wijken = [w for i in ids if (w := people.wijk_by_id(session, i)) is not None]
+    wijken = [w for i in ids if (w := persons.wijk_by_id(session, i)) is not None]
     return sorted(wijken, key=lambda w: w.name)
 
 
@@ -286,7 +287,7 @@ def _render_summary(
     lines = [who.t("observations.summary_title"), ""]
     if data.get("multi"):
         with context.services.db.session() as session:
-            wijk = people.wijk_by_id(session, int(data["wijk_id"]))
+            wijk = persons.wijk_by_id(session, int(data["wijk_id"]))
         lines.append(who.t("observations.summary_wijk", wijk=esc(wijk.name if wijk else "?")))
     lines.append(who.t("observations.summary_text", text=esc(data.get("text"))))
     if data.get("photo"):
@@ -545,7 +546,7 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
         with services.db.session() as session:
             # Roles are read again now: what was allowed when the flow began may not be any more.
             actor = load_actor(session, who.telegram_id)
-            if actor is None or people.wijk_by_id(session, wijk_id) is None:
+            if actor is None or persons.wijk_by_id(session, wijk_id) is None:
                 raise PermissionDenied()
             actor.require(Action.SEND_OBSERVATION, wijk_id)
             person = actor.person
@@ -553,7 +554,7 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
             if share:
                 person.display_name = _share_name(who)
                 session.add(person)
-            observation = service.create_observation(
+            observation = filing.create_observation(
                 session,
                 person=person,
                 wijk_id=wijk_id,
@@ -642,10 +643,10 @@ async def show_mine(
     assert who.actor is not None
     person_id = who.actor.id
     with context.services.db.session() as session:
-        total = service.count_for_person(session, person_id)
+        total = filing.count_for_person(session, person_id)
         pages = max(1, math.ceil(total / PAGE_SIZE))
         page = min(max(page, 0), pages - 1)
-        items = service.list_for_person(session, person_id, page * PAGE_SIZE, PAGE_SIZE)
+        items = filing.list_for_person(session, person_id, page * PAGE_SIZE, PAGE_SIZE)
     rows: list[list[InlineKeyboardButton]] = []
     if not items:
         text = who.t("observations.mine_empty")
@@ -664,7 +665,7 @@ async def show_mine(
             if len(text) + len(note or "") < MESSAGE_LIMIT - 100:
                 break
         for obs in items:
-            if obs.status in service.WITHDRAWABLE:
+            if obs.status in filing.WITHDRAWABLE:
                 label = who.t("observations.withdraw_button", reference=obs.reference)
                 rows.append([button(label, Kind.MY_OBSERVATIONS, obs.id or 0, "w", page)])
         paging = []
@@ -711,8 +712,8 @@ async def mine_pressed(update: Update, context: WijkContext, who: Who) -> None:
         return
     if action == "w":
         with context.services.db.session() as session:
-            obs = service.get_own(session, person_id, target)
-        if obs is None or obs.status not in service.WITHDRAWABLE:
+            obs = filing.get_own(session, person_id, target)
+        if obs is None or obs.status not in filing.WITHDRAWABLE:
             await _refuse_withdraw(update, context, who, page)
             return
         await answer_query(update)
@@ -729,7 +730,7 @@ async def mine_pressed(update: Update, context: WijkContext, who: Who) -> None:
         return
     if action == "wy":
         with context.services.db.session() as session:
-            done = service.withdraw(session, person_id, target, now=context.services.clock.now())
+            done = filing.withdraw(session, person_id, target, now=context.services.clock.now())
         if not done:
             await _refuse_withdraw(update, context, who, page)
             return

@@ -9,12 +9,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, command_menu, flows, invites, people
 from bot.app import WijkContext
-from bot.callbacks import BadCallback, Kind, pattern
-from bot.i18n import LANGUAGES
-from bot.opendata import LookupStatus, parse_postcode_input
-from bot.permissions import COACH_ROLES, load_actor
+from bot.core.i18n import LANGUAGES
+from bot.opendata.clients import LookupStatus, parse_postcode_input
+from bot.people import invites, persons
+from bot.people.permissions import COACH_ROLES, load_actor
+from bot.telegram import callbacks, command_menu, flows
+from bot.telegram.callbacks import BadCallback, Kind, pattern
 from handlers import router
 from handlers.common import (
     Who,
@@ -136,7 +137,7 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
         return
     services = context.services
     with services.db.session() as session:
-        people.give_consent(session, who.telegram_id, lang, services.clock.now())
+        persons.give_consent(session, who.telegram_id, lang, services.clock.now())
         actor = load_actor(session, who.telegram_id)
     # Remove the buttons from the privacy message: it has done its job.
     query = update.callback_query
@@ -157,7 +158,7 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
 async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> None:
     services = context.services
     with services.db.session() as session:
-        person = people.get_person(session, who.telegram_id)
+        person = persons.get_person(session, who.telegram_id)
         assert person is not None
         result = invites.redeem(session, person, code, services.clock.now())
         wijken = _wijk_names(session, result.wijk_ids)
@@ -179,7 +180,7 @@ def _wijk_names(session: object, wijk_ids: tuple[int, ...]) -> str:
     from sqlmodel import Session
 
     assert isinstance(session, Session)
-    names = [w.name for i in wijk_ids if (w := people.wijk_by_id(session, i)) is not None]
+    names = [w.name for i in wijk_ids if (w := persons.wijk_by_id(session, i)) is not None]
     return ", ".join(f"<b>{esc(n)}</b>" for n in names)
 
 
@@ -195,7 +196,7 @@ async def ask_wijk(update: Update, context: WijkContext, who: Who, *, edit: bool
 
 def _wijk_list(context: WijkContext, who: Who, nonce: int) -> InlineKeyboardMarkup:
     with context.services.db.session() as session:
-        wijken = people.active_wijken(session)
+        wijken = persons.active_wijken(session)
     rows = columns([button(w.name, Kind.WIJK, nonce, w.id or 0) for w in wijken])
     if context.services.pdok is not None:
         rows.append([button(who.t("onboarding.unknown_wijk"), Kind.WIJK, nonce, "pc")])
@@ -237,12 +238,12 @@ async def wijk_pressed(update: Update, context: WijkContext, who: Who) -> None:
         return
     wijk_id = cb.int(1)
     with context.services.db.session() as session:
-        wijk = people.wijk_by_id(session, wijk_id)
+        wijk = persons.wijk_by_id(session, wijk_id)
         if wijk is None:
             raise BadCallback("no such wijk")
-        person = people.get_person(session, who.telegram_id)
+        person = persons.get_person(session, who.telegram_id)
         assert person is not None
-        people.choose_wijk(session, person, wijk)
+        persons.choose_wijk(session, person, wijk)
         actor = load_actor(session, who.telegram_id)
     await answer_query(update)
     await flows.end(context)
@@ -281,7 +282,7 @@ async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: f
     with services.db.session() as session:
         slugs = [result.wijk_slug] if result.wijk_slug else list(result.candidates)
         wijken = [
-            w for s in slugs if (w := people.wijk_by_slug(session, s)) is not None and w.active
+            w for s in slugs if (w := persons.wijk_by_slug(session, s)) is not None and w.active
         ]
     nonce = flow.nonce
     municipality = esc(services.config.municipality.name)

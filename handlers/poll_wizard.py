@@ -2,7 +2,7 @@
 
 State lives in the `poll_wizard` flow (written through before every reply). Buttons are
 pw:<nonce>:<step>:<value>; a button of an older wizard is stale. Every step is checked again on
-the server when the poll is stored (bot.polls.validate_draft).
+the server when the poll is stored (bot.polls.voting.validate_draft).
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import flows, people, poll_delivery, polls
 from bot.app import WijkContext
-from bot.callbacks import BadCallback, Kind
-from bot.permissions import Action, PermissionDenied
-from bot.services import Services
+from bot.context import Services
+from bot.people import persons
+from bot.people.permissions import Action, PermissionDenied
+from bot.polls import delivery, voting
+from bot.telegram import flows
+from bot.telegram.callbacks import BadCallback, Kind
 from handlers import router
 from handlers.common import (
     Who,
@@ -67,7 +69,7 @@ async def open_wizard(update: Update, context: WijkContext, who: Who) -> None:
         return
     flow = await flows.start(context, FLOW, CHOOSING_WIJK, options=[])
     with context.services.db.session() as session:
-        names = [(w, people.wijk_by_id(session, w)) for w in wijken]
+        names = [(w, persons.wijk_by_id(session, w)) for w in wijken]
     rows = columns([button(wk.name, Kind.POLL_WIZARD, flow.nonce, "w", w) for w, wk in names if wk])
     rows.append([cancel_button(who, flow.nonce)])
     await reply(update, who.t("polls.w_choose_wijk"), keyboard(*rows))
@@ -97,7 +99,7 @@ def _nav(who: Who, nonce: int, flow: flows.Flow | None = None) -> list[InlineKey
 
 
 async def _ask_question(update: Update, who: Who, nonce: int, *, edit: bool = False) -> None:
-    text = who.t("polls.w_question", limit=polls.MAX_QUESTION)
+    text = who.t("polls.w_question", limit=voting.MAX_QUESTION)
     await reply(update, text, keyboard([cancel_button(who, nonce)]), edit=edit)
 
 
@@ -113,14 +115,14 @@ def _options_view(who: Who, flow: flows.Flow, note: str | None = None) -> tuple[
         parts.append(
             who.t(
                 "polls.w_options",
-                low=polls.MIN_OPTIONS,
-                high=polls.MAX_OPTIONS,
-                limit=polls.MAX_OPTION,
+                low=voting.MIN_OPTIONS,
+                high=voting.MAX_OPTIONS,
+                limit=voting.MAX_OPTION,
             )
         )
         parts.append("")
     parts.append(
-        who.t("polls.w_options_list", count=len(options), high=polls.MAX_OPTIONS, list=listing)
+        who.t("polls.w_options_list", count=len(options), high=voting.MAX_OPTIONS, list=listing)
     )
     n = flow.nonce
     rows = [[button(who.t("polls.btn_from_spiegel"), Kind.POLL_WIZARD, n, "sp", 0)]]
@@ -153,7 +155,7 @@ async def _ask_audience(
 ) -> None:
     n = flow.nonce
     with context.services.db.session() as session:
-        linked = polls.group_link_for(session, int(flow.data["wijk_id"])) is not None
+        linked = voting.group_link_for(session, int(flow.data["wijk_id"])) is not None
     rows = [
         [button(who.t("polls.aud_big"), Kind.POLL_WIZARD, n, "a", PollAudience.BIG.value)],
         [button(who.t("polls.aud_wijk"), Kind.POLL_WIZARD, n, "a", PollAudience.WIJK.value)],
@@ -173,7 +175,7 @@ async def _ask_closes(update: Update, who: Who, flow: flows.Flow, *, edit: bool 
     n = flow.nonce
     rows = [
         [button(who.t(f"polls.close_{d}"), Kind.POLL_WIZARD, n, "c", d)]
-        for d in polls.CLOSING_PRESETS_DAYS
+        for d in voting.CLOSING_PRESETS_DAYS
     ]
     rows.append(_nav(who, n, flow))
     await reply(update, who.t("polls.w_closes"), keyboard(*rows), edit=edit)
@@ -200,7 +202,7 @@ async def _show_preview(
     data = flow.data
     services = context.services
     options = "\n".join(f"{i}. {esc(str(o))}" for i, o in enumerate(data["options"], 1))
-    closes = poll_delivery.when(datetime.fromisoformat(str(data["closes_at"])), who.lang, services)
+    closes = delivery.when(datetime.fromisoformat(str(data["closes_at"])), who.lang, services)
     text = who.t(
         "polls.w_preview",
         question=esc(str(data["question"])),
@@ -260,7 +262,7 @@ async def typed(update: Update, context: WijkContext, who: Who, flow: flows.Flow
     text = message.text
     try:
         if flow.state == QUESTION:
-            question = polls.clean_question(text)
+            question = voting.clean_question(text)
             if flow.data.get("editing"):
                 flow = await flows.update_data(context, question=question)
                 await _show_preview(update, context, who, flow, edit=False)
@@ -270,18 +272,18 @@ async def typed(update: Update, context: WijkContext, who: Who, flow: flows.Flow
             return
         if flow.state in (OPTIONS, SPIEGEL):
             options = list(flow.data.get("options") or [])
-            option = polls.clean_option(text, options)
+            option = voting.clean_option(text, options)
             flow = await flows.move(context, OPTIONS, options=[*options, option])
             note = who.t("polls.w_option_added", option=esc(option))
             await _show_options(update, who, flow, note)
             return
         if flow.state == CLOSES:
             services = context.services
-            closes = polls.parse_closing(text, services.clock.now(), services.tz)
+            closes = voting.parse_closing(text, services.clock.now(), services.tz)
             flow = await flows.update_data(context, closes_at=closes.isoformat())
             await _next_after(update, context, who, flow, CLOSES)
             return
-    except polls.PollError as err:
+    except voting.PollError as err:
         if flow.state in (OPTIONS, SPIEGEL):
             # Keep "Klaar met keuzes" at hand: 12 options is a reason to go on, not to stop.
             await _show_options(update, who, flow, who.t(err.key, **err.values))
@@ -335,9 +337,9 @@ async def pressed(update: Update, context: WijkContext, who: Who) -> None:
         await _show_options(update, who, flow, note, edit=True)
         return
     if step == "od":
-        if len(flow.data.get("options") or []) < polls.MIN_OPTIONS:
+        if len(flow.data.get("options") or []) < voting.MIN_OPTIONS:
             await answer_query(
-                update, who.t("polls.err_need_two", low=polls.MIN_OPTIONS), alert=True
+                update, who.t("polls.err_need_two", low=voting.MIN_OPTIONS), alert=True
             )
             return
         await answer_query(update)
@@ -357,7 +359,7 @@ async def pressed(update: Update, context: WijkContext, who: Who) -> None:
             raise BadCallback("audience")
         if audience == PollAudience.GROUP.value:
             with services.db.session() as session:
-                if polls.group_link_for(session, int(flow.data["wijk_id"])) is None:
+                if voting.group_link_for(session, int(flow.data["wijk_id"])) is None:
                     await answer_query(update, who.t("polls.err_no_group"), alert=True)
                     return
         await answer_query(update)
@@ -366,7 +368,7 @@ async def pressed(update: Update, context: WijkContext, who: Who) -> None:
         return
     if step == "c":
         days = cb.int(2)
-        if days not in polls.CLOSING_PRESETS_DAYS:
+        if days not in voting.CLOSING_PRESETS_DAYS:
             raise BadCallback("preset")
         await answer_query(update)
         closes = services.clock.now() + timedelta(days=days)
@@ -414,7 +416,7 @@ async def _change(
 ) -> None:
     if field == "question":
         flow = await flows.move(context, QUESTION)
-        text = who.t("polls.w_question", limit=polls.MAX_QUESTION)
+        text = who.t("polls.w_question", limit=voting.MAX_QUESTION)
         await reply(update, text, keyboard(_nav(who, flow.nonce, flow)), edit=True)
     elif field == "options":
         await _show_options(update, who, await flows.move(context, OPTIONS), edit=True)
@@ -438,7 +440,7 @@ async def _show_spiegel(
 ) -> None:
     wijk_id = int(flow.data["wijk_id"])
     with context.services.db.session() as session:
-        items = polls.spiegel_items(session, wijk_id)
+        items = voting.spiegel_items(session, wijk_id)
         year = _edition_year(session, items)
     n = flow.nonce
     if not items:
@@ -452,7 +454,7 @@ async def _show_spiegel(
     lines = []
     buttons = []
     for index, item in enumerate(shown, page * SPIEGEL_PAGE + 1):
-        lines.append(f"{index}. {esc(polls.shorten(item.text, 200))}")
+        lines.append(f"{index}. {esc(voting.shorten(item.text, 200))}")
         key = "polls.btn_item_picked" if item.id in picked else "polls.btn_item"
         buttons.append(button(who.t(key, n=index), Kind.POLL_WIZARD, n, "pi", item.id or 0))
     rows = columns(buttons, 2)
@@ -476,21 +478,21 @@ async def _pick_item(
 ) -> None:
     wijk_id = int(flow.data["wijk_id"])
     with context.services.db.session() as session:
-        item = polls.spiegel_item(session, wijk_id, item_id)
+        item = voting.spiegel_item(session, wijk_id, item_id)
     if item is None:
         raise BadCallback("not an item of this wijk's current spiegel")
     options = list(flow.data.get("options") or [])
     picked = list(flow.data.get("picked") or [])
     try:
-        option = polls.clean_option(polls.shorten(item.text), options)
-    except polls.PollError as err:
+        option = voting.clean_option(voting.shorten(item.text), options)
+    except voting.PollError as err:
         await answer_query(update, who.t(err.key, **err.values), alert=True)
         return
     await answer_query(update, who.t("polls.w_option_added", option=option)[:200])
     flow = await flows.move(context, SPIEGEL, options=[*options, option], picked=[*picked, item_id])
     page = 0
     with context.services.db.session() as session:
-        ids = [i.id for i in polls.spiegel_items(session, wijk_id)]
+        ids = [i.id for i in voting.spiegel_items(session, wijk_id)]
     if item_id in ids:
         page = ids.index(item_id) // SPIEGEL_PAGE
     await _show_spiegel(update, context, who, flow, page)
@@ -499,10 +501,10 @@ async def _pick_item(
 # --- storing and sending -----------------------------------------------------------------------
 
 
-def draft_from(flow: flows.Flow) -> polls.PollDraft:
+def draft_from(flow: flows.Flow) -> voting.PollDraft:
     data = flow.data
     try:
-        return polls.PollDraft(
+        return voting.PollDraft(
             wijk_id=int(data["wijk_id"]),
             question=str(data["question"]),
             options=[str(o) for o in data["options"]],
@@ -512,7 +514,7 @@ def draft_from(flow: flows.Flow) -> polls.PollDraft:
             hide_results=bool(data.get("hide")),
         )
     except (KeyError, TypeError, ValueError):
-        raise polls.PollError("polls.err_incomplete") from None
+        raise voting.PollError("polls.err_incomplete") from None
 
 
 async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
@@ -521,9 +523,9 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
     try:
         draft = draft_from(flow)
         with services.db.session() as session:
-            poll = polls.create_poll(session, who.actor, draft, services.clock.now())
-            deliveries = polls.delivery_counts(session, poll.id or 0)
-    except polls.PollError as err:
+            poll = voting.create_poll(session, who.actor, draft, services.clock.now())
+            deliveries = voting.delivery_counts(session, poll.id or 0)
+    except voting.PollError as err:
         await answer_query(update, who.t(err.key, **err.values)[:200], alert=True)
         return
     except PermissionDenied:
@@ -537,14 +539,14 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
     await answer_query(update)
     if poll.audience == PollAudience.GROUP.value:
         try:
-            await poll_delivery.post_in_group(context.application, poll.id)
+            await delivery.post_in_group(context.application, poll.id)
         except TelegramError:
             with services.db.session() as session:
-                polls.delete_unsent_poll(session, poll.id)
+                voting.delete_unsent_poll(session, poll.id)
             await reply(update, who.t("polls.err_group_send"), _retry_markup(who, flow))
             return
         with services.db.session() as session:
-            link = polls.group_link_for(session, poll.wijk_id)
+            link = voting.group_link_for(session, poll.wijk_id)
         await flows.end(context)
         title = esc(link.title if link else "")
         await reply(update, who.t("polls.saved_group", group=title), menu_keyboard(who), edit=True)
@@ -552,7 +554,7 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
     await flows.end(context)
     count = sum(deliveries.values())
     await reply(update, who.t("polls.saved_private", count=count), menu_keyboard(who), edit=True)
-    poll_delivery.start_broadcast(context.application, poll.id, who.telegram_id)
+    delivery.start_broadcast(context.application, poll.id, who.telegram_id)
 
 
 def _retry_markup(who: Who, flow: flows.Flow) -> InlineKeyboardMarkup:

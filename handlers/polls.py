@@ -1,8 +1,8 @@
 """Polls in Telegram: the Peilingen menu, voting buttons, native group polls, managing, /koppel.
 
 Buttons: pl:<poll_id>:<verb>[:<value>:<mode>] to vote, pm:<poll_id>:<action> to manage,
-pm:lk:<wijk_id> to link a group. Every vote goes through bot.polls.cast_vote, which checks the
-poll, the audience and the option on the server; what a button says is never trusted.
+pm:lk:<wijk_id> to link a group. Every vote goes through bot.polls.voting.cast_vote, which
+checks the poll, the audience and the option on the server; what a button says is never trusted.
 """
 
 from __future__ import annotations
@@ -21,12 +21,15 @@ from telegram.ext import (
     PollAnswerHandler,
 )
 
-from bot import callbacks, people, poll_delivery, polls
 from bot.app import WijkContext
-from bot.callbacks import BadCallback, Kind, pattern
-from bot.i18n import pick_language, t
-from bot.permissions import Action, Actor, load_actor
-from bot.poll_tally import tally
+from bot.core.i18n import pick_language, t
+from bot.people import persons
+from bot.people.permissions import Action, Actor, load_actor
+from bot.polls import delivery
+from bot.polls import voting as polls
+from bot.polls.tally import tally
+from bot.telegram import callbacks
+from bot.telegram.callbacks import BadCallback, Kind, pattern
 from handlers import poll_wizard
 from handlers.common import (
     Who,
@@ -89,7 +92,7 @@ async def open_list(update: Update, context: WijkContext, who: Who) -> None:
     if visible_open:
         lines += ["", who.t("polls.list_open")]
     for p in visible_open:
-        when = poll_delivery.when(p.closes_at, who.lang, services)
+        when = delivery.when(p.closes_at, who.lang, services)
         lines.append(who.t("polls.list_item_open", question=esc(p.question), when=when))
         label = who.t("polls.btn_poll_open", question=_short(p.question))
         rows.append([button(label, Kind.POLL_VOTE, p.id or 0, "show")])
@@ -99,7 +102,7 @@ async def open_list(update: Update, context: WijkContext, who: Who) -> None:
     if closed:
         lines += ["", who.t("polls.list_closed")]
     for p in closed:
-        when = poll_delivery.when(p.closed_at or p.closes_at, who.lang, services)
+        when = delivery.when(p.closed_at or p.closes_at, who.lang, services)
         lines.append(who.t("polls.list_item_closed", question=esc(p.question), when=when))
         label = who.t("polls.btn_poll_results", question=_short(p.question))
         rows.append([button(label, Kind.POLL_VOTE, p.id or 0, "res")])
@@ -153,8 +156,8 @@ async def show_poll(
         if not polls.in_audience(session, poll, who.actor.id):
             raise polls.PollError("polls.err_not_audience")
         chosen = polls.current_vote(session, poll_id, who.actor.id)
-    text = poll_delivery.poll_text(poll, options, who.lang, services, wijk_name, chosen=chosen)
-    markup = poll_delivery.vote_keyboard(poll, options, who.lang, voted=bool(chosen))
+    text = delivery.poll_text(poll, options, who.lang, services, wijk_name, chosen=chosen)
+    markup = delivery.vote_keyboard(poll, options, who.lang, voted=bool(chosen))
     await reply(update, text, markup, edit=edit)
 
 
@@ -171,12 +174,12 @@ async def show_results(
         return
     still_open = poll.status == PollStatus.OPEN.value
     if still_open and poll.hide_results:
-        when = poll_delivery.when(poll.closes_at, who.lang, services)
+        when = delivery.when(poll.closes_at, who.lang, services)
         await reply(update, who.t("polls.results_hidden", when=when), back, edit=edit)
         return
     with services.db.session() as session:
         result = tally(session, poll.id)
-    text = poll_delivery.results_text(result, who.lang, interim=still_open)
+    text = delivery.results_text(result, who.lang, interim=still_open)
     await reply(update, text, back, edit=edit)
 
 
@@ -230,8 +233,8 @@ async def _vote_step(
             raise polls.PollError("polls.err_not_audience")
     if verb == "chg":
         await answer_query(update)
-        text = poll_delivery.poll_text(poll, options, who.lang, services, wijk_name)
-        markup = poll_delivery.vote_keyboard(poll, options, who.lang, mode="c")
+        text = delivery.poll_text(poll, options, who.lang, services, wijk_name)
+        markup = delivery.vote_keyboard(poll, options, who.lang, mode="c")
         await reply(update, text, markup, edit=True)
         return
     mode = cb.arg(3)
@@ -251,15 +254,15 @@ async def _vote_step(
     if verb == "t":
         mask = _mask(cb.int(2), len(options))
         await answer_query(update)
-        text = poll_delivery.poll_text(poll, options, who.lang, services, wijk_name)
-        markup = poll_delivery.vote_keyboard(poll, options, who.lang, mode=mode, mask=mask)
+        text = delivery.poll_text(poll, options, who.lang, services, wijk_name)
+        markup = delivery.vote_keyboard(poll, options, who.lang, mode=mode, mask=mask)
         await reply(update, text, markup, edit=True)
         return
     if verb == "r":
         order = _order(cb.arg(2), len(options))
         await answer_query(update)
-        text = poll_delivery.poll_text(poll, options, who.lang, services, wijk_name, order=order)
-        markup = poll_delivery.vote_keyboard(poll, options, who.lang, mode=mode, order=order)
+        text = delivery.poll_text(poll, options, who.lang, services, wijk_name, order=order)
+        markup = delivery.vote_keyboard(poll, options, who.lang, mode=mode, order=order)
         await reply(update, text, markup, edit=True)
         return
     with services.db.session() as session:
@@ -281,9 +284,9 @@ async def _vote_step(
     # Confirmed only now: the vote is committed.
     key = "polls.vote_changed" if outcome is polls.VoteOutcome.CHANGED else "polls.voted"
     await answer_query(update, who.t(key))
-    text = poll_delivery.poll_text(poll, options, who.lang, services, wijk_name, chosen=chosen)
+    text = delivery.poll_text(poll, options, who.lang, services, wijk_name, chosen=chosen)
     text += "\n\n" + who.t(key)
-    markup = poll_delivery.vote_keyboard(poll, options, who.lang, voted=True)
+    markup = delivery.vote_keyboard(poll, options, who.lang, voted=True)
     await reply(update, text, markup, edit=True)
 
 
@@ -294,7 +297,7 @@ def _mask(value: int, count: int) -> int:
 
 
 def _order(raw: str, count: int) -> list[int]:
-    order = poll_delivery.decode_order(raw)
+    order = delivery.decode_order(raw)
     if len(set(order)) != len(order) or any(p >= count for p in order):
         raise polls.PollError("polls.err_bad_option")
     return order
@@ -391,7 +394,7 @@ async def _manage(update: Update, context: WijkContext, who: Who) -> None:
             "polls.manage",
             question=esc(poll.question),
             voters=voters,
-            when=poll_delivery.when(poll.closes_at, who.lang, services),
+            when=delivery.when(poll.closes_at, who.lang, services),
         )
         markup = keyboard(
             [button(who.t("polls.btn_close_now"), Kind.POLL_MANAGE, poll_id, "cl")],
@@ -411,11 +414,11 @@ async def _manage(update: Update, context: WijkContext, who: Who) -> None:
         )
         await reply(update, who.t(key), markup, edit=True)
     elif action == "clY":
-        done = await poll_delivery.close_now(context.application, poll_id)
+        done = await delivery.close_now(context.application, poll_id)
         key = "polls.closed_now" if done else "polls.err_not_open"
         await reply(update, who.t(key), keyboard(back, [menu_button(who)]), edit=True)
     elif action == "cxY":
-        done = await poll_delivery.cancel_now(context.application, poll_id)
+        done = await delivery.cancel_now(context.application, poll_id)
         key = "polls.cancelled_now" if done else "polls.err_not_open"
         await reply(update, who.t(key), keyboard(back, [menu_button(who)]), edit=True)
     else:
@@ -469,7 +472,7 @@ async def koppel_command(update: Update, context: WijkContext) -> None:
         rows = [
             [button(w.name, Kind.POLL_MANAGE, "lk", w.id or 0)]
             for wid in wijken
-            if (w := people.wijk_by_id(session, wid)) is not None
+            if (w := persons.wijk_by_id(session, wid)) is not None
         ]
     await reply(update, who.t("polls.koppel_choose"), keyboard(*rows))
 
@@ -515,7 +518,7 @@ async def _link(
     services = context.services
     with services.db.session() as session:
         polls.link_group(session, who.actor, chat_id, wijk_id, title, services.clock.now())
-        wijk = people.wijk_by_id(session, wijk_id)
+        wijk = persons.wijk_by_id(session, wijk_id)
     await reply(update, who.t("polls.koppel_ok", wijk=esc(wijk.name if wijk else "")), edit=edit)
 
 
@@ -533,4 +536,4 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_entry(
         MenuEntry("newpoll", "polls.menu_new", poll_wizard.open_wizard, poll_wizard.can_create, 41)
     )
-    poll_delivery.install(app)
+    delivery.install(app)

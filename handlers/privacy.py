@@ -12,10 +12,11 @@ import logging
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import command_menu, flows, privacy
 from bot.app import WijkContext
-from bot.callbacks import BadCallback, Kind, pattern
-from bot.persistence import CHAT, USER, DatabasePersistence
+from bot.privacy import personal_data
+from bot.telegram import command_menu, flows
+from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.persistence import CHAT, USER, DatabasePersistence
 from handlers.common import (
     Who,
     answer_query,
@@ -55,13 +56,13 @@ async def send_export(update: Update, context: WijkContext, who: Who) -> None:
     assert who.actor is not None
     now = services.clock.now()
     with services.db.session() as session:
-        data = privacy.export_person(session, who.actor.id, now=now)
+        data = personal_data.export_person(session, who.actor.id, now=now)
     chat = update.effective_chat
     if chat is None:
         return
     filename = who.t("privacy.export_filename", date=now.astimezone(services.tz).date().isoformat())
     await chat.send_document(
-        InputFile(privacy.export_json(data), filename=filename, attach=False),
+        InputFile(personal_data.export_json(data), filename=filename, attach=False),
         caption=who.t("privacy.export_caption"),
         reply_markup=menu_keyboard(who),
     )
@@ -88,7 +89,7 @@ async def forget_command(update: Update, context: WijkContext, who: Who) -> None
 async def ask_erase(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
     assert who.actor is not None
     with context.services.db.session() as session:
-        counts = privacy.count_contributions(session, who.actor.id)
+        counts = personal_data.count_contributions(session, who.actor.id)
     if not counts.any:
         flow = await flows.start(context, FLOW, CONFIRMING, keep=False, contributions=False)
         await reply(
@@ -176,7 +177,7 @@ async def _erase(update: Update, context: WijkContext, who: Who, *, keep: bool, 
     assert who.actor is not None
     try:
         with context.services.db.session() as session:
-            report = privacy.erase_person(session, who.actor.id, keep_contributions=keep)
+            report = personal_data.erase_person(session, who.actor.id, keep_contributions=keep)
     except Exception:
         _log.exception("erasure failed; the transaction was rolled back")
         retry = keyboard(

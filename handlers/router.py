@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot import flows
 from bot.app import WijkContext
+from bot.telegram import flows
 from handlers.common import Who
 
 Step = Callable[[Update, WijkContext, Who, flows.Flow], Awaitable[None]]

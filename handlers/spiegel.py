@@ -16,12 +16,13 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import flows, people
-from bot import spiegel as service
 from bot.app import WijkContext
-from bot.callbacks import BadCallback, Kind, pattern
-from bot.i18n import tn
-from bot.permissions import Action, PermissionDenied
+from bot.core.i18n import tn
+from bot.people import persons
+from bot.people.permissions import Action, PermissionDenied
+from bot.spiegel import mirror as service
+from bot.telegram import flows
+from bot.telegram.callbacks import BadCallback, Kind, pattern
 from handlers import router
 from handlers.common import (
     Who,
@@ -101,7 +102,7 @@ async def show_current(
     _require(who, Action.READ_SPIEGEL, wijk_id)
     with context.services.db.session() as session:
         edition = service.current_edition(session, wijk_id)
-        wijk = people.wijk_by_id(session, wijk_id)
+        wijk = persons.wijk_by_id(session, wijk_id)
     if edition is None or edition.id is None:
         name = wijk.name if wijk is not None else ""
         await reply(

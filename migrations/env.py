@@ -4,7 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers the tables)
-from bot.database import create_db_engine
+from bot.core.database import create_db_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

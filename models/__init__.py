@@ -18,7 +18,7 @@ from models.observation import Observation
 from models.person import Invite, Membership, Person
 from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
 from models.spiegel import Edition, Reaction, SpiegelItem
-from models.state import StoredState
+from models.stored_state import StoredState
 from models.wijk import Wijk
 
 __all__ = [

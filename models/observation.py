@@ -58,12 +58,13 @@ class Observation(SQLModel, table=True):
     hidden_reason: str | None = Field(default=None, max_length=400)
     hidden_at: datetime | None = None
     hidden_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
-    # What the digest's grouping finds in the text (bot.grouping.signature), found once when the
-    # observation is stored so the digest does not match every text again. NULL (older rows, or
-    # rows stored by other means): the digest matches the text itself, with the same result.
+    # What the digest's grouping finds in the text (bot.grouping.concepts.signature), found once
+    # when the observation is stored so the digest does not match every text again. NULL (older
+    # rows, or rows stored by other means): the digest matches the text itself, with the same
+    # result.
     grouping_signature: str | None = None
-    # Its "what about" part (bot.grouping.matter_key): the digest counts the previous period per
-    # matter in SQL. NULL where the signature is: the digest reads those rows one by one.
+    # Its "what about" part (bot.grouping.concepts.matter_key): the digest counts the previous
+    # period per matter in SQL. NULL where the signature is: the digest reads those rows one by one.
     grouping_matter: str | None = None
 
     @property

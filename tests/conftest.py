@@ -27,13 +27,14 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from bot import migrate, people
 from bot.app import WijkApplication, build_application
-from bot.clock import Clock
-from bot.config import Config, DatabaseConfig, load_config
-from bot.database import Database, create_db_engine
-from bot.fakeapi import FakeTelegram, Harness
-from bot.services import Services
+from bot.context import Services
+from bot.core import migrate
+from bot.core.clock import Clock
+from bot.core.config import Config, DatabaseConfig, load_config
+from bot.core.database import Database, create_db_engine
+from bot.fake_telegram import FakeTelegram, Harness
+from bot.people import persons
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("WIJKBOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -148,14 +149,15 @@ def services(config: Config, db: Database, clock: Clock) -> Services:
     url = db.engine.url.render_as_string(hide_password=False)
     result = Services(config=replace(config, database=DatabaseConfig(url=url)), db=db, clock=clock)
     with db.session() as session:
-        people.sync_wijken(session, result.config)
+        persons.sync_wijken(session, result.config)
     return result
 
 
 @pytest.fixture
 def cli_services(services: Services, monkeypatch: pytest.MonkeyPatch) -> Services:
-    """The test's services, with the environment pointing the command line (`bot.cli.main`) at
-    their database and holding no token, config file or Bot API address of its own."""
+    """The test's services, with the environment pointing the command line
+    (`bot.cli.wijkbot.main`) at their database and holding no token, config file or Bot API
+    address of its own."""
     monkeypatch.setenv("WIJKBOT_DATABASE_URL", services.config.database.url)
     for name in ("WIJKBOT_TOKEN", "WIJKBOT_CONFIG", "WIJKBOT_BOT_API_URL"):
         monkeypatch.delenv(name, raising=False)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-from bot import invites, people
-from bot.fakeapi import Harness
-from bot.fakeapi.users import Person as FakePerson
-from bot.services import Services
+from bot.context import Services
+from bot.fake_telegram import Harness
+from bot.fake_telegram.users import Person as FakePerson
+from bot.people import invites, persons
 from models import Role
 
 # Shaped like a real token (digits, a colon, 35 characters) so that token checks and log redaction
@@ -44,7 +44,7 @@ async def onboard(
 
 def invite_code(services: Services, role: Role, *slugs: str, uses: int = 1, days: int = 7) -> str:
     with services.db.session() as session:
-        wijken = [w for s in slugs if (w := people.wijk_by_slug(session, s)) is not None]
+        wijken = [w for s in slugs if (w := persons.wijk_by_slug(session, s)) is not None]
         _, code = invites.create_invite(
             session,
             role=role,

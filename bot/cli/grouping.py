@@ -1,0 +1,22 @@
+"""`wijkbot group FILE.jsonl`: the digest's grouping on a file, one JSON line per observation."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.cli.wijkbot import EXTRA_COMMANDS
+from bot.grouping.concepts import main_group
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = "group observations (JSON lines with id, text, lang, wijk[, swot, theme])"
+    parser.add_argument("file", type=Path, help="observations, one JSON object per line")
+
+
+def _run(args: argparse.Namespace) -> int:
+    return main_group(args.file, sys.stdout)
+
+
+EXTRA_COMMANDS["group"] = (_configure, _run)

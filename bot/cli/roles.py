@@ -1,0 +1,143 @@
+"""`wijkbot roles [--wijk SLUG]` and `wijkbot revoke --role ROLE --wijk SLUG --person WHO`.
+
+`roles` lists who holds a granted role (coach, admin, BIG member, partner): Telegram id,
+pseudonym, the name only when the person shares it, since when, and the invite's note.
+`revoke` takes a role back in one or more wijken (bot.people.roles.revoke). The running bot sees the
+change within its caches' 30 seconds. A chat keeps the coach's command menu until Telegram is
+told: with a token configured `revoke` removes it when the person coaches nowhere any more;
+without one it says so, and running `revoke` again with the token removes it then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from bot.cli import wijkbot as cli
+from bot.people.invites import INVITE_ROLES
+
+_ROLES = [role.value for role in INVITE_ROLES]
+
+
+def configure_roles(parser: argparse.ArgumentParser) -> None:
+    parser.description = "List who holds a role granted by invite (coach, admin, BIG, partner)."
+    parser.add_argument("--wijk", action="append", help="only this wijk (repeat for several)")
+
+
+def configure_revoke(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Take a role granted by invite away from a person."
+    parser.add_argument("--role", required=True, choices=_ROLES)
+    parser.add_argument("--wijk", required=True, action="append", help="wijk slug (repeatable)")
+    parser.add_argument(
+        "--person", required=True, help="the Telegram id or pseudonym `wijkbot roles` shows"
+    )
+
+
+def run_roles(args: argparse.Namespace) -> int:
+    from bot.people import persons, roles
+
+    config = cli._config(args)
+    services = cli._services(config)
+    try:
+        with services.db.session() as session:
+            persons.sync_wijken(session, config)
+            wijken = cli.find_wijken(session, args.wijk, active_only=False) if args.wijk else None
+            if isinstance(wijken, str):
+                print(wijken, file=sys.stderr)
+                return 2
+            found = roles.holders(session, wijken)
+    finally:
+        services.db.dispose()
+    if not found:
+        print("nobody holds a coach, admin, BIG or partner role there yet")
+        return 0
+    tz = config.general.tz
+    for h in found:
+        name = f" ({h.name})" if h.name else ""
+        note = f'  invite: "{h.invite_note}"' if h.invite_note else ""
+        since = h.since.astimezone(tz).strftime("%Y-%m-%d")
+        print(
+            f"{h.wijk:<20} {h.role.value:<8} {h.telegram_id:>12}  {h.pseudonym}{name}"
+            f"  since {since}{note}"
+        )
+    return 0
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    from bot.people import persons, roles
+    from models import Role
+
+    config = cli._config(args)
+    services = cli._services(config)
+    role = Role(args.role)
+    try:
+        with services.db.session() as session:
+            persons.sync_wijken(session, config)
+            wijken = cli.find_wijken(session, args.wijk, active_only=False)
+            if isinstance(wijken, str):
+                print(wijken, file=sys.stderr)
+                return 2
+            result = roles.revoke(session, args.person, role, wijken)
+    finally:
+        services.db.dispose()
+    where = ", ".join(args.wijk)
+    status = roles.RevokeStatus
+    if result.status is status.NO_PERSON:
+        print(f"no {role.value} {args.person!r} in {where} (see `wijkbot roles`)", file=sys.stderr)
+        return 2
+    if result.status is status.AMBIGUOUS:
+        ids = ", ".join(str(h.telegram_id) for h in result.candidates)
+        print(
+            f"{args.person!r} fits several people in {where}: name one by Telegram id ({ids})",
+            file=sys.stderr,
+        )
+        return 2
+    if result.status is status.REVOKED:
+        print(
+            f"{result.pseudonym} ({result.telegram_id}) is no longer {role.value} in "
+            f"{', '.join(result.wijken)}; the running bot sees this within 30 seconds"
+        )
+    else:
+        print(f"{result.pseudonym} ({result.telegram_id}) was not {role.value} in {where}")
+    if role in (Role.COACH, Role.ADMIN) and not result.keeps_coach_menu:
+        assert result.telegram_id is not None
+        return _hide_menu(config, result.telegram_id)
+    return 0
+
+
+def _hide_menu(config: Any, telegram_id: int) -> int:
+    """Their chat's coach menu goes (its commands already refuse them)."""
+    if not config.telegram.token:
+        print(
+            "no bot token: their Telegram still lists the coach's commands (which now refuse "
+            "them); run this again with WIJKBOT_TOKEN set to remove them",
+            file=sys.stderr,
+        )
+        return 0
+    from telegram import Bot
+
+    from bot.telegram import command_menu
+
+    async def hide() -> bool:
+        async with Bot(config.telegram.token, base_url=config.telegram.bot_api_url) as bot:
+            return await command_menu.hide_coach_menu(bot, telegram_id)
+
+    try:
+        hidden = asyncio.run(hide())
+    except Exception as exc:  # Telegram unreachable: the role is gone all the same
+        hidden = False
+        print(f"Telegram unreachable ({type(exc).__name__})", file=sys.stderr)
+    if not hidden:
+        print(
+            "their coach menu could not be removed now; run this again later to retry",
+            file=sys.stderr,
+        )
+        return 1
+    print("their coach menu is removed")
+    return 0
+
+
+cli.EXTRA_COMMANDS["roles"] = (configure_roles, run_roles)
+cli.EXTRA_COMMANDS["revoke"] = (configure_revoke, run_revoke)

@@ -1,0 +1,268 @@
+"""The `wijkbot` command line: run, check-config, migrate, invite, and the features' commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.core.config import Config, ConfigError, MissingTokenError, load_config
+
+_log = logging.getLogger("wijkbot")
+UNKNOWN_USERNAME = "<bot_username>"
+
+BOTFATHER_HELP = """No Telegram bot token is configured.
+To run the real bot: open Telegram, talk to @BotFather, send /newbot, and put the token in
+WIJKBOT_TOKEN (or telegram.token in your config file). Then run `wijkbot run` again.
+Meanwhile, here is the offline demo: the whole bot against a local fake Telegram."""
+
+
+def _config(args: argparse.Namespace, *, require_token: bool = False) -> Config:
+    return load_config(args.config, require_token=require_token)
+
+
+def _services(config: Config, *, migrate_check: bool = True) -> Any:
+    from bot.context import Services
+    from bot.core import migrate
+    from bot.core.database import Database
+
+    db = Database.from_url(config.database.url, echo=config.database.echo)
+    if migrate_check:
+        migrate.ensure_current(db.engine)
+    services = Services(config=config, db=db)
+    services.pdok = make_pdok(config)
+    return services
+
+
+def make_pdok(config: Config) -> Any:
+    if not config.opendata.enabled or not config.municipality.gemeentecode:
+        return None
+    from bot.opendata.clients import PdokClient, WijkArea
+
+    return PdokClient(
+        gemeentecode=config.municipality.gemeentecode,
+        areas=[WijkArea.of(w) for w in config.wijken],
+        base_url=config.opendata.pdok_url,
+        timeout=config.opendata.timeout_seconds,
+    )
+
+
+def find_wijken(session: Any, slugs: Sequence[str], *, active_only: bool) -> list[Any] | str:
+    """The wijken by slug, or the error line for the first unknown one. New invites and spiegel
+    editions only go to active wijken; reading a digest or taking a role back works for a wijk
+    the config has retired as well."""
+    from bot.people import persons
+
+    found = []
+    for slug in slugs:
+        wijk = persons.wijk_by_slug(session, slug)
+        if wijk is None or (active_only and not wijk.active):
+            known = ", ".join(w.slug for w in persons.active_wijken(session))
+            return f"unknown wijk {slug!r}; known: {known}"
+        found.append(wijk)
+    return found
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = _config(args, require_token=True)
+    print(f"{config.source}: OK ({len(config.wijken)} wijken, {len(config.themes)} themes)")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.core import migrate
+    from bot.core.database import Database
+
+    config = _config(args)
+    db = Database.from_url(config.database.url)
+    before = migrate.current_revision(db.engine)
+    migrate.upgrade(db.engine)
+    after = migrate.current_revision(db.engine)
+    print(f"database at revision {after}" + ("" if before == after else f" (was {before})"))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config, require_token=True)
+    except MissingTokenError:
+        print(BOTFATHER_HELP, file=sys.stderr)
+        from bot.demo import environment
+
+        return environment.main_scripted(args.config)
+    from bot.app import build_application
+    from bot.core.logs import setup_logging
+
+    setup_logging(config.general.log_level, config.telegram.token, config.telegram.webhook_secret)
+    services = _services(config)
+    app = build_application(services)
+    if config.telegram.mode == "webhook":
+        from urllib.parse import urlparse
+
+        path = urlparse(config.telegram.webhook_url).path.lstrip("/")
+        app.run_webhook(
+            listen=config.telegram.webhook_listen,
+            port=config.telegram.webhook_port,
+            url_path=path,
+            webhook_url=config.telegram.webhook_url,
+            secret_token=config.telegram.webhook_secret,
+        )
+    else:
+        app.run_polling()
+    return 0
+
+
+def cmd_invite(args: argparse.Namespace) -> int:
+    from bot.people import invites, persons
+    from models import Role
+
+    config = _config(args)
+    services = _services(config)
+    with services.db.session() as session:
+        persons.sync_wijken(session, config)
+        wijken = find_wijken(session, args.wijk, active_only=True)
+        if isinstance(wijken, str):
+            print(wijken, file=sys.stderr)
+            return 2
+        try:
+            expires = invites.parse_duration(args.expires)
+            _, code = invites.create_invite(
+                session,
+                role=Role(args.role),
+                wijken=wijken,
+                now=services.clock.now(),
+                expires_in=expires,
+                uses=args.uses,
+                note=args.note,
+            )
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+    username = config.municipality.bot_username or _bot_username(config)
+    print(invites.invite_link(username, code))
+    if username == UNKNOWN_USERNAME:
+        print(
+            "note: the bot's username is unknown (no token, or Telegram unreachable): set "
+            "municipality.bot_username and put it in the link.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _bot_username(config: Config) -> str:
+    """Ask Telegram (getMe) when the config does not name the bot."""
+    if not config.telegram.token:
+        return UNKNOWN_USERNAME
+    from telegram import Bot
+
+    async def ask() -> str:
+        async with Bot(config.telegram.token, base_url=config.telegram.bot_api_url) as bot:
+            return bot.username
+
+    try:
+        return asyncio.run(ask())
+    except Exception:  # offline or refused: the operator fills the name in (we say so)
+        return UNKNOWN_USERNAME
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import environment
+
+    if args.interactive:
+        return environment.main_interactive(args.config)
+    return environment.main_scripted(args.config, out_dir=args.out)
+
+
+# Features add sub-commands here: name -> (configure parser, run).
+EXTRA_COMMANDS: dict[
+    str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+] = {}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wijkbot", description="Wijkspiegel bot")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="config file (default: $WIJKBOT_CONFIG or built-in defaults)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (the offline demo when no token is set)").set_defaults(
+        func=cmd_run
+    )
+    sub.add_parser("check-config", help="validate the configuration and stop").set_defaults(
+        func=cmd_check_config
+    )
+    sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
+    p = sub.add_parser("invite", help="create an invite link that grants a role")
+    p.add_argument("--role", required=True, choices=["coach", "big", "partner", "admin"])
+    p.add_argument("--wijk", required=True, action="append", help="wijk slug (repeat for several)")
+    p.add_argument("--uses", type=int, default=1)
+    p.add_argument("--expires", default="7d", help="e.g. 12h, 7d, 2w")
+    p.add_argument("--note", default="", help="a note for yourself, e.g. who it is for")
+    p.set_defaults(func=cmd_invite)
+    p = sub.add_parser("demo", help="the offline demo against a local fake Telegram")
+    p.add_argument("--interactive", action="store_true", help="type as a resident yourself")
+    p.add_argument(
+        "--out", type=Path, default=None, help="folder for the transcript, chart and CSV"
+    )
+    p.set_defaults(func=cmd_demo)
+    _load_feature_commands()
+    for name, (configure, run) in EXTRA_COMMANDS.items():
+        p = sub.add_parser(name)
+        configure(p)
+        p.set_defaults(func=run)
+    return parser
+
+
+def _load_feature_commands() -> None:
+    """Each feature module with CLI sub-commands registers them on import."""
+    import importlib
+
+    for module in ("bot.cli.grouping", "bot.cli.spiegel", "bot.cli.digest", "bot.cli.roles"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not logging.getLogger().handlers:
+        from bot.core.logs import setup_logging
+
+        setup_logging("WARNING")
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # `wijkbot digest ... | head`: the reader left; nothing is wrong with us.
+        sys.stderr.close()
+        return 0
+    except Exception as exc:
+        from bot.core.migrate import DatabaseBehindError
+
+        if isinstance(exc, DatabaseBehindError):
+            print(str(exc), file=sys.stderr)
+            return 3
+        raise
+
+
+if __name__ == "__main__":
+    # Run through the imported module: features register their sub-commands on `bot.cli.wijkbot`,
+    # which is a different module object from `__main__`.
+    from bot.cli.wijkbot import main as _main
+
+    raise SystemExit(_main())

@@ -1,0 +1,421 @@
+"""Configuration: one TOML file, overridable from the environment, validated in full at load.
+
+Every setting lives in a section (`[telegram]`, `[database]`, ...). Each one can be overridden as
+`WIJKBOT_<SECTION>_<KEY>` (nested sections join with `_`: `WIJKBOT_DIGEST_LLM_MODEL`). Two short
+aliases exist because operators expect them: `WIJKBOT_TOKEN` and `WIJKBOT_BOT_API_URL`.
+A problem stops the program with one line naming the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ENV_PREFIX = "WIJKBOT"
+DEFAULT_CONFIG_PATH = Path("config.toml")
+EXAMPLE_CONFIG_PATH = Path(__file__).resolve().parents[2] / "config.example.toml"
+TOKEN_PATTERN = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,}$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
+LANGUAGES = ("nl", "en")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as the one line the operator reads."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source, self.key, self.problem = source, key, problem
+        super().__init__(f"{source}: {key}: {problem}")
+
+
+class MissingTokenError(ConfigError):
+    """No bot token: `wijkbot run` falls back to the offline demo instead of stopping."""
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = ""
+    # Any Bot API compatible server, e.g. a self-hosted telegram-bot-api.
+    bot_api_url: str = "https://api.telegram.org/bot"
+    bot_api_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    # Telegram's documented limits are 30 msg/s overall and 20 per minute per group.
+    rate_overall_per_second: float = 30.0
+    rate_group_per_minute: float = 20.0
+    rate_max_retries: int = 3
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite:///data/wijkbot.sqlite3"
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class GeneralConfig:
+    timezone: str = "Europe/Amsterdam"
+    default_language: Literal["nl", "en"] = "nl"
+    text_limit: int = 2000
+    log_level: str = "INFO"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class LlmConfig:
+    base_url: str = ""
+    model: str = ""
+    api_key_env: str = "WIJKBOT_LLM_API_KEY"
+    timeout_seconds: float = 20.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url and self.model)
+
+
+@dataclass(frozen=True)
+class EmbeddingsConfig:
+    base_url: str = ""
+    model: str = ""
+    api_key_env: str = "WIJKBOT_EMBEDDINGS_API_KEY"
+    timeout_seconds: float = 10.0
+    threshold: float = 0.75
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url and self.model)
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    weekday: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = "monday"
+    time: str = "08:00"
+    frequency: Literal["weekly", "biweekly", "off"] = "weekly"
+    skip_quiet: bool = False
+    attention_after_days: int = 7
+    vocabulary: str = ""
+    llm: LlmConfig = field(default_factory=LlmConfig)
+    embeddings: EmbeddingsConfig = field(default_factory=EmbeddingsConfig)
+
+    @property
+    def send_time(self) -> clock_time:
+        hour, minute = self.time.split(":")
+        return clock_time(int(hour), int(minute))
+
+
+@dataclass(frozen=True)
+class OpenDataConfig:
+    enabled: bool = True
+    pdok_url: str = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
+    cbs_url: str = "https://opendata.cbs.nl/ODataApi/odata"
+    cbs_table: str = "86165NED"
+    timeout_seconds: float = 3.0
+
+
+@dataclass(frozen=True)
+class MunicipalityConfig:
+    name: str = ""
+    gemeentecode: str = ""
+    bot_username: str = ""
+
+
+@dataclass(frozen=True)
+class WijkConfig:
+    slug: str
+    name: str
+    cbs_wijk_codes: list[str] = field(default_factory=list)
+    cbs_buurt_codes: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ThemeConfig:
+    slug: str
+    nl: str
+    en: str
+
+    def label(self, lang: str) -> str:
+        return self.en if lang == "en" else self.nl
+
+
+@dataclass(frozen=True)
+class Config:
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    general: GeneralConfig = field(default_factory=GeneralConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    opendata: OpenDataConfig = field(default_factory=OpenDataConfig)
+    municipality: MunicipalityConfig = field(default_factory=MunicipalityConfig)
+    wijken: list[WijkConfig] = field(default_factory=list)
+    themes: list[ThemeConfig] = field(default_factory=list)
+    source: str = "<defaults>"
+
+    def wijk(self, slug: str) -> WijkConfig | None:
+        return next((w for w in self.wijken if w.slug == slug), None)
+
+    def theme(self, slug: str) -> ThemeConfig | None:
+        return next((t for t in self.themes if t.slug == slug), None)
+
+    def replace(self, **changes: Any) -> Config:
+        return dataclasses.replace(self, **changes)
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load_config(
+    path: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    require_token: bool = True,
+) -> Config:
+    """Read, override from the environment, validate. Raises ConfigError with one clear line."""
+    env = os.environ if env is None else env
+    if path is None:
+        path = default_config_path(env)
+    source = str(path) if path is not None else "<defaults>"
+    raw: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(source, "-", "file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(source, "-", f"not valid TOML ({exc})") from None
+    _apply_env(raw, env, source)
+    config = _build(Config, raw, source, "")
+    config = dataclasses.replace(config, source=source)
+    _validate(config, require_token=require_token)
+    return config
+
+
+def default_config_path(env: Mapping[str, str]) -> Path:
+    """$WIJKBOT_CONFIG, else ./config.toml, else the shipped example (so a fresh clone runs)."""
+    if env.get(f"{ENV_PREFIX}_CONFIG"):
+        return Path(env[f"{ENV_PREFIX}_CONFIG"])
+    if DEFAULT_CONFIG_PATH.exists():
+        return DEFAULT_CONFIG_PATH
+    return EXAMPLE_CONFIG_PATH
+
+
+def _env_name(*parts: str) -> str:
+    return "_".join((ENV_PREFIX, *parts)).upper()
+
+
+def _apply_env(raw: dict[str, Any], env: Mapping[str, str], source: str) -> None:
+    aliases = {
+        f"{ENV_PREFIX}_TOKEN": ("telegram", "token"),
+        f"{ENV_PREFIX}_BOT_API_URL": ("telegram", "bot_api_url"),
+    }
+    for name, (section, key) in aliases.items():
+        if name in env:
+            raw.setdefault(section, {})[key] = env[name]
+
+    def walk(cls: type, target: dict[str, Any], prefix: tuple[str, ...]) -> None:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            hint = hints[f.name]
+            if dataclasses.is_dataclass(hint):
+                sub = target.setdefault(f.name, {})
+                if isinstance(sub, dict):
+                    walk(hint, sub, (*prefix, f.name))  # type: ignore[arg-type]
+                continue
+            if get_origin(hint) is list:
+                continue  # tables of wijken/themes are edited in the file, not the environment
+            name = _env_name(*prefix, f.name)
+            if name in env:
+                target[f.name] = _from_env(env[name], hint, source, name)
+
+    for section_field in dataclasses.fields(Config):
+        hint = typing.get_type_hints(Config)[section_field.name]
+        if dataclasses.is_dataclass(hint):
+            section = raw.setdefault(section_field.name, {})
+            if isinstance(section, dict):
+                walk(hint, section, (section_field.name,))  # type: ignore[arg-type]
+    for key in [k for k, v in raw.items() if v == {}]:
+        del raw[key]
+
+
+def _from_env(value: str, hint: Any, source: str, name: str) -> Any:
+    if hint is bool:
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(source, name, f"expected true or false, got {value!r}")
+    if hint is int:
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(source, name, f"expected a whole number, got {value!r}") from None
+    if hint is float:
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(source, name, f"expected a number, got {value!r}") from None
+    return value
+
+
+def _type_name(hint: Any) -> str:
+    if get_origin(hint) is Literal:
+        return "one of " + ", ".join(repr(a) for a in get_args(hint))
+    if get_origin(hint) is list:
+        return f"a list of {_type_name(get_args(hint)[0])}"
+    return {str: "text", int: "a whole number", float: "a number", bool: "true or false"}.get(
+        hint, getattr(hint, "__name__", str(hint))
+    )
+
+
+def _check_value(value: Any, hint: Any, source: str, key: str) -> Any:
+    origin = get_origin(hint)
+    if origin is Literal:
+        if value not in get_args(hint):
+            raise ConfigError(source, key, f"expected {_type_name(hint)}, got {value!r}")
+        return value
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(source, key, f"expected {_type_name(hint)}")
+        (item_hint,) = get_args(hint)
+        if dataclasses.is_dataclass(item_hint):
+            return [
+                _build(item_hint, item, source, f"{key}[{i}]")  # type: ignore[arg-type]
+                for i, item in enumerate(value)
+            ]
+        return [
+            _check_value(item, item_hint, source, f"{key}[{i}]") for i, item in enumerate(value)
+        ]
+    if origin in (typing.Union, types.UnionType):
+        raise TypeError("unions are not used in the configuration schema")
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, source, key)  # type: ignore[arg-type]
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is bool and not isinstance(value, bool):
+        raise ConfigError(source, key, f"expected true or false, got {value!r}")
+    if hint is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(source, key, f"expected a whole number, got {value!r}")
+    if not isinstance(value, hint):
+        raise ConfigError(source, key, f"expected {_type_name(hint)}, got {value!r}")
+    return value
+
+
+def _build(cls: type, raw: Any, source: str, prefix: str) -> Any:
+    where = prefix or "top level"
+    if not isinstance(raw, dict):
+        raise ConfigError(source, where, "expected a table")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    unknown = sorted(set(raw) - names)
+    if unknown:
+        key = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
+        raise ConfigError(
+            source, key, "unknown setting (check the spelling against config.example.toml)"
+        )
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in raw:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                key = f"{prefix}.{f.name}" if prefix else f.name
+                raise ConfigError(source, key, "missing")
+            continue
+        key = f"{prefix}.{f.name}" if prefix else f.name
+        values[f.name] = _check_value(raw[f.name], hints[f.name], source, key)
+    return cls(**values)
+
+
+def _validate(config: Config, *, require_token: bool) -> None:
+    src = config.source
+    token = config.telegram.token
+    if not token:
+        if require_token:
+            raise MissingTokenError(
+                src, "telegram.token", "missing: set it in the file or in WIJKBOT_TOKEN"
+            )
+    elif not TOKEN_PATTERN.match(token):
+        # Never echo the token itself: it is a secret even when mistyped.
+        raise ConfigError(src, "telegram.token", "does not look like a bot token from BotFather")
+    for key in ("bot_api_url", "bot_api_file_url"):
+        url = getattr(config.telegram, key)
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(src, f"telegram.{key}", "must start with http:// or https://")
+    if config.telegram.mode == "webhook":
+        if not config.telegram.webhook_url.startswith("https://"):
+            raise ConfigError(
+                src, "telegram.webhook_url", "webhook mode needs a public https:// URL"
+            )
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", config.telegram.webhook_secret):
+            raise ConfigError(
+                src,
+                "telegram.webhook_secret",
+                "webhook mode needs a secret of 16-256 characters A-Z, a-z, 0-9, _ or -",
+            )
+    if not 1 <= config.telegram.webhook_port <= 65535:
+        raise ConfigError(src, "telegram.webhook_port", "must be between 1 and 65535")
+    if "://" not in config.database.url:
+        raise ConfigError(
+            src, "database.url", "expected a URL such as sqlite:///data/wijkbot.sqlite3"
+        )
+    if not config.database.url.startswith(("sqlite", "postgresql")):
+        raise ConfigError(src, "database.url", "only sqlite and postgresql are supported")
+    try:
+        ZoneInfo(config.general.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            src, "general.timezone", f"unknown time zone {config.general.timezone!r}"
+        ) from None
+    if not 100 <= config.general.text_limit <= 4000:
+        raise ConfigError(src, "general.text_limit", "must be between 100 and 4000 characters")
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", config.digest.time):
+        raise ConfigError(src, "digest.time", f"expected HH:MM, got {config.digest.time!r}")
+    if config.digest.attention_after_days < 1:
+        raise ConfigError(src, "digest.attention_after_days", "must be 1 or more")
+    if config.municipality.gemeentecode and not re.fullmatch(
+        r"\d{4}", config.municipality.gemeentecode
+    ):
+        raise ConfigError(src, "municipality.gemeentecode", "expected 4 digits, e.g. 0362")
+    if not config.wijken:
+        raise ConfigError(src, "wijken", "configure at least one wijk ([[wijken]])")
+    seen: set[str] = set()
+    for i, wijk in enumerate(config.wijken):
+        if not SLUG_PATTERN.match(wijk.slug):
+            raise ConfigError(src, f"wijken[{i}].slug", "use lowercase letters, digits and -")
+        if wijk.slug in seen:
+            raise ConfigError(src, f"wijken[{i}].slug", f"duplicate slug {wijk.slug!r}")
+        seen.add(wijk.slug)
+        if not wijk.name.strip():
+            raise ConfigError(src, f"wijken[{i}].name", "must not be empty")
+        for code in wijk.cbs_wijk_codes:
+            if not re.fullmatch(r"WK\d{6}", code):
+                raise ConfigError(
+                    src, f"wijken[{i}].cbs_wijk_codes", f"{code!r} is not a CBS wijk code"
+                )
+        for code in wijk.cbs_buurt_codes:
+            if not re.fullmatch(r"BU\d{8}", code):
+                raise ConfigError(
+                    src, f"wijken[{i}].cbs_buurt_codes", f"{code!r} is not a CBS buurt code"
+                )
+    theme_slugs: set[str] = set()
+    for i, theme in enumerate(config.themes):
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,20}", theme.slug):
+            raise ConfigError(src, f"themes[{i}].slug", "use lowercase letters, digits and _")
+        if theme.slug in theme_slugs:
+            raise ConfigError(src, f"themes[{i}].slug", f"duplicate slug {theme.slug!r}")
+        theme_slugs.add(theme.slug)

@@ -1,0 +1,52 @@
+"""Schema migrations through Alembic: upgrade, and the check that refuses a database behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class DatabaseBehindError(Exception):
+    """The database's schema is older than the code: `wijkbot migrate` fixes it."""
+
+
+def alembic_config(url: str | None = None) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    cfg = alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "migrations/versions is empty"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def ensure_current(engine: Engine) -> None:
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        state = "has no schema yet" if current is None else f"is at revision {current}"
+        raise DatabaseBehindError(
+            f"the database {state}, the code needs {head}: run `wijkbot migrate` first"
+        )

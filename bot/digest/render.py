@@ -1,0 +1,394 @@
+"""The digest for people: Telegram HTML (split into messages), plain text, JSON, and the CSV.
+
+Telegram allows 4,096 characters per message and nothing splits for us. The digest is built as
+sections (header, one per SWOT category, spiegel, polls, needs attention); messages are packed
+from whole sections, and only a section that alone is too long is split between its lines. Every
+line is complete HTML on its own, so every part parses. All user text goes through `esc`.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.config import Config
+from bot.core.i18n import format_date, format_datetime, format_number, t, tn
+from bot.core.text import esc
+from bot.digest.builder import SWOT_ORDER, Counts, DigestData, ObservationRef, SwotSection
+
+MESSAGE_LIMIT = 4096
+QUOTE_LIMIT = 220
+BRIEF_LIMIT = 120
+MAX_GROUPS = 10
+MAX_SINGLETONS = 12
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass
+class RenderedDigest:
+    messages: list[str]  # Telegram HTML, each under 4,096 characters
+    # Which message holds "needs attention" and the observations listed there, so the coach's
+    # feature can put "open M-12" buttons under exactly that message.
+    attention_message: int | None = None
+    attention_ids: list[int] = field(default_factory=list)
+
+
+def reference_html(reference: str) -> str:
+    """How an observation's number is shown: bold, so a coach finds and types it easily."""
+    return f"<b>{esc(reference)}</b>"
+
+
+def brief(text: str, limit: int) -> str:
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    return words[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+class _Renderer:
+    def __init__(self, data: DigestData, lang: str, config: Config) -> None:
+        self.data, self.lang, self.config = data, lang, config
+        self.tz: ZoneInfo = config.general.tz
+
+    def t(self, key: str, **values: object) -> str:
+        return t(self.lang, f"digest.{key}", **values)
+
+    def n(self, value: float) -> str:
+        return format_number(value, self.lang)
+
+    def date(self, value: object) -> str:
+        return format_date(value, self.lang, self.tz, "d MMM y")  # type: ignore[arg-type]
+
+    def theme(self, slug: str) -> str:
+        if not slug:
+            return self.t("no_theme")
+        theme = self.config.theme(slug)
+        return theme.label(self.lang) if theme else slug
+
+    def swot(self, swot: str) -> str:
+        return self.t(f"swot.{swot}")
+
+    # --- sections ----------------------------------------------------------------------------
+
+    def header(self) -> list[str]:
+        d = self.data
+        period = d.period
+        if period.partial:
+            when = self.t(
+                "period_so_far",
+                start=self.date(period.start),
+                now=format_datetime(period.end, self.lang, self.tz, "d MMM HH:mm"),
+            )
+        else:
+            when = self.t(
+                "period",
+                start=self.date(period.start),
+                end=self.date(period.end - timedelta(days=1)),
+            )
+        lines = [self.t("title", wijk=esc(d.wijk_name)), f"{when} · {esc(period.key)}", ""]
+        cur, prev = d.current, d.previous
+        for key, attr in (
+            ("count_observations", "observations"),
+            ("count_reactions", "reactions"),
+            ("count_votes", "votes"),
+            ("count_participants", "participants"),
+            ("count_first_time", "first_time"),
+        ):
+            now_value, before = getattr(cur, attr), getattr(prev, attr)
+            lines.append(
+                self.t(key, count=self.n(now_value), change=self.change(now_value, before))
+            )
+        lines.append(self.roles(cur))
+        if d.quiet:
+            lines += ["", self.t("quiet")]
+        return lines
+
+    def change(self, now_value: int, before: int) -> str:
+        diff = now_value - before
+        sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
+        return self.t("change", previous=self.n(before), diff=f"{sign}{self.n(abs(diff))}")
+
+    def roles(self, counts: Counts) -> str:
+        r = counts.by_role
+        line = self.t(
+            "roles",
+            residents=self.n(r.get("resident", 0)),
+            big=self.n(r.get("big", 0)),
+            partners=self.n(r.get("partner", 0)),
+        )
+        if r.get("coach"):
+            line += self.t("roles_coaches", coaches=self.n(r["coach"]))
+        return line
+
+    def section(self, section: SwotSection) -> list[str]:
+        lines = [
+            f"<b>{esc(self.swot(section.swot))}</b>",
+            tn(
+                self.lang,
+                "digest.section_count",
+                section.count,
+                previous=self.n(section.previous),
+            ),
+        ]
+        narrative = self.data.narratives.get(section.swot)
+        if narrative:
+            lines.append(self.t("narrative", text=esc(narrative)))
+        if section.count == 0:
+            return lines
+        themes = ", ".join(f"{esc(self.theme(slug))} ({self.n(c)})" for slug, c in section.themes)
+        lines.append(self.t("themes", themes=themes))
+        for group in section.groups[:MAX_GROUPS]:
+            lines.append(self.t("group_line", count=self.n(group.count), label=esc(group.label)))
+            lines.append(self.quote(group.representative))
+        if len(section.groups) > MAX_GROUPS:
+            lines.append(self.t("more_groups", count=self.n(len(section.groups) - MAX_GROUPS)))
+        if section.singletons:
+            lines.append(self.t("singletons"))
+            for ref in section.singletons[:MAX_SINGLETONS]:
+                lines.append(
+                    self.t(
+                        "singleton_line",
+                        ref=esc(ref.reference),
+                        text=esc(brief(ref.text, BRIEF_LIMIT)),
+                    )
+                )
+            if len(section.singletons) > MAX_SINGLETONS:
+                extra = len(section.singletons) - MAX_SINGLETONS
+                lines.append(self.t("more_singletons", count=self.n(extra)))
+        return lines
+
+    def quote(self, ref: ObservationRef) -> str:
+        return self.t("quote", text=esc(brief(ref.text, QUOTE_LIMIT)), ref=esc(ref.reference))
+
+    def spiegel(self) -> list[str]:
+        s = self.data.spiegel
+        lines = [self.t("spiegel_title")]
+        if not (s.contested or s.confirmed or s.comments):
+            return [*lines, self.t("spiegel_empty")]
+        for title, items in (("contested_title", s.contested), ("confirmed_title", s.confirmed)):
+            if items:
+                lines.append(self.t(title))
+                lines += [
+                    self.t(
+                        "statement_line",
+                        count=self.n(i.count),
+                        text=esc(brief(i.text, BRIEF_LIMIT)),
+                    )
+                    for i in items
+                ]
+        if s.comments:
+            lines.append(self.t("comments_title", count=self.n(s.comment_count)))
+            lines += [
+                self.t(
+                    "comment_line",
+                    text=esc(brief(c.text, QUOTE_LIMIT)),
+                    item=esc(brief(c.item_text, BRIEF_LIMIT)),
+                )
+                for c in s.comments
+            ]
+        return lines
+
+    def polls(self) -> list[str]:
+        p = self.data.polls
+        lines = [self.t("polls_title")]
+        if not (p.closed or p.still_open):
+            return [*lines, self.t("polls_empty")]
+        if p.opened:
+            lines.append(self.t("polls_opened", count=self.n(p.opened)))
+        if p.closed:
+            lines.append(self.t("polls_closed_title"))
+            for poll in p.closed:
+                lines.append(
+                    self.t(
+                        "poll_closed",
+                        question=esc(poll.question),
+                        new=self.t("poll_new") if poll.new else "",
+                        voters=self.n(poll.voters),
+                    )
+                )
+                for place, option in enumerate(poll.options[:3], start=1):
+                    if option.borda is not None:
+                        lines.append(
+                            self.t(
+                                "poll_option_ranking",
+                                place=place,
+                                text=esc(option.text),
+                                borda=self.n(option.borda),
+                                first=self.n(option.first_places or 0),
+                            )
+                        )
+                    else:
+                        lines.append(
+                            self.t(
+                                "poll_option",
+                                place=place,
+                                text=esc(option.text),
+                                votes=self.n(option.votes),
+                                percent=self.n(round(option.percent)),
+                            )
+                        )
+        if p.still_open:
+            lines.append(self.t("polls_open_title"))
+            for poll in p.still_open:
+                values = {
+                    "question": esc(poll.question),
+                    "new": self.t("poll_new") if poll.new else "",
+                    "voters": self.n(poll.voters),
+                    "closes": format_datetime(poll.closes_at, self.lang, self.tz, "d MMM HH:mm"),
+                }
+                if poll.audience_size:
+                    percent = round(100 * poll.voters / poll.audience_size)
+                    lines.append(
+                        self.t(
+                            "poll_open",
+                            audience=self.n(poll.audience_size),
+                            percent=self.n(percent),
+                            **values,
+                        )
+                    )
+                else:
+                    lines.append(self.t("poll_open_no_audience", **values))
+        return lines
+
+    def attention(self) -> list[str]:
+        a = self.data.attention
+        lines = [self.t("attention_title")]
+        if not a.unanswered and not a.growing:
+            return [*lines, self.t("attention_none")]
+        if a.unanswered:
+            lines.append(
+                self.t("attention_unanswered", days=a.after_days, count=self.n(a.unanswered_total))
+            )
+            for ref in a.unanswered:
+                lines.append(
+                    self.t(
+                        "attention_line",
+                        ref=esc(ref.reference),
+                        date=self.date(ref.created_at),
+                        swot=esc(self.t(f"swot_short.{ref.swot}")),
+                        text=esc(brief(ref.text, BRIEF_LIMIT)),
+                    )
+                )
+            if a.unanswered_total > len(a.unanswered):
+                extra = a.unanswered_total - len(a.unanswered)
+                lines.append(self.t("attention_more", count=self.n(extra)))
+        if a.growing:
+            lines.append(self.t("attention_growing"))
+            for group in a.growing[:MAX_GROUPS]:
+                lines.append(
+                    self.t(
+                        "growing_line",
+                        label=esc(group.label),
+                        swot=esc(self.t(f"swot_short.{group.swot}")),
+                        count=self.n(group.count),
+                        previous=self.n(group.previous),
+                    )
+                )
+                lines.append(self.quote(group.representative))
+        if a.unanswered:
+            lines += ["", self.t("footer", ref=esc(a.unanswered[0].reference))]
+        return lines
+
+    def sections(self) -> list[list[str]]:
+        parts = [self.header()]
+        parts += [self.section(self.data.section(swot)) for swot in SWOT_ORDER]
+        parts += [self.spiegel(), self.polls(), self.attention()]
+        return parts
+
+
+def render_html(data: DigestData, lang: str, config: Config) -> RenderedDigest:
+    sections = _Renderer(data, lang, config).sections()
+    messages: list[str] = []
+    attention_at: int | None = None
+    current = ""
+    for index, lines in enumerate(sections):
+        is_attention = index == len(sections) - 1
+        for chunk in _section_chunks(lines):
+            candidate = f"{current}\n\n{chunk}" if current else chunk
+            if len(candidate) <= MESSAGE_LIMIT:
+                current = candidate
+            else:
+                messages.append(current)
+                current = chunk
+        if is_attention:
+            attention_at = len(messages)
+    if current:
+        messages.append(current)
+    return RenderedDigest(
+        messages=messages,
+        attention_message=attention_at,
+        attention_ids=[ref.id for ref in data.attention.unanswered],
+    )
+
+
+def _section_chunks(lines: list[str]) -> list[str]:
+    """A section as one chunk, or - when it alone is too long - as several, cut between lines."""
+    text = "\n".join(lines)
+    if len(text) <= MESSAGE_LIMIT:
+        return [text]
+    chunks: list[str] = []
+    current = ""
+    for line in lines:
+        if len(line) > MESSAGE_LIMIT:  # cannot happen with the limits above; stay safe anyway
+            line = esc(brief(html.unescape(_TAG.sub("", line)), MESSAGE_LIMIT // 2))
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= MESSAGE_LIMIT:
+            current = candidate
+        else:
+            chunks.append(current)
+            current = line
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def render_text(data: DigestData, lang: str, config: Config) -> str:
+    """Plain text (the command line): the same content, without markup."""
+    sections = _Renderer(data, lang, config).sections()
+    return "\n\n".join(html.unescape(_TAG.sub("", "\n".join(lines))) for lines in sections) + "\n"
+
+
+def render_json(data: DigestData) -> str:
+    return json.dumps(data.to_json(), ensure_ascii=False, indent=2)
+
+
+def csv_filename(data: DigestData) -> str:
+    return f"meldingen-{data.wijk_slug}-{data.period.key.replace('+', '-')}.csv"
+
+
+def render_csv(data: DigestData, lang: str, config: Config) -> bytes:
+    """The period's observations; the author only by name when they shared it, else pseudonym."""
+    r = _Renderer(data, lang, config)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            r.t(f"csv.{k}")
+            for k in ("reference", "date", "swot", "theme", "text", "status", "author")
+        ]
+    )
+    for row in data.rows:
+        writer.writerow(
+            [
+                row.reference,
+                row.created_at.astimezone(r.tz).strftime("%Y-%m-%d %H:%M"),
+                r.t(f"swot_short.{row.swot}"),
+                r.theme(row.theme or ""),
+                _csv_safe(row.text),
+                r.t(f"status.{row.status}"),
+                _csv_safe(row.author),
+            ]
+        )
+    # A byte order mark, so spreadsheet programs read the accents correctly.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ is run as a formula by spreadsheets: neutralise it.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -1,0 +1,316 @@
+"""Closing the loop: a coach lists, reads, answers and hides the observations of their wijk(en).
+
+No Telegram here. Every function that changes an observation does so with one conditional UPDATE
+(`... WHERE answer_text IS NULL`, `... WHERE reply_text IS NULL`), so two coaches pressing at the
+same moment, or a sender replying twice from two phones, cannot both win. When nothing changed the
+caller learns why from a `Refused` carrying the catalogue key of the message to show.
+
+Permissions: `get_for_coach` is the single door for coach actions; it checks
+Action.HANDLE_OBSERVATIONS for the observation's *own* wijk, whatever the button said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from bot.people.permissions import Action, Actor
+from models import Membership, Observation, ObservationStatus, Person, Role
+
+PAGE_SIZE = 5
+HIDE_REASONS = ("abuse", "privacy", "spam")  # plus "other": the coach types a reason
+OTHER_REASON = "other"
+ANSWERABLE = (ObservationStatus.NEW.value, ObservationStatus.READ.value)
+
+
+class Filter(StrEnum):
+    """What the coach's list shows. Values are callback arguments: keep them short."""
+
+    NEW = "n"
+    OPEN = "o"  # not answered yet (new or read)
+    ALL = "a"  # everything except what the sender withdrew, hidden ones included
+
+
+_FILTER_STATUSES: dict[Filter, tuple[str, ...]] = {
+    Filter.NEW: (ObservationStatus.NEW.value,),
+    Filter.OPEN: ANSWERABLE,
+    Filter.ALL: (
+        ObservationStatus.NEW.value,
+        ObservationStatus.READ.value,
+        ObservationStatus.ANSWERED.value,
+        ObservationStatus.HIDDEN.value,
+    ),
+}
+
+
+class Refused(Exception):
+    """The action cannot be done; `message_key` is what the person reads."""
+
+    def __init__(self, message_key: str) -> None:
+        super().__init__(message_key)
+        self.message_key = message_key
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Observation]
+    total: int
+    page: int
+    pages: int
+
+
+def handled_wijken(actor: Actor | None) -> list[int]:
+    if actor is None:
+        return []
+    return [
+        w
+        for w in actor.wijken_with(Role.COACH, Role.ADMIN)
+        if actor.can(Action.HANDLE_OBSERVATIONS, w)
+    ]
+
+
+def get_for_coach(session: Session, actor: Actor, observation_id: int) -> Observation:
+    """The observation, if this actor may handle it. Raises PermissionDenied or Refused."""
+    observation = session.get(Observation, observation_id)
+    if observation is None:
+        raise Refused("coach.unknown")
+    actor.require(Action.HANDLE_OBSERVATIONS, observation.wijk_id)
+    if observation.status == ObservationStatus.WITHDRAWN.value:
+        raise Refused("coach.withdrawn")
+    return observation
+
+
+def list_observations(
+    session: Session, wijk_id: int, flt: Filter, page: int, page_size: int = PAGE_SIZE
+) -> Page:
+    statuses = _FILTER_STATUSES[flt]
+    where = (Observation.wijk_id == wijk_id, col(Observation.status).in_(statuses))
+    total = session.exec(select(func.count()).select_from(Observation).where(*where)).one()
+    pages = max(1, -(-int(total) // page_size))
+    page = min(max(page, 0), pages - 1)
+    items = session.exec(
+        select(Observation)
+        .where(*where)
+        .order_by(col(Observation.created_at).desc(), col(Observation.id).desc())
+        .offset(page * page_size)
+        .limit(page_size)
+    ).all()
+    return Page(list(items), int(total), page, pages)
+
+
+def count(session: Session, wijk_id: int, flt: Filter) -> int:
+    statuses = _FILTER_STATUSES[flt]
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Observation)
+            .where(Observation.wijk_id == wijk_id, col(Observation.status).in_(statuses))
+        ).one()
+    )
+
+
+def sender(session: Session, observation: Observation) -> Person | None:
+    return session.get(Person, observation.person_id) if observation.person_id else None
+
+
+def author_label(session: Session, observation: Observation) -> str | None:
+    """What the coach may see of the sender: the name only when they chose to share it.
+
+    None when the sender erased their data (the caller shows a word for that).
+    """
+    person = sender(session, observation)
+    if person is None:
+        return None
+    if observation.share_name and person.display_name:
+        return person.display_name
+    return person.pseudonym
+
+
+def can_answer(observation: Observation) -> bool:
+    return (
+        observation.person_id is not None
+        and observation.answer_text is None
+        and observation.status in ANSWERABLE
+    )
+
+
+def _conditional_update(
+    session: Session, observation_id: int, where: list[Any], **values: Any
+) -> bool:
+    statement = (
+        update(Observation).where(col(Observation.id) == observation_id, *where).values(**values)
+    )
+    result = session.exec(statement)
+    session.commit()
+    return bool(result.rowcount)
+
+
+def mark_read(session: Session, observation: Observation, now: datetime) -> bool:
+    """New -> read. Returns whether anything changed."""
+    assert observation.id is not None
+    changed = _conditional_update(
+        session,
+        observation.id,
+        [col(Observation.status) == ObservationStatus.NEW.value],
+        status=ObservationStatus.READ.value,
+        read_at=now,
+        updated_at=now,
+    )
+    session.refresh(observation)
+    return changed
+
+
+def answer(
+    session: Session, observation: Observation, actor: Actor, text: str, now: datetime
+) -> Observation:
+    """Store the coach's answer (committed), or raise Refused saying why not."""
+    assert observation.id is not None
+    changed = _conditional_update(
+        session,
+        observation.id,
+        [
+            col(Observation.answer_text).is_(None),
+            col(Observation.person_id).is_not(None),
+            col(Observation.status).in_(ANSWERABLE),
+        ],
+        answer_text=text,
+        answered_at=now,
+        answered_by_id=actor.id,
+        status=ObservationStatus.ANSWERED.value,
+        read_at=func.coalesce(Observation.read_at, now),
+        updated_at=now,
+    )
+    session.refresh(observation)
+    if not changed:
+        raise Refused(_why_not_answerable(observation))
+    return observation
+
+
+def _why_not_answerable(observation: Observation) -> str:
+    if observation.person_id is None:
+        return "coach.erased"
+    if observation.status == ObservationStatus.HIDDEN.value:
+        return "coach.is_hidden"
+    if observation.status == ObservationStatus.WITHDRAWN.value:
+        return "coach.withdrawn"
+    return "coach.already_answered"
+
+
+def check_answerable(observation: Observation) -> None:
+    if not can_answer(observation):
+        raise Refused(_why_not_answerable(observation))
+
+
+def get_for_sender(session: Session, person_id: int, observation_id: int) -> Observation:
+    """The sender's own answered observation they may still reply to, or Refused."""
+    observation = session.get(Observation, observation_id)
+    if observation is None or observation.person_id != person_id:
+        # Someone else's observation looks the same as a missing one: nothing to learn from it.
+        raise Refused("coach.reply_unknown")
+    _check_replyable(observation)
+    return observation
+
+
+def _check_replyable(observation: Observation) -> None:
+    if observation.reply_text is not None:
+        raise Refused("coach.already_replied")
+    if observation.status != ObservationStatus.ANSWERED.value:
+        raise Refused("coach.reply_closed")
+
+
+def record_reply(
+    session: Session, observation: Observation, person_id: int, text: str, now: datetime
+) -> Observation:
+    """The sender's one reply to the answer (committed), or Refused."""
+    assert observation.id is not None
+    changed = _conditional_update(
+        session,
+        observation.id,
+        [
+            col(Observation.person_id) == person_id,
+            col(Observation.reply_text).is_(None),
+            col(Observation.status) == ObservationStatus.ANSWERED.value,
+        ],
+        reply_text=text,
+        replied_at=now,
+        updated_at=now,
+    )
+    session.refresh(observation)
+    if not changed:
+        if observation.person_id != person_id:
+            raise Refused("coach.reply_unknown")
+        _check_replyable(observation)
+        raise Refused("coach.reply_closed")
+    return observation
+
+
+def hide(
+    session: Session, observation: Observation, actor: Actor, reason: str, now: datetime
+) -> Observation:
+    """Hide for good: kept for the audit, left out of digests and counts."""
+    assert observation.id is not None
+    changed = _conditional_update(
+        session,
+        observation.id,
+        [
+            col(Observation.status).in_(
+                (
+                    ObservationStatus.NEW.value,
+                    ObservationStatus.READ.value,
+                    ObservationStatus.ANSWERED.value,
+                )
+            )
+        ],
+        status=ObservationStatus.HIDDEN.value,
+        hidden_reason=reason[:400],
+        hidden_at=now,
+        hidden_by_id=actor.id,
+        updated_at=now,
+    )
+    session.refresh(observation)
+    if not changed:
+        if observation.status == ObservationStatus.WITHDRAWN.value:
+            raise Refused("coach.withdrawn")
+        raise Refused("coach.already_hidden")
+    return observation
+
+
+def mark_unreachable(session: Session, person_id: int, now: datetime) -> None:
+    """Telegram said 403: the person blocked the bot. `who_is` clears it when they write again."""
+    person = session.get(Person, person_id)
+    if person is not None:
+        person.unreachable_at = now
+        session.add(person)
+        session.commit()
+
+
+def wijk_coaches(session: Session, wijk_id: int) -> list[Person]:
+    """Everyone who may handle this wijk's observations, oldest membership first."""
+    rows = session.exec(
+        select(Person)
+        .join(Membership, col(Membership.person_id) == col(Person.id))
+        .where(
+            Membership.wijk_id == wijk_id,
+            col(Membership.role).in_((Role.COACH.value, Role.ADMIN.value)),
+        )
+        .order_by(col(Membership.id))
+    ).all()
+    seen: dict[int, Person] = {}
+    for person in rows:
+        if person.id is not None:
+            seen.setdefault(person.id, person)
+    return list(seen.values())
+
+
+def reply_recipients(
+    session: Session, observation: Observation
+) -> tuple[Person | None, list[Person]]:
+    """(the coach who answered if they still handle the wijk, all coaches of the wijk)."""
+    coaches = wijk_coaches(session, observation.wijk_id)
+    answered_by = next((p for p in coaches if p.id == observation.answered_by_id), None)
+    return answered_by, coaches

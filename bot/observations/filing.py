@@ -1,0 +1,157 @@
+"""Observations (meldingen): storing what a person sends, listing their own, withdrawing one.
+
+No Telegram here. Handlers validate against the configuration (text limit, themes) and check
+permissions; this module guards what the database must never hold (an unknown SWOT category,
+empty text) and commits before it returns, so a caller can confirm to the person afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from bot.core.clock import utcnow
+from bot.grouping import concepts
+from models import Observation, ObservationStatus, Person, Swot
+
+# The column's size; the configured text limit (at most 4000) is checked by the handler.
+MAX_TEXT = 4000
+# An author may withdraw what the coach has not hidden and they have not withdrawn already.
+WITHDRAWABLE = (
+    ObservationStatus.NEW.value,
+    ObservationStatus.READ.value,
+    ObservationStatus.ANSWERED.value,
+)
+
+_log = logging.getLogger(__name__)
+
+
+def _commit(session: Session) -> None:
+    """The single commit of a new observation (a seam for tests that make the database fail)."""
+    session.commit()
+
+
+def create_observation(
+    session: Session,
+    *,
+    person: Person,
+    wijk_id: int,
+    author_role: str,
+    swot: str,
+    theme: str | None,
+    text: str,
+    lang: str,
+    photo_file_id: str | None,
+    lat: float | None,
+    lon: float | None,
+    share_name: bool,
+    now: datetime,
+    vocabulary: concepts.Vocabulary | None = None,
+) -> Observation:
+    """Insert and commit one observation. Raises ValueError for data that must not be stored.
+
+    Changes the caller made to `person` in this session (e.g. the display name someone chose to
+    share) are committed in the same transaction: both are stored, or neither.
+
+    The grouping signature is found here, once, so the digest need not match every text again
+    (`vocabulary`: the configured one; default: the shipped one; the digest re-matches texts
+    whose signature was made with another vocabulary).
+    """
+    if person.id is None:
+        raise ValueError("the person is not stored")
+    if swot not in {s.value for s in Swot}:
+        raise ValueError(f"unknown SWOT category {swot!r}")
+    text = text.strip()
+    if not text:
+        raise ValueError("an observation needs text")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"text over {MAX_TEXT} characters")
+    if (lat is None) != (lon is None):
+        raise ValueError("a location needs both latitude and longitude")
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError("location out of range")
+    try:
+        signature: str | None = concepts.signature(text, vocabulary)
+    except Exception:  # never lose an observation over it: the digest matches the text itself
+        _log.exception("could not find the grouping signature of an observation")
+        signature = None
+    observation = Observation(
+        wijk_id=wijk_id,
+        person_id=person.id,
+        author_role=author_role,
+        swot=swot,
+        theme=theme or None,
+        text=text,
+        lang=lang,
+        photo_file_id=photo_file_id or None,
+        latitude=lat,
+        longitude=lon,
+        share_name=share_name,
+        status=ObservationStatus.NEW.value,
+        created_at=now,
+        updated_at=now,
+        grouping_signature=signature,
+        grouping_matter=concepts.matter_key(signature) if signature else None,
+    )
+    session.add(observation)
+    try:
+        _commit(session)
+    except Exception:
+        session.rollback()
+        raise
+    return observation
+
+
+def list_for_person(
+    session: Session, person_id: int, offset: int = 0, limit: int = 5
+) -> list[Observation]:
+    """The person's own observations, newest first (every status: they see what became of each)."""
+    statement = (
+        select(Observation)
+        .where(Observation.person_id == person_id)
+        .order_by(col(Observation.created_at).desc(), col(Observation.id).desc())
+        .offset(max(offset, 0))
+        .limit(max(limit, 0))
+    )
+    return list(session.exec(statement).all())
+
+
+def count_for_person(session: Session, person_id: int) -> int:
+    statement = (
+        select(func.count()).select_from(Observation).where(Observation.person_id == person_id)
+    )
+    return int(session.exec(statement).one())
+
+
+def get_own(session: Session, person_id: int, observation_id: int) -> Observation | None:
+    """One observation, only if it is this person's: another person's id gives None."""
+    observation = session.get(Observation, observation_id)
+    if observation is None or observation.person_id != person_id:
+        return None
+    return observation
+
+
+def withdraw(
+    session: Session, person_id: int, observation_id: int, *, now: datetime | None = None
+) -> bool:
+    """Withdraw one's own observation. False (and nothing changes) for another person's, an
+    unknown id, or one that is hidden or already withdrawn.
+
+    A single conditional UPDATE: ownership and status are checked by the database in the same
+    statement that changes the row, so a double press cannot withdraw twice.
+    """
+    statement = (
+        update(Observation)
+        .where(
+            col(Observation.id) == observation_id,
+            col(Observation.person_id) == person_id,
+            col(Observation.status).in_(WITHDRAWABLE),
+        )
+        .values(status=ObservationStatus.WITHDRAWN.value, updated_at=now or utcnow())
+    )
+    result = session.exec(statement)
+    session.commit()
+    return bool(result.rowcount)

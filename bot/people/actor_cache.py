@@ -1,0 +1,49 @@
+"""Who someone is, remembered between updates.
+
+Every update needs the sender's person row and roles; they change rarely (consent, choosing a
+wijk, an invite, erasure, the language). Loading them through the ORM cost about as much as the
+whole of a bare PTB bot's answer, so this process keeps them, and forgets them whenever a session
+of this process writes a person or a membership or rolls back (bot/table_changes.py). Writes
+from another process (the command line marks people unreachable) are seen after at most `ttl`
+seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from bot.core.database import Database
+from bot.core.table_changes import WatchedCache
+from bot.people.permissions import Actor, load_actor
+
+# The tables bot.people.permissions.load_actor reads (models.Person, models.Membership).
+TABLES = ("person", "membership")
+
+
+class ActorCache:
+    """Person and roles per Telegram id (None for someone not known yet), for this process."""
+
+    def __init__(
+        self,
+        *,
+        ttl: float = 30.0,
+        max_entries: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._cache: WatchedCache[int, Actor | None] = WatchedCache(
+            TABLES, ttl=ttl, max_entries=max_entries, clock=clock
+        )
+
+    def get(self, db: Database, telegram_id: int) -> Actor | None:
+        def load() -> Actor | None:
+            with db.session() as session:
+                return load_actor(session, telegram_id)
+
+        return self._cache.get(telegram_id, load)
+
+    def forget(self, telegram_id: int | None = None) -> None:
+        self._cache.forget(telegram_id)
+
+    def __len__(self) -> int:
+        return len(self._cache)

@@ -1,0 +1,111 @@
+"""People: the wijken offered, consent, a person's wijk and language. No Telegram types here."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from bot.core.config import Config
+from models import Membership, Person, Role, Wijk
+
+
+def sync_wijken(session: Session, config: Config) -> None:
+    """Mirror the configured wijken into the database; a removed wijk is kept but inactive."""
+    existing = {w.slug: w for w in session.exec(select(Wijk)).all()}
+    configured = {w.slug for w in config.wijken}
+    for wc in config.wijken:
+        wijk = existing.get(wc.slug) or Wijk(slug=wc.slug, name=wc.name)
+        wijk.name = wc.name
+        wijk.cbs_codes = ",".join([*wc.cbs_wijk_codes, *wc.cbs_buurt_codes])
+        wijk.active = True
+        session.add(wijk)
+    for slug, wijk in existing.items():
+        if slug not in configured and wijk.active:
+            wijk.active = False
+            session.add(wijk)
+    session.commit()
+
+
+def active_wijken(session: Session) -> list[Wijk]:
+    return list(session.exec(select(Wijk).where(Wijk.active).order_by(Wijk.name)).all())
+
+
+def wijk_by_id(session: Session, wijk_id: int) -> Wijk | None:
+    wijk = session.get(Wijk, wijk_id)
+    return wijk if wijk is not None and wijk.active else None
+
+
+def wijk_by_slug(session: Session, slug: str) -> Wijk | None:
+    return session.exec(select(Wijk).where(Wijk.slug == slug)).first()
+
+
+def get_person(session: Session, telegram_id: int) -> Person | None:
+    return session.exec(select(Person).where(Person.telegram_id == telegram_id)).first()
+
+
+def new_pseudonym() -> str:
+    # What a coach sees unless the person shares their name: stable, meaningless, short.
+    return f"Buur-{secrets.randbelow(9000) + 1000}"
+
+
+def give_consent(session: Session, telegram_id: int, language: str, now: datetime) -> Person:
+    """The first write about a person ever: only after they pressed "accept"."""
+    person = get_person(session, telegram_id)
+    if person is None:
+        person = Person(
+            telegram_id=telegram_id, language=language, consent_at=now, pseudonym=new_pseudonym()
+        )
+        session.add(person)
+        session.commit()
+        session.refresh(person)
+    return person
+
+
+def choose_wijk(session: Session, person: Person, wijk: Wijk) -> None:
+    """Make `wijk` the person's current wijk.
+
+    Where they hold no role yet they become a resident of it, and a resident membership elsewhere
+    moves with them (people move house). Where they already hold a role (partner, coach, BIG
+    member) only the view changes: a partner must not gain the resident's right to react, and a
+    coach who looks at the wijk they coach still lives where they live.
+    """
+    assert person.id is not None and wijk.id is not None
+    has_role_here = (
+        session.exec(
+            select(Membership.id).where(
+                Membership.person_id == person.id, Membership.wijk_id == wijk.id
+            )
+        ).first()
+        is not None
+    )
+    if not has_role_here:
+        session.execute(
+            delete(Membership).where(
+                col(Membership.person_id) == person.id,
+                col(Membership.role) == Role.RESIDENT.value,
+            )
+        )
+        session.add(Membership(person_id=person.id, wijk_id=wijk.id, role=Role.RESIDENT.value))
+    person.current_wijk_id = wijk.id
+    session.add(person)
+    session.commit()
+
+
+def set_language(session: Session, person: Person, language: str) -> None:
+    person.language = language
+    session.add(person)
+    session.commit()
+
+
+def memberships(session: Session, person_id: int) -> list[Membership]:
+    return list(session.exec(select(Membership).where(Membership.person_id == person_id)).all())
+
+
+def mark_reachable(session: Session, person: Person) -> None:
+    if person.unreachable_at is not None:
+        person.unreachable_at = None
+        session.add(person)
+        session.commit()

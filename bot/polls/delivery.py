@@ -1,0 +1,543 @@
+"""Getting polls to people and results back: the broadcast, the group post, the closing job.
+
+The broadcast sends to one recipient at a time through the Application's bot, so PTB's
+AIORateLimiter paces it and a 429 pauses it without skipping anyone. Each recipient's
+PollDelivery row is updated after their send, so a restart resumes where it stopped.
+What is due lives in the database: one repeating job (and a run at start-up) closes overdue
+polls and sends their results exactly once (an UPDATE claims them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.core.clock import as_utc
+from bot.core.i18n import format_datetime, format_number, t
+from bot.core.text import esc
+from bot.polls import voting
+from bot.polls.tally import PollTally, tally
+from bot.telegram import callbacks
+from bot.telegram.callbacks import Kind, button
+from models import Person, Poll, PollAudience, PollKind, PollOption, PollStatus, Wijk
+
+if TYPE_CHECKING:
+    from bot.context import Services
+
+_log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 30
+TASKS_KEY = "poll_tasks"
+RUNNING_KEY = "poll_broadcasts"
+PROGRESS_STEPS = 20  # the progress message is edited about this many times per broadcast
+MAX_ATTEMPTS = 4
+
+
+# --- rendering (shared by the handlers) --------------------------------------------------------
+
+
+def menu_button(lang: str) -> InlineKeyboardButton:
+    return button(t(lang, "menu.back_to_menu"), Kind.MENU, "main")
+
+
+def when(poll_time: Any, lang: str, services: Services) -> str:
+    return format_datetime(as_utc(poll_time), lang, services.tz)
+
+
+def poll_text(
+    poll: Poll,
+    options: Sequence[PollOption],
+    lang: str,
+    services: Services,
+    wijk_name: str,
+    *,
+    order: Sequence[int] = (),
+    chosen: Sequence[int] = (),
+) -> str:
+    """The poll as a voter sees it. `order`: positions tapped so far (ranking);
+    `chosen`: option ids of the person's stored vote (shown only to that person)."""
+    lines = [
+        t(lang, "polls.vote_header", wijk=esc(wijk_name)),
+        f"<b>{esc(poll.question)}</b>",
+        "",
+        t(lang, f"polls.how_{poll.kind}"),
+        t(lang, "polls.vote_closes", when=when(poll.closes_at, lang, services)),
+    ]
+    by_position = {o.position: o for o in options}
+    if order:
+        ranked = "\n".join(f"{i}. {esc(by_position[p].text)}" for i, p in enumerate(order, 1))
+        lines += ["", t(lang, "polls.ranking_so_far", list=ranked)]
+    if chosen and not order:
+        by_id = {o.id: o for o in options}
+        if poll.kind == PollKind.RANKING.value:
+            choice = "; ".join(
+                f"{i}. {esc(by_id[c].text)}" for i, c in enumerate(chosen, 1) if c in by_id
+            )
+        else:
+            choice = "; ".join(esc(by_id[c].text) for c in chosen if c in by_id)
+        lines += ["", t(lang, "polls.your_vote", choice=choice)]
+    return "\n".join(lines)
+
+
+def encode_order(order: Sequence[int]) -> str:
+    return "x" + "".join(format(p, "x") for p in order)
+
+
+def decode_order(raw: str) -> list[int]:
+    if not raw.startswith("x") or any(c not in "0123456789abcdef" for c in raw[1:]):
+        raise callbacks.BadCallback("order")
+    return [int(c, 16) for c in raw[1:]]
+
+
+def vote_keyboard(
+    poll: Poll,
+    options: Sequence[PollOption],
+    lang: str,
+    *,
+    mode: str = "n",
+    mask: int = 0,
+    order: Sequence[int] = (),
+    voted: bool = False,
+) -> InlineKeyboardMarkup:
+    """Buttons that vote. mode n = a first vote, c = a change. Positions, not names, travel."""
+    assert poll.id is not None
+    pid = poll.id
+    rows: list[list[InlineKeyboardButton]] = []
+    if voted and mode == "n":
+        rows.append([button(t(lang, "polls.btn_change_vote"), Kind.POLL_VOTE, pid, "chg")])
+    elif poll.kind == PollKind.SINGLE.value:
+        rows += [[button(o.text, Kind.POLL_VOTE, pid, "o", o.id or 0, mode)] for o in options]
+    elif poll.kind == PollKind.MULTIPLE.value:
+        for o in options:
+            on = bool(mask & (1 << o.position))
+            label = t(lang, "polls.btn_chosen", text=o.text) if on else o.text
+            rows.append([button(label, Kind.POLL_VOTE, pid, "t", mask ^ (1 << o.position), mode)])
+        rows.append([button(t(lang, "polls.btn_submit"), Kind.POLL_VOTE, pid, "s", mask, mode)])
+    else:
+        for o in options:
+            if o.position not in order:
+                nxt = encode_order([*order, o.position])
+                rows.append([button(o.text, Kind.POLL_VOTE, pid, "r", nxt, mode)])
+        if order:
+            back = encode_order(order[:-1])
+            rows.append([button(t(lang, "polls.btn_undo"), Kind.POLL_VOTE, pid, "r", back, mode)])
+            done = encode_order(order)
+            rows.append([button(t(lang, "polls.btn_submit"), Kind.POLL_VOTE, pid, "R", done, mode)])
+    if not poll.hide_results:
+        rows.append([button(t(lang, "polls.btn_results"), Kind.POLL_VOTE, pid, "res")])
+    rows.append([menu_button(lang)])
+    return InlineKeyboardMarkup(rows)
+
+
+def results_text(result: PollTally, lang: str, *, interim: bool = False) -> str:
+    """Counts only. Nothing here can name a voter: PollTally holds no people."""
+    title = "polls.results_interim_title" if interim else "polls.results_title"
+    lines = [t(lang, title, question=esc(result.question))]
+    if result.audience_size:
+        lines.append(
+            t(
+                lang,
+                "polls.results_turnout",
+                voters=format_number(result.voters, lang),
+                audience=format_number(result.audience_size, lang),
+                percent=format_number(result.turnout_percent or 0, lang),
+            )
+        )
+    else:
+        lines.append(t(lang, "polls.results_voters", voters=format_number(result.voters, lang)))
+    lines.append("")
+    if result.voters == 0:
+        lines.append(t(lang, "polls.results_none"))
+    elif result.kind == PollKind.RANKING.value:
+        for place, option in enumerate(result.options, 1):
+            lines.append(
+                t(
+                    lang,
+                    "polls.results_line_ranking",
+                    place=place,
+                    text=esc(option.text),
+                    points=format_number(option.borda or 0, lang),
+                    firsts=format_number(option.first_places or 0, lang),
+                )
+            )
+    else:
+        for option in result.options:
+            lines.append(
+                t(
+                    lang,
+                    "polls.results_line_choice",
+                    text=esc(option.text),
+                    votes=format_number(option.votes, lang),
+                    percent=format_number(option.percent, lang),
+                )
+            )
+    if result.kind == PollKind.RANKING.value:
+        lines += ["", t(lang, "polls.results_method", n=len(result.options))]
+    return "\n".join(lines)
+
+
+# --- background tasks --------------------------------------------------------------------------
+
+
+def _services(app: Any) -> Services:
+    return cast("Services", app.services)
+
+
+def _tasks(app: Any) -> set[asyncio.Task[Any]]:
+    return cast("set[asyncio.Task[Any]]", _services(app).extras.setdefault(TASKS_KEY, set()))
+
+
+def spawn(app: Any, coro: Any, name: str) -> asyncio.Task[Any]:
+    """application.create_task, remembered so tests and shutdown can wait for it."""
+    task: asyncio.Task[Any] = app.create_task(coro, name=name)
+    tasks = _tasks(app)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return task
+
+
+async def wait_idle(app: Any) -> None:
+    """Wait for every broadcast and results task this process started (tests, shutdown)."""
+    while tasks := [t for t in _tasks(app) if not t.done()]:
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+# --- private broadcast -------------------------------------------------------------------------
+
+
+def start_broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> None:
+    running = cast("set[int]", _services(app).extras.setdefault(RUNNING_KEY, set()))
+    if poll_id in running:
+        return
+    running.add(poll_id)
+    spawn(app, _broadcast_guarded(app, poll_id, creator_chat_id), f"poll-broadcast-{poll_id}")
+
+
+async def _broadcast_guarded(app: Any, poll_id: int, creator_chat_id: int | None) -> None:
+    try:
+        await broadcast(app, poll_id, creator_chat_id)
+    except Exception:
+        _log.exception("broadcast of poll %s stopped; the sweep resumes it", poll_id)
+    finally:
+        _services(app).extras.setdefault(RUNNING_KEY, set()).discard(poll_id)
+
+
+async def broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> dict[str, int]:
+    services = _services(app)
+    bot = app.bot
+    with services.db.session() as session:
+        poll = session.get(Poll, poll_id)
+        if poll is None:
+            return {}
+        options = voting.options_of(session, poll_id)
+        wijk = session.get(Wijk, poll.wijk_id)
+        creator = session.get(Person, poll.creator_id) if poll.creator_id else None
+        pending = voting.pending_recipients(session, poll_id)
+        counts = voting.delivery_counts(session, poll_id)
+    wijk_name = wijk.name if wijk else ""
+    creator_lang = creator.language if creator else "nl"
+    if creator_chat_id is None and creator is not None:
+        creator_chat_id = creator.telegram_id
+    total = sum(counts.values())
+    done = total - len(pending)
+    progress: Message | None = None
+    if creator_chat_id is not None and pending:
+        progress = await _safe_send(bot, creator_chat_id, _progress_text(creator_lang, done, total))
+    step = max(1, -(-total // PROGRESS_STEPS))
+    rendered: dict[str, tuple[str, InlineKeyboardMarkup]] = {}
+    for index, recipient in enumerate(pending):
+        if index % 50 == 49 and not _still_open(services, poll_id):
+            break  # closed or cancelled meanwhile: stop sending
+        if recipient.language not in rendered:
+            rendered[recipient.language] = (
+                poll_text(poll, options, recipient.language, services, wijk_name),
+                vote_keyboard(poll, options, recipient.language),
+            )
+        text, markup = rendered[recipient.language]
+        await _deliver_one(bot, services, recipient, text, markup)
+        done += 1
+        if progress is not None and done % step == 0 and done < total:
+            await _safe_edit(progress, _progress_text(creator_lang, done, total))
+    with services.db.session() as session:
+        counts = voting.delivery_counts(session, poll_id)
+    if creator_chat_id is not None and pending:
+        final = t(
+            creator_lang,
+            "polls.progress_done",
+            reached=format_number(counts["sent"], creator_lang),
+            unreachable=format_number(counts["unreachable"], creator_lang),
+            failed=format_number(counts["failed"], creator_lang),
+        )
+        markup = InlineKeyboardMarkup(
+            [
+                [button(t(creator_lang, "polls.btn_vote_self"), Kind.POLL_VOTE, poll_id, "show")],
+                [menu_button(creator_lang)],
+            ]
+        )
+        if progress is None or not await _safe_edit(progress, final, markup):
+            await _safe_send(bot, creator_chat_id, final, markup)
+    return counts
+
+
+async def _deliver_one(
+    bot: Any, services: Services, recipient: voting.Recipient, text: str, markup: Any
+) -> None:
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            message = await bot.send_message(recipient.telegram_id, text, reply_markup=markup)
+        except Forbidden:
+            with services.db.session() as session:
+                voting.mark_unreachable(
+                    session, recipient.delivery_id, recipient.person_id, services.clock.now()
+                )
+            return
+        except RetryAfter as exc:
+            # The rate limiter already retried; wait as told and try the same person again.
+            await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
+            continue
+        except BadRequest as exc:
+            _log.info("poll delivery to person %s refused: %s", recipient.person_id, exc)
+            with services.db.session() as session:
+                voting.mark_failed(session, recipient.delivery_id, services.clock.now())
+            return
+        except NetworkError as exc:  # includes TimedOut
+            if attempts < MAX_ATTEMPTS:
+                await asyncio.sleep(min(2.0**attempts, 10.0))
+                continue
+            _log.warning("poll delivery to person %s failed: %s", recipient.person_id, exc)
+            with services.db.session() as session:
+                voting.mark_failed(session, recipient.delivery_id, services.clock.now())
+            return
+        with services.db.session() as session:
+            voting.mark_sent(
+                session, recipient.delivery_id, message.message_id, services.clock.now()
+            )
+        return
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _still_open(services: Services, poll_id: int) -> bool:
+    with services.db.session() as session:
+        poll = session.get(Poll, poll_id)
+        return poll is not None and poll.status == PollStatus.OPEN.value
+
+
+def _progress_text(lang: str, done: int, total: int) -> str:
+    return t(
+        lang,
+        "polls.progress",
+        done=format_number(done, lang),
+        total=format_number(total, lang),
+    )
+
+
+async def _safe_send(bot: Any, chat_id: int, text: str, markup: Any = None) -> Message | None:
+    try:
+        return cast(Message, await bot.send_message(chat_id, text, reply_markup=markup))
+    except TelegramError as exc:
+        _log.info("could not send to %s: %s", chat_id, exc)
+        return None
+
+
+async def _safe_edit(message: Message, text: str, markup: Any = None) -> bool:
+    try:
+        await message.edit_text(text, reply_markup=markup)
+        return True
+    except TelegramError as exc:
+        _log.info("could not edit progress message: %s", exc)
+        return False
+
+
+# --- group post --------------------------------------------------------------------------------
+
+
+async def post_in_group(app: Any, poll_id: int) -> None:
+    """Native poll (one/several choices) or a message whose button opens the private chat.
+
+    Raises TelegramError when the group cannot be reached; the caller takes the poll back.
+    """
+    services = _services(app)
+    bot = app.bot
+    with services.db.session() as session:
+        poll = session.get(Poll, poll_id)
+        assert poll is not None and poll.group_chat_id is not None
+        options = voting.options_of(session, poll_id)
+        wijk = session.get(Wijk, poll.wijk_id)
+    lang = services.config.general.default_language
+    wijk_name = esc(wijk.name if wijk else "")
+    closes = when(poll.closes_at, lang, services)
+    if poll.kind == PollKind.RANKING.value:
+        link = f"https://t.me/{services.bot_username}?start=poll_{poll_id}"
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(t(lang, "polls.btn_open_private"), url=link)]]
+        )
+        text = t(
+            lang,
+            "polls.group_ranking",
+            wijk=wijk_name,
+            question=esc(poll.question),
+            when=closes,
+        )
+        message = await bot.send_message(poll.group_chat_id, text, reply_markup=markup)
+        telegram_poll_id = None
+    else:
+        # PTB 22.8: the 7th positional parameter is the deprecated correct_option_id.
+        message = await bot.send_poll(
+            chat_id=poll.group_chat_id,
+            question=poll.question,
+            options=[o.text for o in options],
+            is_anonymous=False,
+            type="regular",
+            allows_multiple_answers=poll.kind == PollKind.MULTIPLE.value,
+        )
+        telegram_poll_id = message.poll.id if message.poll else None
+        try:
+            await bot.send_message(
+                poll.group_chat_id,
+                t(lang, "polls.group_native_note", wijk=wijk_name, when=closes),
+            )
+        except TelegramError as exc:  # the poll itself is out; the note is a courtesy
+            _log.info("could not post the note under poll %s: %s", poll_id, exc)
+    with services.db.session() as session:
+        voting.set_group_message(session, poll_id, message.message_id, telegram_poll_id)
+
+
+# --- closing and results -----------------------------------------------------------------------
+
+
+async def sweep(app: Any) -> None:
+    """Close what is due, send results not yet sent, resume broadcasts a restart interrupted."""
+    services = _services(app)
+    now = services.clock.now()
+    with services.db.session() as session:
+        for poll_id in voting.due_poll_ids(session, now):
+            voting.close_poll(session, poll_id, now)
+        unsent = voting.unsent_results_ids(session)
+        interrupted = voting.polls_with_pending_deliveries(session)
+    for poll_id in unsent:
+        with services.db.session() as session:
+            claimed = voting.claim_results(session, poll_id, now)
+        if claimed:
+            spawn(app, _results_guarded(app, poll_id), f"poll-results-{poll_id}")
+    for poll_id in interrupted:
+        start_broadcast(app, poll_id, None)
+
+
+async def sweep_job(context: Any) -> None:
+    await sweep(context.application)
+
+
+async def close_now(app: Any, poll_id: int) -> bool:
+    """Early close by the creator or a coach: close, claim and send results in the background."""
+    services = _services(app)
+    now = services.clock.now()
+    with services.db.session() as session:
+        if not voting.close_poll(session, poll_id, now):
+            return False
+        claimed = voting.claim_results(session, poll_id, now)
+    if claimed:
+        spawn(app, _results_guarded(app, poll_id), f"poll-results-{poll_id}")
+    return True
+
+
+async def cancel_now(app: Any, poll_id: int) -> bool:
+    services = _services(app)
+    with services.db.session() as session:
+        poll = session.get(Poll, poll_id)
+        if poll is None or not voting.cancel_poll(session, poll_id, services.clock.now()):
+            return False
+    if poll.group_chat_id is not None and poll.group_message_id is not None:
+        lang = services.config.general.default_language
+        if poll.telegram_poll_id:
+            await _stop_native(app.bot, poll)
+        await _safe_send(app.bot, poll.group_chat_id, t(lang, "polls.group_cancelled"))
+    return True
+
+
+async def _results_guarded(app: Any, poll_id: int) -> None:
+    try:
+        await send_results(app, poll_id)
+    except Exception:
+        _log.exception("sending the results of poll %s failed", poll_id)
+
+
+async def send_results(app: Any, poll_id: int) -> None:
+    services = _services(app)
+    bot = app.bot
+    with services.db.session() as session:
+        poll = session.get(Poll, poll_id)
+        if poll is None:
+            return
+        result = tally(session, poll_id)
+        creator = session.get(Person, poll.creator_id) if poll.creator_id else None
+        reached = (
+            voting.reached_recipients(session, poll_id)
+            if poll.audience != PollAudience.GROUP.value
+            else []
+        )
+    if poll.group_chat_id is not None:
+        if poll.telegram_poll_id:
+            await _stop_native(bot, poll)
+        group_lang: str = services.config.general.default_language
+        await _safe_send(bot, poll.group_chat_id, results_text(result, group_lang))
+    seen: set[int] = set()
+    targets: list[tuple[int, str]] = []
+    if creator is not None:
+        targets.append((creator.telegram_id, creator.language))
+    targets += [(r.telegram_id, r.language) for r in reached]
+    texts: dict[str, str] = {}
+    for chat_id, lang in targets:
+        if chat_id in seen:
+            continue
+        seen.add(chat_id)
+        if lang not in texts:
+            texts[lang] = results_text(result, lang)
+        markup = InlineKeyboardMarkup([[menu_button(lang)]])
+        while True:
+            try:
+                await bot.send_message(chat_id, texts[lang], reply_markup=markup)
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
+                continue
+            except TelegramError as exc:
+                _log.info("results of poll %s not delivered to %s: %s", poll_id, chat_id, exc)
+            break
+
+
+async def _stop_native(bot: Any, poll: Poll) -> None:
+    try:
+        await bot.stop_poll(poll.group_chat_id, poll.group_message_id)
+    except TelegramError as exc:  # already stopped by hand, or the bot left the group
+        _log.info("could not stop poll %s in the group: %s", poll.id, exc)
+
+
+def install(app: Any) -> None:
+    """ONE repeating job, plus one run at start-up that closes what fell due while we were down.
+
+    An interval job added before the scheduler starts does not fire at `first=0`: APScheduler
+    moves a start in the past to the next interval. A date job in the past does fire at once.
+    """
+    if app.job_queue is None:
+        _log.warning("no JobQueue: polls will not close on time")
+        return
+    # APScheduler's default misfire_grace_time=1 silently skips a run that starts late.
+    late_is_fine = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+    app.job_queue.run_once(sweep_job, when=0, name="polls-sweep-startup", job_kwargs=late_is_fine)
+    app.job_queue.run_repeating(
+        sweep_job,
+        interval=SWEEP_SECONDS,
+        first=SWEEP_SECONDS,
+        name="polls-sweep",
+        job_kwargs=late_is_fine,
+    )

@@ -1,0 +1,559 @@
+"""Polls as a service: create, who may answer, vote, close, and delivery bookkeeping.
+
+No Telegram here. Every check that protects a vote happens in `cast_vote`, so a forwarded button,
+crafted callback data and a PollAnswer from a stranger all meet the same rules.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from bot.core.clock import as_utc
+from bot.people.permissions import Action, Actor
+from bot.polls.tally import AUDIENCE_ROLES
+from models import (
+    DeliveryStatus,
+    Edition,
+    GroupLink,
+    ItemKind,
+    Membership,
+    Person,
+    Poll,
+    PollAudience,
+    PollDelivery,
+    PollKind,
+    PollOption,
+    PollStatus,
+    Role,
+    SpiegelItem,
+    Vote,
+)
+
+MAX_QUESTION = 300
+MAX_OPTION = 100
+MIN_OPTIONS = 2
+MAX_OPTIONS = 12
+CLOSING_PRESETS_DAYS = (3, 7, 14)
+MIN_OPEN = timedelta(minutes=10)
+MAX_OPEN = timedelta(days=366)
+
+
+class PollError(Exception):
+    """A refusal; `key` is the catalogue key the person reads, `values` its placeholders."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+# --- drafting and creating ---------------------------------------------------------------------
+
+
+def clean_question(text: str) -> str:
+    question = " ".join(text.split())
+    if not question:
+        raise PollError("polls.err_question_empty")
+    if len(question) > MAX_QUESTION:
+        raise PollError("polls.err_question_long", length=len(question), limit=MAX_QUESTION)
+    return question
+
+
+def clean_option(text: str, existing: Sequence[str]) -> str:
+    option = " ".join(text.split())
+    if not option:
+        raise PollError("polls.err_option_empty")
+    if len(existing) >= MAX_OPTIONS:
+        raise PollError("polls.err_too_many_options", limit=MAX_OPTIONS)
+    if len(option) > MAX_OPTION:
+        raise PollError("polls.err_option_long", length=len(option), limit=MAX_OPTION)
+    if option.casefold() in {o.casefold() for o in existing}:
+        raise PollError("polls.err_option_twice")
+    return option
+
+
+def shorten(text: str, limit: int = MAX_OPTION) -> str:
+    """A spiegel statement as a poll option: whole words, an ellipsis when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
+    return cut + "…"
+
+
+_TYPED_DATE = re.compile(
+    r"^\s*(\d{1,2})[-/.](\d{1,2})(?:[-/.](\d{2}|\d{4}))?\s+(?:om\s+|at\s+)?(\d{1,2})[:.](\d{2})\s*$"
+)
+
+
+def parse_closing(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """'28-11 20:00' (or 28-11-2026 20:00) in the municipality's time zone, as UTC."""
+    match = _TYPED_DATE.match(text)
+    if match is None:
+        raise PollError("polls.err_date_format")
+    day, month, year_raw, hour, minute = match.groups()
+    local_now = now.astimezone(tz)
+    year = int(year_raw) if year_raw else local_now.year
+    if year_raw and year < 100:
+        year += 2000
+    try:
+        local = datetime(year, int(month), int(day), int(hour), int(minute), tzinfo=tz)
+    except ValueError:
+        raise PollError("polls.err_date_format") from None
+    if not year_raw and local < local_now:
+        # "28-11" typed in December means next year's 28 November.
+        try:
+            local = local.replace(year=year + 1)
+        except ValueError:
+            raise PollError("polls.err_date_format") from None
+    return check_closing(local.astimezone(UTC), now)
+
+
+def check_closing(closes_at: datetime, now: datetime) -> datetime:
+    if closes_at < now + MIN_OPEN:
+        raise PollError("polls.err_date_past")
+    if closes_at > now + MAX_OPEN:
+        raise PollError("polls.err_date_far")
+    return closes_at
+
+
+@dataclass
+class PollDraft:
+    wijk_id: int
+    question: str
+    options: list[str]
+    kind: str
+    audience: str
+    closes_at: datetime
+    hide_results: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def group_link_for(session: Session, wijk_id: int) -> GroupLink | None:
+    return session.exec(
+        select(GroupLink)
+        .where(GroupLink.wijk_id == wijk_id)
+        .order_by(col(GroupLink.linked_at).desc(), col(GroupLink.id).desc())
+    ).first()
+
+
+def validate_draft(session: Session, actor: Actor, draft: PollDraft, now: datetime) -> None:
+    """Everything the wizard checked, again on the server, right before storing."""
+    actor.require(Action.CREATE_POLL, draft.wijk_id)
+    clean_question(draft.question)
+    if not MIN_OPTIONS <= len(draft.options) <= MAX_OPTIONS:
+        raise PollError("polls.err_option_count", low=MIN_OPTIONS, high=MAX_OPTIONS)
+    seen: list[str] = []
+    for option in draft.options:
+        seen.append(clean_option(option, seen))
+    if draft.kind not in {k.value for k in PollKind}:
+        raise PollError("polls.err_incomplete")
+    if draft.audience not in {a.value for a in PollAudience}:
+        raise PollError("polls.err_incomplete")
+    group = draft.audience == PollAudience.GROUP.value
+    if group and group_link_for(session, draft.wijk_id) is None:
+        raise PollError("polls.err_no_group")
+    check_closing(draft.closes_at, now)
+
+
+def create_poll(session: Session, actor: Actor, draft: PollDraft, now: datetime) -> Poll:
+    """Store the poll, its options and (private audiences) one pending delivery per person."""
+    validate_draft(session, actor, draft, now)
+    link = group_link_for(session, draft.wijk_id) if draft.audience == PollAudience.GROUP else None
+    poll = Poll(
+        wijk_id=draft.wijk_id,
+        creator_id=actor.id,
+        question=clean_question(draft.question),
+        kind=draft.kind,
+        audience=draft.audience,
+        hide_results=draft.hide_results,
+        status=PollStatus.OPEN.value,
+        opens_at=now,
+        closes_at=draft.closes_at,
+        created_at=now,
+        group_chat_id=link.chat_id if link else None,
+    )
+    session.add(poll)
+    session.flush()
+    assert poll.id is not None
+    for position, text in enumerate(draft.options):
+        session.add(PollOption(poll_id=poll.id, position=position, text=text))
+    if draft.audience != PollAudience.GROUP.value:
+        # The creator follows the broadcast in the progress message and votes from there.
+        for person_id in audience_person_ids(session, poll):
+            if person_id != actor.id:
+                session.add(PollDelivery(poll_id=poll.id, person_id=person_id))
+    session.commit()
+    session.refresh(poll)
+    return poll
+
+
+def delete_unsent_poll(session: Session, poll_id: int) -> None:
+    """A group poll that could not be posted is taken back, so the draft can be sent again."""
+    session.exec(delete(PollOption).where(col(PollOption.poll_id) == poll_id))
+    session.exec(delete(Poll).where(col(Poll.id) == poll_id))
+    session.commit()
+
+
+def set_group_message(
+    session: Session, poll_id: int, message_id: int, telegram_poll_id: str | None
+) -> None:
+    poll = session.get(Poll, poll_id)
+    assert poll is not None
+    poll.group_message_id = message_id
+    poll.telegram_poll_id = telegram_poll_id
+    session.add(poll)
+    session.commit()
+
+
+# --- audience ----------------------------------------------------------------------------------
+
+
+def audience_person_ids(session: Session, poll: Poll) -> list[int]:
+    roles = AUDIENCE_ROLES.get(poll.audience, ())
+    rows = session.exec(
+        select(Membership.person_id)
+        .where(Membership.wijk_id == poll.wijk_id, col(Membership.role).in_(roles))
+        .distinct()
+        .order_by(col(Membership.person_id))
+    ).all()
+    return list(rows)
+
+
+def in_audience(session: Session, poll: Poll, person_id: int) -> bool:
+    roles = AUDIENCE_ROLES.get(poll.audience, ())
+    found = session.exec(
+        select(Membership.id).where(
+            Membership.person_id == person_id,
+            Membership.wijk_id == poll.wijk_id,
+            col(Membership.role).in_(roles),
+        )
+    ).first()
+    return found is not None
+
+
+def can_manage(actor: Actor, poll: Poll) -> bool:
+    """The creator, or a coach (or administrator) of the poll's wijk, may close or cancel it."""
+    if poll.creator_id is not None and poll.creator_id == actor.id:
+        return True
+    return bool(actor.roles_in(poll.wijk_id) & {Role.COACH, Role.ADMIN})
+
+
+# --- voting ------------------------------------------------------------------------------------
+
+
+class VoteOutcome(StrEnum):
+    RECORDED = "recorded"
+    CHANGED = "changed"
+    RETRACTED = "retracted"
+
+
+def options_of(session: Session, poll_id: int) -> list[PollOption]:
+    return list(
+        session.exec(
+            select(PollOption)
+            .where(PollOption.poll_id == poll_id)
+            .order_by(col(PollOption.position))
+        ).all()
+    )
+
+
+def is_open(poll: Poll, now: datetime) -> bool:
+    return poll.status == PollStatus.OPEN.value and now < as_utc(poll.closes_at)
+
+
+def current_vote(session: Session, poll_id: int, person_id: int) -> list[int]:
+    """The person's chosen option ids (in rank order for a ranking poll). Only for themselves."""
+    votes = session.exec(
+        select(Vote)
+        .where(Vote.poll_id == poll_id, Vote.person_id == person_id)
+        .order_by(col(Vote.rank), col(Vote.option_id))
+    ).all()
+    return [v.option_id for v in votes]
+
+
+def cast_vote(
+    session: Session,
+    actor: Actor,
+    poll_id: int,
+    option_ids: Sequence[int],
+    now: datetime,
+    *,
+    change: bool,
+) -> VoteOutcome:
+    """Record (change=False) or replace (change=True) this person's ballot; refuse otherwise.
+
+    An empty ballot with change=True retracts the vote (a native poll's "retract vote").
+    """
+    poll = session.get(Poll, poll_id)
+    if poll is None or poll.status == PollStatus.CANCELLED.value:
+        raise PollError("polls.err_no_poll")
+    if not is_open(poll, now):
+        raise PollError("polls.err_closed")
+    if not actor.can(Action.VOTE, poll.wijk_id) or not in_audience(session, poll, actor.id):
+        raise PollError("polls.err_not_audience")
+    valid = {o.id for o in options_of(session, poll_id)}
+    chosen = list(option_ids)
+    if any(o not in valid for o in chosen) or len(set(chosen)) != len(chosen):
+        raise PollError("polls.err_bad_option")
+    if poll.kind == PollKind.SINGLE.value and len(chosen) > 1:
+        raise PollError("polls.err_bad_option")
+    previous = current_vote(session, poll_id, actor.id)
+    if not chosen:
+        if not change:
+            raise PollError("polls.err_bad_option")
+        if not previous:
+            return VoteOutcome.RETRACTED
+    if previous and not change:
+        raise PollError("polls.err_already_voted")
+    session.exec(delete(Vote).where(col(Vote.poll_id) == poll_id, col(Vote.person_id) == actor.id))
+    ranking = poll.kind == PollKind.RANKING.value
+    for index, option_id in enumerate(chosen, start=1):
+        session.add(
+            Vote(
+                poll_id=poll_id,
+                option_id=option_id,
+                person_id=actor.id,
+                rank=index if ranking else None,
+                created_at=now,
+            )
+        )
+    session.commit()
+    if not chosen:
+        return VoteOutcome.RETRACTED
+    return VoteOutcome.CHANGED if previous else VoteOutcome.RECORDED
+
+
+def option_ids_at(session: Session, poll_id: int, positions: Sequence[int]) -> list[int]:
+    """Positions (what a button or a native poll carries) to this poll's option ids."""
+    by_position = {o.position: o.id for o in options_of(session, poll_id)}
+    ids: list[int] = []
+    for position in positions:
+        option_id = by_position.get(position)
+        if option_id is None:
+            raise PollError("polls.err_bad_option")
+        ids.append(option_id)
+    return ids
+
+
+def poll_by_telegram_id(session: Session, telegram_poll_id: str) -> Poll | None:
+    return session.exec(select(Poll).where(Poll.telegram_poll_id == telegram_poll_id)).first()
+
+
+# --- closing -----------------------------------------------------------------------------------
+
+
+def due_poll_ids(session: Session, now: datetime) -> list[int]:
+    rows = session.exec(
+        select(Poll.id)
+        .where(Poll.status == PollStatus.OPEN.value, col(Poll.closes_at) <= now)
+        .order_by(col(Poll.closes_at))
+    ).all()
+    return [r for r in rows if r is not None]
+
+
+def unsent_results_ids(session: Session) -> list[int]:
+    """Closed polls whose results were not yet claimed (e.g. closed just before a crash)."""
+    rows = session.exec(
+        select(Poll.id).where(
+            Poll.status == PollStatus.CLOSED.value, col(Poll.results_sent_at).is_(None)
+        )
+    ).all()
+    return [r for r in rows if r is not None]
+
+
+def close_poll(session: Session, poll_id: int, now: datetime) -> bool:
+    """Open → closed, at most once even with two processes: the UPDATE is the lock."""
+    result = session.exec(
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.status) == PollStatus.OPEN.value)
+        .values(status=PollStatus.CLOSED.value, closed_at=now)
+    )
+    session.commit()
+    return bool(result.rowcount)
+
+
+def cancel_poll(session: Session, poll_id: int, now: datetime) -> bool:
+    result = session.exec(
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.status) == PollStatus.OPEN.value)
+        .values(status=PollStatus.CANCELLED.value, closed_at=now, results_sent_at=now)
+    )
+    # Nobody is still waiting for a cancelled poll.
+    session.exec(
+        update(PollDelivery)
+        .where(
+            col(PollDelivery.poll_id) == poll_id,
+            col(PollDelivery.status) == DeliveryStatus.PENDING.value,
+        )
+        .values(status=DeliveryStatus.FAILED.value)
+    )
+    session.commit()
+    return bool(result.rowcount)
+
+
+def claim_results(session: Session, poll_id: int, now: datetime) -> bool:
+    """True for exactly one caller: the one that sends the results."""
+    result = session.exec(
+        update(Poll)
+        .where(
+            col(Poll.id) == poll_id,
+            col(Poll.status) == PollStatus.CLOSED.value,
+            col(Poll.results_sent_at).is_(None),
+        )
+        .values(results_sent_at=now)
+    )
+    session.commit()
+    return bool(result.rowcount)
+
+
+# --- delivery bookkeeping ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    delivery_id: int
+    person_id: int
+    telegram_id: int
+    language: str
+
+
+def pending_recipients(session: Session, poll_id: int) -> list[Recipient]:
+    rows = session.exec(
+        select(PollDelivery.id, Person.id, Person.telegram_id, Person.language)
+        .join(Person, col(Person.id) == PollDelivery.person_id)
+        .where(
+            PollDelivery.poll_id == poll_id,
+            PollDelivery.status == DeliveryStatus.PENDING.value,
+        )
+        .order_by(col(PollDelivery.id))
+    ).all()
+    return [Recipient(d, p, t, lang) for d, p, t, lang in rows if d is not None and p is not None]
+
+
+def reached_recipients(session: Session, poll_id: int) -> list[Recipient]:
+    rows = session.exec(
+        select(PollDelivery.id, Person.id, Person.telegram_id, Person.language)
+        .join(Person, col(Person.id) == PollDelivery.person_id)
+        .where(PollDelivery.poll_id == poll_id, PollDelivery.status == DeliveryStatus.SENT.value)
+        .order_by(col(PollDelivery.id))
+    ).all()
+    return [Recipient(d, p, t, lang) for d, p, t, lang in rows if d is not None and p is not None]
+
+
+def mark_sent(session: Session, delivery_id: int, message_id: int, now: datetime) -> None:
+    session.exec(
+        update(PollDelivery)
+        .where(col(PollDelivery.id) == delivery_id)
+        .values(status=DeliveryStatus.SENT.value, message_id=message_id, sent_at=now)
+    )
+    session.commit()
+
+
+def mark_unreachable(session: Session, delivery_id: int, person_id: int, now: datetime) -> None:
+    session.exec(
+        update(PollDelivery)
+        .where(col(PollDelivery.id) == delivery_id)
+        .values(status=DeliveryStatus.UNREACHABLE.value, sent_at=now)
+    )
+    session.exec(update(Person).where(col(Person.id) == person_id).values(unreachable_at=now))
+    session.commit()
+
+
+def mark_failed(session: Session, delivery_id: int, now: datetime) -> None:
+    session.exec(
+        update(PollDelivery)
+        .where(col(PollDelivery.id) == delivery_id)
+        .values(status=DeliveryStatus.FAILED.value, sent_at=now)
+    )
+    session.commit()
+
+
+def delivery_counts(session: Session, poll_id: int) -> dict[str, int]:
+    rows = session.exec(
+        select(PollDelivery.status, func.count())
+        .where(PollDelivery.poll_id == poll_id)
+        .group_by(PollDelivery.status)
+    ).all()
+    counts = {s.value: 0 for s in DeliveryStatus}
+    counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+def polls_with_pending_deliveries(session: Session) -> list[int]:
+    rows = session.exec(
+        select(PollDelivery.poll_id)
+        .join(Poll, col(Poll.id) == PollDelivery.poll_id)
+        .where(
+            PollDelivery.status == DeliveryStatus.PENDING.value,
+            Poll.status == PollStatus.OPEN.value,
+        )
+        .distinct()
+    ).all()
+    return list(rows)
+
+
+# --- listing -----------------------------------------------------------------------------------
+
+
+def polls_in(session: Session, wijk_ids: Sequence[int], status: str, limit: int = 10) -> list[Poll]:
+    if not wijk_ids:
+        return []
+    order = col(Poll.closes_at) if status == PollStatus.OPEN.value else col(Poll.closed_at).desc()
+    return list(
+        session.exec(
+            select(Poll)
+            .where(col(Poll.wijk_id).in_(list(wijk_ids)), Poll.status == status)
+            .order_by(order, col(Poll.id).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def spiegel_items(session: Session, wijk_id: int) -> list[SpiegelItem]:
+    """The newest edition's live statements for the wijk, recommendations first."""
+    edition = session.exec(
+        select(Edition).where(Edition.wijk_id == wijk_id).order_by(col(Edition.year).desc())
+    ).first()
+    if edition is None:
+        return []
+    items = session.exec(
+        select(SpiegelItem).where(
+            SpiegelItem.edition_id == edition.id, col(SpiegelItem.retired).is_(False)
+        )
+    ).all()
+    order = {k.value: i for i, k in enumerate([ItemKind.RECOMMENDATION, *list(ItemKind)[:4]])}
+    return sorted(items, key=lambda i: (order.get(i.kind, 9), i.position, i.id or 0))
+
+
+def spiegel_item(session: Session, wijk_id: int, item_id: int) -> SpiegelItem | None:
+    """An item only if it belongs to the wijk's current edition (forged ids find nothing)."""
+    return next((i for i in spiegel_items(session, wijk_id) if i.id == item_id), None)
+
+
+# --- groups ------------------------------------------------------------------------------------
+
+
+def link_group(
+    session: Session, actor: Actor, chat_id: int, wijk_id: int, title: str, now: datetime
+) -> GroupLink:
+    actor.require(Action.LINK_GROUP, wijk_id)
+    link = session.exec(select(GroupLink).where(GroupLink.chat_id == chat_id)).first()
+    if link is None:
+        link = GroupLink(chat_id=chat_id, wijk_id=wijk_id)
+    link.wijk_id = wijk_id
+    link.title = title[:200]
+    link.linked_by_id = actor.id
+    link.linked_at = now
+    session.add(link)
+    session.commit()
+    session.refresh(link)
+    return link

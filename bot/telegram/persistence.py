@@ -1,0 +1,143 @@
+"""PTB persistence in the bot's own database, as JSON rows (models.StoredState).
+
+Empty user and chat data are not stored: a person who never accepted the privacy statement
+leaves no row. Writes happen immediately (each update_* call commits), and bot/flows.py calls
+update_user_data before it replies, so a kill -9 loses no step the person saw answered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, update
+from sqlmodel import col, select
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from bot.core.clock import utcnow
+from bot.core.database import Database
+from models import StoredState
+
+USER, CHAT, BOT = "user", "chat", "bot"
+_UNKNOWN = object()
+
+# Built once, values bound at execution: on this hot path, building a statement and its cache
+# key would cost more than running it. (Bound names must differ from column names in UPDATE.)
+_ROW = (
+    col(StoredState.kind) == bindparam("row_kind"),
+    col(StoredState.key) == bindparam("row_key"),
+)
+_DELETE = delete(StoredState).where(*_ROW)
+_UPDATE = (
+    update(StoredState)
+    .where(*_ROW)
+    .values(data=bindparam("new_data"), updated_at=bindparam("new_updated_at"))
+)
+_INSERT = insert(StoredState)
+
+
+class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
+    def __init__(self, db: Database, update_interval: float = 60) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=True, chat_data=True, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self.db = db
+        # What this process last wrote or read per (kind, key): lets unchanged data skip the
+        # database. Rows deleted elsewhere (erasure) only cost one UPDATE that finds nothing.
+        self._stored: dict[tuple[str, str], str | None] = {}
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _load(self, kind: str) -> dict[str, Any]:
+        with self.db.session() as session:
+            rows = session.exec(select(StoredState).where(StoredState.kind == kind)).all()
+            for row in rows:
+                self._stored[(kind, row.key)] = row.data
+            return {row.key: json.loads(row.data) for row in rows}
+
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
+        return defaultdict(dict, {int(k): v for k, v in self._load(USER).items()})
+
+    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+        return defaultdict(dict, {int(k): v for k, v in self._load(CHAT).items()})
+
+    async def get_bot_data(self) -> dict[str, Any]:
+        return self._load(BOT).get("bot", {})
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        return {tuple(json.loads(k)): v for k, v in self._load(f"conv:{name}").items()}
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def _write(self, kind: str, key: str, value: Any) -> None:
+        """One statement and a commit; nothing at all when the stored JSON would not change.
+
+        This runs before most replies (write-through), so it avoids the ORM and a read."""
+        data = (
+            None
+            if value is None or value == {}
+            else json.dumps(value, separators=(",", ":"), sort_keys=True)
+        )
+        if self._stored.get((kind, key), _UNKNOWN) == data:
+            return
+        row = {"row_kind": kind, "row_key": key}
+        with self.db.engine.begin() as connection:
+            if data is None:
+                connection.execute(_DELETE, row)
+            else:
+                now = utcnow()
+                changed = connection.execute(
+                    _UPDATE, {**row, "new_data": data, "new_updated_at": now}
+                )
+                if changed.rowcount == 0:
+                    connection.execute(
+                        _INSERT, {"kind": kind, "key": key, "data": data, "updated_at": now}
+                    )
+        self._stored[(kind, key)] = data
+
+    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+        self._write(USER, str(user_id), data)
+
+    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        self._write(CHAT, str(chat_id), data)
+
+    async def update_bot_data(self, data: dict[str, Any]) -> None:
+        self._write(BOT, "bot", data)
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        return None
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        self._write(f"conv:{name}", json.dumps(list(key)), new_state)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        self._write(USER, str(user_id), None)
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        self._write(CHAT, str(chat_id), None)
+
+    def forget(self, kind: str, key: str) -> None:
+        """Someone deleted this row outside the persistence (erasure): stop trusting our copy."""
+        self._stored.pop((kind, key), None)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None

@@ -1,0 +1,170 @@
+"""Configuration: every problem stops with one line naming the file, the key and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cli.wijkbot import main as cli_main
+from bot.core.config import ConfigError, MissingTokenError, load_config
+from tests.helpers import FAKE_TOKEN
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "config.example.toml"
+TOKEN = FAKE_TOKEN
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(EXAMPLE.read_text(encoding="utf-8") + "\n" + text, encoding="utf-8")
+    return path
+
+
+def test_example_is_valid_and_complete() -> None:
+    config = load_config(EXAMPLE, env={"WIJKBOT_TOKEN": TOKEN})
+    assert config.telegram.token == TOKEN
+    assert [w.slug for w in config.wijken][:3] == ["bankras-kostverloren", "bovenkerk", "elsrijk"]
+    assert len(config.wijken) == 13
+    assert config.wijk("keizer-karelpark") is not None
+    assert config.general.timezone == "Europe/Amsterdam" and config.general.default_language == "nl"
+    assert config.database.url.startswith("sqlite:///data/")
+    assert {t.slug for t in config.themes} >= {
+        "wonen",
+        "buitenruimte",
+        "binnenruimte",
+        "betrokkenheid",
+        "wijkcentrum",
+        "participatie",
+        "zorg",
+        "veiligheid",
+        "verkeer",
+    }
+    # Every spiegel wijk maps to CBS, explicitly.
+    assert all(w.cbs_wijk_codes or w.cbs_buurt_codes for w in config.wijken)
+
+
+def test_environment_overrides_win() -> None:
+    env = {
+        "WIJKBOT_TOKEN": TOKEN,
+        "WIJKBOT_BOT_API_URL": "http://127.0.0.1:8081/bot",
+        "WIJKBOT_DATABASE_URL": "postgresql://wijkbot@db/wijkbot",
+        "WIJKBOT_TELEGRAM_MODE": "polling",
+        "WIJKBOT_GENERAL_TEXT_LIMIT": "1500",
+        "WIJKBOT_DIGEST_LLM_MODEL": "llama",
+        "WIJKBOT_OPENDATA_ENABLED": "false",
+    }
+    config = load_config(EXAMPLE, env=env)
+    assert config.telegram.bot_api_url == "http://127.0.0.1:8081/bot"
+    assert config.database.url == "postgresql://wijkbot@db/wijkbot"
+    assert config.general.text_limit == 1500
+    assert config.digest.llm.model == "llama"
+    assert config.opendata.enabled is False
+
+
+def test_config_path_from_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    config = load_config(None, env={"WIJKBOT_CONFIG": str(path), "WIJKBOT_TOKEN": TOKEN})
+    assert config.source == str(path)
+
+
+@pytest.mark.parametrize(
+    ("addition", "key", "problem"),
+    [
+        ("[telegram.extra]\nx = 1", "telegram.extra", "unknown setting"),
+        ("[colour]\nx = 1", "colour", "unknown setting"),
+    ],
+)
+def test_unknown_keys(tmp_path: Path, addition: str, key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, addition), env={"WIJKBOT_TOKEN": TOKEN})
+    assert info.value.key == key and problem in info.value.problem
+    assert str(info.value).startswith(str(tmp_path / "config.toml"))
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("text_limit = 2000", 'text_limit = "veel"', "general.text_limit"),
+        ('mode = "polling"', 'mode = "carrier-pigeon"', "telegram.mode"),
+        ("enabled = true", 'enabled = "yes"', "opendata.enabled"),
+        ('time = "08:00"', 'time = "8 uur"', "digest.time"),
+        ('timezone = "Europe/Amsterdam"', 'timezone = "Mars/Olympus"', "general.timezone"),
+        ('slug = "elsrijk"', 'slug = "Els Rijk"', "wijken[2].slug"),
+        ('slug = "groenelaan"', 'slug = "elsrijk"', "wijken[3].slug"),
+        (
+            'cbs_wijk_codes = ["WK036203"]',
+            'cbs_wijk_codes = ["036203"]',
+            "wijken[2].cbs_wijk_codes",
+        ),
+        ('url = "sqlite:///data/wijkbot.sqlite3"', 'url = "mysql://x"', "database.url"),
+    ],
+)
+def test_wrong_values(tmp_path: Path, old: str, new: str, key: str) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8").replace(old, new, 1)
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={"WIJKBOT_TOKEN": TOKEN})
+    assert info.value.key == key
+
+
+def test_wrong_type_from_environment() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(EXAMPLE, env={"WIJKBOT_TOKEN": TOKEN, "WIJKBOT_GENERAL_TEXT_LIMIT": "lots"})
+    assert info.value.key == "WIJKBOT_GENERAL_TEXT_LIMIT"
+
+
+def test_missing_token() -> None:
+    with pytest.raises(MissingTokenError) as info:
+        load_config(EXAMPLE, env={})
+    assert info.value.key == "telegram.token"
+    assert load_config(EXAMPLE, env={}, require_token=False).telegram.token == ""
+
+
+def test_bad_token_is_not_echoed() -> None:
+    secret = "not-a-token-but-secret"
+    with pytest.raises(ConfigError) as info:
+        load_config(EXAMPLE, env={"WIJKBOT_TOKEN": secret})
+    assert secret not in str(info.value)
+
+
+def test_webhook_needs_url_and_secret() -> None:
+    env = {"WIJKBOT_TOKEN": TOKEN, "WIJKBOT_TELEGRAM_MODE": "webhook"}
+    with pytest.raises(ConfigError) as info:
+        load_config(EXAMPLE, env=env)
+    assert info.value.key == "telegram.webhook_url"
+    env["WIJKBOT_TELEGRAM_WEBHOOK_URL"] = "https://bot.example.org/telegram"
+    with pytest.raises(ConfigError) as info:
+        load_config(EXAMPLE, env=env)
+    assert info.value.key == "telegram.webhook_secret"
+    env["WIJKBOT_TELEGRAM_WEBHOOK_SECRET"] = "s" * 32
+    assert load_config(EXAMPLE, env=env).telegram.mode == "webhook"
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml", env={})
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[telegram\ntoken = 1", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad, env={})
+
+
+def test_check_config_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WIJKBOT_TOKEN", TOKEN)
+    assert cli_main(["--config", str(EXAMPLE), "check-config"]) == 0
+    assert "OK (13 wijken, 9 themes)" in capsys.readouterr().out
+    path = write(tmp_path, "[general.oops]\n")
+    assert cli_main(["--config", str(path), "check-config"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err
+        == f"{path}: general.oops: unknown setting (check the spelling against config.example.toml)"
+    )
+    monkeypatch.delenv("WIJKBOT_TOKEN")
+    assert cli_main(["--config", str(EXAMPLE), "check-config"]) == 2
+    assert "telegram.token: missing" in capsys.readouterr().err

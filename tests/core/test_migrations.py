@@ -1,0 +1,181 @@
+"""The models and the Alembic migrations agree, on SQLite and on PostgreSQL; a database that is
+behind is refused with a message that says what to do."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from bot.cli.wijkbot import main as cli_main
+from bot.core import migrate
+from bot.core.database import Database, create_db_engine
+from tests.conftest import PG_ADMIN_URL
+from tests.helpers import FAKE_TOKEN
+
+
+def test_models_and_migrations_agree(db: Database) -> None:
+    # `db` was built by running every migration (see conftest); autogenerate must find nothing.
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, SQLModel.metadata)
+    assert diff == []
+    assert migrate.current_revision(db.engine) == migrate.head_revision()
+
+
+def test_fresh_database_is_refused_until_migrated(
+    tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    engine = create_db_engine(url)
+    with pytest.raises(migrate.DatabaseBehindError, match="run `wijkbot migrate`"):
+        migrate.ensure_current(engine)
+    monkeypatch.setenv("WIJKBOT_DATABASE_URL", url)
+    monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
+    # `wijkbot run` refuses to start on it, and says what to do.
+    assert cli_main(["--config", "config.example.toml", "run"]) == 3
+    assert "run `wijkbot migrate` first" in capsys.readouterr().err
+    assert cli_main(["--config", "config.example.toml", "migrate"]) == 0
+    assert f"database at revision {migrate.head_revision()}" in capsys.readouterr().out
+    migrate.ensure_current(engine)  # no longer raises
+    engine.dispose()
+
+
+@contextmanager
+def empty_pg_database(prefix: str) -> Iterator[str]:
+    """The URL of a PostgreSQL database with no schema yet, dropped afterwards (the shared test
+    database is migrated already)."""
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_migrate_on_postgresql_from_nothing(
+    monkeypatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with empty_pg_database("wijkbot_migrate_test") as url:
+        monkeypatch.setenv("WIJKBOT_DATABASE_URL", url)
+        assert cli_main(["--config", "config.example.toml", "migrate"]) == 0
+        engine = create_db_engine(url)
+        migrate.ensure_current(engine)
+        engine.dispose()
+
+
+def test_migrations_downgrade_and_upgrade_again(tmp_path) -> None:
+    from alembic import command
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'round.sqlite3'}")
+    migrate.upgrade(engine)
+    cfg = migrate.alembic_config()
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "base")
+    assert migrate.current_revision(engine) is None
+    migrate.upgrade(engine)
+    assert migrate.current_revision(engine) == migrate.head_revision()
+    engine.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_busy_timeout(tmp_path) -> None:
+    db = Database.from_url(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0002_keys_the_signatures_already_stored(tmp_path, backend: str) -> None:
+    """Rows stored under 0001 get their matter key from their signature; rows without one keep
+    NULL (the digest reads those one by one)."""
+    from bot.grouping.concepts import matter_key, signature
+
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'keys.sqlite3'}"
+        else:
+            url = stack.enter_context(empty_pg_database("wijkbot_keys_test"))
+        keys = _keys_after_0002(url)
+    assert keys == {
+        1: matter_key(signature(KEYED_TEXTS[0])),
+        2: matter_key(signature(KEYED_TEXTS[1])),
+        3: None,
+    }
+    assert keys[1] is not None and keys[1].endswith("|kalkoven")  # places stay in the key
+    assert "parkeerplek" not in keys[1]  # the words do not
+
+
+KEYED_TEXTS = ["Geen parkeerplek bij de Kalkoven", "Overal hondenpoep", "Leuke buurt"]
+
+
+def _keys_after_0002(url: str) -> dict[int, str | None]:
+    """Three observations stored under 0001 (the third without a signature), then 0002."""
+    from sqlalchemy import text
+
+    from bot.grouping.concepts import signature
+
+    engine = create_db_engine(url)
+    try:
+        migrate.upgrade(engine, "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO wijk (id, slug, name, cbs_codes, active)"
+                    " VALUES (1, 'elsrijk', 'Elsrijk', '', true)"
+                )
+            )
+            for n, body in enumerate(KEYED_TEXTS, start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO observation (id, wijk_id, author_role, swot, text, lang,"
+                        " share_name, status, created_at, updated_at, grouping_signature)"
+                        " VALUES (:id, 1, 'resident', 'weakness', :text, 'nl', false, 'new',"
+                        " :at, :at, :sig)"
+                    ),
+                    {
+                        "id": n,
+                        "text": body,
+                        "at": "2026-11-17 10:00:00",
+                        "sig": None if n == 3 else signature(body),
+                    },
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            return dict(conn.execute(text("SELECT id, grouping_matter FROM observation")).all())
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_sessions_run_in_utc_and_keep_the_urls_options() -> None:
+    """The digest relies on psycopg handing back datetimes in UTC itself (bot.core.database)."""
+    from datetime import UTC
+
+    from sqlalchemy import text
+
+    base = PG_ADMIN_URL.split("?", 1)[0]
+    for url, path in (
+        (base, None),
+        (f"{base}?options=-c%20search_path%3Dpg_catalog", "pg_catalog"),
+    ):
+        engine = create_db_engine(url)
+        try:
+            with engine.connect() as conn:
+                assert conn.execute(text("SHOW timezone")).scalar() == "UTC"
+                assert conn.execute(text("SELECT now()")).scalar().tzinfo is UTC
+                if path is not None:
+                    assert conn.execute(text("SHOW search_path")).scalar() == path
+        finally:
+            engine.dispose()

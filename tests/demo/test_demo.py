@@ -1,0 +1,86 @@
+"""The offline demo never rots: the scripted week runs and produces what it promises."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.cli.wijkbot import main as cli_main
+from bot.demo.environment import demo_config
+from bot.demo.interactive import run_interactive
+from bot.demo.script import run_script
+
+
+async def test_scripted_week(tmp_path: Path) -> None:
+    out = io.StringIO()
+    result = await run_script(demo_config(None), tmp_path, out=out)
+    assert result.ok, result.problems
+    # Twenty residents, a coach and a BIG member; what they did is in the database.
+    assert result.stored["people"] == 22
+    assert result.stored["observations"] == 17
+    assert result.stored["reactions"] >= 60
+    assert result.stored["votes"] > 0 and result.stored["polls"] == 1
+    assert result.stored["digests sent"] == 1
+    assert result.answered == 1
+    # The digest as the coach saw it: grouped, with the spiegel and the poll.
+    digest = result.digest_text
+    assert "Wijkoverzicht Stadshart" in digest
+    assert "Meldingen: 17" in digest
+    assert "× parkeerdruk" in digest  # a group of several observations about one matter
+    assert "De wijkspiegel" in digest and "Peilingen" in digest
+    # The poll closed with a ranking result, method named.
+    assert "Borda" in result.poll_results
+    # Files the demo names: transcript, digest, chart and CSV.
+    assert (tmp_path / "transcript.txt").read_text(encoding="utf-8").count("Sanne (wijkcoach)") > 3
+    chart = next(p for p in result.files.values() if p.suffix == ".png")
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    csv = next(p for p in result.files.values() if p.suffix == ".csv")
+    assert csv.read_text(encoding="utf-8-sig").count("\n") >= 18
+    # Anonymous residents stayed anonymous in the coach's CSV.
+    assert "Anouk" not in csv.read_text(encoding="utf-8-sig")
+    transcript = out.getvalue()
+    assert "Ik weet mijn wijk niet" in transcript  # someone found their wijk by postcode
+
+
+def test_run_without_token_plays_the_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("WIJKBOT_TOKEN", raising=False)
+    monkeypatch.delenv("WIJKBOT_TELEGRAM_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)  # the demo writes its files to ./demo-output
+    repo = Path(__file__).resolve().parents[2]
+    assert cli_main(["--config", str(repo / "config.example.toml"), "run"]) == 0
+    captured = capsys.readouterr()
+    assert "@BotFather" in captured.err
+    assert "Wijkoverzicht Stadshart" in captured.out
+    assert (tmp_path / "demo-output" / "transcript.txt").exists()
+
+
+async def test_interactive_demo(tmp_path: Path) -> None:
+    shown: list[str] = []
+    typed: list[str] = []
+
+    def read(prompt: str) -> str:
+        # Press buttons by the number the screen gave them, as a person would.
+        script = ["Akkoord", "Stadshart", "Melding doen"]
+        if len(typed) < len(script):
+            wanted = script[len(typed)]
+            for line in reversed(shown):
+                for part in line.split("   "):
+                    if part.strip().endswith(f"] {wanted}"):
+                        number = part.strip()[1 : part.strip().index("]")]
+                        typed.append(number)
+                        return number
+            raise AssertionError(f"no button {wanted!r} on screen")
+        if len(typed) == len(script):
+            typed.append("De lantaarnpaal bij de school is kapot")
+            return typed[-1]
+        return "q"
+
+    assert await run_interactive(demo_config(None), read=read, show=shown.append) == 0
+    screen = "\n".join(shown)
+    assert "Eerst over je gegevens" in screen
+    assert "Je wijk: Stadshart" in screen
+    assert "Wat voor melding is het?" in screen  # the text went into the observation flow

@@ -1,0 +1,102 @@
+"""`wijkbot digest`: text, HTML and JSON on the command line, and --send through the Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bot.cli import wijkbot as cli
+from bot.context import Services
+from bot.fake_telegram import FakeTelegram, FakeTelegramServer, parse_html
+from models import Digest, Role
+from tests.digest.test_digest import IN_W46, observe, person
+from tests.helpers import FAKE_TOKEN
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+TOKEN = FAKE_TOKEN
+
+
+def run(*args: str) -> int:
+    return cli.main(["--config", str(EXAMPLE), "digest", *args])
+
+
+def fill(services: Services) -> list[int]:
+    ids = [observe(services, f"Parkeren is onmogelijk, auto's op de stoep ({i})") for i in range(4)]
+    ids.append(observe(services, "Fijne <buurt> & aardige mensen", swot="strength"))
+    observe(services, "Vorige week", at=IN_W46)
+    observe(services, "VERBORGEN", status="hidden")
+    return ids
+
+
+def test_text(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    fill(cli_services)
+    assert run("--wijk", "elsrijk", "--period", "2026-W47") == 0
+    out = capsys.readouterr().out
+    assert "Wijkoverzicht Elsrijk" in out and "2026-W47" in out
+    assert "Meldingen: 5 (vorige keer 1, +4)" in out
+    assert "Fijne <buurt> & aardige mensen" in out and "<b>" not in out
+    assert "VERBORGEN" not in out
+    assert run("--wijk", "elsrijk", "--period", "2026-W47", "--lang", "en") == 0
+    assert "What could be better (weakness)" in capsys.readouterr().out
+
+
+def test_html(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    fill(cli_services)
+    assert run("--wijk", "elsrijk", "--period", "2026-W47", "--format", "html") == 0
+    out = capsys.readouterr().out
+    for part in out.split("\n\n<!-- next message -->\n\n"):
+        parse_html(part.strip())
+    assert "Fijne &lt;buurt&gt; &amp; aardige mensen" in out
+
+
+def test_json_has_groups_with_member_ids(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = fill(cli_services)
+    assert run("--wijk", "elsrijk", "--period", "2026-W47", "--format", "json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["period"]["key"] == "2026-W47" and data["wijk_slug"] == "elsrijk"
+    assert data["current"]["observations"] == 5
+    weakness = next(s for s in data["sections"] if s["swot"] == "weakness")
+    assert sorted(weakness["groups"][0]["member_ids"]) == ids[:4]
+    assert {r["reference"] for r in data["rows"]} == {f"M-{i}" for i in ids}
+
+
+def test_bad_input(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--wijk", "nergens", "--period", "2026-W47") == 2
+    assert "unknown wijk 'nergens'" in capsys.readouterr().err
+    assert run("--wijk", "elsrijk", "--period", "week 47") == 2
+    assert "expected a period like 2026-W47" in capsys.readouterr().err
+    assert run("--wijk", "elsrijk", "--send") == 2  # no token
+    assert "telegram.token" in capsys.readouterr().err
+
+
+async def test_send_records_digest_rows(
+    cli_services: Services, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fill(cli_services)
+    person(cli_services, 7001, role=Role.COACH)
+    person(cli_services, 7002, role=Role.COACH, slug="groenelaan")
+    fake = FakeTelegram()
+    fake.add_user(7001, "Coach")
+    async with FakeTelegramServer(fake) as server:
+        monkeypatch.setenv("WIJKBOT_TOKEN", TOKEN)
+        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
+        monkeypatch.setenv("WIJKBOT_TELEGRAM_BOT_API_FILE_URL", server.base_file_url)
+        args = ["--wijk", "elsrijk", "--period", "2026-W47", "--send"]
+        assert await asyncio.to_thread(run, *args) == 0
+        assert "sent 2026-W47" in capsys.readouterr().err
+        sent = [m for m in fake.messages[7001] if m.from_bot]
+        assert [m.kind for m in sent][-2:] == ["photo", "document"]
+        assert any("Wijkoverzicht Elsrijk" in (m.text or "") for m in sent)
+        # A second --send (or the job) does not send this period again.
+        assert await asyncio.to_thread(run, *args) == 0
+        assert "already sent" in capsys.readouterr().err
+        assert len([m for m in fake.messages[7001] if m.from_bot]) == len(sent)
+    with cli_services.db.session() as session:
+        rows = session.exec(select(Digest)).all()
+    assert [(r.period_key, r.status) for r in rows] == [("2026-W47", "sent")]

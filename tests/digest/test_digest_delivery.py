@@ -1,0 +1,431 @@
+"""Sending the digest through the real Application and the fake Bot API: the job, restarts,
+races, blocked coaches, flood control, failures, the settings menu, and on-demand digests."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.context import Services
+from bot.core.clock import Clock, FrozenClock
+from bot.core.i18n import format_datetime
+from bot.digest import schedule
+from bot.fake_telegram import FakeTelegram, Harness
+from bot.fake_telegram.users import BotMessage
+from bot.fake_telegram.users import Person as FakePerson
+from models import Digest, DigestSetting, Person, Role
+from tests.conftest import make_app
+from tests.digest.test_digest import AMS, DUE, IN_W47, WORDS, observe, person, wijk, wijk_id
+
+SINCE = DUE - timedelta(days=2)  # coaches since Saturday: week 46's digest is not theirs
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return FrozenClock(DUE - timedelta(hours=1))
+
+
+def frozen(services: Services) -> FrozenClock:
+    assert isinstance(services.clock, FrozenClock)
+    return services.clock
+
+
+async def started(services: Services, runs: int = 1) -> None:
+    """Wait until the job's start-up run (and `runs` in all) has finished."""
+    for _ in range(1000):
+        if services.extras.get("digest_runs", 0) >= runs:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the digest job never ran")
+
+
+def coach(bot: Harness, services: Services, tg: int, *slugs: str, lang: str = "nl") -> FakePerson:
+    fake_person = bot.user(tg, f"Coach{tg}", language_code=lang)
+    for slug in slugs:
+        person(services, tg, role=Role.COACH, slug=slug, since=SINCE, lang=lang)
+    return fake_person
+
+
+def resident(bot: Harness, services: Services, tg: int) -> FakePerson:
+    fake_person = bot.user(tg, f"Bewoner{tg}")
+    person(services, tg, since=SINCE)
+    return fake_person
+
+
+def digests(services: Services) -> list[Digest]:
+    with services.db.session() as session:
+        return list(session.exec(select(Digest).order_by(Digest.id)).all())  # type: ignore[arg-type]
+
+
+def titles(fake_person: FakePerson, wijk_name: str) -> int:
+    return sum(f"Wijkoverzicht {wijk_name}" in m.plain_text for m in fake_person.messages)
+
+
+def kinds(fake_person: FakePerson) -> list[str]:
+    return [m.kind for m in fake_person.messages]
+
+
+# --- the job -----------------------------------------------------------------------------------
+
+
+async def test_job_sends_once_per_coach_wijk_and_period(bot: Harness, services: Services) -> None:
+    assert bot.app.job_queue is not None and bot.app.job_queue.get_jobs_by_name(schedule.JOB_NAME)
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk", "groenelaan")
+    bert = coach(bot, services, 5002, "elsrijk")
+    observe(services, "Te hard rijden op de Keizer Karelweg")
+    observe(services, "Mooi nieuw speelveld", swot="strength", slug="groenelaan")
+    assert await schedule.send_due(services, bot.app.bot) == 0  # 07:00: not due yet
+    assert anna.messages == [] and bert.messages == []
+
+    frozen(services).set(DUE + timedelta(minutes=1))
+    assert await schedule.send_due(services, bot.app.bot) == 3
+    assert await schedule.send_due(services, bot.app.bot) == 0
+    assert titles(anna, "Elsrijk") == 1 and titles(anna, "Groenelaan") == 1
+    assert titles(bert, "Elsrijk") == 1 and titles(bert, "Groenelaan") == 0
+    assert kinds(anna).count("photo") == 2 and kinds(anna).count("document") == 2
+    rows = digests(services)
+    assert [(r.period_key, r.status) for r in rows] == [("2026-W47", "sent")] * 3
+    csv_doc = bert.last
+    assert csv_doc.kind == "document" and csv_doc.filename == "meldingen-elsrijk-2026-W47.csv"
+    assert "Te hard rijden" in (csv_doc.file_bytes or b"").decode("utf-8-sig")
+    photo = next(m for m in bert.messages if m.kind == "photo")
+    assert (photo.file_bytes or b"").startswith(b"\x89PNG")
+    # Every message has a way on: the last one carries the settings and the menu.
+    assert csv_doc.button_texts == ["Instellingen", "Naar het menu"]
+    await bert.press("Instellingen")
+    assert "Je wijkoverzicht" in bert.last.plain_text
+
+
+async def test_restart_across_the_due_time_sends_once(
+    services: Services, fake: FakeTelegram
+) -> None:
+    first = make_app(services, fake)
+    async with Harness(first, fake) as h:
+        await started(services)
+        anna = coach(h, services, 5001, "elsrijk")
+        observe(services, "Stoep ligt open")
+    assert anna.messages == []
+    # The bot was down over Monday 08:00 and comes back at 11:00.
+    frozen(services).set(DUE + timedelta(hours=3))
+    runs = services.extras.get("digest_runs", 0)
+    second = make_app(services, fake)
+    async with Harness(second, fake) as h:
+        await started(services, runs + 1)  # the start-up run, not a timer, caught it up
+        assert titles(anna, "Elsrijk") == 1
+        assert await schedule.send_due(services, h.app.bot) == 0
+    runs = services.extras["digest_runs"]
+    third = make_app(services, fake)
+    async with Harness(third, fake) as h:
+        await started(services, runs + 1)
+    assert titles(anna, "Elsrijk") == 1
+    assert [r.status for r in digests(services)] == ["sent"]
+
+
+def test_two_concurrent_claims_one_winner(services: Services) -> None:
+    coach_id = person(services, 5001, role=Role.COACH, since=SINCE)
+    district = wijk_id(services)
+    period = schedule.parse_period_key("2026-W47", AMS)
+    barrier = threading.Barrier(4)
+
+    def claim(_: int) -> tuple[int, int] | None:
+        barrier.wait()
+        return schedule.claim(services.db, coach_id, district, period)
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(claim, range(4)))
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1
+    # A failed attempt is claimed again by exactly one run too.
+    schedule.finish(services.db, winners[0][0], "failed", DUE, "2/5: NetworkError: boom")
+    barrier.reset()
+    with ThreadPoolExecutor(4) as pool:
+        again = [r for r in pool.map(claim, range(4)) if r is not None]
+    assert again == [(winners[0][0], 2)]  # and it resumes after the two parts that went out
+    assert len(digests(services)) == 1
+
+
+async def test_two_racing_runs_send_once(bot: Harness, services: Services) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    observe(services, "Iets")
+    frozen(services).set(DUE + timedelta(minutes=5))
+    counts = await asyncio.gather(
+        schedule.send_due(services, bot.app.bot), schedule.send_due(services, bot.app.bot)
+    )
+    assert sorted(counts) == [0, 1]
+    assert titles(anna, "Elsrijk") == 1 and kinds(anna).count("document") == 1
+
+
+async def test_blocked_coach_is_marked_and_others_still_get_theirs(
+    bot: Harness, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    bert = coach(bot, services, 5002, "elsrijk")
+    observe(services, "Iets")
+    bot.fake.block(5001)
+    frozen(services).set(DUE + timedelta(minutes=1))
+    with caplog.at_level(logging.INFO, logger="bot.digest.schedule"):
+        assert await schedule.send_due(services, bot.app.bot) == 1
+    assert "blocked the bot" in caplog.text
+    assert titles(bert, "Elsrijk") == 1 and anna.messages == []
+    with services.db.session() as session:
+        blocked = session.exec(select(Person).where(Person.telegram_id == 5001)).one()
+        assert blocked.unreachable_at is not None
+    failed = next(d for d in digests(services) if d.status == "failed")
+    assert failed.attempts == 1 and "blocked" in (failed.error or "")
+    assert await schedule.send_due(services, bot.app.bot) == 0  # an unreachable coach is not tried
+    # She unblocks and writes: reachable again, and the week's digest follows once.
+    bot.fake.unblock(5001)
+    await anna.send("/menu")
+    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert titles(anna, "Elsrijk") == 1 and titles(bert, "Elsrijk") == 1
+
+
+async def test_flood_control_is_waited_out(bot: Harness, services: Services) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    observe(services, "Iets")
+    frozen(services).set(DUE + timedelta(minutes=1))
+    bot.fake.fail_next(error="retry_after", retry_after=1)
+    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert bot.fake.retry_after_answers == 1
+    assert titles(anna, "Elsrijk") == 1 and kinds(anna).count("document") == 1
+    assert digests(services)[0].status == "sent"
+
+
+async def test_failed_send_is_retried_later_without_repeating_parts(
+    bot: Harness, services: Services
+) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    observe(services, "Iets")
+    frozen(services).set(DUE + timedelta(minutes=1))
+    bot.fake.fail_next("sendPhoto", error="server_error")
+    assert await schedule.send_due(services, bot.app.bot) == 0
+    (row,) = digests(services)
+    assert row.status == "failed" and row.attempts == 1
+    assert titles(anna, "Elsrijk") == 1 and "photo" not in kinds(anna)
+    frozen(services).advance(timedelta(minutes=1))
+    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert titles(anna, "Elsrijk") == 1  # the text was not sent a second time
+    assert kinds(anna).count("photo") == 1 and kinds(anna).count("document") == 1
+    assert digests(services)[0].status == "sent"
+
+
+async def test_escaped_and_split_digest_is_accepted_by_telegram(
+    bot: Harness, services: Services
+) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    words = WORDS
+    for swot in ("strength", "weakness", "opportunity", "threat"):
+        for i in range(30):
+            unique = " ".join(f"{words[(i + k) % len(words)]}{i}{k}" for k in range(20))
+            observe(services, f"<b>&</b> {unique} " + "lange tekst " * 30, swot=swot)
+    frozen(services).set(DUE + timedelta(minutes=1))
+    assert await schedule.send_due(services, bot.app.bot) == 1
+    texts = [m for m in anna.messages if m.kind == "text"]
+    assert len(texts) >= 2 and all(len(m.plain_text) <= 4096 for m in texts)
+    assert any("<b>&</b> fiets" in m.plain_text for m in texts)
+    assert all(c.status == 200 for c in bot.fake.calls_to("sendMessage"))
+
+
+# --- settings, quiet periods, off ---------------------------------------------------------------
+
+
+async def test_settings_menu_changes_the_schedule(bot: Harness, services: Services) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    await anna.send("/menu")
+    await anna.press("Digest-instellingen")
+    shown = anna.last.plain_text
+    assert "Dag: maandag" in shown and "Tijd: 08:00" in shown and "Hoe vaak: elke week" in shown
+    assert "maandag 23 november, 08:00" in shown  # the next due time
+    await anna.press("Dag kiezen")
+    await anna.press("vrijdag")
+    assert (
+        "Opgeslagen." in anna.last.plain_text
+        and "vrijdag 27 november, 08:00" in anna.last.plain_text
+    )
+    await anna.press("Tijd kiezen")
+    await anna.press("17:00")
+    assert "vrijdag 27 november, 17:00" in anna.last.plain_text
+    await anna.press("Hoe vaak")
+    await anna.press("om de week")
+    plan = schedule.Schedule(4, datetime(2026, 1, 1, 17).time(), "biweekly", False)
+    expected = schedule.next_due(plan, services.clock.now(), services.tz)
+    assert expected is not None
+    assert format_datetime(expected, "nl", services.tz) in anna.last.plain_text
+    await anna.press("Stille periodes overslaan")
+    assert "Stille periodes overslaan: ja" in anna.last.plain_text
+    with services.db.session() as session:
+        setting = session.exec(select(DigestSetting)).one()
+    assert (setting.weekday, setting.send_time, setting.frequency, setting.skip_quiet) == (
+        4,
+        "17:00",
+        "biweekly",
+        True,
+    )
+    # The next digest really comes then, not before.
+    observe(services, "Iets", at=expected.astimezone(AMS) - timedelta(days=2))
+    frozen(services).set(expected - timedelta(minutes=1))
+    assert await schedule.send_due(services, bot.app.bot) == 0
+    frozen(services).set(expected + timedelta(minutes=1))
+    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert "+" in digests(services)[0].period_key
+    await anna.press("Hoe vaak")
+    (edited,) = await anna.press("uit")
+    assert "Je krijgt nu geen overzicht" in edited.plain_text
+
+
+async def test_forged_settings_values_are_refused(bot: Harness, services: Services) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    await anna.send("/menu")
+    await anna.press("Digest-instellingen")
+    for data in ("ds:day:9", "ds:time:0330", "ds:freq:x", "ds:skip:2", "ds:nope:1", "ds:menu:x"):
+        await anna.press_data(data)
+        assert anna.alerts[-1] == "Deze knop werkt niet meer."
+    with services.db.session() as session:
+        assert session.exec(select(DigestSetting)).first() is None
+
+
+async def test_quiet_period_skipped_when_chosen(bot: Harness, services: Services) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    bert = coach(bot, services, 5002, "elsrijk")
+    with services.db.session() as session:
+        anna_id = session.exec(select(Person.id).where(Person.telegram_id == 5001)).one()
+        assert anna_id is not None
+        session.add(DigestSetting(person_id=anna_id, skip_quiet=True))
+        session.commit()
+    frozen(services).set(DUE + timedelta(minutes=1))
+    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert anna.messages == []
+    assert "Het was stil" in bert.messages[0].plain_text
+    statuses = sorted(d.status for d in digests(services))
+    assert statuses == ["sent", "skipped"]
+    assert await schedule.send_due(services, bot.app.bot) == 0
+
+
+async def test_frequency_off_sends_nothing(bot: Harness, services: Services) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    observe(services, "Iets")
+    with services.db.session() as session:
+        anna_id = session.exec(select(Person.id).where(Person.telegram_id == 5001)).one()
+        assert anna_id is not None
+        session.add(DigestSetting(person_id=anna_id, frequency="off"))
+        session.commit()
+    for day in range(15):
+        frozen(services).set(DUE + timedelta(days=day, minutes=1))
+        assert await schedule.send_due(services, bot.app.bot) == 0
+    assert anna.messages == [] and digests(services) == []
+
+
+# --- on demand and permissions ------------------------------------------------------------------
+
+
+async def test_digest_now_for_a_coach_of_two_wijken(bot: Harness, services: Services) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk", "groenelaan")
+    observe(
+        services, "Nieuw bankje <3", swot="strength", slug="groenelaan", at=DUE - timedelta(hours=5)
+    )
+    await anna.send("/menu")
+    await anna.press("Digest nu")
+    assert "Van welke wijk" in anna.last.plain_text
+    await anna.press("Groenelaan")
+    text = next(m for m in anna.messages if "Wijkoverzicht Groenelaan" in m.plain_text)
+    assert "tot nu" in text.plain_text and "Nieuw bankje <3" in text.plain_text
+    assert anna.last.kind == "document" and anna.last.button_texts[-1] == "Naar het menu"
+    assert digests(services) == []  # on demand is not the scheduled digest
+    await anna.send("/digest elsrijk")
+    assert titles(anna, "Elsrijk") == 1
+
+
+async def test_resident_is_refused(bot: Harness, services: Services) -> None:
+    await started(services)
+    rita = resident(bot, services, 6001)
+    (answer,) = await rita.send("/digest")
+    assert "alleen voor wijkcoaches" in answer.plain_text
+    assert answer.button_texts == ["Naar het menu"]
+    await rita.send("/menu")
+    assert "Digest nu" not in rita.last.button_texts
+    await rita.press_data(f"dg:{wijk(services).id}:now")
+    assert "alleen voor wijkcoaches" in rita.last.plain_text
+    await rita.press_data("ds:menu:day")
+    assert "alleen voor wijkcoaches" in rita.last.plain_text
+
+
+async def test_coach_of_another_wijk_is_refused(bot: Harness, services: Services) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    observe(services, "GEHEIM uit Groenelaan", slug="groenelaan", at=DUE - timedelta(hours=2))
+    await anna.send("/menu")
+    await anna.press_data(f"dg:{wijk(services, 'groenelaan').id}:now")
+    assert "Dat mag je niet doen" in anna.last.plain_text
+    assert all("GEHEIM" not in m.plain_text for m in anna.messages)
+    assert "document" not in kinds(anna)
+    (answer,) = await anna.send("/digest groenelaan")
+    assert "Die wijk ken ik niet" in answer.plain_text
+    await anna.press_data("dg:99999:now")
+    assert "Dat mag je niet doen" in anna.last.plain_text
+
+
+async def test_english_coach_gets_english(bot: Harness, services: Services) -> None:
+    await started(services)
+    emma = coach(bot, services, 5003, "elsrijk", lang="en")
+    observe(services, "Too many cars", swot="threat")
+    frozen(services).set(DUE + timedelta(minutes=1))
+    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert any("Wijk digest Elsrijk" in m.plain_text for m in emma.messages)
+    assert emma.last.button_texts[0] == "Settings"
+
+
+async def test_attention_buttons_open_the_observation(bot: Harness, services: Services) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    stale = observe(services, "Put in de weg", at=IN_W47 - timedelta(days=3))
+    frozen(services).set(DUE + timedelta(minutes=1))
+    assert await schedule.send_due(services, bot.app.bot) == 1
+    holder: BotMessage = next(m for m in anna.messages if f"Open M-{stale}" in m.button_texts)
+    assert f"<b>M-{stale}</b>" in (holder.text or "")
+    assert holder.buttons[0][0].callback_data == f"co:{stale}:open"
+
+
+def test_due_ignores_periods_before_someone_became_coach(services: Services) -> None:
+    person(services, 5001, role=Role.COACH, since=DUE + timedelta(hours=1))
+    with services.db.session() as session:
+        assert (
+            schedule.find_due(session, services.config, DUE.astimezone(UTC) + timedelta(hours=2))
+            == []
+        )
+        week_later = DUE.astimezone(UTC) + timedelta(days=7, minutes=1)
+        (due,) = schedule.find_due(session, services.config, week_later)
+    assert due.period.key == "2026-W48"
+
+
+async def test_retry_after_that_reaches_us_is_waited_out(
+    services: Services, fake: FakeTelegram
+) -> None:
+    # Without the rate limiter (like `wijkbot digest --send`), RetryAfter surfaces to the sender.
+    app = make_app(services, fake, rate_limiter=False)
+    async with Harness(app, fake) as h:
+        await started(services)
+        anna = coach(h, services, 5001, "elsrijk")
+        observe(services, "Iets")
+        frozen(services).set(DUE + timedelta(minutes=1))
+        fake.fail_next("sendPhoto", error="retry_after", retry_after=1)
+        assert await schedule.send_due(services, h.app.bot) == 1
+    assert fake.retry_after_answers == 1
+    assert kinds(anna).count("photo") == 1 and titles(anna, "Elsrijk") == 1
+    assert digests(services)[0].status == "sent"

@@ -1,0 +1,505 @@
+"""Closing the loop: a coach opens, reads, answers and hides observations; the sender replies once.
+
+Everything goes through the real Application on the fake Bot API. Observations are filed through
+the residents' real /melding flow, so the coach sees exactly what a resident produced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
+from sqlmodel import col, select
+
+import bot.observations.coach as coach_service
+from bot.context import Services
+from bot.fake_telegram import Harness
+from bot.fake_telegram.users import BotMessage
+from bot.fake_telegram.users import Person as FakePerson
+from models import Membership, Observation, ObservationStatus, Person, Role
+from tests.helpers import join_as, onboard
+
+NASTY = "<b>&"
+
+
+async def file(
+    person: FakePerson, services: Services, text: str, *, share: bool = False
+) -> Observation:
+    """The resident's real flow: /melding, text, kind, theme, no place, name or pseudonym, send."""
+    await person.send("/melding")
+    await person.send(text)
+    await person.press("Wat kan beter?")
+    await person.press("Wonen")
+    await person.press("Overslaan")
+    await person.press("Ja, mijn naam" if share else "Nee, alleen")
+    await person.press("Versturen")
+    assert "Je melding is opgeslagen" in person.last.plain_text
+    with services.db.session() as session:
+        return session.exec(select(Observation).order_by(col(Observation.id).desc())).first()  # type: ignore[return-value]
+
+
+def observation(services: Services, obs_id: int) -> Observation:
+    with services.db.session() as session:
+        obs = session.get(Observation, obs_id)
+        assert obs is not None
+        return obs
+
+
+def person_of(services: Services, telegram_id: int) -> Person:
+    with services.db.session() as session:
+        person = session.exec(select(Person).where(Person.telegram_id == telegram_id)).one()
+        return person
+
+
+def coach_texts(coach: FakePerson) -> str:
+    """Everything the coach ever got from the bot, raw (HTML source) and as read."""
+    return "\n".join(f"{m.text}\n{m.plain_text}" for m in coach.messages)
+
+
+async def setup_people(
+    bot: Harness, services: Services
+) -> tuple[FakePerson, FakePerson, Observation]:
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    obs = await file(alice, services, f"Lantaarn kapot {NASTY} bij de school")
+    return alice, carla, obs
+
+
+async def open_card(coach: FakePerson, obs: Observation) -> BotMessage:
+    await coach.send("/meldingen")
+    await coach.press(f"{obs.reference} openen")
+    return coach.last
+
+
+async def test_coach_answers_anonymous_sender_who_replies_once(
+    bot: Harness, services: Services
+) -> None:
+    alice, carla, obs = await setup_people(bot, services)
+    alice_person = person_of(services, 1001)
+
+    (listing,) = await carla.send("/meldingen")
+    assert "Meldingen van Elsrijk" in listing.plain_text
+    assert obs.reference in listing.plain_text
+    assert "&lt;b&gt;&amp;" in (listing.text or "")  # the sender's text is escaped
+
+    await carla.press(f"{obs.reference} openen")
+    card = carla.last
+    assert f"Melding {obs.reference}" in card.plain_text
+    assert "Wat kan beter?" in card.plain_text and "Wonen" in card.plain_text
+    assert f"Van: {alice_person.pseudonym} (bewoner)" in card.plain_text
+    assert f"Lantaarn kapot {NASTY} bij de school" in card.plain_text
+    assert "&lt;b&gt;&amp;" in (card.text or "")
+    assert card.button_texts[:3] == ["Beantwoorden", "Gelezen", "Verbergen"]
+
+    await carla.press("Beantwoorden")
+    assert "Typ je antwoord" in carla.last.plain_text
+    await carla.send(f"Dank je, we gaan het maken {NASTY}")
+    assert "Zo krijgt de afzender je antwoord" in carla.last.plain_text
+    assert "&lt;b&gt;&amp;" in (carla.last.text or "")
+    await carla.press("Versturen")
+    assert "bij de afzender aangekomen" in carla.last.plain_text
+
+    # The resident gets the answer through the bot, with their own text and a way to reply.
+    answer = alice.last
+    assert "Antwoord van je wijkcoach" in answer.plain_text
+    assert f"Dank je, we gaan het maken {NASTY}" in answer.plain_text
+    assert "&lt;b&gt;&amp;" in (answer.text or "")
+    assert obs.reference in answer.plain_text
+    assert "Reageren" in answer.button_texts
+
+    # The coach never saw the sender's name or Telegram id.
+    seen = coach_texts(carla)
+    assert "Alice" not in seen and "1001" not in seen
+
+    stored = observation(services, obs.id or 0)
+    carla_person = person_of(services, 2001)
+    assert stored.status == ObservationStatus.ANSWERED.value
+    assert stored.answer_text == f"Dank je, we gaan het maken {NASTY}"
+    assert stored.answered_by_id == carla_person.id and stored.answered_at is not None
+
+    # One reply, delivered to the coach who answered.
+    await alice.press("Reageren", message=answer)
+    assert "Je kunt één keer reageren" in alice.last.plain_text
+    await alice.send(f"Super, dank! {NASTY}")
+    await alice.press("Versturen")
+    assert "naar de wijkcoach gestuurd" in alice.last.plain_text
+    to_coach = carla.last
+    assert "Reactie op je antwoord" in to_coach.plain_text
+    assert f"Super, dank! {NASTY}" in to_coach.plain_text
+    assert alice_person.pseudonym in to_coach.plain_text
+    assert "Melding openen" in to_coach.button_texts
+    stored = observation(services, obs.id or 0)
+    assert stored.reply_text == f"Super, dank! {NASTY}" and stored.replied_at is not None
+
+    # A second reply is refused clearly, and nothing changes.
+    await alice.press("Reageren", message=answer)
+    assert "Je hebt al gereageerd" in alice.last.plain_text
+    assert alice.alerts[-1].startswith("Je hebt al gereageerd")
+    assert observation(services, obs.id or 0).reply_text == f"Super, dank! {NASTY}"
+
+    # The card now shows the whole conversation, and no second answer.
+    await carla.press("Melding openen", message=to_coach)
+    card = carla.last
+    assert "Antwoord" in card.plain_text and "Reactie van de afzender" in card.plain_text
+    assert "Beantwoorden" not in card.button_texts
+
+
+async def test_name_shown_only_when_shared(bot: Harness, services: Services) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    shared = await file(alice, services, "Fijne speeltuin", share=True)
+    card = await open_card(carla, shared)
+    assert "Van: Alice (bewoner)" in card.plain_text
+
+
+async def test_mark_read(bot: Harness, services: Services) -> None:
+    _alice, carla, obs = await setup_people(bot, services)
+    await open_card(carla, obs)
+    await carla.press("Gelezen")
+    assert carla.alerts[-1] == "Gemarkeerd als gelezen."
+    assert "Status: gelezen" in carla.last.plain_text
+    assert "Gelezen" not in carla.last.button_texts
+    stored = observation(services, obs.id or 0)
+    assert stored.status == ObservationStatus.READ.value and stored.read_at is not None
+    # Still in "not answered yet", gone from "new".
+    await carla.press("Terug")
+    assert obs.reference in carla.last.plain_text
+    await carla.press("Nieuw")
+    assert obs.reference not in carla.last.plain_text
+    assert "Hier zijn geen meldingen" in carla.last.plain_text
+
+
+async def test_hide_with_preset_reason_notifies_sender(bot: Harness, services: Services) -> None:
+    alice, carla, obs = await setup_people(bot, services)
+    await open_card(carla, obs)
+    await carla.press("Verbergen")
+    assert "Waarom verberg je deze melding?" in carla.last.plain_text
+    await carla.press("Reclame of spam")
+    assert f"Melding {obs.reference} is verborgen" in carla.last.plain_text
+    stored = observation(services, obs.id or 0)
+    carla_person = person_of(services, 2001)
+    assert stored.status == ObservationStatus.HIDDEN.value
+    assert stored.hidden_reason == "Reclame of spam"
+    assert stored.hidden_by_id == carla_person.id and stored.hidden_at is not None
+    assert stored.text.startswith("Lantaarn")  # kept for the audit
+    note = alice.last
+    assert "is verborgen door de wijkcoach" in note.plain_text
+    assert "Reden: Reclame of spam" in note.plain_text
+    # Gone from the open list; visible with its reason under "all"; no way to answer it.
+    await carla.send("/meldingen")
+    assert obs.reference not in carla.last.plain_text
+    await carla.press("Alle meldingen")
+    assert obs.reference in carla.last.plain_text
+    await carla.press(f"{obs.reference} openen")
+    assert "Verborgen" in carla.last.plain_text and "Reclame of spam" in carla.last.plain_text
+    assert "Beantwoorden" not in carla.last.button_texts
+    # Hiding twice (an old button) is refused and changes nothing.
+    await carla.press_data(f"co:{obs.id}:hr:abuse")
+    assert "al verborgen" in carla.last.plain_text
+    assert observation(services, obs.id or 0).hidden_reason == "Reclame of spam"
+
+
+async def test_hide_reason_in_senders_language(bot: Harness, services: Services) -> None:
+    bob = await onboard(bot, 1002, "Bob", language_code="en")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    with services.db.session() as session:
+        person = person_of(services, 1002)
+        obs = Observation(
+            wijk_id=person.current_wijk_id or 0,
+            person_id=person.id,
+            author_role="resident",
+            swot="threat",
+            text="Spam spam",
+            lang="en",
+        )
+        session.add(obs)
+        session.commit()
+        session.refresh(obs)
+    await open_card(carla, obs)
+    await carla.press("Verbergen")
+    await carla.press("Reclame of spam")
+    assert observation(services, obs.id or 0).hidden_reason == "Advertising or spam"
+    assert "Reason: Advertising or spam" in bob.last.plain_text
+
+
+async def test_hide_with_typed_reason(bot: Harness, services: Services) -> None:
+    alice, carla, obs = await setup_people(bot, services)
+    await open_card(carla, obs)
+    await carla.press("Verbergen")
+    await carla.press("Iets anders")
+    assert "Typ de reden" in carla.last.plain_text
+    await carla.send("x" * 301)
+    assert "te lang" in carla.last.plain_text
+    await carla.send(f"Gaat over een buurman {NASTY}")
+    assert "Melding verbergen met deze reden?" in carla.last.plain_text
+    await carla.press("Verbergen")
+    stored = observation(services, obs.id or 0)
+    assert stored.status == ObservationStatus.HIDDEN.value
+    assert stored.hidden_reason == f"Gaat over een buurman {NASTY}"
+    assert "&lt;b&gt;&amp;" in (alice.last.text or "")
+
+
+async def test_coach_of_other_wijk_is_refused_even_with_crafted_data(
+    bot: Harness, services: Services
+) -> None:
+    _alice, _carla, obs = await setup_people(bot, services)
+    otto = await join_as(bot, services, 3001, "Otto", Role.COACH, "groenelaan")
+    (listing,) = await otto.send("/meldingen")
+    assert "Meldingen van Groenelaan" in listing.plain_text
+    assert obs.reference not in listing.plain_text
+    before = observation(services, obs.id or 0)
+    for data in (
+        f"co:{obs.id}:open",
+        f"co:{obs.id}:rd",
+        f"co:{obs.id}:an",
+        f"co:{obs.id}:hd",
+        f"co:{obs.id}:hr:spam",
+        f"co:{obs.id}:hr:other",
+        f"co:{obs.id}:tx",
+    ):
+        await otto.press_data(data)
+        assert "Dat mag je niet" in otto.last.plain_text, data
+        assert "Lantaarn" not in otto.last.plain_text
+    wijk_id = before.wijk_id
+    await otto.press_data(f"co:l:{wijk_id}:a:0")
+    assert "Dat mag je niet" in otto.last.plain_text
+    assert observation(services, obs.id or 0) == before
+
+
+async def test_resident_is_refused(bot: Harness, services: Services) -> None:
+    alice, _carla, obs = await setup_people(bot, services)
+    await alice.send("/menu")
+    assert "Meldingen" not in alice.last.button_texts
+    await alice.send("/meldingen")
+    assert "Dat mag je niet" in alice.last.plain_text
+    before = observation(services, obs.id or 0)
+    for data in (f"co:{obs.id}:open", f"co:{obs.id}:rd", f"co:{obs.id}:hr:spam", f"co:{obs.id}:an"):
+        await alice.press_data(data)
+        assert "Dat mag je niet" in alice.last.plain_text, data
+    # The sender cannot reply before there is an answer.
+    await alice.press_data(f"co:{obs.id}:rp")
+    assert "niet reageren" in alice.last.plain_text
+    assert observation(services, obs.id or 0) == before
+
+
+async def test_someone_else_cannot_reply(bot: Harness, services: Services) -> None:
+    _alice, carla, obs = await setup_people(bot, services)
+    await open_card(carla, obs)
+    await carla.press("Beantwoorden")
+    await carla.send("Dank je")
+    await carla.press("Versturen")
+    dirk = await onboard(bot, 1003, "Dirk")
+    await dirk.press_data(f"co:{obs.id}:rp")
+    assert "Deze melding ken ik niet" in dirk.last.plain_text
+    assert observation(services, obs.id or 0).reply_text is None
+
+
+async def test_blocked_sender_answer_is_stored(bot: Harness, services: Services) -> None:
+    alice, carla, obs = await setup_people(bot, services)
+    await alice.block_bot()
+    await open_card(carla, obs)
+    await carla.press("Beantwoorden")
+    await carla.send("We kijken ernaar")
+    await carla.press("Versturen")
+    assert "heeft de bot nu geblokkeerd" in carla.last.plain_text
+    assert "Mijn meldingen" in carla.last.plain_text
+    stored = observation(services, obs.id or 0)
+    assert stored.answer_text == "We kijken ernaar"
+    assert stored.status == ObservationStatus.ANSWERED.value
+    assert person_of(services, 1001).unreachable_at is not None
+
+
+async def test_erased_sender_cannot_be_answered(bot: Harness, services: Services) -> None:
+    _alice, carla, obs = await setup_people(bot, services)
+    card = await open_card(carla, obs)
+    with services.db.session() as session:
+        session.exec(update(Observation).values(person_id=None))
+        session.commit()
+    await carla.press("Beantwoorden", message=card)
+    assert "gegevens gewist" in carla.last.plain_text
+    assert observation(services, obs.id or 0).answer_text is None
+    await carla.press("Terug", message=card)
+    await carla.press(f"{obs.reference} openen")
+    assert "gewiste afzender" in carla.last.plain_text
+    assert "Beantwoorden" not in carla.last.button_texts
+
+
+async def test_erased_between_preview_and_send(bot: Harness, services: Services) -> None:
+    _alice, carla, obs = await setup_people(bot, services)
+    await open_card(carla, obs)
+    await carla.press("Beantwoorden")
+    await carla.send("Dank je")
+    with services.db.session() as session:
+        session.exec(update(Observation).values(person_id=None))
+        session.commit()
+    await carla.press("Versturen")
+    assert "gegevens gewist" in carla.last.plain_text
+    assert observation(services, obs.id or 0).answer_text is None
+
+
+async def test_stale_flow_button_and_too_long_answer(bot: Harness, services: Services) -> None:
+    alice, carla, obs = await setup_people(bot, services)
+    await open_card(carla, obs)
+    await carla.press("Beantwoorden")
+    await carla.send_photo()
+    assert "Stuur hier alleen tekst" in carla.last.plain_text
+    limit = services.config.general.text_limit
+    await carla.send("x" * (limit + 1))
+    assert f"maximaal {limit} tekens" in carla.last.plain_text
+    await carla.send("Eerste versie")
+    preview = carla.last
+    await carla.send("/cancel")
+    await carla.press("Versturen", message=preview)
+    assert carla.alerts[-1] == "Deze knop werkt niet meer."
+    assert observation(services, obs.id or 0).answer_text is None
+    # A forged flow step without a flow is stale too.
+    await carla.press_data(f"co:{obs.id}:snd:999")
+    assert carla.alerts[-1] == "Deze knop werkt niet meer."
+    assert "Antwoord van je wijkcoach" not in alice.last.plain_text
+
+
+async def test_database_failure_keeps_the_draft(
+    bot: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, carla, obs = await setup_people(bot, services)
+    await open_card(carla, obs)
+    await carla.press("Beantwoorden")
+    await carla.send("Bewaar mij")
+    real = coach_service.answer
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("UPDATE", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(coach_service, "answer", broken)
+    await carla.press("Versturen")
+    assert "Het opslaan lukte niet" in carla.last.plain_text
+    assert "Antwoord van je wijkcoach" not in alice.last.plain_text
+    monkeypatch.setattr(coach_service, "answer", real)
+    await carla.press("Versturen")
+    assert "bij de afzender aangekomen" in carla.last.plain_text
+    assert observation(services, obs.id or 0).answer_text == "Bewaar mij"
+
+
+async def test_reply_falls_back_to_all_coaches(bot: Harness, services: Services) -> None:
+    alice, carla, obs = await setup_people(bot, services)
+    dora = await join_as(bot, services, 2002, "Dora", Role.COACH, "elsrijk")
+    await open_card(carla, obs)
+    await carla.press("Beantwoorden")
+    await carla.send("Dank je")
+    await carla.press("Versturen")
+    answer = alice.last
+    # Carla stops being a coach here: the reply goes to the wijk's other coaches.
+    carla_id = person_of(services, 2001).id
+    with services.db.session() as session:
+        for m in session.exec(select(Membership).where(Membership.person_id == carla_id)).all():
+            if m.role == Role.COACH.value:
+                session.delete(m)
+        session.commit()
+    carla_count = len(carla.messages)
+    await alice.press("Reageren", message=answer)
+    await alice.send("Nog een vraag")
+    await alice.press("Versturen")
+    assert "Reactie op je antwoord" in dora.last.plain_text
+    assert len(carla.messages) == carla_count
+
+
+async def test_deep_link_from_digest_and_media(bot: Harness, services: Services) -> None:
+    _alice, carla, _obs = await setup_people(bot, services)
+    photo = bot.fake.new_file(b"\x89PNG fake", "photo.png", "image/png")
+    alice_person = person_of(services, 1001)
+    with services.db.session() as session:
+        obs = Observation(
+            wijk_id=alice_person.current_wijk_id or 0,
+            person_id=alice_person.id,
+            author_role="big",
+            swot="opportunity",
+            text="Moestuin op het pleintje",
+            photo_file_id=photo.file_id,
+            latitude=52.3,
+            longitude=4.86,
+        )
+        session.add(obs)
+        session.commit()
+        session.refresh(obs)
+    # A digest message carries co:<id>:open; any message of the bot works the same way.
+    await carla.press_data(f"co:{obs.id}:open")
+    card = carla.last
+    assert f"Melding {obs.reference}" in card.plain_text
+    assert "(lid van de bewonersgroep (BIG))" in card.plain_text
+    assert "Welke kansen zie je?" in card.plain_text
+    await carla.press("Foto bekijken", message=card)
+    assert carla.last.kind == "photo"
+    assert obs.reference in carla.last.plain_text
+    await carla.press("Plek bekijken", message=card)
+    assert carla.last.location == (52.3, 4.86)
+    # Unknown ids and malformed data get a clear answer.
+    await carla.press_data("co:99999:open")
+    assert "bestaat niet" in carla.last.plain_text
+    await carla.press_data(f"co:{obs.id}:zz")
+    assert carla.alerts[-1] == "Deze knop werkt niet meer."
+
+
+async def test_coach_of_two_wijken_chooses_and_pages(bot: Harness, services: Services) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk", "groenelaan")
+    alice_person = person_of(services, 1001)
+    with services.db.session() as session:
+        for i in range(7):
+            session.add(
+                Observation(
+                    wijk_id=alice_person.current_wijk_id or 0,
+                    person_id=alice_person.id,
+                    author_role="resident",
+                    swot="weakness",
+                    text=f"Melding nummer {i}",
+                )
+            )
+        session.commit()
+    await carla.send("/menu")
+    await carla.press("Meldingen")
+    assert "Van welke wijk" in carla.last.plain_text
+    await carla.press("Elsrijk (7 open)")
+    first = carla.last
+    assert "Pagina 1 van 2" in first.plain_text
+    assert "Melding nummer 6" in first.plain_text  # newest first
+    await carla.press("Volgende")
+    assert "Pagina 2 van 2" in carla.last.plain_text
+    assert "Melding nummer 0" in carla.last.plain_text
+    await carla.press("Andere wijk")
+    await carla.press("Groenelaan (0 open)")
+    assert "Hier zijn geen meldingen" in carla.last.plain_text
+    assert alice.messages  # the resident was not bothered by any of this
+
+
+async def test_english_coach_and_sender(bot: Harness, services: Services) -> None:
+    bob = await onboard(bot, 1002, "Bob", language_code="en")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await carla.send("/taal")
+    await carla.press("English")
+    person = person_of(services, 1002)
+    with services.db.session() as session:
+        obs = Observation(
+            wijk_id=person.current_wijk_id or 0,
+            person_id=person.id,
+            author_role="partner",
+            swot="strength",
+            theme="wonen",
+            text="Nice new houses",
+            lang="en",
+        )
+        session.add(obs)
+        session.commit()
+        session.refresh(obs)
+    await carla.send("/meldingen")
+    assert "Observations in Elsrijk" in carla.last.plain_text
+    await carla.press(f"Open {obs.reference}")
+    card = carla.last.plain_text
+    assert "What goes well?" in card and "Housing" in card and "(partner)" in card
+    await carla.press("Answer")
+    await carla.send("Thanks!")
+    await carla.press("Send")
+    assert "reached the sender" in carla.last.plain_text
+    assert "Answer from your district coach" in bob.last.plain_text
+    assert "Reply" in bob.last.button_texts

@@ -1,0 +1,213 @@
+"""Invite links: valid, expired, used up, unknown, wrong format, the 64-character limit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.cli.wijkbot import main as cli_main
+from bot.context import Services
+from bot.fake_telegram import Harness
+from bot.people import invites, persons
+from models import Invite, Membership, Person, Role
+from tests.helpers import invite_code
+
+
+def roles_of(services: Services, telegram_id: int) -> set[tuple[str, str]]:
+    with services.db.session() as session:
+        person = session.exec(select(Person).where(Person.telegram_id == telegram_id)).one()
+        rows = session.exec(select(Membership).where(Membership.person_id == person.id)).all()
+        slugs = {w.id: w.slug for w in persons.active_wijken(session)}
+        return {(m.role, slugs[m.wijk_id]) for m in rows}
+
+
+async def test_valid_invite_grants_role_after_consent(bot: Harness, services: Services) -> None:
+    code = invite_code(services, Role.COACH, "elsrijk")
+    assert len(code) >= 22  # 128 bits, URL-safe
+    coach = bot.user(2001, "Carla")
+    replies = await coach.send(f"/start {code}")
+    assert "uitgenodigd als wijkcoach" in replies[0].plain_text
+    with services.db.session() as session:
+        assert session.exec(select(Person)).all() == []  # not before consent
+        assert session.exec(select(Invite)).one().uses == 0
+    replies = await coach.press("Akkoord")
+    assert any("Je bent nu wijkcoach voor Elsrijk" in m.plain_text for m in replies)
+    assert roles_of(services, 2001) == {("coach", "elsrijk")}
+    assert "Je wijk: Elsrijk" in coach.last.plain_text
+    with services.db.session() as session:
+        invite = session.exec(select(Invite)).one()
+        assert invite.uses == 1
+        assert invite.code_hash != code and code not in invite.code_hash  # stored hashed
+
+
+async def test_invite_for_existing_person(bot: Harness, services: Services) -> None:
+    from tests.helpers import onboard
+
+    alice = await onboard(bot, 1001, "Alice", wijk="Randwijck")
+    code = invite_code(services, Role.PARTNER, "elsrijk", "stadshart")
+    replies = await alice.send(f"/start {code}")
+    assert "partner voor Elsrijk, Stadshart" in replies[0].plain_text
+    assert roles_of(services, 1001) == {
+        ("resident", "randwijck"),
+        ("partner", "elsrijk"),
+        ("partner", "stadshart"),
+    }
+
+
+async def test_choosing_a_wijk_where_one_has_a_role_only_changes_the_view(
+    bot: Harness, services: Services
+) -> None:
+    """A partner who looks at their own wijk must not turn into a resident who may react there."""
+    from tests.helpers import onboard
+
+    alice = await onboard(bot, 1001, "Alice", wijk="Randwijck")
+    await alice.send(f"/start {invite_code(services, Role.PARTNER, 'elsrijk', 'stadshart')}")
+    await alice.send("/wijk")
+    await alice.press("Elsrijk")
+    assert "Je wijk: Elsrijk" in alice.last.plain_text
+    assert roles_of(services, 1001) == {
+        ("resident", "randwijck"),
+        ("partner", "elsrijk"),
+        ("partner", "stadshart"),
+    }
+
+    await alice.send("/wijk")  # a wijk without a role: she moved house, residency moves along
+    await alice.press("Groenelaan")
+    assert "Je wijk: Groenelaan" in alice.last.plain_text
+    assert roles_of(services, 1001) == {
+        ("resident", "groenelaan"),
+        ("partner", "elsrijk"),
+        ("partner", "stadshart"),
+    }
+
+
+async def test_used_up_invite(bot: Harness, services: Services) -> None:
+    code = invite_code(services, Role.BIG, "elsrijk", uses=1)
+    first = bot.user(2001, "Eerste")
+    await first.send(f"/start {code}")
+    await first.press("Akkoord")
+    second = bot.user(2002, "Tweede")
+    replies = await second.send(f"/start {code}")
+    assert "al gebruikt" in replies[0].plain_text
+    assert "Eerst over je gegevens" in replies[-1].plain_text  # continues as a resident
+    await second.press("Akkoord")
+    await second.press("Elsrijk")
+    assert roles_of(services, 2002) == {("resident", "elsrijk")}
+
+
+async def test_invite_used_up_between_start_and_consent(bot: Harness, services: Services) -> None:
+    code = invite_code(services, Role.BIG, "elsrijk", uses=1)
+    a, b = bot.user(2001, "A"), bot.user(2002, "B")
+    await a.send(f"/start {code}")
+    await b.send(f"/start {code}")
+    await a.press("Akkoord")
+    replies = await b.press("Akkoord")
+    assert any("al gebruikt" in m.plain_text for m in replies)
+    assert ("big", "elsrijk") not in roles_of(services, 2002)
+
+
+async def test_expired_invite(bot: Harness, services: Services) -> None:
+    with services.db.session() as session:
+        wijk = persons.wijk_by_slug(session, "elsrijk")
+        assert wijk is not None
+        _, code = invites.create_invite(
+            session,
+            role=Role.COACH,
+            wijken=[wijk],
+            now=services.clock.now() - timedelta(days=8),
+            expires_in=timedelta(days=7),
+        )
+    coach = bot.user(2001, "Late")
+    replies = await coach.send(f"/start {code}")
+    assert "verlopen" in replies[0].plain_text
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("AAAAAAAAAAAAAAAAAAAAAA", "ken ik niet"),  # well-formed, unknown
+        ("bad*code!", "niet goed"),  # characters Telegram never puts in a deep link
+        ("x" * 65, "niet goed"),  # over Telegram's 64-character limit
+        ("two words", "niet goed"),
+    ],
+)
+async def test_bad_codes(bot: Harness, services: Services, payload: str, expected: str) -> None:
+    someone = bot.user(2003, "Iemand")
+    replies = await someone.send(f"/start {payload}")
+    assert expected in replies[0].plain_text
+    assert "Eerst over je gegevens" in replies[-1].plain_text
+    with services.db.session() as session:
+        assert session.exec(select(Person)).all() == []
+
+
+def test_create_invite_validates(services: Services) -> None:
+    with services.db.session() as session:
+        wijk = persons.wijk_by_slug(session, "elsrijk")
+        assert wijk is not None
+        with pytest.raises(ValueError):
+            invites.create_invite(
+                session, role=Role.RESIDENT, wijken=[wijk], now=services.clock.now()
+            )
+        with pytest.raises(ValueError):
+            invites.create_invite(session, role=Role.COACH, wijken=[], now=services.clock.now())
+        with pytest.raises(ValueError):
+            invites.create_invite(
+                session, role=Role.COACH, wijken=[wijk], now=services.clock.now(), uses=0
+            )
+
+
+@pytest.mark.parametrize(("text", "hours"), [("12h", 12), ("7d", 168), ("2w", 336), ("30m", 0.5)])
+def test_parse_duration(text: str, hours: float) -> None:
+    assert invites.parse_duration(text) == timedelta(hours=hours)
+
+
+@pytest.mark.parametrize("text", ["", "7", "d", "0d", "-1d", "7y"])
+def test_parse_duration_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        invites.parse_duration(text)
+
+
+def test_cli_invite_prints_link(
+    services: Services,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path,
+) -> None:
+    monkeypatch.setenv(
+        "WIJKBOT_DATABASE_URL", str(services.db.engine.url.render_as_string(hide_password=False))
+    )
+    monkeypatch.setenv("WIJKBOT_MUNICIPALITY_BOT_USERNAME", "wijkspiegel_bot")
+    monkeypatch.delenv("WIJKBOT_TOKEN", raising=False)
+    code = cli_main(
+        [
+            "--config",
+            "config.example.toml",
+            "invite",
+            "--role",
+            "big",
+            "--wijk",
+            "elsrijk",
+            "--uses",
+            "3",
+            "--expires",
+            "2w",
+        ]
+    )
+    assert code == 0
+    link = capsys.readouterr().out.strip()
+    assert link.startswith("https://t.me/wijkspiegel_bot?start=")
+    payload = link.split("start=", 1)[1]
+    assert invites.PAYLOAD.match(payload)
+    with services.db.session() as session:
+        found = invites.check(session, payload, services.clock.now())
+    assert found.status is invites.RedeemStatus.OK and found.role is Role.BIG
+
+    assert (
+        cli_main(
+            ["--config", "config.example.toml", "invite", "--role", "big", "--wijk", "nergens"]
+        )
+        == 2
+    )
+    assert "unknown wijk 'nergens'" in capsys.readouterr().err

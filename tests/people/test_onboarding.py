@@ -1,0 +1,195 @@
+"""/start → privacy → consent → wijk → menu, through the real Application and the fake Bot API."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.context import Services
+from bot.fake_telegram import Harness
+from models import Membership, Person, Role, StoredState
+
+
+def people_in(services: Services) -> list[Person]:
+    with services.db.session() as session:
+        return list(session.exec(select(Person)).all())
+
+
+async def test_nothing_is_stored_before_consent(bot: Harness, services: Services) -> None:
+    alice = bot.user(1001, "Alice", language_code="nl")
+    (privacy,) = await alice.send("/start")
+    assert "Eerst over je gegevens" in privacy.plain_text
+    assert "Hallo Alice" in privacy.plain_text
+    assert privacy.button_texts == ["Akkoord", "Liever niet", "English"]
+    await alice.send("hallo?")  # a message before consent
+    assert people_in(services) == []
+    with services.db.session() as session:
+        assert session.exec(select(StoredState)).all() == []
+
+    (declined,) = await alice.press("Liever niet")
+    assert "niets bewaard" in declined.plain_text
+    assert people_in(services) == []
+
+
+async def test_consent_then_wijk_then_menu(bot: Harness, services: Services) -> None:
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    replies = await alice.press("Akkoord")
+    assert "In welke wijk woon je?" in replies[-1].plain_text
+    assert "Elsrijk" in replies[-1].button_texts
+    (person,) = people_in(services)
+    assert person.telegram_id == 1001 and person.language == "nl" and person.consent_at is not None
+    assert person.pseudonym.startswith("Buur-")
+    assert person.display_name is None  # the name is stored only when someone chooses to share it
+
+    replies = await alice.press("Elsrijk")
+    texts = [m.plain_text for m in replies]
+    assert any("Je wijk is nu Elsrijk" in t for t in texts)
+    assert "Wat wil je doen?" in alice.last.plain_text
+    with services.db.session() as session:
+        person = session.exec(select(Person)).one()
+        (membership,) = session.exec(select(Membership)).all()
+        assert (
+            membership.role == Role.RESIDENT.value and membership.wijk_id == person.current_wijk_id
+        )
+
+
+async def test_english_telegram_language_gets_english(bot: Harness, services: Services) -> None:
+    bob = bot.user(1002, "Bob", language_code="en-GB")
+    (privacy,) = await bob.send("/start")
+    assert "First, about your data" in privacy.plain_text
+    await bob.press("I agree")
+    assert "Which wijk do you live in?" in bob.last.plain_text
+    assert people_in(services)[0].language == "en"
+
+
+async def test_language_switch_before_consent_stores_nothing(
+    bot: Harness, services: Services
+) -> None:
+    carla = bot.user(1003, "Carla", language_code="de")  # neither nl nor en: the default, Dutch
+    (privacy,) = await carla.send("/start")
+    assert "Eerst over je gegevens" in privacy.plain_text
+    await carla.press("English")
+    assert "First, about your data" in carla.last.plain_text
+    assert people_in(services) == []
+    await carla.press("I agree")
+    assert people_in(services)[0].language == "en"
+
+
+async def test_taal_changes_language(bot: Harness, services: Services) -> None:
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    await alice.press("Elsrijk")
+    await alice.send("/taal")
+    await alice.press("English")
+    assert any("I will speak English" in m.plain_text for m in alice.messages[-2:])
+    assert "What would you like to do?" in alice.last.plain_text
+    assert people_in(services)[0].language == "en"
+
+
+async def test_start_again_shows_menu(bot: Harness) -> None:
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    await alice.press("Groenelaan")
+    replies = await alice.send("/start")
+    assert "Welkom terug" in replies[0].plain_text
+    assert "Je wijk: Groenelaan" in alice.last.plain_text
+
+
+async def test_wijk_command_changes_wijk_and_moves_membership(
+    bot: Harness, services: Services
+) -> None:
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    await alice.press("Groenelaan")
+    await alice.send("/wijk")
+    await alice.press("Randwijck")
+    assert "Je wijk: Randwijck" in alice.last.plain_text
+    with services.db.session() as session:
+        memberships = session.exec(select(Membership)).all()
+    assert len(memberships) == 1
+
+
+async def test_old_wijk_button_is_stale(bot: Harness, services: Services) -> None:
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    first_list = alice.last
+    await alice.send("/wijk")  # a new list: the first one's buttons are now stale
+    await alice.press("Stadshart", message=first_list)
+    assert alice.alerts[-1] == "Deze knop werkt niet meer."
+    with services.db.session() as session:
+        assert session.exec(select(Person)).one().current_wijk_id is None
+
+
+async def test_forged_wijk_id_is_refused(bot: Harness, services: Services) -> None:
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    listing = alice.last
+    nonce = listing.buttons[0][0].callback_data.split(":")[1]  # type: ignore[union-attr]
+    await alice.press_data(f"wk:{nonce}:99999", message=listing)
+    assert alice.alerts[-1] == "Deze knop werkt niet meer."
+    await alice.press_data("garbage", message=listing)
+    assert alice.alerts[-1] == "Deze knop werkt niet meer."
+
+
+async def test_commands_need_consent_first(bot: Harness, services: Services) -> None:
+    dave = bot.user(1004, "Dave")
+    (reply,) = await dave.send("/menu")
+    assert "Druk eerst op Beginnen" in reply.plain_text
+    await dave.press("Beginnen")
+    assert "Eerst over je gegevens" in dave.last.plain_text
+    assert people_in(services) == []
+
+
+async def test_cancel_during_wijk_choice(bot: Harness) -> None:
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    await alice.press("Stoppen")
+    assert "Gestopt" in alice.last.plain_text
+    # Every message has a way on: the menu button asks for the wijk again.
+    await alice.press("Naar het menu")
+    assert "In welke wijk woon je?" in alice.last.plain_text
+
+
+async def test_unknown_command_and_text_get_help(bot: Harness) -> None:
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    await alice.press("Elsrijk")
+    (reply,) = await alice.send("/bestaatniet")
+    assert "Dat commando ken ik niet" in reply.plain_text
+    assert reply.button_texts == ["Naar het menu"]
+
+
+async def test_unsupported_message_types(bot: Harness) -> None:
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    await alice.press("Elsrijk")
+    for send in (alice.send_sticker, alice.send_voice, alice.send_video, alice.send_contact):
+        (reply,) = await send()
+        assert "Dit soort bericht kan ik niet gebruiken" in reply.plain_text
+    (reply,) = await alice.send_forwarded("doorgestuurd")
+    assert "Doorgestuurde berichten" in reply.plain_text
+
+
+async def test_group_chat_commands_point_to_private_chat(bot: Harness) -> None:
+    alice = bot.user(1001, "Alice")
+    group = bot.group(-1001234, "BIG Elsrijk", members=[1001])
+    replies = await alice.send("/start", chat=group)
+    assert "alleen in een eigen chat" in replies[0].plain_text
+    assert "@wijkspiegel_bot" in replies[0].plain_text
+
+
+async def test_command_menu_set_per_language(bot: Harness) -> None:
+    calls = bot.fake.calls_to("setMyCommands")
+    languages = {c.params.get("language_code") for c in calls}
+    assert {"nl", "en", None} <= languages
+    nl = next(c for c in calls if c.params.get("language_code") == "nl")
+    names = [c["command"] if isinstance(c, dict) else c.command for c in nl.params["commands"]]
+    assert names[:2] == ["start", "menu"] and "wijk" in names and "taal" in names

@@ -1,0 +1,170 @@
+"""An administrator lists who holds a granted role and takes one back (bot/roles.py, the
+`wijkbot roles` and `wijkbot revoke` commands), on both databases; the coach who lost the role is
+refused by the running bot, gets no digest and loses the coach's command menu."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from telegram import BotCommandScopeChat
+
+from bot.cli import wijkbot as cli
+from bot.context import Services
+from bot.core.i18n import t
+from bot.digest import schedule
+from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness
+from bot.people import persons, roles
+from models import Membership, Person, Role
+from tests.digest.test_digest import person
+from tests.helpers import FAKE_TOKEN, join_as, next_weekday_at, onboard
+from tests.telegram.test_command_menu import menu
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+
+
+def run(*args: str) -> int:
+    return cli.main(["--config", str(EXAMPLE), *args])
+
+
+def memberships(services: Services, telegram_id: int) -> list[tuple[str, str]]:
+    with services.db.session() as session:
+        found = session.exec(
+            select(Membership).join(Person).where(Person.telegram_id == telegram_id)
+        ).all()
+        slugs = {w.id: w.slug for w in persons.active_wijken(session)}
+    return sorted((slugs[m.wijk_id], m.role) for m in found)
+
+
+def current_wijk(services: Services, telegram_id: int) -> str | None:
+    with services.db.session() as session:
+        found = persons.get_person(session, telegram_id)
+        assert found is not None
+        if found.current_wijk_id is None:
+            return None
+        wijk = persons.wijk_by_id(session, found.current_wijk_id)
+        return wijk.slug if wijk is not None else None
+
+
+def revoke(services: Services, who: str, role: Role, *slugs: str) -> roles.Revoked:
+    with services.db.session() as session:
+        wijken = [w for s in slugs if (w := persons.wijk_by_slug(session, s)) is not None]
+        return roles.revoke(session, who, role, wijken)
+
+
+def test_holders_name_only_who_shares_it(services: Services) -> None:
+    person(services, 7001, role=Role.COACH, name="Carla")
+    person(services, 7002, role=Role.PARTNER, slug="groenelaan")
+    person(services, 7003)  # a resident: not a granted role
+    with services.db.session() as session:
+        found = roles.holders(session)
+        elsrijk = persons.wijk_by_slug(session, "elsrijk")
+        assert elsrijk is not None
+        only_elsrijk = roles.holders(session, [elsrijk])
+    assert [(h.wijk, h.role, h.telegram_id, h.name) for h in found] == [
+        ("elsrijk", Role.COACH, 7001, "Carla"),
+        ("groenelaan", Role.PARTNER, 7002, None),
+    ]
+    assert [h.telegram_id for h in only_elsrijk] == [7001]
+
+
+def test_revoke_by_telegram_id_leaves_other_roles(services: Services) -> None:
+    person(services, 7001, role=Role.COACH)
+    person(services, 7001, role=Role.BIG)
+    person(services, 7001, role=Role.COACH, slug="groenelaan")
+    result = revoke(services, "7001", Role.COACH, "elsrijk")
+    assert result.status is roles.RevokeStatus.REVOKED and result.wijken == ["elsrijk"]
+    assert result.keeps_coach_menu  # still coach of Groenelaan
+    assert memberships(services, 7001) == [("elsrijk", "big"), ("groenelaan", "coach")]
+    assert current_wijk(services, 7001) == "elsrijk"  # still BIG member there
+    again = revoke(services, "7001", Role.COACH, "elsrijk")
+    assert again.status is roles.RevokeStatus.NOT_HELD and again.keeps_coach_menu
+
+
+def test_revoke_moves_the_current_wijk_to_where_one_lives(services: Services) -> None:
+    person(services, 7001, role=Role.COACH)  # current wijk: elsrijk
+    person(services, 7001, slug="groenelaan")  # lives in Groenelaan
+    result = revoke(services, "7001", Role.COACH, "elsrijk")
+    assert result.status is roles.RevokeStatus.REVOKED and not result.keeps_coach_menu
+    assert memberships(services, 7001) == [("groenelaan", "resident")]
+    assert current_wijk(services, 7001) == "groenelaan"
+    person(services, 7002, role=Role.PARTNER)  # a role and nothing else
+    assert revoke(services, "7002", Role.PARTNER, "elsrijk").status is roles.RevokeStatus.REVOKED
+    assert memberships(services, 7002) == [] and current_wijk(services, 7002) is None
+
+
+def test_revoke_by_pseudonym(services: Services) -> None:
+    person(services, 7001, role=Role.COACH)  # Buur-7001
+    person(services, 17001, role=Role.BIG)  # Buur-7001 as well, another role
+    person(services, 7002, role=Role.COACH)
+    assert revoke(services, "buur-7001", Role.COACH, "elsrijk").telegram_id == 7001
+    assert memberships(services, 17001) == [("elsrijk", "big")]
+    assert revoke(services, "Buur-%", Role.COACH, "elsrijk").status is roles.RevokeStatus.NO_PERSON
+    assert revoke(services, "Buur-9", Role.COACH, "elsrijk").status is roles.RevokeStatus.NO_PERSON
+    person(services, 17002, role=Role.COACH)  # Buur-7002 twice among the coaches
+    both = revoke(services, "Buur-7002", Role.COACH, "elsrijk")
+    assert both.status is roles.RevokeStatus.AMBIGUOUS
+    assert sorted(h.telegram_id for h in both.candidates) == [7002, 17002]
+    assert ("elsrijk", "coach") in memberships(services, 7002)
+    assert revoke(services, "424242", Role.COACH, "elsrijk").status is roles.RevokeStatus.NO_PERSON
+    with pytest.raises(ValueError):
+        revoke(services, "7002", Role.RESIDENT, "elsrijk")
+
+
+def test_cli_lists_and_revokes(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> None:
+    person(cli_services, 7001, role=Role.COACH, name="Carla")
+    person(cli_services, 7002, role=Role.PARTNER, slug="groenelaan")
+    assert run("roles") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2
+    assert out[0].split()[:5] == ["elsrijk", "coach", "7001", "Buur-7001", "(Carla)"]
+    assert out[1].split()[:4] == ["groenelaan", "partner", "7002", "Buur-7002"]
+    assert run("roles", "--wijk", "groenelaan") == 0
+    assert "Carla" not in capsys.readouterr().out
+
+    assert run("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "Buur-7001") == 0
+    captured = capsys.readouterr()
+    assert "Buur-7001 (7001) is no longer coach in elsrijk" in captured.out
+    assert "no bot token" in captured.err  # the menu stays until the token is there
+    assert memberships(cli_services, 7001) == [] and current_wijk(cli_services, 7001) is None
+
+    assert run("revoke", "--role", "coach", "--wijk", "nergens", "--person", "7002") == 2
+    assert "unknown wijk 'nergens'" in capsys.readouterr().err
+    assert run("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "Buur-1") == 2
+    assert "no coach 'Buur-1' in elsrijk" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # argparse: the resident role is not offered
+        run("revoke", "--role", "resident", "--wijk", "elsrijk", "--person", "7002")
+
+
+async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
+    bot: Harness,
+    cli_services: Services,
+    fake: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    coach = await join_as(bot, cli_services, 2001, "Carla", Role.COACH, "elsrijk")
+    await onboard(bot, 2002, "Bert")
+    assert "digest" in menu(fake, BotCommandScopeChat(2001))
+    await coach.send("/digest")
+    assert t("nl", "digest.coach_only") not in coach.last.plain_text
+    # A Monday after the default 08:00, after the coach joined (their membership has the real time).
+    now = next_weekday_at(cli_services.clock.now(), 0, 9)
+    with cli_services.db.session() as session:
+        assert [d.coach_id for d in schedule.find_due(session, cli_services.config, now)]
+
+    # The command line, as another process would, against the same (fake) Telegram.
+    async with FakeTelegramServer(fake) as server:
+        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
+        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
+        args = ("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "2001")
+        assert await asyncio.to_thread(run, *args) == 0
+    assert "their coach menu is removed" in capsys.readouterr().out
+
+    assert menu(fake, BotCommandScopeChat(2001)) == []  # back to everyone's menu
+    await coach.send("/digest")
+    assert coach.last.plain_text == t("nl", "digest.coach_only")
+    with cli_services.db.session() as session:
+        assert schedule.find_due(session, cli_services.config, now) == []

@@ -1,0 +1,133 @@
+"""The private broadcast (403, 429, progress, tally), resuming it and closing after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.context import Services
+from bot.core.clock import FrozenClock
+from bot.fake_telegram import Harness
+from bot.people.permissions import load_actor
+from bot.polls import delivery, voting
+from models import DeliveryStatus, Person, Poll, PollDelivery
+from tests.conftest import make_app
+from tests.polls.test_poll_wizard import create_poll, member, only_poll
+
+
+async def test_broadcast_survives_403_and_429(bot: Harness, services: Services) -> None:
+    creator = await member(bot, services, 4001, "Bea")
+    audience = [await member(bot, services, 4100 + i, f"Lid{i}") for i in range(6)]
+    blocked, slowed = audience[2], audience[4]
+    bot.fake.block(blocked.id)
+    bot.fake.fail_next("sendMessage", chat_id=slowed.id, error="retry_after", retry_after=1)
+
+    await create_poll(bot, creator)
+
+    assert bot.fake.retry_after_answers == 1
+    for person in audience:
+        got = [m for m in person.messages if "Wat pakken we eerst aan?" in m.plain_text]
+        assert len(got) == (0 if person is blocked else 1), person
+    with services.db.session() as session:
+        rows = session.exec(select(PollDelivery)).all()
+        status = {r.person_id: r.status for r in rows}
+        blocked_person = session.exec(select(Person).where(Person.telegram_id == blocked.id)).one()
+    assert sorted(status.values()) == ["sent"] * 5 + ["unreachable"]
+    assert status[blocked_person.id or 0] == DeliveryStatus.UNREACHABLE.value
+    assert blocked_person.unreachable_at is not None
+
+    progress = [m for m in creator.messages if "Je peiling is verstuurd" in m.plain_text]
+    assert len(progress) == 1 and progress[0].edited
+    final = progress[0].plain_text
+    assert "Bereikt: 5" in final and "Niet bereikbaar (ze hebben mij geblokkeerd): 1" in final
+    stored = bot.fake.find_message(creator.id, progress[0].message_id)
+    assert stored is not None
+    earlier = [text or "" for text, _ in stored.history]
+    assert "Verstuurd: 0 van 6" in earlier[0]
+    assert any("Verstuurd: 3 van 6" in text for text in earlier)
+    assert "Zelf stemmen" in progress[0].button_texts
+
+
+async def test_broadcast_resumes_after_restart(bot: Harness, services: Services) -> None:
+    creator = await member(bot, services, 4001, "Bea")
+    audience = [await member(bot, services, 4100 + i, f"Lid{i}") for i in range(3)]
+    # The process died after storing the poll and sending to the first person only.
+    with services.db.session() as session:
+        actor = load_actor(session, creator.id)
+        assert actor is not None
+        draft = voting.PollDraft(
+            wijk_id=actor.person.current_wijk_id or 0,
+            question="Na de herstart?",
+            options=["Ja", "Nee"],
+            kind="single",
+            audience="big",
+            closes_at=services.clock.now() + timedelta(days=3),
+        )
+        poll = voting.create_poll(session, actor, draft, services.clock.now())
+        first = voting.pending_recipients(session, poll.id or 0)[0]
+        voting.mark_sent(session, first.delivery_id, 1, services.clock.now())
+
+    app2 = make_app(Services(config=services.config, db=services.db), bot.fake)
+    async with Harness(app2, bot.fake):
+        await _until(lambda: _pending(services) == 0)
+        await delivery.wait_idle(app2)
+    got = {p.id: sum("Na de herstart?" in m.plain_text for m in p.messages) for p in audience}
+    assert got == {p.id: (0 if p.id == first.telegram_id else 1) for p in audience}
+
+
+async def test_overdue_poll_closes_on_start_and_results_go_once(
+    bot: Harness, services: Services
+) -> None:
+    creator = await member(bot, services, 4001, "Bea")
+    voter = await member(bot, services, 4002, "Bram")
+    await create_poll(bot, creator, closes="Over 3 dagen")
+    await voter.press("Bankjes")
+    poll = only_poll(services)
+
+    # The bot was down past the closing time: a new process on the same database.
+    later = FrozenClock(services.clock.now() + timedelta(days=4))
+    app2 = make_app(Services(config=services.config, db=services.db, clock=later), bot.fake)
+    async with Harness(app2, bot.fake):
+        await _until(lambda: _results_sent(services, poll.id or 0))  # the start-up run
+        await delivery.wait_idle(app2)
+        await delivery.sweep(app2)  # the next repeating run finds nothing to do
+        await delivery.wait_idle(app2)
+    closed = only_poll(services)
+    assert closed.status == "closed" and closed.closed_at is not None
+    for person in (creator, voter):
+        results = [m for m in person.messages if "Uitslag: Wat pakken" in m.plain_text]
+        assert len(results) == 1
+        assert "Bankjes: 1 (100%)" in results[0].plain_text
+
+
+async def test_the_job_is_database_driven_and_forgiving(bot: Harness) -> None:
+    jobs = bot.app.job_queue.get_jobs_by_name("polls-sweep")  # type: ignore[union-attr]
+    assert len(jobs) == 1
+    assert jobs[0].job.misfire_grace_time is None
+
+
+def _pending(services: Services) -> int:
+    with services.db.session() as session:
+        return len(
+            session.exec(
+                select(PollDelivery).where(PollDelivery.status == DeliveryStatus.PENDING.value)
+            ).all()
+        )
+
+
+def _results_sent(services: Services, poll_id: int) -> bool:
+    with services.db.session() as session:
+        poll = session.get(Poll, poll_id)
+        return poll is not None and poll.results_sent_at is not None
+
+
+async def _until(condition: object, limit: float = 10.0) -> None:
+    """Wait for the start-up job (it runs in the event loop) without asserting on time."""
+    check = condition if callable(condition) else (lambda: bool(condition))
+    for _ in range(int(limit / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the start-up run did not happen")

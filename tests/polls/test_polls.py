@@ -1,0 +1,345 @@
+"""Voting and managing polls through the real Application: every refusal changes nothing."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from telegram import Update
+
+from bot.context import Services
+from bot.fake_telegram import Harness
+from bot.fake_telegram.users import BotMessage
+from bot.fake_telegram.users import Person as FakePerson
+from bot.people.permissions import load_actor
+from bot.polls import delivery, voting
+from bot.polls.tally import tally
+from models import Poll, PollOption, PollStatus, Role, Vote
+from tests.helpers import onboard
+from tests.polls.test_poll_wizard import GROUP_ID, create_poll, link_group, member, only_poll
+
+
+def votes(services: Services) -> list[tuple[int | None, str, int | None]]:
+    with services.db.session() as session:
+        rows = session.exec(select(Vote, PollOption).join(PollOption)).all()
+        return sorted(
+            ((v.person_id, o.text, v.rank) for v, o in rows), key=lambda r: (r[0] or 0, r[2] or 0)
+        )
+
+
+def poll_message(person: FakePerson, question: str = "Wat pakken we eerst aan?") -> BotMessage:
+    return next(m for m in reversed(person.messages) if question in m.plain_text and m.buttons)
+
+
+async def retract(bot: Harness, person: FakePerson, telegram_poll_id: str) -> None:
+    """Harness.answer_poll(id, []) cannot retract: PTB drops the empty option_ids in to_dict(),
+    and de_json then refuses the update. So build the wire JSON as Telegram sends it."""
+    bot.fake.polls[telegram_poll_id].votes.pop(person.id, None)
+    data = {
+        "update_id": bot.fake.next_update_id(),
+        "poll_answer": {
+            "poll_id": telegram_poll_id,
+            "user": person.user.to_ptb().to_dict(),
+            "option_ids": [],
+            "option_persistent_ids": [],
+        },
+    }
+    await bot.app.process_update(Update.de_json(data, bot.app.bot))
+
+
+def person_id(services: Services, telegram_id: int) -> int:
+    with services.db.session() as session:
+        actor = load_actor(session, telegram_id)
+        assert actor is not None
+        return actor.id
+
+
+# --- private-chat votes ------------------------------------------------------------------------
+
+
+async def test_single_vote_change_and_second_vote_refused(bot: Harness, services: Services) -> None:
+    creator = await member(bot, services, 3001, "Bea")
+    voter = await member(bot, services, 3002, "Bram")
+    await create_poll(bot, creator)
+    delivered = poll_message(voter)
+    (after,) = await voter.press("Bankjes")
+    assert "Jouw stem: Bankjes" in after.plain_text and "Dank je!" in after.plain_text
+    assert after.button_texts[0] == "Stem wijzigen"
+    me = person_id(services, voter.id)
+    assert votes(services) == [(me, "Bankjes", None)]
+
+    # The same delivered message pressed again (now edited) or a replayed button: a second vote.
+    option_ids = {o: cb for o, cb in ((b.text, b.callback_data) for b in delivered.buttons[0])}
+    await voter.press_data(str(option_ids["Speeltuin"]), message=after)
+    assert voter.alerts[-1].startswith("Je hebt al gestemd")
+    assert votes(services) == [(me, "Bankjes", None)]
+
+    await voter.press("Stem wijzigen")
+    (changed,) = await voter.press("Straatlicht")
+    assert "Je stem is gewijzigd" in changed.plain_text
+    assert votes(services) == [(me, "Straatlicht", None)]
+
+
+async def test_multiple_choice_vote(bot: Harness, services: Services) -> None:
+    creator = await member(bot, services, 3001, "Bea")
+    voter = await member(bot, services, 3002, "Bram")
+    await create_poll(bot, creator, kind="Meer keuzes mogen")
+    await voter.press("Stem versturen")  # nothing chosen yet
+    assert voter.alerts[-1] == "Kies eerst minstens één antwoord."
+    await voter.press("Speeltuin")
+    await voter.press("Straatlicht")
+    assert "Gekozen: Speeltuin" in voter.last.button_texts
+    await voter.press("Gekozen: Speeltuin")  # unselect again
+    await voter.press("Bankjes")
+    await voter.press("Stem versturen")
+    me = person_id(services, voter.id)
+    assert votes(services) == [(me, "Bankjes", None), (me, "Straatlicht", None)]
+    nonce_free = voter.last
+    # A crafted mask with a bit for a 4th option that does not exist.
+    pid = only_poll(services).id
+    await voter.press_data(f"pl:{pid}:s:15:c", message=nonce_free)
+    assert voter.alerts[-1] == "Die keuze hoort niet bij deze peiling. Er is niets veranderd."
+    assert votes(services) == [(me, "Bankjes", None), (me, "Straatlicht", None)]
+
+
+async def test_ranking_vote_in_private_chat(bot: Harness, services: Services) -> None:
+    creator = await member(bot, services, 3001, "Bea")
+    voters = [await member(bot, services, 3002 + i, f"Lid{i}") for i in range(2)]
+    await create_poll(bot, creator, kind="Op volgorde zetten")
+    first, second = voters
+    await first.press("Straatlicht")
+    await first.press("Speeltuin")
+    assert "1. Straatlicht" in first.last.plain_text and "2. Speeltuin" in first.last.plain_text
+    await first.press("Laatste terug")
+    await first.press("Bankjes")
+    await first.press("Speeltuin")
+    await first.press("Stem versturen")
+    for label in ("Straatlicht", "Bankjes", "Stem versturen"):
+        await second.press(label)
+    me = person_id(services, first.id)
+    assert [v for v in votes(services) if v[0] == me] == [
+        (me, "Straatlicht", 1),
+        (me, "Bankjes", 2),
+        (me, "Speeltuin", 3),
+    ]
+    pid = only_poll(services).id
+    assert pid is not None
+    with services.db.session() as session:
+        result = tally(session, pid)
+    # 3 options: place 1 = 3 points. Straatlicht 3+3, Bankjes 2+2, Speeltuin 1+0.
+    assert [(o.text, o.borda, o.first_places) for o in result.options] == [
+        ("Straatlicht", 6, 2),
+        ("Bankjes", 4, 0),
+        ("Speeltuin", 1, 0),
+    ]
+    # A crafted order with an option position twice.
+    await first.press("Stem wijzigen")
+    await first.press_data(f"pl:{pid}:R:x00:c")
+    assert first.alerts[-1] == "Die keuze hoort niet bij deze peiling. Er is niets veranderd."
+
+
+# --- refusals ----------------------------------------------------------------------------------
+
+
+async def test_outsider_and_crafted_option_refused(bot: Harness, services: Services) -> None:
+    creator = await member(bot, services, 3001, "Bea")
+    voter = await member(bot, services, 3002, "Bram")
+    resident = await onboard(bot, 3100, "Rik")  # not a BIG member: outside this audience
+    elsewhere = await onboard(bot, 3200, "Gijs", wijk="Groenelaan")
+    await create_poll(bot, creator)
+    await create_poll(bot, creator, question="Een andere vraag", options=("Ja", "Nee"))
+    with services.db.session() as session:
+        first = session.exec(select(Poll).where(Poll.question == "Wat pakken we eerst aan?")).one()
+        other_option = session.exec(
+            select(PollOption).where(PollOption.poll_id != first.id)
+        ).first()
+        assert other_option is not None
+    delivered = poll_message(voter)
+    button = delivered.buttons[0][0].callback_data
+    assert button is not None
+
+    for outsider in (resident, elsewhere):
+        await outsider.send("/menu")
+        await outsider.press_data(button)  # a forwarded or copied button
+        assert outsider.alerts[-1] == "Deze peiling is niet voor jou. Je stem telt niet mee."
+    await voter.press_data(f"pl:{first.id}:o:{other_option.id}:n", message=delivered)
+    assert voter.alerts[-1] == "Die keuze hoort niet bij deze peiling. Er is niets veranderd."
+    await voter.press_data(f"pl:{first.id}:o:99999:n", message=delivered)
+    assert voter.alerts[-1] == "Die keuze hoort niet bij deze peiling. Er is niets veranderd."
+    await voter.press_data("pl:99999:o:1:n", message=delivered)
+    assert voter.alerts[-1] == "Deze peiling bestaat niet (meer)."
+    assert votes(services) == []
+
+
+async def test_votes_after_close_refused_and_results_without_names(
+    bot: Harness, services: Services
+) -> None:
+    creator = await member(bot, services, 3001, "Bea")
+    voters = [await member(bot, services, 3002 + i, f"Lid{i}") for i in range(3)]
+    await create_poll(bot, creator)
+    await voters[0].press("Bankjes")
+    await voters[1].press("Bankjes")
+    late = poll_message(voters[2])
+
+    await creator.send("/peilingen")
+    await creator.press("Beheren")
+    await creator.press("Nu sluiten")
+    closing = await creator.press("Ja, nu sluiten")
+    # The results go out in the background and may come before the confirmation's edit.
+    assert any("De peiling is gesloten" in m.plain_text for m in closing)
+    await delivery.wait_idle(bot.app)
+
+    await voters[2].press("Speeltuin", message=late)
+    assert voters[2].alerts[-1] == "Deze peiling is gesloten. Stemmen kan niet meer."
+    assert len(votes(services)) == 2
+
+    results = [m for m in creator.messages if "Uitslag: Wat pakken" in m.plain_text]
+    assert len(results) == 1
+    text = results[0].plain_text
+    assert "Bankjes: 2 (100%)" in text and "Speeltuin: 0 (0%)" in text
+    assert "Gestemd: 2 van 4 mensen (50%)" in text
+    got = [v for v in voters if any("Uitslag: Wat pakken" in m.plain_text for m in v.messages)]
+    assert len(got) == 3  # the audience gets the results too
+    with services.db.session() as session:
+        actors = [load_actor(session, v.id) for v in voters]
+        pseudonyms = [a.person.pseudonym for a in actors if a is not None]
+    results_only = " ".join(
+        m.plain_text
+        for who in [creator, *voters]
+        for m in who.messages
+        if "Uitslag" in m.plain_text
+    )
+    everything = " ".join(m.plain_text for who in [creator, *voters] for m in who.messages)
+    for v in voters:
+        assert v.user.first_name not in results_only
+    for pseudonym in pseudonyms:
+        assert pseudonym not in everything
+
+
+async def test_early_close_and_cancel_only_for_creator_or_coach(
+    bot: Harness, services: Services
+) -> None:
+    creator = await member(bot, services, 3001, "Bea")
+    other_big = await member(bot, services, 3002, "Bram")
+    coach = await member(bot, services, 3003, "Cora", Role.COACH)
+    resident = await onboard(bot, 3100, "Rik")
+    await create_poll(bot, creator, audience="Iedereen in de wijk")
+    pid = only_poll(services).id
+
+    await resident.send("/peilingen")
+    assert not any("Beheren" in b for b in resident.last.button_texts)
+    for stranger in (resident, other_big):
+        await stranger.press_data(f"pm:{pid}:cxY")
+        assert stranger.alerts[-1] == "Alleen wie de peiling maakte of de wijkcoach kan dit doen."
+        await stranger.press_data(f"pm:{pid}:clY")
+    assert only_poll(services).status == PollStatus.OPEN.value
+
+    await coach.send("/peilingen")
+    await coach.press("Beheren")
+    await coach.press("Peiling intrekken")
+    await coach.press("Ja, intrekken")
+    assert "De peiling is ingetrokken" in coach.last.plain_text
+    assert only_poll(services).status == PollStatus.CANCELLED.value
+    await creator.press_data(f"pm:{pid}:clY")
+    assert creator.alerts[-1] == "Deze peiling is al gesloten."
+    await delivery.wait_idle(bot.app)
+    assert not any("Uitslag:" in m.plain_text for m in creator.messages)
+
+
+async def test_peilingen_lists_open_and_closed(bot: Harness, services: Services) -> None:
+    creator = await member(bot, services, 3001, "Bea")
+    voter = await member(bot, services, 3002, "Bram")
+    await create_poll(bot, creator, hide="Nee, pas na het sluiten")
+    (listing,) = await voter.send("/peilingen")
+    assert "Open" in listing.plain_text and "Wat pakken we eerst aan?" in listing.plain_text
+    await voter.press("Stemmen: Wat pakken")
+    await voter.press("Bankjes")
+    pid = only_poll(services).id
+    await voter.press_data(f"pl:{pid}:res")  # results are hidden until it closes
+    assert "De uitslag zie je als de peiling sluit" in voter.last.plain_text
+    assert await delivery.close_now(bot.app, pid or 0)
+    await delivery.wait_idle(bot.app)
+    (listing,) = await voter.send("/peilingen")
+    assert "Gesloten" in listing.plain_text
+    await voter.press("Uitslag: Wat pakken")
+    assert "Bankjes: 1 (100%)" in voter.last.plain_text
+
+
+# --- the group ---------------------------------------------------------------------------------
+
+
+async def test_group_link_by_non_admin_refused(bot: Harness, services: Services) -> None:
+    big = await member(bot, services, 3001, "Bea")
+    resident = await onboard(bot, 3100, "Rik")
+    group = bot.group(GROUP_ID, "BIG Elsrijk", admins=[3999], members=[big.id, resident.id])
+    (reply,) = await big.send("/koppel", chat=group)
+    assert reply.plain_text == "Alleen een beheerder van deze groep kan hem koppelen."
+    (reply,) = await resident.send("/koppel", chat=group)
+    assert "Alleen leden van de BIG en wijkcoaches" in reply.plain_text
+    with services.db.session() as session:
+        from models import GroupLink
+
+        assert session.exec(select(GroupLink)).all() == []
+
+
+async def test_native_poll_answers_change_retract_and_outsiders(
+    bot: Harness, services: Services
+) -> None:
+    creator = await member(bot, services, 3001, "Bea")
+    await link_group(bot, creator)
+    neighbour = await onboard(bot, 3100, "Rik")
+    stranger = bot.user(3300, "Vreemde")  # never started the bot
+    elsewhere = await onboard(bot, 3200, "Gijs", wijk="Groenelaan")
+    await create_poll(bot, creator, audience="De Telegram-groep", hide=None, kind="Meer keuzes")
+    poll = only_poll(services)
+    assert poll.telegram_poll_id is not None
+    me = person_id(services, neighbour.id)
+
+    await neighbour.answer_poll(poll.telegram_poll_id, [0, 2])
+    assert votes(services) == [(me, "Speeltuin", None), (me, "Straatlicht", None)]
+    await neighbour.answer_poll(poll.telegram_poll_id, [1])  # a change, not a second vote
+    assert votes(services) == [(me, "Bankjes", None)]
+    await retract(bot, neighbour, poll.telegram_poll_id)
+    assert votes(services) == []
+    await neighbour.answer_poll(poll.telegram_poll_id, [1])
+
+    for outsider in (stranger, elsewhere):
+        await outsider.answer_poll(poll.telegram_poll_id, [0])
+        assert "Deze peiling is niet voor jou" in outsider.last.plain_text
+        assert outsider.last.buttons  # a way on
+    assert votes(services) == [(me, "Bankjes", None)]
+
+    assert await delivery.close_now(bot.app, poll.id or 0)
+    await delivery.wait_idle(bot.app)
+    assert bot.fake.polls[poll.telegram_poll_id].is_closed
+    group_results = [m for m in bot.bot_messages(GROUP_ID) if "Uitslag:" in m.plain_text]
+    assert len(group_results) == 1
+    assert "Bankjes: 1 (100%)" in group_results[0].plain_text
+    assert "Rik" not in group_results[0].plain_text
+    # The fake (like Telegram) takes no answers to a stopped poll; the service refuses too.
+    with services.db.session() as session:
+        actor = load_actor(session, neighbour.id)
+        assert actor is not None
+        try:
+            voting.cast_vote(session, actor, poll.id or 0, [], services.clock.now(), change=True)
+        except voting.PollError as err:
+            assert err.key == "polls.err_closed"
+        else:
+            raise AssertionError("a vote after closing was accepted")
+
+
+async def test_ranking_from_the_group_via_deep_link(bot: Harness, services: Services) -> None:
+    creator = await member(bot, services, 3001, "Bea")
+    await link_group(bot, creator)
+    neighbour = await onboard(bot, 3100, "Rik")
+    await create_poll(bot, creator, audience="De Telegram-groep", kind="Op volgorde zetten")
+    pid = only_poll(services).id
+    (shown,) = await neighbour.send(f"/start poll_{pid}")
+    assert "Zet de keuzes op volgorde" in shown.plain_text
+    for label in ("Bankjes", "Speeltuin", "Straatlicht", "Stem versturen"):
+        await neighbour.press(label)
+    me = person_id(services, neighbour.id)
+    assert votes(services) == [(me, "Bankjes", 1), (me, "Speeltuin", 2), (me, "Straatlicht", 3)]
+    # Invites keep working next to the poll payload.
+    (unknown,) = await neighbour.send("/start poll_999999")
+    assert "Deze peiling bestaat niet" in unknown.plain_text
+    replies = await neighbour.send("/start notaninvitecode")
+    assert any("uitnodiging" in m.plain_text for m in replies)

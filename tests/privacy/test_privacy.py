@@ -1,0 +1,650 @@
+"""/mijngegevens and /vergeetmij: the services on both databases, and the flows through the bot."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import Session, func, select
+
+from bot.context import Services
+from bot.core.config import Config
+from bot.core.database import Database
+from bot.fake_telegram import Harness
+from bot.people import persons
+from bot.privacy import personal_data
+from models import (
+    Digest,
+    DigestSetting,
+    Edition,
+    GroupLink,
+    Membership,
+    Observation,
+    Person,
+    Poll,
+    PollDelivery,
+    PollOption,
+    Reaction,
+    Role,
+    SpiegelItem,
+    StoredState,
+    Vote,
+    Wijk,
+)
+from tests.helpers import onboard
+
+T0 = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+
+
+@dataclass
+class World:
+    alice: int  # a resident with contributions of every kind
+    coach: int  # the coach who answered and hid things, got digests, made a poll
+    bob: int  # another resident: must never be touched
+    wijk: int
+    observation: int
+    bob_observation: int
+
+
+def pk(row: Any) -> int:
+    assert row.id is not None
+    return int(row.id)
+
+
+def _person(session: Session, telegram_id: int, wijk: Wijk, role: Role, **extra: Any) -> Person:
+    person = Person(
+        telegram_id=telegram_id,
+        language="nl",
+        consent_at=T0,
+        pseudonym=f"Buur-{telegram_id % 10000}",
+        current_wijk_id=wijk.id,
+        **extra,
+    )
+    session.add(person)
+    session.flush()
+    session.add(Membership(person_id=pk(person), wijk_id=pk(wijk), role=Role.RESIDENT.value))
+    if role is not Role.RESIDENT:
+        session.add(Membership(person_id=pk(person), wijk_id=pk(wijk), role=role.value))
+    return person
+
+
+def build_world(session: Session, config: Config, alice_telegram_id: int = 1001) -> World:
+    """Alice, Bob and a coach in Elsrijk, with one of everything the schema can hold about them."""
+    persons.sync_wijken(session, config)
+    wijk = persons.wijk_by_slug(session, "elsrijk")
+    assert wijk is not None and wijk.id is not None
+    alice = _person(
+        session, alice_telegram_id, wijk, Role.BIG, display_name="Alice Jansen", share_name=True
+    )
+    coach = _person(session, 3003, wijk, Role.COACH, display_name="Coach Carla")
+    bob = _person(session, 2002, wijk, Role.RESIDENT)
+    edition = Edition(wijk_id=wijk.id, year=2026, title="Elsrijk 2026")
+    session.add(edition)
+    session.flush()
+    item = SpiegelItem(
+        edition_id=pk(edition), key="s1", kind="strength", text="Veel groen in de wijk"
+    )
+    session.add(item)
+    session.flush()
+    obs = Observation(
+        wijk_id=wijk.id,
+        person_id=pk(alice),
+        author_role="big",
+        swot="weakness",
+        theme="verkeer",
+        text="De oversteek bij school is gevaarlijk",
+        share_name=True,
+        status="answered",
+        created_at=T0,
+        answer_text="We kijken ernaar met de gemeente",
+        answered_at=T0 + timedelta(days=1),
+        answered_by_id=pk(coach),
+        reply_text="Dank je!",
+        replied_at=T0 + timedelta(days=2),
+        latitude=52.3,
+        longitude=4.86,
+    )
+    bob_obs = Observation(
+        wijk_id=wijk.id,
+        person_id=pk(bob),
+        author_role="resident",
+        swot="threat",
+        text="Bob zijn melding",
+        status="hidden",
+        hidden_reason="scheldwoorden",
+        hidden_at=T0,
+        hidden_by_id=pk(coach),
+    )
+    session.add_all([obs, bob_obs])
+    session.add(
+        Reaction(
+            item_id=pk(item),
+            wijk_id=wijk.id,
+            person_id=pk(alice),
+            verdict="recognise",
+            comment="Klopt, het park",
+        )
+    )
+    session.add(
+        Reaction(item_id=pk(item), wijk_id=wijk.id, person_id=pk(bob), verdict="not_recognise")
+    )
+    poll = Poll(
+        wijk_id=wijk.id,
+        creator_id=pk(coach),
+        question="Wat eerst?",
+        kind="ranking",
+        audience="wijk",
+        closes_at=T0 + timedelta(days=7),
+    )
+    session.add(poll)
+    session.flush()
+    options = [
+        PollOption(poll_id=pk(poll), position=i, text=t) for i, t in enumerate(["Groen", "Verkeer"])
+    ]
+    session.add_all(options)
+    session.flush()
+    session.add_all(
+        [
+            Vote(poll_id=pk(poll), option_id=pk(options[1]), person_id=pk(alice), rank=1),
+            Vote(poll_id=pk(poll), option_id=pk(options[0]), person_id=pk(alice), rank=2),
+            Vote(poll_id=pk(poll), option_id=pk(options[0]), person_id=pk(bob), rank=1),
+            PollDelivery(poll_id=pk(poll), person_id=pk(alice), status="sent", sent_at=T0),
+            PollDelivery(poll_id=pk(poll), person_id=pk(bob), status="sent", sent_at=T0),
+            DigestSetting(person_id=pk(alice), weekday=2, send_time="09:00"),
+            DigestSetting(person_id=pk(coach)),
+            Digest(
+                coach_id=pk(coach),
+                wijk_id=wijk.id,
+                period_key="2026-W47",
+                period_start=T0,
+                period_end=T0,
+            ),
+            GroupLink(
+                chat_id=-1001234, wijk_id=wijk.id, title="BIG Elsrijk", linked_by_id=pk(alice)
+            ),
+            StoredState(
+                kind="user", key=str(alice_telegram_id), data='{"nonce": 3, "note": "concept"}'
+            ),
+            StoredState(kind="user", key="2002", data='{"nonce": 1}'),
+        ]
+    )
+    session.commit()
+    assert pk(alice) and pk(coach) and pk(bob) and obs.id and bob_obs.id
+    return World(pk(alice), pk(coach), pk(bob), wijk.id, obs.id, bob_obs.id)
+
+
+def count(session: Session, model: Any, **where: Any) -> int:
+    stmt = select(func.count()).select_from(model)
+    for name, value in where.items():
+        stmt = stmt.where(getattr(model, name) == value)
+    return int(session.exec(stmt).one())
+
+
+def snapshot(session: Session) -> dict[str, Any]:
+    """Every row of the tables erasure touches, to compare before and after a failed erasure."""
+    tables: list[Any] = [
+        Person,
+        Membership,
+        Observation,
+        Reaction,
+        Vote,
+        PollDelivery,
+        DigestSetting,
+        Digest,
+        Poll,
+        GroupLink,
+        StoredState,
+    ]
+    return {
+        m.__name__: sorted(
+            repr(sorted(r.model_dump().items())) for r in session.exec(select(m)).all()
+        )
+        for m in tables
+    }
+
+
+# --- services ----------------------------------------------------------------------------------
+
+
+def test_export_holds_everything_about_the_person_and_nothing_about_others(
+    db: Database, config: Config
+) -> None:
+    with db.session() as session:
+        world = build_world(session, config)
+        data = personal_data.export_person(session, world.alice, now=T0)
+    text = json.dumps(data)  # must be plain JSON
+    profile = data["profile"]
+    assert profile["telegram_id"] == 1001 and profile["pseudonym"] == "Buur-1001"
+    assert profile["display_name"] == "Alice Jansen" and profile["share_name"] is True
+    assert profile["current_wijk"] == "elsrijk"
+    assert profile["consent_at"] == "2026-11-21T09:30:00+00:00"
+    assert sorted((m["wijk"], m["role"]) for m in data["memberships"]) == [
+        ("elsrijk", "big"),
+        ("elsrijk", "resident"),
+    ]
+    (obs,) = data["observations"]
+    assert obs["text"] == "De oversteek bij school is gevaarlijk" and obs["status"] == "answered"
+    assert obs["answer"] == "We kijken ernaar met de gemeente" and obs["answered_by"] == "wijkcoach"
+    assert (
+        obs["your_reply"] == "Dank je!" and obs["theme"] == "verkeer" and obs["swot"] == "weakness"
+    )
+    assert obs["answered_at"] == "2026-11-22T09:30:00+00:00"
+    assert obs["latitude"] == 52.3
+    (reaction,) = data["reactions"]
+    assert reaction == {
+        **reaction,
+        "statement": "Veel groen in de wijk",
+        "verdict": "recognise",
+        "comment": "Klopt, het park",
+    }
+    assert [(v["poll"], v["option"], v["rank"]) for v in data["votes"]] == [
+        ("Wat eerst?", "Verkeer", 1),
+        ("Wat eerst?", "Groen", 2),
+    ]
+    assert (
+        data["digest_settings"]["weekday"] == 2 and data["digest_settings"]["send_time"] == "09:00"
+    )
+    assert data["conversation_state"]["user"] == {"nonce": 3, "note": "concept"}
+    assert data["groups_linked"][0]["title"] == "BIG Elsrijk"
+    # Nothing about other people: not the coach's name, pseudonym or Telegram id, nothing of Bob's.
+    for other in (
+        "Coach Carla",
+        "Buur-3003",
+        "3003",
+        "Bob zijn melding",
+        "scheldwoorden",
+        "2002",
+        "not_recognise",
+    ):
+        assert other not in text, other
+
+
+def test_export_of_a_coach_names_no_resident(db: Database, config: Config) -> None:
+    with db.session() as session:
+        world = build_world(session, config)
+        data = personal_data.export_person(session, world.coach, now=T0)
+    text = json.dumps(data)
+    assert data["digests_received"][0]["period"] == "2026-W47"
+    assert data["polls_created"][0]["question"] == "Wat eerst?"
+    for other in ("Alice", "Buur-1001", "Bob zijn melding", "oversteek"):
+        assert other not in text, other
+    # Alice's Telegram id as a value (a time stamp's digits may hold "1001" by chance).
+    assert not {1001, "1001"} & set(_values(data))
+
+
+def _values(data: object) -> list[object]:
+    """Every value in a JSON document, nested ones included."""
+    if isinstance(data, dict):
+        return [v for value in data.values() for v in _values(value)]
+    if isinstance(data, list):
+        return [v for value in data for v in _values(value)]
+    return [data]
+
+
+def test_erase_keeping_contributions_unlinks_them(db: Database, config: Config) -> None:
+    with db.session() as session:
+        world = build_world(session, config)
+        report = personal_data.erase_person(session, world.alice, keep_contributions=True)
+    assert (report.observations_kept, report.reactions_kept, report.votes_kept) == (1, 1, 2)
+    assert report.observations_deleted == report.reactions_deleted == report.votes_deleted == 0
+    assert (
+        report.memberships,
+        report.poll_deliveries,
+        report.digest_settings,
+        report.stored_states,
+    ) == (2, 1, 1, 1)
+    with db.session() as session:
+        assert session.get(Person, world.alice) is None
+        assert count(session, Membership, person_id=world.alice) == 0
+        obs = session.get(Observation, world.observation)
+        assert obs is not None and obs.person_id is None and obs.share_name is False
+        assert obs.text == "De oversteek bij school is gevaarlijk"  # the wijk keeps what was said
+        assert count(session, Reaction, person_id=None) == 1
+        assert count(session, Vote, person_id=None) == 2
+        assert count(session, PollDelivery) == 1 and count(session, DigestSetting) == 1
+        assert session.exec(select(GroupLink)).one().linked_by_id is None
+        assert [s.key for s in session.exec(select(StoredState)).all()] == ["2002"]
+        # Nobody in the database carries their name any more.
+        assert all(p.display_name != "Alice Jansen" for p in session.exec(select(Person)).all())
+        # Bob is untouched.
+        assert count(session, Observation, person_id=world.bob) == 1
+        assert count(session, Reaction, person_id=world.bob) == 1
+        assert count(session, Vote, person_id=world.bob) == 1
+        assert count(session, PollDelivery, person_id=world.bob) == 1
+
+
+def test_erase_deleting_contributions(db: Database, config: Config) -> None:
+    with db.session() as session:
+        world = build_world(session, config)
+        report = personal_data.erase_person(session, world.alice, keep_contributions=False)
+    assert (report.observations_deleted, report.reactions_deleted, report.votes_deleted) == (
+        1,
+        1,
+        2,
+    )
+    with db.session() as session:
+        assert session.get(Observation, world.observation) is None
+        assert count(session, Reaction) == 1 and count(session, Vote) == 1  # Bob's
+        assert count(session, Observation) == 1
+        assert count(session, Person) == 2
+
+
+def test_erasing_a_coach_keeps_their_work_without_their_name(db: Database, config: Config) -> None:
+    with db.session() as session:
+        world = build_world(session, config)
+        report = personal_data.erase_person(session, world.coach, keep_contributions=False)
+    assert report.links_cleared == 4  # answered, hidden, digest, poll
+    with db.session() as session:
+        obs = session.get(Observation, world.observation)
+        bob_obs = session.get(Observation, world.bob_observation)
+        assert obs is not None and obs.answered_by_id is None and obs.answer_text is not None
+        assert bob_obs is not None and bob_obs.hidden_by_id is None and bob_obs.status == "hidden"
+        assert session.exec(select(Digest)).one().coach_id is None
+        poll = session.exec(select(Poll)).one()
+        assert poll.creator_id is None
+        assert count(session, Vote) == 3  # the residents' votes in the coach's poll stay
+
+
+def test_erasure_is_all_or_nothing(
+    db: Database, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with db.session() as session:
+        world = build_world(session, config)
+        before = snapshot(session)
+
+    def fail(self: Session, instance: object) -> None:
+        raise RuntimeError("disk full")
+
+    # Fails at the very end, after every other statement of the erasure has run.
+    monkeypatch.setattr(Session, "delete", fail)
+    for keep in (True, False):
+        with db.session() as session, pytest.raises(RuntimeError):
+            personal_data.erase_person(session, world.alice, keep_contributions=keep)
+        with db.session() as session:
+            assert snapshot(session) == before
+
+
+def test_unknown_person(db: Database) -> None:
+    with db.session() as session:
+        with pytest.raises(personal_data.PersonNotFound):
+            personal_data.export_person(session, 999)
+        with pytest.raises(personal_data.PersonNotFound):
+            personal_data.erase_person(session, 999, keep_contributions=True)
+
+
+# --- through the bot ---------------------------------------------------------------------------
+
+
+def person_id(services: Services, telegram_id: int) -> int | None:
+    with services.db.session() as session:
+        person = persons.get_person(session, telegram_id)
+        return pk(person) if person else None
+
+
+def add_contributions(services: Services, telegram_id: int) -> int:
+    """An observation and a reaction for an onboarded person; returns the observation id."""
+    with services.db.session() as session:
+        person = persons.get_person(session, telegram_id)
+        assert person is not None and person.current_wijk_id is not None
+        person.display_name, person.share_name = "Alice Jansen", True
+        edition = Edition(wijk_id=person.current_wijk_id, year=2026)
+        session.add_all([person, edition])
+        session.flush()
+        item = SpiegelItem(edition_id=pk(edition), key="s1", kind="strength", text="Veel groen")
+        session.add(item)
+        session.flush()
+        obs = Observation(
+            wijk_id=person.current_wijk_id,
+            person_id=pk(person),
+            author_role="resident",
+            swot="strength",
+            text="Mooi park",
+            share_name=True,
+        )
+        session.add_all(
+            [
+                obs,
+                Reaction(
+                    item_id=pk(item),
+                    wijk_id=person.current_wijk_id,
+                    person_id=pk(person),
+                    verdict="recognise",
+                ),
+            ]
+        )
+        session.commit()
+        assert obs.id is not None
+        return obs.id
+
+
+async def test_mijngegevens_sends_a_json_file(bot: Harness, services: Services) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    add_contributions(services, 1001)
+    replies = await alice.send("/mijngegevens")
+    document = next(m for m in replies if m.kind == "document")
+    today = services.clock.now().astimezone(services.tz).date().isoformat()
+    assert document.filename == f"mijngegevens-{today}.json"
+    assert document.file_bytes is not None
+    data = json.loads(document.file_bytes)
+    assert data["profile"]["telegram_id"] == 1001 and data["profile"]["current_wijk"] == "elsrijk"
+    assert data["observations"][0]["text"] == "Mooi park"
+    assert data["reactions"][0]["statement"] == "Veel groen"
+    explained = alice.last
+    assert (
+        "Dit zijn je gegevens" in explained.plain_text and "meldingen (1)" in explained.plain_text
+    )
+    assert explained.button_texts == ["Wis mijn gegevens", "Naar het menu"]
+    # Exporting stores nothing new about them.
+    with services.db.session() as session:
+        assert count(session, Observation) == 1 and count(session, Person) == 1
+
+
+async def test_my_data_from_the_menu_in_english(bot: Harness, services: Services) -> None:
+    bob = await onboard(bot, 1002, "Bob", language_code="en")
+    await bob.press("My data")
+    document = next(m for m in bob.messages if m.kind == "document")
+    assert document.filename is not None and document.filename.startswith("mydata-")
+    assert json.loads(document.file_bytes or b"")["profile"]["language"] == "en"
+    assert "This is your data" in bob.last.plain_text
+
+
+async def test_vergeetmij_keep_contributions(bot: Harness, services: Services) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    obs_id = add_contributions(services, 1001)
+    (ask,) = await alice.send("/vergeetmij")
+    assert "Wat moet ik daarmee doen?" in ask.plain_text
+    assert ask.button_texts == [
+        "Wis ook mijn meldingen en reacties",
+        "Bewaar ze zonder mijn naam",
+        "Nee, niets wissen",
+    ]
+    with services.db.session() as session:
+        assert (
+            count(session, StoredState, kind="user", key="1001") == 1
+        )  # the flow is written through
+    (confirm,) = await alice.press("Bewaar ze zonder mijn naam")
+    assert "Weet je het zeker?" in confirm.plain_text and "zonder je naam" in confirm.plain_text
+    assert confirm.button_texts == ["Ja, wis mijn gegevens voorgoed", "Nee, niets wissen"]
+    (done,) = await alice.press("Ja, wis mijn gegevens voorgoed")
+    assert (
+        "Je gegevens zijn gewist" in done.plain_text and "bewaard zonder je naam" in done.plain_text
+    )
+    assert "/start" in done.plain_text and done.button_texts == ["Beginnen"]
+    with services.db.session() as session:
+        assert count(session, Person) == 0 and count(session, Membership) == 0
+        obs = session.get(Observation, obs_id)
+        assert obs is not None and obs.person_id is None and obs.share_name is False
+        assert count(session, Reaction, person_id=None) == 1
+        assert count(session, StoredState) == 0
+    # The running Application forgot them too, and flushing does not write them back.
+    assert 1001 not in bot.app.user_data
+    await bot.app.update_persistence()
+    with services.db.session() as session:
+        assert count(session, StoredState) == 0
+    # They are a stranger now: /mijngegevens asks to start, /start begins anew.
+    (again,) = await alice.send("/mijngegevens")
+    assert "Druk eerst op Beginnen" in again.plain_text
+    (privacy_text,) = await alice.send("/start")
+    assert "Eerst over je gegevens" in privacy_text.plain_text
+
+
+async def test_vergeetmij_delete_everything_in_english(bot: Harness, services: Services) -> None:
+    bob = await onboard(bot, 1002, "Bob", language_code="en")
+    add_contributions(services, 1002)
+    await bob.send("/vergeetmij")
+    await bob.press("Also erase my observations and reactions")
+    assert "I will also erase your observations" in bob.last.plain_text
+    (done,) = await bob.press("Yes, erase my data for good")
+    assert "Your data has been erased" in done.plain_text and "were erased too" in done.plain_text
+    with services.db.session() as session:
+        assert (
+            count(session, Person) == count(session, Observation) == count(session, Reaction) == 0
+        )
+
+
+async def test_vergeetmij_without_contributions_goes_straight_to_confirm(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    (confirm,) = await alice.send("/vergeetmij")
+    assert "Weet je het zeker?" in confirm.plain_text and "meldingen" not in confirm.plain_text
+    (no,) = await alice.press("Nee, niets wissen")
+    assert "niets gewist" in no.plain_text and no.button_texts == ["Naar het menu"]
+    assert person_id(services, 1001) is not None
+    # The confirm message is dead after "no".
+    await alice.press_data(confirm.buttons[0][0].callback_data or "", message=confirm)
+    assert alice.alerts[-1] == "Deze knop werkt niet meer."
+    assert person_id(services, 1001) is not None
+
+
+async def test_old_confirm_button_erases_nobody(bot: Harness, services: Services) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    (old_confirm,) = await alice.send("/vergeetmij")
+    await alice.send("/menu")  # the flow ended: the old confirm message must not work
+    await alice.press("Ja, wis mijn gegevens voorgoed", message=old_confirm)
+    assert alice.alerts[-1] == "Deze knop werkt niet meer."
+    await alice.send("/vergeetmij")  # a new flow with a new nonce: the old message is still stale
+    await alice.press("Ja, wis mijn gegevens voorgoed", message=old_confirm)
+    assert alice.alerts[-1] == "Deze knop werkt niet meer."
+    assert person_id(services, 1001) is not None
+
+
+async def test_forged_erase_button_acts_only_on_the_presser(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    bob = await onboard(bot, 1002, "Bob")
+    (alice_confirm,) = await alice.send("/vergeetmij")
+    alice_data = alice_confirm.buttons[0][0].callback_data or ""
+    alice_pid = person_id(services, 1001)
+    # Bob replays Alice's button and variants with her id: nothing happens to anyone.
+    for data in (
+        alice_data,
+        f"{alice_data}:{alice_pid}",
+        f"pv:{alice_pid}:go",
+        "pv:1:go:1001",
+        "pv:x:go",
+        "pv:1:zap",
+    ):
+        await bob.press_data(data)
+        assert bob.alerts[-1] == "Deze knop werkt niet meer.", data
+    assert person_id(services, 1001) is not None and person_id(services, 1002) is not None
+    # Bob in his own erase flow, pressing a forged variant with Alice's id: still refused.
+    (bob_confirm,) = await bob.send("/vergeetmij")
+    bob_data = bob_confirm.buttons[0][0].callback_data or ""
+    await bob.press_data(f"{bob_data}:{alice_pid}", message=bob_confirm)
+    assert bob.alerts[-1] == "Deze knop werkt niet meer."
+    assert person_id(services, 1001) is not None and person_id(services, 1002) is not None
+    # His real button erases him, and only him.
+    await bob.press("Ja, wis mijn gegevens voorgoed", message=bob_confirm)
+    assert person_id(services, 1002) is None and person_id(services, 1001) is not None
+    # Alice's own flow still works.
+    await alice.press("Ja, wis mijn gegevens voorgoed", message=alice_confirm)
+    assert person_id(services, 1001) is None
+
+
+async def test_failed_erasure_says_so_and_keeps_everything(
+    bot: Harness,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    add_contributions(services, 1001)
+    await alice.send("/vergeetmij")
+    await alice.press("Wis ook mijn meldingen en reacties")
+    with services.db.session() as session:
+        before = snapshot(session)
+    original = Session.delete
+
+    def fail(self: Session, instance: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(Session, "delete", fail)
+    (failed,) = await alice.press("Ja, wis mijn gegevens voorgoed")
+    assert "Het wissen lukte niet. Er is niets gewist." in failed.plain_text
+    assert failed.button_texts == ["Probeer opnieuw", "Naar het menu"]
+    assert any("erasure failed" in r.getMessage() for r in caplog.records)
+    with services.db.session() as session:
+        assert snapshot(session) == before
+    monkeypatch.setattr(Session, "delete", original)
+    (done,) = await alice.press("Probeer opnieuw")
+    assert "Je gegevens zijn gewist" in done.plain_text
+    with services.db.session() as session:
+        assert (
+            count(session, Person)
+            == count(session, Observation)
+            == count(session, StoredState)
+            == 0
+        )
+
+
+async def test_commands_are_in_the_command_menu(bot: Harness) -> None:
+    nl = next(
+        c for c in bot.fake.calls_to("setMyCommands") if c.params.get("language_code") == "nl"
+    )
+    names = [c["command"] if isinstance(c, dict) else c.command for c in nl.params["commands"]]
+    assert "mijngegevens" in names and "vergeetmij" in names
+
+
+def test_erased_author_does_not_appear_in_the_digest(db: Database, config: Config) -> None:
+    from bot.digest import builder
+    from bot.digest.schedule import parse_period_key
+
+    with db.session() as session:
+        world = build_world(session, config)
+        obs = session.get(Observation, world.observation)
+        assert obs is not None
+        obs.status = "new"  # a visible observation of week 47, with Alice's shared name on it
+        session.add(obs)
+        session.commit()
+        wijk = session.get(Wijk, world.wijk)
+        assert wijk is not None
+        period = parse_period_key("2026-W47", config.general.tz)
+        now = T0 + timedelta(days=3)
+        before = json.dumps(builder.build(session, config, wijk, period, now).to_json())
+        assert "Alice Jansen" in before  # the test would see her if she were still there
+        personal_data.erase_person(session, world.alice, keep_contributions=True)
+    with db.session() as session:
+        wijk = session.get(Wijk, world.wijk)
+        assert wijk is not None
+        after = json.dumps(builder.build(session, config, wijk, period, now).to_json())
+    assert "De oversteek bij school is gevaarlijk" in after  # what she said still counts
+    for trace in ("Alice Jansen", "Buur-1001"):
+        assert trace not in after, trace
+
+
+def test_every_reference_to_a_person_is_handled_by_erasure() -> None:
+    from sqlmodel import SQLModel
+
+    referring = {
+        (table.name, fk.parent.name)
+        for table in SQLModel.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name == "person"
+    }
+    referring.add(("person", "id"))
+    assert referring == set(personal_data.PERSON_COLUMNS)
