@@ -25,9 +25,9 @@ class Services:
     # Optional capabilities attached by their modules (postcode lookup, grouping, LLM, ...).
     extras: dict[str, Any] = field(default_factory=dict)
     bot_username: str = ""
-    # Sender and roles between updates (see bot/actor_cache.py for when it forgets).
+    # Sender and roles between updates (see bot/people/actor_cache.py for when it forgets).
     actors: ActorCache = field(default_factory=ActorCache)
-    # Spiegel statements between reactions (see bot/spiegel.py StatementCache).
+    # Spiegel statements between reactions (see bot/spiegel/mirror.py StatementCache).
     statements: StatementCache = field(default_factory=StatementCache)
 
     @property

@@ -1,4 +1,4 @@
-"""The demo's scripted week in Stadshart (see bot/environment.py for the set-up)."""
+"""The demo's scripted week in Stadshart (see bot/demo/environment.py for the set-up)."""
 
 from __future__ import annotations
 

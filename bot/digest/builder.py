@@ -254,7 +254,7 @@ class DigestData:
     polls: PollsSummary
     attention: Attention
     rows: list[CsvRow]
-    # Optional narrative per SWOT category (bot/digest_llm.py fills it); rendered when present.
+    # Optional narrative per SWOT category (bot/digest/llm.py fills it); rendered when present.
     narratives: dict[str, str] = field(default_factory=dict)
 
     @property

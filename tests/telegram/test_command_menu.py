@@ -1,5 +1,6 @@
 """The command menu: everyone's commands for all private chats, a coach's chat its own with the
-coach's commands as well (bot/command_menu.py), through the real Application on both databases."""
+coach's commands as well (bot/telegram/command_menu.py), through the real Application on both
+databases."""
 
 from __future__ import annotations
 
