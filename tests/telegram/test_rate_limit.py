@@ -161,5 +161,5 @@ async def test_on_the_fake_with_limits_a_message_then_an_edit_draws_no_429() -> 
 
 
 def test_builder_accepts_it() -> None:
-    app = ApplicationBuilder().token("1:x").rate_limiter(ChatRateLimiter()).build()  # type: ignore[arg-type]
+    app = ApplicationBuilder().token("1:x").rate_limiter(ChatRateLimiter()).build()
     assert isinstance(app.bot.rate_limiter, ChatRateLimiter)
