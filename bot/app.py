@@ -11,14 +11,12 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    CallbackContext,
     ContextTypes,
     Defaults,
-    ExtBot,
 )
 from telegram.request import BaseRequest
 
-from bot.context import Services
+from bot.context import Services, WijkApplication, WijkContext
 from bot.core.i18n import LANGUAGES
 from bot.people import persons
 from bot.telegram import command_menu
@@ -28,20 +26,6 @@ _log = logging.getLogger(__name__)
 
 # A syntactically valid token for offline use (tests, demo): the fake Bot API accepts any.
 OFFLINE_TOKEN = "123456789:OFFLINE-demo-token-not-a-real-one-000000"
-
-
-class WijkApplication(Application[Any, Any, Any, Any, Any, Any]):
-    """PTB's Application plus our services (PTB uses __slots__; this subclass has a dict)."""
-
-    def __init__(self, *, services: Services, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.services = services
-
-
-class WijkContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
-    @property
-    def services(self) -> Services:
-        return cast(WijkApplication, self.application).services
 
 
 def build_application(

@@ -22,8 +22,7 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 
-from bot.app import WijkContext
-from bot.context import Services
+from bot.context import Services, WijkContext
 from bot.core.i18n import pick_language, t
 from bot.core.text import esc as esc  # re-exported for the handlers
 from bot.people import persons

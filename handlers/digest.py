@@ -15,7 +15,7 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.i18n import format_datetime
 from bot.digest import schedule
 from bot.people import persons
@@ -127,7 +127,7 @@ async def _send_now(update: Update, context: WijkContext, who: Who, wijk_id: int
     period = schedule.current_period(plan, services.clock.now(), services.tz)
     try:
         outgoing = await asyncio.to_thread(schedule.prepare, services, wijk_id, period, who.lang)
-        await schedule.deliver(context.bot, chat.id, outgoing, extras=services.extras)
+        await schedule.deliver(context.bot, chat.id, outgoing)
     except schedule.DeliveryError as exc:
         _log.warning("on-demand digest failed after %s parts: %s", exc.sent, exc.cause)
         await reply(update, who.t("digest.failed"), menu_keyboard(who))

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.i18n import LANGUAGES, t
 from bot.people import persons
 from bot.telegram import command_menu, flows

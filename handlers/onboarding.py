@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.i18n import LANGUAGES
 from bot.opendata.clients import LookupStatus, parse_postcode_input
 from bot.people import invites, persons

@@ -13,8 +13,7 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot.app import WijkContext
-from bot.context import Services
+from bot.context import Services, WijkContext
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.polls import delivery, voting

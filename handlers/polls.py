@@ -21,7 +21,7 @@ from telegram.ext import (
     PollAnswerHandler,
 )
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.i18n import pick_language, t
 from bot.people import persons
 from bot.people.permissions import Action, Actor, load_actor

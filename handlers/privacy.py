@@ -12,7 +12,7 @@ import logging
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.privacy import personal_data
 from bot.telegram import command_menu, flows
 from bot.telegram.callbacks import BadCallback, Kind, pattern

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.telegram import flows
 from handlers.common import Who
 

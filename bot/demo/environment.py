@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from bot.app import OFFLINE_TOKEN, WijkApplication, build_application
-from bot.context import Services
+from bot.app import OFFLINE_TOKEN, build_application
+from bot.context import Services, WijkApplication
 from bot.core import migrate
 from bot.core.clock import FrozenClock
 from bot.core.config import Config, DatabaseConfig, TelegramConfig, load_config
