@@ -94,9 +94,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = load_config(args.config, require_token=True)
     except MissingTokenError:
         print(BOTFATHER_HELP, file=sys.stderr)
-        from bot.demo import environment
+        from bot.demo.script import main_scripted
 
-        return environment.main_scripted(args.config)
+        return main_scripted(args.config)
     from bot.app import build_application
     from bot.core.logs import setup_logging
 
@@ -173,11 +173,13 @@ def _bot_username(config: Config) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import environment
-
     if args.interactive:
-        return environment.main_interactive(args.config)
-    return environment.main_scripted(args.config, out_dir=args.out)
+        from bot.demo.interactive import main_interactive
+
+        return main_interactive(args.config)
+    from bot.demo.script import main_scripted
+
+    return main_scripted(args.config, out_dir=args.out)
 
 
 # Features add sub-commands here: name -> (configure parser, run).
