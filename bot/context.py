@@ -1,7 +1,7 @@
 """Everything a handler or job needs, built once per process and hung on the Application.
 
 `Services` holds the process's configuration, database and caches; `WijkApplication` is PTB's
-Application carrying them; `WijkContext` is the context
+Application carrying them and the routes bot/wiring.py decided; `WijkContext` is the context
 every handler and job receives.
 """
 
@@ -24,6 +24,7 @@ from bot.spiegel.mirror import StatementCache
 if TYPE_CHECKING:
     from bot.digest.builder import DigestData, Grouper
     from bot.opendata.clients import PdokClient
+    from handlers.router import Routes
 
 
 @dataclass
@@ -58,6 +59,11 @@ class Services:
 class WijkApplication(Application[Any, Any, Any, Any, Any, Any]):
     """PTB's Application plus our services (PTB uses __slots__; this subclass has a dict)."""
 
+    # Where flow text, loose messages and menu presses go. Set by bot/wiring.py `wire`, which
+    # bot/app.py `build_application` calls before the application runs; a type from the
+    # handlers' layer, named here for the type checker only.
+    routes: Routes
+
     def __init__(self, *, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.services = services
@@ -67,3 +73,7 @@ class WijkContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], 
     @property
     def services(self) -> Services:
         return cast(WijkApplication, self.application).services
+
+    @property
+    def routes(self) -> Routes:
+        return cast(WijkApplication, self.application).routes
