@@ -60,7 +60,7 @@ from sqlmodel import Session
 
 from bot.core.clock import as_utc
 from bot.core.config import Config
-from bot.digest.schedule import Period
+from bot.digest.periods import Period
 from bot.grouping.concepts import (
     Found,
     Group,
