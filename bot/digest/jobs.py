@@ -6,8 +6,8 @@ immune to APScheduler's misfire_grace_time: a missed run is simply caught up by 
 
 Before sending, a run claims the (coach, wijk, period) by inserting its Digest row: the unique
 constraint lets one of any number of racing runs (threads, processes, a restarted bot, the
-command line) win. A failed send is recorded with how many of the digest's parts went out, in
-front of its error ("3/7: timeout"); the next claim of that row resumes after them, up to
+command line) win. A failed send is recorded with how many of the digest's parts went out
+(`parts_sent` of `parts_total`); the next claim of that row resumes after them, up to
 MAX_ATTEMPTS attempts.
 
 `install(app)` adds the job to an Application's JobQueue; nothing is registered on import.
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -47,7 +46,6 @@ JOB_INTERVAL_SECONDS = 60
 JOB_NAME = "digest-due"
 MAX_ATTEMPTS = 5
 _ERROR_LENGTH = 400  # Digest.error's column
-_PROGRESS = re.compile(r"^(\d+)/\d+")
 
 
 @dataclass(frozen=True)
@@ -177,8 +175,7 @@ def claim(db: Database, coach_id: int | None, wijk_id: int, period: Period) -> C
         session.commit()
         if result.rowcount != 1:
             return None
-        match = _PROGRESS.match(existing.error or "")
-        return Claim(existing.id, int(match.group(1)) if match else 0)
+        return Claim(existing.id, existing.parts_sent)
 
 
 def finish(
@@ -188,14 +185,20 @@ def finish(
     now: datetime,
     *,
     error: str | None = None,
+    parts_sent: int | None = None,
+    parts_total: int | None = None,
 ) -> None:
-    """Record how an attempt ended."""
+    """Record how an attempt ended; the progress only when given (a failed build keeps it)."""
     with db.session() as session:
         row = session.get(Digest, digest_id)
         if row is None:
             return
         row.status = status.value
         row.error = error[:_ERROR_LENGTH] if error else None
+        if parts_sent is not None:
+            row.parts_sent = parts_sent
+        if parts_total is not None:
+            row.parts_total = parts_total
         if status is DigestStatus.SENT:
             row.sent_at = now
         if status is DigestStatus.FAILED:
@@ -221,7 +224,7 @@ async def send_claimed(services: Services, bot: Bot, due: Due, claimed: Claim) -
         outgoing = await asyncio.to_thread(prepare, services, due.wijk_id, due.period, due.lang)
     except Exception as exc:
         _log.exception("could not build digest %s", digest_id)
-        finish(db, digest_id, DigestStatus.FAILED, now, error=f"0/0: build: {exc}")
+        finish(db, digest_id, DigestStatus.FAILED, now, error=f"build: {exc}")
         return Result(Outcome.NOT_BUILT, str(exc))
     if due.skip_quiet and outgoing.quiet:
         finish(db, digest_id, DigestStatus.SKIPPED, now)
@@ -241,10 +244,15 @@ async def send_claimed(services: Services, bot: Bot, due: Due, claimed: Claim) -
             digest_id,
             DigestStatus.FAILED,
             now,
-            error=f"{exc.sent}/{outgoing.total}: {reason}",
+            error=reason,
+            parts_sent=exc.sent,
+            parts_total=outgoing.total,
         )
         return Result(Outcome.NOT_SENT, reason)
-    finish(db, digest_id, DigestStatus.SENT, services.clock.now())
+    total = outgoing.total
+    finish(
+        db, digest_id, DigestStatus.SENT, services.clock.now(), parts_sent=total, parts_total=total
+    )
     return Result(Outcome.SENT)
 
 

@@ -148,7 +148,9 @@ def test_two_concurrent_claims_one_winner(services: Services) -> None:
         winners[0][0],
         DigestStatus.FAILED,
         DUE,
-        error="2/5: NetworkError: boom",
+        error="NetworkError: boom",
+        parts_sent=2,
+        parts_total=5,
     )
     barrier.reset()
     with ThreadPoolExecutor(4) as pool:
@@ -187,6 +189,7 @@ async def test_blocked_coach_is_marked_and_others_still_get_theirs(
         assert blocked.unreachable_at is not None
     failed = next(d for d in digests(services) if d.status == "failed")
     assert failed.attempts == 1 and "blocked" in (failed.error or "")
+    assert (failed.error, failed.parts_sent) == ("blocked", 0) and failed.parts_total
     assert await jobs.send_due(services, bot.app.bot) == 0  # an unreachable coach is not tried
     # She unblocks and writes: reachable again, and the week's digest follows once.
     bot.fake.unblock(5001)
@@ -219,11 +222,44 @@ async def test_failed_send_is_retried_later_without_repeating_parts(
     (row,) = digests(services)
     assert row.status == "failed" and row.attempts == 1
     assert titles(anna, "Elsrijk") == 1 and "photo" not in kinds(anna)
+    # The progress has a column of its own: the texts went out, the chart and the list did not.
+    texts = kinds(anna).count("text")
+    assert (row.parts_sent, row.parts_total) == (texts, texts + 2)
+    assert row.error == "NetworkError: Internal Server Error"
     frozen(services).advance(timedelta(minutes=1))
     assert await jobs.send_due(services, bot.app.bot) == 1
     assert titles(anna, "Elsrijk") == 1  # the text was not sent a second time
     assert kinds(anna).count("photo") == 1 and kinds(anna).count("document") == 1
-    assert digests(services)[0].status == "sent"
+    (row,) = digests(services)
+    assert row.status == "sent"
+    assert (row.parts_sent, row.parts_total, row.error) == (texts + 2, texts + 2, None)
+
+
+async def test_a_failed_build_keeps_the_parts_already_sent(
+    bot: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    observe(services, "Iets")
+    frozen(services).set(DUE + timedelta(minutes=1))
+    bot.fake.fail_next("sendPhoto", error="server_error")
+    assert await jobs.send_due(services, bot.app.bot) == 0
+    texts = kinds(anna).count("text")
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("no chart today")
+
+    monkeypatch.setattr(jobs, "prepare", broken)
+    frozen(services).advance(timedelta(minutes=1))
+    assert await jobs.send_due(services, bot.app.bot) == 0
+    (row,) = digests(services)
+    assert (row.status, row.attempts, row.error) == ("failed", 2, "build: no chart today")
+    assert (row.parts_sent, row.parts_total) == (texts, texts + 2)
+    monkeypatch.undo()
+    frozen(services).advance(timedelta(minutes=1))
+    assert await jobs.send_due(services, bot.app.bot) == 1
+    assert titles(anna, "Elsrijk") == 1 and kinds(anna).count("text") == texts
+    assert kinds(anna).count("photo") == 1 and kinds(anna).count("document") == 1
 
 
 async def test_escaped_and_split_digest_is_accepted_by_telegram(
