@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +13,7 @@ from typing import TextIO
 from bot.core.config import Config
 from bot.demo import environment
 from bot.demo.environment import Actor, DemoEnvironment, Transcript
+from bot.digest import jobs
 from bot.people import invites, persons
 from bot.polls import delivery
 from bot.spiegel import mirror
@@ -39,6 +43,20 @@ class DemoResult:
     # What the database held at the end, read before the temporary folder went.
     stored: dict[str, int] = field(default_factory=dict)
     answered: int = 0
+
+
+def main_scripted(config_path: Path | None, out_dir: Path | None = None) -> int:
+    """`wijkbot demo` (and `wijkbot run` without a token): the scripted week, with its files."""
+    config = environment.demo_config(config_path)
+    out_dir = out_dir or Path("demo-output")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    result = asyncio.run(run_script(config, out_dir, out=sys.stdout))
+    seconds = time.monotonic() - started
+    print(
+        f"\nThe demo took {seconds:.1f} s. Transcript, digest, chart and CSV: {out_dir.resolve()}/"
+    )
+    return 0 if result.ok else 1
 
 
 async def run_script(config: Config, out_dir: Path, out: TextIO | None = None) -> DemoResult:
@@ -286,8 +304,6 @@ async def poll_week(
 async def digest_monday(
     env: DemoEnvironment, transcript: Transcript, result: DemoResult, coach: Actor, out_dir: Path
 ) -> None:
-    from bot.digest import schedule
-
     tz = env.services.tz
     local = env.clock.now().astimezone(tz)
     monday = local + timedelta(days=(7 - local.weekday()) % 7)
@@ -296,7 +312,7 @@ async def digest_monday(
         f"Monday {env.clock.now().astimezone(tz):%d-%m %H:%M}: the coach's weekly digest"
     )
     mark = len(coach.person.messages)
-    sent = await schedule.send_due(env.services, env.app.bot)
+    sent = await jobs.send_due(env.services, env.app.bot)
     messages = coach.person.messages[mark:]
     transcript.say(f"  (the digest job found {sent} digest(s) due and sent them; shown at the end)")
     text_parts = []

@@ -22,9 +22,9 @@ Contract for the digest (bot/digest*.py)
     failure: then call `bot.grouping.concepts.group_items(items)` instead.
 
 The digest's build runs in a worker thread and takes plain callables; `make_narrator(config)`
-and `make_grouper(config)` adapt the two coroutines to the hooks `services.extras
-["digest_narrator"]` (`(DigestData, lang) -> dict`) and `["digest_grouper"]` (`items -> groups`,
-falling back to the deterministic grouping itself); `install(services)` sets both when enabled.
+and `make_grouper(config)` adapt the two coroutines to the hooks `services.digest_narrator`
+(`(DigestData, lang) -> dict`) and `services.digest_grouper` (`items -> groups`, falling back
+to the deterministic grouping itself); `install(services)` sets both when enabled.
 
 Endpoints: `base_url` may be given with or without the trailing `/v1`
 ("http://127.0.0.1:8080" or "https://api.example.com/v1"); the key comes from the environment
@@ -39,14 +39,18 @@ import math
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from bot.core.config import Config
+from bot.digest.builder import DigestData
 from bot.grouping.concepts import Group, Item, group_items, load_vocabulary
+
+if TYPE_CHECKING:
+    from bot.context import Services
 
 _log = logging.getLogger(__name__)
 
@@ -110,10 +114,10 @@ async def _post(
     client: httpx.AsyncClient | None,
     url: str,
     headers: dict[str, str],
-    body: dict[str, Any],
+    body: Mapping[str, object],
     seconds: float,
-) -> Any:
-    async def go(c: httpx.AsyncClient) -> Any:
+) -> object:
+    async def go(c: httpx.AsyncClient) -> object:
         response = await c.post(url, json=body, headers=headers, timeout=seconds)
         if response.status_code != 200:
             raise _Failure(f"HTTP {response.status_code} from {url}")
@@ -139,11 +143,13 @@ def _prompt(swot: str, texts: Sequence[str], lang: str) -> str:
     return f"{heading}: {question}\n{listed}:\n" + "\n".join(f"- {line}" for line in lines if line)
 
 
-def _paragraph(payload: Any) -> str:
-    try:
-        content = payload["choices"][0]["message"]["content"]
-    except (KeyError, IndexError, TypeError):
-        raise _Failure("answer without choices[0].message.content") from None
+def _paragraph(payload: object) -> str:
+    choices = payload.get("choices") if isinstance(payload, dict) else None
+    first = choices[0] if isinstance(choices, list) and choices else None
+    message = first.get("message") if isinstance(first, dict) else None
+    if not isinstance(message, dict) or "content" not in message:
+        raise _Failure("answer without choices[0].message.content")
+    content = message["content"]
     if not isinstance(content, str) or not content.strip():
         raise _Failure("empty answer")
     text = " ".join(content.split())
@@ -194,7 +200,7 @@ async def narratives(
 # --- embeddings grouping -----------------------------------------------------------------------
 
 
-def _vectors(payload: Any, count: int) -> list[list[float]]:
+def _vectors(payload: object, count: int) -> list[list[float]]:
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, list) or len(data) != count:
         raise _Failure(f"expected {count} embeddings")
@@ -361,12 +367,12 @@ async def _await(factory: Callable[[], Awaitable[T]]) -> T:
     return await factory()
 
 
-def make_narrator(config: Config) -> Callable[[Any, str], dict[str, str]]:
+def make_narrator(config: Config) -> Callable[[DigestData, str], dict[str, str]]:
     """`(DigestData, lang) -> {swot: paragraph}` from the digest's rows (texts only)."""
 
-    def narrator(data: Any, lang: str) -> dict[str, str]:
+    def narrator(data: DigestData, lang: str) -> dict[str, str]:
         texts: dict[str, list[str]] = defaultdict(list)
-        for row in getattr(data, "rows", []):
+        for row in data.rows:
             if row.swot in SWOT_ORDER and row.text:
                 texts[row.swot].append(row.text)
         return run_sync(lambda: narratives(config, dict(texts), lang))
@@ -386,10 +392,11 @@ def make_grouper(config: Config) -> Callable[[Sequence[Item]], list[Group]]:
     return grouper
 
 
-def install(services: Any) -> None:
-    """Hook whatever is enabled into the digest (services.extras); nothing when both are off."""
-    config: Config = services.config
+def install(services: Services) -> None:
+    """Hook whatever is enabled into the digest (`services.digest_narrator`, `digest_grouper`);
+    nothing when both are off."""
+    config = services.config
     if config.digest.llm.enabled:
-        services.extras["digest_narrator"] = make_narrator(config)
+        services.digest_narrator = make_narrator(config)
     if config.digest.embeddings.enabled:
-        services.extras["digest_grouper"] = make_grouper(config)
+        services.digest_grouper = make_grouper(config)
