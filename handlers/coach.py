@@ -37,6 +37,7 @@ from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.telegram import flows
 from bot.telegram.callbacks import BadCallback, Callback, Kind, pattern
+from bot.telegram.commands import accepted
 from handlers import router
 from handlers.common import (
     Who,
@@ -969,7 +970,7 @@ def _is_coach(who: Who) -> bool:
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     from handlers.menu import MenuEntry, add_entry
 
-    app.add_handler(CommandHandler("meldingen", meldingen_command))
+    app.add_handler(CommandHandler(accepted("meldingen"), meldingen_command))
     app.add_handler(CallbackQueryHandler(coach_pressed, pattern=pattern(Kind.COACH)))
     for name in (FLOW_ANSWER, FLOW_HIDE, FLOW_REPLY):
         router.on_media(name)(_media_in_flow)

@@ -21,6 +21,7 @@ from bot.digest import schedule
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.commands import accepted
 from handlers.common import (
     Who,
     answer_query,
@@ -274,7 +275,7 @@ async def settings_pressed(update: Update, context: WijkContext, who: Who) -> No
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(CommandHandler("digest", digest_command))
+    app.add_handler(CommandHandler(accepted("digest"), digest_command))
     app.add_handler(CallbackQueryHandler(digest_pressed, pattern=pattern(Kind.DIGEST)))
     app.add_handler(CallbackQueryHandler(settings_pressed, pattern=pattern(Kind.DIGEST_SETTINGS)))
     add_entry(MenuEntry("digest_now", "digest.menu_now", open_now, _is_coach, order=30))

@@ -20,6 +20,7 @@ from bot.core.i18n import LANGUAGES, t
 from bot.people import persons
 from bot.telegram import command_menu, flows
 from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.commands import accepted
 from handlers import router
 from handlers.common import (
     Who,
@@ -277,12 +278,10 @@ UNSUPPORTED = (
 
 
 def register(app: Application) -> None:
-    app.add_handler(CommandHandler("menu", menu_command))
-    app.add_handler(CommandHandler("help", help_command))
-    app.add_handler(CommandHandler("taal", language_command))
-    app.add_handler(CommandHandler("language", language_command))
-    app.add_handler(CommandHandler("cancel", cancel_command))
-    app.add_handler(CommandHandler("stop", cancel_command))
+    app.add_handler(CommandHandler(accepted("menu"), menu_command))
+    app.add_handler(CommandHandler(accepted("help"), help_command))
+    app.add_handler(CommandHandler(accepted("taal"), language_command))
+    app.add_handler(CommandHandler(accepted("cancel"), cancel_command))
     app.add_handler(CallbackQueryHandler(menu_pressed, pattern=pattern(Kind.MENU)))
     app.add_handler(CallbackQueryHandler(language_pressed, pattern=pattern(Kind.LANGUAGE)))
     app.add_handler(CallbackQueryHandler(cancel_pressed, pattern=pattern(Kind.CANCEL)))

@@ -33,6 +33,7 @@ from bot.people import persons
 from bot.people.permissions import Action, Actor, PermissionDenied, load_actor
 from bot.telegram import flows
 from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.commands import accepted
 from handlers import router
 from handlers.common import (
     Who,
@@ -754,8 +755,8 @@ async def _refuse_withdraw(update: Update, context: WijkContext, who: Who, page:
 def register(app: Application) -> None:
     from handlers.menu import MenuEntry, add_entry
 
-    app.add_handler(CommandHandler("melding", melding_command))
-    app.add_handler(CommandHandler("mijnmeldingen", mine_command))
+    app.add_handler(CommandHandler(accepted("melding"), melding_command))
+    app.add_handler(CommandHandler(accepted("mijnmeldingen"), mine_command))
     app.add_handler(CallbackQueryHandler(observation_pressed, pattern=pattern(Kind.OBSERVATION)))
     app.add_handler(CallbackQueryHandler(file_pressed, pattern=pattern(Kind.FILE_TEXT)))
     app.add_handler(CallbackQueryHandler(mine_pressed, pattern=pattern(Kind.MY_OBSERVATIONS)))

@@ -16,6 +16,7 @@ from bot.people import invites, persons
 from bot.people.permissions import COACH_ROLES, load_actor
 from bot.telegram import callbacks, command_menu, flows
 from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.commands import accepted
 from handlers import router
 from handlers.common import (
     Who,
@@ -334,8 +335,8 @@ async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: f
 def register(app: Application) -> None:
     from handlers.menu import MenuEntry, add_entry
 
-    app.add_handler(CommandHandler("start", start_command))
-    app.add_handler(CommandHandler("wijk", wijk_command))
+    app.add_handler(CommandHandler(accepted("start"), start_command))
+    app.add_handler(CommandHandler(accepted("wijk"), wijk_command))
     app.add_handler(CallbackQueryHandler(consent_pressed, pattern=pattern(Kind.CONSENT)))
     app.add_handler(CallbackQueryHandler(wijk_pressed, pattern=pattern(Kind.WIJK)))
     add_entry(MenuEntry("wijk", "menu.wijk", wijk_open, order=90))

@@ -30,6 +30,7 @@ from bot.polls import voting as polls
 from bot.polls.tally import tally
 from bot.telegram import callbacks
 from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.commands import accepted
 from handlers import poll_wizard
 from handlers.common import (
     Who,
@@ -526,8 +527,8 @@ async def _link(
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(CommandHandler("peilingen", list_command))
-    app.add_handler(CommandHandler("koppel", koppel_command))
+    app.add_handler(CommandHandler(accepted("peilingen"), list_command))
+    app.add_handler(CommandHandler(accepted("koppel"), koppel_command))
     app.add_handler(CallbackQueryHandler(poll_wizard.pressed, pattern=pattern(Kind.POLL_WIZARD)))
     app.add_handler(CallbackQueryHandler(vote_pressed, pattern=pattern(Kind.POLL_VOTE)))
     app.add_handler(CallbackQueryHandler(manage_pressed, pattern=pattern(Kind.POLL_MANAGE)))

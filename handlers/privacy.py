@@ -16,6 +16,7 @@ from bot.app import WijkContext
 from bot.privacy import personal_data
 from bot.telegram import command_menu, flows
 from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.commands import accepted
 from bot.telegram.persistence import CHAT, USER, DatabasePersistence
 from handlers.common import (
     Who,
@@ -219,7 +220,7 @@ def _forget_in_memory(context: WijkContext, telegram_id: int) -> None:
 def register(app: Application) -> None:
     from handlers.menu import MenuEntry, add_entry
 
-    app.add_handler(CommandHandler(["mijngegevens", "mydata"], export_command))
-    app.add_handler(CommandHandler(["vergeetmij", "forgetme"], forget_command))
+    app.add_handler(CommandHandler(accepted("mijngegevens"), export_command))
+    app.add_handler(CommandHandler(accepted("vergeetmij"), forget_command))
     app.add_handler(CallbackQueryHandler(privacy_pressed, pattern=pattern(Kind.PRIVACY)))
     add_entry(MenuEntry("mijngegevens", "privacy.menu_label", send_export, order=80))

@@ -23,6 +23,7 @@ from bot.people.permissions import Action, PermissionDenied
 from bot.spiegel import mirror as service
 from bot.telegram import flows
 from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.commands import accepted
 from handlers import router
 from handlers.common import (
     Who,
@@ -462,7 +463,7 @@ async def _save_comment(
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     from handlers.menu import MenuEntry, add_entry
 
-    app.add_handler(CommandHandler("spiegel", spiegel_command))
+    app.add_handler(CommandHandler(accepted("spiegel"), spiegel_command))
     app.add_handler(CallbackQueryHandler(spiegel_pressed, pattern=pattern(Kind.SPIEGEL)))
     app.add_handler(CallbackQueryHandler(react_pressed, pattern=pattern(Kind.REACT)))
     add_entry(MenuEntry("spiegel", "spiegel.menu", open_from_menu, visible=_visible, order=10))

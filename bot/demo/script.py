@@ -242,7 +242,7 @@ async def poll_week(
     env: DemoEnvironment, transcript: Transcript, result: DemoResult, big: Actor
 ) -> None:
     transcript.heading("Friday: the BIG asks the wijk to rank the recommendations")
-    await big.send("/peilingen")
+    await big.send("/stemmen")
     await big.press("Nieuwe peiling")
     await big.send("Waar moeten we dit jaar als eerste mee aan de slag?")
     await big.press("Uit de wijkspiegel kiezen")
