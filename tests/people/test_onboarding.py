@@ -58,7 +58,7 @@ async def test_english_telegram_language_gets_english(bot: Harness, services: Se
     (privacy,) = await bob.send("/start")
     assert "First, about your data" in privacy.plain_text
     await bob.press("I agree")
-    assert "Which wijk do you live in?" in bob.last.plain_text
+    assert "Which district do you live in?" in bob.last.plain_text
     assert people_in(services)[0].language == "en"
 
 
@@ -82,7 +82,7 @@ async def test_taal_changes_language(bot: Harness, services: Services) -> None:
     await alice.press("Elsrijk")
     await alice.send("/taal")
     await alice.press("English")
-    assert any("I will speak English" in m.plain_text for m in alice.messages[-2:])
+    assert any("I will write to you in English" in m.plain_text for m in alice.messages[-2:])
     assert "What would you like to do?" in alice.last.plain_text
     assert people_in(services)[0].language == "en"
 
@@ -162,7 +162,7 @@ async def test_unknown_command_and_text_get_help(bot: Harness) -> None:
     await alice.press("Akkoord")
     await alice.press("Elsrijk")
     (reply,) = await alice.send("/bestaatniet")
-    assert "Dat commando ken ik niet" in reply.plain_text
+    assert "Die opdracht ken ik niet" in reply.plain_text
     assert reply.button_texts == ["Naar het menu"]
 
 

@@ -38,10 +38,10 @@ async def test_broadcast_survives_403_and_429(bot: Harness, services: Services) 
     assert status[blocked_person.id or 0] == DeliveryStatus.UNREACHABLE.value
     assert blocked_person.unreachable_at is not None
 
-    progress = [m for m in creator.messages if "Je peiling is verstuurd" in m.plain_text]
+    progress = [m for m in creator.messages if "Je stemming is verstuurd" in m.plain_text]
     assert len(progress) == 1 and progress[0].edited
     final = progress[0].plain_text
-    assert "Bereikt: 5" in final and "Niet bereikbaar (ze hebben mij geblokkeerd): 1" in final
+    assert "Aangekomen: 5" in final and "want ze hebben mij geblokkeerd: 1" in final
     stored = bot.fake.find_message(creator.id, progress[0].message_id)
     assert stored is not None
     earlier = [text or "" for text, _ in stored.history]
