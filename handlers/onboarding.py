@@ -6,7 +6,7 @@ the privacy message's buttons carry what they need, so nothing about a person is
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.app import WijkContext
@@ -95,31 +95,46 @@ async def show_start(update: Update, context: WijkContext, who: Who, payload: st
 
 
 async def show_privacy(
-    update: Update, context: WijkContext, who: Who, code: str | None, *, edit: bool = False
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    code: str | None,
+    *,
+    edit: bool = False,
+    more: bool = False,
 ) -> None:
+    """The first screen: a short privacy statement, its details one button away (`more`)."""
     other = "en" if who.lang == "nl" else "nl"
     greeting = who.t(
         "onboarding.greeting",
         name=esc(who.first_name),
         municipality=esc(context.services.config.municipality.name),
     )
+    text = f"{greeting}\n\n{who.t('onboarding.privacy')}"
+    details: list[InlineKeyboardButton] = []
+    if more:
+        text += f"\n\n{who.t('onboarding.privacy_more')}"
+    else:
+        details = [button(who.t("onboarding.more"), Kind.CONSENT, who.lang, "m", code or NO_CODE)]
     markup = keyboard(
         [button(who.t("onboarding.accept"), Kind.CONSENT, who.lang, "y", code or NO_CODE)],
         [button(who.t("onboarding.decline"), Kind.CONSENT, who.lang, "n", NO_CODE)],
+        details,
         [button(who.t("onboarding.other_language"), Kind.LANGUAGE, other)],
     )
-    await reply(update, f"{greeting}\n\n{who.t('onboarding.privacy')}", markup, edit=edit)
+    await reply(update, text, markup, edit=edit)
 
 
 async def consent_pressed(update: Update, context: WijkContext) -> None:
-    """ok:<lang>:<y|n>:<invite code or ->. The first moment anything is stored."""
+    """ok:<lang>:<y|n|m>:<invite code or ->. The first moment anything is stored (y); m shows
+    the privacy statement's details, and stores nothing."""
     who = who_is(update, context.services)
     if who is None:
         return
     try:
         cb = parse_callback(update)
         lang, answer, code = cb.arg(0), cb.arg(1), cb.arg(2)
-        if lang not in LANGUAGES or answer not in ("y", "n"):
+        if lang not in LANGUAGES or answer not in ("y", "n", "m"):
             raise BadCallback("consent")
     except BadCallback:
         from handlers.common import stale_button
@@ -127,6 +142,13 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
         await stale_button(update, who)
         return
     await answer_query(update)
+    if answer == "m":
+        if who.actor is None:
+            shown = Who(who.telegram_id, lang, None, who.first_name)
+            await show_privacy(
+                update, context, shown, None if code == NO_CODE else code, edit=True, more=True
+            )
+        return
     if answer == "n":
         if who.actor is None:
             await reply(
@@ -148,6 +170,8 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
     if code != NO_CODE:
         await _redeem(update, context, who, code)
         who = who_is(update, services) or who
+    # What the wijkspiegel, a melding and a BIG are, before anything else (details: /uitleg).
+    await reply(update, who.t("onboarding.welcome"))
     if who.wijk_id is None:
         await ask_wijk(update, context, who)
     else:

@@ -19,7 +19,7 @@ async def test_nothing_is_stored_before_consent(bot: Harness, services: Services
     (privacy,) = await alice.send("/start")
     assert "Eerst over je gegevens" in privacy.plain_text
     assert "Hallo Alice" in privacy.plain_text
-    assert privacy.button_texts == ["Akkoord", "Liever niet", "English"]
+    assert privacy.button_texts == ["Akkoord", "Liever niet", "Meer over je gegevens", "English"]
     await alice.send("hallo?")  # a message before consent
     assert people_in(services) == []
     with services.db.session() as session:
