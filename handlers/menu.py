@@ -1,10 +1,10 @@
-"""The main menu's buttons (its entries: bot/wiring.py), /help, /taal, /cancel and what nobody
-else handles."""
+"""The main menu's buttons (its entries: bot/wiring.py), /uitleg (/help), /taal, /stop and what
+nobody else handles."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import filters
@@ -12,7 +12,8 @@ from telegram.ext import filters
 from bot.context import WijkContext
 from bot.core.i18n import LANGUAGES, t
 from bot.people import persons
-from bot.telegram import command_menu, flows
+from bot.people.permissions import Action
+from bot.telegram import command_menu, commands, flows
 from bot.telegram.callbacks import BadCallback, Kind
 from handlers.common import (
     Who,
@@ -30,6 +31,9 @@ from handlers.common import (
 from handlers.main_menu import entry, show_menu
 from handlers.onboarding import show_privacy, show_start
 from models import Role
+
+if TYPE_CHECKING:
+    from handlers.router import Routes
 
 
 @private_handler()
@@ -73,9 +77,56 @@ async def _menu_item(update: Update, context: WijkContext, who: Who) -> None:
     await chosen.open(update, context, who)
 
 
-@private_handler(needs_wijk=False)
+# /uitleg: the glossary (locales/<lang>/glossary.toml) in this order; coaches also get theirs.
+GLOSSARY = (
+    "wijk",
+    "mirror",
+    "reaction",
+    "comment",
+    "report",
+    "topic",
+    "coach",
+    "nickname",
+    "big",
+    "partner",
+    "poll",
+)
+COACH_GLOSSARY = ("summary",)
+
+
+def explanation(who: Who, municipality: str, routes: Routes) -> str:
+    """The glossary and every command the person's roles give them (of the command menus in
+    `routes`), by their names in the person's language."""
+    actor = who.actor
+    coach = actor is not None and bool(actor.wijken_with(Role.COACH, Role.ADMIN))
+    links_groups = actor is not None and actor.can_anywhere(Action.LINK_GROUP)
+    words = GLOSSARY + (COACH_GLOSSARY if coach else ())
+    private = routes.private_commands
+    ids = list(private) if coach else command_menu.everyone_commands(private)
+    if links_groups:
+        ids = [*ids, *routes.group_commands]
+    lines = [who.t("help.title"), who.t("help.intro", municipality=municipality), ""]
+    lines.append(who.t("help.words_title"))
+    for word in words:
+        term = who.t(f"glossary.term.{word}")
+        term = term[:1].upper() + term[1:]
+        lines.append(who.t("help.word_line", term=term, text=who.t(f"glossary.text.{word}")))
+    lines += ["", who.t("help.commands_title")]
+    for command_id in ids:
+        lines.append(
+            who.t(
+                "help.command_line",
+                command=commands.name(command_id, who.lang),
+                text=who.t(f"commands.{command_id}"),
+            )
+        )
+    lines += ["", who.t("help.footer")]
+    return "\n".join(lines)
+
+
+@private_handler(needs_person=False, needs_wijk=False)
 async def help_command(update: Update, context: WijkContext, who: Who) -> None:
-    text = who.t("help.text", municipality=esc(context.services.config.municipality.name))
+    text = explanation(who, esc(context.services.config.municipality.name), context.routes)
     await reply(update, text, menu_keyboard(who))
 
 

@@ -6,7 +6,7 @@ the privacy message's buttons carry what they need, so nothing about a person is
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import WijkContext
 from bot.core.i18n import LANGUAGES
@@ -93,36 +93,58 @@ async def show_start(update: Update, context: WijkContext, who: Who, payload: st
     await show_menu(update, context, who)
 
 
-def privacy_text(context: WijkContext, who: Who) -> str:
+def privacy_text(context: WijkContext, who: Who, *, more: bool = False) -> str:
+    """The greeting and the short privacy statement; `more`: its details below it."""
     greeting = who.t(
         "onboarding.greeting",
         name=esc(who.first_name),
         municipality=esc(context.services.config.municipality.name),
     )
-    return f"{greeting}\n\n{who.t('onboarding.privacy')}"
+    text = f"{greeting}\n\n{who.t('onboarding.privacy')}"
+    if more:
+        text += f"\n\n{who.t('onboarding.privacy_more')}"
+    return text
+
+
+def agreed_text(context: WijkContext, who: Who) -> str:
+    """The statement they agreed to, then what the wijkspiegel, a melding and a BIG are
+    (details: /uitleg): what the privacy message becomes after Akkoord."""
+    return f"{privacy_text(context, who)}\n\n{who.t('onboarding.welcome')}"
 
 
 async def show_privacy(
-    update: Update, context: WijkContext, who: Who, code: str | None, *, edit: bool = False
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    code: str | None,
+    *,
+    edit: bool = False,
+    more: bool = False,
 ) -> None:
+    """The first screen: a short privacy statement, its details one button away (`more`)."""
     other = "en" if who.lang == "nl" else "nl"
+    details: list[InlineKeyboardButton] = []
+    if not more:
+        details = [button(who.t("onboarding.more"), Kind.CONSENT, who.lang, "m", code or NO_CODE)]
     markup = keyboard(
         [button(who.t("onboarding.accept"), Kind.CONSENT, who.lang, "y", code or NO_CODE)],
         [button(who.t("onboarding.decline"), Kind.CONSENT, who.lang, "n", NO_CODE)],
+        details,
         [button(who.t("onboarding.other_language"), Kind.LANGUAGE, other)],
     )
-    await reply(update, privacy_text(context, who), markup, edit=edit)
+    await reply(update, privacy_text(context, who, more=more), markup, edit=edit)
 
 
 async def consent_pressed(update: Update, context: WijkContext) -> None:
-    """ok:<lang>:<y|n>:<invite code or ->. The first moment anything is stored."""
+    """ok:<lang>:<y|n|m>:<invite code or ->. The first moment anything is stored (y); m shows
+    the privacy statement's details, and stores nothing."""
     who = who_is(update, context.services)
     if who is None:
         return
     try:
         cb = parse_callback(update)
         lang, answer, code = cb.arg(0), cb.arg(1), cb.arg(2)
-        if lang not in LANGUAGES or answer not in ("y", "n"):
+        if lang not in LANGUAGES or answer not in ("y", "n", "m"):
             raise BadCallback("consent")
     except BadCallback:
         from handlers.common import stale_button
@@ -130,6 +152,13 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
         await stale_button(update, who)
         return
     await answer_query(update)
+    if answer == "m":
+        if who.actor is None:
+            shown = Who(who.telegram_id, lang, None, who.first_name)
+            await show_privacy(
+                update, context, shown, None if code == NO_CODE else code, edit=True, more=True
+            )
+        return
     if answer == "n":
         if who.actor is None:
             await reply(
@@ -145,15 +174,15 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
         actor = load_actor(session, who.telegram_id)
     who = Who(who.telegram_id, actor.person.language if actor else lang, actor, who.first_name)
     if code == NO_CODE and who.wijk_id is None:
-        # One edit carries both: the statement they agreed to, then the wijk question with its
-        # buttons instead of Akkoord. A new message right after an edit in the same chat would
-        # wait a second (Telegram allows one a second per chat), and updates wait in line.
-        await ask_wijk(update, context, who, edit=True, above=privacy_text(context, who))
+        # One edit carries all three: the statement they agreed to, the welcome (what the
+        # wijkspiegel, a melding and a BIG are), then the wijk question with its buttons instead
+        # of Akkoord. A new message right after an edit in the same chat would wait a second
+        # (Telegram allows one a second per chat), and updates wait in line.
+        await ask_wijk(update, context, who, edit=True, above=agreed_text(context, who))
         return
-    # Remove the buttons from the privacy message: it has done its job.
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        await query.edit_message_reply_markup(reply_markup=None)
+    # The privacy message, its buttons gone (it has done its job), gets the welcome below the
+    # statement: the same one edit that would only have removed the buttons.
+    await reply(update, agreed_text(context, who), edit=True)
     if code != NO_CODE:
         await _redeem(update, context, who, code)
         who = who_is(update, services) or who

@@ -23,22 +23,25 @@ from telegram.error import TelegramError
 
 from bot.core.i18n import LANGUAGES, t
 from bot.people.permissions import COACH_ROLES
+from bot.telegram import commands
 from models import Membership, Person
 
 _log = logging.getLogger(__name__)
 
-# Commands only coaches (and administrators) may use; the rest are everyone's.
+# Commands only coaches (and administrators) may use; the rest are everyone's. Command ids, as
+# in bot/telegram/commands.py; the menu in each language shows that language's names.
 COACH_COMMANDS = ("meldingen", "digest")
 
 
 def everyone_commands(private: Sequence[str]) -> list[str]:
-    """The private chats' menu for everyone, in the order given."""
-    return [name for name in private if name not in COACH_COMMANDS]
+    """The private chats' menu for everyone, in the order given (command ids)."""
+    return [i for i in private if i not in COACH_COMMANDS]
 
 
-def menu_of(names: Sequence[str], lang: str) -> list[BotCommand]:
-    """The commands with their descriptions from the catalogue."""
-    return [BotCommand(name, t(lang, f"commands.{name}")) for name in names]
+def menu_of(ids: Sequence[str], lang: str) -> list[BotCommand]:
+    """The commands by their name in `lang` (bot/telegram/commands.py), with their descriptions
+    from the catalogue."""
+    return [BotCommand(commands.name(i, lang), t(lang, f"commands.{i}")) for i in ids]
 
 
 def coaches(session: Session) -> list[tuple[int, str]]:
@@ -53,7 +56,8 @@ def coaches(session: Session) -> list[tuple[int, str]]:
 
 
 async def set_everyone_menu(bot: Bot, private: Sequence[str]) -> None:
-    """All private chats, per language; clients in other languages get the Dutch one."""
+    """All private chats, per language (each with its own command names); clients in other
+    languages get the Dutch one."""
     names = everyone_commands(private)
     for lang in LANGUAGES:
         menu = menu_of(names, lang)

@@ -128,9 +128,9 @@ async def test_expired_invite(bot: Harness, services: Services) -> None:
     ("payload", "expected"),
     [
         ("AAAAAAAAAAAAAAAAAAAAAA", "ken ik niet"),  # well-formed, unknown
-        ("bad*code!", "niet goed"),  # characters Telegram never puts in a deep link
-        ("x" * 65, "niet goed"),  # over Telegram's 64-character limit
-        ("two words", "niet goed"),
+        ("bad*code!", "klopt niet"),  # characters Telegram never puts in a deep link
+        ("x" * 65, "klopt niet"),  # over Telegram's 64-character limit
+        ("two words", "klopt niet"),
     ],
 )
 async def test_bad_codes(bot: Harness, services: Services, payload: str, expected: str) -> None:

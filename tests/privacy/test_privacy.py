@@ -509,9 +509,9 @@ async def test_vergeetmij_keep_contributions(bot: Harness, services: Services) -
 async def test_vergeetmij_delete_everything_in_english(bot: Harness, services: Services) -> None:
     bob = await onboard(bot, 1002, "Bob", language_code="en")
     add_contributions(services, 1002)
-    await bob.send("/vergeetmij")
-    await bob.press("Also erase my observations and reactions")
-    assert "I will also erase your observations" in bob.last.plain_text
+    await bob.send("/forgetme")
+    await bob.press("Also erase my reports and reactions")
+    assert "I will also erase your reports" in bob.last.plain_text
     (done,) = await bob.press("Yes, erase my data for good")
     assert "Your data has been erased" in done.plain_text and "were erased too" in done.plain_text
     with services.db.session() as session:
