@@ -36,11 +36,24 @@ from bot.observations.coach import Filter, Refused
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.telegram import flows
-from bot.telegram.callbacks import BadCallback, Callback, Kind, pattern
+from bot.telegram.callbacks import (
+    BadCallback,
+    CoachAction,
+    CoachDraft,
+    CoachHideReason,
+    CoachList,
+    CoachVerb,
+    CoachWijken,
+    Kind,
+    ListBack,
+    MenuItem,
+    pattern,
+)
 from handlers import router
 from handlers.common import (
     Who,
     answer_query,
+    any_payload,
     button,
     cancel_button,
     check_nonce,
@@ -48,7 +61,6 @@ from handlers.common import (
     keyboard,
     menu_button,
     menu_keyboard,
-    parse_callback,
     private_handler,
     reply,
 )
@@ -67,7 +79,7 @@ PREVIEW = "preview"
 MAX_MESSAGE = 4096
 HIDE_REASON_LIMIT = 300
 SNIPPET = 90
-DEFAULT_BACK = (Filter.OPEN, 0)
+DEFAULT_BACK = ListBack(Filter.OPEN, 0)
 
 
 class Delivery(StrEnum):
@@ -76,7 +88,7 @@ class Delivery(StrEnum):
     FAILED = "failed"
 
 
-Back = tuple[Filter, int]
+Back = ListBack
 Coach = Callable[[Update, WijkContext, Who], Awaitable[None]]
 
 
@@ -103,21 +115,7 @@ def _snippet(text: str, limit: int = SNIPPET) -> str:
 
 
 def _menu_row(lang: str) -> InlineKeyboardButton:
-    return button(t(lang, "menu.back_to_menu"), Kind.MENU, "main")
-
-
-def _back_args(back: Back) -> tuple[str, int]:
-    return back[0].value, back[1]
-
-
-def _parse_back(cb: Callback, start: int) -> Back:
-    if len(cb.args) <= start:
-        return DEFAULT_BACK
-    try:
-        flt = Filter(cb.arg(start))
-    except ValueError:
-        raise BadCallback("filter") from None
-    return flt, max(0, cb.int(start + 1))
+    return button(t(lang, "menu.back_to_menu"), MenuItem("main"))
 
 
 def _swot(who_lang: str, swot: str) -> str:
@@ -180,7 +178,7 @@ async def _choose_wijk(
                 continue
             waiting = coach.count(session, wijk_id, Filter.OPEN)
             label = who.t("coach.wijk_button", wijk=wijk.name, count=waiting)
-            rows.append([button(label, Kind.COACH, "l", wijk_id, Filter.OPEN.value, 0)])
+            rows.append([button(label, CoachList(wijk_id, DEFAULT_BACK))])
     rows.append([menu_button(who)])
     await reply(update, who.t("coach.choose_wijk"), keyboard(*rows), edit=edit)
 
@@ -232,15 +230,12 @@ async def show_list(
                 snippet=esc(_snippet(obs.text)),
             )
         )
-    back = (flt, result.page)
+    back = ListBack(flt, result.page)
     rows: list[list[InlineKeyboardButton]] = []
     open_buttons = [
         button(
             who.t("coach.open", reference=o.reference),
-            Kind.COACH,
-            o.id or 0,
-            "open",
-            *_back_args(back),
+            CoachAction(o.id or 0, CoachVerb.OPEN, back),
         )
         for o in result.items
     ]
@@ -248,22 +243,20 @@ async def show_list(
     nav = []
     if result.page > 0:
         nav.append(
-            button(who.t("coach.previous"), Kind.COACH, "l", wijk_id, flt.value, result.page - 1)
+            button(who.t("coach.previous"), CoachList(wijk_id, ListBack(flt, result.page - 1)))
         )
     if result.page + 1 < result.pages:
-        nav.append(
-            button(who.t("coach.next"), Kind.COACH, "l", wijk_id, flt.value, result.page + 1)
-        )
+        nav.append(button(who.t("coach.next"), CoachList(wijk_id, ListBack(flt, result.page + 1))))
     rows.append(nav)
     rows.append(
         [
-            button(who.t(f"coach.filter.{f.value}"), Kind.COACH, "l", wijk_id, f.value, 0)
+            button(who.t(f"coach.filter.{f.value}"), CoachList(wijk_id, ListBack(f, 0)))
             for f in Filter
             if f is not flt
         ]
     )
     if len(coach.handled_wijken(actor)) > 1:
-        rows.append([button(who.t("coach.other_wijk"), Kind.COACH, "w")])
+        rows.append([button(who.t("coach.other_wijk"), CoachWijken())])
     rows.append([menu_button(who)])
     await reply(update, "\n".join(lines), keyboard(*rows), edit=edit)
 
@@ -327,27 +320,26 @@ def render_card(
     text = "\n\n".join(parts)
 
     oid = obs.id or 0
-    ctx = _back_args(back)
     rows: list[list[InlineKeyboardButton]] = []
     actions = []
     if coach.can_answer(obs):
-        actions.append(button(who.t("coach.btn_answer"), Kind.COACH, oid, "an", *ctx))
+        actions.append(button(who.t("coach.btn_answer"), CoachAction(oid, CoachVerb.ANSWER, back)))
     if obs.status == "new":
-        actions.append(button(who.t("coach.btn_read"), Kind.COACH, oid, "rd", *ctx))
+        actions.append(button(who.t("coach.btn_read"), CoachAction(oid, CoachVerb.READ, back)))
     rows.append(actions)
     extras = []
     if obs.photo_file_id:
-        extras.append(button(who.t("coach.btn_photo"), Kind.COACH, oid, "ph"))
+        extras.append(button(who.t("coach.btn_photo"), CoachAction(oid, CoachVerb.PHOTO)))
     if obs.latitude is not None and obs.longitude is not None:
-        extras.append(button(who.t("coach.btn_location"), Kind.COACH, oid, "lo"))
+        extras.append(button(who.t("coach.btn_location"), CoachAction(oid, CoachVerb.LOCATION)))
     if truncated:
-        extras.append(button(who.t("coach.btn_full"), Kind.COACH, oid, "tx"))
+        extras.append(button(who.t("coach.btn_full"), CoachAction(oid, CoachVerb.FULL_TEXT)))
     rows.append(extras)
     if obs.status != "hidden":
-        rows.append([button(who.t("coach.btn_hide"), Kind.COACH, oid, "hd", *ctx)])
+        rows.append([button(who.t("coach.btn_hide"), CoachAction(oid, CoachVerb.HIDE, back))])
     rows.append(
         [
-            button(who.t("coach.btn_back"), Kind.COACH, "l", obs.wijk_id, *ctx),
+            button(who.t("coach.btn_back"), CoachList(obs.wijk_id, back)),
             menu_button(who),
         ]
     )
@@ -391,42 +383,39 @@ async def meldingen_command(update: Update, context: WijkContext, who: Who) -> N
 
 @coach_handler
 async def coach_pressed(update: Update, context: WijkContext, who: Who) -> None:
-    cb = parse_callback(update)
-    head = cb.arg(0)
-    if head == "w":
+    pressed = any_payload(update)
+    if isinstance(pressed, CoachWijken):
         wijken = coach.handled_wijken(who.actor)
         if not wijken:
             raise PermissionDenied()
         await answer_query(update)
         await _choose_wijk(update, context, who, wijken, edit=True)
-        return
-    if head == "l":
-        wijk_id = cb.int(1)
-        flt, page = _parse_back(cb, 2)
+    elif isinstance(pressed, CoachList):
+        back = pressed.back or DEFAULT_BACK
         await answer_query(update)
-        await show_list(update, context, who, wijk_id, flt, page, edit=True)
-        return
-    obs_id, action = cb.int(0), cb.arg(1)
-    if action == "rp":
-        await _reply_start(update, context, who, obs_id)
-        return
-    if action in ("rps", "rpe"):
-        await _reply_step(update, context, who, obs_id, action, cb.int(2))
-        return
-    handler = _COACH_ACTIONS.get(action)
-    if handler is None:
-        raise BadCallback(f"unknown action {action!r}")
-    await handler(update, context, who, obs_id, cb)
+        await show_list(update, context, who, pressed.wijk_id, back.filter, back.page, edit=True)
+    elif isinstance(pressed, CoachAction):
+        if pressed.verb is CoachVerb.REPLY:
+            await _reply_start(update, context, who, pressed.observation_id)
+            return
+        action = _COACH_ACTIONS[pressed.verb]
+        await action(update, context, who, pressed.observation_id, pressed.back or DEFAULT_BACK)
+    elif isinstance(pressed, CoachHideReason):
+        await _hide_reason(update, context, who, pressed)
+    elif isinstance(pressed, CoachDraft):
+        step = _DRAFT_STEPS[pressed.step]
+        await step(update, context, who, pressed.observation_id, pressed.nonce)
+    else:
+        raise BadCallback("not a coach button")
 
 
-async def _open(update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback) -> None:
-    await open_observation(update, context, who, obs_id, back=_parse_back(cb, 2), edit=False)
+async def _open(update: Update, context: WijkContext, who: Who, obs_id: int, back: Back) -> None:
+    await open_observation(update, context, who, obs_id, back=back, edit=False)
 
 
 async def _mark_read(
-    update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback
+    update: Update, context: WijkContext, who: Who, obs_id: int, back: Back
 ) -> None:
-    back = _parse_back(cb, 2)
     services = context.services
     with services.db.session() as session:
         obs = coach.get_for_coach(session, _actor(who), obs_id)
@@ -436,13 +425,13 @@ async def _mark_read(
     await reply(update, text, markup, edit=True)
 
 
-async def _photo(update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback) -> None:
+async def _photo(update: Update, context: WijkContext, who: Who, obs_id: int, back: Back) -> None:
     with context.services.db.session() as session:
         obs = coach.get_for_coach(session, _actor(who), obs_id)
     if not obs.photo_file_id or update.effective_chat is None:
         raise BadCallback("no photo")
     await answer_query(update)
-    markup = keyboard([button(who.t("coach.btn_open"), Kind.COACH, obs_id, "open")])
+    markup = keyboard([button(who.t("coach.btn_open"), CoachAction(obs_id, CoachVerb.OPEN))])
     try:
         await update.effective_chat.send_photo(
             obs.photo_file_id,
@@ -455,21 +444,21 @@ async def _photo(update: Update, context: WijkContext, who: Who, obs_id: int, cb
 
 
 async def _location(
-    update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback
+    update: Update, context: WijkContext, who: Who, obs_id: int, back: Back
 ) -> None:
     with context.services.db.session() as session:
         obs = coach.get_for_coach(session, _actor(who), obs_id)
     if obs.latitude is None or obs.longitude is None or update.effective_chat is None:
         raise BadCallback("no location")
     await answer_query(update)
-    markup = keyboard([button(who.t("coach.btn_open"), Kind.COACH, obs_id, "open")])
+    markup = keyboard([button(who.t("coach.btn_open"), CoachAction(obs_id, CoachVerb.OPEN))])
     await update.effective_chat.send_location(
         latitude=obs.latitude, longitude=obs.longitude, reply_markup=markup
     )
 
 
 async def _full_text(
-    update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback
+    update: Update, context: WijkContext, who: Who, obs_id: int, back: Back
 ) -> None:
     with context.services.db.session() as session:
         obs = coach.get_for_coach(session, _actor(who), obs_id)
@@ -477,7 +466,7 @@ async def _full_text(
     if chat is None:
         return
     await answer_query(update)
-    markup = keyboard([button(who.t("coach.btn_open"), Kind.COACH, obs_id, "open")])
+    markup = keyboard([button(who.t("coach.btn_open"), CoachAction(obs_id, CoachVerb.OPEN))])
     texts = [obs.text, obs.answer_text, obs.reply_text]
     shown = [x for x in texts if x]
     # Plain text (no HTML): nothing to escape, so a 4,000-character text still fits one message.
@@ -496,14 +485,15 @@ def _answer_limit(context: WijkContext) -> int:
 
 
 async def _answer_start(
-    update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback
+    update: Update, context: WijkContext, who: Who, obs_id: int, back: Back
 ) -> None:
-    back = _parse_back(cb, 2)
     with context.services.db.session() as session:
         obs = coach.get_for_coach(session, _actor(who), obs_id)
         coach.check_answerable(obs)
     await answer_query(update)
-    flow = await flows.start(context, FLOW_ANSWER, TYPING, obs=obs_id, f=back[0].value, p=back[1])
+    flow = await flows.start(
+        context, FLOW_ANSWER, TYPING, obs=obs_id, f=back.filter.value, p=back.page
+    )
     await reply(
         update,
         who.t("coach.answer_prompt", reference=obs.reference, limit=_answer_limit(context)),
@@ -518,8 +508,8 @@ def _preview_markup(
     who: Who, obs_id: int, nonce: int, send: str, retype: str
 ) -> InlineKeyboardMarkup:
     return keyboard(
-        [button(who.t(_SEND_LABELS[send]), Kind.COACH, obs_id, send, nonce)],
-        [button(who.t("coach.btn_retype"), Kind.COACH, obs_id, retype, nonce)],
+        [button(who.t(_SEND_LABELS[send]), CoachDraft(obs_id, send, nonce))],
+        [button(who.t("coach.btn_retype"), CoachDraft(obs_id, retype, nonce))],
         [cancel_button(who, nonce)],
     )
 
@@ -606,14 +596,14 @@ def _flow_obs(context: WijkContext, name: str, nonce: int, obs_id: int) -> flows
 
 
 async def _answer_retype(
-    update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback
+    update: Update, context: WijkContext, who: Who, obs_id: int, nonce: int
 ) -> None:
     await _retype(
         update,
         context,
         who,
         obs_id,
-        cb.int(2),
+        nonce,
         FLOW_ANSWER,
         "coach.answer_prompt",
         _answer_limit(context),
@@ -621,11 +611,11 @@ async def _answer_retype(
 
 
 async def _answer_send(
-    update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback
+    update: Update, context: WijkContext, who: Who, obs_id: int, nonce: int
 ) -> None:
-    flow = _flow_obs(context, FLOW_ANSWER, cb.int(2), obs_id)
+    flow = _flow_obs(context, FLOW_ANSWER, nonce, obs_id)
     draft = str(flow.data["draft"])
-    back: Back = (Filter(flow.data.get("f", Filter.OPEN.value)), int(flow.data.get("p", 0)))
+    back = ListBack(Filter(flow.data.get("f", Filter.OPEN.value)), int(flow.data.get("p", 0)))
     services = context.services
     actor = _actor(who)
     now = services.clock.now()
@@ -658,8 +648,8 @@ async def _answer_send(
         Delivery.FAILED: "coach.answer_stored_not_delivered",
     }[delivery]
     markup = keyboard(
-        [button(who.t("coach.btn_open"), Kind.COACH, obs_id, "open", *_back_args(back))],
-        [button(who.t("coach.back_to_list"), Kind.COACH, "l", obs.wijk_id, *_back_args(back))],
+        [button(who.t("coach.btn_open"), CoachAction(obs_id, CoachVerb.OPEN, back))],
+        [button(who.t("coach.back_to_list"), CoachList(obs.wijk_id, back))],
         [menu_button(who)],
     )
     await reply(update, who.t(key, reference=obs.reference), markup, edit=True)
@@ -684,7 +674,7 @@ def _answer_message(
         answer=answer,
     )
     markup = keyboard(
-        [button(t(lang, "coach.btn_reply"), Kind.COACH, obs.id or 0, "rp")],
+        [button(t(lang, "coach.btn_reply"), CoachAction(obs.id or 0, CoachVerb.REPLY))],
         [_menu_row(lang)],
     )
     return text, markup
@@ -711,30 +701,27 @@ async def _deliver(
 
 
 async def _hide_ask(
-    update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback
+    update: Update, context: WijkContext, who: Who, obs_id: int, back: Back
 ) -> None:
-    back = _parse_back(cb, 2)
     with context.services.db.session() as session:
         obs = coach.get_for_coach(session, _actor(who), obs_id)
     if obs.status == "hidden":
         raise Refused("coach.already_hidden")
     await answer_query(update)
-    ctx = _back_args(back)
     rows = [
-        [button(who.t(f"coach.hide_reason.{code}"), Kind.COACH, obs_id, "hr", code, *ctx)]
+        [button(who.t(f"coach.hide_reason.{code}"), CoachHideReason(obs_id, code, back))]
         for code in (*coach.HIDE_REASONS, coach.OTHER_REASON)
     ]
-    rows.append([button(who.t("coach.btn_back"), Kind.COACH, obs_id, "open", *ctx)])
+    rows.append([button(who.t("coach.btn_back"), CoachAction(obs_id, CoachVerb.OPEN, back))])
     await reply(
         update, who.t("coach.hide_ask", reference=obs.reference), keyboard(*rows), edit=True
     )
 
 
 async def _hide_reason(
-    update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback
+    update: Update, context: WijkContext, who: Who, pressed: CoachHideReason
 ) -> None:
-    code = cb.arg(2)
-    back = _parse_back(cb, 3)
+    obs_id, code, back = pressed.observation_id, pressed.reason, pressed.back or DEFAULT_BACK
     if code not in (*coach.HIDE_REASONS, coach.OTHER_REASON):
         raise BadCallback("hide reason")
     with context.services.db.session() as session:
@@ -744,7 +731,9 @@ async def _hide_reason(
         raise Refused("coach.already_hidden")
     if code == coach.OTHER_REASON:
         await answer_query(update)
-        flow = await flows.start(context, FLOW_HIDE, TYPING, obs=obs_id, f=back[0].value, p=back[1])
+        flow = await flows.start(
+            context, FLOW_HIDE, TYPING, obs=obs_id, f=back.filter.value, p=back.page
+        )
         await reply(
             update,
             who.t("coach.hide_prompt", reference=obs.reference, limit=HIDE_REASON_LIMIT),
@@ -772,19 +761,19 @@ async def hide_reason_typed(
 
 
 async def _hide_retype(
-    update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback
+    update: Update, context: WijkContext, who: Who, obs_id: int, nonce: int
 ) -> None:
     await _retype(
-        update, context, who, obs_id, cb.int(2), FLOW_HIDE, "coach.hide_prompt", HIDE_REASON_LIMIT
+        update, context, who, obs_id, nonce, FLOW_HIDE, "coach.hide_prompt", HIDE_REASON_LIMIT
     )
 
 
 async def _hide_send(
-    update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback
+    update: Update, context: WijkContext, who: Who, obs_id: int, nonce: int
 ) -> None:
-    flow = _flow_obs(context, FLOW_HIDE, cb.int(2), obs_id)
+    flow = _flow_obs(context, FLOW_HIDE, nonce, obs_id)
     draft = str(flow.data["draft"])
-    back: Back = (Filter(flow.data.get("f", Filter.OPEN.value)), int(flow.data.get("p", 0)))
+    back = ListBack(Filter(flow.data.get("f", Filter.OPEN.value)), int(flow.data.get("p", 0)))
     done = await _do_hide(update, context, who, obs_id, back, stored=draft, shown=draft, flow=flow)
     if done:
         await flows.end(context)
@@ -833,7 +822,7 @@ async def _do_hide(
         )
         await _deliver(context, person, note, keyboard([_menu_row(lang)]))
     markup = keyboard(
-        [button(who.t("coach.back_to_list"), Kind.COACH, "l", obs.wijk_id, *_back_args(back))],
+        [button(who.t("coach.back_to_list"), CoachList(obs.wijk_id, back))],
         [menu_button(who)],
     )
     await reply(
@@ -871,6 +860,18 @@ async def reply_typed(update: Update, context: WijkContext, who: Who, flow: flow
         update, context, who, flow,
         limit=_reply_limit(context), preview_key="coach.reply_preview", send="rps", retype="rpe",
     )  # fmt: skip
+
+
+async def _reply_retype(
+    update: Update, context: WijkContext, who: Who, obs_id: int, nonce: int
+) -> None:
+    await _reply_step(update, context, who, obs_id, "rpe", nonce)
+
+
+async def _reply_send(
+    update: Update, context: WijkContext, who: Who, obs_id: int, nonce: int
+) -> None:
+    await _reply_step(update, context, who, obs_id, "rps", nonce)
 
 
 async def _reply_step(
@@ -933,7 +934,7 @@ async def _deliver_reply(
         lang, "coach.to_coach_reply", reference=obs.reference, author=esc(author), text=text
     )
     markup = keyboard(
-        [button(t(lang, "coach.btn_open"), Kind.COACH, obs.id or 0, "open")],
+        [button(t(lang, "coach.btn_open"), CoachAction(obs.id or 0, CoachVerb.OPEN))],
         [_menu_row(lang)],
     )
     return await _deliver(context, person, message, markup)
@@ -941,20 +942,24 @@ async def _deliver_reply(
 
 # --- wiring ------------------------------------------------------------------------------------
 
-_Action = Callable[[Update, WijkContext, Who, int, Callback], Awaitable[None]]
-_COACH_ACTIONS: dict[str, _Action] = {
-    "open": _open,
-    "rd": _mark_read,
-    "ph": _photo,
-    "lo": _location,
-    "tx": _full_text,
-    "an": _answer_start,
+_Action = Callable[[Update, WijkContext, Who, int, Back], Awaitable[None]]
+_COACH_ACTIONS: dict[CoachVerb, _Action] = {
+    CoachVerb.OPEN: _open,
+    CoachVerb.READ: _mark_read,
+    CoachVerb.PHOTO: _photo,
+    CoachVerb.LOCATION: _location,
+    CoachVerb.FULL_TEXT: _full_text,
+    CoachVerb.ANSWER: _answer_start,
+    CoachVerb.HIDE: _hide_ask,
+}
+_Step = Callable[[Update, WijkContext, Who, int, int], Awaitable[None]]
+_DRAFT_STEPS: dict[str, _Step] = {
     "edt": _answer_retype,
     "snd": _answer_send,
-    "hd": _hide_ask,
-    "hr": _hide_reason,
     "hre": _hide_retype,
     "hrs": _hide_send,
+    "rpe": _reply_retype,
+    "rps": _reply_send,
 }
 
 

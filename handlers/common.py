@@ -10,7 +10,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     CallbackQuery,
@@ -29,11 +29,12 @@ from bot.core.text import esc as esc  # re-exported for the handlers
 from bot.people import persons
 from bot.people.permissions import Actor, PermissionDenied
 from bot.telegram import callbacks, flows
-from bot.telegram.callbacks import BadCallback, Kind
+from bot.telegram.callbacks import BadCallback, Cancel, MenuItem
 from bot.telegram.callbacks import button as button  # re-exported for the handlers
 
 _log = logging.getLogger(__name__)
 
+P = TypeVar("P")
 Markup = InlineKeyboardMarkup
 Rows = Sequence[Sequence[InlineKeyboardButton]]
 
@@ -157,9 +158,16 @@ async def stale_button(update: Update, who: Who) -> None:
     await reply(update, who.t("errors.stale_button_long"), menu_keyboard(who))
 
 
-def parse_callback(update: Update) -> callbacks.Callback:
+def any_payload(update: Update) -> callbacks.Payload:
+    """The pressed button's payload, of whatever kind (BadCallback if it is malformed)."""
     query = update.callback_query
-    return callbacks.parse(query.data if query else None)
+    return callbacks.decode(query.data if query else None)
+
+
+def payload(update: Update, expected: type[P]) -> P:
+    """The pressed button's payload, which must be an `expected` (else BadCallback)."""
+    query = update.callback_query
+    return callbacks.decode_as(query.data if query else None, expected)
 
 
 def check_nonce(context: WijkContext, flow_name: str, nonce: int) -> None:
@@ -182,7 +190,7 @@ def columns(
 
 
 def menu_button(who: Who) -> InlineKeyboardButton:
-    return button(who.t("menu.back_to_menu"), Kind.MENU, "main")
+    return button(who.t("menu.back_to_menu"), MenuItem("main"))
 
 
 def menu_keyboard(who: Who) -> InlineKeyboardMarkup:
@@ -192,8 +200,8 @@ def menu_keyboard(who: Who) -> InlineKeyboardMarkup:
 
 
 def start_keyboard(who: Who) -> InlineKeyboardMarkup:
-    return keyboard([button(who.t("menu.start"), Kind.MENU, "start")])
+    return keyboard([button(who.t("menu.start"), MenuItem("start"))])
 
 
 def cancel_button(who: Who, nonce: int) -> InlineKeyboardButton:
-    return button(who.t("common.cancel"), Kind.CANCEL, nonce)
+    return button(who.t("common.cancel"), Cancel(nonce))

@@ -20,17 +20,30 @@ from bot.core.i18n import format_datetime
 from bot.digest import schedule
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
-from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.callbacks import (
+    FREQUENCY_CODES,
+    BadCallback,
+    DigestNow,
+    DigestSetDay,
+    DigestSetFrequency,
+    DigestSetSkip,
+    DigestSetTime,
+    DigestSettingsMenu,
+    Kind,
+    MenuItem,
+    pattern,
+)
 from handlers.common import (
     Who,
     answer_query,
+    any_payload,
     button,
     columns,
     esc,
     keyboard,
     menu_button,
     menu_keyboard,
-    parse_callback,
+    payload,
     private_handler,
     reply,
 )
@@ -40,7 +53,6 @@ from models import DigestSetting, Role, Wijk
 _log = logging.getLogger(__name__)
 
 COMMANDS = ("digest",)
-_FREQUENCIES = {"w": "weekly", "b": "biweekly", "o": "off"}
 
 
 def _is_coach(who: Who) -> bool:
@@ -94,16 +106,13 @@ async def _choose_or_send(
 
 
 def _choice_keyboard(who: Who, wijken: list[Wijk]) -> InlineKeyboardMarkup:
-    buttons = [button(w.name, Kind.DIGEST, w.id or 0, "now") for w in wijken]
+    buttons = [button(w.name, DigestNow(w.id or 0)) for w in wijken]
     return keyboard(*columns(buttons, 2), [menu_button(who)])
 
 
 @private_handler(needs_wijk=False)
 async def digest_pressed(update: Update, context: WijkContext, who: Who) -> None:
-    cb = parse_callback(update)
-    wijk_id = cb.int(0)
-    if cb.arg(1) != "now":
-        raise BadCallback("unknown digest action")
+    wijk_id = payload(update, DigestNow).wijk_id
     _require_coach(who)
     assert who.actor is not None
     # The wijk id comes from a button: only the server's memberships decide.
@@ -177,18 +186,18 @@ def _settings_text(who: Who, context: WijkContext, setting: DigestSetting) -> st
 
 def _settings_keyboard(who: Who, setting: DigestSetting) -> InlineKeyboardMarkup:
     skip = (
-        button(who.t("digest.skip_turn_off"), Kind.DIGEST_SETTINGS, "skip", 0)
+        button(who.t("digest.skip_turn_off"), DigestSetSkip(False))
         if setting.skip_quiet
-        else button(who.t("digest.skip_turn_on"), Kind.DIGEST_SETTINGS, "skip", 1)
+        else button(who.t("digest.skip_turn_on"), DigestSetSkip(True))
     )
     return keyboard(
         [
-            button(who.t("digest.set_day"), Kind.DIGEST_SETTINGS, "menu", "day"),
-            button(who.t("digest.set_time"), Kind.DIGEST_SETTINGS, "menu", "time"),
+            button(who.t("digest.set_day"), DigestSettingsMenu("day")),
+            button(who.t("digest.set_time"), DigestSettingsMenu("time")),
         ],
-        [button(who.t("digest.set_frequency"), Kind.DIGEST_SETTINGS, "menu", "freq")],
+        [button(who.t("digest.set_frequency"), DigestSettingsMenu("freq"))],
         [skip],
-        [button(who.t("digest.menu_now"), Kind.MENU, "digest_now"), menu_button(who)],
+        [button(who.t("digest.menu_now"), MenuItem("digest_now")), menu_button(who)],
     )
 
 
@@ -211,18 +220,15 @@ async def _show_settings(
 
 def _choices(who: Who, what: str) -> tuple[str, list[list[InlineKeyboardButton]]]:
     if what == "day":
-        days = [button(who.t(f"digest.day.{d}"), Kind.DIGEST_SETTINGS, "day", d) for d in range(7)]
+        days = [button(who.t(f"digest.day.{d}"), DigestSetDay(d)) for d in range(7)]
         return who.t("digest.choose_day"), columns(days, 2)
     if what == "time":
-        times = [
-            button(value, Kind.DIGEST_SETTINGS, "time", value.replace(":", ""))
-            for value in schedule.SEND_TIMES
-        ]
+        times = [button(value, DigestSetTime(value)) for value in schedule.SEND_TIMES]
         return who.t("digest.choose_time"), columns(times, 3)
     if what == "freq":
         options = [
-            button(who.t(f"digest.frequency.{name}"), Kind.DIGEST_SETTINGS, "freq", code)
-            for code, name in _FREQUENCIES.items()
+            button(who.t(f"digest.frequency.{name}"), DigestSetFrequency(name))
+            for name in FREQUENCY_CODES.values()
         ]
         return who.t("digest.choose_frequency"), [options]
     raise BadCallback("unknown settings menu")
@@ -230,40 +236,30 @@ def _choices(who: Who, what: str) -> tuple[str, list[list[InlineKeyboardButton]]
 
 @private_handler(needs_wijk=False)
 async def settings_pressed(update: Update, context: WijkContext, who: Who) -> None:
-    cb = parse_callback(update)
-    field, value = cb.arg(0), cb.arg(1)
+    pressed = any_payload(update)
     _require_coach(who)
     assert who.actor is not None
-    if field == "menu":
-        text, rows = _choices(who, value)
+    if isinstance(pressed, DigestSettingsMenu):
         await answer_query(update)
-        back = button(who.t("common.back"), Kind.DIGEST_SETTINGS, "show", 0)
+        if pressed.menu is None:
+            await _show_settings(update, context, who, edit=True)
+            return
+        text, rows = _choices(who, pressed.menu)
+        back = button(who.t("common.back"), DigestSettingsMenu())
         await reply(update, text, keyboard(*rows, [back, menu_button(who)]), edit=True)
-        return
-    if field == "show":
-        await answer_query(update)
-        await _show_settings(update, context, who, edit=True)
         return
     with context.services.db.session() as session:
         setting = _setting(session, who.actor.id, who, context)
-        if field == "day":
-            day = cb.int(1)
-            if not 0 <= day <= 6:
-                raise BadCallback("weekday")
-            setting.weekday = day
-        elif field == "time":
-            text = f"{value[:2]}:{value[2:]}"
-            if text not in schedule.SEND_TIMES:
+        if isinstance(pressed, DigestSetDay):
+            setting.weekday = pressed.weekday
+        elif isinstance(pressed, DigestSetTime):
+            if pressed.time not in schedule.SEND_TIMES:
                 raise BadCallback("time")
-            setting.send_time = text
-        elif field == "freq":
-            if value not in _FREQUENCIES:
-                raise BadCallback("frequency")
-            setting.frequency = _FREQUENCIES[value]
-        elif field == "skip":
-            if value not in ("0", "1"):
-                raise BadCallback("skip")
-            setting.skip_quiet = value == "1"
+            setting.send_time = pressed.time
+        elif isinstance(pressed, DigestSetFrequency):
+            setting.frequency = pressed.frequency
+        elif isinstance(pressed, DigestSetSkip):
+            setting.skip_quiet = pressed.skip_quiet
         else:
             raise BadCallback("unknown setting")
         setting.updated_at = context.services.clock.now()

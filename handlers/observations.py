@@ -32,11 +32,22 @@ from bot.observations import filing
 from bot.people import persons
 from bot.people.permissions import Action, Actor, PermissionDenied, load_actor
 from bot.telegram import flows
-from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.callbacks import (
+    BadCallback,
+    FileText,
+    Kind,
+    MenuItem,
+    MinePage,
+    MineWithdraw,
+    ObservationStep,
+    number,
+    pattern,
+)
 from handlers import router
 from handlers.common import (
     Who,
     answer_query,
+    any_payload,
     button,
     cancel_button,
     check_nonce,
@@ -44,7 +55,7 @@ from handlers.common import (
     esc,
     keyboard,
     menu_button,
-    parse_callback,
+    payload,
     private_handler,
     reply,
 )
@@ -208,18 +219,18 @@ def _render(context: WijkContext, who: Who, flow: flows.Flow) -> tuple[str, Inli
     cancel = [cancel_button(who, nonce)]
     complete = _next_state({**data}) == SUMMARY
     back = (
-        [button(who.t("observations.back_to_summary"), Kind.OBSERVATION, nonce, "e", "back")]
+        [button(who.t("observations.back_to_summary"), ObservationStep(nonce, "e", "back"))]
         if complete
         else []
     )
 
     def ob(label: str, step: str, value: str | int) -> InlineKeyboardButton:
-        return button(label, Kind.OBSERVATION, nonce, step, value)
+        return button(label, ObservationStep(nonce, step, str(value)))
 
     if state == FILE_ASK:
         return who.t("observations.file_ask"), keyboard(
-            [button(who.t("observations.file_yes"), Kind.FILE_TEXT, nonce, "y")],
-            [button(who.t("observations.file_no"), Kind.FILE_TEXT, nonce, "n")],
+            [button(who.t("observations.file_yes"), FileText(nonce, "y"))],
+            [button(who.t("observations.file_no"), FileText(nonce, "n"))],
         )
     if state == WIJK:
         assert who.actor is not None
@@ -311,8 +322,8 @@ def _render_summary(
     else:
         lines.append(who.t("observations.summary_name_no", pseudonym=esc(_pseudonym(who))))
     markup = keyboard(
-        [button(who.t("observations.confirm"), Kind.OBSERVATION, nonce, "c", "ok")],
-        [button(who.t("observations.change"), Kind.OBSERVATION, nonce, "e", "menu")],
+        [button(who.t("observations.confirm"), ObservationStep(nonce, "c", "ok"))],
+        [button(who.t("observations.change"), ObservationStep(nonce, "e", "menu"))],
         [cancel_button(who, nonce)],
     )
     return "\n".join(lines), markup
@@ -436,8 +447,8 @@ async def loose_media(update: Update, context: WijkContext, who: Who) -> None:
 @private_handler()
 async def file_pressed(update: Update, context: WijkContext, who: Who) -> None:
     """ft:<nonce>:<y|n>"""
-    cb = parse_callback(update)
-    nonce, answer = cb.int(0), cb.arg(1)
+    pressed = payload(update, FileText)
+    nonce, answer = pressed.nonce, pressed.step
     check_nonce(context, FLOW, nonce)
     flow = flows.current(context)
     if flow is None or flow.state != FILE_ASK or answer not in ("y", "n"):
@@ -459,8 +470,8 @@ async def file_pressed(update: Update, context: WijkContext, who: Who) -> None:
 @private_handler()
 async def observation_pressed(update: Update, context: WijkContext, who: Who) -> None:
     """ob:<nonce>:<step>:<value>"""
-    cb = parse_callback(update)
-    nonce, step, value = cb.int(0), cb.arg(1), cb.arg(2)
+    pressed = payload(update, ObservationStep)
+    nonce, step, value = pressed.nonce, pressed.step, pressed.value
     check_nonce(context, FLOW, nonce)
     flow = flows.current(context)
     assert flow is not None
@@ -476,7 +487,7 @@ async def observation_pressed(update: Update, context: WijkContext, who: Who) ->
         raise BadCallback(f"step {step} in state {flow.state}")
     updates: dict[str, Any]
     if step == "w":
-        wijk_id = cb.int(2)
+        wijk_id = number(value)
         assert who.actor is not None
         with context.services.db.session() as session:
             allowed = {w.id for w in _send_wijken(session, who.actor)}
@@ -581,8 +592,8 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
     await flows.end(context)
     await answer_query(update)
     markup = keyboard(
-        [button(who.t("observations.menu_mine"), Kind.MENU, "mijn")],
-        [button(who.t("observations.new_observation"), Kind.MENU, "melding")],
+        [button(who.t("observations.menu_mine"), MenuItem("mijn"))],
+        [button(who.t("observations.new_observation"), MenuItem("melding"))],
         [menu_button(who)],
     )
     await reply(update, who.t("observations.saved", reference=reference), markup, edit=True)
@@ -667,17 +678,15 @@ async def show_mine(
         for obs in items:
             if obs.status in filing.WITHDRAWABLE:
                 label = who.t("observations.withdraw_button", reference=obs.reference)
-                rows.append([button(label, Kind.MY_OBSERVATIONS, obs.id or 0, "w", page)])
+                rows.append([button(label, MineWithdraw(obs.id or 0, "w", page))])
         paging = []
         if page > 0:
-            paging.append(
-                button(who.t("observations.previous"), Kind.MY_OBSERVATIONS, page - 1, "pg")
-            )
+            paging.append(button(who.t("observations.previous"), MinePage(page - 1)))
         if page < pages - 1:
-            paging.append(button(who.t("observations.next"), Kind.MY_OBSERVATIONS, page + 1, "pg"))
+            paging.append(button(who.t("observations.next"), MinePage(page + 1)))
         rows.append(paging)
     if _may_send(who):
-        rows.append([button(who.t("observations.menu_new"), Kind.MENU, "melding")])
+        rows.append([button(who.t("observations.menu_new"), MenuItem("melding"))])
     rows.append([menu_button(who)])
     if note:
         text = f"{note}\n\n{text}"
@@ -698,13 +707,14 @@ async def mine_open(update: Update, context: WijkContext, who: Who) -> None:
 async def mine_pressed(update: Update, context: WijkContext, who: Who) -> None:
     """mo:<page>:pg | mo:<id>:w:<page> (ask) | mo:<id>:wy:<page> (withdraw) | mo:<id>:wn:<page>"""
     assert who.actor is not None
-    cb = parse_callback(update)
-    target, action = cb.int(0), cb.arg(1)
-    if action == "pg":
+    pressed = any_payload(update)
+    if isinstance(pressed, MinePage):
         await answer_query(update)
-        await show_mine(update, context, who, target, edit=True)
+        await show_mine(update, context, who, pressed.page, edit=True)
         return
-    page = cb.int(2)
+    if not isinstance(pressed, MineWithdraw):
+        raise BadCallback("mine")
+    target, action, page = pressed.observation_id, pressed.step, pressed.page
     person_id = who.actor.id
     if action == "wn":
         await answer_query(update)
@@ -718,8 +728,8 @@ async def mine_pressed(update: Update, context: WijkContext, who: Who) -> None:
             return
         await answer_query(update)
         markup = keyboard(
-            [button(who.t("observations.withdraw_yes"), Kind.MY_OBSERVATIONS, target, "wy", page)],
-            [button(who.t("observations.withdraw_no"), Kind.MY_OBSERVATIONS, target, "wn", page)],
+            [button(who.t("observations.withdraw_yes"), MineWithdraw(target, "wy", page))],
+            [button(who.t("observations.withdraw_no"), MineWithdraw(target, "wn", page))],
         )
         await reply(
             update,

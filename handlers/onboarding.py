@@ -10,12 +10,11 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.app import WijkContext
-from bot.core.i18n import LANGUAGES
 from bot.opendata.clients import LookupStatus, parse_postcode_input
 from bot.people import invites, persons
 from bot.people.permissions import COACH_ROLES, load_actor
 from bot.telegram import callbacks, command_menu, flows
-from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.callbacks import BadCallback, Consent, Kind, Language, MenuItem, WijkStep, pattern
 from handlers import router
 from handlers.common import (
     Who,
@@ -26,7 +25,7 @@ from handlers.common import (
     columns,
     esc,
     keyboard,
-    parse_callback,
+    payload,
     private_handler,
     reply,
     who_is,
@@ -37,8 +36,6 @@ FLOW = "wijk"
 CHOOSING_WIJK = "choosing_wijk"
 TYPING_POSTCODE = "typing_postcode"
 CONFIRMING_WIJK = "confirming_wijk"
-
-NO_CODE = "-"
 
 
 async def start_command(update: Update, context: WijkContext) -> None:
@@ -103,9 +100,9 @@ async def show_privacy(
         municipality=esc(context.services.config.municipality.name),
     )
     markup = keyboard(
-        [button(who.t("onboarding.accept"), Kind.CONSENT, who.lang, "y", code or NO_CODE)],
-        [button(who.t("onboarding.decline"), Kind.CONSENT, who.lang, "n", NO_CODE)],
-        [button(who.t("onboarding.other_language"), Kind.LANGUAGE, other)],
+        [button(who.t("onboarding.accept"), Consent(who.lang, True, code))],
+        [button(who.t("onboarding.decline"), Consent(who.lang, False, None))],
+        [button(who.t("onboarding.other_language"), Language(other))],
     )
     await reply(update, f"{greeting}\n\n{who.t('onboarding.privacy')}", markup, edit=edit)
 
@@ -116,36 +113,34 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
     if who is None:
         return
     try:
-        cb = parse_callback(update)
-        lang, answer, code = cb.arg(0), cb.arg(1), cb.arg(2)
-        if lang not in LANGUAGES or answer not in ("y", "n"):
-            raise BadCallback("consent")
+        consent = payload(update, Consent)
     except BadCallback:
         from handlers.common import stale_button
 
         await stale_button(update, who)
         return
     await answer_query(update)
-    if answer == "n":
+    if not consent.accept:
         if who.actor is None:
             await reply(
                 update,
                 who.t("onboarding.declined"),
-                keyboard([button(who.t("menu.start"), Kind.MENU, "start")]),
+                keyboard([button(who.t("menu.start"), MenuItem("start"))]),
                 edit=True,
             )
         return
     services = context.services
     with services.db.session() as session:
-        persons.give_consent(session, who.telegram_id, lang, services.clock.now())
+        persons.give_consent(session, who.telegram_id, consent.lang, services.clock.now())
         actor = load_actor(session, who.telegram_id)
     # Remove the buttons from the privacy message: it has done its job.
     query = update.callback_query
     if query is not None and query.message is not None:
         await query.edit_message_reply_markup(reply_markup=None)
-    who = Who(who.telegram_id, actor.person.language if actor else lang, actor, who.first_name)
-    if code != NO_CODE:
-        await _redeem(update, context, who, code)
+    lang = actor.person.language if actor else consent.lang
+    who = Who(who.telegram_id, lang, actor, who.first_name)
+    if consent.code is not None:
+        await _redeem(update, context, who, consent.code)
         who = who_is(update, services) or who
     if who.wijk_id is None:
         await ask_wijk(update, context, who)
@@ -197,9 +192,9 @@ async def ask_wijk(update: Update, context: WijkContext, who: Who, *, edit: bool
 def _wijk_list(context: WijkContext, who: Who, nonce: int) -> InlineKeyboardMarkup:
     with context.services.db.session() as session:
         wijken = persons.active_wijken(session)
-    rows = columns([button(w.name, Kind.WIJK, nonce, w.id or 0) for w in wijken])
+    rows = columns([button(w.name, WijkStep(nonce, WijkStep.PICK, w.id or 0)) for w in wijken])
     if context.services.pdok is not None:
-        rows.append([button(who.t("onboarding.unknown_wijk"), Kind.WIJK, nonce, "pc")])
+        rows.append([button(who.t("onboarding.unknown_wijk"), WijkStep(nonce, "pc"))])
     rows.append([cancel_button(who, nonce)])
     return keyboard(*rows)
 
@@ -216,10 +211,9 @@ async def wijk_open(update: Update, context: WijkContext, who: Who) -> None:
 @private_handler(needs_wijk=False)
 async def wijk_pressed(update: Update, context: WijkContext, who: Who) -> None:
     """wk:<nonce>:<wijk id | pc | list>"""
-    cb = parse_callback(update)
-    nonce, choice = cb.int(0), cb.arg(1)
-    check_nonce(context, FLOW, nonce)
-    if choice == "pc":
+    step = payload(update, WijkStep)
+    check_nonce(context, FLOW, step.nonce)
+    if step.step == "pc":
         await answer_query(update)
         flow = await flows.move(context, TYPING_POSTCODE)
         await reply(
@@ -229,16 +223,15 @@ async def wijk_pressed(update: Update, context: WijkContext, who: Who) -> None:
             edit=True,
         )
         return
-    if choice == "list":
+    if step.step == "list":
         await answer_query(update)
         flow = await flows.move(context, CHOOSING_WIJK)
         await reply(
             update, who.t("onboarding.choose_wijk"), _wijk_list(context, who, flow.nonce), edit=True
         )
         return
-    wijk_id = cb.int(1)
     with context.services.db.session() as session:
-        wijk = persons.wijk_by_id(session, wijk_id)
+        wijk = persons.wijk_by_id(session, step.wijk_id)
         if wijk is None:
             raise BadCallback("no such wijk")
         person = persons.get_person(session, who.telegram_id)
@@ -255,7 +248,7 @@ async def wijk_pressed(update: Update, context: WijkContext, who: Who) -> None:
 
 def _postcode_keyboard(who: Who, nonce: int) -> InlineKeyboardMarkup:
     return keyboard(
-        [button(who.t("onboarding.to_list"), Kind.WIJK, nonce, "list")],
+        [button(who.t("onboarding.to_list"), WijkStep(nonce, "list"))],
         [cancel_button(who, nonce)],
     )
 
@@ -295,8 +288,13 @@ async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: f
             else who.t("onboarding.postcode_found_no_address", wijk=esc(wijk.name))
         )
         markup = keyboard(
-            [button(who.t("onboarding.postcode_confirm"), Kind.WIJK, nonce, wijk.id or 0)],
-            [button(who.t("onboarding.to_list"), Kind.WIJK, nonce, "list")],
+            [
+                button(
+                    who.t("onboarding.postcode_confirm"),
+                    WijkStep(nonce, WijkStep.PICK, wijk.id or 0),
+                )
+            ],
+            [button(who.t("onboarding.to_list"), WijkStep(nonce, "list"))],
             [cancel_button(who, nonce)],
         )
         await reply(update, text, markup)
@@ -308,8 +306,8 @@ async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: f
             if result.status is LookupStatus.NEEDS_HOUSE_NUMBER
             else "onboarding.postcode_ambiguous"
         )
-        rows = columns([button(w.name, Kind.WIJK, nonce, w.id or 0) for w in wijken])
-        rows.append([button(who.t("onboarding.to_list"), Kind.WIJK, nonce, "list")])
+        rows = columns([button(w.name, WijkStep(nonce, WijkStep.PICK, w.id or 0)) for w in wijken])
+        rows.append([button(who.t("onboarding.to_list"), WijkStep(nonce, "list"))])
         rows.append([cancel_button(who, nonce)])
         await reply(update, who.t(key), keyboard(*rows))
         return

@@ -19,7 +19,7 @@ from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.polls import delivery, voting
 from bot.telegram import flows
-from bot.telegram.callbacks import BadCallback, Kind
+from bot.telegram.callbacks import BadCallback, PollWizardStep, number
 from handlers import router
 from handlers.common import (
     Who,
@@ -31,7 +31,7 @@ from handlers.common import (
     esc,
     keyboard,
     menu_keyboard,
-    parse_callback,
+    payload,
     private_handler,
     reply,
 )
@@ -70,7 +70,9 @@ async def open_wizard(update: Update, context: WijkContext, who: Who) -> None:
     flow = await flows.start(context, FLOW, CHOOSING_WIJK, options=[])
     with context.services.db.session() as session:
         names = [(w, persons.wijk_by_id(session, w)) for w in wijken]
-    rows = columns([button(wk.name, Kind.POLL_WIZARD, flow.nonce, "w", w) for w, wk in names if wk])
+    rows = columns(
+        [button(wk.name, PollWizardStep(flow.nonce, "w", str(w))) for w, wk in names if wk]
+    )
     rows.append([cancel_button(who, flow.nonce)])
     await reply(update, who.t("polls.w_choose_wijk"), keyboard(*rows))
 
@@ -94,7 +96,7 @@ def can_create(who: Who) -> bool:
 def _nav(who: Who, nonce: int, flow: flows.Flow | None = None) -> list[InlineKeyboardButton]:
     row = [cancel_button(who, nonce)]
     if flow is not None and flow.data.get("editing"):
-        row.insert(0, button(who.t("polls.btn_to_preview"), Kind.POLL_WIZARD, nonce, "p", 0))
+        row.insert(0, button(who.t("polls.btn_to_preview"), PollWizardStep(nonce, "p")))
     return row
 
 
@@ -125,10 +127,10 @@ def _options_view(who: Who, flow: flows.Flow, note: str | None = None) -> tuple[
         who.t("polls.w_options_list", count=len(options), high=voting.MAX_OPTIONS, list=listing)
     )
     n = flow.nonce
-    rows = [[button(who.t("polls.btn_from_spiegel"), Kind.POLL_WIZARD, n, "sp", 0)]]
+    rows = [[button(who.t("polls.btn_from_spiegel"), PollWizardStep(n, "sp"))]]
     if options:
-        rows.append([button(who.t("polls.btn_remove_last"), Kind.POLL_WIZARD, n, "ou", 0)])
-    rows.append([button(who.t("polls.btn_options_done"), Kind.POLL_WIZARD, n, "od", 0)])
+        rows.append([button(who.t("polls.btn_remove_last"), PollWizardStep(n, "ou"))])
+    rows.append([button(who.t("polls.btn_options_done"), PollWizardStep(n, "od"))])
     rows.append([cancel_button(who, n)])
     return "\n".join(parts), keyboard(*rows)
 
@@ -143,8 +145,7 @@ async def _show_options(
 async def _ask_kind(update: Update, who: Who, flow: flows.Flow, *, edit: bool = True) -> None:
     n = flow.nonce
     rows = [
-        [button(who.t(f"polls.kind_{k.value}"), Kind.POLL_WIZARD, n, "k", k.value)]
-        for k in PollKind
+        [button(who.t(f"polls.kind_{k.value}"), PollWizardStep(n, "k", k.value))] for k in PollKind
     ]
     rows.append(_nav(who, n, flow))
     await reply(update, who.t("polls.w_kind"), keyboard(*rows), edit=edit)
@@ -157,13 +158,13 @@ async def _ask_audience(
     with context.services.db.session() as session:
         linked = voting.group_link_for(session, int(flow.data["wijk_id"])) is not None
     rows = [
-        [button(who.t("polls.aud_big"), Kind.POLL_WIZARD, n, "a", PollAudience.BIG.value)],
-        [button(who.t("polls.aud_wijk"), Kind.POLL_WIZARD, n, "a", PollAudience.WIJK.value)],
+        [button(who.t("polls.aud_big"), PollWizardStep(n, "a", PollAudience.BIG.value))],
+        [button(who.t("polls.aud_wijk"), PollWizardStep(n, "a", PollAudience.WIJK.value))],
     ]
     text = who.t("polls.w_audience")
     if linked:
         rows.append(
-            [button(who.t("polls.aud_group"), Kind.POLL_WIZARD, n, "a", PollAudience.GROUP.value)]
+            [button(who.t("polls.aud_group"), PollWizardStep(n, "a", PollAudience.GROUP.value))]
         )
     else:
         text += "\n\n" + who.t("polls.w_no_group_hint")
@@ -174,7 +175,7 @@ async def _ask_audience(
 async def _ask_closes(update: Update, who: Who, flow: flows.Flow, *, edit: bool = True) -> None:
     n = flow.nonce
     rows = [
-        [button(who.t(f"polls.close_{d}"), Kind.POLL_WIZARD, n, "c", d)]
+        [button(who.t(f"polls.close_{d}"), PollWizardStep(n, "c", str(d)))]
         for d in voting.CLOSING_PRESETS_DAYS
     ]
     rows.append(_nav(who, n, flow))
@@ -184,8 +185,8 @@ async def _ask_closes(update: Update, who: Who, flow: flows.Flow, *, edit: bool 
 async def _ask_hide(update: Update, who: Who, flow: flows.Flow, *, edit: bool = True) -> None:
     n = flow.nonce
     rows = [
-        [button(who.t("polls.hide_no"), Kind.POLL_WIZARD, n, "h", 0)],
-        [button(who.t("polls.hide_yes"), Kind.POLL_WIZARD, n, "h", 1)],
+        [button(who.t("polls.hide_no"), PollWizardStep(n, "h"))],
+        [button(who.t("polls.hide_yes"), PollWizardStep(n, "h", "1"))],
         _nav(who, n, flow),
     ]
     await reply(update, who.t("polls.w_hide"), keyboard(*rows), edit=edit)
@@ -216,8 +217,8 @@ async def _show_preview(
         text += "\n\n" + who.t("polls.prev_native_note")
     n = flow.nonce
     markup = keyboard(
-        [button(who.t("polls.btn_send"), Kind.POLL_WIZARD, n, "ok", 0)],
-        [button(who.t("polls.btn_change"), Kind.POLL_WIZARD, n, "ch", 0)],
+        [button(who.t("polls.btn_send"), PollWizardStep(n, "ok"))],
+        [button(who.t("polls.btn_change"), PollWizardStep(n, "ch"))],
         [cancel_button(who, n)],
     )
     await reply(update, text, markup, edit=edit)
@@ -299,14 +300,14 @@ async def typed(update: Update, context: WijkContext, who: Who, flow: flows.Flow
 @private_handler()
 async def pressed(update: Update, context: WijkContext, who: Who) -> None:
     """pw:<nonce>:<step>:<value>"""
-    cb = parse_callback(update)
-    nonce, step = cb.int(0), cb.arg(1)
+    pressed = payload(update, PollWizardStep)
+    nonce, step, value = pressed.nonce, pressed.step, pressed.value
     check_nonce(context, FLOW, nonce)
     flow = flows.current(context)
     assert flow is not None and who.actor is not None
     services = context.services
     if step == "w":
-        wijk_id = cb.int(2)
+        wijk_id = number(value)
         who.actor.require(Action.CREATE_POLL, wijk_id)
         await answer_query(update)
         flow = await flows.move(context, QUESTION, wijk_id=wijk_id)
@@ -318,10 +319,10 @@ async def pressed(update: Update, context: WijkContext, who: Who) -> None:
     who.actor.require(Action.CREATE_POLL, int(flow.data["wijk_id"]))
     if step == "sp":
         await answer_query(update)
-        await _show_spiegel(update, context, who, await flows.move(context, SPIEGEL), cb.int(2))
+        await _show_spiegel(update, context, who, await flows.move(context, SPIEGEL), number(value))
         return
     if step == "pi":
-        await _pick_item(update, context, who, flow, cb.int(2))
+        await _pick_item(update, context, who, flow, number(value))
         return
     if step == "ob":
         await answer_query(update)
@@ -346,7 +347,7 @@ async def pressed(update: Update, context: WijkContext, who: Who) -> None:
         await _next_after(update, context, who, flow, OPTIONS)
         return
     if step == "k":
-        kind = cb.arg(2)
+        kind = value
         if kind not in {k.value for k in PollKind}:
             raise BadCallback("kind")
         await answer_query(update)
@@ -354,7 +355,7 @@ async def pressed(update: Update, context: WijkContext, who: Who) -> None:
         await _next_after(update, context, who, flow, KIND)
         return
     if step == "a":
-        audience = cb.arg(2)
+        audience = value
         if audience not in {a.value for a in PollAudience}:
             raise BadCallback("audience")
         if audience == PollAudience.GROUP.value:
@@ -367,7 +368,7 @@ async def pressed(update: Update, context: WijkContext, who: Who) -> None:
         await _next_after(update, context, who, flow, AUDIENCE)
         return
     if step == "c":
-        days = cb.int(2)
+        days = number(value)
         if days not in voting.CLOSING_PRESETS_DAYS:
             raise BadCallback("preset")
         await answer_query(update)
@@ -377,7 +378,7 @@ async def pressed(update: Update, context: WijkContext, who: Who) -> None:
         return
     if step == "h":
         await answer_query(update)
-        flow = await flows.update_data(context, hide=cb.int(2) == 1)
+        flow = await flows.update_data(context, hide=number(value) == 1)
         await _next_after(update, context, who, flow, HIDE)
         return
     if step == "p":
@@ -390,7 +391,7 @@ async def pressed(update: Update, context: WijkContext, who: Who) -> None:
         return
     if step == "e":
         await answer_query(update)
-        await _change(update, context, who, flow, cb.arg(2))
+        await _change(update, context, who, flow, value)
         return
     if step == "ok":
         await _confirm(update, context, who, flow)
@@ -406,7 +407,7 @@ async def _show_change_menu(
     fields = ["question", "options", "kind", "audience", "closes"]
     if not _is_native(flow.data):
         fields.append("hide")
-    rows = [[button(who.t(f"polls.ch_{f}"), Kind.POLL_WIZARD, n, "e", f)] for f in fields]
+    rows = [[button(who.t(f"polls.ch_{f}"), PollWizardStep(n, "e", f))] for f in fields]
     rows.append(_nav(who, n, flow))
     await reply(update, who.t("polls.w_change"), keyboard(*rows), edit=True)
 
@@ -456,11 +457,11 @@ async def _show_spiegel(
     for index, item in enumerate(shown, page * SPIEGEL_PAGE + 1):
         lines.append(f"{index}. {esc(voting.shorten(item.text, 200))}")
         key = "polls.btn_item_picked" if item.id in picked else "polls.btn_item"
-        buttons.append(button(who.t(key, n=index), Kind.POLL_WIZARD, n, "pi", item.id or 0))
+        buttons.append(button(who.t(key, n=index), PollWizardStep(n, "pi", str(item.id or 0))))
     rows = columns(buttons, 2)
     if pages > 1:
-        rows.append([button(who.t("polls.btn_more"), Kind.POLL_WIZARD, n, "sp", page + 1)])
-    rows.append([button(who.t("polls.btn_back_options"), Kind.POLL_WIZARD, n, "ob", 0)])
+        rows.append([button(who.t("polls.btn_more"), PollWizardStep(n, "sp", str(page + 1)))])
+    rows.append([button(who.t("polls.btn_back_options"), PollWizardStep(n, "ob"))])
     rows.append([cancel_button(who, n)])
     text = who.t("polls.w_spiegel", year=year, list="\n".join(lines))
     await reply(update, text, keyboard(*rows), edit=True)
@@ -559,6 +560,6 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
 
 def _retry_markup(who: Who, flow: flows.Flow) -> InlineKeyboardMarkup:
     return keyboard(
-        [button(who.t("polls.btn_send"), Kind.POLL_WIZARD, flow.nonce, "ok", 0)],
+        [button(who.t("polls.btn_send"), PollWizardStep(flow.nonce, "ok"))],
         [cancel_button(who, flow.nonce)],
     )

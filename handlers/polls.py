@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -28,18 +30,29 @@ from bot.people.permissions import Action, Actor, load_actor
 from bot.polls import delivery
 from bot.polls import voting as polls
 from bot.polls.tally import tally
-from bot.telegram import callbacks
-from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.callbacks import (
+    BadCallback,
+    GroupLinkPick,
+    Kind,
+    MenuItem,
+    PollManage,
+    PollPick,
+    PollRank,
+    PollToggle,
+    PollView,
+    pattern,
+)
 from handlers import poll_wizard
 from handlers.common import (
     Who,
     answer_query,
+    any_payload,
     button,
     esc,
     keyboard,
     menu_button,
     menu_keyboard,
-    parse_callback,
+    payload,
     private_handler,
     reply,
     stale_button,
@@ -95,21 +108,21 @@ async def open_list(update: Update, context: WijkContext, who: Who) -> None:
         when = delivery.when(p.closes_at, who.lang, services)
         lines.append(who.t("polls.list_item_open", question=esc(p.question), when=when))
         label = who.t("polls.btn_poll_open", question=_short(p.question))
-        rows.append([button(label, Kind.POLL_VOTE, p.id or 0, "show")])
+        rows.append([button(label, PollView(p.id or 0, "show"))])
         if polls.can_manage(actor, p):
             label = who.t("polls.btn_poll_manage", question=_short(p.question))
-            rows.append([button(label, Kind.POLL_MANAGE, p.id or 0, "m")])
+            rows.append([button(label, PollManage(p.id or 0, "m"))])
     if closed:
         lines += ["", who.t("polls.list_closed")]
     for p in closed:
         when = delivery.when(p.closed_at or p.closes_at, who.lang, services)
         lines.append(who.t("polls.list_item_closed", question=esc(p.question), when=when))
         label = who.t("polls.btn_poll_results", question=_short(p.question))
-        rows.append([button(label, Kind.POLL_VOTE, p.id or 0, "res")])
+        rows.append([button(label, PollView(p.id or 0, "res"))])
     if not visible_open and not closed:
         lines += ["", who.t("polls.list_none")]
     if poll_wizard.can_create(who):
-        rows.append([button(who.t("polls.menu_new"), Kind.MENU, "newpoll")])
+        rows.append([button(who.t("polls.menu_new"), MenuItem("newpoll"))])
     rows.append([menu_button(who)])
     await reply(update, "\n".join(lines), keyboard(*rows))
 
@@ -168,7 +181,7 @@ async def show_results(
     if not _may_see(context, who.actor, poll) and poll.wijk_id not in _my_wijken(who.actor):
         raise polls.PollError("polls.err_not_audience")
     services = context.services
-    back = keyboard([button(who.t("polls.menu"), Kind.MENU, "polls")], [menu_button(who)])
+    back = keyboard([button(who.t("polls.menu"), MenuItem("polls"))], [menu_button(who)])
     if poll.status == PollStatus.CANCELLED.value:
         await reply(update, who.t("polls.results_cancelled"), back, edit=edit)
         return
@@ -189,118 +202,154 @@ async def _refuse(update: Update, who: Who, err: polls.PollError) -> None:
 
 @private_handler()
 async def vote_pressed(update: Update, context: WijkContext, who: Who) -> None:
-    """pl:<poll_id>:show|chg|res | o:<option_id>:<mode> | t/s:<mask>:<mode> | r/R:<order>:<mode>"""
-    cb = parse_callback(update)
-    poll_id, verb = cb.int(0), cb.arg(1)
+    """pl:<poll_id>:show|chg|res, or a vote: o (single), t/s (multiple), r/R (ranking)."""
+    pressed = any_payload(update)
+    if not isinstance(pressed, PollView | PollPick | PollToggle | PollRank):
+        raise BadCallback("not a vote button")
+    poll_id = pressed.poll_id
     assert who.actor is not None
     try:
-        if verb == "show":
+        if isinstance(pressed, PollView) and pressed.view == "show":
             await answer_query(update)
             await show_poll(update, context, who, poll_id, edit=True)
             return
-        if verb == "res":
+        if isinstance(pressed, PollView) and pressed.view == "res":
             poll, _, _ = _load(context, poll_id)
             await answer_query(update)
             await show_results(update, context, who, poll, edit=False)
             return
-        await _vote_step(update, context, who, cb, poll_id, verb)
+        await _vote_step(update, context, who, pressed)
     except polls.PollError as err:
         await _refuse(update, who, err)
         if err.key == "polls.err_already_voted":
             await show_poll(update, context, who, poll_id, edit=True)
 
 
+@dataclass(frozen=True)
+class _Ballot:
+    """An open poll this person may vote in, as they are about to."""
+
+    poll: Poll
+    options: list[Any]
+    wijk_name: str
+
+
+# The poll kind each vote button belongs to: a button of another kind is forged.
+_BUTTON_KIND: dict[type, str] = {
+    PollPick: PollKind.SINGLE.value,
+    PollToggle: PollKind.MULTIPLE.value,
+    PollRank: PollKind.RANKING.value,
+}
+
+
+def _ballot(context: WijkContext, actor: Actor, poll_id: int) -> _Ballot:
+    poll, options, wijk_name = _load(context, poll_id)
+    if poll.status == PollStatus.CANCELLED.value:
+        raise polls.PollError("polls.err_no_poll")
+    if not polls.is_open(poll, context.services.clock.now()):
+        raise polls.PollError("polls.err_closed")
+    with context.services.db.session() as session:
+        if not actor.can(Action.VOTE, poll.wijk_id) or not polls.in_audience(
+            session, poll, actor.id
+        ):
+            raise polls.PollError("polls.err_not_audience")
+    return _Ballot(poll, options, wijk_name)
+
+
 async def _vote_step(
     update: Update,
     context: WijkContext,
     who: Who,
-    cb: callbacks.Callback,
-    poll_id: int,
-    verb: str,
+    pressed: PollView | PollPick | PollToggle | PollRank,
+) -> None:
+    assert who.actor is not None
+    ballot = _ballot(context, who.actor, pressed.poll_id)
+    if isinstance(pressed, PollView):  # "chg": the buttons again, to change the vote
+        await _show_ballot(update, context, who, ballot, change=True)
+        return
+    if _BUTTON_KIND[type(pressed)] != ballot.poll.kind:
+        raise polls.PollError("polls.err_bad_option")
+    count = len(ballot.options)
+    if isinstance(pressed, PollToggle) and not pressed.submit:
+        mask = _mask(pressed.mask, count)
+        await _show_ballot(update, context, who, ballot, change=pressed.change, mask=mask)
+        return
+    if isinstance(pressed, PollRank) and not pressed.submit:
+        order = _order(pressed.order, count)
+        await _show_ballot(update, context, who, ballot, change=pressed.change, order=order)
+        return
+    await _cast(update, context, who, ballot, pressed)
+
+
+async def _show_ballot(
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    ballot: _Ballot,
+    *,
+    change: bool,
+    mask: int = 0,
+    order: Sequence[int] = (),
+) -> None:
+    """The poll with its voting buttons, with what is ticked or ranked so far (not stored)."""
+    await answer_query(update)
+    poll, options = ballot.poll, ballot.options
+    services = context.services
+    text = delivery.poll_text(poll, options, who.lang, services, ballot.wijk_name, order=order)
+    markup = delivery.vote_keyboard(poll, options, who.lang, change=change, mask=mask, order=order)
+    await reply(update, text, markup, edit=True)
+
+
+async def _cast(
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    ballot: _Ballot,
+    pressed: PollPick | PollToggle | PollRank,
 ) -> None:
     assert who.actor is not None
     services = context.services
-    poll, options, wijk_name = _load(context, poll_id)
-    now = services.clock.now()
-    if poll.status == PollStatus.CANCELLED.value:
-        raise polls.PollError("polls.err_no_poll")
-    if not polls.is_open(poll, now):
-        raise polls.PollError("polls.err_closed")
+    poll, options, poll_id = ballot.poll, ballot.options, pressed.poll_id
     with services.db.session() as session:
-        if not who.actor.can(Action.VOTE, poll.wijk_id) or not polls.in_audience(
-            session, poll, who.actor.id
-        ):
-            raise polls.PollError("polls.err_not_audience")
-    if verb == "chg":
-        await answer_query(update)
-        text = delivery.poll_text(poll, options, who.lang, services, wijk_name)
-        markup = delivery.vote_keyboard(poll, options, who.lang, mode="c")
-        await reply(update, text, markup, edit=True)
-        return
-    mode = cb.arg(3)
-    if mode not in ("n", "c"):
-        raise BadCallback("mode")
-    expected = {
-        "o": PollKind.SINGLE.value,
-        "t": PollKind.MULTIPLE.value,
-        "s": PollKind.MULTIPLE.value,
-        "r": PollKind.RANKING.value,
-        "R": PollKind.RANKING.value,
-    }
-    if verb not in expected:
-        raise BadCallback(f"verb {verb}")
-    if expected[verb] != poll.kind:
-        raise polls.PollError("polls.err_bad_option")
-    if verb == "t":
-        mask = _mask(cb.int(2), len(options))
-        await answer_query(update)
-        text = delivery.poll_text(poll, options, who.lang, services, wijk_name)
-        markup = delivery.vote_keyboard(poll, options, who.lang, mode=mode, mask=mask)
-        await reply(update, text, markup, edit=True)
-        return
-    if verb == "r":
-        order = _order(cb.arg(2), len(options))
-        await answer_query(update)
-        text = delivery.poll_text(poll, options, who.lang, services, wijk_name, order=order)
-        markup = delivery.vote_keyboard(poll, options, who.lang, mode=mode, order=order)
-        await reply(update, text, markup, edit=True)
-        return
-    with services.db.session() as session:
-        if verb == "o":
-            option_ids = [cb.int(2)]
-        elif verb == "s":
-            mask = _mask(cb.int(2), len(options))
+        if isinstance(pressed, PollPick):
+            option_ids = [pressed.option_id]
+        elif isinstance(pressed, PollToggle):
+            mask = _mask(pressed.mask, len(options))
             positions = [o.position for o in options if mask & (1 << o.position)]
-            if not positions:
-                raise polls.PollError("polls.err_pick_one")
-            option_ids = polls.option_ids_at(session, poll_id, positions)
+            option_ids = polls.option_ids_at(session, poll_id, _at_least_one(positions))
         else:
-            order = _order(cb.arg(2), len(options))
-            if not order:
-                raise polls.PollError("polls.err_pick_one")
-            option_ids = polls.option_ids_at(session, poll_id, order)
-        outcome = polls.cast_vote(session, who.actor, poll_id, option_ids, now, change=mode == "c")
+            order = _order(pressed.order, len(options))
+            option_ids = polls.option_ids_at(session, poll_id, _at_least_one(order))
+        now = services.clock.now()
+        outcome = polls.cast_vote(
+            session, who.actor, poll_id, option_ids, now, change=pressed.change
+        )
         chosen = polls.current_vote(session, poll_id, who.actor.id)
     # Confirmed only now: the vote is committed.
     key = "polls.vote_changed" if outcome is polls.VoteOutcome.CHANGED else "polls.voted"
     await answer_query(update, who.t(key))
-    text = delivery.poll_text(poll, options, who.lang, services, wijk_name, chosen=chosen)
+    text = delivery.poll_text(poll, options, who.lang, services, ballot.wijk_name, chosen=chosen)
     text += "\n\n" + who.t(key)
     markup = delivery.vote_keyboard(poll, options, who.lang, voted=True)
     await reply(update, text, markup, edit=True)
 
 
+def _at_least_one(positions: list[int]) -> list[int]:
+    if not positions:
+        raise polls.PollError("polls.err_pick_one")
+    return positions
+
+
 def _mask(value: int, count: int) -> int:
-    if value < 0 or value >> count:
+    if value >> count:
         raise polls.PollError("polls.err_bad_option")  # a bit for an option that does not exist
     return value
 
 
-def _order(raw: str, count: int) -> list[int]:
-    order = delivery.decode_order(raw)
+def _order(order: Sequence[int], count: int) -> list[int]:
     if len(set(order)) != len(order) or any(p >= count for p in order):
         raise polls.PollError("polls.err_bad_option")
-    return order
+    return list(order)
 
 
 async def open_poll_link(update: Update, context: WijkContext, who: Who, payload: str) -> bool:
@@ -349,7 +398,7 @@ async def poll_answer(update: Update, context: WijkContext) -> None:
                 user.id,
                 t(lang, "polls.group_refused", reason=reason),
                 reply_markup=InlineKeyboardMarkup(
-                    [[button(t(lang, "menu.start"), Kind.MENU, "start")]]
+                    [[button(t(lang, "menu.start"), MenuItem("start"))]]
                 ),
             )
         except TelegramError as exc:  # never started the bot: Telegram lets us not write first
@@ -360,8 +409,9 @@ async def poll_answer(update: Update, context: WijkContext) -> None:
 
 
 async def manage_pressed(update: Update, context: WijkContext) -> None:
-    cb = parse_callback(update)
-    if cb.args and cb.args[0] == "lk":
+    query = update.callback_query
+    # Linking is pressed in a group, where private_handler would refuse; it checks for itself.
+    if query is not None and (query.data or "").startswith(f"{Kind.POLL_MANAGE.value}:lk:"):
         await link_pressed(update, context)
         return
     await _manage(update, context)
@@ -370,8 +420,8 @@ async def manage_pressed(update: Update, context: WijkContext) -> None:
 @private_handler()
 async def _manage(update: Update, context: WijkContext, who: Who) -> None:
     """pm:<poll_id>:m | cl | clY | cx | cxY"""
-    cb = parse_callback(update)
-    poll_id, action = cb.int(0), cb.arg(1)
+    pressed = payload(update, PollManage)
+    poll_id, action = pressed.poll_id, pressed.action
     assert who.actor is not None
     services = context.services
     try:
@@ -386,7 +436,7 @@ async def _manage(update: Update, context: WijkContext, who: Who) -> None:
         await _refuse(update, who, polls.PollError("polls.err_not_open"))
         return
     await answer_query(update)
-    back = [button(who.t("polls.menu"), Kind.MENU, "polls")]
+    back = [button(who.t("polls.menu"), MenuItem("polls"))]
     if action == "m":
         with services.db.session() as session:
             voters = tally(session, poll_id).voters
@@ -397,8 +447,8 @@ async def _manage(update: Update, context: WijkContext, who: Who) -> None:
             when=delivery.when(poll.closes_at, who.lang, services),
         )
         markup = keyboard(
-            [button(who.t("polls.btn_close_now"), Kind.POLL_MANAGE, poll_id, "cl")],
-            [button(who.t("polls.btn_cancel_poll"), Kind.POLL_MANAGE, poll_id, "cx")],
+            [button(who.t("polls.btn_close_now"), PollManage(poll_id, "cl"))],
+            [button(who.t("polls.btn_cancel_poll"), PollManage(poll_id, "cx"))],
             back,
         )
         await reply(update, text, markup, edit=True)
@@ -409,8 +459,8 @@ async def _manage(update: Update, context: WijkContext, who: Who) -> None:
             else ("polls.confirm_cancel", "polls.btn_yes_cancel")
         )
         markup = keyboard(
-            [button(who.t(yes), Kind.POLL_MANAGE, poll_id, action + "Y")],
-            [button(who.t("common.back"), Kind.POLL_MANAGE, poll_id, "m")],
+            [button(who.t(yes), PollManage(poll_id, action + "Y"))],
+            [button(who.t("common.back"), PollManage(poll_id, "m"))],
         )
         await reply(update, who.t(key), markup, edit=True)
     elif action == "clY":
@@ -470,7 +520,7 @@ async def koppel_command(update: Update, context: WijkContext) -> None:
         return
     with context.services.db.session() as session:
         rows = [
-            [button(w.name, Kind.POLL_MANAGE, "lk", w.id or 0)]
+            [button(w.name, GroupLinkPick(w.id or 0))]
             for wid in wijken
             if (w := persons.wijk_by_id(session, wid)) is not None
         ]
@@ -484,7 +534,7 @@ async def link_pressed(update: Update, context: WijkContext) -> None:
     if who is None or chat is None:
         return
     try:
-        wijk_id = parse_callback(update).int(1)
+        wijk_id = payload(update, GroupLinkPick).wijk_id
     except BadCallback:
         await stale_button(update, who)
         return

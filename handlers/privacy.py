@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.app import WijkContext
 from bot.privacy import personal_data
 from bot.telegram import command_menu, flows
-from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.callbacks import BadCallback, Kind, PrivacyStep, pattern
 from bot.telegram.persistence import CHAT, USER, DatabasePersistence
 from handlers.common import (
     Who,
@@ -25,7 +25,7 @@ from handlers.common import (
     keyboard,
     menu_button,
     menu_keyboard,
-    parse_callback,
+    payload,
     private_handler,
     reply,
     start_keyboard,
@@ -40,7 +40,6 @@ CONFIRMING = "confirming"
 
 # pv:<nonce>:<action>. ASK needs no nonce (nonce 0): it only starts the flow.
 ASK, DELETE_ALL, KEEP, ERASE, NO = "ask", "del", "keep", "go", "no"
-_ACTIONS = {ASK, DELETE_ALL, KEEP, ERASE, NO}
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -73,7 +72,7 @@ async def send_export(update: Update, context: WijkContext, who: Who) -> None:
         votes=len(data["votes"]),
     )
     markup = keyboard(
-        [button(who.t("privacy.erase_button"), Kind.PRIVACY, 0, ASK)], [menu_button(who)]
+        [button(who.t("privacy.erase_button"), PrivacyStep(0, ASK))], [menu_button(who)]
     )
     await reply(update, text, markup)
 
@@ -112,9 +111,9 @@ async def ask_erase(update: Update, context: WijkContext, who: Who, *, edit: boo
         ]
     )
     markup = keyboard(
-        [button(who.t("privacy.choice_delete"), Kind.PRIVACY, flow.nonce, DELETE_ALL)],
-        [button(who.t("privacy.choice_keep"), Kind.PRIVACY, flow.nonce, KEEP)],
-        [button(who.t("privacy.no_button"), Kind.PRIVACY, flow.nonce, NO)],
+        [button(who.t("privacy.choice_delete"), PrivacyStep(flow.nonce, DELETE_ALL))],
+        [button(who.t("privacy.choice_keep"), PrivacyStep(flow.nonce, KEEP))],
+        [button(who.t("privacy.no_button"), PrivacyStep(flow.nonce, NO))],
     )
     await reply(update, text, markup, edit=edit)
 
@@ -129,18 +128,16 @@ def _confirm_text(who: Who, *, keep: bool, contributions: bool) -> str:
 
 def _confirm_keyboard(who: Who, nonce: int) -> InlineKeyboardMarkup:
     return keyboard(
-        [button(who.t("privacy.erase_confirm_button"), Kind.PRIVACY, nonce, ERASE)],
-        [button(who.t("privacy.no_button"), Kind.PRIVACY, nonce, NO)],
+        [button(who.t("privacy.erase_confirm_button"), PrivacyStep(nonce, ERASE))],
+        [button(who.t("privacy.no_button"), PrivacyStep(nonce, NO))],
     )
 
 
 @private_handler(needs_wijk=False)
 async def privacy_pressed(update: Update, context: WijkContext, who: Who) -> None:
     """pv:<nonce>:<action>. The person acted on is always the one pressing."""
-    cb = parse_callback(update)
-    if len(cb.args) != 2 or cb.arg(1) not in _ACTIONS:
-        raise BadCallback("privacy arguments")
-    nonce, action = cb.int(0), cb.arg(1)
+    pressed = payload(update, PrivacyStep)
+    nonce, action = pressed.nonce, pressed.step
     if action == ASK:
         await answer_query(update)
         await ask_erase(update, context, who)
@@ -181,7 +178,7 @@ async def _erase(update: Update, context: WijkContext, who: Who, *, keep: bool, 
     except Exception:
         _log.exception("erasure failed; the transaction was rolled back")
         retry = keyboard(
-            [button(who.t("privacy.retry_button"), Kind.PRIVACY, nonce, ERASE)], [menu_button(who)]
+            [button(who.t("privacy.retry_button"), PrivacyStep(nonce, ERASE))], [menu_button(who)]
         )
         await reply(update, who.t("privacy.erase_failed"), retry)
         return

@@ -22,11 +22,21 @@ from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.spiegel import mirror as service
 from bot.telegram import flows
-from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.callbacks import (
+    BadCallback,
+    Kind,
+    ReactComment,
+    ReactRetry,
+    ReactVerdict,
+    SpiegelOverview,
+    SpiegelPage,
+    pattern,
+)
 from handlers import router
 from handlers.common import (
     Who,
     answer_query,
+    any_payload,
     button,
     cancel_button,
     check_nonce,
@@ -34,7 +44,6 @@ from handlers.common import (
     keyboard,
     menu_button,
     menu_keyboard,
-    parse_callback,
     private_handler,
     reply,
 )
@@ -47,16 +56,6 @@ FLOW = "spiegel_comment"
 TYPING = "typing"
 PAGE_SIZE = 3
 PREVIEW_CHARS = 300
-
-CODES: dict[str, ItemKind] = {
-    "s": ItemKind.STRENGTH,
-    "w": ItemKind.WEAKNESS,
-    "o": ItemKind.OPPORTUNITY,
-    "t": ItemKind.THREAT,
-    "r": ItemKind.RECOMMENDATION,
-}
-CODE_OF = {kind: code for code, kind in CODES.items()}
-VERDICTS = {"y": Verdict.RECOGNISE, "n": Verdict.NOT_RECOGNISE}
 
 
 # --- permissions -------------------------------------------------------------------------------
@@ -142,7 +141,7 @@ async def show_overview(
         lines.append(who.t("spiegel.overview_line", question=question, count=count))
         if counts[kind]:
             label = who.t("spiegel.category_button", question=question, count=counts[kind])
-            rows.append([button(label, Kind.SPIEGEL, edition_id, CODE_OF[kind], 0)])
+            rows.append([button(label, SpiegelPage(edition_id, kind, 0))])
     rows.append([menu_button(who)])
     await reply(update, "\n".join(lines), keyboard(*rows), edit=edit)
 
@@ -153,17 +152,14 @@ async def show_overview(
 @private_handler()
 async def spiegel_pressed(update: Update, context: WijkContext, who: Who) -> None:
     """sp:<edition_id> (overview) or sp:<edition_id>:<category>:<page>."""
-    cb = parse_callback(update)
-    edition_id = cb.int(0)
-    if len(cb.args) == 1:
+    pressed = any_payload(update)
+    if isinstance(pressed, SpiegelOverview):
         await answer_query(update)
-        await show_overview(update, context, who, edition_id, edit=True)
+        await show_overview(update, context, who, pressed.edition_id, edit=True)
         return
-    kind = CODES.get(cb.arg(1))
-    page = cb.int(2)
-    if kind is None or page < 0:
-        raise BadCallback("category or page")
-    await show_page(update, context, who, edition_id, kind, page)
+    if not isinstance(pressed, SpiegelPage):
+        raise BadCallback("not a spiegel button")
+    await show_page(update, context, who, pressed.edition_id, pressed.category, pressed.page)
 
 
 async def show_page(
@@ -213,18 +209,14 @@ async def show_page(
         )
     paging = []
     if page > 0:
-        paging.append(
-            button(who.t("spiegel.previous"), Kind.SPIEGEL, edition_id, CODE_OF[kind], page - 1)
-        )
+        paging.append(button(who.t("spiegel.previous"), SpiegelPage(edition_id, kind, page - 1)))
     if page < last_page:
-        paging.append(
-            button(who.t("spiegel.next"), Kind.SPIEGEL, edition_id, CODE_OF[kind], page + 1)
-        )
+        paging.append(button(who.t("spiegel.next"), SpiegelPage(edition_id, kind, page + 1)))
     if not can_react:
         nav = f"{nav}\n{who.t('spiegel.read_only')}"
     markup = keyboard(
         paging,
-        [button(who.t("spiegel.to_overview"), Kind.SPIEGEL, edition_id)],
+        [button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))],
         [menu_button(who)],
     )
     await reply(update, nav, markup)
@@ -274,20 +266,20 @@ def _statement(
     if not can_react or item.id is None:
         return "\n".join(lines), None
     labels = {
-        "y": who.t("spiegel.agree" if recommendation else "spiegel.recognise"),
-        "n": who.t("spiegel.disagree" if recommendation else "spiegel.not_recognise"),
+        Verdict.RECOGNISE: who.t("spiegel.agree" if recommendation else "spiegel.recognise"),
+        Verdict.NOT_RECOGNISE: who.t(
+            "spiegel.disagree" if recommendation else "spiegel.not_recognise"
+        ),
     }
     chosen = reaction.verdict if reaction is not None else None
     verdict_buttons = [
         button(
-            who.t("spiegel.chosen", label=label) if chosen == VERDICTS[code].value else label,
-            Kind.REACT,
-            item.id,
-            code,
+            who.t("spiegel.chosen", label=label) if chosen == verdict.value else label,
+            ReactVerdict(item.id, verdict),
         )
-        for code, label in labels.items()
+        for verdict, label in labels.items()
     ]
-    markup = keyboard(verdict_buttons, [button(who.t("spiegel.comment"), Kind.REACT, item.id, "c")])
+    markup = keyboard(verdict_buttons, [button(who.t("spiegel.comment"), ReactComment(item.id))])
     return "\n".join(lines), markup
 
 
@@ -302,10 +294,10 @@ def _preview(text: str) -> str:
 async def react_pressed(update: Update, context: WijkContext, who: Who) -> None:
     """rx:<item_id>:y|n (verdict), :c (add a comment), :r:<nonce> (retry saving a comment)."""
     assert who.actor is not None
-    cb = parse_callback(update)
-    item_id, action = cb.int(0), cb.arg(1)
-    if action not in ("y", "n", "c", "r"):
-        raise BadCallback("react action")
+    pressed = any_payload(update)
+    if not isinstance(pressed, ReactVerdict | ReactComment | ReactRetry):
+        raise BadCallback("not a reaction button")
+    item_id = pressed.item_id
     services = context.services
     found = services.statements.active_item(services.db, item_id)
     if found is None:
@@ -313,21 +305,21 @@ async def react_pressed(update: Update, context: WijkContext, who: Who) -> None:
     item, edition = found
     _require(who, Action.REACT, edition.wijk_id)
     shown: tuple[str, InlineKeyboardMarkup | None] | None = None
-    if action in VERDICTS:
+    if isinstance(pressed, ReactVerdict):
         with services.db.session() as session:
             try:
                 reaction = service.react(
-                    session, who.actor.id, item_id, VERDICTS[action], wijk_id=edition.wijk_id
+                    session, who.actor.id, item_id, pressed.verdict, wijk_id=edition.wijk_id
                 )
             except SQLAlchemyError:
                 _log.warning("could not store a reaction", exc_info=True)
             else:
                 shown = _statement_now(context, who, session, item, edition, reaction)
-    if action == "c":
+    if isinstance(pressed, ReactComment):
         await _ask_comment(update, context, who, item)
         return
-    if action == "r":
-        check_nonce(context, FLOW, cb.int(2))
+    if isinstance(pressed, ReactRetry):
+        check_nonce(context, FLOW, pressed.nonce)
         flow = flows.current(context)
         draft = flow.data.get("draft") if flow is not None else None
         if not isinstance(draft, str) or flow is None or flow.data.get("item_id") != item_id:
@@ -432,7 +424,7 @@ async def _save_comment(
     except SQLAlchemyError:
         _log.warning("could not store a comment", exc_info=True)
         markup = keyboard(
-            [button(who.t("spiegel.retry"), Kind.REACT, item_id, "r", flow.nonce)],
+            [button(who.t("spiegel.retry"), ReactRetry(item_id, flow.nonce))],
             [cancel_button(who, flow.nonce)],
         )
         await reply(update, who.t("spiegel.comment_failed"), markup)
@@ -447,13 +439,10 @@ async def _save_comment(
         [
             button(
                 who.t("spiegel.to_category", question=question),
-                Kind.SPIEGEL,
-                edition.id,
-                CODE_OF[kind],
-                0,
+                SpiegelPage(edition.id, kind, 0),
             )
         ],
-        [button(who.t("spiegel.to_overview"), Kind.SPIEGEL, edition.id)],
+        [button(who.t("spiegel.to_overview"), SpiegelOverview(edition.id))],
         [menu_button(who)],
     )
     await reply(update, f"{who.t('spiegel.comment_saved')}\n\n{statement}", markup)

@@ -430,17 +430,17 @@ def closing_keyboard(lang: str) -> Any:
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
     from bot.core.i18n import t
-    from bot.telegram.callbacks import Kind, encode
+    from bot.telegram.callbacks import MenuItem, encode
 
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     t(lang, "digest.settings_button"),
-                    callback_data=encode(Kind.MENU, "digest_settings"),
+                    callback_data=encode(MenuItem("digest_settings")),
                 ),
                 InlineKeyboardButton(
-                    t(lang, "menu.back_to_menu"), callback_data=encode(Kind.MENU, "main")
+                    t(lang, "menu.back_to_menu"), callback_data=encode(MenuItem("main"))
                 ),
             ]
         ]
@@ -452,11 +452,12 @@ def open_buttons(lang: str, observation_ids: list[int]) -> list[list[Any]]:
     from telegram import InlineKeyboardButton
 
     from bot.core.i18n import t
-    from bot.telegram.callbacks import Kind, encode
+    from bot.telegram.callbacks import CoachAction, CoachVerb, encode
 
     buttons = [
         InlineKeyboardButton(
-            t(lang, "digest.open_ref", ref=f"M-{i}"), callback_data=encode(Kind.COACH, i, "open")
+            t(lang, "digest.open_ref", ref=f"M-{i}"),
+            callback_data=encode(CoachAction(i, CoachVerb.OPEN)),
         )
         for i in observation_ids
     ]
