@@ -60,6 +60,31 @@ class Who:
         return t(self.lang, key, **values)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One update as a flow's steps see it (bot.telegram.flow_table.Turn): the update, its
+    context and who sent it."""
+
+    update: Update
+    context: WijkContext
+    who: Who
+
+    @property
+    def services(self) -> Services:
+        return self.context.services
+
+    async def alert(self, text: str) -> None:
+        await answer_query(self.update, text[:200], alert=True)
+
+    async def answer(self, text: str | None = None) -> None:
+        await answer_query(self.update, text)
+
+    async def reply(
+        self, text: str, markup: InlineKeyboardMarkup | None = None, *, edit: bool = False
+    ) -> Message | None:
+        return await reply(self.update, text, markup, edit=edit)
+
+
 def who_is(update: Update, services: Services) -> Who | None:
     user = update.effective_user
     if user is None:
