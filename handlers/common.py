@@ -77,7 +77,7 @@ class Turn:
         await answer_query(self.update, text[:200], alert=True)
 
     async def answer(self, text: str | None = None) -> None:
-        await answer_query(self.update, text)
+        await answer_query(self.update, text[:200] if text else None)
 
     async def reply(
         self, text: str, markup: InlineKeyboardMarkup | None = None, *, edit: bool = False

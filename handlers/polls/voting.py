@@ -1,8 +1,8 @@
-"""Polls in Telegram: the Peilingen menu, voting buttons, native group polls, managing, /koppel.
+"""Polls in Telegram: the Peilingen list, voting buttons, and native group polls.
 
-Buttons: pl:<poll_id>:<verb>[:<value>:<mode>] to vote, pm:<poll_id>:<action> to manage,
-pm:lk:<wijk_id> to link a group. Every vote goes through bot.polls.voting.cast_vote, which
-checks the poll, the audience and the option on the server; what a button says is never trusted.
+Buttons: pl:<poll_id>:show|chg|res, and a vote pl:<poll_id>:<verb>:<value>:<mode>. Every vote
+goes through bot.polls.voting.cast_vote, which checks the poll, the audience and the option on the
+server; what a button says is never trusted.
 """
 
 from __future__ import annotations
@@ -13,71 +13,47 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    PollAnswerHandler,
-)
 
 from bot.app import WijkContext
 from bot.core.i18n import pick_language, t
-from bot.people import persons
 from bot.people.permissions import Action, Actor, load_actor
 from bot.polls import delivery
 from bot.polls import voting as polls
 from bot.polls.tally import tally
 from bot.telegram.callbacks import (
     BadCallback,
-    GroupLinkPick,
-    Kind,
     MenuItem,
-    PollManage,
     PollPick,
     PollRank,
     PollToggle,
     PollView,
-    pattern,
 )
-from handlers import poll_wizard
 from handlers.common import (
     Who,
     answer_query,
     any_payload,
     button,
-    esc,
     keyboard,
     menu_button,
     menu_keyboard,
-    payload,
     private_handler,
     reply,
-    stale_button,
-    who_is,
 )
-from handlers.menu import MenuEntry, add_entry
-from models import Poll, PollKind, PollStatus, Role, Wijk
+from handlers.polls import views, wizard
+from models import Poll, PollKind, PollStatus, Wijk
 
 _log = logging.getLogger(__name__)
 
-COMMANDS = ("peilingen",)
-GROUP_COMMANDS = ("koppel",)
 PAYLOAD = re.compile(r"^poll_(\d{1,12})$")
-BUTTON_QUESTION = 40
 MAX_CLOSED_LISTED = 5
-
-
-def _short(text: str, limit: int = BUTTON_QUESTION) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 # --- the list ----------------------------------------------------------------------------------
 
 
-def _my_wijken(actor: Actor) -> list[int]:
+def my_wijken(actor: Actor) -> list[int]:
     return sorted(
         {
             m.wijk_id
@@ -91,40 +67,25 @@ async def open_list(update: Update, context: WijkContext, who: Who) -> None:
     assert who.actor is not None
     actor = who.actor
     services = context.services
-    wijken = _my_wijken(actor)
-    lines = [who.t("polls.list_title")]
-    rows: list[list[InlineKeyboardButton]] = []
+    wijken = my_wijken(actor)
     with services.db.session() as session:
         open_polls = polls.polls_in(session, wijken, PollStatus.OPEN.value)
         closed = polls.polls_in(session, wijken, PollStatus.CLOSED.value, MAX_CLOSED_LISTED)
         visible_open = [
-            p
+            views.Listed(
+                p, delivery.when(p.closes_at, who.lang, services), polls.can_manage(actor, p)
+            )
             for p in open_polls
             if polls.in_audience(session, p, actor.id) or polls.can_manage(actor, p)
         ]
-    if visible_open:
-        lines += ["", who.t("polls.list_open")]
-    for p in visible_open:
-        when = delivery.when(p.closes_at, who.lang, services)
-        lines.append(who.t("polls.list_item_open", question=esc(p.question), when=when))
-        label = who.t("polls.btn_poll_open", question=_short(p.question))
-        rows.append([button(label, PollView(p.id or 0, "show"))])
-        if polls.can_manage(actor, p):
-            label = who.t("polls.btn_poll_manage", question=_short(p.question))
-            rows.append([button(label, PollManage(p.id or 0, "m"))])
-    if closed:
-        lines += ["", who.t("polls.list_closed")]
-    for p in closed:
-        when = delivery.when(p.closed_at or p.closes_at, who.lang, services)
-        lines.append(who.t("polls.list_item_closed", question=esc(p.question), when=when))
-        label = who.t("polls.btn_poll_results", question=_short(p.question))
-        rows.append([button(label, PollView(p.id or 0, "res"))])
-    if not visible_open and not closed:
-        lines += ["", who.t("polls.list_none")]
-    if poll_wizard.can_create(who):
-        rows.append([button(who.t("polls.menu_new"), MenuItem("newpoll"))])
-    rows.append([menu_button(who)])
-    await reply(update, "\n".join(lines), keyboard(*rows))
+    listed_closed = [
+        views.Listed(p, delivery.when(p.closed_at or p.closes_at, who.lang, services))
+        for p in closed
+    ]
+    text, markup = views.poll_list(
+        who, visible_open, listed_closed, can_create=wizard.can_create(who)
+    )
+    await reply(update, text, markup)
 
 
 @private_handler()
@@ -135,7 +96,7 @@ async def list_command(update: Update, context: WijkContext, who: Who) -> None:
 # --- showing and voting ------------------------------------------------------------------------
 
 
-def _load(context: WijkContext, poll_id: int) -> tuple[Poll, list[Any], str]:
+def load(context: WijkContext, poll_id: int) -> tuple[Poll, list[Any], str]:
     with context.services.db.session() as session:
         poll = session.get(Poll, poll_id)
         if poll is None:
@@ -157,7 +118,7 @@ async def show_poll(
 ) -> None:
     """The poll with its buttons for this person: their own vote, or the results if closed."""
     assert who.actor is not None
-    poll, options, wijk_name = _load(context, poll_id)
+    poll, options, wijk_name = load(context, poll_id)
     services = context.services
     if poll.status == PollStatus.CANCELLED.value:
         await reply(update, who.t("polls.results_cancelled"), menu_keyboard(who), edit=edit)
@@ -178,7 +139,7 @@ async def show_results(
     update: Update, context: WijkContext, who: Who, poll: Poll, *, edit: bool
 ) -> None:
     assert who.actor is not None and poll.id is not None
-    if not _may_see(context, who.actor, poll) and poll.wijk_id not in _my_wijken(who.actor):
+    if not _may_see(context, who.actor, poll) and poll.wijk_id not in my_wijken(who.actor):
         raise polls.PollError("polls.err_not_audience")
     services = context.services
     back = keyboard([button(who.t("polls.menu"), MenuItem("polls"))], [menu_button(who)])
@@ -196,7 +157,7 @@ async def show_results(
     await reply(update, text, back, edit=edit)
 
 
-async def _refuse(update: Update, who: Who, err: polls.PollError) -> None:
+async def refuse(update: Update, who: Who, err: polls.PollError) -> None:
     await answer_query(update, who.t(err.key, **err.values), alert=True)
 
 
@@ -214,13 +175,13 @@ async def vote_pressed(update: Update, context: WijkContext, who: Who) -> None:
             await show_poll(update, context, who, poll_id, edit=True)
             return
         if isinstance(pressed, PollView) and pressed.view == "res":
-            poll, _, _ = _load(context, poll_id)
+            poll, _, _ = load(context, poll_id)
             await answer_query(update)
             await show_results(update, context, who, poll, edit=False)
             return
         await _vote_step(update, context, who, pressed)
     except polls.PollError as err:
-        await _refuse(update, who, err)
+        await refuse(update, who, err)
         if err.key == "polls.err_already_voted":
             await show_poll(update, context, who, poll_id, edit=True)
 
@@ -243,7 +204,7 @@ _BUTTON_KIND: dict[type, str] = {
 
 
 def _ballot(context: WijkContext, actor: Actor, poll_id: int) -> _Ballot:
-    poll, options, wijk_name = _load(context, poll_id)
+    poll, options, wijk_name = load(context, poll_id)
     if poll.status == PollStatus.CANCELLED.value:
         raise polls.PollError("polls.err_no_poll")
     if not polls.is_open(poll, context.services.clock.now()):
@@ -403,187 +364,3 @@ async def poll_answer(update: Update, context: WijkContext) -> None:
             )
         except TelegramError as exc:  # never started the bot: Telegram lets us not write first
             _log.info("could not tell user about a refused group vote: %s", exc)
-
-
-# --- managing ----------------------------------------------------------------------------------
-
-
-async def manage_pressed(update: Update, context: WijkContext) -> None:
-    query = update.callback_query
-    # Linking is pressed in a group, where private_handler would refuse; it checks for itself.
-    if query is not None and (query.data or "").startswith(f"{Kind.POLL_MANAGE.value}:lk:"):
-        await link_pressed(update, context)
-        return
-    await _manage(update, context)
-
-
-@private_handler()
-async def _manage(update: Update, context: WijkContext, who: Who) -> None:
-    """pm:<poll_id>:m | cl | clY | cx | cxY"""
-    pressed = payload(update, PollManage)
-    poll_id, action = pressed.poll_id, pressed.action
-    assert who.actor is not None
-    services = context.services
-    try:
-        poll, _, _ = _load(context, poll_id)
-    except polls.PollError as err:
-        await _refuse(update, who, err)
-        return
-    if not polls.can_manage(who.actor, poll):
-        await _refuse(update, who, polls.PollError("polls.err_not_manager"))
-        return
-    if poll.status != PollStatus.OPEN.value:
-        await _refuse(update, who, polls.PollError("polls.err_not_open"))
-        return
-    await answer_query(update)
-    back = [button(who.t("polls.menu"), MenuItem("polls"))]
-    if action == "m":
-        with services.db.session() as session:
-            voters = tally(session, poll_id).voters
-        text = who.t(
-            "polls.manage",
-            question=esc(poll.question),
-            voters=voters,
-            when=delivery.when(poll.closes_at, who.lang, services),
-        )
-        markup = keyboard(
-            [button(who.t("polls.btn_close_now"), PollManage(poll_id, "cl"))],
-            [button(who.t("polls.btn_cancel_poll"), PollManage(poll_id, "cx"))],
-            back,
-        )
-        await reply(update, text, markup, edit=True)
-    elif action in ("cl", "cx"):
-        key, yes = (
-            ("polls.confirm_close", "polls.btn_yes_close")
-            if action == "cl"
-            else ("polls.confirm_cancel", "polls.btn_yes_cancel")
-        )
-        markup = keyboard(
-            [button(who.t(yes), PollManage(poll_id, action + "Y"))],
-            [button(who.t("common.back"), PollManage(poll_id, "m"))],
-        )
-        await reply(update, who.t(key), markup, edit=True)
-    elif action == "clY":
-        done = await delivery.close_now(context.application, poll_id)
-        key = "polls.closed_now" if done else "polls.err_not_open"
-        await reply(update, who.t(key), keyboard(back, [menu_button(who)]), edit=True)
-    elif action == "cxY":
-        done = await delivery.cancel_now(context.application, poll_id)
-        key = "polls.cancelled_now" if done else "polls.err_not_open"
-        await reply(update, who.t(key), keyboard(back, [menu_button(who)]), edit=True)
-    else:
-        raise BadCallback(f"manage action {action}")
-
-
-# --- linking a group ---------------------------------------------------------------------------
-
-
-def _link_wijken(actor: Actor) -> list[int]:
-    return [
-        w
-        for w in actor.wijken_with(Role.BIG, Role.COACH, Role.ADMIN)
-        if actor.can(Action.LINK_GROUP, w)
-    ]
-
-
-async def _group_admin(context: WijkContext, chat_id: int, user_id: int) -> bool | None:
-    try:
-        member = await context.bot.get_chat_member(chat_id, user_id)
-    except TelegramError as exc:
-        _log.info("get_chat_member failed in %s: %s", chat_id, exc)
-        return None
-    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-
-
-async def koppel_command(update: Update, context: WijkContext) -> None:
-    who = who_is(update, context.services)
-    chat = update.effective_chat
-    if who is None or chat is None:
-        return
-    if chat.type == ChatType.PRIVATE:
-        await reply(update, who.t("polls.koppel_private"), menu_keyboard(who))
-        return
-    bot_name = context.services.bot_username
-    if who.actor is None or not _link_wijken(who.actor):
-        await reply(update, who.t("polls.koppel_not_allowed", bot=bot_name))
-        return
-    admin = await _group_admin(context, chat.id, who.telegram_id)
-    if admin is None:
-        await reply(update, who.t("polls.koppel_check_failed"))
-        return
-    if not admin:
-        await reply(update, who.t("polls.koppel_not_admin"))
-        return
-    wijken = _link_wijken(who.actor)
-    if len(wijken) == 1:
-        await _link(update, context, who, chat.id, chat.title or "", wijken[0])
-        return
-    with context.services.db.session() as session:
-        rows = [
-            [button(w.name, GroupLinkPick(w.id or 0))]
-            for wid in wijken
-            if (w := persons.wijk_by_id(session, wid)) is not None
-        ]
-    await reply(update, who.t("polls.koppel_choose"), keyboard(*rows))
-
-
-async def link_pressed(update: Update, context: WijkContext) -> None:
-    """pm:lk:<wijk_id>, pressed in the group: checked again for whoever pressed it."""
-    who = who_is(update, context.services)
-    chat = update.effective_chat
-    if who is None or chat is None:
-        return
-    try:
-        wijk_id = payload(update, GroupLinkPick).wijk_id
-    except BadCallback:
-        await stale_button(update, who)
-        return
-    if chat.type == ChatType.PRIVATE:
-        await answer_query(update, who.t("polls.koppel_private"), alert=True)
-        return
-    if who.actor is None or wijk_id not in _link_wijken(who.actor):
-        bot_name = context.services.bot_username
-        await answer_query(
-            update, who.t("polls.koppel_not_allowed", bot=bot_name)[:200], alert=True
-        )
-        return
-    if not await _group_admin(context, chat.id, who.telegram_id):
-        await answer_query(update, who.t("polls.koppel_not_admin"), alert=True)
-        return
-    await answer_query(update)
-    await _link(update, context, who, chat.id, chat.title or "", wijk_id, edit=True)
-
-
-async def _link(
-    update: Update,
-    context: WijkContext,
-    who: Who,
-    chat_id: int,
-    title: str,
-    wijk_id: int,
-    *,
-    edit: bool = False,
-) -> None:
-    assert who.actor is not None
-    services = context.services
-    with services.db.session() as session:
-        polls.link_group(session, who.actor, chat_id, wijk_id, title, services.clock.now())
-        wijk = persons.wijk_by_id(session, wijk_id)
-    await reply(update, who.t("polls.koppel_ok", wijk=esc(wijk.name if wijk else "")), edit=edit)
-
-
-# --- wiring ------------------------------------------------------------------------------------
-
-
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(CommandHandler("peilingen", list_command))
-    app.add_handler(CommandHandler("koppel", koppel_command))
-    app.add_handler(CallbackQueryHandler(poll_wizard.pressed, pattern=pattern(Kind.POLL_WIZARD)))
-    app.add_handler(CallbackQueryHandler(vote_pressed, pattern=pattern(Kind.POLL_VOTE)))
-    app.add_handler(CallbackQueryHandler(manage_pressed, pattern=pattern(Kind.POLL_MANAGE)))
-    app.add_handler(PollAnswerHandler(poll_answer))
-    add_entry(MenuEntry("polls", "polls.menu", open_list, lambda who: who.known, order=40))
-    add_entry(
-        MenuEntry("newpoll", "polls.menu_new", poll_wizard.open_wizard, poll_wizard.can_create, 41)
-    )
-    delivery.install(app)
