@@ -1,6 +1,6 @@
-"""Benchmark of building one wijk's digest (bot/builder.py), on SQLite and PostgreSQL.
+"""Benchmark of building one wijk's digest (bot/digest/builder.py), on SQLite and PostgreSQL.
 
-Usage: .venv/bin/python bench/builder.py [--quick] [--only sqlite|postgresql] [--pg-url URL]
+Usage: .venv/bin/python bench/digest.py [--quick] [--only sqlite|postgresql] [--pg-url URL]
 
 Fills a fresh database per backend with synthetic observations (SQLAlchemy Core bulk inserts):
 stored history spread over 13 wijken and two years, plus, for the measured wijk, 10,000
@@ -21,9 +21,11 @@ The config is loaded once, before any timing, as the bot loads it once at start-
 build is what the bot and the CLI do per digest (a session, the wijk, bot.digest.builder.build; what
 needs no grouping is read on a second connection of the same engine meanwhile, see
 bot.digest.builder._Beside, and its time is part of the build's).
-The grouping of the period's observations (bot/grouping.py, another module) is timed separately
+The grouping of the period's observations (bot/grouping/concepts.py, another module) is timed
+separately
 so its share is visible. Every stored row gets its grouping signature computed exactly as
-bot/observations.py create_observation does (bot.grouping.concepts.signature of the text); that cost
+bot/observations/filing.py create_observation does (bot.grouping.concepts.signature of the text);
+that cost
 belongs to the write path and is reported as such. Prints figures, then one JSON line.
 """
 

@@ -1,4 +1,4 @@
-"""Benchmark of the digest's grouping (bot/grouping.py) against hand-labelled observations.
+"""Benchmark of the digest's grouping (bot/grouping/concepts.py) against hand-labelled observations.
 
 Usage: .venv/bin/python bench/grouping.py [observations_dev.jsonl]
 

@@ -1,4 +1,5 @@
-"""Alembic environment: the metadata is SQLModel's; the URL comes from bot/migrate.py or -x url=."""
+"""Alembic environment: the metadata is SQLModel's; the URL comes from bot/core/migrate.py or -x
+url=."""
 
 from alembic import context
 from sqlmodel import SQLModel

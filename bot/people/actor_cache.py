@@ -3,7 +3,7 @@
 Every update needs the sender's person row and roles; they change rarely (consent, choosing a
 wijk, an invite, erasure, the language). Loading them through the ORM cost about as much as the
 whole of a bare PTB bot's answer, so this process keeps them, and forgets them whenever a session
-of this process writes a person or a membership or rolls back (bot/table_changes.py). Writes
+of this process writes a person or a membership or rolls back (bot/core/table_changes.py). Writes
 from another process (the command line marks people unreachable) are seen after at most `ttl`
 seconds.
 """

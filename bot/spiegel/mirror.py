@@ -445,7 +445,7 @@ class StatementCache:
     """Statements, their editions and their categories' order, kept between button presses.
 
     They change only when an edition is imported. An import in this process is seen at once
-    (bot/table_changes.py); one from the command line, in another process, after at most `ttl`
+    (bot/core/table_changes.py); one from the command line, in another process, after at most `ttl`
     seconds: until then a statement retired by that import can still take reactions."""
 
     TABLES = ("spiegelitem", "edition")

@@ -7,7 +7,7 @@ menu only shows what a person can use: every command still checks the person's r
 
 A chat's own menu is set at start-up for every coach, when an invite makes someone coach, and
 when a coach changes language; it is removed when a person erases themselves, and by
-`wijkbot revoke` (bot/roles_cli.py, with the token set) when they coach nowhere any more. A role
+`wijkbot revoke` (bot/cli/roles.py, with the token set) when they coach nowhere any more. A role
 taken away by hand in the database leaves the menu; the commands then answer that they are for
 coaches.
 """

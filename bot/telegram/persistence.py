@@ -1,7 +1,8 @@
 """PTB persistence in the bot's own database, as JSON rows (models.StoredState).
 
 Empty user and chat data are not stored: a person who never accepted the privacy statement
-leaves no row. Writes happen immediately (each update_* call commits), and bot/flows.py calls
+leaves no row. Writes happen immediately (each update_* call commits), and bot/telegram/flows.py
+calls
 update_user_data before it replies, so a kill -9 loses no step the person saw answered.
 """
 

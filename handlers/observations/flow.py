@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from telegram import Message, Update
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.digest.builder import vocabulary_for
 from bot.observations import filing
 from bot.people import persons
@@ -38,7 +38,6 @@ from bot.telegram.flow_table import (
     button,
 )
 from bot.telegram.flows import Flow
-from handlers import router
 from handlers.common import (
     Turn,
     Who,
@@ -513,7 +512,6 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
 # --- handlers ------------------------------------------------------------------------------------
 
 
-@router.on_text(FLOW)
 async def text_in_flow(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
     message = update.effective_message
     if message is None or message.text is None:
@@ -521,7 +519,6 @@ async def text_in_flow(update: Update, context: WijkContext, who: Who, flow: Flo
     await flow_table.send(TABLE, Turn(update, context, who), flow_table.TEXT, message.text)
 
 
-@router.on_media(FLOW)
 async def media_in_flow(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
     message = update.effective_message
     if message is None:

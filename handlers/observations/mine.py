@@ -10,7 +10,7 @@ import math
 
 from telegram import Update
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.observations import filing
 from bot.people.permissions import Action
 from bot.telegram import flows

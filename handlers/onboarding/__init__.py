@@ -1,17 +1,13 @@
 """/start, the privacy statement and consent, invite links, and choosing a wijk (list or postcode).
 
 `start` handles /start and consent (nothing is stored before it), `wijk` is the `wijk` flow (its
-table draws the diagram in ARCHITECTURE.md), `views` builds their texts and keyboards.
+table draws the diagram in ARCHITECTURE.md; its first step, `ask_wijk`, is in handlers/common.py
+because every handler sends a person without a wijk there), `views` builds their texts and
+keyboards. bot/wiring.py puts the handlers named here on the Application.
 """
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-
-from bot.app import WijkContext
-from bot.telegram.callbacks import Kind, pattern
-from handlers.common import Who, reply
 from handlers.onboarding.start import consent_pressed, show_privacy, show_start, start_command
 from handlers.onboarding.wijk import (
     CHOOSING_WIJK,
@@ -19,29 +15,11 @@ from handlers.onboarding.wijk import (
     FLOW,
     TABLE,
     TYPING_POSTCODE,
-    ask_wijk,
+    postcode_typed,
     wijk_command,
     wijk_open,
     wijk_pressed,
 )
-
-
-def register(app: Application) -> None:
-    from handlers.menu import MenuEntry, add_entry
-
-    app.add_handler(CommandHandler("start", start_command))
-    app.add_handler(CommandHandler("wijk", wijk_command))
-    app.add_handler(CallbackQueryHandler(consent_pressed, pattern=pattern(Kind.CONSENT)))
-    app.add_handler(CallbackQueryHandler(wijk_pressed, pattern=pattern(Kind.WIJK)))
-    add_entry(MenuEntry("wijk", "menu.wijk", wijk_open, order=90))
-    add_entry(MenuEntry("taal", "menu.language", _language_open, order=95))
-
-
-async def _language_open(update: Update, context: WijkContext, who: Who) -> None:
-    from handlers.menu import language_keyboard
-
-    await reply(update, who.t("language.choose"), language_keyboard(who))
-
 
 __all__ = [
     "CHOOSING_WIJK",
@@ -49,7 +27,12 @@ __all__ = [
     "FLOW",
     "TABLE",
     "TYPING_POSTCODE",
-    "ask_wijk",
+    "consent_pressed",
+    "postcode_typed",
     "show_privacy",
     "show_start",
+    "start_command",
+    "wijk_command",
+    "wijk_open",
+    "wijk_pressed",
 ]

@@ -10,15 +10,15 @@ from __future__ import annotations
 from sqlmodel import Session
 from telegram import Update
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.people import invites, persons
 from bot.people.permissions import COACH_ROLES, load_actor
 from bot.telegram import command_menu, flows
 from bot.telegram.callbacks import BadCallback, Consent
 from handlers import common
-from handlers.common import Who, answer_query, esc, reply, stale_button, who_is
+from handlers.common import Who, answer_query, ask_wijk, esc, reply, stale_button, who_is
+from handlers.main_menu import show_menu
 from handlers.onboarding import views
-from handlers.onboarding.wijk import ask_wijk
 
 
 async def start_command(update: Update, context: WijkContext) -> None:
@@ -67,8 +67,6 @@ async def show_start(update: Update, context: WijkContext, who: Who, payload: st
     if who.wijk_id is None:
         await ask_wijk(update, context, who)
         return
-    from handlers.menu import show_menu
-
     await reply(update, who.t("onboarding.welcome_back"))
     await show_menu(update, context, who)
 
@@ -111,8 +109,6 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
     if who.wijk_id is None:
         await ask_wijk(update, context, who)
     else:
-        from handlers.menu import show_menu
-
         await show_menu(update, context, who)
 
 
@@ -128,10 +124,8 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
             update, who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)
         )
         if result.role.value in COACH_ROLES:
-            from handlers import private_commands
-
             await command_menu.show_coach_menu(
-                context.bot, who.telegram_id, who.lang, private_commands()
+                context.bot, who.telegram_id, who.lang, context.routes.private_commands
             )
     else:
         await reply(update, who.t(f"invite.{result.status.value}"))

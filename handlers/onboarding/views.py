@@ -34,24 +34,12 @@ def declined(who: Who) -> tuple[str, InlineKeyboardMarkup]:
     return who.t("onboarding.declined"), keyboard([button(who.t("menu.start"), MenuItem("start"))])
 
 
-def wijk_list(
-    who: Who, wijken: Sequence[Wijk], nonce: int, *, postcode: bool
-) -> InlineKeyboardMarkup:
-    rows = columns([button(w.name, WijkStep(nonce, WijkStep.PICK, w.id or 0)) for w in wijken])
-    if postcode:
-        rows.append([button(who.t("onboarding.unknown_wijk"), WijkStep(nonce, "pc"))])
-    rows.append([cancel_button(who, nonce)])
-    return keyboard(*rows)
-
-
-def choosing_wijk(
-    who: Who, wijken: Sequence[Wijk], nonce: int, *, lookup: str | None, postcode: bool, place: str
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The list of wijken: asked for, or after a postcode that did not lead to one."""
-    text = who.t("onboarding.choose_wijk")
-    if lookup is not None:
-        text = who.t(f"onboarding.postcode_{lookup}", municipality=esc(place))
-    return text, wijk_list(who, wijken, nonce, postcode=postcode)
+def choosing_wijk(who: Who, *, lookup: str | None, place: str) -> str:
+    """Above the list of wijken (handlers.common.wijk_list): asked for, or after a postcode that
+    did not lead to one."""
+    if lookup is None:
+        return who.t("onboarding.choose_wijk")
+    return who.t(f"onboarding.postcode_{lookup}", municipality=esc(place))
 
 
 def typing_postcode(

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.opendata.clients import LookupStatus, parse_postcode_input
 from bot.people import persons
 from bot.people.permissions import load_actor
@@ -19,12 +19,21 @@ from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, Kind, WijkStep
 from bot.telegram.flow_table import END, TEXT, Entry, Exit, FlowTable, Reply, Step, button
 from bot.telegram.flows import Flow, JsonDraft
-from handlers import router
-from handlers.common import Turn, Who, esc, payload, private_handler
+from handlers.common import (
+    CHOOSING_WIJK,
+    WIJK_FLOW,
+    Turn,
+    Who,
+    ask_wijk,
+    esc,
+    payload,
+    private_handler,
+    wijk_list,
+)
+from handlers.main_menu import show_menu
 from handlers.onboarding import views
 
-FLOW = "wijk"
-CHOOSING_WIJK = "choosing_wijk"
+FLOW = WIJK_FLOW  # its first state and step, ask_wijk, are in handlers/common.py
 TYPING_POSTCODE = "typing_postcode"
 CONFIRMING_WIJK = "confirming_wijk"
 STATES = (CHOOSING_WIJK, TYPING_POSTCODE, CONFIRMING_WIJK)
@@ -57,11 +66,6 @@ class WijkDraft(JsonDraft):
 # --- starting ------------------------------------------------------------------------------------
 
 
-async def ask_wijk(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
-    flow = await flows.start(context, FLOW, CHOOSING_WIJK, WijkDraft())
-    await _show(Turn(update, context, who), flow, WijkDraft(), Reply(edit=edit))
-
-
 @private_handler(needs_wijk=False)
 async def wijk_command(update: Update, context: WijkContext, who: Who) -> None:
     await ask_wijk(update, context, who)
@@ -91,8 +95,6 @@ async def _choose(turn: Turn, flow: Flow, draft: WijkDraft, wijk_id: int) -> Non
     await turn.answer()
     await flows.end(turn.context)
     await turn.reply(who.t("onboarding.wijk_chosen", wijk=esc(wijk.name)), edit=True)
-    from handlers.menu import show_menu
-
     await show_menu(
         turn.update, turn.context, Who(who.telegram_id, who.lang, actor, who.first_name)
     )
@@ -146,23 +148,17 @@ async def _show(turn: Turn, flow: Flow, draft: WijkDraft, how: Reply) -> None:
     place = services.config.municipality.name
     if flow.state == TYPING_POSTCODE:
         text, markup = views.typing_postcode(who, flow.nonce, lookup=draft.lookup, place=place)
-    else:
+    elif flow.state == CONFIRMING_WIJK:
         with services.db.session() as session:
-            if flow.state == CONFIRMING_WIJK:
-                found = (persons.wijk_by_id(session, i) for i in draft.candidates)
-                wijken = [w for w in found if w is not None]
-            else:
-                wijken = list(persons.active_wijken(session))
-        if flow.state == CONFIRMING_WIJK:
-            lookup = draft.lookup or "ambiguous"
-            text, markup = views.confirming_wijk(
-                who, wijken, flow.nonce, lookup=lookup, address=draft.address
-            )
-        else:
-            postcode = services.pdok is not None
-            text, markup = views.choosing_wijk(
-                who, wijken, flow.nonce, lookup=draft.lookup, postcode=postcode, place=place
-            )
+            found = (persons.wijk_by_id(session, i) for i in draft.candidates)
+            wijken = [w for w in found if w is not None]
+        lookup = draft.lookup or "ambiguous"
+        text, markup = views.confirming_wijk(
+            who, wijken, flow.nonce, lookup=lookup, address=draft.address
+        )
+    else:
+        text = views.choosing_wijk(who, lookup=draft.lookup, place=place)
+        markup = wijk_list(turn.context, who, flow.nonce)
     if how.edit:
         await turn.answer(how.toast)
     await turn.reply(text, markup, edit=how.edit)
@@ -209,7 +205,6 @@ async def wijk_pressed(update: Update, context: WijkContext, who: Who) -> None:
     await flow_table.press(TABLE, Turn(update, context, who), payload(update, WijkStep))
 
 
-@router.on_text(FLOW)
 async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
     message = update.effective_message
     if message is None or message.text is None:

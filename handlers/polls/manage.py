@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.people import persons
 from bot.people.permissions import Action, Actor
 from bot.polls import delivery

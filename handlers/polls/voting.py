@@ -16,7 +16,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.i18n import pick_language, t
 from bot.people.permissions import Action, Actor, load_actor
 from bot.polls import delivery

@@ -15,7 +15,7 @@ from typing import Any
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.polls import delivery, voting
@@ -34,7 +34,6 @@ from bot.telegram.flow_table import (
     Step,
 )
 from bot.telegram.flows import Flow, JsonDraft
-from handlers import router
 from handlers.common import Turn, Who, esc, keyboard, menu_keyboard, payload, private_handler
 from handlers.polls import views
 from models import Edition, PollAudience, PollKind, Role, SpiegelItem
@@ -545,7 +544,6 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
 # --- handlers ------------------------------------------------------------------------------------
 
 
-@router.on_text(FLOW)
 async def typed(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
     message = update.effective_message
     if message is None or message.text is None:

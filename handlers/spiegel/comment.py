@@ -13,14 +13,13 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.people.permissions import Action
 from bot.spiegel import mirror as service
 from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, Kind, ReactRetry
 from bot.telegram.flow_table import END, STAY, TEXT, Entry, Exit, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
-from handlers import router
 from handlers.common import Turn, Who, cancel_button, keyboard, menu_keyboard
 from handlers.spiegel import views
 from handlers.spiegel.reading import can_react, require, statement_now
@@ -145,7 +144,6 @@ TABLE: FlowTable[Turn, CommentDraft] = FlowTable(
 )
 
 
-@router.on_text(FLOW)
 async def comment_typed(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
     message = update.effective_message
     if message is None or message.text is None:
@@ -153,7 +151,6 @@ async def comment_typed(update: Update, context: WijkContext, who: Who, flow: Fl
     await flow_table.send(TABLE, Turn(update, context, who), TEXT, message.text)
 
 
-@router.on_media(FLOW)
 async def comment_media(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
     message = update.effective_message
     takes = flow_table.LOCATION if message and message.location else flow_table.PHOTO

@@ -12,7 +12,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.people.permissions import Action
 from bot.spiegel import mirror as service
 from bot.telegram import flow_table

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.spiegel import mirror as service

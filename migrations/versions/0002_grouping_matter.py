@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-21 10:00:00
 
-The digest counts the previous period's observations per matter in SQL (bot/digest.py,
+The digest counts the previous period's observations per matter in SQL (bot/digest/builder.py,
 _previous_period). Existing rows get the key from their stored signature, in batches; rows
 without one keep NULL (the digest reads those one by one, as before).
 """

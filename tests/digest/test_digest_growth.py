@@ -1,7 +1,8 @@
 """Needs attention: weakness and threat groups that grew against the previous period.
 
 The previous period is not grouped again: it is counted by what each observation's stored
-signature says it is about (bot/builder.py, "which weakness and threat groups grew"). These tests
+signature says it is about (bot/digest/builder.py, "which weakness and threat groups grew"). These
+tests
 pin the counts, so a wrong comparison fails here.
 """
 

@@ -1,4 +1,4 @@
-"""Behaviour of the digest's grouping (bot/grouping.py). Timing is the bench's job."""
+"""Behaviour of the digest's grouping (bot/grouping/concepts.py). Timing is the bench's job."""
 
 from __future__ import annotations
 

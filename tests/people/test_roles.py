@@ -1,4 +1,4 @@
-"""An administrator lists who holds a granted role and takes one back (bot/roles.py, the
+"""An administrator lists who holds a granted role and takes one back (bot/people/roles.py, the
 `wijkbot roles` and `wijkbot revoke` commands), on both databases; the coach who lost the role is
 refused by the running bot, gets no digest and loses the coach's command menu."""
 

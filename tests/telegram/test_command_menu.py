@@ -1,5 +1,6 @@
 """The command menu: everyone's commands for all private chats, a coach's chat its own with the
-coach's commands as well (bot/command_menu.py), through the real Application on both databases."""
+coach's commands as well (bot/telegram/command_menu.py), through the real Application on both
+databases."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot.context import Services
 from bot.core.i18n import t
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.telegram import command_menu
-from handlers import private_commands
+from bot.wiring import private_commands
 from models import Role
 from tests.conftest import make_app
 from tests.digest.test_digest import person
