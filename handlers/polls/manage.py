@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
-from bot.context import WijkContext
+from bot.context import WijkApplication, WijkContext
 from bot.people import persons
 from bot.people.permissions import Action, Actor
 from bot.polls import delivery
@@ -71,11 +72,11 @@ async def _manage(update: Update, context: WijkContext, who: Who) -> None:
     elif action in ("cl", "cx"):
         await reply(update, *views.manage_confirm(who, poll_id, action), edit=True)
     elif action == "clY":
-        done = await delivery.close_now(context.application, poll_id)
+        done = await delivery.close_now(cast(WijkApplication, context.application), poll_id)
         key = "polls.closed_now" if done else "polls.err_not_open"
         await reply(update, *views.managed(who, key), edit=True)
     else:  # "cxY"
-        done = await delivery.cancel_now(context.application, poll_id)
+        done = await delivery.cancel_now(cast(WijkApplication, context.application), poll_id)
         key = "polls.cancelled_now" if done else "polls.err_not_open"
         await reply(update, *views.managed(who, key), edit=True)
 

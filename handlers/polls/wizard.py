@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.context import WijkContext
+from bot.context import WijkApplication, WijkContext
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.polls import delivery, voting
@@ -325,6 +325,10 @@ def _said(key: str, field: str) -> Any:
     return say
 
 
+def _app(turn: Turn) -> WijkApplication:
+    return cast(WijkApplication, turn.context.application)
+
+
 # --- storing and sending -------------------------------------------------------------------------
 
 
@@ -370,13 +374,13 @@ async def _send(turn: Turn, flow: Flow, draft: WizardDraft, value: Any) -> None:
     await flows.end(turn.context)
     count = sum(deliveries.values())
     await turn.reply(who.t("polls.saved_private", count=count), menu_keyboard(who), edit=True)
-    delivery.start_broadcast(turn.context.application, poll.id, who.telegram_id)
+    delivery.start_broadcast(_app(turn), poll.id, who.telegram_id)
 
 
 async def _post_in_group(turn: Turn, flow: Flow, poll_id: int, wijk_id: int) -> None:
     who, services = turn.who, turn.services
     try:
-        await delivery.post_in_group(turn.context.application, poll_id)
+        await delivery.post_in_group(_app(turn), poll_id)
     except TelegramError:
         with services.db.session() as session:
             voting.delete_unsent_poll(session, poll_id)
