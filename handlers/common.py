@@ -193,12 +193,6 @@ def payload(update: Update, expected: type[P]) -> P:
     return callbacks.decode_as(query.data if query else None, expected)
 
 
-def check_nonce(context: WijkContext, flow_name: str, nonce: int) -> None:
-    """A flow button from an older message (or forged) must not act on the current draft."""
-    if not flows.is_current(context, flow_name, nonce):
-        raise BadCallback("stale flow button")
-
-
 # --- keyboards -------------------------------------------------------------------------------
 
 

@@ -86,13 +86,11 @@ async def start(
     name: str,
     state: str,
     draft: Draft | None = None,
-    /,
-    **data: Any,
 ) -> Flow:
     user_data = _user_data(context)
     nonce = int(user_data.get(NONCE_KEY, 0)) + 1
     user_data[NONCE_KEY] = nonce
-    flow = Flow(name, state, nonce, {**(draft.to_json() if draft is not None else {}), **data})
+    flow = Flow(name, state, nonce, draft.to_json() if draft is not None else {})
     user_data[FLOW_KEY] = flow.to_json()
     await save(context)
     return flow
@@ -102,8 +100,6 @@ async def move(
     context: CallbackContext[Any, Any, Any, Any],
     state: str,
     draft: Draft | None = None,
-    /,
-    **updates: Any,
 ) -> Flow:
     """Go to `state`, with `draft` as the new draft (None keeps the draft as it is)."""
     flow = current(context)
@@ -112,17 +108,9 @@ async def move(
     flow.state = state
     if draft is not None:
         flow.data = draft.to_json()
-    flow.data.update(updates)
     _user_data(context)[FLOW_KEY] = flow.to_json()
     await save(context)
     return flow
-
-
-async def update_data(context: CallbackContext[Any, Any, Any, Any], **updates: Any) -> Flow:
-    flow = current(context)
-    if flow is None:
-        raise RuntimeError("no flow to update")
-    return await move(context, flow.state, **updates)
 
 
 async def end(context: CallbackContext[Any, Any, Any, Any]) -> None:
