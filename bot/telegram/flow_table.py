@@ -155,6 +155,10 @@ class FlowTable(Generic[T, D]):
 
     def __post_init__(self) -> None:
         known = {*self.states, END, STAY}
+        labels = [s.label_to(t) for s in self.steps for t in s.targets]
+        labels += [e.label for e in self.entries] + [x.label for x in self.exits]
+        if any(":" in label for label in labels):  # mermaid ends a state's name at ":"
+            raise ValueError(f"{self.name}: a label with ':' in it")
         for step in self.steps:
             unknown = {*step.valid_in, *step.targets} - known
             if unknown:

@@ -31,6 +31,8 @@ SPEC = MessageFlow(
     retype="edt",
     limit=text_limit,
     started_by="Beantwoorden on a card",
+    send_label="Versturen",
+    sent="stored, then delivered to the sender",
 )
 _SENT_KEYS = {
     Delivery.SENT: "coach.answer_sent",

@@ -18,7 +18,7 @@ from bot.context import WijkContext
 from bot.observations.coach import Filter
 from bot.telegram import flow_table
 from bot.telegram.callbacks import BadCallback, CoachDraft, Kind, ListBack
-from bot.telegram.flow_table import END, STAY, TEXT, Entry, Exit, FlowTable, Invalid, Reply, Step
+from bot.telegram.flow_table import END, STAY, TEXT, Entry, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
 from handlers.coach import views
 from handlers.common import Turn, Who, reply
@@ -59,7 +59,10 @@ class MessageFlow:
     send: tuple[str, str]  # the send button's step and label key
     retype: str  # the "type again" button's step
     limit: Callable[[Turn], int]
-    started_by: str  # for the diagram
+    # For the diagram: how the flow starts, the send button, and what sending does.
+    started_by: str
+    send_label: str
+    sent: str
 
     def preview_markup(self, turn: Turn, draft: MessageDraft, nonce: int) -> InlineKeyboardMarkup:
         return views.preview_markup(
@@ -108,10 +111,10 @@ def message_table(spec: MessageFlow, send: Send) -> FlowTable[Turn, MessageDraft
                 lambda d, _: replace(d, text=None),
             ),
             Step(
-                "Versturen",
+                spec.send_label,
                 (PREVIEW,),
                 coach_button(spec.send[0]),
-                {END: "stored, then delivered", STAY: "database error: the draft stays"},
+                {END: spec.sent, STAY: "database error, the draft stays"},
                 _ready,
                 act=send,
             ),
@@ -119,7 +122,6 @@ def message_table(spec: MessageFlow, send: Send) -> FlowTable[Turn, MessageDraft
         show=functools.partial(_show, spec),
         otherwise=_text_only,
         entries=(Entry(spec.started_by, TYPING),),
-        exits=(Exit("Stoppen", (TYPING, PREVIEW)),),
     )
 
 

@@ -34,6 +34,8 @@ SPEC = MessageFlow(
     retype="hre",
     limit=lambda turn: HIDE_REASON_LIMIT,
     started_by="Andere reden (after Verbergen on a card)",
+    send_label="Verbergen",
+    sent="hidden, the sender gets a short note",
 )
 
 

@@ -31,6 +31,8 @@ SPEC = MessageFlow(
     retype="rpe",
     limit=text_limit,
     started_by="Reageren under the coach's answer (the sender, once)",
+    send_label="Versturen",
+    sent="stored, then delivered to the coach",
 )
 
 

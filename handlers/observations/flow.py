@@ -30,7 +30,6 @@ from bot.telegram.flow_table import (
     PHOTO,
     STAY,
     Entry,
-    Exit,
     FlowTable,
     Invalid,
     Reply,
@@ -485,7 +484,7 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             {
                 END: "committed, then M-123",
                 TEXT: "the text is now too long",
-                STAY: "database error: told, draft kept",
+                STAY: "database error, told, draft kept",
             },
             act=_send,
         ),
@@ -505,7 +504,6 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
         Entry("Melding doen, /melding (several wijken)", WIJK),
         Entry("Melding doen, /melding", TEXT),
     ),
-    exits=(Exit("Stoppen", STATES),),
 )
 
 

@@ -17,7 +17,7 @@ from bot.people import persons
 from bot.people.permissions import load_actor
 from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, Kind, WijkStep
-from bot.telegram.flow_table import END, TEXT, Entry, Exit, FlowTable, Reply, Step, button
+from bot.telegram.flow_table import END, TEXT, Entry, FlowTable, Reply, Step, button
 from bot.telegram.flows import Flow, JsonDraft
 from handlers.common import (
     CHOOSING_WIJK,
@@ -192,7 +192,6 @@ TABLE: FlowTable[Turn, WijkDraft] = FlowTable(
     ),
     show=_show,
     entries=(Entry("Akkoord without a wijk, /wijk, Mijn wijk", CHOOSING_WIJK),),
-    exits=(Exit("Stoppen", STATES),),
 )
 
 

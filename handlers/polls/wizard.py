@@ -26,7 +26,6 @@ from bot.telegram.flow_table import (
     STAY,
     TEXT,
     Entry,
-    Exit,
     FlowTable,
     Invalid,
     Refused,
@@ -395,7 +394,7 @@ async def _post_in_group(turn: Turn, flow: Flow, poll_id: int, wijk_id: int) -> 
 
 # --- the table -----------------------------------------------------------------------------------
 
-EDITING = "back to the preview once shown"
+EDITING = "once the preview was shown"
 OPTION_STATES = (OPTIONS, SPIEGEL)  # the spiegel's message is a page of options to pick from
 
 
@@ -417,7 +416,7 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
             lambda d, wijk_id: replace(d, wijk_id=wijk_id),
         ),
         Step(
-            "the question (≤ 300)",
+            "the question, at most 300 characters",
             (QUESTION,),
             TEXT,
             {OPTIONS: "", PREVIEW: EDITING},
@@ -426,7 +425,7 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
             lambda d, q: PREVIEW if d.editing else OPTIONS,
         ),
         Step(
-            "an option typed (≤ 100)",
+            "an option typed, at most 100 characters",
             OPTION_STATES,
             TEXT,
             OPTIONS,
@@ -462,7 +461,7 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
         ),
         Step("Terug naar de keuzes", OPTION_STATES, _pw("ob"), OPTIONS),
         Step(
-            "Klaar met keuzes (2-12)",
+            "Klaar met keuzes, with 2 to 12",
             OPTION_STATES,
             _pw("od"),
             {KIND: "", PREVIEW: EDITING},
@@ -492,7 +491,7 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
             "a preset",
             (CLOSES,),
             _pw("c"),
-            {HIDE: "", PREVIEW: "a native group poll hides nothing, or editing"},
+            {HIDE: "", PREVIEW: "a native group poll hides nothing, or the preview was shown"},
             _preset,
             _answer("closes_at"),
             _onward,
@@ -501,7 +500,7 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
             "a typed date",
             (CLOSES,),
             TEXT,
-            {HIDE: "", PREVIEW: "a native group poll hides nothing, or editing"},
+            {HIDE: "", PREVIEW: "a native group poll hides nothing, or the preview was shown"},
             _typed_date,
             _answer("closes_at"),
             _onward,
@@ -530,7 +529,7 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
             "Versturen",
             (PREVIEW,),
             _pw("ok"),
-            {END: "stored; broadcast or group post", STAY: "not stored: Versturen again"},
+            {END: "stored; broadcast or group post", STAY: "not stored, Versturen again"},
             act=_send,
         ),
     ),
@@ -541,7 +540,6 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
         Entry("Nieuwe peiling (several wijken)", CHOOSING_WIJK),
         Entry("Nieuwe peiling", QUESTION),
     ),
-    exits=(Exit("Stoppen", STATES),),
 )
 
 

@@ -136,7 +136,7 @@ TABLE: FlowTable[Turn, ErasureDraft] = FlowTable(
             "Ja, wis mij",
             (CONFIRMING,),
             _pv(ERASE),
-            {END: "erased in one transaction", STAY: "failed, rolled back: try again"},
+            {END: "erased in one transaction", STAY: "failed and rolled back, try again"},
             act=_erase,
         ),
     ),

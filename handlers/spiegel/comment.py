@@ -18,7 +18,7 @@ from bot.people.permissions import Action
 from bot.spiegel import mirror as service
 from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, Kind, ReactRetry
-from bot.telegram.flow_table import END, STAY, TEXT, Entry, Exit, FlowTable, Invalid, Reply, Step
+from bot.telegram.flow_table import END, STAY, TEXT, Entry, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
 from handlers.common import Turn, Who, cancel_button, keyboard, menu_keyboard
 from handlers.spiegel import views
@@ -120,7 +120,7 @@ async def _otherwise(turn: Turn, flow: Flow, draft: CommentDraft, takes: str, ra
     await turn.reply(turn.who.t("spiegel.comment_text_only"), markup)
 
 
-SAVED = {END: "stored, or the statement is gone", STAY: "database error: kept, Opnieuw proberen"}
+SAVED = {END: "stored, or the statement is gone", STAY: "database error, kept for Opnieuw proberen"}
 
 TABLE: FlowTable[Turn, CommentDraft] = FlowTable(
     name=FLOW,
@@ -140,7 +140,6 @@ TABLE: FlowTable[Turn, CommentDraft] = FlowTable(
     show=_show,
     otherwise=_otherwise,
     entries=(Entry("Aanvulling under a statement", TYPING),),
-    exits=(Exit("Stoppen", (TYPING,)),),
 )
 
 
