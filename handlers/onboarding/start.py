@@ -78,6 +78,10 @@ async def show_privacy(
     await reply(update, text, markup, edit=edit)
 
 
+def privacy_text(context: WijkContext, who: Who) -> str:
+    return views.privacy_text(who, context.services.config.municipality.name)
+
+
 async def consent_pressed(update: Update, context: WijkContext) -> None:
     """ok:<lang>:<y|n>:<invite code or ->. The first moment anything is stored."""
     who = who_is(update, context.services)
@@ -97,12 +101,18 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
     with services.db.session() as session:
         persons.give_consent(session, who.telegram_id, consent.lang, services.clock.now())
         actor = load_actor(session, who.telegram_id)
+    lang = actor.person.language if actor else consent.lang
+    who = Who(who.telegram_id, lang, actor, who.first_name)
+    if consent.code is None and who.wijk_id is None:
+        # One edit carries both: the statement they agreed to, then the wijk question with its
+        # buttons instead of Akkoord. A new message right after an edit in the same chat would
+        # wait a second (Telegram allows one a second per chat), and updates wait in line.
+        await ask_wijk(update, context, who, edit=True, above=privacy_text(context, who))
+        return
     # Remove the buttons from the privacy message: it has done its job.
     query = update.callback_query
     if query is not None and query.message is not None:
         await query.edit_message_reply_markup(reply_markup=None)
-    lang = actor.person.language if actor else consent.lang
-    who = Who(who.telegram_id, lang, actor, who.first_name)
     if consent.code is not None:
         await _redeem(update, context, who, consent.code)
         who = who_is(update, services) or who

@@ -16,18 +16,22 @@ CONFIRM_LOOKUPS = ("found", "needs_number", "ambiguous")  # confirm the wijk, or
 # … and otherwise ("unreachable", "unmapped", "off") the list of all wijken.
 
 
-def privacy(who: Who, municipality: str, code: str | None) -> tuple[str, InlineKeyboardMarkup]:
-    """The greeting and privacy statement; the buttons carry the invite code, nothing is stored."""
-    other = "en" if who.lang == "nl" else "nl"
+def privacy_text(who: Who, municipality: str) -> str:
     greeting = who.t(
         "onboarding.greeting", name=esc(who.first_name), municipality=esc(municipality)
     )
+    return f"{greeting}\n\n{who.t('onboarding.privacy')}"
+
+
+def privacy(who: Who, municipality: str, code: str | None) -> tuple[str, InlineKeyboardMarkup]:
+    """The greeting and privacy statement; the buttons carry the invite code, nothing is stored."""
+    other = "en" if who.lang == "nl" else "nl"
     markup = keyboard(
         [button(who.t("onboarding.accept"), Consent(who.lang, True, code))],
         [button(who.t("onboarding.decline"), Consent(who.lang, False, None))],
         [button(who.t("onboarding.other_language"), Language(other))],
     )
-    return f"{greeting}\n\n{who.t('onboarding.privacy')}", markup
+    return privacy_text(who, municipality), markup
 
 
 def declined(who: Who) -> tuple[str, InlineKeyboardMarkup]:

@@ -25,7 +25,6 @@ from handlers.common import (
     Turn,
     Who,
     ask_wijk,
-    esc,
     payload,
     private_handler,
     wijk_list,
@@ -94,10 +93,10 @@ async def _choose(turn: Turn, flow: Flow, draft: WijkDraft, wijk_id: int) -> Non
         actor = load_actor(session, who.telegram_id)
     await turn.answer()
     await flows.end(turn.context)
-    await turn.reply(who.t("onboarding.wijk_chosen", wijk=esc(wijk.name)), edit=True)
-    await show_menu(
-        turn.update, turn.context, Who(who.telegram_id, who.lang, actor, who.first_name)
-    )
+    # The list becomes the menu, which opens with "Je wijk: ...": one edit, where "your wijk is
+    # now ..." and a new menu message would be two messages in the same second.
+    chosen = Who(who.telegram_id, who.lang, actor, who.first_name)
+    await show_menu(turn.update, turn.context, chosen, edit=True)
 
 
 def _fresh(draft: WijkDraft, value: Any) -> WijkDraft:
