@@ -53,6 +53,23 @@ PERSON_COLUMNS = {
     ("poll", "creator_id"): "unlinked",
     ("grouplink", "linked_by_id"): "unlinked",
 }
+# Where the export shows each of those columns' rows: everything stored with a person's id is
+# theirs to see (tests/test_privacy.py checks this names every column above, and that a person
+# with a row behind each gets every section filled).
+EXPORTED_IN = {
+    ("person", "id"): "profile",
+    ("membership", "person_id"): "memberships",
+    ("observation", "person_id"): "observations",
+    ("reaction", "person_id"): "reactions",
+    ("vote", "person_id"): "votes",
+    ("polldelivery", "person_id"): "polls_received",
+    ("digestsetting", "person_id"): "digest_settings",
+    ("observation", "answered_by_id"): "answers_given",
+    ("observation", "hidden_by_id"): "observations_hidden",
+    ("digest", "coach_id"): "digests_received",
+    ("poll", "creator_id"): "polls_created",
+    ("grouplink", "linked_by_id"): "groups_linked",
+}
 
 
 class PersonNotFound(Exception):
@@ -131,6 +148,16 @@ def export_person(
     digests = session.exec(
         select(Digest).where(Digest.coach_id == person_id).order_by(col(Digest.id))
     ).all()
+    answered = session.exec(
+        select(Observation)
+        .where(Observation.answered_by_id == person_id)
+        .order_by(col(Observation.id))
+    ).all()
+    hidden = session.exec(
+        select(Observation)
+        .where(Observation.hidden_by_id == person_id)
+        .order_by(col(Observation.id))
+    ).all()
     setting = session.get(DigestSetting, person_id)
     states = _state_rows(session, person.telegram_id)
 
@@ -195,6 +222,25 @@ def export_person(
         "groups_linked": [
             {"wijk": slugs.get(g.wijk_id), "title": g.title, "linked_at": iso(g.linked_at)}
             for g in links
+        ],
+        # What they wrote as a coach. The observation itself is the sender's: only its reference.
+        "answers_given": [
+            {
+                "observation": o.reference,
+                "wijk": slugs.get(o.wijk_id),
+                "answer": o.answer_text,
+                "answered_at": iso(o.answered_at),
+            }
+            for o in answered
+        ],
+        "observations_hidden": [
+            {
+                "observation": o.reference,
+                "wijk": slugs.get(o.wijk_id),
+                "reason": o.hidden_reason,
+                "hidden_at": iso(o.hidden_at),
+            }
+            for o in hidden
         ],
         "digests_received": [
             {
