@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.app import WijkContext
-from bot.core.logs import RedactTokens
+from bot.core.logs import RedactTokens, pseudonym
 from bot.telegram.callbacks import BadCallback
 from handlers.common import menu_keyboard, stale_button, who_is
 
@@ -23,8 +23,10 @@ async def on_error(update: object, context: WijkContext) -> None:
     where = ""
     if isinstance(update, Update):
         chat = update.effective_chat
-        chat_id, chat_type = (chat.id, chat.type) if chat else ("-", "-")
-        where = f"update {update.update_id} chat {chat_id} type {chat_type}"
+        chat_type = chat.type if chat else "-"
+        where = (
+            f"update {update.update_id} chat {pseudonym(chat.id) if chat else '-'} type {chat_type}"
+        )
     if isinstance(error, Forbidden):
         _log.info("blocked by a user (%s): %s", where, error)
         return

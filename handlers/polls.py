@@ -23,6 +23,7 @@ from telegram.ext import (
 
 from bot.app import WijkContext
 from bot.core.i18n import pick_language, t
+from bot.core.logs import pseudonym
 from bot.people import persons
 from bot.people.permissions import Action, Actor, load_actor
 from bot.polls import delivery
@@ -440,7 +441,7 @@ async def _group_admin(context: WijkContext, chat_id: int, user_id: int) -> bool
     try:
         member = await context.bot.get_chat_member(chat_id, user_id)
     except TelegramError as exc:
-        _log.info("get_chat_member failed in %s: %s", chat_id, exc)
+        _log.info("get_chat_member failed in %s: %s", pseudonym(chat_id), exc)
         return None
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 

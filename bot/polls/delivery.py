@@ -20,6 +20,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.core.clock import as_utc
 from bot.core.i18n import format_datetime, format_number, t
+from bot.core.logs import pseudonym
 from bot.core.text import esc
 from bot.polls import voting
 from bot.polls.tally import PollTally, tally
@@ -346,7 +347,7 @@ async def _safe_send(bot: Any, chat_id: int, text: str, markup: Any = None) -> M
     try:
         return cast(Message, await bot.send_message(chat_id, text, reply_markup=markup))
     except TelegramError as exc:
-        _log.info("could not send to %s: %s", chat_id, exc)
+        _log.info("could not send to %s: %s", pseudonym(chat_id), exc)
         return None
 
 
@@ -511,7 +512,9 @@ async def send_results(app: Any, poll_id: int) -> None:
                 await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
                 continue
             except TelegramError as exc:
-                _log.info("results of poll %s not delivered to %s: %s", poll_id, chat_id, exc)
+                _log.info(
+                    "results of poll %s not delivered to %s: %s", poll_id, pseudonym(chat_id), exc
+                )
             break
 
 
