@@ -31,6 +31,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.app import WijkContext
 from bot.core.clock import as_utc
 from bot.core.i18n import format_date, format_datetime, t
+from bot.core.text import clean_input
 from bot.observations import coach
 from bot.observations.coach import Filter, Refused
 from bot.people import persons
@@ -538,7 +539,7 @@ async def _draft_typed(
     message = update.effective_message
     if message is None or message.text is None:
         return
-    text = message.text.strip()
+    text = clean_input(message.text)
     obs_id = int(flow.data["obs"])
     if len(text) > limit:
         # Stay in the typing step: the person shortens and sends again.

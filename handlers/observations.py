@@ -27,6 +27,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.app import WijkContext
 from bot.core.i18n import format_date
+from bot.core.text import clean_input
 from bot.digest.builder import vocabulary_for
 from bot.observations import filing
 from bot.people import persons
@@ -343,18 +344,19 @@ async def text_in_flow(update: Update, context: WijkContext, who: Who, flow: flo
     message = update.effective_message
     if message is None or message.text is None:
         return
+    text = clean_input(message.text)
     if flow.state == FILE_ASK:
         # Another loose message while we ask about the first: ask about the newest one.
-        await ask_file(update, context, who, text=message.text)
+        await ask_file(update, context, who, text=text)
         return
     if flow.state != TEXT:
         await _show(update, context, who, flow, note=who.t("observations.use_buttons"))
         return
-    problem = _text_problem(who, context, message.text)
+    problem = _text_problem(who, context, text)
     if problem:
         await _show(update, context, who, flow, note=problem)
         return
-    await _advance(update, context, who, edit=False, text=message.text.strip())
+    await _advance(update, context, who, edit=False, text=text)
 
 
 @router.on_media(FLOW)
@@ -376,7 +378,7 @@ async def media_in_flow(update: Update, context: WijkContext, who: Who, flow: fl
     photo = _largest_photo(message)
     if photo is None:
         return
-    caption = (message.caption or "").strip()
+    caption = clean_input(message.caption)
     if flow.state == FILE_ASK:
         await ask_file(update, context, who, photo=photo, text=caption or None)
         return
@@ -414,7 +416,7 @@ async def loose_text(update: Update, context: WijkContext, who: Who) -> None:
     if message is None or message.text is None or not _may_send(who):
         await reply(update, who.t("errors.not_understood"), keyboard([menu_button(who)]))
         return
-    await ask_file(update, context, who, text=message.text)
+    await ask_file(update, context, who, text=clean_input(message.text))
 
 
 async def loose_media(update: Update, context: WijkContext, who: Who) -> None:
@@ -430,7 +432,7 @@ async def loose_media(update: Update, context: WijkContext, who: Who) -> None:
     if photo is None:
         await reply(update, who.t("errors.not_understood"), keyboard([menu_button(who)]))
         return
-    await ask_file(update, context, who, photo=photo, text=(message.caption or "").strip() or None)
+    await ask_file(update, context, who, photo=photo, text=clean_input(message.caption) or None)
 
 
 @private_handler()

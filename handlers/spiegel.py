@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.app import WijkContext
 from bot.core.i18n import tn
+from bot.core.text import clean_input
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.spiegel import mirror as service
@@ -389,7 +390,13 @@ async def comment_typed(update: Update, context: WijkContext, who: Who, flow: fl
     message = update.effective_message
     if message is None or message.text is None:
         return
-    text = message.text.strip()
+    text = clean_input(message.text)
+    if not text:
+        # Nothing visible: an empty comment must not replace the one they wrote before.
+        await reply(
+            update, who.t("spiegel.comment_empty"), keyboard([cancel_button(who, flow.nonce)])
+        )
+        return
     limit = context.services.config.general.text_limit
     if len(text) > limit:
         # Stay in this step: they can shorten it and send it again, or stop.

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from bot.core.clock import as_utc
+from bot.core.text import clean_input
 from bot.people.permissions import Action, Actor
 from bot.polls.tally import AUDIENCE_ROLES
 from models import (
@@ -59,7 +60,7 @@ class PollError(Exception):
 
 
 def clean_question(text: str) -> str:
-    question = " ".join(text.split())
+    question = " ".join(clean_input(text, multiline=False).split())
     if not question:
         raise PollError("polls.err_question_empty")
     if len(question) > MAX_QUESTION:
@@ -68,7 +69,7 @@ def clean_question(text: str) -> str:
 
 
 def clean_option(text: str, existing: Sequence[str]) -> str:
-    option = " ".join(text.split())
+    option = " ".join(clean_input(text, multiline=False).split())
     if not option:
         raise PollError("polls.err_option_empty")
     if len(existing) >= MAX_OPTIONS:
@@ -550,7 +551,7 @@ def link_group(
     if link is None:
         link = GroupLink(chat_id=chat_id, wijk_id=wijk_id)
     link.wijk_id = wijk_id
-    link.title = title[:200]
+    link.title = clean_input(title, multiline=False)[:200]
     link.linked_by_id = actor.id
     link.linked_at = now
     session.add(link)
