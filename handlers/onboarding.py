@@ -10,7 +10,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.app import WijkContext
-from bot.core.i18n import LANGUAGES
+from bot.core.i18n import LANGUAGES, tn
 from bot.opendata.clients import LookupStatus, parse_postcode_input
 from bot.people import invites, persons
 from bot.people.permissions import COACH_ROLES, load_actor
@@ -31,7 +31,7 @@ from handlers.common import (
     reply,
     who_is,
 )
-from models import Role
+from models import Role, Wijk
 
 FLOW = "wijk"
 CHOOSING_WIJK = "choosing_wijk"
@@ -243,11 +243,18 @@ async def wijk_pressed(update: Update, context: WijkContext, who: Who) -> None:
             raise BadCallback("no such wijk")
         person = persons.get_person(session, who.telegram_id)
         assert person is not None
-        persons.choose_wijk(session, person, wijk)
+        withdrawn = persons.choose_wijk(session, person, wijk)
+        # One sentence per wijk left behind (a move leaves one): their open votes there are gone.
+        notes = [
+            tn(who.lang, "onboarding.votes_withdrawn", count, wijk=esc(left.name))
+            for wijk_id, count in withdrawn.items()
+            if (left := session.get(Wijk, wijk_id)) is not None
+        ]
         actor = load_actor(session, who.telegram_id)
     await answer_query(update)
     await flows.end(context)
-    await reply(update, who.t("onboarding.wijk_chosen", wijk=esc(wijk.name)), edit=True)
+    chosen = who.t("onboarding.wijk_chosen", wijk=esc(wijk.name))
+    await reply(update, "\n".join([chosen, *notes]), edit=True)
     from handlers.menu import show_menu
 
     await show_menu(update, context, Who(who.telegram_id, who.lang, actor, who.first_name))

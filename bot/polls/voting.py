@@ -2,6 +2,15 @@
 
 No Telegram here. Every check that protects a vote happens in `cast_vote`, so a forwarded button,
 crafted callback data and a PollAnswer from a stranger all meet the same rules.
+
+Who counts: a poll of a wijk is for the people the poll was meant for in that wijk (its audience:
+residents, BIG members, ...), and a vote counts only while its voter belongs to that audience.
+Someone who moves to another wijk (/wijk), or loses the role a poll was for (`wijkbot revoke`),
+has their votes in that wijk's *open* polls withdrawn at that moment
+(`withdraw_votes_outside_audience`, in the same transaction as the move); the bot tells them in
+one sentence. Votes in closed polls stay: a published result does not change afterwards. Moving
+back does not bring a vote back; while the poll is open they may vote again. So switching wijk
+back and forth never gives one person a vote in every wijk's polls.
 """
 
 from __future__ import annotations
@@ -239,6 +248,28 @@ def in_audience(session: Session, poll: Poll, person_id: int) -> bool:
         )
     ).first()
     return found is not None
+
+
+def withdraw_votes_outside_audience(session: Session, person_id: int) -> dict[int, int]:
+    """Delete this person's votes in open polls whose audience they no longer belong to (after a
+    move or a revoked role; see the module's docstring). Does not commit: the caller's change of
+    membership and this are one transaction. Returns the number of polls per wijk id."""
+    session.flush()  # the membership change must be visible to in_audience
+    polls = session.exec(
+        select(Poll)
+        .join(Vote, col(Vote.poll_id) == col(Poll.id))
+        .where(Vote.person_id == person_id, Poll.status == PollStatus.OPEN.value)
+        .distinct()
+    ).all()
+    withdrawn: dict[int, int] = {}
+    for poll in polls:
+        if in_audience(session, poll, person_id):
+            continue
+        session.exec(
+            delete(Vote).where(col(Vote.poll_id) == poll.id, col(Vote.person_id) == person_id)
+        )
+        withdrawn[poll.wijk_id] = withdrawn.get(poll.wijk_id, 0) + 1
+    return withdrawn
 
 
 def can_manage(actor: Actor, poll: Poll) -> bool:
