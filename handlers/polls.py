@@ -84,12 +84,12 @@ async def open_list(update: Update, context: WijkContext, who: Who) -> None:
     rows: list[list[InlineKeyboardButton]] = []
     with services.db.session() as session:
         open_polls = polls.polls_in(session, wijken, PollStatus.OPEN.value)
-        closed = polls.polls_in(session, wijken, PollStatus.CLOSED.value, MAX_CLOSED_LISTED)
-        visible_open = [
+        closed = [
             p
-            for p in open_polls
-            if polls.in_audience(session, p, actor.id) or polls.can_manage(actor, p)
+            for p in polls.polls_in(session, wijken, PollStatus.CLOSED.value, MAX_CLOSED_LISTED)
+            if polls.may_see(session, actor, p)
         ]
+        visible_open = [p for p in open_polls if polls.may_see(session, actor, p)]
     if visible_open:
         lines += ["", who.t("polls.list_open")]
     for p in visible_open:
@@ -133,13 +133,6 @@ def _load(context: WijkContext, poll_id: int) -> tuple[Poll, list[Any], str]:
     return poll, options, wijk.name if wijk else ""
 
 
-def _may_see(context: WijkContext, actor: Actor, poll: Poll) -> bool:
-    if polls.can_manage(actor, poll):
-        return True
-    with context.services.db.session() as session:
-        return polls.in_audience(session, poll, actor.id)
-
-
 async def show_poll(
     update: Update, context: WijkContext, who: Who, poll_id: int, *, edit: bool
 ) -> None:
@@ -147,9 +140,6 @@ async def show_poll(
     assert who.actor is not None
     poll, options, wijk_name = _load(context, poll_id)
     services = context.services
-    if poll.status == PollStatus.CANCELLED.value:
-        await reply(update, who.t("polls.results_cancelled"), menu_keyboard(who), edit=edit)
-        return
     if not polls.is_open(poll, services.clock.now()):
         await show_results(update, context, who, poll, edit=edit)
         return
@@ -157,6 +147,8 @@ async def show_poll(
         if not polls.in_audience(session, poll, who.actor.id):
             raise polls.PollError("polls.err_not_audience")
         chosen = polls.current_vote(session, poll_id, who.actor.id)
+    # Answered only now: a refusal above is the query's answer (an alert the person sees).
+    await answer_query(update)
     text = delivery.poll_text(poll, options, who.lang, services, wijk_name, chosen=chosen)
     markup = delivery.vote_keyboard(poll, options, who.lang, voted=bool(chosen))
     await reply(update, text, markup, edit=edit)
@@ -166,9 +158,11 @@ async def show_results(
     update: Update, context: WijkContext, who: Who, poll: Poll, *, edit: bool
 ) -> None:
     assert who.actor is not None and poll.id is not None
-    if not _may_see(context, who.actor, poll) and poll.wijk_id not in _my_wijken(who.actor):
-        raise polls.PollError("polls.err_not_audience")
     services = context.services
+    with services.db.session() as session:
+        if not polls.may_see(session, who.actor, poll):
+            raise polls.PollError("polls.err_not_audience")
+    await answer_query(update)
     back = keyboard([button(who.t("polls.menu"), Kind.MENU, "polls")], [menu_button(who)])
     if poll.status == PollStatus.CANCELLED.value:
         await reply(update, who.t("polls.results_cancelled"), back, edit=edit)
@@ -196,12 +190,10 @@ async def vote_pressed(update: Update, context: WijkContext, who: Who) -> None:
     assert who.actor is not None
     try:
         if verb == "show":
-            await answer_query(update)
             await show_poll(update, context, who, poll_id, edit=True)
             return
         if verb == "res":
             poll, _, _ = _load(context, poll_id)
-            await answer_query(update)
             await show_results(update, context, who, poll, edit=False)
             return
         await _vote_step(update, context, who, cb, poll_id, verb)

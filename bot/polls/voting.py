@@ -272,6 +272,13 @@ def withdraw_votes_outside_audience(session: Session, person_id: int) -> dict[in
     return withdrawn
 
 
+def may_see(session: Session, actor: Actor, poll: Poll) -> bool:
+    """The poll and its results (interim or final) are for the people it was meant for and those
+    who manage it; a role elsewhere in the wijk is not enough (a resident does not read a BIG
+    poll). Every way in (the list, a button, a forged `pl:<id>:res`, a deep link) asks this."""
+    return can_manage(actor, poll) or in_audience(session, poll, actor.id)
+
+
 def can_manage(actor: Actor, poll: Poll) -> bool:
     """The creator, or a coach (or administrator) of the poll's wijk, may close or cancel it."""
     if poll.creator_id is not None and poll.creator_id == actor.id:
