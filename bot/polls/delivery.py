@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Awaitable, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
 
 from bot.core.clock import as_utc
 from bot.core.i18n import format_datetime, format_number, t
@@ -29,7 +30,7 @@ from bot.telegram.callbacks import Kind, button
 from models import Person, Poll, PollAudience, PollKind, PollOption, PollStatus, Wijk
 
 if TYPE_CHECKING:
-    from bot.context import Services
+    from bot.context import Services, WijkApplication, WijkContext
 
 _log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def menu_button(lang: str) -> InlineKeyboardButton:
     return button(t(lang, "menu.back_to_menu"), Kind.MENU, "main")
 
 
-def when(poll_time: Any, lang: str, services: Services) -> str:
+def when(poll_time: datetime, lang: str, services: Services) -> str:
     return format_datetime(as_utc(poll_time), lang, services.tz)
 
 
@@ -184,24 +185,20 @@ def results_text(result: PollTally, lang: str, *, interim: bool = False) -> str:
 # --- background tasks --------------------------------------------------------------------------
 
 
-def _services(app: Any) -> Services:
-    return cast("Services", app.services)
+def _tasks(app: WijkApplication) -> set[asyncio.Task[None]]:
+    return app.services.poll_tasks
 
 
-def _tasks(app: Any) -> set[asyncio.Task[Any]]:
-    return _services(app).poll_tasks
-
-
-def spawn(app: Any, coro: Any, name: str) -> asyncio.Task[Any]:
+def spawn(app: WijkApplication, coro: Awaitable[None], name: str) -> asyncio.Task[None]:
     """application.create_task, remembered so tests and shutdown can wait for it."""
-    task: asyncio.Task[Any] = app.create_task(coro, name=name)
+    task = app.create_task(coro, name=name)
     tasks = _tasks(app)
     tasks.add(task)
     task.add_done_callback(tasks.discard)
     return task
 
 
-async def wait_idle(app: Any) -> None:
+async def wait_idle(app: WijkApplication) -> None:
     """Wait for every broadcast and results task this process started (tests, shutdown)."""
     while tasks := [t for t in _tasks(app) if not t.done()]:
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -210,26 +207,30 @@ async def wait_idle(app: Any) -> None:
 # --- private broadcast -------------------------------------------------------------------------
 
 
-def start_broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> None:
-    running = _services(app).poll_broadcasts
+def start_broadcast(app: WijkApplication, poll_id: int, creator_chat_id: int | None) -> None:
+    running = app.services.poll_broadcasts
     if poll_id in running:
         return
     running.add(poll_id)
     spawn(app, _broadcast_guarded(app, poll_id, creator_chat_id), f"poll-broadcast-{poll_id}")
 
 
-async def _broadcast_guarded(app: Any, poll_id: int, creator_chat_id: int | None) -> None:
+async def _broadcast_guarded(
+    app: WijkApplication, poll_id: int, creator_chat_id: int | None
+) -> None:
     try:
         await broadcast(app, poll_id, creator_chat_id)
     except Exception:
         _log.exception("broadcast of poll %s stopped; the sweep resumes it", poll_id)
     finally:
-        _services(app).poll_broadcasts.discard(poll_id)
+        app.services.poll_broadcasts.discard(poll_id)
 
 
-async def broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> dict[str, int]:
-    services = _services(app)
-    bot = app.bot
+async def broadcast(
+    app: WijkApplication, poll_id: int, creator_chat_id: int | None
+) -> dict[str, int]:
+    services = app.services
+    bot: Bot = app.bot
     with services.db.session() as session:
         poll = session.get(Poll, poll_id)
         if poll is None:
@@ -285,7 +286,11 @@ async def broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> dict
 
 
 async def _deliver_one(
-    bot: Any, services: Services, recipient: voting.Recipient, text: str, markup: Any
+    bot: Bot,
+    services: Services,
+    recipient: voting.Recipient,
+    text: str,
+    markup: InlineKeyboardMarkup,
 ) -> None:
     attempts = 0
     while True:
@@ -341,15 +346,19 @@ def _progress_text(lang: str, done: int, total: int) -> str:
     )
 
 
-async def _safe_send(bot: Any, chat_id: int, text: str, markup: Any = None) -> Message | None:
+async def _safe_send(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
     try:
-        return cast(Message, await bot.send_message(chat_id, text, reply_markup=markup))
+        return await bot.send_message(chat_id, text, reply_markup=markup)
     except TelegramError as exc:
         _log.info("could not send to %s: %s", pseudonym(chat_id), exc)
         return None
 
 
-async def _safe_edit(message: Message, text: str, markup: Any = None) -> bool:
+async def _safe_edit(
+    message: Message, text: str, markup: InlineKeyboardMarkup | None = None
+) -> bool:
     try:
         await message.edit_text(text, reply_markup=markup)
         return True
@@ -361,13 +370,13 @@ async def _safe_edit(message: Message, text: str, markup: Any = None) -> bool:
 # --- group post --------------------------------------------------------------------------------
 
 
-async def post_in_group(app: Any, poll_id: int) -> None:
+async def post_in_group(app: WijkApplication, poll_id: int) -> None:
     """Native poll (one/several choices) or a message whose button opens the private chat.
 
     Raises TelegramError when the group cannot be reached; the caller takes the poll back.
     """
-    services = _services(app)
-    bot = app.bot
+    services = app.services
+    bot: Bot = app.bot
     with services.db.session() as session:
         poll = session.get(Poll, poll_id)
         assert poll is not None and poll.group_chat_id is not None
@@ -415,9 +424,9 @@ async def post_in_group(app: Any, poll_id: int) -> None:
 # --- closing and results -----------------------------------------------------------------------
 
 
-async def sweep(app: Any) -> None:
+async def sweep(app: WijkApplication) -> None:
     """Close what is due, send results not yet sent, resume broadcasts a restart interrupted."""
-    services = _services(app)
+    services = app.services
     now = services.clock.now()
     with services.db.session() as session:
         for poll_id in voting.due_poll_ids(session, now):
@@ -433,13 +442,14 @@ async def sweep(app: Any) -> None:
         start_broadcast(app, poll_id, None)
 
 
-async def sweep_job(context: Any) -> None:
-    await sweep(context.application)
+async def sweep_job(context: WijkContext) -> None:
+    # The job's context holds our application; PTB's type of it is the plain Application.
+    await sweep(cast("WijkApplication", context.application))
 
 
-async def close_now(app: Any, poll_id: int) -> bool:
+async def close_now(app: WijkApplication, poll_id: int) -> bool:
     """Early close by the creator or a coach: close, claim and send results in the background."""
-    services = _services(app)
+    services = app.services
     now = services.clock.now()
     with services.db.session() as session:
         if not voting.close_poll(session, poll_id, now):
@@ -450,8 +460,8 @@ async def close_now(app: Any, poll_id: int) -> bool:
     return True
 
 
-async def cancel_now(app: Any, poll_id: int) -> bool:
-    services = _services(app)
+async def cancel_now(app: WijkApplication, poll_id: int) -> bool:
+    services = app.services
     with services.db.session() as session:
         poll = session.get(Poll, poll_id)
         if poll is None or not voting.cancel_poll(session, poll_id, services.clock.now()):
@@ -464,16 +474,16 @@ async def cancel_now(app: Any, poll_id: int) -> bool:
     return True
 
 
-async def _results_guarded(app: Any, poll_id: int) -> None:
+async def _results_guarded(app: WijkApplication, poll_id: int) -> None:
     try:
         await send_results(app, poll_id)
     except Exception:
         _log.exception("sending the results of poll %s failed", poll_id)
 
 
-async def send_results(app: Any, poll_id: int) -> None:
-    services = _services(app)
-    bot = app.bot
+async def send_results(app: WijkApplication, poll_id: int) -> None:
+    services = app.services
+    bot: Bot = app.bot
     with services.db.session() as session:
         poll = session.get(Poll, poll_id)
         if poll is None:
@@ -516,14 +526,16 @@ async def send_results(app: Any, poll_id: int) -> None:
             break
 
 
-async def _stop_native(bot: Any, poll: Poll) -> None:
+async def _stop_native(bot: Bot, poll: Poll) -> None:
+    if poll.group_chat_id is None or poll.group_message_id is None:
+        return  # never posted
     try:
         await bot.stop_poll(poll.group_chat_id, poll.group_message_id)
     except TelegramError as exc:  # already stopped by hand, or the bot left the group
         _log.info("could not stop poll %s in the group: %s", poll.id, exc)
 
 
-def install(app: Any) -> None:
+def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """ONE repeating job, plus one run at start-up that closes what fell due while we were down.
 
     An interval job added before the scheduler starts does not fire at `first=0`: APScheduler

@@ -612,7 +612,7 @@ async def test_commands_are_in_the_command_menu(bot: Harness) -> None:
 
 def test_erased_author_does_not_appear_in_the_digest(db: Database, config: Config) -> None:
     from bot.digest import builder
-    from bot.digest.schedule import parse_period_key
+    from bot.digest.periods import parse_period_key
 
     with db.session() as session:
         world = build_world(session, config)
