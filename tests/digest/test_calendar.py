@@ -23,7 +23,7 @@ from sqlmodel import select
 
 from bot.context import Services
 from bot.core.clock import Clock, FrozenClock, as_utc
-from bot.digest import schedule
+from bot.digest import jobs, periods
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
@@ -37,8 +37,8 @@ AMS = ZoneInfo("Europe/Amsterdam")
 # Monday 4 January 2027, 08:00 in Amsterdam: the digest of 2026-W53 is due.
 W53_DUE = datetime(2027, 1, 4, 8, 0, tzinfo=AMS)
 W01_DUE = datetime(2027, 1, 11, 8, 0, tzinfo=AMS)
-WEEKLY = schedule.Schedule(0, time(8), "weekly", False)
-BIWEEKLY = schedule.Schedule(0, time(8), "biweekly", False)
+WEEKLY = periods.Schedule(0, time(8), "weekly", False)
+BIWEEKLY = periods.Schedule(0, time(8), "biweekly", False)
 SECOND = timedelta(seconds=1)
 
 
@@ -64,13 +64,13 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
 
 
 def walk(
-    plan: schedule.Schedule, start: datetime, end: datetime, step: timedelta = timedelta(hours=1)
-) -> list[tuple[datetime, schedule.Period]]:
+    plan: periods.Schedule, start: datetime, end: datetime, step: timedelta = timedelta(hours=1)
+) -> list[tuple[datetime, periods.Period]]:
     """Every distinct (due time, period) that latest_due gives, asked every `step`."""
-    seen: list[tuple[datetime, schedule.Period]] = []
+    seen: list[tuple[datetime, periods.Period]] = []
     now = start
     while now < end:
-        found = schedule.latest_due(plan, now, AMS)
+        found = periods.latest_due(plan, now, AMS)
         assert found is not None
         if not seen or seen[-1] != found:
             assert all(found[1].key != p.key for _, p in seen), f"{found[1].key} came back"
@@ -79,7 +79,7 @@ def walk(
     return seen
 
 
-def local_days(period: schedule.Period) -> int:
+def local_days(period: periods.Period) -> int:
     return (period.end.astimezone(AMS).date() - period.start.astimezone(AMS).date()).days
 
 
@@ -110,32 +110,32 @@ def digests(services: Services) -> list[Digest]:
 
 async def run_at(services: Services, bot: Harness, moment: datetime) -> int:
     frozen(services).set(moment)
-    return await schedule.send_due(services, bot.app.bot)
+    return await jobs.send_due(services, bot.app.bot)
 
 
 # --- ISO week 53, the calendar alone ------------------------------------------------------------
 
 
 def test_week_53_is_a_period_of_its_own() -> None:
-    due_at, period = schedule.latest_due(WEEKLY, W53_DUE, AMS)  # type: ignore[misc]
+    due_at, period = periods.latest_due(WEEKLY, W53_DUE, AMS)  # type: ignore[misc]
     assert due_at == W53_DUE
     assert period.key == "2026-W53"
     assert period.start == local(2026, 12, 28) and period.end == local(2027, 1, 4)
     assert period.prev_start == local(2026, 12, 21)
-    assert schedule.parse_period_key("2026-W53", AMS) == period
+    assert periods.parse_period_key("2026-W53", AMS) == period
     # One second earlier the latest due digest is still week 52's; the next one is week 1's,
     # starting where week 53 ends.
-    _, before = schedule.latest_due(WEEKLY, W53_DUE - SECOND, AMS)  # type: ignore[misc]
+    _, before = periods.latest_due(WEEKLY, W53_DUE - SECOND, AMS)  # type: ignore[misc]
     assert before.key == "2026-W52" and before.end == period.start
-    assert schedule.next_due(WEEKLY, W53_DUE, AMS) == W01_DUE
-    _, after = schedule.latest_due(WEEKLY, W01_DUE, AMS)  # type: ignore[misc]
+    assert periods.next_due(WEEKLY, W53_DUE, AMS) == W01_DUE
+    _, after = periods.latest_due(WEEKLY, W01_DUE, AMS)  # type: ignore[misc]
     assert after.key == "2027-W01" and after.start == period.end
-    assert schedule.parse_period_key("2027-W01", AMS) == after
+    assert periods.parse_period_key("2027-W01", AMS) == after
 
 
-@pytest.mark.parametrize("weekday", range(7), ids=schedule.WEEKDAYS)
+@pytest.mark.parametrize("weekday", range(7), ids=periods.WEEKDAYS)
 def test_weekly_periods_run_on_across_the_year_change(weekday: int) -> None:
-    plan = schedule.Schedule(weekday, time(8), "weekly", False)
+    plan = periods.Schedule(weekday, time(8), "weekly", False)
     seen = walk(plan, local(2026, 12, 1), local(2027, 2, 1))
     for (due_a, a), (due_b, b) in pairwise(seen):
         assert a.end == b.start and b.prev_start == a.start  # no gap, no overlap
@@ -165,14 +165,14 @@ def test_biweekly_pairs_run_on_across_the_year_change() -> None:
         assert a.end == b.start and b.prev_start == a.start
     for _, period in seen:
         assert local_days(period) == 14
-        assert schedule.parse_period_key(period.key, AMS) == period
+        assert periods.parse_period_key(period.key, AMS) == period
     _, year_end = seen[3]
     assert year_end.start == local(2026, 12, 21) and year_end.end == local(2027, 1, 4)
 
 
-@pytest.mark.parametrize("weekday", range(7), ids=schedule.WEEKDAYS)
+@pytest.mark.parametrize("weekday", range(7), ids=periods.WEEKDAYS)
 def test_biweekly_on_any_weekday_runs_on_across_the_year_change(weekday: int) -> None:
-    plan = schedule.Schedule(weekday, time(20), "biweekly", False)
+    plan = periods.Schedule(weekday, time(20), "biweekly", False)
     seen = walk(plan, local(2026, 11, 15), local(2027, 2, 15))
     assert len(seen) >= 6
     for (due_a, a), (due_b, b) in pairwise(seen):
@@ -185,35 +185,35 @@ def test_biweekly_on_any_weekday_runs_on_across_the_year_change(weekday: int) ->
 
 
 def test_weeks_with_a_23_and_a_25_hour_day_end_at_local_midnight() -> None:
-    spring = schedule.parse_period_key("2027-W12", AMS)  # Monday 22 to Sunday 28 March
+    spring = periods.parse_period_key("2027-W12", AMS)  # Monday 22 to Sunday 28 March
     assert spring.start == utc(2027, 3, 21, 23) and spring.end == utc(2027, 3, 28, 22)
     assert spring.end - spring.start == timedelta(days=7, hours=-1)
-    autumn = schedule.parse_period_key("2027-W43", AMS)  # Monday 25 to Sunday 31 October
+    autumn = periods.parse_period_key("2027-W43", AMS)  # Monday 25 to Sunday 31 October
     assert autumn.start == utc(2027, 10, 24, 22) and autumn.end == utc(2027, 10, 31, 23)
     assert autumn.end - autumn.start == timedelta(days=7, hours=1)
     for period in (spring, autumn):
         assert period.start.astimezone(AMS).time() == period.end.astimezone(AMS).time() == time(0)
     # The Monday digests after those weeks: 08:00 on the wall clock, in summer and in winter time.
-    due_spring, _ = schedule.latest_due(WEEKLY, utc(2027, 3, 29, 6), AMS)  # type: ignore[misc]
-    due_autumn, _ = schedule.latest_due(WEEKLY, utc(2027, 11, 1, 7), AMS)  # type: ignore[misc]
+    due_spring, _ = periods.latest_due(WEEKLY, utc(2027, 3, 29, 6), AMS)  # type: ignore[misc]
+    due_autumn, _ = periods.latest_due(WEEKLY, utc(2027, 11, 1, 7), AMS)  # type: ignore[misc]
     assert due_spring == utc(2027, 3, 29, 6) and due_autumn == utc(2027, 11, 1, 7)
 
 
 def test_a_0230_schedule_on_the_dst_nights() -> None:
-    sunday_0230 = schedule.Schedule(6, time(2, 30), "weekly", False)
+    sunday_0230 = periods.Schedule(6, time(2, 30), "weekly", False)
     # Spring: 02:30 does not exist. It is read as winter time, 01:30 UTC, which the clocks show as
     # 03:30 summer time: never before the chosen time, and once.
-    assert schedule.next_due(sunday_0230, local(2027, 3, 27, 12), AMS) == utc(2027, 3, 28, 1, 30)
-    _, week_before = schedule.latest_due(sunday_0230, utc(2027, 3, 28, 1, 29), AMS)  # type: ignore[misc]
+    assert periods.next_due(sunday_0230, local(2027, 3, 27, 12), AMS) == utc(2027, 3, 28, 1, 30)
+    _, week_before = periods.latest_due(sunday_0230, utc(2027, 3, 28, 1, 29), AMS)  # type: ignore[misc]
     assert week_before.key == "2027-W11"
-    due_at, period = schedule.latest_due(sunday_0230, utc(2027, 3, 28, 1, 30), AMS)  # type: ignore[misc]
+    due_at, period = periods.latest_due(sunday_0230, utc(2027, 3, 28, 1, 30), AMS)  # type: ignore[misc]
     assert due_at == utc(2027, 3, 28, 1, 30) and due_at.astimezone(AMS).time() == time(3, 30)
     assert period.key == "2027-W12" and period.end == local(2027, 3, 28)
     # Autumn: 02:30 happens twice; the first (summer time, 00:30 UTC) is the due time, and at the
     # second the same digest is still the latest due one: it is due once.
-    assert schedule.next_due(sunday_0230, local(2027, 10, 30, 12), AMS) == utc(2027, 10, 31, 0, 30)
-    first, in_autumn = schedule.latest_due(sunday_0230, utc(2027, 10, 31, 0, 30), AMS)  # type: ignore[misc]
-    second = schedule.latest_due(sunday_0230, local(2027, 10, 31, 2, 30, fold=1), AMS)
+    assert periods.next_due(sunday_0230, local(2027, 10, 30, 12), AMS) == utc(2027, 10, 31, 0, 30)
+    first, in_autumn = periods.latest_due(sunday_0230, utc(2027, 10, 31, 0, 30), AMS)  # type: ignore[misc]
+    second = periods.latest_due(sunday_0230, local(2027, 10, 31, 2, 30, fold=1), AMS)
     assert first == utc(2027, 10, 31, 0, 30) and second == (first, in_autumn)
     assert in_autumn.key == "2027-W43" and in_autumn.end == local(2027, 10, 31)
 

@@ -15,7 +15,7 @@ import pytest
 
 from bot.context import Services
 from bot.core.clock import Clock, FrozenClock, as_utc
-from bot.digest import schedule
+from bot.digest import jobs
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
@@ -144,11 +144,11 @@ async def test_a_poll_over_week_53_closes_once_and_each_digest_tells_its_part(
     await voter.press("Bankjes")
 
     frozen(services).set(local(2027, 1, 4, 8))
-    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert await jobs.send_due(services, bot.app.bot) == 1
     for moment in (local(2027, 1, 4, 8, 59), local(2027, 1, 4, 9), local(2027, 1, 4, 9, 1)):
         await sweep_at(bot, services, moment)
     frozen(services).set(local(2027, 1, 11, 8))
-    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert await jobs.send_due(services, bot.app.bot) == 1
     await sweep_at(bot, services, local(2027, 1, 11, 9))
 
     closed = only_poll(services)
