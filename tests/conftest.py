@@ -155,7 +155,11 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def config() -> Config:
     base = load_config(REPO / "config.example.toml", env={}, require_token=False)
-    return replace(base, database=DatabaseConfig(url="sqlite://"))
+    # Tests act faster than people: one message per second in a chat would make every
+    # button press after a reply wait. The fake enforces no limits unless a test sets them, and
+    # tests/telegram/test_rate_limit.py covers the pacing itself.
+    telegram = replace(base.telegram, rate_chat_per_second=0.0)
+    return replace(base, database=DatabaseConfig(url="sqlite://"), telegram=telegram)
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 """Getting polls to people and results back: the broadcast, the group post, the closing job.
 
-The broadcast sends to one recipient at a time through the Application's bot, so PTB's
-AIORateLimiter paces it and a 429 pauses it without skipping anyone. Each recipient's
-PollDelivery row is updated after their send, so a restart resumes where it stopped.
+The broadcast sends to one recipient at a time through the Application's bot, so the rate
+limiter (bot/telegram/rate_limit.py) paces it and a 429 delays it without skipping anyone. Each
+recipient's PollDelivery row is updated after their send, so a restart resumes where it stopped.
+The creator's progress message is edited by time, not by count: every edit counts against the
+creator's chat (one message a second), so it is edited at most once per
+`telegram.progress_edit_seconds`, beside the sends rather than between them, and once at the end.
 What is due lives in the database: one repeating job (and a run at start-up) closes overdue
 polls and sends their results exactly once (an UPDATE claims them).
 """
@@ -11,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -35,8 +39,9 @@ if TYPE_CHECKING:
 _log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30
-PROGRESS_STEPS = 20  # the progress message is edited about this many times per broadcast
 MAX_ATTEMPTS = 4
+#: The clock the progress message's interval is measured on (a test may replace it).
+progress_clock: Callable[[], float] = time.monotonic
 
 
 # --- rendering (shared by the handlers) --------------------------------------------------------
@@ -249,7 +254,9 @@ async def broadcast(
     progress: Message | None = None
     if creator_chat_id is not None and pending:
         progress = await _safe_send(bot, creator_chat_id, _progress_text(creator_lang, done, total))
-    step = max(1, -(-total // PROGRESS_STEPS))
+    edits = _ProgressEdits(
+        progress, creator_lang, total, services.config.telegram.progress_edit_seconds
+    )
     rendered: dict[str, tuple[str, InlineKeyboardMarkup]] = {}
     for index, recipient in enumerate(pending):
         if index % 50 == 49 and not _still_open(services, poll_id):
@@ -262,8 +269,8 @@ async def broadcast(
         text, markup = rendered[recipient.language]
         await _deliver_one(bot, services, recipient, text, markup)
         done += 1
-        if progress is not None and done % step == 0 and done < total:
-            await _safe_edit(progress, _progress_text(creator_lang, done, total))
+        edits.update(done)
+    await edits.settle()
     with services.db.session() as session:
         counts = voting.delivery_counts(session, poll_id)
     if creator_chat_id is not None and pending:
@@ -335,6 +342,40 @@ def _still_open(services: Services, poll_id: int) -> bool:
     with services.db.session() as session:
         poll = session.get(Poll, poll_id)
         return poll is not None and poll.status == PollStatus.OPEN.value
+
+
+class _ProgressEdits:
+    """Edits the creator's progress message at most once per `every` seconds.
+
+    An edit is started beside the sends, not awaited between them: the creator's chat allows one
+    message a second, and a recipient should not wait for the creator's progress bar. While one
+    edit is still under way (its chat busy), no second one is started.
+    """
+
+    def __init__(self, message: Message | None, lang: str, total: int, every: float) -> None:
+        self.message = message
+        self.lang = lang
+        self.total = total
+        self.every = every
+        self.last = progress_clock()
+        self.pending: asyncio.Task[bool] | None = None
+
+    def update(self, done: int) -> None:
+        if self.message is None or done >= self.total:
+            return  # the final edit says it all
+        now = progress_clock()
+        if now - self.last < self.every:
+            return
+        if self.pending is not None and not self.pending.done():
+            return  # the creator's chat is still busy with the previous one
+        self.last = now
+        text = _progress_text(self.lang, done, self.total)
+        self.pending = asyncio.create_task(_safe_edit(self.message, text))
+
+    async def settle(self) -> None:
+        """Wait for the edit under way, so the final one comes after it."""
+        if self.pending is not None:
+            await self.pending
 
 
 def _progress_text(lang: str, done: int, total: int) -> str:
