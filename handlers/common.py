@@ -25,6 +25,7 @@ from telegram.error import BadRequest
 
 from bot.context import Services, WijkContext
 from bot.core.i18n import pick_language, t
+from bot.core.text import clean_input
 from bot.core.text import esc as esc  # re-exported for the handlers
 from bot.people import persons
 from bot.people.permissions import Actor, PermissionDenied
@@ -98,7 +99,9 @@ def who_is(update: Update, services: Services) -> Who | None:
         if actor is not None
         else pick_language(user.language_code, services.config.general.default_language)
     )
-    return Who(user.id, lang, actor, user.first_name or "")
+    # Shown to coaches when shared, so cleaned like typed text (a direction override in a name
+    # would turn their list line around).
+    return Who(user.id, lang, actor, clean_input(user.first_name, multiline=False))
 
 
 Handler = Callable[[Update, WijkContext, Who], Awaitable[None]]

@@ -36,8 +36,13 @@ def entry(context: WijkContext, item: str) -> MenuEntry | None:
     return next((e for e in context.routes.menu if e.item == item), None)
 
 
-async def show_menu(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
+async def show_menu(
+    update: Update, context: WijkContext, who: Who, *, edit: bool = False, note: str = ""
+) -> None:
+    """The main menu; `note` (already rendered) goes above "Wat wil je doen?"."""
     lines = [who.t("menu.title")]
+    if note:
+        lines.insert(0, note)
     if who.actor is not None and who.wijk_id is not None:
         with context.services.db.session() as session:
             wijk = persons.wijk_by_id(session, who.wijk_id)

@@ -25,6 +25,7 @@ from telegram.ext import Application
 
 from bot.core.clock import as_utc
 from bot.core.i18n import format_datetime, format_number, t
+from bot.core.logs import pseudonym
 from bot.core.text import esc
 from bot.polls import voting
 from bot.polls.tally import PollTally, tally
@@ -389,7 +390,7 @@ async def _safe_send(
     try:
         return await bot.send_message(chat_id, text, reply_markup=markup)
     except TelegramError as exc:
-        _log.info("could not send to %s: %s", chat_id, exc)
+        _log.info("could not send to %s: %s", pseudonym(chat_id), exc)
         return None
 
 
@@ -557,7 +558,9 @@ async def send_results(app: WijkApplication, poll_id: int) -> None:
                 await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
                 continue
             except TelegramError as exc:
-                _log.info("results of poll %s not delivered to %s: %s", poll_id, chat_id, exc)
+                _log.info(
+                    "results of poll %s not delivered to %s: %s", poll_id, pseudonym(chat_id), exc
+                )
             break
 
 

@@ -53,6 +53,23 @@ PERSON_COLUMNS = {
     ("poll", "creator_id"): "unlinked",
     ("grouplink", "linked_by_id"): "unlinked",
 }
+# Where the export shows each of those columns' rows: everything stored with a person's id is
+# theirs to see (tests/test_privacy.py checks this names every column above, and that a person
+# with a row behind each gets every section filled).
+EXPORTED_IN = {
+    ("person", "id"): "profile",
+    ("membership", "person_id"): "memberships",
+    ("observation", "person_id"): "observations",
+    ("reaction", "person_id"): "reactions",
+    ("vote", "person_id"): "votes",
+    ("polldelivery", "person_id"): "polls_received",
+    ("digestsetting", "person_id"): "digest_settings",
+    ("observation", "answered_by_id"): "answers_given",
+    ("observation", "hidden_by_id"): "observations_hidden",
+    ("digest", "coach_id"): "digests_received",
+    ("poll", "creator_id"): "polls_created",
+    ("grouplink", "linked_by_id"): "groups_linked",
+}
 
 
 class PersonNotFound(Exception):
@@ -113,6 +130,9 @@ def export_person(
         "polls_received": _polls_received(session, person_id),
         "polls_created": _polls_created(session, person_id, slugs),
         "groups_linked": _groups_linked(session, person_id, slugs),
+        # What they wrote as a coach. The observation itself is the sender's: only its reference.
+        "answers_given": _answers_given(session, person_id, slugs),
+        "observations_hidden": _observations_hidden(session, person_id, slugs),
         "digests_received": _digests_received(session, person_id, slugs),
         "digest_settings": None if setting is None else _digest_settings(setting),
         "conversation_state": {row.kind: _json(row.data) for row in states},
@@ -226,6 +246,42 @@ def _groups_linked(session: Session, person_id: int, slugs: dict[int, str]) -> l
     return [
         {"wijk": slugs.get(g.wijk_id), "title": g.title, "linked_at": iso(g.linked_at)}
         for g in links
+    ]
+
+
+def _answers_given(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict[str, Any]]:
+    answered = session.exec(
+        select(Observation)
+        .where(Observation.answered_by_id == person_id)
+        .order_by(col(Observation.id))
+    ).all()
+    return [
+        {
+            "observation": o.reference,
+            "wijk": slugs.get(o.wijk_id),
+            "answer": o.answer_text,
+            "answered_at": iso(o.answered_at),
+        }
+        for o in answered
+    ]
+
+
+def _observations_hidden(
+    session: Session, person_id: int, slugs: dict[int, str]
+) -> list[dict[str, Any]]:
+    hidden = session.exec(
+        select(Observation)
+        .where(Observation.hidden_by_id == person_id)
+        .order_by(col(Observation.id))
+    ).all()
+    return [
+        {
+            "observation": o.reference,
+            "wijk": slugs.get(o.wijk_id),
+            "reason": o.hidden_reason,
+            "hidden_at": iso(o.hidden_at),
+        }
+        for o in hidden
     ]
 
 

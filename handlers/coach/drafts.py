@@ -15,6 +15,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import WijkContext
+from bot.core.text import clean_input
 from bot.observations.coach import Filter
 from bot.telegram import flow_table
 from bot.telegram.callbacks import BadCallback, CoachDraft, Kind, ListBack
@@ -126,7 +127,7 @@ def message_table(spec: MessageFlow, send: Send) -> FlowTable[Turn, MessageDraft
 
 
 def _typed(spec: MessageFlow, turn: Turn, draft: MessageDraft, text: str) -> str:
-    text, limit = text.strip(), spec.limit(turn)
+    text, limit = clean_input(text), spec.limit(turn)
     if len(text) > limit:  # stay in the typing step: they shorten it and send it again
         raise Invalid(turn.who.t("errors.too_long", length=len(text), limit=limit))
     if not text:

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from telegram import Message, Update
 
 from bot.context import WijkContext
+from bot.core.text import clean_input
 from bot.digest.builder import vocabulary_for
 from bot.observations import filing
 from bot.people import persons
@@ -514,7 +515,8 @@ async def text_in_flow(update: Update, context: WijkContext, who: Who, flow: Flo
     message = update.effective_message
     if message is None or message.text is None:
         return
-    await flow_table.send(TABLE, Turn(update, context, who), flow_table.TEXT, message.text)
+    text = clean_input(message.text)
+    await flow_table.send(TABLE, Turn(update, context, who), flow_table.TEXT, text)
 
 
 async def media_in_flow(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
@@ -528,7 +530,7 @@ async def media_in_flow(update: Update, context: WijkContext, who: Who, flow: Fl
         return
     photo = _largest_photo(message)
     if photo is not None:
-        await flow_table.send(TABLE, turn, PHOTO, PhotoIn(photo, (message.caption or "").strip()))
+        await flow_table.send(TABLE, turn, PHOTO, PhotoIn(photo, clean_input(message.caption)))
 
 
 @private_handler()
@@ -548,7 +550,7 @@ async def loose_text(update: Update, context: WijkContext, who: Who) -> None:
     if message is None or message.text is None or not may_send(who):
         await reply(update, who.t("errors.not_understood"), keyboard([menu_button(who)]))
         return
-    await ask_file(Turn(update, context, who), ObservationDraft(text=message.text))
+    await ask_file(Turn(update, context, who), ObservationDraft(text=clean_input(message.text)))
 
 
 async def loose_media(update: Update, context: WijkContext, who: Who) -> None:
@@ -565,4 +567,4 @@ async def loose_media(update: Update, context: WijkContext, who: Who) -> None:
     if photo is None:
         await reply(update, who.t("errors.not_understood"), keyboard([menu_button(who)]))
         return
-    await ask_file(turn, _loose_draft(PhotoIn(photo, (message.caption or "").strip())))
+    await ask_file(turn, _loose_draft(PhotoIn(photo, clean_input(message.caption))))

@@ -12,6 +12,7 @@ from typing import Any
 from telegram import Update
 
 from bot.context import WijkContext
+from bot.core.i18n import tn
 from bot.opendata.clients import LookupStatus, parse_postcode_input
 from bot.people import persons
 from bot.people.permissions import load_actor
@@ -25,12 +26,14 @@ from handlers.common import (
     Turn,
     Who,
     ask_wijk,
+    esc,
     payload,
     private_handler,
     wijk_list,
 )
 from handlers.main_menu import show_menu
 from handlers.onboarding import views
+from models import Wijk
 
 FLOW = WIJK_FLOW  # its first state and step, ask_wijk, are in handlers/common.py
 TYPING_POSTCODE = "typing_postcode"
@@ -89,14 +92,21 @@ async def _choose(turn: Turn, flow: Flow, draft: WijkDraft, wijk_id: int) -> Non
             raise BadCallback("no such wijk")
         person = persons.get_person(session, who.telegram_id)
         assert person is not None
-        persons.choose_wijk(session, person, wijk)
+        withdrawn = persons.choose_wijk(session, person, wijk)
+        # One sentence per wijk left behind (a move leaves one): their open votes there are gone.
+        notes = [
+            tn(who.lang, "onboarding.votes_withdrawn", count, wijk=esc(left.name))
+            for wijk_id, count in withdrawn.items()
+            if (left := session.get(Wijk, wijk_id)) is not None
+        ]
         actor = load_actor(session, who.telegram_id)
     await turn.answer()
     await flows.end(turn.context)
     # The list becomes the menu, which opens with "Je wijk: ...": one edit, where "your wijk is
-    # now ..." and a new menu message would be two messages in the same second.
+    # now ..." and a new menu message would be two messages in the same second. What a move did
+    # to their votes is said in that same message.
     chosen = Who(who.telegram_id, who.lang, actor, who.first_name)
-    await show_menu(turn.update, turn.context, chosen, edit=True)
+    await show_menu(turn.update, turn.context, chosen, edit=True, note="\n".join(notes))
 
 
 def _fresh(draft: WijkDraft, value: Any) -> WijkDraft:

@@ -11,6 +11,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
 from bot.context import WijkApplication, WijkContext
+from bot.core.logs import pseudonym
 from bot.people import persons
 from bot.people.permissions import Action, Actor
 from bot.polls import delivery
@@ -96,7 +97,7 @@ async def _group_admin(context: WijkContext, chat_id: int, user_id: int) -> bool
     try:
         member = await context.bot.get_chat_member(chat_id, user_id)
     except TelegramError as exc:
-        _log.info("get_chat_member failed in %s: %s", chat_id, exc)
+        _log.info("get_chat_member failed in %s: %s", pseudonym(chat_id), exc)
         return None
     return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 

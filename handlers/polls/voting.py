@@ -70,13 +70,17 @@ async def open_list(update: Update, context: WijkContext, who: Who) -> None:
     wijken = my_wijken(actor)
     with services.db.session() as session:
         open_polls = polls.polls_in(session, wijken, PollStatus.OPEN.value)
-        closed = polls.polls_in(session, wijken, PollStatus.CLOSED.value, MAX_CLOSED_LISTED)
+        closed = [
+            p
+            for p in polls.polls_in(session, wijken, PollStatus.CLOSED.value, MAX_CLOSED_LISTED)
+            if polls.may_see(session, actor, p)
+        ]
         visible_open = [
             views.Listed(
                 p, delivery.when(p.closes_at, who.lang, services), polls.can_manage(actor, p)
             )
             for p in open_polls
-            if polls.in_audience(session, p, actor.id) or polls.can_manage(actor, p)
+            if polls.may_see(session, actor, p)
         ]
     listed_closed = [
         views.Listed(p, delivery.when(p.closed_at or p.closes_at, who.lang, services))
@@ -106,13 +110,6 @@ def load(context: WijkContext, poll_id: int) -> tuple[Poll, list[Any], str]:
     return poll, options, wijk.name if wijk else ""
 
 
-def _may_see(context: WijkContext, actor: Actor, poll: Poll) -> bool:
-    if polls.can_manage(actor, poll):
-        return True
-    with context.services.db.session() as session:
-        return polls.in_audience(session, poll, actor.id)
-
-
 async def show_poll(
     update: Update, context: WijkContext, who: Who, poll_id: int, *, edit: bool
 ) -> None:
@@ -120,9 +117,6 @@ async def show_poll(
     assert who.actor is not None
     poll, options, wijk_name = load(context, poll_id)
     services = context.services
-    if poll.status == PollStatus.CANCELLED.value:
-        await reply(update, who.t("polls.results_cancelled"), menu_keyboard(who), edit=edit)
-        return
     if not polls.is_open(poll, services.clock.now()):
         await show_results(update, context, who, poll, edit=edit)
         return
@@ -130,6 +124,8 @@ async def show_poll(
         if not polls.in_audience(session, poll, who.actor.id):
             raise polls.PollError("polls.err_not_audience")
         chosen = polls.current_vote(session, poll_id, who.actor.id)
+    # Answered only now: a refusal above is the query's answer (an alert the person sees).
+    await answer_query(update)
     text = delivery.poll_text(poll, options, who.lang, services, wijk_name, chosen=chosen)
     markup = delivery.vote_keyboard(poll, options, who.lang, voted=bool(chosen))
     await reply(update, text, markup, edit=edit)
@@ -139,9 +135,11 @@ async def show_results(
     update: Update, context: WijkContext, who: Who, poll: Poll, *, edit: bool
 ) -> None:
     assert who.actor is not None and poll.id is not None
-    if not _may_see(context, who.actor, poll) and poll.wijk_id not in my_wijken(who.actor):
-        raise polls.PollError("polls.err_not_audience")
     services = context.services
+    with services.db.session() as session:
+        if not polls.may_see(session, who.actor, poll):
+            raise polls.PollError("polls.err_not_audience")
+    await answer_query(update)
     back = keyboard([button(who.t("polls.menu"), MenuItem("polls"))], [menu_button(who)])
     if poll.status == PollStatus.CANCELLED.value:
         await reply(update, who.t("polls.results_cancelled"), back, edit=edit)
@@ -171,12 +169,10 @@ async def vote_pressed(update: Update, context: WijkContext, who: Who) -> None:
     assert who.actor is not None
     try:
         if isinstance(pressed, PollView) and pressed.view == "show":
-            await answer_query(update)
             await show_poll(update, context, who, poll_id, edit=True)
             return
         if isinstance(pressed, PollView) and pressed.view == "res":
             poll, _, _ = load(context, poll_id)
-            await answer_query(update)
             await show_results(update, context, who, poll, edit=False)
             return
         await _vote_step(update, context, who, pressed)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
 from bot.context import WijkContext
+from bot.core.text import clean_input
 from bot.people.permissions import Action
 from bot.spiegel import mirror as service
 from bot.telegram import flow_table, flows
@@ -59,7 +60,10 @@ async def ask_comment(turn: Turn, item: SpiegelItem) -> None:
 
 
 def _comment(turn: Turn, draft: CommentDraft, text: str) -> str:
-    text = text.strip()
+    text = clean_input(text)
+    if not text:
+        # Nothing visible: an empty comment must not replace the one they wrote before.
+        raise Invalid(turn.who.t("spiegel.comment_empty"))
     limit = turn.services.config.general.text_limit
     if len(text) > limit:
         # Stay in this step: they can shorten it and send it again, or stop.
