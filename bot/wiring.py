@@ -49,6 +49,7 @@ def wire(app: WijkApplication) -> None:
     from bot.digest import jobs as digest_jobs
     from bot.digest import llm
     from bot.polls import delivery as poll_delivery
+    from bot.telegram import outage
     from bot.telegram.callbacks import Kind, pattern
     from bot.telegram.commands import accepted
     from handlers import (
@@ -58,12 +59,12 @@ def wire(app: WijkApplication) -> None:
         menu,
         observations,
         onboarding,
-        poll_wizard,
         polls,
         privacy,
         spiegel,
     )
     from handlers.main_menu import MenuEntry
+    from handlers.polls import wizard as poll_wizard
     from handlers.router import Routes
 
     private = filters.ChatType.PRIVATE
@@ -180,6 +181,8 @@ def wire(app: WijkApplication) -> None:
     # 7. Jobs: each runs once at start-up and then repeats; what is due comes from the database.
     digest_jobs.install(app)
     poll_delivery.install(app)
+    # While the database is away: once it answers again, what could not be handled is.
+    outage.install(app)
 
     # 8. The digest's language-model narrative and embeddings grouping, when the config has them.
     llm.install(app.services)

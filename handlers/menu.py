@@ -14,7 +14,7 @@ from bot.core.i18n import LANGUAGES, t
 from bot.people import persons
 from bot.people.permissions import Action
 from bot.telegram import command_menu, commands, flows
-from bot.telegram.callbacks import BadCallback, Kind
+from bot.telegram.callbacks import BadCallback, Cancel, Language, MenuItem
 from handlers.common import (
     Who,
     answer_query,
@@ -22,7 +22,7 @@ from handlers.common import (
     esc,
     keyboard,
     menu_keyboard,
-    parse_callback,
+    payload,
     private_handler,
     reply,
     stale_button,
@@ -48,11 +48,10 @@ async def menu_pressed(update: Update, context: WijkContext) -> None:
     if who is None:
         return
     try:
-        cb = parse_callback(update)
+        item = payload(update, MenuItem).item
     except BadCallback:  # parsed before private_handler, which would otherwise catch it
         await stale_button(update, who)
         return
-    item = cb.arg(0) if cb.args else ""
     if item == "start":
         await answer_query(update)
         await show_start(update, context, who, payload=None)
@@ -62,7 +61,7 @@ async def menu_pressed(update: Update, context: WijkContext) -> None:
 
 @private_handler()
 async def _menu_item(update: Update, context: WijkContext, who: Who) -> None:
-    item = parse_callback(update).arg(0)
+    item = payload(update, MenuItem).item
     await answer_query(update)
     if item == "main":
         await flows.end(context)
@@ -146,9 +145,7 @@ async def language_command(update: Update, context: WijkContext, who: Who) -> No
 def language_keyboard(who: Who) -> InlineKeyboardMarkup:
     return keyboard(
         [
-            button(
-                t(lang, f"language.{'dutch' if lang == 'nl' else 'english'}"), Kind.LANGUAGE, lang
-            )
+            button(t(lang, f"language.{'dutch' if lang == 'nl' else 'english'}"), Language(lang))
             for lang in LANGUAGES
         ]
     )
@@ -156,10 +153,7 @@ def language_keyboard(who: Who) -> InlineKeyboardMarkup:
 
 @private_handler(needs_person=False, needs_wijk=False)
 async def language_pressed(update: Update, context: WijkContext, who: Who) -> None:
-    cb = parse_callback(update)
-    lang = cb.arg(0)
-    if lang not in LANGUAGES:
-        raise BadCallback("language")
+    lang = payload(update, Language).lang
     await answer_query(update)
     if who.actor is None:
         # Before consent nothing is stored: show the privacy statement again in that language.
@@ -192,6 +186,7 @@ async def cancel_command(update: Update, context: WijkContext, who: Who) -> None
 @private_handler(needs_person=False, needs_wijk=False)
 async def cancel_pressed(update: Update, context: WijkContext, who: Who) -> None:
     # Any cancel button ends whatever flow is current: stopping is always safe.
+    payload(update, Cancel)  # but it must be one of ours
     await answer_query(update)
     await flows.end(context)
     await reply(update, who.t("common.cancelled"), menu_keyboard(who), edit=True)

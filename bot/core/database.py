@@ -24,6 +24,8 @@ def normalise_url(url: str) -> str:
 
 
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
+    """`hide_parameters`: a failed statement's error (logged with its traceback) and echo would
+    otherwise show the values, i.e. what someone wrote, beside their id."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -32,6 +34,7 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -39,6 +42,7 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     return create_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=5,

@@ -107,20 +107,36 @@ def check(session: Session, code: str, now: datetime) -> Redeemed:
 
 def redeem(session: Session, person: Person, code: str, now: datetime) -> Redeemed:
     """Grant the invite's role. The use is counted with a conditional UPDATE, so two people
-    racing for the last use cannot both get it."""
+    racing for the last use cannot both get it.
+
+    Someone who already holds the role in every wijk of the invite opens it again (a second
+    phone, the group's message tapped twice): that grants nothing, so it uses nothing up either;
+    a multi-use invite keeps its places for the people it was meant for."""
     found = check(session, code, now)
-    if found.status is not RedeemStatus.OK:
+    invite = (
+        session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
+        if found.status in (RedeemStatus.OK, RedeemStatus.USED_UP)
+        else None
+    )
+    if invite is None:
         return found
-    assert person.id is not None and found.role is not None
-    invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).one()
+    assert person.id is not None
+    role = Role(invite.role)
+    wijk_ids = tuple(invite.wijk_id_list())
     already = {
         m.wijk_id
         for m in session.exec(
             select(Membership).where(
-                Membership.person_id == person.id, Membership.role == found.role.value
+                Membership.person_id == person.id, Membership.role == role.value
             )
         ).all()
     }
+    if set(wijk_ids) <= already:
+        # Also when the others have used it up since: this person is not told "used up".
+        return Redeemed(RedeemStatus.OK, role, wijk_ids)
+    if found.status is not RedeemStatus.OK:
+        return found
+    assert found.role is not None
     result = session.execute(
         update(Invite)
         .where(Invite.id == invite.id, Invite.uses < Invite.max_uses)  # type: ignore[arg-type]

@@ -32,6 +32,7 @@ from sqlmodel import Session, col, select
 from bot.core.clock import utcnow
 from bot.core.database import Database
 from bot.core.table_changes import WatchedCache
+from bot.core.text import clean_input
 from models import Edition, ItemKind, Reaction, SpiegelItem, Verdict, Wijk
 
 TITLE_LIMIT = 200
@@ -558,7 +559,11 @@ def react(
 
 
 def comment(session: Session, person_id: int, item_id: int, text: str) -> Reaction:
-    """Store (or replace) the person's comment on a statement; the verdict is kept."""
+    """Store (or replace) the person's comment on a statement; the verdict is kept.
+    ValueError for a text with nothing visible in it: it would wipe out the earlier comment."""
+    text = clean_input(text)
+    if not text:
+        raise ValueError("a comment needs text")
     reaction = _reaction_for(session, person_id, _item(session, item_id))
     now = utcnow()
     reaction.comment = text

@@ -22,6 +22,7 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from telegram.error import TelegramError
 
 from bot.core.i18n import LANGUAGES, t
+from bot.core.logs import pseudonym
 from bot.people.permissions import COACH_ROLES
 from bot.telegram import commands
 from models import Membership, Person
@@ -73,7 +74,7 @@ async def show_coach_menu(bot: Bot, chat_id: int, lang: str, private: Sequence[s
     try:
         await bot.set_my_commands(menu_of(private, lang), scope=BotCommandScopeChat(chat_id))
     except TelegramError as exc:
-        _log.info("no coach menu for chat %s: %s", chat_id, exc)
+        _log.info("no coach menu for chat %s: %s", pseudonym(chat_id), exc)
         return False
     return True
 
@@ -83,6 +84,6 @@ async def hide_coach_menu(bot: Bot, chat_id: int) -> bool:
     try:
         await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
     except TelegramError as exc:
-        _log.info("coach menu of chat %s not removed: %s", chat_id, exc)
+        _log.info("coach menu of chat %s not removed: %s", pseudonym(chat_id), exc)
         return False
     return True

@@ -200,6 +200,8 @@ _KEY = re.compile(r"""(?:who\.t|\bt)\((?:\w+,\s*)?f?["']([a-z_]+\.[a-z0-9_.{}]+)
 # is named as a label: MenuEntry(item, "menu.x", ...), `label = who.t(...)`.
 _BEFORE_LABEL = re.compile(r"(?:button|\bob|InlineKeyboardButton)\(|label\s*=|\"\w\":\s*$")
 _MENU_ENTRY = re.compile(r'MenuEntry\(\s*"\w+",\s*"([a-z_]+\.[a-z0-9_.]+)"')
+# Helpers that make a button from a label's key: the poll wizard's _pw(who, "polls.x", ...).
+_BUTTON_HELPER = re.compile(r"""\b_pw\(\w+,\s*f?["']([a-z_]+\.[a-z0-9_.{}]+)["']""")
 
 
 def button_keys() -> set[str]:
@@ -209,6 +211,7 @@ def button_keys() -> set[str]:
         for path in (REPO / folder).rglob("*.py"):
             source = path.read_text(encoding="utf-8")
             found |= set(_MENU_ENTRY.findall(source))
+            found |= set(_BUTTON_HELPER.findall(source))
             for match in _KEY.finditer(source):
                 before = source[max(0, match.start() - 80) : match.start()].split("\n")
                 if _BEFORE_LABEL.search("\n".join(before[-2:])):
@@ -226,6 +229,8 @@ def button_keys() -> set[str]:
 _INDIRECT = {
     "spiegel.recognise",
     "spiegel.not_recognise",
+    "spiegel.agree",
+    "spiegel.disagree",
     "observations.swot_strength",
     "observations.swot_weakness",
     "observations.swot_opportunity",

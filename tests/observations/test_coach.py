@@ -503,3 +503,15 @@ async def test_english_coach_and_sender(bot: Harness, services: Services) -> Non
     assert "reached the sender" in carla.last.plain_text
     assert "Answer from your district coach" in bob.last.plain_text
     assert "Reply" in bob.last.button_texts
+
+
+def test_a_coach_draft_from_before_the_typed_draft_loads() -> None:
+    """A flow outlives a deploy: the keys the three message flows used before load."""
+    from bot.observations.coach import Filter
+    from bot.telegram.callbacks import ListBack
+    from handlers.coach.drafts import MessageDraft
+
+    draft = MessageDraft.from_json({"obs": 12, "draft": "Dank je!", "f": "a", "p": 2})
+    assert draft == MessageDraft(12, "Dank je!", "a", 2)
+    assert draft.back == ListBack(Filter.ALL, 2)
+    assert MessageDraft.from_json(draft.to_json()) == draft

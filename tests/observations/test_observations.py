@@ -561,3 +561,27 @@ async def test_mijn_meldingen_empty_from_menu(bot: Harness) -> None:
     await alice.press("Mijn meldingen")
     assert "nog geen meldingen" in alice.last.plain_text
     assert "Melding doen" in alice.last.button_texts and "Naar het menu" in alice.last.button_texts
+
+
+async def test_a_draft_stored_by_the_previous_version_is_sent(
+    bot: Harness, services: Services
+) -> None:
+    """A flow outlives a deploy: the dict draft of before the typed draft still reaches M-123."""
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/melding")
+    wijk_id = person_row(services, 1001).current_wijk_id
+    old = {"wijk_id": wijk_id, "text": "Losse stoeptegel", "photo": None, "swot": "weakness"}
+    old |= {"theme": None, "theme_done": True, "lat": 52.3, "lon": 4.86, "loc_done": True}
+    old |= {"share": False, "multi": False}
+    nonce = bot.app.user_data[1001]["flow"]["nonce"]
+    bot.app.user_data[1001]["flow"] = {
+        "name": "observation",
+        "state": "summary",
+        "nonce": nonce,
+        "data": old,
+    }
+    await alice.press_data(f"ob:{nonce}:c:ok")
+    (stored,) = observations_in(services)
+    assert f"M-{stored.id}" in alice.last.plain_text
+    assert (stored.text, stored.swot, stored.theme) == ("Losse stoeptegel", "weakness", None)
+    assert (stored.latitude, stored.longitude) == (52.3, 4.86)

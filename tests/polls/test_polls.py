@@ -13,7 +13,7 @@ from bot.people.permissions import load_actor
 from bot.polls import delivery, voting
 from bot.polls.tally import tally
 from models import Poll, PollOption, PollStatus, Role, Vote
-from tests.helpers import onboard
+from tests.helpers import join_as, onboard
 from tests.polls.test_poll_wizard import GROUP_ID, create_poll, link_group, member, only_poll
 
 
@@ -343,3 +343,63 @@ async def test_ranking_from_the_group_via_deep_link(bot: Harness, services: Serv
     assert "Deze stemming bestaat niet" in unknown.plain_text
     replies = await neighbour.send("/start notaninvitecode")
     assert any("uitnodiging" in m.plain_text for m in replies)
+
+
+# --- moving house ------------------------------------------------------------------------------
+
+
+async def test_moving_to_another_wijk_withdraws_open_votes_there(
+    bot: Harness, services: Services
+) -> None:
+    """A wijk's poll is for the people who live there. Switching wijk back and forth must not
+    let one person vote in every wijk's polls: a move withdraws the open votes of the old wijk."""
+    bea = await member(bot, services, 3001, "Bea")
+    ruud = await join_as(bot, services, 3003, "Ruud", Role.BIG, "randwijck")
+    if "Randwijck" in ruud.last.button_texts:
+        await ruud.press("Randwijck")
+    eva = await onboard(bot, 3002, "Eva")  # lives in Elsrijk
+    await create_poll(bot, bea, question="Elsrijk: wat eerst?", audience="Iedereen in de wijk")
+    await create_poll(bot, ruud, question="Randwijck: wat eerst?", audience="Iedereen in de wijk")
+    with services.db.session() as session:
+        elsrijk, randwijck = session.exec(select(Poll).order_by(Poll.id)).all()  # type: ignore[arg-type]
+
+    await eva.press("Bankjes", message=poll_message(eva, "Elsrijk: wat eerst?"))
+    await eva.send("/wijk")
+    replies = await eva.press("Randwijck")
+    assert any(
+        "Daarom telt je stem in 1 open stemming daar niet meer" in m.plain_text for m in replies
+    )
+    await eva.send("/peilingen")
+    await eva.press("Stemmen: Randwijck")
+    await eva.press("Speeltuin")
+    await eva.send("/wijk")
+    await eva.press("Elsrijk")
+    await eva.send("/wijk")
+    await eva.press("Randwijck")
+
+    with services.db.session() as session:
+        assert tally(session, elsrijk.id or 0).voters == 0
+        assert tally(session, randwijck.id or 0).voters == 0
+    # Back home she may vote again in what is open there.
+    await eva.send("/wijk")
+    await eva.press("Elsrijk")
+    await eva.send("/peilingen")
+    await eva.press("Stemmen: Elsrijk")
+    await eva.press("Straatlicht")
+    assert votes(services) == [(person_id(services, eva.id), "Straatlicht", None)]
+
+
+async def test_a_revoked_big_member_no_longer_counts_in_open_big_polls(
+    bot: Harness, services: Services
+) -> None:
+    from bot.people import persons, roles
+
+    bea = await member(bot, services, 3001, "Bea")
+    bram = await member(bot, services, 3002, "Bram")
+    await create_poll(bot, bea)
+    await bram.press("Bankjes", message=poll_message(bram))
+    with services.db.session() as session:
+        wijk = persons.wijk_by_slug(session, "elsrijk")
+        assert wijk is not None
+        roles.revoke(session, str(bram.id), Role.BIG, [wijk])
+        assert tally(session, only_poll(services).id or 0).voters == 0
