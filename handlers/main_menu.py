@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from telegram import Update
 
 from bot.context import WijkContext
+from bot.core.i18n import tn
 from bot.people import persons
 from bot.telegram.callbacks import MenuItem
 from handlers.common import Who, button, esc, keyboard, reply
@@ -51,7 +52,7 @@ async def show_menu(
             roles = sorted(who.actor.roles_in(wijk.id or 0) - {Role.RESIDENT})
             if roles:
                 names = ", ".join(who.t(f"roles.{r.value}") for r in roles)
-                lines.insert(1, who.t("menu.your_roles", roles=names))
+                lines.insert(1, tn(who.lang, "menu.your_roles", len(roles), roles=names))
     entries = visible_entries(context, who)
     rows = [[button(who.t(e.label_key), MenuItem(e.item))] for e in entries]
     await reply(update, "\n".join(lines), keyboard(*rows), edit=edit)

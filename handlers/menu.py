@@ -83,6 +83,7 @@ GLOSSARY = (
     "reaction",
     "comment",
     "report",
+    "kind",
     "topic",
     "coach",
     "nickname",

@@ -177,7 +177,7 @@ async def play_week(
 SWOT_QUESTION = {
     "strength": "Wat gaat goed?",
     "weakness": "Wat kan beter?",
-    "opportunity": "Welke kansen zie je?",
+    "opportunity": "Welke kansen of ideeën zie je?",
     "threat": "Waar maak je je zorgen over?",
 }
 # Residents who let the coach see their name; the others stay behind their pseudonym.
@@ -270,8 +270,8 @@ async def poll_week(
             b for b in last.button_texts if b.endswith(f" {number}") or b.endswith(f" {number})")
         )
         await big.press(label)
-    await big.press("Terug naar de keuzes")
-    await big.press("Klaar met keuzes")
+    await big.press("Terug naar de antwoorden")
+    await big.press("Klaar met antwoorden")
     await big.press("Op volgorde zetten")
     await big.press("Iedereen in de wijk")
     # A typed closing time: Sunday 20:00 of this week.
@@ -289,7 +289,7 @@ async def poll_week(
         options = [
             b
             for b in ballot.button_texts
-            if b not in ("Stem versturen", "Laatste terug", "Naar het menu")
+            if b not in ("Stem versturen", "Laatste antwoord weghalen", "Naar het menu")
         ]
         # People rank differently; parking comes first most often.
         order = options[index % 3 :] + options[: index % 3] if index % 4 else options

@@ -62,6 +62,10 @@ class _Renderer:
     def n(self, value: float) -> str:
         return format_number(value, self.lang)
 
+    def tn(self, key: str, count: int, **values: object) -> str:
+        """`digest.<key>.one` or `.other`, by `count` (which the text shows as {count})."""
+        return tn(self.lang, f"digest.{key}", count, **values)
+
     def date(self, value: object) -> str:
         return format_date(value, self.lang, self.tz, "d MMM y")  # type: ignore[arg-type]
 
@@ -146,10 +150,10 @@ class _Renderer:
         themes = ", ".join(f"{esc(self.theme(slug))} ({self.n(c)})" for slug, c in section.themes)
         lines.append(self.t("themes", themes=themes))
         for group in section.groups[:MAX_GROUPS]:
-            lines.append(self.t("group_line", count=self.n(group.count), label=esc(group.label)))
+            lines.append(self.tn("group_line", group.count, label=esc(group.label)))
             lines.append(self.quote(group.representative))
         if len(section.groups) > MAX_GROUPS:
-            lines.append(self.t("more_groups", count=self.n(len(section.groups) - MAX_GROUPS)))
+            lines.append(self.tn("more_groups", len(section.groups) - MAX_GROUPS))
         if section.singletons:
             lines.append(self.t("singletons"))
             for ref in section.singletons[:MAX_SINGLETONS]:
@@ -162,7 +166,7 @@ class _Renderer:
                 )
             if len(section.singletons) > MAX_SINGLETONS:
                 extra = len(section.singletons) - MAX_SINGLETONS
-                lines.append(self.t("more_singletons", count=self.n(extra)))
+                lines.append(self.tn("more_singletons", extra))
         return lines
 
     def quote(self, ref: ObservationRef) -> str:
@@ -222,8 +226,8 @@ class _Renderer:
                                 "poll_option_ranking",
                                 place=place,
                                 text=esc(option.text),
-                                borda=self.n(option.borda),
-                                first=self.n(option.first_places or 0),
+                                points=self.tn("points", option.borda),
+                                firsts=self.tn("firsts", option.first_places or 0),
                             )
                         )
                     else:
@@ -266,7 +270,11 @@ class _Renderer:
             return [*lines, self.t("attention_none")]
         if a.unanswered:
             lines.append(
-                self.t("attention_unanswered", days=a.after_days, count=self.n(a.unanswered_total))
+                self.tn(
+                    "attention_unanswered",
+                    a.after_days,
+                    unanswered=self.n(a.unanswered_total),
+                )
             )
             for ref in a.unanswered:
                 lines.append(
@@ -280,16 +288,16 @@ class _Renderer:
                 )
             if a.unanswered_total > len(a.unanswered):
                 extra = a.unanswered_total - len(a.unanswered)
-                lines.append(self.t("attention_more", count=self.n(extra)))
+                lines.append(self.tn("attention_more", extra))
         if a.growing:
             lines.append(self.t("attention_growing"))
             for group in a.growing[:MAX_GROUPS]:
                 lines.append(
-                    self.t(
+                    self.tn(
                         "growing_line",
+                        group.count,
                         label=esc(group.label),
                         swot=esc(self.swot(group.swot)),
-                        count=self.n(group.count),
                         previous=self.n(group.previous),
                     )
                 )

@@ -24,7 +24,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Application
 
 from bot.core.clock import as_utc
-from bot.core.i18n import format_datetime, format_number, t
+from bot.core.i18n import format_datetime, format_number, t, tn
 from bot.core.logs import pseudonym
 from bot.core.text import esc
 from bot.polls import voting
@@ -143,11 +143,11 @@ def results_text(result: PollTally, lang: str, *, interim: bool = False) -> str:
     lines = [t(lang, title, question=esc(result.question))]
     if result.audience_size:
         lines.append(
-            t(
+            tn(
                 lang,
                 "polls.results_turnout",
+                result.audience_size,
                 voters=format_number(result.voters, lang),
-                audience=format_number(result.audience_size, lang),
                 percent=format_number(result.turnout_percent or 0, lang),
             )
         )
@@ -164,8 +164,8 @@ def results_text(result: PollTally, lang: str, *, interim: bool = False) -> str:
                     "polls.results_line_ranking",
                     place=place,
                     text=esc(option.text),
-                    points=format_number(option.borda or 0, lang),
-                    firsts=format_number(option.first_places or 0, lang),
+                    points=tn(lang, "polls.points", option.borda or 0),
+                    firsts=tn(lang, "polls.firsts", option.first_places or 0),
                 )
             )
     else:

@@ -455,7 +455,7 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             route=_onward,
         ),
         Step(
-            "Geen locatie",
+            "Plek weghalen",
             (WHERE,),
             _ob("l", "none"),
             {NAME: "", SUMMARY: CHANGING},

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import WijkApplication, WijkContext
+from bot.core.i18n import tn
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.polls import delivery, voting
@@ -125,7 +126,7 @@ async def new_poll_command(update: Update, context: WijkContext, who: Who) -> No
 async def _show(turn: Turn, flow: Flow, draft: WizardDraft, how: Reply) -> None:
     who, nonce = turn.who, flow.nonce
     if how.note is not None and flow.state in (OPTIONS, SPIEGEL):
-        # Keep "Klaar met keuzes" at hand: 12 options is a reason to go on, not to stop.
+        # Keep "Klaar met antwoorden" at hand: 12 options is a reason to go on, not to stop.
         text, markup = views.options(who, draft.options, nonce, how.note)
     elif how.note is not None:
         text, markup = how.note, keyboard(views.nav(who, nonce, editing=draft.editing))
@@ -372,7 +373,8 @@ async def _send(turn: Turn, flow: Flow, draft: WizardDraft, value: Any) -> None:
         return
     await flows.end(turn.context)
     count = sum(deliveries.values())
-    await turn.reply(who.t("polls.saved_private", count=count), menu_keyboard(who), edit=True)
+    saved = tn(who.lang, "polls.saved_private", count)
+    await turn.reply(saved, menu_keyboard(who), edit=True)
     delivery.start_broadcast(_app(turn), poll.id, who.telegram_id)
 
 
@@ -434,7 +436,7 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
             note=_said("polls.w_option_added", "option"),
         ),
         Step(
-            "Laatste keuze weghalen",
+            "Laatste antwoord weghalen",
             OPTION_STATES,
             _pw("ou"),
             OPTIONS,
@@ -459,9 +461,9 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
             _picked,
             toast=lambda turn, pick: turn.who.t("polls.w_option_added", option=pick.option),
         ),
-        Step("Terug naar de keuzes", OPTION_STATES, _pw("ob"), OPTIONS),
+        Step("Terug naar de antwoorden", OPTION_STATES, _pw("ob"), OPTIONS),
         Step(
-            "Klaar met keuzes, with 2 to 12",
+            "Klaar met antwoorden, with 2 to 12",
             OPTION_STATES,
             _pw("od"),
             {KIND: "", PREVIEW: EDITING},
@@ -513,7 +515,7 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
             PREVIEW,
             _previewable,
         ),
-        Step("Aanpassen", (PREVIEW,), _pw("ch"), CHANGING),
+        Step("Iets veranderen", (PREVIEW,), _pw("ch"), CHANGING),
         *(
             Step(f"the part to change ({field})", (CHANGING,), _pw("e", field), state)
             for field, state in {

@@ -83,4 +83,4 @@ async def test_interactive_demo(tmp_path: Path) -> None:
     screen = "\n".join(shown)
     assert "Eerst over je gegevens" in screen
     assert "Je wijk: Stadshart" in screen
-    assert "Bij welke vraag past je melding?" in screen  # the text went into the observation flow
+    assert "Wat voor melding is het?" in screen  # the text went into the observation flow

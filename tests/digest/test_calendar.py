@@ -242,7 +242,7 @@ async def test_week_53_digest_is_sent_once_and_the_next_covers_week_1(
         assert await run_at(services, bot, later) == 0
     assert headers(anna) == ["28 dec 2026 tot en met 3 jan 2027 · 2026-W53"]
     title = next(m for m in anna.messages if m.plain_text.startswith("Wijkoverzicht"))
-    assert "Meldingen: 4 (vorige keer 1)" in title.plain_text
+    assert "Meldingen: 4 (vorige keer: 1)" in title.plain_text
     document = anna.messages[-1]
     assert document.filename == "meldingen-elsrijk-2026-W53.csv"
     assert [(r[1], r[4]) for r in csv_rows(document)] == [

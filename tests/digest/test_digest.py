@@ -225,9 +225,9 @@ def test_counts_and_changes(services: Services) -> None:
     assert data.current.by_role == {"resident": 2, "big": 1, "partner": 1, "coach": 0}
     assert data.section("weakness").count == 2 and data.section("weakness").previous == 1
     text = render.render_text(data, "nl", services.config)
-    assert "Meldingen: 4 (vorige keer 1)" in text
-    assert "Voor het eerst mee: 3" in text
-    assert "Bewoners 2 · leden van de BIG 1 · partners 1" in text
+    assert "Meldingen: 4 (vorige keer: 1)" in text
+    assert "Voor het eerst meegedaan: 3" in text
+    assert "Bewoners: 2 · leden van de BIG: 1 · partners: 1" in text
     assert "Wat gaat goed?" in text and "Waar maak je je zorgen over?" in text
     assert "sterkte" not in text and "bedreiging" not in text
 
@@ -432,7 +432,7 @@ def test_hidden_withdrawn_and_erased(services: Services) -> None:
     rows = list(
         csv.reader(io.StringIO(render.render_csv(data, "nl", services.config).decode("utf-8-sig")))
     )
-    assert rows[0] == ["nummer", "datum", "vraag", "onderwerp", "tekst", "status", "schrijver"]
+    assert rows[0] == ["nummer", "datum", "soort", "onderwerp", "tekst", "status", "schrijver"]
     authors = {r[4]: r[6] for r in rows[1:]}
     assert authors == {
         "Zichtbaar met naam": "Anna de Vries",
@@ -460,7 +460,7 @@ def test_groups_representative_and_growth(services: Services) -> None:
     as_json = data.to_json()
     assert sorted(as_json["sections"][1]["groups"][0]["member_ids"]) == sorted(biggest.member_ids)
     text = render.render_text(data, "nl", services.config)
-    assert ": 6 meldingen" in text and "6 meldingen, vorige keer 3" in text
+    assert ": 6 meldingen" in text and "6 meldingen (vorige keer: 3)" in text
 
 
 def test_needs_attention_lists_old_unanswered_with_reference(services: Services) -> None:

@@ -300,13 +300,13 @@ async def test_settings_menu_changes_the_schedule(bot: Harness, services: Servic
     await anna.press("17:00")
     assert "vrijdag 27 november, 17:00" in anna.last.plain_text
     await anna.press("Hoe vaak")
-    await anna.press("om de week")
+    await anna.press("elke twee weken")
     plan = periods.Schedule(4, datetime(2026, 1, 1, 17).time(), "biweekly", False)
     expected = periods.next_due(plan, services.clock.now(), services.tz)
     assert expected is not None
     assert format_datetime(expected, "nl", services.tz) in anna.last.plain_text
-    await anna.press("Niet sturen als het stil was")
-    assert "Niet sturen als het stil was: ja" in anna.last.plain_text
+    await anna.press("Overslaan als het stil was")
+    assert "Overslaan als het stil was: ja" in anna.last.plain_text
     with services.db.session() as session:
         setting = session.exec(select(DigestSetting)).one()
     assert (setting.weekday, setting.send_time, setting.frequency, setting.skip_quiet) == (
@@ -323,7 +323,7 @@ async def test_settings_menu_changes_the_schedule(bot: Harness, services: Servic
     assert await jobs.send_due(services, bot.app.bot) == 1
     assert "+" in digests(services)[0].period_key
     await anna.press("Hoe vaak")
-    (edited,) = await anna.press("niet vanzelf")
+    (edited,) = await anna.press("alleen als je erom vraagt")
     assert "Je krijgt nu geen wijkoverzicht" in edited.plain_text
 
 
@@ -428,7 +428,7 @@ async def test_english_coach_gets_english(bot: Harness, services: Services) -> N
     observe(services, "Too many cars", swot="threat")
     frozen(services).set(DUE + timedelta(minutes=1))
     assert await jobs.send_due(services, bot.app.bot) == 1
-    assert any("District summary Elsrijk" in m.plain_text for m in emma.messages)
+    assert any("District summary for Elsrijk" in m.plain_text for m in emma.messages)
     assert emma.last.button_texts[0] == "Settings"
 
 

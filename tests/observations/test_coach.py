@@ -91,7 +91,7 @@ async def test_coach_answers_anonymous_sender_who_replies_once(
     assert f"Van: {alice_person.pseudonym} (bewoner)" in card.plain_text
     assert f"Lantaarn kapot {NASTY} bij de school" in card.plain_text
     assert "&lt;b&gt;&amp;" in (card.text or "")
-    assert card.button_texts[:3] == ["Beantwoorden", "Gelezen", "Verbergen"]
+    assert card.button_texts[:3] == ["Beantwoorden", "Zet op gelezen", "Verbergen"]
 
     await carla.press("Beantwoorden")
     assert "Typ je antwoord" in carla.last.plain_text
@@ -157,10 +157,10 @@ async def test_name_shown_only_when_shared(bot: Harness, services: Services) -> 
 async def test_mark_read(bot: Harness, services: Services) -> None:
     _alice, carla, obs = await setup_people(bot, services)
     await open_card(carla, obs)
-    await carla.press("Gelezen")
+    await carla.press("Zet op gelezen")
     assert carla.alerts[-1] == "Deze melding staat nu op gelezen."
     assert "Status: gelezen" in carla.last.plain_text
-    assert "Gelezen" not in carla.last.button_texts
+    assert "Zet op gelezen" not in carla.last.button_texts
     stored = observation(services, obs.id or 0)
     assert stored.status == ObservationStatus.READ.value and stored.read_at is not None
     # Still in "not answered yet", gone from "new".
@@ -303,7 +303,7 @@ async def test_blocked_sender_answer_is_stored(bot: Harness, services: Services)
     await carla.press("Beantwoorden")
     await carla.send("We kijken ernaar")
     await carla.press("Versturen")
-    assert "de schrijver heeft de bot geblokkeerd" in carla.last.plain_text
+    assert "de schrijver heeft mij geblokkeerd" in carla.last.plain_text
     assert "Mijn meldingen" in carla.last.plain_text
     stored = observation(services, obs.id or 0)
     assert stored.answer_text == "We kijken ernaar"
@@ -322,7 +322,7 @@ async def test_erased_sender_cannot_be_answered(bot: Harness, services: Services
     assert observation(services, obs.id or 0).answer_text is None
     await carla.press("Terug", message=card)
     await carla.press(f"{obs.reference} openen")
-    assert "iemand die alles wiste" in carla.last.plain_text
+    assert "onbekend (gegevens gewist)" in carla.last.plain_text
     assert "Beantwoorden" not in carla.last.button_texts
 
 
@@ -347,7 +347,7 @@ async def test_stale_flow_button_and_too_long_answer(bot: Harness, services: Ser
     assert "Stuur hier alleen tekst" in carla.last.plain_text
     limit = services.config.general.text_limit
     await carla.send("x" * (limit + 1))
-    assert f"maximaal {limit} tekens" in carla.last.plain_text
+    assert f"maximaal {limit} letters en tekens" in carla.last.plain_text
     await carla.send("Eerste versie")
     preview = carla.last
     await carla.send("/cancel")
@@ -428,7 +428,7 @@ async def test_deep_link_from_digest_and_media(bot: Harness, services: Services)
     card = carla.last
     assert f"Melding {obs.reference}" in card.plain_text
     assert "(lid van de BIG)" in card.plain_text
-    assert "Welke kansen zie je?" in card.plain_text
+    assert "Welke kansen of ideeën zie je?" in card.plain_text
     await carla.press("Foto bekijken", message=card)
     assert carla.last.kind == "photo"
     assert obs.reference in carla.last.plain_text
@@ -436,7 +436,7 @@ async def test_deep_link_from_digest_and_media(bot: Harness, services: Services)
     assert carla.last.location == (52.3, 4.86)
     # Unknown ids and malformed data get a clear answer.
     await carla.press_data("co:99999:open")
-    assert "bestaat niet" in carla.last.plain_text
+    assert "is er niet meer" in carla.last.plain_text
     await carla.press_data(f"co:{obs.id}:zz")
     assert carla.alerts[-1] == "Deze knop werkt niet meer."
 
@@ -460,7 +460,7 @@ async def test_coach_of_two_wijken_chooses_and_pages(bot: Harness, services: Ser
     await carla.send("/menu")
     await carla.press("Meldingen uit de wijk")
     assert "Van welke wijk" in carla.last.plain_text
-    await carla.press("Elsrijk (7 nog open)")
+    await carla.press("Elsrijk (7 nog niet beantwoord)")
     first = carla.last
     assert "Pagina 1 van 2" in first.plain_text
     assert "Melding nummer 6" in first.plain_text  # newest first
@@ -468,7 +468,7 @@ async def test_coach_of_two_wijken_chooses_and_pages(bot: Harness, services: Ser
     assert "Pagina 2 van 2" in carla.last.plain_text
     assert "Melding nummer 0" in carla.last.plain_text
     await carla.press("Andere wijk")
-    await carla.press("Groenelaan (0 nog open)")
+    await carla.press("Groenelaan (0 nog niet beantwoord)")
     assert "Hier zijn geen meldingen" in carla.last.plain_text
     assert alice.messages  # the resident was not bothered by any of this
 

@@ -169,7 +169,7 @@ async def test_full_flow_stores_once_with_reference(bot: Harness, services: Serv
     assert swot.button_texts[:4] == [
         "Wat gaat goed?",
         "Wat kan beter?",
-        "Welke kansen zie je?",
+        "Welke kansen of ideeën zie je?",
         "Waar maak je je zorgen over?",
     ]
     assert "Stoppen" in swot.button_texts
@@ -254,7 +254,7 @@ async def test_photo_with_caption_and_without(bot: Harness, services: Services) 
     await alice.send("/melding")
     await alice.send_photo("Kapotte lantaarnpaal")
     largest = last_photo_file_id(bot, alice)
-    assert "Bij welke vraag past je melding?" in alice.last.plain_text
+    assert "Wat voor melding is het?" in alice.last.plain_text
     await alice.press("Wat kan beter?")
     await alice.press("Veiligheid")
     await alice.press("Overslaan")
@@ -285,7 +285,7 @@ async def test_loose_text_is_offered_as_observation(bot: Harness, services: Serv
     assert "als melding" in question.plain_text
     await alice.press("Ja, als melding")
     # The text was kept while the bot asked: the next step is the kind.
-    assert "Bij welke vraag past je melding?" in alice.last.plain_text
+    assert "Wat voor melding is het?" in alice.last.plain_text
     await alice.press("Wat kan beter?")
     await alice.press("Weet ik niet")
     await alice.press("Overslaan")
@@ -322,12 +322,15 @@ async def test_text_too_long_and_empty(bot: Harness, services: Services) -> None
     limit = services.config.general.text_limit
     await alice.send("/melding")
     (answer,) = await alice.send("x" * (limit + 1))
-    assert f"{limit + 1} tekens" in answer.plain_text and f"maximaal {limit}" in answer.plain_text
+    assert (
+        f"{limit + 1} letters en tekens" in answer.plain_text
+        and f"maximaal {limit}" in answer.plain_text
+    )
     assert "Stoppen" in answer.button_texts
     await alice.send_photo("y" * (limit + 5))
-    assert f"{limit + 5} tekens" in alice.last.plain_text
+    assert f"{limit + 5} letters en tekens" in alice.last.plain_text
     await alice.send("Kort genoeg")
-    assert "Bij welke vraag past je melding?" in alice.last.plain_text
+    assert "Wat voor melding is het?" in alice.last.plain_text
     await alice.press("Wat kan beter?")
     await alice.press("Weet ik niet")
     await alice.press("Overslaan")
@@ -399,17 +402,17 @@ async def test_change_returns_to_summary(bot: Harness, services: Services) -> No
     alice = await onboard(bot, 1001, "Alice")
     await to_summary(alice)
     await alice.press("Iets veranderen")
-    await alice.press("Vraag")
-    await alice.press("Welke kansen zie je?")
+    await alice.press("Soort melding")
+    await alice.press("Welke kansen of ideeën zie je?")
     assert "Klopt dit?" in alice.last.plain_text
-    assert "Vraag: Welke kansen zie je?" in alice.last.plain_text
+    assert "Soort: Welke kansen of ideeën zie je?" in alice.last.plain_text
     await alice.press("Iets veranderen")
     await alice.press("Tekst of foto")
     await alice.send("De stoep bij de school is kapot")
     assert "Klopt dit?" in alice.last.plain_text
     await alice.press("Iets veranderen")
     await alice.press("Onderwerp")
-    await alice.press("Terug naar nakijken")
+    await alice.press("Terug naar je melding")
     assert "Onderwerp: Verkeer" in alice.last.plain_text
     await alice.press("Versturen")
     (stored,) = observations_in(services)

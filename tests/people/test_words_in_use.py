@@ -120,7 +120,7 @@ async def test_english_names_work_for_an_english_speaking_resident(bot: Harness)
         "/explain": "What the words mean",
         "/district": "Which district do you live in?",
         "/language": "Which language do you want?",
-        "/cancel": "Stopped. Nothing was sent.",
+        "/cancel": "Cancelled. Nothing was sent.",
         "/forgetme": "Are you sure?",
         "/menu": "What would you like to do?",
     }
@@ -190,7 +190,7 @@ async def test_an_english_speaking_resident_never_reads_dutch(bot: Harness) -> N
     bob = bot.user(1002, "Bob", language_code="en")
     seen: list[BotMessage] = []
     seen += await bob.send("/start")
-    for label in ("More about your data", "I agree", "Elsrijk", "Explanation"):
+    for label in ("More about your data", "I agree", "Elsrijk", "Help"):
         seen += await bob.press(label)
     seen += await bob.send("/menu")
     seen += await bob.press("Read the district mirror")
@@ -200,7 +200,7 @@ async def test_an_english_speaking_resident_never_reads_dutch(bot: Harness) -> N
         seen += await bob.press(label)
     for command in ("/myreports", "/polls", "/mydata", "/forgetme"):
         seen += await bob.send(command)
-    seen += await bob.press("No, erase nothing")
+    seen += await bob.press("No, keep my data")
     for typed in ("/taal", "/nonsense", "something loose"):
         seen += await bob.send(typed)
     # Onboarding answers with one edit per step (Akkoord, the wijk): a few more commands keep

@@ -58,8 +58,8 @@ async def typed_poll(bot: Harness, creator: FakePerson, closes: str) -> str:
     await creator.send(QUESTION)
     for option in OPTIONS:
         await creator.send(option)
-    await creator.press("Klaar met keuzes")
-    await creator.press("Eén keuze")
+    await creator.press("Klaar met antwoorden")
+    await creator.press("Eén antwoord kiezen")
     await creator.press("Leden van de BIG")
     await creator.send(closes)
     await creator.press("Nee, pas na het sluiten")
@@ -258,8 +258,8 @@ async def test_a_29_february_that_does_not_come_is_refused(
     await creator.send(QUESTION)
     for option in OPTIONS:
         await creator.send(option)
-    await creator.press("Klaar met keuzes")
-    await creator.press("Eén keuze")
+    await creator.press("Klaar met antwoorden")
+    await creator.press("Eén antwoord kiezen")
     await creator.press("Leden van de BIG")
     # 2027 has no 29 February; the next one (2028) is more than a year ahead.
     for typed, answer in (

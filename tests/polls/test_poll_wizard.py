@@ -40,7 +40,7 @@ async def create_poll(
     *,
     question: str = "Wat pakken we eerst aan?",
     options: Sequence[str] = ("Speeltuin", "Bankjes", "Straatlicht"),
-    kind: str = "Eén keuze",
+    kind: str = "Eén antwoord kiezen",
     audience: str = "Leden van de BIG",
     closes: str = "Over een week",
     hide: str | None = "Ja, uitslag tot nu toe laten zien",
@@ -51,7 +51,7 @@ async def create_poll(
     await creator.send(question)
     for option in options:
         await creator.send(option)
-    await creator.press("Klaar met keuzes")
+    await creator.press("Klaar met antwoorden")
     await creator.press(kind)
     await creator.press(audience)
     await creator.press(closes)
@@ -82,7 +82,7 @@ async def test_single_choice_for_the_wijk(bot: Harness, services: Services) -> N
     coach = await member(bot, services, 2001, "Cora", Role.COACH)
     residents = [await onboard(bot, 2100 + i, f"Bewoner{i}") for i in range(3)]
     elsewhere = await onboard(bot, 2200, "Gijs", wijk="Groenelaan")
-    await create_poll(bot, coach, kind="Eén keuze", audience="Iedereen in de wijk")
+    await create_poll(bot, coach, kind="Eén antwoord kiezen", audience="Iedereen in de wijk")
     poll = only_poll(services)
     assert (poll.kind, poll.audience, poll.hide_results) == ("single", "wijk", False)
     assert options_of(services, poll.id or 0) == ["Speeltuin", "Bankjes", "Straatlicht"]
@@ -99,7 +99,9 @@ async def test_multiple_choice_for_big_members_hidden_results(
     creator = await member(bot, services, 2001, "Bea")
     other_big = await member(bot, services, 2002, "Bram")
     resident = await onboard(bot, 2100, "Rik")
-    await create_poll(bot, creator, kind="Meer keuzes mogen", hide="Nee, pas na het sluiten")
+    await create_poll(
+        bot, creator, kind="Meer antwoorden kiezen mag", hide="Nee, pas na het sluiten"
+    )
     poll = only_poll(services)
     assert (poll.kind, poll.audience, poll.hide_results) == ("multiple", "big", True)
     assert "Stem versturen" in other_big.last.button_texts
@@ -144,8 +146,8 @@ async def test_typed_closing_time_in_amsterdam(bot: Harness, services: Services)
     await creator.send("Vraag?")
     await creator.send("Ja")
     await creator.send("Nee")
-    await creator.press("Klaar met keuzes")
-    await creator.press("Eén keuze")
+    await creator.press("Klaar met antwoorden")
+    await creator.press("Eén antwoord kiezen")
     await creator.press("Leden van de BIG")
     (bad,) = await creator.send("morgen ergens")
     assert "28-11 20:00" in bad.plain_text
@@ -167,20 +169,20 @@ async def test_question_and_option_limits(bot: Harness, services: Services) -> N
     await creator.send("/menu")
     await creator.press("Nieuwe stemming")
     (too_long,) = await creator.send("v" * 301)
-    assert "Je vraag is te lang: 301 tekens" in too_long.plain_text
+    assert "Je vraag is te lang: 301 letters en tekens" in too_long.plain_text
     await creator.send("v" * 300)  # exactly the limit is fine
-    assert "Keuzes" in creator.last.plain_text
+    assert "Antwoorden" in creator.last.plain_text
     (long_option,) = await creator.send("o" * 101)
-    assert "Deze keuze is te lang: 101 tekens" in long_option.plain_text
+    assert "Dit antwoord is te lang: 101 letters en tekens" in long_option.plain_text
     await creator.send("Eerste")
-    await creator.press("Klaar met keuzes")  # only one option
-    assert creator.alerts[-1] == "Je hebt minstens 2 keuzes nodig."
-    assert "Keuzes tot nu toe (1 van 12)" in creator.last.plain_text
+    await creator.press("Klaar met antwoorden")  # only one option
+    assert creator.alerts[-1] == "Je hebt minstens 2 antwoorden nodig."
+    assert "Antwoorden tot nu toe (1 van 12)" in creator.last.plain_text
     for i in range(2, 13):
         await creator.send(f"Keuze {i}")
     (thirteenth,) = await creator.send("Keuze 13")
-    assert "Je hebt al 12 keuzes. Meer kan niet." in thirteenth.plain_text
-    await creator.press("Klaar met keuzes")
+    assert "Je hebt al 12 antwoorden. Meer kan niet." in thirteenth.plain_text
+    await creator.press("Klaar met antwoorden")
     assert "Hoe stemmen mensen?" in creator.last.plain_text
 
 
@@ -191,8 +193,8 @@ async def test_group_audience_needs_a_linked_group(bot: Harness, services: Servi
     await creator.send("Vraag?")
     await creator.send("Ja")
     await creator.send("Nee")
-    await creator.press("Klaar met keuzes")
-    (screen,) = await creator.press("Eén keuze")
+    await creator.press("Klaar met antwoorden")
+    (screen,) = await creator.press("Eén antwoord kiezen")
     assert "De Telegram-groep van de BIG" not in screen.button_texts
     assert "Typ daar /verbind" in screen.plain_text
     nonce = screen.buttons[0][0].callback_data.split(":")[1]  # type: ignore[union-attr]
@@ -262,9 +264,9 @@ async def test_pick_options_from_the_spiegel(bot: Harness, services: Services) -
     nonce = listing.buttons[0][0].callback_data.split(":")[1]  # type: ignore[union-attr]
     await creator.press_data(f"pw:{nonce}:pi:999999")  # an item that is not in this spiegel
     assert creator.alerts[-1] == "Deze knop werkt niet meer."
-    await creator.press("Terug naar de keuzes")
-    await creator.press("Klaar met keuzes")
-    await creator.press("Eén keuze")
+    await creator.press("Terug naar de antwoorden")
+    await creator.press("Klaar met antwoorden")
+    await creator.press("Eén antwoord kiezen")
     await creator.press("Leden van de BIG")
     await creator.press("Over 3 dagen")
     await creator.press("Ja, uitslag tot nu toe laten zien")
@@ -286,16 +288,16 @@ async def test_preview_change_and_cancel(bot: Harness, services: Services) -> No
     await creator.send("Eerste vraag")
     await creator.send("Ja")
     await creator.send("Nee")
-    await creator.press("Klaar met keuzes")
-    await creator.press("Eén keuze")
+    await creator.press("Klaar met antwoorden")
+    await creator.press("Eén antwoord kiezen")
     await creator.press("Leden van de BIG")
     await creator.press("Over twee weken")
     await creator.press("Ja, uitslag tot nu toe laten zien")
-    await creator.press("Aanpassen")
+    await creator.press("Iets veranderen")
     await creator.press("De vraag")
     (preview,) = await creator.send("Betere vraag")
     assert "Betere vraag" in preview.plain_text and "Kijk je stemming na" in preview.plain_text
-    await creator.press("Aanpassen")
+    await creator.press("Iets veranderen")
     await creator.press("Hoe mensen stemmen")
     (preview,) = await creator.press("Op volgorde zetten")
     assert "Op volgorde zetten" in preview.plain_text

@@ -81,7 +81,7 @@ async def test_single_vote_change_and_second_vote_refused(bot: Harness, services
 async def test_multiple_choice_vote(bot: Harness, services: Services) -> None:
     creator = await member(bot, services, 3001, "Bea")
     voter = await member(bot, services, 3002, "Bram")
-    await create_poll(bot, creator, kind="Meer keuzes mogen")
+    await create_poll(bot, creator, kind="Meer antwoorden kiezen mag")
     await voter.press("Stem versturen")  # nothing chosen yet
     assert voter.alerts[-1] == "Kies eerst minstens één antwoord."
     await voter.press("Speeltuin")
@@ -96,7 +96,7 @@ async def test_multiple_choice_vote(bot: Harness, services: Services) -> None:
     # A crafted mask with a bit for a 4th option that does not exist.
     pid = only_poll(services).id
     await voter.press_data(f"pl:{pid}:s:15:c", message=nonce_free)
-    assert voter.alerts[-1] == "Die keuze hoort niet bij deze stemming. Er is niets veranderd."
+    assert voter.alerts[-1] == "Dat antwoord hoort niet bij deze stemming. Er is niets veranderd."
     assert votes(services) == [(me, "Bankjes", None), (me, "Straatlicht", None)]
 
 
@@ -108,7 +108,7 @@ async def test_ranking_vote_in_private_chat(bot: Harness, services: Services) ->
     await first.press("Straatlicht")
     await first.press("Speeltuin")
     assert "1. Straatlicht" in first.last.plain_text and "2. Speeltuin" in first.last.plain_text
-    await first.press("Laatste terug")
+    await first.press("Laatste antwoord weghalen")
     await first.press("Bankjes")
     await first.press("Speeltuin")
     await first.press("Stem versturen")
@@ -133,7 +133,7 @@ async def test_ranking_vote_in_private_chat(bot: Harness, services: Services) ->
     # A crafted order with an option position twice.
     await first.press("Stem veranderen")
     await first.press_data(f"pl:{pid}:R:x00:c")
-    assert first.alerts[-1] == "Die keuze hoort niet bij deze stemming. Er is niets veranderd."
+    assert first.alerts[-1] == "Dat antwoord hoort niet bij deze stemming. Er is niets veranderd."
 
 
 # --- refusals ----------------------------------------------------------------------------------
@@ -159,13 +159,13 @@ async def test_outsider_and_crafted_option_refused(bot: Harness, services: Servi
     for outsider in (resident, elsewhere):
         await outsider.send("/menu")
         await outsider.press_data(button)  # a forwarded or copied button
-        assert outsider.alerts[-1] == "Deze stemming is niet voor jou. Je stem telt niet mee."
+        assert outsider.alerts[-1] == "Deze stemming is niet voor jou. Je kunt hier niet stemmen."
     await voter.press_data(f"pl:{first.id}:o:{other_option.id}:n", message=delivered)
-    assert voter.alerts[-1] == "Die keuze hoort niet bij deze stemming. Er is niets veranderd."
+    assert voter.alerts[-1] == "Dat antwoord hoort niet bij deze stemming. Er is niets veranderd."
     await voter.press_data(f"pl:{first.id}:o:99999:n", message=delivered)
-    assert voter.alerts[-1] == "Die keuze hoort niet bij deze stemming. Er is niets veranderd."
+    assert voter.alerts[-1] == "Dat antwoord hoort niet bij deze stemming. Er is niets veranderd."
     await voter.press_data("pl:99999:o:1:n", message=delivered)
-    assert voter.alerts[-1] == "Deze stemming bestaat niet (meer)."
+    assert voter.alerts[-1] == "Deze stemming is er niet meer."
     assert votes(services) == []
 
 
@@ -234,9 +234,9 @@ async def test_early_close_and_cancel_only_for_creator_or_coach(
 
     await coach.send("/stemmen")
     await coach.press("Beheren")
-    await coach.press("Stemming stoppen")
-    await coach.press("Ja, stoppen")
-    assert "De stemming is gestopt" in coach.last.plain_text
+    await coach.press("Stemming afbreken")
+    await coach.press("Ja, afbreken")
+    assert "De stemming is afgebroken" in coach.last.plain_text
     assert only_poll(services).status == PollStatus.CANCELLED.value
     await creator.press_data(f"pm:{pid}:clY")
     assert creator.alerts[-1] == "Deze stemming is al gesloten."
@@ -288,7 +288,7 @@ async def test_native_poll_answers_change_retract_and_outsiders(
     neighbour = await onboard(bot, 3100, "Rik")
     stranger = bot.user(3300, "Vreemde")  # never started the bot
     elsewhere = await onboard(bot, 3200, "Gijs", wijk="Groenelaan")
-    await create_poll(bot, creator, audience="De Telegram-groep", hide=None, kind="Meer keuzes")
+    await create_poll(bot, creator, audience="De Telegram-groep", hide=None, kind="Meer antwoorden")
     poll = only_poll(services)
     assert poll.telegram_poll_id is not None
     me = person_id(services, neighbour.id)
@@ -333,14 +333,14 @@ async def test_ranking_from_the_group_via_deep_link(bot: Harness, services: Serv
     await create_poll(bot, creator, audience="De Telegram-groep", kind="Op volgorde zetten")
     pid = only_poll(services).id
     (shown,) = await neighbour.send(f"/start poll_{pid}")
-    assert "Zet de keuzes op volgorde" in shown.plain_text
+    assert "Zet de antwoorden op volgorde" in shown.plain_text
     for label in ("Bankjes", "Speeltuin", "Straatlicht", "Stem versturen"):
         await neighbour.press(label)
     me = person_id(services, neighbour.id)
     assert votes(services) == [(me, "Bankjes", 1), (me, "Speeltuin", 2), (me, "Straatlicht", 3)]
     # Invites keep working next to the poll payload.
     (unknown,) = await neighbour.send("/start poll_999999")
-    assert "Deze stemming bestaat niet" in unknown.plain_text
+    assert "Deze stemming is er niet meer" in unknown.plain_text
     replies = await neighbour.send("/start notaninvitecode")
     assert any("uitnodiging" in m.plain_text for m in replies)
 

@@ -472,20 +472,24 @@ async def test_vergeetmij_keep_contributions(bot: Harness, services: Services) -
     (ask,) = await alice.send("/vergeetmij")
     assert "Wat moet ik daarmee doen?" in ask.plain_text
     assert ask.button_texts == [
-        "Wis ook mijn meldingen en reacties",
-        "Bewaar ze zonder mijn naam",
+        "Wis ook alles wat ik stuurde",
+        "Bewaar ze zonder naam of schuilnaam",
         "Nee, niets wissen",
     ]
     with services.db.session() as session:
         assert (
             count(session, StoredState, kind="user", key="1001") == 1
         )  # the flow is written through
-    (confirm,) = await alice.press("Bewaar ze zonder mijn naam")
-    assert "Weet je het zeker?" in confirm.plain_text and "zonder je naam" in confirm.plain_text
+    (confirm,) = await alice.press("Bewaar ze zonder naam of schuilnaam")
+    assert (
+        "Weet je het zeker?" in confirm.plain_text
+        and "zonder naam of schuilnaam" in confirm.plain_text
+    )
     assert confirm.button_texts == ["Ja, wis mijn gegevens voorgoed", "Nee, niets wissen"]
     (done,) = await alice.press("Ja, wis mijn gegevens voorgoed")
     assert (
-        "Je gegevens zijn gewist" in done.plain_text and "bewaard zonder je naam" in done.plain_text
+        "Je gegevens zijn gewist" in done.plain_text
+        and "bewaard zonder naam of schuilnaam" in done.plain_text
     )
     assert "/start" in done.plain_text and done.button_texts == ["Beginnen"]
     with services.db.session() as session:
@@ -510,7 +514,7 @@ async def test_vergeetmij_delete_everything_in_english(bot: Harness, services: S
     bob = await onboard(bot, 1002, "Bob", language_code="en")
     add_contributions(services, 1002)
     await bob.send("/forgetme")
-    await bob.press("Also erase my reports and reactions")
+    await bob.press("Also erase everything I sent")
     assert "I will also erase your reports" in bob.last.plain_text
     (done,) = await bob.press("Yes, erase my data for good")
     assert "Your data has been erased" in done.plain_text and "were erased too" in done.plain_text
@@ -590,7 +594,7 @@ async def test_failed_erasure_says_so_and_keeps_everything(
     alice = await onboard(bot, 1001, "Alice")
     add_contributions(services, 1001)
     await alice.send("/vergeetmij")
-    await alice.press("Wis ook mijn meldingen en reacties")
+    await alice.press("Wis ook alles wat ik stuurde")
     with services.db.session() as session:
         before = snapshot(session)
     original = Session.delete
@@ -601,12 +605,12 @@ async def test_failed_erasure_says_so_and_keeps_everything(
     monkeypatch.setattr(Session, "delete", fail)
     (failed,) = await alice.press("Ja, wis mijn gegevens voorgoed")
     assert "Het wissen lukte niet. Er is niets gewist." in failed.plain_text
-    assert failed.button_texts == ["Probeer opnieuw", "Naar het menu"]
+    assert failed.button_texts == ["Opnieuw proberen", "Naar het menu"]
     assert any("erasure failed" in r.getMessage() for r in caplog.records)
     with services.db.session() as session:
         assert snapshot(session) == before
     monkeypatch.setattr(Session, "delete", original)
-    (done,) = await alice.press("Probeer opnieuw")
+    (done,) = await alice.press("Opnieuw proberen")
     assert "Je gegevens zijn gewist" in done.plain_text
     with services.db.session() as session:
         assert (

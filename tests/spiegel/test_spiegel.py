@@ -105,14 +105,14 @@ async def test_menu_entry_opens_overview_with_counts(bot: Harness, services: Ser
     assert "Wijkspiegel Elsrijk 2026" in text and "Spiegel voor de test" in text
     assert "• Wat gaat goed? (4 zinnen)" in text
     assert "• Wat kan beter? (2 zinnen)" in text
-    assert "• Welke kansen zie je? (1 zin)" in text
+    assert "• Welke kansen of ideeën zie je? (1 zin)" in text
     assert "• Waar maak je je zorgen over? (0 zinnen)" in text
-    assert "• Wat raden we aan? (1 zin)" in text
+    assert "• Wat raadt de wijkcoach aan? (1 zin)" in text
     assert overview.button_texts == [
         "Wat gaat goed? (4)",
         "Wat kan beter? (2)",
-        "Welke kansen zie je? (1)",
-        "Wat raden we aan? (1)",
+        "Welke kansen of ideeën zie je? (1)",
+        "Wat raadt de wijkcoach aan? (1)",
         "Naar het menu",
     ]
     assert all(len((b.callback_data or "").encode()) <= 64 for row in overview.buttons for b in row)
@@ -133,7 +133,7 @@ async def test_category_is_paged_three_at_a_time(bot: Harness, services: Service
         assert "Zo reageerden" not in message.plain_text  # no counts before your own reaction
     nav = replies[3]
     assert "Wat gaat goed?: zin 1 tot en met 3 van 4." in nav.plain_text
-    assert nav.button_texts == ["Volgende ▶", "Terug naar de vragen", "Naar het menu"]
+    assert nav.button_texts == ["Volgende ▶", "Terug naar alle delen", "Naar het menu"]
 
     replies = await alice.press("Volgende ▶")
     assert len(replies) == 2
@@ -141,9 +141,9 @@ async def test_category_is_paged_three_at_a_time(bot: Harness, services: Service
         "4 van 4" in replies[0].plain_text and "Het is een rustige wijk." in replies[0].plain_text
     )
     assert "zin 4 van 4" in replies[1].plain_text
-    assert replies[1].button_texts == ["◀ Vorige", "Terug naar de vragen", "Naar het menu"]
+    assert replies[1].button_texts == ["◀ Vorige", "Terug naar alle delen", "Naar het menu"]
 
-    (overview,) = await alice.press("Terug naar de vragen")
+    (overview,) = await alice.press("Terug naar alle delen")
     assert "Wat kan beter? (2 zinnen)" in overview.plain_text
     await alice.press("Naar het menu")
     assert "Wat wil je doen?" in alice.last.plain_text
@@ -187,7 +187,7 @@ async def test_recommendations_ask_agree(bot: Harness, services: Services) -> No
     load(services, "elsrijk")
     alice = await onboard(bot, 1001, "Alice")
     await alice.send("/spiegel")
-    replies = await alice.press("Wat raden we aan? (1)")
+    replies = await alice.press("Wat raadt de wijkcoach aan? (1)")
     assert replies[0].button_texts == ["Eens 👍", "Niet eens 👎", COMMENT]
     (edited,) = await alice.press("Eens 👍", message=replies[0])
     assert (
@@ -207,7 +207,7 @@ async def test_comment_flow_too_long_then_stored(bot: Harness, services: Service
     assert prompt.button_texts == ["Stoppen"]
 
     (too_long,) = await alice.send("x" * (limit + 1))
-    assert f"Je tekst is te lang: {limit + 1} tekens" in too_long.plain_text
+    assert f"Je tekst is te lang: {limit + 1} letters en tekens" in too_long.plain_text
     assert too_long.button_texts == ["Stoppen"]
     assert reactions(services) == []
 
@@ -217,7 +217,7 @@ async def test_comment_flow_too_long_then_stored(bot: Harness, services: Service
     assert "✍️ 1 opmerking" in saved.plain_text
     assert saved.button_texts == [
         "Terug naar: Wat kan beter?",
-        "Terug naar de vragen",
+        "Terug naar alle delen",
         "Naar het menu",
     ]
     (reaction,) = reactions(services)
@@ -228,7 +228,7 @@ async def test_comment_flow_too_long_then_stored(bot: Harness, services: Service
     # A second comment replaces the first, and the prompt says so.
     page = await alice.press("Terug naar: Wat kan beter?")
     (prompt,) = await alice.press(COMMENT, message=statement(page, "Voor jongeren"))
-    assert "De nieuwe komt daarvoor in de plaats" in prompt.plain_text
+    assert "Dan is de oude weg" in prompt.plain_text
     await alice.send("Een trapveldje zou mooi zijn.")
     (reaction,) = reactions(services)
     assert reaction.comment == "Een trapveldje zou mooi zijn."
@@ -323,11 +323,11 @@ async def test_partner_reads_but_cannot_react(bot: Harness, services: Services) 
     petra = await join_as(bot, services, 3001, "Petra", Role.PARTNER, "elsrijk")
     assert "Wijkspiegel lezen" in petra.last.button_texts
     (overview,) = await petra.send("/spiegel")
-    assert "Als partner lees je mee." in overview.plain_text
+    assert "Als partner kun je hem lezen." in overview.plain_text
     replies = await petra.press("Wat gaat goed? (4)")
     assert "Er is veel groen." in replies[0].plain_text
     assert all(m.buttons == [] for m in replies[:3])  # no reaction buttons at all
-    assert "Reageren doen bewoners" in replies[3].plain_text
+    assert "Bewoners en leden van de BIG kunnen erop reageren" in replies[3].plain_text
 
     replies = await petra.press_data(f"rx:{item_id(services, 'groen')}:y")
     assert "Als partner kun je de wijkspiegel lezen" in replies[-1].plain_text
@@ -363,8 +363,8 @@ async def test_english(bot: Harness, services: Services) -> None:
     assert "What is going well? (4 statements)" in overview.plain_text
     replies = await bob.press("What is going well? (4)")
     assert replies[0].button_texts == [
-        "I recognise this 👍",
-        "I don't recognise this 👎",
+        "True for me 👍",
+        "Not true for me 👎",
         "Type a comment ✍️",
     ]
 
