@@ -58,7 +58,7 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 
-from bot import people  # noqa: E402
+from bot.people import persons  # noqa: E402
 from bot.app import OFFLINE_TOKEN, build_application  # noqa: E402
 from bot.context import Services  # noqa: E402
 from bot.core import migrate  # noqa: E402
@@ -136,8 +136,8 @@ def drop_pg_database(url: str) -> None:
 def seed_spiegel(db: Database, config: Config) -> None:
     """One edition for the residents' wijk, written directly as rows (no importer needed)."""
     with db.session() as session:
-        people.sync_wijken(session, config)
-        wijk = people.wijk_by_slug(session, WIJK_SLUG)
+        persons.sync_wijken(session, config)
+        wijk = persons.wijk_by_slug(session, WIJK_SLUG)
         assert wijk is not None and wijk.id is not None
         edition = Edition(wijk_id=wijk.id, year=2025, title="Wijkspiegel Elsrijk")
         session.add(edition)
