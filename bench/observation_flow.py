@@ -58,7 +58,6 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 
-from bot.people import persons  # noqa: E402
 from bot.app import OFFLINE_TOKEN, build_application  # noqa: E402
 from bot.context import Services  # noqa: E402
 from bot.core import migrate  # noqa: E402
@@ -66,6 +65,7 @@ from bot.core.config import Config, DatabaseConfig, load_config  # noqa: E402
 from bot.core.database import Database, create_db_engine  # noqa: E402
 from bot.fake_telegram import BotMessage, FakeTelegram, Harness  # noqa: E402
 from bot.fake_telegram.users import Person as FakePerson  # noqa: E402
+from bot.people import persons  # noqa: E402
 from models import Edition, ItemKind, Observation, Reaction, SpiegelItem  # noqa: E402
 
 TARGET_RATIO_SQLITE = 3.0

@@ -570,6 +570,7 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
                 now=services.clock.now(),
                 # The same vocabulary the digest groups with, so the stored signature is used.
                 vocabulary=vocabulary_for(services.config.digest.vocabulary),
+                request_key=flow.key,
             )
             reference = observation.reference
     except SQLAlchemyError:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
@@ -29,6 +29,9 @@ class Observation(SQLModel, table=True):
         # digest's first-time participants): answered from the index alone. Also a person's
         # observations for export and erasure (it replaces an index on person_id alone).
         Index("ix_observation_person_wijk_created", "person_id", "wijk_id", "created_at", "status"),
+        # One observation per run of the author's flow (bot.telegram.flows.request_key): a press
+        # that Telegram delivers again finds the row the first delivery stored.
+        UniqueConstraint("person_id", "request_key", name="uq_observation_request"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -66,6 +69,8 @@ class Observation(SQLModel, table=True):
     # Its "what about" part (bot.grouping.concepts.matter_key): the digest counts the previous
     # period per matter in SQL. NULL where the signature is: the digest reads those rows one by one.
     grouping_matter: str | None = None
+    # The flow run that stored it (NULL: stored before 0005, or not through a flow).
+    request_key: str | None = Field(default=None, max_length=40)
 
     @property
     def reference(self) -> str:
