@@ -461,6 +461,9 @@ async def observation_pressed(update: Update, context: WijkContext, who: Who) ->
     """ob:<nonce>:<step>:<value>"""
     cb = parse_callback(update)
     nonce, step, value = cb.int(0), cb.arg(1), cb.arg(2)
+    if step == "c" and not flows.is_current(context, FLOW, nonce):
+        await _confirmed_before(update, context, who, nonce)
+        return
     check_nonce(context, FLOW, nonce)
     flow = flows.current(context)
     assert flow is not None
@@ -580,6 +583,10 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
         await reply(update, f"{who.t('errors.db_failed')}\n\n{text}", markup, edit=True)
         return
     await flows.end(context)
+    await _show_saved(update, who, reference)
+
+
+async def _show_saved(update: Update, who: Who, reference: str) -> None:
     await answer_query(update)
     markup = keyboard(
         [button(who.t("observations.menu_mine"), Kind.MENU, "mijn")],
@@ -587,6 +594,19 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
         [menu_button(who)],
     )
     await reply(update, who.t("observations.saved", reference=reference), markup, edit=True)
+
+
+async def _confirmed_before(update: Update, context: WijkContext, who: Who, nonce: int) -> None:
+    """Versturen of a flow run that has ended: show what it stored, if it stored anything.
+
+    The bot may have died between the commit and the confirmation, or the confirmation never
+    reached the person; they (or Telegram) press again and get the number, not "old button"."""
+    assert who.actor is not None
+    with context.services.db.session() as session:
+        stored = filing.by_request_key(session, who.actor.id, flows.request_key(FLOW, nonce))
+    if stored is None:
+        raise BadCallback("stale flow button")
+    await _show_saved(update, who, stored.reference)
 
 
 # --- Mijn meldingen ---------------------------------------------------------------------------

@@ -80,3 +80,55 @@ async def test_press_delivered_again_after_a_kill_behind_the_commit_stores_once(
         assert second.errors == []
     assert len(rows(services)) == 1
     assert any(saved(m.plain_text) for m in seen)
+
+
+# --- 2. stored, never confirmed -----------------------------------------------------------------
+
+
+async def test_press_after_a_kill_behind_the_flows_end_shows_the_number(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flow ended (written through) and then the bot died: the old button is not stale."""
+    from bot.telegram import flows
+
+    first = await Harness(make_app(services, fake), fake).__aenter__()
+    alice = await onboard(first, 1001, "Alice")
+    await to_summary(alice)
+    summary = alice.last
+    monkeypatch.setattr(flows, "save", _dying_coroutine_after(flows.save, ended=True))
+    press = await killed_on(first, alice.press("Versturen"))
+    monkeypatch.undo()
+
+    async with Harness(make_app(services, fake), fake) as second:
+        # The same update again (Telegram), and a fresh press on the old summary (the person).
+        seen = await second.act(press, chats=(1001,))
+        assert any(saved(m.plain_text) for m in seen)
+        alice = second.user(1001, "Alice")
+        await alice.press("Versturen", message=summary)
+        assert alice.alerts == []
+        assert saved(alice.last.plain_text)
+        assert "oud bericht" not in alice.last.plain_text
+    assert len(rows(services)) == 1
+
+
+def _dying_coroutine_after(real: Callable[..., Any], *, ended: bool) -> Callable[..., Any]:
+    async def dying(context: Any) -> None:
+        await real(context)
+        if ended and "flow" not in (context.user_data or {}):
+            raise Killed()
+
+    return dying
+
+
+async def test_three_502s_on_the_confirmation_still_show_the_number(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await to_summary(alice)
+    summary = alice.last
+    bot.fake.fail_next("editMessageText", error="bad_gateway", times=3)
+    await alice.press("Versturen")
+    assert saved(alice.last.plain_text)
+    await alice.press("Versturen", message=summary)
+    assert saved(alice.last.plain_text) and alice.alerts == []
+    assert len(rows(services)) == 1
