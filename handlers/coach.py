@@ -37,6 +37,7 @@ from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.telegram import flows
 from bot.telegram.callbacks import BadCallback, Callback, Kind, pattern
+from bot.telegram.sending import may_have_arrived
 from handlers import router
 from handlers.common import (
     Who,
@@ -623,6 +624,9 @@ async def _answer_retype(
 async def _answer_send(
     update: Update, context: WijkContext, who: Who, obs_id: int, cb: Callback
 ) -> None:
+    if not flows.is_current(context, FLOW_ANSWER, cb.int(2)):
+        await _answered_before(update, context, who, obs_id, cb.int(2))
+        return
     flow = _flow_obs(context, FLOW_ANSWER, cb.int(2), obs_id)
     draft = str(flow.data["draft"])
     back: Back = (Filter(flow.data.get("f", Filter.OPEN.value)), int(flow.data.get("p", 0)))
@@ -632,7 +636,7 @@ async def _answer_send(
     try:
         with services.db.session() as session:
             obs = coach.get_for_coach(session, actor, obs_id)
-            obs = coach.answer(session, obs, actor, draft, now)
+            obs = coach.answer(session, obs, actor, draft, now, request_key=flow.key)
             person = coach.sender(session, obs)
     except Refused:
         await flows.end(context)
@@ -648,17 +652,45 @@ async def _answer_send(
         )
         return
     await flows.end(context)
+    await _answer_done(update, context, who, obs, person, back)
+
+
+async def _answered_before(
+    update: Update, context: WijkContext, who: Who, obs_id: int, nonce: int
+) -> None:
+    """Versturen of an answer flow that has ended: the answer it stored, delivered if the bot
+    died before it went out; otherwise an old button."""
+    with context.services.db.session() as session:
+        obs = coach.answered_in(session, _actor(who).id, flows.request_key(FLOW_ANSWER, nonce))
+        person = coach.sender(session, obs) if obs is not None else None
+    if obs is None or obs.id != obs_id:
+        raise BadCallback("stale flow button")
+    await _answer_done(update, context, who, obs, person, (Filter.OPEN, 0))
+
+
+async def _answer_done(
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    obs: Observation,
+    person: Person | None,
+    back: Back,
+) -> None:
+    """After the commit: deliver the answer unless it went out before, then tell the coach."""
     await answer_query(update)
-    delivery = Delivery.FAILED
-    if person is not None:
+    delivery = Delivery.SENT if obs.answer_sent_at is not None else Delivery.FAILED
+    if obs.answer_sent_at is None and person is not None:
         delivery = await _deliver(context, person, *_answer_message(context, obs, person))
+        if delivery is Delivery.SENT:
+            with context.services.db.session() as session:
+                coach.mark_answer_sent(session, obs, context.services.clock.now())
     key = {
         Delivery.SENT: "coach.answer_sent",
         Delivery.BLOCKED: "coach.answer_stored_unreachable",
         Delivery.FAILED: "coach.answer_stored_not_delivered",
     }[delivery]
     markup = keyboard(
-        [button(who.t("coach.btn_open"), Kind.COACH, obs_id, "open", *_back_args(back))],
+        [button(who.t("coach.btn_open"), Kind.COACH, obs.id or 0, "open", *_back_args(back))],
         [button(who.t("coach.back_to_list"), Kind.COACH, "l", obs.wijk_id, *_back_args(back))],
         [menu_button(who)],
     )
@@ -702,6 +734,11 @@ async def _deliver(
                 coach.mark_unreachable(session, person.id, context.services.clock.now())
         return Delivery.BLOCKED
     except TelegramError as exc:
+        if may_have_arrived(exc):
+            # Not sent again: the person would read it twice. If it was lost after all, they
+            # still find it under "Mijn meldingen" (ARCHITECTURE.md, "Exactly once").
+            _log.warning("delivery to person %s uncertain, counted as sent: %s", person.id, exc)
+            return Delivery.SENT
         _log.warning("delivery to person %s failed: %s", person.id, exc)
         return Delivery.FAILED
     return Delivery.SENT
@@ -888,14 +925,30 @@ async def _reply_step(
             _reply_limit(context),
         )
         return
-    flow = _flow_obs(context, FLOW_REPLY, nonce, obs_id)
-    draft = str(flow.data["draft"])
     services = context.services
     actor = _actor(who)
+    if not flows.is_current(context, FLOW_REPLY, nonce):
+        # A flow run that has ended: the reply it stored (delivered now if the bot died before
+        # it went out), otherwise an old button.
+        with services.db.session() as session:
+            obs = coach.replied_in(session, actor.id, flows.request_key(FLOW_REPLY, nonce))
+            if obs is None or obs.id != obs_id:
+                raise BadCallback("stale flow button")
+            answered_by, coaches = coach.reply_recipients(session, obs)
+            author = coach.author_label(session, obs) or ""
+        await _reply_done(update, context, who, obs, answered_by, coaches, author)
+        return
+    flow = _flow_obs(context, FLOW_REPLY, nonce, obs_id)
+    draft = str(flow.data["draft"])
     try:
         with services.db.session() as session:
-            obs = coach.get_for_sender(session, actor.id, obs_id)
-            obs = coach.record_reply(session, obs, actor.id, draft, services.clock.now())
+            # This run's reply, stored before the bot died, is not refused as a second one.
+            obs = coach.replied_in(session, actor.id, flow.key) or coach.get_for_sender(
+                session, actor.id, obs_id
+            )
+            obs = coach.record_reply(
+                session, obs, actor.id, draft, services.clock.now(), request_key=flow.key
+            )
             answered_by, coaches = coach.reply_recipients(session, obs)
             author = coach.author_label(session, obs) or ""
     except Refused:
@@ -911,15 +964,32 @@ async def _reply_step(
         )
         return
     await flows.end(context)
+    await _reply_done(update, context, who, obs, answered_by, coaches, author)
+
+
+async def _reply_done(
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    obs: Observation,
+    answered_by: Person | None,
+    coaches: list[Person],
+    author: str,
+) -> None:
+    """After the commit: deliver the reply unless it went out before, then tell the sender."""
     await answer_query(update)
-    delivered = False
-    if answered_by is not None:
+    sent_before = obs.reply_sent_at is not None
+    delivered = sent_before
+    if not delivered and answered_by is not None:
         delivered = await _deliver_reply(context, answered_by, obs, author) is Delivery.SENT
     if not delivered:
         # The coach who answered left (or blocked the bot): every coach of the wijk gets it.
         for person in coaches:
             if person is not answered_by:
                 delivered |= await _deliver_reply(context, person, obs, author) is Delivery.SENT
+    if delivered and not sent_before:
+        with context.services.db.session() as session:
+            coach.mark_reply_sent(session, obs, context.services.clock.now())
     key = "coach.reply_sent" if delivered else "coach.reply_stored"
     await reply(update, who.t(key, reference=obs.reference), menu_keyboard(who), edit=True)
 

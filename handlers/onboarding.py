@@ -7,6 +7,7 @@ the privacy message's buttons carry what they need, so nothing about a person is
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.app import WijkContext
@@ -142,7 +143,12 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
     # Remove the buttons from the privacy message: it has done its job.
     query = update.callback_query
     if query is not None and query.message is not None:
-        await query.edit_message_reply_markup(reply_markup=None)
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest as exc:
+            # Already gone: this press is delivered a second time (the bot died on the first).
+            if "not modified" not in str(exc).lower():
+                raise
     who = Who(who.telegram_id, actor.person.language if actor else lang, actor, who.first_name)
     if code != NO_CODE:
         await _redeem(update, context, who, code)

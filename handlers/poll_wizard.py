@@ -35,7 +35,7 @@ from handlers.common import (
     private_handler,
     reply,
 )
-from models import Edition, PollAudience, PollKind, Role, SpiegelItem
+from models import Edition, Poll, PollAudience, PollKind, Role, SpiegelItem
 
 FLOW = "poll_wizard"
 CHOOSING_WIJK = "wijk"
@@ -301,6 +301,9 @@ async def pressed(update: Update, context: WijkContext, who: Who) -> None:
     """pw:<nonce>:<step>:<value>"""
     cb = parse_callback(update)
     nonce, step = cb.int(0), cb.arg(1)
+    if step == "ok" and not flows.is_current(context, FLOW, nonce):
+        await _sent_before(update, context, who, nonce)
+        return
     check_nonce(context, FLOW, nonce)
     flow = flows.current(context)
     assert flow is not None and who.actor is not None
@@ -523,8 +526,9 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
     try:
         draft = draft_from(flow)
         with services.db.session() as session:
-            poll = voting.create_poll(session, who.actor, draft, services.clock.now())
-            deliveries = voting.delivery_counts(session, poll.id or 0)
+            poll = voting.create_poll(
+                session, who.actor, draft, services.clock.now(), request_key=flow.key
+            )
     except voting.PollError as err:
         await answer_query(update, who.t(err.key, **err.values)[:200], alert=True)
         return
@@ -537,7 +541,8 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
         raise
     assert poll.id is not None
     await answer_query(update)
-    if poll.audience == PollAudience.GROUP.value:
+    # A poll this run stored before the bot died may be in the group already: not posted twice.
+    if poll.audience == PollAudience.GROUP.value and poll.group_message_id is None:
         try:
             await delivery.post_in_group(context.application, poll.id)
         except TelegramError:
@@ -545,16 +550,35 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
                 voting.delete_unsent_poll(session, poll.id)
             await reply(update, who.t("polls.err_group_send"), _retry_markup(who, flow))
             return
-        with services.db.session() as session:
-            link = voting.group_link_for(session, poll.wijk_id)
-        await flows.end(context)
+    await flows.end(context)
+    await _show_sent(update, context, who, poll)
+
+
+async def _show_sent(update: Update, context: WijkContext, who: Who, poll: Poll) -> None:
+    """Where the stored poll went; a private one's broadcast starts (or goes on) here."""
+    assert poll.id is not None
+    group = poll.audience == PollAudience.GROUP.value
+    with context.services.db.session() as session:
+        link = voting.group_link_for(session, poll.wijk_id) if group else None
+        count = 0 if group else sum(voting.delivery_counts(session, poll.id).values())
+    if group:
         title = esc(link.title if link else "")
         await reply(update, who.t("polls.saved_group", group=title), menu_keyboard(who), edit=True)
         return
-    await flows.end(context)
-    count = sum(deliveries.values())
     await reply(update, who.t("polls.saved_private", count=count), menu_keyboard(who), edit=True)
     delivery.start_broadcast(context.application, poll.id, who.telegram_id)
+
+
+async def _sent_before(update: Update, context: WijkContext, who: Who, nonce: int) -> None:
+    """Versturen of a wizard run that has ended: where the poll it stored went, if it stored one
+    (the bot died between storing and confirming, or the confirmation was lost)."""
+    assert who.actor is not None
+    with context.services.db.session() as session:
+        poll = voting.poll_by_request_key(session, who.actor.id, flows.request_key(FLOW, nonce))
+    if poll is None:
+        raise BadCallback("stale flow button")
+    await answer_query(update)
+    await _show_sent(update, context, who, poll)
 
 
 def _retry_markup(who: Who, flow: flows.Flow) -> InlineKeyboardMarkup:

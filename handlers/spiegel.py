@@ -428,7 +428,7 @@ async def _save_comment(
         _require(who, Action.REACT, edition.wijk_id)
     try:
         with context.services.db.session() as session:
-            reaction = service.comment(session, who.actor.id, item_id, text)
+            reaction = service.comment(session, who.actor.id, item_id, text, request_key=flow.key)
     except SQLAlchemyError:
         _log.warning("could not store a comment", exc_info=True)
         markup = keyboard(

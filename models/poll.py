@@ -10,7 +10,11 @@ from models.enums import DeliveryStatus, PollStatus
 
 
 class Poll(SQLModel, table=True):
-    __table_args__ = (Index("ix_poll_status_closes", "status", "closes_at"),)
+    __table_args__ = (
+        Index("ix_poll_status_closes", "status", "closes_at"),
+        # One poll per run of the creator's wizard (bot.telegram.flows.request_key).
+        UniqueConstraint("creator_id", "request_key", name="uq_poll_request"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     wijk_id: int = Field(foreign_key="wijk.id", index=True)
@@ -29,6 +33,7 @@ class Poll(SQLModel, table=True):
     group_chat_id: int | None = telegram_id_field(nullable=True)
     group_message_id: int | None = None
     telegram_poll_id: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    request_key: str | None = Field(default=None, max_length=40)
 
 
 class PollOption(SQLModel, table=True):

@@ -14,6 +14,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.clock import as_utc
@@ -164,9 +165,38 @@ def validate_draft(session: Session, actor: Actor, draft: PollDraft, now: dateti
     check_closing(draft.closes_at, now)
 
 
-def create_poll(session: Session, actor: Actor, draft: PollDraft, now: datetime) -> Poll:
-    """Store the poll, its options and (private audiences) one pending delivery per person."""
+def create_poll(
+    session: Session,
+    actor: Actor,
+    draft: PollDraft,
+    now: datetime,
+    *,
+    request_key: str | None = None,
+) -> Poll:
+    """Store the poll, its options and (private audiences) one pending delivery per person.
+
+    `request_key`: the wizard run's (bot.telegram.flows.request_key). When this creator stored a
+    poll under it already - Versturen delivered again after a crash - that poll is returned."""
     validate_draft(session, actor, draft, now)
+    try:
+        return _insert_poll(session, actor, draft, now, request_key)
+    except IntegrityError:
+        session.rollback()
+        stored = poll_by_request_key(session, actor.id, request_key) if request_key else None
+        if stored is None:
+            raise
+        return stored
+
+
+def poll_by_request_key(session: Session, creator_id: int, request_key: str) -> Poll | None:
+    return session.exec(
+        select(Poll).where(Poll.creator_id == creator_id, Poll.request_key == request_key)
+    ).first()
+
+
+def _insert_poll(
+    session: Session, actor: Actor, draft: PollDraft, now: datetime, request_key: str | None
+) -> Poll:
     link = group_link_for(session, draft.wijk_id) if draft.audience == PollAudience.GROUP else None
     poll = Poll(
         wijk_id=draft.wijk_id,
@@ -180,6 +210,7 @@ def create_poll(session: Session, actor: Actor, draft: PollDraft, now: datetime)
         closes_at=draft.closes_at,
         created_at=now,
         group_chat_id=link.chat_id if link else None,
+        request_key=request_key,
     )
     session.add(poll)
     session.flush()
@@ -307,6 +338,9 @@ def cast_vote(
     if poll.kind == PollKind.SINGLE.value and len(chosen) > 1:
         raise PollError("polls.err_bad_option")
     previous = current_vote(session, poll_id, actor.id)
+    if previous and previous == chosen and not change:
+        # This very ballot is stored: the press that cast it, delivered again (or pressed twice).
+        return VoteOutcome.RECORDED
     if not chosen:
         if not change:
             raise PollError("polls.err_bad_option")

@@ -132,3 +132,185 @@ async def test_three_502s_on_the_confirmation_still_show_the_number(
     await alice.press("Versturen", message=summary)
     assert saved(alice.last.plain_text) and alice.alerts == []
     assert len(rows(services)) == 1
+
+
+# --- every other write caused by an update -------------------------------------------------------
+
+
+async def restarted(services: Services, fake: FakeTelegram) -> Harness:
+    return await Harness(make_app(services, fake), fake).__aenter__()
+
+
+async def test_comment_delivered_again_is_written_once(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.spiegel import mirror
+    from models import Reaction
+    from tests.spiegel.test_spiegel import COMMENT, load, statement
+
+    load(services, "elsrijk")
+    first = await restarted(services, fake)
+    alice = await onboard(first, 1001, "Alice")
+    await alice.send("/spiegel")
+    page = await alice.press("Wat kan beter? (2)")
+    await alice.press(COMMENT, message=statement(page, "Voor jongeren"))
+    monkeypatch.setattr(mirror, "comment", kill_after(mirror.comment))
+    text = await killed_on(first, alice.send("Er is geen plek om te voetballen."))
+    monkeypatch.undo()
+    with services.db.session() as session:
+        (before,) = session.exec(select(Reaction)).all()
+
+    second = await restarted(services, fake)
+    try:
+        (saved,) = await second.act(text, chats=(1001,))
+    finally:
+        await second.__aexit__(None, None, None)
+    assert "Je aanvulling is opgeslagen" in saved.plain_text
+    with services.db.session() as session:
+        (after,) = session.exec(select(Reaction)).all()
+    # The digest counts a period's comments by commented_at: written once, it does not move.
+    assert after.comment == before.comment and after.commented_at == before.commented_at
+
+
+async def test_vote_delivered_again_shows_the_vote(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.polls import voting
+    from tests.polls.test_poll_wizard import create_poll, member
+    from tests.polls.test_polls import poll_message, votes
+
+    first = await restarted(services, fake)
+    creator = await member(first, services, 3001, "Bea")
+    voter = await member(first, services, 3002, "Bram")
+    await create_poll(first, creator)
+    delivered = poll_message(voter)
+    monkeypatch.setattr(voting, "cast_vote", kill_after(voting.cast_vote))
+    press = await killed_on(first, voter.press("Bankjes", message=delivered))
+    monkeypatch.undo()
+
+    second = await restarted(services, fake)
+    try:
+        seen = await second.act(press, chats=(3002,))
+    finally:
+        await second.__aexit__(None, None, None)
+    assert any("Jouw stem: Bankjes" in m.plain_text for m in seen)
+    answered = fake.callback_queries[press["callback_query"]["id"]]
+    assert answered.answered and not (answered.text or "").startswith("Je hebt al gestemd")
+    assert [text for _, text, _ in votes(services)] == ["Bankjes"]
+
+
+async def test_poll_sent_again_is_stored_and_broadcast_once(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.polls import delivery, voting
+    from models import Poll, PollDelivery
+    from tests.polls.test_poll_wizard import create_poll, member
+
+    first = await restarted(services, fake)
+    creator = await member(first, services, 3001, "Bea")
+    await member(first, services, 3002, "Bram")
+    monkeypatch.setattr(voting, "create_poll", kill_after(voting.create_poll))
+    press = await killed_on(first, create_poll(first, creator))
+    monkeypatch.undo()
+
+    second = await restarted(services, fake)
+    try:
+        seen = await second.act(press, chats=(3001,))
+        await delivery.wait_idle(second.app)
+    finally:
+        await second.__aexit__(None, None, None)
+    assert any("Je peiling is opgeslagen" in m.plain_text for m in seen)
+    with services.db.session() as session:
+        assert len(session.exec(select(Poll)).all()) == 1
+        assert len(session.exec(select(PollDelivery)).all()) == 1
+    polls_to_bram = [m for m in fake.messages[3002] if m.from_bot and "eerst aan" in (m.text or "")]
+    assert len(polls_to_bram) == 1
+
+
+async def test_answer_sent_again_reaches_the_sender_once(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.observations import coach
+    from models import Role
+    from tests.helpers import join_as
+    from tests.observations.test_coach import file
+
+    first = await restarted(services, fake)
+    alice = await onboard(first, 1001, "Alice")
+    carla = await join_as(first, services, 2001, "Carla", Role.COACH, "elsrijk")
+    obs = await file(alice, services, "Lantaarn kapot bij de school")
+    await carla.send("/meldingen")
+    await carla.press(f"{obs.reference} openen")
+    await carla.press("Beantwoorden")
+    await carla.send("Dank je, we gaan het maken")
+    monkeypatch.setattr(coach, "answer", kill_after(coach.answer))
+    press = await killed_on(first, carla.press("Versturen"))
+    monkeypatch.undo()
+
+    second = await restarted(services, fake)
+    try:
+        seen = await second.act(press, chats=(2001,))
+    finally:
+        await second.__aexit__(None, None, None)
+    assert any("bij de afzender aangekomen" in m.plain_text for m in seen)
+    answers = [m for m in fake.messages[1001] if m.from_bot and "Antwoord van" in (m.text or "")]
+    assert len(answers) == 1
+
+
+async def test_reply_sent_again_reaches_the_coach_once(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.observations import coach
+    from models import Role
+    from tests.helpers import join_as
+    from tests.observations.test_coach import file
+
+    first = await restarted(services, fake)
+    alice = await onboard(first, 1001, "Alice")
+    carla = await join_as(first, services, 2001, "Carla", Role.COACH, "elsrijk")
+    obs = await file(alice, services, "Lantaarn kapot bij de school")
+    await carla.send("/meldingen")
+    await carla.press(f"{obs.reference} openen")
+    await carla.press("Beantwoorden")
+    await carla.send("Dank je, we gaan het maken")
+    await carla.press("Versturen")
+    await alice.press("Reageren")
+    await alice.send("Super, dank!")
+    monkeypatch.setattr(coach, "record_reply", kill_after(coach.record_reply))
+    press = await killed_on(first, alice.press("Versturen"))
+    monkeypatch.undo()
+
+    second = await restarted(services, fake)
+    try:
+        seen = await second.act(press, chats=(1001,))
+    finally:
+        await second.__aexit__(None, None, None)
+    assert any("naar de wijkcoach gestuurd" in m.plain_text for m in seen)
+    replies = [m for m in fake.messages[2001] if m.from_bot and "Super, dank!" in (m.text or "")]
+    assert len(replies) == 1
+
+
+async def test_invite_accepted_again_uses_one_use(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.people import invites
+    from models import Invite, Role
+    from tests.helpers import invite_code
+
+    code = invite_code(services, Role.COACH, "elsrijk", uses=2)
+    first = await restarted(services, fake)
+    carla = first.user(2001, "Carla")
+    await carla.send(f"/start {code}")
+    monkeypatch.setattr(invites, "redeem", kill_after(invites.redeem))
+    press = await killed_on(first, carla.press("Akkoord"))
+    monkeypatch.undo()
+
+    second = await restarted(services, fake)
+    try:
+        seen = await second.act(press, chats=(2001,))
+    finally:
+        await second.__aexit__(None, None, None)
+    assert any("wijkcoach" in m.plain_text and "Elsrijk" in m.plain_text for m in seen)
+    with services.db.session() as session:
+        (invite,) = session.exec(select(Invite)).all()
+    assert invite.uses == 1  # the second use is still there for the person it was meant for
