@@ -1,4 +1,5 @@
-"""Builds the PTB Application: persistence, rate limiter, defaults, handlers, start-up tasks."""
+"""Builds the PTB Application: persistence, rate limiter, defaults, start-up tasks; what runs on
+it (handlers, jobs, ...) is wired by bot/wiring.py."""
 
 from __future__ import annotations
 
@@ -11,14 +12,13 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    CallbackContext,
     ContextTypes,
     Defaults,
-    ExtBot,
 )
 from telegram.request import BaseRequest
 
-from bot.context import Services
+from bot import wiring
+from bot.context import Services, WijkApplication, WijkContext
 from bot.core.i18n import LANGUAGES
 from bot.people import persons
 from bot.telegram import command_menu
@@ -28,20 +28,6 @@ _log = logging.getLogger(__name__)
 
 # A syntactically valid token for offline use (tests, demo): the fake Bot API accepts any.
 OFFLINE_TOKEN = "123456789:OFFLINE-demo-token-not-a-real-one-000000"
-
-
-class WijkApplication(Application[Any, Any, Any, Any, Any, Any]):
-    """PTB's Application plus our services (PTB uses __slots__; this subclass has a dict)."""
-
-    def __init__(self, *, services: Services, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.services = services
-
-
-class WijkContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
-    @property
-    def services(self) -> Services:
-        return cast(WijkApplication, self.application).services
 
 
 def build_application(
@@ -85,14 +71,7 @@ def build_application(
 
     with services.db.session() as session:
         persons.sync_wijken(session, config)
-    # Optional language-model narrative and embeddings grouping for the digest (off by default).
-    from bot.digest import llm
-
-    llm.install(services)
-
-    from handlers import register_all  # handlers import services; keep the import here
-
-    register_all(app)
+    wiring.wire(app)
     return app
 
 
@@ -102,16 +81,14 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         wapp.services.bot_username = (
             wapp.services.config.municipality.bot_username or app.bot.username
         )
-    from handlers import group_commands, private_commands
-
     # Everyone's menu; a coach's chat gets one of its own with the coach's commands as well.
-    await command_menu.set_everyone_menu(app.bot, private_commands())
+    await command_menu.set_everyone_menu(app.bot, wiring.PRIVATE_COMMANDS)
     with wapp.services.db.session() as session:
         coaches = command_menu.coaches(session)
     for chat_id, lang in coaches:
-        await command_menu.show_coach_menu(app.bot, chat_id, lang, private_commands())
+        await command_menu.show_coach_menu(app.bot, chat_id, lang, wiring.PRIVATE_COMMANDS)
     for lang in LANGUAGES:
-        in_groups = command_menu.menu_of(group_commands(), lang)
+        in_groups = command_menu.menu_of(wiring.GROUP_COMMANDS, lang)
         if in_groups:
             await app.bot.set_my_commands(
                 in_groups, scope=BotCommandScopeAllGroupChats(), language_code=lang

@@ -1,10 +1,19 @@
-"""Everything a handler or job needs, built once per process and hung on the Application."""
+"""Everything a handler or job needs, built once per process and hung on the Application.
+
+`Services` holds the process's configuration, database and caches; `WijkApplication` is PTB's
+Application carrying them and the routes bot/wiring.py decided; `WijkContext` is the context
+every handler and job receives.
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
+
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.clock import Clock
 from bot.core.config import Config
@@ -13,7 +22,9 @@ from bot.people.actor_cache import ActorCache
 from bot.spiegel.mirror import StatementCache
 
 if TYPE_CHECKING:
+    from bot.digest.builder import DigestData, Grouper
     from bot.opendata.clients import PdokClient
+    from handlers.router import Routes
 
 
 @dataclass
@@ -22,14 +33,47 @@ class Services:
     db: Database
     clock: Clock = field(default_factory=Clock)
     pdok: PdokClient | None = None
-    # Optional capabilities attached by their modules (postcode lookup, grouping, LLM, ...).
-    extras: dict[str, Any] = field(default_factory=dict)
     bot_username: str = ""
     # Sender and roles between updates (see bot/people/actor_cache.py for when it forgets).
     actors: ActorCache = field(default_factory=ActorCache)
     # Spiegel statements between reactions (see bot/spiegel/mirror.py StatementCache).
     statements: StatementCache = field(default_factory=StatementCache)
+    # The digest's optional language-model narrative (`(data, lang) -> {swot: paragraph}`) and
+    # embeddings grouping, set by bot/digest/llm.py `install` when the config enables them;
+    # None: no narrative, the built-in grouping.
+    digest_narrator: Callable[[DigestData, str], dict[str, str] | None] | None = None
+    digest_grouper: Grouper | None = None
+    # How many runs of the digest job finished: lets a test (or an operator) see that the
+    # start-up run happened.
+    digest_runs: int = 0
+    # Poll broadcast and results tasks this process started (bot/polls/delivery.py spawn), so
+    # tests and shutdown can wait for them, and the polls whose broadcast is running now.
+    poll_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    poll_broadcasts: set[int] = field(default_factory=set)
 
     @property
     def tz(self) -> ZoneInfo:
         return self.config.general.tz
+
+
+class WijkApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application plus our services (PTB uses __slots__; this subclass has a dict)."""
+
+    # Where flow text, loose messages and menu presses go. Set by bot/wiring.py `wire`, which
+    # bot/app.py `build_application` calls before the application runs; a type from the
+    # handlers' layer, named here for the type checker only.
+    routes: Routes
+
+    def __init__(self, *, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.services = services
+
+
+class WijkContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any], dict[str, Any]]):
+    @property
+    def services(self) -> Services:
+        return cast(WijkApplication, self.application).services
+
+    @property
+    def routes(self) -> Routes:
+        return cast(WijkApplication, self.application).routes

@@ -26,9 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.clock import as_utc
 from bot.core.i18n import format_date, format_datetime, t
 from bot.observations import coach
@@ -36,9 +35,8 @@ from bot.observations.coach import Filter, Refused
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.telegram import flows
-from bot.telegram.callbacks import BadCallback, Callback, Kind, pattern
+from bot.telegram.callbacks import BadCallback, Callback, Kind
 from bot.telegram.sending import may_have_arrived
-from handlers import router
 from handlers.common import (
     Who,
     answer_query,
@@ -56,8 +54,6 @@ from handlers.common import (
 from models import Observation, Person, Role
 
 _log = logging.getLogger(__name__)
-
-COMMANDS = ("meldingen",)
 
 FLOW_ANSWER = "coach_answer"
 FLOW_HIDE = "coach_hide"
@@ -561,7 +557,6 @@ async def _draft_typed(
     )
 
 
-@router.on_text(FLOW_ANSWER)
 async def answer_typed(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
     await _draft_typed(
         update, context, who, flow,
@@ -798,7 +793,6 @@ async def _hide_reason(
     )  # fmt: skip
 
 
-@router.on_text(FLOW_HIDE)
 async def hide_reason_typed(
     update: Update, context: WijkContext, who: Who, flow: flows.Flow
 ) -> None:
@@ -902,7 +896,6 @@ async def _reply_start(update: Update, context: WijkContext, who: Who, obs_id: i
     )
 
 
-@router.on_text(FLOW_REPLY)
 async def reply_typed(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
     await _draft_typed(
         update, context, who, flow,
@@ -1028,22 +1021,12 @@ _COACH_ACTIONS: dict[str, _Action] = {
 }
 
 
-async def _media_in_flow(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
+async def media_in_flow(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
     await reply(update, who.t("coach.text_only"), keyboard([cancel_button(who, flow.nonce)]))
 
 
-def _is_coach(who: Who) -> bool:
+def is_coach(who: Who) -> bool:
     return who.actor is not None and bool(who.actor.wijken_with(Role.COACH, Role.ADMIN))
-
-
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    from handlers.menu import MenuEntry, add_entry
-
-    app.add_handler(CommandHandler("meldingen", meldingen_command))
-    app.add_handler(CallbackQueryHandler(coach_pressed, pattern=pattern(Kind.COACH)))
-    for name in (FLOW_ANSWER, FLOW_HIDE, FLOW_REPLY):
-        router.on_media(name)(_media_in_flow)
-    add_entry(MenuEntry("meldingen", "coach.menu", open_meldingen, visible=_is_coach, order=15))
 
 
 __all__ = ["open_observation", "render_card", "show_list"]

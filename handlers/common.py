@@ -1,7 +1,8 @@
 """What every handler shares: who is writing (person, language, roles), replies, keyboards.
 
 Handlers stay thin: `@private_handler` resolves the person and language, refuses group chats and
-people without consent, and turns a PermissionDenied into a clear message.
+people without consent, sends people without a wijk to the wijk choice (`ask_wijk`, the first
+step of onboarding's `wijk` flow), and turns a PermissionDenied into a clear message.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError
 
-from bot.app import WijkContext
-from bot.context import Services
+from bot.context import Services, WijkContext
 from bot.core.i18n import pick_language, t
 from bot.core.text import esc as esc  # re-exported for the handlers
 from bot.people import persons
@@ -100,8 +100,6 @@ def private_handler(
                 return
             if needs_wijk and who.actor is not None and who.actor.person.current_wijk_id is None:
                 await answer_query(update)
-                from handlers.onboarding import ask_wijk
-
                 await ask_wijk(update, context, who)
                 return
             try:
@@ -203,3 +201,28 @@ def start_keyboard(who: Who) -> InlineKeyboardMarkup:
 
 def cancel_button(who: Who, nonce: int) -> InlineKeyboardButton:
     return button(who.t("common.cancel"), Kind.CANCEL, nonce)
+
+
+# --- the wijk choice ---------------------------------------------------------------------------
+# Here, not in handlers/onboarding.py (which runs the rest of the `wijk` flow): every handler
+# sends a person without a wijk to it.
+
+WIJK_FLOW = "wijk"
+CHOOSING_WIJK = "choosing_wijk"
+
+
+async def ask_wijk(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
+    flow = await flows.start(context, WIJK_FLOW, CHOOSING_WIJK)
+    await reply(
+        update, who.t("onboarding.choose_wijk"), wijk_list(context, who, flow.nonce), edit=edit
+    )
+
+
+def wijk_list(context: WijkContext, who: Who, nonce: int) -> InlineKeyboardMarkup:
+    with context.services.db.session() as session:
+        wijken = persons.active_wijken(session)
+    rows = columns([button(w.name, Kind.WIJK, nonce, w.id or 0) for w in wijken])
+    if context.services.pdok is not None:
+        rows.append([button(who.t("onboarding.unknown_wijk"), Kind.WIJK, nonce, "pc")])
+    rows.append([cancel_button(who, nonce)])
+    return keyboard(*rows)

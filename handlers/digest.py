@@ -9,18 +9,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import time
-from typing import Any
 
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.i18n import format_datetime
 from bot.digest import schedule
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
-from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.callbacks import BadCallback, Kind
 from handlers.common import (
     Who,
     answer_query,
@@ -34,21 +32,19 @@ from handlers.common import (
     private_handler,
     reply,
 )
-from handlers.menu import MenuEntry, add_entry
 from models import DigestSetting, Role, Wijk
 
 _log = logging.getLogger(__name__)
 
-COMMANDS = ("digest",)
 _FREQUENCIES = {"w": "weekly", "b": "biweekly", "o": "off"}
 
 
-def _is_coach(who: Who) -> bool:
+def is_coach(who: Who) -> bool:
     return who.actor is not None and who.actor.can_anywhere(Action.VIEW_DIGEST)
 
 
 def _require_coach(who: Who) -> None:
-    if not _is_coach(who):
+    if not is_coach(who):
         raise PermissionDenied("digest.coach_only")
 
 
@@ -127,7 +123,7 @@ async def _send_now(update: Update, context: WijkContext, who: Who, wijk_id: int
     period = schedule.current_period(plan, services.clock.now(), services.tz)
     try:
         outgoing = await asyncio.to_thread(schedule.prepare, services, wijk_id, period, who.lang)
-        await schedule.deliver(context.bot, chat.id, outgoing, extras=services.extras)
+        await schedule.deliver(context.bot, chat.id, outgoing)
     except schedule.DeliveryError as exc:
         _log.warning("on-demand digest failed after %s parts: %s", exc.sent, exc.cause)
         await reply(update, who.t("digest.failed"), menu_keyboard(who))
@@ -271,14 +267,3 @@ async def settings_pressed(update: Update, context: WijkContext, who: Who) -> No
         session.commit()  # confirmed below, only after the commit
     await answer_query(update, who.t("digest.saved"))
     await _show_settings(update, context, who, edit=True, saved=True)
-
-
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(CommandHandler("digest", digest_command))
-    app.add_handler(CallbackQueryHandler(digest_pressed, pattern=pattern(Kind.DIGEST)))
-    app.add_handler(CallbackQueryHandler(settings_pressed, pattern=pattern(Kind.DIGEST_SETTINGS)))
-    add_entry(MenuEntry("digest_now", "digest.menu_now", open_now, _is_coach, order=30))
-    add_entry(
-        MenuEntry("digest_settings", "digest.menu_settings", open_settings, _is_coach, order=31)
-    )
-    schedule.install(app)

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.logs import RedactTokens
 from bot.telegram.callbacks import BadCallback
 from handlers.common import menu_keyboard, stale_button, who_is

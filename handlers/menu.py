@@ -1,26 +1,19 @@
-"""The main menu (filled by the features), /help, /taal, /cancel and what nobody else handles."""
+"""The main menu's buttons (its entries: bot/wiring.py), /help, /taal, /cancel and what nobody
+else handles."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import filters
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.i18n import LANGUAGES, t
 from bot.people import persons
 from bot.telegram import command_menu, flows
-from bot.telegram.callbacks import BadCallback, Kind, pattern
-from handlers import router
+from bot.telegram.callbacks import BadCallback, Kind
 from handlers.common import (
     Who,
     answer_query,
@@ -34,45 +27,9 @@ from handlers.common import (
     stale_button,
     who_is,
 )
+from handlers.main_menu import entry, show_menu
+from handlers.onboarding import show_privacy, show_start
 from models import Role
-
-Opener = Callable[[Update, WijkContext, Who], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class MenuEntry:
-    item: str  # the callback argument: mn:<item>
-    label_key: str
-    open: Opener
-    visible: Callable[[Who], bool] = lambda who: True
-    order: int = 50
-
-
-ENTRIES: dict[str, MenuEntry] = {}
-
-
-def add_entry(entry: MenuEntry) -> None:
-    ENTRIES[entry.item] = entry
-
-
-def visible_entries(who: Who) -> list[MenuEntry]:
-    return sorted((e for e in ENTRIES.values() if e.visible(who)), key=lambda e: (e.order, e.item))
-
-
-async def show_menu(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
-    lines = [who.t("menu.title")]
-    if who.actor is not None and who.wijk_id is not None:
-        with context.services.db.session() as session:
-            wijk = persons.wijk_by_id(session, who.wijk_id)
-        if wijk is not None:
-            lines.insert(0, who.t("menu.your_wijk", wijk=esc(wijk.name)))
-            roles = sorted(who.actor.roles_in(wijk.id or 0) - {Role.RESIDENT})
-            if roles:
-                names = ", ".join(who.t(f"roles.{r.value}") for r in roles)
-                lines.insert(1, who.t("menu.your_roles", roles=names))
-    entries = visible_entries(who)
-    rows = [[button(who.t(e.label_key), Kind.MENU, e.item)] for e in entries]
-    await reply(update, "\n".join(lines), keyboard(*rows), edit=edit)
 
 
 @private_handler()
@@ -94,8 +51,6 @@ async def menu_pressed(update: Update, context: WijkContext) -> None:
     item = cb.arg(0) if cb.args else ""
     if item == "start":
         await answer_query(update)
-        from handlers.onboarding import show_start
-
         await show_start(update, context, who, payload=None)
         return
     await _menu_item(update, context)
@@ -109,13 +64,13 @@ async def _menu_item(update: Update, context: WijkContext, who: Who) -> None:
         await flows.end(context)
         await show_menu(update, context, who, edit=True)
         return
-    entry = ENTRIES.get(item)
-    if entry is None or not entry.visible(who):
+    chosen = entry(context, item)
+    if chosen is None or not chosen.visible(who):
         # An entry of another role or an old version of the menu: show the current one.
         await show_menu(update, context, who)
         return
     await flows.end(context)
-    await entry.open(update, context, who)
+    await chosen.open(update, context, who)
 
 
 @private_handler(needs_wijk=False)
@@ -126,6 +81,10 @@ async def help_command(update: Update, context: WijkContext, who: Who) -> None:
 
 async def help_open(update: Update, context: WijkContext, who: Who) -> None:
     await help_command.__wrapped__(update, context, who)
+
+
+async def language_open(update: Update, context: WijkContext, who: Who) -> None:
+    await reply(update, who.t("language.choose"), language_keyboard(who))
 
 
 @private_handler(needs_wijk=False)
@@ -153,8 +112,6 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
     await answer_query(update)
     if who.actor is None:
         # Before consent nothing is stored: show the privacy statement again in that language.
-        from handlers.onboarding import show_privacy
-
         await show_privacy(
             update, context, Who(who.telegram_id, lang, None, who.first_name), None, edit=True
         )
@@ -168,9 +125,9 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
     who.actor.person.language = lang  # type: ignore[union-attr]
     await reply(update, who.t("language.changed"), edit=True)
     if coach:  # the chat's own menu, in the new language
-        from handlers import private_commands
-
-        await command_menu.show_coach_menu(context.bot, who.telegram_id, lang, private_commands())
+        await command_menu.show_coach_menu(
+            context.bot, who.telegram_id, lang, context.routes.private_commands
+        )
     if who.wijk_id is not None:
         await show_menu(update, context, who)
 
@@ -195,10 +152,10 @@ async def cancel_pressed(update: Update, context: WijkContext, who: Who) -> None
 @private_handler(needs_wijk=False)
 async def text_message(update: Update, context: WijkContext, who: Who) -> None:
     flow = flows.current(context)
-    if flow is not None and flow.name in router.TEXT_STEPS:
-        await router.TEXT_STEPS[flow.name](update, context, who, flow)
+    if flow is not None and flow.name in context.routes.text_steps:
+        await context.routes.text_steps[flow.name](update, context, who, flow)
         return
-    loose = router.loose_handler("text")
+    loose = context.routes.loose_text
     if loose is not None and who.known:
         await loose(update, context, who)
         return
@@ -208,10 +165,10 @@ async def text_message(update: Update, context: WijkContext, who: Who) -> None:
 @private_handler(needs_wijk=False)
 async def media_message(update: Update, context: WijkContext, who: Who) -> None:
     flow = flows.current(context)
-    if flow is not None and flow.name in router.MEDIA_STEPS:
-        await router.MEDIA_STEPS[flow.name](update, context, who, flow)
+    if flow is not None and flow.name in context.routes.media_steps:
+        await context.routes.media_steps[flow.name](update, context, who, flow)
         return
-    loose = router.loose_handler("media")
+    loose = context.routes.loose_media
     if loose is not None and who.known:
         await loose(update, context, who)
         return
@@ -257,7 +214,7 @@ async def stale_callback(update: Update, context: WijkContext) -> None:
     await stale_button(update, who)
 
 
-PRIVATE = filters.ChatType.PRIVATE
+# Message kinds the bot does not take in private chats: answered by `unsupported_message`.
 UNSUPPORTED = (
     filters.Sticker.ALL
     | filters.VOICE
@@ -274,27 +231,3 @@ UNSUPPORTED = (
     | filters.INVOICE
     | filters.STORY
 )
-
-
-def register(app: Application) -> None:
-    app.add_handler(CommandHandler("menu", menu_command))
-    app.add_handler(CommandHandler("help", help_command))
-    app.add_handler(CommandHandler("taal", language_command))
-    app.add_handler(CommandHandler("language", language_command))
-    app.add_handler(CommandHandler("cancel", cancel_command))
-    app.add_handler(CommandHandler("stop", cancel_command))
-    app.add_handler(CallbackQueryHandler(menu_pressed, pattern=pattern(Kind.MENU)))
-    app.add_handler(CallbackQueryHandler(language_pressed, pattern=pattern(Kind.LANGUAGE)))
-    app.add_handler(CallbackQueryHandler(cancel_pressed, pattern=pattern(Kind.CANCEL)))
-    add_entry(MenuEntry("help", "menu.help", help_open, order=98))
-
-
-def register_fallbacks(app: Application) -> None:
-    """Registered after every feature, so features get the first look."""
-    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & PRIVATE, edited_message))
-    app.add_handler(MessageHandler(PRIVATE & filters.FORWARDED, forwarded_message))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, text_message))
-    app.add_handler(MessageHandler(PRIVATE & (filters.PHOTO | filters.LOCATION), media_message))
-    app.add_handler(MessageHandler(PRIVATE & UNSUPPORTED, unsupported_message))
-    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, unknown_command))
-    app.add_handler(CallbackQueryHandler(stale_callback))

@@ -23,17 +23,15 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.i18n import format_date
 from bot.digest.builder import vocabulary_for
 from bot.observations import filing
 from bot.people import persons
 from bot.people.permissions import Action, Actor, PermissionDenied, load_actor
 from bot.telegram import flows
-from bot.telegram.callbacks import BadCallback, Kind, pattern
-from handlers import router
+from bot.telegram.callbacks import BadCallback, Kind
 from handlers.common import (
     Who,
     answer_query,
@@ -51,8 +49,6 @@ from handlers.common import (
 from models import Observation, ObservationStatus, Swot, Wijk
 
 _log = logging.getLogger(__name__)
-
-COMMANDS = ("melding", "mijnmeldingen")
 
 FLOW = "observation"
 FILE_ASK = "file_ask"
@@ -181,7 +177,7 @@ async def melding_open(update: Update, context: WijkContext, who: Who) -> None:
     await start_observation(update, context, who)
 
 
-def _may_send(who: Who) -> bool:
+def may_send(who: Who) -> bool:
     return who.known and who.actor is not None and who.actor.can_anywhere(Action.SEND_OBSERVATION)
 
 
@@ -338,7 +334,6 @@ async def _advance(
 # --- free text, photos and locations during the flow -----------------------------------------
 
 
-@router.on_text(FLOW)
 async def text_in_flow(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
     message = update.effective_message
     if message is None or message.text is None:
@@ -357,7 +352,6 @@ async def text_in_flow(update: Update, context: WijkContext, who: Who, flow: flo
     await _advance(update, context, who, edit=False, text=message.text.strip())
 
 
-@router.on_media(FLOW)
 async def media_in_flow(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
     message = update.effective_message
     if message is None:
@@ -411,7 +405,7 @@ async def ask_file(update: Update, context: WijkContext, who: Who, **draft: Any)
 
 async def loose_text(update: Update, context: WijkContext, who: Who) -> None:
     message = update.effective_message
-    if message is None or message.text is None or not _may_send(who):
+    if message is None or message.text is None or not may_send(who):
         await reply(update, who.t("errors.not_understood"), keyboard([menu_button(who)]))
         return
     await ask_file(update, context, who, text=message.text)
@@ -419,7 +413,7 @@ async def loose_text(update: Update, context: WijkContext, who: Who) -> None:
 
 async def loose_media(update: Update, context: WijkContext, who: Who) -> None:
     message = update.effective_message
-    if message is None or not _may_send(who):
+    if message is None or not may_send(who):
         await reply(update, who.t("errors.not_understood"), keyboard([menu_button(who)]))
         return
     if message.location is not None:
@@ -697,7 +691,7 @@ async def show_mine(
         if page < pages - 1:
             paging.append(button(who.t("observations.next"), Kind.MY_OBSERVATIONS, page + 1, "pg"))
         rows.append(paging)
-    if _may_send(who):
+    if may_send(who):
         rows.append([button(who.t("observations.menu_new"), Kind.MENU, "melding")])
     rows.append([menu_button(who)])
     if note:
@@ -767,22 +761,3 @@ async def _refuse_withdraw(update: Update, context: WijkContext, who: Who, page:
     await show_mine(
         update, context, who, page, edit=True, note=who.t("observations.withdraw_refused")
     )
-
-
-# --- wiring -----------------------------------------------------------------------------------
-
-
-def register(app: Application) -> None:
-    from handlers.menu import MenuEntry, add_entry
-
-    app.add_handler(CommandHandler("melding", melding_command))
-    app.add_handler(CommandHandler("mijnmeldingen", mine_command))
-    app.add_handler(CallbackQueryHandler(observation_pressed, pattern=pattern(Kind.OBSERVATION)))
-    app.add_handler(CallbackQueryHandler(file_pressed, pattern=pattern(Kind.FILE_TEXT)))
-    app.add_handler(CallbackQueryHandler(mine_pressed, pattern=pattern(Kind.MY_OBSERVATIONS)))
-    add_entry(MenuEntry("melding", "observations.menu_new", melding_open, _may_send, order=20))
-    add_entry(
-        MenuEntry("mijn", "observations.menu_mine", mine_open, lambda who: who.known, order=30)
-    )
-    router.set_loose_handler("text", loose_text)
-    router.set_loose_handler("media", loose_media)

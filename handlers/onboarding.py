@@ -8,19 +8,20 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.i18n import LANGUAGES
 from bot.opendata.clients import LookupStatus, parse_postcode_input
 from bot.people import invites, persons
 from bot.people.permissions import COACH_ROLES, load_actor
 from bot.telegram import callbacks, command_menu, flows
-from bot.telegram.callbacks import BadCallback, Kind, pattern
-from handlers import router
+from bot.telegram.callbacks import BadCallback, Kind
 from handlers.common import (
+    CHOOSING_WIJK,
+    WIJK_FLOW,
     Who,
     answer_query,
+    ask_wijk,
     button,
     cancel_button,
     check_nonce,
@@ -31,11 +32,12 @@ from handlers.common import (
     private_handler,
     reply,
     who_is,
+    wijk_list,
 )
+from handlers.main_menu import show_menu
 from models import Role
 
-FLOW = "wijk"
-CHOOSING_WIJK = "choosing_wijk"
+FLOW = WIJK_FLOW  # the flow's first state, CHOOSING_WIJK, is in handlers/common.py (ask_wijk)
 TYPING_POSTCODE = "typing_postcode"
 CONFIRMING_WIJK = "confirming_wijk"
 
@@ -88,8 +90,6 @@ async def show_start(update: Update, context: WijkContext, who: Who, payload: st
     if who.wijk_id is None:
         await ask_wijk(update, context, who)
         return
-    from handlers.menu import show_menu
-
     await reply(update, who.t("onboarding.welcome_back"))
     await show_menu(update, context, who)
 
@@ -156,8 +156,6 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
     if who.wijk_id is None:
         await ask_wijk(update, context, who)
     else:
-        from handlers.menu import show_menu
-
         await show_menu(update, context, who)
 
 
@@ -173,10 +171,8 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
             update, who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)
         )
         if result.role.value in COACH_ROLES:
-            from handlers import private_commands
-
             await command_menu.show_coach_menu(
-                context.bot, who.telegram_id, who.lang, private_commands()
+                context.bot, who.telegram_id, who.lang, context.routes.private_commands
             )
     else:
         await reply(update, who.t(f"invite.{result.status.value}"))
@@ -191,23 +187,6 @@ def _wijk_names(session: object, wijk_ids: tuple[int, ...]) -> str:
 
 
 # --- choosing a wijk ---------------------------------------------------------------------------
-
-
-async def ask_wijk(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
-    flow = await flows.start(context, FLOW, CHOOSING_WIJK)
-    await reply(
-        update, who.t("onboarding.choose_wijk"), _wijk_list(context, who, flow.nonce), edit=edit
-    )
-
-
-def _wijk_list(context: WijkContext, who: Who, nonce: int) -> InlineKeyboardMarkup:
-    with context.services.db.session() as session:
-        wijken = persons.active_wijken(session)
-    rows = columns([button(w.name, Kind.WIJK, nonce, w.id or 0) for w in wijken])
-    if context.services.pdok is not None:
-        rows.append([button(who.t("onboarding.unknown_wijk"), Kind.WIJK, nonce, "pc")])
-    rows.append([cancel_button(who, nonce)])
-    return keyboard(*rows)
 
 
 @private_handler(needs_wijk=False)
@@ -239,7 +218,7 @@ async def wijk_pressed(update: Update, context: WijkContext, who: Who) -> None:
         await answer_query(update)
         flow = await flows.move(context, CHOOSING_WIJK)
         await reply(
-            update, who.t("onboarding.choose_wijk"), _wijk_list(context, who, flow.nonce), edit=True
+            update, who.t("onboarding.choose_wijk"), wijk_list(context, who, flow.nonce), edit=True
         )
         return
     wijk_id = cb.int(1)
@@ -254,8 +233,6 @@ async def wijk_pressed(update: Update, context: WijkContext, who: Who) -> None:
     await answer_query(update)
     await flows.end(context)
     await reply(update, who.t("onboarding.wijk_chosen", wijk=esc(wijk.name)), edit=True)
-    from handlers.menu import show_menu
-
     await show_menu(update, context, Who(who.telegram_id, who.lang, actor, who.first_name))
 
 
@@ -266,7 +243,6 @@ def _postcode_keyboard(who: Who, nonce: int) -> InlineKeyboardMarkup:
     )
 
 
-@router.on_text(FLOW)
 async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
     message = update.effective_message
     if message is None or message.text is None:
@@ -282,7 +258,7 @@ async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: f
         )
         return
     if services.pdok is None:
-        await reply(update, who.t("onboarding.postcode_off"), _wijk_list(context, who, flow.nonce))
+        await reply(update, who.t("onboarding.postcode_off"), wijk_list(context, who, flow.nonce))
         return
     result = await services.pdok.lookup(*parsed)
     with services.db.session() as session:
@@ -334,24 +310,7 @@ async def postcode_typed(update: Update, context: WijkContext, who: Who, flow: f
         await reply(update, who.t(key, municipality=municipality), _postcode_keyboard(who, nonce))
         return
     flow = await flows.move(context, CHOOSING_WIJK)
-    await reply(update, who.t(key, municipality=municipality), _wijk_list(context, who, flow.nonce))
-
-
-def register(app: Application) -> None:
-    from handlers.menu import MenuEntry, add_entry
-
-    app.add_handler(CommandHandler("start", start_command))
-    app.add_handler(CommandHandler("wijk", wijk_command))
-    app.add_handler(CallbackQueryHandler(consent_pressed, pattern=pattern(Kind.CONSENT)))
-    app.add_handler(CallbackQueryHandler(wijk_pressed, pattern=pattern(Kind.WIJK)))
-    add_entry(MenuEntry("wijk", "menu.wijk", wijk_open, order=90))
-    add_entry(MenuEntry("taal", "menu.language", _language_open, order=95))
-
-
-async def _language_open(update: Update, context: WijkContext, who: Who) -> None:
-    from handlers.menu import language_keyboard
-
-    await reply(update, who.t("language.choose"), language_keyboard(who))
+    await reply(update, who.t(key, municipality=municipality), wijk_list(context, who, flow.nonce))
 
 
 __all__ = ["CHOOSING_WIJK", "CONFIRMING_WIJK", "TYPING_POSTCODE", "Role", "callbacks"]

@@ -13,14 +13,12 @@ from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot.app import WijkContext
-from bot.context import Services
+from bot.context import Services, WijkContext
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.polls import delivery, voting
 from bot.telegram import flows
 from bot.telegram.callbacks import BadCallback, Kind
-from handlers import router
 from handlers.common import (
     Who,
     answer_query,
@@ -254,7 +252,6 @@ async def _next_after(
 # --- typed input -------------------------------------------------------------------------------
 
 
-@router.on_text(FLOW)
 async def typed(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
     message = update.effective_message
     if message is None or message.text is None:

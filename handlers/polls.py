@@ -14,14 +14,8 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    PollAnswerHandler,
-)
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.i18n import pick_language, t
 from bot.people import persons
 from bot.people.permissions import Action, Actor, load_actor
@@ -29,7 +23,7 @@ from bot.polls import delivery
 from bot.polls import voting as polls
 from bot.polls.tally import tally
 from bot.telegram import callbacks
-from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.callbacks import BadCallback, Kind
 from handlers import poll_wizard
 from handlers.common import (
     Who,
@@ -45,13 +39,10 @@ from handlers.common import (
     stale_button,
     who_is,
 )
-from handlers.menu import MenuEntry, add_entry
 from models import Poll, PollKind, PollStatus, Role, Wijk
 
 _log = logging.getLogger(__name__)
 
-COMMANDS = ("peilingen",)
-GROUP_COMMANDS = ("koppel",)
 PAYLOAD = re.compile(r"^poll_(\d{1,12})$")
 BUTTON_QUESTION = 40
 MAX_CLOSED_LISTED = 5
@@ -520,20 +511,3 @@ async def _link(
         polls.link_group(session, who.actor, chat_id, wijk_id, title, services.clock.now())
         wijk = persons.wijk_by_id(session, wijk_id)
     await reply(update, who.t("polls.koppel_ok", wijk=esc(wijk.name if wijk else "")), edit=edit)
-
-
-# --- wiring ------------------------------------------------------------------------------------
-
-
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    app.add_handler(CommandHandler("peilingen", list_command))
-    app.add_handler(CommandHandler("koppel", koppel_command))
-    app.add_handler(CallbackQueryHandler(poll_wizard.pressed, pattern=pattern(Kind.POLL_WIZARD)))
-    app.add_handler(CallbackQueryHandler(vote_pressed, pattern=pattern(Kind.POLL_VOTE)))
-    app.add_handler(CallbackQueryHandler(manage_pressed, pattern=pattern(Kind.POLL_MANAGE)))
-    app.add_handler(PollAnswerHandler(poll_answer))
-    add_entry(MenuEntry("polls", "polls.menu", open_list, lambda who: who.known, order=40))
-    add_entry(
-        MenuEntry("newpoll", "polls.menu_new", poll_wizard.open_wizard, poll_wizard.can_create, 41)
-    )
-    delivery.install(app)

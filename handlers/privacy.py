@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.privacy import personal_data
 from bot.telegram import command_menu, flows
-from bot.telegram.callbacks import BadCallback, Kind, pattern
+from bot.telegram.callbacks import BadCallback, Kind
 from bot.telegram.persistence import CHAT, USER, DatabasePersistence
 from handlers.common import (
     Who,
@@ -33,7 +32,6 @@ from handlers.common import (
 
 _log = logging.getLogger(__name__)
 
-COMMANDS = ("mijngegevens", "vergeetmij")
 FLOW = "privacy"
 CHOOSING = "choosing"  # delete or keep contributions
 CONFIRMING = "confirming"
@@ -214,12 +212,3 @@ def _forget_in_memory(context: WijkContext, telegram_id: int) -> None:
     if telegram_id in application.chat_data:
         application.chat_data[telegram_id].clear()
         application.drop_chat_data(telegram_id)
-
-
-def register(app: Application) -> None:
-    from handlers.menu import MenuEntry, add_entry
-
-    app.add_handler(CommandHandler(["mijngegevens", "mydata"], export_command))
-    app.add_handler(CommandHandler(["vergeetmij", "forgetme"], forget_command))
-    app.add_handler(CallbackQueryHandler(privacy_pressed, pattern=pattern(Kind.PRIVACY)))
-    add_entry(MenuEntry("mijngegevens", "privacy.menu_label", send_export, order=80))

@@ -1,48 +1,35 @@
-"""Routes free text, photos and locations in private chats to the step of the person's flow.
+"""Where free text, photos, locations and menu presses in private chats go: plain data that
+bot/wiring.py builds once per Application (`WijkApplication.routes`, read as `context.routes`).
 
-A feature registers what its flow does with text (`on_text("observation")`) or media. Outside
-any flow, `loose_text` decides (the residents' feature asks whether to file it as an
-observation); without one, the person gets the menu.
+During a flow, text and media go to the flow's step (`text_steps` / `media_steps`, by flow
+name). Outside any flow, `loose_text` / `loose_media` decide (the residents' feature asks whether
+to file it as an observation); without one, the person gets the menu (handlers/menu.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 
 from telegram import Update
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.telegram import flows
 from handlers.common import Who
+from handlers.main_menu import MenuEntry
 
 Step = Callable[[Update, WijkContext, Who, flows.Flow], Awaitable[None]]
 Loose = Callable[[Update, WijkContext, Who], Awaitable[None]]
 
-TEXT_STEPS: dict[str, Step] = {}
-MEDIA_STEPS: dict[str, Step] = {}
-_loose: dict[str, Loose] = {}
 
-
-def on_text(flow_name: str) -> Callable[[Step], Step]:
-    def register(fn: Step) -> Step:
-        TEXT_STEPS[flow_name] = fn
-        return fn
-
-    return register
-
-
-def on_media(flow_name: str) -> Callable[[Step], Step]:
-    def register(fn: Step) -> Step:
-        MEDIA_STEPS[flow_name] = fn
-        return fn
-
-    return register
-
-
-def set_loose_handler(kind: str, fn: Loose) -> None:
-    """kind: "text" or "media"."""
-    _loose[kind] = fn
-
-
-def loose_handler(kind: str) -> Loose | None:
-    return _loose.get(kind)
+@dataclass(frozen=True)
+class Routes:
+    text_steps: Mapping[str, Step] = field(default_factory=dict)
+    media_steps: Mapping[str, Step] = field(default_factory=dict)
+    loose_text: Loose | None = None
+    loose_media: Loose | None = None
+    # The main menu's entries, in the order they are shown.
+    menu: tuple[MenuEntry, ...] = ()
+    # The command menu of private chats, in this order (a coach's chat gets all of them,
+    # everyone else's leaves the coaches' out: bot/telegram/command_menu.py).
+    private_commands: tuple[str, ...] = ()

@@ -9,21 +9,18 @@ the person's rights are looked up on the server for every press.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.app import WijkContext
+from bot.context import WijkContext
 from bot.core.i18n import tn
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.spiegel import mirror as service
 from bot.telegram import flows
-from bot.telegram.callbacks import BadCallback, Kind, pattern
-from handlers import router
+from bot.telegram.callbacks import BadCallback, Kind
 from handlers.common import (
     Who,
     answer_query,
@@ -42,7 +39,6 @@ from models import Edition, ItemKind, Reaction, SpiegelItem, Verdict, Wijk
 
 _log = logging.getLogger(__name__)
 
-COMMANDS = ("spiegel",)
 FLOW = "spiegel_comment"
 TYPING = "typing"
 PAGE_SIZE = 3
@@ -76,7 +72,7 @@ def _can_react(who: Who, wijk_id: int) -> bool:
     return who.actor is not None and who.actor.can(Action.REACT, wijk_id)
 
 
-def _visible(who: Who) -> bool:
+def visible(who: Who) -> bool:
     return who.actor is not None and who.actor.can(Action.READ_SPIEGEL, who.wijk_id)
 
 
@@ -384,7 +380,6 @@ async def _ask_comment(update: Update, context: WijkContext, who: Who, item: Spi
     await reply(update, text, keyboard([cancel_button(who, flow.nonce)]))
 
 
-@router.on_text(FLOW)
 async def comment_typed(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
     message = update.effective_message
     if message is None or message.text is None:
@@ -404,7 +399,6 @@ async def comment_typed(update: Update, context: WijkContext, who: Who, flow: fl
     await _save_comment(update, context, who, flow, text)
 
 
-@router.on_media(FLOW)
 async def comment_media(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
     await reply(
         update, who.t("spiegel.comment_text_only"), keyboard([cancel_button(who, flow.nonce)])
@@ -457,12 +451,3 @@ async def _save_comment(
         [menu_button(who)],
     )
     await reply(update, f"{who.t('spiegel.comment_saved')}\n\n{statement}", markup)
-
-
-def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    from handlers.menu import MenuEntry, add_entry
-
-    app.add_handler(CommandHandler("spiegel", spiegel_command))
-    app.add_handler(CallbackQueryHandler(spiegel_pressed, pattern=pattern(Kind.SPIEGEL)))
-    app.add_handler(CallbackQueryHandler(react_pressed, pattern=pattern(Kind.REACT)))
-    add_entry(MenuEntry("spiegel", "spiegel.menu", open_from_menu, visible=_visible, order=10))

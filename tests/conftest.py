@@ -27,8 +27,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from bot.app import WijkApplication, build_application
-from bot.context import Services
+from bot.app import build_application
+from bot.context import Services, WijkApplication
 from bot.core import migrate
 from bot.core.clock import Clock
 from bot.core.config import Config, DatabaseConfig, load_config

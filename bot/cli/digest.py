@@ -12,7 +12,7 @@ import asyncio
 import sys
 from typing import Any
 
-from bot.cli import wijkbot as cli
+from bot.cli import common as cli
 from bot.digest.schedule import Period, parse_period_key, period_ending
 
 
@@ -31,8 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from bot.digest import builder, render
     from bot.people import persons
 
-    config = cli._config(args, require_token=bool(args.send))
-    services = cli._services(config)
+    config = cli.config_from(args, require_token=bool(args.send))
+    services = cli.open_services(config)
     tz = config.general.tz
     lang = args.lang or config.general.default_language
     try:
@@ -140,6 +140,3 @@ async def _send(services: Any, wijk_id: int, period: Period) -> int:
             schedule.finish(services.db, digest_id, DigestStatus.SENT.value, services.clock.now())
             print(f"coach {coach.pseudonym}: sent {period.key}", file=sys.stderr)
     return 1 if problems else 0
-
-
-cli.EXTRA_COMMANDS["digest"] = (configure, run)

@@ -6,17 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli.wijkbot import EXTRA_COMMANDS
 from bot.grouping.concepts import main_group
 
 
-def _configure(parser: argparse.ArgumentParser) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = "group observations (JSON lines with id, text, lang, wijk[, swot, theme])"
     parser.add_argument("file", type=Path, help="observations, one JSON object per line")
 
 
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     return main_group(args.file, sys.stdout)
-
-
-EXTRA_COMMANDS["group"] = (_configure, _run)

@@ -15,7 +15,7 @@ import asyncio
 import sys
 from typing import Any
 
-from bot.cli import wijkbot as cli
+from bot.cli import common as cli
 from bot.people.invites import INVITE_ROLES
 
 _ROLES = [role.value for role in INVITE_ROLES]
@@ -38,8 +38,8 @@ def configure_revoke(parser: argparse.ArgumentParser) -> None:
 def run_roles(args: argparse.Namespace) -> int:
     from bot.people import persons, roles
 
-    config = cli._config(args)
-    services = cli._services(config)
+    config = cli.config_from(args)
+    services = cli.open_services(config)
     try:
         with services.db.session() as session:
             persons.sync_wijken(session, config)
@@ -69,8 +69,8 @@ def run_revoke(args: argparse.Namespace) -> int:
     from bot.people import persons, roles
     from models import Role
 
-    config = cli._config(args)
-    services = cli._services(config)
+    config = cli.config_from(args)
+    services = cli.open_services(config)
     role = Role(args.role)
     try:
         with services.db.session() as session:
@@ -137,7 +137,3 @@ def _hide_menu(config: Any, telegram_id: int) -> int:
         return 1
     print("their coach menu is removed")
     return 0
-
-
-cli.EXTRA_COMMANDS["roles"] = (configure_roles, run_roles)
-cli.EXTRA_COMMANDS["revoke"] = (configure_revoke, run_revoke)

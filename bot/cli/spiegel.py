@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.cli import wijkbot as cli
+from bot.cli import common as cli
 from bot.people import persons
 from bot.spiegel import mirror as spiegel
 
@@ -31,7 +31,7 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = cli._config(args)
+    config = cli.config_from(args)
     path: Path = args.file
     if not 2000 <= args.edition <= 2100:
         return _fail(f"--edition {args.edition}: expected a year such as 2026")
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{path}: the file is for wijk {parsed.wijk!r}, not --wijk {args.wijk!r}")
     if parsed.year is not None and parsed.year != args.edition:
         return _fail(f"{path}: the file is for {parsed.year}, not --edition {args.edition}")
-    services = cli._services(config)
+    services = cli.open_services(config)
     try:
         with services.db.session() as session:
             persons.sync_wijken(session, config)
@@ -78,6 +78,3 @@ def run(args: argparse.Namespace) -> int:
         f"updated {result.updated}, unchanged {result.unchanged}, retired {result.retired}"
     )
     return 0
-
-
-cli.EXTRA_COMMANDS["import-spiegel"] = (configure, run)

@@ -1,4 +1,5 @@
-"""The `wijkbot` command line: run, check-config, migrate, invite, and the features' commands."""
+"""The `wijkbot` command line: run, check-config, migrate, invite, demo, and the features'
+sub-commands (listed in bot/wiring.py, CLI_COMMANDS)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from bot import wiring
+from bot.cli.common import config_from, find_wijken, open_services
 from bot.core.config import Config, ConfigError, MissingTokenError, load_config
 
 _log = logging.getLogger("wijkbot")
@@ -21,57 +23,11 @@ WIJKBOT_TOKEN (or telegram.token in your config file). Then run `wijkbot run` ag
 Meanwhile, here is the offline demo: the whole bot against a local fake Telegram."""
 
 
-def _config(args: argparse.Namespace, *, require_token: bool = False) -> Config:
-    return load_config(args.config, require_token=require_token)
-
-
-def _services(config: Config, *, migrate_check: bool = True) -> Any:
-    from bot.context import Services
-    from bot.core import migrate
-    from bot.core.database import Database
-
-    db = Database.from_url(config.database.url, echo=config.database.echo)
-    if migrate_check:
-        migrate.ensure_current(db.engine)
-    services = Services(config=config, db=db)
-    services.pdok = make_pdok(config)
-    return services
-
-
-def make_pdok(config: Config) -> Any:
-    if not config.opendata.enabled or not config.municipality.gemeentecode:
-        return None
-    from bot.opendata.clients import PdokClient, WijkArea
-
-    return PdokClient(
-        gemeentecode=config.municipality.gemeentecode,
-        areas=[WijkArea.of(w) for w in config.wijken],
-        base_url=config.opendata.pdok_url,
-        timeout=config.opendata.timeout_seconds,
-    )
-
-
-def find_wijken(session: Any, slugs: Sequence[str], *, active_only: bool) -> list[Any] | str:
-    """The wijken by slug, or the error line for the first unknown one. New invites and spiegel
-    editions only go to active wijken; reading a digest or taking a role back works for a wijk
-    the config has retired as well."""
-    from bot.people import persons
-
-    found = []
-    for slug in slugs:
-        wijk = persons.wijk_by_slug(session, slug)
-        if wijk is None or (active_only and not wijk.active):
-            known = ", ".join(w.slug for w in persons.active_wijken(session))
-            return f"unknown wijk {slug!r}; known: {known}"
-        found.append(wijk)
-    return found
-
-
 # --- commands ------------------------------------------------------------------------------
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    config = _config(args, require_token=True)
+    config = config_from(args, require_token=True)
     print(f"{config.source}: OK ({len(config.wijken)} wijken, {len(config.themes)} themes)")
     return 0
 
@@ -80,7 +36,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.core import migrate
     from bot.core.database import Database
 
-    config = _config(args)
+    config = config_from(args)
     db = Database.from_url(config.database.url)
     before = migrate.current_revision(db.engine)
     migrate.upgrade(db.engine)
@@ -94,14 +50,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = load_config(args.config, require_token=True)
     except MissingTokenError:
         print(BOTFATHER_HELP, file=sys.stderr)
-        from bot.demo import environment
+        from bot.demo.script import main_scripted
 
-        return environment.main_scripted(args.config)
+        return main_scripted(args.config)
     from bot.app import build_application
     from bot.core.logs import setup_logging
 
     setup_logging(config.general.log_level, config.telegram.token, config.telegram.webhook_secret)
-    services = _services(config)
+    services = open_services(config)
     app = build_application(services)
     if config.telegram.mode == "webhook":
         from urllib.parse import urlparse
@@ -123,8 +79,8 @@ def cmd_invite(args: argparse.Namespace) -> int:
     from bot.people import invites, persons
     from models import Role
 
-    config = _config(args)
-    services = _services(config)
+    config = config_from(args)
+    services = open_services(config)
     with services.db.session() as session:
         persons.sync_wijken(session, config)
         wijken = find_wijken(session, args.wijk, active_only=True)
@@ -173,17 +129,13 @@ def _bot_username(config: Config) -> str:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import environment
-
     if args.interactive:
-        return environment.main_interactive(args.config)
-    return environment.main_scripted(args.config, out_dir=args.out)
+        from bot.demo.interactive import main_interactive
 
+        return main_interactive(args.config)
+    from bot.demo.script import main_scripted
 
-# Features add sub-commands here: name -> (configure parser, run).
-EXTRA_COMMANDS: dict[
-    str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
-] = {}
+    return main_scripted(args.config, out_dir=args.out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,24 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=None, help="folder for the transcript, chart and CSV"
     )
     p.set_defaults(func=cmd_demo)
-    _load_feature_commands()
-    for name, (configure, run) in EXTRA_COMMANDS.items():
+    for name, configure, run in wiring.CLI_COMMANDS:
         p = sub.add_parser(name)
         configure(p)
         p.set_defaults(func=run)
     return parser
-
-
-def _load_feature_commands() -> None:
-    """Each feature module with CLI sub-commands registers them on import."""
-    import importlib
-
-    for module in ("bot.cli.grouping", "bot.cli.spiegel", "bot.cli.digest", "bot.cli.roles"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -261,8 +200,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Run through the imported module: features register their sub-commands on `bot.cli.wijkbot`,
-    # which is a different module object from `__main__`.
-    from bot.cli.wijkbot import main as _main
-
-    raise SystemExit(_main())
+    raise SystemExit(main())

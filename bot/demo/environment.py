@@ -11,12 +11,9 @@ produced. `--interactive` gives you the same bot to try by hand.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
-import sys
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -25,8 +22,8 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from bot.app import OFFLINE_TOKEN, WijkApplication, build_application
-from bot.context import Services
+from bot.app import OFFLINE_TOKEN, build_application
+from bot.context import Services, WijkApplication
 from bot.core import migrate
 from bot.core.clock import FrozenClock
 from bot.core.config import Config, DatabaseConfig, TelegramConfig, load_config
@@ -201,30 +198,6 @@ def last_monday(now: datetime, tz: ZoneInfo) -> datetime:
         hour=9, minute=0, second=0, microsecond=0
     )
     return monday - timedelta(days=7)
-
-
-# --- entry points ------------------------------------------------------------------------------
-
-
-def main_scripted(config_path: Path | None, out_dir: Path | None = None) -> int:
-    from bot.demo.script import run_script
-
-    config = demo_config(config_path)
-    out_dir = out_dir or Path("demo-output")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    result = asyncio.run(run_script(config, out_dir, out=sys.stdout))
-    seconds = time.monotonic() - started
-    print(
-        f"\nThe demo took {seconds:.1f} s. Transcript, digest, chart and CSV: {out_dir.resolve()}/"
-    )
-    return 0 if result.ok else 1
-
-
-def main_interactive(config_path: Path | None) -> int:
-    from bot.demo.interactive import run_interactive
-
-    return asyncio.run(run_interactive(demo_config(config_path)))
 
 
 def temporary_folder() -> Path:

@@ -25,6 +25,11 @@ Anything else is sent as a message.
 """
 
 
+def main_interactive(config_path: Path | None) -> int:
+    """`wijkbot demo --interactive`."""
+    return asyncio.run(run_interactive(environment.demo_config(config_path)))
+
+
 class Session:
     """What is on screen: the numbered buttons of the messages shown last."""
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,6 +42,20 @@ class DemoResult:
     # What the database held at the end, read before the temporary folder went.
     stored: dict[str, int] = field(default_factory=dict)
     answered: int = 0
+
+
+def main_scripted(config_path: Path | None, out_dir: Path | None = None) -> int:
+    """`wijkbot demo` (and `wijkbot run` without a token): the scripted week, with its files."""
+    config = environment.demo_config(config_path)
+    out_dir = out_dir or Path("demo-output")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    result = asyncio.run(run_script(config, out_dir, out=sys.stdout))
+    seconds = time.monotonic() - started
+    print(
+        f"\nThe demo took {seconds:.1f} s. Transcript, digest, chart and CSV: {out_dir.resolve()}/"
+    )
+    return 0 if result.ok else 1
 
 
 async def run_script(config: Config, out_dir: Path, out: TextIO | None = None) -> DemoResult:

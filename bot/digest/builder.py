@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import psycopg
 from sqlalchemy import (
@@ -60,7 +60,6 @@ from sqlmodel import Session
 
 from bot.core.clock import as_utc
 from bot.core.config import Config
-from bot.digest.schedule import Period
 from bot.grouping.concepts import (
     Found,
     Group,
@@ -85,6 +84,10 @@ from models import (
     Vote,
     Wijk,
 )
+
+if TYPE_CHECKING:
+    # Types only: the schedule builds digests with this module (`prepare`).
+    from bot.digest.schedule import Period
 
 SWOT_ORDER = (Swot.STRENGTH.value, Swot.WEAKNESS.value, Swot.OPPORTUNITY.value, Swot.THREAT.value)
 NEGATIVE = (Swot.WEAKNESS.value, Swot.THREAT.value)

@@ -22,9 +22,9 @@ Contract for the digest (bot/digest*.py)
     failure: then call `bot.grouping.concepts.group_items(items)` instead.
 
 The digest's build runs in a worker thread and takes plain callables; `make_narrator(config)`
-and `make_grouper(config)` adapt the two coroutines to the hooks `services.extras
-["digest_narrator"]` (`(DigestData, lang) -> dict`) and `["digest_grouper"]` (`items -> groups`,
-falling back to the deterministic grouping itself); `install(services)` sets both when enabled.
+and `make_grouper(config)` adapt the two coroutines to the hooks `services.digest_narrator`
+(`(DigestData, lang) -> dict`) and `services.digest_grouper` (`items -> groups`, falling back
+to the deterministic grouping itself); `install(services)` sets both when enabled.
 
 Endpoints: `base_url` may be given with or without the trailing `/v1`
 ("http://127.0.0.1:8080" or "https://api.example.com/v1"); the key comes from the environment
@@ -41,12 +41,15 @@ import threading
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from bot.core.config import Config
 from bot.grouping.concepts import Group, Item, group_items, load_vocabulary
+
+if TYPE_CHECKING:
+    from bot.context import Services
 
 _log = logging.getLogger(__name__)
 
@@ -386,10 +389,11 @@ def make_grouper(config: Config) -> Callable[[Sequence[Item]], list[Group]]:
     return grouper
 
 
-def install(services: Any) -> None:
-    """Hook whatever is enabled into the digest (services.extras); nothing when both are off."""
-    config: Config = services.config
+def install(services: Services) -> None:
+    """Hook whatever is enabled into the digest (`services.digest_narrator`, `digest_grouper`);
+    nothing when both are off."""
+    config = services.config
     if config.digest.llm.enabled:
-        services.extras["digest_narrator"] = make_narrator(config)
+        services.digest_narrator = make_narrator(config)
     if config.digest.embeddings.enabled:
-        services.extras["digest_grouper"] = make_grouper(config)
+        services.digest_grouper = make_grouper(config)

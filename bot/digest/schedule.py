@@ -227,7 +227,7 @@ async def _tick(context: Any) -> None:
         _log.exception("digest run failed")
     finally:
         # How many runs finished: lets a test (or an operator) see the start-up run happened.
-        services.extras["digest_runs"] = services.extras.get("digest_runs", 0) + 1
+        services.digest_runs += 1
 
 
 # --- delivery ------------------------------------------------------------------------------------
@@ -402,11 +402,11 @@ def prepare(services: Any, wijk_id: int, period: Period, lang: str) -> Outgoing:
         wijk = session.get(Wijk, wijk_id)
         if wijk is None:
             raise LookupError(f"no wijk {wijk_id}")
-        grouper = services.extras.get("digest_grouper")
+        grouper = services.digest_grouper
         data = builder.build(
             session, services.config, wijk, period, services.clock.now(), grouper=grouper
         )
-    narrator = services.extras.get("digest_narrator")
+    narrator = services.digest_narrator
     if narrator is not None:
         try:
             data.narratives.update(narrator(data, lang) or {})
@@ -469,7 +469,6 @@ async def deliver(
     outgoing: Outgoing,
     *,
     skip: int = 0,
-    extras: dict[str, Any] | None = None,
 ) -> None:
     """Send the texts, the chart and the CSV; raises DeliveryError with how many parts went out.
 
@@ -483,12 +482,11 @@ async def deliver(
     from bot.core.i18n import t
 
     lang = outgoing.lang
-    attention_buttons = (extras or {}).get("digest_attention_buttons") or open_buttons
     steps: list[Any] = []
     for index, text in enumerate(outgoing.texts):
         markup = None
-        if attention_buttons is not None and index == outgoing.attention_message:
-            rows = attention_buttons(lang, list(outgoing.attention_ids or []))
+        if index == outgoing.attention_message:
+            rows = open_buttons(lang, list(outgoing.attention_ids or []))
             if rows:
                 from telegram import InlineKeyboardMarkup
 
@@ -564,7 +562,7 @@ async def send_due(services: Any, bot: Any) -> int:
             finish(services.db, digest_id, DigestStatus.SKIPPED.value, now)
             continue
         try:
-            await deliver(bot, item.telegram_id, outgoing, skip=skip, extras=services.extras)
+            await deliver(bot, item.telegram_id, outgoing, skip=skip)
         except DeliveryError as exc:
             progress = f"{exc.sent}/{outgoing.total}"
             if isinstance(exc.cause, Forbidden):

@@ -10,7 +10,7 @@ unless the environment has `PTB_TIMEDELTA=true`; the test suite sets that in con
 this package (production code must not change PTB's behaviour behind its back).
 """
 
-from bot.fake_telegram.request import FakeRequest
+from bot.fake_telegram.request import FakeRequest, UploadedFile
 from bot.fake_telegram.server import FakeTelegramServer
 from bot.fake_telegram.state import (
     FAILURE_KINDS,
@@ -20,7 +20,6 @@ from bot.fake_telegram.state import (
     FakeTelegram,
     FakeUser,
     StoredMessage,
-    UploadedFile,
     parse_html,
     strip_html,
 )

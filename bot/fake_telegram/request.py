@@ -1,17 +1,28 @@
-"""A PTB request object that answers from a `FakeTelegram` instead of the network."""
+"""A PTB request object that answers from a `FakeTelegram` instead of the network.
+
+It imports the fake's state for types only: state.py builds these requests (`FakeTelegram.request`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
 from telegram.request import BaseRequest, RequestData
 
-from bot.fake_telegram.state import UploadedFile
-
 if TYPE_CHECKING:
     from bot.fake_telegram.state import FakeTelegram
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file that arrived as multipart data (the params hold this instead of an InputFile)."""
+
+    filename: str
+    content: bytes
+    mimetype: str = "application/octet-stream"
 
 
 def resolve_attachments(value: Any, files: dict[str, UploadedFile]) -> Any:

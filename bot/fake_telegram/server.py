@@ -23,8 +23,8 @@ import tornado.netutil
 import tornado.web
 from telegram.error import TimedOut
 
-from bot.fake_telegram.request import resolve_attachments
-from bot.fake_telegram.state import FakeTelegram, UploadedFile
+from bot.fake_telegram.request import UploadedFile, resolve_attachments
+from bot.fake_telegram.state import FakeTelegram
 
 #: Fields whose values are strings in the Bot API even when they look like JSON ("123", "true").
 STRING_FIELDS = frozenset(

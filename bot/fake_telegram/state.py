@@ -48,10 +48,10 @@ from telegram import (
 )
 from telegram.error import TimedOut
 
+from bot.fake_telegram.request import FakeRequest, UploadedFile
+
 if TYPE_CHECKING:
     from telegram.ext import ApplicationBuilder
-
-    from bot.fake_telegram.request import FakeRequest
 
 JSONDict = dict[str, Any]
 
@@ -113,15 +113,6 @@ class ApiError(Exception):
 
 def bad_request(detail: str) -> ApiError:
     return ApiError(400, f"Bad Request: {detail}")
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """A file that arrived as multipart data (the params hold this instead of an InputFile)."""
-
-    filename: str
-    content: bytes
-    mimetype: str = "application/octet-stream"
 
 
 @dataclass
@@ -563,8 +554,6 @@ class FakeTelegram:
 
     def request(self, read_timeout: float | None = 5.0) -> FakeRequest:
         """A PTB request object talking to this fake; make one per ApplicationBuilder slot."""
-        from bot.fake_telegram.request import FakeRequest
-
         return FakeRequest(self, read_timeout=read_timeout)
 
     def application_builder(self) -> ApplicationBuilder:

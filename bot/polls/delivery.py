@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 _log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30
-TASKS_KEY = "poll_tasks"
-RUNNING_KEY = "poll_broadcasts"
 PROGRESS_STEPS = 20  # the progress message is edited about this many times per broadcast
 MAX_ATTEMPTS = 4
 
@@ -190,7 +188,7 @@ def _services(app: Any) -> Services:
 
 
 def _tasks(app: Any) -> set[asyncio.Task[Any]]:
-    return cast("set[asyncio.Task[Any]]", _services(app).extras.setdefault(TASKS_KEY, set()))
+    return _services(app).poll_tasks
 
 
 def spawn(app: Any, coro: Any, name: str) -> asyncio.Task[Any]:
@@ -212,7 +210,7 @@ async def wait_idle(app: Any) -> None:
 
 
 def start_broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> None:
-    running = cast("set[int]", _services(app).extras.setdefault(RUNNING_KEY, set()))
+    running = _services(app).poll_broadcasts
     if poll_id in running:
         return
     running.add(poll_id)
@@ -225,7 +223,7 @@ async def _broadcast_guarded(app: Any, poll_id: int, creator_chat_id: int | None
     except Exception:
         _log.exception("broadcast of poll %s stopped; the sweep resumes it", poll_id)
     finally:
-        _services(app).extras.setdefault(RUNNING_KEY, set()).discard(poll_id)
+        _services(app).poll_broadcasts.discard(poll_id)
 
 
 async def broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> dict[str, int]:

@@ -39,7 +39,7 @@ def frozen(services: Services) -> FrozenClock:
 async def started(services: Services, runs: int = 1) -> None:
     """Wait until the job's start-up run (and `runs` in all) has finished."""
     for _ in range(1000):
-        if services.extras.get("digest_runs", 0) >= runs:
+        if services.digest_runs >= runs:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the digest job never ran")
@@ -114,13 +114,13 @@ async def test_restart_across_the_due_time_sends_once(
     assert anna.messages == []
     # The bot was down over Monday 08:00 and comes back at 11:00.
     frozen(services).set(DUE + timedelta(hours=3))
-    runs = services.extras.get("digest_runs", 0)
+    runs = services.digest_runs
     second = make_app(services, fake)
     async with Harness(second, fake) as h:
         await started(services, runs + 1)  # the start-up run, not a timer, caught it up
         assert titles(anna, "Elsrijk") == 1
         assert await schedule.send_due(services, h.app.bot) == 0
-    runs = services.extras["digest_runs"]
+    runs = services.digest_runs
     third = make_app(services, fake)
     async with Harness(third, fake) as h:
         await started(services, runs + 1)

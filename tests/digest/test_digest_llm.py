@@ -324,9 +324,7 @@ async def test_embeddings_failures_fall_back(
 
 def test_install_hooks_only_what_is_enabled(services: Services, llm_config: Config) -> None:
     digest_llm.install(services)
-    assert "digest_narrator" not in services.extras and "digest_grouper" not in services.extras
+    assert services.digest_narrator is None and services.digest_grouper is None
     services.config = llm_config
     digest_llm.install(services)
-    assert callable(services.extras["digest_narrator"]) and callable(
-        services.extras["digest_grouper"]
-    )
+    assert callable(services.digest_narrator) and callable(services.digest_grouper)

@@ -13,7 +13,7 @@ from bot.context import Services
 from bot.core.i18n import t
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.telegram import command_menu
-from handlers import private_commands
+from bot.wiring import private_commands
 from models import Role
 from tests.conftest import make_app
 from tests.digest.test_digest import person

@@ -1,0 +1,226 @@
+"""The composition root: what the bot is made of, in the order it takes effect.
+
+`wire(app)` (called by bot/app.py `build_application`) puts onto the Application, in this order:
+
+1. every handler, in the order PTB tries them (all in group 0: the first that matches wins),
+   feature by feature (onboarding, menu, privacy, observations, spiegel, coach, digest, polls),
+   then the fallbacks for whatever no feature took;
+2. the flows' steps for free text and for photos and locations, by flow name;
+3. what free text and media outside any flow do (offer to file them as an observation);
+4. the main menu's entries, in the order they are shown;
+5. the command menus (PRIVATE_COMMANDS, GROUP_COMMANDS below; set at start-up by bot/app.py);
+6. the error handler;
+7. the jobs: the digest schedule, then the closing of polls;
+8. the optional language-model narrative and embeddings grouping for the digest.
+
+2-5 become `app.routes` (handlers/router.py), which handlers read as `context.routes`.
+CLI_COMMANDS, at the end, are the features' `wijkbot` sub-commands (bot/cli/wijkbot.py).
+
+No module adds itself anywhere when imported (tests/test_architecture.py): to add a handler,
+a flow step, a menu entry, a command, a job or a sub-command, add it here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot.cli import digest as digest_cli
+from bot.cli import grouping as grouping_cli
+from bot.cli import roles as roles_cli
+from bot.cli import spiegel as spiegel_cli
+
+if TYPE_CHECKING:
+    from bot.context import WijkApplication
+
+
+def wire(app: WijkApplication) -> None:
+    # Imported here, not at the top: bot/cli/wijkbot.py reads CLI_COMMANDS for every `wijkbot`
+    # call, and python-telegram-bot and every feature would make `wijkbot --help` slow.
+    from telegram.ext import (
+        CallbackQueryHandler,
+        CommandHandler,
+        MessageHandler,
+        PollAnswerHandler,
+        filters,
+    )
+
+    from bot.digest import llm
+    from bot.digest import schedule as digest_schedule
+    from bot.polls import delivery as poll_delivery
+    from bot.telegram.callbacks import Kind, pattern
+    from handlers import (
+        coach,
+        digest,
+        errors,
+        menu,
+        observations,
+        onboarding,
+        poll_wizard,
+        polls,
+        privacy,
+        spiegel,
+    )
+    from handlers.main_menu import MenuEntry
+    from handlers.router import Routes
+
+    private = filters.ChatType.PRIVATE
+
+    # 1. Handlers.
+    app.add_handlers(
+        [
+            # Onboarding: /start, the privacy statement and consent, choosing a wijk.
+            CommandHandler("start", onboarding.start_command),
+            CommandHandler("wijk", onboarding.wijk_command),
+            CallbackQueryHandler(onboarding.consent_pressed, pattern=pattern(Kind.CONSENT)),
+            CallbackQueryHandler(onboarding.wijk_pressed, pattern=pattern(Kind.WIJK)),
+            # The menu, help, language and stopping.
+            CommandHandler("menu", menu.menu_command),
+            CommandHandler("help", menu.help_command),
+            CommandHandler("taal", menu.language_command),
+            CommandHandler("language", menu.language_command),
+            CommandHandler("cancel", menu.cancel_command),
+            CommandHandler("stop", menu.cancel_command),
+            CallbackQueryHandler(menu.menu_pressed, pattern=pattern(Kind.MENU)),
+            CallbackQueryHandler(menu.language_pressed, pattern=pattern(Kind.LANGUAGE)),
+            CallbackQueryHandler(menu.cancel_pressed, pattern=pattern(Kind.CANCEL)),
+            # Privacy: one's own data, and forgetting it.
+            CommandHandler(["mijngegevens", "mydata"], privacy.export_command),
+            CommandHandler(["vergeetmij", "forgetme"], privacy.forget_command),
+            CallbackQueryHandler(privacy.privacy_pressed, pattern=pattern(Kind.PRIVACY)),
+            # Observations: sending one, and one's own.
+            CommandHandler("melding", observations.melding_command),
+            CommandHandler("mijnmeldingen", observations.mine_command),
+            CallbackQueryHandler(
+                observations.observation_pressed, pattern=pattern(Kind.OBSERVATION)
+            ),
+            CallbackQueryHandler(observations.file_pressed, pattern=pattern(Kind.FILE_TEXT)),
+            CallbackQueryHandler(observations.mine_pressed, pattern=pattern(Kind.MY_OBSERVATIONS)),
+            # The wijkspiegel: reading and reacting.
+            CommandHandler("spiegel", spiegel.spiegel_command),
+            CallbackQueryHandler(spiegel.spiegel_pressed, pattern=pattern(Kind.SPIEGEL)),
+            CallbackQueryHandler(spiegel.react_pressed, pattern=pattern(Kind.REACT)),
+            # The coach: observations of their wijken, answering, hiding.
+            CommandHandler("meldingen", coach.meldingen_command),
+            CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),
+            # The digest: on request, and its settings.
+            CommandHandler("digest", digest.digest_command),
+            CallbackQueryHandler(digest.digest_pressed, pattern=pattern(Kind.DIGEST)),
+            CallbackQueryHandler(digest.settings_pressed, pattern=pattern(Kind.DIGEST_SETTINGS)),
+            # Polls: the list, linking a group, the wizard, voting, managing.
+            CommandHandler("peilingen", polls.list_command),
+            CommandHandler("koppel", polls.koppel_command),
+            CallbackQueryHandler(poll_wizard.pressed, pattern=pattern(Kind.POLL_WIZARD)),
+            CallbackQueryHandler(polls.vote_pressed, pattern=pattern(Kind.POLL_VOTE)),
+            CallbackQueryHandler(polls.manage_pressed, pattern=pattern(Kind.POLL_MANAGE)),
+            PollAnswerHandler(polls.poll_answer),
+            # Fallbacks, after every feature: edits, forwards, then free text and media (to
+            # the flow's step, see 2 and 3), what the bot does not take, unknown commands, and
+            # any button nobody recognised.
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, menu.edited_message),
+            MessageHandler(private & filters.FORWARDED, menu.forwarded_message),
+            MessageHandler(private & filters.TEXT & ~filters.COMMAND, menu.text_message),
+            MessageHandler(private & (filters.PHOTO | filters.LOCATION), menu.media_message),
+            MessageHandler(private & menu.UNSUPPORTED, menu.unsupported_message),
+            MessageHandler(private & filters.COMMAND, menu.unknown_command),
+            CallbackQueryHandler(menu.stale_callback),
+        ]
+    )
+
+    app.routes = Routes(
+        # 2. Free text and media during a flow: the flow's step.
+        text_steps={
+            onboarding.FLOW: onboarding.postcode_typed,
+            observations.FLOW: observations.text_in_flow,
+            spiegel.FLOW: spiegel.comment_typed,
+            coach.FLOW_ANSWER: coach.answer_typed,
+            coach.FLOW_HIDE: coach.hide_reason_typed,
+            coach.FLOW_REPLY: coach.reply_typed,
+            poll_wizard.FLOW: poll_wizard.typed,
+        },
+        media_steps={
+            observations.FLOW: observations.media_in_flow,
+            spiegel.FLOW: spiegel.comment_media,
+            coach.FLOW_ANSWER: coach.media_in_flow,
+            coach.FLOW_HIDE: coach.media_in_flow,
+            coach.FLOW_REPLY: coach.media_in_flow,
+        },
+        # 3. Outside any flow (for people with a wijk; without one: "not understood").
+        loose_text=observations.loose_text,
+        loose_media=observations.loose_media,
+        # 4. The main menu, top to bottom; each entry shows only to whom `visible` says.
+        menu=(
+            MenuEntry("spiegel", "spiegel.menu", spiegel.open_from_menu, spiegel.visible),
+            MenuEntry("meldingen", "coach.menu", coach.open_meldingen, coach.is_coach),
+            MenuEntry(
+                "melding", "observations.menu_new", observations.melding_open, observations.may_send
+            ),
+            MenuEntry("digest_now", "digest.menu_now", digest.open_now, digest.is_coach),
+            MenuEntry(
+                "mijn", "observations.menu_mine", observations.mine_open, lambda who: who.known
+            ),
+            MenuEntry(
+                "digest_settings", "digest.menu_settings", digest.open_settings, digest.is_coach
+            ),
+            MenuEntry("polls", "polls.menu", polls.open_list, lambda who: who.known),
+            MenuEntry("newpoll", "polls.menu_new", poll_wizard.open_wizard, poll_wizard.can_create),
+            MenuEntry("mijngegevens", "privacy.menu_label", privacy.send_export),
+            MenuEntry("wijk", "menu.wijk", onboarding.wijk_open),
+            MenuEntry("taal", "menu.language", menu.language_open),
+            MenuEntry("help", "menu.help", menu.help_open),
+        ),
+        # 5. The private chats' command menu (below).
+        private_commands=PRIVATE_COMMANDS,
+    )
+
+    # 6. Errors: logged (never the token), and the person told something useful.
+    app.add_error_handler(errors.on_error)
+
+    # 7. Jobs: each runs once at start-up and then repeats; what is due comes from the database.
+    digest_schedule.install(app)
+    poll_delivery.install(app)
+
+    # 8. The digest's language-model narrative and embeddings grouping, when the config has them.
+    llm.install(app.services)
+
+
+# 5. The command menus, in this order. Private chats: everyone's commands, a coach's chat the
+# coaches' (/meldingen, /digest) as well (bot/telegram/command_menu.py); groups: /koppel.
+PRIVATE_COMMANDS = (
+    "start",
+    "menu",
+    "mijngegevens",
+    "vergeetmij",
+    "melding",
+    "mijnmeldingen",
+    "spiegel",
+    "meldingen",
+    "digest",
+    "peilingen",
+    "wijk",
+    "taal",
+    "help",
+    "cancel",
+)
+GROUP_COMMANDS = ("koppel",)
+
+
+def private_commands() -> list[str]:
+    """The command menu in private chats, in this order, as a list."""
+    return list(PRIVATE_COMMANDS)
+
+
+# --- the command line ------------------------------------------------------------------------
+
+Configure = Callable[[argparse.ArgumentParser], None]
+Run = Callable[[argparse.Namespace], int]
+
+# (name, configure its parser, run it); bot/cli/wijkbot.py adds them after its own.
+CLI_COMMANDS: tuple[tuple[str, Configure, Run], ...] = (
+    ("group", grouping_cli.configure, grouping_cli.run),
+    ("import-spiegel", spiegel_cli.configure, spiegel_cli.run),
+    ("digest", digest_cli.configure, digest_cli.run),
+    ("roles", roles_cli.configure_roles, roles_cli.run_roles),
+    ("revoke", roles_cli.configure_revoke, roles_cli.run_revoke),
+)

@@ -1,0 +1,52 @@
+"""The main menu: its entries (which bot/wiring.py lists) and how it is shown.
+
+Its own module because every feature ends at the menu (onboarding included), while
+handlers/menu.py, which handles the menu's buttons, sends people without consent to onboarding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import Update
+
+from bot.context import WijkContext
+from bot.people import persons
+from bot.telegram.callbacks import Kind
+from handlers.common import Who, button, esc, keyboard, reply
+from models import Role
+
+Opener = Callable[[Update, WijkContext, Who], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    item: str  # the callback argument: mn:<item>
+    label_key: str
+    open: Opener
+    visible: Callable[[Who], bool] = lambda who: True
+
+
+def visible_entries(context: WijkContext, who: Who) -> list[MenuEntry]:
+    return [e for e in context.routes.menu if e.visible(who)]
+
+
+def entry(context: WijkContext, item: str) -> MenuEntry | None:
+    return next((e for e in context.routes.menu if e.item == item), None)
+
+
+async def show_menu(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
+    lines = [who.t("menu.title")]
+    if who.actor is not None and who.wijk_id is not None:
+        with context.services.db.session() as session:
+            wijk = persons.wijk_by_id(session, who.wijk_id)
+        if wijk is not None:
+            lines.insert(0, who.t("menu.your_wijk", wijk=esc(wijk.name)))
+            roles = sorted(who.actor.roles_in(wijk.id or 0) - {Role.RESIDENT})
+            if roles:
+                names = ", ".join(who.t(f"roles.{r.value}") for r in roles)
+                lines.insert(1, who.t("menu.your_roles", roles=names))
+    entries = visible_entries(context, who)
+    rows = [[button(who.t(e.label_key), Kind.MENU, e.item)] for e in entries]
+    await reply(update, "\n".join(lines), keyboard(*rows), edit=edit)
