@@ -27,7 +27,12 @@ class Poll(SQLModel, table=True):
     opens_at: datetime = Field(default_factory=utcnow)
     closes_at: datetime
     closed_at: datetime | None = None
+    # When the results had gone to everyone. While they go out, results_until is the sender's
+    # lease: a sender that died is taken over once it expires, at results_stage (1: the group
+    # has them, 2: the creator too) and the members whose delivery has no results_at yet.
     results_sent_at: datetime | None = None
+    results_until: datetime | None = None
+    results_stage: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     # Group audience: the linked group's chat, the message and (for native polls) Telegram's id.
     group_chat_id: int | None = telegram_id_field(nullable=True)
@@ -69,8 +74,11 @@ class PollDelivery(SQLModel, table=True):
     poll_id: int = Field(foreign_key="poll.id", index=True, ondelete="CASCADE")
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     status: str = Field(default=DeliveryStatus.PENDING.value, max_length=16)
+    # NULL for a sent one: the send timed out and may have arrived (not sent again).
     message_id: int | None = None
     sent_at: datetime | None = None
+    # When this member got the results.
+    results_at: datetime | None = None
 
 
 class GroupLink(SQLModel, table=True):

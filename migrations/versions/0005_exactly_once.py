@@ -42,6 +42,12 @@ def upgrade() -> None:
     with op.batch_alter_table("poll", schema=None) as batch_op:
         batch_op.add_column(_column("request_key"))
         batch_op.create_unique_constraint("uq_poll_request", ["creator_id", "request_key"])
+        batch_op.add_column(_column("results_until", sqlmodel.sql.sqltypes.UTCDateTime()))
+        batch_op.add_column(
+            sa.Column("results_stage", sa.Integer(), nullable=False, server_default="0")
+        )
+    with op.batch_alter_table("polldelivery", schema=None) as batch_op:
+        batch_op.add_column(_column("results_at", sqlmodel.sql.sqltypes.UTCDateTime()))
     # Answers and replies stored before this revision went out when they were stored (or were
     # told to the coach as not delivered): none of them is to be delivered again.
     observation = sa.table(
@@ -64,7 +70,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("polldelivery", schema=None) as batch_op:
+        batch_op.drop_column("results_at")
     with op.batch_alter_table("poll", schema=None) as batch_op:
+        batch_op.drop_column("results_stage")
+        batch_op.drop_column("results_until")
         batch_op.drop_constraint("uq_poll_request", type_="unique")
         batch_op.drop_column("request_key")
     with op.batch_alter_table("reaction", schema=None) as batch_op:

@@ -9,6 +9,7 @@ same callback query) again and look at what the person sees and what the databas
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -314,3 +315,116 @@ async def test_invite_accepted_again_uses_one_use(
     with services.db.session() as session:
         (invite,) = session.exec(select(Invite)).all()
     assert invite.uses == 1  # the second use is still there for the person it was meant for
+
+
+# --- 3. claimed and never sent: poll results --------------------------------------------------
+
+
+def results_of(person: Any) -> int:
+    return sum("Uitslag: Wat pakken" in m.plain_text for m in person.messages)
+
+
+async def voted_poll(harness: Harness, services: Services) -> tuple[Any, Any]:
+    from tests.polls.test_poll_wizard import create_poll, member
+
+    creator = await member(harness, services, 3001, "Bea")
+    voter = await member(harness, services, 3002, "Bram")
+    await create_poll(harness, creator, closes="Over 3 dagen")
+    await voter.press("Bankjes")
+    return creator, voter
+
+
+async def test_results_claimed_by_a_killed_sweep_go_out_after_its_lease(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from bot.core.clock import FrozenClock
+    from bot.polls import delivery, voting
+
+    clock = services.clock = FrozenClock(services.clock.now())
+    first = await restarted(services, fake)
+    creator, voter = await voted_poll(first, services)
+    clock.set(clock.now() + timedelta(days=4))
+    monkeypatch.setattr(voting, "claim_results", kill_after(voting.claim_results))
+    with pytest.raises(Killed):
+        await delivery.sweep(first.app)
+    monkeypatch.undo()
+    await crash(first)
+
+    second = await restarted(services, fake)
+    try:
+        clock.set(clock.now() + timedelta(minutes=10))  # the dead sweep's lease ran out
+        await delivery.sweep(second.app)
+        await delivery.wait_idle(second.app)
+    finally:
+        await second.__aexit__(None, None, None)
+    assert results_of(creator) == 1 and results_of(voter) == 1
+
+
+async def test_results_killed_half_way_resume_at_the_first_not_sent(
+    services: Services, fake: FakeTelegram
+) -> None:
+    from datetime import timedelta
+
+    from bot.core.clock import FrozenClock
+    from bot.polls import delivery
+
+    clock = services.clock = FrozenClock(services.clock.now())
+    first = await restarted(services, fake)
+    creator, voter = await voted_poll(first, services)
+    clock.set(clock.now() + timedelta(days=4))
+    kill_when_sending(fake, "sendMessage", voter.id)
+    await delivery.sweep(first.app)
+    with pytest.raises(Killed):
+        await asyncio.gather(*list(delivery._tasks(first.app)))
+    fake.handle = FakeTelegram.handle.__get__(fake)  # type: ignore[method-assign]
+    await crash(first)
+    assert results_of(creator) == 1 and results_of(voter) == 0
+
+    second = await restarted(services, fake)
+    try:
+        clock.set(clock.now() + timedelta(minutes=10))
+        await delivery.sweep(second.app)
+        await delivery.wait_idle(second.app)
+    finally:
+        await second.__aexit__(None, None, None)
+    assert results_of(creator) == 1 and results_of(voter) == 1
+
+
+def kill_when_sending(
+    fake: FakeTelegram, method: str, chat_id: int, *, after: bool = False
+) -> None:
+    """kill -9 as the bot calls `method` for `chat_id`: before Telegram has it, or (`after`)
+    right after Telegram took it, before the bot heard the answer."""
+    real = fake.handle
+
+    async def dying(name: str, params: Any) -> tuple[int, bytes]:
+        hit = name == method and int(params.get("chat_id", 0)) == chat_id
+        if hit and not after:
+            raise Killed()
+        answer = await real(name, params)
+        if hit:
+            raise Killed()
+        return answer
+
+    fake.handle = dying  # type: ignore[method-assign]
+
+
+# --- 4. after a timeout: not sent twice ---------------------------------------------------------
+
+
+async def test_a_poll_send_that_timed_out_but_arrived_is_not_sent_again(
+    bot: Harness, services: Services
+) -> None:
+    from models import PollDelivery
+    from tests.polls.test_poll_wizard import create_poll, member
+
+    creator = await member(bot, services, 3001, "Bea")
+    voter = await member(bot, services, 3002, "Bram")
+    bot.fake.fail_next("sendMessage", chat_id=voter.id, error="late")
+    await create_poll(bot, creator)
+    assert sum("Wat pakken we eerst aan?" in m.plain_text for m in voter.messages) == 1
+    with services.db.session() as session:
+        (row,) = session.exec(select(PollDelivery)).all()
+    assert row.status == "sent"
