@@ -43,6 +43,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/grouping.py
 	$(BIN)/python bench/observation_flow.py
 	$(BIN)/python bench/broadcast.py
+	$(BIN)/python bench/broadcast.py --recipients 200
+	$(BIN)/python bench/crowd.py
 	$(BIN)/python bench/digest.py --quick
 
 clean:

@@ -374,7 +374,7 @@ def drop_database_copy(url: str) -> None:
 
 
 def week(key: str) -> Any:
-    from bot.digest.schedule import parse_period_key
+    from bot.digest.periods import parse_period_key
 
     return parse_period_key(key, AMS)
 

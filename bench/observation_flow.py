@@ -13,9 +13,10 @@ of the same kinds, through the same Harness and fake transport. Each update is t
 Bot API call they make and the harness reading back what the bot sent. The figure is the median.
 (Timing only inside `Application.process_update` is no fair yardstick: the echo bot's answer to a
 button then costs 0.03 ms, less than any database query.)
-The wijkbot keeps its AIORateLimiter, set to a rate the fake never reaches: the fake Bot API has no
-flood limit, and waiting for Telegram's 30 messages a second is not a cost of our code
-(`--telegram-rate` puts Telegram's real limit back, to see that). A third bot, the floor, makes
+The wijkbot keeps its ChatRateLimiter, set to a rate the fake never reaches and without its second
+between two messages in a chat: the fake Bot API has no flood limit, and waiting for Telegram's 30
+messages a second (or for one message a second in a chat) is not a cost of our code
+(`--telegram-rate` puts Telegram's real limits back, to see that). A third bot, the floor, makes
 for each update the very Bot API calls the wijkbot made, with no logic and no database: the least
 any bot showing these steps costs. Prints readable figures (by kind of update, and per step the
 wijkbot, the floor and the echo bot side by side), then exactly one line of JSON.
@@ -48,7 +49,6 @@ from telegram import InlineKeyboardMarkup, Update  # noqa: E402
 from telegram.constants import ParseMode  # noqa: E402
 from telegram.error import BadRequest  # noqa: E402
 from telegram.ext import (  # noqa: E402
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
@@ -66,6 +66,7 @@ from bot.core.database import Database, create_db_engine  # noqa: E402
 from bot.fake_telegram import BotMessage, FakeTelegram, Harness  # noqa: E402
 from bot.fake_telegram.users import Person as FakePerson  # noqa: E402
 from bot.people import persons  # noqa: E402
+from bot.telegram.rate_limit import ChatRateLimiter  # noqa: E402
 from models import Edition, ItemKind, Observation, Reaction, SpiegelItem  # noqa: E402
 
 TARGET_RATIO_SQLITE = 3.0
@@ -363,7 +364,9 @@ class Replay:
                 self.skipped[method] = self.skipped.get(method, 0) + 1
 
 
-async def run_floor(bot_timer: Timer, rate: float, rate_limiter: bool) -> tuple[Timer, Replay]:
+async def run_floor(
+    bot_timer: Timer, rate: float, chat_rate: float, rate_limiter: bool
+) -> tuple[Timer, Replay]:
     fake = FakeTelegram(bot_username="floor_bot")
     builder = (
         ApplicationBuilder()
@@ -373,7 +376,9 @@ async def run_floor(bot_timer: Timer, rate: float, rate_limiter: bool) -> tuple[
         .defaults(Defaults(parse_mode=ParseMode.HTML))
     )
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=rate))
+        builder = builder.rate_limiter(
+            ChatRateLimiter(overall_max_rate=rate, chat_max_rate=chat_rate)  # type: ignore[arg-type]
+        )
     app = builder.build()
     replay = Replay(bot_timer.calls)
     app.add_handler(TypeHandler(Update, replay))
@@ -446,7 +451,10 @@ async def measure(
             drop_pg_database(pg_url)
     echo_timer = await run_echo(bot_timer.kinds)
     floor_timer, replay = await run_floor(
-        bot_timer, config.telegram.rate_overall_per_second, rate_limiter
+        bot_timer,
+        config.telegram.rate_overall_per_second,
+        config.telegram.rate_chat_per_second,
+        rate_limiter,
     )
     bot_ms, echo_ms = median_ms(bot_timer), median_ms(echo_timer)
     floor_ms = median_ms(floor_timer)
@@ -506,16 +514,17 @@ async def main() -> None:
     parser.add_argument(
         "--no-rate-limiter",
         action="store_true",
-        help="diagnosis only: build the wijkbot without its outgoing AIORateLimiter (30 msg/s)",
+        help="diagnosis only: build the wijkbot without its outgoing rate limiter (30 msg/s)",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     config = load_config(REPO / "config.example.toml", env={}, require_token=False)
     if not args.telegram_rate:
         # The fake has no flood limit; keep the limiter's code path without its waiting.
-        config = replace(
-            config, telegram=replace(config.telegram, rate_overall_per_second=1_000_000.0)
+        telegram = replace(
+            config.telegram, rate_overall_per_second=1_000_000.0, rate_chat_per_second=0.0
         )
+        config = replace(config, telegram=telegram)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     results: dict[str, dict[str, Any]] = {}
     rate_limiter = not args.no_rate_limiter
@@ -523,7 +532,7 @@ async def main() -> None:
         f"observation flow: {args.n} residents per database, median cost per update; wijkbot "
         f"{'with' if rate_limiter else 'WITHOUT'} its outgoing rate limiter"
         + (
-            " at Telegram's 30 msg/s"
+            " at Telegram's 30 msg/s and 1/s per chat"
             if args.telegram_rate
             else " (not binding: the fake has no limit)"
         )

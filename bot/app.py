@@ -9,7 +9,6 @@ from typing import Any, cast
 from telegram import BotCommandScopeAllGroupChats
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -23,6 +22,7 @@ from bot.core.i18n import LANGUAGES
 from bot.people import persons
 from bot.telegram import command_menu
 from bot.telegram.persistence import DatabasePersistence
+from bot.telegram.rate_limit import ChatRateLimiter
 
 _log = logging.getLogger(__name__)
 
@@ -53,13 +53,17 @@ def build_application(
         .concurrent_updates(False)
     )
     if rate_limiter:
+        # Paced per chat as well as overall, and a 429 in one chat holds up that chat only
+        # (bot/telegram/rate_limit.py); PTB's AIORateLimiter would halt every request.
         # PTB types the limiter's per-request data as None by default; ours takes none either.
         builder = builder.rate_limiter(
-            AIORateLimiter(  # type: ignore[arg-type]
+            ChatRateLimiter(  # type: ignore[arg-type]
                 overall_max_rate=config.telegram.rate_overall_per_second,
                 overall_time_period=1,
                 group_max_rate=config.telegram.rate_group_per_minute,
                 group_time_period=60,
+                chat_max_rate=config.telegram.rate_chat_per_second,
+                chat_time_period=1,
                 max_retries=config.telegram.rate_max_retries,
             )
         )

@@ -46,8 +46,8 @@ def wire(app: WijkApplication) -> None:
         filters,
     )
 
+    from bot.digest import jobs as digest_jobs
     from bot.digest import llm
-    from bot.digest import schedule as digest_schedule
     from bot.polls import delivery as poll_delivery
     from bot.telegram.callbacks import Kind, pattern
     from handlers import (
@@ -178,7 +178,7 @@ def wire(app: WijkApplication) -> None:
     app.add_error_handler(errors.on_error)
 
     # 7. Jobs: each runs once at start-up and then repeats; what is due comes from the database.
-    digest_schedule.install(app)
+    digest_jobs.install(app)
     poll_delivery.install(app)
 
     # 8. The digest's language-model narrative and embeddings grouping, when the config has them.

@@ -211,11 +211,14 @@ WIJK_FLOW = "wijk"
 CHOOSING_WIJK = "choosing_wijk"
 
 
-async def ask_wijk(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
+async def ask_wijk(
+    update: Update, context: WijkContext, who: Who, *, edit: bool = False, above: str = ""
+) -> None:
+    """The wijk list; `above`: text the question follows in the same message."""
     flow = await flows.start(context, WIJK_FLOW, CHOOSING_WIJK)
-    await reply(
-        update, who.t("onboarding.choose_wijk"), wijk_list(context, who, flow.nonce), edit=edit
-    )
+    question = who.t("onboarding.choose_wijk")
+    text = f"{above}\n\n{question}" if above else question
+    await reply(update, text, wijk_list(context, who, flow.nonce), edit=edit)
 
 
 def wijk_list(context: WijkContext, who: Who, nonce: int) -> InlineKeyboardMarkup:

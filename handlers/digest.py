@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import time
 
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import WijkContext
 from bot.core.i18n import format_datetime
-from bot.digest import schedule
+from bot.digest import jobs, periods
+from bot.digest.delivery import DeliveryError, deliver, prepare
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.telegram.callbacks import BadCallback, Kind
@@ -119,12 +119,12 @@ async def _send_now(update: Update, context: WijkContext, who: Who, wijk_id: int
     if chat is None:
         return
     with services.db.session() as session:
-        plan = schedule.schedule_for(session, who.actor.id, services.config)
-    period = schedule.current_period(plan, services.clock.now(), services.tz)
+        plan = jobs.schedule_for(session, who.actor.id, services.config)
+    period = periods.current_period(plan, services.clock.now(), services.tz)
     try:
-        outgoing = await asyncio.to_thread(schedule.prepare, services, wijk_id, period, who.lang)
-        await schedule.deliver(context.bot, chat.id, outgoing)
-    except schedule.DeliveryError as exc:
+        outgoing = await asyncio.to_thread(prepare, services, wijk_id, period, who.lang)
+        await deliver(context.bot, chat.id, outgoing)
+    except DeliveryError as exc:
         _log.warning("on-demand digest failed after %s parts: %s", exc.sent, exc.cause)
         await reply(update, who.t("digest.failed"), menu_keyboard(who))
     except Exception:
@@ -138,7 +138,7 @@ async def _send_now(update: Update, context: WijkContext, who: Who, wijk_id: int
 def _setting(session: Session, person_id: int, who: Who, context: WijkContext) -> DigestSetting:
     setting = session.get(DigestSetting, person_id)
     if setting is None:
-        default = schedule.Schedule.default(context.services.config.digest)
+        default = periods.Schedule.default(context.services.config.digest)
         setting = DigestSetting(
             person_id=person_id,
             weekday=default.weekday,
@@ -151,11 +151,8 @@ def _setting(session: Session, person_id: int, who: Who, context: WijkContext) -
 
 def _settings_text(who: Who, context: WijkContext, setting: DigestSetting) -> str:
     services = context.services
-    hour, minute = setting.send_time.split(":")
-    plan = schedule.Schedule(
-        setting.weekday, time(int(hour), int(minute)), setting.frequency, setting.skip_quiet
-    )
-    due = schedule.next_due(plan, services.clock.now(), services.tz)
+    plan = periods.Schedule.of(setting)
+    due = periods.next_due(plan, services.clock.now(), services.tz)
     upcoming = (
         who.t("digest.next_due", when=format_datetime(due, who.lang, services.tz))
         if due is not None
@@ -212,7 +209,7 @@ def _choices(who: Who, what: str) -> tuple[str, list[list[InlineKeyboardButton]]
     if what == "time":
         times = [
             button(value, Kind.DIGEST_SETTINGS, "time", value.replace(":", ""))
-            for value in schedule.SEND_TIMES
+            for value in periods.SEND_TIMES
         ]
         return who.t("digest.choose_time"), columns(times, 3)
     if what == "freq":
@@ -249,7 +246,7 @@ async def settings_pressed(update: Update, context: WijkContext, who: Who) -> No
             setting.weekday = day
         elif field == "time":
             text = f"{value[:2]}:{value[2:]}"
-            if text not in schedule.SEND_TIMES:
+            if text not in periods.SEND_TIMES:
                 raise BadCallback("time")
             setting.send_time = text
         elif field == "freq":

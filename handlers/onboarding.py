@@ -94,21 +94,25 @@ async def show_start(update: Update, context: WijkContext, who: Who, payload: st
     await show_menu(update, context, who)
 
 
-async def show_privacy(
-    update: Update, context: WijkContext, who: Who, code: str | None, *, edit: bool = False
-) -> None:
-    other = "en" if who.lang == "nl" else "nl"
+def privacy_text(context: WijkContext, who: Who) -> str:
     greeting = who.t(
         "onboarding.greeting",
         name=esc(who.first_name),
         municipality=esc(context.services.config.municipality.name),
     )
+    return f"{greeting}\n\n{who.t('onboarding.privacy')}"
+
+
+async def show_privacy(
+    update: Update, context: WijkContext, who: Who, code: str | None, *, edit: bool = False
+) -> None:
+    other = "en" if who.lang == "nl" else "nl"
     markup = keyboard(
         [button(who.t("onboarding.accept"), Kind.CONSENT, who.lang, "y", code or NO_CODE)],
         [button(who.t("onboarding.decline"), Kind.CONSENT, who.lang, "n", NO_CODE)],
         [button(who.t("onboarding.other_language"), Kind.LANGUAGE, other)],
     )
-    await reply(update, f"{greeting}\n\n{who.t('onboarding.privacy')}", markup, edit=edit)
+    await reply(update, privacy_text(context, who), markup, edit=edit)
 
 
 async def consent_pressed(update: Update, context: WijkContext) -> None:
@@ -140,6 +144,13 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
     with services.db.session() as session:
         persons.give_consent(session, who.telegram_id, lang, services.clock.now())
         actor = load_actor(session, who.telegram_id)
+    who = Who(who.telegram_id, actor.person.language if actor else lang, actor, who.first_name)
+    if code == NO_CODE and who.wijk_id is None:
+        # One edit carries both: the statement they agreed to, then the wijk question with its
+        # buttons instead of Akkoord. A new message right after an edit in the same chat would
+        # wait a second (Telegram allows one a second per chat), and updates wait in line.
+        await ask_wijk(update, context, who, edit=True, above=privacy_text(context, who))
+        return
     # Remove the buttons from the privacy message: it has done its job.
     query = update.callback_query
     if query is not None and query.message is not None:
@@ -149,7 +160,6 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
             # Already gone: this press is delivered a second time (the bot died on the first).
             if "not modified" not in str(exc).lower():
                 raise
-    who = Who(who.telegram_id, actor.person.language if actor else lang, actor, who.first_name)
     if code != NO_CODE:
         await _redeem(update, context, who, code)
         who = who_is(update, services) or who
@@ -232,8 +242,10 @@ async def wijk_pressed(update: Update, context: WijkContext, who: Who) -> None:
         actor = load_actor(session, who.telegram_id)
     await answer_query(update)
     await flows.end(context)
-    await reply(update, who.t("onboarding.wijk_chosen", wijk=esc(wijk.name)), edit=True)
-    await show_menu(update, context, Who(who.telegram_id, who.lang, actor, who.first_name))
+    # The list becomes the menu, which opens with "Je wijk: ...": one edit, where "your wijk is
+    # now ..." and a new menu message would be two messages in the same second.
+    chosen = Who(who.telegram_id, who.lang, actor, who.first_name)
+    await show_menu(update, context, chosen, edit=True)
 
 
 def _postcode_keyboard(who: Who, nonce: int) -> InlineKeyboardMarkup:

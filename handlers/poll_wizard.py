@@ -8,12 +8,13 @@ the server when the poll is stored (bot.polls.voting.validate_draft).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlmodel import Session
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot.context import Services, WijkContext
+from bot.context import Services, WijkApplication, WijkContext
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.polls import delivery, voting
@@ -541,7 +542,7 @@ async def _confirm(update: Update, context: WijkContext, who: Who, flow: flows.F
     # A poll this run stored before the bot died may be in the group already: not posted twice.
     if poll.audience == PollAudience.GROUP.value and poll.group_message_id is None:
         try:
-            await delivery.post_in_group(context.application, poll.id)
+            await delivery.post_in_group(cast(WijkApplication, context.application), poll.id)
         except TelegramError:
             with services.db.session() as session:
                 voting.delete_unsent_poll(session, poll.id)
@@ -563,7 +564,7 @@ async def _show_sent(update: Update, context: WijkContext, who: Who, poll: Poll)
         await reply(update, who.t("polls.saved_group", group=title), menu_keyboard(who), edit=True)
         return
     await reply(update, who.t("polls.saved_private", count=count), menu_keyboard(who), edit=True)
-    delivery.start_broadcast(context.application, poll.id, who.telegram_id)
+    delivery.start_broadcast(cast(WijkApplication, context.application), poll.id, who.telegram_id)
 
 
 async def _sent_before(update: Update, context: WijkContext, who: Who, nonce: int) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
-from bot.context import WijkContext
+from bot.context import WijkApplication, WijkContext
 from bot.core.i18n import pick_language, t
 from bot.people import persons
 from bot.people.permissions import Action, Actor, load_actor
@@ -405,11 +405,11 @@ async def _manage(update: Update, context: WijkContext, who: Who) -> None:
         )
         await reply(update, who.t(key), markup, edit=True)
     elif action == "clY":
-        done = await delivery.close_now(context.application, poll_id)
+        done = await delivery.close_now(cast(WijkApplication, context.application), poll_id)
         key = "polls.closed_now" if done else "polls.err_not_open"
         await reply(update, who.t(key), keyboard(back, [menu_button(who)]), edit=True)
     elif action == "cxY":
-        done = await delivery.cancel_now(context.application, poll_id)
+        done = await delivery.cancel_now(cast(WijkApplication, context.application), poll_id)
         key = "polls.cancelled_now" if done else "polls.err_not_open"
         await reply(update, who.t(key), keyboard(back, [menu_button(who)]), edit=True)
     else:

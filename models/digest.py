@@ -37,6 +37,10 @@ class Digest(SQLModel, table=True):
     period_end: datetime
     status: str = Field(default=DigestStatus.PENDING.value, max_length=16)
     attempts: int = 0
-    error: str | None = Field(default=None, max_length=400)
+    # A digest goes out in parts (texts, chart, list): how many have gone out so far, over all
+    # attempts (a retry resumes after them), and how many it has (None until it was built).
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    parts_total: int | None = None
+    error: str | None = Field(default=None, max_length=400)  # why the last attempt failed
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None

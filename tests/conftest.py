@@ -47,16 +47,35 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _move_the_wall_clock() -> None:
-    """WIJKBOT_TEST_SHIFT_DAYS=400 runs the suite as if it were 400 days later (.ci/run does).
+    """Run the suite at another wall-clock time (.ci/run's second run uses SHIFT_DAYS=400):
+
+    - WIJKBOT_TEST_SHIFT_DAYS=400: as if it were 400 days later (negative: earlier);
+    - WIJKBOT_TEST_NOW=2027-03-28T01:30:00+00:00: as if the run started at that moment (an ISO
+      time with its offset), e.g. in a DST night or on New Year's Eve; SHIFT_DAYS adds to it.
 
     The wall clock moves (datetime.now, time.time) and keeps ticking; a test that puts a fixed
     date beside something the bot stored with the real time then fails here, not next year."""
+    raw_now = os.environ.get("WIJKBOT_TEST_NOW", "").strip()
     days = int(os.environ.get("WIJKBOT_TEST_SHIFT_DAYS", "0") or 0)
-    if days:
-        import time_machine
+    if not raw_now and not days:
+        return
+    start = _test_now(raw_now) if raw_now else datetime.now(UTC)
+    import time_machine
 
-        start = datetime.now(UTC) + timedelta(days=days)
-        time_machine.travel(start, tick=True).start()
+    time_machine.travel(start + timedelta(days=days), tick=True).start()
+
+
+def _test_now(raw: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise pytest.UsageError(
+            f"WIJKBOT_TEST_NOW={raw!r}: expected an ISO time with its offset, "
+            "e.g. 2027-03-28T01:30:00+00:00"
+        )
+    return moment
 
 
 @pytest.fixture(autouse=True)
@@ -135,7 +154,11 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 @pytest.fixture
 def config() -> Config:
     base = load_config(REPO / "config.example.toml", env={}, require_token=False)
-    return replace(base, database=DatabaseConfig(url="sqlite://"))
+    # Tests act faster than people: one message per second in a chat would make every
+    # button press after a reply wait. The fake enforces no limits unless a test sets them, and
+    # tests/telegram/test_rate_limit.py covers the pacing itself.
+    telegram = replace(base.telegram, rate_chat_per_second=0.0)
+    return replace(base, database=DatabaseConfig(url="sqlite://"), telegram=telegram)
 
 
 @pytest.fixture

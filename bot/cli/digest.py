@@ -10,10 +10,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from bot.cli import common as cli
-from bot.digest.schedule import Period, parse_period_key, period_ending
+from bot.digest.periods import Period, last_full_week, parse_period_key
+
+if TYPE_CHECKING:
+    from bot.context import Services
+
+# `wijkbot` loads this module for its parser whatever the command: the digest's building and
+# sending (SQL, Telegram) are imported when this command runs.
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -61,23 +69,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _period(key: str | None, now: Any, tz: Any) -> Period:
-    if key:
-        return parse_period_key(key, tz)
-    today = now.astimezone(tz).date()
-    monday = today.toordinal() - today.weekday()
-    from datetime import date
-
-    return period_ending(date.fromordinal(monday), 7, tz)
+def _period(key: str | None, now: datetime, tz: ZoneInfo) -> Period:
+    return parse_period_key(key, tz) if key else last_full_week(now, tz)
 
 
-async def _send(services: Any, wijk_id: int, period: Period) -> int:
+async def _send(services: Services, wijk_id: int, period: Period) -> int:
     from sqlmodel import col, select
     from telegram import Bot
-    from telegram.error import Forbidden
 
-    from bot.digest import schedule
-    from models import DigestStatus, Membership, Person, Role
+    from bot.digest import jobs
+    from models import Membership, Person, Role
 
     config = services.config
     with services.db.session() as session:
@@ -98,45 +99,17 @@ async def _send(services: Any, wijk_id: int, period: Period) -> int:
     ) as bot:
         for coach in coaches:
             assert coach.id is not None
-            claimed = schedule.claim(services.db, coach.id, wijk_id, period)
+            claimed = jobs.claim(services.db, coach.id, wijk_id, period)
             if claimed is None:
                 print(f"coach {coach.pseudonym}: already sent for {period.key}", file=sys.stderr)
                 continue
-            digest_id, skip = claimed
-            now = services.clock.now()
-            try:
-                outgoing = await asyncio.to_thread(
-                    schedule.prepare, services, wijk_id, period, coach.language
-                )
-            except Exception as exc:
+            due = jobs.Due(coach.id, coach.telegram_id, coach.language, wijk_id, period, False)
+            result = await jobs.send_claimed(services, bot, due, claimed)
+            if result.outcome is jobs.Outcome.SENT:
+                print(f"coach {coach.pseudonym}: sent {period.key}", file=sys.stderr)
+            else:
                 problems += 1
-                schedule.finish(
-                    services.db, digest_id, DigestStatus.FAILED.value, now, f"0/0: build: {exc}"
+                print(
+                    f"coach {coach.pseudonym}: {result.outcome} ({result.reason})", file=sys.stderr
                 )
-                print(f"coach {coach.pseudonym}: not built ({exc})", file=sys.stderr)
-                continue
-            try:
-                await schedule.deliver(bot, coach.telegram_id, outgoing, skip=skip)
-            except schedule.DeliveryError as exc:
-                problems += 1
-                blocked = isinstance(exc.cause, Forbidden)
-                if blocked:
-                    with services.db.session() as session:
-                        person = session.get(Person, coach.id)
-                        if person is not None:
-                            person.unreachable_at = now
-                            session.add(person)
-                            session.commit()
-                reason = "blocked" if blocked else f"{type(exc.cause).__name__}: {exc.cause}"
-                schedule.finish(
-                    services.db,
-                    digest_id,
-                    DigestStatus.FAILED.value,
-                    now,
-                    f"{exc.sent}/{outgoing.total}: {reason}",
-                )
-                print(f"coach {coach.pseudonym}: not sent ({reason})", file=sys.stderr)
-                continue
-            schedule.finish(services.db, digest_id, DigestStatus.SENT.value, services.clock.now())
-            print(f"coach {coach.pseudonym}: sent {period.key}", file=sys.stderr)
     return 1 if problems else 0

@@ -52,10 +52,15 @@ class TelegramConfig:
     webhook_port: int = 8443
     webhook_url: str = ""
     webhook_secret: str = ""
-    # Telegram's documented limits are 30 msg/s overall and 20 per minute per group.
+    # Telegram's documented limits are 30 msg/s overall, 1 per second in a chat and 20 per
+    # minute per group; 0 switches one off.
     rate_overall_per_second: float = 30.0
+    rate_chat_per_second: float = 1.0
     rate_group_per_minute: float = 20.0
     rate_max_retries: int = 3
+    # A poll broadcast's progress message is edited at most this often (each edit counts
+    # against the creator's chat like a message).
+    progress_edit_seconds: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -367,6 +372,12 @@ def _validate(config: Config, *, require_token: bool) -> None:
                 "telegram.webhook_secret",
                 "webhook mode needs a secret of 16-256 characters A-Z, a-z, 0-9, _ or -",
             )
+    keys = ("rate_overall_per_second", "rate_chat_per_second", "rate_group_per_minute")
+    for key in keys:
+        if getattr(config.telegram, key) < 0:
+            raise ConfigError(src, f"telegram.{key}", "must be 0 (off) or more")
+    if config.telegram.progress_edit_seconds < 1:
+        raise ConfigError(src, "telegram.progress_edit_seconds", "must be 1 or more")
     if not 1 <= config.telegram.webhook_port <= 65535:
         raise ConfigError(src, "telegram.webhook_port", "must be between 1 and 65535")
     if "://" not in config.database.url:

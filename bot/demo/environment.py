@@ -150,6 +150,9 @@ async def start_environment(
             bot_api_url=server.base_url,
             bot_api_file_url=server.base_file_url,
             mode="polling",
+            # The demo's fake enforces no limits; a second's pause in each chat would only
+            # slow the show down.
+            rate_chat_per_second=0.0,
         ),
     )
     clock = FrozenClock(start)

@@ -13,6 +13,7 @@ from typing import TextIO
 from bot.core.config import Config
 from bot.demo import environment
 from bot.demo.environment import Actor, DemoEnvironment, Transcript
+from bot.digest import jobs
 from bot.people import invites, persons
 from bot.polls import delivery
 from bot.spiegel import mirror
@@ -303,8 +304,6 @@ async def poll_week(
 async def digest_monday(
     env: DemoEnvironment, transcript: Transcript, result: DemoResult, coach: Actor, out_dir: Path
 ) -> None:
-    from bot.digest import schedule
-
     tz = env.services.tz
     local = env.clock.now().astimezone(tz)
     monday = local + timedelta(days=(7 - local.weekday()) % 7)
@@ -313,7 +312,7 @@ async def digest_monday(
         f"Monday {env.clock.now().astimezone(tz):%d-%m %H:%M}: the coach's weekly digest"
     )
     mark = len(coach.person.messages)
-    sent = await schedule.send_due(env.services, env.app.bot)
+    sent = await jobs.send_due(env.services, env.app.bot)
     messages = coach.person.messages[mark:]
     transcript.say(f"  (the digest job found {sent} digest(s) due and sent them; shown at the end)")
     text_parts = []

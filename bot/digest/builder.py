@@ -35,10 +35,11 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import psycopg
 from sqlalchemy import (
+    ColumnElement,
     Dialect,
     Integer,
     String,
@@ -60,6 +61,7 @@ from sqlmodel import Session
 
 from bot.core.clock import as_utc
 from bot.core.config import Config
+from bot.digest.periods import Period
 from bot.grouping.concepts import (
     Found,
     Group,
@@ -71,6 +73,8 @@ from bot.grouping.concepts import (
     load_vocabulary,
     settled_concepts,
 )
+from bot.polls.tally import tally
+from bot.spiegel.mirror import reaction_summary
 from models import (
     Membership,
     Observation,
@@ -84,10 +88,6 @@ from models import (
     Vote,
     Wijk,
 )
-
-if TYPE_CHECKING:
-    # Types only: the schedule builds digests with this module (`prepare`).
-    from bot.digest.schedule import Period
 
 SWOT_ORDER = (Swot.STRENGTH.value, Swot.WEAKNESS.value, Swot.OPPORTUNITY.value, Swot.THREAT.value)
 NEGATIVE = (Swot.WEAKNESS.value, Swot.THREAT.value)
@@ -270,7 +270,7 @@ class DigestData:
     def to_json(self) -> dict[str, Any]:
         """The whole digest as plain data (datetimes as ISO 8601 in UTC)."""
 
-        def plain(value: Any) -> Any:
+        def plain(value: object) -> Any:
             if isinstance(value, datetime):
                 return value.isoformat()
             if isinstance(value, dict):
@@ -553,11 +553,11 @@ def vocabulary_for(path: str) -> Vocabulary:
 # --- counts ----------------------------------------------------------------------------------
 
 
-def _in(column: Any, start: datetime, end: datetime) -> Any:
+def _in(column: ColumnElement[datetime], start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(column >= start, column < end)
 
 
-def _visible_obs(wijk_id: int, start: datetime, end: datetime) -> Any:
+def _visible_obs(wijk_id: int, start: datetime, end: datetime) -> ColumnElement[bool]:
     return and_(
         _obs.c.wijk_id == wijk_id, _in(_obs.c.created_at, start, end), _obs.c.status.in_(VISIBLE)
     )
@@ -663,7 +663,7 @@ def _chunks(conn: Connection, ids: Iterable[int]) -> Iterable[list[int]]:
         yield ordered[i : i + size]
 
 
-def _among(conn: Connection, column: Any, ids: list[int]) -> Any:
+def _among(conn: Connection, column: ColumnElement[int], ids: list[int]) -> ColumnElement[bool]:
     """`column IN ids`, for a plain look-up by key. PostgreSQL gets the ids as one array: with a
     parameter per id (hundreds, for a period's participants) the look-up took three times as
     long. Not for _earlier: there a prepared statement's generic plan for an array of unknown
@@ -701,7 +701,9 @@ def _earlier(conn: Connection, wijk_id: int, before: datetime, people: set[int])
     return found
 
 
-def _took_part(wijk_id: int, before: datetime, person_id: Any) -> Any:
+def _took_part(
+    wijk_id: int, before: datetime, person_id: ColumnElement[int]
+) -> ColumnElement[bool]:
     """The person sent a visible observation, reacted or voted in the wijk before `before`."""
     probes = [
         select(literal(1))
@@ -758,6 +760,8 @@ def _strongest_roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[i
 # Positions in the rows _period_rows reads: plain rows, not objects (there are thousands, each
 # read once or twice, and every object made is one more for the garbage collector to visit).
 _ID, _CREATED, _SWOT, _THEME, _TEXT, _LANG, _STATUS, _SHARE, _PERSON, _SIGNATURE = range(10)
+# One such row: the database library's own tuple (sqlite3's or psycopg's), its values as read.
+_PeriodRow = tuple[Any, ...]
 
 
 _PERIOD_COLUMNS = (
@@ -774,7 +778,9 @@ _PERIOD_COLUMNS = (
 )
 
 
-def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime) -> list[Any]:
+def _period_rows(
+    conn: Connection, wijk_id: int, start: datetime, end: datetime
+) -> list[_PeriodRow]:
     """The period's visible observations by id, with the positions above; the time as _utc
     reads it."""
     if conn.dialect.name == "postgresql":
@@ -798,7 +804,7 @@ def _period_rows(conn: Connection, wijk_id: int, start: datetime, end: datetime)
 
 def _period_rows_in_binary(
     conn: Connection, wijk_id: int, start: datetime, end: datetime
-) -> list[Any]:
+) -> list[_PeriodRow]:
     """PostgreSQL's rows in its binary format: times and numbers come as bytes to copy, not
     text to parse (a tenth of the read). SQLAlchemy cannot ask for it, so the statement, made
     once, goes to psycopg's own cursor, on the build's connection (its transaction). The times
@@ -840,7 +846,7 @@ def _utc(value: datetime | str) -> datetime:
     return value.replace(tzinfo=UTC) if zone is None else value.astimezone(UTC)
 
 
-def _ref(row: Any) -> ObservationRef:
+def _ref(row: _PeriodRow) -> ObservationRef:
     oid = row[_ID]
     return ObservationRef(
         oid, f"M-{oid}", _utc(row[_CREATED]), row[_SWOT], row[_THEME], row[_TEXT], row[_STATUS]
@@ -860,7 +866,9 @@ def _authors(conn: Connection, people: set[int]) -> dict[int, tuple[str | None, 
     return found
 
 
-def _csv_rows(rows: list[Any], authors: dict[int, tuple[str | None, str | None]]) -> list[CsvRow]:
+def _csv_rows(
+    rows: list[_PeriodRow], authors: dict[int, tuple[str | None, str | None]]
+) -> list[CsvRow]:
     """The author by name where they chose to share it, else the pseudonym; "" after erasure."""
     # What each author shows as, decided once per person rather than once per row.
     by_pseudonym = {person: pseudonym or "" for person, (pseudonym, _) in authors.items()}
@@ -890,7 +898,7 @@ def _csv_rows(rows: list[Any], authors: dict[int, tuple[str | None, str | None]]
 def _section(
     wijk_slug: str,
     swot: str,
-    rows: list[Any],
+    rows: list[_PeriodRow],
     grouper: Grouper | None,
     vocabulary: Vocabulary,
     reader: SignatureReader,
@@ -942,7 +950,7 @@ def _section(
 
 
 def _grouped_by(
-    grouper: Grouper, wijk_slug: str, swot: str, rows: list[Any], reader: SignatureReader
+    grouper: Grouper, wijk_slug: str, swot: str, rows: list[_PeriodRow], reader: SignatureReader
 ) -> list[Found]:
     """What another grouper ([digest.embeddings]) found, as group_observations gives it: the
     members' concepts and places read from their signatures (see "which ... grew" below)."""
@@ -1133,7 +1141,7 @@ def _previous_period(
 # --- needs attention -------------------------------------------------------------------------
 
 
-def _unanswered_where(wijk_id: int, now: datetime, days: int) -> Any:
+def _unanswered_where(wijk_id: int, now: datetime, days: int) -> ColumnElement[bool]:
     return and_(
         _obs.c.status.in_(UNANSWERED),
         _obs.c.created_at < now - timedelta(days=days),
@@ -1167,8 +1175,6 @@ def _unanswered_total(conn: Connection, wijk_id: int, now: datetime, days: int) 
 
 
 def _spiegel(session: Session, wijk_id: int, start: datetime, end: datetime) -> SpiegelSummary:
-    from bot.spiegel.mirror import reaction_summary
-
     items = reaction_summary(session, wijk_id, start, end)
     contested = sorted(
         (i for i in items if i.not_recognise), key=lambda i: (-i.not_recognise, i.item_id)
@@ -1193,8 +1199,6 @@ def _spiegel(session: Session, wijk_id: int, start: datetime, end: datetime) -> 
 def _polls(
     session: Session, conn: Connection, wijk_id: int, start: datetime, end: datetime
 ) -> PollsSummary:
-    from bot.polls.tally import tally
-
     closed_in_period = and_(
         _poll.c.status == PollStatus.CLOSED.value, _in(_poll.c.closed_at, start, end)
     )

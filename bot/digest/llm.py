@@ -39,13 +39,14 @@ import math
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from bot.core.config import Config
+from bot.digest.builder import DigestData
 from bot.grouping.concepts import Group, Item, group_items, load_vocabulary
 
 if TYPE_CHECKING:
@@ -113,10 +114,10 @@ async def _post(
     client: httpx.AsyncClient | None,
     url: str,
     headers: dict[str, str],
-    body: dict[str, Any],
+    body: Mapping[str, object],
     seconds: float,
-) -> Any:
-    async def go(c: httpx.AsyncClient) -> Any:
+) -> object:
+    async def go(c: httpx.AsyncClient) -> object:
         response = await c.post(url, json=body, headers=headers, timeout=seconds)
         if response.status_code != 200:
             raise _Failure(f"HTTP {response.status_code} from {url}")
@@ -142,11 +143,13 @@ def _prompt(swot: str, texts: Sequence[str], lang: str) -> str:
     return f"{heading}: {question}\n{listed}:\n" + "\n".join(f"- {line}" for line in lines if line)
 
 
-def _paragraph(payload: Any) -> str:
-    try:
-        content = payload["choices"][0]["message"]["content"]
-    except (KeyError, IndexError, TypeError):
-        raise _Failure("answer without choices[0].message.content") from None
+def _paragraph(payload: object) -> str:
+    choices = payload.get("choices") if isinstance(payload, dict) else None
+    first = choices[0] if isinstance(choices, list) and choices else None
+    message = first.get("message") if isinstance(first, dict) else None
+    if not isinstance(message, dict) or "content" not in message:
+        raise _Failure("answer without choices[0].message.content")
+    content = message["content"]
     if not isinstance(content, str) or not content.strip():
         raise _Failure("empty answer")
     text = " ".join(content.split())
@@ -197,7 +200,7 @@ async def narratives(
 # --- embeddings grouping -----------------------------------------------------------------------
 
 
-def _vectors(payload: Any, count: int) -> list[list[float]]:
+def _vectors(payload: object, count: int) -> list[list[float]]:
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, list) or len(data) != count:
         raise _Failure(f"expected {count} embeddings")
@@ -364,12 +367,12 @@ async def _await(factory: Callable[[], Awaitable[T]]) -> T:
     return await factory()
 
 
-def make_narrator(config: Config) -> Callable[[Any, str], dict[str, str]]:
+def make_narrator(config: Config) -> Callable[[DigestData, str], dict[str, str]]:
     """`(DigestData, lang) -> {swot: paragraph}` from the digest's rows (texts only)."""
 
-    def narrator(data: Any, lang: str) -> dict[str, str]:
+    def narrator(data: DigestData, lang: str) -> dict[str, str]:
         texts: dict[str, list[str]] = defaultdict(list)
-        for row in getattr(data, "rows", []):
+        for row in data.rows:
             if row.swot in SWOT_ORDER and row.text:
                 texts[row.swot].append(row.text)
         return run_sync(lambda: narratives(config, dict(texts), lang))

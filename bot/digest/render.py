@@ -89,7 +89,10 @@ class _Renderer:
             when = self.t(
                 "period",
                 start=self.date(period.start),
-                end=self.date(period.end - timedelta(days=1)),
+                # The last day is the local day before the end. Not 24 hours before it: the
+                # spring DST Sunday has 23, so that would name the Saturday. (Aware datetimes in
+                # one zone add and subtract on the wall clock.)
+                end=self.date(period.end.astimezone(self.tz) - timedelta(days=1)),
             )
         lines = [self.t("title", wijk=esc(d.wijk_name)), f"{when} · {esc(period.key)}", ""]
         cur, prev = d.current, d.previous

@@ -19,6 +19,7 @@ import json
 import math
 import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -63,7 +64,7 @@ MAX_POLL_OPTION = 100
 MIN_POLL_OPTIONS = 2
 MAX_POLL_OPTIONS = 12
 
-#: Methods that put a new message into a chat: the ones flood control and `block()` apply to.
+#: Methods that put a new message into a chat.
 SEND_METHODS = frozenset(
     {
         "sendMessage",
@@ -73,6 +74,19 @@ SEND_METHODS = frozenset(
         "sendPoll",
     }
 )
+#: Methods that change a message the bot sent (stopPoll changes the poll message).
+EDIT_METHODS = frozenset(
+    {
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "stopPoll",
+    }
+)
+#: What flood control counts, per chat and overall. Telegram's FAQ speaks of messages; edits
+#: count as well (the bot got 429 for progress edits in one chat), while answerCallbackQuery,
+#: sendChatAction, deleteMessage and the getters put nothing into a chat and are not counted.
+FLOOD_METHODS = SEND_METHODS | EDIT_METHODS
 #: `fail_next(None, ...)` must not hit the housekeeping calls PTB makes on its own (getMe in
 #: `initialize`, deleteWebhook and getUpdates in the updater): a test that injects "the next call
 #: fails" means the next call *its code* makes.
@@ -274,6 +288,10 @@ class _Failure:
     retry_after: int
 
 
+#: Float slack when comparing token counts: a request exactly on its slot is on time.
+_EPSILON = 1e-9
+
+
 @dataclass
 class _Bucket:
     """Token bucket: `rate` tokens per second, at most max(1, rate) stored."""
@@ -282,15 +300,33 @@ class _Bucket:
     tokens: float
     stamp: float
 
-    def take(self, now: float) -> int:
-        """Take a token; return 0 when allowed, else the seconds to wait (ceil, at least 1)."""
+    def wait(self, now: float) -> float:
+        """Seconds until a token is there (0 when one is)."""
         capacity = max(1.0, self.rate)
         self.tokens = min(capacity, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return 0
-        return max(1, math.ceil((1.0 - self.tokens) / self.rate))
+        return 0.0 if self.tokens >= 1.0 - _EPSILON else (1.0 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1.0
+
+
+@dataclass
+class _Window:
+    """At most `count` messages in any `period` seconds (a sliding window: the strict reading of
+    Telegram's "20 messages per minute to the same group", which a bucket would let reach 40)."""
+
+    count: int
+    period: float
+    times: deque[float] = field(default_factory=deque)
+
+    def wait(self, now: float) -> float:
+        while self.times and self.times[0] <= now - self.period + _EPSILON:
+            self.times.popleft()
+        return 0.0 if len(self.times) < self.count else self.times[0] + self.period - now
+
+    def take(self, now: float) -> None:
+        self.times.append(now)
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,10 +549,11 @@ class FakeTelegram:
         self._poll_generation = 0
         self._event_loop: asyncio.AbstractEventLoop | None = None
         self._failures: list[_Failure] = []
-        self._overall_rate: float | None = None
         self._chat_rate: float | None = None
+        self._group_per_minute: int | None = None
         self._overall_bucket: _Bucket | None = None
         self._chat_buckets: dict[int, _Bucket] = {}
+        self._group_windows: dict[int, _Window] = {}
 
         self._methods: dict[str, Handler] = {
             "getMe": self._get_me,
@@ -791,18 +828,27 @@ class FakeTelegram:
         self.blocked.discard(user_id)
 
     def set_limits(
-        self, overall_per_second: float | None = None, per_chat_per_second: float | None = None
+        self,
+        overall_per_second: float | None = None,
+        per_chat_per_second: float | None = None,
+        per_group_per_minute: int | None = None,
     ) -> None:
-        """Flood control for sends (SEND_METHODS); None switches a limit off."""
+        """Flood control for what puts or changes a message in a chat (FLOOD_METHODS), like
+        Telegram's: `overall_per_second` for the whole bot (a bucket holding one second's
+        worth), `per_chat_per_second` in each chat, private or group (a bucket holding one
+        second's worth: at 1/s no burst at all), and `per_group_per_minute` in any 60 seconds of
+        one group, supergroup or channel. Over a limit the call is refused with 429 and
+        `retry_after`, and counts for nothing. None switches a limit off."""
         now = self.clock()
-        self._overall_rate = overall_per_second
         self._chat_rate = per_chat_per_second
+        self._group_per_minute = per_group_per_minute
         self._overall_bucket = (
             _Bucket(overall_per_second, max(1.0, overall_per_second), now)
             if overall_per_second
             else None
         )
         self._chat_buckets.clear()
+        self._group_windows.clear()
 
     # ---- the entry point ---------------------------------------------------------------------
 
@@ -915,24 +961,38 @@ class FakeTelegram:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if chat.type != Chat.PRIVATE and not chat.bot_is_member:
             raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
-        if method in SEND_METHODS:
-            self._flood_control(chat.id)
+        if method in FLOOD_METHODS:
+            self._flood_control(chat)
         return chat
 
-    def _flood_control(self, chat_id: int) -> None:
+    def _flood_control(self, chat: FakeChat) -> None:
         now = self.clock()
-        waits = []
-        if self._overall_bucket is not None:
-            waits.append(self._overall_bucket.take(now))
+        overall = self._overall_bucket
+        bucket = window = None
         if self._chat_rate:
-            bucket = self._chat_buckets.get(chat_id)
+            bucket = self._chat_buckets.get(chat.id)
             if bucket is None:
                 bucket = _Bucket(self._chat_rate, max(1.0, self._chat_rate), now)
-                self._chat_buckets[chat_id] = bucket
-            waits.append(bucket.take(now))
-        wait = max(waits, default=0)
-        if wait:
-            raise ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+                self._chat_buckets[chat.id] = bucket
+        if self._group_per_minute and chat.type != Chat.PRIVATE:
+            window = self._group_windows.setdefault(chat.id, _Window(self._group_per_minute, 60.0))
+        wait = max(
+            overall.wait(now) if overall else 0.0,
+            bucket.wait(now) if bucket else 0.0,
+            window.wait(now) if window else 0.0,
+        )
+        if wait > 0:
+            # Telegram answers whole seconds, at least 1.
+            seconds = max(1, math.ceil(wait))
+            raise ApiError(
+                429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}
+            )
+        if overall:
+            overall.take()
+        if bucket:
+            bucket.take()
+        if window:
+            window.take(now)
 
     def _formatted(
         self, text: Any, parse_mode: Any, entities: Any, *, what: str, limit: int
@@ -1407,6 +1467,7 @@ class FakeTelegram:
 
     async def _stop_poll(self, params: JSONDict) -> JSONDict:
         stored = self._message_to_edit(params)
+        self._writable_chat(params, "stopPoll")
         if stored.poll_id is None:
             raise bad_request("message with poll to stop not found")
         poll = self.polls[stored.poll_id]

@@ -210,16 +210,8 @@ class Person:
         self, text: str, *, chat: ChatRef = None, reply_to: BotMessage | int | None = None
     ) -> list[BotMessage]:
         """A text message; a leading "/word" gets a bot_command entity like a real client."""
-        entities = None
-        if text.startswith("/"):
-            command = text.split(maxsplit=1)[0]
-            entities = [MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command))]
         return await self._send_message(
-            chat,
-            kind="text",
-            text=text,
-            content={"text": text, "entities": entities},
-            reply_to=reply_to,
+            chat, kind="text", text=text, content=_text_content(text), reply_to=reply_to
         )
 
     async def send_photo(
@@ -431,7 +423,31 @@ class Person:
             message = visible[-1]
         return await self._callback(message, data)
 
+    # ---- crowds: act without waiting ---------------------------------------------------------
+
+    def queue_text(self, text: str) -> int:
+        """Queue a text (like `send`) for the bot's getUpdates and return at once, with the
+        update_id. For many people acting at the same time while the Application polls
+        (`Harness.start_polling`): each decides for themself when their answer is there."""
+        update = self._message_update(None, kind="text", text=text, content=_text_content(text))
+        return self.fake.enqueue_update(update)
+
+    def queue_press(self, label: str, *, message: BotMessage | None = None) -> int:
+        """Queue a button press (like `press`) for getUpdates and return at once."""
+        candidate, data = self.find_button(label, message=message)
+        update, _ = self._callback_update(candidate, data)
+        return self.fake.enqueue_update(update)
+
     async def _callback(self, message: BotMessage, data: str) -> list[BotMessage]:
+        update, record = self._callback_update(message, data)
+        result = await self.harness.act(update, chats=(record.chat_id or self.id, self.id))
+        if record.answered and record.text:
+            self.alerts.append(Alert(record.text, record.show_alert))
+        return result
+
+    def _callback_update(
+        self, message: BotMessage, data: str
+    ) -> tuple[JSONDict, CallbackQueryRecord]:
         stored = self.fake.find_message(message.chat_id, message.message_id)
         if stored is None:
             raise AssertionError(f"message {message.message_id} is not in chat {message.chat_id}")
@@ -453,11 +469,7 @@ class Person:
         # The message as the fake last answered it (built from PTB objects there), not rebuilt:
         # with its keyboard it is the largest part of the update.
         query["message"] = self.fake.message_json(stored)
-        update = {"update_id": self.fake.next_update_id(), "callback_query": query}
-        result = await self.harness.act(update, chats=(stored.chat_id, self.id))
-        if record.answered and record.text:
-            self.alerts.append(Alert(record.text, record.show_alert))
-        return result
+        return {"update_id": self.fake.next_update_id(), "callback_query": query}, record
 
     # ---- polls and membership ----------------------------------------------------------------
 
@@ -534,6 +546,28 @@ class Person:
         location: tuple[float, float] | None = None,
         reply_to: BotMessage | int | None = None,
     ) -> list[BotMessage]:
+        update = self._message_update(
+            chat,
+            kind=kind,
+            content=content,
+            text=text,
+            file=file,
+            location=location,
+            reply_to=reply_to,
+        )
+        return await self.harness.act(update, chats=(self._chat_id(chat), self.id))
+
+    def _message_update(
+        self,
+        chat: ChatRef,
+        *,
+        kind: str,
+        content: dict[str, Any],
+        text: str | None = None,
+        file: StoredFile | None = None,
+        location: tuple[float, float] | None = None,
+        reply_to: BotMessage | int | None = None,
+    ) -> Update:
         chat_id = self._chat_id(chat)
         fake_chat = self.fake.chats.get(chat_id)
         if fake_chat is None:
@@ -553,8 +587,16 @@ class Person:
             location=location,
             reply_to_message_id=reply_id,
         )
-        update = Update(self.fake.next_update_id(), message=self.fake.ptb_message(stored))
-        return await self.harness.act(update, chats=(chat_id, self.id))
+        return Update(self.fake.next_update_id(), message=self.fake.ptb_message(stored))
+
+
+def _text_content(text: str) -> dict[str, Any]:
+    """A text message's content; a leading "/word" gets a bot_command entity like a client's."""
+    entities = None
+    if text.startswith("/"):
+        command = text.split(maxsplit=1)[0]
+        entities = [MessageEntity(MessageEntity.BOT_COMMAND, 0, len(command))]
+    return {"text": text, "entities": entities}
 
 
 class Harness:

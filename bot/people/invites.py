@@ -144,7 +144,13 @@ def redeem(session: Session, person: Person, code: str, now: datetime) -> Redeem
         if wijk_id not in already:
             session.add(
                 Membership(
-                    person_id=person.id, wijk_id=wijk_id, role=found.role.value, invite_id=invite.id
+                    person_id=person.id,
+                    wijk_id=wijk_id,
+                    role=found.role.value,
+                    invite_id=invite.id,
+                    # The role is as old as the caller's clock says (the project's clock), not
+                    # the wall clock: a coach's first digest is the first due after this.
+                    created_at=now,
                 )
             )
     if person.current_wijk_id is None and found.wijk_ids:

@@ -1,8 +1,11 @@
 """Getting polls to people and results back: the broadcast, the group post, the closing job.
 
-The broadcast sends to one recipient at a time through the Application's bot, so PTB's
-AIORateLimiter paces it and a 429 pauses it without skipping anyone. Each recipient's
-PollDelivery row is updated after their send, so a restart resumes where it stopped.
+The broadcast sends to one recipient at a time through the Application's bot, so the rate
+limiter (bot/telegram/rate_limit.py) paces it and a 429 delays it without skipping anyone. Each
+recipient's PollDelivery row is updated after their send, so a restart resumes where it stopped.
+The creator's progress message is edited by time, not by count: every edit counts against the
+creator's chat (one message a second), so it is edited at most once per
+`telegram.progress_edit_seconds`, beside the sends rather than between them, and once at the end.
 What is due lives in the database: one repeating job (and a run at start-up) closes overdue
 polls and sends their results exactly once (an UPDATE claims them).
 """
@@ -11,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
 
 from bot.core.clock import as_utc
 from bot.core.i18n import format_datetime, format_number, t
@@ -29,13 +34,14 @@ from bot.telegram.sending import may_have_arrived
 from models import Person, Poll, PollAudience, PollKind, PollOption, PollStatus, Wijk
 
 if TYPE_CHECKING:
-    from bot.context import Services
+    from bot.context import Services, WijkApplication, WijkContext
 
 _log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30
-PROGRESS_STEPS = 20  # the progress message is edited about this many times per broadcast
 MAX_ATTEMPTS = 4
+#: The clock the progress message's interval is measured on (a test may replace it).
+progress_clock: Callable[[], float] = time.monotonic
 
 
 # --- rendering (shared by the handlers) --------------------------------------------------------
@@ -45,7 +51,7 @@ def menu_button(lang: str) -> InlineKeyboardButton:
     return button(t(lang, "menu.back_to_menu"), Kind.MENU, "main")
 
 
-def when(poll_time: Any, lang: str, services: Services) -> str:
+def when(poll_time: datetime, lang: str, services: Services) -> str:
     return format_datetime(as_utc(poll_time), lang, services.tz)
 
 
@@ -184,24 +190,20 @@ def results_text(result: PollTally, lang: str, *, interim: bool = False) -> str:
 # --- background tasks --------------------------------------------------------------------------
 
 
-def _services(app: Any) -> Services:
-    return cast("Services", app.services)
+def _tasks(app: WijkApplication) -> set[asyncio.Task[None]]:
+    return app.services.poll_tasks
 
 
-def _tasks(app: Any) -> set[asyncio.Task[Any]]:
-    return _services(app).poll_tasks
-
-
-def spawn(app: Any, coro: Any, name: str) -> asyncio.Task[Any]:
+def spawn(app: WijkApplication, coro: Awaitable[None], name: str) -> asyncio.Task[None]:
     """application.create_task, remembered so tests and shutdown can wait for it."""
-    task: asyncio.Task[Any] = app.create_task(coro, name=name)
+    task = app.create_task(coro, name=name)
     tasks = _tasks(app)
     tasks.add(task)
     task.add_done_callback(tasks.discard)
     return task
 
 
-async def wait_idle(app: Any) -> None:
+async def wait_idle(app: WijkApplication) -> None:
     """Wait for every broadcast and results task this process started (tests, shutdown)."""
     while tasks := [t for t in _tasks(app) if not t.done()]:
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -210,26 +212,30 @@ async def wait_idle(app: Any) -> None:
 # --- private broadcast -------------------------------------------------------------------------
 
 
-def start_broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> None:
-    running = _services(app).poll_broadcasts
+def start_broadcast(app: WijkApplication, poll_id: int, creator_chat_id: int | None) -> None:
+    running = app.services.poll_broadcasts
     if poll_id in running:
         return
     running.add(poll_id)
     spawn(app, _broadcast_guarded(app, poll_id, creator_chat_id), f"poll-broadcast-{poll_id}")
 
 
-async def _broadcast_guarded(app: Any, poll_id: int, creator_chat_id: int | None) -> None:
+async def _broadcast_guarded(
+    app: WijkApplication, poll_id: int, creator_chat_id: int | None
+) -> None:
     try:
         await broadcast(app, poll_id, creator_chat_id)
     except Exception:
         _log.exception("broadcast of poll %s stopped; the sweep resumes it", poll_id)
     finally:
-        _services(app).poll_broadcasts.discard(poll_id)
+        app.services.poll_broadcasts.discard(poll_id)
 
 
-async def broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> dict[str, int]:
-    services = _services(app)
-    bot = app.bot
+async def broadcast(
+    app: WijkApplication, poll_id: int, creator_chat_id: int | None
+) -> dict[str, int]:
+    services = app.services
+    bot: Bot = app.bot
     with services.db.session() as session:
         poll = session.get(Poll, poll_id)
         if poll is None:
@@ -248,7 +254,9 @@ async def broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> dict
     progress: Message | None = None
     if creator_chat_id is not None and pending:
         progress = await _safe_send(bot, creator_chat_id, _progress_text(creator_lang, done, total))
-    step = max(1, -(-total // PROGRESS_STEPS))
+    edits = _ProgressEdits(
+        progress, creator_lang, total, services.config.telegram.progress_edit_seconds
+    )
     rendered: dict[str, tuple[str, InlineKeyboardMarkup]] = {}
     for index, recipient in enumerate(pending):
         if index % 50 == 49 and not _still_open(services, poll_id):
@@ -261,8 +269,8 @@ async def broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> dict
         text, markup = rendered[recipient.language]
         await _deliver_one(bot, services, recipient, text, markup)
         done += 1
-        if progress is not None and done % step == 0 and done < total:
-            await _safe_edit(progress, _progress_text(creator_lang, done, total))
+        edits.update(done)
+    await edits.settle()
     with services.db.session() as session:
         counts = voting.delivery_counts(session, poll_id)
     if creator_chat_id is not None and pending:
@@ -285,7 +293,11 @@ async def broadcast(app: Any, poll_id: int, creator_chat_id: int | None) -> dict
 
 
 async def _deliver_one(
-    bot: Any, services: Services, recipient: voting.Recipient, text: str, markup: Any
+    bot: Bot,
+    services: Services,
+    recipient: voting.Recipient,
+    text: str,
+    markup: InlineKeyboardMarkup,
 ) -> None:
     attempts = 0
     while True:
@@ -339,6 +351,40 @@ def _still_open(services: Services, poll_id: int) -> bool:
         return poll is not None and poll.status == PollStatus.OPEN.value
 
 
+class _ProgressEdits:
+    """Edits the creator's progress message at most once per `every` seconds.
+
+    An edit is started beside the sends, not awaited between them: the creator's chat allows one
+    message a second, and a recipient should not wait for the creator's progress bar. While one
+    edit is still under way (its chat busy), no second one is started.
+    """
+
+    def __init__(self, message: Message | None, lang: str, total: int, every: float) -> None:
+        self.message = message
+        self.lang = lang
+        self.total = total
+        self.every = every
+        self.last = progress_clock()
+        self.pending: asyncio.Task[bool] | None = None
+
+    def update(self, done: int) -> None:
+        if self.message is None or done >= self.total:
+            return  # the final edit says it all
+        now = progress_clock()
+        if now - self.last < self.every:
+            return
+        if self.pending is not None and not self.pending.done():
+            return  # the creator's chat is still busy with the previous one
+        self.last = now
+        text = _progress_text(self.lang, done, self.total)
+        self.pending = asyncio.create_task(_safe_edit(self.message, text))
+
+    async def settle(self) -> None:
+        """Wait for the edit under way, so the final one comes after it."""
+        if self.pending is not None:
+            await self.pending
+
+
 def _progress_text(lang: str, done: int, total: int) -> str:
     return t(
         lang,
@@ -348,15 +394,19 @@ def _progress_text(lang: str, done: int, total: int) -> str:
     )
 
 
-async def _safe_send(bot: Any, chat_id: int, text: str, markup: Any = None) -> Message | None:
+async def _safe_send(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
     try:
-        return cast(Message, await bot.send_message(chat_id, text, reply_markup=markup))
+        return await bot.send_message(chat_id, text, reply_markup=markup)
     except TelegramError as exc:
         _log.info("could not send to %s: %s", chat_id, exc)
         return None
 
 
-async def _safe_edit(message: Message, text: str, markup: Any = None) -> bool:
+async def _safe_edit(
+    message: Message, text: str, markup: InlineKeyboardMarkup | None = None
+) -> bool:
     try:
         await message.edit_text(text, reply_markup=markup)
         return True
@@ -368,13 +418,13 @@ async def _safe_edit(message: Message, text: str, markup: Any = None) -> bool:
 # --- group post --------------------------------------------------------------------------------
 
 
-async def post_in_group(app: Any, poll_id: int) -> None:
+async def post_in_group(app: WijkApplication, poll_id: int) -> None:
     """Native poll (one/several choices) or a message whose button opens the private chat.
 
     Raises TelegramError when the group cannot be reached; the caller takes the poll back.
     """
-    services = _services(app)
-    bot = app.bot
+    services = app.services
+    bot: Bot = app.bot
     with services.db.session() as session:
         poll = session.get(Poll, poll_id)
         assert poll is not None and poll.group_chat_id is not None
@@ -422,9 +472,9 @@ async def post_in_group(app: Any, poll_id: int) -> None:
 # --- closing and results -----------------------------------------------------------------------
 
 
-async def sweep(app: Any) -> None:
+async def sweep(app: WijkApplication) -> None:
     """Close what is due, send results not yet sent, resume broadcasts a restart interrupted."""
-    services = _services(app)
+    services = app.services
     now = services.clock.now()
     with services.db.session() as session:
         for poll_id in voting.due_poll_ids(session, now):
@@ -440,13 +490,14 @@ async def sweep(app: Any) -> None:
         start_broadcast(app, poll_id, None)
 
 
-async def sweep_job(context: Any) -> None:
-    await sweep(context.application)
+async def sweep_job(context: WijkContext) -> None:
+    # The job's context holds our application; PTB's type of it is the plain Application.
+    await sweep(cast("WijkApplication", context.application))
 
 
-async def close_now(app: Any, poll_id: int) -> bool:
+async def close_now(app: WijkApplication, poll_id: int) -> bool:
     """Early close by the creator or a coach: close, claim and send results in the background."""
-    services = _services(app)
+    services = app.services
     now = services.clock.now()
     with services.db.session() as session:
         if not voting.close_poll(session, poll_id, now):
@@ -457,8 +508,8 @@ async def close_now(app: Any, poll_id: int) -> bool:
     return True
 
 
-async def cancel_now(app: Any, poll_id: int) -> bool:
-    services = _services(app)
+async def cancel_now(app: WijkApplication, poll_id: int) -> bool:
+    services = app.services
     with services.db.session() as session:
         poll = session.get(Poll, poll_id)
         if poll is None or not voting.cancel_poll(session, poll_id, services.clock.now()):
@@ -471,7 +522,7 @@ async def cancel_now(app: Any, poll_id: int) -> bool:
     return True
 
 
-async def _results_guarded(app: Any, poll_id: int, lease: datetime) -> None:
+async def _results_guarded(app: WijkApplication, poll_id: int, lease: datetime) -> None:
     try:
         await send_results(app, poll_id, lease)
     except Exception:
@@ -481,11 +532,11 @@ async def _results_guarded(app: Any, poll_id: int, lease: datetime) -> None:
 GROUP_DONE, CREATOR_DONE = 1, 2  # Poll.results_stage
 
 
-async def send_results(app: Any, poll_id: int, lease: datetime) -> None:
+async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> None:
     """The group, the creator, then each member the poll reached; each recorded as it goes, so
     a sender that takes over after a crash starts at the first one not known to have them."""
-    services = _services(app)
-    bot = app.bot
+    services = app.services
+    bot: Bot = app.bot
     with services.db.session() as session:
         poll = session.get(Poll, poll_id)
         if poll is None:
@@ -536,7 +587,7 @@ async def send_results(app: Any, poll_id: int, lease: datetime) -> None:
             voting.finish_results(session, poll_id, held, services.clock.now())
 
 
-async def _send_results_to(bot: Any, poll_id: int, chat_id: int, text: str, lang: str) -> None:
+async def _send_results_to(bot: Bot, poll_id: int, chat_id: int, text: str, lang: str) -> None:
     """One results message. Not sent again after a timeout: it may have arrived (a member who
     missed it finds the results under /peilingen; ARCHITECTURE.md, "Exactly once")."""
     markup = InlineKeyboardMarkup([[menu_button(lang)]])
@@ -551,14 +602,16 @@ async def _send_results_to(bot: Any, poll_id: int, chat_id: int, text: str, lang
         return
 
 
-async def _stop_native(bot: Any, poll: Poll) -> None:
+async def _stop_native(bot: Bot, poll: Poll) -> None:
+    if poll.group_chat_id is None or poll.group_message_id is None:
+        return  # never posted
     try:
         await bot.stop_poll(poll.group_chat_id, poll.group_message_id)
     except TelegramError as exc:  # already stopped by hand, or the bot left the group
         _log.info("could not stop poll %s in the group: %s", poll.id, exc)
 
 
-def install(app: Any) -> None:
+def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """ONE repeating job, plus one run at start-up that closes what fell due while we were down.
 
     An interval job added before the scheduler starts does not fire at `first=0`: APScheduler

@@ -99,7 +99,11 @@ _TYPED_DATE = re.compile(
 
 
 def parse_closing(text: str, now: datetime, tz: ZoneInfo) -> datetime:
-    """'28-11 20:00' (or 28-11-2026 20:00) in the municipality's time zone, as UTC."""
+    """'28-11 20:00' (or 28-11-2026 20:00) in the municipality's time zone, as UTC.
+
+    On the DST nights (zoneinfo's reading, fold=0): a time the spring night skips (02:30) is read
+    as winter time, which the clocks show as 03:30; a time the autumn night has twice is the
+    first one (summer time). The creator sees the moment in the preview before sending."""
     match = _TYPED_DATE.match(text)
     if match is None:
         raise PollError("polls.err_date_format")
@@ -108,16 +112,20 @@ def parse_closing(text: str, now: datetime, tz: ZoneInfo) -> datetime:
     year = int(year_raw) if year_raw else local_now.year
     if year_raw and year < 100:
         year += 2000
-    try:
-        local = datetime(year, int(month), int(day), int(hour), int(minute), tzinfo=tz)
-    except ValueError:
-        raise PollError("polls.err_date_format") from None
-    if not year_raw and local < local_now:
-        # "28-11" typed in December means next year's 28 November.
+
+    def in_year(number: int) -> datetime | None:
         try:
-            local = local.replace(year=year + 1)
+            return datetime(number, int(month), int(day), int(hour), int(minute), tzinfo=tz)
         except ValueError:
-            raise PollError("polls.err_date_format") from None
+            return None
+
+    local = in_year(year)
+    if not year_raw and (local is None or local < local_now):
+        # "28-11" typed in December means next year's 28 November; "29-02" typed in a year
+        # without a 29 February, next year's too.
+        local = in_year(year + 1)
+    if local is None:
+        raise PollError("polls.err_date_format")
     return check_closing(local.astimezone(UTC), now)
 
 

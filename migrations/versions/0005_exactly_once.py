@@ -1,7 +1,7 @@
 """exactly once: idempotency keys on what updates store, leases on what jobs send
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-06 16:00:00
 
 Telegram delivers an update again when the bot died before confirming it. What an update stores
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

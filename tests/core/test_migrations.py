@@ -159,6 +159,75 @@ def _keys_after_0002(url: str) -> dict[int, str | None]:
         engine.dispose()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0004_moves_the_progress_out_of_the_error(tmp_path, backend: str) -> None:
+    """Until 0003 a failed send's progress was the start of its error ("3/7: timeout"); 0004
+    moves it into parts_sent and parts_total and leaves the reason; downgrading puts it back."""
+    from alembic import command
+    from sqlalchemy import text
+
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'progress.sqlite3'}"
+        else:
+            url = stack.enter_context(empty_pg_database("wijkbot_progress_test"))
+        engine = create_db_engine(url)
+        stack.callback(engine.dispose)
+        migrate.upgrade(engine, "0003")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO wijk (id, slug, name, cbs_codes, active)"
+                    " VALUES (1, 'elsrijk', 'Elsrijk', '', true)"
+                )
+            )
+            for n, (status, error) in enumerate(OLD_DIGEST_ERRORS, start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO digest (id, wijk_id, period_key, period_start, period_end,"
+                        " status, attempts, error, created_at)"
+                        " VALUES (:id, 1, :key, :at, :at, :status, 1, :error, :at)"
+                    ),
+                    {
+                        "id": n,
+                        "key": f"2026-W{n:02d}",
+                        "at": "2026-11-23 07:00:00",
+                        "status": status,
+                        "error": error,
+                    },
+                )
+        migrate.upgrade(engine, "0004")
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, parts_sent, parts_total, error FROM digest ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            (1, 3, 7, "timeout"),
+            (2, 0, None, "build: no wijk 1"),
+            (3, 2, 5, "NetworkError: 1/2 ok: no"),
+            (4, 4, 6, None),
+            (5, 0, None, None),
+            (6, 0, None, "not a progress 1/2"),
+        ]
+        cfg = migrate.alembic_config()
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0003")
+        with engine.connect() as conn:
+            errors = conn.execute(text("SELECT error FROM digest ORDER BY id")).scalars().all()
+        assert errors == [error for _, error in OLD_DIGEST_ERRORS[:5]] + ["0/0: not a progress 1/2"]
+
+
+OLD_DIGEST_ERRORS = [
+    ("failed", "3/7: timeout"),
+    ("failed", "0/0: build: no wijk 1"),
+    ("failed", "2/5: NetworkError: 1/2 ok: no"),
+    ("failed", "4/6"),
+    ("sent", None),
+    ("failed", "not a progress 1/2"),
+]
+
+
 def test_postgresql_sessions_run_in_utc_and_keep_the_urls_options() -> None:
     """The digest relies on psycopg handing back datetimes in UTC itself (bot.core.database)."""
     from datetime import UTC

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from bot.context import Services
 from bot.core.clock import Clock, FrozenClock
-from bot.digest import builder, render, schedule
+from bot.digest import builder, periods, render
 from bot.digest import chart as digest_chart
 from bot.fake_telegram import parse_html
 from models import (
@@ -132,7 +132,7 @@ def observe(
 def build(
     services: Services, slug: str = "elsrijk", period_key: str = "2026-W47"
 ) -> builder.DigestData:
-    period = schedule.parse_period_key(period_key, AMS)
+    period = periods.parse_period_key(period_key, AMS)
     with services.db.session() as session:
         return builder.build(
             session, services.config, wijk(services, slug), period, services.clock.now()
@@ -143,36 +143,36 @@ def build(
 
 
 def test_weekly_period_is_monday_to_monday_local_time() -> None:
-    plan = schedule.Schedule(0, DUE.timetz().replace(tzinfo=None), "weekly", False)
-    assert schedule.latest_due(plan, DUE.astimezone(UTC) - timedelta(seconds=1), AMS) is not None
-    due_at, period = schedule.latest_due(plan, DUE.astimezone(UTC), AMS)  # type: ignore[misc]
+    plan = periods.Schedule(0, DUE.timetz().replace(tzinfo=None), "weekly", False)
+    assert periods.latest_due(plan, DUE.astimezone(UTC) - timedelta(seconds=1), AMS) is not None
+    due_at, period = periods.latest_due(plan, DUE.astimezone(UTC), AMS)  # type: ignore[misc]
     assert due_at == DUE and period.key == "2026-W47"
     assert period.start == datetime(2026, 11, 16, tzinfo=AMS)
     assert period.end == datetime(2026, 11, 23, tzinfo=AMS)
     # One second before the due time, the latest due digest is still the week before.
-    _, before = schedule.latest_due(plan, DUE - timedelta(seconds=1), AMS)  # type: ignore[misc]
+    _, before = periods.latest_due(plan, DUE - timedelta(seconds=1), AMS)  # type: ignore[misc]
     assert before.key == "2026-W46"
 
 
 def test_dst_week_keeps_local_midnights() -> None:
     # Week 13 of 2026 contains the change to summer time (Sunday 29 March).
-    period = schedule.parse_period_key("2026-W13", AMS)
+    period = periods.parse_period_key("2026-W13", AMS)
     assert period.start.astimezone(AMS).hour == 0 and period.end.astimezone(AMS).hour == 0
     assert period.end - period.start == timedelta(days=7, hours=-1)
     assert period.start.tzinfo is not None and period.start.utcoffset() == timedelta(0)
-    plan = schedule.Schedule(0, datetime(2026, 1, 1, 8).time(), "weekly", False)
-    due_at, _ = schedule.latest_due(plan, datetime(2026, 3, 30, 9, tzinfo=AMS), AMS)  # type: ignore[misc]
+    plan = periods.Schedule(0, datetime(2026, 1, 1, 8).time(), "weekly", False)
+    due_at, _ = periods.latest_due(plan, datetime(2026, 3, 30, 9, tzinfo=AMS), AMS)  # type: ignore[misc]
     assert due_at.astimezone(AMS).hour == 8  # 08:00 summer time = 06:00 UTC
     assert due_at.astimezone(UTC).hour == 6
 
 
 def test_biweekly_periods_are_anchored_and_stable() -> None:
-    plan = schedule.Schedule(0, datetime(2026, 1, 1, 8).time(), "biweekly", False)
+    plan = periods.Schedule(0, datetime(2026, 1, 1, 8).time(), "biweekly", False)
     keys = set()
     dues = set()
     for hours in range(0, 24 * 35, 7):
         now = datetime(2026, 11, 1, tzinfo=AMS) + timedelta(hours=hours)
-        due_at, period = schedule.latest_due(plan, now, AMS)  # type: ignore[misc]
+        due_at, period = periods.latest_due(plan, now, AMS)  # type: ignore[misc]
         assert (period.end.astimezone(AMS).date() - period.start.astimezone(AMS).date()).days == 14
         assert period.end.astimezone(AMS).date().weekday() == 0
         keys.add(period.key)
@@ -182,17 +182,17 @@ def test_biweekly_periods_are_anchored_and_stable() -> None:
     assert all(b - a == timedelta(days=14) for a, b in itertools.pairwise(ordered))
     assert len(keys) == len(dues)
     for key in keys:
-        assert schedule.parse_period_key(key, AMS).key == key
+        assert periods.parse_period_key(key, AMS).key == key
     assert all("+" in key for key in keys)
 
 
 def test_next_due_follows_the_schedule() -> None:
-    friday = schedule.Schedule(4, datetime(2026, 1, 1, 17).time(), "weekly", False)
-    assert schedule.next_due(friday, DUE, AMS) == datetime(2026, 11, 27, 17, tzinfo=AMS)
-    off = schedule.Schedule(4, datetime(2026, 1, 1, 17).time(), "off", False)
-    assert schedule.next_due(off, DUE, AMS) is None and schedule.latest_due(off, DUE, AMS) is None
+    friday = periods.Schedule(4, datetime(2026, 1, 1, 17).time(), "weekly", False)
+    assert periods.next_due(friday, DUE, AMS) == datetime(2026, 11, 27, 17, tzinfo=AMS)
+    off = periods.Schedule(4, datetime(2026, 1, 1, 17).time(), "off", False)
+    assert periods.next_due(off, DUE, AMS) is None and periods.latest_due(off, DUE, AMS) is None
     # "so far": the running period started on the last send day.
-    running = schedule.current_period(friday, DUE, AMS)
+    running = periods.current_period(friday, DUE, AMS)
     assert running.partial and running.start == datetime(2026, 11, 20, tzinfo=AMS)
     assert running.end == DUE
 
@@ -200,8 +200,8 @@ def test_next_due_follows_the_schedule() -> None:
 def test_bad_period_keys() -> None:
     for bad in ("2026-47", "2026-W54", "W47", "2026-W47+49"):
         with pytest.raises(ValueError):
-            schedule.parse_period_key(bad, AMS)
-    assert schedule.parse_period_key("2026-W46+47", AMS).start == datetime(2026, 11, 9, tzinfo=AMS)
+            periods.parse_period_key(bad, AMS)
+    assert periods.parse_period_key("2026-W46+47", AMS).start == datetime(2026, 11, 9, tzinfo=AMS)
 
 
 # --- content ------------------------------------------------------------------------------------
@@ -540,6 +540,5 @@ def test_period_in_another_year_and_wijk_isolation(services: Services) -> None:
     assert [r.text for r in data.rows] == ["In Groenelaan"]
     assert build(services, "elsrijk", "2025-W47").current.observations == 0
     assert (
-        date(2026, 11, 16)
-        == schedule.parse_period_key("2026-W47", AMS).start.astimezone(AMS).date()
+        date(2026, 11, 16) == periods.parse_period_key("2026-W47", AMS).start.astimezone(AMS).date()
     )

@@ -22,7 +22,7 @@ from bot.core import migrate
 from bot.core.clock import Clock, FrozenClock
 from bot.core.config import Config, DatabaseConfig
 from bot.core.database import Database
-from bot.digest import builder, schedule
+from bot.digest import builder, periods
 from bot.people import persons
 from models import Edition, Person, Reaction, Role, SpiegelItem
 from tests.digest.test_digest import AMS, DUE, IN_W46, IN_W47, build, observe, person, wijk, wijk_id
@@ -67,7 +67,7 @@ def _failing(message: str) -> Any:
 
 
 def _build_in(session: Any, services: Services) -> builder.DigestData:
-    period = schedule.parse_period_key("2026-W47", AMS)
+    period = periods.parse_period_key("2026-W47", AMS)
     return builder.build(session, services.config, wijk(services), period, services.clock.now())
 
 

@@ -15,11 +15,11 @@ from sqlmodel import select
 from bot.context import Services
 from bot.core.clock import Clock, FrozenClock
 from bot.core.i18n import format_datetime
-from bot.digest import schedule
+from bot.digest import jobs, periods
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
-from models import Digest, DigestSetting, Person, Role
+from models import Digest, DigestSetting, DigestStatus, Person, Role
 from tests.conftest import make_app
 from tests.digest.test_digest import AMS, DUE, IN_W47, WORDS, observe, person, wijk, wijk_id
 
@@ -75,18 +75,18 @@ def kinds(fake_person: FakePerson) -> list[str]:
 
 
 async def test_job_sends_once_per_coach_wijk_and_period(bot: Harness, services: Services) -> None:
-    assert bot.app.job_queue is not None and bot.app.job_queue.get_jobs_by_name(schedule.JOB_NAME)
+    assert bot.app.job_queue is not None and bot.app.job_queue.get_jobs_by_name(jobs.JOB_NAME)
     await started(services)
     anna = coach(bot, services, 5001, "elsrijk", "groenelaan")
     bert = coach(bot, services, 5002, "elsrijk")
     observe(services, "Te hard rijden op de Keizer Karelweg")
     observe(services, "Mooi nieuw speelveld", swot="strength", slug="groenelaan")
-    assert await schedule.send_due(services, bot.app.bot) == 0  # 07:00: not due yet
+    assert await jobs.send_due(services, bot.app.bot) == 0  # 07:00: not due yet
     assert anna.messages == [] and bert.messages == []
 
     frozen(services).set(DUE + timedelta(minutes=1))
-    assert await schedule.send_due(services, bot.app.bot) == 3
-    assert await schedule.send_due(services, bot.app.bot) == 0
+    assert await jobs.send_due(services, bot.app.bot) == 3
+    assert await jobs.send_due(services, bot.app.bot) == 0
     assert titles(anna, "Elsrijk") == 1 and titles(anna, "Groenelaan") == 1
     assert titles(bert, "Elsrijk") == 1 and titles(bert, "Groenelaan") == 0
     assert kinds(anna).count("photo") == 2 and kinds(anna).count("document") == 2
@@ -119,7 +119,7 @@ async def test_restart_across_the_due_time_sends_once(
     async with Harness(second, fake) as h:
         await started(services, runs + 1)  # the start-up run, not a timer, caught it up
         assert titles(anna, "Elsrijk") == 1
-        assert await schedule.send_due(services, h.app.bot) == 0
+        assert await jobs.send_due(services, h.app.bot) == 0
     runs = services.digest_runs
     third = make_app(services, fake)
     async with Harness(third, fake) as h:
@@ -131,19 +131,27 @@ async def test_restart_across_the_due_time_sends_once(
 def test_two_concurrent_claims_one_winner(services: Services) -> None:
     coach_id = person(services, 5001, role=Role.COACH, since=SINCE)
     district = wijk_id(services)
-    period = schedule.parse_period_key("2026-W47", AMS)
+    period = periods.parse_period_key("2026-W47", AMS)
     barrier = threading.Barrier(4)
 
     def claim(_: int) -> tuple[int, int] | None:
         barrier.wait()
-        return schedule.claim(services.db, coach_id, district, period)
+        return jobs.claim(services.db, coach_id, district, period)
 
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(claim, range(4)))
     winners = [r for r in results if r is not None]
     assert len(winners) == 1
     # A failed attempt is claimed again by exactly one run too.
-    schedule.finish(services.db, winners[0][0], "failed", DUE, "2/5: NetworkError: boom")
+    jobs.finish(
+        services.db,
+        winners[0][0],
+        DigestStatus.FAILED,
+        DUE,
+        error="NetworkError: boom",
+        parts_sent=2,
+        parts_total=5,
+    )
     barrier.reset()
     with ThreadPoolExecutor(4) as pool:
         again = [r for r in pool.map(claim, range(4)) if r is not None]
@@ -157,7 +165,7 @@ async def test_two_racing_runs_send_once(bot: Harness, services: Services) -> No
     observe(services, "Iets")
     frozen(services).set(DUE + timedelta(minutes=5))
     counts = await asyncio.gather(
-        schedule.send_due(services, bot.app.bot), schedule.send_due(services, bot.app.bot)
+        jobs.send_due(services, bot.app.bot), jobs.send_due(services, bot.app.bot)
     )
     assert sorted(counts) == [0, 1]
     assert titles(anna, "Elsrijk") == 1 and kinds(anna).count("document") == 1
@@ -172,8 +180,8 @@ async def test_blocked_coach_is_marked_and_others_still_get_theirs(
     observe(services, "Iets")
     bot.fake.block(5001)
     frozen(services).set(DUE + timedelta(minutes=1))
-    with caplog.at_level(logging.INFO, logger="bot.digest.schedule"):
-        assert await schedule.send_due(services, bot.app.bot) == 1
+    with caplog.at_level(logging.INFO, logger="bot.digest.jobs"):
+        assert await jobs.send_due(services, bot.app.bot) == 1
     assert "blocked the bot" in caplog.text
     assert titles(bert, "Elsrijk") == 1 and anna.messages == []
     with services.db.session() as session:
@@ -181,11 +189,12 @@ async def test_blocked_coach_is_marked_and_others_still_get_theirs(
         assert blocked.unreachable_at is not None
     failed = next(d for d in digests(services) if d.status == "failed")
     assert failed.attempts == 1 and "blocked" in (failed.error or "")
-    assert await schedule.send_due(services, bot.app.bot) == 0  # an unreachable coach is not tried
+    assert (failed.error, failed.parts_sent) == ("blocked", 0) and failed.parts_total
+    assert await jobs.send_due(services, bot.app.bot) == 0  # an unreachable coach is not tried
     # She unblocks and writes: reachable again, and the week's digest follows once.
     bot.fake.unblock(5001)
     await anna.send("/menu")
-    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert await jobs.send_due(services, bot.app.bot) == 1
     assert titles(anna, "Elsrijk") == 1 and titles(bert, "Elsrijk") == 1
 
 
@@ -195,7 +204,7 @@ async def test_flood_control_is_waited_out(bot: Harness, services: Services) -> 
     observe(services, "Iets")
     frozen(services).set(DUE + timedelta(minutes=1))
     bot.fake.fail_next(error="retry_after", retry_after=1)
-    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert await jobs.send_due(services, bot.app.bot) == 1
     assert bot.fake.retry_after_answers == 1
     assert titles(anna, "Elsrijk") == 1 and kinds(anna).count("document") == 1
     assert digests(services)[0].status == "sent"
@@ -209,15 +218,48 @@ async def test_failed_send_is_retried_later_without_repeating_parts(
     observe(services, "Iets")
     frozen(services).set(DUE + timedelta(minutes=1))
     bot.fake.fail_next("sendPhoto", error="server_error")
-    assert await schedule.send_due(services, bot.app.bot) == 0
+    assert await jobs.send_due(services, bot.app.bot) == 0
     (row,) = digests(services)
     assert row.status == "failed" and row.attempts == 1
     assert titles(anna, "Elsrijk") == 1 and "photo" not in kinds(anna)
+    # The progress has a column of its own: the texts went out, the chart and the list did not.
+    texts = kinds(anna).count("text")
+    assert (row.parts_sent, row.parts_total) == (texts, texts + 2)
+    assert row.error == "NetworkError: Internal Server Error"
     frozen(services).advance(timedelta(minutes=1))
-    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert await jobs.send_due(services, bot.app.bot) == 1
     assert titles(anna, "Elsrijk") == 1  # the text was not sent a second time
     assert kinds(anna).count("photo") == 1 and kinds(anna).count("document") == 1
-    assert digests(services)[0].status == "sent"
+    (row,) = digests(services)
+    assert row.status == "sent"
+    assert (row.parts_sent, row.parts_total, row.error) == (texts + 2, texts + 2, None)
+
+
+async def test_a_failed_build_keeps_the_parts_already_sent(
+    bot: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    observe(services, "Iets")
+    frozen(services).set(DUE + timedelta(minutes=1))
+    bot.fake.fail_next("sendPhoto", error="server_error")
+    assert await jobs.send_due(services, bot.app.bot) == 0
+    texts = kinds(anna).count("text")
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("no chart today")
+
+    monkeypatch.setattr(jobs, "prepare", broken)
+    frozen(services).advance(timedelta(minutes=1))
+    assert await jobs.send_due(services, bot.app.bot) == 0
+    (row,) = digests(services)
+    assert (row.status, row.attempts, row.error) == ("failed", 2, "build: no chart today")
+    assert (row.parts_sent, row.parts_total) == (texts, texts + 2)
+    monkeypatch.undo()
+    frozen(services).advance(timedelta(minutes=1))
+    assert await jobs.send_due(services, bot.app.bot) == 1
+    assert titles(anna, "Elsrijk") == 1 and kinds(anna).count("text") == texts
+    assert kinds(anna).count("photo") == 1 and kinds(anna).count("document") == 1
 
 
 async def test_escaped_and_split_digest_is_accepted_by_telegram(
@@ -231,7 +273,7 @@ async def test_escaped_and_split_digest_is_accepted_by_telegram(
             unique = " ".join(f"{words[(i + k) % len(words)]}{i}{k}" for k in range(20))
             observe(services, f"<b>&</b> {unique} " + "lange tekst " * 30, swot=swot)
     frozen(services).set(DUE + timedelta(minutes=1))
-    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert await jobs.send_due(services, bot.app.bot) == 1
     texts = [m for m in anna.messages if m.kind == "text"]
     assert len(texts) >= 2 and all(len(m.plain_text) <= 4096 for m in texts)
     assert any("<b>&</b> fiets" in m.plain_text for m in texts)
@@ -260,8 +302,8 @@ async def test_settings_menu_changes_the_schedule(bot: Harness, services: Servic
     assert "vrijdag 27 november, 17:00" in anna.last.plain_text
     await anna.press("Hoe vaak")
     await anna.press("om de week")
-    plan = schedule.Schedule(4, datetime(2026, 1, 1, 17).time(), "biweekly", False)
-    expected = schedule.next_due(plan, services.clock.now(), services.tz)
+    plan = periods.Schedule(4, datetime(2026, 1, 1, 17).time(), "biweekly", False)
+    expected = periods.next_due(plan, services.clock.now(), services.tz)
     assert expected is not None
     assert format_datetime(expected, "nl", services.tz) in anna.last.plain_text
     await anna.press("Stille periodes overslaan")
@@ -277,9 +319,9 @@ async def test_settings_menu_changes_the_schedule(bot: Harness, services: Servic
     # The next digest really comes then, not before.
     observe(services, "Iets", at=expected.astimezone(AMS) - timedelta(days=2))
     frozen(services).set(expected - timedelta(minutes=1))
-    assert await schedule.send_due(services, bot.app.bot) == 0
+    assert await jobs.send_due(services, bot.app.bot) == 0
     frozen(services).set(expected + timedelta(minutes=1))
-    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert await jobs.send_due(services, bot.app.bot) == 1
     assert "+" in digests(services)[0].period_key
     await anna.press("Hoe vaak")
     (edited,) = await anna.press("uit")
@@ -308,12 +350,12 @@ async def test_quiet_period_skipped_when_chosen(bot: Harness, services: Services
         session.add(DigestSetting(person_id=anna_id, skip_quiet=True))
         session.commit()
     frozen(services).set(DUE + timedelta(minutes=1))
-    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert await jobs.send_due(services, bot.app.bot) == 1
     assert anna.messages == []
     assert "Het was stil" in bert.messages[0].plain_text
     statuses = sorted(d.status for d in digests(services))
     assert statuses == ["sent", "skipped"]
-    assert await schedule.send_due(services, bot.app.bot) == 0
+    assert await jobs.send_due(services, bot.app.bot) == 0
 
 
 async def test_frequency_off_sends_nothing(bot: Harness, services: Services) -> None:
@@ -327,7 +369,7 @@ async def test_frequency_off_sends_nothing(bot: Harness, services: Services) -> 
         session.commit()
     for day in range(15):
         frozen(services).set(DUE + timedelta(days=day, minutes=1))
-        assert await schedule.send_due(services, bot.app.bot) == 0
+        assert await jobs.send_due(services, bot.app.bot) == 0
     assert anna.messages == [] and digests(services) == []
 
 
@@ -386,7 +428,7 @@ async def test_english_coach_gets_english(bot: Harness, services: Services) -> N
     emma = coach(bot, services, 5003, "elsrijk", lang="en")
     observe(services, "Too many cars", swot="threat")
     frozen(services).set(DUE + timedelta(minutes=1))
-    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert await jobs.send_due(services, bot.app.bot) == 1
     assert any("Wijk digest Elsrijk" in m.plain_text for m in emma.messages)
     assert emma.last.button_texts[0] == "Settings"
 
@@ -396,7 +438,7 @@ async def test_attention_buttons_open_the_observation(bot: Harness, services: Se
     anna = coach(bot, services, 5001, "elsrijk")
     stale = observe(services, "Put in de weg", at=IN_W47 - timedelta(days=3))
     frozen(services).set(DUE + timedelta(minutes=1))
-    assert await schedule.send_due(services, bot.app.bot) == 1
+    assert await jobs.send_due(services, bot.app.bot) == 1
     holder: BotMessage = next(m for m in anna.messages if f"Open M-{stale}" in m.button_texts)
     assert f"<b>M-{stale}</b>" in (holder.text or "")
     assert holder.buttons[0][0].callback_data == f"co:{stale}:open"
@@ -406,11 +448,10 @@ def test_due_ignores_periods_before_someone_became_coach(services: Services) -> 
     person(services, 5001, role=Role.COACH, since=DUE + timedelta(hours=1))
     with services.db.session() as session:
         assert (
-            schedule.find_due(session, services.config, DUE.astimezone(UTC) + timedelta(hours=2))
-            == []
+            jobs.find_due(session, services.config, DUE.astimezone(UTC) + timedelta(hours=2)) == []
         )
         week_later = DUE.astimezone(UTC) + timedelta(days=7, minutes=1)
-        (due,) = schedule.find_due(session, services.config, week_later)
+        (due,) = jobs.find_due(session, services.config, week_later)
     assert due.period.key == "2026-W48"
 
 
@@ -425,7 +466,7 @@ async def test_retry_after_that_reaches_us_is_waited_out(
         observe(services, "Iets")
         frozen(services).set(DUE + timedelta(minutes=1))
         fake.fail_next("sendPhoto", error="retry_after", retry_after=1)
-        assert await schedule.send_due(services, h.app.bot) == 1
+        assert await jobs.send_due(services, h.app.bot) == 1
     assert fake.retry_after_answers == 1
     assert kinds(anna).count("photo") == 1 and titles(anna, "Elsrijk") == 1
     assert digests(services)[0].status == "sent"

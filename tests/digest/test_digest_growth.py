@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from bot.context import Services
 from bot.core.clock import Clock, FrozenClock
-from bot.digest import builder, schedule
+from bot.digest import builder, periods
 from bot.grouping.concepts import Group, Item, matter_key, signature
 from models import Observation
 from tests.digest.test_digest import AMS, DUE, IN_W46, IN_W47, build, observe, wijk
@@ -126,7 +126,7 @@ def test_another_grouper_is_compared_by_its_members_main_concept(services: Servi
         ids = tuple(sorted((item.id for item in items), key=int))
         return [Group(f"{items[0].wijk}:1", "alles", ids, ids[0])]
 
-    period = schedule.parse_period_key("2026-W47", AMS)
+    period = periods.parse_period_key("2026-W47", AMS)
     with services.db.session() as session:
         data = builder.build(
             session, services.config, wijk(services), period, DUE, grouper=one_group

@@ -39,6 +39,7 @@ from telegram.ext import (
 )
 
 from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness, parse_html, strip_html
+from bot.fake_telegram.state import CallbackQueryRecord
 
 ALICE = 1001
 BOB = 1002
@@ -390,6 +391,70 @@ async def test_rate_limits(
         now[0] += 1.0
         await app.bot.send_message(ALICE, "2")
         assert fake.retry_after_answers == 1
+
+
+async def test_edits_count_against_the_chat_limit(
+    fake: FakeTelegram,
+    app: Application[Any, Any, Any, Any, Any, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    now = [100.0]
+    fake.clock = lambda: now[0]
+    fake.add_user(ALICE)
+    fake.set_limits(overall_per_second=30, per_chat_per_second=1)
+    async with app:
+        sent = await app.bot.send_message(ALICE, "Verstuurd: 0", reply_markup=keyboard())
+        now[0] += 0.5
+        # An edit half a second after a message in the same private chat is refused ...
+        with pytest.raises(RetryAfter) as info:
+            await app.bot.edit_message_text("Verstuurd: 1", ALICE, sent.message_id)
+        assert info.value.retry_after == dtm.timedelta(seconds=1)
+        with pytest.raises(RetryAfter):
+            await app.bot.edit_message_reply_markup(ALICE, sent.message_id)
+        assert fake.find_message(ALICE, sent.message_id).text == "Verstuurd: 0"  # type: ignore[union-attr]
+        now[0] += 0.5
+        # ... and a refused call counted for nothing: a second after the message it goes.
+        await app.bot.edit_message_text("Verstuurd: 1", ALICE, sent.message_id)
+        # Answering a button puts nothing into the chat: not counted.
+        fake.callback_queries["q1"] = CallbackQueryRecord("q1", ALICE, ALICE, sent.message_id, "x")
+        await app.bot.answer_callback_query("q1", "Dank je")
+        now[0] += 0.2
+        with pytest.raises(RetryAfter):
+            await app.bot.send_message(ALICE, "te snel na de bewerking")
+    assert [c.status for c in fake.calls if c.method != "getMe"] == [
+        200,
+        429,
+        429,
+        200,
+        200,
+        429,
+    ]
+
+
+async def test_group_limit_is_twenty_in_any_minute(
+    fake: FakeTelegram,
+    app: Application[Any, Any, Any, Any, Any, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    now = [100.0]
+    fake.clock = lambda: now[0]
+    group = -1001234
+    fake.add_chat(group, title="Buurt")
+    fake.set_limits(overall_per_second=30, per_chat_per_second=1, per_group_per_minute=20)
+    async with app:
+        first = await app.bot.send_message(group, "0")
+        for i in range(1, 20):
+            now[0] += 1.0
+            await app.bot.send_message(group, str(i))
+        now[0] += 1.0
+        with pytest.raises(RetryAfter) as info:
+            await app.bot.edit_message_text("bewerkt", group, first.message_id)
+        # The first of the twenty leaves the window 60 s after it was sent, 40 s from now.
+        assert info.value.retry_after == dtm.timedelta(seconds=40)
+        now[0] += 40.0
+        await app.bot.edit_message_text("bewerkt", group, first.message_id)
 
 
 # ---- validation like Telegram ------------------------------------------------------------------

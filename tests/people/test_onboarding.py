@@ -33,18 +33,21 @@ async def test_nothing_is_stored_before_consent(bot: Harness, services: Services
 async def test_consent_then_wijk_then_menu(bot: Harness, services: Services) -> None:
     alice = bot.user(1001, "Alice")
     await alice.send("/start")
-    replies = await alice.press("Akkoord")
-    assert "In welke wijk woon je?" in replies[-1].plain_text
-    assert "Elsrijk" in replies[-1].button_texts
+    (listing,) = await alice.press("Akkoord")
+    # One edit of the privacy message: what she agreed to stays, the wijk question follows.
+    assert "Eerst over je gegevens" in listing.plain_text
+    assert "In welke wijk woon je?" in listing.plain_text
+    assert "Elsrijk" in listing.button_texts and "Akkoord" not in listing.button_texts
     (person,) = people_in(services)
     assert person.telegram_id == 1001 and person.language == "nl" and person.consent_at is not None
     assert person.pseudonym.startswith("Buur-")
     assert person.display_name is None  # the name is stored only when someone chooses to share it
 
-    replies = await alice.press("Elsrijk")
-    texts = [m.plain_text for m in replies]
-    assert any("Je wijk is nu Elsrijk" in t for t in texts)
-    assert "Wat wil je doen?" in alice.last.plain_text
+    (menu,) = await alice.press("Elsrijk")
+    # One edit again: the list becomes the menu, which names the wijk.
+    assert menu.message_id == listing.message_id
+    assert "Je wijk: Elsrijk" in menu.plain_text and "Wat wil je doen?" in menu.plain_text
+    assert bot.fake.calls_to("sendMessage")[-1].params["text"].startswith("Hallo Alice")
     with services.db.session() as session:
         person = session.exec(select(Person)).one()
         (membership,) = session.exec(select(Membership)).all()

@@ -14,7 +14,7 @@ from telegram import BotCommandScopeChat
 from bot.cli import wijkbot as cli
 from bot.context import Services
 from bot.core.i18n import t
-from bot.digest import schedule
+from bot.digest import jobs
 from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness
 from bot.people import persons, roles
 from models import Membership, Person, Role
@@ -153,7 +153,7 @@ async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
     # A Monday after the default 08:00, after the coach joined (their membership has the real time).
     now = next_weekday_at(cli_services.clock.now(), 0, 9)
     with cli_services.db.session() as session:
-        assert [d.coach_id for d in schedule.find_due(session, cli_services.config, now)]
+        assert [d.coach_id for d in jobs.find_due(session, cli_services.config, now)]
 
     # The command line, as another process would, against the same (fake) Telegram.
     async with FakeTelegramServer(fake) as server:
@@ -167,4 +167,4 @@ async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
     await coach.send("/digest")
     assert coach.last.plain_text == t("nl", "digest.coach_only")
     with cli_services.db.session() as session:
-        assert schedule.find_due(session, cli_services.config, now) == []
+        assert jobs.find_due(session, cli_services.config, now) == []

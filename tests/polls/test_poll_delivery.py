@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import re
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from bot.context import Services
 from bot.core.clock import FrozenClock
-from bot.fake_telegram import Harness
+from bot.fake_telegram import Harness, strip_html
 from bot.people.permissions import load_actor
 from bot.polls import delivery, voting
 from models import DeliveryStatus, Person, Poll, PollDelivery
@@ -46,8 +49,33 @@ async def test_broadcast_survives_403_and_429(bot: Harness, services: Services) 
     assert stored is not None
     earlier = [text or "" for text, _ in stored.history]
     assert "Verstuurd: 0 van 6" in earlier[0]
-    assert any("Verstuurd: 3 van 6" in text for text in earlier)
     assert "Zelf stemmen" in progress[0].button_texts
+
+
+async def test_progress_is_edited_at_most_once_per_interval(
+    bot: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every look at the clock is one second later, one look per recipient sent to: with the
+    # default interval of 5 s, edits are at least 5 recipients apart.
+    assert services.config.telegram.progress_edit_seconds == 5.0
+    ticks = itertools.count()
+    monkeypatch.setattr(delivery, "progress_clock", lambda: float(next(ticks)))
+    creator = await member(bot, services, 4001, "Bea")
+    for i in range(12):
+        await member(bot, services, 4100 + i, f"Lid{i}")
+
+    await create_poll(bot, creator)
+
+    (progress,) = [m for m in creator.messages if "Je peiling is verstuurd" in m.plain_text]
+    stored = bot.fake.find_message(creator.id, progress.message_id)
+    assert stored is not None
+    shown = [strip_html(text or "") for text, _ in stored.history]
+    counts = [
+        int(m.group(1)) for text in shown if (m := re.search(r"Verstuurd: (\d+) van 12", text))
+    ]
+    assert counts[0] == 0 and len(counts) >= 2  # the first message and at least one edit
+    assert all(later - earlier >= 5 for earlier, later in itertools.pairwise(counts))
+    assert "Bereikt: 12" in progress.plain_text  # and the final edit
 
 
 async def test_broadcast_resumes_after_restart(bot: Harness, services: Services) -> None:

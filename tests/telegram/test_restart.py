@@ -148,6 +148,9 @@ async def test_kill_9_during_onboarding_resumes(tmp_path: Path) -> None:
             "WIJKBOT_TELEGRAM_BOT_API_FILE_URL": server.base_file_url,
             "WIJKBOT_DATABASE_URL": url,
             "WIJKBOT_OPENDATA_ENABLED": "false",
+            # The harness takes half a second of quiet as "answered"; the bot's second's pause
+            # between two messages in a chat would end an answer early (as in conftest).
+            "WIJKBOT_TELEGRAM_RATE_CHAT_PER_SECOND": "0",
         }
         harness = RemoteHarness(fake)
         alice = harness.user(1001, "Alice")

@@ -1,0 +1,305 @@
+"""Which digests are due, the claim that sends each exactly once, and the repeating job.
+
+What is due lives in the database: the job asks "what is the latest due period of every coach
+and wijk, and is there a Digest row for it?" every minute and once at start-up. That makes it
+immune to APScheduler's misfire_grace_time: a missed run is simply caught up by the next one.
+
+Before sending, a run claims the (coach, wijk, period) by inserting its Digest row: the unique
+constraint lets one of any number of racing runs (threads, processes, a restarted bot, the
+command line) win. A failed send is recorded with how many of the digest's parts went out
+(`parts_sent` of `parts_total`); the next claim of that row resumes after them, up to
+MAX_ATTEMPTS attempts.
+
+`install(app)` adds the job to an Application's JobQueue; nothing is registered on import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+from telegram import Bot
+from telegram.error import Forbidden
+from telegram.ext import Application
+
+from bot.core.clock import as_utc
+from bot.core.config import Config
+from bot.core.database import Database
+from bot.digest.delivery import DeliveryError, deliver, prepare
+from bot.digest.periods import Period, Schedule, latest_due
+from models import Digest, DigestSetting, DigestStatus, Membership, Person, Role, Wijk
+
+if TYPE_CHECKING:
+    from bot.context import Services, WijkContext
+
+_log = logging.getLogger(__name__)
+
+JOB_INTERVAL_SECONDS = 60
+JOB_NAME = "digest-due"
+MAX_ATTEMPTS = 5
+_ERROR_LENGTH = 400  # Digest.error's column
+
+
+@dataclass(frozen=True)
+class Due:
+    """One digest to send: to this coach, about this wijk and period."""
+
+    coach_id: int
+    telegram_id: int
+    lang: str
+    wijk_id: int
+    period: Period
+    skip_quiet: bool
+
+
+class Claim(NamedTuple):
+    """The right to send one digest: its row, and the parts an earlier attempt already sent."""
+
+    digest_id: int
+    parts_sent: int
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    SKIPPED = "skipped"  # a quiet period, and the coach chose to skip those
+    NOT_BUILT = "not built"
+    NOT_SENT = "not sent"
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    reason: str = ""  # why not built or not sent ("blocked" when the coach blocked the bot)
+
+
+def schedule_for(session: Session, person_id: int, config: Config) -> Schedule:
+    """The coach's own schedule, or the configured default."""
+    setting = session.get(DigestSetting, person_id)
+    return Schedule.default(config.digest) if setting is None else Schedule.of(setting)
+
+
+def find_due(session: Session, config: Config, now: datetime) -> list[Due]:
+    """Every (coach, wijk) whose latest due period has no finished Digest row yet."""
+    tz = config.general.tz
+    rows = session.exec(
+        select(Membership.person_id, Membership.wijk_id, Membership.created_at, Person)
+        .join(Person, col(Person.id) == Membership.person_id)
+        .join(Wijk, col(Wijk.id) == Membership.wijk_id)
+        .where(
+            Membership.role == Role.COACH.value,
+            col(Person.unreachable_at).is_(None),
+            col(Wijk.active).is_(True),
+        )
+        .order_by(col(Membership.person_id), col(Membership.wijk_id))
+    ).all()
+    due: list[Due] = []
+    for person_id, wijk_id, since, person in rows:
+        schedule = schedule_for(session, person_id, config)
+        latest = latest_due(schedule, now, tz)
+        if latest is None:
+            continue
+        due_at, period = latest
+        if as_utc(since) > due_at:
+            continue  # a coach since after the due time: their first digest is the next one
+        done = session.exec(
+            select(Digest.status, Digest.attempts).where(
+                Digest.coach_id == person_id,
+                Digest.wijk_id == wijk_id,
+                Digest.period_key == period.key,
+            )
+        ).first()
+        if done is not None and (done[0] != DigestStatus.FAILED.value or done[1] >= MAX_ATTEMPTS):
+            continue
+        due.append(
+            Due(
+                person_id, person.telegram_id, person.language, wijk_id, period, schedule.skip_quiet
+            )
+        )
+    return due
+
+
+def claim(db: Database, coach_id: int | None, wijk_id: int, period: Period) -> Claim | None:
+    """Claim the right to send: the winner gets the row and the parts already sent; None else.
+
+    A new period: INSERT the row and commit; the unique constraint lets exactly one of any number
+    of racing runs (threads, processes, a restarted bot) succeed. A failed earlier attempt: an
+    UPDATE that only matches while the row is still "failed", so again one winner.
+    """
+    with db.session() as session:
+        try:
+            row = Digest(
+                coach_id=coach_id,
+                wijk_id=wijk_id,
+                period_key=period.key,
+                period_start=period.start,
+                period_end=period.end,
+                status=DigestStatus.PENDING.value,
+            )
+            session.add(row)
+            session.commit()
+            assert row.id is not None
+            return Claim(row.id, 0)
+        except IntegrityError:
+            session.rollback()
+        existing = session.exec(
+            select(Digest).where(
+                Digest.coach_id == coach_id,
+                Digest.wijk_id == wijk_id,
+                Digest.period_key == period.key,
+            )
+        ).first()
+        if (
+            existing is None
+            or existing.id is None
+            or existing.status != DigestStatus.FAILED.value
+            or existing.attempts >= MAX_ATTEMPTS
+        ):
+            return None
+        result = session.exec(
+            update(Digest)
+            .where(
+                col(Digest.id) == existing.id,
+                col(Digest.status) == DigestStatus.FAILED.value,
+                col(Digest.attempts) == existing.attempts,
+            )
+            .values(status=DigestStatus.PENDING.value)
+        )
+        session.commit()
+        if result.rowcount != 1:
+            return None
+        return Claim(existing.id, existing.parts_sent)
+
+
+def finish(
+    db: Database,
+    digest_id: int,
+    status: DigestStatus,
+    now: datetime,
+    *,
+    error: str | None = None,
+    parts_sent: int | None = None,
+    parts_total: int | None = None,
+) -> None:
+    """Record how an attempt ended; the progress only when given (a failed build keeps it)."""
+    with db.session() as session:
+        row = session.get(Digest, digest_id)
+        if row is None:
+            return
+        row.status = status.value
+        row.error = error[:_ERROR_LENGTH] if error else None
+        if parts_sent is not None:
+            row.parts_sent = parts_sent
+        if parts_total is not None:
+            row.parts_total = parts_total
+        if status is DigestStatus.SENT:
+            row.sent_at = now
+        if status is DigestStatus.FAILED:
+            row.attempts += 1
+        session.add(row)
+        session.commit()
+
+
+def _mark_unreachable(db: Database, person_id: int, now: datetime) -> None:
+    with db.session() as session:
+        person = session.get(Person, person_id)
+        if person is not None:
+            person.unreachable_at = now
+            session.add(person)
+            session.commit()
+
+
+async def send_claimed(services: Services, bot: Bot, due: Due, claimed: Claim) -> Result:
+    """Build, send and record one claimed digest (the job's and `wijkbot digest --send`'s)."""
+    db, digest_id = services.db, claimed.digest_id
+    now = services.clock.now()
+    try:
+        outgoing = await asyncio.to_thread(prepare, services, due.wijk_id, due.period, due.lang)
+    except Exception as exc:
+        _log.exception("could not build digest %s", digest_id)
+        finish(db, digest_id, DigestStatus.FAILED, now, error=f"build: {exc}")
+        return Result(Outcome.NOT_BUILT, str(exc))
+    if due.skip_quiet and outgoing.quiet:
+        finish(db, digest_id, DigestStatus.SKIPPED, now)
+        return Result(Outcome.SKIPPED)
+    try:
+        await deliver(bot, due.telegram_id, outgoing, skip=claimed.parts_sent)
+    except DeliveryError as exc:
+        if isinstance(exc.cause, Forbidden):
+            _log.info("coach %s blocked the bot: marked unreachable", due.coach_id)
+            _mark_unreachable(db, due.coach_id, now)
+            reason = "blocked"
+        else:
+            _log.warning("digest %s to coach %s failed: %s", digest_id, due.coach_id, exc)
+            reason = f"{type(exc.cause).__name__}: {exc.cause}"
+        finish(
+            db,
+            digest_id,
+            DigestStatus.FAILED,
+            now,
+            error=reason,
+            parts_sent=exc.sent,
+            parts_total=outgoing.total,
+        )
+        return Result(Outcome.NOT_SENT, reason)
+    total = outgoing.total
+    finish(
+        db, digest_id, DigestStatus.SENT, services.clock.now(), parts_sent=total, parts_total=total
+    )
+    return Result(Outcome.SENT)
+
+
+async def send_due(services: Services, bot: Bot) -> int:
+    """Send every digest that is due now. Returns how many went out."""
+    with services.db.session() as session:
+        due = find_due(session, services.config, services.clock.now())
+    sent = 0
+    for item in due:
+        claimed = claim(services.db, item.coach_id, item.wijk_id, item.period)
+        if claimed is None:
+            continue
+        result = await send_claimed(services, bot, item, claimed)
+        if result.outcome is Outcome.SENT:
+            sent += 1
+    return sent
+
+
+# --- the repeating job ---------------------------------------------------------------------------
+
+
+def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """One run at start-up, then one every minute."""
+    if app.job_queue is None:
+        _log.warning(
+            "no JobQueue: digests will not be sent (install python-telegram-bot[job-queue])"
+        )
+        return
+    # A late run must still run: what is due comes from the database, not from the timer.
+    late_is_fine = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+    # The start-up run. (An interval trigger whose start lies before the scheduler starts would
+    # first fire one interval later; a date trigger in the past fires at once.)
+    app.job_queue.run_once(_tick, when=0, name=f"{JOB_NAME}-startup", job_kwargs=late_is_fine)
+    app.job_queue.run_repeating(
+        _tick,
+        interval=JOB_INTERVAL_SECONDS,
+        first=JOB_INTERVAL_SECONDS,
+        name=JOB_NAME,
+        job_kwargs=late_is_fine,
+    )
+
+
+async def _tick(context: WijkContext) -> None:
+    services = context.services
+    try:
+        await send_due(services, context.bot)
+    except Exception:  # a broken run must not stop the next one
+        _log.exception("digest run failed")
+    finally:
+        # How many runs finished: lets a test (or an operator) see the start-up run happened.
+        services.digest_runs += 1
