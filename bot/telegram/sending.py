@@ -1,6 +1,6 @@
 """What a failed Bot API call may still have done, and repeating the calls that may be repeated.
 
-A call that timed out (or got a 5xx from a proxy) may have reached Telegram: the message can be
+A call that timed out (ours, or a proxy's 504) may have reached Telegram: the message can be
 in the chat although we were told it failed. Sending it again then shows it twice. Calls whose
 repetition changes nothing - editing a message to a given text, getMe - are simply retried
 (`retried`); for sends each caller decides which risk it takes (`may_have_arrived`), see
@@ -26,6 +26,7 @@ RETRY_DELAY_SECONDS = 0.2
 
 # httpx failures that happen before the request left this machine: nothing reached Telegram.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_GATEWAY_TIMEOUT = "Gateway Timeout"
 
 
 def transient(error: BaseException) -> bool:
@@ -36,14 +37,22 @@ def transient(error: BaseException) -> bool:
 def may_have_arrived(error: BaseException) -> bool:
     """Whether the call may have taken effect although it raised `error`.
 
-    Refusals (400, 403, 429, a migrated chat) did nothing; a connection that was never made did
-    nothing; a timeout, a 5xx or anything unknown may have done it all."""
+    A refusal (400, 403, 429, a migrated chat) did nothing, nor did a connection that was never
+    made, nor a call Telegram answered with a server error (500, 502: it says it failed). A
+    timeout - ours, or a proxy's 504 - a connection broken half-way or anything unknown may have
+    done it all."""
     if isinstance(error, TelegramError) and not transient(error):
         return False
-    cause = error.__cause__
-    if isinstance(cause, _NOT_SENT):
+    if isinstance(error.__cause__, _NOT_SENT):
         return False
-    return not (isinstance(error, TimedOut) and "Pool timeout" in str(error))
+    if isinstance(error, TimedOut):
+        return "Pool timeout" not in str(error)
+    if isinstance(error, NetworkError):
+        text = str(error)
+        # PTB words what the HTTP client raised as "httpx.<Error>: ..." or "Unknown error in
+        # HTTP implementation"; an answer from the server is its description ("Bad Gateway").
+        return text.startswith(("httpx.", "Unknown error")) or _GATEWAY_TIMEOUT in text
+    return True
 
 
 async def retried(

@@ -48,6 +48,10 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("polldelivery", schema=None) as batch_op:
         batch_op.add_column(_column("results_at", sqlmodel.sql.sqltypes.UTCDateTime()))
+    # A digest row left pending before this revision has no lease (NULL): the first run after
+    # the upgrade takes it over and sends the parts not recorded as sent.
+    with op.batch_alter_table("digest", schema=None) as batch_op:
+        batch_op.add_column(_column("claimed_until", sqlmodel.sql.sqltypes.UTCDateTime()))
     # Answers and replies stored before this revision went out when they were stored (or were
     # told to the coach as not delivered): none of them is to be delivered again.
     observation = sa.table(
@@ -70,6 +74,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("digest", schema=None) as batch_op:
+        batch_op.drop_column("claimed_until")
     with op.batch_alter_table("polldelivery", schema=None) as batch_op:
         batch_op.drop_column("results_at")
     with op.batch_alter_table("poll", schema=None) as batch_op:

@@ -428,3 +428,146 @@ async def test_a_poll_send_that_timed_out_but_arrived_is_not_sent_again(
     with services.db.session() as session:
         (row,) = session.exec(select(PollDelivery)).all()
     assert row.status == "sent"
+
+
+# --- 3. claimed and never sent: the digest ------------------------------------------------------
+
+
+async def due_digest(services: Services, fake: FakeTelegram) -> tuple[Harness, Any, Any]:
+    """A coach of Elsrijk whose week-47 digest is due; the clock just past its moment."""
+    from datetime import timedelta
+
+    from bot.core.clock import FrozenClock
+    from tests.digest.test_digest import DUE, observe
+    from tests.digest.test_digest_delivery import coach
+
+    clock = services.clock = FrozenClock(DUE - timedelta(hours=1))
+    first = await restarted(services, fake)
+    anna = coach(first, services, 5001, "elsrijk")
+    observe(services, "Te hard rijden op de Keizer Karelweg")
+    clock.set(DUE + timedelta(minutes=1))
+    return first, anna, clock
+
+
+def parts_of(anna: Any) -> list[str]:
+    return [m.kind for m in anna.messages]
+
+
+async def taken_over(services: Services, fake: FakeTelegram, clock: Any) -> int:
+    """A new Application on the same database; runs of the job before and after the dead
+    sender's lease ran out. How many digests the later run sent."""
+    from datetime import timedelta
+
+    from bot.digest import jobs
+
+    second = await restarted(services, fake)
+    try:
+        assert await jobs.send_due(services, second.app.bot) == 0  # still held
+        clock.advance(timedelta(minutes=30))  # the dead sender renewed nothing meanwhile
+        return await jobs.send_due(services, second.app.bot)
+    finally:
+        await second.__aexit__(None, None, None)
+
+
+async def test_a_digest_claimed_by_a_killed_run_goes_out_once_its_lease_ran_out(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.digest import jobs
+    from tests.digest.test_digest_delivery import digests
+
+    first, anna, clock = await due_digest(services, fake)
+    monkeypatch.setattr(jobs, "claim", kill_after(jobs.claim))
+    with pytest.raises(Killed):
+        await jobs.send_due(services, first.app.bot)
+    monkeypatch.undo()
+    await crash(first)
+    assert [d.status for d in digests(services)] == ["pending"] and anna.messages == []
+
+    assert await taken_over(services, fake, clock) == 1
+    texts = parts_of(anna).count("text")
+    assert texts >= 1 and parts_of(anna) == ["text"] * texts + ["photo", "document"]
+    (row,) = digests(services)
+    assert (row.status, row.parts_sent, row.parts_total) == ("sent", texts + 2, texts + 2)
+    assert row.claimed_until is None
+
+
+async def test_a_digest_killed_after_its_first_parts_resumes_at_the_list(
+    services: Services, fake: FakeTelegram
+) -> None:
+    from bot.digest import jobs
+    from tests.digest.test_digest_delivery import digests
+
+    first, anna, clock = await due_digest(services, fake)
+    kill_when_sending(fake, "sendDocument", anna.id)
+    with pytest.raises(Killed):
+        await jobs.send_due(services, first.app.bot)
+    fake.handle = FakeTelegram.handle.__get__(fake)  # type: ignore[method-assign]
+    await crash(first)
+    texts = parts_of(anna).count("text")
+    assert parts_of(anna) == ["text"] * texts + ["photo"]  # the text and chart, no list
+
+    assert await taken_over(services, fake, clock) == 1
+    assert parts_of(anna) == ["text"] * texts + ["photo", "document"]
+    (row,) = digests(services)
+    assert (row.status, row.parts_sent) == ("sent", texts + 2)
+
+
+# --- 4. after a timeout, and a 502 on the first call: wijkbot digest --send ---------------------
+
+
+async def cli_send(services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> int:
+    from bot.fake_telegram import FakeTelegramServer
+    from tests.digest.test_digest_cli import run
+    from tests.helpers import FAKE_TOKEN
+
+    async with FakeTelegramServer(fake) as server:
+        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
+        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
+        monkeypatch.setenv("WIJKBOT_TELEGRAM_BOT_API_FILE_URL", server.base_file_url)
+        return await asyncio.to_thread(run, "--wijk", "elsrijk", "--period", "2026-W47", "--send")
+
+
+def cli_coach(services: Services, fake: FakeTelegram) -> int:
+    from models import Role
+    from tests.digest.test_digest import observe, person
+
+    observe(services, "Parkeren is onmogelijk, auto's op de stoep")
+    person(services, 7001, role=Role.COACH)
+    fake.add_user(7001, "Coach")
+    return 7001
+
+
+def sent_to(fake: FakeTelegram, chat_id: int) -> list[str]:
+    return [m.kind for m in fake.messages.get(chat_id, []) if m.from_bot]
+
+
+async def test_a_part_that_timed_out_but_arrived_is_not_sent_again_by_a_rerun(
+    cli_services: Services, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.digest.test_digest_delivery import digests
+
+    fake = FakeTelegram()
+    chat = cli_coach(cli_services, fake)
+    fake.fail_next("sendPhoto", error="late")  # the chart arrives; its answer does not
+    assert await cli_send(cli_services, fake, monkeypatch) == 0
+    await cli_send(cli_services, fake, monkeypatch)  # the operator runs it again, to be sure
+    assert sent_to(fake, chat).count("photo") == 1 and sent_to(fake, chat)[-1] == "document"
+    (row,) = digests(cli_services)
+    texts = sent_to(fake, chat).count("text")
+    assert (row.status, row.parts_sent) == ("sent", texts + 2)
+    assert row.error == f"may be missing: part {texts + 1}"
+    assert "already sent" in capsys.readouterr().err
+
+
+async def test_a_502_on_the_first_call_is_tried_again(
+    cli_services: Services, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.digest.test_digest_delivery import digests
+
+    fake = FakeTelegram()
+    chat = cli_coach(cli_services, fake)
+    fake.fail_next("getMe", error="bad_gateway")
+    assert await cli_send(cli_services, fake, monkeypatch) == 0
+    assert "sent 2026-W47" in capsys.readouterr().err
+    assert sent_to(fake, chat)[-2:] == ["photo", "document"]
+    assert [d.status for d in digests(cli_services)] == ["sent"]
