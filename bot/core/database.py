@@ -73,13 +73,18 @@ def _transaction_from_first_write(engine: Engine) -> None:
     trips fewer, several per update. Under READ COMMITTED every statement sees a snapshot of
     its own anyway, so a read sees the same inside a transaction or outside one (the code takes
     no row locks). From its first write on a session is one transaction as before: committed
-    whole or not at all. A read after the commit leaves the transaction mode again."""
+    whole or not at all. A read after the commit leaves the transaction mode again. A streamed
+    read (a server-side cursor needs a transaction) and a connection given an isolation level of
+    its own are left as they are."""
 
     def before_execute(
-        _conn: Any, cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool
+        conn: Any, cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool
     ) -> None:
+        if "isolation_level" in conn.get_execution_options():
+            return
+        streamed = context is not None and context.execution_options.get("stream_results")
         connection = cursor.connection
-        reading = statement.lstrip()[:6].upper().startswith(_READS)
+        reading = not streamed and statement.lstrip()[:6].upper().startswith(_READS)
         if reading == connection.autocommit:
             return
         # autocommit may change only between transactions (nothing is lost: none is open).

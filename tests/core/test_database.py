@@ -9,7 +9,9 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from bot.core import database
+from bot.core.config import Config
 from bot.core.database import Database
+from bot.people import persons
 from bot.telegram.persistence import USER, DatabasePersistence
 from models import StoredState, Wijk
 
@@ -67,3 +69,15 @@ def test_an_idle_connection_is_pinged_and_a_dead_one_replaced(
     monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+
+
+def test_a_streamed_read_runs_in_a_transaction(db: Database, config: Config) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("about psycopg's server-side cursors")
+    with db.session() as session:
+        persons.sync_wijken(session, config)
+    with db.session() as session:
+        rows = session.execute(
+            select(Wijk).execution_options(stream_results=True, yield_per=2)
+        ).scalars()
+        assert len(list(rows)) == len(config.wijken) > 2
