@@ -20,6 +20,7 @@ from bot.core.config import Config
 from bot.core.database import Database
 from bot.people.actor_cache import ActorCache
 from bot.spiegel.mirror import StatementCache
+from bot.telegram.outage import Outage
 
 if TYPE_CHECKING:
     from bot.digest.builder import DigestData, Grouper
@@ -38,6 +39,8 @@ class Services:
     actors: ActorCache = field(default_factory=ActorCache)
     # Spiegel statements between reactions (see bot/spiegel/mirror.py StatementCache).
     statements: StatementCache = field(default_factory=StatementCache)
+    # Updates that failed while the database was away, handled again when it is back.
+    outage: Outage = field(default_factory=Outage)
     # The digest's optional language-model narrative (`(data, lang) -> {swot: paragraph}`) and
     # embeddings grouping, set by bot/digest/llm.py `install` when the config enables them;
     # None: no narrative, the built-in grouping.

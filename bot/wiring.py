@@ -49,7 +49,9 @@ def wire(app: WijkApplication) -> None:
     from bot.digest import jobs as digest_jobs
     from bot.digest import llm
     from bot.polls import delivery as poll_delivery
+    from bot.telegram import outage
     from bot.telegram.callbacks import Kind, pattern
+    from bot.telegram.commands import accepted
     from handlers import (
         coach,
         digest,
@@ -57,12 +59,12 @@ def wire(app: WijkApplication) -> None:
         menu,
         observations,
         onboarding,
-        poll_wizard,
         polls,
         privacy,
         spiegel,
     )
     from handlers.main_menu import MenuEntry
+    from handlers.polls import wizard as poll_wizard
     from handlers.router import Routes
 
     private = filters.ChatType.PRIVATE
@@ -71,46 +73,44 @@ def wire(app: WijkApplication) -> None:
     app.add_handlers(
         [
             # Onboarding: /start, the privacy statement and consent, choosing a wijk.
-            CommandHandler("start", onboarding.start_command),
-            CommandHandler("wijk", onboarding.wijk_command),
+            CommandHandler(accepted("start"), onboarding.start_command),
+            CommandHandler(accepted("wijk"), onboarding.wijk_command),
             CallbackQueryHandler(onboarding.consent_pressed, pattern=pattern(Kind.CONSENT)),
             CallbackQueryHandler(onboarding.wijk_pressed, pattern=pattern(Kind.WIJK)),
-            # The menu, help, language and stopping.
-            CommandHandler("menu", menu.menu_command),
-            CommandHandler("help", menu.help_command),
-            CommandHandler("taal", menu.language_command),
-            CommandHandler("language", menu.language_command),
-            CommandHandler("cancel", menu.cancel_command),
-            CommandHandler("stop", menu.cancel_command),
+            # The menu, /uitleg (/help), language and stopping.
+            CommandHandler(accepted("menu"), menu.menu_command),
+            CommandHandler(accepted("help"), menu.help_command),
+            CommandHandler(accepted("taal"), menu.language_command),
+            CommandHandler(accepted("cancel"), menu.cancel_command),
             CallbackQueryHandler(menu.menu_pressed, pattern=pattern(Kind.MENU)),
             CallbackQueryHandler(menu.language_pressed, pattern=pattern(Kind.LANGUAGE)),
             CallbackQueryHandler(menu.cancel_pressed, pattern=pattern(Kind.CANCEL)),
             # Privacy: one's own data, and forgetting it.
-            CommandHandler(["mijngegevens", "mydata"], privacy.export_command),
-            CommandHandler(["vergeetmij", "forgetme"], privacy.forget_command),
+            CommandHandler(accepted("mijngegevens"), privacy.export_command),
+            CommandHandler(accepted("vergeetmij"), privacy.forget_command),
             CallbackQueryHandler(privacy.privacy_pressed, pattern=pattern(Kind.PRIVACY)),
             # Observations: sending one, and one's own.
-            CommandHandler("melding", observations.melding_command),
-            CommandHandler("mijnmeldingen", observations.mine_command),
+            CommandHandler(accepted("melding"), observations.melding_command),
+            CommandHandler(accepted("mijnmeldingen"), observations.mine_command),
             CallbackQueryHandler(
                 observations.observation_pressed, pattern=pattern(Kind.OBSERVATION)
             ),
             CallbackQueryHandler(observations.file_pressed, pattern=pattern(Kind.FILE_TEXT)),
             CallbackQueryHandler(observations.mine_pressed, pattern=pattern(Kind.MY_OBSERVATIONS)),
             # The wijkspiegel: reading and reacting.
-            CommandHandler("spiegel", spiegel.spiegel_command),
+            CommandHandler(accepted("spiegel"), spiegel.spiegel_command),
             CallbackQueryHandler(spiegel.spiegel_pressed, pattern=pattern(Kind.SPIEGEL)),
             CallbackQueryHandler(spiegel.react_pressed, pattern=pattern(Kind.REACT)),
             # The coach: observations of their wijken, answering, hiding.
-            CommandHandler("meldingen", coach.meldingen_command),
+            CommandHandler(accepted("meldingen"), coach.meldingen_command),
             CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),
             # The digest: on request, and its settings.
-            CommandHandler("digest", digest.digest_command),
+            CommandHandler(accepted("digest"), digest.digest_command),
             CallbackQueryHandler(digest.digest_pressed, pattern=pattern(Kind.DIGEST)),
             CallbackQueryHandler(digest.settings_pressed, pattern=pattern(Kind.DIGEST_SETTINGS)),
             # Polls: the list, linking a group, the wizard, voting, managing.
-            CommandHandler("peilingen", polls.list_command),
-            CommandHandler("koppel", polls.koppel_command),
+            CommandHandler(accepted("peilingen"), polls.list_command),
+            CommandHandler(accepted("koppel"), polls.koppel_command),
             CallbackQueryHandler(poll_wizard.pressed, pattern=pattern(Kind.POLL_WIZARD)),
             CallbackQueryHandler(polls.vote_pressed, pattern=pattern(Kind.POLL_VOTE)),
             CallbackQueryHandler(polls.manage_pressed, pattern=pattern(Kind.POLL_MANAGE)),
@@ -170,8 +170,9 @@ def wire(app: WijkApplication) -> None:
             MenuEntry("taal", "menu.language", menu.language_open),
             MenuEntry("help", "menu.help", menu.help_open),
         ),
-        # 5. The private chats' command menu (below).
+        # 5. The command menus (below).
         private_commands=PRIVATE_COMMANDS,
+        group_commands=GROUP_COMMANDS,
     )
 
     # 6. Errors: logged (never the token), and the person told something useful.
@@ -180,13 +181,18 @@ def wire(app: WijkApplication) -> None:
     # 7. Jobs: each runs once at start-up and then repeats; what is due comes from the database.
     digest_jobs.install(app)
     poll_delivery.install(app)
+    # While the database is away: once it answers again, what could not be handled is.
+    outage.install(app)
 
     # 8. The digest's language-model narrative and embeddings grouping, when the config has them.
     llm.install(app.services)
 
 
-# 5. The command menus, in this order. Private chats: everyone's commands, a coach's chat the
-# coaches' (/meldingen, /digest) as well (bot/telegram/command_menu.py); groups: /koppel.
+# 5. The command menus, in this order, by command id (bot/telegram/commands.py: one table of the
+# names per language; handlers above answer to every name of a command, `accepted(id)`, and each
+# language's menu shows that language's names, command_menu.menu_of). Private chats: everyone's
+# commands, a coach's chat the coaches' (/meldingen, /wijkoverzicht) as well
+# (bot/telegram/command_menu.py); groups: /verbind.
 PRIVATE_COMMANDS = (
     "start",
     "menu",
@@ -207,8 +213,13 @@ GROUP_COMMANDS = ("koppel",)
 
 
 def private_commands() -> list[str]:
-    """The command menu in private chats, in this order, as a list."""
+    """The command menu in private chats, in this order, as a list (command ids)."""
     return list(PRIVATE_COMMANDS)
+
+
+def group_commands() -> list[str]:
+    """The command menu in groups, as a list (command ids)."""
+    return list(GROUP_COMMANDS)
 
 
 # --- the command line ------------------------------------------------------------------------

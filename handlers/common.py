@@ -11,7 +11,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     CallbackQuery,
@@ -25,16 +25,18 @@ from telegram.error import BadRequest, NetworkError
 
 from bot.context import Services, WijkContext
 from bot.core.i18n import pick_language, t
+from bot.core.text import clean_input
 from bot.core.text import esc as esc  # re-exported for the handlers
 from bot.people import persons
 from bot.people.permissions import Actor, PermissionDenied
 from bot.telegram import callbacks, flows
-from bot.telegram.callbacks import BadCallback, Kind
+from bot.telegram.callbacks import BadCallback, Cancel, MenuItem, WijkStep
 from bot.telegram.callbacks import button as button  # re-exported for the handlers
 from bot.telegram.sending import retried
 
 _log = logging.getLogger(__name__)
 
+P = TypeVar("P")
 Markup = InlineKeyboardMarkup
 Rows = Sequence[Sequence[InlineKeyboardButton]]
 
@@ -60,6 +62,31 @@ class Who:
         return t(self.lang, key, **values)
 
 
+@dataclass(frozen=True)
+class Turn:
+    """One update as a flow's steps see it (bot.telegram.flow_table.Turn): the update, its
+    context and who sent it."""
+
+    update: Update
+    context: WijkContext
+    who: Who
+
+    @property
+    def services(self) -> Services:
+        return self.context.services
+
+    async def alert(self, text: str) -> None:
+        await answer_query(self.update, text[:200], alert=True)
+
+    async def answer(self, text: str | None = None) -> None:
+        await answer_query(self.update, text[:200] if text else None)
+
+    async def reply(
+        self, text: str, markup: InlineKeyboardMarkup | None = None, *, edit: bool = False
+    ) -> Message | None:
+        return await reply(self.update, text, markup, edit=edit)
+
+
 def who_is(update: Update, services: Services) -> Who | None:
     user = update.effective_user
     if user is None:
@@ -73,7 +100,9 @@ def who_is(update: Update, services: Services) -> Who | None:
         if actor is not None
         else pick_language(user.language_code, services.config.general.default_language)
     )
-    return Who(user.id, lang, actor, user.first_name or "")
+    # Shown to coaches when shared, so cleaned like typed text (a direction override in a name
+    # would turn their list line around).
+    return Who(user.id, lang, actor, clean_input(user.first_name, multiline=False))
 
 
 Handler = Callable[[Update, WijkContext, Who], Awaitable[None]]
@@ -161,15 +190,16 @@ async def stale_button(update: Update, who: Who) -> None:
     await reply(update, who.t("errors.stale_button_long"), menu_keyboard(who))
 
 
-def parse_callback(update: Update) -> callbacks.Callback:
+def any_payload(update: Update) -> callbacks.Payload:
+    """The pressed button's payload, of whatever kind (BadCallback if it is malformed)."""
     query = update.callback_query
-    return callbacks.parse(query.data if query else None)
+    return callbacks.decode(query.data if query else None)
 
 
-def check_nonce(context: WijkContext, flow_name: str, nonce: int) -> None:
-    """A flow button from an older message (or forged) must not act on the current draft."""
-    if not flows.is_current(context, flow_name, nonce):
-        raise BadCallback("stale flow button")
+def payload(update: Update, expected: type[P]) -> P:
+    """The pressed button's payload, which must be an `expected` (else BadCallback)."""
+    query = update.callback_query
+    return callbacks.decode_as(query.data if query else None, expected)
 
 
 # --- keyboards -------------------------------------------------------------------------------
@@ -186,7 +216,7 @@ def columns(
 
 
 def menu_button(who: Who) -> InlineKeyboardButton:
-    return button(who.t("menu.back_to_menu"), Kind.MENU, "main")
+    return button(who.t("menu.back_to_menu"), MenuItem("main"))
 
 
 def menu_keyboard(who: Who) -> InlineKeyboardMarkup:
@@ -196,15 +226,15 @@ def menu_keyboard(who: Who) -> InlineKeyboardMarkup:
 
 
 def start_keyboard(who: Who) -> InlineKeyboardMarkup:
-    return keyboard([button(who.t("menu.start"), Kind.MENU, "start")])
+    return keyboard([button(who.t("menu.start"), MenuItem("start"))])
 
 
 def cancel_button(who: Who, nonce: int) -> InlineKeyboardButton:
-    return button(who.t("common.cancel"), Kind.CANCEL, nonce)
+    return button(who.t("common.cancel"), Cancel(nonce))
 
 
 # --- the wijk choice ---------------------------------------------------------------------------
-# Here, not in handlers/onboarding.py (which runs the rest of the `wijk` flow): every handler
+# Here, not in handlers/onboarding/ (which runs the rest of the `wijk` flow): every handler
 # sends a person without a wijk to it.
 
 WIJK_FLOW = "wijk"
@@ -214,7 +244,8 @@ CHOOSING_WIJK = "choosing_wijk"
 async def ask_wijk(
     update: Update, context: WijkContext, who: Who, *, edit: bool = False, above: str = ""
 ) -> None:
-    """The wijk list; `above`: text the question follows in the same message."""
+    """Start the `wijk` flow (an empty draft: handlers/onboarding/wijk.py WijkDraft) with the
+    wijk list; `above`: text the question follows in the same message."""
     flow = await flows.start(context, WIJK_FLOW, CHOOSING_WIJK)
     question = who.t("onboarding.choose_wijk")
     text = f"{above}\n\n{question}" if above else question
@@ -224,8 +255,9 @@ async def ask_wijk(
 def wijk_list(context: WijkContext, who: Who, nonce: int) -> InlineKeyboardMarkup:
     with context.services.db.session() as session:
         wijken = persons.active_wijken(session)
-    rows = columns([button(w.name, Kind.WIJK, nonce, w.id or 0) for w in wijken])
+    pick = WijkStep.PICK
+    rows = columns([button(w.name, WijkStep(nonce, pick, w.id or 0)) for w in wijken])
     if context.services.pdok is not None:
-        rows.append([button(who.t("onboarding.unknown_wijk"), Kind.WIJK, nonce, "pc")])
+        rows.append([button(who.t("onboarding.unknown_wijk"), WijkStep(nonce, "pc"))])
     rows.append([cancel_button(who, nonce)])
     return keyboard(*rows)

@@ -13,7 +13,7 @@ from telegram import Update
 
 from bot.context import WijkContext
 from bot.people import persons
-from bot.telegram.callbacks import Kind
+from bot.telegram.callbacks import MenuItem
 from handlers.common import Who, button, esc, keyboard, reply
 from models import Role
 
@@ -36,8 +36,13 @@ def entry(context: WijkContext, item: str) -> MenuEntry | None:
     return next((e for e in context.routes.menu if e.item == item), None)
 
 
-async def show_menu(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
+async def show_menu(
+    update: Update, context: WijkContext, who: Who, *, edit: bool = False, note: str = ""
+) -> None:
+    """The main menu; `note` (already rendered) goes above "Wat wil je doen?"."""
     lines = [who.t("menu.title")]
+    if note:
+        lines.insert(0, note)
     if who.actor is not None and who.wijk_id is not None:
         with context.services.db.session() as session:
             wijk = persons.wijk_by_id(session, who.wijk_id)
@@ -48,5 +53,5 @@ async def show_menu(update: Update, context: WijkContext, who: Who, *, edit: boo
                 names = ", ".join(who.t(f"roles.{r.value}") for r in roles)
                 lines.insert(1, who.t("menu.your_roles", roles=names))
     entries = visible_entries(context, who)
-    rows = [[button(who.t(e.label_key), Kind.MENU, e.item)] for e in entries]
+    rows = [[button(who.t(e.label_key), MenuItem(e.item))] for e in entries]
     await reply(update, "\n".join(lines), keyboard(*rows), edit=edit)

@@ -1,10 +1,10 @@
-"""The main menu's buttons (its entries: bot/wiring.py), /help, /taal, /cancel and what nobody
-else handles."""
+"""The main menu's buttons (its entries: bot/wiring.py), /uitleg (/help), /taal, /stop and what
+nobody else handles."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import filters
@@ -12,8 +12,9 @@ from telegram.ext import filters
 from bot.context import WijkContext
 from bot.core.i18n import LANGUAGES, t
 from bot.people import persons
-from bot.telegram import command_menu, flows
-from bot.telegram.callbacks import BadCallback, Kind
+from bot.people.permissions import Action
+from bot.telegram import command_menu, commands, flows
+from bot.telegram.callbacks import BadCallback, Cancel, Language, MenuItem
 from handlers.common import (
     Who,
     answer_query,
@@ -21,7 +22,7 @@ from handlers.common import (
     esc,
     keyboard,
     menu_keyboard,
-    parse_callback,
+    payload,
     private_handler,
     reply,
     stale_button,
@@ -30,6 +31,9 @@ from handlers.common import (
 from handlers.main_menu import entry, show_menu
 from handlers.onboarding import show_privacy, show_start
 from models import Role
+
+if TYPE_CHECKING:
+    from handlers.router import Routes
 
 
 @private_handler()
@@ -44,11 +48,10 @@ async def menu_pressed(update: Update, context: WijkContext) -> None:
     if who is None:
         return
     try:
-        cb = parse_callback(update)
+        item = payload(update, MenuItem).item
     except BadCallback:  # parsed before private_handler, which would otherwise catch it
         await stale_button(update, who)
         return
-    item = cb.arg(0) if cb.args else ""
     if item == "start":
         await answer_query(update)
         await show_start(update, context, who, payload=None)
@@ -58,7 +61,7 @@ async def menu_pressed(update: Update, context: WijkContext) -> None:
 
 @private_handler()
 async def _menu_item(update: Update, context: WijkContext, who: Who) -> None:
-    item = parse_callback(update).arg(0)
+    item = payload(update, MenuItem).item
     await answer_query(update)
     if item == "main":
         await flows.end(context)
@@ -73,9 +76,56 @@ async def _menu_item(update: Update, context: WijkContext, who: Who) -> None:
     await chosen.open(update, context, who)
 
 
-@private_handler(needs_wijk=False)
+# /uitleg: the glossary (locales/<lang>/glossary.toml) in this order; coaches also get theirs.
+GLOSSARY = (
+    "wijk",
+    "mirror",
+    "reaction",
+    "comment",
+    "report",
+    "topic",
+    "coach",
+    "nickname",
+    "big",
+    "partner",
+    "poll",
+)
+COACH_GLOSSARY = ("summary",)
+
+
+def explanation(who: Who, municipality: str, routes: Routes) -> str:
+    """The glossary and every command the person's roles give them (of the command menus in
+    `routes`), by their names in the person's language."""
+    actor = who.actor
+    coach = actor is not None and bool(actor.wijken_with(Role.COACH, Role.ADMIN))
+    links_groups = actor is not None and actor.can_anywhere(Action.LINK_GROUP)
+    words = GLOSSARY + (COACH_GLOSSARY if coach else ())
+    private = routes.private_commands
+    ids = list(private) if coach else command_menu.everyone_commands(private)
+    if links_groups:
+        ids = [*ids, *routes.group_commands]
+    lines = [who.t("help.title"), who.t("help.intro", municipality=municipality), ""]
+    lines.append(who.t("help.words_title"))
+    for word in words:
+        term = who.t(f"glossary.term.{word}")
+        term = term[:1].upper() + term[1:]
+        lines.append(who.t("help.word_line", term=term, text=who.t(f"glossary.text.{word}")))
+    lines += ["", who.t("help.commands_title")]
+    for command_id in ids:
+        lines.append(
+            who.t(
+                "help.command_line",
+                command=commands.name(command_id, who.lang),
+                text=who.t(f"commands.{command_id}"),
+            )
+        )
+    lines += ["", who.t("help.footer")]
+    return "\n".join(lines)
+
+
+@private_handler(needs_person=False, needs_wijk=False)
 async def help_command(update: Update, context: WijkContext, who: Who) -> None:
-    text = who.t("help.text", municipality=esc(context.services.config.municipality.name))
+    text = explanation(who, esc(context.services.config.municipality.name), context.routes)
     await reply(update, text, menu_keyboard(who))
 
 
@@ -95,9 +145,7 @@ async def language_command(update: Update, context: WijkContext, who: Who) -> No
 def language_keyboard(who: Who) -> InlineKeyboardMarkup:
     return keyboard(
         [
-            button(
-                t(lang, f"language.{'dutch' if lang == 'nl' else 'english'}"), Kind.LANGUAGE, lang
-            )
+            button(t(lang, f"language.{'dutch' if lang == 'nl' else 'english'}"), Language(lang))
             for lang in LANGUAGES
         ]
     )
@@ -105,10 +153,7 @@ def language_keyboard(who: Who) -> InlineKeyboardMarkup:
 
 @private_handler(needs_person=False, needs_wijk=False)
 async def language_pressed(update: Update, context: WijkContext, who: Who) -> None:
-    cb = parse_callback(update)
-    lang = cb.arg(0)
-    if lang not in LANGUAGES:
-        raise BadCallback("language")
+    lang = payload(update, Language).lang
     await answer_query(update)
     if who.actor is None:
         # Before consent nothing is stored: show the privacy statement again in that language.
@@ -141,6 +186,7 @@ async def cancel_command(update: Update, context: WijkContext, who: Who) -> None
 @private_handler(needs_person=False, needs_wijk=False)
 async def cancel_pressed(update: Update, context: WijkContext, who: Who) -> None:
     # Any cancel button ends whatever flow is current: stopping is always safe.
+    payload(update, Cancel)  # but it must be one of ours
     await answer_query(update)
     await flows.end(context)
     await reply(update, who.t("common.cancelled"), menu_keyboard(who), edit=True)

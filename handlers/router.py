@@ -33,3 +33,5 @@ class Routes:
     # The command menu of private chats, in this order (a coach's chat gets all of them,
     # everyone else's leaves the coaches' out: bot/telegram/command_menu.py).
     private_commands: tuple[str, ...] = ()
+    # The command menu of groups (/uitleg lists them for those who may link a group).
+    group_commands: tuple[str, ...] = ()

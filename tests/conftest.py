@@ -33,6 +33,7 @@ from bot.core import migrate
 from bot.core.clock import Clock
 from bot.core.config import Config, DatabaseConfig, load_config
 from bot.core.database import Database, create_db_engine
+from bot.core.logs import QUIET
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.people import persons
 
@@ -83,7 +84,7 @@ def restore_logging() -> Iterator[None]:
     """`wijkbot run` and setup_logging change the root logger; no test may inherit that."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
-    quiet = {name: logging.getLogger(name).level for name in ("httpx", "httpcore", "apscheduler")}
+    quiet = {name: logging.getLogger(name).level for name in QUIET}
     yield
     root.handlers[:] = handlers
     root.setLevel(level)

@@ -208,6 +208,8 @@ ALLOWED_DECORATORS = {
     # (the bot's, the CLI's, a test's), whoever built it, so they are installed where they are
     # defined; they are not part of what the bot is made of.
     "event.listens_for",
+    # Tornado's: marks the handler class to get its body in pieces (bot/telegram/webhook.py).
+    "tornado.web.stream_request_body",
 }
 ALLOWED_DECORATOR_MODULES = ("functools.", "contextlib.", "dataclasses.")
 # A property's setter, getter and deleter (`@stream.setter`) belong to the property.

@@ -60,16 +60,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     services = open_services(config)
     app = build_application(services)
     if config.telegram.mode == "webhook":
-        from urllib.parse import urlparse
+        # Our own endpoint, not app.run_webhook: it refuses a request from its headers alone.
+        from bot.telegram import webhook
 
-        path = urlparse(config.telegram.webhook_url).path.lstrip("/")
-        app.run_webhook(
-            listen=config.telegram.webhook_listen,
-            port=config.telegram.webhook_port,
-            url_path=path,
-            webhook_url=config.telegram.webhook_url,
-            secret_token=config.telegram.webhook_secret,
-        )
+        webhook.run(app, config.telegram)
     else:
         app.run_polling()
     return 0

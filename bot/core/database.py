@@ -28,7 +28,9 @@ def normalise_url(url: str) -> str:
 
 def create_db_engine(url: str, *, echo: bool = False, state: bool = False) -> Engine:
     """The engine for `url`. `state`: PostgreSQL's second engine, for where a person is in a
-    flow (see `Database.state_engine`)."""
+    flow (see `Database.state_engine`). `hide_parameters`: a failed statement's error (logged
+    with its traceback) and echo would otherwise show the values, i.e. what someone wrote,
+    beside their id."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -37,6 +39,7 @@ def create_db_engine(url: str, *, echo: bool = False, state: bool = False) -> En
         engine = create_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -51,6 +54,7 @@ def create_db_engine(url: str, *, echo: bool = False, state: bool = False) -> En
     engine = create_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         pool_size=2 if state else 5,
         max_overflow=5,
         connect_args={"options": " ".join(filter(None, options))},

@@ -100,6 +100,12 @@ class WatchedCache(Generic[K, V]):
         self._entries[key] = (current, now, value)
         return value
 
+    def peek(self, key: K) -> V | None:
+        """The value last read for `key`, however old, without reading: for the error path,
+        which must work while the database is away (None: nothing read for it)."""
+        found = self._entries.get(key)
+        return found[2] if found is not None else None
+
     def forget(self, key: K | None = None) -> None:
         """Drop one entry (or all): for writes this process cannot see, e.g. raw SQL."""
         if key is None:

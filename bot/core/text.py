@@ -1,6 +1,53 @@
-"""Text helpers for Telegram HTML messages."""
+"""Text helpers: user text on the way in (`clean_input`) and into Telegram HTML messages (`esc`)."""
 
 import html
+import re
+import unicodedata
+
+# Direction controls: embeddings and overrides (U+202A-202E), isolates (U+2066-2069), the
+# left-to-right, right-to-left and Arabic letter marks. One right-to-left override in a name
+# turns the rest of the coach's list line around; the text reads the same without them.
+_BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+# Control characters (C0 with DEL, and C1). NUL can never be stored by PostgreSQL. Newlines and
+# tabs are kept where a text may have lines; carriage returns become newlines.
+_CONTROLS = "".join(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)))
+_MULTILINE_DROP = str.maketrans("", "", "".join(c for c in _CONTROLS + _BIDI if c not in "\n\t"))
+_SINGLE_LINE = str.maketrans({"\n": " ", "\t": " "})
+_NEWLINES = re.compile(r"\r\n?")
+# Characters that show nothing on their own: zero-width space, joiners, word joiner, byte order
+# mark, and the blank letters people use for "empty" names (Hangul fillers, braille blank).
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _blank(char: str) -> bool:
+    return char.isspace() or char in _INVISIBLE
+
+
+def clean_input(text: str | None, *, multiline: bool = True) -> str:
+    """Every text a person types passes through here before it is checked, stored or shown.
+
+    Control characters and direction controls are removed (newlines and tabs are kept when
+    `multiline`; otherwise they become spaces), and the ends are trimmed of whitespace and
+    invisible characters. Text in which nothing is visible becomes "", so each caller refuses
+    a zero-width-only message exactly as it refuses one of only spaces.
+    Zero-width joiners inside the text stay: emoji sequences (a family, a flag) need them.
+    """
+    if not text:
+        return ""
+    text = _NEWLINES.sub("\n", text).translate(_MULTILINE_DROP)
+    if not multiline:
+        text = text.translate(_SINGLE_LINE)
+    start, end = 0, len(text)
+    while start < end and _blank(text[start]):
+        start += 1
+    while end > start and _blank(text[end - 1]):
+        end -= 1
+    text = text[start:end]
+    # Other format characters (Unicode's Cf: tags, invisible operators) alone show nothing
+    # either; inside a text they may belong to it (the tags of a flag at its end).
+    if all(unicodedata.category(c) == "Cf" for c in text):
+        return ""
+    return text
 
 
 def esc(text: str | None) -> str:

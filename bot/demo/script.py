@@ -216,7 +216,7 @@ async def spiegel_week(
         if index == 5:
             transcript.quiet = False
             comment_on = statements[1]
-            await resident.press("Aanvulling ✍️", message=comment_on)
+            await resident.press("Opmerking typen ✍️", message=comment_on)
             await resident.send("Bij de tramhalte staan ook veel weesfietsen. Die mogen weg.")
         if transcript.quiet:
             transcript.say(
@@ -260,8 +260,8 @@ async def poll_week(
     env: DemoEnvironment, transcript: Transcript, result: DemoResult, big: Actor
 ) -> None:
     transcript.heading("Friday: the BIG asks the wijk to rank the recommendations")
-    await big.send("/peilingen")
-    await big.press("Nieuwe peiling")
+    await big.send("/stemmen")
+    await big.press("Nieuwe stemming")
     await big.send("Waar moeten we dit jaar als eerste mee aan de slag?")
     await big.press("Uit de wijkspiegel kiezen")
     for number in (1, 2, 3, 4):

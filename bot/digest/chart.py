@@ -7,6 +7,7 @@ about half a second, which the bot should not pay at start-up.
 from __future__ import annotations
 
 import io
+import textwrap
 
 from bot.core.i18n import t
 from bot.digest.builder import SWOT_ORDER, DigestData
@@ -19,7 +20,8 @@ def render_chart(data: DigestData, lang: str) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    labels = [t(lang, f"digest.swot_short.{swot}") for swot in SWOT_ORDER]
+    # The four questions in the same words as everywhere else, wrapped to fit under their bars.
+    labels = [textwrap.fill(t(lang, f"digest.swot.{swot}"), 16) for swot in SWOT_ORDER]
     current = [data.section(swot).count for swot in SWOT_ORDER]
     previous = [data.section(swot).previous for swot in SWOT_ORDER]
 
@@ -46,7 +48,7 @@ def render_chart(data: DigestData, lang: str) -> bytes:
     )
     axes.bar_label(before, padding=2, fontsize=9, color="#3d4a5c")
     axes.bar_label(now, padding=2, fontsize=10, fontweight="bold")
-    axes.set_xticks(positions, labels, fontsize=10)
+    axes.set_xticks(positions, labels, fontsize=9)
     axes.set_xlabel(t(lang, "digest.chart_x"), fontsize=10)
     axes.set_ylabel(t(lang, "digest.chart_y"), fontsize=10)
     axes.set_title(

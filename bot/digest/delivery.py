@@ -24,7 +24,7 @@ from telegram.error import RetryAfter
 from bot.core.i18n import t
 from bot.digest import builder, chart, render
 from bot.digest.periods import Period
-from bot.telegram.callbacks import Kind, button
+from bot.telegram.callbacks import CoachAction, CoachVerb, MenuItem, button
 from bot.telegram.sending import may_have_arrived
 from models import Wijk
 
@@ -97,8 +97,8 @@ def closing_keyboard(lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                button(t(lang, "digest.settings_button"), Kind.MENU, "digest_settings"),
-                button(t(lang, "menu.back_to_menu"), Kind.MENU, "main"),
+                button(t(lang, "digest.settings_button"), MenuItem("digest_settings")),
+                button(t(lang, "menu.back_to_menu"), MenuItem("main")),
             ]
         ]
     )
@@ -107,7 +107,7 @@ def closing_keyboard(lang: str) -> InlineKeyboardMarkup:
 def open_buttons(lang: str, observation_ids: list[int]) -> list[list[InlineKeyboardButton]]:
     """Buttons under "needs attention": the coach's feature opens `co:<id>:open`."""
     buttons = [
-        button(t(lang, "digest.open_ref", ref=f"M-{i}"), Kind.COACH, i, "open")
+        button(t(lang, "digest.open_ref", ref=f"M-{i}"), CoachAction(i, CoachVerb.OPEN))
         for i in observation_ids
     ]
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

@@ -113,9 +113,8 @@ class _Renderer:
         return lines
 
     def change(self, now_value: int, before: int) -> str:
-        diff = now_value - before
-        sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
-        return self.t("change", previous=self.n(before), diff=f"{sign}{self.n(abs(diff))}")
+        # In words, the figure of last time beside this time's: no signs that carry meaning.
+        return self.t("change", previous=self.n(before))
 
     def roles(self, counts: Counts) -> str:
         r = counts.by_role
@@ -178,9 +177,10 @@ class _Renderer:
             if items:
                 lines.append(self.t(title))
                 lines += [
-                    self.t(
-                        "statement_line",
-                        count=self.n(i.count),
+                    tn(
+                        self.lang,
+                        "digest.statement_line",
+                        i.count,
                         text=esc(brief(i.text, BRIEF_LIMIT)),
                     )
                     for i in items
@@ -274,7 +274,7 @@ class _Renderer:
                         "attention_line",
                         ref=esc(ref.reference),
                         date=self.date(ref.created_at),
-                        swot=esc(self.t(f"swot_short.{ref.swot}")),
+                        swot=esc(self.swot(ref.swot)),
                         text=esc(brief(ref.text, BRIEF_LIMIT)),
                     )
                 )
@@ -288,7 +288,7 @@ class _Renderer:
                     self.t(
                         "growing_line",
                         label=esc(group.label),
-                        swot=esc(self.t(f"swot_short.{group.swot}")),
+                        swot=esc(self.swot(group.swot)),
                         count=self.n(group.count),
                         previous=self.n(group.previous),
                     )
@@ -381,7 +381,7 @@ def render_csv(data: DigestData, lang: str, config: Config) -> bytes:
             [
                 row.reference,
                 row.created_at.astimezone(r.tz).strftime("%Y-%m-%d %H:%M"),
-                r.t(f"swot_short.{row.swot}"),
+                r.swot(row.swot),
                 r.theme(row.theme or ""),
                 _csv_safe(row.text),
                 r.t(f"status.{row.status}"),

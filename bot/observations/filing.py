@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.clock import utcnow
+from bot.core.text import clean_input
 from bot.grouping import concepts
 from models import Observation, ObservationStatus, Person, Swot
 
@@ -70,7 +71,7 @@ def create_observation(
         raise ValueError("the person is not stored")
     if swot not in {s.value for s in Swot}:
         raise ValueError(f"unknown SWOT category {swot!r}")
-    text = text.strip()
+    text = clean_input(text)  # the handlers did; a NUL must never reach the database
     if not text:
         raise ValueError("an observation needs text")
     if len(text) > MAX_TEXT:

@@ -22,25 +22,47 @@ TABLES = ("person", "membership")
 
 
 class ActorCache:
-    """Person and roles per Telegram id (None for someone not known yet), for this process."""
+    """Person and roles per Telegram id (None for someone not known yet), for this process.
+
+    Beside it, each person's language as last read: kept when the roles are forgotten, so that
+    the error path can answer in the person's language while the database is away (it must not
+    query it). Dropped when a read finds no person (erased), bounded like the cache."""
 
     def __init__(
         self,
         *,
         ttl: float = 30.0,
         max_entries: int = 10_000,
+        max_languages: int = 100_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._cache: WatchedCache[int, Actor | None] = WatchedCache(
             TABLES, ttl=ttl, max_entries=max_entries, clock=clock
         )
+        self._languages: dict[int, str] = {}
+        self._max_languages = max_languages
 
     def get(self, db: Database, telegram_id: int) -> Actor | None:
         def load() -> Actor | None:
             with db.session() as session:
-                return load_actor(session, telegram_id)
+                actor = load_actor(session, telegram_id)
+            self._languages.pop(telegram_id, None)
+            if actor is not None:
+                if len(self._languages) >= self._max_languages:
+                    self._languages.pop(next(iter(self._languages)))  # the longest unseen
+                self._languages[telegram_id] = actor.person.language
+            return actor
 
         return self._cache.get(telegram_id, load)
+
+    def cached(self, telegram_id: int) -> Actor | None:
+        """The person and roles as last read, without a query, however old."""
+        return self._cache.peek(telegram_id)
+
+    def language_of(self, telegram_id: int) -> str | None:
+        """The language this person had when last read, without a query (None: not read since
+        the start, or no person)."""
+        return self._languages.get(telegram_id)
 
     def forget(self, telegram_id: int | None = None) -> None:
         self._cache.forget(telegram_id)

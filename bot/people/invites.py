@@ -109,26 +109,32 @@ def redeem(session: Session, person: Person, code: str, now: datetime) -> Redeem
     """Grant the invite's role. The use is counted with a conditional UPDATE, so two people
     racing for the last use cannot both get it.
 
-    A person who holds the role in every wijk of the invite already uses nothing up and is told
-    it worked: that is what they see when the link (or "accept") reaches the bot a second time,
-    after a crash behind the commit. The memberships' unique constraint is the key."""
-    if not PAYLOAD.match(code):
-        return Redeemed(RedeemStatus.MALFORMED)
-    invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
+    Someone who already holds the role in every wijk of the invite opens it again (a second
+    phone, the group's message tapped twice, "accept" delivered again after the bot died behind
+    the commit): that grants nothing, so it uses nothing up either; a multi-use invite keeps its
+    places for the people it was meant for. The memberships' unique constraint is the key."""
+    found = check(session, code, now)
+    invite = (
+        session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
+        if found.status in (RedeemStatus.OK, RedeemStatus.USED_UP)
+        else None
+    )
     if invite is None:
-        return Redeemed(RedeemStatus.UNKNOWN)
+        return found
     assert person.id is not None
+    role = Role(invite.role)
+    wijk_ids = tuple(invite.wijk_id_list())
     already = {
         m.wijk_id
         for m in session.exec(
             select(Membership).where(
-                Membership.person_id == person.id, Membership.role == invite.role
+                Membership.person_id == person.id, Membership.role == role.value
             )
         ).all()
     }
-    if set(invite.wijk_id_list()) <= already:
-        return Redeemed(RedeemStatus.OK, Role(invite.role), tuple(invite.wijk_id_list()))
-    found = check(session, code, now)
+    if set(wijk_ids) <= already:
+        # Also when the others have used it up since: this person is not told "used up".
+        return Redeemed(RedeemStatus.OK, role, wijk_ids)
     if found.status is not RedeemStatus.OK:
         return found
     assert found.role is not None

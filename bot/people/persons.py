@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.core.config import Config
+from bot.polls import voting
 from models import Membership, Person, Role, Wijk
 
 
@@ -64,13 +65,16 @@ def give_consent(session: Session, telegram_id: int, language: str, now: datetim
     return person
 
 
-def choose_wijk(session: Session, person: Person, wijk: Wijk) -> None:
+def choose_wijk(session: Session, person: Person, wijk: Wijk) -> dict[int, int]:
     """Make `wijk` the person's current wijk.
 
     Where they hold no role yet they become a resident of it, and a resident membership elsewhere
     moves with them (people move house). Where they already hold a role (partner, coach, BIG
     member) only the view changes: a partner must not gain the resident's right to react, and a
     coach who looks at the wijk they coach still lives where they live.
+
+    A move withdraws their votes in the open polls of the wijk they left (bot.polls.voting says
+    why); returned: the number of such polls per wijk id, to tell them.
     """
     assert person.id is not None and wijk.id is not None
     has_role_here = (
@@ -89,9 +93,13 @@ def choose_wijk(session: Session, person: Person, wijk: Wijk) -> None:
             )
         )
         session.add(Membership(person_id=person.id, wijk_id=wijk.id, role=Role.RESIDENT.value))
+    withdrawn = (
+        voting.withdraw_votes_outside_audience(session, person.id) if not has_role_here else {}
+    )
     person.current_wijk_id = wijk.id
     session.add(person)
     session.commit()
+    return withdrawn
 
 
 def set_language(session: Session, person: Person, language: str) -> None:

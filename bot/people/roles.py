@@ -22,6 +22,7 @@ from bot.core.clock import as_utc
 from bot.people.invites import INVITE_ROLES
 from bot.people.permissions import COACH_ROLES
 from bot.people.persons import memberships
+from bot.polls import voting
 from models import Invite, Membership, Person, Role, Wijk
 
 
@@ -109,6 +110,8 @@ def revoke(session: Session, who: str, role: Role, wijken: list[Wijk]) -> Revoke
     slugs = {w.id: w.slug for w in wijken}
     taken = sorted(slugs[m.wijk_id] for m in held)
     session.execute(delete(Membership).where(col(Membership.id).in_([m.id for m in held])))
+    # A BIG member no more: their votes in the open BIG polls of those wijken stop counting.
+    voting.withdraw_votes_outside_audience(session, person.id)
     if person.current_wijk_id is not None and person.current_wijk_id not in {
         m.wijk_id for m in left
     }:

@@ -25,11 +25,18 @@ from telegram.ext import Application
 
 from bot.core.clock import as_utc
 from bot.core.i18n import format_datetime, format_number, t
+from bot.core.logs import pseudonym
 from bot.core.text import esc
 from bot.polls import voting
 from bot.polls.tally import PollTally, tally
-from bot.telegram import callbacks
-from bot.telegram.callbacks import Kind, button
+from bot.telegram.callbacks import (
+    MenuItem,
+    PollPick,
+    PollRank,
+    PollToggle,
+    PollView,
+    button,
+)
 from bot.telegram.sending import may_have_arrived
 from models import Person, Poll, PollAudience, PollKind, PollOption, PollStatus, Wijk
 
@@ -48,7 +55,7 @@ progress_clock: Callable[[], float] = time.monotonic
 
 
 def menu_button(lang: str) -> InlineKeyboardButton:
-    return button(t(lang, "menu.back_to_menu"), Kind.MENU, "main")
+    return button(t(lang, "menu.back_to_menu"), MenuItem("main"))
 
 
 def when(poll_time: datetime, lang: str, services: Services) -> str:
@@ -90,52 +97,43 @@ def poll_text(
     return "\n".join(lines)
 
 
-def encode_order(order: Sequence[int]) -> str:
-    return "x" + "".join(format(p, "x") for p in order)
-
-
-def decode_order(raw: str) -> list[int]:
-    if not raw.startswith("x") or any(c not in "0123456789abcdef" for c in raw[1:]):
-        raise callbacks.BadCallback("order")
-    return [int(c, 16) for c in raw[1:]]
-
-
 def vote_keyboard(
     poll: Poll,
     options: Sequence[PollOption],
     lang: str,
     *,
-    mode: str = "n",
+    change: bool = False,
     mask: int = 0,
     order: Sequence[int] = (),
     voted: bool = False,
 ) -> InlineKeyboardMarkup:
-    """Buttons that vote. mode n = a first vote, c = a change. Positions, not names, travel."""
+    """Buttons that vote (a first vote, or a `change`). Positions, not names, travel."""
     assert poll.id is not None
     pid = poll.id
+    order = tuple(order)
     rows: list[list[InlineKeyboardButton]] = []
-    if voted and mode == "n":
-        rows.append([button(t(lang, "polls.btn_change_vote"), Kind.POLL_VOTE, pid, "chg")])
+    if voted and not change:
+        rows.append([button(t(lang, "polls.btn_change_vote"), PollView(pid, "chg"))])
     elif poll.kind == PollKind.SINGLE.value:
-        rows += [[button(o.text, Kind.POLL_VOTE, pid, "o", o.id or 0, mode)] for o in options]
+        rows += [[button(o.text, PollPick(pid, o.id or 0, change))] for o in options]
     elif poll.kind == PollKind.MULTIPLE.value:
         for o in options:
             on = bool(mask & (1 << o.position))
             label = t(lang, "polls.btn_chosen", text=o.text) if on else o.text
-            rows.append([button(label, Kind.POLL_VOTE, pid, "t", mask ^ (1 << o.position), mode)])
-        rows.append([button(t(lang, "polls.btn_submit"), Kind.POLL_VOTE, pid, "s", mask, mode)])
+            rows.append([button(label, PollToggle(pid, mask ^ (1 << o.position), change))])
+        submit = PollToggle(pid, mask, change, submit=True)
+        rows.append([button(t(lang, "polls.btn_submit"), submit)])
     else:
         for o in options:
             if o.position not in order:
-                nxt = encode_order([*order, o.position])
-                rows.append([button(o.text, Kind.POLL_VOTE, pid, "r", nxt, mode)])
+                rows.append([button(o.text, PollRank(pid, (*order, o.position), change))])
         if order:
-            back = encode_order(order[:-1])
-            rows.append([button(t(lang, "polls.btn_undo"), Kind.POLL_VOTE, pid, "r", back, mode)])
-            done = encode_order(order)
-            rows.append([button(t(lang, "polls.btn_submit"), Kind.POLL_VOTE, pid, "R", done, mode)])
+            undo = PollRank(pid, order[:-1], change)
+            rows.append([button(t(lang, "polls.btn_undo"), undo)])
+            done = PollRank(pid, order, change, submit=True)
+            rows.append([button(t(lang, "polls.btn_submit"), done)])
     if not poll.hide_results:
-        rows.append([button(t(lang, "polls.btn_results"), Kind.POLL_VOTE, pid, "res")])
+        rows.append([button(t(lang, "polls.btn_results"), PollView(pid, "res"))])
     rows.append([menu_button(lang)])
     return InlineKeyboardMarkup(rows)
 
@@ -283,7 +281,7 @@ async def broadcast(
         )
         markup = InlineKeyboardMarkup(
             [
-                [button(t(creator_lang, "polls.btn_vote_self"), Kind.POLL_VOTE, poll_id, "show")],
+                [button(t(creator_lang, "polls.btn_vote_self"), PollView(poll_id, "show"))],
                 [menu_button(creator_lang)],
             ]
         )
@@ -322,7 +320,7 @@ async def _deliver_one(
         except NetworkError as exc:  # includes TimedOut
             if may_have_arrived(exc):
                 # The poll may be in their chat already: not sent again (a member who missed it
-                # still finds it under /peilingen; ARCHITECTURE.md, "Exactly once").
+                # still finds it under /stemmen; ARCHITECTURE.md, "Exactly once").
                 _log.warning("poll delivery to person %s uncertain: %s", recipient.person_id, exc)
                 with services.db.session() as session:
                     voting.mark_sent(session, recipient.delivery_id, None, services.clock.now())
@@ -400,7 +398,7 @@ async def _safe_send(
     try:
         return await bot.send_message(chat_id, text, reply_markup=markup)
     except TelegramError as exc:
-        _log.info("could not send to %s: %s", chat_id, exc)
+        _log.info("could not send to %s: %s", pseudonym(chat_id), exc)
         return None
 
 
@@ -589,7 +587,7 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
 
 async def _send_results_to(bot: Bot, poll_id: int, chat_id: int, text: str, lang: str) -> None:
     """One results message. Not sent again after a timeout: it may have arrived (a member who
-    missed it finds the results under /peilingen; ARCHITECTURE.md, "Exactly once")."""
+    missed it finds the results under /stemmen; ARCHITECTURE.md, "Exactly once")."""
     markup = InlineKeyboardMarkup([[menu_button(lang)]])
     while True:
         try:
@@ -598,7 +596,9 @@ async def _send_results_to(bot: Bot, poll_id: int, chat_id: int, text: str, lang
             await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
             continue
         except TelegramError as exc:
-            _log.info("results of poll %s not delivered to %s: %s", poll_id, chat_id, exc)
+            _log.info(
+                "results of poll %s not delivered to %s: %s", poll_id, pseudonym(chat_id), exc
+            )
         return
 
 

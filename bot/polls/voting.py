@@ -2,6 +2,15 @@
 
 No Telegram here. Every check that protects a vote happens in `cast_vote`, so a forwarded button,
 crafted callback data and a PollAnswer from a stranger all meet the same rules.
+
+Who counts: a poll of a wijk is for the people the poll was meant for in that wijk (its audience:
+residents, BIG members, ...), and a vote counts only while its voter belongs to that audience.
+Someone who moves to another wijk (/wijk), or loses the role a poll was for (`wijkbot revoke`),
+has their votes in that wijk's *open* polls withdrawn at that moment
+(`withdraw_votes_outside_audience`, in the same transaction as the move); the bot tells them in
+one sentence. Votes in closed polls stay: a published result does not change afterwards. Moving
+back does not bring a vote back; while the poll is open they may vote again. So switching wijk
+back and forth never gives one person a vote in every wijk's polls.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.clock import as_utc
+from bot.core.text import clean_input
 from bot.people.permissions import Action, Actor
 from bot.polls.tally import AUDIENCE_ROLES
 from models import (
@@ -63,7 +73,7 @@ class PollError(Exception):
 
 
 def clean_question(text: str) -> str:
-    question = " ".join(text.split())
+    question = " ".join(clean_input(text, multiline=False).split())
     if not question:
         raise PollError("polls.err_question_empty")
     if len(question) > MAX_QUESTION:
@@ -72,7 +82,7 @@ def clean_question(text: str) -> str:
 
 
 def clean_option(text: str, existing: Sequence[str]) -> str:
-    option = " ".join(text.split())
+    option = " ".join(clean_input(text, multiline=False).split())
     if not option:
         raise PollError("polls.err_option_empty")
     if len(existing) >= MAX_OPTIONS:
@@ -280,6 +290,35 @@ def in_audience(session: Session, poll: Poll, person_id: int) -> bool:
         )
     ).first()
     return found is not None
+
+
+def withdraw_votes_outside_audience(session: Session, person_id: int) -> dict[int, int]:
+    """Delete this person's votes in open polls whose audience they no longer belong to (after a
+    move or a revoked role; see the module's docstring). Does not commit: the caller's change of
+    membership and this are one transaction. Returns the number of polls per wijk id."""
+    session.flush()  # the membership change must be visible to in_audience
+    polls = session.exec(
+        select(Poll)
+        .join(Vote, col(Vote.poll_id) == col(Poll.id))
+        .where(Vote.person_id == person_id, Poll.status == PollStatus.OPEN.value)
+        .distinct()
+    ).all()
+    withdrawn: dict[int, int] = {}
+    for poll in polls:
+        if in_audience(session, poll, person_id):
+            continue
+        session.exec(
+            delete(Vote).where(col(Vote.poll_id) == poll.id, col(Vote.person_id) == person_id)
+        )
+        withdrawn[poll.wijk_id] = withdrawn.get(poll.wijk_id, 0) + 1
+    return withdrawn
+
+
+def may_see(session: Session, actor: Actor, poll: Poll) -> bool:
+    """The poll and its results (interim or final) are for the people it was meant for and those
+    who manage it; a role elsewhere in the wijk is not enough (a resident does not read a BIG
+    poll). Every way in (the list, a button, a forged `pl:<id>:res`, a deep link) asks this."""
+    return can_manage(actor, poll) or in_audience(session, poll, actor.id)
 
 
 def can_manage(actor: Actor, poll: Poll) -> bool:
@@ -650,7 +689,7 @@ def link_group(
     if link is None:
         link = GroupLink(chat_id=chat_id, wijk_id=wijk_id)
     link.wijk_id = wijk_id
-    link.title = title[:200]
+    link.title = clean_input(title, multiline=False)[:200]
     link.linked_by_id = actor.id
     link.linked_at = now
     session.add(link)

@@ -53,6 +53,23 @@ PERSON_COLUMNS = {
     ("poll", "creator_id"): "unlinked",
     ("grouplink", "linked_by_id"): "unlinked",
 }
+# Where the export shows each of those columns' rows: everything stored with a person's id is
+# theirs to see (tests/test_privacy.py checks this names every column above, and that a person
+# with a row behind each gets every section filled).
+EXPORTED_IN = {
+    ("person", "id"): "profile",
+    ("membership", "person_id"): "memberships",
+    ("observation", "person_id"): "observations",
+    ("reaction", "person_id"): "reactions",
+    ("vote", "person_id"): "votes",
+    ("polldelivery", "person_id"): "polls_received",
+    ("digestsetting", "person_id"): "digest_settings",
+    ("observation", "answered_by_id"): "answers_given",
+    ("observation", "hidden_by_id"): "observations_hidden",
+    ("digest", "coach_id"): "digests_received",
+    ("poll", "creator_id"): "polls_created",
+    ("grouplink", "linked_by_id"): "groups_linked",
+}
 
 
 class PersonNotFound(Exception):
@@ -97,18 +114,80 @@ def export_person(
     """Everything stored about one person, as JSON-ready data (datetimes ISO 8601 UTC)."""
     person = _person(session, person_id)
     slugs = _slugs(session)
-    memberships = session.exec(
-        select(Membership).where(Membership.person_id == person_id).order_by(col(Membership.id))
-    ).all()
     observations = session.exec(
         select(Observation).where(Observation.person_id == person_id).order_by(col(Observation.id))
     ).all()
+    setting = session.get(DigestSetting, person_id)
+    states = _state_rows(session, person.telegram_id)
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": iso(now or datetime.now(UTC)),
+        "profile": _profile(person, slugs),
+        "memberships": _memberships(session, person_id, slugs),
+        "observations": [_observation(o, slugs) for o in observations],
+        "reactions": _reactions(session, person_id, slugs),
+        "votes": _votes(session, person_id, slugs),
+        "polls_received": _polls_received(session, person_id),
+        "polls_created": _polls_created(session, person_id, slugs),
+        "groups_linked": _groups_linked(session, person_id, slugs),
+        # What they wrote as a coach. The observation itself is the sender's: only its reference.
+        "answers_given": _answers_given(session, person_id, slugs),
+        "observations_hidden": _observations_hidden(session, person_id, slugs),
+        "digests_received": _digests_received(session, person_id, slugs),
+        "digest_settings": None if setting is None else _digest_settings(setting),
+        "conversation_state": {row.kind: _json(row.data) for row in states},
+    }
+
+
+# One function per part of the export, each reading its own rows.
+
+
+def _profile(person: Person, slugs: dict[int, str]) -> dict[str, Any]:
+    return {
+        "telegram_id": person.telegram_id,
+        "language": person.language,
+        "consent_at": iso(person.consent_at),
+        "pseudonym": person.pseudonym,
+        "display_name": person.display_name,
+        "share_name": person.share_name,
+        "current_wijk": slugs.get(person.current_wijk_id or 0),
+        "created_at": iso(person.created_at),
+        "unreachable_since": iso(person.unreachable_at),
+    }
+
+
+def _memberships(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict[str, Any]]:
+    memberships = session.exec(
+        select(Membership).where(Membership.person_id == person_id).order_by(col(Membership.id))
+    ).all()
+    return [
+        {"wijk": slugs.get(m.wijk_id), "role": m.role, "since": iso(m.created_at)}
+        for m in memberships
+    ]
+
+
+def _reactions(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict[str, Any]]:
     reactions = session.exec(
         select(Reaction, SpiegelItem)
         .join(SpiegelItem, col(SpiegelItem.id) == col(Reaction.item_id))
         .where(Reaction.person_id == person_id)
         .order_by(col(Reaction.id))
     ).all()
+    return [
+        {
+            "wijk": slugs.get(r.wijk_id),
+            "statement": item.text,
+            "statement_kind": item.kind,
+            "verdict": r.verdict,
+            "comment": r.comment,
+            "created_at": iso(r.created_at),
+            "updated_at": iso(r.updated_at),
+        }
+        for r, item in reactions
+    ]
+
+
+def _votes(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict[str, Any]]:
     votes = session.exec(
         select(Vote, Poll, PollOption)
         .join(Poll, col(Poll.id) == col(Vote.poll_id))
@@ -116,105 +195,120 @@ def export_person(
         .where(Vote.person_id == person_id)
         .order_by(col(Vote.poll_id), col(Vote.rank), col(PollOption.position))
     ).all()
+    return [
+        {
+            "wijk": slugs.get(poll.wijk_id),
+            "poll": poll.question,
+            "option": option.text,
+            "rank": v.rank,
+            "voted_at": iso(v.created_at),
+        }
+        for v, poll, option in votes
+    ]
+
+
+def _polls_received(session: Session, person_id: int) -> list[dict[str, Any]]:
     deliveries = session.exec(
         select(PollDelivery, Poll)
         .join(Poll, col(Poll.id) == col(PollDelivery.poll_id))
         .where(PollDelivery.person_id == person_id)
         .order_by(col(PollDelivery.id))
     ).all()
+    return [
+        {"poll": poll.question, "status": d.status, "sent_at": iso(d.sent_at)}
+        for d, poll in deliveries
+    ]
+
+
+def _polls_created(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict[str, Any]]:
     polls_created = session.exec(
         select(Poll).where(Poll.creator_id == person_id).order_by(col(Poll.id))
     ).all()
+    return [
+        {
+            "wijk": slugs.get(p.wijk_id),
+            "question": p.question,
+            "kind": p.kind,
+            "audience": p.audience,
+            "status": p.status,
+            "opens_at": iso(p.opens_at),
+            "closes_at": iso(p.closes_at),
+            "created_at": iso(p.created_at),
+        }
+        for p in polls_created
+    ]
+
+
+def _groups_linked(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict[str, Any]]:
     links = session.exec(
         select(GroupLink).where(GroupLink.linked_by_id == person_id).order_by(col(GroupLink.id))
     ).all()
+    return [
+        {"wijk": slugs.get(g.wijk_id), "title": g.title, "linked_at": iso(g.linked_at)}
+        for g in links
+    ]
+
+
+def _answers_given(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict[str, Any]]:
+    answered = session.exec(
+        select(Observation)
+        .where(Observation.answered_by_id == person_id)
+        .order_by(col(Observation.id))
+    ).all()
+    return [
+        {
+            "observation": o.reference,
+            "wijk": slugs.get(o.wijk_id),
+            "answer": o.answer_text,
+            "answered_at": iso(o.answered_at),
+        }
+        for o in answered
+    ]
+
+
+def _observations_hidden(
+    session: Session, person_id: int, slugs: dict[int, str]
+) -> list[dict[str, Any]]:
+    hidden = session.exec(
+        select(Observation)
+        .where(Observation.hidden_by_id == person_id)
+        .order_by(col(Observation.id))
+    ).all()
+    return [
+        {
+            "observation": o.reference,
+            "wijk": slugs.get(o.wijk_id),
+            "reason": o.hidden_reason,
+            "hidden_at": iso(o.hidden_at),
+        }
+        for o in hidden
+    ]
+
+
+def _digests_received(
+    session: Session, person_id: int, slugs: dict[int, str]
+) -> list[dict[str, Any]]:
     digests = session.exec(
         select(Digest).where(Digest.coach_id == person_id).order_by(col(Digest.id))
     ).all()
-    setting = session.get(DigestSetting, person_id)
-    states = _state_rows(session, person.telegram_id)
+    return [
+        {
+            "wijk": slugs.get(d.wijk_id),
+            "period": d.period_key,
+            "status": d.status,
+            "sent_at": iso(d.sent_at),
+        }
+        for d in digests
+    ]
 
+
+def _digest_settings(setting: DigestSetting) -> dict[str, Any]:
     return {
-        "format": EXPORT_FORMAT,
-        "exported_at": iso(now or datetime.now(UTC)),
-        "profile": {
-            "telegram_id": person.telegram_id,
-            "language": person.language,
-            "consent_at": iso(person.consent_at),
-            "pseudonym": person.pseudonym,
-            "display_name": person.display_name,
-            "share_name": person.share_name,
-            "current_wijk": slugs.get(person.current_wijk_id or 0),
-            "created_at": iso(person.created_at),
-            "unreachable_since": iso(person.unreachable_at),
-        },
-        "memberships": [
-            {"wijk": slugs.get(m.wijk_id), "role": m.role, "since": iso(m.created_at)}
-            for m in memberships
-        ],
-        "observations": [_observation(o, slugs) for o in observations],
-        "reactions": [
-            {
-                "wijk": slugs.get(r.wijk_id),
-                "statement": item.text,
-                "statement_kind": item.kind,
-                "verdict": r.verdict,
-                "comment": r.comment,
-                "created_at": iso(r.created_at),
-                "updated_at": iso(r.updated_at),
-            }
-            for r, item in reactions
-        ],
-        "votes": [
-            {
-                "wijk": slugs.get(poll.wijk_id),
-                "poll": poll.question,
-                "option": option.text,
-                "rank": v.rank,
-                "voted_at": iso(v.created_at),
-            }
-            for v, poll, option in votes
-        ],
-        "polls_received": [
-            {"poll": poll.question, "status": d.status, "sent_at": iso(d.sent_at)}
-            for d, poll in deliveries
-        ],
-        "polls_created": [
-            {
-                "wijk": slugs.get(p.wijk_id),
-                "question": p.question,
-                "kind": p.kind,
-                "audience": p.audience,
-                "status": p.status,
-                "opens_at": iso(p.opens_at),
-                "closes_at": iso(p.closes_at),
-                "created_at": iso(p.created_at),
-            }
-            for p in polls_created
-        ],
-        "groups_linked": [
-            {"wijk": slugs.get(g.wijk_id), "title": g.title, "linked_at": iso(g.linked_at)}
-            for g in links
-        ],
-        "digests_received": [
-            {
-                "wijk": slugs.get(d.wijk_id),
-                "period": d.period_key,
-                "status": d.status,
-                "sent_at": iso(d.sent_at),
-            }
-            for d in digests
-        ],
-        "digest_settings": None
-        if setting is None
-        else {
-            "weekday": setting.weekday,
-            "send_time": setting.send_time,
-            "frequency": setting.frequency,
-            "skip_quiet": setting.skip_quiet,
-            "updated_at": iso(setting.updated_at),
-        },
-        "conversation_state": {row.kind: _json(row.data) for row in states},
+        "weekday": setting.weekday,
+        "send_time": setting.send_time,
+        "frequency": setting.frequency,
+        "skip_quiet": setting.skip_quiet,
+        "updated_at": iso(setting.updated_at),
     }
 
 

@@ -1,80 +1,786 @@
-"""Callback data: built and parsed here only.
+"""Callback data: built and parsed here only, as one frozen dataclass per kind of button.
 
 Format `<kind>:<arg>:<arg>…` with short ids, never names or text: Telegram allows 64 bytes and
 PTB does not check (Telegram answers BUTTON_DATA_INVALID). Buttons that belong to a step of a flow
 carry the flow's nonce, so a button from an older message is recognised as stale.
+The strings are the same as before the payloads were typed, so buttons on messages sent by an
+older version of the bot keep working.
 Never trust what a button says about permissions: handlers check on the server.
+
+Handlers get a payload with `decode(data)` (through `handlers.common.payload`); anything malformed,
+forged or out of range raises BadCallback, which becomes "this button no longer works".
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import ClassVar, Protocol, TypeVar
 
 from telegram import InlineKeyboardButton
 
+from bot.core.i18n import LANGUAGES
+from bot.observations.coach import Filter
+from models import ItemKind, Verdict
+
 MAX_BYTES = 64
-_ARG = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+# Ids are primary keys (a PostgreSQL integer) and nonces and pages are small counters: a larger
+# number is forged and must become BadCallback here, not an overflow in the database layer.
+MAX_INT = 2**31 - 1
+_ARG = re.compile(r"[A-Za-z0-9_-]{1,40}")  # used with fullmatch: "$" would let "\n" in
+_NUMBER = re.compile(r"[0-9]{1,10}")
 
 
 class Kind(StrEnum):
     # foundation
-    CONSENT = "ok"  # ok:<nonce>:<yes|no>
+    CONSENT = "ok"  # ok:<lang>:<y|n>:<invite code or ->
     LANGUAGE = "lg"  # lg:<nl|en>
     WIJK = "wk"  # wk:<nonce>:<wijk_id> | wk:<nonce>:pc (postcode) | wk:<nonce>:list
     MENU = "mn"  # mn:<item>
     CANCEL = "cx"  # cx:<nonce>
-    FILE_TEXT = "ft"  # ft:<nonce>:<yes|no>  (file a loose message as an observation?)
+    FILE_TEXT = "ft"  # ft:<nonce>:<y|n>  (file a loose message as an observation?)
     # residents: spiegel and observations
-    SPIEGEL = "sp"  # sp:<edition_id>:<category>:<page>
-    REACT = "rx"  # rx:<item_id>:<verdict|c>
+    SPIEGEL = "sp"  # sp:<edition_id>[:<category>:<page>]
+    REACT = "rx"  # rx:<item_id>:<y|n|c> | rx:<item_id>:r:<nonce>
     OBSERVATION = "ob"  # ob:<nonce>:<step>:<value>
-    MY_OBSERVATIONS = "mo"  # mo:<observation_id|page>:<action>
+    MY_OBSERVATIONS = "mo"  # mo:<page>:pg | mo:<observation_id>:<w|wy|wn>:<page>
     PRIVACY = "pv"  # pv:<nonce>:<action>
     # coaches
-    COACH = "co"  # co:<observation_id>:<action>
-    DIGEST = "dg"  # dg:<wijk_id>:<action>
+    COACH = "co"  # see the Coach* payloads
+    DIGEST = "dg"  # dg:<wijk_id>:now
     DIGEST_SETTINGS = "ds"  # ds:<field>:<value>
     # polls
     POLL_WIZARD = "pw"  # pw:<nonce>:<step>:<value>
-    POLL_VOTE = "pl"  # pl:<poll_id>:<option_id|action>
-    POLL_MANAGE = "pm"  # pm:<poll_id>:<action>
-
-
-@dataclass(frozen=True)
-class Callback:
-    kind: Kind
-    args: tuple[str, ...]
-
-    def arg(self, index: int) -> str:
-        if index >= len(self.args):
-            raise BadCallback(f"missing argument {index}")
-        return self.args[index]
-
-    def int(self, index: int) -> int:
-        value = self.arg(index)
-        if not value.lstrip("-").isdigit():
-            raise BadCallback(f"argument {index} is not a number")
-        return int(value)
+    POLL_VOTE = "pl"  # pl:<poll_id>:<show|chg|res> | pl:<poll_id>:<verb>:<value>:<n|c>
+    POLL_MANAGE = "pm"  # pm:<poll_id>:<action> | pm:lk:<wijk_id>
 
 
 class BadCallback(Exception):
     """Callback data that is malformed, tampered with or from an older version of the bot."""
 
 
-def encode(kind: Kind, *args: int | str) -> str:
-    parts = [str(a) for a in args]
+class Payload(Protocol):
+    """What a button carries. `args()` are the parts after the kind, as they go on the wire."""
+
+    KIND: ClassVar[Kind]
+
+    def args(self) -> tuple[str | int, ...]: ...
+
+
+class FlowButton(Payload, Protocol):
+    """A button of a step of a multi-step flow (bot.telegram.flow_table): the flow's nonce and
+    the step it answers."""
+
+    @property
+    def nonce(self) -> int: ...
+
+    @property
+    def step(self) -> str: ...
+
+
+Args = tuple[str, ...]
+P = TypeVar("P")
+
+
+# --- reading arguments ---------------------------------------------------------------------------
+
+
+def number(raw: str, *, high: int = MAX_INT) -> int:
+    """A non-negative integer of at most `high`; anything else is forged."""
+    if not _NUMBER.fullmatch(raw):
+        raise BadCallback(f"not a number: {raw!r}")
+    value = int(raw)
+    if value > high:
+        raise BadCallback(f"number out of range: {raw!r}")
+    return value
+
+
+def choice(raw: str, allowed: Collection[str]) -> str:
+    if raw not in allowed:
+        raise BadCallback(f"unexpected argument {raw!r}")
+    return raw
+
+
+def _count(args: Args, *counts: int) -> None:
+    if len(args) not in counts:
+        raise BadCallback(f"{len(args)} arguments")
+
+
+def _flag(raw: str, yes: str = "y", no: str = "n") -> bool:
+    return choice(raw, (yes, no)) == yes
+
+
+# --- foundation ----------------------------------------------------------------------------------
+
+NO_CODE = "-"  # the consent button of someone who came without an invite
+
+
+@dataclass(frozen=True)
+class Consent:
+    """The privacy statement's buttons: they carry all they need, nothing is stored before.
+    Akkoord (y), Liever niet (n), or `more`: the statement's details (m), which accepts nothing
+    and stores nothing."""
+
+    KIND: ClassVar[Kind] = Kind.CONSENT
+    lang: str
+    accept: bool
+    code: str | None  # an invite code (already checked to be well-formed by _ARG)
+    more: bool = False
+
+    def args(self) -> tuple[str | int, ...]:
+        answer = "m" if self.more else ("y" if self.accept else "n")
+        return (self.lang, answer, self.code or NO_CODE)
+
+    @classmethod
+    def parse(cls, args: Args) -> Consent:
+        _count(args, 3)
+        lang, answer, code = args
+        more = choice(answer, ("y", "n", "m")) == "m"
+        code_or_none = None if code == NO_CODE else code
+        return cls(choice(lang, LANGUAGES), answer == "y", code_or_none, more=more)
+
+
+@dataclass(frozen=True)
+class Language:
+    KIND: ClassVar[Kind] = Kind.LANGUAGE
+    lang: str
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.lang,)
+
+    @classmethod
+    def parse(cls, args: Args) -> Language:
+        _count(args, 1)
+        return cls(choice(args[0], LANGUAGES))
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    KIND: ClassVar[Kind] = Kind.MENU
+    item: str
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.item,)
+
+    @classmethod
+    def parse(cls, args: Args) -> MenuItem:
+        _count(args, 1)
+        return cls(args[0])
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """Any cancel button ends whatever flow is current; the nonce only makes the data unique."""
+
+    KIND: ClassVar[Kind] = Kind.CANCEL
+    nonce: int
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.nonce,)
+
+    @classmethod
+    def parse(cls, args: Args) -> Cancel:
+        _count(args, 1)
+        return cls(number(args[0]))
+
+
+@dataclass(frozen=True)
+class WijkStep:
+    """wk:<nonce>:<wijk id> picks a wijk; wk:<nonce>:pc asks for a postcode; :list the list."""
+
+    KIND: ClassVar[Kind] = Kind.WIJK
+    PICK: ClassVar[str] = "pick"
+    nonce: int
+    step: str  # "pick", "pc" or "list"
+    wijk_id: int = 0
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.nonce, self.wijk_id if self.step == self.PICK else self.step)
+
+    @classmethod
+    def parse(cls, args: Args) -> WijkStep:
+        _count(args, 2)
+        nonce, value = number(args[0]), args[1]
+        if value in ("pc", "list"):
+            return cls(nonce, value)
+        return cls(nonce, cls.PICK, number(value))
+
+
+# --- observations --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileText:
+    """ft:<nonce>:<y|n>: file a loose message as an observation?"""
+
+    KIND: ClassVar[Kind] = Kind.FILE_TEXT
+    nonce: int
+    step: str  # "y" or "n"
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.nonce, self.step)
+
+    @classmethod
+    def parse(cls, args: Args) -> FileText:
+        _count(args, 2)
+        return cls(number(args[0]), choice(args[1], ("y", "n")))
+
+
+@dataclass(frozen=True)
+class ObservationStep:
+    """ob:<nonce>:<step>:<value>; the observation flow's table says what the value may be."""
+
+    KIND: ClassVar[Kind] = Kind.OBSERVATION
+    nonce: int
+    step: str
+    value: str
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.nonce, self.step, self.value)
+
+    @classmethod
+    def parse(cls, args: Args) -> ObservationStep:
+        _count(args, 3)
+        return cls(number(args[0]), args[1], args[2])
+
+
+MINE_STEPS = ("w", "wy", "wn")  # ask to withdraw, withdraw, keep
+
+
+@dataclass(frozen=True)
+class MinePage:
+    KIND: ClassVar[Kind] = Kind.MY_OBSERVATIONS
+    page: int
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.page, "pg")
+
+
+@dataclass(frozen=True)
+class MineWithdraw:
+    KIND: ClassVar[Kind] = Kind.MY_OBSERVATIONS
+    observation_id: int
+    step: str  # one of MINE_STEPS
+    page: int  # the page of "Mijn meldingen" to go back to
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.observation_id, self.step, self.page)
+
+
+def _mine(args: Args) -> MinePage | MineWithdraw:
+    if len(args) == 2 and args[1] == "pg":
+        return MinePage(number(args[0]))
+    _count(args, 3)
+    return MineWithdraw(number(args[0]), choice(args[1], MINE_STEPS), number(args[2]))
+
+
+# --- the spiegel ---------------------------------------------------------------------------------
+
+CATEGORY_CODES: dict[str, ItemKind] = {
+    "s": ItemKind.STRENGTH,
+    "w": ItemKind.WEAKNESS,
+    "o": ItemKind.OPPORTUNITY,
+    "t": ItemKind.THREAT,
+    "r": ItemKind.RECOMMENDATION,
+}
+_CATEGORY_CODE = {kind: code for code, kind in CATEGORY_CODES.items()}
+VERDICT_CODES = {"y": Verdict.RECOGNISE, "n": Verdict.NOT_RECOGNISE}
+_VERDICT_CODE = {verdict: code for code, verdict in VERDICT_CODES.items()}
+
+
+@dataclass(frozen=True)
+class SpiegelOverview:
+    KIND: ClassVar[Kind] = Kind.SPIEGEL
+    edition_id: int
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.edition_id,)
+
+
+@dataclass(frozen=True)
+class SpiegelPage:
+    KIND: ClassVar[Kind] = Kind.SPIEGEL
+    edition_id: int
+    category: ItemKind
+    page: int
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.edition_id, _CATEGORY_CODE[self.category], self.page)
+
+
+def _spiegel(args: Args) -> SpiegelOverview | SpiegelPage:
+    if len(args) == 1:
+        return SpiegelOverview(number(args[0]))
+    _count(args, 3)
+    category = CATEGORY_CODES[choice(args[1], CATEGORY_CODES)]
+    return SpiegelPage(number(args[0]), category, number(args[2]))
+
+
+@dataclass(frozen=True)
+class ReactVerdict:
+    KIND: ClassVar[Kind] = Kind.REACT
+    item_id: int
+    verdict: Verdict
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.item_id, _VERDICT_CODE[self.verdict])
+
+
+@dataclass(frozen=True)
+class ReactComment:
+    KIND: ClassVar[Kind] = Kind.REACT
+    item_id: int
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.item_id, "c")
+
+
+@dataclass(frozen=True)
+class ReactRetry:
+    """Try again to store the comment kept in the spiegel_comment flow."""
+
+    KIND: ClassVar[Kind] = Kind.REACT
+    item_id: int
+    nonce: int
+
+    @property
+    def step(self) -> str:
+        return "r"
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.item_id, "r", self.nonce)
+
+
+def _react(args: Args) -> ReactVerdict | ReactComment | ReactRetry:
+    if len(args) == 3 and args[1] == "r":
+        return ReactRetry(number(args[0]), number(args[2]))
+    _count(args, 2)
+    item_id, action = number(args[0]), choice(args[1], ("y", "n", "c"))
+    if action == "c":
+        return ReactComment(item_id)
+    return ReactVerdict(item_id, VERDICT_CODES[action])
+
+
+# --- privacy -------------------------------------------------------------------------------------
+
+PRIVACY_ACTIONS = ("ask", "del", "keep", "go", "no")
+
+
+@dataclass(frozen=True)
+class PrivacyStep:
+    """pv:<nonce>:<action>. It never names a person: it acts on whoever presses it."""
+
+    KIND: ClassVar[Kind] = Kind.PRIVACY
+    nonce: int  # 0 for "ask", which only starts the flow
+    step: str  # one of PRIVACY_ACTIONS
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.nonce, self.step)
+
+    @classmethod
+    def parse(cls, args: Args) -> PrivacyStep:
+        _count(args, 2)
+        return cls(number(args[0]), choice(args[1], PRIVACY_ACTIONS))
+
+
+# --- coaches -------------------------------------------------------------------------------------
+
+
+class CoachVerb(StrEnum):
+    OPEN = "open"
+    READ = "rd"
+    PHOTO = "ph"
+    LOCATION = "lo"
+    FULL_TEXT = "tx"
+    ANSWER = "an"
+    HIDE = "hd"
+    REPLY = "rp"  # the sender's "Reageren" under the coach's answer
+
+
+# A step of the coach_answer, coach_hide or coach_reply flow: send, or type again.
+COACH_DRAFT_STEPS = ("snd", "edt", "hrs", "hre", "rps", "rpe")
+
+
+@dataclass(frozen=True)
+class ListBack:
+    """The coach's list a card came from, for its "Terug" button."""
+
+    filter: Filter
+    page: int
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.filter.value, self.page)
+
+
+def _back(args: Args) -> ListBack | None:
+    if not args:
+        return None
+    _count(args, 2)
+    try:
+        flt = Filter(args[0])
+    except ValueError:
+        raise BadCallback("filter") from None
+    return ListBack(flt, number(args[1]))
+
+
+def _back_args(back: ListBack | None) -> tuple[str | int, ...]:
+    return back.args() if back is not None else ()
+
+
+@dataclass(frozen=True)
+class CoachWijken:
+    """co:w: choose which wijk's list to see."""
+
+    KIND: ClassVar[Kind] = Kind.COACH
+
+    def args(self) -> tuple[str | int, ...]:
+        return ("w",)
+
+
+@dataclass(frozen=True)
+class CoachList:
+    """co:l:<wijk_id>[:<filter>:<page>]"""
+
+    KIND: ClassVar[Kind] = Kind.COACH
+    wijk_id: int
+    back: ListBack | None = None
+
+    def args(self) -> tuple[str | int, ...]:
+        return ("l", self.wijk_id, *_back_args(self.back))
+
+
+@dataclass(frozen=True)
+class CoachAction:
+    """co:<observation_id>:<verb>[:<filter>:<page>]"""
+
+    KIND: ClassVar[Kind] = Kind.COACH
+    observation_id: int
+    verb: CoachVerb
+    back: ListBack | None = None
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.observation_id, self.verb.value, *_back_args(self.back))
+
+
+@dataclass(frozen=True)
+class CoachHideReason:
+    """co:<observation_id>:hr:<reason>[:<filter>:<page>]"""
+
+    KIND: ClassVar[Kind] = Kind.COACH
+    observation_id: int
+    reason: str
+    back: ListBack | None = None
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.observation_id, "hr", self.reason, *_back_args(self.back))
+
+
+@dataclass(frozen=True)
+class CoachDraft:
+    """co:<observation_id>:<step>:<nonce>: send or retype the draft of a coach flow."""
+
+    KIND: ClassVar[Kind] = Kind.COACH
+    observation_id: int
+    step: str  # one of COACH_DRAFT_STEPS
+    nonce: int
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.observation_id, self.step, self.nonce)
+
+
+CoachPayload = CoachWijken | CoachList | CoachAction | CoachHideReason | CoachDraft
+
+
+def _coach(args: Args) -> CoachPayload:
+    if args == ("w",):
+        return CoachWijken()
+    if len(args) < 2:
+        raise BadCallback("coach arguments")
+    if args[0] == "l":
+        return CoachList(number(args[1]), _back(args[2:]))
+    observation_id, action, rest = number(args[0]), args[1], args[2:]
+    if action == "hr":
+        if not rest:
+            raise BadCallback("hide reason")
+        return CoachHideReason(observation_id, rest[0], _back(rest[1:]))
+    if action in COACH_DRAFT_STEPS:
+        _count(rest, 1)
+        return CoachDraft(observation_id, action, number(rest[0]))
+    try:
+        verb = CoachVerb(action)
+    except ValueError:
+        raise BadCallback(f"unknown action {action!r}") from None
+    return CoachAction(observation_id, verb, _back(rest))
+
+
+# --- the digest ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DigestNow:
+    KIND: ClassVar[Kind] = Kind.DIGEST
+    wijk_id: int
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.wijk_id, "now")
+
+    @classmethod
+    def parse(cls, args: Args) -> DigestNow:
+        _count(args, 2)
+        choice(args[1], ("now",))
+        return cls(number(args[0]))
+
+
+SETTINGS_MENUS = ("day", "time", "freq")
+FREQUENCY_CODES = {"w": "weekly", "b": "biweekly", "o": "off"}
+_FREQUENCY_CODE = {name: code for code, name in FREQUENCY_CODES.items()}
+
+
+@dataclass(frozen=True)
+class DigestSettingsMenu:
+    """ds:show:0 (the settings) or ds:menu:<day|time|freq> (the choices for one of them)."""
+
+    KIND: ClassVar[Kind] = Kind.DIGEST_SETTINGS
+    menu: str | None = None
+
+    def args(self) -> tuple[str | int, ...]:
+        return ("show", 0) if self.menu is None else ("menu", self.menu)
+
+
+@dataclass(frozen=True)
+class DigestSetDay:
+    KIND: ClassVar[Kind] = Kind.DIGEST_SETTINGS
+    weekday: int  # 0 = Monday
+
+    def args(self) -> tuple[str | int, ...]:
+        return ("day", self.weekday)
+
+
+@dataclass(frozen=True)
+class DigestSetTime:
+    KIND: ClassVar[Kind] = Kind.DIGEST_SETTINGS
+    time: str  # "HH:MM"; whether it is one of the offered times is the handler's to check
+
+    def args(self) -> tuple[str | int, ...]:
+        return ("time", self.time.replace(":", ""))
+
+
+@dataclass(frozen=True)
+class DigestSetFrequency:
+    KIND: ClassVar[Kind] = Kind.DIGEST_SETTINGS
+    frequency: str  # a value of FREQUENCY_CODES
+
+    def args(self) -> tuple[str | int, ...]:
+        return ("freq", _FREQUENCY_CODE[self.frequency])
+
+
+@dataclass(frozen=True)
+class DigestSetSkip:
+    KIND: ClassVar[Kind] = Kind.DIGEST_SETTINGS
+    skip_quiet: bool
+
+    def args(self) -> tuple[str | int, ...]:
+        return ("skip", int(self.skip_quiet))
+
+
+DigestSettingsPayload = (
+    DigestSettingsMenu | DigestSetDay | DigestSetTime | DigestSetFrequency | DigestSetSkip
+)
+
+
+def _digest_settings(args: Args) -> DigestSettingsPayload:
+    _count(args, 2)
+    field, value = args
+    if field == "show":
+        return DigestSettingsMenu()
+    if field == "menu":
+        return DigestSettingsMenu(choice(value, SETTINGS_MENUS))
+    if field == "day":
+        return DigestSetDay(number(value, high=6))
+    if field == "time":
+        if not re.fullmatch(r"[0-9]{4}", value):
+            raise BadCallback("time")
+        return DigestSetTime(f"{value[:2]}:{value[2:]}")
+    if field == "freq":
+        return DigestSetFrequency(FREQUENCY_CODES[choice(value, FREQUENCY_CODES)])
+    if field == "skip":
+        return DigestSetSkip(_flag(value, "1", "0"))
+    raise BadCallback(f"unknown setting {field!r}")
+
+
+# --- polls ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PollWizardStep:
+    """pw:<nonce>:<step>:<value>; the wizard's flow table says what the value may be."""
+
+    KIND: ClassVar[Kind] = Kind.POLL_WIZARD
+    nonce: int
+    step: str
+    value: str = "0"  # a number, an id or a code, by step
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.nonce, self.step, self.value)
+
+    @classmethod
+    def parse(cls, args: Args) -> PollWizardStep:
+        _count(args, 3)
+        return cls(number(args[0]), args[1], args[2])
+
+
+POLL_VIEWS = ("show", "chg", "res")  # the poll, "change my vote", the results
+
+
+@dataclass(frozen=True)
+class PollView:
+    KIND: ClassVar[Kind] = Kind.POLL_VOTE
+    poll_id: int
+    view: str  # one of POLL_VIEWS
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.poll_id, self.view)
+
+
+def _mode(change: bool) -> str:
+    return "c" if change else "n"  # a changed vote, or a first one
+
+
+@dataclass(frozen=True)
+class PollPick:
+    """A single-choice vote: pl:<poll_id>:o:<option_id>:<mode>."""
+
+    KIND: ClassVar[Kind] = Kind.POLL_VOTE
+    poll_id: int
+    option_id: int
+    change: bool
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.poll_id, "o", self.option_id, _mode(self.change))
+
+
+@dataclass(frozen=True)
+class PollToggle:
+    """Multiple choice: pl:<poll_id>:t:<mask>:<mode> toggles, :s: submits. Bit n = position n."""
+
+    KIND: ClassVar[Kind] = Kind.POLL_VOTE
+    poll_id: int
+    mask: int
+    change: bool
+    submit: bool = False
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.poll_id, "s" if self.submit else "t", self.mask, _mode(self.change))
+
+
+@dataclass(frozen=True)
+class PollRank:
+    """Ranking: pl:<poll_id>:r:<order>:<mode> so far, :R: submits. The order is "x" and one
+    hexadecimal digit per option position (at most 16 options)."""
+
+    KIND: ClassVar[Kind] = Kind.POLL_VOTE
+    poll_id: int
+    order: tuple[int, ...]
+    change: bool
+    submit: bool = False
+
+    def args(self) -> tuple[str | int, ...]:
+        raw = "x" + "".join(format(p, "x") for p in self.order)
+        return (self.poll_id, "R" if self.submit else "r", raw, _mode(self.change))
+
+
+PollVotePayload = PollView | PollPick | PollToggle | PollRank
+
+
+def _order(raw: str) -> tuple[int, ...]:
+    if not re.fullmatch(r"x[0-9a-f]{0,16}", raw):
+        raise BadCallback("order")
+    return tuple(int(c, 16) for c in raw[1:])
+
+
+def _poll_vote(args: Args) -> PollVotePayload:
+    if len(args) == 2:
+        return PollView(number(args[0]), choice(args[1], POLL_VIEWS))
+    _count(args, 4)
+    poll_id, verb, value, mode = number(args[0]), args[1], args[2], args[3]
+    change = _flag(mode, "c", "n")
+    if verb == "o":
+        return PollPick(poll_id, number(value), change)
+    if verb in ("t", "s"):
+        return PollToggle(poll_id, number(value), change, submit=verb == "s")
+    if verb in ("r", "R"):
+        return PollRank(poll_id, _order(value), change, submit=verb == "R")
+    raise BadCallback(f"verb {verb!r}")
+
+
+POLL_MANAGE_ACTIONS = ("m", "cl", "clY", "cx", "cxY")  # menu, close (ask, yes), cancel (ask, yes)
+
+
+@dataclass(frozen=True)
+class PollManage:
+    KIND: ClassVar[Kind] = Kind.POLL_MANAGE
+    poll_id: int
+    action: str  # one of POLL_MANAGE_ACTIONS
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.poll_id, self.action)
+
+
+@dataclass(frozen=True)
+class GroupLinkPick:
+    """pm:lk:<wijk_id>, pressed in a group: link this group to that wijk."""
+
+    KIND: ClassVar[Kind] = Kind.POLL_MANAGE
+    wijk_id: int
+
+    def args(self) -> tuple[str | int, ...]:
+        return ("lk", self.wijk_id)
+
+
+def _poll_manage(args: Args) -> PollManage | GroupLinkPick:
+    _count(args, 2)
+    if args[0] == "lk":
+        return GroupLinkPick(number(args[1]))
+    return PollManage(number(args[0]), choice(args[1], POLL_MANAGE_ACTIONS))
+
+
+# --- encoding and decoding -----------------------------------------------------------------------
+
+_DECODE: dict[Kind, Callable[[Args], Payload]] = {
+    Kind.CONSENT: Consent.parse,
+    Kind.LANGUAGE: Language.parse,
+    Kind.WIJK: WijkStep.parse,
+    Kind.MENU: MenuItem.parse,
+    Kind.CANCEL: Cancel.parse,
+    Kind.FILE_TEXT: FileText.parse,
+    Kind.SPIEGEL: _spiegel,
+    Kind.REACT: _react,
+    Kind.OBSERVATION: ObservationStep.parse,
+    Kind.MY_OBSERVATIONS: _mine,
+    Kind.PRIVACY: PrivacyStep.parse,
+    Kind.COACH: _coach,
+    Kind.DIGEST: DigestNow.parse,
+    Kind.DIGEST_SETTINGS: _digest_settings,
+    Kind.POLL_WIZARD: PollWizardStep.parse,
+    Kind.POLL_VOTE: _poll_vote,
+    Kind.POLL_MANAGE: _poll_manage,
+}
+
+
+def encode(payload: Payload) -> str:
+    parts = [str(a) for a in payload.args()]
     for part in parts:
-        if not _ARG.match(part):
+        if not _ARG.fullmatch(part):
             raise ValueError(f"callback argument {part!r} is not a short id")
-    data = ":".join([kind.value, *parts])
+    data = ":".join([payload.KIND.value, *parts])
     if len(data.encode()) > MAX_BYTES:
         raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
     return data
 
 
-def parse(data: str | None) -> Callback:
+def decode(data: str | None) -> Payload:
     if not data or len(data.encode()) > MAX_BYTES:
         raise BadCallback("empty or too long")
     head, *args = data.split(":")
@@ -82,14 +788,22 @@ def parse(data: str | None) -> Callback:
         kind = Kind(head)
     except ValueError:
         raise BadCallback(f"unknown kind {head!r}") from None
-    if any(not _ARG.match(a) for a in args):
+    if any(not _ARG.fullmatch(a) for a in args):
         raise BadCallback("malformed argument")
-    return Callback(kind, tuple(args))
+    return _DECODE[kind](tuple(args))
 
 
-def button(text: str, kind: Kind, *args: int | str) -> InlineKeyboardButton:
+def decode_as(data: str | None, expected: type[P]) -> P:
+    """The payload, which must be an `expected` (the one kind of button a handler takes)."""
+    payload = decode(data)
+    if not isinstance(payload, expected):
+        raise BadCallback(f"{type(payload).__name__} where {expected.__name__} was expected")
+    return payload
+
+
+def button(text: str, payload: Payload) -> InlineKeyboardButton:
     """An inline button whose data is built here, like every other callback."""
-    return InlineKeyboardButton(text, callback_data=encode(kind, *args))
+    return InlineKeyboardButton(text, callback_data=encode(payload))
 
 
 def pattern(kind: Kind) -> str:

@@ -22,23 +22,27 @@ from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from telegram.error import TelegramError
 
 from bot.core.i18n import LANGUAGES, t
+from bot.core.logs import pseudonym
 from bot.people.permissions import COACH_ROLES
+from bot.telegram import commands
 from models import Membership, Person
 
 _log = logging.getLogger(__name__)
 
-# Commands only coaches (and administrators) may use; the rest are everyone's.
+# Commands only coaches (and administrators) may use; the rest are everyone's. Command ids, as
+# in bot/telegram/commands.py; the menu in each language shows that language's names.
 COACH_COMMANDS = ("meldingen", "digest")
 
 
 def everyone_commands(private: Sequence[str]) -> list[str]:
-    """The private chats' menu for everyone, in the order given."""
-    return [name for name in private if name not in COACH_COMMANDS]
+    """The private chats' menu for everyone, in the order given (command ids)."""
+    return [i for i in private if i not in COACH_COMMANDS]
 
 
-def menu_of(names: Sequence[str], lang: str) -> list[BotCommand]:
-    """The commands with their descriptions from the catalogue."""
-    return [BotCommand(name, t(lang, f"commands.{name}")) for name in names]
+def menu_of(ids: Sequence[str], lang: str) -> list[BotCommand]:
+    """The commands by their name in `lang` (bot/telegram/commands.py), with their descriptions
+    from the catalogue."""
+    return [BotCommand(commands.name(i, lang), t(lang, f"commands.{i}")) for i in ids]
 
 
 def coaches(session: Session) -> list[tuple[int, str]]:
@@ -53,7 +57,8 @@ def coaches(session: Session) -> list[tuple[int, str]]:
 
 
 async def set_everyone_menu(bot: Bot, private: Sequence[str]) -> None:
-    """All private chats, per language; clients in other languages get the Dutch one."""
+    """All private chats, per language (each with its own command names); clients in other
+    languages get the Dutch one."""
     names = everyone_commands(private)
     for lang in LANGUAGES:
         menu = menu_of(names, lang)
@@ -69,7 +74,7 @@ async def show_coach_menu(bot: Bot, chat_id: int, lang: str, private: Sequence[s
     try:
         await bot.set_my_commands(menu_of(private, lang), scope=BotCommandScopeChat(chat_id))
     except TelegramError as exc:
-        _log.info("no coach menu for chat %s: %s", chat_id, exc)
+        _log.info("no coach menu for chat %s: %s", pseudonym(chat_id), exc)
         return False
     return True
 
@@ -79,6 +84,6 @@ async def hide_coach_menu(bot: Bot, chat_id: int) -> bool:
     try:
         await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
     except TelegramError as exc:
-        _log.info("coach menu of chat %s not removed: %s", chat_id, exc)
+        _log.info("coach menu of chat %s not removed: %s", pseudonym(chat_id), exc)
         return False
     return True

@@ -4,18 +4,58 @@ PTB's persistence flushes every 60 s by default; a kill -9 would lose a step the
 saw answered. So every change of state is written to the database *before* the reply is sent.
 Each flow start gets a new nonce; buttons of a flow carry it, so buttons of an older message
 are recognised as stale instead of acting on the wrong draft.
+
+A flow's draft is a typed, frozen dataclass (a `JsonDraft`), stored as the JSON object it turns
+into; `bot.telegram.flow_table` runs a flow's steps from one table.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol, Self
 
 from telegram.ext import CallbackContext
 
 FLOW_KEY = "flow"
 NONCE_KEY = "nonce"
+
+
+class Draft(Protocol):
+    def to_json(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class JsonDraft:
+    """A flow's draft: fields of JSON types (tuples are stored as lists and read back as tuples).
+
+    `from_json` ignores keys it does not know and passes older drafts through `upgrade`, so a
+    draft stored by an earlier version of the bot (before a restart) still loads."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Self:
+        known = {f.name for f in fields(cls)}
+        values = {
+            key: tuple(value) if isinstance(value, list) else value
+            for key, value in cls.upgrade(dict(data)).items()
+            if key in known
+        }
+        return cls(**values)
+
+    @classmethod
+    def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Rename or convert the keys of an older version of this draft (none by default)."""
+        return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
 
 
 @dataclass
@@ -57,33 +97,35 @@ def is_current(context: CallbackContext[Any, Any, Any, Any], name: str, nonce: i
 
 
 async def start(
-    context: CallbackContext[Any, Any, Any, Any], name: str, state: str, **data: Any
+    context: CallbackContext[Any, Any, Any, Any],
+    name: str,
+    state: str,
+    draft: Draft | None = None,
 ) -> Flow:
     user_data = _user_data(context)
     nonce = int(user_data.get(NONCE_KEY, 0)) + 1
     user_data[NONCE_KEY] = nonce
-    flow = Flow(name, state, nonce, data)
+    flow = Flow(name, state, nonce, draft.to_json() if draft is not None else {})
     user_data[FLOW_KEY] = flow.to_json()
     await save(context)
     return flow
 
 
-async def move(context: CallbackContext[Any, Any, Any, Any], state: str, **updates: Any) -> Flow:
+async def move(
+    context: CallbackContext[Any, Any, Any, Any],
+    state: str,
+    draft: Draft | None = None,
+) -> Flow:
+    """Go to `state`, with `draft` as the new draft (None keeps the draft as it is)."""
     flow = current(context)
     if flow is None:
         raise RuntimeError("no flow to move")
     flow.state = state
-    flow.data.update(updates)
+    if draft is not None:
+        flow.data = draft.to_json()
     _user_data(context)[FLOW_KEY] = flow.to_json()
     await save(context)
     return flow
-
-
-async def update_data(context: CallbackContext[Any, Any, Any, Any], **updates: Any) -> Flow:
-    flow = current(context)
-    if flow is None:
-        raise RuntimeError("no flow to update")
-    return await move(context, flow.state, **updates)
 
 
 async def end(context: CallbackContext[Any, Any, Any, Any]) -> None:

@@ -60,7 +60,8 @@ def test_duplicate_key_across_files_is_refused(tmp_path: Path) -> None:
 
 
 def test_dutch_b1_style_markers() -> None:
-    """Plain language: the Dutch catalogue speaks to 'je', not 'u', and avoids SWOT jargon."""
+    """Plain language: the Dutch catalogue speaks to 'je', not 'u'. Jargon, one word per thing and
+    readability: tests/core/test_words.py."""
     offenders = []
     for key, text in catalog().messages["nl"].items():
         plain = re.sub(r"<[^>]+>|\{[^}]+\}", " ", text)

@@ -28,10 +28,10 @@ async def test_scripted_week(tmp_path: Path) -> None:
     digest = result.digest_text
     assert "Wijkoverzicht Stadshart" in digest
     assert "Meldingen: 17" in digest
-    assert "× parkeerdruk" in digest  # a group of several observations about one matter
-    assert "De wijkspiegel" in digest and "Peilingen" in digest
-    # The poll closed with a ranking result, method named.
-    assert "Borda" in result.poll_results
+    assert "parkeerdruk: " in digest  # a group of several reports about one matter
+    assert "De wijkspiegel" in digest and "Stemmingen" in digest
+    # The poll closed with a ranking result, how it counts explained.
+    assert "Hoe telt het?" in result.poll_results and "punten" in result.poll_results
     # Files the demo names: transcript, digest, chart and CSV.
     assert (tmp_path / "transcript.txt").read_text(encoding="utf-8").count("Sanne (wijkcoach)") > 3
     chart = next(p for p in result.files.values() if p.suffix == ".png")
@@ -83,4 +83,4 @@ async def test_interactive_demo(tmp_path: Path) -> None:
     screen = "\n".join(shown)
     assert "Eerst over je gegevens" in screen
     assert "Je wijk: Stadshart" in screen
-    assert "Wat voor melding is het?" in screen  # the text went into the observation flow
+    assert "Bij welke vraag past je melding?" in screen  # the text went into the observation flow

@@ -225,10 +225,11 @@ def test_counts_and_changes(services: Services) -> None:
     assert data.current.by_role == {"resident": 2, "big": 1, "partner": 1, "coach": 0}
     assert data.section("weakness").count == 2 and data.section("weakness").previous == 1
     text = render.render_text(data, "nl", services.config)
-    assert "Meldingen: 4 (vorige keer 1, +3)" in text
+    assert "Meldingen: 4 (vorige keer 1)" in text
     assert "Voor het eerst mee: 3" in text
-    assert "Bewoners 2 · BIG-leden 1 · partners 1" in text
-    assert "Wat gaat goed (sterkte)" in text and "Waar zijn zorgen over (bedreiging)" in text
+    assert "Bewoners 2 · leden van de BIG 1 · partners 1" in text
+    assert "Wat gaat goed?" in text and "Waar maak je je zorgen over?" in text
+    assert "sterkte" not in text and "bedreiging" not in text
 
 
 def test_first_time_and_roles_in_both_periods(services: Services) -> None:
@@ -431,7 +432,7 @@ def test_hidden_withdrawn_and_erased(services: Services) -> None:
     rows = list(
         csv.reader(io.StringIO(render.render_csv(data, "nl", services.config).decode("utf-8-sig")))
     )
-    assert rows[0] == ["nummer", "datum", "soort", "thema", "tekst", "status", "afzender"]
+    assert rows[0] == ["nummer", "datum", "vraag", "onderwerp", "tekst", "status", "schrijver"]
     authors = {r[4]: r[6] for r in rows[1:]}
     assert authors == {
         "Zichtbaar met naam": "Anna de Vries",
@@ -459,7 +460,7 @@ def test_groups_representative_and_growth(services: Services) -> None:
     as_json = data.to_json()
     assert sorted(as_json["sections"][1]["groups"][0]["member_ids"]) == sorted(biggest.member_ids)
     text = render.render_text(data, "nl", services.config)
-    assert "6× " in text and "(vorige keer 3)" in text
+    assert ": 6 meldingen" in text and "6 meldingen, vorige keer 3" in text
 
 
 def test_needs_attention_lists_old_unanswered_with_reference(services: Services) -> None:
@@ -508,7 +509,7 @@ def test_split_on_sections_under_4096(services: Services) -> None:
         plain, _ = parse_html(message)
         assert len(plain) <= 4096
     # Sections are kept whole where they fit: every SWOT heading starts a chunk.
-    for title in ("Wat gaat goed", "Wat kan beter", "Welke kansen", "Waar zijn zorgen"):
+    for title in ("Wat gaat goed", "Wat kan beter", "Welke kansen", "Waar maak je je zorgen"):
         assert sum(f"<b>{title}" in m for m in rendered.messages) == 1
     assert "Hier is aandacht nodig" in rendered.messages[rendered.attention_message or 0]
 
@@ -516,7 +517,7 @@ def test_split_on_sections_under_4096(services: Services) -> None:
 def test_english_rendering(services: Services) -> None:
     observe(services, "Too many cars", swot="threat")
     text = render.render_text(build(services), "en", services.config)
-    assert "What people worry about (threat)" in text and "Observations: 1" in text
+    assert "What worries you?" in text and "Reports: 1" in text
 
 
 def test_chart_is_a_png(services: Services, tmp_path: object) -> None:

@@ -288,15 +288,14 @@ async def test_settings_menu_changes_the_schedule(bot: Harness, services: Servic
     await started(services)
     anna = coach(bot, services, 5001, "elsrijk")
     await anna.send("/menu")
-    await anna.press("Digest-instellingen")
+    await anna.press("Wijkoverzicht instellen")
     shown = anna.last.plain_text
     assert "Dag: maandag" in shown and "Tijd: 08:00" in shown and "Hoe vaak: elke week" in shown
     assert "maandag 23 november, 08:00" in shown  # the next due time
     await anna.press("Dag kiezen")
     await anna.press("vrijdag")
     assert (
-        "Opgeslagen." in anna.last.plain_text
-        and "vrijdag 27 november, 08:00" in anna.last.plain_text
+        "Bewaard." in anna.last.plain_text and "vrijdag 27 november, 08:00" in anna.last.plain_text
     )
     await anna.press("Tijd kiezen")
     await anna.press("17:00")
@@ -307,8 +306,8 @@ async def test_settings_menu_changes_the_schedule(bot: Harness, services: Servic
     expected = periods.next_due(plan, services.clock.now(), services.tz)
     assert expected is not None
     assert format_datetime(expected, "nl", services.tz) in anna.last.plain_text
-    await anna.press("Stille periodes overslaan")
-    assert "Stille periodes overslaan: ja" in anna.last.plain_text
+    await anna.press("Niet sturen als het stil was")
+    assert "Niet sturen als het stil was: ja" in anna.last.plain_text
     with services.db.session() as session:
         setting = session.exec(select(DigestSetting)).one()
     assert (setting.weekday, setting.send_time, setting.frequency, setting.skip_quiet) == (
@@ -325,15 +324,15 @@ async def test_settings_menu_changes_the_schedule(bot: Harness, services: Servic
     assert await jobs.send_due(services, bot.app.bot) == 1
     assert "+" in digests(services)[0].period_key
     await anna.press("Hoe vaak")
-    (edited,) = await anna.press("uit")
-    assert "Je krijgt nu geen overzicht" in edited.plain_text
+    (edited,) = await anna.press("niet vanzelf")
+    assert "Je krijgt nu geen wijkoverzicht" in edited.plain_text
 
 
 async def test_forged_settings_values_are_refused(bot: Harness, services: Services) -> None:
     await started(services)
     anna = coach(bot, services, 5001, "elsrijk")
     await anna.send("/menu")
-    await anna.press("Digest-instellingen")
+    await anna.press("Wijkoverzicht instellen")
     for data in ("ds:day:9", "ds:time:0330", "ds:freq:x", "ds:skip:2", "ds:nope:1", "ds:menu:x"):
         await anna.press_data(data)
         assert anna.alerts[-1] == "Deze knop werkt niet meer."
@@ -384,7 +383,7 @@ async def test_digest_now_for_a_coach_of_two_wijken(bot: Harness, services: Serv
         services, "Nieuw bankje <3", swot="strength", slug="groenelaan", at=DUE - timedelta(hours=5)
     )
     await anna.send("/menu")
-    await anna.press("Digest nu")
+    await anna.press("Wijkoverzicht nu")
     assert "Van welke wijk" in anna.last.plain_text
     await anna.press("Groenelaan")
     text = next(m for m in anna.messages if "Wijkoverzicht Groenelaan" in m.plain_text)
@@ -402,7 +401,7 @@ async def test_resident_is_refused(bot: Harness, services: Services) -> None:
     assert "alleen voor wijkcoaches" in answer.plain_text
     assert answer.button_texts == ["Naar het menu"]
     await rita.send("/menu")
-    assert "Digest nu" not in rita.last.button_texts
+    assert "Wijkoverzicht nu" not in rita.last.button_texts
     await rita.press_data(f"dg:{wijk(services).id}:now")
     assert "alleen voor wijkcoaches" in rita.last.plain_text
     await rita.press_data("ds:menu:day")
@@ -415,13 +414,13 @@ async def test_coach_of_another_wijk_is_refused(bot: Harness, services: Services
     observe(services, "GEHEIM uit Groenelaan", slug="groenelaan", at=DUE - timedelta(hours=2))
     await anna.send("/menu")
     await anna.press_data(f"dg:{wijk(services, 'groenelaan').id}:now")
-    assert "Dat mag je niet doen" in anna.last.plain_text
+    assert "Dat kan niet met jouw rol" in anna.last.plain_text
     assert all("GEHEIM" not in m.plain_text for m in anna.messages)
     assert "document" not in kinds(anna)
     (answer,) = await anna.send("/digest groenelaan")
     assert "Die wijk ken ik niet" in answer.plain_text
     await anna.press_data("dg:99999:now")
-    assert "Dat mag je niet doen" in anna.last.plain_text
+    assert "Dat kan niet met jouw rol" in anna.last.plain_text
 
 
 async def test_english_coach_gets_english(bot: Harness, services: Services) -> None:
@@ -430,7 +429,7 @@ async def test_english_coach_gets_english(bot: Harness, services: Services) -> N
     observe(services, "Too many cars", swot="threat")
     frozen(services).set(DUE + timedelta(minutes=1))
     assert await jobs.send_due(services, bot.app.bot) == 1
-    assert any("Wijk digest Elsrijk" in m.plain_text for m in emma.messages)
+    assert any("District summary Elsrijk" in m.plain_text for m in emma.messages)
     assert emma.last.button_texts[0] == "Settings"
 
 
@@ -440,7 +439,7 @@ async def test_attention_buttons_open_the_observation(bot: Harness, services: Se
     stale = observe(services, "Put in de weg", at=IN_W47 - timedelta(days=3))
     frozen(services).set(DUE + timedelta(minutes=1))
     assert await jobs.send_due(services, bot.app.bot) == 1
-    holder: BotMessage = next(m for m in anna.messages if f"Open M-{stale}" in m.button_texts)
+    holder: BotMessage = next(m for m in anna.messages if f"M-{stale} openen" in m.button_texts)
     assert f"<b>M-{stale}</b>" in (holder.text or "")
     assert holder.buttons[0][0].callback_data == f"co:{stale}:open"
 

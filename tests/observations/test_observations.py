@@ -194,7 +194,7 @@ async def test_full_flow_stores_once_with_reference(bot: Harness, services: Serv
     await alice.press("Versturen")
     (stored,) = observations_in(services)
     assert f"M-{stored.id}" in alice.last.plain_text
-    assert "opgeslagen" in alice.last.plain_text
+    assert "bewaard" in alice.last.plain_text
     assert stored.text == "Gevaarlijk kruispunt <b>& geen zebrapad"
     assert stored.swot == "threat" and stored.theme == "verkeer"
     assert (stored.latitude, stored.longitude) == (52.3021, 4.8601)
@@ -242,7 +242,7 @@ async def test_share_name_stores_display_name(bot: Harness, services: Services) 
     await alice.press("Overslaan")
     assert person_row(services, 1001).display_name is None
     await alice.press("Ja, mijn naam: Alice")
-    assert "De coach ziet je naam: Alice" in alice.last.plain_text
+    assert "De wijkcoach ziet je naam: Alice" in alice.last.plain_text
     await alice.press("Versturen")
     (stored,) = observations_in(services)
     assert stored.share_name is True and stored.theme is None and stored.latitude is None
@@ -254,7 +254,7 @@ async def test_photo_with_caption_and_without(bot: Harness, services: Services) 
     await alice.send("/melding")
     await alice.send_photo("Kapotte lantaarnpaal")
     largest = last_photo_file_id(bot, alice)
-    assert "Wat voor melding is het?" in alice.last.plain_text
+    assert "Bij welke vraag past je melding?" in alice.last.plain_text
     await alice.press("Wat kan beter?")
     await alice.press("Veiligheid")
     await alice.press("Overslaan")
@@ -285,7 +285,7 @@ async def test_loose_text_is_offered_as_observation(bot: Harness, services: Serv
     assert "als melding" in question.plain_text
     await alice.press("Ja, als melding")
     # The text was kept while the bot asked: the next step is the kind.
-    assert "Wat voor melding is het?" in alice.last.plain_text
+    assert "Bij welke vraag past je melding?" in alice.last.plain_text
     await alice.press("Wat kan beter?")
     await alice.press("Weet ik niet")
     await alice.press("Overslaan")
@@ -327,7 +327,7 @@ async def test_text_too_long_and_empty(bot: Harness, services: Services) -> None
     await alice.send_photo("y" * (limit + 5))
     assert f"{limit + 5} tekens" in alice.last.plain_text
     await alice.send("Kort genoeg")
-    assert "Wat voor melding is het?" in alice.last.plain_text
+    assert "Bij welke vraag past je melding?" in alice.last.plain_text
     await alice.press("Wat kan beter?")
     await alice.press("Weet ik niet")
     await alice.press("Overslaan")
@@ -382,7 +382,7 @@ async def test_database_error_keeps_draft_and_retry_stores_once(
 
     monkeypatch.setattr(filing, "_commit", failing_once)
     await alice.press("Versturen", message=summary)
-    assert "Het opslaan lukte niet" in alice.last.plain_text
+    assert "Ik kon het nu niet bewaren" in alice.last.plain_text
     assert "De stoep is kapot" in alice.last.plain_text  # the draft is still there
     assert "Versturen" in alice.last.button_texts
     assert observations_in(services) == []
@@ -399,17 +399,17 @@ async def test_change_returns_to_summary(bot: Harness, services: Services) -> No
     alice = await onboard(bot, 1001, "Alice")
     await to_summary(alice)
     await alice.press("Iets veranderen")
-    await alice.press("Soort melding")
+    await alice.press("Vraag")
     await alice.press("Welke kansen zie je?")
     assert "Klopt dit?" in alice.last.plain_text
-    assert "Soort: Welke kansen zie je?" in alice.last.plain_text
+    assert "Vraag: Welke kansen zie je?" in alice.last.plain_text
     await alice.press("Iets veranderen")
     await alice.press("Tekst of foto")
     await alice.send("De stoep bij de school is kapot")
     assert "Klopt dit?" in alice.last.plain_text
     await alice.press("Iets veranderen")
     await alice.press("Onderwerp")
-    await alice.press("Terug naar het overzicht")
+    await alice.press("Terug naar nakijken")
     assert "Onderwerp: Verkeer" in alice.last.plain_text
     await alice.press("Versturen")
     (stored,) = observations_in(services)
@@ -447,7 +447,7 @@ async def test_permission_checked_again_at_confirm(bot: Harness, services: Servi
         session.exec(delete(Membership))
         session.commit()
     await alice.press("Versturen")
-    assert "Dat mag je niet" in alice.last.plain_text
+    assert "Dat kan niet met jouw rol" in alice.last.plain_text
     assert observations_in(services) == []
 
 
@@ -484,7 +484,7 @@ async def test_big_member_is_marked_big(bot: Harness, services: Services) -> Non
 
 async def test_english_flow(bot: Harness, services: Services) -> None:
     bob = await onboard(bot, 1002, "Bob", language_code="en")
-    await bob.press("Send an observation")
+    await bob.press("Send a report")
     await bob.send("Too many cars")
     assert "What could be better?" in bob.last.button_texts
     await bob.press("What could be better?")
@@ -495,8 +495,8 @@ async def test_english_flow(bot: Harness, services: Services) -> None:
     await bob.press("Send")
     (stored,) = observations_in(services)
     assert f"M-{stored.id}" in bob.last.plain_text and stored.lang == "en"
-    await bob.send("/mijnmeldingen")
-    assert "My observations" in bob.last.plain_text and "New" in bob.last.plain_text
+    await bob.send("/myreports")
+    assert "My reports" in bob.last.plain_text and "New" in bob.last.plain_text
 
 
 # --- Mijn meldingen ---------------------------------------------------------------------------
@@ -528,7 +528,7 @@ async def test_mijn_meldingen_pages_status_answer_and_withdraw(
     assert "Beantwoord" in plain and "Verborgen" in plain and "Nieuw" in plain
     assert "Dank je &lt;i&gt;wel&lt;/i&gt; &amp; tot snel" in (page.text or "")
     assert "melding 6 &lt;b&gt;&amp;" in (page.text or "")
-    assert f"M-{hidden.id} intrekken" not in page.button_texts  # hidden: not withdrawable
+    assert f"M-{hidden.id} terugnemen" not in page.button_texts  # hidden: not withdrawable
     assert "van bob" not in plain
 
     await alice.press("Volgende")
@@ -537,19 +537,19 @@ async def test_mijn_meldingen_pages_status_answer_and_withdraw(
     assert "pagina 1 van 2" in alice.last.plain_text
 
     target = made[4]
-    await alice.press(f"M-{target.id} intrekken")
-    assert f"melding M-{target.id} intrekken?" in alice.last.plain_text
-    await alice.press("Nee, houden")
+    await alice.press(f"M-{target.id} terugnemen")
+    assert f"melding M-{target.id} terugnemen?" in alice.last.plain_text
+    await alice.press("Nee, laten staan")
     assert observations_in(services)[4].status == "new"
-    await alice.press(f"M-{target.id} intrekken")
-    await alice.press("Ja, intrekken")
-    assert "is ingetrokken" in alice.last.plain_text and "Ingetrokken" in alice.last.plain_text
+    await alice.press(f"M-{target.id} terugnemen")
+    await alice.press("Ja, terugnemen")
+    assert "is teruggenomen" in alice.last.plain_text and "Teruggenomen" in alice.last.plain_text
     assert next(o for o in observations_in(services) if o.id == target.id).status == "withdrawn"
 
     # Another person's id in crafted callback data: refused, nothing changes.
     for action in ("w", "wy"):
         await alice.press_data(f"mo:{theirs.id}:{action}:0")
-        assert alice.alerts[-1] == "Deze melding kun je niet intrekken."
+        assert alice.alerts[-1] == "Deze melding kun je niet terugnemen."
     assert next(o for o in observations_in(services) if o.id == theirs.id).status == "new"
     await alice.press_data("mo:abc:wy:0")
     assert alice.alerts[-1] == "Deze knop werkt niet meer."
@@ -561,3 +561,27 @@ async def test_mijn_meldingen_empty_from_menu(bot: Harness) -> None:
     await alice.press("Mijn meldingen")
     assert "nog geen meldingen" in alice.last.plain_text
     assert "Melding doen" in alice.last.button_texts and "Naar het menu" in alice.last.button_texts
+
+
+async def test_a_draft_stored_by_the_previous_version_is_sent(
+    bot: Harness, services: Services
+) -> None:
+    """A flow outlives a deploy: the dict draft of before the typed draft still reaches M-123."""
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/melding")
+    wijk_id = person_row(services, 1001).current_wijk_id
+    old = {"wijk_id": wijk_id, "text": "Losse stoeptegel", "photo": None, "swot": "weakness"}
+    old |= {"theme": None, "theme_done": True, "lat": 52.3, "lon": 4.86, "loc_done": True}
+    old |= {"share": False, "multi": False}
+    nonce = bot.app.user_data[1001]["flow"]["nonce"]
+    bot.app.user_data[1001]["flow"] = {
+        "name": "observation",
+        "state": "summary",
+        "nonce": nonce,
+        "data": old,
+    }
+    await alice.press_data(f"ob:{nonce}:c:ok")
+    (stored,) = observations_in(services)
+    assert f"M-{stored.id}" in alice.last.plain_text
+    assert (stored.text, stored.swot, stored.theme) == ("Losse stoeptegel", "weakness", None)
+    assert (stored.latitude, stored.longitude) == (52.3, 4.86)

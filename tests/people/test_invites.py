@@ -128,9 +128,9 @@ async def test_expired_invite(bot: Harness, services: Services) -> None:
     ("payload", "expected"),
     [
         ("AAAAAAAAAAAAAAAAAAAAAA", "ken ik niet"),  # well-formed, unknown
-        ("bad*code!", "niet goed"),  # characters Telegram never puts in a deep link
-        ("x" * 65, "niet goed"),  # over Telegram's 64-character limit
-        ("two words", "niet goed"),
+        ("bad*code!", "klopt niet"),  # characters Telegram never puts in a deep link
+        ("x" * 65, "klopt niet"),  # over Telegram's 64-character limit
+        ("two words", "klopt niet"),
     ],
 )
 async def test_bad_codes(bot: Harness, services: Services, payload: str, expected: str) -> None:
@@ -211,3 +211,30 @@ def test_cli_invite_prints_link(
         == 2
     )
     assert "unknown wijk 'nergens'" in capsys.readouterr().err
+
+
+async def test_opening_an_invite_again_uses_nothing(bot: Harness, services: Services) -> None:
+    """A BIG member who opens the group's link again (a second phone, a forwarded message) must
+    not use up the places meant for the others."""
+    code = invite_code(services, Role.BIG, "elsrijk", uses=2)
+    member = bot.user(2001, "Bram")
+    await member.send(f"/start {code}")
+    await member.press("Akkoord")
+    for _ in range(3):
+        replies = await member.send(f"/start {code}")
+        assert not any("al gebruikt" in m.plain_text for m in replies)
+    with services.db.session() as session:
+        assert session.exec(select(Invite)).one().uses == 1
+    other = bot.user(2002, "Olga")
+    replies = await other.send(f"/start {code}")
+    assert "uitgenodigd als" in replies[0].plain_text
+    await other.press("Akkoord")
+    assert ("big", "elsrijk") in roles_of(services, 2002)
+    with services.db.session() as session:
+        assert session.exec(select(Invite)).one().uses == 2
+    # Used up now: the member who opens it again is not told so, a newcomer is.
+    replies = await member.send(f"/start {code}")
+    assert not any("al gebruikt" in m.plain_text for m in replies)
+    late = bot.user(2003, "Laat")
+    replies = await late.send(f"/start {code}")
+    assert "al gebruikt" in replies[0].plain_text

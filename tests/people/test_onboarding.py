@@ -19,7 +19,7 @@ async def test_nothing_is_stored_before_consent(bot: Harness, services: Services
     (privacy,) = await alice.send("/start")
     assert "Eerst over je gegevens" in privacy.plain_text
     assert "Hallo Alice" in privacy.plain_text
-    assert privacy.button_texts == ["Akkoord", "Liever niet", "English"]
+    assert privacy.button_texts == ["Akkoord", "Liever niet", "Meer over je gegevens", "English"]
     await alice.send("hallo?")  # a message before consent
     assert people_in(services) == []
     with services.db.session() as session:
@@ -61,7 +61,7 @@ async def test_english_telegram_language_gets_english(bot: Harness, services: Se
     (privacy,) = await bob.send("/start")
     assert "First, about your data" in privacy.plain_text
     await bob.press("I agree")
-    assert "Which wijk do you live in?" in bob.last.plain_text
+    assert "Which district do you live in?" in bob.last.plain_text
     assert people_in(services)[0].language == "en"
 
 
@@ -85,7 +85,7 @@ async def test_taal_changes_language(bot: Harness, services: Services) -> None:
     await alice.press("Elsrijk")
     await alice.send("/taal")
     await alice.press("English")
-    assert any("I will speak English" in m.plain_text for m in alice.messages[-2:])
+    assert any("I will write to you in English" in m.plain_text for m in alice.messages[-2:])
     assert "What would you like to do?" in alice.last.plain_text
     assert people_in(services)[0].language == "en"
 
@@ -165,7 +165,7 @@ async def test_unknown_command_and_text_get_help(bot: Harness) -> None:
     await alice.press("Akkoord")
     await alice.press("Elsrijk")
     (reply,) = await alice.send("/bestaatniet")
-    assert "Dat commando ken ik niet" in reply.plain_text
+    assert "Die opdracht ken ik niet" in reply.plain_text
     assert reply.button_texts == ["Naar het menu"]
 
 

@@ -147,7 +147,7 @@ async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
 ) -> None:
     coach = await join_as(bot, cli_services, 2001, "Carla", Role.COACH, "elsrijk")
     await onboard(bot, 2002, "Bert")
-    assert "digest" in menu(fake, BotCommandScopeChat(2001))
+    assert "wijkoverzicht" in menu(fake, BotCommandScopeChat(2001))
     await coach.send("/digest")
     assert t("nl", "digest.coach_only") not in coach.last.plain_text
     # A Monday after the default 08:00, after the coach joined (their membership has the real time).

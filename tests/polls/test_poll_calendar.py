@@ -54,7 +54,7 @@ async def typed_poll(bot: Harness, creator: FakePerson, closes: str) -> str:
     """A single-choice poll for the BIG members that closes at a typed time; returns the preview
     the creator checked before pressing Versturen."""
     await creator.send("/menu")
-    await creator.press("Nieuwe peiling")
+    await creator.press("Nieuwe stemming")
     await creator.send(QUESTION)
     for option in OPTIONS:
         await creator.send(option)
@@ -64,7 +64,7 @@ async def typed_poll(bot: Harness, creator: FakePerson, closes: str) -> str:
     await creator.send(closes)
     await creator.press("Nee, pas na het sluiten")
     preview = creator.last.plain_text
-    assert "Kijk je peiling na" in preview, preview
+    assert "Kijk je stemming na" in preview, preview
     await creator.press("Versturen")
     await delivery.wait_idle(bot.app)
     return preview
@@ -107,7 +107,7 @@ async def test_a_poll_closing_in_new_years_night_closes_once(
     # 00:30 in Amsterdam, 23:30 UTC on 31 December: closed, even before the job has run.
     frozen(services).set(local(2027, 1, 1, 0, 30))
     await too_late.press("Schaatsbaan", message=ballot(too_late))
-    assert too_late.alerts[-1] == "Deze peiling is gesloten. Stemmen kan niet meer."
+    assert too_late.alerts[-1] == "Deze stemming is gesloten. Stemmen kan niet meer."
     for moment in (
         local(2027, 1, 1, 0, 30),
         local(2027, 1, 1, 0, 31),
@@ -254,7 +254,7 @@ async def test_a_29_february_that_does_not_come_is_refused(
     frozen(services).set(local(2027, 1, 15, 12))
     creator = await member(bot, services, 3001, "Bea")
     await creator.send("/menu")
-    await creator.press("Nieuwe peiling")
+    await creator.press("Nieuwe stemming")
     await creator.send(QUESTION)
     for option in OPTIONS:
         await creator.send(option)
@@ -263,9 +263,9 @@ async def test_a_29_february_that_does_not_come_is_refused(
     await creator.press("Leden van de BIG")
     # 2027 has no 29 February; the next one (2028) is more than a year ahead.
     for typed, answer in (
-        ("29-02-2027 20:00", "Dat snap ik niet"),
+        ("29-02-2027 20:00", "Dat begrijp ik niet"),
         ("29-02 20:00", "Die datum is te ver weg"),
     ):
         (reply,) = await creator.send(typed)
         assert answer in reply.plain_text, typed
-    assert "Kijk je peiling na" not in creator.last.plain_text
+    assert "Kijk je stemming na" not in creator.last.plain_text

@@ -41,10 +41,10 @@ async def test_broadcast_survives_403_and_429(bot: Harness, services: Services) 
     assert status[blocked_person.id or 0] == DeliveryStatus.UNREACHABLE.value
     assert blocked_person.unreachable_at is not None
 
-    progress = [m for m in creator.messages if "Je peiling is verstuurd" in m.plain_text]
+    progress = [m for m in creator.messages if "Je stemming is verstuurd" in m.plain_text]
     assert len(progress) == 1 and progress[0].edited
     final = progress[0].plain_text
-    assert "Bereikt: 5" in final and "Niet bereikbaar (ze hebben mij geblokkeerd): 1" in final
+    assert "Aangekomen: 5" in final and "want ze hebben mij geblokkeerd: 1" in final
     stored = bot.fake.find_message(creator.id, progress[0].message_id)
     assert stored is not None
     earlier = [text or "" for text, _ in stored.history]
@@ -66,7 +66,7 @@ async def test_progress_is_edited_at_most_once_per_interval(
 
     await create_poll(bot, creator)
 
-    (progress,) = [m for m in creator.messages if "Je peiling is verstuurd" in m.plain_text]
+    (progress,) = [m for m in creator.messages if "Je stemming is verstuurd" in m.plain_text]
     stored = bot.fake.find_message(creator.id, progress.message_id)
     assert stored is not None
     shown = [strip_html(text or "") for text, _ in stored.history]
@@ -75,7 +75,7 @@ async def test_progress_is_edited_at_most_once_per_interval(
     ]
     assert counts[0] == 0 and len(counts) >= 2  # the first message and at least one edit
     assert all(later - earlier >= 5 for earlier, later in itertools.pairwise(counts))
-    assert "Bereikt: 12" in progress.plain_text  # and the final edit
+    assert "Aangekomen: 12" in progress.plain_text  # and the final edit
 
 
 async def test_broadcast_resumes_after_restart(bot: Harness, services: Services) -> None:

@@ -1,4 +1,4 @@
-"""The "Nieuwe peiling" wizard through the real Application: every kind and audience, limits,
+"""The "Nieuwe stemming" wizard through the real Application: every kind and audience, limits,
 options from the wijkspiegel, preview change and cancel."""
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ async def member(
 
 async def link_group(bot: Harness, admin: FakePerson) -> None:
     group = bot.group(GROUP_ID, "BIG Elsrijk", admins=[admin.id])
-    replies = await admin.send("/koppel", chat=group)
-    assert "gekoppeld aan Elsrijk" in replies[-1].plain_text
+    replies = await admin.send("/verbind", chat=group)
+    assert "verbonden met Elsrijk" in replies[-1].plain_text
 
 
 async def create_poll(
@@ -43,10 +43,10 @@ async def create_poll(
     kind: str = "Eén keuze",
     audience: str = "Leden van de BIG",
     closes: str = "Over een week",
-    hide: str | None = "Ja, tussenstand laten zien",
+    hide: str | None = "Ja, uitslag tot nu toe laten zien",
 ) -> None:
     await creator.send("/menu")
-    await creator.press("Nieuwe peiling")
+    await creator.press("Nieuwe stemming")
     assert "Wat wil je vragen?" in creator.last.plain_text
     await creator.send(question)
     for option in options:
@@ -57,7 +57,7 @@ async def create_poll(
     await creator.press(closes)
     if hide is not None:
         await creator.press(hide)
-    assert "Kijk je peiling na" in creator.last.plain_text
+    assert "Kijk je stemming na" in creator.last.plain_text
     await creator.press("Versturen")
     await delivery.wait_idle(bot.app)
 
@@ -90,7 +90,7 @@ async def test_single_choice_for_the_wijk(bot: Harness, services: Services) -> N
         assert "Wat pakken we eerst aan?" in resident.last.plain_text
         assert resident.last.button_texts[:3] == ["Speeltuin", "Bankjes", "Straatlicht"]
     assert "Wat pakken we eerst aan?" not in elsewhere.last.plain_text
-    assert "Bereikt: 3" in coach.last.plain_text
+    assert "Aangekomen: 3" in coach.last.plain_text
 
 
 async def test_multiple_choice_for_big_members_hidden_results(
@@ -103,7 +103,7 @@ async def test_multiple_choice_for_big_members_hidden_results(
     poll = only_poll(services)
     assert (poll.kind, poll.audience, poll.hide_results) == ("multiple", "big", True)
     assert "Stem versturen" in other_big.last.button_texts
-    assert "Tussenstand" not in other_big.last.button_texts  # hidden until it closes
+    assert "Uitslag tot nu toe" not in other_big.last.button_texts  # hidden until it closes
     assert "Wat pakken we eerst aan?" not in resident.last.plain_text
 
 
@@ -115,7 +115,7 @@ async def test_ranking_in_the_group_links_to_private_chat(bot: Harness, services
     assert poll.kind == "ranking" and poll.group_chat_id == GROUP_ID
     (post,) = [m for m in bot.bot_messages(GROUP_ID) if "Wat pakken we" in m.plain_text]
     assert post.buttons[0][0].url == f"https://t.me/wijkspiegel_bot?start=poll_{poll.id}"
-    assert "Je peiling staat nu in de groep" in creator.last.plain_text
+    assert "Je stemming staat nu in de groep" in creator.last.plain_text
     with services.db.session() as session:
         assert session.exec(select(PollDelivery)).all() == []  # nothing goes out privately
 
@@ -140,7 +140,7 @@ async def test_single_choice_in_the_group_is_a_native_poll(
 async def test_typed_closing_time_in_amsterdam(bot: Harness, services: Services) -> None:
     creator = await member(bot, services, 2001, "Bea")
     await creator.send("/menu")
-    await creator.press("Nieuwe peiling")
+    await creator.press("Nieuwe stemming")
     await creator.send("Vraag?")
     await creator.send("Ja")
     await creator.send("Nee")
@@ -165,7 +165,7 @@ async def test_typed_closing_time_in_amsterdam(bot: Harness, services: Services)
 async def test_question_and_option_limits(bot: Harness, services: Services) -> None:
     creator = await member(bot, services, 2001, "Bea")
     await creator.send("/menu")
-    await creator.press("Nieuwe peiling")
+    await creator.press("Nieuwe stemming")
     (too_long,) = await creator.send("v" * 301)
     assert "Je vraag is te lang: 301 tekens" in too_long.plain_text
     await creator.send("v" * 300)  # exactly the limit is fine
@@ -187,26 +187,26 @@ async def test_question_and_option_limits(bot: Harness, services: Services) -> N
 async def test_group_audience_needs_a_linked_group(bot: Harness, services: Services) -> None:
     creator = await member(bot, services, 2001, "Bea")
     await creator.send("/menu")
-    await creator.press("Nieuwe peiling")
+    await creator.press("Nieuwe stemming")
     await creator.send("Vraag?")
     await creator.send("Ja")
     await creator.send("Nee")
     await creator.press("Klaar met keuzes")
     (screen,) = await creator.press("Eén keuze")
     assert "De Telegram-groep van de BIG" not in screen.button_texts
-    assert "typ daar /koppel" in screen.plain_text
+    assert "Typ daar /verbind" in screen.plain_text
     nonce = screen.buttons[0][0].callback_data.split(":")[1]  # type: ignore[union-attr]
     await creator.press_data(f"pw:{nonce}:a:group")  # a crafted button
-    assert "Er is nog geen Telegram-groep gekoppeld" in creator.alerts[-1]
+    assert "Deze wijk heeft nog geen Telegram-groep" in creator.alerts[-1]
 
 
 async def test_resident_cannot_open_the_wizard(bot: Harness, services: Services) -> None:
     resident = await onboard(bot, 2100, "Rik")
     (menu,) = await resident.send("/menu")
-    assert "Nieuwe peiling" not in menu.button_texts
-    assert "Peilingen" in menu.button_texts
+    assert "Nieuwe stemming" not in menu.button_texts
+    assert "Stemmingen" in menu.button_texts
     await resident.press_data("mn:newpoll", message=menu)
-    assert "Nieuwe peiling" not in resident.last.plain_text
+    assert "Nieuwe stemming" not in resident.last.plain_text
     assert resident.last.button_texts  # the menu again, never silence
 
 
@@ -250,15 +250,15 @@ async def test_pick_options_from_the_spiegel(bot: Harness, services: Services) -
     ids = seed_spiegel(services)
     creator = await member(bot, services, 2001, "Bea")
     await creator.send("/menu")
-    await creator.press("Nieuwe peiling")
+    await creator.press("Nieuwe stemming")
     await creator.send("Waar beginnen we?")
     (listing,) = await creator.press("Uit de wijkspiegel kiezen")
     assert "wijkspiegel 2025" in listing.plain_text
     assert "Oud punt" not in listing.plain_text  # only the newest edition
     assert "1. Meer groen in de wijk" in listing.plain_text
-    await creator.press("Punt 1")
-    await creator.press("Punt 2")
-    assert "Punt 1 (gekozen)" in creator.last.button_texts
+    await creator.press("Zin 1")
+    await creator.press("Zin 2")
+    assert "Zin 1 (gekozen)" in creator.last.button_texts
     nonce = listing.buttons[0][0].callback_data.split(":")[1]  # type: ignore[union-attr]
     await creator.press_data(f"pw:{nonce}:pi:999999")  # an item that is not in this spiegel
     assert creator.alerts[-1] == "Deze knop werkt niet meer."
@@ -267,7 +267,7 @@ async def test_pick_options_from_the_spiegel(bot: Harness, services: Services) -
     await creator.press("Eén keuze")
     await creator.press("Leden van de BIG")
     await creator.press("Over 3 dagen")
-    await creator.press("Ja, tussenstand laten zien")
+    await creator.press("Ja, uitslag tot nu toe laten zien")
     await creator.press("Versturen")
     poll = only_poll(services)
     texts = options_of(services, poll.id or 0)
@@ -282,7 +282,7 @@ async def test_pick_options_from_the_spiegel(bot: Harness, services: Services) -
 async def test_preview_change_and_cancel(bot: Harness, services: Services) -> None:
     creator = await member(bot, services, 2001, "Bea")
     await creator.send("/menu")
-    await creator.press("Nieuwe peiling")
+    await creator.press("Nieuwe stemming")
     await creator.send("Eerste vraag")
     await creator.send("Ja")
     await creator.send("Nee")
@@ -290,11 +290,11 @@ async def test_preview_change_and_cancel(bot: Harness, services: Services) -> No
     await creator.press("Eén keuze")
     await creator.press("Leden van de BIG")
     await creator.press("Over twee weken")
-    await creator.press("Ja, tussenstand laten zien")
+    await creator.press("Ja, uitslag tot nu toe laten zien")
     await creator.press("Aanpassen")
     await creator.press("De vraag")
     (preview,) = await creator.send("Betere vraag")
-    assert "Betere vraag" in preview.plain_text and "Kijk je peiling na" in preview.plain_text
+    assert "Betere vraag" in preview.plain_text and "Kijk je stemming na" in preview.plain_text
     await creator.press("Aanpassen")
     await creator.press("Hoe mensen stemmen")
     (preview,) = await creator.press("Op volgorde zetten")

@@ -13,7 +13,7 @@ from bot.people.permissions import load_actor
 from bot.polls import delivery, voting
 from bot.polls.tally import tally
 from models import Poll, PollOption, PollStatus, Role, Vote
-from tests.helpers import onboard
+from tests.helpers import join_as, onboard
 from tests.polls.test_poll_wizard import GROUP_ID, create_poll, link_group, member, only_poll
 
 
@@ -62,7 +62,7 @@ async def test_single_vote_change_and_second_vote_refused(bot: Harness, services
     delivered = poll_message(voter)
     (after,) = await voter.press("Bankjes")
     assert "Jouw stem: Bankjes" in after.plain_text and "Dank je!" in after.plain_text
-    assert after.button_texts[0] == "Stem wijzigen"
+    assert after.button_texts[0] == "Stem veranderen"
     me = person_id(services, voter.id)
     assert votes(services) == [(me, "Bankjes", None)]
 
@@ -72,9 +72,9 @@ async def test_single_vote_change_and_second_vote_refused(bot: Harness, services
     assert voter.alerts[-1].startswith("Je hebt al gestemd")
     assert votes(services) == [(me, "Bankjes", None)]
 
-    await voter.press("Stem wijzigen")
+    await voter.press("Stem veranderen")
     (changed,) = await voter.press("Straatlicht")
-    assert "Je stem is gewijzigd" in changed.plain_text
+    assert "Je stem is veranderd" in changed.plain_text
     assert votes(services) == [(me, "Straatlicht", None)]
 
 
@@ -96,7 +96,7 @@ async def test_multiple_choice_vote(bot: Harness, services: Services) -> None:
     # A crafted mask with a bit for a 4th option that does not exist.
     pid = only_poll(services).id
     await voter.press_data(f"pl:{pid}:s:15:c", message=nonce_free)
-    assert voter.alerts[-1] == "Die keuze hoort niet bij deze peiling. Er is niets veranderd."
+    assert voter.alerts[-1] == "Die keuze hoort niet bij deze stemming. Er is niets veranderd."
     assert votes(services) == [(me, "Bankjes", None), (me, "Straatlicht", None)]
 
 
@@ -131,9 +131,9 @@ async def test_ranking_vote_in_private_chat(bot: Harness, services: Services) ->
         ("Speeltuin", 1, 0),
     ]
     # A crafted order with an option position twice.
-    await first.press("Stem wijzigen")
+    await first.press("Stem veranderen")
     await first.press_data(f"pl:{pid}:R:x00:c")
-    assert first.alerts[-1] == "Die keuze hoort niet bij deze peiling. Er is niets veranderd."
+    assert first.alerts[-1] == "Die keuze hoort niet bij deze stemming. Er is niets veranderd."
 
 
 # --- refusals ----------------------------------------------------------------------------------
@@ -159,13 +159,13 @@ async def test_outsider_and_crafted_option_refused(bot: Harness, services: Servi
     for outsider in (resident, elsewhere):
         await outsider.send("/menu")
         await outsider.press_data(button)  # a forwarded or copied button
-        assert outsider.alerts[-1] == "Deze peiling is niet voor jou. Je stem telt niet mee."
+        assert outsider.alerts[-1] == "Deze stemming is niet voor jou. Je stem telt niet mee."
     await voter.press_data(f"pl:{first.id}:o:{other_option.id}:n", message=delivered)
-    assert voter.alerts[-1] == "Die keuze hoort niet bij deze peiling. Er is niets veranderd."
+    assert voter.alerts[-1] == "Die keuze hoort niet bij deze stemming. Er is niets veranderd."
     await voter.press_data(f"pl:{first.id}:o:99999:n", message=delivered)
-    assert voter.alerts[-1] == "Die keuze hoort niet bij deze peiling. Er is niets veranderd."
+    assert voter.alerts[-1] == "Die keuze hoort niet bij deze stemming. Er is niets veranderd."
     await voter.press_data("pl:99999:o:1:n", message=delivered)
-    assert voter.alerts[-1] == "Deze peiling bestaat niet (meer)."
+    assert voter.alerts[-1] == "Deze stemming bestaat niet (meer)."
     assert votes(services) == []
 
 
@@ -179,16 +179,16 @@ async def test_votes_after_close_refused_and_results_without_names(
     await voters[1].press("Bankjes")
     late = poll_message(voters[2])
 
-    await creator.send("/peilingen")
+    await creator.send("/stemmen")
     await creator.press("Beheren")
     await creator.press("Nu sluiten")
     closing = await creator.press("Ja, nu sluiten")
     # The results go out in the background and may come before the confirmation's edit.
-    assert any("De peiling is gesloten" in m.plain_text for m in closing)
+    assert any("De stemming is gesloten" in m.plain_text for m in closing)
     await delivery.wait_idle(bot.app)
 
     await voters[2].press("Speeltuin", message=late)
-    assert voters[2].alerts[-1] == "Deze peiling is gesloten. Stemmen kan niet meer."
+    assert voters[2].alerts[-1] == "Deze stemming is gesloten. Stemmen kan niet meer."
     assert len(votes(services)) == 2
 
     results = [m for m in creator.messages if "Uitslag: Wat pakken" in m.plain_text]
@@ -224,22 +224,22 @@ async def test_early_close_and_cancel_only_for_creator_or_coach(
     await create_poll(bot, creator, audience="Iedereen in de wijk")
     pid = only_poll(services).id
 
-    await resident.send("/peilingen")
+    await resident.send("/stemmen")
     assert not any("Beheren" in b for b in resident.last.button_texts)
     for stranger in (resident, other_big):
         await stranger.press_data(f"pm:{pid}:cxY")
-        assert stranger.alerts[-1] == "Alleen wie de peiling maakte of de wijkcoach kan dit doen."
+        assert stranger.alerts[-1] == "Alleen wie de stemming maakte of de wijkcoach kan dit doen."
         await stranger.press_data(f"pm:{pid}:clY")
     assert only_poll(services).status == PollStatus.OPEN.value
 
-    await coach.send("/peilingen")
+    await coach.send("/stemmen")
     await coach.press("Beheren")
-    await coach.press("Peiling intrekken")
-    await coach.press("Ja, intrekken")
-    assert "De peiling is ingetrokken" in coach.last.plain_text
+    await coach.press("Stemming stoppen")
+    await coach.press("Ja, stoppen")
+    assert "De stemming is gestopt" in coach.last.plain_text
     assert only_poll(services).status == PollStatus.CANCELLED.value
     await creator.press_data(f"pm:{pid}:clY")
-    assert creator.alerts[-1] == "Deze peiling is al gesloten."
+    assert creator.alerts[-1] == "Deze stemming is al gesloten."
     await delivery.wait_idle(bot.app)
     assert not any("Uitslag:" in m.plain_text for m in creator.messages)
 
@@ -248,16 +248,16 @@ async def test_peilingen_lists_open_and_closed(bot: Harness, services: Services)
     creator = await member(bot, services, 3001, "Bea")
     voter = await member(bot, services, 3002, "Bram")
     await create_poll(bot, creator, hide="Nee, pas na het sluiten")
-    (listing,) = await voter.send("/peilingen")
+    (listing,) = await voter.send("/stemmen")
     assert "Open" in listing.plain_text and "Wat pakken we eerst aan?" in listing.plain_text
     await voter.press("Stemmen: Wat pakken")
     await voter.press("Bankjes")
     pid = only_poll(services).id
     await voter.press_data(f"pl:{pid}:res")  # results are hidden until it closes
-    assert "De uitslag zie je als de peiling sluit" in voter.last.plain_text
+    assert "De uitslag zie je als de stemming sluit" in voter.last.plain_text
     assert await delivery.close_now(bot.app, pid or 0)
     await delivery.wait_idle(bot.app)
-    (listing,) = await voter.send("/peilingen")
+    (listing,) = await voter.send("/stemmen")
     assert "Gesloten" in listing.plain_text
     await voter.press("Uitslag: Wat pakken")
     assert "Bankjes: 1 (100%)" in voter.last.plain_text
@@ -270,9 +270,9 @@ async def test_group_link_by_non_admin_refused(bot: Harness, services: Services)
     big = await member(bot, services, 3001, "Bea")
     resident = await onboard(bot, 3100, "Rik")
     group = bot.group(GROUP_ID, "BIG Elsrijk", admins=[3999], members=[big.id, resident.id])
-    (reply,) = await big.send("/koppel", chat=group)
-    assert reply.plain_text == "Alleen een beheerder van deze groep kan hem koppelen."
-    (reply,) = await resident.send("/koppel", chat=group)
+    (reply,) = await big.send("/verbind", chat=group)
+    assert reply.plain_text == "Alleen een beheerder van deze groep kan de groep verbinden."
+    (reply,) = await resident.send("/verbind", chat=group)
     assert "Alleen leden van de BIG en wijkcoaches" in reply.plain_text
     with services.db.session() as session:
         from models import GroupLink
@@ -303,7 +303,7 @@ async def test_native_poll_answers_change_retract_and_outsiders(
 
     for outsider in (stranger, elsewhere):
         await outsider.answer_poll(poll.telegram_poll_id, [0])
-        assert "Deze peiling is niet voor jou" in outsider.last.plain_text
+        assert "Deze stemming is niet voor jou" in outsider.last.plain_text
         assert outsider.last.buttons  # a way on
     assert votes(services) == [(me, "Bankjes", None)]
 
@@ -340,6 +340,66 @@ async def test_ranking_from_the_group_via_deep_link(bot: Harness, services: Serv
     assert votes(services) == [(me, "Bankjes", 1), (me, "Speeltuin", 2), (me, "Straatlicht", 3)]
     # Invites keep working next to the poll payload.
     (unknown,) = await neighbour.send("/start poll_999999")
-    assert "Deze peiling bestaat niet" in unknown.plain_text
+    assert "Deze stemming bestaat niet" in unknown.plain_text
     replies = await neighbour.send("/start notaninvitecode")
     assert any("uitnodiging" in m.plain_text for m in replies)
+
+
+# --- moving house ------------------------------------------------------------------------------
+
+
+async def test_moving_to_another_wijk_withdraws_open_votes_there(
+    bot: Harness, services: Services
+) -> None:
+    """A wijk's poll is for the people who live there. Switching wijk back and forth must not
+    let one person vote in every wijk's polls: a move withdraws the open votes of the old wijk."""
+    bea = await member(bot, services, 3001, "Bea")
+    ruud = await join_as(bot, services, 3003, "Ruud", Role.BIG, "randwijck")
+    if "Randwijck" in ruud.last.button_texts:
+        await ruud.press("Randwijck")
+    eva = await onboard(bot, 3002, "Eva")  # lives in Elsrijk
+    await create_poll(bot, bea, question="Elsrijk: wat eerst?", audience="Iedereen in de wijk")
+    await create_poll(bot, ruud, question="Randwijck: wat eerst?", audience="Iedereen in de wijk")
+    with services.db.session() as session:
+        elsrijk, randwijck = session.exec(select(Poll).order_by(Poll.id)).all()  # type: ignore[arg-type]
+
+    await eva.press("Bankjes", message=poll_message(eva, "Elsrijk: wat eerst?"))
+    await eva.send("/wijk")
+    replies = await eva.press("Randwijck")
+    assert any(
+        "Daarom telt je stem in 1 open stemming daar niet meer" in m.plain_text for m in replies
+    )
+    await eva.send("/peilingen")
+    await eva.press("Stemmen: Randwijck")
+    await eva.press("Speeltuin")
+    await eva.send("/wijk")
+    await eva.press("Elsrijk")
+    await eva.send("/wijk")
+    await eva.press("Randwijck")
+
+    with services.db.session() as session:
+        assert tally(session, elsrijk.id or 0).voters == 0
+        assert tally(session, randwijck.id or 0).voters == 0
+    # Back home she may vote again in what is open there.
+    await eva.send("/wijk")
+    await eva.press("Elsrijk")
+    await eva.send("/peilingen")
+    await eva.press("Stemmen: Elsrijk")
+    await eva.press("Straatlicht")
+    assert votes(services) == [(person_id(services, eva.id), "Straatlicht", None)]
+
+
+async def test_a_revoked_big_member_no_longer_counts_in_open_big_polls(
+    bot: Harness, services: Services
+) -> None:
+    from bot.people import persons, roles
+
+    bea = await member(bot, services, 3001, "Bea")
+    bram = await member(bot, services, 3002, "Bram")
+    await create_poll(bot, bea)
+    await bram.press("Bankjes", message=poll_message(bram))
+    with services.db.session() as session:
+        wijk = persons.wijk_by_slug(session, "elsrijk")
+        assert wijk is not None
+        roles.revoke(session, str(bram.id), Role.BIG, [wijk])
+        assert tally(session, only_poll(services).id or 0).voters == 0

@@ -509,9 +509,9 @@ async def test_vergeetmij_keep_contributions(bot: Harness, services: Services) -
 async def test_vergeetmij_delete_everything_in_english(bot: Harness, services: Services) -> None:
     bob = await onboard(bot, 1002, "Bob", language_code="en")
     add_contributions(services, 1002)
-    await bob.send("/vergeetmij")
-    await bob.press("Also erase my observations and reactions")
-    assert "I will also erase your observations" in bob.last.plain_text
+    await bob.send("/forgetme")
+    await bob.press("Also erase my reports and reactions")
+    assert "I will also erase your reports" in bob.last.plain_text
     (done,) = await bob.press("Yes, erase my data for good")
     assert "Your data has been erased" in done.plain_text and "were erased too" in done.plain_text
     with services.db.session() as session:
@@ -663,3 +663,77 @@ def test_every_reference_to_a_person_is_handled_by_erasure() -> None:
     }
     referring.add(("person", "id"))
     assert referring == set(personal_data.PERSON_COLUMNS)
+    assert referring == set(personal_data.EXPORTED_IN)
+
+
+def test_every_row_stored_with_a_persons_id_is_in_their_export(
+    db: Database, config: Config
+) -> None:
+    """Walks the models: for every column that refers to person.id, whoever has a row behind it
+    finds that row's section filled in their export."""
+    from sqlmodel import SQLModel
+
+    tables = {table.name: table for table in SQLModel.metadata.sorted_tables}
+    with db.session() as session:
+        world = build_world(session, config)
+        exports = {
+            pid: personal_data.export_person(session, pid, now=T0)
+            for pid in (world.alice, world.coach)
+        }
+        for (table_name, column), section in personal_data.EXPORTED_IN.items():
+            table = tables[table_name]
+            holders = [
+                pid
+                for pid in exports
+                if session.exec(
+                    select(func.count()).select_from(table).where(table.c[column] == pid)
+                ).one()
+            ]
+            assert holders, f"the test world has no {table_name}.{column}"
+            for pid in holders:
+                assert exports[pid][section], (table_name, column, pid)
+
+
+async def test_a_coachs_export_holds_their_answers_and_hide_reasons(
+    bot: Harness, services: Services
+) -> None:
+    """What a coach wrote is stored with the coach's id: it is theirs to see in /mijngegevens
+    (the residents' texts are not: only the reference of the observation)."""
+    from tests.helpers import join_as
+
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    for text in ("Lantaarn kapot bij de school", "Koop nu goedkope horloges"):
+        await alice.send("/melding")
+        await alice.send(text)
+        await alice.press("Wat kan beter?")
+        await alice.press("Wonen")
+        await alice.press("Overslaan")
+        await alice.press("Nee, alleen")
+        await alice.press("Versturen")
+    with services.db.session() as session:
+        first, second = session.exec(select(Observation).order_by(Observation.id)).all()  # type: ignore[arg-type]
+    await carla.send("/meldingen")
+    await carla.press(f"{first.reference} openen")
+    await carla.press("Beantwoorden")
+    await carla.send("We maken hem deze week")
+    await carla.press("Versturen")
+    await carla.send("/meldingen")
+    await carla.press(f"{second.reference} openen")
+    await carla.press("Verbergen")
+    await carla.press("Iets anders")
+    await carla.send("Dit is reclame voor horloges")
+    await carla.press("Verbergen")
+
+    replies = await carla.send("/mijngegevens")
+    document = next(m for m in replies if m.kind == "document")
+    assert document.file_bytes is not None
+    data = json.loads(document.file_bytes)
+    assert [(a["observation"], a["answer"]) for a in data["answers_given"]] == [
+        (first.reference, "We maken hem deze week")
+    ]
+    assert [(h["observation"], h["reason"]) for h in data["observations_hidden"]] == [
+        (second.reference, "Dit is reclame voor horloges")
+    ]
+    exported = document.file_bytes.decode()
+    assert "Lantaarn" not in exported and "Koop nu" not in exported  # Alice's, not Carla's

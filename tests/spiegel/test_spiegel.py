@@ -56,7 +56,7 @@ text = "Vertel wat er in het wijkcentrum te doen is."
 
 RECOGNISE = "Herken ik 👍"
 NOT_RECOGNISE = "Herken ik niet 👎"
-COMMENT = "Aanvulling ✍️"
+COMMENT = "Opmerking typen ✍️"
 
 
 def load(services: Services, slug: str, source: str = MIRROR, year: int = 2026) -> int:
@@ -91,7 +91,7 @@ def statement(replies: list[BotMessage], text: str) -> BotMessage:
 async def test_no_edition_yet(bot: Harness) -> None:
     alice = await onboard(bot, 1001, "Alice")
     (reply,) = await alice.send("/spiegel")
-    assert "Er is nog geen wijkspiegel voor je wijk Elsrijk" in reply.plain_text
+    assert "Er is nog geen wijkspiegel voor Elsrijk" in reply.plain_text
     assert reply.button_texts == ["Naar het menu"]
 
 
@@ -99,15 +99,15 @@ async def test_menu_entry_opens_overview_with_counts(bot: Harness, services: Ser
     load(services, "elsrijk")
     alice = await onboard(bot, 1001, "Alice")
     menu = alice.last
-    assert menu.button_texts[0] == "Spiegel van je wijk"
-    (overview,) = await alice.press("Spiegel van je wijk")
+    assert menu.button_texts[0] == "Wijkspiegel lezen"
+    (overview,) = await alice.press("Wijkspiegel lezen")
     text = overview.plain_text
     assert "Wijkspiegel Elsrijk 2026" in text and "Spiegel voor de test" in text
-    assert "• Wat gaat goed? (4 uitspraken)" in text
-    assert "• Wat kan beter? (2 uitspraken)" in text
-    assert "• Welke kansen zie je? (1 uitspraak)" in text
-    assert "• Waar maak je je zorgen over? (0 uitspraken)" in text
-    assert "• Wat raden we aan? (1 uitspraak)" in text
+    assert "• Wat gaat goed? (4 zinnen)" in text
+    assert "• Wat kan beter? (2 zinnen)" in text
+    assert "• Welke kansen zie je? (1 zin)" in text
+    assert "• Waar maak je je zorgen over? (0 zinnen)" in text
+    assert "• Wat raden we aan? (1 zin)" in text
     assert overview.button_texts == [
         "Wat gaat goed? (4)",
         "Wat kan beter? (2)",
@@ -124,27 +124,27 @@ async def test_category_is_paged_three_at_a_time(bot: Harness, services: Service
     await alice.send("/spiegel")
     replies = await alice.press("Wat gaat goed? (4)")
     assert len(replies) == 4
-    assert "Wat gaat goed? · 1 van 4" in replies[0].plain_text
+    assert "Wat gaat goed? · zin 1 van 4" in replies[0].plain_text
     assert "Er is veel groen." in replies[0].plain_text
-    assert "Thema: Buiten: straat, groen, spelen" in replies[0].plain_text
+    assert "Onderwerp: Buiten: straat, groen, spelen" in replies[0].plain_text
     assert "De winkels zijn dichtbij." in replies[2].plain_text
     for message in replies[:3]:
         assert message.button_texts == [RECOGNISE, NOT_RECOGNISE, COMMENT]
         assert "Zo reageerden" not in message.plain_text  # no counts before your own reaction
     nav = replies[3]
-    assert "Wat gaat goed?: uitspraak 1 tot en met 3 van 4." in nav.plain_text
-    assert nav.button_texts == ["Volgende ▶", "Terug naar het overzicht", "Naar het menu"]
+    assert "Wat gaat goed?: zin 1 tot en met 3 van 4." in nav.plain_text
+    assert nav.button_texts == ["Volgende ▶", "Terug naar de vragen", "Naar het menu"]
 
     replies = await alice.press("Volgende ▶")
     assert len(replies) == 2
     assert (
         "4 van 4" in replies[0].plain_text and "Het is een rustige wijk." in replies[0].plain_text
     )
-    assert "uitspraak 4 van 4" in replies[1].plain_text
-    assert replies[1].button_texts == ["◀ Vorige", "Terug naar het overzicht", "Naar het menu"]
+    assert "zin 4 van 4" in replies[1].plain_text
+    assert replies[1].button_texts == ["◀ Vorige", "Terug naar de vragen", "Naar het menu"]
 
-    (overview,) = await alice.press("Terug naar het overzicht")
-    assert "Wat kan beter? (2 uitspraken)" in overview.plain_text
+    (overview,) = await alice.press("Terug naar de vragen")
+    assert "Wat kan beter? (2 zinnen)" in overview.plain_text
     await alice.press("Naar het menu")
     assert "Wat wil je doen?" in alice.last.plain_text
 
@@ -160,7 +160,7 @@ async def test_react_replace_and_see_counts(bot: Harness, services: Services) ->
     await alice.send("/spiegel")
     page = await alice.press("Wat gaat goed? (4)")
     (edited,) = await alice.press(RECOGNISE, message=statement(page, "Er is veel groen."))
-    assert alice.alerts[-1] == "Opgeslagen."
+    assert alice.alerts[-1] == "Bewaard."
     text = edited.plain_text
     assert "Er is veel groen." in text and "Jij herkent dit." in text
     assert "👍 1 persoon herkent dit\n" in text and "👎 1 persoon herkent dit niet" in text
@@ -212,12 +212,12 @@ async def test_comment_flow_too_long_then_stored(bot: Harness, services: Service
     assert reactions(services) == []
 
     (saved,) = await alice.send("Er is geen plek om te voetballen.")
-    assert "Dank je! Je aanvulling is opgeslagen." in saved.plain_text
-    assert "Jouw aanvulling: Er is geen plek om te voetballen." in saved.plain_text
-    assert "✍️ 1 aanvulling" in saved.plain_text
+    assert "Dank je! Je opmerking is bewaard." in saved.plain_text
+    assert "Jouw opmerking: Er is geen plek om te voetballen." in saved.plain_text
+    assert "✍️ 1 opmerking" in saved.plain_text
     assert saved.button_texts == [
         "Terug naar: Wat kan beter?",
-        "Terug naar het overzicht",
+        "Terug naar de vragen",
         "Naar het menu",
     ]
     (reaction,) = reactions(services)
@@ -253,12 +253,12 @@ async def test_comment_kept_and_retried_after_database_error(
 
     monkeypatch.setattr(spiegel, "comment", flaky)
     (failed,) = await alice.send("Het park is ook 's avonds mooi.")
-    assert "Het opslaan lukte niet. Je tekst is bewaard." in failed.plain_text
+    assert "Ik kon je opmerking nu niet bewaren. Je bent hem niet kwijt." in failed.plain_text
     assert failed.button_texts == ["Opnieuw proberen", "Stoppen"]
     assert reactions(services) == []
 
     replies = await alice.press("Opnieuw proberen")
-    assert "Dank je! Je aanvulling is opgeslagen." in replies[-1].plain_text
+    assert "Dank je! Je opmerking is bewaard." in replies[-1].plain_text
     (reaction,) = reactions(services)
     assert reaction.comment == "Het park is ook 's avonds mooi."
     # The flow is over: the retry button of the failed message no longer does anything.
@@ -321,7 +321,7 @@ async def test_retired_unknown_and_malformed_buttons_are_stale(
 async def test_partner_reads_but_cannot_react(bot: Harness, services: Services) -> None:
     load(services, "elsrijk")
     petra = await join_as(bot, services, 3001, "Petra", Role.PARTNER, "elsrijk")
-    assert "Spiegel van je wijk" in petra.last.button_texts
+    assert "Wijkspiegel lezen" in petra.last.button_texts
     (overview,) = await petra.send("/spiegel")
     assert "Als partner lees je mee." in overview.plain_text
     replies = await petra.press("Wat gaat goed? (4)")
@@ -330,9 +330,9 @@ async def test_partner_reads_but_cannot_react(bot: Harness, services: Services) 
     assert "Reageren doen bewoners" in replies[3].plain_text
 
     replies = await petra.press_data(f"rx:{item_id(services, 'groen')}:y")
-    assert "Als partner kun je de spiegel lezen" in replies[-1].plain_text
+    assert "Als partner kun je de wijkspiegel lezen" in replies[-1].plain_text
     await petra.press_data(f"rx:{item_id(services, 'groen')}:c")
-    assert "Als partner kun je de spiegel lezen" in petra.last.plain_text
+    assert "Als partner kun je de wijkspiegel lezen" in petra.last.plain_text
     assert reactions(services) == []
 
 
@@ -365,7 +365,7 @@ async def test_english(bot: Harness, services: Services) -> None:
     assert replies[0].button_texts == [
         "I recognise this 👍",
         "I don't recognise this 👎",
-        "Add something ✍️",
+        "Type a comment ✍️",
     ]
 
 

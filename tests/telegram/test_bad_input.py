@@ -106,6 +106,11 @@ FORGED = [
     "x" * 65,
     "wk:1:" + "é" * 30,  # over 64 bytes only when counted in UTF-8
     "mn:main:<b>",
+    # Ids past a database integer: refused as buttons, never an overflow in the database layer.
+    "mo:" + "1" * 40 + ":wy:0",
+    "rx:" + "9" * 40 + ":y",
+    "sp:9223372036854775808",
+    "wk:1:2147483648",
 ]
 
 

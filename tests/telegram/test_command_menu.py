@@ -1,5 +1,6 @@
 """The command menu: everyone's commands for all private chats, a coach's chat its own with the
-coach's commands as well (bot/telegram/command_menu.py), through the real Application on both
+coach's commands as well (bot/telegram/command_menu.py), each in the person's language with that
+language's command names (bot/telegram/commands.py), through the real Application on both
 databases."""
 
 from __future__ import annotations
@@ -7,19 +8,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from telegram import BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram import (
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
 
 from bot.context import Services
 from bot.core.i18n import t
 from bot.fake_telegram import FakeTelegram, Harness
-from bot.telegram import command_menu
-from bot.wiring import private_commands
+from bot.telegram import command_menu, commands
+from bot.wiring import group_commands, private_commands
 from models import Role
 from tests.conftest import make_app
 from tests.digest.test_digest import person
 from tests.helpers import join_as, onboard
 
-COACH_ONLY = {"meldingen", "digest"}
+COACH_ONLY = {"nl": {"meldingen", "wijkoverzicht"}, "en": {"reports", "summary"}}
+EVERYONE = {
+    "nl": {"start", "spiegel", "melding", "mijngegevens", "vergeetmij", "taal", "uitleg", "stop"},
+    "en": {"start", "mirror", "report", "mydata", "forgetme", "language", "explain", "cancel"},
+}
 
 
 def menu(fake: FakeTelegram, scope: Any, lang: str = "") -> list[str]:
@@ -35,13 +44,27 @@ def descriptions(fake: FakeTelegram, scope: Any, lang: str = "") -> dict[str, st
 
 async def test_everyone_sees_the_commands_for_everyone(bot: Harness) -> None:
     everyone = BotCommandScopeAllPrivateChats()
-    for lang in ("nl", "en", ""):
+    for lang, names_in in (("nl", "nl"), ("en", "en"), ("", "nl")):  # Dutch is the default
         names = menu(bot.fake, everyone, lang)
-        assert {"start", "spiegel", "melding", "mijngegevens", "taal"} <= set(names), lang
-        assert not COACH_ONLY & set(names), lang
+        assert EVERYONE[names_in] <= set(names), lang
+        assert not COACH_ONLY["nl"] & set(names), lang
+        assert not COACH_ONLY["en"] & set(names), lang
+    # English-speaking people see only English names, Dutch-speaking ones only Dutch.
+    assert not {"mijngegevens", "vergeetmij", "taal", "koppel"} & set(
+        menu(bot.fake, everyone, "en")
+    )
+    assert "cancel" not in menu(bot.fake, everyone, "nl")
     # A resident's chat has no menu of its own: they see everyone's.
     await onboard(bot, 1001, "Alice")
     assert menu(bot.fake, BotCommandScopeChat(1001)) == []
+
+
+async def test_groups_get_the_group_commands_by_their_names_in_each_language(bot: Harness) -> None:
+    groups = BotCommandScopeAllGroupChats()
+    assert menu(bot.fake, groups, "nl") == [commands.name(c, "nl") for c in group_commands()]
+    assert menu(bot.fake, groups, "en") == [commands.name(c, "en") for c in group_commands()]
+    assert menu(bot.fake, groups, "nl") == ["verbind"] and menu(bot.fake, groups, "en") == ["link"]
+    assert descriptions(bot.fake, groups, "en")["link"] == t("en", "commands.koppel")
 
 
 async def test_a_coach_invite_gives_the_chat_the_coach_commands(
@@ -50,9 +73,9 @@ async def test_a_coach_invite_gives_the_chat_the_coach_commands(
     await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
     await join_as(bot, services, 2002, "Bert", Role.BIG, "elsrijk")
     coach_menu = descriptions(bot.fake, BotCommandScopeChat(2001))
-    assert list(coach_menu) == private_commands()
-    assert set(coach_menu) >= COACH_ONLY
-    assert coach_menu["digest"] == t("nl", "commands.digest")
+    assert list(coach_menu) == [commands.name(c, "nl") for c in private_commands()]
+    assert set(coach_menu) >= COACH_ONLY["nl"]
+    assert coach_menu["wijkoverzicht"] == t("nl", "commands.digest")
     assert menu(bot.fake, BotCommandScopeChat(2002)) == []  # a BIG member: everyone's menu
 
 
@@ -63,13 +86,13 @@ async def test_a_coach_who_changes_language_gets_the_menu_in_that_language(
     await carla.send("/taal")
     await carla.press("English")
     coach_menu = descriptions(bot.fake, BotCommandScopeChat(2001))
-    assert set(coach_menu) >= COACH_ONLY
-    assert coach_menu["digest"] == t("en", "commands.digest") != t("nl", "commands.digest")
+    assert set(coach_menu) >= COACH_ONLY["en"]
+    assert coach_menu["summary"] == t("en", "commands.digest") != t("nl", "commands.digest")
 
 
 async def test_erasing_oneself_removes_the_coach_menu(bot: Harness, services: Services) -> None:
     carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
-    assert set(menu(bot.fake, BotCommandScopeChat(2001))) >= COACH_ONLY
+    assert set(menu(bot.fake, BotCommandScopeChat(2001))) >= COACH_ONLY["nl"]
     await carla.send("/vergeetmij")  # nothing sent yet: straight to the confirmation
     (done,) = await carla.press("Ja, wis mijn gegevens voorgoed")
     assert "Je gegevens zijn gewist" in done.plain_text
@@ -83,8 +106,10 @@ async def test_coaches_get_their_menu_when_the_bot_starts(
     person(services, 2003, role=Role.ADMIN, lang="en")
     person(services, 1001)  # a resident
     async with Harness(make_app(services, fake), fake):
-        assert set(menu(fake, BotCommandScopeChat(2001))) >= COACH_ONLY
-        assert descriptions(fake, BotCommandScopeChat(2003))["digest"] == t("en", "commands.digest")
+        assert set(menu(fake, BotCommandScopeChat(2001))) >= COACH_ONLY["nl"]
+        assert descriptions(fake, BotCommandScopeChat(2003))["summary"] == t(
+            "en", "commands.digest"
+        )
         assert menu(fake, BotCommandScopeChat(1001)) == []
 
 
@@ -96,4 +121,4 @@ async def test_a_refused_coach_menu_stops_nothing(bot: Harness) -> None:
     assert menu(bot.fake, BotCommandScopeChat(2001)) == []
     # The next one goes through.
     assert await command_menu.show_coach_menu(bot.app.bot, 2001, "nl", private_commands())
-    assert set(menu(bot.fake, BotCommandScopeChat(2001))) >= COACH_ONLY
+    assert set(menu(bot.fake, BotCommandScopeChat(2001))) >= COACH_ONLY["nl"]

@@ -17,8 +17,9 @@ import pytest
 from sqlmodel import select
 
 from bot.context import Services
+from bot.core.i18n import t
 from bot.fake_telegram import FakeTelegram, Harness
-from bot.fake_telegram.state import JSONDict
+from bot.fake_telegram.state import JSONDict, strip_html
 from bot.observations import filing
 from models import Observation
 from tests.conftest import make_app
@@ -29,7 +30,7 @@ from tests.telegram.test_restart import crash
 
 def saved(text: str) -> bool:
     """The existing confirmation, with the observation's number."""
-    return "Je melding is opgeslagen" in text and "M-1" in text
+    return strip_html(t("nl", "observations.saved", reference="M-1")) in text
 
 
 class Killed(BaseException):
@@ -166,7 +167,7 @@ async def test_comment_delivered_again_is_written_once(
         (saved,) = await second.act(text, chats=(1001,))
     finally:
         await second.__aexit__(None, None, None)
-    assert "Je aanvulling is opgeslagen" in saved.plain_text
+    assert t("nl", "spiegel.comment_saved") in saved.plain_text
     with services.db.session() as session:
         (after,) = session.exec(select(Reaction)).all()
     # The digest counts a period's comments by commented_at: written once, it does not move.
@@ -220,7 +221,7 @@ async def test_poll_sent_again_is_stored_and_broadcast_once(
         await delivery.wait_idle(second.app)
     finally:
         await second.__aexit__(None, None, None)
-    assert any("Je peiling is opgeslagen" in m.plain_text for m in seen)
+    assert any(t("nl", "polls.saved_private", count=1) in m.plain_text for m in seen)
     with services.db.session() as session:
         assert len(session.exec(select(Poll)).all()) == 1
         assert len(session.exec(select(PollDelivery)).all()) == 1
@@ -253,8 +254,9 @@ async def test_answer_sent_again_reaches_the_sender_once(
         seen = await second.act(press, chats=(2001,))
     finally:
         await second.__aexit__(None, None, None)
-    assert any("bij de afzender aangekomen" in m.plain_text for m in seen)
-    answers = [m for m in fake.messages[1001] if m.from_bot and "Antwoord van" in (m.text or "")]
+    done = t("nl", "coach.answer_sent", reference=obs.reference)
+    assert any(done in m.plain_text for m in seen)
+    answers = [m for m in fake.messages[1001] if m.from_bot and "gaan het maken" in (m.text or "")]
     assert len(answers) == 1
 
 
@@ -275,7 +277,7 @@ async def test_reply_sent_again_reaches_the_coach_once(
     await carla.press("Beantwoorden")
     await carla.send("Dank je, we gaan het maken")
     await carla.press("Versturen")
-    await alice.press("Reageren")
+    await alice.press(t("nl", "coach.btn_reply"))
     await alice.send("Super, dank!")
     monkeypatch.setattr(coach, "record_reply", kill_after(coach.record_reply))
     press = await killed_on(first, alice.press("Versturen"))
@@ -286,7 +288,8 @@ async def test_reply_sent_again_reaches_the_coach_once(
         seen = await second.act(press, chats=(1001,))
     finally:
         await second.__aexit__(None, None, None)
-    assert any("naar de wijkcoach gestuurd" in m.plain_text for m in seen)
+    done = t("nl", "coach.reply_sent", reference=obs.reference)
+    assert any(done in m.plain_text for m in seen)
     replies = [m for m in fake.messages[2001] if m.from_bot and "Super, dank!" in (m.text or "")]
     assert len(replies) == 1
 

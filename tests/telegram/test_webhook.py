@@ -16,7 +16,8 @@ from telegram import Chat, Message, MessageEntity, Update, User
 
 from bot.core import migrate
 from bot.core.database import create_db_engine
-from bot.fake_telegram import FakeTelegram, FakeTelegramServer
+from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness
+from bot.telegram import webhook
 from tests.conftest import REPO
 from tests.helpers import FAKE_TOKEN
 
@@ -118,6 +119,18 @@ async def test_webhook_with_secret_token(tmp_path: Path) -> None:
             (reply,) = fake.calls_to("sendMessage")
             assert reply.params["chat_id"] == 1001
             assert "Eerst over je gegevens" in reply.params["text"]
+
+            # Refused from the headers alone: the 60 MB body is never sent, and an answer comes
+            # all the same (a server that read the body first would still be waiting for it).
+            huge = {"Content-Type": "application/json", "Content-Length": str(60 * 2**20)}
+            assert await raw_post(port, "/telegram-hook", huge) == 403
+            wrong_secret = {**huge, "X-Telegram-Bot-Api-Secret-Token": "wrong"}
+            assert await raw_post(port, "/telegram-hook", wrong_secret) == 403
+            with_secret = {**huge, "X-Telegram-Bot-Api-Secret-Token": SECRET}
+            assert await raw_post(port, "/telegram-hook", with_secret) == 413
+            with_secret["Content-Length"] = str(2 * 2**20)  # just over the 1 MB limit
+            assert await raw_post(port, "/telegram-hook", with_secret) == 413
+            assert len(fake.calls_to("sendMessage")) == 1
         finally:
             process.terminate()
             try:
@@ -126,6 +139,74 @@ async def test_webhook_with_secret_token(tmp_path: Path) -> None:
                 process.kill()
     output = log.read_text(errors="replace")
     assert TOKEN not in output and SECRET not in output
+
+
+async def raw_post(port: int, path: str, headers: dict[str, str]) -> int:
+    """Send only a POST's headers (no body) and return the status the server answers with."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        head = [
+            f"POST {path} HTTP/1.1",
+            "Host: 127.0.0.1",
+            *(f"{k}: {v}" for k, v in headers.items()),
+        ]
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=5)
+    except TimeoutError:
+        raise AssertionError("the server waited for the body instead of answering") from None
+    finally:
+        writer.close()
+    return int(status_line.split()[1])
+
+
+async def test_webhook_endpoint_in_front_of_the_application(bot: Harness) -> None:
+    """The endpoint `wijkbot run` serves, in front of the real Application: an update with the
+    secret is answered; a body of no declared length is cut off at the limit; a request with the
+    secret that is not an update is refused and nothing of it is logged."""
+    from tornado.httpserver import HTTPServer
+
+    port = free_port()
+    server = HTTPServer(webhook.web_application(bot.app, "/hook", SECRET, max_bytes=4096))
+    server.listen(port, address="127.0.0.1")
+    try:
+        bot.user(1001, "Alice")
+        update = Update(
+            7,
+            message=Message(
+                1,
+                fake_now(),
+                Chat(1001, "private"),
+                from_user=User(1001, "Alice", False, language_code="nl"),
+                text="/start",
+                entities=[MessageEntity(MessageEntity.BOT_COMMAND, 0, 6)],
+            ),
+        )
+        headers = {"Content-Type": "application/json", webhook.SECRET_HEADER: SECRET}
+        async with httpx.AsyncClient() as client:
+            hook = f"http://127.0.0.1:{port}/hook"
+            answer = await client.post(hook, json=update.to_dict(), headers=headers)
+            assert answer.status_code == 200
+            await wait_for(lambda: bool(bot.fake.calls_to("sendMessage")))
+            assert (
+                await client.post(hook, content=b"{not json", headers=headers)
+            ).status_code == 400
+            assert (await client.get(hook, headers=headers)).status_code == 405
+
+        # Chunked: no length declared. Tornado stops at the limit when the chunk sizes pass it,
+        # before the chunk's data is read.
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        head = f"POST /hook HTTP/1.1\r\nHost: x\r\n{webhook.SECRET_HEADER}: {SECRET}\r\n"
+        writer.write(f"{head}Transfer-Encoding: chunked\r\n\r\n".encode())
+        writer.write(b"c00\r\n" + b"x" * 0xC00 + b"\r\n" + b"c00\r\n")  # 3 KB, then 3 more
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=5)
+        writer.close()
+        assert int(status_line.split()[1]) in (400, 413)
+        assert bot.app.update_queue.qsize() == 0
+    finally:
+        server.stop()
+        await server.close_all_connections()
 
 
 def spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -1,0 +1,48 @@
+"""Meldingen for coaches: the inbox (`inbox`: list, card, mark read, photo, location), answering
+(`answer`, the coach_answer flow), hiding (`hide`, with the coach_hide flow for a typed reason) and
+the sender's one reply (`reply`, the coach_reply flow); the three flows share `drafts`; `views`
+builds the texts and keyboards. bot/wiring.py puts the handlers named here on the Application.
+
+Callback data (bot/telegram/callbacks.py, Coach*):
+    co:l:<wijk_id>:<filter>:<page>       the list            co:w   choose a wijk
+    co:<id>:<action>[:<filter>:<page>]   a coach's action on one observation; the trailing pair is
+                                         the list the card came from (for "Terug")
+    co:<id>:<step>:<nonce>               a step of a flow (answer, hide reason, reply)
+    co:<id>:rp                           the sender's "Reageren" under the coach's answer
+"""
+
+from __future__ import annotations
+
+from handlers.coach.answer import FLOW as FLOW_ANSWER
+from handlers.coach.answer import answer_typed
+from handlers.coach.drafts import media_in_flow
+from handlers.coach.hide import FLOW as FLOW_HIDE
+from handlers.coach.hide import hide_reason_typed
+from handlers.coach.inbox import (
+    coach_pressed,
+    is_coach,
+    meldingen_command,
+    open_meldingen,
+    open_observation,
+    render_card,
+    show_list,
+)
+from handlers.coach.reply import FLOW as FLOW_REPLY
+from handlers.coach.reply import reply_typed
+
+__all__ = [
+    "FLOW_ANSWER",
+    "FLOW_HIDE",
+    "FLOW_REPLY",
+    "answer_typed",
+    "coach_pressed",
+    "hide_reason_typed",
+    "is_coach",
+    "media_in_flow",
+    "meldingen_command",
+    "open_meldingen",
+    "open_observation",
+    "render_card",
+    "reply_typed",
+    "show_list",
+]

@@ -1,0 +1,178 @@
+"""The coach's three message flows share one shape: type a text, see it, send it (or type again).
+
+`coach_answer` (the coach answers an observation), `coach_hide` (the coach types a reason to hide
+one) and `coach_reply` (the sender replies once to the answer) each get their table from
+`message_table`: what differs is said by a `MessageFlow`, and what sending does by its `act`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.context import WijkContext
+from bot.core.text import clean_input
+from bot.observations.coach import Filter
+from bot.telegram import flow_table
+from bot.telegram.callbacks import BadCallback, CoachDraft, Kind, ListBack
+from bot.telegram.flow_table import END, STAY, TEXT, Ended, Entry, FlowTable, Invalid, Reply, Step
+from bot.telegram.flows import Flow, JsonDraft
+from handlers.coach import views
+from handlers.common import Turn, Who, reply
+from models import Observation
+
+TYPING = "typing"
+PREVIEW = "preview"
+
+
+@dataclass(frozen=True)
+class MessageDraft(JsonDraft):
+    observation_id: int = 0
+    text: str | None = None
+    filter: str = Filter.OPEN.value  # the coach's list the card came from, for "Terug"
+    page: int = 0
+
+    @classmethod
+    def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
+        # The keys before the draft was typed.
+        renamed = {"obs": "observation_id", "draft": "text", "f": "filter", "p": "page"}
+        return {renamed.get(key, key): value for key, value in data.items()}
+
+    @property
+    def back(self) -> ListBack:
+        return ListBack(Filter(self.filter), self.page)
+
+
+Send = Callable[[Turn, Flow, MessageDraft, None], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class MessageFlow:
+    """What one of the three flows says."""
+
+    name: str
+    prompt_key: str  # "type your text" (reference, limit)
+    preview_key: str  # "this is what goes" (text)
+    send: tuple[str, str]  # the send button's step and label key
+    retype: str  # the "type again" button's step
+    limit: Callable[[Turn], int]
+    # For the diagram: how the flow starts, the send button, and what sending does.
+    started_by: str
+    send_label: str
+    sent: str
+
+    def preview_markup(self, turn: Turn, draft: MessageDraft, nonce: int) -> InlineKeyboardMarkup:
+        return views.preview_markup(
+            turn.who,
+            observation_id=draft.observation_id,
+            nonce=nonce,
+            send=self.send,
+            retype=self.retype,
+        )
+
+
+def text_limit(turn: Turn) -> int:
+    return turn.services.config.general.text_limit
+
+
+def prompt(turn: Turn, spec: MessageFlow, observation_id: int, nonce: int) -> views.View:
+    with turn.services.db.session() as session:
+        obs = session.get(Observation, observation_id)
+    reference = obs.reference if obs else f"M-{observation_id}"
+    return views.prompt(turn.who, spec.prompt_key, reference, spec.limit(turn), nonce)
+
+
+def message_table(
+    spec: MessageFlow, send: Send, ended: Ended[Turn] | None = None
+) -> FlowTable[Turn, MessageDraft]:
+    def coach_button(step: str) -> str:
+        return flow_table.button(Kind.COACH, step)
+
+    return FlowTable(
+        name=spec.name,
+        states=(TYPING, PREVIEW),
+        load=MessageDraft.from_json,
+        steps=(
+            Step(
+                "a text",
+                (TYPING,),
+                TEXT,
+                PREVIEW,
+                functools.partial(_typed, spec),
+                lambda d, text: replace(d, text=text),
+            ),
+            Step(
+                "Opnieuw typen",
+                (TYPING, PREVIEW),
+                coach_button(spec.retype),
+                TYPING,
+                _same_observation,
+                lambda d, _: replace(d, text=None),
+            ),
+            Step(
+                spec.send_label,
+                (PREVIEW,),
+                coach_button(spec.send[0]),
+                {END: spec.sent, STAY: "database error, the draft stays"},
+                _ready,
+                act=send,
+            ),
+        ),
+        show=functools.partial(_show, spec),
+        otherwise=_text_only,
+        entries=(Entry(spec.started_by, TYPING),),
+        ended=ended,
+    )
+
+
+def _typed(spec: MessageFlow, turn: Turn, draft: MessageDraft, text: str) -> str:
+    text, limit = clean_input(text), spec.limit(turn)
+    if len(text) > limit:  # stay in the typing step: they shorten it and send it again
+        raise Invalid(turn.who.t("errors.too_long", length=len(text), limit=limit))
+    if not text:
+        raise Invalid(turn.who.t("coach.empty_text"))
+    return text
+
+
+async def _show(spec: MessageFlow, turn: Turn, flow: Flow, draft: MessageDraft, how: Reply) -> None:
+    if flow.state == PREVIEW:
+        view = views.preview(
+            turn.who,
+            spec.preview_key,
+            draft.text or "",
+            observation_id=draft.observation_id,
+            nonce=flow.nonce,
+            send=spec.send,
+            retype=spec.retype,
+        )
+    elif how.note is not None:
+        view = views.only_cancel(turn.who, how.note, flow.nonce)
+    else:
+        view = prompt(turn, spec, draft.observation_id, flow.nonce)
+    if how.edit:
+        await turn.answer(how.toast)
+    await turn.reply(*view, edit=how.edit)
+
+
+def _same_observation(turn: Turn, draft: MessageDraft, pressed: CoachDraft) -> None:
+    if pressed.observation_id != draft.observation_id:
+        raise BadCallback("flow button for another draft")
+
+
+def _ready(turn: Turn, draft: MessageDraft, pressed: CoachDraft) -> None:
+    _same_observation(turn, draft, pressed)
+    if not draft.text:
+        raise BadCallback("nothing to send")
+
+
+async def _text_only(turn: Turn, flow: Flow, draft: MessageDraft, takes: str, raw: Any) -> None:
+    await turn.reply(*views.only_cancel(turn.who, turn.who.t("coach.text_only"), flow.nonce))
+
+
+async def media_in_flow(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
+    """A photo or location during any of the three flows: they take text only."""
+    await reply(update, *views.only_cancel(who, who.t("coach.text_only"), flow.nonce))

@@ -1,0 +1,594 @@
+"""Filing an observation (a "melding"): the `observation` flow, as one table.
+
+The whole draft lives in the flow (written through before each reply), so a database error at
+the end, a sticker in between or a restart loses nothing. The next state is always the first
+part the draft still lacks (`ObservationDraft.missing`), so "change" simply moves to one part and
+answering it returns to the summary. Buttons ob:<nonce>:<step>:<value> and ft:<nonce>:<y|n>
+carry the flow nonce (stale after the flow ended; "Versturen" then shows the number it stored).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+from telegram import Message, Update
+
+from bot.context import WijkContext
+from bot.core.text import clean_input
+from bot.digest.builder import vocabulary_for
+from bot.observations import filing
+from bot.people import persons
+from bot.people.permissions import Action, Actor, PermissionDenied, load_actor
+from bot.telegram import flow_table, flows
+from bot.telegram.callbacks import (
+    BadCallback,
+    FileText,
+    FlowButton,
+    Kind,
+    ObservationStep,
+    number,
+)
+from bot.telegram.flow_table import (
+    END,
+    LOCATION,
+    PHOTO,
+    STAY,
+    Entry,
+    FlowTable,
+    Invalid,
+    Reply,
+    Step,
+    button,
+)
+from bot.telegram.flows import Flow
+from handlers.common import (
+    Turn,
+    Who,
+    keyboard,
+    menu_button,
+    payload,
+    private_handler,
+    reply,
+)
+from handlers.observations import views
+from handlers.observations.draft import (
+    CHANGE,
+    CHANGE_PARTS,
+    FILE_ASK,
+    FLOW,
+    NAME,
+    NO_THEME,
+    PARTS,
+    STATES,
+    SUMMARY,
+    SWOT,
+    SWOT_CODES,
+    TEXT,
+    THEME,
+    WIJK,
+    ObservationDraft,
+)
+from handlers.observations.draft import LOCATION as WHERE
+from handlers.observations.mine import may_send
+from models import Wijk
+
+_log = logging.getLogger(__name__)
+
+
+def send_wijken(session: Session, actor: Actor) -> list[Wijk]:
+    """The active wijken this person may send an observation for (a partner may have several)."""
+    ids = {m.wijk_id for m in actor.memberships if actor.can(Action.SEND_OBSERVATION, m.wijk_id)}
+    wijken = [w for i in ids if (w := persons.wijk_by_id(session, i)) is not None]
+    return sorted(wijken, key=lambda w: w.name)
+
+
+def text_problem(turn: Turn, text: str | None) -> str | None:
+    """The message to show when a text cannot be used, or None."""
+    stripped = (text or "").strip()
+    if not stripped:
+        return turn.who.t("observations.empty_text")
+    limit = turn.services.config.general.text_limit
+    if len(stripped) > limit:
+        return turn.who.t("errors.too_long", length=len(stripped), limit=limit)
+    return None
+
+
+def _largest_photo(message: Message) -> str | None:
+    if not message.photo:
+        return None
+    return max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0)).file_id
+
+
+@dataclass(frozen=True)
+class PhotoIn:
+    file_id: str
+    caption: str  # stripped; may be empty
+    problem: str | None = None  # why the caption cannot be the text
+
+
+# --- starting ------------------------------------------------------------------------------------
+
+
+async def start_observation(
+    turn: Turn, draft: ObservationDraft | None = None, *, edit: bool = False
+) -> None:
+    """Begin a new draft (with a text, photo or location already known from a loose message)."""
+    assert turn.who.actor is not None
+    draft = draft or ObservationDraft()
+    with turn.services.db.session() as session:
+        wijken = send_wijken(session, turn.who.actor)
+    if not wijken:
+        raise PermissionDenied()
+    draft = replace(draft, several_wijken=len(wijken) > 1)
+    if len(wijken) == 1:
+        draft = replace(draft, wijk_id=wijken[0].id)
+    note = None
+    if draft.text is not None and (problem := text_problem(turn, draft.text)):
+        # A loose text that is too long: keep the photo/location, ask for a text that fits.
+        note, draft = problem, replace(draft, text=None)
+    elif draft.text:
+        draft = replace(draft, text=draft.text.strip())
+    flow = await flows.start(turn.context, FLOW, draft.missing(), draft)
+    await show(turn, flow, draft, Reply(edit=edit, note=note))
+
+
+@private_handler()
+async def melding_command(update: Update, context: WijkContext, who: Who) -> None:
+    await start_observation(Turn(update, context, who))
+
+
+async def melding_open(update: Update, context: WijkContext, who: Who) -> None:
+    # A new message: the button may sit under a confirmation whose reference must stay readable.
+    await start_observation(Turn(update, context, who))
+
+
+async def ask_file(turn: Turn, draft: ObservationDraft) -> None:
+    """Keep what they sent in a new flow and ask whether it is an observation."""
+    flow = await flows.start(turn.context, FLOW, FILE_ASK, draft)
+    await show(turn, flow, draft, Reply(edit=False))
+
+
+# --- showing a state -----------------------------------------------------------------------------
+
+
+async def show(turn: Turn, flow: Flow, draft: ObservationDraft, how: Reply) -> None:
+    who, services = turn.who, turn.services
+    wijken: list[Wijk] = []
+    wijk_name = None
+    if flow.state == WIJK:
+        assert who.actor is not None
+        with services.db.session() as session:
+            wijken = send_wijken(session, who.actor)
+    elif flow.state == SUMMARY and draft.several_wijken and draft.wijk_id is not None:
+        with services.db.session() as session:
+            wijk = persons.wijk_by_id(session, draft.wijk_id)
+        wijk_name = wijk.name if wijk else None
+    data = views.StepData(who, flow.nonce, draft, services.config.themes, wijken, wijk_name)
+    text, markup = views.step(flow.state, data, how.note)
+    if how.edit:
+        await turn.answer(how.toast)
+    await turn.reply(text, markup, edit=how.edit)
+
+
+async def _otherwise(turn: Turn, flow: Flow, draft: ObservationDraft, takes: str, raw: Any) -> None:
+    """Text or a photo where the step wants a button: say so, and show the step again."""
+    key = "observations.photo_not_now" if takes == PHOTO else "observations.use_buttons"
+    await show(turn, flow, draft, Reply(edit=False, note=turn.who.t(key)))
+
+
+# --- the steps: loose messages -------------------------------------------------------------------
+
+
+async def _file_it(turn: Turn, flow: Flow, draft: ObservationDraft, answer: str) -> None:
+    if answer == "n":
+        await turn.answer()
+        await flows.end(turn.context)
+        markup = keyboard([menu_button(turn.who)])
+        await turn.reply(turn.who.t("observations.file_no_done"), markup, edit=True)
+        return
+    kept = ObservationDraft(
+        text=draft.text,
+        photo=draft.photo,
+        location=draft.location,
+        location_asked=draft.location_asked,
+    )
+    await start_observation(turn, kept, edit=True)
+
+
+async def _ask_again(turn: Turn, flow: Flow, draft: ObservationDraft, newest: Any) -> None:
+    """Another loose message while we ask about the first: ask about the newest one."""
+    await ask_file(turn, _loose_draft(newest))
+
+
+def _loose_draft(raw: Any) -> ObservationDraft:
+    if isinstance(raw, PhotoIn):
+        return ObservationDraft(photo=raw.file_id, text=raw.caption or None)
+    if isinstance(raw, tuple):
+        return ObservationDraft(location=raw, location_asked=True)
+    return ObservationDraft(text=str(raw))
+
+
+# --- the steps: the parts of the draft -----------------------------------------------------------
+
+
+def _onward(draft: ObservationDraft, value: Any) -> str:
+    return draft.missing()
+
+
+def _wijk(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> int:
+    wijk_id = number(pressed.value)
+    assert turn.who.actor is not None
+    with turn.services.db.session() as session:
+        allowed = {w.id for w in send_wijken(session, turn.who.actor)}
+    if wijk_id not in allowed:
+        raise BadCallback("not a wijk of this person")
+    return wijk_id
+
+
+def _text(turn: Turn, draft: ObservationDraft, text: str) -> str:
+    problem = text_problem(turn, text)
+    if problem:
+        raise Invalid(problem)
+    return text.strip()
+
+
+def _photo(turn: Turn, draft: ObservationDraft, photo: PhotoIn) -> PhotoIn:
+    problem = text_problem(turn, photo.caption) if photo.caption else None
+    return replace(photo, problem=problem)
+
+
+def _with_photo(draft: ObservationDraft, photo: PhotoIn) -> ObservationDraft:
+    if photo.caption and not photo.problem:
+        return replace(draft, photo=photo.file_id, text=photo.caption)
+    # Without a caption (or one too long) the text stays as it was: changing only the photo.
+    return replace(draft, photo=photo.file_id)
+
+
+def _after_photo(draft: ObservationDraft, photo: PhotoIn) -> str:
+    return TEXT if photo.problem else draft.missing()
+
+
+def _photo_note(turn: Turn, photo: PhotoIn) -> str | None:
+    return photo.problem  # keep the photo; only the caption must be shorter
+
+
+def _remove_photo(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> None:
+    if not draft.photo:
+        raise BadCallback("no photo")
+
+
+def _swot(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> str:
+    if pressed.value not in SWOT_CODES:
+        raise BadCallback("swot")
+    return SWOT_CODES[pressed.value].value
+
+
+def _theme(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> str | None:
+    if pressed.value == NO_THEME:
+        return None
+    if turn.services.config.theme(pressed.value) is None:
+        raise BadCallback("theme")
+    return pressed.value
+
+
+def _share(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> bool:
+    if pressed.value == "y" and not views.share_name(turn.who):
+        raise BadCallback("no name to share")
+    return pressed.value == "y"
+
+
+def _located(draft: ObservationDraft, where: tuple[float, float]) -> ObservationDraft:
+    return replace(draft, location=where, location_asked=True)
+
+
+def _part(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> str:
+    if pressed.value == "wijk" and not draft.several_wijken:
+        raise BadCallback("one wijk only")
+    return CHANGE_PARTS[pressed.value]
+
+
+def _back(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> None:
+    if not draft.complete:
+        raise BadCallback("nothing to go back to")
+
+
+def _said(key: str) -> Any:
+    return lambda turn, value: turn.who.t(key)
+
+
+# --- the steps: sending --------------------------------------------------------------------------
+
+
+async def _send(turn: Turn, flow: Flow, draft: ObservationDraft, value: Any) -> None:
+    """Store the draft. The confirmation comes only after the commit; on failure the draft stays."""
+    problem = text_problem(turn, draft.text)
+    if problem:  # the limit may have changed since the text was typed
+        flow = await flows.move(turn.context, TEXT)
+        await show(turn, flow, draft, Reply(edit=True, note=problem))
+        return
+    try:
+        reference = _store(turn, draft, flow.key)
+    except SQLAlchemyError:
+        _log.exception("could not store an observation")
+        await show(turn, flow, draft, Reply(edit=True, note=turn.who.t("errors.db_failed")))
+        return
+    await flows.end(turn.context)
+    await turn.answer()
+    await turn.reply(*views.saved(turn.who, reference), edit=True)
+
+
+async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
+    """Versturen of a run that has ended: the number of what it stored, if it stored anything."""
+    if pressed.step != "c" or turn.who.actor is None:
+        return False
+    with turn.services.db.session() as session:
+        key = flows.request_key(FLOW, pressed.nonce)
+        stored = filing.by_request_key(session, turn.who.actor.id, key)
+    if stored is None:
+        return False
+    await turn.answer()
+    await turn.reply(*views.saved(turn.who, stored.reference), edit=True)
+    return True
+
+
+def _store(turn: Turn, draft: ObservationDraft, request_key: str) -> str:
+    who, services = turn.who, turn.services
+    assert draft.wijk_id is not None and draft.swot is not None and draft.text is not None
+    wijk_id = draft.wijk_id
+    with services.db.session() as session:
+        # Roles are read again now: what was allowed when the flow began may not be any more.
+        actor = load_actor(session, who.telegram_id)
+        if actor is None or persons.wijk_by_id(session, wijk_id) is None:
+            raise PermissionDenied()
+        actor.require(Action.SEND_OBSERVATION, wijk_id)
+        person = actor.person
+        share = bool(draft.share_name) and bool(views.share_name(who))
+        if share:
+            person.display_name = views.share_name(who)
+            session.add(person)
+        lat, lon = draft.location or (None, None)
+        observation = filing.create_observation(
+            session,
+            person=person,
+            wijk_id=wijk_id,
+            author_role=actor.author_role(wijk_id).value,
+            swot=draft.swot,
+            theme=draft.theme,
+            text=draft.text,
+            lang=who.lang,
+            photo_file_id=draft.photo,
+            lat=lat,
+            lon=lon,
+            share_name=share,
+            now=services.clock.now(),
+            # The same vocabulary the digest groups with, so the stored signature is used.
+            vocabulary=vocabulary_for(services.config.digest.vocabulary),
+            # The same press delivered again finds what the first one stored.
+            request_key=request_key,
+        )
+        return observation.reference
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+WHILE_ASKING = (WIJK, TEXT, SWOT, THEME, NAME, SUMMARY, CHANGE)  # a location may come any time
+CHANGING = "changing"
+
+
+def _ob(step: str, value: str | None = None) -> str:
+    return button(Kind.OBSERVATION, step, value)
+
+
+TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
+    name=FLOW,
+    states=STATES,
+    load=ObservationDraft.from_json,
+    steps=(
+        Step(
+            "Ja, als melding",
+            (FILE_ASK,),
+            button(Kind.FILE_TEXT, "y"),
+            {WIJK: "several wijken", TEXT: "no text yet", SWOT: "the text is the draft"},
+            act=lambda turn, flow, draft, pressed: _file_it(turn, flow, draft, "y"),
+        ),
+        Step(
+            "Nee (nothing stored)",
+            (FILE_ASK,),
+            button(Kind.FILE_TEXT, "n"),
+            END,
+            act=lambda turn, flow, draft, pressed: _file_it(turn, flow, draft, "n"),
+        ),
+        Step("another loose message", (FILE_ASK,), flow_table.TEXT, STAY, act=_ask_again),
+        Step("another loose photo", (FILE_ASK,), PHOTO, STAY, act=_ask_again),
+        Step("another loose location", (FILE_ASK,), LOCATION, STAY, act=_ask_again),
+        Step(
+            "a wijk",
+            (WIJK,),
+            _ob("w"),
+            {TEXT: "", SWOT: "the text came first", SUMMARY: CHANGING},
+            _wijk,
+            lambda d, wijk_id: replace(d, wijk_id=wijk_id),
+            _onward,
+        ),
+        Step(
+            "a text",
+            (TEXT,),
+            flow_table.TEXT,
+            {SWOT: "", SUMMARY: CHANGING},
+            _text,
+            lambda d, text: replace(d, text=text),
+            _onward,
+        ),
+        Step(
+            "a photo",
+            (TEXT,),
+            PHOTO,
+            {SWOT: "with a caption", TEXT: "no caption, or too long", SUMMARY: CHANGING},
+            _photo,
+            _with_photo,
+            _after_photo,
+            note=_photo_note,
+        ),
+        Step(
+            "Foto weghalen",
+            (TEXT,),
+            _ob("p", "rm"),
+            {SUMMARY: CHANGING, TEXT: "no text yet"},
+            _remove_photo,
+            lambda d, _: replace(d, photo=None),
+            _onward,
+            toast=_said("observations.photo_removed"),
+        ),
+        Step(
+            "one of the four lay questions",
+            (SWOT,),
+            _ob("s"),
+            {THEME: "", SUMMARY: CHANGING},
+            _swot,
+            lambda d, swot: replace(d, swot=swot),
+            _onward,
+        ),
+        Step(
+            "a theme / Weet ik niet",
+            (THEME,),
+            _ob("t"),
+            {WHERE: "", NAME: "the location came already", SUMMARY: CHANGING},
+            _theme,
+            lambda d, theme: replace(d, theme=theme, theme_chosen=True),
+            _onward,
+        ),
+        Step(
+            "a location",
+            (WHERE,),
+            LOCATION,
+            {NAME: "", SUMMARY: CHANGING},
+            apply=_located,
+            route=_onward,
+        ),
+        Step(
+            "Overslaan",
+            (WHERE,),
+            _ob("l", "skip"),
+            {NAME: "", SUMMARY: CHANGING},
+            apply=lambda d, _: replace(d, location_asked=True),
+            route=_onward,
+        ),
+        Step(
+            "Geen locatie",
+            (WHERE,),
+            _ob("l", "none"),
+            {NAME: "", SUMMARY: CHANGING},
+            apply=lambda d, _: replace(d, location=None, location_asked=True),
+            route=_onward,
+        ),
+        Step(
+            "my name / only my pseudonym",
+            (NAME,),
+            _ob("n"),
+            SUMMARY,
+            _share,
+            lambda d, share: replace(d, share_name=share),
+        ),
+        Step(
+            "a location sent early (kept)",
+            WHILE_ASKING,
+            LOCATION,
+            STAY,
+            apply=_located,
+            note=_said("observations.location_saved"),
+        ),
+        Step(
+            "Versturen",
+            (SUMMARY,),
+            _ob("c", "ok"),
+            {
+                END: "committed, then M-123",
+                TEXT: "the text is now too long",
+                STAY: "database error, told, draft kept",
+            },
+            act=_send,
+        ),
+        Step("Iets veranderen", (SUMMARY,), _ob("e", "menu"), CHANGE),
+        *(
+            Step(f"the part to change ({part})", (CHANGE,), _ob("e", part), state, _part)
+            for part, state in CHANGE_PARTS.items()
+        ),
+        Step(
+            "Terug naar het overzicht", (*PARTS, SUMMARY, CHANGE), _ob("e", "back"), SUMMARY, _back
+        ),
+    ),
+    show=show,
+    otherwise=_otherwise,
+    ended=_sent_before,
+    entries=(
+        Entry("loose text, photo or location outside a flow", FILE_ASK),
+        Entry("Melding doen, /melding (several wijken)", WIJK),
+        Entry("Melding doen, /melding", TEXT),
+    ),
+)
+
+
+# --- handlers ------------------------------------------------------------------------------------
+
+
+async def text_in_flow(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = clean_input(message.text)
+    await flow_table.send(TABLE, Turn(update, context, who), flow_table.TEXT, text)
+
+
+async def media_in_flow(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    turn = Turn(update, context, who)
+    if message.location is not None:
+        where = (message.location.latitude, message.location.longitude)
+        await flow_table.send(TABLE, turn, LOCATION, where)
+        return
+    photo = _largest_photo(message)
+    if photo is not None:
+        await flow_table.send(TABLE, turn, PHOTO, PhotoIn(photo, clean_input(message.caption)))
+
+
+@private_handler()
+async def observation_pressed(update: Update, context: WijkContext, who: Who) -> None:
+    """ob:<nonce>:<step>:<value>"""
+    await flow_table.press(TABLE, Turn(update, context, who), payload(update, ObservationStep))
+
+
+@private_handler()
+async def file_pressed(update: Update, context: WijkContext, who: Who) -> None:
+    """ft:<nonce>:<y|n>"""
+    await flow_table.press(TABLE, Turn(update, context, who), payload(update, FileText))
+
+
+async def loose_text(update: Update, context: WijkContext, who: Who) -> None:
+    message = update.effective_message
+    if message is None or message.text is None or not may_send(who):
+        await reply(update, who.t("errors.not_understood"), keyboard([menu_button(who)]))
+        return
+    await ask_file(Turn(update, context, who), ObservationDraft(text=clean_input(message.text)))
+
+
+async def loose_media(update: Update, context: WijkContext, who: Who) -> None:
+    message = update.effective_message
+    if message is None or not may_send(who):
+        await reply(update, who.t("errors.not_understood"), keyboard([menu_button(who)]))
+        return
+    turn = Turn(update, context, who)
+    if message.location is not None:
+        where = (message.location.latitude, message.location.longitude)
+        await ask_file(turn, _loose_draft(where))
+        return
+    photo = _largest_photo(message)
+    if photo is None:
+        await reply(update, who.t("errors.not_understood"), keyboard([menu_button(who)]))
+        return
+    await ask_file(turn, _loose_draft(PhotoIn(photo, clean_input(message.caption))))

@@ -1,0 +1,160 @@
+"""/start, the privacy statement and consent, and invite links.
+
+Before consent there is no state at all: the privacy message's buttons carry what they need, so
+nothing about a person is stored. After consent a person without a wijk goes to the `wijk` flow
+(handlers/onboarding/wijk.py).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from telegram import Update
+
+from bot.context import WijkContext
+from bot.people import invites, persons
+from bot.people.permissions import COACH_ROLES, load_actor
+from bot.telegram import command_menu, flows
+from bot.telegram.callbacks import BadCallback, Consent
+from handlers import common
+from handlers.common import Who, answer_query, ask_wijk, esc, reply, stale_button, who_is
+from handlers.main_menu import show_menu
+from handlers.onboarding import views
+
+
+async def start_command(update: Update, context: WijkContext) -> None:
+    who = who_is(update, context.services)
+    if who is None or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        await reply(update, who.t("errors.private_only", bot=context.services.bot_username))
+        return
+    payload = context.args[0] if context.args else None
+    if context.args and len(context.args) > 1:
+        payload = " ".join(context.args)  # not a valid deep link: reported as malformed
+    await show_start(update, context, who, payload=payload)
+
+
+async def show_start(update: Update, context: WijkContext, who: Who, payload: str | None) -> None:
+    services = context.services
+    now = services.clock.now()
+    if payload and payload.startswith("poll_"):
+        # The group's "vote in a private chat" link (handlers/polls.py); never an invite code.
+        from handlers.polls import open_poll_link
+
+        if await open_poll_link(update, context, who, payload):
+            return
+        payload = None
+    if who.actor is None:
+        code = None
+        if payload:
+            with services.db.session() as session:
+                found = invites.check(session, payload, now)
+                wijken = _wijk_names(session, found.wijk_ids)
+            if found.status is invites.RedeemStatus.OK and found.role is not None:
+                code = payload
+                await reply(
+                    update,
+                    who.t("invite.pending", role=who.t(f"roles.{found.role.value}"), wijken=wijken),
+                )
+            else:
+                await reply(update, who.t(f"invite.{found.status.value}"))
+        await show_privacy(update, context, who, code)
+        return
+    if payload:
+        await _redeem(update, context, who, payload)
+        who = who_is(update, services) or who
+    await flows.end(context)
+    if who.wijk_id is None:
+        await ask_wijk(update, context, who)
+        return
+    await reply(update, who.t("onboarding.welcome_back"))
+    await show_menu(update, context, who)
+
+
+async def show_privacy(
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    code: str | None,
+    *,
+    edit: bool = False,
+    more: bool = False,
+) -> None:
+    """The first screen: a short privacy statement, its details one button away (`more`)."""
+    municipality = context.services.config.municipality.name
+    text, markup = views.privacy(who, municipality, code, more=more)
+    await reply(update, text, markup, edit=edit)
+
+
+def agreed_text(context: WijkContext, who: Who) -> str:
+    return views.agreed_text(who, context.services.config.municipality.name)
+
+
+async def consent_pressed(update: Update, context: WijkContext) -> None:
+    """ok:<lang>:<y|n|m>:<invite code or ->. The first moment anything is stored (y); m shows
+    the privacy statement's details, and stores nothing."""
+    who = who_is(update, context.services)
+    if who is None:
+        return
+    try:
+        consent = common.payload(update, Consent)
+    except BadCallback:
+        await stale_button(update, who)
+        return
+    await answer_query(update)
+    if consent.more:
+        if who.actor is None:
+            shown = Who(who.telegram_id, consent.lang, None, who.first_name)
+            await show_privacy(update, context, shown, consent.code, edit=True, more=True)
+        return
+    if not consent.accept:
+        if who.actor is None:
+            await reply(update, *views.declined(who), edit=True)
+        return
+    services = context.services
+    with services.db.session() as session:
+        persons.give_consent(session, who.telegram_id, consent.lang, services.clock.now())
+        actor = load_actor(session, who.telegram_id)
+    lang = actor.person.language if actor else consent.lang
+    who = Who(who.telegram_id, lang, actor, who.first_name)
+    if consent.code is None and who.wijk_id is None:
+        # One edit carries all three: the statement they agreed to, the welcome (what the
+        # wijkspiegel, a melding and a BIG are), then the wijk question with its buttons instead
+        # of Akkoord. A new message right after an edit in the same chat would wait a second
+        # (Telegram allows one a second per chat), and updates wait in line.
+        await ask_wijk(update, context, who, edit=True, above=agreed_text(context, who))
+        return
+    # The privacy message, its buttons gone (it has done its job), gets the welcome below the
+    # statement: the same one edit that would only have removed the buttons.
+    await reply(update, agreed_text(context, who), edit=True)
+    if consent.code is not None:
+        await _redeem(update, context, who, consent.code)
+        who = who_is(update, services) or who
+    if who.wijk_id is None:
+        await ask_wijk(update, context, who)
+    else:
+        await show_menu(update, context, who)
+
+
+async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> None:
+    services = context.services
+    with services.db.session() as session:
+        person = persons.get_person(session, who.telegram_id)
+        assert person is not None
+        result = invites.redeem(session, person, code, services.clock.now())
+        wijken = _wijk_names(session, result.wijk_ids)
+    if result.status is invites.RedeemStatus.OK and result.role is not None:
+        await reply(
+            update, who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)
+        )
+        if result.role.value in COACH_ROLES:
+            await command_menu.show_coach_menu(
+                context.bot, who.telegram_id, who.lang, context.routes.private_commands
+            )
+    else:
+        await reply(update, who.t(f"invite.{result.status.value}"))
+
+
+def _wijk_names(session: Session, wijk_ids: tuple[int, ...]) -> str:
+    names = [w.name for i in wijk_ids if (w := persons.wijk_by_id(session, i)) is not None]
+    return ", ".join(f"<b>{esc(n)}</b>" for n in names)

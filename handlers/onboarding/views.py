@@ -1,0 +1,100 @@
+"""Onboarding's texts and keyboards, built from data and the catalogue (no Telegram updates)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.telegram.callbacks import Consent, Language, MenuItem, WijkStep
+from handlers.common import Who, button, cancel_button, columns, esc, keyboard
+from models import Wijk
+
+# What a postcode lookup said (onboarding.postcode_<lookup>), by the state it leads to.
+RETRY_LOOKUPS = ("malformed", "not_found", "outside")  # type another postcode
+CONFIRM_LOOKUPS = ("found", "needs_number", "ambiguous")  # confirm the wijk, or pick one
+# … and otherwise ("unreachable", "unmapped", "off") the list of all wijken.
+
+
+def privacy_text(who: Who, municipality: str, *, more: bool = False) -> str:
+    """The greeting and the short privacy statement; `more`: its details below it."""
+    greeting = who.t(
+        "onboarding.greeting", name=esc(who.first_name), municipality=esc(municipality)
+    )
+    text = f"{greeting}\n\n{who.t('onboarding.privacy')}"
+    if more:
+        text += f"\n\n{who.t('onboarding.privacy_more')}"
+    return text
+
+
+def agreed_text(who: Who, municipality: str) -> str:
+    """What the privacy message becomes after Akkoord: the statement they agreed to, then the
+    welcome (what the wijkspiegel, a melding and a BIG are; details: /uitleg)."""
+    return f"{privacy_text(who, municipality)}\n\n{who.t('onboarding.welcome')}"
+
+
+def privacy(
+    who: Who, municipality: str, code: str | None, *, more: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The greeting and the short privacy statement, its details one button away (`more`: shown,
+    and the button gone); the buttons carry the invite code, nothing is stored."""
+    other = "en" if who.lang == "nl" else "nl"
+    details: list[InlineKeyboardButton] = []
+    if not more:
+        details = [button(who.t("onboarding.more"), Consent(who.lang, False, code, more=True))]
+    markup = keyboard(
+        [button(who.t("onboarding.accept"), Consent(who.lang, True, code))],
+        [button(who.t("onboarding.decline"), Consent(who.lang, False, None))],
+        details,
+        [button(who.t("onboarding.other_language"), Language(other))],
+    )
+    return privacy_text(who, municipality, more=more), markup
+
+
+def declined(who: Who) -> tuple[str, InlineKeyboardMarkup]:
+    return who.t("onboarding.declined"), keyboard([button(who.t("menu.start"), MenuItem("start"))])
+
+
+def choosing_wijk(who: Who, *, lookup: str | None, place: str) -> str:
+    """Above the list of wijken (handlers.common.wijk_list): asked for, or after a postcode that
+    did not lead to one."""
+    if lookup is None:
+        return who.t("onboarding.choose_wijk")
+    return who.t(f"onboarding.postcode_{lookup}", municipality=esc(place))
+
+
+def typing_postcode(
+    who: Who, nonce: int, *, lookup: str | None, place: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The postcode prompt, or what was wrong with the last one (they may type another)."""
+    text = who.t("onboarding.postcode_prompt")
+    if lookup is not None:
+        text = who.t(f"onboarding.postcode_{lookup}", municipality=esc(place))
+    return text, keyboard(
+        [button(who.t("onboarding.to_list"), WijkStep(nonce, "list"))],
+        [cancel_button(who, nonce)],
+    )
+
+
+def confirming_wijk(
+    who: Who, candidates: Sequence[Wijk], nonce: int, *, lookup: str, address: str | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The wijk a postcode is in ("Klopt dat?"), or the few it may be in."""
+    to_list = [button(who.t("onboarding.to_list"), WijkStep(nonce, "list"))]
+    if lookup == "found" and candidates:
+        wijk = candidates[0]
+        text = (
+            who.t("onboarding.postcode_found", address=esc(address), wijk=esc(wijk.name))
+            if address
+            else who.t("onboarding.postcode_found_no_address", wijk=esc(wijk.name))
+        )
+        confirm = WijkStep(nonce, WijkStep.PICK, wijk.id or 0)
+        return text, keyboard(
+            [button(who.t("onboarding.postcode_confirm"), confirm)],
+            to_list,
+            [cancel_button(who, nonce)],
+        )
+    rows = columns([button(w.name, WijkStep(nonce, WijkStep.PICK, w.id or 0)) for w in candidates])
+    return who.t(f"onboarding.postcode_{lookup}"), keyboard(
+        *rows, to_list, [cancel_button(who, nonce)]
+    )

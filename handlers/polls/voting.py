@@ -1,0 +1,362 @@
+"""Polls in Telegram: the Peilingen list, voting buttons, and native group polls.
+
+Buttons: pl:<poll_id>:show|chg|res, and a vote pl:<poll_id>:<verb>:<value>:<mode>. Every vote
+goes through bot.polls.voting.cast_vote, which checks the poll, the audience and the option on the
+server; what a button says is never trusted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+
+from bot.context import WijkContext
+from bot.core.i18n import pick_language, t
+from bot.people.permissions import Action, Actor, load_actor
+from bot.polls import delivery
+from bot.polls import voting as polls
+from bot.polls.tally import tally
+from bot.telegram.callbacks import (
+    BadCallback,
+    MenuItem,
+    PollPick,
+    PollRank,
+    PollToggle,
+    PollView,
+)
+from handlers.common import (
+    Who,
+    answer_query,
+    any_payload,
+    button,
+    keyboard,
+    menu_button,
+    menu_keyboard,
+    private_handler,
+    reply,
+)
+from handlers.polls import views, wizard
+from models import Poll, PollKind, PollStatus, Wijk
+
+_log = logging.getLogger(__name__)
+
+PAYLOAD = re.compile(r"^poll_(\d{1,12})$")
+MAX_CLOSED_LISTED = 5
+
+
+# --- the list ----------------------------------------------------------------------------------
+
+
+def my_wijken(actor: Actor) -> list[int]:
+    return sorted(
+        {
+            m.wijk_id
+            for m in actor.memberships
+            if actor.can(Action.VOTE, m.wijk_id) or actor.can(Action.CREATE_POLL, m.wijk_id)
+        }
+    )
+
+
+async def open_list(update: Update, context: WijkContext, who: Who) -> None:
+    assert who.actor is not None
+    actor = who.actor
+    services = context.services
+    wijken = my_wijken(actor)
+    with services.db.session() as session:
+        open_polls = polls.polls_in(session, wijken, PollStatus.OPEN.value)
+        closed = [
+            p
+            for p in polls.polls_in(session, wijken, PollStatus.CLOSED.value, MAX_CLOSED_LISTED)
+            if polls.may_see(session, actor, p)
+        ]
+        visible_open = [
+            views.Listed(
+                p, delivery.when(p.closes_at, who.lang, services), polls.can_manage(actor, p)
+            )
+            for p in open_polls
+            if polls.may_see(session, actor, p)
+        ]
+    listed_closed = [
+        views.Listed(p, delivery.when(p.closed_at or p.closes_at, who.lang, services))
+        for p in closed
+    ]
+    text, markup = views.poll_list(
+        who, visible_open, listed_closed, can_create=wizard.can_create(who)
+    )
+    await reply(update, text, markup)
+
+
+@private_handler()
+async def list_command(update: Update, context: WijkContext, who: Who) -> None:
+    await open_list(update, context, who)
+
+
+# --- showing and voting ------------------------------------------------------------------------
+
+
+def load(context: WijkContext, poll_id: int) -> tuple[Poll, list[Any], str]:
+    with context.services.db.session() as session:
+        poll = session.get(Poll, poll_id)
+        if poll is None:
+            raise polls.PollError("polls.err_no_poll")
+        options = polls.options_of(session, poll_id)
+        wijk = session.get(Wijk, poll.wijk_id)
+    return poll, options, wijk.name if wijk else ""
+
+
+async def show_poll(
+    update: Update, context: WijkContext, who: Who, poll_id: int, *, edit: bool
+) -> None:
+    """The poll with its buttons for this person: their own vote, or the results if closed."""
+    assert who.actor is not None
+    poll, options, wijk_name = load(context, poll_id)
+    services = context.services
+    if not polls.is_open(poll, services.clock.now()):
+        await show_results(update, context, who, poll, edit=edit)
+        return
+    with services.db.session() as session:
+        if not polls.in_audience(session, poll, who.actor.id):
+            raise polls.PollError("polls.err_not_audience")
+        chosen = polls.current_vote(session, poll_id, who.actor.id)
+    # Answered only now: a refusal above is the query's answer (an alert the person sees).
+    await answer_query(update)
+    text = delivery.poll_text(poll, options, who.lang, services, wijk_name, chosen=chosen)
+    markup = delivery.vote_keyboard(poll, options, who.lang, voted=bool(chosen))
+    await reply(update, text, markup, edit=edit)
+
+
+async def show_results(
+    update: Update, context: WijkContext, who: Who, poll: Poll, *, edit: bool
+) -> None:
+    assert who.actor is not None and poll.id is not None
+    services = context.services
+    with services.db.session() as session:
+        if not polls.may_see(session, who.actor, poll):
+            raise polls.PollError("polls.err_not_audience")
+    await answer_query(update)
+    back = keyboard([button(who.t("polls.menu"), MenuItem("polls"))], [menu_button(who)])
+    if poll.status == PollStatus.CANCELLED.value:
+        await reply(update, who.t("polls.results_cancelled"), back, edit=edit)
+        return
+    still_open = poll.status == PollStatus.OPEN.value
+    if still_open and poll.hide_results:
+        when = delivery.when(poll.closes_at, who.lang, services)
+        await reply(update, who.t("polls.results_hidden", when=when), back, edit=edit)
+        return
+    with services.db.session() as session:
+        result = tally(session, poll.id)
+    text = delivery.results_text(result, who.lang, interim=still_open)
+    await reply(update, text, back, edit=edit)
+
+
+async def refuse(update: Update, who: Who, err: polls.PollError) -> None:
+    await answer_query(update, who.t(err.key, **err.values), alert=True)
+
+
+@private_handler()
+async def vote_pressed(update: Update, context: WijkContext, who: Who) -> None:
+    """pl:<poll_id>:show|chg|res, or a vote: o (single), t/s (multiple), r/R (ranking)."""
+    pressed = any_payload(update)
+    if not isinstance(pressed, PollView | PollPick | PollToggle | PollRank):
+        raise BadCallback("not a vote button")
+    poll_id = pressed.poll_id
+    assert who.actor is not None
+    try:
+        if isinstance(pressed, PollView) and pressed.view == "show":
+            await show_poll(update, context, who, poll_id, edit=True)
+            return
+        if isinstance(pressed, PollView) and pressed.view == "res":
+            poll, _, _ = load(context, poll_id)
+            await show_results(update, context, who, poll, edit=False)
+            return
+        await _vote_step(update, context, who, pressed)
+    except polls.PollError as err:
+        await refuse(update, who, err)
+        if err.key == "polls.err_already_voted":
+            await show_poll(update, context, who, poll_id, edit=True)
+
+
+@dataclass(frozen=True)
+class _Ballot:
+    """An open poll this person may vote in, as they are about to."""
+
+    poll: Poll
+    options: list[Any]
+    wijk_name: str
+
+
+# The poll kind each vote button belongs to: a button of another kind is forged.
+_BUTTON_KIND: dict[type, str] = {
+    PollPick: PollKind.SINGLE.value,
+    PollToggle: PollKind.MULTIPLE.value,
+    PollRank: PollKind.RANKING.value,
+}
+
+
+def _ballot(context: WijkContext, actor: Actor, poll_id: int) -> _Ballot:
+    poll, options, wijk_name = load(context, poll_id)
+    if poll.status == PollStatus.CANCELLED.value:
+        raise polls.PollError("polls.err_no_poll")
+    if not polls.is_open(poll, context.services.clock.now()):
+        raise polls.PollError("polls.err_closed")
+    with context.services.db.session() as session:
+        if not actor.can(Action.VOTE, poll.wijk_id) or not polls.in_audience(
+            session, poll, actor.id
+        ):
+            raise polls.PollError("polls.err_not_audience")
+    return _Ballot(poll, options, wijk_name)
+
+
+async def _vote_step(
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    pressed: PollView | PollPick | PollToggle | PollRank,
+) -> None:
+    assert who.actor is not None
+    ballot = _ballot(context, who.actor, pressed.poll_id)
+    if isinstance(pressed, PollView):  # "chg": the buttons again, to change the vote
+        await _show_ballot(update, context, who, ballot, change=True)
+        return
+    if _BUTTON_KIND[type(pressed)] != ballot.poll.kind:
+        raise polls.PollError("polls.err_bad_option")
+    count = len(ballot.options)
+    if isinstance(pressed, PollToggle) and not pressed.submit:
+        mask = _mask(pressed.mask, count)
+        await _show_ballot(update, context, who, ballot, change=pressed.change, mask=mask)
+        return
+    if isinstance(pressed, PollRank) and not pressed.submit:
+        order = _order(pressed.order, count)
+        await _show_ballot(update, context, who, ballot, change=pressed.change, order=order)
+        return
+    await _cast(update, context, who, ballot, pressed)
+
+
+async def _show_ballot(
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    ballot: _Ballot,
+    *,
+    change: bool,
+    mask: int = 0,
+    order: Sequence[int] = (),
+) -> None:
+    """The poll with its voting buttons, with what is ticked or ranked so far (not stored)."""
+    await answer_query(update)
+    poll, options = ballot.poll, ballot.options
+    services = context.services
+    text = delivery.poll_text(poll, options, who.lang, services, ballot.wijk_name, order=order)
+    markup = delivery.vote_keyboard(poll, options, who.lang, change=change, mask=mask, order=order)
+    await reply(update, text, markup, edit=True)
+
+
+async def _cast(
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    ballot: _Ballot,
+    pressed: PollPick | PollToggle | PollRank,
+) -> None:
+    assert who.actor is not None
+    services = context.services
+    poll, options, poll_id = ballot.poll, ballot.options, pressed.poll_id
+    with services.db.session() as session:
+        if isinstance(pressed, PollPick):
+            option_ids = [pressed.option_id]
+        elif isinstance(pressed, PollToggle):
+            mask = _mask(pressed.mask, len(options))
+            positions = [o.position for o in options if mask & (1 << o.position)]
+            option_ids = polls.option_ids_at(session, poll_id, _at_least_one(positions))
+        else:
+            order = _order(pressed.order, len(options))
+            option_ids = polls.option_ids_at(session, poll_id, _at_least_one(order))
+        now = services.clock.now()
+        outcome = polls.cast_vote(
+            session, who.actor, poll_id, option_ids, now, change=pressed.change
+        )
+        chosen = polls.current_vote(session, poll_id, who.actor.id)
+    # Confirmed only now: the vote is committed.
+    key = "polls.vote_changed" if outcome is polls.VoteOutcome.CHANGED else "polls.voted"
+    await answer_query(update, who.t(key))
+    text = delivery.poll_text(poll, options, who.lang, services, ballot.wijk_name, chosen=chosen)
+    text += "\n\n" + who.t(key)
+    markup = delivery.vote_keyboard(poll, options, who.lang, voted=True)
+    await reply(update, text, markup, edit=True)
+
+
+def _at_least_one(positions: list[int]) -> list[int]:
+    if not positions:
+        raise polls.PollError("polls.err_pick_one")
+    return positions
+
+
+def _mask(value: int, count: int) -> int:
+    if value >> count:
+        raise polls.PollError("polls.err_bad_option")  # a bit for an option that does not exist
+    return value
+
+
+def _order(order: Sequence[int], count: int) -> list[int]:
+    if len(set(order)) != len(order) or any(p >= count for p in order):
+        raise polls.PollError("polls.err_bad_option")
+    return list(order)
+
+
+async def open_poll_link(update: Update, context: WijkContext, who: Who, payload: str) -> bool:
+    """/start poll_<id> (the group's button for ranking polls). False: let /start go on."""
+    match = PAYLOAD.match(payload)
+    if match is None or who.actor is None or who.wijk_id is None:
+        return False
+    try:
+        await show_poll(update, context, who, int(match.group(1)), edit=False)
+    except polls.PollError as err:
+        await reply(update, who.t(err.key, **err.values), menu_keyboard(who))
+    return True
+
+
+# --- native group polls ------------------------------------------------------------------------
+
+
+async def poll_answer(update: Update, context: WijkContext) -> None:
+    """A vote (or a retraction: no options) in a native poll this bot sent to a group."""
+    answer = update.poll_answer
+    if answer is None or answer.user is None:
+        return
+    services = context.services
+    user = answer.user
+    with services.db.session() as session:
+        poll = polls.poll_by_telegram_id(session, answer.poll_id)
+        if poll is None or poll.id is None:
+            return  # not one of ours
+        actor = load_actor(session, user.id)
+    lang = (
+        actor.person.language
+        if actor
+        else pick_language(user.language_code, services.config.general.default_language)
+    )
+    try:
+        if actor is None:
+            raise polls.PollError("polls.err_not_audience")
+        with services.db.session() as session:
+            option_ids = polls.option_ids_at(session, poll.id, list(answer.option_ids))
+            # A new answer replaces the previous one: a change, not a second vote.
+            polls.cast_vote(session, actor, poll.id, option_ids, services.clock.now(), change=True)
+    except polls.PollError as err:
+        reason = t(lang, err.key, **err.values)
+        try:
+            await context.bot.send_message(
+                user.id,
+                t(lang, "polls.group_refused", reason=reason),
+                reply_markup=InlineKeyboardMarkup(
+                    [[button(t(lang, "menu.start"), MenuItem("start"))]]
+                ),
+            )
+        except TelegramError as exc:  # never started the bot: Telegram lets us not write first
+            _log.info("could not tell user about a refused group vote: %s", exc)

@@ -1,0 +1,71 @@
+"""Texts and keyboards of /mijngegevens and /vergeetmij, from data and the catalogue."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot.privacy.personal_data import Contributions
+from bot.telegram.callbacks import PrivacyStep
+from handlers.common import Who, button, keyboard, menu_button, start_keyboard
+
+View = tuple[str, InlineKeyboardMarkup]
+# pv:<nonce>:<action>. ASK needs no nonce (nonce 0): it only starts the flow.
+ASK, DELETE_ALL, KEEP, ERASE, NO = "ask", "del", "keep", "go", "no"
+
+
+def export_explained(who: Who, observations: int, reactions: int, votes: int) -> View:
+    text = who.t(
+        "privacy.export_explained", observations=observations, reactions=reactions, votes=votes
+    )
+    markup = keyboard(
+        [button(who.t("privacy.erase_button"), PrivacyStep(0, ASK))], [menu_button(who)]
+    )
+    return text, markup
+
+
+def erase_choice(who: Who, counts: Contributions, nonce: int) -> View:
+    """Delete one's contributions too, or keep them without a name?"""
+    text = "\n\n".join(
+        [
+            who.t("privacy.erase_intro"),
+            who.t(
+                "privacy.erase_contributions",
+                observations=counts.observations,
+                reactions=counts.reactions,
+                votes=counts.votes,
+            ),
+        ]
+    )
+    markup = keyboard(
+        [button(who.t("privacy.choice_delete"), PrivacyStep(nonce, DELETE_ALL))],
+        [button(who.t("privacy.choice_keep"), PrivacyStep(nonce, KEEP))],
+        [button(who.t("privacy.no_button"), PrivacyStep(nonce, NO))],
+    )
+    return text, markup
+
+
+def confirm(who: Who, *, keep: bool, contributions: bool, nonce: int) -> View:
+    parts = [who.t("privacy.confirm_title"), who.t("privacy.confirm_profile")]
+    if contributions:
+        parts.append(who.t("privacy.confirm_keep" if keep else "privacy.confirm_delete"))
+    parts.append(who.t("privacy.confirm_final"))
+    markup = keyboard(
+        [button(who.t("privacy.erase_confirm_button"), PrivacyStep(nonce, ERASE))],
+        [button(who.t("privacy.no_button"), PrivacyStep(nonce, NO))],
+    )
+    return "\n\n".join(parts), markup
+
+
+def erase_failed(who: Who, nonce: int) -> View:
+    retry = keyboard(
+        [button(who.t("privacy.retry_button"), PrivacyStep(nonce, ERASE))], [menu_button(who)]
+    )
+    return who.t("privacy.erase_failed"), retry
+
+
+def erased(who: Who, *, kept: bool) -> View:
+    """Said to someone who is no longer known: the only way on is /start."""
+    key = "privacy.erased_kept" if kept else "privacy.erased_deleted"
+    gone = Who(who.telegram_id, who.lang, None, who.first_name)
+    text = f"{who.t('privacy.erased')}\n\n{who.t(key)}\n\n{who.t('privacy.erased_restart')}"
+    return text, start_keyboard(gone)

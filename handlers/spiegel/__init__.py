@@ -1,0 +1,33 @@
+"""/spiegel: the wijk's mirror, one category at a time, and reacting to its statements.
+
+`reading` shows editions and statements, `react` takes reactions, `comment` is the
+`spiegel_comment` flow (its table draws the diagram in ARCHITECTURE.md), `views` builds the
+texts and keyboards. bot/wiring.py puts the handlers named here on the Application.
+"""
+
+from __future__ import annotations
+
+from handlers.spiegel.comment import FLOW, TABLE, comment_media, comment_typed
+from handlers.spiegel.react import react_pressed
+from handlers.spiegel.reading import (
+    open_from_menu,
+    show_current,
+    show_overview,
+    spiegel_command,
+    spiegel_pressed,
+    visible,
+)
+
+__all__ = [
+    "FLOW",
+    "TABLE",
+    "comment_media",
+    "comment_typed",
+    "open_from_menu",
+    "react_pressed",
+    "show_current",
+    "show_overview",
+    "spiegel_command",
+    "spiegel_pressed",
+    "visible",
+]

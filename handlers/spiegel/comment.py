@@ -1,0 +1,163 @@
+"""A comment on a spiegel statement ("Opmerking typen"): the `spiegel_comment` flow, one table.
+
+The text is kept in the flow before the database is tried, so "Opnieuw proberen" after a failed
+save stores that same text.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Update
+
+from bot.context import WijkContext
+from bot.core.text import clean_input
+from bot.people.permissions import Action
+from bot.spiegel import mirror as service
+from bot.telegram import flow_table, flows
+from bot.telegram.callbacks import BadCallback, Kind, ReactRetry
+from bot.telegram.flow_table import END, STAY, TEXT, Entry, FlowTable, Invalid, Reply, Step
+from bot.telegram.flows import Flow, JsonDraft
+from handlers.common import Turn, Who, cancel_button, keyboard, menu_keyboard
+from handlers.spiegel import views
+from handlers.spiegel.reading import can_react, require, statement_now
+from models import ItemKind, SpiegelItem
+
+_log = logging.getLogger(__name__)
+
+FLOW = "spiegel_comment"
+TYPING = "typing"
+
+
+@dataclass(frozen=True)
+class CommentDraft(JsonDraft):
+    item_id: int = 0
+    text: str | None = None  # the comment, kept before it is stored (for "Opnieuw proberen")
+
+    @classmethod
+    def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
+        if "draft" in data:  # the name before the draft was typed
+            data = {**data, "text": data.pop("draft")}
+        return data
+
+
+async def ask_comment(turn: Turn, item: SpiegelItem) -> None:
+    who = turn.who
+    assert who.actor is not None and item.id is not None
+    with turn.services.db.session() as session:
+        existing = service.reaction_of(session, who.actor.id, item.id)
+    flow = await flows.start(turn.context, FLOW, TYPING, CommentDraft(item.id))
+    await turn.answer()
+    limit = turn.services.config.general.text_limit
+    comment = existing.comment if existing is not None else None
+    await turn.reply(*views.comment_prompt(who, item, comment, limit, flow.nonce))
+
+
+# --- the steps -----------------------------------------------------------------------------------
+
+
+def _comment(turn: Turn, draft: CommentDraft, text: str) -> str:
+    text = clean_input(text)
+    if not text:
+        # Nothing visible: an empty comment must not replace the one they wrote before.
+        raise Invalid(turn.who.t("spiegel.comment_empty"))
+    limit = turn.services.config.general.text_limit
+    if len(text) > limit:
+        # Stay in this step: they can shorten it and send it again, or stop.
+        raise Invalid(turn.who.t("errors.too_long", length=len(text), limit=limit))
+    return text
+
+
+async def _typed(turn: Turn, flow: Flow, draft: CommentDraft, text: str) -> None:
+    draft = replace(draft, text=text)
+    flow = await flows.move(turn.context, TYPING, draft)  # kept before the database is tried
+    await _save(turn, flow, draft)
+
+
+def _kept(turn: Turn, draft: CommentDraft, pressed: ReactRetry) -> None:
+    if draft.text is None or draft.item_id != pressed.item_id:
+        raise BadCallback("nothing to retry")
+
+
+async def _retry(turn: Turn, flow: Flow, draft: CommentDraft, value: None) -> None:
+    await turn.answer()
+    await _save(turn, flow, draft)
+
+
+async def _save(turn: Turn, flow: Flow, draft: CommentDraft) -> None:
+    who, services = turn.who, turn.services
+    assert who.actor is not None and draft.text is not None
+    with services.db.session() as session:
+        found = service.active_item(session, draft.item_id)
+    if found is None:
+        await flows.end(turn.context)
+        await turn.reply(who.t("spiegel.item_gone"), menu_keyboard(who))
+        return
+    item, edition = found
+    if not can_react(who, edition.wijk_id):
+        await flows.end(turn.context)  # e.g. they moved to another wijk meanwhile
+        require(who, Action.REACT, edition.wijk_id)
+    try:
+        with services.db.session() as session:
+            # The text delivered again (the bot died behind the commit) changes nothing.
+            reaction = service.comment(
+                session, who.actor.id, draft.item_id, draft.text, request_key=flow.key
+            )
+    except SQLAlchemyError:
+        _log.warning("could not store a comment", exc_info=True)
+        await turn.reply(*views.comment_failed(who, draft.item_id, flow.nonce))
+        return
+    await flows.end(turn.context)
+    with services.db.session() as session:
+        statement, _ = statement_now(turn.context, who, session, item, edition, reaction)
+    assert edition.id is not None
+    await turn.reply(*views.comment_saved(who, statement, edition.id, ItemKind(item.kind)))
+
+
+async def _show(turn: Turn, flow: Flow, draft: CommentDraft, how: Reply) -> None:
+    # Only ever asked to say why a text cannot be used: the prompt itself is ask_comment's.
+    await turn.reply(how.note or "", keyboard([cancel_button(turn.who, flow.nonce)]))
+
+
+async def _otherwise(turn: Turn, flow: Flow, draft: CommentDraft, takes: str, raw: Any) -> None:
+    markup = keyboard([cancel_button(turn.who, flow.nonce)])
+    await turn.reply(turn.who.t("spiegel.comment_text_only"), markup)
+
+
+SAVED = {END: "stored, or the statement is gone", STAY: "database error, kept for Opnieuw proberen"}
+
+TABLE: FlowTable[Turn, CommentDraft] = FlowTable(
+    name=FLOW,
+    states=(TYPING,),
+    load=CommentDraft.from_json,
+    steps=(
+        Step("a comment", (TYPING,), TEXT, SAVED, _comment, act=_typed),
+        Step(
+            "Opnieuw proberen",
+            (TYPING,),
+            flow_table.button(Kind.REACT, "r"),
+            SAVED,
+            _kept,
+            act=_retry,
+        ),
+    ),
+    show=_show,
+    otherwise=_otherwise,
+    entries=(Entry("Opmerking typen under a statement", TYPING),),
+)
+
+
+async def comment_typed(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    await flow_table.send(TABLE, Turn(update, context, who), TEXT, message.text)
+
+
+async def comment_media(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
+    message = update.effective_message
+    takes = flow_table.LOCATION if message and message.location else flow_table.PHOTO
+    await flow_table.send(TABLE, Turn(update, context, who), takes, None)

@@ -1,0 +1,185 @@
+"""/spiegel: the wijk's mirror, one category at a time.
+
+Each statement is its own message with its own buttons, so the buttons sit right under the text
+they are about on a phone. Callback data carries only ids (sp:<edition>[:<category>:<page>]);
+the wijk and the person's rights are looked up on the server for every press.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.context import WijkContext
+from bot.people import persons
+from bot.people.permissions import Action, PermissionDenied
+from bot.spiegel import mirror as service
+from bot.telegram import flows
+from bot.telegram.callbacks import BadCallback, SpiegelOverview, SpiegelPage
+from handlers.common import (
+    Who,
+    answer_query,
+    any_payload,
+    esc,
+    menu_keyboard,
+    private_handler,
+    reply,
+)
+from handlers.spiegel import views
+from models import Edition, ItemKind, Reaction, SpiegelItem, Wijk
+
+PAGE_SIZE = 3
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+
+def require(who: Who, action: Action, wijk_id: int) -> None:
+    """Refuse with a message that says why: a partner reads only; another wijk is not yours."""
+    actor = who.actor
+    if actor is not None and actor.can(action, wijk_id):
+        return
+    if actor is not None and action is Action.REACT and actor.can(Action.READ_SPIEGEL, wijk_id):
+        raise PermissionDenied("spiegel.read_only")
+    raise PermissionDenied("spiegel.other_wijk")
+
+
+def can_react(who: Who, wijk_id: int) -> bool:
+    return who.actor is not None and who.actor.can(Action.REACT, wijk_id)
+
+
+def visible(who: Who) -> bool:
+    return who.actor is not None and who.actor.can(Action.READ_SPIEGEL, who.wijk_id)
+
+
+# --- the overview ------------------------------------------------------------------------------
+
+
+@private_handler()
+async def spiegel_command(update: Update, context: WijkContext, who: Who) -> None:
+    await flows.end(context)
+    await show_current(update, context, who)
+
+
+async def open_from_menu(update: Update, context: WijkContext, who: Who) -> None:
+    await show_current(update, context, who, edit=True)
+
+
+async def show_current(
+    update: Update, context: WijkContext, who: Who, *, edit: bool = False
+) -> None:
+    wijk_id = who.wijk_id
+    if wijk_id is None:
+        raise PermissionDenied("spiegel.other_wijk")
+    require(who, Action.READ_SPIEGEL, wijk_id)
+    with context.services.db.session() as session:
+        edition = service.current_edition(session, wijk_id)
+        wijk = persons.wijk_by_id(session, wijk_id)
+    if edition is None or edition.id is None:
+        name = wijk.name if wijk is not None else ""
+        await reply(
+            update, who.t("spiegel.no_edition", wijk=esc(name)), menu_keyboard(who), edit=edit
+        )
+        return
+    await show_overview(update, context, who, edition.id, edit=edit)
+
+
+async def show_overview(
+    update: Update, context: WijkContext, who: Who, edition_id: int, *, edit: bool = False
+) -> None:
+    with context.services.db.session() as session:
+        edition = session.get(Edition, edition_id)
+        if edition is None:
+            raise BadCallback("no such edition")
+        require(who, Action.READ_SPIEGEL, edition.wijk_id)
+        wijk = session.get(Wijk, edition.wijk_id)
+        counts = service.item_counts(session, edition_id)
+    wijk_name = wijk.name if wijk else ""
+    reacts = can_react(who, edition.wijk_id)
+    text, markup = views.overview(who, edition, wijk_name, counts, can_react=reacts)
+    await reply(update, text, markup, edit=edit)
+
+
+# --- one category, paged -----------------------------------------------------------------------
+
+
+@private_handler()
+async def spiegel_pressed(update: Update, context: WijkContext, who: Who) -> None:
+    """sp:<edition_id> (overview) or sp:<edition_id>:<category>:<page>."""
+    pressed = any_payload(update)
+    if isinstance(pressed, SpiegelOverview):
+        await answer_query(update)
+        await show_overview(update, context, who, pressed.edition_id, edit=True)
+        return
+    if not isinstance(pressed, SpiegelPage):
+        raise BadCallback("not a spiegel button")
+    await show_page(update, context, who, pressed.edition_id, pressed.category, pressed.page)
+
+
+async def show_page(
+    update: Update, context: WijkContext, who: Who, edition_id: int, kind: ItemKind, page: int
+) -> None:
+    assert who.actor is not None
+    with context.services.db.session() as session:
+        edition = session.get(Edition, edition_id)
+        if edition is None:
+            raise BadCallback("no such edition")
+        require(who, Action.READ_SPIEGEL, edition.wijk_id)
+        statements = service.items(session, edition_id, kind)
+        last_page = max(0, (len(statements) - 1) // PAGE_SIZE)
+        page = min(page, last_page)  # statements may have been retired since the button was made
+        chunk = statements[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        ids = [i.id for i in chunk if i.id is not None]
+        mine = service.reactions_of(session, who.actor.id, ids)
+        counts = service.reaction_counts(session, list(mine))
+    await answer_query(update)
+    reacts = can_react(who, edition.wijk_id)
+    first = page * PAGE_SIZE
+    for offset, item in enumerate(chunk):
+        assert item.id is not None
+        text, markup = views.statement(
+            who,
+            item,
+            first + offset + 1,
+            len(statements),
+            mine.get(item.id),
+            counts.get(item.id),
+            theme=theme_label(context, who, item),
+            can_react=reacts,
+        )
+        await reply(update, text, markup)
+    footer = views.page_footer(
+        who, edition_id, kind, page, last_page, first, len(chunk), len(statements), can_react=reacts
+    )
+    await reply(update, *footer)
+
+
+def theme_label(context: WijkContext, who: Who, item: SpiegelItem) -> str | None:
+    theme = context.services.config.theme(item.theme) if item.theme else None
+    return theme.label(who.lang) if theme is not None else None
+
+
+def statement_now(
+    context: WijkContext,
+    who: Who,
+    session: Session,
+    item: SpiegelItem,
+    edition: Edition,
+    reaction: Reaction | service.Judgement | None,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The statement's message as it is now (with the person's `reaction`, just stored), with
+    its number within its category."""
+    assert who.actor is not None and item.id is not None and edition.id is not None
+    siblings = context.services.statements.sibling_ids(context.services.db, item)
+    counts = service.reaction_counts(session, [item.id])[item.id]
+    number = siblings.index(item.id) + 1 if item.id in siblings else 1
+    return views.statement(
+        who,
+        item,
+        number,
+        len(siblings),
+        reaction,
+        counts,
+        theme=theme_label(context, who, item),
+        can_react=can_react(who, edition.wijk_id),
+    )

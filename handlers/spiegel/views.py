@@ -1,0 +1,199 @@
+"""The spiegel's texts and keyboards: overview, pages, statements and comments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from telegram import InlineKeyboardMarkup
+
+from bot.core.i18n import tn
+from bot.spiegel import mirror as service
+from bot.telegram.callbacks import (
+    ReactComment,
+    ReactRetry,
+    ReactVerdict,
+    SpiegelOverview,
+    SpiegelPage,
+)
+from handlers.common import Who, button, cancel_button, esc, keyboard, menu_button
+from models import Edition, ItemKind, Reaction, SpiegelItem, Verdict
+
+PREVIEW_CHARS = 300
+
+
+def preview(text: str) -> str:
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
+
+
+def overview(
+    who: Who,
+    edition: Edition,
+    wijk_name: str,
+    counts: Mapping[ItemKind, int],
+    *,
+    can_react: bool,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The edition's title and introduction, and a button per category that has statements."""
+    assert edition.id is not None
+    lines = [who.t("spiegel.overview_title", wijk=esc(wijk_name), year=edition.year)]
+    if edition.title:
+        lines.append(f"<i>{esc(edition.title)}</i>")
+    if edition.introduction:
+        lines += ["", esc(edition.introduction)]
+    help_key = "spiegel.overview_help" if can_react else "spiegel.overview_read_only"
+    lines += ["", who.t(help_key), ""]
+    rows = []
+    for kind in service.KINDS:
+        question = who.t(f"spiegel.question.{kind.value}")
+        count = tn(who.lang, "spiegel.statements", counts[kind])
+        lines.append(who.t("spiegel.overview_line", question=question, count=count))
+        if counts[kind]:
+            label = who.t("spiegel.category_button", question=question, count=counts[kind])
+            rows.append([button(label, SpiegelPage(edition.id, kind, 0))])
+    rows.append([menu_button(who)])
+    return "\n".join(lines), keyboard(*rows)
+
+
+def page_footer(
+    who: Who,
+    edition_id: int,
+    kind: ItemKind,
+    page: int,
+    last_page: int,
+    first: int,
+    shown: int,
+    total: int,
+    *,
+    can_react: bool,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Below a page of statements (`shown` of them, from number `first` + 1): which ones these
+    were, and the way on."""
+    question = who.t(f"spiegel.question.{kind.value}")
+    if not shown:
+        nav = who.t("spiegel.nav_empty")
+    elif shown == 1:
+        nav = who.t("spiegel.nav_one", question=question, first=first + 1, total=total)
+    else:
+        last = first + shown
+        nav = who.t("spiegel.nav_many", question=question, first=first + 1, last=last, total=total)
+    paging = []
+    if page > 0:
+        paging.append(button(who.t("spiegel.previous"), SpiegelPage(edition_id, kind, page - 1)))
+    if page < last_page:
+        paging.append(button(who.t("spiegel.next"), SpiegelPage(edition_id, kind, page + 1)))
+    if not can_react:
+        nav = f"{nav}\n{who.t('spiegel.read_only')}"
+    markup = keyboard(
+        paging,
+        [button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))],
+        [menu_button(who)],
+    )
+    return nav, markup
+
+
+def statement(
+    who: Who,
+    item: SpiegelItem,
+    number: int,
+    total: int,
+    reaction: Reaction | service.Judgement | None,
+    counts: service.ReactionCounts | None,
+    *,
+    theme: str | None,
+    can_react: bool,
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One statement's message: the text, and after the person reacted, their reaction and
+    the counts so far (not before: the counts should not steer a first judgement)."""
+    kind = ItemKind(item.kind)
+    question = who.t(f"spiegel.question.{kind.value}")
+    lines = [who.t("spiegel.statement_header", question=question, number=number, total=total)]
+    if theme is not None:
+        lines.append(who.t("spiegel.theme", theme=esc(theme)))
+    lines += ["", esc(item.text)]
+    recommendation = kind is ItemKind.RECOMMENDATION
+    if reaction is not None:
+        lines += _reacted(who, reaction, counts, recommendation=recommendation)
+    if not can_react or item.id is None:
+        return "\n".join(lines), None
+    labels = {
+        Verdict.RECOGNISE: who.t("spiegel.agree" if recommendation else "spiegel.recognise"),
+        Verdict.NOT_RECOGNISE: who.t(
+            "spiegel.disagree" if recommendation else "spiegel.not_recognise"
+        ),
+    }
+    chosen = reaction.verdict if reaction is not None else None
+    verdict_buttons = [
+        button(
+            who.t("spiegel.chosen", label=label) if chosen == verdict.value else label,
+            ReactVerdict(item.id, verdict),
+        )
+        for verdict, label in labels.items()
+    ]
+    markup = keyboard(verdict_buttons, [button(who.t("spiegel.comment"), ReactComment(item.id))])
+    return "\n".join(lines), markup
+
+
+def _reacted(
+    who: Who,
+    reaction: Reaction | service.Judgement,
+    counts: service.ReactionCounts | None,
+    *,
+    recommendation: bool,
+) -> list[str]:
+    lines = [""]
+    if reaction.verdict == Verdict.RECOGNISE.value:
+        lines.append(who.t("spiegel.you_agree" if recommendation else "spiegel.you_recognise"))
+    elif reaction.verdict == Verdict.NOT_RECOGNISE.value:
+        lines.append(
+            who.t("spiegel.you_disagree" if recommendation else "spiegel.you_not_recognise")
+        )
+    if reaction.comment:
+        lines.append(who.t("spiegel.your_comment", comment=esc(preview(reaction.comment))))
+    if counts is not None:
+        yes_key = "spiegel.tally_agree" if recommendation else "spiegel.tally_recognise"
+        no_key = "spiegel.tally_disagree" if recommendation else "spiegel.tally_not_recognise"
+        lines += [
+            "",
+            who.t("spiegel.tally_title"),
+            tn(who.lang, yes_key, counts.recognise),
+            tn(who.lang, no_key, counts.not_recognise),
+            tn(who.lang, "spiegel.tally_comments", counts.comments),
+        ]
+    return lines
+
+
+# --- a comment -------------------------------------------------------------------------------
+
+
+def comment_prompt(
+    who: Who, item: SpiegelItem, existing: str | None, limit: int, nonce: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    text = who.t("spiegel.comment_prompt", text=esc(preview(item.text)), limit=limit)
+    if existing:
+        text += "\n\n" + who.t("spiegel.comment_replaces", comment=esc(preview(existing)))
+    return text, keyboard([cancel_button(who, nonce)])
+
+
+def comment_failed(who: Who, item_id: int, nonce: int) -> tuple[str, InlineKeyboardMarkup]:
+    markup = keyboard(
+        [button(who.t("spiegel.retry"), ReactRetry(item_id, nonce))],
+        [cancel_button(who, nonce)],
+    )
+    return who.t("spiegel.comment_failed"), markup
+
+
+def comment_saved(
+    who: Who, statement_text: str, edition_id: int, kind: ItemKind
+) -> tuple[str, InlineKeyboardMarkup]:
+    question = who.t(f"spiegel.question.{kind.value}")
+    markup = keyboard(
+        [
+            button(
+                who.t("spiegel.to_category", question=question),
+                SpiegelPage(edition_id, kind, 0),
+            )
+        ],
+        [button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))],
+        [menu_button(who)],
+    )
+    return f"{who.t('spiegel.comment_saved')}\n\n{statement_text}", markup
