@@ -21,7 +21,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 
 from bot.context import Services, WijkContext
 from bot.core.i18n import pick_language, t
@@ -32,6 +32,7 @@ from bot.people.permissions import Actor, PermissionDenied
 from bot.telegram import callbacks, flows
 from bot.telegram.callbacks import BadCallback, Cancel, MenuItem, WijkStep
 from bot.telegram.callbacks import button as button  # re-exported for the handlers
+from bot.telegram.sending import retried
 
 _log = logging.getLogger(__name__)
 
@@ -156,13 +157,18 @@ async def reply(
     """Send a new message to the chat of the update, or edit the pressed message when `edit`."""
     query = update.callback_query
     if edit and query is not None and isinstance(query.message, Message):
+        message = query.message
         try:
-            result = await query.message.edit_text(text, reply_markup=markup)
+            # An edit to a fixed text may be repeated without harm: a confirmation that a timeout
+            # or a 502 swallowed is tried again, then sent as a new message.
+            result = await retried(lambda: message.edit_text(text, reply_markup=markup))
             return result if isinstance(result, Message) else None
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return None
             _log.info("could not edit, sending anew: %s", exc)
+        except NetworkError as exc:
+            _log.warning("could not edit (Telegram unreachable), sending anew: %s", exc)
     chat = update.effective_chat
     if chat is None:
         return None

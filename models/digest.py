@@ -42,5 +42,9 @@ class Digest(SQLModel, table=True):
     parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     parts_total: int | None = None
     error: str | None = Field(default=None, max_length=400)  # why the last attempt failed
+    # While a sender holds the row (status pending): until when. It renews this after every part;
+    # a sender that died stops renewing, and once the time has passed another takes over
+    # (NULL on a pending row: claimed before 0005 by a sender that is gone).
+    claimed_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
@@ -29,6 +29,12 @@ class Observation(SQLModel, table=True):
         # digest's first-time participants): answered from the index alone. Also a person's
         # observations for export and erasure (it replaces an index on person_id alone).
         Index("ix_observation_person_wijk_created", "person_id", "wijk_id", "created_at", "status"),
+        # One observation per run of the author's flow (bot.telegram.flows.request_key): a press
+        # that Telegram delivers again finds the row the first delivery stored.
+        UniqueConstraint("person_id", "request_key", name="uq_observation_request"),
+        # The coach's answer and the author's reply, each from one flow run of the one who wrote it.
+        UniqueConstraint("answered_by_id", "answer_key", name="uq_observation_answer"),
+        UniqueConstraint("person_id", "reply_key", name="uq_observation_reply"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -52,9 +58,15 @@ class Observation(SQLModel, table=True):
     answer_text: str | None = Field(default=None, max_length=4000)
     answered_at: datetime | None = None
     answered_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
-    # The author may reply once to the coach's answer.
+    # The flow run that stored the answer, and when it went to the author: a press delivered
+    # again after a crash finds its own answer, and delivers it only if that had not happened.
+    answer_key: str | None = Field(default=None, max_length=40)
+    answer_sent_at: datetime | None = None
+    # The author may reply once to the coach's answer (key and delivery: as for the answer).
     reply_text: str | None = Field(default=None, max_length=4000)
     replied_at: datetime | None = None
+    reply_key: str | None = Field(default=None, max_length=40)
+    reply_sent_at: datetime | None = None
     hidden_reason: str | None = Field(default=None, max_length=400)
     hidden_at: datetime | None = None
     hidden_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
@@ -66,6 +78,8 @@ class Observation(SQLModel, table=True):
     # Its "what about" part (bot.grouping.concepts.matter_key): the digest counts the previous
     # period per matter in SQL. NULL where the signature is: the digest reads those rows one by one.
     grouping_matter: str | None = None
+    # The flow run that stored it (NULL: stored before 0005, or not through a flow).
+    request_key: str | None = Field(default=None, max_length=40)
 
     @property
     def reference(self) -> str:

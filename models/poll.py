@@ -10,7 +10,11 @@ from models.enums import DeliveryStatus, PollStatus
 
 
 class Poll(SQLModel, table=True):
-    __table_args__ = (Index("ix_poll_status_closes", "status", "closes_at"),)
+    __table_args__ = (
+        Index("ix_poll_status_closes", "status", "closes_at"),
+        # One poll per run of the creator's wizard (bot.telegram.flows.request_key).
+        UniqueConstraint("creator_id", "request_key", name="uq_poll_request"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     wijk_id: int = Field(foreign_key="wijk.id", index=True)
@@ -23,12 +27,18 @@ class Poll(SQLModel, table=True):
     opens_at: datetime = Field(default_factory=utcnow)
     closes_at: datetime
     closed_at: datetime | None = None
+    # When the results had gone to everyone. While they go out, results_until is the sender's
+    # lease: a sender that died is taken over once it expires, at results_stage (1: the group
+    # has them, 2: the creator too) and the members whose delivery has no results_at yet.
     results_sent_at: datetime | None = None
+    results_until: datetime | None = None
+    results_stage: int = 0
     created_at: datetime = Field(default_factory=utcnow)
     # Group audience: the linked group's chat, the message and (for native polls) Telegram's id.
     group_chat_id: int | None = telegram_id_field(nullable=True)
     group_message_id: int | None = None
     telegram_poll_id: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    request_key: str | None = Field(default=None, max_length=40)
 
 
 class PollOption(SQLModel, table=True):
@@ -64,8 +74,11 @@ class PollDelivery(SQLModel, table=True):
     poll_id: int = Field(foreign_key="poll.id", index=True, ondelete="CASCADE")
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     status: str = Field(default=DeliveryStatus.PENDING.value, max_length=16)
+    # NULL for a sent one: the send timed out and may have arrived (not sent again).
     message_id: int | None = None
     sent_at: datetime | None = None
+    # When this member got the results.
+    results_at: datetime | None = None
 
 
 class GroupLink(SQLModel, table=True):

@@ -50,6 +50,9 @@ class Reaction(SQLModel, table=True):
         Index("ix_reaction_person_wijk_created", "person_id", "wijk_id", "created_at"),
         Index("ix_reaction_wijk_updated", "wijk_id", "updated_at"),
         Index("ix_reaction_wijk_commented", "wijk_id", "commented_at"),
+        # A comment is written by one run of the person's comment flow: written again (the text
+        # delivered a second time after a crash) it changes nothing, commented_at included.
+        UniqueConstraint("person_id", "comment_key", name="uq_reaction_comment"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -62,3 +65,4 @@ class Reaction(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     # When the comment was last written: a later change of verdict must not make it "new" again.
     commented_at: datetime | None = None
+    comment_key: str | None = Field(default=None, max_length=40)

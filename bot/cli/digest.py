@@ -76,8 +76,10 @@ def _period(key: str | None, now: datetime, tz: ZoneInfo) -> Period:
 async def _send(services: Services, wijk_id: int, period: Period) -> int:
     from sqlmodel import col, select
     from telegram import Bot
+    from telegram.error import TelegramError
 
     from bot.digest import jobs
+    from bot.telegram.sending import retried
     from models import Membership, Person, Role
 
     config = services.config
@@ -92,14 +94,21 @@ async def _send(services: Services, wijk_id: int, period: Period) -> int:
         print("this wijk has no coach yet", file=sys.stderr)
         return 1
     problems = 0
-    async with Bot(
+    bot = Bot(
         config.telegram.token,
         base_url=config.telegram.bot_api_url,
         base_file_url=config.telegram.bot_api_file_url,
-    ) as bot:
+    )
+    try:
+        # The first call (getMe) only reads: a 502 or a timeout is simply tried again.
+        await retried(bot.initialize)
+    except TelegramError as exc:
+        print(f"Telegram is not reachable ({exc}); nothing was sent", file=sys.stderr)
+        return 1
+    async with bot:
         for coach in coaches:
             assert coach.id is not None
-            claimed = jobs.claim(services.db, coach.id, wijk_id, period)
+            claimed = jobs.claim(services.db, coach.id, wijk_id, period, services.clock.now())
             if claimed is None:
                 print(f"coach {coach.pseudonym}: already sent for {period.key}", file=sys.stderr)
                 continue

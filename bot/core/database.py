@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers every table on the metadata)
@@ -23,9 +26,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_db_engine(url: str, *, echo: bool = False) -> Engine:
-    """`hide_parameters`: a failed statement's error (logged with its traceback) and echo would
-    otherwise show the values, i.e. what someone wrote, beside their id."""
+def create_db_engine(url: str, *, echo: bool = False, state: bool = False) -> Engine:
+    """The engine for `url`. `state`: PostgreSQL's second engine, for where a person is in a
+    flow (see `Database.state_engine`). `hide_parameters`: a failed statement's error (logged
+    with its traceback) and echo would otherwise show the values, i.e. what someone wrote,
+    beside their id."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -39,18 +44,87 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
+    # Everything is stored and compared in UTC; with the session in UTC as well, psycopg hands
+    # back datetimes in datetime.UTC itself, which need no conversion per row. Options given in
+    # the URL are kept (this argument replaces the URL's).
+    options = [_url_options(parsed), "-c timezone=UTC"]
+    if state:
+        # Flow state only: its commits do not wait for the disk (see Database.state_engine).
+        options.append("-c synchronous_commit=off")
+    engine = create_engine(
         url,
         echo=echo,
         hide_parameters=True,
-        pool_pre_ping=True,
-        pool_size=5,
+        pool_size=2 if state else 5,
         max_overflow=5,
-        # Everything is stored and compared in UTC; with the session in UTC as well, psycopg
-        # hands back datetimes in datetime.UTC itself, which need no conversion per row.
-        # Options given in the URL are kept (this argument replaces the URL's).
-        connect_args={"options": " ".join(filter(None, (_url_options(parsed), "-c timezone=UTC")))},
+        connect_args={"options": " ".join(filter(None, options))},
+        # One statement per write, committed by itself: no BEGIN and COMMIT round trips.
+        **({"isolation_level": "AUTOCOMMIT"} if state else {}),
     )
+    _ping_when_idle(engine)
+    if not state:
+        _transaction_from_first_write(engine)
+    return engine
+
+
+_READS = ("SELECT", "SHOW")
+
+
+def _transaction_from_first_write(engine: Engine) -> None:
+    """Reads outside a transaction; the first write of a session opens one (psycopg's BEGIN).
+
+    A session that only reads - most of them - then costs no BEGIN and no ROLLBACK: two round
+    trips fewer, several per update. Under READ COMMITTED every statement sees a snapshot of
+    its own anyway, so a read sees the same inside a transaction or outside one (the code takes
+    no row locks). From its first write on a session is one transaction as before: committed
+    whole or not at all. A read after the commit leaves the transaction mode again. A streamed
+    read (a server-side cursor needs a transaction) and a connection given an isolation level of
+    its own are left as they are."""
+
+    def before_execute(
+        conn: Any, cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool
+    ) -> None:
+        if "isolation_level" in conn.get_execution_options():
+            return
+        streamed = context is not None and context.execution_options.get("stream_results")
+        connection = cursor.connection
+        reading = not streamed and statement.lstrip()[:6].upper().startswith(_READS)
+        if reading == connection.autocommit:
+            return
+        # autocommit may change only between transactions (nothing is lost: none is open).
+        if connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            connection.autocommit = reading
+
+    event.listen(engine, "before_cursor_execute", before_execute)
+
+
+# A connection used this recently is taken to be alive: pinging it on every checkout (SQLAlchemy's
+# pool_pre_ping) costs a round trip per session, several per update. One idle for longer (the
+# server may have restarted meanwhile) is pinged first, and replaced when that fails.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        last = record.info.get("checked_in")
+        if last is not None and time.monotonic() - last < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+            if not dbapi_connection.autocommit:
+                dbapi_connection.rollback()
+        except Exception as exc:
+            raise DisconnectionError(str(exc)) from exc
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
 
 
 def _url_options(parsed: URL) -> str:
@@ -71,12 +145,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """The one object services get: an engine and a way to open a session."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, state_engine: Engine | None = None) -> None:
         self.engine = engine
+        # Where people are in their flows (bot/telegram/persistence.py). On PostgreSQL an
+        # engine of its own: autocommit, and commits that do not wait for the disk
+        # (synchronous_commit=off). A kill of the bot loses none of them; a crash of the
+        # database server or machine may lose the last ~0.6 s of them, never an observation,
+        # vote or reaction: those commit on `engine` and wait, and PostgreSQL writes its log in
+        # order, so every flow step before a stored observation is kept with it. What a lost
+        # step can cost - a press delivered again, an answer to the step before - the
+        # idempotency keys absorb (ARCHITECTURE.md, "Exactly once").
+        self.state_engine = state_engine or engine
 
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False) -> Database:
-        return cls(create_db_engine(url, echo=echo))
+        engine = create_db_engine(url, echo=echo)
+        if engine.dialect.name != "postgresql":
+            return cls(engine)
+        return cls(engine, create_db_engine(url, echo=echo, state=True))
 
     @property
     def dialect(self) -> str:
@@ -96,3 +182,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.state_engine is not self.engine:
+            self.state_engine.dispose()

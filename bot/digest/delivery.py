@@ -25,6 +25,7 @@ from bot.core.i18n import t
 from bot.digest import builder, chart, render
 from bot.digest.periods import Period
 from bot.telegram.callbacks import CoachAction, CoachVerb, MenuItem, button
+from bot.telegram.sending import may_have_arrived
 from models import Wijk
 
 if TYPE_CHECKING:
@@ -147,12 +148,33 @@ def _parts(bot: Bot, chat_id: int, outgoing: Outgoing) -> list[Callable[[], Awai
     return parts
 
 
-async def deliver(bot: Bot, chat_id: int, outgoing: Outgoing, *, skip: int = 0) -> None:
+@dataclass
+class Delivered:
+    """How `deliver` ended without a DeliveryError."""
+
+    # Parts (counted from 1) whose send timed out: they may be missing in the chat.
+    uncertain: list[int]
+    # `after_part` asked to stop (another sender holds the digest now).
+    stopped: bool = False
+
+
+async def deliver(
+    bot: Bot,
+    chat_id: int,
+    outgoing: Outgoing,
+    *,
+    skip: int = 0,
+    after_part: Callable[[int], Awaitable[bool]] | None = None,
+) -> Delivered:
     """Send the texts, the chart and the CSV; raises DeliveryError with how many parts went out.
 
     `skip` parts are not sent again (a retry after a failure half-way never repeats a part).
+    `after_part(n)` runs once the first n parts are out (the caller records it; False: stop).
     A RetryAfter that reaches us (the rate limiter gave up, or there is none) is waited out here.
+    A part whose send timed out may have arrived: it is counted as sent and the next one follows,
+    so a part is never shown twice; the risk is a missing one (ARCHITECTURE.md, "Exactly once").
     """
+    uncertain: list[int] = []
     for index, part in enumerate(_parts(bot, chat_id, outgoing)):
         if index < skip:
             continue
@@ -168,4 +190,16 @@ async def deliver(bot: Bot, chat_id: int, outgoing: Outgoing, *, skip: int = 0) 
                 _log.info("Telegram asks to wait %.0f s before the next digest part", seconds)
                 await asyncio.sleep(seconds)
             except Exception as exc:
-                raise DeliveryError(index, exc) from exc
+                if not may_have_arrived(exc):
+                    raise DeliveryError(index, exc) from exc
+                _log.warning(
+                    "digest part %d of %d may not have arrived (%s): not sent again",
+                    index + 1,
+                    outgoing.total,
+                    exc,
+                )
+                uncertain.append(index + 1)
+                break
+        if after_part is not None and not await after_part(index + 1):
+            return Delivered(uncertain, stopped=True)
+    return Delivered(uncertain)

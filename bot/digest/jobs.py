@@ -6,9 +6,11 @@ immune to APScheduler's misfire_grace_time: a missed run is simply caught up by 
 
 Before sending, a run claims the (coach, wijk, period) by inserting its Digest row: the unique
 constraint lets one of any number of racing runs (threads, processes, a restarted bot, the
-command line) win. A failed send is recorded with how many of the digest's parts went out
-(`parts_sent` of `parts_total`); the next claim of that row resumes after them, up to
-MAX_ATTEMPTS attempts.
+command line) win. The claim is a lease (`claimed_until`, LEASE ahead), renewed as each part
+goes out together with how many did (`parts_sent` of `parts_total`). A failed send is recorded
+and claimed again by a later run; a sender that died (kill -9, a lost machine) leaves a pending
+row whose lease runs out, and a later run takes it over. Either way the next sender resumes
+after the parts recorded as sent, up to MAX_ATTEMPTS attempts.
 
 `install(app)` adds the job to an Application's JobQueue; nothing is registered on import.
 """
@@ -18,21 +20,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from telegram import Bot
 from telegram.error import Forbidden
 from telegram.ext import Application
 
-from bot.core.clock import as_utc
+from bot.core.clock import as_utc, utcnow
 from bot.core.config import Config
 from bot.core.database import Database
-from bot.digest.delivery import DeliveryError, deliver, prepare
+from bot.digest.delivery import Delivered, DeliveryError, deliver, prepare
 from bot.digest.periods import Period, Schedule, latest_due
 from models import Digest, DigestSetting, DigestStatus, Membership, Person, Role, Wijk
 
@@ -45,6 +47,9 @@ JOB_INTERVAL_SECONDS = 60
 JOB_NAME = "digest-due"
 MAX_ATTEMPTS = 5
 _ERROR_LENGTH = 400  # Digest.error's column
+# How long a claim holds without progress: far more than building a digest or sending one part
+# (Telegram's waits included), short enough that a digest a dead sender held goes out soon.
+LEASE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -60,10 +65,12 @@ class Due:
 
 
 class Claim(NamedTuple):
-    """The right to send one digest: its row, and the parts an earlier attempt already sent."""
+    """The right to send one digest: its row, the parts an earlier attempt already sent, and
+    until when the claim holds (renewed with each part: `progress`)."""
 
     digest_id: int
     parts_sent: int
+    lease: datetime
 
 
 class Outcome(StrEnum):
@@ -108,14 +115,14 @@ def find_due(session: Session, config: Config, now: datetime) -> list[Due]:
         due_at, period = latest
         if as_utc(since) > due_at:
             continue  # a coach since after the due time: their first digest is the next one
-        done = session.exec(
-            select(Digest.status, Digest.attempts).where(
+        row = session.exec(
+            select(Digest).where(
                 Digest.coach_id == person_id,
                 Digest.wijk_id == wijk_id,
                 Digest.period_key == period.key,
             )
         ).first()
-        if done is not None and (done[0] != DigestStatus.FAILED.value or done[1] >= MAX_ATTEMPTS):
+        if row is not None and not _to_take(row, now):
             continue
         due.append(
             Due(
@@ -125,13 +132,32 @@ def find_due(session: Session, config: Config, now: datetime) -> list[Due]:
     return due
 
 
-def claim(db: Database, coach_id: int | None, wijk_id: int, period: Period) -> Claim | None:
-    """Claim the right to send: the winner gets the row and the parts already sent; None else.
+def _to_take(row: Digest, now: datetime) -> bool:
+    """Whether a run may claim this existing row: a failed attempt, or a claim whose sender
+    stopped renewing it (it died); at most MAX_ATTEMPTS times."""
+    if row.attempts >= MAX_ATTEMPTS:
+        return False
+    if row.status == DigestStatus.FAILED.value:
+        return True
+    return row.status == DigestStatus.PENDING.value and (
+        row.claimed_until is None or as_utc(row.claimed_until) <= now
+    )
+
+
+def claim(
+    db: Database, coach_id: int | None, wijk_id: int, period: Period, now: datetime | None = None
+) -> Claim | None:
+    """Claim the right to send: the winner gets the row, the parts already sent and its lease;
+    None for everyone else.
 
     A new period: INSERT the row and commit; the unique constraint lets exactly one of any number
-    of racing runs (threads, processes, a restarted bot) succeed. A failed earlier attempt: an
-    UPDATE that only matches while the row is still "failed", so again one winner.
+    of racing runs (threads, processes, a restarted bot) succeed. A failed earlier attempt, or a
+    pending one whose lease ran out: an UPDATE that only matches the row as it was read (status,
+    attempts and lease), so again one winner. Taking over a dead sender's row counts as an
+    attempt: a digest that kills its sender every time is given up after MAX_ATTEMPTS.
     """
+    now = now or utcnow()
+    lease = now + LEASE
     with db.session() as session:
         try:
             row = Digest(
@@ -141,11 +167,12 @@ def claim(db: Database, coach_id: int | None, wijk_id: int, period: Period) -> C
                 period_start=period.start,
                 period_end=period.end,
                 status=DigestStatus.PENDING.value,
+                claimed_until=lease,
             )
             session.add(row)
             session.commit()
             assert row.id is not None
-            return Claim(row.id, 0)
+            return Claim(row.id, 0, lease)
         except IntegrityError:
             session.rollback()
         existing = session.exec(
@@ -155,26 +182,51 @@ def claim(db: Database, coach_id: int | None, wijk_id: int, period: Period) -> C
                 Digest.period_key == period.key,
             )
         ).first()
-        if (
-            existing is None
-            or existing.id is None
-            or existing.status != DigestStatus.FAILED.value
-            or existing.attempts >= MAX_ATTEMPTS
-        ):
+        if existing is None or existing.id is None or not _to_take(existing, now):
             return None
+        taken_over = existing.status == DigestStatus.PENDING.value
         result = session.exec(
             update(Digest)
             .where(
                 col(Digest.id) == existing.id,
-                col(Digest.status) == DigestStatus.FAILED.value,
+                col(Digest.status) == existing.status,
                 col(Digest.attempts) == existing.attempts,
+                _same_lease(existing.claimed_until),
             )
-            .values(status=DigestStatus.PENDING.value)
+            .values(
+                status=DigestStatus.PENDING.value,
+                claimed_until=lease,
+                attempts=existing.attempts + (1 if taken_over else 0),
+            )
         )
         session.commit()
         if result.rowcount != 1:
             return None
-        return Claim(existing.id, existing.parts_sent)
+        if taken_over:
+            _log.warning("digest %s: its sender stopped; taken over", existing.id)
+        return Claim(existing.id, existing.parts_sent, lease)
+
+
+def _same_lease(lease: datetime | None) -> ColumnElement[bool]:
+    column = col(Digest.claimed_until)
+    return column.is_(None) if lease is None else column == lease
+
+
+def progress(
+    db: Database, digest_id: int, lease: datetime, sent: int, total: int, now: datetime
+) -> datetime | None:
+    """Record that the first `sent` of `total` parts are out and renew the lease; the new lease,
+    or None when the claim is no longer ours (it ran out and another run took the digest over:
+    this sender stops, the other goes on after the parts recorded here)."""
+    renewed = now + LEASE
+    with db.session() as session:
+        result = session.exec(
+            update(Digest)
+            .where(col(Digest.id) == digest_id, col(Digest.claimed_until) == lease)
+            .values(parts_sent=sent, parts_total=total, claimed_until=renewed)
+        )
+        session.commit()
+    return renewed if result.rowcount == 1 else None
 
 
 def finish(
@@ -186,12 +238,21 @@ def finish(
     error: str | None = None,
     parts_sent: int | None = None,
     parts_total: int | None = None,
+    lease: datetime | None = None,
 ) -> None:
-    """Record how an attempt ended; the progress only when given (a failed build keeps it)."""
+    """Record how an attempt ended; the progress only when given (a failed build keeps it).
+    With the attempt's `lease`: only while the claim is still ours (else another run holds the
+    digest now, and records its own ending)."""
     with db.session() as session:
         row = session.get(Digest, digest_id)
         if row is None:
             return
+        if lease is not None and (
+            row.claimed_until is None or as_utc(row.claimed_until) != as_utc(lease)
+        ):
+            _log.info("digest %s is held by another run: its ending is theirs", digest_id)
+            return
+        row.claimed_until = None
         row.status = status.value
         row.error = error[:_ERROR_LENGTH] if error else None
         if parts_sent is not None:
@@ -219,17 +280,35 @@ async def send_claimed(services: Services, bot: Bot, due: Due, claimed: Claim) -
     """Build, send and record one claimed digest (the job's and `wijkbot digest --send`'s)."""
     db, digest_id = services.db, claimed.digest_id
     now = services.clock.now()
+    lease = claimed.lease
     try:
         outgoing = await asyncio.to_thread(prepare, services, due.wijk_id, due.period, due.lang)
     except Exception as exc:
         _log.exception("could not build digest %s", digest_id)
-        finish(db, digest_id, DigestStatus.FAILED, now, error=f"build: {exc}")
+        finish(db, digest_id, DigestStatus.FAILED, now, error=f"build: {exc}", lease=lease)
         return Result(Outcome.NOT_BUILT, str(exc))
     if due.skip_quiet and outgoing.quiet:
-        finish(db, digest_id, DigestStatus.SKIPPED, now)
+        finish(db, digest_id, DigestStatus.SKIPPED, now, lease=lease)
         return Result(Outcome.SKIPPED)
+    total = outgoing.total
+    held: datetime | None = progress(
+        db, digest_id, lease, claimed.parts_sent, total, services.clock.now()
+    )
+
+    async def after_part(sent: int) -> bool:
+        nonlocal held
+        if held is not None:
+            held = progress(db, digest_id, held, sent, total, services.clock.now())
+        return held is not None
+
     try:
-        await deliver(bot, due.telegram_id, outgoing, skip=claimed.parts_sent)
+        delivered = (
+            await deliver(
+                bot, due.telegram_id, outgoing, skip=claimed.parts_sent, after_part=after_part
+            )
+            if held is not None
+            else Delivered([], stopped=True)
+        )
     except DeliveryError as exc:
         if isinstance(exc.cause, Forbidden):
             _log.info("coach %s blocked the bot: marked unreachable", due.coach_id)
@@ -238,19 +317,33 @@ async def send_claimed(services: Services, bot: Bot, due: Due, claimed: Claim) -
         else:
             _log.warning("digest %s to coach %s failed: %s", digest_id, due.coach_id, exc)
             reason = f"{type(exc.cause).__name__}: {exc.cause}"
-        finish(
-            db,
-            digest_id,
-            DigestStatus.FAILED,
-            now,
-            error=reason,
-            parts_sent=exc.sent,
-            parts_total=outgoing.total,
-        )
+        if held is not None:
+            finish(
+                db,
+                digest_id,
+                DigestStatus.FAILED,
+                now,
+                error=reason,
+                parts_sent=exc.sent,
+                parts_total=outgoing.total,
+                lease=held,
+            )
         return Result(Outcome.NOT_SENT, reason)
-    total = outgoing.total
+    if delivered.stopped or held is None:
+        _log.warning("digest %s: taken over by another run while sending", digest_id)
+        return Result(Outcome.NOT_SENT, "taken over")
+    # Parts whose send timed out were not sent again; the row says which may be missing.
+    uncertain = ", ".join(map(str, delivered.uncertain))
+    note = f"may be missing: part {uncertain}" if uncertain else None
     finish(
-        db, digest_id, DigestStatus.SENT, services.clock.now(), parts_sent=total, parts_total=total
+        db,
+        digest_id,
+        DigestStatus.SENT,
+        services.clock.now(),
+        error=note,
+        parts_sent=total,
+        parts_total=total,
+        lease=held,
     )
     return Result(Outcome.SENT)
 
@@ -261,7 +354,7 @@ async def send_due(services: Services, bot: Bot) -> int:
         due = find_due(session, services.config, services.clock.now())
     sent = 0
     for item in due:
-        claimed = claim(services.db, item.coach_id, item.wijk_id, item.period)
+        claimed = claim(services.db, item.coach_id, item.wijk_id, item.period, services.clock.now())
         if claimed is None:
             continue
         result = await send_claimed(services, bot, item, claimed)

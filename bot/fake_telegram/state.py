@@ -95,7 +95,18 @@ _HOUSEKEEPING = frozenset(
 )
 
 FAILURE_KINDS = frozenset(
-    {"forbidden", "retry_after", "bad_request", "timeout", "server_error", "migrated"}
+    {
+        "forbidden",
+        "retry_after",
+        "bad_request",
+        "timeout",
+        "server_error",
+        "bad_gateway",
+        "migrated",
+        # The call takes effect (the message arrives) but its answer comes after the client's
+        # timeout: the sender is told it failed. What a slow Telegram does to a bot.
+        "late",
+    }
 )
 
 _NOT_MODIFIED = (
@@ -851,11 +862,15 @@ class FakeTelegram:
         call = Call(method=method, params=params, time=self.clock())
         self.calls.append(call)
         try:
-            self._inject_failure(method, params)
+            late = self._inject_failure(method, params)
             handler = self._methods.get(method)
             if handler is None:
                 raise ApiError(404, "Not Found")
             result = await handler(params)
+            if late:
+                call.status = 200
+                call.result = result
+                raise TimedOut("Timed out after the call took effect (injected by FakeTelegram)")
         except ApiError as exc:
             call.status = exc.status
             call.description = exc.description
@@ -880,7 +895,8 @@ class FakeTelegram:
             return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}'
         return 200, stored.content
 
-    def _inject_failure(self, method: str, params: JSONDict) -> None:
+    def _inject_failure(self, method: str, params: JSONDict) -> bool:
+        """Raise the first matching injected failure; True for "late" (raised after the call)."""
         chat_id = _maybe_int(params.get("chat_id"))
         for failure in self._failures:
             if failure.method is None and method in _HOUSEKEEPING:
@@ -892,7 +908,10 @@ class FakeTelegram:
             failure.times -= 1
             if failure.times <= 0:
                 self._failures.remove(failure)
+            if failure.error == "late":
+                return True
             self._raise_failure(failure, chat_id)
+        return False
 
     def _raise_failure(self, failure: _Failure, chat_id: int | None) -> None:
         if failure.error == "forbidden":
@@ -907,6 +926,8 @@ class FakeTelegram:
             raise bad_request("injected failure")
         if failure.error == "server_error":
             raise ApiError(500, "Internal Server Error")
+        if failure.error == "bad_gateway":
+            raise ApiError(502, "Bad Gateway")
         if failure.error == "migrated":
             old = abs(chat_id) if chat_id is not None else 1
             new_id = int(f"-100{old}")

@@ -622,6 +622,8 @@ class Harness:
         self.mode: Literal["process_update", "polling"] = "process_update"
         self.errors: list[BaseException] = []
         self.people: dict[int, Person] = {}
+        #: The last update handed to the bot, as Telegram's JSON (see `act`).
+        self.last_update: JSONDict | None = None
 
     async def __aenter__(self) -> Harness:
         self.app.add_error_handler(self._record_error)
@@ -718,13 +720,15 @@ class Harness:
         or edited in `chats` meanwhile."""
         mark = len(self.fake.events)
         errors_before = len(self.errors)
+        # Round-trip through JSON so the update is exactly what PTB would parse off the wire
+        # and carries the application's bot (needed by reply_text & co). Kept, so that a test
+        # can deliver the very same update again, as Telegram does when a bot died on it.
+        data = update if isinstance(update, dict) else wire_dict(update)
+        self.last_update = data
         if self.mode == "polling":
-            self.fake.enqueue_update(update)
+            self.fake.enqueue_update(data)
             await self.settle()
         else:
-            # Round-trip through JSON so the update is exactly what PTB would parse off the wire
-            # and carries the application's bot (needed by reply_text & co).
-            data = update if isinstance(update, dict) else wire_dict(update)
             await self.app.process_update(Update.de_json(data, self.app.bot))
         if self.raise_errors and len(self.errors) > errors_before:
             raise self.errors[errors_before]

@@ -166,10 +166,21 @@ def mark_read(session: Session, observation: Observation, now: datetime) -> bool
 
 
 def answer(
-    session: Session, observation: Observation, actor: Actor, text: str, now: datetime
+    session: Session,
+    observation: Observation,
+    actor: Actor,
+    text: str,
+    now: datetime,
+    *,
+    request_key: str | None = None,
 ) -> Observation:
-    """Store the coach's answer (committed), or raise Refused saying why not."""
+    """Store the coach's answer (committed), or raise Refused saying why not.
+
+    `request_key`: the answer flow run's. The answer that run stored already (Versturen
+    delivered again after a crash) is returned as it is, not refused as "already answered"."""
     assert observation.id is not None
+    if _stored_by(observation.answer_key, observation.answered_by_id, request_key, actor.id):
+        return observation
     changed = _conditional_update(
         session,
         observation.id,
@@ -179,6 +190,7 @@ def answer(
             col(Observation.status).in_(ANSWERABLE),
         ],
         answer_text=text,
+        answer_key=request_key,
         answered_at=now,
         answered_by_id=actor.id,
         status=ObservationStatus.ANSWERED.value,
@@ -189,6 +201,43 @@ def answer(
     if not changed:
         raise Refused(_why_not_answerable(observation))
     return observation
+
+
+def _stored_by(
+    stored_key: str | None, stored_by: int | None, request_key: str | None, person_id: int
+) -> bool:
+    return request_key is not None and stored_key == request_key and stored_by == person_id
+
+
+def answered_in(session: Session, coach_id: int, request_key: str) -> Observation | None:
+    """The observation this coach answered in the flow run `request_key`, if any."""
+    return session.exec(
+        select(Observation).where(
+            Observation.answered_by_id == coach_id, Observation.answer_key == request_key
+        )
+    ).first()
+
+
+def replied_in(session: Session, person_id: int, request_key: str) -> Observation | None:
+    """The observation its author replied to in the flow run `request_key`, if any."""
+    return session.exec(
+        select(Observation).where(
+            Observation.person_id == person_id, Observation.reply_key == request_key
+        )
+    ).first()
+
+
+def mark_answer_sent(session: Session, observation: Observation, now: datetime) -> None:
+    """The answer went to the author (or may have: see ARCHITECTURE.md, "Exactly once")."""
+    assert observation.id is not None
+    _conditional_update(session, observation.id, [], answer_sent_at=now)
+    observation.answer_sent_at = now
+
+
+def mark_reply_sent(session: Session, observation: Observation, now: datetime) -> None:
+    assert observation.id is not None
+    _conditional_update(session, observation.id, [], reply_sent_at=now)
+    observation.reply_sent_at = now
 
 
 def _why_not_answerable(observation: Observation) -> str:
@@ -224,10 +273,19 @@ def _check_replyable(observation: Observation) -> None:
 
 
 def record_reply(
-    session: Session, observation: Observation, person_id: int, text: str, now: datetime
+    session: Session,
+    observation: Observation,
+    person_id: int,
+    text: str,
+    now: datetime,
+    *,
+    request_key: str | None = None,
 ) -> Observation:
-    """The sender's one reply to the answer (committed), or Refused."""
+    """The sender's one reply to the answer (committed), or Refused. `request_key`: as for
+    `answer`, the reply that flow run stored already is returned, not refused."""
     assert observation.id is not None
+    if _stored_by(observation.reply_key, observation.person_id, request_key, person_id):
+        return observation
     changed = _conditional_update(
         session,
         observation.id,
@@ -237,6 +295,7 @@ def record_reply(
             col(Observation.status) == ObservationStatus.ANSWERED.value,
         ],
         reply_text=text,
+        reply_key=request_key,
         replied_at=now,
         updated_at=now,
     )

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.clock import utcnow
@@ -51,8 +52,13 @@ def create_observation(
     share_name: bool,
     now: datetime,
     vocabulary: concepts.Vocabulary | None = None,
+    request_key: str | None = None,
 ) -> Observation:
     """Insert and commit one observation. Raises ValueError for data that must not be stored.
+
+    `request_key` (the flow run's, bot.telegram.flows.request_key): when this person already
+    stored an observation under it - the same press delivered again after a crash - that one is
+    returned and nothing new is stored.
 
     Changes the caller made to `person` in this session (e.g. the display name someone chose to
     share) are committed in the same transaction: both are stored, or neither.
@@ -96,14 +102,31 @@ def create_observation(
         updated_at=now,
         grouping_signature=signature,
         grouping_matter=concepts.matter_key(signature) if signature else None,
+        request_key=request_key,
     )
     session.add(observation)
     try:
         _commit(session)
+    except IntegrityError:
+        session.rollback()
+        # Insert first and look only when the key is taken: the usual press costs no extra read.
+        stored = by_request_key(session, person.id, request_key) if request_key else None
+        if stored is None:
+            raise
+        return stored
     except Exception:
         session.rollback()
         raise
     return observation
+
+
+def by_request_key(session: Session, person_id: int, request_key: str) -> Observation | None:
+    """The observation this person stored in the flow run `request_key`, if any."""
+    return session.exec(
+        select(Observation).where(
+            Observation.person_id == person_id, Observation.request_key == request_key
+        )
+    ).first()
 
 
 def list_for_person(

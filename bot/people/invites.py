@@ -110,8 +110,9 @@ def redeem(session: Session, person: Person, code: str, now: datetime) -> Redeem
     racing for the last use cannot both get it.
 
     Someone who already holds the role in every wijk of the invite opens it again (a second
-    phone, the group's message tapped twice): that grants nothing, so it uses nothing up either;
-    a multi-use invite keeps its places for the people it was meant for."""
+    phone, the group's message tapped twice, "accept" delivered again after the bot died behind
+    the commit): that grants nothing, so it uses nothing up either; a multi-use invite keeps its
+    places for the people it was meant for. The memberships' unique constraint is the key."""
     found = check(session, code, now)
     invite = (
         session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()

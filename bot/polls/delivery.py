@@ -37,6 +37,7 @@ from bot.telegram.callbacks import (
     PollView,
     button,
 )
+from bot.telegram.sending import may_have_arrived
 from models import Person, Poll, PollAudience, PollKind, PollOption, PollStatus, Wijk
 
 if TYPE_CHECKING:
@@ -317,6 +318,13 @@ async def _deliver_one(
                 voting.mark_failed(session, recipient.delivery_id, services.clock.now())
             return
         except NetworkError as exc:  # includes TimedOut
+            if may_have_arrived(exc):
+                # The poll may be in their chat already: not sent again (a member who missed it
+                # still finds it under /stemmen; ARCHITECTURE.md, "Exactly once").
+                _log.warning("poll delivery to person %s uncertain: %s", recipient.person_id, exc)
+                with services.db.session() as session:
+                    voting.mark_sent(session, recipient.delivery_id, None, services.clock.now())
+                return
             if attempts < MAX_ATTEMPTS:
                 await asyncio.sleep(min(2.0**attempts, 10.0))
                 continue
@@ -469,13 +477,13 @@ async def sweep(app: WijkApplication) -> None:
     with services.db.session() as session:
         for poll_id in voting.due_poll_ids(session, now):
             voting.close_poll(session, poll_id, now)
-        unsent = voting.unsent_results_ids(session)
+        unsent = voting.unsent_results_ids(session, now)
         interrupted = voting.polls_with_pending_deliveries(session)
     for poll_id in unsent:
         with services.db.session() as session:
-            claimed = voting.claim_results(session, poll_id, now)
-        if claimed:
-            spawn(app, _results_guarded(app, poll_id), f"poll-results-{poll_id}")
+            lease = voting.claim_results(session, poll_id, now)
+        if lease is not None:
+            spawn(app, _results_guarded(app, poll_id, lease), f"poll-results-{poll_id}")
     for poll_id in interrupted:
         start_broadcast(app, poll_id, None)
 
@@ -492,9 +500,9 @@ async def close_now(app: WijkApplication, poll_id: int) -> bool:
     with services.db.session() as session:
         if not voting.close_poll(session, poll_id, now):
             return False
-        claimed = voting.claim_results(session, poll_id, now)
-    if claimed:
-        spawn(app, _results_guarded(app, poll_id), f"poll-results-{poll_id}")
+        lease = voting.claim_results(session, poll_id, now)
+    if lease is not None:
+        spawn(app, _results_guarded(app, poll_id, lease), f"poll-results-{poll_id}")
     return True
 
 
@@ -512,14 +520,19 @@ async def cancel_now(app: WijkApplication, poll_id: int) -> bool:
     return True
 
 
-async def _results_guarded(app: WijkApplication, poll_id: int) -> None:
+async def _results_guarded(app: WijkApplication, poll_id: int, lease: datetime) -> None:
     try:
-        await send_results(app, poll_id)
+        await send_results(app, poll_id, lease)
     except Exception:
-        _log.exception("sending the results of poll %s failed", poll_id)
+        _log.exception("sending the results of poll %s stopped; the sweep takes over", poll_id)
 
 
-async def send_results(app: WijkApplication, poll_id: int) -> None:
+GROUP_DONE, CREATOR_DONE = 1, 2  # Poll.results_stage
+
+
+async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> None:
+    """The group, the creator, then each member the poll reached; each recorded as it goes, so
+    a sender that takes over after a crash starts at the first one not known to have them."""
     services = app.services
     bot: Bot = app.bot
     with services.db.session() as session:
@@ -533,35 +546,60 @@ async def send_results(app: WijkApplication, poll_id: int) -> None:
             if poll.audience != PollAudience.GROUP.value
             else []
         )
-    if poll.group_chat_id is not None:
-        if poll.telegram_poll_id:
-            await _stop_native(bot, poll)
-        group_lang: str = services.config.general.default_language
-        await _safe_send(bot, poll.group_chat_id, results_text(result, group_lang))
-    seen: set[int] = set()
-    targets: list[tuple[int, str]] = []
-    if creator is not None:
-        targets.append((creator.telegram_id, creator.language))
-    targets += [(r.telegram_id, r.language) for r in reached]
+    held: datetime | None = lease
+
+    def done(stage: int | None = None, delivery_id: int | None = None) -> datetime | None:
+        assert held is not None
+        with services.db.session() as session:
+            return voting.results_progress(
+                session, poll_id, held, services.clock.now(), stage=stage, delivery_id=delivery_id
+            )
+
+    if poll.results_stage < GROUP_DONE:
+        if poll.group_chat_id is not None:
+            if poll.telegram_poll_id:
+                await _stop_native(bot, poll)
+            group_lang: str = services.config.general.default_language
+            await _safe_send(bot, poll.group_chat_id, results_text(result, group_lang))
+        held = done(stage=GROUP_DONE)
     texts: dict[str, str] = {}
-    for chat_id, lang in targets:
-        if chat_id in seen:
-            continue
-        seen.add(chat_id)
+
+    async def send(chat_id: int, lang: str) -> None:
         if lang not in texts:
             texts[lang] = results_text(result, lang)
-        markup = InlineKeyboardMarkup([[menu_button(lang)]])
-        while True:
-            try:
-                await bot.send_message(chat_id, texts[lang], reply_markup=markup)
-            except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
-                continue
-            except TelegramError as exc:
-                _log.info(
-                    "results of poll %s not delivered to %s: %s", poll_id, pseudonym(chat_id), exc
-                )
-            break
+        await _send_results_to(bot, poll_id, chat_id, texts[lang], lang)
+
+    if held is not None and poll.results_stage < CREATOR_DONE:
+        if creator is not None:
+            await send(creator.telegram_id, creator.language)
+        held = done(stage=CREATOR_DONE)
+    for recipient in reached:
+        if held is None:
+            _log.info("results of poll %s: another sender took over", poll_id)
+            return
+        if creator is None or recipient.telegram_id != creator.telegram_id:
+            await send(recipient.telegram_id, recipient.language)
+        held = done(delivery_id=recipient.delivery_id)
+    if held is not None:
+        with services.db.session() as session:
+            voting.finish_results(session, poll_id, held, services.clock.now())
+
+
+async def _send_results_to(bot: Bot, poll_id: int, chat_id: int, text: str, lang: str) -> None:
+    """One results message. Not sent again after a timeout: it may have arrived (a member who
+    missed it finds the results under /stemmen; ARCHITECTURE.md, "Exactly once")."""
+    markup = InlineKeyboardMarkup([[menu_button(lang)]])
+    while True:
+        try:
+            await bot.send_message(chat_id, text, reply_markup=markup)
+        except RetryAfter as exc:
+            await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
+            continue
+        except TelegramError as exc:
+            _log.info(
+                "results of poll %s not delivered to %s: %s", poll_id, pseudonym(chat_id), exc
+            )
+        return
 
 
 async def _stop_native(bot: Bot, poll: Poll) -> None:

@@ -22,7 +22,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import ColumnElement, delete, func, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.clock import as_utc
@@ -54,6 +55,9 @@ MAX_OPTIONS = 12
 CLOSING_PRESETS_DAYS = (3, 7, 14)
 MIN_OPEN = timedelta(minutes=10)
 MAX_OPEN = timedelta(days=366)
+# How long a sender of results holds them without progress before another may take over: far
+# longer than one send with Telegram's waits, short enough that a restart is not noticed.
+RESULTS_LEASE = timedelta(minutes=5)
 
 
 class PollError(Exception):
@@ -182,9 +186,38 @@ def validate_draft(session: Session, actor: Actor, draft: PollDraft, now: dateti
     check_closing(draft.closes_at, now)
 
 
-def create_poll(session: Session, actor: Actor, draft: PollDraft, now: datetime) -> Poll:
-    """Store the poll, its options and (private audiences) one pending delivery per person."""
+def create_poll(
+    session: Session,
+    actor: Actor,
+    draft: PollDraft,
+    now: datetime,
+    *,
+    request_key: str | None = None,
+) -> Poll:
+    """Store the poll, its options and (private audiences) one pending delivery per person.
+
+    `request_key`: the wizard run's (bot.telegram.flows.request_key). When this creator stored a
+    poll under it already - Versturen delivered again after a crash - that poll is returned."""
     validate_draft(session, actor, draft, now)
+    try:
+        return _insert_poll(session, actor, draft, now, request_key)
+    except IntegrityError:
+        session.rollback()
+        stored = poll_by_request_key(session, actor.id, request_key) if request_key else None
+        if stored is None:
+            raise
+        return stored
+
+
+def poll_by_request_key(session: Session, creator_id: int, request_key: str) -> Poll | None:
+    return session.exec(
+        select(Poll).where(Poll.creator_id == creator_id, Poll.request_key == request_key)
+    ).first()
+
+
+def _insert_poll(
+    session: Session, actor: Actor, draft: PollDraft, now: datetime, request_key: str | None
+) -> Poll:
     link = group_link_for(session, draft.wijk_id) if draft.audience == PollAudience.GROUP else None
     poll = Poll(
         wijk_id=draft.wijk_id,
@@ -198,6 +231,7 @@ def create_poll(session: Session, actor: Actor, draft: PollDraft, now: datetime)
         closes_at=draft.closes_at,
         created_at=now,
         group_chat_id=link.chat_id if link else None,
+        request_key=request_key,
     )
     session.add(poll)
     session.flush()
@@ -354,6 +388,9 @@ def cast_vote(
     if poll.kind == PollKind.SINGLE.value and len(chosen) > 1:
         raise PollError("polls.err_bad_option")
     previous = current_vote(session, poll_id, actor.id)
+    if previous and previous == chosen and not change:
+        # This very ballot is stored: the press that cast it, delivered again (or pressed twice).
+        return VoteOutcome.RECORDED
     if not chosen:
         if not change:
             raise PollError("polls.err_bad_option")
@@ -407,14 +444,21 @@ def due_poll_ids(session: Session, now: datetime) -> list[int]:
     return [r for r in rows if r is not None]
 
 
-def unsent_results_ids(session: Session) -> list[int]:
-    """Closed polls whose results were not yet claimed (e.g. closed just before a crash)."""
+def unsent_results_ids(session: Session, now: datetime) -> list[int]:
+    """Closed polls whose results have not gone to everyone and that no sender holds: closed
+    just before a crash, or claimed by a sender that died (its lease ran out)."""
     rows = session.exec(
         select(Poll.id).where(
-            Poll.status == PollStatus.CLOSED.value, col(Poll.results_sent_at).is_(None)
+            Poll.status == PollStatus.CLOSED.value,
+            col(Poll.results_sent_at).is_(None),
+            _results_free(now),
         )
     ).all()
     return [r for r in rows if r is not None]
+
+
+def _results_free(now: datetime) -> ColumnElement[bool]:
+    return or_(col(Poll.results_until).is_(None), col(Poll.results_until) < now)
 
 
 def close_poll(session: Session, poll_id: int, now: datetime) -> bool:
@@ -447,19 +491,62 @@ def cancel_poll(session: Session, poll_id: int, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
-def claim_results(session: Session, poll_id: int, now: datetime) -> bool:
-    """True for exactly one caller: the one that sends the results."""
+def claim_results(session: Session, poll_id: int, now: datetime) -> datetime | None:
+    """The lease on sending the results, for exactly one caller (None for the others).
+
+    It runs for RESULTS_LEASE and is renewed as the results go out (`results_progress`): a
+    sender that died loses it, and the next sweep takes over where it stopped."""
+    lease = now + RESULTS_LEASE
     result = session.exec(
         update(Poll)
         .where(
             col(Poll.id) == poll_id,
             col(Poll.status) == PollStatus.CLOSED.value,
             col(Poll.results_sent_at).is_(None),
+            _results_free(now),
         )
-        .values(results_sent_at=now)
+        .values(results_until=lease)
     )
     session.commit()
-    return bool(result.rowcount)
+    return lease if result.rowcount else None
+
+
+def results_progress(
+    session: Session,
+    poll_id: int,
+    lease: datetime,
+    now: datetime,
+    *,
+    stage: int | None = None,
+    delivery_id: int | None = None,
+) -> datetime | None:
+    """Record one target done (the group or the creator: `stage`; a member: `delivery_id`) and
+    renew the lease. None when the lease is no longer ours (it ran out and another sender took
+    over): stop sending, the other one goes on from here."""
+    renewed = now + RESULTS_LEASE
+    values: dict[str, object] = {"results_until": renewed}
+    if stage is not None:
+        values["results_stage"] = stage
+    result = session.exec(
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.results_until) == lease)
+        .values(**values)
+    )
+    if result.rowcount and delivery_id is not None:
+        session.exec(
+            update(PollDelivery).where(col(PollDelivery.id) == delivery_id).values(results_at=now)
+        )
+    session.commit()
+    return renewed if result.rowcount else None
+
+
+def finish_results(session: Session, poll_id: int, lease: datetime, now: datetime) -> None:
+    session.exec(
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.results_until) == lease)
+        .values(results_sent_at=now, results_until=None)
+    )
+    session.commit()
 
 
 # --- delivery bookkeeping ----------------------------------------------------------------------
@@ -487,16 +574,21 @@ def pending_recipients(session: Session, poll_id: int) -> list[Recipient]:
 
 
 def reached_recipients(session: Session, poll_id: int) -> list[Recipient]:
+    """Members the poll reached who have not had its results yet, in the order they get them."""
     rows = session.exec(
         select(PollDelivery.id, Person.id, Person.telegram_id, Person.language)
         .join(Person, col(Person.id) == PollDelivery.person_id)
-        .where(PollDelivery.poll_id == poll_id, PollDelivery.status == DeliveryStatus.SENT.value)
+        .where(
+            PollDelivery.poll_id == poll_id,
+            PollDelivery.status == DeliveryStatus.SENT.value,
+            col(PollDelivery.results_at).is_(None),
+        )
         .order_by(col(PollDelivery.id))
     ).all()
     return [Recipient(d, p, t, lang) for d, p, t, lang in rows if d is not None and p is not None]
 
 
-def mark_sent(session: Session, delivery_id: int, message_id: int, now: datetime) -> None:
+def mark_sent(session: Session, delivery_id: int, message_id: int | None, now: datetime) -> None:
     session.exec(
         update(PollDelivery)
         .where(col(PollDelivery.id) == delivery_id)

@@ -558,15 +558,24 @@ def react(
     return Judgement(row.verdict, row.comment)
 
 
-def comment(session: Session, person_id: int, item_id: int, text: str) -> Reaction:
+def comment(
+    session: Session, person_id: int, item_id: int, text: str, *, request_key: str | None = None
+) -> Reaction:
     """Store (or replace) the person's comment on a statement; the verdict is kept.
-    ValueError for a text with nothing visible in it: it would wipe out the earlier comment."""
+    ValueError for a text with nothing visible in it: it would wipe out the earlier comment.
+
+    `request_key`: the comment flow run's (bot.telegram.flows.request_key). When the reaction
+    holds that run's comment already - its text delivered again after a crash - nothing is
+    written: commented_at, by which the digest counts the period's comments, stays."""
     text = clean_input(text)
     if not text:
         raise ValueError("a comment needs text")
     reaction = _reaction_for(session, person_id, _item(session, item_id))
+    if request_key is not None and reaction.comment_key == request_key:
+        return reaction
     now = utcnow()
     reaction.comment = text
+    reaction.comment_key = request_key
     reaction.commented_at = now
     reaction.updated_at = now
     session.add(reaction)

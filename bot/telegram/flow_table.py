@@ -130,6 +130,7 @@ class Exit:
 Show = Callable[[T, Flow, D, Reply], Awaitable[None]]
 Otherwise = Callable[[T, Flow, D, str, Any], Awaitable[None]]
 Check = Callable[[T, D, "Step[T, D]"], None]
+Ended = Callable[[T, FlowButton], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,10 @@ class FlowTable(Generic[T, D]):
 
     `otherwise` answers text or media that no step takes in the current state (a button that no
     step takes is BadCallback). `check` runs before every button step (e.g. a permission).
+    `ended` answers a button of a run of this flow that has ended: when it is the button that
+    stored something, it shows what that run stored (found by `flows.request_key(name, nonce)`)
+    and returns True; else False (an old button). The bot may have died between the commit and
+    the confirmation, or the confirmation got lost: the same press then still gets it.
     """
 
     name: str
@@ -149,6 +154,7 @@ class FlowTable(Generic[T, D]):
     check: Check[T, D] | None = None
     entries: tuple[Entry, ...] = ()
     exits: tuple[Exit, ...] = ()
+    ended: Ended[T] | None = None
     _index: dict[tuple[str, str], Step[T, D]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -207,6 +213,8 @@ async def press(table: FlowTable[T, D], turn: T, pressed: FlowButton) -> None:
     """A button of `table`'s flow. Stale, forged or not for this state: BadCallback."""
     flow = flows.current(turn.context)
     if flow is None or flow.name != table.name or flow.nonce != pressed.nonce:
+        if table.ended is not None and await table.ended(turn, pressed):
+            return
         raise BadCallback("stale flow button")
     kind, value = pressed.KIND, getattr(pressed, "value", None)
     step = None

@@ -68,6 +68,21 @@ class Flow:
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "state": self.state, "nonce": self.nonce, "data": self.data}
 
+    @property
+    def key(self) -> str:
+        return request_key(self.name, self.nonce)
+
+
+def request_key(name: str, nonce: int) -> str:
+    """The idempotency key of one run of a flow, unique per person (nonces only grow).
+
+    What the run stores carries it under a unique constraint. Telegram delivers an update again
+    when the bot died before it was confirmed, and the flow may still stand where it stood: the
+    second try then finds the row the first one stored instead of storing another. A press on the
+    run's last button after the flow ended finds it the same way (the button carries the nonce).
+    """
+    return f"{name}:{nonce}"
+
 
 def current(context: CallbackContext[Any, Any, Any, Any]) -> Flow | None:
     raw = (context.user_data or {}).get(FLOW_KEY)

@@ -2,8 +2,8 @@
 
 Empty user and chat data are not stored: a person who never accepted the privacy statement
 leaves no row. Writes happen immediately (each update_* call commits), and bot/telegram/flows.py
-calls
-update_user_data before it replies, so a kill -9 loses no step the person saw answered.
+calls update_user_data before it replies, so a kill -9 loses no step the person saw answered.
+On PostgreSQL they go through `Database.state_engine`: committed without waiting for the disk.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
@@ -31,12 +32,26 @@ _ROW = (
     col(StoredState.key) == bindparam("row_key"),
 )
 _DELETE = delete(StoredState).where(*_ROW)
-_UPDATE = (
-    update(StoredState)
-    .where(*_ROW)
-    .values(data=bindparam("new_data"), updated_at=bindparam("new_updated_at"))
-)
-_INSERT = insert(StoredState)
+_STATE = StoredState.__table__  # type: ignore[attr-defined]
+
+
+def _upsert(dialect: str) -> Any:
+    """Insert the row or replace its data: one statement, so on PostgreSQL one round trip (the
+    state engine commits each statement by itself)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(_STATE).values(
+        kind=bindparam("row_kind"),
+        key=bindparam("row_key"),
+        data=bindparam("new_data"),
+        updated_at=bindparam("new_updated_at"),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["kind", "key"],
+        set_={"data": stmt.excluded.data, "updated_at": stmt.excluded.updated_at},
+    )
+
+
+_UPSERTS = {name: _upsert(name) for name in ("sqlite", "postgresql")}
 
 
 class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -90,18 +105,12 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         if self._stored.get((kind, key), _UNKNOWN) == data:
             return
         row = {"row_kind": kind, "row_key": key}
-        with self.db.engine.begin() as connection:
+        with self.db.state_engine.begin() as connection:
             if data is None:
                 connection.execute(_DELETE, row)
             else:
-                now = utcnow()
-                changed = connection.execute(
-                    _UPDATE, {**row, "new_data": data, "new_updated_at": now}
-                )
-                if changed.rowcount == 0:
-                    connection.execute(
-                        _INSERT, {"kind": kind, "key": key, "data": data, "updated_at": now}
-                    )
+                upsert = _UPSERTS[connection.dialect.name]
+                connection.execute(upsert, {**row, "new_data": data, "new_updated_at": utcnow()})
         self._stored[(kind, key)] = data
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:

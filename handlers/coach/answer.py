@@ -10,15 +10,16 @@ from telegram import Update
 
 from bot.context import WijkContext
 from bot.observations import coach
-from bot.observations.coach import Refused
+from bot.observations.coach import Filter, Refused
 from bot.telegram import flow_table, flows
-from bot.telegram.callbacks import ListBack
+from bot.telegram.callbacks import FlowButton, ListBack
 from bot.telegram.flow_table import TEXT
 from bot.telegram.flows import Flow
 from handlers.coach import views
 from handlers.coach.drafts import TYPING, MessageDraft, MessageFlow, message_table, text_limit
 from handlers.coach.shared import Delivery, actor, deliver
 from handlers.common import Turn, Who
+from models import Observation, Person
 
 _log = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ async def _send(turn: Turn, flow: Flow, draft: MessageDraft, value: None) -> Non
         with services.db.session() as session:
             obs = coach.get_for_coach(session, coach_actor, draft.observation_id)
             now = services.clock.now()
-            obs = coach.answer(session, obs, coach_actor, draft.text, now)
+            # The same press delivered again finds the answer the first one stored.
+            obs = coach.answer(session, obs, coach_actor, draft.text, now, request_key=flow.key)
             person = coach.sender(session, obs)
     except Refused:
         await flows.end(turn.context)
@@ -73,15 +75,40 @@ async def _send(turn: Turn, flow: Flow, draft: MessageDraft, value: None) -> Non
         await turn.reply(who.t("errors.db_failed"), markup)
         return
     await flows.end(turn.context)
+    await _sent(turn, obs, person, draft.back)
+
+
+async def _sent(turn: Turn, obs: Observation, person: Person | None, back: ListBack) -> None:
+    """After the commit: the answer goes to the sender unless it went before, then the coach
+    hears how it went."""
+    services = turn.services
     await turn.answer()
-    delivery = Delivery.FAILED
-    if person is not None:
+    delivery = Delivery.SENT if obs.answer_sent_at is not None else Delivery.FAILED
+    if obs.answer_sent_at is None and person is not None:
         message = views.to_sender_answer(person.language, obs, services.config.general.tz)
         delivery = await deliver(turn.context, person, *message)
-    await turn.reply(*views.answer_sent(who, _SENT_KEYS[delivery], obs, draft.back), edit=True)
+        if delivery is Delivery.SENT:
+            with services.db.session() as session:
+                coach.mark_answer_sent(session, obs, services.clock.now())
+    await turn.reply(*views.answer_sent(turn.who, _SENT_KEYS[delivery], obs, back), edit=True)
 
 
-TABLE = message_table(SPEC, _send)
+async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
+    """Versturen of a run that has ended: the answer it stored (delivered now if the bot died
+    before it went out), or an old button."""
+    if pressed.step != SPEC.send[0]:
+        return False
+    with turn.services.db.session() as session:
+        key = flows.request_key(FLOW, pressed.nonce)
+        obs = coach.answered_in(session, actor(turn.who).id, key)
+        person = coach.sender(session, obs) if obs is not None else None
+    if obs is None:
+        return False
+    await _sent(turn, obs, person, ListBack(Filter.OPEN, 0))
+    return True
+
+
+TABLE = message_table(SPEC, _send, _sent_before)
 
 
 async def answer_typed(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:

@@ -19,7 +19,7 @@ from bot.core.text import clean_input
 from bot.observations.coach import Filter
 from bot.telegram import flow_table
 from bot.telegram.callbacks import BadCallback, CoachDraft, Kind, ListBack
-from bot.telegram.flow_table import END, STAY, TEXT, Entry, FlowTable, Invalid, Reply, Step
+from bot.telegram.flow_table import END, STAY, TEXT, Ended, Entry, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
 from handlers.coach import views
 from handlers.common import Turn, Who, reply
@@ -86,7 +86,9 @@ def prompt(turn: Turn, spec: MessageFlow, observation_id: int, nonce: int) -> vi
     return views.prompt(turn.who, spec.prompt_key, reference, spec.limit(turn), nonce)
 
 
-def message_table(spec: MessageFlow, send: Send) -> FlowTable[Turn, MessageDraft]:
+def message_table(
+    spec: MessageFlow, send: Send, ended: Ended[Turn] | None = None
+) -> FlowTable[Turn, MessageDraft]:
     def coach_button(step: str) -> str:
         return flow_table.button(Kind.COACH, step)
 
@@ -123,6 +125,7 @@ def message_table(spec: MessageFlow, send: Send) -> FlowTable[Turn, MessageDraft
         show=functools.partial(_show, spec),
         otherwise=_text_only,
         entries=(Entry(spec.started_by, TYPING),),
+        ended=ended,
     )
 
 

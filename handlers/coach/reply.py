@@ -12,6 +12,7 @@ from bot.context import WijkContext
 from bot.observations import coach
 from bot.observations.coach import Refused
 from bot.telegram import flow_table, flows
+from bot.telegram.callbacks import FlowButton
 from bot.telegram.flow_table import TEXT
 from bot.telegram.flows import Flow
 from handlers.coach import views
@@ -52,9 +53,12 @@ async def _send(turn: Turn, flow: Flow, draft: MessageDraft, value: None) -> Non
     assert draft.text is not None
     try:
         with services.db.session() as session:
-            obs = coach.get_for_sender(session, sender.id, draft.observation_id)
+            # This run's reply, stored before the bot died, is not refused as a second one.
+            obs = coach.replied_in(session, sender.id, flow.key) or coach.get_for_sender(
+                session, sender.id, draft.observation_id
+            )
             now = services.clock.now()
-            obs = coach.record_reply(session, obs, sender.id, draft.text, now)
+            obs = coach.record_reply(session, obs, sender.id, draft.text, now, request_key=flow.key)
             answered_by, coaches = coach.reply_recipients(session, obs)
             author = coach.author_label(session, obs) or ""
     except Refused:
@@ -66,24 +70,53 @@ async def _send(turn: Turn, flow: Flow, draft: MessageDraft, value: None) -> Non
         await turn.reply(who.t("errors.db_failed"), SPEC.preview_markup(turn, draft, flow.nonce))
         return
     await flows.end(turn.context)
+    await _sent(turn, obs, answered_by, coaches, author)
+
+
+async def _sent(
+    turn: Turn, obs: Observation, answered_by: Person | None, coaches: list[Person], author: str
+) -> None:
+    """After the commit: the reply goes to the coach unless it went before, then the sender
+    hears how it went."""
+    services, who = turn.services, turn.who
     await turn.answer()
-    delivered = False
-    if answered_by is not None:
+    sent_before = obs.reply_sent_at is not None
+    delivered = sent_before
+    if not delivered and answered_by is not None:
         delivered = await _to_coach(turn, answered_by, obs, author) is Delivery.SENT
     if not delivered:
         # The coach who answered left (or blocked the bot): every coach of the wijk gets it.
         for person in coaches:
             if person is not answered_by:
                 delivered |= await _to_coach(turn, person, obs, author) is Delivery.SENT
+    if delivered and not sent_before:
+        with services.db.session() as session:
+            coach.mark_reply_sent(session, obs, services.clock.now())
     key = "coach.reply_sent" if delivered else "coach.reply_stored"
     await turn.reply(who.t(key, reference=obs.reference), menu_keyboard(who), edit=True)
+
+
+async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
+    """Versturen of a run that has ended: the reply it stored (delivered now if the bot died
+    before it went out), or an old button."""
+    if pressed.step != SPEC.send[0]:
+        return False
+    with turn.services.db.session() as session:
+        key = flows.request_key(FLOW, pressed.nonce)
+        obs = coach.replied_in(session, actor(turn.who).id, key)
+        if obs is None:
+            return False
+        answered_by, coaches = coach.reply_recipients(session, obs)
+        author = coach.author_label(session, obs) or ""
+    await _sent(turn, obs, answered_by, coaches, author)
+    return True
 
 
 async def _to_coach(turn: Turn, person: Person, obs: Observation, author: str) -> Delivery:
     return await deliver(turn.context, person, *views.to_coach_reply(person.language, obs, author))
 
 
-TABLE = message_table(SPEC, _send)
+TABLE = message_table(SPEC, _send, _sent_before)
 
 
 async def reply_typed(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:

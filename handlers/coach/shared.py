@@ -15,6 +15,7 @@ from bot.context import WijkContext
 from bot.observations import coach
 from bot.observations.coach import Refused
 from bot.people.permissions import Actor, PermissionDenied
+from bot.telegram.sending import may_have_arrived
 from handlers.coach.views import snippet
 from handlers.common import Who, answer_query, menu_keyboard, private_handler, reply
 from models import Person
@@ -68,6 +69,11 @@ async def deliver(
                 coach.mark_unreachable(session, person.id, context.services.clock.now())
         return Delivery.BLOCKED
     except TelegramError as exc:
+        if may_have_arrived(exc):
+            # Not sent again: the person would read it twice. If it was lost after all, they
+            # still find it in the bot (ARCHITECTURE.md, "Exactly once").
+            _log.warning("delivery to person %s uncertain, counted as sent: %s", person.id, exc)
+            return Delivery.SENT
         _log.warning("delivery to person %s failed: %s", person.id, exc)
         return Delivery.FAILED
     return Delivery.SENT

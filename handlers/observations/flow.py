@@ -4,7 +4,7 @@ The whole draft lives in the flow (written through before each reply), so a data
 the end, a sticker in between or a restart loses nothing. The next state is always the first
 part the draft still lacks (`ObservationDraft.missing`), so "change" simply moves to one part and
 answering it returns to the summary. Buttons ob:<nonce>:<step>:<value> and ft:<nonce>:<y|n>
-carry the flow nonce (stale after the flow ended, e.g. a second press on "Versturen").
+carry the flow nonce (stale after the flow ended; "Versturen" then shows the number it stored).
 """
 
 from __future__ import annotations
@@ -24,7 +24,14 @@ from bot.observations import filing
 from bot.people import persons
 from bot.people.permissions import Action, Actor, PermissionDenied, load_actor
 from bot.telegram import flow_table, flows
-from bot.telegram.callbacks import BadCallback, FileText, Kind, ObservationStep, number
+from bot.telegram.callbacks import (
+    BadCallback,
+    FileText,
+    FlowButton,
+    Kind,
+    ObservationStep,
+    number,
+)
 from bot.telegram.flow_table import (
     END,
     LOCATION,
@@ -304,7 +311,7 @@ async def _send(turn: Turn, flow: Flow, draft: ObservationDraft, value: Any) -> 
         await show(turn, flow, draft, Reply(edit=True, note=problem))
         return
     try:
-        reference = _store(turn, draft)
+        reference = _store(turn, draft, flow.key)
     except SQLAlchemyError:
         _log.exception("could not store an observation")
         await show(turn, flow, draft, Reply(edit=True, note=turn.who.t("errors.db_failed")))
@@ -314,7 +321,21 @@ async def _send(turn: Turn, flow: Flow, draft: ObservationDraft, value: Any) -> 
     await turn.reply(*views.saved(turn.who, reference), edit=True)
 
 
-def _store(turn: Turn, draft: ObservationDraft) -> str:
+async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
+    """Versturen of a run that has ended: the number of what it stored, if it stored anything."""
+    if pressed.step != "c" or turn.who.actor is None:
+        return False
+    with turn.services.db.session() as session:
+        key = flows.request_key(FLOW, pressed.nonce)
+        stored = filing.by_request_key(session, turn.who.actor.id, key)
+    if stored is None:
+        return False
+    await turn.answer()
+    await turn.reply(*views.saved(turn.who, stored.reference), edit=True)
+    return True
+
+
+def _store(turn: Turn, draft: ObservationDraft, request_key: str) -> str:
     who, services = turn.who, turn.services
     assert draft.wijk_id is not None and draft.swot is not None and draft.text is not None
     wijk_id = draft.wijk_id
@@ -346,6 +367,8 @@ def _store(turn: Turn, draft: ObservationDraft) -> str:
             now=services.clock.now(),
             # The same vocabulary the digest groups with, so the stored signature is used.
             vocabulary=vocabulary_for(services.config.digest.vocabulary),
+            # The same press delivered again finds what the first one stored.
+            request_key=request_key,
         )
         return observation.reference
 
@@ -500,6 +523,7 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
     ),
     show=show,
     otherwise=_otherwise,
+    ended=_sent_before,
     entries=(
         Entry("loose text, photo or location outside a flow", FILE_ASK),
         Entry("Melding doen, /melding (several wijken)", WIJK),

@@ -21,7 +21,7 @@ from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.polls import delivery, voting
 from bot.telegram import flow_table, flows
-from bot.telegram.callbacks import BadCallback, Kind, PollWizardStep, number
+from bot.telegram.callbacks import BadCallback, FlowButton, Kind, PollWizardStep, number
 from bot.telegram.flow_table import (
     END,
     STAY,
@@ -36,7 +36,7 @@ from bot.telegram.flow_table import (
 from bot.telegram.flows import Flow, JsonDraft
 from handlers.common import Turn, Who, esc, keyboard, menu_keyboard, payload, private_handler
 from handlers.polls import views
-from models import Edition, PollAudience, PollKind, Role, SpiegelItem
+from models import Edition, Poll, PollAudience, PollKind, Role, SpiegelItem
 
 FLOW = "poll_wizard"
 CHOOSING_WIJK = "wijk"
@@ -354,8 +354,14 @@ async def _send(turn: Turn, flow: Flow, draft: WizardDraft, value: Any) -> None:
     assert who.actor is not None
     try:
         with services.db.session() as session:
-            poll = voting.create_poll(session, who.actor, draft_from(draft), services.clock.now())
-            deliveries = voting.delivery_counts(session, poll.id or 0)
+            poll = voting.create_poll(
+                session,
+                who.actor,
+                draft_from(draft),
+                services.clock.now(),
+                # The same press delivered again finds the poll the first one stored.
+                request_key=flow.key,
+            )
     except voting.PollError as err:
         await turn.alert(_error(turn, err))
         return
@@ -368,17 +374,15 @@ async def _send(turn: Turn, flow: Flow, draft: WizardDraft, value: Any) -> None:
         raise
     assert poll.id is not None
     await turn.answer()
-    if poll.audience == PollAudience.GROUP.value:
-        await _post_in_group(turn, flow, poll.id, poll.wijk_id)
+    # A poll this run stored before the bot died may be in the group already: not posted twice.
+    group = poll.audience == PollAudience.GROUP.value
+    if group and poll.group_message_id is None and not await _post_in_group(turn, flow, poll.id):
         return
     await flows.end(turn.context)
-    count = sum(deliveries.values())
-    saved = tn(who.lang, "polls.saved_private", count)
-    await turn.reply(saved, menu_keyboard(who), edit=True)
-    delivery.start_broadcast(_app(turn), poll.id, who.telegram_id)
+    await _show_sent(turn, poll)
 
 
-async def _post_in_group(turn: Turn, flow: Flow, poll_id: int, wijk_id: int) -> None:
+async def _post_in_group(turn: Turn, flow: Flow, poll_id: int) -> bool:
     who, services = turn.who, turn.services
     try:
         await delivery.post_in_group(_app(turn), poll_id)
@@ -386,12 +390,38 @@ async def _post_in_group(turn: Turn, flow: Flow, poll_id: int, wijk_id: int) -> 
         with services.db.session() as session:
             voting.delete_unsent_poll(session, poll_id)
         await turn.reply(who.t("polls.err_group_send"), views.retry_send(who, flow.nonce))
-        return
+        return False
+    return True
+
+
+async def _show_sent(turn: Turn, poll: Poll) -> None:
+    """Where the stored poll went; a private one's broadcast starts (or goes on) here."""
+    who, services = turn.who, turn.services
+    assert poll.id is not None
+    group = poll.audience == PollAudience.GROUP.value
     with services.db.session() as session:
-        link = voting.group_link_for(session, wijk_id)
-    await flows.end(turn.context)
-    title = esc(link.title if link else "")
-    await turn.reply(who.t("polls.saved_group", group=title), menu_keyboard(who), edit=True)
+        link = voting.group_link_for(session, poll.wijk_id) if group else None
+        count = 0 if group else sum(voting.delivery_counts(session, poll.id).values())
+    if group:
+        title = esc(link.title if link else "")
+        await turn.reply(who.t("polls.saved_group", group=title), menu_keyboard(who), edit=True)
+        return
+    await turn.reply(tn(who.lang, "polls.saved_private", count), menu_keyboard(who), edit=True)
+    delivery.start_broadcast(_app(turn), poll.id, who.telegram_id)
+
+
+async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
+    """Versturen of a run that has ended: where the poll it stored went, if it stored one."""
+    if pressed.step != "ok" or turn.who.actor is None:
+        return False
+    with turn.services.db.session() as session:
+        key = flows.request_key(FLOW, pressed.nonce)
+        poll = voting.poll_by_request_key(session, turn.who.actor.id, key)
+    if poll is None:
+        return False
+    await turn.answer()
+    await _show_sent(turn, poll)
+    return True
 
 
 # --- the table -----------------------------------------------------------------------------------
@@ -538,6 +568,7 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
     show=_show,
     otherwise=_otherwise,
     check=_check,
+    ended=_sent_before,
     entries=(
         Entry("Nieuwe stemming (several wijken)", CHOOSING_WIJK),
         Entry("Nieuwe stemming", QUESTION),

@@ -102,7 +102,10 @@ async def _save(turn: Turn, flow: Flow, draft: CommentDraft) -> None:
         require(who, Action.REACT, edition.wijk_id)
     try:
         with services.db.session() as session:
-            reaction = service.comment(session, who.actor.id, draft.item_id, draft.text)
+            # The text delivered again (the bot died behind the commit) changes nothing.
+            reaction = service.comment(
+                session, who.actor.id, draft.item_id, draft.text, request_key=flow.key
+            )
     except SQLAlchemyError:
         _log.warning("could not store a comment", exc_info=True)
         await turn.reply(*views.comment_failed(who, draft.item_id, flow.nonce))

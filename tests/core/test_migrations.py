@@ -7,6 +7,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -226,6 +227,71 @@ OLD_DIGEST_ERRORS = [
     ("sent", None),
     ("failed", "not a progress 1/2"),
 ]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0005_delivers_nothing_twice_and_frees_pending_digests(
+    tmp_path, backend: str
+) -> None:
+    """Answers and replies stored under 0004 went out when they were stored: 0005 marks them
+    sent, so no redelivered press sends them again. A digest left pending has no lease: the
+    first run after the upgrade may take it over."""
+    from sqlalchemy import text
+
+    from bot.digest import jobs
+    from models import Digest
+
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'once.sqlite3'}"
+        else:
+            url = stack.enter_context(empty_pg_database("wijkbot_once_test"))
+        engine = create_db_engine(url)
+        stack.callback(engine.dispose)
+        migrate.upgrade(engine, "0004")
+        at = "2026-11-23 07:00:00"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO wijk (id, slug, name, cbs_codes, active)"
+                    " VALUES (1, 'elsrijk', 'Elsrijk', '', true)"
+                )
+            )
+            for n, (answered, replied) in enumerate([(None, None), (at, None), (at, at)], 1):
+                conn.execute(
+                    text(
+                        "INSERT INTO observation (id, wijk_id, author_role, swot, text, lang,"
+                        " share_name, status, created_at, updated_at, answered_at, replied_at)"
+                        " VALUES (:id, 1, 'resident', 'weakness', 'x', 'nl', false, 'new',"
+                        " :at, :at, :answered, :replied)"
+                    ),
+                    {"id": n, "at": at, "answered": answered, "replied": replied},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO digest (id, wijk_id, period_key, period_start, period_end,"
+                    " status, attempts, parts_sent, created_at)"
+                    " VALUES (1, 1, '2026-W47', :at, :at, 'pending', 0, 2, :at)"
+                ),
+                {"at": at},
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            sent = conn.execute(
+                text(
+                    "SELECT answered_at = answer_sent_at, replied_at = reply_sent_at,"
+                    " answer_sent_at IS NULL, reply_sent_at IS NULL FROM observation ORDER BY id"
+                )
+            ).all()
+        assert [tuple(r) for r in sent] == [
+            (None, None, True, True),
+            (True, None, False, True),
+            (True, True, False, False),
+        ]
+        with Database(engine).session() as session:
+            pending = session.get(Digest, 1)
+        assert pending is not None and pending.claimed_until is None
+        assert jobs._to_take(pending, datetime.now(UTC))
 
 
 def test_postgresql_sessions_run_in_utc_and_keep_the_urls_options() -> None:

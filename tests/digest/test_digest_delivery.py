@@ -134,7 +134,7 @@ def test_two_concurrent_claims_one_winner(services: Services) -> None:
     period = periods.parse_period_key("2026-W47", AMS)
     barrier = threading.Barrier(4)
 
-    def claim(_: int) -> tuple[int, int] | None:
+    def claim(_: int) -> jobs.Claim | None:
         barrier.wait()
         return jobs.claim(services.db, coach_id, district, period)
 
@@ -155,7 +155,8 @@ def test_two_concurrent_claims_one_winner(services: Services) -> None:
     barrier.reset()
     with ThreadPoolExecutor(4) as pool:
         again = [r for r in pool.map(claim, range(4)) if r is not None]
-    assert again == [(winners[0][0], 2)]  # and it resumes after the two parts that went out
+    # ... and it resumes after the two parts that went out.
+    assert [(c.digest_id, c.parts_sent) for c in again] == [(winners[0][0], 2)]
     assert len(digests(services)) == 1
 
 

@@ -1,0 +1,83 @@
+"""What each update waits for on PostgreSQL: flow state commits without the disk, everything else
+with it; sessions that only read open no transaction; connections are pinged only after idling."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from bot.core import database
+from bot.core.config import Config
+from bot.core.database import Database
+from bot.people import persons
+from bot.telegram.persistence import USER, DatabasePersistence
+from models import StoredState, Wijk
+
+
+def _setting(engine: object, name: str) -> str:
+    with engine.connect() as connection:  # type: ignore[attr-defined]
+        return str(connection.execute(text(f"SHOW {name}")).scalar())
+
+
+def test_flow_state_does_not_wait_for_the_disk_the_rest_does(db: Database) -> None:
+    if db.dialect != "postgresql":
+        assert db.state_engine is db.engine  # SQLite: one engine, as before
+        return
+    assert _setting(db.state_engine, "synchronous_commit") == "off"
+    assert _setting(db.engine, "synchronous_commit") == "on"
+    assert _setting(db.state_engine, "timezone") == "UTC"
+
+
+async def test_state_is_written_in_one_statement_and_read_back(db: Database) -> None:
+    persistence = DatabasePersistence(db)
+    await persistence.update_user_data(7, {"flow": {"name": "x", "nonce": 1}})
+    await persistence.update_user_data(7, {"flow": {"name": "x", "nonce": 2}})
+    assert (await DatabasePersistence(db).get_user_data())[7] == {"flow": {"name": "x", "nonce": 2}}
+    await persistence.drop_user_data(7)
+    with db.session() as session:
+        assert session.exec(select(StoredState).where(StoredState.kind == USER)).all() == []
+
+
+def test_a_session_that_only_reads_opens_no_transaction(db: Database) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("about psycopg's BEGIN and ROLLBACK")
+    with db.session() as session:
+        session.exec(select(Wijk)).all()
+        raw = session.connection().connection.dbapi_connection
+        assert raw is not None and raw.info.transaction_status == 0  # idle: no BEGIN was sent
+        session.add(Wijk(slug="nieuw", name="Nieuw", cbs_codes=""))
+        session.flush()
+        assert raw.info.transaction_status == 2  # in a transaction from the first write on
+        session.rollback()
+    with db.session() as session:  # the write was one transaction, rolled back whole
+        assert session.exec(select(Wijk).where(Wijk.slug == "nieuw")).first() is None
+
+
+def test_an_idle_connection_is_pinged_and_a_dead_one_replaced(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has no connection to lose")
+    with db.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as other:  # the server ends it, as a restart would
+        other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_SECONDS", 0.0)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+
+
+def test_a_streamed_read_runs_in_a_transaction(db: Database, config: Config) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("about psycopg's server-side cursors")
+    with db.session() as session:
+        persons.sync_wijken(session, config)
+    with db.session() as session:
+        rows = session.execute(
+            select(Wijk).execution_options(stream_results=True, yield_per=2)
+        ).scalars()
+        assert len(list(rows)) == len(config.wijken) > 2
