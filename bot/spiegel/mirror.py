@@ -538,6 +538,25 @@ def react(
     """One reaction per person and statement: a second verdict replaces the first (and keeps
     the comment). Commits. `wijk_id`: the statement's wijk, when the caller has just checked the
     statement is active (saves a query on every press)."""
+    judgement = _upsert_reaction(session, person_id, item_id, verdict, wijk_id)
+    session.commit()
+    return judgement
+
+
+def react_and_count(
+    session: Session, person_id: int, item_id: int, verdict: Verdict, *, wijk_id: int
+) -> tuple[Judgement, ReactionCounts]:
+    """`react`, and the statement's counts with this reaction in them, read in the same
+    transaction before it commits (a press then takes one transaction, not two). Commits."""
+    judgement = _upsert_reaction(session, person_id, item_id, verdict, wijk_id)
+    counts = reaction_counts(session, [item_id])[item_id]
+    session.commit()
+    return judgement, counts
+
+
+def _upsert_reaction(
+    session: Session, person_id: int, item_id: int, verdict: Verdict, wijk_id: int | None
+) -> Judgement:
     if wijk_id is None:
         found = active_item(session, item_id)
         if found is None:
@@ -554,7 +573,6 @@ def react(
             "r_now": utcnow(),
         },
     ).one()
-    session.commit()
     return Judgement(row.verdict, row.comment)
 
 

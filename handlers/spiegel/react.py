@@ -46,13 +46,13 @@ async def react_pressed(update: Update, context: WijkContext, who: Who) -> None:
     shown: tuple[str, InlineKeyboardMarkup | None] | None = None
     with services.db.session() as session:
         try:
-            reaction = service.react(
+            reaction, counts = service.react_and_count(
                 session, who.actor.id, item.id or 0, pressed.verdict, wijk_id=edition.wijk_id
             )
         except SQLAlchemyError:
             _log.warning("could not store a reaction", exc_info=True)
         else:
-            shown = statement_now(context, who, session, item, edition, reaction)
+            shown = statement_now(context, who, session, item, edition, reaction, counts)
     if shown is None:
         await answer_query(update, who.t("spiegel.react_failed"), alert=True)
         return
