@@ -19,6 +19,7 @@ from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.database import Database
 from bot.people.actor_cache import ActorCache
+from bot.people.persons import ActiveWijken
 from bot.spiegel.mirror import StatementCache
 from bot.telegram.outage import Outage
 
@@ -37,6 +38,8 @@ class Services:
     bot_username: str = ""
     # Sender and roles between updates (see bot/people/actor_cache.py for when it forgets).
     actors: ActorCache = field(default_factory=ActorCache)
+    # The active wijken between updates (see bot/people/persons.py ActiveWijken).
+    wijken: ActiveWijken = field(default_factory=ActiveWijken)
     # Spiegel statements between reactions (see bot/spiegel/mirror.py StatementCache).
     statements: StatementCache = field(default_factory=StatementCache)
     # Updates that failed while the database was away, handled again when it is back.

@@ -9,6 +9,8 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.core.config import Config
+from bot.core.database import Database
+from bot.core.table_changes import WatchedCache
 from bot.polls import voting
 from models import Membership, Person, Role, Wijk
 
@@ -37,6 +39,27 @@ def active_wijken(session: Session) -> list[Wijk]:
 def wijk_by_id(session: Session, wijk_id: int) -> Wijk | None:
     wijk = session.get(Wijk, wijk_id)
     return wijk if wijk is not None and wijk.active else None
+
+
+class ActiveWijken:
+    """The active wijken by id, kept between updates (an observation's start asked the database
+    for each of the sender's wijken, about 0.4 ms a /melding). They change only when the
+    configuration is synced; a write to the table in this process is seen at once
+    (bot/core/table_changes.py), one from another process after at most `ttl` seconds. The
+    rows are detached: read them, never add them to a session. Storing an observation still
+    checks its wijk in the session that writes it."""
+
+    TABLES = ("wijk",)
+
+    def __init__(self, *, ttl: float = 30.0) -> None:
+        self._cache: WatchedCache[int, dict[int, Wijk]] = WatchedCache(self.TABLES, ttl=ttl)
+
+    def get(self, db: Database) -> dict[int, Wijk]:
+        def load() -> dict[int, Wijk]:
+            with db.session() as session:
+                return {w.id: w for w in active_wijken(session) if w.id is not None}
+
+        return self._cache.get(0, load)
 
 
 def wijk_by_slug(session: Session, slug: str) -> Wijk | None:

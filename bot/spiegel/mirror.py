@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func
+from sqlalchemy import Connection, and_, bindparam, exists, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
@@ -543,7 +543,27 @@ def react(
         if found is None:
             raise LookupError(f"no active statement {item_id}")
         wijk_id = found[1].wijk_id
-    connection = session.connection()
+    judgement = _upsert_reaction(session.connection(), person_id, item_id, verdict, wijk_id)
+    session.commit()
+    return judgement
+
+
+def react_and_count(
+    db: Database, person_id: int, item_id: int, verdict: Verdict, *, wijk_id: int
+) -> tuple[Judgement, ReactionCounts]:
+    """`react` on a statement the caller has just checked is active, and the statement's counts
+    with this reaction in them, read in the same transaction before it commits: one
+    transaction on a connection of its own, no ORM session (a press cost two transactions and
+    a session, about 0.25 ms more). Committed when it returns."""
+    with db.engine.begin() as connection:
+        judgement = _upsert_reaction(connection, person_id, item_id, verdict, wijk_id)
+        counts = _counts(connection, [item_id])[item_id]
+    return judgement, counts
+
+
+def _upsert_reaction(
+    connection: Connection, person_id: int, item_id: int, verdict: Verdict, wijk_id: int
+) -> Judgement:
     row = connection.execute(
         _UPSERTS[connection.dialect.name],
         {
@@ -554,7 +574,6 @@ def react(
             "r_now": utcnow(),
         },
     ).one()
-    session.commit()
     return Judgement(row.verdict, row.comment)
 
 
@@ -608,15 +627,26 @@ _COUNTS = (
     .where(col(Reaction.item_id).in_(bindparam("ids", expanding=True)))
     .group_by(col(Reaction.item_id), col(Reaction.verdict), col(Reaction.comment).is_not(None))
 )
+# One statement (every reaction press): no expanding IN, which is rendered anew per execution.
+_COUNTS_ONE = (
+    select(Reaction.item_id, Reaction.verdict, col(Reaction.comment).is_not(None), func.count())
+    .where(col(Reaction.item_id) == bindparam("id"))
+    .group_by(col(Reaction.item_id), col(Reaction.verdict), col(Reaction.comment).is_not(None))
+)
 
 
 def reaction_counts(session: Session, item_ids: Iterable[int]) -> dict[int, ReactionCounts]:
     """Counts per statement (never who): every id asked for is in the answer."""
-    ids = list(item_ids)
-    counts = {i: ReactionCounts() for i in ids}
+    return _counts(session.connection(), list(item_ids))
+
+
+def _counts(connection: Connection, ids: list[int]) -> dict[int, ReactionCounts]:
     if not ids:
-        return counts
-    rows = session.connection().execute(_COUNTS, {"ids": ids}).all()
+        return {}
+    if len(ids) == 1:
+        rows = connection.execute(_COUNTS_ONE, {"id": ids[0]}).all()
+    else:
+        rows = connection.execute(_COUNTS, {"ids": ids}).all()
     tally: dict[int, list[int]] = {i: [0, 0, 0] for i in ids}
     for item_id, verdict, has_comment, count in rows:
         if verdict == Verdict.RECOGNISE.value:

@@ -14,10 +14,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 from telegram import Message, Update
 
-from bot.context import WijkContext
+from bot.context import Services, WijkContext
 from bot.core.text import clean_input
 from bot.digest.builder import vocabulary_for
 from bot.observations import filing
@@ -79,10 +78,11 @@ from models import Wijk
 _log = logging.getLogger(__name__)
 
 
-def send_wijken(session: Session, actor: Actor) -> list[Wijk]:
+def send_wijken(services: Services, actor: Actor) -> list[Wijk]:
     """The active wijken this person may send an observation for (a partner may have several)."""
     ids = {m.wijk_id for m in actor.memberships if actor.can(Action.SEND_OBSERVATION, m.wijk_id)}
-    wijken = [w for i in ids if (w := persons.wijk_by_id(session, i)) is not None]
+    active = services.wijken.get(services.db)
+    wijken = [w for i in ids if (w := active.get(i)) is not None]
     return sorted(wijken, key=lambda w: w.name)
 
 
@@ -119,8 +119,7 @@ async def start_observation(
     """Begin a new draft (with a text, photo or location already known from a loose message)."""
     assert turn.who.actor is not None
     draft = draft or ObservationDraft()
-    with turn.services.db.session() as session:
-        wijken = send_wijken(session, turn.who.actor)
+    wijken = send_wijken(turn.services, turn.who.actor)
     if not wijken:
         raise PermissionDenied()
     draft = replace(draft, several_wijken=len(wijken) > 1)
@@ -161,8 +160,7 @@ async def show(turn: Turn, flow: Flow, draft: ObservationDraft, how: Reply) -> N
     wijk_name = None
     if flow.state == WIJK:
         assert who.actor is not None
-        with services.db.session() as session:
-            wijken = send_wijken(session, who.actor)
+        wijken = send_wijken(services, who.actor)
     elif flow.state == SUMMARY and draft.several_wijken and draft.wijk_id is not None:
         with services.db.session() as session:
             wijk = persons.wijk_by_id(session, draft.wijk_id)
@@ -222,8 +220,7 @@ def _onward(draft: ObservationDraft, value: Any) -> str:
 def _wijk(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> int:
     wijk_id = number(pressed.value)
     assert turn.who.actor is not None
-    with turn.services.db.session() as session:
-        allowed = {w.id for w in send_wijken(session, turn.who.actor)}
+    allowed = {w.id for w in send_wijken(turn.services, turn.who.actor)}
     if wijk_id not in allowed:
         raise BadCallback("not a wijk of this person")
     return wijk_id

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import WijkContext
 from bot.people.permissions import Action
@@ -43,18 +43,15 @@ async def react_pressed(update: Update, context: WijkContext, who: Who) -> None:
     if isinstance(pressed, ReactRetry):
         await flow_table.press(comment.TABLE, turn, pressed)
         return
-    shown: tuple[str, InlineKeyboardMarkup | None] | None = None
-    with services.db.session() as session:
-        try:
-            reaction = service.react(
-                session, who.actor.id, item.id or 0, pressed.verdict, wijk_id=edition.wijk_id
-            )
-        except SQLAlchemyError:
-            _log.warning("could not store a reaction", exc_info=True)
-        else:
-            shown = statement_now(context, who, session, item, edition, reaction)
-    if shown is None:
+    try:
+        # Committed when it returns: the message below confirms a stored reaction.
+        reaction, counts = service.react_and_count(
+            services.db, who.actor.id, item.id or 0, pressed.verdict, wijk_id=edition.wijk_id
+        )
+    except SQLAlchemyError:
+        _log.warning("could not store a reaction", exc_info=True)
         await answer_query(update, who.t("spiegel.react_failed"), alert=True)
         return
+    shown = statement_now(context, who, None, item, edition, reaction, counts)
     await answer_query(update, who.t("spiegel.saved"))
     await reply(update, *shown, edit=True)

@@ -162,16 +162,21 @@ def theme_label(context: WijkContext, who: Who, item: SpiegelItem) -> str | None
 def statement_now(
     context: WijkContext,
     who: Who,
-    session: Session,
+    session: Session | None,
     item: SpiegelItem,
     edition: Edition,
     reaction: Reaction | service.Judgement | None,
+    counts: service.ReactionCounts | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The statement's message as it is now (with the person's `reaction`, just stored), with
-    its number within its category."""
+    its number within its category. `counts`: the statement's counts, when the caller has just
+    read them (else read in `session`)."""
     assert who.actor is not None and item.id is not None and edition.id is not None
     siblings = context.services.statements.sibling_ids(context.services.db, item)
-    counts = service.reaction_counts(session, [item.id])[item.id]
+    if counts is None:
+        if session is None:
+            raise ValueError("statement_now needs the counts or a session to read them")
+        counts = service.reaction_counts(session, [item.id])[item.id]
     number = siblings.index(item.id) + 1 if item.id in siblings else 1
     return views.statement(
         who,

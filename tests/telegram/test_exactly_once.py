@@ -17,7 +17,7 @@ import pytest
 from sqlmodel import select
 
 from bot.context import Services
-from bot.core.i18n import t
+from bot.core.i18n import t, tn
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.fake_telegram.state import JSONDict, strip_html
 from bot.observations import filing
@@ -221,7 +221,7 @@ async def test_poll_sent_again_is_stored_and_broadcast_once(
         await delivery.wait_idle(second.app)
     finally:
         await second.__aexit__(None, None, None)
-    assert any(t("nl", "polls.saved_private", count=1) in m.plain_text for m in seen)
+    assert any(tn("nl", "polls.saved_private", 1) in m.plain_text for m in seen)
     with services.db.session() as session:
         assert len(session.exec(select(Poll)).all()) == 1
         assert len(session.exec(select(PollDelivery)).all()) == 1
