@@ -143,6 +143,35 @@ async def restarted(services: Services, fake: FakeTelegram) -> Harness:
     return await Harness(make_app(services, fake), fake).__aenter__()
 
 
+async def delivered_again(
+    services: Services, fake: FakeTelegram, update: JSONDict, chats: tuple[int, ...]
+) -> list[Any]:
+    """Telegram delivers `update` again to a bot started anew on the same database: what the
+    people in `chats` were shown in answer."""
+    second = await restarted(services, fake)
+    try:
+        return list(await second.act(update, chats=chats))
+    finally:
+        await second.__aexit__(None, None, None)
+
+
+async def coach_typed_answer(first: Harness, services: Services) -> tuple[Any, Any, Any]:
+    """Alice files an observation; Carla, coach in Elsrijk, opens it and types an answer (not
+    sent yet)."""
+    from models import Role
+    from tests.helpers import join_as
+    from tests.observations.test_coach import file
+
+    alice = await onboard(first, 1001, "Alice")
+    carla = await join_as(first, services, 2001, "Carla", Role.COACH, "elsrijk")
+    obs = await file(alice, services, "Lantaarn kapot bij de school")
+    await carla.send("/meldingen")
+    await carla.press(f"{obs.reference} openen")
+    await carla.press("Beantwoorden")
+    await carla.send("Dank je, we gaan het maken")
+    return alice, carla, obs
+
+
 async def test_comment_delivered_again_is_written_once(
     services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -162,11 +191,7 @@ async def test_comment_delivered_again_is_written_once(
     with services.db.session() as session:
         (before,) = session.exec(select(Reaction)).all()
 
-    second = await restarted(services, fake)
-    try:
-        (saved,) = await second.act(text, chats=(1001,))
-    finally:
-        await second.__aexit__(None, None, None)
+    (saved,) = await delivered_again(services, fake, text, (1001,))
     assert t("nl", "spiegel.comment_saved") in saved.plain_text
     with services.db.session() as session:
         (after,) = session.exec(select(Reaction)).all()
@@ -190,11 +215,7 @@ async def test_vote_delivered_again_shows_the_vote(
     press = await killed_on(first, voter.press("Bankjes", message=delivered))
     monkeypatch.undo()
 
-    second = await restarted(services, fake)
-    try:
-        seen = await second.act(press, chats=(3002,))
-    finally:
-        await second.__aexit__(None, None, None)
+    seen = await delivered_again(services, fake, press, (3002,))
     assert any("Jouw stem: Bankjes" in m.plain_text for m in seen)
     answered = fake.callback_queries[press["callback_query"]["id"]]
     assert answered.answered and not (answered.text or "").startswith("Je hebt al gestemd")
@@ -233,27 +254,14 @@ async def test_answer_sent_again_reaches_the_sender_once(
     services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.observations import coach
-    from models import Role
-    from tests.helpers import join_as
-    from tests.observations.test_coach import file
 
     first = await restarted(services, fake)
-    alice = await onboard(first, 1001, "Alice")
-    carla = await join_as(first, services, 2001, "Carla", Role.COACH, "elsrijk")
-    obs = await file(alice, services, "Lantaarn kapot bij de school")
-    await carla.send("/meldingen")
-    await carla.press(f"{obs.reference} openen")
-    await carla.press("Beantwoorden")
-    await carla.send("Dank je, we gaan het maken")
+    _, carla, obs = await coach_typed_answer(first, services)
     monkeypatch.setattr(coach, "answer", kill_after(coach.answer))
     press = await killed_on(first, carla.press("Versturen"))
     monkeypatch.undo()
 
-    second = await restarted(services, fake)
-    try:
-        seen = await second.act(press, chats=(2001,))
-    finally:
-        await second.__aexit__(None, None, None)
+    seen = await delivered_again(services, fake, press, (2001,))
     done = t("nl", "coach.answer_sent", reference=obs.reference)
     assert any(done in m.plain_text for m in seen)
     answers = [m for m in fake.messages[1001] if m.from_bot and "gaan het maken" in (m.text or "")]
@@ -264,18 +272,9 @@ async def test_reply_sent_again_reaches_the_coach_once(
     services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.observations import coach
-    from models import Role
-    from tests.helpers import join_as
-    from tests.observations.test_coach import file
 
     first = await restarted(services, fake)
-    alice = await onboard(first, 1001, "Alice")
-    carla = await join_as(first, services, 2001, "Carla", Role.COACH, "elsrijk")
-    obs = await file(alice, services, "Lantaarn kapot bij de school")
-    await carla.send("/meldingen")
-    await carla.press(f"{obs.reference} openen")
-    await carla.press("Beantwoorden")
-    await carla.send("Dank je, we gaan het maken")
+    alice, carla, obs = await coach_typed_answer(first, services)
     await carla.press("Versturen")
     await alice.press(t("nl", "coach.btn_reply"))
     await alice.send("Super, dank!")
@@ -283,11 +282,7 @@ async def test_reply_sent_again_reaches_the_coach_once(
     press = await killed_on(first, alice.press("Versturen"))
     monkeypatch.undo()
 
-    second = await restarted(services, fake)
-    try:
-        seen = await second.act(press, chats=(1001,))
-    finally:
-        await second.__aexit__(None, None, None)
+    seen = await delivered_again(services, fake, press, (1001,))
     done = t("nl", "coach.reply_sent", reference=obs.reference)
     assert any(done in m.plain_text for m in seen)
     replies = [m for m in fake.messages[2001] if m.from_bot and "Super, dank!" in (m.text or "")]
@@ -309,11 +304,7 @@ async def test_invite_accepted_again_uses_one_use(
     press = await killed_on(first, carla.press("Akkoord"))
     monkeypatch.undo()
 
-    second = await restarted(services, fake)
-    try:
-        seen = await second.act(press, chats=(2001,))
-    finally:
-        await second.__aexit__(None, None, None)
+    seen = await delivered_again(services, fake, press, (2001,))
     assert any("wijkcoach" in m.plain_text and "Elsrijk" in m.plain_text for m in seen)
     with services.db.session() as session:
         (invite,) = session.exec(select(Invite)).all()
