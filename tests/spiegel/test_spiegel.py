@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.context import Services
+from bot.core.i18n import t
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import BotMessage
 from bot.people import persons as people
@@ -265,6 +267,34 @@ async def test_comment_kept_and_retried_after_database_error(
     await alice.press("Opnieuw proberen", message=failed)
     assert alice.alerts[-1] == "Deze knop werkt niet meer."
     assert len(reactions(services)) == 1
+
+
+async def test_reaction_not_stored_is_said_and_can_be_pressed_again(
+    bot: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(services, "elsrijk")
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/spiegel")
+    page = await alice.press("Wat gaat goed? (4)")
+    shown = statement(page, "Er is veel groen.")
+
+    real = spiegel.react_and_count
+    failures = [OperationalError("INSERT", {}, Exception("database is locked"))]
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(spiegel, "react_and_count", flaky)
+    assert await alice.press(RECOGNISE, message=shown) == []  # the statement is not changed
+    assert alice.alerts[-1] == t("nl", "spiegel.react_failed")
+    assert reactions(services) == []
+
+    (edited,) = await alice.press(RECOGNISE, message=shown)
+    assert alice.alerts[-1] == "Bewaard."
+    assert "Jij herkent dit." in edited.plain_text
+    assert [r.verdict for r in reactions(services)] == [Verdict.RECOGNISE.value]
 
 
 async def test_cancel_comment_stores_nothing(bot: Harness, services: Services) -> None:
