@@ -4,6 +4,7 @@ in the spiegel. Through the real Application and the fake Bot API, and the match
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import col, select
 
 from bot.context import Services
@@ -217,6 +218,22 @@ async def test_a_wijk_without_spiegel_and_a_partner_get_no_question(
     petra = await join_as(bot, services, 3001, "Petra", Role.PARTNER, "elsrijk")
     confirmation = await file(petra, PARKING)
     assert "wijkspiegel" not in confirmation.plain_text  # a partner reads, but does not react
+
+
+async def test_a_failing_match_keeps_the_plain_confirmation(
+    bot: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers.spiegel import recognised
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the vocabulary is broken")
+
+    monkeypatch.setattr(recognised, "matching_statement", broken)
+    load(services, "elsrijk", MIRROR)
+    alice = await onboard(bot, 1001, "Alice")
+    confirmation = await file(alice, PARKING)
+    assert f"M-{last_observation(services).id}" in confirmation.plain_text
+    assert confirmation.button_texts == MENU_BUTTONS
 
 
 async def test_forged_and_stale_buttons_store_nothing(bot: Harness, services: Services) -> None:
