@@ -21,6 +21,7 @@ from bot.core.database import Database
 from bot.people.actor_cache import ActorCache
 from bot.people.persons import ActiveWijken
 from bot.spiegel.mirror import StatementCache
+from bot.spiegel.recognised import RecognisedCache
 from bot.telegram.outage import Outage
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ class Services:
     wijken: ActiveWijken = field(default_factory=ActiveWijken)
     # Spiegel statements between reactions (see bot/spiegel/mirror.py StatementCache).
     statements: StatementCache = field(default_factory=StatementCache)
+    # Each wijk's statements by what they are about, for the spiegel in a melding (see
+    # bot/spiegel/recognised.py RecognisedCache).
+    recognised: RecognisedCache = field(default_factory=RecognisedCache)
     # Updates that failed while the database was away, handled again when it is back.
     outage: Outage = field(default_factory=Outage)
     # The digest's optional language-model narrative (`(data, lang) -> {swot: paragraph}`) and

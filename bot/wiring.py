@@ -97,10 +97,11 @@ def wire(app: WijkApplication) -> None:
             ),
             CallbackQueryHandler(observations.file_pressed, pattern=pattern(Kind.FILE_TEXT)),
             CallbackQueryHandler(observations.mine_pressed, pattern=pattern(Kind.MY_OBSERVATIONS)),
-            # The wijkspiegel: reading and reacting.
+            # The wijkspiegel: reading and reacting (also to the statement a melding matched).
             CommandHandler(accepted("spiegel"), spiegel.spiegel_command),
             CallbackQueryHandler(spiegel.spiegel_pressed, pattern=pattern(Kind.SPIEGEL)),
             CallbackQueryHandler(spiegel.react_pressed, pattern=pattern(Kind.REACT)),
+            CallbackQueryHandler(spiegel.recognised_pressed, pattern=pattern(Kind.RECOGNISED)),
             # The coach: observations of their wijken, answering, hiding.
             CommandHandler(accepted("meldingen"), coach.meldingen_command),
             CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),

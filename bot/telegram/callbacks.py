@@ -44,6 +44,7 @@ class Kind(StrEnum):
     # residents: spiegel and observations
     SPIEGEL = "sp"  # sp:<edition_id>[:<category>:<page>]
     REACT = "rx"  # rx:<item_id>:<y|n|c> | rx:<item_id>:r:<nonce>
+    RECOGNISED = "sr"  # sr:<item_id>:<y|n|s> (the wijkspiegel asked about under a melding)
     OBSERVATION = "ob"  # ob:<nonce>:<step>:<value>
     MY_OBSERVATIONS = "mo"  # mo:<page>:pg | mo:<observation_id>:<w|wy|wn>:<page>
     PRIVACY = "pv"  # pv:<nonce>:<action>
@@ -361,6 +362,32 @@ def _react(args: Args) -> ReactVerdict | ReactComment | ReactRetry:
     if action == "c":
         return ReactComment(item_id)
     return ReactVerdict(item_id, VERDICT_CODES[action])
+
+
+RECOGNISED_ANSWERS = ("y", "n", "s")  # herken ik, herken ik niet, sla over
+
+
+@dataclass(frozen=True)
+class SpiegelRecognised:
+    """sr:<item_id>:<y|n|s>: under the confirmation of a melding, whether the person recognises
+    the wijkspiegel's statement it matched (y, n), or skips the question (s)."""
+
+    KIND: ClassVar[Kind] = Kind.RECOGNISED
+    item_id: int
+    answer: str  # one of RECOGNISED_ANSWERS
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The reaction to store; None for "sla over"."""
+        return VERDICT_CODES.get(self.answer)
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.item_id, self.answer)
+
+    @classmethod
+    def parse(cls, args: Args) -> SpiegelRecognised:
+        _count(args, 2)
+        return cls(number(args[0]), choice(args[1], RECOGNISED_ANSWERS))
 
 
 # --- privacy -------------------------------------------------------------------------------------
@@ -757,6 +784,7 @@ _DECODE: dict[Kind, Callable[[Args], Payload]] = {
     Kind.FILE_TEXT: FileText.parse,
     Kind.SPIEGEL: _spiegel,
     Kind.REACT: _react,
+    Kind.RECOGNISED: SpiegelRecognised.parse,
     Kind.OBSERVATION: ObservationStep.parse,
     Kind.MY_OBSERVATIONS: _mine,
     Kind.PRIVACY: PrivacyStep.parse,

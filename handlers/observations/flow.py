@@ -73,6 +73,7 @@ from handlers.observations.draft import (
 )
 from handlers.observations.draft import LOCATION as WHERE
 from handlers.observations.mine import may_send
+from handlers.spiegel import recognised as spiegel_recognised
 from models import Wijk
 
 _log = logging.getLogger(__name__)
@@ -315,7 +316,9 @@ async def _send(turn: Turn, flow: Flow, draft: ObservationDraft, value: Any) -> 
         return
     await flows.end(turn.context)
     await turn.answer()
-    await turn.reply(*views.saved(turn.who, reference), edit=True)
+    # The confirmation, with the wijkspiegel's matching statement to react to, when there is one.
+    saved = spiegel_recognised.confirmation(turn, draft, views.saved(turn.who, reference))
+    await turn.reply(*saved, edit=True)
 
 
 async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:

@@ -1,6 +1,7 @@
 """/spiegel: the wijk's mirror, one category at a time, and reacting to its statements.
 
-`reading` shows editions and statements, `react` takes reactions, `comment` is the
+`reading` shows editions and statements, `react` takes reactions, `recognised` asks about the
+statement a melding matched (under its confirmation) and takes the answer, `comment` is the
 `spiegel_comment` flow (its table draws the diagram in ARCHITECTURE.md), `views` builds the
 texts and keyboards. bot/wiring.py puts the handlers named here on the Application.
 """
@@ -17,6 +18,7 @@ from handlers.spiegel.reading import (
     spiegel_pressed,
     visible,
 )
+from handlers.spiegel.recognised import recognised_pressed
 
 __all__ = [
     "FLOW",
@@ -25,6 +27,7 @@ __all__ = [
     "comment_typed",
     "open_from_menu",
     "react_pressed",
+    "recognised_pressed",
     "show_current",
     "show_overview",
     "spiegel_command",

@@ -14,6 +14,7 @@ from bot.telegram.callbacks import (
     ReactVerdict,
     SpiegelOverview,
     SpiegelPage,
+    SpiegelRecognised,
 )
 from handlers.common import Who, button, cancel_button, esc, keyboard, menu_button
 from models import Edition, ItemKind, Reaction, SpiegelItem, Verdict
@@ -197,3 +198,43 @@ def comment_saved(
         [menu_button(who)],
     )
     return f"{who.t('spiegel.comment_saved')}\n\n{statement_text}", markup
+
+
+# --- the wijkspiegel in a melding ------------------------------------------------------------
+
+# The question is the confirmation's last paragraph: an answer takes it off again.
+PARAGRAPH = "\n\n"
+
+
+def recognised_question(
+    who: Who, confirmation: tuple[str, InlineKeyboardMarkup], statement_text: str, item_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The confirmation of a melding, asking whether the person recognises the statement of the
+    wijkspiegel it matched: Ja, Nee, Sla over above the confirmation's own buttons."""
+    text, markup = confirmation
+    one_paragraph = " ".join(statement_text.split())
+    question = who.t("spiegel.recognised_question", text=esc(preview(one_paragraph)))
+    answers = [
+        button(who.t(key), SpiegelRecognised(item_id, answer))
+        for key, answer in (
+            ("common.yes", "y"),
+            ("common.no", "n"),
+            ("spiegel.recognised_skip", "s"),
+        )
+    ]
+    return f"{text}{PARAGRAPH}{question}", keyboard(answers, *markup.inline_keyboard)
+
+
+def recognised_thanks(
+    who: Who, confirmation: tuple[str, InlineKeyboardMarkup], counts: service.ReactionCounts
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The confirmation again, the question replaced by thanks and the counts so far."""
+    text, markup = confirmation
+    thanks = " ".join(
+        (
+            who.t("spiegel.recognised_thanks"),
+            tn(who.lang, "spiegel.recognised_yes", counts.recognise),
+            tn(who.lang, "spiegel.recognised_no", counts.not_recognise),
+        )
+    )
+    return (f"{text}{PARAGRAPH}{thanks}" if text else thanks), markup

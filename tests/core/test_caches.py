@@ -134,10 +134,13 @@ def test_size_is_bounded(db: Database, resident: int) -> None:
 def test_caches_watch_the_tables_their_queries_read() -> None:
     from bot.people.actor_cache import TABLES
     from bot.spiegel.mirror import StatementCache
+    from bot.spiegel.recognised import RecognisedCache
     from models import Edition, Membership, SpiegelItem
 
     assert (Person.__tablename__, Membership.__tablename__) == TABLES
     assert (SpiegelItem.__tablename__, Edition.__tablename__) == StatementCache.TABLES
+    # The wijk's current statements by what they are about (its reactions are read apart).
+    assert (SpiegelItem.__tablename__, Edition.__tablename__) == RecognisedCache.TABLES
 
 
 SPIEGEL = """\

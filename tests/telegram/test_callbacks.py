@@ -44,6 +44,7 @@ from bot.telegram.callbacks import (
     ReactVerdict,
     SpiegelOverview,
     SpiegelPage,
+    SpiegelRecognised,
     WijkStep,
 )
 from models import ItemKind, Verdict
@@ -68,6 +69,7 @@ WIRE: list[tuple[Payload, str]] = [
     (ReactVerdict(11, Verdict.NOT_RECOGNISE), "rx:11:n"),
     (ReactComment(11), "rx:11:c"),
     (ReactRetry(11, 6), "rx:11:r:6"),
+    (SpiegelRecognised(2147483647, "s"), "sr:2147483647:s"),
     (PrivacyStep(0, "ask"), "pv:0:ask"),
     (CoachWijken(), "co:w"),
     (CoachList(2), "co:l:2"),
@@ -119,6 +121,9 @@ def test_every_kind_is_covered() -> None:
         "co:-1:open",  # no negative ids, pages or nonces
         "co:l:1:o:-1",
         "sp:1:s:-1",
+        "sr:2147483648:y",  # the wijkspiegel in a melding: ids range-checked, answers known
+        "sr:1:c",
+        "sr:1:1:y",
         "co:+1:open",
         "ds:day:7",
         "ds:time:9",
