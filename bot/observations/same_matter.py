@@ -18,18 +18,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import exists, func, or_, update
+from sqlalchemy import Select, bindparam, func, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
+from bot.core.clock import as_utc
 from bot.core.text import clean_input
 from bot.grouping import concepts
 from models import Observation, ObservationStatus, Person, Supporter, Swot
 
 WINDOW = timedelta(weeks=8)
-CANDIDATES = 50  # the newest observations of the concept in the window that are compared
+CANDIDATES = 20  # the newest observations of the concept in the window that are compared
 OPEN = (
     ObservationStatus.NEW.value,
     ObservationStatus.READ.value,
@@ -90,11 +91,14 @@ def same_matter(new: Found, earlier: Found) -> bool:
     return not (new.places and earlier.places and new.places.isdisjoint(earlier.places))
 
 
-def closest(new: Found, candidates: Iterable[tuple[Found, datetime, int, object]]) -> object:
+R = TypeVar("R")
+
+
+def closest(new: Found, candidates: Iterable[tuple[Found, datetime, int, R]]) -> R | None:
     """The candidate (its last element) sharing the most words with `new`, then the newest;
     None when none is about the same matter."""
     best: tuple[int, datetime, int] | None = None
-    chosen: object = None
+    chosen: R | None = None
     for found, created_at, oid, ref in candidates:
         if not same_matter(new, found):
             continue
@@ -120,35 +124,54 @@ def closest_open(
     new = read(concepts.signature(text, vocabulary), wijk_name)
     if new.concept is None:
         return None
-    obs = Observation
-    where: list[ColumnElement[bool]] = [
-        col(obs.wijk_id) == wijk_id,
-        col(obs.grouping_concept) == new.concept,
-        col(obs.created_at) >= now - WINDOW,
-        col(obs.status).in_(OPEN),
-        col(obs.swot).in_(same_polarity(swot)),
-    ]
-    if exclude_person_id is not None:
-        where.append(or_(col(obs.person_id).is_(None), col(obs.person_id) != exclude_person_id))
-        supported = exists().where(
-            col(Supporter.observation_id) == col(obs.id),
-            col(Supporter.person_id) == exclude_person_id,
-        )
-        where.append(~supported)
-    rows = session.exec(
-        select(obs.id, obs.text, obs.created_at, obs.grouping_signature)
-        .where(*where)
-        .order_by(col(obs.created_at).desc(), col(obs.id).desc())
-        .limit(CANDIDATES)
-    ).all()
-    return closest(  # type: ignore[return-value]
+    params: dict[str, Any] = {
+        "wijk_id": wijk_id,
+        "concept": new.concept,
+        "since": now - WINDOW,
+        "statuses": list(OPEN),
+        "swots": list(same_polarity(swot)),
+        "person_id": exclude_person_id if exclude_person_id is not None else -1,
+        "limit": CANDIDATES,
+    }
+    rows = session.connection().execute(_CANDIDATES_QUERY, params).all()
+    return closest(
         new,
         (
-            (read(signature, wijk_name), created_at, oid, Match(oid, text, created_at))
+            (read(signature, wijk_name), created_at, oid, Match(oid, text, as_utc(created_at)))
             for oid, text, created_at, signature in rows
-            if oid is not None
         ),
     )
+
+
+def _candidates_query() -> Select[Any]:
+    """Built once (building a statement costs more than running it on SQLite): the newest open
+    observations of the wijk about one concept, of one polarity, in the window, that are not
+    the person's own nor supported by them already (`person_id` -1: anyone's)."""
+    obs, sup = _observation, _supporter
+    supported = (
+        select(sup.c.id)
+        .where(sup.c.observation_id == obs.c.id, sup.c.person_id == bindparam("person_id"))
+        .exists()
+    )
+    return (
+        select(obs.c.id, obs.c.text, obs.c.created_at, obs.c.grouping_signature)
+        .where(
+            obs.c.wijk_id == bindparam("wijk_id"),
+            obs.c.grouping_concept == bindparam("concept"),
+            obs.c.created_at >= bindparam("since"),
+            obs.c.status.in_(bindparam("statuses", expanding=True)),
+            obs.c.swot.in_(bindparam("swots", expanding=True)),
+            or_(obs.c.person_id.is_(None), obs.c.person_id != bindparam("person_id")),
+            ~supported,
+        )
+        .order_by(obs.c.created_at.desc(), obs.c.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+_observation = Observation.__table__  # type: ignore[attr-defined]
+_supporter = Supporter.__table__  # type: ignore[attr-defined]
+_CANDIDATES_QUERY = _candidates_query()
 
 
 # --- supporters ----------------------------------------------------------------------------------
