@@ -321,3 +321,29 @@ async def test_hidden_note_reaches_supporters_in_their_language(
     assert "verborgen" in alice.last.plain_text
     assert f"hidden report {first.reference}" in erin.last.plain_text
     assert t("en", "coach.hide_reason.spam") in erin.last.plain_text
+
+
+async def test_digest_shows_how_many_people_reported_it(bot: Harness, services: Services) -> None:
+    from bot.digest import builder, render
+    from bot.digest.periods import parse_period_key
+
+    alice = await onboard(bot, 1001, "Alice")
+    bob = await onboard(bot, 1002, "Bob")
+    dirk = await onboard(bot, 1004, "Dirk")
+    await asked(alice, TILES_A)
+    for person in (bob, dirk):
+        await asked(person)
+        await person.press("Ja, dat bedoel ik ook")
+    (first,), supporters = all_rows(services)
+    assert len(supporters) == 2
+    config, now = services.config, services.clock.now()
+    week = now.astimezone(config.general.tz).isocalendar()
+    period = parse_period_key(f"{week.year}-W{week.week:02d}", config.general.tz)
+    with services.db.session() as session:
+        wijk = persons.wijk_by_slug(session, "elsrijk")
+        assert wijk is not None
+        data = builder.build(session, config, wijk, period, now)
+    (ref,) = [r for s in data.sections for r in s.singletons]
+    assert ref.id == first.id and ref.supporters == 2
+    text = render.render_text(data, "nl", config)
+    assert f"{first.reference} " in text and "3 mensen" in text
