@@ -19,6 +19,7 @@ from models.person import Invite, Membership, Person
 from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
 from models.spiegel import Edition, Reaction, SpiegelItem
 from models.stored_state import StoredState
+from models.supporter import Supporter
 from models.wijk import Wijk
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "Role",
     "SpiegelItem",
     "StoredState",
+    "Supporter",
     "Swot",
     "Verdict",
     "Vote",

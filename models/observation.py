@@ -29,6 +29,9 @@ class Observation(SQLModel, table=True):
         # digest's first-time participants): answered from the index alone. Also a person's
         # observations for export and erasure (it replaces an index on person_id alone).
         Index("ix_observation_person_wijk_created", "person_id", "wijk_id", "created_at", "status"),
+        # "Ik ook" when filing (bot.observations.same_matter): a wijk's recent observations about
+        # one concept, newest first, without reading the wijk's other rows.
+        Index("ix_observation_wijk_concept_created", "wijk_id", "grouping_concept", "created_at"),
         # One observation per run of the author's flow (bot.telegram.flows.request_key): a press
         # that Telegram delivers again finds the row the first delivery stored.
         UniqueConstraint("person_id", "request_key", name="uq_observation_request"),
@@ -78,6 +81,10 @@ class Observation(SQLModel, table=True):
     # Its "what about" part (bot.grouping.concepts.matter_key): the digest counts the previous
     # period per matter in SQL. NULL where the signature is: the digest reads those rows one by one.
     grouping_matter: str | None = None
+    # The concept the matter rests on, "<vocabulary fingerprint>:<concept index>"
+    # (bot.grouping.concepts.concept_key); NULL when no concept has enough evidence. Two
+    # observations with the same key are about the same thing with confidence ("ik ook").
+    grouping_concept: str | None = Field(default=None, max_length=40)
     # The flow run that stored it (NULL: stored before 0005, or not through a flow).
     request_key: str | None = Field(default=None, max_length=40)
 

@@ -84,6 +84,7 @@ from models import (
     PollStatus,
     Reaction,
     Role,
+    Supporter,
     Swot,
     Vote,
     Wijk,
@@ -106,6 +107,7 @@ _CHUNK = 500
 Grouper = Callable[[Sequence[Item]], list[Group]]
 
 _obs = Observation.__table__  # type: ignore[attr-defined]
+_supporter = Supporter.__table__  # type: ignore[attr-defined]
 _reaction = Reaction.__table__  # type: ignore[attr-defined]
 _vote = Vote.__table__  # type: ignore[attr-defined]
 _poll = Poll.__table__  # type: ignore[attr-defined]
@@ -140,6 +142,8 @@ class ObservationRef:
     theme: str | None
     text: str
     status: str
+    # How many residents said "ik ook" to it (bot.observations.same_matter), besides its author.
+    supporters: int = 0
 
 
 @dataclass
@@ -371,6 +375,7 @@ def _build(
                 section.swot, section, matters, counted.previous_matters[section.swot]
             )
     attention.growing.sort(key=lambda g: (-(g.count - g.previous), -g.count, g.label))
+    _count_supporters(conn, [section for section, _ in grouped], attention)
     return DigestData(
         wijk_id=wijk_id,
         wijk_slug=wijk_slug,
@@ -1136,6 +1141,32 @@ def _previous_period(
         for swot, _, text in conn.execute(texts.where(where)):
             found[swot].append((reader.matter(None, text, wijk_slug), 1))
     return dict(counts), people, {swot: _counted(pairs) for swot, pairs in found.items()}
+
+
+# --- supporters ------------------------------------------------------------------------------
+
+
+def _count_supporters(conn: Connection, sections: list[SwotSection], attention: Attention) -> None:
+    """How many said "ik ook" to each observation the digest shows (a few dozen): one query."""
+    refs = [
+        *(g.representative for s in sections for g in s.groups),
+        *(ref for s in sections for ref in s.singletons),
+        *attention.unanswered,
+        *(g.representative for g in attention.growing),
+    ]
+    if not refs:
+        return
+    ids = sorted({ref.id for ref in refs})
+    counts: dict[int, int] = {}
+    for chunk in _chunks(conn, set(ids)):
+        query = (
+            select(_supporter.c.observation_id, func.count())
+            .where(_among(conn, _supporter.c.observation_id, chunk))
+            .group_by(_supporter.c.observation_id)
+        )
+        counts.update((oid, int(n)) for oid, n in conn.execute(query))
+    for ref in refs:
+        ref.supporters = counts.get(ref.id, 0)
 
 
 # --- needs attention -------------------------------------------------------------------------

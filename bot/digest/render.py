@@ -163,6 +163,7 @@ class _Renderer:
                         ref=esc(ref.reference),
                         text=esc(brief(ref.text, BRIEF_LIMIT)),
                     )
+                    + self.people(ref)
                 )
             if len(section.singletons) > MAX_SINGLETONS:
                 extra = len(section.singletons) - MAX_SINGLETONS
@@ -170,7 +171,12 @@ class _Renderer:
         return lines
 
     def quote(self, ref: ObservationRef) -> str:
-        return self.t("quote", text=esc(brief(ref.text, QUOTE_LIMIT)), ref=esc(ref.reference))
+        quoted = self.t("quote", text=esc(brief(ref.text, QUOTE_LIMIT)), ref=esc(ref.reference))
+        return quoted + self.people(ref)
+
+    def people(self, ref: ObservationRef) -> str:
+        """ " · 12 mensen" when others said "ik ook" to it (its author and they), else nothing."""
+        return self.tn("people", ref.supporters + 1) if ref.supporters else ""
 
     def spiegel(self) -> list[str]:
         s = self.data.spiegel
@@ -285,6 +291,7 @@ class _Renderer:
                         swot=esc(self.swot(ref.swot)),
                         text=esc(brief(ref.text, BRIEF_LIMIT)),
                     )
+                    + self.people(ref)
                 )
             if a.unanswered_total > len(a.unanswered):
                 extra = a.unanswered_total - len(a.unanswered)

@@ -669,6 +669,17 @@ def matter_key(stored: str) -> str:
     return f"{head}|{places}"
 
 
+def concept_key(stored: str) -> str | None:
+    """The concept a signature's (or a matter key's) matter rests on, with the vocabulary it
+    was found with: "fingerprint:concept index"; None when no concept had enough evidence.
+    Stored beside the signature (observation.grouping_concept): two texts with the same key are
+    about the same thing with confidence, whatever else they say ("ik ook" when filing)."""
+    fields = stored.split("|", 3)
+    if len(fields) < 4 or not fields[2]:
+        return None
+    return f"{fields[0]}:{fields[2]}"
+
+
 def _parse_scores(text: str, concepts: int) -> dict[int, float]:
     scores: dict[int, float] = {}
     if text:

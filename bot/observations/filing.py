@@ -102,6 +102,7 @@ def create_observation(
         updated_at=now,
         grouping_signature=signature,
         grouping_matter=concepts.matter_key(signature) if signature else None,
+        grouping_concept=concepts.concept_key(signature) if signature else None,
         request_key=request_key,
     )
     session.add(observation)

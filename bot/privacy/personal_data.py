@@ -29,6 +29,7 @@ from models import (
     Reaction,
     SpiegelItem,
     StoredState,
+    Supporter,
     Vote,
     Wijk,
 )
@@ -47,6 +48,7 @@ PERSON_COLUMNS = {
     ("vote", "person_id"): "deleted, or kept unlinked",
     ("polldelivery", "person_id"): "deleted",
     ("digestsetting", "person_id"): "deleted",
+    ("observation_supporter", "person_id"): "deleted",
     ("observation", "answered_by_id"): "unlinked",
     ("observation", "hidden_by_id"): "unlinked",
     ("digest", "coach_id"): "unlinked",
@@ -64,6 +66,7 @@ EXPORTED_IN = {
     ("vote", "person_id"): "votes",
     ("polldelivery", "person_id"): "polls_received",
     ("digestsetting", "person_id"): "digest_settings",
+    ("observation_supporter", "person_id"): "supported",
     ("observation", "answered_by_id"): "answers_given",
     ("observation", "hidden_by_id"): "observations_hidden",
     ("digest", "coach_id"): "digests_received",
@@ -125,6 +128,8 @@ def export_person(
         "profile": _profile(person, slugs),
         "memberships": _memberships(session, person_id, slugs),
         "observations": [_observation(o, slugs) for o in observations],
+        # "Ik ook": the observations of others they said theirs was about, with their own text.
+        "supported": _supported(session, person_id, slugs),
         "reactions": _reactions(session, person_id, slugs),
         "votes": _votes(session, person_id, slugs),
         "polls_received": _polls_received(session, person_id),
@@ -249,6 +254,26 @@ def _groups_linked(session: Session, person_id: int, slugs: dict[int, str]) -> l
     ]
 
 
+def _supported(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(Supporter, Observation.wijk_id)
+        .join(Observation, col(Observation.id) == col(Supporter.observation_id))
+        .where(Supporter.person_id == person_id)
+        .order_by(col(Supporter.id))
+    ).all()
+    return [
+        {
+            "observation": f"M-{s.observation_id}",
+            "wijk": slugs.get(wijk_id),
+            "your_text": s.text,
+            "language": s.lang,
+            "created_at": iso(s.created_at),
+            "answer_sent_at": iso(s.answer_sent_at),
+        }
+        for s, wijk_id in rows
+    ]
+
+
 def _answers_given(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict[str, Any]]:
     answered = session.exec(
         select(Observation)
@@ -369,6 +394,7 @@ class ErasureReport:
     memberships: int = 0
     poll_deliveries: int = 0
     digest_settings: int = 0
+    supported: int = 0
     stored_states: int = 0
     links_cleared: int = 0
 
@@ -416,6 +442,8 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
         return int(session.exec(stmt).rowcount or 0)
 
     own_obs = col(Observation.person_id) == pid
+    # "Ik ook" rows: their own words about someone else's observation, deleted either way.
+    report.supported = run(delete(Supporter).where(col(Supporter.person_id) == pid))
     if report.kept_contributions:
         # Kept observations must not point back at them, not even by the name they shared.
         report.observations_kept = run(
@@ -428,6 +456,9 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
             update(Vote).where(col(Vote.person_id) == pid).values(person_id=None)
         )
     else:
+        # Others' "ik ook" to their observations goes with them (the foreign key cascades too).
+        mine = select(Observation.id).where(own_obs)
+        run(delete(Supporter).where(col(Supporter.observation_id).in_(mine)))
         report.observations_deleted = run(delete(Observation).where(own_obs))
         report.reactions_deleted = run(delete(Reaction).where(col(Reaction.person_id) == pid))
         report.votes_deleted = run(delete(Vote).where(col(Vote.person_id) == pid))

@@ -17,7 +17,7 @@ from bot.telegram.flow_table import TEXT
 from bot.telegram.flows import Flow
 from handlers.coach import views
 from handlers.coach.drafts import TYPING, MessageDraft, MessageFlow, message_table, text_limit
-from handlers.coach.shared import Delivery, actor, deliver
+from handlers.coach.shared import Delivery, actor, answer_to_supporters, deliver
 from handlers.common import Turn, Who
 from models import Observation, Person
 
@@ -90,6 +90,7 @@ async def _sent(turn: Turn, obs: Observation, person: Person | None, back: ListB
         if delivery is Delivery.SENT:
             with services.db.session() as session:
                 coach.mark_answer_sent(session, obs, services.clock.now())
+    await answer_to_supporters(turn.context, obs)
     await turn.reply(*views.answer_sent(turn.who, _SENT_KEYS[delivery], obs, back), edit=True)
 
 

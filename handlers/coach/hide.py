@@ -19,8 +19,9 @@ from bot.telegram.flow_table import TEXT
 from bot.telegram.flows import Flow
 from handlers.coach import views
 from handlers.coach.drafts import TYPING, MessageDraft, MessageFlow, message_table
-from handlers.coach.shared import actor, deliver
+from handlers.coach.shared import actor, deliver, to_supporters
 from handlers.common import Turn, Who, menu_keyboard
+from models import Person, Supporter
 
 _log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ async def reason_pressed(turn: Turn, pressed: CoachHideReason, back: ListBack) -
     sender_lang = person.language if person is not None else obs.lang
     stored = t(sender_lang, f"coach.hide_reason.{code}")
     shown = who.t(f"coach.hide_reason.{code}")
-    await hide(turn, pressed.observation_id, back, stored=stored, shown=shown)
+    await hide(turn, pressed.observation_id, back, stored=stored, shown=shown, code=code)
 
 
 async def _send(turn: Turn, flow: Flow, draft: MessageDraft, value: None) -> None:
@@ -88,9 +89,11 @@ async def hide(
     stored: str,
     shown: str,
     retry: InlineKeyboardMarkup | None = None,
+    code: str | None = None,
 ) -> None:
     """Hide it; `retry` (the preview's buttons) when a typed reason's flow is current: it ends
-    once hidden, or when hiding is refused, and stays when the database fails."""
+    once hidden, or when hiding is refused, and stays when the database fails. `code`: the
+    preset reason, told to each supporter in their own language (a typed one as typed)."""
     services, who = turn.services, turn.who
     coach_actor = actor(who)
     try:
@@ -115,6 +118,13 @@ async def hide(
         await deliver(
             turn.context, person, *views.to_sender_hidden(person.language, obs, stored, tz)
         )
+
+    def to_supporter(supporter: Supporter, them: Person) -> views.View:
+        lang = them.language
+        reason = t(lang, f"coach.hide_reason.{code}") if code else stored
+        return views.to_supporter_hidden(lang, obs, reason)
+
+    await to_supporters(turn.context, obs, to_supporter)
     await turn.reply(*views.hidden_done(who, obs, shown, back), edit=True)
 
 

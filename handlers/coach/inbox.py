@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.context import WijkContext
-from bot.observations import coach
+from bot.observations import coach, same_matter
 from bot.observations.coach import Filter, Refused
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
@@ -107,9 +107,12 @@ async def show_list(
             raise Refused("coach.unknown_wijk")
         result = coach.list_observations(session, wijk_id, flt, page)
         authors = {o.id: coach.author_label(session, o) for o in result.items}
+        supporters = same_matter.counts(session, (o.id for o in result.items if o.id))
     several = len(coach.handled_wijken(coach_actor)) > 1
     tz = services.config.general.tz
-    view = views.inbox(who, wijk, flt, result, authors, tz, several_wijken=several)
+    view = views.inbox(
+        who, wijk, flt, result, authors, tz, several_wijken=several, supporters=supporters
+    )
     await send_reply(update, *view, edit=edit)
 
 
@@ -130,6 +133,7 @@ def render_card(
         theme=theme.label(who.lang) if theme else None,
         tz=config.general.tz,
         back=back,
+        additions=same_matter.additions(session, obs.id or 0),
     )
 
 

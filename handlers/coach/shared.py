@@ -12,13 +12,14 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import WijkContext
-from bot.observations import coach
+from bot.observations import coach, same_matter
 from bot.observations.coach import Refused
 from bot.people.permissions import Actor, PermissionDenied
 from bot.telegram.sending import may_have_arrived
-from handlers.coach.views import snippet
+from handlers.coach import views
+from handlers.coach.views import View, snippet
 from handlers.common import Who, answer_query, menu_keyboard, private_handler, reply
-from models import Person
+from models import Observation, Person, Supporter
 
 _log = logging.getLogger(__name__)
 
@@ -77,3 +78,31 @@ async def deliver(
         _log.warning("delivery to person %s failed: %s", person.id, exc)
         return Delivery.FAILED
     return Delivery.SENT
+
+
+async def to_supporters(
+    context: WijkContext, obs: Observation, view: Callable[[Supporter, Person], View]
+) -> None:
+    """The same news the author got, to everyone who said "ik ook" to the observation (and can
+    still be reached), each in their own language (`view`); the caller has committed."""
+    assert obs.id is not None
+    with context.services.db.session() as session:
+        rows = same_matter.reachable(session, obs.id)
+    for supporter, person in rows:
+        await deliver(context, person, *view(supporter, person))
+
+
+async def answer_to_supporters(context: WijkContext, obs: Observation) -> None:
+    """The coach's answer to each supporter it has not reached yet (as for the author: marked
+    once it went, so Versturen delivered again sends it only to those it missed)."""
+    assert obs.id is not None
+    services = context.services
+    with services.db.session() as session:
+        rows = same_matter.reachable(session, obs.id)
+    for supporter, person in rows:
+        if supporter.answer_sent_at is not None or supporter.id is None:
+            continue
+        message = views.to_supporter_answer(person.language, obs, supporter.text)
+        if await deliver(context, person, *message) is Delivery.SENT:
+            with services.db.session() as session:
+                same_matter.mark_answer_sent(session, supporter.id, services.clock.now())

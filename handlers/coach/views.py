@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.clock import as_utc
-from bot.core.i18n import format_date, format_datetime, t
+from bot.core.i18n import format_date, format_datetime, t, tn
 from bot.core.text import esc
-from bot.observations import coach
+from bot.observations import coach, same_matter
 from bot.observations.coach import Filter, Page
 from bot.telegram.callbacks import (
     CoachAction,
@@ -95,6 +95,7 @@ def inbox(
     tz: ZoneInfo,
     *,
     several_wijken: bool,
+    supporters: Mapping[int, int] | None = None,
 ) -> View:
     """One page of a wijk's observations: a line and an "open" button each, paging, filters."""
     title = who.t(
@@ -110,6 +111,8 @@ def inbox(
         lines += ["", who.t("coach.empty")]
     for obs in result.items:
         lines += ["", _inbox_line(who, obs, authors.get(obs.id), tz)]
+        if supporters and (n := supporters.get(obs.id or 0, 0)):
+            lines.append(who.t("coach.card_supporters", people=tn(who.lang, "coach.people", n)))
     return "\n".join(lines), keyboard(*_inbox_rows(who, wijk.id or 0, flt, result, several_wijken))
 
 
@@ -167,10 +170,15 @@ def card(
     theme: str | None,
     tz: ZoneInfo,
     back: ListBack,
+    additions: Sequence[same_matter.Addition] = (),
 ) -> View:
     """The whole observation with what happened to it, and what the coach can do with it."""
     head = _card_head(who, obs, wijk_name=wijk_name, author=author, theme=theme, tz=tz)
     tail, truncated = _card_tail(who, obs, tz)
+    if additions:
+        shown, cut = _additions(who, additions, tz)
+        tail.insert(0, shown)
+        truncated |= cut
     fixed = len("\n".join(head)) + len("\n\n".join(tail)) + 200
     body, cut = fit(obs.text, MAX_MESSAGE - fixed)
     truncated |= cut
@@ -207,6 +215,25 @@ def _card_head(
     if obs.latitude is not None and obs.longitude is not None:
         head.append(who.t("coach.card_location"))
     return head
+
+
+ADDITIONS_SHOWN = 5  # the first supporters' texts on the card (the count names them all)
+ADDITION_CHARS = 300
+
+
+def _additions(
+    who: Who, additions: Sequence[same_matter.Addition], tz: ZoneInfo
+) -> tuple[str, bool]:
+    """ "Ook gemeld door 3 mensen", and what the first of them wrote (by pseudonym)."""
+    lines = [who.t("coach.card_supporters", people=tn(who.lang, "coach.people", len(additions)))]
+    truncated = len(additions) > ADDITIONS_SHOWN
+    for addition in additions[:ADDITIONS_SHOWN]:
+        text, cut = fit(addition.text, ADDITION_CHARS)
+        truncated |= cut
+        author = esc(addition.author) if addition.author else who.t("coach.erased_author")
+        date = format_date(as_utc(addition.created_at), who.lang, tz)
+        lines.append(who.t("coach.card_addition", author=author, date=date, text=text))
+    return "\n".join(lines), truncated
 
 
 def _card_tail(who: Who, obs: Observation, tz: ZoneInfo) -> tuple[list[str], bool]:
@@ -351,6 +378,27 @@ def to_sender_hidden(lang: str, obs: Observation, reason: str, tz: ZoneInfo) -> 
         date=format_date(as_utc(obs.created_at), lang, tz),
         reason=esc(reason),
     )
+    return text, keyboard([_menu_row(lang)])
+
+
+def to_supporter_answer(lang: str, obs: Observation, their_text: str) -> View:
+    """The coach's answer to someone who said "ik ook", in their language, with their own text
+    (replying is for the author only)."""
+    original = esc(snippet(their_text, 300))
+    fixed = len(t(lang, "coach.to_supporter_answer", reference="", original=original, answer=""))
+    answer, _ = fit(obs.answer_text or "", MAX_MESSAGE - fixed - 60)
+    text = t(
+        lang,
+        "coach.to_supporter_answer",
+        reference=obs.reference,
+        original=original,
+        answer=answer,
+    )
+    return text, keyboard([_menu_row(lang)])
+
+
+def to_supporter_hidden(lang: str, obs: Observation, reason: str) -> View:
+    text = t(lang, "coach.to_supporter_hidden", reference=obs.reference, reason=esc(reason))
     return text, keyboard([_menu_row(lang)])
 
 

@@ -18,8 +18,9 @@ LOCATION = "location"
 NAME = "name"
 SUMMARY = "summary"
 CHANGE = "change"  # which part to change; answering it returns to the summary
+SAME = "same"  # at Versturen: "Dit is al gemeld: ... Gaat jouw melding hierover?"
 PARTS = (WIJK, TEXT, SWOT, THEME, LOCATION, NAME)  # asked in this order, each until answered
-STATES = (FILE_ASK, *PARTS, SUMMARY, CHANGE)
+STATES = (FILE_ASK, *PARTS, SUMMARY, CHANGE, SAME)
 
 SWOT_CODES = {"s": Swot.STRENGTH, "w": Swot.WEAKNESS, "o": Swot.OPPORTUNITY, "t": Swot.THREAT}
 NO_THEME = "_"  # the "Weet ik niet" button; never a theme slug (slugs start with a letter/digit)
@@ -46,6 +47,10 @@ class ObservationDraft(JsonDraft):
     location_asked: bool = False  # a location came, or they skipped it
     share_name: bool | None = None  # their first name with it, or only their pseudonym
     several_wijken: bool = False  # they may send for more than one wijk: ask, and show which
+    # At Versturen: whether an open observation about the same matter was looked for (asked at
+    # most once per draft), and the one shown to them (None: none found).
+    same_asked: bool = False
+    same_id: int | None = None
 
     @classmethod
     def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:

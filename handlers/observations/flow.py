@@ -19,7 +19,7 @@ from telegram import Message, Update
 from bot.context import Services, WijkContext
 from bot.core.text import clean_input
 from bot.digest.builder import vocabulary_for
-from bot.observations import filing
+from bot.observations import filing, same_matter
 from bot.people import persons
 from bot.people.permissions import Action, Actor, PermissionDenied, load_actor
 from bot.telegram import flow_table, flows
@@ -62,6 +62,7 @@ from handlers.observations.draft import (
     NAME,
     NO_THEME,
     PARTS,
+    SAME,
     STATES,
     SUMMARY,
     SWOT,
@@ -74,7 +75,7 @@ from handlers.observations.draft import (
 from handlers.observations.draft import LOCATION as WHERE
 from handlers.observations.mine import may_send
 from handlers.spiegel import recognised as spiegel_recognised
-from models import Wijk
+from models import Observation, Wijk
 
 _log = logging.getLogger(__name__)
 
@@ -157,6 +158,9 @@ async def ask_file(turn: Turn, draft: ObservationDraft) -> None:
 
 async def show(turn: Turn, flow: Flow, draft: ObservationDraft, how: Reply) -> None:
     who, services = turn.who, turn.services
+    if flow.state == SAME:
+        await _show_same(turn, flow, draft, how)
+        return
     wijken: list[Wijk] = []
     wijk_name = None
     if flow.state == WIJK:
@@ -308,6 +312,8 @@ async def _send(turn: Turn, flow: Flow, draft: ObservationDraft, value: Any) -> 
         flow = await flows.move(turn.context, TEXT)
         await show(turn, flow, draft, Reply(edit=True, note=problem))
         return
+    if not draft.same_asked and await _ask_same(turn, draft):
+        return  # "Dit is al gemeld": their answer stores it (_supported, or here again)
     try:
         reference = _store(turn, draft, flow.key)
     except SQLAlchemyError:
@@ -322,17 +328,122 @@ async def _send(turn: Turn, flow: Flow, draft: ObservationDraft, value: Any) -> 
 
 
 async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
-    """Versturen of a run that has ended: the number of what it stored, if it stored anything."""
-    if pressed.step != "c" or turn.who.actor is None:
+    """Versturen (or the answer to "Dit is al gemeld") of a run that has ended: the number of
+    what it stored, if it stored anything."""
+    if pressed.step not in ("c", SAME_STEP) or turn.who.actor is None:
         return False
     with turn.services.db.session() as session:
         key = flows.request_key(FLOW, pressed.nonce)
         stored = filing.by_request_key(session, turn.who.actor.id, key)
+        supported = None
+        if stored is None and pressed.step == SAME_STEP:
+            supported = same_matter.by_request_key(session, turn.who.actor.id, key)
+    if supported is not None:
+        await turn.answer()
+        reference = f"M-{supported.observation_id}"
+        await turn.reply(*views.supported(turn.who, reference), edit=True)
+        return True
     if stored is None:
         return False
     await turn.answer()
     await turn.reply(*views.saved(turn.who, stored.reference), edit=True)
     return True
+
+
+# --- the steps: "Dit is al gemeld" ---------------------------------------------------------------
+
+SAME_STEP = "m"  # ob:<nonce>:m:<y|n>
+
+
+async def _ask_same(turn: Turn, draft: ObservationDraft) -> bool:
+    """At Versturen, the first time: is there an open observation in the wijk about the same
+    matter? Then ask whether theirs is about it (True), else file as usual (False)."""
+    services, who = turn.services, turn.who
+    assert draft.wijk_id is not None and draft.text is not None and draft.swot is not None
+    try:
+        with services.db.session() as session:
+            wijk = persons.wijk_by_id(session, draft.wijk_id)
+            match = same_matter.closest_open(
+                session,
+                wijk_id=draft.wijk_id,
+                text=draft.text,
+                swot=draft.swot,
+                now=services.clock.now(),
+                exclude_person_id=who.actor.id if who.actor else None,
+                wijk_name=wijk.name if wijk else "",
+                vocabulary=vocabulary_for(services.config.digest.vocabulary),
+            )
+    except SQLAlchemyError:  # a question we cannot ask is no reason to lose the observation
+        _log.exception("could not look for an observation about the same matter")
+        return False
+    if match is None:
+        return False
+    asked = replace(draft, same_asked=True, same_id=match.id)
+    flow = await flows.move(turn.context, SAME, asked)
+    await _show_same(turn, flow, asked, Reply(edit=True), match.text)
+    return True
+
+
+async def _show_same(
+    turn: Turn, flow: Flow, draft: ObservationDraft, how: Reply, text: str | None = None
+) -> None:
+    assert draft.same_id is not None
+    if text is None:
+        with turn.services.db.session() as session:
+            other = session.get(Observation, draft.same_id)
+            text = other.text if other is not None else ""
+    view_text, markup = views.same_question(turn.who, flow.nonce, f"M-{draft.same_id}", text)
+    if how.note:
+        view_text = f"{how.note}\n\n{view_text}"
+    if how.edit:
+        await turn.answer(how.toast)
+    await turn.reply(view_text, markup, edit=how.edit)
+
+
+async def _same_answered(turn: Turn, flow: Flow, draft: ObservationDraft, answer: str) -> None:
+    """ "Ja, dat bedoel ik ook": a supporter of that observation; "Nee": filed as usual. Ja on
+    one that closed since (hidden, withdrawn) files it as usual too."""
+    if answer == "n" or draft.same_id is None:
+        await _send(turn, flow, draft, None)
+        return
+    try:
+        supported = _store_support(turn, draft, draft.same_id, flow.key)
+    except SQLAlchemyError:
+        _log.exception("could not store a supporter")
+        await show(turn, flow, draft, Reply(edit=True, note=turn.who.t("errors.db_failed")))
+        return
+    if not supported:
+        await _send(turn, flow, draft, None)
+        return
+    await flows.end(turn.context)
+    await turn.answer()
+    await turn.reply(*views.supported(turn.who, f"M-{draft.same_id}"), edit=True)
+
+
+def _store_support(
+    turn: Turn, draft: ObservationDraft, observation_id: int, request_key: str
+) -> bool:
+    """Store them as a supporter (committed); False when that observation cannot take one."""
+    who, services = turn.who, turn.services
+    assert draft.wijk_id is not None and draft.text is not None
+    with services.db.session() as session:
+        actor = load_actor(session, who.telegram_id)
+        if actor is None:
+            raise PermissionDenied()
+        actor.require(Action.SEND_OBSERVATION, draft.wijk_id)
+        other = session.get(Observation, observation_id)
+        if other is None or other.wijk_id != draft.wijk_id:
+            return False
+        stored = same_matter.support(
+            session,
+            observation_id=observation_id,
+            person=actor.person,
+            text=draft.text,
+            lang=who.lang,
+            now=services.clock.now(),
+            request_key=request_key,
+        )
+        return stored is not None
 
 
 def _store(turn: Turn, draft: ObservationDraft, request_key: str) -> str:
@@ -507,10 +618,32 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             _ob("c", "ok"),
             {
                 END: "committed, then M-123",
+                SAME: "an open one in the wijk is about the same matter",
                 TEXT: "the text is now too long",
                 STAY: "database error, told, draft kept",
             },
             act=_send,
+        ),
+        Step(
+            "Ja, dat bedoel ik ook",
+            (SAME,),
+            _ob(SAME_STEP, "y"),
+            {
+                END: "stored as its supporter, or filed as new if it closed since",
+                STAY: "database error, told, draft kept",
+            },
+            act=lambda turn, flow, draft, pressed: _same_answered(turn, flow, draft, "y"),
+        ),
+        Step(
+            "Nee, het is iets anders",
+            (SAME,),
+            _ob(SAME_STEP, "n"),
+            {
+                END: "committed, then M-123",
+                TEXT: "the text is now too long",
+                STAY: "database error, told, draft kept",
+            },
+            act=lambda turn, flow, draft, pressed: _same_answered(turn, flow, draft, "n"),
         ),
         Step("Iets veranderen", (SUMMARY,), _ob("e", "menu"), CHANGE),
         *(

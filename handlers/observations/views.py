@@ -36,6 +36,7 @@ Rows = list[list[InlineKeyboardButton]]
 # first this much, then shorter until it fits.
 MINE_SHORTENED = ((280, 400), (150, 200), (60, 80))  # (text, answer) characters
 MESSAGE_LIMIT = 4096
+SAME_QUOTED = 160  # characters of the other person's observation quoted in the "ik ook" question
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,27 @@ _STEPS: dict[str, Callable[[StepData], View]] = {
     NAME: _name,
     CHANGE: _change,
 }
+
+
+def same_question(who: Who, nonce: int, reference: str, text: str) -> View:
+    """Someone else filed this already: is theirs about it? Their words, shortened."""
+    flat = " ".join(text.split())
+    quoted = flat if len(flat) <= SAME_QUOTED else flat[:SAME_QUOTED].rstrip() + "…"
+    question = who.t("observations.same_question", text=esc(quoted), reference=reference)
+    return question, keyboard(
+        [button(who.t("observations.same_yes"), ObservationStep(nonce, "m", "y"))],
+        [button(who.t("observations.same_no"), ObservationStep(nonce, "m", "n"))],
+        [cancel_button(who, nonce)],
+    )
+
+
+def supported(who: Who, reference: str) -> View:
+    markup = keyboard(
+        [button(who.t("observations.menu_mine"), MenuItem("mijn"))],
+        [button(who.t("observations.new_observation"), MenuItem("melding"))],
+        [menu_button(who)],
+    )
+    return who.t("observations.supported", reference=reference), markup
 
 
 def saved(who: Who, reference: str) -> View:

@@ -31,6 +31,7 @@ from models import (
     Role,
     SpiegelItem,
     StoredState,
+    Supporter,
     Vote,
     Wijk,
 )
@@ -182,6 +183,9 @@ def _build_world(session: Session, config: Config, alice_telegram_id: int) -> Wo
                 kind="user", key=str(alice_telegram_id), data='{"nonce": 3, "note": "concept"}'
             ),
             StoredState(kind="user", key="2002", data='{"nonce": 1}'),
+            # Alice said "ik ook" to Bob's observation; Bob to hers.
+            Supporter(observation_id=pk(bob_obs), person_id=pk(alice), text="Ik ook, Alice"),
+            Supporter(observation_id=pk(obs), person_id=pk(bob), text="Ik ook, Bob"),
         ]
     )
     session.commit()
@@ -210,6 +214,7 @@ def snapshot(session: Session) -> dict[str, Any]:
         Poll,
         GroupLink,
         StoredState,
+        Supporter,
     ]
     return {
         m.__name__: sorted(
@@ -240,6 +245,10 @@ def test_export_holds_everything_about_the_person_and_nothing_about_others(
     ]
     (obs,) = data["observations"]
     assert obs["text"] == "De oversteek bij school is gevaarlijk" and obs["status"] == "answered"
+    (supported,) = data["supported"]  # her "ik ook" to Bob's, not Bob's to hers
+    assert supported["your_text"] == "Ik ook, Alice" and supported["wijk"] == "elsrijk"
+    assert supported["observation"] == f"M-{world.bob_observation}"
+    assert "Ik ook, Bob" not in text
     assert obs["answer"] == "We kijken ernaar met de gemeente" and obs["answered_by"] == "wijkcoach"
     assert (
         obs["your_reply"] == "Dank je!" and obs["theme"] == "verkeer" and obs["swot"] == "weakness"
@@ -322,6 +331,9 @@ def test_erase_keeping_contributions_unlinks_them(db: Database, config: Config) 
         assert [s.key for s in session.exec(select(StoredState)).all()] == ["2002"]
         # Nobody in the database carries their name any more.
         assert all(p.display_name != "Alice Jansen" for p in session.exec(select(Person)).all())
+        # Her "ik ook" is gone; Bob's to her kept observation stays.
+        assert count(session, Supporter, person_id=None) == 0
+        assert count(session, Supporter, person_id=world.bob) == 1
         # Bob is untouched.
         assert count(session, Observation, person_id=world.bob) == 1
         assert count(session, Reaction, person_id=world.bob) == 1
@@ -341,6 +353,8 @@ def test_erase_deleting_contributions(db: Database, config: Config) -> None:
     with db.session() as session:
         assert session.get(Observation, world.observation) is None
         assert count(session, Reaction) == 1 and count(session, Vote) == 1  # Bob's
+        # Her "ik ook" is gone, and so is Bob's to her deleted observation.
+        assert count(session, Supporter) == 0
         assert count(session, Observation) == 1
         assert count(session, Person) == 2
 

@@ -1,0 +1,349 @@
+""" "Ik ook" when filing: the service on both databases, and the flow through the real
+Application (a resident says theirs is about an open observation; the author's updates reach
+them too)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.context import Services
+from bot.core.i18n import t
+from bot.fake_telegram import FakeTelegram, Harness
+from bot.fake_telegram.state import strip_html
+from bot.observations import filing, same_matter
+from bot.people import persons
+from models import Observation, Person, Role, Supporter, Swot
+from tests.conftest import make_app
+from tests.helpers import join_as, onboard
+from tests.observations.test_observations import to_summary
+from tests.telegram.test_exactly_once import delivered_again, kill_after, killed_on, restarted
+
+TILES_A = "Losliggende stoeptegels voor de bakker, mijn buurvrouw is gevallen"
+TILES_B = "De tegels van het trottoir liggen los, ik struikelde er bijna over"
+QUESTION = strip_html(t("nl", "observations.same_question", text="", reference="")).split("‘")[0]
+
+
+def person_of(services: Services, telegram_id: int) -> Person:
+    with services.db.session() as session:
+        person = persons.get_person(session, telegram_id)
+        assert person is not None
+        return person
+
+
+def stored(services: Services, person: Person, text: str, **kw: object) -> Observation:
+    """An observation of `person` in their wijk, stored by the service (`now`: the clock's)."""
+    values: dict[str, object] = {
+        "person": person,
+        "wijk_id": person.current_wijk_id,
+        "author_role": Role.RESIDENT.value,
+        "swot": Swot.WEAKNESS.value,
+        "theme": "verkeer",
+        "text": text,
+        "lang": "nl",
+        "photo_file_id": None,
+        "lat": None,
+        "lon": None,
+        "share_name": False,
+        "now": services.clock.now(),
+    }
+    values.update(kw)
+    with services.db.session() as session:
+        return filing.create_observation(session, **values)  # type: ignore[arg-type]
+
+
+def all_rows(services: Services) -> tuple[list[Observation], list[Supporter]]:
+    with services.db.session() as session:
+        return (
+            list(session.exec(select(Observation)).all()),
+            list(session.exec(select(Supporter)).all()),
+        )
+
+
+def lookup(services: Services, person: Person, text: str = TILES_B, swot: str = "weakness") -> int:
+    assert person.current_wijk_id is not None
+    with services.db.session() as session:
+        match = same_matter.closest_open(
+            session,
+            wijk_id=person.current_wijk_id,
+            text=text,
+            swot=swot,
+            now=services.clock.now(),
+            exclude_person_id=person.id,
+        )
+    return match.id if match is not None else 0
+
+
+# --- the service, on SQLite and PostgreSQL ------------------------------------------------------
+
+
+async def test_closest_open_only_with_confidence(bot: Harness, services: Services) -> None:
+    await onboard(bot, 1001, "Alice")
+    await onboard(bot, 1002, "Bob")
+    await onboard(bot, 1003, "Olga", wijk="Groenelaan")
+    alice, bob, olga = (person_of(services, i) for i in (1001, 1002, 1003))
+    first = stored(services, alice, TILES_A)
+    assert first.grouping_concept is not None
+    assert lookup(services, bob) == first.id
+    # Not for the author herself, not in another wijk, not about something else or with the
+    # other polarity, not for a text about no known concept.
+    assert lookup(services, alice) == 0
+    assert lookup(services, olga) == 0
+    assert lookup(services, bob, "Er wordt te hard gereden in onze straat") == 0
+    assert lookup(services, bob, "Mooie nieuwe stoeptegels gelegd", "strength") == 0
+    assert lookup(services, bob, "Ik vind het hier niet fijn") == 0
+    # The closest: the one sharing most words, not merely the newest.
+    newer = stored(services, alice, "Stoeptegels liggen scheef bij de school")
+    assert lookup(services, bob, "Stoeptegels scheef bij de school") == newer.id
+    # Hidden, withdrawn and older than eight weeks are not suggested.
+    with services.db.session() as session:
+        for obs_id in (first.id, newer.id):
+            obs = session.get(Observation, obs_id)
+            assert obs is not None
+            obs.status = "hidden" if obs_id == first.id else "withdrawn"
+            session.add(obs)
+        session.commit()
+    assert lookup(services, bob) == 0
+    stored(services, alice, TILES_A, now=services.clock.now() - timedelta(weeks=8, hours=1))
+    assert lookup(services, bob) == 0
+    recent = stored(services, alice, TILES_A, now=services.clock.now() - timedelta(weeks=7))
+    assert lookup(services, bob) == recent.id
+
+
+async def test_support_is_stored_once(bot: Harness, services: Services) -> None:
+    await onboard(bot, 1001, "Alice")
+    await onboard(bot, 1002, "Bob")
+    alice, bob = person_of(services, 1001), person_of(services, 1002)
+    first = stored(services, alice, TILES_A)
+    assert first.id is not None
+    now = services.clock.now()
+    with services.db.session() as session:
+        one = same_matter.support(
+            session,
+            observation_id=first.id,
+            person=bob,
+            text="Ik \u202eook",
+            lang="nl",
+            now=now,
+            request_key="observation:7",
+        )
+        again = same_matter.support(
+            session,
+            observation_id=first.id,
+            person=bob,
+            text="x",
+            lang="nl",
+            now=now,
+            request_key="observation:7",
+        )
+        other_run = same_matter.support(
+            session,
+            observation_id=first.id,
+            person=bob,
+            text="y",
+            lang="nl",
+            now=now,
+            request_key="observation:8",
+        )
+        own = same_matter.support(
+            session, observation_id=first.id, person=alice, text="z", lang="nl", now=now
+        )
+    assert one is not None and again is not None and other_run is not None
+    assert one.id == again.id == other_run.id and own is None
+    (supporter,) = all_rows(services)[1]
+    assert supporter.text == "Ik ook" and supporter.person_id == bob.id
+    assert supporter.created_at.tzinfo is not None
+    # Someone who supports it already is not asked again.
+    assert lookup(services, bob) == 0
+
+
+# --- the flow, through the real Application ------------------------------------------------------
+
+
+async def asked(person: object, text: str = TILES_B) -> None:
+    await to_summary(person, text)  # type: ignore[arg-type]
+    await person.press("Versturen")  # type: ignore[attr-defined]
+
+
+async def test_ja_makes_a_supporter_who_gets_the_coachs_answer(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    bob = await onboard(bot, 1002, "Bob")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await asked(alice, TILES_A)
+    assert "Je melding is bewaard" in alice.last.plain_text
+    (first,), _ = all_rows(services)
+
+    await asked(bob, f"{TILES_B} <b>&")
+    question = bob.last
+    assert QUESTION in question.plain_text
+    assert f"({first.reference})" in question.plain_text and "bakker" in question.plain_text
+    assert question.button_texts[:2] == ["Ja, dat bedoel ik ook", "Nee, het is iets anders"]
+    await bob.press("Ja, dat bedoel ik ook")
+    assert f"Je melding hoort bij {first.reference}" in bob.last.plain_text
+    observations, (supporter,) = all_rows(services)
+    assert len(observations) == 1
+    assert supporter.observation_id == first.id and supporter.text.endswith("<b>&")
+    assert supporter.person_id == person_of(services, 1002).id
+
+    # The coach sees the count and Bob's words (by pseudonym), and answers Alice's observation.
+    await carla.send("/meldingen")
+    assert "Ook gemeld door 1 persoon" in carla.last.plain_text
+    await carla.press(f"{first.reference} openen")
+    card = carla.last.plain_text
+    assert person_of(services, 1002).pseudonym in card and "trottoir" in card
+    assert "Bob" not in card
+    await carla.press("Beantwoorden")
+    await carla.send("We maken de stoep deze week")
+    await carla.press("Versturen")
+    assert "Antwoord van je wijkcoach" in alice.last.plain_text
+    assert "We maken de stoep deze week" in bob.last.plain_text
+    assert f"melding {first.reference}. Jij meldde dit ook" in bob.last.plain_text
+    assert "Terugschrijven" not in bob.last.button_texts
+    (supporter,) = all_rows(services)[1]
+    assert supporter.answer_sent_at is not None
+
+
+async def test_nee_files_a_new_observation(bot: Harness, services: Services) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    bob = await onboard(bot, 1002, "Bob")
+    await asked(alice, TILES_A)
+    await asked(bob)
+    assert QUESTION in bob.last.plain_text
+    await bob.press("Nee, het is iets anders")
+    assert "Je melding is bewaard" in bob.last.plain_text
+    observations, supporters = all_rows(services)
+    assert len(observations) == 2 and supporters == []
+
+
+def hide_all(services: Services) -> None:
+    with services.db.session() as session:
+        for obs in session.exec(select(Observation)).all():
+            obs.status = "hidden"
+            session.add(obs)
+        session.commit()
+
+
+async def test_nothing_asked_for_own_other_wijk_hidden_or_old(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    olga = await onboard(bot, 1003, "Olga", wijk="Groenelaan")
+    await asked(alice, TILES_A)
+    await asked(alice, TILES_B)  # her own: not asked
+    assert "Je melding is bewaard" in alice.last.plain_text
+    await asked(olga)  # another wijk
+    assert "Je melding is bewaard" in olga.last.plain_text
+    hide_all(services)
+    bob = await onboard(bot, 1002, "Bob")
+    await asked(bob)
+    assert "Je melding is bewaard" in bob.last.plain_text
+    hide_all(services)
+    alice_person = person_of(services, 1001)
+    stored(services, alice_person, TILES_A, now=services.clock.now() - timedelta(weeks=9))
+    dirk = await onboard(bot, 1004, "Dirk")
+    await asked(dirk, "Losse stoeptegels bij de bakker")
+    assert "Je melding is bewaard" in dirk.last.plain_text
+    assert all_rows(services)[1] == []
+
+
+async def test_ja_pressed_again_and_delivered_again_stores_one_supporter(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await restarted(services, fake)
+    alice = await onboard(first, 1001, "Alice")
+    bob = await onboard(first, 1002, "Bob")
+    await asked(alice, TILES_A)
+    await asked(bob)
+    question = bob.last
+    monkeypatch.setattr(same_matter, "_commit", kill_after(same_matter._commit))
+    press = await killed_on(first, bob.press("Ja, dat bedoel ik ook"))
+    monkeypatch.undo()
+    assert len(all_rows(services)[1]) == 1
+
+    seen = await delivered_again(services, fake, press, (1002,))
+    assert any("Je melding hoort bij" in m.plain_text for m in seen)
+    async with Harness(make_app(services, fake), fake) as again:
+        bob = again.user(1002, "Bob")
+        await bob.press("Ja, dat bedoel ik ook", message=question)
+        assert bob.alerts == [] and "Je melding hoort bij" in bob.last.plain_text
+    observations, supporters = all_rows(services)
+    assert len(observations) == 1 and len(supporters) == 1
+
+
+async def test_ja_on_a_database_failure_keeps_the_draft(
+    bot: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    alice = await onboard(bot, 1001, "Alice")
+    bob = await onboard(bot, 1002, "Bob")
+    await asked(alice, TILES_A)
+    await asked(bob)
+
+    def failing(session: object) -> None:
+        raise OperationalError("commit", {}, Exception("database away"))
+
+    monkeypatch.setattr(same_matter, "_commit", failing)
+    await bob.press("Ja, dat bedoel ik ook")
+    assert t("nl", "errors.db_failed") in bob.last.plain_text
+    assert QUESTION in bob.last.plain_text
+    monkeypatch.undo()
+    await bob.press("Ja, dat bedoel ik ook")
+    assert "Je melding hoort bij" in bob.last.plain_text
+    assert len(all_rows(services)[1]) == 1
+
+
+async def test_hidden_note_reaches_supporters_in_their_language(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    erin = await onboard(bot, 1005, "Erin", language_code="en")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await asked(alice, TILES_A)
+    (first,), _ = all_rows(services)
+    await erin.send("/melding")
+    await erin.send("The paving stones on the pavement are loose, I almost tripped")
+    await erin.press(t("en", "observations.swot_weakness"))
+    await erin.press(erin.last.button_texts[0])
+    await erin.press(t("en", "observations.skip"))
+    await erin.press(erin.last.button_texts[1])
+    await erin.press(t("en", "observations.confirm"))
+    assert "reported already" in erin.last.plain_text
+    await erin.press("Yes, I mean that too")
+    await carla.send("/meldingen")
+    await carla.press(f"{first.reference} openen")
+    await carla.press("Verbergen")
+    await carla.press(t("nl", "coach.hide_reason.spam"))
+    assert "verborgen" in alice.last.plain_text
+    assert f"hidden report {first.reference}" in erin.last.plain_text
+    assert t("en", "coach.hide_reason.spam") in erin.last.plain_text
+
+
+async def test_digest_shows_how_many_people_reported_it(bot: Harness, services: Services) -> None:
+    from bot.digest import builder, render
+    from bot.digest.periods import parse_period_key
+
+    alice = await onboard(bot, 1001, "Alice")
+    bob = await onboard(bot, 1002, "Bob")
+    dirk = await onboard(bot, 1004, "Dirk")
+    await asked(alice, TILES_A)
+    for person in (bob, dirk):
+        await asked(person)
+        await person.press("Ja, dat bedoel ik ook")
+    (first,), supporters = all_rows(services)
+    assert len(supporters) == 2
+    config, now = services.config, services.clock.now()
+    week = now.astimezone(config.general.tz).isocalendar()
+    period = parse_period_key(f"{week.year}-W{week.week:02d}", config.general.tz)
+    with services.db.session() as session:
+        wijk = persons.wijk_by_slug(session, "elsrijk")
+        assert wijk is not None
+        data = builder.build(session, config, wijk, period, now)
+    (ref,) = [r for s in data.sections for r in s.singletons]
+    assert ref.id == first.id and ref.supporters == 2
+    text = render.render_text(data, "nl", config)
+    assert f"{first.reference} " in text and "3 mensen" in text
