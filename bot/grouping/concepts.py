@@ -37,6 +37,8 @@ from operator import add, attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
+from bot.grouping import language
+
 DEFAULT_VOCABULARY_PATH = Path(__file__).with_name("vocabulary.toml")
 
 # Evidence weights. One strong term decides; weak hints only tip the balance.
@@ -52,6 +54,9 @@ COMPOUND_MIN_HEAD = 4  # whole-word terms this long are also found as a compound
 RARE_WORD_MAX_ITEMS = 50  # words in more observations than this say little about a group
 COMBO_WINDOW = 8  # the parts of a combo must be at most this many words apart
 TIE_MARGIN = 0.05  # concepts this close to the best count as a tie
+NGRAM = 4  # letters per character n-gram when comparing observations without a concept
+SIMILAR_MIN = 0.3  # their cosine from which two such observations are one matter (tuned)
+MIN_RARITY = 0.3  # words commoner than this (bot.grouping.language.rarity) are not compared
 
 
 # ---------------------------------------------------------------------------- public types
@@ -136,6 +141,9 @@ class Vocabulary:
     positive_words: tuple[Term, ...] = ()
     negative_words: tuple[Term, ...] = ()
     ignore: tuple[str, ...] = ()  # word starts never matched ("laagdrempelig" is no drempel)
+    # Praise and complaints about one matter apart (True) or together (False, the default: a
+    # matter is one matter whoever praises or worries; the digest shows each category apart).
+    split_polarity: bool = False
     _matcher: _Matcher | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -264,6 +272,7 @@ def _vocabulary_from_dict(data: dict[str, Any]) -> Vocabulary:
         positive_words=tuple(parse_term(w) for w in polarity.get("positive_words", [])),
         negative_words=tuple(parse_term(w) for w in polarity.get("negative_words", [])),
         ignore=tuple(sorted({normalise(word).strip() for word in ignore if word.strip()})),
+        split_polarity=bool(polarity.get("split", False)),
     )
 
 
@@ -379,9 +388,43 @@ class _Matcher:
         return cached
 
     def _scan_word(self, token: str) -> set[tuple[str, bool, int, int]]:
-        found: set[tuple[str, bool, int, int]] = set()
+        """The terms _scan_spelling finds, and those it finds in the word's other forms
+        (bot.grouping.language): its lemma ("drollen" -> drol), the known word it is one typo
+        from ("fietsenstaling"), and the two parts of a compound of known Dutch words
+        ("bladblazers" -> blad + blazers), each part with its lemma."""
         if token.startswith(self._ignore):
+            return set()
+        found = self._scan_spelling(token)
+        n = len(token)
+        if n < 3 or token in _STOPWORDS or not token.isalpha() or not token.isascii():
             return found
+        # Only for what spelling left unexplained: a word it matched keeps what it matched
+        # ("vrachtwagens" stays vrachtwagen, not also "wagen").
+        if not found:
+            base = language.lemma(token)
+            if base != token and not base.startswith(self._ignore):
+                found |= {(t, e, 0, n) for t, e, _, _ in self._scan_spelling(base, fuzzy=False)}
+        if not found:
+            fixed = language.correction(token)
+            if fixed is not None and not fixed.startswith(self._ignore):
+                found |= {(t, e, 0, n) for t, e, _, _ in self._scan_spelling(fixed, fuzzy=False)}
+        parts = None if any(m[2] == 0 for m in found) else language.compound_parts(token)
+        if parts is not None:
+            left, head = parts
+            at = n - len(head)
+            for part, start, end in ((left, 0, len(left)), (head, at, n)):
+                for form in {part, language.lemma(part)}:
+                    if not form.startswith(self._ignore):
+                        found |= {
+                            (t, e, start, end)
+                            for t, e, _, _ in self._scan_spelling(form, fuzzy=False)
+                        }
+        return found
+
+    def _scan_spelling(self, token: str, fuzzy: bool = True) -> set[tuple[str, bool, int, int]]:
+        """Terms in the word as it is spelt: word starts, compounds, participles, one typo
+        (`fuzzy`: not for a form derived from the word, which is a known word already)."""
+        found: set[tuple[str, bool, int, int]] = set()
         n = len(token)
         for end in range(1, n + 1):  # word starts: parkeer -> parkeerplek
             if token[:end] in self.prefix:
@@ -400,7 +443,13 @@ class _Matcher:
             for end in range(3, n + 1):
                 if token[2:end] in self.prefix:
                     found.add((token[2:end], False, 0, n))
-        if not found and n >= FUZZY_MIN_TOKEN and token.isalpha() and token not in _STOPWORDS:
+        if (
+            fuzzy
+            and not found
+            and n >= FUZZY_MIN_TOKEN
+            and token.isalpha()
+            and token not in _STOPWORDS
+        ):
             found |= self._fuzzy(token)
         return found
 
@@ -593,7 +642,7 @@ def _flush_place(words: list[str], places: list[tuple[str, str]]) -> None:
 # "index:score" in the order found (repr of a float reads back the same float), features the
 # matched terms and content-word stems as "t:term" and "s:stem", sorted, and places the named
 # places, sorted. Tokens never hold "|", "," or ":", so these separate the parts.
-SIGNATURE_VERSION = 1
+SIGNATURE_VERSION = 2  # 2: lemmas, corrections and compound parts (bot.grouping.language)
 _SIGNATURE_PARTS = 6
 
 
@@ -605,6 +654,7 @@ def _fingerprint(vocabulary: Vocabulary) -> str:
 
     payload = {
         "version": SIGNATURE_VERSION,
+        "language": language.data_versions(),
         "constants": [
             STRONG,
             WEAK,
@@ -616,6 +666,10 @@ def _fingerprint(vocabulary: Vocabulary) -> str:
             COMPOUND_MIN_PART,
             COMPOUND_MIN_HEAD,
             COMBO_WINDOW,
+            language.MIN_CORRECT_LENGTH,
+            language.MIN_LEFT,
+            language.MIN_HEAD,
+            language.RARE_COUNT,
         ],
         "concepts": [
             [
@@ -704,18 +758,23 @@ class _Prepared:
 
 
 def _content_stems(tokens: Iterable[str], matcher: _Matcher) -> set[str]:
-    """Crude stems of content words (first 5 letters), for the no-concept fallback.
+    """The lemmas of the content words (typos corrected first), for the no-concept fallback.
 
-    Function words and opinion words ("fijn", "kapot") say nothing about the matter.
+    Function words, numbers and opinion words ("fijn", "kapot") say nothing about the matter.
     """
     return {
-        t[:5]
+        _content_lemma(t)
         for t in tokens
         if len(t) >= 4
         and t not in _STOPWORDS
-        and not t.isdigit()
+        and t.isalpha()
         and not any(role[0] in "+-" for _, role in matcher.token_roles(t))
     }
+
+
+@lru_cache(maxsize=65536)
+def _content_lemma(token: str) -> str:
+    return language.lemma(language.correction(token) or token)
 
 
 class Matter(NamedTuple):
@@ -1036,8 +1095,8 @@ def _link_loose(block: list[_Prepared], loose: list[int], uf: _UnionFind) -> Non
     unplaced: dict[int, set[str]] = {}
     for index in loose:
         linked = _place_link(index, block[index], block, place_anchor)
-        if linked is None:
-            unplaced[index] = block[index].stems()
+        if linked is None:  # words as common as "lang" or "mensen" link nothing
+            unplaced[index] = {w for w in block[index].stems() if _telling(w)}
         else:
             uf.union(index, linked)
     if not unplaced:
@@ -1050,10 +1109,85 @@ def _link_loose(block: list[_Prepared], loose: list[int], uf: _UnionFind) -> Non
         if not wanted.isdisjoint(features):
             for key in wanted.intersection(features):
                 by_stem[key[2:]].append(index)
+    for index, linked in _similar_links(block, list(unplaced)).items():
+        uf.union(index, linked)
+        del unplaced[index]
     for index, stems in unplaced.items():
         linked = _word_link(index, stems, block, by_stem)
         if linked is not None:
             uf.union(index, linked)
+
+
+def _similar_links(block: list[_Prepared], indices: list[int]) -> dict[int, int]:
+    """For each of these observations, the most similar other observation of the block without
+    a concept, when they are similar enough (SIMILAR_MIN): the cosine of their character
+    n-grams (NGRAM letters, over the lemmas of their content words), each word weighted by how
+    rare it is (bot.grouping.language.rarity), so "bladblazers" and "bladblazer" or
+    "taalcafe" and "taalcafeetje" meet while two texts sharing "buurt" do not. N-grams more
+    than RARE_WORD_MAX_ITEMS observations have are skipped: they link everything."""
+    loose = [index for index, p in enumerate(block) if p.concept is None]
+    # Named places link by themselves (_place_link): their words are left out here, or every
+    # word starting like one ("lindenboom", "Lindenhof") would look alike.
+    place_words = {word for p in block for place in p.places for word in place.split()}
+    words = {index: sorted(block[index].stems() - place_words) for index in loose}
+    vectors = {index: _ngram_vector(words[index]) for index in loose}
+    postings: dict[str, list[int]] = defaultdict(list)
+    for index in loose:
+        for gram in vectors[index]:
+            postings[gram].append(index)
+    links: dict[int, int] = {}
+    for index in indices:
+        vector = vectors[index]
+        places = block[index].places
+        dots: dict[int, float] = defaultdict(float)
+        for gram, weight in vector.items():
+            posted = postings[gram]
+            if len(posted) > RARE_WORD_MAX_ITEMS:
+                continue
+            for other in posted:
+                if other != index:
+                    dots[other] += weight * vectors[other][gram]
+        # The most similar first (ties: the first); it must share two of the words, not one.
+        for other in sorted(dots, key=lambda o: (-round(dots[o], 9), o)):
+            if dots[other] < SIMILAR_MIN:
+                break
+            other_places = block[other].places
+            if places and other_places and places.isdisjoint(other_places):
+                continue
+            other_grams = vectors[other]
+            meeting = sum(
+                any(gram in other_grams for gram, _ in _word_grams(word)) for word in words[index]
+            )
+            if meeting >= 2:
+                links[index] = other
+                break
+    return links
+
+
+def _ngram_vector(lemmas: Iterable[str]) -> dict[str, float]:
+    """Unit vector of weighted character n-grams (see _similar_links)."""
+    vector: dict[str, float] = defaultdict(float)
+    for lemma in sorted(lemmas):
+        for gram, weight in _word_grams(lemma):
+            vector[gram] += weight
+    norm = sqrt(sum(w * w for w in vector.values()))
+    return {gram: w / norm for gram, w in vector.items()} if norm else {}
+
+
+def _telling(word: str) -> bool:
+    """Rare enough to say something about a matter (bot.grouping.language.rarity)."""
+    return language.rarity(word) >= MIN_RARITY
+
+
+@lru_cache(maxsize=65536)
+def _word_grams(lemma: str) -> tuple[tuple[str, float], ...]:
+    weight = language.rarity(lemma)
+    if weight < MIN_RARITY:
+        return ()
+    padded = f"<{lemma}>"
+    grams = sorted({padded[i : i + NGRAM] for i in range(max(1, len(padded) - NGRAM + 1))})
+    share = weight / sqrt(len(grams))
+    return tuple((gram, share) for gram in grams)
 
 
 def _settle_concepts(block: list[_Prepared]) -> None:
@@ -1121,7 +1255,8 @@ def _place_link(
 def _word_link(
     index: int, stems: set[str], block: list[_Prepared], by_stem: dict[str, list[int]]
 ) -> int | None:
-    """Another observation sharing two uncommon words, unless it names a different place."""
+    """Another observation sharing two uncommon words (rare in the language, and in at most
+    RARE_WORD_MAX_ITEMS observations of the block), unless it names a different place."""
     places = block[index].places
     shared: Counter[int] = Counter()
     for stem in stems:
@@ -1283,8 +1418,9 @@ def _grouped(
     """(key, label, members, representative) per group, largest first, then by wijk and
     number. `prepared`: in the order _in_order gives."""
     blocks: dict[tuple[str, bool], list[_Prepared]] = defaultdict(list)
+    split = vocabulary.split_polarity
     for p in prepared:
-        blocks[(p.wijk, p.positive)].append(p)
+        blocks[(p.wijk, split and p.positive)].append(p)
 
     per_wijk: dict[str, list[list[_Prepared]]] = defaultdict(list)
     for (wijk, _), block in sorted(blocks.items()):
