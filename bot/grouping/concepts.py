@@ -112,6 +112,10 @@ class Group:
     label: str
     member_ids: tuple[str, ...]
     representative_id: str
+    # A new matter: two or more observations about no concept of the vocabulary and no shared
+    # place, labelled by their most telling words (the label is these words, joined by ", ").
+    # Empty for every other group. The digest shows it as "nieuw onderwerp: …".
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -1328,15 +1332,37 @@ def _representative(members: list[_Prepared]) -> _Prepared:
     return members[min(zip(closeness, ids, range(len(members)), strict=True))[2]]
 
 
-def _label(members: list[_Prepared], vocabulary: Vocabulary) -> str:
+class _Label(NamedTuple):
+    text: str
+    words: tuple[str, ...]  # a new matter's telling words (see Group.words), else ()
+
+
+TELLING_WORDS = 3  # at most this many words label a new matter
+
+
+def _label(members: list[_Prepared], vocabulary: Vocabulary) -> _Label:
     concepts = Counter(p.concept for p in members if p.concept is not None)
     if concepts:
         best = min(concepts, key=lambda c: (-concepts[c], c))
-        return vocabulary.concepts[best].label_nl
+        return _Label(vocabulary.concepts[best].label_nl, ())
     places = Counter(place for p in members for place in p.places)
     if places and places.most_common(1)[0][1] >= 2:
-        return min(places, key=lambda k: (-places[k], k)).title()
-    return _snippet(min(members, key=attrgetter("id")).text)
+        return _Label(min(places, key=lambda k: (-places[k], k)).title(), ())
+    if len(members) >= 2:
+        words = telling_words([p.stems() for p in members])
+        if words:
+            return _Label(", ".join(words), words)
+    return _Label(_snippet(min(members, key=attrgetter("id")).text), ())
+
+
+def telling_words(lemmas: Sequence[set[str]], limit: int = TELLING_WORDS) -> tuple[str, ...]:
+    """The words that tell most about what these observations share: rare in the language
+    (bot.grouping.language.rarity) and written by most of them. Words only one of them has
+    count when none is shared (observations can meet through similar words, not equal ones)."""
+    count: Counter[str] = Counter(word for words in lemmas for word in words if _telling(word))
+    shared = [word for word in count if count[word] >= 2] or list(count)
+    ranked = sorted(shared, key=lambda w: (-count[w] * language.rarity(w), w))
+    return tuple(ranked[:limit])
 
 
 def _snippet(text: str, limit: int = 40) -> str:
@@ -1365,8 +1391,8 @@ def group_items(items: Sequence[Item], vocabulary: Vocabulary | None = None) -> 
     vocabulary = vocabulary or _default_vocabulary()
     entries = ((i.id, i.text, i.wijk, i.swot, i.signature, i) for i in _in_order(items))
     return [
-        Group(key, label, tuple(p.id for p in members), representative.id)
-        for key, label, members, representative in _grouped(
+        Group(key, label, tuple(p.id for p in members), representative.id, words)
+        for key, (label, words), members, representative in _grouped(
             _prepare(entries, vocabulary), vocabulary
         )
     ]
@@ -1383,6 +1409,7 @@ class Found(NamedTuple):
     # and the places its own text names (the wijk's own name left out).
     concepts: list[int | None]
     places: list[frozenset[str]]
+    words: tuple[str, ...] = ()  # as Group.words
 
 
 def group_observations(
@@ -1405,8 +1432,9 @@ def group_observations(
             representative.ref,
             [p.concept for p in members],
             [p.own_places for p in members],
+            words,
         )
-        for key, label, members, representative in _grouped(
+        for key, (label, words), members, representative in _grouped(
             _prepare(ordered, vocabulary, reader), vocabulary
         )
     ]
@@ -1414,7 +1442,7 @@ def group_observations(
 
 def _grouped(
     prepared: list[_Prepared], vocabulary: Vocabulary
-) -> list[tuple[str, str, list[_Prepared], _Prepared]]:
+) -> list[tuple[str, _Label, list[_Prepared], _Prepared]]:
     """(key, label, members, representative) per group, largest first, then by wijk and
     number. `prepared`: in the order _in_order gives."""
     blocks: dict[tuple[str, bool], list[_Prepared]] = defaultdict(list)
@@ -1426,10 +1454,10 @@ def _grouped(
     for (wijk, _), block in sorted(blocks.items()):
         per_wijk[wijk].extend(_group_block(block))
 
-    groups: list[tuple[int, str, int, tuple[str, str, list[_Prepared], _Prepared]]] = []
+    groups: list[tuple[int, str, int, tuple[str, _Label, list[_Prepared], _Prepared]]] = []
     for wijk, member_lists in per_wijk.items():
         labelled = [(members, _label(members, vocabulary)) for members in member_lists]
-        labelled.sort(key=lambda ml: (-len(ml[0]), ml[1], ml[0][0].id))
+        labelled.sort(key=lambda ml: (-len(ml[0]), ml[1].text, ml[0][0].id))
         for number, (members, label) in enumerate(labelled, start=1):
             found = (f"{wijk}:{number}", label, members, _representative(members))
             groups.append((-len(members), wijk, number, found))
