@@ -1,13 +1,18 @@
 """Deterministic, offline grouping of similar observations for the coach's digest.
 
-Method (see README "Grouping observations"): every observation is matched against a vocabulary
-of municipal *concepts* (`vocabulary.toml`: parkeerdruk, hondenpoep, eenzaamheid, ...).
-The concept with the highest evidence is what the observation is about. Observations of one wijk
-with the same polarity (praise/ideas versus complaints) and the same main concept form a group.
+Method: every observation is matched against a vocabulary of municipal *concepts*
+(`vocabulary.toml`: parkeerdruk, hondenpoep, eenzaamheid, ...; the categories municipalities file
+public-space reports under, the wijkspiegel themes and social matters). A word the vocabulary
+does not hold as written is tried as its lemma, as the known word one typo away, and as the two
+known words of a compound (bot.grouping.language). The concept with the highest evidence is what
+the observation is about. Observations of one wijk with the same main concept form a group,
+praise and complaints together (a vocabulary with `[polarity] split = true` keeps them apart).
 The wijk settles close calls: a tie between two concepts goes to the one more neighbours write
 about, and weak evidence may join an existing topic (but not start one). Observations that match
-no concept join a group through a shared named place ("de Olmen") or through two shared uncommon
-words; otherwise they stay alone.
+no concept join a group through a shared named place ("de Olmen"), through similar words
+(character n-grams of their lemmas, rare words weighing more: a new matter, labelled by its most
+telling words, "nieuw onderwerp: carbid, knal") or through two shared uncommon words; otherwise
+they stay alone.
 
 Why not word overlap or TF-IDF: most observations about the same matter share no content word
 ("geen parkeerplek" / "auto steeds 3 straten verderop neerzetten"), while near-misses share many
