@@ -153,6 +153,9 @@ class GroupSummary:
     count: int
     member_ids: list[int]
     representative: ObservationRef
+    # A new matter (no concept of the vocabulary): its telling words, and `label` is these
+    # words joined; the digest shows "nieuw onderwerp: …" (bot.grouping.concepts.Group.words).
+    words: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -931,6 +934,7 @@ def _section(
                 len(group.members),
                 sorted([row[_ID] for row in group.members]),
                 representative,
+                list(group.words),
             )
             matter = (
                 _group_matter(zip(group.concepts, group.places, strict=True)) if negative else None
@@ -988,6 +992,7 @@ def _grouped_by(
                 by_id[representative_id],
                 [concepts[i] for i in at],
                 [matters[i].places for i in at],
+                group.words,
             )
         )
     return found

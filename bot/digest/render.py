@@ -20,7 +20,14 @@ from zoneinfo import ZoneInfo
 from bot.core.config import Config
 from bot.core.i18n import format_date, format_datetime, format_number, t, tn
 from bot.core.text import esc
-from bot.digest.builder import SWOT_ORDER, Counts, DigestData, ObservationRef, SwotSection
+from bot.digest.builder import (
+    SWOT_ORDER,
+    Counts,
+    DigestData,
+    GroupSummary,
+    ObservationRef,
+    SwotSection,
+)
 
 MESSAGE_LIMIT = 4096
 QUOTE_LIMIT = 220
@@ -58,6 +65,12 @@ class _Renderer:
 
     def t(self, key: str, **values: object) -> str:
         return t(self.lang, f"digest.{key}", **values)
+
+    def group_label(self, group: GroupSummary) -> str:
+        """A concept's or a place's name; for a new matter its telling words."""
+        if group.words:
+            return self.t("new_topic", words=", ".join(group.words))
+        return group.label
 
     def n(self, value: float) -> str:
         return format_number(value, self.lang)
@@ -150,7 +163,7 @@ class _Renderer:
         themes = ", ".join(f"{esc(self.theme(slug))} ({self.n(c)})" for slug, c in section.themes)
         lines.append(self.t("themes", themes=themes))
         for group in section.groups[:MAX_GROUPS]:
-            lines.append(self.tn("group_line", group.count, label=esc(group.label)))
+            lines.append(self.tn("group_line", group.count, label=esc(self.group_label(group))))
             lines.append(self.quote(group.representative))
         if len(section.groups) > MAX_GROUPS:
             lines.append(self.tn("more_groups", len(section.groups) - MAX_GROUPS))

@@ -1,13 +1,18 @@
 """Deterministic, offline grouping of similar observations for the coach's digest.
 
-Method (see README "Grouping observations"): every observation is matched against a vocabulary
-of municipal *concepts* (`vocabulary.toml`: parkeerdruk, hondenpoep, eenzaamheid, ...).
-The concept with the highest evidence is what the observation is about. Observations of one wijk
-with the same polarity (praise/ideas versus complaints) and the same main concept form a group.
+Method: every observation is matched against a vocabulary of municipal *concepts*
+(`vocabulary.toml`: parkeerdruk, hondenpoep, eenzaamheid, ...; the categories municipalities file
+public-space reports under, the wijkspiegel themes and social matters). A word the vocabulary
+does not hold as written is tried as its lemma, as the known word one typo away, and as the two
+known words of a compound (bot.grouping.language). The concept with the highest evidence is what
+the observation is about. Observations of one wijk with the same main concept form a group,
+praise and complaints together (a vocabulary with `[polarity] split = true` keeps them apart).
 The wijk settles close calls: a tie between two concepts goes to the one more neighbours write
 about, and weak evidence may join an existing topic (but not start one). Observations that match
-no concept join a group through a shared named place ("de Olmen") or through two shared uncommon
-words; otherwise they stay alone.
+no concept join a group through a shared named place ("de Olmen"), through similar words
+(character n-grams of their lemmas, rare words weighing more: a new matter, labelled by its most
+telling words, "nieuw onderwerp: carbid, knal") or through two shared uncommon words; otherwise
+they stay alone.
 
 Why not word overlap or TF-IDF: most observations about the same matter share no content word
 ("geen parkeerplek" / "auto steeds 3 straten verderop neerzetten"), while near-misses share many
@@ -37,6 +42,8 @@ from operator import add, attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
+from bot.grouping import language
+
 DEFAULT_VOCABULARY_PATH = Path(__file__).with_name("vocabulary.toml")
 
 # Evidence weights. One strong term decides; weak hints only tip the balance.
@@ -52,6 +59,9 @@ COMPOUND_MIN_HEAD = 4  # whole-word terms this long are also found as a compound
 RARE_WORD_MAX_ITEMS = 50  # words in more observations than this say little about a group
 COMBO_WINDOW = 8  # the parts of a combo must be at most this many words apart
 TIE_MARGIN = 0.05  # concepts this close to the best count as a tie
+NGRAM = 4  # letters per character n-gram when comparing observations without a concept
+SIMILAR_MIN = 0.3  # their cosine from which two such observations are one matter (tuned)
+MIN_RARITY = 0.3  # words commoner than this (bot.grouping.language.rarity) are not compared
 
 
 # ---------------------------------------------------------------------------- public types
@@ -107,6 +117,10 @@ class Group:
     label: str
     member_ids: tuple[str, ...]
     representative_id: str
+    # A new matter: two or more observations about no concept of the vocabulary and no shared
+    # place, labelled by their most telling words (the label is these words, joined by ", ").
+    # Empty for every other group. The digest shows it as "nieuw onderwerp: …".
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,9 @@ class Vocabulary:
     positive_words: tuple[Term, ...] = ()
     negative_words: tuple[Term, ...] = ()
     ignore: tuple[str, ...] = ()  # word starts never matched ("laagdrempelig" is no drempel)
+    # Praise and complaints about one matter apart (True) or together (False, the default: a
+    # matter is one matter whoever praises or worries; the digest shows each category apart).
+    split_polarity: bool = False
     _matcher: _Matcher | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -264,6 +281,7 @@ def _vocabulary_from_dict(data: dict[str, Any]) -> Vocabulary:
         positive_words=tuple(parse_term(w) for w in polarity.get("positive_words", [])),
         negative_words=tuple(parse_term(w) for w in polarity.get("negative_words", [])),
         ignore=tuple(sorted({normalise(word).strip() for word in ignore if word.strip()})),
+        split_polarity=bool(polarity.get("split", False)),
     )
 
 
@@ -379,9 +397,43 @@ class _Matcher:
         return cached
 
     def _scan_word(self, token: str) -> set[tuple[str, bool, int, int]]:
-        found: set[tuple[str, bool, int, int]] = set()
+        """The terms _scan_spelling finds, and those it finds in the word's other forms
+        (bot.grouping.language): its lemma ("drollen" -> drol), the known word it is one typo
+        from ("fietsenstaling"), and the two parts of a compound of known Dutch words
+        ("bladblazers" -> blad + blazers), each part with its lemma."""
         if token.startswith(self._ignore):
+            return set()
+        found = self._scan_spelling(token)
+        n = len(token)
+        if n < 3 or token in _STOPWORDS or not token.isalpha() or not token.isascii():
             return found
+        # Only for what spelling left unexplained: a word it matched keeps what it matched
+        # ("vrachtwagens" stays vrachtwagen, not also "wagen").
+        if not found:
+            base = language.lemma(token)
+            if base != token and not base.startswith(self._ignore):
+                found |= {(t, e, 0, n) for t, e, _, _ in self._scan_spelling(base, fuzzy=False)}
+        if not found:
+            fixed = language.correction(token)
+            if fixed is not None and not fixed.startswith(self._ignore):
+                found |= {(t, e, 0, n) for t, e, _, _ in self._scan_spelling(fixed, fuzzy=False)}
+        parts = None if any(m[2] == 0 for m in found) else language.compound_parts(token)
+        if parts is not None:
+            left, head = parts
+            at = n - len(head)
+            for part, start, end in ((left, 0, len(left)), (head, at, n)):
+                for form in {part, language.lemma(part)}:
+                    if not form.startswith(self._ignore):
+                        found |= {
+                            (t, e, start, end)
+                            for t, e, _, _ in self._scan_spelling(form, fuzzy=False)
+                        }
+        return found
+
+    def _scan_spelling(self, token: str, fuzzy: bool = True) -> set[tuple[str, bool, int, int]]:
+        """Terms in the word as it is spelt: word starts, compounds, participles, one typo
+        (`fuzzy`: not for a form derived from the word, which is a known word already)."""
+        found: set[tuple[str, bool, int, int]] = set()
         n = len(token)
         for end in range(1, n + 1):  # word starts: parkeer -> parkeerplek
             if token[:end] in self.prefix:
@@ -400,7 +452,13 @@ class _Matcher:
             for end in range(3, n + 1):
                 if token[2:end] in self.prefix:
                     found.add((token[2:end], False, 0, n))
-        if not found and n >= FUZZY_MIN_TOKEN and token.isalpha() and token not in _STOPWORDS:
+        if (
+            fuzzy
+            and not found
+            and n >= FUZZY_MIN_TOKEN
+            and token.isalpha()
+            and token not in _STOPWORDS
+        ):
             found |= self._fuzzy(token)
         return found
 
@@ -593,7 +651,7 @@ def _flush_place(words: list[str], places: list[tuple[str, str]]) -> None:
 # "index:score" in the order found (repr of a float reads back the same float), features the
 # matched terms and content-word stems as "t:term" and "s:stem", sorted, and places the named
 # places, sorted. Tokens never hold "|", "," or ":", so these separate the parts.
-SIGNATURE_VERSION = 1
+SIGNATURE_VERSION = 2  # 2: lemmas, corrections and compound parts (bot.grouping.language)
 _SIGNATURE_PARTS = 6
 
 
@@ -605,6 +663,7 @@ def _fingerprint(vocabulary: Vocabulary) -> str:
 
     payload = {
         "version": SIGNATURE_VERSION,
+        "language": language.data_versions(),
         "constants": [
             STRONG,
             WEAK,
@@ -616,6 +675,10 @@ def _fingerprint(vocabulary: Vocabulary) -> str:
             COMPOUND_MIN_PART,
             COMPOUND_MIN_HEAD,
             COMBO_WINDOW,
+            language.MIN_CORRECT_LENGTH,
+            language.MIN_LEFT,
+            language.MIN_HEAD,
+            language.RARE_COUNT,
         ],
         "concepts": [
             [
@@ -715,18 +778,23 @@ class _Prepared:
 
 
 def _content_stems(tokens: Iterable[str], matcher: _Matcher) -> set[str]:
-    """Crude stems of content words (first 5 letters), for the no-concept fallback.
+    """The lemmas of the content words (typos corrected first), for the no-concept fallback.
 
-    Function words and opinion words ("fijn", "kapot") say nothing about the matter.
+    Function words, numbers and opinion words ("fijn", "kapot") say nothing about the matter.
     """
     return {
-        t[:5]
+        _content_lemma(t)
         for t in tokens
         if len(t) >= 4
         and t not in _STOPWORDS
-        and not t.isdigit()
+        and t.isalpha()
         and not any(role[0] in "+-" for _, role in matcher.token_roles(t))
     }
+
+
+@lru_cache(maxsize=65536)
+def _content_lemma(token: str) -> str:
+    return language.lemma(language.correction(token) or token)
 
 
 class Matter(NamedTuple):
@@ -1047,8 +1115,8 @@ def _link_loose(block: list[_Prepared], loose: list[int], uf: _UnionFind) -> Non
     unplaced: dict[int, set[str]] = {}
     for index in loose:
         linked = _place_link(index, block[index], block, place_anchor)
-        if linked is None:
-            unplaced[index] = block[index].stems()
+        if linked is None:  # words as common as "lang" or "mensen" link nothing
+            unplaced[index] = {w for w in block[index].stems() if _telling(w)}
         else:
             uf.union(index, linked)
     if not unplaced:
@@ -1061,10 +1129,85 @@ def _link_loose(block: list[_Prepared], loose: list[int], uf: _UnionFind) -> Non
         if not wanted.isdisjoint(features):
             for key in wanted.intersection(features):
                 by_stem[key[2:]].append(index)
+    for index, linked in _similar_links(block, list(unplaced)).items():
+        uf.union(index, linked)
+        del unplaced[index]
     for index, stems in unplaced.items():
         linked = _word_link(index, stems, block, by_stem)
         if linked is not None:
             uf.union(index, linked)
+
+
+def _similar_links(block: list[_Prepared], indices: list[int]) -> dict[int, int]:
+    """For each of these observations, the most similar other observation of the block without
+    a concept, when they are similar enough (SIMILAR_MIN): the cosine of their character
+    n-grams (NGRAM letters, over the lemmas of their content words), each word weighted by how
+    rare it is (bot.grouping.language.rarity), so "bladblazers" and "bladblazer" or
+    "taalcafe" and "taalcafeetje" meet while two texts sharing "buurt" do not. N-grams more
+    than RARE_WORD_MAX_ITEMS observations have are skipped: they link everything."""
+    loose = [index for index, p in enumerate(block) if p.concept is None]
+    # Named places link by themselves (_place_link): their words are left out here, or every
+    # word starting like one ("lindenboom", "Lindenhof") would look alike.
+    place_words = {word for p in block for place in p.places for word in place.split()}
+    words = {index: sorted(block[index].stems() - place_words) for index in loose}
+    vectors = {index: _ngram_vector(words[index]) for index in loose}
+    postings: dict[str, list[int]] = defaultdict(list)
+    for index in loose:
+        for gram in vectors[index]:
+            postings[gram].append(index)
+    links: dict[int, int] = {}
+    for index in indices:
+        vector = vectors[index]
+        places = block[index].places
+        dots: dict[int, float] = defaultdict(float)
+        for gram, weight in vector.items():
+            posted = postings[gram]
+            if len(posted) > RARE_WORD_MAX_ITEMS:
+                continue
+            for other in posted:
+                if other != index:
+                    dots[other] += weight * vectors[other][gram]
+        # The most similar first (ties: the first); it must share two of the words, not one.
+        for other in sorted(dots, key=lambda o: (-round(dots[o], 9), o)):
+            if dots[other] < SIMILAR_MIN:
+                break
+            other_places = block[other].places
+            if places and other_places and places.isdisjoint(other_places):
+                continue
+            other_grams = vectors[other]
+            meeting = sum(
+                any(gram in other_grams for gram, _ in _word_grams(word)) for word in words[index]
+            )
+            if meeting >= 2:
+                links[index] = other
+                break
+    return links
+
+
+def _ngram_vector(lemmas: Iterable[str]) -> dict[str, float]:
+    """Unit vector of weighted character n-grams (see _similar_links)."""
+    vector: dict[str, float] = defaultdict(float)
+    for lemma in sorted(lemmas):
+        for gram, weight in _word_grams(lemma):
+            vector[gram] += weight
+    norm = sqrt(sum(w * w for w in vector.values()))
+    return {gram: w / norm for gram, w in vector.items()} if norm else {}
+
+
+def _telling(word: str) -> bool:
+    """Rare enough to say something about a matter (bot.grouping.language.rarity)."""
+    return language.rarity(word) >= MIN_RARITY
+
+
+@lru_cache(maxsize=65536)
+def _word_grams(lemma: str) -> tuple[tuple[str, float], ...]:
+    weight = language.rarity(lemma)
+    if weight < MIN_RARITY:
+        return ()
+    padded = f"<{lemma}>"
+    grams = sorted({padded[i : i + NGRAM] for i in range(max(1, len(padded) - NGRAM + 1))})
+    share = weight / sqrt(len(grams))
+    return tuple((gram, share) for gram in grams)
 
 
 def _settle_concepts(block: list[_Prepared]) -> None:
@@ -1132,7 +1275,8 @@ def _place_link(
 def _word_link(
     index: int, stems: set[str], block: list[_Prepared], by_stem: dict[str, list[int]]
 ) -> int | None:
-    """Another observation sharing two uncommon words, unless it names a different place."""
+    """Another observation sharing two uncommon words (rare in the language, and in at most
+    RARE_WORD_MAX_ITEMS observations of the block), unless it names a different place."""
     places = block[index].places
     shared: Counter[int] = Counter()
     for stem in stems:
@@ -1204,15 +1348,37 @@ def _representative(members: list[_Prepared]) -> _Prepared:
     return members[min(zip(closeness, ids, range(len(members)), strict=True))[2]]
 
 
-def _label(members: list[_Prepared], vocabulary: Vocabulary) -> str:
+class _Label(NamedTuple):
+    text: str
+    words: tuple[str, ...]  # a new matter's telling words (see Group.words), else ()
+
+
+TELLING_WORDS = 3  # at most this many words label a new matter
+
+
+def _label(members: list[_Prepared], vocabulary: Vocabulary) -> _Label:
     concepts = Counter(p.concept for p in members if p.concept is not None)
     if concepts:
         best = min(concepts, key=lambda c: (-concepts[c], c))
-        return vocabulary.concepts[best].label_nl
+        return _Label(vocabulary.concepts[best].label_nl, ())
     places = Counter(place for p in members for place in p.places)
     if places and places.most_common(1)[0][1] >= 2:
-        return min(places, key=lambda k: (-places[k], k)).title()
-    return _snippet(min(members, key=attrgetter("id")).text)
+        return _Label(min(places, key=lambda k: (-places[k], k)).title(), ())
+    if len(members) >= 2:
+        words = telling_words([p.stems() for p in members])
+        if words:
+            return _Label(", ".join(words), words)
+    return _Label(_snippet(min(members, key=attrgetter("id")).text), ())
+
+
+def telling_words(lemmas: Sequence[set[str]], limit: int = TELLING_WORDS) -> tuple[str, ...]:
+    """The words that tell most about what these observations share: rare in the language
+    (bot.grouping.language.rarity) and written by most of them. Words only one of them has
+    count when none is shared (observations can meet through similar words, not equal ones)."""
+    count: Counter[str] = Counter(word for words in lemmas for word in words if _telling(word))
+    shared = [word for word in count if count[word] >= 2] or list(count)
+    ranked = sorted(shared, key=lambda w: (-count[w] * language.rarity(w), w))
+    return tuple(ranked[:limit])
 
 
 def _snippet(text: str, limit: int = 40) -> str:
@@ -1241,8 +1407,8 @@ def group_items(items: Sequence[Item], vocabulary: Vocabulary | None = None) -> 
     vocabulary = vocabulary or _default_vocabulary()
     entries = ((i.id, i.text, i.wijk, i.swot, i.signature, i) for i in _in_order(items))
     return [
-        Group(key, label, tuple(p.id for p in members), representative.id)
-        for key, label, members, representative in _grouped(
+        Group(key, label, tuple(p.id for p in members), representative.id, words)
+        for key, (label, words), members, representative in _grouped(
             _prepare(entries, vocabulary), vocabulary
         )
     ]
@@ -1259,6 +1425,7 @@ class Found(NamedTuple):
     # and the places its own text names (the wijk's own name left out).
     concepts: list[int | None]
     places: list[frozenset[str]]
+    words: tuple[str, ...] = ()  # as Group.words
 
 
 def group_observations(
@@ -1281,8 +1448,9 @@ def group_observations(
             representative.ref,
             [p.concept for p in members],
             [p.own_places for p in members],
+            words,
         )
-        for key, label, members, representative in _grouped(
+        for key, (label, words), members, representative in _grouped(
             _prepare(ordered, vocabulary, reader), vocabulary
         )
     ]
@@ -1290,21 +1458,22 @@ def group_observations(
 
 def _grouped(
     prepared: list[_Prepared], vocabulary: Vocabulary
-) -> list[tuple[str, str, list[_Prepared], _Prepared]]:
+) -> list[tuple[str, _Label, list[_Prepared], _Prepared]]:
     """(key, label, members, representative) per group, largest first, then by wijk and
     number. `prepared`: in the order _in_order gives."""
     blocks: dict[tuple[str, bool], list[_Prepared]] = defaultdict(list)
+    split = vocabulary.split_polarity
     for p in prepared:
-        blocks[(p.wijk, p.positive)].append(p)
+        blocks[(p.wijk, split and p.positive)].append(p)
 
     per_wijk: dict[str, list[list[_Prepared]]] = defaultdict(list)
     for (wijk, _), block in sorted(blocks.items()):
         per_wijk[wijk].extend(_group_block(block))
 
-    groups: list[tuple[int, str, int, tuple[str, str, list[_Prepared], _Prepared]]] = []
+    groups: list[tuple[int, str, int, tuple[str, _Label, list[_Prepared], _Prepared]]] = []
     for wijk, member_lists in per_wijk.items():
         labelled = [(members, _label(members, vocabulary)) for members in member_lists]
-        labelled.sort(key=lambda ml: (-len(ml[0]), ml[1], ml[0][0].id))
+        labelled.sort(key=lambda ml: (-len(ml[0]), ml[1].text, ml[0][0].id))
         for number, (members, label) in enumerate(labelled, start=1):
             found = (f"{wijk}:{number}", label, members, _representative(members))
             groups.append((-len(members), wijk, number, found))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import random
@@ -120,8 +121,20 @@ def test_car_parking_and_bike_parking_are_different_matters() -> None:
     assert groups["a1"] != groups["a4"]
 
 
-def test_praise_and_complaint_about_the_same_place_split() -> None:
+def test_praise_and_complaint_about_the_same_matter_together() -> None:
+    # One matter, whoever praises or worries (the digest shows each category apart anyway).
     result = group_items(MIXED)
+    groups = group_of(result)
+    assert groups["b2"] == groups["b3"]
+    assert {g.key: g.label for g in result}[groups["b2"]] == "speeltuinen"
+
+
+def test_praise_and_complaint_apart_when_the_vocabulary_says_so(tmp_path: Path) -> None:
+    own = tmp_path / "vocabulary.toml"
+    own.write_text("[polarity]\nsplit = true\n", encoding="utf-8")
+    vocabulary = load_vocabulary(own)
+    assert vocabulary.split_polarity
+    result = group_items(MIXED, vocabulary)
     groups = group_of(result)
     assert groups["b2"] != groups["b3"]
     labels = {g.key: g.label for g in result}
@@ -158,12 +171,15 @@ def test_empty_and_emoji_only_text_do_not_crash(text: str) -> None:
 
 
 def test_missing_swot_falls_back_to_words() -> None:
+    # Where praise and complaints are kept apart, the words tell which is which.
+    split = dataclasses.replace(load_vocabulary(), split_polarity=True, _matcher=None)
     items = [
         item("s1", "De speeltuin is echt top, super blij mee", swot=None),
         item("s2", "De schommel in de speeltuin is al maanden kapot", swot=None),
     ]
-    groups = group_of(group_items(items))
+    groups = group_of(group_items(items, split))
     assert groups["s1"] != groups["s2"]
+    assert len(set(group_of(group_items(items)).values())) == 1
 
 
 def test_ten_thousand_items_of_one_wijk_complete() -> None:
@@ -311,9 +327,8 @@ def test_group_observations_finds_what_group_items_finds(stored: bool) -> None:
             assert f.places == [reader.matter(m.signature, m.text, wijk).places for m in f.members]
             if wijk == "Bovenkerk" and f.label == "straatverlichting":
                 assert f.places == [frozenset({"olmen"}), frozenset()]  # its own text's only
-        # The concepts: each settled among the observations of its own polarity, as grouped.
-        for polarity in ({"weakness", "threat"}, {"strength", "opportunity"}):
-            block = sorted((i for i in mine if i.swot in polarity), key=lambda i: i.id)
+        # The concepts: settled among all the wijk's observations, as grouped.
+        for block in [sorted(mine, key=lambda i: i.id)]:
             matters = [reader.matter(i.signature, i.text, wijk) for i in block]
             settled = dict(zip([i.id for i in block], settled_concepts(matters), strict=True))
             for f in found:
