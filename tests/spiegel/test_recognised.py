@@ -337,3 +337,32 @@ def test_matching_statement_skips_what_the_person_reacted_to(services: Services)
         mirror.react(session, person_id, item_id(services, "parkeren"), Verdict.NOT_RECOGNISE)
     assert match(person_id) is None
     assert match(person_id + 1) == KALKOVEN  # someone else's reactions do not count
+
+
+async def test_in_english_the_question_and_the_thanks_are_in_english(
+    bot: Harness, services: Services
+) -> None:
+    load(services, "elsrijk", MIRROR)
+    eve = await onboard(bot, 1011, "Eve", language_code="en")
+    await eve.send("/melding")
+    await eve.send("Impossible to find a parking spot near the Kalkoven, every evening")
+    for label in ("What could be better?", "I don't know", "Skip", "No, only"):
+        await eve.press(label)
+    (confirmation,) = await eve.press("Send")
+    reference = f"M-{last_observation(services).id}"
+    assert (
+        "Your report is saved" in confirmation.plain_text and reference in confirmation.plain_text
+    )
+    assert confirmation.plain_text.endswith(
+        f"The district mirror says this too: ‘{KALKOVEN}’. Is this true for you?"
+    )
+    assert confirmation.button_texts[:3] == ["Yes", "No", "Skip"]
+
+    (thanks,) = await eve.press("No")
+    assert reference in thanks.plain_text and "Is this true for you?" not in thanks.plain_text
+    assert "Thank you." in thanks.plain_text
+    assert "1 person says this is not true for them." in thanks.plain_text
+    stored = reactions(services)
+    assert [(r.item_id, r.verdict) for r in stored] == [
+        (item_id(services, "kalkoven"), Verdict.NOT_RECOGNISE.value)
+    ]
