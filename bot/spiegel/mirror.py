@@ -30,7 +30,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from bot.core.clock import utcnow
-from bot.core.database import Database
+from bot.core.database import Database, DriverStatement
 from bot.core.table_changes import WatchedCache
 from bot.core.text import clean_input
 from models import Edition, ItemKind, Reaction, SpiegelItem, Verdict, Wijk
@@ -586,7 +586,7 @@ def _react_and_count_statement() -> Any:
     )
 
 
-_REACT_AND_COUNT = _react_and_count_statement()
+_REACT_AND_COUNT = DriverStatement(_react_and_count_statement())
 
 
 def _react_and_count_postgresql(
@@ -594,19 +594,19 @@ def _react_and_count_postgresql(
 ) -> tuple[Judgement, ReactionCounts]:
     """One round trip: the statement runs outside a transaction of ours, so PostgreSQL commits
     it by itself before it answers (synchronous_commit on: the answer waits for the disk) - no
-    BEGIN, no COMMIT, no second statement for the counts."""
-    with db.engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-        row = connection.execute(
-            _REACT_AND_COUNT,
-            {
-                "r_item": item_id,
-                "r_wijk": wijk_id,
-                "r_person": person_id,
-                "r_verdict": verdict.value,
-                "r_now": utcnow(),
-            },
-        ).one()
+    BEGIN, no COMMIT, no second statement for the counts; on the driver's connection, without
+    SQLAlchemy's Connection around it (`DriverStatement`)."""
+    row = _REACT_AND_COUNT.one(
+        db.engine,
+        {
+            "r_item": item_id,
+            "r_wijk": wijk_id,
+            "r_person": person_id,
+            "r_verdict": verdict.value,
+            "r_now": utcnow(),
+        },
+    )
+    assert row is not None  # the upsert always returns its row
     own_verdict, own_comment, recognise, not_recognise, comments = row
     counts = ReactionCounts(
         int(recognise) + (own_verdict == Verdict.RECOGNISE.value),

@@ -19,7 +19,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.core.clock import utcnow
-from bot.core.database import Database
+from bot.core.database import Database, DriverStatement
 from models import StoredState
 
 USER, CHAT, BOT = "user", "chat", "bot"
@@ -52,6 +52,9 @@ def _upsert(dialect: str) -> Any:
 
 
 _UPSERTS = {name: _upsert(name) for name in ("sqlite", "postgresql")}
+# PostgreSQL: on the driver's connection of the state engine (autocommit), no SQLAlchemy
+# Connection around the one statement (bot.core.database.DriverStatement).
+_DRIVER = {"delete": DriverStatement(_DELETE), "upsert": DriverStatement(_UPSERTS["postgresql"])}
 
 
 class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -105,7 +108,15 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         if self._stored.get((kind, key), _UNKNOWN) == data:
             return
         row = {"row_kind": kind, "row_key": key}
-        with self.db.state_engine.begin() as connection:
+        engine = self.db.state_engine
+        if engine.dialect.name == "postgresql":
+            if data is None:
+                _DRIVER["delete"].one(engine, row)
+            else:
+                _DRIVER["upsert"].one(engine, {**row, "new_data": data, "new_updated_at": utcnow()})
+            self._stored[(kind, key)] = data
+            return
+        with engine.begin() as connection:
             if data is None:
                 connection.execute(_DELETE, row)
             else:

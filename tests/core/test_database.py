@@ -1,16 +1,18 @@
 """What each update waits for on PostgreSQL: flow state commits without the disk, everything else
-with it; sessions that only read open no transaction; connections are pinged only after idling."""
+with it; sessions that only read open no transaction; connections are pinged only after idling;
+the hottest single statements run on the driver's connection (DriverStatement)."""
 
 from __future__ import annotations
 
 import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, func, insert, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select
 
 from bot.core import database
 from bot.core.config import Config
-from bot.core.database import Database
+from bot.core.database import Database, DriverStatement
 from bot.people import persons
 from bot.telegram.persistence import USER, DatabasePersistence
 from models import StoredState, Wijk
@@ -81,3 +83,44 @@ def test_a_streamed_read_runs_in_a_transaction(db: Database, config: Config) -> 
             select(Wijk).execution_options(stream_results=True, yield_per=2)
         ).scalars()
         assert len(list(rows)) == len(config.wijken) > 2
+
+
+_PID = DriverStatement(select(func.pg_backend_pid()))
+_WIJK = DriverStatement(
+    insert(Wijk).values(slug=bindparam("slug"), name=bindparam("name"), cbs_codes="", active=True)
+)
+
+
+def test_a_driver_statement_commits_by_itself_and_fails_as_sqlalchemy_does(db: Database) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's driver only")
+    assert _WIJK.one(db.engine, {"slug": "nieuw", "name": "Nieuw"}) is not None  # RETURNING id
+    with db.session() as session:  # committed: another connection sees it
+        assert session.exec(select(Wijk).where(Wijk.slug == "nieuw")).one().name == "Nieuw"
+    with pytest.raises(ValueError, match="active"):  # a column default needs SQLAlchemy's context
+        DriverStatement(insert(Wijk).values(slug="x", name="X", cbs_codes="")).one(db.engine, {})
+    with pytest.raises(IntegrityError) as failed:  # what the handlers catch (SQLAlchemyError)
+        _WIJK.one(db.engine, {"slug": "nieuw", "name": "Geheim"})
+    assert "Geheim" not in str(failed.value)  # parameters hidden, as on the engine
+    with db.session() as session:  # the connection went back idle: a session writes as before
+        session.add(Wijk(slug="later", name="Later", cbs_codes=""))
+        session.commit()
+    with db.session() as session:
+        assert session.exec(select(Wijk).where(Wijk.slug == "later")).one().name == "Later"
+
+
+def test_a_driver_statement_on_a_dead_connection_fails_once_then_gets_a_new_one(
+    db: Database,
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's driver only")
+    (pid,) = _PID.one(db.engine, {}) or (None,)
+    url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as other:  # the server ends it, as a restart would
+        other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    # Used a moment ago, so not pinged: the statement finds the connection dead.
+    with pytest.raises(OperationalError) as failed:
+        _PID.one(db.engine, {})
+    assert failed.value.connection_invalidated
+    (again,) = _PID.one(db.engine, {}) or (None,)
+    assert again is not None and again != pid
