@@ -73,6 +73,7 @@ from handlers.observations.draft import (
 )
 from handlers.observations.draft import LOCATION as WHERE
 from handlers.observations.mine import may_send
+from handlers.urgent import resident as urgent
 from models import Wijk
 
 _log = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ async def melding_open(update: Update, context: WijkContext, who: Who) -> None:
 async def ask_file(turn: Turn, draft: ObservationDraft) -> None:
     """Keep what they sent in a new flow and ask whether it is an observation."""
     flow = await flows.start(turn.context, FLOW, FILE_ASK, draft)
-    await show(turn, flow, draft, Reply(edit=False))
+    await show(turn, flow, draft, Reply(edit=False, note=urgent.note(turn, draft.text)))
 
 
 # --- showing a state -----------------------------------------------------------------------------
@@ -229,7 +230,7 @@ def _wijk(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> int:
 def _text(turn: Turn, draft: ObservationDraft, text: str) -> str:
     problem = text_problem(turn, text)
     if problem:
-        raise Invalid(problem)
+        raise Invalid(urgent.note(turn, text, problem) or problem)
     return text.strip()
 
 
@@ -250,7 +251,7 @@ def _after_photo(draft: ObservationDraft, photo: PhotoIn) -> str:
 
 
 def _photo_note(turn: Turn, photo: PhotoIn) -> str | None:
-    return photo.problem  # keep the photo; only the caption must be shorter
+    return urgent.note(turn, photo.caption, photo.problem)  # a problem: only the caption must go
 
 
 def _remove_photo(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> None:
@@ -315,7 +316,8 @@ async def _send(turn: Turn, flow: Flow, draft: ObservationDraft, value: Any) -> 
         return
     await flows.end(turn.context)
     await turn.answer()
-    await turn.reply(*views.saved(turn.who, reference), edit=True)
+    saved = await urgent.filed(turn, views.saved(turn.who, reference), flow.key, draft.text)
+    await turn.reply(*saved, edit=True)
 
 
 async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
@@ -328,7 +330,8 @@ async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
     if stored is None:
         return False
     await turn.answer()
-    await turn.reply(*views.saved(turn.who, stored.reference), edit=True)
+    saved = await urgent.filed(turn, views.saved(turn.who, stored.reference), key)
+    await turn.reply(*saved, edit=True)
     return True
 
 
@@ -366,6 +369,7 @@ def _store(turn: Turn, draft: ObservationDraft, request_key: str) -> str:
             vocabulary=vocabulary_for(services.config.digest.vocabulary),
             # The same press delivered again finds what the first one stored.
             request_key=request_key,
+            urgent_kind=urgent.kind_of(turn, draft.text),
         )
         return observation.reference
 
@@ -419,6 +423,7 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             _text,
             lambda d, text: replace(d, text=text),
             _onward,
+            note=urgent.note,
         ),
         Step(
             "a photo",
