@@ -24,7 +24,8 @@ from pathlib import Path
 
 from bot.grouping.concepts import normalise
 
-KINDS = ("danger", "home_violence", "suicide", "neighbour", "fire_gas")
+# In this order: when a sentence has two, the first names the kind.
+KINDS = ("suicide", "home_violence", "fire_gas", "danger", "neighbour")
 
 
 @dataclass(frozen=True, slots=True)
