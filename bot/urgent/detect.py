@@ -85,6 +85,85 @@ def load_rules(
 
 RULES, _GUARDS, _TEXT_GUARDS = load_rules()
 
+
+@dataclass(frozen=True)
+class _Cues:
+    """The cues of one language (rules.toml [cues]): each a pattern that names what it found."""
+
+    harm: dict[str, re.Pattern[str]]  # by kind
+    strong: re.Pattern[str]  # the harm cues marked "!"
+    person: re.Pattern[str]
+    now: re.Pattern[str]
+    calm: re.Pattern[str]
+
+
+def _cue_pattern(cues: list[str]) -> re.Pattern[str]:
+    """Word starts ("bloed" is also "bloedt"); "=word", and words under 4 letters: whole words."""
+    parts = []
+    for cue in sorted(cues, key=len, reverse=True):
+        cue = cue.lstrip("!")
+        exact = cue.startswith("=") or len(cue) < 4
+        words = re.escape(cue.lstrip("="))
+        parts.append(words + (r"\b" if exact else r"\w*"))
+    return re.compile(r"\b(?:" + "|".join(parts) + ")")
+
+
+def load_cues(path: Path = RULES_PATH) -> tuple[dict[str, _Cues], dict[str, int]]:
+    with path.open("rb") as file:
+        data = tomllib.load(file)["cues"]
+    by_lang = {
+        lang: _Cues(
+            harm={kind: _cue_pattern(data["harm"][kind][lang]) for kind in KINDS},
+            strong=_cue_pattern(
+                [c for kind in KINDS for c in data["harm"][kind][lang] if c.startswith("!")]
+            ),
+            person=_cue_pattern(data["person"][lang]),
+            now=_cue_pattern(data["now"][lang]),
+            calm=_cue_pattern(data["calm"][lang]),
+        )
+        for lang in ("nl", "en")
+    }
+    keys = ("threshold", "harm_weight", "strong_weight", "calm_weight")
+    weights = {k: int(data[k]) for k in keys}
+    return by_lang, weights
+
+
+_CUES, _WEIGHTS = load_cues()
+
+
+def _by_cues(whole: str, lang: str) -> Finding | None:
+    """Many small signs together: harm, and someone vulnerable or "now", and little calm."""
+    cues = _CUES[lang]
+    harm: dict[str, str] = {}
+    first: tuple[int, str] | None = None
+    for kind in KINDS:
+        for match in cues.harm[kind].finditer(whole):
+            harm.setdefault(match.group(0), kind)
+            if first is None or match.start() < first[0]:
+                first = (match.start(), kind)
+    if first is None:
+        return None
+    person = {m.group(0) for m in cues.person.finditer(whole)}
+    now = {m.group(0) for m in cues.now.finditer(whole)}
+    calm = {m.group(0) for m in cues.calm.finditer(whole)}
+    strong = {m.group(0) for m in cues.strong.finditer(whole)}
+    score = (
+        _WEIGHTS["harm_weight"] * min(len(harm), 3)
+        + (_WEIGHTS["strong_weight"] - _WEIGHTS["harm_weight"]) * min(len(strong), 1)
+        + min(len(person), 2)
+        + min(len(now), 2)
+        - _WEIGHTS["calm_weight"] * len(calm)
+    )
+    kind = first[1]
+    words = " ".join(sorted(harm)) + (
+        f" | {' '.join(sorted(person | now))}" if person or now else ""
+    )
+    signal = Signal(kind, f"{lang}.{kind}.cues", words)
+    if score >= _WEIGHTS["threshold"]:
+        return Finding(signal, None)
+    return Finding(signal, f"cues: score {score} (calm: {' '.join(sorted(calm)) or '-'})")
+
+
 # Just before a rule's words (the last few words): a negation stops it ("geen gaslucht meer").
 NEGATION = re.compile(
     r"\b(?:geen|niet|nooit|niemand|no|not|never|nobody|without|zonder|isnt|arent|wasnt|dont|"
@@ -349,6 +428,7 @@ def _findings(text: str, lang: str) -> Iterable[Finding]:
     parts = sentences(text)
     order = _languages(parts, lang)
     whole: str | None = None
+    fired = False
     for sentence in parts:
         for rule_lang in order:
             for kind in KINDS:
@@ -356,10 +436,20 @@ def _findings(text: str, lang: str) -> Iterable[Finding]:
                 if combined is None or combined.search(sentence) is None:
                     continue
                 for finding in _kind_findings(sentence, rule_lang, kind):
+                    fired = True
                     if finding.stopped_by is None:
                         whole = whole if whole is not None else " ".join(parts)
                         finding = _text_guarded(finding, whole)
                     yield finding
+    if fired:
+        return
+    whole = whole if whole is not None else " ".join(parts)
+    for cue_lang in order:
+        found = _by_cues(whole, cue_lang)
+        if found is not None:
+            if found.stopped_by is None:
+                found = _text_guarded(found, whole)
+            yield found
 
 
 def _text_guarded(finding: Finding, whole: str) -> Finding:
