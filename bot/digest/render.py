@@ -59,6 +59,11 @@ class _Renderer:
     def t(self, key: str, **values: object) -> str:
         return t(self.lang, f"digest.{key}", **values)
 
+    def ref(self, ref: ObservationRef) -> str:
+        """Its number, and "Mogelijk dringend" when bot/urgent found it urgent (escaped)."""
+        mark = f" · {t(self.lang, 'urgent.mark')}" if ref.urgent else ""
+        return esc(ref.reference) + mark
+
     def n(self, value: float) -> str:
         return format_number(value, self.lang)
 
@@ -160,7 +165,7 @@ class _Renderer:
                 lines.append(
                     self.t(
                         "singleton_line",
-                        ref=esc(ref.reference),
+                        ref=self.ref(ref),
                         text=esc(brief(ref.text, BRIEF_LIMIT)),
                     )
                 )
@@ -170,7 +175,7 @@ class _Renderer:
         return lines
 
     def quote(self, ref: ObservationRef) -> str:
-        return self.t("quote", text=esc(brief(ref.text, QUOTE_LIMIT)), ref=esc(ref.reference))
+        return self.t("quote", text=esc(brief(ref.text, QUOTE_LIMIT)), ref=self.ref(ref))
 
     def spiegel(self) -> list[str]:
         s = self.data.spiegel
@@ -280,7 +285,7 @@ class _Renderer:
                 lines.append(
                     self.t(
                         "attention_line",
-                        ref=esc(ref.reference),
+                        ref=self.ref(ref),
                         date=self.date(ref.created_at),
                         swot=esc(self.swot(ref.swot)),
                         text=esc(brief(ref.text, BRIEF_LIMIT)),
