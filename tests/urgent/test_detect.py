@@ -24,6 +24,16 @@ URGENT = [
     ("en", "There's a strong smell of gas in the stairwell", "fire_gas"),
     ("en", "Haven't seen the old lady next door for days, her mail is piling up", "neighbour"),
     ("en", "Someone is lying unconscious on the pavement", "danger"),
+    # Said without the obvious words: cues together (harm, someone, now).
+    ("nl", "help mijn moeder ligt op de grond en zegt niks", "danger"),
+    ("nl", "niemand merkt het als ik er niet meer ben", "suicide"),
+    ("nl", "Er loopt rook uit het stopcontact in de keuken", "fire_gas"),
+    ("en", "pls come quick he's hitting her again", "home_violence"),
+    (
+        "en",
+        "I think my neighbour has died, there's a horrible smell coming from her flat",
+        "neighbour",
+    ),
 ]
 
 NOT_URGENT = [
@@ -41,6 +51,12 @@ NOT_URGENT = [
     ("en", "Crossing here is suicide, we need a zebra crossing"),
     ("en", "The fire station open day was great fun"),
     ("en", "The new signs on the square are very confusing"),
+    ("nl", "Wat is het telefoonnummer van Veilig Thuis? Ik wil het in de nieuwsbrief zetten"),
+    ("nl", "Er was vorige week een steekpartij in het centrum, ik maak me zorgen"),
+    ("nl", "Ik heb mijn buurman al een tijd niet gezien maar hij is verhuisd denk ik"),
+    ("en", "The neighbourhood app exploded yesterday with messages about parking"),
+    ("en", "The bridge railing is loose, someone could fall"),
+    ("en", "The smoke alarm beeps because the battery is low, who replaces it?"),
 ]
 
 
