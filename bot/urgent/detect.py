@@ -40,8 +40,8 @@ class _Rule:
     lang: str
     kind: str
     name: str
-    pattern: re.Pattern[str]
-    unless: re.Pattern[str] | None
+    pattern: _Either
+    unless: _Either | None
 
     @property
     def id(self) -> str:
@@ -60,13 +60,37 @@ def _expand(pattern: str, words: dict[str, str]) -> str:
     return pattern
 
 
-def _either(patterns: list[str], words: dict[str, str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{_expand(p, words)})" for p in patterns))
+class _Either:
+    """Several patterns, any of which may match, searched fast.
+
+    Most begin at a word (`\\b`); in " word word " a word begins after a space, so those are
+    joined behind one literal space, which lets the regular expression engine skip straight from
+    space to space instead of trying every pattern at every letter (five times fewer tries). The
+    few others (a lookahead over the sentence, its start) are searched as they are."""
+
+    __slots__ = ("fast", "pattern", "patterns", "slow")
+
+    def __init__(self, patterns: list[str]) -> None:
+        at_word = [p[2:] for p in patterns if p.startswith("\\b")]
+        others = [p for p in patterns if not p.startswith("\\b")]
+        self.fast = re.compile(" (?:" + "|".join(at_word) + ")") if at_word else None
+        self.slow = re.compile("|".join(f"(?:{p})" for p in others)) if others else None
+        self.patterns = patterns
+        self.pattern = "|".join(f"(?:{p})" for p in patterns)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self.fast is not None and (found := self.fast.search(text)) is not None:
+            return found
+        return self.slow.search(text) if self.slow is not None else None
+
+
+def _either(patterns: list[str], words: dict[str, str]) -> _Either:
+    return _Either([_expand(p, words) for p in patterns])
 
 
 def load_rules(
     path: Path = RULES_PATH,
-) -> tuple[tuple[_Rule, ...], dict[str, re.Pattern[str]], dict[str, re.Pattern[str]]]:
+) -> tuple[tuple[_Rule, ...], dict[str, _Either], dict[str, _Either]]:
     """The rules, the guards of each kind and the guards over the whole text, compiled."""
     with path.open("rb") as file:
         data = tomllib.load(file)
@@ -105,7 +129,7 @@ def _cue_pattern(cues: list[str]) -> re.Pattern[str]:
         exact = cue.startswith("=") or len(cue) < 4
         words = re.escape(cue.lstrip("="))
         parts.append(words + (r"\b" if exact else r"\w*"))
-    return re.compile(r"\b(?:" + "|".join(parts) + ")")
+    return re.compile(" (?:" + "|".join(parts) + ")")  # a word starts after a space
 
 
 def load_cues(path: Path = RULES_PATH) -> tuple[dict[str, _Cues], dict[str, int]]:
@@ -138,15 +162,15 @@ def _by_cues(whole: str, lang: str) -> Finding | None:
     first: tuple[int, str] | None = None
     for kind in KINDS:
         for match in cues.harm[kind].finditer(whole):
-            harm.setdefault(match.group(0), kind)
+            harm.setdefault(match.group(0).strip(), kind)
             if first is None or match.start() < first[0]:
                 first = (match.start(), kind)
     if first is None:
         return None
-    person = {m.group(0) for m in cues.person.finditer(whole)}
-    now = {m.group(0) for m in cues.now.finditer(whole)}
-    calm = {m.group(0) for m in cues.calm.finditer(whole)}
-    strong = {m.group(0) for m in cues.strong.finditer(whole)}
+    person = {m.group(0).strip() for m in cues.person.finditer(whole)}
+    now = {m.group(0).strip() for m in cues.now.finditer(whole)}
+    calm = {m.group(0).strip() for m in cues.calm.finditer(whole)}
+    strong = {m.group(0).strip() for m in cues.strong.finditer(whole)}
     score = (
         _WEIGHTS["harm_weight"] * min(len(harm), 3)
         + (_WEIGHTS["strong_weight"] - _WEIGHTS["harm_weight"]) * min(len(strong), 1)
@@ -256,7 +280,7 @@ _BY_LANG = {lang: tuple(r for r in RULES if r.lang == lang) for lang in ("nl", "
 # One pattern per language and kind: a sentence is tried against each rule only when its
 # language's and kind's pattern found something.
 _ANY = {
-    (lang, kind): re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules))
+    (lang, kind): _Either([p for r in rules for p in r.pattern.patterns])
     for lang in ("nl", "en")
     for kind in KINDS
     if (rules := [r for r in _BY_LANG[lang] if r.kind == kind])
