@@ -7,6 +7,8 @@ Two labelled sets (JSON lines: id, lang, text, urgent, kind, hard_negative):
   printed with the rule that fired or the guard that stopped one (--quiet: not);
 - tests/data/urgent_test.jsonl: frozen, never tuned on, written by someone who has not seen the
   rules. Only aggregate figures are printed for it: no texts, no ids, no misclassified examples.
+Beside them our own examples (tests/data/urgent_own.jsonl: urgent texts and everyday ones that use
+the same words, written with the rules, so not a measure of what they were not written for).
 
 Speed: the median time of one `check` (its cache bypassed) over every text of both sets, taken
 five times; what confirming an observation pays for it.
@@ -31,6 +33,7 @@ from bot.urgent import detect  # noqa: E402
 
 TUNING = REPO / "tests" / "data" / "urgent_tuning.jsonl"
 TEST = REPO / "tests" / "data" / "urgent_test.jsonl"
+OWN = REPO / "tests" / "data" / "urgent_own.jsonl"
 KINDS = ("danger", "home_violence", "suicide", "neighbour", "fire_gas")
 
 
@@ -57,11 +60,15 @@ def score(rows: list[dict[str, Any]]) -> dict[str, Any]:
         out[f"fpr{suffix}"] = _rate(sum(calm), len(calm))
         out[f"fpr_hard_negatives{suffix}"] = _rate(sum(hard), len(hard))
         out[f"urgent{suffix}"] = len(urgent)
+        out[f"hard_negatives{suffix}"] = len(hard)
         out[f"not_urgent{suffix}"] = len(calm)
     per_kind = {}
     for kind in KINDS:
-        mine = [f for r, f in zip(rows, found, strict=True) if r["urgent"] and r["kind"] == kind]
-        per_kind[kind] = f"{sum(mine)}/{len(mine)}"
+        mine = [
+            f for r, f in zip(rows, found, strict=True) if r["urgent"] and r.get("kind") == kind
+        ]
+        if mine:
+            per_kind[kind] = f"{sum(mine)}/{len(mine)}"
     out["per_kind"] = per_kind
     return out
 
@@ -143,6 +150,10 @@ def main() -> int:
         )
     else:
         print("test set: not there yet (tests/data/urgent_test.jsonl)")
+
+    own = score(load(OWN))
+    show("own examples (written with the rules)", own)
+    result.update(recall_own=own["recall"], fpr_own=own["fpr"])
 
     texts = [(r["text"], r["lang"]) for r in tuning + test]
     us = speed(texts)
