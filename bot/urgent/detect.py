@@ -155,6 +155,11 @@ def load_cues(path: Path = RULES_PATH) -> tuple[dict[str, _Cues], dict[str, int]
 _CUES, _WEIGHTS = load_cues()
 
 
+# Despair and violence at home are mostly written about oneself: "ik"/"I" counts as someone.
+_SELF_KINDS = frozenset({"suicide", "home_violence"})
+_SELF = re.compile(r" (?:ik|me|mij|mijn|mn|i|me|my|im|myself|mezelf) ")
+
+
 def _by_cues(whole: str, lang: str) -> Finding | None:
     """Many small signs together: harm, and someone vulnerable or "now", and little calm."""
     cues = _CUES[lang]
@@ -168,6 +173,8 @@ def _by_cues(whole: str, lang: str) -> Finding | None:
     if first is None:
         return None
     person = {m.group(0).strip() for m in cues.person.finditer(whole)}
+    if set(harm.values()) & _SELF_KINDS and _SELF.search(whole):
+        person.add("ik")  # about oneself: the one at risk is the writer
     now = {m.group(0).strip() for m in cues.now.finditer(whole)}
     calm = {m.group(0).strip() for m in cues.calm.finditer(whole)}
     strong = {m.group(0).strip() for m in cues.strong.finditer(whole)}
