@@ -60,6 +60,9 @@ class Services:
     # tests and shutdown can wait for them, and the polls whose broadcast is running now.
     poll_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     poll_broadcasts: set[int] = field(default_factory=set)
+    # Urgent alerts to coaches this process started (handlers/urgent/alert.py), so tests and
+    # shutdown can wait for them.
+    urgent_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     @property
     def tz(self) -> ZoneInfo:

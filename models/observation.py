@@ -87,6 +87,11 @@ class Observation(SQLModel, table=True):
     grouping_concept: str | None = Field(default=None, max_length=40)
     # The flow run that stored it (NULL: stored before 0005, or not through a flow).
     request_key: str | None = Field(default=None, max_length=40)
+    # What bot.urgent.detect found urgent in the text when it was stored (its kind: "danger",
+    # "home_violence", "suicide", "neighbour", "fire_gas"; NULL: nothing urgent), and when the
+    # wijk's coaches were told at once (set before the message goes out: they are told once).
+    urgent_kind: str | None = Field(default=None, max_length=20)
+    urgent_alerted_at: datetime | None = None
 
     @property
     def reference(self) -> str:

@@ -142,6 +142,20 @@ class MunicipalityConfig:
 
 
 @dataclass(frozen=True)
+class UrgentConfig:
+    """Urgent signals (bot/urgent/): the help numbers a resident sees at once, per municipality."""
+
+    enabled: bool = True
+    emergency: str = "112"
+    police: str = "0900-8844"
+    # Each of these may be reached on several numbers; they are shown joined by "or".
+    suicide_prevention: list[str] = field(default_factory=lambda: ["113", "0800-0113"])
+    veilig_thuis: str = "0800-2000"
+    # The municipality's own line for worries about a neighbour (empty: not shown).
+    municipality_line: str = ""
+
+
+@dataclass(frozen=True)
 class WijkConfig:
     slug: str
     name: str
@@ -168,6 +182,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     opendata: OpenDataConfig = field(default_factory=OpenDataConfig)
     municipality: MunicipalityConfig = field(default_factory=MunicipalityConfig)
+    urgent: UrgentConfig = field(default_factory=UrgentConfig)
     wijken: list[WijkConfig] = field(default_factory=list)
     themes: list[ThemeConfig] = field(default_factory=list)
     source: str = "<defaults>"
@@ -402,6 +417,7 @@ def _validate(config: Config, *, require_token: bool) -> None:
         r"\d{4}", config.municipality.gemeentecode
     ):
         raise ConfigError(src, "municipality.gemeentecode", "expected 4 digits, e.g. 0362")
+    _validate_urgent(config.urgent, src)
     if not config.wijken:
         raise ConfigError(src, "wijken", "configure at least one wijk ([[wijken]])")
     seen: set[str] = set()
@@ -430,3 +446,25 @@ def _validate(config: Config, *, require_token: bool) -> None:
         if theme.slug in theme_slugs:
             raise ConfigError(src, f"themes[{i}].slug", f"duplicate slug {theme.slug!r}")
         theme_slugs.add(theme.slug)
+
+
+PHONE_PATTERN = re.compile(r"^[0-9][0-9 -]{1,18}[0-9]$")
+
+
+def _validate_urgent(urgent: UrgentConfig, src: str) -> None:
+    """Every help number looks like one a phone can dial ("112", "0800-0113", "14 020")."""
+    numbers = [
+        ("emergency", urgent.emergency),
+        ("police", urgent.police),
+        ("veilig_thuis", urgent.veilig_thuis),
+        *((f"suicide_prevention[{i}]", n) for i, n in enumerate(urgent.suicide_prevention)),
+    ]
+    if urgent.municipality_line:
+        numbers.append(("municipality_line", urgent.municipality_line))
+    if not urgent.suicide_prevention:
+        raise ConfigError(src, "urgent.suicide_prevention", "name at least one number")
+    for key, number in numbers:
+        if not PHONE_PATTERN.match(number):
+            raise ConfigError(
+                src, f"urgent.{key}", f"expected a phone number such as 0800-2000, got {number!r}"
+            )

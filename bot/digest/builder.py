@@ -144,6 +144,7 @@ class ObservationRef:
     status: str
     # How many residents said "ik ook" to it (bot.observations.same_matter), besides its author.
     supporters: int = 0
+    urgent: str | None = None  # bot/urgent's kind: the coach sees "Mogelijk dringend" beside it
 
 
 @dataclass
@@ -767,7 +768,9 @@ def _strongest_roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[i
 
 # Positions in the rows _period_rows reads: plain rows, not objects (there are thousands, each
 # read once or twice, and every object made is one more for the garbage collector to visit).
-_ID, _CREATED, _SWOT, _THEME, _TEXT, _LANG, _STATUS, _SHARE, _PERSON, _SIGNATURE = range(10)
+_ID, _CREATED, _SWOT, _THEME, _TEXT, _LANG, _STATUS, _SHARE, _PERSON, _SIGNATURE, _URGENT = range(
+    11
+)
 # One such row: the database library's own tuple (sqlite3's or psycopg's), its values as read.
 _PeriodRow = tuple[Any, ...]
 
@@ -783,6 +786,7 @@ _PERIOD_COLUMNS = (
     _obs.c.share_name,
     _obs.c.person_id,
     _obs.c.grouping_signature,
+    _obs.c.urgent_kind,
 )
 
 
@@ -857,7 +861,14 @@ def _utc(value: datetime | str) -> datetime:
 def _ref(row: _PeriodRow) -> ObservationRef:
     oid = row[_ID]
     return ObservationRef(
-        oid, f"M-{oid}", _utc(row[_CREATED]), row[_SWOT], row[_THEME], row[_TEXT], row[_STATUS]
+        oid,
+        f"M-{oid}",
+        _utc(row[_CREATED]),
+        row[_SWOT],
+        row[_THEME],
+        row[_TEXT],
+        row[_STATUS],
+        row[_URGENT],
     )
 
 
@@ -897,7 +908,7 @@ def _csv_rows(
                 (by_name if share else by_pseudonym).get(person, ""),
             ),
         )
-        for oid, created, swot, theme, text, _, status, share, person, _ in sorted(
+        for oid, created, swot, theme, text, _, status, share, person, _, _ in sorted(
             rows, key=itemgetter(_CREATED)
         )
     ]
@@ -1188,14 +1199,22 @@ def _unanswered_where(wijk_id: int, now: datetime, days: int) -> ColumnElement[b
 
 def _unanswered(conn: Connection, wijk_id: int, now: datetime, days: int) -> list[ObservationRef]:
     query = (
-        select(_obs.c.id, _obs.c.created_at, _obs.c.swot, _obs.c.theme, _obs.c.text, _obs.c.status)
+        select(
+            _obs.c.id,
+            _obs.c.created_at,
+            _obs.c.swot,
+            _obs.c.theme,
+            _obs.c.text,
+            _obs.c.status,
+            _obs.c.urgent_kind,
+        )
         .where(_unanswered_where(wijk_id, now, days))
         .order_by(_obs.c.created_at, _obs.c.id)
         .limit(ATTENTION_LIMIT)
     )
     return [
-        ObservationRef(oid, f"M-{oid}", as_utc(created), swot, theme, text, status)
-        for oid, created, swot, theme, text, status in conn.execute(query)
+        ObservationRef(oid, f"M-{oid}", as_utc(created), swot, theme, text, status, urgent)
+        for oid, created, swot, theme, text, status, urgent in conn.execute(query)
     ]
 
 

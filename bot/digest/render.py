@@ -72,6 +72,11 @@ class _Renderer:
             return self.t("new_topic", words=", ".join(group.words))
         return group.label
 
+    def ref(self, ref: ObservationRef) -> str:
+        """Its number, and "Mogelijk dringend" when bot/urgent found it urgent (escaped)."""
+        mark = f" · {t(self.lang, 'urgent.mark')}" if ref.urgent else ""
+        return esc(ref.reference) + mark
+
     def n(self, value: float) -> str:
         return format_number(value, self.lang)
 
@@ -173,7 +178,7 @@ class _Renderer:
                 lines.append(
                     self.t(
                         "singleton_line",
-                        ref=esc(ref.reference),
+                        ref=self.ref(ref),
                         text=esc(brief(ref.text, BRIEF_LIMIT)),
                     )
                     + self.people(ref)
@@ -184,7 +189,7 @@ class _Renderer:
         return lines
 
     def quote(self, ref: ObservationRef) -> str:
-        quoted = self.t("quote", text=esc(brief(ref.text, QUOTE_LIMIT)), ref=esc(ref.reference))
+        quoted = self.t("quote", text=esc(brief(ref.text, QUOTE_LIMIT)), ref=self.ref(ref))
         return quoted + self.people(ref)
 
     def people(self, ref: ObservationRef) -> str:
@@ -299,7 +304,7 @@ class _Renderer:
                 lines.append(
                     self.t(
                         "attention_line",
-                        ref=esc(ref.reference),
+                        ref=self.ref(ref),
                         date=self.date(ref.created_at),
                         swot=esc(self.swot(ref.swot)),
                         text=esc(brief(ref.text, BRIEF_LIMIT)),

@@ -53,6 +53,7 @@ def create_observation(
     now: datetime,
     vocabulary: concepts.Vocabulary | None = None,
     request_key: str | None = None,
+    urgent_kind: str | None = None,
 ) -> Observation:
     """Insert and commit one observation. Raises ValueError for data that must not be stored.
 
@@ -66,6 +67,8 @@ def create_observation(
     The grouping signature is found here, once, so the digest need not match every text again
     (`vocabulary`: the configured one; default: the shipped one; the digest re-matches texts
     whose signature was made with another vocabulary).
+
+    `urgent_kind`: what bot.urgent.detect found urgent in the text (None: nothing), stored with it.
     """
     if person.id is None:
         raise ValueError("the person is not stored")
@@ -104,6 +107,7 @@ def create_observation(
         grouping_matter=concepts.matter_key(signature) if signature else None,
         grouping_concept=concepts.concept_key(signature) if signature else None,
         request_key=request_key,
+        urgent_kind=urgent_kind,
     )
     session.add(observation)
     try:

@@ -116,8 +116,13 @@ def inbox(
     return "\n".join(lines), keyboard(*_inbox_rows(who, wijk.id or 0, flt, result, several_wijken))
 
 
+def urgent_mark(who: Who, obs: Observation) -> str:
+    """ "Mogelijk dringend" above an observation the bot found urgent (bot/urgent), else nothing."""
+    return f"<b>{who.t('urgent.mark')}</b>\n" if obs.urgent_kind else ""
+
+
 def _inbox_line(who: Who, obs: Observation, author: str | None, tz: ZoneInfo) -> str:
-    return who.t(
+    return urgent_mark(who, obs) + who.t(
         "coach.list_line",
         reference=obs.reference,
         date=format_date(as_utc(obs.created_at), who.lang, tz, "d MMM"),
@@ -199,7 +204,8 @@ def _card_head(
 ) -> list[str]:
     created = format_datetime(as_utc(obs.created_at), who.lang, tz, "d MMMM y, HH:mm")
     head = [
-        who.t("coach.card_title", reference=obs.reference, wijk=esc(wijk_name)),
+        urgent_mark(who, obs)
+        + who.t("coach.card_title", reference=obs.reference, wijk=esc(wijk_name)),
         who.t("coach.card_date", date=created),
         who.t("coach.card_swot", swot=_swot(who.lang, obs.swot)),
         who.t("coach.card_theme", theme=esc(theme) if theme else who.t("coach.card_no_theme")),

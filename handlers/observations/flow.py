@@ -75,6 +75,7 @@ from handlers.observations.draft import (
 from handlers.observations.draft import LOCATION as WHERE
 from handlers.observations.mine import may_send
 from handlers.spiegel import recognised as spiegel_recognised
+from handlers.urgent import resident as urgent
 from models import Observation, Wijk
 
 _log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ async def melding_open(update: Update, context: WijkContext, who: Who) -> None:
 async def ask_file(turn: Turn, draft: ObservationDraft) -> None:
     """Keep what they sent in a new flow and ask whether it is an observation."""
     flow = await flows.start(turn.context, FLOW, FILE_ASK, draft)
-    await show(turn, flow, draft, Reply(edit=False))
+    await show(turn, flow, draft, Reply(edit=False, note=urgent.note(turn, draft.text)))
 
 
 # --- showing a state -----------------------------------------------------------------------------
@@ -234,7 +235,7 @@ def _wijk(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> int:
 def _text(turn: Turn, draft: ObservationDraft, text: str) -> str:
     problem = text_problem(turn, text)
     if problem:
-        raise Invalid(problem)
+        raise Invalid(urgent.note(turn, text, problem) or problem)
     return text.strip()
 
 
@@ -255,7 +256,7 @@ def _after_photo(draft: ObservationDraft, photo: PhotoIn) -> str:
 
 
 def _photo_note(turn: Turn, photo: PhotoIn) -> str | None:
-    return photo.problem  # keep the photo; only the caption must be shorter
+    return urgent.note(turn, photo.caption, photo.problem)  # a problem: only the caption must go
 
 
 def _remove_photo(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> None:
@@ -312,7 +313,9 @@ async def _send(turn: Turn, flow: Flow, draft: ObservationDraft, value: Any) -> 
         flow = await flows.move(turn.context, TEXT)
         await show(turn, flow, draft, Reply(edit=True, note=problem))
         return
-    if not draft.same_asked and await _ask_same(turn, draft):
+    # An urgent text is filed as its own melding, so that the wijk's coaches are told now.
+    ask_same = not draft.same_asked and urgent.kind_of(turn, draft.text) is None
+    if ask_same and await _ask_same(turn, draft):
         return  # "Dit is al gemeld": their answer stores it (_supported, or here again)
     try:
         reference = _store(turn, draft, flow.key)
@@ -322,8 +325,9 @@ async def _send(turn: Turn, flow: Flow, draft: ObservationDraft, value: Any) -> 
         return
     await flows.end(turn.context)
     await turn.answer()
-    # The confirmation, with the wijkspiegel's matching statement to react to, when there is one.
-    saved = spiegel_recognised.confirmation(turn, draft, views.saved(turn.who, reference))
+    saved = await urgent.filed(turn, views.saved(turn.who, reference), flow.key, draft.text)
+    # The wijkspiegel's matching statement to react to, when there is one, at the end.
+    saved = spiegel_recognised.confirmation(turn, draft, saved)
     await turn.reply(*saved, edit=True)
 
 
@@ -346,7 +350,8 @@ async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
     if stored is None:
         return False
     await turn.answer()
-    await turn.reply(*views.saved(turn.who, stored.reference), edit=True)
+    saved = await urgent.filed(turn, views.saved(turn.who, stored.reference), key)
+    await turn.reply(*saved, edit=True)
     return True
 
 
@@ -480,6 +485,7 @@ def _store(turn: Turn, draft: ObservationDraft, request_key: str) -> str:
             vocabulary=vocabulary_for(services.config.digest.vocabulary),
             # The same press delivered again finds what the first one stored.
             request_key=request_key,
+            urgent_kind=urgent.kind_of(turn, draft.text),
         )
         return observation.reference
 
@@ -533,6 +539,7 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             _text,
             lambda d, text: replace(d, text=text),
             _onward,
+            note=urgent.note,
         ),
         Step(
             "a photo",

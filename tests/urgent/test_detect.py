@@ -1,0 +1,122 @@
+"""The urgent detector on a handful of our own texts: what fires, which rule, and what must not."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot.urgent import detect
+from bot.urgent.detect import check, explain
+
+URGENT = [
+    ("nl", "ik wil niet meer leven", "suicide"),
+    ("nl", "Ik trek het niet meer, niemand zou me missen", "suicide"),
+    ("nl", "Ik denk aan zelfmoort", "suicide"),  # one typing error
+    ("nl", "m'n vriend slaat me als hij gedronken heeft", "home_violence"),
+    ("nl", "Ik ruik een sterke gaslucht in het portiek", "fire_gas"),
+    ("nl", "De rookmelder bij de buren gaat al een kwartier af", "fire_gas"),
+    ("nl", "Buurvrouw al dagen niet gezien, haar brievenbus puilt uit", "neighbour"),
+    ("nl", "Er loopt een verwarde oude man op straat in zijn pyjama", "neighbour"),
+    ("nl", "Er staat een man met een mes voor de deur van nummer 4", "danger"),
+    ("en", "I don't want to live anymore", "suicide"),
+    ("en", "my boyfriend hits me and I'm scared to go home", "home_violence"),
+    ("en", "There's a strong smell of gas in the stairwell", "fire_gas"),
+    ("en", "Haven't seen the old lady next door for days, her mail is piling up", "neighbour"),
+    ("en", "Someone is lying unconscious on the pavement", "danger"),
+    # Said without the obvious words: cues together (harm, someone, now).
+    ("nl", "help mijn moeder ligt op de grond en zegt niks", "danger"),
+    ("nl", "niemand merkt het als ik er niet meer ben", "suicide"),
+    ("nl", "Er loopt rook uit het stopcontact in de keuken", "fire_gas"),
+    ("en", "pls come quick he's hitting her again", "home_violence"),
+    (
+        "en",
+        "I think my neighbour has died, there's a horrible smell coming from her flat",
+        "neighbour",
+    ),
+]
+
+NOT_URGENT = [
+    ("nl", "de verkeersveiligheid is een gevaar voor kinderen"),
+    ("nl", "Dat kruispunt bij de school is levensgevaarlijk"),
+    ("nl", "Oversteken bij de rotonde is pure zelfmoord"),
+    ("nl", "Ik ga dood van het lachen om die nieuwe bankjes"),
+    ("nl", "Vorig jaar was er brand in de flat, nu is alles gelukkig weer netjes"),
+    ("nl", "Veel ouderen in de wijk zijn eenzaam, kunnen we iets organiseren?"),
+    ("nl", "Zaterdag is er een open dag bij de brandweer, leuk voor kinderen"),
+    ("nl", "Geen gaslucht meer sinds de monteur is geweest, dank je"),
+    ("nl", "De speeltuin is helemaal verwaarloosd"),
+    ("nl", "De auto's geven veel te veel gas in onze straat"),
+    ("en", "That junction is dangerous for kids on bikes"),
+    ("en", "Crossing here is suicide, we need a zebra crossing"),
+    ("en", "The fire station open day was great fun"),
+    ("en", "The new signs on the square are very confusing"),
+    ("nl", "Wat is het telefoonnummer van Veilig Thuis? Ik wil het in de nieuwsbrief zetten"),
+    ("nl", "Er was vorige week een steekpartij in het centrum, ik maak me zorgen"),
+    ("nl", "Ik heb mijn buurman al een tijd niet gezien maar hij is verhuisd denk ik"),
+    ("en", "The neighbourhood app exploded yesterday with messages about parking"),
+    ("en", "The bridge railing is loose, someone could fall"),
+    ("en", "The smoke alarm beeps because the battery is low, who replaces it?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "kind"), URGENT)
+def test_urgent_texts_fire_with_their_kind(lang: str, text: str, kind: str) -> None:
+    signal = check(text, lang)
+    assert signal is not None, explain(text, lang)
+    assert signal.kind == kind
+    assert signal.rule.split(".")[1] == kind  # the rule that fired is named
+    assert signal.words
+
+
+@pytest.mark.parametrize(("lang", "text"), NOT_URGENT)
+def test_hard_negatives_do_not_fire(lang: str, text: str) -> None:
+    assert check(text, lang) is None, explain(text, lang)
+
+
+def test_a_guard_says_what_stopped_a_rule() -> None:
+    findings = explain("Oversteken bij de rotonde is pure zelfmoord", "nl")
+    assert findings and all(f.stopped_by for f in findings)
+    assert any((f.stopped_by or "").startswith("unless: ") for f in findings)
+
+
+def test_the_other_language_is_checked_too() -> None:
+    # A resident whose bot speaks Dutch may write in English, and the other way round.
+    assert check("I smell gas in the hallway", "nl") is not None
+    assert check("Ik ruik gas in de gang", "en") is not None
+
+
+def test_every_rule_has_a_known_kind_and_language() -> None:
+    assert detect.RULES
+    for rule in detect.RULES:
+        assert rule.lang in ("nl", "en") and rule.kind in detect.KINDS
+    assert len({rule.id for rule in detect.RULES}) == len(detect.RULES)
+
+
+def test_empty_and_plain_texts() -> None:
+    assert check("", "nl") is None
+    assert check("De stoep is kapot bij de bakker", "nl") is None
+
+
+def test_fast_enough_for_a_confirmation() -> None:
+    """Generous bound (shared machines); bench/urgent.py measures it properly."""
+    text = "De lantaarnpaal bij de speeltuin is al weken kapot en het is er 's avonds donker. " * 3
+    start = time.perf_counter()
+    for i in range(50):
+        detect.check.__wrapped__(text + str(i), "nl")
+    assert (time.perf_counter() - start) / 50 < 0.005
+
+
+def test_our_own_examples_stay_found() -> None:
+    """tests/data/urgent_own.jsonl: urgent texts and everyday ones with the same words, written
+    with the rules. A change to the rules keeps these (the benchmark measures the blind sets)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "urgent_own.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    missed = [r["text"] for r in rows if r["urgent"] and check(r["text"], r["lang"]) is None]
+    wrong = [r["text"] for r in rows if not r["urgent"] and check(r["text"], r["lang"])]
+    urgent = sum(r["urgent"] for r in rows)
+    assert len(missed) <= 0.03 * urgent, missed
+    assert len(wrong) <= 0.03 * (len(rows) - urgent), wrong

@@ -1,0 +1,219 @@
+"""Urgent signals through the real bot: the resident sees who to call at once, files as always,
+and the wijk's coaches are told straight away, once. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import col, select
+
+from bot.context import Services
+from bot.fake_telegram import FakeTelegram, Harness
+from bot.fake_telegram.users import Person as FakePerson
+from bot.observations import filing
+from handlers.urgent import wait_idle
+from models import Observation, Person, Role
+from tests.conftest import make_app
+from tests.helpers import join_as, onboard
+from tests.telegram.test_exactly_once import kill_after, killed_on
+
+URGENT_NL = "Ik ruik een sterke gaslucht bij de buurvrouw, ze doet niet open"
+URGENT_EN = "There is a strong smell of gas next door and she does not open the door"
+HARD_NEGATIVE = "de verkeersveiligheid is een gevaar voor kinderen"
+
+HELP_NL = "Is er direct gevaar? Bel 112."
+HELP_EN = "Is anyone in danger right now? Call 112."
+ALERT_NL = "Mogelijk dringend"
+
+
+async def file_urgent(alice: FakePerson, text: str, *, english: bool = False) -> None:
+    """/melding, the text (the help block comes with the next step), then as always."""
+    await alice.send("/melding")
+    await alice.send(text)
+    await alice.press("What can be better?" if english else "Wat kan beter?")
+    await alice.press("Housing" if english else "Wonen")
+    await alice.press("Skip" if english else "Overslaan")
+    await alice.press("No, only" if english else "Nee, alleen")
+    await alice.press("Send" if english else "Versturen")
+
+
+def observations(services: Services) -> list[Observation]:
+    with services.db.session() as session:
+        return list(session.exec(select(Observation).order_by(col(Observation.id))).all())
+
+
+def pseudonym(services: Services, telegram_id: int) -> str:
+    with services.db.session() as session:
+        person = session.exec(select(Person).where(Person.telegram_id == telegram_id)).one()
+        return person.pseudonym
+
+
+def alerts_seen(person: FakePerson) -> int:
+    return sum(
+        ALERT_NL in m.plain_text or "Possibly urgent" in m.plain_text for m in person.messages
+    )
+
+
+async def test_urgent_text_shows_the_numbers_at_once_in_one_message(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/melding")
+    before = len(alice.messages)
+    seen = await alice.send(URGENT_NL)
+    assert len(seen) == 1 and len(alice.messages) == before + 1  # one message, not an extra one
+    text = alice.last.plain_text
+    assert text.startswith(HELP_NL)
+    for number in ("0900-8844", "113 of 0800-0113", "0800-2000"):
+        assert number in text
+    assert "niet dag en nacht gelezen" in text
+    assert "Wat voor melding is het?" in text  # and the flow goes on
+    assert "Wat kan beter?" in alice.last.button_texts
+
+
+async def test_urgent_text_in_english(bot: Harness, services: Services) -> None:
+    alice = await onboard(bot, 1001, "Alice", language_code="en")
+    await alice.send("/melding")
+    await alice.send(URGENT_EN)
+    text = alice.last.plain_text
+    assert text.startswith(HELP_EN)
+    assert "113 or 0800-0113" in text and "0800-2000" in text and "0900-8844" in text
+    assert "day and night" in text
+
+
+async def test_a_loose_text_and_a_photo_caption_show_the_numbers(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("m'n vriend slaat me en ik durf niet naar huis")
+    assert alice.last.plain_text.startswith(HELP_NL)
+    assert "Ja, als melding" in alice.last.button_texts
+    await alice.press("Nee")
+    await alice.send("/melding")
+    await alice.send_photo(caption="Rookmelder gaat al tien minuten af bij de buren")
+    assert alice.last.plain_text.startswith(HELP_NL)
+
+
+async def test_the_coach_of_the_wijk_is_told_at_once_and_only_them(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    dora = await join_as(bot, services, 2002, "Dora", Role.COACH, "groenelaan")
+    await file_urgent(alice, URGENT_NL)
+    confirmation = alice.last.plain_text
+    assert "Je wijkcoach krijgt dit nu meteen te zien" in confirmation
+    assert "Bel 112" in confirmation and "Je melding is bewaard" in confirmation
+    await wait_idle(bot.app)
+    (obs,) = observations(services)
+    assert obs.urgent_kind == "fire_gas" and obs.urgent_alerted_at is not None
+    alert = carla.last.plain_text
+    assert alert.startswith(ALERT_NL)
+    assert obs.reference in alert and "Elsrijk" in alert and "gaslucht" in alert
+    assert "brand of gas" in alert
+    assert pseudonym(services, 1001) in alert and "Alice" not in alert
+    assert alerts_seen(dora) == 0
+    # The button opens the melding in the coach's views, marked there too.
+    await carla.press("Melding openen")
+    assert carla.last.plain_text.startswith(ALERT_NL)
+    assert f"Melding {obs.reference}" in carla.last.plain_text
+    await carla.send("/meldingen")
+    assert ALERT_NL in carla.last.plain_text
+
+
+async def test_versturen_delivered_twice_alerts_once(bot: Harness, services: Services) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await file_urgent(alice, URGENT_NL)
+    press = bot.last_update
+    assert press is not None
+    await wait_idle(bot.app)
+    await bot.act(press, chats=(1001,))
+    await wait_idle(bot.app)
+    assert "Je melding is bewaard" in alice.last.plain_text
+    assert bot.errors == []
+    assert alerts_seen(carla) == 1
+    assert len(observations(services)) == 1
+
+
+async def test_a_kill_behind_the_commit_alerts_once_after_the_restart(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await Harness(make_app(services, fake), fake).__aenter__()
+    alice = await onboard(first, 1001, "Alice")
+    carla = await join_as(first, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await alice.send("/melding")
+    await alice.send(URGENT_NL)
+    for label in ("Wat kan beter?", "Wonen", "Overslaan", "Nee, alleen"):
+        await alice.press(label)
+    monkeypatch.setattr(filing, "_commit", kill_after(filing._commit))
+    press = await killed_on(first, alice.press("Versturen"))
+    monkeypatch.undo()
+    assert alerts_seen(carla) == 0  # stored, but the bot died before telling anyone
+    async with Harness(make_app(services, fake), fake) as second:
+        seen = await second.act(press, chats=(1001,))
+        await second.act(press, chats=(1001,))
+        await wait_idle(second.app)
+        assert second.errors == []
+    assert any("Je wijkcoach krijgt dit nu meteen te zien" in m.plain_text for m in seen)
+    assert sum(ALERT_NL in m.plain_text for m in fake_messages(fake, 2001)) == 1
+
+
+def fake_messages(fake: FakeTelegram, chat_id: int) -> list[object]:
+    from bot.fake_telegram.users import BotMessage
+
+    return [BotMessage.from_stored(fake, m) for m in fake.messages.get(chat_id, []) if m.from_bot]
+
+
+async def test_a_coach_who_blocked_the_bot_does_not_stop_the_confirmation(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    erik = await join_as(bot, services, 2003, "Erik", Role.COACH, "elsrijk")
+    await carla.block_bot()
+    await file_urgent(alice, URGENT_NL)
+    assert "Je melding is bewaard" in alice.last.plain_text
+    assert "Je wijkcoach krijgt dit nu meteen te zien" in alice.last.plain_text
+    await wait_idle(bot.app)
+    assert bot.errors == []
+    assert alerts_seen(erik) == 1
+    with services.db.session() as session:
+        blocked = session.exec(select(Person).where(Person.telegram_id == 2001)).one()
+        assert blocked.unreachable_at is not None
+
+
+async def test_no_coach_in_the_wijk_is_said_honestly(bot: Harness, services: Services) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await file_urgent(alice, URGENT_NL)
+    assert "Er is nog geen wijkcoach die dit meteen ziet" in alice.last.plain_text
+    assert "Bel 112" in alice.last.plain_text
+
+
+async def test_a_hard_negative_shows_nothing_and_tells_nobody(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await alice.send("/melding")
+    await alice.send(HARD_NEGATIVE)
+    assert HELP_NL not in alice.last.plain_text
+    for label in ("Wat kan beter?", "Wonen", "Overslaan", "Nee, alleen", "Versturen"):
+        await alice.press(label)
+    assert "Je melding is bewaard" in alice.last.plain_text
+    assert "wijkcoach krijgt dit nu meteen" not in alice.last.plain_text
+    await wait_idle(bot.app)
+    (obs,) = observations(services)
+    assert obs.urgent_kind is None and obs.urgent_alerted_at is None
+    assert alerts_seen(carla) == 0
+
+
+async def test_switched_off_in_the_config(services: Services, fake: FakeTelegram) -> None:
+    from dataclasses import replace
+
+    config = services.config
+    services.config = replace(config, urgent=replace(config.urgent, enabled=False))
+    async with Harness(make_app(services, fake), fake) as bot:
+        alice = await onboard(bot, 1001, "Alice")
+        await alice.send("/melding")
+        await alice.send(URGENT_NL)
+        assert HELP_NL not in alice.last.plain_text
