@@ -868,7 +868,7 @@ def _ref(row: _PeriodRow) -> ObservationRef:
         row[_THEME],
         row[_TEXT],
         row[_STATUS],
-        row[_URGENT],
+        urgent=row[_URGENT],
     )
 
 
@@ -981,7 +981,7 @@ def _grouped_by(
     quick = Item.quick
     items = [
         quick(str(oid), text, lang or "nl", wijk_slug, swot, theme, signature)
-        for oid, _, _, theme, text, lang, _, _, _, signature in rows
+        for oid, _, _, theme, text, lang, _, _, _, signature, _ in rows
     ]
     matters = [reader.matter(row[_SIGNATURE], row[_TEXT], wijk_slug) for row in rows]
     concepts = settled_concepts(matters)
@@ -1213,7 +1213,7 @@ def _unanswered(conn: Connection, wijk_id: int, now: datetime, days: int) -> lis
         .limit(ATTENTION_LIMIT)
     )
     return [
-        ObservationRef(oid, f"M-{oid}", as_utc(created), swot, theme, text, status, urgent)
+        ObservationRef(oid, f"M-{oid}", as_utc(created), swot, theme, text, status, urgent=urgent)
         for oid, created, swot, theme, text, status, urgent in conn.execute(query)
     ]
 

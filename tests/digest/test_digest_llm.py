@@ -68,7 +68,7 @@ class FakeModelServer:
                     {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
                 )
                 if server.mode == "slow":
-                    time.sleep(1.0)
+                    time.sleep(4.0)
                 if server.mode == "500":
                     return self._send(500, b'{"error": "boom"}')
                 if server.mode == "garbage":
@@ -124,13 +124,13 @@ def llm_config(
     digest = replace(
         config.digest,
         llm=LlmConfig(
-            base_url=model_server.url, model="fake-chat", api_key_env=KEY_ENV, timeout_seconds=0.5
+            base_url=model_server.url, model="fake-chat", api_key_env=KEY_ENV, timeout_seconds=2.0
         ),
         embeddings=EmbeddingsConfig(
             base_url=model_server.url + "/v1/",
             model="fake-embed",
             api_key_env=KEY_ENV,
-            timeout_seconds=0.5,
+            timeout_seconds=2.0,
             threshold=0.8,
         ),
     )
