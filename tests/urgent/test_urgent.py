@@ -217,3 +217,27 @@ async def test_switched_off_in_the_config(services: Services, fake: FakeTelegram
         await alice.send("/melding")
         await alice.send(URGENT_NL)
         assert HELP_NL not in alice.last.plain_text
+
+
+async def test_an_urgent_text_about_a_matter_already_reported_is_its_own_melding(
+    bot: Harness, services: Services
+) -> None:
+    """No "Dit is al gemeld" for an urgent text: as a supporter nothing new would be stored and
+    the coaches would not be told now."""
+    alice = await onboard(bot, 1001, "Alice")
+    bob = await onboard(bot, 1002, "Bob")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await file_urgent(alice, "De stoeptegels liggen los bij de bakker, je struikelt er zo over")
+    calm = "Bij de bakker liggen de stoeptegels nog steeds los, echt gevaarlijk"
+    await file_urgent(bob, calm)
+    assert "Dit is al gemeld" in bob.last.plain_text  # the same matter, not urgent: asked
+    await bob.press("Nee")
+    await file_urgent(
+        bob, "Bij de bakker liggen de stoeptegels los. Een oude man is gevallen en ligt te bloeden"
+    )
+    assert "Dit is al gemeld" not in bob.last.plain_text
+    assert "Je melding is bewaard" in bob.last.plain_text
+    await wait_idle(bot.app)
+    stored = observations(services)
+    assert len(stored) == 3 and stored[2].urgent_kind == "danger"
+    assert stored[2].reference in carla.last.plain_text and ALERT_NL in carla.last.plain_text
