@@ -43,6 +43,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import filing_checks  # noqa: E402  (bench/filing_checks.py)
 import psycopg  # noqa: E402
 from sqlmodel import select  # noqa: E402
 from telegram import InlineKeyboardMarkup, Update  # noqa: E402
@@ -70,6 +71,7 @@ from bot.telegram.rate_limit import ChatRateLimiter  # noqa: E402
 from models import Edition, ItemKind, Observation, Reaction, SpiegelItem  # noqa: E402
 
 TARGET_RATIO_SQLITE = 3.0
+TARGET_CHECKS_MS = 2.0  # what the checks at Versturen may add, with 100,000 stored in the wijk
 PG_ADMIN_URL = os.environ.get(
     "WIJKBOT_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -516,6 +518,12 @@ async def main() -> None:
         action="store_true",
         help="diagnosis only: build the wijkbot without its outgoing rate limiter (30 msg/s)",
     )
+    parser.add_argument(
+        "--stored",
+        type=int,
+        default=100_000,
+        help="observations in the wijk when measuring what Versturen's checks add (0: skip)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     config = load_config(REPO / "config.example.toml", env={}, require_token=False)
@@ -560,6 +568,19 @@ async def main() -> None:
     summary["rate_limiter"] = rate_limiter
     summary["telegram_rate"] = args.telegram_rate
     summary["target_ratio_sqlite"] = TARGET_RATIO_SQLITE
+    if args.stored:
+        checks = filing_checks.measure(args.stored)
+        print(
+            f"{'':>10}  Versturen's checks on SQLite with {args.stored:,} observations in the wijk "
+            f'(signature, "ik ook" look-up, urgent check, wijkspiegel statement): '
+            f"{checks['checks_added_ms_median']:.2f} ms median, p95 "
+            f"{checks['checks_added_ms_p95']:.2f} (target <= {TARGET_CHECKS_MS} ms); each: "
+            + ", ".join(
+                f"{name} {checks[f'checks_{name}_ms']:.3f}"
+                for name in ("signature", "same", "urgent", "spiegel")
+            )
+        )
+        summary |= checks | {"target_checks_ms": TARGET_CHECKS_MS}
     print(json.dumps(summary))
 
 
