@@ -249,6 +249,7 @@ class CsvRow(NamedTuple):
     text: str
     status: str
     author: str  # the name if the author shared it, else the pseudonym; "" after erasure
+    urgent: str | None = None  # bot/urgent's kind, when the urgent check found it
 
 
 @dataclass
@@ -906,9 +907,10 @@ def _csv_rows(
                 text,
                 status,
                 (by_name if share else by_pseudonym).get(person, ""),
+                urgent,
             ),
         )
-        for oid, created, swot, theme, text, _, status, share, person, _, _ in sorted(
+        for oid, created, swot, theme, text, _, status, share, person, _, urgent in sorted(
             rows, key=itemgetter(_CREATED)
         )
     ]

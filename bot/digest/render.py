@@ -406,9 +406,10 @@ def render_csv(data: DigestData, lang: str, config: Config) -> bytes:
     writer.writerow(
         [
             r.t(f"csv.{k}")
-            for k in ("reference", "date", "swot", "theme", "text", "status", "author")
+            for k in ("reference", "date", "swot", "theme", "text", "status", "author", "urgent")
         ]
     )
+    urgent = t(lang, "urgent.mark")
     for row in data.rows:
         writer.writerow(
             [
@@ -419,6 +420,7 @@ def render_csv(data: DigestData, lang: str, config: Config) -> bytes:
                 _csv_safe(row.text),
                 r.t(f"status.{row.status}"),
                 _csv_safe(row.author),
+                urgent if row.urgent else "",
             ]
         )
     # A byte order mark, so spreadsheet programs read the accents correctly.

@@ -432,7 +432,10 @@ def test_hidden_withdrawn_and_erased(services: Services) -> None:
     rows = list(
         csv.reader(io.StringIO(render.render_csv(data, "nl", services.config).decode("utf-8-sig")))
     )
-    assert rows[0] == ["nummer", "datum", "soort", "onderwerp", "tekst", "status", "schrijver"]
+    assert rows[0] == [
+        *("nummer", "datum", "soort", "onderwerp", "tekst", "status", "schrijver"),
+        "mogelijk dringend",
+    ]
     authors = {r[4]: r[6] for r in rows[1:]}
     assert authors == {
         "Zichtbaar met naam": "Anna de Vries",
