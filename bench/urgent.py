@@ -5,10 +5,13 @@
 Two labelled sets (JSON lines: id, lang, text, urgent, kind, hard_negative):
 - tests/data/urgent_tuning.jsonl: the development set, tuned on; its misclassified texts are
   printed with the rule that fired or the guard that stopped one (--quiet: not);
-- tests/data/urgent_test.jsonl: frozen, never tuned on, written by someone who has not seen the
-  rules. Only aggregate figures are printed for it: no texts, no ids, no misclassified examples.
+- tests/data/urgent_test.jsonl and tests/data/urgent_test_b.jsonl: frozen, never tuned on, each
+  written by someone who has not seen the rules. Only aggregate figures are printed for them: no
+  texts, no ids, no misclassified examples.
 Beside them our own examples (tests/data/urgent_own.jsonl: urgent texts and everyday ones that use
 the same words, written with the rules, so not a measure of what they were not written for).
+The learned net's cross-validated figures (scripts/train-urgent, stored in bot/urgent/model.json):
+rules alone, model alone, rules or model, on the three tuning files.
 
 Speed: the median time of one `check` (its cache bypassed) over every text of both sets, taken
 five times; what confirming an observation pays for it.
@@ -29,10 +32,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.urgent import detect  # noqa: E402
+from bot.urgent import detect, model  # noqa: E402
 
 TUNING = REPO / "tests" / "data" / "urgent_tuning.jsonl"
 TEST = REPO / "tests" / "data" / "urgent_test.jsonl"
+TEST_B = REPO / "tests" / "data" / "urgent_test_b.jsonl"
 OWN = REPO / "tests" / "data" / "urgent_own.jsonl"
 KINDS = ("danger", "home_violence", "suicide", "neighbour", "fire_gas")
 
@@ -85,7 +89,7 @@ def misclassified(rows: list[dict[str, Any]]) -> list[str]:
             lines.append(f"  FP {r['id']} ({r['lang']}) {why}: {r['text']}")
         else:
             stopped = [
-                f"{f.signal.rule} stopped by {f.stopped_by}"
+                f"{f.signal.rule} ({f.signal.words}) stopped by {f.stopped_by}"
                 for f in detect.explain(r["text"], r["lang"])
             ]
             why = "; ".join(stopped) or "no rule fired"
@@ -122,7 +126,10 @@ def main() -> int:
     args = parser.parse_args()
     tuning = load(TUNING)
     test = load(TEST) if TEST.exists() else []
-    result: dict[str, Any] = {"rules": len(detect.RULES)}
+    result: dict[str, Any] = {
+        "rules": len(detect.RULES),
+        "model_weights": len(detect.MODEL.weights),
+    }
 
     figures = score(tuning)
     show("tuning set", figures)
@@ -134,28 +141,42 @@ def main() -> int:
         fpr_tuning=figures["fpr"],
         fpr_hard_negatives_tuning=figures["fpr_hard_negatives"],
     )
-    if test:
-        figures = score(test)
-        show("test set (frozen; aggregates only)", figures)
+    test_b = load(TEST_B) if TEST_B.exists() else []
+    for rows, name, key in ((test, TEST, "test"), (test_b, TEST_B, "test_b")):
+        if not rows:
+            print(f"{key} set: not there yet (tests/data/{name.name})")
+            continue
+        figures = score(rows)
+        show(f"{key} set (frozen; aggregates only)", figures)
         result.update(
-            recall_test=figures["recall"],
-            recall_test_nl=figures["recall_nl"],
-            recall_test_en=figures["recall_en"],
-            fpr_test=figures["fpr"],
-            fpr_test_nl=figures["fpr_nl"],
-            fpr_test_en=figures["fpr_en"],
-            fpr_hard_negatives_test=figures["fpr_hard_negatives"],
-            n_test=figures["n"],
-            per_kind_test=figures["per_kind"],
+            {
+                f"recall_{key}": figures["recall"],
+                f"recall_{key}_nl": figures["recall_nl"],
+                f"recall_{key}_en": figures["recall_en"],
+                f"fpr_{key}": figures["fpr"],
+                f"fpr_{key}_nl": figures["fpr_nl"],
+                f"fpr_{key}_en": figures["fpr_en"],
+                f"fpr_hard_negatives_{key}": figures["fpr_hard_negatives"],
+                f"n_{key}": figures["n"],
+                f"per_kind_{key}": figures["per_kind"],
+            }
         )
-    else:
-        print("test set: not there yet (tests/data/urgent_test.jsonl)")
+
+    cv = json.loads(model.MODEL_PATH.read_text(encoding="utf-8"))["cv"]
+    print(f"cross-validated on the tuning files ({cv['folds']} folds, {cv['texts']} texts):")
+    for what in ("rules", "model", "rules_or_model"):
+        print(f"  {what}: recall {cv[what]['recall']}, false positives {cv[what]['fpr']}")
+        result[f"cv_recall_{what}"] = cv[what]["recall"]
+        result[f"cv_fpr_{what}"] = cv[what]["fpr"]
+    both = cv["urgent_tuning2"]["both"]
+    print(f"  rules or model on urgent_tuning2: recall {both['recall']}, fpr {both['fpr']}")
+    result.update(cv_recall_tuning2=both["recall"], cv_fpr_tuning2=both["fpr"])
 
     own = score(load(OWN))
     show("own examples (written with the rules)", own)
     result.update(recall_own=own["recall"], fpr_own=own["fpr"])
 
-    texts = [(r["text"], r["lang"]) for r in tuning + test]
+    texts = [(r["text"], r["lang"]) for r in tuning + test + test_b]
     us = speed(texts)
     langs = Counter(lang for _, lang in texts)
     print(f"speed: median {us:.0f} µs per check over {len(texts)} texts ({dict(langs)})")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.grouping.concepts import normalise
+from bot.urgent import model as _model
 
 # In this order: when a sentence has two, the first names the kind.
 KINDS = ("suicide", "home_violence", "fire_gas", "danger", "neighbour")
@@ -455,8 +456,8 @@ def _languages(parts: list[str], lang: str) -> tuple[str, ...]:
     return ("nl", "en") if lang != "en" else ("en", "nl")
 
 
-def _findings(text: str, lang: str) -> Iterable[Finding]:
-    parts = sentences(text)
+def _findings(text: str, lang: str, parts: list[str] | None = None) -> Iterable[Finding]:
+    parts = sentences(text) if parts is None else parts
     order = _languages(parts, lang)
     whole: str | None = None
     fired = False
@@ -518,9 +519,9 @@ def _stopped(sentence: str, rule: _Rule, match: re.Match[str]) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=512)
-def check(text: str, lang: str = "nl") -> Signal | None:
-    """The first rule that fires on `text` and is not stopped by a guard, or None."""
+def rule_signal(text: str, lang: str = "nl") -> Signal | None:
+    """The first rule (or the cues) that fires on `text` and is not stopped by a guard, or None:
+    the rules alone, without the learned net."""
     if not text:
         return None
     for finding in _findings(text, lang):
@@ -529,6 +530,39 @@ def check(text: str, lang: str = "nl") -> Signal | None:
     return None
 
 
+MODEL = _model.load()
+
+
+def _model_signal(parts: list[str], lang: str) -> Signal | None:
+    found = _model.features(parts)
+    if MODEL.score(found) < MODEL.threshold:
+        return None
+    kind = MODEL.kind(found)
+    return Signal(kind, f"{lang}.{kind}.model", ", ".join(MODEL.strongest(parts)) or "-")
+
+
+@functools.lru_cache(maxsize=512)
+def check(text: str, lang: str = "nl") -> Signal | None:
+    """The first rule that fires on `text` and is not stopped by a guard; else the learned net's
+    signal when its score reaches the threshold (bot/urgent/model.py); or None."""
+    if not text:
+        return None
+    parts = sentences(text)
+    for finding in _findings(text, lang, parts):
+        if finding.stopped_by is None:
+            return finding.signal
+    return _model_signal(parts, lang) if parts else None
+
+
 def explain(text: str, lang: str = "nl") -> list[Finding]:
-    """Every rule that fired, and what stopped it (for tuning and the benchmark's report)."""
-    return list(_findings(text, lang))
+    """Every rule that fired, and what stopped it; then the learned net's verdict (for tuning
+    and the benchmark's report)."""
+    parts = sentences(text)
+    out = list(_findings(text, lang, parts))
+    found = _model.features(parts)
+    score = MODEL.score(found)
+    kind = MODEL.kind(found)
+    signal = Signal(kind, f"{lang}.{kind}.model", ", ".join(MODEL.strongest(parts)) or "-")
+    below = f"model: score {score:.3f} below {MODEL.threshold}"
+    out.append(Finding(signal, None if score >= MODEL.threshold else below))
+    return out
