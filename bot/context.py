@@ -56,6 +56,9 @@ class Services:
     # How many runs of the digest job finished: lets a test (or an operator) see that the
     # start-up run happened.
     digest_runs: int = 0
+    # How many start-up refreshes of the stored grouping signatures finished
+    # (bot/grouping/refresh.py): lets a test (or an operator) see that it happened.
+    signature_refreshes: int = 0
     # Poll broadcast and results tasks this process started (bot/polls/delivery.py spawn), so
     # tests and shutdown can wait for them, and the polls whose broadcast is running now.
     poll_tasks: set[asyncio.Task[Any]] = field(default_factory=set)

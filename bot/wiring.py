@@ -10,7 +10,8 @@
 4. the main menu's entries, in the order they are shown;
 5. the command menus (PRIVATE_COMMANDS, GROUP_COMMANDS below; set at start-up by bot/app.py);
 6. the error handler;
-7. the jobs: the digest schedule, then the closing of polls;
+7. the jobs: the digest schedule, the closing of polls, the refresh of stored grouping
+   signatures at start-up;
 8. the optional language-model narrative and embeddings grouping for the digest.
 
 2-5 become `app.routes` (handlers/router.py), which handlers read as `context.routes`.
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING
 from bot.cli import digest as digest_cli
 from bot.cli import grouping as grouping_cli
 from bot.cli import roles as roles_cli
+from bot.cli import signatures as signatures_cli
 from bot.cli import spiegel as spiegel_cli
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ def wire(app: WijkApplication) -> None:
 
     from bot.digest import jobs as digest_jobs
     from bot.digest import llm
+    from bot.grouping import refresh as signature_refresh
     from bot.polls import delivery as poll_delivery
     from bot.telegram import outage
     from bot.telegram.callbacks import Kind, pattern
@@ -182,6 +185,8 @@ def wire(app: WijkApplication) -> None:
     # 7. Jobs: each runs once at start-up and then repeats; what is due comes from the database.
     digest_jobs.install(app)
     poll_delivery.install(app)
+    # Once at start-up: stored grouping signatures an older vocabulary made are made again.
+    signature_refresh.install(app)
     # While the database is away: once it answers again, what could not be handled is.
     outage.install(app)
 
@@ -235,4 +240,5 @@ CLI_COMMANDS: tuple[tuple[str, Configure, Run], ...] = (
     ("digest", digest_cli.configure, digest_cli.run),
     ("roles", roles_cli.configure_roles, roles_cli.run_roles),
     ("revoke", roles_cli.configure_revoke, roles_cli.run_revoke),
+    ("signatures", signatures_cli.configure, signatures_cli.run),
 )
