@@ -32,6 +32,7 @@ from bot.cli import grouping as grouping_cli
 from bot.cli import roles as roles_cli
 from bot.cli import signatures as signatures_cli
 from bot.cli import spiegel as spiegel_cli
+from bot.cli import supplement as supplement_cli
 
 if TYPE_CHECKING:
     from bot.context import WijkApplication
@@ -65,6 +66,7 @@ def wire(app: WijkApplication) -> None:
         polls,
         privacy,
         spiegel,
+        supplement,
     )
     from handlers.main_menu import MenuEntry
     from handlers.polls import wizard as poll_wizard
@@ -112,6 +114,8 @@ def wire(app: WijkApplication) -> None:
             CommandHandler(accepted("digest"), digest.digest_command),
             CallbackQueryHandler(digest.digest_pressed, pattern=pattern(Kind.DIGEST)),
             CallbackQueryHandler(digest.settings_pressed, pattern=pattern(Kind.DIGEST_SETTINGS)),
+            # The yearly supplement to the spiegel, as a file for the coach.
+            CallbackQueryHandler(supplement.supplement_pressed, pattern=pattern(Kind.SUPPLEMENT)),
             # Polls: the list, linking a group, the wizard, voting, managing.
             CommandHandler(accepted("peilingen"), polls.list_command),
             CommandHandler(accepted("koppel"), polls.koppel_command),
@@ -167,6 +171,7 @@ def wire(app: WijkApplication) -> None:
             MenuEntry(
                 "digest_settings", "digest.menu_settings", digest.open_settings, digest.is_coach
             ),
+            MenuEntry("supplement", "supplement.menu", supplement.open_supplement, digest.is_coach),
             MenuEntry("polls", "polls.menu", polls.open_list, lambda who: who.known),
             MenuEntry("newpoll", "polls.menu_new", poll_wizard.open_wizard, poll_wizard.can_create),
             MenuEntry("mijngegevens", "privacy.menu_label", privacy.send_export),
@@ -238,6 +243,7 @@ CLI_COMMANDS: tuple[tuple[str, Configure, Run], ...] = (
     ("group", grouping_cli.configure, grouping_cli.run),
     ("import-spiegel", spiegel_cli.configure, spiegel_cli.run),
     ("digest", digest_cli.configure, digest_cli.run),
+    ("supplement", supplement_cli.configure, supplement_cli.run),
     ("roles", roles_cli.configure_roles, roles_cli.run_roles),
     ("revoke", roles_cli.configure_revoke, roles_cli.run_revoke),
     ("signatures", signatures_cli.configure, signatures_cli.run),

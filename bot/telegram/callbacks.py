@@ -52,6 +52,7 @@ class Kind(StrEnum):
     COACH = "co"  # see the Coach* payloads
     DIGEST = "dg"  # dg:<wijk_id>:now
     DIGEST_SETTINGS = "ds"  # ds:<field>:<value>
+    SUPPLEMENT = "su"  # su:<wijk_id> (the yearly supplement of that wijk, as a file)
     # polls
     POLL_WIZARD = "pw"  # pw:<nonce>:<step>:<value>
     POLL_VOTE = "pl"  # pl:<poll_id>:<show|chg|res> | pl:<poll_id>:<verb>:<value>:<n|c>
@@ -560,6 +561,22 @@ class DigestNow:
         return cls(number(args[0]))
 
 
+@dataclass(frozen=True)
+class SupplementMake:
+    """Make this year's supplement of a wijk; the wijk id is a wish, checked on the server."""
+
+    KIND: ClassVar[Kind] = Kind.SUPPLEMENT
+    wijk_id: int
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.wijk_id,)
+
+    @classmethod
+    def parse(cls, args: Args) -> SupplementMake:
+        _count(args, 1)
+        return cls(number(args[0]))
+
+
 SETTINGS_MENUS = ("day", "time", "freq")
 FREQUENCY_CODES = {"w": "weekly", "b": "biweekly", "o": "off"}
 _FREQUENCY_CODE = {name: code for code, name in FREQUENCY_CODES.items()}
@@ -791,6 +808,7 @@ _DECODE: dict[Kind, Callable[[Args], Payload]] = {
     Kind.COACH: _coach,
     Kind.DIGEST: DigestNow.parse,
     Kind.DIGEST_SETTINGS: _digest_settings,
+    Kind.SUPPLEMENT: SupplementMake.parse,
     Kind.POLL_WIZARD: PollWizardStep.parse,
     Kind.POLL_VOTE: _poll_vote,
     Kind.POLL_MANAGE: _poll_manage,

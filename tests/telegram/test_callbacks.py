@@ -45,6 +45,7 @@ from bot.telegram.callbacks import (
     SpiegelOverview,
     SpiegelPage,
     SpiegelRecognised,
+    SupplementMake,
     WijkStep,
 )
 from models import ItemKind, Verdict
@@ -80,6 +81,7 @@ WIRE: list[tuple[Payload, str]] = [
     (CoachHideReason(40, "spam"), "co:40:hr:spam"),
     (CoachDraft(40, "snd", 8), "co:40:snd:8"),
     (DigestNow(2), "dg:2:now"),
+    (SupplementMake(7), "su:7"),
     (DigestSettingsMenu(), "ds:show:0"),
     (DigestSettingsMenu("time"), "ds:menu:time"),
     (DigestSetDay(6), "ds:day:6"),

@@ -1,0 +1,57 @@
+"""`wijkbot supplement --wijk SLUG [--year 2026] [--format docx|html|md] [--out FILE]`.
+
+Drafts the year's supplement to the wijk's spiegel (bot/supplement/). Without --out the file
+is written to `wijkaanvulling-<wijk>-<year>.<format>` in the current directory. An unknown wijk
+or a year without any data: a clear line and exit code 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.cli import common as cli
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Draft a wijk's yearly supplement to its spiegel."
+    parser.add_argument("--wijk", required=True, help="the wijk's slug, e.g. elsrijk")
+    parser.add_argument("--year", type=int, default=None, help="e.g. 2026 (default: this year)")
+    parser.add_argument("--format", choices=("docx", "html", "md"), default="docx")
+    parser.add_argument("--lang", choices=("nl", "en"), default=None)
+    parser.add_argument("--out", default=None, help="the file to write ('-' for standard output)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.people import persons
+    from bot.supplement import builder, render
+
+    config = cli.config_from(args)
+    services = cli.open_services(config)
+    lang = args.lang or config.general.default_language
+    year = args.year or services.clock.now().astimezone(config.general.tz).year
+    with services.db.session() as session:
+        persons.sync_wijken(session, config)
+        found = cli.find_wijken(session, [args.wijk], active_only=False)
+        if isinstance(found, str):
+            print(found, file=sys.stderr)
+            return 1
+        wijk = found[0]
+        try:
+            data = builder.build(session, config, wijk, year)
+        except builder.NoDataForYear:
+            print(
+                f"no data for {wijk.slug} in {year}: no spiegel of that year, no observations,"
+                " reactions or polls; nothing to draft",
+                file=sys.stderr,
+            )
+            return 1
+    content = render.render(data, lang, args.format)
+    if args.out == "-":
+        sys.stdout.buffer.write(content)
+        return 0
+    path = Path(args.out or render.filename(data, args.format))
+    path.write_bytes(content)
+    print(f"wrote {path} ({len(content)} bytes)", file=sys.stderr)
+    return 0

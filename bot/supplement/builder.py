@@ -1,0 +1,498 @@
+"""The year's supplement to a wijk's spiegel as data: one wijk, one calendar year (the project's
+time zone). No Telegram, no language: bot/supplement/render_*.py do that.
+
+Structured like the method (the wijkspiegel and its yearly supplements): the figures and their
+change; per question (wat gaat goed / wat kan beter / kansen / zorgen) the statements with how
+residents recognised them, the groups of observations (counts, one or two short quotes), what
+was answered; the polls; where figures and voices disagree; what the spiegel does not know yet
+and whose voices are missing; proposed changes to the statements.
+
+Parts that other capabilities fill later are optional (`figures`, `blind_spots`,
+`missing_voices`): None means "not known yet", and the renderers say so in words, never with an
+empty heading or a zero. `disagreements` and `proposed_changes` are computed here: an empty
+list means "looked, found none".
+
+Privacy: hidden and withdrawn observations appear nowhere (no count, no quote). Quotes come only
+from observations whose author still exists (person_id set): an erased person's kept
+observations count, but are never quoted. No names or pseudonyms are read at all.
+
+Speed: the year's visible observations are read once, as plain columns, and grouped with their
+stored signatures (bot.grouping.concepts.group_observations, as the digest does); reactions,
+supporters and answers are counted in SQL.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlmodel import Session
+
+from bot.core.config import Config
+from bot.digest.builder import vocabulary_for
+from bot.grouping.concepts import SignatureReader, group_observations
+from bot.polls.tally import tally
+from bot.spiegel.recognised import RecognisedCache, matching_statement
+from models import (
+    Edition,
+    ItemKind,
+    Observation,
+    ObservationStatus,
+    Poll,
+    PollStatus,
+    Reaction,
+    SpiegelItem,
+    Supporter,
+    Swot,
+    Verdict,
+    Wijk,
+)
+
+QUESTIONS = (Swot.STRENGTH.value, Swot.WEAKNESS.value, Swot.OPPORTUNITY.value, Swot.THREAT.value)
+VISIBLE = (
+    ObservationStatus.NEW.value,
+    ObservationStatus.READ.value,
+    ObservationStatus.ANSWERED.value,
+)
+GROUP_LIMIT = 6  # groups shown per question, largest first
+NEW_MATTER_LIMIT = 4
+QUOTES_PER_GROUP = 2
+QUOTE_CHARS = 160
+DISAGREE_MIN_REACTIONS = 10  # a statement needs this many reactions before it counts as contested
+NEW_STATEMENT_MIN = 5  # a group this big without a matching statement: "nieuwe zin?"
+
+_obs = Observation.__table__  # type: ignore[attr-defined]
+_reaction = Reaction.__table__  # type: ignore[attr-defined]
+_item = SpiegelItem.__table__  # type: ignore[attr-defined]
+_edition = Edition.__table__  # type: ignore[attr-defined]
+_supporter = Supporter.__table__  # type: ignore[attr-defined]
+_poll = Poll.__table__  # type: ignore[attr-defined]
+
+
+class NoDataForYear(Exception):
+    """The wijk has no spiegel, observations, reactions or polls in that year."""
+
+
+# --- the data --------------------------------------------------------------------------------
+
+
+@dataclass
+class Totals:
+    observations: int = 0
+    reactions: int = 0
+    supporters: int = 0  # "ik ook" to the year's observations
+    answered: int = 0
+    polls: int = 0
+
+
+@dataclass
+class StatementLine:
+    item_id: int
+    kind: str
+    text: str
+    recognise: int
+    not_recognise: int
+    comments: int
+
+    @property
+    def total(self) -> int:
+        return self.recognise + self.not_recognise
+
+
+@dataclass
+class ObservationGroup:
+    label: str
+    count: int
+    supporters: int
+    answered: int
+    quotes: list[str]
+    new_matter: bool  # no concept of the vocabulary: "nieuw onderwerp"
+    statement_id: int | None = None  # the statement it is about, if any
+
+
+@dataclass
+class QuestionPart:
+    swot: str
+    statements: list[StatementLine]
+    observations: int
+    answered: int
+    supporters: int
+    groups: list[ObservationGroup]  # two or more observations, largest first
+    new_matters: list[ObservationGroup]
+
+
+@dataclass
+class PollOutcome:
+    question: str
+    voters: int
+    closed: bool
+    options: list[tuple[str, int, float]]  # text, votes, percent; best first
+
+
+@dataclass
+class Disagreement:
+    item_id: int
+    text: str
+    recognise: int
+    not_recognise: int
+
+
+@dataclass
+class ProposedChange:
+    action: str  # "revise" (herzien?) or "new" (nieuwe zin?)
+    swot: str
+    text: str  # the statement, or the group's label
+    count: int  # reactions against it, or the group's size
+    item_id: int | None = None
+
+
+@dataclass
+class SupplementData:
+    wijk_slug: str
+    wijk_name: str
+    year: int
+    edition_years: list[int]
+    totals: Totals
+    previous: Totals | None  # the year before, when it had any observations
+    questions: list[QuestionPart]
+    recommendations: list[StatementLine]
+    polls: list[PollOutcome]
+    # Filled by other capabilities later; None: the section says it is not known yet.
+    figures: list[Any] | None = None
+    blind_spots: list[Any] | None = None
+    missing_voices: list[Any] | None = None
+    disagreements: list[Disagreement] | None = field(default=None)
+    proposed_changes: list[ProposedChange] | None = field(default=None)
+
+    def question(self, swot: str) -> QuestionPart:
+        return next(q for q in self.questions if q.swot == swot)
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+def year_bounds(year: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """1 January 00:00 local time to the next 1 January, as aware datetimes."""
+    return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
+
+
+def build(session: Session, config: Config, wijk: Wijk, year: int) -> SupplementData:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(session, config, wijk, year)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(session: Session, config: Config, wijk: Wijk, year: int) -> SupplementData:
+    assert wijk.id is not None
+    conn = session.connection()
+    start, end = year_bounds(year, config.general.tz)
+    editions = _editions(session, wijk.id, year)
+    statements = _statements(conn, [e.id for e in editions if e.id is not None])
+
+    rows = conn.execute(
+        select(
+            _obs.c.id,
+            _obs.c.swot,
+            _obs.c.text,
+            _obs.c.grouping_signature,
+            _obs.c.status,
+            _obs.c.person_id.is_not(None),
+        )
+        .where(_visible(wijk.id, start, end))
+        .order_by(_obs.c.id)
+    ).all()
+    supporters: dict[int, int] = dict(
+        conn.execute(
+            select(_supporter.c.observation_id, func.count())
+            .join(_obs, _obs.c.id == _supporter.c.observation_id)
+            .where(_visible(wijk.id, start, end))
+            .group_by(_supporter.c.observation_id)
+        ).all()
+    )
+    reactions = int(
+        conn.execute(
+            select(func.count())
+            .select_from(_reaction)
+            .where(
+                _reaction.c.wijk_id == wijk.id,
+                _reaction.c.updated_at >= start,
+                _reaction.c.updated_at < end,
+            )
+        ).scalar_one()
+    )
+    polls = _polls(session, wijk.id, start, end)
+    if not rows and not reactions and not polls and not any(e.year == year for e in editions):
+        raise NoDataForYear(f"{wijk.slug} {year}")
+
+    vocabulary = vocabulary_for(config.digest.vocabulary)
+    reader = SignatureReader(vocabulary)
+    cache = RecognisedCache()
+    by_swot: dict[str, list[Any]] = {swot: [] for swot in QUESTIONS}
+    for row in rows:
+        found = by_swot.get(row[1])
+        if found is not None:
+            found.append(row)
+
+    questions: list[QuestionPart] = []
+    proposed: list[ProposedChange] = []
+    for swot in QUESTIONS:
+        part = _question(swot, by_swot[swot], statements, supporters, wijk, reader, vocabulary)
+        questions.append(part)
+        for group in part.groups + part.new_matters:
+            if group.count < NEW_STATEMENT_MIN or group.statement_id is not None:
+                continue
+            if any(p.text == group.label and p.swot == swot for p in proposed):
+                continue
+            proposed.append(ProposedChange("new", swot, group.label, group.count))
+    _match_statements(session, wijk.id, questions, by_swot, cache, vocabulary)
+    proposed = [
+        p
+        for p in proposed
+        if not any(
+            g.label == p.text and g.statement_id is not None
+            for q in questions
+            if q.swot == p.swot
+            for g in q.groups + q.new_matters
+        )
+    ]
+
+    disagreements = [
+        Disagreement(s.item_id, s.text, s.recognise, s.not_recognise)
+        for s in statements
+        if s.total >= DISAGREE_MIN_REACTIONS and s.not_recognise > s.recognise
+    ]
+    disagreements.sort(key=lambda d: (-d.not_recognise, d.item_id))
+    revise = [
+        ProposedChange("revise", _kind_swot(s.kind), s.text, s.not_recognise, s.item_id)
+        for s in statements
+        if s.item_id in {d.item_id for d in disagreements}
+    ]
+    totals = Totals(
+        observations=len(rows),
+        reactions=reactions,
+        supporters=sum(q.supporters for q in questions),
+        answered=sum(q.answered for q in questions),
+        polls=len(polls),
+    )
+    return SupplementData(
+        wijk_slug=wijk.slug,
+        wijk_name=wijk.name,
+        year=year,
+        edition_years=sorted({e.year for e in editions}),
+        totals=totals,
+        previous=_previous(session, wijk.id, year, config.general.tz),
+        questions=questions,
+        recommendations=[s for s in statements if s.kind == ItemKind.RECOMMENDATION.value],
+        polls=polls,
+        disagreements=disagreements,
+        proposed_changes=revise + proposed,
+    )
+
+
+def _kind_swot(kind: str) -> str:
+    return kind if kind in QUESTIONS else ItemKind.RECOMMENDATION.value
+
+
+def _visible(wijk_id: int, start: datetime, end: datetime) -> Any:
+    return and_(
+        _obs.c.wijk_id == wijk_id,
+        _obs.c.status.in_(VISIBLE),
+        _obs.c.created_at >= start,
+        _obs.c.created_at < end,
+    )
+
+
+def _editions(session: Session, wijk_id: int, year: int) -> list[Edition]:
+    """The year's edition(s); without one, the newest before it (the spiegel still in force)."""
+    conn = session.connection()
+    found = [
+        Edition(id=i, wijk_id=wijk_id, year=y)
+        for i, y in conn.execute(
+            select(_edition.c.id, _edition.c.year).where(
+                _edition.c.wijk_id == wijk_id, _edition.c.year == year
+            )
+        )
+    ]
+    if found:
+        return found
+    older = conn.execute(
+        select(_edition.c.id, _edition.c.year)
+        .where(_edition.c.wijk_id == wijk_id, _edition.c.year < year)
+        .order_by(_edition.c.year.desc())
+        .limit(1)
+    ).first()
+    if older is None:
+        return []
+    return [Edition(id=older[0], wijk_id=wijk_id, year=older[1])]
+
+
+def _statements(conn: Any, edition_ids: list[int]) -> list[StatementLine]:
+    if not edition_ids:
+        return []
+    items = conn.execute(
+        select(_item.c.id, _item.c.kind, _item.c.text)
+        .where(_item.c.edition_id.in_(edition_ids), _item.c.retired.is_(False))
+        .order_by(_item.c.edition_id, _item.c.position, _item.c.id)
+    ).all()
+    counts: dict[int, list[int]] = {row[0]: [0, 0, 0] for row in items}
+    for item_id, verdict, commented, count in conn.execute(
+        select(
+            _reaction.c.item_id,
+            _reaction.c.verdict,
+            _reaction.c.comment.is_not(None),
+            func.count(),
+        )
+        .where(_reaction.c.item_id.in_(list(counts)))
+        .group_by(_reaction.c.item_id, _reaction.c.verdict, _reaction.c.comment.is_not(None))
+    ):
+        tally_ = counts[item_id]
+        if verdict == Verdict.RECOGNISE.value:
+            tally_[0] += int(count)
+        elif verdict == Verdict.NOT_RECOGNISE.value:
+            tally_[1] += int(count)
+        if commented:
+            tally_[2] += int(count)
+    return [StatementLine(i, kind, text, *counts[i]) for i, kind, text in items]
+
+
+def _question(
+    swot: str,
+    rows: list[Any],
+    statements: list[StatementLine],
+    supporters: dict[int, int],
+    wijk: Wijk,
+    reader: SignatureReader,
+    vocabulary: Any,
+) -> QuestionPart:
+    found = group_observations(
+        [(str(row[0]), row[2], wijk.slug, swot, row[3], row) for row in rows], vocabulary, reader
+    )
+    groups: list[ObservationGroup] = []
+    new_matters: list[ObservationGroup] = []
+    answered_value = ObservationStatus.ANSWERED.value
+    for group in found:
+        if len(group.members) < 2:
+            continue
+        members = group.members
+        quotes: list[str] = []
+        for member in [group.representative, *members]:
+            if len(quotes) >= QUOTES_PER_GROUP:
+                break
+            if not member[5]:  # the author was erased: counted, never quoted
+                continue
+            quote = _short(member[2])
+            if quote and quote not in quotes:
+                quotes.append(quote)
+        summary = ObservationGroup(
+            label=group.label,
+            count=len(members),
+            supporters=sum(supporters.get(m[0], 0) for m in members),
+            answered=sum(1 for m in members if m[4] == answered_value),
+            quotes=quotes,
+            new_matter=bool(group.words),
+        )
+        (new_matters if group.words else groups).append(summary)
+    groups.sort(key=lambda g: (-g.count, g.label))
+    new_matters.sort(key=lambda g: (-g.count, g.label))
+    return QuestionPart(
+        swot=swot,
+        statements=[s for s in statements if s.kind == swot],
+        observations=len(rows),
+        answered=sum(1 for row in rows if row[4] == answered_value),
+        supporters=sum(supporters.get(row[0], 0) for row in rows),
+        groups=groups[:GROUP_LIMIT],
+        new_matters=new_matters[:NEW_MATTER_LIMIT],
+    )
+
+
+def _match_statements(
+    session: Session,
+    wijk_id: int,
+    questions: list[QuestionPart],
+    by_swot: dict[str, list[Any]],
+    cache: RecognisedCache,
+    vocabulary: Any,
+) -> None:
+    """Which statement of the current spiegel each shown group is about (by a quoted or the
+    first member's text: the label's concept is the group's)."""
+    for part in questions:
+        for group in part.groups:
+            text = group.quotes[0] if group.quotes else group.label
+            found = matching_statement(session, wijk_id, text, part.swot, vocabulary, cache=cache)
+            group.statement_id = found.item_id if found is not None else None
+
+
+def _short(text: str) -> str:
+    one_line = " ".join(text.split())
+    if len(one_line) <= QUOTE_CHARS:
+        return one_line
+    cut = one_line[:QUOTE_CHARS].rsplit(" ", 1)[0]
+    return f"{cut}…"
+
+
+def _polls(session: Session, wijk_id: int, start: datetime, end: datetime) -> list[PollOutcome]:
+    ids = (
+        session.connection()
+        .execute(
+            select(_poll.c.id, _poll.c.status)
+            .where(
+                _poll.c.wijk_id == wijk_id,
+                _poll.c.status != PollStatus.CANCELLED.value,
+                _poll.c.opens_at >= start,
+                _poll.c.opens_at < end,
+            )
+            .order_by(_poll.c.opens_at, _poll.c.id)
+        )
+        .all()
+    )
+    outcomes = []
+    for poll_id, status in ids:
+        result = tally(session, poll_id)
+        outcomes.append(
+            PollOutcome(
+                question=result.question,
+                voters=result.voters,
+                closed=status == PollStatus.CLOSED.value,
+                options=[(o.text, o.votes, o.percent) for o in result.options],
+            )
+        )
+    return outcomes
+
+
+def _previous(session: Session, wijk_id: int, year: int, tz: ZoneInfo) -> Totals | None:
+    start, end = year_bounds(year - 1, tz)
+    conn = session.connection()
+    observations = int(
+        conn.execute(
+            select(func.count()).select_from(_obs).where(_visible(wijk_id, start, end))
+        ).scalar_one()
+    )
+    if not observations:
+        return None
+    answered = int(
+        conn.execute(
+            select(func.count())
+            .select_from(_obs)
+            .where(_visible(wijk_id, start, end), _obs.c.status == ObservationStatus.ANSWERED.value)
+        ).scalar_one()
+    )
+    reactions = int(
+        conn.execute(
+            select(func.count())
+            .select_from(_reaction)
+            .where(
+                _reaction.c.wijk_id == wijk_id,
+                _reaction.c.updated_at >= start,
+                _reaction.c.updated_at < end,
+            )
+        ).scalar_one()
+    )
+    return Totals(observations=observations, reactions=reactions, answered=answered)
