@@ -54,7 +54,8 @@ def main_scripted(config_path: Path | None, out_dir: Path | None = None) -> int:
     result = asyncio.run(run_script(config, out_dir, out=sys.stdout))
     seconds = time.monotonic() - started
     print(
-        f"\nThe demo took {seconds:.1f} s. Transcript, digest, chart and CSV: {out_dir.resolve()}/"
+        f"\nThe demo took {seconds:.1f} s. Transcript, digest, chart, CSV and supplement: "
+        f"{out_dir.resolve()}/"
     )
     return 0 if result.ok else 1
 
@@ -172,6 +173,7 @@ async def play_week(
     await coach_answers(env, transcript, result, coach)
     await poll_closes(env, transcript, result, big)
     await digest_monday(env, transcript, result, coach, out_dir)
+    await supplement_draft(env, transcript, result, coach, out_dir)
 
 
 SWOT_QUESTION = {
@@ -336,6 +338,23 @@ async def digest_monday(
     result.digest_text = "\n".join(text_parts)
     (out_dir / "digest.txt").write_text(result.digest_text + "\n", encoding="utf-8")
     result.files["digest"] = out_dir / "digest.txt"
+
+
+async def supplement_draft(
+    env: DemoEnvironment, transcript: Transcript, result: DemoResult, coach: Actor, out_dir: Path
+) -> None:
+    """The week ends with the coach drafting this year's supplement to the wijkspiegel."""
+    transcript.heading("Monday, later: the coach drafts this year's supplement (a DOCX file)")
+    await coach.send("/menu")
+    mark = len(coach.person.messages)
+    await coach.press("Wijkaanvulling maken")
+    for message in coach.person.messages[mark:]:
+        if message.kind == "document" and message.file_bytes is not None:
+            name = message.filename or "wijkaanvulling.docx"
+            path = out_dir / name
+            path.write_bytes(message.file_bytes)
+            result.files["supplement"] = path
+            transcript.say(f"  [document: {name}, {len(message.file_bytes)} bytes -> {path}]")
 
 
 async def poll_closes(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import docx
 import pytest
 
 from bot.cli.wijkbot import main as cli_main
@@ -40,6 +41,13 @@ async def test_scripted_week(tmp_path: Path) -> None:
     assert csv.read_text(encoding="utf-8-sig").count("\n") >= 18
     # Anonymous residents stayed anonymous in the coach's CSV.
     assert "Anouk" not in csv.read_text(encoding="utf-8-sig")
+    # The week ends with the coach's supplement draft, saved beside the rest.
+    supplement = result.files["supplement"]
+    year = supplement.stem.rsplit("-", 1)[1]  # the demo's clock: this year
+    assert supplement.name == f"wijkaanvulling-stadshart-{year}.docx"
+    headings = [p.text for p in docx.Document(str(supplement)).paragraphs]
+    assert f"Wijkaanvulling {year}: Stadshart" in headings and "Wat kan beter?" in headings
+    assert "Anouk" not in "\n".join(headings)
     transcript = out.getvalue()
     assert "Ik weet mijn wijk niet" in transcript  # someone found their wijk by postcode
 
