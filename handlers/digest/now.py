@@ -44,7 +44,7 @@ def require_coach(who: Who) -> None:
         raise PermissionDenied("digest.coach_only")
 
 
-def _coach_wijken(session: Session, who: Who) -> list[Wijk]:
+def coach_wijken(session: Session, who: Who) -> list[Wijk]:
     assert who.actor is not None
     ids = who.actor.wijken_with(Role.COACH, Role.ADMIN)
     wijken = [w for i in ids if (w := persons.wijk_by_id(session, i)) is not None]
@@ -59,7 +59,7 @@ async def digest_command(update: Update, context: WijkContext, who: Who) -> None
     require_coach(who)
     wanted = " ".join(context.args or []).strip().lower()
     with context.services.db.session() as session:
-        wijken = _coach_wijken(session, who)
+        wijken = coach_wijken(session, who)
     if wanted:
         match = [w for w in wijken if wanted in (w.slug.lower(), w.name.lower())]
         if not match:
@@ -72,7 +72,7 @@ async def digest_command(update: Update, context: WijkContext, who: Who) -> None
 async def open_now(update: Update, context: WijkContext, who: Who) -> None:
     require_coach(who)
     with context.services.db.session() as session:
-        wijken = _coach_wijken(session, who)
+        wijken = coach_wijken(session, who)
     await _choose_or_send(update, context, who, wijken)
 
 

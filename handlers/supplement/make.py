@@ -15,7 +15,7 @@ from bot.people.permissions import Action
 from bot.supplement import builder, render
 from bot.telegram.callbacks import BadCallback, SupplementMake
 from handlers.common import Who, answer_query, esc, menu_keyboard, payload, private_handler, reply
-from handlers.digest.now import _coach_wijken, require_coach
+from handlers.digest.now import coach_wijken, require_coach
 from handlers.supplement import views
 
 _log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ _log = logging.getLogger(__name__)
 async def open_supplement(update: Update, context: WijkContext, who: Who) -> None:
     require_coach(who)
     with context.services.db.session() as session:
-        wijken = _coach_wijken(session, who)
+        wijken = coach_wijken(session, who)
     if len(wijken) == 1 and wijken[0].id is not None:
         await _make(update, context, who, wijken[0].id)
         return
