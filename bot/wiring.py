@@ -56,6 +56,8 @@ def wire(app: WijkApplication) -> None:
     from bot.telegram.callbacks import Kind, pattern
     from bot.telegram.commands import accepted
     from handlers import (
+        about_you,
+        blind_spots,
         coach,
         digest,
         errors,
@@ -92,6 +94,8 @@ def wire(app: WijkApplication) -> None:
             CommandHandler(accepted("mijngegevens"), privacy.export_command),
             CommandHandler(accepted("vergeetmij"), privacy.forget_command),
             CallbackQueryHandler(privacy.privacy_pressed, pattern=pattern(Kind.PRIVACY)),
+            # "Over jou": optional answers about yourself, asked once, changeable, erasable.
+            CallbackQueryHandler(about_you.about_you_pressed, pattern=pattern(Kind.ABOUT_YOU)),
             # Observations: sending one, and one's own.
             CommandHandler(accepted("melding"), observations.melding_command),
             CommandHandler(accepted("mijnmeldingen"), observations.mine_command),
@@ -108,6 +112,10 @@ def wire(app: WijkApplication) -> None:
             # The coach: observations of their wijken, answering, hiding.
             CommandHandler(accepted("meldingen"), coach.meldingen_command),
             CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),
+            # The coach: what the wijkspiegel does not know yet.
+            CallbackQueryHandler(
+                blind_spots.blind_spots_pressed, pattern=pattern(Kind.BLIND_SPOTS)
+            ),
             # The digest: on request, and its settings.
             CommandHandler(accepted("digest"), digest.digest_command),
             CallbackQueryHandler(digest.digest_pressed, pattern=pattern(Kind.DIGEST)),
@@ -162,6 +170,9 @@ def wire(app: WijkApplication) -> None:
             ),
             MenuEntry("digest_now", "digest.menu_now", digest.open_now, digest.is_coach),
             MenuEntry(
+                "blind", "blind_spots.menu", blind_spots.open_from_menu, blind_spots.is_coach
+            ),
+            MenuEntry(
                 "mijn", "observations.menu_mine", observations.mine_open, lambda who: who.known
             ),
             MenuEntry(
@@ -169,6 +180,7 @@ def wire(app: WijkApplication) -> None:
             ),
             MenuEntry("polls", "polls.menu", polls.open_list, lambda who: who.known),
             MenuEntry("newpoll", "polls.menu_new", poll_wizard.open_wizard, poll_wizard.can_create),
+            MenuEntry("overjou", "about_you.menu", about_you.open_from_menu, lambda who: who.known),
             MenuEntry("mijngegevens", "privacy.menu_label", privacy.send_export),
             MenuEntry("wijk", "menu.wijk", onboarding.wijk_open),
             MenuEntry("taal", "menu.language", menu.language_open),

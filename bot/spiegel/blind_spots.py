@@ -25,7 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -100,6 +100,11 @@ def parse_period(key: str, tz: ZoneInfo) -> BlindPeriod:
 def current_quarter(now: datetime, tz: ZoneInfo) -> BlindPeriod:
     local = now.astimezone(tz)
     return parse_period(f"{local.year}-Q{(local.month - 1) // 3 + 1}", tz)
+
+
+def previous_quarter(period: BlindPeriod, tz: ZoneInfo) -> BlindPeriod:
+    """The quarter before the period begins."""
+    return current_quarter(period.start - timedelta(days=1), tz)
 
 
 # --- the grid ------------------------------------------------------------------------------------

@@ -15,6 +15,10 @@ from sqlmodel import Session, select
 
 from bot.context import Services
 from bot.core.config import Config
+from bot.fake_telegram import Harness
+from bot.people import about_you
+from bot.people import persons as people
+from bot.privacy import personal_data
 from bot.spiegel import blind_spots as bs
 from bot.spiegel import mirror
 from models import (
@@ -22,11 +26,14 @@ from models import (
     Person,
     PersonProfile,
     Reaction,
+    Role,
     SpiegelItem,
     Supporter,
     Verdict,
     Wijk,
 )
+from tests.helpers import join_as, onboard
+from tests.spiegel.test_recognised import file
 
 AMS = ZoneInfo("Europe/Amsterdam")
 T0 = datetime(2026, 10, 15, 12, tzinfo=UTC)
@@ -374,3 +381,157 @@ def test_groups_that_grow_without_a_statement(services: Services) -> None:
     assert [(u.swot, u.label, u.count, u.previous) for u in found.uncovered] == [
         ("weakness", "te hard rijden", 3, 1)
     ]
+
+
+# --- through the bot ---------------------------------------------------------------------------
+
+INVITE = "Wil je iets over jezelf vertellen?"
+WHY = (
+    "Zo ziet de wijkcoach wie er meepraat en wie nog niet. "
+    "Je antwoord staat nooit bij je meldingen."
+)
+
+
+def profile_of(services: Services, telegram_id: int) -> PersonProfile | None:
+    with services.db.session() as session:
+        found = people.get_person(session, telegram_id)
+        assert found is not None and found.id is not None
+        return about_you.answers(session, found.id)
+
+
+async def test_over_jou_is_asked_once_after_a_first_observation(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/menu")
+    assert INVITE not in alice.last.plain_text  # nothing said yet: not asked
+    assert profile_of(services, 1001) is None
+
+    await file(alice, "De stoep bij de school is kapot")
+    (menu,) = await alice.press("Naar het menu")  # the confirmation becomes the menu
+    assert menu.edited and INVITE in menu.plain_text and WHY in menu.plain_text
+    assert menu.button_texts[:2] == ["Ja, dat wil ik", "Nee, liever niet"]
+    assert "Over jou" in menu.button_texts
+
+    (age,) = await alice.press("Ja, dat wil ik")
+    assert age.message_id == menu.message_id and "Hoe oud ben je?" in age.plain_text
+    assert WHY in age.plain_text
+    (household,) = await alice.press("65 jaar of ouder")
+    assert "Met wie woon je?" in household.plain_text
+    (years,) = await alice.press("Overslaan")  # each question can be skipped
+    assert "Hoe lang woon je al in de wijk?" in years.plain_text
+    (done,) = await alice.press("Langer dan 10 jaar")
+    assert done.message_id == menu.message_id
+    assert "Dank je wel!" in done.plain_text and "Leeftijd: 65 jaar of ouder" in done.plain_text
+    assert "Wonen: niet gezegd" in done.plain_text
+    row = profile_of(services, 1001)
+    assert row is not None
+    assert (row.age_group, row.household, row.years_in_wijk) == ("65plus", None, "gt10")
+
+    # Asked once: the next menus do not ask again.
+    await alice.send("/menu")
+    assert INVITE not in alice.last.plain_text
+    await file(alice, "De lantaarn bij het park is stuk")
+    (menu,) = await alice.press("Naar het menu")
+    assert INVITE not in menu.plain_text
+
+
+async def test_over_jou_liever_niet_ends_it_and_it_can_be_changed_and_erased(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await file(alice, "De stoep bij de school is kapot")
+    await alice.press("Naar het menu")
+    (declined,) = await alice.press("Nee, liever niet")
+    assert "ik vraag het niet meer" in declined.plain_text
+    row = profile_of(services, 1001)
+    assert row is not None and (row.age_group, row.household, row.years_in_wijk) == (
+        None,
+        None,
+        None,
+    )
+    await alice.send("/menu")
+    assert INVITE not in alice.last.plain_text
+
+    # Changing it later, from the menu.
+    (summary,) = await alice.press("Over jou")
+    assert "Leeftijd: niet gezegd" in summary.plain_text
+    assert "Wis mijn antwoorden" not in summary.button_texts  # nothing to erase
+    await alice.press("Antwoorden aanpassen")
+    await alice.press("Jonger dan 25")
+    await alice.press("Met kinderen")
+    await alice.press("Nee, liever niet")  # stops; what was answered stays
+    row = profile_of(services, 1001)
+    assert row is not None and (row.age_group, row.household) == ("u25", "with_children")
+
+    # In the export, then erased.
+    with services.db.session() as session:
+        found = people.get_person(session, 1001)
+        assert found is not None and found.id is not None
+        exported = personal_data.export_person(session, found.id)
+    assert exported["about_you"]["age_group"] == "u25"
+    await alice.send("/menu")
+    (summary,) = await alice.press("Over jou")
+    assert "Leeftijd: Jonger dan 25" in summary.plain_text
+    (erased,) = await alice.press("Wis mijn antwoorden")
+    assert "Je antwoorden zijn gewist." in erased.plain_text
+    row = profile_of(services, 1001)
+    assert row is not None and (row.age_group, row.household, row.years_in_wijk) == (
+        None,
+        None,
+        None,
+    )
+
+
+async def test_over_jou_is_erased_with_the_person(bot: Harness, services: Services) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await file(alice, "De stoep bij de school is kapot")
+    await alice.press("Naar het menu")
+    await alice.press("Ja, dat wil ik")
+    await alice.press("45 tot 65 jaar")
+    with services.db.session() as session:
+        found = people.get_person(session, 1001)
+        assert found is not None and found.id is not None
+        personal_data.erase_person(session, found.id, keep_contributions=True)
+        assert session.exec(select(PersonProfile)).all() == []
+
+
+async def test_the_coach_sees_what_we_do_not_know_yet_and_a_resident_does_not(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await file(alice, "De stoep bij de school is kapot")
+    await alice.press("Naar het menu")
+    await alice.press("Ja, dat wil ik")
+    await alice.press("65 jaar of ouder")
+
+    coach = await join_as(bot, services, 2001, "Coach", Role.COACH, "elsrijk")
+    await coach.send("/menu")
+    assert "Wat weten we nog niet?" in coach.last.button_texts
+    (view,) = await coach.press("Wat weten we nog niet?")
+    text = view.plain_text
+    key = bs.current_quarter(services.clock.now(), services.tz).key
+    year, quarter = key.split("-Q")
+    assert f"Elsrijk, kwartaal {quarter} van {year}" in text
+    assert "Hier weten we weinig van" in text and "Wat kan beter?" in text
+    # The small-number rule: one person is "minder dan 5", never "1".
+    assert "Wie horen we nog weinig?" in text
+    assert "Mensen die iets over zichzelf vertelden: minder dan 5." in text
+    assert "65 jaar of ouder: minder dan 5" in text
+    assert ": 1" not in text and " 1;" not in text and not text.rstrip().endswith(" 1")
+    assert "De cijfers van het CBS over de wijk zijn er nog niet." in text
+    assert "Waar mensen het anders zien" in text
+    # Never beside an observation: the view names no text anyone wrote.
+    assert "De stoep bij de school is kapot" not in text
+    (year_view,) = await coach.press("Heel het jaar")
+    assert f"heel {year}" in year_view.plain_text
+
+    # A resident has no such menu entry, and a forged button shows them nothing.
+    await alice.send("/menu")
+    assert "Wat weten we nog niet?" not in alice.last.button_texts
+    with services.db.session() as session:
+        elsrijk = wijk(session)
+    replies = await alice.press_data(f"bs:{elsrijk.id}:{key}")
+    assert [r.plain_text for r in replies] == ["Dit is alleen voor de wijkcoach."]
+    replies = await alice.press_data("mn:blind")
+    assert all("Hier weten we weinig van" not in r.plain_text for r in replies)
