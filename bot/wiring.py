@@ -27,6 +27,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.cli import blind_spots as blind_spots_cli
 from bot.cli import digest as digest_cli
 from bot.cli import grouping as grouping_cli
 from bot.cli import roles as roles_cli
@@ -253,4 +254,5 @@ CLI_COMMANDS: tuple[tuple[str, Configure, Run], ...] = (
     ("roles", roles_cli.configure_roles, roles_cli.run_roles),
     ("revoke", roles_cli.configure_revoke, roles_cli.run_revoke),
     ("signatures", signatures_cli.configure, signatures_cli.run),
+    ("blind-spots", blind_spots_cli.configure, blind_spots_cli.run),
 )

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from bot.cli import wijkbot
 from bot.context import Services
 from bot.core.config import Config
 from bot.fake_telegram import Harness
@@ -535,3 +537,27 @@ async def test_the_coach_sees_what_we_do_not_know_yet_and_a_resident_does_not(
     assert [r.plain_text for r in replies] == ["Dit is alleen voor de wijkcoach."]
     replies = await alice.press_data("mn:blind")
     assert all("Hier weten we weinig van" not in r.plain_text for r in replies)
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_wijkbot_blind_spots_prints_the_same(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with cli_services.db.session() as session:
+        w = wijk(session)
+        assert w.id is not None
+        for n in range(6):
+            observe(session, w.id, person(session, n), "weakness", "verkeer")
+        session.commit()
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    command = ["--config", str(example), "blind-spots", "--wijk", "elsrijk", "--period"]
+    code = wijkbot.main([*command, "2026-Q4"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Wat weten we nog niet?" in out and "Elsrijk, kwartaal 4 van 2026" in out
+    assert "Wat kan beter? Verkeer: 6" in out and "<b>" not in out
+    assert "Mensen die iets over zichzelf vertelden: minder dan 5." in out
+    code = wijkbot.main([*command, "2026-Q9"])
+    assert code == 2
