@@ -27,6 +27,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.cli import blind_spots as blind_spots_cli
 from bot.cli import digest as digest_cli
 from bot.cli import grouping as grouping_cli
 from bot.cli import roles as roles_cli
@@ -57,6 +58,8 @@ def wire(app: WijkApplication) -> None:
     from bot.telegram.callbacks import Kind, pattern
     from bot.telegram.commands import accepted
     from handlers import (
+        about_you,
+        blind_spots,
         coach,
         digest,
         errors,
@@ -94,6 +97,8 @@ def wire(app: WijkApplication) -> None:
             CommandHandler(accepted("mijngegevens"), privacy.export_command),
             CommandHandler(accepted("vergeetmij"), privacy.forget_command),
             CallbackQueryHandler(privacy.privacy_pressed, pattern=pattern(Kind.PRIVACY)),
+            # "Over jou": optional answers about yourself, asked once, changeable, erasable.
+            CallbackQueryHandler(about_you.about_you_pressed, pattern=pattern(Kind.ABOUT_YOU)),
             # Observations: sending one, and one's own.
             CommandHandler(accepted("melding"), observations.melding_command),
             CommandHandler(accepted("mijnmeldingen"), observations.mine_command),
@@ -110,6 +115,10 @@ def wire(app: WijkApplication) -> None:
             # The coach: observations of their wijken, answering, hiding.
             CommandHandler(accepted("meldingen"), coach.meldingen_command),
             CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),
+            # The coach: what the wijkspiegel does not know yet.
+            CallbackQueryHandler(
+                blind_spots.blind_spots_pressed, pattern=pattern(Kind.BLIND_SPOTS)
+            ),
             # The digest: on request, and its settings.
             CommandHandler(accepted("digest"), digest.digest_command),
             CallbackQueryHandler(digest.digest_pressed, pattern=pattern(Kind.DIGEST)),
@@ -166,6 +175,9 @@ def wire(app: WijkApplication) -> None:
             ),
             MenuEntry("digest_now", "digest.menu_now", digest.open_now, digest.is_coach),
             MenuEntry(
+                "blind", "blind_spots.menu", blind_spots.open_from_menu, blind_spots.is_coach
+            ),
+            MenuEntry(
                 "mijn", "observations.menu_mine", observations.mine_open, lambda who: who.known
             ),
             MenuEntry(
@@ -174,6 +186,7 @@ def wire(app: WijkApplication) -> None:
             MenuEntry("supplement", "supplement.menu", supplement.open_supplement, digest.is_coach),
             MenuEntry("polls", "polls.menu", polls.open_list, lambda who: who.known),
             MenuEntry("newpoll", "polls.menu_new", poll_wizard.open_wizard, poll_wizard.can_create),
+            MenuEntry("overjou", "about_you.menu", about_you.open_from_menu, lambda who: who.known),
             MenuEntry("mijngegevens", "privacy.menu_label", privacy.send_export),
             MenuEntry("wijk", "menu.wijk", onboarding.wijk_open),
             MenuEntry("taal", "menu.language", menu.language_open),
@@ -247,4 +260,5 @@ CLI_COMMANDS: tuple[tuple[str, Configure, Run], ...] = (
     ("roles", roles_cli.configure_roles, roles_cli.run_roles),
     ("revoke", roles_cli.configure_revoke, roles_cli.run_revoke),
     ("signatures", signatures_cli.configure, signatures_cli.run),
+    ("blind-spots", blind_spots_cli.configure, blind_spots_cli.run),
 )

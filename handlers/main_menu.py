@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import Update
+from telegram import InlineKeyboardButton, Update
 
 from bot.context import WijkContext
 from bot.core.i18n import tn
-from bot.people import persons
+from bot.people import about_you, persons
 from bot.telegram.callbacks import MenuItem
+from handlers.about_you.views import invitation_buttons, invitation_text
 from handlers.common import Who, button, esc, keyboard, reply
 from models import Role
 
@@ -44,9 +45,16 @@ async def show_menu(
     lines = [who.t("menu.title")]
     if note:
         lines.insert(0, note)
+    ask: list[list[InlineKeyboardButton]] = []
     if who.actor is not None and who.wijk_id is not None:
         with context.services.db.session() as session:
             wijk = persons.wijk_by_id(session, who.wijk_id)
+            # "Over jou", once, at the first menu after their first observation or reaction:
+            # in this message, so the question adds no message of its own.
+            if about_you.should_ask(session, who.actor.id):
+                about_you.mark_asked(session, who.actor.id)
+                lines.insert(len(lines) - 1, invitation_text(who))
+                ask = invitation_buttons(who)
         if wijk is not None:
             lines.insert(0, who.t("menu.your_wijk", wijk=esc(wijk.name)))
             roles = sorted(who.actor.roles_in(wijk.id or 0) - {Role.RESIDENT})
@@ -54,5 +62,5 @@ async def show_menu(
                 names = ", ".join(who.t(f"roles.{r.value}") for r in roles)
                 lines.insert(1, tn(who.lang, "menu.your_roles", len(roles), roles=names))
     entries = visible_entries(context, who)
-    rows = [[button(who.t(e.label_key), MenuItem(e.item))] for e in entries]
+    rows = [*ask, *([button(who.t(e.label_key), MenuItem(e.item))] for e in entries)]
     await reply(update, "\n".join(lines), keyboard(*rows), edit=edit)

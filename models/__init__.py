@@ -17,6 +17,7 @@ from models.enums import (
 from models.observation import Observation
 from models.person import Invite, Membership, Person
 from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
+from models.profile import PersonProfile
 from models.spiegel import Edition, Reaction, SpiegelItem
 from models.stored_state import StoredState
 from models.supporter import Supporter
@@ -36,6 +37,7 @@ __all__ = [
     "Observation",
     "ObservationStatus",
     "Person",
+    "PersonProfile",
     "Poll",
     "PollAudience",
     "PollDelivery",

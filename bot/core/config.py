@@ -156,6 +156,17 @@ class UrgentConfig:
 
 
 @dataclass(frozen=True)
+class SpiegelConfig:
+    """What the spiegel does not know yet (bot/spiegel/blind_spots.py)."""
+
+    # A theme and question where fewer people than this said something: "we know little".
+    little_input: int = 3
+    # A statement with at least this many reactions, most of them "herken ik niet", is a
+    # place where figures and voices disagree.
+    disagree_min_reactions: int = 10
+
+
+@dataclass(frozen=True)
 class WijkConfig:
     slug: str
     name: str
@@ -183,6 +194,7 @@ class Config:
     opendata: OpenDataConfig = field(default_factory=OpenDataConfig)
     municipality: MunicipalityConfig = field(default_factory=MunicipalityConfig)
     urgent: UrgentConfig = field(default_factory=UrgentConfig)
+    spiegel: SpiegelConfig = field(default_factory=SpiegelConfig)
     wijken: list[WijkConfig] = field(default_factory=list)
     themes: list[ThemeConfig] = field(default_factory=list)
     source: str = "<defaults>"
@@ -418,6 +430,10 @@ def _validate(config: Config, *, require_token: bool) -> None:
     ):
         raise ConfigError(src, "municipality.gemeentecode", "expected 4 digits, e.g. 0362")
     _validate_urgent(config.urgent, src)
+    if config.spiegel.little_input < 1:
+        raise ConfigError(src, "spiegel.little_input", "must be 1 or more")
+    if config.spiegel.disagree_min_reactions < 1:
+        raise ConfigError(src, "spiegel.disagree_min_reactions", "must be 1 or more")
     if not config.wijken:
         raise ConfigError(src, "wijken", "configure at least one wijk ([[wijken]])")
     seen: set[str] = set()

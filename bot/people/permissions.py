@@ -22,6 +22,7 @@ class Action(StrEnum):
     HANDLE_OBSERVATIONS = "handle_observations"  # read, answer, hide
     MANAGE_SPIEGEL = "manage_spiegel"
     EXPORT_WIJK = "export_wijk"
+    VIEW_BLIND_SPOTS = "view_blind_spots"  # "Wat weten we nog niet?"
 
 
 _EVERYONE = {Action.READ_SPIEGEL, Action.REACT, Action.SEND_OBSERVATION, Action.VOTE}
@@ -32,6 +33,7 @@ _COACH = _EVERYONE | {
     Action.HANDLE_OBSERVATIONS,
     Action.MANAGE_SPIEGEL,
     Action.EXPORT_WIJK,
+    Action.VIEW_BLIND_SPOTS,
 }
 # The roles that coach a wijk: they get the coach's command menu (bot.telegram.command_menu).
 COACH_ROLES = (Role.COACH.value, Role.ADMIN.value)

@@ -23,6 +23,7 @@ from models import (
     Membership,
     Observation,
     Person,
+    PersonProfile,
     Poll,
     PollDelivery,
     PollOption,
@@ -49,6 +50,7 @@ PERSON_COLUMNS = {
     ("polldelivery", "person_id"): "deleted",
     ("digestsetting", "person_id"): "deleted",
     ("observation_supporter", "person_id"): "deleted",
+    ("person_profile", "person_id"): "deleted",
     ("observation", "answered_by_id"): "unlinked",
     ("observation", "hidden_by_id"): "unlinked",
     ("digest", "coach_id"): "unlinked",
@@ -67,6 +69,7 @@ EXPORTED_IN = {
     ("polldelivery", "person_id"): "polls_received",
     ("digestsetting", "person_id"): "digest_settings",
     ("observation_supporter", "person_id"): "supported",
+    ("person_profile", "person_id"): "about_you",
     ("observation", "answered_by_id"): "answers_given",
     ("observation", "hidden_by_id"): "observations_hidden",
     ("digest", "coach_id"): "digests_received",
@@ -126,6 +129,8 @@ def export_person(
         "format": EXPORT_FORMAT,
         "exported_at": iso(now or datetime.now(UTC)),
         "profile": _profile(person, slugs),
+        # "Over jou": what they chose to tell about themselves (None: never asked).
+        "about_you": _about_you(session, person_id),
         "memberships": _memberships(session, person_id, slugs),
         "observations": [_observation(o, slugs) for o in observations],
         # "Ik ook": the observations of others they said theirs was about, with their own text.
@@ -158,6 +163,19 @@ def _profile(person: Person, slugs: dict[int, str]) -> dict[str, Any]:
         "current_wijk": slugs.get(person.current_wijk_id or 0),
         "created_at": iso(person.created_at),
         "unreachable_since": iso(person.unreachable_at),
+    }
+
+
+def _about_you(session: Session, person_id: int) -> dict[str, Any] | None:
+    row = session.exec(select(PersonProfile).where(PersonProfile.person_id == person_id)).first()
+    if row is None:
+        return None
+    return {
+        "age_group": row.age_group,
+        "household": row.household,
+        "years_in_wijk": row.years_in_wijk,
+        "asked_at": iso(row.asked_at),
+        "updated_at": iso(row.updated_at),
     }
 
 
@@ -395,6 +413,7 @@ class ErasureReport:
     poll_deliveries: int = 0
     digest_settings: int = 0
     supported: int = 0
+    about_you: int = 0
     stored_states: int = 0
     links_cleared: int = 0
 
@@ -487,6 +506,7 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
     report.poll_deliveries = run(delete(PollDelivery).where(col(PollDelivery.person_id) == pid))
     report.digest_settings = run(delete(DigestSetting).where(col(DigestSetting.person_id) == pid))
     report.memberships = run(delete(Membership).where(col(Membership.person_id) == pid))
+    report.about_you = run(delete(PersonProfile).where(col(PersonProfile.person_id) == pid))
     report.stored_states = run(
         delete(StoredState).where(
             col(StoredState.kind).in_(STATE_KINDS),

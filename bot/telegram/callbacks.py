@@ -48,6 +48,7 @@ class Kind(StrEnum):
     OBSERVATION = "ob"  # ob:<nonce>:<step>:<value>
     MY_OBSERVATIONS = "mo"  # mo:<page>:pg | mo:<observation_id>:<w|wy|wn>:<page>
     PRIVACY = "pv"  # pv:<nonce>:<action>
+    ABOUT_YOU = "oj"  # oj:<field>:<value> ("Over jou")
     # coaches
     COACH = "co"  # see the Coach* payloads
     DIGEST = "dg"  # dg:<wijk_id>:now
@@ -57,6 +58,7 @@ class Kind(StrEnum):
     POLL_WIZARD = "pw"  # pw:<nonce>:<step>:<value>
     POLL_VOTE = "pl"  # pl:<poll_id>:<show|chg|res> | pl:<poll_id>:<verb>:<value>:<n|c>
     POLL_MANAGE = "pm"  # pm:<poll_id>:<action> | pm:lk:<wijk_id>
+    BLIND_SPOTS = "bs"  # bs:<wijk_id>:<period key> ("Wat weten we nog niet?")
 
 
 class BadCallback(Exception):
@@ -790,6 +792,58 @@ def _poll_manage(args: Args) -> PollManage | GroupLinkPick:
     return PollManage(number(args[0]), choice(args[1], POLL_MANAGE_ACTIONS))
 
 
+# --- what the spiegel does not know yet ----------------------------------------------------------
+
+# "Over jou": each answer is stored when pressed (the same press twice stores the same), so it
+# needs no flow. Fields: a (age group), h (household), y (years in the wijk), each with its
+# answers' codes or "-" (skip); x: go (start), no (liever niet), del (wis), me (show).
+ABOUT_YOU_VALUES: dict[str, tuple[str, ...]] = {
+    "a": ("u25", "25_44", "45_64", "65plus", "-"),
+    "h": ("alone", "together", "with_children", "-"),
+    "y": ("lt2", "2_10", "gt10", "-"),
+    "x": ("go", "no", "del", "me"),
+}
+
+
+@dataclass(frozen=True)
+class AboutYou:
+    KIND: ClassVar[Kind] = Kind.ABOUT_YOU
+    field: str  # a key of ABOUT_YOU_VALUES
+    value: str
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.field, self.value)
+
+    @classmethod
+    def parse(cls, args: Args) -> AboutYou:
+        _count(args, 2)
+        field = choice(args[0], ABOUT_YOU_VALUES)
+        return cls(field, choice(args[1], ABOUT_YOU_VALUES[field]))
+
+
+_PERIOD_KEY = re.compile(r"[0-9]{4}(-Q[1-4])?")
+
+
+@dataclass(frozen=True)
+class BlindSpotsView:
+    """bs:<wijk_id>:<period>: the coach's "Wat weten we nog niet?" for a wijk and a quarter
+    ("2026-Q4") or a year ("2026"). The wijk is only a wish: the handler checks the coach."""
+
+    KIND: ClassVar[Kind] = Kind.BLIND_SPOTS
+    wijk_id: int
+    period: str
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.wijk_id, self.period)
+
+    @classmethod
+    def parse(cls, args: Args) -> BlindSpotsView:
+        _count(args, 2)
+        if not _PERIOD_KEY.fullmatch(args[1]):
+            raise BadCallback(f"not a period: {args[1]!r}")
+        return cls(number(args[0]), args[1])
+
+
 # --- encoding and decoding -----------------------------------------------------------------------
 
 _DECODE: dict[Kind, Callable[[Args], Payload]] = {
@@ -812,6 +866,8 @@ _DECODE: dict[Kind, Callable[[Args], Payload]] = {
     Kind.POLL_WIZARD: PollWizardStep.parse,
     Kind.POLL_VOTE: _poll_vote,
     Kind.POLL_MANAGE: _poll_manage,
+    Kind.ABOUT_YOU: AboutYou.parse,
+    Kind.BLIND_SPOTS: BlindSpotsView.parse,
 }
 
 

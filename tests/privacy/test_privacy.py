@@ -24,6 +24,7 @@ from models import (
     Membership,
     Observation,
     Person,
+    PersonProfile,
     Poll,
     PollDelivery,
     PollOption,
@@ -186,6 +187,9 @@ def _build_world(session: Session, config: Config, alice_telegram_id: int) -> Wo
             # Alice said "ik ook" to Bob's observation; Bob to hers.
             Supporter(observation_id=pk(bob_obs), person_id=pk(alice), text="Ik ook, Alice"),
             Supporter(observation_id=pk(obs), person_id=pk(bob), text="Ik ook, Bob"),
+            # Alice told "Over jou"; Bob only her age group.
+            PersonProfile(person_id=pk(alice), age_group="25_44", household="with_children"),
+            PersonProfile(person_id=pk(bob), age_group="65plus"),
         ]
     )
     session.commit()
@@ -215,6 +219,7 @@ def snapshot(session: Session) -> dict[str, Any]:
         GroupLink,
         StoredState,
         Supporter,
+        PersonProfile,
     ]
     return {
         m.__name__: sorted(
@@ -249,6 +254,13 @@ def test_export_holds_everything_about_the_person_and_nothing_about_others(
     assert supported["your_text"] == "Ik ook, Alice" and supported["wijk"] == "elsrijk"
     assert supported["observation"] == f"M-{world.bob_observation}"
     assert "Ik ook, Bob" not in text
+    about = data["about_you"]  # "Over jou": hers, not Bob's
+    assert (about["age_group"], about["household"], about["years_in_wijk"]) == (
+        "25_44",
+        "with_children",
+        None,
+    )
+    assert "65plus" not in text
     assert obs["answer"] == "We kijken ernaar met de gemeente" and obs["answered_by"] == "wijkcoach"
     assert (
         obs["your_reply"] == "Dank je!" and obs["theme"] == "verkeer" and obs["swot"] == "weakness"
@@ -334,6 +346,10 @@ def test_erase_keeping_contributions_unlinks_them(db: Database, config: Config) 
         # Her "ik ook" is gone; Bob's to her kept observation stays.
         assert count(session, Supporter, person_id=None) == 0
         assert count(session, Supporter, person_id=world.bob) == 1
+        # "Over jou" is deleted either way: it is about her, not something she said.
+        assert report.about_you == 1
+        assert count(session, PersonProfile, person_id=world.alice) == 0
+        assert count(session, PersonProfile, person_id=world.bob) == 1
         # Bob is untouched.
         assert count(session, Observation, person_id=world.bob) == 1
         assert count(session, Reaction, person_id=world.bob) == 1

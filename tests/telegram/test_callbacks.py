@@ -8,7 +8,9 @@ import pytest
 from bot.observations.coach import Filter
 from bot.telegram import callbacks
 from bot.telegram.callbacks import (
+    AboutYou,
     BadCallback,
+    BlindSpotsView,
     Cancel,
     CoachAction,
     CoachDraft,
@@ -98,6 +100,10 @@ WIRE: list[tuple[Payload, str]] = [
     (PollRank(31, (), True, submit=True), "pl:31:R:x:c"),
     (PollManage(31, "clY"), "pm:31:clY"),
     (GroupLinkPick(2), "pm:lk:2"),
+    (AboutYou("a", "65plus"), "oj:a:65plus"),
+    (AboutYou("x", "del"), "oj:x:del"),
+    (BlindSpotsView(3, "2026-Q4"), "bs:3:2026-Q4"),
+    (BlindSpotsView(3, "2026"), "bs:3:2026"),
 ]
 
 

@@ -1,0 +1,90 @@
+""" "Over jou": what a person chose to tell about themselves (models/profile.py). No Telegram here.
+
+Asked once, after a person's first observation or reaction (`should_ask`, then `mark_asked`);
+every answer is optional, changeable (`set_answer`) and erasable (`erase_answers`). Stored apart
+from what people said: the coach sees only counts of groups (bot/spiegel/blind_spots.py).
+Every write is the same when done twice (a button Telegram delivers again changes nothing).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from bot.core.clock import utcnow
+from models import Observation, PersonProfile, Reaction
+from models.profile import AGE_GROUPS, HOUSEHOLDS, YEARS_IN_WIJK
+
+FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    # callback code -> (column, its answers)
+    "a": ("age_group", AGE_GROUPS),
+    "h": ("household", HOUSEHOLDS),
+    "y": ("years_in_wijk", YEARS_IN_WIJK),
+}
+ORDER = ("a", "h", "y")
+
+
+def answers(session: Session, person_id: int) -> PersonProfile | None:
+    return session.exec(  # type: ignore[call-overload]
+        select(PersonProfile).where(col(PersonProfile.person_id) == person_id)
+    ).scalar_one_or_none()
+
+
+def should_ask(session: Session, person_id: int) -> bool:
+    """Not asked before, and they sent an observation or reacted to the wijkspiegel."""
+    if answers(session, person_id) is not None:
+        return False
+    said = select(
+        exists().where(col(Observation.person_id) == person_id)
+        | exists().where(col(Reaction.person_id) == person_id)
+    )
+    return bool(session.execute(said).scalar())
+
+
+def mark_asked(session: Session, person_id: int) -> PersonProfile:
+    """The person's row, made when the bot first asks (so it asks once). Commits."""
+    found = answers(session, person_id)
+    if found is not None:
+        return found
+    row = PersonProfile(person_id=person_id)
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:  # the same press handled twice at once: the other one made it
+        session.rollback()
+        found = answers(session, person_id)
+        assert found is not None
+        return found
+    return row
+
+
+def set_answer(session: Session, person_id: int, field: str, value: str | None) -> PersonProfile:
+    """One answer (`field` a key of FIELDS; None clears it). Commits."""
+    column, allowed = FIELDS[field]
+    if value is not None and value not in allowed:
+        raise ValueError(f"{value!r} is not an answer to {column}")
+    row = mark_asked(session, person_id)
+    setattr(row, column, value)
+    row.updated_at = utcnow()
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def erase_answers(session: Session, person_id: int) -> None:
+    """Every answer cleared; the row stays empty, so they are not asked again. Commits."""
+    row = answers(session, person_id)
+    if row is None:
+        return
+    row.age_group = row.household = row.years_in_wijk = None
+    row.updated_at = utcnow()
+    session.add(row)
+    session.commit()
+
+
+def next_field(field: str) -> str | None:
+    """The question after `field`, None after the last."""
+    i = ORDER.index(field)
+    return ORDER[i + 1] if i + 1 < len(ORDER) else None

@@ -1,0 +1,548 @@
+"""What the spiegel does not know yet: where few people said something, whose voice is missing,
+and where figures and voices disagree. For the wijk's coaches; no Telegram here.
+
+- `grid`: per theme and lay question (the four SWOT categories) how many people said something
+  in a period: an observation (its theme and category), a "ik ook" to one, a reaction or a
+  comment to a statement of the spiegel (the statement's category; its theme when it has one of
+  ours, else "no theme"). People, not messages: one person with ten observations is one. Hidden
+  and withdrawn observations do not count. A cell below `[spiegel] little_input` people is
+  marked "we know little here".
+- `representation`: the people who said something in the period and told "Over jou"
+  (models/profile.py), per age group and household, beside the wijk's make-up by CBS;
+  `under_represented` is the pure comparison. Counts are only ever shown through `shown`:
+  below 5 it is "fewer than 5" (SMALL), never the number.
+- `disagreements`: statements of the current edition with at least
+  `[spiegel] disagree_min_reactions` reactions, most of them "herken ik niet"; and groups of
+  observations (the digest's grouping) that grew since the previous period of the same length
+  while no statement of the spiegel covers them (bot.spiegel.recognised.matching_statement).
+
+Periods are a quarter ("2026-Q4") or a year ("2026") in the configured time zone (`parse_period`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, bindparam, inspect, or_, select, text
+from sqlmodel import Session, col
+
+from bot.core.config import Config
+from bot.digest import builder
+from bot.digest.periods import Period, local_midnight
+from bot.spiegel.mirror import current_edition
+from bot.spiegel.recognised import RecognisedCache, matching_statement
+from models import (
+    Observation,
+    PersonProfile,
+    Reaction,
+    SpiegelItem,
+    Supporter,
+    Swot,
+    Verdict,
+    Wijk,
+)
+from models.profile import AGE_GROUPS, HOUSEHOLDS
+
+QUESTIONS: tuple[str, ...] = (
+    Swot.STRENGTH.value,
+    Swot.WEAKNESS.value,
+    Swot.OPPORTUNITY.value,
+    Swot.THREAT.value,
+)
+NO_THEME = ""
+# The small-number rule: a count below this is never shown, only "fewer than SMALL".
+SMALL = 5
+# A group is under-represented when its share among the participants who told "Over jou" is
+# below this part of its share in the wijk.
+UNDER_RATIO = 0.5
+
+_PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
+
+
+# --- periods -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlindPeriod:
+    key: str  # "2026-Q4" or "2026"
+    start: datetime  # UTC, inclusive
+    end: datetime  # UTC, exclusive
+
+    @property
+    def previous_start(self) -> datetime:
+        """The start of the previous period of the same length."""
+        return self.start - (self.end - self.start)
+
+
+def parse_period(key: str, tz: ZoneInfo) -> BlindPeriod:
+    """ "2026-Q4" (a quarter) or "2026" (a year), from local midnight to local midnight."""
+    match = _PERIOD.match(key.strip())
+    if match is None:
+        raise ValueError(f"expected a period like 2026-Q4 or 2026, got {key!r}")
+    year = int(match.group(1))
+    if not 1970 <= year <= 9998:
+        raise ValueError(f"year out of range: {year}")
+    if match.group(2) is None:
+        first, after = date(year, 1, 1), date(year + 1, 1, 1)
+    else:
+        quarter = int(match.group(2))
+        first = date(year, 3 * quarter - 2, 1)
+        after = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+    return BlindPeriod(key.strip(), local_midnight(first, tz), local_midnight(after, tz))
+
+
+def current_quarter(now: datetime, tz: ZoneInfo) -> BlindPeriod:
+    local = now.astimezone(tz)
+    return parse_period(f"{local.year}-Q{(local.month - 1) // 3 + 1}", tz)
+
+
+def previous_quarter(period: BlindPeriod, tz: ZoneInfo) -> BlindPeriod:
+    """The quarter before the period begins."""
+    return current_quarter(period.start - timedelta(days=1), tz)
+
+
+# --- the grid ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    theme: str  # a theme slug, or NO_THEME
+    question: str  # a Swot value
+    people: int  # distinct people who said something here, whatever way
+    observations: int  # of them: people with an observation (or an "ik ook")
+    reactions: int  # people with a reaction to a statement
+    comments: int  # people with a comment to a statement
+    little: bool  # fewer people than [spiegel] little_input
+
+
+@dataclass(frozen=True)
+class Grid:
+    wijk_id: int
+    start: datetime
+    end: datetime
+    themes: tuple[str, ...]  # the configured themes in their order, then NO_THEME
+    threshold: int
+    cells: dict[tuple[str, str], Cell]  # (theme, question) -> cell, every combination
+
+    def cell(self, theme: str, question: str) -> Cell:
+        return self.cells[(theme, question)]
+
+    def little(self, question: str) -> list[Cell]:
+        """The question's cells with little input, in the themes' order."""
+        return [self.cells[(t, question)] for t in self.themes if self.cells[(t, question)].little]
+
+
+# A person is their id; a contribution kept after its author was erased has none and counts as
+# one person of its own.
+_Someone = tuple[str, int]
+
+
+def _someone(person_id: int | None, kind: str, row_id: int) -> _Someone:
+    return ("p", person_id) if person_id is not None else (kind, row_id)
+
+
+def _in(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
+    return and_(column >= start, column < end)
+
+
+def grid(session: Session, config: Config, wijk_id: int, start: datetime, end: datetime) -> Grid:
+    themes = (*(t.slug for t in config.themes), NO_THEME)
+    known = set(themes)
+
+    def theme_of(raw: str | None) -> str:
+        return raw if raw in known and raw else NO_THEME
+
+    said: dict[tuple[str, str], dict[str, set[_Someone]]] = {
+        (t, q): {"observations": set(), "reactions": set(), "comments": set()}
+        for t in themes
+        for q in QUESTIONS
+    }
+    visible = and_(
+        col(Observation.wijk_id) == wijk_id,
+        col(Observation.status).in_(builder.VISIBLE),
+    )
+    for oid, person_id, swot, theme in session.execute(
+        select(
+            col(Observation.id),
+            col(Observation.person_id),
+            col(Observation.swot),
+            col(Observation.theme),
+        ).where(visible, _in(col(Observation.created_at), start, end))
+    ):
+        if swot in QUESTIONS:
+            said[(theme_of(theme), swot)]["observations"].add(_someone(person_id, "o", oid))
+    # "Ik ook" to an observation of the wijk that is still shown: said about its theme too.
+    for sid, person_id, swot, theme in session.execute(
+        select(
+            col(Supporter.id),
+            col(Supporter.person_id),
+            col(Observation.swot),
+            col(Observation.theme),
+        )
+        .join(Observation, col(Observation.id) == col(Supporter.observation_id))
+        .where(visible, _in(col(Supporter.created_at), start, end))
+    ):
+        if swot in QUESTIONS:
+            said[(theme_of(theme), swot)]["observations"].add(_someone(person_id, "s", sid))
+    for rid, person_id, kind, theme, verdict, comment, updated_at, commented_at in session.execute(
+        select(
+            col(Reaction.id),
+            col(Reaction.person_id),
+            col(SpiegelItem.kind),
+            col(SpiegelItem.theme),
+            col(Reaction.verdict),
+            col(Reaction.comment),
+            col(Reaction.updated_at),
+            col(Reaction.commented_at),
+        )
+        .join(SpiegelItem, col(SpiegelItem.id) == col(Reaction.item_id))
+        .where(
+            col(Reaction.wijk_id) == wijk_id,
+            or_(
+                _in(col(Reaction.updated_at), start, end),
+                _in(col(Reaction.commented_at), start, end),
+            ),
+        )
+    ):
+        if kind not in QUESTIONS:  # recommendations are advice, not one of the four questions
+            continue
+        cell = said[(theme_of(theme), kind)]
+        someone = _someone(person_id, "r", rid)
+        if verdict is not None and _between(updated_at, start, end):
+            cell["reactions"].add(someone)
+        if comment and commented_at is not None and _between(commented_at, start, end):
+            cell["comments"].add(someone)
+    threshold = config.spiegel.little_input
+    cells = {}
+    for key, kinds in said.items():
+        people = len(kinds["observations"] | kinds["reactions"] | kinds["comments"])
+        cells[key] = Cell(
+            key[0],
+            key[1],
+            people,
+            len(kinds["observations"]),
+            len(kinds["reactions"]),
+            len(kinds["comments"]),
+            people < threshold,
+        )
+    return Grid(wijk_id, start, end, themes, threshold, cells)
+
+
+def _between(value: datetime, start: datetime, end: datetime) -> bool:
+    if value.tzinfo is None:  # SQLite hands back naive values; they were stored as UTC
+        value = value.replace(tzinfo=UTC)
+    return start <= value < end
+
+
+# --- whose voice is missing ----------------------------------------------------------------------
+
+
+def shown(count: int) -> int | None:
+    """The small-number rule: a count as it may be shown, None for "fewer than 5"."""
+    return count if count >= SMALL else None
+
+
+@dataclass(frozen=True)
+class GroupShare:
+    dimension: str  # "age" or "household"
+    group: str  # models.profile AGE_GROUPS or HOUSEHOLDS
+    people: int  # participants in this group (never shown below SMALL: see `shown`)
+    share: float  # their share among the participants who answered this question
+    wijk_share: float | None  # the group's share in the wijk (CBS), None when unknown
+    under: bool  # under-represented
+
+
+@dataclass(frozen=True)
+class Representation:
+    participants: int  # people who said something in the period
+    answered: int  # of them: who told "Over jou" (at least one answer)
+    groups: list[GroupShare] = field(default_factory=list)
+    makeup_known: bool = False
+
+
+def under_represented(
+    counts: Mapping[str, int], makeup: Mapping[str, float], *, ratio: float = UNDER_RATIO
+) -> dict[str, bool]:
+    """Per group: whether its share of `counts` is below `ratio` times its share in `makeup`
+    (group -> share of the wijk, summing to about 1). A group the wijk has none of never is."""
+    total = sum(counts.values())
+    result = {}
+    for group, wijk_share in makeup.items():
+        share = counts.get(group, 0) / total if total else 0.0
+        result[group] = wijk_share > 0 and share < ratio * wijk_share
+    return result
+
+
+# CBS measures (table cbs_figure) per group; the age shares are of the inhabitants of 15 and
+# older (younger ones do not take part), the household shares of all households.
+AGE_MEASURES = {
+    "u25": ("age_15_24",),
+    "25_44": ("age_25_44",),
+    "45_64": ("age_45_64",),
+    "65plus": ("age_65_plus",),
+}
+HOUSEHOLD_MEASURES = {
+    "alone": ("households_single",),
+    "together": ("households_without_children",),
+    "with_children": ("households_with_children",),
+}
+CBS_TABLE = "cbs_figure"
+
+
+def makeup_from_figures(figures: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """{"age": {group: share}, "household": {group: share}} from CBS measures (summed over the
+    wijk's codes); a dimension without figures is left out."""
+    result: dict[str, dict[str, float]] = {}
+    for dimension, measures in (("age", AGE_MEASURES), ("household", HOUSEHOLD_MEASURES)):
+        values = {g: sum(figures.get(m, 0.0) for m in ms) for g, ms in measures.items()}
+        total = sum(values.values())
+        if total > 0:
+            result[dimension] = {g: v / total for g, v in values.items()}
+    return result
+
+
+def cbs_figures(session: Session, codes: Iterable[str]) -> dict[str, float]:
+    """The newest year's figures per measure for the wijk's CBS codes, summed over the codes;
+    empty when there are none, or no cbs_figure table (yet)."""
+    codes = list(codes)
+    connection = session.connection()
+    if not codes or not inspect(connection).has_table(CBS_TABLE):
+        return {}
+    rows = connection.execute(
+        text(
+            "SELECT region_code, measure, year, value FROM cbs_figure "
+            "WHERE region_code IN :codes AND value IS NOT NULL"
+        ).bindparams(bindparam("codes", expanding=True)),
+        {"codes": codes},
+    ).all()
+    newest: dict[tuple[str, str], tuple[int, float]] = {}
+    for code, measure, year, value in rows:
+        key = (str(code), str(measure))
+        if key not in newest or int(year) > newest[key][0]:
+            newest[key] = (int(year), float(value))
+    summed: dict[str, float] = {}
+    for (_, measure), (_, value) in newest.items():
+        summed[measure] = summed.get(measure, 0.0) + value
+    return summed
+
+
+def participants(session: Session, wijk_id: int, start: datetime, end: datetime) -> set[int]:
+    """The people (ids) who said something in the wijk in the period: as `grid` counts them."""
+    people: set[int] = set()
+    people.update(
+        session.execute(
+            select(col(Observation.person_id)).where(
+                col(Observation.wijk_id) == wijk_id,
+                col(Observation.status).in_(builder.VISIBLE),
+                _in(col(Observation.created_at), start, end),
+                col(Observation.person_id).is_not(None),
+            )
+        ).scalars()
+    )
+    people.update(
+        session.execute(
+            select(col(Supporter.person_id))
+            .join(Observation, col(Observation.id) == col(Supporter.observation_id))
+            .where(
+                col(Observation.wijk_id) == wijk_id,
+                _in(col(Supporter.created_at), start, end),
+                col(Supporter.person_id).is_not(None),
+            )
+        ).scalars()
+    )
+    people.update(
+        session.execute(
+            select(col(Reaction.person_id)).where(
+                col(Reaction.wijk_id) == wijk_id,
+                col(Reaction.person_id).is_not(None),
+                or_(
+                    _in(col(Reaction.updated_at), start, end),
+                    _in(col(Reaction.commented_at), start, end),
+                ),
+            )
+        ).scalars()
+    )
+    return {p for p in people if p is not None}
+
+
+def representation(
+    session: Session,
+    wijk_id: int,
+    start: datetime,
+    end: datetime,
+    makeup: Mapping[str, Mapping[str, float]],
+) -> Representation:
+    """Who said something in the period, by what they told "Over jou", beside the wijk's
+    `makeup` ({"age": {group: share}, "household": {...}}; empty: unknown)."""
+    people = participants(session, wijk_id, start, end)
+    profiles: list[tuple[str | None, str | None]] = []
+    ids = sorted(people)
+    for i in range(0, len(ids), 500):
+        profiles.extend(
+            session.execute(
+                select(col(PersonProfile.age_group), col(PersonProfile.household)).where(
+                    col(PersonProfile.person_id).in_(ids[i : i + 500])
+                )
+            ).all()
+        )
+    answered = sum(1 for age, household in profiles if age is not None or household is not None)
+    groups: list[GroupShare] = []
+    for dimension, names, index in (("age", AGE_GROUPS, 0), ("household", HOUSEHOLDS, 1)):
+        counts: Counter[str] = Counter(str(row[index]) for row in profiles if row[index] in names)
+        total = sum(counts.values())
+        wijk = makeup.get(dimension, {})
+        under = under_represented(counts, wijk) if wijk and total else {}
+        for group in names:
+            groups.append(
+                GroupShare(
+                    dimension,
+                    group,
+                    counts[group],
+                    counts[group] / total if total else 0.0,
+                    wijk.get(group) if wijk else None,
+                    under.get(group, False),
+                )
+            )
+    return Representation(len(people), answered, groups, bool(makeup))
+
+
+# --- where figures and voices disagree -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contested:
+    item_id: int
+    text: str
+    reactions: int
+    not_recognised: int
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    swot: str
+    label: str
+    count: int
+    previous: int
+    example: str  # the text of the group's representative observation
+
+
+@dataclass(frozen=True)
+class Disagreements:
+    contested: list[Contested]
+    uncovered: list[Uncovered]
+
+
+def contested_statements(session: Session, wijk_id: int, minimum: int) -> list[Contested]:
+    """Statements of the wijk's current edition with at least `minimum` reactions (with a
+    verdict), more than half of them "herken ik niet"; most reactions first."""
+    edition = current_edition(session, wijk_id)
+    if edition is None:
+        return []
+    rows = session.execute(
+        select(col(SpiegelItem.id), col(SpiegelItem.text), col(Reaction.verdict))
+        .join(Reaction, col(Reaction.item_id) == col(SpiegelItem.id))
+        .where(
+            col(SpiegelItem.edition_id) == edition.id,
+            col(SpiegelItem.retired).is_(False),
+            col(Reaction.verdict).is_not(None),
+        )
+    ).all()
+    texts: dict[int, str] = {}
+    totals: Counter[int] = Counter()
+    against: Counter[int] = Counter()
+    for item_id, item_text, verdict in rows:
+        texts[item_id] = item_text
+        totals[item_id] += 1
+        if verdict == Verdict.NOT_RECOGNISE.value:
+            against[item_id] += 1
+    found = [
+        Contested(i, texts[i], totals[i], against[i])
+        for i in totals
+        if totals[i] >= minimum and 2 * against[i] > totals[i]
+    ]
+    return sorted(found, key=lambda c: (-c.reactions, c.item_id))
+
+
+def uncovered_growth(
+    session: Session,
+    config: Config,
+    wijk: Wijk,
+    period: BlindPeriod,
+    now: datetime,
+    *,
+    cache: RecognisedCache | None = None,
+) -> list[Uncovered]:
+    """The digest's groups of observations that grew since the previous period of the same
+    length and that no statement of the wijk's current spiegel covers."""
+    assert wijk.id is not None
+    digest_period = Period(period.key, period.start, period.end, period.previous_start)
+    data = builder.build(session, config, wijk, digest_period, now)
+    vocabulary = builder.vocabulary_for(config.digest.vocabulary)
+    cache = cache or RecognisedCache()
+    found = []
+    for group in data.attention.growing:
+        example = group.representative
+        covered = matching_statement(
+            session, wijk.id, example.text, group.swot, vocabulary, cache=cache
+        )
+        if covered is None:
+            found.append(
+                Uncovered(group.swot, group.label, group.count, group.previous, example.text)
+            )
+    return found
+
+
+def disagreements(
+    session: Session,
+    config: Config,
+    wijk: Wijk,
+    period: BlindPeriod,
+    now: datetime,
+    *,
+    cache: RecognisedCache | None = None,
+) -> Disagreements:
+    assert wijk.id is not None
+    return Disagreements(
+        contested_statements(session, wijk.id, config.spiegel.disagree_min_reactions),
+        uncovered_growth(session, config, wijk, period, now, cache=cache),
+    )
+
+
+# --- everything for the coach ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlindSpots:
+    wijk: Wijk
+    period: BlindPeriod
+    grid: Grid
+    representation: Representation
+    disagreements: Disagreements
+
+
+def blind_spots(
+    session: Session,
+    config: Config,
+    wijk: Wijk,
+    period: BlindPeriod,
+    now: datetime,
+    *,
+    cache: RecognisedCache | None = None,
+) -> BlindSpots:
+    assert wijk.id is not None
+    wijk_config = config.wijk(wijk.slug)
+    codes = wijk_config.cbs_wijk_codes if wijk_config is not None else []
+    makeup = makeup_from_figures(cbs_figures(session, codes))
+    return BlindSpots(
+        wijk,
+        period,
+        grid(session, config, wijk.id, period.start, period.end),
+        representation(session, wijk.id, period.start, period.end, makeup),
+        disagreements(session, config, wijk, period, now, cache=cache),
+    )

@@ -1,0 +1,563 @@
+"""What the spiegel does not know yet (bot/spiegel/blind_spots.py): the grid of themes and
+questions, "Over jou" and whose voice is missing (with the small-number rule), where figures and
+voices disagree, and the coach's view. The services on both databases, and through the real
+Application with the fake Bot API."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from bot.cli import wijkbot
+from bot.context import Services
+from bot.core.config import Config
+from bot.fake_telegram import Harness
+from bot.people import about_you
+from bot.people import persons as people
+from bot.privacy import personal_data
+from bot.spiegel import blind_spots as bs
+from bot.spiegel import mirror
+from models import (
+    Observation,
+    Person,
+    PersonProfile,
+    Reaction,
+    Role,
+    SpiegelItem,
+    Supporter,
+    Verdict,
+    Wijk,
+)
+from tests.helpers import join_as, onboard
+from tests.spiegel.test_recognised import file
+
+AMS = ZoneInfo("Europe/Amsterdam")
+T0 = datetime(2026, 10, 15, 12, tzinfo=UTC)
+Q4 = bs.parse_period("2026-Q4", AMS)
+
+MIRROR = """\
+[[strength]]
+key = "groen"
+theme = "buitenruimte"
+text = "Er is veel groen in de wijk."
+
+[[weakness]]
+key = "parkeren"
+theme = "verkeer"
+text = "Er is te weinig parkeerplek."
+
+[[threat]]
+key = "zonder"
+text = "Veel hondenpoep op de stoep."
+
+[[recommendation]]
+key = "advies"
+text = "Maak meer parkeerplekken."
+"""
+
+
+def wijk(session: Session, slug: str = "elsrijk") -> Wijk:
+    found = session.exec(select(Wijk).where(Wijk.slug == slug)).one()
+    assert found.id is not None
+    return found
+
+
+def person(session: Session, n: int) -> int:
+    p = Person(telegram_id=10_000 + n, consent_at=T0, pseudonym=f"Buur {n}")
+    session.add(p)
+    session.flush()
+    assert p.id is not None
+    return p.id
+
+
+def observe(
+    session: Session,
+    wijk_id: int,
+    person_id: int | None,
+    swot: str,
+    theme: str | None,
+    *,
+    at: datetime = T0,
+    status: str = "new",
+    text_: str = "Iets over de wijk",
+) -> Observation:
+    o = Observation(
+        wijk_id=wijk_id,
+        person_id=person_id,
+        author_role="resident",
+        swot=swot,
+        theme=theme,
+        text=text_,
+        status=status,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(o)
+    session.flush()
+    return o
+
+
+def load_mirror(session: Session, config: Config, source: str = MIRROR) -> dict[str, int]:
+    themes = {t.slug for t in config.themes}
+    w = wijk(session)
+    mirror.import_edition(session, w, 2026, mirror.parse_toml(source, themes))
+    items = session.exec(select(SpiegelItem)).all()
+    return {i.key: i.id for i in items if i.id is not None}
+
+
+def react_at(
+    session: Session,
+    wijk_id: int,
+    item: int,
+    person_id: int,
+    verdict: str | None,
+    *,
+    at: datetime = T0,
+    comment: str | None = None,
+) -> None:
+    session.add(
+        Reaction(
+            item_id=item,
+            wijk_id=wijk_id,
+            person_id=person_id,
+            verdict=verdict,
+            comment=comment,
+            created_at=at,
+            updated_at=at,
+            commented_at=at if comment else None,
+        )
+    )
+    session.flush()
+
+
+# --- periods -------------------------------------------------------------------------------------
+
+
+def test_periods_are_quarters_or_years_in_local_time() -> None:
+    q4 = bs.parse_period("2026-Q4", AMS)
+    assert q4.start == datetime(2026, 9, 30, 22, tzinfo=UTC)  # 1 October, Amsterdam summer time
+    assert q4.end == datetime(2026, 12, 31, 23, tzinfo=UTC)
+    year = bs.parse_period("2026", AMS)
+    assert (year.start, year.end) == (
+        datetime(2025, 12, 31, 23, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, tzinfo=UTC),
+    )
+    assert q4.previous_start == q4.start - (q4.end - q4.start)
+    for bad in ("2026-Q5", "2026-Q0", "26", "2026-W47", "", "2026-q4x"):
+        with pytest.raises(ValueError):
+            bs.parse_period(bad, AMS)
+    assert bs.current_quarter(T0, AMS) == q4
+
+
+# --- the grid ------------------------------------------------------------------------------------
+
+
+def test_the_grid_counts_people_not_messages(services: Services) -> None:
+    config = services.config
+    with services.db.session() as session:
+        w = wijk(session)
+        assert w.id is not None
+        ids = load_mirror(session, config)
+        alice, bob, carol, dave = (person(session, n) for n in range(4))
+        # Alice: three observations about traffic problems and a reaction to the parking statement.
+        for _ in range(3):
+            observe(session, w.id, alice, "weakness", "verkeer")
+        react_at(session, w.id, ids["parkeren"], alice, "recognise")
+        # Bob: a reaction with a comment to the same statement; Carol only a comment.
+        react_at(session, w.id, ids["parkeren"], bob, "not_recognise", comment="Klopt niet")
+        react_at(session, w.id, ids["parkeren"], carol, None, comment="Soms")
+        # Dave: "ik ook" to Alice's observation, and a threat without a theme.
+        first = session.exec(select(Observation)).first()
+        assert first is not None and first.id is not None
+        session.add(
+            Supporter(observation_id=first.id, person_id=dave, text="Ik ook", created_at=T0)
+        )
+        observe(session, w.id, dave, "threat", None)
+        # Hidden and withdrawn observations, one outside the period, one in another wijk,
+        # and a reaction to a recommendation (not one of the four questions): not counted.
+        observe(session, w.id, bob, "weakness", "verkeer", status="hidden")
+        observe(session, w.id, carol, "weakness", "verkeer", status="withdrawn")
+        observe(session, w.id, carol, "weakness", "verkeer", at=Q4.start - timedelta(seconds=1))
+        observe(session, wijk(session, "westwijk").id or 0, carol, "weakness", "verkeer")
+        react_at(session, w.id, ids["advies"], carol, "recognise")
+        # A statement without a theme: counted under "no theme".
+        react_at(session, w.id, ids["zonder"], bob, "recognise")
+        session.commit()
+
+        found = bs.grid(session, config, w.id, Q4.start, Q4.end)
+
+    traffic = found.cell("verkeer", "weakness")
+    assert (traffic.people, traffic.observations, traffic.reactions, traffic.comments) == (
+        4,
+        2,
+        2,
+        2,
+    )
+    assert not traffic.little
+    threat = found.cell(bs.NO_THEME, "threat")
+    assert (threat.people, threat.observations, threat.reactions) == (2, 1, 1)
+    assert threat.little  # 2 < little_input 3
+    assert found.cell("wonen", "strength").people == 0
+    assert found.cell("wonen", "strength").little
+    assert found.themes[-1] == bs.NO_THEME and found.themes[0] == config.themes[0].slug
+    assert len(found.cells) == len(found.themes) * 4
+    weak = [c.theme for c in found.little("weakness")]
+    assert "verkeer" not in weak and "wonen" in weak
+
+
+def test_little_input_is_configurable(services: Services) -> None:
+    config = services.config
+    with services.db.session() as session:
+        w = wijk(session)
+        assert w.id is not None
+        for n in range(2):
+            observe(session, w.id, person(session, n), "strength", "wonen")
+        session.commit()
+        low = replace(config, spiegel=replace(config.spiegel, little_input=2))
+        assert not bs.grid(session, low, w.id, Q4.start, Q4.end).cell("wonen", "strength").little
+        assert bs.grid(session, config, w.id, Q4.start, Q4.end).cell("wonen", "strength").little
+
+
+# --- whose voice is missing ----------------------------------------------------------------------
+
+
+def test_under_represented_compares_shares() -> None:
+    makeup = {"u25": 0.2, "25_44": 0.3, "45_64": 0.3, "65plus": 0.2}
+    counts = {"u25": 1, "25_44": 10, "45_64": 8, "65plus": 6}
+    assert bs.under_represented(counts, makeup) == {
+        "u25": True,  # 4% against 20%
+        "25_44": False,
+        "45_64": False,
+        "65plus": False,
+    }
+    assert bs.under_represented({}, makeup) == dict.fromkeys(makeup, True)
+    assert bs.under_represented({"u25": 3}, {"u25": 0.0, "65plus": 1.0}) == {
+        "u25": False,
+        "65plus": True,
+    }
+
+
+def test_makeup_from_cbs_figures() -> None:
+    figures = {
+        "age_0_14": 500,
+        "age_15_24": 100,
+        "age_25_44": 300,
+        "age_45_64": 400,
+        "age_65_plus": 200,
+        "households": 800,
+        "households_single": 400,
+        "households_without_children": 200,
+        "households_with_children": 200,
+    }
+    makeup = bs.makeup_from_figures(figures)
+    assert makeup["age"] == {"u25": 0.1, "25_44": 0.3, "45_64": 0.4, "65plus": 0.2}
+    assert makeup["household"] == {"alone": 0.5, "together": 0.25, "with_children": 0.25}
+    assert bs.makeup_from_figures({}) == {}
+
+
+def test_the_small_number_rule() -> None:
+    assert [bs.shown(n) for n in (0, 1, 4, 5, 12)] == [None, None, None, 5, 12]
+
+
+def test_cbs_figures_without_and_with_the_table(services: Services) -> None:
+    with services.db.session() as session:
+        assert bs.cbs_figures(session, ["WK036203"]) == {}
+    with services.db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE TABLE cbs_figure (id INTEGER PRIMARY KEY, dataset VARCHAR(20),"
+                " year INTEGER, region_code VARCHAR(20), measure VARCHAR(40), value FLOAT)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cbs_figure (id, dataset, year, region_code, measure, value) VALUES "
+                "(1, 'x', 2023, 'WK036203', 'age_15_24', 50), "
+                "(2, 'x', 2024, 'WK036203', 'age_15_24', 80), "
+                "(3, 'x', 2024, 'WK036212', 'age_15_24', 20), "
+                "(4, 'x', 2024, 'WK036203', 'age_65_plus', 120)"
+            )
+        )
+    try:
+        with services.db.session() as session:
+            figures = bs.cbs_figures(session, ["WK036203", "WK036212"])
+        assert figures == {"age_15_24": 100.0, "age_65_plus": 120.0}
+    finally:
+        with services.db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE cbs_figure"))
+
+
+def test_representation_counts_participants_who_told_about_themselves(
+    services: Services,
+) -> None:
+    with services.db.session() as session:
+        w = wijk(session)
+        assert w.id is not None
+        for n in range(8):
+            pid = person(session, n)
+            observe(session, w.id, pid, "strength", "wonen")
+            age = "65plus" if n < 6 else "u25"
+            session.add(PersonProfile(person_id=pid, age_group=age, household=None, asked_at=T0))
+        # Someone who told about themselves but said nothing in the period: not counted.
+        quiet = person(session, 99)
+        session.add(PersonProfile(person_id=quiet, age_group="25_44", asked_at=T0))
+        session.commit()
+        makeup = {"age": {"u25": 0.25, "25_44": 0.25, "45_64": 0.25, "65plus": 0.25}}
+        found = bs.representation(session, w.id, Q4.start, Q4.end, makeup)
+    assert (found.participants, found.answered) == (8, 8)
+    age = {g.group: g for g in found.groups if g.dimension == "age"}
+    assert age["65plus"].people == 6 and not age["65plus"].under
+    assert age["u25"].people == 2 and not age["u25"].under  # 25% against 25%
+    assert age["25_44"].people == 0 and age["25_44"].under
+    household = [g for g in found.groups if g.dimension == "household"]
+    assert all(g.people == 0 and g.wijk_share is None and not g.under for g in household)
+
+
+# --- where figures and voices disagree -----------------------------------------------------------
+
+
+def test_contested_statements(services: Services) -> None:
+    config = services.config
+    with services.db.session() as session:
+        w = wijk(session)
+        assert w.id is not None
+        ids = load_mirror(session, config)
+        people = [person(session, n) for n in range(12)]
+        # groen: 10 reactions, 6 do not recognise it; parkeren: 9, all not; zonder: 10, half.
+        for i, pid in enumerate(people[:10]):
+            react_at(session, w.id, ids["groen"], pid, "not_recognise" if i < 6 else "recognise")
+            verdict = "not_recognise" if i < 5 else "recognise"
+            react_at(session, w.id, ids["zonder"], pid, verdict)
+        for pid in people[:9]:
+            react_at(session, w.id, ids["parkeren"], pid, "not_recognise")
+        session.commit()
+        found = bs.contested_statements(session, w.id, config.spiegel.disagree_min_reactions)
+        assert [(c.item_id, c.reactions, c.not_recognised) for c in found] == [
+            (ids["groen"], 10, 6)
+        ]
+        assert [c.item_id for c in bs.contested_statements(session, w.id, 9)] == [
+            ids["groen"],
+            ids["parkeren"],
+        ]
+        assert Verdict.NOT_RECOGNISE.value == "not_recognise"
+
+
+def test_groups_that_grow_without_a_statement(services: Services) -> None:
+    config = services.config
+    with services.db.session() as session:
+        w = wijk(session)
+        assert w.id is not None
+        load_mirror(session, config)
+        for n in range(3):
+            pid = person(session, n)
+            observe(
+                session, w.id, pid, "weakness", "verkeer", text_=f"Geen parkeerplek te vinden ({n})"
+            )
+            observe(
+                session,
+                w.id,
+                pid,
+                "weakness",
+                "verkeer",
+                text_=f"Er wordt te hard gereden in de straat ({n})",
+            )
+        # Last quarter: one about speeding, so that group grew from 1 to 3.
+        observe(
+            session,
+            w.id,
+            None,
+            "weakness",
+            "verkeer",
+            at=Q4.start - timedelta(days=10),
+            text_="Er wordt te hard gereden in de straat",
+        )
+        session.commit()
+        found = bs.disagreements(session, config, w, Q4, Q4.end)
+    assert found.contested == []
+    assert [(u.swot, u.label, u.count, u.previous) for u in found.uncovered] == [
+        ("weakness", "te hard rijden", 3, 1)
+    ]
+
+
+# --- through the bot ---------------------------------------------------------------------------
+
+INVITE = "Wil je iets over jezelf vertellen?"
+WHY = (
+    "Zo ziet de wijkcoach wie er meepraat en wie nog niet. "
+    "Je antwoord staat nooit bij je meldingen."
+)
+
+
+def profile_of(services: Services, telegram_id: int) -> PersonProfile | None:
+    with services.db.session() as session:
+        found = people.get_person(session, telegram_id)
+        assert found is not None and found.id is not None
+        return about_you.answers(session, found.id)
+
+
+async def test_over_jou_is_asked_once_after_a_first_observation(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/menu")
+    assert INVITE not in alice.last.plain_text  # nothing said yet: not asked
+    assert profile_of(services, 1001) is None
+
+    await file(alice, "De stoep bij de school is kapot")
+    (menu,) = await alice.press("Naar het menu")  # the confirmation becomes the menu
+    assert menu.edited and INVITE in menu.plain_text and WHY in menu.plain_text
+    assert menu.button_texts[:2] == ["Ja, dat wil ik", "Nee, liever niet"]
+    assert "Over jou" in menu.button_texts
+
+    (age,) = await alice.press("Ja, dat wil ik")
+    assert age.message_id == menu.message_id and "Hoe oud ben je?" in age.plain_text
+    assert WHY in age.plain_text
+    (household,) = await alice.press("65 jaar of ouder")
+    assert "Met wie woon je?" in household.plain_text
+    (years,) = await alice.press("Overslaan")  # each question can be skipped
+    assert "Hoe lang woon je al in de wijk?" in years.plain_text
+    (done,) = await alice.press("Langer dan 10 jaar")
+    assert done.message_id == menu.message_id
+    assert "Dank je wel!" in done.plain_text and "Leeftijd: 65 jaar of ouder" in done.plain_text
+    assert "Wonen: niet gezegd" in done.plain_text
+    row = profile_of(services, 1001)
+    assert row is not None
+    assert (row.age_group, row.household, row.years_in_wijk) == ("65plus", None, "gt10")
+
+    # Asked once: the next menus do not ask again.
+    await alice.send("/menu")
+    assert INVITE not in alice.last.plain_text
+    await file(alice, "De lantaarn bij het park is stuk")
+    (menu,) = await alice.press("Naar het menu")
+    assert INVITE not in menu.plain_text
+
+
+async def test_over_jou_liever_niet_ends_it_and_it_can_be_changed_and_erased(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await file(alice, "De stoep bij de school is kapot")
+    await alice.press("Naar het menu")
+    (declined,) = await alice.press("Nee, liever niet")
+    assert "ik vraag het niet meer" in declined.plain_text
+    row = profile_of(services, 1001)
+    assert row is not None and (row.age_group, row.household, row.years_in_wijk) == (
+        None,
+        None,
+        None,
+    )
+    await alice.send("/menu")
+    assert INVITE not in alice.last.plain_text
+
+    # Changing it later, from the menu.
+    (summary,) = await alice.press("Over jou")
+    assert "Leeftijd: niet gezegd" in summary.plain_text
+    assert "Wis mijn antwoorden" not in summary.button_texts  # nothing to erase
+    await alice.press("Antwoorden aanpassen")
+    await alice.press("Jonger dan 25")
+    await alice.press("Met kinderen")
+    await alice.press("Nee, liever niet")  # stops; what was answered stays
+    row = profile_of(services, 1001)
+    assert row is not None and (row.age_group, row.household) == ("u25", "with_children")
+
+    # In the export, then erased.
+    with services.db.session() as session:
+        found = people.get_person(session, 1001)
+        assert found is not None and found.id is not None
+        exported = personal_data.export_person(session, found.id)
+    assert exported["about_you"]["age_group"] == "u25"
+    await alice.send("/menu")
+    (summary,) = await alice.press("Over jou")
+    assert "Leeftijd: Jonger dan 25" in summary.plain_text
+    (erased,) = await alice.press("Wis mijn antwoorden")
+    assert "Je antwoorden zijn gewist." in erased.plain_text
+    row = profile_of(services, 1001)
+    assert row is not None and (row.age_group, row.household, row.years_in_wijk) == (
+        None,
+        None,
+        None,
+    )
+
+
+async def test_over_jou_is_erased_with_the_person(bot: Harness, services: Services) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await file(alice, "De stoep bij de school is kapot")
+    await alice.press("Naar het menu")
+    await alice.press("Ja, dat wil ik")
+    await alice.press("45 tot 65 jaar")
+    with services.db.session() as session:
+        found = people.get_person(session, 1001)
+        assert found is not None and found.id is not None
+        personal_data.erase_person(session, found.id, keep_contributions=True)
+        assert session.exec(select(PersonProfile)).all() == []
+
+
+async def test_the_coach_sees_what_we_do_not_know_yet_and_a_resident_does_not(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await file(alice, "De stoep bij de school is kapot")
+    await alice.press("Naar het menu")
+    await alice.press("Ja, dat wil ik")
+    await alice.press("65 jaar of ouder")
+
+    coach = await join_as(bot, services, 2001, "Coach", Role.COACH, "elsrijk")
+    await coach.send("/menu")
+    assert "Wat weten we nog niet?" in coach.last.button_texts
+    (view,) = await coach.press("Wat weten we nog niet?")
+    text = view.plain_text
+    key = bs.current_quarter(services.clock.now(), services.tz).key
+    year, quarter = key.split("-Q")
+    assert f"Elsrijk, kwartaal {quarter} van {year}" in text
+    assert "Hier weten we weinig van" in text and "Wat kan beter?" in text
+    # The small-number rule: one person is "minder dan 5", never "1".
+    assert "Wie horen we nog weinig?" in text
+    assert "Mensen die iets over zichzelf vertelden: minder dan 5." in text
+    assert "65 jaar of ouder: minder dan 5" in text
+    assert ": 1" not in text and " 1;" not in text and not text.rstrip().endswith(" 1")
+    assert "De cijfers van het CBS over de wijk zijn er nog niet." in text
+    assert "Waar mensen het anders zien" in text
+    # Never beside an observation: the view names no text anyone wrote.
+    assert "De stoep bij de school is kapot" not in text
+    (year_view,) = await coach.press("Heel het jaar")
+    assert f"heel {year}" in year_view.plain_text
+
+    # A resident has no such menu entry, and a forged button shows them nothing.
+    await alice.send("/menu")
+    assert "Wat weten we nog niet?" not in alice.last.button_texts
+    with services.db.session() as session:
+        elsrijk = wijk(session)
+    replies = await alice.press_data(f"bs:{elsrijk.id}:{key}")
+    assert [r.plain_text for r in replies] == ["Dit is alleen voor de wijkcoach."]
+    replies = await alice.press_data("mn:blind")
+    assert all("Hier weten we weinig van" not in r.plain_text for r in replies)
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_wijkbot_blind_spots_prints_the_same(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with cli_services.db.session() as session:
+        w = wijk(session)
+        assert w.id is not None
+        for n in range(6):
+            observe(session, w.id, person(session, n), "weakness", "verkeer")
+        session.commit()
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    command = ["--config", str(example), "blind-spots", "--wijk", "elsrijk", "--period"]
+    code = wijkbot.main([*command, "2026-Q4"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Wat weten we nog niet?" in out and "Elsrijk, kwartaal 4 van 2026" in out
+    assert "Wat kan beter? Verkeer: 6" in out and "<b>" not in out
+    assert "Mensen die iets over zichzelf vertelden: minder dan 5." in out
+    code = wijkbot.main([*command, "2026-Q9"])
+    assert code == 2
