@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.cli import digest as digest_cli
+from bot.cli import figures as figures_cli
 from bot.cli import grouping as grouping_cli
 from bot.cli import roles as roles_cli
 from bot.cli import signatures as signatures_cli
@@ -50,6 +51,7 @@ def wire(app: WijkApplication) -> None:
 
     from bot.digest import jobs as digest_jobs
     from bot.digest import llm
+    from bot.figures import fetch as figures_fetch
     from bot.grouping import refresh as signature_refresh
     from bot.polls import delivery as poll_delivery
     from bot.telegram import outage
@@ -187,6 +189,8 @@ def wire(app: WijkApplication) -> None:
     poll_delivery.install(app)
     # Once at start-up: stored grouping signatures an older vocabulary made are made again.
     signature_refresh.install(app)
+    # Once a month: the CBS figures of the wijken, stored (a failure keeps the stored ones).
+    figures_fetch.install(app)
     # While the database is away: once it answers again, what could not be handled is.
     outage.install(app)
 
@@ -241,4 +245,5 @@ CLI_COMMANDS: tuple[tuple[str, Configure, Run], ...] = (
     ("roles", roles_cli.configure_roles, roles_cli.run_roles),
     ("revoke", roles_cli.configure_revoke, roles_cli.run_revoke),
     ("signatures", signatures_cli.configure, signatures_cli.run),
+    ("figures", figures_cli.configure, figures_cli.run),
 )
