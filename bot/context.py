@@ -40,6 +40,8 @@ class Services:
     # How CBS is reached for the figures (bot/figures/fetch.py): None is the network; the demo
     # and tests set a mock transport.
     cbs_transport: httpx.AsyncBaseTransport | None = None
+    # The stored figures are illustrative (the offline demo): shown as "voorbeeldcijfers".
+    figures_example: bool = False
     bot_username: str = ""
     # Sender and roles between updates (see bot/people/actor_cache.py for when it forgets).
     actors: ActorCache = field(default_factory=ActorCache)

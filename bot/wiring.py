@@ -107,6 +107,8 @@ def wire(app: WijkApplication) -> None:
             CallbackQueryHandler(spiegel.spiegel_pressed, pattern=pattern(Kind.SPIEGEL)),
             CallbackQueryHandler(spiegel.react_pressed, pattern=pattern(Kind.REACT)),
             CallbackQueryHandler(spiegel.recognised_pressed, pattern=pattern(Kind.RECOGNISED)),
+            # CBS figures about the wijk (residents' few, a coach's all with statements).
+            CallbackQueryHandler(spiegel.figures_pressed, pattern=pattern(Kind.FIGURES)),
             # The coach: observations of their wijken, answering, hiding.
             CommandHandler(accepted("meldingen"), coach.meldingen_command),
             CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),

@@ -96,7 +96,10 @@ async def show_overview(
         counts = service.item_counts(session, edition_id)
     wijk_name = wijk.name if wijk else ""
     reacts = can_react(who, edition.wijk_id)
-    text, markup = views.overview(who, edition, wijk_name, counts, can_react=reacts)
+    figures = context.services.config.figures.enabled
+    text, markup = views.overview(
+        who, edition, wijk_name, counts, can_react=reacts, figures=figures
+    )
     await reply(update, text, markup, edit=edit)
 
 

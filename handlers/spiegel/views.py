@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 from bot.core.i18n import tn
 from bot.spiegel import mirror as service
 from bot.telegram.callbacks import (
+    FiguresView,
     ReactComment,
     ReactRetry,
     ReactVerdict,
@@ -33,8 +34,10 @@ def overview(
     counts: Mapping[ItemKind, int],
     *,
     can_react: bool,
+    figures: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The edition's title and introduction, and a button per category that has statements."""
+    """The edition's title and introduction, a button per category that has statements, and
+    (when `figures`) one to the CBS figures about the wijk."""
     assert edition.id is not None
     lines = [who.t("spiegel.overview_title", wijk=esc(wijk_name), year=edition.year)]
     if edition.title:
@@ -51,6 +54,8 @@ def overview(
         if counts[kind]:
             label = who.t("spiegel.category_button", question=question, count=counts[kind])
             rows.append([button(label, SpiegelPage(edition.id, kind, 0))])
+    if figures:
+        rows.append([button(who.t("figures.button"), FiguresView(edition.wijk_id))])
     rows.append([menu_button(who)])
     return "\n".join(lines), keyboard(*rows)
 
