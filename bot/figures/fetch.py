@@ -12,6 +12,7 @@ is no row, never 0), and a column the answer lacks leaves that measure's rows as
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import Sequence
@@ -330,3 +331,21 @@ async def _monthly(context: WijkContext) -> None:
         return
     for line in result.lines():
         log.info("cbs figures: %s", line)
+
+
+# --- a shipped file (the offline demo) ---------------------------------------------------------
+
+
+def load_file(db: Database, path: Any) -> bool:
+    """Store the figures of a file shaped like bot/demo/data/figures_elsrijk.json (rows of
+    dataset, year, region_code, measure, value); True when the file says they are illustrative."""
+    body = json.loads(path.read_text(encoding="utf-8"))
+    answers: dict[tuple[int, str], dict[str, dict[str, float | None]]] = {}
+    for row in body["figures"]:
+        rows = answers.setdefault((int(row["year"]), str(row["dataset"])), {})
+        rows.setdefault(str(row["region_code"]), {})[str(row["measure"])] = float(row["value"])
+    editions = [EditionAnswer(year, dataset, {}, rows) for (year, dataset), rows in answers.items()]
+    with db.session() as session:
+        store(session, editions, [])
+        session.commit()
+    return bool(body.get("illustrative", True))

@@ -119,3 +119,19 @@ async def test_no_figures_yet_and_no_mapping(bot: Harness, services: Services) -
     await alice.send("/spiegel")
     (shown,) = await alice.press("Cijfers over je wijk")
     assert "Over Elsrijk hebben we geen cijfers." in shown.plain_text
+
+
+async def test_demo_file_is_shown_as_example_figures(bot: Harness, services: Services) -> None:
+    from importlib import resources
+
+    from bot.figures.fetch import load_file
+
+    path = resources.files("bot.demo") / "data" / "figures_elsrijk.json"
+    services.figures_example = load_file(services.db, path)
+    assert services.figures_example
+    alice = await onboard(bot, 1001, "Alice")
+    load(services, "elsrijk", MIRROR)
+    await alice.send("/spiegel")
+    (shown,) = await alice.press("Cijfers over je wijk")
+    assert "In Elsrijk wonen 10.000 mensen." in shown.plain_text
+    assert "Let op: dit zijn voorbeeldcijfers. Ze zijn niet echt." in shown.plain_text

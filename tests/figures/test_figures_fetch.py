@@ -248,3 +248,26 @@ def test_cli_fetch(
     assert cli_main(["figures", "fetch"]) == 1
     assert "stored figures kept" in capsys.readouterr().out
     assert stored(cli_services)[("86165NED", "WK036203", "inhabitants")] == 9830
+
+
+def test_statements_name_figures_in_the_spiegel_file(services: Services) -> None:
+    from bot.spiegel import mirror
+    from tests.spiegel.test_spiegel import load
+
+    source = '[[threat]]\nkey = "oud"\ntext = "Er wonen veel ouderen."\nfigures = ["age_65_plus"]\n'
+    edition_id = load(services, "elsrijk", source)
+    with services.db.session() as session:
+        (item,) = mirror.figure_statements(session, edition_id)
+        assert (item.key, item.figures) == ("oud", "age_65_plus")
+    # Naming another figure is a change; naming none takes the link away.
+    load(services, "elsrijk", source.replace('["age_65_plus"]', "[]"))
+    with services.db.session() as session:
+        assert mirror.figure_statements(session, edition_id) == []
+
+    for bad, reason in (
+        ('["ouderen"]', "unknown figure 'ouderen'"),
+        ('"age_65_plus"', "figures must be a list"),
+    ):
+        with pytest.raises(mirror.SpiegelFormatError) as caught:
+            mirror.parse_toml(source.replace('["age_65_plus"]', bad), set())
+        assert reason in caught.value.message and caught.value.line == 4
