@@ -21,7 +21,7 @@ from datetime import time as dt_time
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.core.config import Config
 from bot.core.database import Database
@@ -196,11 +196,14 @@ async def fetch_edition(
     return EditionAnswer(year, dataset, kept, rows)
 
 
-def store(session: Session, answers: Sequence[EditionAnswer], codes: Sequence[str]) -> None:
+def store(session: Session, answers: Sequence[EditionAnswer]) -> dict[str, tuple[int, int]]:
     """Writes what CBS answered into `session` (the caller commits): per edition and region,
-    each measure it carries is written, or removed when its value is empty."""
+    each measure it carries is written, or removed when its value is empty. Returns per
+    dataset (values written, stored values removed)."""
     now = utcnow()
+    done: dict[str, tuple[int, int]] = {}
     for answer in answers:
+        written = removed = 0
         stored = {
             (f.region_code, f.measure): f
             for f in session.exec(select(CbsFigure).where(CbsFigure.dataset == answer.dataset))
@@ -211,7 +214,10 @@ def store(session: Session, answers: Sequence[EditionAnswer], codes: Sequence[st
                 if value is None:
                     if row is not None:
                         session.delete(row)
-                elif row is None:
+                        removed += 1
+                    continue
+                written += 1
+                if row is None:
                     session.add(
                         CbsFigure(
                             dataset=answer.dataset,
@@ -225,6 +231,8 @@ def store(session: Session, answers: Sequence[EditionAnswer], codes: Sequence[st
                 else:
                     row.value, row.year, row.fetched_at = value, answer.year, now
                     session.add(row)
+        done[answer.dataset] = (written, removed)
+    return done
 
 
 async def fetch_figures(
@@ -264,16 +272,11 @@ async def fetch_figures(
             answers.append(answer)
     by_dataset = {e.dataset: e for e in result.editions}
     with db.session() as session:
-        before = _count(session, [a.dataset for a in answers])
-        store(session, answers, codes)
-        session.flush()
-        after = _count(session, [a.dataset for a in answers])
+        done = store(session, answers)
         session.commit()
     for answer in answers:
         outcome = by_dataset[answer.dataset]
-        values = [v for row in answer.rows.values() for v in row.values()]
-        outcome.written = sum(1 for v in values if v is not None)
-        outcome.removed = max(0, before.get(answer.dataset, 0) - after.get(answer.dataset, 0))
+        outcome.written, outcome.removed = done[answer.dataset]
         outcome.missing_measures = [m.key for m in MEASURES if m.key not in answer.columns]
         outcome.missing_regions = [c for c in codes if c not in answer.rows]
         if outcome.missing_measures:
@@ -284,17 +287,6 @@ async def fetch_figures(
             missing = ", ".join(outcome.missing_regions)
             log.warning("cbs %s: no row for %s", answer.dataset, missing)
     return result
-
-
-def _count(session: Session, datasets: list[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    if not datasets:
-        return counts
-    for dataset in session.exec(
-        select(CbsFigure.dataset).where(col(CbsFigure.dataset).in_(datasets))
-    ):
-        counts[dataset] = counts.get(dataset, 0) + 1
-    return counts
 
 
 # --- the monthly job ---------------------------------------------------------------------------
@@ -346,6 +338,6 @@ def load_file(db: Database, path: Any) -> bool:
         rows.setdefault(str(row["region_code"]), {})[str(row["measure"])] = float(row["value"])
     editions = [EditionAnswer(year, dataset, {}, rows) for (year, dataset), rows in answers.items()]
     with db.session() as session:
-        store(session, editions, [])
+        store(session, editions)
         session.commit()
     return bool(body.get("illustrative", True))

@@ -18,6 +18,9 @@ from bot.telegram.callbacks import FiguresView, SpiegelOverview
 from handlers.common import Who, button, esc, keyboard, menu_button
 from models import SpiegelItem
 
+# Below Telegram's 4,096 characters, with room for the HTML tags.
+MESSAGE_LIMIT = 3800
+
 # A share of people is "1 op de N" of the inhabitants; of households, of all households.
 PART_OF = {
     "men": "inhabitants",
@@ -198,15 +201,20 @@ def coach(
     lines += ["", who.t("figures.statements_title")]
     if not statements:
         lines.append(who.t("figures.no_statements"))
+    tail = ["", who.t("figures.source", years=_years(figures.years, lang))]
+    if example:
+        tail.append(who.t("figures.example"))
     for item, counts in statements:
-        lines += ["", who.t("figures.statement", text=esc(item.text))]
-        lines += statement_figures(who, figures, item)
-        lines.append(
+        block = ["", who.t("figures.statement", text=esc(item.text))]
+        block += statement_figures(who, figures, item)
+        block.append(
             who.t("figures.statement_reactions", yes=counts.recognise, no=counts.not_recognise)
         )
-    lines += ["", who.t("figures.source", years=_years(figures.years, lang))]
-    if example:
-        lines.append(who.t("figures.example"))
+        if len("\n".join([*lines, *block, *tail])) > MESSAGE_LIMIT:
+            lines += ["", "…"]  # Telegram's limit; the rest are in the wijkspiegel itself
+            break
+        lines += block
+    lines += tail
     return "\n".join(lines), _buttons(who, wijk_id, edition_id, coach_button=False)
 
 

@@ -216,7 +216,8 @@ async def test_a_failure_keeps_what_was_stored(
 async def test_suppressed_value_removes_the_stored_one(services: Services, cbs: FakeCbs) -> None:
     await fetch_figures(services.db, services.config, transport=cbs.transport())
     cbs.edition("86165NED", [gm_2025(), elsrijk_2025(k_0Tot15Jaar_8=None)])
-    await fetch_figures(services.db, services.config, transport=cbs.transport())
+    result = await fetch_figures(services.db, services.config, transport=cbs.transport())
+    assert "1 removed" in result.lines()[1]
     assert ("86165NED", "WK036203", "age_0_14") not in stored(services)
 
 
@@ -271,3 +272,27 @@ def test_statements_name_figures_in_the_spiegel_file(services: Services) -> None
         with pytest.raises(mirror.SpiegelFormatError) as caught:
             mirror.parse_toml(source.replace('["age_65_plus"]', bad), set())
         assert reason in caught.value.message and caught.value.line == 4
+
+
+def test_config_reads_and_checks_the_datasets(tmp_path: Any) -> None:
+    from bot.core.config import EXAMPLE_CONFIG_PATH, ConfigError, load_config
+
+    example = EXAMPLE_CONFIG_PATH.read_text(encoding="utf-8")
+    line = 'datasets = { 2024 = "85984NED", 2025 = "86165NED" }'
+    assert line in example
+    path = tmp_path / "c.toml"
+    path.write_text(example.replace(line, 'datasets = { 2023 = "85618NED", 2024 = "85984NED" }'))
+    config = load_config(path, env={}, require_token=False)
+    assert config.figures.editions() == [(2023, "85618NED"), (2024, "85984NED")]
+    for bad in ('{ 2024 = "kerncijfers" }', '{ next = "85984NED" }', '"85984NED"'):
+        path.write_text(example.replace(line, f"datasets = {bad}"))
+        with pytest.raises(ConfigError) as caught:
+            load_config(path, env={}, require_token=False)
+        assert "figures.datasets" in str(caught.value)
+
+
+async def test_the_monthly_job_is_installed(bot: Any) -> None:
+    from bot.figures.fetch import JOB_NAME
+
+    (job,) = bot.app.job_queue.get_jobs_by_name(JOB_NAME)
+    assert job is not None
