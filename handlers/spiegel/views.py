@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardMarkup
 
@@ -107,15 +107,19 @@ def statement(
     *,
     theme: str | None,
     can_react: bool,
+    beside: Sequence[str] = (),
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One statement's message: the text, and after the person reacted, their reaction and
-    the counts so far (not before: the counts should not steer a first judgement)."""
+    the counts so far (not before: the counts should not steer a first judgement). `beside`:
+    lines a wijkcoach sees under the text (the CBS figures it names, how residents reacted)."""
     kind = ItemKind(item.kind)
     question = who.t(f"spiegel.question.{kind.value}")
     lines = [who.t("spiegel.statement_header", question=question, number=number, total=total)]
     if theme is not None:
         lines.append(who.t("spiegel.theme", theme=esc(theme)))
     lines += ["", esc(item.text)]
+    if beside:
+        lines += ["", *beside]
     recommendation = kind is ItemKind.RECOMMENDATION
     if reaction is not None:
         lines += _reacted(who, reaction, counts, recommendation=recommendation)

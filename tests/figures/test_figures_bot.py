@@ -103,6 +103,15 @@ async def test_coach_sees_all_figures_with_trend_and_reactions(
     assert "Herken ik: 1. Herken ik niet: 0." in text
     assert "‘Er is veel groen.’" not in text
 
+    # Beside the statement in the wijkspiegel itself, for the coach only.
+    await coach.send("/spiegel")
+    (statement, _footer) = await coach.press("Wat kan beter? (1)")
+    assert "• 65 jaar of ouder: 2.455 (2025), een jaar eerder 2.300" in statement.plain_text
+    assert "Herken ik: 1. Herken ik niet: 0." in statement.plain_text
+    (edited,) = await coach.press("Herken ik niet 👎", message=statement)
+    assert "Herken ik: 1. Herken ik niet: 1." in edited.plain_text
+    assert not any("65 jaar of ouder: 2.455" in m.plain_text for m in alice.messages)
+
 
 async def test_no_figures_yet_and_no_mapping(bot: Harness, services: Services) -> None:
     load(services, "elsrijk", MIRROR)
