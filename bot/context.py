@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
+import httpx
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.core.clock import Clock
@@ -36,6 +37,11 @@ class Services:
     db: Database
     clock: Clock = field(default_factory=Clock)
     pdok: PdokClient | None = None
+    # How CBS is reached for the figures (bot/figures/fetch.py): None is the network; the demo
+    # and tests set a mock transport.
+    cbs_transport: httpx.AsyncBaseTransport | None = None
+    # The stored figures are illustrative (the offline demo): shown as "voorbeeldcijfers".
+    figures_example: bool = False
     bot_username: str = ""
     # Sender and roles between updates (see bot/people/actor_cache.py for when it forgets).
     actors: ActorCache = field(default_factory=ActorCache)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from bot.cli import blind_spots as blind_spots_cli
 from bot.cli import digest as digest_cli
+from bot.cli import figures as figures_cli
 from bot.cli import grouping as grouping_cli
 from bot.cli import roles as roles_cli
 from bot.cli import signatures as signatures_cli
@@ -52,6 +53,7 @@ def wire(app: WijkApplication) -> None:
 
     from bot.digest import jobs as digest_jobs
     from bot.digest import llm
+    from bot.figures import fetch as figures_fetch
     from bot.grouping import refresh as signature_refresh
     from bot.polls import delivery as poll_delivery
     from bot.telegram import outage
@@ -112,6 +114,8 @@ def wire(app: WijkApplication) -> None:
             CallbackQueryHandler(spiegel.spiegel_pressed, pattern=pattern(Kind.SPIEGEL)),
             CallbackQueryHandler(spiegel.react_pressed, pattern=pattern(Kind.REACT)),
             CallbackQueryHandler(spiegel.recognised_pressed, pattern=pattern(Kind.RECOGNISED)),
+            # CBS figures about the wijk (residents' few, a coach's all with statements).
+            CallbackQueryHandler(spiegel.figures_pressed, pattern=pattern(Kind.FIGURES)),
             # The coach: observations of their wijken, answering, hiding.
             CommandHandler(accepted("meldingen"), coach.meldingen_command),
             CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),
@@ -205,6 +209,8 @@ def wire(app: WijkApplication) -> None:
     poll_delivery.install(app)
     # Once at start-up: stored grouping signatures an older vocabulary made are made again.
     signature_refresh.install(app)
+    # Once a month: the CBS figures of the wijken, stored (a failure keeps the stored ones).
+    figures_fetch.install(app)
     # While the database is away: once it answers again, what could not be handled is.
     outage.install(app)
 
@@ -261,4 +267,5 @@ CLI_COMMANDS: tuple[tuple[str, Configure, Run], ...] = (
     ("revoke", roles_cli.configure_revoke, roles_cli.run_revoke),
     ("signatures", signatures_cli.configure, signatures_cli.run),
     ("blind-spots", blind_spots_cli.configure, blind_spots_cli.run),
+    ("figures", figures_cli.configure, figures_cli.run),
 )

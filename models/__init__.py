@@ -14,6 +14,7 @@ from models.enums import (
     Swot,
     Verdict,
 )
+from models.figures import CbsFigure
 from models.observation import Observation
 from models.person import Invite, Membership, Person
 from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
@@ -24,6 +25,7 @@ from models.supporter import Supporter
 from models.wijk import Wijk
 
 __all__ = [
+    "CbsFigure",
     "DeliveryStatus",
     "Digest",
     "DigestFrequency",

@@ -33,6 +33,9 @@ class SpiegelItem(SQLModel, table=True):
     position: int = 0
     # An item dropped from a re-imported file is retired, not deleted: its reactions stay.
     retired: bool = False
+    # The CBS figures (our measure keys, bot/figures/measures.py) the statement rests on,
+    # comma-separated as the spiegel file names them; NULL: none.
+    figures: str | None = Field(default=None, max_length=400)
 
 
 class Reaction(SQLModel, table=True):

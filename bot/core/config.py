@@ -135,6 +135,35 @@ class OpenDataConfig:
 
 
 @dataclass(frozen=True)
+class FiguresConfig:
+    """CBS "Kerncijfers wijken en buurten" (bot/figures/): one CBS table per year."""
+
+    enabled: bool = True
+    # Year -> CBS table id. A measure the newest table leaves empty is taken from the one before.
+    datasets: dict[str, str] = field(
+        default_factory=lambda: {"2024": "85984NED", "2025": "86165NED"}
+    )
+    # The figures residents see under "Cijfers over je wijk" (our measure keys), in this order.
+    resident_measures: list[str] = field(
+        default_factory=lambda: [
+            "inhabitants",
+            "age_0_14",
+            "age_65_plus",
+            "households_single",
+            "households_with_children",
+            "owner_occupied_pct",
+        ]
+    )
+    # The monthly fetch: day of the month and hour (local time).
+    fetch_day: int = 3
+    fetch_hour: int = 4
+
+    def editions(self) -> list[tuple[int, str]]:
+        """(year, table id), oldest first."""
+        return sorted((int(year), table) for year, table in self.datasets.items())
+
+
+@dataclass(frozen=True)
 class MunicipalityConfig:
     name: str = ""
     gemeentecode: str = ""
@@ -193,6 +222,7 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     opendata: OpenDataConfig = field(default_factory=OpenDataConfig)
     municipality: MunicipalityConfig = field(default_factory=MunicipalityConfig)
+    figures: FiguresConfig = field(default_factory=FiguresConfig)
     urgent: UrgentConfig = field(default_factory=UrgentConfig)
     spiegel: SpiegelConfig = field(default_factory=SpiegelConfig)
     wijken: list[WijkConfig] = field(default_factory=list)
@@ -270,7 +300,7 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str], source: str) -> None
                 if isinstance(sub, dict):
                     walk(hint, sub, (*prefix, f.name))  # type: ignore[arg-type]
                 continue
-            if get_origin(hint) is list:
+            if get_origin(hint) in (list, dict):
                 continue  # tables of wijken/themes are edited in the file, not the environment
             name = _env_name(*prefix, f.name)
             if name in env:
@@ -334,6 +364,14 @@ def _check_value(value: Any, hint: Any, source: str, key: str) -> Any:
         return [
             _check_value(item, item_hint, source, f"{key}[{i}]") for i, item in enumerate(value)
         ]
+    if origin is dict:
+        key_hint, item_hint = get_args(hint)
+        if not isinstance(value, dict):
+            raise ConfigError(source, key, "expected a table")
+        return {
+            _check_value(k, key_hint, source, key): _check_value(v, item_hint, source, f"{key}.{k}")
+            for k, v in value.items()
+        }
     if origin in (typing.Union, types.UnionType):
         raise TypeError("unions are not used in the configuration schema")
     if dataclasses.is_dataclass(hint):
@@ -434,6 +472,7 @@ def _validate(config: Config, *, require_token: bool) -> None:
         raise ConfigError(src, "spiegel.little_input", "must be 1 or more")
     if config.spiegel.disagree_min_reactions < 1:
         raise ConfigError(src, "spiegel.disagree_min_reactions", "must be 1 or more")
+    _validate_figures(config.figures, src)
     if not config.wijken:
         raise ConfigError(src, "wijken", "configure at least one wijk ([[wijken]])")
     seen: set[str] = set()
@@ -462,6 +501,24 @@ def _validate(config: Config, *, require_token: bool) -> None:
         if theme.slug in theme_slugs:
             raise ConfigError(src, f"themes[{i}].slug", f"duplicate slug {theme.slug!r}")
         theme_slugs.add(theme.slug)
+
+
+def _validate_figures(figures: FiguresConfig, src: str) -> None:
+    for year, table in figures.datasets.items():
+        if not re.fullmatch(r"20\d\d", year):
+            raise ConfigError(
+                src, f"figures.datasets.{year}", "the key must be a year such as 2025"
+            )
+        if not re.fullmatch(r"\d{5}NED", table):
+            raise ConfigError(
+                src,
+                f"figures.datasets.{year}",
+                f"expected a CBS table id such as 86165NED, got {table!r}",
+            )
+    if not 1 <= figures.fetch_day <= 28:
+        raise ConfigError(src, "figures.fetch_day", "must be between 1 and 28")
+    if not 0 <= figures.fetch_hour <= 23:
+        raise ConfigError(src, "figures.fetch_hour", "must be between 0 and 23")
 
 
 PHONE_PATTERN = re.compile(r"^[0-9][0-9 -]{1,18}[0-9]$")

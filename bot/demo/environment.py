@@ -31,6 +31,7 @@ from bot.core.database import Database
 from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
+from bot.figures.fetch import load_file as load_figures_file
 from bot.opendata.clients import PdokClient, WijkArea, demo_transport
 from models.base import use_clock
 
@@ -166,6 +167,9 @@ async def start_environment(
         areas=[WijkArea.of(w) for w in config.wijken],
         transport=demo_transport(),
     )
+    # CBS figures for Elsrijk from a shipped file (illustrative: shown as "voorbeeldcijfers").
+    figures_file = resources.files("bot.demo") / "data" / "figures_elsrijk.json"
+    services.figures_example = load_figures_file(db, figures_file)
     app = build_application(services)
     harness = Harness(app, fake, settle_timeout=20)
     await harness.__aenter__()

@@ -23,18 +23,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, bindparam, inspect, or_, select, text
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlmodel import Session, col
 
 from bot.core.config import Config
 from bot.digest import builder
 from bot.digest.periods import Period, local_midnight
+from bot.figures.combine import wijk_figures
 from bot.spiegel.mirror import current_edition
 from bot.spiegel.recognised import RecognisedCache, matching_statement
 from models import (
@@ -307,29 +308,14 @@ def makeup_from_figures(figures: Mapping[str, float]) -> dict[str, dict[str, flo
     return result
 
 
-def cbs_figures(session: Session, codes: Iterable[str]) -> dict[str, float]:
-    """The newest year's figures per measure for the wijk's CBS codes, summed over the codes;
-    empty when there are none, or no cbs_figure table (yet)."""
-    codes = list(codes)
-    connection = session.connection()
-    if not codes or not inspect(connection).has_table(CBS_TABLE):
+def wijk_makeup(session: Session, config: Config, wijk_slug: str) -> dict[str, float]:
+    """The spiegel wijk's CBS counts per measure, combined over its CBS areas as the figures
+    shown to residents are (bot.figures.combine: buurten instead of their wijk, each measure
+    from its newest edition); empty when nothing is stored or the wijk has no CBS mapping."""
+    figures = wijk_figures(session, config, wijk_slug)
+    if figures is None:
         return {}
-    rows = connection.execute(
-        text(
-            "SELECT region_code, measure, year, value FROM cbs_figure "
-            "WHERE region_code IN :codes AND value IS NOT NULL"
-        ).bindparams(bindparam("codes", expanding=True)),
-        {"codes": codes},
-    ).all()
-    newest: dict[tuple[str, str], tuple[int, float]] = {}
-    for code, measure, year, value in rows:
-        key = (str(code), str(measure))
-        if key not in newest or int(year) > newest[key][0]:
-            newest[key] = (int(year), float(value))
-    summed: dict[str, float] = {}
-    for (_, measure), (_, value) in newest.items():
-        summed[measure] = summed.get(measure, 0.0) + value
-    return summed
+    return {m: f.value for m, f in figures.measures.items() if f.value is not None}
 
 
 def participants(session: Session, wijk_id: int, start: datetime, end: datetime) -> set[int]:
@@ -536,9 +522,7 @@ def blind_spots(
     cache: RecognisedCache | None = None,
 ) -> BlindSpots:
     assert wijk.id is not None
-    wijk_config = config.wijk(wijk.slug)
-    codes = wijk_config.cbs_wijk_codes if wijk_config is not None else []
-    makeup = makeup_from_figures(cbs_figures(session, codes))
+    makeup = makeup_from_figures(wijk_makeup(session, config, wijk.slug))
     return BlindSpots(
         wijk,
         period,

@@ -33,6 +33,7 @@ from bot.core.clock import utcnow
 from bot.core.database import Database, DriverStatement
 from bot.core.table_changes import WatchedCache
 from bot.core.text import clean_input
+from bot.figures.measures import BY_KEY
 from models import Edition, ItemKind, Reaction, SpiegelItem, Verdict, Wijk
 
 TITLE_LIMIT = 200
@@ -40,7 +41,8 @@ TITLE_LIMIT = 200
 INTRODUCTION_LIMIT = 1500
 TEXT_LIMIT = 1000
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
-ENTRY_FIELDS = ("text", "theme", "key")
+ENTRY_FIELDS = ("text", "theme", "key", "figures")
+MEASURE_KEYS = tuple(BY_KEY)
 EDITION_FIELDS = ("wijk", "year", "title", "introduction")
 # The lay questions' order: how the overview lists the categories.
 KINDS: tuple[ItemKind, ...] = (
@@ -69,6 +71,7 @@ class ParsedItem:
     position: int
     line: int | None = None
     explicit_key: bool = False
+    figures: tuple[str, ...] = ()  # the CBS figures it rests on (bot/figures/measures.py keys)
 
 
 @dataclass(frozen=True)
@@ -255,6 +258,17 @@ def _parse_entry(
             "letter or digit",
             at("key"),
         )
+    figures = entry.get("figures", [])
+    if not isinstance(figures, list) or not all(isinstance(f, str) for f in figures):
+        raise SpiegelFormatError(
+            f'{where}: figures must be a list of names, e.g. ["age_65_plus"]', at("figures")
+        )
+    for name in figures:
+        if name not in MEASURE_KEYS:
+            known = ", ".join(MEASURE_KEYS)
+            raise SpiegelFormatError(
+                f"{where}: unknown figure {name!r} (known: {known})", at("figures")
+            )
     return ParsedItem(
         kind=kind,
         key=key,
@@ -263,6 +277,7 @@ def _parse_entry(
         position=index,
         line=line,
         explicit_key=explicit,
+        figures=tuple(dict.fromkeys(figures)),
     )
 
 
@@ -340,14 +355,16 @@ def import_edition(session: Session, wijk: Wijk, year: int, parsed: ParsedEditio
                     theme=new.theme,
                     text=new.text,
                     position=new.position,
+                    figures=",".join(new.figures) or None,
                 )
             )
             added += 1
             continue
-        before = (item.kind, item.theme, item.text, item.position, item.retired)
+        before = (item.kind, item.theme, item.text, item.position, item.retired, item.figures)
         item.kind, item.theme, item.text = new.kind.value, new.theme, new.text
         item.position, item.retired = new.position, False
-        if before == (item.kind, item.theme, item.text, item.position, item.retired):
+        item.figures = ",".join(new.figures) or None
+        if before == (item.kind, item.theme, item.text, item.position, item.retired, item.figures):
             unchanged += 1
         else:
             updated += 1
@@ -430,6 +447,19 @@ def active_item(session: Session, item_id: int) -> tuple[SpiegelItem, Edition] |
     is no longer the wijk's current one."""
     row = session.exec(_ACTIVE_ITEM, params={"item_id": item_id}).first()
     return None if row is None else (row[0], row[1])
+
+
+def figure_statements(session: Session, edition_id: int) -> list[SpiegelItem]:
+    """The edition's active statements that name CBS figures, in the overview's order."""
+    found = session.exec(
+        select(SpiegelItem).where(
+            SpiegelItem.edition_id == edition_id,
+            col(SpiegelItem.retired).is_(False),
+            col(SpiegelItem.figures).is_not(None),
+        )
+    ).all()
+    order = {kind.value: i for i, kind in enumerate(KINDS)}
+    return sorted(found, key=lambda i: (order.get(i.kind, 9), i.position))
 
 
 def sibling_ids(session: Session, item: SpiegelItem) -> list[int]:

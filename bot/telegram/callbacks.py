@@ -49,6 +49,7 @@ class Kind(StrEnum):
     MY_OBSERVATIONS = "mo"  # mo:<page>:pg | mo:<observation_id>:<w|wy|wn>:<page>
     PRIVACY = "pv"  # pv:<nonce>:<action>
     ABOUT_YOU = "oj"  # oj:<field>:<value> ("Over jou")
+    FIGURES = "fg"  # fg:<wijk_id>:<r|c> (CBS figures: the residents' few, the coach's all)
     # coaches
     COACH = "co"  # see the Coach* payloads
     DIGEST = "dg"  # dg:<wijk_id>:now
@@ -579,6 +580,23 @@ class SupplementMake:
         return cls(number(args[0]))
 
 
+@dataclass(frozen=True)
+class FiguresView:
+    """fg:<wijk_id>:r (the residents' figures) or fg:<wijk_id>:c (all, with trend, coaches)."""
+
+    KIND: ClassVar[Kind] = Kind.FIGURES
+    wijk_id: int
+    coach: bool = False
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.wijk_id, "c" if self.coach else "r")
+
+    @classmethod
+    def parse(cls, args: Args) -> FiguresView:
+        _count(args, 2)
+        return cls(number(args[0]), _flag(args[1], "c", "r"))
+
+
 SETTINGS_MENUS = ("day", "time", "freq")
 FREQUENCY_CODES = {"w": "weekly", "b": "biweekly", "o": "off"}
 _FREQUENCY_CODE = {name: code for code, name in FREQUENCY_CODES.items()}
@@ -859,6 +877,7 @@ _DECODE: dict[Kind, Callable[[Args], Payload]] = {
     Kind.OBSERVATION: ObservationStep.parse,
     Kind.MY_OBSERVATIONS: _mine,
     Kind.PRIVACY: PrivacyStep.parse,
+    Kind.FIGURES: FiguresView.parse,
     Kind.COACH: _coach,
     Kind.DIGEST: DigestNow.parse,
     Kind.DIGEST_SETTINGS: _digest_settings,

@@ -9,6 +9,7 @@ texts and keyboards. bot/wiring.py puts the handlers named here on the Applicati
 from __future__ import annotations
 
 from handlers.spiegel.comment import FLOW, TABLE, comment_media, comment_typed
+from handlers.spiegel.figures import figures_pressed
 from handlers.spiegel.react import react_pressed
 from handlers.spiegel.reading import (
     open_from_menu,
@@ -25,6 +26,7 @@ __all__ = [
     "TABLE",
     "comment_media",
     "comment_typed",
+    "figures_pressed",
     "open_from_menu",
     "react_pressed",
     "recognised_pressed",

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import WijkContext
+from bot.figures.combine import wijk_figures
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.spiegel import mirror as service
@@ -25,7 +26,7 @@ from handlers.common import (
     private_handler,
     reply,
 )
-from handlers.spiegel import views
+from handlers.spiegel import figures_views, views
 from models import Edition, ItemKind, Reaction, SpiegelItem, Wijk
 
 PAGE_SIZE = 3
@@ -96,7 +97,10 @@ async def show_overview(
         counts = service.item_counts(session, edition_id)
     wijk_name = wijk.name if wijk else ""
     reacts = can_react(who, edition.wijk_id)
-    text, markup = views.overview(who, edition, wijk_name, counts, can_react=reacts)
+    figures = context.services.config.figures.enabled
+    text, markup = views.overview(
+        who, edition, wijk_name, counts, can_react=reacts, figures=figures
+    )
     await reply(update, text, markup, edit=edit)
 
 
@@ -132,6 +136,11 @@ async def show_page(
         ids = [i.id for i in chunk if i.id is not None]
         mine = service.reactions_of(session, who.actor.id, ids)
         counts = service.reaction_counts(session, list(mine))
+        beside = {
+            i.id: coach_beside(context, who, session, i, edition.wijk_id)
+            for i in chunk
+            if i.id is not None
+        }
     await answer_query(update)
     reacts = can_react(who, edition.wijk_id)
     first = page * PAGE_SIZE
@@ -146,6 +155,7 @@ async def show_page(
             counts.get(item.id),
             theme=theme_label(context, who, item),
             can_react=reacts,
+            beside=beside.get(item.id, ()),
         )
         await reply(update, text, markup)
     footer = views.page_footer(
@@ -178,6 +188,11 @@ def statement_now(
             raise ValueError("statement_now needs the counts or a session to read them")
         counts = service.reaction_counts(session, [item.id])[item.id]
     number = siblings.index(item.id) + 1 if item.id in siblings else 1
+    if session is not None:
+        beside = coach_beside(context, who, session, item, edition.wijk_id)
+    else:
+        with context.services.db.session() as own:
+            beside = coach_beside(context, who, own, item, edition.wijk_id)
     return views.statement(
         who,
         item,
@@ -187,4 +202,25 @@ def statement_now(
         counts,
         theme=theme_label(context, who, item),
         can_react=can_react(who, edition.wijk_id),
+        beside=beside,
     )
+
+
+def coach_beside(
+    context: WijkContext, who: Who, session: Session, item: SpiegelItem, wijk_id: int
+) -> list[str]:
+    """For a wijkcoach, under a statement that names CBS figures: their trend and how residents
+    reacted. Nothing for anyone else, or for a statement that names none."""
+    if not item.figures or item.id is None:
+        return []
+    if who.actor is None or not who.actor.can(Action.MANAGE_SPIEGEL, wijk_id):
+        return []
+    wijk = persons.wijk_by_id(session, wijk_id)
+    if wijk is None:
+        return []
+    figures = wijk_figures(session, context.services.config, wijk.slug)
+    counts = service.reaction_counts(session, [item.id])[item.id]
+    return [
+        *figures_views.statement_figures(who, figures, item),
+        who.t("figures.statement_reactions", yes=counts.recognise, no=counts.not_recognise),
+    ]

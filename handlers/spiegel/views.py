@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardMarkup
 
 from bot.core.i18n import tn
 from bot.spiegel import mirror as service
 from bot.telegram.callbacks import (
+    FiguresView,
     ReactComment,
     ReactRetry,
     ReactVerdict,
@@ -33,8 +34,10 @@ def overview(
     counts: Mapping[ItemKind, int],
     *,
     can_react: bool,
+    figures: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The edition's title and introduction, and a button per category that has statements."""
+    """The edition's title and introduction, a button per category that has statements, and
+    (when `figures`) one to the CBS figures about the wijk."""
     assert edition.id is not None
     lines = [who.t("spiegel.overview_title", wijk=esc(wijk_name), year=edition.year)]
     if edition.title:
@@ -51,6 +54,8 @@ def overview(
         if counts[kind]:
             label = who.t("spiegel.category_button", question=question, count=counts[kind])
             rows.append([button(label, SpiegelPage(edition.id, kind, 0))])
+    if figures:
+        rows.append([button(who.t("figures.button"), FiguresView(edition.wijk_id))])
     rows.append([menu_button(who)])
     return "\n".join(lines), keyboard(*rows)
 
@@ -102,15 +107,19 @@ def statement(
     *,
     theme: str | None,
     can_react: bool,
+    beside: Sequence[str] = (),
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One statement's message: the text, and after the person reacted, their reaction and
-    the counts so far (not before: the counts should not steer a first judgement)."""
+    the counts so far (not before: the counts should not steer a first judgement). `beside`:
+    lines a wijkcoach sees under the text (the CBS figures it names, how residents reacted)."""
     kind = ItemKind(item.kind)
     question = who.t(f"spiegel.question.{kind.value}")
     lines = [who.t("spiegel.statement_header", question=question, number=number, total=total)]
     if theme is not None:
         lines.append(who.t("spiegel.theme", theme=esc(theme)))
     lines += ["", esc(item.text)]
+    if beside:
+        lines += ["", *beside]
     recommendation = kind is ItemKind.RECOMMENDATION
     if reaction is not None:
         lines += _reacted(who, reaction, counts, recommendation=recommendation)

@@ -1,7 +1,7 @@
 """about you: what a person chose to tell about themselves (age group, household, years in the wijk)
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 19:30:00
 
 Stored apart from observations and reactions; every answer may be empty (skipped). The row is
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

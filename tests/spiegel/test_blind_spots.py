@@ -11,7 +11,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import Session, select
 
 from bot.cli import wijkbot
@@ -34,6 +33,7 @@ from models import (
     Verdict,
     Wijk,
 )
+from models.figures import CbsFigure
 from tests.helpers import join_as, onboard
 from tests.spiegel.test_recognised import file
 
@@ -265,32 +265,31 @@ def test_the_small_number_rule() -> None:
     assert [bs.shown(n) for n in (0, 1, 4, 5, 12)] == [None, None, None, 5, 12]
 
 
-def test_cbs_figures_without_and_with_the_table(services: Services) -> None:
+def test_the_wijk_makeup_comes_from_the_stored_cbs_figures(services: Services) -> None:
+    """The make-up beside "Over jou" is the wijk's combined CBS figures (bot.figures.combine):
+    nothing stored, nothing to compare with; stored, each measure from its newest edition."""
     with services.db.session() as session:
-        assert bs.cbs_figures(session, ["WK036203"]) == {}
-    with services.db.engine.begin() as conn:
-        conn.execute(
-            text(
-                "CREATE TABLE cbs_figure (id INTEGER PRIMARY KEY, dataset VARCHAR(20),"
-                " year INTEGER, region_code VARCHAR(20), measure VARCHAR(40), value FLOAT)"
+        w = wijk(session)
+        codes = services.config.wijk(w.slug).cbs_wijk_codes  # type: ignore[union-attr]
+        assert bs.wijk_makeup(session, services.config, w.slug) == {}
+        dataset = {2024: "85984NED", 2025: "86165NED"}
+        for year, measure, value in (
+            (2024, "age_15_24", 50.0),
+            (2025, "age_15_24", 80.0),
+            (2025, "age_65_plus", 120.0),
+        ):
+            session.add(
+                CbsFigure(
+                    dataset=dataset[year],
+                    year=year,
+                    region_code=codes[0],
+                    measure=measure,
+                    value=value,
+                )
             )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO cbs_figure (id, dataset, year, region_code, measure, value) VALUES "
-                "(1, 'x', 2023, 'WK036203', 'age_15_24', 50), "
-                "(2, 'x', 2024, 'WK036203', 'age_15_24', 80), "
-                "(3, 'x', 2024, 'WK036212', 'age_15_24', 20), "
-                "(4, 'x', 2024, 'WK036203', 'age_65_plus', 120)"
-            )
-        )
-    try:
-        with services.db.session() as session:
-            figures = bs.cbs_figures(session, ["WK036203", "WK036212"])
-        assert figures == {"age_15_24": 100.0, "age_65_plus": 120.0}
-    finally:
-        with services.db.engine.begin() as conn:
-            conn.execute(text("DROP TABLE cbs_figure"))
+        session.commit()
+        makeup = bs.wijk_makeup(session, services.config, w.slug)
+    assert makeup["age_15_24"] == 80.0 and makeup["age_65_plus"] == 120.0
 
 
 def test_representation_counts_participants_who_told_about_themselves(

@@ -1,0 +1,246 @@
+"""The texts and keyboards of the CBS figures: a resident's few in plain words, a coach's all.
+
+(The spiegel's own views are in views.py; these are kept apart because they only format
+numbers: Babel's Dutch or English format, "1 op de 4" for a share of people or households.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardMarkup
+
+from bot.core.i18n import format_number
+from bot.figures.combine import MeasureFigures, WijkFigures, share
+from bot.figures.measures import BY_KEY, MEASURES, MeasureKind
+from bot.spiegel.mirror import ReactionCounts
+from bot.telegram.callbacks import FiguresView, SpiegelOverview
+from handlers.common import Who, button, esc, keyboard, menu_button
+from models import SpiegelItem
+
+# Below Telegram's 4,096 characters, with room for the HTML tags.
+MESSAGE_LIMIT = 3800
+
+# A share of people is "1 op de N" of the inhabitants; of households, of all households.
+PART_OF = {
+    "men": "inhabitants",
+    "women": "inhabitants",
+    "age_0_14": "inhabitants",
+    "age_15_24": "inhabitants",
+    "age_25_44": "inhabitants",
+    "age_45_64": "inhabitants",
+    "age_65_plus": "inhabitants",
+    "households_single": "households",
+    "households_without_children": "households",
+    "households_with_children": "households",
+}
+
+
+def number(key: str, value: float, lang: str) -> str:
+    """A figure as people read it: whole counts and percentages, euros, one decimal where
+    CBS gives one."""
+    measure = BY_KEY[key]
+    value *= measure.scale
+    if key == "avg_income_per_inhabitant":
+        return f"€ {format_number(round(value), lang)}"
+    if measure.decimals:
+        return format_number(round(value, measure.decimals), lang)
+    return format_number(round(value), lang)
+
+
+def with_unit(key: str, value: float, lang: str) -> str:
+    text = number(key, value, lang)
+    return f"{text}%" if key.endswith("_pct") else text
+
+
+def change(key: str, now: float, before: float, lang: str) -> str:
+    diff = now - before
+    if round(diff, BY_KEY[key].decimals) == 0:
+        return "0"
+    text = with_unit(key, abs(diff), lang)
+    return f"+{text}" if diff > 0 else f"-{text}"
+
+
+def one_in(ratio: float) -> int | None:
+    return round(1 / ratio) if ratio > 0 else None
+
+
+def _years(years: Sequence[int], lang: str) -> str:
+    joined = [str(y) for y in sorted(set(years))]
+    if len(joined) <= 1:
+        return "".join(joined)
+    word = " en " if lang == "nl" else " and "
+    return ", ".join(joined[:-1]) + word + joined[-1]
+
+
+def _buttons(
+    who: Who, wijk_id: int, edition_id: int | None, *, coach_button: bool
+) -> InlineKeyboardMarkup:
+    rows = []
+    if coach_button:
+        rows.append([button(who.t("figures.coach_button"), FiguresView(wijk_id, coach=True))])
+    if edition_id is not None:
+        rows.append([button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))])
+    rows.append([menu_button(who)])
+    return keyboard(*rows)
+
+
+def no_figures(
+    who: Who, wijk_name: str, wijk_id: int, edition_id: int | None, *, mapped: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    key = "figures.none" if mapped else "figures.no_mapping"
+    return who.t(key, wijk=esc(wijk_name)), _buttons(who, wijk_id, edition_id, coach_button=False)
+
+
+def resident(
+    who: Who,
+    wijk_name: str,
+    municipality: str,
+    figures: WijkFigures,
+    measures: Sequence[str],
+    *,
+    wijk_id: int,
+    edition_id: int | None,
+    coach_button: bool,
+    example: bool = False,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """ "In Elsrijk wonen 9.830 mensen. 1 op de 4 is 65 jaar of ouder. In heel Amstelveen is
+    dat 1 op de 5.", with the year(s) and the source."""
+    lang = who.lang
+    lines = [who.t("figures.title", wijk=esc(wijk_name)), ""]
+    years: list[int] = []
+    for key in measures:
+        shown = figures.measures.get(key)
+        if shown is None or key not in BY_KEY:
+            continue
+        sentence = _resident_sentence(who, wijk_name, municipality, figures, shown)
+        if sentence is None:
+            continue
+        if shown.year != figures.year:
+            sentence += " " + who.t("figures.year_of", year=shown.year)
+        lines.append(sentence)
+        years.append(shown.year)
+    lines += ["", who.t("figures.source", years=_years(years or [figures.year], lang))]
+    if example:
+        lines.append(who.t("figures.example"))
+    return "\n".join(lines), _buttons(who, wijk_id, edition_id, coach_button=coach_button)
+
+
+def _resident_sentence(
+    who: Who, wijk_name: str, municipality: str, figures: WijkFigures, shown: MeasureFigures
+) -> str | None:
+    key, lang = shown.measure, who.lang
+    if key in PART_OF:
+        found = share(figures, key, PART_OF[key])
+        if found is None or (n := one_in(found[0])) is None:
+            return None
+        sentence = who.t(f"figures.part.{key}", n=n)
+        if found[1] is not None and (m := one_in(found[1])) is not None:
+            sentence += " " + who.t("figures.compare_part", municipality=esc(municipality), n=m)
+        return sentence
+    if shown.value is None:
+        return None  # several CBS areas that cannot be combined: the coach sees them per area
+    value = number(key, shown.value, lang)
+    sentence = who.t(f"figures.value.{key}", wijk=esc(wijk_name), value=value)
+    if shown.kind is not MeasureKind.COUNT and shown.municipality is not None:
+        muni = number(key, shown.municipality, lang)
+        sentence += " " + who.t("figures.compare_value", municipality=esc(municipality), value=muni)
+    return sentence
+
+
+def coach(
+    who: Who,
+    wijk_name: str,
+    municipality: str,
+    figures: WijkFigures,
+    statements: Sequence[tuple[SpiegelItem, ReactionCounts]],
+    *,
+    wijk_id: int,
+    edition_id: int | None,
+    example: bool = False,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Every stored measure with its trend and the municipality's; per CBS area what cannot be
+    combined; then the spiegel's statements that name figures, with how residents reacted."""
+    lang = who.lang
+    lines = [who.t("figures.coach_title", wijk=esc(wijk_name))]
+    for measure in MEASURES:
+        shown = figures.measures.get(measure.key)
+        if shown is None:
+            continue
+        label = who.t(f"figures.label.{measure.key}")
+        lines.append("")
+        if shown.value is not None:
+            value = with_unit(measure.key, shown.value, lang)
+            lines.append(who.t("figures.coach_value", label=label, value=value, year=shown.year))
+            if shown.previous is not None and shown.previous_year is not None:
+                lines.append(
+                    who.t(
+                        "figures.coach_previous",
+                        year=shown.previous_year,
+                        value=with_unit(measure.key, shown.previous, lang),
+                        change=change(measure.key, shown.value, shown.previous, lang),
+                    )
+                )
+        else:
+            lines.append(f"<b>{label}</b>")
+            lines.append(who.t("figures.coach_areas"))
+            for area, area_value in shown.per_area.items():
+                lines.append(
+                    who.t(
+                        "figures.coach_area",
+                        area=area,
+                        value=with_unit(measure.key, area_value, lang),
+                        year=shown.year,
+                    )
+                )
+        if shown.municipality is not None:
+            muni = with_unit(measure.key, shown.municipality, lang)
+            lines.append(
+                who.t("figures.coach_municipality", municipality=esc(municipality), value=muni)
+            )
+    lines += ["", who.t("figures.statements_title")]
+    if not statements:
+        lines.append(who.t("figures.no_statements"))
+    tail = ["", who.t("figures.source", years=_years(figures.years, lang))]
+    if example:
+        tail.append(who.t("figures.example"))
+    for item, counts in statements:
+        block = ["", who.t("figures.statement", text=esc(item.text))]
+        block += statement_figures(who, figures, item)
+        block.append(
+            who.t("figures.statement_reactions", yes=counts.recognise, no=counts.not_recognise)
+        )
+        if len("\n".join([*lines, *block, *tail])) > MESSAGE_LIMIT:
+            lines += ["", "…"]  # Telegram's limit; the rest are in the wijkspiegel itself
+            break
+        lines += block
+    lines += tail
+    return "\n".join(lines), _buttons(who, wijk_id, edition_id, coach_button=False)
+
+
+def statement_figures(who: Who, figures: WijkFigures | None, item: SpiegelItem) -> list[str]:
+    """The trend of each figure a statement names, one line each."""
+    lines = []
+    for key in (item.figures or "").split(","):
+        if key not in BY_KEY:
+            continue
+        label = who.t(f"figures.label.{key}")
+        shown = figures.measures.get(key) if figures is not None else None
+        if shown is None or shown.value is None:
+            lines.append(who.t("figures.statement_figure_none", label=label))
+        elif shown.previous is None:
+            value = with_unit(key, shown.value, who.lang)
+            lines.append(
+                who.t("figures.statement_figure_new", label=label, value=value, year=shown.year)
+            )
+        else:
+            lines.append(
+                who.t(
+                    "figures.statement_figure",
+                    label=label,
+                    value=with_unit(key, shown.value, who.lang),
+                    year=shown.year,
+                    previous=with_unit(key, shown.previous, who.lang),
+                )
+            )
+    return lines
