@@ -11,13 +11,14 @@ from models.enums import (
     PollKind,
     PollStatus,
     Role,
+    StatementAction,
     Swot,
     Verdict,
 )
 from models.observation import Observation
 from models.person import Invite, Membership, Person
 from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
-from models.spiegel import Edition, Reaction, SpiegelItem
+from models.spiegel import Edition, Reaction, SpiegelItem, StatementChange, WijkNews
 from models.stored_state import StoredState
 from models.supporter import Supporter
 from models.wijk import Wijk
@@ -45,10 +46,13 @@ __all__ = [
     "Reaction",
     "Role",
     "SpiegelItem",
+    "StatementAction",
+    "StatementChange",
     "StoredState",
     "Supporter",
     "Swot",
     "Verdict",
     "Vote",
     "Wijk",
+    "WijkNews",
 ]

@@ -22,6 +22,8 @@ class Action(StrEnum):
     HANDLE_OBSERVATIONS = "handle_observations"  # read, answer, hide
     MANAGE_SPIEGEL = "manage_spiegel"
     EXPORT_WIJK = "export_wijk"
+    # Add, reword and retire statements, start a new edition (bot/spiegel/editing.py).
+    EDIT_SPIEGEL = "edit_spiegel"
 
 
 _EVERYONE = {Action.READ_SPIEGEL, Action.REACT, Action.SEND_OBSERVATION, Action.VOTE}
@@ -32,6 +34,7 @@ _COACH = _EVERYONE | {
     Action.HANDLE_OBSERVATIONS,
     Action.MANAGE_SPIEGEL,
     Action.EXPORT_WIJK,
+    Action.EDIT_SPIEGEL,
 }
 # The roles that coach a wijk: they get the coach's command menu (bot.telegram.command_menu).
 COACH_ROLES = (Role.COACH.value, Role.ADMIN.value)

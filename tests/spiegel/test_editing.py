@@ -1,0 +1,220 @@
+"""The spiegel as a living document: adding, rewording, retiring statements, making one from a
+group of observations and starting next year's edition; on SQLite and PostgreSQL, as a service,
+from the command line and through the real Application."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import Session, col, select
+
+from bot.context import Services
+from bot.people import persons as people
+from bot.people.permissions import Actor, PermissionDenied
+from bot.spiegel import editing
+from bot.spiegel import mirror as spiegel
+from models import (
+    Edition,
+    ItemKind,
+    Membership,
+    Person,
+    Reaction,
+    Role,
+    SpiegelItem,
+    StatementAction,
+    StatementChange,
+    Verdict,
+)
+from tests.spiegel.test_spiegel import item_id, load
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def _person(session: Session, telegram_id: int, slug: str, role: Role) -> Actor:
+    wijk = people.wijk_by_slug(session, slug)
+    assert wijk is not None and wijk.id is not None
+    person = people.give_consent(session, telegram_id, "nl", T0)
+    assert person.id is not None
+    session.add(Membership(person_id=person.id, wijk_id=wijk.id, role=role.value))
+    person.current_wijk_id = wijk.id
+    session.add(person)
+    session.commit()
+    return Actor(person, people.memberships(session, person.id))
+
+
+def _wijk_id(session: Session, slug: str) -> int:
+    wijk = people.wijk_by_slug(session, slug)
+    assert wijk is not None and wijk.id is not None
+    return wijk.id
+
+
+def _texts(session: Session, edition_id: int, kind: ItemKind) -> list[str]:
+    return [i.text for i in spiegel.items(session, edition_id, kind)]
+
+
+def test_coach_adds_rewords_and_retires_with_history(services: Services) -> None:
+    edition_id = load(services, "elsrijk")
+    with services.db.session() as session:
+        coach = _person(session, 5001, "elsrijk", Role.COACH)
+        wijk_id = _wijk_id(session, "elsrijk")
+        added = editing.add(
+            session, coach, wijk_id, ItemKind.WEAKNESS, "  Er zijn te weinig bankjes. "
+        )
+        assert added.id is not None and added.edition_id == edition_id
+        assert _texts(session, edition_id, ItemKind.WEAKNESS)[-1] == "Er zijn te weinig bankjes."
+        editing.reword(
+            session, coach, added.id, "Er zijn te weinig bankjes in het park.", reason="Beter"
+        )
+        editing.retire(session, coach, item_id(services, "stoep"), reason="Is opgelost")
+        assert _texts(session, edition_id, ItemKind.WEAKNESS) == [
+            "Voor jongeren is er weinig te doen.",
+            "Er zijn te weinig bankjes in het park.",
+        ]
+        changes = editing.history(session, added.id)
+        assert [(c.action, c.old_text, c.new_text, c.person_id, c.reason) for c in changes] == [
+            ("add", None, "Er zijn te weinig bankjes.", coach.id, ""),
+            (
+                "reword",
+                "Er zijn te weinig bankjes.",
+                "Er zijn te weinig bankjes in het park.",
+                coach.id,
+                "Beter",
+            ),
+        ]
+        assert all(c.created_at.tzinfo is not None for c in changes)
+        retired = session.get(SpiegelItem, item_id(services, "stoep"))
+        assert retired is not None and retired.retired and retired.retired_at is not None
+        assert spiegel.active_item(session, item_id(services, "stoep")) is None
+
+
+@pytest.mark.parametrize("who", ["other_coach", "resident"])
+def test_refused_for_others_and_nothing_changes(services: Services, who: str) -> None:
+    load(services, "elsrijk")
+    stoep = item_id(services, "stoep")
+    with services.db.session() as session:
+        wijk_id = _wijk_id(session, "elsrijk")
+        actor = (
+            _person(session, 5002, "bovenkerk", Role.COACH)
+            if who == "other_coach"
+            else _person(session, 5003, "elsrijk", Role.RESIDENT)
+        )
+        with pytest.raises(PermissionDenied) as refused:
+            editing.add(session, actor, wijk_id, ItemKind.STRENGTH, "Mooi")
+        assert refused.value.message_key == "spiegel_editing.not_allowed"
+        with pytest.raises(PermissionDenied):
+            editing.reword(session, actor, stoep, "Anders")
+        with pytest.raises(PermissionDenied):
+            editing.retire(session, actor, stoep, reason="Weg")
+        with pytest.raises(PermissionDenied):
+            editing.new_edition(session, actor, wijk_id, 2027)
+    with services.db.session() as session:
+        assert session.exec(select(StatementChange)).all() == []
+        item = session.get(SpiegelItem, stoep)
+        assert item is not None and item.text == "De stoepen zijn ongelijk." and not item.retired
+        assert len(session.exec(select(Edition)).all()) == 1
+
+
+def test_bad_input_changes_nothing(services: Services) -> None:
+    load(services, "elsrijk")
+    stoep = item_id(services, "stoep")
+    with services.db.session() as session:
+        coach = _person(session, 5001, "elsrijk", Role.COACH)
+        wijk_id = _wijk_id(session, "elsrijk")
+        cases = [
+            (lambda: editing.add(session, coach, wijk_id, ItemKind.STRENGTH, "\u200b "), "empty"),
+            (
+                lambda: editing.add(session, coach, wijk_id, ItemKind.STRENGTH, "x" * 1001),
+                "too_long",
+            ),
+            (
+                lambda: editing.add(
+                    session, coach, wijk_id, ItemKind.STRENGTH, "Er is veel groen!"
+                ),
+                "duplicate",
+            ),
+            (lambda: editing.retire(session, coach, stoep, reason=" "), "reason_needed"),
+            (lambda: editing.reword(session, None, stoep, "Anders"), "reason_needed"),
+            (lambda: editing.new_edition(session, coach, wijk_id, 2026), "year_not_later"),
+            (
+                lambda: editing.add(
+                    session, coach, _wijk_id(session, "bovenkerk"), ItemKind.STRENGTH, "x"
+                ),
+                None,
+            ),
+        ]
+        for call, key in cases:
+            with pytest.raises((editing.EditError, PermissionDenied)) as failed:
+                call()
+            if key is not None:
+                assert failed.value.message_key == f"spiegel_editing.{key}"
+    with services.db.session() as session:
+        assert session.exec(select(StatementChange)).all() == []
+
+
+def test_new_edition_carries_statements_and_leaves_reactions(services: Services) -> None:
+    old_id = load(services, "elsrijk")
+    stoep, groen = item_id(services, "stoep"), item_id(services, "groen")
+    with services.db.session() as session:
+        coach = _person(session, 5001, "elsrijk", Role.COACH)
+        resident = _person(session, 5004, "elsrijk", Role.RESIDENT)
+        wijk_id = _wijk_id(session, "elsrijk")
+        spiegel.react(session, resident.id, groen, Verdict.RECOGNISE)
+        editing.retire(session, coach, stoep, reason="Opgelost")
+        edition, carried = editing.new_edition(session, coach, wijk_id, 2027)
+        assert edition.id is not None and edition.year == 2027 and carried == 7
+        assert spiegel.current_edition(session, wijk_id) == edition
+        assert _texts(session, edition.id, ItemKind.WEAKNESS) == [
+            "Voor jongeren is er weinig te doen."
+        ]
+        new_groen = item_id(services, "groen", edition.id)
+        # The reaction stays with last year's statement; this year's starts without.
+        (reaction,) = session.exec(select(Reaction)).all()
+        assert reaction.item_id == groen
+        assert spiegel.reaction_counts(session, [new_groen])[new_groen].total == 0
+        assert spiegel.active_item(session, groen) is None  # last year's takes no reactions
+        copy = session.get(SpiegelItem, new_groen)
+        assert copy is not None and copy.origin_item_id == groen
+        history = editing.history(session, new_groen)
+        assert [c.action for c in history] == ["carry_over"]
+        assert len(_texts(session, old_id, ItemKind.STRENGTH)) == 4  # the old edition stays
+        carried_changes = session.exec(
+            select(StatementChange).where(
+                StatementChange.action == StatementAction.CARRY_OVER.value
+            )
+        ).all()
+        assert len(carried_changes) == 7
+
+
+def test_from_group_proposal_and_reason(services: Services) -> None:
+    load(services, "elsrijk")
+    proposal = editing.proposal("verlichting", "Het is 's avonds\n donker bij de tunnel.")
+    assert proposal == "Verlichting: Het is 's avonds donker bij de tunnel."
+    with services.db.session() as session:
+        coach = _person(session, 5001, "elsrijk", Role.COACH)
+        wijk_id = _wijk_id(session, "elsrijk")
+        item = editing.from_group(
+            session,
+            coach,
+            wijk_id,
+            ItemKind.WEAKNESS,
+            "Het is donker bij de tunnel.",
+            label="verlichting",
+            references=["M-3", "M-5"],
+        )
+        (change,) = editing.history(session, item.id or 0)
+        assert change.reason == "verlichting (M-3, M-5)"
+
+
+def test_erasing_the_coach_keeps_the_history(services: Services) -> None:
+    load(services, "elsrijk")
+    with services.db.session() as session:
+        coach = _person(session, 5001, "elsrijk", Role.COACH)
+        wijk_id = _wijk_id(session, "elsrijk")
+        item = editing.add(session, coach, wijk_id, ItemKind.STRENGTH, "Nieuw")
+        person = session.get(Person, coach.id)
+        session.delete(person)
+        session.commit()
+        (change,) = editing.history(session, item.id or 0)
+        assert change.person_id is None
+        assert session.exec(select(StatementChange).where(col(StatementChange.id) > 0)).all()
