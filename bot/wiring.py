@@ -237,6 +237,7 @@ Run = Callable[[argparse.Namespace], int]
 CLI_COMMANDS: tuple[tuple[str, Configure, Run], ...] = (
     ("group", grouping_cli.configure, grouping_cli.run),
     ("import-spiegel", spiegel_cli.configure, spiegel_cli.run),
+    ("spiegel", spiegel_cli.configure_editing, spiegel_cli.run_editing),
     ("digest", digest_cli.configure, digest_cli.run),
     ("roles", roles_cli.configure_roles, roles_cli.run_roles),
     ("revoke", roles_cli.configure_revoke, roles_cli.run_revoke),

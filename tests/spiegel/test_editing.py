@@ -27,6 +27,7 @@ from models import (
     Verdict,
 )
 from tests.spiegel.test_spiegel import item_id, load
+from tests.spiegel.test_spiegel_import import run_cli  # noqa: F401 (a fixture)
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -218,3 +219,54 @@ def test_erasing_the_coach_keeps_the_history(services: Services) -> None:
         (change,) = editing.history(session, item.id or 0)
         assert change.person_id is None
         assert session.exec(select(StatementChange).where(col(StatementChange.id) > 0)).all()
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_cli_add_reword_retire_new_edition_history(services: Services, run_cli) -> None:
+    load(services, "elsrijk")
+    code, out, err = run_cli(
+        "spiegel",
+        "add",
+        "--wijk",
+        "elsrijk",
+        "--kind",
+        "threat",
+        "--text",
+        "Meer verkeer.",
+        "--reason",
+        "Uit de bewonersavond",
+    )
+    assert code == 0, err
+    assert out.startswith("elsrijk: added statement ")
+    new_id = int(out.split()[3])
+    code, out, err = run_cli(
+        "spiegel", "reword", str(new_id), "--text", "Meer vrachtverkeer.", "--reason", "Preciezer"
+    )
+    assert (code, out) == (0, f"statement {new_id} reworded"), err
+    with pytest.raises(SystemExit):  # argparse: a reason is required
+        run_cli("spiegel", "retire", str(item_id(services, "stoep")))
+    code, out, err = run_cli(
+        "spiegel", "retire", str(item_id(services, "stoep")), "--reason", "Opgelost"
+    )
+    assert code == 0, err
+    code, out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", "2027")
+    assert (code, out) == (0, "elsrijk 2027: new edition, 8 statements carried over"), err
+    code, out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", "2027")
+    assert code == 2 and "2027 is not after the current edition (2027)" in err
+    code, out, err = run_cli("spiegel", "history", str(new_id))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 2 and "add  administrator" in lines[0]
+    assert "reword  administrator  was 'Meer verkeer.'  now 'Meer vrachtverkeer.'" in lines[1]
+    code, out, err = run_cli("spiegel", "history", "--wijk", "elsrijk")
+    assert code == 0 and len(out.splitlines()) == 8 + 3
+    with services.db.session() as session:
+        assert all(c.person_id is None for c in session.exec(select(StatementChange)).all())
+    code, out, err = run_cli("spiegel", "reword", "999999", "--text", "x", "--reason", "y")
+    assert code == 2 and "no active statement 999999" in err
+    code, out, err = run_cli(
+        "spiegel", "add", "--wijk", "nergens", "--kind", "threat", "--text", "x", "--reason", "y"
+    )
+    assert code == 2 and "unknown wijk 'nergens'" in err
