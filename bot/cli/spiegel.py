@@ -1,5 +1,6 @@
 """`wijkbot import-spiegel FILE --wijk SLUG --edition YEAR`: load a wijk's mirror from a file;
-`wijkbot spiegel add|reword|retire|new-edition|history`: change its statements (bot/spiegel/editing.py).
+`wijkbot spiegel add|reword|retire|new-edition|history`: change its statements
+(bot/spiegel/editing.py).
 
 Exit 0 with one summary line; 2 with one error line (file, line, reason). The whole file is
 validated before anything is written, and the import is one transaction.
@@ -118,10 +119,9 @@ def run_editing(args: argparse.Namespace) -> int:
     from models import ItemKind
 
     config = cli.config_from(args)
-    if args.action == "add" and args.theme is not None:
-        if args.theme not in {t.slug for t in config.themes}:
-            known = ", ".join(sorted(t.slug for t in config.themes))
-            return _fail(f"unknown theme {args.theme!r}; known: {known}")
+    themes = {t.slug for t in config.themes}
+    if args.action == "add" and args.theme is not None and args.theme not in themes:
+        return _fail(f"unknown theme {args.theme!r}; known: {', '.join(sorted(themes))}")
     if args.action == "history" and (args.item is None) == (args.wijk is None):
         return _fail("history: give a statement's id or --wijk, not both")
     services = cli.open_services(config)
@@ -158,7 +158,8 @@ def run_editing(args: argparse.Namespace) -> int:
                         session, None, wijk.id, args.year, reason=reason
                     )
                     print(
-                        f"{wijk.slug} {edition.year}: new edition, {carried} statements carried over"
+                        f"{wijk.slug} {edition.year}: new edition, "
+                        f"{carried} statements carried over"
                     )
                 else:
                     changes = (

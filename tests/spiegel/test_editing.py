@@ -4,11 +4,14 @@ from the command line and through the real Application."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
 
+from bot.cli import wijkbot as cli
 from bot.context import Services
 from bot.people import persons as people
 from bot.people.permissions import Actor, PermissionDenied
@@ -27,9 +30,20 @@ from models import (
     Verdict,
 )
 from tests.spiegel.test_spiegel import item_id, load
-from tests.spiegel.test_spiegel_import import run_cli  # noqa: F401 (a fixture)
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
+REPO = Path(__file__).resolve().parents[2]
+RunCli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run_cli(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> RunCli:
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(["--config", str(REPO / "config.example.toml"), *argv])
+        out, err = capsys.readouterr()
+        return code, out.strip(), err.strip()
+
+    return run
 
 
 def _person(session: Session, telegram_id: int, slug: str, role: Role) -> Actor:
@@ -224,7 +238,7 @@ def test_erasing_the_coach_keeps_the_history(services: Services) -> None:
 # --- the command line ----------------------------------------------------------------------------
 
 
-def test_cli_add_reword_retire_new_edition_history(services: Services, run_cli) -> None:
+def test_cli_add_reword_retire_new_edition_history(services: Services, run_cli: RunCli) -> None:
     load(services, "elsrijk")
     code, out, err = run_cli(
         "spiegel",
