@@ -105,6 +105,8 @@ def wire(app: WijkApplication) -> None:
             CallbackQueryHandler(spiegel.spiegel_pressed, pattern=pattern(Kind.SPIEGEL)),
             CallbackQueryHandler(spiegel.react_pressed, pattern=pattern(Kind.REACT)),
             CallbackQueryHandler(spiegel.recognised_pressed, pattern=pattern(Kind.RECOGNISED)),
+            # Coaches change the spiegel: add, reword, retire statements, a new edition.
+            CallbackQueryHandler(spiegel.edit_pressed, pattern=pattern(Kind.SPIEGEL_EDIT)),
             # The coach: observations of their wijken, answering, hiding.
             CommandHandler(accepted("meldingen"), coach.meldingen_command),
             CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),
@@ -138,6 +140,7 @@ def wire(app: WijkApplication) -> None:
             onboarding.FLOW: onboarding.postcode_typed,
             observations.FLOW: observations.text_in_flow,
             spiegel.FLOW: spiegel.comment_typed,
+            spiegel.EDIT_FLOW: spiegel.edit_typed,
             coach.FLOW_ANSWER: coach.answer_typed,
             coach.FLOW_HIDE: coach.hide_reason_typed,
             coach.FLOW_REPLY: coach.reply_typed,
@@ -146,6 +149,7 @@ def wire(app: WijkApplication) -> None:
         media_steps={
             observations.FLOW: observations.media_in_flow,
             spiegel.FLOW: spiegel.comment_media,
+            spiegel.EDIT_FLOW: spiegel.edit_media,
             coach.FLOW_ANSWER: coach.media_in_flow,
             coach.FLOW_HIDE: coach.media_in_flow,
             coach.FLOW_REPLY: coach.media_in_flow,

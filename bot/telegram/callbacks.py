@@ -45,6 +45,7 @@ class Kind(StrEnum):
     SPIEGEL = "sp"  # sp:<edition_id>[:<category>:<page>]
     REACT = "rx"  # rx:<item_id>:<y|n|c> | rx:<item_id>:r:<nonce>
     RECOGNISED = "sr"  # sr:<item_id>:<y|n|s> (the wijkspiegel asked about under a melding)
+    SPIEGEL_EDIT = "se"  # se:<id>:<a|w|r|n|ny> | se:<edition_id>:k:<category> (coaches)
     OBSERVATION = "ob"  # ob:<nonce>:<step>:<value>
     MY_OBSERVATIONS = "mo"  # mo:<page>:pg | mo:<observation_id>:<w|wy|wn>:<page>
     PRIVACY = "pv"  # pv:<nonce>:<action>
@@ -773,6 +774,45 @@ def _poll_manage(args: Args) -> PollManage | GroupLinkPick:
     return PollManage(number(args[0]), choice(args[1], POLL_MANAGE_ACTIONS))
 
 
+# --- changing the spiegel (coaches) --------------------------------------------------------------
+
+# a: add (edition id; asks the category), w: reword (statement id), r: retire (statement id),
+# n: new edition (edition id; asks to confirm), ny: confirmed.
+SPIEGEL_EDIT_ACTIONS = ("a", "w", "r", "n", "ny")
+
+
+@dataclass(frozen=True)
+class SpiegelEdit:
+    """A coach's button to change the spiegel: `target` is an edition's or a statement's id."""
+
+    KIND: ClassVar[Kind] = Kind.SPIEGEL_EDIT
+    target: int
+    action: str
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.target, self.action)
+
+
+@dataclass(frozen=True)
+class SpiegelEditKind:
+    """The category of the statement a coach adds."""
+
+    KIND: ClassVar[Kind] = Kind.SPIEGEL_EDIT
+    edition_id: int
+    category: ItemKind
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.edition_id, "k", _CATEGORY_CODE[self.category])
+
+
+def _spiegel_edit(args: Args) -> SpiegelEdit | SpiegelEditKind:
+    if len(args) == 3 and args[1] == "k":
+        category = CATEGORY_CODES[choice(args[2], CATEGORY_CODES)]
+        return SpiegelEditKind(number(args[0]), category)
+    _count(args, 2)
+    return SpiegelEdit(number(args[0]), choice(args[1], SPIEGEL_EDIT_ACTIONS))
+
+
 # --- encoding and decoding -----------------------------------------------------------------------
 
 _DECODE: dict[Kind, Callable[[Args], Payload]] = {
@@ -785,6 +825,7 @@ _DECODE: dict[Kind, Callable[[Args], Payload]] = {
     Kind.SPIEGEL: _spiegel,
     Kind.REACT: _react,
     Kind.RECOGNISED: SpiegelRecognised.parse,
+    Kind.SPIEGEL_EDIT: _spiegel_edit,
     Kind.OBSERVATION: ObservationStep.parse,
     Kind.MY_OBSERVATIONS: _mine,
     Kind.PRIVACY: PrivacyStep.parse,

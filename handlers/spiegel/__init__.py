@@ -9,6 +9,8 @@ texts and keyboards. bot/wiring.py puts the handlers named here on the Applicati
 from __future__ import annotations
 
 from handlers.spiegel.comment import FLOW, TABLE, comment_media, comment_typed
+from handlers.spiegel.editing import FLOW as EDIT_FLOW
+from handlers.spiegel.editing import edit_media, edit_pressed, edit_typed
 from handlers.spiegel.react import react_pressed
 from handlers.spiegel.reading import (
     open_from_menu,
@@ -21,10 +23,14 @@ from handlers.spiegel.reading import (
 from handlers.spiegel.recognised import recognised_pressed
 
 __all__ = [
+    "EDIT_FLOW",
     "FLOW",
     "TABLE",
     "comment_media",
     "comment_typed",
+    "edit_media",
+    "edit_pressed",
+    "edit_typed",
     "open_from_menu",
     "react_pressed",
     "recognised_pressed",

@@ -48,6 +48,10 @@ def can_react(who: Who, wijk_id: int) -> bool:
     return who.actor is not None and who.actor.can(Action.REACT, wijk_id)
 
 
+def can_edit(who: Who, wijk_id: int) -> bool:
+    return who.actor is not None and who.actor.can(Action.EDIT_SPIEGEL, wijk_id)
+
+
 def visible(who: Who) -> bool:
     return who.actor is not None and who.actor.can(Action.READ_SPIEGEL, who.wijk_id)
 
@@ -96,7 +100,9 @@ async def show_overview(
         counts = service.item_counts(session, edition_id)
     wijk_name = wijk.name if wijk else ""
     reacts = can_react(who, edition.wijk_id)
-    text, markup = views.overview(who, edition, wijk_name, counts, can_react=reacts)
+    text, markup = views.overview(
+        who, edition, wijk_name, counts, can_react=reacts, can_edit=can_edit(who, edition.wijk_id)
+    )
     await reply(update, text, markup, edit=edit)
 
 
@@ -146,6 +152,7 @@ async def show_page(
             counts.get(item.id),
             theme=theme_label(context, who, item),
             can_react=reacts,
+            can_edit=can_edit(who, edition.wijk_id),
         )
         await reply(update, text, markup)
     footer = views.page_footer(
@@ -187,4 +194,5 @@ def statement_now(
         counts,
         theme=theme_label(context, who, item),
         can_react=can_react(who, edition.wijk_id),
+        can_edit=can_edit(who, edition.wijk_id),
     )

@@ -12,6 +12,8 @@ from bot.telegram.callbacks import (
     ReactComment,
     ReactRetry,
     ReactVerdict,
+    SpiegelEdit,
+    SpiegelEditKind,
     SpiegelOverview,
     SpiegelPage,
     SpiegelRecognised,
@@ -33,8 +35,10 @@ def overview(
     counts: Mapping[ItemKind, int],
     *,
     can_react: bool,
+    can_edit: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The edition's title and introduction, and a button per category that has statements."""
+    """The edition's title and introduction, and a button per category that has statements
+    (and for the wijk's coach: add a statement, start next year's edition)."""
     assert edition.id is not None
     lines = [who.t("spiegel.overview_title", wijk=esc(wijk_name), year=edition.year)]
     if edition.title:
@@ -51,6 +55,9 @@ def overview(
         if counts[kind]:
             label = who.t("spiegel.category_button", question=question, count=counts[kind])
             rows.append([button(label, SpiegelPage(edition.id, kind, 0))])
+    if can_edit:
+        rows.append([button(who.t("spiegel_editing.add"), SpiegelEdit(edition.id, "a"))])
+        rows.append([button(who.t("spiegel_editing.new_edition"), SpiegelEdit(edition.id, "n"))])
     rows.append([menu_button(who)])
     return "\n".join(lines), keyboard(*rows)
 
@@ -102,6 +109,7 @@ def statement(
     *,
     theme: str | None,
     can_react: bool,
+    can_edit: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One statement's message: the text, and after the person reacted, their reaction and
     the counts so far (not before: the counts should not steer a first judgement)."""
@@ -114,8 +122,16 @@ def statement(
     recommendation = kind is ItemKind.RECOMMENDATION
     if reaction is not None:
         lines += _reacted(who, reaction, counts, recommendation=recommendation)
+    edit_row = (
+        [
+            button(who.t("spiegel_editing.reword"), SpiegelEdit(item.id, "w")),
+            button(who.t("spiegel_editing.retire"), SpiegelEdit(item.id, "r")),
+        ]
+        if can_edit and item.id is not None
+        else []
+    )
     if not can_react or item.id is None:
-        return "\n".join(lines), None
+        return "\n".join(lines), keyboard(edit_row) if edit_row else None
     labels = {
         Verdict.RECOGNISE: who.t("spiegel.agree" if recommendation else "spiegel.recognise"),
         Verdict.NOT_RECOGNISE: who.t(
@@ -130,8 +146,34 @@ def statement(
         )
         for verdict, label in labels.items()
     ]
-    markup = keyboard(verdict_buttons, [button(who.t("spiegel.comment"), ReactComment(item.id))])
+    markup = keyboard(
+        verdict_buttons, [button(who.t("spiegel.comment"), ReactComment(item.id))], edit_row
+    )
     return "\n".join(lines), markup
+
+
+# --- changing the spiegel (coaches) ----------------------------------------------------------
+
+
+def choose_kind(who: Who, edition_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [button(who.t(f"spiegel.question.{kind.value}"), SpiegelEditKind(edition_id, kind))]
+        for kind in service.KINDS
+    ]
+    rows.append([button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))])
+    return who.t("spiegel_editing.choose_kind"), keyboard(*rows)
+
+
+def confirm_new_edition(who: Who, edition_id: int, year: int) -> tuple[str, InlineKeyboardMarkup]:
+    markup = keyboard(
+        [
+            button(
+                who.t("spiegel_editing.new_edition_yes", year=year), SpiegelEdit(edition_id, "ny")
+            )
+        ],
+        [button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))],
+    )
+    return who.t("spiegel_editing.new_edition_confirm", year=year), markup
 
 
 def _reacted(

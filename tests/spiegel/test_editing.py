@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.cli import wijkbot as cli
 from bot.context import Services
+from bot.fake_telegram import Harness
 from bot.people import persons as people
 from bot.people.permissions import Actor, PermissionDenied
 from bot.spiegel import editing
@@ -29,6 +30,7 @@ from models import (
     StatementChange,
     Verdict,
 )
+from tests.helpers import join_as, onboard
 from tests.spiegel.test_spiegel import item_id, load
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -284,3 +286,69 @@ def test_cli_add_reword_retire_new_edition_history(services: Services, run_cli: 
         "spiegel", "add", "--wijk", "nergens", "--kind", "threat", "--text", "x", "--reason", "y"
     )
     assert code == 2 and "unknown wijk 'nergens'" in err
+
+
+# --- through the real Application ------------------------------------------------------------
+
+
+async def test_coach_adds_rewords_retires_and_starts_next_year(
+    bot: Harness, services: Services
+) -> None:
+    load(services, "elsrijk")
+    coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
+    (overview,) = await coach.send("/spiegel")
+    assert "Zin toevoegen ➕" in overview.button_texts
+    (ask,) = await coach.press("Zin toevoegen ➕")
+    assert "In welk deel" in ask.plain_text
+    (prompt,) = await coach.press("Wat kan beter?")
+    assert "Typ de nieuwe zin" in prompt.plain_text
+    replies = await coach.send("Er zijn te weinig <bankjes>.")
+    assert "De zin staat nu in de wijkspiegel" in replies[0].plain_text
+    assert "<bankjes>" in replies[0].plain_text  # escaped, shown as typed
+    assert "Wat kan beter? (3)" in replies[-1].button_texts
+    # Change one: its message carries the coach's buttons.
+    page = await coach.press("Wat kan beter? (3)")
+    stoep = next(m for m in page if "De stoepen zijn ongelijk." in m.plain_text)
+    (prompt,) = await coach.press("Zin aanpassen ✏️", message=stoep)
+    assert "De oude zin bewaren we" in prompt.plain_text
+    replies = await coach.send("De stoepen in de Parkstraat zijn ongelijk.")
+    assert "De zin is aangepast" in replies[0].plain_text
+    page = await coach.press("Wat kan beter? (3)", message=replies[-1])
+    jongeren = next(m for m in page if "Voor jongeren" in m.plain_text)
+    (prompt,) = await coach.press("Zin weghalen 🗑️", message=jongeren)
+    (again,) = await coach.send("\u200b")
+    assert "Typ in een kort bericht waarom" in again.plain_text
+    replies = await coach.send("Er is nu een jongerencentrum.")
+    assert "De zin is weg" in replies[0].plain_text
+    with services.db.session() as session:
+        actions = [c.action for c in session.exec(select(StatementChange)).all()]
+        assert actions == ["add", "reword", "retire"]
+        stoep_id = item_id(services, "stoep")
+        (reword,) = editing.history(session, stoep_id)[-1:]
+        assert reword.old_text == "De stoepen zijn ongelijk." and reword.person_id is not None
+    # Next year's spiegel.
+    (overview,) = await coach.send("/spiegel")
+    await coach.press("Begin aan volgend jaar")
+    replies = await coach.press("Ja, begin 2027")
+    assert "De wijkspiegel voor 2027 is er. Er gingen 8 zinnen mee." in replies[0].plain_text
+    assert "Wijkspiegel Elsrijk 2027" in replies[-1].plain_text
+
+
+async def test_resident_sees_no_coach_buttons_and_forged_ones_change_nothing(
+    bot: Harness, services: Services
+) -> None:
+    edition_id = load(services, "elsrijk")
+    alice = await onboard(bot, 6002, "Alice")
+    (overview,) = await alice.send("/spiegel")
+    assert "Zin toevoegen ➕" not in overview.button_texts
+    page = await alice.press("Wat kan beter? (2)")
+    assert all("Zin aanpassen ✏️" not in m.button_texts for m in page)
+    (refused,) = await alice.press_data(f"se:{item_id(services, 'stoep')}:r")
+    assert "Alleen de wijkcoach van deze wijk" in refused.plain_text
+    await alice.press_data(f"se:{edition_id}:ny")
+    other = await join_as(bot, services, 6003, "Bert", Role.COACH, "bovenkerk")
+    (refused,) = await other.press_data(f"se:{edition_id}:k:w")
+    assert "Alleen de wijkcoach van deze wijk" in refused.plain_text
+    with services.db.session() as session:
+        assert session.exec(select(StatementChange)).all() == []
+        assert len(session.exec(select(Edition)).all()) == 1
