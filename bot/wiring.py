@@ -52,6 +52,7 @@ def wire(app: WijkApplication) -> None:
     from bot.digest import llm
     from bot.grouping import refresh as signature_refresh
     from bot.polls import delivery as poll_delivery
+    from bot.spiegel import news_delivery as wijk_news
     from bot.telegram import outage
     from bot.telegram.callbacks import Kind, pattern
     from bot.telegram.commands import accepted
@@ -107,6 +108,8 @@ def wire(app: WijkApplication) -> None:
             CallbackQueryHandler(spiegel.recognised_pressed, pattern=pattern(Kind.RECOGNISED)),
             # Coaches change the spiegel: add, reword, retire statements, a new edition.
             CallbackQueryHandler(spiegel.edit_pressed, pattern=pattern(Kind.SPIEGEL_EDIT)),
+            # "Nieuws uit je wijk": yes or no, on the spiegel overview and in the menu.
+            CallbackQueryHandler(spiegel.news_pressed, pattern=pattern(Kind.WIJK_NEWS)),
             # The coach: observations of their wijken, answering, hiding.
             CommandHandler(accepted("meldingen"), coach.meldingen_command),
             CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),
@@ -173,6 +176,12 @@ def wire(app: WijkApplication) -> None:
             ),
             MenuEntry("polls", "polls.menu", polls.open_list, lambda who: who.known),
             MenuEntry("newpoll", "polls.menu_new", poll_wizard.open_wizard, poll_wizard.can_create),
+            MenuEntry(
+                "nieuws",
+                "spiegel_editing.news_menu",
+                spiegel.open_news_setting,
+                spiegel.news_visible,
+            ),
             MenuEntry("mijngegevens", "privacy.menu_label", privacy.send_export),
             MenuEntry("wijk", "menu.wijk", onboarding.wijk_open),
             MenuEntry("taal", "menu.language", menu.language_open),
@@ -189,6 +198,8 @@ def wire(app: WijkApplication) -> None:
     # 7. Jobs: each runs once at start-up and then repeats; what is due comes from the database.
     digest_jobs.install(app)
     poll_delivery.install(app)
+    # "Nieuws uit je wijk": a wijk's changed spiegel, at most once a day, to who said yes.
+    wijk_news.install(app)
     # Once at start-up: stored grouping signatures an older vocabulary made are made again.
     signature_refresh.install(app)
     # While the database is away: once it answers again, what could not be handled is.

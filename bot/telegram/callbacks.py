@@ -46,6 +46,7 @@ class Kind(StrEnum):
     REACT = "rx"  # rx:<item_id>:<y|n|c> | rx:<item_id>:r:<nonce>
     RECOGNISED = "sr"  # sr:<item_id>:<y|n|s> (the wijkspiegel asked about under a melding)
     SPIEGEL_EDIT = "se"  # se:<id>:<a|w|r|n|ny> | se:<edition_id>:k:<category> (coaches)
+    WIJK_NEWS = "wn"  # wn:<y|n>:<o|m> ("Nieuws uit je wijk": yes or no, from overview or menu)
     OBSERVATION = "ob"  # ob:<nonce>:<step>:<value>
     MY_OBSERVATIONS = "mo"  # mo:<page>:pg | mo:<observation_id>:<w|wy|wn>:<page>
     PRIVACY = "pv"  # pv:<nonce>:<action>
@@ -813,6 +814,27 @@ def _spiegel_edit(args: Args) -> SpiegelEdit | SpiegelEditKind:
     return SpiegelEdit(number(args[0]), choice(args[1], SPIEGEL_EDIT_ACTIONS))
 
 
+# --- "Nieuws uit je wijk" ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WijkNewsChoice:
+    """A resident's yes or no to "Nieuws uit je wijk"; `where`: o the spiegel overview, m the
+    menu's settings message (what is shown again after the choice)."""
+
+    KIND: ClassVar[Kind] = Kind.WIJK_NEWS
+    yes: bool
+    where: str
+
+    def args(self) -> tuple[str | int, ...]:
+        return ("y" if self.yes else "n", self.where)
+
+    @classmethod
+    def parse(cls, args: Args) -> WijkNewsChoice:
+        _count(args, 2)
+        return cls(choice(args[0], ("y", "n")) == "y", choice(args[1], ("o", "m")))
+
+
 # --- encoding and decoding -----------------------------------------------------------------------
 
 _DECODE: dict[Kind, Callable[[Args], Payload]] = {
@@ -826,6 +848,7 @@ _DECODE: dict[Kind, Callable[[Args], Payload]] = {
     Kind.REACT: _react,
     Kind.RECOGNISED: SpiegelRecognised.parse,
     Kind.SPIEGEL_EDIT: _spiegel_edit,
+    Kind.WIJK_NEWS: WijkNewsChoice.parse,
     Kind.OBSERVATION: ObservationStep.parse,
     Kind.MY_OBSERVATIONS: _mine,
     Kind.PRIVACY: PrivacyStep.parse,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from handlers.spiegel.comment import FLOW, TABLE, comment_media, comment_typed
 from handlers.spiegel.editing import FLOW as EDIT_FLOW
 from handlers.spiegel.editing import edit_media, edit_pressed, edit_typed
+from handlers.spiegel.news import news_pressed, news_visible, open_news_setting
 from handlers.spiegel.react import react_pressed
 from handlers.spiegel.reading import (
     open_from_menu,
@@ -31,7 +32,10 @@ __all__ = [
     "edit_media",
     "edit_pressed",
     "edit_typed",
+    "news_pressed",
+    "news_visible",
     "open_from_menu",
+    "open_news_setting",
     "react_pressed",
     "recognised_pressed",
     "show_current",

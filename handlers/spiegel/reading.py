@@ -89,8 +89,15 @@ async def show_current(
 
 
 async def show_overview(
-    update: Update, context: WijkContext, who: Who, edition_id: int, *, edit: bool = False
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    edition_id: int,
+    *,
+    edit: bool = False,
+    ask_news: bool | None = None,
 ) -> None:
+    """`ask_news` None: asked when the person can react and was not asked yet."""
     with context.services.db.session() as session:
         edition = session.get(Edition, edition_id)
         if edition is None:
@@ -100,8 +107,16 @@ async def show_overview(
         counts = service.item_counts(session, edition_id)
     wijk_name = wijk.name if wijk else ""
     reacts = can_react(who, edition.wijk_id)
+    if ask_news is None:
+        ask_news = reacts and who.actor is not None and who.actor.person.wijk_news is None
     text, markup = views.overview(
-        who, edition, wijk_name, counts, can_react=reacts, can_edit=can_edit(who, edition.wijk_id)
+        who,
+        edition,
+        wijk_name,
+        counts,
+        can_react=reacts,
+        can_edit=can_edit(who, edition.wijk_id),
+        ask_news=ask_news,
     )
     await reply(update, text, markup, edit=edit)
 

@@ -17,6 +17,7 @@ from bot.telegram.callbacks import (
     SpiegelOverview,
     SpiegelPage,
     SpiegelRecognised,
+    WijkNewsChoice,
 )
 from handlers.common import Who, button, cancel_button, esc, keyboard, menu_button
 from models import Edition, ItemKind, Reaction, SpiegelItem, Verdict
@@ -36,9 +37,11 @@ def overview(
     *,
     can_react: bool,
     can_edit: bool = False,
+    ask_news: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The edition's title and introduction, and a button per category that has statements
-    (and for the wijk's coach: add a statement, start next year's edition)."""
+    (and for the wijk's coach: add a statement, start next year's edition). `ask_news`: the
+    once-only question "Nieuws uit je wijk?" with its two buttons."""
     assert edition.id is not None
     lines = [who.t("spiegel.overview_title", wijk=esc(wijk_name), year=edition.year)]
     if edition.title:
@@ -58,8 +61,26 @@ def overview(
     if can_edit:
         rows.append([button(who.t("spiegel_editing.add"), SpiegelEdit(edition.id, "a"))])
         rows.append([button(who.t("spiegel_editing.new_edition"), SpiegelEdit(edition.id, "n"))])
+    if ask_news:
+        lines += ["", who.t("spiegel_editing.news_ask")]
+        rows.append(
+            [
+                button(who.t("spiegel_editing.news_yes"), WijkNewsChoice(True, "o")),
+                button(who.t("spiegel_editing.news_no"), WijkNewsChoice(False, "o")),
+            ]
+        )
     rows.append([menu_button(who)])
     return "\n".join(lines), keyboard(*rows)
+
+
+def news_setting(who: Who, on: bool) -> tuple[str, InlineKeyboardMarkup]:
+    """ "Nieuws uit je wijk" in the menu: on or off, and the button that changes it."""
+    text = who.t("spiegel_editing.news_on" if on else "spiegel_editing.news_off")
+    change = button(
+        who.t("spiegel_editing.news_turn_off" if on else "spiegel_editing.news_turn_on"),
+        WijkNewsChoice(not on, "m"),
+    )
+    return text, keyboard([change], [menu_button(who)])
 
 
 def page_footer(

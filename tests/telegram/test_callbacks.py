@@ -47,6 +47,7 @@ from bot.telegram.callbacks import (
     SpiegelOverview,
     SpiegelPage,
     SpiegelRecognised,
+    WijkNewsChoice,
     WijkStep,
 )
 from models import ItemKind, Verdict
@@ -72,6 +73,8 @@ WIRE: list[tuple[Payload, str]] = [
     (ReactComment(11), "rx:11:c"),
     (SpiegelEdit(12, "w"), "se:12:w"),
     (SpiegelEditKind(3, ItemKind.WEAKNESS), "se:3:k:w"),
+    (WijkNewsChoice(True, "o"), "wn:y:o"),
+    (WijkNewsChoice(False, "m"), "wn:n:m"),
     (ReactRetry(11, 6), "rx:11:r:6"),
     (SpiegelRecognised(2147483647, "s"), "sr:2147483647:s"),
     (PrivacyStep(0, "ask"), "pv:0:ask"),
