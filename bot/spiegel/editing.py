@@ -230,10 +230,10 @@ def from_group(
     label: str,
     references: Sequence[str],
 ) -> SpiegelItem:
-    """ "Maak hier een uitspraak van": a statement made from a group of observations (`text` is
-    the proposal as the coach left it); the reason names the group and its observations."""
+    """ "Maak hier een zin van": a statement made from a group of observations (`text` is the
+    proposal as the coach left it); the reason names the group and its observations."""
     shown = ", ".join(references[:10]) + (" …" if len(references) > 10 else "")
-    reason = f"{clean_input(label, multiline=False)} ({shown})"[:REASON_LIMIT]
+    reason = f"from group {clean_input(label, multiline=False)} ({shown})"[:REASON_LIMIT]
     return add(session, actor, wijk_id, kind, text, reason=reason)
 
 

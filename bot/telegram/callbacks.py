@@ -45,7 +45,7 @@ class Kind(StrEnum):
     SPIEGEL = "sp"  # sp:<edition_id>[:<category>:<page>]
     REACT = "rx"  # rx:<item_id>:<y|n|c> | rx:<item_id>:r:<nonce>
     RECOGNISED = "sr"  # sr:<item_id>:<y|n|s> (the wijkspiegel asked about under a melding)
-    SPIEGEL_EDIT = "se"  # se:<id>:<a|w|r|n|ny> | se:<edition_id>:k:<category> (coaches)
+    SPIEGEL_EDIT = "se"  # se:<id>:<a|w|r|n|ny|gl|g> | se:<edition_id>:k:<category> (coaches)
     WIJK_NEWS = "wn"  # wn:<y|n>:<o|m> ("Nieuws uit je wijk": yes or no, from overview or menu)
     OBSERVATION = "ob"  # ob:<nonce>:<step>:<value>
     MY_OBSERVATIONS = "mo"  # mo:<page>:pg | mo:<observation_id>:<w|wy|wn>:<page>
@@ -778,8 +778,9 @@ def _poll_manage(args: Args) -> PollManage | GroupLinkPick:
 # --- changing the spiegel (coaches) --------------------------------------------------------------
 
 # a: add (edition id; asks the category), w: reword (statement id), r: retire (statement id),
-# n: new edition (edition id; asks to confirm), ny: confirmed.
-SPIEGEL_EDIT_ACTIONS = ("a", "w", "r", "n", "ny")
+# n: new edition (edition id; asks to confirm), ny: confirmed; gl: this period's groups of
+# observations (edition id), g: "Maak hier een zin van" (a group's representative observation).
+SPIEGEL_EDIT_ACTIONS = ("a", "w", "r", "n", "ny", "gl", "g")
 
 
 @dataclass(frozen=True)

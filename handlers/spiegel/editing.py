@@ -1,10 +1,12 @@
 """A coach changes the wijk's spiegel: "Zin toevoegen", "Zin aanpassen", "Zin weghalen" (with a
-reason) and "Nieuwe editie starten"; the `spiegel_edit` flow, one table. Permissions are
+reason), "Maak hier een zin van" (from a group of this period's observations) and "Nieuwe
+editie starten"; the `spiegel_edit` flow, one table. Permissions are
 checked by bot/spiegel/editing.py for the wijk of the statement or edition, on every change.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -12,9 +14,11 @@ from typing import Any
 from telegram import Update
 
 from bot.context import WijkContext
+from bot.digest import jobs as digest_jobs
+from bot.digest import periods
 from bot.people.permissions import Action
 from bot.spiegel import editing as service
-from bot.spiegel import mirror
+from bot.spiegel import groups, mirror
 from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, SpiegelEdit, SpiegelEditKind
 from bot.telegram.flow_table import END, STAY, TEXT, Entry, FlowTable, Invalid, Reply, Step
@@ -22,7 +26,7 @@ from bot.telegram.flows import Flow, JsonDraft
 from handlers.common import Turn, Who, any_payload, cancel_button, esc, keyboard, private_handler
 from handlers.spiegel import views
 from handlers.spiegel.reading import show_overview
-from models import Edition, ItemKind
+from models import Edition, ItemKind, Observation, Wijk
 
 _log = logging.getLogger(__name__)
 
@@ -33,10 +37,13 @@ TYPING_REASON = "typing_reason"
 
 @dataclass(frozen=True)
 class EditDraft(JsonDraft):
-    action: str = "add"  # add | reword | retire
+    action: str = "add"  # add | reword | retire | group
     wijk_id: int = 0
     item_id: int = 0
     kind: str = ""
+    # "group": the group's label and the references of its observations (the reason).
+    label: str = ""
+    references: tuple[str, ...] = ()
 
     @classmethod
     def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +76,10 @@ async def edit_pressed(update: Update, context: WijkContext, who: Who) -> None:
         return
     if not isinstance(pressed, SpiegelEdit):
         raise BadCallback("not a spiegel edit button")
-    if pressed.action in ("a", "n", "ny"):
+    if pressed.action == "g":
+        await _group_chosen(turn, pressed.target)
+        return
+    if pressed.action in ("a", "n", "ny", "gl"):
         with db.session() as session:
             edition = session.get(Edition, pressed.target)
         if edition is None or edition.id is None:
@@ -78,6 +88,9 @@ async def edit_pressed(update: Update, context: WijkContext, who: Who) -> None:
         await turn.answer()
         if pressed.action == "a":
             await turn.reply(*views.choose_kind(who, edition.id))
+        elif pressed.action == "gl":
+            found = await _groups(turn, edition.wijk_id)
+            await turn.reply(*views.period_groups(who, edition.id, found))
         elif pressed.action == "n":
             await turn.reply(*views.confirm_new_edition(who, edition.id, edition.year + 1))
         else:
@@ -119,6 +132,57 @@ async def _new_edition(turn: Turn, edition: Edition) -> None:
     await show_overview(turn.update, turn.context, who, new.id)
 
 
+async def _groups(turn: Turn, wijk_id: int) -> list[groups.PeriodGroup]:
+    """This period's groups of the wijk's observations, as the coach's digest groups them."""
+    services = turn.services
+    actor = turn.who.actor
+    assert actor is not None
+
+    def build() -> list[groups.PeriodGroup]:
+        with services.db.session() as session:
+            wijk = session.get(Wijk, wijk_id)
+            if wijk is None:
+                return []
+            plan = digest_jobs.schedule_for(session, actor.id, services.config)
+            now = services.clock.now()
+            period = periods.current_period(plan, now, services.tz)
+            return groups.period_groups(
+                session, services.config, wijk, period, now, services.digest_grouper
+            )
+
+    return await asyncio.to_thread(build)
+
+
+async def _group_chosen(turn: Turn, observation_id: int) -> None:
+    """ "Maak hier een zin van": the group's proposal, for the coach to change and send."""
+    who = turn.who
+    with turn.services.db.session() as session:
+        observation = session.get(Observation, observation_id)
+        edition = (
+            mirror.current_edition(session, observation.wijk_id)
+            if observation is not None
+            else None
+        )
+    if observation is None or edition is None or edition.id is None:
+        raise BadCallback("no such group")
+    service.require(who.actor, observation.wijk_id)
+    await turn.answer()
+    found = await _groups(turn, observation.wijk_id)
+    group = next((g for g in found if g.representative_id == observation_id), None)
+    if group is None:
+        await turn.reply(*views.period_groups(who, edition.id, found))
+        return
+    draft = EditDraft(
+        "group", observation.wijk_id, 0, group.kind.value, group.label, group.references
+    )
+    flow = await flows.start(turn.context, FLOW, TYPING_TEXT, draft)
+    question = who.t(f"spiegel.question.{group.kind.value}")
+    await turn.reply(
+        who.t("spiegel_editing.type_group", text=esc(group.proposal), question=question),
+        keyboard([cancel_button(who, flow.nonce)]),
+    )
+
+
 # --- the steps -----------------------------------------------------------------------------------
 
 
@@ -142,6 +206,17 @@ async def _store(turn: Turn, flow: Flow, draft: EditDraft, text: str) -> None:
         try:
             if draft.action == "add":
                 service.add(session, who.actor, draft.wijk_id, ItemKind(draft.kind), text)
+                done = "spiegel_editing.added"
+            elif draft.action == "group":
+                service.from_group(
+                    session,
+                    who.actor,
+                    draft.wijk_id,
+                    ItemKind(draft.kind),
+                    text,
+                    label=draft.label,
+                    references=draft.references,
+                )
                 done = "spiegel_editing.added"
             elif draft.action == "reword":
                 service.reword(session, who.actor, draft.item_id, text)
@@ -185,6 +260,7 @@ TABLE: FlowTable[Turn, EditDraft] = FlowTable(
     entries=(
         Entry("Zin toevoegen, a category / Zin aanpassen", TYPING_TEXT),
         Entry("Zin weghalen", TYPING_REASON),
+        Entry("Maak hier een zin van, a group of this period", TYPING_TEXT),
     ),
 )
 

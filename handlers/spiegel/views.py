@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from telegram import InlineKeyboardMarkup
 
 from bot.core.i18n import tn
 from bot.spiegel import mirror as service
+from bot.spiegel.groups import PeriodGroup
 from bot.telegram.callbacks import (
     ReactComment,
     ReactRetry,
@@ -61,6 +62,7 @@ def overview(
     if can_edit:
         rows.append([button(who.t("spiegel_editing.add"), SpiegelEdit(edition.id, "a"))])
         rows.append([button(who.t("spiegel_editing.new_edition"), SpiegelEdit(edition.id, "n"))])
+        rows.append([button(who.t("spiegel_editing.groups"), SpiegelEdit(edition.id, "gl"))])
     if ask_news:
         lines += ["", who.t("spiegel_editing.news_ask")]
         rows.append(
@@ -183,6 +185,24 @@ def choose_kind(who: Who, edition_id: int) -> tuple[str, InlineKeyboardMarkup]:
     ]
     rows.append([button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))])
     return who.t("spiegel_editing.choose_kind"), keyboard(*rows)
+
+
+def period_groups(
+    who: Who, edition_id: int, groups: Sequence[PeriodGroup]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """This period's groups of observations, a button each: "Maak hier een zin van"."""
+    rows = [
+        [
+            button(
+                who.t("spiegel_editing.group_button", label=g.label, count=g.count),
+                SpiegelEdit(g.representative_id, "g"),
+            )
+        ]
+        for g in groups
+    ]
+    rows.append([button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))])
+    text = who.t("spiegel_editing.groups_title" if groups else "spiegel_editing.groups_none")
+    return text, keyboard(*rows)
 
 
 def confirm_new_edition(who: Who, edition_id: int, year: int) -> tuple[str, InlineKeyboardMarkup]:

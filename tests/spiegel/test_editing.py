@@ -13,6 +13,8 @@ from sqlmodel import Session, col, select
 
 from bot.cli import wijkbot as cli
 from bot.context import Services
+from bot.digest import jobs as digest_jobs
+from bot.digest import periods
 from bot.fake_telegram import Harness
 from bot.people import persons as people
 from bot.people.permissions import Actor, PermissionDenied
@@ -22,6 +24,7 @@ from models import (
     Edition,
     ItemKind,
     Membership,
+    Observation,
     Person,
     Reaction,
     Role,
@@ -220,7 +223,7 @@ def test_from_group_proposal_and_reason(services: Services) -> None:
             references=["M-3", "M-5"],
         )
         (change,) = editing.history(session, item.id or 0)
-        assert change.reason == "verlichting (M-3, M-5)"
+        assert change.reason == "from group verlichting (M-3, M-5)"
 
 
 def test_erasing_the_coach_keeps_the_history(services: Services) -> None:
@@ -352,3 +355,57 @@ async def test_resident_sees_no_coach_buttons_and_forged_ones_change_nothing(
     with services.db.session() as session:
         assert session.exec(select(StatementChange)).all() == []
         assert len(session.exec(select(Edition)).all()) == 1
+
+
+async def test_coach_makes_a_statement_from_a_group_of_this_period(
+    bot: Harness, services: Services
+) -> None:
+    load(services, "elsrijk")
+    coach = await join_as(bot, services, 6011, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/spiegel")
+    (empty,) = await coach.press("Zin maken uit meldingen")
+    assert "nog geen nieuwe meldingen die bij elkaar horen" in empty.plain_text
+    with services.db.session() as session:
+        wijk_id = _wijk_id(session, "elsrijk")
+        coach_id = session.exec(select(Person.id).where(Person.telegram_id == 6011)).one()
+        assert coach_id is not None
+        plan = digest_jobs.schedule_for(session, coach_id, services.config)
+        now = services.clock.now()
+        period = periods.current_period(plan, now, services.tz)
+        at = period.start + (now - period.start) / 2
+        for i in range(3):
+            session.add(
+                Observation(
+                    wijk_id=wijk_id,
+                    author_role="resident",
+                    swot="weakness",
+                    theme="verkeer",
+                    text=f"Parkeren is onmogelijk, auto's overal op de stoep ({i})",
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+        session.commit()
+        ids = sorted(o.id or 0 for o in session.exec(select(Observation)).all())
+    (overview,) = await coach.send("/spiegel")
+    (listed,) = await coach.press("Zin maken uit meldingen", message=overview)
+    assert "horen bij elkaar" in listed.plain_text
+    (group,) = [b for b in listed.button_texts if b.startswith("Maak hier een zin van: ")]
+    assert group.endswith("(3)")
+    (prompt,) = await coach.press(group, message=listed)
+    assert "Dit is ons voorstel" in prompt.plain_text
+    assert "Parkeren is onmogelijk" in prompt.plain_text
+    assert "Wat kan beter?" in prompt.plain_text
+    replies = await coach.send("Er is te weinig plek om te parkeren.")
+    assert "De zin staat nu in de wijkspiegel" in replies[0].plain_text
+    assert "Wat kan beter? (3)" in replies[-1].button_texts
+    with services.db.session() as session:
+        (change,) = session.exec(select(StatementChange)).all()
+        assert change.action == "add" and change.person_id == coach_id
+        assert change.new_text == "Er is te weinig plek om te parkeren."
+        refs = ", ".join(f"M-{i}" for i in ids)
+        assert change.reason.startswith("from group ") and change.reason.endswith(f"({refs})")
+    # A resident cannot, even with a forged button.
+    alice = await onboard(bot, 6012, "Alice")
+    (refused,) = await alice.press_data(f"se:{ids[0]}:g")
+    assert "Alleen de wijkcoach van deze wijk" in refused.plain_text

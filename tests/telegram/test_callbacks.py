@@ -72,6 +72,7 @@ WIRE: list[tuple[Payload, str]] = [
     (ReactVerdict(11, Verdict.NOT_RECOGNISE), "rx:11:n"),
     (ReactComment(11), "rx:11:c"),
     (SpiegelEdit(12, "w"), "se:12:w"),
+    (SpiegelEdit(12, "gl"), "se:12:gl"),
     (SpiegelEditKind(3, ItemKind.WEAKNESS), "se:3:k:w"),
     (WijkNewsChoice(True, "o"), "wn:y:o"),
     (WijkNewsChoice(False, "m"), "wn:n:m"),
