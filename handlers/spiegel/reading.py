@@ -14,6 +14,7 @@ from bot.context import WijkContext
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.spiegel import mirror as service
+from bot.spiegel import news
 from bot.telegram import flows
 from bot.telegram.callbacks import BadCallback, SpiegelOverview, SpiegelPage
 from handlers.common import (
@@ -109,6 +110,11 @@ async def show_overview(
     reacts = can_react(who, edition.wijk_id)
     if ask_news is None:
         ask_news = reacts and who.actor is not None and who.actor.person.wijk_news is None
+        if ask_news and who.actor is not None and who.actor.person.id is not None:
+            # Asked once: from now on "no" (the default) until they press "Ja, graag" here or
+            # change it in the menu.
+            with context.services.db.session() as session:
+                news.set_choice(session, who.actor.person.id, False)
     text, markup = views.overview(
         who,
         edition,

@@ -31,13 +31,19 @@ async def test_wijk_news_goes_once_to_who_said_yes(bot: Harness, services: Servi
     assert "Ja, graag" not in after.button_texts
     (again,) = await alice.send("/spiegel")
     assert "Wil je een bericht" not in again.plain_text
-    await bert.send("/spiegel")
-    await bert.press("Nee, liever niet")
+    # Bert lets the question be: asked once, it is "no" (the default) from then on.
+    (first,) = await bert.send("/spiegel")
+    assert "Wil je een bericht" in first.plain_text
+    (second,) = await bert.send("/spiegel")
+    assert "Wil je een bericht" not in second.plain_text
     # Cees is never asked (he did not open the spiegel): he gets nothing either.
     with services.db.session() as session:
         choices = {p.telegram_id: p.wijk_news for p in session.exec(select(Person)).all()}
     assert (choices[6101], choices[6102], choices[6103]) == (True, False, None)
     assert await news_delivery.run(bot.app) == 0  # nothing changed yet
+    assert bot.app.job_queue is not None
+    (job,) = bot.app.job_queue.get_jobs_by_name("wijk-news")
+    assert job.job.misfire_grace_time is None
 
     # The coach starts next year's spiegel.
     await coach.send("/spiegel")
