@@ -56,6 +56,7 @@ def wire(app: WijkApplication) -> None:
     from bot.figures import fetch as figures_fetch
     from bot.grouping import refresh as signature_refresh
     from bot.polls import delivery as poll_delivery
+    from bot.spiegel import news_delivery as wijk_news
     from bot.telegram import outage
     from bot.telegram.callbacks import Kind, pattern
     from bot.telegram.commands import accepted
@@ -116,6 +117,10 @@ def wire(app: WijkApplication) -> None:
             CallbackQueryHandler(spiegel.recognised_pressed, pattern=pattern(Kind.RECOGNISED)),
             # CBS figures about the wijk (residents' few, a coach's all with statements).
             CallbackQueryHandler(spiegel.figures_pressed, pattern=pattern(Kind.FIGURES)),
+            # Coaches change the spiegel: add, reword, retire statements, a new edition.
+            CallbackQueryHandler(spiegel.edit_pressed, pattern=pattern(Kind.SPIEGEL_EDIT)),
+            # "Nieuws uit je wijk": yes or no, on the spiegel overview and in the menu.
+            CallbackQueryHandler(spiegel.news_pressed, pattern=pattern(Kind.WIJK_NEWS)),
             # The coach: observations of their wijken, answering, hiding.
             CommandHandler(accepted("meldingen"), coach.meldingen_command),
             CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),
@@ -155,6 +160,7 @@ def wire(app: WijkApplication) -> None:
             onboarding.FLOW: onboarding.postcode_typed,
             observations.FLOW: observations.text_in_flow,
             spiegel.FLOW: spiegel.comment_typed,
+            spiegel.EDIT_FLOW: spiegel.edit_typed,
             coach.FLOW_ANSWER: coach.answer_typed,
             coach.FLOW_HIDE: coach.hide_reason_typed,
             coach.FLOW_REPLY: coach.reply_typed,
@@ -163,6 +169,7 @@ def wire(app: WijkApplication) -> None:
         media_steps={
             observations.FLOW: observations.media_in_flow,
             spiegel.FLOW: spiegel.comment_media,
+            spiegel.EDIT_FLOW: spiegel.edit_media,
             coach.FLOW_ANSWER: coach.media_in_flow,
             coach.FLOW_HIDE: coach.media_in_flow,
             coach.FLOW_REPLY: coach.media_in_flow,
@@ -191,6 +198,12 @@ def wire(app: WijkApplication) -> None:
             MenuEntry("polls", "polls.menu", polls.open_list, lambda who: who.known),
             MenuEntry("newpoll", "polls.menu_new", poll_wizard.open_wizard, poll_wizard.can_create),
             MenuEntry("overjou", "about_you.menu", about_you.open_from_menu, lambda who: who.known),
+            MenuEntry(
+                "nieuws",
+                "spiegel_editing.news_menu",
+                spiegel.open_news_setting,
+                spiegel.news_visible,
+            ),
             MenuEntry("mijngegevens", "privacy.menu_label", privacy.send_export),
             MenuEntry("wijk", "menu.wijk", onboarding.wijk_open),
             MenuEntry("taal", "menu.language", menu.language_open),
@@ -207,6 +220,8 @@ def wire(app: WijkApplication) -> None:
     # 7. Jobs: each runs once at start-up and then repeats; what is due comes from the database.
     digest_jobs.install(app)
     poll_delivery.install(app)
+    # "Nieuws uit je wijk": a wijk's changed spiegel, at most once a day, to who said yes.
+    wijk_news.install(app)
     # Once at start-up: stored grouping signatures an older vocabulary made are made again.
     signature_refresh.install(app)
     # Once a month: the CBS figures of the wijken, stored (a failure keeps the stored ones).
@@ -261,6 +276,7 @@ Run = Callable[[argparse.Namespace], int]
 CLI_COMMANDS: tuple[tuple[str, Configure, Run], ...] = (
     ("group", grouping_cli.configure, grouping_cli.run),
     ("import-spiegel", spiegel_cli.configure, spiegel_cli.run),
+    ("spiegel", spiegel_cli.configure_editing, spiegel_cli.run_editing),
     ("digest", digest_cli.configure, digest_cli.run),
     ("supplement", supplement_cli.configure, supplement_cli.run),
     ("roles", roles_cli.configure_roles, roles_cli.run_roles),

@@ -11,6 +11,7 @@ from models.enums import (
     PollKind,
     PollStatus,
     Role,
+    StatementAction,
     Swot,
     Verdict,
 )
@@ -19,7 +20,7 @@ from models.observation import Observation
 from models.person import Invite, Membership, Person
 from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
 from models.profile import PersonProfile
-from models.spiegel import Edition, Reaction, SpiegelItem
+from models.spiegel import Edition, Reaction, SpiegelItem, StatementChange, WijkNews
 from models.stored_state import StoredState
 from models.supporter import Supporter
 from models.wijk import Wijk
@@ -49,10 +50,13 @@ __all__ = [
     "Reaction",
     "Role",
     "SpiegelItem",
+    "StatementAction",
+    "StatementChange",
     "StoredState",
     "Supporter",
     "Swot",
     "Verdict",
     "Vote",
     "Wijk",
+    "WijkNews",
 ]

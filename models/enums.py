@@ -28,6 +28,15 @@ class ItemKind(StrEnum):
     RECOMMENDATION = "recommendation"
 
 
+class StatementAction(StrEnum):
+    """What a StatementChange did to a statement."""
+
+    ADD = "add"
+    REWORD = "reword"
+    RETIRE = "retire"
+    CARRY_OVER = "carry_over"
+
+
 class ObservationStatus(StrEnum):
     NEW = "new"
     READ = "read"

@@ -22,6 +22,8 @@ class Person(SQLModel, table=True):
     share_name: bool = False
     current_wijk_id: int | None = Field(default=None, foreign_key="wijk.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # "Nieuws uit je wijk": NULL not asked yet, False no (the default), True yes.
+    wijk_news: bool | None = None
     # Set when Telegram answered 403 (blocked the bot); cleared when they write again.
     unreachable_at: datetime | None = None
 

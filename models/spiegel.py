@@ -36,6 +36,12 @@ class SpiegelItem(SQLModel, table=True):
     # The CBS figures (our measure keys, bot/figures/measures.py) the statement rests on,
     # comma-separated as the spiegel file names them; NULL: none.
     figures: str | None = Field(default=None, max_length=400)
+    # When a coach or administrator retired it (bot/spiegel/editing.py); NULL for an import.
+    retired_at: datetime | None = None
+    # The statement of the previous edition it was carried over from (`new_edition`).
+    origin_item_id: int | None = Field(
+        default=None, foreign_key="spiegelitem.id", ondelete="SET NULL"
+    )
 
 
 class Reaction(SQLModel, table=True):
@@ -69,3 +75,34 @@ class Reaction(SQLModel, table=True):
     # When the comment was last written: a later change of verdict must not make it "new" again.
     commented_at: datetime | None = None
     comment_key: str | None = Field(default=None, max_length=40)
+
+
+class StatementChange(SQLModel, table=True):
+    """One change in a statement's life: who (NULL: an administrator on the command line, or a
+    person since erased), when, why, and the wording before and after."""
+
+    __tablename__ = "statement_change"
+    __table_args__ = (Index("ix_statement_change_item_created", "item_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="spiegelitem.id", ondelete="CASCADE")
+    wijk_id: int = Field(foreign_key="wijk.id", index=True)
+    action: str = Field(max_length=16)
+    old_text: str | None = Field(default=None, max_length=1000)
+    new_text: str | None = Field(default=None, max_length=1000)
+    person_id: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
+    )
+    reason: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WijkNews(SQLModel, table=True):
+    """ "Nieuws uit je wijk": up to which statement change a wijk's residents were told, and when
+    (bot/spiegel/news.py sends at most one message per wijk per day)."""
+
+    __tablename__ = "wijk_news"
+
+    wijk_id: int = Field(foreign_key="wijk.id", primary_key=True)
+    last_change_id: int = 0
+    sent_at: datetime | None = None

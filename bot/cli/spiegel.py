@@ -1,4 +1,6 @@
-"""`wijkbot import-spiegel FILE --wijk SLUG --edition YEAR`: load a wijk's mirror from a file.
+"""`wijkbot import-spiegel FILE --wijk SLUG --edition YEAR`: load a wijk's mirror from a file;
+`wijkbot spiegel add|reword|retire|new-edition|history`: change its statements
+(bot/spiegel/editing.py).
 
 Exit 0 with one summary line; 2 with one error line (file, line, reason). The whole file is
 validated before anything is written, and the import is one transaction.
@@ -9,12 +11,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import common as cli
 from bot.people import persons
+from bot.spiegel import editing
 from bot.spiegel import mirror as spiegel
+from models import StatementChange
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -78,3 +83,116 @@ def run(args: argparse.Namespace) -> int:
         f"updated {result.updated}, unchanged {result.unchanged}, retired {result.retired}"
     )
     return 0
+
+
+# --- `wijkbot spiegel add|reword|retire|new-edition|history` -----------------------------------
+
+
+def configure_editing(parser: argparse.ArgumentParser) -> None:
+    """The spiegel as a living document, for administrators (bot/spiegel/editing.py): each
+    change is recorded with its reason and without a person."""
+    parser.description = "Change a wijk's spiegel statements; every change is recorded."
+    sub = parser.add_subparsers(dest="action", required=True)
+    p = sub.add_parser("add", help="add a statement to the wijk's current edition")
+    p.add_argument("--wijk", required=True, help="wijk slug, e.g. elsrijk")
+    p.add_argument("--kind", required=True, choices=[k.value for k in spiegel.KINDS])
+    p.add_argument("--text", required=True)
+    p.add_argument("--theme", default=None, help="a configured theme slug")
+    p.add_argument("--reason", required=True, help="why (kept in the statement's history)")
+    p = sub.add_parser("reword", help="change a statement's wording (the old stays in history)")
+    p.add_argument("item", type=int, help="the statement's id (see `history`)")
+    p.add_argument("--text", required=True)
+    p.add_argument("--reason", required=True)
+    p = sub.add_parser("retire", help="take a statement out of the residents' spiegel")
+    p.add_argument("item", type=int, help="the statement's id (see `history`)")
+    p.add_argument("--reason", required=True)
+    p = sub.add_parser("new-edition", help="start next year's edition from the current one")
+    p.add_argument("--wijk", required=True)
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--reason", default=None, help='default: "new edition YEAR"')
+    p = sub.add_parser("history", help="a statement's history, or a wijk's latest changes")
+    p.add_argument("item", type=int, nargs="?", help="a statement's id")
+    p.add_argument("--wijk", default=None)
+
+
+def run_editing(args: argparse.Namespace) -> int:
+    from models import ItemKind
+
+    config = cli.config_from(args)
+    themes = {t.slug for t in config.themes}
+    if args.action == "add" and args.theme is not None and args.theme not in themes:
+        return _fail(f"unknown theme {args.theme!r}; known: {', '.join(sorted(themes))}")
+    if args.action == "history" and (args.item is None) == (args.wijk is None):
+        return _fail("history: give a statement's id or --wijk, not both")
+    services = cli.open_services(config)
+    try:
+        with services.db.session() as session:
+            persons.sync_wijken(session, config)
+            wijk: Any = None  # given for add, new-edition and history --wijk
+            if getattr(args, "wijk", None) is not None:
+                found = cli.find_wijken(session, [args.wijk], active_only=args.action != "history")
+                if isinstance(found, str):
+                    return _fail(found)
+                wijk = found[0]
+            try:
+                if args.action == "add":
+                    item = editing.add(
+                        session,
+                        None,
+                        wijk.id,
+                        ItemKind(args.kind),
+                        args.text,
+                        theme=args.theme,
+                        reason=args.reason,
+                    )
+                    print(f"{wijk.slug}: added statement {item.id} ({item.kind})")
+                elif args.action == "reword":
+                    item = editing.reword(session, None, args.item, args.text, reason=args.reason)
+                    print(f"statement {item.id} reworded")
+                elif args.action == "retire":
+                    item = editing.retire(session, None, args.item, reason=args.reason)
+                    print(f"statement {item.id} retired")
+                elif args.action == "new-edition":
+                    reason = args.reason or f"new edition {args.year}"
+                    edition, carried = editing.new_edition(
+                        session, None, wijk.id, args.year, reason=reason
+                    )
+                    print(
+                        f"{wijk.slug} {edition.year}: new edition, "
+                        f"{carried} statements carried over"
+                    )
+                else:
+                    changes = (
+                        editing.history(session, args.item)
+                        if args.item is not None
+                        else editing.wijk_history(session, wijk.id)
+                    )
+                    if not changes:
+                        print("no changes recorded")
+                    for change in changes:
+                        print(_history_line(change))
+            except editing.EditError as exc:
+                return _fail(exc.detail)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return _fail(f"database error, nothing changed: {reason}")
+    finally:
+        services.db.dispose()
+    return 0
+
+
+def _history_line(change: StatementChange) -> str:
+    who = f"person {change.person_id}" if change.person_id is not None else "administrator"
+    parts = [
+        f"{change.created_at:%Y-%m-%d %H:%M} UTC",
+        f"statement {change.item_id}",
+        change.action,
+        who,
+    ]
+    if change.old_text is not None and change.action == "reword":
+        parts.append(f"was {change.old_text!r}")
+    if change.new_text is not None:
+        parts.append(f"now {change.new_text!r}")
+    if change.reason:
+        parts.append(f"reason {change.reason!r}")
+    return "  ".join(parts)

@@ -23,6 +23,8 @@ class Action(StrEnum):
     MANAGE_SPIEGEL = "manage_spiegel"
     EXPORT_WIJK = "export_wijk"
     VIEW_BLIND_SPOTS = "view_blind_spots"  # "Wat weten we nog niet?"
+    # Add, reword and retire statements, start a new edition (bot/spiegel/editing.py).
+    EDIT_SPIEGEL = "edit_spiegel"
 
 
 _EVERYONE = {Action.READ_SPIEGEL, Action.REACT, Action.SEND_OBSERVATION, Action.VOTE}
@@ -34,6 +36,7 @@ _COACH = _EVERYONE | {
     Action.MANAGE_SPIEGEL,
     Action.EXPORT_WIJK,
     Action.VIEW_BLIND_SPOTS,
+    Action.EDIT_SPIEGEL,
 }
 # The roles that coach a wijk: they get the coach's command menu (bot.telegram.command_menu).
 COACH_ROLES = (Role.COACH.value, Role.ADMIN.value)

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.core.clock import as_utc
@@ -29,6 +28,15 @@ from bot.core.logs import pseudonym
 from bot.core.text import esc
 from bot.polls import voting
 from bot.polls.tally import PollTally, tally
+from bot.telegram.broadcast import (
+    ProgressEdits,
+    Status,
+    deliver_one,
+    finish,
+    safe_send,
+    seconds,
+    send_all,
+)
 from bot.telegram.callbacks import (
     MenuItem,
     PollPick,
@@ -37,7 +45,6 @@ from bot.telegram.callbacks import (
     PollView,
     button,
 )
-from bot.telegram.sending import may_have_arrived
 from models import Person, Poll, PollAudience, PollKind, PollOption, PollStatus, Wijk
 
 if TYPE_CHECKING:
@@ -46,9 +53,6 @@ if TYPE_CHECKING:
 _log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30
-MAX_ATTEMPTS = 4
-#: The clock the progress message's interval is measured on (a test may replace it).
-progress_clock: Callable[[], float] = time.monotonic
 
 
 # --- rendering (shared by the handlers) --------------------------------------------------------
@@ -251,14 +255,16 @@ async def broadcast(
     done = total - len(pending)
     progress: Message | None = None
     if creator_chat_id is not None and pending:
-        progress = await _safe_send(bot, creator_chat_id, _progress_text(creator_lang, done, total))
-    edits = _ProgressEdits(
-        progress, creator_lang, total, services.config.telegram.progress_edit_seconds
+        progress = await safe_send(bot, creator_chat_id, _progress_text(creator_lang, done, total))
+    edits = ProgressEdits(
+        progress,
+        lambda n: _progress_text(creator_lang, n, total),
+        total,
+        services.config.telegram.progress_edit_seconds,
     )
     rendered: dict[str, tuple[str, InlineKeyboardMarkup]] = {}
-    for index, recipient in enumerate(pending):
-        if index % 50 == 49 and not _still_open(services, poll_id):
-            break  # closed or cancelled meanwhile: stop sending
+
+    async def send(recipient: voting.Recipient) -> None:
         if recipient.language not in rendered:
             rendered[recipient.language] = (
                 poll_text(poll, options, recipient.language, services, wijk_name),
@@ -266,9 +272,12 @@ async def broadcast(
             )
         text, markup = rendered[recipient.language]
         await _deliver_one(bot, services, recipient, text, markup)
-        done += 1
-        edits.update(done)
-    await edits.settle()
+
+    def keep_going(index: int) -> bool:
+        # closed or cancelled meanwhile: stop sending
+        return index % 50 != 49 or _still_open(services, poll_id)
+
+    await send_all(pending, send, edits, done=done, keep_going=keep_going)
     with services.db.session() as session:
         counts = voting.delivery_counts(session, poll_id)
     if creator_chat_id is not None and pending:
@@ -285,8 +294,7 @@ async def broadcast(
                 [menu_button(creator_lang)],
             ]
         )
-        if progress is None or not await _safe_edit(progress, final, markup):
-            await _safe_send(bot, creator_chat_id, final, markup)
+        await finish(bot, creator_chat_id, progress, final, markup)
     return counts
 
 
@@ -297,90 +305,25 @@ async def _deliver_one(
     text: str,
     markup: InlineKeyboardMarkup,
 ) -> None:
-    attempts = 0
-    while True:
-        attempts += 1
-        try:
-            message = await bot.send_message(recipient.telegram_id, text, reply_markup=markup)
-        except Forbidden:
-            with services.db.session() as session:
-                voting.mark_unreachable(
-                    session, recipient.delivery_id, recipient.person_id, services.clock.now()
-                )
-            return
-        except RetryAfter as exc:
-            # The rate limiter already retried; wait as told and try the same person again.
-            await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
-            continue
-        except BadRequest as exc:
-            _log.info("poll delivery to person %s refused: %s", recipient.person_id, exc)
-            with services.db.session() as session:
-                voting.mark_failed(session, recipient.delivery_id, services.clock.now())
-            return
-        except NetworkError as exc:  # includes TimedOut
-            if may_have_arrived(exc):
-                # The poll may be in their chat already: not sent again (a member who missed it
-                # still finds it under /stemmen; ARCHITECTURE.md, "Exactly once").
-                _log.warning("poll delivery to person %s uncertain: %s", recipient.person_id, exc)
-                with services.db.session() as session:
-                    voting.mark_sent(session, recipient.delivery_id, None, services.clock.now())
-                return
-            if attempts < MAX_ATTEMPTS:
-                await asyncio.sleep(min(2.0**attempts, 10.0))
-                continue
-            _log.warning("poll delivery to person %s failed: %s", recipient.person_id, exc)
-            with services.db.session() as session:
-                voting.mark_failed(session, recipient.delivery_id, services.clock.now())
-            return
-        with services.db.session() as session:
-            voting.mark_sent(
-                session, recipient.delivery_id, message.message_id, services.clock.now()
-            )
-        return
-
-
-def _seconds(value: float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+    outcome = await deliver_one(
+        bot, recipient.telegram_id, text, markup, what=f"poll to person {recipient.person_id}"
+    )
+    now = services.clock.now()
+    with services.db.session() as session:
+        if outcome.status is Status.UNREACHABLE:
+            voting.mark_unreachable(session, recipient.delivery_id, recipient.person_id, now)
+        elif outcome.status is Status.FAILED:
+            voting.mark_failed(session, recipient.delivery_id, now)
+        else:
+            # UNCERTAIN: the poll may be in their chat already: not sent again (a member who
+            # missed it still finds it under /stemmen; ARCHITECTURE.md, "Exactly once").
+            voting.mark_sent(session, recipient.delivery_id, outcome.message_id, now)
 
 
 def _still_open(services: Services, poll_id: int) -> bool:
     with services.db.session() as session:
         poll = session.get(Poll, poll_id)
         return poll is not None and poll.status == PollStatus.OPEN.value
-
-
-class _ProgressEdits:
-    """Edits the creator's progress message at most once per `every` seconds.
-
-    An edit is started beside the sends, not awaited between them: the creator's chat allows one
-    message a second, and a recipient should not wait for the creator's progress bar. While one
-    edit is still under way (its chat busy), no second one is started.
-    """
-
-    def __init__(self, message: Message | None, lang: str, total: int, every: float) -> None:
-        self.message = message
-        self.lang = lang
-        self.total = total
-        self.every = every
-        self.last = progress_clock()
-        self.pending: asyncio.Task[bool] | None = None
-
-    def update(self, done: int) -> None:
-        if self.message is None or done >= self.total:
-            return  # the final edit says it all
-        now = progress_clock()
-        if now - self.last < self.every:
-            return
-        if self.pending is not None and not self.pending.done():
-            return  # the creator's chat is still busy with the previous one
-        self.last = now
-        text = _progress_text(self.lang, done, self.total)
-        self.pending = asyncio.create_task(_safe_edit(self.message, text))
-
-    async def settle(self) -> None:
-        """Wait for the edit under way, so the final one comes after it."""
-        if self.pending is not None:
-            await self.pending
 
 
 def _progress_text(lang: str, done: int, total: int) -> str:
@@ -390,27 +333,6 @@ def _progress_text(lang: str, done: int, total: int) -> str:
         done=format_number(done, lang),
         total=format_number(total, lang),
     )
-
-
-async def _safe_send(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-) -> Message | None:
-    try:
-        return await bot.send_message(chat_id, text, reply_markup=markup)
-    except TelegramError as exc:
-        _log.info("could not send to %s: %s", pseudonym(chat_id), exc)
-        return None
-
-
-async def _safe_edit(
-    message: Message, text: str, markup: InlineKeyboardMarkup | None = None
-) -> bool:
-    try:
-        await message.edit_text(text, reply_markup=markup)
-        return True
-    except TelegramError as exc:
-        _log.info("could not edit progress message: %s", exc)
-        return False
 
 
 # --- group post --------------------------------------------------------------------------------
@@ -516,7 +438,7 @@ async def cancel_now(app: WijkApplication, poll_id: int) -> bool:
         lang = services.config.general.default_language
         if poll.telegram_poll_id:
             await _stop_native(app.bot, poll)
-        await _safe_send(app.bot, poll.group_chat_id, t(lang, "polls.group_cancelled"))
+        await safe_send(app.bot, poll.group_chat_id, t(lang, "polls.group_cancelled"))
     return True
 
 
@@ -560,7 +482,7 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
             if poll.telegram_poll_id:
                 await _stop_native(bot, poll)
             group_lang: str = services.config.general.default_language
-            await _safe_send(bot, poll.group_chat_id, results_text(result, group_lang))
+            await safe_send(bot, poll.group_chat_id, results_text(result, group_lang))
         held = done(stage=GROUP_DONE)
     texts: dict[str, str] = {}
 
@@ -593,7 +515,7 @@ async def _send_results_to(bot: Bot, poll_id: int, chat_id: int, text: str, lang
         try:
             await bot.send_message(chat_id, text, reply_markup=markup)
         except RetryAfter as exc:
-            await asyncio.sleep(_seconds(exc.retry_after) + 0.1)
+            await asyncio.sleep(seconds(exc.retry_after) + 0.1)
             continue
         except TelegramError as exc:
             _log.info(

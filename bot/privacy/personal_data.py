@@ -29,6 +29,7 @@ from models import (
     PollOption,
     Reaction,
     SpiegelItem,
+    StatementChange,
     StoredState,
     Supporter,
     Vote,
@@ -54,6 +55,7 @@ PERSON_COLUMNS = {
     ("observation", "answered_by_id"): "unlinked",
     ("observation", "hidden_by_id"): "unlinked",
     ("digest", "coach_id"): "unlinked",
+    ("statement_change", "person_id"): "unlinked",
     ("poll", "creator_id"): "unlinked",
     ("grouplink", "linked_by_id"): "unlinked",
 }
@@ -75,6 +77,7 @@ EXPORTED_IN = {
     ("digest", "coach_id"): "digests_received",
     ("poll", "creator_id"): "polls_created",
     ("grouplink", "linked_by_id"): "groups_linked",
+    ("statement_change", "person_id"): "spiegel_changes",
 }
 
 
@@ -144,6 +147,8 @@ def export_person(
         "answers_given": _answers_given(session, person_id, slugs),
         "observations_hidden": _observations_hidden(session, person_id, slugs),
         "digests_received": _digests_received(session, person_id, slugs),
+        # What they changed in a wijk's spiegel as its coach, and why.
+        "spiegel_changes": _spiegel_changes(session, person_id, slugs),
         "digest_settings": None if setting is None else _digest_settings(setting),
         "conversation_state": {row.kind: _json(row.data) for row in states},
     }
@@ -163,6 +168,8 @@ def _profile(person: Person, slugs: dict[int, str]) -> dict[str, Any]:
         "current_wijk": slugs.get(person.current_wijk_id or 0),
         "created_at": iso(person.created_at),
         "unreachable_since": iso(person.unreachable_at),
+        # "Nieuws uit je wijk": null not asked yet, false no, true yes.
+        "wijk_news": person.wijk_news,
     }
 
 
@@ -177,6 +184,28 @@ def _about_you(session: Session, person_id: int) -> dict[str, Any] | None:
         "asked_at": iso(row.asked_at),
         "updated_at": iso(row.updated_at),
     }
+
+
+def _spiegel_changes(
+    session: Session, person_id: int, slugs: dict[int, str]
+) -> list[dict[str, Any]]:
+    changes = session.exec(
+        select(StatementChange)
+        .where(StatementChange.person_id == person_id)
+        .order_by(col(StatementChange.id))
+    ).all()
+    return [
+        {
+            "wijk": slugs.get(c.wijk_id),
+            "statement": c.item_id,
+            "action": c.action,
+            "before": c.old_text,
+            "after": c.new_text,
+            "reason": c.reason,
+            "at": iso(c.created_at),
+        }
+        for c in changes
+    ]
 
 
 def _memberships(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict[str, Any]]:
@@ -496,6 +525,11 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
             ),
             run(update(Digest).where(col(Digest.coach_id) == pid).values(coach_id=None)),
             run(update(Poll).where(col(Poll.creator_id) == pid).values(creator_id=None)),
+            run(
+                update(StatementChange)
+                .where(col(StatementChange.person_id) == pid)
+                .values(person_id=None)
+            ),
             run(
                 update(GroupLink)
                 .where(col(GroupLink.linked_by_id) == pid)

@@ -45,6 +45,8 @@ class Kind(StrEnum):
     SPIEGEL = "sp"  # sp:<edition_id>[:<category>:<page>]
     REACT = "rx"  # rx:<item_id>:<y|n|c> | rx:<item_id>:r:<nonce>
     RECOGNISED = "sr"  # sr:<item_id>:<y|n|s> (the wijkspiegel asked about under a melding)
+    SPIEGEL_EDIT = "se"  # se:<id>:<a|w|r|n|ny|gl|g> | se:<edition_id>:k:<category> (coaches)
+    WIJK_NEWS = "wn"  # wn:<y|n>:<o|m> ("Nieuws uit je wijk": yes or no, from overview or menu)
     OBSERVATION = "ob"  # ob:<nonce>:<step>:<value>
     MY_OBSERVATIONS = "mo"  # mo:<page>:pg | mo:<observation_id>:<w|wy|wn>:<page>
     PRIVACY = "pv"  # pv:<nonce>:<action>
@@ -862,6 +864,67 @@ class BlindSpotsView:
         return cls(number(args[0]), args[1])
 
 
+# --- changing the spiegel (coaches) --------------------------------------------------------------
+
+# a: add (edition id; asks the category), w: reword (statement id), r: retire (statement id),
+# n: new edition (edition id; asks to confirm), ny: confirmed; gl: this period's groups of
+# observations (edition id), g: "Maak hier een zin van" (a group's representative observation).
+SPIEGEL_EDIT_ACTIONS = ("a", "w", "r", "n", "ny", "gl", "g")
+
+
+@dataclass(frozen=True)
+class SpiegelEdit:
+    """A coach's button to change the spiegel: `target` is an edition's or a statement's id."""
+
+    KIND: ClassVar[Kind] = Kind.SPIEGEL_EDIT
+    target: int
+    action: str
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.target, self.action)
+
+
+@dataclass(frozen=True)
+class SpiegelEditKind:
+    """The category of the statement a coach adds."""
+
+    KIND: ClassVar[Kind] = Kind.SPIEGEL_EDIT
+    edition_id: int
+    category: ItemKind
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.edition_id, "k", _CATEGORY_CODE[self.category])
+
+
+def _spiegel_edit(args: Args) -> SpiegelEdit | SpiegelEditKind:
+    if len(args) == 3 and args[1] == "k":
+        category = CATEGORY_CODES[choice(args[2], CATEGORY_CODES)]
+        return SpiegelEditKind(number(args[0]), category)
+    _count(args, 2)
+    return SpiegelEdit(number(args[0]), choice(args[1], SPIEGEL_EDIT_ACTIONS))
+
+
+# --- "Nieuws uit je wijk" ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WijkNewsChoice:
+    """A resident's yes or no to "Nieuws uit je wijk"; `where`: o the spiegel overview, m the
+    menu's settings message (what is shown again after the choice)."""
+
+    KIND: ClassVar[Kind] = Kind.WIJK_NEWS
+    yes: bool
+    where: str
+
+    def args(self) -> tuple[str | int, ...]:
+        return ("y" if self.yes else "n", self.where)
+
+    @classmethod
+    def parse(cls, args: Args) -> WijkNewsChoice:
+        _count(args, 2)
+        return cls(choice(args[0], ("y", "n")) == "y", choice(args[1], ("o", "m")))
+
+
 # --- encoding and decoding -----------------------------------------------------------------------
 
 _DECODE: dict[Kind, Callable[[Args], Payload]] = {
@@ -874,6 +937,8 @@ _DECODE: dict[Kind, Callable[[Args], Payload]] = {
     Kind.SPIEGEL: _spiegel,
     Kind.REACT: _react,
     Kind.RECOGNISED: SpiegelRecognised.parse,
+    Kind.SPIEGEL_EDIT: _spiegel_edit,
+    Kind.WIJK_NEWS: WijkNewsChoice.parse,
     Kind.OBSERVATION: ObservationStep.parse,
     Kind.MY_OBSERVATIONS: _mine,
     Kind.PRIVACY: PrivacyStep.parse,

@@ -9,7 +9,10 @@ texts and keyboards. bot/wiring.py puts the handlers named here on the Applicati
 from __future__ import annotations
 
 from handlers.spiegel.comment import FLOW, TABLE, comment_media, comment_typed
+from handlers.spiegel.editing import FLOW as EDIT_FLOW
+from handlers.spiegel.editing import edit_media, edit_pressed, edit_typed
 from handlers.spiegel.figures import figures_pressed
+from handlers.spiegel.news import news_pressed, news_visible, open_news_setting
 from handlers.spiegel.react import react_pressed
 from handlers.spiegel.reading import (
     open_from_menu,
@@ -22,12 +25,19 @@ from handlers.spiegel.reading import (
 from handlers.spiegel.recognised import recognised_pressed
 
 __all__ = [
+    "EDIT_FLOW",
     "FLOW",
     "TABLE",
     "comment_media",
     "comment_typed",
+    "edit_media",
+    "edit_pressed",
+    "edit_typed",
     "figures_pressed",
+    "news_pressed",
+    "news_visible",
     "open_from_menu",
+    "open_news_setting",
     "react_pressed",
     "recognised_pressed",
     "show_current",

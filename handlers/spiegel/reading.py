@@ -15,6 +15,7 @@ from bot.figures.combine import wijk_figures
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.spiegel import mirror as service
+from bot.spiegel import news
 from bot.telegram import flows
 from bot.telegram.callbacks import BadCallback, SpiegelOverview, SpiegelPage
 from handlers.common import (
@@ -47,6 +48,10 @@ def require(who: Who, action: Action, wijk_id: int) -> None:
 
 def can_react(who: Who, wijk_id: int) -> bool:
     return who.actor is not None and who.actor.can(Action.REACT, wijk_id)
+
+
+def can_edit(who: Who, wijk_id: int) -> bool:
+    return who.actor is not None and who.actor.can(Action.EDIT_SPIEGEL, wijk_id)
 
 
 def visible(who: Who) -> bool:
@@ -86,8 +91,15 @@ async def show_current(
 
 
 async def show_overview(
-    update: Update, context: WijkContext, who: Who, edition_id: int, *, edit: bool = False
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    edition_id: int,
+    *,
+    edit: bool = False,
+    ask_news: bool | None = None,
 ) -> None:
+    """`ask_news` None: asked when the person can react and was not asked yet."""
     with context.services.db.session() as session:
         edition = session.get(Edition, edition_id)
         if edition is None:
@@ -97,9 +109,23 @@ async def show_overview(
         counts = service.item_counts(session, edition_id)
     wijk_name = wijk.name if wijk else ""
     reacts = can_react(who, edition.wijk_id)
+    if ask_news is None:
+        ask_news = reacts and who.actor is not None and who.actor.person.wijk_news is None
+        if ask_news and who.actor is not None and who.actor.person.id is not None:
+            # Asked once: from now on "no" (the default) until they press "Ja, graag" here or
+            # change it in the menu.
+            with context.services.db.session() as session:
+                news.set_choice(session, who.actor.person.id, False)
     figures = context.services.config.figures.enabled
     text, markup = views.overview(
-        who, edition, wijk_name, counts, can_react=reacts, figures=figures
+        who,
+        edition,
+        wijk_name,
+        counts,
+        can_react=reacts,
+        figures=figures,
+        can_edit=can_edit(who, edition.wijk_id),
+        ask_news=ask_news,
     )
     await reply(update, text, markup, edit=edit)
 
@@ -156,6 +182,7 @@ async def show_page(
             theme=theme_label(context, who, item),
             can_react=reacts,
             beside=beside.get(item.id, ()),
+            can_edit=can_edit(who, edition.wijk_id),
         )
         await reply(update, text, markup)
     footer = views.page_footer(
@@ -203,6 +230,7 @@ def statement_now(
         theme=theme_label(context, who, item),
         can_react=can_react(who, edition.wijk_id),
         beside=beside,
+        can_edit=can_edit(who, edition.wijk_id),
     )
 
 

@@ -8,14 +8,18 @@ from telegram import InlineKeyboardMarkup
 
 from bot.core.i18n import tn
 from bot.spiegel import mirror as service
+from bot.spiegel.groups import PeriodGroup
 from bot.telegram.callbacks import (
     FiguresView,
     ReactComment,
     ReactRetry,
     ReactVerdict,
+    SpiegelEdit,
+    SpiegelEditKind,
     SpiegelOverview,
     SpiegelPage,
     SpiegelRecognised,
+    WijkNewsChoice,
 )
 from handlers.common import Who, button, cancel_button, esc, keyboard, menu_button
 from models import Edition, ItemKind, Reaction, SpiegelItem, Verdict
@@ -35,9 +39,13 @@ def overview(
     *,
     can_react: bool,
     figures: bool = False,
+    can_edit: bool = False,
+    ask_news: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The edition's title and introduction, a button per category that has statements, and
-    (when `figures`) one to the CBS figures about the wijk."""
+    """The edition's title and introduction, a button per category that has statements,
+    (when `figures`) one to the CBS figures about the wijk, and for the wijk's coach: add a
+    statement, start next year's edition. `ask_news`: the once-only question "Nieuws uit je
+    wijk?" with its two buttons."""
     assert edition.id is not None
     lines = [who.t("spiegel.overview_title", wijk=esc(wijk_name), year=edition.year)]
     if edition.title:
@@ -56,8 +64,30 @@ def overview(
             rows.append([button(label, SpiegelPage(edition.id, kind, 0))])
     if figures:
         rows.append([button(who.t("figures.button"), FiguresView(edition.wijk_id))])
+    if can_edit:
+        rows.append([button(who.t("spiegel_editing.add"), SpiegelEdit(edition.id, "a"))])
+        rows.append([button(who.t("spiegel_editing.new_edition"), SpiegelEdit(edition.id, "n"))])
+        rows.append([button(who.t("spiegel_editing.groups"), SpiegelEdit(edition.id, "gl"))])
+    if ask_news:
+        lines += ["", who.t("spiegel_editing.news_ask")]
+        rows.append(
+            [
+                button(who.t("spiegel_editing.news_yes"), WijkNewsChoice(True, "o")),
+                button(who.t("spiegel_editing.news_no"), WijkNewsChoice(False, "o")),
+            ]
+        )
     rows.append([menu_button(who)])
     return "\n".join(lines), keyboard(*rows)
+
+
+def news_setting(who: Who, on: bool) -> tuple[str, InlineKeyboardMarkup]:
+    """ "Nieuws uit je wijk" in the menu: on or off, and the button that changes it."""
+    text = who.t("spiegel_editing.news_on" if on else "spiegel_editing.news_off")
+    change = button(
+        who.t("spiegel_editing.news_turn_off" if on else "spiegel_editing.news_turn_on"),
+        WijkNewsChoice(not on, "m"),
+    )
+    return text, keyboard([change], [menu_button(who)])
 
 
 def page_footer(
@@ -108,6 +138,7 @@ def statement(
     theme: str | None,
     can_react: bool,
     beside: Sequence[str] = (),
+    can_edit: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """One statement's message: the text, and after the person reacted, their reaction and
     the counts so far (not before: the counts should not steer a first judgement). `beside`:
@@ -123,8 +154,16 @@ def statement(
     recommendation = kind is ItemKind.RECOMMENDATION
     if reaction is not None:
         lines += _reacted(who, reaction, counts, recommendation=recommendation)
+    edit_row = (
+        [
+            button(who.t("spiegel_editing.reword"), SpiegelEdit(item.id, "w")),
+            button(who.t("spiegel_editing.retire"), SpiegelEdit(item.id, "r")),
+        ]
+        if can_edit and item.id is not None
+        else []
+    )
     if not can_react or item.id is None:
-        return "\n".join(lines), None
+        return "\n".join(lines), keyboard(edit_row) if edit_row else None
     labels = {
         Verdict.RECOGNISE: who.t("spiegel.agree" if recommendation else "spiegel.recognise"),
         Verdict.NOT_RECOGNISE: who.t(
@@ -139,8 +178,52 @@ def statement(
         )
         for verdict, label in labels.items()
     ]
-    markup = keyboard(verdict_buttons, [button(who.t("spiegel.comment"), ReactComment(item.id))])
+    markup = keyboard(
+        verdict_buttons, [button(who.t("spiegel.comment"), ReactComment(item.id))], edit_row
+    )
     return "\n".join(lines), markup
+
+
+# --- changing the spiegel (coaches) ----------------------------------------------------------
+
+
+def choose_kind(who: Who, edition_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [button(who.t(f"spiegel.question.{kind.value}"), SpiegelEditKind(edition_id, kind))]
+        for kind in service.KINDS
+    ]
+    rows.append([button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))])
+    return who.t("spiegel_editing.choose_kind"), keyboard(*rows)
+
+
+def period_groups(
+    who: Who, edition_id: int, groups: Sequence[PeriodGroup]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """This period's groups of observations, a button each: "Maak hier een zin van"."""
+    rows = [
+        [
+            button(
+                who.t("spiegel_editing.group_button", label=g.label, count=g.count),
+                SpiegelEdit(g.representative_id, "g"),
+            )
+        ]
+        for g in groups
+    ]
+    rows.append([button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))])
+    text = who.t("spiegel_editing.groups_title" if groups else "spiegel_editing.groups_none")
+    return text, keyboard(*rows)
+
+
+def confirm_new_edition(who: Who, edition_id: int, year: int) -> tuple[str, InlineKeyboardMarkup]:
+    markup = keyboard(
+        [
+            button(
+                who.t("spiegel_editing.new_edition_yes", year=year), SpiegelEdit(edition_id, "ny")
+            )
+        ],
+        [button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))],
+    )
+    return who.t("spiegel_editing.new_edition_confirm", year=year), markup
 
 
 def _reacted(

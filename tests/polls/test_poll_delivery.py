@@ -15,6 +15,7 @@ from bot.core.clock import FrozenClock
 from bot.fake_telegram import Harness, strip_html
 from bot.people.permissions import load_actor
 from bot.polls import delivery, voting
+from bot.telegram import broadcast
 from models import DeliveryStatus, Person, Poll, PollDelivery
 from tests.conftest import make_app
 from tests.polls.test_poll_wizard import create_poll, member, only_poll
@@ -59,7 +60,7 @@ async def test_progress_is_edited_at_most_once_per_interval(
     # default interval of 5 s, edits are at least 5 recipients apart.
     assert services.config.telegram.progress_edit_seconds == 5.0
     ticks = itertools.count()
-    monkeypatch.setattr(delivery, "progress_clock", lambda: float(next(ticks)))
+    monkeypatch.setattr(broadcast, "progress_clock", lambda: float(next(ticks)))
     creator = await member(bot, services, 4001, "Bea")
     for i in range(12):
         await member(bot, services, 4100 + i, f"Lid{i}")

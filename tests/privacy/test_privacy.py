@@ -31,6 +31,7 @@ from models import (
     Reaction,
     Role,
     SpiegelItem,
+    StatementChange,
     StoredState,
     Supporter,
     Vote,
@@ -176,6 +177,15 @@ def _build_world(session: Session, config: Config, alice_telegram_id: int) -> Wo
                 period_key="2026-W47",
                 period_start=T0,
                 period_end=T0,
+            ),
+            StatementChange(
+                item_id=pk(item),
+                wijk_id=wijk.id,
+                action="reword",
+                old_text="Groen",
+                new_text="Veel groen in de wijk",
+                person_id=pk(coach),
+                reason="Duidelijker",
             ),
             GroupLink(
                 chat_id=-1001234, wijk_id=wijk.id, title="BIG Elsrijk", linked_by_id=pk(alice)
@@ -379,7 +389,7 @@ def test_erasing_a_coach_keeps_their_work_without_their_name(db: Database, confi
     with db.session() as session:
         world = build_world(session, config)
         report = personal_data.erase_person(session, world.coach, keep_contributions=False)
-    assert report.links_cleared == 4  # answered, hidden, digest, poll
+    assert report.links_cleared == 5  # answered, hidden, digest, poll, spiegel change
     with db.session() as session:
         obs = session.get(Observation, world.observation)
         bob_obs = session.get(Observation, world.bob_observation)
@@ -389,6 +399,8 @@ def test_erasing_a_coach_keeps_their_work_without_their_name(db: Database, confi
         poll = session.exec(select(Poll)).one()
         assert poll.creator_id is None
         assert count(session, Vote) == 3  # the residents' votes in the coach's poll stay
+        change = session.exec(select(StatementChange)).one()
+        assert change.person_id is None and change.reason == "Duidelijker"
 
 
 def test_erasure_is_all_or_nothing(

@@ -116,6 +116,9 @@ async def test_menu_entry_opens_overview_with_counts(bot: Harness, services: Ser
         "Welke kansen of ideeën zie je? (1)",
         "Wat raadt de wijkcoach aan? (1)",
         "Cijfers over je wijk 📊",
+        # Asked once: "Nieuws uit je wijk" (tests/spiegel/test_news.py).
+        "Ja, graag",
+        "Nee, liever niet",
         "Naar het menu",
     ]
     assert all(len((b.callback_data or "").encode()) <= 64 for row in overview.buttons for b in row)

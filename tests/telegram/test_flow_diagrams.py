@@ -14,6 +14,7 @@ FLOWS = {
     "wijk",
     "observation",
     "spiegel_comment",
+    "spiegel_edit",
     "poll_wizard",
     "coach_answer",
     "coach_hide",

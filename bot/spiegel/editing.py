@@ -1,0 +1,315 @@
+"""The spiegel as a living document: statements are added, reworded, retired, made from a group
+of observations, and carried over into next year's edition. No Telegram here.
+
+Every change checks the permission (`Action.EDIT_SPIEGEL` in the statement's wijk: its coaches
+and administrators) and records a StatementChange: who, when, why, the wording before and after.
+`actor` None is an administrator on the command line (`wijkbot spiegel ...`): no person is
+recorded, and a reason is required. A retired statement leaves the residents' spiegel; its
+reactions stay with it, as a new edition's statements start without reactions (the old
+edition's stay with the old edition's statements).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.core.clock import utcnow
+from bot.core.text import clean_input
+from bot.people.permissions import Action, Actor, PermissionDenied
+from bot.spiegel.mirror import TEXT_LIMIT, current_edition, derived_key
+from models import Edition, ItemKind, SpiegelItem, StatementAction, StatementChange
+
+REASON_LIMIT = 500
+# A proposal made from a group: its label and its representative observation, editable.
+PROPOSAL_LIMIT = 300
+
+
+class EditError(ValueError):
+    """Bad input for a change: carries the catalogue key of what the person is told (the command
+    line prints `detail`). Nothing was changed."""
+
+    def __init__(self, message_key: str, detail: str) -> None:
+        super().__init__(detail)
+        self.message_key = message_key
+        self.detail = detail
+
+
+def require(actor: Actor | None, wijk_id: int) -> None:
+    """Coaches and administrators of the wijk; `None` (the command line) always may."""
+    if actor is not None and not actor.can(Action.EDIT_SPIEGEL, wijk_id):
+        raise PermissionDenied("spiegel_editing.not_allowed")
+
+
+def clean_text(text: str) -> str:
+    text = clean_input(text)
+    if not text:
+        raise EditError("spiegel_editing.empty", "the statement has no text")
+    if len(text) > TEXT_LIMIT:
+        raise EditError(
+            "spiegel_editing.too_long",
+            f"the statement is {len(text)} characters; at most {TEXT_LIMIT}",
+        )
+    return text
+
+
+def clean_reason(actor: Actor | None, reason: str | None) -> str:
+    reason = clean_input(reason or "", multiline=False)
+    if len(reason) > REASON_LIMIT:
+        raise EditError(
+            "spiegel_editing.reason_too_long",
+            f"the reason is {len(reason)} characters; at most {REASON_LIMIT}",
+        )
+    if actor is None and not reason:
+        raise EditError("spiegel_editing.reason_needed", "give a reason (--reason)")
+    return reason
+
+
+def _record(
+    session: Session,
+    item: SpiegelItem,
+    wijk_id: int,
+    action: StatementAction,
+    actor: Actor | None,
+    reason: str,
+    *,
+    old: str | None = None,
+    new: str | None = None,
+) -> None:
+    assert item.id is not None
+    session.add(
+        StatementChange(
+            item_id=item.id,
+            wijk_id=wijk_id,
+            action=action.value,
+            old_text=old,
+            new_text=new,
+            person_id=actor.id if actor is not None else None,
+            reason=reason,
+            created_at=utcnow(),
+        )
+    )
+
+
+def _current(session: Session, wijk_id: int) -> Edition:
+    edition = current_edition(session, wijk_id)
+    if edition is None or edition.id is None:
+        raise EditError("spiegel_editing.no_edition", "the wijk has no spiegel edition yet")
+    return edition
+
+
+def editable_item(session: Session, item_id: int) -> tuple[SpiegelItem, Edition]:
+    """An active statement of its wijk's current edition (only that edition changes)."""
+    item = session.get(SpiegelItem, item_id)
+    edition = session.get(Edition, item.edition_id) if item is not None else None
+    if item is None or edition is None or item.retired:
+        raise EditError("spiegel_editing.gone", f"no active statement {item_id}")
+    current = current_edition(session, edition.wijk_id)
+    if current is None or current.id != edition.id:
+        raise EditError(
+            "spiegel_editing.old_edition", f"statement {item_id} is in an older edition"
+        )
+    return item, edition
+
+
+def _free_key(session: Session, edition_id: int, text: str) -> str:
+    base = derived_key(text)
+    taken = set(
+        session.exec(
+            select(SpiegelItem.key).where(
+                SpiegelItem.edition_id == edition_id, col(SpiegelItem.key).startswith(base)
+            )
+        ).all()
+    )
+    key, n = base, 1
+    while key in taken:
+        n += 1
+        key = f"{base}-{n}"
+    return key
+
+
+def add(
+    session: Session,
+    actor: Actor | None,
+    wijk_id: int,
+    kind: ItemKind,
+    text: str,
+    *,
+    theme: str | None = None,
+    reason: str | None = None,
+) -> SpiegelItem:
+    """A new statement at the end of its category in the wijk's current edition. Commits."""
+    require(actor, wijk_id)
+    text = clean_text(text)
+    why = clean_reason(actor, reason)
+    edition = _current(session, wijk_id)
+    assert edition.id is not None
+    active = session.exec(
+        select(SpiegelItem.text).where(
+            SpiegelItem.edition_id == edition.id, col(SpiegelItem.retired).is_(False)
+        )
+    ).all()
+    if derived_key(text) in {derived_key(other) for other in active}:
+        raise EditError("spiegel_editing.duplicate", "the edition has this statement already")
+    last = session.exec(
+        select(func.max(SpiegelItem.position)).where(
+            SpiegelItem.edition_id == edition.id, SpiegelItem.kind == kind.value
+        )
+    ).one()
+    item = SpiegelItem(
+        edition_id=edition.id,
+        key=_free_key(session, edition.id, text),
+        kind=kind.value,
+        theme=theme,
+        text=text,
+        position=(last + 1) if last is not None else 0,
+    )
+    session.add(item)
+    session.flush()
+    _record(session, item, wijk_id, StatementAction.ADD, actor, why, new=text)
+    session.commit()
+    return item
+
+
+def reword(
+    session: Session, actor: Actor | None, item_id: int, text: str, *, reason: str | None = None
+) -> SpiegelItem:
+    """New wording for a statement; the old one stays in its history, its reactions stay."""
+    item, edition = editable_item(session, item_id)
+    require(actor, edition.wijk_id)
+    text = clean_text(text)
+    why = clean_reason(actor, reason)
+    if text == item.text:
+        raise EditError("spiegel_editing.same_text", "the new wording is the same as the old")
+    old = item.text
+    item.text = text
+    session.add(item)
+    _record(session, item, edition.wijk_id, StatementAction.REWORD, actor, why, old=old, new=text)
+    session.commit()
+    return item
+
+
+def retire(
+    session: Session, actor: Actor | None, item_id: int, *, reason: str | None
+) -> SpiegelItem:
+    """Take a statement out of the residents' spiegel (its reactions stay). A reason is needed."""
+    item, edition = editable_item(session, item_id)
+    require(actor, edition.wijk_id)
+    why = clean_reason(actor, reason)
+    if not why:
+        raise EditError("spiegel_editing.reason_needed", "give a reason")
+    item.retired = True
+    item.retired_at = utcnow()
+    session.add(item)
+    _record(session, item, edition.wijk_id, StatementAction.RETIRE, actor, why, old=item.text)
+    session.commit()
+    return item
+
+
+def proposal(label: str, representative: str) -> str:
+    """A first wording for a statement made from a group of observations: the group's label
+    and its representative observation; the coach changes it before it is added."""
+    label = clean_input(label, multiline=False)
+    text = " ".join(clean_input(representative).split())
+    if len(text) > PROPOSAL_LIMIT:
+        text = text[: PROPOSAL_LIMIT - 1].rstrip() + "…"
+    if not label:
+        return text
+    return f"{label[:1].upper()}{label[1:]}: {text}" if text else label
+
+
+def from_group(
+    session: Session,
+    actor: Actor | None,
+    wijk_id: int,
+    kind: ItemKind,
+    text: str,
+    *,
+    label: str,
+    references: Sequence[str],
+) -> SpiegelItem:
+    """ "Maak hier een zin van": a statement made from a group of observations (`text` is the
+    proposal as the coach left it); the reason names the group and its observations."""
+    shown = ", ".join(references[:10]) + (" …" if len(references) > 10 else "")
+    reason = f"from group {clean_input(label, multiline=False)} ({shown})"[:REASON_LIMIT]
+    return add(session, actor, wijk_id, kind, text, reason=reason)
+
+
+def new_edition(
+    session: Session, actor: Actor | None, wijk_id: int, year: int, *, reason: str | None = None
+) -> tuple[Edition, int]:
+    """Next year's edition from the current one: its active statements are copied (each
+    recorded as carried over); reactions stay with the edition they were given in. Returns the
+    new edition and how many statements it carries."""
+    require(actor, wijk_id)
+    why = clean_reason(actor, reason)
+    current = _current(session, wijk_id)
+    if not 2000 <= year <= 2100 or year <= current.year:
+        raise EditError(
+            "spiegel_editing.year_not_later",
+            f"{year} is not after the current edition ({current.year})",
+        )
+    edition = Edition(
+        wijk_id=wijk_id,
+        year=year,
+        title=current.title,
+        introduction=current.introduction,
+        imported_at=utcnow(),
+    )
+    session.add(edition)
+    session.flush()
+    assert edition.id is not None
+    old_items = session.exec(
+        select(SpiegelItem)
+        .where(SpiegelItem.edition_id == current.id, col(SpiegelItem.retired).is_(False))
+        .order_by(col(SpiegelItem.kind), col(SpiegelItem.position), col(SpiegelItem.id))
+    ).all()
+    copies = []
+    for old in old_items:
+        copy = SpiegelItem(
+            edition_id=edition.id,
+            key=old.key,
+            kind=old.kind,
+            theme=old.theme,
+            text=old.text,
+            position=old.position,
+            origin_item_id=old.id,
+        )
+        session.add(copy)
+        copies.append(copy)
+    session.flush()
+    for copy in copies:
+        _record(session, copy, wijk_id, StatementAction.CARRY_OVER, actor, why, new=copy.text)
+    session.commit()
+    return edition, len(copies)
+
+
+def history(session: Session, item_id: int) -> list[StatementChange]:
+    """A statement's changes, oldest first, back through the editions it was carried from."""
+    chain: list[int] = []
+    current: int | None = item_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        item = session.get(SpiegelItem, current)
+        current = item.origin_item_id if item is not None else None
+    return list(
+        session.exec(
+            select(StatementChange)
+            .where(col(StatementChange.item_id).in_(chain))
+            .order_by(col(StatementChange.created_at), col(StatementChange.id))
+        ).all()
+    )
+
+
+def wijk_history(session: Session, wijk_id: int, limit: int = 50) -> list[StatementChange]:
+    """The wijk's latest changes, newest first."""
+    return list(
+        session.exec(
+            select(StatementChange)
+            .where(StatementChange.wijk_id == wijk_id)
+            .order_by(col(StatementChange.id).desc())
+            .limit(limit)
+        ).all()
+    )

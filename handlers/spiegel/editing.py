@@ -1,0 +1,278 @@
+"""A coach changes the wijk's spiegel: "Zin toevoegen", "Zin aanpassen", "Zin weghalen" (with a
+reason), "Maak hier een zin van" (from a group of this period's observations) and "Nieuwe
+editie starten"; the `spiegel_edit` flow, one table. Permissions are
+checked by bot/spiegel/editing.py for the wijk of the statement or edition, on every change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+
+from bot.context import WijkContext
+from bot.digest import jobs as digest_jobs
+from bot.digest import periods
+from bot.people.permissions import Action
+from bot.spiegel import editing as service
+from bot.spiegel import groups, mirror
+from bot.telegram import flow_table, flows
+from bot.telegram.callbacks import BadCallback, SpiegelEdit, SpiegelEditKind
+from bot.telegram.flow_table import END, STAY, TEXT, Entry, FlowTable, Invalid, Reply, Step
+from bot.telegram.flows import Flow, JsonDraft
+from handlers.common import Turn, Who, any_payload, cancel_button, esc, keyboard, private_handler
+from handlers.spiegel import views
+from handlers.spiegel.reading import show_overview
+from models import Edition, ItemKind, Observation, Wijk
+
+_log = logging.getLogger(__name__)
+
+FLOW = "spiegel_edit"
+TYPING_TEXT = "typing_text"
+TYPING_REASON = "typing_reason"
+
+
+@dataclass(frozen=True)
+class EditDraft(JsonDraft):
+    action: str = "add"  # add | reword | retire | group
+    wijk_id: int = 0
+    item_id: int = 0
+    kind: str = ""
+    # "group": the group's label and the references of its observations (the reason).
+    label: str = ""
+    references: tuple[str, ...] = ()
+
+    @classmethod
+    def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return data
+
+
+def may_edit(who: Who, wijk_id: int) -> bool:
+    return who.actor is not None and who.actor.can(Action.EDIT_SPIEGEL, wijk_id)
+
+
+@private_handler()
+async def edit_pressed(update: Update, context: WijkContext, who: Who) -> None:
+    pressed = any_payload(update)
+    turn = Turn(update, context, who)
+    db = context.services.db
+    if isinstance(pressed, SpiegelEditKind):
+        with db.session() as session:
+            edition = session.get(Edition, pressed.edition_id)
+        if edition is None:
+            raise BadCallback("no such edition")
+        service.require(who.actor, edition.wijk_id)
+        draft = EditDraft("add", edition.wijk_id, 0, pressed.category.value)
+        flow = await flows.start(context, FLOW, TYPING_TEXT, draft)
+        await turn.answer()
+        question = who.t(f"spiegel.question.{pressed.category.value}")
+        await turn.reply(
+            who.t("spiegel_editing.type_new", question=question),
+            keyboard([cancel_button(who, flow.nonce)]),
+        )
+        return
+    if not isinstance(pressed, SpiegelEdit):
+        raise BadCallback("not a spiegel edit button")
+    if pressed.action == "g":
+        await _group_chosen(turn, pressed.target)
+        return
+    if pressed.action in ("a", "n", "ny", "gl"):
+        with db.session() as session:
+            edition = session.get(Edition, pressed.target)
+        if edition is None or edition.id is None:
+            raise BadCallback("no such edition")
+        service.require(who.actor, edition.wijk_id)
+        await turn.answer()
+        if pressed.action == "a":
+            await turn.reply(*views.choose_kind(who, edition.id))
+        elif pressed.action == "gl":
+            found = await _groups(turn, edition.wijk_id)
+            await turn.reply(*views.period_groups(who, edition.id, found))
+        elif pressed.action == "n":
+            await turn.reply(*views.confirm_new_edition(who, edition.id, edition.year + 1))
+        else:
+            await _new_edition(turn, edition)
+        return
+    with db.session() as session:
+        try:
+            item, edition = service.editable_item(session, pressed.target)
+        except service.EditError as gone:
+            await turn.answer()
+            await turn.reply(who.t(gone.message_key))
+            return
+    service.require(who.actor, edition.wijk_id)
+    action = "reword" if pressed.action == "w" else "retire"
+    state = TYPING_TEXT if action == "reword" else TYPING_REASON
+    flow = await flows.start(
+        context, FLOW, state, EditDraft(action, edition.wijk_id, pressed.target, item.kind)
+    )
+    await turn.answer()
+    key = "spiegel_editing.type_reword" if action == "reword" else "spiegel_editing.type_reason"
+    await turn.reply(
+        who.t(key, text=esc(views.preview(item.text))),
+        keyboard([cancel_button(who, flow.nonce)]),
+    )
+
+
+async def _new_edition(turn: Turn, edition: Edition) -> None:
+    who = turn.who
+    with turn.services.db.session() as session:
+        try:
+            new, carried = service.new_edition(
+                session, who.actor, edition.wijk_id, edition.year + 1
+            )
+        except service.EditError as refused:
+            await turn.reply(who.t(refused.message_key))
+            return
+    assert new.id is not None
+    await turn.reply(who.t("spiegel_editing.new_edition_done", year=new.year, count=carried))
+    await show_overview(turn.update, turn.context, who, new.id)
+
+
+async def _groups(turn: Turn, wijk_id: int) -> list[groups.PeriodGroup]:
+    """This period's groups of the wijk's observations, as the coach's digest groups them."""
+    services = turn.services
+    actor = turn.who.actor
+    assert actor is not None
+
+    def build() -> list[groups.PeriodGroup]:
+        with services.db.session() as session:
+            wijk = session.get(Wijk, wijk_id)
+            if wijk is None:
+                return []
+            plan = digest_jobs.schedule_for(session, actor.id, services.config)
+            now = services.clock.now()
+            period = periods.current_period(plan, now, services.tz)
+            return groups.period_groups(
+                session, services.config, wijk, period, now, services.digest_grouper
+            )
+
+    return await asyncio.to_thread(build)
+
+
+async def _group_chosen(turn: Turn, observation_id: int) -> None:
+    """ "Maak hier een zin van": the group's proposal, for the coach to change and send."""
+    who = turn.who
+    with turn.services.db.session() as session:
+        observation = session.get(Observation, observation_id)
+        edition = (
+            mirror.current_edition(session, observation.wijk_id)
+            if observation is not None
+            else None
+        )
+    if observation is None or edition is None or edition.id is None:
+        raise BadCallback("no such group")
+    service.require(who.actor, observation.wijk_id)
+    await turn.answer()
+    found = await _groups(turn, observation.wijk_id)
+    group = next((g for g in found if g.representative_id == observation_id), None)
+    if group is None:
+        await turn.reply(*views.period_groups(who, edition.id, found))
+        return
+    draft = EditDraft(
+        "group", observation.wijk_id, 0, group.kind.value, group.label, group.references
+    )
+    flow = await flows.start(turn.context, FLOW, TYPING_TEXT, draft)
+    question = who.t(f"spiegel.question.{group.kind.value}")
+    await turn.reply(
+        who.t("spiegel_editing.type_group", text=esc(group.proposal), question=question),
+        keyboard([cancel_button(who, flow.nonce)]),
+    )
+
+
+# --- the steps -----------------------------------------------------------------------------------
+
+
+def _text(turn: Turn, draft: EditDraft, text: str) -> str:
+    try:
+        return service.clean_text(text)
+    except service.EditError as bad:
+        raise Invalid(turn.who.t(bad.message_key)) from None
+
+
+def _reason(turn: Turn, draft: EditDraft, text: str) -> str:
+    reason = service.clean_reason(turn.who.actor, text) if text else ""
+    if not reason:
+        raise Invalid(turn.who.t("spiegel_editing.reason_needed"))
+    return reason
+
+
+async def _store(turn: Turn, flow: Flow, draft: EditDraft, text: str) -> None:
+    who = turn.who
+    with turn.services.db.session() as session:
+        try:
+            if draft.action == "add":
+                service.add(session, who.actor, draft.wijk_id, ItemKind(draft.kind), text)
+                done = "spiegel_editing.added"
+            elif draft.action == "group":
+                service.from_group(
+                    session,
+                    who.actor,
+                    draft.wijk_id,
+                    ItemKind(draft.kind),
+                    text,
+                    label=draft.label,
+                    references=draft.references,
+                )
+                done = "spiegel_editing.added"
+            elif draft.action == "reword":
+                service.reword(session, who.actor, draft.item_id, text)
+                done = "spiegel_editing.reworded"
+            else:
+                service.retire(session, who.actor, draft.item_id, reason=text)
+                done = "spiegel_editing.retired"
+        except service.EditError as bad:
+            if bad.message_key in ("spiegel_editing.gone", "spiegel_editing.old_edition"):
+                await flows.end(turn.context)
+            await turn.reply(who.t(bad.message_key), keyboard([cancel_button(who, flow.nonce)]))
+            return
+        edition = mirror.current_edition(session, draft.wijk_id)
+    await flows.end(turn.context)
+    await turn.reply(who.t(done, text=esc(views.preview(text))))
+    if edition is not None and edition.id is not None:
+        await show_overview(turn.update, turn.context, who, edition.id)
+
+
+async def _show(turn: Turn, flow: Flow, draft: EditDraft, how: Reply) -> None:
+    await turn.reply(how.note or "", keyboard([cancel_button(turn.who, flow.nonce)]))
+
+
+async def _otherwise(turn: Turn, flow: Flow, draft: EditDraft, takes: str, raw: Any) -> None:
+    markup = keyboard([cancel_button(turn.who, flow.nonce)])
+    await turn.reply(turn.who.t("spiegel_editing.text_only"), markup)
+
+
+STORED = {END: "stored, or the statement is gone", STAY: "refused, e.g. the same text"}
+
+TABLE: FlowTable[Turn, EditDraft] = FlowTable(
+    name=FLOW,
+    states=(TYPING_TEXT, TYPING_REASON),
+    load=EditDraft.from_json,
+    steps=(
+        Step("the statement's wording", (TYPING_TEXT,), TEXT, STORED, _text, act=_store),
+        Step("why it goes", (TYPING_REASON,), TEXT, STORED, _reason, act=_store),
+    ),
+    show=_show,
+    otherwise=_otherwise,
+    entries=(
+        Entry("Zin toevoegen, a category / Zin aanpassen", TYPING_TEXT),
+        Entry("Zin weghalen", TYPING_REASON),
+        Entry("Maak hier een zin van, a group of this period", TYPING_TEXT),
+    ),
+)
+
+
+async def edit_typed(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    await flow_table.send(TABLE, Turn(update, context, who), TEXT, message.text)
+
+
+async def edit_media(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
+    message = update.effective_message
+    takes = flow_table.LOCATION if message and message.location else flow_table.PHOTO
+    await flow_table.send(TABLE, Turn(update, context, who), takes, None)

@@ -1,0 +1,411 @@
+"""The spiegel as a living document: adding, rewording, retiring statements, making one from a
+group of observations and starting next year's edition; on SQLite and PostgreSQL, as a service,
+from the command line and through the real Application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+
+from bot.cli import wijkbot as cli
+from bot.context import Services
+from bot.digest import jobs as digest_jobs
+from bot.digest import periods
+from bot.fake_telegram import Harness
+from bot.people import persons as people
+from bot.people.permissions import Actor, PermissionDenied
+from bot.spiegel import editing
+from bot.spiegel import mirror as spiegel
+from models import (
+    Edition,
+    ItemKind,
+    Membership,
+    Observation,
+    Person,
+    Reaction,
+    Role,
+    SpiegelItem,
+    StatementAction,
+    StatementChange,
+    Verdict,
+)
+from tests.helpers import join_as, onboard
+from tests.spiegel.test_spiegel import item_id, load
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+REPO = Path(__file__).resolve().parents[2]
+RunCli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run_cli(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> RunCli:
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(["--config", str(REPO / "config.example.toml"), *argv])
+        out, err = capsys.readouterr()
+        return code, out.strip(), err.strip()
+
+    return run
+
+
+def _person(session: Session, telegram_id: int, slug: str, role: Role) -> Actor:
+    wijk = people.wijk_by_slug(session, slug)
+    assert wijk is not None and wijk.id is not None
+    person = people.give_consent(session, telegram_id, "nl", T0)
+    assert person.id is not None
+    session.add(Membership(person_id=person.id, wijk_id=wijk.id, role=role.value))
+    person.current_wijk_id = wijk.id
+    session.add(person)
+    session.commit()
+    return Actor(person, people.memberships(session, person.id))
+
+
+def _wijk_id(session: Session, slug: str) -> int:
+    wijk = people.wijk_by_slug(session, slug)
+    assert wijk is not None and wijk.id is not None
+    return wijk.id
+
+
+def _texts(session: Session, edition_id: int, kind: ItemKind) -> list[str]:
+    return [i.text for i in spiegel.items(session, edition_id, kind)]
+
+
+def test_coach_adds_rewords_and_retires_with_history(services: Services) -> None:
+    edition_id = load(services, "elsrijk")
+    with services.db.session() as session:
+        coach = _person(session, 5001, "elsrijk", Role.COACH)
+        wijk_id = _wijk_id(session, "elsrijk")
+        added = editing.add(
+            session, coach, wijk_id, ItemKind.WEAKNESS, "  Er zijn te weinig bankjes. "
+        )
+        assert added.id is not None and added.edition_id == edition_id
+        assert _texts(session, edition_id, ItemKind.WEAKNESS)[-1] == "Er zijn te weinig bankjes."
+        editing.reword(
+            session, coach, added.id, "Er zijn te weinig bankjes in het park.", reason="Beter"
+        )
+        editing.retire(session, coach, item_id(services, "stoep"), reason="Is opgelost")
+        assert _texts(session, edition_id, ItemKind.WEAKNESS) == [
+            "Voor jongeren is er weinig te doen.",
+            "Er zijn te weinig bankjes in het park.",
+        ]
+        changes = editing.history(session, added.id)
+        assert [(c.action, c.old_text, c.new_text, c.person_id, c.reason) for c in changes] == [
+            ("add", None, "Er zijn te weinig bankjes.", coach.id, ""),
+            (
+                "reword",
+                "Er zijn te weinig bankjes.",
+                "Er zijn te weinig bankjes in het park.",
+                coach.id,
+                "Beter",
+            ),
+        ]
+        assert all(c.created_at.tzinfo is not None for c in changes)
+        retired = session.get(SpiegelItem, item_id(services, "stoep"))
+        assert retired is not None and retired.retired and retired.retired_at is not None
+        assert spiegel.active_item(session, item_id(services, "stoep")) is None
+
+
+@pytest.mark.parametrize("who", ["other_coach", "resident"])
+def test_refused_for_others_and_nothing_changes(services: Services, who: str) -> None:
+    load(services, "elsrijk")
+    stoep = item_id(services, "stoep")
+    with services.db.session() as session:
+        wijk_id = _wijk_id(session, "elsrijk")
+        actor = (
+            _person(session, 5002, "bovenkerk", Role.COACH)
+            if who == "other_coach"
+            else _person(session, 5003, "elsrijk", Role.RESIDENT)
+        )
+        with pytest.raises(PermissionDenied) as refused:
+            editing.add(session, actor, wijk_id, ItemKind.STRENGTH, "Mooi")
+        assert refused.value.message_key == "spiegel_editing.not_allowed"
+        with pytest.raises(PermissionDenied):
+            editing.reword(session, actor, stoep, "Anders")
+        with pytest.raises(PermissionDenied):
+            editing.retire(session, actor, stoep, reason="Weg")
+        with pytest.raises(PermissionDenied):
+            editing.new_edition(session, actor, wijk_id, 2027)
+    with services.db.session() as session:
+        assert session.exec(select(StatementChange)).all() == []
+        item = session.get(SpiegelItem, stoep)
+        assert item is not None and item.text == "De stoepen zijn ongelijk." and not item.retired
+        assert len(session.exec(select(Edition)).all()) == 1
+
+
+def test_bad_input_changes_nothing(services: Services) -> None:
+    load(services, "elsrijk")
+    stoep = item_id(services, "stoep")
+    with services.db.session() as session:
+        coach = _person(session, 5001, "elsrijk", Role.COACH)
+        wijk_id = _wijk_id(session, "elsrijk")
+        cases = [
+            (lambda: editing.add(session, coach, wijk_id, ItemKind.STRENGTH, "\u200b "), "empty"),
+            (
+                lambda: editing.add(session, coach, wijk_id, ItemKind.STRENGTH, "x" * 1001),
+                "too_long",
+            ),
+            (
+                lambda: editing.add(
+                    session, coach, wijk_id, ItemKind.STRENGTH, "Er is veel groen!"
+                ),
+                "duplicate",
+            ),
+            (lambda: editing.retire(session, coach, stoep, reason=" "), "reason_needed"),
+            (lambda: editing.reword(session, None, stoep, "Anders"), "reason_needed"),
+            (lambda: editing.new_edition(session, coach, wijk_id, 2026), "year_not_later"),
+            (
+                lambda: editing.add(
+                    session, coach, _wijk_id(session, "bovenkerk"), ItemKind.STRENGTH, "x"
+                ),
+                None,
+            ),
+        ]
+        for call, key in cases:
+            with pytest.raises((editing.EditError, PermissionDenied)) as failed:
+                call()
+            if key is not None:
+                assert failed.value.message_key == f"spiegel_editing.{key}"
+    with services.db.session() as session:
+        assert session.exec(select(StatementChange)).all() == []
+
+
+def test_new_edition_carries_statements_and_leaves_reactions(services: Services) -> None:
+    old_id = load(services, "elsrijk")
+    stoep, groen = item_id(services, "stoep"), item_id(services, "groen")
+    with services.db.session() as session:
+        coach = _person(session, 5001, "elsrijk", Role.COACH)
+        resident = _person(session, 5004, "elsrijk", Role.RESIDENT)
+        wijk_id = _wijk_id(session, "elsrijk")
+        spiegel.react(session, resident.id, groen, Verdict.RECOGNISE)
+        editing.retire(session, coach, stoep, reason="Opgelost")
+        edition, carried = editing.new_edition(session, coach, wijk_id, 2027)
+        assert edition.id is not None and edition.year == 2027 and carried == 7
+        assert spiegel.current_edition(session, wijk_id) == edition
+        assert _texts(session, edition.id, ItemKind.WEAKNESS) == [
+            "Voor jongeren is er weinig te doen."
+        ]
+        new_groen = item_id(services, "groen", edition.id)
+        # The reaction stays with last year's statement; this year's starts without.
+        (reaction,) = session.exec(select(Reaction)).all()
+        assert reaction.item_id == groen
+        assert spiegel.reaction_counts(session, [new_groen])[new_groen].total == 0
+        assert spiegel.active_item(session, groen) is None  # last year's takes no reactions
+        copy = session.get(SpiegelItem, new_groen)
+        assert copy is not None and copy.origin_item_id == groen
+        history = editing.history(session, new_groen)
+        assert [c.action for c in history] == ["carry_over"]
+        assert len(_texts(session, old_id, ItemKind.STRENGTH)) == 4  # the old edition stays
+        carried_changes = session.exec(
+            select(StatementChange).where(
+                StatementChange.action == StatementAction.CARRY_OVER.value
+            )
+        ).all()
+        assert len(carried_changes) == 7
+
+
+def test_from_group_proposal_and_reason(services: Services) -> None:
+    load(services, "elsrijk")
+    proposal = editing.proposal("verlichting", "Het is 's avonds\n donker bij de tunnel.")
+    assert proposal == "Verlichting: Het is 's avonds donker bij de tunnel."
+    with services.db.session() as session:
+        coach = _person(session, 5001, "elsrijk", Role.COACH)
+        wijk_id = _wijk_id(session, "elsrijk")
+        item = editing.from_group(
+            session,
+            coach,
+            wijk_id,
+            ItemKind.WEAKNESS,
+            "Het is donker bij de tunnel.",
+            label="verlichting",
+            references=["M-3", "M-5"],
+        )
+        (change,) = editing.history(session, item.id or 0)
+        assert change.reason == "from group verlichting (M-3, M-5)"
+
+
+def test_erasing_the_coach_keeps_the_history(services: Services) -> None:
+    load(services, "elsrijk")
+    with services.db.session() as session:
+        coach = _person(session, 5001, "elsrijk", Role.COACH)
+        wijk_id = _wijk_id(session, "elsrijk")
+        item = editing.add(session, coach, wijk_id, ItemKind.STRENGTH, "Nieuw")
+        person = session.get(Person, coach.id)
+        session.delete(person)
+        session.commit()
+        (change,) = editing.history(session, item.id or 0)
+        assert change.person_id is None
+        assert session.exec(select(StatementChange).where(col(StatementChange.id) > 0)).all()
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+
+def test_cli_add_reword_retire_new_edition_history(services: Services, run_cli: RunCli) -> None:
+    load(services, "elsrijk")
+    code, out, err = run_cli(
+        "spiegel",
+        "add",
+        "--wijk",
+        "elsrijk",
+        "--kind",
+        "threat",
+        "--text",
+        "Meer verkeer.",
+        "--reason",
+        "Uit de bewonersavond",
+    )
+    assert code == 0, err
+    assert out.startswith("elsrijk: added statement ")
+    new_id = int(out.split()[3])
+    code, out, err = run_cli(
+        "spiegel", "reword", str(new_id), "--text", "Meer vrachtverkeer.", "--reason", "Preciezer"
+    )
+    assert (code, out) == (0, f"statement {new_id} reworded"), err
+    with pytest.raises(SystemExit):  # argparse: a reason is required
+        run_cli("spiegel", "retire", str(item_id(services, "stoep")))
+    code, out, err = run_cli(
+        "spiegel", "retire", str(item_id(services, "stoep")), "--reason", "Opgelost"
+    )
+    assert code == 0, err
+    code, out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", "2027")
+    assert (code, out) == (0, "elsrijk 2027: new edition, 8 statements carried over"), err
+    code, out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", "2027")
+    assert code == 2 and "2027 is not after the current edition (2027)" in err
+    code, out, err = run_cli("spiegel", "history", str(new_id))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 2 and "add  administrator" in lines[0]
+    assert "reword  administrator  was 'Meer verkeer.'  now 'Meer vrachtverkeer.'" in lines[1]
+    code, out, err = run_cli("spiegel", "history", "--wijk", "elsrijk")
+    assert code == 0 and len(out.splitlines()) == 8 + 3
+    with services.db.session() as session:
+        assert all(c.person_id is None for c in session.exec(select(StatementChange)).all())
+    code, out, err = run_cli("spiegel", "reword", "999999", "--text", "x", "--reason", "y")
+    assert code == 2 and "no active statement 999999" in err
+    code, out, err = run_cli(
+        "spiegel", "add", "--wijk", "nergens", "--kind", "threat", "--text", "x", "--reason", "y"
+    )
+    assert code == 2 and "unknown wijk 'nergens'" in err
+
+
+# --- through the real Application ------------------------------------------------------------
+
+
+async def test_coach_adds_rewords_retires_and_starts_next_year(
+    bot: Harness, services: Services
+) -> None:
+    load(services, "elsrijk")
+    coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
+    (overview,) = await coach.send("/spiegel")
+    assert "Zin toevoegen ➕" in overview.button_texts
+    (ask,) = await coach.press("Zin toevoegen ➕")
+    assert "In welk deel" in ask.plain_text
+    (prompt,) = await coach.press("Wat kan beter?")
+    assert "Typ de nieuwe zin" in prompt.plain_text
+    replies = await coach.send("Er zijn te weinig <bankjes>.")
+    assert "De zin staat nu in de wijkspiegel" in replies[0].plain_text
+    assert "<bankjes>" in replies[0].plain_text  # escaped, shown as typed
+    assert "Wat kan beter? (3)" in replies[-1].button_texts
+    # Change one: its message carries the coach's buttons.
+    page = await coach.press("Wat kan beter? (3)")
+    stoep = next(m for m in page if "De stoepen zijn ongelijk." in m.plain_text)
+    (prompt,) = await coach.press("Zin aanpassen ✏️", message=stoep)
+    assert "De oude zin bewaren we" in prompt.plain_text
+    replies = await coach.send("De stoepen in de Parkstraat zijn ongelijk.")
+    assert "De zin is aangepast" in replies[0].plain_text
+    page = await coach.press("Wat kan beter? (3)", message=replies[-1])
+    jongeren = next(m for m in page if "Voor jongeren" in m.plain_text)
+    (prompt,) = await coach.press("Zin weghalen 🗑️", message=jongeren)
+    (again,) = await coach.send("\u200b")
+    assert "Typ in een kort bericht waarom" in again.plain_text
+    replies = await coach.send("Er is nu een jongerencentrum.")
+    assert "De zin is weg" in replies[0].plain_text
+    with services.db.session() as session:
+        actions = [c.action for c in session.exec(select(StatementChange)).all()]
+        assert actions == ["add", "reword", "retire"]
+        stoep_id = item_id(services, "stoep")
+        (reword,) = editing.history(session, stoep_id)[-1:]
+        assert reword.old_text == "De stoepen zijn ongelijk." and reword.person_id is not None
+    # Next year's spiegel.
+    (overview,) = await coach.send("/spiegel")
+    await coach.press("Begin aan volgend jaar")
+    replies = await coach.press("Ja, begin 2027")
+    assert "De wijkspiegel voor 2027 is er. Er gingen 8 zinnen mee." in replies[0].plain_text
+    assert "Wijkspiegel Elsrijk 2027" in replies[-1].plain_text
+
+
+async def test_resident_sees_no_coach_buttons_and_forged_ones_change_nothing(
+    bot: Harness, services: Services
+) -> None:
+    edition_id = load(services, "elsrijk")
+    alice = await onboard(bot, 6002, "Alice")
+    (overview,) = await alice.send("/spiegel")
+    assert "Zin toevoegen ➕" not in overview.button_texts
+    page = await alice.press("Wat kan beter? (2)")
+    assert all("Zin aanpassen ✏️" not in m.button_texts for m in page)
+    (refused,) = await alice.press_data(f"se:{item_id(services, 'stoep')}:r")
+    assert "Alleen de wijkcoach van deze wijk" in refused.plain_text
+    await alice.press_data(f"se:{edition_id}:ny")
+    other = await join_as(bot, services, 6003, "Bert", Role.COACH, "bovenkerk")
+    (refused,) = await other.press_data(f"se:{edition_id}:k:w")
+    assert "Alleen de wijkcoach van deze wijk" in refused.plain_text
+    with services.db.session() as session:
+        assert session.exec(select(StatementChange)).all() == []
+        assert len(session.exec(select(Edition)).all()) == 1
+
+
+async def test_coach_makes_a_statement_from_a_group_of_this_period(
+    bot: Harness, services: Services
+) -> None:
+    load(services, "elsrijk")
+    coach = await join_as(bot, services, 6011, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/spiegel")
+    (empty,) = await coach.press("Zin maken uit meldingen")
+    assert "nog geen nieuwe meldingen die bij elkaar horen" in empty.plain_text
+    with services.db.session() as session:
+        wijk_id = _wijk_id(session, "elsrijk")
+        coach_id = session.exec(select(Person.id).where(Person.telegram_id == 6011)).one()
+        assert coach_id is not None
+        plan = digest_jobs.schedule_for(session, coach_id, services.config)
+        now = services.clock.now()
+        period = periods.current_period(plan, now, services.tz)
+        at = period.start + (now - period.start) / 2
+        for i in range(3):
+            session.add(
+                Observation(
+                    wijk_id=wijk_id,
+                    author_role="resident",
+                    swot="weakness",
+                    theme="verkeer",
+                    text=f"Parkeren is onmogelijk, auto's overal op de stoep ({i})",
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+        session.commit()
+        ids = sorted(o.id or 0 for o in session.exec(select(Observation)).all())
+    (overview,) = await coach.send("/spiegel")
+    (listed,) = await coach.press("Zin maken uit meldingen", message=overview)
+    assert "horen bij elkaar" in listed.plain_text
+    (group,) = [b for b in listed.button_texts if b.startswith("Maak hier een zin van: ")]
+    assert group.endswith("(3)")
+    (prompt,) = await coach.press(group, message=listed)
+    assert "Dit is ons voorstel" in prompt.plain_text
+    assert "Parkeren is onmogelijk" in prompt.plain_text
+    assert "Wat kan beter?" in prompt.plain_text
+    replies = await coach.send("Er is te weinig plek om te parkeren.")
+    assert "De zin staat nu in de wijkspiegel" in replies[0].plain_text
+    assert "Wat kan beter? (3)" in replies[-1].button_texts
+    with services.db.session() as session:
+        (change,) = session.exec(select(StatementChange)).all()
+        assert change.action == "add" and change.person_id == coach_id
+        assert change.new_text == "Er is te weinig plek om te parkeren."
+        refs = ", ".join(f"M-{i}" for i in ids)
+        assert change.reason.startswith("from group ") and change.reason.endswith(f"({refs})")
+    # A resident cannot, even with a forged button.
+    alice = await onboard(bot, 6012, "Alice")
+    (refused,) = await alice.press_data(f"se:{ids[0]}:g")
+    assert "Alleen de wijkcoach van deze wijk" in refused.plain_text
