@@ -48,7 +48,7 @@ from models import (
     Verdict,
     Wijk,
 )
-from models.profile import AGE_GROUPS, HOUSEHOLDS
+from models.profile import AGE_GROUPS, HOUSEHOLDS, YEARS_IN_WIJK
 
 QUESTIONS: tuple[str, ...] = (
     Swot.STRENGTH.value,
@@ -251,8 +251,8 @@ def shown(count: int) -> int | None:
 
 @dataclass(frozen=True)
 class GroupShare:
-    dimension: str  # "age" or "household"
-    group: str  # models.profile AGE_GROUPS or HOUSEHOLDS
+    dimension: str  # "age", "household" or "years" (years in the wijk: no CBS make-up)
+    group: str  # models.profile AGE_GROUPS, HOUSEHOLDS or YEARS_IN_WIJK
     people: int  # participants in this group (never shown below SMALL: see `shown`)
     share: float  # their share among the participants who answered this question
     wijk_share: float | None  # the group's share in the wijk (CBS), None when unknown
@@ -367,19 +367,25 @@ def representation(
     """Who said something in the period, by what they told "Over jou", beside the wijk's
     `makeup` ({"age": {group: share}, "household": {...}}; empty: unknown)."""
     people = participants(session, wijk_id, start, end)
-    profiles: list[tuple[str | None, str | None]] = []
+    profiles: list[tuple[str | None, str | None, str | None]] = []
     ids = sorted(people)
     for i in range(0, len(ids), 500):
         profiles.extend(
             session.execute(
-                select(col(PersonProfile.age_group), col(PersonProfile.household)).where(
-                    col(PersonProfile.person_id).in_(ids[i : i + 500])
-                )
+                select(
+                    col(PersonProfile.age_group),
+                    col(PersonProfile.household),
+                    col(PersonProfile.years_in_wijk),
+                ).where(col(PersonProfile.person_id).in_(ids[i : i + 500]))
             ).all()
         )
-    answered = sum(1 for age, household in profiles if age is not None or household is not None)
+    answered = sum(1 for row in profiles if any(v is not None for v in row))
     groups: list[GroupShare] = []
-    for dimension, names, index in (("age", AGE_GROUPS, 0), ("household", HOUSEHOLDS, 1)):
+    for dimension, names, index in (
+        ("age", AGE_GROUPS, 0),
+        ("household", HOUSEHOLDS, 1),
+        ("years", YEARS_IN_WIJK, 2),
+    ):
         counts: Counter[str] = Counter(str(row[index]) for row in profiles if row[index] in names)
         total = sum(counts.values())
         wijk = makeup.get(dimension, {})
