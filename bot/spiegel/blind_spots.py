@@ -25,11 +25,11 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import Session, col
 
 from bot.core.config import Config
@@ -191,34 +191,34 @@ def grid(session: Session, config: Config, wijk_id: int, start: datetime, end: d
     ):
         if swot in QUESTIONS:
             said[(theme_of(theme), swot)]["observations"].add(_someone(person_id, "s", sid))
-    for rid, person_id, kind, theme, verdict, comment, updated_at, commented_at in session.execute(
-        select(
-            col(Reaction.id),
-            col(Reaction.person_id),
-            col(SpiegelItem.kind),
-            col(SpiegelItem.theme),
-            col(Reaction.verdict),
-            col(Reaction.comment),
-            col(Reaction.updated_at),
-            col(Reaction.commented_at),
-        )
-        .join(SpiegelItem, col(SpiegelItem.id) == col(Reaction.item_id))
-        .where(
-            col(Reaction.wijk_id) == wijk_id,
-            or_(
-                _in(col(Reaction.updated_at), start, end),
+    # Reactions and comments: who, per statement kind and theme, counted distinct in SQL (a
+    # reaction kept after its author was erased is its own person: its negated id).
+    who = func.coalesce(col(Reaction.person_id), -col(Reaction.id))
+    for kind_of_said, when in (
+        (
+            "reactions",
+            and_(col(Reaction.verdict).is_not(None), _in(col(Reaction.updated_at), start, end)),
+        ),
+        (
+            "comments",
+            and_(
+                col(Reaction.comment).is_not(None),
+                col(Reaction.comment) != "",
                 _in(col(Reaction.commented_at), start, end),
             ),
-        )
+        ),
     ):
-        if kind not in QUESTIONS:  # recommendations are advice, not one of the four questions
-            continue
-        cell = said[(theme_of(theme), kind)]
-        someone = _someone(person_id, "r", rid)
-        if verdict is not None and _between(updated_at, start, end):
-            cell["reactions"].add(someone)
-        if comment and commented_at is not None and _between(commented_at, start, end):
-            cell["comments"].add(someone)
+        for kind, theme, someone in session.execute(
+            select(col(SpiegelItem.kind), col(SpiegelItem.theme), who)
+            .join(SpiegelItem, col(SpiegelItem.id) == col(Reaction.item_id))
+            .where(col(Reaction.wijk_id) == wijk_id, when)
+            .distinct()
+        ):
+            if kind not in QUESTIONS:  # recommendations are advice, not one of the four questions
+                continue
+            said[(theme_of(theme), kind)][kind_of_said].add(
+                ("p", someone) if someone > 0 else ("r", -someone)
+            )
     threshold = config.spiegel.little_input
     cells = {}
     for key, kinds in said.items():
@@ -233,12 +233,6 @@ def grid(session: Session, config: Config, wijk_id: int, start: datetime, end: d
             people < threshold,
         )
     return Grid(wijk_id, start, end, themes, threshold, cells)
-
-
-def _between(value: datetime, start: datetime, end: datetime) -> bool:
-    if value.tzinfo is None:  # SQLite hands back naive values; they were stored as UTC
-        value = value.replace(tzinfo=UTC)
-    return start <= value < end
 
 
 # --- whose voice is missing ----------------------------------------------------------------------
@@ -323,7 +317,9 @@ def participants(session: Session, wijk_id: int, start: datetime, end: datetime)
     people: set[int] = set()
     people.update(
         session.execute(
-            select(col(Observation.person_id)).where(
+            select(col(Observation.person_id))
+            .distinct()
+            .where(
                 col(Observation.wijk_id) == wijk_id,
                 col(Observation.status).in_(builder.VISIBLE),
                 _in(col(Observation.created_at), start, end),
@@ -334,6 +330,7 @@ def participants(session: Session, wijk_id: int, start: datetime, end: datetime)
     people.update(
         session.execute(
             select(col(Supporter.person_id))
+            .distinct()
             .join(Observation, col(Observation.id) == col(Supporter.observation_id))
             .where(
                 col(Observation.wijk_id) == wijk_id,
@@ -344,7 +341,9 @@ def participants(session: Session, wijk_id: int, start: datetime, end: datetime)
     )
     people.update(
         session.execute(
-            select(col(Reaction.person_id)).where(
+            select(col(Reaction.person_id))
+            .distinct()
+            .where(
                 col(Reaction.wijk_id) == wijk_id,
                 col(Reaction.person_id).is_not(None),
                 or_(
@@ -437,22 +436,23 @@ def contested_statements(session: Session, wijk_id: int, minimum: int) -> list[C
     if edition is None:
         return []
     rows = session.execute(
-        select(col(SpiegelItem.id), col(SpiegelItem.text), col(Reaction.verdict))
+        select(col(SpiegelItem.id), col(SpiegelItem.text), col(Reaction.verdict), func.count())
         .join(Reaction, col(Reaction.item_id) == col(SpiegelItem.id))
         .where(
             col(SpiegelItem.edition_id) == edition.id,
             col(SpiegelItem.retired).is_(False),
             col(Reaction.verdict).is_not(None),
         )
+        .group_by(col(SpiegelItem.id), col(SpiegelItem.text), col(Reaction.verdict))
     ).all()
     texts: dict[int, str] = {}
     totals: Counter[int] = Counter()
     against: Counter[int] = Counter()
-    for item_id, item_text, verdict in rows:
+    for item_id, item_text, verdict, count in rows:
         texts[item_id] = item_text
-        totals[item_id] += 1
+        totals[item_id] += int(count)
         if verdict == Verdict.NOT_RECOGNISE.value:
-            against[item_id] += 1
+            against[item_id] += int(count)
     found = [
         Contested(i, texts[i], totals[i], against[i])
         for i in totals
