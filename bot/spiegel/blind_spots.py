@@ -474,11 +474,10 @@ def uncovered_growth(
     length and that no statement of the wijk's current spiegel covers."""
     assert wijk.id is not None
     digest_period = Period(period.key, period.start, period.end, period.previous_start)
-    data = builder.build(session, config, wijk, digest_period, now)
     vocabulary = builder.vocabulary_for(config.digest.vocabulary)
     cache = cache or RecognisedCache()
     found = []
-    for group in data.attention.growing:
+    for group in builder.growing(session, config, wijk, digest_period):
         example = group.representative
         covered = matching_statement(
             session, wijk.id, example.text, group.swot, vocabulary, cache=cache
