@@ -168,29 +168,30 @@ def grid(session: Session, config: Config, wijk_id: int, start: datetime, end: d
         col(Observation.wijk_id) == wijk_id,
         col(Observation.status).in_(builder.VISIBLE),
     )
-    for oid, person_id, swot, theme in session.execute(
-        select(
-            col(Observation.id),
-            col(Observation.person_id),
-            col(Observation.swot),
-            col(Observation.theme),
-        ).where(visible, _in(col(Observation.created_at), start, end))
+    # Who, per category and theme, distinct in SQL; a row kept after its author was erased is
+    # its own person (its negated id, "o" for an observation, "s" for an "ik ook").
+    seen = func.coalesce(col(Observation.person_id), -col(Observation.id))
+    for swot, theme, someone in session.execute(
+        select(col(Observation.swot), col(Observation.theme), seen)
+        .where(visible, _in(col(Observation.created_at), start, end))
+        .distinct()
     ):
         if swot in QUESTIONS:
-            said[(theme_of(theme), swot)]["observations"].add(_someone(person_id, "o", oid))
+            said[(theme_of(theme), swot)]["observations"].add(
+                ("p", someone) if someone > 0 else ("o", -someone)
+            )
     # "Ik ook" to an observation of the wijk that is still shown: said about its theme too.
-    for sid, person_id, swot, theme in session.execute(
-        select(
-            col(Supporter.id),
-            col(Supporter.person_id),
-            col(Observation.swot),
-            col(Observation.theme),
-        )
+    backed = func.coalesce(col(Supporter.person_id), -col(Supporter.id))
+    for swot, theme, someone in session.execute(
+        select(col(Observation.swot), col(Observation.theme), backed)
         .join(Observation, col(Observation.id) == col(Supporter.observation_id))
         .where(visible, _in(col(Supporter.created_at), start, end))
+        .distinct()
     ):
         if swot in QUESTIONS:
-            said[(theme_of(theme), swot)]["observations"].add(_someone(person_id, "s", sid))
+            said[(theme_of(theme), swot)]["observations"].add(
+                ("p", someone) if someone > 0 else ("s", -someone)
+            )
     # Reactions and comments: who, per statement kind and theme, counted distinct in SQL (a
     # reaction kept after its author was erased is its own person: its negated id).
     who = func.coalesce(col(Reaction.person_id), -col(Reaction.id))

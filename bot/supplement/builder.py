@@ -346,15 +346,15 @@ def _build(
         if s.total >= DISAGREE_MIN_REACTIONS and s.not_recognise > s.recognise
     ]
     period = bs.parse_period(str(year), config.general.tz)
-    spots = bs.disagreements(session, config, wijk, period, min(now, period.end), cache=cache)
-    for c in spots.contested:
-        if not any(d.item_id == c.item_id for d in disagreements):
-            against = c.not_recognised
-            disagreements.append(Disagreement(c.item_id, c.text, c.reactions - against, against))
+    # Of bs.disagreements, the contested statements are the year's disagreements above (its
+    # editions, counted here); the groups that grew and no statement covers are added.
+    uncovered = bs.uncovered_growth(
+        session, config, wijk, period, min(now, period.end), cache=cache
+    )
     disagreements.sort(key=lambda d: (-d.not_recognise, d.item_id))
     growing = [
         Growing(u.swot, u.label, u.count, u.previous)
-        for u in spots.uncovered
+        for u in uncovered
         if not any(p.action == "new" and p.text == u.label for p in proposed)
     ]
     revise = [
