@@ -312,6 +312,28 @@ def build(
         return _build(session, config, wijk, period, now, grouper, narratives)
 
 
+def growing(session: Session, config: Config, wijk: Wijk, period: Period) -> list[GrowingGroup]:
+    """Only the digest's growing groups (attention.growing) for the period: its weaknesses and
+    threats grouped and compared with the previous period as `build` does, without the rest
+    of a digest (for bot.spiegel.blind_spots, which the yearly supplement reads)."""
+    assert wijk.id is not None
+    with _collector_paused():
+        conn = session.connection()
+        vocabulary = vocabulary_for(config.digest.vocabulary)
+        reader = SignatureReader(vocabulary)
+        rows = _period_rows(conn, wijk.id, period.start, period.end)
+        _counts, _people, previous = _previous_period(
+            conn, reader, wijk.slug, wijk.id, period.prev_start, period.prev_end
+        )
+        found: list[GrowingGroup] = []
+        for swot in NEGATIVE:
+            mine = [row for row in rows if row[_SWOT] == swot]
+            section, matters = _section(wijk.slug, swot, mine, None, vocabulary, reader)
+            found += _grew(swot, section, matters, previous[swot])
+    found.sort(key=lambda g: (-(g.count - g.previous), -g.count, g.label))
+    return found
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """The automatic garbage collector off for one build, and back as it was afterwards.

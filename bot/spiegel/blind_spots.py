@@ -25,11 +25,11 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import Session, col
 
 from bot.core.config import Config
@@ -48,7 +48,7 @@ from models import (
     Verdict,
     Wijk,
 )
-from models.profile import AGE_GROUPS, HOUSEHOLDS
+from models.profile import AGE_GROUPS, HOUSEHOLDS, YEARS_IN_WIJK
 
 QUESTIONS: tuple[str, ...] = (
     Swot.STRENGTH.value,
@@ -168,57 +168,58 @@ def grid(session: Session, config: Config, wijk_id: int, start: datetime, end: d
         col(Observation.wijk_id) == wijk_id,
         col(Observation.status).in_(builder.VISIBLE),
     )
-    for oid, person_id, swot, theme in session.execute(
-        select(
-            col(Observation.id),
-            col(Observation.person_id),
-            col(Observation.swot),
-            col(Observation.theme),
-        ).where(visible, _in(col(Observation.created_at), start, end))
+    # Who, per category and theme, distinct in SQL; a row kept after its author was erased is
+    # its own person (its negated id, "o" for an observation, "s" for an "ik ook").
+    seen = func.coalesce(col(Observation.person_id), -col(Observation.id))
+    for swot, theme, someone in session.execute(
+        select(col(Observation.swot), col(Observation.theme), seen)
+        .where(visible, _in(col(Observation.created_at), start, end))
+        .distinct()
     ):
         if swot in QUESTIONS:
-            said[(theme_of(theme), swot)]["observations"].add(_someone(person_id, "o", oid))
+            said[(theme_of(theme), swot)]["observations"].add(
+                ("p", someone) if someone > 0 else ("o", -someone)
+            )
     # "Ik ook" to an observation of the wijk that is still shown: said about its theme too.
-    for sid, person_id, swot, theme in session.execute(
-        select(
-            col(Supporter.id),
-            col(Supporter.person_id),
-            col(Observation.swot),
-            col(Observation.theme),
-        )
+    backed = func.coalesce(col(Supporter.person_id), -col(Supporter.id))
+    for swot, theme, someone in session.execute(
+        select(col(Observation.swot), col(Observation.theme), backed)
         .join(Observation, col(Observation.id) == col(Supporter.observation_id))
         .where(visible, _in(col(Supporter.created_at), start, end))
+        .distinct()
     ):
         if swot in QUESTIONS:
-            said[(theme_of(theme), swot)]["observations"].add(_someone(person_id, "s", sid))
-    for rid, person_id, kind, theme, verdict, comment, updated_at, commented_at in session.execute(
-        select(
-            col(Reaction.id),
-            col(Reaction.person_id),
-            col(SpiegelItem.kind),
-            col(SpiegelItem.theme),
-            col(Reaction.verdict),
-            col(Reaction.comment),
-            col(Reaction.updated_at),
-            col(Reaction.commented_at),
-        )
-        .join(SpiegelItem, col(SpiegelItem.id) == col(Reaction.item_id))
-        .where(
-            col(Reaction.wijk_id) == wijk_id,
-            or_(
-                _in(col(Reaction.updated_at), start, end),
+            said[(theme_of(theme), swot)]["observations"].add(
+                ("p", someone) if someone > 0 else ("s", -someone)
+            )
+    # Reactions and comments: who, per statement kind and theme, counted distinct in SQL (a
+    # reaction kept after its author was erased is its own person: its negated id).
+    who = func.coalesce(col(Reaction.person_id), -col(Reaction.id))
+    for kind_of_said, when in (
+        (
+            "reactions",
+            and_(col(Reaction.verdict).is_not(None), _in(col(Reaction.updated_at), start, end)),
+        ),
+        (
+            "comments",
+            and_(
+                col(Reaction.comment).is_not(None),
+                col(Reaction.comment) != "",
                 _in(col(Reaction.commented_at), start, end),
             ),
-        )
+        ),
     ):
-        if kind not in QUESTIONS:  # recommendations are advice, not one of the four questions
-            continue
-        cell = said[(theme_of(theme), kind)]
-        someone = _someone(person_id, "r", rid)
-        if verdict is not None and _between(updated_at, start, end):
-            cell["reactions"].add(someone)
-        if comment and commented_at is not None and _between(commented_at, start, end):
-            cell["comments"].add(someone)
+        for kind, theme, someone in session.execute(
+            select(col(SpiegelItem.kind), col(SpiegelItem.theme), who)
+            .join(SpiegelItem, col(SpiegelItem.id) == col(Reaction.item_id))
+            .where(col(Reaction.wijk_id) == wijk_id, when)
+            .distinct()
+        ):
+            if kind not in QUESTIONS:  # recommendations are advice, not one of the four questions
+                continue
+            said[(theme_of(theme), kind)][kind_of_said].add(
+                ("p", someone) if someone > 0 else ("r", -someone)
+            )
     threshold = config.spiegel.little_input
     cells = {}
     for key, kinds in said.items():
@@ -235,12 +236,6 @@ def grid(session: Session, config: Config, wijk_id: int, start: datetime, end: d
     return Grid(wijk_id, start, end, themes, threshold, cells)
 
 
-def _between(value: datetime, start: datetime, end: datetime) -> bool:
-    if value.tzinfo is None:  # SQLite hands back naive values; they were stored as UTC
-        value = value.replace(tzinfo=UTC)
-    return start <= value < end
-
-
 # --- whose voice is missing ----------------------------------------------------------------------
 
 
@@ -251,8 +246,8 @@ def shown(count: int) -> int | None:
 
 @dataclass(frozen=True)
 class GroupShare:
-    dimension: str  # "age" or "household"
-    group: str  # models.profile AGE_GROUPS or HOUSEHOLDS
+    dimension: str  # "age", "household" or "years" (years in the wijk: no CBS make-up)
+    group: str  # models.profile AGE_GROUPS, HOUSEHOLDS or YEARS_IN_WIJK
     people: int  # participants in this group (never shown below SMALL: see `shown`)
     share: float  # their share among the participants who answered this question
     wijk_share: float | None  # the group's share in the wijk (CBS), None when unknown
@@ -323,7 +318,9 @@ def participants(session: Session, wijk_id: int, start: datetime, end: datetime)
     people: set[int] = set()
     people.update(
         session.execute(
-            select(col(Observation.person_id)).where(
+            select(col(Observation.person_id))
+            .distinct()
+            .where(
                 col(Observation.wijk_id) == wijk_id,
                 col(Observation.status).in_(builder.VISIBLE),
                 _in(col(Observation.created_at), start, end),
@@ -334,6 +331,7 @@ def participants(session: Session, wijk_id: int, start: datetime, end: datetime)
     people.update(
         session.execute(
             select(col(Supporter.person_id))
+            .distinct()
             .join(Observation, col(Observation.id) == col(Supporter.observation_id))
             .where(
                 col(Observation.wijk_id) == wijk_id,
@@ -344,7 +342,9 @@ def participants(session: Session, wijk_id: int, start: datetime, end: datetime)
     )
     people.update(
         session.execute(
-            select(col(Reaction.person_id)).where(
+            select(col(Reaction.person_id))
+            .distinct()
+            .where(
                 col(Reaction.wijk_id) == wijk_id,
                 col(Reaction.person_id).is_not(None),
                 or_(
@@ -367,19 +367,25 @@ def representation(
     """Who said something in the period, by what they told "Over jou", beside the wijk's
     `makeup` ({"age": {group: share}, "household": {...}}; empty: unknown)."""
     people = participants(session, wijk_id, start, end)
-    profiles: list[tuple[str | None, str | None]] = []
+    profiles: list[tuple[str | None, str | None, str | None]] = []
     ids = sorted(people)
     for i in range(0, len(ids), 500):
         profiles.extend(
             session.execute(
-                select(col(PersonProfile.age_group), col(PersonProfile.household)).where(
-                    col(PersonProfile.person_id).in_(ids[i : i + 500])
-                )
+                select(
+                    col(PersonProfile.age_group),
+                    col(PersonProfile.household),
+                    col(PersonProfile.years_in_wijk),
+                ).where(col(PersonProfile.person_id).in_(ids[i : i + 500]))
             ).all()
         )
-    answered = sum(1 for age, household in profiles if age is not None or household is not None)
+    answered = sum(1 for row in profiles if any(v is not None for v in row))
     groups: list[GroupShare] = []
-    for dimension, names, index in (("age", AGE_GROUPS, 0), ("household", HOUSEHOLDS, 1)):
+    for dimension, names, index in (
+        ("age", AGE_GROUPS, 0),
+        ("household", HOUSEHOLDS, 1),
+        ("years", YEARS_IN_WIJK, 2),
+    ):
         counts: Counter[str] = Counter(str(row[index]) for row in profiles if row[index] in names)
         total = sum(counts.values())
         wijk = makeup.get(dimension, {})
@@ -431,22 +437,23 @@ def contested_statements(session: Session, wijk_id: int, minimum: int) -> list[C
     if edition is None:
         return []
     rows = session.execute(
-        select(col(SpiegelItem.id), col(SpiegelItem.text), col(Reaction.verdict))
+        select(col(SpiegelItem.id), col(SpiegelItem.text), col(Reaction.verdict), func.count())
         .join(Reaction, col(Reaction.item_id) == col(SpiegelItem.id))
         .where(
             col(SpiegelItem.edition_id) == edition.id,
             col(SpiegelItem.retired).is_(False),
             col(Reaction.verdict).is_not(None),
         )
+        .group_by(col(SpiegelItem.id), col(SpiegelItem.text), col(Reaction.verdict))
     ).all()
     texts: dict[int, str] = {}
     totals: Counter[int] = Counter()
     against: Counter[int] = Counter()
-    for item_id, item_text, verdict in rows:
+    for item_id, item_text, verdict, count in rows:
         texts[item_id] = item_text
-        totals[item_id] += 1
+        totals[item_id] += int(count)
         if verdict == Verdict.NOT_RECOGNISE.value:
-            against[item_id] += 1
+            against[item_id] += int(count)
     found = [
         Contested(i, texts[i], totals[i], against[i])
         for i in totals
@@ -468,11 +475,10 @@ def uncovered_growth(
     length and that no statement of the wijk's current spiegel covers."""
     assert wijk.id is not None
     digest_period = Period(period.key, period.start, period.end, period.previous_start)
-    data = builder.build(session, config, wijk, digest_period, now)
     vocabulary = builder.vocabulary_for(config.digest.vocabulary)
     cache = cache or RecognisedCache()
     found = []
-    for group in data.attention.growing:
+    for group in builder.growing(session, config, wijk, digest_period):
         example = group.representative
         covered = matching_statement(
             session, wijk.id, example.text, group.swot, vocabulary, cache=cache

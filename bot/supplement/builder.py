@@ -7,10 +7,16 @@ residents recognised them, the groups of observations (counts, one or two short 
 was answered; the polls; where figures and voices disagree; what the spiegel does not know yet
 and whose voices are missing; proposed changes to the statements.
 
-Parts that other capabilities fill later are optional (`figures`, `blind_spots`,
-`missing_voices`): None means "not known yet", and the renderers say so in words, never with an
-empty heading or a zero. `disagreements` and `proposed_changes` are computed here: an empty
-list means "looked, found none".
+Parts from other capabilities are optional: `figures` (the wijk's stored CBS figures up to the
+year, bot.figures.combine; None when nothing is stored), `blind_spots` (the year's theme ×
+question cells with little input) and `missing_voices` ("Over jou" of the year's participants
+beside the wijk's CBS make-up), both from bot.spiegel.blind_spots. None means "not known yet",
+and the renderers say so in words, never with an empty heading or a zero. `disagreements`,
+`growing` and `proposed_changes` are computed here: an empty list means "looked, found none".
+
+Small numbers: a count of people in `missing_voices` is kept for the renderers, which show it
+only through bot.spiegel.blind_spots.shown ("minder dan 5"); nothing there is tied to an
+observation.
 
 Privacy: hidden and withdrawn observations appear nowhere (no count, no quote). Quotes come only
 from observations whose author still exists (person_id set): an erased person's kept
@@ -32,10 +38,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
+from bot.core.clock import utcnow
 from bot.core.config import Config
 from bot.digest.builder import vocabulary_for
+from bot.figures.combine import share, wijk_figures
+from bot.figures.words import PART_OF
 from bot.grouping.concepts import SignatureReader, group_observations
 from bot.polls.tally import tally
+from bot.spiegel import blind_spots as bs
 from bot.spiegel.recognised import RecognisedCache, matching_statement
 from models import (
     Edition,
@@ -150,6 +160,66 @@ class ProposedChange:
     item_id: int | None = None
 
 
+@dataclass(frozen=True)
+class FigureLine:
+    """One CBS measure of the wijk (bot/figures/measures.py), in `year`."""
+
+    measure: str
+    kind: str  # MeasureKind value: count, share, per_area
+    year: int
+    value: float | None  # None: several CBS areas that cannot be combined (per_area)
+    municipality: float | None
+    previous: float | None
+    previous_year: int | None
+    per_area: tuple[tuple[str, float], ...] = ()
+    one_in: float | None = None  # a share of people/households (PART_OF): the wijk's ratio
+    municipality_one_in: float | None = None
+
+
+@dataclass(frozen=True)
+class LittleInput:
+    """A theme × question cell of the year where fewer than `threshold` people said something."""
+
+    question: str  # a Swot value
+    theme: str  # a theme slug, or "" (no theme)
+    labels: tuple[tuple[str, str], ...]  # (lang, the theme's name); empty for no theme
+    threshold: int
+
+    def label(self, lang: str) -> str | None:
+        return dict(self.labels).get(lang) or dict(self.labels).get("nl")
+
+
+@dataclass(frozen=True)
+class VoiceGroup:
+    dimension: str  # "age", "household", "years"
+    group: str  # models.profile AGE_GROUPS / HOUSEHOLDS / YEARS_IN_WIJK
+    people: int  # never shown below bs.SMALL: render through bs.shown
+    wijk_share: float | None  # CBS, None when unknown
+    under: bool
+
+
+@dataclass(frozen=True)
+class MissingVoices:
+    participants: int  # never shown below bs.SMALL
+    answered: int  # of them: who told "Over jou"; never shown below bs.SMALL
+    makeup_known: bool  # the wijk's CBS make-up was there to compare with
+    groups: tuple[VoiceGroup, ...]  # dimensions someone answered, in the profile's order
+
+    @property
+    def under(self) -> list[VoiceGroup]:
+        return [g for g in self.groups if g.under]
+
+
+@dataclass(frozen=True)
+class Growing:
+    """A group of observations that grew since the year before and no statement covers."""
+
+    swot: str
+    label: str
+    count: int
+    previous: int
+
+
 @dataclass
 class SupplementData:
     wijk_slug: str
@@ -161,11 +231,13 @@ class SupplementData:
     questions: list[QuestionPart]
     recommendations: list[StatementLine]
     polls: list[PollOutcome]
-    # Filled by other capabilities later; None: the section says it is not known yet.
-    figures: list[Any] | None = None
-    blind_spots: list[Any] | None = None
-    missing_voices: list[Any] | None = None
+    # From other capabilities; None: the section says it is not known yet.
+    figures: list[FigureLine] | None = None
+    blind_spots: list[LittleInput] | None = None
+    missing_voices: MissingVoices | None = None
     disagreements: list[Disagreement] | None = field(default=None)
+    growing: list[Growing] | None = field(default=None)
+    municipality: str = ""  # its name, beside the municipality's figures
     proposed_changes: list[ProposedChange] | None = field(default=None)
 
     def question(self, swot: str) -> QuestionPart:
@@ -180,17 +252,21 @@ def year_bounds(year: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
 
 
-def build(session: Session, config: Config, wijk: Wijk, year: int) -> SupplementData:
+def build(
+    session: Session, config: Config, wijk: Wijk, year: int, now: datetime | None = None
+) -> SupplementData:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(session, config, wijk, year)
+        return _build(session, config, wijk, year, now or utcnow())
     finally:
         if enabled:
             gc.enable()
 
 
-def _build(session: Session, config: Config, wijk: Wijk, year: int) -> SupplementData:
+def _build(
+    session: Session, config: Config, wijk: Wijk, year: int, now: datetime
+) -> SupplementData:
     assert wijk.id is not None
     conn = session.connection()
     start, end = year_bounds(year, config.general.tz)
@@ -269,7 +345,18 @@ def _build(session: Session, config: Config, wijk: Wijk, year: int) -> Supplemen
         for s in statements
         if s.total >= DISAGREE_MIN_REACTIONS and s.not_recognise > s.recognise
     ]
+    period = bs.parse_period(str(year), config.general.tz)
+    # Of bs.disagreements, the contested statements are the year's disagreements above (its
+    # editions, counted here); the groups that grew and no statement covers are added.
+    uncovered = bs.uncovered_growth(
+        session, config, wijk, period, min(now, period.end), cache=cache
+    )
     disagreements.sort(key=lambda d: (-d.not_recognise, d.item_id))
+    growing = [
+        Growing(u.swot, u.label, u.count, u.previous)
+        for u in uncovered
+        if not any(p.action == "new" and p.text == u.label for p in proposed)
+    ]
     revise = [
         ProposedChange("revise", _kind_swot(s.kind), s.text, s.not_recognise, s.item_id)
         for s in statements
@@ -292,9 +379,68 @@ def _build(session: Session, config: Config, wijk: Wijk, year: int) -> Supplemen
         questions=questions,
         recommendations=[s for s in statements if s.kind == ItemKind.RECOMMENDATION.value],
         polls=polls,
+        figures=_figures(session, config, wijk.slug, year),
+        blind_spots=_little_input(session, config, wijk.id, period),
+        missing_voices=_voices(session, config, wijk, period),
         disagreements=disagreements,
+        growing=growing,
         proposed_changes=revise + proposed,
+        municipality=config.municipality.name,
     )
+
+
+def _figures(session: Session, config: Config, slug: str, year: int) -> list[FigureLine] | None:
+    """The wijk's CBS measures up to the year, each from its newest stored year."""
+    figures = wijk_figures(session, config, slug, year=year)
+    if figures is None:
+        return None
+    lines = []
+    for key, m in figures.measures.items():
+        ratio = share(figures, key, PART_OF[key]) if key in PART_OF else None
+        lines.append(
+            FigureLine(
+                measure=key,
+                kind=m.kind.value,
+                year=m.year,
+                value=m.value,
+                municipality=m.municipality,
+                previous=m.previous,
+                previous_year=m.previous_year,
+                per_area=tuple(m.per_area.items()),
+                one_in=ratio[0] if ratio else None,
+                municipality_one_in=ratio[1] if ratio else None,
+            )
+        )
+    return lines
+
+
+def _little_input(
+    session: Session, config: Config, wijk_id: int, period: bs.BlindPeriod
+) -> list[LittleInput]:
+    """The year's theme × question cells with little input, per question in the themes' order."""
+    found = bs.grid(session, config, wijk_id, period.start, period.end)
+    themes = {t.slug: t for t in config.themes}
+    langs = ("nl", "en")
+    cells = []
+    for question in bs.QUESTIONS:
+        for cell in found.little(question):
+            theme = themes.get(cell.theme)
+            labels = tuple((lang, theme.label(lang)) for lang in langs) if theme else ()
+            cells.append(LittleInput(question, cell.theme, labels, found.threshold))
+    return cells
+
+
+def _voices(session: Session, config: Config, wijk: Wijk, period: bs.BlindPeriod) -> MissingVoices:
+    assert wijk.id is not None
+    makeup = bs.makeup_from_figures(bs.wijk_makeup(session, config, wijk.slug))
+    rep = bs.representation(session, wijk.id, period.start, period.end, makeup)
+    answered_dimensions = {g.dimension for g in rep.groups if g.people}
+    groups = tuple(
+        VoiceGroup(g.dimension, g.group, g.people, g.wijk_share, g.under)
+        for g in rep.groups
+        if g.dimension in answered_dimensions
+    )
+    return MissingVoices(rep.participants, rep.answered, rep.makeup_known, groups)
 
 
 def _kind_swot(kind: str) -> str:

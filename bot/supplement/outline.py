@@ -11,7 +11,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.i18n import format_number, t
-from bot.supplement.builder import ObservationGroup, StatementLine, SupplementData, Totals
+from bot.figures import words
+from bot.figures.measures import MEASURES
+from bot.spiegel.blind_spots import QUESTIONS, SMALL, shown
+from bot.supplement.builder import (
+    FigureLine,
+    Growing,
+    LittleInput,
+    MissingVoices,
+    ObservationGroup,
+    StatementLine,
+    SupplementData,
+    Totals,
+)
 
 Tr = Callable[..., str]
 Num = Callable[[float], str]
@@ -44,7 +56,7 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
     if data.figures is None:
         out.append(Block("p", tr("figures_unknown")))
     else:
-        out.extend(Block("bullet", str(f)) for f in data.figures)
+        out.extend(_figures(data.figures, data.municipality, lang, tr))
 
     out.append(Block("h1", tr("h_voices")))
     out.extend(_totals(data.totals, data.previous, tr, num))
@@ -98,7 +110,7 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
         out.append(Block("p", tr("disagree_unknown")))
     elif not data.disagreements:
         out.append(Block("p", tr("no_disagree")))
-    else:
+    if data.disagreements:
         out.append(Block("p", tr("disagree_intro")))
         out.extend(
             Block(
@@ -107,17 +119,18 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
             )
             for d in data.disagreements
         )
+    out.extend(_growing(data.growing, lang, tr))
 
     out.append(Block("h1", tr("h_unknown")))
     if data.blind_spots is None:
         out.append(Block("p", tr("blind_unknown")))
     else:
-        out.extend(Block("bullet", str(b)) for b in data.blind_spots)
+        out.extend(_little(data.blind_spots, data.year, lang, tr))
     out.append(Block("h1", tr("h_missing")))
     if data.missing_voices is None:
         out.append(Block("p", tr("missing_unknown")))
     else:
-        out.extend(Block("bullet", str(m)) for m in data.missing_voices)
+        out.extend(_voices(data.missing_voices, lang, tr))
 
     out.append(Block("h1", tr("h_changes")))
     if data.proposed_changes is None:
@@ -164,3 +177,122 @@ def _group(group: ObservationGroup, tr: Tr, num: Num) -> Block:
             answered=num(group.answered),
         ),
     )
+
+
+def _people(lang: str, count: int) -> str:
+    """The small-number rule: below 5 "minder dan 5", never the number."""
+    n = shown(count)
+    return t(lang, "blind_spots.fewer_than", n=SMALL) if n is None else format_number(n, lang)
+
+
+def _figures(lines: list[FigureLine], municipality: str, lang: str, tr: Tr) -> list[Block]:
+    """Per measure (in the measures' order): its value and year, the year before with the
+    change, and the municipality's; a share of people as "1 op de N"."""
+    by_key = {line.measure: line for line in lines}
+    out: list[Block] = []
+    for measure in MEASURES:
+        line = by_key.get(measure.key)
+        if line is None:
+            continue
+        key = measure.key
+        label = t(lang, f"figures.label.{key}")
+        if line.value is None:
+            areas = "; ".join(f"{a}: {words.with_unit(key, v, lang)}" for a, v in line.per_area)
+            out.append(
+                Block("bullet", tr("figure_areas", label=label, areas=areas, year=line.year))
+            )
+            continue
+        parts = [
+            tr(
+                "figure_line",
+                label=label,
+                value=words.with_unit(key, line.value, lang),
+                year=line.year,
+            )
+        ]
+        if line.previous is not None and line.previous_year is not None:
+            parts.append(
+                tr(
+                    "figure_previous",
+                    year=line.previous_year,
+                    value=words.with_unit(key, line.previous, lang),
+                    change=words.change(key, line.value, line.previous, lang),
+                )
+            )
+        if line.one_in is not None and (n := words.one_in(line.one_in)) is not None:
+            parts.append(t(lang, f"figures.part.{key}", n=n))
+        if line.municipality is not None and municipality:
+            parts.append(
+                tr(
+                    "figure_municipality",
+                    municipality=municipality,
+                    value=words.with_unit(key, line.municipality, lang),
+                )
+            )
+        out.append(Block("bullet", " ".join(parts)))
+    years = sorted({line.year for line in lines})
+    out.append(Block("note", t(lang, "figures.source", years=words.years_text(years, lang))))
+    return out
+
+
+def _little(cells: list[LittleInput], year: int, lang: str, tr: Tr) -> list[Block]:
+    if not cells:
+        return [Block("p", tr("blind_none", year=year))]
+    out = [Block("p", tr("blind_intro", year=year, n=cells[0].threshold))]
+    for question in QUESTIONS:
+        names = [
+            c.label(lang) or t(lang, "blind_spots.no_theme")
+            for c in cells
+            if c.question == question
+        ]
+        if names:
+            out.append(
+                Block(
+                    "bullet",
+                    tr(
+                        "blind_line",
+                        question=t(lang, f"digest.swot.{question}"),
+                        topics="; ".join(names),
+                    ),
+                )
+            )
+    return out
+
+
+def _voices(voices: MissingVoices, lang: str, tr: Tr) -> list[Block]:
+    """Only counts of groups, never beside what anyone said; below 5 "minder dan 5"."""
+    if not voices.answered:
+        return [Block("p", tr("voices_nobody"))]
+    out = [Block("p", tr("voices_told", people=_people(lang, voices.answered)))]
+    if not voices.makeup_known:
+        out.append(Block("p", tr("voices_no_cbs")))
+    for group in voices.groups:
+        text = tr("voice_line", group=tr(f"g_{group.group}"), people=_people(lang, group.people))
+        if group.wijk_share is not None:
+            text += " " + tr("voice_wijk", share=format_number(round(100 * group.wijk_share), lang))
+        if group.under:
+            text += " " + tr("voice_under")
+        out.append(Block("bullet", text))
+    if voices.makeup_known and not voices.under:
+        out.append(Block("p", tr("voices_all_heard")))
+    return out
+
+
+def _growing(growing: list[Growing] | None, lang: str, tr: Tr) -> list[Block]:
+    """Groups that grew and no statement covers; their counts under the small-number rule."""
+    if not growing:
+        return []
+    out = [Block("p", tr("growing_intro"))]
+    out.extend(
+        Block(
+            "bullet",
+            tr(
+                "growing_line",
+                label=g.label,
+                count=_people(lang, g.count),
+                before=_people(lang, g.previous),
+            ),
+        )
+        for g in growing
+    )
+    return out

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup
 
-from bot.core.i18n import format_number
 from bot.figures.combine import MeasureFigures, WijkFigures, share
 from bot.figures.measures import BY_KEY, MEASURES, MeasureKind
+from bot.figures.words import PART_OF, change, number, one_in, with_unit
+from bot.figures.words import years_text as _years
 from bot.spiegel.mirror import ReactionCounts
 from bot.telegram.callbacks import FiguresView, SpiegelOverview
 from handlers.common import Who, button, esc, keyboard, menu_button
@@ -20,57 +21,6 @@ from models import SpiegelItem
 
 # Below Telegram's 4,096 characters, with room for the HTML tags.
 MESSAGE_LIMIT = 3800
-
-# A share of people is "1 op de N" of the inhabitants; of households, of all households.
-PART_OF = {
-    "men": "inhabitants",
-    "women": "inhabitants",
-    "age_0_14": "inhabitants",
-    "age_15_24": "inhabitants",
-    "age_25_44": "inhabitants",
-    "age_45_64": "inhabitants",
-    "age_65_plus": "inhabitants",
-    "households_single": "households",
-    "households_without_children": "households",
-    "households_with_children": "households",
-}
-
-
-def number(key: str, value: float, lang: str) -> str:
-    """A figure as people read it: whole counts and percentages, euros, one decimal where
-    CBS gives one."""
-    measure = BY_KEY[key]
-    value *= measure.scale
-    if key == "avg_income_per_inhabitant":
-        return f"€ {format_number(round(value), lang)}"
-    if measure.decimals:
-        return format_number(round(value, measure.decimals), lang)
-    return format_number(round(value), lang)
-
-
-def with_unit(key: str, value: float, lang: str) -> str:
-    text = number(key, value, lang)
-    return f"{text}%" if key.endswith("_pct") else text
-
-
-def change(key: str, now: float, before: float, lang: str) -> str:
-    diff = now - before
-    if round(diff, BY_KEY[key].decimals) == 0:
-        return "0"
-    text = with_unit(key, abs(diff), lang)
-    return f"+{text}" if diff > 0 else f"-{text}"
-
-
-def one_in(ratio: float) -> int | None:
-    return round(1 / ratio) if ratio > 0 else None
-
-
-def _years(years: Sequence[int], lang: str) -> str:
-    joined = [str(y) for y in sorted(set(years))]
-    if len(joined) <= 1:
-        return "".join(joined)
-    word = " en " if lang == "nl" else " and "
-    return ", ".join(joined[:-1]) + word + joined[-1]
 
 
 def _buttons(

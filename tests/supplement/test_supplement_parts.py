@@ -1,0 +1,160 @@
+"""The supplement's parts from other capabilities: the wijk's CBS figures (stored `cbs_figure`
+rows), the year's theme × question cells with little input, and whose voices are missing ("Over
+jou", with the small-number rule). Each read back from the DOCX and checked against the database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from bot.context import Services
+from bot.figures.combine import wijk_figures
+from bot.supplement import render
+from models import PersonProfile, Reaction
+from models.figures import CbsFigure
+from tests.supplement.test_supplement import built, clock, seed, texts
+
+__all__ = ["clock"]  # the fixture: the supplement's year is frozen at 2026
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+DATASET = {2024: "85984NED", 2025: "86165NED"}
+
+
+def store_figures(services: Services) -> None:
+    """Elsrijk (WK036203) and the municipality (GM0362) in 2024 and 2025."""
+    rows = {
+        2024: {"inhabitants": 9712.0, "age_15_24": 1000.0, "age_65_plus": 2100.0},
+        2025: {"inhabitants": 9830.0, "age_15_24": 1100.0, "age_65_plus": 2300.0},
+    }
+    with services.db.session() as session:
+        for year, measures in rows.items():
+            for measure, value in measures.items():
+                session.add(
+                    CbsFigure(
+                        dataset=DATASET[year],
+                        year=year,
+                        region_code="WK036203",
+                        measure=measure,
+                        value=value,
+                    )
+                )
+            session.add(
+                CbsFigure(
+                    dataset=DATASET[year],
+                    year=year,
+                    region_code="GM0362",
+                    measure="inhabitants",
+                    value=95000.0 + year - 2024,
+                )
+            )
+        session.commit()
+
+
+def section(paragraphs: list[str], heading: str, following: str) -> list[str]:
+    return paragraphs[paragraphs.index(heading) + 1 : paragraphs.index(following)]
+
+
+def test_figures_in_dutch_with_their_change_match_the_database(services: Services) -> None:
+    seed(services)
+    store_figures(services)
+    data = built(services)
+    with services.db.session() as session:
+        stored = wijk_figures(session, services.config, "elsrijk", year=2026)
+    assert stored is not None
+    inhabitants = stored.measures["inhabitants"]
+    assert (inhabitants.value, inhabitants.previous) == (9830.0, 9712.0)
+    assert data.figures is not None and {f.measure for f in data.figures} == set(stored.measures)
+    _, paragraphs = texts(render.render(data, "nl", "docx"))
+    figures = section(paragraphs, "Cijfers", "Wat bewoners lieten weten")
+    assert "Nog geen cijfers van het CBS." not in paragraphs
+    line = next(p for p in figures if p.startswith("Inwoners:"))
+    assert line.startswith("Inwoners: 9.830 (2025). In 2024: 9.712. Verschil: +118.")
+    assert "In heel Amstelveen: 95.001." in line
+    assert any(p.startswith("65 jaar of ouder: 2.300 (2025).") for p in figures)
+    assert any("1 op de 4 is 65 jaar of ouder." in p for p in figures)
+    assert any("Bron: CBS" in p for p in figures)
+    with services.db.session() as session:
+        assert wijk_figures(session, services.config, "elsrijk", year=2023) is None
+    _, en = texts(render.render(data, "en", "docx"))
+    assert any(p.startswith("Inhabitants: 9,830 (2025). In 2024: 9,712. Change: +118.") for p in en)
+
+
+def test_nothing_stored_keeps_saying_no_figures_yet(services: Services) -> None:
+    seed(services)
+    data = built(services)
+    assert data.figures is None
+    _, paragraphs = texts(render.render(data, "nl", "docx"))
+    assert "Nog geen cijfers van het CBS." in paragraphs
+
+
+def test_missing_voices_follow_the_small_number_rule(services: Services) -> None:
+    ids = seed(services)
+    store_figures(services)
+    with services.db.session() as session:
+        people = sorted(
+            {
+                p
+                for p in session.exec(
+                    select(Reaction.person_id).where(Reaction.item_id == ids["weak"])
+                ).all()
+                if p is not None
+            }
+        )
+        assert len(people) == 12
+        # Seven of 65 and older, three under 25 (a group below 5), two told nothing of their age.
+        for n, pid in enumerate(people[:10]):
+            session.add(
+                PersonProfile(
+                    person_id=pid,
+                    age_group="65plus" if n < 7 else "u25",
+                    household="alone" if n < 6 else None,
+                    years_in_wijk="gt10" if n < 8 else "lt2",
+                    asked_at=T0,
+                    updated_at=T0,
+                )
+            )
+        session.commit()
+    data = built(services)
+    voices = data.missing_voices
+    assert voices is not None and voices.answered == 10
+    by_group = {g.group: g for g in voices.groups}
+    assert by_group["65plus"].people == 7 and by_group["u25"].people == 3
+    assert by_group["lt2"].people == 2
+    en = ("Whose voices we do not hear yet", "Proposed changes to the statements")
+    for lang, heading, following, small in (
+        ("nl", "Wie we nog niet horen", "Voorstel voor de zinnen", "minder dan 5"),
+        ("en", *en, "fewer than 5"),
+    ):
+        _, paragraphs = texts(render.render(data, lang, "docx"))
+        part = section(paragraphs, heading, following)
+        joined = "\n".join(part)
+        if lang == "nl":
+            assert "Mensen die iets over zichzelf vertelden: 10." in part
+            assert any(p.startswith("65 jaar of ouder: 7.") for p in part)
+            assert any(p.startswith("Jonger dan 25: minder dan 5.") for p in part)
+            assert any(p.startswith("Woont alleen: 6.") for p in part)
+            assert any(p.startswith("Korter dan 2 jaar in de wijk: minder dan 5.") for p in part)
+            assert any(p.startswith("Langer dan 10 jaar in de wijk: 8.") for p in part)
+        assert small in joined
+        # The small numbers never appear, and nothing anyone said is quoted here.
+        for digit in ("1", "2", "3", "4"):
+            assert f": {digit}." not in joined, (lang, digit)
+        assert "Parkeren" not in joined and "“" not in joined
+
+
+def test_little_input_cells_appear_as_words(services: Services) -> None:
+    seed(services)
+    data = built(services)
+    assert data.blind_spots is not None
+    cells = {(c.question, c.theme) for c in data.blind_spots}
+    # Seven people reported about parking (wonen, weakness): enough. Nobody about buitenruimte.
+    assert ("weakness", "wonen") not in cells
+    assert ("strength", "buitenruimte") in cells and ("threat", "wonen") in cells
+    _, paragraphs = texts(render.render(data, "nl", "docx"))
+    part = section(paragraphs, "Wat de wijkspiegel nog niet weet", "Wie we nog niet horen")
+    assert "Hier zeiden in 2026 minder dan 3 mensen iets." in part
+    weak = next(p for p in part if p.startswith("Wat kan beter?"))
+    assert "Buiten: straat, groen, spelen" in weak and "Wonen" not in weak.split("?", 1)[1]
+    strong = next(p for p in part if p.startswith("Wat gaat goed?"))
+    assert "Buiten: straat, groen, spelen" in strong
