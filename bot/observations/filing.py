@@ -8,16 +8,17 @@ empty text) and commits before it returns, so a caller can confirm to the person
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import ColumnElement, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.clock import utcnow
 from bot.core.text import clean_input
 from bot.grouping import concepts
-from models import Observation, ObservationStatus, Person, Swot
+from models import Observation, ObservationStatus, Person, Role, Supporter, Swot
 
 # The column's size; the configured text limit (at most 4000) is checked by the handler.
 MAX_TEXT = 4000
@@ -134,13 +135,20 @@ def by_request_key(session: Session, person_id: int, request_key: str) -> Observ
     ).first()
 
 
+def _own_or_supported(person_id: int) -> ColumnElement[bool]:
+    """The person's own observations and those they said "ik ook" to."""
+    supported = select(Supporter.observation_id).where(Supporter.person_id == person_id)
+    return or_(col(Observation.person_id) == person_id, col(Observation.id).in_(supported))
+
+
 def list_for_person(
     session: Session, person_id: int, offset: int = 0, limit: int = 5
 ) -> list[Observation]:
-    """The person's own observations, newest first (every status: they see what became of each)."""
+    """The person's own observations and those they support, newest first (every status: they
+    see what became of each)."""
     statement = (
         select(Observation)
-        .where(Observation.person_id == person_id)
+        .where(_own_or_supported(person_id))
         .order_by(col(Observation.created_at).desc(), col(Observation.id).desc())
         .offset(max(offset, 0))
         .limit(max(limit, 0))
@@ -149,10 +157,20 @@ def list_for_person(
 
 
 def count_for_person(session: Session, person_id: int) -> int:
-    statement = (
-        select(func.count()).select_from(Observation).where(Observation.person_id == person_id)
-    )
+    statement = select(func.count()).select_from(Observation).where(_own_or_supported(person_id))
     return int(session.exec(statement).one())
+
+
+def supported_texts(session: Session, person_id: int, observation_ids: list[int]) -> dict[int, str]:
+    """Of these observations, those the person supports, with what they wrote themselves."""
+    if not observation_ids:
+        return {}
+    rows = session.exec(
+        select(Supporter.observation_id, Supporter.text).where(
+            Supporter.person_id == person_id, col(Supporter.observation_id).in_(observation_ids)
+        )
+    ).all()
+    return {oid: text for oid, text in rows}
 
 
 def get_own(session: Session, person_id: int, observation_id: int) -> Observation | None:
@@ -184,3 +202,86 @@ def withdraw(
     result = session.exec(statement)
     session.commit()
     return bool(result.rowcount)
+
+
+@dataclass(frozen=True)
+class CarriedOver:
+    """A supporter of a withdrawn observation, whose own text became their own observation."""
+
+    telegram_id: int
+    language: str
+    withdrawn: str  # reference of the withdrawn observation
+    reference: str  # reference of their new observation
+
+
+def withdraw_keeping_supporters(
+    session: Session,
+    person_id: int,
+    observation_id: int,
+    *,
+    now: datetime,
+    vocabulary: concepts.Vocabulary | None = None,
+) -> list[CarriedOver] | None:
+    """Withdraw one's own observation (None: refused, as `withdraw`). What each supporter wrote
+    is filed as their own new observation (same wijk, kind and topic; their name not shared) and
+    their supporter row goes, in the same transaction: nothing they sent is lost, and only the
+    update that withdrew it gets the list of people to tell (a press delivered again gets None).
+    Supporters who erased their data stay as they are (their text an addition of the withdrawn one).
+    """
+    statement = (
+        update(Observation)
+        .where(
+            col(Observation.id) == observation_id,
+            col(Observation.person_id) == person_id,
+            col(Observation.status).in_(WITHDRAWABLE),
+        )
+        .values(status=ObservationStatus.WITHDRAWN.value, updated_at=now)
+    )
+    try:
+        if not session.exec(statement).rowcount:
+            session.rollback()
+            return None
+        original = session.get(Observation, observation_id)
+        assert original is not None
+        rows = session.exec(
+            select(Supporter, Person)
+            .join(Person, col(Person.id) == col(Supporter.person_id))
+            .where(Supporter.observation_id == observation_id)
+            .order_by(col(Supporter.created_at), col(Supporter.id))
+        ).all()
+        made: list[tuple[Person, Observation]] = []
+        for supporter, person in rows:
+            try:
+                signature: str | None = concepts.signature(supporter.text, vocabulary)
+            except Exception:  # never lose their text over it
+                _log.exception("could not find the grouping signature of a carried-over text")
+                signature = None
+            own = Observation(
+                wijk_id=original.wijk_id,
+                person_id=person.id,
+                author_role=Role.RESIDENT.value,
+                swot=original.swot,
+                theme=original.theme,
+                text=supporter.text,
+                lang=supporter.lang,
+                share_name=False,
+                status=ObservationStatus.NEW.value,
+                created_at=now,
+                updated_at=now,
+                grouping_signature=signature,
+                grouping_matter=concepts.matter_key(signature) if signature else None,
+                grouping_concept=concepts.concept_key(signature) if signature else None,
+                request_key=f"supporter:{supporter.id}",
+            )
+            session.add(own)
+            session.delete(supporter)
+            made.append((person, own))
+        session.flush()
+        carried = [
+            CarriedOver(p.telegram_id, p.language, original.reference, o.reference) for p, o in made
+        ]
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return carried

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, func, or_, update
+from sqlalchemy import Select, bindparam, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -315,3 +315,25 @@ def mark_answer_sent(session: Session, supporter_id: int, now: datetime) -> None
         update(Supporter).where(col(Supporter.id) == supporter_id).values(answer_sent_at=now)
     )
     session.commit()
+
+
+def supporter_of(session: Session, person_id: int, observation_id: int) -> Supporter | None:
+    """This person's "ik ook" to the observation, if they gave one."""
+    return session.exec(
+        select(Supporter).where(
+            Supporter.observation_id == observation_id, Supporter.person_id == person_id
+        )
+    ).first()
+
+
+def unsupport(session: Session, person_id: int, observation_id: int) -> bool:
+    """The person stops supporting the observation: their row (and their text with it) goes.
+    False when they did not support it (another person's row is never touched)."""
+    result = session.exec(
+        delete(Supporter).where(
+            col(Supporter.observation_id) == observation_id,
+            col(Supporter.person_id) == person_id,
+        )
+    )
+    session.commit()
+    return bool(result.rowcount)

@@ -253,7 +253,8 @@ class ObservationStep:
         return cls(number(args[0]), args[1], args[2])
 
 
-MINE_STEPS = ("w", "wy", "wn")  # ask to withdraw, withdraw, keep
+# ask to withdraw, withdraw, keep; ask to stop supporting, stop supporting
+MINE_STEPS = ("w", "wy", "wn", "u", "uy")
 
 
 @dataclass(frozen=True)

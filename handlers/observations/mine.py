@@ -1,22 +1,30 @@
-""" "Mijn meldingen": a person's own observations, page by page, and withdrawing one.
+""" "Mijn meldingen": a person's own observations and those they said "ik ook" to, page by
+page; withdrawing one's own, and no longer supporting someone else's.
 
-Buttons mo:<page>:pg and mo:<id>:<w|wy|wn>:<page>; ownership is checked in the database, never
-taken from the button.
+Buttons mo:<page>:pg and mo:<id>:<w|wy|wn|u|uy>:<page>; ownership and support are checked in the
+database, never taken from the button.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 
 from telegram import Update
+from telegram.error import TelegramError
 
 from bot.context import WijkContext
-from bot.observations import filing
+from bot.core.logs import pseudonym
+from bot.digest.builder import vocabulary_for
+from bot.observations import filing, same_matter
 from bot.people.permissions import Action
 from bot.telegram import flows
 from bot.telegram.callbacks import BadCallback, MinePage, MineWithdraw
+from bot.telegram.sending import may_have_arrived
 from handlers.common import Who, answer_query, any_payload, private_handler, reply
 from handlers.observations import views
+
+_log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 
@@ -41,6 +49,7 @@ async def show_mine(
         pages = max(1, math.ceil(total / PAGE_SIZE))
         page = min(max(page, 0), pages - 1)
         items = filing.list_for_person(session, person_id, page * PAGE_SIZE, PAGE_SIZE)
+        supported = filing.supported_texts(session, person_id, [o.id or 0 for o in items])
     services = context.services
     text, markup = views.mine(
         who,
@@ -51,6 +60,7 @@ async def show_mine(
         tz=services.tz,
         may_send=may_send(who),
         note=note,
+        supported=supported,
     )
     await reply(update, text, markup, edit=edit)
 
@@ -67,7 +77,8 @@ async def mine_open(update: Update, context: WijkContext, who: Who) -> None:
 
 @private_handler()
 async def mine_pressed(update: Update, context: WijkContext, who: Who) -> None:
-    """mo:<page>:pg | mo:<id>:w:<page> (ask) | mo:<id>:wy:<page> (withdraw) | mo:<id>:wn:<page>"""
+    """mo:<page>:pg | mo:<id>:w:<page> (ask) | mo:<id>:wy:<page> (withdraw) | mo:<id>:wn:<page>
+    (keep) | mo:<id>:u:<page> (ask to stop supporting) | mo:<id>:uy:<page> (stop supporting)"""
     assert who.actor is not None
     pressed = any_payload(update)
     if isinstance(pressed, MinePage):
@@ -81,6 +92,8 @@ async def mine_pressed(update: Update, context: WijkContext, who: Who) -> None:
     if pressed.step == "wn":
         await answer_query(update)
         await show_mine(update, context, who, page, edit=True)
+    elif pressed.step in ("u", "uy"):
+        await _unsupport(update, context, who, target, page, confirmed=pressed.step == "uy")
     elif pressed.step == "w":
         with context.services.db.session() as session:
             obs = filing.get_own(session, person_id, target)
@@ -90,14 +103,64 @@ async def mine_pressed(update: Update, context: WijkContext, who: Who) -> None:
         await answer_query(update)
         await reply(update, *views.withdraw_confirm(who, obs, page), edit=True)
     else:  # "wy"
-        with context.services.db.session() as session:
-            done = filing.withdraw(session, person_id, target, now=context.services.clock.now())
-        if not done:
+        services = context.services
+        with services.db.session() as session:
+            carried = filing.withdraw_keeping_supporters(
+                session,
+                person_id,
+                target,
+                now=services.clock.now(),
+                vocabulary=vocabulary_for(services.config.digest.vocabulary),
+            )
+        if carried is None:
             await _refuse_withdraw(update, context, who, page)
             return
         await answer_query(update)
         note = who.t("observations.withdrawn", reference=f"M-{target}")
         await show_mine(update, context, who, page, edit=True, note=note)
+        for one in carried:
+            await _tell_supporter(context, one)
+
+
+async def _tell_supporter(context: WijkContext, one: filing.CarriedOver) -> None:
+    """One message to a supporter of a withdrawn observation, through the bot's rate-limited
+    requests; sent once: a failure that may have arrived is not repeated (their text is in
+    "Mijn meldingen" either way)."""
+    text, markup = views.to_supporter_withdrawn(one.language, one.withdrawn, one.reference)
+    try:
+        await context.bot.send_message(one.telegram_id, text, reply_markup=markup)
+    except TelegramError as exc:
+        _log.warning(
+            "telling supporter %s of a withdrawal failed (may have arrived: %s): %s",
+            pseudonym(one.telegram_id),
+            may_have_arrived(exc),
+            exc,
+        )
+
+
+async def _unsupport(
+    update: Update, context: WijkContext, who: Who, target: int, page: int, *, confirmed: bool
+) -> None:
+    """Ask, then stop supporting: only the person's own supporter row, checked in the database."""
+    assert who.actor is not None
+    person_id = who.actor.id
+    with context.services.db.session() as session:
+        if confirmed:
+            done = same_matter.unsupport(session, person_id, target)
+        else:
+            done = same_matter.supporter_of(session, person_id, target) is not None
+    if not done:
+        refused = who.t("observations.unsupport_refused")
+        await answer_query(update, refused, alert=True)
+        await show_mine(update, context, who, page, edit=True, note=refused)
+        return
+    await answer_query(update)
+    reference = f"M-{target}"
+    if confirmed:
+        note = who.t("observations.unsupported", reference=reference)
+        await show_mine(update, context, who, page, edit=True, note=note)
+    else:
+        await reply(update, *views.unsupport_confirm(who, reference, target, page), edit=True)
 
 
 async def _refuse_withdraw(update: Update, context: WijkContext, who: Who, page: int) -> None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.config import ThemeConfig
-from bot.core.i18n import format_date
+from bot.core.i18n import format_date, t
 from bot.observations import filing
 from bot.telegram.callbacks import FileText, MenuItem, MinePage, MineWithdraw, ObservationStep
 from handlers.common import Who, button, cancel_button, columns, esc, keyboard, menu_button
@@ -246,7 +246,10 @@ def _mine_item(
     themes: Sequence[ThemeConfig],
     tz: ZoneInfo,
     chars: tuple[int, int],
+    supported: str | None = None,
 ) -> str:
+    """One observation of the list; `supported`: what the person wrote when they said "ik ook"
+    to someone else's (shown instead of that person's text, and nothing about who sent it)."""
     created = obs.created_at
     if created.tzinfo is None:  # SQLite hands back naive datetimes; they are UTC
         created = created.replace(tzinfo=UTC)
@@ -267,7 +270,10 @@ def _mine_item(
     )
     if extras:
         kind = f"{kind} ({', '.join(extras)})"
-    lines = [head, kind, _shorten(obs.text, chars[0], more)]
+    if supported is not None:
+        lines = [head, who.t("observations.mine_supporter"), _shorten(supported, chars[0], more)]
+    else:
+        lines = [head, kind, _shorten(obs.text, chars[0], more)]
     if obs.answer_text and obs.status != ObservationStatus.HIDDEN.value:
         answer = _shorten(obs.answer_text, chars[1], more)
         lines.append(who.t("observations.mine_answer", answer=answer))
@@ -284,21 +290,29 @@ def mine(
     tz: ZoneInfo,
     may_send: bool,
     note: str | None = None,
+    supported: dict[int, str] | None = None,
 ) -> View:
-    """One page of the person's own observations, each withdrawable one with its button."""
+    """One page of the person's own observations and those they support (`supported`: by id,
+    their own text), each withdrawable one with its button, each supported one with "stop"."""
+    supported = supported or {}
     rows: Rows = []
     if not items:
         text = who.t("observations.mine_empty")
     else:
         text = ""
         for chars in MINE_SHORTENED:  # shorten harder until the page fits in one message
-            blocks = [_mine_item(who, o, themes, tz, chars) for o in items]
+            blocks = [
+                _mine_item(who, o, themes, tz, chars, supported.get(o.id or 0)) for o in items
+            ]
             title = who.t("observations.mine_title", page=page + 1, pages=pages)
             text = "\n\n".join([title, *blocks])
             if len(text) + len(note or "") < MESSAGE_LIMIT - 100:
                 break
         for obs in items:
-            if obs.status in filing.WITHDRAWABLE:
+            if (obs.id or 0) in supported:
+                label = who.t("observations.unsupport_button", reference=obs.reference)
+                rows.append([button(label, MineWithdraw(obs.id or 0, "u", page))])
+            elif obs.status in filing.WITHDRAWABLE:
                 label = who.t("observations.withdraw_button", reference=obs.reference)
                 rows.append([button(label, MineWithdraw(obs.id or 0, "w", page))])
         paging = []
@@ -320,3 +334,17 @@ def withdraw_confirm(who: Who, obs: Observation, page: int) -> View:
         [button(who.t("observations.withdraw_no"), MineWithdraw(oid, "wn", page))],
     )
     return who.t("observations.withdraw_confirm", reference=obs.reference), markup
+
+
+def unsupport_confirm(who: Who, reference: str, observation_id: int, page: int) -> View:
+    markup = keyboard(
+        [button(who.t("observations.unsupport_yes"), MineWithdraw(observation_id, "uy", page))],
+        [button(who.t("observations.withdraw_no"), MineWithdraw(observation_id, "wn", page))],
+    )
+    return who.t("observations.unsupport_confirm", reference=reference), markup
+
+
+def to_supporter_withdrawn(lang: str, withdrawn: str, reference: str) -> View:
+    """To a supporter: the observation they supported was withdrawn; their text is now theirs."""
+    text = t(lang, "observations.supporter_withdrawn", withdrawn=withdrawn, reference=reference)
+    return text, keyboard([button(t(lang, "observations.menu_mine"), MenuItem("mijn"))])

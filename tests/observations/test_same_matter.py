@@ -13,6 +13,7 @@ from bot.context import Services
 from bot.core.i18n import t
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.fake_telegram.state import strip_html
+from bot.fake_telegram.users import Person as FakePerson
 from bot.observations import filing, same_matter
 from bot.people import persons
 from models import Observation, Person, Role, Supporter, Swot
@@ -347,3 +348,128 @@ async def test_digest_shows_how_many_people_reported_it(bot: Harness, services: 
     assert ref.id == first.id and ref.supporters == 2
     text = render.render_text(data, "nl", config)
     assert f"{first.reference} " in text and "3 mensen" in text
+
+
+# --- "Mijn meldingen" for a supporter, stopping, and the author withdrawing ----------------------
+
+
+async def supported_by_bob(
+    bot: Harness, services: Services
+) -> tuple[FakePerson, FakePerson, Observation]:
+    alice = await onboard(bot, 1001, "Alice")
+    bob = await onboard(bot, 1002, "Bob")
+    await asked(alice, TILES_A)
+    await asked(bob)
+    await bob.press("Ja, dat bedoel ik ook")
+    (first,), _ = all_rows(services)
+    return alice, bob, first
+
+
+async def test_mine_shows_what_a_supporter_supports_without_the_author(
+    bot: Harness, services: Services
+) -> None:
+    alice, bob, first = await supported_by_bob(bot, services)
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await carla.send("/meldingen")
+    await carla.press(f"{first.reference} openen")
+    await carla.press("Beantwoorden")
+    await carla.send("We maken de stoep deze week")
+    await carla.press("Versturen")
+    # Bob has filed nothing of his own, and sees Alice's observation as his too.
+    await bob.send("/mijnmeldingen")
+    shown = bob.last
+    text = shown.plain_text
+    assert "Ook gemeld door jou" in text and first.reference in text
+    assert "trottoir" in text and "bakker" not in text  # his own words, not Alice's
+    assert "Beantwoord" in text and "We maken de stoep deze week" in text
+    alice_person = person_of(services, 1001)
+    assert "Alice" not in text and alice_person.pseudonym not in text
+    labels = shown.button_texts
+    assert f"{first.reference}: ik steun dit niet meer" in labels
+    assert not any("terugnemen" in label for label in labels)
+    # Another person cannot use Bob's buttons: the database says Alice supports nothing.
+    _, ask = bob.find_button(f"{first.reference}: ik steun dit niet meer", message=shown)
+    await alice.send("/mijnmeldingen")
+    for data in (ask, ask.replace(":u:", ":uy:")):
+        await alice.press_data(data)
+        assert "Je hoort niet bij deze melding" in alice.last.plain_text
+    assert len(all_rows(services)[1]) == 1
+
+
+async def test_paging_counts_supported_observations(bot: Harness, services: Services) -> None:
+    _alice, bob, _first = await supported_by_bob(bot, services)
+    bob_person = person_of(services, 1002)
+    for n in range(5):
+        stored(services, bob_person, f"Mijn eigen melding nummer {n} over de bankjes")
+    await bob.send("/mijnmeldingen")
+    assert "pagina 1 van 2" in bob.last.plain_text
+    await bob.press("Volgende")
+    text = bob.last.plain_text
+    assert "pagina 2 van 2" in text and "Ook gemeld door jou" in text
+
+
+async def test_a_supporter_stops_supporting(bot: Harness, services: Services) -> None:
+    _alice, bob, first = await supported_by_bob(bot, services)
+    await bob.send("/mijnmeldingen")
+    await bob.press(f"{first.reference}: ik steun dit niet meer")
+    assert "Wil je niet meer bij melding" in bob.last.plain_text
+    confirm = bob.last
+    await bob.press("Ja, ik steun dit niet meer")
+    text = bob.last.plain_text
+    assert f"Je hoort niet meer bij melding {first.reference}" in text
+    assert "Je hebt nog geen meldingen gedaan" in text
+    assert all_rows(services)[1] == []
+    # The same press again: refused, nothing else changes.
+    await bob.press("Ja, ik steun dit niet meer", message=confirm)
+    assert "Je hoort niet bij deze melding" in bob.last.plain_text
+    observations, _ = all_rows(services)
+    assert len(observations) == 1 and observations[0].status == "new"
+
+
+async def test_withdrawing_files_each_supporters_text_as_their_own(
+    bot: Harness, services: Services
+) -> None:
+    alice, bob, first = await supported_by_bob(bot, services)
+    erin = await onboard(bot, 1005, "Erin", language_code="en")
+    assert first.id is not None
+    with services.db.session() as session:
+        erin_person = persons.get_person(session, 1005)
+        assert erin_person is not None
+        same_matter.support(
+            session,
+            observation_id=first.id,
+            person=erin_person,
+            text="Loose tiles, I almost fell",
+            lang="en",
+            now=services.clock.now(),
+        )
+    bob_before = len(bob.messages)
+    erin_before = len(erin.messages)
+    await alice.send("/mijnmeldingen")
+    await alice.press(f"{first.reference} terugnemen")
+    confirm = alice.last
+    await alice.press("Ja, terugnemen")
+    assert "is teruggenomen" in alice.last.plain_text
+    observations, supporters = all_rows(services)
+    assert supporters == []
+    by_person = {o.person_id: o for o in observations if o.id != first.id}
+    bob_obs = by_person[person_of(services, 1002).id]
+    erin_obs = by_person[person_of(services, 1005).id]
+    assert bob_obs.text.startswith("De tegels") and bob_obs.status == "new"
+    assert bob_obs.wijk_id == first.wijk_id and bob_obs.swot == first.swot
+    assert not bob_obs.share_name and erin_obs.text == "Loose tiles, I almost fell"
+    bob_new = bob.messages[bob_before:]
+    erin_new = erin.messages[erin_before:]
+    assert len(bob_new) == 1 and len(erin_new) == 1
+    assert f"Melding {first.reference} is teruggenomen" in bob_new[0].plain_text
+    assert bob_obs.reference in bob_new[0].plain_text
+    assert f"Report {first.reference} was withdrawn" in erin_new[0].plain_text
+    assert erin_obs.reference in erin_new[0].plain_text
+    # Pressed again: refused, nobody is told twice, nothing new is filed.
+    await alice.press("Ja, terugnemen", message=confirm)
+    assert len(bob.messages) == bob_before + 1
+    assert len(all_rows(services)[0]) == 3
+    # Bob finds it in "Mijn meldingen" as his own, with a withdraw button.
+    await bob.send("/mijnmeldingen")
+    assert f"{bob_obs.reference} terugnemen" in bob.last.button_texts
+    assert "Ook gemeld door jou" not in bob.last.plain_text
