@@ -15,7 +15,6 @@ from sqlalchemy import ColumnElement, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.core.clock import utcnow
 from bot.core.text import clean_input
 from bot.grouping import concepts
 from models import Observation, ObservationStatus, Person, Role, Supporter, Swot
@@ -181,29 +180,6 @@ def get_own(session: Session, person_id: int, observation_id: int) -> Observatio
     return observation
 
 
-def withdraw(
-    session: Session, person_id: int, observation_id: int, *, now: datetime | None = None
-) -> bool:
-    """Withdraw one's own observation. False (and nothing changes) for another person's, an
-    unknown id, or one that is hidden or already withdrawn.
-
-    A single conditional UPDATE: ownership and status are checked by the database in the same
-    statement that changes the row, so a double press cannot withdraw twice.
-    """
-    statement = (
-        update(Observation)
-        .where(
-            col(Observation.id) == observation_id,
-            col(Observation.person_id) == person_id,
-            col(Observation.status).in_(WITHDRAWABLE),
-        )
-        .values(status=ObservationStatus.WITHDRAWN.value, updated_at=now or utcnow())
-    )
-    result = session.exec(statement)
-    session.commit()
-    return bool(result.rowcount)
-
-
 @dataclass(frozen=True)
 class CarriedOver:
     """A supporter of a withdrawn observation, whose own text became their own observation."""
@@ -222,11 +198,13 @@ def withdraw_keeping_supporters(
     now: datetime,
     vocabulary: concepts.Vocabulary | None = None,
 ) -> list[CarriedOver] | None:
-    """Withdraw one's own observation (None: refused, as `withdraw`). What each supporter wrote
-    is filed as their own new observation (same wijk, kind and topic; their name not shared) and
-    their supporter row goes, in the same transaction: nothing they sent is lost, and only the
-    update that withdrew it gets the list of people to tell (a press delivered again gets None).
-    Supporters who erased their data stay as they are (their text an addition of the withdrawn one).
+    """Withdraw one's own observation. None when refused (another person's, an unknown id, one
+    hidden or withdrawn already): one conditional UPDATE, so a double press cannot withdraw twice.
+    What each supporter wrote is filed as their own new observation (same wijk, kind and topic;
+    their name not shared) and their supporter row goes, in the same transaction: nothing they
+    sent is lost, and only the update that withdrew it gets the list of people to tell (a press
+    delivered again gets None). Supporters who erased their data stay as they are (their text an
+    addition of the withdrawn one).
     """
     statement = (
         update(Observation)
