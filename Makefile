@@ -46,6 +46,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/broadcast.py --recipients 200
 	$(BIN)/python bench/crowd.py
 	$(BIN)/python bench/digest.py --quick
+	$(BIN)/python bench/same_matter.py
+	$(BIN)/python bench/urgent.py --quiet
+	$(BIN)/python bench/supplement.py --quick
+	$(BIN)/python bench/signature_refresh.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -24,7 +24,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.core.i18n import t
-    from bot.people import persons
     from bot.spiegel import blind_spots as bs
     from bot.spiegel.blind_spots_text import render
 
@@ -39,12 +38,10 @@ def run(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     with services.db.session() as session:
-        persons.sync_wijken(session, config)
-        found = cli.find_wijken(session, [args.wijk], active_only=False)
-        if isinstance(found, str):
-            print(found, file=sys.stderr)
+        wijk = cli.one_wijk(session, config, args.wijk)
+        if wijk is None:
             return 2
-        spots = bs.blind_spots(session, config, found[0], period, now)
+        spots = bs.blind_spots(session, config, wijk, period, now)
 
     def translate(key: str, **values: object) -> str:
         return t(lang, key, **values)

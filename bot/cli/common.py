@@ -7,6 +7,7 @@ bot/cli/wijkbot.py, which builds its parser from their list in bot/wiring.py.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -61,3 +62,16 @@ def find_wijken(session: Any, slugs: Sequence[str], *, active_only: bool) -> lis
             return f"unknown wijk {slug!r}; known: {known}"
         found.append(wijk)
     return found
+
+
+def one_wijk(session: Any, config: Config, slug: str) -> Any | None:
+    """The wijk a reading command names (a retired one too), after mirroring the config's wijken;
+    None after saying on standard error that it is unknown and which are known."""
+    from bot.people import persons
+
+    persons.sync_wijken(session, config)
+    found = find_wijken(session, [slug], active_only=False)
+    if isinstance(found, str):
+        print(found, file=sys.stderr)
+        return None
+    return found[0]

@@ -37,7 +37,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.digest import builder, render
-    from bot.people import persons
 
     config = cli.config_from(args, require_token=bool(args.send))
     services = cli.open_services(config)
@@ -49,12 +48,9 @@ def run(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     with services.db.session() as session:
-        persons.sync_wijken(session, config)
-        found = cli.find_wijken(session, [args.wijk], active_only=False)
-        if isinstance(found, str):
-            print(found, file=sys.stderr)
+        wijk = cli.one_wijk(session, config, args.wijk)
+        if wijk is None:
             return 2
-        wijk = found[0]
         data = builder.build(session, config, wijk, period, services.clock.now())
     if args.format == "json":
         print(render.render_json(data))

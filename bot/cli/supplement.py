@@ -24,7 +24,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.people import persons
     from bot.supplement import builder, render
 
     config = cli.config_from(args)
@@ -32,12 +31,9 @@ def run(args: argparse.Namespace) -> int:
     lang = args.lang or config.general.default_language
     year = args.year or services.clock.now().astimezone(config.general.tz).year
     with services.db.session() as session:
-        persons.sync_wijken(session, config)
-        found = cli.find_wijken(session, [args.wijk], active_only=False)
-        if isinstance(found, str):
-            print(found, file=sys.stderr)
+        wijk = cli.one_wijk(session, config, args.wijk)
+        if wijk is None:
             return 1
-        wijk = found[0]
         try:
             data = builder.build(session, config, wijk, year)
         except builder.NoDataForYear:

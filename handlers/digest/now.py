@@ -44,6 +44,17 @@ def require_coach(who: Who) -> None:
         raise PermissionDenied("digest.coach_only")
 
 
+def require_coach_of(context: WijkContext, who: Who, wijk_id: int) -> None:
+    """A wijk id from a coach's button: only the server's memberships decide (PermissionDenied),
+    and a wijk that does not exist is a bad button."""
+    require_coach(who)
+    assert who.actor is not None
+    who.actor.require(Action.VIEW_DIGEST, wijk_id)
+    with context.services.db.session() as session:
+        if persons.wijk_by_id(session, wijk_id) is None:
+            raise BadCallback("no such wijk")
+
+
 def coach_wijken(session: Session, who: Who) -> list[Wijk]:
     assert who.actor is not None
     ids = who.actor.wijken_with(Role.COACH, Role.ADMIN)
@@ -88,13 +99,7 @@ async def _choose_or_send(
 @private_handler(needs_wijk=False)
 async def digest_pressed(update: Update, context: WijkContext, who: Who) -> None:
     wijk_id = payload(update, DigestNow).wijk_id
-    require_coach(who)
-    assert who.actor is not None
-    # The wijk id comes from a button: only the server's memberships decide.
-    who.actor.require(Action.VIEW_DIGEST, wijk_id)
-    with context.services.db.session() as session:
-        if persons.wijk_by_id(session, wijk_id) is None:
-            raise BadCallback("no such wijk")
+    require_coach_of(context, who, wijk_id)
     await answer_query(update)
     await _send_now(update, context, who, wijk_id)
 

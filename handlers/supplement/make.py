@@ -13,9 +13,9 @@ from bot.context import Services, WijkContext
 from bot.people import persons
 from bot.people.permissions import Action
 from bot.supplement import builder, render
-from bot.telegram.callbacks import BadCallback, SupplementMake
+from bot.telegram.callbacks import SupplementMake
 from handlers.common import Who, answer_query, esc, menu_keyboard, payload, private_handler, reply
-from handlers.digest.now import coach_wijken, require_coach
+from handlers.digest.now import coach_wijken, require_coach, require_coach_of
 from handlers.supplement import views
 
 _log = logging.getLogger(__name__)
@@ -34,12 +34,7 @@ async def open_supplement(update: Update, context: WijkContext, who: Who) -> Non
 @private_handler(needs_wijk=False)
 async def supplement_pressed(update: Update, context: WijkContext, who: Who) -> None:
     wijk_id = payload(update, SupplementMake).wijk_id
-    require_coach(who)
-    assert who.actor is not None
-    who.actor.require(Action.VIEW_DIGEST, wijk_id)
-    with context.services.db.session() as session:
-        if persons.wijk_by_id(session, wijk_id) is None:
-            raise BadCallback("no such wijk")
+    require_coach_of(context, who, wijk_id)
     await answer_query(update)
     await _make(update, context, who, wijk_id)
 
