@@ -3,21 +3,45 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Dialect, Engine, make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers every table on the metadata)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+_Row = TypeVar("_Row")
+
+
+def commit_or_stored(
+    session: Session, commit: Callable[[], None], stored: Callable[[], _Row | None]
+) -> _Row | None:
+    """Commit what an update adds; None when it is stored now. When a unique key refuses it
+    because the same update stored it before (delivered again after a crash, pressed twice),
+    roll back and return that row (`stored` looks only then: the usual write costs no extra
+    read). Any other failure is rolled back and raised."""
+    try:
+        commit()
+    except IntegrityError:
+        session.rollback()
+        found = stored()
+        if found is None:
+            raise
+        return found
+    except Exception:
+        session.rollback()
+        raise
+    return None
 
 
 def normalise_url(url: str) -> str:

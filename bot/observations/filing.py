@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.core.database import commit_or_stored
 from bot.core.text import clean_input
 from bot.grouping import concepts
 from models import Observation, ObservationStatus, Person, Role, Supporter, Swot
@@ -110,19 +110,13 @@ def create_observation(
         urgent_kind=urgent_kind,
     )
     session.add(observation)
-    try:
-        _commit(session)
-    except IntegrityError:
-        session.rollback()
-        # Insert first and look only when the key is taken: the usual press costs no extra read.
-        stored = by_request_key(session, person.id, request_key) if request_key else None
-        if stored is None:
-            raise
-        return stored
-    except Exception:
-        session.rollback()
-        raise
-    return observation
+    author = person.id
+    stored = commit_or_stored(
+        session,
+        lambda: _commit(session),
+        lambda: by_request_key(session, author, request_key) if request_key else None,
+    )
+    return stored or observation
 
 
 def by_request_key(session: Session, person_id: int, request_key: str) -> Observation | None:

@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, bindparam, delete, func, or_, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.clock import as_utc
+from bot.core.database import commit_or_stored
 from bot.core.text import clean_input
 from bot.grouping import concepts
 from models import Observation, ObservationStatus, Person, Supporter, Swot
@@ -223,26 +223,20 @@ def support(
         request_key=request_key,
     )
     session.add(supporter)
-    try:
-        _commit(session)
-    except IntegrityError:
-        session.rollback()
-        stored = by_request_key(session, person.id, request_key) if request_key else None
-        stored = (
-            stored
+    supporter_id = person.id
+
+    def stored_before() -> Supporter | None:
+        by_key = by_request_key(session, supporter_id, request_key) if request_key else None
+        return (
+            by_key
             or session.exec(
                 select(Supporter).where(
-                    Supporter.observation_id == observation_id, Supporter.person_id == person.id
+                    Supporter.observation_id == observation_id, Supporter.person_id == supporter_id
                 )
             ).first()
         )
-        if stored is None:
-            raise
-        return stored
-    except Exception:
-        session.rollback()
-        raise
-    return supporter
+
+    return commit_or_stored(session, lambda: _commit(session), stored_before) or supporter
 
 
 def by_request_key(session: Session, person_id: int, request_key: str) -> Supporter | None:
