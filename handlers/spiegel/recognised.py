@@ -2,7 +2,7 @@
 
 After a new observation is stored, its confirmation asks whether the person recognises the
 statement of their wijk's spiegel that the observation is about (bot/spiegel/recognised.py):
-"Dit staat ook in de wijkspiegel: ‘…’. Herken je dat?" with Ja, Nee and Sla over
+"Dit staat ook in de wijkspiegel: ‘…’. Herken je dat?" with Ja, Nee and Overslaan
 (sr:<item_id>:<y|n|s>), in the same message as the confirmation (one edit: no second message in
 the chat). The answer is a reaction to that statement, stored as if given in the wijkspiegel;
 the message keeps the confirmation and its number, the question replaced by thanks and counts.
