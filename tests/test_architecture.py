@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "handlers")
+PACKAGES = ("bot", "handlers", "web")
 
 
 @dataclass(frozen=True)
