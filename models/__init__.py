@@ -1,6 +1,7 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from models.digest import Digest, DigestSetting
+from models.digest_archive import DigestArchive
 from models.enums import (
     DeliveryStatus,
     DigestFrequency,
@@ -29,6 +30,7 @@ __all__ = [
     "CbsFigure",
     "DeliveryStatus",
     "Digest",
+    "DigestArchive",
     "DigestFrequency",
     "DigestSetting",
     "DigestStatus",

@@ -34,7 +34,8 @@ from telegram.ext import Application
 from bot.core.clock import as_utc, utcnow
 from bot.core.config import Config
 from bot.core.database import Database
-from bot.digest.delivery import Delivered, DeliveryError, deliver, prepare
+from bot.digest import archive as digest_archive
+from bot.digest.delivery import Delivered, DeliveryError, Outgoing, deliver, prepare
 from bot.digest.periods import Period, Schedule, latest_due
 from models import Digest, DigestSetting, DigestStatus, Membership, Person, Role, Wijk
 
@@ -213,11 +214,21 @@ def _same_lease(lease: datetime | None) -> ColumnElement[bool]:
 
 
 def progress(
-    db: Database, digest_id: int, lease: datetime, sent: int, total: int, now: datetime
+    db: Database,
+    digest_id: int,
+    lease: datetime,
+    sent: int,
+    total: int,
+    now: datetime,
+    *,
+    archive: Outgoing | None = None,
 ) -> datetime | None:
     """Record that the first `sent` of `total` parts are out and renew the lease; the new lease,
     or None when the claim is no longer ours (it ran out and another run took the digest over:
-    this sender stops, the other goes on after the parts recorded here)."""
+    this sender stops, the other goes on after the parts recorded here).
+
+    With `archive` (the attempt's first call, before it sends anything): what this attempt will
+    send is kept in the digest's archive in the same transaction (bot.digest.archive)."""
     renewed = now + LEASE
     with db.session() as session:
         result = session.exec(
@@ -225,6 +236,8 @@ def progress(
             .where(col(Digest.id) == digest_id, col(Digest.claimed_until) == lease)
             .values(parts_sent=sent, parts_total=total, claimed_until=renewed)
         )
+        if archive is not None and result.rowcount == 1:
+            digest_archive.record(session, digest_id, archive, now, skip=sent)
         session.commit()
     return renewed if result.rowcount == 1 else None
 
@@ -292,7 +305,7 @@ async def send_claimed(services: Services, bot: Bot, due: Due, claimed: Claim) -
         return Result(Outcome.SKIPPED)
     total = outgoing.total
     held: datetime | None = progress(
-        db, digest_id, lease, claimed.parts_sent, total, services.clock.now()
+        db, digest_id, lease, claimed.parts_sent, total, services.clock.now(), archive=outgoing
     )
 
     async def after_part(sent: int) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
+from bot.digest import archive as digest_archive
 from models import (
     Digest,
     DigestSetting,
@@ -445,6 +446,7 @@ class ErasureReport:
     about_you: int = 0
     stored_states: int = 0
     links_cleared: int = 0
+    archived_digests_redacted: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -483,6 +485,27 @@ def erase_person(session: Session, person_id: int, keep_contributions: bool) -> 
     return report
 
 
+def _quoted(session: Session, pid: int | None) -> list[digest_archive.Quoted]:
+    """What an archived digest may quote of theirs: their observations and spiegel comments."""
+    observations = session.exec(
+        select(Observation.id, Observation.wijk_id, Observation.text, Observation.created_at).where(
+            col(Observation.person_id) == pid
+        )
+    ).all()
+    comments = session.exec(
+        select(
+            Reaction.wijk_id, Reaction.comment, Reaction.commented_at, Reaction.created_at
+        ).where(col(Reaction.person_id) == pid, col(Reaction.comment).is_not(None))
+    ).all()
+    return [
+        digest_archive.Quoted(wijk_id, text, at, f"M-{obs_id}")
+        for obs_id, wijk_id, text, at in observations
+    ] + [
+        digest_archive.Quoted(wijk_id, comment or "", commented_at or created_at)
+        for wijk_id, comment, commented_at, created_at in comments
+    ]
+
+
 def _erase(session: Session, person: Person, report: ErasureReport) -> None:
     pid = person.id
 
@@ -504,6 +527,10 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
             update(Vote).where(col(Vote.person_id) == pid).values(person_id=None)
         )
     else:
+        # Their words leave the digest archive too (bot.digest.archive, "erasure").
+        report.archived_digests_redacted = digest_archive.redact(
+            session, _quoted(session, pid), datetime.now(UTC)
+        )
         # Others' "ik ook" to their observations goes with them (the foreign key cascades too).
         mine = select(Observation.id).where(own_obs)
         run(delete(Supporter).where(col(Supporter.observation_id).in_(mine)))
