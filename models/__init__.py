@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
+from models.desk import DeskInitData, DeskLogin, DeskSecret
 from models.digest import Digest, DigestSetting
 from models.digest_archive import DigestArchive
 from models.enums import (
@@ -29,6 +30,9 @@ from models.wijk import Wijk
 __all__ = [
     "CbsFigure",
     "DeliveryStatus",
+    "DeskInitData",
+    "DeskLogin",
+    "DeskSecret",
     "Digest",
     "DigestArchive",
     "DigestFrequency",
