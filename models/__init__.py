@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
+from models.answer_template import AnswerTemplate
 from models.digest import Digest, DigestSetting
 from models.enums import (
     DeliveryStatus,
@@ -17,6 +18,7 @@ from models.enums import (
 )
 from models.figures import CbsFigure
 from models.observation import Observation
+from models.observation_note import ObservationNote
 from models.person import Invite, Membership, Person
 from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
 from models.profile import PersonProfile
@@ -26,6 +28,7 @@ from models.supporter import Supporter
 from models.wijk import Wijk
 
 __all__ = [
+    "AnswerTemplate",
     "CbsFigure",
     "DeliveryStatus",
     "Digest",
@@ -38,6 +41,7 @@ __all__ = [
     "ItemKind",
     "Membership",
     "Observation",
+    "ObservationNote",
     "ObservationStatus",
     "Person",
     "PersonProfile",
