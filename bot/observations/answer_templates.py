@@ -57,8 +57,8 @@ def list_for(session: Session, actor: Actor, wijk_id: int) -> list[AnswerTemplat
 
 
 def get(session: Session, actor: Actor, template_id: int) -> AnswerTemplate:
-    """One template, if this actor may handle its wijk; else Refused (unknown) or
-    PermissionDenied. Another wijk's template reads the same as a missing one."""
+    """One template, if this actor may handle its own wijk; else Refused
+    (`desk_templates.unknown`) or PermissionDenied (nothing of the template is shown)."""
     template = session.get(AnswerTemplate, template_id)
     if template is None:
         raise Refused("desk_templates.unknown")

@@ -10,7 +10,7 @@ observation when that is erased.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -21,6 +21,8 @@ from models import ObservationNote, Person
 
 NOTE_LIMIT = 2000
 EMPTY_KEY = "desk_notes.empty"
+# The same text from the same coach within this time is the same form sent again.
+RESENT_WITHIN = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,8 @@ def add_note(
     """Store a note (committed), or raise PermissionDenied / Refused (unknown or withdrawn
     observation, empty text, TooLong).
 
-    The same text sent twice in a row by the same coach (a form sent again) is stored once:
-    the note stored the first time is returned."""
+    The same text sent twice in a row by the same coach within RESENT_WITHIN (a form sent
+    again) is stored once: the note stored the first time is returned."""
     observation = coach.get_for_coach(session, actor, observation_id)
     cleaned = checked(text, limit=NOTE_LIMIT, empty_key=EMPTY_KEY)
     last = session.exec(
@@ -55,7 +57,7 @@ def add_note(
         .order_by(col(ObservationNote.id).desc())
         .limit(1)
     ).first()
-    if last is not None and last.text == cleaned:
+    if last is not None and last.text == cleaned and now - last.created_at < RESENT_WITHIN:
         return last
     assert observation.id is not None
     note = ObservationNote(

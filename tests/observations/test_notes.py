@@ -49,6 +49,10 @@ def test_the_same_note_sent_twice_is_stored_once(db: Database, config: Config) -
         notes.add_note(session, world.carla, world.observation, "Nog eens gebeld", T0)
         notes.add_note(session, world.carla, world.observation, "Gebeld", T0)  # not in a row
         assert len(notes.notes_for(session, world.carla, world.observation)) == 3
+        # The same words again the next day are a new note.
+        notes.add_note(session, world.carla, world.observation, "Gebeld", T0)
+        notes.add_note(session, world.carla, world.observation, "Gebeld", T0 + timedelta(days=1))
+        assert len(notes.notes_for(session, world.carla, world.observation)) == 4
 
 
 def test_residents_and_other_wijken_are_refused(db: Database, config: Config) -> None:
