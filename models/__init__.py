@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
+from models.answer_template import AnswerTemplate
 from models.desk import DeskInitData, DeskLogin, DeskSecret
 from models.digest import Digest, DigestSetting
 from models.digest_archive import DigestArchive
@@ -19,6 +20,7 @@ from models.enums import (
 )
 from models.figures import CbsFigure
 from models.observation import Observation
+from models.observation_note import ObservationNote
 from models.person import Invite, Membership, Person
 from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
 from models.profile import PersonProfile
@@ -28,6 +30,7 @@ from models.supporter import Supporter
 from models.wijk import Wijk
 
 __all__ = [
+    "AnswerTemplate",
     "CbsFigure",
     "DeliveryStatus",
     "DeskInitData",
@@ -44,6 +47,7 @@ __all__ = [
     "ItemKind",
     "Membership",
     "Observation",
+    "ObservationNote",
     "ObservationStatus",
     "Person",
     "PersonProfile",

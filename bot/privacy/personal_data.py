@@ -1,9 +1,10 @@
 """A person's own data: export everything stored about them, or erase them. No Telegram here.
 
 Both are used by the bot (/mijngegevens, /vergeetmij) and by the command line. The export holds
-nothing about other people: a coach who answered is "wijkcoach", never a name or an id. Erasure is
-one transaction: the caller's session commits once at the end, so a failure leaves everything as
-it was.
+nothing about other people: a coach who answered is "wijkcoach", never a name or an id. The
+coaches' internal notes on a sender's observations are in the sender's export (they concern what
+the sender wrote), by the same rule without the coach's name. Erasure is one transaction: the
+caller's session commits once at the end, so a failure leaves everything as it was.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from sqlmodel import Session, col, select
 
 from bot.digest import archive as digest_archive
 from models import (
+    AnswerTemplate,
     DeskLogin,
     Digest,
     DigestSetting,
     GroupLink,
     Membership,
     Observation,
+    ObservationNote,
     Person,
     PersonProfile,
     Poll,
@@ -60,6 +63,8 @@ PERSON_COLUMNS = {
     ("statement_change", "person_id"): "unlinked",
     ("poll", "creator_id"): "unlinked",
     ("grouplink", "linked_by_id"): "unlinked",
+    ("observation_note", "author_id"): "unlinked",
+    ("answer_template", "created_by_id"): "unlinked",
     ("desk_login", "person_id"): "deleted",
 }
 # Where the export shows each of those columns' rows: everything stored with a person's id is
@@ -81,6 +86,8 @@ EXPORTED_IN = {
     ("poll", "creator_id"): "polls_created",
     ("grouplink", "linked_by_id"): "groups_linked",
     ("statement_change", "person_id"): "spiegel_changes",
+    ("observation_note", "author_id"): "notes_written",
+    ("answer_template", "created_by_id"): "answer_templates_made",
     ("desk_login", "person_id"): "desk_logins",
 }
 
@@ -140,6 +147,8 @@ def export_person(
         "about_you": _about_you(session, person_id),
         "memberships": _memberships(session, person_id, slugs),
         "observations": [_observation(o, slugs) for o in observations],
+        # The coaches' internal notes about what they wrote: never sent to them, but about them.
+        "notes_about_your_observations": _notes_about(session, person_id),
         # "Ik ook": the observations of others they said theirs was about, with their own text.
         "supported": _supported(session, person_id, slugs),
         "reactions": _reactions(session, person_id, slugs),
@@ -150,6 +159,8 @@ def export_person(
         # What they wrote as a coach. The observation itself is the sender's: only its reference.
         "answers_given": _answers_given(session, person_id, slugs),
         "observations_hidden": _observations_hidden(session, person_id, slugs),
+        "notes_written": _notes_written(session, person_id, slugs),
+        "answer_templates_made": _answer_templates_made(session, person_id, slugs),
         "digests_received": _digests_received(session, person_id, slugs),
         # What they changed in a wijk's spiegel as its coach, and why.
         "spiegel_changes": _spiegel_changes(session, person_id, slugs),
@@ -373,6 +384,65 @@ def _observations_hidden(
     ]
 
 
+def _notes_about(session: Session, person_id: int) -> list[dict[str, Any]]:
+    # The note's words and date, not who wrote it: the coach is another person (as for answers,
+    # "wijkcoach"); their name would tell the sender nothing about their own data.
+    notes = session.exec(
+        select(ObservationNote)
+        .join(Observation, col(Observation.id) == col(ObservationNote.observation_id))
+        .where(Observation.person_id == person_id)
+        .order_by(col(ObservationNote.observation_id), col(ObservationNote.id))
+    ).all()
+    return [
+        {
+            "observation": f"M-{n.observation_id}",
+            "note": n.text,
+            "written_at": iso(n.created_at),
+            "written_by": COACH_LABEL,
+        }
+        for n in notes
+    ]
+
+
+def _notes_written(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict[str, Any]]:
+    # What they wrote as a coach; the observation is the sender's: only its reference.
+    rows = session.exec(
+        select(ObservationNote, Observation.wijk_id)
+        .join(Observation, col(Observation.id) == col(ObservationNote.observation_id))
+        .where(ObservationNote.author_id == person_id)
+        .order_by(col(ObservationNote.id))
+    ).all()
+    return [
+        {
+            "observation": f"M-{n.observation_id}",
+            "wijk": slugs.get(wijk_id),
+            "note": n.text,
+            "written_at": iso(n.created_at),
+        }
+        for n, wijk_id in rows
+    ]
+
+
+def _answer_templates_made(
+    session: Session, person_id: int, slugs: dict[int, str]
+) -> list[dict[str, Any]]:
+    templates = session.exec(
+        select(AnswerTemplate)
+        .where(AnswerTemplate.created_by_id == person_id)
+        .order_by(col(AnswerTemplate.id))
+    ).all()
+    return [
+        {
+            "wijk": slugs.get(t.wijk_id),
+            "title": t.title,
+            "text": t.body,
+            "created_at": iso(t.created_at),
+            "updated_at": iso(t.updated_at),
+        }
+        for t in templates
+    ]
+
+
 def _digests_received(
     session: Session, person_id: int, slugs: dict[int, str]
 ) -> list[dict[str, Any]]:
@@ -550,6 +620,8 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
         # Others' "ik ook" to their observations goes with them (the foreign key cascades too).
         mine = select(Observation.id).where(own_obs)
         run(delete(Supporter).where(col(Supporter.observation_id).in_(mine)))
+        # The coaches' notes about them go too (the foreign key cascades as well).
+        run(delete(ObservationNote).where(col(ObservationNote.observation_id).in_(mine)))
         report.observations_deleted = run(delete(Observation).where(own_obs))
         report.reactions_deleted = run(delete(Reaction).where(col(Reaction.person_id) == pid))
         report.votes_deleted = run(delete(Vote).where(col(Vote.person_id) == pid))
@@ -577,6 +649,16 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
                 update(GroupLink)
                 .where(col(GroupLink.linked_by_id) == pid)
                 .values(linked_by_id=None)
+            ),
+            run(
+                update(ObservationNote)
+                .where(col(ObservationNote.author_id) == pid)
+                .values(author_id=None)
+            ),
+            run(
+                update(AnswerTemplate)
+                .where(col(AnswerTemplate.created_by_id) == pid)
+                .values(created_by_id=None)
             ),
         )
     )

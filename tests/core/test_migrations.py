@@ -314,3 +314,87 @@ def test_postgresql_sessions_run_in_utc_and_keep_the_urls_options() -> None:
                     assert conn.execute(text("SHOW search_path")).scalar() == path
         finally:
             engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0013_notes_go_with_their_observation_and_lose_their_author(
+    tmp_path, backend: str
+) -> None:
+    """The tables 0013 makes keep their promises in the database itself: a note goes with its
+    observation (CASCADE), loses its author (SET NULL); a wijk has one template per title.
+    Downgrading to 0012 removes both tables, and upgrading again brings them back."""
+    from alembic import command
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import IntegrityError
+
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'notes.sqlite3'}"
+        else:
+            url = stack.enter_context(empty_pg_database("wijkbot_notes_test"))
+        engine = create_db_engine(url)
+        stack.callback(engine.dispose)
+        migrate.upgrade(engine, "0013")
+        at = "2026-11-23 07:00:00"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO wijk (id, slug, name, cbs_codes, active)"
+                    " VALUES (1, 'elsrijk', 'Elsrijk', '', true)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO person (id, telegram_id, language, consent_at, pseudonym,"
+                    " share_name, created_at) VALUES (1, 42, 'nl', :at, 'Buur-42', false, :at)"
+                ),
+                {"at": at},
+            )
+            for n in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO observation (id, wijk_id, author_role, swot, text, lang,"
+                        " share_name, status, created_at, updated_at)"
+                        " VALUES (:id, 1, 'resident', 'weakness', 'x', 'nl', false, 'new',"
+                        " :at, :at)"
+                    ),
+                    {"id": n, "at": at},
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO observation_note (observation_id, author_id, text,"
+                        " created_at) VALUES (:id, 1, 'gebeld', :at)"
+                    ),
+                    {"id": n, "at": at},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO answer_template (wijk_id, title, body, created_by_id,"
+                    " created_at, updated_at) VALUES (1, 'Gelezen', '{melding}', 1, :at, :at)"
+                ),
+                {"at": at},
+            )
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO answer_template (wijk_id, title, body, created_at, updated_at)"
+                    " VALUES (1, 'Gelezen', 'anders', :at, :at)"
+                ),
+                {"at": at},
+            )
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM observation WHERE id = 1"))
+            conn.execute(text("DELETE FROM person WHERE id = 1"))
+        with engine.connect() as conn:
+            notes = conn.execute(text("SELECT observation_id, author_id FROM observation_note"))
+            assert [tuple(r) for r in notes] == [(2, None)]
+            made_by = conn.execute(text("SELECT created_by_id FROM answer_template")).all()
+            assert [tuple(r) for r in made_by] == [(None,)]
+        cfg = migrate.alembic_config()
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0012")
+        tables = set(inspect(engine).get_table_names())
+        assert not {"observation_note", "answer_template"} & tables
+        migrate.upgrade(engine)
+        assert {"observation_note", "answer_template"} <= set(inspect(engine).get_table_names())

@@ -17,6 +17,7 @@ from bot.fake_telegram import Harness
 from bot.people import persons
 from bot.privacy import personal_data
 from models import (
+    AnswerTemplate,
     DeskLogin,
     Digest,
     DigestSetting,
@@ -24,6 +25,7 @@ from models import (
     GroupLink,
     Membership,
     Observation,
+    ObservationNote,
     Person,
     PersonProfile,
     Poll,
@@ -206,6 +208,19 @@ def _build_world(session: Session, config: Config, alice_telegram_id: int) -> Wo
             # Alice told "Over jou"; Bob only her age group.
             PersonProfile(person_id=pk(alice), age_group="25_44", household="with_children"),
             PersonProfile(person_id=pk(bob), age_group="65plus"),
+            # The coach's internal notes: one on Alice's observation, one on Bob's.
+            ObservationNote(
+                observation_id=pk(obs), author_id=pk(coach), text="Gemeente gebeld, ticket 77"
+            ),
+            ObservationNote(
+                observation_id=pk(bob_obs), author_id=pk(coach), text="Bob belde nog eens"
+            ),
+            AnswerTemplate(
+                wijk_id=wijk.id,
+                title="Gelezen",
+                body="Dank je voor {melding}",
+                created_by_id=pk(coach),
+            ),
         ]
     )
     session.commit()
@@ -236,6 +251,8 @@ def snapshot(session: Session) -> dict[str, Any]:
         StoredState,
         Supporter,
         PersonProfile,
+        ObservationNote,
+        AnswerTemplate,
     ]
     return {
         m.__name__: sorted(
@@ -299,6 +316,16 @@ def test_export_holds_everything_about_the_person_and_nothing_about_others(
     )
     assert data["conversation_state"]["user"] == {"nonce": 3, "note": "concept"}
     assert data["groups_linked"][0]["title"] == "BIG Elsrijk"
+    # The coaches' note about what she wrote, with its date, without the coach's name.
+    assert data["notes_about_your_observations"] == [
+        {
+            "observation": f"M-{world.observation}",
+            "note": "Gemeente gebeld, ticket 77",
+            "written_at": "2026-11-21T09:30:00+00:00",
+            "written_by": "wijkcoach",
+        }
+    ]
+    assert data["notes_written"] == [] and data["answer_templates_made"] == []
     # Nothing about other people: not the coach's name, pseudonym or Telegram id, nothing of Bob's.
     for other in (
         "Coach Carla",
@@ -308,6 +335,7 @@ def test_export_holds_everything_about_the_person_and_nothing_about_others(
         "scheldwoorden",
         "2002",
         "not_recognise",
+        "Bob belde",
     ):
         assert other not in text, other
 
@@ -319,6 +347,15 @@ def test_export_of_a_coach_names_no_resident(db: Database, config: Config) -> No
     text = json.dumps(data)
     assert data["digests_received"][0]["period"] == "2026-W47"
     assert data["polls_created"][0]["question"] == "Wat eerst?"
+    # The notes they wrote (with the observation's reference only) and the templates they made.
+    assert [(n["observation"], n["note"]) for n in data["notes_written"]] == [
+        (f"M-{world.observation}", "Gemeente gebeld, ticket 77"),
+        (f"M-{world.bob_observation}", "Bob belde nog eens"),
+    ]
+    assert [(t["wijk"], t["title"], t["text"]) for t in data["answer_templates_made"]] == [
+        ("elsrijk", "Gelezen", "Dank je voor {melding}")
+    ]
+    assert data["notes_about_your_observations"] == []
     for other in ("Alice", "Buur-1001", "Bob zijn melding", "oversteek"):
         assert other not in text, other
     # Alice's Telegram id as a value (a time stamp's digits may hold "1001" by chance).
@@ -352,6 +389,8 @@ def test_erase_keeping_contributions_unlinks_them(db: Database, config: Config) 
         obs = session.get(Observation, world.observation)
         assert obs is not None and obs.person_id is None and obs.share_name is False
         assert obs.text == "De oversteek bij school is gevaarlijk"  # the wijk keeps what was said
+        # The coaches' notes stay with the observation the wijk keeps.
+        assert count(session, ObservationNote, observation_id=world.observation) == 1
         assert count(session, Reaction, person_id=None) == 1
         assert count(session, Vote, person_id=None) == 2
         assert count(session, PollDelivery) == 1 and count(session, DigestSetting) == 1
@@ -389,13 +428,17 @@ def test_erase_deleting_contributions(db: Database, config: Config) -> None:
         assert count(session, Supporter) == 0
         assert count(session, Observation) == 1
         assert count(session, Person) == 2
+        # The coaches' notes about her observation went with it; Bob's stays.
+        assert count(session, ObservationNote, observation_id=world.observation) == 0
+        assert count(session, ObservationNote, observation_id=world.bob_observation) == 1
 
 
 def test_erasing_a_coach_keeps_their_work_without_their_name(db: Database, config: Config) -> None:
     with db.session() as session:
         world = build_world(session, config)
         report = personal_data.erase_person(session, world.coach, keep_contributions=False)
-    assert report.links_cleared == 5  # answered, hidden, digest, poll, spiegel change
+    # answered, hidden, digest, poll, spiegel change, two notes, a template
+    assert report.links_cleared == 8
     with db.session() as session:
         obs = session.get(Observation, world.observation)
         bob_obs = session.get(Observation, world.bob_observation)
@@ -407,6 +450,11 @@ def test_erasing_a_coach_keeps_their_work_without_their_name(db: Database, confi
         assert count(session, Vote) == 3  # the residents' votes in the coach's poll stay
         change = session.exec(select(StatementChange)).one()
         assert change.person_id is None and change.reason == "Duidelijker"
+        # Their notes and templates stay for the wijk's other coaches, without their name.
+        notes = session.exec(select(ObservationNote)).all()
+        assert len(notes) == 2 and all(n.author_id is None for n in notes)
+        template = session.exec(select(AnswerTemplate)).one()
+        assert template.created_by_id is None and template.title == "Gelezen"
 
 
 def test_erasure_is_all_or_nothing(
