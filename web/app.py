@@ -28,7 +28,9 @@ from bot.core.i18n import pick_language
 from bot.desk.session_key import session_secret
 from web.auth import DeskState, NotLoggedIn, Refusal
 from web.render import STATIC, environment, render
+from web.routes import archive as archive_routes
 from web.routes import auth as auth_routes
+from web.routes import export as export_routes
 from web.routes import inbox as inbox_routes
 from web.routes import observation as observation_routes
 from web.security import CsrfCheck, SecurityHeaders
@@ -37,7 +39,7 @@ _log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "wijkbureau"
 # The pages, in the order Starlette tries their routes.
-ROUTE_MODULES = (auth_routes, inbox_routes, observation_routes)
+ROUTE_MODULES = (auth_routes, inbox_routes, observation_routes, export_routes, archive_routes)
 
 
 def refusal_language(request: Request, lang: str | None) -> str:

@@ -29,6 +29,8 @@ async def inbox(request: Request) -> Response:
         ]
     applied = page.filter
 
+    export_query = applied.with_(page=1).to_query()
+
     def page_url(number: int) -> str:
         query = applied.with_(page=number).to_query()
         return "/?" + query if query else "/"
@@ -52,6 +54,8 @@ async def inbox(request: Request) -> Response:
         preset_days=PRESET_DAYS,
         prev_url=page_url(page.page - 1) if page.page > 1 else None,
         next_url=page_url(page.page + 1) if page.page < page.pages else None,
+        export_csv="/export.csv" + ("?" + export_query if export_query else ""),
+        export_xlsx="/export.xlsx" + ("?" + export_query if export_query else ""),
     )
 
 
