@@ -343,3 +343,16 @@ def test_a_search_counts_as_the_other_filters_do(world: World) -> None:
         session.exec(statement.values(text="a1 other"))
         session.commit()
     assert world.page(q="zz").counts.groups[0].count == 2
+
+
+def test_a_search_that_reads_the_whole_table_finds_the_same(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the coach's wijken are a large share, SQLite reads the table through instead."""
+    import bot.desk.inbox as inbox
+
+    queries: list[dict[str, str]] = [{"q": "lantaarn"}, {"q": "a", "swot": "weakness"}]
+    before = [world.page(**q) for q in queries]
+    monkeypatch.setattr(inbox, "_a_large_share", lambda session, handled: True)
+    assert [world.page(**q) for q in queries] == before
+    assert [r.excerpt.split()[0] for r in before[0].rows] == ["a1", "a2", "b1"]
