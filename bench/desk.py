@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/desk.py [--quick] [--only sqlite|postgresql] [--pg
 
 Fills a fresh database per backend (SQLAlchemy Core bulk inserts): 200,000 observations (20,000
 with --quick) over six wijken and two years, from 5,000 people (a tenth sharing their name), a
-twentieth by partners, a tenth with a photo, a third with a location, one in twenty withdrawn,
+twentieth by partners, a tenth with a photo, a third with a location, one in sixteen withdrawn,
 texts of 18 subjects and 5 places with a grouping matter per subject and place; one in ten has
 an "ik ook". The coach handles three of the wijken. Then ANALYZE (VACUUM ANALYZE on PostgreSQL),
 as autovacuum would have.
