@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/urgent.py --quiet
 	$(BIN)/python bench/supplement.py --quick
 	$(BIN)/python bench/signature_refresh.py
+	$(BIN)/python bench/desk.py --quick
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -36,12 +36,12 @@ class World:
     other: int  # a wijk the coach does not handle
     ids: dict[str, int]
 
-    def page(self, flt: InboxFilter | None = None, **query: Any) -> InboxPage:
+    def page(self, flt: InboxFilter | None = None, /, **query: Any) -> InboxPage:
         flt = flt or InboxFilter.from_query(query)
         with self.db.session() as session:
             return inbox_page(session, self.coach, flt, now=FrozenClock(NOW).now())
 
-    def refs(self, flt: InboxFilter | None = None, **query: Any) -> list[str]:
+    def refs(self, flt: InboxFilter | None = None, /, **query: Any) -> list[str]:
         return [r.excerpt.split()[0] for r in self.page(flt, **query).rows]
 
 
@@ -74,6 +74,11 @@ ROWS: dict[str, tuple[str, float, str, str | None, str, str, bool, bool, str | N
 
 @pytest.fixture
 def world(db: Database, config: Any) -> World:
+    return make_world(db, config)
+
+
+def make_world(db: Database, config: Any) -> World:
+    """A coach of Elsrijk and Groenelaan, and ROWS in those and in Westwijk."""
     from bot.people import persons
 
     with db.session() as session:
@@ -307,3 +312,47 @@ def _parse(query: str) -> dict[str, list[str]]:
     from urllib.parse import parse_qs
 
     return parse_qs(query, keep_blank_values=True)
+
+
+def test_a_search_counts_as_the_other_filters_do(world: World) -> None:
+    """With a text search the counts, groups and page are found another way (the text read
+    once): the same answers as without one when the search matches every text."""
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    with world.db.session() as session:
+        session.exec(update(Observation).values(text=Observation.text + " ZZ"))
+        session.commit()
+    queries: list[dict[str, str]] = [
+        {},
+        {"swot": "weakness", "wijk": str(world.elsrijk)},
+        {"group": "g1", "photo": "1"},
+        {"group": "g2"},
+        {"group": "g3"},
+        {"status": "new,read", "author": "resident", "location": "1"},
+        {"theme": f"wonen,{NO_THEME}", "size": "2", "page": "2"},
+        {"days": "7", "size": "1", "page": "9"},
+    ]
+    for query in queries:
+        plain = world.page(**query)
+        searched = world.page(**query, q="zz")
+        assert searched.filter.q == "zz"
+        assert replace(searched, filter=plain.filter) == plain, query
+    with world.db.session() as session:
+        statement = update(Observation).where(col(Observation.id) == world.ids["a1"])
+        session.exec(statement.values(text="a1 other"))
+        session.commit()
+    assert world.page(q="zz").counts.groups[0].count == 2
+
+
+def test_a_search_that_reads_the_whole_table_finds_the_same(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the coach's wijken are a large share, SQLite reads the table through instead."""
+    import bot.desk.inbox as inbox
+
+    queries: list[dict[str, str]] = [{"q": "lantaarn"}, {"q": "a", "swot": "weakness"}]
+    before = [world.page(**q) for q in queries]
+    monkeypatch.setattr(inbox, "_a_large_share", lambda session, handled: True)
+    assert [world.page(**q) for q in queries] == before
+    assert [r.excerpt.split()[0] for r in before[0].rows] == ["a1", "a2", "b1"]
