@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.database import Database
+from bot.core.wake import Waker
 from bot.people.actor_cache import ActorCache
 from bot.people.persons import ActiveWijken
 from bot.spiegel.mirror import StatementCache
@@ -72,6 +73,9 @@ class Services:
     # Urgent alerts to coaches this process started (handlers/urgent/alert.py), so tests and
     # shutdown can wait for them.
     urgent_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    # Status notices to senders (bot/observations/notice_delivery.py): whoever changes a status
+    # calls `desk_notices.wake()`; a repeating job wakes it too. Bound in bot/wiring.py.
+    desk_notices: Waker = field(default_factory=lambda: Waker("status notices"))
 
     @property
     def tz(self) -> ZoneInfo:

@@ -5,6 +5,7 @@ from models.enums import (
     DeliveryStatus,
     DigestFrequency,
     DigestStatus,
+    EventKind,
     ItemKind,
     ObservationStatus,
     PollAudience,
@@ -17,6 +18,7 @@ from models.enums import (
 )
 from models.figures import CbsFigure
 from models.observation import Observation
+from models.observation_event import ObservationEvent
 from models.person import Invite, Membership, Person
 from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
 from models.profile import PersonProfile
@@ -33,11 +35,13 @@ __all__ = [
     "DigestSetting",
     "DigestStatus",
     "Edition",
+    "EventKind",
     "GroupLink",
     "Invite",
     "ItemKind",
     "Membership",
     "Observation",
+    "ObservationEvent",
     "ObservationStatus",
     "Person",
     "PersonProfile",
