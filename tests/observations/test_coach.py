@@ -18,6 +18,7 @@ from bot.context import Services
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
+from bot.observations import workflow
 from models import Membership, Observation, ObservationStatus, Person, Role
 from tests.helpers import join_as, onboard
 
@@ -118,6 +119,13 @@ async def test_coach_answers_anonymous_sender_who_replies_once(
     assert stored.status == ObservationStatus.IN_PROGRESS.value
     assert stored.answer_text == f"Dank je, we gaan het maken {NASTY}"
     assert stored.answered_by_id == carla_person.id and stored.answered_at is not None
+    # In the history: the answer, by the coach, which put it in progress; no status notice (the
+    # answer itself reached the sender).
+    with services.db.session() as session:
+        steps = workflow.history(session, obs.id or 0)
+    assert [(e.kind, e.from_status, e.to_status, e.actor_id, e.notify) for e in steps] == [
+        ("answer", "new", "in_progress", carla_person.id, False)
+    ]
 
     # One reply, delivered to the coach who answered.
     await alice.press("Terugschrijven", message=answer)
@@ -184,6 +192,12 @@ async def test_hide_with_preset_reason_notifies_sender(bot: Harness, services: S
     assert stored.hidden_reason == "Reclame of spam"
     assert stored.hidden_by_id == carla_person.id and stored.hidden_at is not None
     assert stored.text.startswith("Lantaarn")  # kept for the audit
+    with services.db.session() as session:
+        steps = workflow.history(session, obs.id or 0)
+    # A status event; the chat told the sender itself, so no second notice from the background.
+    assert [(e.kind, e.to_status, e.detail, e.notify) for e in steps] == [
+        ("status", "hidden", "Reclame of spam", False)
+    ]
     note = alice.last
     assert "De wijkcoach heeft je melding" in note.plain_text
     assert "Reden: Reclame of spam" in note.plain_text
