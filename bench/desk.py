@@ -58,7 +58,9 @@ PLACES = ["bij de Olmen", "in de Keizer Karelweg", "bij het winkelcentrum", "aan
 FILLER = ["echt", "al", "weken", "steeds", "vaker", "sinds", "de", "zomer", "vooral", "avonds"]
 SWOTS = ["strength", "weakness", "opportunity", "threat"]
 THEMES = ["wonen", "buitenruimte", "binnenruimte", "betrokkenheid", "wijkcentrum", None]
-STATUSES = ["new"] * 6 + ["read"] * 4 + ["answered"] * 4 + ["hidden", "withdrawn"]
+STATUSES = (
+    ["new"] * 6 + ["read"] * 4 + ["in_progress"] * 2 + ["resolved"] * 2 + ["hidden", "withdrawn"]
+)
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 MEASURED = {"swot": "weakness", "theme": "buitenruimte", "q": "lantaarn"}
 

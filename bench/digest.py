@@ -225,7 +225,7 @@ class Filler:
             roll = rng.random()
             if history:
                 status = (
-                    "answered"
+                    "in_progress"
                     if roll < 0.90
                     else "read"
                     if roll < 0.95
@@ -241,7 +241,7 @@ class Filler:
                     if roll < 0.70
                     else "read"
                     if roll < 0.90
-                    else "answered"
+                    else "in_progress"
                     if roll < 0.98
                     else "hidden"
                     if roll < 0.99
@@ -261,7 +261,7 @@ class Filler:
                     "status": status,
                     "created_at": created,
                     "updated_at": created,
-                    "answered_at": created + timedelta(days=2) if status == "answered" else None,
+                    "answered_at": created + timedelta(days=2) if status == "in_progress" else None,
                 }
             )
             started = time.perf_counter()  # the write path's work, as create_observation does it
@@ -445,7 +445,7 @@ def raw_read(engine: Engine, wijk_id: int, period_key: str) -> int:
     sql = (
         "SELECT id, person_id, swot, theme, text, lang, status, share_name, created_at "
         "FROM observation WHERE wijk_id = :w AND created_at >= :s AND created_at < :e "
-        "AND status IN ('new', 'read', 'answered')"
+        "AND status IN ('new', 'read', 'in_progress', 'referred', 'resolved')"
     )
     with engine.connect() as conn:
         return len(

@@ -123,7 +123,7 @@ def fill(db: Database, stored: int, texts: list[dict[str, Any]]) -> tuple[int, i
                     "text": texts[i]["text"],
                     "lang": "nl",
                     "share_name": False,
-                    "status": ("new", "read", "answered", "hidden")[n % 4],
+                    "status": ("new", "read", "in_progress", "hidden")[n % 4],
                     "created_at": created,
                     "updated_at": created,
                     "grouping_signature": signature,

@@ -55,7 +55,7 @@ SUBJECTS = [
 PLACES = ["bij de Olmen", "in de Keizer Karelweg", "bij het winkelcentrum", "aan de Amstel", ""]
 FILLER = ["echt", "al", "weken", "steeds", "vaker", "sinds", "de", "zomer", "vooral", "avonds"]
 SWOTS = ["strength", "weakness", "opportunity", "threat"]
-STATUSES = ["new"] * 5 + ["read"] * 3 + ["answered"] * 3 + ["hidden", "withdrawn"]
+STATUSES = ["new"] * 5 + ["read"] * 3 + ["in_progress"] * 2 + ["resolved"] + ["hidden", "withdrawn"]
 
 
 def synthetic_text(rng: random.Random) -> str:
@@ -208,7 +208,7 @@ def raw_read(engine: Engine) -> int:
             text(
                 "SELECT id, person_id, swot, text, status, grouping_signature FROM observation "
                 "WHERE wijk_id = :w AND created_at >= :s AND created_at < :e "
-                "AND status IN ('new', 'read', 'answered')"
+                "AND status IN ('new', 'read', 'in_progress', 'referred', 'resolved')"
             ),
             {"w": wijk_id, "s": start, "e": end},
         ).all()

@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.database import Database
+from bot.core.wake import Waker
 from bot.people.actor_cache import ActorCache
 from bot.people.persons import ActiveWijken
 from bot.spiegel.mirror import StatementCache
@@ -76,6 +77,9 @@ class Services:
     # The coach's desk's web server while it runs (web/server.py; None: off, or its port was
     # taken); its `port` is the one bound.
     desk_server: DeskServer | None = None
+    # Status notices to senders (bot/observations/notice_delivery.py): whoever changes a status
+    # calls `desk_notices.wake()`; a repeating job wakes it too. Bound in bot/wiring.py.
+    desk_notices: Waker = field(default_factory=lambda: Waker("status notices"))
 
     @property
     def tz(self) -> ZoneInfo:

@@ -10,8 +10,8 @@
 4. the main menu's entries, in the order they are shown;
 5. the command menus (PRIVATE_COMMANDS, GROUP_COMMANDS below; set at start-up by bot/app.py);
 6. the error handler;
-7. the jobs: the digest schedule, the closing of polls, the refresh of stored grouping
-   signatures at start-up;
+7. the jobs: the digest schedule, the closing of polls, status notices, the refresh of stored
+   grouping signatures at start-up;
 8. the optional language-model narrative and embeddings grouping for the digest;
 9. the coach's desk (web/), when `[desk] enabled`: its server starts and stops with the bot.
 
@@ -56,6 +56,7 @@ def wire(app: WijkApplication) -> None:
     from bot.digest import llm
     from bot.figures import fetch as figures_fetch
     from bot.grouping import refresh as signature_refresh
+    from bot.observations import notice_delivery
     from bot.polls import delivery as poll_delivery
     from bot.spiegel import news_delivery as wijk_news
     from bot.telegram import outage
@@ -112,6 +113,7 @@ def wire(app: WijkApplication) -> None:
             ),
             CallbackQueryHandler(observations.file_pressed, pattern=pattern(Kind.FILE_TEXT)),
             CallbackQueryHandler(observations.mine_pressed, pattern=pattern(Kind.MY_OBSERVATIONS)),
+            CallbackQueryHandler(observations.reopen_pressed, pattern=pattern(Kind.STATUS_NOTICE)),
             # The wijkspiegel: reading and reacting (also to the statement a melding matched).
             CommandHandler(accepted("spiegel"), spiegel.spiegel_command),
             CallbackQueryHandler(spiegel.spiegel_pressed, pattern=pattern(Kind.SPIEGEL)),
@@ -233,6 +235,8 @@ def wire(app: WijkApplication) -> None:
     poll_delivery.install(app)
     # "Nieuws uit je wijk": a wijk's changed spiegel, at most once a day, to who said yes.
     wijk_news.install(app)
+    # Status notices to senders and supporters: every few seconds, and when a change wakes it.
+    notice_delivery.install(app)
     # Once at start-up: stored grouping signatures an older vocabulary made are made again.
     signature_refresh.install(app)
     # Once a month: the CBS figures of the wijken, stored (a failure keeps the stored ones).

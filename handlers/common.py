@@ -33,6 +33,7 @@ from bot.telegram import callbacks, flows
 from bot.telegram.callbacks import BadCallback, Cancel, MenuItem, WijkStep
 from bot.telegram.callbacks import button as button  # re-exported for the handlers
 from bot.telegram.sending import retried
+from models import Observation, ObservationStatus
 
 _log = logging.getLogger(__name__)
 
@@ -261,3 +262,13 @@ def wijk_list(context: WijkContext, who: Who, nonce: int) -> InlineKeyboardMarku
         rows.append([button(who.t("onboarding.unknown_wijk"), WijkStep(nonce, "pc"))])
     rows.append([cancel_button(who, nonce)])
     return keyboard(*rows)
+
+
+def status_label(lang: str, obs: Observation) -> str:
+    """An observation's status in words (escaped): with the partner it was passed on to, or the
+    observation it repeats."""
+    if obs.status == ObservationStatus.REFERRED.value and obs.referred_to:
+        return t(lang, "status.referred_to", partner=esc(obs.referred_to))
+    if obs.status == ObservationStatus.DUPLICATE.value and obs.duplicate_of_id:
+        return t(lang, "status.duplicate_of", other=f"M-{obs.duplicate_of_id}")
+    return t(lang, f"status.{obs.status}")

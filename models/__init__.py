@@ -8,6 +8,7 @@ from models.enums import (
     DeliveryStatus,
     DigestFrequency,
     DigestStatus,
+    EventKind,
     ItemKind,
     ObservationStatus,
     PollAudience,
@@ -20,6 +21,7 @@ from models.enums import (
 )
 from models.figures import CbsFigure
 from models.observation import Observation
+from models.observation_event import ObservationEvent
 from models.observation_note import ObservationNote
 from models.person import Invite, Membership, Person
 from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
@@ -42,11 +44,13 @@ __all__ = [
     "DigestSetting",
     "DigestStatus",
     "Edition",
+    "EventKind",
     "GroupLink",
     "Invite",
     "ItemKind",
     "Membership",
     "Observation",
+    "ObservationEvent",
     "ObservationNote",
     "ObservationStatus",
     "Person",

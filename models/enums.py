@@ -38,11 +38,26 @@ class StatementAction(StrEnum):
 
 
 class ObservationStatus(StrEnum):
+    """Where an observation stands (bot/observations/workflow.py moves it). Answering is an
+    action, not a status: the answer is in answer_text/answered_at."""
+
     NEW = "new"
     READ = "read"
-    ANSWERED = "answered"
-    HIDDEN = "hidden"
-    WITHDRAWN = "withdrawn"
+    IN_PROGRESS = "in_progress"
+    REFERRED = "referred"  # to a named partner (Observation.referred_to)
+    RESOLVED = "resolved"
+    DUPLICATE = "duplicate"  # repeats Observation.duplicate_of_id
+    HIDDEN = "hidden"  # with a reason (Observation.hidden_reason)
+    WITHDRAWN = "withdrawn"  # by the sender; not a coach status
+
+
+class EventKind(StrEnum):
+    """What an ObservationEvent records."""
+
+    STATUS = "status"
+    ANSWER = "answer"
+    REOPEN = "reopen"
+    REPLY = "reply"
 
 
 class Verdict(StrEnum):

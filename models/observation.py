@@ -73,6 +73,13 @@ class Observation(SQLModel, table=True):
     hidden_reason: str | None = Field(default=None, max_length=400)
     hidden_at: datetime | None = None
     hidden_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    # The status workflow (bot/observations/workflow.py): the partner it was referred to, the
+    # observation it repeats (status "duplicate"), and when the status last changed.
+    referred_to: str | None = Field(default=None, max_length=120)
+    duplicate_of_id: int | None = Field(
+        default=None, foreign_key="observation.id", ondelete="SET NULL"
+    )
+    status_changed_at: datetime | None = None
     # What the digest's grouping finds in the text (bot.grouping.concepts.signature), found once
     # when the observation is stored so the digest does not match every text again. NULL (older
     # rows, or rows stored by other means): the digest matches the text itself, with the same

@@ -34,11 +34,9 @@ def environment() -> jinja2.Environment:
 
 
 def status_label(lang: str, value: str) -> str:
-    """A status as a word: `status.<value>` (the status workflow's names), else the chat's."""
-    for key in (f"status.{value}", f"coach.status.{value}"):
-        if catalog().has(key):
-            return t(lang, key)
-    return value
+    """A status as a word (`status.<value>`, the status workflow's names)."""
+    key = f"status.{value}"
+    return t(lang, key) if catalog().has(key) else value
 
 
 def swot_label(lang: str, value: str) -> str:

@@ -206,7 +206,7 @@ def cells(
         row.wijk_name,
         _label(lang, f"coach.swot.{row.swot}", row.swot),
         theme,
-        _label(lang, f"coach.status.{row.status}", row.status),
+        _label(lang, f"status.{row.status}", row.status),
         row.author if row.author is not None else t(lang, "desk_export.erased"),
         t(lang, f"roles.{row.author_kind.value}"),
         row.text,

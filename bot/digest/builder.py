@@ -73,12 +73,12 @@ from bot.grouping.concepts import (
     load_vocabulary,
     settled_concepts,
 )
+from bot.observations import statuses
 from bot.polls.tally import tally
 from bot.spiegel.mirror import reaction_summary
 from models import (
     Membership,
     Observation,
-    ObservationStatus,
     Person,
     Poll,
     PollStatus,
@@ -92,12 +92,10 @@ from models import (
 
 SWOT_ORDER = (Swot.STRENGTH.value, Swot.WEAKNESS.value, Swot.OPPORTUNITY.value, Swot.THREAT.value)
 NEGATIVE = (Swot.WEAKNESS.value, Swot.THREAT.value)
-VISIBLE = (
-    ObservationStatus.NEW.value,
-    ObservationStatus.READ.value,
-    ObservationStatus.ANSWERED.value,
-)
-UNANSWERED = (ObservationStatus.NEW.value, ObservationStatus.READ.value)
+VISIBLE = statuses.VISIBLE
+# "Not yet handled": nobody picked it up (new or read) and nobody answered. In progress and
+# referred ones are in someone's hands, even without a written answer.
+UNANSWERED = statuses.UNHANDLED
 ROLE_ORDER = (Role.RESIDENT.value, Role.BIG.value, Role.PARTNER.value, Role.COACH.value)
 ATTENTION_LIMIT = 10
 SPIEGEL_LIMIT = 3

@@ -16,35 +16,41 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
+from bot.observations import statuses
 from bot.people.permissions import Action, Actor
-from models import Membership, Observation, ObservationStatus, Person, Role
+from models import (
+    EventKind,
+    Membership,
+    Observation,
+    ObservationEvent,
+    ObservationStatus,
+    Person,
+    Role,
+)
 
 PAGE_SIZE = 5
 HIDE_REASONS = ("abuse", "privacy", "spam")  # plus "other": the coach types a reason
 OTHER_REASON = "other"
-ANSWERABLE = (ObservationStatus.NEW.value, ObservationStatus.READ.value)
+# A coach may answer what is still open; answering puts a new or read one in progress.
+ANSWERABLE = statuses.OPEN
+HIDEABLE = tuple(s for s in statuses.COACH if s != ObservationStatus.HIDDEN.value)
 
 
 class Filter(StrEnum):
     """What the coach's list shows. Values are callback arguments: keep them short."""
 
     NEW = "n"
-    OPEN = "o"  # not answered yet (new or read)
+    OPEN = "o"  # still open: new, read, in progress, referred
     ALL = "a"  # everything except what the sender withdrew, hidden ones included
 
 
 _FILTER_STATUSES: dict[Filter, tuple[str, ...]] = {
     Filter.NEW: (ObservationStatus.NEW.value,),
-    Filter.OPEN: ANSWERABLE,
-    Filter.ALL: (
-        ObservationStatus.NEW.value,
-        ObservationStatus.READ.value,
-        ObservationStatus.ANSWERED.value,
-        ObservationStatus.HIDDEN.value,
-    ),
+    Filter.OPEN: statuses.OPEN,
+    Filter.ALL: statuses.COACH,
 }
 
 
@@ -139,26 +145,76 @@ def can_answer(observation: Observation) -> bool:
     )
 
 
+def record_event(
+    session: Session,
+    observation_id: int,
+    kind: EventKind,
+    now: datetime,
+    *,
+    actor_id: int | None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    detail: str | None = None,
+    notify: bool = False,
+    key: str | None = None,
+) -> ObservationEvent:
+    """Add one step to the observation's history (not committed: the caller commits it with the
+    change it records, in the same transaction)."""
+    event = ObservationEvent(
+        observation_id=observation_id,
+        at=now,
+        actor_id=actor_id,
+        kind=kind.value,
+        from_status=from_status,
+        to_status=to_status,
+        detail=detail[:400] if detail else detail,
+        notify=notify,
+        key=key,
+    )
+    session.add(event)
+    return event
+
+
 def _conditional_update(
-    session: Session, observation_id: int, where: list[Any], **values: Any
+    session: Session,
+    observation_id: int,
+    where: list[Any],
+    *,
+    event: dict[str, Any] | None = None,
+    **values: Any,
 ) -> bool:
+    """One conditional UPDATE; when it changed the row and `event` is given, that event (the
+    arguments of `record_event`) is committed with it."""
     statement = (
         update(Observation).where(col(Observation.id) == observation_id, *where).values(**values)
     )
     result = session.exec(statement)
+    changed = bool(result.rowcount)
+    if changed and event is not None:
+        record_event(session, observation_id, **event)
     session.commit()
-    return bool(result.rowcount)
+    return changed
 
 
-def mark_read(session: Session, observation: Observation, now: datetime) -> bool:
-    """New -> read. Returns whether anything changed."""
+def mark_read(
+    session: Session, observation: Observation, now: datetime, actor: Actor | None = None
+) -> bool:
+    """New -> read. Returns whether anything changed. The sender hears nothing of it."""
     assert observation.id is not None
     changed = _conditional_update(
         session,
         observation.id,
         [col(Observation.status) == ObservationStatus.NEW.value],
+        event={
+            "kind": EventKind.STATUS,
+            "now": now,
+            "actor_id": actor.id if actor else None,
+            "from_status": ObservationStatus.NEW.value,
+            "to_status": ObservationStatus.READ.value,
+        },
         status=ObservationStatus.READ.value,
         read_at=now,
+        status_changed_at=now,
         updated_at=now,
     )
     session.refresh(observation)
@@ -181,19 +237,33 @@ def answer(
     assert observation.id is not None
     if _stored_by(observation.answer_key, observation.answered_by_id, request_key, actor.id):
         return observation
+    before = observation.status
+    # A new or read observation is in progress once answered; a referred one stays referred.
+    after = ObservationStatus.IN_PROGRESS.value if before in statuses.UNHANDLED else before
+    picked_up = col(Observation.status).in_(statuses.UNHANDLED)
     changed = _conditional_update(
         session,
         observation.id,
         [
             col(Observation.answer_text).is_(None),
             col(Observation.person_id).is_not(None),
+            col(Observation.status) == before,
             col(Observation.status).in_(ANSWERABLE),
         ],
+        # The answer reaches the sender itself (handlers/coach/answer.py): no status notice.
+        event={
+            "kind": EventKind.ANSWER,
+            "now": now,
+            "actor_id": actor.id,
+            "from_status": before,
+            "to_status": after,
+        },
         answer_text=text,
         answer_key=request_key,
         answered_at=now,
         answered_by_id=actor.id,
-        status=ObservationStatus.ANSWERED.value,
+        status=case((picked_up, ObservationStatus.IN_PROGRESS.value), else_=Observation.status),
+        status_changed_at=case((picked_up, now), else_=Observation.status_changed_at),
         read_at=func.coalesce(Observation.read_at, now),
         updated_at=now,
     )
@@ -265,10 +335,14 @@ def get_for_sender(session: Session, person_id: int, observation_id: int) -> Obs
     return observation
 
 
+# The sender may reply to an answer while the observation is neither hidden nor withdrawn.
+REPLYABLE = tuple(s for s in statuses.COACH if s != ObservationStatus.HIDDEN.value)
+
+
 def _check_replyable(observation: Observation) -> None:
     if observation.reply_text is not None:
         raise Refused("coach.already_replied")
-    if observation.status != ObservationStatus.ANSWERED.value:
+    if observation.answer_text is None or observation.status not in REPLYABLE:
         raise Refused("coach.reply_closed")
 
 
@@ -292,8 +366,10 @@ def record_reply(
         [
             col(Observation.person_id) == person_id,
             col(Observation.reply_text).is_(None),
-            col(Observation.status) == ObservationStatus.ANSWERED.value,
+            col(Observation.answer_text).is_not(None),
+            col(Observation.status).in_(REPLYABLE),
         ],
+        event={"kind": EventKind.REPLY, "now": now, "actor_id": None},
         reply_text=text,
         reply_key=request_key,
         replied_at=now,
@@ -311,21 +387,24 @@ def record_reply(
 def hide(
     session: Session, observation: Observation, actor: Actor, reason: str, now: datetime
 ) -> Observation:
-    """Hide for good: kept for the audit, left out of digests and counts."""
+    """Hide from the chat: kept for the audit, left out of digests and counts. The chat tells
+    the sender itself (handlers/coach/hide.py), so the event carries no notice."""
     assert observation.id is not None
+    before = observation.status
     changed = _conditional_update(
         session,
         observation.id,
-        [
-            col(Observation.status).in_(
-                (
-                    ObservationStatus.NEW.value,
-                    ObservationStatus.READ.value,
-                    ObservationStatus.ANSWERED.value,
-                )
-            )
-        ],
+        [col(Observation.status) == before, col(Observation.status).in_(HIDEABLE)],
+        event={
+            "kind": EventKind.STATUS,
+            "now": now,
+            "actor_id": actor.id,
+            "from_status": before,
+            "to_status": ObservationStatus.HIDDEN.value,
+            "detail": reason,
+        },
         status=ObservationStatus.HIDDEN.value,
+        status_changed_at=now,
         hidden_reason=reason[:400],
         hidden_at=now,
         hidden_by_id=actor.id,
@@ -335,6 +414,8 @@ def hide(
     if not changed:
         if observation.status == ObservationStatus.WITHDRAWN.value:
             raise Refused("coach.withdrawn")
+        if observation.status != ObservationStatus.HIDDEN.value:
+            raise Refused("workflow.changed")
         raise Refused("coach.already_hidden")
     return observation
 

@@ -17,16 +17,13 @@ from sqlmodel import Session, col, select
 from bot.core.database import commit_or_stored
 from bot.core.text import clean_input
 from bot.grouping import concepts
+from bot.observations import statuses
 from models import Observation, ObservationStatus, Person, Role, Supporter, Swot
 
 # The column's size; the configured text limit (at most 4000) is checked by the handler.
 MAX_TEXT = 4000
-# An author may withdraw what the coach has not hidden and they have not withdrawn already.
-WITHDRAWABLE = (
-    ObservationStatus.NEW.value,
-    ObservationStatus.READ.value,
-    ObservationStatus.ANSWERED.value,
-)
+# An author may withdraw what is still open (not resolved, a duplicate, hidden or withdrawn).
+WITHDRAWABLE = statuses.OPEN
 
 _log = logging.getLogger(__name__)
 

@@ -27,15 +27,12 @@ from bot.core.clock import as_utc
 from bot.core.database import commit_or_stored
 from bot.core.text import clean_input
 from bot.grouping import concepts
-from models import Observation, ObservationStatus, Person, Supporter, Swot
+from bot.observations import statuses
+from models import Observation, Person, Supporter, Swot
 
 WINDOW = timedelta(weeks=8)
 CANDIDATES = 20  # the newest observations of the concept in the window that are compared
-OPEN = (
-    ObservationStatus.NEW.value,
-    ObservationStatus.READ.value,
-    ObservationStatus.ANSWERED.value,
-)
+OPEN = statuses.OPEN
 _POSITIVE = (Swot.STRENGTH.value, Swot.OPPORTUNITY.value)
 _NEGATIVE = (Swot.WEAKNESS.value, Swot.THREAT.value)
 MAX_TEXT = 4000

@@ -26,6 +26,7 @@ from models import (
     GroupLink,
     Membership,
     Observation,
+    ObservationEvent,
     ObservationNote,
     Person,
     PersonProfile,
@@ -66,6 +67,7 @@ PERSON_COLUMNS = {
     ("observation_note", "author_id"): "unlinked",
     ("answer_template", "created_by_id"): "unlinked",
     ("desk_login", "person_id"): "deleted",
+    ("observation_event", "actor_id"): "unlinked",
 }
 # Where the export shows each of those columns' rows: everything stored with a person's id is
 # theirs to see (tests/test_privacy.py checks this names every column above, and that a person
@@ -89,6 +91,7 @@ EXPORTED_IN = {
     ("observation_note", "author_id"): "notes_written",
     ("answer_template", "created_by_id"): "answer_templates_made",
     ("desk_login", "person_id"): "desk_logins",
+    ("observation_event", "actor_id"): "observation_steps",
 }
 
 
@@ -146,7 +149,9 @@ def export_person(
         # "Over jou": what they chose to tell about themselves (None: never asked).
         "about_you": _about_you(session, person_id),
         "memberships": _memberships(session, person_id, slugs),
-        "observations": [_observation(o, slugs) for o in observations],
+        "observations": [
+            _observation(o, slugs, _history(session, o, person_id)) for o in observations
+        ],
         # The coaches' internal notes about what they wrote: never sent to them, but about them.
         "notes_about_your_observations": _notes_about(session, person_id),
         # "Ik ook": the observations of others they said theirs was about, with their own text.
@@ -161,6 +166,9 @@ def export_person(
         "observations_hidden": _observations_hidden(session, person_id, slugs),
         "notes_written": _notes_written(session, person_id, slugs),
         "answer_templates_made": _answer_templates_made(session, person_id, slugs),
+        # Every step they took on an observation (a coach's status changes and answers, a
+        # supporter's "klopt niet"), with their own id as the actor.
+        "observation_steps": _observation_steps(session, person_id, slugs),
         "digests_received": _digests_received(session, person_id, slugs),
         # What they changed in a wijk's spiegel as its coach, and why.
         "spiegel_changes": _spiegel_changes(session, person_id, slugs),
@@ -470,7 +478,55 @@ def _digest_settings(setting: DigestSetting) -> dict[str, Any]:
     }
 
 
-def _observation(o: Observation, slugs: dict[int, str]) -> dict[str, Any]:
+def _event(e: ObservationEvent, by: str | int | None) -> dict[str, Any]:
+    return {
+        "at": iso(e.at),
+        "kind": e.kind,
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "detail": e.detail,
+        "by": by,
+        "notified_at": iso(e.notified_at),
+    }
+
+
+def _history(session: Session, o: Observation, person_id: int) -> list[dict[str, Any]]:
+    """What happened to their observation. Who did it: "you", or only a role ("wijkcoach",
+    "supporter"), never another person's name or id."""
+    events = session.exec(
+        select(ObservationEvent)
+        .where(ObservationEvent.observation_id == o.id)
+        .order_by(col(ObservationEvent.at), col(ObservationEvent.id))
+    ).all()
+
+    def by(e: ObservationEvent) -> str | None:
+        if e.actor_id == person_id or (e.actor_id is None and e.kind in ("reopen", "reply")):
+            return "you"
+        if e.actor_id is None:
+            return None
+        return "supporter" if e.kind == "reopen" else COACH_LABEL
+
+    return [_event(e, by(e)) for e in events]
+
+
+def _observation_steps(
+    session: Session, person_id: int, slugs: dict[int, str]
+) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(ObservationEvent, Observation.wijk_id)
+        .join(Observation, col(Observation.id) == col(ObservationEvent.observation_id))
+        .where(ObservationEvent.actor_id == person_id)
+        .order_by(col(ObservationEvent.id))
+    ).all()
+    return [
+        {"observation": f"M-{e.observation_id}", "wijk": slugs.get(wijk_id), **_event(e, "you")}
+        for e, wijk_id in rows
+    ]
+
+
+def _observation(
+    o: Observation, slugs: dict[int, str], history: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "reference": o.reference,
         "wijk": slugs.get(o.wijk_id),
@@ -495,6 +551,10 @@ def _observation(o: Observation, slugs: dict[int, str]) -> dict[str, Any]:
         "replied_at": iso(o.replied_at),
         "hidden_reason": o.hidden_reason,
         "hidden_at": iso(o.hidden_at),
+        "referred_to": o.referred_to,
+        "duplicate_of": f"M-{o.duplicate_of_id}" if o.duplicate_of_id else None,
+        "status_changed_at": iso(o.status_changed_at),
+        "history": history,
     }
 
 
@@ -659,6 +719,11 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
                 update(AnswerTemplate)
                 .where(col(AnswerTemplate.created_by_id) == pid)
                 .values(created_by_id=None)
+            ),
+            run(
+                update(ObservationEvent)
+                .where(col(ObservationEvent.actor_id) == pid)
+                .values(actor_id=None)
             ),
         )
     )

@@ -35,7 +35,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from bot.core.clock import utcnow
@@ -44,6 +44,7 @@ from bot.digest.builder import vocabulary_for
 from bot.figures.combine import share, wijk_figures
 from bot.figures.words import PART_OF
 from bot.grouping.concepts import SignatureReader, group_observations
+from bot.observations import statuses
 from bot.polls.tally import tally
 from bot.spiegel import blind_spots as bs
 from bot.spiegel.recognised import RecognisedCache, matching_statement
@@ -63,11 +64,7 @@ from models import (
 )
 
 QUESTIONS = (Swot.STRENGTH.value, Swot.WEAKNESS.value, Swot.OPPORTUNITY.value, Swot.THREAT.value)
-VISIBLE = (
-    ObservationStatus.NEW.value,
-    ObservationStatus.READ.value,
-    ObservationStatus.ANSWERED.value,
-)
+VISIBLE = statuses.VISIBLE
 GROUP_LIMIT = 6  # groups shown per question, largest first
 NEW_MATTER_LIMIT = 4
 QUOTES_PER_GROUP = 2
@@ -281,6 +278,7 @@ def _build(
             _obs.c.grouping_signature,
             _obs.c.status,
             _obs.c.person_id.is_not(None),
+            _obs.c.answered_at.is_not(None),
         )
         .where(_visible(wijk.id, start, end))
         .order_by(_obs.c.id)
@@ -523,7 +521,11 @@ def _question(
     )
     groups: list[ObservationGroup] = []
     new_matters: list[ObservationGroup] = []
-    answered_value = ObservationStatus.ANSWERED.value
+
+    def answered(row: Any) -> bool:
+        """What was answered or solved: an answer was written, or the status is resolved."""
+        return bool(row[6]) or row[4] == ObservationStatus.RESOLVED.value
+
     for group in found:
         if len(group.members) < 2:
             continue
@@ -541,7 +543,7 @@ def _question(
             label=group.label,
             count=len(members),
             supporters=sum(supporters.get(m[0], 0) for m in members),
-            answered=sum(1 for m in members if m[4] == answered_value),
+            answered=sum(1 for m in members if answered(m)),
             quotes=quotes,
             new_matter=bool(group.words),
         )
@@ -552,7 +554,7 @@ def _question(
         swot=swot,
         statements=[s for s in statements if s.kind == swot],
         observations=len(rows),
-        answered=sum(1 for row in rows if row[4] == answered_value),
+        answered=sum(1 for row in rows if answered(row)),
         supporters=sum(supporters.get(row[0], 0) for row in rows),
         groups=groups[:GROUP_LIMIT],
         new_matters=new_matters[:NEW_MATTER_LIMIT],
@@ -627,7 +629,13 @@ def _previous(session: Session, wijk_id: int, year: int, tz: ZoneInfo) -> Totals
         conn.execute(
             select(func.count())
             .select_from(_obs)
-            .where(_visible(wijk_id, start, end), _obs.c.status == ObservationStatus.ANSWERED.value)
+            .where(
+                _visible(wijk_id, start, end),
+                or_(
+                    _obs.c.answered_at.is_not(None),
+                    _obs.c.status == ObservationStatus.RESOLVED.value,
+                ),
+            )
         ).scalar_one()
     )
     reactions = int(

@@ -52,6 +52,7 @@ class Kind(StrEnum):
     PRIVACY = "pv"  # pv:<nonce>:<action>
     ABOUT_YOU = "oj"  # oj:<field>:<value> ("Over jou")
     FIGURES = "fg"  # fg:<wijk_id>:<r|c> (CBS figures: the residents' few, the coach's all)
+    STATUS_NOTICE = "sn"  # sn:<event_id>:<w|n> (under a status notice: not right, not solved)
     # coaches
     COACH = "co"  # see the Coach* payloads
     DIGEST = "dg"  # dg:<wijk_id>:now
@@ -549,6 +550,31 @@ def _coach(args: Args) -> CoachPayload:
     return CoachAction(observation_id, verb, _back(rest))
 
 
+# --- status notices ------------------------------------------------------------------------------
+
+# The sender's answer under a status notice: w "Klopt niet", n "Nog steeds niet opgelost".
+REOPEN_CODES = {"w": "wrong", "n": "not_solved"}
+_REOPEN_CODE = {reason: code for code, reason in REOPEN_CODES.items()}
+
+
+@dataclass(frozen=True)
+class StatusReopen:
+    """sn:<event_id>:<w|n>: the notice of that status change is not right; reopen it. Who may
+    press it is checked on the server (the sender, or a supporter under their own notice)."""
+
+    KIND: ClassVar[Kind] = Kind.STATUS_NOTICE
+    event_id: int
+    reason: str  # a value of REOPEN_CODES
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.event_id, _REOPEN_CODE[self.reason])
+
+    @classmethod
+    def parse(cls, args: Args) -> StatusReopen:
+        _count(args, 2)
+        return cls(number(args[0]), REOPEN_CODES[choice(args[1], REOPEN_CODES)])
+
+
 # --- the digest ----------------------------------------------------------------------------------
 
 
@@ -944,6 +970,7 @@ _DECODE: dict[Kind, Callable[[Args], Payload]] = {
     Kind.MY_OBSERVATIONS: _mine,
     Kind.PRIVACY: PrivacyStep.parse,
     Kind.FIGURES: FiguresView.parse,
+    Kind.STATUS_NOTICE: StatusReopen.parse,
     Kind.COACH: _coach,
     Kind.DIGEST: DigestNow.parse,
     Kind.DIGEST_SETTINGS: _digest_settings,

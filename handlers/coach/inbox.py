@@ -174,7 +174,7 @@ async def _mark_read(turn: Turn, observation_id: int, back: ListBack) -> None:
     services = turn.services
     with services.db.session() as session:
         obs = coach.get_for_coach(session, actor(turn.who), observation_id)
-        changed = coach.mark_read(session, obs, services.clock.now())
+        changed = coach.mark_read(session, obs, services.clock.now(), actor(turn.who))
         text, markup = render_card(session, turn.context, turn.who, obs, back)
     await turn.answer(turn.who.t("coach.marked_read" if changed else "coach.already_read"))
     await turn.reply(text, markup, edit=True)

@@ -23,7 +23,7 @@ from bot.telegram.callbacks import (
     ListBack,
     MenuItem,
 )
-from handlers.common import Who, button, cancel_button, keyboard, menu_button
+from handlers.common import Who, button, cancel_button, keyboard, menu_button, status_label
 from models import Observation, Wijk
 
 View = tuple[str, InlineKeyboardMarkup]
@@ -128,7 +128,7 @@ def _inbox_line(who: Who, obs: Observation, author: str | None, tz: ZoneInfo) ->
         date=format_date(as_utc(obs.created_at), who.lang, tz, "d MMM"),
         swot=_swot(who.lang, obs.swot),
         author=esc(author or who.t("coach.erased_author")),
-        status=who.t(f"coach.status.{obs.status}"),
+        status=status_label(who.lang, obs),
         snippet=esc(snippet(obs.text)),
     )
 
@@ -214,7 +214,7 @@ def _card_head(
             author=esc(author) if author else who.t("coach.erased_author"),
             role=who.t(f"roles.{obs.author_role}"),
         ),
-        who.t("coach.card_status", status=who.t(f"coach.status.{obs.status}")),
+        who.t("coach.card_status", status=status_label(who.lang, obs)),
     ]
     if obs.photo_file_id:
         head.append(who.t("coach.card_photo"))

@@ -21,6 +21,7 @@ from handlers.observations.flow import (
     text_in_flow,
 )
 from handlers.observations.mine import may_send, mine_command, mine_open, mine_pressed, show_mine
+from handlers.observations.reopen import reopen_pressed
 
 __all__ = [
     "FLOW",
@@ -37,6 +38,7 @@ __all__ = [
     "mine_open",
     "mine_pressed",
     "observation_pressed",
+    "reopen_pressed",
     "show_mine",
     "start_observation",
     "text_in_flow",

@@ -13,7 +13,16 @@ from bot.core.config import ThemeConfig
 from bot.core.i18n import format_date, t
 from bot.observations import filing
 from bot.telegram.callbacks import FileText, MenuItem, MinePage, MineWithdraw, ObservationStep
-from handlers.common import Who, button, cancel_button, columns, esc, keyboard, menu_button
+from handlers.common import (
+    Who,
+    button,
+    cancel_button,
+    columns,
+    esc,
+    keyboard,
+    menu_button,
+    status_label,
+)
 from handlers.observations.draft import (
     CHANGE,
     FILE_ASK,
@@ -258,7 +267,7 @@ def _mine_item(
         "observations.mine_item",
         reference=obs.reference,
         date=format_date(created, who.lang, tz),
-        status=who.t(f"observations.status_{obs.status}"),
+        status=status_label(who.lang, obs),
     )
     extras = [who.t("observations.mine_extras_photo")] if obs.photo_file_id else []
     if obs.latitude is not None:

@@ -294,6 +294,93 @@ def test_migration_0005_delivers_nothing_twice_and_frees_pending_digests(
         assert jobs._to_take(pending, datetime.now(UTC))
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0014_carries_answered_over_as_in_progress_with_history(
+    tmp_path, backend: str
+) -> None:
+    """ "answered" is no status any more: such rows are in progress, their answer kept; the
+    history starts with their answer and with each hiding, none of it to be told again."""
+    from sqlalchemy import text
+
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'workflow.sqlite3'}"
+        else:
+            url = stack.enter_context(empty_pg_database("wijkbot_workflow_test"))
+        engine = create_db_engine(url)
+        stack.callback(engine.dispose)
+        migrate.upgrade(engine, "0013")
+        at, later = "2026-11-23 07:00:00", "2026-11-24 08:00:00"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO wijk (id, slug, name, cbs_codes, active)"
+                    " VALUES (1, 'elsrijk', 'Elsrijk', '', true)"
+                )
+            )
+            rows = [
+                (1, "new", None, None),
+                (2, "read", None, None),
+                (3, "answered", later, None),
+                (4, "hidden", None, later),
+                (5, "withdrawn", None, None),
+            ]
+            for n, status, answered, hidden in rows:
+                conn.execute(
+                    text(
+                        "INSERT INTO observation (id, wijk_id, author_role, swot, text, lang,"
+                        " share_name, status, created_at, updated_at, answered_at, answer_text,"
+                        " hidden_at, hidden_reason, read_at)"
+                        " VALUES (:id, 1, 'resident', 'weakness', 'x', 'nl', false, :status,"
+                        " :at, :at, :answered, :answer, :hidden, :reason, :read)"
+                    ),
+                    {
+                        "id": n,
+                        "status": status,
+                        "at": at,
+                        "answered": answered,
+                        "answer": "We gaan ermee aan de slag" if answered else None,
+                        "hidden": hidden,
+                        "reason": "spam" if hidden else None,
+                        "read": at if status != "new" else None,
+                    },
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            statuses = conn.execute(
+                text(
+                    "SELECT id, status, answer_text IS NOT NULL, status_changed_at IS NOT NULL"
+                    " FROM observation ORDER BY id"
+                )
+            ).all()
+            events = conn.execute(
+                text(
+                    "SELECT observation_id, kind, to_status, detail, notify, notified_at"
+                    " FROM observation_event ORDER BY observation_id"
+                )
+            ).all()
+        assert [tuple(r) for r in statuses] == [
+            (1, "new", False, False),
+            (2, "read", False, True),
+            (3, "in_progress", True, True),
+            (4, "hidden", False, True),
+            (5, "withdrawn", False, False),
+        ]
+        assert [tuple(r) for r in events] == [
+            (3, "answer", "in_progress", None, False, None),
+            (4, "status", "hidden", "spam", False, None),
+        ]
+        from alembic import command
+
+        cfg = migrate.alembic_config()
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0013")
+        with engine.connect() as conn:
+            back = conn.execute(text("SELECT status FROM observation ORDER BY id")).scalars()
+            assert list(back) == ["new", "read", "answered", "hidden", "withdrawn"]
+
+
 def test_postgresql_sessions_run_in_utc_and_keep_the_urls_options() -> None:
     """The digest relies on psycopg handing back datetimes in UTC itself (bot.core.database)."""
     from datetime import UTC

@@ -468,7 +468,7 @@ def test_groups_representative_and_growth(services: Services) -> None:
 
 def test_needs_attention_lists_old_unanswered_with_reference(services: Services) -> None:
     stale = observe(services, "Lantaarn al weken kapot", at=DUE - timedelta(days=9))
-    observe(services, "Beantwoord", at=DUE - timedelta(days=9), status="answered")
+    observe(services, "Beantwoord", at=DUE - timedelta(days=9), status="in_progress")
     observe(services, "Net binnen", at=DUE - timedelta(days=1))
     data = build(services)
     assert [r.id for r in data.attention.unanswered] == [stale]

@@ -18,6 +18,7 @@ from bot.context import Services
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
+from bot.observations import workflow
 from models import Membership, Observation, ObservationStatus, Person, Role
 from tests.helpers import join_as, onboard
 
@@ -115,9 +116,16 @@ async def test_coach_answers_anonymous_sender_who_replies_once(
 
     stored = observation(services, obs.id or 0)
     carla_person = person_of(services, 2001)
-    assert stored.status == ObservationStatus.ANSWERED.value
+    assert stored.status == ObservationStatus.IN_PROGRESS.value
     assert stored.answer_text == f"Dank je, we gaan het maken {NASTY}"
     assert stored.answered_by_id == carla_person.id and stored.answered_at is not None
+    # In the history: the answer, by the coach, which put it in progress; no status notice (the
+    # answer itself reached the sender).
+    with services.db.session() as session:
+        steps = workflow.history(session, obs.id or 0)
+    assert [(e.kind, e.from_status, e.to_status, e.actor_id, e.notify) for e in steps] == [
+        ("answer", "new", "in_progress", carla_person.id, False)
+    ]
 
     # One reply, delivered to the coach who answered.
     await alice.press("Terugschrijven", message=answer)
@@ -159,7 +167,7 @@ async def test_mark_read(bot: Harness, services: Services) -> None:
     await open_card(carla, obs)
     await carla.press("Zet op gelezen")
     assert carla.alerts[-1] == "Deze melding staat nu op gelezen."
-    assert "Status: gelezen" in carla.last.plain_text
+    assert "Status: Gelezen" in carla.last.plain_text
     assert "Zet op gelezen" not in carla.last.button_texts
     stored = observation(services, obs.id or 0)
     assert stored.status == ObservationStatus.READ.value and stored.read_at is not None
@@ -184,6 +192,12 @@ async def test_hide_with_preset_reason_notifies_sender(bot: Harness, services: S
     assert stored.hidden_reason == "Reclame of spam"
     assert stored.hidden_by_id == carla_person.id and stored.hidden_at is not None
     assert stored.text.startswith("Lantaarn")  # kept for the audit
+    with services.db.session() as session:
+        steps = workflow.history(session, obs.id or 0)
+    # A status event; the chat told the sender itself, so no second notice from the background.
+    assert [(e.kind, e.to_status, e.detail, e.notify) for e in steps] == [
+        ("status", "hidden", "Reclame of spam", False)
+    ]
     note = alice.last
     assert "De wijkcoach heeft je melding" in note.plain_text
     assert "Reden: Reclame of spam" in note.plain_text
@@ -307,7 +321,7 @@ async def test_blocked_sender_answer_is_stored(bot: Harness, services: Services)
     assert "Mijn meldingen" in carla.last.plain_text
     stored = observation(services, obs.id or 0)
     assert stored.answer_text == "We kijken ernaar"
-    assert stored.status == ObservationStatus.ANSWERED.value
+    assert stored.status == ObservationStatus.IN_PROGRESS.value
     assert person_of(services, 1001).unreachable_at is not None
 
 
@@ -460,7 +474,7 @@ async def test_coach_of_two_wijken_chooses_and_pages(bot: Harness, services: Ser
     await carla.send("/menu")
     await carla.press("Meldingen uit de wijk")
     assert "Van welke wijk" in carla.last.plain_text
-    await carla.press("Elsrijk (7 nog niet beantwoord)")
+    await carla.press("Elsrijk (7 nog open)")
     first = carla.last
     assert "Pagina 1 van 2" in first.plain_text
     assert "Melding nummer 6" in first.plain_text  # newest first
@@ -468,7 +482,7 @@ async def test_coach_of_two_wijken_chooses_and_pages(bot: Harness, services: Ser
     assert "Pagina 2 van 2" in carla.last.plain_text
     assert "Melding nummer 0" in carla.last.plain_text
     await carla.press("Andere wijk")
-    await carla.press("Groenelaan (0 nog niet beantwoord)")
+    await carla.press("Groenelaan (0 nog open)")
     assert "Hier zijn geen meldingen" in carla.last.plain_text
     assert alice.messages  # the resident was not bothered by any of this
 

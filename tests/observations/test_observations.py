@@ -523,7 +523,7 @@ async def test_mijn_meldingen_pages_status_answer_and_withdraw(
         assert me is not None and other is not None
         made = [add(session, me, f"melding {i} <b>&", NOW + timedelta(hours=i)) for i in range(7)]
         answered, hidden = made[6], made[5]
-        answered.status, answered.answer_text = "answered", "Dank je <i>wel</i> & tot snel"
+        answered.status, answered.answer_text = "in_progress", "Dank je <i>wel</i> & tot snel"
         hidden.status = "hidden"
         session.add_all([answered, hidden])
         session.commit()
@@ -535,7 +535,7 @@ async def test_mijn_meldingen_pages_status_answer_and_withdraw(
     # Newest first, status in words, the coach's answer escaped.
     assert plain.index("melding 6") < plain.index("melding 5") < plain.index("melding 2")
     assert "melding 1" not in plain
-    assert "Beantwoord" in plain and "Verborgen" in plain and "Nieuw" in plain
+    assert "In behandeling" in plain and "Verborgen" in plain and "Nieuw" in plain
     assert "Dank je &lt;i&gt;wel&lt;/i&gt; &amp; tot snel" in (page.text or "")
     assert "melding 6 &lt;b&gt;&amp;" in (page.text or "")
     assert f"M-{hidden.id} terugnemen" not in page.button_texts  # hidden: not withdrawable

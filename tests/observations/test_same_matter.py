@@ -381,7 +381,7 @@ async def test_mine_shows_what_a_supporter_supports_without_the_author(
     text = shown.plain_text
     assert "Ook gemeld door jou" in text and first.reference in text
     assert "trottoir" in text and "bakker" not in text  # his own words, not Alice's
-    assert "Beantwoord" in text and "We maken de stoep deze week" in text
+    assert "In behandeling" in text and "We maken de stoep deze week" in text
     alice_person = person_of(services, 1001)
     assert "Alice" not in text and alice_person.pseudonym not in text
     labels = shown.button_texts

@@ -145,7 +145,7 @@ def build_world(services: Services) -> World:
             author_role="resident",
             swot="weakness",
             text="GEHEIM-MELDING-A over de stoep",
-            status="answered",
+            status="in_progress",
             answer_text="GEHEIM-ANTWOORD-A van de coach",
             answered_at=now,
             answered_by_id=coach_a,

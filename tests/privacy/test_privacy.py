@@ -25,6 +25,7 @@ from models import (
     GroupLink,
     Membership,
     Observation,
+    ObservationEvent,
     ObservationNote,
     Person,
     PersonProfile,
@@ -116,7 +117,7 @@ def _build_world(session: Session, config: Config, alice_telegram_id: int) -> Wo
         theme="verkeer",
         text="De oversteek bij school is gevaarlijk",
         share_name=True,
-        status="answered",
+        status="in_progress",
         created_at=T0,
         answer_text="We kijken ernaar met de gemeente",
         answered_at=T0 + timedelta(days=1),
@@ -138,6 +139,24 @@ def _build_world(session: Session, config: Config, alice_telegram_id: int) -> Wo
         hidden_by_id=pk(coach),
     )
     session.add_all([obs, bob_obs])
+    session.flush()
+    # Its history: the coach answered and solved it, Alice said "klopt niet" (no actor: hers).
+    for kind, actor, to, detail, at in (
+        ("answer", pk(coach), "in_progress", None, T0 + timedelta(days=1)),
+        ("status", pk(coach), "resolved", None, T0 + timedelta(days=3)),
+        ("reopen", None, "new", "wrong", T0 + timedelta(days=4)),
+    ):
+        session.add(
+            ObservationEvent(
+                observation_id=pk(obs),
+                at=at,
+                actor_id=actor,
+                kind=kind,
+                to_status=to,
+                detail=detail,
+                notify=to == "resolved",
+            )
+        )
     session.add(
         Reaction(
             item_id=pk(item),
@@ -282,7 +301,13 @@ def test_export_holds_everything_about_the_person_and_nothing_about_others(
         ("elsrijk", "resident"),
     ]
     (obs,) = data["observations"]
-    assert obs["text"] == "De oversteek bij school is gevaarlijk" and obs["status"] == "answered"
+    assert obs["text"] == "De oversteek bij school is gevaarlijk" and obs["status"] == "in_progress"
+    # What happened to it: who did it by role only, her own "klopt niet" as hers.
+    assert [(e["kind"], e["to_status"], e["by"]) for e in obs["history"]] == [
+        ("answer", "in_progress", "wijkcoach"),
+        ("status", "resolved", "wijkcoach"),
+        ("reopen", "new", "you"),
+    ]
     (supported,) = data["supported"]  # her "ik ook" to Bob's, not Bob's to hers
     assert supported["your_text"] == "Ik ook, Alice" and supported["wijk"] == "elsrijk"
     assert supported["observation"] == f"M-{world.bob_observation}"
@@ -437,8 +462,8 @@ def test_erasing_a_coach_keeps_their_work_without_their_name(db: Database, confi
     with db.session() as session:
         world = build_world(session, config)
         report = personal_data.erase_person(session, world.coach, keep_contributions=False)
-    # answered, hidden, digest, poll, spiegel change, two notes, a template
-    assert report.links_cleared == 8
+    # answered, hidden, digest, poll, spiegel change, two notes, a template, 2 steps
+    assert report.links_cleared == 10
     with db.session() as session:
         obs = session.get(Observation, world.observation)
         bob_obs = session.get(Observation, world.bob_observation)
@@ -834,6 +859,14 @@ async def test_a_coachs_export_holds_their_answers_and_hide_reasons(
     ]
     assert [(h["observation"], h["reason"]) for h in data["observations_hidden"]] == [
         (second.reference, "Dit is reclame voor horloges")
+    ]
+    # Her steps in the status workflow (the events stored with her id as the actor).
+    carla_id = "you"
+    assert [
+        (e["observation"], e["kind"], e["to_status"], e["by"]) for e in data["observation_steps"]
+    ] == [
+        (first.reference, "answer", "in_progress", carla_id),
+        (second.reference, "status", "hidden", carla_id),
     ]
     exported = document.file_bytes.decode()
     assert "Lantaarn" not in exported and "Koop nu" not in exported  # Alice's, not Carla's

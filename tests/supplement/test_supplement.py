@@ -11,7 +11,7 @@ from pathlib import Path
 import docx
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.cli import wijkbot as cli
 from bot.context import Services
@@ -97,7 +97,7 @@ def seed(services: Services) -> dict[str, int]:
             at=IN_YEAR,
             person_id=named,
             share_name=True,
-            status="answered",
+            status="resolved",
         )
     )
     observe(services, f"{PARKING} VERBORGEN", at=IN_YEAR, status="hidden", person_id=people[6])
@@ -163,12 +163,17 @@ def test_docx_sections_and_numbers_match_the_database(services: Services) -> Non
             .select_from(Observation)
             .where(
                 Observation.swot == "weakness",
-                Observation.status.in_(["new", "read", "answered"]),  # type: ignore[attr-defined]
+                Observation.status.in_(["new", "read", "in_progress", "referred", "resolved"]),  # type: ignore[attr-defined]
                 Observation.created_at >= datetime(2026, 1, 1, tzinfo=AMS),
             )
         ).one()
         answered = session.exec(
-            select(func.count()).select_from(Observation).where(Observation.status == "answered")
+            select(func.count())
+            .select_from(Observation)
+            .where(
+                (Observation.status == "resolved")  # type: ignore[arg-type]
+                | col(Observation.answered_at).is_not(None)
+            )
         ).one()
     yes, no = counts["recognise"], counts["not_recognise"]
     assert (yes, no) == (3, 9)

@@ -50,6 +50,7 @@ from bot.telegram.callbacks import (
     SpiegelOverview,
     SpiegelPage,
     SpiegelRecognised,
+    StatusReopen,
     SupplementMake,
     WijkNewsChoice,
     WijkStep,
@@ -85,6 +86,8 @@ WIRE: list[tuple[Payload, str]] = [
     (PrivacyStep(0, "ask"), "pv:0:ask"),
     (FiguresView(3), "fg:3:r"),
     (FiguresView(3, coach=True), "fg:3:c"),
+    (StatusReopen(12, "wrong"), "sn:12:w"),
+    (StatusReopen(12, "not_solved"), "sn:12:n"),
     (CoachWijken(), "co:w"),
     (CoachList(2), "co:l:2"),
     (CoachList(2, ListBack(Filter.ALL, 3)), "co:l:2:a:3"),
@@ -154,6 +157,9 @@ def test_every_kind_is_covered() -> None:
         "ok:de:y:-",
         "mn:main\n",  # a regex "$" matches before a final newline
         "co:12\n:open",
+        "sn:12:x",  # under a status notice: only "not right" and "not solved"
+        "sn:12",
+        "sn:2147483648:w",
     ],
 )
 def test_malformed_and_out_of_range_is_bad(data: str) -> None:

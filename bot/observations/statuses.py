@@ -1,0 +1,18 @@
+"""Which statuses count as what, in one place (models.enums.ObservationStatus).
+
+- OPEN: not finished with; "ik ook" joins these, the sender may withdraw them, the chat inbox's
+  "Nog open" lists them, and a coach may still answer them.
+- VISIBLE: counted and quoted in the digest and the supplement. A duplicate repeats one already
+  counted (a second person saying the same is a supporter, "ik ook"), a hidden one was abuse,
+  privacy or spam, a withdrawn one the sender took back: none of them counts.
+- UNHANDLED: nobody picked it up yet (new or read): the digest's "waits for an answer" lists
+  these when they also have no answer. In progress and referred ones are being handled.
+- COACH: the statuses a coach can set (bot/observations/workflow.py).
+"""
+
+from models import ObservationStatus as S
+
+OPEN = (S.NEW.value, S.READ.value, S.IN_PROGRESS.value, S.REFERRED.value)
+VISIBLE = (*OPEN, S.RESOLVED.value)
+UNHANDLED = (S.NEW.value, S.READ.value)
+COACH = (*VISIBLE, S.DUPLICATE.value, S.HIDDEN.value)
