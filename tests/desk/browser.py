@@ -1,0 +1,456 @@
+"""The desk's tests in a real browser: Debian's headless Chromium driven by Playwright.
+
+Playwright never downloads a browser here: it starts the system's `chromium`
+(`shutil.which("chromium")`; the environment's WIJKBOT_CHROMIUM names another executable).
+Without one the browser tests skip and say why; with WIJKBOT_REQUIRE_BROWSER=1 (.ci/run sets it)
+they fail instead.
+
+What a test gets (tests/desk/conftest.py makes these fixtures available):
+
+- `chromium`: one headless browser for the whole run (session scope, session event loop).
+- `browsers`: a factory of browser windows, each with its own cookies, like a person's own
+  device: `coach = await browsers.open(base_url, init_data=...)`. No network: a request for the
+  configured telegram-web-app.js gets the stand-in (tests/desk/static/telegram-web-app.js) with
+  the window's initData in it; every other request that does not go to 127.0.0.1 is aborted and
+  fails the test. So do console errors, uncaught exceptions, responses of 500 and up, and
+  Content-Security-Policy violations (checked at every screenshot and when the test ends; a
+  test that expects a refusal allows its console line with `window.allow(pattern)`).
+- `init_data(token, telegram_id, now=...)`: initData as the Telegram client hands it over,
+  signed with the bot's token exactly as Telegram does (data_check_string, HMAC-SHA256 keyed
+  with HMAC-SHA256("WebAppData", token)); written here, independently of the desk's own check.
+- `window.shoot("inbox")`: a phone (360x740) and a desktop (1280x800) screenshot in
+  tests/desk/screenshots/ (ignored by git; WIJKBOT_SCREENSHOTS names another directory).
+
+The browser tests run in pytest-asyncio's session event loop, where the browser lives: a test
+module says `pytestmark = pytest.mark.asyncio(loop_scope="session")`, and its own async
+fixtures take `loop_scope="session"` too (the suite's `bot` fixture runs in the test's own loop:
+build the Harness in a session-loop fixture instead, as tests/desk/test_desk_browser.py does).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+import pytest_asyncio
+
+HERE = Path(__file__).resolve().parent
+STAND_IN_JS = HERE / "static" / "telegram-web-app.js"
+TELEGRAM_JS_URL = "https://telegram.org/js/telegram-web-app.js"
+CHROMIUM_ENV = "WIJKBOT_CHROMIUM"
+REQUIRE_ENV = "WIJKBOT_REQUIRE_BROWSER"
+SCREENSHOTS_ENV = "WIJKBOT_SCREENSHOTS"
+LOCAL_HOSTS = frozenset({"127.0.0.1"})
+
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+
+# Chromium as root in a container: no sandbox (it needs user namespaces), no /dev/shm (often
+# 64 MB there), no GPU; nothing that phones home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-features=Translate,MediaRouter,OptimizationHints",
+]
+
+# Reports CSP violations to the test (an init script runs before the page's own and is not
+# subject to its CSP).
+_REPORT_CSP = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__wijkbotProblem(
+    "CSP violation: " + event.violatedDirective + " blocked " + (event.blockedURI || "inline")
+      + " in " + event.sourceFile + ":" + event.lineNumber
+  );
+});
+"""
+
+
+# --- the browser -------------------------------------------------------------------------------
+
+
+def chromium_executable() -> str | None:
+    """The system's Chromium: WIJKBOT_CHROMIUM, or `chromium` on the PATH."""
+    named = os.environ.get(CHROMIUM_ENV, "").strip()
+    if named:
+        return shutil.which(named) or (named if Path(named).is_file() else None)
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def browser_required() -> bool:
+    return os.environ.get(REQUIRE_ENV, "").strip() not in ("", "0", "false", "no")
+
+
+def no_browser(reason: str) -> NoReturn:
+    """Skip on a developer's machine; fail where a browser is required (CI)."""
+    if browser_required():
+        pytest.fail(f"{reason} ({REQUIRE_ENV} is set: the browser tests must run)")
+    pytest.skip(f"{reason}: install Debian's chromium or set {CHROMIUM_ENV}")
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def chromium() -> AsyncIterator[Any]:
+    """One headless Chromium for the whole run."""
+    executable = chromium_executable()
+    if executable is None:
+        named = os.environ.get(CHROMIUM_ENV, "").strip()
+        no_browser(f"{CHROMIUM_ENV}={named!r} is not a browser" if named else "no chromium")
+    try:
+        from playwright.async_api import Error, async_playwright
+    except ImportError:  # pragma: no cover - a dev dependency
+        no_browser("playwright is not installed")
+    playwright = await async_playwright().start()
+    try:
+        browser = await playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+    except Error as exc:
+        await playwright.stop()
+        no_browser(f"chromium at {executable} does not start: {str(exc).splitlines()[0]}")
+    try:
+        yield browser
+    finally:
+        await browser.close()
+        await playwright.stop()
+
+
+# --- initData ----------------------------------------------------------------------------------
+
+
+def data_check_string(fields: dict[str, str]) -> str:
+    """Telegram's data-check-string: every field but `hash`, sorted, `key=value` per line."""
+    return "\n".join(f"{key}={fields[key]}" for key in sorted(fields) if key != "hash")
+
+
+def sign_init_data(token: str, fields: dict[str, str]) -> str:
+    """The fields with the hash Telegram computes for this bot's token, URL-encoded."""
+    secret = hmac.new(b"WebAppData", token.encode(), hashlib.sha256).digest()
+    digest = hmac.new(secret, data_check_string(fields).encode(), hashlib.sha256).hexdigest()
+    return urlencode({**fields, "hash": digest})
+
+
+def init_data(
+    token: str,
+    telegram_id: int,
+    *,
+    now: datetime,
+    first_name: str = "Test",
+    language_code: str = "nl",
+    username: str | None = None,
+) -> str:
+    """initData as the Telegram client hands it to a Mini App opened from the bot's menu
+    button, signed at `now` (take it from the project's clock)."""
+    user: dict[str, Any] = {
+        "id": telegram_id,
+        "first_name": first_name,
+        "language_code": language_code,
+        "allows_write_to_pm": True,
+    }
+    if username:
+        user["username"] = username
+    fields = {
+        "query_id": f"AAH{telegram_id}test",
+        # As Telegram writes it: compact, non-ASCII as it is, slashes escaped.
+        "user": json.dumps(user, separators=(",", ":"), ensure_ascii=False).replace("/", "\\/"),
+        "auth_date": str(int(now.timestamp())),
+        # Telegram adds an Ed25519 signature for third parties; the bot's HMAC covers it too.
+        "signature": "c3RhbmQtaW4tc2lnbmF0dXJlLW5vdC1jaGVja2VkLWJ5LXRoZS1ib3Q",
+    }
+    return sign_init_data(token, fields)
+
+
+def forged(init: str) -> str:
+    """The same initData with another user id and the old hash: what an attacker could send."""
+    return re.sub(r"(%22id%22%3A)(\d+)", lambda m: m.group(1) + str(int(m.group(2)) + 1), init)
+
+
+# --- one browser window ------------------------------------------------------------------------
+
+
+@dataclass
+class Problems:
+    """What went wrong on the pages of one window, and what the test said to expect."""
+
+    found: list[str] = field(default_factory=list)
+    allowed: list[re.Pattern[str]] = field(default_factory=list)
+
+    def add(self, text: str) -> None:
+        self.found.append(text)
+
+    def unexpected(self) -> list[str]:
+        return [p for p in self.found if not any(a.search(p) for a in self.allowed)]
+
+
+class Window:
+    """A browser window with its own cookies, opened on the desk (or another local server)."""
+
+    def __init__(
+        self,
+        context: Any,
+        page: Any,
+        base_url: str,
+        *,
+        telegram_js_url: str,
+        shots: Screenshots,
+        name: str,
+    ) -> None:
+        self.context = context
+        self.page = page
+        self.base_url = base_url.rstrip("/")
+        self.telegram_js_url = telegram_js_url
+        self.shots = shots
+        self.name = name
+        self.problems = Problems()
+        #: What the stand-in's WebApp.initData holds ("" as outside Telegram).
+        self.init_data = ""
+        #: Requests aborted because they left 127.0.0.1.
+        self.blocked: list[str] = []
+
+    # -- set-up (called by Browsers.open) --
+
+    async def _install(self) -> None:
+        await self.context.expose_function("__wijkbotProblem", self.problems.add)
+        await self.context.add_init_script(_REPORT_CSP)
+        await self.context.route("**/*", self._route)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.problems.add(f"uncaught: {exc}"))
+        self.page.on("response", self._response)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "") if message.location else ""
+            self.problems.add(f"console error: {message.text} ({where})")
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 500:
+            self.problems.add(f"HTTP {response.status} from {response.url}")
+
+    async def _route(self, route: Any, request: Any) -> None:
+        url = request.url
+        if url.split("#", 1)[0] == self.telegram_js_url:
+            await route.fulfill(
+                status=200,
+                content_type="application/javascript; charset=utf-8",
+                headers={"Cache-Control": "no-store"},
+                body=self.stand_in_js(),
+            )
+        elif urlsplit(url).hostname in LOCAL_HOSTS:
+            await route.continue_()
+        else:
+            self.blocked.append(url)
+            self.problems.add(f"network request outside 127.0.0.1 blocked: {url}")
+            await route.abort("blockedbyclient")
+
+    def stand_in_js(self) -> str:
+        settings = {"initData": self.init_data, "colorScheme": "light", "platform": "tdesktop"}
+        return f"const STAND_IN = {json.dumps(settings)};\n" + STAND_IN_JS.read_text("utf-8")
+
+    # -- what a test does --
+
+    def url(self, path: str = "/") -> str:
+        return path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"
+
+    async def goto(self, path: str = "/", *, init_data: str | None = None) -> Any:
+        """Open a page (a path on the base URL, or a whole URL); `init_data`: from now on the
+        stand-in hands this over, as Telegram would when the Mini App opens."""
+        if init_data is not None:
+            self.init_data = init_data
+        return await self.page.goto(self.url(path), wait_until="load")
+
+    async def forget(self, *, init_data: str = "") -> None:
+        """As another device from now on: no cookies, no stored data, this initData (opening a
+        window costs Chromium a renderer; a test that tries several people in turn reuses one)."""
+        await self.context.clear_cookies()
+        if self.page.url.startswith("http"):
+            await self.page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+        self.init_data = init_data
+
+    async def text(self) -> str:
+        """What the page shows (its body's visible text)."""
+        return str(await self.page.inner_text("body"))
+
+    async def telegram_calls(self) -> list[str]:
+        """The WebApp methods the page called (ready, expand, MainButton.show, ...)."""
+        calls = await self.page.evaluate(
+            "() => (window.__telegramStandIn || {calls: []}).calls.map(c => c.name)"
+        )
+        return [str(c) for c in calls]
+
+    def allow(self, pattern: str) -> None:
+        """A problem this test expects (e.g. the console line of a refused page's 403)."""
+        self.problems.allowed.append(re.compile(pattern))
+
+    def check(self) -> None:
+        unexpected = self.problems.unexpected()
+        if unexpected:
+            pytest.fail(f"{self.name}: problems on the page:\n  " + "\n  ".join(unexpected))
+
+    async def shoot(self, step: str) -> list[Path]:
+        """The page now, phone- and desktop-sized, full length; then checks for problems."""
+        paths = await self.shots.take(self.page, f"{self.name}-{step}")
+        self.check()
+        return paths
+
+
+class Screenshots:
+    """Phone and desktop screenshots of one test, in one directory for the whole run."""
+
+    def __init__(self, directory: Path, test_name: str) -> None:
+        self.directory = directory
+        self.test_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", test_name).strip("-")
+        self.taken: list[Path] = []
+
+    async def take(self, page: Any, step: str) -> list[Path]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        before = page.viewport_size
+        paths = []
+        for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            await page.set_viewport_size(size)
+            await page.wait_for_timeout(50)  # resize handlers, layout
+            safe_step = re.sub(r"[^A-Za-z0-9_.-]+", "-", step).strip("-")
+            path = self.directory / f"{self.test_name}-{safe_step}-{label}.png"
+            await page.screenshot(path=str(path), full_page=True)
+            paths.append(path)
+        if before:
+            await page.set_viewport_size(before)
+        self.taken.extend(paths)
+        SAVED.extend(paths)
+        return paths
+
+
+#: Every screenshot of this run (tests/desk/conftest.py names their directory at the end).
+SAVED: list[Path] = []
+
+
+def screenshot_dir() -> Path:
+    named = os.environ.get(SCREENSHOTS_ENV, "").strip()
+    return Path(named) if named else HERE / "screenshots"
+
+
+class Browsers:
+    """Opens windows for one test; closes them and checks each for problems at its end."""
+
+    def __init__(self, chromium: Any, test_name: str) -> None:
+        self.chromium = chromium
+        self.shots = Screenshots(screenshot_dir(), test_name)
+        self.windows: list[Window] = []
+
+    async def open(
+        self,
+        base_url: str,
+        *,
+        name: str | None = None,
+        init_data: str = "",
+        telegram_js_url: str = TELEGRAM_JS_URL,
+        locale: str = "nl-NL",
+        phone: bool = False,
+    ) -> Window:
+        """A new window (its own cookies) at the desktop size (or the phone's); nothing loaded
+        yet: `await window.goto("/")`."""
+        context = await self.chromium.new_context(
+            viewport=PHONE if phone else DESKTOP,
+            locale=locale,
+            timezone_id="Europe/Amsterdam",
+            service_workers="block",
+        )
+        context.set_default_timeout(10_000)
+        page = await context.new_page()
+        window = Window(
+            context,
+            page,
+            base_url,
+            telegram_js_url=telegram_js_url,
+            shots=self.shots,
+            name=name or f"window{len(self.windows) + 1}",
+        )
+        window.init_data = init_data
+        await window._install()
+        self.windows.append(window)
+        return window
+
+    async def close(self) -> None:
+        for window in self.windows:
+            await window.context.close()
+
+    def check(self) -> None:
+        for window in self.windows:
+            window.check()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def browsers(chromium: Any, request: pytest.FixtureRequest) -> AsyncIterator[Browsers]:
+    opened = Browsers(chromium, request.node.name)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+    opened.check()
+
+
+def print_screenshots(terminalreporter: Any, paths: Iterable[Path]) -> None:
+    saved = sorted(set(paths))
+    if not saved:
+        return
+    folders = sorted({str(p.parent) for p in saved})
+    terminalreporter.write_sep("-", "the desk in a browser: screenshots (look at them)")
+    terminalreporter.write_line(f"{len(saved)} screenshots in {', '.join(folders)}")
+
+
+# --- a local server in the test's loop ---------------------------------------------------------
+
+
+class LocalServer:
+    """An ASGI app served by uvicorn on 127.0.0.1 at a free port, in the running event loop."""
+
+    def __init__(self, asgi: Any) -> None:
+        self.asgi = asgi
+        self.port = 0
+        self._server: Any = None
+        self._task: Any = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> LocalServer:
+        import asyncio
+        import socket
+
+        import uvicorn
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.asgi, loop="none", lifespan="off", log_config=None, access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started:
+            if self._task.done():
+                await self._task  # raises what stopped it
+            await asyncio.sleep(0.01)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        await self._task
