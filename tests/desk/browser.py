@@ -222,16 +222,23 @@ class Window:
         self.init_data = ""
         #: Requests aborted because they left 127.0.0.1.
         self.blocked: list[str] = []
+        self.closed = False
+        #: The WebApp methods the pages called, in order, across page loads (ready, expand, ...).
+        self.telegram_calls: list[str] = []
 
     # -- set-up (called by Browsers.open) --
 
     async def _install(self) -> None:
         await self.context.expose_function("__wijkbotProblem", self.problems.add)
+        await self.context.expose_function("__wijkbotTelegramCall", self._telegram_call)
         await self.context.add_init_script(_REPORT_CSP)
         await self.context.route("**/*", self._route)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self.problems.add(f"uncaught: {exc}"))
         self.page.on("response", self._response)
+
+    def _telegram_call(self, name: str) -> None:
+        self.telegram_calls.append(name)
 
     def _console(self, message: Any) -> None:
         if message.type == "error":
@@ -285,13 +292,6 @@ class Window:
     async def text(self) -> str:
         """What the page shows (its body's visible text)."""
         return str(await self.page.inner_text("body"))
-
-    async def telegram_calls(self) -> list[str]:
-        """The WebApp methods the page called (ready, expand, MainButton.show, ...)."""
-        calls = await self.page.evaluate(
-            "() => (window.__telegramStandIn || {calls: []}).calls.map(c => c.name)"
-        )
-        return [str(c) for c in calls]
 
     def allow(self, pattern: str) -> None:
         """A problem this test expects (e.g. the console line of a refused page's 403)."""
@@ -386,8 +386,11 @@ class Browsers:
         return window
 
     async def close(self) -> None:
+        """Closes every window (again: nothing happens)."""
         for window in self.windows:
-            await window.context.close()
+            if not window.closed:
+                window.closed = True
+                await window.context.close()
 
     def check(self) -> None:
         for window in self.windows:
@@ -454,3 +457,116 @@ class LocalServer:
     async def __aexit__(self, *exc: object) -> None:
         self._server.should_exit = True
         await self._task
+
+
+# --- the desk itself: the bot on the fake Bot API and its web server ---------------------------
+
+
+class DeskSite:
+    """The real Application (all handlers, on the fake Bot API) with the desk's server on a free
+    port of 127.0.0.1, and the test's browser windows on it.
+
+    - `site.bot` (Harness): people in the chat, e.g. `await site.coach()` joins a coach;
+      `site.observation(by=resident_id, text=...)` stores one (sent by that person).
+    - `await site.in_telegram(telegram_id)`: a window opened from Telegram (the stand-in hands
+      over initData signed with the bot's token), at `path` ("/" by default).
+    - `await site.with_link(person)`: the person sends /bureau, the window opens the link the
+      fake Bot API received.
+    - `site.init_data(telegram_id, at=...)`: initData as Telegram signs it (to forge, age or
+      replay it).
+    """
+
+    def __init__(self, desk: Any, base_url: str, browsers: Browsers) -> None:
+        self.desk = desk
+        self.bot = desk.bot
+        self.services = desk.services
+        self.base_url = base_url
+        self.browsers = browsers
+
+    @property
+    def token(self) -> str:
+        return str(self.bot.app.bot.token)
+
+    @property
+    def telegram_js_url(self) -> str:
+        return str(self.services.config.desk.telegram_js_url)
+
+    def init_data(
+        self, telegram_id: int, *, at: datetime | None = None, language_code: str = "nl"
+    ) -> str:
+        moment = at or self.services.clock.now()
+        return init_data(self.token, telegram_id, now=moment, language_code=language_code)
+
+    def observation(self, *, by: int | None = None, **values: Any) -> Any:
+        """An observation in the database (tests/desk/conftest.py's Desk.observation), sent by
+        the person with Telegram id `by` (onboarded first) so that they can hear of it."""
+        if by is not None:
+            from bot.people import persons
+
+            with self.services.db.session() as session:
+                person = persons.get_person(session, by)
+                assert person is not None, f"{by} is not onboarded"
+                values.setdefault("person_id", person.id)
+                values.setdefault("lang", person.language)
+        return self.desk.observation(**values)
+
+    async def window(self, name: str, *, phone: bool = False, init: str = "") -> Window:
+        window = await self.browsers.open(
+            self.base_url,
+            name=name,
+            init_data=init,
+            telegram_js_url=self.telegram_js_url,
+            phone=phone,
+        )
+        # The login page answers 401 (Chromium logs that as an error): not a problem here.
+        window.allow(r"status of 401 \(Unauthorized\)")
+        return window
+
+    async def in_telegram(
+        self, telegram_id: int, *, name: str = "telegram", path: str = "/", phone: bool = True
+    ) -> Window:
+        """Opened from the chat's menu button: the login page posts initData, then `path`."""
+        window = await self.window(name, phone=phone, init=self.init_data(telegram_id))
+        await window.goto(path)
+        await logged_in_or_refused(window)
+        return window
+
+    async def login_link(self, person: Any) -> str:
+        """The person sends /bureau; the link in the message the fake Bot API received."""
+        await person.send("/bureau")
+        found = re.search(r"(https?://\S+/login/[A-Za-z0-9_-]+)", person.last.plain_text)
+        assert found, person.last.plain_text
+        return found.group(1)
+
+    async def with_link(self, person: Any, *, name: str = "link", phone: bool = False) -> Window:
+        """On a computer: /bureau in the chat, then its link in a browser."""
+        link = await self.login_link(person)
+        window = await self.window(name, phone=phone)
+        await window.goto(link)
+        return window
+
+
+async def logged_in_or_refused(window: Window) -> None:
+    """Waits until the login page's script has posted the initData and the answer is shown."""
+    await window.page.wait_for_selector("#telegram-login", state="detached")
+    await window.page.wait_for_load_state("load")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def site(services: Any, fake: Any, browsers: Browsers) -> AsyncIterator[DeskSite]:
+    """The bot with the desk on (tests/desk/conftest.py's `config`), in the browser's loop."""
+    from bot.fake_telegram import Harness
+    from tests.conftest import make_app
+    from tests.desk.conftest import Desk
+
+    assert services.config.desk.enabled, "tests/desk/conftest.py's config turns the desk on"
+    app = make_app(services, fake)
+    async with Harness(app, fake) as harness:
+        server = services.desk_server
+        assert server is not None and server.running, "the desk's server did not start"
+        desk = Desk(harness, services, None)
+        try:
+            yield DeskSite(desk, f"http://127.0.0.1:{server.port}", browsers)
+        finally:
+            # The windows go before the server, so that it stops without waiting for them.
+            await browsers.close()

@@ -105,7 +105,7 @@ async def test_the_stand_in_hands_over_initdata_signed_as_telegram_does(
         )
         await ans.goto("/")
         await ans.page.get_by_text("hallo Ans").wait_for()
-        assert await ans.telegram_calls() == ["ready", "expand"]
+        assert ans.telegram_calls == ["ready", "expand"]
         unsafe = await ans.page.evaluate("() => Telegram.WebApp.initDataUnsafe")
         assert unsafe["user"]["id"] == 4242
         assert unsafe["auth_date"] == int(now.timestamp())

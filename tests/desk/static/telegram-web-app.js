@@ -4,7 +4,7 @@
 // It provides what the desk uses of window.Telegram.WebApp: initData (signed in Python with the
 // test bot's token, as the Telegram client would hand it over), initDataUnsafe (the same, parsed),
 // ready(), expand(), close(), the colour scheme and theme, and MainButton/BackButton that do
-// nothing. Every call is recorded in window.__telegramStandIn.calls for the test to read.
+// nothing. Every call is recorded in window.__telegramStandIn.calls, and handed to the test.
 //
 // The test puts its settings in front of this file as `const STAND_IN = {...};`
 // (initData, colorScheme, themeParams, platform, version).
@@ -16,6 +16,9 @@
 
   function called(name, args) {
     record.calls.push({ name: name, args: Array.prototype.slice.call(args || []) });
+    if (typeof window.__wijkbotTelegramCall === "function") {
+      window.__wijkbotTelegramCall(name); // to the test, across page loads
+    }
   }
 
   function parseInitData(raw) {
