@@ -35,7 +35,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -80,6 +80,18 @@ document.addEventListener("securitypolicyviolation", (event) => {
       + " in " + event.sourceFile + ":" + event.lineNumber
   );
 });
+"""
+
+# Form fields a screen reader could not name (no label, aria-label or aria-labelledby; hidden
+# fields and buttons with text are fine).
+_UNNAMED_CONTROLS = """
+() => Array.from(document.querySelectorAll("input, select, textarea, button"))
+  .filter((el) => el.type !== "hidden" && el.offsetParent !== null)
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+    && !el.getAttribute("aria-labelledby") && !el.getAttribute("title")
+    && !((el.tagName === "BUTTON" || ["submit", "button"].includes(el.type))
+         && (el.textContent.trim() || el.value)))
+  .map((el) => el.outerHTML.slice(0, 120))
 """
 
 
@@ -303,10 +315,23 @@ class Window:
             pytest.fail(f"{self.name}: problems on the page:\n  " + "\n  ".join(unexpected))
 
     async def shoot(self, step: str) -> list[Path]:
-        """The page now, phone- and desktop-sized, full length; then checks for problems."""
-        paths = await self.shots.take(self.page, f"{self.name}-{step}")
+        """The page now, phone- and desktop-sized, full length; then checks for problems,
+        among them a page wider than the phone and form fields without a name."""
+        paths = await self.shots.take(self.page, f"{self.name}-{step}", self._layout_problems)
+        for control in await self.page.evaluate(_UNNAMED_CONTROLS):
+            self.problems.add(f"{step}: a form field without a label or name: {control}")
         self.check()
         return paths
+
+    async def _layout_problems(self, label: str) -> None:
+        if label != "phone":
+            return
+        width = await self.page.evaluate("() => document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            self.problems.add(
+                f"{self.page.url}: {width} px wide on a {PHONE['width']} px phone "
+                "(it scrolls sideways)"
+            )
 
 
 class Screenshots:
@@ -317,7 +342,9 @@ class Screenshots:
         self.test_name = re.sub(r"[^A-Za-z0-9_.-]+", "-", test_name).strip("-")
         self.taken: list[Path] = []
 
-    async def take(self, page: Any, step: str) -> list[Path]:
+    async def take(
+        self, page: Any, step: str, inspect: Callable[[str], Awaitable[None]] | None = None
+    ) -> list[Path]:
         self.directory.mkdir(parents=True, exist_ok=True)
         before = page.viewport_size
         paths = []
@@ -328,6 +355,8 @@ class Screenshots:
             path = self.directory / f"{self.test_name}-{safe_step}-{label}.png"
             await page.screenshot(path=str(path), full_page=True)
             paths.append(path)
+            if inspect is not None:
+                await inspect(label)
         if before:
             await page.set_viewport_size(before)
         self.taken.extend(paths)

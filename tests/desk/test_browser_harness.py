@@ -79,6 +79,11 @@ async def outside(request: Request) -> Response:
     return HTMLResponse(body)
 
 
+async def wide(request: Request) -> Response:
+    body = '<!doctype html><title>x</title><div style="width: 600px">breed</div><input name="q">'
+    return HTMLResponse(body)
+
+
 APP = Starlette(
     routes=[
         Route("/", page),
@@ -86,6 +91,7 @@ APP = Starlette(
         Route("/login", login, methods=["POST"]),
         Route("/inline", inline),
         Route("/outside", outside),
+        Route("/wide", wide),
     ]
 )
 
@@ -122,7 +128,7 @@ async def test_the_stand_in_hands_over_initdata_signed_as_telegram_does(
         assert intruder.blocked == []
 
 
-async def test_csp_violations_and_requests_leaving_the_machine_are_problems(
+async def test_csp_violations_requests_leaving_the_machine_and_bad_layout_are_problems(
     browsers: Browsers,
 ) -> None:
     async with LocalServer(APP) as server:
@@ -135,4 +141,11 @@ async def test_csp_violations_and_requests_leaving_the_machine_are_problems(
         assert "blocked: https://example.org/tracker.png" in found
         with pytest.raises(pytest.fail.Exception, match="problems on the page"):
             window.check()
+        window.problems.found.clear()
+
+        await window.goto("/wide")
+        with pytest.raises(pytest.fail.Exception, match="problems on the page") as failed:
+            await window.shoot("wide")
+        assert "px wide on a 360 px phone" in str(failed.value)
+        assert 'without a label or name: <input name="q"' in str(failed.value)
         window.problems.found.clear()
