@@ -19,6 +19,7 @@ from telegram.request import BaseRequest
 from bot import wiring
 from bot.context import Services, WijkApplication, WijkContext
 from bot.core.i18n import LANGUAGES
+from bot.desk import links
 from bot.people import persons
 from bot.telegram import command_menu
 from bot.telegram.persistence import DatabasePersistence
@@ -89,8 +90,11 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await command_menu.set_everyone_menu(app.bot, wiring.PRIVATE_COMMANDS)
     with wapp.services.db.session() as session:
         coaches = command_menu.coaches(session)
+    desk_url = links.web_app_url(wapp.services.config)
     for chat_id, lang in coaches:
-        await command_menu.show_coach_menu(app.bot, chat_id, lang, wiring.PRIVATE_COMMANDS)
+        await command_menu.show_coach_menu(
+            app.bot, chat_id, lang, wiring.PRIVATE_COMMANDS, desk_url=desk_url
+        )
     for lang in LANGUAGES:
         in_groups = command_menu.menu_of(wiring.GROUP_COMMANDS, lang)
         if in_groups:

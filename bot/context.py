@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from bot.digest.builder import DigestData, Grouper
     from bot.opendata.clients import PdokClient
     from handlers.router import Routes
+    from web.server import DeskServer
 
 
 @dataclass
@@ -72,6 +73,9 @@ class Services:
     # Urgent alerts to coaches this process started (handlers/urgent/alert.py), so tests and
     # shutdown can wait for them.
     urgent_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    # The coach's desk's web server while it runs (web/server.py; None: off, or its port was
+    # taken); its `port` is the one bound.
+    desk_server: DeskServer | None = None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -12,7 +12,8 @@
 6. the error handler;
 7. the jobs: the digest schedule, the closing of polls, the refresh of stored grouping
    signatures at start-up;
-8. the optional language-model narrative and embeddings grouping for the digest.
+8. the optional language-model narrative and embeddings grouping for the digest;
+9. the coach's desk (web/), when `[desk] enabled`: its server starts and stops with the bot.
 
 2-5 become `app.routes` (handlers/router.py), which handlers read as `context.routes`.
 CLI_COMMANDS, at the end, are the features' `wijkbot` sub-commands (bot/cli/wijkbot.py).
@@ -64,6 +65,7 @@ def wire(app: WijkApplication) -> None:
         about_you,
         blind_spots,
         coach,
+        desk,
         digest,
         errors,
         menu,
@@ -124,6 +126,8 @@ def wire(app: WijkApplication) -> None:
             # The coach: observations of their wijken, answering, hiding.
             CommandHandler(accepted("meldingen"), coach.meldingen_command),
             CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),
+            # The coach's desk (web/): a one-time login link.
+            CommandHandler(accepted("bureau"), desk.bureau_command),
             # The coach: what the wijkspiegel does not know yet.
             CallbackQueryHandler(
                 blind_spots.blind_spots_pressed, pattern=pattern(Kind.BLIND_SPOTS)
@@ -182,6 +186,13 @@ def wire(app: WijkApplication) -> None:
             MenuEntry("spiegel", "spiegel.menu", spiegel.open_from_menu, spiegel.visible),
             MenuEntry("meldingen", "coach.menu", coach.open_meldingen, coach.is_coach),
             MenuEntry(
+                "bureau",
+                "desk.menu",
+                desk.open_from_menu,
+                desk.visible if app.services.config.desk.enabled else lambda who: False,
+                web_app=desk.web_app_url,
+            ),
+            MenuEntry(
                 "melding", "observations.menu_new", observations.melding_open, observations.may_send
             ),
             MenuEntry("digest_now", "digest.menu_now", digest.open_now, digest.is_coach),
@@ -232,6 +243,12 @@ def wire(app: WijkApplication) -> None:
     # 8. The digest's language-model narrative and embeddings grouping, when the config has them.
     llm.install(app.services)
 
+    # 9. The coach's desk (web/): its web server starts and stops with the bot, in its loop.
+    if app.services.config.desk.enabled:
+        from web import server as desk_server
+
+        desk_server.install(app)
+
 
 # 5. The command menus, in this order, by command id (bot/telegram/commands.py: one table of the
 # names per language; handlers above answer to every name of a command, `accepted(id)`, and each
@@ -248,6 +265,7 @@ PRIVATE_COMMANDS = (
     "spiegel",
     "meldingen",
     "digest",
+    "bureau",
     "peilingen",
     "wijk",
     "taal",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import InlineKeyboardButton, Update
+from telegram import InlineKeyboardButton, Update, WebAppInfo
 
 from bot.context import WijkContext
 from bot.core.i18n import tn
@@ -28,6 +28,15 @@ class MenuEntry:
     label_key: str
     open: Opener
     visible: Callable[[Who], bool] = lambda who: True
+    # Where the entry is a Mini App instead (a URL: a web_app button; None: a button as usual).
+    web_app: Callable[[WijkContext, Who], str | None] | None = None
+
+
+def entry_button(context: WijkContext, who: Who, entry: MenuEntry) -> InlineKeyboardButton:
+    url = entry.web_app(context, who) if entry.web_app is not None else None
+    if url:
+        return InlineKeyboardButton(who.t(entry.label_key), web_app=WebAppInfo(url))
+    return button(who.t(entry.label_key), MenuItem(entry.item))
 
 
 def visible_entries(context: WijkContext, who: Who) -> list[MenuEntry]:
@@ -62,5 +71,5 @@ async def show_menu(
                 names = ", ".join(who.t(f"roles.{r.value}") for r in roles)
                 lines.insert(1, tn(who.lang, "menu.your_roles", len(roles), roles=names))
     entries = visible_entries(context, who)
-    rows = [*ask, *([button(who.t(e.label_key), MenuItem(e.item))] for e in entries)]
+    rows = [*ask, *([entry_button(context, who, e)] for e in entries)]
     await reply(update, "\n".join(lines), keyboard(*rows), edit=edit)

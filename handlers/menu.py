@@ -11,6 +11,7 @@ from telegram.ext import filters
 
 from bot.context import WijkContext
 from bot.core.i18n import LANGUAGES, t
+from bot.desk import links
 from bot.people import persons
 from bot.people.permissions import Action
 from bot.telegram import command_menu, commands, flows
@@ -172,7 +173,11 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
     await reply(update, who.t("language.changed"), edit=True)
     if coach:  # the chat's own menu, in the new language
         await command_menu.show_coach_menu(
-            context.bot, who.telegram_id, lang, context.routes.private_commands
+            context.bot,
+            who.telegram_id,
+            lang,
+            context.routes.private_commands,
+            desk_url=links.web_app_url(context.services.config),
         )
     if who.wijk_id is not None:
         await show_menu(update, context, who)

@@ -1,5 +1,6 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
+from models.desk import DeskInitData, DeskLogin, DeskSecret
 from models.digest import Digest, DigestSetting
 from models.enums import (
     DeliveryStatus,
@@ -28,6 +29,9 @@ from models.wijk import Wijk
 __all__ = [
     "CbsFigure",
     "DeliveryStatus",
+    "DeskInitData",
+    "DeskLogin",
+    "DeskSecret",
     "Digest",
     "DigestFrequency",
     "DigestSetting",

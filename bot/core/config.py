@@ -205,6 +205,45 @@ class WijkConfig:
 
 
 @dataclass(frozen=True)
+class DeskConfig:
+    """The coach's desk (web/): a web page served by the bot, opened inside Telegram as a Mini
+    App or in a desktop browser through a one-time login link."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = 8089
+    # Where people reach the desk (behind a reverse proxy: its https:// address). Empty:
+    # http://<listen>:<port>, for the demo and tests; Telegram opens Mini Apps only over https.
+    public_url: str = ""
+    # How old Telegram's initData may be when the page logs in with it.
+    init_data_max_age_seconds: int = 3600
+    # How long a login link from /bureau works (once).
+    login_link_minutes: int = 10
+    # How long a desk session lasts.
+    session_hours: int = 12
+    # Telegram's script for Mini Apps (the page's CSP allows this script's origin).
+    telegram_js_url: str = "https://telegram.org/js/telegram-web-app.js"
+    # Signs the session cookie. Empty: one is made once and kept in the database (desk_secret),
+    # so that every process of the bot and every restart share it. Never logged.
+    session_secret: str = ""
+    # The largest photo the desk fetches from Telegram to show (bytes).
+    photo_max_bytes: int = 10 * 1024 * 1024
+
+    @property
+    def base_url(self) -> str:
+        """The desk's address without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.listen}]" if ":" in self.listen else self.listen
+        return f"http://{host}:{self.port}"
+
+    @property
+    def https(self) -> bool:
+        """Telegram opens a Mini App only from an https address."""
+        return self.base_url.startswith("https://")
+
+
+@dataclass(frozen=True)
 class ThemeConfig:
     slug: str
     nl: str
@@ -225,6 +264,7 @@ class Config:
     figures: FiguresConfig = field(default_factory=FiguresConfig)
     urgent: UrgentConfig = field(default_factory=UrgentConfig)
     spiegel: SpiegelConfig = field(default_factory=SpiegelConfig)
+    desk: DeskConfig = field(default_factory=DeskConfig)
     wijken: list[WijkConfig] = field(default_factory=list)
     themes: list[ThemeConfig] = field(default_factory=list)
     source: str = "<defaults>"
@@ -473,6 +513,7 @@ def _validate(config: Config, *, require_token: bool) -> None:
     if config.spiegel.disagree_min_reactions < 1:
         raise ConfigError(src, "spiegel.disagree_min_reactions", "must be 1 or more")
     _validate_figures(config.figures, src)
+    _validate_desk(config.desk, src)
     if not config.wijken:
         raise ConfigError(src, "wijken", "configure at least one wijk ([[wijken]])")
     seen: set[str] = set()
@@ -519,6 +560,28 @@ def _validate_figures(figures: FiguresConfig, src: str) -> None:
         raise ConfigError(src, "figures.fetch_day", "must be between 1 and 28")
     if not 0 <= figures.fetch_hour <= 23:
         raise ConfigError(src, "figures.fetch_hour", "must be between 0 and 23")
+
+
+def _validate_desk(desk: DeskConfig, src: str) -> None:
+    if not 1 <= desk.port <= 65535:
+        raise ConfigError(src, "desk.port", "must be between 1 and 65535")
+    if desk.public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", desk.public_url):
+        raise ConfigError(
+            src, "desk.public_url", "expected an address such as https://bureau.example.nl"
+        )
+    if not desk.telegram_js_url.startswith(("https://", "http://")):
+        raise ConfigError(src, "desk.telegram_js_url", "must start with https:// or http://")
+    if desk.init_data_max_age_seconds < 10:
+        raise ConfigError(src, "desk.init_data_max_age_seconds", "must be 10 or more")
+    if not 1 <= desk.login_link_minutes <= 24 * 60:
+        raise ConfigError(src, "desk.login_link_minutes", "must be between 1 and 1440")
+    if not 1 <= desk.session_hours <= 24 * 30:
+        raise ConfigError(src, "desk.session_hours", "must be between 1 and 720")
+    if desk.session_secret and len(desk.session_secret) < 32:
+        # Never echo the secret itself.
+        raise ConfigError(src, "desk.session_secret", "must be at least 32 characters (or empty)")
+    if desk.photo_max_bytes < 1024:
+        raise ConfigError(src, "desk.photo_max_bytes", "must be 1024 or more")
 
 
 PHONE_PATTERN = re.compile(r"^[0-9][0-9 -]{1,18}[0-9]$")

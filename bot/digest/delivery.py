@@ -17,10 +17,18 @@ from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    WebAppInfo,
+)
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter
 
+from bot.core.config import DeskConfig
 from bot.core.i18n import t
 from bot.digest import builder, chart, render
 from bot.digest.periods import Period
@@ -48,6 +56,8 @@ class Outgoing:
     attention_message: int | None = None
     attention_ids: list[int] | None = None
     quiet: bool = False
+    # The desk's settings: "Bureau openen" under the digest when it is on.
+    desk: DeskConfig | None = None
 
     @property
     def total(self) -> int:
@@ -89,19 +99,26 @@ def prepare(services: Services, wijk_id: int, period: Period, lang: str) -> Outg
         attention_message=rendered.attention_message,
         attention_ids=rendered.attention_ids,
         quiet=data.quiet,
+        desk=services.config.desk,
     )
 
 
-def closing_keyboard(lang: str) -> InlineKeyboardMarkup:
-    """Every message has a way on: the menu, and the digest settings."""
-    return InlineKeyboardMarkup(
+def closing_keyboard(lang: str, desk: DeskConfig | None = None) -> InlineKeyboardMarkup:
+    """Every message has a way on: the menu, and the digest settings; with the desk on,
+    "Bureau openen" (a Mini App on https, else the menu entry that sends a login link)."""
+    rows = [
         [
-            [
-                button(t(lang, "digest.settings_button"), MenuItem("digest_settings")),
-                button(t(lang, "menu.back_to_menu"), MenuItem("main")),
-            ]
+            button(t(lang, "digest.settings_button"), MenuItem("digest_settings")),
+            button(t(lang, "menu.back_to_menu"), MenuItem("main")),
         ]
-    )
+    ]
+    if desk is not None and desk.enabled:
+        label = t(lang, "desk.open_button")
+        if desk.https:
+            rows.insert(0, [InlineKeyboardButton(label, web_app=WebAppInfo(desk.base_url + "/"))])
+        else:
+            rows.insert(0, [button(label, MenuItem("bureau"))])
+    return InlineKeyboardMarkup(rows)
 
 
 def open_buttons(lang: str, observation_ids: list[int]) -> list[list[InlineKeyboardButton]]:
@@ -142,7 +159,7 @@ def _parts(bot: Bot, chat_id: int, outgoing: Outgoing) -> list[Callable[[], Awai
             InputFile(outgoing.csv, filename=outgoing.csv_name),
             caption=t(lang, "digest.csv_caption"),
             parse_mode=ParseMode.HTML,
-            reply_markup=closing_keyboard(lang),
+            reply_markup=closing_keyboard(lang, outgoing.desk),
         )
     )
     return parts

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from models import (
+    DeskLogin,
     Digest,
     DigestSetting,
     GroupLink,
@@ -58,6 +59,7 @@ PERSON_COLUMNS = {
     ("statement_change", "person_id"): "unlinked",
     ("poll", "creator_id"): "unlinked",
     ("grouplink", "linked_by_id"): "unlinked",
+    ("desk_login", "person_id"): "deleted",
 }
 # Where the export shows each of those columns' rows: everything stored with a person's id is
 # theirs to see (tests/test_privacy.py checks this names every column above, and that a person
@@ -78,6 +80,7 @@ EXPORTED_IN = {
     ("poll", "creator_id"): "polls_created",
     ("grouplink", "linked_by_id"): "groups_linked",
     ("statement_change", "person_id"): "spiegel_changes",
+    ("desk_login", "person_id"): "desk_logins",
 }
 
 
@@ -150,6 +153,8 @@ def export_person(
         # What they changed in a wijk's spiegel as its coach, and why.
         "spiegel_changes": _spiegel_changes(session, person_id, slugs),
         "digest_settings": None if setting is None else _digest_settings(setting),
+        # The desk's login links /bureau sent them (when, and whether used; never the link).
+        "desk_logins": _desk_logins(session, person_id),
         "conversation_state": {row.kind: _json(row.data) for row in states},
     }
 
@@ -184,6 +189,16 @@ def _about_you(session: Session, person_id: int) -> dict[str, Any] | None:
         "asked_at": iso(row.asked_at),
         "updated_at": iso(row.updated_at),
     }
+
+
+def _desk_logins(session: Session, person_id: int) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(DeskLogin).where(DeskLogin.person_id == person_id).order_by(col(DeskLogin.id))
+    ).all()
+    return [
+        {"sent_at": iso(r.created_at), "expires_at": iso(r.expires_at), "used_at": iso(r.used_at)}
+        for r in rows
+    ]
 
 
 def _spiegel_changes(
@@ -445,6 +460,7 @@ class ErasureReport:
     about_you: int = 0
     stored_states: int = 0
     links_cleared: int = 0
+    desk_logins: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -541,6 +557,7 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
     report.digest_settings = run(delete(DigestSetting).where(col(DigestSetting.person_id) == pid))
     report.memberships = run(delete(Membership).where(col(Membership.person_id) == pid))
     report.about_you = run(delete(PersonProfile).where(col(PersonProfile.person_id) == pid))
+    report.desk_logins = run(delete(DeskLogin).where(col(DeskLogin.person_id) == pid))
     report.stored_states = run(
         delete(StoredState).where(
             col(StoredState.kind).in_(STATE_KINDS),

@@ -18,7 +18,15 @@ import logging
 from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
-from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 from telegram.error import TelegramError
 
 from bot.core.i18n import LANGUAGES, t
@@ -31,7 +39,7 @@ _log = logging.getLogger(__name__)
 
 # Commands only coaches (and administrators) may use; the rest are everyone's. Command ids, as
 # in bot/telegram/commands.py; the menu in each language shows that language's names.
-COACH_COMMANDS = ("meldingen", "digest")
+COACH_COMMANDS = ("meldingen", "digest", "bureau")
 
 
 def everyone_commands(private: Sequence[str]) -> list[str]:
@@ -67,22 +75,31 @@ async def set_everyone_menu(bot: Bot, private: Sequence[str]) -> None:
             await bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats())
 
 
-async def show_coach_menu(bot: Bot, chat_id: int, lang: str, private: Sequence[str]) -> bool:
-    """A coach's private chat: every command, the coach's included. False when Telegram
-    refused (the coach blocked the bot, or never started it): the menu is a convenience, so that
-    is logged and nothing else stops."""
+async def show_coach_menu(
+    bot: Bot, chat_id: int, lang: str, private: Sequence[str], *, desk_url: str | None = None
+) -> bool:
+    """A coach's private chat: every command, the coach's included, and with `desk_url` (the
+    desk on https, bot.desk.links.web_app_url) the chat's menu button opens the desk as a Mini
+    App. False when Telegram refused (the coach blocked the bot, or never started it): the menu
+    is a convenience, so that is logged and nothing else stops."""
     try:
         await bot.set_my_commands(menu_of(private, lang), scope=BotCommandScopeChat(chat_id))
+        if desk_url:
+            button = MenuButtonWebApp(t(lang, "desk.open_button"), WebAppInfo(desk_url))
+            await bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
     except TelegramError as exc:
         _log.info("no coach menu for chat %s: %s", pseudonym(chat_id), exc)
         return False
     return True
 
 
-async def hide_coach_menu(bot: Bot, chat_id: int) -> bool:
-    """Back to everyone's menu (the chat's own removed)."""
+async def hide_coach_menu(bot: Bot, chat_id: int, *, desk: bool = False) -> bool:
+    """Back to everyone's menu (the chat's own removed); with `desk`, the chat's menu button
+    back to Telegram's default too."""
     try:
         await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+        if desk:
+            await bot.set_chat_menu_button(chat_id=chat_id, menu_button=MenuButtonDefault())
     except TelegramError as exc:
         _log.info("coach menu of chat %s not removed: %s", pseudonym(chat_id), exc)
         return False

@@ -41,6 +41,7 @@ TABLE: tuple[Command, ...] = (
     Command("vergeetmij", "vergeetmij", "forgetme"),
     Command("meldingen", "meldingen", "reports"),
     Command("digest", "wijkoverzicht", "summary", also=("digest",)),
+    Command("bureau", "bureau", "desk"),
     Command("wijk", "wijk", "district"),
     Command("taal", "taal", "language"),
     Command("help", "uitleg", "explain", also=("help",)),

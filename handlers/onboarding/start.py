@@ -11,6 +11,7 @@ from sqlmodel import Session
 from telegram import Update
 
 from bot.context import WijkContext
+from bot.desk import links
 from bot.people import invites, persons
 from bot.people.permissions import COACH_ROLES, load_actor
 from bot.telegram import command_menu, flows
@@ -149,7 +150,11 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
         )
         if result.role.value in COACH_ROLES:
             await command_menu.show_coach_menu(
-                context.bot, who.telegram_id, who.lang, context.routes.private_commands
+                context.bot,
+                who.telegram_id,
+                who.lang,
+                context.routes.private_commands,
+                desk_url=links.web_app_url(services.config),
             )
     else:
         await reply(update, who.t(f"invite.{result.status.value}"))

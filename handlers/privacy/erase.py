@@ -14,6 +14,7 @@ from typing import Any
 from telegram import Update
 
 from bot.context import WijkContext
+from bot.desk import links
 from bot.privacy import personal_data
 from bot.telegram import command_menu, flow_table, flows
 from bot.telegram.callbacks import Kind, PrivacyStep
@@ -103,7 +104,9 @@ async def _erase(turn: Turn, flow: Flow, draft: ErasureDraft, value: Any) -> Non
         await turn.reply(*views.erase_failed(who, flow.nonce))
         return
     _forget_in_memory(context, who.telegram_id)
-    await command_menu.hide_coach_menu(context.bot, who.telegram_id)  # had they been a coach
+    # Had they been a coach: their chat's own menu (and the desk's menu button) go.
+    desk = links.web_app_url(context.services.config) is not None
+    await command_menu.hide_coach_menu(context.bot, who.telegram_id, desk=desk)
     kept = "kept contributions" if draft.keep else "deleted all"
     _log.info("erased a person on request (%s)", kept)
     await turn.reply(*views.erased(who, kept=report.kept_contributions), edit=True)

@@ -17,6 +17,7 @@ from bot.fake_telegram import Harness
 from bot.people import persons
 from bot.privacy import personal_data
 from models import (
+    DeskLogin,
     Digest,
     DigestSetting,
     Edition,
@@ -177,6 +178,11 @@ def _build_world(session: Session, config: Config, alice_telegram_id: int) -> Wo
                 period_key="2026-W47",
                 period_start=T0,
                 period_end=T0,
+            ),
+            DeskLogin(
+                token_hash="0" * 64,
+                person_id=pk(coach),
+                expires_at=T0,
             ),
             StatementChange(
                 item_id=pk(item),

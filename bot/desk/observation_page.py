@@ -1,0 +1,130 @@
+"""What the desk shows of one observation: the observation itself (checked through
+bot.observations.coach.get_for_coach: HANDLE_OBSERVATIONS in its own wijk), who sent it as the
+coach may see them, the matter's other observations in the same wijk, and its history.
+
+The history is read from `observation_event` when that table exists (the status workflow);
+until then from the observation's own dates. No Telegram, no web.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.observations import coach
+from bot.people.permissions import Actor
+from models import Observation, ObservationStatus, Person, Wijk
+
+SAME_MATTER_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    kind: str  # "created", "read", "answered", "replied", "hidden", or "status" (to_status)
+    to_status: str | None = None
+    actor_name: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class ObservationView:
+    observation: Observation
+    wijk_name: str
+    author: str | None  # None: the sender erased their data
+    same_matter: list[Observation] = field(default_factory=list)
+    history: list[HistoryLine] = field(default_factory=list)
+
+
+def load(session: Session, actor: Actor, observation_id: int) -> ObservationView:
+    """Raises PermissionDenied (another wijk) or coach.Refused (unknown, withdrawn)."""
+    observation = coach.get_for_coach(session, actor, observation_id)
+    wijk = session.get(Wijk, observation.wijk_id)
+    return ObservationView(
+        observation=observation,
+        wijk_name=wijk.name if wijk is not None else "",
+        author=coach.author_label(session, observation),
+        same_matter=same_matter(session, observation),
+        history=history(session, observation),
+    )
+
+
+def same_matter(session: Session, observation: Observation) -> list[Observation]:
+    if not observation.grouping_matter:
+        return []
+    return list(
+        session.exec(
+            select(Observation)
+            .where(
+                col(Observation.wijk_id) == observation.wijk_id,
+                col(Observation.grouping_matter) == observation.grouping_matter,
+                col(Observation.id) != observation.id,
+                col(Observation.status) != ObservationStatus.WITHDRAWN.value,
+            )
+            .order_by(col(Observation.created_at).desc(), col(Observation.id).desc())
+            .limit(SAME_MATTER_LIMIT)
+        ).all()
+    )
+
+
+def _event_model() -> Any | None:
+    try:
+        module = importlib.import_module("models.observation_event")
+    except ImportError:
+        return None
+    return getattr(module, "ObservationEvent", None)
+
+
+def _name(session: Session, person_id: int | None) -> str | None:
+    if person_id is None:
+        return None
+    person = session.get(Person, person_id)
+    if person is None:
+        return None
+    return person.display_name or person.pseudonym
+
+
+def history(session: Session, observation: Observation) -> list[HistoryLine]:
+    lines = [HistoryLine(observation.created_at, "created")]
+    event = _event_model()
+    if event is not None:
+        rows = session.exec(
+            select(event).where(event.observation_id == observation.id).order_by(event.at, event.id)
+        ).all()
+        for row in rows:
+            lines.append(
+                HistoryLine(
+                    at=row.at,
+                    kind="status" if row.kind == "status" else row.kind,
+                    to_status=row.to_status,
+                    actor_name=_name(session, row.actor_id),
+                    detail=row.detail,
+                )
+            )
+        return lines
+    if observation.read_at is not None:
+        lines.append(HistoryLine(observation.read_at, "read"))
+    if observation.answered_at is not None:
+        lines.append(
+            HistoryLine(
+                observation.answered_at,
+                "answered",
+                actor_name=_name(session, observation.answered_by_id),
+            )
+        )
+    if observation.replied_at is not None:
+        lines.append(HistoryLine(observation.replied_at, "replied"))
+    if observation.hidden_at is not None:
+        lines.append(
+            HistoryLine(
+                observation.hidden_at,
+                "hidden",
+                actor_name=_name(session, observation.hidden_by_id),
+                detail=observation.hidden_reason,
+            )
+        )
+    return sorted(lines, key=lambda line: line.at)

@@ -1,0 +1,140 @@
+"""The desk's pages: headers, escaping, the photo through the bot, the observation page."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+import pytest
+
+from bot.fake_telegram.users import TINY_PNG
+from tests.desk.conftest import COACH_ID, Desk, coach, log_in_with_telegram
+from tests.helpers import FAKE_TOKEN
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@asynccontextmanager
+async def logged_in(desk: Desk) -> AsyncIterator[httpx.AsyncClient]:
+    await coach(desk)
+    async with desk.client() as browser:
+        answer = await log_in_with_telegram(browser, desk.init_data(COACH_ID))
+        assert answer.status_code == 303
+        yield browser
+
+
+async def test_every_page_has_the_security_headers(desk: Desk) -> None:
+    async with desk.client() as browser:
+        for path in ("/", "/m/1", "/static/desk.css"):
+            answer = await browser.get(path)
+            csp = answer.headers["content-security-policy"]
+            assert "script-src 'self' https://telegram.org;" in csp
+            assert "default-src 'self'" in csp and "frame-ancestors https://web.telegram.org" in csp
+            assert "'unsafe-inline'" not in csp
+            assert answer.headers["x-content-type-options"] == "nosniff"
+            assert answer.headers["referrer-policy"] == "no-referrer"
+        assert (await browser.get("/")).headers["cache-control"] == "no-store"
+
+
+async def test_pages_have_no_inline_script_or_style(desk: Desk) -> None:
+    observation = desk.observation(latitude=52.3, longitude=4.86)
+    async with logged_in(desk) as browser:
+        for path in ("/", f"/m/{observation.id}"):
+            page = (await browser.get(path)).text
+            assert "<script>" not in page and "<style" not in page and " style=" not in page
+            assert " onclick=" not in page
+
+
+async def test_the_observation_page_escapes_what_people_wrote(desk: Desk) -> None:
+    observation = desk.observation(text=HOSTILE, latitude=52.30071, longitude=4.86312)
+    async with logged_in(desk) as browser:
+        page = await browser.get(f"/m/{observation.id}")
+        assert page.status_code == 200
+        assert "<script>alert" not in page.text and "<img src=x" not in page.text
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text
+        assert "https://www.openstreetmap.org/?mlat=52.300710&amp;mlon=4.863120" in page.text
+        assert 'rel="noopener noreferrer"' in page.text and 'target="_blank"' in page.text
+        assert "Breedte 52.30071, lengte 4.86312" in page.text
+        inbox = await browser.get("/")
+        assert "<script>alert" not in inbox.text
+
+
+async def test_the_observation_page_shows_the_matter_and_history(desk: Desk) -> None:
+    first = desk.observation(text="Kapotte lantaarn", grouping_matter="licht")
+    second = desk.observation(text="Weer geen licht in de straat", grouping_matter="licht")
+    elsewhere = desk.observation("stadshart", text="Ook hier geen licht", grouping_matter="licht")
+    async with logged_in(desk) as browser:
+        page = (await browser.get(f"/m/{first.id}")).text
+        assert "Weer geen licht in de straat" in page
+        assert f"/m/{second.id}" in page
+        assert "Ook hier geen licht" not in page and f"/m/{elsewhere.id}" not in page
+        assert "Wat er gebeurde" in page and "Gestuurd" in page
+        assert "nieuw" in page  # the status as a word
+
+
+async def test_the_photo_comes_through_the_bot_without_the_token(desk: Desk) -> None:
+    stored = desk.bot.fake.new_file(TINY_PNG, "photo.png", "image/png")
+    observation = desk.observation(photo_file_id=stored.file_id)
+    async with logged_in(desk) as browser:
+        page = await browser.get(f"/m/{observation.id}")
+        assert f'src="/m/{observation.id}/photo"' in page.text
+        token = desk.token
+        assert token not in page.text and stored.file_unique_id not in page.text
+        photo = await browser.get(f"/m/{observation.id}/photo")
+        assert photo.status_code == 200
+        assert photo.content == TINY_PNG
+        assert photo.headers["content-type"] == "image/png"
+        assert token not in str(photo.headers) and "files/" not in str(photo.headers)
+        assert FAKE_TOKEN.split(":")[1] not in str(photo.headers)
+
+
+async def test_a_photo_over_the_limit_is_not_fetched(desk: Desk) -> None:
+    from dataclasses import replace
+
+    big = desk.bot.fake.new_file(TINY_PNG + b"\0" * 5000, "photo.png", "image/png")
+    observation = desk.observation(photo_file_id=big.file_id)
+    config = desk.services.config
+    desk.services.config = replace(config, desk=replace(config.desk, photo_max_bytes=2048))
+    async with logged_in(desk) as browser:
+        answer = await browser.get(f"/m/{observation.id}/photo")
+        assert answer.status_code == 413
+
+
+async def test_an_unknown_observation_is_not_found(desk: Desk) -> None:
+    async with logged_in(desk) as browser:
+        assert (await browser.get("/m/999999")).status_code == 404
+        assert (await browser.get("/m/abc")).status_code == 404
+
+
+async def test_the_real_server_runs_in_the_bots_loop(desk: Desk) -> None:
+    server = desk.services.desk_server
+    assert server is not None and server.running and server.port > 0
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{server.port}") as browser:
+        answer = await browser.get("/")
+        assert answer.status_code == 401
+        assert "content-security-policy" in answer.headers
+        assert (await browser.get("/static/login.js")).status_code == 200
+
+
+async def test_a_taken_port_is_one_log_line_and_the_bot_runs_on(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    from web.server import DeskServer
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    try:
+        server = DeskServer(desk.app, "127.0.0.1", taken.getsockname()[1])
+        with caplog.at_level(logging.ERROR):
+            assert not await server.start()
+        assert "is already in use" in caplog.text
+        assert not server.running
+    finally:
+        taken.close()
+    person = await coach(desk)
+    await person.send("/menu")
+    assert person.last.text

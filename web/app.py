@@ -1,0 +1,91 @@
+"""The desk's web app: `create_app(services, bot)` (Starlette), served by web/server.py in the
+bot's own process and event loop.
+
+Adding a page: a module in web/routes/ with its handlers and a `routes` list (Route/Mount),
+named in ROUTE_MODULES below; a handler starts with `coach = current_coach(request)` (web/auth),
+checks the permission for the wijk of what it shows, and answers with
+`render(request, "page.html", coach.lang, ...)` (web/render). A form: `method="post"` with
+`<input type="hidden" name="csrf" value="{{ csrf }}">` (web/templates/base.html has a macro);
+web/security.py CsrfCheck refuses a POST without it before the route runs. Texts go in
+locales/*/desk.toml; scripts and styles in web/static (no inline script or style: CSP).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from bot.context import Services
+from bot.core.i18n import pick_language
+from bot.desk.session_key import session_secret
+from web.auth import DeskState, NotLoggedIn, Refusal
+from web.render import STATIC, environment, render
+from web.routes import auth as auth_routes
+from web.routes import inbox as inbox_routes
+from web.routes import observation as observation_routes
+from web.security import CsrfCheck, SecurityHeaders
+
+_log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "wijkbureau"
+# The pages, in the order Starlette tries their routes.
+ROUTE_MODULES = (auth_routes, inbox_routes, observation_routes)
+
+
+def refusal_language(request: Request, lang: str | None) -> str:
+    if lang:
+        return lang
+    state: DeskState = request.app.state.desk
+    default = state.services.config.general.default_language
+    return pick_language(request.headers.get("accept-language", "").split(",")[0], default)
+
+
+async def refused(request: Request, exc: Exception) -> Response:
+    """A refusal: the message only, nothing of any wijk."""
+    assert isinstance(exc, Refusal)
+    lang = refusal_language(request, exc.lang)
+    return render(request, "refused.html", lang, status=exc.status, message_key=exc.message_key)
+
+
+async def not_logged_in(request: Request, exc: Exception) -> Response:
+    lang = refusal_language(request, None)
+    target = request.url.path if request.method == "GET" else "/"
+    return render(request, "login.html", lang, status=401, next=target)
+
+
+async def csrf_refused(request: Request) -> Response:
+    lang = refusal_language(request, None)
+    return render(request, "refused.html", lang, status=403, message_key="desk.csrf_refused")
+
+
+def create_app(services: Services, bot: Any) -> Starlette:
+    """The desk for these services; `bot` (telegram.Bot) fetches photos."""
+    config = services.config.desk
+    routes: list[BaseRoute] = [route for module in ROUTE_MODULES for route in module.routes]
+    routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(SecurityHeaders, telegram_js_url=config.telegram_js_url),
+            Middleware(
+                SessionMiddleware,
+                secret_key=session_secret(services.config, services.db),
+                session_cookie=SESSION_COOKIE,
+                max_age=config.session_hours * 3600,
+                same_site="strict",
+                https_only=config.https,
+            ),
+            Middleware(CsrfCheck, refuse=csrf_refused),
+        ],
+        exception_handlers={Refusal: refused, NotLoggedIn: not_logged_in},
+    )
+    app.state.desk = DeskState(services=services, bot=bot, templates=environment())
+    return app

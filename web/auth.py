@@ -1,0 +1,121 @@
+"""Who is asking: the session, the coach behind it, the CSRF token of its forms.
+
+The session cookie (Starlette's SessionMiddleware: signed, HttpOnly, SameSite=Strict, Secure
+when the desk is on https) holds only the Telegram id, the way the person logged in and the
+CSRF token. `current_coach(request)` looks the person up in the database on every request
+(never from the cookie alone, never from a cache), builds the Actor the bot's handlers use
+(bot.people.permissions) and refuses anyone who handles no wijk's observations; each page then
+checks the permission for the wijk of the object it shows (bot.observations.coach.get_for_coach).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+
+from bot.context import Services
+from bot.observations.coach import handled_wijken
+from bot.people.permissions import Actor, load_actor
+
+SESSION_USER = "tg"
+SESSION_VIA = "via"
+SESSION_CSRF = "csrf"
+CSRF_FIELD = "csrf"
+CSRF_HEADER = "x-csrf-token"
+
+
+@dataclass
+class DeskState:
+    """What the web app needs of the bot, on `app.state.desk`."""
+
+    services: Services
+    bot: Any  # telegram.Bot: fetches photos (get_file) for /m/{id}/photo
+    templates: jinja2.Environment
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def desk(request: Request) -> DeskState:
+    state: DeskState = request.app.state.desk
+    return state
+
+
+class NotLoggedIn(Exception):
+    """No session: the page shows the login (Telegram's initData, or "ask /bureau for a link")."""
+
+
+class Refusal(Exception):
+    """A refusal page (403) with `message_key`, in `lang` where the person is known; it never
+    shows anything of a wijk."""
+
+    def __init__(
+        self, message_key: str = "desk.refused", lang: str | None = None, status: int = 403
+    ) -> None:
+        super().__init__(message_key)
+        self.message_key = message_key
+        self.lang = lang
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Coach:
+    """The person behind the request, a coach of at least one wijk."""
+
+    telegram_id: int
+    actor: Actor
+    lang: str
+    wijk_ids: list[int]  # the wijken whose observations they handle
+
+
+def coach_for(services: Services, telegram_id: int) -> Coach:
+    """The coach with this Telegram id, read now; Refusal for anyone else."""
+    with services.db.session() as session:
+        actor = load_actor(session, telegram_id)
+        if actor is not None:
+            session.expunge_all()
+    if actor is None:
+        raise Refusal()
+    wijken = handled_wijken(actor)
+    if not wijken:
+        raise Refusal(lang=actor.person.language)
+    return Coach(telegram_id, actor, actor.person.language, wijken)
+
+
+def current_coach(request: Request) -> Coach:
+    """The coach logged in on this request (looked up once per request)."""
+    cached = getattr(request.state, "coach", None)
+    if isinstance(cached, Coach):
+        return cached
+    telegram_id = request.session.get(SESSION_USER)
+    if not isinstance(telegram_id, int):
+        raise NotLoggedIn()
+    coach = coach_for(desk(request).services, telegram_id)
+    request.state.coach = coach
+    return coach
+
+
+def log_in(request: Request, telegram_id: int, via: str) -> None:
+    """A new session for this person (whatever the cookie held before is dropped)."""
+    request.session.clear()
+    request.session[SESSION_USER] = telegram_id
+    request.session[SESSION_VIA] = via
+    request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+
+
+def log_out(request: Request) -> None:
+    request.session.clear()
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token (made when the session has none): every form carries it in a
+    hidden field named `csrf` (or a script in the X-CSRF-Token header)."""
+    if "session" not in request.scope:
+        return ""
+    token = request.session.get(SESSION_CSRF)
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session[SESSION_CSRF] = token
+    return token
