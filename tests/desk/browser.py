@@ -488,6 +488,25 @@ class LocalServer:
         await self._task
 
 
+def png(width: int, height: int, rgb: tuple[int, int, int] = (70, 130, 90)) -> bytes:
+    """A plain PNG picture (a photo a resident sent, for the fake Bot API to hold)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
 # --- the desk itself: the bot on the fake Bot API and its web server ---------------------------
 
 
@@ -526,9 +545,15 @@ class DeskSite:
         moment = at or self.services.clock.now()
         return init_data(self.token, telegram_id, now=moment, language_code=language_code)
 
-    def observation(self, *, by: int | None = None, **values: Any) -> Any:
+    def observation(
+        self, *, by: int | None = None, photo: bytes | None = None, **values: Any
+    ) -> Any:
         """An observation in the database (tests/desk/conftest.py's Desk.observation), sent by
-        the person with Telegram id `by` (onboarded first) so that they can hear of it."""
+        the person with Telegram id `by` (onboarded first) so that they can hear of it; with
+        `photo` (PNG bytes) held by the fake Bot API."""
+        if photo is not None:
+            stored = self.bot.fake.new_file(photo, "photo.png", "image/png")
+            values["photo_file_id"] = stored.file_id
         if by is not None:
             from bot.people import persons
 
