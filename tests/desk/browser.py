@@ -29,6 +29,7 @@ build the Harness in a session-loop fixture instead, as tests/desk/test_desk_bro
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -305,6 +306,15 @@ class Window:
         """What the page shows (its body's visible text)."""
         return str(await self.page.inner_text("body"))
 
+    async def download(self, locator: Any) -> tuple[str, bytes]:
+        """Clicks what starts a download (an export); its file name and content."""
+        async with self.page.expect_download() as started:
+            await locator.click()
+        download = await started.value
+        path = await download.path()
+        content = await asyncio.to_thread(Path(path).read_bytes)
+        return str(download.suggested_filename), content
+
     def allow(self, pattern: str) -> None:
         """A problem this test expects (e.g. the console line of a refused page's 403)."""
         self.problems.allowed.append(re.compile(pattern))
@@ -462,7 +472,6 @@ class LocalServer:
         return f"http://127.0.0.1:{self.port}"
 
     async def __aenter__(self) -> LocalServer:
-        import asyncio
         import socket
 
         import uvicorn
@@ -522,6 +531,16 @@ class DeskSite:
       fake Bot API received.
     - `site.init_data(telegram_id, at=...)`: initData as Telegram signs it (to forge, age or
       replay it).
+    - `await site.message_for(person, "M-12")`: what the bot sent that person (waits for it).
+
+    A step in a test, e.g. a status change:
+
+        window = await site.in_telegram(COACH)
+        await window.page.get_by_role("link", name=obs.reference, exact=True).click()
+        await window.page.get_by_label("Status").select_option("in_progress")
+        await window.page.get_by_role("button", name="Opslaan").click()
+        await window.shoot("status-changed")
+        await site.message_for(resident, obs.reference)
     """
 
     def __init__(self, desk: Any, base_url: str, browsers: Browsers) -> None:
@@ -564,6 +583,20 @@ class DeskSite:
                 values.setdefault("lang", person.language)
         return self.desk.observation(**values)
 
+    async def message_for(self, person: Any, contains: str, *, within: float = 10.0) -> Any:
+        """The bot's message to `person` with `contains` in it, waiting for it to arrive (the
+        desk's notices to senders go out in the background)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            for message in reversed(person.messages):
+                if contains in message.plain_text:
+                    return message
+            if loop.time() > deadline:
+                seen = [m.plain_text for m in person.messages[-3:]]
+                pytest.fail(f"no message with {contains!r} for {person!r}; the last: {seen}")
+            await asyncio.sleep(0.05)
+
     async def window(self, name: str, *, phone: bool = False, init: str = "") -> Window:
         window = await self.browsers.open(
             self.base_url,
@@ -588,8 +621,9 @@ class DeskSite:
     async def login_link(self, person: Any) -> str:
         """The person sends /bureau; the link in the message the fake Bot API received."""
         await person.send("/bureau")
-        found = re.search(r"(https?://\S+/login/[A-Za-z0-9_-]+)", person.last.plain_text)
-        assert found, person.last.plain_text
+        message = await self.message_for(person, "/login/")
+        found = re.search(r"(https?://\S+/login/[A-Za-z0-9_-]+)", message.plain_text)
+        assert found, message.plain_text
         return found.group(1)
 
     async def with_link(self, person: Any, *, name: str = "link", phone: bool = False) -> Window:

@@ -84,6 +84,13 @@ async def wide(request: Request) -> Response:
     return HTMLResponse(body)
 
 
+async def export(request: Request) -> Response:
+    if request.url.path.endswith(".csv"):
+        headers = {"Content-Disposition": 'attachment; filename="meldingen.csv"'}
+        return Response("ref;tekst\r\nM-1;stoep\r\n", media_type="text/csv", headers=headers)
+    return HTMLResponse('<!doctype html><title>x</title><a href="/export.csv">CSV</a>')
+
+
 APP = Starlette(
     routes=[
         Route("/", page),
@@ -92,6 +99,8 @@ APP = Starlette(
         Route("/inline", inline),
         Route("/outside", outside),
         Route("/wide", wide),
+        Route("/export", export),
+        Route("/export.csv", export),
     ]
 )
 
@@ -126,6 +135,10 @@ async def test_the_stand_in_hands_over_initdata_signed_as_telegram_does(
         await intruder.goto("/", init_data=init_data("1:" + "x" * 35, 4242, now=now))
         await intruder.page.get_by_text("geweigerd").wait_for()
         assert intruder.blocked == []
+
+        await ans.goto("/export")
+        name, content = await ans.download(ans.page.get_by_role("link", name="CSV"))
+        assert (name, content) == ("meldingen.csv", b"ref;tekst\r\nM-1;stoep\r\n")
 
 
 async def test_csp_violations_requests_leaving_the_machine_and_bad_layout_are_problems(
