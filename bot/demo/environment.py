@@ -155,6 +155,8 @@ async def start_environment(
             # slow the show down.
             rate_chat_per_second=0.0,
         ),
+        # The coach's desk on a free port of 127.0.0.1 (plain http: login links, no Mini App).
+        desk=replace(config.desk, enabled=True, listen="127.0.0.1", port=0, public_url=""),
     )
     clock = FrozenClock(start)
     # Rows stamped by table defaults must live in the demo's week too.
@@ -175,6 +177,26 @@ async def start_environment(
     await harness.__aenter__()
     await harness.start_polling()
     return DemoEnvironment(folder, services, fake, server, app, harness, clock)
+
+
+def desk_link(env: DemoEnvironment, telegram_id: int) -> str | None:
+    """A one-time login link to the desk for this person (None: the desk did not start)."""
+    from bot.desk import links, login_links
+    from bot.people import persons
+
+    if env.services.desk_server is None:
+        return None
+    with env.services.db.session() as session:
+        person = persons.get_person(session, telegram_id)
+        if person is None or person.id is None:
+            return None
+        token = login_links.create(
+            session,
+            person.id,
+            now=env.clock.now(),
+            valid_for=timedelta(minutes=env.services.config.desk.login_link_minutes),
+        )
+    return links.login_url(env.services.config, token)
 
 
 async def stop_environment(env: DemoEnvironment) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,6 +44,8 @@ class DemoResult:
     # What the database held at the end, read before the temporary folder went.
     stored: dict[str, int] = field(default_factory=dict)
     answered: int = 0
+    # The one-time login link to the coach's desk the demo printed.
+    desk_link: str | None = None
 
 
 def main_scripted(config_path: Path | None, out_dir: Path | None = None) -> int:
@@ -51,7 +54,9 @@ def main_scripted(config_path: Path | None, out_dir: Path | None = None) -> int:
     out_dir = out_dir or Path("demo-output")
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    result = asyncio.run(run_script(config, out_dir, out=sys.stdout))
+    result = asyncio.run(
+        run_script(config, out_dir, out=sys.stdout, on_desk=_wait_for_enter if _tty() else None)
+    )
     seconds = time.monotonic() - started
     print(
         f"\nThe demo took {seconds:.1f} s. Transcript, digest, chart, CSV and supplement: "
@@ -60,7 +65,28 @@ def main_scripted(config_path: Path | None, out_dir: Path | None = None) -> int:
     return 0 if result.ok else 1
 
 
-async def run_script(config: Config, out_dir: Path, out: TextIO | None = None) -> DemoResult:
+def _tty() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+async def _wait_for_enter(link: str) -> None:
+    """The desk stays open while a person tries it in their browser."""
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, input, "  Press Enter to stop the demo and its desk. ")
+
+
+DeskVisit = Callable[[str], Awaitable[None]]
+
+
+async def run_script(
+    config: Config,
+    out_dir: Path,
+    out: TextIO | None = None,
+    *,
+    on_desk: DeskVisit | None = None,
+) -> DemoResult:
+    """The scripted week; `on_desk(link)` runs at the end with the coach's login link to the
+    desk, while the desk still runs (main_scripted waits for Enter there)."""
     folder = environment.temporary_folder()
     transcript = Transcript(out)
     result = DemoResult()
@@ -80,6 +106,13 @@ async def run_script(config: Config, out_dir: Path, out: TextIO | None = None) -
         transcript.heading("The digest as the coach sees it on her phone")
         for line in result.digest_lines:
             transcript.say(line)
+        result.desk_link = environment.desk_link(env, COACH_ID)
+        if result.desk_link:
+            transcript.heading("The coach's desk in your browser")
+            transcript.say("  Sanne's one-time login link (open it while the demo runs):")
+            transcript.say(f"  {result.desk_link}")
+            if on_desk is not None:
+                await on_desk(result.desk_link)
     except Exception as exc:
         result.ok = False
         result.problems.append(f"{type(exc).__name__}: {exc}")

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import docx
+import httpx
 import pytest
 
 from bot.cli.wijkbot import main as cli_main
@@ -16,8 +17,20 @@ from bot.demo.script import run_script
 
 async def test_scripted_week(tmp_path: Path) -> None:
     out = io.StringIO()
-    result = await run_script(demo_config(None), tmp_path, out=out)
+    desk_pages: list[str] = []
+
+    async def visit_desk(link: str) -> None:
+        # A newcomer opens the printed link in a browser: the coach's inbox of Stadshart.
+        async with httpx.AsyncClient() as browser:
+            answer = await browser.get(link)
+            assert answer.status_code == 303
+            desk_pages.append((await browser.get(link.split("/login/")[0] + "/")).text)
+            assert (await browser.get(link)).status_code == 403  # used up
+
+    result = await run_script(demo_config(None), tmp_path, out=out, on_desk=visit_desk)
     assert result.ok, result.problems
+    assert result.desk_link is not None and result.desk_link in out.getvalue()
+    assert desk_pages and "17 meldingen" in desk_pages[0]
     # Twenty residents, a coach and a BIG member; what they did is in the database.
     assert result.stored["people"] == 22
     assert result.stored["observations"] == 17

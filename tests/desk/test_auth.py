@@ -280,3 +280,22 @@ async def test_the_next_page_after_login_stays_on_the_site(desk: Desk) -> None:
     async with desk.client() as browser:
         answer = await log_in_with_telegram(browser, desk.init_data(COACH_ID), "//evil.example/")
         assert answer.headers["location"] == "/"
+
+
+async def test_the_menus_desk_button_sends_a_link_on_plain_http(desk: Desk) -> None:
+    person = await coach(desk)
+    await person.send("/menu")
+    await person.press("Bureau openen")
+    link = link_in(person.last.plain_text)
+    async with desk.client() as browser:
+        assert (await browser.get("/login/" + link.rsplit("/", 1)[1])).status_code == 303
+
+
+async def test_bureau_says_so_when_the_desk_is_off(desk: Desk) -> None:
+    from dataclasses import replace
+
+    person = await coach(desk)
+    config = desk.services.config
+    desk.services.config = replace(config, desk=replace(config.desk, enabled=False))
+    await person.send("/bureau")
+    assert "staat nu uit" in person.last.plain_text

@@ -138,3 +138,35 @@ async def test_a_taken_port_is_one_log_line_and_the_bot_runs_on(
     person = await coach(desk)
     await person.send("/menu")
     assert person.last.text
+
+
+async def test_the_inbox_filter_is_the_query_string(desk: Desk) -> None:
+    desk.observation(text="Fijne nieuwe bankjes in het park", swot="strength")
+    desk.observation(
+        text="Kapotte stoeptegels bij de bakker", swot="weakness", latitude=52.3, longitude=4.8
+    )
+    desk.observation(text="Kapotte lantaarn", swot="weakness")
+    async with logged_in(desk) as browser:
+        everything = await browser.get("/")
+        assert "3 meldingen" in everything.text
+        assert "Wat kan beter? (2)" in everything.text and "Wat gaat goed? (1)" in everything.text
+        weak = await browser.get("/?swot=weakness&q=kapotte")
+        assert "2 meldingen" in weak.text
+        assert "bankjes" not in weak.text
+        assert 'value="kapotte"' in weak.text
+        assert '<option value="weakness" selected>' in weak.text
+        located = await browser.get("/?swot=weakness&location=1")
+        assert "1 meldingen" in located.text or "Kapotte stoeptegels" in located.text
+        assert "Kapotte lantaarn" not in located.text
+        strange = await browser.get("/?swot=<script>&page=abc&wijk=999999")
+        assert strange.status_code == 200 and "<script>" not in strange.text
+
+
+async def test_the_inbox_pages(desk: Desk) -> None:
+    for n in range(55):
+        desk.observation(text=f"Melding nummer {n}")
+    async with logged_in(desk) as browser:
+        first = await browser.get("/")
+        assert "Pagina 1 van 2" in first.text and 'href="/?page=2"' in first.text
+        second = await browser.get("/?page=2")
+        assert "Pagina 2 van 2" in second.text and "Melding nummer 0" in second.text

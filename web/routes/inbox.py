@@ -1,56 +1,57 @@
-"""The inbox: / lists the observations of the coach's wijken, newest first, paged."""
+"""The inbox: / lists the observations of the coach's wijken, newest first, 50 a page, with the
+filter form (GET: the filter is the query string, so a view can be bookmarked), the counts per
+filter value and the pages. The query and its counts are bot/desk/inbox.py's."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from sqlalchemy import func
-from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from models import Observation, ObservationStatus
+from bot.desk.inbox import NO_THEME, PRESET_DAYS, STATUSES, SWOTS, AuthorKind, InboxFilter
+from bot.desk.inbox import inbox_page as load_page
+from models import Wijk
 from web.auth import current_coach, desk
 from web.render import render
-
-PAGE_SIZE = 50
 
 
 async def inbox(request: Request) -> Response:
     coach = current_coach(request)
     services = desk(request).services
-    try:
-        page = max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        page = 1
-    where = (
-        col(Observation.wijk_id).in_(coach.wijk_ids),
-        col(Observation.status) != ObservationStatus.WITHDRAWN.value,
-    )
+    config = services.config
+    flt = InboxFilter.from_query(request.query_params, themes=[t.slug for t in config.themes])
     with services.db.session() as session:
-        total = int(session.exec(select(func.count()).select_from(Observation).where(*where)).one())
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(page, pages)
-        rows = list(
-            session.exec(
-                select(Observation)
-                .where(*where)
-                .order_by(col(Observation.created_at).desc(), col(Observation.id).desc())
-                .offset((page - 1) * PAGE_SIZE)
-                .limit(PAGE_SIZE)
-            ).all()
-        )
+        page = load_page(session, coach.actor, flt, now=services.clock.now(), tz=config.general.tz)
+        wijken = [
+            (w.id, w.name)
+            for w in (session.get(Wijk, wijk_id) for wijk_id in page.wijken)
+            if w is not None
+        ]
+    applied = page.filter
+
+    def page_url(number: int) -> str:
+        query = applied.with_(page=number).to_query()
+        return "/?" + query if query else "/"
+
     return render(
         request,
         "inbox.html",
         coach.lang,
-        rows=rows,
-        total=total,
-        page=page,
-        pages=pages,
-        prev_url="/?" + urlencode({"page": page - 1}) if page > 1 else None,
-        next_url="/?" + urlencode({"page": page + 1}) if page < pages else None,
+        inbox=page,
+        flt=applied,
+        rows=page.rows,
+        total=page.total,
+        page=page.page,
+        pages=page.pages,
+        wijken=sorted(wijken, key=lambda item: item[1]),
+        swots=SWOTS,
+        themes=[(t.slug, t.label(coach.lang)) for t in config.themes],
+        no_theme=NO_THEME,
+        statuses=[s for s in STATUSES if s in page.counts.status or s in applied.status],
+        authors=[k.value for k in AuthorKind],
+        preset_days=PRESET_DAYS,
+        prev_url=page_url(page.page - 1) if page.page > 1 else None,
+        next_url=page_url(page.page + 1) if page.page < page.pages else None,
     )
 
 
