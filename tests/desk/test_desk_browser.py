@@ -71,6 +71,30 @@ async def test_a_coach_logs_in_from_telegram_and_works_through_the_inbox(site: D
     assert await page.locator(".list b").count() == 0
     await coach.shoot("inbox")
 
+    # Filters: a text search and a question, kept in the URL (a bookmark opens the same view),
+    # with the count per value beside each choice.
+    swot = page.get_by_label("Soort")
+    assert "Wat kan beter? (2)" in await swot.inner_text()
+    await page.get_by_label("Zoek in de tekst").fill("stoep")
+    await swot.select_option("weakness")
+    await page.get_by_role("button", name="Toon").click()
+    await page.wait_for_url("**/?*q=stoep*")
+    assert "swot=weakness" in page.url
+    assert await page.locator(".list > li").count() == 1
+    assert PAVEMENT in await coach.text() and SECRET not in await coach.text()
+    await coach.shoot("inbox-filtered")
+    bookmark = page.url
+    await page.get_by_role("link", name="Alles wissen").click()
+    await page.get_by_role("link", name=secret.reference, exact=True).wait_for()
+    await coach.goto(bookmark)
+    assert await page.get_by_label("Zoek in de tekst").input_value() == "stoep"
+    assert await page.locator(".list > li").count() == 1
+    await page.get_by_role("link", name="Alles wissen").click()
+    await page.get_by_label("Met foto").check()
+    await page.get_by_role("button", name="Toon").click()
+    await page.wait_for_url("**/?*photo=1*")
+    assert await page.locator(".list > li").count() == 1
+
     # One observation: its text, its photo (through the bot: the page never sees the token),
     # its place with a map link that opens outside.
     await page.get_by_role("link", name=loud.reference, exact=True).click()
