@@ -73,9 +73,15 @@ async def test_a_coach_logs_in_from_telegram_and_works_through_the_inbox(site: D
 
     # Filters: a text search and a question, kept in the URL (a bookmark opens the same view),
     # with the count per value beside each choice.
+    # By keyboard: the first Tab reaches the skip link, which leads to the search field.
     swot = page.get_by_label("Soort")
     assert "Wat kan beter? (2)" in await swot.inner_text()
-    await page.get_by_label("Zoek in de tekst").fill("stoep")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("() => document.activeElement.textContent") == "Naar de inhoud"
+    await page.keyboard.press("Enter")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("() => document.activeElement.name") == "q"
+    await page.keyboard.type("stoep")
     await swot.select_option("weakness")
     await page.get_by_role("button", name="Toon").click()
     await page.wait_for_url("**/?*q=stoep*")
