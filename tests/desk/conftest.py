@@ -1,6 +1,6 @@
 """The desk's tests: the real Application on the fake Bot API with `[desk] enabled` (its
 uvicorn server on a free port), and HTTP through httpx against create_app (ASGITransport) or
-the real server."""
+the real server; in a real browser: tests/desk/browser.py (its fixtures are named here)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,13 @@ from bot.fake_telegram import Harness
 from bot.fake_telegram.users import Person as FakePerson
 from bot.people import persons
 from models import Observation, Role
+from tests.desk.browser import (  # the browser's fixtures: browsers, chromium, site
+    SAVED,
+    browsers,  # noqa: F401
+    chromium,  # noqa: F401
+    print_screenshots,
+    site,  # noqa: F401
+)
 from tests.helpers import join_as, onboard
 from web.app import create_app
 
@@ -107,3 +114,7 @@ def link_in(text: str) -> str:
     found = re.search(r"(https?://\S+/login/[A-Za-z0-9_-]+)", text)
     assert found, text
     return found.group(1)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    print_screenshots(terminalreporter, SAVED)
