@@ -5,6 +5,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers the tables)
+from bot.core import migrate
 from bot.core.database import create_db_engine
 
 config = context.config
@@ -44,6 +45,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         # SQLite cannot ALTER most things; batch mode recreates tables instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=migrate.compared(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -8,6 +8,9 @@ from sqlmodel import Field, SQLModel
 from models.base import utcnow
 from models.enums import ObservationStatus
 
+# On PostgreSQL only (bot.core.migrate.POSTGRESQL_ONLY_INDEXES).
+TEXT_TRIGRAM_INDEX = "ix_observation_text_trgm"
+
 
 class Observation(SQLModel, table=True):
     # The digest reads one wijk's observations of one period, often per SWOT category.
@@ -32,6 +35,15 @@ class Observation(SQLModel, table=True):
         # "Ik ook" when filing (bot.observations.same_matter): a wijk's recent observations about
         # one concept, newest first, without reading the wijk's other rows.
         Index("ix_observation_wijk_concept_created", "wijk_id", "grouping_concept", "created_at"),
+        # The desk's text search (ILIKE '%...%', bot.desk.inbox) on PostgreSQL: a trigram index
+        # finds the rows holding the words without reading every text. PostgreSQL only (SQLite
+        # has no such index), and only where pg_trgm could be created (migration 0014).
+        Index(
+            TEXT_TRIGRAM_INDEX,
+            "text",
+            postgresql_using="gin",
+            postgresql_ops={"text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         # One observation per run of the author's flow (bot.telegram.flows.request_key): a press
         # that Telegram delivers again finds the row the first delivery stored.
         UniqueConstraint("person_id", "request_key", name="uq_observation_request"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -10,7 +12,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
+from models.observation import TEXT_TRIGRAM_INDEX
+
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+# Indexes the models declare for PostgreSQL alone (`.ddl_if(dialect="postgresql")`): the
+# migrations create them there only, so comparing models and schema leaves them out elsewhere.
+POSTGRESQL_ONLY_INDEXES = frozenset({TEXT_TRIGRAM_INDEX})
 
 
 class DatabaseBehindError(Exception):
@@ -23,6 +31,15 @@ def alembic_config(url: str | None = None) -> AlembicConfig:
     if url:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
+
+
+def compared(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
+    """Alembic's `include_object` for a database of this dialect: what autogenerate compares."""
+
+    def include(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
+        return not (kind == "index" and name in POSTGRESQL_ONLY_INDEXES and dialect != "postgresql")
+
+    return include
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

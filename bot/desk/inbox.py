@@ -18,6 +18,9 @@ How it stays fast over 200,000 stored observations (bench/desk.py): three statem
 2. The top groups: one GROUP BY grouping_matter with all other filters.
 3. The page: the 50 rows with the sender's pseudonym or shared name and the supporters' count,
    read only when the page has any.
+With a text search the texts are read once: on PostgreSQL through a trigram index (migration
+0014) into a materialized set, from which one statement returns the counts (GROUPING SETS) and
+the page's ids; on SQLite the rows some count needs come back and are counted here.
 The text search is a case-insensitive substring (PostgreSQL ILIKE; SQLite LIKE, which ignores
 case for ASCII letters only, as lower() there does), with % and _ in the query taken literally.
 """
@@ -33,7 +36,20 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -557,7 +573,9 @@ def inbox_page(
     if not handled:
         return InboxPage(replace(flt, page=1), [], 0, 1, (), Facets())
     dialect = session.get_bind().dialect.name
-    if flt.q:
+    if flt.q and dialect == "postgresql":
+        counts, total, groups, flt, rows = _searched_in_sql(session, flt, handled, now, tz)
+    elif flt.q:
         counts, total, groups, flt, rows = _searched(session, flt, handled, dialect, now, tz)
     else:
         counts, total, groups, flt, rows = _counted(session, flt, handled, dialect, now, tz)
@@ -631,7 +649,7 @@ def _searched(
     now: datetime,
     tz: ZoneInfo,
 ) -> _Result:
-    """With a text search: the text is read once. The facet columns of every row the search
+    """With a text search (SQLite): the text is read once. The facet columns of every row the search
     finds in the coach's wijken and period come back in one statement; the counts, the groups
     and the page's ids are found from them here, then the page's rows are read by id."""
     # A row is needed only where at most one of the filters with counts fails it (it counts
@@ -718,6 +736,147 @@ def _searched(
     if flt.group and flt.group in groups and all(key != flt.group for key, _ in top):
         top.append((flt.group, groups[flt.group]))
     return counts, total, _group_counts(session, [(k, n, i) for k, (n, i) in top]), flt, rows
+
+
+def _searched_in_sql(
+    session: Session,
+    flt: InboxFilter,
+    handled: tuple[int, ...],
+    now: datetime,
+    tz: ZoneInfo,
+) -> _Result:
+    """With a text search, on PostgreSQL: one statement reads the texts once (through the
+    trigram index, migration 0014) into a materialized set of the rows some count needs, as
+    `_searched` does, and returns from it only what the page shows: each facet's counts and the
+    groups (GROUPING SETS, one count per facet with the other filters applied) and the page's
+    ids; then the page's rows are read by id."""
+    scope = scope_conditions(replace(flt, group=None, q=""), handled, "postgresql", now, tz)
+    where = facet_conditions(flt)
+    tests = list(where.values())
+    if flt.group is not None:
+        tests.append(_O.c.grouping_matter == flt.group)
+    scope.extend(_at_most_one_fails(tests))
+    scope.append(text_matches(flt.q, "postgresql"))
+    partner = case((_O.c.author_role == "partner", literal(1)), else_=literal(0))
+    photo = case((_O.c.photo_file_id.is_not(None), literal(1)), else_=literal(0))
+    located = case((_O.c.latitude.is_not(None), literal(1)), else_=literal(0))
+    failing: Any = literal(0)
+    for test in where.values():
+        failing = failing + case((test, literal(0)), else_=literal(1))
+    in_group = literal(True) if flt.group is None else _O.c.grouping_matter == flt.group
+    oks = {name: func.coalesce(test, False).label(f"ok_{name}") for name, test in where.items()}
+    found = (
+        select(
+            _O.c.id,
+            _O.c.created_at,
+            _O.c.wijk_id,
+            _O.c.swot,
+            _O.c.theme,
+            _O.c.status,
+            partner.label("partner"),
+            photo.label("photo"),
+            located.label("located"),
+            _O.c.grouping_matter,
+            failing.label("failing"),
+            func.coalesce(in_group, False).label("in_group"),
+            *oks.values(),
+        )
+        .where(*scope)
+        .cte("found")
+        .prefix_with("MATERIALIZED")
+    )
+    values = [found.c[c] for c in _FACET_COLUMNS]
+    all_pass = and_(found.c.failing == 0, found.c.in_group)
+    per_facet = [
+        func.count().filter(
+            all_pass
+            if name not in oks
+            else and_(found.c.in_group, or_(found.c.failing == 0, ~found.c[f"ok_{name}"]))
+        )
+        for name in _FACETS
+    ]
+    grouped = select(
+        func.grouping(*values),
+        *values,
+        *per_facet,
+        func.count().filter(found.c.failing == 0),
+        func.max(found.c.id).filter(found.c.failing == 0),
+    ).group_by(func.grouping_sets(*[tuple_(v) for v in values]))
+    while True:
+        counts: dict[str, dict[Any, int]] = {name: {} for name in _FACETS}
+        groups: dict[str, tuple[int, int]] = {}  # matter: (count, last stored id)
+        start = (flt.page - 1) * flt.page_size
+        page_ids = (
+            select(
+                literal(-1),
+                *[cast(null(), v.type).label(f"v{i}") for i, v in enumerate(values)],
+                *[cast(null(), Integer).label(f"n{i}") for i in range(len(per_facet) + 1)],
+                found.c.id,
+            )
+            .where(all_pass)
+            .order_by(found.c.created_at.desc(), found.c.id.desc())
+            .limit(flt.page_size)
+            .offset(start)
+        )
+        statement = union_all(grouped, page_ids.subquery().select())
+        result = session.connection().execute(statement).all()
+        shown = [r[-1] for r in result if r[0] == -1]
+        for r in result:
+            if r[0] == -1:
+                continue
+            which = _SET_OF_MASK[r[0]]
+            value = r[1 + which]
+            if which == len(_FACETS):  # the groups
+                if value is not None and r[-2]:
+                    groups[value] = (int(r[-2]), int(r[-1]))
+                continue
+            n = int(r[1 + len(values) + which])
+            if not n:
+                continue
+            counts[_FACETS[which]][_facet_value(which, value)] = n
+        # Every row all filters pass, by wijk (the wijk's own filter applied).
+        total = sum(
+            n for wijk, n in counts["wijk"].items() if _facet_value_matches(flt, "wijk", wijk)
+        )
+        clamped = _clamp_page(flt, total)
+        if clamped.page == flt.page or not total:
+            flt = clamped
+            break
+        flt = clamped
+    rows: list[InboxRow] = []
+    if shown and total:
+        by_id = page_statement([_O.c.id.in_(shown)], len(shown), 0)
+        rows = [_row(r) for r in session.connection().execute(by_id)]
+    ranked = sorted(groups.items(), key=lambda item: (-item[1][0], item[0]))
+    top = ranked[:TOP_GROUPS]
+    if flt.group and flt.group in groups and all(key != flt.group for key, _ in top):
+        top.append((flt.group, groups[flt.group]))
+    return counts, total, _group_counts(session, [(k, n, i) for k, (n, i) in top]), flt, rows
+
+
+_FACET_COLUMNS = (
+    "wijk_id",
+    "swot",
+    "theme",
+    "status",
+    "partner",
+    "photo",
+    "located",
+    "grouping_matter",
+)
+# GROUPING(...) of the 8 columns: a set of one column has every other column's bit set.
+_SET_OF_MASK = {255 - (1 << (7 - i)): i for i in range(len(_FACET_COLUMNS))}
+
+
+def _facet_value(which: int, value: Any) -> Any:
+    name = _FACETS[which]
+    if name == "theme":
+        return value if value is not None else NO_THEME
+    if name == "author":
+        return AuthorKind.PARTNER if value else AuthorKind.RESIDENT
+    if name in ("has_photo", "has_location"):
+        return bool(value)
+    return value
 
 
 def _group_counts(session: Session, found: list[tuple[str, int, int]]) -> list[GroupCount]:
