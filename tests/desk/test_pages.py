@@ -72,7 +72,7 @@ async def test_the_observation_page_shows_the_matter_and_history(desk: Desk) -> 
         assert f"/m/{second.id}" in page
         assert "Ook hier geen licht" not in page and f"/m/{elsewhere.id}" not in page
         assert "Wat er gebeurde" in page and "Gestuurd" in page
-        assert "nieuw" in page  # the status as a word
+        assert "Nieuw" in page  # the status as a word
 
 
 async def test_the_photo_comes_through_the_bot_without_the_token(desk: Desk) -> None:

@@ -1,7 +1,7 @@
 """the desk's text search: a trigram index on observation.text (PostgreSQL)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 21:40:00
 
 On PostgreSQL: the pg_trgm extension and a GIN trigram index on observation.text, so the inbox's
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
