@@ -1,4 +1,4 @@
-"""ARCHITECTURE.md's state diagrams are the flow tables': every multi-step flow has one, each
+"""docs/flows.md's state diagrams are the flow tables': every multi-step flow has one, each
 lists exactly the transitions its table has (scripts/flow-diagrams redraws them)."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def test_every_multi_step_flow_has_a_table() -> None:
 
 def test_architecture_draws_exactly_each_tables_transitions() -> None:
     diagrams = script()
-    document = (REPO / "ARCHITECTURE.md").read_text()
+    document = (REPO / "docs" / "flows.md").read_text()
     drawn = {m.group("name"): m.group(0) for m in diagrams.BLOCK.finditer(document)}
     assert set(drawn) == FLOWS
     for flow, (_, table) in diagrams.tables().items():
