@@ -62,7 +62,7 @@ async def test_a_coach_logs_in_from_telegram_and_works_through_the_inbox(site: D
 
     coach = await site.in_telegram(COACH, name="coach")
     page = coach.page
-    await page.get_by_role("heading", name="Meldingen").wait_for()
+    await page.get_by_role("heading", name="Meldingen", exact=True).wait_for()
     assert "ready" in coach.telegram_calls
     text = await coach.text()
     assert SECRET in text and PAVEMENT in text
@@ -128,7 +128,7 @@ async def test_a_coach_logs_in_on_a_computer_with_the_link_from_bureau(site: Des
     link = await site.login_link(person)
     computer = await site.window("computer")
     await computer.goto(link)
-    await computer.page.get_by_role("heading", name="Meldingen").wait_for()
+    await computer.page.get_by_role("heading", name="Meldingen", exact=True).wait_for()
     assert SECRET in await computer.text()
     await computer.shoot("inbox-link")
 
@@ -182,7 +182,7 @@ async def test_who_may_not_see_the_wijk_sees_a_refusal_and_nothing_of_it(
     fresh = site.init_data(COACH)
     await window.forget(init_data=fresh)
     await window.goto("/")
-    await window.page.get_by_role("heading", name="Meldingen").wait_for()
+    await window.page.get_by_role("heading", name="Meldingen", exact=True).wait_for()
     await window.forget(init_data=fresh)
     await window.goto("/")
     await window.page.get_by_role("heading", name="Dit kan niet").wait_for()
@@ -191,7 +191,7 @@ async def test_who_may_not_see_the_wijk_sees_a_refusal_and_nothing_of_it(
     # A coach of another wijk: logged in, but Elsrijk's observations are not theirs.
     other = await site.in_telegram(OTHER_COACH, name="other-coach")
     other.allow(REFUSED_LOAD)
-    await other.page.get_by_role("heading", name="Meldingen").wait_for()
+    await other.page.get_by_role("heading", name="Meldingen", exact=True).wait_for()
     await sees_no_wijk_data(other, *never)
     response = await other.goto(f"/m/{secret.id}")
     assert response is not None and response.status in (403, 404)
