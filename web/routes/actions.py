@@ -248,8 +248,8 @@ async def bulk(request: Request) -> Response:
                 duplicate_of_id=duplicate_of,
                 reason=fields["reason"] if action == S.HIDDEN.value else None,
             )
+            told = any(isinstance(r, ObservationEvent) and r.notify for r in changed)
         lines = summarise(lang, ids, changed, "desk_actions.bulk_done")
-        told = any(isinstance(r, ObservationEvent) and r.notify for r in changed)
     else:
         flash(request, t(lang, "desk_actions.bulk_unknown_action"), kind="problem")
         return RedirectResponse(target, status_code=303)
