@@ -88,7 +88,7 @@ async def test_the_status_form_offers_only_allowed_steps_and_tells_the_sender(de
         offered = re.findall(
             r'<option value="([a-z_]+)"', page.split('name="to"')[1].split("</select>")[0]
         )
-        assert offered == ["new", "in_progress", "referred", "resolved", "duplicate", "hidden"]
+        assert offered == ["in_progress", "referred", "resolved", "duplicate", "hidden", "new"]
         answer = await post(
             browser,
             f"/m/{obs.id}/status",

@@ -61,7 +61,8 @@ def transitions(lang: str, current: str) -> list[tuple[str, str]]:
             if value == ObservationStatus.NEW.value
             else status_label(lang, value),
         )
-        for value in statuses.COACH
+        # Forward first; back to new ("weer open") last, so that it is never picked by chance.
+        for value in (*statuses.COACH[1:], statuses.COACH[0])
         if workflow.allowed(current, value)
     ]
 
