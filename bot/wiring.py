@@ -77,6 +77,7 @@ def wire(app: WijkApplication) -> None:
         spiegel,
         supplement,
     )
+    from handlers.coach import views as coach_views
     from handlers.main_menu import MenuEntry
     from handlers.polls import wizard as poll_wizard
     from handlers.router import Routes
@@ -236,7 +237,13 @@ def wire(app: WijkApplication) -> None:
     # "Nieuws uit je wijk": a wijk's changed spiegel, at most once a day, to who said yes.
     wijk_news.install(app)
     # Status notices to senders and supporters: every few seconds, and when a change wakes it.
-    notice_delivery.install(app)
+    # The desk's answers go out the same way, reading as the chat's (handlers/coach/views.py).
+    notice_delivery.install(
+        app,
+        notice_delivery.AnswerViews(
+            to_sender=coach_views.to_sender_answer, to_supporter=coach_views.to_supporter_answer
+        ),
+    )
     # Once at start-up: stored grouping signatures an older vocabulary made are made again.
     signature_refresh.install(app)
     # Once a month: the CBS figures of the wijken, stored (a failure keeps the stored ones).

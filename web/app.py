@@ -28,18 +28,28 @@ from bot.core.i18n import pick_language
 from bot.desk.session_key import session_secret
 from web.auth import DeskState, NotLoggedIn, Refusal
 from web.render import STATIC, environment, render
+from web.routes import actions as action_routes
 from web.routes import archive as archive_routes
 from web.routes import auth as auth_routes
 from web.routes import export as export_routes
 from web.routes import inbox as inbox_routes
 from web.routes import observation as observation_routes
+from web.routes import templates as template_routes
 from web.security import CsrfCheck, SecurityHeaders
 
 _log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "wijkbureau"
 # The pages, in the order Starlette tries their routes.
-ROUTE_MODULES = (auth_routes, inbox_routes, observation_routes, export_routes, archive_routes)
+ROUTE_MODULES = (
+    auth_routes,
+    inbox_routes,
+    observation_routes,
+    action_routes,
+    template_routes,
+    export_routes,
+    archive_routes,
+)
 
 
 def refusal_language(request: Request, lang: str | None) -> str:

@@ -3,7 +3,8 @@
 `render(request, name, lang, **values)` is the one way a route answers with a page: the
 template gets `t(key, **values)` / `tn(key, count, **values)` bound to the language, the CSRF
 token for its forms (`csrf`), `when(datetime)` for dates in the bot's time zone, and
-`Cache-Control: no-store` (pages carry data).
+`Cache-Control: no-store` (pages carry data), and `notices`: what the last action left for this
+page (web/flash.py), shown once at the top.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def render(
     request: Request, name: str, lang: str, *, status: int = 200, **values: Any
 ) -> HTMLResponse:
     from web.auth import csrf_token, desk
+    from web.flash import take
 
     state = desk(request)
     tz = state.services.config.general.tz
@@ -72,6 +74,7 @@ def render(
         status_label=lambda value: status_label(lang, value),
         swot_label=lambda value: swot_label(lang, value),
         theme_label=theme_label,
+        notices=values.pop("notices", None) or take(request),
         **values,
     )
     return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})

@@ -173,10 +173,15 @@ def answer_with_text(
 
     `key`: the form's token. The same form sent twice finds the answer it stored the first
     time, as a Telegram press delivered twice does (it is kept hashed, in answer_key's 40
-    characters). Delivery to the sender is not done here: `answer_sent_at` stays NULL."""
+    characters). Delivery to the sender is not done here: the answer's event is marked for the
+    background sender (bot/observations/notice_delivery.py), which sends the answer itself to
+    the sender and the supporters once and sets `answer_sent_at`; the caller wakes it
+    (`services.desk_notices.wake()`)."""
     observation = coach.get_for_coach(session, actor, observation_id)
     cleaned = checked(text, limit=limit, empty_key="coach.empty_text")
-    return coach.answer(session, observation, actor, cleaned, now, request_key=desk_key(key))
+    return coach.answer(
+        session, observation, actor, cleaned, now, request_key=desk_key(key), deliver_later=True
+    )
 
 
 def answer_many(

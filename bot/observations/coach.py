@@ -229,11 +229,15 @@ def answer(
     now: datetime,
     *,
     request_key: str | None = None,
+    deliver_later: bool = False,
 ) -> Observation:
     """Store the coach's answer (committed), or raise Refused saying why not.
 
     `request_key`: the answer flow run's. The answer that run stored already (Versturen
-    delivered again after a crash) is returned as it is, not refused as "already answered"."""
+    delivered again after a crash) is returned as it is, not refused as "already answered".
+    `deliver_later`: the answer event carries `notify`, so the background sender
+    (bot/observations/notice_delivery.py) delivers the answer itself to the sender and the
+    supporters (the desk's answers); the chat delivers its own at once."""
     assert observation.id is not None
     if _stored_by(observation.answer_key, observation.answered_by_id, request_key, actor.id):
         return observation
@@ -250,13 +254,15 @@ def answer(
             col(Observation.status) == before,
             col(Observation.status).in_(ANSWERABLE),
         ],
-        # The answer reaches the sender itself (handlers/coach/answer.py): no status notice.
+        # The answer reaches the sender itself (from the chat at once: handlers/coach/answer.py;
+        # from the desk in the background): never a status notice.
         event={
             "kind": EventKind.ANSWER,
             "now": now,
             "actor_id": actor.id,
             "from_status": before,
             "to_status": after,
+            "notify": deliver_later,
         },
         answer_text=text,
         answer_key=request_key,

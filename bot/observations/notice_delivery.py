@@ -11,6 +11,12 @@ a hundred. A 429 waits and tries the same person again (bot/telegram/broadcast.p
 a 403 marks the person unreachable and moves on; a notice overtaken by a newer one for the same
 observation is claimed and not sent (the newer one says where it stands now).
 
+A coach's answer written on the desk goes out the same way: its "answer" event carries `notify`
+(bot/observations/answer_templates.py answer_with_text), and the answer itself (as the chat
+sends it, handlers/coach/views.py, given by bot/wiring.py as `AnswerViews`) goes to the sender
+unless it went before (`answer_sent_at`), then to each supporter it has not reached yet. A
+later status change does not overtake an answer.
+
 Under a notice the sender can answer once more ("Klopt niet", "Nog steeds niet opgelost":
 workflow.REOPEN_REASONS), which reopens the observation (handlers/observations/reopen.py).
 """
@@ -18,8 +24,11 @@ workflow.REOPEN_REASONS), which reopens the observation (handlers/observations/r
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -32,7 +41,7 @@ from bot.observations import same_matter
 from bot.observations.workflow import REOPEN_REASONS
 from bot.telegram.broadcast import Status, deliver_one
 from bot.telegram.callbacks import MenuItem, StatusReopen, button
-from models import Observation, ObservationEvent, Person
+from models import EventKind, Observation, ObservationEvent, Person
 from models import ObservationStatus as S
 
 if TYPE_CHECKING:
@@ -42,6 +51,17 @@ _log = logging.getLogger(__name__)
 
 EVERY_SECONDS = 5
 BATCH = 200
+
+View = tuple[str, InlineKeyboardMarkup | None]
+
+
+@dataclass(frozen=True)
+class AnswerViews:
+    """The coach's answer as the chat sends it: to the sender (language, observation, time
+    zone) and to a supporter (language, observation, the supporter's own text)."""
+
+    to_sender: Callable[[str, Observation, ZoneInfo], View]
+    to_supporter: Callable[[str, Observation, str], View]
 
 
 def pending(session: Session, limit: int = BATCH) -> list[ObservationEvent]:
@@ -139,8 +159,9 @@ def _mark_unreachable(session: Session, person_id: int, now: datetime) -> None:
     session.commit()
 
 
-async def deliver_pending_notices(services: Services, bot: Bot) -> int:
-    """Send every pending status notice once; returns how many messages went out."""
+async def deliver_pending_notices(services: Services, bot: Bot, answers: AnswerViews) -> int:
+    """Send every pending status notice and desk answer once; returns how many messages
+    went out."""
     sent = 0
     while True:
         with services.db.session() as session:
@@ -148,9 +169,62 @@ async def deliver_pending_notices(services: Services, bot: Bot) -> int:
         if not events:
             return sent
         for event in events:
-            sent += await _deliver(services, bot, event)
+            if event.kind == EventKind.ANSWER.value:
+                sent += await _deliver_answer(services, bot, event, answers)
+            else:
+                sent += await _deliver(services, bot, event)
         if len(events) < BATCH:
             return sent
+
+
+async def _deliver_answer(
+    services: Services, bot: Bot, event: ObservationEvent, answers: AnswerViews
+) -> int:
+    """The answer itself, to the sender unless it reached them before, then to each supporter
+    it has not reached yet; each marked once it went (or may have)."""
+    assert event.id is not None
+    with services.db.session() as session:
+        if not claim(session, event.id, services.clock.now()):
+            return 0
+        obs = session.get(Observation, event.observation_id)
+        if obs is None or obs.answer_text is None:
+            return 0
+        sender = session.get(Person, obs.person_id) if obs.person_id else None
+        supporters = same_matter.reachable(session, event.observation_id)
+        session.expunge_all()
+    tz = services.config.general.tz
+    what = f"answer {event.id}"
+    sent = 0
+    if sender is not None and obs.answer_sent_at is None:
+        text, markup = answers.to_sender(sender.language, obs, tz)
+        outcome = await deliver_one(bot, sender.telegram_id, text, markup, what=what)
+        if outcome.status is Status.UNREACHABLE and sender.id is not None:
+            with services.db.session() as session:
+                _mark_unreachable(session, sender.id, services.clock.now())
+        elif outcome.status is not Status.FAILED:
+            sent += 1
+            with services.db.session() as session:
+                session.exec(
+                    update(Observation)
+                    .where(col(Observation.id) == obs.id)
+                    .values(answer_sent_at=services.clock.now())
+                )
+                session.commit()
+    for supporter, person in supporters:
+        if supporter.answer_sent_at is not None or supporter.id is None:
+            continue
+        if sender is not None and person.id == sender.id:
+            continue
+        text, markup = answers.to_supporter(person.language, obs, supporter.text)
+        outcome = await deliver_one(bot, person.telegram_id, text, markup, what=what)
+        if outcome.status is Status.UNREACHABLE and person.id is not None:
+            with services.db.session() as session:
+                _mark_unreachable(session, person.id, services.clock.now())
+        elif outcome.status is not Status.FAILED:
+            sent += 1
+            with services.db.session() as session:
+                same_matter.mark_answer_sent(session, supporter.id, services.clock.now())
+    return sent
 
 
 async def _deliver(services: Services, bot: Bot, event: ObservationEvent) -> int:
@@ -181,12 +255,13 @@ async def run_job(context: WijkContext) -> None:
     context.services.desk_notices.wake()
 
 
-def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+def install(app: Application[Any, Any, Any, Any, Any, Any], answers: AnswerViews) -> None:
     """What runs the notices (Services.desk_notices), a repeating job that wakes it, and one
-    run at start-up (what was changed while the bot was down)."""
+    run at start-up (what was changed while the bot was down). `answers`: how a desk answer
+    reads (the chat's own views)."""
     wijk_app = cast("Any", app)
     services: Services = wijk_app.services
-    services.desk_notices.bind(lambda: deliver_pending_notices(services, app.bot))
+    services.desk_notices.bind(lambda: deliver_pending_notices(services, app.bot, answers))
     if app.job_queue is None:
         _log.warning("no JobQueue: status notices go out only when woken")
         return

@@ -72,7 +72,8 @@ async def test_the_observation_page_shows_the_matter_and_history(desk: Desk) -> 
         assert f"/m/{second.id}" in page
         assert "Ook hier geen licht" not in page and f"/m/{elsewhere.id}" not in page
         assert "Wat er gebeurde" in page and "Gestuurd" in page
-        assert "Nieuw" in page  # the status as a word
+        # The status as a word: opening a new observation marks it read.
+        assert '<span class="status">Gelezen</span>' in page and "Status naar Gelezen" in page
 
 
 async def test_the_photo_comes_through_the_bot_without_the_token(desk: Desk) -> None:

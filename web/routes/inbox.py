@@ -4,15 +4,19 @@ filter value and the pages. The query and its counts are bot/desk/inbox.py's."""
 
 from __future__ import annotations
 
+import secrets
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.desk.inbox import NO_THEME, PRESET_DAYS, STATUSES, SWOTS, AuthorKind, InboxFilter
 from bot.desk.inbox import inbox_page as load_page
+from bot.observations import answer_templates
 from models import Wijk
 from web.auth import current_coach, desk
 from web.render import render
+from web.routes.actions import BULK_STATUSES
 
 
 async def inbox(request: Request) -> Response:
@@ -27,9 +31,16 @@ async def inbox(request: Request) -> Response:
             for w in (session.get(Wijk, wijk_id) for wijk_id in page.wijken)
             if w is not None
         ]
+        bulk_templates = []
+        for wijk_id, name in sorted(wijken, key=lambda item: item[1]):
+            kept = answer_templates.list_for(session, coach.actor, wijk_id or 0)
+            if kept:
+                bulk_templates.append((name, kept))
     applied = page.filter
 
     export_query = applied.with_(page=1).to_query()
+    here = applied.to_query()
+    select_all = request.query_params.get("kies") == "alle"
 
     def page_url(number: int) -> str:
         query = applied.with_(page=number).to_query()
@@ -56,6 +67,12 @@ async def inbox(request: Request) -> Response:
         next_url=page_url(page.page + 1) if page.page < page.pages else None,
         export_csv="/export.csv" + ("?" + export_query if export_query else ""),
         export_xlsx="/export.xlsx" + ("?" + export_query if export_query else ""),
+        back=here,
+        bulk_key=secrets.token_urlsafe(18),
+        bulk_statuses=[s for s in BULK_STATUSES if s != "read"],
+        bulk_templates=bulk_templates,
+        select_all=select_all,
+        select_all_url="/?" + (here + "&" if here else "") + "kies=alle#bulk",
     )
 
 

@@ -4,22 +4,36 @@ Both check HANDLE_OBSERVATIONS for the observation's own wijk (bot/desk/observat
 bot.observations.coach.get_for_coach). The photo goes from Telegram through this server: the
 browser never sees the bot token or Telegram's file path; a photo over `desk.photo_max_bytes` is
 not fetched.
+
+The page carries the coach's forms (web/routes/actions.py handles them): the status (only the
+steps the workflow allows from where it stands), the answer (a template picked with
+?template=ID, or by web/static/desk-actions.js without a reload) and the notes. Opening a new
+observation marks it read (through the workflow; the sender is not told).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import secrets
+from typing import Any
 
+from sqlmodel import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram.error import TelegramError
 
+from bot.core.i18n import t
 from bot.desk import observation_page
+from bot.observations import answer_templates, notes, statuses, workflow
 from bot.observations import coach as coach_service
+from bot.observations.coach import Refused
 from bot.people.permissions import PermissionDenied
-from web.auth import Refusal, current_coach, desk
-from web.render import render
+from models import ObservationStatus
+from web.auth import Coach, Refusal, current_coach, desk
+from web.flash import Notice
+from web.render import render, status_label
 
 _log = logging.getLogger(__name__)
 
@@ -38,18 +52,91 @@ def _observation_id(request: Request) -> int:
     return int(raw)
 
 
+def transitions(lang: str, current: str) -> list[tuple[str, str]]:
+    """The statuses a coach may move an observation to from `current`, as (value, label)."""
+    return [
+        (
+            value,
+            t(lang, "desk_actions.status_reopen")
+            if value == ObservationStatus.NEW.value
+            else status_label(lang, value),
+        )
+        # Forward first; back to new ("weer open") last, so that it is never picked by chance.
+        for value in (*statuses.COACH[1:], statuses.COACH[0])
+        if workflow.allowed(current, value)
+    ]
+
+
+def _template_int(raw: str | None) -> int | None:
+    if raw and raw.isdigit() and len(raw) <= 12:
+        return int(raw)
+    return None
+
+
+def _load(session: Session, coach: Coach, observation_id: int) -> observation_page.ObservationView:
+    try:
+        return observation_page.load(session, coach.actor, observation_id)
+    except PermissionDenied:
+        raise Refusal("desk.refused", lang=coach.lang) from None
+    except Refused as refused:
+        raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
+
+
+def show(
+    request: Request,
+    coach: Coach,
+    observation_id: int,
+    *,
+    status: int = 200,
+    form: dict[str, str] | None = None,
+    problem: str | None = None,
+    mark_read: bool = False,
+) -> Response:
+    """The observation page with its forms; `form`: what the coach typed (kept after a
+    refusal, with `problem`, the refusal's text, at the top)."""
+    services = desk(request).services
+    typed = dict(form or {})
+    with services.db.session() as session:
+        view = _load(session, coach, observation_id)
+        if mark_read and view.observation.status == ObservationStatus.NEW.value:
+            # Someone else moved it meanwhile (Refused): the page shows where it stands.
+            with contextlib.suppress(Refused):
+                workflow.change_status(
+                    session,
+                    coach.actor,
+                    observation_id,
+                    ObservationStatus.READ.value,
+                    now=services.clock.now(),
+                )
+            view = _load(session, coach, observation_id)
+        obs = view.observation
+        templates = [
+            (tpl.id, tpl.title, answer_templates.fill(tpl.body, obs.reference, view.wijk_name))
+            for tpl in answer_templates.list_for(session, coach.actor, obs.wijk_id)
+        ]
+        chosen = _template_int(request.query_params.get("template"))
+        if "answer" not in typed and chosen is not None:
+            typed["answer"] = next((body for tid, _, body in templates if tid == chosen), "")
+        note_list = notes.notes_for(session, coach.actor, observation_id)
+    values: dict[str, Any] = {
+        "view": view,
+        "o": obs,
+        "transitions": transitions(coach.lang, obs.status),
+        "can_answer": coach_service.can_answer(obs),
+        "templates": templates,
+        "chosen_template": chosen,
+        "answer_key": secrets.token_urlsafe(18),
+        "notes": note_list,
+        "form": typed,
+    }
+    if problem is not None:
+        values["notices"] = [Notice(problem, "problem")]
+    return render(request, "observation.html", coach.lang, status=status, **values)
+
+
 async def observation(request: Request) -> Response:
     coach = current_coach(request)
-    services = desk(request).services
-    observation_id = _observation_id(request)
-    with services.db.session() as session:
-        try:
-            view = observation_page.load(session, coach.actor, observation_id)
-        except PermissionDenied:
-            raise Refusal("desk.refused", lang=coach.lang) from None
-        except coach_service.Refused as refused:
-            raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
-    return render(request, "observation.html", coach.lang, view=view, o=view.observation)
+    return show(request, coach, _observation_id(request), mark_read=True)
 
 
 async def photo(request: Request) -> Response:

@@ -1,0 +1,405 @@
+"""The coach's actions on the desk over HTTP, on SQLite and PostgreSQL: the status form, the
+answer (with a template), notes, the templates page and the inbox's bulk form; every refusal
+(no session, another wijk's coach, a forged id, no CSRF token, a stale form); and what the
+sender receives from the bot afterwards."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import httpx
+from sqlmodel import select
+
+from bot.fake_telegram.users import Person as FakePerson
+from bot.people import persons
+from models import Observation, ObservationEvent, ObservationNote
+from tests.desk.conftest import (
+    COACH_ID,
+    OTHER_COACH_ID,
+    RESIDENT_ID,
+    STADSHART,
+    Desk,
+    coach,
+    csrf_of,
+    log_in_with_telegram,
+    resident,
+)
+from tests.desk.test_pages import logged_in
+
+HOSTILE = "Zie <b>dit</b> & <script>x</script>"
+
+
+async def sent_by(desk: Desk, **values: Any) -> tuple[FakePerson, Observation]:
+    """A resident and an observation of theirs in Elsrijk."""
+    person = await resident(desk)
+    with desk.services.db.session() as session:
+        found = persons.get_person(session, RESIDENT_ID)
+        assert found is not None
+        person_id, lang = found.id, found.language
+    return person, desk.observation(person_id=person_id, lang=lang, **values)
+
+
+def status_of(desk: Desk, observation_id: int | None) -> str:
+    with desk.services.db.session() as session:
+        row = session.get(Observation, observation_id)
+        assert row is not None
+        return row.status
+
+
+def row(desk: Desk, observation_id: int | None) -> Observation:
+    with desk.services.db.session() as session:
+        found = session.get(Observation, observation_id)
+        assert found is not None
+        session.expunge(found)
+        return found
+
+
+async def post(browser: httpx.AsyncClient, path: str, data: dict[str, Any]) -> httpx.Response:
+    return await browser.post(path, data={"csrf": await csrf_of(browser), **data})
+
+
+async def delivered(desk: Desk) -> None:
+    """The background sender has sent what there was to send."""
+    desk.services.desk_notices.wake()
+    await desk.services.desk_notices.idle()
+
+
+def texts(person: FakePerson, words: str) -> list[str]:
+    return [m.plain_text for m in person.messages if words in m.plain_text]
+
+
+async def test_opening_a_new_observation_marks_it_read_silently(desk: Desk) -> None:
+    sender, obs = await sent_by(desk)
+    before = len(sender.messages)
+    async with logged_in(desk) as browser:
+        page = await browser.get(f"/m/{obs.id}")
+        assert page.status_code == 200
+    assert status_of(desk, obs.id) == "read"
+    await delivered(desk)
+    assert len(sender.messages) == before
+
+
+async def test_the_status_form_offers_only_allowed_steps_and_tells_the_sender(desk: Desk) -> None:
+    sender, obs = await sent_by(desk)
+    async with logged_in(desk) as browser:
+        page = (await browser.get(f"/m/{obs.id}")).text
+        offered = re.findall(
+            r'<option value="([a-z_]+)"', page.split('name="to"')[1].split("</select>")[0]
+        )
+        assert offered == ["in_progress", "referred", "resolved", "duplicate", "hidden", "new"]
+        answer = await post(
+            browser,
+            f"/m/{obs.id}/status",
+            {"seen": "read", "to": "referred", "partner": "Woonstichting <De Key>"},
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == f"/m/{obs.id}"
+        page = (await browser.get(f"/m/{obs.id}")).text
+        assert f"Melding {obs.reference} heeft nu de status Doorgestuurd." in page
+        assert "Woonstichting &lt;De Key&gt;" in page and "<De Key>" not in page
+        # Shown once.
+        assert "heeft nu de status" not in (await browser.get(f"/m/{obs.id}")).text
+    assert status_of(desk, obs.id) == "referred"
+    await delivered(desk)
+    (notice,) = texts(sender, "doorgestuurd naar")
+    assert f"Je melding {obs.reference} is doorgestuurd naar Woonstichting <De Key>." in notice
+
+
+async def test_a_refused_step_is_a_message_on_the_page_and_keeps_what_was_typed(
+    desk: Desk,
+) -> None:
+    _sender, obs = await sent_by(desk)
+    elsewhere = desk.observation(STADSHART, text="Ergens anders")
+    async with logged_in(desk) as browser:
+        await browser.get(f"/m/{obs.id}")
+        # Referred without a partner.
+        answer = await post(browser, f"/m/{obs.id}/status", {"seen": "read", "to": "referred"})
+        assert answer.status_code == 400
+        assert "Schrijf naar welke partner je de melding doorstuurt." in answer.text
+        assert "Traceback" not in answer.text
+        # A duplicate of another wijk's observation: as unknown.
+        answer = await post(
+            browser,
+            f"/m/{obs.id}/status",
+            {"seen": "read", "to": "duplicate", "duplicate": f"M-{elsewhere.id}"},
+        )
+        assert answer.status_code == 400
+        assert "Die melding ken ik niet in deze wijk." in answer.text
+        assert "Ergens anders" not in answer.text
+        # A step the workflow does not allow.
+        answer = await post(browser, f"/m/{obs.id}/status", {"seen": "read", "to": "withdrawn"})
+        assert answer.status_code == 400
+        # Hidden with a reason that stays in the form when something else fails.
+        answer = await post(browser, f"/m/{obs.id}/status", {"seen": "read", "to": "hidden"})
+        assert answer.status_code == 400 and "Schrijf waarom je de melding verbergt." in answer.text
+    assert status_of(desk, obs.id) == "read"
+
+
+async def test_a_stale_form_is_told_the_observation_changed(desk: Desk) -> None:
+    _sender, obs = await sent_by(desk)
+    async with logged_in(desk) as browser:
+        await browser.get(f"/m/{obs.id}")
+        first = await post(browser, f"/m/{obs.id}/status", {"seen": "read", "to": "resolved"})
+        assert first.status_code == 303
+        # The same form, shown before that change, sent again.
+        again = await post(browser, f"/m/{obs.id}/status", {"seen": "read", "to": "in_progress"})
+        assert again.status_code == 409
+        assert "Iemand anders heeft deze melding net veranderd." in again.text
+    assert status_of(desk, obs.id) == "resolved"
+
+
+async def test_a_duplicate_names_the_observation_it_repeats(desk: Desk) -> None:
+    sender, obs = await sent_by(desk)
+    first = desk.observation(text="Eerder gemeld")
+    async with logged_in(desk) as browser:
+        await browser.get(f"/m/{obs.id}")
+        answer = await post(
+            browser,
+            f"/m/{obs.id}/status",
+            {"seen": "read", "to": "duplicate", "duplicate": f"{first.id}"},
+        )
+        assert answer.status_code == 303
+    assert row(desk, obs.id).duplicate_of_id == first.id
+    await delivered(desk)
+    assert texts(sender, f"melding M-{first.id}")
+
+
+async def test_answering_with_a_template_reaches_the_sender_once(desk: Desk) -> None:
+    sender, obs = await sent_by(desk)
+    async with logged_in(desk) as browser:
+        made = await post(
+            browser,
+            "/sjablonen",
+            {
+                "wijk": str(obs.wijk_id),
+                "title": "Bedankt",
+                "body": "Dank voor {melding} in {wijk}.",
+            },
+        )
+        assert made.status_code == 303
+        page = (await browser.get("/sjablonen")).text
+        template_id = re.search(r'action="/sjablonen/(\d+)"', page)
+        assert template_id
+        # Without a script: ?template=ID fills the text box on the server.
+        page = (await browser.get(f"/m/{obs.id}?template={template_id.group(1)}")).text
+        assert f"Dank voor {obs.reference} in Elsrijk.</textarea>" in page
+        key = re.search(r'name="key" value="([^"]+)"', page)
+        assert key
+        text = f"Dank voor {obs.reference}. {HOSTILE}"
+        for _ in range(2):  # the same form sent twice
+            answer = await post(
+                browser, f"/m/{obs.id}/answer", {"answer": text, "key": key.group(1)}
+            )
+            assert answer.status_code == 303
+        page = (await browser.get(f"/m/{obs.id}")).text
+        assert f"Je antwoord op {obs.reference} is bewaard." in page
+        assert html.escape(HOSTILE, quote=False) in page
+        # A second answer is refused as a message.
+        again = await post(browser, f"/m/{obs.id}/answer", {"answer": "Nog iets", "key": "other"})
+        assert again.status_code == 400 and "Deze melding is al beantwoord." in again.text
+    stored = row(desk, obs.id)
+    assert stored.answer_text == text and stored.status == "in_progress"
+    await delivered(desk)
+    await delivered(desk)
+    answers = texts(sender, "Antwoord van je wijkcoach")
+    assert len(answers) == 1
+    assert HOSTILE in answers[0]  # escaped for Telegram: shown as typed
+    assert row(desk, obs.id).answer_sent_at is not None
+    with desk.services.db.session() as session:
+        events = session.exec(
+            select(ObservationEvent).where(ObservationEvent.observation_id == obs.id)
+        ).all()
+    assert [e.kind for e in events].count("answer") == 1
+
+
+async def test_an_english_sender_gets_the_answer_in_english(desk: Desk) -> None:
+    sender = await resident(desk)
+    with desk.services.db.session() as session:
+        found = persons.get_person(session, RESIDENT_ID)
+        assert found is not None
+        found.language = "en"
+        session.add(found)
+        session.commit()
+        person_id = found.id
+    obs = desk.observation(person_id=person_id, lang="en")
+    async with logged_in(desk) as browser:
+        page = (await browser.get(f"/m/{obs.id}")).text
+        key = re.search(r'name="key" value="([^"]+)"', page)
+        assert key
+        await post(browser, f"/m/{obs.id}/answer", {"answer": "Thanks!", "key": key.group(1)})
+    await delivered(desk)
+    assert texts(sender, "Thanks!")
+    assert not texts(sender, "Antwoord van je wijkcoach")
+
+
+async def test_notes_are_for_the_wijks_coaches_only(desk: Desk) -> None:
+    sender, obs = await sent_by(desk)
+    async with logged_in(desk) as browser:
+        await browser.get(f"/m/{obs.id}")
+        before = len(sender.messages)
+        answer = await post(
+            browser, f"/m/{obs.id}/notes", {"note": "Bel de woningcorporatie <morgen>"}
+        )
+        assert answer.status_code == 303
+        page = (await browser.get(f"/m/{obs.id}")).text
+        assert "Je notitie is bewaard." in page
+        assert "Bel de woningcorporatie &lt;morgen&gt;" in page
+        assert "Alleen de wijkcoaches van deze wijk zien notities." in page
+        empty = await post(browser, f"/m/{obs.id}/notes", {"note": "   "})
+        assert empty.status_code == 400 and "Je notitie is leeg." in empty.text
+    await delivered(desk)
+    assert len(sender.messages) == before
+    with desk.services.db.session() as session:
+        assert len(session.exec(select(ObservationNote)).all()) == 1
+
+
+async def test_the_templates_page_adds_examples_changes_and_deletes(desk: Desk) -> None:
+    async with logged_in(desk) as browser:
+        page = (await browser.get("/sjablonen")).text
+        assert (
+            "{melding}: het nummer van de melding" in page and "{wijk}: de naam van de wijk" in page
+        )
+        wijk = re.search(r'name="wijk" value="(\d+)"', page)
+        assert wijk
+        added = await post(browser, "/sjablonen/voorbeelden", {"wijk": wijk.group(1)})
+        assert added.status_code == 303
+        page = (await browser.get("/sjablonen")).text
+        assert "De voorbeelden staan erbij." in page
+        ids = re.findall(r'action="/sjablonen/(\d+)"', page)
+        assert len(ids) == 3
+        changed = await post(
+            browser, f"/sjablonen/{ids[0]}", {"title": "Nieuw", "body": "Tekst {melding}"}
+        )
+        assert changed.status_code == 303
+        assert "Tekst {melding}" in (await browser.get("/sjablonen")).text
+        taken = await post(browser, f"/sjablonen/{ids[1]}", {"title": "Nieuw", "body": "Anders"})
+        assert taken.status_code == 400 and "al een antwoord met die naam" in taken.text
+        assert 'value="Nieuw"' in taken.text and ">Anders</textarea>" in taken.text
+        gone = await post(browser, f"/sjablonen/{ids[2]}/weg", {})
+        assert gone.status_code == 303
+        assert (
+            len(re.findall(r'action="/sjablonen/(\d+)"', (await browser.get("/sjablonen")).text))
+            == 2
+        )
+        # Another wijk than the coach's: refused.
+        other = await post(browser, "/sjablonen", {"wijk": "999999", "title": "X", "body": "Y"})
+        assert other.status_code == 403
+
+
+async def test_bulk_marks_read_sets_status_and_answers_each_checked_for_its_wijk(
+    desk: Desk,
+) -> None:
+    sender, first = await sent_by(desk, text="Een")
+    second = desk.observation(person_id=first.person_id, lang="nl", text="Twee")
+    third = desk.observation(person_id=first.person_id, lang="nl", text="Drie")
+    theirs = desk.observation(STADSHART, text="Van een andere wijk")
+    ours = [first.id, second.id, third.id]
+    async with logged_in(desk) as browser:
+        inbox = (await browser.get("/?status=new")).text
+        assert f'<input type="checkbox" name="id" value="{first.id}"' in inbox
+        assert f"Kies {first.reference}" in inbox
+        back = re.search(r'name="back" value="([^"]*)"', inbox)
+        assert back and back.group(1) == "status=new"
+        answer = await post(
+            browser,
+            "/bulk",
+            {"id": [*map(str, ours), str(theirs.id)], "action": "read", "back": back.group(1)},
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == "/?status=new"
+        page = (await browser.get("/")).text
+        assert "3 aangepast, 1 overgeslagen." in page
+        assert f"M-{theirs.id}:" in page and "Van een andere wijk" not in page
+        assert all(status_of(desk, i) == "read" for i in ours)
+        assert status_of(desk, theirs.id) == "new"
+
+        # Again: already read, so skipped with the reason.
+        await post(browser, "/bulk", {"id": [str(first.id)], "action": "read"})
+        assert "0 aangepast, 1 overgeslagen." in (await browser.get("/")).text
+
+        # Referred, with the partner: the senders hear of it in the background.
+        await post(
+            browser,
+            "/bulk",
+            {"id": [str(first.id), str(second.id)], "action": "referred", "partner": "Gemeente"},
+        )
+        page = (await browser.get("/")).text
+        assert "2 aangepast, 0 overgeslagen." in page
+        await delivered(desk)
+        assert len(texts(sender, "doorgestuurd naar Gemeente")) == 2
+
+        # An answer with a template, filled per observation.
+        await post(
+            browser,
+            "/sjablonen",
+            {"wijk": str(first.wijk_id), "title": "Kort", "body": "Over {melding}: we zijn bezig."},
+        )
+        tpl = re.search(r'action="/sjablonen/(\d+)"', (await browser.get("/sjablonen")).text)
+        assert tpl
+        data = {"id": [str(third.id)], "action": "answer", "template": tpl.group(1), "key": "k1"}
+        await post(browser, "/bulk", data)
+        await post(browser, "/bulk", data)  # sent twice: answered once
+        await delivered(desk)
+        assert len(texts(sender, f"Over {third.reference}: we zijn bezig.")) == 1
+        assert status_of(desk, third.id) == "in_progress"
+
+        # Nothing chosen, or no action.
+        await post(browser, "/bulk", {"action": "read"})
+        assert "Kies eerst een of meer meldingen." in (await browser.get("/")).text
+        await post(browser, "/bulk", {"id": [str(first.id)], "action": "weg"})
+        assert "Kies eerst wat je wilt doen." in (await browser.get("/")).text
+
+
+async def test_a_bulk_of_a_hundred_returns_at_once_and_notices_follow(desk: Desk) -> None:
+    sender, first = await sent_by(desk)
+    ids = [first.id] + [
+        desk.observation(person_id=first.person_id, lang="nl").id for _ in range(99)
+    ]
+    async with logged_in(desk) as browser:
+        answer = await post(browser, "/bulk", {"id": [str(i) for i in ids], "action": "resolved"})
+        assert answer.status_code == 303
+        assert "100 aangepast, 0 overgeslagen." in (await browser.get("/")).text
+    await delivered(desk)
+    assert len(texts(sender, "is opgelost")) == 100
+
+
+async def test_who_may_not_act_is_refused_and_nothing_changes(desk: Desk) -> None:
+    sender, obs = await sent_by(desk)
+    # Not logged in (a resident cannot log in at all).
+    async with desk.client() as stranger:
+        csrf = await csrf_of(stranger)
+        answer = await stranger.post(
+            f"/m/{obs.id}/status", data={"csrf": csrf, "seen": "new", "to": "resolved"}
+        )
+        assert answer.status_code == 401
+        refused = await log_in_with_telegram(stranger, desk.init_data(RESIDENT_ID))
+        assert refused.status_code == 403
+    # Another wijk's coach: logged in, but not for this observation.
+    await coach(desk, OTHER_COACH_ID, STADSHART)
+    async with desk.client() as other:
+        assert (
+            await log_in_with_telegram(other, desk.init_data(OTHER_COACH_ID))
+        ).status_code == 303
+        for path, data in (
+            (f"/m/{obs.id}/status", {"seen": "new", "to": "resolved"}),
+            (f"/m/{obs.id}/answer", {"answer": "Hallo", "key": "x"}),
+            (f"/m/{obs.id}/notes", {"note": "Hallo"}),
+        ):
+            answer = await post(other, path, data)
+            assert answer.status_code == 403, path
+            assert obs.text not in answer.text
+        bulk = await post(other, "/bulk", {"id": [str(obs.id)], "action": "resolved"})
+        assert bulk.status_code == 303
+        assert "0 aangepast, 1 overgeslagen." in (await other.get("/")).text
+    # Without the CSRF token.
+    await coach(desk)
+    async with desk.client() as browser:
+        assert (await log_in_with_telegram(browser, desk.init_data(COACH_ID))).status_code == 303
+        answer = await browser.post(f"/m/{obs.id}/status", data={"seen": "new", "to": "resolved"})
+        assert answer.status_code == 403
+        answer = await browser.post("/bulk", data={"id": str(obs.id), "action": "resolved"})
+        assert answer.status_code == 403
+    stored = row(desk, obs.id)
+    assert stored.status == "new" and stored.answer_text is None
+    await delivered(desk)
+    assert not texts(sender, obs.reference)

@@ -1,0 +1,270 @@
+"""What a coach does to observations on the desk: the forms of /m/{id} and the inbox's bulk form.
+
+- POST /m/{id}/status: to a status the workflow allows from where it stands (the form names
+  the status it was shown with: anything else now is "changed meanwhile"); referred needs the
+  partner, duplicate the observation it repeats ("M-12" or "12", same wijk), hidden a reason.
+- POST /m/{id}/answer: the coach's text (a template filled in, perhaps edited) with the form's
+  own token as its key: the same form sent twice stores one answer.
+- POST /m/{id}/notes: an internal note for the wijk's coaches.
+- POST /bulk: the inbox's ticked observations (each checked for its own wijk) marked read, set
+  to a status, or answered with a template; a summary of what was done and what was skipped.
+
+Every change goes through bot/observations (workflow, answer_templates, notes), which check
+HANDLE_OBSERVATIONS for each observation's own wijk. Whoever should hear of a change hears of it
+from the background sender (`services.desk_notices.wake()`, bot/observations/notice_delivery.py):
+the page returns at once, also for a hundred. After a change: a redirect (303) back with a
+short message (web/flash.py); after a refusal: the same page with the message and what was typed.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.core.i18n import t
+from bot.desk.inbox import InboxFilter
+from bot.observations import answer_templates, notes, statuses, workflow
+from bot.observations import coach as coach_service
+from bot.observations.coach import Refused
+from bot.observations.typed_text import TooLong
+from bot.people.permissions import PermissionDenied
+from models import Observation, ObservationEvent
+from models import ObservationStatus as S
+from web.auth import Coach, Refusal, current_coach, desk
+from web.flash import flash
+from web.render import status_label
+from web.routes.observation import _observation_id, show
+
+BULK_MAX = 200
+ANSWER = "answer"
+# What the bulk form offers: mark read, a status, or an answer template.
+BULK_STATUSES = tuple(s for s in statuses.COACH if s != S.NEW.value)
+_REFERENCE = re.compile(r"\s*(?:[mM]\s*-?\s*)?(\d{1,12})\s*")
+_NOT_FOUND = ("coach.unknown", "coach.withdrawn")
+
+
+def refusal_text(lang: str, refused: Refused | PermissionDenied) -> str:
+    if isinstance(refused, TooLong):
+        return t(lang, refused.message_key, **refused.values)
+    return t(lang, refused.message_key)
+
+
+def parse_reference(raw: str) -> int | None:
+    """ "M-12", "m12", "12" -> 12; anything else None."""
+    found = _REFERENCE.fullmatch(raw or "")
+    return int(found.group(1)) if found else None
+
+
+async def _form(request: Request, *names: str) -> dict[str, str]:
+    async with request.form(max_files=0) as form:
+        return {name: str(form.get(name) or "") for name in names}
+
+
+def _refused_page(
+    request: Request, coach: Coach, observation_id: int, refused: Exception, form: dict[str, str]
+) -> Response:
+    if isinstance(refused, PermissionDenied):
+        raise Refusal("desk.refused", lang=coach.lang) from None
+    assert isinstance(refused, Refused)
+    if refused.message_key in _NOT_FOUND:
+        raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
+    status = 409 if refused.message_key == "workflow.changed" else 400
+    text = refusal_text(coach.lang, refused)
+    return show(request, coach, observation_id, status=status, form=form, problem=text)
+
+
+async def change_status(request: Request) -> Response:
+    coach = current_coach(request)
+    services = desk(request).services
+    observation_id = _observation_id(request)
+    form = await _form(request, "to", "seen", "partner", "duplicate", "reason")
+    to = form["to"]
+    try:
+        with services.db.session() as session:
+            current = coach_service.get_for_coach(session, coach.actor, observation_id)
+            if form["seen"] != current.status:
+                raise Refused("workflow.changed")
+            duplicate_of = None
+            if to == S.DUPLICATE.value:
+                duplicate_of = parse_reference(form["duplicate"])
+                if duplicate_of is None:
+                    raise Refused(
+                        "workflow.duplicate_unknown"
+                        if form["duplicate"].strip()
+                        else "workflow.duplicate_needed"
+                    )
+            event = workflow.change_status(
+                session,
+                coach.actor,
+                observation_id,
+                to,
+                now=services.clock.now(),
+                referred_to=form["partner"] if to == S.REFERRED.value else None,
+                duplicate_of_id=duplicate_of,
+                reason=form["reason"] if to == S.HIDDEN.value else None,
+            )
+            told = event.notify
+    except (Refused, PermissionDenied) as refused:
+        return _refused_page(request, coach, observation_id, refused, form)
+    services.desk_notices.wake()
+    said = t(
+        coach.lang,
+        "desk_actions.status_done",
+        ref=f"M-{observation_id}",
+        status=status_label(coach.lang, to),
+    )
+    tail = t(coach.lang, "desk_actions.status_told" if told else "desk_actions.status_silent")
+    flash(request, f"{said} {tail}")
+    return RedirectResponse(f"/m/{observation_id}", status_code=303)
+
+
+async def answer(request: Request) -> Response:
+    coach = current_coach(request)
+    services = desk(request).services
+    observation_id = _observation_id(request)
+    form = await _form(request, "answer", "key")
+    key = form["key"].strip()[:100] or secrets.token_urlsafe(18)
+    try:
+        with services.db.session() as session:
+            answer_templates.answer_with_text(
+                session, coach.actor, observation_id, form["answer"], services.clock.now(), key
+            )
+    except (Refused, PermissionDenied) as refused:
+        return _refused_page(request, coach, observation_id, refused, form)
+    services.desk_notices.wake()
+    flash(request, t(coach.lang, "desk_actions.answer_done", ref=f"M-{observation_id}"))
+    return RedirectResponse(f"/m/{observation_id}", status_code=303)
+
+
+async def add_note(request: Request) -> Response:
+    coach = current_coach(request)
+    services = desk(request).services
+    observation_id = _observation_id(request)
+    form = await _form(request, "note")
+    try:
+        with services.db.session() as session:
+            notes.add_note(session, coach.actor, observation_id, form["note"], services.clock.now())
+    except (Refused, PermissionDenied) as refused:
+        return _refused_page(request, coach, observation_id, refused, form)
+    flash(request, t(coach.lang, "desk_notes.added"))
+    return RedirectResponse(f"/m/{observation_id}#notes", status_code=303)
+
+
+# --- several at once ----------------------------------------------------------------------------
+
+
+def inbox_url(request: Request, back: str) -> str:
+    """The inbox view the bulk form came from, rebuilt through its filter (nothing else)."""
+    config = desk(request).services.config
+    parsed = parse_qs(back[:2000], keep_blank_values=False)
+    query = InboxFilter.from_query(parsed, themes=[th.slug for th in config.themes]).to_query()
+    return "/?" + query if query else "/"
+
+
+def _ids(raw: Sequence[str]) -> list[int]:
+    found: list[int] = []
+    for value in raw:
+        if value.isdigit() and len(value) <= 12 and int(value) not in found:
+            found.append(int(value))
+    return found
+
+
+def summarise(
+    lang: str,
+    ids: list[int],
+    results: Sequence[ObservationEvent | Observation | Refused | PermissionDenied],
+    done_key: str,
+) -> list[str]:
+    """ "12 aangepast, 1 overgeslagen." then one line per reason, with the references."""
+    skipped: dict[str, list[str]] = {}
+    done = 0
+    for observation_id, result in zip(ids, results, strict=True):
+        if isinstance(result, Refused | PermissionDenied):
+            skipped.setdefault(refusal_text(lang, result), []).append(f"M-{observation_id}")
+        else:
+            done += 1
+    count = sum(len(refs) for refs in skipped.values())
+    lines = [t(lang, done_key, done=done, skipped=count)]
+    for reason, refs in skipped.items():
+        lines.append(t(lang, "desk_actions.bulk_skipped", refs=", ".join(refs), reason=reason))
+    return lines
+
+
+async def bulk(request: Request) -> Response:
+    coach = current_coach(request)
+    services = desk(request).services
+    async with request.form(max_files=0) as form:
+        raw_ids = [str(v) for v in form.getlist("id")]
+        fields = {
+            name: str(form.get(name) or "")
+            for name in ("action", "partner", "duplicate", "reason", "template", "key", "back")
+        }
+    target = inbox_url(request, fields["back"])
+    lang = coach.lang
+    ids = _ids(raw_ids)
+    action = fields["action"]
+    if not ids:
+        flash(request, t(lang, "desk_actions.bulk_none_picked"), kind="problem")
+        return RedirectResponse(target, status_code=303)
+    if len(ids) > BULK_MAX:
+        flash(request, t(lang, "desk_actions.bulk_too_many", limit=BULK_MAX), kind="problem")
+        return RedirectResponse(target, status_code=303)
+    now = services.clock.now()
+    if action == ANSWER:
+        template_id = parse_reference(fields["template"]) if fields["template"] else None
+        if template_id is None:
+            flash(request, t(lang, "desk_actions.bulk_template_needed"), kind="problem")
+            return RedirectResponse(target, status_code=303)
+        key = fields["key"].strip()[:100] or secrets.token_urlsafe(18)
+        with services.db.session() as session:
+            try:
+                template = answer_templates.get(session, coach.actor, template_id)
+            except (Refused, PermissionDenied):
+                flash(request, t(lang, "desk_templates.unknown"), kind="problem")
+                return RedirectResponse(target, status_code=303)
+            answered = answer_templates.answer_many(
+                session, coach.actor, ids, template.body, now, f"bulk:{key}"
+            )
+        lines = summarise(lang, ids, answered, "desk_actions.bulk_answered")
+        told = any(isinstance(r, Observation) for r in answered)
+    elif action in BULK_STATUSES:
+        duplicate_of = None
+        if action == S.DUPLICATE.value:
+            duplicate_of = parse_reference(fields["duplicate"])
+        with services.db.session() as session:
+            changed = workflow.change_many(
+                session,
+                coach.actor,
+                ids,
+                action,
+                now=now,
+                referred_to=fields["partner"] if action == S.REFERRED.value else None,
+                duplicate_of_id=duplicate_of,
+                reason=fields["reason"] if action == S.HIDDEN.value else None,
+            )
+            told = any(isinstance(r, ObservationEvent) and r.notify for r in changed)
+        lines = summarise(lang, ids, changed, "desk_actions.bulk_done")
+    else:
+        flash(request, t(lang, "desk_actions.bulk_unknown_action"), kind="problem")
+        return RedirectResponse(target, status_code=303)
+    if told:
+        services.desk_notices.wake()
+        lines[0] = f"{lines[0]} {t(lang, 'desk_actions.bulk_told')}"
+    flash(request, lines[0])
+    for line in lines[1:]:
+        flash(request, line, kind="problem")
+    return RedirectResponse(target, status_code=303)
+
+
+routes = [
+    Route("/m/{observation_id}/status", change_status, methods=["POST"]),
+    Route("/m/{observation_id}/answer", answer, methods=["POST"]),
+    Route("/m/{observation_id}/notes", add_note, methods=["POST"]),
+    Route("/bulk", bulk, methods=["POST"]),
+]
