@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from bot.desk import observation_page
 from bot.observations import coach as coach_service
 from bot.people.permissions import PermissionDenied
-from web.auth import Refusal, current_coach, desk
+from web.auth import Refusal, current_coach, desk, other_wijk
 from web.render import render
 
 _log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ async def observation(request: Request) -> Response:
         try:
             view = observation_page.load(session, coach.actor, observation_id)
         except PermissionDenied:
-            raise Refusal("desk.refused", lang=coach.lang) from None
+            raise other_wijk(coach, "desk.other_wijk_observation") from None
         except coach_service.Refused as refused:
             raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
     return render(request, "observation.html", coach.lang, view=view, o=view.observation)
@@ -61,7 +61,7 @@ async def photo(request: Request) -> Response:
         try:
             found = coach_service.get_for_coach(session, coach.actor, observation_id)
         except PermissionDenied:
-            raise Refusal("desk.refused", lang=coach.lang) from None
+            raise other_wijk(coach, "desk.other_wijk_observation") from None
         except coach_service.Refused as refused:
             raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
         file_id = found.photo_file_id
