@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
@@ -61,15 +62,29 @@ def refusal_language(request: Request, lang: str | None) -> str:
 
 
 async def refused(request: Request, exc: Exception) -> Response:
-    """A refusal: the message only, nothing of any wijk."""
+    """A refusal: the message only, nothing of any wijk. A coach refused something of another
+    wijk keeps the desk's header and a link back to their own inbox."""
     assert isinstance(exc, Refusal)
     lang = refusal_language(request, exc.lang)
-    return render(request, "refused.html", lang, status=exc.status, message_key=exc.message_key)
+    template = "refused_coach.html" if exc.coach else "refused.html"
+    return render(request, template, lang, status=exc.status, message_key=exc.message_key)
+
+
+def wants_page(request: Request) -> bool:
+    """A browser opening a page (not a script, a picture or a client that did not ask for HTML)."""
+    return request.method == "GET" and "text/html" in request.headers.get("accept", "")
 
 
 async def not_logged_in(request: Request, exc: Exception) -> Response:
-    lang = refusal_language(request, None)
+    """No session. A browser opening a page goes to the login page (which answers 200 and
+    posts Telegram's initData, or says how to get a link), and comes back here after it;
+    anything else is refused with 401 (and the same login page as its body)."""
     target = request.url.path if request.method == "GET" else "/"
+    if request.url.query and request.method == "GET":
+        target += "?" + request.url.query
+    if wants_page(request):
+        return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+    lang = refusal_language(request, None)
     return render(request, "login.html", lang, status=401, next=target)
 
 

@@ -49,15 +49,22 @@ class NotLoggedIn(Exception):
 
 class Refusal(Exception):
     """A refusal page (403) with `message_key`, in `lang` where the person is known; it never
-    shows anything of a wijk."""
+    shows anything of a wijk. `coach`: the person is a logged-in coach refused something of a
+    wijk they do not handle; their page keeps the desk's header and a way back to their inbox."""
 
     def __init__(
-        self, message_key: str = "desk.refused", lang: str | None = None, status: int = 403
+        self,
+        message_key: str = "desk.refused",
+        lang: str | None = None,
+        status: int = 403,
+        *,
+        coach: bool = False,
     ) -> None:
         super().__init__(message_key)
         self.message_key = message_key
         self.lang = lang
         self.status = status
+        self.coach = coach
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,11 @@ class Coach:
     actor: Actor
     lang: str
     wijk_ids: list[int]  # the wijken whose observations they handle
+
+
+def other_wijk(coach: Coach, message_key: str = "desk.other_wijk") -> Refusal:
+    """The refusal for a coach who asks for something of a wijk they do not handle."""
+    return Refusal(message_key, lang=coach.lang, coach=True)
 
 
 def coach_for(services: Services, telegram_id: int) -> Coach:

@@ -179,6 +179,14 @@ class InboxFilter:
             page_size=_int(one("size"), 1, MAX_PAGE_SIZE) or PAGE_SIZE,
         )
 
+    @property
+    def active_count(self) -> int:
+        """How many of the filter's choices are on (the period counts once; page and size not)."""
+        period = bool(self.days or self.date_from or self.date_to)
+        chosen = (self.wijken, period, self.swot, self.theme, self.status, self.group, self.q)
+        flags = (self.author, self.has_photo, self.has_location)
+        return sum(1 for c in chosen if c) + sum(1 for f in flags if f is not None)
+
     def to_query(self) -> str:
         """The query string (without "?") that `from_query` reads back as this filter."""
         pairs: list[tuple[str, str]] = []

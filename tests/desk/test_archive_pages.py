@@ -126,7 +126,7 @@ async def test_the_list_pages_and_filters_by_wijk(desk: Desk) -> None:
             stadshart = persons.wijk_by_slug(session, STADSHART)
             assert stadshart is not None
         only = (await browser.get(f"/archief?wijk={stadshart.id}")).text
-        assert "1 wijkoverzichten" in only and f'href="/archief/{there}"' in only
+        assert "1 wijkoverzicht<" in only and f'href="/archief/{there}"' in only
         assert f'<option value="{stadshart.id}" selected>' in only
         assert (await browser.get("/archief?page=abc")).status_code == 200
         assert (await browser.get("/archief?page=999")).status_code == 200
@@ -162,8 +162,9 @@ async def test_hostile_html_in_a_digest_stays_text(desk: Desk) -> None:
     await coach(desk)
     found = digest(desk, messages=[HOSTILE])
     async with logged_in(desk) as browser:
-        page = (await browser.get(f"/archief/{found}")).text
-        assert "<script" not in page and "alert(" not in page
+        whole = (await browser.get(f"/archief/{found}")).text
+        page = whole.split("<main", 1)[1]  # the head loads the desk's own scripts only
+        assert "<script" not in page and "alert(" not in whole
         assert "<img src=x" not in page and "onerror" not in page
         assert "javascript:" not in page
         assert "<b>Wijkoverzicht</b>" in page and "klik" in page

@@ -299,3 +299,27 @@ async def test_bureau_says_so_when_the_desk_is_off(desk: Desk) -> None:
     desk.services.config = replace(config, desk=replace(config.desk, enabled=False))
     await person.send("/bureau")
     assert "staat nu uit" in person.last.plain_text
+
+
+async def test_a_browser_without_a_session_goes_to_the_login_page(desk: Desk) -> None:
+    await coach(desk)
+    desk.observation(text=SECRET_TEXT)
+    page = {"accept": "text/html,application/xhtml+xml"}
+    async with desk.client() as browser:
+        sent = await browser.get("/m/1?x=1", headers=page)
+        assert sent.status_code == 303
+        assert sent.headers["location"] == "/login?next=%2Fm%2F1%3Fx%3D1"
+        login = await browser.get(sent.headers["location"], headers=page)
+        assert login.status_code == 200 and SECRET_TEXT not in login.text
+        assert desk.services.config.desk.telegram_js_url in login.text
+        assert 'name="next" value="/m/1?x=1"' in login.text
+        # Not a page (a picture, a script): refused as before.
+        assert (await browser.get("/m/1/photo", headers={"accept": "image/*"})).status_code == 401
+        # Elsewhere is never a place to go on to.
+        other = await browser.get("/login?next=//elsewhere.example/", headers=page)
+        assert 'name="next" value="/"' in other.text
+        answer = await log_in_with_telegram(browser, desk.init_data(COACH_ID), "/m/1?x=1")
+        assert answer.headers["location"] == "/m/1?x=1"
+        # Logged in already: the login page goes on.
+        again = await browser.get("/login?next=/archief", headers=page)
+        assert again.status_code == 303 and again.headers["location"] == "/archief"

@@ -157,7 +157,7 @@ async def test_the_inbox_filter_is_the_query_string(desk: Desk) -> None:
         assert 'value="kapotte"' in weak.text
         assert '<option value="weakness" selected>' in weak.text
         located = await browser.get("/?swot=weakness&location=1")
-        assert "1 meldingen" in located.text or "Kapotte stoeptegels" in located.text
+        assert "1 melding<" in located.text
         assert "Kapotte lantaarn" not in located.text
         strange = await browser.get("/?swot=<script>&page=abc&wijk=999999")
         assert strange.status_code == 200 and "<script>" not in strange.text

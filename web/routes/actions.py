@@ -36,7 +36,7 @@ from bot.observations.typed_text import TooLong
 from bot.people.permissions import PermissionDenied
 from models import Observation, ObservationEvent
 from models import ObservationStatus as S
-from web.auth import Coach, Refusal, current_coach, desk
+from web.auth import Coach, Refusal, current_coach, desk, other_wijk
 from web.flash import flash
 from web.render import status_label
 from web.routes.observation import _observation_id, show
@@ -70,7 +70,7 @@ def _refused_page(
     request: Request, coach: Coach, observation_id: int, refused: Exception, form: dict[str, str]
 ) -> Response:
     if isinstance(refused, PermissionDenied):
-        raise Refusal("desk.refused", lang=coach.lang) from None
+        raise other_wijk(coach, "desk.other_wijk_observation") from None
     assert isinstance(refused, Refused)
     if refused.message_key in _NOT_FOUND:
         raise Refusal(refused.message_key, lang=coach.lang, status=404) from None

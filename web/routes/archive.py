@@ -22,7 +22,7 @@ from starlette.routing import Route
 from bot.desk import archive
 from bot.people.permissions import PermissionDenied
 from models import Wijk
-from web.auth import Refusal, current_coach, desk
+from web.auth import Refusal, current_coach, desk, other_wijk
 from web.render import render
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -51,7 +51,7 @@ async def archive_list(request: Request) -> Response:
     raw_wijk = query.get("wijk") or None
     wijk_id = _number(raw_wijk) if raw_wijk else None
     if raw_wijk and wijk_id is None:
-        raise Refusal("desk.refused", lang=coach.lang)
+        raise other_wijk(coach)
     only_mine = query.get("mine") == "1"
     page = _number(query.get("page"), MAX_PAGE) or 1
     with services.db.session() as session:
@@ -64,7 +64,7 @@ async def archive_list(request: Request) -> Response:
                 only_mine=only_mine,
             )
         except PermissionDenied:
-            raise Refusal("desk.refused", lang=coach.lang) from None
+            raise other_wijk(coach) from None
         allowed = archive.archive_wijken(coach.actor)
         wijken = (
             [
@@ -113,7 +113,7 @@ async def archive_digest(request: Request) -> Response:
         try:
             digest = archive.get_archived(session, coach.actor, digest_id)
         except PermissionDenied:
-            raise Refusal("desk.refused", lang=coach.lang) from None
+            raise other_wijk(coach, "desk.other_wijk_digest") from None
         except archive.NotArchived:
             raise Refusal("desk.archive_unknown", lang=coach.lang, status=404) from None
     # The one place the desk puts HTML in a page as it is (`|safe` in the template):
@@ -138,7 +138,7 @@ async def archive_chart(request: Request) -> Response:
         try:
             chart = archive.archived_chart(session, coach.actor, digest_id)
         except PermissionDenied:
-            raise Refusal("desk.refused", lang=coach.lang) from None
+            raise other_wijk(coach, "desk.other_wijk_digest") from None
         except archive.NotArchived:
             raise Refusal("desk.archive_unknown", lang=coach.lang, status=404) from None
     if not chart.startswith(PNG_MAGIC):

@@ -4,6 +4,8 @@
   (and the CSRF token of the login page's session); valid, fresh, never used before and from a
   coach: a session, then the page asked for.
 - GET /login/{token}: a one-time link from /bureau; valid and unused: a session, then /.
+- GET /login?next=/path: the login page (200); a browser without a session that opens a page
+  is sent here (web/app.py not_logged_in). With a session already: on to `next`.
 - POST /logout: the session ends.
 """
 
@@ -20,7 +22,7 @@ from bot.core.i18n import pick_language
 from bot.core.logs import pseudonym
 from bot.desk import init_data, login_links
 from models import Person
-from web.auth import Refusal, coach_for, desk, log_in, log_out
+from web.auth import SESSION_USER, Refusal, coach_for, desk, log_in, log_out
 from web.render import render
 
 _log = logging.getLogger(__name__)
@@ -80,6 +82,16 @@ async def link_login(request: Request) -> Response:
     return RedirectResponse("/", status_code=303)
 
 
+async def login_page(request: Request) -> Response:
+    target = safe_next(request.query_params.get("next"))
+    if isinstance(request.session.get(SESSION_USER), int):
+        return RedirectResponse(target, status_code=303)
+    services = desk(request).services
+    default = services.config.general.default_language
+    lang = pick_language(request.headers.get("accept-language", "").split(",")[0], default)
+    return render(request, "login.html", lang, next=target)
+
+
 async def logout(request: Request) -> Response:
     services = desk(request).services
     log_out(request)
@@ -88,6 +100,7 @@ async def logout(request: Request) -> Response:
 
 routes = [
     Route("/auth/telegram", telegram_login, methods=["POST"]),
+    Route("/login", login_page, methods=["GET"]),
     Route("/login/{token}", link_login, methods=["GET"]),
     Route("/logout", logout, methods=["POST"]),
 ]

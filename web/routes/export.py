@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from bot.desk import export
 from bot.desk.inbox import InboxFilter, allowed_wijken
-from web.auth import Coach, Refusal, current_coach, desk
+from web.auth import Coach, current_coach, desk, other_wijk
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -38,7 +38,7 @@ def _filter(request: Request, coach: Coach) -> InboxFilter:
     flt = InboxFilter.from_query(request.query_params, themes=[t.slug for t in config.themes])
     handled, allowed = allowed_wijken(coach.actor, flt)
     if allowed.wijken != flt.wijken or not handled:
-        raise Refusal("desk.refused", lang=coach.lang)
+        raise other_wijk(coach)
     return flt
 
 

@@ -31,7 +31,7 @@ from bot.observations import coach as coach_service
 from bot.observations.coach import Refused
 from bot.people.permissions import PermissionDenied
 from models import ObservationStatus
-from web.auth import Coach, Refusal, current_coach, desk
+from web.auth import Coach, Refusal, current_coach, desk, other_wijk
 from web.flash import Notice
 from web.render import render, status_label
 
@@ -77,7 +77,7 @@ def _load(session: Session, coach: Coach, observation_id: int) -> observation_pa
     try:
         return observation_page.load(session, coach.actor, observation_id)
     except PermissionDenied:
-        raise Refusal("desk.refused", lang=coach.lang) from None
+        raise other_wijk(coach, "desk.other_wijk_observation") from None
     except Refused as refused:
         raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
 
@@ -148,7 +148,7 @@ async def photo(request: Request) -> Response:
         try:
             found = coach_service.get_for_coach(session, coach.actor, observation_id)
         except PermissionDenied:
-            raise Refusal("desk.refused", lang=coach.lang) from None
+            raise other_wijk(coach, "desk.other_wijk_observation") from None
         except coach_service.Refused as refused:
             raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
         file_id = found.photo_file_id

@@ -20,7 +20,7 @@ from bot.observations import answer_templates
 from bot.observations.coach import Refused
 from bot.people.permissions import PermissionDenied
 from models import Wijk
-from web.auth import Coach, Refusal, current_coach, desk
+from web.auth import Coach, Refusal, current_coach, desk, other_wijk
 from web.flash import Notice, flash
 from web.render import render
 from web.routes.actions import parse_reference, refusal_text
@@ -69,7 +69,7 @@ async def _fields(request: Request, *names: str) -> dict[str, str]:
 def _wijk(coach: Coach, raw: str) -> int:
     wijk_id = parse_reference(raw)
     if wijk_id is None or wijk_id not in coach.wijk_ids:
-        raise Refusal("desk.refused", lang=coach.lang)
+        raise other_wijk(coach)
     return wijk_id
 
 
@@ -92,7 +92,7 @@ async def add(request: Request) -> Response:
                 session, coach.actor, wijk_id, form["title"], form["body"], services.clock.now()
             )
     except PermissionDenied:
-        raise Refusal("desk.refused", lang=coach.lang) from None
+        raise other_wijk(coach) from None
     except Refused as refused:
         text = refusal_text(coach.lang, refused)
         return _page(request, coach, status=400, form=form, problem=text)
@@ -111,7 +111,7 @@ async def add_examples(request: Request) -> Response:
                 session, coach.actor, wijk_id, catalog(), coach.lang, services.clock.now()
             )
     except PermissionDenied:
-        raise Refusal("desk.refused", lang=coach.lang) from None
+        raise other_wijk(coach) from None
     except Refused as refused:
         return _page(request, coach, status=400, problem=refusal_text(coach.lang, refused))
     flash(request, t(coach.lang, "desk_actions.tpl_defaults_added"))
@@ -130,7 +130,7 @@ async def change(request: Request) -> Response:
                 session, coach.actor, template_id, form["title"], form["body"], services.clock.now()
             )
     except PermissionDenied:
-        raise Refusal("desk.refused", lang=coach.lang) from None
+        raise other_wijk(coach) from None
     except Refused as refused:
         if refused.message_key == "desk_templates.unknown":
             raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
@@ -148,7 +148,7 @@ async def remove(request: Request) -> Response:
         with services.db.session() as session:
             answer_templates.delete(session, coach.actor, template_id)
     except PermissionDenied:
-        raise Refusal("desk.refused", lang=coach.lang) from None
+        raise other_wijk(coach) from None
     flash(request, t(coach.lang, "desk_actions.tpl_deleted"))
     return RedirectResponse(PAGE, status_code=303)
 
