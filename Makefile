@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/supplement.py --quick
 	$(BIN)/python bench/signature_refresh.py
 	$(BIN)/python bench/desk.py --quick
+	$(BIN)/python bench/desk_bulk.py --quick
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -12,7 +12,9 @@
 Every change goes through bot/observations (workflow, answer_templates, notes), which check
 HANDLE_OBSERVATIONS for each observation's own wijk. Whoever should hear of a change hears of it
 from the background sender (`services.desk_notices.wake()`, bot/observations/notice_delivery.py):
-the page returns at once, also for a hundred. After a change: a redirect (303) back with a
+the page returns at once, also for a hundred. The bulk form's changes run in a worker thread (a
+hundred commits, 0.3-1 s): the bot's event loop, which also serves every other page and every
+update, goes on meanwhile (bench/desk_bulk.py). After a change: a redirect (303) back with a
 short message (web/flash.py); after a refusal: the same page with the message and what was typed.
 """
 
@@ -23,6 +25,7 @@ import secrets
 from collections.abc import Sequence
 from urllib.parse import parse_qs
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -222,33 +225,44 @@ async def bulk(request: Request) -> Response:
             flash(request, t(lang, "desk_actions.bulk_template_needed"), kind="problem")
             return RedirectResponse(target, status_code=303)
         key = fields["key"].strip()[:100] or secrets.token_urlsafe(18)
-        with services.db.session() as session:
-            try:
-                template = answer_templates.get(session, coach.actor, template_id)
-            except (Refused, PermissionDenied):
-                flash(request, t(lang, "desk_templates.unknown"), kind="problem")
-                return RedirectResponse(target, status_code=303)
-            answered = answer_templates.answer_many(
-                session, coach.actor, ids, template.body, now, f"bulk:{key}"
-            )
+
+        def answer_all() -> list[Observation | Refused | PermissionDenied] | None:
+            with services.db.session() as session:
+                try:
+                    template = answer_templates.get(session, coach.actor, template_id)
+                except (Refused, PermissionDenied):
+                    return None
+                return answer_templates.answer_many(
+                    session, coach.actor, ids, template.body, now, f"bulk:{key}"
+                )
+
+        answered = await anyio.to_thread.run_sync(answer_all)
+        if answered is None:
+            flash(request, t(lang, "desk_templates.unknown"), kind="problem")
+            return RedirectResponse(target, status_code=303)
         lines = summarise(lang, ids, answered, "desk_actions.bulk_answered")
         told = any(isinstance(r, Observation) for r in answered)
     elif action in BULK_STATUSES:
         duplicate_of = None
         if action == S.DUPLICATE.value:
             duplicate_of = parse_reference(fields["duplicate"])
-        with services.db.session() as session:
-            changed = workflow.change_many(
-                session,
-                coach.actor,
-                ids,
-                action,
-                now=now,
-                referred_to=fields["partner"] if action == S.REFERRED.value else None,
-                duplicate_of_id=duplicate_of,
-                reason=fields["reason"] if action == S.HIDDEN.value else None,
-            )
-            told = any(isinstance(r, ObservationEvent) and r.notify for r in changed)
+
+        def change_all() -> tuple[list[ObservationEvent | Refused], bool]:
+            with services.db.session() as session:
+                done = workflow.change_many(
+                    session,
+                    coach.actor,
+                    ids,
+                    action,
+                    now=now,
+                    referred_to=fields["partner"] if action == S.REFERRED.value else None,
+                    duplicate_of_id=duplicate_of,
+                    reason=fields["reason"] if action == S.HIDDEN.value else None,
+                )
+                # In the session: a refusal's rollback expired the events before it.
+                return done, any(isinstance(r, ObservationEvent) and r.notify for r in done)
+
+        changed, told = await anyio.to_thread.run_sync(change_all)
         lines = summarise(lang, ids, changed, "desk_actions.bulk_done")
     else:
         flash(request, t(lang, "desk_actions.bulk_unknown_action"), kind="problem")
