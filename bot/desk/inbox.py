@@ -510,13 +510,32 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
 
 
-def page_statement(where: list[ColumnElement[bool]], limit: int, offset: int) -> Select[Any]:
-    """The page's rows with the sender and the supporters' count, newest first."""
+def rows_statement(*columns: Any) -> Select[Any]:
+    """Observations newest first: `columns` (of the observation and its wijk), then what names
+    the sender (share_name, display_name, pseudonym, author_role), the urgent kind and the
+    supporters' count."""
     supporters = (
         select(func.count()).select_from(_S).where(_S.c.observation_id == _O.c.id).scalar_subquery()
     )
     return (
         select(
+            *columns,
+            _O.c.share_name,
+            _P.c.display_name,
+            _P.c.pseudonym,
+            _O.c.author_role,
+            _O.c.urgent_kind,
+            supporters,
+        )
+        .select_from(_O.join(_W, _W.c.id == _O.c.wijk_id).outerjoin(_P, _P.c.id == _O.c.person_id))
+        .order_by(_O.c.created_at.desc(), _O.c.id.desc())
+    )
+
+
+def page_statement(where: list[ColumnElement[bool]], limit: int, offset: int) -> Select[Any]:
+    """The page's rows with the sender and the supporters' count, newest first."""
+    return (
+        rows_statement(
             _O.c.id,
             _O.c.wijk_id,
             _W.c.name,
@@ -527,16 +546,8 @@ def page_statement(where: list[ColumnElement[bool]], limit: int, offset: int) ->
             func.substr(_O.c.text, 1, EXCERPT_CHARS + 1),
             _O.c.photo_file_id.is_not(None),
             and_(_O.c.latitude.is_not(None), _O.c.longitude.is_not(None)),
-            _O.c.share_name,
-            _P.c.display_name,
-            _P.c.pseudonym,
-            _O.c.author_role,
-            _O.c.urgent_kind,
-            supporters,
         )
-        .select_from(_O.join(_W, _W.c.id == _O.c.wijk_id).outerjoin(_P, _P.c.id == _O.c.person_id))
         .where(*where)
-        .order_by(_O.c.created_at.desc(), _O.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
