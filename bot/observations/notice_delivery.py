@@ -159,6 +159,24 @@ def _mark_unreachable(session: Session, person_id: int, now: datetime) -> None:
     session.commit()
 
 
+async def _send(
+    services: Services,
+    bot: Bot,
+    person: Person,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    what: str,
+) -> bool:
+    """One message to `person`; True when it went (or may have). Someone Telegram says the bot
+    cannot reach is marked unreachable."""
+    outcome = await deliver_one(bot, person.telegram_id, text, markup, what=what)
+    if outcome.status is Status.UNREACHABLE and person.id is not None:
+        with services.db.session() as session:
+            _mark_unreachable(session, person.id, services.clock.now())
+        return False
+    return outcome.status is not Status.FAILED
+
+
 async def deliver_pending_notices(services: Services, bot: Bot, answers: AnswerViews) -> int:
     """Send every pending status notice and desk answer once; returns how many messages
     went out."""
@@ -197,11 +215,7 @@ async def _deliver_answer(
     sent = 0
     if sender is not None and obs.answer_sent_at is None:
         text, markup = answers.to_sender(sender.language, obs, tz)
-        outcome = await deliver_one(bot, sender.telegram_id, text, markup, what=what)
-        if outcome.status is Status.UNREACHABLE and sender.id is not None:
-            with services.db.session() as session:
-                _mark_unreachable(session, sender.id, services.clock.now())
-        elif outcome.status is not Status.FAILED:
+        if await _send(services, bot, sender, text, markup, what):
             sent += 1
             with services.db.session() as session:
                 session.exec(
@@ -216,11 +230,7 @@ async def _deliver_answer(
         if sender is not None and person.id == sender.id:
             continue
         text, markup = answers.to_supporter(person.language, obs, supporter.text)
-        outcome = await deliver_one(bot, person.telegram_id, text, markup, what=what)
-        if outcome.status is Status.UNREACHABLE and person.id is not None:
-            with services.db.session() as session:
-                _mark_unreachable(session, person.id, services.clock.now())
-        elif outcome.status is not Status.FAILED:
+        if await _send(services, bot, person, text, markup, what):
             sent += 1
             with services.db.session() as session:
                 same_matter.mark_answer_sent(session, supporter.id, services.clock.now())
@@ -240,13 +250,7 @@ async def _deliver(services: Services, bot: Bot, event: ObservationEvent) -> int
     sent = 0
     for person, own in people:
         text, markup = message(person.language, obs, event, own=own)
-        outcome = await deliver_one(
-            bot, person.telegram_id, text, markup, what=f"status notice {event.id}"
-        )
-        if outcome.status is Status.UNREACHABLE and person.id is not None:
-            with services.db.session() as session:
-                _mark_unreachable(session, person.id, services.clock.now())
-        elif outcome.status is not Status.FAILED:
+        if await _send(services, bot, person, text, markup, f"status notice {event.id}"):
             sent += 1
     return sent
 
