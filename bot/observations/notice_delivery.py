@@ -41,6 +41,7 @@ from bot.observations import same_matter
 from bot.observations.workflow import REOPEN_REASONS
 from bot.telegram.broadcast import Status, deliver_one
 from bot.telegram.callbacks import MenuItem, StatusReopen, button
+from bot.telegram.jobs import at_start_and_every
 from models import EventKind, Observation, ObservationEvent, Person
 from models import ObservationStatus as S
 
@@ -269,12 +270,4 @@ def install(app: Application[Any, Any, Any, Any, Any, Any], answers: AnswerViews
     if app.job_queue is None:
         _log.warning("no JobQueue: status notices go out only when woken")
         return
-    late_is_fine = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-    app.job_queue.run_once(run_job, when=0, name="status-notices-startup", job_kwargs=late_is_fine)
-    app.job_queue.run_repeating(
-        run_job,
-        interval=EVERY_SECONDS,
-        first=EVERY_SECONDS,
-        name="status-notices",
-        job_kwargs=late_is_fine,
-    )
+    at_start_and_every(app.job_queue, run_job, EVERY_SECONDS, "status-notices")
