@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_
 from sqlmodel import Session
 
 from bot.core.clock import as_utc, utcnow
@@ -42,12 +42,11 @@ from bot.desk.inbox import (
     allowed_wijken,
     author_label,
     facet_conditions,
+    rows_statement,
     scope_conditions,
 )
 from bot.people.permissions import Actor
 from models.observation import Observation
-from models.person import Person
-from models.supporter import Supporter
 from models.wijk import Wijk
 
 BATCH = 500
@@ -70,9 +69,7 @@ COLUMNS = (
 _DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
 
 _O = Observation.__table__  # type: ignore[attr-defined]
-_P = Person.__table__  # type: ignore[attr-defined]
 _W = Wijk.__table__  # type: ignore[attr-defined]
-_S = Supporter.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -113,32 +110,18 @@ def export_rows(
         *scope_conditions(flt, handled, dialect, now, tz),
         *facet_conditions(flt).values(),
     ]
-    supporters = (
-        select(func.count()).select_from(_S).where(_S.c.observation_id == _O.c.id).scalar_subquery()
-    )
-    base = (
-        select(
-            _O.c.id,
-            _W.c.name,
-            _O.c.created_at,
-            _O.c.swot,
-            _O.c.theme,
-            _O.c.status,
-            _O.c.text,
-            _O.c.photo_file_id.is_not(None),
-            _O.c.latitude,
-            _O.c.longitude,
-            _O.c.share_name,
-            _P.c.display_name,
-            _P.c.pseudonym,
-            _O.c.author_role,
-            _O.c.urgent_kind,
-            supporters,
-        )
-        .select_from(_O.join(_W, _W.c.id == _O.c.wijk_id).outerjoin(_P, _P.c.id == _O.c.person_id))
-        .order_by(_O.c.created_at.desc(), _O.c.id.desc())
-        .limit(batch)
-    )
+    base = rows_statement(
+        _O.c.id,
+        _W.c.name,
+        _O.c.created_at,
+        _O.c.swot,
+        _O.c.theme,
+        _O.c.status,
+        _O.c.text,
+        _O.c.photo_file_id.is_not(None),
+        _O.c.latitude,
+        _O.c.longitude,
+    ).limit(batch)
     after: tuple[datetime, int] | None = None
     while True:
         statement = base.where(*where)

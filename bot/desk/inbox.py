@@ -430,29 +430,44 @@ def _facet_value_matches(flt: InboxFilter, name: str, value: Any) -> bool:
     return flt.has_location is None or value is flt.has_location
 
 
+def _flags() -> tuple[ColumnElement[int], ColumnElement[int], ColumnElement[int]]:
+    """The 0/1 columns of a row's sender being a partner, its photo and its location."""
+    return (
+        case((_O.c.author_role == "partner", literal(1)), else_=literal(0)),
+        case((_O.c.photo_file_id.is_not(None), literal(1)), else_=literal(0)),
+        case((_O.c.latitude.is_not(None), literal(1)), else_=literal(0)),
+    )
+
+
 def _cube(session: Session, where: list[ColumnElement[bool]]) -> list[tuple[Any, ...]]:
-    partner = case((_O.c.author_role == "partner", literal(1)), else_=literal(0))
-    photo = case((_O.c.photo_file_id.is_not(None), literal(1)), else_=literal(0))
-    located = case((_O.c.latitude.is_not(None), literal(1)), else_=literal(0))
+    partner, photo, located = _flags()
     columns = (_O.c.wijk_id, _O.c.swot, _O.c.theme, _O.c.status, partner, photo, located)
     statement = select(*columns, func.count()).where(*where).group_by(*columns)
     return [tuple(r) for r in session.connection().execute(statement)]
+
+
+def _facet_values(
+    wijk_id: int, swot: Any, theme: Any, status: Any, partner: Any, photo: Any, located: Any
+) -> tuple[Any, ...]:
+    """A row's value for each of _FACETS, in their order, from its wijk, SWOT, theme and status
+    columns and the 0/1 of its sender being a partner, its photo and its location."""
+    return (
+        wijk_id,
+        swot,
+        theme if theme is not None else NO_THEME,
+        status,
+        AuthorKind.PARTNER if partner else AuthorKind.RESIDENT,
+        bool(photo),
+        bool(located),
+    )
 
 
 def _fold(flt: InboxFilter, cube: list[tuple[Any, ...]]) -> tuple[dict[str, dict[Any, int]], int]:
     """Each facet's counts with the other filters applied, and the total with all of them."""
     counts: dict[str, dict[Any, int]] = {name: {} for name in _FACETS}
     total = 0
-    for wijk_id, swot, theme, status, partner, photo, located, n in cube:
-        values = (
-            wijk_id,
-            swot,
-            theme if theme is not None else NO_THEME,
-            status,
-            AuthorKind.PARTNER if partner else AuthorKind.RESIDENT,
-            bool(photo),
-            bool(located),
-        )
+    for *columns, n in cube:
+        values = _facet_values(*columns)
         ok = [_facet_value_matches(flt, name, v) for name, v in zip(_FACETS, values, strict=True)]
         failing = ok.count(False)
         if failing == 0:
@@ -495,13 +510,32 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
 
 
-def page_statement(where: list[ColumnElement[bool]], limit: int, offset: int) -> Select[Any]:
-    """The page's rows with the sender and the supporters' count, newest first."""
+def rows_statement(*columns: Any) -> Select[Any]:
+    """Observations newest first: `columns` (of the observation and its wijk), then what names
+    the sender (share_name, display_name, pseudonym, author_role), the urgent kind and the
+    supporters' count."""
     supporters = (
         select(func.count()).select_from(_S).where(_S.c.observation_id == _O.c.id).scalar_subquery()
     )
     return (
         select(
+            *columns,
+            _O.c.share_name,
+            _P.c.display_name,
+            _P.c.pseudonym,
+            _O.c.author_role,
+            _O.c.urgent_kind,
+            supporters,
+        )
+        .select_from(_O.join(_W, _W.c.id == _O.c.wijk_id).outerjoin(_P, _P.c.id == _O.c.person_id))
+        .order_by(_O.c.created_at.desc(), _O.c.id.desc())
+    )
+
+
+def page_statement(where: list[ColumnElement[bool]], limit: int, offset: int) -> Select[Any]:
+    """The page's rows with the sender and the supporters' count, newest first."""
+    return (
+        rows_statement(
             _O.c.id,
             _O.c.wijk_id,
             _W.c.name,
@@ -512,16 +546,8 @@ def page_statement(where: list[ColumnElement[bool]], limit: int, offset: int) ->
             func.substr(_O.c.text, 1, EXCERPT_CHARS + 1),
             _O.c.photo_file_id.is_not(None),
             and_(_O.c.latitude.is_not(None), _O.c.longitude.is_not(None)),
-            _O.c.share_name,
-            _P.c.display_name,
-            _P.c.pseudonym,
-            _O.c.author_role,
-            _O.c.urgent_kind,
-            supporters,
         )
-        .select_from(_O.join(_W, _W.c.id == _O.c.wijk_id).outerjoin(_P, _P.c.id == _O.c.person_id))
         .where(*where)
-        .order_by(_O.c.created_at.desc(), _O.c.id.desc())
         .limit(limit)
         .offset(offset)
     )
@@ -675,9 +701,7 @@ def _searched(
         tests.append(_O.c.grouping_matter == flt.group)
     scope.extend(_at_most_one_fails(tests))
     scope.append(text_matches(flt.q, dialect))
-    partner = case((_O.c.author_role == "partner", literal(1)), else_=literal(0))
-    photo = case((_O.c.photo_file_id.is_not(None), literal(1)), else_=literal(0))
-    located = case((_O.c.latitude.is_not(None), literal(1)), else_=literal(0))
+    partner, photo, located = _flags()
     statement = select(
         _O.c.id,
         _O.c.created_at,
@@ -705,15 +729,7 @@ def _searched(
         has_loc,
         matter,
     ) in session.connection().execute(statement):
-        values = (
-            wijk_id,
-            swot,
-            theme if theme is not None else NO_THEME,
-            status,
-            AuthorKind.PARTNER if is_partner else AuthorKind.RESIDENT,
-            bool(has_photo),
-            bool(has_loc),
-        )
+        values = _facet_values(wijk_id, swot, theme, status, is_partner, has_photo, has_loc)
         ok = [_facet_value_matches(flt, name, v) for name, v in zip(_FACETS, values, strict=True)]
         failing = ok.count(False)
         if failing > 1:
@@ -765,9 +781,7 @@ def _searched_in_sql(
         tests.append(_O.c.grouping_matter == flt.group)
     scope.extend(_at_most_one_fails(tests))
     scope.append(text_matches(flt.q, "postgresql"))
-    partner = case((_O.c.author_role == "partner", literal(1)), else_=literal(0))
-    photo = case((_O.c.photo_file_id.is_not(None), literal(1)), else_=literal(0))
-    located = case((_O.c.latitude.is_not(None), literal(1)), else_=literal(0))
+    partner, photo, located = _flags()
     failing: Any = literal(0)
     for test in where.values():
         failing = failing + case((test, literal(0)), else_=literal(1))

@@ -37,6 +37,7 @@ from bot.core.database import Database
 from bot.digest import archive as digest_archive
 from bot.digest.delivery import Delivered, DeliveryError, Outgoing, deliver, prepare
 from bot.digest.periods import Period, Schedule, latest_due
+from bot.telegram.jobs import at_start_and_every
 from models import Digest, DigestSetting, DigestStatus, Membership, Person, Role, Wijk
 
 if TYPE_CHECKING:
@@ -386,18 +387,7 @@ def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             "no JobQueue: digests will not be sent (install python-telegram-bot[job-queue])"
         )
         return
-    # A late run must still run: what is due comes from the database, not from the timer.
-    late_is_fine = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-    # The start-up run. (An interval trigger whose start lies before the scheduler starts would
-    # first fire one interval later; a date trigger in the past fires at once.)
-    app.job_queue.run_once(_tick, when=0, name=f"{JOB_NAME}-startup", job_kwargs=late_is_fine)
-    app.job_queue.run_repeating(
-        _tick,
-        interval=JOB_INTERVAL_SECONDS,
-        first=JOB_INTERVAL_SECONDS,
-        name=JOB_NAME,
-        job_kwargs=late_is_fine,
-    )
+    at_start_and_every(app.job_queue, _tick, JOB_INTERVAL_SECONDS, JOB_NAME)
 
 
 async def _tick(context: WijkContext) -> None:

@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 from bot.core.config import Config
 from bot.core.database import Database
 from bot.figures.measures import MEASURES, column_map
+from bot.telegram.jobs import LATE_IS_FINE
 from models import CbsFigure
 from models.base import utcnow
 
@@ -310,7 +311,7 @@ def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         when=when,
         day=figures.fetch_day,
         name=JOB_NAME,
-        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        job_kwargs=LATE_IS_FINE,
     )
 
 

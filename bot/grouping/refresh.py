@@ -25,6 +25,7 @@ from sqlalchemy.types import Integer, String
 
 from bot.core.database import Database
 from bot.grouping import concepts
+from bot.telegram.jobs import LATE_IS_FINE
 from models import Observation
 
 if TYPE_CHECKING:
@@ -138,8 +139,7 @@ def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         _log.warning("no JobQueue: stored grouping signatures will not be refreshed")
         return
     # A date job in the past fires at once; a late start must still run.
-    late_is_fine = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-    app.job_queue.run_once(_startup, when=0, name=JOB_NAME, job_kwargs=late_is_fine)
+    app.job_queue.run_once(_startup, when=0, name=JOB_NAME, job_kwargs=LATE_IS_FINE)
 
 
 async def refresh_in_background(

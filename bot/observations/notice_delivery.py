@@ -41,6 +41,7 @@ from bot.observations import same_matter
 from bot.observations.workflow import REOPEN_REASONS
 from bot.telegram.broadcast import Status, deliver_one
 from bot.telegram.callbacks import MenuItem, StatusReopen, button
+from bot.telegram.jobs import at_start_and_every
 from models import EventKind, Observation, ObservationEvent, Person
 from models import ObservationStatus as S
 
@@ -159,6 +160,24 @@ def _mark_unreachable(session: Session, person_id: int, now: datetime) -> None:
     session.commit()
 
 
+async def _send(
+    services: Services,
+    bot: Bot,
+    person: Person,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    what: str,
+) -> bool:
+    """One message to `person`; True when it went (or may have). Someone Telegram says the bot
+    cannot reach is marked unreachable."""
+    outcome = await deliver_one(bot, person.telegram_id, text, markup, what=what)
+    if outcome.status is Status.UNREACHABLE and person.id is not None:
+        with services.db.session() as session:
+            _mark_unreachable(session, person.id, services.clock.now())
+        return False
+    return outcome.status is not Status.FAILED
+
+
 async def deliver_pending_notices(services: Services, bot: Bot, answers: AnswerViews) -> int:
     """Send every pending status notice and desk answer once; returns how many messages
     went out."""
@@ -197,11 +216,7 @@ async def _deliver_answer(
     sent = 0
     if sender is not None and obs.answer_sent_at is None:
         text, markup = answers.to_sender(sender.language, obs, tz)
-        outcome = await deliver_one(bot, sender.telegram_id, text, markup, what=what)
-        if outcome.status is Status.UNREACHABLE and sender.id is not None:
-            with services.db.session() as session:
-                _mark_unreachable(session, sender.id, services.clock.now())
-        elif outcome.status is not Status.FAILED:
+        if await _send(services, bot, sender, text, markup, what):
             sent += 1
             with services.db.session() as session:
                 session.exec(
@@ -216,11 +231,7 @@ async def _deliver_answer(
         if sender is not None and person.id == sender.id:
             continue
         text, markup = answers.to_supporter(person.language, obs, supporter.text)
-        outcome = await deliver_one(bot, person.telegram_id, text, markup, what=what)
-        if outcome.status is Status.UNREACHABLE and person.id is not None:
-            with services.db.session() as session:
-                _mark_unreachable(session, person.id, services.clock.now())
-        elif outcome.status is not Status.FAILED:
+        if await _send(services, bot, person, text, markup, what):
             sent += 1
             with services.db.session() as session:
                 same_matter.mark_answer_sent(session, supporter.id, services.clock.now())
@@ -240,13 +251,7 @@ async def _deliver(services: Services, bot: Bot, event: ObservationEvent) -> int
     sent = 0
     for person, own in people:
         text, markup = message(person.language, obs, event, own=own)
-        outcome = await deliver_one(
-            bot, person.telegram_id, text, markup, what=f"status notice {event.id}"
-        )
-        if outcome.status is Status.UNREACHABLE and person.id is not None:
-            with services.db.session() as session:
-                _mark_unreachable(session, person.id, services.clock.now())
-        elif outcome.status is not Status.FAILED:
+        if await _send(services, bot, person, text, markup, f"status notice {event.id}"):
             sent += 1
     return sent
 
@@ -265,12 +270,4 @@ def install(app: Application[Any, Any, Any, Any, Any, Any], answers: AnswerViews
     if app.job_queue is None:
         _log.warning("no JobQueue: status notices go out only when woken")
         return
-    late_is_fine = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-    app.job_queue.run_once(run_job, when=0, name="status-notices-startup", job_kwargs=late_is_fine)
-    app.job_queue.run_repeating(
-        run_job,
-        interval=EVERY_SECONDS,
-        first=EVERY_SECONDS,
-        name="status-notices",
-        job_kwargs=late_is_fine,
-    )
+    at_start_and_every(app.job_queue, run_job, EVERY_SECONDS, "status-notices")

@@ -45,6 +45,7 @@ from bot.telegram.callbacks import (
     PollView,
     button,
 )
+from bot.telegram.jobs import at_start_and_every
 from models import Person, Poll, PollAudience, PollKind, PollOption, PollStatus, Wijk
 
 if TYPE_CHECKING:
@@ -534,21 +535,9 @@ async def _stop_native(bot: Bot, poll: Poll) -> None:
 
 
 def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """ONE repeating job, plus one run at start-up that closes what fell due while we were down.
-
-    An interval job added before the scheduler starts does not fire at `first=0`: APScheduler
-    moves a start in the past to the next interval. A date job in the past does fire at once.
-    """
+    """ONE repeating job, plus one run at start-up that closes what fell due while we were down
+    (bot/telegram/jobs.py: why the start-up run is a job of its own)."""
     if app.job_queue is None:
         _log.warning("no JobQueue: polls will not close on time")
         return
-    # APScheduler's default misfire_grace_time=1 silently skips a run that starts late.
-    late_is_fine = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-    app.job_queue.run_once(sweep_job, when=0, name="polls-sweep-startup", job_kwargs=late_is_fine)
-    app.job_queue.run_repeating(
-        sweep_job,
-        interval=SWEEP_SECONDS,
-        first=SWEEP_SECONDS,
-        name="polls-sweep",
-        job_kwargs=late_is_fine,
-    )
+    at_start_and_every(app.job_queue, sweep_job, SWEEP_SECONDS, "polls-sweep")

@@ -18,6 +18,7 @@ from bot.core.text import esc
 from bot.spiegel import news as service
 from bot.telegram.broadcast import ProgressEdits, Status, deliver_one, finish, safe_send, send_all
 from bot.telegram.callbacks import SpiegelOverview, button
+from bot.telegram.jobs import at_start_and_every
 
 if TYPE_CHECKING:
     from bot.context import WijkApplication, WijkContext
@@ -119,16 +120,8 @@ async def run_job(context: WijkContext) -> None:
 
 
 def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """One repeating job, and one run at start-up (see bot/polls/delivery.py `install`)."""
+    """One repeating job, and one run at start-up (bot/telegram/jobs.py)."""
     if app.job_queue is None:
         _log.warning("no JobQueue: no Nieuws uit je wijk")
         return
-    late_is_fine = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-    app.job_queue.run_once(run_job, when=0, name="wijk-news-startup", job_kwargs=late_is_fine)
-    app.job_queue.run_repeating(
-        run_job,
-        interval=EVERY_SECONDS,
-        first=EVERY_SECONDS,
-        name="wijk-news",
-        job_kwargs=late_is_fine,
-    )
+    at_start_and_every(app.job_queue, run_job, EVERY_SECONDS, "wijk-news")

@@ -25,6 +25,7 @@ from sqlalchemy import text
 from telegram import Update, User
 
 from bot.core.i18n import pick_language
+from bot.telegram.jobs import LATE_IS_FINE
 
 if TYPE_CHECKING:
     from bot.context import Services, WijkApplication
@@ -141,5 +142,5 @@ def install(app: WijkApplication) -> None:
         interval=CHECK_SECONDS,
         first=CHECK_SECONDS,
         name=JOB_NAME,
-        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        job_kwargs=LATE_IS_FINE,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -104,6 +105,23 @@ async def log_in_with_telegram(
 
 async def coach(desk: Desk, telegram_id: int = COACH_ID, slug: str = ELSRIJK) -> FakePerson:
     return await join_as(desk.bot, desk.services, telegram_id, "Coach", Role.COACH, slug)
+
+
+@asynccontextmanager
+async def logged_in(desk: Desk, telegram_id: int = COACH_ID) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser logged in to the desk as `telegram_id`, a coach who has joined already."""
+    async with desk.client() as browser:
+        answer = await log_in_with_telegram(browser, desk.init_data(telegram_id))
+        assert answer.status_code == 303
+        yield browser
+
+
+@asynccontextmanager
+async def coach_logged_in(desk: Desk) -> AsyncIterator[httpx.AsyncClient]:
+    """The coach of Elsrijk joined, and a browser logged in to the desk as them."""
+    await coach(desk)
+    async with logged_in(desk) as browser:
+        yield browser
 
 
 async def resident(desk: Desk, telegram_id: int = RESIDENT_ID) -> FakePerson:

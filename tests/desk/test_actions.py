@@ -16,17 +16,17 @@ from bot.fake_telegram.users import Person as FakePerson
 from bot.people import persons
 from models import Observation, ObservationEvent, ObservationNote
 from tests.desk.conftest import (
-    COACH_ID,
     OTHER_COACH_ID,
     RESIDENT_ID,
     STADSHART,
     Desk,
     coach,
+    coach_logged_in,
     csrf_of,
     log_in_with_telegram,
+    logged_in,
     resident,
 )
-from tests.desk.test_pages import logged_in
 
 HOSTILE = "Zie <b>dit</b> & <script>x</script>"
 
@@ -73,7 +73,7 @@ def texts(person: FakePerson, words: str) -> list[str]:
 async def test_opening_a_new_observation_marks_it_read_silently(desk: Desk) -> None:
     sender, obs = await sent_by(desk)
     before = len(sender.messages)
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         page = await browser.get(f"/m/{obs.id}")
         assert page.status_code == 200
     assert status_of(desk, obs.id) == "read"
@@ -83,7 +83,7 @@ async def test_opening_a_new_observation_marks_it_read_silently(desk: Desk) -> N
 
 async def test_the_status_form_offers_only_allowed_steps_and_tells_the_sender(desk: Desk) -> None:
     sender, obs = await sent_by(desk)
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         page = (await browser.get(f"/m/{obs.id}")).text
         offered = re.findall(
             r'<option value="([a-z_]+)"', page.split('name="to"')[1].split("</select>")[0]
@@ -111,7 +111,7 @@ async def test_a_refused_step_is_a_message_on_the_page_and_keeps_what_was_typed(
 ) -> None:
     _sender, obs = await sent_by(desk)
     elsewhere = desk.observation(STADSHART, text="Ergens anders")
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         await browser.get(f"/m/{obs.id}")
         # Referred without a partner.
         answer = await post(browser, f"/m/{obs.id}/status", {"seen": "read", "to": "referred"})
@@ -138,7 +138,7 @@ async def test_a_refused_step_is_a_message_on_the_page_and_keeps_what_was_typed(
 
 async def test_a_stale_form_is_told_the_observation_changed(desk: Desk) -> None:
     _sender, obs = await sent_by(desk)
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         await browser.get(f"/m/{obs.id}")
         first = await post(browser, f"/m/{obs.id}/status", {"seen": "read", "to": "resolved"})
         assert first.status_code == 303
@@ -152,7 +152,7 @@ async def test_a_stale_form_is_told_the_observation_changed(desk: Desk) -> None:
 async def test_a_duplicate_names_the_observation_it_repeats(desk: Desk) -> None:
     sender, obs = await sent_by(desk)
     first = desk.observation(text="Eerder gemeld")
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         await browser.get(f"/m/{obs.id}")
         answer = await post(
             browser,
@@ -167,7 +167,7 @@ async def test_a_duplicate_names_the_observation_it_repeats(desk: Desk) -> None:
 
 async def test_answering_with_a_template_reaches_the_sender_once(desk: Desk) -> None:
     sender, obs = await sent_by(desk)
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         made = await post(
             browser,
             "/sjablonen",
@@ -223,7 +223,7 @@ async def test_an_english_sender_gets_the_answer_in_english(desk: Desk) -> None:
         session.commit()
         person_id = found.id
     obs = desk.observation(person_id=person_id, lang="en")
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         page = (await browser.get(f"/m/{obs.id}")).text
         key = re.search(r'name="key" value="([^"]+)"', page)
         assert key
@@ -235,7 +235,7 @@ async def test_an_english_sender_gets_the_answer_in_english(desk: Desk) -> None:
 
 async def test_notes_are_for_the_wijks_coaches_only(desk: Desk) -> None:
     sender, obs = await sent_by(desk)
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         await browser.get(f"/m/{obs.id}")
         before = len(sender.messages)
         answer = await post(
@@ -255,7 +255,7 @@ async def test_notes_are_for_the_wijks_coaches_only(desk: Desk) -> None:
 
 
 async def test_the_templates_page_adds_examples_changes_and_deletes(desk: Desk) -> None:
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         page = (await browser.get("/sjablonen")).text
         assert (
             "{melding}: het nummer van de melding" in page and "{wijk}: de naam van de wijk" in page
@@ -295,7 +295,7 @@ async def test_bulk_marks_read_sets_status_and_answers_each_checked_for_its_wijk
     third = desk.observation(person_id=first.person_id, lang="nl", text="Drie")
     theirs = desk.observation(STADSHART, text="Van een andere wijk")
     ours = [first.id, second.id, third.id]
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         inbox = (await browser.get("/?status=new")).text
         assert f'<input type="checkbox" name="id" value="{first.id}"' in inbox
         assert f"Kies {first.reference}" in inbox
@@ -355,7 +355,7 @@ async def test_a_bulk_of_a_hundred_returns_at_once_and_notices_follow(desk: Desk
     ids = [first.id] + [
         desk.observation(person_id=first.person_id, lang="nl").id for _ in range(99)
     ]
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         answer = await post(browser, "/bulk", {"id": [str(i) for i in ids], "action": "resolved"})
         assert answer.status_code == 303
         assert "100 aangepast, 0 overgeslagen." in (await browser.get("/")).text
@@ -376,10 +376,7 @@ async def test_who_may_not_act_is_refused_and_nothing_changes(desk: Desk) -> Non
         assert refused.status_code == 403
     # Another wijk's coach: logged in, but not for this observation.
     await coach(desk, OTHER_COACH_ID, STADSHART)
-    async with desk.client() as other:
-        assert (
-            await log_in_with_telegram(other, desk.init_data(OTHER_COACH_ID))
-        ).status_code == 303
+    async with logged_in(desk, OTHER_COACH_ID) as other:
         for path, data in (
             (f"/m/{obs.id}/status", {"seen": "new", "to": "resolved"}),
             (f"/m/{obs.id}/answer", {"answer": "Hallo", "key": "x"}),
@@ -392,9 +389,7 @@ async def test_who_may_not_act_is_refused_and_nothing_changes(desk: Desk) -> Non
         assert bulk.status_code == 303
         assert "0 aangepast, 1 overgeslagen." in (await other.get("/")).text
     # Without the CSRF token.
-    await coach(desk)
-    async with desk.client() as browser:
-        assert (await log_in_with_telegram(browser, desk.init_data(COACH_ID))).status_code == 303
+    async with coach_logged_in(desk) as browser:
         answer = await browser.post(f"/m/{obs.id}/status", data={"seen": "new", "to": "resolved"})
         assert answer.status_code == 403
         answer = await browser.post("/bulk", data={"id": str(obs.id), "action": "resolved"})

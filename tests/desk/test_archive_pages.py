@@ -4,11 +4,7 @@ another wijk's digest that show nothing of it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-
-import httpx
 
 from bot.fake_telegram.users import TINY_PNG
 from bot.people import persons
@@ -22,6 +18,7 @@ from tests.desk.conftest import (
     Desk,
     coach,
     log_in_with_telegram,
+    logged_in,
     resident,
 )
 from tests.helpers import join_as
@@ -30,14 +27,6 @@ HOSTILE = (
     '<b>Wijkoverzicht</b>\n<a href="javascript:alert(1)">klik</a> '
     '<script>alert("x")</script><img src=x onerror=alert(1)> &lt;i&gt;letterlijk&lt;/i&gt;'
 )
-
-
-@asynccontextmanager
-async def logged_in(desk: Desk, telegram_id: int = COACH_ID) -> AsyncIterator[httpx.AsyncClient]:
-    async with desk.client() as browser:
-        answer = await log_in_with_telegram(browser, desk.init_data(telegram_id))
-        assert answer.status_code == 303
-        yield browser
 
 
 def person_id(desk: Desk, telegram_id: int) -> int:

@@ -8,10 +8,7 @@ import csv
 import html
 import io
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import httpx
 from openpyxl import load_workbook
 
 from bot.people import persons
@@ -24,18 +21,11 @@ from tests.desk.conftest import (
     Desk,
     coach,
     log_in_with_telegram,
+    logged_in,
     resident,
 )
 
 XLSX_MAGIC = b"PK\x03\x04"
-
-
-@asynccontextmanager
-async def logged_in(desk: Desk, telegram_id: int = COACH_ID) -> AsyncIterator[httpx.AsyncClient]:
-    async with desk.client() as browser:
-        answer = await log_in_with_telegram(browser, desk.init_data(telegram_id))
-        assert answer.status_code == 303
-        yield browser
 
 
 def sender(desk: Desk, telegram_id: int, name: str) -> int:

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 
 from bot.fake_telegram.users import TINY_PNG
-from tests.desk.conftest import COACH_ID, Desk, coach, log_in_with_telegram
+from tests.desk.conftest import Desk, coach, coach_logged_in
 from tests.helpers import FAKE_TOKEN
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-@asynccontextmanager
-async def logged_in(desk: Desk) -> AsyncIterator[httpx.AsyncClient]:
-    await coach(desk)
-    async with desk.client() as browser:
-        answer = await log_in_with_telegram(browser, desk.init_data(COACH_ID))
-        assert answer.status_code == 303
-        yield browser
 
 
 async def test_every_page_has_the_security_headers(desk: Desk) -> None:
@@ -41,7 +30,7 @@ async def test_every_page_has_the_security_headers(desk: Desk) -> None:
 
 async def test_pages_have_no_inline_script_or_style(desk: Desk) -> None:
     observation = desk.observation(latitude=52.3, longitude=4.86)
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         for path in ("/", f"/m/{observation.id}"):
             page = (await browser.get(path)).text
             assert "<script>" not in page and "<style" not in page and " style=" not in page
@@ -50,7 +39,7 @@ async def test_pages_have_no_inline_script_or_style(desk: Desk) -> None:
 
 async def test_the_observation_page_escapes_what_people_wrote(desk: Desk) -> None:
     observation = desk.observation(text=HOSTILE, latitude=52.30071, longitude=4.86312)
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         page = await browser.get(f"/m/{observation.id}")
         assert page.status_code == 200
         assert "<script>alert" not in page.text and "<img src=x" not in page.text
@@ -66,7 +55,7 @@ async def test_the_observation_page_shows_the_matter_and_history(desk: Desk) -> 
     first = desk.observation(text="Kapotte lantaarn", grouping_matter="licht")
     second = desk.observation(text="Weer geen licht in de straat", grouping_matter="licht")
     elsewhere = desk.observation("stadshart", text="Ook hier geen licht", grouping_matter="licht")
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         page = (await browser.get(f"/m/{first.id}")).text
         assert "Weer geen licht in de straat" in page
         assert f"/m/{second.id}" in page
@@ -79,7 +68,7 @@ async def test_the_observation_page_shows_the_matter_and_history(desk: Desk) -> 
 async def test_the_photo_comes_through_the_bot_without_the_token(desk: Desk) -> None:
     stored = desk.bot.fake.new_file(TINY_PNG, "photo.png", "image/png")
     observation = desk.observation(photo_file_id=stored.file_id)
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         page = await browser.get(f"/m/{observation.id}")
         assert f'src="/m/{observation.id}/photo"' in page.text
         token = desk.token
@@ -99,13 +88,13 @@ async def test_a_photo_over_the_limit_is_not_fetched(desk: Desk) -> None:
     observation = desk.observation(photo_file_id=big.file_id)
     config = desk.services.config
     desk.services.config = replace(config, desk=replace(config.desk, photo_max_bytes=2048))
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         answer = await browser.get(f"/m/{observation.id}/photo")
         assert answer.status_code == 413
 
 
 async def test_an_unknown_observation_is_not_found(desk: Desk) -> None:
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         assert (await browser.get("/m/999999")).status_code == 404
         assert (await browser.get("/m/abc")).status_code == 404
 
@@ -147,7 +136,7 @@ async def test_the_inbox_filter_is_the_query_string(desk: Desk) -> None:
         text="Kapotte stoeptegels bij de bakker", swot="weakness", latitude=52.3, longitude=4.8
     )
     desk.observation(text="Kapotte lantaarn", swot="weakness")
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         everything = await browser.get("/")
         assert "3 meldingen" in everything.text
         assert "Wat kan beter? (2)" in everything.text and "Wat gaat goed? (1)" in everything.text
@@ -166,7 +155,7 @@ async def test_the_inbox_filter_is_the_query_string(desk: Desk) -> None:
 async def test_the_inbox_pages(desk: Desk) -> None:
     for n in range(55):
         desk.observation(text=f"Melding nummer {n}")
-    async with logged_in(desk) as browser:
+    async with coach_logged_in(desk) as browser:
         first = await browser.get("/")
         assert "Pagina 1 van 2" in first.text and 'href="/?page=2"' in first.text
         second = await browser.get("/?page=2")

@@ -11,23 +11,27 @@ page without escaping (`|safe` in archive_digest.html), everything else is escap
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 from urllib.parse import urlencode
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.desk import archive
-from bot.people.permissions import PermissionDenied
+from bot.people.permissions import Actor, PermissionDenied
 from models import Wijk
-from web.auth import Refusal, current_coach, desk, other_wijk
+from web.auth import Coach, Refusal, current_coach, desk, other_wijk
 from web.render import render
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_PAGE = 100_000
 ONE_SECOND = timedelta(seconds=1)  # a period ends the moment before period_end
+
+T = TypeVar("T")
 
 
 def _number(raw: str | None, high: int = 2**31 - 1) -> int | None:
@@ -42,6 +46,19 @@ def _digest_id(request: Request, lang: str) -> int:
     if found is None:
         raise Refusal("desk.archive_unknown", lang=lang, status=404)
     return found
+
+
+def _archived(request: Request, coach: Coach, read: Callable[[Session, Actor, int], T]) -> T:
+    """What `read` finds of the digest the path names: the refusal for another wijk's digest,
+    404 for one that is not there."""
+    digest_id = _digest_id(request, coach.lang)
+    with desk(request).services.db.session() as session:
+        try:
+            return read(session, coach.actor, digest_id)
+        except PermissionDenied:
+            raise other_wijk(coach, "desk.other_wijk_digest") from None
+        except archive.NotArchived:
+            raise Refusal("desk.archive_unknown", lang=coach.lang, status=404) from None
 
 
 async def archive_list(request: Request) -> Response:
@@ -107,15 +124,7 @@ async def archive_list(request: Request) -> Response:
 
 async def archive_digest(request: Request) -> Response:
     coach = current_coach(request)
-    services = desk(request).services
-    digest_id = _digest_id(request, coach.lang)
-    with services.db.session() as session:
-        try:
-            digest = archive.get_archived(session, coach.actor, digest_id)
-        except PermissionDenied:
-            raise other_wijk(coach, "desk.other_wijk_digest") from None
-        except archive.NotArchived:
-            raise Refusal("desk.archive_unknown", lang=coach.lang, status=404) from None
+    digest = _archived(request, coach, archive.get_archived)
     # The one place the desk puts HTML in a page as it is (`|safe` in the template):
     # safe_fragment built it from fixed tags and escaped text only.
     fragments = digest.fragments
@@ -132,15 +141,7 @@ async def archive_digest(request: Request) -> Response:
 
 async def archive_chart(request: Request) -> Response:
     coach = current_coach(request)
-    services = desk(request).services
-    digest_id = _digest_id(request, coach.lang)
-    with services.db.session() as session:
-        try:
-            chart = archive.archived_chart(session, coach.actor, digest_id)
-        except PermissionDenied:
-            raise other_wijk(coach, "desk.other_wijk_digest") from None
-        except archive.NotArchived:
-            raise Refusal("desk.archive_unknown", lang=coach.lang, status=404) from None
+    chart = _archived(request, coach, archive.archived_chart)
     if not chart.startswith(PNG_MAGIC):
         raise Refusal("desk.archive_unknown", lang=coach.lang, status=404)
     return Response(
