@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.core.i18n import DEFAULT_LANGUAGE, t
 from web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_CSRF
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -91,7 +92,9 @@ class CsrfCheck:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > MAX_BODY_BYTES:
-                await PlainTextResponse("Too large", status_code=413)(scope, receive, send)
+                # Before the session: the person's language is not known yet.
+                too_large = t(DEFAULT_LANGUAGE, "desk.too_large")
+                await PlainTextResponse(too_large, status_code=413)(scope, receive, send)
                 return
         replayed = False
 

@@ -122,14 +122,19 @@ def change_status(
     referred_to: str | None = None,
     duplicate_of_id: int | None = None,
     reason: str | None = None,
+    seen_status: str | None = None,
 ) -> ObservationEvent:
     """Move one observation to `to_status` (committed, with its event), or raise
     PermissionDenied (not a coach of its wijk) or Refused(message_key).
 
     referred: `referred_to` (the partner's name) is required; duplicate: `duplicate_of_id`, an
-    observation of the same wijk, not itself, not one that repeats this one; hidden: `reason`."""
+    observation of the same wijk, not itself, not one that repeats this one; hidden: `reason`.
+    `seen_status`: the status the coach's form showed; another one now means someone else
+    moved it meanwhile (Refused "workflow.changed") rather than a step the coach did not mean."""
     obs = _load(session, actor, observation_id)
     before = obs.status
+    if seen_status is not None and seen_status != before:
+        raise Refused("workflow.changed")
     if to_status not in statuses.COACH:
         raise Refused("workflow.unknown_status")
     if not allowed(before, to_status):

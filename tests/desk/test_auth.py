@@ -268,6 +268,17 @@ async def test_a_form_without_the_csrf_token_is_refused(desk: Desk) -> None:
         assert (await browser.get("/")).status_code == 401
 
 
+async def test_a_body_over_the_limit_is_refused_before_any_page_reads_it(desk: Desk) -> None:
+    await coach(desk)
+    async with desk.client() as browser:
+        await log_in_with_telegram(browser, desk.init_data(COACH_ID))
+        token = await csrf_of(browser)
+        answer = await browser.post("/logout", data={"csrf": token, "x": "a" * (1024 * 1024)})
+        assert answer.status_code == 413
+        assert answer.text.startswith("Dit is te veel tekst of een te groot bestand.")
+        assert (await browser.get("/")).status_code == 200  # the logout never ran
+
+
 async def test_a_login_without_the_csrf_token_is_refused(desk: Desk) -> None:
     await coach(desk)
     async with desk.client() as browser:

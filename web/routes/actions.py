@@ -33,7 +33,6 @@ from starlette.routing import Route
 from bot.core.i18n import t
 from bot.desk.inbox import InboxFilter
 from bot.observations import answer_templates, notes, statuses, workflow
-from bot.observations import coach as coach_service
 from bot.observations.coach import Refused
 from bot.observations.typed_text import TooLong
 from bot.people.permissions import PermissionDenied
@@ -90,9 +89,6 @@ async def change_status(request: Request) -> Response:
     to = form["to"]
     try:
         with services.db.session() as session:
-            current = coach_service.get_for_coach(session, coach.actor, observation_id)
-            if form["seen"] != current.status:
-                raise Refused("workflow.changed")
             duplicate_of = None
             if to == S.DUPLICATE.value:
                 duplicate_of = parse_reference(form["duplicate"])
@@ -111,6 +107,7 @@ async def change_status(request: Request) -> Response:
                 referred_to=form["partner"] if to == S.REFERRED.value else None,
                 duplicate_of_id=duplicate_of,
                 reason=form["reason"] if to == S.HIDDEN.value else None,
+                seen_status=form["seen"],
             )
             told = event.notify
     except (Refused, PermissionDenied) as refused:
