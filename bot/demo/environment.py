@@ -169,7 +169,8 @@ async def start_environment(
         areas=[WijkArea.of(w) for w in config.wijken],
         transport=demo_transport(),
     )
-    # CBS figures for Elsrijk from a shipped file (illustrative: shown as "voorbeeldcijfers").
+    # CBS figures for Elsrijk from a shipped file; illustrative ones (as shipped) are shown as
+    # "voorbeeldcijfers" (bot/demo/data/README.md says how to put CBS's own in it).
     figures_file = resources.files("bot.demo") / "data" / "figures_elsrijk.json"
     services.figures_example = load_figures_file(db, figures_file)
     app = build_application(services)

@@ -5,6 +5,7 @@ The figures come from the mock CBS (tests/figures/cbs.py) with values made up fo
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,34 @@ async def test_demo_file_is_shown_as_example_figures(bot: Harness, services: Ser
     (shown,) = await alice.press("Cijfers over je wijk")
     assert "In Elsrijk wonen 10.000 mensen." in shown.plain_text
     assert "Let op: dit zijn voorbeeldcijfers. Ze zijn niet echt." in shown.plain_text
+
+
+async def test_a_snapshot_of_cbs_figures_is_shown_as_real(
+    bot: Harness, with_figures: Services, tmp_path: Any
+) -> None:
+    """The demo's file replaced by `wijkbot figures snapshot` (CBS's own figures): shown with
+    their year and source, without the "voorbeeldcijfers" warning."""
+    import json
+
+    from sqlmodel import select
+
+    from bot.figures.fetch import load_file
+    from bot.figures.snapshot import snapshot
+    from models import CbsFigure
+
+    services = with_figures
+    with services.db.session() as session:
+        body = snapshot(session, services.config, "elsrijk")
+        for figure in session.exec(select(CbsFigure)):
+            session.delete(figure)
+        session.commit()
+    path = tmp_path / "figures_elsrijk.json"
+    path.write_text(json.dumps(body), encoding="utf-8")
+    services.figures_example = load_file(services.db, path)
+    alice = await onboard(bot, 1001, "Alice")
+    load(services, "elsrijk", MIRROR)
+    await alice.send("/spiegel")
+    (shown,) = await alice.press("Cijfers over je wijk")
+    assert "In Elsrijk wonen 9.830 mensen." in shown.plain_text
+    assert "Cijfers van 2025. Bron: CBS, Kerncijfers wijken en buurten." in shown.plain_text
+    assert "voorbeeldcijfers" not in shown.plain_text

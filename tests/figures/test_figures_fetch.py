@@ -296,3 +296,72 @@ async def test_the_monthly_job_is_installed(bot: Any) -> None:
 
     (job,) = bot.app.job_queue.get_jobs_by_name(JOB_NAME)
     assert job is not None
+
+
+async def test_snapshot_writes_what_cbs_answered_and_reads_back(
+    services: Services, cbs: FakeCbs, tmp_path: Any
+) -> None:
+    """`wijkbot figures snapshot`: the wijk's and the municipality's stored figures as a file
+    the bot can ship (the offline demo's), named with their tables; read back the same."""
+    import json
+
+    from bot.figures.fetch import load_file
+    from bot.figures.snapshot import NothingStored, snapshot
+
+    with services.db.session() as session, pytest.raises(NothingStored, match="figures fetch"):
+        snapshot(session, services.config, "elsrijk")
+    assert (await fetch_figures(services.db, services.config, transport=cbs.transport())).ok
+    before = stored(services)
+    with services.db.session() as session:
+        body = snapshot(session, services.config, "elsrijk")
+        with pytest.raises(NothingStored, match="no CBS wijk or buurt codes"):
+            snapshot(session, services.config, "nergens")
+    assert body["illustrative"] is False
+    assert "Kerncijfers wijken en buurten 2024 (85984NED, " in body["source"]
+    assert (
+        "Kerncijfers wijken en buurten 2025 (86165NED, https://opendata.cbs.nl/" in body["source"]
+    )
+    regions = {row["region_code"] for row in body["figures"]}
+    assert regions == {"WK036203", "GM0362"}  # not Randwijck's buurt, fetched beside them
+    assert {"dataset": "86165NED", "year": 2025, "region_code": "WK036203",
+            "measure": "inhabitants", "value": 9830} in body["figures"]  # fmt: skip
+
+    path = tmp_path / "figures.json"
+    path.write_text(json.dumps(body), encoding="utf-8")
+    with services.db.session() as session:
+        for figure in session.exec(select(CbsFigure)):
+            session.delete(figure)
+        session.commit()
+    assert load_file(services.db, path) is False  # not illustrative: no "voorbeeldcijfers"
+    again = stored(services)
+    assert again == {k: v for k, v in before.items() if k[1] in regions}
+
+
+def test_cli_snapshot(
+    cli_services: Services,
+    cbs: FakeCbs,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: Any,
+    tmp_path: Any,
+) -> None:
+    import json
+
+    import bot.cli.figures as cli
+
+    opened = cli.open_services
+
+    def with_fake_cbs(config: Any) -> Services:
+        services = opened(config)
+        services.cbs_transport = cbs.transport()
+        return services
+
+    monkeypatch.setattr(cli, "open_services", with_fake_cbs)
+    out = tmp_path / "figures_elsrijk.json"
+    assert cli_main(["figures", "snapshot", "--wijk", "elsrijk", "--out", str(out)]) == 1
+    assert "run `wijkbot figures fetch`" in capsys.readouterr().err
+    assert not out.exists()
+    assert cli_main(["figures", "fetch"]) == 0
+    assert cli_main(["figures", "snapshot", "--wijk", "elsrijk", "--out", str(out)]) == 0
+    assert f"figures of elsrijk written to {out}" in capsys.readouterr().out
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["illustrative"] is False and "86165NED" in written["source"]
