@@ -6,9 +6,10 @@ N simulated residents each go through onboarding (/start, Akkoord, wijk), three 
 wijk's spiegel (menu → spiegel, a category, three statement buttons) and one full observation
 (/melding, text, kind, theme, skip location, pseudonym, send), through the real Application built
 by bot.app.build_application on the fake Bot API (bot.fake_telegram), on SQLite and on PostgreSQL (a
-database created for this run and dropped at the end). In the same run a bare PTB Application
-(one MessageHandler echoing text, one CallbackQueryHandler answering) processes as many updates,
-of the same kinds, through the same Harness and fake transport. Each update is timed on its own
+database created for this run and dropped at the end). Beside it (after each resident, in the
+same seconds: `Baselines`) a bare PTB Application (one MessageHandler echoing text, one
+CallbackQueryHandler answering) processes as many updates, of the same kinds, through the same
+Harness and fake transport. Each update is timed on its own
 (perf_counter), from handing it over as Telegram's JSON until its handlers are done, including every
 Bot API call they make and the harness reading back what the bot sent. The figure is the median.
 (Timing only inside `Application.process_update` is no fair yardstick: the echo bot's answer to a
@@ -84,7 +85,8 @@ class Timer:
     """Times each update on its own inside Application.process_update; the kinds are kept so the
     echo bot gets the same mix."""
 
-    def __init__(self, fake: FakeTelegram | None = None) -> None:
+    def __init__(self, fake: FakeTelegram | None = None, after: Baselines | None = None) -> None:
+        self.after = after
         self.seconds: list[float] = []
         self.cpu_seconds: list[float] = []
         self.kinds: list[str] = []
@@ -105,6 +107,8 @@ class Timer:
         self.steps.append(label or kind)
         if self.fake is not None:
             self.calls.append([(c.method, c.params) for c in self.fake.calls[mark:]])
+        if self.after is not None:
+            self.after.queue(kind, self.calls[-1])
         return result
 
 
@@ -239,7 +243,12 @@ async def resident(h: Harness, timer: Timer, user_id: int, *, react: bool) -> No
 
 
 async def run_wijkbot(
-    config: Config, db: Database, n: int, *, rate_limiter: bool = True
+    config: Config,
+    db: Database,
+    n: int,
+    *,
+    rate_limiter: bool = True,
+    beside: Baselines | None = None,
 ) -> tuple[Timer, bool]:
     services = Services(
         config=replace(config, database=DatabaseConfig(url=str(db.engine.url))), db=db
@@ -252,7 +261,7 @@ async def run_wijkbot(
         get_updates_request=fake.request(),
         rate_limiter=rate_limiter,
     )
-    timer = Timer(fake)
+    timer = Timer(fake, after=beside)
     async with Harness(app, fake) as h:
         # Decided once, from the live menu: does the spiegel feature exist in this build?
         probe = h.user(1, "Probe")
@@ -262,6 +271,10 @@ async def run_wijkbot(
         react = spiegel_entry(probe.last) is not None
         for i in range(n):
             await resident(h, timer, 10_000 + i, react=react)
+            if beside is not None:
+                # The floor and the echo bot take the same updates now, in the same seconds of
+                # this shared machine, whose speed drifts between runs and within one.
+                await beside.catch_up()
     with db.session() as session:
         stored = len(session.exec(select(Observation)).all())
         reactions = len(session.exec(select(Reaction)).all())
@@ -285,7 +298,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.callback_query.answer()
 
 
-async def run_echo(kinds: list[str]) -> Timer:
+def echo_app() -> tuple[Any, FakeTelegram]:
     fake = FakeTelegram(bot_username="echo_bot")
     app = (
         ApplicationBuilder()
@@ -296,17 +309,7 @@ async def run_echo(kinds: list[str]) -> Timer:
     )
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(answer))
-    timer = Timer()
-    async with Harness(app, fake) as h:
-        p = h.user(2, "Echo")
-        await p.send("hallo")  # a bot message to press buttons on
-        target = p.last
-        for i, kind in enumerate(kinds):
-            if kind == "text":
-                await timer("text", lambda i=i: p.send(f"bericht {i}"))  # type: ignore[misc]
-            else:
-                await timer("press", lambda: p.press_data("x:1", message=target))
-    return timer
+    return app, fake
 
 
 # --- the floor: the same Bot API calls, no logic -------------------------------------------------
@@ -366,9 +369,9 @@ class Replay:
                 self.skipped[method] = self.skipped.get(method, 0) + 1
 
 
-async def run_floor(
-    bot_timer: Timer, rate: float, chat_rate: float, rate_limiter: bool
-) -> tuple[Timer, Replay]:
+def floor_app(
+    replay: Replay, rate: float, chat_rate: float, rate_limiter: bool
+) -> tuple[Any, FakeTelegram]:
     fake = FakeTelegram(bot_username="floor_bot")
     builder = (
         ApplicationBuilder()
@@ -382,20 +385,71 @@ async def run_floor(
             ChatRateLimiter(overall_max_rate=rate, chat_max_rate=chat_rate)  # type: ignore[arg-type]
         )
     app = builder.build()
-    replay = Replay(bot_timer.calls)
     app.add_handler(TypeHandler(Update, replay))
-    timer = Timer()
-    async with Harness(app, fake) as h:
-        p = h.user(3, "Floor")
-        for i, kind in enumerate(bot_timer.kinds):
+    return app, fake
+
+
+class Baselines:
+    """The echo bot and the floor, run beside the wijkbot in the same process and event loop:
+    after each resident's path through the wijkbot (15 updates), the same kinds of update to the
+    floor (replaying the Bot API calls the wijkbot made) and then to the echo bot, each in a chat
+    of its own per resident as the wijkbot has, each update timed on its own. A bot takes a
+    resident's updates one after the other, so none runs with caches cooled by another bot's
+    update in between. Why beside and not one whole run after the other: this shared machine's
+    speed drifts over seconds, and bots timed a minute apart met different speeds (the floor's
+    median swung between 1.1 and 2.4 ms from run to run, and the ratio with it)."""
+
+    def __init__(self, rate: float, chat_rate: float, rate_limiter: bool) -> None:
+        self.plan: list[list[tuple[str, dict[str, Any]]]] = []
+        self.replay = Replay(self.plan)
+        self.echo, self.floor = Timer(), Timer()
+        self._kinds: list[str] = []
+        self._residents = 0
+        self._echo_app, self._echo_fake = echo_app()
+        self._floor_app, self._floor_fake = floor_app(self.replay, rate, chat_rate, rate_limiter)
+        self._stack = contextlib.AsyncExitStack()
+
+    async def __aenter__(self) -> Baselines:
+        echo_harness = await self._stack.enter_async_context(
+            Harness(self._echo_app, self._echo_fake)
+        )
+        floor_harness = await self._stack.enter_async_context(
+            Harness(self._floor_app, self._floor_fake)
+        )
+        self._echo_harness, self._floor_harness = echo_harness, floor_harness
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+    def queue(self, kind: str, calls: list[tuple[str, dict[str, Any]]]) -> None:
+        """An update the wijkbot handled (its kind and the Bot API calls it made)."""
+        self.plan.append(calls)
+        self._kinds.append(kind)
+
+    async def catch_up(self) -> None:
+        """The queued updates to the floor, then to the echo bot: in a chat of their own per
+        resident, as the wijkbot has (reading back what a bot sent reads its whole chat)."""
+        kinds, self._kinds = self._kinds, []
+        self._residents += 1
+        floor = self._floor_harness.user(20_000 + self._residents, "Floor")
+        echo = self._echo_harness.user(30_000 + self._residents, "Echo")
+        await echo.send("hallo")  # a bot message to press buttons on (not timed)
+        echo_target = echo.last
+        for kind in kinds:
+            i = len(self.floor.seconds)
             if kind == "text":
-                await timer("text", lambda i=i: p.send(f"bericht {i}"))  # type: ignore[misc]
+                await self.floor("text", lambda i=i: floor.send(f"bericht {i}"))  # type: ignore[misc]
             else:
                 # Pressed on the floor bot's newest message, which carries the keyboard last
                 # sent (found before the clock starts, as for the wijkbot).
-                target = p.last
-                await timer("press", lambda m=target: p.press_data("x:1", message=m))  # type: ignore[misc]
-    return timer, replay
+                target = floor.last
+                await self.floor("press", lambda m=target: floor.press_data("x:1", message=m))  # type: ignore[misc]
+        for i, kind in enumerate(kinds):
+            if kind == "text":
+                await self.echo("text", lambda i=i: echo.send(f"bericht {i}"))  # type: ignore[misc]
+            else:
+                await self.echo("press", lambda: echo.press_data("x:1", message=echo_target))
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -445,19 +499,19 @@ async def measure(
     else:
         pg_url = create_pg_database()
         db = Database.from_url(pg_url)
+    baselines = Baselines(
+        config.telegram.rate_overall_per_second, config.telegram.rate_chat_per_second, rate_limiter
+    )
     try:
-        bot_timer, react = await run_wijkbot(config, db, n, rate_limiter=rate_limiter)
+        async with baselines:
+            bot_timer, react = await run_wijkbot(
+                config, db, n, rate_limiter=rate_limiter, beside=baselines
+            )
     finally:
         db.dispose()
         if pg_url is not None:
             drop_pg_database(pg_url)
-    echo_timer = await run_echo(bot_timer.kinds)
-    floor_timer, replay = await run_floor(
-        bot_timer,
-        config.telegram.rate_overall_per_second,
-        config.telegram.rate_chat_per_second,
-        rate_limiter,
-    )
+    echo_timer, floor_timer, replay = baselines.echo, baselines.floor, baselines.replay
     bot_ms, echo_ms = median_ms(bot_timer), median_ms(echo_timer)
     floor_ms = median_ms(floor_timer)
     bot_cpu = statistics.median(bot_timer.cpu_seconds) * 1000
