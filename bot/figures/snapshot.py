@@ -47,7 +47,7 @@ def snapshot(session: Session, config: Config, wijk_slug: str) -> dict[str, Any]
     base = config.opendata.cbs_url.rstrip("/")
     sources = [
         f"CBS StatLine, Kerncijfers wijken en buurten {e['year']} ({dataset}, "
-        f"{base}/{dataset}), opgehaald {e['fetched']}"
+        f"{base}/{dataset}), fetched {e['fetched']}"
         for dataset, e in sorted(editions.items(), key=lambda item: item[1]["year"])
     ]
     return {

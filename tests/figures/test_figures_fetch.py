@@ -230,9 +230,9 @@ async def test_no_mapping_and_nothing_stored(services: Services, cbs: FakeCbs) -
         assert wijk_figures(session, services.config, "elsrijk") is None  # nothing stored yet
 
 
-def test_cli_fetch(
-    cli_services: Services, cbs: FakeCbs, monkeypatch: pytest.MonkeyPatch, capsys: Any
-) -> None:
+@pytest.fixture
+def cli_cbs(cli_services: Services, cbs: FakeCbs, monkeypatch: pytest.MonkeyPatch) -> FakeCbs:
+    """The command line (`wijkbot figures ...`) on the test's database, asking the mock CBS."""
     import bot.cli.figures as cli
 
     opened = cli.open_services
@@ -243,6 +243,11 @@ def test_cli_fetch(
         return services
 
     monkeypatch.setattr(cli, "open_services", with_fake_cbs)
+    return cbs
+
+
+def test_cli_fetch(cli_services: Services, cli_cbs: FakeCbs, capsys: Any) -> None:
+    cbs = cli_cbs
     assert cli_main(["figures", "fetch"]) == 0
     assert "2025 86165NED:" in capsys.readouterr().out
     cbs.fail = True
@@ -337,25 +342,9 @@ async def test_snapshot_writes_what_cbs_answered_and_reads_back(
     assert again == {k: v for k, v in before.items() if k[1] in regions}
 
 
-def test_cli_snapshot(
-    cli_services: Services,
-    cbs: FakeCbs,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: Any,
-    tmp_path: Any,
-) -> None:
+def test_cli_snapshot(cli_cbs: FakeCbs, capsys: Any, tmp_path: Any) -> None:
     import json
 
-    import bot.cli.figures as cli
-
-    opened = cli.open_services
-
-    def with_fake_cbs(config: Any) -> Services:
-        services = opened(config)
-        services.cbs_transport = cbs.transport()
-        return services
-
-    monkeypatch.setattr(cli, "open_services", with_fake_cbs)
     out = tmp_path / "figures_elsrijk.json"
     assert cli_main(["figures", "snapshot", "--wijk", "elsrijk", "--out", str(out)]) == 1
     assert "run `wijkbot figures fetch`" in capsys.readouterr().err
