@@ -360,7 +360,7 @@ class Screenshots:
         paths = []
         for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
             await page.set_viewport_size(size)
-            await page.wait_for_timeout(50)  # resize handlers, layout
+            await settled(page)
             safe_step = re.sub(r"[^A-Za-z0-9_.-]+", "-", step).strip("-")
             path = self.directory / f"{self.test_name}-{safe_step}-{label}.png"
             await page.screenshot(path=str(path), full_page=True)
@@ -369,9 +369,23 @@ class Screenshots:
                 await inspect(label)
         if before:
             await page.set_viewport_size(before)
+            # The page's media-query listeners (desk.js folds the filters on a phone) have run
+            # before the test goes on to look at it.
+            await settled(page)
         self.taken.extend(paths)
         SAVED.extend(paths)
         return paths
+
+
+async def settled(page: Any) -> None:
+    """After a resize: two frames rendered, so media-query change listeners and layout have run
+    (they run in a frame's rendering steps, before its animation frame callbacks); at most 1 s."""
+    await page.evaluate(
+        """() => new Promise((done) => {
+            requestAnimationFrame(() => requestAnimationFrame(() => done()));
+            setTimeout(done, 1000);
+        })"""
+    )
 
 
 #: Every screenshot of this run (tests/desk/conftest.py names their directory at the end).
