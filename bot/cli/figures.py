@@ -54,6 +54,10 @@ def _snapshot(config: Config, wijk: str, out: Path) -> int:
         return 1
     finally:
         services.db.dispose()
-    out.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    try:
+        out.write_text(json.dumps(body, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(f"cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"{len(body['figures'])} figures of {wijk} written to {out}")
     return 0

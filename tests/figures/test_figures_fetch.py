@@ -352,5 +352,8 @@ def test_cli_snapshot(cli_cbs: FakeCbs, capsys: Any, tmp_path: Any) -> None:
     assert cli_main(["figures", "fetch"]) == 0
     assert cli_main(["figures", "snapshot", "--wijk", "elsrijk", "--out", str(out)]) == 0
     assert f"figures of elsrijk written to {out}" in capsys.readouterr().out
+    nowhere = tmp_path / "no-such-folder" / "figures.json"
+    assert cli_main(["figures", "snapshot", "--wijk", "elsrijk", "--out", str(nowhere)]) == 2
+    assert f"cannot write {nowhere}: No such file or directory" in capsys.readouterr().err
     written = json.loads(out.read_text(encoding="utf-8"))
     assert written["illustrative"] is False and "86165NED" in written["source"]
