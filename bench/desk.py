@@ -31,7 +31,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -42,6 +41,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from scratch import scratch_database  # noqa: E402  (bench/scratch.py)
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
@@ -265,24 +265,10 @@ def main() -> int:
     summary: dict[str, Any] = {"quick": args.quick}
     for backend in [args.only] if args.only else ["sqlite", "postgresql"]:
         print(f"desk benchmark on {backend}{' (quick)' if args.quick else ''}")
-        if backend == "sqlite":
-            with tempfile.TemporaryDirectory() as folder:
-                engine = create_db_engine(f"sqlite:///{folder}/bench.sqlite3")
-                result = measure(engine, args.quick, args.repeat)
-                engine.dispose()
-        else:
-            import psycopg
-
-            name = f"wijkbot_bench_desk_{os.getpid()}"
-            with psycopg.connect(args.pg_url, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            try:
-                engine = create_db_engine(args.pg_url.rsplit("/", 1)[0] + f"/{name}")
-                result = measure(engine, args.quick, args.repeat)
-                engine.dispose()
-            finally:
-                with psycopg.connect(args.pg_url, autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with scratch_database(backend, args.pg_url, "desk") as url:
+            engine = create_db_engine(url)
+            result = measure(engine, args.quick, args.repeat)
+            engine.dispose()
         for key, value in result.items():
             summary[f"{key}_{backend}"] = round(value, 2)
     print(json.dumps(summary))

@@ -39,7 +39,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -53,6 +52,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
+from scratch import scratch_database  # noqa: E402  (bench/scratch.py)
 from sqlalchemy import insert  # noqa: E402
 from sqlmodel import col, select  # noqa: E402
 
@@ -440,26 +440,10 @@ def main() -> int:
     summary: dict[str, Any] = {"quick": args.quick, "action": args.action}
     for backend in [args.only] if args.only else ["sqlite", "postgresql"]:
         print(f"desk bulk benchmark on {backend} ({args.observations} observations, {args.action})")
-        if backend == "sqlite":
-            with tempfile.TemporaryDirectory() as folder:
-                url = f"sqlite:///{folder}/bench.sqlite3"
-                result = asyncio.run(
-                    measure(url, args.action, args.observations, idle, args.in_process)
-                )
-        else:
-            import psycopg
-
-            name = f"wijkbot_bench_desk_bulk_{os.getpid()}"
-            with psycopg.connect(args.pg_url, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            try:
-                url = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
-                result = asyncio.run(
-                    measure(url, args.action, args.observations, idle, args.in_process)
-                )
-            finally:
-                with psycopg.connect(args.pg_url, autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with scratch_database(backend, args.pg_url, "desk_bulk") as url:
+            result = asyncio.run(
+                measure(url, args.action, args.observations, idle, args.in_process)
+            )
         for key, value in result.items():
             summary[f"{key}_{backend}"] = round(value, 3) if isinstance(value, float) else value
     print(json.dumps(summary))

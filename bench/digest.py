@@ -39,7 +39,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -51,6 +50,7 @@ from zoneinfo import ZoneInfo
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from scratch import scratch_database  # noqa: E402  (bench/scratch.py)
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import select  # noqa: E402
@@ -638,27 +638,10 @@ def main() -> int:
     summary: dict[str, Any] = {"quick": args.quick}
     backends = [args.only] if args.only else ["sqlite", "postgresql"]
     for backend in backends:
-        if backend == "sqlite":
-            with tempfile.TemporaryDirectory() as folder:
-                url = f"sqlite:///{folder}/bench.sqlite3"
-                engine = create_db_engine(url)
-                result = measure(backend, url, engine, history)
-                engine.dispose()
-        else:
-            import psycopg
-
-            name = f"wijkbot_bench_{os.getpid()}"
-            admin_url = args.pg_url
-            with psycopg.connect(admin_url, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            url = admin_url.rsplit("/", 1)[0] + f"/{name}"
-            try:
-                engine = create_db_engine(url)
-                result = measure(backend, url, engine, history)
-                engine.dispose()
-            finally:
-                with psycopg.connect(admin_url, autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with scratch_database(backend, args.pg_url, "digest") as url:
+            engine = create_db_engine(url)
+            result = measure(backend, url, engine, history)
+            engine.dispose()
         for key, value in result.items():
             summary[f"{key}_{backend}"] = round(value, 3) if isinstance(value, float) else value
     print(json.dumps(summary))

@@ -26,7 +26,6 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -36,6 +35,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from scratch import scratch_database  # noqa: E402  (bench/scratch.py)
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
@@ -293,26 +293,10 @@ def main() -> int:
     summary: dict[str, Any] = {"quick": args.quick}
     for backend in [args.only] if args.only else ["sqlite", "postgresql"]:
         print(f"supplement benchmark on {backend}{' (quick)' if args.quick else ''}")
-        if backend == "sqlite":
-            with tempfile.TemporaryDirectory() as folder:
-                url = f"sqlite:///{folder}/bench.sqlite3"
-                engine = create_db_engine(url)
-                result = measure(url, engine, args.quick, args.repeat)
-                engine.dispose()
-        else:
-            import psycopg
-
-            name = f"wijkbot_bench_supplement_{os.getpid()}"
-            with psycopg.connect(args.pg_url, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            url = args.pg_url.rsplit("/", 1)[0] + f"/{name}"
-            try:
-                engine = create_db_engine(url)
-                result = measure(url, engine, args.quick, args.repeat)
-                engine.dispose()
-            finally:
-                with psycopg.connect(args.pg_url, autocommit=True) as admin:
-                    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with scratch_database(backend, args.pg_url, "supplement") as url:
+            engine = create_db_engine(url)
+            result = measure(url, engine, args.quick, args.repeat)
+            engine.dispose()
         for key, value in result.items():
             summary[f"{key}_{backend}"] = round(value, 2)
     print(json.dumps(summary))
