@@ -7,6 +7,8 @@ the wijk and the person's rights are looked up on the server for every press.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 
@@ -208,30 +210,57 @@ def statement_now(
     """The statement's message as it is now (with the person's `reaction`, just stored), with
     its number within its category. `counts`: the statement's counts, when the caller has just
     read them (else read in `session`)."""
-    assert who.actor is not None and item.id is not None and edition.id is not None
-    siblings = context.services.statements.sibling_ids(context.services.db, item)
+    assert item.id is not None
     if counts is None:
         if session is None:
             raise ValueError("statement_now needs the counts or a session to read them")
         counts = service.reaction_counts(session, [item.id])[item.id]
+    chosen = reaction.verdict if reaction is not None else None
+    return prepare_statement(context, who, session, item, edition, chosen).shown(reaction, counts)
+
+
+@dataclass(frozen=True)
+class PreparedStatement:
+    """A statement's message but for what a reaction being stored changes (its counts):
+    `prepare_statement` makes it while the reaction is committed, `shown` finishes it after."""
+
+    who: Who
+    view: views.StatementView
+    # A wijkcoach's lines about the CBS figures the statement names; None: not shown.
+    figures: list[str] | None
+
+    def shown(
+        self, reaction: Reaction | service.Judgement | None, counts: service.ReactionCounts
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
+        beside = [] if self.figures is None else _beside(self.who, self.figures, counts)
+        return self.view.shown(self.who, reaction, counts, beside=beside)
+
+
+def prepare_statement(
+    context: WijkContext,
+    who: Who,
+    session: Session | None,
+    item: SpiegelItem,
+    edition: Edition,
+    chosen: str | None,
+) -> PreparedStatement:
+    """The statement's message without its counts; `chosen`: the person's verdict. Reads the
+    database only for a wijkcoach's figures (in `session`, or a session of its own)."""
+    assert who.actor is not None and item.id is not None and edition.id is not None
+    siblings = context.services.statements.sibling_ids(context.services.db, item)
     number = siblings.index(item.id) + 1 if item.id in siblings else 1
-    if session is not None:
-        beside = coach_beside(context, who, session, item, edition.wijk_id)
-    else:
-        with context.services.db.session() as own:
-            beside = coach_beside(context, who, own, item, edition.wijk_id)
-    return views.statement(
+    figures = coach_figures(context, who, session, item, edition.wijk_id)
+    view = views.statement_view(
         who,
         item,
         number,
         len(siblings),
-        reaction,
-        counts,
+        chosen,
         theme=theme_label(context, who, item),
         can_react=can_react(who, edition.wijk_id),
-        beside=beside,
         can_edit=can_edit(who, edition.wijk_id),
     )
+    return PreparedStatement(who, view, figures)
 
 
 def coach_beside(
@@ -239,16 +268,31 @@ def coach_beside(
 ) -> list[str]:
     """For a wijkcoach, under a statement that names CBS figures: their trend and how residents
     reacted. Nothing for anyone else, or for a statement that names none."""
+    figures = coach_figures(context, who, session, item, wijk_id)
+    if figures is None or item.id is None:
+        return []
+    return _beside(who, figures, service.reaction_counts(session, [item.id])[item.id])
+
+
+def coach_figures(
+    context: WijkContext, who: Who, session: Session | None, item: SpiegelItem, wijk_id: int
+) -> list[str] | None:
+    """The figure lines of `coach_beside` (None: nothing is shown beside this statement). The
+    database is read only when there is something to show: not on a resident's press."""
     if not item.figures or item.id is None:
-        return []
+        return None
     if who.actor is None or not who.actor.can(Action.MANAGE_SPIEGEL, wijk_id):
-        return []
+        return None
+    if session is None:
+        with context.services.db.session() as own:
+            return coach_figures(context, who, own, item, wijk_id)
     wijk = persons.wijk_by_id(session, wijk_id)
     if wijk is None:
-        return []
+        return None
     figures = wijk_figures(session, context.services.config, wijk.slug)
-    counts = service.reaction_counts(session, [item.id])[item.id]
-    return [
-        *figures_views.statement_figures(who, figures, item),
-        who.t("figures.statement_reactions", yes=counts.recognise, no=counts.not_recognise),
-    ]
+    return figures_views.statement_figures(who, figures, item)
+
+
+def _beside(who: Who, figures: list[str], counts: service.ReactionCounts) -> list[str]:
+    reacted = who.t("figures.statement_reactions", yes=counts.recognise, no=counts.not_recognise)
+    return [*figures, reacted]

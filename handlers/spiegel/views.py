@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardMarkup
 
-from bot.core.i18n import tn
+from bot.core.i18n import t, tn
 from bot.spiegel import mirror as service
 from bot.spiegel.groups import PeriodGroup
 from bot.telegram.callbacks import (
@@ -143,45 +145,106 @@ def statement(
     """One statement's message: the text, and after the person reacted, their reaction and
     the counts so far (not before: the counts should not steer a first judgement). `beside`:
     lines a wijkcoach sees under the text (the CBS figures it names, how residents reacted)."""
-    kind = ItemKind(item.kind)
-    question = who.t(f"spiegel.question.{kind.value}")
-    lines = [who.t("spiegel.statement_header", question=question, number=number, total=total)]
+    chosen = reaction.verdict if reaction is not None else None
+    view = statement_view(
+        who, item, number, total, chosen, theme=theme, can_react=can_react, can_edit=can_edit
+    )
+    return view.shown(who, reaction, counts, beside=beside)
+
+
+@dataclass(frozen=True)
+class StatementView:
+    """A statement's message without the person's reaction and the counts: what a press does not
+    change, made before the reaction is stored and kept for the next press (`statement_view`)."""
+
+    lines: tuple[str, ...]
+    markup: InlineKeyboardMarkup | None
+    recommendation: bool
+
+    def shown(
+        self,
+        who: Who,
+        reaction: Reaction | service.Judgement | None,
+        counts: service.ReactionCounts | None,
+        *,
+        beside: Sequence[str] = (),
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
+        lines = list(self.lines)
+        if beside:
+            lines += ["", *beside]
+        if reaction is not None:
+            lines += _reacted(who, reaction, counts, recommendation=self.recommendation)
+        return "\n".join(lines), self.markup
+
+
+def statement_view(
+    who: Who,
+    item: SpiegelItem,
+    number: int,
+    total: int,
+    chosen: str | None,
+    *,
+    theme: str | None,
+    can_react: bool,
+    can_edit: bool = False,
+) -> StatementView:
+    """`statement` up to the reaction; `chosen`: the person's verdict, marked on its button."""
+    return _statement_view(
+        who.lang, item.id, item.kind, item.text, number, total, chosen, theme, can_react, can_edit
+    )
+
+
+# Keyed by everything the view is made of (the statement's wording included, so a reworded one
+# is made anew): a press on a statement shows the view the last press made, its buttons
+# (immutable in PTB) included.
+@functools.lru_cache(maxsize=4096)
+def _statement_view(
+    lang: str,
+    item_id: int | None,
+    item_kind: str,
+    item_text: str,
+    number: int,
+    total: int,
+    chosen: str | None,
+    theme: str | None,
+    can_react: bool,
+    can_edit: bool,
+) -> StatementView:
+    kind = ItemKind(item_kind)
+    question = t(lang, f"spiegel.question.{kind.value}")
+    lines = [t(lang, "spiegel.statement_header", question=question, number=number, total=total)]
     if theme is not None:
-        lines.append(who.t("spiegel.theme", theme=esc(theme)))
-    lines += ["", esc(item.text)]
-    if beside:
-        lines += ["", *beside]
+        lines.append(t(lang, "spiegel.theme", theme=esc(theme)))
+    lines += ["", esc(item_text)]
     recommendation = kind is ItemKind.RECOMMENDATION
-    if reaction is not None:
-        lines += _reacted(who, reaction, counts, recommendation=recommendation)
     edit_row = (
         [
-            button(who.t("spiegel_editing.reword"), SpiegelEdit(item.id, "w")),
-            button(who.t("spiegel_editing.retire"), SpiegelEdit(item.id, "r")),
+            button(t(lang, "spiegel_editing.reword"), SpiegelEdit(item_id, "w")),
+            button(t(lang, "spiegel_editing.retire"), SpiegelEdit(item_id, "r")),
         ]
-        if can_edit and item.id is not None
+        if can_edit and item_id is not None
         else []
     )
-    if not can_react or item.id is None:
-        return "\n".join(lines), keyboard(edit_row) if edit_row else None
+    if not can_react or item_id is None:
+        markup = keyboard(edit_row) if edit_row else None
+        return StatementView(tuple(lines), markup, recommendation)
     labels = {
-        Verdict.RECOGNISE: who.t("spiegel.agree" if recommendation else "spiegel.recognise"),
-        Verdict.NOT_RECOGNISE: who.t(
-            "spiegel.disagree" if recommendation else "spiegel.not_recognise"
+        Verdict.RECOGNISE: t(lang, "spiegel.agree" if recommendation else "spiegel.recognise"),
+        Verdict.NOT_RECOGNISE: t(
+            lang, "spiegel.disagree" if recommendation else "spiegel.not_recognise"
         ),
     }
-    chosen = reaction.verdict if reaction is not None else None
     verdict_buttons = [
         button(
-            who.t("spiegel.chosen", label=label) if chosen == verdict.value else label,
-            ReactVerdict(item.id, verdict),
+            t(lang, "spiegel.chosen", label=label) if chosen == verdict.value else label,
+            ReactVerdict(item_id, verdict),
         )
         for verdict, label in labels.items()
     ]
     markup = keyboard(
-        verdict_buttons, [button(who.t("spiegel.comment"), ReactComment(item.id))], edit_row
+        verdict_buttons, [button(t(lang, "spiegel.comment"), ReactComment(item_id))], edit_row
     )
-    return "\n".join(lines), markup
+    return StatementView(tuple(lines), markup, recommendation)
 
 
 # --- changing the spiegel (coaches) ----------------------------------------------------------

@@ -14,6 +14,7 @@ from bot.core.i18n import t
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import BotMessage
 from bot.people import persons as people
+from bot.spiegel import editing
 from bot.spiegel import mirror as spiegel
 from models import Edition, ItemKind, Reaction, Role, SpiegelItem, Verdict
 from tests.helpers import join_as, onboard
@@ -271,6 +272,29 @@ async def test_comment_kept_and_retried_after_database_error(
     await alice.press("Opnieuw proberen", message=failed)
     assert alice.alerts[-1] == "Deze knop werkt niet meer."
     assert len(reactions(services)) == 1
+
+
+async def test_a_press_after_a_rewording_shows_the_new_wording(
+    bot: Harness, services: Services
+) -> None:
+    # The statement's message is kept between presses (views.statement_view): never its old text.
+    load(services, "elsrijk")
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/spiegel")
+    page = await alice.press("Wat gaat goed? (4)")
+    shown = statement(page, "Er is veel groen.")
+    (first,) = await alice.press(RECOGNISE, message=shown)
+    assert "Er is veel groen." in first.plain_text
+    with services.db.session() as session:
+        editing.reword(
+            session, None, item_id(services, "groen"), "Er zijn veel parken.", reason="Duidelijker"
+        )
+
+    (second,) = await alice.press(NOT_RECOGNISE, message=first)
+    assert "Er zijn veel parken." in second.plain_text
+    assert "Er is veel groen." not in second.plain_text
+    assert "Jij herkent dit niet." in second.plain_text
+    assert second.button_texts == [RECOGNISE, f"✓ {NOT_RECOGNISE}", COMMENT]
 
 
 async def test_reaction_not_stored_is_said_and_can_be_pressed_again(
