@@ -7,8 +7,6 @@ the wijk and the person's rights are looked up on the server for every press.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
 
@@ -210,43 +208,11 @@ def statement_now(
     """The statement's message as it is now (with the person's `reaction`, just stored), with
     its number within its category. `counts`: the statement's counts, when the caller has just
     read them (else read in `session`)."""
-    assert item.id is not None
+    assert who.actor is not None and item.id is not None and edition.id is not None
     if counts is None:
         if session is None:
             raise ValueError("statement_now needs the counts or a session to read them")
         counts = service.reaction_counts(session, [item.id])[item.id]
-    chosen = reaction.verdict if reaction is not None else None
-    return prepare_statement(context, who, session, item, edition, chosen).shown(reaction, counts)
-
-
-@dataclass(frozen=True)
-class PreparedStatement:
-    """A statement's message but for what a reaction being stored changes (its counts):
-    `prepare_statement` makes it while the reaction is committed, `shown` finishes it after."""
-
-    who: Who
-    view: views.StatementView
-    # A wijkcoach's lines about the CBS figures the statement names; None: not shown.
-    figures: list[str] | None
-
-    def shown(
-        self, reaction: Reaction | service.Judgement | None, counts: service.ReactionCounts
-    ) -> tuple[str, InlineKeyboardMarkup | None]:
-        beside = [] if self.figures is None else _beside(self.who, self.figures, counts)
-        return self.view.shown(self.who, reaction, counts, beside=beside)
-
-
-def prepare_statement(
-    context: WijkContext,
-    who: Who,
-    session: Session | None,
-    item: SpiegelItem,
-    edition: Edition,
-    chosen: str | None,
-) -> PreparedStatement:
-    """The statement's message without its counts; `chosen`: the person's verdict. Reads the
-    database only for a wijkcoach's figures (in `session`, or a session of its own)."""
-    assert who.actor is not None and item.id is not None and edition.id is not None
     siblings = context.services.statements.sibling_ids(context.services.db, item)
     number = siblings.index(item.id) + 1 if item.id in siblings else 1
     figures = coach_figures(context, who, session, item, edition.wijk_id)
@@ -255,12 +221,13 @@ def prepare_statement(
         item,
         number,
         len(siblings),
-        chosen,
+        reaction.verdict if reaction is not None else None,
         theme=theme_label(context, who, item),
         can_react=can_react(who, edition.wijk_id),
         can_edit=can_edit(who, edition.wijk_id),
     )
-    return PreparedStatement(who, view, figures)
+    beside = [] if figures is None else _beside(who, figures, counts)
+    return view.shown(who, reaction, counts, beside=beside)
 
 
 def coach_beside(

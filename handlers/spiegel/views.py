@@ -155,7 +155,7 @@ def statement(
 @dataclass(frozen=True)
 class StatementView:
     """A statement's message without the person's reaction and the counts: what a press does not
-    change, made before the reaction is stored and kept for the next press (`statement_view`)."""
+    change, kept for the next press (`statement_view`)."""
 
     lines: tuple[str, ...]
     markup: InlineKeyboardMarkup | None
