@@ -156,16 +156,19 @@ def coach(
         tail.append(who.t("figures.example"))
     for item, counts in statements:
         block = ["", who.t("figures.statement", text=esc(item.text))]
-        block += statement_figures(who, figures, item)
-        block.append(
-            who.t("figures.statement_reactions", yes=counts.recognise, no=counts.not_recognise)
-        )
+        block += with_reactions(who, statement_figures(who, figures, item), counts)
         if len("\n".join([*lines, *block, *tail])) > MESSAGE_LIMIT:
             lines += ["", "…"]  # Telegram's limit; the rest are in the wijkspiegel itself
             break
         lines += block
     lines += tail
     return "\n".join(lines), _buttons(who, wijk_id, edition_id, coach_button=False)
+
+
+def with_reactions(who: Who, lines: list[str], counts: ReactionCounts) -> list[str]:
+    """A statement's figure lines and, last, how residents reacted to it."""
+    reacted = who.t("figures.statement_reactions", yes=counts.recognise, no=counts.not_recognise)
+    return [*lines, reacted]
 
 
 def statement_figures(who: Who, figures: WijkFigures | None, item: SpiegelItem) -> list[str]:

@@ -226,7 +226,7 @@ def statement_now(
         can_react=can_react(who, edition.wijk_id),
         can_edit=can_edit(who, edition.wijk_id),
     )
-    beside = [] if figures is None else _beside(who, figures, counts)
+    beside = [] if figures is None else figures_views.with_reactions(who, figures, counts)
     return view.shown(who, reaction, counts, beside=beside)
 
 
@@ -238,7 +238,8 @@ def coach_beside(
     figures = coach_figures(context, who, session, item, wijk_id)
     if figures is None or item.id is None:
         return []
-    return _beside(who, figures, service.reaction_counts(session, [item.id])[item.id])
+    counts = service.reaction_counts(session, [item.id])[item.id]
+    return figures_views.with_reactions(who, figures, counts)
 
 
 def coach_figures(
@@ -258,8 +259,3 @@ def coach_figures(
         return None
     figures = wijk_figures(session, context.services.config, wijk.slug)
     return figures_views.statement_figures(who, figures, item)
-
-
-def _beside(who: Who, figures: list[str], counts: service.ReactionCounts) -> list[str]:
-    reacted = who.t("figures.statement_reactions", yes=counts.recognise, no=counts.not_recognise)
-    return [*figures, reacted]
