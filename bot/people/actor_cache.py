@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from bot.core.database import Database
 from bot.core.table_changes import WatchedCache
-from bot.people.permissions import Actor, load_actor
+from bot.people.permissions import Actor, load_actor, may_exist
 
 # The tables bot.people.permissions.load_actor reads (models.Person, models.Membership).
 TABLES = ("person", "membership")
@@ -44,6 +44,10 @@ class ActorCache:
 
     def get(self, db: Database, telegram_id: int) -> Actor | None:
         def load() -> Actor | None:
+            # Someone not read since the start (mostly a newcomer's /start): first the cheap
+            # question whether they exist at all.
+            if telegram_id not in self._languages and not may_exist(db, telegram_id):
+                return None
             with db.session() as session:
                 actor = load_actor(session, telegram_id)
             self._languages.pop(telegram_id, None)

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
+from bot.core.database import Database, DriverStatement
 from models import Membership, Person, Role
 
 
@@ -105,6 +106,21 @@ _ACTOR = (
     .join(Membership, col(Membership.person_id) == col(Person.id), isouter=True)
     .where(col(Person.telegram_id) == bindparam("telegram_id"))
 )
+
+
+# PostgreSQL: is there a person with this Telegram id, on the driver's connection (0.1 ms against
+# 0.5 for the ORM's lookup that finds nothing), for someone this process has not seen yet.
+_PERSON_EXISTS = DriverStatement(
+    select(col(Person.id)).where(col(Person.telegram_id) == bindparam("telegram_id"))
+)
+
+
+def may_exist(db: Database, telegram_id: int) -> bool:
+    """False only when there is certainly no person with this Telegram id (asked the database
+    without the ORM); on SQLite, whose ORM lookup is cheap, always True."""
+    if db.dialect != "postgresql":
+        return True
+    return _PERSON_EXISTS.one(db.engine, {"telegram_id": telegram_id}) is not None
 
 
 def load_actor(session: Session, telegram_id: int) -> Actor | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -38,17 +39,24 @@ def privacy(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The greeting and the short privacy statement, its details one button away (`more`: shown,
     and the button gone); the buttons carry the invite code, nothing is stored."""
-    other = "en" if who.lang == "nl" else "nl"
+    return privacy_text(who, municipality, more=more), _privacy_keyboard(who.lang, code, more)
+
+
+# Every newcomer's /start shows the same buttons (PTB's keyboards are immutable, so one can be
+# shared); an invite code makes its own, and few are kept.
+@functools.lru_cache(maxsize=64)
+def _privacy_keyboard(lang: str, code: str | None, more: bool) -> InlineKeyboardMarkup:
+    who = Who(0, lang, None)
+    other = "en" if lang == "nl" else "nl"
     details: list[InlineKeyboardButton] = []
     if not more:
-        details = [button(who.t("onboarding.more"), Consent(who.lang, False, code, more=True))]
-    markup = keyboard(
-        [button(who.t("onboarding.accept"), Consent(who.lang, True, code))],
-        [button(who.t("onboarding.decline"), Consent(who.lang, False, None))],
+        details = [button(who.t("onboarding.more"), Consent(lang, False, code, more=True))]
+    return keyboard(
+        [button(who.t("onboarding.accept"), Consent(lang, True, code))],
+        [button(who.t("onboarding.decline"), Consent(lang, False, None))],
         details,
         [button(who.t("onboarding.other_language"), Language(other))],
     )
-    return privacy_text(who, municipality, more=more), markup
 
 
 def declined(who: Who) -> tuple[str, InlineKeyboardMarkup]:

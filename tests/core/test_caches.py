@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from bot.core.config import Config
 from bot.core.database import Database
-from bot.people import invites, persons
+from bot.people import actor_cache, invites, persons
 from bot.people.actor_cache import ActorCache
-from bot.people.permissions import Action
+from bot.people.permissions import Action, Actor, may_exist
 from bot.privacy import personal_data
 from models import Person, Role, SpiegelItem
 
@@ -79,6 +79,29 @@ def test_new_person_is_known_after_consent(db: Database, config: Config) -> None
         persons.give_consent(session, 777, "en", NOW)
     actor = cache.get(db, 777)
     assert actor is not None and actor.person.language == "en"
+
+
+def test_someone_not_seen_yet_costs_no_orm_lookup_when_unknown(
+    db: Database, resident: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A newcomer's first update: on PostgreSQL the cheap question whether they exist answers
+    it; the person row and roles are loaded only for someone who does exist."""
+    assert may_exist(db, 501)
+    assert may_exist(db, 778) is (db.dialect != "postgresql")
+    loaded: list[int] = []
+    real_load = actor_cache.load_actor
+
+    def counting(session: Session, telegram_id: int) -> Actor | None:
+        loaded.append(telegram_id)
+        return real_load(session, telegram_id)
+
+    monkeypatch.setattr(actor_cache, "load_actor", counting)
+    cache = ActorCache()
+    assert cache.get(db, 778) is None
+    assert loaded == ([] if db.dialect == "postgresql" else [778])
+    actor = cache.get(db, 501)
+    assert actor is not None and actor.person.telegram_id == 501
+    assert loaded[-1] == 501
 
 
 def test_bulk_update_through_a_session_is_seen(db: Database, resident: int) -> None:
