@@ -186,7 +186,20 @@ class DriverStatement:
         """Run the statement; its first row (None: it returned none). Committed when it returns
         (on the main engine it waits for the disk, on the state engine it does not)."""
         sql, defaults = self._for(engine.dialect)
-        fairy = engine.raw_connection()
+        try:
+            fairy = engine.raw_connection()
+        except psycopg.Error as exc:
+            # No connection to be had (the server is away): raised from the pool as the driver's
+            # own error, which the error path would not know for the database's.
+            raise DBAPIError.instance(
+                None,
+                None,
+                exc,
+                psycopg.Error,
+                hide_parameters=True,
+                dialect=engine.dialect,
+                ismulti=False,
+            ) from exc
         connection = fairy.driver_connection
         assert isinstance(connection, psycopg.Connection)
         # A connection checked in is never inside a transaction: autocommit may change.

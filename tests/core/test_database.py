@@ -109,6 +109,19 @@ def test_a_driver_statement_commits_by_itself_and_fails_as_sqlalchemy_does(db: D
         assert session.exec(select(Wijk).where(Wijk.slug == "later")).one().name == "Later"
 
 
+def test_a_driver_statement_without_a_server_fails_as_sqlalchemy_does(db: Database) -> None:
+    """No connection to be had: SQLAlchemy's OperationalError, which the error path takes for
+    "the database is away", not the driver's own from the pool."""
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's driver only")
+    away = Database.from_url(db.engine.url.set(port=1).render_as_string(hide_password=False))
+    try:
+        with pytest.raises(OperationalError):
+            _PID.one(away.engine, {})
+    finally:
+        away.dispose()
+
+
 def test_a_driver_statement_on_a_dead_connection_fails_once_then_gets_a_new_one(
     db: Database,
 ) -> None:
