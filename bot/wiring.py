@@ -2,9 +2,10 @@
 
 `wire(app)` (called by bot/app.py `build_application`) puts onto the Application, in this order:
 
-1. every handler, in the order PTB tries them (all in group 0: the first that matches wins),
-   feature by feature (onboarding, menu, privacy, observations, spiegel, coach, digest, polls),
-   then the fallbacks for whatever no feature took;
+1. every handler, in the order PTB tries them (all in group 0: the first that matches wins):
+   the one handler of every button press, then the commands feature by feature (onboarding,
+   menu, privacy, observations, spiegel, coach, digest, polls), then the fallbacks for whatever
+   no feature took; each kind of button to its handler (`presses`, feature by feature);
 2. the flows' steps for free text and for photos and locations, by flow name;
 3. what free text and media outside any flow do (offer to file them as an observation);
 4. the main menu's entries, in the order they are shown;
@@ -15,7 +16,8 @@
 8. the optional language-model narrative and embeddings grouping for the digest;
 9. the coach's desk (web/), when `[desk] enabled`: its server starts and stops with the bot.
 
-2-5 become `app.routes` (handlers/router.py), which handlers read as `context.routes`.
+The buttons' handlers and 2-5 become `app.routes` (handlers/router.py), which handlers read as
+`context.routes`.
 CLI_COMMANDS, at the end, are the features' `wijkbot` sub-commands (bot/cli/wijkbot.py).
 
 No module adds itself anywhere when imported (tests/test_architecture.py): to add a handler,
@@ -60,7 +62,7 @@ def wire(app: WijkApplication) -> None:
     from bot.polls import delivery as poll_delivery
     from bot.spiegel import news_delivery as wijk_news
     from bot.telegram import outage
-    from bot.telegram.callbacks import Kind, pattern
+    from bot.telegram.callbacks import Kind
     from bot.telegram.commands import accepted
     from handlers import (
         about_you,
@@ -80,88 +82,97 @@ def wire(app: WijkApplication) -> None:
     from handlers.coach import views as coach_views
     from handlers.main_menu import MenuEntry
     from handlers.polls import wizard as poll_wizard
-    from handlers.router import Routes
+    from handlers.router import Routes, pressed
 
     private = filters.ChatType.PRIVATE
 
-    # 1. Handlers.
+    # 1. Handlers. Every button goes through the one CallbackQueryHandler, first: it hands the
+    # press to the handler of its kind (`presses` below, in the routes: handlers/router.py).
     app.add_handlers(
         [
-            # Onboarding: /start, the privacy statement and consent, choosing a wijk.
+            CallbackQueryHandler(pressed),
+            # Onboarding: /start (and invite links), /wijk.
             CommandHandler(accepted("start"), onboarding.start_command),
             CommandHandler(accepted("wijk"), onboarding.wijk_command),
-            CallbackQueryHandler(onboarding.consent_pressed, pattern=pattern(Kind.CONSENT)),
-            CallbackQueryHandler(onboarding.wijk_pressed, pattern=pattern(Kind.WIJK)),
-            # The menu, /uitleg (/help), language and stopping.
+            # The menu, /uitleg (/help), /taal and stopping.
             CommandHandler(accepted("menu"), menu.menu_command),
             CommandHandler(accepted("help"), menu.help_command),
             CommandHandler(accepted("taal"), menu.language_command),
             CommandHandler(accepted("cancel"), menu.cancel_command),
-            CallbackQueryHandler(menu.menu_pressed, pattern=pattern(Kind.MENU)),
-            CallbackQueryHandler(menu.language_pressed, pattern=pattern(Kind.LANGUAGE)),
-            CallbackQueryHandler(menu.cancel_pressed, pattern=pattern(Kind.CANCEL)),
             # Privacy: one's own data, and forgetting it.
             CommandHandler(accepted("mijngegevens"), privacy.export_command),
             CommandHandler(accepted("vergeetmij"), privacy.forget_command),
-            CallbackQueryHandler(privacy.privacy_pressed, pattern=pattern(Kind.PRIVACY)),
-            # "Over jou": optional answers about yourself, asked once, changeable, erasable.
-            CallbackQueryHandler(about_you.about_you_pressed, pattern=pattern(Kind.ABOUT_YOU)),
             # Observations: sending one, and one's own.
             CommandHandler(accepted("melding"), observations.melding_command),
             CommandHandler(accepted("mijnmeldingen"), observations.mine_command),
-            CallbackQueryHandler(
-                observations.observation_pressed, pattern=pattern(Kind.OBSERVATION)
-            ),
-            CallbackQueryHandler(observations.file_pressed, pattern=pattern(Kind.FILE_TEXT)),
-            CallbackQueryHandler(observations.mine_pressed, pattern=pattern(Kind.MY_OBSERVATIONS)),
-            CallbackQueryHandler(observations.reopen_pressed, pattern=pattern(Kind.STATUS_NOTICE)),
-            # The wijkspiegel: reading and reacting (also to the statement a melding matched).
+            # The wijkspiegel: reading it.
             CommandHandler(accepted("spiegel"), spiegel.spiegel_command),
-            CallbackQueryHandler(spiegel.spiegel_pressed, pattern=pattern(Kind.SPIEGEL)),
-            CallbackQueryHandler(spiegel.react_pressed, pattern=pattern(Kind.REACT)),
-            CallbackQueryHandler(spiegel.recognised_pressed, pattern=pattern(Kind.RECOGNISED)),
-            # CBS figures about the wijk (residents' few, a coach's all with statements).
-            CallbackQueryHandler(spiegel.figures_pressed, pattern=pattern(Kind.FIGURES)),
-            # Coaches change the spiegel: add, reword, retire statements, a new edition.
-            CallbackQueryHandler(spiegel.edit_pressed, pattern=pattern(Kind.SPIEGEL_EDIT)),
-            # "Nieuws uit je wijk": yes or no, on the spiegel overview and in the menu.
-            CallbackQueryHandler(spiegel.news_pressed, pattern=pattern(Kind.WIJK_NEWS)),
-            # The coach: observations of their wijken, answering, hiding.
+            # The coach: observations of their wijken.
             CommandHandler(accepted("meldingen"), coach.meldingen_command),
-            CallbackQueryHandler(coach.coach_pressed, pattern=pattern(Kind.COACH)),
             # The coach's desk (web/): a one-time login link.
             CommandHandler(accepted("bureau"), desk.bureau_command),
-            # The coach: what the wijkspiegel does not know yet.
-            CallbackQueryHandler(
-                blind_spots.blind_spots_pressed, pattern=pattern(Kind.BLIND_SPOTS)
-            ),
-            # The digest: on request, and its settings.
+            # The digest on request (/digest).
             CommandHandler(accepted("digest"), digest.digest_command),
-            CallbackQueryHandler(digest.digest_pressed, pattern=pattern(Kind.DIGEST)),
-            CallbackQueryHandler(digest.settings_pressed, pattern=pattern(Kind.DIGEST_SETTINGS)),
-            # The yearly supplement to the spiegel, as a file for the coach.
-            CallbackQueryHandler(supplement.supplement_pressed, pattern=pattern(Kind.SUPPLEMENT)),
-            # Polls: the list, linking a group, the wizard, voting, managing.
+            # Polls: the list, linking a group; answers to a Telegram poll.
             CommandHandler(accepted("peilingen"), polls.list_command),
             CommandHandler(accepted("koppel"), polls.koppel_command),
-            CallbackQueryHandler(poll_wizard.pressed, pattern=pattern(Kind.POLL_WIZARD)),
-            CallbackQueryHandler(polls.vote_pressed, pattern=pattern(Kind.POLL_VOTE)),
-            CallbackQueryHandler(polls.manage_pressed, pattern=pattern(Kind.POLL_MANAGE)),
             PollAnswerHandler(polls.poll_answer),
             # Fallbacks, after every feature: edits, forwards, then free text and media (to
-            # the flow's step, see 2 and 3), what the bot does not take, unknown commands, and
-            # any button nobody recognised.
+            # the flow's step, see 2 and 3), what the bot does not take, unknown commands.
             MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, menu.edited_message),
             MessageHandler(private & filters.FORWARDED, menu.forwarded_message),
             MessageHandler(private & filters.TEXT & ~filters.COMMAND, menu.text_message),
             MessageHandler(private & (filters.PHOTO | filters.LOCATION), menu.media_message),
             MessageHandler(private & menu.UNSUPPORTED, menu.unsupported_message),
             MessageHandler(private & filters.COMMAND, menu.unknown_command),
-            CallbackQueryHandler(menu.stale_callback),
         ]
     )
 
     app.routes = Routes(
+        # 1. Buttons, by the kind in their callback data (bot/telegram/callbacks.py `Kind`).
+        presses={
+            # Onboarding: the privacy statement and consent, choosing a wijk.
+            Kind.CONSENT: onboarding.consent_pressed,
+            Kind.WIJK: onboarding.wijk_pressed,
+            # The menu, language and stopping.
+            Kind.MENU: menu.menu_pressed,
+            Kind.LANGUAGE: menu.language_pressed,
+            Kind.CANCEL: menu.cancel_pressed,
+            # Privacy: one's own data, and forgetting it.
+            Kind.PRIVACY: privacy.privacy_pressed,
+            # "Over jou": optional answers about yourself, asked once, changeable, erasable.
+            Kind.ABOUT_YOU: about_you.about_you_pressed,
+            # Observations: sending one, filing a loose message, one's own, a status notice.
+            Kind.OBSERVATION: observations.observation_pressed,
+            Kind.FILE_TEXT: observations.file_pressed,
+            Kind.MY_OBSERVATIONS: observations.mine_pressed,
+            Kind.STATUS_NOTICE: observations.reopen_pressed,
+            # The wijkspiegel: reading and reacting (also to the statement a melding matched).
+            Kind.SPIEGEL: spiegel.spiegel_pressed,
+            Kind.REACT: spiegel.react_pressed,
+            Kind.RECOGNISED: spiegel.recognised_pressed,
+            # CBS figures about the wijk (residents' few, a coach's all with statements).
+            Kind.FIGURES: spiegel.figures_pressed,
+            # Coaches change the spiegel: add, reword, retire statements, a new edition.
+            Kind.SPIEGEL_EDIT: spiegel.edit_pressed,
+            # "Nieuws uit je wijk": yes or no, on the spiegel overview and in the menu.
+            Kind.WIJK_NEWS: spiegel.news_pressed,
+            # The coach: observations of their wijken, answering, hiding.
+            Kind.COACH: coach.coach_pressed,
+            # The coach: what the wijkspiegel does not know yet.
+            Kind.BLIND_SPOTS: blind_spots.blind_spots_pressed,
+            # The digest: on request, and its settings.
+            Kind.DIGEST: digest.digest_pressed,
+            Kind.DIGEST_SETTINGS: digest.settings_pressed,
+            # The yearly supplement to the spiegel, as a file for the coach.
+            Kind.SUPPLEMENT: supplement.supplement_pressed,
+            # Polls: the wizard, voting, managing.
+            Kind.POLL_WIZARD: poll_wizard.pressed,
+            Kind.POLL_VOTE: polls.vote_pressed,
+            Kind.POLL_MANAGE: polls.manage_pressed,
+        },
+        # Any button nobody recognised (an old version's, or forged).
+        unknown_press=menu.stale_callback,
         # 2. Free text and media during a flow: the flow's step.
         text_steps={
             onboarding.FLOW: onboarding.postcode_typed,

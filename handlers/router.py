@@ -1,5 +1,9 @@
-"""Where free text, photos, locations and menu presses in private chats go: plain data that
+"""Where buttons, free text, photos, locations and menu presses go: plain data that
 bot/wiring.py builds once per Application (`WijkApplication.routes`, read as `context.routes`).
+
+A button goes to the handler of its kind (`presses`, by the kind in its callback data: one
+CallbackQueryHandler for all of them, `pressed`); a kind without one, or data without a kind we
+know, to `unknown_press` ("this button no longer works").
 
 During a flow, text and media go to the flow's step (`text_steps` / `media_steps`, by flow
 name). Outside any flow, `loose_text` / `loose_media` decide (the residents' feature asks whether
@@ -15,15 +19,20 @@ from telegram import Update
 
 from bot.context import WijkContext
 from bot.telegram import flows
+from bot.telegram.callbacks import Kind, kind_of
 from handlers.common import Who
 from handlers.main_menu import MenuEntry
 
 Step = Callable[[Update, WijkContext, Who, flows.Flow], Awaitable[None]]
 Loose = Callable[[Update, WijkContext, Who], Awaitable[None]]
+Press = Callable[[Update, WijkContext], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Routes:
+    # Each kind of button to its one handler.
+    presses: Mapping[Kind, Press] = field(default_factory=dict)
+    unknown_press: Press | None = None
     text_steps: Mapping[str, Step] = field(default_factory=dict)
     media_steps: Mapping[str, Step] = field(default_factory=dict)
     loose_text: Loose | None = None
@@ -35,3 +44,14 @@ class Routes:
     private_commands: tuple[str, ...] = ()
     # The command menu of groups (/uitleg lists them for those who may link a group).
     group_commands: tuple[str, ...] = ()
+
+
+async def pressed(update: Update, context: WijkContext) -> None:
+    """Every button press: to the handler of its kind (one lookup instead of a regex per kind
+    tried in turn; the handler checks the rest of the data and the person's rights)."""
+    query = update.callback_query
+    routes = context.routes
+    kind = kind_of(query.data) if query is not None else None
+    handler = (routes.presses.get(kind) if kind is not None else None) or routes.unknown_press
+    if handler is not None:
+        await handler(update, context)

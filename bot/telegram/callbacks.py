@@ -1020,6 +1020,12 @@ def button(text: str, payload: Payload) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=encode(payload))
 
 
-def pattern(kind: Kind) -> str:
-    """Regex for CallbackQueryHandler(pattern=...)."""
-    return rf"^{kind.value}(:|$)"
+def kind_of(data: str | None) -> Kind | None:
+    """Which kind of button this is (None: no kind we know): what the one CallbackQueryHandler
+    dispatches on (handlers/router.py `pressed`); the rest is read by the handler itself."""
+    if not data:
+        return None
+    try:
+        return Kind(data.split(":", 1)[0])
+    except ValueError:
+        return None

@@ -16,6 +16,7 @@ from bot.fake_telegram import Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
 from bot.privacy import personal_data
+from bot.telegram.callbacks import Kind
 from tests.helpers import onboard
 
 LANGS = ["nl", "en"]
@@ -190,3 +191,9 @@ async def test_error_inside_a_handler(
     # The person can carry on: the menu button works.
     await alice.press(menu_label(lang))
     assert said(lang, "menu.title") in alice.last.plain_text
+
+
+async def test_every_kind_of_button_has_its_handler(bot: Harness) -> None:
+    """The one CallbackQueryHandler hands a press on by its kind: a kind left out of the wiring
+    would answer every such button with "this button no longer works"."""
+    assert set(bot.app.routes.presses) == set(Kind)
