@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.core.i18n import t
 from bot.telegram.callbacks import Consent, Language, MenuItem, WijkStep
 from handlers.common import Who, button, cancel_button, columns, esc, keyboard
 from models import Wijk
@@ -46,16 +47,15 @@ def privacy(
 # shared); an invite code makes its own, and few are kept.
 @functools.lru_cache(maxsize=64)
 def _privacy_keyboard(lang: str, code: str | None, more: bool) -> InlineKeyboardMarkup:
-    who = Who(0, lang, None)
     other = "en" if lang == "nl" else "nl"
     details: list[InlineKeyboardButton] = []
     if not more:
-        details = [button(who.t("onboarding.more"), Consent(lang, False, code, more=True))]
+        details = [button(t(lang, "onboarding.more"), Consent(lang, False, code, more=True))]
     return keyboard(
-        [button(who.t("onboarding.accept"), Consent(lang, True, code))],
-        [button(who.t("onboarding.decline"), Consent(lang, False, None))],
+        [button(t(lang, "onboarding.accept"), Consent(lang, True, code))],
+        [button(t(lang, "onboarding.decline"), Consent(lang, False, None))],
         details,
-        [button(who.t("onboarding.other_language"), Language(other))],
+        [button(t(lang, "onboarding.other_language"), Language(other))],
     )
 
 
