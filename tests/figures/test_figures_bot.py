@@ -111,6 +111,8 @@ async def test_coach_sees_all_figures_with_trend_and_reactions(
     assert "Herken ik: 1. Herken ik niet: 0." in statement.plain_text
     (edited,) = await coach.press("Herken ik niet 👎", message=statement)
     assert "Herken ik: 1. Herken ik niet: 1." in edited.plain_text
+    # The press keeps the figures beside the statement (read for the coach on the press).
+    assert "• 65 jaar of ouder: 2.455 (2025), een jaar eerder 2.300" in edited.plain_text
     assert not any("65 jaar of ouder: 2.455" in m.plain_text for m in alice.messages)
 
 
