@@ -997,11 +997,10 @@ def encode(payload: Payload) -> str:
 def decode(data: str | None) -> Payload:
     if not data or len(data.encode()) > MAX_BYTES:
         raise BadCallback("empty or too long")
-    head, *args = data.split(":")
-    try:
-        kind = Kind(head)
-    except ValueError:
-        raise BadCallback(f"unknown kind {head!r}") from None
+    kind = kind_of(data)
+    if kind is None:
+        raise BadCallback("unknown kind")
+    _, *args = data.split(":")
     if any(not _ARG.fullmatch(a) for a in args):
         raise BadCallback("malformed argument")
     return _DECODE[kind](tuple(args))

@@ -215,7 +215,6 @@ def statement_now(
         counts = service.reaction_counts(session, [item.id])[item.id]
     siblings = context.services.statements.sibling_ids(context.services.db, item)
     number = siblings.index(item.id) + 1 if item.id in siblings else 1
-    figures = coach_figures(context, who, session, item, edition.wijk_id)
     view = views.statement_view(
         who,
         item,
@@ -226,19 +225,29 @@ def statement_now(
         can_react=can_react(who, edition.wijk_id),
         can_edit=can_edit(who, edition.wijk_id),
     )
-    beside = [] if figures is None else figures_views.with_reactions(who, figures, counts)
+    beside = coach_beside(context, who, session, item, edition.wijk_id, counts)
     return view.shown(who, reaction, counts, beside=beside)
 
 
 def coach_beside(
-    context: WijkContext, who: Who, session: Session, item: SpiegelItem, wijk_id: int
+    context: WijkContext,
+    who: Who,
+    session: Session | None,
+    item: SpiegelItem,
+    wijk_id: int,
+    counts: service.ReactionCounts | None = None,
 ) -> list[str]:
     """For a wijkcoach, under a statement that names CBS figures: their trend and how residents
-    reacted. Nothing for anyone else, or for a statement that names none."""
+    reacted. Nothing for anyone else, or for a statement that names none. `counts`: the
+    statement's, when the caller has them (else read in `session`); `session` None: one is
+    opened only when there is something to show."""
     figures = coach_figures(context, who, session, item, wijk_id)
     if figures is None or item.id is None:
         return []
-    counts = service.reaction_counts(session, [item.id])[item.id]
+    if counts is None:
+        if session is None:
+            raise ValueError("coach_beside needs the counts or a session to read them")
+        counts = service.reaction_counts(session, [item.id])[item.id]
     return figures_views.with_reactions(who, figures, counts)
 
 
