@@ -28,9 +28,8 @@ class Digest(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    coach_id: int | None = Field(
-        default=None, foreign_key="person.id", index=True, ondelete="SET NULL"
-    )
+    # Found through uq_digest_period (its first column).
+    coach_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     wijk_id: int = Field(foreign_key="wijk.id", index=True)
     period_key: str = Field(max_length=20)
     period_start: datetime

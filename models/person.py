@@ -34,7 +34,8 @@ class Membership(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("person_id", "wijk_id", "role", name="uq_membership"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    # Found through uq_membership (its first column).
+    person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     wijk_id: int = Field(foreign_key="wijk.id", index=True)
     role: str = Field(max_length=16)
     created_at: datetime = Field(default_factory=utcnow)

@@ -45,7 +45,8 @@ class PollOption(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("poll_id", "position", name="uq_option_poll_position"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    poll_id: int = Field(foreign_key="poll.id", index=True, ondelete="CASCADE")
+    # Found through uq_option_poll_position (its first column).
+    poll_id: int = Field(foreign_key="poll.id", ondelete="CASCADE")
     position: int
     text: str = Field(max_length=100)
 
@@ -56,7 +57,8 @@ class Vote(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("poll_id", "person_id", "option_id", name="uq_vote"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    poll_id: int = Field(foreign_key="poll.id", index=True, ondelete="CASCADE")
+    # Found through uq_vote (its first column).
+    poll_id: int = Field(foreign_key="poll.id", ondelete="CASCADE")
     option_id: int = Field(foreign_key="polloption.id", ondelete="CASCADE")
     person_id: int | None = Field(
         default=None, foreign_key="person.id", index=True, ondelete="SET NULL"
@@ -71,7 +73,8 @@ class PollDelivery(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("poll_id", "person_id", name="uq_delivery"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    poll_id: int = Field(foreign_key="poll.id", index=True, ondelete="CASCADE")
+    # Found through uq_delivery (its first column).
+    poll_id: int = Field(foreign_key="poll.id", ondelete="CASCADE")
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     status: str = Field(default=DeliveryStatus.PENDING.value, max_length=16)
     # NULL for a sent one: the send timed out and may have arrived (not sent again).

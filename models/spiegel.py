@@ -12,7 +12,8 @@ class Edition(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("wijk_id", "year", name="uq_edition_wijk_year"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    wijk_id: int = Field(foreign_key="wijk.id", index=True)
+    # Found through uq_edition_wijk_year, whose first column it is: no index of its own.
+    wijk_id: int = Field(foreign_key="wijk.id")
     year: int
     title: str = Field(default="", max_length=200)
     introduction: str = Field(default="", max_length=4000)
@@ -25,7 +26,8 @@ class SpiegelItem(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("edition_id", "key", name="uq_item_edition_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    edition_id: int = Field(foreign_key="edition.id", index=True, ondelete="CASCADE")
+    # Found through uq_item_edition_key (its first column).
+    edition_id: int = Field(foreign_key="edition.id", ondelete="CASCADE")
     key: str = Field(max_length=80)
     kind: str = Field(max_length=16)
     theme: str | None = Field(default=None, max_length=40)
@@ -65,7 +67,8 @@ class Reaction(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="spiegelitem.id", index=True, ondelete="CASCADE")
+    # Found through uq_reaction_item_person (its first column).
+    item_id: int = Field(foreign_key="spiegelitem.id", ondelete="CASCADE")
     wijk_id: int = Field(foreign_key="wijk.id")
     person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     verdict: str | None = Field(default=None, max_length=16)

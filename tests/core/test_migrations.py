@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint
 from sqlmodel import SQLModel
 
 from bot.cli.wijkbot import main as cli_main
@@ -30,6 +31,28 @@ def test_models_and_migrations_agree(db: Database) -> None:
         diff = compare_metadata(context, SQLModel.metadata)
     assert diff == []
     assert migrate.current_revision(db.engine) == migrate.head_revision()
+
+
+def test_no_index_repeats_the_start_of_another() -> None:
+    # An index on (a) beside a unique constraint on (a, b) is a second copy every insert pays for:
+    # the constraint's own index serves lookups by a alone, on SQLite and on PostgreSQL.
+    covered = []
+    for table in SQLModel.metadata.sorted_tables:
+        keys = [
+            (c.name, tuple(col.name for col in c.columns))
+            for c in table.constraints
+            if isinstance(c, UniqueConstraint | PrimaryKeyConstraint)
+        ] + [(ix.name, tuple(col.name for col in ix.columns)) for ix in table.indexes]
+        for index in table.indexes:
+            columns = tuple(col.name for col in index.columns)
+            for name, other in keys:
+                if (
+                    name != index.name
+                    and len(other) >= len(columns)
+                    and other[: len(columns)] == columns
+                ):
+                    covered.append(f"{index.name} {columns} is the start of {name} {other}")
+    assert covered == []
 
 
 def test_fresh_database_is_refused_until_migrated(
