@@ -1,4 +1,5 @@
-"""Text helpers: user text on the way in (`clean_input`) and into Telegram HTML messages (`esc`)."""
+"""Text helpers: user text on the way in (`clean_input`), into Telegram HTML messages (`esc`) and
+into documents (`xml_text`)."""
 
 import html
 import re
@@ -14,6 +15,16 @@ _CONTROLS = "".join(chr(c) for c in (*range(0x00, 0x20), *range(0x7F, 0xA0)))
 _MULTILINE_DROP = str.maketrans("", "", "".join(c for c in _CONTROLS + _BIDI if c not in "\n\t"))
 _SINGLE_LINE = str.maketrans({"\n": " ", "\t": " "})
 _NEWLINES = re.compile(r"\r\n?")
+# Noncharacters (U+FDD0-FDEF and the last two code points of every plane) and lone surrogate
+# halves: no font shows them, and XML 1.0 forbids U+FFFE, U+FFFF and the surrogates, so one of
+# them in a stored text breaks every document made from it (DOCX, XLSX).
+_NONCHARACTERS = re.compile(
+    "[\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+# What XML 1.0 does not allow (outside tab, newline, carriage return and the ranges below).
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Characters that show nothing on their own: zero-width space, joiners, word joiner, byte order
 # mark, and the blank letters people use for "empty" names (Hangul fillers, braille blank).
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u115f\u1160\u3164\uffa0\u2800")
@@ -26,15 +37,15 @@ def _blank(char: str) -> bool:
 def clean_input(text: str | None, *, multiline: bool = True) -> str:
     """Every text a person types passes through here before it is checked, stored or shown.
 
-    Control characters and direction controls are removed (newlines and tabs are kept when
-    `multiline`; otherwise they become spaces), and the ends are trimmed of whitespace and
-    invisible characters. Text in which nothing is visible becomes "", so each caller refuses
+    Control characters, direction controls and noncharacters are removed (newlines and tabs are
+    kept when `multiline`; otherwise they become spaces), and the ends are trimmed of whitespace
+    and invisible characters. Text in which nothing is visible becomes "", so each caller refuses
     a zero-width-only message exactly as it refuses one of only spaces.
     Zero-width joiners inside the text stay: emoji sequences (a family, a flag) need them.
     """
     if not text:
         return ""
-    text = _NEWLINES.sub("\n", text).translate(_MULTILINE_DROP)
+    text = _NONCHARACTERS.sub("", _NEWLINES.sub("\n", text).translate(_MULTILINE_DROP))
     if not multiline:
         text = text.translate(_SINGLE_LINE)
     start, end = 0, len(text)
@@ -53,3 +64,10 @@ def clean_input(text: str | None, *, multiline: bool = True) -> str:
 def esc(text: str | None) -> str:
     """Every piece of user text that goes into an HTML message passes through here."""
     return html.escape(text or "", quote=False)
+
+
+def xml_text(text: str) -> str:
+    """Text for a document (DOCX, XLSX): what XML 1.0 cannot hold removed. Stored text passed
+    `clean_input`, but what was stored before a rule was added, or came in another way (a
+    spiegel file, open data), must not make the whole document fail."""
+    return _NOT_XML.sub("", text)

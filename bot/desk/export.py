@@ -28,12 +28,12 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import and_, or_
 from sqlmodel import Session
 
 from bot.core.clock import as_utc, utcnow
 from bot.core.i18n import catalog, t
+from bot.core.text import xml_text
 from bot.desk.inbox import (
     AMSTERDAM,
     NO_THEME,
@@ -264,7 +264,7 @@ def write_xlsx(
 def _xlsx_cell(sheet: Any, value: Cell) -> Any:
     if not isinstance(value, str):
         return value
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell = WriteOnlyCell(sheet, value=xml_text(value))
     cell.data_type = "s"  # openpyxl would take a leading "=" for a formula
     return cell
 

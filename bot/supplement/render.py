@@ -11,6 +11,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
+from bot.core.text import xml_text
 from bot.supplement.builder import SupplementData
 from bot.supplement.outline import Block, outline
 
@@ -43,24 +44,26 @@ def render_docx(blocks: list[Block], lang: str) -> bytes:
     normal.font.size = Pt(11)
     document.core_properties.language = "nl-NL" if lang == "nl" else "en-GB"
     for block in blocks:
+        # Quotes are people's words as stored: what XML cannot hold would fail the whole file.
+        text = xml_text(block.text)
         if block.kind == "title":
-            document.add_heading(block.text, level=0)
-            document.core_properties.title = block.text
+            document.add_heading(text, level=0)
+            document.core_properties.title = text
         elif block.kind == "h1":
-            document.add_heading(block.text, level=1)
+            document.add_heading(text, level=1)
         elif block.kind == "h2":
-            document.add_heading(block.text, level=2)
+            document.add_heading(text, level=2)
         elif block.kind == "bullet":
-            document.add_paragraph(block.text, style="List Bullet")
+            document.add_paragraph(text, style="List Bullet")
         elif block.kind == "quote":
-            paragraph = document.add_paragraph(block.text, style="Quote")
+            paragraph = document.add_paragraph(text, style="Quote")
             paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
         elif block.kind == "note":
             paragraph = document.add_paragraph()
-            run = paragraph.add_run(block.text)
+            run = paragraph.add_run(text)
             run.italic = True
         else:
-            document.add_paragraph(block.text)
+            document.add_paragraph(text)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

@@ -37,6 +37,9 @@ INVISIBLE_ONLY = [ZWSP, f" {ZWSP}{BOM} ", f"{WJ}\u200c{ZWJ}", f"{RLO}{ZWSP}", "\
             "Eerste regel Tweede regel",
         ),
         (f"Ali{RLO}ecnE{PDI} {LRI}x\u200e\u200f\u061c", "AliecnE x", "AliecnE x"),
+        # Noncharacters: XML cannot hold U+FFFF, so one would break every document made from it.
+        ("Stoep\uffff kapot\ufdd0\U0010fffe", "Stoep kapot", "Stoep kapot"),
+        ("\ufffe\uffff", "", ""),
         (
             f"{ZWSP} Familie 👨{ZWJ}👩{ZWJ}👧 {BOM}",
             f"Familie 👨{ZWJ}👩{ZWJ}👧",
@@ -61,7 +64,7 @@ async def test_observation_text(bot: Harness, services: Services) -> None:
         await file_observation(alice, blank)
         assert "Je bericht is leeg" in alice.last.plain_text, repr(blank)
     # A NUL is never stored on PostgreSQL: it must not be kept (and retried for ever).
-    await file_observation(alice, "Stoep\x00 kapot bij de school")
+    await file_observation(alice, "Stoep\x00 kapot bij de school\uffff")
     await alice.press("Wat kan beter?")
     await alice.press("Wonen")
     await alice.press("Overslaan")

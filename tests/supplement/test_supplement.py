@@ -10,7 +10,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from bot.cli import wijkbot as cli
@@ -267,6 +267,32 @@ async def test_coach_presses_the_button_and_receives_the_docx(
     person(services, 5002, since=NOW - timedelta(days=30))
     await bert.send("/menu")
     assert "Wijkaanvulling maken" not in [b for row in bert.last.button_texts for b in row]
+
+
+async def test_a_stored_text_xml_cannot_hold_does_not_stop_the_docx(
+    bot: Harness, services: Services
+) -> None:
+    # Stored before clean_input removed noncharacters (or by another way in): one U+FFFF in a
+    # quoted report made python-docx refuse the whole file, for the whole wijk, every time.
+    seed(services)
+    with services.db.session() as session:
+        session.exec(
+            update(Observation)
+            .where(col(Observation.text) == f"{PARKING} (1)")
+            .values(text=f"{PARKING} (1)\uffff\x0b")
+        )
+        session.commit()
+    anna = bot.user(5001, "Anna")
+    from models import Role
+
+    person(services, 5001, role=Role.COACH, since=NOW - timedelta(days=30))
+    await anna.send("/menu")
+    await anna.press("Wijkaanvulling maken")
+    last = anna.last
+    assert last.kind == "document", last.plain_text
+    _, paragraphs = texts(last.file_bytes or b"")
+    assert any(f"{PARKING} (1)" in p for p in paragraphs)
+    assert not any("\uffff" in p or "\x0b" in p for p in paragraphs)
 
 
 async def test_a_coach_without_data_this_year_is_told(bot: Harness, services: Services) -> None:
