@@ -155,13 +155,14 @@ def language_keyboard(who: Who) -> InlineKeyboardMarkup:
 
 @private_handler(needs_person=False, needs_wijk=False)
 async def language_pressed(update: Update, context: WijkContext, who: Who) -> None:
-    lang = payload(update, Language).lang
+    pressed = payload(update, Language)
+    lang = pressed.lang
     await answer_query(update)
     if who.actor is None:
-        # Before consent nothing is stored: show the privacy statement again in that language.
-        await show_privacy(
-            update, context, Who(who.telegram_id, lang, None, who.first_name), None, edit=True
-        )
+        # Before consent nothing is stored: show the privacy statement again in that language,
+        # with the invite its buttons carried (checked again when it is accepted).
+        newcomer = Who(who.telegram_id, lang, None, who.first_name)
+        await show_privacy(update, context, newcomer, pressed.code, edit=True)
         return
     with context.services.db.session() as session:
         person = persons.get_person(session, who.telegram_id)

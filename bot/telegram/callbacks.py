@@ -152,16 +152,21 @@ class Consent:
 
 @dataclass(frozen=True)
 class Language:
+    """Choose a language. On the privacy statement, before consent, the button carries the invite
+    code as the consent buttons do: nothing is stored yet, so the statement shown again in the
+    other language would lose it otherwise."""
+
     KIND: ClassVar[Kind] = Kind.LANGUAGE
     lang: str
+    code: str | None = None
 
     def args(self) -> tuple[str | int, ...]:
-        return (self.lang,)
+        return (self.lang,) if self.code is None else (self.lang, self.code)
 
     @classmethod
     def parse(cls, args: Args) -> Language:
-        _count(args, 1)
-        return cls(choice(args[0], LANGUAGES))
+        _count(args, 1, 2)
+        return cls(choice(args[0], LANGUAGES), args[1] if len(args) == 2 else None)
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def _privacy_keyboard(lang: str, code: str | None, more: bool) -> InlineKeyboard
         [button(t(lang, "onboarding.accept"), Consent(lang, True, code))],
         [button(t(lang, "onboarding.decline"), Consent(lang, False, None))],
         details,
-        [button(t(lang, "onboarding.other_language"), Language(other))],
+        [button(t(lang, "onboarding.other_language"), Language(other, code))],
     )
 
 

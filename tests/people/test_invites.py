@@ -42,6 +42,26 @@ async def test_valid_invite_grants_role_after_consent(bot: Harness, services: Se
         assert invite.code_hash != code and code not in invite.code_hash  # stored hashed
 
 
+async def test_an_invite_survives_switching_the_language_before_consent(
+    bot: Harness, services: Services
+) -> None:
+    # Nothing is stored before consent: the code rides on the buttons, the language one too.
+    code = invite_code(services, Role.COACH, "elsrijk")
+    carla = bot.user(2001, "Carla")
+    await carla.send(f"/start {code}")
+    await carla.press("English")
+    await carla.press("Nederlands")
+    replies = await carla.press("English")
+    assert "I agree" in carla.last.button_texts[0]
+    replies = await carla.press("I agree")
+    assert any("Your role for Elsrijk is now district coach" in m.plain_text for m in replies), [
+        m.plain_text for m in replies
+    ]
+    assert roles_of(services, 2001) == {("coach", "elsrijk")}
+    with services.db.session() as session:
+        assert session.exec(select(Invite)).one().uses == 1
+
+
 async def test_invite_for_existing_person(bot: Harness, services: Services) -> None:
     from tests.helpers import onboard
 

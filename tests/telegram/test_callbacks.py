@@ -63,6 +63,7 @@ WIRE: list[tuple[Payload, str]] = [
     (Consent("en", False, None), "ok:en:n:-"),
     (Consent("nl", False, "AbC-12_x", more=True), "ok:nl:m:AbC-12_x"),
     (Language("en"), "lg:en"),
+    (Language("nl", "Ab3_-x"), "lg:nl:Ab3_-x"),
     (MenuItem("main"), "mn:main"),
     (Cancel(7), "cx:7"),
     (WijkStep(3, WijkStep.PICK, 12), "wk:3:12"),
