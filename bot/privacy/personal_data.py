@@ -33,6 +33,7 @@ from models import (
     Poll,
     PollDelivery,
     PollOption,
+    PollStatus,
     Reaction,
     SpiegelItem,
     StatementChange,
@@ -619,7 +620,8 @@ def count_contributions(session: Session, person_id: int) -> Contributions:
 
 def erase_person(session: Session, person_id: int, keep_contributions: bool) -> ErasureReport:
     """Erase one person. Their observations, reactions and votes are deleted, or kept without
-    any link to them (`keep_contributions`). Commits once: all or nothing."""
+    any link to them (`keep_contributions`; votes in polls still open are deleted either way).
+    Commits once: all or nothing."""
     person = _person(session, person_id)
     report = ErasureReport(telegram_id=person.telegram_id, kept_contributions=keep_contributions)
     try:
@@ -659,6 +661,13 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
         return int(session.exec(stmt).rowcount or 0)
 
     own_obs = col(Observation.person_id) == pid
+    # Votes in polls still open go either way: someone erased belongs to no audience any more
+    # (bot/polls/voting.py, "Who counts"), and a vote kept without a name would let the same
+    # person, back through /start, vote in that poll again.
+    open_polls = select(Poll.id).where(Poll.status == PollStatus.OPEN.value)
+    report.votes_deleted = run(
+        delete(Vote).where(col(Vote.person_id) == pid, col(Vote.poll_id).in_(open_polls))
+    )
     # "Ik ook" rows: their own words about someone else's observation, deleted either way.
     report.supported = run(delete(Supporter).where(col(Supporter.person_id) == pid))
     if report.kept_contributions:
@@ -684,7 +693,7 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
         run(delete(ObservationNote).where(col(ObservationNote.observation_id).in_(mine)))
         report.observations_deleted = run(delete(Observation).where(own_obs))
         report.reactions_deleted = run(delete(Reaction).where(col(Reaction.person_id) == pid))
-        report.votes_deleted = run(delete(Vote).where(col(Vote.person_id) == pid))
+        report.votes_deleted += run(delete(Vote).where(col(Vote.person_id) == pid))
     # What they did for others (as coach or BIG member) stays, without their name on it.
     report.links_cleared = sum(
         (

@@ -109,7 +109,10 @@ async def _erase(turn: Turn, flow: Flow, draft: ErasureDraft, value: Any) -> Non
     await command_menu.hide_coach_menu(context.bot, who.telegram_id, desk=desk)
     kept = "kept contributions" if draft.keep else "deleted all"
     _log.info("erased a person on request (%s)", kept)
-    await turn.reply(*views.erased(who, kept=report.kept_contributions), edit=True)
+    shown = views.erased(
+        who, kept=report.kept_contributions, open_votes_withdrawn=report.votes_deleted > 0
+    )
+    await turn.reply(*shown, edit=True)
 
 
 def _pv(step: str) -> str:

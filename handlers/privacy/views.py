@@ -63,9 +63,15 @@ def erase_failed(who: Who, nonce: int) -> View:
     return who.t("privacy.erase_failed"), retry
 
 
-def erased(who: Who, *, kept: bool) -> View:
+def erased(who: Who, *, kept: bool, open_votes_withdrawn: bool = False) -> View:
     """Said to someone who is no longer known: the only way on is /start."""
-    key = "privacy.erased_kept" if kept else "privacy.erased_deleted"
+    parts = [who.t("privacy.erased")]
+    if kept:
+        parts.append(who.t("privacy.erased_kept"))
+        if open_votes_withdrawn:
+            parts.append(who.t("privacy.erased_open_votes"))
+    else:
+        parts.append(who.t("privacy.erased_deleted"))
+    parts.append(who.t("privacy.erased_restart"))
     gone = Who(who.telegram_id, who.lang, None, who.first_name)
-    text = f"{who.t('privacy.erased')}\n\n{who.t(key)}\n\n{who.t('privacy.erased_restart')}"
-    return text, start_keyboard(gone)
+    return "\n\n".join(parts), start_keyboard(gone)

@@ -176,6 +176,9 @@ def _build_world(session: Session, config: Config, alice_telegram_id: int) -> Wo
         kind="ranking",
         audience="wijk",
         closes_at=T0 + timedelta(days=7),
+        # Closed: its votes are what erasure may keep (a vote in an open poll goes either way).
+        status="closed",
+        closed_at=T0 + timedelta(days=7),
     )
     session.add(poll)
     session.flush()
@@ -629,6 +632,37 @@ async def test_vergeetmij_keep_contributions(bot: Harness, services: Services) -
     assert "Druk eerst op Beginnen" in again.plain_text
     (privacy_text,) = await alice.send("/start")
     assert "Eerst over je gegevens" in privacy_text.plain_text
+
+
+async def test_erasure_withdraws_a_vote_in_an_open_poll_even_when_keeping(
+    bot: Harness, services: Services
+) -> None:
+    # A vote kept without a name in a poll still open, then /start again: the same resident
+    # could vote again and again. Erased = in no audience any more (bot/polls/voting.py).
+    from bot.polls.tally import tally
+    from tests.polls.test_poll_wizard import create_poll, member
+
+    bea = await member(bot, services, 3001, "Bea")
+    rita = await onboard(bot, 3003, "Rita")
+    await create_poll(bot, bea, audience="Iedereen in de wijk")
+    with services.db.session() as session:
+        poll_id = session.exec(select(Poll.id)).one()
+    await rita.press("Bankjes")
+    await rita.send("/vergeetmij")
+    (confirm,) = await rita.press("Bewaar ze zonder naam of schuilnaam")
+    assert "Alleen een stem in een stemming die nog open is, wis ik wel" in confirm.plain_text
+    (done,) = await rita.press("Ja, wis mijn gegevens voorgoed")
+    assert "Je stem in een stemming die nog open was, is gewist" in done.plain_text
+    with services.db.session() as session:
+        assert count(session, Vote) == 0
+    # Back through /start, she votes once more: one ballot, not two.
+    await onboard(bot, 3003, "Rita")
+    await rita.send(f"/start poll_{poll_id}")
+    await rita.press("Bankjes")
+    with services.db.session() as session:
+        result = tally(session, poll_id)
+        assert result.voters == 1
+        assert {o.text: o.votes for o in result.options}["Bankjes"] == 1
 
 
 async def test_vergeetmij_delete_everything_in_english(bot: Harness, services: Services) -> None:
