@@ -364,6 +364,14 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def _poll_text(text: Any, parse_mode: Any) -> str:
+    """A poll's question or option as Telegram shows it (only its plain text is kept)."""
+    source = "" if text is None else str(text)
+    if parse_mode is not None and str(parse_mode).upper() == "HTML":
+        return parse_html(source)[0]
+    return source
+
+
 def parse_html(source: str) -> tuple[str, list[MessageEntity]]:
     """Parse Telegram's HTML subset into plain text and entities.
 
@@ -1424,14 +1432,18 @@ class FakeTelegram:
 
     async def _send_poll(self, params: JSONDict) -> JSONDict:
         chat = self._writable_chat(params, "sendPoll")
-        question = str(params.get("question") or "")
+        # The question and each option are parsed in their parse mode, as Telegram does: a "<"
+        # of the person's own text under HTML is refused, a typed tag becomes formatting.
+        question = _poll_text(params.get("question"), params.get("question_parse_mode"))
         if not 1 <= len(question) <= MAX_POLL_QUESTION:
             raise bad_request("POLL_QUESTION_INVALID" if question else "poll question is empty")
         raw_options = params.get("options") or []
         if isinstance(raw_options, str):
             raw_options = json.loads(raw_options)
         options = [
-            str(option.get("text", "")) if isinstance(option, dict) else str(option)
+            _poll_text(option.get("text"), option.get("text_parse_mode"))
+            if isinstance(option, dict)
+            else str(option)
             for option in raw_options
         ]
         if not MIN_POLL_OPTIONS <= len(options) <= MAX_POLL_OPTIONS:

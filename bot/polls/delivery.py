@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputPollOption, Message
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
@@ -370,10 +370,13 @@ async def post_in_group(app: WijkApplication, poll_id: int) -> None:
         telegram_poll_id = None
     else:
         # PTB 22.8: the 7th positional parameter is the deprecated correct_option_id.
+        # Plain text, as typed: the bot's default parse mode (HTML) would fill the question's
+        # and every option's, and Telegram would refuse a "<" or show a typed tag as bold.
         message = await bot.send_poll(
             chat_id=poll.group_chat_id,
             question=poll.question,
-            options=[o.text for o in options],
+            question_parse_mode=None,
+            options=[InputPollOption(o.text, text_parse_mode=None) for o in options],
             is_anonymous=False,
             type="regular",
             allows_multiple_answers=poll.kind == PollKind.MULTIPLE.value,

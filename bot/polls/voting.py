@@ -10,7 +10,9 @@ has their votes in that wijk's *open* polls withdrawn at that moment
 (`withdraw_votes_outside_audience`, in the same transaction as the move); the bot tells them in
 one sentence. Votes in closed polls stay: a published result does not change afterwards. Moving
 back does not bring a vote back; while the poll is open they may vote again. So switching wijk
-back and forth never gives one person a vote in every wijk's polls.
+back and forth never gives one person a vote in every wijk's polls. Erasing one's data
+(bot/privacy/personal_data.py) withdraws their votes in every open poll, also when the rest of
+what they sent is kept.
 """
 
 from __future__ import annotations

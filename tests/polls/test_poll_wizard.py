@@ -139,6 +139,24 @@ async def test_single_choice_in_the_group_is_a_native_poll(
     assert "correct_option_id" not in call.params
 
 
+async def test_a_native_poll_shows_the_question_and_options_as_typed(
+    bot: Harness, services: Services
+) -> None:
+    # The bot's HTML default must not reach a poll: "<3" would be refused, a tag shown as bold.
+    creator = await member(bot, services, 2001, "Bea")
+    await link_group(bot, creator)
+    question, options = "Speeltuin <3 of bankjes?", ("Kinderen < 12 jaar", "<b>Ouderen</b>")
+    await create_poll(
+        bot, creator, question=question, options=options, audience="De Telegram-groep", hide=None
+    )
+    native = [m for m in bot.bot_messages(GROUP_ID) if m.poll is not None]
+    assert len(native) == 1 and native[0].poll is not None
+    assert native[0].poll.question == question
+    assert native[0].poll.options == list(options)
+    (call,) = bot.fake.calls_to("sendPoll")
+    assert "question_parse_mode" not in call.params
+
+
 async def test_typed_closing_time_in_amsterdam(bot: Harness, services: Services) -> None:
     creator = await member(bot, services, 2001, "Bea")
     await creator.send("/menu")
