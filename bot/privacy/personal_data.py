@@ -555,8 +555,32 @@ def _observation(
         "referred_to": o.referred_to,
         "duplicate_of": f"M-{o.duplicate_of_id}" if o.duplicate_of_id else None,
         "status_changed_at": iso(o.status_changed_at),
+        "answer_delivered_at": iso(o.answer_sent_at),
+        "your_reply_delivered_at": iso(o.reply_sent_at),
+        # What the bot's check (bot/urgent) found in the text, which the coaches see beside it,
+        # and when they were told at once: a conclusion about them they have a right to read.
+        "possibly_urgent": o.urgent_kind,
+        "coaches_alerted_at": iso(o.urgent_alerted_at),
         "history": history,
     }
+
+
+# The columns of an observation its export leaves out, and why (a test holds every other column
+# to appearing in the export).
+OBSERVATION_NOT_EXPORTED = {
+    "id": "given as its reference, M-<id>",
+    "wijk_id": "given as the wijk's name",
+    "person_id": "the person themself",
+    "answered_by_id": "another person: only their role is given",
+    "hidden_by_id": "another person: only the reason and the time are given",
+    "duplicate_of_id": "given as that observation's reference",
+    "answer_key": "a technical key that makes an answer be stored once",
+    "reply_key": "a technical key that makes a reply be stored once",
+    "request_key": "a technical key that makes the observation be stored once",
+    "grouping_signature": "the words of the text the digest groups by, found again from the text",
+    "grouping_matter": "part of grouping_signature",
+    "grouping_concept": "part of grouping_signature",
+}
 
 
 def _json(data: str) -> Any:

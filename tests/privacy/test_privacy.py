@@ -853,6 +853,58 @@ def test_every_row_stored_with_a_persons_id_is_in_their_export(
                 assert exports[pid][section], (table_name, column, pid)
 
 
+def test_every_column_of_an_observation_is_in_its_authors_export(
+    db: Database, config: Config
+) -> None:
+    """Each column not named in OBSERVATION_NOT_EXPORTED (with its reason) is given a value of
+    its own, which must come back in the author's export."""
+    from sqlalchemy import types as sa_types
+
+    with db.session() as session:
+        world = build_world(session, config)
+        obs = session.get(Observation, world.observation)
+        assert obs is not None
+        expected: dict[str, object] = {}
+        for i, column in enumerate(Observation.__table__.columns):  # type: ignore[attr-defined]
+            name = column.name
+            if name in personal_data.OBSERVATION_NOT_EXPORTED:
+                continue
+            kind = getattr(column.type, "impl", column.type)  # AutoString is a String inside
+            if isinstance(kind, sa_types.DateTime):
+                value: object = T0 + timedelta(minutes=i)
+                expected[name] = personal_data.iso(value)  # type: ignore[arg-type]
+            elif isinstance(kind, sa_types.String):
+                value = expected[name] = f"x{i}"
+            elif isinstance(kind, sa_types.Float):
+                value = expected[name] = i + 0.25
+            else:  # share_name: a flag, given as it is
+                assert isinstance(kind, sa_types.Boolean), name
+                value, expected[name] = True, True
+            setattr(obs, name, value)
+        session.add(obs)
+        session.commit()
+        (exported,) = personal_data.export_person(session, world.alice, now=T0)["observations"]
+    missing = {name for name, value in expected.items() if value not in exported.values()}
+    assert missing == set()
+
+
+async def test_the_export_says_what_the_urgent_check_found(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/melding")
+    await alice.send("m'n vriend slaat me en ik durf niet naar huis")
+    await alice.press("Wat kan beter?")
+    await alice.press("Wonen")
+    await alice.press("Overslaan")
+    await alice.press("Nee, alleen")
+    await alice.press("Versturen")
+    replies = await alice.send("/mijngegevens")
+    document = next(m for m in replies if m.kind == "document")
+    (observation,) = json.loads(document.file_bytes or b"")["observations"]
+    assert observation["possibly_urgent"] == "home_violence"
+
+
 async def test_a_coachs_export_holds_their_answers_and_hide_reasons(
     bot: Harness, services: Services
 ) -> None:
