@@ -29,6 +29,9 @@ class Listed:
     poll: Poll
     when: str  # when it closes (open) or closed
     manage: bool = False  # the person may close or cancel it
+    # They are in its audience. A coach who manages a BIG poll is not: no vote button that
+    # would only refuse, the results so far instead.
+    vote: bool = True
 
 
 def poll_list(
@@ -41,8 +44,12 @@ def poll_list(
     for item in open_polls:
         p = item.poll
         lines.append(who.t("polls.list_item_open", question=esc(p.question), when=item.when))
-        label = who.t("polls.btn_poll_open", question=_short(p.question))
-        rows.append([button(label, PollView(p.id or 0, "show"))])
+        if item.vote:
+            label = who.t("polls.btn_poll_open", question=_short(p.question))
+            rows.append([button(label, PollView(p.id or 0, "show"))])
+        else:
+            label = who.t("polls.btn_poll_results", question=_short(p.question))
+            rows.append([button(label, PollView(p.id or 0, "res"))])
         if item.manage:
             label = who.t("polls.btn_poll_manage", question=_short(p.question))
             rows.append([button(label, PollManage(p.id or 0, "m"))])

@@ -77,7 +77,10 @@ async def open_list(update: Update, context: WijkContext, who: Who) -> None:
         ]
         visible_open = [
             views.Listed(
-                p, delivery.when(p.closes_at, who.lang, services), polls.can_manage(actor, p)
+                p,
+                delivery.when(p.closes_at, who.lang, services),
+                manage=polls.can_manage(actor, p),
+                vote=polls.in_audience(session, p, actor.id),
             )
             for p in open_polls
             if polls.may_see(session, actor, p)

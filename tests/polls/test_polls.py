@@ -244,6 +244,26 @@ async def test_early_close_and_cancel_only_for_creator_or_coach(
     assert not any("Uitslag:" in m.plain_text for m in creator.messages)
 
 
+async def test_a_coach_managing_a_big_poll_is_offered_its_results_not_a_vote(
+    bot: Harness, services: Services
+) -> None:
+    # The coach is not in a BIG poll's audience: a "Stemmen" button would only refuse.
+    creator = await member(bot, services, 3001, "Bea")
+    coach = await member(bot, services, 3003, "Cora", Role.COACH)
+    await create_poll(bot, creator)  # for the BIG's members
+    (listing,) = await coach.send("/stemmen")
+    labels = listing.button_texts
+    assert not any(label.startswith("Stemmen:") for label in labels), labels
+    assert "Uitslag: Wat pakken we eerst aan?" in labels
+    assert "Beheren: Wat pakken we eerst aan?" in labels
+    await coach.press("Uitslag: Wat pakken we eerst aan?")
+    assert "Wat pakken we eerst aan?" in coach.last.plain_text
+    assert not coach.alerts
+    # A member of the BIG still gets the vote button.
+    (listing,) = await creator.send("/stemmen")
+    assert "Stemmen: Wat pakken we eerst aan?" in listing.button_texts
+
+
 async def test_peilingen_lists_open_and_closed(bot: Harness, services: Services) -> None:
     creator = await member(bot, services, 3001, "Bea")
     voter = await member(bot, services, 3002, "Bram")
