@@ -36,7 +36,7 @@ _NUMBER = re.compile(r"[0-9]{1,10}")
 class Kind(StrEnum):
     # foundation
     CONSENT = "ok"  # ok:<lang>:<y|n>:<invite code or ->
-    LANGUAGE = "lg"  # lg:<nl|en>
+    LANGUAGE = "lg"  # lg:<nl|en>[:<invite code>]
     WIJK = "wk"  # wk:<nonce>:<wijk_id> | wk:<nonce>:pc (postcode) | wk:<nonce>:list
     MENU = "mn"  # mn:<item>
     CANCEL = "cx"  # cx:<nonce>
