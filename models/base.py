@@ -14,6 +14,10 @@ def _system_now() -> datetime:
 
 _now: Callable[[], datetime] = _system_now
 
+# The largest id a table's primary key holds: an INTEGER on PostgreSQL (SQLite's is wider). A
+# larger number from outside is no row at all, and PostgreSQL would refuse it as a parameter.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """The only way tables get a timestamp: aware UTC, which SQLModel requires."""

@@ -20,7 +20,6 @@ short message (web/flash.py); after a refusal: the same page with the message an
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Sequence
 from urllib.parse import parse_qs
@@ -40,6 +39,7 @@ from models import Observation, ObservationEvent
 from models import ObservationStatus as S
 from web.auth import Coach, Refusal, current_coach, desk, other_wijk
 from web.flash import flash
+from web.ids import number_beyond_ids, parse_id, parse_reference
 from web.render import status_label
 from web.routes.observation import _observation_id, show
 
@@ -47,7 +47,6 @@ BULK_MAX = 200
 ANSWER = "answer"
 # What the bulk form offers: mark read, a status, or an answer template.
 BULK_STATUSES = tuple(s for s in statuses.COACH if s != S.NEW.value)
-_REFERENCE = re.compile(r"\s*(?:[mM]\s*-?\s*)?(\d{1,12})\s*")
 _NOT_FOUND = ("coach.unknown", "coach.withdrawn")
 
 
@@ -55,12 +54,6 @@ def refusal_text(lang: str, refused: Refused | PermissionDenied) -> str:
     if isinstance(refused, TooLong):
         return t(lang, refused.message_key, **refused.values)
     return t(lang, refused.message_key)
-
-
-def parse_reference(raw: str) -> int | None:
-    """ "M-12", "m12", "12" -> 12; anything else None."""
-    found = _REFERENCE.fullmatch(raw or "")
-    return int(found.group(1)) if found else None
 
 
 async def _form(request: Request, *names: str) -> dict[str, str]:
@@ -84,7 +77,7 @@ def _refused_page(
 async def change_status(request: Request) -> Response:
     coach = current_coach(request)
     services = desk(request).services
-    observation_id = _observation_id(request)
+    observation_id = _observation_id(request, coach)
     form = await _form(request, "to", "seen", "partner", "duplicate", "reason")
     to = form["to"]
     try:
@@ -127,7 +120,7 @@ async def change_status(request: Request) -> Response:
 async def answer(request: Request) -> Response:
     coach = current_coach(request)
     services = desk(request).services
-    observation_id = _observation_id(request)
+    observation_id = _observation_id(request, coach)
     form = await _form(request, "answer", "key")
     key = form["key"].strip()[:100] or secrets.token_urlsafe(18)
     try:
@@ -145,7 +138,7 @@ async def answer(request: Request) -> Response:
 async def add_note(request: Request) -> Response:
     coach = current_coach(request)
     services = desk(request).services
-    observation_id = _observation_id(request)
+    observation_id = _observation_id(request, coach)
     form = await _form(request, "note")
     try:
         with services.db.session() as session:
@@ -167,12 +160,18 @@ def inbox_url(request: Request, back: str) -> str:
     return "/?" + query if query else "/"
 
 
-def _ids(raw: Sequence[str]) -> list[int]:
+def _ids(raw: Sequence[str]) -> tuple[list[int], list[int]]:
+    """The ticked ids, once each, and the numbers beyond every id: those are no observation,
+    so they never reach the database and the summary reports them as unknown."""
     found: list[int] = []
+    beyond: list[int] = []
     for value in raw:
-        if value.isdigit() and len(value) <= 12 and int(value) not in found:
-            found.append(int(value))
-    return found
+        observation_id = parse_id(value)
+        if observation_id is not None and observation_id not in found:
+            found.append(observation_id)
+        elif (number := number_beyond_ids(value)) is not None and number not in beyond:
+            beyond.append(number)
+    return found, beyond
 
 
 def summarise(
@@ -207,19 +206,23 @@ async def bulk(request: Request) -> Response:
         }
     target = inbox_url(request, fields["back"])
     lang = coach.lang
-    ids = _ids(raw_ids)
+    ids, beyond = _ids(raw_ids)
+    unknown: list[Refused] = [Refused("coach.unknown") for _ in beyond]
     action = fields["action"]
-    if not ids:
+    if not ids and not beyond:
         flash(request, t(lang, "desk_actions.bulk_none_picked"), kind="problem")
         return RedirectResponse(target, status_code=303)
-    if len(ids) > BULK_MAX:
+    if len(ids) + len(beyond) > BULK_MAX:
         flash(request, t(lang, "desk_actions.bulk_too_many", limit=BULK_MAX), kind="problem")
         return RedirectResponse(target, status_code=303)
     now = services.clock.now()
     if action == ANSWER:
-        template_id = parse_reference(fields["template"]) if fields["template"] else None
-        if template_id is None:
+        if not fields["template"]:
             flash(request, t(lang, "desk_actions.bulk_template_needed"), kind="problem")
+            return RedirectResponse(target, status_code=303)
+        template_id = parse_id(fields["template"])
+        if template_id is None:
+            flash(request, t(lang, "desk_templates.unknown"), kind="problem")
             return RedirectResponse(target, status_code=303)
         key = fields["key"].strip()[:100] or secrets.token_urlsafe(18)
 
@@ -237,12 +240,16 @@ async def bulk(request: Request) -> Response:
         if answered is None:
             flash(request, t(lang, "desk_templates.unknown"), kind="problem")
             return RedirectResponse(target, status_code=303)
-        lines = summarise(lang, ids, answered, "desk_actions.bulk_answered")
+        lines = summarise(lang, ids + beyond, [*answered, *unknown], "desk_actions.bulk_answered")
         told = any(isinstance(r, Observation) for r in answered)
     elif action in BULK_STATUSES:
         duplicate_of = None
         if action == S.DUPLICATE.value:
             duplicate_of = parse_reference(fields["duplicate"])
+            if duplicate_of is None and fields["duplicate"].strip():
+                # As the status form says it: no observation of any wijk has that number.
+                flash(request, t(lang, "workflow.duplicate_unknown"), kind="problem")
+                return RedirectResponse(target, status_code=303)
 
         def change_all() -> tuple[list[ObservationEvent | Refused], bool]:
             with services.db.session() as session:
@@ -260,7 +267,7 @@ async def bulk(request: Request) -> Response:
                 return done, any(isinstance(r, ObservationEvent) and r.notify for r in done)
 
         changed, told = await anyio.to_thread.run_sync(change_all)
-        lines = summarise(lang, ids, changed, "desk_actions.bulk_done")
+        lines = summarise(lang, ids + beyond, [*changed, *unknown], "desk_actions.bulk_done")
     else:
         flash(request, t(lang, "desk_actions.bulk_unknown_action"), kind="problem")
         return RedirectResponse(target, status_code=303)

@@ -25,6 +25,7 @@ from bot.desk import archive
 from bot.people.permissions import Actor, PermissionDenied
 from models import Wijk
 from web.auth import Coach, Refusal, current_coach, desk, other_wijk
+from web.ids import parse_id, path_id
 from web.render import render
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -34,18 +35,8 @@ ONE_SECOND = timedelta(seconds=1)  # a period ends the moment before period_end
 T = TypeVar("T")
 
 
-def _number(raw: str | None, high: int = 2**31 - 1) -> int | None:
-    if raw is None or not raw.isdigit() or len(raw) > 12:
-        return None
-    value = int(raw)
-    return value if 1 <= value <= high else None
-
-
 def _digest_id(request: Request, lang: str) -> int:
-    found = _number(request.path_params["digest_id"])
-    if found is None:
-        raise Refusal("desk.archive_unknown", lang=lang, status=404)
-    return found
+    return path_id(request, "digest_id", "desk.archive_unknown", lang)
 
 
 def _archived(request: Request, coach: Coach, read: Callable[[Session, Actor, int], T]) -> T:
@@ -66,11 +57,13 @@ async def archive_list(request: Request) -> Response:
     services = desk(request).services
     query = request.query_params
     raw_wijk = query.get("wijk") or None
-    wijk_id = _number(raw_wijk) if raw_wijk else None
+    wijk_id = parse_id(raw_wijk) if raw_wijk else None
     if raw_wijk and wijk_id is None:
         raise other_wijk(coach)
     only_mine = query.get("mine") == "1"
-    page = _number(query.get("page"), MAX_PAGE) or 1
+    page = parse_id(query.get("page")) or 1
+    if page > MAX_PAGE:
+        page = 1
     with services.db.session() as session:
         try:
             found = archive.list_archive(

@@ -33,6 +33,7 @@ from bot.people.permissions import PermissionDenied
 from models import ObservationStatus
 from web.auth import Coach, Refusal, current_coach, desk, other_wijk
 from web.flash import Notice
+from web.ids import parse_id, path_id
 from web.render import render, status_label
 
 _log = logging.getLogger(__name__)
@@ -45,11 +46,8 @@ IMAGE_TYPES = (
 )
 
 
-def _observation_id(request: Request) -> int:
-    raw = request.path_params["observation_id"]
-    if not raw.isdigit() or len(raw) > 12:
-        raise Refusal("coach.unknown", status=404)
-    return int(raw)
+def _observation_id(request: Request, coach: Coach) -> int:
+    return path_id(request, "observation_id", "coach.unknown", coach.lang)
 
 
 def transitions(lang: str, current: str) -> list[tuple[str, str]]:
@@ -65,12 +63,6 @@ def transitions(lang: str, current: str) -> list[tuple[str, str]]:
         for value in (*statuses.COACH[1:], statuses.COACH[0])
         if workflow.allowed(current, value)
     ]
-
-
-def _template_int(raw: str | None) -> int | None:
-    if raw and raw.isdigit() and len(raw) <= 12:
-        return int(raw)
-    return None
 
 
 def _load(session: Session, coach: Coach, observation_id: int) -> observation_page.ObservationView:
@@ -114,7 +106,7 @@ def show(
             (tpl.id, tpl.title, answer_templates.fill(tpl.body, obs.reference, view.wijk_name))
             for tpl in answer_templates.list_for(session, coach.actor, obs.wijk_id)
         ]
-        chosen = _template_int(request.query_params.get("template"))
+        chosen = parse_id(request.query_params.get("template"))
         if "answer" not in typed and chosen is not None:
             typed["answer"] = next((body for tid, _, body in templates if tid == chosen), "")
         note_list = notes.notes_for(session, coach.actor, observation_id)
@@ -136,14 +128,14 @@ def show(
 
 async def observation(request: Request) -> Response:
     coach = current_coach(request)
-    return show(request, coach, _observation_id(request), mark_read=True)
+    return show(request, coach, _observation_id(request, coach), mark_read=True)
 
 
 async def photo(request: Request) -> Response:
     coach = current_coach(request)
     state = desk(request)
     services = state.services
-    observation_id = _observation_id(request)
+    observation_id = _observation_id(request, coach)
     with services.db.session() as session:
         try:
             found = coach_service.get_for_coach(session, coach.actor, observation_id)

@@ -22,8 +22,9 @@ from bot.people.permissions import PermissionDenied
 from models import Wijk
 from web.auth import Coach, Refusal, current_coach, desk, other_wijk
 from web.flash import Notice, flash
+from web.ids import parse_id, path_id
 from web.render import render
-from web.routes.actions import parse_reference, refusal_text
+from web.routes.actions import refusal_text
 
 PAGE = "/sjablonen"
 
@@ -67,17 +68,14 @@ async def _fields(request: Request, *names: str) -> dict[str, str]:
 
 
 def _wijk(coach: Coach, raw: str) -> int:
-    wijk_id = parse_reference(raw)
+    wijk_id = parse_id(raw)
     if wijk_id is None or wijk_id not in coach.wijk_ids:
         raise other_wijk(coach)
     return wijk_id
 
 
 def _template_id(coach: Coach, request: Request) -> int:
-    template_id = parse_reference(request.path_params["template_id"])
-    if template_id is None:
-        raise Refusal("desk_templates.unknown", lang=coach.lang, status=404)
-    return template_id
+    return path_id(request, "template_id", "desk_templates.unknown", coach.lang)
 
 
 async def add(request: Request) -> Response:
