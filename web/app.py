@@ -27,7 +27,7 @@ from starlette.staticfiles import StaticFiles
 from bot.context import Services
 from bot.core.i18n import pick_language
 from bot.desk.session_key import session_secret
-from web.auth import DeskState, NotLoggedIn, Refusal
+from web.auth import Coach, DeskState, NotLoggedIn, Refusal
 from web.render import STATIC, environment, render
 from web.routes import actions as action_routes
 from web.routes import archive as archive_routes
@@ -36,7 +36,7 @@ from web.routes import export as export_routes
 from web.routes import inbox as inbox_routes
 from web.routes import observation as observation_routes
 from web.routes import templates as template_routes
-from web.security import CsrfCheck, SecurityHeaders
+from web.security import CsrfCheck, SecurityHeaders, ServerErrorPage
 
 _log = logging.getLogger(__name__)
 
@@ -93,6 +93,13 @@ async def csrf_refused(request: Request) -> Response:
     return render(request, "refused.html", lang, status=403, message_key="desk.csrf_refused")
 
 
+async def server_error(request: Request) -> Response:
+    """Something went wrong that no route expected: the desk's error page, nothing of the error."""
+    known = getattr(request.state, "coach", None)
+    lang = refusal_language(request, known.lang if isinstance(known, Coach) else None)
+    return render(request, "error.html", lang, status=500)
+
+
 def create_app(services: Services, bot: Any) -> Starlette:
     """The desk for these services; `bot` (telegram.Bot) fetches photos."""
     config = services.config.desk
@@ -110,6 +117,7 @@ def create_app(services: Services, bot: Any) -> Starlette:
                 same_site="strict",
                 https_only=config.https,
             ),
+            Middleware(ServerErrorPage, page=server_error),
             Middleware(CsrfCheck, refuse=csrf_refused),
         ],
         exception_handlers={Refusal: refused, NotLoggedIn: not_logged_in},

@@ -1,8 +1,12 @@
-"""Two ASGI middlewares every response and every form passes through.
+"""The ASGI middlewares every response and every form passes through.
 
 `SecurityHeaders`: the Content-Security-Policy (only the desk's own scripts and styles and
 Telegram's telegram-web-app.js; no inline script or style anywhere; framed only by Telegram's
 web client), nosniff, no referrer, and `Cache-Control: no-store` on everything but /static.
+
+`ServerErrorPage`: an unexpected error in a route is the desk's own error page (500), inside
+`SecurityHeaders` (so it carries them) and the session (so it can be in the coach's language);
+the traceback goes to the log, never into the page.
 
 `CsrfCheck`: every POST (PUT, PATCH, DELETE) must carry the session's CSRF token, in the form
 field `csrf` or the X-CSRF-Token header; otherwise 403 before any route runs. The body is read
@@ -12,6 +16,7 @@ here (at most MAX_BODY_BYTES) and handed on to the route unchanged.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +28,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.core.i18n import DEFAULT_LANGUAGE, t
 from web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_CSRF
+
+_log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -70,6 +77,38 @@ class SecurityHeaders:
 
 
 Refuse = Callable[[Request], Awaitable[Response]]
+Page = Callable[[Request], Awaitable[Response]]
+
+
+class ServerErrorPage:
+    """Outside every route, inside the session. Starlette's own handler for a 500 sits outside
+    all middleware: its plain English text would carry neither the headers nor the language."""
+
+    def __init__(self, app: ASGIApp, *, page: Page) -> None:
+        self.app = app
+        self.page = page
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            if started:  # part of the answer is on its way: nothing can replace it now
+                raise
+            # The path only: a query string may hold what a coach typed.
+            _log.exception("desk: %s %s failed", scope["method"], scope["path"])
+            response = await self.page(Request(scope))
+            await response(scope, receive, send)
 
 
 class CsrfCheck:

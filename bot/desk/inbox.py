@@ -77,6 +77,8 @@ NO_THEME = "-"  # the theme filter's value for "no theme chosen"
 _FIRST_DAY = date(2000, 1, 1)
 _LAST_DAY = date(2999, 12, 31)
 _THEME_SLUG = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# A whole number as a URL carries it: one optional minus, ASCII digits ("--5" and "²" are not).
+_INTEGER = re.compile(r"-?[0-9]{1,30}")
 
 SWOTS: tuple[str, ...] = tuple(s.value for s in Swot)
 # The coach's statuses in the order the desk lists them; whatever the enum adds (or still has,
@@ -247,7 +249,7 @@ def _whole(query: Mapping[str, Any], name: str) -> str:
 
 
 def _int(raw: str | None, low: int, high: int) -> int | None:
-    if raw is None or not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 30:
+    if raw is None or not _INTEGER.fullmatch(raw):
         return None
     return min(max(int(raw), low), high)
 

@@ -232,6 +232,7 @@ def test_someone_without_coach_role_sees_nothing(world: World, db: Database) -> 
         {"wijk": 12, "page": 3},
         {"q": b"\xff\xfe"},
         {"swot": object()},
+        {"page": "--5", "days": "--7", "size": "-+1", "wijk": "--1,²"},
     ],
 )
 def test_from_query_never_fails(query: dict[str, Any], world: World) -> None:
