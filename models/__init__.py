@@ -1,7 +1,7 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from models.answer_template import AnswerTemplate
-from models.desk import DeskInitData, DeskLogin, DeskSecret
+from models.desk import DeskEndedSession, DeskInitData, DeskLogin, DeskSecret
 from models.digest import Digest, DigestSetting
 from models.digest_archive import DigestArchive
 from models.enums import (
@@ -35,6 +35,7 @@ __all__ = [
     "AnswerTemplate",
     "CbsFigure",
     "DeliveryStatus",
+    "DeskEndedSession",
     "DeskInitData",
     "DeskLogin",
     "DeskSecret",

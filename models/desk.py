@@ -1,4 +1,5 @@
-"""The coach's desk (web/): one-time login links, used Telegram initData, the session key."""
+"""The coach's desk (web/): one-time login links, used Telegram initData, the session key, the
+sessions ended by logging out."""
 
 from datetime import datetime
 
@@ -40,3 +41,14 @@ class DeskSecret(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=40)
     value: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class DeskEndedSession(SQLModel, table=True):
+    """A desk session its coach ended with "Uitloggen": a copy of its cookie opens nothing.
+    Kept until every cookie of it has expired anyway (`expires_at`: the logout plus the
+    cookie's lifetime, which each response renews)."""
+
+    __tablename__ = "desk_ended_session"
+
+    session_id: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(index=True)

@@ -1,9 +1,11 @@
 """Who is asking: the session, the coach behind it, the CSRF token of its forms.
 
 The session cookie (Starlette's SessionMiddleware: signed, HttpOnly, SameSite=Strict, Secure
-when the desk is on https) holds only the Telegram id, the way the person logged in and the
-CSRF token. `current_coach(request)` looks the person up in the database on every request
-(never from the cookie alone, never from a cache), builds the Actor the bot's handlers use
+when the desk is on https) holds only the Telegram id, a random session id, the way the person
+logged in and the CSRF token. "Uitloggen" records the session id as ended (bot/desk/sessions.py):
+from then on no copy of that cookie opens anything, in any browser; the coach's other sessions
+(another device) go on. `current_coach(request)` looks the person up in the database on every
+request (never from the cookie alone, never from a cache), builds the Actor the bot's handlers use
 (bot.people.permissions) and refuses anyone who handles no wijk's observations; each page then
 checks the permission for the wijk of the object it shows (bot.observations.coach.get_for_coach).
 """
@@ -12,16 +14,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import jinja2
 from starlette.requests import Request
 
 from bot.context import Services
+from bot.core.clock import utcnow
+from bot.desk import sessions
 from bot.observations.coach import handled_wijken
 from bot.people.permissions import Actor, load_actor
 
 SESSION_USER = "tg"
+SESSION_ID = "sid"
 SESSION_VIA = "via"
 SESSION_CSRF = "csrf"
 CSRF_FIELD = "csrf"
@@ -96,13 +102,29 @@ def coach_for(services: Services, telegram_id: int) -> Coach:
     return Coach(telegram_id, actor, actor.person.language, wijken)
 
 
+def session_user(request: Request) -> int | None:
+    """The Telegram id of this request's session, unless it has none or it ended (logged out in
+    some browser). An ended one is cleared here, so this browser's cookie goes too. A cookie
+    from before sessions had ids counts as ended: its coach logs in once more."""
+    telegram_id = request.session.get(SESSION_USER)
+    if not isinstance(telegram_id, int):
+        return None
+    session_id = request.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        with desk(request).services.db.session() as session:
+            if not sessions.is_ended(session, session_id):
+                return telegram_id
+    request.session.clear()
+    return None
+
+
 def current_coach(request: Request) -> Coach:
     """The coach logged in on this request (looked up once per request)."""
     cached = getattr(request.state, "coach", None)
     if isinstance(cached, Coach):
         return cached
-    telegram_id = request.session.get(SESSION_USER)
-    if not isinstance(telegram_id, int):
+    telegram_id = session_user(request)
+    if telegram_id is None:
         raise NotLoggedIn()
     coach = coach_for(desk(request).services, telegram_id)
     request.state.coach = coach
@@ -113,11 +135,22 @@ def log_in(request: Request, telegram_id: int, via: str) -> None:
     """A new session for this person (whatever the cookie held before is dropped)."""
     request.session.clear()
     request.session[SESSION_USER] = telegram_id
+    request.session[SESSION_ID] = sessions.new_id()
     request.session[SESSION_VIA] = via
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
 
 
 def log_out(request: Request) -> None:
+    """The session ends everywhere: recorded as ended (every copy of its cookie is refused from
+    now on), then cleared in this browser."""
+    session_id = request.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        services = desk(request).services
+        # Each response renews the cookie for session_hours: until then a copy may still pass.
+        # Wall time, as the cookie's signature counts it (not the bot's clock, which a demo moves).
+        cookie_life = timedelta(hours=services.config.desk.session_hours)
+        with services.db.session() as session:
+            sessions.end(session, session_id, now=utcnow(), cookie_life=cookie_life)
     request.session.clear()
 
 

@@ -6,7 +6,7 @@
 - GET /login/{token}: a one-time link from /bureau; valid and unused: a session, then /.
 - GET /login?next=/path: the login page (200); a browser without a session that opens a page
   is sent here (web/app.py not_logged_in). With a session already: on to `next`.
-- POST /logout: the session ends.
+- POST /logout: the session ends, also for every copy of its cookie (web/auth.py log_out).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.core.i18n import pick_language
 from bot.core.logs import pseudonym
 from bot.desk import init_data, login_links
 from models import Person
-from web.auth import SESSION_USER, Refusal, coach_for, desk, log_in, log_out
+from web.auth import Refusal, coach_for, desk, log_in, log_out, session_user
 from web.render import render
 
 _log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ async def link_login(request: Request) -> Response:
 
 async def login_page(request: Request) -> Response:
     target = safe_next(request.query_params.get("next"))
-    if isinstance(request.session.get(SESSION_USER), int):
+    if session_user(request) is not None:
         return RedirectResponse(target, status_code=303)
     services = desk(request).services
     default = services.config.general.default_language
