@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
@@ -25,9 +26,16 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.context import Services
-from bot.core.i18n import pick_language
 from bot.desk.session_key import session_secret
-from web.auth import Coach, DeskState, NotLoggedIn, Refusal
+from web.auth import (
+    Coach,
+    DeskState,
+    NotLoggedIn,
+    Refusal,
+    browser_language,
+    page_language,
+    session_language,
+)
 from web.render import STATIC, environment, render
 from web.routes import actions as action_routes
 from web.routes import archive as archive_routes
@@ -53,21 +61,36 @@ ROUTE_MODULES = (
 )
 
 
-def refusal_language(request: Request, lang: str | None) -> str:
-    if lang:
-        return lang
-    state: DeskState = request.app.state.desk
-    default = state.services.config.general.default_language
-    return pick_language(request.headers.get("accept-language", "").split(",")[0], default)
-
-
 async def refused(request: Request, exc: Exception) -> Response:
     """A refusal: the message only, nothing of any wijk. A coach refused something of another
     wijk keeps the desk's header and a link back to their own inbox."""
     assert isinstance(exc, Refusal)
-    lang = refusal_language(request, exc.lang)
-    template = "refused_coach.html" if exc.coach else "refused.html"
-    return render(request, template, lang, status=exc.status, message_key=exc.message_key)
+    lang = page_language(request, exc.lang)
+    if exc.coach:
+        return render(
+            request,
+            "refused_coach.html",
+            lang,
+            status=exc.status,
+            message_key=exc.message_key,
+            help_key="desk.other_wijk_help",
+        )
+    return render(request, "refused.html", lang, status=exc.status, message_key=exc.message_key)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """No page here (an unknown path, or a form's address opened as a page): the desk's own
+    page, with the way back to the inbox for a coach."""
+    assert isinstance(exc, HTTPException)
+    lang = session_language(request)
+    coach = getattr(request.state, "coach", None)  # there when the session is a coach's
+    values: dict[str, Any] = {"status": exc.status_code, "message_key": "desk.not_found"}
+    if isinstance(coach, Coach):
+        response = render(request, "refused_coach.html", coach.lang, help_key=None, **values)
+    else:
+        response = render(request, "refused.html", lang or browser_language(request), **values)
+    response.headers.update(exc.headers or {})  # e.g. Allow, for a form's address opened as a page
+    return response
 
 
 def wants_page(request: Request) -> bool:
@@ -84,19 +107,22 @@ async def not_logged_in(request: Request, exc: Exception) -> Response:
         target += "?" + request.url.query
     if wants_page(request):
         return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
-    lang = refusal_language(request, None)
+    lang = browser_language(request)  # nobody is logged in
     return render(request, "login.html", lang, status=401, next=target)
 
 
 async def csrf_refused(request: Request) -> Response:
-    lang = refusal_language(request, None)
+    lang = page_language(request)
     return render(request, "refused.html", lang, status=403, message_key="desk.csrf_refused")
 
 
 async def server_error(request: Request) -> Response:
     """Something went wrong that no route expected: the desk's error page, nothing of the error."""
     known = getattr(request.state, "coach", None)
-    lang = refusal_language(request, known.lang if isinstance(known, Coach) else None)
+    try:
+        lang = page_language(request, known.lang if isinstance(known, Coach) else None)
+    except Exception:  # the database may be what failed: the browser's language then
+        lang = browser_language(request)
     return render(request, "error.html", lang, status=500)
 
 
@@ -120,7 +146,11 @@ def create_app(services: Services, bot: Any) -> Starlette:
             Middleware(ServerErrorPage, page=server_error),
             Middleware(CsrfCheck, refuse=csrf_refused),
         ],
-        exception_handlers={Refusal: refused, NotLoggedIn: not_logged_in},
+        exception_handlers={
+            Refusal: refused,
+            NotLoggedIn: not_logged_in,
+            HTTPException: not_found,
+        },
     )
     app.state.desk = DeskState(services=services, bot=bot, templates=environment())
     return app

@@ -22,6 +22,7 @@ from starlette.requests import Request
 
 from bot.context import Services
 from bot.core.clock import utcnow
+from bot.core.i18n import pick_language
 from bot.desk import sessions
 from bot.observations.coach import handled_wijken
 from bot.people.permissions import Actor, load_actor
@@ -129,6 +130,31 @@ def current_coach(request: Request) -> Coach:
     coach = coach_for(desk(request).services, telegram_id)
     request.state.coach = coach
     return coach
+
+
+def browser_language(request: Request) -> str:
+    """The browser's first language if it is one of ours, else the bot's default."""
+    default = desk(request).services.config.general.default_language
+    return pick_language(request.headers.get("accept-language", "").split(",")[0], default)
+
+
+def session_language(request: Request) -> str | None:
+    """The language of the person this request's live session belongs to (None without one).
+    A refused non-coach has one too: Refusal carries it."""
+    if "session" not in request.scope:
+        return None
+    try:
+        return current_coach(request).lang
+    except NotLoggedIn:
+        return None
+    except Refusal as refusal:
+        return refusal.lang
+
+
+def page_language(request: Request, lang: str | None = None) -> str:
+    """The language of a page: `lang` if the caller knows it, else the session's person's,
+    else the browser's. A coach's browser may ask for another language than theirs."""
+    return lang or session_language(request) or browser_language(request)
 
 
 def log_in(request: Request, telegram_id: int, via: str) -> None:

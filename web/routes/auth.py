@@ -22,7 +22,16 @@ from bot.core.i18n import pick_language
 from bot.core.logs import pseudonym
 from bot.desk import init_data, login_links
 from models import Person
-from web.auth import Refusal, coach_for, desk, log_in, log_out, session_user
+from web.auth import (
+    Refusal,
+    browser_language,
+    coach_for,
+    desk,
+    log_in,
+    log_out,
+    page_language,
+    session_user,
+)
 from web.render import render
 
 _log = logging.getLogger(__name__)
@@ -86,16 +95,13 @@ async def login_page(request: Request) -> Response:
     target = safe_next(request.query_params.get("next"))
     if session_user(request) is not None:
         return RedirectResponse(target, status_code=303)
-    services = desk(request).services
-    default = services.config.general.default_language
-    lang = pick_language(request.headers.get("accept-language", "").split(",")[0], default)
-    return render(request, "login.html", lang, next=target)
+    return render(request, "login.html", browser_language(request), next=target)
 
 
 async def logout(request: Request) -> Response:
-    services = desk(request).services
+    lang = page_language(request)  # the coach's who logs out, read before the session ends
     log_out(request)
-    return render(request, "logged_out.html", services.config.general.default_language)
+    return render(request, "logged_out.html", lang)
 
 
 routes = [
