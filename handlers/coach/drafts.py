@@ -97,9 +97,11 @@ def message_table(
         states=(TYPING, PREVIEW),
         load=MessageDraft.from_json,
         steps=(
+            # At the preview too: a person who spots a typo types the text again, and the new
+            # text replaces the draft (what they would do in any chat).
             Step(
                 "a text",
-                (TYPING,),
+                (TYPING, PREVIEW),
                 TEXT,
                 PREVIEW,
                 functools.partial(_typed, spec),
@@ -140,7 +142,7 @@ def _typed(spec: MessageFlow, turn: Turn, draft: MessageDraft, text: str) -> str
 
 async def _show(spec: MessageFlow, turn: Turn, flow: Flow, draft: MessageDraft, how: Reply) -> None:
     if flow.state == PREVIEW:
-        view = views.preview(
+        text, markup = views.preview(
             turn.who,
             spec.preview_key,
             draft.text or "",
@@ -149,6 +151,8 @@ async def _show(spec: MessageFlow, turn: Turn, flow: Flow, draft: MessageDraft, 
             send=spec.send,
             retype=spec.retype,
         )
+        # A new text that cannot be used at the preview: why, above the draft that stays.
+        view = (f"{how.note}\n\n{text}" if how.note is not None else text), markup
     elif how.note is not None:
         view = views.only_cancel(turn.who, how.note, flow.nonce)
     else:

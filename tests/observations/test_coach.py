@@ -529,3 +529,49 @@ def test_a_coach_draft_from_before_the_typed_draft_loads() -> None:
     assert draft == MessageDraft(12, "Dank je!", "a", 2)
     assert draft.back == ListBack(Filter.ALL, 2)
     assert MessageDraft.from_json(draft.to_json()) == draft
+
+
+async def test_a_new_text_at_the_preview_replaces_the_draft_in_each_message_flow(
+    bot: Harness, services: Services
+) -> None:
+    """A person who spots a typo at "Wil je het versturen?" types the text again: the new text
+    is the draft and the preview shows it (answer, reply and typed hide reason alike)."""
+    alice, carla, obs = await setup_people(bot, services)
+    await open_card(carla, obs)
+    await carla.press("Beantwoorden")
+    await carla.send("We mkaen het volgende week")
+    await carla.send("We maken het volgende week")
+    assert "Zo krijgt de schrijver je antwoord" in carla.last.plain_text
+    assert "We maken het volgende week" in carla.last.plain_text
+    assert "Stuur hier alleen tekst" not in carla.last.plain_text
+    # A text that cannot be used at the preview says why and keeps the draft.
+    limit = services.config.general.text_limit
+    await carla.send("x" * (limit + 1))
+    assert f"maximaal {limit} letters en tekens" in carla.last.plain_text
+    assert "We maken het volgende week" in carla.last.plain_text
+    assert "Versturen" in carla.last.button_texts
+    await carla.press("Versturen")
+    assert "bij de schrijver aangekomen" in carla.last.plain_text
+    assert observation(services, obs.id or 0).answer_text == "We maken het volgende week"
+    assert "We maken het volgende week" in alice.last.plain_text
+
+    # The sender's reply.
+    await alice.press("Terugschrijven", message=alice.last)
+    await alice.send("Dank je wle")
+    await alice.send("Dank je wel")
+    assert "Zo krijgt de wijkcoach je bericht" in alice.last.plain_text
+    assert "Dank je wel" in alice.last.plain_text
+    await alice.press("Versturen")
+    assert observation(services, obs.id or 0).reply_text == "Dank je wel"
+
+    # The typed reason to hide.
+    other = await file(alice, services, "De buurman van nummer 3 is vervelend")
+    await open_card(carla, other)
+    await carla.press("Verbergen")
+    await carla.press("Iets anders")
+    await carla.send("Gaat over een buurmna")
+    await carla.send("Gaat over een buurman")
+    assert "Melding verbergen met deze reden?" in carla.last.plain_text
+    assert "Gaat over een buurman" in carla.last.plain_text
+    await carla.press("Verbergen")
+    assert observation(services, other.id or 0).hidden_reason == "Gaat over een buurman"
