@@ -55,11 +55,13 @@ _FILTER_STATUSES: dict[Filter, tuple[str, ...]] = {
 
 
 class Refused(Exception):
-    """The action cannot be done; `message_key` is what the person reads."""
+    """The action cannot be done; `message_key` is what the person reads, with `values` for its
+    placeholders (e.g. the reference of the observation it repeats)."""
 
-    def __init__(self, message_key: str) -> None:
+    def __init__(self, message_key: str, **values: Any) -> None:
         super().__init__(message_key)
         self.message_key = message_key
+        self.values = values
 
 
 @dataclass(frozen=True)
@@ -275,7 +277,7 @@ def answer(
     )
     session.refresh(observation)
     if not changed:
-        raise Refused(_why_not_answerable(observation))
+        raise _why_not_answerable(observation)
     return observation
 
 
@@ -316,19 +318,32 @@ def mark_reply_sent(session: Session, observation: Observation, now: datetime) -
     observation.reply_sent_at = now
 
 
-def _why_not_answerable(observation: Observation) -> str:
+# Why an observation in a status a coach cannot answer is closed to an answer (a duplicate's
+# message names the observation it repeats: see _why_not_answerable).
+_CLOSED_KEYS = {
+    ObservationStatus.HIDDEN.value: "coach.is_hidden",
+    ObservationStatus.WITHDRAWN.value: "coach.withdrawn",
+    ObservationStatus.RESOLVED.value: "coach.is_resolved",
+}
+
+
+def _why_not_answerable(observation: Observation) -> Refused:
+    """What happened, in words: "already answered" only when someone did (a colleague may have
+    resolved it or marked it a duplicate meanwhile, on the desk)."""
     if observation.person_id is None:
-        return "coach.erased"
-    if observation.status == ObservationStatus.HIDDEN.value:
-        return "coach.is_hidden"
-    if observation.status == ObservationStatus.WITHDRAWN.value:
-        return "coach.withdrawn"
-    return "coach.already_answered"
+        return Refused("coach.erased")
+    if observation.status == ObservationStatus.DUPLICATE.value and observation.duplicate_of_id:
+        return Refused("coach.is_duplicate", other=f"M-{observation.duplicate_of_id}")
+    if observation.status in _CLOSED_KEYS:
+        return Refused(_CLOSED_KEYS[observation.status])
+    if observation.answer_text is not None:
+        return Refused("coach.already_answered")
+    return Refused("coach.not_answerable")
 
 
 def check_answerable(observation: Observation) -> None:
     if not can_answer(observation):
-        raise Refused(_why_not_answerable(observation))
+        raise _why_not_answerable(observation)
 
 
 def get_for_sender(session: Session, person_id: int, observation_id: int) -> Observation:

@@ -14,13 +14,9 @@ class TooLong(Refused):
     """The text is longer than `limit` characters (`errors.too_long` with `values`)."""
 
     def __init__(self, length: int, limit: int) -> None:
-        super().__init__("errors.too_long")
+        super().__init__("errors.too_long", length=length, limit=limit)
         self.length = length
         self.limit = limit
-
-    @property
-    def values(self) -> dict[str, int]:
-        return {"length": self.length, "limit": self.limit}
 
 
 def checked(text: str | None, *, limit: int, empty_key: str, multiline: bool = True) -> str:

@@ -16,7 +16,14 @@ from bot.telegram.callbacks import FlowButton, ListBack
 from bot.telegram.flow_table import TEXT
 from bot.telegram.flows import Flow
 from handlers.coach import views
-from handlers.coach.drafts import TYPING, MessageDraft, MessageFlow, message_table, text_limit
+from handlers.coach.drafts import (
+    TYPING,
+    MessageDraft,
+    MessageFlow,
+    message_table,
+    not_sent,
+    text_limit,
+)
 from handlers.coach.shared import Delivery, actor, answer_to_supporters, deliver
 from handlers.common import Turn, Who
 from models import Observation, Person
@@ -64,9 +71,9 @@ async def _send(turn: Turn, flow: Flow, draft: MessageDraft, value: None) -> Non
             # The same press delivered again finds the answer the first one stored.
             obs = coach.answer(session, obs, coach_actor, draft.text, now, request_key=flow.key)
             person = coach.sender(session, obs)
-    except Refused:
-        await flows.end(turn.context)
-        raise
+    except Refused as refused:
+        await not_sent(turn, refused, draft.text)
+        return
     except SQLAlchemyError:
         _log.exception("storing the answer to M-%s failed", draft.observation_id)
         await turn.answer()

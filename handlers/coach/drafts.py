@@ -16,8 +16,8 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import WijkContext
 from bot.core.text import clean_input
-from bot.observations.coach import Filter
-from bot.telegram import flow_table
+from bot.observations.coach import Filter, Refused
+from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, CoachDraft, Kind, ListBack
 from bot.telegram.flow_table import END, STAY, TEXT, Ended, Entry, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
@@ -175,6 +175,18 @@ def _ready(turn: Turn, draft: MessageDraft, pressed: CoachDraft) -> None:
 
 async def _text_only(turn: Turn, flow: Flow, draft: MessageDraft, takes: str, raw: Any) -> None:
     await turn.reply(*views.only_cancel(turn.who, turn.who.t("coach.text_only"), flow.nonce))
+
+
+async def not_sent(turn: Turn, refused: Refused, text: str) -> None:
+    """Versturen refused (a colleague resolved or hid the observation meanwhile, ...): the flow
+    ends, and the person reads why, with what they typed below it to copy. Nothing a person
+    sends is lost silently."""
+    await flows.end(turn.context)
+    why = turn.who.t(refused.message_key, **refused.values)
+    await turn.alert(views.snippet(why, 190))
+    said, kept = views.not_sent(turn.who, why, text)
+    await turn.reply(said, edit=True)
+    await turn.reply(*kept)
 
 
 async def media_in_flow(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:

@@ -73,7 +73,7 @@ async def open_meldingen(update: Update, context: WijkContext, who: Who) -> None
     try:
         await show_list(update, context, who, wijken[0], Filter.OPEN, 0)
     except Refused as refused:
-        await refuse(update, who, refused.message_key)
+        await refuse(update, who, refused.message_key, **refused.values)
 
 
 async def _choose_wijk(
@@ -157,7 +157,7 @@ async def open_observation(
         await send_reply(update, who.t(denied.message_key), menu_keyboard(who))
         return
     except Refused as refused:
-        await refuse(update, who, refused.message_key)
+        await refuse(update, who, refused.message_key, **refused.values)
         return
     await answer_query(update)
     await send_reply(update, text, markup, edit=edit)

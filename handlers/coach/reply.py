@@ -16,7 +16,14 @@ from bot.telegram.callbacks import FlowButton
 from bot.telegram.flow_table import TEXT
 from bot.telegram.flows import Flow
 from handlers.coach import views
-from handlers.coach.drafts import TYPING, MessageDraft, MessageFlow, message_table, text_limit
+from handlers.coach.drafts import (
+    TYPING,
+    MessageDraft,
+    MessageFlow,
+    message_table,
+    not_sent,
+    text_limit,
+)
 from handlers.coach.shared import Delivery, actor, deliver
 from handlers.common import Turn, Who, menu_keyboard
 from models import Observation, Person
@@ -61,9 +68,9 @@ async def _send(turn: Turn, flow: Flow, draft: MessageDraft, value: None) -> Non
             obs = coach.record_reply(session, obs, sender.id, draft.text, now, request_key=flow.key)
             answered_by, coaches = coach.reply_recipients(session, obs)
             author = coach.author_label(session, obs) or ""
-    except Refused:
-        await flows.end(turn.context)
-        raise
+    except Refused as refused:
+        await not_sent(turn, refused, draft.text)
+        return
     except SQLAlchemyError:
         _log.exception("storing the reply to M-%s failed", draft.observation_id)
         await turn.answer()

@@ -47,7 +47,7 @@ def coach_handler(fn: Coach) -> Any:
         try:
             await fn(update, context, who)
         except Refused as refused:
-            await refuse(update, who, refused.message_key)
+            await refuse(update, who, refused.message_key, **refused.values)
 
     return inner
 

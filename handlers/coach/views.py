@@ -23,7 +23,15 @@ from bot.telegram.callbacks import (
     ListBack,
     MenuItem,
 )
-from handlers.common import Who, button, cancel_button, keyboard, menu_button, status_label
+from handlers.common import (
+    Who,
+    button,
+    cancel_button,
+    keyboard,
+    menu_button,
+    menu_keyboard,
+    status_label,
+)
 from models import Observation, Wijk
 
 View = tuple[str, InlineKeyboardMarkup]
@@ -311,6 +319,12 @@ def preview(
     return who.t(key, text=shown), preview_markup(
         who, observation_id=observation_id, nonce=nonce, send=send, retype=retype
     )
+
+
+def not_sent(who: Who, why: str, text: str) -> tuple[str, View]:
+    """Versturen refused: why (in place of the preview), then the typed text alone in a message
+    of its own, easy to copy."""
+    return f"{why}\n\n{who.t('coach.not_sent_below')}", (esc(text), menu_keyboard(who))
 
 
 def preview_markup(

@@ -19,6 +19,7 @@ from bot.fake_telegram import Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
 from bot.observations import workflow
+from bot.people.permissions import load_actor
 from models import Membership, Observation, ObservationStatus, Person, Role
 from tests.helpers import join_as, onboard
 
@@ -349,7 +350,9 @@ async def test_erased_between_preview_and_send(bot: Harness, services: Services)
         session.exec(update(Observation).values(person_id=None))
         session.commit()
     await carla.press("Versturen")
-    assert "gegevens gewist" in carla.last.plain_text
+    # Why, and below it the typed text to copy.
+    assert "gegevens gewist" in carla.messages[-2].plain_text
+    assert carla.last.plain_text == "Dank je"
     assert observation(services, obs.id or 0).answer_text is None
 
 
@@ -575,3 +578,43 @@ async def test_a_new_text_at_the_preview_replaces_the_draft_in_each_message_flow
     assert "Gaat over een buurman" in carla.last.plain_text
     await carla.press("Verbergen")
     assert observation(services, other.id or 0).hidden_reason == "Gaat over een buurman"
+
+
+async def test_an_answer_closed_meanwhile_says_what_happened_and_keeps_the_typed_text(
+    bot: Harness, services: Services
+) -> None:
+    """A colleague resolves an observation, or marks it a duplicate, on the desk while the coach
+    has its card open or an answer typed: the refusal names what happened (not "already
+    answered"), and the typed answer comes back to copy."""
+    alice, carla, first = await setup_people(bot, services)
+    second = await file(alice, services, "Het zebrapad bij de school is weg")
+    card = await open_card(carla, first)
+    with services.db.session() as session:
+        workflow.change_status(
+            session, load_actor(session, 2001), first.id or 0, "resolved", now=services.clock.now()
+        )
+    await carla.press("Beantwoorden", message=card)
+    assert "Deze melding is al opgelost" in carla.last.plain_text
+    assert "al beantwoord" not in carla.last.plain_text
+
+    await open_card(carla, second)
+    await carla.press("Beantwoorden")
+    await carla.send("We kijken ernaar, volgende week komt de gemeente")
+    preview = carla.last
+    with services.db.session() as session:
+        workflow.change_status(
+            session,
+            load_actor(session, 2001),
+            second.id or 0,
+            "duplicate",
+            now=services.clock.now(),
+            duplicate_of_id=first.id,
+        )
+    await carla.press("Versturen", message=preview)
+    said = f"gaat over hetzelfde als melding {first.reference}"
+    assert said in carla.alerts[-1]
+    assert said in carla.messages[-2].plain_text and "kopiëren" in carla.messages[-2].plain_text
+    assert carla.last.plain_text == "We kijken ernaar, volgende week komt de gemeente"
+    stored = observation(services, second.id or 0)
+    assert stored.status == ObservationStatus.DUPLICATE.value and stored.answer_text is None
+    assert "We kijken ernaar" not in alice.last.plain_text

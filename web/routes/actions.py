@@ -33,7 +33,6 @@ from bot.core.i18n import t
 from bot.desk.inbox import InboxFilter
 from bot.observations import answer_templates, notes, statuses, workflow
 from bot.observations.coach import Refused
-from bot.observations.typed_text import TooLong
 from bot.people.permissions import PermissionDenied
 from models import Observation, ObservationEvent
 from models import ObservationStatus as S
@@ -51,7 +50,7 @@ _NOT_FOUND = ("coach.unknown", "coach.withdrawn")
 
 
 def refusal_text(lang: str, refused: Refused | PermissionDenied) -> str:
-    if isinstance(refused, TooLong):
+    if isinstance(refused, Refused):
         return t(lang, refused.message_key, **refused.values)
     return t(lang, refused.message_key)
 
