@@ -29,8 +29,10 @@ class ObservationEvent(SQLModel, table=True):
     kind: str = Field(max_length=16)  # models.enums.EventKind
     from_status: str | None = Field(default=None, max_length=16)
     to_status: str | None = Field(default=None, max_length=16)
-    # The partner's name, the duplicate's reference, the hiding or reopening reason.
-    detail: str | None = Field(default=None, max_length=400)
+    # The partner's name, the duplicate's reference, the hiding or reopening reason; for an
+    # answer or a reply, its words once a reopen took them off the observation (as long as
+    # the observation's own columns: bot/observations/workflow.py `reopen`).
+    detail: str | None = Field(default=None, max_length=4000)
     # Whether the sender (and supporters) should hear of it, and when that notice went out
     # (claimed before sending: at most once).
     notify: bool = False

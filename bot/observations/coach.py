@@ -32,6 +32,7 @@ from models import (
 )
 
 PAGE_SIZE = 5
+DETAIL_MAX = 4000  # ObservationEvent.detail: an earlier answer fits whole
 HIDE_REASONS = ("abuse", "privacy", "spam")  # plus "other": the coach types a reason
 OTHER_REASON = "other"
 # A coach may answer what is still open; answering puts a new or read one in progress.
@@ -169,7 +170,7 @@ def record_event(
         kind=kind.value,
         from_status=from_status,
         to_status=to_status,
-        detail=detail[:400] if detail else detail,
+        detail=detail[:DETAIL_MAX] if detail else detail,
         notify=notify,
         key=key,
     )

@@ -259,6 +259,60 @@ def may_answer(session: Session, observation: Observation, person_id: int) -> bo
     )
 
 
+def _same(column: Any, value: Any) -> Any:
+    return column.is_(None) if value is None else column == value
+
+
+def _answer_to_history(session: Session, obs: Observation, now: datetime) -> dict[str, Any]:
+    """A reopened observation waits for an answer again: the coach's answer, and the sender's
+    reply to it, move from the observation into its history (the detail of their events, in
+    the same transaction), so a coach can answer again (`coach.can_answer`), the digest lists
+    it as waiting, and what was said stays in the history and the sender's /mijngegevens.
+    Each supporter gets the next answer too. Returns the observation's columns to clear."""
+    assert obs.id is not None
+    _keep_in_history(session, obs.id, EventKind.ANSWER, obs.answer_text, obs.answered_by_id, now)
+    if obs.reply_text is not None:
+        _keep_in_history(session, obs.id, EventKind.REPLY, obs.reply_text, None, now)
+    session.exec(
+        update(Supporter).where(col(Supporter.observation_id) == obs.id).values(answer_sent_at=None)
+    )
+    return {
+        "answer_text": None,
+        "answered_at": None,
+        "answered_by_id": None,
+        "answer_key": None,
+        "answer_sent_at": None,
+        "reply_text": None,
+        "replied_at": None,
+        "reply_key": None,
+        "reply_sent_at": None,
+    }
+
+
+def _keep_in_history(
+    session: Session,
+    observation_id: int,
+    kind: EventKind,
+    text: str | None,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """The words of the latest `kind` event (an answer or reply), on that event; an event of its
+    own when there is none without words (stored before the history was kept)."""
+    event = session.exec(
+        select(ObservationEvent)
+        .where(
+            ObservationEvent.observation_id == observation_id, ObservationEvent.kind == kind.value
+        )
+        .order_by(col(ObservationEvent.id).desc())
+    ).first()
+    if event is None or event.detail is not None:
+        coach.record_event(session, observation_id, kind, now, actor_id=actor_id, detail=text)
+        return
+    event.detail = text
+    session.add(event)
+
+
 def reopen(
     session: Session, person_id: int, event_id: int, reason: str, *, now: datetime
 ) -> tuple[Observation, ObservationEvent]:
@@ -298,15 +352,23 @@ def reopen(
     }
     if before == S.HIDDEN.value:
         values.update(hidden_reason=None, hidden_at=None, hidden_by_id=None)
+    assert obs.id is not None
+    if obs.answer_text is not None:
+        values.update(_answer_to_history(session, obs, now))
     result = session.exec(
         update(Observation)
-        .where(col(Observation.id) == obs.id, col(Observation.status) == before)
+        .where(
+            col(Observation.id) == obs.id,
+            col(Observation.status) == before,
+            # Not an answer or reply that came in after it was read: that one stays.
+            _same(col(Observation.answered_at), obs.answered_at),
+            _same(col(Observation.replied_at), obs.replied_at),
+        )
         .values(**values)
     )
     if not result.rowcount:
         session.rollback()
         raise Refused("status_notice.stale")
-    assert obs.id is not None
     # The sender's own reopen has no actor (contract); a supporter's names them, so that it is
     # in their /mijngegevens.
     reopened = coach.record_event(

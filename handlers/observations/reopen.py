@@ -1,9 +1,10 @@
 """The sender's one answer under a status notice ("Klopt niet", "Nog steeds niet opgelost"):
-the observation is new again (bot/observations/workflow.py `reopen`). Who may press is checked
-on the server: the observation's sender, or a supporter under their own notice. Once per notice;
-a notice overtaken by a later change, or pressed again, gets a clear answer and loses its
-buttons. The wijk's coaches see it in their inbox as new again (the chat's "Nieuw" list, the
-digest's "waits for an answer"); no extra message to them.
+the observation is new again (bot/observations/workflow.py `reopen`), and an earlier answer
+(with the sender's reply to it) moves into its history, so a coach can answer it again. Who may
+press is checked on the server: the observation's sender, or a supporter under their own
+notice. Once per notice; a notice overtaken by a later change, or pressed again, gets a clear
+answer and loses its buttons. The wijk's coaches see it in their inbox as new again (the chat's
+"Nieuw" list, the digest's "waits for an answer"); no extra message to them.
 """
 
 from __future__ import annotations
