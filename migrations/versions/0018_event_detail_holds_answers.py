@@ -1,7 +1,7 @@
 """an event's detail holds a whole answer or reply
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-14 08:00:00
 
 When the sender reopens an observation that was answered, the answer (and their reply to it)
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
