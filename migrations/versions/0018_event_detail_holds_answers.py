@@ -2,7 +2,7 @@
 
 Revision ID: 0018
 Revises: 0017
-Create Date: 2026-12-14 08:00:00
+Create Date: 2026-12-07 08:30:00
 
 When the sender reopens an observation that was answered, the answer (and their reply to it)
 moves from the observation into its history, so that a coach can answer again: the answer
