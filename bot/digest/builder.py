@@ -644,6 +644,20 @@ def _activities(
         else:
             votes[at] += 1
             people[at].add(person)
+    # "Ik ook" with their own words on an observation of the wijk: they took part too (as the
+    # blind spots count them, bot/spiegel/blind_spots.participants), not counted as observations.
+    bucket = case((_supporter.c.created_at < period.start, 0), else_=1)
+    for at, person in conn.execute(
+        select(bucket, _supporter.c.person_id)
+        .distinct()
+        .select_from(_supporter.join(_obs, _obs.c.id == _supporter.c.observation_id))
+        .where(
+            _obs.c.wijk_id == wijk_id,
+            _in(_supporter.c.created_at, period.prev_start, period.end),
+            _supporter.c.person_id.is_not(None),
+        )
+    ):
+        people[at].add(person)
     return (
         _Activity(observed[0], reactions[1], votes[1], observed[1] | people[1]),
         _Activity(observed_before[0], reactions[0], votes[0], observed_before[1] | people[0]),
@@ -734,7 +748,8 @@ def _earlier(conn: Connection, wijk_id: int, before: datetime, people: set[int])
 def _took_part(
     wijk_id: int, before: datetime, person_id: ColumnElement[int]
 ) -> ColumnElement[bool]:
-    """The person sent a visible observation, reacted or voted in the wijk before `before`."""
+    """The person sent a visible observation, said "ik ook" to one, reacted or voted in the wijk
+    before `before`."""
     probes = [
         select(literal(1))
         .select_from(_obs)
@@ -743,6 +758,15 @@ def _took_part(
             _obs.c.wijk_id == wijk_id,
             _obs.c.created_at < before,
             _obs.c.status.in_(VISIBLE),
+        )
+        .limit(1)
+        .scalar_subquery(),
+        select(literal(1))
+        .select_from(_supporter.join(_obs, _obs.c.id == _supporter.c.observation_id))
+        .where(
+            _supporter.c.person_id == person_id,
+            _obs.c.wijk_id == wijk_id,
+            _supporter.c.created_at < before,
         )
         .limit(1)
         .scalar_subquery(),

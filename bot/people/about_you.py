@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from bot.core.clock import utcnow
-from models import Observation, PersonProfile, Reaction
+from models import Observation, PersonProfile, Reaction, Supporter
 from models.profile import AGE_GROUPS, HOUSEHOLDS, YEARS_IN_WIJK
 
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -32,11 +32,13 @@ def answers(session: Session, person_id: int) -> PersonProfile | None:
 
 
 def should_ask(session: Session, person_id: int) -> bool:
-    """Not asked before, and they sent an observation or reacted to the wijkspiegel."""
+    """Not asked before, and they said something: an observation, "ik ook" with their own
+    words, or a reaction to the wijkspiegel (the blind spots count these people)."""
     if answers(session, person_id) is not None:
         return False
     said = select(
         exists().where(col(Observation.person_id) == person_id)
+        | exists().where(col(Supporter.person_id) == person_id)
         | exists().where(col(Reaction.person_id) == person_id)
     )
     return bool(session.execute(said).scalar())

@@ -168,6 +168,25 @@ async def asked(person: object, text: str = TILES_B) -> None:
     await person.press("Versturen")  # type: ignore[attr-defined]
 
 
+async def test_a_supporter_took_part_in_the_digest_and_is_asked_about_themself(
+    bot: Harness, services: Services
+) -> None:
+    # "Ik ook" with one's own words is taking part, as the blind spots count it.
+    alice = await onboard(bot, 1001, "Alice")
+    bob = await onboard(bot, 1002, "Bob")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await asked(alice, TILES_A)
+    await asked(bob)
+    await bob.press("Ja, dat bedoel ik ook")
+    _, (supporter,) = all_rows(services)
+    assert supporter.person_id == person_of(services, 1002).id
+    (menu,) = await bob.send("/menu")
+    assert "Wil je iets over jezelf vertellen?" in menu.plain_text
+    await carla.send("/digest")
+    digest = next(m for m in carla.messages if "Mensen die meededen" in m.plain_text)
+    assert "Mensen die meededen: 2" in digest.plain_text, digest.plain_text
+
+
 async def test_ja_makes_a_supporter_who_gets_the_coachs_answer(
     bot: Harness, services: Services
 ) -> None:
