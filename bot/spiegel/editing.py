@@ -28,13 +28,14 @@ PROPOSAL_LIMIT = 300
 
 
 class EditError(ValueError):
-    """Bad input for a change: carries the catalogue key of what the person is told (the command
-    line prints `detail`). Nothing was changed."""
+    """Bad input for a change: carries the catalogue key of what the person is told and the
+    `values` its placeholders take (the command line prints `detail`). Nothing was changed."""
 
-    def __init__(self, message_key: str, detail: str) -> None:
+    def __init__(self, message_key: str, detail: str, **values: int) -> None:
         super().__init__(detail)
         self.message_key = message_key
         self.detail = detail
+        self.values = values
 
 
 def require(actor: Actor | None, wijk_id: int) -> None:
@@ -51,6 +52,8 @@ def clean_text(text: str) -> str:
         raise EditError(
             "spiegel_editing.too_long",
             f"the statement is {len(text)} characters; at most {TEXT_LIMIT}",
+            length=len(text),
+            limit=TEXT_LIMIT,
         )
     return text
 
@@ -61,6 +64,8 @@ def clean_reason(actor: Actor | None, reason: str | None) -> str:
         raise EditError(
             "spiegel_editing.reason_too_long",
             f"the reason is {len(reason)} characters; at most {REASON_LIMIT}",
+            length=len(reason),
+            limit=REASON_LIMIT,
         )
     if actor is None and not reason:
         raise EditError("spiegel_editing.reason_needed", "give a reason (--reason)")

@@ -101,7 +101,7 @@ async def edit_pressed(update: Update, context: WijkContext, who: Who) -> None:
             item, edition = service.editable_item(session, pressed.target)
         except service.EditError as gone:
             await turn.answer()
-            await turn.reply(who.t(gone.message_key))
+            await turn.reply(_refusal(who, gone))
             return
     service.require(who.actor, edition.wijk_id)
     action = "reword" if pressed.action == "w" else "retire"
@@ -125,7 +125,7 @@ async def _new_edition(turn: Turn, edition: Edition) -> None:
                 session, who.actor, edition.wijk_id, edition.year + 1
             )
         except service.EditError as refused:
-            await turn.reply(who.t(refused.message_key))
+            await turn.reply(_refusal(who, refused))
             return
     assert new.id is not None
     await turn.reply(who.t("spiegel_editing.new_edition_done", year=new.year, count=carried))
@@ -186,15 +186,24 @@ async def _group_chosen(turn: Turn, observation_id: int) -> None:
 # --- the steps -----------------------------------------------------------------------------------
 
 
+def _refusal(who: Who, bad: service.EditError) -> str:
+    return who.t(bad.message_key, **bad.values)
+
+
 def _text(turn: Turn, draft: EditDraft, text: str) -> str:
     try:
         return service.clean_text(text)
     except service.EditError as bad:
-        raise Invalid(turn.who.t(bad.message_key)) from None
+        raise Invalid(_refusal(turn.who, bad)) from None
 
 
 def _reason(turn: Turn, draft: EditDraft, text: str) -> str:
-    reason = service.clean_reason(turn.who.actor, text) if text else ""
+    # Checked here as the statement is in `_text`: a reason too long is asked again in this
+    # step, not stopped by the service when it stores.
+    try:
+        reason = service.clean_reason(turn.who.actor, text) if text else ""
+    except service.EditError as bad:
+        raise Invalid(_refusal(turn.who, bad)) from None
     if not reason:
         raise Invalid(turn.who.t("spiegel_editing.reason_needed"))
     return reason
@@ -227,7 +236,7 @@ async def _store(turn: Turn, flow: Flow, draft: EditDraft, text: str) -> None:
         except service.EditError as bad:
             if bad.message_key in ("spiegel_editing.gone", "spiegel_editing.old_edition"):
                 await flows.end(turn.context)
-            await turn.reply(who.t(bad.message_key), keyboard([cancel_button(who, flow.nonce)]))
+            await turn.reply(_refusal(who, bad), keyboard([cancel_button(who, flow.nonce)]))
             return
         edition = mirror.current_edition(session, draft.wijk_id)
     await flows.end(turn.context)

@@ -409,3 +409,28 @@ async def test_coach_makes_a_statement_from_a_group_of_this_period(
     alice = await onboard(bot, 6012, "Alice")
     (refused,) = await alice.press_data(f"se:{ids[0]}:g")
     assert "Alleen de wijkcoach van deze wijk" in refused.plain_text
+
+
+async def test_a_reason_too_long_is_asked_again_with_the_limit(
+    bot: Harness, services: Services
+) -> None:
+    load(services, "elsrijk")
+    coach = await join_as(bot, services, 6021, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/spiegel")
+    page = await coach.press("Wat kan beter? (2)")
+    stoep = next(m for m in page if "De stoepen zijn ongelijk." in m.plain_text)
+    await coach.press("Zin weghalen 🗑️", message=stoep)
+    reason = "De stoepen zijn gemaakt. " * 21
+    (again,) = await coach.send(reason)
+    length = len(reason.strip())
+    assert length > editing.REASON_LIMIT
+    assert f"Je reden is te lang: {length} letters en tekens" in again.plain_text
+    assert f"maximaal {editing.REASON_LIMIT} letters en tekens" in again.plain_text
+    assert "Stoppen" in again.button_texts  # still this step: the next message is the reason
+    with services.db.session() as session:
+        assert session.exec(select(StatementChange)).all() == []
+    replies = await coach.send("De stoepen zijn gemaakt.")
+    assert "De zin is weg" in replies[0].plain_text
+    with services.db.session() as session:
+        (change,) = session.exec(select(StatementChange)).all()
+        assert (change.action, change.reason) == ("retire", "De stoepen zijn gemaakt.")
