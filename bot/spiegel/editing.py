@@ -12,6 +12,7 @@ edition's stay with the old edition's statements).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -242,12 +243,23 @@ def from_group(
     return add(session, actor, wijk_id, kind, text, reason=reason)
 
 
+# What a statement says, carried over into next year's edition as it is. Every other column of
+# SpiegelItem belongs to one edition's copy (`NOT_CARRIED`); a test checks that the two name
+# every column, so a new one is sorted here rather than silently left behind.
+CARRIED = ("key", "kind", "theme", "text", "position", "figures")
+NOT_CARRIED = ("id", "edition_id", "retired", "retired_at", "origin_item_id")
+
+
+def carried_content(item: SpiegelItem) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in CARRIED}
+
+
 def new_edition(
     session: Session, actor: Actor | None, wijk_id: int, year: int, *, reason: str | None = None
 ) -> tuple[Edition, int]:
-    """Next year's edition from the current one: its active statements are copied (each
-    recorded as carried over); reactions stay with the edition they were given in. Returns the
-    new edition and how many statements it carries."""
+    """Next year's edition from the current one: its active statements are copied with all they
+    say (`CARRIED`, the figures they name too), each recorded as carried over; reactions stay
+    with the edition they were given in. Returns the new edition and how many it carries."""
     require(actor, wijk_id)
     why = clean_reason(actor, reason)
     current = _current(session, wijk_id)
@@ -273,15 +285,7 @@ def new_edition(
     ).all()
     copies = []
     for old in old_items:
-        copy = SpiegelItem(
-            edition_id=edition.id,
-            key=old.key,
-            kind=old.kind,
-            theme=old.theme,
-            text=old.text,
-            position=old.position,
-            origin_item_id=old.id,
-        )
+        copy = SpiegelItem(edition_id=edition.id, origin_item_id=old.id, **carried_content(old))
         session.add(copy)
         copies.append(copy)
     session.flush()

@@ -8,13 +8,14 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from sqlmodel import col, select
 
 from bot.context import Services
 from bot.core.config import WijkConfig
 from bot.fake_telegram import Harness
 from bot.figures.fetch import fetch_figures
 from bot.people import persons
-from models import Role
+from models import Role, SpiegelItem
 from tests.figures.cbs import FakeCbs
 from tests.figures.test_figures_fetch import elsrijk_2024, elsrijk_2025, gm_2024, gm_2025
 from tests.helpers import join_as, onboard
@@ -114,6 +115,28 @@ async def test_coach_sees_all_figures_with_trend_and_reactions(
     # The press keeps the figures beside the statement (read for the coach on the press).
     assert "• 65 jaar of ouder: 2.455 (2025), een jaar eerder 2.300" in edited.plain_text
     assert not any("65 jaar of ouder: 2.455" in m.plain_text for m in alice.messages)
+
+
+async def test_next_years_statements_keep_their_figures(
+    bot: Harness, with_figures: Services
+) -> None:
+    load(with_figures, "elsrijk", MIRROR)
+    coach = await join_as(bot, with_figures, 2001, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/spiegel")
+    await coach.press("Begin aan volgend jaar")
+    replies = await coach.press("Ja, begin 2027")
+    assert "Wijkspiegel Elsrijk 2027" in replies[-1].plain_text
+    (statement, _footer) = await coach.press("Wat kan beter? (1)", message=replies[-1])
+    assert "• 65 jaar of ouder: 2.455 (2025), een jaar eerder 2.300" in statement.plain_text
+    await coach.press("Cijfers over je wijk", message=replies[-1])
+    (shown,) = await coach.press("Alle cijfers, voor wijkcoaches")
+    assert "‘Voor ouderen is er weinig te doen.’" in shown.plain_text
+    with with_figures.db.session() as session:
+        items = session.exec(
+            select(SpiegelItem).where(SpiegelItem.key == "ouderen").order_by(col(SpiegelItem.id))
+        ).all()
+        assert [i.figures for i in items] == ["age_65_plus,inhabitants"] * 2
+        assert items[0].id is not None and items[1].origin_item_id == items[0].id
 
 
 async def test_no_figures_yet_and_no_mapping(bot: Harness, services: Services) -> None:

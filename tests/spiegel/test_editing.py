@@ -206,6 +206,14 @@ def test_new_edition_carries_statements_and_leaves_reactions(services: Services)
         assert len(carried_changes) == 7
 
 
+def test_every_column_of_a_statement_is_carried_over_or_belongs_to_its_edition() -> None:
+    # A new column of SpiegelItem must be sorted into one of the two, or next year's
+    # statements silently lose it (as they once lost the figures they name).
+    columns = set(SpiegelItem.model_fields)
+    assert set(editing.CARRIED) | set(editing.NOT_CARRIED) == columns
+    assert not set(editing.CARRIED) & set(editing.NOT_CARRIED)
+
+
 def test_from_group_proposal_and_reason(services: Services) -> None:
     load(services, "elsrijk")
     proposal = editing.proposal("verlichting", "Het is 's avonds\n donker bij de tunnel.")
