@@ -430,6 +430,17 @@ class Disagreements:
     uncovered: list[Uncovered]
 
 
+def is_contested(config: Config, reactions: int, not_recognised: int) -> bool:
+    """Whether a statement counts as contested: at least `[spiegel] disagree_min_reactions`
+    reactions with a verdict, more than half of them "herken ik niet". The one rule, so the
+    coach's "Wat weten we nog niet?" and the year's supplement name the same statements."""
+    return _contested(reactions, not_recognised, config.spiegel.disagree_min_reactions)
+
+
+def _contested(reactions: int, not_recognised: int, minimum: int) -> bool:
+    return reactions >= minimum and 2 * not_recognised > reactions
+
+
 def contested_statements(session: Session, wijk_id: int, minimum: int) -> list[Contested]:
     """Statements of the wijk's current edition with at least `minimum` reactions (with a
     verdict), more than half of them "herken ik niet"; most reactions first."""
@@ -457,7 +468,7 @@ def contested_statements(session: Session, wijk_id: int, minimum: int) -> list[C
     found = [
         Contested(i, texts[i], totals[i], against[i])
         for i in totals
-        if totals[i] >= minimum and 2 * against[i] > totals[i]
+        if _contested(totals[i], against[i], minimum)
     ]
     return sorted(found, key=lambda c: (-c.reactions, c.item_id))
 

@@ -69,7 +69,6 @@ GROUP_LIMIT = 6  # groups shown per question, largest first
 NEW_MATTER_LIMIT = 4
 QUOTES_PER_GROUP = 2
 QUOTE_CHARS = 160
-DISAGREE_MIN_REACTIONS = 10  # a statement needs this many reactions before it counts as contested
 NEW_STATEMENT_MIN = 5  # a group this big without a matching statement: "nieuwe zin?"
 
 _obs = Observation.__table__  # type: ignore[attr-defined]
@@ -341,7 +340,7 @@ def _build(
     disagreements = [
         Disagreement(s.item_id, s.text, s.recognise, s.not_recognise)
         for s in statements
-        if s.total >= DISAGREE_MIN_REACTIONS and s.not_recognise > s.recognise
+        if bs.is_contested(config, s.total, s.not_recognise)
     ]
     period = bs.parse_period(str(year), config.general.tz)
     # Of bs.disagreements, the contested statements are the year's disagreements above (its

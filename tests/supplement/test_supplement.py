@@ -5,6 +5,7 @@ CLI; and the coach's button through the real Application."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -303,3 +304,29 @@ async def test_a_coach_without_data_this_year_is_told(bot: Harness, services: Se
     await anna.send("/menu")
     await anna.press("Wijkaanvulling maken")
     assert "nog geen wijkaanvulling" in anna.last.plain_text
+
+
+@pytest.mark.parametrize("minimum", [12, 13])
+async def test_the_supplement_and_the_coachs_screen_agree_on_contested_statements(
+    bot: Harness, services: Services, minimum: int
+) -> None:
+    # The seed's weak statement has 12 reactions, 9 of them "herken ik niet": contested from
+    # `[spiegel] disagree_min_reactions` 12 on, not at 13, on the screen and in the document.
+    seed(services)
+    services.config = replace(
+        services.config, spiegel=replace(services.config.spiegel, disagree_min_reactions=minimum)
+    )
+    contested = minimum <= 12
+    anna = bot.user(5001, "Anna")
+    from models import Role
+
+    person(services, 5001, role=Role.COACH, since=NOW - timedelta(days=30))
+    await anna.send("/menu")
+    (screen,) = await anna.press("Wat weten we nog niet?")
+    line = f"‘{WEAK}’: 9 van de 12 mensen herkennen dit niet."
+    assert (line in screen.plain_text) is contested
+    await anna.send("/menu")
+    await anna.press("Wijkaanvulling maken")
+    _, paragraphs = texts(anna.last.file_bytes or b"")
+    assert any(f"{WEAK} Herken ik niet: 9. Herken ik: 3." in p for p in paragraphs) is contested
+    assert ("Geen zin kreeg vooral: herken ik niet." in paragraphs) is not contested
