@@ -2,7 +2,8 @@
 
 Each statement is its own message with its own buttons, so the buttons sit right under the text
 they are about on a phone. Callback data carries only ids (sp:<edition>[:<category>:<page>]);
-the wijk and the person's rights are looked up on the server for every press.
+the wijk and the person's rights are looked up on the server for every press. A button of an
+edition that is no longer the wijk's current one says so and leads to the current one.
 """
 
 from __future__ import annotations
@@ -105,8 +106,12 @@ async def show_overview(
         if edition is None:
             raise BadCallback("no such edition")
         require(who, Action.READ_SPIEGEL, edition.wijk_id)
+        current = _replaced_by(session, edition)
         wijk = session.get(Wijk, edition.wijk_id)
         counts = service.item_counts(session, edition_id)
+    if current is not None:
+        await reply(update, *views.replaced_edition(who, edition, current), edit=edit)
+        return
     wijk_name = wijk.name if wijk else ""
     reacts = can_react(who, edition.wijk_id)
     if ask_news is None:
@@ -128,6 +133,13 @@ async def show_overview(
         ask_news=ask_news,
     )
     await reply(update, text, markup, edit=edit)
+
+
+def _replaced_by(session: Session, edition: Edition) -> Edition | None:
+    """The wijk's current edition when `edition` is no longer it: a button on a message from
+    last year's spiegel. None while `edition` is the current one."""
+    current = service.current_edition(session, edition.wijk_id)
+    return current if current is not None and current.id != edition.id else None
 
 
 # --- one category, paged -----------------------------------------------------------------------
@@ -155,19 +167,26 @@ async def show_page(
         if edition is None:
             raise BadCallback("no such edition")
         require(who, Action.READ_SPIEGEL, edition.wijk_id)
-        statements = service.items(session, edition_id, kind)
-        last_page = max(0, (len(statements) - 1) // PAGE_SIZE)
-        page = min(page, last_page)  # statements may have been retired since the button was made
-        chunk = statements[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-        ids = [i.id for i in chunk if i.id is not None]
-        mine = service.reactions_of(session, who.actor.id, ids)
-        counts = service.reaction_counts(session, list(mine))
-        beside = {
-            i.id: coach_beside(context, who, session, i, edition.wijk_id)
-            for i in chunk
-            if i.id is not None
-        }
+        current = _replaced_by(session, edition)
+        if current is None:
+            statements = service.items(session, edition_id, kind)
+            last_page = max(0, (len(statements) - 1) // PAGE_SIZE)
+            # Statements may have been retired since the button was made.
+            page = min(page, last_page)
+            chunk = statements[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+            ids = [i.id for i in chunk if i.id is not None]
+            mine = service.reactions_of(session, who.actor.id, ids)
+            counts = service.reaction_counts(session, list(mine))
+            beside = {
+                i.id: coach_beside(context, who, session, i, edition.wijk_id)
+                for i in chunk
+                if i.id is not None
+            }
     await answer_query(update)
+    if current is not None:
+        # Not last year's statements again, with reaction buttons that no longer work.
+        await reply(update, *views.replaced_edition(who, edition, current), edit=True)
+        return
     reacts = can_react(who, edition.wijk_id)
     first = page * PAGE_SIZE
     for offset, item in enumerate(chunk):

@@ -82,6 +82,17 @@ def overview(
     return "\n".join(lines), keyboard(*rows)
 
 
+def replaced_edition(who: Who, old: Edition, current: Edition) -> tuple[str, InlineKeyboardMarkup]:
+    """A button of an edition that is no longer the wijk's current one: which year it was, and
+    the way to this year's spiegel (its statements take reactions; last year's no longer do)."""
+    assert current.id is not None
+    text = who.t("spiegel.replaced_edition", year=old.year, current=current.year)
+    to_current = button(
+        who.t("spiegel.to_current_edition", year=current.year), SpiegelOverview(current.id)
+    )
+    return text, keyboard([to_current], [menu_button(who)])
+
+
 def news_setting(who: Who, on: bool) -> tuple[str, InlineKeyboardMarkup]:
     """ "Nieuws uit je wijk" in the menu: on or off, and the button that changes it."""
     text = who.t("spiegel_editing.news_on" if on else "spiegel_editing.news_off")

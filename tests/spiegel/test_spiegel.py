@@ -538,3 +538,37 @@ async def test_buttons_of_last_years_edition_are_stale(bot: Harness, services: S
     with services.db.session() as session:
         edition = session.exec(select(Edition).where(Edition.year == 2026)).one()
     assert stored.item_id == item_id(services, "stoep", edition.id)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+async def test_way_buttons_of_last_years_edition_lead_to_this_years(
+    bot: Harness, services: Services, language: str
+) -> None:
+    load(services, "elsrijk", year=2025)
+    alice = await onboard(bot, 1001, "Alice", language_code=language)
+    (old_overview,) = await alice.send("/spiegel")
+    category = old_overview.button_texts[0]
+    footers = [(await alice.press(category, message=old_overview))[-1] for _ in range(2)]
+    load(services, "elsrijk", MIRROR.replace("Er is veel groen.", "Er zijn nu parken."), year=2026)
+    told = t(language, "spiegel.replaced_edition", year=2025, current=2026)
+    to_current = t(language, "spiegel.to_current_edition", year=2026)
+
+    for label, message in [
+        (t(language, "spiegel.next"), footers[0]),
+        (t(language, "spiegel.to_overview"), footers[1]),
+        (category, old_overview),
+    ]:
+        # The pressed message says so, in the person's language; no statement of 2025 again.
+        (shown,) = await alice.press(label, message=message)
+        assert shown.message_id == message.message_id
+        assert shown.plain_text == told
+        assert shown.button_texts == [to_current, t(language, "menu.back_to_menu")]
+    (overview,) = await alice.press(to_current)
+    assert "2026" in overview.plain_text
+    page = await alice.press(overview.button_texts[0])
+    assert "Er zijn nu parken." in page[0].plain_text
+    await alice.press(t(language, "spiegel.recognise"), message=page[0])
+    (stored,) = reactions(services)
+    with services.db.session() as session:
+        edition = session.exec(select(Edition).where(Edition.year == 2026)).one()
+    assert stored.item_id == item_id(services, "groen", edition.id)
