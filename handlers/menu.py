@@ -208,6 +208,11 @@ async def text_message(update: Update, context: WijkContext, who: Who) -> None:
     if flow is not None and flow.name in context.routes.text_steps:
         await context.routes.text_steps[flow.name](update, context, who, flow)
         return
+    message = update.effective_message
+    ended = flows.ended_by(context, message.message_id) if message is not None else None
+    again = context.routes.text_again.get(ended.name) if ended is not None else None
+    if ended is not None and again is not None and await again(update, context, who, ended):
+        return
     loose = context.routes.loose_text
     if loose is not None and who.known:
         await loose(update, context, who)

@@ -6,7 +6,9 @@ CallbackQueryHandler for all of them, `pressed`); a kind without one, or data wi
 know, to `unknown_press` ("this button no longer works").
 
 During a flow, text and media go to the flow's step (`text_steps` / `media_steps`, by flow
-name). Outside any flow, `loose_text` / `loose_media` decide (the residents' feature asks whether
+name). Text that ended a run and comes again (Telegram delivers it again when the bot died
+before confirming it) goes to that flow's `text_again`, which shows what the run stored.
+Outside any flow, `loose_text` / `loose_media` decide (the residents' feature asks whether
 to file it as an observation); without one, the person gets the menu (handlers/menu.py).
 """
 
@@ -24,6 +26,7 @@ from handlers.common import Who
 from handlers.main_menu import MenuEntry
 
 Step = Callable[[Update, WijkContext, Who, flows.Flow], Awaitable[None]]
+Again = Callable[[Update, WijkContext, Who, flows.Flow], Awaitable[bool]]
 Loose = Callable[[Update, WijkContext, Who], Awaitable[None]]
 Press = Callable[[Update, WijkContext], Awaitable[None]]
 
@@ -35,6 +38,7 @@ class Routes:
     unknown_press: Press | None = None
     text_steps: Mapping[str, Step] = field(default_factory=dict)
     media_steps: Mapping[str, Step] = field(default_factory=dict)
+    text_again: Mapping[str, Again] = field(default_factory=dict)
     loose_text: Loose | None = None
     loose_media: Loose | None = None
     # The main menu's entries, in the order they are shown.

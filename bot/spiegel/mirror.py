@@ -687,6 +687,14 @@ def comment(
     return reaction
 
 
+def comment_stored_by(session: Session, person_id: int, request_key: str) -> Reaction | None:
+    """The reaction whose comment the comment flow's run `request_key` stored (None: that run
+    stored nothing, or a later comment replaced its text)."""
+    return session.exec(
+        select(Reaction).where(Reaction.person_id == person_id, Reaction.comment_key == request_key)
+    ).first()
+
+
 def reaction_of(session: Session, person_id: int, item_id: int) -> Reaction | None:
     return session.exec(
         select(Reaction).where(Reaction.item_id == item_id, Reaction.person_id == person_id)

@@ -131,6 +131,7 @@ Show = Callable[[T, Flow, D, Reply], Awaitable[None]]
 Otherwise = Callable[[T, Flow, D, str, Any], Awaitable[None]]
 Check = Callable[[T, D, "Step[T, D]"], None]
 Ended = Callable[[T, FlowButton], Awaitable[bool]]
+EndedText = Callable[[T, Flow], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,9 @@ class FlowTable(Generic[T, D]):
     stored something, it shows what that run stored (found by `flows.request_key(name, nonce)`)
     and returns True; else False (an old button). The bot may have died between the commit and
     the confirmation, or the confirmation got lost: the same press then still gets it.
+    `ended_text` does the same for a text step that stored something and ended the run (with
+    `flows.end(message_id=...)`): that text delivered again comes with the run
+    (`flows.ended_by`), and it shows what the run stored and returns True; else False.
     """
 
     name: str
@@ -155,6 +159,7 @@ class FlowTable(Generic[T, D]):
     entries: tuple[Entry, ...] = ()
     exits: tuple[Exit, ...] = ()
     ended: Ended[T] | None = None
+    ended_text: EndedText[T] | None = None
     _index: dict[tuple[str, str], Step[T, D]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -241,6 +246,14 @@ async def send(table: FlowTable[T, D], turn: T, takes: str, raw: Any) -> None:
             await table.otherwise(turn, flow, draft, takes, raw)
         return
     await _take(table, turn, flow, draft, step, raw, edit=False)
+
+
+async def send_again(table: FlowTable[T, D], turn: T, run: Flow) -> bool:
+    """The text that ended `run` (`flows.ended_by`) delivered again: the table's `ended_text`
+    shows what the run stored. False when there is nothing to show: the text is then new."""
+    if run.name != table.name or table.ended_text is None:
+        return False
+    return await table.ended_text(turn, run)
 
 
 async def _take(

@@ -20,6 +20,10 @@ from telegram.ext import CallbackContext
 
 FLOW_KEY = "flow"
 NONCE_KEY = "nonce"
+# The run a person's message ended by storing its result (`end(message_id=...)`): that message
+# delivered again (the bot died before confirming it) is recognised by `ended_by`.
+ENDED_KEY = "ended"
+ENDED = "ended"  # the state of a run `ended_by` returns: it takes no step any more
 
 
 class Draft(Protocol):
@@ -105,6 +109,8 @@ async def start(
     user_data = _user_data(context)
     nonce = int(user_data.get(NONCE_KEY, 0)) + 1
     user_data[NONCE_KEY] = nonce
+    # Telegram delivers again before anything newer: once a new run starts, it will not.
+    user_data.pop(ENDED_KEY, None)
     flow = Flow(name, state, nonce, draft.to_json() if draft is not None else {})
     user_data[FLOW_KEY] = flow.to_json()
     await save(context)
@@ -128,11 +134,29 @@ async def move(
     return flow
 
 
-async def end(context: CallbackContext[Any, Any, Any, Any]) -> None:
+async def end(
+    context: CallbackContext[Any, Any, Any, Any], *, message_id: int | None = None
+) -> None:
+    """Leave the current flow. `message_id`: the person's message whose step stored the run's
+    result and ended it. It is remembered in the same write, so that message delivered again
+    finds the run (`ended_by`) and shows that result, instead of being taken as new text."""
     user_data = _user_data(context)
-    if FLOW_KEY in user_data:
-        del user_data[FLOW_KEY]
-        await save(context)
+    flow = current(context)
+    if flow is None:
+        return
+    del user_data[FLOW_KEY]
+    if message_id is not None:
+        user_data[ENDED_KEY] = {"name": flow.name, "nonce": flow.nonce, "message": message_id}
+    await save(context)
+
+
+def ended_by(context: CallbackContext[Any, Any, Any, Any], message_id: int) -> Flow | None:
+    """The run that the person's message `message_id` ended (`end(message_id=...)`), when this
+    is that message again; its state is ENDED, without a draft. Its `key` finds what it stored."""
+    raw = (context.user_data or {}).get(ENDED_KEY)
+    if not isinstance(raw, dict) or raw.get("message") != message_id:
+        return None
+    return Flow(str(raw["name"]), ENDED, int(raw["nonce"]))
 
 
 async def save(context: CallbackContext[Any, Any, Any, Any]) -> None:

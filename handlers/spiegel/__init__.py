@@ -8,7 +8,7 @@ texts and keyboards. bot/wiring.py puts the handlers named here on the Applicati
 
 from __future__ import annotations
 
-from handlers.spiegel.comment import FLOW, TABLE, comment_media, comment_typed
+from handlers.spiegel.comment import FLOW, TABLE, comment_again, comment_media, comment_typed
 from handlers.spiegel.editing import FLOW as EDIT_FLOW
 from handlers.spiegel.editing import edit_media, edit_pressed, edit_typed
 from handlers.spiegel.figures import figures_pressed
@@ -28,6 +28,7 @@ __all__ = [
     "EDIT_FLOW",
     "FLOW",
     "TABLE",
+    "comment_again",
     "comment_media",
     "comment_typed",
     "edit_media",

@@ -24,7 +24,7 @@ from bot.telegram.flows import Flow, JsonDraft
 from handlers.common import Turn, Who, cancel_button, keyboard, menu_keyboard
 from handlers.spiegel import views
 from handlers.spiegel.reading import can_react, require, statement_now
-from models import ItemKind, SpiegelItem
+from models import Edition, ItemKind, Reaction, SpiegelItem
 
 _log = logging.getLogger(__name__)
 
@@ -110,11 +110,34 @@ async def _save(turn: Turn, flow: Flow, draft: CommentDraft) -> None:
         _log.warning("could not store a comment", exc_info=True)
         await turn.reply(*views.comment_failed(who, draft.item_id, flow.nonce))
         return
-    await flows.end(turn.context)
-    with services.db.session() as session:
+    # Ended by this message: delivered again, it shows this comment (`_stored_before`).
+    message = turn.update.effective_message
+    await flows.end(turn.context, message_id=message.message_id if message else None)
+    await _confirm(turn, reaction, item, edition)
+
+
+async def _confirm(turn: Turn, reaction: Reaction, item: SpiegelItem, edition: Edition) -> None:
+    who = turn.who
+    with turn.services.db.session() as session:
         statement, _ = statement_now(turn.context, who, session, item, edition, reaction)
     assert edition.id is not None
     await turn.reply(*views.comment_saved(who, statement, edition.id, ItemKind(item.kind)))
+
+
+async def _stored_before(turn: Turn, run: Flow) -> bool:
+    """The text of a run that stored its comment and ended, delivered again (the bot died
+    before the confirmation): the confirmation of that comment, not a question about new text."""
+    who = turn.who
+    if who.actor is None:
+        return False
+    with turn.services.db.session() as session:
+        reaction = service.comment_stored_by(session, who.actor.id, run.key)
+        item = session.get(SpiegelItem, reaction.item_id) if reaction is not None else None
+        edition = session.get(Edition, item.edition_id) if item is not None else None
+    if reaction is None or item is None or edition is None:
+        return False
+    await _confirm(turn, reaction, item, edition)
+    return True
 
 
 async def _show(turn: Turn, flow: Flow, draft: CommentDraft, how: Reply) -> None:
@@ -147,6 +170,7 @@ TABLE: FlowTable[Turn, CommentDraft] = FlowTable(
     show=_show,
     otherwise=_otherwise,
     entries=(Entry("Opmerking typen under a statement", TYPING),),
+    ended_text=_stored_before,
 )
 
 
@@ -155,6 +179,10 @@ async def comment_typed(update: Update, context: WijkContext, who: Who, flow: Fl
     if message is None or message.text is None:
         return
     await flow_table.send(TABLE, Turn(update, context, who), TEXT, message.text)
+
+
+async def comment_again(update: Update, context: WijkContext, who: Who, run: Flow) -> bool:
+    return await flow_table.send_again(TABLE, Turn(update, context, who), run)
 
 
 async def comment_media(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:

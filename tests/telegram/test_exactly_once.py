@@ -199,6 +199,43 @@ async def test_comment_delivered_again_is_written_once(
     assert after.comment == before.comment and after.commented_at == before.commented_at
 
 
+async def test_comment_delivered_again_after_its_flow_ended_shows_the_comment(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The comment stored and its flow's end written through, then the bot died: the same text
+    again shows the stored comment, not "send this to the wijkcoach as a report?"."""
+    from bot.telegram import flows
+    from models import Reaction
+    from tests.spiegel.test_spiegel import COMMENT, load, statement
+
+    load(services, "elsrijk")
+    first = await restarted(services, fake)
+    alice = await onboard(first, 1001, "Alice")
+    await alice.send("/spiegel")
+    page = await alice.press("Wat kan beter? (2)")
+    await alice.press(COMMENT, message=statement(page, "Voor jongeren"))
+    monkeypatch.setattr(flows, "save", _dying_coroutine_after(flows.save, ended=True))
+    text = await killed_on(first, alice.send("Er is geen plek om te voetballen."))
+    monkeypatch.undo()
+    with services.db.session() as session:
+        (before,) = session.exec(select(Reaction)).all()
+    assert before.comment == "Er is geen plek om te voetballen."
+
+    async with Harness(make_app(services, fake), fake) as second:
+        (saved,) = await second.act(text, chats=(1001,))
+        assert t("nl", "spiegel.comment_saved") in saved.plain_text
+        assert "Er is geen plek om te voetballen." in saved.plain_text
+        assert t("nl", "observations.file_ask") not in saved.plain_text
+        # Later, the same words typed anew are new text: the question whether to report them.
+        alice = second.user(1001, "Alice")
+        (asked,) = await alice.send("Er is geen plek om te voetballen.")
+        assert t("nl", "observations.file_ask") in asked.plain_text
+    with services.db.session() as session:
+        (after,) = session.exec(select(Reaction)).all()
+        assert session.exec(select(Observation)).all() == []
+    assert (after.comment, after.commented_at) == (before.comment, before.commented_at)
+
+
 async def test_vote_delivered_again_shows_the_vote(
     services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
