@@ -116,6 +116,11 @@ async def csrf_refused(request: Request) -> Response:
     return render(request, "refused.html", lang, status=403, message_key="desk.csrf_refused")
 
 
+async def too_large(request: Request) -> Response:
+    lang = page_language(request)
+    return render(request, "refused.html", lang, status=413, message_key="desk.too_large")
+
+
 async def server_error(request: Request) -> Response:
     """Something went wrong that no route expected: the desk's error page, nothing of the error."""
     known = getattr(request.state, "coach", None)
@@ -144,7 +149,7 @@ def create_app(services: Services, bot: Any) -> Starlette:
                 https_only=config.https,
             ),
             Middleware(ServerErrorPage, page=server_error),
-            Middleware(CsrfCheck, refuse=csrf_refused),
+            Middleware(CsrfCheck, refuse=csrf_refused, too_large=too_large),
         ],
         exception_handlers={
             Refusal: refused,

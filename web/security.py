@@ -23,10 +23,9 @@ from urllib.parse import urlsplit
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.core.i18n import DEFAULT_LANGUAGE, t
 from web.auth import CSRF_FIELD, CSRF_HEADER, SESSION_CSRF
 
 _log = logging.getLogger(__name__)
@@ -114,9 +113,10 @@ class ServerErrorPage:
 class CsrfCheck:
     """Inside the SessionMiddleware (it reads `scope["session"]`)."""
 
-    def __init__(self, app: ASGIApp, *, refuse: Refuse) -> None:
+    def __init__(self, app: ASGIApp, *, refuse: Refuse, too_large: Refuse) -> None:
         self.app = app
         self.refuse = refuse
+        self.too_large = too_large
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in UNSAFE:
@@ -131,9 +131,9 @@ class CsrfCheck:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > MAX_BODY_BYTES:
-                # Before the session: the person's language is not known yet.
-                too_large = t(DEFAULT_LANGUAGE, "desk.too_large")
-                await PlainTextResponse(too_large, status_code=413)(scope, receive, send)
+                # The rest is not read: the page (413) needs only the session's language.
+                response = await self.too_large(Request(scope))
+                await response(scope, receive, send)
                 return
         replayed = False
 

@@ -275,7 +275,7 @@ async def test_a_body_over_the_limit_is_refused_before_any_page_reads_it(desk: D
         token = await csrf_of(browser)
         answer = await browser.post("/logout", data={"csrf": token, "x": "a" * (1024 * 1024)})
         assert answer.status_code == 413
-        assert answer.text.startswith("Dit is te veel tekst of een te groot bestand.")
+        assert "Dit is te veel tekst of een te groot bestand." in answer.text
         assert (await browser.get("/")).status_code == 200  # the logout never ran
 
 

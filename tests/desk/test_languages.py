@@ -51,6 +51,10 @@ async def test_an_english_coach_gets_english_pages_in_a_dutch_browser(desk: Desk
         # A stale form.
         stale = await browser.post("/sjablonen", data={"csrf": "stale", "wijk": "1"})
         assert "This form is too old." in page(stale, 403, "en", "Not possible")
+        # Too much sent: refused before the form is read, still in the coach's language.
+        token = await csrf_of(browser)
+        big = await browser.post("/sjablonen", data={"csrf": token, "x": "a" * (1024 * 1024)})
+        assert "This is too much text" in page(big, 413, "en", "Not possible")
         # Logging out: the page of the coach who just left.
         token = await csrf_of(browser)
         left = await browser.post("/logout", data={"csrf": token})
