@@ -503,6 +503,8 @@ def _validate(config: Config, *, require_token: bool) -> None:
         raise ConfigError(src, "digest.time", f"expected HH:MM, got {config.digest.time!r}")
     if config.digest.attention_after_days < 1:
         raise ConfigError(src, "digest.attention_after_days", "must be 1 or more")
+    if config.digest.vocabulary:
+        _validate_vocabulary(config.digest.vocabulary, src)
     if config.municipality.gemeentecode and not re.fullmatch(
         r"\d{4}", config.municipality.gemeentecode
     ):
@@ -542,6 +544,30 @@ def _validate(config: Config, *, require_token: bool) -> None:
         if theme.slug in theme_slugs:
             raise ConfigError(src, f"themes[{i}].slug", f"duplicate slug {theme.slug!r}")
         theme_slugs.add(theme.slug)
+
+
+def _validate_vocabulary(path: str, src: str) -> None:
+    """The vocabulary file is read when a resident files the first observation: a file that is
+    missing or not TOML is refused here, at the start, not at someone's Versturen."""
+    key = "digest.vocabulary"
+    try:
+        tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            src, key, f"file not found: {path} (empty: the shipped vocabulary only)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(src, key, f"cannot read {path} ({_reason(exc)})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(src, key, f"{path} is not valid TOML ({exc})") from None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text: save it as UTF-8"
+    if isinstance(exc, IsADirectoryError):
+        return "a folder, not a file"
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 def _validate_figures(figures: FiguresConfig, src: str) -> None:

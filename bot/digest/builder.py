@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -90,6 +91,7 @@ from models import (
     Wijk,
 )
 
+_log = logging.getLogger(__name__)
 SWOT_ORDER = (Swot.STRENGTH.value, Swot.WEAKNESS.value, Swot.OPPORTUNITY.value, Swot.THREAT.value)
 NEGATIVE = (Swot.WEAKNESS.value, Swot.THREAT.value)
 VISIBLE = statuses.VISIBLE
@@ -578,6 +580,18 @@ def _may_read_beside(session: Session) -> bool:
 def vocabulary_for(path: str) -> Vocabulary:
     """The grouping vocabulary a config names (cached): the digest and the write path share it."""
     return load_vocabulary(Path(path) if path else None)
+
+
+def vocabulary_or_shipped(path: str) -> Vocabulary:
+    """The vocabulary where a person's text is stored or matched: the configured one, or the
+    shipped one when that file cannot be read. Loading the config refuses such a file, but it can
+    still go missing while the bot runs, and nothing a person sends may be lost over it (the
+    start-up refresh makes the signatures again with the right vocabulary)."""
+    try:
+        return vocabulary_for(path)
+    except Exception:
+        _log.exception("the configured vocabulary cannot be read: using the shipped one")
+        return vocabulary_for("")
 
 
 # --- counts ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from telegram import Message, Update
 
 from bot.context import Services, WijkContext
 from bot.core.text import clean_input
-from bot.digest.builder import vocabulary_for
+from bot.digest.builder import vocabulary_or_shipped
 from bot.observations import filing, same_matter
 from bot.people import persons
 from bot.people.permissions import Action, Actor, PermissionDenied, load_actor
@@ -376,7 +376,7 @@ async def _ask_same(turn: Turn, draft: ObservationDraft) -> bool:
                 now=services.clock.now(),
                 exclude_person_id=who.actor.id if who.actor else None,
                 wijk_name=wijk.name if wijk else "",
-                vocabulary=vocabulary_for(services.config.digest.vocabulary),
+                vocabulary=vocabulary_or_shipped(services.config.digest.vocabulary),
             )
     except SQLAlchemyError:  # a question we cannot ask is no reason to lose the observation
         _log.exception("could not look for an observation about the same matter")
@@ -482,7 +482,7 @@ def _store(turn: Turn, draft: ObservationDraft, request_key: str) -> str:
             share_name=share,
             now=services.clock.now(),
             # The same vocabulary the digest groups with, so the stored signature is used.
-            vocabulary=vocabulary_for(services.config.digest.vocabulary),
+            vocabulary=vocabulary_or_shipped(services.config.digest.vocabulary),
             # The same press delivered again finds what the first one stored.
             request_key=request_key,
             urgent_kind=urgent.kind_of(turn, draft.text),

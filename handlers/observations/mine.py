@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 
 from bot.context import WijkContext
 from bot.core.logs import pseudonym
-from bot.digest.builder import vocabulary_for
+from bot.digest.builder import vocabulary_or_shipped
 from bot.observations import filing, same_matter
 from bot.people.permissions import Action
 from bot.telegram import flows
@@ -110,7 +110,7 @@ async def mine_pressed(update: Update, context: WijkContext, who: Who) -> None:
                 person_id,
                 target,
                 now=services.clock.now(),
-                vocabulary=vocabulary_for(services.config.digest.vocabulary),
+                vocabulary=vocabulary_or_shipped(services.config.digest.vocabulary),
             )
         if carried is None:
             await _refuse_withdraw(update, context, who, page)

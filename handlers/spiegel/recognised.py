@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot.context import WijkContext
-from bot.digest.builder import vocabulary_for
+from bot.digest.builder import vocabulary_or_shipped
 from bot.people.permissions import Action
 from bot.spiegel import mirror
 from bot.spiegel.recognised import matching_statement
@@ -66,7 +66,7 @@ def confirmation(turn: Turn, draft: ObservationDraft, saved: View) -> View:
             wijk_id,
             text,
             swot,
-            vocabulary_for(services.config.digest.vocabulary),
+            vocabulary_or_shipped(services.config.digest.vocabulary),
             person_id=actor.id,
             cache=services.recognised,
         )

@@ -168,3 +168,22 @@ def test_check_config_command(
     monkeypatch.delenv("WIJKBOT_TOKEN")
     assert cli_main(["--config", str(EXAMPLE), "check-config"]) == 2
     assert "telegram.token: missing" in capsys.readouterr().err
+
+
+def test_vocabulary_file_must_be_there_and_toml(tmp_path: Path) -> None:
+    """Read at a resident's first Versturen: a wrong one is refused at the start instead."""
+    missing = tmp_path / "nope" / "vocabulary.toml"
+    path = write(tmp_path, "").read_text(encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(path.replace('vocabulary = ""', f'vocabulary = "{missing}"'), "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(config, env={"WIJKBOT_TOKEN": TOKEN})
+    assert info.value.key == "digest.vocabulary"
+    assert info.value.problem.startswith(f"file not found: {missing}")
+    missing.parent.mkdir()
+    missing.write_text("[concepts\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="is not valid TOML") as info:
+        load_config(config, env={"WIJKBOT_TOKEN": TOKEN})
+    assert info.value.key == "digest.vocabulary"
+    missing.write_text("[concepts]\n", encoding="utf-8")
+    assert load_config(config, env={"WIJKBOT_TOKEN": TOKEN}).digest.vocabulary == str(missing)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -238,6 +240,23 @@ async def test_filed_observation_stores_its_matter_key(bot: Harness, services: S
     assert stored.grouping_matter == matter_key(stored.grouping_signature)
     assert stored.grouping_matter.endswith("|kalkoven")
     assert "parkeerplek" not in stored.grouping_matter  # no words, only what it is about
+
+
+async def test_a_vocabulary_file_gone_missing_loses_no_observation(
+    bot: Harness, services: Services, tmp_path: Path
+) -> None:
+    """check-config refuses a missing vocabulary file, but it can go while the bot runs: the
+    observation is stored all the same, grouped with the shipped vocabulary."""
+    gone = str(tmp_path / "gone" / "vocabulary.toml")
+    services.config = replace(
+        services.config, digest=replace(services.config.digest, vocabulary=gone)
+    )
+    alice = await onboard(bot, 1001, "Alice")
+    await to_summary(alice, "Geen parkeerplek te vinden bij de Kalkoven")
+    await alice.press("Versturen")
+    (stored,) = observations_in(services)
+    assert f"M-{stored.id}" in alice.last.plain_text
+    assert stored.grouping_signature is not None
 
 
 async def test_share_name_stores_display_name(bot: Harness, services: Services) -> None:
