@@ -1,5 +1,6 @@
 """A wijk (district) of the municipality, mirrored from the configuration at start-up."""
 
+from sqlalchemy import Text
 from sqlmodel import Field, SQLModel
 
 
@@ -8,6 +9,7 @@ class Wijk(SQLModel, table=True):
     slug: str = Field(max_length=40, unique=True, index=True)
     name: str = Field(max_length=120)
     # CBS codes as a comma-separated list: informational; the mapping used is the config's.
-    cbs_codes: str = Field(default="", max_length=400)
+    # Unbounded: a wijk may be made of many buurten (11 characters each).
+    cbs_codes: str = Field(default="", sa_type=Text)
     # A wijk removed from the configuration stays for its history but is no longer offered.
     active: bool = True

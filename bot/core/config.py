@@ -27,6 +27,7 @@ EXAMPLE_CONFIG_PATH = Path(__file__).resolve().parents[2] / "config.example.toml
 TOKEN_PATTERN = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,}$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 LANGUAGES = ("nl", "en")
+WIJK_NAME_LIMIT = 120  # models/wijk.py
 
 
 class ConfigError(Exception):
@@ -527,6 +528,10 @@ def _validate(config: Config, *, require_token: bool) -> None:
         seen.add(wijk.slug)
         if not wijk.name.strip():
             raise ConfigError(src, f"wijken[{i}].name", "must not be empty")
+        if len(wijk.name) > WIJK_NAME_LIMIT:
+            raise ConfigError(
+                src, f"wijken[{i}].name", f"at most {WIJK_NAME_LIMIT} characters (the database's)"
+            )
         for code in wijk.cbs_wijk_codes:
             if not re.fullmatch(r"WK\d{6}", code):
                 raise ConfigError(

@@ -99,6 +99,7 @@ def test_unknown_keys(tmp_path: Path, addition: str, key: str, problem: str) -> 
             "wijken[2].cbs_wijk_codes",
         ),
         ('url = "sqlite:///data/wijkbot.sqlite3"', 'url = "mysql://x"', "database.url"),
+        ('name = "Elsrijk"', f'name = "{"E" * 121}"', "wijken[2].name"),
     ],
 )
 def test_wrong_values(tmp_path: Path, old: str, new: str, key: str) -> None:

@@ -113,6 +113,25 @@ def test_revoke_by_pseudonym(services: Services) -> None:
         revoke(services, "7002", Role.RESIDENT, "elsrijk")
 
 
+def test_a_wijk_of_many_buurten_is_mirrored(
+    cli_services: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A spiegel wijk made of 60 CBS buurten (660 characters of codes) works on both databases."""
+    codes = [f"BU0362{i:04d}" for i in range(1, 61)]
+    listed = ", ".join(f'"{code}"' for code in codes)
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        'cbs_wijk_codes = ["WK036203"]',
+        f'cbs_wijk_codes = ["WK036203"]\ncbs_buurt_codes = [{listed}]',
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    assert cli.main(["--config", str(config), "roles"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    with cli_services.db.session() as session:
+        elsrijk = persons.wijk_by_slug(session, "elsrijk")
+        assert elsrijk is not None and elsrijk.cbs_codes == ",".join(["WK036203", *codes])
+
+
 def test_cli_lists_and_revokes(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> None:
     person(cli_services, 7001, role=Role.COACH, name="Carla")
     person(cli_services, 7002, role=Role.PARTNER, slug="groenelaan")
