@@ -11,11 +11,16 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.core.config import Config, load_config
+from bot.core.config import Config, ConfigError, load_config
 
 if TYPE_CHECKING:
     from bot.context import Services
+    from bot.core.database import Database
     from bot.opendata.clients import PdokClient
+
+
+class DatabaseUnreachableError(Exception):
+    """The configured database cannot be reached: the one line the administrator reads."""
 
 
 def config_from(args: argparse.Namespace, *, require_token: bool = False) -> Config:
@@ -25,14 +30,52 @@ def config_from(args: argparse.Namespace, *, require_token: bool = False) -> Con
 def open_services(config: Config, *, migrate_check: bool = True) -> Services:
     from bot.context import Services
     from bot.core import migrate
-    from bot.core.database import Database
 
-    db = Database.from_url(config.database.url, echo=config.database.echo)
+    db = open_database(config)
     if migrate_check:
         migrate.ensure_current(db.engine)
     services = Services(config=config, db=db)
     services.pdok = make_pdok(config)
     return services
+
+
+def open_database(config: Config) -> Database:
+    """The configured database after one connection to it. A server that is down, a database
+    that does not exist or a mistyped driver is one line naming the URL (without its password)
+    and what to check, instead of the driver's traceback on every command."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+    from bot.core.database import Database, normalise_url
+
+    src, key, url = config.source, "database.url", config.database.url
+    try:
+        shown = make_url(normalise_url(url)).render_as_string(hide_password=True)
+        db = Database.from_url(url, echo=config.database.echo)
+    except NoSuchModuleError:
+        raise ConfigError(
+            src, key, "unknown driver: use sqlite:///path or postgresql+psycopg://user@host/db"
+        ) from None
+    except ArgumentError:
+        raise ConfigError(
+            src, key, "not a database URL: use sqlite:///path or postgresql+psycopg://user@host/db"
+        ) from None
+    except OSError as exc:  # SQLite's folder cannot be made
+        raise DatabaseUnreachableError(
+            f"{src}: {key}: cannot open {url} ({exc.strerror}: {exc.filename}); check the folder "
+            "and that this user may write there"
+        ) from None
+    try:
+        with db.engine.connect():
+            pass
+    except DBAPIError as exc:
+        db.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else "refused"
+        raise DatabaseUnreachableError(
+            f"{src}: {key}: cannot connect to {shown} ({reason}); check that the database server "
+            "runs, that the database exists and that the user may log in"
+        ) from None
+    return db
 
 
 def make_pdok(config: Config) -> PdokClient | None:

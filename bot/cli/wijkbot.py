@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import wiring
-from bot.cli.common import config_from, find_wijken, open_services
+from bot.cli.common import (
+    DatabaseUnreachableError,
+    config_from,
+    find_wijken,
+    open_database,
+    open_services,
+)
 from bot.core.config import Config, ConfigError, MissingTokenError, load_config
 
 _log = logging.getLogger("wijkbot")
@@ -34,10 +40,9 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from bot.core import migrate
-    from bot.core.database import Database
 
     config = config_from(args)
-    db = Database.from_url(config.database.url)
+    db = open_database(config)
     before = migrate.current_revision(db.engine)
     migrate.upgrade(db.engine)
     after = migrate.current_revision(db.engine)
@@ -180,6 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except DatabaseUnreachableError as exc:
+        print(str(exc), file=sys.stderr)
+        return 4
     except BrokenPipeError:
         # `wijkbot digest ... | head`: the reader left; nothing is wrong with us.
         sys.stderr.close()

@@ -8,6 +8,7 @@ import pytest
 
 from bot.cli.wijkbot import main as cli_main
 from bot.core.config import ConfigError, MissingTokenError, load_config
+from tests.conftest import PG_ADMIN_URL
 from tests.helpers import FAKE_TOKEN
 
 REPO = Path(__file__).resolve().parents[2]
@@ -188,3 +189,34 @@ def test_vocabulary_file_must_be_there_and_toml(tmp_path: Path) -> None:
     assert info.value.key == "digest.vocabulary"
     missing.write_text("[concepts]\n", encoding="utf-8")
     assert load_config(config, env={"WIJKBOT_TOKEN": TOKEN}).digest.vocabulary == str(missing)
+
+
+@pytest.mark.parametrize(
+    ("url", "code", "says"),
+    [
+        (
+            "postgresql+psycopg://wijk:geheim@127.0.0.1:1/wijkbot",
+            4,
+            "cannot connect to postgresql+psycopg://wijk:***@127.0.0.1:1/wijkbot (",
+        ),
+        (f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/no_such_wijkbot_db", 4, '"no_such_wijkbot_db"'),
+        ("postgresql+pyscopg://postgres@127.0.0.1:5432/x", 2, "database.url: unknown driver"),
+        ("sqlite:///{tmp}/a-file/wijkbot.sqlite3", 4, "check the folder"),
+    ],
+)
+def test_a_database_out_of_reach_is_one_line(
+    url: str,
+    code: int,
+    says: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Down, missing or a mistyped driver: which URL (never its password) and what to check."""
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    monkeypatch.setenv("WIJKBOT_DATABASE_URL", url.format(tmp=tmp_path))
+    for command in ("migrate", "roles"):
+        assert cli_main(["--config", str(EXAMPLE), command]) == code
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"{EXAMPLE}: database.url: ") and says in err
+        assert "\n" not in err and "geheim" not in err
