@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli import common as cli
+from bot.core.config import UnreadableFileError, read_text_file
 from bot.people import persons
 from bot.spiegel import editing
 from bot.spiegel import mirror as spiegel
@@ -43,13 +44,9 @@ def run(args: argparse.Namespace) -> int:
     if path.suffix.lower() != ".toml":
         return _fail(f"{path}: only TOML files (.toml) are supported")
     try:
-        source = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return _fail(f"{path}: file not found")
-    except UnicodeDecodeError as exc:
-        return _fail(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})")
-    except OSError as exc:
-        return _fail(f"{path}: cannot read ({exc.strerror})")
+        source = read_text_file(path)
+    except UnreadableFileError as exc:
+        return _fail(f"{path}: {exc.problem}")
     try:
         parsed = spiegel.parse_toml(source, {t.slug for t in config.themes})
     except spiegel.SpiegelFormatError as exc:

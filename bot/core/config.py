@@ -298,9 +298,9 @@ def load_config(
     if path is not None:
         path = Path(path)
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(source, "-", "file not found") from None
+            raw = tomllib.loads(read_text_file(path))
+        except UnreadableFileError as exc:
+            raise ConfigError(source, "-", exc.problem) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(source, "-", f"not valid TOML ({exc})") from None
     _apply_env(raw, env, source)
@@ -308,6 +308,39 @@ def load_config(
     config = dataclasses.replace(config, source=source)
     _validate(config, require_token=require_token)
     return config
+
+
+class UnreadableFileError(Exception):
+    """A file the administrator wrote cannot be read as text: `problem` says why and what to do."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(problem)
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+SAVE_AS = "save it as UTF-8 without BOM"
+
+
+def read_text_file(path: Path) -> str:
+    """A TOML file an administrator edits (the config, a vocabulary, a spiegel), as text.
+    Editors on Windows save Latin-1 or put a byte order mark first: TOML allows neither, and
+    the traceback or "Invalid statement at line 1" they would give does not say what to do."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFileError("file not found") from None
+    except IsADirectoryError:
+        raise UnreadableFileError("a folder, not a file: name the .toml file itself") from None
+    except OSError as exc:
+        raise UnreadableFileError(f"cannot read it ({exc.strerror})") from None
+    if data.startswith(UTF8_BOM):
+        raise UnreadableFileError(f"starts with a byte order mark (BOM): {SAVE_AS}")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UnreadableFileError(f"not UTF-8 text (line {line}): {SAVE_AS}") from None
 
 
 def default_config_path(env: Mapping[str, str]) -> Path:
@@ -556,23 +589,12 @@ def _validate_vocabulary(path: str, src: str) -> None:
     missing or not TOML is refused here, at the start, not at someone's Versturen."""
     key = "digest.vocabulary"
     try:
-        tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(
-            src, key, f"file not found: {path} (empty: the shipped vocabulary only)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(src, key, f"cannot read {path} ({_reason(exc)})") from None
+        tomllib.loads(read_text_file(Path(path)))
+    except UnreadableFileError as exc:
+        empty = " (empty: the shipped vocabulary only)" if "not found" in exc.problem else ""
+        raise ConfigError(src, key, f"{path}: {exc.problem}{empty}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(src, key, f"{path} is not valid TOML ({exc})") from None
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return "not UTF-8 text: save it as UTF-8"
-    if isinstance(exc, IsADirectoryError):
-        return "a folder, not a file"
-    return getattr(exc, "strerror", None) or str(exc)
 
 
 def _validate_figures(figures: FiguresConfig, src: str) -> None:

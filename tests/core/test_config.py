@@ -181,7 +181,7 @@ def test_vocabulary_file_must_be_there_and_toml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(config, env={"WIJKBOT_TOKEN": TOKEN})
     assert info.value.key == "digest.vocabulary"
-    assert info.value.problem.startswith(f"file not found: {missing}")
+    assert info.value.problem.startswith(f"{missing}: file not found")
     missing.parent.mkdir()
     missing.write_text("[concepts\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="is not valid TOML") as info:
@@ -220,3 +220,38 @@ def test_a_database_out_of_reach_is_one_line(
         err = capsys.readouterr().err.strip()
         assert err.startswith(f"{EXAMPLE}: database.url: ") and says in err
         assert "\n" not in err and "geheim" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        (
+            "latin1.toml",
+            EXAMPLE.read_text(encoding="utf-8").encode("latin-1", "replace")
+            + "\n# Súdwest-Fryslân\n".encode("latin-1"),
+            "not UTF-8 text (line ",
+        ),
+        ("bom.toml", b"\xef\xbb\xbf" + EXAMPLE.read_bytes(), "starts with a byte order mark (BOM)"),
+        ("conf.d", None, "a folder, not a file: name the .toml file itself"),
+    ],
+)
+def test_a_config_an_editor_saved_wrongly_is_one_line(
+    name: str,
+    content: bytes | None,
+    problem: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Latin-1 or a BOM (Windows editors), or a folder named: the file and what to do."""
+    path = tmp_path / name
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    monkeypatch.setenv("WIJKBOT_TOKEN", TOKEN)
+    assert cli_main(["--config", str(path), "check-config"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{path}: -: {problem}") and "\n" not in err
+    if content is not None:
+        assert err.endswith("save it as UTF-8 without BOM")

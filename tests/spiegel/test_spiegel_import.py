@@ -273,6 +273,19 @@ def test_cli_wijk_or_year_mismatch_and_missing_file(
     assert stored_items(services) == []
 
 
+def test_cli_a_file_with_a_byte_order_mark_says_how_to_save_it(
+    run_cli: RunCli, services: Services, tmp_path: Path
+) -> None:
+    """Notepad's UTF-8 puts a BOM first: TOML refuses it, and "line 1: Invalid statement" did
+    not say what to do."""
+    path = tmp_path / "elsrijk.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + EXAMPLE.read_bytes())
+    code, out, err = run_cli("import-spiegel", str(path), "--wijk", "elsrijk", "--edition", "2026")
+    assert (code, out) == (2, "")
+    assert err == f"{path}: starts with a byte order mark (BOM): save it as UTF-8 without BOM"
+    assert stored_items(services) == []
+
+
 def test_editions_current_is_newest_year(services: Services) -> None:
     parsed = spiegel.parse_toml(SMALL, THEMES)
     with services.db.session() as session:
