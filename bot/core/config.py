@@ -28,6 +28,8 @@ TOKEN_PATTERN = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,}$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 LANGUAGES = ("nl", "en")
 WIJK_NAME_LIMIT = 120  # models/wijk.py
+# Python's logging levels (bot/core/logs.py upper-cases the setting, so "debug" works too).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
@@ -531,6 +533,12 @@ def _validate(config: Config, *, require_token: bool) -> None:
         raise ConfigError(
             src, "general.timezone", f"unknown time zone {config.general.timezone!r}"
         ) from None
+    if config.general.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(
+            src,
+            "general.log_level",
+            f"expected one of {', '.join(LOG_LEVELS)}, got {config.general.log_level!r}",
+        )
     if not 100 <= config.general.text_limit <= 4000:
         raise ConfigError(src, "general.text_limit", "must be between 100 and 4000 characters")
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", config.digest.time):

@@ -101,6 +101,7 @@ def test_unknown_keys(tmp_path: Path, addition: str, key: str, problem: str) -> 
         ),
         ('url = "sqlite:///data/wijkbot.sqlite3"', 'url = "mysql://x"', "database.url"),
         ('name = "Elsrijk"', f'name = "{"E" * 121}"', "wijken[2].name"),
+        ('log_level = "INFO"', 'log_level = "VERBOSE"', "general.log_level"),
     ],
 )
 def test_wrong_values(tmp_path: Path, old: str, new: str, key: str) -> None:
@@ -110,6 +111,16 @@ def test_wrong_values(tmp_path: Path, old: str, new: str, key: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(path, env={"WIJKBOT_TOKEN": TOKEN})
     assert info.value.key == key
+
+
+def test_log_level_from_environment() -> None:
+    """`wijkbot run` would die on it after check-config said OK; any case works, as in logs.py."""
+    env = {"WIJKBOT_TOKEN": TOKEN, "WIJKBOT_GENERAL_LOG_LEVEL": "debug2"}
+    with pytest.raises(ConfigError, match="expected one of DEBUG, INFO") as info:
+        load_config(EXAMPLE, env=env)
+    assert info.value.key == "general.log_level"
+    env["WIJKBOT_GENERAL_LOG_LEVEL"] = "debug"
+    assert load_config(EXAMPLE, env=env).general.log_level == "debug"
 
 
 def test_wrong_type_from_environment() -> None:
