@@ -18,6 +18,9 @@ CODE_BYTES = 16  # 128 bits -> 22 URL-safe characters
 # Telegram deep-link payloads: A-Z, a-z, 0-9, _ and -, at most 64 characters.
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 INVITE_ROLES = (Role.COACH, Role.BIG, Role.PARTNER, Role.ADMIN)
+NOTE_LIMIT = 200  # models/person.py Invite.note
+# Enough for every member of a large BIG; far below the database's integer.
+MAX_USES = 10_000
 
 
 class RedeemStatus(StrEnum):
@@ -69,8 +72,11 @@ def create_invite(
         raise ValueError(f"invites grant {', '.join(r.value for r in INVITE_ROLES)}")
     if not wijken:
         raise ValueError("an invite needs at least one wijk")
-    if uses < 1:
-        raise ValueError("uses must be 1 or more")
+    # Checked here, not by the database: PostgreSQL would fail on them and SQLite store them.
+    if not 1 <= uses <= MAX_USES:
+        raise ValueError(f"--uses must be between 1 and {MAX_USES}, got {uses}")
+    if len(note) > NOTE_LIMIT:
+        raise ValueError(f"--note is at most {NOTE_LIMIT} characters, this one has {len(note)}")
     code = secrets.token_urlsafe(CODE_BYTES)
     invite = Invite(
         code_hash=hash_code(code),

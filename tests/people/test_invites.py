@@ -233,6 +233,32 @@ def test_cli_invite_prints_link(
     assert "unknown wijk 'nergens'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--note", "voor de coach van Assendorp, " * 10, "--note is at most 200 characters"),
+        ("--uses", "99999999999", "--uses must be between 1 and 10000"),
+        ("--uses", "0", "--uses must be between 1 and 10000"),
+    ],
+)
+def test_cli_invite_refuses_a_long_note_or_too_many_uses(
+    cli_services: Services,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    option: str,
+    value: str,
+    says: str,
+) -> None:
+    """The same line on both databases (PostgreSQL failed on them, SQLite stored them)."""
+    monkeypatch.setenv("WIJKBOT_MUNICIPALITY_BOT_USERNAME", "wijkspiegel_bot")
+    args = ["--config", "config.example.toml", "invite", "--role", "coach", "--wijk", "elsrijk"]
+    assert cli_main([*args, option, value]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith(says) and captured.err.count("\n") == 1
+    with cli_services.db.session() as session:
+        assert session.exec(select(Invite)).all() == []
+
+
 async def test_opening_an_invite_again_uses_nothing(bot: Harness, services: Services) -> None:
     """A BIG member who opens the group's link again (a second phone, a forwarded message) must
     not use up the places meant for the others."""
