@@ -188,6 +188,13 @@ def parse_toml(source: str, themes: Collection[str]) -> ParsedEdition:
                 "keys must be unique",
                 item.line,
             )
+    if not items:
+        # Importing it would retire the whole edition: that is `wijkbot spiegel retire`, on purpose.
+        raise SpiegelFormatError(
+            "no statements (an import with none would retire them all; to take statements out, "
+            "use `wijkbot spiegel retire ID --reason ...`)",
+            None,
+        )
     return ParsedEdition(
         items=tuple(items),
         title=str(edition.get("title", "")).strip(),

@@ -286,6 +286,26 @@ def test_cli_a_file_with_a_byte_order_mark_says_how_to_save_it(
     assert stored_items(services) == []
 
 
+def test_cli_a_file_without_statements_retires_nothing(
+    run_cli: RunCli, services: Services, tmp_path: Path
+) -> None:
+    """An empty file (or one with only [edition]) would have retired the whole edition."""
+    code, _, _ = run_cli("import-spiegel", str(EXAMPLE), "--wijk", "elsrijk", "--edition", "2026")
+    assert code == 0
+    before = [(i.key, i.retired) for i in stored_items(services)]
+    assert before and not any(retired for _, retired in before)
+    for text in ("", '[edition]\nwijk = "elsrijk"\nyear = 2026\n'):
+        path = tmp_path / "empty.toml"
+        path.write_text(text, encoding="utf-8")
+        for dry in ([], ["--dry-run"]):
+            code, out, err = run_cli(
+                "import-spiegel", str(path), "--wijk", "elsrijk", "--edition", "2026", *dry
+            )
+            assert (code, out) == (2, "")
+            assert err.startswith(f"{path}: no statements") and "wijkbot spiegel retire" in err
+    assert [(i.key, i.retired) for i in stored_items(services)] == before
+
+
 def test_editions_current_is_newest_year(services: Services) -> None:
     parsed = spiegel.parse_toml(SMALL, THEMES)
     with services.db.session() as session:
