@@ -24,7 +24,21 @@ class DatabaseUnreachableError(Exception):
 
 
 def config_from(args: argparse.Namespace, *, require_token: bool = False) -> Config:
-    return load_config(args.config, require_token=require_token)
+    return check_feature_settings(load_config(args.config, require_token=require_token))
+
+
+def check_feature_settings(config: Config) -> Config:
+    """The settings that name a feature's keys, which bot/core/config.py does not know."""
+    from bot.figures.measures import BY_KEY
+
+    for i, key in enumerate(config.figures.resident_measures):
+        if key not in BY_KEY:
+            raise ConfigError(
+                config.source,
+                f"figures.resident_measures[{i}]",
+                f"unknown measure {key!r} (known: {', '.join(BY_KEY)})",
+            )
+    return config
 
 
 def open_services(config: Config, *, migrate_check: bool = True) -> Services:

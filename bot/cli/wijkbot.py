@@ -13,6 +13,7 @@ from pathlib import Path
 from bot import wiring
 from bot.cli.common import (
     DatabaseUnreachableError,
+    check_feature_settings,
     config_from,
     find_wijken,
     open_database,
@@ -52,7 +53,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     try:
-        config = load_config(args.config, require_token=True)
+        config = check_feature_settings(load_config(args.config, require_token=True))
     except MissingTokenError:
         print(BOTFATHER_HELP, file=sys.stderr)
         from bot.demo.script import main_scripted

@@ -547,6 +547,11 @@ def _validate(config: Config, *, require_token: bool) -> None:
         raise ConfigError(src, "digest.attention_after_days", "must be 1 or more")
     if config.digest.vocabulary:
         _validate_vocabulary(config.digest.vocabulary, src)
+    if not config.municipality.name.strip():
+        # Residents read it in the greeting ("Ik ben de wijkbot van Zwolle").
+        raise ConfigError(
+            src, "municipality.name", "missing or empty: name the municipality, e.g. Zwolle"
+        )
     if config.municipality.gemeentecode and not re.fullmatch(
         r"\d{4}", config.municipality.gemeentecode
     ):

@@ -102,6 +102,9 @@ def test_unknown_keys(tmp_path: Path, addition: str, key: str, problem: str) -> 
         ('url = "sqlite:///data/wijkbot.sqlite3"', 'url = "mysql://x"', "database.url"),
         ('name = "Elsrijk"', f'name = "{"E" * 121}"', "wijken[2].name"),
         ('log_level = "INFO"', 'log_level = "VERBOSE"', "general.log_level"),
+        ('name = "Amstelveen"', 'name = ""', "municipality.name"),
+        ('name = "Amstelveen"', 'name = "  "', "municipality.name"),
+        ('[municipality]\nname = "Amstelveen"', "[municipality]", "municipality.name"),
     ],
 )
 def test_wrong_values(tmp_path: Path, old: str, new: str, key: str) -> None:
@@ -266,3 +269,19 @@ def test_a_config_an_editor_saved_wrongly_is_one_line(
     assert err.startswith(f"{path}: -: {problem}") and "\n" not in err
     if content is not None:
         assert err.endswith("save it as UTF-8 without BOM")
+
+
+def test_check_config_refuses_an_unknown_resident_measure(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert 'resident_measures = ["inhabitants",' in text
+    path = tmp_path / "config.toml"
+    path.write_text(text.replace('["inhabitants",', '["inwoners",', 1), encoding="utf-8")
+    monkeypatch.setenv("WIJKBOT_TOKEN", TOKEN)
+    assert cli_main(["--config", str(path), "check-config"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(
+        f"{path}: figures.resident_measures[0]: unknown measure 'inwoners' (known: "
+    )
+    assert "\n" not in err
