@@ -48,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(content)
         return 0
     path = Path(args.out or render.filename(data, args.format))
-    path.write_bytes(content)
+    try:
+        path.write_bytes(content)
+    except OSError as exc:  # a folder that is not there, or not ours: as `figures snapshot`
+        print(f"cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"wrote {path} ({len(content)} bytes)", file=sys.stderr)
     return 0

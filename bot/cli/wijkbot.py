@@ -64,6 +64,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     setup_logging(config.general.log_level, config.telegram.token, config.telegram.webhook_secret)
     services = open_services(config)
+    unreachable = _telegram_problem(config)
+    if unreachable:
+        print(unreachable, file=sys.stderr)
+        return 5
     app = build_application(services)
     if config.telegram.mode == "webhook":
         # Our own endpoint, not app.run_webhook: it refuses a request from its headers alone.
@@ -73,6 +77,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         app.run_polling()
     return 0
+
+
+def _telegram_problem(config: Config) -> str | None:
+    """One getMe before the bot starts: an unreachable Bot API or a refused token is one line
+    saying what to check, not PTB's retry loop logging six tracebacks before it gives up."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+
+    async def ask() -> None:
+        async with Bot(config.telegram.token, base_url=config.telegram.bot_api_url):
+            pass  # entering the Bot calls getMe
+
+    url = config.telegram.bot_api_url
+    try:
+        asyncio.run(ask())
+    except InvalidToken:
+        return (
+            f"{config.source}: telegram.token: Telegram refused the token at {url}; "
+            "check it with @BotFather (/mybots, API Token)"
+        )
+    except TelegramError as exc:
+        # Never echo the token, even where a library puts the whole address in its message.
+        reason = str(exc).replace(config.telegram.token, "<token>").strip() or type(exc).__name__
+        return (
+            f"{config.source}: telegram.bot_api_url: cannot reach the Telegram Bot API at {url} "
+            f"({reason}); check the network, a firewall or proxy, and telegram.bot_api_url"
+        )
+    return None
 
 
 def cmd_invite(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli.wijkbot import main as cli_main
+from bot.context import Services
 from bot.core.config import ConfigError, MissingTokenError, load_config
 from tests.conftest import PG_ADMIN_URL
 from tests.helpers import FAKE_TOKEN
@@ -285,3 +286,20 @@ def test_check_config_refuses_an_unknown_resident_measure(
         f"{path}: figures.resident_measures[0]: unknown measure 'inwoners' (known: "
     )
     assert "\n" not in err
+
+
+def test_run_with_telegram_out_of_reach_is_one_line(
+    cli_services: Services, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PTB's retry loop logged six tracebacks before it gave up; the token is never shown."""
+    monkeypatch.setenv("WIJKBOT_TOKEN", TOKEN)
+    monkeypatch.setenv("WIJKBOT_BOT_API_URL", "http://127.0.0.1:9/bot")
+    assert cli_main(["--config", str(EXAMPLE), "run"]) == 5
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if "alembic" not in line]
+    assert lines == [
+        f"{EXAMPLE}: telegram.bot_api_url: cannot reach the Telegram Bot API at "
+        "http://127.0.0.1:9/bot (httpx.ConnectError: All connection attempts failed); "
+        "check the network, a firewall or proxy, and telegram.bot_api_url"
+    ]
+    assert TOKEN not in err and TOKEN.split(":")[1] not in err

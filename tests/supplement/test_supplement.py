@@ -246,6 +246,13 @@ def test_cli(cli_services: Services, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert not (tmp_path / "b.docx").exists()
     assert run("--wijk", "nergens", "--year", "2026") == 1
     assert "unknown wijk 'nergens'" in capsys.readouterr().err
+    # A folder that is not there: one line, as `figures snapshot` says it.
+    missing = tmp_path / "missing-dir" / "supplement.html"
+    assert (
+        run("--wijk", "elsrijk", "--year", "2026", "--format", "html", "--out", str(missing)) == 2
+    )
+    err = capsys.readouterr().err
+    assert err == f"cannot write {missing}: No such file or directory\n"
 
 
 async def test_coach_presses_the_button_and_receives_the_docx(
