@@ -2,7 +2,7 @@
 
 Revision ID: 0019
 Revises: 0018
-Create Date: 2026-12-14 09:00:00
+Create Date: 2026-12-07 09:00:00
 
 A wijk made of many CBS buurten (about 37 or more) did not fit the 400 characters of
 wijk.cbs_codes: on PostgreSQL every command that mirrors the configured wijken failed.
