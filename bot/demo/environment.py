@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -26,7 +26,14 @@ from bot.app import OFFLINE_TOKEN, build_application
 from bot.context import Services, WijkApplication
 from bot.core import migrate
 from bot.core.clock import FrozenClock
-from bot.core.config import Config, DatabaseConfig, TelegramConfig, load_config
+from bot.core.config import (
+    EXAMPLE_CONFIG_PATH,
+    Config,
+    DatabaseConfig,
+    TelegramConfig,
+    default_config_path,
+    load_config,
+)
 from bot.core.database import Database
 from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness
 from bot.fake_telegram.users import BotMessage
@@ -216,10 +223,22 @@ def demo_observations() -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
-def demo_config(config_path: Path | None) -> Config:
-    if config_path is None:
-        config_path = Path(__file__).resolve().parents[2] / "config.example.toml"
-    return load_config(config_path, env={}, require_token=False)
+def demo_config() -> Config:
+    """The example municipality's config, whatever the operator configured: the demo is a script
+    for its wijk (Stadshart), themes and spiegel file (`not_your_config` says so)."""
+    return load_config(EXAMPLE_CONFIG_PATH, env={}, require_token=False)
+
+
+def not_your_config(config_path: Path | None, env: Mapping[str, str]) -> str | None:
+    """One line for an operator whose own config the demo does not play (a --config, or the
+    file WIJKBOT_CONFIG or ./config.toml names); None when theirs is the example."""
+    path = config_path or default_config_path(env)
+    if path.resolve() == EXAMPLE_CONFIG_PATH.resolve():
+        return None
+    return (
+        f"The offline demo plays the example municipality of {EXAMPLE_CONFIG_PATH.name}, "
+        f"not {path}: set WIJKBOT_TOKEN to run your own bot with it."
+    )
 
 
 def last_monday(now: datetime, tz: ZoneInfo) -> datetime:

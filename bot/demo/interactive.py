@@ -7,6 +7,7 @@ Buttons are shown numbered; type a number to press one. Anything else is sent as
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,10 @@ Anything else is sent as a message.
 
 def main_interactive(config_path: Path | None) -> int:
     """`wijkbot demo --interactive`."""
-    return asyncio.run(run_interactive(environment.demo_config(config_path)))
+    notice = environment.not_your_config(config_path, os.environ)
+    if notice:
+        print(notice)
+    return asyncio.run(run_interactive(environment.demo_config()))
 
 
 class Session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -50,7 +51,10 @@ class DemoResult:
 
 def main_scripted(config_path: Path | None, out_dir: Path | None = None) -> int:
     """`wijkbot demo` (and `wijkbot run` without a token): the scripted week, with its files."""
-    config = environment.demo_config(config_path)
+    notice = environment.not_your_config(config_path, os.environ)
+    if notice:
+        print(notice)
+    config = environment.demo_config()
     out_dir = out_dir or Path("demo-output")
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()

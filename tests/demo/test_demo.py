@@ -27,7 +27,7 @@ async def test_scripted_week(tmp_path: Path) -> None:
             desk_pages.append((await browser.get(link.split("/login/")[0] + "/")).text)
             assert (await browser.get(link)).status_code == 403  # used up
 
-    result = await run_script(demo_config(None), tmp_path, out=out, on_desk=visit_desk)
+    result = await run_script(demo_config(), tmp_path, out=out, on_desk=visit_desk)
     assert result.ok, result.problems
     assert result.desk_link is not None and result.desk_link in out.getvalue()
     assert desk_pages and "17 meldingen" in desk_pages[0]
@@ -79,6 +79,26 @@ def test_run_without_token_plays_the_demo(
     assert (tmp_path / "demo-output" / "transcript.txt").exists()
 
 
+def test_the_demo_says_it_plays_the_example_not_the_operators_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Their own municipality's config (./config.toml): the demo is a script for the example's
+    # Stadshart, so it plays that, and says so, instead of silently or with a traceback.
+    monkeypatch.delenv("WIJKBOT_TOKEN", raising=False)
+    monkeypatch.delenv("WIJKBOT_TELEGRAM_TOKEN", raising=False)
+    monkeypatch.delenv("WIJKBOT_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    example = (Path(__file__).resolve().parents[2] / "config.example.toml").read_text("utf-8")
+    (tmp_path / "config.toml").write_text(
+        example.replace('name = "Amstelveen"', 'name = "Zwolle"', 1), encoding="utf-8"
+    )
+    assert cli_main(["demo"]) == 0
+    out = capsys.readouterr().out
+    assert "The offline demo plays the example municipality of config.example.toml" in out
+    assert "not config.toml: set WIJKBOT_TOKEN" in out
+    assert "Wijkoverzicht Stadshart" in out
+
+
 async def test_interactive_demo(tmp_path: Path) -> None:
     shown: list[str] = []
     typed: list[str] = []
@@ -100,7 +120,7 @@ async def test_interactive_demo(tmp_path: Path) -> None:
             return typed[-1]
         return "q"
 
-    assert await run_interactive(demo_config(None), read=read, show=shown.append) == 0
+    assert await run_interactive(demo_config(), read=read, show=shown.append) == 0
     screen = "\n".join(shown)
     assert "Eerst over je gegevens" in screen
     assert "Je wijk: Stadshart" in screen
