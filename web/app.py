@@ -79,12 +79,16 @@ async def refused(request: Request, exc: Exception) -> Response:
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    """No page here (an unknown path, or a form's address opened as a page): the desk's own
-    page, with the way back to the inbox for a coach."""
+    """Starlette's own refusals: no page here (an unknown path, or a form's address opened as a
+    page), or a request it could not read. The desk's own page, with the way back to the inbox
+    for a coach."""
     assert isinstance(exc, HTTPException)
     lang = session_language(request)
     coach = getattr(request.state, "coach", None)  # there when the session is a coach's
-    values: dict[str, Any] = {"status": exc.status_code, "message_key": "desk.not_found"}
+    # 404 and 405 (a form's address opened as a page): no page here. Anything else Starlette
+    # refuses (a malformed form, 400) did not work: the general text.
+    message_key = "desk.not_found" if exc.status_code in (404, 405) else "desk.error"
+    values: dict[str, Any] = {"status": exc.status_code, "message_key": message_key}
     if isinstance(coach, Coach):
         response = render(request, "refused_coach.html", coach.lang, help_key=None, **values)
     else:

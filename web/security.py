@@ -104,10 +104,18 @@ class ServerErrorPage:
         except Exception:
             if started:  # part of the answer is on its way: nothing can replace it now
                 raise
-            # The path only: a query string may hold what a coach typed.
-            _log.exception("desk: %s %s failed", scope["method"], scope["path"])
+            # The route's pattern, never the path itself: /login/<token> carries a one-time
+            # login that this failure left unused, and a query string what a coach typed.
+            _log.exception("desk: %s %s failed", scope["method"], _route_pattern(scope))
             response = await self.page(Request(scope))
             await response(scope, receive, send)
+
+
+def _route_pattern(scope: Scope) -> str:
+    """The matched route's path with its parameters as names ("/login/{token}")."""
+    route = scope.get("route")
+    pattern = getattr(route, "path", None)
+    return pattern if isinstance(pattern, str) else "(no route)"
 
 
 class CsrfCheck:

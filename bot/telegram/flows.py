@@ -141,11 +141,15 @@ async def end(
     result and ended it. It is remembered in the same write, so that message delivered again
     finds the run (`ended_by`) and shows that result, instead of being taken as new text."""
     user_data = _user_data(context)
-    flow = current(context)
-    if flow is None:
+    if FLOW_KEY not in user_data:
         return
+    # Read before it goes; a stored flow that does not parse is removed all the same.
+    try:
+        flow = current(context)
+    except (KeyError, TypeError, ValueError):
+        flow = None
     del user_data[FLOW_KEY]
-    if message_id is not None:
+    if message_id is not None and flow is not None:
         user_data[ENDED_KEY] = {"name": flow.name, "nonce": flow.nonce, "message": message_id}
     await save(context)
 

@@ -52,3 +52,20 @@ async def test_an_unexpected_error_is_the_desks_page_in_the_coachs_language(
         assert "secret inner workings" in caplog.text  # for whoever runs the bot
         monkeypatch.undo()
         assert (await browser.get("/")).status_code == 200  # still logged in
+
+
+async def test_a_failing_login_link_leaves_its_token_out_of_the_log(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The link was not used up by the failure: its token in the log would open the desk.
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("storage hiccup")
+
+    monkeypatch.setattr("bot.desk.login_links.use", broken)
+    token = "Tok3n-that-must-not-be-logged_0123456789"
+    async with desk.client() as browser:
+        with caplog.at_level(logging.ERROR):
+            page = await browser.get(f"/login/{token}")
+    assert page.status_code == 500 and "Er ging iets mis" in page.text
+    assert "storage hiccup" in caplog.text and "/login/{token}" in caplog.text
+    assert token not in caplog.text

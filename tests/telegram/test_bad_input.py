@@ -197,3 +197,13 @@ async def test_every_kind_of_button_has_its_handler(bot: Harness) -> None:
     """The one CallbackQueryHandler hands a press on by its kind: a kind left out of the wiring
     would answer every such button with "this button no longer works"."""
     assert set(bot.app.routes.presses) == set(Kind)
+
+
+@pytest.mark.parametrize("stored", ["not a flow", {"name": "melding"}])
+async def test_stop_clears_a_stored_flow_that_does_not_parse(bot: Harness, stored: object) -> None:
+    # Whatever state an older version left behind, /stop must get the person out of it.
+    alice = await onboard(bot, 1001, "Alice")
+    bot.app.user_data[1001]["flow"] = stored
+    (stopped,) = await alice.send("/stop")
+    assert "Gestopt" in stopped.plain_text
+    assert "flow" not in bot.app.user_data[1001]
