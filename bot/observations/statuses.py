@@ -7,8 +7,9 @@
   privacy or spam, a withdrawn one the sender took back: none of them counts.
 - UNHANDLED: nobody picked it up yet (new or read): the digest's "waits for an answer" lists
   these when they also have no answer. In progress and referred ones are being handled. One the
-  sender reopened is new again without an answer: its earlier answer (and their reply) moved
-  into its history (bot/observations/workflow.py `reopen`), so it waits and a coach can answer.
+  sender reopened, or a coach set to new, is new again without an answer: its earlier answer
+  (and the reply) moved into its history (bot/observations/workflow.py `reopen`,
+  `change_status`), so it waits and a coach can answer.
 - COACH: the statuses a coach can set (bot/observations/workflow.py).
 """
 

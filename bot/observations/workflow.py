@@ -166,6 +166,13 @@ def change_status(
     where = [col(Observation.id) == observation_id, col(Observation.status) == before]
     if before == S.REFERRED.value:
         where.append(col(Observation.referred_to) == obs.referred_to)
+    if to_status == S.NEW.value and obs.answer_text is not None:
+        # A coach's reopen, like the sender's (`reopen`): it waits for an answer again.
+        values.update(_answer_to_history(session, obs, now))
+        where += [
+            _same(col(Observation.answered_at), obs.answered_at),
+            _same(col(Observation.replied_at), obs.replied_at),
+        ]
     result = session.exec(update(Observation).where(*where).values(**values))
     if not result.rowcount:
         session.rollback()

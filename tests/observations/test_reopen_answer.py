@@ -80,3 +80,27 @@ async def test_a_reopened_answered_observation_can_be_answered_again_and_waits_i
         h for h in mine["history"] if h["kind"] == "answer" and h["detail"]
     ).items()
     assert any(h["detail"] == "Dank je, ik wacht af" for h in mine["history"])
+
+
+async def test_a_coachs_reopen_of_an_answered_observation_lets_them_answer_again(
+    bot: Harness, services: Services
+) -> None:
+    # "Nieuw" set by a coach (the desk's status form) means the same as the sender's reopen.
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    obs = await file(alice, services, "De bus naar het centrum rijdt niet meer op zondag")
+    await open_card(carla, obs)
+    await carla.press("Beantwoorden")
+    await carla.send(FIRST)
+    await carla.press("Versturen")
+    with services.db.session() as session:
+        workflow.change_status(
+            session, load_actor(session, 2001), obs.id or 0, "new", now=services.clock.now()
+        )
+    stored = observation(services, obs.id or 0)
+    assert stored.status == "new" and stored.answer_text is None
+    await open_card(carla, obs)
+    assert "Beantwoorden" in carla.last.button_texts
+    with services.db.session() as session:
+        steps = [(e.kind, e.detail) for e in workflow.history(session, obs.id or 0)]
+    assert ("answer", FIRST) in steps
