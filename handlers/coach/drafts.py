@@ -97,15 +97,23 @@ def message_table(
         states=(TYPING, PREVIEW),
         load=MessageDraft.from_json,
         steps=(
-            # At the preview too: a person who spots a typo types the text again, and the new
-            # text replaces the draft (what they would do in any chat).
             Step(
                 "a text",
-                (TYPING, PREVIEW),
+                (TYPING,),
                 TEXT,
                 PREVIEW,
                 functools.partial(_typed, spec),
                 lambda d, text: replace(d, text=text),
+            ),
+            # At the preview too: a person who spots a typo types the text again, and the new
+            # text replaces the draft (what they would do in any chat).
+            Step(
+                "a text again",
+                (PREVIEW,),
+                TEXT,
+                PREVIEW,
+                functools.partial(_typed, spec),
+                act=functools.partial(_retyped, spec),
             ),
             Step(
                 "Opnieuw typen",
@@ -138,6 +146,16 @@ def _typed(spec: MessageFlow, turn: Turn, draft: MessageDraft, text: str) -> str
     if not text:
         raise Invalid(turn.who.t("coach.empty_text"))
     return text
+
+
+async def _retyped(
+    spec: MessageFlow, turn: Turn, flow: Flow, draft: MessageDraft, text: str
+) -> None:
+    """The new preview is a new message: the run starts again (a new nonce) with the new text,
+    so the old preview's Versturen, still on screen above, no longer sends what it does not show."""
+    new = replace(draft, text=text)
+    again = await flows.start(turn.context, flow.name, PREVIEW, new)
+    await _show(spec, turn, again, new, Reply(edit=False))
 
 
 async def _show(spec: MessageFlow, turn: Turn, flow: Flow, draft: MessageDraft, how: Reply) -> None:

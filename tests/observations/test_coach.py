@@ -542,11 +542,15 @@ async def test_a_new_text_at_the_preview_replaces_the_draft_in_each_message_flow
     alice, carla, obs = await setup_people(bot, services)
     await open_card(carla, obs)
     await carla.press("Beantwoorden")
-    await carla.send("We mkaen het volgende week")
+    (typo,) = await carla.send("We mkaen het volgende week")
     await carla.send("We maken het volgende week")
     assert "Zo krijgt de schrijver je antwoord" in carla.last.plain_text
     assert "We maken het volgende week" in carla.last.plain_text
     assert "Stuur hier alleen tekst" not in carla.last.plain_text
+    # The first preview, still on screen, no longer sends: it shows the other text.
+    await carla.press("Versturen", message=typo)
+    assert "Deze knop hoort bij een oud bericht" in carla.last.plain_text
+    assert observation(services, obs.id or 0).answer_text is None
     # A text that cannot be used at the preview says why and keeps the draft.
     limit = services.config.general.text_limit
     await carla.send("x" * (limit + 1))
