@@ -58,6 +58,7 @@ from bot.core.text import clean_input
 from bot.observations.coach import handled_wijken
 from bot.people.permissions import Actor
 from models import ObservationStatus, Swot
+from models.base import MAX_ID
 from models.observation import Observation
 from models.person import Person
 from models.supporter import Supporter
@@ -156,7 +157,7 @@ class InboxFilter:
                 return slug in known_themes
             return slug == NO_THEME or bool(_THEME_SLUG.fullmatch(slug))
 
-        wijken = _unique(w for w in (_int(v, 1, 2**31 - 1) for v in values("wijk")) if w)
+        wijken = _unique(w for w in (_int(v, 1, MAX_ID) for v in values("wijk")) if w)
         days = _int(one("days"), 1, MAX_DAYS)
         date_from, date_to = _day(one("from")), _day(one("to"))
         if date_from and date_to and date_from > date_to:

@@ -24,11 +24,12 @@ from telegram import InlineKeyboardButton
 from bot.core.i18n import LANGUAGES
 from bot.observations.coach import Filter
 from models import ItemKind, Verdict
+from models.base import MAX_ID
 
 MAX_BYTES = 64
 # Ids are primary keys (a PostgreSQL integer) and nonces and pages are small counters: a larger
 # number is forged and must become BadCallback here, not an overflow in the database layer.
-MAX_INT = 2**31 - 1
+MAX_INT = MAX_ID
 _ARG = re.compile(r"[A-Za-z0-9_-]{1,40}")  # used with fullmatch: "$" would let "\n" in
 _NUMBER = re.compile(r"[0-9]{1,10}")
 
