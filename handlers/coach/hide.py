@@ -18,7 +18,7 @@ from bot.telegram.callbacks import BadCallback, CoachHideReason, ListBack
 from bot.telegram.flow_table import TEXT
 from bot.telegram.flows import Flow
 from handlers.coach import views
-from handlers.coach.drafts import TYPING, MessageDraft, MessageFlow, message_table
+from handlers.coach.drafts import TYPING, MessageDraft, MessageFlow, message_table, not_sent
 from handlers.coach.shared import actor, deliver, to_supporters
 from handlers.common import Turn, Who, menu_keyboard
 from models import Person, Supporter
@@ -101,9 +101,11 @@ async def hide(
             obs = coach.get_for_coach(session, coach_actor, observation_id)
             obs = coach.hide(session, obs, coach_actor, stored, services.clock.now())
             person = coach.sender(session, obs)
-    except Refused:
+    except Refused as refused:
         if retry is not None:
-            await flows.end(turn.context)
+            # A typed reason: why, and the reason back to copy (as for an answer or a reply).
+            await not_sent(turn, refused, stored)
+            return
         raise
     except SQLAlchemyError:
         _log.exception("hiding M-%s failed", observation_id)

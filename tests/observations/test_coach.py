@@ -622,3 +622,26 @@ async def test_an_answer_closed_meanwhile_says_what_happened_and_keeps_the_typed
     stored = observation(services, second.id or 0)
     assert stored.status == ObservationStatus.DUPLICATE.value and stored.answer_text is None
     assert "We kijken ernaar" not in alice.last.plain_text
+
+
+async def test_a_typed_hide_reason_refused_at_the_end_comes_back_to_copy(
+    bot: Harness, services: Services
+) -> None:
+    # The sender withdrew it while the coach typed why to hide it: why, and the reason back.
+    _alice, carla, obs = await setup_people(bot, services)
+    await open_card(carla, obs)
+    await carla.press("Verbergen")
+    await carla.press("Iets anders")
+    await carla.send("Dit gaat over een buurman met naam")
+    preview = carla.last
+    with services.db.session() as session:
+        session.exec(
+            update(Observation)
+            .where(col(Observation.id) == obs.id)
+            .values(status=ObservationStatus.WITHDRAWN.value)
+        )
+        session.commit()
+    await carla.press("Verbergen", message=preview)
+    assert "kopiëren" in carla.messages[-2].plain_text
+    assert carla.last.plain_text == "Dit gaat over een buurman met naam"
+    assert observation(services, obs.id or 0).hidden_reason is None
