@@ -11,10 +11,11 @@ import pytest
 from bot.context import Services
 from bot.core.clock import Clock, FrozenClock
 from bot.fake_telegram import Harness
+from bot.fake_telegram.users import Person as FakePerson
 from bot.observations import workflow
 from bot.people.permissions import load_actor
 from bot.privacy import personal_data
-from models import Role
+from models import Observation, Role
 from tests.helpers import join_as, onboard
 from tests.observations.test_coach import file, observation, open_card, person_of
 
@@ -26,10 +27,8 @@ def clock() -> Clock:
     return FrozenClock(Clock().now())
 
 
-async def test_a_reopened_answered_observation_can_be_answered_again_and_waits_in_the_digest(
-    bot: Harness, services: Services
-) -> None:
-    assert isinstance(services.clock, FrozenClock)
+async def answered(bot: Harness, services: Services) -> tuple[FakePerson, FakePerson, Observation]:
+    """Alice's observation, answered by Carla, wijkcoach of Elsrijk."""
     alice = await onboard(bot, 1001, "Alice")
     carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
     obs = await file(alice, services, "De bus naar het centrum rijdt niet meer op zondag")
@@ -37,6 +36,14 @@ async def test_a_reopened_answered_observation_can_be_answered_again_and_waits_i
     await carla.press("Beantwoorden")
     await carla.send(FIRST)
     await carla.press("Versturen")
+    return alice, carla, obs
+
+
+async def test_a_reopened_answered_observation_can_be_answered_again_and_waits_in_the_digest(
+    bot: Harness, services: Services
+) -> None:
+    assert isinstance(services.clock, FrozenClock)
+    alice, carla, obs = await answered(bot, services)
     await alice.press("Terugschrijven", message=alice.last)
     await alice.send("Dank je, ik wacht af")
     await alice.press("Versturen")
@@ -86,13 +93,7 @@ async def test_a_coachs_reopen_of_an_answered_observation_lets_them_answer_again
     bot: Harness, services: Services
 ) -> None:
     # "Nieuw" set by a coach (the desk's status form) means the same as the sender's reopen.
-    alice = await onboard(bot, 1001, "Alice")
-    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
-    obs = await file(alice, services, "De bus naar het centrum rijdt niet meer op zondag")
-    await open_card(carla, obs)
-    await carla.press("Beantwoorden")
-    await carla.send(FIRST)
-    await carla.press("Versturen")
+    _alice, carla, obs = await answered(bot, services)
     with services.db.session() as session:
         workflow.change_status(
             session, load_actor(session, 2001), obs.id or 0, "new", now=services.clock.now()
