@@ -479,6 +479,10 @@ async def test_validation(
         with pytest.raises(BadRequest, match=r"(?i)message is too long"):
             await bot.send_message(ALICE, "x" * 4097)
         await bot.send_message(ALICE, "x" * 4096)
+        # Characters, not UTF-16 units: 4,096 emoji (8,192 units) go through, as on Telegram.
+        await bot.send_message(ALICE, "\N{GRINNING FACE}" * 4096)
+        with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+            await bot.send_message(ALICE, "\N{GRINNING FACE}" * 4097)
         with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
             await bot.send_message(ALICE, "<b></b>", parse_mode=ParseMode.HTML)
         with pytest.raises(BadRequest, match=r"(?i)caption is too long"):
