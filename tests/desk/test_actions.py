@@ -127,6 +127,17 @@ async def test_a_refused_step_is_a_message_on_the_page_and_keeps_what_was_typed(
         assert answer.status_code == 400
         assert "Die melding ken ik niet in deze wijk." in answer.text
         assert "Ergens anders" not in answer.text
+        # A duplicate of nothing typed, or of text that names no observation.
+        for typed, said in (
+            ("", "Kies de melding waar deze hetzelfde als is."),
+            ("de vorige", "Die melding ken ik niet in deze wijk."),
+        ):
+            answer = await post(
+                browser,
+                f"/m/{obs.id}/status",
+                {"seen": "read", "to": "duplicate", "duplicate": typed},
+            )
+            assert answer.status_code == 400 and said in answer.text
         # A step the workflow does not allow.
         answer = await post(browser, f"/m/{obs.id}/status", {"seen": "read", "to": "withdrawn"})
         assert answer.status_code == 400

@@ -73,6 +73,18 @@ def _refused_page(
     return show(request, coach, observation_id, status=status, form=form, problem=text)
 
 
+def _duplicate_of(to: str, typed: str) -> int | None:
+    """The observation a "duplicate" status points to, as the coach typed it ("M-12", "12").
+    Text that names no observation is refused here; nothing typed is left to the workflow, which
+    asks for one."""
+    if to != S.DUPLICATE.value or not typed.strip():
+        return None
+    found = parse_reference(typed)
+    if found is None:
+        raise Refused("workflow.duplicate_unknown")
+    return found
+
+
 async def change_status(request: Request) -> Response:
     coach = current_coach(request)
     services = desk(request).services
@@ -80,16 +92,8 @@ async def change_status(request: Request) -> Response:
     form = await _form(request, "to", "seen", "partner", "duplicate", "reason")
     to = form["to"]
     try:
+        duplicate_of = _duplicate_of(to, form["duplicate"])
         with services.db.session() as session:
-            duplicate_of = None
-            if to == S.DUPLICATE.value:
-                duplicate_of = parse_reference(form["duplicate"])
-                if duplicate_of is None:
-                    raise Refused(
-                        "workflow.duplicate_unknown"
-                        if form["duplicate"].strip()
-                        else "workflow.duplicate_needed"
-                    )
             event = workflow.change_status(
                 session,
                 coach.actor,
@@ -242,13 +246,11 @@ async def bulk(request: Request) -> Response:
         lines = summarise(lang, ids + beyond, [*answered, *unknown], "desk_actions.bulk_answered")
         told = any(isinstance(r, Observation) for r in answered)
     elif action in BULK_STATUSES:
-        duplicate_of = None
-        if action == S.DUPLICATE.value:
-            duplicate_of = parse_reference(fields["duplicate"])
-            if duplicate_of is None and fields["duplicate"].strip():
-                # As the status form says it: no observation of any wijk has that number.
-                flash(request, t(lang, "workflow.duplicate_unknown"), kind="problem")
-                return RedirectResponse(target, status_code=303)
+        try:
+            duplicate_of = _duplicate_of(action, fields["duplicate"])
+        except Refused as refused:
+            flash(request, t(lang, refused.message_key), kind="problem")
+            return RedirectResponse(target, status_code=303)
 
         def change_all() -> tuple[list[ObservationEvent | Refused], bool]:
             with services.db.session() as session:
