@@ -19,6 +19,15 @@ _now: Callable[[], datetime] = _system_now
 MAX_ID = 2**31 - 1
 
 
+def column_limit(table: type[Any], name: str) -> int:
+    """The most characters the column `name` of `table` holds (its `max_length`), so that a check
+    on the way in names the schema's number instead of a copy of it."""
+    length = table.__table__.c[name].type.length
+    if not isinstance(length, int):
+        raise TypeError(f"{table.__name__}.{name} has no length")
+    return length
+
+
 def utcnow() -> datetime:
     """The only way tables get a timestamp: aware UTC, which SQLModel requires."""
     return _now()

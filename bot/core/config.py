@@ -21,13 +21,16 @@ from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.base import column_limit
+from models.wijk import Wijk
+
 ENV_PREFIX = "WIJKBOT"
 DEFAULT_CONFIG_PATH = Path("config.toml")
 EXAMPLE_CONFIG_PATH = Path(__file__).resolve().parents[2] / "config.example.toml"
 TOKEN_PATTERN = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,}$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 LANGUAGES = ("nl", "en")
-WIJK_NAME_LIMIT = 120  # models/wijk.py
+WIJK_NAME_LIMIT = column_limit(Wijk, "name")
 # Python's logging levels (bot/core/logs.py upper-cases the setting, so "debug" works too).
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 

@@ -23,9 +23,10 @@ from bot.observations.coach import Refused
 from bot.observations.typed_text import checked
 from bot.people.permissions import Action, Actor, PermissionDenied
 from models import AnswerTemplate, Observation, Wijk
+from models.base import column_limit
 
-TITLE_LIMIT = 80
-BODY_LIMIT = 2000
+TITLE_LIMIT = column_limit(AnswerTemplate, "title")
+BODY_LIMIT = column_limit(AnswerTemplate, "body")
 MAX_PER_WIJK = 50
 # The answer the coach sends (Observation.answer_text holds up to 4000); the bot's own limit for
 # typed text is config.general.text_limit, which the caller passes.

@@ -18,8 +18,9 @@ from bot.observations import coach
 from bot.observations.typed_text import checked
 from bot.people.permissions import Actor
 from models import ObservationNote, Person
+from models.base import column_limit
 
-NOTE_LIMIT = 2000
+NOTE_LIMIT = column_limit(ObservationNote, "text")
 EMPTY_KEY = "desk_notes.empty"
 # The same text from the same coach within this time is the same form sent again.
 RESENT_WITHIN = timedelta(minutes=10)

@@ -13,12 +13,13 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from models import Invite, Membership, Person, Role, Wijk
+from models.base import column_limit
 
 CODE_BYTES = 16  # 128 bits -> 22 URL-safe characters
 # Telegram deep-link payloads: A-Z, a-z, 0-9, _ and -, at most 64 characters.
 PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 INVITE_ROLES = (Role.COACH, Role.BIG, Role.PARTNER, Role.ADMIN)
-NOTE_LIMIT = 200  # models/person.py Invite.note
+NOTE_LIMIT = column_limit(Invite, "note")
 # Enough for every member of a large BIG; far below the database's integer.
 MAX_USES = 10_000
 

@@ -35,11 +35,12 @@ from bot.core.table_changes import WatchedCache
 from bot.core.text import clean_input
 from bot.figures.measures import BY_KEY
 from models import Edition, ItemKind, Reaction, SpiegelItem, Verdict, Wijk
+from models.base import column_limit
 
-TITLE_LIMIT = 200
+TITLE_LIMIT = column_limit(Edition, "title")
 # The overview shows the introduction in one message with the counts: keep it well under 4,096.
 INTRODUCTION_LIMIT = 1500
-TEXT_LIMIT = 1000
+TEXT_LIMIT = column_limit(SpiegelItem, "text")
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 ENTRY_FIELDS = ("text", "theme", "key", "figures")
 MEASURE_KEYS = tuple(BY_KEY)
