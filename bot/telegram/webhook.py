@@ -42,6 +42,38 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
+# The parts of an update that carry a message; Telegram always gives their chat and id.
+_MESSAGE_FIELDS = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_message",
+    "edited_business_message",
+)
+
+
+def update_data(body: bytes) -> dict[str, Any]:
+    """The JSON of one update, or ValueError: PTB's `Update.de_json` takes any JSON (a list, a
+    number, a message without its chat) and the handlers would fail on it later, with a trace."""
+    data = json.loads(body)
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        raise ValueError("no update_id")
+    for name in _MESSAGE_FIELDS:
+        if name not in data:
+            continue
+        message = data[name]
+        chat = message.get("chat") if isinstance(message, dict) else None
+        if not (
+            isinstance(chat, dict)
+            and type(chat.get("id")) is int
+            and type(message.get("message_id")) is int
+            and type(message.get("date")) is int
+        ):
+            raise ValueError(f"{name} without its chat, id or date")
+    return data
+
+
 @tornado.web.stream_request_body
 class UpdateHandler(tornado.web.RequestHandler):
     """One POST per update; everything else is refused before the body is read."""
@@ -84,8 +116,8 @@ class UpdateHandler(tornado.web.RequestHandler):
         if self.refused:
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
         try:
-            update = Update.de_json(json.loads(b"".join(self.chunks)), self.bot_app.bot)
-        except (ValueError, TypeError, KeyError) as exc:
+            update = Update.de_json(update_data(b"".join(self.chunks)), self.bot_app.bot)
+        except (ValueError, TypeError, KeyError, RecursionError) as exc:
             # Never the body itself in the log: it holds what someone wrote.
             _log.warning("webhook: a request with the secret that is not an update (%s)", exc)
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from None

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 from telegram import Chat, Message, MessageEntity, Update, User
 
 from bot.core import migrate
@@ -207,6 +210,53 @@ async def test_webhook_endpoint_in_front_of_the_application(bot: Harness) -> Non
     finally:
         server.stop()
         await server.close_all_connections()
+
+
+def _chatless_message() -> bytes:
+    # Any moment will do: the endpoint refuses it before a handler looks at its date.
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    message = Message(1, moment, Chat(1001, "private"), text="hallo").to_dict()
+    del message["chat"]
+    return json.dumps(Update(31, message=None).to_dict() | {"message": message}).encode()
+
+
+NOT_AN_UPDATE = {
+    "array": b"[]",
+    "null": b"null",
+    "number": b"42",
+    "string": b'"update"',
+    "deeply nested": b"[" * 5000 + b"]" * 5000,
+    "update_id as text": json.dumps({"update_id": "31"}).encode(),
+    "message without its chat": _chatless_message(),
+}
+
+
+@pytest.mark.parametrize("name", list(NOT_AN_UPDATE))
+async def test_json_with_the_secret_that_is_no_update_is_refused_without_a_trace(
+    bot: Harness, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    """Only a holder of the secret can send these, but a 500 makes Telegram send it again and
+    again, and a message without its chat would fail in the handlers with a trace."""
+    from tornado.httpserver import HTTPServer
+
+    caplog.set_level(logging.INFO)
+    bot.raise_errors = False
+    port = free_port()
+    server = HTTPServer(webhook.web_application(bot.app, "/hook", SECRET, max_bytes=2**20))
+    server.listen(port, address="127.0.0.1")
+    try:
+        headers = {"Content-Type": "application/json", webhook.SECRET_HEADER: SECRET}
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(
+                f"http://127.0.0.1:{port}/hook", content=NOT_AN_UPDATE[name], headers=headers
+            )
+        await bot.settle(max_wait=1)
+    finally:
+        server.stop()
+        await server.close_all_connections()
+    assert answer.status_code == 400
+    assert bot.app.update_queue.qsize() == 0
+    assert not [r.getMessage() for r in caplog.records if r.exc_info]
 
 
 def spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
