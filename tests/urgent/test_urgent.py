@@ -80,6 +80,17 @@ async def test_urgent_text_in_english(bot: Harness, services: Services) -> None:
     assert "day and night" in text
 
 
+async def test_a_broken_street_light_in_english_is_no_emergency(
+    bot: Harness, services: Services
+) -> None:
+    """"lights on … for weeks" is how a neighbour's silence is told, but not a street light's."""
+    amy = await onboard(bot, 1001, "Amy", language_code="en")
+    await amy.send("/report")
+    (answer,) = await amy.send("The street lights on my road have been broken for weeks")
+    assert HELP_EN not in answer.plain_text and "112" not in answer.plain_text
+    assert "What kind of report is it?" in answer.plain_text
+
+
 async def test_a_loose_text_and_a_photo_caption_show_the_numbers(
     bot: Harness, services: Services
 ) -> None:
