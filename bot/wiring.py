@@ -184,8 +184,9 @@ def wire(app: WijkApplication) -> None:
             coach.FLOW_REPLY: coach.reply_typed,
             poll_wizard.FLOW: poll_wizard.typed,
         },
-        # The text that stored a comment and ended its flow, delivered again: what it stored.
-        text_again={spiegel.FLOW: spiegel.comment_again},
+        # The text that stored a comment or a change to the spiegel and ended its flow,
+        # delivered again: what it stored.
+        text_again={spiegel.FLOW: spiegel.comment_again, spiegel.EDIT_FLOW: spiegel.edit_again},
         media_steps={
             observations.FLOW: observations.media_in_flow,
             spiegel.FLOW: spiegel.comment_media,

@@ -85,7 +85,13 @@ class StatementChange(SQLModel, table=True):
     person since erased), when, why, and the wording before and after."""
 
     __tablename__ = "statement_change"
-    __table_args__ = (Index("ix_statement_change_item_created", "item_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_statement_change_item_created", "item_id", "created_at"),
+        # A coach's change is stored by one run of their `spiegel_edit` flow: its text delivered
+        # again after a crash finds this change instead of storing (or refusing) a second one.
+        # Erasure (person_id to NULL) finds a person's changes with it too.
+        UniqueConstraint("person_id", "request_key", name="uq_statement_change_request"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="spiegelitem.id", ondelete="CASCADE")
@@ -93,11 +99,12 @@ class StatementChange(SQLModel, table=True):
     action: str = Field(max_length=16)
     old_text: str | None = Field(default=None, max_length=1000)
     new_text: str | None = Field(default=None, max_length=1000)
-    person_id: int | None = Field(
-        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
-    )
+    # Found through uq_statement_change_request (its first column).
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     reason: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
+    # The flow run that stored it (bot.telegram.flows.request_key); NULL from the command line.
+    request_key: str | None = Field(default=None, max_length=40)
 
 
 class WijkNews(SQLModel, table=True):

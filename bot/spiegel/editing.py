@@ -7,17 +7,23 @@ and administrators) and records a StatementChange: who, when, why, the wording b
 recorded, and a reason is required. A retired statement leaves the residents' spiegel; its
 reactions stay with it, as a new edition's statements start without reactions (the old
 edition's stay with the old edition's statements).
+
+A coach's change from the bot carries its flow run's key (`request_key`, unique per person with
+StatementChange.person_id): the same text delivered again after a crash finds that change and
+returns its statement, instead of storing a second change or refusing the text as "already
+there", "the same wording" or "gone" (`stored_by`, `_stored`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.core.clock import utcnow
+from bot.core.database import commit_or_stored
 from bot.core.text import clean_input
 from bot.people.permissions import Action, Actor, PermissionDenied
 from bot.spiegel.mirror import TEXT_LIMIT, current_edition, derived_key
@@ -83,6 +89,7 @@ def _record(
     *,
     old: str | None = None,
     new: str | None = None,
+    request_key: str | None = None,
 ) -> None:
     assert item.id is not None
     session.add(
@@ -95,8 +102,48 @@ def _record(
             person_id=actor.id if actor is not None else None,
             reason=reason,
             created_at=utcnow(),
+            request_key=request_key if actor is not None else None,
         )
     )
+
+
+def stored_by(session: Session, person_id: int, request_key: str) -> StatementChange | None:
+    """The change this person stored in the flow run `request_key`, if any."""
+    return session.exec(
+        select(StatementChange).where(
+            StatementChange.person_id == person_id, StatementChange.request_key == request_key
+        )
+    ).first()
+
+
+def _stored(session: Session, actor: Actor | None, request_key: str | None) -> SpiegelItem | None:
+    """The statement the flow run `request_key` changed already (its text delivered again), or
+    None: the change is still to be made. The permission is checked as for a new change."""
+    if actor is None or request_key is None:
+        return None
+    change = stored_by(session, actor.id, request_key)
+    if change is None:
+        return None
+    require(actor, change.wijk_id)
+    return session.get(SpiegelItem, change.item_id)
+
+
+def _commit(
+    session: Session,
+    item: SpiegelItem,
+    actor: Actor | None,
+    request_key: str | None,
+    write: Callable[[], None],
+) -> SpiegelItem:
+    """`write` the change and commit it; `item` when it is stored now. Two tries of the same
+    run at once: the unique key refuses the second, which returns the first one's statement."""
+
+    def commit() -> None:
+        write()
+        session.commit()
+
+    stored = commit_or_stored(session, commit, lambda: _stored(session, actor, request_key))
+    return stored or item
 
 
 def _current(session: Session, wijk_id: int) -> Edition:
@@ -145,9 +192,14 @@ def add(
     *,
     theme: str | None = None,
     reason: str | None = None,
+    request_key: str | None = None,
 ) -> SpiegelItem:
-    """A new statement at the end of its category in the wijk's current edition. Commits."""
+    """A new statement at the end of its category in the wijk's current edition. Commits.
+    `request_key`: the flow run's; the statement it added already is returned as it is."""
     require(actor, wijk_id)
+    stored = _stored(session, actor, request_key)
+    if stored is not None:
+        return stored
     text = clean_text(text)
     why = clean_reason(actor, reason)
     edition = _current(session, wijk_id)
@@ -172,17 +224,38 @@ def add(
         text=text,
         position=(last + 1) if last is not None else 0,
     )
-    session.add(item)
-    session.flush()
-    _record(session, item, wijk_id, StatementAction.ADD, actor, why, new=text)
-    session.commit()
-    return item
+
+    def write() -> None:
+        session.add(item)
+        session.flush()
+        _record(
+            session,
+            item,
+            wijk_id,
+            StatementAction.ADD,
+            actor,
+            why,
+            new=text,
+            request_key=request_key,
+        )
+
+    return _commit(session, item, actor, request_key, write)
 
 
 def reword(
-    session: Session, actor: Actor | None, item_id: int, text: str, *, reason: str | None = None
+    session: Session,
+    actor: Actor | None,
+    item_id: int,
+    text: str,
+    *,
+    reason: str | None = None,
+    request_key: str | None = None,
 ) -> SpiegelItem:
-    """New wording for a statement; the old one stays in its history, its reactions stay."""
+    """New wording for a statement; the old one stays in its history, its reactions stay.
+    `request_key`: the flow run's; the statement it reworded already is returned as it is."""
+    stored = _stored(session, actor, request_key)
+    if stored is not None:
+        return stored
     item, edition = editable_item(session, item_id)
     require(actor, edition.wijk_id)
     text = clean_text(text)
@@ -190,28 +263,60 @@ def reword(
     if text == item.text:
         raise EditError("spiegel_editing.same_text", "the new wording is the same as the old")
     old = item.text
-    item.text = text
-    session.add(item)
-    _record(session, item, edition.wijk_id, StatementAction.REWORD, actor, why, old=old, new=text)
-    session.commit()
-    return item
+
+    def write() -> None:
+        item.text = text
+        session.add(item)
+        _record(
+            session,
+            item,
+            edition.wijk_id,
+            StatementAction.REWORD,
+            actor,
+            why,
+            old=old,
+            new=text,
+            request_key=request_key,
+        )
+
+    return _commit(session, item, actor, request_key, write)
 
 
 def retire(
-    session: Session, actor: Actor | None, item_id: int, *, reason: str | None
+    session: Session,
+    actor: Actor | None,
+    item_id: int,
+    *,
+    reason: str | None,
+    request_key: str | None = None,
 ) -> SpiegelItem:
-    """Take a statement out of the residents' spiegel (its reactions stay). A reason is needed."""
+    """Take a statement out of the residents' spiegel (its reactions stay). A reason is needed.
+    `request_key`: the flow run's; the statement it retired already is returned as it is."""
+    stored = _stored(session, actor, request_key)
+    if stored is not None:
+        return stored
     item, edition = editable_item(session, item_id)
     require(actor, edition.wijk_id)
     why = clean_reason(actor, reason)
     if not why:
         raise EditError("spiegel_editing.reason_needed", "give a reason")
-    item.retired = True
-    item.retired_at = utcnow()
-    session.add(item)
-    _record(session, item, edition.wijk_id, StatementAction.RETIRE, actor, why, old=item.text)
-    session.commit()
-    return item
+
+    def write() -> None:
+        item.retired = True
+        item.retired_at = utcnow()
+        session.add(item)
+        _record(
+            session,
+            item,
+            edition.wijk_id,
+            StatementAction.RETIRE,
+            actor,
+            why,
+            old=item.text,
+            request_key=request_key,
+        )
+
+    return _commit(session, item, actor, request_key, write)
 
 
 def proposal(label: str, representative: str) -> str:
@@ -235,12 +340,13 @@ def from_group(
     *,
     label: str,
     references: Sequence[str],
+    request_key: str | None = None,
 ) -> SpiegelItem:
     """ "Maak hier een zin van": a statement made from a group of observations (`text` is the
     proposal as the coach left it); the reason names the group and its observations."""
     shown = ", ".join(references[:10]) + (" …" if len(references) > 10 else "")
     reason = f"from group {clean_input(label, multiline=False)} ({shown})"[:REASON_LIMIT]
-    return add(session, actor, wijk_id, kind, text, reason=reason)
+    return add(session, actor, wijk_id, kind, text, reason=reason, request_key=request_key)
 
 
 # What a statement says, carried over into next year's edition as it is. Every other column of

@@ -2,6 +2,10 @@
 reason), "Maak hier een zin van" (from a group of this period's observations) and "Nieuwe
 editie starten"; the `spiegel_edit` flow, one table. Permissions are
 checked by bot/spiegel/editing.py for the wijk of the statement or edition, on every change.
+
+A typed change is stored once: it carries the flow run's key, and the text that stored it and
+ended the run, delivered again (the bot died before confirming it), shows that change's
+confirmation (`_stored_before`), not a refusal ("staat al in de wijkspiegel") or "als melding?".
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from bot.telegram.flows import Flow, JsonDraft
 from handlers.common import Turn, Who, any_payload, cancel_button, esc, keyboard, private_handler
 from handlers.spiegel import views
 from handlers.spiegel.reading import show_overview
-from models import Edition, ItemKind, Observation, Wijk
+from models import Edition, ItemKind, Observation, StatementAction, Wijk
 
 _log = logging.getLogger(__name__)
 
@@ -211,11 +215,16 @@ def _reason(turn: Turn, draft: EditDraft, text: str) -> str:
 
 async def _store(turn: Turn, flow: Flow, draft: EditDraft, text: str) -> None:
     who = turn.who
+    # The text delivered again (the bot died behind the commit) finds the change this run
+    # stored: the service returns its statement and stores nothing.
+    key = flow.key
     with turn.services.db.session() as session:
         try:
             if draft.action == "add":
-                service.add(session, who.actor, draft.wijk_id, ItemKind(draft.kind), text)
-                done = "spiegel_editing.added"
+                service.add(
+                    session, who.actor, draft.wijk_id, ItemKind(draft.kind), text, request_key=key
+                )
+                action = StatementAction.ADD
             elif draft.action == "group":
                 service.from_group(
                     session,
@@ -225,24 +234,55 @@ async def _store(turn: Turn, flow: Flow, draft: EditDraft, text: str) -> None:
                     text,
                     label=draft.label,
                     references=draft.references,
+                    request_key=key,
                 )
-                done = "spiegel_editing.added"
+                action = StatementAction.ADD
             elif draft.action == "reword":
-                service.reword(session, who.actor, draft.item_id, text)
-                done = "spiegel_editing.reworded"
+                service.reword(session, who.actor, draft.item_id, text, request_key=key)
+                action = StatementAction.REWORD
             else:
-                service.retire(session, who.actor, draft.item_id, reason=text)
-                done = "spiegel_editing.retired"
+                service.retire(session, who.actor, draft.item_id, reason=text, request_key=key)
+                action = StatementAction.RETIRE
         except service.EditError as bad:
             if bad.message_key in ("spiegel_editing.gone", "spiegel_editing.old_edition"):
                 await flows.end(turn.context)
             await turn.reply(_refusal(who, bad), keyboard([cancel_button(who, flow.nonce)]))
             return
-        edition = mirror.current_edition(session, draft.wijk_id)
-    await flows.end(turn.context)
+    # Ended by this message: delivered again, it shows this change (`_stored_before`).
+    message = turn.update.effective_message
+    await flows.end(turn.context, message_id=message.message_id if message else None)
+    await _confirm(turn, action, text, draft.wijk_id)
+
+
+async def _confirm(turn: Turn, action: StatementAction, text: str, wijk_id: int) -> None:
+    """What the coach is told after a change: the wording stored (a retired statement: that it
+    left the spiegel), then the wijk's current spiegel."""
+    who = turn.who
+    done = {
+        StatementAction.ADD: "spiegel_editing.added",
+        StatementAction.REWORD: "spiegel_editing.reworded",
+    }.get(action, "spiegel_editing.retired")
+    with turn.services.db.session() as session:
+        edition = mirror.current_edition(session, wijk_id)
     await turn.reply(who.t(done, text=esc(views.preview(text))))
     if edition is not None and edition.id is not None:
         await show_overview(turn.update, turn.context, who, edition.id)
+
+
+async def _stored_before(turn: Turn, run: Flow) -> bool:
+    """The text of a run that stored its change and ended, delivered again (the bot died before
+    the confirmation): the confirmation of that change, not the question whether it is a
+    melding."""
+    actor = turn.who.actor
+    if actor is None:
+        return False
+    with turn.services.db.session() as session:
+        change = service.stored_by(session, actor.id, run.key)
+    if change is None:
+        return False
+    text = change.new_text or change.reason  # a retired statement has no new wording
+    await _confirm(turn, StatementAction(change.action), text, change.wijk_id)
+    return True
 
 
 async def _show(turn: Turn, flow: Flow, draft: EditDraft, how: Reply) -> None:
@@ -271,6 +311,7 @@ TABLE: FlowTable[Turn, EditDraft] = FlowTable(
         Entry("Zin weghalen", TYPING_REASON),
         Entry("Maak hier een zin van, a group of this period", TYPING_TEXT),
     ),
+    ended_text=_stored_before,
 )
 
 
@@ -279,6 +320,10 @@ async def edit_typed(update: Update, context: WijkContext, who: Who, flow: Flow)
     if message is None or message.text is None:
         return
     await flow_table.send(TABLE, Turn(update, context, who), TEXT, message.text)
+
+
+async def edit_again(update: Update, context: WijkContext, who: Who, run: Flow) -> bool:
+    return await flow_table.send_again(TABLE, Turn(update, context, who), run)
 
 
 async def edit_media(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:

@@ -172,6 +172,58 @@ def test_bad_input_changes_nothing(services: Services) -> None:
         assert session.exec(select(StatementChange)).all() == []
 
 
+def test_a_change_under_its_flow_runs_key_is_stored_once(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same run's change again (its text delivered twice) returns the statement it changed
+    and stores nothing; also when both tries got past the first look (the unique key refuses
+    the second). Another run's key is another change."""
+    load(services, "elsrijk")
+    stoep = item_id(services, "stoep")
+    with services.db.session() as session:
+        coach = _person(session, 5001, "elsrijk", Role.COACH)
+        wijk_id = _wijk_id(session, "elsrijk")
+        weakness = ItemKind.WEAKNESS
+        added = editing.add(session, coach, wijk_id, weakness, "Bankjes", request_key="e:1")
+        again = editing.add(session, coach, wijk_id, weakness, "Bankjes", request_key="e:1")
+        assert again.id == added.id
+        editing.reword(session, coach, stoep, "Stoepen scheef", request_key="e:2")
+        assert (
+            editing.reword(session, coach, stoep, "Stoepen scheef", request_key="e:2").id == stoep
+        )
+        assert added.id is not None
+        editing.retire(session, coach, added.id, reason="Staat er al", request_key="e:3")
+        assert editing.retire(session, coach, added.id, reason="Staat er al", request_key="e:3")
+        # Both tries past the first look (the first's statement is retired now, so its words are
+        # free again): the second's commit is refused, and it returns the first one's statement.
+        real = editing.stored_by
+        looks: list[str] = []
+
+        def first_look_misses(session: Session, person_id: int, key: str) -> StatementChange | None:
+            looks.append(key)
+            return None if len(looks) == 1 else real(session, person_id, key)
+
+        monkeypatch.setattr(editing, "stored_by", first_look_misses)
+        raced = editing.add(session, coach, wijk_id, weakness, "Bankjes", request_key="e:1")
+        assert raced.id == added.id and looks == ["e:1", "e:1"]
+        monkeypatch.undo()
+        # A new run with the same words is a new change: refused here as the same wording.
+        with pytest.raises(editing.EditError) as same:
+            editing.reword(session, coach, stoep, "Stoepen scheef", request_key="e:4")
+        assert same.value.message_key == "spiegel_editing.same_text"
+    with services.db.session() as session:
+        changes = session.exec(select(StatementChange).order_by(col(StatementChange.id))).all()
+        assert [(c.action, c.request_key) for c in changes] == [
+            ("add", "e:1"),
+            ("reword", "e:2"),
+            ("retire", "e:3"),
+        ]
+        item = session.get(SpiegelItem, stoep)
+        assert item is not None and item.text == "Stoepen scheef"
+        bankjes = session.exec(select(SpiegelItem).where(SpiegelItem.text == "Bankjes")).all()
+        assert [i.id for i in bankjes] == [added.id]
+
+
 def test_new_edition_carries_statements_and_leaves_reactions(services: Services) -> None:
     old_id = load(services, "elsrijk")
     stoep, groen = item_id(services, "stoep"), item_id(services, "groen")
@@ -365,17 +417,13 @@ async def test_resident_sees_no_coach_buttons_and_forged_ones_change_nothing(
         assert len(session.exec(select(Edition)).all()) == 1
 
 
-async def test_coach_makes_a_statement_from_a_group_of_this_period(
-    bot: Harness, services: Services
-) -> None:
-    load(services, "elsrijk")
-    coach = await join_as(bot, services, 6011, "Carla", Role.COACH, "elsrijk")
-    await coach.send("/spiegel")
-    (empty,) = await coach.press("Zin maken uit meldingen")
-    assert "nog geen nieuwe meldingen die bij elkaar horen" in empty.plain_text
+def group_of_this_period(services: Services, coach_telegram_id: int) -> list[int]:
+    """Three observations in Elsrijk about parking, in the current period of the coach's digest
+    (one group for "Zin maken uit meldingen"); their ids."""
     with services.db.session() as session:
         wijk_id = _wijk_id(session, "elsrijk")
-        coach_id = session.exec(select(Person.id).where(Person.telegram_id == 6011)).one()
+        query = select(Person.id).where(Person.telegram_id == coach_telegram_id)
+        coach_id = session.exec(query).one()
         assert coach_id is not None
         plan = digest_jobs.schedule_for(session, coach_id, services.config)
         now = services.clock.now()
@@ -394,7 +442,20 @@ async def test_coach_makes_a_statement_from_a_group_of_this_period(
                 )
             )
         session.commit()
-        ids = sorted(o.id or 0 for o in session.exec(select(Observation)).all())
+        return sorted(o.id or 0 for o in session.exec(select(Observation)).all())
+
+
+async def test_coach_makes_a_statement_from_a_group_of_this_period(
+    bot: Harness, services: Services
+) -> None:
+    load(services, "elsrijk")
+    coach = await join_as(bot, services, 6011, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/spiegel")
+    (empty,) = await coach.press("Zin maken uit meldingen")
+    assert "nog geen nieuwe meldingen die bij elkaar horen" in empty.plain_text
+    ids = group_of_this_period(services, 6011)
+    with services.db.session() as session:
+        coach_id = session.exec(select(Person.id).where(Person.telegram_id == 6011)).one()
     (overview,) = await coach.send("/spiegel")
     (listed,) = await coach.press("Zin maken uit meldingen", message=overview)
     assert "horen bij elkaar" in listed.plain_text

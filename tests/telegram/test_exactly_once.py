@@ -236,6 +236,140 @@ async def test_comment_delivered_again_after_its_flow_ended_shows_the_comment(
     assert (after.comment, after.commented_at) == (before.comment, before.commented_at)
 
 
+# A coach's change to the spiegel, typed: (action, the service function the kill follows, what
+# is typed, the confirmation's catalogue key, the overview's button after it).
+SPIEGEL_EDITS = {
+    "add": ("add", "Er zijn te weinig bankjes.", "spiegel_editing.added", "Wat kan beter? (3)"),
+    "group": (
+        "from_group",
+        "Er is te weinig plek om te parkeren.",
+        "spiegel_editing.added",
+        "Wat kan beter? (3)",
+    ),
+    "reword": (
+        "reword",
+        "De stoepen in de Parkstraat zijn ongelijk.",
+        "spiegel_editing.reworded",
+        "Wat kan beter? (2)",
+    ),
+    "retire": (
+        "retire",
+        "De stoepen zijn gemaakt.",
+        "spiegel_editing.retired",
+        "Wat kan beter? (1)",
+    ),
+}
+
+
+async def coach_at_spiegel_prompt(first: Harness, services: Services, action: str) -> Any:
+    """Carla, coach in Elsrijk, at the step where she types the statement (or why it goes)."""
+    from models import Role
+    from tests.helpers import join_as
+    from tests.spiegel.test_editing import group_of_this_period
+    from tests.spiegel.test_spiegel import load
+
+    load(services, "elsrijk")
+    carla = await join_as(first, services, 6001, "Carla", Role.COACH, "elsrijk")
+    (overview,) = await carla.send("/spiegel")
+    if action == "add":
+        await carla.press("Zin toevoegen ➕")
+        await carla.press("Wat kan beter?")
+    elif action == "group":
+        group_of_this_period(services, 6001)
+        (listed,) = await carla.press("Zin maken uit meldingen", message=overview)
+        (group,) = [b for b in listed.button_texts if b.startswith("Maak hier een zin van: ")]
+        await carla.press(group, message=listed)
+    else:
+        page = await carla.press("Wat kan beter? (2)")
+        stoep = next(m for m in page if "De stoepen zijn ongelijk." in m.plain_text)
+        button = "Zin aanpassen ✏️" if action == "reword" else "Zin weghalen 🗑️"
+        await carla.press(button, message=stoep)
+    return carla
+
+
+def spiegel_changes(services: Services) -> list[tuple[str, str | None, str]]:
+    from models import StatementChange
+
+    with services.db.session() as session:
+        changes = session.exec(select(StatementChange)).all()
+        return [(c.action, c.new_text, c.reason) for c in changes]
+
+
+def spiegel_confirmed(action: str, seen: list[Any]) -> None:
+    """What the coach sees after the change: its confirmation, then the spiegel as it is now."""
+    _, typed, done, counted = SPIEGEL_EDITS[action]
+    assert [m for m in seen if m.chat_id == 6001] == seen
+    assert strip_html(t("nl", done, text=typed)) in seen[0].plain_text
+    assert counted in seen[-1].button_texts
+    assert all(t("nl", "observations.file_ask") not in m.plain_text for m in seen)
+    assert all(
+        "staat al in" not in m.plain_text and "dezelfde zin" not in m.plain_text for m in seen
+    )
+
+
+def one_spiegel_change(services: Services, action: str) -> None:
+    from bot.spiegel import mirror
+    from models import SpiegelItem
+
+    _, typed, _, _ = SPIEGEL_EDITS[action]
+    (change,) = spiegel_changes(services)
+    if action == "retire":
+        assert change == ("retire", None, typed)
+    else:
+        assert change[:2] == ("reword" if action == "reword" else "add", typed)
+    if action in ("add", "group"):
+        with services.db.session() as session:
+            same = session.exec(select(SpiegelItem).where(SpiegelItem.text == typed)).all()
+            assert len(same) == 1 and mirror.active_item(session, same[0].id or 0) is not None
+
+
+@pytest.mark.parametrize("action", list(SPIEGEL_EDITS))
+async def test_spiegel_change_delivered_again_is_stored_once(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    """The change committed, the bot died before the flow ended: the same text again is the
+    change's confirmation, not "staat al in de wijkspiegel" or a second change."""
+    from bot.spiegel import editing
+
+    first = await restarted(services, fake)
+    carla = await coach_at_spiegel_prompt(first, services, action)
+    function, typed, _, _ = SPIEGEL_EDITS[action]
+    monkeypatch.setattr(editing, function, kill_after(getattr(editing, function)))
+    text = await killed_on(first, carla.send(typed))
+    monkeypatch.undo()
+    one_spiegel_change(services, action)
+
+    seen = await delivered_again(services, fake, text, (6001,))
+    spiegel_confirmed(action, seen)
+    one_spiegel_change(services, action)
+
+
+@pytest.mark.parametrize("action", list(SPIEGEL_EDITS))
+async def test_spiegel_change_delivered_again_after_its_flow_ended_shows_the_change(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    """The change stored and its flow's end written through, then the bot died: the same text
+    again shows the change, not "send this to the wijkcoach as a report?"."""
+    from bot.telegram import flows
+
+    first = await restarted(services, fake)
+    carla = await coach_at_spiegel_prompt(first, services, action)
+    _, typed, _, _ = SPIEGEL_EDITS[action]
+    monkeypatch.setattr(flows, "save", _dying_coroutine_after(flows.save, ended=True))
+    text = await killed_on(first, carla.send(typed))
+    monkeypatch.undo()
+    one_spiegel_change(services, action)
+
+    async with Harness(make_app(services, fake), fake) as second:
+        seen = await second.act(text, chats=(6001,))
+        spiegel_confirmed(action, list(seen))
+        # Later, the same words typed anew are new text: the question whether to report them.
+        carla = second.user(6001, "Carla")
+        (asked,) = await carla.send(typed)
+        assert t("nl", "observations.file_ask") in asked.plain_text
+    one_spiegel_change(services, action)
+
+
 async def test_vote_delivered_again_shows_the_vote(
     services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
