@@ -401,6 +401,27 @@ def new_edition(
     return edition, len(copies)
 
 
+def carried_on(session: Session, edition: Edition) -> tuple[Edition, int] | None:
+    """Next year's edition of `edition`'s wijk, made already (by `new_edition`: its press
+    delivered again, or pressed twice), with how many of `edition`'s statements it carries;
+    None when there is none yet."""
+    following = session.exec(
+        select(Edition).where(Edition.wijk_id == edition.wijk_id, Edition.year == edition.year + 1)
+    ).first()
+    if following is None or following.id is None:
+        return None
+    from_this = select(SpiegelItem.id).where(SpiegelItem.edition_id == edition.id)
+    carried = session.exec(
+        select(func.count())
+        .select_from(SpiegelItem)
+        .where(
+            SpiegelItem.edition_id == following.id,
+            col(SpiegelItem.origin_item_id).in_(from_this),
+        )
+    ).one()
+    return following, int(carried)
+
+
 def history(session: Session, item_id: int) -> list[StatementChange]:
     """A statement's changes, oldest first, back through the editions it was carried from."""
     chain: list[int] = []

@@ -124,8 +124,11 @@ async def edit_pressed(update: Update, context: WijkContext, who: Who) -> None:
 async def _new_edition(turn: Turn, edition: Edition) -> None:
     who = turn.who
     with turn.services.db.session() as session:
+        # "Ja, begin <year>" delivered again (the bot died before confirming it), or pressed
+        # twice: the edition it made, not "that year cannot be".
+        made = service.carried_on(session, edition)
         try:
-            new, carried = service.new_edition(
+            new, carried = made or service.new_edition(
                 session, who.actor, edition.wijk_id, edition.year + 1
             )
         except service.EditError as refused:

@@ -370,6 +370,35 @@ async def test_spiegel_change_delivered_again_after_its_flow_ended_shows_the_cha
     one_spiegel_change(services, action)
 
 
+async def test_new_edition_pressed_again_shows_the_edition_it_made(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Ja, begin 2027" made the edition, the bot died before confirming it: the same press
+    again shows that edition, not "Dat jaar kan niet", and makes no second one."""
+    from bot.spiegel import editing
+    from models import Edition, Role, StatementChange
+    from tests.helpers import join_as
+    from tests.spiegel.test_spiegel import load
+
+    load(services, "elsrijk")
+    first = await restarted(services, fake)
+    carla = await join_as(first, services, 6001, "Carla", Role.COACH, "elsrijk")
+    await carla.send("/spiegel")
+    await carla.press("Begin aan volgend jaar")
+    monkeypatch.setattr(editing, "new_edition", kill_after(editing.new_edition))
+    press = await killed_on(first, carla.press("Ja, begin 2027"))
+    monkeypatch.undo()
+
+    seen = await delivered_again(services, fake, press, (6001,))
+    done = t("nl", "spiegel_editing.new_edition_done", year=2027, count=8)
+    assert done in seen[0].plain_text
+    assert "Wijkspiegel Elsrijk 2027" in seen[-1].plain_text
+    assert all(t("nl", "spiegel_editing.year_not_later") not in m.plain_text for m in seen)
+    with services.db.session() as session:
+        assert sorted(e.year for e in session.exec(select(Edition)).all()) == [2026, 2027]
+        assert len(session.exec(select(StatementChange)).all()) == 8
+
+
 async def test_vote_delivered_again_shows_the_vote(
     services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
