@@ -83,7 +83,7 @@ async def test_urgent_text_in_english(bot: Harness, services: Services) -> None:
 async def test_a_broken_street_light_in_english_is_no_emergency(
     bot: Harness, services: Services
 ) -> None:
-    """"lights on … for weeks" is how a neighbour's silence is told, but not a street light's."""
+    """A neighbour's silence is told as "lights on for weeks"; a street light's is no emergency."""
     amy = await onboard(bot, 1001, "Amy", language_code="en")
     await amy.send("/report")
     (answer,) = await amy.send("The street lights on my road have been broken for weeks")
