@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InputFile, Update
 
 from bot.context import WijkContext
-from bot.privacy import personal_data
+from bot.privacy import export_guide, personal_data
 from handlers.common import Who, menu_keyboard, private_handler, reply
 from handlers.privacy import views
 
@@ -26,7 +26,11 @@ async def send_export(update: Update, context: WijkContext, who: Who) -> None:
         return
     filename = who.t("privacy.export_filename", date=now.astimezone(services.tz).date().isoformat())
     await chat.send_document(
-        InputFile(personal_data.export_json(data), filename=filename, attach=False),
+        InputFile(
+            personal_data.export_json(export_guide.with_guide(who.lang, data)),
+            filename=filename,
+            attach=False,
+        ),
         caption=who.t("privacy.export_caption"),
         reply_markup=menu_keyboard(who),
     )

@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 from bot.context import Services
 from bot.core.config import Config
 from bot.core.database import Database
+from bot.core.i18n import t
 from bot.fake_telegram import Harness
 from bot.people import persons
 from bot.privacy import personal_data
@@ -571,6 +572,17 @@ async def test_mijngegevens_sends_a_json_file(bot: Harness, services: Services) 
     assert data["profile"]["telegram_id"] == 1001 and data["profile"]["current_wijk"] == "elsrijk"
     assert data["observations"][0]["text"] == "Mooi park"
     assert data["reactions"][0]["statement"] == "Veel groen"
+    # The file opens with a guide in their language: every part, and the words behind its codes.
+    assert next(iter(data)) == "uitleg"
+    guide = data["uitleg"]
+    assert "Engels" in guide["about"]
+    assert set(guide["parts"]) == set(data) - {"uitleg", "format", "exported_at"}
+    assert all(guide["parts"].values())
+    assert guide["parts"]["observations"].startswith("Je meldingen.")
+    swot = data["observations"][0]["swot"]
+    assert guide["words"][swot] == t("nl", f"observations.swot_{swot}")
+    assert guide["words"]["recognise"] == "Herken ik"
+    assert guide["words"]["resident"] == "bewoner"
     explained = alice.last
     assert (
         "Dit zijn je gegevens" in explained.plain_text and "meldingen (1)" in explained.plain_text
@@ -586,7 +598,10 @@ async def test_my_data_from_the_menu_in_english(bot: Harness, services: Services
     await bob.press("My data")
     document = next(m for m in bob.messages if m.kind == "document")
     assert document.filename is not None and document.filename.startswith("mydata-")
-    assert json.loads(document.file_bytes or b"")["profile"]["language"] == "en"
+    data = json.loads(document.file_bytes or b"")
+    assert data["profile"]["language"] == "en"
+    assert data["guide"]["words"]["resident"] == "resident"
+    assert "uitleg" not in data
     assert "This is your data" in bob.last.plain_text
 
 
