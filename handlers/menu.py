@@ -186,8 +186,8 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
 
 @private_handler(needs_person=False, needs_wijk=False)
 async def cancel_command(update: Update, context: WijkContext, who: Who) -> None:
-    await flows.end(context)
-    await reply(update, who.t("common.cancelled"), menu_keyboard(who))
+    stopped = await flows.end(context)
+    await reply(update, _cancelled(who, stopped), menu_keyboard(who))
 
 
 @private_handler(needs_person=False, needs_wijk=False)
@@ -195,8 +195,14 @@ async def cancel_pressed(update: Update, context: WijkContext, who: Who) -> None
     # Any cancel button ends whatever flow is current: stopping is always safe.
     payload(update, Cancel)  # but it must be one of ours
     await answer_query(update)
-    await flows.end(context)
-    await reply(update, who.t("common.cancelled"), menu_keyboard(who), edit=True)
+    stopped = await flows.end(context)
+    await reply(update, _cancelled(who, stopped), menu_keyboard(who), edit=True)
+
+
+def _cancelled(who: Who, stopped: bool) -> str:
+    # With nothing running, "nothing was sent" could be untrue: the old message's run may have
+    # stored what it was for (its confirmation lost), before this press of its Stoppen.
+    return who.t("common.cancelled" if stopped else "common.nothing_to_stop")
 
 
 # --- what nobody else handled ---------------------------------------------------------------

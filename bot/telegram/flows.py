@@ -136,13 +136,14 @@ async def move(
 
 async def end(
     context: CallbackContext[Any, Any, Any, Any], *, message_id: int | None = None
-) -> None:
-    """Leave the current flow. `message_id`: the person's message whose step stored the run's
-    result and ended it. It is remembered in the same write, so that message delivered again
-    finds the run (`ended_by`) and shows that result, instead of being taken as new text."""
+) -> bool:
+    """Leave the current flow; False when there was none. `message_id`: the person's message
+    whose step stored the run's result and ended it. It is remembered in the same write, so that
+    message delivered again finds the run (`ended_by`) and shows that result, instead of being
+    taken as new text."""
     user_data = _user_data(context)
     if FLOW_KEY not in user_data:
-        return
+        return False
     # Read before it goes; a stored flow that does not parse is removed all the same.
     try:
         flow = current(context)
@@ -152,6 +153,7 @@ async def end(
     if message_id is not None and flow is not None:
         user_data[ENDED_KEY] = {"name": flow.name, "nonce": flow.nonce, "message": message_id}
     await save(context)
+    return True
 
 
 def ended_by(context: CallbackContext[Any, Any, Any, Any], message_id: int) -> Flow | None:

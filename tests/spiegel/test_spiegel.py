@@ -336,6 +336,24 @@ async def test_cancel_comment_stores_nothing(bot: Harness, services: Services) -
     assert reactions(services) == []
 
 
+async def test_stoppen_after_the_comment_was_stored_does_not_say_nothing_was_sent(
+    bot: Harness, services: Services
+) -> None:
+    """The prompt's Stoppen stays on screen after the comment ended the run (or when its
+    confirmation was lost): "Er is niets verstuurd" would then be untrue."""
+    load(services, "elsrijk")
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/spiegel")
+    page = await alice.press("Wat gaat goed? (4)")
+    (prompt,) = await alice.press(COMMENT, message=statement(page, "Er is veel groen."))
+    await alice.send("Het park is mooi.")
+    (stopped,) = await alice.press("Stoppen", message=prompt)
+    assert stopped.plain_text == "Er was niets meer om te stoppen."
+    assert stopped.button_texts == ["Naar het menu"]
+    (reaction,) = reactions(services)
+    assert reaction.comment == "Het park is mooi."
+
+
 async def test_other_wijk_refused_even_with_crafted_buttons(
     bot: Harness, services: Services
 ) -> None:
