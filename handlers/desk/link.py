@@ -42,11 +42,12 @@ async def open_from_menu(update: Update, context: WijkContext, who: Who) -> None
 async def send_link(update: Update, context: WijkContext, who: Who, *, edit: bool = False) -> None:
     services = context.services
     config = services.config.desk
-    if not config.enabled:
-        await reply(update, who.t("desk.off"), menu_keyboard(who), edit=edit)
-        return
+    # Whether the desk is on is the coaches' business: everyone else hears it is for coaches.
     if who.actor is None or not handled_wijken(who.actor):
         await reply(update, who.t("desk.not_coach"), menu_keyboard(who), edit=edit)
+        return
+    if not config.enabled:
+        await reply(update, who.t("desk.off"), menu_keyboard(who), edit=edit)
         return
     with services.db.session() as session:
         token = login_links.create(

@@ -1,5 +1,5 @@
 """The desk from the chat: the coach's menu button, "Bureau openen" in the menu and under the
-digest, and /bureau when the desk is off."""
+digest, and /bureau for a coach with the desk off and for everyone else."""
 
 from __future__ import annotations
 
@@ -60,3 +60,30 @@ async def test_a_resident_gets_no_desk_button(bot: Harness, services: Services) 
     assert bot.fake.chats[6001].menu_button is None
     await resident.send("/menu")
     assert "Bureau openen" not in resident.last.button_texts
+
+
+@pytest.mark.parametrize("desk_on", [True, False])
+async def test_bureau_tells_everyone_but_coaches_it_is_for_coaches(
+    bot: Harness, services: Services, desk_on: bool
+) -> None:
+    """Whether the desk is on is the coaches' business: a resident, a BIG member or a partner
+    is told the desk is for coaches, the desk on or off."""
+    from tests.helpers import onboard
+
+    people = [
+        await onboard(bot, 6001, "Bewoner"),
+        await join_as(bot, services, 6002, "Bea", Role.BIG, "elsrijk"),
+        await join_as(bot, services, 6003, "Pia", Role.PARTNER, "elsrijk"),
+    ]
+    coach = await join_as(bot, services, 5001, "Coach", Role.COACH, "elsrijk")
+    if not desk_on:
+        config = services.config
+        services.config = replace(config, desk=replace(config.desk, enabled=False))
+    for person in people:
+        (answer,) = await person.send("/bureau")
+        assert answer.plain_text == "Het bureau is alleen voor wijkcoaches.", answer.plain_text
+    (answer,) = await coach.send("/bureau")
+    if desk_on:
+        assert "/login/" in answer.plain_text
+    else:
+        assert answer.plain_text == "Het bureau staat nu uit."
