@@ -22,6 +22,7 @@ from bot.core.database import Database
 from bot.core.wake import Waker
 from bot.people.actor_cache import ActorCache
 from bot.people.persons import ActiveWijken
+from bot.polls.refusals import RefusalsTold
 from bot.spiegel.mirror import StatementCache
 from bot.spiegel.recognised import RecognisedCache
 from bot.telegram.outage import Outage
@@ -71,6 +72,8 @@ class Services:
     # tests and shutdown can wait for them, and the polls whose broadcast is running now.
     poll_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     poll_broadcasts: set[int] = field(default_factory=set)
+    # Who was told their answer in a group's poll does not count, once per poll (in memory).
+    poll_refusals: RefusalsTold = field(default_factory=RefusalsTold)
     # Urgent alerts to coaches this process started (handlers/urgent/alert.py), so tests and
     # shutdown can wait for them.
     urgent_tasks: set[asyncio.Task[Any]] = field(default_factory=set)

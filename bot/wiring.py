@@ -223,7 +223,7 @@ def wire(app: WijkApplication) -> None:
                 "digest_settings", "digest.menu_settings", digest.open_settings, digest.is_coach
             ),
             MenuEntry("supplement", "supplement.menu", supplement.open_supplement, digest.is_coach),
-            MenuEntry("polls", "polls.menu", polls.open_list, lambda who: who.known),
+            MenuEntry("polls", "polls.menu", polls.open_list, polls.visible),
             MenuEntry("newpoll", "polls.menu_new", poll_wizard.open_wizard, poll_wizard.can_create),
             MenuEntry("overjou", "about_you.menu", about_you.open_from_menu, lambda who: who.known),
             MenuEntry(

@@ -468,7 +468,7 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
         result = tally(session, poll_id)
         creator = session.get(Person, poll.creator_id) if poll.creator_id else None
         reached = (
-            voting.reached_recipients(session, poll_id)
+            voting.reached_recipients(session, poll)
             if poll.audience != PollAudience.GROUP.value
             else []
         )

@@ -12,7 +12,12 @@ one sentence. Votes in closed polls stay: a published result does not change aft
 back does not bring a vote back; while the poll is open they may vote again. So switching wijk
 back and forth never gives one person a vote in every wijk's polls. Erasing one's data
 (bot/privacy/personal_data.py) withdraws their votes in every open poll, also when the rest of
-what they sent is kept.
+what they sent is kept. The results go to the members who may still see them when the poll
+closes (`reached_recipients`): not to one who left the audience meanwhile.
+
+Where: a poll that lives in the group (Telegram's own poll, `voted_in_group`) is voted on there
+only. The bot cannot change an answer shown in a Telegram poll, so a second vote in the private
+chat would make the results differ from what the group sees; `cast_vote` refuses it.
 """
 
 from __future__ import annotations
@@ -159,6 +164,12 @@ class PollDraft:
     closes_at: datetime
     hide_results: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+
+
+def voted_in_group(poll: Poll) -> bool:
+    """The poll is Telegram's own poll in the BIG's group, and is voted on there only. A ranking
+    poll for the group is not: Telegram's polls cannot rank, so it is voted on in private chats."""
+    return poll.audience == PollAudience.GROUP.value and poll.kind != PollKind.RANKING.value
 
 
 def group_link_for(session: Session, wijk_id: int) -> GroupLink | None:
@@ -371,16 +382,21 @@ def cast_vote(
     now: datetime,
     *,
     change: bool,
+    from_group: bool = False,
 ) -> VoteOutcome:
     """Record (change=False) or replace (change=True) this person's ballot; refuse otherwise.
 
     An empty ballot with change=True retracts the vote (a native poll's "retract vote").
+    `from_group`: the ballot is an answer in the group's Telegram poll, the only place a poll
+    that `voted_in_group` takes one.
     """
     poll = session.get(Poll, poll_id)
     if poll is None or poll.status == PollStatus.CANCELLED.value:
         raise PollError("polls.err_no_poll")
     if not is_open(poll, now):
         raise PollError("polls.err_closed")
+    if voted_in_group(poll) and not from_group:
+        raise PollError("polls.err_vote_in_group")
     if not actor.can(Action.VOTE, poll.wijk_id) or not in_audience(session, poll, actor.id):
         raise PollError("polls.err_not_audience")
     valid = {o.id for o in options_of(session, poll_id)}
@@ -575,15 +591,28 @@ def pending_recipients(session: Session, poll_id: int) -> list[Recipient]:
     return [Recipient(d, p, t, lang) for d, p, t, lang in rows if d is not None and p is not None]
 
 
-def reached_recipients(session: Session, poll_id: int) -> list[Recipient]:
-    """Members the poll reached who have not had its results yet, in the order they get them."""
+def reached_recipients(session: Session, poll: Poll) -> list[Recipient]:
+    """Members the poll reached who have not had its results yet, in the order they get them:
+    those who may see it now (`may_see`: still in its audience, or a coach of its wijk). One who
+    left the audience since (moved to another wijk, lost the role) gets no results."""
+    roles = (*AUDIENCE_ROLES.get(poll.audience, ()), Role.COACH.value, Role.ADMIN.value)
+    may_see_it = (
+        select(Membership.id)
+        .where(
+            col(Membership.person_id) == col(Person.id),
+            Membership.wijk_id == poll.wijk_id,
+            col(Membership.role).in_(roles),
+        )
+        .exists()
+    )
     rows = session.exec(
         select(PollDelivery.id, Person.id, Person.telegram_id, Person.language)
         .join(Person, col(Person.id) == PollDelivery.person_id)
         .where(
-            PollDelivery.poll_id == poll_id,
+            PollDelivery.poll_id == poll.id,
             PollDelivery.status == DeliveryStatus.SENT.value,
             col(PollDelivery.results_at).is_(None),
+            may_see_it,
         )
         .order_by(col(PollDelivery.id))
     ).all()

@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from handlers.polls import wizard
 from handlers.polls.manage import koppel_command, manage_pressed
-from handlers.polls.voting import list_command, open_list, open_poll_link, poll_answer, vote_pressed
+from handlers.polls.voting import (
+    list_command,
+    open_list,
+    open_poll_link,
+    poll_answer,
+    visible,
+    vote_pressed,
+)
 
 __all__ = [
     "koppel_command",
@@ -16,6 +23,7 @@ __all__ = [
     "open_list",
     "open_poll_link",
     "poll_answer",
+    "visible",
     "vote_pressed",
     "wizard",
 ]

@@ -32,6 +32,8 @@ class Listed:
     # They are in its audience. A coach who manages a BIG poll is not: no vote button that
     # would only refuse, the results so far instead.
     vote: bool = True
+    # Telegram's own poll in the BIG's group: voted on there only, so no vote button here.
+    in_group: bool = False
 
 
 def poll_list(
@@ -43,7 +45,8 @@ def poll_list(
         lines += ["", who.t("polls.list_open")]
     for item in open_polls:
         p = item.poll
-        lines.append(who.t("polls.list_item_open", question=esc(p.question), when=item.when))
+        key = "polls.list_item_in_group" if item.in_group else "polls.list_item_open"
+        lines.append(who.t(key, question=esc(p.question), when=item.when))
         if item.vote:
             label = who.t("polls.btn_poll_open", question=_short(p.question))
             rows.append([button(label, PollView(p.id or 0, "show"))])

@@ -2,11 +2,14 @@
 
 Buttons: pl:<poll_id>:show|chg|res, and a vote pl:<poll_id>:<verb>:<value>:<mode>. Every vote
 goes through bot.polls.voting.cast_vote, which checks the poll, the audience and the option on the
-server; what a button says is never trusted.
+server; what a button says is never trusted. A poll that lives in the group (Telegram's own poll,
+`voting.voted_in_group`) is voted on there only: in the private chat it shows its results so far
+and says where to vote, never a vote button.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Sequence
@@ -63,11 +66,21 @@ def my_wijken(actor: Actor) -> list[int]:
     )
 
 
+def visible(who: Who) -> bool:
+    """The menu's "Stemmingen": for whoever votes or makes polls somewhere. Not for a partner
+    (an organisation: partners do not vote), who gets the same answer from /stemmen."""
+    return who.known and who.actor is not None and bool(my_wijken(who.actor))
+
+
 async def open_list(update: Update, context: WijkContext, who: Who) -> None:
     assert who.actor is not None
     actor = who.actor
     services = context.services
     wijken = my_wijken(actor)
+    if not wijken:
+        await answer_query(update)
+        await reply(update, who.t("polls.not_for_partners"), menu_keyboard(who))
+        return
     with services.db.session() as session:
         open_polls = polls.polls_in(session, wijken, PollStatus.OPEN.value)
         closed = [
@@ -80,7 +93,8 @@ async def open_list(update: Update, context: WijkContext, who: Who) -> None:
                 p,
                 delivery.when(p.closes_at, who.lang, services),
                 manage=polls.can_manage(actor, p),
-                vote=polls.in_audience(session, p, actor.id),
+                vote=polls.in_audience(session, p, actor.id) and not polls.voted_in_group(p),
+                in_group=polls.voted_in_group(p),
             )
             for p in open_polls
             if polls.may_see(session, actor, p)
@@ -116,11 +130,12 @@ def load(context: WijkContext, poll_id: int) -> tuple[Poll, list[Any], str]:
 async def show_poll(
     update: Update, context: WijkContext, who: Who, poll_id: int, *, edit: bool
 ) -> None:
-    """The poll with its buttons for this person: their own vote, or the results if closed."""
+    """The poll with its buttons for this person: their own vote, or the results if closed (or
+    so far, for a poll that is voted on in the group)."""
     assert who.actor is not None
     poll, options, wijk_name = load(context, poll_id)
     services = context.services
-    if not polls.is_open(poll, services.clock.now()):
+    if not polls.is_open(poll, services.clock.now()) or polls.voted_in_group(poll):
         await show_results(update, context, who, poll, edit=edit)
         return
     with services.db.session() as session:
@@ -155,6 +170,8 @@ async def show_results(
     with services.db.session() as session:
         result = tally(session, poll.id)
     text = delivery.results_text(result, who.lang, interim=still_open)
+    if still_open and polls.voted_in_group(poll):
+        text += "\n\n" + who.t("polls.vote_in_group")
     await reply(update, text, back, edit=edit)
 
 
@@ -183,6 +200,11 @@ async def vote_pressed(update: Update, context: WijkContext, who: Who) -> None:
         await refuse(update, who, err)
         if err.key == "polls.err_already_voted":
             await show_poll(update, context, who, poll_id, edit=True)
+        elif err.key == "polls.err_vote_in_group":
+            # An older message's vote button: it shows the results so far and where to vote,
+            # if they may see them (else the alert was all).
+            with contextlib.suppress(polls.PollError):
+                await show_poll(update, context, who, poll_id, edit=True)
 
 
 @dataclass(frozen=True)
@@ -208,6 +230,8 @@ def _ballot(context: WijkContext, actor: Actor, poll_id: int) -> _Ballot:
         raise polls.PollError("polls.err_no_poll")
     if not polls.is_open(poll, context.services.clock.now()):
         raise polls.PollError("polls.err_closed")
+    if polls.voted_in_group(poll):
+        raise polls.PollError("polls.err_vote_in_group")
     with context.services.db.session() as session:
         if not actor.can(Action.VOTE, poll.wijk_id) or not polls.in_audience(
             session, poll, actor.id
@@ -350,16 +374,32 @@ async def poll_answer(update: Update, context: WijkContext) -> None:
         with services.db.session() as session:
             option_ids = polls.option_ids_at(session, poll.id, list(answer.option_ids))
             # A new answer replaces the previous one: a change, not a second vote.
-            polls.cast_vote(session, actor, poll.id, option_ids, services.clock.now(), change=True)
+            polls.cast_vote(
+                session,
+                actor,
+                poll.id,
+                option_ids,
+                services.clock.now(),
+                change=True,
+                from_group=True,
+            )
     except polls.PollError as err:
+        # Told once per poll: not again on every change of their answer, and not when they take
+        # it back (bot/polls/refusals.py).
+        if not answer.option_ids or not services.poll_refusals.first_time(poll.id, user.id):
+            return
         reason = t(lang, err.key, **err.values)
+        # A way on: someone who never started the bot can start; someone known to it, the menu.
+        way_on = (
+            delivery.menu_button(lang)
+            if actor
+            else button(t(lang, "menu.start"), MenuItem("start"))
+        )
         try:
             await context.bot.send_message(
                 user.id,
                 t(lang, "polls.group_refused", reason=reason),
-                reply_markup=InlineKeyboardMarkup(
-                    [[button(t(lang, "menu.start"), MenuItem("start"))]]
-                ),
+                reply_markup=InlineKeyboardMarkup([[way_on]]),
             )
         except TelegramError as exc:  # never started the bot: Telegram lets us not write first
             _log.info("could not tell user about a refused group vote: %s", exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 from telegram import Update
 
@@ -13,7 +14,7 @@ from bot.people.permissions import load_actor
 from bot.polls import delivery, voting
 from bot.polls.tally import tally
 from models import Poll, PollOption, PollStatus, Role, Vote
-from tests.helpers import join_as, onboard
+from tests.helpers import invite_code, join_as, onboard
 from tests.polls.test_poll_wizard import GROUP_ID, create_poll, link_group, member, only_poll
 
 
@@ -264,6 +265,30 @@ async def test_a_coach_managing_a_big_poll_is_offered_its_results_not_a_vote(
     assert "Stemmen: Wat pakken we eerst aan?" in listing.button_texts
 
 
+async def test_a_partner_has_no_polls_and_is_told_why(bot: Harness, services: Services) -> None:
+    """Partners are organisations: they do not vote, nor make polls. The menu offers them no
+    "Stemmingen", and /stemmen says why, also while a poll for the whole wijk is open."""
+    bea = await member(bot, services, 3001, "Bea")
+    partner = await join_as(bot, services, 3400, "Pia", Role.PARTNER, "elsrijk")
+    resident = await onboard(bot, 3100, "Rik")
+    await create_poll(bot, bea, audience="Iedereen in de wijk")
+    (menu,) = await partner.send("/menu")
+    assert "Stemmingen" not in menu.button_texts, menu.button_texts
+    (menu,) = await resident.send("/menu")
+    assert "Stemmingen" in menu.button_texts
+    for command in ("/stemmen", "/peilingen"):
+        (answer,) = await partner.send(command)
+        assert answer.plain_text == (
+            "Stemmingen zijn voor bewoners en leden van de BIG. Partners stemmen niet mee."
+        )
+        assert "Nieuwe stemming" not in answer.button_texts
+    # A partner with a BIG role elsewhere votes there: the menu and the list are theirs.
+    both = await join_as(bot, services, 3401, "Piet", Role.PARTNER, "elsrijk")
+    await both.send(f"/start {invite_code(services, Role.BIG, 'randwijck')}")
+    (menu,) = await both.send("/menu")
+    assert "Stemmingen" in menu.button_texts
+
+
 async def test_peilingen_lists_open_and_closed(bot: Harness, services: Services) -> None:
     creator = await member(bot, services, 3001, "Bea")
     voter = await member(bot, services, 3002, "Bram")
@@ -346,6 +371,99 @@ async def test_native_poll_answers_change_retract_and_outsiders(
             raise AssertionError("a vote after closing was accepted")
 
 
+async def test_a_poll_in_the_group_is_voted_on_in_the_group_only(
+    bot: Harness, services: Services
+) -> None:
+    """The bot cannot change an answer shown in the group's Telegram poll: a second vote in the
+    private chat would make the results differ from what everyone in the group saw."""
+    bea = await member(bot, services, 3001, "Bea")
+    await link_group(bot, bea)
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    poll = only_poll(services)
+    assert poll.telegram_poll_id is not None and poll.id is not None
+    me = person_id(services, bea.id)
+    await bea.answer_poll(poll.telegram_poll_id, [1])  # Bankjes, for the whole group to see
+    assert votes(services) == [(me, "Bankjes", None)]
+
+    (listing,) = await bea.send("/stemmen")
+    assert "stemmen in de Telegram-groep" in listing.plain_text
+    assert not any(label.startswith("Stemmen:") for label in listing.button_texts)
+    (shown,) = await bea.press("Uitslag: Wat pakken we eerst aan?")
+    in_the_group = "Voor deze stemming stem je in de Telegram-groep van de BIG."
+    assert "Uitslag tot nu toe" in shown.plain_text and "Bankjes: 1 (100%)" in shown.plain_text
+    assert in_the_group in shown.plain_text
+    options = ("Speeltuin", "Bankjes", "Straatlicht", "Stem veranderen")
+    assert not set(options) & set(shown.button_texts)
+    # The way the group's ranking polls come in, and an older message's "show": the same.
+    for way_in in (f"/start poll_{poll.id}", "/menu"):
+        (shown,) = await bea.send(way_in)
+        if way_in == "/menu":
+            (shown,) = await bea.press_data(f"pl:{poll.id}:show", message=shown)
+        assert in_the_group in shown.plain_text
+        assert not set(options) & set(shown.button_texts)
+
+    # Forged presses: "change my vote" and a vote, for a new one and a change.
+    with services.db.session() as session:
+        speeltuin = voting.option_ids_at(session, poll.id, [0])[0]
+    for forged in (
+        f"pl:{poll.id}:chg",
+        f"pl:{poll.id}:o:{speeltuin}:c",
+        f"pl:{poll.id}:o:{speeltuin}:n",
+    ):
+        await bea.press_data(forged, message=shown)
+        assert bea.alerts[-1].startswith("Voor deze stemming stem je in de Telegram-groep")
+    assert votes(services) == [(me, "Bankjes", None)]
+    # The service refuses it too, whatever calls it.
+    with services.db.session() as session:
+        actor = load_actor(session, bea.id)
+        assert actor is not None
+        with pytest.raises(voting.PollError) as refused:
+            voting.cast_vote(
+                session, actor, poll.id, [speeltuin], services.clock.now(), change=True
+            )
+    assert refused.value.key == "polls.err_vote_in_group"
+
+    assert await delivery.close_now(bot.app, poll.id)
+    await delivery.wait_idle(bot.app)
+    (results,) = [m for m in bot.bot_messages(GROUP_ID) if "Uitslag:" in m.plain_text]
+    assert "Bankjes: 1 (100%)" in results.plain_text, results.plain_text
+    assert bot.fake.polls[poll.telegram_poll_id].votes == {bea.id: [1]}
+
+
+async def test_who_may_not_vote_in_a_group_poll_is_told_once_per_poll(
+    bot: Harness, services: Services
+) -> None:
+    bea = await member(bot, services, 3001, "Bea")
+    await link_group(bot, bea)
+    stranger = bot.user(3300, "Vreemde")  # never started the bot
+    elsewhere = await onboard(bot, 3200, "Gijs", wijk="Groenelaan")
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    first = only_poll(services).telegram_poll_id
+    await create_poll(bot, bea, question="Nog een vraag?", audience="De Telegram-groep", hide=None)
+    with services.db.session() as session:
+        second = session.exec(select(Poll).where(Poll.question == "Nog een vraag?")).one()
+    assert first is not None and second.telegram_poll_id is not None
+
+    def told(person: FakePerson) -> list[BotMessage]:
+        return [m for m in person.messages if "Deze stemming is niet voor jou" in m.plain_text]
+
+    for outsider, way_on in ((stranger, "Beginnen"), (elsewhere, "Naar het menu")):
+        await outsider.answer_poll(first, [0])
+        (message,) = told(outsider)
+        assert message.button_texts == [way_on], message.button_texts
+        await outsider.answer_poll(first, [1])  # a change
+        await retract(bot, outsider, first)  # and taking it back
+        assert len(told(outsider)) == 1
+        await outsider.answer_poll(second.telegram_poll_id, [0])  # another poll: told again
+        assert len(told(outsider)) == 2
+    # A retraction is never answered, also as the first thing the bot hears.
+    late = bot.user(3301, "Laat")
+    bot.fake.polls[first].votes[late.id] = [0]
+    await retract(bot, late, first)
+    assert late.messages == []
+    assert votes(services) == []
+
+
 async def test_ranking_from_the_group_via_deep_link(bot: Harness, services: Services) -> None:
     creator = await member(bot, services, 3001, "Bea")
     await link_group(bot, creator)
@@ -407,6 +525,46 @@ async def test_moving_to_another_wijk_withdraws_open_votes_there(
     await eva.press("Stemmen: Elsrijk")
     await eva.press("Straatlicht")
     assert votes(services) == [(person_id(services, eva.id), "Straatlicht", None)]
+
+
+async def test_results_go_to_who_may_see_them_when_the_poll_closes(
+    bot: Harness, services: Services
+) -> None:
+    """A BIG member who left the BIG, or a resident who moved, while a poll was open gets no
+    results when it closes: it is no longer theirs (they no longer see it under /stemmen)."""
+    from bot.people import persons, roles
+
+    bea = await member(bot, services, 3001, "Bea")
+    bram = await member(bot, services, 3002, "Bram")
+    stays = await member(bot, services, 3003, "Sam")
+    eva = await onboard(bot, 3004, "Eva")
+    await create_poll(bot, bea)
+    await create_poll(bot, bea, question="Voor de hele wijk?", audience="Iedereen in de wijk")
+    await bram.press("Bankjes", message=poll_message(bram))
+    with services.db.session() as session:
+        wijk = persons.wijk_by_slug(session, "elsrijk")
+        assert wijk is not None
+        roles.revoke(session, str(bram.id), Role.BIG, [wijk])
+    await eva.send("/wijk")
+    await eva.press("Randwijck")
+
+    await bea.send("/stemmen")
+    for question in ("Wat pakken", "Voor de hele wijk"):
+        await bea.press(f"Beheren: {question}")
+        await bea.press("Nu sluiten")
+        await bea.press("Ja, nu sluiten")
+        await delivery.wait_idle(bot.app)
+        await bea.send("/stemmen")
+
+    def results(person: FakePerson, question: str) -> int:
+        return sum(f"Uitslag: {question}" in m.plain_text for m in person.messages)
+
+    assert results(bea, "Wat pakken") == 1 and results(stays, "Wat pakken") == 1
+    assert results(bram, "Wat pakken") == 0
+    assert results(bea, "Voor de hele wijk") == 1 and results(stays, "Voor de hele wijk") == 1
+    assert results(eva, "Voor de hele wijk") == 0
+    (listing,) = await bram.send("/stemmen")
+    assert "Wat pakken" not in listing.plain_text  # what he sees agrees
 
 
 async def test_a_revoked_big_member_no_longer_counts_in_open_big_polls(
