@@ -31,6 +31,7 @@ from telegram import (
     ChatFullInfo,
     ChatMember,
     ChatMemberAdministrator,
+    ChatMemberBanned,
     ChatMemberLeft,
     ChatMemberMember,
     ChatMemberOwner,
@@ -174,6 +175,11 @@ class FakeChat:
     members: set[int] = field(default_factory=set)
     bot_is_member: bool = True
     bot_is_admin: bool = False
+    #: Removed by an admin (Telegram: "kicked"), not left of its own accord.
+    bot_is_kicked: bool = False
+    #: A group upgraded to a supergroup: the supergroup's id. Telegram then refuses every call
+    #: naming this chat with 400 "group chat was upgraded to a supergroup chat".
+    migrated_to: int | None = None
     menu_button: JSONDict | None = None
 
     def to_ptb(self) -> Chat:
@@ -649,6 +655,7 @@ class FakeTelegram:
         members: Iterable[int] = (),
         owner_id: int | None = None,
         bot_is_admin: bool = False,
+        bot_is_member: bool = True,
     ) -> FakeChat:
         admin_set = set(admins)
         chat = FakeChat(
@@ -660,10 +667,39 @@ class FakeTelegram:
             admins=admin_set,
             members=set(members) | admin_set,
             bot_is_admin=bot_is_admin,
+            bot_is_member=bot_is_member,
         )
         self.chats[chat_id] = chat
         self.messages.setdefault(chat_id, [])
         return chat
+
+    def migrate_chat(self, chat_id: int, new_id: int | None = None) -> FakeChat:
+        """Upgrade a group to a supergroup, as Telegram does when an admin turns on a
+        supergroup feature: a new chat (a new id, -100 before the old number unless given,
+        the same title, people and bot), whose message ids start again at 1; the old chat
+        refuses every call from now on, naming the new id. The updates that tell the bot are
+        the harness's (`Person.upgrade_group`); alone, this is an upgrade the bot missed."""
+        old = self.chats[chat_id]
+        if old.type != Chat.GROUP or old.migrated_to is not None:
+            raise ValueError(f"chat {chat_id} is not a group that can be upgraded")
+        new_id = int(f"-100{abs(chat_id)}") if new_id is None else new_id
+        if new_id in self.chats:
+            raise ValueError(f"chat {new_id} exists already")
+        new = FakeChat(
+            id=new_id,
+            type=Chat.SUPERGROUP,
+            title=old.title,
+            username=old.username,
+            owner_id=old.owner_id,
+            admins=set(old.admins),
+            members=set(old.members),
+            bot_is_member=old.bot_is_member,
+            bot_is_admin=old.bot_is_admin,
+        )
+        self.chats[new_id] = new
+        self.messages.setdefault(new_id, [])
+        old.migrated_to = new_id
+        return new
 
     def ptb_chat(self, chat_id: int) -> Chat:
         return self.chats[chat_id].to_ptb()
@@ -937,13 +973,11 @@ class FakeTelegram:
         if failure.error == "bad_gateway":
             raise ApiError(502, "Bad Gateway")
         if failure.error == "migrated":
+            chat = self.chats.get(chat_id) if chat_id is not None else None
+            if chat is not None and chat.migrated_to is not None:
+                raise _migrated(chat.migrated_to)
             old = abs(chat_id) if chat_id is not None else 1
-            new_id = int(f"-100{old}")
-            raise ApiError(
-                400,
-                "Bad Request: group chat was upgraded to a supergroup chat",
-                {"migrate_to_chat_id": new_id},
-            )
+            raise _migrated(int(f"-100{old}"))
         # "timeout": the call never gets an answer.
         raise TimedOut("Timed out (injected by FakeTelegram)")
 
@@ -961,13 +995,18 @@ class FakeTelegram:
         chat_id = _maybe_int(raw)
         if chat_id is None or chat_id not in self.chats:
             raise bad_request("chat not found")
-        return self.chats[chat_id]
+        chat = self.chats[chat_id]
+        if chat.migrated_to is not None:
+            raise _migrated(chat.migrated_to)
+        return chat
 
     def _writable_chat(self, params: JSONDict, method: str) -> FakeChat:
         chat = self._chat(params)
         if chat.type == Chat.PRIVATE and chat.id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if chat.type != Chat.PRIVATE and not chat.bot_is_member:
+            if chat.bot_is_kicked:
+                raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
             raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
         if method in FLOOD_METHODS:
             self._flood_control(chat)
@@ -1519,14 +1558,20 @@ class FakeTelegram:
             last_name=chat.last_name,
         ).to_dict()
 
+    def bot_member(self, chat: FakeChat) -> ChatMember:
+        """The bot's membership of a chat, as getChatMember and `my_chat_member` show it."""
+        user = self.bot.to_ptb()
+        if chat.type == Chat.PRIVATE or (chat.bot_is_member and not chat.bot_is_admin):
+            return ChatMemberMember(user=user)
+        if chat.bot_is_member:
+            return _administrator(user)
+        if chat.bot_is_kicked:
+            return ChatMemberBanned(user=user, until_date=_FOREVER)
+        return ChatMemberLeft(user=user)
+
     def _member(self, chat: FakeChat, user_id: int) -> ChatMember:
         if user_id == self.bot.id:
-            user = self.bot.to_ptb()
-            if chat.type == Chat.PRIVATE or (chat.bot_is_member and not chat.bot_is_admin):
-                return ChatMemberMember(user=user)
-            if chat.bot_is_member:
-                return _administrator(user)
-            return ChatMemberLeft(user=user)
+            return self.bot_member(chat)
         fake_user = self.users.get(user_id)
         if fake_user is None:
             raise bad_request("user not found")
@@ -1575,6 +1620,18 @@ class FakeTelegram:
             file_size=len(stored.content),
             file_path=f"files/{stored.file_unique_id}",
         ).to_dict()
+
+
+#: A ban's until_date of 0: forever (how Telegram reports a kicked bot or a block).
+_FOREVER = dtm.datetime.fromtimestamp(0, dtm.UTC)
+
+
+def _migrated(new_id: int) -> ApiError:
+    return ApiError(
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        {"migrate_to_chat_id": new_id},
+    )
 
 
 def _administrator(user: User) -> ChatMemberAdministrator:

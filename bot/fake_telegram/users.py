@@ -25,7 +25,9 @@ from typing import Any, Literal
 
 from telegram import (
     CallbackQuery,
+    ChatMember,
     ChatMemberBanned,
+    ChatMemberLeft,
     ChatMemberMember,
     ChatMemberUpdated,
     Contact,
@@ -528,6 +530,74 @@ class Person:
         update = Update(self.fake.next_update_id(), my_chat_member=event)
         return await self.harness.act(update, chats=(self.id,))
 
+    # ---- the bot in a group ------------------------------------------------------------------
+
+    async def add_bot(self, group: FakeChat) -> list[BotMessage]:
+        """Add the bot to a group it is not in, as this person (an admin there). Telegram tells
+        the bot twice: a `my_chat_member` update (left or kicked -> member), then the group's
+        service message with the bot in `new_chat_members`."""
+        if group.type == "private" or group.bot_is_member or group.migrated_to is not None:
+            raise AssertionError(f"the bot cannot be added to chat {group.id}")
+        before = self.fake.bot_member(group)
+        group.bot_is_member, group.bot_is_kicked, group.bot_is_admin = True, False, False
+        group.members.add(self.id)
+        views = await self._bot_member_changed(group, before, self.fake.bot_member(group))
+        joined = {"new_chat_members": (self.fake.bot.to_ptb(),)}
+        return views + await self._service_message(group, joined, (group.id, self.id))
+
+    async def remove_bot(self, group: FakeChat, *, kick: bool = True) -> list[BotMessage]:
+        """Remove the bot from a group, as this person (an admin there): Telegram sends one
+        `my_chat_member` update. Removed from a supergroup by an admin it is "kicked" (banned
+        until date 0, forever); from a basic group, or with `kick=False`, it has "left"."""
+        if group.type == "private" or not group.bot_is_member or group.migrated_to is not None:
+            raise AssertionError(f"the bot is not in chat {group.id}")
+        before = self.fake.bot_member(group)
+        group.bot_is_member, group.bot_is_admin = False, False
+        group.bot_is_kicked = kick and group.type == "supergroup"
+        return await self._bot_member_changed(group, before, self.fake.bot_member(group))
+
+    async def upgrade_group(
+        self, group: FakeChat, *, new_id: int | None = None
+    ) -> list[BotMessage]:
+        """Upgrade a basic group to a supergroup, as this person (its admin): the chat gets a new
+        id (`FakeTelegram.migrate_chat`), and the bot, still in it, hears of it three times: the
+        service message `migrate_to_chat_id` in the old group, a `my_chat_member` update for the
+        supergroup (left -> member: it "joins" the new chat; none says it left the old one,
+        tdlib/telegram-bot-api#266), and `migrate_from_chat_id` as the supergroup's first
+        message. Telegram documents no order; this is one a bot must survive. From then on every
+        call naming the old id answers 400 with the new one (PTB raises `ChatMigrated`)."""
+        new = self.fake.migrate_chat(group.id, new_id)
+        if not group.bot_is_member:
+            return []  # a bot outside the group hears nothing of it
+        chats = (group.id, new.id, self.id)
+        views = await self._service_message(group, {"migrate_to_chat_id": new.id}, chats)
+        left = ChatMemberLeft(user=self.fake.bot.to_ptb())
+        views += await self._bot_member_changed(new, left, self.fake.bot_member(new))
+        views += await self._service_message(new, {"migrate_from_chat_id": group.id}, chats)
+        return views
+
+    async def _service_message(
+        self, chat: FakeChat, content: dict[str, Any], chats: Iterable[int]
+    ) -> list[BotMessage]:
+        """A service message from this person in a group (its kind: the content's one field)."""
+        kind = next(iter(content))
+        stored = self.fake.add_message(chat.id, self.id, kind=kind, content=content)
+        update = Update(self.fake.next_update_id(), message=self.fake.ptb_message(stored))
+        return await self.harness.act(update, chats=chats)
+
+    async def _bot_member_changed(
+        self, group: FakeChat, before: ChatMember, after: ChatMember
+    ) -> list[BotMessage]:
+        event = ChatMemberUpdated(
+            chat=self.fake.ptb_chat(group.id),
+            from_user=self.user.to_ptb(),
+            date=dtm.datetime.fromtimestamp(int(self.fake.wallclock()), dtm.UTC),
+            old_chat_member=before,
+            new_chat_member=after,
+        )
+        update = Update(self.fake.next_update_id(), my_chat_member=event)
+        return await self.harness.act(update, chats=(group.id, self.id))
+
     # ---- plumbing ----------------------------------------------------------------------------
 
     def _chat_id(self, chat: ChatRef) -> int:
@@ -690,8 +760,10 @@ class Harness:
         username: str | None = None,
         supergroup: bool | None = None,
         bot_is_admin: bool = False,
+        bot_is_member: bool = True,
     ) -> FakeChat:
-        """A group chat the bot is in. Ids starting with -100 are supergroups unless told."""
+        """A group chat, the bot in it unless told (then `Person.add_bot` brings it in). Ids
+        starting with -100 are supergroups unless told."""
         if supergroup is None:
             supergroup = str(chat_id).startswith("-100")
         return self.fake.add_chat(
@@ -702,6 +774,7 @@ class Harness:
             admins=admins,
             members=members,
             bot_is_admin=bot_is_admin,
+            bot_is_member=bot_is_member,
         )
 
     def bot_messages(self, chat: FakeChat | int) -> list[BotMessage]:

@@ -121,6 +121,18 @@ async def on_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     context.bot_data.setdefault("member", []).append(change.new_chat_member.status)
 
 
+async def on_service(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.message
+    assert message is not None
+    seen = context.bot_data.setdefault("service", [])
+    if message.migrate_to_chat_id is not None:
+        seen.append((message.chat_id, "to", message.migrate_to_chat_id))
+    if message.migrate_from_chat_id is not None:
+        seen.append((message.chat_id, "from", message.migrate_from_chat_id))
+    for user in message.new_chat_members:
+        seen.append((message.chat_id, "joined", user.id))
+
+
 async def crash(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     raise RuntimeError("boom")
 
@@ -131,6 +143,11 @@ def build_app(fake: FakeTelegram) -> Application[Any, Any, Any, Any, Any, Any]:
     app.add_handler(CommandHandler("poll", send_poll))
     app.add_handler(CommandHandler("crash", crash))
     app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE, on_edit))
+    app.add_handler(
+        MessageHandler(
+            filters.StatusUpdate.MIGRATE | filters.StatusUpdate.NEW_CHAT_MEMBERS, on_service
+        )
+    )
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & ~filters.FORWARDED, echo))
     app.add_handler(MessageHandler(~filters.TEXT | filters.FORWARDED, on_media))
     app.add_handler(CallbackQueryHandler(on_button))
@@ -304,6 +321,69 @@ async def test_block_bot(
         assert app.bot_data["member"] == ["kicked", "member"]
         await app.bot.send_message(ALICE, "welkom terug")
         assert alice.last.text == "welkom terug"
+
+
+async def test_a_group_upgraded_to_a_supergroup(
+    fake: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
+    async with Harness(app, fake) as h:
+        alice = h.user(ALICE)
+        old = h.group(-4567, "Buurt", admins=[ALICE])
+        assert old.type == "group"
+        await app.bot.send_message(old.id, "voor")
+        await alice.upgrade_group(old, new_id=-1004567999)
+        # Telegram's two service messages: in the old group, then the supergroup's first; and
+        # the bot "joins" the supergroup (it never hears that it left the old group).
+        assert app.bot_data["service"] == [
+            (old.id, "to", -1004567999),
+            (-1004567999, "from", old.id),
+        ]
+        assert app.bot_data["member"] == ["member"]
+        new = fake.chats[-1004567999]
+        assert (new.type, new.title, new.admins) == ("supergroup", "Buurt", {ALICE})
+        # Every call naming the old id is refused with the new one.
+        for call in (
+            app.bot.send_message(old.id, "hallo"),
+            app.bot.get_chat_member(old.id, ALICE),
+            app.bot.get_chat(old.id),
+        ):
+            with pytest.raises(ChatMigrated) as info:
+                await call
+            assert info.value.new_chat_id == new.id
+        sent = await app.bot.send_message(new.id, "na")
+        assert (sent.chat.type, sent.message_id) == ("supergroup", 2)
+        assert [m.text for m in h.bot_messages(new)] == ["na"]
+        with pytest.raises(ValueError, match="not a group"):
+            fake.migrate_chat(new.id)
+
+
+async def test_the_bot_added_to_and_removed_from_a_group(
+    fake: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
+    async with Harness(app, fake) as h:
+        alice = h.user(ALICE)
+        group = h.group(-1004567, "Buurt", admins=[ALICE], bot_is_member=False)
+        with pytest.raises(Forbidden, match="not a member of the supergroup"):
+            await app.bot.send_message(group.id, "hallo")
+        await alice.add_bot(group)
+        assert app.bot_data["member"] == ["member"]
+        assert app.bot_data["service"] == [(group.id, "joined", fake.bot.id)]
+        await app.bot.send_message(group.id, "hallo")
+        with pytest.raises(AssertionError, match="cannot be added"):
+            await alice.add_bot(group)
+
+        await alice.remove_bot(group)  # an admin removes it from a supergroup: kicked
+        assert app.bot_data["member"] == ["member", "kicked"]
+        with pytest.raises(Forbidden, match="kicked from the supergroup"):
+            await app.bot.send_message(group.id, "hallo?")
+        await alice.add_bot(group)
+        assert app.bot_data["member"] == ["member", "kicked", "member"]
+
+        basic = h.group(-4568, "Oud", admins=[ALICE])
+        await alice.remove_bot(basic)  # from a basic group it has left
+        assert app.bot_data["member"][-1] == "left"
+        with pytest.raises(Forbidden, match="not a member of the group"):
+            await app.bot.send_message(basic.id, "hallo?")
 
 
 async def test_handler_errors_are_raised(
