@@ -48,6 +48,7 @@ def wire(app: WijkApplication) -> None:
     # call, and python-telegram-bot and every feature would make `wijkbot --help` slow.
     from telegram.ext import (
         CallbackQueryHandler,
+        ChatMemberHandler,
         CommandHandler,
         MessageHandler,
         PollAnswerHandler,
@@ -113,10 +114,13 @@ def wire(app: WijkApplication) -> None:
             CommandHandler(accepted("bureau"), desk.bureau_command),
             # The digest on request (/digest).
             CommandHandler(accepted("digest"), digest.digest_command),
-            # Polls: the list, linking a group; answers to a Telegram poll.
+            # Polls: the list, linking a group; answers to a Telegram poll; the bot added to or
+            # removed from a group, and a group upgraded to a supergroup (its id changes).
             CommandHandler(accepted("peilingen"), polls.list_command),
             CommandHandler(accepted("koppel"), polls.koppel_command),
             PollAnswerHandler(polls.poll_answer),
+            ChatMemberHandler(polls.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(filters.StatusUpdate.MIGRATE, polls.group_upgraded),
             # Fallbacks, after every feature: edits, forwards, then free text and media (to
             # the flow's step, see 2 and 3), what the bot does not take, unknown commands.
             MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, menu.edited_message),

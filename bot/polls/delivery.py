@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputPollOption, Message
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import ChatMigrated, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.core.clock import as_utc
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 _log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30
+T = TypeVar("T")
 
 
 # --- rendering (shared by the handlers) --------------------------------------------------------
@@ -339,10 +340,45 @@ def _progress_text(lang: str, done: int, total: int) -> str:
 # --- group post --------------------------------------------------------------------------------
 
 
+async def to_group(app: WijkApplication, chat_id: int, call: Callable[[int], Awaitable[T]]) -> T:
+    """`call(chat_id)` into a BIG's group. When Telegram answers that the group became a
+    supergroup (ChatMigrated: the bot missed the upgrade's messages), the group's link and its
+    polls move to the new id first (`voting.move_group`), then the call is made once more, there.
+    """
+    try:
+        return await call(chat_id)
+    except ChatMigrated as exc:
+        new_chat_id = int(exc.new_chat_id)
+        group_moved(app.services, chat_id, new_chat_id)
+        return await call(new_chat_id)
+
+
+def group_moved(services: Services, old_chat_id: int, new_chat_id: int) -> None:
+    with services.db.session() as session:
+        moved = voting.move_group(session, old_chat_id, new_chat_id)
+    _log.info(
+        "group %s became supergroup %s: its link and %d poll(s) follow",
+        pseudonym(old_chat_id),
+        pseudonym(new_chat_id),
+        moved,
+    )
+
+
+async def send_to_group(app: WijkApplication, chat_id: int, text: str, what: str) -> Message | None:
+    """One message to a group, following an upgrade to a supergroup; None (logged) when it
+    cannot be sent. Not sent again after a timeout: it may have arrived."""
+    try:
+        return await to_group(app, chat_id, lambda chat: app.bot.send_message(chat, text))
+    except TelegramError as exc:
+        _log.info("%s not delivered to group %s: %s", what, pseudonym(chat_id), exc)
+        return None
+
+
 async def post_in_group(app: WijkApplication, poll_id: int) -> None:
     """Native poll (one/several choices) or a message whose button opens the private chat.
 
     Raises TelegramError when the group cannot be reached; the caller takes the poll back.
+    A group that became a supergroup is followed (`to_group`).
     """
     services = app.services
     bot: Bot = app.bot
@@ -366,25 +402,31 @@ async def post_in_group(app: WijkApplication, poll_id: int) -> None:
             question=esc(poll.question),
             when=closes,
         )
-        message = await bot.send_message(poll.group_chat_id, text, reply_markup=markup)
+        message = await to_group(
+            app, poll.group_chat_id, lambda chat: bot.send_message(chat, text, reply_markup=markup)
+        )
         telegram_poll_id = None
     else:
         # PTB 22.8: the 7th positional parameter is the deprecated correct_option_id.
         # Plain text, as typed: the bot's default parse mode (HTML) would fill the question's
         # and every option's, and Telegram would refuse a "<" or show a typed tag as bold.
-        message = await bot.send_poll(
-            chat_id=poll.group_chat_id,
-            question=poll.question,
-            question_parse_mode=None,
-            options=[InputPollOption(o.text, text_parse_mode=None) for o in options],
-            is_anonymous=False,
-            type="regular",
-            allows_multiple_answers=poll.kind == PollKind.MULTIPLE.value,
+        message = await to_group(
+            app,
+            poll.group_chat_id,
+            lambda chat: bot.send_poll(
+                chat_id=chat,
+                question=poll.question,
+                question_parse_mode=None,
+                options=[InputPollOption(o.text, text_parse_mode=None) for o in options],
+                is_anonymous=False,
+                type="regular",
+                allows_multiple_answers=poll.kind == PollKind.MULTIPLE.value,
+            ),
         )
         telegram_poll_id = message.poll.id if message.poll else None
         try:
             await bot.send_message(
-                poll.group_chat_id,
+                message.chat_id,
                 t(lang, "polls.group_native_note", wijk=wijk_name, when=closes),
             )
         except TelegramError as exc:  # the poll itself is out; the note is a courtesy
@@ -438,11 +480,12 @@ async def cancel_now(app: WijkApplication, poll_id: int) -> bool:
         poll = session.get(Poll, poll_id)
         if poll is None or not voting.cancel_poll(session, poll_id, services.clock.now()):
             return False
-    if poll.group_chat_id is not None and poll.group_message_id is not None:
+    if poll.group_chat_id is not None:
+        # Also when its message stayed behind in a group that became a supergroup (move_group).
         lang = services.config.general.default_language
         if poll.telegram_poll_id:
-            await _stop_native(app.bot, poll)
-        await safe_send(app.bot, poll.group_chat_id, t(lang, "polls.group_cancelled"))
+            await _stop_native(app, poll)
+        await send_to_group(app, poll.group_chat_id, t(lang, "polls.group_cancelled"), "cancel")
     return True
 
 
@@ -484,9 +527,10 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
     if poll.results_stage < GROUP_DONE:
         if poll.group_chat_id is not None:
             if poll.telegram_poll_id:
-                await _stop_native(bot, poll)
+                await _stop_native(app, poll)
             group_lang: str = services.config.general.default_language
-            await safe_send(bot, poll.group_chat_id, results_text(result, group_lang))
+            text = results_text(result, group_lang)
+            await send_to_group(app, poll.group_chat_id, text, f"results of poll {poll_id}")
         held = done(stage=GROUP_DONE)
     texts: dict[str, str] = {}
 
@@ -528,11 +572,14 @@ async def _send_results_to(bot: Bot, poll_id: int, chat_id: int, text: str, lang
         return
 
 
-async def _stop_native(bot: Bot, poll: Poll) -> None:
+async def _stop_native(app: WijkApplication, poll: Poll) -> None:
     if poll.group_chat_id is None or poll.group_message_id is None:
-        return  # never posted
+        return  # never posted, or left behind in a group that became a supergroup
     try:
-        await bot.stop_poll(poll.group_chat_id, poll.group_message_id)
+        await app.bot.stop_poll(poll.group_chat_id, poll.group_message_id)
+    except ChatMigrated as exc:
+        # Its message stays in the old group, where nothing can be stopped any more.
+        group_moved(app.services, poll.group_chat_id, int(exc.new_chat_id))
     except TelegramError as exc:  # already stopped by hand, or the bot left the group
         _log.info("could not stop poll %s in the group: %s", poll.id, exc)
 

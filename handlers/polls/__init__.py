@@ -1,11 +1,13 @@
 """Polls: the Peilingen list and voting (`voting`), managing one and linking a group (`manage`),
-and the "Nieuwe stemming" wizard (`wizard`, the `poll_wizard` flow whose table draws the diagram in
-ARCHITECTURE.md); `views` builds their texts and keyboards. bot/wiring.py puts the handlers named
-here (and the wizard's) on the Application."""
+the bot added to, removed from or moved with a group (`group`), and the "Nieuwe stemming" wizard
+(`wizard`, the `poll_wizard` flow whose table draws the diagram in ARCHITECTURE.md); `views`
+builds their texts and keyboards. bot/wiring.py puts the handlers named here (and the wizard's)
+on the Application."""
 
 from __future__ import annotations
 
 from handlers.polls import wizard
+from handlers.polls.group import group_upgraded, membership_changed
 from handlers.polls.manage import koppel_command, manage_pressed
 from handlers.polls.voting import (
     list_command,
@@ -17,9 +19,11 @@ from handlers.polls.voting import (
 )
 
 __all__ = [
+    "group_upgraded",
     "koppel_command",
     "list_command",
     "manage_pressed",
+    "membership_changed",
     "open_list",
     "open_poll_link",
     "poll_answer",

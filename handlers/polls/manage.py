@@ -1,5 +1,7 @@
 """Managing a poll (pm:<poll_id>:m, close or cancel it now) and linking a group to a wijk
-(/koppel in the group, pm:lk:<wijk_id>); both checked again for whoever presses."""
+(/koppel in the group, pm:lk:<wijk_id>); both checked again for whoever presses. A group linked
+to a wijk is moved only by someone who may link groups for that wijk; anyone else is told which
+wijk it is linked to."""
 
 from __future__ import annotations
 
@@ -93,6 +95,18 @@ def _link_wijken(actor: Actor) -> list[int]:
     ]
 
 
+def _held_by(context: WijkContext, who: Who, chat_id: int) -> str | None:
+    """The name of the wijk this group is linked to, when this person may not link groups for
+    that wijk (only its own BIG members and wijkcoaches move its group)."""
+    assert who.actor is not None
+    with context.services.db.session() as session:
+        wijk_id = polls.held_by_another_wijk(session, who.actor, chat_id)
+        wijk = persons.wijk_by_id(session, wijk_id) if wijk_id is not None else None
+    if wijk_id is None:
+        return None
+    return wijk.name if wijk is not None else ""
+
+
 async def _group_admin(context: WijkContext, chat_id: int, user_id: int) -> bool | None:
     try:
         member = await context.bot.get_chat_member(chat_id, user_id)
@@ -113,6 +127,10 @@ async def koppel_command(update: Update, context: WijkContext) -> None:
     bot_name = context.services.bot_username
     if who.actor is None or not _link_wijken(who.actor):
         await reply(update, who.t("polls.koppel_not_allowed", bot=bot_name))
+        return
+    held = _held_by(context, who, chat.id)
+    if held is not None:
+        await reply(update, who.t("polls.koppel_taken", wijk=esc(held)))
         return
     admin = await _group_admin(context, chat.id, who.telegram_id)
     if admin is None:
@@ -149,6 +167,10 @@ async def link_pressed(update: Update, context: WijkContext) -> None:
         await answer_query(
             update, who.t("polls.koppel_not_allowed", bot=bot_name)[:200], alert=True
         )
+        return
+    held = _held_by(context, who, chat.id)
+    if held is not None:  # an alert is plain text: the name as it is
+        await answer_query(update, who.t("polls.koppel_taken", wijk=held)[:200], alert=True)
         return
     if not await _group_admin(context, chat.id, who.telegram_id):
         await answer_query(update, who.t("polls.koppel_not_admin"), alert=True)

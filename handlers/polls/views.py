@@ -258,5 +258,10 @@ def changing(who: Who, nonce: int, *, native: bool) -> View:
     return who.t("polls.w_change"), keyboard(*rows)
 
 
-def retry_send(who: Who, nonce: int) -> InlineKeyboardMarkup:
-    return keyboard([_pw(who, "polls.btn_send", nonce, "ok")], [cancel_button(who, nonce)])
+def retry_send(who: Who, nonce: int, *, change: bool = False) -> InlineKeyboardMarkup:
+    """Versturen again and Stoppen; with `change` (the group could not be reached) also Iets
+    veranderen, to choose whom the poll is for without losing the draft."""
+    rows = [[_pw(who, "polls.btn_send", nonce, "ok")]]
+    if change:
+        rows.append([_pw(who, "polls.btn_change", nonce, "ch")])
+    return keyboard(*rows, [cancel_button(who, nonce)])

@@ -389,7 +389,8 @@ async def _post_in_group(turn: Turn, flow: Flow, poll_id: int) -> bool:
     except TelegramError:
         with services.db.session() as session:
             voting.delete_unsent_poll(session, poll_id)
-        await turn.reply(who.t("polls.err_group_send"), views.retry_send(who, flow.nonce))
+        markup = views.retry_send(who, flow.nonce, change=True)
+        await turn.reply(who.t("polls.err_group_send"), markup)
         return False
     return True
 
@@ -561,7 +562,10 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
             "Versturen",
             (PREVIEW,),
             _pw("ok"),
-            {END: "stored; broadcast or group post", STAY: "not stored, Versturen again"},
+            {
+                END: "stored; broadcast or group post",
+                STAY: "not stored or not in the group; Versturen again, or Iets veranderen",
+            },
             act=_send,
         ),
     ),

@@ -1,0 +1,77 @@
+"""The bot's life in a BIG's Telegram group, from Telegram's own updates about it.
+
+- Added (`my_chat_member`: it was not in the group, now it is): one short message in the group,
+  in the municipality's language, saying how to link the group (/verbind) and who may do that;
+  not for a group that is linked already (the supergroup a link has followed to).
+- Removed, or it left (`my_chat_member`: kicked or left): the group's link goes
+  (`voting.unlink_group`), so the wizard no longer offers a group the bot cannot post in.
+- Upgraded to a supergroup (the service messages `migrate_to_chat_id` in the old group and
+  `migrate_from_chat_id` in the new one): the link and the polls follow the new chat id
+  (`delivery.group_moved`). A call that meets the old id later does the same
+  (`delivery.to_group`, on Telegram's ChatMigrated).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMember, ChatMemberRestricted, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import TelegramError
+
+from bot.context import WijkContext
+from bot.core.i18n import t
+from bot.core.logs import pseudonym
+from bot.polls import delivery
+from bot.polls import voting as polls
+
+_log = logging.getLogger(__name__)
+
+_IN = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+def _in_group(member: ChatMember) -> bool:
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return member.status in _IN
+
+
+async def membership_changed(update: Update, context: WijkContext) -> None:
+    """my_chat_member in a group: the bot added, or removed."""
+    change = update.my_chat_member
+    if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return  # a person's private chat (blocked or unblocked): nothing to do here
+    chat_id = change.chat.id
+    was_in, is_in = _in_group(change.old_chat_member), _in_group(change.new_chat_member)
+    services = context.services
+    if was_in and not is_in:
+        with services.db.session() as session:
+            wijk_id = polls.unlink_group(session, chat_id)
+        if wijk_id is not None:
+            _log.info(
+                "removed from group %s: its link to wijk %s is gone", pseudonym(chat_id), wijk_id
+            )
+        return
+    if is_in and not was_in:
+        with services.db.session() as session:
+            if polls.link_of(session, chat_id) is not None:
+                return
+        lang = services.config.general.default_language
+        try:
+            await context.bot.send_message(chat_id, t(lang, "polls.group_hello"))
+        except TelegramError as exc:  # added without the right to write
+            _log.info("could not say hello in group %s: %s", pseudonym(chat_id), exc)
+
+
+async def group_upgraded(update: Update, context: WijkContext) -> None:
+    """migrate_to_chat_id (in the old group) or migrate_from_chat_id (in the supergroup)."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    else:
+        return
+    delivery.group_moved(context.services, old, new)

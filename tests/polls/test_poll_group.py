@@ -1,0 +1,262 @@
+"""A BIG's Telegram group through its life, through the real Application: the bot added (it says
+how to link the group), linked (only the wijk's own people move a linked group), upgraded to a
+supergroup (a new chat id: the link and the open polls follow), and removed (the link goes)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.context import Services
+from bot.fake_telegram import FakeChat, Harness
+from bot.fake_telegram.users import Person as FakePerson
+from bot.people import persons
+from bot.polls import delivery
+from models import GroupLink, Poll, PollDelivery, Role, Wijk
+from tests.helpers import join_as
+from tests.polls.test_poll_wizard import GROUP_ID, create_poll, link_group, member, only_poll
+
+OLD, NEW = -4001, -1004001999  # a basic group, and the supergroup it becomes
+
+
+def links(services: Services) -> list[tuple[int, str]]:
+    """(chat id, wijk name) of every linked group."""
+    with services.db.session() as session:
+        rows = session.exec(select(GroupLink).order_by(GroupLink.id)).all()  # type: ignore[arg-type]
+        names = {w.id: w.name for w in session.exec(select(Wijk)).all()}
+        return [(link.chat_id, names[link.wijk_id]) for link in rows]
+
+
+def polls(services: Services) -> list[Poll]:
+    with services.db.session() as session:
+        return list(session.exec(select(Poll).order_by(Poll.id)).all())  # type: ignore[arg-type]
+
+
+async def basic_group(bot: Harness, services: Services) -> tuple[FakePerson, FakeChat]:
+    """Bea of Elsrijk's BIG, admin of a basic group linked to Elsrijk."""
+    bea = await member(bot, services, 2001, "Bea")
+    group = bot.group(OLD, "BIG Elsrijk", admins=[bea.id], supergroup=False)
+    (linked,) = await bea.send("/verbind", chat=group)
+    assert "verbonden met Elsrijk" in linked.plain_text
+    return bea, group
+
+
+async def to_the_group(
+    bot: Harness, creator: FakePerson, question: str, kind: str = "Eén antwoord kiezen"
+) -> None:
+    """A poll for the group: Telegram's own poll (which shows its counts: nothing to hide) or,
+    to put options in order, a message with a button to the private chat."""
+    hide = "Ja, uitslag tot nu toe" if kind == "Op volgorde zetten" else None
+    await create_poll(
+        bot, creator, question=question, audience="De Telegram-groep", kind=kind, hide=hide
+    )
+
+
+def results_in(bot: Harness, chat_id: int) -> list[str]:
+    return [m.plain_text for m in bot.bot_messages(chat_id) if "Uitslag:" in m.plain_text]
+
+
+# --- upgraded to a supergroup --------------------------------------------------------------------
+
+
+async def test_after_the_upgrade_a_new_poll_lands_in_the_supergroup(
+    bot: Harness, services: Services
+) -> None:
+    bea, group = await basic_group(bot, services)
+
+    said = await bea.upgrade_group(group, new_id=NEW)
+
+    assert said == []  # no hello in the supergroup: the link followed it there
+    assert links(services) == [(NEW, "Elsrijk")]
+    await to_the_group(bot, bea, "Wat eerst?")
+    assert "Je stemming staat nu in de groep" in bea.last.plain_text
+    assert [m.poll.question for m in bot.bot_messages(NEW) if m.poll] == ["Wat eerst?"]
+    assert only_poll(services).group_chat_id == NEW
+
+
+async def test_an_open_poll_follows_the_upgrade_and_its_results_reach_the_supergroup(
+    bot: Harness, services: Services
+) -> None:
+    bea, group = await basic_group(bot, services)
+    await to_the_group(bot, bea, "Wat eerst?")
+    poll = only_poll(services)
+    assert poll.telegram_poll_id is not None
+    await bea.answer_poll(poll.telegram_poll_id, [1])
+
+    await bea.upgrade_group(group, new_id=NEW)
+    moved = only_poll(services)
+    assert (moved.group_chat_id, moved.group_message_id) == (NEW, None)
+    await bea.send("/stemmen")
+    await bea.press("Beheren")
+    await bea.press("Nu sluiten")
+    await bea.press("Ja, nu sluiten")
+    await delivery.wait_idle(bot.app)
+
+    (results,) = results_in(bot, NEW)
+    assert "Bankjes: 1 (100%)" in results
+    # Its message stayed behind in the old group: nothing is stopped in the supergroup under
+    # that message's number, which is another message's there.
+    assert [c.params["chat_id"] for c in bot.fake.calls_to("stopPoll")] == []
+
+
+async def test_a_missed_upgrade_is_followed_when_telegram_names_the_new_id(
+    bot: Harness, services: Services
+) -> None:
+    """The bot was down during the upgrade: it learns of it from Telegram's refusal (PTB's
+    ChatMigrated), moves the link and the polls, and sends once more to the new id."""
+    bea, _ = await basic_group(bot, services)
+    await to_the_group(bot, bea, "Eerste vraag?")
+    await to_the_group(bot, bea, "Tweede vraag?", kind="Op volgorde zetten")
+    first, second = polls(services)
+    bot.fake.migrate_chat(OLD, NEW)  # no update reaches the bot
+
+    assert await delivery.close_now(bot.app, first.id or 0)
+    await delivery.wait_idle(bot.app)
+
+    (results,) = results_in(bot, NEW)
+    assert "Eerste vraag?" in results
+    assert links(services) == [(NEW, "Elsrijk")]
+    assert [p.group_chat_id for p in polls(services)] == [NEW, NEW]
+    # The other open poll's cancellation reaches the supergroup too.
+    assert await delivery.cancel_now(bot.app, second.id or 0)
+    assert bot.bot_messages(NEW)[-1].plain_text == "Deze stemming is afgebroken."
+
+
+async def test_a_new_poll_into_a_group_upgraded_unseen_lands_in_the_supergroup(
+    bot: Harness, services: Services
+) -> None:
+    bea, _ = await basic_group(bot, services)
+    bot.fake.migrate_chat(OLD, NEW)  # no update reaches the bot
+
+    await to_the_group(bot, bea, "Wat eerst?")
+
+    assert "Je stemming staat nu in de groep" in bea.last.plain_text
+    assert [m.poll.question for m in bot.bot_messages(NEW) if m.poll] == ["Wat eerst?"]
+    assert "Stem hierboven" in bot.bot_messages(NEW)[-1].plain_text  # the note under it
+    assert links(services) == [(NEW, "Elsrijk")]
+    assert only_poll(services).group_chat_id == NEW
+
+
+# --- removed -------------------------------------------------------------------------------------
+
+
+async def audience_step(creator: FakePerson) -> list[str]:
+    await creator.send("/menu")
+    await creator.press("Nieuwe stemming")
+    await creator.send("Wat eerst?")
+    await creator.send("Groen")
+    await creator.send("Verkeer")
+    await creator.press("Klaar met antwoorden")
+    (screen,) = await creator.press("Eén antwoord kiezen")
+    return screen.button_texts
+
+
+async def test_removed_from_the_group_the_wizard_no_longer_offers_it(
+    bot: Harness, services: Services
+) -> None:
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+
+    group = bot.fake.chats[GROUP_ID]
+
+    assert await bea.remove_bot(group) == []  # nobody is told
+
+    assert links(services) == []
+    assert not any("Telegram-groep" in label for label in await audience_step(bea))
+    # Added again, it says how to link the group, as the first time.
+    (hello,) = await bea.add_bot(group)
+    assert hello.chat_id == GROUP_ID and "typ /verbind" in hello.plain_text
+
+
+async def test_after_a_failed_group_send_the_creator_chooses_another_audience(
+    bot: Harness, services: Services
+) -> None:
+    bea = await member(bot, services, 2001, "Bea")
+    bram = await member(bot, services, 2002, "Bram")
+    await link_group(bot, bea)
+    group = bot.fake.chats[GROUP_ID]
+    group.bot_is_member, group.bot_is_kicked = False, True  # while the bot was down: no update
+
+    assert any("Telegram-groep" in label for label in await audience_step(bea))
+    await bea.press("De Telegram-groep")
+    await bea.press("Over een week")
+    (failed,) = await bea.press("Versturen")
+
+    assert "Zit ik nog in de groep?" in failed.plain_text
+    assert failed.button_texts == ["Versturen", "Iets veranderen", "Stoppen"]
+    assert polls(services) == []
+    await bea.press("Iets veranderen")
+    await bea.press("Voor wie")
+    (preview,) = await bea.press("Leden van de BIG")
+    assert "Kijk je stemming na" in preview.plain_text
+    assert "Wat eerst?" in preview.plain_text and "Groen" in preview.plain_text
+    await bea.press("Versturen")
+    await delivery.wait_idle(bot.app)
+    assert "Wat eerst?" in bram.last.plain_text
+    with services.db.session() as session:
+        assert len(session.exec(select(PollDelivery)).all()) == 1  # Bram's
+
+
+# --- who may link --------------------------------------------------------------------------------
+
+
+async def test_another_wijk_s_member_cannot_take_a_linked_group(
+    bot: Harness, services: Services
+) -> None:
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    group = bot.fake.chats[GROUP_ID]
+    wim = await join_as(bot, services, 7001, "Wim", Role.BIG, "groenelaan")
+    group.admins.add(wim.id)
+
+    (answer,) = await wim.send("/verbind", chat=group)
+
+    assert answer.plain_text == (
+        "Deze groep is al verbonden met Elsrijk. "
+        "Alleen leden van de BIG en wijkcoaches van Elsrijk kunnen dat veranderen."
+    )
+    with services.db.session() as session:
+        groenelaan = persons.wijk_by_slug(session, "groenelaan")
+        assert groenelaan is not None
+    await wim.press_data(f"pm:lk:{groenelaan.id}", message=answer)  # a crafted button
+    assert wim.alerts[-1].startswith("Deze groep is al verbonden met Elsrijk.")
+    assert links(services) == [(GROUP_ID, "Elsrijk")]
+    await to_the_group(bot, bea, "Wat eerst?")
+    assert "Je stemming staat nu in de groep" in bea.last.plain_text
+
+
+async def test_the_wijk_s_own_coach_may_move_its_group(bot: Harness, services: Services) -> None:
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    group = bot.fake.chats[GROUP_ID]
+    cora = await join_as(bot, services, 7002, "Cora", Role.COACH, "elsrijk", "groenelaan")
+    group.admins.add(cora.id)
+
+    (choice,) = await cora.send("/verbind", chat=group)
+    assert choice.button_texts == ["Elsrijk", "Groenelaan"]
+    (done,) = await cora.press("Groenelaan", chat=group)
+
+    assert "verbonden met Groenelaan" in done.plain_text
+    assert links(services) == [(GROUP_ID, "Groenelaan")]
+
+
+# --- added ---------------------------------------------------------------------------------------
+
+
+async def test_added_to_a_group_the_bot_says_once_how_to_link_it(
+    bot: Harness, services: Services
+) -> None:
+    bea = await join_as(bot, services, 2001, "Bea", Role.BIG, "elsrijk")
+    group = bot.group(-1009999, "BIG Elsrijk", admins=[bea.id], bot_is_member=False)
+
+    said = await bea.add_bot(group)  # my_chat_member, then "Bea added the bot"
+
+    assert [m.plain_text for m in said] == [
+        "Hallo! Ik kan hier stemmingen van de BIG neerzetten. Verbind deze groep eerst met "
+        "jullie wijk: typ /verbind. Dat doet een beheerder van deze groep. Die moet lid van de "
+        "BIG of wijkcoach zijn."
+    ]
+    assert [m.chat_id for m in said] == [group.id]
+    await bea.send("Hoi allemaal", chat=group)
+    (linked,) = await bea.send("/verbind", chat=group)
+    assert "verbonden met Elsrijk" in linked.plain_text
+    assert len(bot.bot_messages(group)) == 2
