@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputPollOption, Message
-from telegram.error import ChatMigrated, RetryAfter, TelegramError
+from telegram.error import ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.core.clock import as_utc
@@ -351,6 +351,22 @@ async def to_group(app: WijkApplication, chat_id: int, call: Callable[[int], Awa
         new_chat_id = int(exc.new_chat_id)
         group_moved(app.services, chat_id, new_chat_id)
         return await call(new_chat_id)
+    except Forbidden as exc:
+        if any(words in exc.message.lower() for words in _NOT_IN_GROUP):
+            group_left(app.services, chat_id)
+        raise
+
+
+# Telegram's words (403) for a group the bot is no longer in: removed while the bot was down, so
+# its my_chat_member update never came. Other refusals leave the link alone.
+_NOT_IN_GROUP = ("bot was kicked", "bot is not a member")
+
+
+def group_left(services: Services, chat_id: int) -> None:
+    with services.db.session() as session:
+        wijk_id = voting.unlink_group(session, chat_id)
+    if wijk_id is not None:
+        _log.info("not in group %s any more: its link is gone", pseudonym(chat_id))
 
 
 def group_moved(services: Services, old_chat_id: int, new_chat_id: int) -> None:

@@ -184,8 +184,11 @@ async def test_after_a_failed_group_send_the_creator_chooses_another_audience(
     assert "Zit ik nog in de groep?" in failed.plain_text
     assert failed.button_texts == ["Versturen", "Iets veranderen", "Stoppen"]
     assert polls(services) == []
+    # Telegram's answer said the bot is no longer in the group: the link went with it.
+    assert links(services) == []
     await bea.press("Iets veranderen")
-    await bea.press("Voor wie")
+    (audiences,) = await bea.press("Voor wie")
+    assert not any("Telegram-groep" in label for label in audiences.button_texts)
     (preview,) = await bea.press("Leden van de BIG")
     assert "Kijk je stemming na" in preview.plain_text
     assert "Wat eerst?" in preview.plain_text and "Groen" in preview.plain_text
