@@ -15,7 +15,9 @@ class ObservationEvent(SQLModel, table=True):
         Index("ix_observation_event_observation_at", "observation_id", "at"),
         # The notices still to send (bot/observations/notice_delivery.py): few rows match.
         Index("ix_observation_event_pending", "notify", "notified_at"),
-        # One event per key and observation: a press delivered twice (a reopen) finds the first.
+        # One event per key and observation: a press delivered twice (a reopen) finds the first;
+        # an answer or reply keeps its flow run's key here, also after a reopen took it off the
+        # observation (bot/observations/coach.py StoredBefore).
         UniqueConstraint("observation_id", "key", name="uq_observation_event_key"),
     )
 
@@ -37,4 +39,6 @@ class ObservationEvent(SQLModel, table=True):
     # (claimed before sending: at most once).
     notify: bool = False
     notified_at: datetime | None = None
+    # What makes it once: "reopen:<event id>" for a reopen, the flow run's key
+    # (bot.telegram.flows.request_key, a desk form's) for an answer or a reply.
     key: str | None = Field(default=None, max_length=40)

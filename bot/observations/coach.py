@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import case, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.observations import statuses
@@ -63,6 +64,18 @@ class Refused(Exception):
         super().__init__(message_key)
         self.message_key = message_key
         self.values = values
+
+
+class StoredBefore(Refused):
+    """A flow run's answer or reply that was stored before, and that a reopen has moved into
+    the observation's history since (its event keeps the run's key): delivered again, the press
+    stores nothing a second time, and says so. Carries the observation's id and wijk as plain
+    values (the session it was read in is rolled back when this leaves it)."""
+
+    def __init__(self, message_key: str, observation: Observation) -> None:
+        super().__init__(message_key, reference=observation.reference)
+        self.observation_id = observation.id or 0
+        self.wijk_id = observation.wijk_id
 
 
 @dataclass(frozen=True)
@@ -237,47 +250,62 @@ def answer(
     """Store the coach's answer (committed), or raise Refused saying why not.
 
     `request_key`: the answer flow run's. The answer that run stored already (Versturen
-    delivered again after a crash) is returned as it is, not refused as "already answered".
+    delivered again after a crash) is returned as it is, not refused as "already answered";
+    when a reopen has moved it into the history since, StoredBefore: the answer event keeps
+    the key, unique per observation (`uq_observation_event_key`), so a run answers an
+    observation once, however often its press comes and whatever happened in between.
     `deliver_later`: the answer event carries `notify`, so the background sender
     (bot/observations/notice_delivery.py) delivers the answer itself to the sender and the
     supporters (the desk's answers); the chat delivers its own at once."""
     assert observation.id is not None
     if _stored_by(observation.answer_key, observation.answered_by_id, request_key, actor.id):
         return observation
+    if _key_used(session, observation.id, EventKind.ANSWER, request_key):
+        raise StoredBefore("coach.answer_stored_before", observation)
     before = observation.status
     # A new or read observation is in progress once answered; a referred one stays referred.
     after = ObservationStatus.IN_PROGRESS.value if before in statuses.UNHANDLED else before
     picked_up = col(Observation.status).in_(statuses.UNHANDLED)
-    changed = _conditional_update(
-        session,
-        observation.id,
-        [
-            col(Observation.answer_text).is_(None),
-            col(Observation.person_id).is_not(None),
-            col(Observation.status) == before,
-            col(Observation.status).in_(ANSWERABLE),
-        ],
-        # The answer reaches the sender itself (from the chat at once: handlers/coach/answer.py;
-        # from the desk in the background): never a status notice.
-        event={
-            "kind": EventKind.ANSWER,
-            "now": now,
-            "actor_id": actor.id,
-            "from_status": before,
-            "to_status": after,
-            "notify": deliver_later,
-        },
-        answer_text=text,
-        answer_key=request_key,
-        answered_at=now,
-        answered_by_id=actor.id,
-        status=case((picked_up, ObservationStatus.IN_PROGRESS.value), else_=Observation.status),
-        status_changed_at=case((picked_up, now), else_=Observation.status_changed_at),
-        read_at=func.coalesce(Observation.read_at, now),
-        updated_at=now,
-    )
+    try:
+        changed = _conditional_update(
+            session,
+            observation.id,
+            [
+                col(Observation.answer_text).is_(None),
+                col(Observation.person_id).is_not(None),
+                col(Observation.status) == before,
+                col(Observation.status).in_(ANSWERABLE),
+            ],
+            # The answer reaches the sender itself (from the chat at once:
+            # handlers/coach/answer.py; from the desk in the background): never a status notice.
+            event={
+                "kind": EventKind.ANSWER,
+                "now": now,
+                "actor_id": actor.id,
+                "from_status": before,
+                "to_status": after,
+                "notify": deliver_later,
+                "key": request_key,
+            },
+            answer_text=text,
+            answer_key=request_key,
+            answered_at=now,
+            answered_by_id=actor.id,
+            status=case((picked_up, ObservationStatus.IN_PROGRESS.value), else_=Observation.status),
+            status_changed_at=case((picked_up, now), else_=Observation.status_changed_at),
+            read_at=func.coalesce(Observation.read_at, now),
+            updated_at=now,
+        )
+    except IntegrityError:
+        # The same run's answer, stored at the same moment by the same press handled twice.
+        session.rollback()
+        changed = False
     session.refresh(observation)
     if not changed:
+        if _stored_by(observation.answer_key, observation.answered_by_id, request_key, actor.id):
+            return observation
+        if _key_used(session, observation.id, EventKind.ANSWER, request_key):
+            raise StoredBefore("coach.answer_stored_before", observation)
         raise _why_not_answerable(observation)
     return observation
 
@@ -286,6 +314,25 @@ def _stored_by(
     stored_key: str | None, stored_by: int | None, request_key: str | None, person_id: int
 ) -> bool:
     return request_key is not None and stored_key == request_key and stored_by == person_id
+
+
+def _key_used(
+    session: Session, observation_id: int, kind: EventKind, request_key: str | None
+) -> bool:
+    """Whether the observation's history holds a `kind` event (answer or reply) of the flow run
+    `request_key`: the answer or reply that run stored, on the observation or moved off it."""
+    if request_key is None:
+        return False
+    return (
+        session.exec(
+            select(ObservationEvent.id).where(
+                ObservationEvent.observation_id == observation_id,
+                ObservationEvent.key == request_key,
+                ObservationEvent.kind == kind.value,
+            )
+        ).first()
+        is not None
+    )
 
 
 def answered_in(session: Session, coach_id: int, request_key: str) -> Observation | None:
@@ -304,6 +351,49 @@ def replied_in(session: Session, person_id: int, request_key: str) -> Observatio
             Observation.person_id == person_id, Observation.reply_key == request_key
         )
     ).first()
+
+
+def answer_moved(
+    session: Session, observation_id: int, coach_id: int, request_key: str
+) -> StoredBefore | None:
+    """What to say to a press of the flow run `request_key` whose answer, by this coach, a
+    reopen has moved into the observation's history since (None: the run stored no answer
+    there, or its answer is still the observation's own: `answered_in`)."""
+    observation = _moved(session, observation_id, EventKind.ANSWER, request_key, coach_id)
+    return StoredBefore("coach.answer_stored_before", observation) if observation else None
+
+
+def reply_moved(
+    session: Session, observation_id: int, person_id: int, request_key: str
+) -> StoredBefore | None:
+    """As `answer_moved`, for the reply its author stored in the flow run `request_key`."""
+    observation = _moved(session, observation_id, EventKind.REPLY, request_key, None)
+    if observation is None or observation.person_id != person_id:
+        return None
+    return StoredBefore("coach.reply_stored_before", observation)
+
+
+def _moved(
+    session: Session,
+    observation_id: int,
+    kind: EventKind,
+    request_key: str,
+    actor_id: int | None,
+) -> Observation | None:
+    event = session.exec(
+        select(ObservationEvent).where(
+            ObservationEvent.observation_id == observation_id,
+            ObservationEvent.key == request_key,
+            ObservationEvent.kind == kind.value,
+        )
+    ).first()
+    if event is None or event.actor_id != actor_id:
+        return None
+    observation = session.get(Observation, observation_id)
+    if observation is None:
+        return None
+    current = observation.answer_key if kind is EventKind.ANSWER else observation.reply_key
+    return None if current == request_key else observation
 
 
 def mark_answer_sent(session: Session, observation: Observation, now: datetime) -> None:
@@ -347,12 +437,20 @@ def check_answerable(observation: Observation) -> None:
         raise _why_not_answerable(observation)
 
 
-def get_for_sender(session: Session, person_id: int, observation_id: int) -> Observation:
-    """The sender's own answered observation they may still reply to, or Refused."""
+def get_for_sender(
+    session: Session, person_id: int, observation_id: int, *, request_key: str | None = None
+) -> Observation:
+    """The sender's own answered observation they may still reply to, or Refused.
+    `request_key`: the reply flow run's; its reply, moved into the history by a reopen since,
+    is StoredBefore (not "you cannot reply", nor a reply to the answer that came after it)."""
     observation = session.get(Observation, observation_id)
     if observation is None or observation.person_id != person_id:
         # Someone else's observation looks the same as a missing one: nothing to learn from it.
         raise Refused("coach.reply_unknown")
+    if not _stored_by(observation.reply_key, person_id, request_key, person_id) and _key_used(
+        session, observation_id, EventKind.REPLY, request_key
+    ):
+        raise StoredBefore("coach.reply_stored_before", observation)
     _check_replyable(observation)
     return observation
 
@@ -378,29 +476,43 @@ def record_reply(
     request_key: str | None = None,
 ) -> Observation:
     """The sender's one reply to the answer (committed), or Refused. `request_key`: as for
-    `answer`, the reply that flow run stored already is returned, not refused."""
+    `answer`, the reply that flow run stored already is returned, not refused, and one a reopen
+    moved into the history since is StoredBefore (the reply event keeps the key)."""
     assert observation.id is not None
     if _stored_by(observation.reply_key, observation.person_id, request_key, person_id):
         return observation
-    changed = _conditional_update(
-        session,
-        observation.id,
-        [
-            col(Observation.person_id) == person_id,
-            col(Observation.reply_text).is_(None),
-            col(Observation.answer_text).is_not(None),
-            col(Observation.status).in_(REPLYABLE),
-        ],
-        event={"kind": EventKind.REPLY, "now": now, "actor_id": None},
-        reply_text=text,
-        reply_key=request_key,
-        replied_at=now,
-        updated_at=now,
-    )
+    if observation.person_id == person_id and _key_used(
+        session, observation.id, EventKind.REPLY, request_key
+    ):
+        raise StoredBefore("coach.reply_stored_before", observation)
+    try:
+        changed = _conditional_update(
+            session,
+            observation.id,
+            [
+                col(Observation.person_id) == person_id,
+                col(Observation.reply_text).is_(None),
+                col(Observation.answer_text).is_not(None),
+                col(Observation.status).in_(REPLYABLE),
+            ],
+            event={"kind": EventKind.REPLY, "now": now, "actor_id": None, "key": request_key},
+            reply_text=text,
+            reply_key=request_key,
+            replied_at=now,
+            updated_at=now,
+        )
+    except IntegrityError:
+        # The same run's reply, stored at the same moment by the same press handled twice.
+        session.rollback()
+        changed = False
     session.refresh(observation)
     if not changed:
         if observation.person_id != person_id:
             raise Refused("coach.reply_unknown")
+        if _stored_by(observation.reply_key, observation.person_id, request_key, person_id):
+            return observation
+        if _key_used(session, observation.id, EventKind.REPLY, request_key):
+            raise StoredBefore("coach.reply_stored_before", observation)
         _check_replyable(observation)
         raise Refused("coach.reply_closed")
     return observation

@@ -275,11 +275,15 @@ def _answer_to_history(session: Session, obs: Observation, now: datetime) -> dic
     reply to it, move from the observation into its history (the detail of their events, in
     the same transaction), so a coach can answer again (`coach.can_answer`), the digest lists
     it as waiting, and what was said stays in the history and the sender's /mijngegevens.
-    Each supporter gets the next answer too. Returns the observation's columns to clear."""
+    Each supporter gets the next answer too. Their flow runs' keys go with them onto the
+    events, so a press of those runs delivered again stores nothing a second time. Returns the
+    observation's columns to clear."""
     assert obs.id is not None
-    _keep_in_history(session, obs.id, EventKind.ANSWER, obs.answer_text, obs.answered_by_id, now)
+    _keep_in_history(
+        session, obs.id, EventKind.ANSWER, obs.answer_text, obs.answered_by_id, obs.answer_key, now
+    )
     if obs.reply_text is not None:
-        _keep_in_history(session, obs.id, EventKind.REPLY, obs.reply_text, None, now)
+        _keep_in_history(session, obs.id, EventKind.REPLY, obs.reply_text, None, obs.reply_key, now)
     session.exec(
         update(Supporter).where(col(Supporter.observation_id) == obs.id).values(answer_sent_at=None)
     )
@@ -302,10 +306,13 @@ def _keep_in_history(
     kind: EventKind,
     text: str | None,
     actor_id: int | None,
+    key: str | None,
     now: datetime,
 ) -> None:
     """The words of the latest `kind` event (an answer or reply), on that event; an event of its
-    own when there is none without words (stored before the history was kept)."""
+    own when there is none without words (stored before the history was kept). The event keeps
+    the flow run's `key` (the answer's or reply's, cleared off the observation): that run's
+    press delivered again finds it there (`coach.StoredBefore`) and stores nothing twice."""
     event = session.exec(
         select(ObservationEvent)
         .where(
@@ -313,10 +320,23 @@ def _keep_in_history(
         )
         .order_by(col(ObservationEvent.id).desc())
     ).first()
+    if (
+        key is not None
+        and session.exec(
+            select(ObservationEvent.id).where(
+                ObservationEvent.observation_id == observation_id, ObservationEvent.key == key
+            )
+        ).first()
+    ):
+        key = None  # on its event already (stored with it)
     if event is None or event.detail is not None:
-        coach.record_event(session, observation_id, kind, now, actor_id=actor_id, detail=text)
+        coach.record_event(
+            session, observation_id, kind, now, actor_id=actor_id, detail=text, key=key
+        )
         return
     event.detail = text
+    if event.key is None:
+        event.key = key
     session.add(event)
 
 

@@ -12,7 +12,7 @@ from bot.context import WijkContext
 from bot.observations import coach
 from bot.observations.coach import Filter, Refused
 from bot.telegram import flow_table, flows
-from bot.telegram.callbacks import FlowButton, ListBack
+from bot.telegram.callbacks import CoachDraft, FlowButton, ListBack
 from bot.telegram.flow_table import TEXT
 from bot.telegram.flows import Flow
 from handlers.coach import views
@@ -71,6 +71,12 @@ async def _send(turn: Turn, flow: Flow, draft: MessageDraft, value: None) -> Non
             # The same press delivered again finds the answer the first one stored.
             obs = coach.answer(session, obs, coach_actor, draft.text, now, request_key=flow.key)
             person = coach.sender(session, obs)
+    except coach.StoredBefore as before:
+        # Stored by this run before a reopen moved it into the history: not again, not sent now.
+        await flows.end(turn.context)
+        await turn.answer()
+        await turn.reply(*views.answer_stored_before(who, before, draft.back), edit=True)
+        return
     except Refused as refused:
         await not_sent(turn, refused, draft.text)
         return
@@ -103,16 +109,25 @@ async def _sent(turn: Turn, obs: Observation, person: Person | None, back: ListB
 
 async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
     """Versturen of a run that has ended: the answer it stored (delivered now if the bot died
-    before it went out), or an old button."""
+    before it went out, or said to be in the history after a reopen), or an old button."""
     if pressed.step != SPEC.send[0]:
         return False
+    coach_id = actor(turn.who).id
+    moved = None
     with turn.services.db.session() as session:
         key = flows.request_key(FLOW, pressed.nonce)
-        obs = coach.answered_in(session, actor(turn.who).id, key)
+        obs = coach.answered_in(session, coach_id, key)
         person = coach.sender(session, obs) if obs is not None else None
+        if obs is None and isinstance(pressed, CoachDraft):
+            moved = coach.answer_moved(session, pressed.observation_id, coach_id, key)
+    back = ListBack(Filter.OPEN, 0)
+    if moved is not None:
+        await turn.answer()
+        await turn.reply(*views.answer_stored_before(turn.who, moved, back), edit=True)
+        return True
     if obs is None:
         return False
-    await _sent(turn, obs, person, ListBack(Filter.OPEN, 0))
+    await _sent(turn, obs, person, back)
     return True
 
 

@@ -12,7 +12,7 @@ from bot.context import WijkContext
 from bot.observations import coach
 from bot.observations.coach import Refused
 from bot.telegram import flow_table, flows
-from bot.telegram.callbacks import FlowButton
+from bot.telegram.callbacks import CoachDraft, FlowButton
 from bot.telegram.flow_table import TEXT
 from bot.telegram.flows import Flow
 from handlers.coach import views
@@ -62,12 +62,17 @@ async def _send(turn: Turn, flow: Flow, draft: MessageDraft, value: None) -> Non
         with services.db.session() as session:
             # This run's reply, stored before the bot died, is not refused as a second one.
             obs = coach.replied_in(session, sender.id, flow.key) or coach.get_for_sender(
-                session, sender.id, draft.observation_id
+                session, sender.id, draft.observation_id, request_key=flow.key
             )
             now = services.clock.now()
             obs = coach.record_reply(session, obs, sender.id, draft.text, now, request_key=flow.key)
             answered_by, coaches = coach.reply_recipients(session, obs)
             author = coach.author_label(session, obs) or ""
+    except coach.StoredBefore as before:
+        # Stored by this run before a reopen moved it into the history: not again, not sent now.
+        await flows.end(turn.context)
+        await _stored_before(turn, before)
+        return
     except Refused as refused:
         await not_sent(turn, refused, draft.text)
         return
@@ -103,18 +108,34 @@ async def _sent(
     await turn.reply(who.t(key, reference=obs.reference), menu_keyboard(who), edit=True)
 
 
+async def _stored_before(turn: Turn, before: coach.StoredBefore) -> None:
+    """Versturen of a run whose reply a reopen moved into the history since: it was stored
+    then (and is not delivered now, nor stored as a reply to a later answer)."""
+    await turn.answer()
+    who = turn.who
+    await turn.reply(who.t(before.message_key, **before.values), menu_keyboard(who), edit=True)
+
+
 async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
     """Versturen of a run that has ended: the reply it stored (delivered now if the bot died
-    before it went out), or an old button."""
+    before it went out, or said to be in the history after a reopen), or an old button."""
     if pressed.step != SPEC.send[0]:
         return False
+    person_id = actor(turn.who).id
+    moved = None
     with turn.services.db.session() as session:
         key = flows.request_key(FLOW, pressed.nonce)
-        obs = coach.replied_in(session, actor(turn.who).id, key)
-        if obs is None:
-            return False
-        answered_by, coaches = coach.reply_recipients(session, obs)
-        author = coach.author_label(session, obs) or ""
+        obs = coach.replied_in(session, person_id, key)
+        if obs is not None:
+            answered_by, coaches = coach.reply_recipients(session, obs)
+            author = coach.author_label(session, obs) or ""
+        elif isinstance(pressed, CoachDraft):
+            moved = coach.reply_moved(session, pressed.observation_id, person_id, key)
+    if moved is not None:
+        await _stored_before(turn, moved)
+        return True
+    if obs is None:
+        return False
     await _sent(turn, obs, answered_by, coaches, author)
     return True
 

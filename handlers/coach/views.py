@@ -339,12 +339,22 @@ def preview_markup(
 
 
 def answer_sent(who: Who, key: str, obs: Observation, back: ListBack) -> View:
+    return _after_answer(who, who.t(key, reference=obs.reference), obs.id or 0, obs.wijk_id, back)
+
+
+def answer_stored_before(who: Who, before: coach.StoredBefore, back: ListBack) -> View:
+    """Versturen again of an answer a reopen moved into the history since."""
+    said = who.t(before.message_key, **before.values)
+    return _after_answer(who, said, before.observation_id, before.wijk_id, back)
+
+
+def _after_answer(who: Who, said: str, observation_id: int, wijk_id: int, back: ListBack) -> View:
     markup = keyboard(
-        [button(who.t("coach.btn_open"), CoachAction(obs.id or 0, CoachVerb.OPEN, back))],
-        [button(who.t("coach.back_to_list"), CoachList(obs.wijk_id, back))],
+        [button(who.t("coach.btn_open"), CoachAction(observation_id, CoachVerb.OPEN, back))],
+        [button(who.t("coach.back_to_list"), CoachList(wijk_id, back))],
         [menu_button(who)],
     )
-    return who.t(key, reference=obs.reference), markup
+    return said, markup
 
 
 def hide_reasons(who: Who, obs: Observation, back: ListBack) -> View:

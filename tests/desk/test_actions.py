@@ -224,6 +224,38 @@ async def test_answering_with_a_template_reaches_the_sender_once(desk: Desk) -> 
     assert [e.kind for e in events].count("answer") == 1
 
 
+async def test_an_answer_form_sent_again_after_a_reopen_is_not_stored_again(desk: Desk) -> None:
+    _sender, obs = await sent_by(desk)
+    async with coach_logged_in(desk) as browser:
+        page = (await browser.get(f"/m/{obs.id}")).text
+        key = re.search(r'name="key" value="([^"]+)"', page)
+        assert key
+        form = {"answer": "We kijken ernaar", "key": key.group(1)}
+        assert (await post(browser, f"/m/{obs.id}/answer", form)).status_code == 303
+        reopened = await post(browser, f"/m/{obs.id}/status", {"seen": "in_progress", "to": "new"})
+        assert reopened.status_code == 303
+        # The browser sends the answer form again (back button, a retry after a time-out).
+        again = await post(browser, f"/m/{obs.id}/answer", form)
+        assert again.status_code == 400
+        assert f"Je antwoord op {obs.reference} was al bewaard." in again.text
+        assert row(desk, obs.id).answer_text is None
+        # A new form answers it again.
+        page = (await browser.get(f"/m/{obs.id}")).text
+        key = re.search(r'name="key" value="([^"]+)"', page)
+        assert key
+        fresh = {"answer": "Het is gemaakt", "key": key.group(1)}
+        assert (await post(browser, f"/m/{obs.id}/answer", fresh)).status_code == 303
+    assert row(desk, obs.id).answer_text == "Het is gemaakt"
+    with desk.services.db.session() as session:
+        events = session.exec(
+            select(ObservationEvent).where(ObservationEvent.observation_id == obs.id)
+        ).all()
+    assert [(e.kind, e.detail) for e in events if e.kind == "answer"] == [
+        ("answer", "We kijken ernaar"),
+        ("answer", None),
+    ]
+
+
 async def test_an_english_sender_gets_the_answer_in_english(desk: Desk) -> None:
     sender = await resident(desk)
     with desk.services.db.session() as session:

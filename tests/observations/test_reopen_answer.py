@@ -1,6 +1,8 @@
 """A reopened observation that a coach had answered: the coach can answer again, the digest
 lists it as waiting for an answer, and the earlier answer stays in its history and in the
-sender's /mijngegevens (through the real Application on the fake Bot API)."""
+sender's /mijngegevens; a Versturen of the earlier answer (or reply) that Telegram delivers again
+after the reopen stores nothing a second time (through the real Application on the fake Bot
+API)."""
 
 from __future__ import annotations
 
@@ -10,14 +12,25 @@ import pytest
 
 from bot.context import Services
 from bot.core.clock import Clock, FrozenClock
-from bot.fake_telegram import Harness
+from bot.core.i18n import t
+from bot.fake_telegram import FakeTelegram, Harness
 from bot.fake_telegram.users import Person as FakePerson
-from bot.observations import workflow
+from bot.observations import coach, workflow
 from bot.people.permissions import load_actor
 from bot.privacy import personal_data
+from bot.telegram import flows
 from models import Observation, Role
 from tests.helpers import join_as, onboard
 from tests.observations.test_coach import file, observation, open_card, person_of
+from tests.telegram.test_exactly_once import (
+    _dying_coroutine_after as dying_after,
+)
+from tests.telegram.test_exactly_once import (
+    coach_typed_answer,
+    kill_after,
+    killed_on,
+    restarted,
+)
 
 FIRST = "Ik heb het doorgegeven aan de vervoerder"
 
@@ -105,3 +118,124 @@ async def test_a_coachs_reopen_of_an_answered_observation_lets_them_answer_again
     with services.db.session() as session:
         steps = [(e.kind, e.detail) for e in workflow.history(session, obs.id or 0)]
     assert ("answer", FIRST) in steps
+
+
+# --- a Versturen delivered again after a reopen: stored once, whatever happened in between ------
+
+
+def answer_events(services: Services, obs: Observation) -> list[tuple[str, str | None]]:
+    with services.db.session() as session:
+        return [
+            (e.kind, e.detail)
+            for e in workflow.history(session, obs.id or 0)
+            if e.kind in ("answer", "reply")
+        ]
+
+
+def set_new(services: Services, obs: Observation) -> None:
+    """Carla sets it back to "nieuw" (the desk's status form)."""
+    with services.db.session() as session:
+        workflow.change_status(
+            session, load_actor(session, 2001), obs.id or 0, "new", now=services.clock.now()
+        )
+
+
+def bot_said(person_id: int, fake: FakeTelegram, words: str) -> list[str]:
+    return [
+        m.text or "" for m in fake.messages[person_id] if m.from_bot and words in (m.text or "")
+    ]
+
+
+@pytest.mark.parametrize("killed", ["behind the commit", "behind the flow's end"])
+async def test_an_answer_delivered_again_after_a_reopen_is_not_stored_again(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch, killed: str
+) -> None:
+    first = await restarted(services, fake)
+    _alice, carla, obs = await coach_typed_answer(first, services)
+    if killed == "behind the commit":
+        monkeypatch.setattr(coach, "answer", kill_after(coach.answer))
+    else:
+        monkeypatch.setattr(flows, "save", dying_after(flows.save, ended=True))
+    preview = carla.last
+    press = await killed_on(first, carla.press("Versturen"))
+    monkeypatch.undo()
+    set_new(services, obs)  # before Telegram delivers the press again
+
+    second = await restarted(services, fake)
+    try:
+        seen = await second.act(press, chats=(2001,))
+        told = t("nl", "coach.answer_stored_before", reference=obs.reference)
+        assert any(told in m.plain_text for m in seen), [m.plain_text for m in seen]
+        stored = observation(services, obs.id or 0)
+        assert stored.status == "new" and stored.answer_text is None
+        assert answer_events(services, obs) == [("answer", "Dank je, we gaan het maken")]
+        assert bot_said(1001, fake, "gaan het maken") == []  # not delivered after the reopen
+
+        # A fresh answer after the reopen works; the old Versturen, pressed once more, still
+        # stores nothing.
+        carla = second.user(2001, "Carla")
+        await open_card(carla, obs)
+        await carla.press("Beantwoorden")
+        await carla.send("De lantaarn is morgen gemaakt")
+        await carla.press("Versturen")
+        assert "bij de schrijver aangekomen" in carla.last.plain_text
+        seen = await carla.press("Versturen", message=preview)
+        shown = next(m for m in carla.messages if m.message_id == preview.message_id)
+        assert told in shown.plain_text and carla.alerts == [], (shown.plain_text, carla.alerts)
+        assert second.errors == []
+    finally:
+        await second.__aexit__(None, None, None)
+    stored = observation(services, obs.id or 0)
+    assert stored.answer_text == "De lantaarn is morgen gemaakt"
+    assert answer_events(services, obs) == [
+        ("answer", "Dank je, we gaan het maken"),
+        ("answer", None),
+    ]
+    assert len(bot_said(1001, fake, "morgen gemaakt")) == 1
+
+
+async def test_a_reply_delivered_again_after_a_reopen_is_not_a_reply_to_the_next_answer(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = await restarted(services, fake)
+    alice, carla, obs = await coach_typed_answer(first, services)
+    await carla.press("Versturen")
+    await alice.press(t("nl", "coach.btn_reply"))
+    await alice.send("Super, dank!")
+    monkeypatch.setattr(coach, "record_reply", kill_after(coach.record_reply))
+    press = await killed_on(first, alice.press("Versturen"))
+    monkeypatch.undo()
+    set_new(services, obs)
+
+    second = await restarted(services, fake)
+    try:
+        # Carla answers again before Telegram delivers Alice's press again.
+        carla = second.user(2001, "Carla")
+        await open_card(carla, obs)
+        await carla.press("Beantwoorden")
+        await carla.send("We komen donderdag kijken")
+        await carla.press("Versturen")
+        seen = await second.act(press, chats=(1001,))
+        told = t("nl", "coach.reply_stored_before", reference=obs.reference)
+        assert any(told in m.plain_text for m in seen), [m.plain_text for m in seen]
+        stored = observation(services, obs.id or 0)
+        assert stored.answer_text == "We komen donderdag kijken" and stored.reply_text is None
+        assert bot_said(2001, fake, "Super, dank!") == []
+
+        # Alice can still reply once to the new answer.
+        alice = second.user(1001, "Alice")
+        answer = next(m for m in reversed(alice.messages) if "donderdag" in m.plain_text)
+        await alice.press(t("nl", "coach.btn_reply"), message=answer)
+        await alice.send("Fijn, tot donderdag")
+        await alice.press("Versturen")
+        assert second.errors == []
+    finally:
+        await second.__aexit__(None, None, None)
+    stored = observation(services, obs.id or 0)
+    assert stored.reply_text == "Fijn, tot donderdag"
+    assert answer_events(services, obs) == [
+        ("answer", "Dank je, we gaan het maken"),
+        ("reply", "Super, dank!"),
+        ("answer", None),
+        ("reply", None),
+    ]
