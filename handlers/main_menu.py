@@ -58,7 +58,7 @@ async def show_menu(
     if who.actor is not None and who.wijk_id is not None:
         with context.services.db.session() as session:
             wijk = persons.wijk_by_id(session, who.wijk_id)
-            # "Over jou", once, at the first menu after their first observation or reaction:
+            # "Over jou", once, at the first menu after they first took part (participation):
             # in this message, so the question adds no message of its own.
             if about_you.should_ask(session, who.actor.id):
                 about_you.mark_asked(session, who.actor.id)

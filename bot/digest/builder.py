@@ -5,17 +5,18 @@ from them; the authors' names in one look-up per person). The previous period is
 SQL: per category and, for weaknesses and threats, per stored matter key
 (observation.grouping_matter), by which it is compared with this period's groups (see "which
 weakness and threat groups grew"); it is not grouped again. Reactions and votes of both periods
-come in one query each; who took part before, and in which role, is looked up once for the
-people of both periods. Stored history beyond the two periods is never read,
+come in one query each, and who took part in each ("Mensen die meededen": the one definition
+in bot/people/participation.py) in one more; who took part before, and in which role, is
+looked up once for the people of both periods. Stored history beyond the two periods is never read,
 except through index look-ups that stop at the first row (is this participant new?) and the
 unanswered observations (needs attention). The grouping reads what bot.grouping.concepts
 found in each text when it was stored (observation.grouping_signature) and matches only
 texts without one.
 Thousands of rows become few objects (tuples, shared signature parts), and the automatic
 garbage collector waits until the build is done (_collector_paused). What needs no grouping is
-read on a second connection while this one reads and groups (_Beside: the previous period; on
-PostgreSQL also the counts and the spiegel), unless the build's transaction has written; on
-PostgreSQL the period's rows come in binary.
+read on a second connection while this one reads and groups (_Beside: the previous period and
+who took part; on PostgreSQL also the counts and the spiegel), unless the build's transaction
+has written; on PostgreSQL the period's rows come in binary.
 
 Privacy: hidden (moderated) and withdrawn observations never appear, in no count and no list.
 An erased person's kept observations (person_id NULL) appear, but never count as a participant.
@@ -52,7 +53,6 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    tuple_,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -75,6 +75,7 @@ from bot.grouping.concepts import (
     settled_concepts,
 )
 from bot.observations import statuses
+from bot.people import participation
 from bot.polls.tally import tally
 from bot.spiegel.mirror import reaction_summary
 from models import (
@@ -322,7 +323,7 @@ def growing(session: Session, config: Config, wijk: Wijk, period: Period) -> lis
         vocabulary = vocabulary_for(config.digest.vocabulary)
         reader = SignatureReader(vocabulary)
         rows = _period_rows(conn, wijk.id, period.start, period.end)
-        _counts, _people, previous = _previous_period(
+        _counts, previous = _previous_period(
             conn, reader, wijk.slug, wijk.id, period.prev_start, period.prev_end
         )
         found: list[GrowingGroup] = []
@@ -372,14 +373,14 @@ def _build(
     reader = SignatureReader(vocabulary)
 
     # The previous period, the counts and the spiegel are read beside the rest of the build
-    # (see _Beside): they need at most this period's count and authors.
+    # (see _Beside): they need at most this period's count.
     with _Beside.start(session, reader, wijk_slug, wijk_id, period) as beside:
-        # The period's rows are read anyway: their count and authors come from them, not from
-        # another pass over the same index range.
+        # The period's rows are read anyway: their count comes from them, not from another
+        # pass over the same index range.
         rows = _period_rows(conn, wijk_id, period.start, period.end)
+        beside.observed(len(rows))
         people = set(map(itemgetter(_PERSON), rows))
         people.discard(None)  # erased authors
-        beside.observed(len(rows), people)
         by_swot: dict[str, list[Any]] = {s: [] for s in SWOT_ORDER}
         for row in rows:
             by_swot.setdefault(row[_SWOT], []).append(row)
@@ -437,20 +438,23 @@ def _count(
     wijk_id: int,
     period: Period,
     previous: _Previous,
-    observed: tuple[int, set[int]],
+    observed: int,
+    took_part: _TookPart,
 ) -> _Counted:
-    """The counts of both periods, from the previous period and this period's number of
-    visible observations and their authors (`observed`)."""
-    previous_counts, previous_people, previous_matters = previous
+    """The counts of both periods, from the previous period, this period's number of visible
+    observations (`observed`) and who took part in each."""
+    previous_counts, previous_matters = previous
     current, before = _both_counts(
         conn,
         wijk_id,
         period,
-        *_activities(
-            conn, wijk_id, period, observed, (sum(previous_counts.values()), previous_people)
-        ),
+        *_activities(conn, wijk_id, period, (sum(previous_counts.values()), observed), took_part),
     )
     return _Counted(previous_counts, previous_matters, current, before)
+
+
+# Who took part in the previous period and in this one (bot.people.participation).
+_TookPart = tuple[set[int], set[int]]
 
 
 # Threads for _Beside, shared by all builds (started when first needed). A few: builds may run
@@ -477,12 +481,13 @@ class _Beside:
     Every answer the worker gets back waits for that lock, which the grouping hands over only
     every few milliseconds (sys.getswitchinterval), so what runs beside is a few round trips,
     each answered at once. On PostgreSQL: the spiegel summary first (the build is waiting for
-    its own rows then, and the lock is free), then the previous period and the counts. On
-    SQLite, whose module takes the lock back for every row, only the previous period, packed
-    into one JSON row (_previous_period); the counts and the spiegel follow on the build's
-    connection. In a transaction that has written something (another connection would not see
-    it), and on a database only one connection can see (SQLite in memory), everything is read on
-    the build's connection, in turn.
+    its own rows then, and the lock is free), then the previous period, who took part and the
+    counts. On SQLite, whose module takes the lock back for every row, the previous period,
+    packed into one JSON row (_previous_period), and who took part (a row per period); the
+    other counts and the spiegel follow on the build's connection. In a transaction that has
+    written something (another connection would not see it), and on a database only one
+    connection can see (SQLite in memory), everything is read on the build's connection, in
+    turn.
     """
 
     def __init__(
@@ -496,7 +501,7 @@ class _Beside:
         self._session, self._reader = session, reader
         self._wijk_slug, self._wijk_id, self._period = wijk_slug, wijk_id, period
         self._conn = session.connection()
-        self._observed: Future[tuple[int, set[int]]] = Future()
+        self._observed: Future[int] = Future()
         self._worker: Future[Any] | None = None
 
     @classmethod
@@ -519,19 +524,21 @@ class _Beside:
                 if not worker.cancel():
                     wait([worker])  # its connection is back in the pool when the build ends
 
-    def observed(self, count: int, people: set[int]) -> None:
-        """This period's visible observations and their authors, as the build read them."""
-        self._observed.set_result((count, people))
+    def observed(self, count: int) -> None:
+        """This period's number of visible observations, as the build read them."""
+        self._observed.set_result(count)
 
     def result(self) -> _Besides:
         assert self._observed.done(), "observed() first"
         if self._worker is None:
             found = self._previous(self._conn, self._reader)
+            took_part = self._took_part(self._conn)
         elif self._conn.dialect.name == "postgresql":
             return cast(_Besides, self._worker.result())
         else:
-            found = self._worker.result()
-        return _Besides(self._count(self._conn, found), self._spiegel(self._session))
+            found, took_part = self._worker.result()
+        counted = self._count(self._conn, found, took_part)
+        return _Besides(counted, self._spiegel(self._session))
 
     # In the worker thread, with a SignatureReader of its own (the build's is being filled):
 
@@ -539,11 +546,12 @@ class _Beside:
         with self._conn.engine.connect() as other, Session(bind=other) as session:
             spiegel = self._spiegel(session)
             found = self._previous(other, SignatureReader(self._reader.vocabulary))
-            return _Besides(self._count(other, found), spiegel)
+            return _Besides(self._count(other, found, self._took_part(other)), spiegel)
 
-    def _previous_beside(self) -> _Previous:
+    def _previous_beside(self) -> tuple[_Previous, _TookPart]:
         with self._conn.engine.connect() as other:
-            return self._previous(other, SignatureReader(self._reader.vocabulary))
+            found = self._previous(other, SignatureReader(self._reader.vocabulary))
+            return found, self._took_part(other)
 
     # The parts, wherever they are read:
 
@@ -553,8 +561,16 @@ class _Beside:
             conn, reader, self._wijk_slug, self._wijk_id, period.prev_start, period.prev_end
         )
 
-    def _count(self, conn: Connection, found: _Previous) -> _Counted:
-        return _count(conn, self._wijk_id, self._period, found, self._observed.result())
+    def _took_part(self, conn: Connection) -> _TookPart:
+        period = self._period
+        before, during = participation.in_periods(
+            conn, self._wijk_id, (period.prev_start, period.start, period.end)
+        )
+        return before, during
+
+    def _count(self, conn: Connection, found: _Previous, took_part: _TookPart) -> _Counted:
+        observed = self._observed.result()
+        return _count(conn, self._wijk_id, self._period, found, observed, took_part)
 
     def _spiegel(self, session: Session) -> SpiegelSummary:
         return _spiegel(session, self._wijk_id, self._period.start, self._period.end)
@@ -620,27 +636,24 @@ def _activities(
     conn: Connection,
     wijk_id: int,
     period: Period,
-    observed: tuple[int, set[int]],
-    observed_before: tuple[int, set[int]],
+    observed: tuple[int, int],
+    took_part: _TookPart,
 ) -> tuple[_Activity, _Activity]:
-    """The period's activity and the previous period's, reactions and votes in one query each
-    (a bucket per period). `observed`, `observed_before`: each period's visible observations and
-    their authors (read with its rows)."""
+    """The period's activity and the previous period's: reactions and votes in one query each
+    (a bucket per period). `observed`: the previous period's and this one's number of visible
+    observations (read with their rows); `took_part`: who took part in each."""
     assert period.prev_end == period.start
     reactions = [0, 0]
-    people: list[set[int]] = [set(), set()]
     bucket = case((_reaction.c.created_at < period.start, 0), else_=1)
-    for at, person, count in conn.execute(
-        select(bucket, _reaction.c.person_id, func.count())
+    for at, count in conn.execute(
+        select(bucket, func.count())
         .where(
             _reaction.c.wijk_id == wijk_id,
             _in(_reaction.c.created_at, period.prev_start, period.end),
         )
-        .group_by(bucket, _reaction.c.person_id)
+        .group_by(bucket)
     ):
         reactions[at] += count
-        if person is not None:
-            people[at].add(person)
     # One ballot per person and poll. Kept ballots of erased voters have no person: count
     # ranking ballots by their first place; a several-choice ballot cannot be told apart and
     # counts once per choice.
@@ -653,28 +666,10 @@ def _activities(
         .where(_poll.c.wijk_id == wijk_id, _in(_vote.c.created_at, period.prev_start, period.end))
         .group_by(bucket, _vote.c.poll_id, _vote.c.person_id)
     ):
-        if person is None:
-            votes[at] += int(count or 0)
-        else:
-            votes[at] += 1
-            people[at].add(person)
-    # "Ik ook" with their own words on an observation of the wijk: they took part too (as the
-    # blind spots count them, bot/spiegel/blind_spots.participants), not counted as observations.
-    bucket = case((_supporter.c.created_at < period.start, 0), else_=1)
-    for at, person in conn.execute(
-        select(bucket, _supporter.c.person_id)
-        .distinct()
-        .select_from(_supporter.join(_obs, _obs.c.id == _supporter.c.observation_id))
-        .where(
-            _obs.c.wijk_id == wijk_id,
-            _in(_supporter.c.created_at, period.prev_start, period.end),
-            _supporter.c.person_id.is_not(None),
-        )
-    ):
-        people[at].add(person)
+        votes[at] += int(count or 0) if person is None else 1
     return (
-        _Activity(observed[0], reactions[1], votes[1], observed[1] | people[1]),
-        _Activity(observed_before[0], reactions[0], votes[0], observed_before[1] | people[0]),
+        _Activity(observed[1], reactions[1], votes[1], took_part[1]),
+        _Activity(observed[0], reactions[0], votes[0], took_part[0]),
     )
 
 
@@ -747,61 +742,18 @@ def _earlier(conn: Connection, wijk_id: int, before: datetime, people: set[int])
             func.unnest(literal(sorted(people), ARRAY(Integer))).table_valued("id").render_derived()
         )
         person_id = ids.c.id
-        query = select(person_id).select_from(ids).where(_took_part(wijk_id, before, person_id))
+        took_part = participation.took_part(person_id, wijk_id=wijk_id, before=before)
+        query = select(person_id).select_from(ids).where(took_part)
         return set(conn.execute(query).scalars())
     found: set[int] = set()
     person_id = _person.c.id
     for chunk in _chunks(conn, people):
         query = select(person_id).where(
-            person_id.in_(chunk), _took_part(wijk_id, before, person_id)
+            person_id.in_(chunk),
+            participation.took_part(person_id, wijk_id=wijk_id, before=before),
         )
         found.update(conn.execute(query).scalars())
     return found
-
-
-def _took_part(
-    wijk_id: int, before: datetime, person_id: ColumnElement[int]
-) -> ColumnElement[bool]:
-    """The person sent a visible observation, said "ik ook" to one, reacted or voted in the wijk
-    before `before`."""
-    probes = [
-        select(literal(1))
-        .select_from(_obs)
-        .where(
-            _obs.c.person_id == person_id,
-            _obs.c.wijk_id == wijk_id,
-            _obs.c.created_at < before,
-            _obs.c.status.in_(VISIBLE),
-        )
-        .limit(1)
-        .scalar_subquery(),
-        select(literal(1))
-        .select_from(_supporter.join(_obs, _obs.c.id == _supporter.c.observation_id))
-        .where(
-            _supporter.c.person_id == person_id,
-            _obs.c.wijk_id == wijk_id,
-            _supporter.c.created_at < before,
-        )
-        .limit(1)
-        .scalar_subquery(),
-        select(literal(1))
-        .select_from(_reaction)
-        .where(
-            _reaction.c.person_id == person_id,
-            _reaction.c.wijk_id == wijk_id,
-            _reaction.c.created_at < before,
-        )
-        .limit(1)
-        .scalar_subquery(),
-        select(literal(1))
-        .select_from(_vote.join(_poll, _poll.c.id == _vote.c.poll_id))
-        .where(
-            _vote.c.person_id == person_id, _poll.c.wijk_id == wijk_id, _vote.c.created_at < before
-        )
-        .limit(1)
-        .scalar_subquery(),
-    ]
-    return or_(*(probe.is_not(None) for probe in probes))
 
 
 def _strongest_roles(conn: Connection, wijk_id: int, people: set[int]) -> dict[int, str]:
@@ -1094,9 +1046,9 @@ def _grouped_by(
 # its groups are compared by the concept (else the place) most of their members are under.
 
 MatterKey = tuple[str, str]  # ("concept", concept index) or ("place", normalised place)
-# The previous period as _previous_period reads it: its visible observations per category, their
-# authors, and for weaknesses and threats how many were about each matter.
-_Previous = tuple[dict[str, int], set[int], dict[str, Counter[MatterKey]]]
+# The previous period as _previous_period reads it: its visible observations per category, and
+# for weaknesses and threats how many were about each matter.
+_Previous = tuple[dict[str, int], dict[str, Counter[MatterKey]]]
 
 
 def _counted(pairs: list[tuple[Matter, int]]) -> Counter[MatterKey]:
@@ -1159,46 +1111,34 @@ def _previous_period(
     wijk_id: int,
     start: datetime,
     end: datetime,
-) -> tuple[dict[str, int], set[int], dict[str, Counter[MatterKey]]]:
-    """The previous period, counted in SQL: its visible observations per category and their
-    authors, and for weaknesses and threats how many were about each matter (see above), by the
-    matter key stored with each (observation.grouping_matter). Rows without a usable key (stored
-    before it, or by other means) come back one by one and are read from their signature, else
-    their text."""
+) -> _Previous:
+    """The previous period, counted in SQL: its visible observations per category, and for
+    weaknesses and threats how many were about each matter (see above), by the matter key
+    stored with each (observation.grouping_matter). Rows without a usable key (stored before
+    it, or by other means) come back one by one and are read from their signature, else their
+    text."""
     key = _obs.c.grouping_matter
     negative = _obs.c.swot.in_(NEGATIVE)
     usable = key.startswith(reader.fingerprint + "|")  # NULL when none is stored
     by_key = case((and_(negative, usable), key))
     alone = case((and_(negative, usable), None), (negative, _obs.c.id))
-    # The authors in the same pass (each pass visits every row): SQLite gathers them per group;
-    # PostgreSQL groups by author as well, a grouping set of its own (rows with grouped = 0;
-    # half the time of a second query, a third of a DISTINCT aggregate per group).
     columns = [_obs.c.swot, by_key, alone]
     query = select(*columns, func.count()).where(_visible_obs(wijk_id, start, end))
+    query = query.group_by(*columns)
     rows: Iterable[Any]
     if conn.dialect.name == "sqlite":
-        query = query.add_columns(func.group_concat(_obs.c.person_id.distinct()), literal(1))
-        per_group = query.group_by(*columns).subquery()
+        per_group = query.subquery()
         # The groups as one row of JSON: the driver takes the interpreter's lock back for every
         # row, which a worker thread (_Beside) waits for each time while the build groups.
         packed = select(func.json_group_array(func.json_array(*per_group.c)))
         rows = json.loads(conn.execute(packed).scalar_one())
     else:
-        person = _obs.c.person_id
-        query = query.add_columns(person, func.grouping(person))
-        rows = conn.execute(query.group_by(func.grouping_sets(tuple_(*columns), tuple_(person))))
+        rows = conn.execute(query)
     counts: Counter[str] = Counter()
-    people: set[int] = set()
     found: dict[str, list[tuple[Matter, int]]] = {swot: [] for swot in NEGATIVE}
     one_by_one: list[int] = []
     damaged: list[str] = []
-    for swot, stored, oid, count, authors, grouped in rows:
-        if isinstance(authors, str):  # SQLite: "id,id,..."
-            people.update(map(int, authors.split(",")))
-        elif authors is not None:  # PostgreSQL: one per row
-            people.add(authors)
-        if not grouped:  # PostgreSQL's author rows
-            continue
+    for swot, stored, oid, count in rows:
         counts[swot] += count
         if stored is not None:
             matter = reader.key_matter(stored, wijk_slug)
@@ -1216,7 +1156,7 @@ def _previous_period(
         where = and_(_visible_obs(wijk_id, start, end), negative, key.in_(damaged))
         for swot, _, text in conn.execute(texts.where(where)):
             found[swot].append((reader.matter(None, text, wijk_slug), 1))
-    return dict(counts), people, {swot: _counted(pairs) for swot, pairs in found.items()}
+    return dict(counts), {swot: _counted(pairs) for swot, pairs in found.items()}
 
 
 # --- supporters ------------------------------------------------------------------------------

@@ -10,6 +10,9 @@
   sender reopened, or a coach set to new, is new again without an answer: its earlier answer
   (and the reply) moved into its history (bot/observations/workflow.py `reopen`,
   `change_status`), so it waits and a coach can answer.
+- TOOK_PART: an observation by which its sender (and whoever said "ik ook" to it) took part
+  (bot/people/participation.py): any but hidden and withdrawn. A duplicate's sender said what
+  another said, as a supporter does: they took part, though it is not counted twice.
 - COACH: the statuses a coach can set (bot/observations/workflow.py).
 """
 
@@ -18,4 +21,5 @@ from models import ObservationStatus as S
 OPEN = (S.NEW.value, S.READ.value, S.IN_PROGRESS.value, S.REFERRED.value)
 VISIBLE = (*OPEN, S.RESOLVED.value)
 UNHANDLED = (S.NEW.value, S.READ.value)
+TOOK_PART = (*VISIBLE, S.DUPLICATE.value)
 COACH = (*VISIBLE, S.DUPLICATE.value, S.HIDDEN.value)

@@ -1,6 +1,6 @@
 """ "Over jou": what a person chose to tell about themselves (models/profile.py). No Telegram here.
 
-Asked once, after a person's first observation or reaction (`should_ask`, then `mark_asked`);
+Asked once, after a person first took part (`should_ask`, then `mark_asked`);
 every answer is optional, changeable (`set_answer`) and erasable (`erase_answers`). Stored apart
 from what people said: the coach sees only counts of groups (bot/spiegel/blind_spots.py).
 Every write is the same when done twice (a button Telegram delivers again changes nothing).
@@ -8,12 +8,13 @@ Every write is the same when done twice (a button Telegram delivers again change
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from bot.core.clock import utcnow
-from models import Observation, PersonProfile, Reaction, Supporter
+from bot.people import participation
+from models import PersonProfile
 from models.profile import AGE_GROUPS, HOUSEHOLDS, YEARS_IN_WIJK
 
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -32,16 +33,11 @@ def answers(session: Session, person_id: int) -> PersonProfile | None:
 
 
 def should_ask(session: Session, person_id: int) -> bool:
-    """Not asked before, and they said something: an observation, "ik ook" with their own
-    words, or a reaction to the wijkspiegel (the blind spots count these people)."""
+    """Not asked before, and they took part (bot/people/participation.py: the people whose
+    "Over jou" the blind spots count, and the digest's participants)."""
     if answers(session, person_id) is not None:
         return False
-    said = select(
-        exists().where(col(Observation.person_id) == person_id)
-        | exists().where(col(Supporter.person_id) == person_id)
-        | exists().where(col(Reaction.person_id) == person_id)
-    )
-    return bool(session.execute(said).scalar())
+    return participation.ever(session, person_id)
 
 
 def mark_asked(session: Session, person_id: int) -> PersonProfile:

@@ -7,7 +7,8 @@ and where figures and voices disagree. For the wijk's coaches; no Telegram here.
   ours, else "no theme"). People, not messages: one person with ten observations is one. Hidden
   and withdrawn observations do not count. A cell below `[spiegel] little_input` people is
   marked "we know little here".
-- `representation`: the people who said something in the period and told "Over jou"
+- `representation`: the people who took part in the period (bot/people/participation.py:
+  also by a vote, which has no place in the grid) and told "Over jou"
   (models/profile.py), per age group and household, beside the wijk's make-up by CBS;
   `under_represented` is the pure comparison. Counts are only ever shown through `shown`:
   below 5 it is "fewer than 5" (SMALL), never the number.
@@ -29,13 +30,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlmodel import Session, col
 
 from bot.core.config import Config
 from bot.digest import builder
 from bot.digest.periods import Period, local_midnight
 from bot.figures.combine import wijk_figures
+from bot.people import participation
 from bot.spiegel.mirror import current_edition
 from bot.spiegel.recognised import RecognisedCache, matching_statement
 from models import (
@@ -256,7 +258,7 @@ class GroupShare:
 
 @dataclass(frozen=True)
 class Representation:
-    participants: int  # people who said something in the period
+    participants: int  # people who took part in the period
     answered: int  # of them: who told "Over jou" (at least one answer)
     groups: list[GroupShare] = field(default_factory=list)
     makeup_known: bool = False
@@ -313,50 +315,6 @@ def wijk_makeup(session: Session, config: Config, wijk_slug: str) -> dict[str, f
     return {m: f.value for m, f in figures.measures.items() if f.value is not None}
 
 
-def participants(session: Session, wijk_id: int, start: datetime, end: datetime) -> set[int]:
-    """The people (ids) who said something in the wijk in the period: as `grid` counts them."""
-    people: set[int] = set()
-    people.update(
-        session.execute(
-            select(col(Observation.person_id))
-            .distinct()
-            .where(
-                col(Observation.wijk_id) == wijk_id,
-                col(Observation.status).in_(builder.VISIBLE),
-                _in(col(Observation.created_at), start, end),
-                col(Observation.person_id).is_not(None),
-            )
-        ).scalars()
-    )
-    people.update(
-        session.execute(
-            select(col(Supporter.person_id))
-            .distinct()
-            .join(Observation, col(Observation.id) == col(Supporter.observation_id))
-            .where(
-                col(Observation.wijk_id) == wijk_id,
-                _in(col(Supporter.created_at), start, end),
-                col(Supporter.person_id).is_not(None),
-            )
-        ).scalars()
-    )
-    people.update(
-        session.execute(
-            select(col(Reaction.person_id))
-            .distinct()
-            .where(
-                col(Reaction.wijk_id) == wijk_id,
-                col(Reaction.person_id).is_not(None),
-                or_(
-                    _in(col(Reaction.updated_at), start, end),
-                    _in(col(Reaction.commented_at), start, end),
-                ),
-            )
-        ).scalars()
-    )
-    return {p for p in people if p is not None}
-
-
 def representation(
     session: Session,
     wijk_id: int,
@@ -364,9 +322,10 @@ def representation(
     end: datetime,
     makeup: Mapping[str, Mapping[str, float]],
 ) -> Representation:
-    """Who said something in the period, by what they told "Over jou", beside the wijk's
-    `makeup` ({"age": {group: share}, "household": {...}}; empty: unknown)."""
-    people = participants(session, wijk_id, start, end)
+    """Who took part in the period (bot/people/participation.py), by what they told "Over
+    jou", beside the wijk's `makeup` ({"age": {group: share}, "household": {...}}; empty:
+    unknown)."""
+    (people,) = participation.in_periods(session, wijk_id, (start, end))
     profiles: list[tuple[str | None, str | None, str | None]] = []
     ids = sorted(people)
     for i in range(0, len(ids), 500):
