@@ -172,10 +172,12 @@ def record_event(
     to_status: str | None = None,
     detail: str | None = None,
     notify: bool = False,
+    notified_at: datetime | None = None,
     key: str | None = None,
 ) -> ObservationEvent:
     """Add one step to the observation's history (not committed: the caller commits it with the
-    change it records, in the same transaction)."""
+    change it records, in the same transaction). `notified_at`: the caller tells the people
+    itself, at once, so the background sender leaves the notice alone."""
     event = ObservationEvent(
         observation_id=observation_id,
         at=now,
@@ -185,6 +187,7 @@ def record_event(
         to_status=to_status,
         detail=detail[:DETAIL_MAX] if detail else detail,
         notify=notify,
+        notified_at=notified_at,
         key=key,
     )
     session.add(event)
@@ -201,15 +204,31 @@ def _conditional_update(
 ) -> bool:
     """One conditional UPDATE; when it changed the row and `event` is given, that event (the
     arguments of `record_event`) is committed with it."""
+    changed, _ = _update_recording(session, observation_id, where, event=event, **values)
+    return changed
+
+
+def _update_recording(
+    session: Session,
+    observation_id: int,
+    where: list[Any],
+    *,
+    event: dict[str, Any] | None = None,
+    **values: Any,
+) -> tuple[bool, ObservationEvent | None]:
+    """`_conditional_update`, also returning the event it recorded (committed, with its id)."""
     statement = (
         update(Observation).where(col(Observation.id) == observation_id, *where).values(**values)
     )
     result = session.exec(statement)
     changed = bool(result.rowcount)
+    recorded = None
     if changed and event is not None:
-        record_event(session, observation_id, **event)
+        recorded = record_event(session, observation_id, **event)
     session.commit()
-    return changed
+    if recorded is not None:
+        session.refresh(recorded)
+    return changed, recorded
 
 
 def mark_read(
@@ -520,12 +539,15 @@ def record_reply(
 
 def hide(
     session: Session, observation: Observation, actor: Actor, reason: str, now: datetime
-) -> Observation:
-    """Hide from the chat: kept for the audit, left out of digests and counts. The chat tells
-    the sender itself (handlers/coach/hide.py), so the event carries no notice."""
+) -> tuple[Observation, ObservationEvent]:
+    """Hide from the chat: kept for the audit, left out of digests and counts. Returns the
+    observation and its "hidden" event. The chat tells the sender (and the supporters) itself,
+    at once (handlers/coach/hide.py), so the event is a notice that went out already: `notify`,
+    so "Klopt niet" under it reopens as under the desk's notice (workflow.reopen), with
+    `notified_at` set, so the background sender does not send it again."""
     assert observation.id is not None
     before = observation.status
-    changed = _conditional_update(
+    changed, event = _update_recording(
         session,
         observation.id,
         [col(Observation.status) == before, col(Observation.status).in_(HIDEABLE)],
@@ -536,6 +558,8 @@ def hide(
             "from_status": before,
             "to_status": ObservationStatus.HIDDEN.value,
             "detail": reason,
+            "notify": observation.person_id is not None,
+            "notified_at": now,
         },
         status=ObservationStatus.HIDDEN.value,
         status_changed_at=now,
@@ -545,13 +569,13 @@ def hide(
         updated_at=now,
     )
     session.refresh(observation)
-    if not changed:
+    if not changed or event is None:
         if observation.status == ObservationStatus.WITHDRAWN.value:
             raise Refused("coach.withdrawn")
         if observation.status != ObservationStatus.HIDDEN.value:
             raise Refused("workflow.changed")
         raise Refused("coach.already_hidden")
-    return observation
+    return observation, event
 
 
 def mark_unreachable(session: Session, person_id: int, now: datetime) -> None:

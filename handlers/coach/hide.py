@@ -1,5 +1,7 @@
 """A coach hides an observation: a preset reason, or one typed in the `coach_hide` flow. The
-sender gets a short neutral note; the reason is stored in the sender's language, as
+sender gets a short neutral note at once, and so does everyone who said "ik ook"; under it
+"Klopt niet" reopens the observation, as under the desk's notice of a hide
+(handlers/observations/reopen.py). The reason is stored in the sender's language, as
 "Mijn meldingen" shows it to them."""
 
 from __future__ import annotations
@@ -99,7 +101,7 @@ async def hide(
     try:
         with services.db.session() as session:
             obs = coach.get_for_coach(session, coach_actor, observation_id)
-            obs = coach.hide(session, obs, coach_actor, stored, services.clock.now())
+            obs, event = coach.hide(session, obs, coach_actor, stored, services.clock.now())
             person = coach.sender(session, obs)
     except Refused as refused:
         if retry is not None:
@@ -117,14 +119,13 @@ async def hide(
     await turn.answer()
     if person is not None:
         tz = services.config.general.tz
-        await deliver(
-            turn.context, person, *views.to_sender_hidden(person.language, obs, stored, tz)
-        )
+        note = views.to_sender_hidden(person.language, obs, stored, tz, event)
+        await deliver(turn.context, person, *note)
 
     def to_supporter(supporter: Supporter, them: Person) -> views.View:
         lang = them.language
         reason = t(lang, f"coach.hide_reason.{code}") if code else stored
-        return views.to_supporter_hidden(lang, obs, reason)
+        return views.to_supporter_hidden(lang, obs, reason, event)
 
     await to_supporters(turn.context, obs, to_supporter)
     await turn.reply(*views.hidden_done(who, obs, shown, back), edit=True)

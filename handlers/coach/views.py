@@ -22,6 +22,7 @@ from bot.telegram.callbacks import (
     CoachWijken,
     ListBack,
     MenuItem,
+    StatusReopen,
 )
 from handlers.common import (
     Who,
@@ -32,7 +33,7 @@ from handlers.common import (
     menu_keyboard,
     status_label,
 )
-from models import Observation, Wijk
+from models import Observation, ObservationEvent, Wijk
 
 View = tuple[str, InlineKeyboardMarkup]
 Rows = list[list[InlineKeyboardButton]]
@@ -399,7 +400,21 @@ def to_sender_answer(lang: str, obs: Observation, tz: ZoneInfo) -> View:
     return text, markup
 
 
-def to_sender_hidden(lang: str, obs: Observation, reason: str, tz: ZoneInfo) -> View:
+def _may_object(lang: str, text: str, event: ObservationEvent) -> View:
+    """A hide's note with "Klopt niet" under it, as the desk's notice of a hide has
+    (bot/observations/notice_delivery.py `message`): pressed once, it reopens the observation."""
+    if not event.notify or event.id is None:
+        return text, keyboard([_menu_row(lang)])
+    markup = keyboard(
+        [button(t(lang, "status_notice.btn_wrong"), StatusReopen(event.id, "wrong"))],
+        [_menu_row(lang)],
+    )
+    return f"{text}\n{t(lang, 'status_notice.ask_wrong')}", markup
+
+
+def to_sender_hidden(
+    lang: str, obs: Observation, reason: str, tz: ZoneInfo, event: ObservationEvent
+) -> View:
     """A short neutral note is kinder than a message that silently disappears."""
     text = t(
         lang,
@@ -408,7 +423,7 @@ def to_sender_hidden(lang: str, obs: Observation, reason: str, tz: ZoneInfo) -> 
         date=format_date(as_utc(obs.created_at), lang, tz),
         reason=esc(reason),
     )
-    return text, keyboard([_menu_row(lang)])
+    return _may_object(lang, text, event)
 
 
 def to_supporter_answer(lang: str, obs: Observation, their_text: str) -> View:
@@ -427,9 +442,9 @@ def to_supporter_answer(lang: str, obs: Observation, their_text: str) -> View:
     return text, keyboard([_menu_row(lang)])
 
 
-def to_supporter_hidden(lang: str, obs: Observation, reason: str) -> View:
+def to_supporter_hidden(lang: str, obs: Observation, reason: str, event: ObservationEvent) -> View:
     text = t(lang, "coach.to_supporter_hidden", reference=obs.reference, reason=esc(reason))
-    return text, keyboard([_menu_row(lang)])
+    return _may_object(lang, text, event)
 
 
 def to_coach_reply(lang: str, obs: Observation, author: str) -> View:

@@ -23,6 +23,7 @@ from bot.telegram.callbacks import BadCallback, MinePage, MineWithdraw
 from bot.telegram.sending import may_have_arrived
 from handlers.common import Who, answer_query, any_payload, private_handler, reply
 from handlers.observations import views
+from models import ObservationStatus
 
 _log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ async def show_mine(
     *,
     edit: bool = False,
     note: str | None = None,
+    emptied: bool = False,
 ) -> None:
     assert who.actor is not None
     person_id = who.actor.id
@@ -61,6 +63,7 @@ async def show_mine(
         may_send=may_send(who),
         note=note,
         supported=supported,
+        emptied=emptied,
     )
     await reply(update, text, markup, edit=edit)
 
@@ -98,7 +101,7 @@ async def mine_pressed(update: Update, context: WijkContext, who: Who) -> None:
         with context.services.db.session() as session:
             obs = filing.get_own(session, person_id, target)
         if obs is None or obs.status not in filing.WITHDRAWABLE:
-            await _refuse_withdraw(update, context, who, page)
+            await _refuse_withdraw(update, context, who, target, page)
             return
         await answer_query(update)
         await reply(update, *views.withdraw_confirm(who, obs, page), edit=True)
@@ -113,7 +116,7 @@ async def mine_pressed(update: Update, context: WijkContext, who: Who) -> None:
                 vocabulary=vocabulary_or_shipped(services.config.digest.vocabulary),
             )
         if carried is None:
-            await _refuse_withdraw(update, context, who, page)
+            await _refuse_withdraw(update, context, who, target, page)
             return
         await answer_query(update)
         note = who.t("observations.withdrawn", reference=f"M-{target}")
@@ -152,19 +155,28 @@ async def _unsupport(
     if not done:
         refused = who.t("observations.unsupport_refused")
         await answer_query(update, refused, alert=True)
-        await show_mine(update, context, who, page, edit=True, note=refused)
+        await show_mine(update, context, who, page, edit=True, note=refused, emptied=True)
         return
     await answer_query(update)
     reference = f"M-{target}"
     if confirmed:
         note = who.t("observations.unsupported", reference=reference)
-        await show_mine(update, context, who, page, edit=True, note=note)
+        await show_mine(update, context, who, page, edit=True, note=note, emptied=True)
     else:
         await reply(update, *views.unsupport_confirm(who, reference, target, page), edit=True)
 
 
-async def _refuse_withdraw(update: Update, context: WijkContext, who: Who, page: int) -> None:
-    await answer_query(update, who.t("observations.withdraw_refused"), alert=True)
-    await show_mine(
-        update, context, who, page, edit=True, note=who.t("observations.withdraw_refused")
-    )
+async def _refuse_withdraw(
+    update: Update, context: WijkContext, who: Who, target: int, page: int
+) -> None:
+    """Why not: withdrawn already (an older list's button, or a press delivered twice), or no
+    longer open, or not theirs (said as for an unknown one)."""
+    assert who.actor is not None
+    with context.services.db.session() as session:
+        obs = filing.get_own(session, who.actor.id, target)
+    if obs is not None and obs.status == ObservationStatus.WITHDRAWN.value:
+        text = who.t("observations.withdraw_already", reference=obs.reference)
+    else:
+        text = who.t("observations.withdraw_refused")
+    await answer_query(update, text, alert=True)
+    await show_mine(update, context, who, page, edit=True, note=text)

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.config import ThemeConfig
-from bot.core.i18n import format_date, t
-from bot.observations import filing
+from bot.core.i18n import LANGUAGES, format_date, t
+from bot.observations import coach, filing
 from bot.telegram.callbacks import FileText, MenuItem, MinePage, MineWithdraw, ObservationStep
 from handlers.common import (
     Who,
@@ -286,7 +286,20 @@ def _mine_item(
     if obs.answer_text and obs.status != ObservationStatus.HIDDEN.value:
         answer = _shorten(obs.answer_text, chars[1], more)
         lines.append(who.t("observations.mine_answer", answer=answer))
+    if obs.status == ObservationStatus.HIDDEN.value and obs.hidden_reason:
+        reason = _shorten(_hide_reason(who.lang, obs.hidden_reason), chars[1], more)
+        lines.append(who.t("observations.mine_hidden_reason", reason=reason))
     return "\n".join(lines)
+
+
+def _hide_reason(lang: str, stored: str) -> str:
+    """The coach's reason for hiding, as the person was told it: a preset reason in their own
+    language (it is stored in the sender's), a typed one as typed."""
+    for code in coach.HIDE_REASONS:
+        key = f"coach.hide_reason.{code}"
+        if any(t(other, key) == stored for other in LANGUAGES):
+            return t(lang, key)
+    return stored
 
 
 def mine(
@@ -300,13 +313,16 @@ def mine(
     may_send: bool,
     note: str | None = None,
     supported: dict[int, str] | None = None,
+    emptied: bool = False,
 ) -> View:
     """One page of the person's own observations and those they support (`supported`: by id,
-    their own text), each withdrawable one with its button, each supported one with "stop"."""
+    their own text), each withdrawable one with its button, each supported one with "stop".
+    `emptied`: shown after "ik steun dit niet meer" (pressed once or again): when nothing is
+    left, the list is empty now, not "nothing sent yet"."""
     supported = supported or {}
     rows: Rows = []
     if not items:
-        text = who.t("observations.mine_empty")
+        text = who.t("observations.mine_emptied" if emptied else "observations.mine_empty")
     else:
         text = ""
         for chars in MINE_SHORTENED:  # shorten harder until the page fits in one message

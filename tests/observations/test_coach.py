@@ -195,10 +195,11 @@ async def test_hide_with_preset_reason_notifies_sender(bot: Harness, services: S
     assert stored.text.startswith("Lantaarn")  # kept for the audit
     with services.db.session() as session:
         steps = workflow.history(session, obs.id or 0)
-    # A status event; the chat told the sender itself, so no second notice from the background.
-    assert [(e.kind, e.to_status, e.detail, e.notify) for e in steps] == [
-        ("status", "hidden", "Reclame of spam", False)
-    ]
+    # A status event and a notice (the sender may object under it), which the chat sent itself:
+    # no second one from the background.
+    assert [
+        (e.kind, e.to_status, e.detail, e.notify, e.notified_at is not None) for e in steps
+    ] == [("status", "hidden", "Reclame of spam", True, True)]
     note = alice.last
     assert "De wijkcoach heeft je melding" in note.plain_text
     assert "Reden: Reclame of spam" in note.plain_text
@@ -214,6 +215,29 @@ async def test_hide_with_preset_reason_notifies_sender(bot: Harness, services: S
     await carla.press_data(f"co:{obs.id}:hr:abuse")
     assert "al verborgen" in carla.last.plain_text
     assert observation(services, obs.id or 0).hidden_reason == "Reclame of spam"
+
+
+async def test_hidden_in_the_coach_chat_lets_the_sender_object(
+    bot: Harness, services: Services
+) -> None:
+    """Hidden from the chat, as from the desk: "Klopt niet" under the note, once; the background
+    sender does not send a second note."""
+    alice, carla, obs = await setup_people(bot, services)
+    await open_card(carla, obs)
+    await carla.press("Verbergen")
+    await carla.press("Scheldwoorden of bedreigingen")
+    services.desk_notices.wake()
+    await services.desk_notices.idle()
+    (note,) = [m for m in alice.messages if "verborgen" in m.plain_text]
+    assert f"De wijkcoach heeft je melding {obs.reference}" in note.plain_text
+    assert "Klopt dit niet? Druk dan op Klopt niet." in note.plain_text
+    assert note.button_texts == ["Klopt niet", "Naar het menu"]
+    await alice.press("Klopt niet", message=note)
+    assert f"Melding {obs.reference} staat weer open" in alice.last.plain_text
+    stored = observation(services, obs.id or 0)
+    assert (stored.status, stored.hidden_reason) == (ObservationStatus.NEW.value, None)
+    await alice.press("Klopt niet", message=note)
+    assert alice.alerts[-1] == "Je hebt hier al op gereageerd. De melding staat weer open."
 
 
 async def test_hide_reason_in_senders_language(bot: Harness, services: Services) -> None:
@@ -237,6 +261,7 @@ async def test_hide_reason_in_senders_language(bot: Harness, services: Services)
     await carla.press("Reclame of spam")
     assert observation(services, obs.id or 0).hidden_reason == "Advertising or spam"
     assert "Reason: Advertising or spam" in bob.last.plain_text
+    assert "That's not right" in bob.last.button_texts
 
 
 async def test_hide_with_typed_reason(bot: Harness, services: Services) -> None:
@@ -254,6 +279,10 @@ async def test_hide_with_typed_reason(bot: Harness, services: Services) -> None:
     assert stored.status == ObservationStatus.HIDDEN.value
     assert stored.hidden_reason == f"Gaat over een buurman {NASTY}"
     assert "&lt;b&gt;&amp;" in (alice.last.text or "")
+    # The sender finds the reason in "Mijn meldingen" too, as typed (escaped).
+    await alice.send("/mijnmeldingen")
+    assert f"Reden van de wijkcoach: Gaat over een buurman {NASTY}" in alice.last.plain_text
+    assert "Gaat over een buurman &lt;b&gt;&amp;" in (alice.last.text or "")
 
 
 async def test_coach_of_other_wijk_is_refused_even_with_crafted_data(

@@ -585,6 +585,28 @@ async def test_mijn_meldingen_pages_status_answer_and_withdraw(
     assert bob.last is not None
 
 
+async def test_pressing_an_old_terugnemen_says_it_was_already_withdrawn(
+    bot: Harness, services: Services
+) -> None:
+    alice = await onboard(bot, 1001, "Alice")
+    with services.db.session() as session:
+        me = persons.get_person(session, 1001)
+        assert me is not None
+        made = add(session, me, "De lantaarn is kapot", NOW)
+    (older,) = await alice.send("/mijnmeldingen")
+    await alice.send("/mijnmeldingen")
+    await alice.press(f"{made.reference} terugnemen")  # on the newest list
+    confirm = alice.last
+    await alice.press("Ja, terugnemen")
+    already = f"Melding {made.reference} heb je al teruggenomen."
+    # The older list's button, and the confirmation's pressed again: both say what happened.
+    (edited,) = await alice.press(f"{made.reference} terugnemen", message=older)
+    assert alice.alerts[-1] == already
+    assert edited.message_id == older.message_id and already in edited.plain_text
+    await alice.press("Ja, terugnemen", message=confirm)
+    assert alice.alerts[-1] == already
+
+
 async def test_mijn_meldingen_empty_from_menu(bot: Harness) -> None:
     alice = await onboard(bot, 1001, "Alice")
     await alice.press("Mijn meldingen")

@@ -341,6 +341,16 @@ async def test_hidden_note_reaches_supporters_in_their_language(
     assert "verborgen" in alice.last.plain_text
     assert f"hidden report {first.reference}" in erin.last.plain_text
     assert t("en", "coach.hide_reason.spam") in erin.last.plain_text
+    # Each may object under their own note.
+    assert t("nl", "status_notice.btn_wrong") in alice.last.button_texts
+    assert t("en", "status_notice.btn_wrong") in erin.last.button_texts
+    # "Mijn meldingen" shows the reason each was told, in their own language.
+    await alice.send("/mijnmeldingen")
+    assert f"Reden van de wijkcoach: {t('nl', 'coach.hide_reason.spam')}" in alice.last.plain_text
+    await erin.send("/mijnmeldingen")
+    assert f"The district coach's reason: {t('en', 'coach.hide_reason.spam')}" in (
+        erin.last.plain_text
+    )
 
 
 async def test_digest_shows_how_many_people_reported_it(bot: Harness, services: Services) -> None:
@@ -436,11 +446,13 @@ async def test_a_supporter_stops_supporting(bot: Harness, services: Services) ->
     await bob.press("Ja, ik steun dit niet meer")
     text = bob.last.plain_text
     assert f"Je hoort niet meer bij melding {first.reference}" in text
-    assert "Je hebt nog geen meldingen gedaan" in text
+    # He did say "ik ook": his list is empty now, not "no meldingen yet".
+    assert "Je lijst is nu leeg." in text and "nog geen meldingen" not in text
     assert all_rows(services)[1] == []
     # The same press again: refused, nothing else changes.
     await bob.press("Ja, ik steun dit niet meer", message=confirm)
     assert "Je hoort niet bij deze melding" in bob.last.plain_text
+    assert "nog geen meldingen" not in bob.last.plain_text
     observations, _ = all_rows(services)
     assert len(observations) == 1 and observations[0].status == "new"
 
