@@ -137,6 +137,7 @@ def wire(app: WijkApplication) -> None:
         presses={
             # Onboarding: the privacy statement and consent, choosing a wijk.
             Kind.CONSENT: onboarding.consent_pressed,
+            Kind.INVITE: onboarding.invite_pressed,
             Kind.WIJK: onboarding.wijk_pressed,
             # The menu, language and stopping.
             Kind.MENU: menu.menu_pressed,

@@ -131,6 +131,12 @@ class LookupStatus(StrEnum):
     FOUND = "found"
     AMBIGUOUS = "ambiguous"  # a house number was given and still spans several wijken
     NEEDS_HOUSE_NUMBER = "needs_house_number"  # the postcode spans several wijken
+    # The address (or the postcode) is certain, but its CBS area is shared by several spiegel
+    # wijken: the person chooses (candidates).
+    SHARED = "shared"
+    # The postcode exists, the house number not: `wijk_slug` when the postcode lies in one
+    # wijk, else the wijken it spans (candidates).
+    UNKNOWN_HOUSE_NUMBER = "unknown_house_number"
     OUTSIDE_MUNICIPALITY = "outside_municipality"
     NOT_FOUND = "not_found"
     MALFORMED = "malformed"
@@ -382,9 +388,27 @@ class PdokClient:
             return PostcodeLookup(LookupStatus.UNREACHABLE)
         if parts is not None:
             addresses = _match_house_number(addresses, parts)
+            if not addresses:
+                return await self._number_unknown(pc)
         elif num_found > len(addresses):
             log.info("%s: %d of %d addresses seen", what, len(addresses), num_found)
         return self._decide(addresses, house_number_given=parts is not None)
+
+    async def _number_unknown(self, pc: str) -> PostcodeLookup:
+        """No address with that number: what the postcode alone says (asked once more, without
+        the number; cached as any lookup). A postcode that exists is not "not found"."""
+        whole = await self.lookup(pc)
+        if whole.status is LookupStatus.FOUND:
+            return PostcodeLookup(
+                LookupStatus.UNKNOWN_HOUSE_NUMBER,
+                wijk_slug=whole.wijk_slug,
+                candidates=(whole.wijk_slug,) if whole.wijk_slug else (),
+                cbs_wijk_code=whole.cbs_wijk_code,
+                cbs_buurt_code=whole.cbs_buurt_code,
+            )
+        if whole.candidates:  # the postcode spans several wijken, or a shared CBS area
+            return PostcodeLookup(LookupStatus.UNKNOWN_HOUSE_NUMBER, candidates=whole.candidates)
+        return whole  # not found, outside, unmapped or unreachable: as for the postcode
 
     def _parse(self, body: Any, pc: str) -> tuple[int, list[_Address]]:
         try:
@@ -440,7 +464,7 @@ class PdokClient:
                 # The address is certain, but its CBS area is shared by several spiegel wijken:
                 # a house number cannot decide, the person can.
                 return PostcodeLookup(
-                    LookupStatus.AMBIGUOUS,
+                    LookupStatus.SHARED,
                     candidates=tuple(sorted(slugs, key=self._order.__getitem__)),
                     address=_address(chosen),
                     cbs_wijk_code=_only(a.wijkcode for a in chosen),

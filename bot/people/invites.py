@@ -30,6 +30,8 @@ class RedeemStatus(StrEnum):
     USED_UP = "used_up"
     UNKNOWN = "unknown"
     MALFORMED = "malformed"
+    # `check_for`: the person holds the invite's role in each of its wijken already.
+    HELD = "held"
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,34 @@ def check(session: Session, code: str, now: datetime) -> Redeemed:
     return Redeemed(RedeemStatus.OK, Role(invite.role), tuple(invite.wijk_id_list()))
 
 
+def _held(session: Session, person_id: int, role: Role) -> set[int]:
+    """The wijken where the person holds `role`."""
+    return {
+        m.wijk_id
+        for m in session.exec(
+            select(Membership).where(
+                Membership.person_id == person_id, Membership.role == role.value
+            )
+        ).all()
+    }
+
+
+def check_for(session: Session, person: Person, code: str, now: datetime) -> Redeemed:
+    """What redeeming would do for someone known already (asked before they take the role):
+    as `check`, or HELD when they hold its role in every wijk of the invite already (also when
+    the others have used it up since, as `redeem` sees it)."""
+    found = check(session, code, now)
+    if found.status not in (RedeemStatus.OK, RedeemStatus.USED_UP):
+        return found
+    invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
+    if invite is None or person.id is None:
+        return found
+    role, wijk_ids = Role(invite.role), tuple(invite.wijk_id_list())
+    if set(wijk_ids) <= _held(session, person.id, role):
+        return Redeemed(RedeemStatus.HELD, role, wijk_ids)
+    return found
+
+
 def redeem(session: Session, person: Person, code: str, now: datetime) -> Redeemed:
     """Grant the invite's role. The use is counted with a conditional UPDATE, so two people
     racing for the last use cannot both get it.
@@ -131,14 +161,7 @@ def redeem(session: Session, person: Person, code: str, now: datetime) -> Redeem
     assert person.id is not None
     role = Role(invite.role)
     wijk_ids = tuple(invite.wijk_id_list())
-    already = {
-        m.wijk_id
-        for m in session.exec(
-            select(Membership).where(
-                Membership.person_id == person.id, Membership.role == role.value
-            )
-        ).all()
-    }
+    already = _held(session, person.id, role)
     if set(wijk_ids) <= already:
         # Also when the others have used it up since: this person is not told "used up".
         return Redeemed(RedeemStatus.OK, role, wijk_ids)

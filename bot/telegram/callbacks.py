@@ -37,6 +37,7 @@ _NUMBER = re.compile(r"[0-9]{1,10}")
 class Kind(StrEnum):
     # foundation
     CONSENT = "ok"  # ok:<lang>:<y|n>:<invite code or ->
+    INVITE = "iv"  # iv:<invite code>:<y|n> (someone known opens an invite: take the role?)
     LANGUAGE = "lg"  # lg:<nl|en>[:<invite code>]
     WIJK = "wk"  # wk:<nonce>:<wijk_id> | wk:<nonce>:pc (postcode) | wk:<nonce>:list
     MENU = "mn"  # mn:<item>
@@ -149,6 +150,25 @@ class Consent:
         more = choice(answer, ("y", "n", "m")) == "m"
         code_or_none = None if code == NO_CODE else code
         return cls(choice(lang, LANGUAGES), answer == "y", code_or_none, more=more)
+
+
+@dataclass(frozen=True)
+class InviteAnswer:
+    """Someone who is known already opened an invite link: take its role (y) or not (n). The
+    code rides on the button, as on the consent buttons: nothing is granted before the answer,
+    and the invite is checked again when it comes."""
+
+    KIND: ClassVar[Kind] = Kind.INVITE
+    code: str
+    accept: bool
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.code, "y" if self.accept else "n")
+
+    @classmethod
+    def parse(cls, args: Args) -> InviteAnswer:
+        _count(args, 2)
+        return cls(args[0], _flag(args[1]))
 
 
 @dataclass(frozen=True)
@@ -962,6 +982,7 @@ class WijkNewsChoice:
 
 _DECODE: dict[Kind, Callable[[Args], Payload]] = {
     Kind.CONSENT: Consent.parse,
+    Kind.INVITE: InviteAnswer.parse,
     Kind.LANGUAGE: Language.parse,
     Kind.WIJK: WijkStep.parse,
     Kind.MENU: MenuItem.parse,

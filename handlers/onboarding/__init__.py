@@ -8,7 +8,13 @@ keyboards. bot/wiring.py puts the handlers named here on the Application.
 
 from __future__ import annotations
 
-from handlers.onboarding.start import consent_pressed, show_privacy, show_start, start_command
+from handlers.onboarding.start import (
+    consent_pressed,
+    invite_pressed,
+    show_privacy,
+    show_start,
+    start_command,
+)
 from handlers.onboarding.wijk import (
     CHOOSING_WIJK,
     CONFIRMING_WIJK,
@@ -28,6 +34,7 @@ __all__ = [
     "TABLE",
     "TYPING_POSTCODE",
     "consent_pressed",
+    "invite_pressed",
     "postcode_typed",
     "show_privacy",
     "show_start",

@@ -2,7 +2,9 @@
 
 Before consent there is no state at all: the privacy message's buttons carry what they need, so
 nothing about a person is stored. After consent a person without a wijk goes to the `wijk` flow
-(handlers/onboarding/wijk.py).
+(handlers/onboarding/wijk.py). Someone known who opens an invite link is asked first, as a
+newcomer is by Akkoord: the question's buttons carry the code (`InviteAnswer`), and say which
+wijk the role is for when it is not their own.
 """
 
 from __future__ import annotations
@@ -15,11 +17,21 @@ from bot.desk import links
 from bot.people import invites, persons
 from bot.people.permissions import COACH_ROLES, load_actor
 from bot.telegram import command_menu, flows
-from bot.telegram.callbacks import BadCallback, Consent
+from bot.telegram.callbacks import BadCallback, Consent, InviteAnswer
 from handlers import common
-from handlers.common import Who, answer_query, ask_wijk, esc, reply, stale_button, who_is
+from handlers.common import (
+    Who,
+    answer_query,
+    ask_wijk,
+    esc,
+    private_handler,
+    reply,
+    stale_button,
+    who_is,
+)
 from handlers.main_menu import show_menu
 from handlers.onboarding import views
+from models import Wijk
 
 
 async def start_command(update: Update, context: WijkContext) -> None:
@@ -58,13 +70,12 @@ async def show_start(update: Update, context: WijkContext, who: Who, payload: st
                     who.t("invite.pending", role=who.t(f"roles.{found.role.value}"), wijken=wijken),
                 )
             else:
-                await reply(update, who.t(f"invite.{found.status.value}"))
+                await reply(update, _refused(who, found.status, newcomer=True))
         await show_privacy(update, context, who, code)
         return
-    if payload:
-        await _redeem(update, context, who, payload)
-        who = who_is(update, services) or who
     await flows.end(context)
+    if payload and await _ask_invite(update, context, who, payload):
+        return
     if who.wijk_id is None:
         await ask_wijk(update, context, who)
         return
@@ -103,14 +114,15 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
         await stale_button(update, who)
         return
     await answer_query(update)
-    if consent.more:
-        if who.actor is None:
-            shown = Who(who.telegram_id, consent.lang, None, who.first_name)
+    if who.actor is None and not consent.accept:
+        # Nothing is stored yet: the language is the one the statement was shown in.
+        shown = Who(who.telegram_id, consent.lang, None, who.first_name)
+        if consent.more:
             await show_privacy(update, context, shown, consent.code, edit=True, more=True)
+        else:
+            await reply(update, *views.declined(shown), edit=True)
         return
     if not consent.accept:
-        if who.actor is None:
-            await reply(update, *views.declined(who), edit=True)
         return
     services = context.services
     with services.db.session() as session:
@@ -137,7 +149,90 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
         await show_menu(update, context, who)
 
 
+def _refused(who: Who, status: invites.RedeemStatus, *, newcomer: bool) -> str:
+    """Why an invite gives no role; to someone who has not joined yet, that they still can."""
+    text = who.t(f"invite.{status.value}")
+    return f"{text} {who.t('invite.as_resident')}" if newcomer else text
+
+
+async def _ask_invite(update: Update, context: WijkContext, who: Who, code: str) -> bool:
+    """Someone known opens an invite link: nothing is granted before they say yes (as a
+    newcomer's Akkoord), and the question names the wijken of the role, and their own wijk
+    when the role is for another. True when asked; else what is true about the invite is
+    said (held already, or why it gives nothing) and the caller goes on to the menu."""
+    services = context.services
+    with services.db.session() as session:
+        person = persons.get_person(session, who.telegram_id)
+        assert person is not None
+        found = invites.check_for(session, person, code, services.clock.now())
+        wijken = _wijk_names(session, found.wijk_ids)
+        home = _home_elsewhere(session, who, found.wijk_ids)
+    role = who.t(f"roles.{found.role.value}") if found.role is not None else ""
+    if found.status is invites.RedeemStatus.OK:
+        await reply(update, *views.invite_question(who, code, role, wijken, home))
+        return True
+    if found.status is invites.RedeemStatus.HELD:
+        await reply(update, who.t("invite.held", role=role, wijken=wijken))
+    else:
+        await reply(update, _refused(who, found.status, newcomer=False))
+    return False
+
+
+@private_handler(needs_wijk=False)
+async def invite_pressed(update: Update, context: WijkContext, who: Who) -> None:
+    """iv:<code>:<y|n>, under the question to someone known: take the invite's role, or not.
+    Yes pressed again (or delivered again) grants nothing twice: `invites.redeem`."""
+    pressed = common.payload(update, InviteAnswer)
+    await answer_query(update)
+    if not pressed.accept:
+        await _to_menu(update, context, who, who.t("invite.declined"))
+        return
+    services = context.services
+    with services.db.session() as session:
+        person = persons.get_person(session, who.telegram_id)
+        assert person is not None
+        result = invites.redeem(session, person, pressed.code, services.clock.now())
+        wijken = _wijk_names(session, result.wijk_ids)
+        home = _home_elsewhere(session, who, result.wijk_ids)
+    if result.status is not invites.RedeemStatus.OK or result.role is None:
+        await _to_menu(update, context, who, _refused(who, result.status, newcomer=False))
+        return
+    said = [who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)]
+    if home is not None:
+        said.append(who.t("invite.home_stays", home=esc(home.name)))
+    if result.role.value in COACH_ROLES:
+        await _coach_menu(context, who)
+    await _to_menu(update, context, who_is(update, services) or who, " ".join(said))
+
+
+async def _to_menu(update: Update, context: WijkContext, who: Who, said: str) -> None:
+    """The question becomes what happened, above the menu (or the wijk question)."""
+    if who.wijk_id is None:
+        await reply(update, said, edit=True)
+        await ask_wijk(update, context, who)
+        return
+    await show_menu(update, context, who, edit=True, note=said)
+
+
+def _home_elsewhere(session: Session, who: Who, wijk_ids: tuple[int, ...]) -> Wijk | None:
+    """The person's wijk, when the invite's role is not for it."""
+    if who.wijk_id is None or who.wijk_id in wijk_ids:
+        return None
+    return persons.wijk_by_id(session, who.wijk_id)
+
+
+async def _coach_menu(context: WijkContext, who: Who) -> None:
+    await command_menu.show_coach_menu(
+        context.bot,
+        who.telegram_id,
+        who.lang,
+        context.routes.private_commands,
+        desk_url=links.web_app_url(context.services.config),
+    )
+
+
 async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> None:
+    """The invite a newcomer's Akkoord carried."""
     services = context.services
     with services.db.session() as session:
         person = persons.get_person(session, who.telegram_id)
@@ -149,15 +244,9 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
             update, who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)
         )
         if result.role.value in COACH_ROLES:
-            await command_menu.show_coach_menu(
-                context.bot,
-                who.telegram_id,
-                who.lang,
-                context.routes.private_commands,
-                desk_url=links.web_app_url(services.config),
-            )
+            await _coach_menu(context, who)
     else:
-        await reply(update, who.t(f"invite.{result.status.value}"))
+        await reply(update, _refused(who, result.status, newcomer=True))
 
 
 def _wijk_names(session: Session, wijk_ids: tuple[int, ...]) -> str:

@@ -8,13 +8,22 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.i18n import t
-from bot.telegram.callbacks import Consent, Language, MenuItem, WijkStep
+from bot.telegram.callbacks import Consent, InviteAnswer, Language, MenuItem, WijkStep
 from handlers.common import Who, button, cancel_button, columns, esc, keyboard
 from models import Wijk
 
 # What a postcode lookup said (onboarding.postcode_<lookup>), by the state it leads to.
 RETRY_LOOKUPS = ("malformed", "not_found", "outside")  # type another postcode
-CONFIRM_LOOKUPS = ("found", "needs_number", "ambiguous")  # confirm the wijk, or pick one
+# Confirm the wijk, or pick one: "found" and "number_unknown_found" name one wijk (the address's,
+# or the postcode's when the house number is unknown), the others offer several.
+CONFIRM_LOOKUPS = (
+    "found",
+    "number_unknown_found",
+    "needs_number",
+    "ambiguous",
+    "shared",
+    "number_unknown",
+)
 # … and otherwise ("unreachable", "unmapped", "off") the list of all wijken.
 
 
@@ -59,6 +68,21 @@ def _privacy_keyboard(lang: str, code: str | None, more: bool) -> InlineKeyboard
     )
 
 
+def invite_question(
+    who: Who, code: str, role: str, wijken: str, home: Wijk | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """To someone known who opened an invite link: the role and its wijken (`wijken`, rendered),
+    their own wijk when the role is for another (`home`), and Akkoord / Liever niet."""
+    lines = [who.t("invite.ask", role=role, wijken=wijken)]
+    if home is not None:
+        lines.append(who.t("invite.ask_elsewhere", home=esc(home.name), wijken=wijken))
+    lines.append(who.t("invite.ask_take"))
+    return "\n".join(lines), keyboard(
+        [button(who.t("invite.accept"), InviteAnswer(code, True))],
+        [button(who.t("invite.decline"), InviteAnswer(code, False))],
+    )
+
+
 def declined(who: Who) -> tuple[str, InlineKeyboardMarkup]:
     return who.t("onboarding.declined"), keyboard([button(who.t("menu.start"), MenuItem("start"))])
 
@@ -89,13 +113,14 @@ def confirming_wijk(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The wijk a postcode is in ("Klopt dat?"), or the few it may be in."""
     to_list = [button(who.t("onboarding.to_list"), WijkStep(nonce, "list"))]
-    if lookup == "found" and candidates:
+    if lookup in ("found", "number_unknown_found") and candidates:
         wijk = candidates[0]
-        text = (
-            who.t("onboarding.postcode_found", address=esc(address), wijk=esc(wijk.name))
-            if address
-            else who.t("onboarding.postcode_found_no_address", wijk=esc(wijk.name))
-        )
+        if lookup == "number_unknown_found":
+            text = who.t("onboarding.postcode_number_unknown_found", wijk=esc(wijk.name))
+        elif address:
+            text = who.t("onboarding.postcode_found", address=esc(address), wijk=esc(wijk.name))
+        else:
+            text = who.t("onboarding.postcode_found_no_address", wijk=esc(wijk.name))
         confirm = WijkStep(nonce, WijkStep.PICK, wijk.id or 0)
         return text, keyboard(
             [button(who.t("onboarding.postcode_confirm"), confirm)],
@@ -103,6 +128,10 @@ def confirming_wijk(
             [cancel_button(who, nonce)],
         )
     rows = columns([button(w.name, WijkStep(nonce, WijkStep.PICK, w.id or 0)) for w in candidates])
-    return who.t(f"onboarding.postcode_{lookup}"), keyboard(
-        *rows, to_list, [cancel_button(who, nonce)]
-    )
+    if lookup != "shared":
+        text = who.t(f"onboarding.postcode_{lookup}")
+    elif address:
+        text = who.t("onboarding.postcode_shared", address=esc(address))
+    else:
+        text = who.t("onboarding.postcode_shared_no_address")
+    return text, keyboard(*rows, to_list, [cancel_button(who, nonce)])

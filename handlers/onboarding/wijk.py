@@ -134,6 +134,14 @@ async def _look_up(turn: Turn, draft: WijkDraft, text: str) -> WijkDraft:
         return WijkDraft("needs_number", ids)
     if result.status is LookupStatus.AMBIGUOUS and wijken:
         return WijkDraft("ambiguous", ids)
+    if result.status is LookupStatus.SHARED and len(wijken) == 1:  # the others are not active
+        return WijkDraft("found", ids, result.address, ids[0])
+    if result.status is LookupStatus.SHARED and wijken:
+        return WijkDraft("shared", ids, result.address)
+    if result.status is LookupStatus.UNKNOWN_HOUSE_NUMBER and wijken:
+        if result.wijk_slug is not None:  # the postcode lies in one wijk: that one?
+            return WijkDraft("number_unknown_found", ids[:1], None, ids[0])
+        return WijkDraft("number_unknown", ids)
     return WijkDraft(_LOOKUPS.get(result.status, "unmapped"))
 
 

@@ -131,8 +131,12 @@ def choose_wijk(who: Who, wijken: Sequence[Wijk], nonce: int) -> View:
     return who.t("polls.w_choose_wijk"), keyboard(*rows)
 
 
-def question(who: Who, nonce: int, *, editing: bool) -> View:
-    text = who.t("polls.w_question", limit=voting.MAX_QUESTION)
+def question(who: Who, nonce: int, *, editing: bool, wijk: str | None = None) -> View:
+    """`wijk`: the poll's, named when it is not the one the person's menu shows."""
+    if wijk is None:
+        text = who.t("polls.w_question", limit=voting.MAX_QUESTION)
+    else:
+        text = who.t("polls.w_question_for", wijk=esc(wijk), limit=voting.MAX_QUESTION)
     return text, keyboard(nav(who, nonce, editing=editing))
 
 

@@ -144,7 +144,7 @@ def _view(turn: Turn, state: str, draft: WizardDraft, nonce: int) -> views.View:
             named = [persons.wijk_by_id(session, w) for w in _creator_wijken(who)]
         return views.choose_wijk(who, [w for w in named if w is not None], nonce)
     if state == QUESTION:
-        return views.question(who, nonce, editing=editing)
+        return views.question(who, nonce, editing=editing, wijk=_elsewhere(turn, draft))
     if state == OPTIONS:
         return views.options(who, draft.options, nonce)
     if state == SPIEGEL:
@@ -160,6 +160,16 @@ def _view(turn: Turn, state: str, draft: WizardDraft, nonce: int) -> views.View:
         return views.changing(who, nonce, native=draft.native)
     ask = {KIND: views.kind, CLOSES: views.closes, HIDE: views.hide}[state]
     return ask(who, nonce, editing=editing)
+
+
+def _elsewhere(turn: Turn, draft: WizardDraft) -> str | None:
+    """The poll's wijk, when it is not the one the person's menu shows (a BIG role for
+    another wijk than their own): said, so nobody thinks it is for their own."""
+    if draft.wijk_id is None or draft.wijk_id == turn.who.wijk_id:
+        return None
+    with turn.services.db.session() as session:
+        wijk = persons.wijk_by_id(session, draft.wijk_id)
+    return wijk.name if wijk is not None else None
 
 
 def _spiegel(turn: Turn, draft: WizardDraft) -> tuple[list[SpiegelItem], str]:

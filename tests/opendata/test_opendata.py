@@ -216,20 +216,49 @@ async def test_found_via_wijkcode_and_query_parameters() -> None:
         ("3", 3, "Voorbeeldlaan 3, 1181ZA Amstelveen"),
         ("3a", 3, "Voorbeeldlaan 3A, 1181ZA Amstelveen"),
         ("5-2", 5, "Voorbeeldlaan 5-2, 1181ZA Amstelveen"),
-        ("52", 52, None),  # unknown number: nothing found
     ],
 )
-async def test_house_number_selects_the_address(
-    number: str, huisnummer: int, address: str | None
-) -> None:
+async def test_house_number_selects_the_address(number: str, huisnummer: int, address: str) -> None:
     fake = FakePdok()
     result = await lookup(fake, "1181ZA", number)
     assert fake.params().get_list("fq") == ["type:adres", f"huisnummer:{huisnummer}"]
-    if address is None:
-        assert result.status is LookupStatus.NOT_FOUND
-    else:
-        assert result.status is LookupStatus.FOUND
-        assert (result.wijk_slug, result.address) == ("elsrijk", address)
+    assert result.status is LookupStatus.FOUND
+    assert (result.wijk_slug, result.address) == ("elsrijk", address)
+
+
+async def test_unknown_house_number_gives_the_postcodes_wijk() -> None:
+    # 1181ZA exists (Elsrijk), 52 is no number there: the postcode is not "not found".
+    fake = FakePdok()
+    async with client(fake) as pdok:
+        result = await pdok.lookup("1181ZA", "52")
+        assert result == PostcodeLookup(
+            LookupStatus.UNKNOWN_HOUSE_NUMBER,
+            wijk_slug="elsrijk",
+            candidates=("elsrijk",),
+            cbs_wijk_code="WK036203",
+            cbs_buurt_code="BU03620301",
+        )
+        assert [r.url.params.get_list("fq") for r in fake.requests] == [
+            ["type:adres", "huisnummer:52"],
+            ["type:adres"],  # asked once more, for the postcode alone
+        ]
+        # The postcode alone was cached by the way; both answers are.
+        await pdok.lookup("1181ZA")
+        await pdok.lookup("1181ZA", "52")
+        assert len(fake.requests) == 2
+
+
+async def test_unknown_house_number_in_a_postcode_of_two_wijken_offers_both() -> None:
+    result = await lookup(FakePdok(), "1183ZC", "99")
+    assert result.status is LookupStatus.UNKNOWN_HOUSE_NUMBER
+    assert result.candidates == ("uilenstede", "bankras-kostverloren")
+    assert result.wijk_slug is None
+
+
+async def test_unknown_house_number_in_an_unknown_postcode_is_not_found() -> None:
+    fake = FakePdok()
+    assert (await lookup(fake, "1181AB", "3")).status is LookupStatus.NOT_FOUND
+    assert len(fake.requests) == 2
 
 
 async def test_unknown_suffix_still_gives_the_wijk_of_the_number() -> None:
@@ -498,8 +527,9 @@ async def test_a_cbs_wijk_shared_by_two_spiegel_wijken_offers_both() -> None:
         gemeentecode="0362", areas=areas, transport=httpx.MockTransport(FakePdok()), retry_delay=0
     )
     result = await pdok.lookup("1181ZA", "1")
-    assert result.status is LookupStatus.AMBIGUOUS
+    assert result.status is LookupStatus.SHARED
     assert result.candidates == ("elsrijk", "elsrijk-noord")
+    assert result.address == "Voorbeeldlaan 1, 1181ZA Amstelveen"
     assert result.wijk_slug is None
 
 

@@ -12,7 +12,7 @@ from bot.context import Services
 from bot.fake_telegram import Harness
 from bot.people import invites, persons
 from models import Invite, Membership, Person, Role
-from tests.helpers import invite_code
+from tests.helpers import invite_code, onboard
 
 
 def roles_of(services: Services, telegram_id: int) -> set[tuple[str, str]]:
@@ -63,12 +63,13 @@ async def test_an_invite_survives_switching_the_language_before_consent(
 
 
 async def test_invite_for_existing_person(bot: Harness, services: Services) -> None:
-    from tests.helpers import onboard
-
     alice = await onboard(bot, 1001, "Alice", wijk="Randwijck")
     code = invite_code(services, Role.PARTNER, "elsrijk", "stadshart")
-    replies = await alice.send(f"/start {code}")
-    assert "partner voor Elsrijk, Stadshart" in replies[0].plain_text
+    (question,) = await alice.send(f"/start {code}")
+    assert "partner voor Elsrijk, Stadshart" in question.plain_text
+    assert roles_of(services, 1001) == {("resident", "randwijck")}  # not before she says yes
+    await alice.press("Akkoord")
+    assert "Gelukt. Je bent nu partner voor Elsrijk, Stadshart." in alice.last.plain_text
     assert roles_of(services, 1001) == {
         ("resident", "randwijck"),
         ("partner", "elsrijk"),
@@ -76,14 +77,87 @@ async def test_invite_for_existing_person(bot: Harness, services: Services) -> N
     }
 
 
+async def test_an_invite_for_another_wijk_asks_first_and_the_poll_is_for_that_wijk(
+    bot: Harness, services: Services
+) -> None:
+    """A resident of Elsrijk opens a BIG invite for Stadshart: asked first, told that the role
+    is for Stadshart and her wijk stays Elsrijk; the poll she may then start is Stadshart's."""
+    anna = await onboard(bot, 1001, "Anna")
+    code = invite_code(services, Role.BIG, "stadshart")
+    (question,) = await anna.send(f"/start {code}")
+    assert "Je bent uitgenodigd als lid van de BIG voor Stadshart." in question.plain_text
+    assert "Je wijk is Elsrijk. Dat blijft zo. De rol is alleen voor Stadshart." in (
+        question.plain_text
+    )
+    assert question.button_texts == ["Akkoord", "Liever niet"]
+    assert roles_of(services, 1001) == {("resident", "elsrijk")}
+    with services.db.session() as session:
+        assert session.exec(select(Invite)).one().uses == 0
+
+    (declined,) = await anna.press("Liever niet")
+    assert "Je hebt de rol niet aangenomen." in declined.plain_text
+    assert "Je wijk: Elsrijk" in declined.plain_text  # the question became the menu
+    assert "Nieuwe stemming" not in declined.button_texts
+    assert roles_of(services, 1001) == {("resident", "elsrijk")}
+
+    (question,) = await anna.send(f"/start {code}")
+    (menu,) = await anna.press("Akkoord")
+    assert menu.message_id == question.message_id
+    said = "Gelukt. Je bent nu lid van de BIG voor Stadshart. Je wijk blijft Elsrijk."
+    assert said in menu.plain_text and "Je wijk: Elsrijk" in menu.plain_text
+    assert roles_of(services, 1001) == {("resident", "elsrijk"), ("big", "stadshart")}
+    # Akkoord again (the same message, or the press delivered again): nothing twice.
+    await anna.press("Akkoord", message=question)
+    with services.db.session() as session:
+        assert session.exec(select(Invite)).one().uses == 1
+        stadshart = persons.wijk_by_slug(session, "stadshart")
+        assert stadshart is not None
+
+    await anna.send("/menu")
+    (asked,) = await anna.press("Nieuwe stemming")
+    assert "Nieuwe stemming voor Stadshart" in asked.plain_text
+    assert bot.app.user_data[1001]["flow"]["data"]["wijk_id"] == stadshart.id
+
+
+async def test_an_invite_that_gives_nothing_tells_a_resident_what_is_true(
+    bot: Harness, services: Services
+) -> None:
+    """Expired, used up or held already: no "you can still join as a resident" to someone who
+    has joined."""
+    anna = await onboard(bot, 1001, "Anna")
+    with services.db.session() as session:
+        wijk = persons.wijk_by_slug(session, "elsrijk")
+        assert wijk is not None
+        _, expired = invites.create_invite(
+            session,
+            role=Role.BIG,
+            wijken=[wijk],
+            now=services.clock.now() - timedelta(days=8),
+            expires_in=timedelta(days=7),
+        )
+    replies = await anna.send(f"/start {expired}")
+    assert replies[0].plain_text == (
+        "Deze uitnodiging is verlopen. Vraag een nieuwe aan degene die je de link stuurde."
+    )
+    assert "Je wijk: Elsrijk" in replies[-1].plain_text
+    used = invite_code(services, Role.BIG, "elsrijk")
+    bert = bot.user(1003, "Bert")
+    await bert.send(f"/start {used}")
+    await bert.press("Akkoord")
+    replies = await anna.send(f"/start {used}")
+    assert "al gebruikt" in replies[0].plain_text and "als bewoner" not in replies[0].plain_text
+    replies = await bert.send(f"/start {used}")
+    assert replies[0].plain_text == "Je bent al lid van de BIG voor Elsrijk."
+    assert roles_of(services, 1001) == {("resident", "elsrijk")}
+
+
 async def test_choosing_a_wijk_where_one_has_a_role_only_changes_the_view(
     bot: Harness, services: Services
 ) -> None:
     """A partner who looks at their own wijk must not turn into a resident who may react there."""
-    from tests.helpers import onboard
-
     alice = await onboard(bot, 1001, "Alice", wijk="Randwijck")
     await alice.send(f"/start {invite_code(services, Role.PARTNER, 'elsrijk', 'stadshart')}")
+    await alice.press("Akkoord")
     await alice.send("/wijk")
     await alice.press("Elsrijk")
     assert "Je wijk: Elsrijk" in alice.last.plain_text
@@ -111,6 +185,7 @@ async def test_used_up_invite(bot: Harness, services: Services) -> None:
     second = bot.user(2002, "Tweede")
     replies = await second.send(f"/start {code}")
     assert "al gebruikt" in replies[0].plain_text
+    assert "Je kunt wel meedoen als bewoner." in replies[0].plain_text  # a newcomer can
     assert "Eerst over je gegevens" in replies[-1].plain_text  # continues as a resident
     await second.press("Akkoord")
     await second.press("Elsrijk")

@@ -78,6 +78,18 @@ async def test_language_switch_before_consent_stores_nothing(
     assert people_in(services)[0].language == "en"
 
 
+async def test_declining_after_choosing_english_answers_in_english(
+    bot: Harness, services: Services
+) -> None:
+    amy = bot.user(1004, "Amy", language_code="nl")  # a Dutch phone, an English reader
+    await amy.send("/start")
+    await amy.press("English")
+    (declined,) = await amy.press("No thanks")
+    assert "I have not saved anything" in declined.plain_text
+    assert declined.button_texts == ["Start"]
+    assert people_in(services) == []
+
+
 async def test_taal_changes_language(bot: Harness, services: Services) -> None:
     alice = bot.user(1001, "Alice")
     await alice.send("/start")

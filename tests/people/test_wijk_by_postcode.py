@@ -91,10 +91,59 @@ async def test_cbs_wijk_shared_by_two_spiegel_wijken_lets_the_person_choose(
     }
     with_pdok.pdok = pdok_for(with_pdok, demo_transport(responses))
     (reply,) = await alice.send("1181ZB 2")
-    assert "Welke is jouw wijk?" in reply.plain_text
+    assert "Je adres Proefweg 2, 1181ZB Amstelveen hoort bij meer dan één wijk. Kies je wijk." in (
+        reply.plain_text
+    )
     assert {"Oude Dorp", "Patrimonium"} <= set(reply.button_texts)
     await alice.press("Oude Dorp")
     assert current_wijk(with_pdok, 1001) == "oude-dorp"
+
+
+async def test_shared_cbs_wijk_is_not_called_a_border(with_pdok: Services, bot: Harness) -> None:
+    # 1181 ZC 1 lies in one CBS wijk (WK036202), which Oude Dorp and Patrimonium share.
+    alice = await to_postcode_step(bot)
+    (reply,) = await alice.send("1181 ZC 1")
+    assert "grens" not in reply.plain_text
+    assert "Je adres Grenspad 1, 1181ZC Amstelveen hoort bij meer dan één wijk." in (
+        reply.plain_text
+    )
+    assert {"Oude Dorp", "Patrimonium"} <= set(reply.button_texts)
+    await alice.press("Patrimonium")
+    assert current_wijk(with_pdok, 1001) == "patrimonium"
+
+
+async def test_postcode_found_but_house_number_unknown_does_not_blame_the_postcode(
+    with_pdok: Services, bot: Harness
+) -> None:
+    # 1181 ZA exists and lies in Elsrijk only; 99 is no number there.
+    alice = await to_postcode_step(bot)
+    (reply,) = await alice.send("1181 ZA 99")
+    assert "Ik kan deze postcode niet vinden" not in reply.plain_text
+    assert "Dit huisnummer kan ik niet vinden bij deze postcode." in reply.plain_text
+    assert "De postcode hoort bij de wijk Elsrijk. Klopt dat?" in reply.plain_text
+    assert reply.button_texts[0] == "Ja, dat klopt"
+    # A typing error: typed again, it is found.
+    (again,) = await alice.send("1181 ZA 3")
+    assert "Je adres Voorbeeldlaan 3, 1181ZA Amstelveen hoort bij de wijk Elsrijk" in (
+        again.plain_text
+    )
+    await alice.press("Ja, dat klopt")
+    assert current_wijk(with_pdok, 1001) == "elsrijk"
+
+
+async def test_unknown_house_number_in_a_postcode_of_two_wijken_asks_again(
+    with_pdok: Services, bot: Harness
+) -> None:
+    bob = bot.user(1002, "Bob", language_code="en")
+    await bob.send("/start")
+    await bob.press("I agree")
+    await bob.press("I don't know my district")
+    (reply,) = await bob.send("1181ZC 99")
+    assert "I cannot find this house number at this postcode." in reply.plain_text
+    assert "cannot find this postcode" not in reply.plain_text
+    assert {"Patrimonium", "Elsrijk"} <= set(reply.button_texts)
+    await bob.press("Elsrijk")
+    assert current_wijk(with_pdok, 1002) == "elsrijk"
 
 
 @pytest.mark.parametrize(
