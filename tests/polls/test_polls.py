@@ -285,6 +285,7 @@ async def test_a_partner_has_no_polls_and_is_told_why(bot: Harness, services: Se
     # A partner with a BIG role elsewhere votes there: the menu and the list are theirs.
     both = await join_as(bot, services, 3401, "Piet", Role.PARTNER, "elsrijk")
     await both.send(f"/start {invite_code(services, Role.BIG, 'randwijck')}")
+    await both.press("Akkoord")  # someone who has joined is asked before a role is theirs
     (menu,) = await both.send("/menu")
     assert "Stemmingen" in menu.button_texts
 
