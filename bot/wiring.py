@@ -188,6 +188,8 @@ def wire(app: WijkApplication) -> None:
             coach.FLOW_HIDE: coach.hide_reason_typed,
             coach.FLOW_REPLY: coach.reply_typed,
             poll_wizard.FLOW: poll_wizard.typed,
+            # "Over jou": its questions are buttons, a text gets the question again.
+            about_you.FLOW: about_you.typed,
         },
         # The text that stored a comment or a change to the spiegel and ended its flow,
         # delivered again: what it stored.
@@ -199,7 +201,11 @@ def wire(app: WijkApplication) -> None:
             coach.FLOW_ANSWER: coach.media_in_flow,
             coach.FLOW_HIDE: coach.media_in_flow,
             coach.FLOW_REPLY: coach.media_in_flow,
+            about_you.FLOW: about_you.typed,
         },
+        # A message no step takes (a sticker, a voice message, a forward, an edit) while
+        # writing a melding: said above its current step, shown again; the draft stays.
+        not_taken={observations.FLOW: observations.not_taken},
         # 3. Outside any flow (for people with a wijk; without one: "not understood").
         loose_text=observations.loose_text,
         loose_media=observations.loose_media,

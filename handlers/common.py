@@ -108,6 +108,11 @@ def who_is(update: Update, services: Services) -> Who | None:
 
 Handler = Callable[[Update, WijkContext, Who], Awaitable[None]]
 
+# Why a message goes to the current flow's `not_taken` (handlers/router.py): no step takes it.
+NOT_USED = "not_used"  # a kind of message the bot does not use: a sticker, a voice message
+FORWARDED = "forwarded"
+EDITED = "edited"  # a message sent before, changed: the bot reads only the first version
+
 
 def private_handler(
     *, needs_person: bool = True, needs_wijk: bool = True
@@ -243,11 +248,17 @@ CHOOSING_WIJK = "choosing_wijk"
 
 
 async def ask_wijk(
-    update: Update, context: WijkContext, who: Who, *, edit: bool = False, above: str = ""
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    *,
+    edit: bool = False,
+    above: str = "",
+    draft: flows.Draft | None = None,
 ) -> None:
-    """Start the `wijk` flow (an empty draft: handlers/onboarding/wijk.py WijkDraft) with the
-    wijk list; `above`: text the question follows in the same message."""
-    flow = await flows.start(context, WIJK_FLOW, CHOOSING_WIJK)
+    """Start the `wijk` flow (its draft: handlers/onboarding/wijk.py WijkDraft, empty unless
+    given) with the wijk list; `above`: text the question follows in the same message."""
+    flow = await flows.start(context, WIJK_FLOW, CHOOSING_WIJK, draft)
     question = who.t("onboarding.choose_wijk")
     text = f"{above}\n\n{question}" if above else question
     await reply(update, text, wijk_list(context, who, flow.nonce), edit=edit)

@@ -17,6 +17,9 @@ from bot.people.permissions import Action
 from bot.telegram import command_menu, commands, flows
 from bot.telegram.callbacks import BadCallback, Cancel, Language, MenuItem
 from handlers.common import (
+    EDITED,
+    FORWARDED,
+    NOT_USED,
     Who,
     answer_query,
     button,
@@ -214,6 +217,10 @@ async def text_message(update: Update, context: WijkContext, who: Who) -> None:
     if flow is not None and flow.name in context.routes.text_steps:
         await context.routes.text_steps[flow.name](update, context, who, flow)
         return
+    if flow is not None:
+        # A flow of buttons only: offered as an observation, "Ja" would end it unasked.
+        await reply(update, who.t("common.not_here"), menu_keyboard(who))
+        return
     message = update.effective_message
     ended = flows.ended_by(context, message.message_id) if message is not None else None
     again = context.routes.text_again.get(ended.name) if ended is not None else None
@@ -232,6 +239,9 @@ async def media_message(update: Update, context: WijkContext, who: Who) -> None:
     if flow is not None and flow.name in context.routes.media_steps:
         await context.routes.media_steps[flow.name](update, context, who, flow)
         return
+    if flow is not None:
+        await reply(update, who.t("common.not_here"), menu_keyboard(who))
+        return
     loose = context.routes.loose_media
     if loose is not None and who.known:
         await loose(update, context, who)
@@ -239,25 +249,40 @@ async def media_message(update: Update, context: WijkContext, who: Who) -> None:
     await reply(update, who.t("errors.not_understood"), menu_keyboard(who))
 
 
-def _answer_with(key: str) -> Callable[[Update, WijkContext], Coroutine[Any, Any, None]]:
+async def _told_to_flow(update: Update, context: WijkContext, who: Who, why: str) -> bool:
+    """A message no step takes, during a flow that answers such messages itself (`not_taken`):
+    it says why and shows its current step again, so the draft is not left behind a button
+    ("Naar het menu") that would end it. False: no such flow is current."""
+    flow = flows.current(context) if who.actor is not None else None
+    told = context.routes.not_taken.get(flow.name) if flow is not None else None
+    if flow is None or told is None:
+        return False
+    return await told(update, context, who, flow, why)
+
+
+def _answer_with(key: str, why: str) -> Callable[[Update, WijkContext], Coroutine[Any, Any, None]]:
     """A fallback that tells the person, in their language, why this message was not used."""
 
     async def answer(update: Update, context: WijkContext) -> None:
         who = who_is(update, context.services)
-        if who is not None:
+        if who is not None and not await _told_to_flow(update, context, who, why):
             await reply(update, who.t(key), menu_keyboard(who))
 
     return answer
 
 
-unsupported_message = _answer_with("errors.unsupported_type")
-forwarded_message = _answer_with("errors.forwarded")
+unsupported_message = _answer_with("errors.unsupported_type", NOT_USED)
+forwarded_message = _answer_with("errors.forwarded", FORWARDED)
 
 
 async def edited_message(update: Update, context: WijkContext) -> None:
     who = who_is(update, context.services)
     message = update.edited_message
     if who is None or message is None:
+        return
+    if message.location is not None:
+        return  # a live location moving on the map: nobody changed anything
+    if await _told_to_flow(update, context, who, EDITED):
         return
     await message.reply_text(who.t("errors.edited"), reply_markup=menu_keyboard(who))
 

@@ -61,6 +61,13 @@ def clean_input(text: str | None, *, multiline: bool = True) -> str:
     return text
 
 
+def has_words(text: str | None) -> bool:
+    """Whether a text has a letter or a figure in it. Emoji or punctuation alone ("👍👍", "?!")
+    tell a reader nothing: where a text must say something (an observation, a comment) such a
+    text is refused as an empty one is, asking for words. Call it on `clean_input`'s result."""
+    return any(unicodedata.category(char)[0] in "LN" for char in text or "")
+
+
 def esc(text: str | None) -> str:
     """Every piece of user text that goes into an HTML message passes through here."""
     return html.escape(text or "", quote=False)

@@ -248,6 +248,16 @@ async def send(table: FlowTable[T, D], turn: T, takes: str, raw: Any) -> None:
     await _take(table, turn, flow, draft, step, raw, edit=False)
 
 
+async def show_again(table: FlowTable[T, D], turn: T, note: str) -> None:
+    """The current step of `table`'s flow again, as a new message with `note` above it: for a
+    message no step takes that the table never sees (a sticker, a forward, an edit). Nothing
+    changes: the draft and the older messages' buttons stay as they were."""
+    flow = flows.current(turn.context)
+    if flow is None or flow.name != table.name:
+        raise RuntimeError(f"{table.name} is not the current flow")
+    await table.show(turn, flow, table.load(flow.data), Reply(edit=False, note=note))
+
+
 async def send_again(table: FlowTable[T, D], turn: T, run: Flow) -> bool:
     """The text that ended `run` (`flows.ended_by`) delivered again: the table's `ended_text`
     shows what the run stored. False when there is nothing to show: the text is then new."""

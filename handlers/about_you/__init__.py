@@ -4,6 +4,6 @@ named here on the Application, and handlers/main_menu.py asks once."""
 
 from __future__ import annotations
 
-from handlers.about_you.answers import about_you_pressed, open_from_menu
+from handlers.about_you.answers import FLOW, about_you_pressed, open_from_menu, typed
 
-__all__ = ["about_you_pressed", "open_from_menu"]
+__all__ = ["FLOW", "about_you_pressed", "open_from_menu", "typed"]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Message, Update
 
 from bot.context import Services, WijkContext
-from bot.core.text import clean_input
+from bot.core.text import clean_input, has_words
 from bot.digest.builder import vocabulary_or_shipped
 from bot.observations import filing, same_matter
 from bot.people import persons
@@ -94,6 +94,8 @@ def text_problem(turn: Turn, text: str | None) -> str | None:
     stripped = (text or "").strip()
     if not stripped:
         return turn.who.t("observations.empty_text")
+    if not has_words(stripped):  # "👍👍": nothing the coach can read
+        return turn.who.t("observations.no_words")
     limit = turn.services.config.general.text_limit
     if len(stripped) > limit:
         return turn.who.t("errors.too_long", length=len(stripped), limit=limit)
@@ -110,7 +112,9 @@ def _largest_photo(message: Message) -> str | None:
 class PhotoIn:
     file_id: str
     caption: str  # stripped; may be empty
-    problem: str | None = None  # why the caption cannot be the text
+    problem: str | None = None  # why the caption cannot be (added to) the text
+    text: str | None = None  # the draft's text with the photo (None: the text stays as it was)
+    added: bool = False  # the caption was added under the text the draft had
 
 
 # --- starting ------------------------------------------------------------------------------------
@@ -240,15 +244,23 @@ def _text(turn: Turn, draft: ObservationDraft, text: str) -> str:
 
 
 def _photo(turn: Turn, draft: ObservationDraft, photo: PhotoIn) -> PhotoIn:
-    problem = text_problem(turn, photo.caption) if photo.caption else None
-    return replace(photo, problem=problem)
+    if not photo.caption:
+        return photo
+    if not draft.text:  # the caption is the text
+        problem = text_problem(turn, photo.caption)
+        return replace(photo, problem=problem, text=None if problem else photo.caption)
+    # A photo added to a text typed before ("Tekst of foto"): a caption such as "Kijk maar" is
+    # about the photo, so it goes under the text; the text is never thrown away for it.
+    if not has_words(photo.caption) or photo.caption in draft.text:
+        return photo  # nothing to add: only the photo
+    added = f"{draft.text}\n{photo.caption}"
+    problem = text_problem(turn, added)
+    return replace(photo, problem=problem, text=None if problem else added, added=not problem)
 
 
 def _with_photo(draft: ObservationDraft, photo: PhotoIn) -> ObservationDraft:
-    if photo.caption and not photo.problem:
-        return replace(draft, photo=photo.file_id, text=photo.caption)
-    # Without a caption (or one too long) the text stays as it was: changing only the photo.
-    return replace(draft, photo=photo.file_id)
+    # Without a usable caption the text stays as it was: changing only the photo.
+    return replace(draft, photo=photo.file_id, text=photo.text or draft.text)
 
 
 def _after_photo(draft: ObservationDraft, photo: PhotoIn) -> str:
@@ -256,7 +268,22 @@ def _after_photo(draft: ObservationDraft, photo: PhotoIn) -> str:
 
 
 def _photo_note(turn: Turn, photo: PhotoIn) -> str | None:
-    return urgent.note(turn, photo.caption, photo.problem)  # a problem: only the caption must go
+    # A problem: only the caption must go (the photo is kept). Added: say where the caption went.
+    said = turn.who.t("observations.caption_added") if photo.added else photo.problem
+    return urgent.note(turn, photo.caption, said)
+
+
+def _text_again(turn: Turn, draft: ObservationDraft, text: str) -> str:
+    """A text typed at the step right after the text (the kind): the new text replaces it, as
+    the advice after an edit says ("Stuur de nieuwe tekst als nieuw bericht"). While changing
+    the kind from the summary, a text is no answer: buttons are."""
+    if draft.swot is not None:
+        raise Invalid(turn.who.t("observations.use_buttons"))
+    return _text(turn, draft, text)
+
+
+def _text_replaced(turn: Turn, text: str) -> str | None:
+    return urgent.note(turn, text, turn.who.t("observations.text_replaced"))
 
 
 def _remove_photo(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> None:
@@ -542,10 +569,23 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             note=urgent.note,
         ),
         Step(
+            "a text again (replaces it)",
+            (SWOT,),
+            flow_table.TEXT,
+            STAY,
+            _text_again,
+            lambda d, text: replace(d, text=text),
+            note=_text_replaced,
+        ),
+        Step(
             "a photo",
             (TEXT,),
             PHOTO,
-            {SWOT: "with a caption", TEXT: "no caption, or too long", SUMMARY: CHANGING},
+            {
+                SWOT: "with a caption",
+                TEXT: "no caption, or too long",
+                SUMMARY: "changing; a caption goes under the text",
+            },
             _photo,
             _with_photo,
             _after_photo,
@@ -673,6 +713,18 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
 
 
 # --- handlers ------------------------------------------------------------------------------------
+
+
+async def not_taken(update: Update, context: WijkContext, who: Who, flow: Flow, why: str) -> bool:
+    """A sticker, a voice message, a forward or an edit while writing: said above the current
+    step, shown again ("Naar het menu" alone would end the draft without a word). While a loose
+    message is only asked about, nothing is being written: the usual answer (False)."""
+    if flow.state == FILE_ASK:
+        return False
+    draft = TABLE.load(flow.data)
+    note = views.not_taken(who, why, flow.state, draft)
+    await flow_table.show_again(TABLE, Turn(update, context, who), note)
+    return True
 
 
 async def text_in_flow(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:

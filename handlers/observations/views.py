@@ -14,6 +14,8 @@ from bot.core.i18n import LANGUAGES, format_date, t
 from bot.observations import coach, filing
 from bot.telegram.callbacks import FileText, MenuItem, MinePage, MineWithdraw, ObservationStep
 from handlers.common import (
+    EDITED,
+    FORWARDED,
     Who,
     button,
     cancel_button,
@@ -29,6 +31,8 @@ from handlers.observations.draft import (
     LOCATION,
     NAME,
     NO_THEME,
+    SAME,
+    SUMMARY,
     SWOT,
     SWOT_CODES,
     TEXT,
@@ -207,6 +211,24 @@ _STEPS: dict[str, Callable[[StepData], View]] = {
     NAME: _name,
     CHANGE: _change,
 }
+
+
+def not_taken(who: Who, why: str, state: str, draft: ObservationDraft) -> str:
+    """Above the step shown again after a message no step takes (handlers.common NOT_USED,
+    FORWARDED, EDITED): why, and that the melding is still there. After an edit: how the text
+    can still be changed from where they are."""
+    if why == FORWARDED:
+        return "\n".join((who.t("errors.forwarded"), who.t("observations.draft_kept")))
+    if why != EDITED:
+        return "\n".join((who.t("observations.not_usable"), who.t("observations.draft_kept")))
+    # Right after the text (or before it) a new text replaces it; later the summary changes it.
+    if state == TEXT or (state == SWOT and draft.swot is None):
+        how = "edited_send_new"
+    elif state in (SUMMARY, CHANGE, SAME):
+        how = f"edited_{state}"
+    else:
+        how = "edited_later"
+    return "\n".join((who.t("observations.edited"), who.t(f"observations.{how}")))
 
 
 def same_question(who: Who, nonce: int, reference: str, text: str) -> View:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
 from bot.context import WijkContext
-from bot.core.text import clean_input
+from bot.core.text import clean_input, has_words
 from bot.people.permissions import Action
 from bot.spiegel import mirror as service
 from bot.telegram import flow_table, flows
@@ -64,6 +64,8 @@ def _comment(turn: Turn, draft: CommentDraft, text: str) -> str:
     if not text:
         # Nothing visible: an empty comment must not replace the one they wrote before.
         raise Invalid(turn.who.t("spiegel.comment_empty"))
+    if not has_words(text):  # "👍": the reaction buttons say that; a comment needs words
+        raise Invalid(turn.who.t("spiegel.comment_no_words"))
     limit = turn.services.config.general.text_limit
     if len(text) > limit:
         # Stay in this step: they can shorten it and send it again, or stop.

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from bot.context import Services
-from bot.core.text import clean_input
+from bot.core.text import clean_input, has_words
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import Person as FakePerson
 from models import Observation, Person, Poll, PollOption, Reaction, Role
@@ -51,6 +51,23 @@ INVISIBLE_ONLY = [ZWSP, f" {ZWSP}{BOM} ", f"{WJ}\u200c{ZWJ}", f"{RLO}{ZWSP}", "\
 def test_clean_input(typed: str, kept: str, one_line: str) -> None:
     assert clean_input(typed) == kept
     assert clean_input(typed, multiline=False) == one_line
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("👍👍", False),
+        ("?! ...", False),
+        (f"👨{ZWJ}👩{ZWJ}👧 🚗💨", False),
+        ("", False),
+        ("Kapot 👍", True),
+        ("112", True),  # a figure says something
+        ("Δρόμος", True),
+        ("道路", True),
+    ],
+)
+def test_has_words(typed: str, words: bool) -> None:
+    assert has_words(clean_input(typed)) is words
 
 
 async def file_observation(person: FakePerson, text: str) -> None:
