@@ -19,7 +19,7 @@ from telegram import Message, Update
 from bot.context import Services, WijkContext
 from bot.core.text import clean_input, has_words
 from bot.digest.builder import vocabulary_or_shipped
-from bot.observations import filing, same_matter
+from bot.observations import filing, same_matter, small_talk
 from bot.people import persons
 from bot.people.permissions import Action, Actor, PermissionDenied, load_actor
 from bot.telegram import flow_table, flows
@@ -53,6 +53,7 @@ from handlers.common import (
     private_handler,
     reply,
 )
+from handlers.main_menu import show_menu
 from handlers.observations import views
 from handlers.observations.draft import (
     CHANGE,
@@ -766,7 +767,13 @@ async def loose_text(update: Update, context: WijkContext, who: Who) -> None:
     if message is None or message.text is None or not may_send(who):
         await reply(update, who.t("errors.not_understood"), keyboard([menu_button(who)]))
         return
-    await ask_file(Turn(update, context, who), ObservationDraft(text=clean_input(message.text)))
+    text = clean_input(message.text)
+    talk = small_talk.kind_of(text)
+    if talk is not None:
+        # "Bedankt!" after an answer is no observation: answered in kind, with the menu.
+        await show_menu(update, context, who, note=who.t(f"observations.small_talk_{talk}"))
+        return
+    await ask_file(Turn(update, context, who), ObservationDraft(text=text))
 
 
 async def loose_media(update: Update, context: WijkContext, who: Who) -> None:

@@ -382,3 +382,40 @@ async def test_a_caption_that_would_make_the_text_too_long_asks_again(
     await anna.press("Terug naar je melding")
     await anna.press("Versturen")
     assert stored_texts(services) == [text]
+
+
+# --- small talk outside the wizard ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "said"),
+    [
+        ("Bedankt!", "nl", "Graag gedaan!"),
+        ("dank je wel 🙂", "nl", "Graag gedaan!"),
+        ("Hoi", "nl", "Hallo!"),
+        ("ok 👍", "nl", "Wil je iets melden? Typ het dan in een paar woorden."),
+        ("👍", "nl", "Wil je iets melden? Typ het dan in een paar woorden."),
+        ("Thank you very much", "en", "You're welcome!"),
+        ("Good morning", "en", "Hello!"),
+    ],
+)
+async def test_thanks_greetings_and_ok_are_answered_not_offered_as_a_melding(
+    bot: Harness, services: Services, typed: str, lang: str, said: str
+) -> None:
+    """People answer the bot as a person; "Wil je dit als melding sturen?" about a thank-you is
+    odd. The menu comes with the answer, and nothing is stored."""
+    anna = await onboard(bot, 1001, "Anna", language_code=lang)
+    (answer,) = await anna.send(typed)
+    assert said in answer.plain_text.splitlines()
+    assert "melding naar de wijkcoach" not in answer.plain_text
+    assert "to the district coach as a report" not in answer.plain_text
+    assert len(answer.button_texts) > 3  # the menu
+    assert stored_texts(services) == []
+
+
+async def test_thanks_with_something_to_report_is_offered_as_a_melding(
+    bot: Harness, services: Services
+) -> None:
+    anna = await onboard(bot, 1001, "Anna")
+    (answer,) = await anna.send("Bedankt, maar de lamp is nog steeds kapot")
+    assert "Wil je dit als melding naar de wijkcoach sturen?" in answer.plain_text
