@@ -120,7 +120,7 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
         if consent.more:
             await show_privacy(update, context, shown, consent.code, edit=True, more=True)
         else:
-            await reply(update, *views.declined(shown), edit=True)
+            await reply(update, *views.declined(shown, consent.code), edit=True)
         return
     if not consent.accept:
         return

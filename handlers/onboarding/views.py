@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.i18n import t
-from bot.telegram.callbacks import Consent, InviteAnswer, Language, MenuItem, WijkStep
+from bot.telegram.callbacks import Consent, InviteAnswer, Language, WijkStep
 from handlers.common import Who, button, cancel_button, columns, esc, keyboard
 from models import Wijk
 
@@ -83,8 +83,12 @@ def invite_question(
     )
 
 
-def declined(who: Who) -> tuple[str, InlineKeyboardMarkup]:
-    return who.t("onboarding.declined"), keyboard([button(who.t("menu.start"), MenuItem("start"))])
+def declined(who: Who, code: str | None) -> tuple[str, InlineKeyboardMarkup]:
+    # Its "Beginnen" shows the privacy statement again in the language chosen on it, with the
+    # invite it carried: nothing is stored about them yet to remember either.
+    return who.t("onboarding.declined"), keyboard(
+        [button(who.t("menu.start"), Language(who.lang, code))]
+    )
 
 
 def choosing_wijk(who: Who, *, lookup: str | None, place: str) -> str:

@@ -88,6 +88,10 @@ async def test_declining_after_choosing_english_answers_in_english(
     assert "I have not saved anything" in declined.plain_text
     assert declined.button_texts == ["Start"]
     assert people_in(services) == []
+    # Starting after all: the privacy statement again, in the language chosen on it.
+    (statement,) = await amy.press("Start")
+    assert "No thanks" in statement.button_texts and "Nederlands" in statement.button_texts
+    assert people_in(services) == []
 
 
 async def test_taal_changes_language(bot: Harness, services: Services) -> None:
