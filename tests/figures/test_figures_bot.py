@@ -32,6 +32,11 @@ text = "Voor ouderen is er weinig te doen."
 figures = ["age_65_plus", "inhabitants"]
 """
 
+SOURCE_NL = (
+    "Cijfers van 2025. Bron: CBS (het bureau voor cijfers van de overheid), "
+    "Kerncijfers wijken en buurten."
+)
+
 
 @pytest.fixture
 async def with_figures(services: Services) -> Services:
@@ -61,7 +66,7 @@ async def test_resident_reads_figures_in_plain_words(bot: Harness, with_figures:
     assert "1 op de 4 is 65 jaar of ouder. In heel Amstelveen is dat 1 op de 5." in text
     assert "1 op de 6 is jonger dan 15 jaar." in text
     assert "Van elke 100 huizen zijn er 56 koophuizen. In heel Amstelveen is dat 50." in text
-    assert "Cijfers van 2025. Bron: CBS, Kerncijfers wijken en buurten." in text
+    assert SOURCE_NL in text
     assert "voorbeeldcijfers" not in text
     assert shown.button_texts == ["Terug naar alle delen", "Naar het menu"]
     # A resident cannot open the coach's view, even with a made button.
@@ -79,6 +84,9 @@ async def test_resident_in_english(bot: Harness, with_figures: Services) -> None
     (shown,) = await bob.press("Figures about your district")
     assert "9,830 people live in Elsrijk." in shown.plain_text
     assert "1 in 4 is 65 or older. In all of Amstelveen it is 1 in 5." in shown.plain_text
+    assert "1 in 2 households is one person living alone." in shown.plain_text
+    assert "1 in 4 households has children." in shown.plain_text
+    assert "Figures from 2025. Source: CBS (Statistics Netherlands)" in shown.plain_text
 
 
 async def test_coach_sees_all_figures_with_trend_and_reactions(
@@ -199,5 +207,5 @@ async def test_a_snapshot_of_cbs_figures_is_shown_as_real(
     await alice.send("/spiegel")
     (shown,) = await alice.press("Cijfers over je wijk")
     assert "In Elsrijk wonen 9.830 mensen." in shown.plain_text
-    assert "Cijfers van 2025. Bron: CBS, Kerncijfers wijken en buurten." in shown.plain_text
+    assert SOURCE_NL in shown.plain_text
     assert "voorbeeldcijfers" not in shown.plain_text

@@ -333,7 +333,7 @@ async def test_hidden_note_reaches_supporters_in_their_language(
     await erin.press(erin.last.button_texts[1])
     await erin.press(t("en", "observations.confirm"))
     assert "reported already" in erin.last.plain_text
-    await erin.press("Yes, I mean that too")
+    await erin.press("Yes, that is what I mean")
     await carla.send("/meldingen")
     await carla.press(f"{first.reference} openen")
     await carla.press("Verbergen")

@@ -311,7 +311,7 @@ async def test_english_sender_and_supporter_each_get_their_notice(
     assert f"Je melding {obs.reference} is opgelost." in own.plain_text
     assert {"Klopt niet", "Nog steeds niet opgelost"} <= set(own.button_texts)
     (theirs,) = _notices(bob, "has been solved")
-    assert f"Report {obs.reference}, which you also made, has been solved." in theirs.plain_text
+    assert f"Report {obs.reference}, which you reported too, has been solved." in theirs.plain_text
     assert "Still not solved" in theirs.button_texts
 
 

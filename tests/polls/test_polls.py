@@ -12,8 +12,8 @@ from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
 from bot.people.permissions import load_actor
 from bot.polls import delivery, voting
-from bot.polls.tally import tally
-from models import Poll, PollOption, PollStatus, Role, Vote
+from bot.polls.tally import OptionResult, PollTally, tally
+from models import Poll, PollKind, PollOption, PollStatus, Role, Vote
 from tests.helpers import invite_code, join_as, onboard
 from tests.polls.test_poll_wizard import GROUP_ID, create_poll, link_group, member, only_poll
 
@@ -135,6 +135,19 @@ async def test_ranking_vote_in_private_chat(bot: Harness, services: Services) ->
     await first.press("Stem veranderen")
     await first.press_data(f"pl:{pid}:R:x00:c")
     assert first.alerts[-1] == "Dat antwoord hoort niet bij deze stemming. Er is niets veranderd."
+
+
+def test_ranking_results_read_well_when_an_option_is_a_sentence() -> None:
+    """An option taken from the wijkspiegel ends with a full stop: its points follow in
+    brackets, never as "parkeren.: 4 punten"."""
+    option = OptionResult(1, "Maak een plan voor parkeren.", 2, 100.0, 4, 2)
+    result = PollTally(
+        1, "Wat eerst?", PollKind.RANKING.value, PollStatus.CLOSED.value, 2, None, (option,)
+    )
+    dutch = delivery.results_text(result, "nl")
+    assert "1. Maak een plan voor parkeren. (4 punten, 2 keer als eerste gekozen)" in dutch
+    english = delivery.results_text(result, "en")
+    assert "1. Maak een plan voor parkeren. (4 points, put first by 2 people)" in english
 
 
 # --- refusals ----------------------------------------------------------------------------------

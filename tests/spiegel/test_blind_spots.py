@@ -411,7 +411,7 @@ async def test_over_jou_is_asked_once_after_a_first_observation(
     await file(alice, "De stoep bij de school is kapot")
     (menu,) = await alice.press("Naar het menu")  # the confirmation becomes the menu
     assert menu.edited and INVITE in menu.plain_text and WHY in menu.plain_text
-    assert menu.button_texts[:2] == ["Ja, dat wil ik", "Nee, liever niet"]
+    assert menu.button_texts[:2] == ["Ja, dat wil ik", "Nee, vraag het niet meer"]
     assert "Over jou" in menu.button_texts
 
     (age,) = await alice.press("Ja, dat wil ik")
@@ -437,13 +437,13 @@ async def test_over_jou_is_asked_once_after_a_first_observation(
     assert INVITE not in menu.plain_text
 
 
-async def test_over_jou_liever_niet_ends_it_and_it_can_be_changed_and_erased(
+async def test_over_jou_no_ends_it_and_it_can_be_changed_and_erased(
     bot: Harness, services: Services
 ) -> None:
     alice = await onboard(bot, 1001, "Alice")
     await file(alice, "De stoep bij de school is kapot")
     await alice.press("Naar het menu")
-    (declined,) = await alice.press("Nee, liever niet")
+    (declined,) = await alice.press("Nee, vraag het niet meer")
     assert "ik vraag het niet meer" in declined.plain_text
     row = profile_of(services, 1001)
     assert row is not None and (row.age_group, row.household, row.years_in_wijk) == (
@@ -461,7 +461,7 @@ async def test_over_jou_liever_niet_ends_it_and_it_can_be_changed_and_erased(
     await alice.press("Antwoorden aanpassen")
     await alice.press("Jonger dan 25")
     await alice.press("Met kinderen")
-    await alice.press("Nee, liever niet")  # stops; what was answered stays
+    await alice.press("Nee, vraag het niet meer")  # stops; what was answered stays
     row = profile_of(services, 1001)
     assert row is not None and (row.age_group, row.household) == ("u25", "with_children")
 
@@ -482,6 +482,24 @@ async def test_over_jou_liever_niet_ends_it_and_it_can_be_changed_and_erased(
         None,
         None,
     )
+
+
+async def test_over_jou_in_english_says_what_each_button_does(
+    bot: Harness, services: Services
+) -> None:
+    """Beside "Skip" at a question, the other button says that it stops the questions."""
+    bob = await onboard(bot, 1002, "Bob", language_code="en")
+    await bob.send("/report")
+    await bob.send("The pavement by the school is broken")
+    for label in ("What could be better?", "Housing", "Skip", "No, only", "Send"):
+        await bob.press(label)
+    (menu,) = await bob.press("Back to the menu")
+    assert "about yourself? There are three short questions." in menu.plain_text
+    assert menu.button_texts[:2] == ["Yes, I will", "No, don't ask again"]
+    (age,) = await bob.press("Yes, I will")
+    assert age.button_texts[-2:] == ["Skip", "No, don't ask again"]
+    (declined,) = await bob.press("No, don't ask again")
+    assert "I will not ask again" in declined.plain_text
 
 
 async def test_over_jou_is_erased_with_the_person(bot: Harness, services: Services) -> None:

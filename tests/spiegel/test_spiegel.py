@@ -139,7 +139,7 @@ async def test_category_is_paged_three_at_a_time(bot: Harness, services: Service
         assert message.button_texts == [RECOGNISE, NOT_RECOGNISE, COMMENT]
         assert "Zo reageerden" not in message.plain_text  # no counts before your own reaction
     nav = replies[3]
-    assert "Wat gaat goed?: zin 1 tot en met 3 van 4." in nav.plain_text
+    assert "Wat gaat goed? · zin 1 tot en met 3 van 4" in nav.plain_text
     assert nav.button_texts == ["Volgende ▶", "Terug naar alle delen", "Naar het menu"]
 
     replies = await alice.press("Volgende ▶")

@@ -29,7 +29,7 @@ async def file_urgent(alice: FakePerson, text: str, *, english: bool = False) ->
     """/melding, the text (the help block comes with the next step), then as always."""
     await alice.send("/melding")
     await alice.send(text)
-    await alice.press("What can be better?" if english else "Wat kan beter?")
+    await alice.press("What could be better?" if english else "Wat kan beter?")
     await alice.press("Housing" if english else "Wonen")
     await alice.press("Skip" if english else "Overslaan")
     await alice.press("No, only" if english else "Nee, alleen")
@@ -65,6 +65,7 @@ async def test_urgent_text_shows_the_numbers_at_once_in_one_message(
     assert text.startswith(HELP_NL)
     for number in ("0900-8844", "113 of 0800-0113", "0800-2000"):
         assert number in text
+    assert "Politie nodig, maar geen spoed? Bel 0900-8844." in text
     assert "niet dag en nacht gelezen" in text
     assert "Wat voor melding is het?" in text  # and the flow goes on
     assert "Wat kan beter?" in alice.last.button_texts
@@ -77,6 +78,8 @@ async def test_urgent_text_in_english(bot: Harness, services: Services) -> None:
     text = alice.last.plain_text
     assert text.startswith(HELP_EN)
     assert "113 or 0800-0113" in text and "0800-2000" in text and "0900-8844" in text
+    # Veilig Thuis is a name: a newcomer is told what it is.
+    assert "Call Veilig Thuis, the helpline for this: 0800-2000." in text
     assert "day and night" in text
 
 
@@ -198,6 +201,10 @@ async def test_no_coach_in_the_wijk_is_said_honestly(bot: Harness, services: Ser
     await file_urgent(alice, URGENT_NL)
     assert "Er is nog geen wijkcoach die dit meteen ziet" in alice.last.plain_text
     assert "Bel 112" in alice.last.plain_text
+    bob = await onboard(bot, 1002, "Bob", language_code="en")
+    await file_urgent(bob, URGENT_EN, english=True)
+    assert "No district coach will see this right away." in bob.last.plain_text
+    assert "Call 112" in bob.last.plain_text
 
 
 async def test_a_hard_negative_shows_nothing_and_tells_nobody(
