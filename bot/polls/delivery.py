@@ -93,13 +93,15 @@ def poll_text(
         lines += ["", t(lang, "polls.ranking_so_far", list=ranked)]
     if chosen and not order:
         by_id = {o.id: o for o in options}
+        texts = [esc(by_id[c].text) for c in chosen if c in by_id]
         if poll.kind == PollKind.RANKING.value:
-            choice = "; ".join(
-                f"{i}. {esc(by_id[c].text)}" for i, c in enumerate(chosen, 1) if c in by_id
-            )
+            texts = [f"{i}. {text}" for i, text in enumerate(texts, 1)]
+        # More than one: a line each (options taken from the spiegel end in a full stop, and
+        # "avond.; 2. Bankjes." reads badly on a phone).
+        if len(texts) == 1:
+            lines += ["", t(lang, "polls.your_vote", choice=texts[0])]
         else:
-            choice = "; ".join(esc(by_id[c].text) for c in chosen if c in by_id)
-        lines += ["", t(lang, "polls.your_vote", choice=choice)]
+            lines += ["", t(lang, "polls.your_vote_list", list="\n".join(texts))]
     return "\n".join(lines)
 
 

@@ -112,7 +112,9 @@ async def test_ranking_vote_in_private_chat(bot: Harness, services: Services) ->
     await first.press("Laatste antwoord weghalen")
     await first.press("Bankjes")
     await first.press("Speeltuin")
-    await first.press("Stem versturen")
+    (voted,) = await first.press("Stem versturen")
+    # A line for each place: "…; 2. …" read badly when an option is a sentence.
+    assert "Jouw stem:\n1. Straatlicht\n2. Bankjes\n3. Speeltuin" in voted.plain_text
     for label in ("Straatlicht", "Bankjes", "Stem versturen"):
         await second.press(label)
     me = person_id(services, first.id)
