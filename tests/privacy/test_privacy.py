@@ -585,7 +585,9 @@ async def test_mijngegevens_sends_a_json_file(bot: Harness, services: Services) 
     assert guide["words"]["resident"] == "bewoner"
     explained = alice.last
     assert (
-        "Dit zijn je gegevens" in explained.plain_text and "meldingen (1)" in explained.plain_text
+        "Dit zijn je gegevens" in explained.plain_text
+        and "meldingen (1)" in explained.plain_text
+        and "wat je vertelde bij Over jou" in explained.plain_text
     )
     assert explained.button_texts == ["Wis mijn gegevens", "Naar het menu"]
     # Exporting stores nothing new about them.
