@@ -209,7 +209,11 @@ async def _file_it(turn: Turn, flow: Flow, draft: ObservationDraft, answer: str)
 
 
 async def _ask_again(turn: Turn, flow: Flow, draft: ObservationDraft, newest: Any) -> None:
-    """Another loose message while we ask about the first: ask about the newest one."""
+    """Another loose message while we ask about the first: ask about the newest one. "Bedankt"
+    or "ok" is no text to ask about: the question about the first comes again."""
+    if isinstance(newest, str) and small_talk.kind_of(newest) is not None:
+        await show(turn, flow, draft, Reply(edit=False, note=turn.who.t("common.use_buttons")))
+        return
     await ask_file(turn, _loose_draft(newest))
 
 

@@ -419,3 +419,17 @@ async def test_thanks_with_something_to_report_is_offered_as_a_melding(
     anna = await onboard(bot, 1001, "Anna")
     (answer,) = await anna.send("Bedankt, maar de lamp is nog steeds kapot")
     assert "Wil je dit als melding naar de wijkcoach sturen?" in answer.plain_text
+
+
+async def test_thanks_while_asked_whether_it_is_a_melding_asks_about_the_first_text(
+    bot: Harness, services: Services
+) -> None:
+    anna = await onboard(bot, 1001, "Anna")
+    await anna.send("De stoep bij de school ligt open")
+    (again,) = await anna.send("Bedankt!")
+    assert "Kies hieronder met een knop." in again.plain_text
+    assert "Wil je dit als melding naar de wijkcoach sturen?" in again.plain_text
+    await anna.press("Ja, als melding")
+    await finish(anna)
+    await anna.press("Versturen")
+    assert stored_texts(services) == ["De stoep bij de school ligt open"]
