@@ -2,11 +2,13 @@
 
 `wire(app)` (called by bot/app.py `build_application`) puts onto the Application, in this order:
 
-1. every handler, in the order PTB tries them (all in group 0: the first that matches wins):
+1. every handler, in the order PTB tries them (in group 0: the first that matches wins):
    the one handler of every button press, then the commands feature by feature (onboarding,
    menu, privacy, observations, spiegel, coach, digest, polls), then the fallbacks for whatever
-   no feature took; each kind of button to its handler (`presses`, feature by feature);
-2. the flows' steps for free text and for photos and locations, by flow name;
+   no feature took; each kind of button to its handler (`presses`, feature by feature); around
+   them, for every update, one before (group -1) and one after (group 1): a flow left halfway;
+2. the flows' steps for free text and for photos and locations, by flow name, and every flow's
+   table (what a message no step takes, and leaving a run halfway, say);
 3. what free text and media outside any flow do (offer to file them as an observation);
 4. the main menu's entries, in the order they are shown;
 5. the command menus (PRIVATE_COMMANDS, GROUP_COMMANDS below; set at start-up by bot/app.py);
@@ -46,12 +48,14 @@ if TYPE_CHECKING:
 def wire(app: WijkApplication) -> None:
     # Imported here, not at the top: bot/cli/wijkbot.py reads CLI_COMMANDS for every `wijkbot`
     # call, and python-telegram-bot and every feature would make `wijkbot --help` slow.
+    from telegram import Update
     from telegram.ext import (
         CallbackQueryHandler,
         ChatMemberHandler,
         CommandHandler,
         MessageHandler,
         PollAnswerHandler,
+        TypeHandler,
         filters,
     )
 
@@ -69,6 +73,7 @@ def wire(app: WijkApplication) -> None:
         about_you,
         blind_spots,
         coach,
+        common,
         desk,
         digest,
         errors,
@@ -131,6 +136,11 @@ def wire(app: WijkApplication) -> None:
             MessageHandler(private & filters.COMMAND, menu.unknown_command),
         ]
     )
+    # A flow left halfway (another flow starts, a command or a button ends it), for every
+    # update: before any handler, the run it finds; the first reply says what leaving it left
+    # unsent (handlers/common.py `reply`), and after the handler, if no reply did, a message.
+    app.add_handler(TypeHandler(Update, common.update_arrived), group=-1)
+    app.add_handler(TypeHandler(Update, common.unsent_said), group=1)
 
     app.routes = Routes(
         # 1. Buttons, by the kind in their callback data (bot/telegram/callbacks.py `Kind`).
@@ -203,9 +213,24 @@ def wire(app: WijkApplication) -> None:
             coach.FLOW_REPLY: coach.media_in_flow,
             about_you.FLOW: about_you.typed,
         },
-        # A message no step takes (a sticker, a voice message, a forward, an edit) while
-        # writing a melding: said above its current step, shown again; the draft stays.
-        not_taken={observations.FLOW: observations.not_taken},
+        # Every flow's table. A message no step takes (a sticker, a voice message, a forward,
+        # an edit): its `not_taken` says so above the current step, shown again; the draft
+        # stays. A run left halfway with something typed in it: its `unsent` says what is not
+        # sent, above the reply that leaves it. A table not listed here gets neither.
+        tables={
+            table.name: table
+            for table in (
+                onboarding.TABLE,
+                privacy.TABLE,
+                observations.TABLE,
+                spiegel.TABLE,
+                spiegel.EDIT_TABLE,
+                coach.ANSWER_TABLE,
+                coach.HIDE_TABLE,
+                coach.REPLY_TABLE,
+                poll_wizard.TABLE,
+            )
+        },
         # 3. Outside any flow (for people with a wijk; without one: "not understood").
         loose_text=observations.loose_text,
         loose_media=observations.loose_media,

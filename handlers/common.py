@@ -3,6 +3,11 @@
 Handlers stay thin: `@private_handler` resolves the person and language, refuses group chats and
 people without consent, sends people without a wijk to the wijk choice (`ask_wijk`, the first
 step of onboarding's `wijk` flow), and turns a PermissionDenied into a clear message.
+
+A flow left halfway is said here, for every flow at once: when an update leaves a run with
+something typed in it (another flow starts, a command or a button ends it;
+`flows.left_halfway`), its first reply starts with what the run's table says is not sent
+(`FlowTable.unsent`), and if it sends none, `unsent_said` says it after the handler.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from telegram import (
     CallbackQuery,
@@ -29,7 +34,7 @@ from bot.core.text import clean_input
 from bot.core.text import esc as esc  # re-exported for the handlers
 from bot.people import persons
 from bot.people.permissions import Actor, PermissionDenied
-from bot.telegram import callbacks, flows
+from bot.telegram import callbacks, flow_table, flows
 from bot.telegram.callbacks import BadCallback, Cancel, MenuItem, WijkStep
 from bot.telegram.callbacks import button as button  # re-exported for the handlers
 from bot.telegram.sending import retried
@@ -108,10 +113,18 @@ def who_is(update: Update, services: Services) -> Who | None:
 
 Handler = Callable[[Update, WijkContext, Who], Awaitable[None]]
 
-# Why a message goes to the current flow's `not_taken` (handlers/router.py): no step takes it.
+# Why a message goes to its flow's table's `not_taken` (handlers/menu.py): no step takes it.
 NOT_USED = "not_used"  # a kind of message the bot does not use: a sticker, a voice message
 FORWARDED = "forwarded"
 EDITED = "edited"  # a message sent before, changed: the bot reads only the first version
+
+
+def said_again(turn: Turn, flow: flows.Flow, draft: Any, why: str) -> str:
+    """A flow's usual `not_taken` note (FlowTable.not_taken): why the message was not used, and
+    to go on below, where the step is shown again with its buttons. An edit: the new text as a
+    new message, which a text step takes (a flow whose steps want otherwise says so itself)."""
+    reason = {FORWARDED: "errors.forwarded", EDITED: "errors.edited"}.get(why, "common.not_usable")
+    return "\n".join((turn.who.t(reason), turn.who.t("common.go_on_below")))
 
 
 def private_handler(
@@ -150,6 +163,57 @@ def private_handler(
     return wrap
 
 
+# --- leaving a flow halfway --------------------------------------------------------------------
+
+# Telegram's longest message; a reply with the sentence above it that would be longer gets the
+# sentence as a message of its own, first.
+_LONGEST = 4096
+
+
+async def update_arrived(update: object, context: WijkContext) -> None:
+    """Before any handler (bot/wiring.py): note the run this update finds (flows.arrive)."""
+    flows.arrive(context)
+
+
+def unsent_now(turn: Turn) -> str | None:
+    """What leaving the current run now would leave unsent, in the person's words (None:
+    nothing typed yet, or a flow without `unsent`): for a handler that remembers it (/wijk)."""
+    run = flows.current(turn.context)
+    table = turn.context.routes.tables.get(run.name) if run is not None else None
+    if run is None or table is None:
+        return None
+    return flow_table.unsent(table, turn, flows.Left(run, anew=False))
+
+
+def _left_unsent(update: Update) -> str | None:
+    """What this update left unsent by leaving a run halfway, once (the first reply says it);
+    None when it left nothing, or it was said."""
+    noted, left = flows.arrival(), flows.left_halfway()
+    chat = update.effective_chat
+    if noted is None or left is None or noted.told or chat is None:
+        return None
+    if chat.type != ChatType.PRIVATE:
+        return None
+    context = cast(WijkContext, noted.context)
+    table = context.routes.tables.get(left.run.name)
+    who = who_is(update, context.services) if table is not None else None
+    if table is None or who is None:
+        return None
+    said = flow_table.unsent(table, Turn(update, context, who), left)
+    noted.told = said is not None
+    return said
+
+
+async def unsent_said(update: object, context: WijkContext) -> None:
+    """After every handler (bot/wiring.py): a run left halfway whose handler sent no reply
+    (a file, say) gets what it left unsent as a message of its own: never silence."""
+    if not isinstance(update, Update):
+        return
+    said = _left_unsent(update)
+    if said is not None and update.effective_chat is not None:
+        await update.effective_chat.send_message(said)
+
+
 # --- replies ---------------------------------------------------------------------------------
 
 
@@ -160,7 +224,13 @@ async def reply(
     *,
     edit: bool = False,
 ) -> Message | None:
-    """Send a new message to the chat of the update, or edit the pressed message when `edit`."""
+    """Send a new message to the chat of the update, or edit the pressed message when `edit`.
+    The first reply of an update that left a flow halfway says above it what that left unsent."""
+    said = _left_unsent(update)
+    if said is not None and len(said) + len(text) + 2 > _LONGEST and update.effective_chat:
+        await update.effective_chat.send_message(said)
+    elif said is not None:
+        text = f"{said}\n\n{text}"
     query = update.callback_query
     if edit and query is not None and isinstance(query.message, Message):
         message = query.message

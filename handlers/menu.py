@@ -14,12 +14,13 @@ from bot.core.i18n import LANGUAGES, t
 from bot.desk import links
 from bot.people import persons
 from bot.people.permissions import Action
-from bot.telegram import command_menu, commands, flows
+from bot.telegram import command_menu, commands, flow_table, flows
 from bot.telegram.callbacks import BadCallback, Cancel, Language, MenuItem
 from handlers.common import (
     EDITED,
     FORWARDED,
     NOT_USED,
+    Turn,
     Who,
     answer_query,
     button,
@@ -189,6 +190,7 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
 
 @private_handler(needs_person=False, needs_wijk=False)
 async def cancel_command(update: Update, context: WijkContext, who: Who) -> None:
+    flows.taken(context)  # "Gestopt. Er is niets verstuurd." says what became of it
     stopped = await flows.end(context)
     await reply(update, _cancelled(who, stopped), menu_keyboard(who))
 
@@ -196,8 +198,13 @@ async def cancel_command(update: Update, context: WijkContext, who: Who) -> None
 @private_handler(needs_person=False, needs_wijk=False)
 async def cancel_pressed(update: Update, context: WijkContext, who: Who) -> None:
     # Any cancel button ends whatever flow is current: stopping is always safe.
-    payload(update, Cancel)  # but it must be one of ours
+    pressed = payload(update, Cancel)  # but it must be one of ours
     await answer_query(update)
+    run = flows.current(context)
+    if run is not None and run.nonce == pressed.nonce:
+        # The run's own Stoppen: "Er is niets verstuurd" says it. An older message's Stoppen
+        # ends the current run too: that leaves it halfway (said above, handlers/common.py).
+        flows.taken(context)
     stopped = await flows.end(context)
     await reply(update, _cancelled(who, stopped), menu_keyboard(who), edit=True)
 
@@ -239,6 +246,8 @@ async def media_message(update: Update, context: WijkContext, who: Who) -> None:
     if flow is not None and flow.name in context.routes.media_steps:
         await context.routes.media_steps[flow.name](update, context, who, flow)
         return
+    if flow is not None and await _told_to_flow(update, context, who, NOT_USED):
+        return  # a photo in the poll wizard: why, and its step again
     if flow is not None:
         await reply(update, who.t("common.not_here"), menu_keyboard(who))
         return
@@ -250,14 +259,14 @@ async def media_message(update: Update, context: WijkContext, who: Who) -> None:
 
 
 async def _told_to_flow(update: Update, context: WijkContext, who: Who, why: str) -> bool:
-    """A message no step takes, during a flow that answers such messages itself (`not_taken`):
+    """A message no step takes, during a flow whose table answers such messages (`not_taken`):
     it says why and shows its current step again, so the draft is not left behind a button
     ("Naar het menu") that would end it. False: no such flow is current."""
     flow = flows.current(context) if who.actor is not None else None
-    told = context.routes.not_taken.get(flow.name) if flow is not None else None
-    if flow is None or told is None:
+    table = context.routes.tables.get(flow.name) if flow is not None else None
+    if table is None:
         return False
-    return await told(update, context, who, flow, why)
+    return await flow_table.show_again(table, Turn(update, context, who), why)
 
 
 def _answer_with(key: str, why: str) -> Callable[[Update, WijkContext], Coroutine[Any, Any, None]]:

@@ -7,11 +7,12 @@ know, to `unknown_press` ("this button no longer works").
 
 During a flow, text and media go to the flow's step (`text_steps` / `media_steps`, by flow
 name). A message none of its steps can take (a sticker, a voice message, a forward, an edit)
-goes to the flow's `not_taken`, which says so and shows the current step again: the draft and
-the way on stay. Text or media in a flow without such a step are never offered as an
-observation (that would end the flow): the person is sent back to the flow's message. Text
-that ended a run and comes again (Telegram delivers it again when the bot died before
-confirming it) goes to that flow's `text_again`, which shows what the run stored.
+goes to the flow's table (`tables`, by flow name), whose `not_taken` says so and shows the
+current step again: the draft and the way on stay. A run left halfway says what its table's
+`unsent` says is not sent (handlers/common.py). Text or media in a flow without such a step are
+never offered as an observation (that would end the flow): the person is sent back to the
+flow's message. Text that ended a run and comes again (Telegram delivers it again when the bot
+died before confirming it) goes to that flow's `text_again`, which shows what the run stored.
 Outside any flow, `loose_text` / `loose_media` decide (the residents' feature asks whether
 to file it as an observation); without one, the person gets the menu (handlers/menu.py).
 """
@@ -20,20 +21,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import Update
 
 from bot.context import WijkContext
 from bot.telegram import flows
 from bot.telegram.callbacks import Kind, kind_of
+from bot.telegram.flow_table import FlowTable
 from handlers.common import Who
 from handlers.main_menu import MenuEntry
 
 Step = Callable[[Update, WijkContext, Who, flows.Flow], Awaitable[None]]
 Again = Callable[[Update, WijkContext, Who, flows.Flow], Awaitable[bool]]
-# (update, context, who, the current flow, why: handlers.common NOT_USED, FORWARDED, EDITED);
-# False: not answered, the answer outside a flow follows.
-NotTaken = Callable[[Update, WijkContext, Who, flows.Flow, str], Awaitable[bool]]
 Loose = Callable[[Update, WijkContext, Who], Awaitable[None]]
 Press = Callable[[Update, WijkContext], Awaitable[None]]
 
@@ -46,7 +46,9 @@ class Routes:
     text_steps: Mapping[str, Step] = field(default_factory=dict)
     media_steps: Mapping[str, Step] = field(default_factory=dict)
     text_again: Mapping[str, Again] = field(default_factory=dict)
-    not_taken: Mapping[str, NotTaken] = field(default_factory=dict)
+    # Every flow's table, by flow name: what a message no step takes, and leaving a run
+    # halfway, say (FlowTable.not_taken, FlowTable.unsent).
+    tables: Mapping[str, FlowTable[Any, Any]] = field(default_factory=dict)
     loose_text: Loose | None = None
     loose_media: Loose | None = None
     # The main menu's entries, in the order they are shown.

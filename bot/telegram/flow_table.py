@@ -7,7 +7,13 @@ state, checks the button's nonce, parses the input, applies it to the typed draf
 next state and writes that through to the database (`bot.telegram.flows`) *before* the table's
 `show` replies. Steps with effects beyond the draft (storing, sending) run their own `act`.
 
-The same table draws the flow's state diagram (`transitions`, `mermaid`): ARCHITECTURE.md holds
+A flow halfway is never dropped without a word. A message no step takes and the table never
+sees as input (a sticker, a voice message, a forward, an edit) gets the table's `not_taken`
+note above the current step, shown again (`show_again`). A run left halfway (another flow
+starts, a command or a button elsewhere ends it: `flows.left_halfway`) gets its table's
+`unsent` sentence above the reply that leaves it (`unsent`, said by handlers/common.py).
+
+The same table draws the flow's state diagram (`transitions`, `mermaid`): docs/flows.md holds
 them, and a test checks they are current (scripts/flow-diagrams rewrites them).
 """
 
@@ -132,6 +138,10 @@ Otherwise = Callable[[T, Flow, D, str, Any], Awaitable[None]]
 Check = Callable[[T, D, "Step[T, D]"], None]
 Ended = Callable[[T, FlowButton], Awaitable[bool]]
 EndedText = Callable[[T, Flow], Awaitable[bool]]
+# (turn, the run left, its draft, anew: a new run of this flow replaced it) -> the sentence.
+Unsent = Callable[[T, Flow, D, bool], str | None]
+# (turn, the current run, its draft, why: the handlers' name for the message) -> the note.
+NotTaken = Callable[[T, Flow, D, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,15 @@ class FlowTable(Generic[T, D]):
     `ended_text` does the same for a text step that stored something and ended the run (with
     `flows.end(message_id=...)`): that text delivered again comes with the run
     (`flows.ended_by`), and it shows what the run stored and returns True; else False.
+
+    `unsent` says, in the person's words, what leaving a run halfway leaves unsent ("Je melding
+    is niet verstuurd", and how to send it after all): another flow starts (`anew`: this one
+    again), a command or a button outside the run ends it. None when nothing was typed yet or
+    the run stored its result; without it, leaving says nothing (a flow of buttons only).
+    `not_taken` is the note above the current step shown again after a message no step takes
+    (why: a sticker, a forward, an edit; handlers.common names them); None: not answered here,
+    the answer outside a flow follows. `show` must put `Reply.note` above the step, with the
+    step's own buttons: "Naar het menu" alone would end the draft.
     """
 
     name: str
@@ -160,6 +179,8 @@ class FlowTable(Generic[T, D]):
     exits: tuple[Exit, ...] = ()
     ended: Ended[T] | None = None
     ended_text: EndedText[T] | None = None
+    unsent: Unsent[T, D] | None = None
+    not_taken: NotTaken[T, D] | None = None
     _index: dict[tuple[str, str], Step[T, D]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -226,6 +247,7 @@ async def press(table: FlowTable[T, D], turn: T, pressed: FlowButton) -> None:
     if isinstance(value, str):
         step = table.step_for(flow.state, button(kind, pressed.step, value))
     step = step or table.step_for(flow.state, button(kind, pressed.step))
+    flows.taken(turn.context)
     if step is None:
         raise BadCallback(f"{kind.value}/{pressed.step} in state {flow.state}")
     draft = table.load(flow.data)
@@ -239,6 +261,7 @@ async def send(table: FlowTable[T, D], turn: T, takes: str, raw: Any) -> None:
     flow = flows.current(turn.context)
     if flow is None or flow.name != table.name:
         raise RuntimeError(f"{table.name} is not the current flow")
+    flows.taken(turn.context)
     draft = table.load(flow.data)
     step = table.step_for(flow.state, takes)
     if step is None:
@@ -248,14 +271,28 @@ async def send(table: FlowTable[T, D], turn: T, takes: str, raw: Any) -> None:
     await _take(table, turn, flow, draft, step, raw, edit=False)
 
 
-async def show_again(table: FlowTable[T, D], turn: T, note: str) -> None:
-    """The current step of `table`'s flow again, as a new message with `note` above it: for a
-    message no step takes that the table never sees (a sticker, a forward, an edit). Nothing
-    changes: the draft and the older messages' buttons stay as they were."""
+async def show_again(table: FlowTable[T, D], turn: T, why: str) -> bool:
+    """A message no step of `table`'s current run takes and the table never sees (a sticker, a
+    forward, an edit; `why` says which): the table's `not_taken` note above the current step,
+    shown again as a new message. Nothing changes: the draft and the older messages' buttons
+    stay as they were. False when the table does not answer it (no `not_taken`, or None)."""
     flow = flows.current(turn.context)
-    if flow is None or flow.name != table.name:
-        raise RuntimeError(f"{table.name} is not the current flow")
-    await table.show(turn, flow, table.load(flow.data), Reply(edit=False, note=note))
+    if flow is None or flow.name != table.name or table.not_taken is None:
+        return False
+    draft = table.load(flow.data)
+    note = table.not_taken(turn, flow, draft, why)
+    if note is None:
+        return False
+    await table.show(turn, flow, draft, Reply(edit=False, note=note))
+    return True
+
+
+def unsent(table: FlowTable[T, D], turn: T, left: flows.Left) -> str | None:
+    """What leaving `left.run` of `table`'s flow halfway leaves unsent, in the table's words;
+    None when nothing (nothing typed yet, or no `unsent`)."""
+    if table.unsent is None or left.run.name != table.name:
+        return None
+    return table.unsent(turn, left.run, table.load(left.run.data), left.anew)
 
 
 async def send_again(table: FlowTable[T, D], turn: T, run: Flow) -> bool:

@@ -7,12 +7,18 @@ are recognised as stale instead of acting on the wrong draft.
 
 A flow's draft is a typed, frozen dataclass (a `JsonDraft`), stored as the JSON object it turns
 into; `bot.telegram.flow_table` runs a flow's steps from one table.
+
+Each update notes the run it found (`arrive`, a handler before all others): when the update
+ends or replaces that run other than by the run's own steps or its Stoppen (`taken`), it left
+the run halfway (`left_halfway`), and the reply says what that leaves unsent
+(handlers/common.py).
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, Self
 
@@ -171,6 +177,71 @@ async def save(context: CallbackContext[Any, Any, Any, Any]) -> None:
     user_id = context._user_id
     if persistence is not None and user_id is not None and context.user_data is not None:
         await persistence.update_user_data(user_id, copy.deepcopy(context.user_data))
+
+
+# --- leaving a run halfway ----------------------------------------------------------------------
+
+
+@dataclass
+class Arrival:
+    """How one update found the person's flow: the run current when it came (`found`), whether
+    that run's own steps or its Stoppen took the update (`taken`: they say themselves what they
+    stored or stopped), and whether leaving it was said (`told`)."""
+
+    context: CallbackContext[Any, Any, Any, Any]
+    found: Flow | None
+    taken: bool = False
+    told: bool = False
+
+
+@dataclass(frozen=True)
+class Left:
+    """A run an update left halfway: `run` as the update found it; `anew` when a new run of the
+    same flow replaced it (Melding doen again)."""
+
+    run: Flow
+    anew: bool
+
+
+# One update at a time (bot/app.py: no concurrent updates); `arrive` sets it for each.
+_arrival: ContextVar[Arrival | None] = ContextVar("flow_arrival", default=None)
+
+
+def arrive(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """An update comes in: note the run it finds (bot/wiring.py calls this before any handler)."""
+    try:
+        found = current(context) if context.user_data is not None else None
+    except (KeyError, TypeError, ValueError):  # a stored flow that does not parse
+        found = None
+    _arrival.set(Arrival(context, found))
+
+
+def arrival() -> Arrival | None:
+    """The current update's arrival (None outside an update, e.g. in a job)."""
+    return _arrival.get()
+
+
+def taken(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """The current run's own steps (flow_table.press, send) or its Stoppen take this update:
+    whatever ends the run says itself what became of it."""
+    noted = _arrival.get()
+    if noted is not None and noted.context is context:
+        noted.taken = True
+
+
+def left_halfway() -> Left | None:
+    """The run this update found, when the update ended or replaced it other than by the run's
+    own steps or its Stoppen; None when it did not (or no run was current)."""
+    noted = _arrival.get()
+    if noted is None or noted.found is None or noted.taken:
+        return None
+    try:
+        now = current(noted.context)
+    except (KeyError, TypeError, ValueError):
+        now = None
+    if now is not None and now.name == noted.found.name and now.nonce == noted.found.nonce:
+        return None
+    return Left(noted.found, anew=now is not None and now.name == noted.found.name)
 
 
 def _user_data(context: CallbackContext[Any, Any, Any, Any]) -> dict[str, Any]:

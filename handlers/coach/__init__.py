@@ -14,9 +14,11 @@ Callback data (bot/telegram/callbacks.py, Coach*):
 from __future__ import annotations
 
 from handlers.coach.answer import FLOW as FLOW_ANSWER
+from handlers.coach.answer import TABLE as ANSWER_TABLE
 from handlers.coach.answer import answer_typed
 from handlers.coach.drafts import media_in_flow
 from handlers.coach.hide import FLOW as FLOW_HIDE
+from handlers.coach.hide import TABLE as HIDE_TABLE
 from handlers.coach.hide import hide_reason_typed
 from handlers.coach.inbox import (
     coach_pressed,
@@ -28,12 +30,16 @@ from handlers.coach.inbox import (
     show_list,
 )
 from handlers.coach.reply import FLOW as FLOW_REPLY
+from handlers.coach.reply import TABLE as REPLY_TABLE
 from handlers.coach.reply import reply_typed
 
 __all__ = [
+    "ANSWER_TABLE",
     "FLOW_ANSWER",
     "FLOW_HIDE",
     "FLOW_REPLY",
+    "HIDE_TABLE",
+    "REPLY_TABLE",
     "answer_typed",
     "coach_pressed",
     "hide_reason_typed",

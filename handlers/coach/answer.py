@@ -37,6 +37,7 @@ SPEC = MessageFlow(
     preview_key="coach.answer_preview",
     send=("snd", "coach.btn_send"),
     retype="edt",
+    left_key="coach.answer_left",
     limit=text_limit,
     started_by="Beantwoorden on a card",
     send_label="Versturen",

@@ -22,7 +22,7 @@ from bot.telegram.callbacks import BadCallback, CoachDraft, Kind, ListBack
 from bot.telegram.flow_table import END, STAY, TEXT, Ended, Entry, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
 from handlers.coach import views
-from handlers.common import Turn, Who, reply
+from handlers.common import Turn, Who, reply, said_again
 from models import Observation
 
 TYPING = "typing"
@@ -59,6 +59,7 @@ class MessageFlow:
     preview_key: str  # "this is what goes" (text)
     send: tuple[str, str]  # the send button's step and label key
     retype: str  # the "type again" button's step
+    left_key: str  # left halfway with a text typed: not sent, and how to send it (reference)
     limit: Callable[[Turn], int]
     # For the diagram: how the flow starts, the send button, and what sending does.
     started_by: str
@@ -136,6 +137,8 @@ def message_table(
         otherwise=_text_only,
         entries=(Entry(spec.started_by, TYPING),),
         ended=ended,
+        unsent=functools.partial(_unsent, spec),
+        not_taken=said_again,
     )
 
 
@@ -171,13 +174,21 @@ async def _show(spec: MessageFlow, turn: Turn, flow: Flow, draft: MessageDraft, 
         )
         # A new text that cannot be used at the preview: why, above the draft that stays.
         view = (f"{how.note}\n\n{text}" if how.note is not None else text), markup
-    elif how.note is not None:
-        view = views.only_cancel(turn.who, how.note, flow.nonce)
     else:
-        view = prompt(turn, spec, draft.observation_id, flow.nonce)
+        text, markup = prompt(turn, spec, draft.observation_id, flow.nonce)
+        view = (f"{how.note}\n\n{text}" if how.note is not None else text), markup
     if how.edit:
         await turn.answer(how.toast)
     await turn.reply(*view, edit=how.edit)
+
+
+def _unsent(
+    spec: MessageFlow, turn: Turn, flow: Flow, draft: MessageDraft, anew: bool
+) -> str | None:
+    """Left with a text typed (at the preview): it was not sent, and how to send it after all."""
+    if not draft.text:
+        return None
+    return turn.who.t(spec.left_key, reference=f"M-{draft.observation_id}")
 
 
 def _same_observation(turn: Turn, draft: MessageDraft, pressed: CoachDraft) -> None:

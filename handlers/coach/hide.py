@@ -35,6 +35,7 @@ SPEC = MessageFlow(
     preview_key="coach.hide_preview",
     send=("hrs", "coach.btn_hide"),
     retype="hre",
+    left_key="coach.hide_left",
     limit=lambda turn: HIDE_REASON_LIMIT,
     started_by="Andere reden (after Verbergen on a card)",
     send_label="Verbergen",

@@ -37,6 +37,7 @@ SPEC = MessageFlow(
     preview_key="coach.reply_preview",
     send=("rps", "coach.btn_send"),
     retype="rpe",
+    left_key="coach.reply_left",
     limit=text_limit,
     started_by="Reageren under the coach's answer (the sender, once)",
     send_label="Versturen",

@@ -189,6 +189,24 @@ async def _otherwise(turn: Turn, flow: Flow, draft: ObservationDraft, takes: str
     await show(turn, flow, draft, Reply(edit=False, note=turn.who.t(key)))
 
 
+def _not_taken(turn: Turn, flow: Flow, draft: ObservationDraft, why: str) -> str | None:
+    """A sticker, a voice message, a forward or an edit while writing: said above the current
+    step, shown again ("Naar het menu" alone would end the draft without a word). While a loose
+    message is only asked about, nothing is being written: the usual answer (None)."""
+    if flow.state == FILE_ASK:
+        return None
+    return views.not_taken(turn.who, why, flow.state, draft)
+
+
+def _unsent(turn: Turn, flow: Flow, draft: ObservationDraft, anew: bool) -> str | None:
+    """Left halfway with something sent in it (a text, a photo, a place): not sent, and how to
+    send it after all; above a new melding, that the one before was not sent. A loose message
+    only asked about ("als melding?") is no melding yet."""
+    if flow.state == FILE_ASK or not (draft.text or draft.photo or draft.location):
+        return None
+    return turn.who.t("observations.not_sent_anew" if anew else "observations.not_sent")
+
+
 # --- the steps: loose messages -------------------------------------------------------------------
 
 
@@ -709,6 +727,8 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
     show=show,
     otherwise=_otherwise,
     ended=_sent_before,
+    unsent=_unsent,
+    not_taken=_not_taken,
     entries=(
         Entry("loose text, photo or location outside a flow", FILE_ASK),
         Entry("Melding doen, /melding (several wijken)", WIJK),
@@ -718,18 +738,6 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
 
 
 # --- handlers ------------------------------------------------------------------------------------
-
-
-async def not_taken(update: Update, context: WijkContext, who: Who, flow: Flow, why: str) -> bool:
-    """A sticker, a voice message, a forward or an edit while writing: said above the current
-    step, shown again ("Naar het menu" alone would end the draft without a word). While a loose
-    message is only asked about, nothing is being written: the usual answer (False)."""
-    if flow.state == FILE_ASK:
-        return False
-    draft = TABLE.load(flow.data)
-    note = views.not_taken(who, why, flow.state, draft)
-    await flow_table.show_again(TABLE, Turn(update, context, who), note)
-    return True
 
 
 async def text_in_flow(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:

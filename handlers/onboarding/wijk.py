@@ -20,7 +20,6 @@ from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, Kind, WijkStep
 from bot.telegram.flow_table import END, TEXT, Entry, FlowTable, Reply, Step, button
 from bot.telegram.flows import Flow, JsonDraft
-from handlers.about_you import FLOW as ABOUT_YOU
 from handlers.common import (
     CHOOSING_WIJK,
     WIJK_FLOW,
@@ -30,10 +29,10 @@ from handlers.common import (
     esc,
     payload,
     private_handler,
+    unsent_now,
     wijk_list,
 )
 from handlers.main_menu import show_menu
-from handlers.observations.draft import FLOW as OBSERVATION
 from handlers.onboarding import views
 from models import Wijk
 
@@ -58,8 +57,10 @@ class WijkDraft(JsonDraft):
     candidates: tuple[int, ...] = ()  # the wijk the postcode is in, or the ones it may be in
     address: str | None = None
     wijk_id: int | None = None  # the wijk found (kept under the name older drafts used)
-    # What /wijk stopped (a catalogue key: a melding being written is not sent), said above
-    # the list and again above the menu the list becomes.
+    # What /wijk left unsent (a melding being written: handlers/common.py `unsent_now`), said
+    # above the list and again above the menu the list becomes. `stopped`: the catalogue key
+    # that drafts stored before said it with.
+    left: str | None = None
     stopped: str | None = None
 
     @classmethod
@@ -75,19 +76,10 @@ class WijkDraft(JsonDraft):
 
 @private_handler(needs_wijk=False)
 async def wijk_command(update: Update, context: WijkContext, who: Who) -> None:
-    # The wijk list replaces whatever the person was doing: say what that leaves unsent.
-    stopped = _left_unsent(context)
-    above = who.t(stopped) if stopped else ""
-    await ask_wijk(update, context, who, above=above, draft=WijkDraft(stopped=stopped))
-
-
-def _left_unsent(context: WijkContext) -> str | None:
-    """What the wijk flow ends when it starts, as a catalogue key: a melding being written (or
-    another message, a poll) is not sent, as "Stoppen" would say; "Over jou" stored each answer."""
-    flow = flows.current(context)
-    if flow is None or flow.name in (FLOW, ABOUT_YOU):
-        return None
-    return "observations.not_sent" if flow.name == OBSERVATION else "common.cancelled"
+    # The wijk list replaces whatever the person was doing: leaving it halfway is said above
+    # the list (handlers/common.py, as for every flow left), and again above the menu.
+    left = unsent_now(Turn(update, context, who))
+    await ask_wijk(update, context, who, draft=WijkDraft(left=left))
 
 
 async def wijk_open(update: Update, context: WijkContext, who: Who) -> None:
@@ -116,8 +108,9 @@ async def _choose(turn: Turn, flow: Flow, draft: WijkDraft, wijk_id: int) -> Non
             for wijk_id, count in withdrawn.items()
             if (left := session.get(Wijk, wijk_id)) is not None
         ]
-        if draft.stopped:  # the list said so; the menu it becomes says it again
-            notes.insert(0, who.t(draft.stopped))
+        said = draft.left or (who.t(draft.stopped) if draft.stopped else None)
+        if said:  # the list said so; the menu it becomes says it again
+            notes.insert(0, said)
         actor = load_actor(session, who.telegram_id)
     await turn.answer()
     await flows.end(turn.context)
@@ -129,7 +122,7 @@ async def _choose(turn: Turn, flow: Flow, draft: WijkDraft, wijk_id: int) -> Non
 
 
 def _fresh(draft: WijkDraft, value: Any) -> WijkDraft:
-    return WijkDraft(stopped=draft.stopped)
+    return WijkDraft(left=draft.left, stopped=draft.stopped)
 
 
 async def _look_up(turn: Turn, draft: WijkDraft, text: str) -> WijkDraft:
@@ -165,7 +158,7 @@ async def _look_up(turn: Turn, draft: WijkDraft, text: str) -> WijkDraft:
 
 
 def _looked_up(draft: WijkDraft, found: WijkDraft) -> WijkDraft:
-    return replace(found, stopped=draft.stopped)
+    return replace(found, left=draft.left, stopped=draft.stopped)
 
 
 def _after_lookup(draft: WijkDraft, found: WijkDraft) -> str:

@@ -25,6 +25,7 @@ from bot.people.permissions import Action, Actor, load_actor
 from bot.polls import delivery
 from bot.polls import voting as polls
 from bot.polls.tally import tally
+from bot.telegram import flows
 from bot.telegram.callbacks import (
     BadCallback,
     MenuItem,
@@ -111,6 +112,7 @@ async def open_list(update: Update, context: WijkContext, who: Who) -> None:
 
 @private_handler()
 async def list_command(update: Update, context: WijkContext, who: Who) -> None:
+    await flows.end(context)  # as /spiegel and /mijnmeldingen: another screen
     await open_list(update, context, who)
 
 

@@ -34,7 +34,17 @@ from bot.telegram.flow_table import (
     Step,
 )
 from bot.telegram.flows import Flow, JsonDraft
-from handlers.common import Turn, Who, esc, keyboard, menu_keyboard, payload, private_handler
+from handlers.common import (
+    EDITED,
+    Turn,
+    Who,
+    esc,
+    keyboard,
+    menu_keyboard,
+    payload,
+    private_handler,
+    said_again,
+)
 from handlers.polls import views
 from models import Edition, Poll, PollAudience, PollKind, Role, SpiegelItem
 
@@ -128,10 +138,10 @@ async def _show(turn: Turn, flow: Flow, draft: WizardDraft, how: Reply) -> None:
     if how.note is not None and flow.state in (OPTIONS, SPIEGEL):
         # Keep "Klaar met antwoorden" at hand: 12 options is a reason to go on, not to stop.
         text, markup = views.options(who, draft.options, nonce, how.note)
-    elif how.note is not None:
-        text, markup = how.note, keyboard(views.nav(who, nonce, editing=draft.editing))
     else:
+        # Why (a text that cannot be used, a sticker, an edit) above the step, with its buttons.
         text, markup = _view(turn, flow.state, draft, nonce)
+        text = f"{how.note}\n\n{text}" if how.note is not None else text
     if how.edit:
         await turn.answer(how.toast)
     await turn.reply(text, markup, edit=how.edit)
@@ -191,6 +201,29 @@ def _preview(turn: Turn, draft: WizardDraft) -> views.Preview:
         hide=bool(draft.hide),
         native=draft.native,
     )
+
+
+def _not_taken(turn: Turn, flow: Flow, draft: WizardDraft, why: str) -> str | None:
+    """A sticker, a voice message, a forward or an edit halfway: why, above the step shown
+    again. After an edit, what changes it: a text where a text is asked, else the buttons."""
+    if why != EDITED or flow.state in (CHOOSING_WIJK, QUESTION, CLOSES):
+        return said_again(turn, flow, draft, why)
+    hint = {
+        OPTIONS: "polls.w_edited_options",
+        SPIEGEL: "polls.w_edited_options",
+        PREVIEW: "polls.w_edited_preview",
+    }.get(flow.state, "polls.w_edited_later")
+    said = [turn.who.t("common.edited_first")]
+    if flow.state != CHANGING:  # that step asks what to change
+        said.append(turn.who.t(hint))
+    return "\n".join(said)
+
+
+def _unsent(turn: Turn, flow: Flow, draft: WizardDraft, anew: bool) -> str | None:
+    """Left with a question or an answer in it: the poll was not sent (a new one starts empty)."""
+    if draft.question is None and not draft.options:
+        return None
+    return turn.who.t("polls.w_left_anew" if anew else "polls.w_left")
 
 
 async def _otherwise(turn: Turn, flow: Flow, draft: WizardDraft, takes: str, raw: Any) -> None:
@@ -583,6 +616,8 @@ TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
     otherwise=_otherwise,
     check=_check,
     ended=_sent_before,
+    unsent=_unsent,
+    not_taken=_not_taken,
     entries=(
         Entry("Nieuwe stemming (several wijken)", CHOOSING_WIJK),
         Entry("Nieuwe stemming", QUESTION),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from handlers.spiegel.comment import FLOW, TABLE, comment_again, comment_media, comment_typed
 from handlers.spiegel.editing import FLOW as EDIT_FLOW
+from handlers.spiegel.editing import TABLE as EDIT_TABLE
 from handlers.spiegel.editing import edit_again, edit_media, edit_pressed, edit_typed
 from handlers.spiegel.figures import figures_pressed
 from handlers.spiegel.news import news_pressed, news_visible, open_news_setting
@@ -26,6 +27,7 @@ from handlers.spiegel.recognised import recognised_pressed
 
 __all__ = [
     "EDIT_FLOW",
+    "EDIT_TABLE",
     "FLOW",
     "TABLE",
     "comment_again",

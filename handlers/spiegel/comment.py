@@ -21,7 +21,7 @@ from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, Kind, ReactRetry
 from bot.telegram.flow_table import END, STAY, TEXT, Entry, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
-from handlers.common import Turn, Who, cancel_button, keyboard, menu_keyboard
+from handlers.common import Turn, Who, cancel_button, keyboard, menu_keyboard, said_again
 from handlers.spiegel import views
 from handlers.spiegel.reading import can_react, require, statement_now
 from models import Edition, ItemKind, Reaction, SpiegelItem
@@ -143,8 +143,27 @@ async def _stored_before(turn: Turn, run: Flow) -> bool:
 
 
 async def _show(turn: Turn, flow: Flow, draft: CommentDraft, how: Reply) -> None:
-    # Only ever asked to say why a text cannot be used: the prompt itself is ask_comment's.
-    await turn.reply(how.note or "", keyboard([cancel_button(turn.who, flow.nonce)]))
+    """The step again, with why above it (a text that cannot be used, a sticker, an edit): the
+    prompt, or, with the comment kept after the database failed, its Opnieuw proberen."""
+    who = turn.who
+    text, markup = "", keyboard([cancel_button(who, flow.nonce)])  # the statement is gone
+    if draft.text is not None:
+        text, markup = views.comment_failed(who, draft.item_id, flow.nonce)
+    else:
+        limit = turn.services.config.general.text_limit
+        with turn.services.db.session() as session:
+            item = session.get(SpiegelItem, draft.item_id)
+            mine = service.reaction_of(session, who.actor.id, draft.item_id) if who.actor else None
+            if item is not None:
+                comment = mine.comment if mine is not None else None
+                text, markup = views.comment_prompt(who, item, comment, limit, flow.nonce)
+    said = "\n\n".join(part for part in (how.note, text) if part)
+    await turn.reply(said, markup)
+
+
+def _unsent(turn: Turn, flow: Flow, draft: CommentDraft, anew: bool) -> str | None:
+    """Left with a comment the database did not take (kept for Opnieuw proberen)."""
+    return turn.who.t("spiegel.comment_left") if draft.text is not None else None
 
 
 async def _otherwise(turn: Turn, flow: Flow, draft: CommentDraft, takes: str, raw: Any) -> None:
@@ -173,6 +192,8 @@ TABLE: FlowTable[Turn, CommentDraft] = FlowTable(
     otherwise=_otherwise,
     entries=(Entry("Opmerking typen under a statement", TYPING),),
     ended_text=_stored_before,
+    unsent=_unsent,
+    not_taken=said_again,
 )
 
 

@@ -27,10 +27,19 @@ from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, SpiegelEdit, SpiegelEditKind
 from bot.telegram.flow_table import END, STAY, TEXT, Entry, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
-from handlers.common import Turn, Who, any_payload, cancel_button, esc, keyboard, private_handler
+from handlers.common import (
+    Turn,
+    Who,
+    any_payload,
+    cancel_button,
+    esc,
+    keyboard,
+    private_handler,
+    said_again,
+)
 from handlers.spiegel import views
 from handlers.spiegel.reading import show_overview
-from models import Edition, ItemKind, Observation, StatementAction, Wijk
+from models import Edition, ItemKind, Observation, SpiegelItem, StatementAction, Wijk
 
 _log = logging.getLogger(__name__)
 
@@ -45,9 +54,11 @@ class EditDraft(JsonDraft):
     wijk_id: int = 0
     item_id: int = 0
     kind: str = ""
-    # "group": the group's label and the references of its observations (the reason).
+    # "group": the group's label and the references of its observations (the reason), and
+    # the wording proposed (shown again with the step).
     label: str = ""
     references: tuple[str, ...] = ()
+    proposal: str = ""
 
     @classmethod
     def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -72,11 +83,7 @@ async def edit_pressed(update: Update, context: WijkContext, who: Who) -> None:
         draft = EditDraft("add", edition.wijk_id, 0, pressed.category.value)
         flow = await flows.start(context, FLOW, TYPING_TEXT, draft)
         await turn.answer()
-        question = who.t(f"spiegel.question.{pressed.category.value}")
-        await turn.reply(
-            who.t("spiegel_editing.type_new", question=question),
-            keyboard([cancel_button(who, flow.nonce)]),
-        )
+        await turn.reply(_prompt(turn, draft), keyboard([cancel_button(who, flow.nonce)]))
         return
     if not isinstance(pressed, SpiegelEdit):
         raise BadCallback("not a spiegel edit button")
@@ -110,15 +117,10 @@ async def edit_pressed(update: Update, context: WijkContext, who: Who) -> None:
     service.require(who.actor, edition.wijk_id)
     action = "reword" if pressed.action == "w" else "retire"
     state = TYPING_TEXT if action == "reword" else TYPING_REASON
-    flow = await flows.start(
-        context, FLOW, state, EditDraft(action, edition.wijk_id, pressed.target, item.kind)
-    )
+    draft = EditDraft(action, edition.wijk_id, pressed.target, item.kind)
+    flow = await flows.start(context, FLOW, state, draft)
     await turn.answer()
-    key = "spiegel_editing.type_reword" if action == "reword" else "spiegel_editing.type_reason"
-    await turn.reply(
-        who.t(key, text=esc(views.preview(item.text))),
-        keyboard([cancel_button(who, flow.nonce)]),
-    )
+    await turn.reply(_prompt(turn, draft), keyboard([cancel_button(who, flow.nonce)]))
 
 
 async def _new_edition(turn: Turn, edition: Edition) -> None:
@@ -180,14 +182,32 @@ async def _group_chosen(turn: Turn, observation_id: int) -> None:
         await turn.reply(*views.period_groups(who, edition.id, found))
         return
     draft = EditDraft(
-        "group", observation.wijk_id, 0, group.kind.value, group.label, group.references
+        "group",
+        observation.wijk_id,
+        0,
+        group.kind.value,
+        group.label,
+        group.references,
+        group.proposal,
     )
     flow = await flows.start(turn.context, FLOW, TYPING_TEXT, draft)
-    question = who.t(f"spiegel.question.{group.kind.value}")
-    await turn.reply(
-        who.t("spiegel_editing.type_group", text=esc(group.proposal), question=question),
-        keyboard([cancel_button(who, flow.nonce)]),
-    )
+    await turn.reply(_prompt(turn, draft), keyboard([cancel_button(who, flow.nonce)]))
+
+
+def _prompt(turn: Turn, draft: EditDraft) -> str:
+    """What the step asks: the new statement for a category (from a group: with its proposal),
+    the new wording of a statement, or why it goes (with the statement as it stands)."""
+    who = turn.who
+    question = who.t(f"spiegel.question.{draft.kind}") if draft.kind else ""
+    if draft.action == "add":
+        return who.t("spiegel_editing.type_new", question=question)
+    if draft.action == "group":
+        return who.t("spiegel_editing.type_group", text=esc(draft.proposal), question=question)
+    with turn.services.db.session() as session:
+        item = session.get(SpiegelItem, draft.item_id)
+        text = esc(views.preview(item.text)) if item is not None else ""
+    step = "type_reword" if draft.action == "reword" else "type_reason"
+    return who.t(f"spiegel_editing.{step}", text=text)
 
 
 # --- the steps -----------------------------------------------------------------------------------
@@ -289,7 +309,10 @@ async def _stored_before(turn: Turn, run: Flow) -> bool:
 
 
 async def _show(turn: Turn, flow: Flow, draft: EditDraft, how: Reply) -> None:
-    await turn.reply(how.note or "", keyboard([cancel_button(turn.who, flow.nonce)]))
+    """The step again (what it asks), with why above it: a text that cannot be used, a
+    sticker, an edit."""
+    said = "\n\n".join(part for part in (how.note, _prompt(turn, draft)) if part)
+    await turn.reply(said, keyboard([cancel_button(turn.who, flow.nonce)]))
 
 
 async def _otherwise(turn: Turn, flow: Flow, draft: EditDraft, takes: str, raw: Any) -> None:
@@ -309,6 +332,7 @@ TABLE: FlowTable[Turn, EditDraft] = FlowTable(
     ),
     show=_show,
     otherwise=_otherwise,
+    not_taken=said_again,
     entries=(
         Entry("Zin toevoegen, a category / Zin aanpassen", TYPING_TEXT),
         Entry("Zin weghalen", TYPING_REASON),
