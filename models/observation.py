@@ -98,7 +98,9 @@ class Observation(SQLModel, table=True):
     # result.
     grouping_signature: str | None = None
     # Its "what about" part (bot.grouping.concepts.matter_key): the digest counts the previous
-    # period per matter in SQL. NULL where the signature is: the digest reads those rows one by one.
+    # period per matter in SQL, the desk shows observations with the same one as one matter.
+    # NULL where the signature is, and where it found nothing the text is about (no concept, no
+    # place: such texts are no matter together): the digest reads those rows one by one.
     grouping_matter: str | None = None
     # The concept the matter rests on, "<vocabulary fingerprint>:<concept index>"
     # (bot.grouping.concepts.concept_key); NULL when no concept has enough evidence. Two

@@ -1115,8 +1115,9 @@ def _previous_period(
     """The previous period, counted in SQL: its visible observations per category, and for
     weaknesses and threats how many were about each matter (see above), by the matter key
     stored with each (observation.grouping_matter). Rows without a usable key (stored before
-    it, or by other means) come back one by one and are read from their signature, else their
-    text."""
+    it, or by other means, or about nothing the grouping recognises: concepts.matter_key gives
+    those none, and they count for no matter) come back one by one and are read from their
+    signature, else their text."""
     key = _obs.c.grouping_matter
     negative = _obs.c.swot.in_(NEGATIVE)
     usable = key.startswith(reader.fingerprint + "|")  # NULL when none is stored

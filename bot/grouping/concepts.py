@@ -723,13 +723,28 @@ def signature(text: str, vocabulary: Vocabulary | None = None) -> str:
     )
 
 
-def matter_key(stored: str) -> str:
+def matter_key(stored: str) -> str | None:
     """The part of a signature that says what the text is about, without its words:
     "fingerprint|votes|concept|scores|places". Stored beside the signature
     (observation.grouping_matter), so the digest can count a period's observations per matter in
-    SQL; many observations share one (SignatureReader.key_matter reads it)."""
+    SQL; many observations share one (SignatureReader.key_matter reads it).
+
+    None when the vocabulary found nothing the text is about: no concept, not even weak
+    evidence of one, and no named place (a text about something the vocabulary does not know,
+    in a script it cannot read, a link). Such texts have nothing in common, so they share no
+    key: the desk would show them as one matter ("Andere meldingen over hetzelfde", the inbox's
+    groups), and the digest has nothing to count them by."""
     head, _, places = stored.rsplit("|", 2)
+    if not places and _recognises_nothing(head):
+        return None
     return f"{head}|{places}"
+
+
+def _recognises_nothing(head: str) -> bool:
+    """A signature's first part ("fingerprint|votes|concept|scores") names no concept and no
+    concept's evidence (the votes say how a text sounds, not what it is about)."""
+    fields = head.split("|")
+    return len(fields) == _SIGNATURE_PARTS - 2 and not fields[2] and not fields[3]
 
 
 def concept_key(stored: str) -> str | None:

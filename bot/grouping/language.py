@@ -72,7 +72,14 @@ def known(word: str) -> bool:
 @lru_cache(maxsize=65536)
 def rarity(word: str) -> float:
     """How much a word says about a matter, from 0 (the commonest words) to 1 (rare or unknown
-    words): the log of its inverse frequency, scaled."""
+    words): the log of its inverse frequency, scaled.
+
+    A word in a script the word lists do not hold (Arabic, Hebrew, Cyrillic, ...; the lists
+    are Dutch and English, accents stripped) is 0: nothing is known of it, not even whether it
+    is "the" or "lantern". Counted as rare, every such word would be telling, and texts in that
+    script would look alike for sharing their commonest words."""
+    if not word.isascii():
+        return 0.0
     counts, total, _ = _frequencies()
     found = counts.get(word) or counts.get(lemma(word), 0)
     if not found:

@@ -185,6 +185,73 @@ def _keys_after_0002(url: str) -> dict[int, str | None]:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0021_clears_the_matter_key_of_texts_about_nothing(
+    tmp_path, backend: str
+) -> None:
+    """Until 0020 every text about nothing the grouping recognises had the same matter key
+    ("<fingerprint>|<votes>|||"), so the desk showed them all as one matter; 0021 clears those
+    and keeps the others, as bot.grouping.concepts.matter_key makes them now. Downgrading makes
+    them again from the signatures."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.grouping.concepts import matter_key, signature
+
+    texts = [
+        "Geen parkeerplek bij de Kalkoven",  # a concept and a place
+        "Twee tabbladen test",  # nothing
+        "الشارع مظلم في الليل",  # nothing
+        "Al weken gedoe bij de Kalkoven",  # a place
+        "De stoep is vies",  # weak evidence of a concept
+        "Elsrijk is een fijne wijk",  # nothing (and praise)
+    ]
+    before = {n: "{0}|{2}".format(*signature(t).rsplit("|", 2)) for n, t in enumerate(texts, 1)}
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'nothing.sqlite3'}"
+        else:
+            url = stack.enter_context(empty_pg_database("wijkbot_nothing_test"))
+        engine = create_db_engine(url)
+        stack.callback(engine.dispose)
+        migrate.upgrade(engine, "0020")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO wijk (id, slug, name, cbs_codes, active)"
+                    " VALUES (1, 'elsrijk', 'Elsrijk', '', true)"
+                )
+            )
+            for n, body in enumerate(texts, start=1):
+                conn.execute(
+                    text(
+                        "INSERT INTO observation (id, wijk_id, author_role, swot, text, lang,"
+                        " share_name, status, created_at, updated_at, grouping_signature,"
+                        " grouping_matter) VALUES (:id, 1, 'resident', 'weakness', :text, 'nl',"
+                        " false, 'new', :at, :at, :sig, :key)"
+                    ),
+                    {
+                        "id": n,
+                        "text": body,
+                        "at": "2026-12-01 10:00:00",
+                        "sig": signature(body),
+                        "key": before[n],
+                    },
+                )
+        query = text("SELECT id, grouping_matter FROM observation")
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            keys = dict(conn.execute(query).all())
+        assert keys == {n: matter_key(signature(body)) for n, body in enumerate(texts, 1)}
+        assert [n for n, key in keys.items() if key is None] == [2, 3, 6]
+        cfg = migrate.alembic_config()
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0020")
+        with engine.connect() as conn:
+            assert dict(conn.execute(query).all()) == before
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_migration_0004_moves_the_progress_out_of_the_error(tmp_path, backend: str) -> None:
     """Until 0003 a failed send's progress was the start of its error ("3/7: timeout"); 0004
     moves it into parts_sent and parts_total and leaves the reason; downgrading puts it back."""

@@ -7,9 +7,11 @@ import socket
 
 import httpx
 import pytest
+from sqlmodel import col, select
 
 from bot.fake_telegram.users import TINY_PNG
-from tests.desk.conftest import Desk, coach, coach_logged_in
+from models import Observation
+from tests.desk.conftest import Desk, coach, coach_logged_in, resident
 from tests.helpers import FAKE_TOKEN
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -63,6 +65,38 @@ async def test_the_observation_page_shows_the_matter_and_history(desk: Desk) -> 
         assert "Wat er gebeurde" in page and "Gestuurd" in page
         # The status as a word: opening a new observation marks it read.
         assert '<span class="status">Gelezen</span>' in page and "Status naar Gelezen" in page
+
+
+# Found by a sweep of the desk from outside: no subject the bot recognises in any of them.
+UNRELATED = [
+    "Twee tabbladen test",
+    "الشارع مظلم في الليل ونحتاج إلى مصابيح أكثر بالقرب من المدرسة",
+    "https://example.com/een/heel/lange/link",
+]
+
+
+async def test_observations_about_nothing_recognised_are_not_one_matter(desk: Desk) -> None:
+    """Sent through the bot, a sentence with no subject the bot knows, an Arabic text and a link
+    each listed the other two as "Andere meldingen over hetzelfde", and the inbox offered them
+    as one group."""
+    rita = await resident(desk)
+    for text in UNRELATED:
+        await rita.send("/melding")
+        await rita.send(text)
+        for button in ("Wat kan beter?", "Wonen", "Overslaan", "Nee, alleen", "Versturen"):
+            await rita.press(button)
+        assert "Je melding is bewaard" in rita.last.plain_text
+    with desk.services.db.session() as session:
+        ids = list(session.exec(select(Observation.id).order_by(col(Observation.id))).all())
+    assert len(ids) == len(UNRELATED)
+    async with coach_logged_in(desk) as browser:
+        for oid in ids:
+            page = (await browser.get(f"/m/{oid}")).text
+            assert "Er is verder niets over hetzelfde gemeld." in page
+            assert all(f'href="/m/{other}"' not in page for other in ids if other != oid)
+        inbox = (await browser.get("/")).text
+        assert all(f"M-{oid}" in inbox for oid in ids)
+        assert 'name="group"' not in inbox  # no group to choose
 
 
 async def test_the_photo_comes_through_the_bot_without_the_token(desk: Desk) -> None:

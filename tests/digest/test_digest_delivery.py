@@ -22,6 +22,8 @@ from bot.fake_telegram.users import Person as FakePerson
 from models import Digest, DigestSetting, DigestStatus, Person, Role
 from tests.conftest import make_app
 from tests.digest.test_digest import AMS, DUE, IN_W47, WORDS, observe, person, wijk, wijk_id
+from tests.digest.test_digest_new_matter import CARBID
+from tests.grouping.test_grouping_language import UNREADABLE
 
 SINCE = DUE - timedelta(days=2)  # coaches since Saturday: week 46's digest is not theirs
 
@@ -392,6 +394,27 @@ async def test_digest_now_for_a_coach_of_two_wijken(bot: Harness, services: Serv
     assert digests(services) == []  # on demand is not the scheduled digest
     await anna.send("/digest elsrijk")
     assert titles(anna, "Elsrijk") == 1
+
+
+async def test_texts_in_a_script_the_grouping_cannot_read_are_no_new_matter(
+    bot: Harness, services: Services
+) -> None:
+    """Arabic, Hebrew and Russian texts about different things, sharing only their commonest
+    words ("the street", "our"), were "nieuw onderwerp" in twos and grew; Dutch ones about
+    one new matter still are one."""
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    for _, text in UNREADABLE:
+        observe(services, text, at=DUE - timedelta(hours=5))
+    for text in CARBID[:2]:
+        observe(services, text, at=DUE - timedelta(hours=5))
+    await anna.send("/digest elsrijk")
+    text = next(m for m in anna.messages if "Wijkoverzicht Elsrijk" in m.plain_text).plain_text
+    assert text.count("nieuw onderwerp:") == 1 and "nieuw onderwerp: knallen:" in text
+    grew = text.split("Dit komt vaker voor dan vorige keer:")[1]
+    assert grew.count("(Wat kan beter?):") == 1 and "• knallen (Wat kan beter?)" in grew
+    for number, (_, written) in enumerate(UNREADABLE, start=1):
+        assert f"• M-{number} {written}" in text  # each one on its own
 
 
 async def test_resident_is_refused(bot: Harness, services: Services) -> None:

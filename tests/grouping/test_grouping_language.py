@@ -71,6 +71,28 @@ def test_rare_words_weigh_more_than_common_ones() -> None:
     assert language.rarity("qqqxyz") == 1.0  # unknown: as rare as can be
 
 
+# Unrelated texts in scripts the word lists do not hold, sharing their commonest words ("the
+# street", "near", "there is"): to the grouping every word of them was unknown, so as rare as
+# can be, and they made a new matter together.
+UNREADABLE = [
+    ("ar1", "الشارع مظلم في الليل ونحتاج إلى مصابيح أكثر بالقرب من المدرسة"),
+    ("ar2", "السيارات تسير بسرعة كبيرة في الشارع بالقرب من الحديقة"),
+    ("ar3", "هناك الكثير من القمامة في الحديقة التي بجانب المسجد"),
+    ("he1", "יש בעיה עם הפח ברחוב שלנו, הוא מלא כל השבוע"),
+    ("he2", "הילדים משחקים ברחוב שלנו ויש שם הרבה זכוכית שבורה"),
+    ("ru1", "На нашей улице очень темно, нужны новые фонари"),
+    ("ru2", "На нашей улице машины едут очень быстро"),
+]
+
+
+def test_texts_in_a_script_the_grouping_cannot_read_are_not_alike_for_that() -> None:
+    assert language.rarity("الشارع") == language.rarity("ברחוב") == language.rarity("улице") == 0
+    items = [Item(i, text, "nl", "Bovenkerk", "weakness") for i, text in UNREADABLE]
+    assert [g.member_ids for g in group_items(items) if len(g.member_ids) > 1] == []
+    # A word with its accents stripped is read as ever.
+    assert language.rarity("cafe") == language.rarity(concepts.normalise("café")) > 0
+
+
 CARBID = [
     ("c1", "Carbidschieten op oudejaarsdag, de knallen zijn niet normaal"),
     ("c2", "al dat carbid schieten bij de boerderij, mijn hond is doodsbang van de knallen"),

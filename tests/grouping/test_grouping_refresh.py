@@ -20,6 +20,7 @@ from bot.grouping.concepts import concept_key, matter_key
 from models import Observation, Person
 from tests.conftest import make_app
 from tests.digest.test_digest import observe, person
+from tests.grouping.test_grouping_signature import NOTHING
 from tests.helpers import onboard
 from tests.observations.test_same_matter import (
     QUESTION,
@@ -121,6 +122,21 @@ def test_old_signatures_are_made_again_and_found_by_ik_ook(services: Services) -
     assert row(services, fresh.id).grouping_matter == "left alone"
     # Nothing left: a second run changes nothing.
     assert refresh.refresh_signatures(services.db, vocabulary) == 0
+
+
+def test_texts_about_nothing_recognised_get_no_matter_key(services: Services) -> None:
+    """Rows stored without a signature (older ones, or by other means) get theirs here: texts
+    about nothing the vocabulary knows get no matter key, so the desk does not show them as one
+    matter; a text about something still gets its key."""
+    vocabulary = current(services)
+    nothing = [observe(services, text) for text in NOTHING]
+    dogs = observe(services, "Overal hondenpoep")
+    assert refresh.refresh_signatures(services.db, vocabulary) == len(NOTHING) + 1
+    for oid in nothing:
+        obs = row(services, oid)
+        assert obs.grouping_signature == concepts.signature(obs.text, vocabulary)
+        assert (obs.grouping_matter, obs.grouping_concept) == (None, None), obs.text
+    assert row(services, dogs).grouping_matter is not None
 
 
 def test_limit_and_resume(services: Services) -> None:
