@@ -91,8 +91,9 @@ def _either(patterns: list[str], words: dict[str, str]) -> _Either:
 
 def load_rules(
     path: Path = RULES_PATH,
-) -> tuple[tuple[_Rule, ...], dict[str, _Either], dict[str, _Either]]:
-    """The rules, the guards of each kind and the guards over the whole text, compiled."""
+) -> tuple[tuple[_Rule, ...], dict[str, _Either], dict[str, _Either], dict[str, _Either]]:
+    """The rules, the guards of each kind, the guards over the whole text and the learned net's
+    guards, compiled."""
     with path.open("rb") as file:
         data = tomllib.load(file)
     words: dict[str, str] = data["words"]
@@ -105,10 +106,11 @@ def load_rules(
         rules.append(_Rule(lang, kind, name, _either(raw["any"], words), unless))
     guards = {kind: _either(p, words) for kind, p in data["guards"].items()}
     text_guards = {kind: _either(p, words) for kind, p in data["text_guards"].items()}
-    return tuple(rules), guards, text_guards
+    model_guards = {kind: _either(p, words) for kind, p in data["model_guards"].items()}
+    return tuple(rules), guards, text_guards, model_guards
 
 
-RULES, _GUARDS, _TEXT_GUARDS = load_rules()
+RULES, _GUARDS, _TEXT_GUARDS, _MODEL_GUARDS = load_rules()
 
 
 @dataclass(frozen=True)
@@ -533,11 +535,25 @@ def rule_signal(text: str, lang: str = "nl") -> Signal | None:
 MODEL = _model.load()
 
 
+def _model_guarded(kind: str, parts: list[str]) -> str | None:
+    """What stops the learned net's signal of `kind` in the text (rules.toml [model_guards]): it
+    weighs words, not what they are about ("buren kennen elkaar niet meer" is no "ik wil niet
+    meer")."""
+    whole = " ".join(parts)
+    for name in ("*", kind):
+        guard = _MODEL_GUARDS.get(name)
+        if guard is not None and (hit := guard.search(whole)) is not None:
+            return f"model_guard.{name}: {hit.group(0).strip()}"
+    return None
+
+
 def _model_signal(parts: list[str], lang: str) -> Signal | None:
     found = _model.features(parts)
     if MODEL.score(found) < MODEL.threshold:
         return None
     kind = MODEL.kind(found)
+    if _model_guarded(kind, parts) is not None:
+        return None
     return Signal(kind, f"{lang}.{kind}.model", ", ".join(MODEL.strongest(parts)) or "-")
 
 
@@ -564,5 +580,6 @@ def explain(text: str, lang: str = "nl") -> list[Finding]:
     kind = MODEL.kind(found)
     signal = Signal(kind, f"{lang}.{kind}.model", ", ".join(MODEL.strongest(parts)) or "-")
     below = f"model: score {score:.3f} below {MODEL.threshold}"
-    out.append(Finding(signal, None if score >= MODEL.threshold else below))
+    stopped = below if score < MODEL.threshold else _model_guarded(kind, parts)
+    out.append(Finding(signal, stopped))
     return out

@@ -57,6 +57,11 @@ NOT_URGENT = [
     ("en", "The neighbourhood app exploded yesterday with messages about parking"),
     ("en", "The bridge railing is loose, someone could fall"),
     ("en", "The smoke alarm beeps because the battery is low, who replaces it?"),
+    # Worries about how people live together: "niet meer" here is no "ik wil niet meer".
+    ("nl", "Buren kennen elkaar niet meer."),
+    ("nl", "Mensen groeten elkaar niet meer."),
+    ("nl", "Ik ken mijn buren niet meer."),
+    ("en", "Neighbours do not know each other anymore"),
 ]
 
 
@@ -72,6 +77,12 @@ def test_urgent_texts_fire_with_their_kind(lang: str, text: str, kind: str) -> N
 @pytest.mark.parametrize(("lang", "text"), NOT_URGENT)
 def test_hard_negatives_do_not_fire(lang: str, text: str) -> None:
     assert check(text, lang) is None, explain(text, lang)
+
+
+def test_a_model_guard_says_what_stopped_the_learned_net() -> None:
+    (*_, model) = explain("Buren kennen elkaar niet meer.", "nl")
+    assert model.signal.rule.endswith(".model")
+    assert (model.stopped_by or "").startswith(("model_guard.", "model: score"))
 
 
 def test_a_guard_says_what_stopped_a_rule() -> None:

@@ -94,6 +94,22 @@ async def test_a_broken_street_light_in_english_is_no_emergency(
     assert "What kind of report is it?" in answer.plain_text
 
 
+async def test_neighbours_who_no_longer_know_each_other_are_no_emergency(
+    bot: Harness, services: Services
+) -> None:
+    """A worry about the wijk, not "ik wil niet meer": no help numbers, no alert to the coach."""
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    rita = await onboard(bot, 1001, "Rita")
+    (asked,) = await rita.send("Buren kennen elkaar niet meer.")
+    assert HELP_NL not in asked.plain_text and "112" not in asked.plain_text
+    for label in ("Ja, als melding", "Wat kan beter?", "Wonen", "Overslaan", "Nee, alleen"):
+        await rita.press(label)
+    await rita.press("Versturen")
+    await wait_idle(bot.app)
+    (obs,) = observations(services)
+    assert obs.urgent_kind is None and alerts_seen(carla) == 0
+
+
 async def test_a_loose_text_and_a_photo_caption_show_the_numbers(
     bot: Harness, services: Services
 ) -> None:
