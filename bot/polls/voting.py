@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.clock import as_utc
-from bot.core.text import clean_input
+from bot.core.text import clean_input, has_words
 from bot.people.permissions import Action, Actor, PermissionDenied
 from bot.polls.tally import AUDIENCE_ROLES
 from models import (
@@ -83,6 +83,8 @@ def clean_question(text: str) -> str:
     question = " ".join(clean_input(text, multiline=False).split())
     if not question:
         raise PollError("polls.err_question_empty")
+    if not has_words(question):
+        raise PollError("polls.err_question_no_words")
     if len(question) > MAX_QUESTION:
         raise PollError("polls.err_question_long", length=len(question), limit=MAX_QUESTION)
     return question
@@ -92,6 +94,9 @@ def clean_option(text: str, existing: Sequence[str]) -> str:
     option = " ".join(clean_input(text, multiline=False).split())
     if not option:
         raise PollError("polls.err_option_empty")
+    if not has_words(option):
+        # A 👍 button whose meaning nobody said: an emoji never carries meaning alone.
+        raise PollError("polls.err_option_no_words")
     if len(existing) >= MAX_OPTIONS:
         raise PollError("polls.err_too_many_options", limit=MAX_OPTIONS)
     if len(option) > MAX_OPTION:

@@ -186,12 +186,18 @@ async def test_question_and_option_limits(bot: Harness, services: Services) -> N
     creator = await member(bot, services, 2001, "Bea")
     await creator.send("/menu")
     await creator.press("Nieuwe stemming")
+    # An emoji never carries meaning alone: not as the question, nor as an answer to choose.
+    (emoji,) = await creator.send("🤔?")
+    assert "Ik zie geen woorden in je vraag." in emoji.plain_text
     (too_long,) = await creator.send("v" * 301)
     assert "Je vraag is te lang: 301 letters en tekens" in too_long.plain_text
     await creator.send("v" * 300)  # exactly the limit is fine
     assert "Antwoorden" in creator.last.plain_text
     (long_option,) = await creator.send("o" * 101)
     assert "Dit antwoord is te lang: 101 letters en tekens" in long_option.plain_text
+    (thumb,) = await creator.send("👍")
+    assert "Ik zie geen woorden in dit antwoord." in thumb.plain_text
+    assert "Toegevoegd" not in thumb.plain_text
     await creator.send("Eerste")
     await creator.press("Klaar met antwoorden")  # only one option
     assert creator.alerts[-1] == "Je hebt minstens 2 antwoorden nodig."
