@@ -396,8 +396,10 @@ def cast_vote(
     that `voted_in_group` takes one.
     """
     poll = session.get(Poll, poll_id)
-    if poll is None or poll.status == PollStatus.CANCELLED.value:
+    if poll is None:
         raise PollError("polls.err_no_poll")
+    if poll.status == PollStatus.CANCELLED.value:
+        raise PollError("polls.err_cancelled")
     if not is_open(poll, now):
         raise PollError("polls.err_closed")
     if voted_in_group(poll) and not from_group:

@@ -61,6 +61,8 @@ async def _manage(update: Update, context: WijkContext, who: Who) -> None:
         poll, _, _ = load(context, poll_id)
         if not polls.can_manage(who.actor, poll):
             raise polls.PollError("polls.err_not_manager")
+        if poll.status == PollStatus.CANCELLED.value:
+            raise polls.PollError("polls.err_already_cancelled")
         if poll.status != PollStatus.OPEN.value:
             raise polls.PollError("polls.err_not_open")
     except polls.PollError as err:

@@ -229,7 +229,7 @@ _BUTTON_KIND: dict[type, str] = {
 def _ballot(context: WijkContext, actor: Actor, poll_id: int) -> _Ballot:
     poll, options, wijk_name = load(context, poll_id)
     if poll.status == PollStatus.CANCELLED.value:
-        raise polls.PollError("polls.err_no_poll")
+        raise polls.PollError("polls.err_cancelled")
     if not polls.is_open(poll, context.services.clock.now()):
         raise polls.PollError("polls.err_closed")
     if polls.voted_in_group(poll):
