@@ -255,7 +255,7 @@ async def test_early_close_and_cancel_only_for_creator_or_coach(
     assert "De stemming is afgebroken" in coach.last.plain_text
     assert only_poll(services).status == PollStatus.CANCELLED.value
     await creator.press_data(f"pm:{pid}:clY")
-    assert creator.alerts[-1] == "Deze stemming is al afgebroken."
+    assert creator.alerts[-1] == "Deze stemming is al afgebroken. Je hoeft niets meer te doen."
     # A resident's vote message keeps its buttons: a press says what became of the poll.
     await delivery.wait_idle(bot.app)
     vote = next(m for m in resident.messages if "Bankjes" in m.button_texts)
