@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
@@ -27,6 +28,16 @@ class Observation(SQLModel, table=True):
             "status",
             "created_at",
             "answered_at",
+        ),
+        # The digest lists a wijk's urgent observations that wait for an answer, whatever their
+        # age: only the urgent ones (a few) are in it, so other inserts do not pay for it.
+        Index(
+            "ix_observation_wijk_urgent_waiting",
+            "wijk_id",
+            "status",
+            "answered_at",
+            postgresql_where=sql("urgent_kind IS NOT NULL"),
+            sqlite_where=sql("urgent_kind IS NOT NULL"),
         ),
         # Whether a participant sent a visible observation in the wijk before the period (the
         # digest's first-time participants): answered from the index alone. Also a person's

@@ -195,7 +195,8 @@ class SpiegelConfig:
     """What the spiegel does not know yet (bot/spiegel/blind_spots.py)."""
 
     # A theme and question where fewer people than this said something: "we know little".
-    little_input: int = 3
+    # Never below 5, the small-number rule (bot.spiegel.blind_spots.little_threshold).
+    little_input: int = 5
     # A statement with at least this many reactions, most of them "herken ik niet", is a
     # place where figures and voices disagree.
     disagree_min_reactions: int = 10

@@ -9,7 +9,8 @@ come in one query each, and who took part in each ("Mensen die meededen": the on
 in bot/people/participation.py) in one more; who took part before, and in which role, is
 looked up once for the people of both periods. Stored history beyond the two periods is never read,
 except through index look-ups that stop at the first row (is this participant new?) and the
-unanswered observations (needs attention). The grouping reads what bot.grouping.concepts
+unanswered observations (needs attention; the urgent ones among them, whatever their age, through
+an index that holds only urgent observations). The grouping reads what bot.grouping.concepts
 found in each text when it was stored (observation.grouping_signature) and matches only
 texts without one.
 Thousands of rows become few objects (tuples, shared signature parts), and the automatic
@@ -233,10 +234,19 @@ class GrowingGroup:
 
 @dataclass
 class Attention:
+    # Urgent ones (bot/urgent) that wait for an answer, whatever their age: always first.
+    urgent: list[ObservationRef] = field(default_factory=list)  # oldest first
+    urgent_total: int = 0
+    # The others that waited longer than [digest] attention_after_days.
     unanswered: list[ObservationRef] = field(default_factory=list)  # oldest first
     unanswered_total: int = 0
     growing: list[GrowingGroup] = field(default_factory=list)
     after_days: int = 7
+
+    @property
+    def waiting(self) -> list[ObservationRef]:
+        """Every observation listed as waiting for an answer, in the order shown."""
+        return [*self.urgent, *self.unanswered]
 
 
 class CsvRow(NamedTuple):
@@ -390,8 +400,10 @@ def _build(
         ]
         polls = _polls(session, conn, wijk_id, period.start, period.end)
         attention = Attention(
-            unanswered=_unanswered(conn, wijk_id, now, days),
-            unanswered_total=_unanswered_total(conn, wijk_id, now, days),
+            urgent=_waiting(conn, _urgent_where(wijk_id)),
+            urgent_total=_waiting_total(conn, _urgent_where(wijk_id)),
+            unanswered=_waiting(conn, _unanswered_where(wijk_id, now, days)),
+            unanswered_total=_waiting_total(conn, _unanswered_where(wijk_id, now, days)),
             after_days=days,
         )
         csv_rows = _csv_rows(rows, _authors(conn, people))
@@ -1168,6 +1180,7 @@ def _count_supporters(conn: Connection, sections: list[SwotSection], attention: 
     refs = [
         *(g.representative for s in sections for g in s.groups),
         *(ref for s in sections for ref in s.singletons),
+        *attention.urgent,
         *attention.unanswered,
         *(g.representative for g in attention.growing),
     ]
@@ -1189,16 +1202,29 @@ def _count_supporters(conn: Connection, sections: list[SwotSection], attention: 
 # --- needs attention -------------------------------------------------------------------------
 
 
-def _unanswered_where(wijk_id: int, now: datetime, days: int) -> ColumnElement[bool]:
+def _waits_for_an_answer(wijk_id: int) -> ColumnElement[bool]:
     return and_(
         _obs.c.status.in_(UNANSWERED),
-        _obs.c.created_at < now - timedelta(days=days),
         _obs.c.wijk_id == wijk_id,
         _obs.c.answered_at.is_(None),
     )
 
 
-def _unanswered(conn: Connection, wijk_id: int, now: datetime, days: int) -> list[ObservationRef]:
+def _urgent_where(wijk_id: int) -> ColumnElement[bool]:
+    """An urgent observation waiting for an answer needs attention from the start."""
+    return and_(_waits_for_an_answer(wijk_id), _obs.c.urgent_kind.is_not(None))
+
+
+def _unanswered_where(wijk_id: int, now: datetime, days: int) -> ColumnElement[bool]:
+    """Any other waits `days` first (the urgent ones are listed apart, not twice)."""
+    return and_(
+        _waits_for_an_answer(wijk_id),
+        _obs.c.urgent_kind.is_(None),
+        _obs.c.created_at < now - timedelta(days=days),
+    )
+
+
+def _waiting(conn: Connection, where: ColumnElement[bool]) -> list[ObservationRef]:
     query = (
         select(
             _obs.c.id,
@@ -1209,7 +1235,7 @@ def _unanswered(conn: Connection, wijk_id: int, now: datetime, days: int) -> lis
             _obs.c.status,
             _obs.c.urgent_kind,
         )
-        .where(_unanswered_where(wijk_id, now, days))
+        .where(where)
         .order_by(_obs.c.created_at, _obs.c.id)
         .limit(ATTENTION_LIMIT)
     )
@@ -1219,12 +1245,8 @@ def _unanswered(conn: Connection, wijk_id: int, now: datetime, days: int) -> lis
     ]
 
 
-def _unanswered_total(conn: Connection, wijk_id: int, now: datetime, days: int) -> int:
-    return int(
-        conn.execute(
-            select(func.count()).select_from(_obs).where(_unanswered_where(wijk_id, now, days))
-        ).scalar_one()
-    )
+def _waiting_total(conn: Connection, where: ColumnElement[bool]) -> int:
+    return int(conn.execute(select(func.count()).select_from(_obs).where(where)).scalar_one())
 
 
 # --- the spiegel and polls -------------------------------------------------------------------

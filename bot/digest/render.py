@@ -290,8 +290,15 @@ class _Renderer:
     def attention(self) -> list[str]:
         a = self.data.attention
         lines = [self.t("attention_title")]
-        if not a.unanswered and not a.growing:
+        if not a.urgent and not a.unanswered and not a.growing:
             return [*lines, self.t("attention_none")]
+        if a.urgent:
+            # First, whatever their age: the heading says they may be urgent, so their lines
+            # need not say it again.
+            lines.append(self.t("attention_urgent", urgent=self.n(a.urgent_total)))
+            lines += [self.waiting(ref, esc(ref.reference)) for ref in a.urgent]
+            if a.urgent_total > len(a.urgent):
+                lines.append(self.tn("attention_more", a.urgent_total - len(a.urgent)))
         if a.unanswered:
             lines.append(
                 self.tn(
@@ -300,17 +307,7 @@ class _Renderer:
                     unanswered=self.n(a.unanswered_total),
                 )
             )
-            for ref in a.unanswered:
-                lines.append(
-                    self.t(
-                        "attention_line",
-                        ref=self.ref(ref),
-                        date=self.date(ref.created_at),
-                        swot=esc(self.swot(ref.swot)),
-                        text=esc(brief(ref.text, BRIEF_LIMIT)),
-                    )
-                    + self.people(ref)
-                )
+            lines += [self.waiting(ref, self.ref(ref)) for ref in a.unanswered]
             if a.unanswered_total > len(a.unanswered):
                 extra = a.unanswered_total - len(a.unanswered)
                 lines.append(self.tn("attention_more", extra))
@@ -327,9 +324,21 @@ class _Renderer:
                     )
                 )
                 lines.append(self.quote(group.representative))
-        if a.unanswered:
-            lines += ["", self.t("footer", ref=esc(a.unanswered[0].reference))]
+        waiting = a.waiting
+        if waiting:
+            lines += ["", self.t("footer", ref=esc(waiting[0].reference))]
         return lines
+
+    def waiting(self, ref: ObservationRef, shown: str) -> str:
+        """An observation that waits for an answer: `shown` (its number, escaped), when, what."""
+        line = self.t(
+            "attention_line",
+            ref=shown,
+            date=self.date(ref.created_at),
+            swot=esc(self.swot(ref.swot)),
+            text=esc(brief(ref.text, BRIEF_LIMIT)),
+        )
+        return line + self.people(ref)
 
     def sections(self) -> list[list[str]]:
         parts = [self.header()]
@@ -359,7 +368,7 @@ def render_html(data: DigestData, lang: str, config: Config) -> RenderedDigest:
     return RenderedDigest(
         messages=messages,
         attention_message=attention_at,
-        attention_ids=[ref.id for ref in data.attention.unanswered],
+        attention_ids=[ref.id for ref in data.attention.waiting],
     )
 
 

@@ -5,8 +5,8 @@ and where figures and voices disagree. For the wijk's coaches; no Telegram here.
   in a period: an observation (its theme and category), a "ik ook" to one, a reaction or a
   comment to a statement of the spiegel (the statement's category; its theme when it has one of
   ours, else "no theme"). People, not messages: one person with ten observations is one. Hidden
-  and withdrawn observations do not count. A cell below `[spiegel] little_input` people is
-  marked "we know little here".
+  and withdrawn observations do not count. A cell below `little_threshold` people (`[spiegel]
+  little_input`, never below SMALL) is marked "we know little here".
 - `representation`: the people who took part in the period (bot/people/participation.py:
   also by a vote, which has no place in the grid) and told "Over jou"
   (models/profile.py), per age group and household, beside the wijk's make-up by CBS;
@@ -68,6 +68,14 @@ UNDER_RATIO = 0.5
 _PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
 
 
+def little_threshold(config: Config) -> int:
+    """Below how many people a cell is "we know little here": `[spiegel] little_input`, but never
+    below the small-number rule. Every count under SMALL reads "fewer than SMALL", so a lower line
+    ("fewer than 3") would tell more than the counts beside it may, and a topic shown as "fewer
+    than 5" would be "enough" there."""
+    return max(config.spiegel.little_input, SMALL)
+
+
 # --- periods -------------------------------------------------------------------------------------
 
 
@@ -121,7 +129,7 @@ class Cell:
     observations: int  # of them: people with an observation (or an "ik ook")
     reactions: int  # people with a reaction to a statement
     comments: int  # people with a comment to a statement
-    little: bool  # fewer people than [spiegel] little_input
+    little: bool  # fewer people than little_threshold
 
 
 @dataclass(frozen=True)
@@ -222,7 +230,7 @@ def grid(session: Session, config: Config, wijk_id: int, start: datetime, end: d
             said[(theme_of(theme), kind)][kind_of_said].add(
                 ("p", someone) if someone > 0 else ("r", -someone)
             )
-    threshold = config.spiegel.little_input
+    threshold = little_threshold(config)
     cells = {}
     for key, kinds in said.items():
         people = len(kinds["observations"] | kinds["reactions"] | kinds["comments"])

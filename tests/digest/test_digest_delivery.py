@@ -414,7 +414,7 @@ async def test_texts_in_a_script_the_grouping_cannot_read_are_no_new_matter(
     grew = text.split("Dit komt vaker voor dan vorige keer:")[1]
     assert grew.count("(Wat kan beter?):") == 1 and "• knallen (Wat kan beter?)" in grew
     for number, (_, written) in enumerate(UNREADABLE, start=1):
-        assert f"• M-{number} {written}" in text  # each one on its own
+        assert f"• M-{number}: „{written}”" in text  # each one on its own
 
 
 async def test_resident_is_refused(bot: Harness, services: Services) -> None:

@@ -34,7 +34,7 @@ from models import (
     Wijk,
 )
 from models.figures import CbsFigure
-from tests.helpers import join_as, onboard
+from tests.helpers import invite_code, join_as, onboard
 from tests.spiegel.test_recognised import file
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -179,6 +179,8 @@ def test_the_grid_counts_people_not_messages(services: Services) -> None:
             Supporter(observation_id=first.id, person_id=dave, text="Ik ook", created_at=T0)
         )
         observe(session, w.id, dave, "threat", None)
+        # Erin: an observation about traffic too, the fifth person there.
+        observe(session, w.id, person(session, 4), "weakness", "verkeer")
         # Hidden and withdrawn observations, one outside the period, one in another wijk,
         # and a reaction to a recommendation (not one of the four questions): not counted.
         observe(session, w.id, bob, "weakness", "verkeer", status="hidden")
@@ -194,15 +196,15 @@ def test_the_grid_counts_people_not_messages(services: Services) -> None:
 
     traffic = found.cell("verkeer", "weakness")
     assert (traffic.people, traffic.observations, traffic.reactions, traffic.comments) == (
-        4,
-        2,
+        5,
+        3,
         2,
         2,
     )
-    assert not traffic.little
+    assert not traffic.little  # 5 people: enough
     threat = found.cell(bs.NO_THEME, "threat")
     assert (threat.people, threat.observations, threat.reactions) == (2, 1, 1)
-    assert threat.little  # 2 < little_input 3
+    assert threat.little  # 2 < little_input 5
     assert found.cell("wonen", "strength").people == 0
     assert found.cell("wonen", "strength").little
     assert found.themes[-1] == bs.NO_THEME and found.themes[0] == config.themes[0].slug
@@ -211,17 +213,33 @@ def test_the_grid_counts_people_not_messages(services: Services) -> None:
     assert "verkeer" not in weak and "wonen" in weak
 
 
-def test_little_input_is_configurable(services: Services) -> None:
+def test_little_input_is_configurable_but_never_below_the_small_number_rule(
+    services: Services,
+) -> None:
+    """Below 5 the page shows no count of people, only "minder dan 5": a line "minder dan 3" would
+    tell more than that, and a topic of 3 or 4 people would be "minder dan 5" in the counts yet
+    not among those we know little of. So `[spiegel] little_input` below 5 counts as 5."""
     config = services.config
     with services.db.session() as session:
         w = wijk(session)
         assert w.id is not None
-        for n in range(2):
+        for n in range(6):
             observe(session, w.id, person(session, n), "strength", "wonen")
+        for n in range(6, 9):
+            observe(session, w.id, person(session, n), "weakness", "wonen")
         session.commit()
-        low = replace(config, spiegel=replace(config.spiegel, little_input=2))
-        assert not bs.grid(session, low, w.id, Q4.start, Q4.end).cell("wonen", "strength").little
-        assert bs.grid(session, config, w.id, Q4.start, Q4.end).cell("wonen", "strength").little
+
+        def little(spiegel_little_input: int, question: str) -> tuple[int, bool]:
+            changed = replace(
+                config, spiegel=replace(config.spiegel, little_input=spiegel_little_input)
+            )
+            found = bs.grid(session, changed, w.id, Q4.start, Q4.end)
+            return found.threshold, found.cell("wonen", question).little
+
+        assert config.spiegel.little_input == bs.SMALL == 5
+        assert little(5, "strength") == (5, False) and little(5, "weakness") == (5, True)
+        assert little(8, "strength") == (8, True)  # 6 people: shown as 6, and few
+        assert little(2, "weakness") == (5, True)  # 3 people: "minder dan 5", so few
 
 
 # --- whose voice is missing ----------------------------------------------------------------------
@@ -554,6 +572,42 @@ async def test_the_coach_sees_what_we_do_not_know_yet_and_a_resident_does_not(
     assert [r.plain_text for r in replies] == ["Dit is alleen voor de wijkcoach."]
     replies = await alice.press_data("mn:blind")
     assert all("Hier weten we weinig van" not in r.plain_text for r in replies)
+
+
+async def test_the_page_draws_one_line_below_which_it_tells_no_count(
+    bot: Harness, services: Services
+) -> None:
+    """It said "Hier zeiden minder dan 3 mensen iets." above the topics we know little of and
+    "Veiligheid: minder dan 5" a few lines lower: two numbers for one count. Now the line is
+    the small-number rule's: a topic shown as "minder dan 5" is one we know little of."""
+    now = services.clock.now()
+    with services.db.session() as session:
+        w = wijk(session)
+        assert w.id is not None
+        observe(session, w.id, person(session, 0), "weakness", "veiligheid", at=now)
+        # Three people about traffic: "minder dan 5" below, so among the few above too.
+        for n in range(1, 4):
+            observe(session, w.id, person(session, n), "weakness", "verkeer", at=now)
+        session.commit()
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await carla.send("/menu")
+    (view,) = await carla.press("Wat weten we nog niet?")
+    few, _, rest = view.plain_text.partition("Hoeveel mensen zeiden iets")
+    counts = rest.partition("Wie horen we nog weinig?")[0]
+    assert "Hier zeiden minder dan 5 mensen iets." in few and "minder dan 3" not in view.plain_text
+    assert "Veiligheid" in few.partition("Wat kan beter?")[2].partition("\n")[0]
+    assert "Verkeer" in few.partition("Wat kan beter?")[2].partition("\n")[0]
+    assert "Veiligheid: minder dan 5" in counts and "Verkeer: minder dan 5" in counts
+
+    emma = bot.user(2002, "Emma", language_code="en")
+    await emma.send(f"/start {invite_code(services, Role.COACH, 'elsrijk')}")
+    await emma.press("I agree")
+    await emma.send("/menu")
+    (view,) = await emma.press("What don't we know yet?")
+    few, _, counts = view.plain_text.partition("How many people said something")
+    assert "Fewer than 5 people said something here." in few
+    assert "fewer than 3" not in view.plain_text.lower()
+    assert "Safety: fewer than 5" in counts and "Traffic: fewer than 5" in counts
 
 
 # --- the command line ----------------------------------------------------------------------------

@@ -153,7 +153,7 @@ def test_little_input_cells_appear_as_words(services: Services) -> None:
     assert ("strength", "buitenruimte") in cells and ("threat", "wonen") in cells
     _, paragraphs = texts(render.render(data, "nl", "docx"))
     part = section(paragraphs, "Wat de wijkspiegel nog niet weet", "Wie we nog niet horen")
-    assert "Hier zeiden in 2026 minder dan 3 mensen iets." in part
+    assert "Hier zeiden in 2026 minder dan 5 mensen iets." in part
     weak = next(p for p in part if p.startswith("Wat kan beter?"))
     assert "Buiten: straat, groen, spelen" in weak and "Wonen" not in weak.split("?", 1)[1]
     strong = next(p for p in part if p.startswith("Wat gaat goed?"))
