@@ -27,14 +27,17 @@ from starlette.staticfiles import StaticFiles
 
 from bot.context import Services
 from bot.desk.session_key import session_secret
+from web import kept
 from web.auth import (
     Coach,
     DeskState,
     NotLoggedIn,
     Refusal,
     browser_language,
+    current_coach,
     page_language,
     session_language,
+    session_user,
 )
 from web.render import STATIC, environment, render
 from web.routes import actions as action_routes
@@ -49,6 +52,7 @@ from web.security import CsrfCheck, SecurityHeaders, ServerErrorPage
 _log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "wijkbureau"
+LOGIN_FORM = "/auth/telegram"  # the login page's own form: no session before it
 # The pages, in the order Starlette tries their routes.
 ROUTE_MODULES = (
     auth_routes,
@@ -73,9 +77,18 @@ async def refused(request: Request, exc: Exception) -> Response:
             lang,
             status=exc.status,
             message_key=exc.message_key,
-            help_key="desk.other_wijk_help",
+            help_key=exc.help_key,
+            typed=exc.typed,
         )
-    return render(request, "refused.html", lang, status=exc.status, message_key=exc.message_key)
+    return render(
+        request,
+        "refused.html",
+        lang,
+        status=exc.status,
+        message_key=exc.message_key,
+        typed=exc.typed,
+        login_url=None,
+    )
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -90,9 +103,18 @@ async def not_found(request: Request, exc: Exception) -> Response:
     message_key = "desk.not_found" if exc.status_code in (404, 405) else "desk.error"
     values: dict[str, Any] = {"status": exc.status_code, "message_key": message_key}
     if isinstance(coach, Coach):
-        response = render(request, "refused_coach.html", coach.lang, help_key=None, **values)
+        response = render(
+            request, "refused_coach.html", coach.lang, help_key=None, typed=(), **values
+        )
     else:
-        response = render(request, "refused.html", lang or browser_language(request), **values)
+        response = render(
+            request,
+            "refused.html",
+            lang or browser_language(request),
+            typed=(),
+            login_url=None,
+            **values,
+        )
     response.headers.update(exc.headers or {})  # e.g. Allow, for a form's address opened as a page
     return response
 
@@ -104,8 +126,12 @@ def wants_page(request: Request) -> bool:
 
 async def not_logged_in(request: Request, exc: Exception) -> Response:
     """No session. A browser opening a page goes to the login page (which answers 200 and
-    posts Telegram's initData, or says how to get a link), and comes back here after it;
-    anything else is refused with 401 (and the same login page as its body)."""
+    posts Telegram's initData, or says how to get a link), and comes back here after it; a
+    form sent after the session ended (logged out in another tab) says so, with what was typed
+    in it and the way back in; anything else is refused with 401 (and the login page as its
+    body)."""
+    if request.method == "POST":
+        return await session_ended(request)
     target = request.url.path if request.method == "GET" else "/"
     if request.url.query and request.method == "GET":
         target += "?" + request.url.query
@@ -115,14 +141,71 @@ async def not_logged_in(request: Request, exc: Exception) -> Response:
     return render(request, "login.html", lang, status=401, next=target)
 
 
+async def session_ended(request: Request) -> Response:
+    """A coach's form sent without a live session (it ran out while they typed, or they logged
+    out elsewhere): nothing done; what they typed, to copy; the way back in (inside Telegram:
+    close the desk and open it again, its initData was used; in a browser: a new link)."""
+    back = kept.form_page(request.url.path)
+    return render(
+        request,
+        "session_ended.html",
+        browser_language(request),  # nobody is logged in
+        status=401,
+        typed=await kept.typed(request),
+        login_url=kept.login_url(back),
+    )
+
+
 async def csrf_refused(request: Request) -> Response:
+    """A form without the session's CSRF token. Nobody logged in (the session ran out, its
+    cookie is gone): the session ended, say so. A coach whose session has another token now
+    (they logged in again): the form is too old, with the way back to its page. Both show
+    what was typed."""
+    if request.url.path != LOGIN_FORM and session_user(request) is None:
+        return await session_ended(request)
+    typed = await kept.typed(request)
+    coach = known_coach(request)
+    if coach is not None:
+        return render(
+            request,
+            "refused_coach.html",
+            coach.lang,
+            status=403,
+            message_key="desk.csrf_refused",
+            help_key=None,
+            typed=typed,
+            again=kept.form_page(request.url.path),
+        )
     lang = page_language(request)
-    return render(request, "refused.html", lang, status=403, message_key="desk.csrf_refused")
+    return render(
+        request,
+        "refused.html",
+        lang,
+        status=403,
+        message_key="desk.csrf_refused",
+        typed=typed,
+        login_url=None,
+    )
+
+
+def known_coach(request: Request) -> Coach | None:
+    try:
+        return current_coach(request)
+    except (NotLoggedIn, Refusal):
+        return None
 
 
 async def too_large(request: Request) -> Response:
     lang = page_language(request)
-    return render(request, "refused.html", lang, status=413, message_key="desk.too_large")
+    return render(
+        request,
+        "refused.html",
+        lang,
+        status=413,
+        message_key="desk.too_large",
+        typed=(),
+        login_url=None,
+    )
 
 
 async def server_error(request: Request) -> Response:

@@ -13,6 +13,7 @@ checks the permission for the wijk of the object it shows (bot.observations.coac
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -57,7 +58,9 @@ class NotLoggedIn(Exception):
 class Refusal(Exception):
     """A refusal page (403) with `message_key`, in `lang` where the person is known; it never
     shows anything of a wijk. `coach`: the person is a logged-in coach refused something of a
-    wijk they do not handle; their page keeps the desk's header and a way back to their inbox."""
+    wijk they do not handle (`help_key` says so) or of one that is gone; their page keeps the
+    desk's header and a way back to their inbox. `typed`: what the refused form carried of
+    typed text (web/kept.py), shown back to copy."""
 
     def __init__(
         self,
@@ -66,12 +69,16 @@ class Refusal(Exception):
         status: int = 403,
         *,
         coach: bool = False,
+        help_key: str | None = "desk.other_wijk_help",
+        typed: Sequence[Any] = (),
     ) -> None:
         super().__init__(message_key)
         self.message_key = message_key
         self.lang = lang
         self.status = status
         self.coach = coach
+        self.help_key = help_key
+        self.typed = list(typed)
 
 
 @dataclass(frozen=True)

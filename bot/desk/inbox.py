@@ -115,6 +115,9 @@ class InboxFilter:
     q: str = ""
     page: int = 1  # from 1
     page_size: int = PAGE_SIZE
+    # The query's "from" was later than its "to": they were swapped (the page says so). Not
+    # part of the filter itself: not in its query string, not compared.
+    dates_swapped: bool = field(default=False, compare=False)
 
     @classmethod
     def from_query(
@@ -160,7 +163,8 @@ class InboxFilter:
         wijken = _unique(w for w in (_int(v, 1, MAX_ID) for v in values("wijk")) if w)
         days = _int(one("days"), 1, MAX_DAYS)
         date_from, date_to = _day(one("from")), _day(one("to"))
-        if date_from and date_to and date_from > date_to:
+        swapped = bool(date_from and date_to and date_from > date_to and not days)
+        if swapped:
             date_from, date_to = date_to, date_from
         author_raw = one("author")
         group = clean_input(_whole(query, "group"), multiline=False)[:MAX_GROUP_KEY]
@@ -180,6 +184,7 @@ class InboxFilter:
             q=q[:MAX_QUERY].strip(),
             page=_int(one("page"), 1, MAX_PAGE) or 1,
             page_size=_int(one("size"), 1, MAX_PAGE_SIZE) or PAGE_SIZE,
+            dates_swapped=swapped,
         )
 
     @property
@@ -224,6 +229,7 @@ class InboxFilter:
     def with_(self, **changes: Any) -> InboxFilter:
         """This filter with some fields changed and back on page 1 (a link beside a count)."""
         changes.setdefault("page", 1)
+        changes.setdefault("dates_swapped", False)
         return replace(self, **changes)
 
     def bounds(self, now: datetime, tz: ZoneInfo = AMSTERDAM) -> tuple[datetime | None, ...]:

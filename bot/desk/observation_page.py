@@ -3,7 +3,8 @@ bot.observations.coach.get_for_coach: HANDLE_OBSERVATIONS in its own wijk), who 
 coach may see them, the matter's other observations in the same wijk, and its history.
 
 The history is read from `observation_event` when that table exists (the status workflow);
-until then from the observation's own dates. No Telegram, no web.
+until then from the observation's own dates. A line the coach looking did themselves is `mine`
+(the page says "you", not the coach's own schuilnaam). No Telegram, no web.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.observations import coach
 from bot.people.permissions import Actor
-from models import Observation, ObservationStatus, Person, Wijk
+from models import EventKind, Observation, ObservationEvent, ObservationStatus, Person, Wijk
 
 SAME_MATTER_LIMIT = 20
 
@@ -29,6 +30,7 @@ class HistoryLine:
     to_status: str | None = None
     actor_name: str | None = None
     detail: str | None = None
+    mine: bool = False  # done by the coach who is looking
 
 
 @dataclass
@@ -49,8 +51,30 @@ def load(session: Session, actor: Actor, observation_id: int) -> ObservationView
         wijk_name=wijk.name if wijk is not None else "",
         author=coach.author_label(session, observation),
         same_matter=same_matter(session, observation),
-        history=history(session, observation),
+        history=history(session, observation, me=actor.id),
     )
+
+
+def marks_read_on_open(session: Session, actor: Actor, observation: Observation) -> bool:
+    """Whether opening the page marks the observation read: when it is new, unless this coach
+    put it back among the new ones themselves ("Nieuw (weer open)" is the last change to its
+    status, theirs). Then opening it again, right after or later, leaves it new; a colleague
+    who opens it reads it."""
+    if observation.status != ObservationStatus.NEW.value:
+        return False
+    last = session.exec(
+        select(ObservationEvent)
+        .where(
+            ObservationEvent.observation_id == observation.id,
+            col(ObservationEvent.kind).in_((EventKind.STATUS.value, EventKind.REOPEN.value)),
+        )
+        .order_by(col(ObservationEvent.id).desc())
+        .limit(1)
+    ).first()
+    reopened_by_me = (
+        last is not None and last.kind == EventKind.REOPEN.value and last.actor_id == actor.id
+    )
+    return not reopened_by_me
 
 
 def same_matter(session: Session, observation: Observation) -> list[Observation]:
@@ -88,7 +112,11 @@ def _name(session: Session, person_id: int | None) -> str | None:
     return person.display_name or person.pseudonym
 
 
-def history(session: Session, observation: Observation) -> list[HistoryLine]:
+def history(
+    session: Session, observation: Observation, *, me: int | None = None
+) -> list[HistoryLine]:
+    """What happened, oldest first; `me`: the person id of the coach looking (their lines are
+    `mine`)."""
     lines = [HistoryLine(observation.created_at, "created")]
     event = _event_model()
     if event is not None:
@@ -103,6 +131,7 @@ def history(session: Session, observation: Observation) -> list[HistoryLine]:
                     to_status=row.to_status,
                     actor_name=_name(session, row.actor_id),
                     detail=row.detail,
+                    mine=me is not None and row.actor_id == me,
                 )
             )
         return lines
@@ -114,6 +143,7 @@ def history(session: Session, observation: Observation) -> list[HistoryLine]:
                 observation.answered_at,
                 "answered",
                 actor_name=_name(session, observation.answered_by_id),
+                mine=me is not None and observation.answered_by_id == me,
             )
         )
     if observation.replied_at is not None:
@@ -125,6 +155,7 @@ def history(session: Session, observation: Observation) -> list[HistoryLine]:
                 "hidden",
                 actor_name=_name(session, observation.hidden_by_id),
                 detail=observation.hidden_reason,
+                mine=me is not None and observation.hidden_by_id == me,
             )
         )
     return sorted(lines, key=lambda line: line.at)

@@ -112,6 +112,24 @@ def _clean(text: str | None, limit: int, missing: str, too_long: str) -> str:
     return cleaned
 
 
+def check_details(
+    to_status: str,
+    *,
+    referred_to: str | None = None,
+    duplicate_of_id: int | None = None,
+    reason: str | None = None,
+) -> None:
+    """What `to_status` needs besides the observation, checked before any observation is read:
+    the partner (referred), the observation it repeats (duplicate), the reason (hidden); Refused
+    when it is missing or too long. `change_many` asks this once, before it touches any row."""
+    if to_status == S.REFERRED.value:
+        _clean(referred_to, PARTNER_MAX, "workflow.partner_needed", "workflow.too_long")
+    elif to_status == S.DUPLICATE.value and duplicate_of_id is None:
+        raise Refused("workflow.duplicate_needed")
+    elif to_status == S.HIDDEN.value:
+        _clean(reason, REASON_MAX, "workflow.reason_needed", "workflow.too_long")
+
+
 def change_status(
     session: Session,
     actor: Actor,
@@ -205,7 +223,12 @@ def change_many(
     reason: str | None = None,
 ) -> list[ObservationEvent | Refused]:
     """`change_status` for each id (each checked for its own wijk, each its own transaction):
-    per id, in order, its event or why not. The notices go out later, in the background."""
+    per id, in order, its event or why not. The notices go out later, in the background.
+    What the status needs (`check_details`) is checked once, first: when it is missing, Refused
+    is raised and no row is touched (not one refusal per row)."""
+    check_details(
+        to_status, referred_to=referred_to, duplicate_of_id=duplicate_of_id, reason=reason
+    )
     results: list[ObservationEvent | Refused] = []
     for observation_id in ids:
         try:

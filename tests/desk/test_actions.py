@@ -129,7 +129,7 @@ async def test_a_refused_step_is_a_message_on_the_page_and_keeps_what_was_typed(
         assert "Ergens anders" not in answer.text
         # A duplicate of nothing typed, or of text that names no observation.
         for typed, said in (
-            ("", "Kies de melding waar deze hetzelfde als is."),
+            ("", "Welke melding is hetzelfde? Typ het nummer, bijvoorbeeld M-12."),
             ("de vorige", "Die melding ken ik niet in deze wijk."),
         ):
             answer = await post(
@@ -386,11 +386,11 @@ async def test_bulk_marks_read_sets_status_and_answers_each_checked_for_its_wijk
         assert len(texts(sender, f"Over {third.reference}: we zijn bezig.")) == 1
         assert status_of(desk, third.id) == "in_progress"
 
-        # Nothing chosen, or no action.
-        await post(browser, "/bulk", {"action": "read"})
-        assert "Kies eerst een of meer meldingen." in (await browser.get("/")).text
-        await post(browser, "/bulk", {"id": [str(first.id)], "action": "weg"})
-        assert "Kies eerst wat je wilt doen." in (await browser.get("/")).text
+        # Nothing chosen, or no action: said on the inbox it came from, at once.
+        answer = await post(browser, "/bulk", {"action": "read"})
+        assert answer.status_code == 400 and "Kies eerst een of meer meldingen." in answer.text
+        answer = await post(browser, "/bulk", {"id": [str(first.id)], "action": "weg"})
+        assert answer.status_code == 400 and "Kies eerst wat je wilt doen." in answer.text
 
 
 async def test_a_bulk_of_a_hundred_returns_at_once_and_notices_follow(desk: Desk) -> None:

@@ -241,6 +241,26 @@ def test_bulk_checks_each_for_its_own_wijk(services: Services, world: dict[str, 
     assert all(_status(services, o) == "in_progress" for o in ours)
 
 
+def test_bulk_without_what_the_status_needs_touches_nothing(
+    services: Services, world: dict[str, Any]
+) -> None:
+    """Referred without a partner, hidden without a reason, duplicate without the observation it
+    repeats: refused once, before any row is read, instead of one refusal per observation."""
+    ours = [_observation(services, "elsrijk", world["sender"]) for _ in range(3)]
+    for to, extra, key in (
+        ("referred", {"referred_to": "   "}, "workflow.partner_needed"),
+        ("referred", {"referred_to": "x" * (workflow.PARTNER_MAX + 1)}, "workflow.too_long"),
+        ("hidden", {}, "workflow.reason_needed"),
+        ("duplicate", {}, "workflow.duplicate_needed"),
+    ):
+        with services.db.session() as session, pytest.raises(Refused) as refused:
+            workflow.change_many(session, world["coach"], ours, to, now=NOW, **extra)
+        assert refused.value.message_key == key
+    assert all(_status(services, o) == "new" for o in ours)
+    with services.db.session() as session:
+        assert not session.exec(select(ObservationEvent)).all()
+
+
 # --- through the bot: notices and the sender's "klopt niet" --------------------------------------
 
 

@@ -8,6 +8,9 @@
 - POST /m/{id}/notes: an internal note for the wijk's coaches.
 - POST /bulk: the inbox's ticked observations (each checked for its own wijk) marked read, set
   to a status, or answered with a template; a summary of what was done and what was skipped.
+  A choice that cannot be done at all (nothing ticked, no action, no partner, reason or
+  observation it repeats, no template) is refused once, before any row is touched: the same
+  inbox view with the same ticks, action and fields, and one message.
 
 Every change goes through bot/observations (workflow, answer_templates, notes), which check
 HANDLE_OBSERVATIONS for each observation's own wijk. Whoever should hear of a change hears of it
@@ -31,7 +34,7 @@ from starlette.routing import Route
 
 from bot.core.i18n import t
 from bot.desk.inbox import InboxFilter
-from bot.observations import answer_templates, notes, statuses, workflow
+from bot.observations import answer_templates, notes, workflow
 from bot.observations.coach import Refused
 from bot.people.permissions import PermissionDenied
 from models import Observation, ObservationEvent
@@ -39,13 +42,13 @@ from models import ObservationStatus as S
 from web.auth import Coach, Refusal, current_coach, desk, other_wijk
 from web.flash import flash
 from web.ids import number_beyond_ids, parse_id, parse_reference
+from web.kept import typed_in
 from web.render import status_label
+from web.routes.inbox import BULK_STATUSES, BulkChoice, show_inbox
 from web.routes.observation import _observation_id, show
 
 BULK_MAX = 200
 ANSWER = "answer"
-# What the bulk form offers: mark read, a status, or an answer template.
-BULK_STATUSES = tuple(s for s in statuses.COACH if s != S.NEW.value)
 _NOT_FOUND = ("coach.unknown", "coach.withdrawn")
 
 
@@ -67,7 +70,15 @@ def _refused_page(
         raise other_wijk(coach, "desk.other_wijk_observation") from None
     assert isinstance(refused, Refused)
     if refused.message_key in _NOT_FOUND:
-        raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
+        # Gone meanwhile (withdrawn by its sender): what was typed comes back to copy.
+        raise Refusal(
+            refused.message_key,
+            lang=coach.lang,
+            status=404,
+            coach=True,
+            help_key=None,
+            typed=typed_in(form),
+        ) from None
     status = 409 if refused.message_key == "workflow.changed" else 400
     text = refusal_text(coach.lang, refused)
     return show(request, coach, observation_id, status=status, form=form, problem=text)
@@ -198,6 +209,18 @@ def summarise(
     return lines
 
 
+def _refused_choice(
+    request: Request, coach: Coach, back: str, choice: BulkChoice, reason: str
+) -> Response:
+    """A bulk choice refused before any row was touched: the inbox view it came from, with the
+    same ticks, action and fields, and one message (the reason, and that nothing changed)."""
+    config = desk(request).services.config
+    parsed = parse_qs(back[:2000], keep_blank_values=False)
+    flt = InboxFilter.from_query(parsed, themes=[theme.slug for theme in config.themes])
+    message = f"{reason} {t(coach.lang, 'desk_actions.bulk_nothing_changed')}"
+    return show_inbox(request, coach, flt, status=400, chosen=choice, problem=message)
+
+
 async def bulk(request: Request) -> Response:
     coach = current_coach(request)
     services = desk(request).services
@@ -212,21 +235,29 @@ async def bulk(request: Request) -> Response:
     ids, beyond = _ids(raw_ids)
     unknown: list[Refused] = [Refused("coach.unknown") for _ in beyond]
     action = fields["action"]
+    choice = BulkChoice(
+        ids=frozenset(ids),
+        action=action,
+        partner=fields["partner"],
+        duplicate=fields["duplicate"],
+        reason=fields["reason"],
+        template=fields["template"],
+    )
+
+    def refuse(reason: str) -> Response:
+        return _refused_choice(request, coach, fields["back"], choice, reason)
+
     if not ids and not beyond:
-        flash(request, t(lang, "desk_actions.bulk_none_picked"), kind="problem")
-        return RedirectResponse(target, status_code=303)
+        return refuse(t(lang, "desk_actions.bulk_none_picked"))
     if len(ids) + len(beyond) > BULK_MAX:
-        flash(request, t(lang, "desk_actions.bulk_too_many", limit=BULK_MAX), kind="problem")
-        return RedirectResponse(target, status_code=303)
+        return refuse(t(lang, "desk_actions.bulk_too_many", limit=BULK_MAX))
     now = services.clock.now()
     if action == ANSWER:
         if not fields["template"]:
-            flash(request, t(lang, "desk_actions.bulk_template_needed"), kind="problem")
-            return RedirectResponse(target, status_code=303)
+            return refuse(t(lang, "desk_actions.bulk_template_needed"))
         template_id = parse_id(fields["template"])
         if template_id is None:
-            flash(request, t(lang, "desk_templates.unknown"), kind="problem")
-            return RedirectResponse(target, status_code=303)
+            return refuse(t(lang, "desk_templates.unknown"))
         key = fields["key"].strip()[:100] or secrets.token_urlsafe(18)
 
         def answer_all() -> list[Observation | Refused | PermissionDenied] | None:
@@ -241,16 +272,20 @@ async def bulk(request: Request) -> Response:
 
         answered = await anyio.to_thread.run_sync(answer_all)
         if answered is None:
-            flash(request, t(lang, "desk_templates.unknown"), kind="problem")
-            return RedirectResponse(target, status_code=303)
+            return refuse(t(lang, "desk_templates.unknown"))
         lines = summarise(lang, ids + beyond, [*answered, *unknown], "desk_actions.bulk_answered")
         told = any(isinstance(r, Observation) for r in answered)
     elif action in BULK_STATUSES:
+        referred_to = fields["partner"] if action == S.REFERRED.value else None
+        reason = fields["reason"] if action == S.HIDDEN.value else None
         try:
             duplicate_of = _duplicate_of(action, fields["duplicate"])
+            # What the status needs, once for all: refused, nothing is touched.
+            workflow.check_details(
+                action, referred_to=referred_to, duplicate_of_id=duplicate_of, reason=reason
+            )
         except Refused as refused:
-            flash(request, t(lang, refused.message_key), kind="problem")
-            return RedirectResponse(target, status_code=303)
+            return refuse(refusal_text(lang, refused))
 
         def change_all() -> tuple[list[ObservationEvent | Refused], bool]:
             with services.db.session() as session:
@@ -260,9 +295,9 @@ async def bulk(request: Request) -> Response:
                     ids,
                     action,
                     now=now,
-                    referred_to=fields["partner"] if action == S.REFERRED.value else None,
+                    referred_to=referred_to,
                     duplicate_of_id=duplicate_of,
-                    reason=fields["reason"] if action == S.HIDDEN.value else None,
+                    reason=reason,
                 )
                 # In the session: a refusal's rollback expired the events before it.
                 return done, any(isinstance(r, ObservationEvent) and r.notify for r in done)
@@ -270,8 +305,7 @@ async def bulk(request: Request) -> Response:
         changed, told = await anyio.to_thread.run_sync(change_all)
         lines = summarise(lang, ids + beyond, [*changed, *unknown], "desk_actions.bulk_done")
     else:
-        flash(request, t(lang, "desk_actions.bulk_unknown_action"), kind="problem")
-        return RedirectResponse(target, status_code=303)
+        return refuse(t(lang, "desk_actions.bulk_unknown_action"))
     if told:
         services.desk_notices.wake()
         lines[0] = f"{lines[0]} {t(lang, 'desk_actions.bulk_told')}"

@@ -7,8 +7,11 @@ not fetched.
 
 The page carries the coach's forms (web/routes/actions.py handles them): the status (only the
 steps the workflow allows from where it stands), the answer (a template picked with
-?template=ID, or by web/static/desk-actions.js without a reload) and the notes. Opening a new
-observation marks it read (through the workflow; the sender is not told).
+?template=ID, or by web/static/desk-actions.js without a reload; at most ANSWER_LIMIT
+characters, said beside the box: a longer one is refused with the text kept, never cut) and the
+notes. Opening a new observation marks it read (through the workflow; the sender is not told),
+unless this coach put it back to new themselves (bot/desk/observation_page.py
+`marks_read_on_open`): "Nieuw (weer open)" sticks.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from models import ObservationStatus
 from web.auth import Coach, Refusal, current_coach, desk, other_wijk
 from web.flash import Notice
 from web.ids import parse_id, path_id
+from web.kept import typed_in
 from web.render import render, status_label
 
 _log = logging.getLogger(__name__)
@@ -90,7 +94,9 @@ def show(
     typed = dict(form or {})
     with services.db.session() as session:
         view = _load(session, coach, observation_id)
-        if mark_read and view.observation.status == ObservationStatus.NEW.value:
+        if mark_read and observation_page.marks_read_on_open(
+            session, coach.actor, view.observation
+        ):
             # Someone else moved it meanwhile (Refused): the page shows where it stands.
             with contextlib.suppress(Refused):
                 workflow.change_status(
@@ -120,6 +126,10 @@ def show(
         "answer_key": secrets.token_urlsafe(18),
         "notes": note_list,
         "form": typed,
+        # An answer the form sent that the page cannot take any more: shown to copy.
+        "kept_answer": typed_in(form or {}, ("answer",)),
+        "answer_limit": answer_templates.ANSWER_LIMIT,
+        "note_limit": notes.NOTE_LIMIT,
     }
     if problem is not None:
         values["notices"] = [Notice(problem, "problem")]

@@ -23,6 +23,7 @@ from models import Wijk
 from web.auth import Coach, Refusal, current_coach, desk, other_wijk
 from web.flash import Notice, flash
 from web.ids import parse_id, path_id
+from web.kept import typed_in
 from web.render import render
 from web.routes.actions import refusal_text
 
@@ -131,7 +132,15 @@ async def change(request: Request) -> Response:
         raise other_wijk(coach) from None
     except Refused as refused:
         if refused.message_key == "desk_templates.unknown":
-            raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
+            # Deleted meanwhile (by a colleague): what was typed comes back to copy.
+            raise Refusal(
+                refused.message_key,
+                lang=coach.lang,
+                status=404,
+                coach=True,
+                help_key=None,
+                typed=typed_in(form),
+            ) from None
         text = refusal_text(coach.lang, refused)
         return _page(request, coach, status=400, form=form, problem=text)
     flash(request, t(coach.lang, "desk_actions.tpl_saved"))

@@ -1,8 +1,11 @@
-// The coach's forms, a little quicker with a script; every form works without it.
-// - A status form shows only the field the chosen status needs (partner, which report, reason).
+// The coach's forms, a little quicker with a script; every form works without it (the server
+// checks everything again).
+// - A status form shows only the field the chosen status needs (partner, which report, reason),
+//   and marks it required: the browser asks for it before the form is sent.
 // - Choosing an answer template puts its text in the text box (without a script: the button
 //   beside it reloads the page with ?template=ID, which does the same on the server).
 // - "Kies alles op deze pagina" ticks every report of the page (without a script: a link).
+// - Ticking a report opens the folded "several at once" block, where its action is chosen.
 (function () {
   "use strict";
 
@@ -16,6 +19,7 @@
       var input = field.querySelector("input, select, textarea");
       if (input) {
         input.disabled = !needed;
+        input.required = needed;
       }
     }
   }
@@ -51,14 +55,32 @@
 
   var all = document.getElementById("select-all");
   var bulk = document.getElementById("bulk");
-  if (all && bulk) {
-    document.getElementById("select-all-link").classList.add("hidden");
-    document.getElementById("select-all-box").classList.remove("hidden");
+  var actions = document.getElementById("bulk-box");
+  function openActions() {
+    if (actions && !actions.open) {
+      actions.open = true;
+    }
+  }
+  if (bulk) {
     var boxes = bulk.querySelectorAll("input[name=id]");
-    all.addEventListener("change", function () {
-      for (var i = 0; i < boxes.length; i++) {
-        boxes[i].checked = all.checked;
-      }
-    });
+    for (var i = 0; i < boxes.length; i++) {
+      boxes[i].addEventListener("change", function (event) {
+        if (event.target.checked) {
+          openActions();
+        }
+      });
+    }
+    if (all) {
+      document.getElementById("select-all-link").classList.add("hidden");
+      document.getElementById("select-all-box").classList.remove("hidden");
+      all.addEventListener("change", function () {
+        for (var j = 0; j < boxes.length; j++) {
+          boxes[j].checked = all.checked;
+        }
+        if (all.checked) {
+          openActions();
+        }
+      });
+    }
   }
 })();
