@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.observations import statuses
-from bot.people.permissions import Action, Actor
+from bot.people.permissions import Action, Actor, PermissionDenied
 from models import (
     EventKind,
     Membership,
@@ -105,6 +105,28 @@ def get_for_coach(session: Session, actor: Actor, observation_id: int) -> Observ
     if observation.status == ObservationStatus.WITHDRAWN.value:
         raise Refused("coach.withdrawn")
     return observation
+
+
+def is_own(observation: Observation, actor: Actor) -> bool:
+    """Whether the coach sent this observation themselves (a coach who lives in the wijk). They
+    see it, but another coach of the wijk answers it or hides it: nobody closes the loop on
+    their own observation, nor gets their own answer as "Antwoord van je wijkcoach"."""
+    return observation.person_id is not None and observation.person_id == actor.id
+
+
+def check_not_own(observation: Observation, actor: Actor) -> None:
+    if is_own(observation, actor):
+        raise Refused("coach.own_observation")
+
+
+def still_handled(session: Session, actor: Actor, observation_id: int) -> Observation | None:
+    """The observation if this actor may still act on it as its coach; None when it is gone or
+    withdrawn, their role there was taken back, or it is their own."""
+    try:
+        observation = get_for_coach(session, actor, observation_id)
+    except (Refused, PermissionDenied):
+        return None
+    return None if is_own(observation, actor) else observation
 
 
 def list_observations(
@@ -277,6 +299,7 @@ def answer(
     (bot/observations/notice_delivery.py) delivers the answer itself to the sender and the
     supporters (the desk's answers); the chat delivers its own at once."""
     assert observation.id is not None
+    check_not_own(observation, actor)
     if _stored_by(observation.answer_key, observation.answered_by_id, request_key, actor.id):
         return observation
     if _key_used(session, observation.id, EventKind.ANSWER, request_key):
@@ -352,6 +375,15 @@ def _key_used(
         ).first()
         is not None
     )
+
+
+def answer_run_key(run_key: str, coach_id: int) -> str:
+    """What a chat answer run stores its answer under: the flow run's key
+    (`bot.telegram.flows.request_key`) with the coach's person id. A run's key is unique per
+    person only, and an observation's history keeps the answers of all its coaches, each with
+    its key (`uq_observation_event_key`): so Daan's run is never taken for Carla's run of the
+    same number (her answer "stored before", or his refused as a second copy of hers)."""
+    return f"{run_key}:{coach_id}"
 
 
 def answered_in(session: Session, coach_id: int, request_key: str) -> Observation | None:
@@ -544,8 +576,10 @@ def hide(
     observation and its "hidden" event. The chat tells the sender (and the supporters) itself,
     at once (handlers/coach/hide.py), so the event is a notice that went out already: `notify`,
     so "Klopt niet" under it reopens as under the desk's notice (workflow.reopen), with
-    `notified_at` set, so the background sender does not send it again."""
+    `notified_at` set, so the background sender does not send it again. Not one's own
+    observation (`is_own`): they can take it back under "Mijn meldingen"."""
     assert observation.id is not None
+    check_not_own(observation, actor)
     before = observation.status
     changed, event = _update_recording(
         session,

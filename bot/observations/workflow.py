@@ -21,6 +21,7 @@ answer reaches them as the answer itself. The notices go out from the background
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -439,3 +440,45 @@ def reopen(
         raise Refused("status_notice.already") from None
     session.refresh(obs)
     return obs, reopened
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """The latest time an observation was opened again, for its coach's card: what it was taken
+    out of, who opened it again and why, and an answer that moved into the history then."""
+
+    at: datetime
+    before: str  # the status it had: hidden, referred, resolved, duplicate, ...
+    detail: str | None  # that status's reason, partner or duplicate ("M-2"), as stored
+    by: str  # "sender", "supporter" or "coach"
+    reason: str | None  # the sender's or supporter's: one of REOPEN_REASONS
+    answer: str | None = None  # the latest answer in the history (moved off by a reopen)
+    answered_at: datetime | None = None
+
+
+def last_reopen(session: Session, observation_id: int) -> Reopened | None:
+    """What the coach's card says of the latest reopen (None: never opened again). The caller
+    checked the permission."""
+    events = history(session, observation_id)
+    reopens = [i for i, e in enumerate(events) if e.kind == EventKind.REOPEN.value]
+    if not reopens:
+        return None
+    reopen, earlier = events[reopens[-1]], events[: reopens[-1]]
+    before = reopen.from_status or ""
+    statuses_before = (e for e in reversed(earlier) if e.kind == EventKind.STATUS.value)
+    into = next((e for e in statuses_before if e.to_status == before), None)
+    reasons = {r for rs in REOPEN_REASONS.values() for r in rs}
+    reason = reopen.detail if reopen.detail in reasons else None
+    # The sender's own reopen has no actor; a supporter's names them; a coach's has no reason.
+    by = "coach" if reason is None else "sender" if reopen.actor_id is None else "supporter"
+    answers = (e for e in reversed(earlier) if e.kind == EventKind.ANSWER.value and e.detail)
+    moved = next(answers, None)
+    return Reopened(
+        at=reopen.at,
+        before=before,
+        detail=into.detail if into is not None else None,
+        by=by,
+        reason=reason,
+        answer=moved.detail if moved is not None else None,
+        answered_at=moved.at if moved is not None else None,
+    )

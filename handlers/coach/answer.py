@@ -11,6 +11,7 @@ from telegram import Update
 from bot.context import WijkContext
 from bot.observations import coach
 from bot.observations.coach import Filter, Refused
+from bot.people.permissions import PermissionDenied
 from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import CoachDraft, FlowButton, ListBack
 from bot.telegram.flow_table import TEXT
@@ -38,6 +39,8 @@ SPEC = MessageFlow(
     send=("snd", "coach.btn_send"),
     retype="edt",
     left_key="coach.answer_left",
+    left_how_key="coach.answer_left_how",
+    may_still=lambda turn, draft: _may_answer(turn, draft.observation_id),
     limit=text_limit,
     started_by="Beantwoorden on a card",
     send_label="Versturen",
@@ -50,9 +53,19 @@ _SENT_KEYS = {
 }
 
 
+def _may_answer(turn: Turn, observation_id: int) -> bool:
+    """Whether this coach may still answer it (their role there, and it waits for an answer)."""
+    if turn.who.actor is None:
+        return False
+    with turn.services.db.session() as session:
+        obs = coach.still_handled(session, turn.who.actor, observation_id)
+        return obs is not None and coach.can_answer(obs)
+
+
 async def start(turn: Turn, observation_id: int, back: ListBack) -> None:
     with turn.services.db.session() as session:
         obs = coach.get_for_coach(session, actor(turn.who), observation_id)
+        coach.check_not_own(obs, actor(turn.who))
         coach.check_answerable(obs)
     await turn.answer()
     draft = MessageDraft(observation_id, filter=back.filter.value, page=back.page)
@@ -70,7 +83,8 @@ async def _send(turn: Turn, flow: Flow, draft: MessageDraft, value: None) -> Non
             obs = coach.get_for_coach(session, coach_actor, draft.observation_id)
             now = services.clock.now()
             # The same press delivered again finds the answer the first one stored.
-            obs = coach.answer(session, obs, coach_actor, draft.text, now, request_key=flow.key)
+            key = coach.answer_run_key(flow.key, coach_actor.id)
+            obs = coach.answer(session, obs, coach_actor, draft.text, now, request_key=key)
             person = coach.sender(session, obs)
     except coach.StoredBefore as before:
         # Stored by this run before a reopen moved it into the history: not again, not sent now.
@@ -80,6 +94,11 @@ async def _send(turn: Turn, flow: Flow, draft: MessageDraft, value: None) -> Non
         return
     except Refused as refused:
         await not_sent(turn, refused, draft.text)
+        return
+    except PermissionDenied as denied:
+        # The role was taken back while they typed: why, the text back to copy, the run ends
+        # (no "not sent, open the report and answer" later: they no longer can).
+        await not_sent(turn, Refused(denied.message_key), draft.text)
         return
     except SQLAlchemyError:
         _log.exception("storing the answer to M-%s failed", draft.observation_id)
@@ -116,7 +135,7 @@ async def _sent_before(turn: Turn, pressed: FlowButton) -> bool:
     coach_id = actor(turn.who).id
     moved = None
     with turn.services.db.session() as session:
-        key = flows.request_key(FLOW, pressed.nonce)
+        key = coach.answer_run_key(flows.request_key(FLOW, pressed.nonce), coach_id)
         obs = coach.answered_in(session, coach_id, key)
         person = coach.sender(session, obs) if obs is not None else None
         if obs is None and isinstance(pressed, CoachDraft):

@@ -59,7 +59,11 @@ class MessageFlow:
     preview_key: str  # "this is what goes" (text)
     send: tuple[str, str]  # the send button's step and label key
     retype: str  # the "type again" button's step
-    left_key: str  # left halfway with a text typed: not sent, and how to send it (reference)
+    left_key: str  # left halfway with a text typed: not sent (reference)
+    left_how_key: str  # and how to send it after all, said only while `may_still` holds
+    # Whether this person may still do it to the draft's observation (their role, its status):
+    # the way to send it after all is no advice to someone who can no longer follow it.
+    may_still: Callable[[Turn, MessageDraft], bool]
     limit: Callable[[Turn], int]
     # For the diagram: how the flow starts, the send button, and what sending does.
     started_by: str
@@ -185,10 +189,15 @@ async def _show(spec: MessageFlow, turn: Turn, flow: Flow, draft: MessageDraft, 
 def _unsent(
     spec: MessageFlow, turn: Turn, flow: Flow, draft: MessageDraft, anew: bool
 ) -> str | None:
-    """Left with a text typed (at the preview): it was not sent, and how to send it after all."""
+    """Left with a text typed (at the preview): it was not sent, and how to send it after all
+    while this person still may (a coach whose role was taken back, or whose colleague answered
+    meanwhile, hears only that it was not sent)."""
     if not draft.text:
         return None
-    return turn.who.t(spec.left_key, reference=f"M-{draft.observation_id}")
+    said = turn.who.t(spec.left_key, reference=f"M-{draft.observation_id}")
+    if spec.may_still(turn, draft):
+        said = f"{said} {turn.who.t(spec.left_how_key)}"
+    return said
 
 
 def _same_observation(turn: Turn, draft: MessageDraft, pressed: CoachDraft) -> None:

@@ -15,6 +15,7 @@ from bot.context import WijkContext
 from bot.core.i18n import t
 from bot.observations import coach
 from bot.observations.coach import Refused
+from bot.people.permissions import PermissionDenied
 from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, CoachHideReason, ListBack
 from bot.telegram.flow_table import TEXT
@@ -36,6 +37,8 @@ SPEC = MessageFlow(
     send=("hrs", "coach.btn_hide"),
     retype="hre",
     left_key="coach.hide_left",
+    left_how_key="coach.hide_left_how",
+    may_still=lambda turn, draft: _may_hide(turn, draft.observation_id),
     limit=lambda turn: HIDE_REASON_LIMIT,
     started_by="Andere reden (after Verbergen on a card)",
     send_label="Verbergen",
@@ -43,10 +46,20 @@ SPEC = MessageFlow(
 )
 
 
+def _may_hide(turn: Turn, observation_id: int) -> bool:
+    """Whether this coach may still hide it (their role there, and it is not hidden)."""
+    if turn.who.actor is None:
+        return False
+    with turn.services.db.session() as session:
+        obs = coach.still_handled(session, turn.who.actor, observation_id)
+        return obs is not None and obs.status in coach.HIDEABLE
+
+
 async def ask(turn: Turn, observation_id: int, back: ListBack) -> None:
     """Verbergen: which reason?"""
     with turn.services.db.session() as session:
         obs = coach.get_for_coach(session, actor(turn.who), observation_id)
+        coach.check_not_own(obs, actor(turn.who))
     if obs.status == "hidden":
         raise Refused("coach.already_hidden")
     await turn.answer()
@@ -60,6 +73,7 @@ async def reason_pressed(turn: Turn, pressed: CoachHideReason, back: ListBack) -
         raise BadCallback("hide reason")
     with turn.services.db.session() as session:
         obs = coach.get_for_coach(session, actor(who), pressed.observation_id)
+        coach.check_not_own(obs, actor(who))
         person = coach.sender(session, obs)
     if obs.status == "hidden":
         raise Refused("coach.already_hidden")
@@ -108,6 +122,12 @@ async def hide(
         if retry is not None:
             # A typed reason: why, and the reason back to copy (as for an answer or a reply).
             await not_sent(turn, refused, stored)
+            return
+        raise
+    except PermissionDenied as denied:
+        if retry is not None:
+            # The role was taken back while they typed: the same, and the run ends.
+            await not_sent(turn, Refused(denied.message_key), stored)
             return
         raise
     except SQLAlchemyError:

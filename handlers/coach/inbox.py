@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.context import WijkContext
-from bot.observations import coach, same_matter
+from bot.observations import coach, same_matter, workflow
 from bot.observations.coach import Filter, Refused
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
@@ -106,7 +106,7 @@ async def show_list(
         if wijk is None:
             raise Refused("coach.unknown_wijk")
         result = coach.list_observations(session, wijk_id, flt, page)
-        authors = {o.id: coach.author_label(session, o) for o in result.items}
+        authors = {o.id: _author(session, who, o) for o in result.items}
         supporters = same_matter.counts(session, (o.id for o in result.items if o.id))
     several = len(coach.handled_wijken(coach_actor)) > 1
     tz = services.config.general.tz
@@ -119,6 +119,13 @@ async def show_list(
 # --- one observation -----------------------------------------------------------------------------
 
 
+def _author(session: Session, who: Who, obs: Observation) -> str | None:
+    """Who sent it, as the coach may see it: "jou" for the coach's own observation."""
+    if coach.is_own(obs, actor(who)):
+        return who.t("coach.author_you")
+    return coach.author_label(session, obs)
+
+
 def render_card(
     session: Session, context: WijkContext, who: Who, obs: Observation, back: ListBack
 ) -> views.View:
@@ -129,11 +136,13 @@ def render_card(
         who,
         obs,
         wijk_name=wijk.name if wijk else "",
-        author=coach.author_label(session, obs),
+        author=_author(session, who, obs),
         theme=theme.label(who.lang) if theme else None,
         tz=config.general.tz,
         back=back,
         additions=same_matter.additions(session, obs.id or 0),
+        reopened=workflow.last_reopen(session, obs.id or 0),
+        own=coach.is_own(obs, actor(who)),
     )
 
 
@@ -174,6 +183,7 @@ async def _mark_read(turn: Turn, observation_id: int, back: ListBack) -> None:
     services = turn.services
     with services.db.session() as session:
         obs = coach.get_for_coach(session, actor(turn.who), observation_id)
+        coach.check_not_own(obs, actor(turn.who))
         changed = coach.mark_read(session, obs, services.clock.now(), actor(turn.who))
         text, markup = render_card(session, turn.context, turn.who, obs, back)
     await turn.answer(turn.who.t("coach.marked_read" if changed else "coach.already_read"))

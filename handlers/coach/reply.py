@@ -38,11 +38,25 @@ SPEC = MessageFlow(
     send=("rps", "coach.btn_send"),
     retype="rpe",
     left_key="coach.reply_left",
+    left_how_key="coach.reply_left_how",
+    may_still=lambda turn, draft: _may_reply(turn, draft.observation_id),
     limit=text_limit,
     started_by="Reageren under the coach's answer (the sender, once)",
     send_label="Versturen",
     sent="stored, then delivered to the coach",
 )
+
+
+def _may_reply(turn: Turn, observation_id: int) -> bool:
+    """Whether the sender may still reply (the answer is there, no reply yet, not hidden)."""
+    if turn.who.actor is None:
+        return False
+    with turn.services.db.session() as session:
+        try:
+            coach.get_for_sender(session, turn.who.actor.id, observation_id)
+        except Refused:
+            return False
+    return True
 
 
 async def start(turn: Turn, observation_id: int) -> None:

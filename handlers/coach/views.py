@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.clock import as_utc
 from bot.core.i18n import format_date, format_datetime, t, tn
 from bot.core.text import esc
-from bot.observations import coach, same_matter
+from bot.observations import coach, same_matter, workflow
 from bot.observations.coach import Filter, Page
 from bot.telegram.callbacks import (
     CoachAction,
@@ -185,10 +185,24 @@ def card(
     tz: ZoneInfo,
     back: ListBack,
     additions: Sequence[same_matter.Addition] = (),
+    reopened: workflow.Reopened | None = None,
+    own: bool = False,
 ) -> View:
-    """The whole observation with what happened to it, and what the coach can do with it."""
+    """The whole observation with what happened to it, and what the coach can do with it.
+    `reopened`: its latest reopen, said under its status (it was hidden, referred, ... before,
+    and the sender objected), with the answer that moved into the history then. `own`: the
+    coach sent it themselves: it says so, and another coach answers or hides it."""
     head = _card_head(who, obs, wijk_name=wijk_name, author=author, theme=theme, tz=tz)
+    if own:
+        head.append(who.t("coach.own_observation"))
     tail, truncated = _card_tail(who, obs, tz)
+    if reopened is not None:
+        head.append(_reopened(who, reopened, tz))
+        if reopened.answer is not None and reopened.answered_at is not None:
+            text, cut = fit(reopened.answer, 600)
+            truncated |= cut
+            date = format_date(as_utc(reopened.answered_at), who.lang, tz)
+            tail.insert(0, who.t("coach.card_earlier_answer", date=date, text=text))
     if additions:
         shown, cut = _additions(who, additions, tz)
         tail.insert(0, shown)
@@ -199,7 +213,28 @@ def card(
     parts = ["\n".join(head), body, *tail]
     if truncated:
         parts.append(who.t("coach.card_truncated"))
-    return "\n\n".join(parts), keyboard(*_card_rows(who, obs, back, truncated=truncated))
+    rows = _card_rows(who, obs, back, truncated=truncated, own=own)
+    return "\n\n".join(parts), keyboard(*rows)
+
+
+def _reopened(who: Who, reopened: workflow.Reopened, tz: ZoneInfo) -> str:
+    """ "Weer open sinds 8 december. Eerder: Verborgen (reden: …). De schrijver vond dat niet
+    terecht." """
+    if reopened.before == "hidden" and reopened.detail:
+        before = who.t("coach.card_before_hidden", reason=esc(reopened.detail))
+    elif reopened.before == "referred" and reopened.detail:
+        before = who.t("status.referred_to", partner=esc(reopened.detail))
+    elif reopened.before == "duplicate" and reopened.detail:
+        before = who.t("coach.card_before_duplicate", other=esc(reopened.detail))
+    else:
+        before = who.t(f"status.{reopened.before}")
+    date = format_date(as_utc(reopened.at), who.lang, tz)
+    said = who.t("coach.card_reopened", date=date, before=before)
+    if reopened.reason is None:  # a coach's "Nieuw"
+        why = who.t("coach.card_reopened_coach")
+    else:
+        why = who.t(f"coach.card_reopened_{reopened.by}_{reopened.reason}")
+    return f"{said} {why}"
 
 
 def _card_head(
@@ -273,12 +308,14 @@ def _card_tail(who: Who, obs: Observation, tz: ZoneInfo) -> tuple[list[str], boo
     return tail, truncated
 
 
-def _card_rows(who: Who, obs: Observation, back: ListBack, *, truncated: bool) -> Rows:
+def _card_rows(
+    who: Who, obs: Observation, back: ListBack, *, truncated: bool, own: bool = False
+) -> Rows:
     oid = obs.id or 0
     actions = []
-    if coach.can_answer(obs):
+    if coach.can_answer(obs) and not own:
         actions.append(button(who.t("coach.btn_answer"), CoachAction(oid, CoachVerb.ANSWER, back)))
-    if obs.status == "new":
+    if obs.status == "new" and not own:
         actions.append(button(who.t("coach.btn_read"), CoachAction(oid, CoachVerb.READ, back)))
     extras = []
     if obs.photo_file_id:
@@ -288,7 +325,7 @@ def _card_rows(who: Who, obs: Observation, back: ListBack, *, truncated: bool) -
     if truncated:
         extras.append(button(who.t("coach.btn_full"), CoachAction(oid, CoachVerb.FULL_TEXT)))
     rows = [actions, extras]
-    if obs.status != "hidden":
+    if obs.status != "hidden" and not own:
         rows.append([button(who.t("coach.btn_hide"), CoachAction(oid, CoachVerb.HIDE, back))])
     rows.append([button(who.t("coach.btn_back"), CoachList(obs.wijk_id, back)), menu_button(who)])
     return rows

@@ -252,6 +252,106 @@ def test_migration_0021_clears_the_matter_key_of_texts_about_nothing(
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0022_gives_the_chat_answer_keys_their_coach(tmp_path, backend: str) -> None:
+    """A chat answer's key was its run's "coach_answer:<number>", unique per person only; from
+    0022 it ends in the coach's person id (bot.observations.coach.answer_run_key), and the keys
+    stored before get the same ending, on the observation and on its history's answer events,
+    so a press of such a run delivered again still finds its answer. The desk's keys, the
+    replies' and the reopens' stay. Downgrading takes the ending off again."""
+    from alembic import command
+    from sqlalchemy import text
+
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'keys.sqlite3'}"
+        else:
+            url = stack.enter_context(empty_pg_database("wijkbot_keys_test"))
+        engine = create_db_engine(url)
+        stack.callback(engine.dispose)
+        migrate.upgrade(engine, "0021")
+        at = "2026-12-01 10:00:00"
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO wijk (id, slug, name, cbs_codes, active)"
+                    " VALUES (1, 'elsrijk', 'Elsrijk', '', true)"
+                )
+            )
+            for n in (7, 8):
+                conn.execute(
+                    text(
+                        "INSERT INTO person (id, telegram_id, language, consent_at, pseudonym,"
+                        " share_name, created_at) VALUES (:id, :tg, 'nl', :at, :p, false, :at)"
+                    ),
+                    {"id": n, "tg": 1000 + n, "at": at, "p": f"Buur-{n}"},
+                )
+            answers = [(1, "coach_answer:3", 7), (2, "desk:abc", 8), (3, None, None)]
+            for n, key, by in answers:
+                conn.execute(
+                    text(
+                        "INSERT INTO observation (id, wijk_id, author_role, swot, text, lang,"
+                        " share_name, status, created_at, updated_at, answer_text, answer_key,"
+                        " answered_by_id, answered_at) VALUES (:id, 1, 'resident', 'weakness',"
+                        " 'x', 'nl', false, 'in_progress', :at, :at, :answer, :key, :by, :when)"
+                    ),
+                    {
+                        "id": n,
+                        "at": at,
+                        "answer": "We kijken ernaar" if key else None,
+                        "key": key,
+                        "by": by,
+                        "when": at if key else None,
+                    },
+                )
+            events = [
+                (1, 1, "answer", "coach_answer:3", 7),
+                (2, 2, "answer", "desk:abc", 8),
+                (3, 3, "answer", "coach_answer:3", 8),  # moved off by a reopen
+                (4, 3, "reply", "coach_reply:3", None),
+                (5, 3, "reopen", "reopen:4", None),
+            ]
+            for eid, oid, kind, key, actor in events:
+                conn.execute(
+                    text(
+                        "INSERT INTO observation_event (id, observation_id, at, actor_id, kind,"
+                        " notify, key) VALUES (:id, :oid, :at, :actor, :kind, false, :key)"
+                    ),
+                    {"id": eid, "oid": oid, "at": at, "actor": actor, "kind": kind, "key": key},
+                )
+        on_observations = text("SELECT id, answer_key FROM observation ORDER BY id")
+        on_events = text("SELECT id, key FROM observation_event ORDER BY id")
+        with engine.connect() as conn:
+            before = (
+                [tuple(r) for r in conn.execute(on_observations)],
+                [tuple(r) for r in conn.execute(on_events)],
+            )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(on_observations)] == [
+                (1, "coach_answer:3:7"),
+                (2, "desk:abc"),
+                (3, None),
+            ]
+            assert [tuple(r) for r in conn.execute(on_events)] == [
+                (1, "coach_answer:3:7"),
+                (2, "desk:abc"),
+                (3, "coach_answer:3:8"),
+                (4, "coach_reply:3"),
+                (5, "reopen:4"),
+            ]
+        cfg = migrate.alembic_config()
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0021")
+        with engine.connect() as conn:
+            after = (
+                [tuple(r) for r in conn.execute(on_observations)],
+                [tuple(r) for r in conn.execute(on_events)],
+            )
+        assert after == before
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_migration_0004_moves_the_progress_out_of_the_error(tmp_path, backend: str) -> None:
     """Until 0003 a failed send's progress was the start of its error ("3/7: timeout"); 0004
     moves it into parts_sent and parts_total and leaves the reason; downgrading puts it back."""

@@ -18,7 +18,7 @@ from bot.context import Services
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
-from bot.observations import workflow
+from bot.observations import answer_templates, workflow
 from bot.people.permissions import load_actor
 from models import Membership, Observation, ObservationStatus, Person, Role
 from tests.helpers import join_as, onboard
@@ -674,3 +674,133 @@ async def test_a_typed_hide_reason_refused_at_the_end_comes_back_to_copy(
     assert "kopiëren" in carla.messages[-2].plain_text
     assert carla.last.plain_text == "Dit gaat over een buurman met naam"
     assert observation(services, obs.id or 0).hidden_reason is None
+
+
+# --- two coaches of one wijk ---------------------------------------------------------------------
+
+
+async def typed_answer(coach: FakePerson, obs: Observation, text: str) -> BotMessage:
+    """The coach's preview of `text` as the answer to `obs`."""
+    await open_card(coach, obs)
+    await coach.press("Beantwoorden")
+    (preview,) = await coach.send(text)
+    return preview
+
+
+def send_data(coach: FakePerson, preview: BotMessage) -> str:
+    """The preview's Versturen: its callback data carries the run's number."""
+    return coach.find_button("Versturen", message=preview)[1]
+
+
+async def test_a_colleague_who_answered_first_is_said_and_the_text_comes_back(
+    bot: Harness, services: Services
+) -> None:
+    """Carla and Daan both type an answer; Carla sends first. Daan is told that it was answered
+    (not that his answer was stored before and the observation reopened since: neither
+    happened), and his text comes back to copy. Their runs have the same number: a run's key
+    is unique per person only."""
+    alice, carla, obs = await setup_people(bot, services)
+    daan = await join_as(bot, services, 2002, "Daan", Role.COACH, "elsrijk")
+    carla_preview = await typed_answer(carla, obs, "We gaan ernaar kijken")
+    daan_preview = await typed_answer(daan, obs, "De gemeente is gebeld")
+    assert send_data(carla, carla_preview) == send_data(daan, daan_preview)
+    await carla.press("Versturen")
+    assert "bij de schrijver aangekomen" in carla.last.plain_text
+
+    await daan.press("Versturen")
+    said = daan.messages[-2].plain_text
+    assert "Deze melding is al beantwoord." in said and "kopiëren" in said
+    assert "was al bewaard" not in said and "weer open" not in said
+    assert daan.last.plain_text == "De gemeente is gebeld"
+    assert [m for m in alice.messages if "Antwoord van je wijkcoach" in m.plain_text] == [
+        alice.messages[-1]
+    ]
+    assert "We gaan ernaar kijken" in alice.last.plain_text
+    stored = observation(services, obs.id or 0)
+    assert stored.answer_text == "We gaan ernaar kijken"
+    assert stored.answered_by_id == person_of(services, 2001).id
+
+
+async def test_a_colleague_answers_after_a_reopen_with_a_run_of_the_same_number(
+    bot: Harness, services: Services
+) -> None:
+    """Carla's answer moved into the history by a reopen keeps her run's key; Daan's run of the
+    same number answers anew (it is not Carla's run delivered again)."""
+    alice, carla, obs = await setup_people(bot, services)
+    daan = await join_as(bot, services, 2002, "Daan", Role.COACH, "elsrijk")
+    carla_preview = await typed_answer(carla, obs, "We gaan ernaar kijken")
+    await carla.press("Versturen")
+    with services.db.session() as session:
+        workflow.change_status(
+            session, load_actor(session, 2001), obs.id or 0, "new", now=services.clock.now()
+        )
+    daan_preview = await typed_answer(daan, obs, "De lamp is morgen gemaakt")
+    assert send_data(carla, carla_preview) == send_data(daan, daan_preview)
+
+    await daan.press("Versturen")
+    assert "bij de schrijver aangekomen" in daan.last.plain_text
+    assert "De lamp is morgen gemaakt" in alice.last.plain_text
+    stored = observation(services, obs.id or 0)
+    assert stored.answer_text == "De lamp is morgen gemaakt"
+    assert stored.answered_by_id == person_of(services, 2002).id
+    with services.db.session() as session:
+        answers = [
+            (e.actor_id, e.detail)
+            for e in workflow.history(session, obs.id or 0)
+            if e.kind == "answer"
+        ]
+    assert answers == [
+        (person_of(services, 2001).id, "We gaan ernaar kijken"),
+        (person_of(services, 2002).id, None),
+    ]
+    # Carla's Versturen delivered again still stores nothing and says why.
+    await carla.press("Versturen", message=carla_preview)
+    assert "was al bewaard" in carla.last.plain_text
+    assert observation(services, obs.id or 0).answer_text == "De lamp is morgen gemaakt"
+
+
+# --- a coach's own observation -------------------------------------------------------------------
+
+
+async def test_a_coachs_own_observation_says_so_and_another_coach_answers_it(
+    bot: Harness, services: Services
+) -> None:
+    """A coach who lives in the wijk sees their own observation as theirs ("Van: jou"), not under
+    their pseudonym; they neither answer it (their "Antwoord van je wijkcoach" to themselves)
+    nor hide it or mark it read: another coach of the wijk closes the loop."""
+    carla = await onboard(bot, 2001, "Carla")
+    obs = await file(carla, services, "Er is te weinig groen in de straat bij mij")
+    await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk", "stadshart")
+    daan = await join_as(bot, services, 2002, "Daan", Role.COACH, "elsrijk")
+    pseudonym = person_of(services, 2001).pseudonym
+
+    await carla.send("/meldingen")
+    (listing,) = await carla.press("Elsrijk")
+    assert "Van jou · Nieuw" in listing.plain_text and pseudonym not in listing.plain_text
+    (card,) = await carla.press(f"{obs.reference} openen")
+    assert "Van: jou (bewoner)" in card.plain_text and pseudonym not in card.plain_text
+    assert "Dit is jouw eigen melding. Een andere wijkcoach pakt hem op." in card.plain_text
+    assert card.button_texts == ["Terug", "Naar het menu"]
+    before = observation(services, obs.id or 0)
+    for data in (f"co:{obs.id}:an", f"co:{obs.id}:rd", f"co:{obs.id}:hd", f"co:{obs.id}:hr:spam"):
+        await carla.press_data(data, message=card)
+        assert "Dit is jouw eigen melding" in carla.alerts[-1], data
+    assert observation(services, obs.id or 0) == before
+    # Nor from the desk (the same service).
+    with services.db.session() as session, pytest.raises(coach_service.Refused) as refused:
+        answer_templates.answer_with_text(
+            session, load_actor(session, 2001), obs.id or 0, "Klopt", services.clock.now(), "k"
+        )
+    assert refused.value.message_key == "coach.own_observation"
+
+    # Daan sees the pseudonym, answers, and the answer reaches Carla as her coach's.
+    card = await open_card(daan, obs)
+    assert (
+        f"Van: {pseudonym} (bewoner)" in card.plain_text and "eigen melding" not in card.plain_text
+    )
+    await daan.press("Beantwoorden")
+    await daan.send("We zetten er in het voorjaar bomen neer")
+    await daan.press("Versturen")
+    assert "Antwoord van je wijkcoach" in carla.last.plain_text
+    assert "bomen neer" in carla.last.plain_text
+    assert observation(services, obs.id or 0).answered_by_id == person_of(services, 2002).id

@@ -12,7 +12,7 @@ import pytest
 
 from bot.context import Services
 from bot.core.clock import Clock, FrozenClock
-from bot.core.i18n import t
+from bot.core.i18n import format_date, t
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.fake_telegram.users import Person as FakePerson
 from bot.observations import coach, workflow
@@ -118,6 +118,83 @@ async def test_a_coachs_reopen_of_an_answered_observation_lets_them_answer_again
     with services.db.session() as session:
         steps = [(e.kind, e.detail) for e in workflow.history(session, obs.id or 0)]
     assert ("answer", FIRST) in steps
+
+
+# --- what the coach's card says of a reopen -------------------------------------------------------
+
+
+def card_date(services: Services) -> str:
+    """Today as the card writes it (the clock is frozen)."""
+    return format_date(services.clock.now(), "nl", services.config.general.tz)
+
+
+async def test_the_card_of_a_hidden_observation_the_sender_objected_to_says_so(
+    bot: Harness, services: Services
+) -> None:
+    """Hidden with a reason, "Klopt niet" from the sender: the card is not a plain "Nieuw", it
+    says it was hidden, why, and that the sender objected (the coach would hide it again
+    without knowing)."""
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    obs = await file(alice, services, "De stoep bij de Laan van Ouderkerk ligt vol losse tegels")
+    await open_card(carla, obs)
+    assert "Weer open" not in carla.last.plain_text
+    await carla.press("Verbergen")
+    await carla.press("Iets anders")
+    await carla.send("Geen melding voor de wijkcoach")
+    await carla.press("Verbergen")
+    await alice.press("Klopt niet")
+
+    card = (await open_card(carla, obs)).plain_text
+    assert "Status: Nieuw" in card
+    assert (
+        f"Weer open sinds {card_date(services)}. Eerder: Verborgen (reden: Geen melding voor de"
+        " wijkcoach). De schrijver vond dat niet terecht."
+    ) in card
+    assert "Verbergen" in carla.last.button_texts  # they may, knowing it
+
+    await carla.send("/language")
+    await carla.press("English")
+    await carla.send("/reports")
+    await carla.press(f"Open {obs.reference}")
+    assert (
+        "Before: Hidden (reason: Geen melding voor de wijkcoach). The sender did not think that"
+        " was right."
+    ) in carla.last.plain_text
+
+
+async def test_the_card_of_an_answer_that_did_not_solve_it_shows_the_earlier_answer(
+    bot: Harness, services: Services
+) -> None:
+    alice, carla, obs = await answered(bot, services)
+    with services.db.session() as session:
+        workflow.change_status(
+            session, load_actor(session, 2001), obs.id or 0, "resolved", now=services.clock.now()
+        )
+    services.desk_notices.wake()
+    await services.desk_notices.idle()
+    await alice.press("Nog steeds niet opgelost", message=alice.last)
+
+    card = (await open_card(carla, obs)).plain_text
+    assert "Eerder: Opgelost. Volgens de schrijver is het nog niet opgelost." in card
+    assert f"Eerder antwoord ({card_date(services)}):\n{FIRST}" in card
+    assert "Beantwoorden" in carla.last.button_texts
+
+    # A coach's own "Nieuw" (the desk's status form) after it was referred: said as such.
+    with services.db.session() as session:
+        for status, partner in (("referred", "Vervoerregio"), ("new", None)):
+            workflow.change_status(
+                session,
+                load_actor(session, 2001),
+                obs.id or 0,
+                status,
+                now=services.clock.now(),
+                referred_to=partner,
+            )
+    card = (await open_card(carla, obs)).plain_text
+    assert (
+        "Eerder: Doorgestuurd naar Vervoerregio. Een wijkcoach zette de melding terug op Nieuw."
+    ) in card
 
 
 # --- a Versturen delivered again after a reopen: stored once, whatever happened in between ------

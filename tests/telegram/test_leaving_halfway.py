@@ -20,6 +20,7 @@ from telegram.ext import CommandHandler
 from bot.context import Services, WijkContext
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import Person as FakePerson
+from bot.people import persons, roles
 from bot.spiegel import mirror as spiegel
 from bot.telegram import flows
 from models import Observation, Poll, Reaction, Role, StatementChange
@@ -209,6 +210,75 @@ async def test_an_answer_halfway_left_for_the_list_says_it_was_not_sent(
     await carla.press("Beantwoorden")
     (menu,) = await carla.send("/menu")
     assert "niet verstuurd" not in menu.plain_text
+
+
+def take_back_coach(services: Services, telegram_id: int) -> None:
+    """`wijkbot revoke --role coach --wijk elsrijk` for this person."""
+    with services.db.session() as session:
+        elsrijk = persons.wijk_by_slug(session, "elsrijk")
+        assert elsrijk is not None
+        roles.revoke(session, str(telegram_id), Role.COACH, [elsrijk])
+
+
+async def test_a_coach_whose_role_is_taken_back_halfway_is_not_told_to_send_it_after_all(
+    bot: Harness, services: Services
+) -> None:
+    """The role taken back while an answer, or a reason to hide, was typed: what was not sent
+    is said, but not the way to send it after all, which they can no longer follow. Versturen
+    says why not, gives the text back to copy and ends the run."""
+    _alice, carla, reference = await coach_and_melding(bot, services)
+    with services.db.session() as session:
+        obs = session.exec(select(Observation)).one()
+    await open_card(carla, obs)
+    await carla.press("Beantwoorden")
+    (preview,) = await carla.send("We gaan het maken")
+    take_back_coach(services, 2001)
+    await carla.press("Versturen", message=preview)
+    said = carla.messages[-2].plain_text
+    assert "Dat kan niet met jouw rol in deze wijk." in said and "kopiëren" in said
+    assert carla.last.plain_text == "We gaan het maken"
+    menu = "\n".join(m.plain_text for m in await carla.send("/menu"))
+    assert "niet verstuurd" not in menu and "Beantwoorden" not in menu
+    assert answers(services) == [None]
+
+    # Left without pressing Versturen: not sent, and nothing more.
+    dora = await join_as(bot, services, 2002, "Dora", Role.COACH, "elsrijk")
+    await open_card(dora, obs)
+    await dora.press("Beantwoorden")
+    await dora.send("We gaan het maken")
+    take_back_coach(services, 2002)
+    menu = "\n".join(m.plain_text for m in await dora.send("/menu"))
+    assert f"Je antwoord op melding {reference} is niet verstuurd." in menu
+    assert "Beantwoorden" not in menu
+    # A reason to hide, the same.
+    erik = await join_as(bot, services, 2003, "Erik", Role.COACH, "elsrijk")
+    await open_card(erik, obs)
+    await erik.press("Verbergen")
+    await erik.press("Iets anders")
+    await erik.send("Dit is een grap")
+    take_back_coach(services, 2003)
+    menu = "\n".join(m.plain_text for m in await erik.send("/menu"))
+    assert f"Melding {reference} is niet verborgen." in menu
+    assert "Verbergen" not in menu
+
+
+async def test_an_answer_left_after_a_colleague_answered_is_not_to_be_sent_after_all(
+    bot: Harness, services: Services
+) -> None:
+    _alice, carla, reference = await coach_and_melding(bot, services)
+    daan = await join_as(bot, services, 2002, "Daan", Role.COACH, "elsrijk")
+    with services.db.session() as session:
+        obs = session.exec(select(Observation)).one()
+    await open_card(carla, obs)
+    await carla.press("Beantwoorden")
+    await carla.send("We gaan het maken")
+    await open_card(daan, obs)
+    await daan.press("Beantwoorden")
+    await daan.send("De gemeente komt morgen")
+    await daan.press("Versturen")
+    (listing,) = await carla.send("/meldingen")
+    assert f"Je antwoord op melding {reference} is niet verstuurd." in listing.plain_text
+    assert "kies Beantwoorden" not in listing.plain_text
 
 
 async def test_a_sticker_or_edit_at_the_answers_preview_shows_the_preview_again(
