@@ -252,9 +252,9 @@ def test_migration_0021_clears_the_matter_key_of_texts_about_nothing(
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_migration_0022_gives_the_chat_answer_keys_their_coach(tmp_path, backend: str) -> None:
+def test_migration_0023_gives_the_chat_answer_keys_their_coach(tmp_path, backend: str) -> None:
     """A chat answer's key was its run's "coach_answer:<number>", unique per person only; from
-    0022 it ends in the coach's person id (bot.observations.coach.answer_run_key), and the keys
+    0023 it ends in the coach's person id (bot.observations.coach.answer_run_key), and the keys
     stored before get the same ending, on the observation and on its history's answer events,
     so a press of such a run delivered again still finds its answer. The desk's keys, the
     replies' and the reopens' stay. Downgrading takes the ending off again."""
@@ -268,7 +268,7 @@ def test_migration_0022_gives_the_chat_answer_keys_their_coach(tmp_path, backend
             url = stack.enter_context(empty_pg_database("wijkbot_keys_test"))
         engine = create_db_engine(url)
         stack.callback(engine.dispose)
-        migrate.upgrade(engine, "0021")
+        migrate.upgrade(engine, "0022")
         at = "2026-12-01 10:00:00"
         with engine.begin() as conn:
             conn.execute(
@@ -342,7 +342,7 @@ def test_migration_0022_gives_the_chat_answer_keys_their_coach(tmp_path, backend
         cfg = migrate.alembic_config()
         with engine.begin() as connection:
             cfg.attributes["connection"] = connection
-            command.downgrade(cfg, "0021")
+            command.downgrade(cfg, "0022")
         with engine.connect() as conn:
             after = (
                 [tuple(r) for r in conn.execute(on_observations)],
