@@ -185,7 +185,7 @@ async def show(turn: Turn, flow: Flow, draft: ObservationDraft, how: Reply) -> N
 
 async def _otherwise(turn: Turn, flow: Flow, draft: ObservationDraft, takes: str, raw: Any) -> None:
     """Text or a photo where the step wants a button: say so, and show the step again."""
-    key = "observations.photo_not_now" if takes == PHOTO else "observations.use_buttons"
+    key = "observations.photo_not_now" if takes == PHOTO else "common.use_buttons"
     await show(turn, flow, draft, Reply(edit=False, note=turn.who.t(key)))
 
 
@@ -301,7 +301,7 @@ def _text_again(turn: Turn, draft: ObservationDraft, text: str) -> str:
     the advice after an edit says ("Stuur de nieuwe tekst als nieuw bericht"). While changing
     the kind from the summary, a text is no answer: buttons are."""
     if draft.swot is not None:
-        raise Invalid(turn.who.t("observations.use_buttons"))
+        raise Invalid(turn.who.t("common.use_buttons"))
     return _text(turn, draft, text)
 
 

@@ -220,7 +220,7 @@ def not_taken(who: Who, why: str, state: str, draft: ObservationDraft) -> str:
     if why == FORWARDED:
         return "\n".join((who.t("errors.forwarded"), who.t("observations.draft_kept")))
     if why != EDITED:
-        return "\n".join((who.t("observations.not_usable"), who.t("observations.draft_kept")))
+        return "\n".join((who.t("common.not_usable"), who.t("observations.draft_kept")))
     # Right after the text (or before it) a new text replaces it; later the summary changes it.
     if state == TEXT or (state == SWOT and draft.swot is None):
         how = "edited_send_new"
@@ -228,7 +228,7 @@ def not_taken(who: Who, why: str, state: str, draft: ObservationDraft) -> str:
         how = f"edited_{state}"
     else:
         how = "edited_later"
-    return "\n".join((who.t("observations.edited"), who.t(f"observations.{how}")))
+    return "\n".join((who.t("common.edited_first"), who.t(f"observations.{how}")))
 
 
 def same_question(who: Who, nonce: int, reference: str, text: str) -> View:
