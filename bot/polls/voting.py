@@ -379,6 +379,23 @@ def current_vote(session: Session, poll_id: int, person_id: int) -> list[int]:
     return [v.option_id for v in votes]
 
 
+def check_may_vote(
+    session: Session, actor: Actor, poll: Poll, now: datetime, *, from_group: bool = False
+) -> None:
+    """Whether this person may vote in `poll` now, else PollError saying why: not cancelled, open,
+    here (a poll that `voted_in_group` takes its ballots from the group only) and theirs to vote
+    in. The private chat asks it before it shows the vote buttons, `cast_vote` again when the
+    ballot comes."""
+    if poll.status == PollStatus.CANCELLED.value:
+        raise PollError("polls.err_cancelled")
+    if not is_open(poll, now):
+        raise PollError("polls.err_closed")
+    if voted_in_group(poll) and not from_group:
+        raise PollError("polls.err_vote_in_group")
+    if not actor.can(Action.VOTE, poll.wijk_id) or not in_audience(session, poll, actor.id):
+        raise PollError("polls.err_not_audience")
+
+
 def cast_vote(
     session: Session,
     actor: Actor,
@@ -398,14 +415,7 @@ def cast_vote(
     poll = session.get(Poll, poll_id)
     if poll is None:
         raise PollError("polls.err_no_poll")
-    if poll.status == PollStatus.CANCELLED.value:
-        raise PollError("polls.err_cancelled")
-    if not is_open(poll, now):
-        raise PollError("polls.err_closed")
-    if voted_in_group(poll) and not from_group:
-        raise PollError("polls.err_vote_in_group")
-    if not actor.can(Action.VOTE, poll.wijk_id) or not in_audience(session, poll, actor.id):
-        raise PollError("polls.err_not_audience")
+    check_may_vote(session, actor, poll, now, from_group=from_group)
     valid = {o.id for o in options_of(session, poll_id)}
     chosen = list(option_ids)
     if any(o not in valid for o in chosen) or len(set(chosen)) != len(chosen):

@@ -228,17 +228,8 @@ _BUTTON_KIND: dict[type, str] = {
 
 def _ballot(context: WijkContext, actor: Actor, poll_id: int) -> _Ballot:
     poll, options, wijk_name = load(context, poll_id)
-    if poll.status == PollStatus.CANCELLED.value:
-        raise polls.PollError("polls.err_cancelled")
-    if not polls.is_open(poll, context.services.clock.now()):
-        raise polls.PollError("polls.err_closed")
-    if polls.voted_in_group(poll):
-        raise polls.PollError("polls.err_vote_in_group")
     with context.services.db.session() as session:
-        if not actor.can(Action.VOTE, poll.wijk_id) or not polls.in_audience(
-            session, poll, actor.id
-        ):
-            raise polls.PollError("polls.err_not_audience")
+        polls.check_may_vote(session, actor, poll, context.services.clock.now())
     return _Ballot(poll, options, wijk_name)
 
 
