@@ -365,6 +365,8 @@ _NOT_IN_GROUP = ("bot was kicked", "bot is not a member")
 
 
 def group_left(services: Services, chat_id: int) -> None:
+    """The bot is no longer in the group (its my_chat_member update, handlers/polls/group.py, or
+    Telegram's 403 to a send there): the group's link goes (`voting.unlink_group`)."""
     with services.db.session() as session:
         wijk_id = voting.unlink_group(session, chat_id)
     if wijk_id is not None:

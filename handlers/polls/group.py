@@ -4,7 +4,7 @@
   in the municipality's language, saying how to link the group (/verbind) and who may do that;
   not for a group that is linked already (the supergroup a link has followed to).
 - Removed, or it left (`my_chat_member`: kicked or left): the group's link goes
-  (`voting.unlink_group`), so the wizard no longer offers a group the bot cannot post in.
+  (`delivery.group_left`), so the wizard no longer offers a group the bot cannot post in.
 - Upgraded to a supergroup (the service messages `migrate_to_chat_id` in the old group and
   `migrate_from_chat_id` in the new one): the link and the polls follow the new chat id
   (`delivery.group_moved`). A call that meets the old id later does the same
@@ -45,12 +45,7 @@ async def membership_changed(update: Update, context: WijkContext) -> None:
     was_in, is_in = _in_group(change.old_chat_member), _in_group(change.new_chat_member)
     services = context.services
     if was_in and not is_in:
-        with services.db.session() as session:
-            wijk_id = polls.unlink_group(session, chat_id)
-        if wijk_id is not None:
-            _log.info(
-                "removed from group %s: its link to wijk %s is gone", pseudonym(chat_id), wijk_id
-            )
+        delivery.group_left(services, chat_id)
         return
     if is_in and not was_in:
         with services.db.session() as session:
