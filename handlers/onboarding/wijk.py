@@ -29,6 +29,7 @@ from handlers.common import (
     esc,
     payload,
     private_handler,
+    said_again,
     unsent_now,
     wijk_list,
 )
@@ -188,6 +189,8 @@ async def _show(turn: Turn, flow: Flow, draft: WijkDraft, how: Reply) -> None:
     else:
         text = views.choosing_wijk(who, lookup=draft.lookup, place=place)
         markup = wijk_list(turn.context, who, flow.nonce)
+    if how.note is not None:  # why (a sticker, an edit) above the step, with its buttons
+        text = f"{how.note}\n\n{text}"
     if how.edit:
         await turn.answer(how.toast)
     await turn.reply(text, markup, edit=how.edit)
@@ -221,6 +224,7 @@ TABLE: FlowTable[Turn, WijkDraft] = FlowTable(
     ),
     show=_show,
     entries=(Entry("Akkoord without a wijk, /wijk, Mijn wijk", CHOOSING_WIJK),),
+    not_taken=said_again,
 )
 
 

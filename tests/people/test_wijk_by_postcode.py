@@ -208,3 +208,23 @@ async def test_without_pdok_there_is_no_postcode_button(services: Services, bot:
     await alice.send("/start")
     (listing,) = [m for m in await alice.press("Akkoord") if m.buttons]
     assert "Ik weet mijn wijk niet" not in listing.button_texts
+
+
+async def test_a_sticker_or_an_edit_at_the_postcode_shows_the_step_again(
+    with_pdok: Services, bot: Harness
+) -> None:
+    """The wijk flow takes text (a postcode): a message it cannot use gets its reason above the
+    step it interrupted, with that step's buttons, not only "Naar het menu"."""
+    alice = await to_postcode_step(bot)
+    (again,) = await alice.send_sticker()
+    assert "Dit soort bericht kan ik niet gebruiken." in again.plain_text
+    assert "Typ je postcode" in again.plain_text
+    assert again.button_texts == ["Kies uit de lijst", "Stoppen"]
+    (proposal,) = await alice.send("1181 zA")
+    assert "hoort bij de wijk Elsrijk. Klopt dat?" in proposal.plain_text
+    (edited,) = await alice.edit(alice.sent[-1], "1181 ZA")
+    assert "Ik lees alleen de eerste versie" in edited.plain_text
+    assert "hoort bij de wijk Elsrijk. Klopt dat?" in edited.plain_text
+    assert "Ja, dat klopt" in edited.button_texts and "Naar het menu" not in edited.button_texts
+    await alice.press("Ja, dat klopt", message=edited)
+    assert current_wijk(with_pdok, 1001) == "elsrijk"
