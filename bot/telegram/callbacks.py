@@ -868,8 +868,9 @@ def _poll_manage(args: Args) -> PollManage | GroupLinkPick:
 # --- what the spiegel does not know yet ----------------------------------------------------------
 
 # "Over jou": each answer is stored when pressed (the same press twice stores the same), so it
-# needs no flow. Fields: a (age group), h (household), y (years in the wijk), each with its
-# answers' codes or "-" (skip); x: go (start), no (vraag het niet meer), del (wis), me (show).
+# needs no draft (the `about_you` flow only marks the question on screen). Fields: a (age
+# group), h (household), y (years in the wijk), each with its answers' codes or "-" (skip);
+# x: go (start), no (vraag het niet meer), del (wis), me (show).
 ABOUT_YOU_VALUES: dict[str, tuple[str, ...]] = {
     "a": ("u25", "25_44", "45_64", "65plus", "-"),
     "h": ("alone", "together", "with_children", "-"),

@@ -1,6 +1,6 @@
 """Meldingen: a person tells the coach something about their wijk, and sees what became of it.
 
-`flow` is the `observation` flow (its table draws the diagram in ARCHITECTURE.md) and what
+`flow` is the `observation` flow (its table draws the diagram in docs/flows.md) and what
 happens to loose messages, `mine` is "Mijn meldingen", `draft` the flow's states and draft,
 `views` their texts and keyboards. bot/wiring.py puts the handlers named here on the Application.
 """

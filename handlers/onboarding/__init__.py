@@ -1,7 +1,7 @@
 """/start, the privacy statement and consent, invite links, and choosing a wijk (list or postcode).
 
 `start` handles /start and consent (nothing is stored before it), `wijk` is the `wijk` flow (its
-table draws the diagram in ARCHITECTURE.md; its first step, `ask_wijk`, is in handlers/common.py
+table draws the diagram in docs/flows.md; its first step, `ask_wijk`, is in handlers/common.py
 because every handler sends a person without a wijk there), `views` builds their texts and
 keyboards. bot/wiring.py puts the handlers named here on the Application.
 """

@@ -1,6 +1,6 @@
-"""Polls: the Peilingen list and voting (`voting`), managing one and linking a group (`manage`),
+"""Polls: the Stemmingen list and voting (`voting`), managing one and linking a group (`manage`),
 the bot added to, removed from or moved with a group (`group`), and the "Nieuwe stemming" wizard
-(`wizard`, the `poll_wizard` flow whose table draws the diagram in ARCHITECTURE.md); `views`
+(`wizard`, the `poll_wizard` flow whose table draws the diagram in docs/flows.md); `views`
 builds their texts and keyboards. bot/wiring.py puts the handlers named here (and the wizard's)
 on the Application."""
 

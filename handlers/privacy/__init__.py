@@ -1,5 +1,5 @@
 """/mijngegevens (`export`: a JSON file with everything stored about you) and /vergeetmij
-(`erase`: the `privacy` flow, whose table draws the diagram in ARCHITECTURE.md); `views` builds
+(`erase`: the `privacy` flow, whose table draws the diagram in docs/flows.md); `views` builds
 their texts and keyboards. bot/wiring.py puts the handlers named here on the Application."""
 
 from __future__ import annotations
