@@ -25,17 +25,13 @@ from bot.spiegel import mirror as spiegel
 from bot.telegram import flows
 from models import Observation, Poll, Reaction, Role, StatementChange
 from tests.helpers import join_as, onboard
-from tests.observations.test_coach import file, open_card
+from tests.observations.test_coach import file, open_card, setup_people
+from tests.observations.test_observation_wizard import finish, stored_texts
 from tests.spiegel.test_spiegel import COMMENT, load, statement
 
 SWING = "De schommel in de speeltuin is kapot"
 NOT_SENT = "Je melding is niet verstuurd."
 KIND = "Wat voor melding is het?"
-
-
-def stored_texts(services: Services) -> list[str]:
-    with services.db.session() as session:
-        return [o.text for o in session.exec(select(Observation)).all()]
 
 
 def answers(services: Services) -> list[str | None]:
@@ -114,10 +110,7 @@ async def test_melding_doen_again_halfway_says_the_first_one_was_not_sent(
     assert "Je vorige melding is niet verstuurd." in new.plain_text
     # The new one goes on as any melding does.
     await anna.send("De bank bij de vijver is kapot")
-    await anna.press("Wat kan beter?")
-    await anna.press("Buiten")
-    await anna.press("Overslaan")
-    await anna.press("Nee, alleen")
+    await finish(anna)
     await anna.press("Versturen")
     assert stored_texts(services) == ["De bank bij de vijver is kapot"]
 
@@ -145,10 +138,7 @@ async def test_said_only_while_something_typed_is_not_sent(
     assert "niet verstuurd" not in menu.plain_text
     # Sent: the run stored its result.
     await writing(anna)
-    await anna.press("Wat kan beter?")
-    await anna.press("Buiten")
-    await anna.press("Overslaan")
-    await anna.press("Nee, alleen")
+    await finish(anna)
     sent = await anna.press("Versturen")
     assert "Je melding is bewaard" in sent[0].plain_text
     assert not any("niet verstuurd" in m.plain_text for m in sent)
@@ -179,19 +169,11 @@ async def test_leaving_a_report_in_english(bot: Harness) -> None:
 # --- the coach's answer, hide reason and the sender's reply -----------------------------------
 
 
-async def coach_and_melding(bot: Harness, services: Services) -> tuple[FakePerson, FakePerson, str]:
-    alice = await onboard(bot, 1001, "Alice")
-    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
-    obs = await file(alice, services, "Lantaarn kapot bij de school")
-    return alice, carla, obs.reference
-
-
 async def test_an_answer_halfway_left_for_the_list_says_it_was_not_sent(
     bot: Harness, services: Services
 ) -> None:
-    _alice, carla, reference = await coach_and_melding(bot, services)
-    with services.db.session() as session:
-        obs = session.exec(select(Observation)).one()
+    _alice, carla, obs = await setup_people(bot, services)
+    reference = obs.reference
     card = await open_card(carla, obs)
     await carla.press("Beantwoorden")
     (preview,) = await carla.send("We gaan het maken")
@@ -226,9 +208,8 @@ async def test_a_coach_whose_role_is_taken_back_halfway_is_not_told_to_send_it_a
     """The role taken back while an answer, or a reason to hide, was typed: what was not sent
     is said, but not the way to send it after all, which they can no longer follow. Versturen
     says why not, gives the text back to copy and ends the run."""
-    _alice, carla, reference = await coach_and_melding(bot, services)
-    with services.db.session() as session:
-        obs = session.exec(select(Observation)).one()
+    _alice, carla, obs = await setup_people(bot, services)
+    reference = obs.reference
     await open_card(carla, obs)
     await carla.press("Beantwoorden")
     (preview,) = await carla.send("We gaan het maken")
@@ -265,10 +246,9 @@ async def test_a_coach_whose_role_is_taken_back_halfway_is_not_told_to_send_it_a
 async def test_an_answer_left_after_a_colleague_answered_is_not_to_be_sent_after_all(
     bot: Harness, services: Services
 ) -> None:
-    _alice, carla, reference = await coach_and_melding(bot, services)
+    _alice, carla, obs = await setup_people(bot, services)
+    reference = obs.reference
     daan = await join_as(bot, services, 2002, "Daan", Role.COACH, "elsrijk")
-    with services.db.session() as session:
-        obs = session.exec(select(Observation)).one()
     await open_card(carla, obs)
     await carla.press("Beantwoorden")
     await carla.send("We gaan het maken")
@@ -284,9 +264,7 @@ async def test_an_answer_left_after_a_colleague_answered_is_not_to_be_sent_after
 async def test_a_sticker_or_edit_at_the_answers_preview_shows_the_preview_again(
     bot: Harness, services: Services
 ) -> None:
-    alice, carla, _reference = await coach_and_melding(bot, services)
-    with services.db.session() as session:
-        obs = session.exec(select(Observation)).one()
+    alice, carla, obs = await setup_people(bot, services)
     await open_card(carla, obs)
     (_prompt,) = await carla.press("Beantwoorden")
     # While typing: the prompt again, with why above it.
@@ -311,9 +289,8 @@ async def test_a_sticker_or_edit_at_the_answers_preview_shows_the_preview_again(
 
 
 async def test_a_hide_reason_halfway(bot: Harness, services: Services) -> None:
-    _alice, carla, reference = await coach_and_melding(bot, services)
-    with services.db.session() as session:
-        obs = session.exec(select(Observation)).one()
+    _alice, carla, obs = await setup_people(bot, services)
+    reference = obs.reference
     await open_card(carla, obs)
     await carla.press("Verbergen")
     await carla.press("Iets anders")
@@ -328,9 +305,8 @@ async def test_a_hide_reason_halfway(bot: Harness, services: Services) -> None:
 
 
 async def test_a_reply_to_an_answer_halfway(bot: Harness, services: Services) -> None:
-    alice, carla, reference = await coach_and_melding(bot, services)
-    with services.db.session() as session:
-        obs = session.exec(select(Observation)).one()
+    alice, carla, obs = await setup_people(bot, services)
+    reference = obs.reference
     await open_card(carla, obs)
     await carla.press("Beantwoorden")
     await carla.send("We gaan het maken")
