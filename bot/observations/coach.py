@@ -358,23 +358,26 @@ def _stored_by(
     return request_key is not None and stored_key == request_key and stored_by == person_id
 
 
+def _run_event(
+    session: Session, observation_id: int, kind: EventKind, request_key: str | None
+) -> ObservationEvent | None:
+    """The observation's `kind` event (answer or reply) of the flow run `request_key`: the
+    answer or reply that run stored, on the observation or moved off it by a reopen."""
+    if request_key is None:
+        return None
+    return session.exec(
+        select(ObservationEvent).where(
+            ObservationEvent.observation_id == observation_id,
+            ObservationEvent.key == request_key,
+            ObservationEvent.kind == kind.value,
+        )
+    ).first()
+
+
 def _key_used(
     session: Session, observation_id: int, kind: EventKind, request_key: str | None
 ) -> bool:
-    """Whether the observation's history holds a `kind` event (answer or reply) of the flow run
-    `request_key`: the answer or reply that run stored, on the observation or moved off it."""
-    if request_key is None:
-        return False
-    return (
-        session.exec(
-            select(ObservationEvent.id).where(
-                ObservationEvent.observation_id == observation_id,
-                ObservationEvent.key == request_key,
-                ObservationEvent.kind == kind.value,
-            )
-        ).first()
-        is not None
-    )
+    return _run_event(session, observation_id, kind, request_key) is not None
 
 
 def answer_run_key(run_key: str, coach_id: int) -> str:
@@ -431,13 +434,7 @@ def _moved(
     request_key: str,
     actor_id: int | None,
 ) -> Observation | None:
-    event = session.exec(
-        select(ObservationEvent).where(
-            ObservationEvent.observation_id == observation_id,
-            ObservationEvent.key == request_key,
-            ObservationEvent.kind == kind.value,
-        )
-    ).first()
+    event = _run_event(session, observation_id, kind, request_key)
     if event is None or event.actor_id != actor_id:
         return None
     observation = session.get(Observation, observation_id)
