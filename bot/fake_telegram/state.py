@@ -1054,9 +1054,10 @@ class FakeTelegram:
             parsed = [MessageEntity.de_json(e, None) for e in entities or []]
         if what == "text" and not plain.strip():
             raise bad_request("message text is empty")
-        # Telegram counts the limit in characters (code points) after parsing, not in UTF-16
-        # units as entity offsets are: 4,096 astral emoji are accepted, 4,097 refused (measured
-        # against the real Bot API, FerroxLabs/wayland#934).
+        # The limit in characters (code points) after parsing, not in UTF-16 units as entity
+        # offsets are. The one measurement against the real Bot API we know of (a public issue,
+        # FerroxLabs/wayland#934: 4,096 astral emoji accepted, 4,097 refused) says so; other
+        # write-ups say UTF-16 units, without a measurement. Not checked by us.
         if len(plain) > limit:
             raise bad_request(
                 "message is too long" if what == "text" else "message caption is too long"
