@@ -314,6 +314,8 @@ class InboxRow:
     author_kind: AuthorKind
     urgent_kind: str | None
     supporters: int  # "ik ook"
+    sender_id: int | None = None  # the sender's person id (None: erased)
+    own: bool = False  # the coach looking sent it (coach.is_own): "Van: jou"
 
 
 @dataclass(frozen=True)
@@ -555,6 +557,7 @@ def page_statement(where: list[ColumnElement[bool]], limit: int, offset: int) ->
             func.substr(_O.c.text, 1, EXCERPT_CHARS + 1),
             _O.c.photo_file_id.is_not(None),
             and_(_O.c.latitude.is_not(None), _O.c.longitude.is_not(None)),
+            _O.c.person_id,
         )
         .where(*where)
         .limit(limit)
@@ -573,8 +576,8 @@ def author_label(share_name: bool, display_name: str | None, pseudonym: str | No
 
 
 def _row(r: Any) -> InboxRow:
-    (oid, wijk_id, wijk_name, created, swot, theme, status, text, photo, located) = r[:10]
-    share_name, display_name, pseudonym, role, urgent, supporters = r[10:]
+    (oid, wijk_id, wijk_name, created, swot, theme, status, text, photo, located, sender) = r[:11]
+    share_name, display_name, pseudonym, role, urgent, supporters = r[11:]
     return InboxRow(
         id=oid,
         reference=f"M-{oid}",
@@ -591,6 +594,7 @@ def _row(r: Any) -> InboxRow:
         author_kind=AuthorKind.PARTNER if role == "partner" else AuthorKind.RESIDENT,
         urgent_kind=urgent,
         supporters=int(supporters or 0),
+        sender_id=sender,
     )
 
 
@@ -622,6 +626,12 @@ def inbox_page(
         counts, total, groups, flt, rows = _searched(session, flt, handled, dialect, now, tz)
     else:
         counts, total, groups, flt, rows = _counted(session, flt, handled, dialect, now, tz)
+    if actor is not None:
+        # The coach's own observations (they live in the wijk) say "Van: jou", as in the chat.
+        rows = [
+            replace(r, own=True) if r.sender_id is not None and r.sender_id == actor.id else r
+            for r in rows
+        ]
     pages = max(1, -(-total // flt.page_size))
     facets = Facets(
         wijk=counts["wijk"],

@@ -4,7 +4,12 @@ coach may see them, the matter's other observations in the same wijk, and its hi
 
 The history is read from `observation_event` when that table exists (the status workflow);
 until then from the observation's own dates. A line the coach looking did themselves is `mine`
-(the page says "you", not the coach's own schuilnaam). No Telegram, no web.
+(the page says "you", not the coach's own schuilnaam). A reopen says who asked for it and why in
+the words of the chat's card (`why`: workflow.reopen_why_key), not its stored reason code.
+
+A coach who lives in the wijk and sent the observation themselves (`own`, coach.is_own) sees it
+as theirs: the page says so as the chat's card does, offers no answer or status, and opening it
+does not mark it read. Another coach of the wijk closes the loop. No Telegram, no web.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.observations import coach
+from bot.observations import coach, workflow
 from bot.people.permissions import Actor
 from models import EventKind, Observation, ObservationEvent, ObservationStatus, Person, Wijk
 
@@ -31,6 +36,7 @@ class HistoryLine:
     actor_name: str | None = None
     detail: str | None = None
     mine: bool = False  # done by the coach who is looking
+    why: str | None = None  # a reopen's who and why: a catalogue key (coach.card_reopened_*)
 
 
 @dataclass
@@ -38,6 +44,7 @@ class ObservationView:
     observation: Observation
     wijk_name: str
     author: str | None  # None: the sender erased their data
+    own: bool = False  # the coach who is looking sent it (coach.is_own)
     same_matter: list[Observation] = field(default_factory=list)
     history: list[HistoryLine] = field(default_factory=list)
 
@@ -50,6 +57,7 @@ def load(session: Session, actor: Actor, observation_id: int) -> ObservationView
         observation=observation,
         wijk_name=wijk.name if wijk is not None else "",
         author=coach.author_label(session, observation),
+        own=coach.is_own(observation, actor),
         same_matter=same_matter(session, observation),
         history=history(session, observation, me=actor.id),
     )
@@ -59,8 +67,9 @@ def marks_read_on_open(session: Session, actor: Actor, observation: Observation)
     """Whether opening the page marks the observation read: when it is new, unless this coach
     put it back among the new ones themselves ("Nieuw (weer open)" is the last change to its
     status, theirs). Then opening it again, right after or later, leaves it new; a colleague
-    who opens it reads it."""
-    if observation.status != ObservationStatus.NEW.value:
+    who opens it reads it. Never the coach's own observation (coach.is_own): a colleague reads
+    it."""
+    if observation.status != ObservationStatus.NEW.value or coach.is_own(observation, actor):
         return False
     last = session.exec(
         select(ObservationEvent)
@@ -112,6 +121,32 @@ def _name(session: Session, person_id: int | None) -> str | None:
     return person.display_name or person.pseudonym
 
 
+def _line(session: Session, row: ObservationEvent, me: int | None) -> HistoryLine:
+    mine = me is not None and row.actor_id == me
+    if row.kind != EventKind.REOPEN.value:
+        return HistoryLine(
+            at=row.at,
+            kind=row.kind,
+            to_status=row.to_status,
+            actor_name=_name(session, row.actor_id),
+            detail=row.detail,
+            mine=mine,
+        )
+    by, reason = workflow.reopened_by(row)
+    # The reason in words instead of its code ("wrong"). A supporter is "someone who also
+    # reported this", as on the card: not their name. A coach's line names the coach, and says
+    # what the card says only when it cannot (their data erased).
+    name = _name(session, row.actor_id) if by == "coach" else None
+    return HistoryLine(
+        at=row.at,
+        kind=row.kind,
+        to_status=row.to_status,
+        actor_name=name,
+        mine=mine and by == "coach",
+        why=workflow.reopen_why_key(by, reason) if by != "coach" or not (name or mine) else None,
+    )
+
+
 def history(
     session: Session, observation: Observation, *, me: int | None = None
 ) -> list[HistoryLine]:
@@ -124,16 +159,7 @@ def history(
             select(event).where(event.observation_id == observation.id).order_by(event.at, event.id)
         ).all()
         for row in rows:
-            lines.append(
-                HistoryLine(
-                    at=row.at,
-                    kind="status" if row.kind == "status" else row.kind,
-                    to_status=row.to_status,
-                    actor_name=_name(session, row.actor_id),
-                    detail=row.detail,
-                    mine=me is not None and row.actor_id == me,
-                )
-            )
+            lines.append(_line(session, row, me))
         return lines
     if observation.read_at is not None:
         lines.append(HistoryLine(observation.read_at, "read"))

@@ -12,7 +12,8 @@ No Telegram and no web here. Every change is one conditional UPDATE on the statu
 with (`... WHERE status = :before`), and its ObservationEvent is written in the same
 transaction: two coaches changing the same observation at the same moment cannot both win; the
 loser gets `Refused("workflow.changed")`. Permissions go through `coach.get_for_coach` (the
-observation's own wijk, Action.HANDLE_OBSERVATIONS).
+observation's own wijk, Action.HANDLE_OBSERVATIONS); a coach's own observation (`coach.is_own`:
+they live in the wijk and sent it) is another coach's to move (`Refused("coach.own_observation")`).
 
 Which changes the sender (and the "ik ook" supporters) hear of: NOTIFY. "read" is not news; an
 answer reaches them as the answer itself. The notices go out from the background
@@ -144,13 +145,15 @@ def change_status(
     seen_status: str | None = None,
 ) -> ObservationEvent:
     """Move one observation to `to_status` (committed, with its event), or raise
-    PermissionDenied (not a coach of its wijk) or Refused(message_key).
+    PermissionDenied (not a coach of its wijk) or Refused(message_key) ("coach.own_observation":
+    the coach sent it themselves; another coach of the wijk moves it).
 
     referred: `referred_to` (the partner's name) is required; duplicate: `duplicate_of_id`, an
     observation of the same wijk, not itself, not one that repeats this one; hidden: `reason`.
     `seen_status`: the status the coach's form showed; another one now means someone else
     moved it meanwhile (Refused "workflow.changed") rather than a step the coach did not mean."""
     obs = _load(session, actor, observation_id)
+    coach.check_not_own(obs, actor)
     before = obs.status
     if seen_status is not None and seen_status != before:
         raise Refused("workflow.changed")
@@ -455,6 +458,26 @@ class Reopened:
     answer: str | None = None  # the latest answer in the history (moved off by a reopen)
     answered_at: datetime | None = None
 
+    @property
+    def why_key(self) -> str:
+        return reopen_why_key(self.by, self.reason)
+
+
+def reopened_by(event: ObservationEvent) -> tuple[str, str | None]:
+    """Who opened an observation again with this "reopen" event, and why: ("sender" or
+    "supporter", one of REOPEN_REASONS), or ("coach", None). The sender's own reopen has no
+    actor; a supporter's names them; a coach's has no reason."""
+    reasons = {r for rs in REOPEN_REASONS.values() for r in rs}
+    reason = event.detail if event.detail in reasons else None
+    by = "coach" if reason is None else "sender" if event.actor_id is None else "supporter"
+    return by, reason
+
+
+def reopen_why_key(by: str, reason: str | None) -> str:
+    """The catalogue key that says in words who opened it again and why (the coach's card and
+    the desk's history): "coach.card_reopened_sender_wrong", ..., "coach.card_reopened_coach"."""
+    return "coach.card_reopened_coach" if reason is None else f"coach.card_reopened_{by}_{reason}"
+
 
 def last_reopen(session: Session, observation_id: int) -> Reopened | None:
     """What the coach's card says of the latest reopen (None: never opened again). The caller
@@ -467,10 +490,7 @@ def last_reopen(session: Session, observation_id: int) -> Reopened | None:
     before = reopen.from_status or ""
     statuses_before = (e for e in reversed(earlier) if e.kind == EventKind.STATUS.value)
     into = next((e for e in statuses_before if e.to_status == before), None)
-    reasons = {r for rs in REOPEN_REASONS.values() for r in rs}
-    reason = reopen.detail if reopen.detail in reasons else None
-    # The sender's own reopen has no actor; a supporter's names them; a coach's has no reason.
-    by = "coach" if reason is None else "sender" if reopen.actor_id is None else "supporter"
+    by, reason = reopened_by(reopen)
     answers = (e for e in reversed(earlier) if e.kind == EventKind.ANSWER.value and e.detail)
     moved = next(answers, None)
     return Reopened(

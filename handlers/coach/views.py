@@ -230,11 +230,7 @@ def _reopened(who: Who, reopened: workflow.Reopened, tz: ZoneInfo) -> str:
         before = who.t(f"status.{reopened.before}")
     date = format_date(as_utc(reopened.at), who.lang, tz)
     said = who.t("coach.card_reopened", date=date, before=before)
-    if reopened.reason is None:  # a coach's "Nieuw"
-        why = who.t("coach.card_reopened_coach")
-    else:
-        why = who.t(f"coach.card_reopened_{reopened.by}_{reopened.reason}")
-    return f"{said} {why}"
+    return f"{said} {who.t(reopened.why_key)}"
 
 
 def _card_head(

@@ -10,12 +10,14 @@ import re
 from typing import Any
 
 import httpx
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.fake_telegram.users import Person as FakePerson
+from bot.observations import workflow
 from bot.people import persons
-from models import Observation, ObservationEvent, ObservationNote
+from models import Observation, ObservationEvent, ObservationNote, Supporter
 from tests.desk.conftest import (
+    COACH_ID,
     OTHER_COACH_ID,
     RESIDENT_ID,
     STADSHART,
@@ -441,3 +443,162 @@ async def test_who_may_not_act_is_refused_and_nothing_changes(desk: Desk) -> Non
     assert stored.status == "new" and stored.answer_text is None
     await delivered(desk)
     assert not texts(sender, obs.reference)
+
+
+# --- a coach's own observation -------------------------------------------------------------------
+
+
+def person_of(desk: Desk, telegram_id: int) -> tuple[int, str]:
+    """The person id and pseudonym of someone who has joined."""
+    with desk.services.db.session() as session:
+        found = persons.get_person(session, telegram_id)
+        assert found is not None and found.id is not None
+        return found.id, found.pseudonym
+
+
+async def test_a_coachs_own_observation_is_theirs_to_read_not_to_handle(desk: Desk) -> None:
+    """A coach who lives in the wijk sees their own observation on the desk as in the chat:
+    "Van: jou", the chat's sentence, no answer or status form, not marked read on opening.
+    The status workflow refuses it (one by one and in a bulk action, where that row is skipped
+    with the reason); a note is fine. Another coach of the wijk handles it."""
+    await coach(desk)
+    await coach(desk, OTHER_COACH_ID)
+    me, pseudonym = person_of(desk, COACH_ID)
+    own = desk.observation(person_id=me, lang="nl", text="Te weinig groen in mijn straat")
+    other = desk.observation(text="De stoep bij de school ligt open.")
+    own_sentence = "Dit is jouw eigen melding. Een andere wijkcoach pakt hem op."
+    async with logged_in(desk) as browser:
+        inbox = (await browser.get("/")).text
+        assert "Van: jou" in inbox and pseudonym not in inbox
+
+        page = (await browser.get(f"/m/{own.id}")).text
+        assert own_sentence in page
+        assert f'action="/m/{own.id}/status"' not in page
+        assert f'action="/m/{own.id}/answer"' not in page
+        assert f'action="/m/{own.id}/notes"' in page
+        assert pseudonym not in page
+        assert status_of(desk, own.id) == "new"
+
+        # The forms sent anyway: refused with the same sentence, nothing changes.
+        for data in (
+            {"seen": "new", "to": "read"},
+            {"seen": "new", "to": "resolved"},
+            {"seen": "new", "to": "hidden", "reason": "Dubbel"},
+            {"seen": "new", "to": "referred", "partner": "Gemeente"},
+        ):
+            answer = await post(browser, f"/m/{own.id}/status", data)
+            assert answer.status_code == 400 and own_sentence in answer.text, data
+        answer = await post(browser, f"/m/{own.id}/answer", {"answer": "Klopt", "key": "k1"})
+        assert answer.status_code == 400 and own_sentence in answer.text
+        assert "readonly>Klopt</textarea>" in answer.text  # to copy
+        note = await post(browser, f"/m/{own.id}/notes", {"note": "Ik woon er zelf"})
+        assert note.status_code == 303
+
+        # Several at once: the own one is skipped with the reason.
+        answer = await post(
+            browser, "/bulk", {"id": [str(own.id), str(other.id)], "action": "resolved"}
+        )
+        assert answer.status_code == 303
+        page = (await browser.get("/")).text
+        assert "1 aangepast, 1 overgeslagen." in page
+        assert f"M-{own.id}: {own_sentence}" in page
+        await post(browser, "/bulk", {"id": [str(own.id)], "action": "read"})
+        assert f"M-{own.id}: {own_sentence}" in (await browser.get("/")).text
+    assert status_of(desk, own.id) == "new" and status_of(desk, other.id) == "resolved"
+    with desk.services.db.session() as session:
+        moved = session.exec(
+            select(ObservationEvent).where(ObservationEvent.observation_id == own.id)
+        ).all()
+        assert moved == []
+        assert [n.text for n in session.exec(select(ObservationNote)).all()] == ["Ik woon er zelf"]
+
+    # Another coach of the wijk sees the pseudonym, reads it on opening and moves it on.
+    async with logged_in(desk, OTHER_COACH_ID) as browser:
+        assert pseudonym in (await browser.get("/")).text
+        page = (await browser.get(f"/m/{own.id}")).text
+        assert "eigen melding" not in page and pseudonym in page
+        assert f'action="/m/{own.id}/status"' in page and f'action="/m/{own.id}/answer"' in page
+        assert status_of(desk, own.id) == "read"
+        answer = await post(browser, f"/m/{own.id}/status", {"seen": "read", "to": "resolved"})
+        assert answer.status_code == 303
+    assert status_of(desk, own.id) == "resolved"
+
+
+# --- the history of a reopen ---------------------------------------------------------------------
+
+
+def history_lines(page: str) -> list[str]:
+    """The page's history, one line per event, as it reads (date included)."""
+    block = page.split('<ol class="history">', 1)[1].split("</ol>", 1)[0]
+    return [
+        " ".join(html.unescape(re.sub(r"<[^>]+>", "", item)).split())
+        for item in re.findall(r"<li>(.*?)</li>", block, re.S)
+    ]
+
+
+def reopens(page: str) -> list[str]:
+    """What the history says of each time it was set back to new (after the date)."""
+    return [
+        line.split(": ", 1)[1] for line in history_lines(page) if "Nieuw" in line or "New" in line
+    ]
+
+
+async def test_the_history_says_who_opened_it_again_and_why_in_words(desk: Desk) -> None:
+    """A reopen's line in the history says what the chat's card says (the sender, someone who
+    also reported it, a coach), not its stored reason code ("wrong"); in the coach's language."""
+    sender, obs = await sent_by(desk)
+    supporter = await resident(desk, RESIDENT_ID + 1)
+    supporter_id, supporter_pseudonym = person_of(desk, supporter.id)
+    with desk.services.db.session() as session:
+        session.add(Supporter(observation_id=obs.id or 0, person_id=supporter_id, text="Hier ook"))
+        session.commit()
+
+    async def to(browser: httpx.AsyncClient, status: str, **fields: str) -> None:
+        data = {"seen": status_of(desk, obs.id), "to": status, **fields}
+        answer = await post(browser, f"/m/{obs.id}/status", data)
+        assert answer.status_code == 303, answer.text
+        await delivered(desk)
+
+    async with coach_logged_in(desk) as browser:
+        await to(browser, "resolved")
+        await sender.press("Nog steeds niet opgelost", message=sender.last)
+        await to(browser, "referred", partner="Gemeente")
+        with desk.services.db.session() as session:
+            referred = session.exec(
+                select(ObservationEvent)
+                .where(ObservationEvent.observation_id == obs.id)
+                .order_by(col(ObservationEvent.id).desc())
+            ).first()
+            assert referred is not None and referred.id is not None
+            workflow.reopen(
+                session, supporter_id, referred.id, "wrong", now=desk.services.clock.now()
+            )
+        await to(browser, "hidden", reason="Geen melding voor de wijkcoach")
+        await sender.press("Klopt niet", message=sender.last)
+        await to(browser, "in_progress")
+        await to(browser, "new")
+        assert status_of(desk, obs.id) == "new"
+
+        page = (await browser.get(f"/m/{obs.id}")).text
+        assert reopens(page) == [
+            "Status naar Nieuw. Volgens de schrijver is het nog niet opgelost.",
+            "Status naar Nieuw. Iemand die dit ook meldde, vond dat niet terecht.",
+            "Status naar Nieuw. De schrijver vond dat niet terecht.",
+            "Status naar Nieuw door jou",
+        ]
+        assert "(wrong)" not in page and "not_solved" not in page
+        assert supporter_pseudonym not in page
+
+        with desk.services.db.session() as session:
+            person = persons.get_person(session, COACH_ID)
+            assert person is not None
+            person.language = "en"
+            session.add(person)
+            session.commit()
+        page = (await browser.get(f"/m/{obs.id}")).text
+        assert reopens(page) == [
+            "Status changed to New. The sender says it is not solved yet.",
+            "Status changed to New. Someone who also reported this did not think that was right.",
+            "Status changed to New. The sender did not think that was right.",
+            "Status changed to New by you",
+        ]

@@ -94,3 +94,35 @@ async def test_a_coach_works_through_observations_and_the_sender_hears_of_it(
     # The export of this view.
     name, content = await coach.download(page.get_by_role("link", name="Download als tekstbestand"))
     assert name.endswith(".csv") and lamp.reference.encode() in content
+
+
+async def test_a_coachs_own_observation_and_a_reopen_in_words(site: DeskSite) -> None:
+    """A coach who lives in the wijk opens their own observation: the chat's sentence, no status
+    or answer form, still new. A resident's "Klopt niet" shows in the history in words."""
+    await coach_of(site, COACH, ELSRIJK)
+    sender = await onboard(site.bot, RESIDENT, "Bewoner")
+    own = site.observation(by=COACH, text="Er is te weinig groen in mijn straat")
+    lamp = site.observation(by=RESIDENT, text="De lantaarn bij de school is kapot")
+
+    coach = await site.in_telegram(COACH, name="coach")
+    page = coach.page
+    await page.get_by_role("heading", name="Meldingen", exact=True).wait_for()
+    await coach.goto(f"/m/{own.id}")
+    await page.get_by_text(
+        "Dit is jouw eigen melding. Een andere wijkcoach pakt hem op."
+    ).wait_for()
+    assert await page.get_by_role("button", name="Status veranderen").count() == 0
+    assert await page.get_by_role("button", name="Antwoord versturen").count() == 0
+    assert await page.get_by_role("button", name="Notitie toevoegen").count() == 1
+    await coach.shoot("own-observation")
+    assert status_of(site, own.id) == "new"
+
+    await coach.goto(f"/m/{lamp.id}")
+    await page.get_by_label("Nieuwe status").select_option("hidden")
+    await page.get_by_label("Bij Verborgen: waarom?").fill("Dubbel")
+    await page.get_by_role("button", name="Status veranderen").click()
+    notice = await site.message_for(sender, "verborgen")
+    await sender.press("Klopt niet", message=notice)
+    await coach.goto(f"/m/{lamp.id}")
+    await page.get_by_text("Status naar Nieuw. De schrijver vond dat niet terecht.").wait_for()
+    await coach.shoot("history-reopen")

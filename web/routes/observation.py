@@ -11,7 +11,9 @@ steps the workflow allows from where it stands), the answer (a template picked w
 characters, said beside the box: a longer one is refused with the text kept, never cut) and the
 notes. Opening a new observation marks it read (through the workflow; the sender is not told),
 unless this coach put it back to new themselves (bot/desk/observation_page.py
-`marks_read_on_open`): "Nieuw (weer open)" sticks.
+`marks_read_on_open`): "Nieuw (weer open)" sticks. The coach's own observation (they live in
+the wijk and sent it: `view.own`) says so in the chat's words, is not marked read, and has no
+status or answer form (the workflow and the answer refuse it too); notes stay.
 """
 
 from __future__ import annotations
@@ -119,8 +121,8 @@ def show(
     values: dict[str, Any] = {
         "view": view,
         "o": obs,
-        "transitions": transitions(coach.lang, obs.status),
-        "can_answer": coach_service.can_answer(obs),
+        "transitions": [] if view.own else transitions(coach.lang, obs.status),
+        "can_answer": not view.own and coach_service.can_answer(obs),
         "templates": templates,
         "chosen_template": chosen,
         "answer_key": secrets.token_urlsafe(18),
