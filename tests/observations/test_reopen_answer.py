@@ -29,6 +29,7 @@ from tests.telegram.test_exactly_once import (
     coach_typed_answer,
     kill_after,
     killed_on,
+    reply_killed_after_its_commit,
     restarted,
 )
 
@@ -60,10 +61,7 @@ async def test_a_reopened_answered_observation_can_be_answered_again_and_waits_i
     await alice.press("Terugschrijven", message=alice.last)
     await alice.send("Dank je, ik wacht af")
     await alice.press("Versturen")
-    with services.db.session() as session:
-        workflow.change_status(
-            session, load_actor(session, 2001), obs.id or 0, "resolved", now=services.clock.now()
-        )
+    set_status(services, obs, "resolved")
     services.desk_notices.wake()
     await services.desk_notices.idle()
     await alice.press("Nog steeds niet opgelost", message=alice.last)
@@ -107,10 +105,7 @@ async def test_a_coachs_reopen_of_an_answered_observation_lets_them_answer_again
 ) -> None:
     # "Nieuw" set by a coach (the desk's status form) means the same as the sender's reopen.
     _alice, carla, obs = await answered(bot, services)
-    with services.db.session() as session:
-        workflow.change_status(
-            session, load_actor(session, 2001), obs.id or 0, "new", now=services.clock.now()
-        )
+    set_status(services, obs, "new")
     stored = observation(services, obs.id or 0)
     assert stored.status == "new" and stored.answer_text is None
     await open_card(carla, obs)
@@ -167,10 +162,7 @@ async def test_the_card_of_an_answer_that_did_not_solve_it_shows_the_earlier_ans
     bot: Harness, services: Services
 ) -> None:
     alice, carla, obs = await answered(bot, services)
-    with services.db.session() as session:
-        workflow.change_status(
-            session, load_actor(session, 2001), obs.id or 0, "resolved", now=services.clock.now()
-        )
+    set_status(services, obs, "resolved")
     services.desk_notices.wake()
     await services.desk_notices.idle()
     await alice.press("Nog steeds niet opgelost", message=alice.last)
@@ -181,16 +173,8 @@ async def test_the_card_of_an_answer_that_did_not_solve_it_shows_the_earlier_ans
     assert "Beantwoorden" in carla.last.button_texts
 
     # A coach's own "Nieuw" (the desk's status form) after it was referred: said as such.
-    with services.db.session() as session:
-        for status, partner in (("referred", "Vervoerregio"), ("new", None)):
-            workflow.change_status(
-                session,
-                load_actor(session, 2001),
-                obs.id or 0,
-                status,
-                now=services.clock.now(),
-                referred_to=partner,
-            )
+    set_status(services, obs, "referred", referred_to="Vervoerregio")
+    set_status(services, obs, "new")
     card = (await open_card(carla, obs)).plain_text
     assert (
         "Eerder: Doorgestuurd naar Vervoerregio. Een wijkcoach zette de melding terug op Nieuw."
@@ -209,11 +193,18 @@ def answer_events(services: Services, obs: Observation) -> list[tuple[str, str |
         ]
 
 
-def set_new(services: Services, obs: Observation) -> None:
-    """Carla sets it back to "nieuw" (the desk's status form)."""
+def set_status(
+    services: Services, obs: Observation, status: str, *, referred_to: str | None = None
+) -> None:
+    """Carla (2001) moves it to `status`, as the desk's status form does."""
     with services.db.session() as session:
         workflow.change_status(
-            session, load_actor(session, 2001), obs.id or 0, "new", now=services.clock.now()
+            session,
+            load_actor(session, 2001),
+            obs.id or 0,
+            status,
+            now=services.clock.now(),
+            referred_to=referred_to,
         )
 
 
@@ -236,7 +227,7 @@ async def test_an_answer_delivered_again_after_a_reopen_is_not_stored_again(
     preview = carla.last
     press = await killed_on(first, carla.press("Versturen"))
     monkeypatch.undo()
-    set_new(services, obs)  # before Telegram delivers the press again
+    set_status(services, obs, "new")  # before Telegram delivers the press again
 
     second = await restarted(services, fake)
     try:
@@ -274,15 +265,8 @@ async def test_an_answer_delivered_again_after_a_reopen_is_not_stored_again(
 async def test_a_reply_delivered_again_after_a_reopen_is_not_a_reply_to_the_next_answer(
     services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = await restarted(services, fake)
-    alice, carla, obs = await coach_typed_answer(first, services)
-    await carla.press("Versturen")
-    await alice.press(t("nl", "coach.btn_reply"))
-    await alice.send("Super, dank!")
-    monkeypatch.setattr(coach, "record_reply", kill_after(coach.record_reply))
-    press = await killed_on(first, alice.press("Versturen"))
-    monkeypatch.undo()
-    set_new(services, obs)
+    obs, press = await reply_killed_after_its_commit(services, fake, monkeypatch)
+    set_status(services, obs, "new")
 
     second = await restarted(services, fake)
     try:

@@ -468,9 +468,11 @@ async def test_answer_sent_again_reaches_the_sender_once(
     assert len(answers) == 1
 
 
-async def test_reply_sent_again_reaches_the_coach_once(
+async def reply_killed_after_its_commit(
     services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Any, JSONDict]:
+    """Carla's answer reached Alice, whose reply's Versturen dies right after the reply's commit:
+    the observation and the press Telegram will deliver again."""
     from bot.observations import coach
 
     first = await restarted(services, fake)
@@ -481,7 +483,13 @@ async def test_reply_sent_again_reaches_the_coach_once(
     monkeypatch.setattr(coach, "record_reply", kill_after(coach.record_reply))
     press = await killed_on(first, alice.press("Versturen"))
     monkeypatch.undo()
+    return obs, press
 
+
+async def test_reply_sent_again_reaches_the_coach_once(
+    services: Services, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    obs, press = await reply_killed_after_its_commit(services, fake, monkeypatch)
     seen = await delivered_again(services, fake, press, (1001,))
     done = t("nl", "coach.reply_sent", reference=obs.reference)
     assert any(done in m.plain_text for m in seen)
