@@ -13,6 +13,7 @@ from bot.context import Services
 from bot.core.i18n import t
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import BotMessage
+from bot.fake_telegram.users import Person as FakePerson
 from bot.people import persons as people
 from bot.spiegel import editing
 from bot.spiegel import mirror as spiegel
@@ -202,6 +203,16 @@ async def test_recommendations_ask_agree(bot: Harness, services: Services) -> No
     )
 
 
+async def at_comment_prompt(bot: Harness, services: Services) -> tuple[FakePerson, BotMessage]:
+    """Alice, a resident of Elsrijk, at the comment prompt of "Er is veel groen." (the prompt)."""
+    load(services, "elsrijk")
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/spiegel")
+    page = await alice.press("Wat gaat goed? (4)")
+    (prompt,) = await alice.press(COMMENT, message=statement(page, "Er is veel groen."))
+    return alice, prompt
+
+
 async def test_comment_flow_too_long_then_stored(bot: Harness, services: Services) -> None:
     load(services, "elsrijk")
     alice = await onboard(bot, 1001, "Alice")
@@ -244,11 +255,7 @@ async def test_comment_flow_too_long_then_stored(bot: Harness, services: Service
 async def test_comment_kept_and_retried_after_database_error(
     bot: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    load(services, "elsrijk")
-    alice = await onboard(bot, 1001, "Alice")
-    await alice.send("/spiegel")
-    page = await alice.press("Wat gaat goed? (4)")
-    await alice.press(COMMENT, message=statement(page, "Er is veel groen."))
+    alice, _prompt = await at_comment_prompt(bot, services)
 
     real_comment = spiegel.comment
     failures = [OperationalError("INSERT", {}, Exception("database is locked"))]
@@ -326,11 +333,7 @@ async def test_reaction_not_stored_is_said_and_can_be_pressed_again(
 
 
 async def test_cancel_comment_stores_nothing(bot: Harness, services: Services) -> None:
-    load(services, "elsrijk")
-    alice = await onboard(bot, 1001, "Alice")
-    await alice.send("/spiegel")
-    page = await alice.press("Wat gaat goed? (4)")
-    await alice.press(COMMENT, message=statement(page, "Er is veel groen."))
+    alice, _prompt = await at_comment_prompt(bot, services)
     (cancelled,) = await alice.press("Stoppen")
     assert "Gestopt" in cancelled.plain_text and cancelled.button_texts == ["Naar het menu"]
     assert reactions(services) == []
@@ -341,11 +344,7 @@ async def test_stoppen_after_the_comment_was_stored_does_not_say_nothing_was_sen
 ) -> None:
     """The prompt's Stoppen stays on screen after the comment ended the run (or when its
     confirmation was lost): "Er is niets verstuurd" would then be untrue."""
-    load(services, "elsrijk")
-    alice = await onboard(bot, 1001, "Alice")
-    await alice.send("/spiegel")
-    page = await alice.press("Wat gaat goed? (4)")
-    (prompt,) = await alice.press(COMMENT, message=statement(page, "Er is veel groen."))
+    alice, prompt = await at_comment_prompt(bot, services)
     await alice.send("Het park is mooi.")
     (stopped,) = await alice.press("Stoppen", message=prompt)
     assert stopped.plain_text == "Er was niets meer om te stoppen."

@@ -27,7 +27,7 @@ from models import Observation, Poll, Reaction, Role, StatementChange
 from tests.helpers import join_as, onboard
 from tests.observations.test_coach import file, open_card, setup_people
 from tests.observations.test_observation_wizard import finish, stored_texts
-from tests.spiegel.test_spiegel import COMMENT, load, statement
+from tests.spiegel.test_spiegel import at_comment_prompt, load
 
 SWING = "De schommel in de speeltuin is kapot"
 NOT_SENT = "Je melding is niet verstuurd."
@@ -352,11 +352,7 @@ async def test_an_answer_left_in_english(bot: Harness, services: Services) -> No
 async def test_a_comment_not_stored_and_left_says_so(
     bot: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    load(services, "elsrijk")
-    alice = await onboard(bot, 1001, "Alice")
-    await alice.send("/spiegel")
-    page = await alice.press("Wat gaat goed? (4)")
-    await alice.press(COMMENT, message=statement(page, "Er is veel groen."))
+    alice, _prompt = await at_comment_prompt(bot, services)
     # While typing: a sticker gets the prompt again, with its Stoppen.
     (again,) = await alice.send_sticker()
     assert "Dit soort bericht kan ik niet gebruiken" in again.plain_text
