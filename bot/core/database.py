@@ -258,7 +258,7 @@ class Database:
         # vote or reaction: those commit on `engine` and wait, and PostgreSQL writes its log in
         # order, so every flow step before a stored observation is kept with it. What a lost
         # step can cost - a press delivered again, an answer to the step before - the
-        # idempotency keys absorb (ARCHITECTURE.md, "Exactly once").
+        # idempotency keys absorb (docs/architecture/exactly-once.md).
         self.state_engine = state_engine or engine
 
     @classmethod

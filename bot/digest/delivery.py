@@ -189,7 +189,7 @@ async def deliver(
     `after_part(n)` runs once the first n parts are out (the caller records it; False: stop).
     A RetryAfter that reaches us (the rate limiter gave up, or there is none) is waited out here.
     A part whose send timed out may have arrived: it is counted as sent and the next one follows,
-    so a part is never shown twice; the risk is a missing one (ARCHITECTURE.md, "Exactly once").
+    so a part is never shown twice; the risk is a missing one (docs/architecture/exactly-once.md).
     """
     uncertain: list[int] = []
     for index, part in enumerate(_parts(bot, chat_id, outgoing)):

@@ -445,7 +445,7 @@ def _moved(
 
 
 def mark_answer_sent(session: Session, observation: Observation, now: datetime) -> None:
-    """The answer went to the author (or may have: see ARCHITECTURE.md, "Exactly once")."""
+    """The answer went to the author (or may have: see docs/architecture/exactly-once.md)."""
     assert observation.id is not None
     _conditional_update(session, observation.id, [], answer_sent_at=now)
     observation.answer_sent_at = now

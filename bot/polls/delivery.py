@@ -320,7 +320,7 @@ async def _deliver_one(
             voting.mark_failed(session, recipient.delivery_id, now)
         else:
             # UNCERTAIN: the poll may be in their chat already: not sent again (a member who
-            # missed it still finds it under /stemmen; ARCHITECTURE.md, "Exactly once").
+            # missed it still finds it under /stemmen; docs/architecture/exactly-once.md).
             voting.mark_sent(session, recipient.delivery_id, outcome.message_id, now)
 
 
@@ -577,7 +577,7 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
 
 async def _send_results_to(bot: Bot, poll_id: int, chat_id: int, text: str, lang: str) -> None:
     """One results message. Not sent again after a timeout: it may have arrived (a member who
-    missed it finds the results under /stemmen; ARCHITECTURE.md, "Exactly once")."""
+    missed it finds the results under /stemmen; docs/architecture/exactly-once.md)."""
     markup = InlineKeyboardMarkup([[menu_button(lang)]])
     while True:
         try:

@@ -4,7 +4,7 @@ A call that timed out (ours, or a proxy's 504) may have reached Telegram: the me
 in the chat although we were told it failed. Sending it again then shows it twice. Calls whose
 repetition changes nothing - editing a message to a given text, getMe - are simply retried
 (`retried`); for sends each caller decides which risk it takes (`may_have_arrived`), see
-ARCHITECTURE.md, "Exactly once".
+docs/architecture/exactly-once.md.
 """
 
 from __future__ import annotations

@@ -2,9 +2,9 @@
 
 `claim` sets `urgent_alerted_at` in one conditional UPDATE before anything is sent: of two
 deliveries of the same Versturen (or a restarted bot finding the row again) only one claims it,
-so the coaches are told once. Risk, as for every send after a claim (ARCHITECTURE.md, "Exactly
-once"): a bot killed between the claim and the sends tells nobody; the observation is still in
-the coach's list, marked "Mogelijk dringend".
+so the coaches are told once. Risk, as for every send after a claim
+(docs/architecture/exactly-once.md): a bot killed between the claim and the sends tells nobody;
+the observation is still in the coach's list, marked "Mogelijk dringend".
 """
 
 from __future__ import annotations

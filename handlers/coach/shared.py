@@ -72,7 +72,7 @@ async def deliver(
     except TelegramError as exc:
         if may_have_arrived(exc):
             # Not sent again: the person would read it twice. If it was lost after all, they
-            # still find it in the bot (ARCHITECTURE.md, "Exactly once").
+            # still find it in the bot (docs/architecture/exactly-once.md).
             _log.warning("delivery to person %s uncertain, counted as sent: %s", person.id, exc)
             return Delivery.SENT
         _log.warning("delivery to person %s failed: %s", person.id, exc)
