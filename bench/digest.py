@@ -21,10 +21,10 @@ The config is loaded once, before any timing, as the bot loads it once at start-
 build is what the bot and the CLI do per digest (a session, the wijk, bot.digest.builder.build; what
 needs no grouping is read on a second connection of the same engine meanwhile, see
 bot.digest.builder._Beside, and its time is part of the build's).
-The grouping of the period's observations (bot/grouping/concepts.py, another module) is timed
+The grouping of the period's observations (bot/grouping/groups.py, another module) is timed
 separately
 so its share is visible. Every stored row gets its grouping signature computed exactly as
-bot/observations/filing.py create_observation does (bot.grouping.concepts.signature of the text);
+bot/observations/filing.py create_observation does (bot.grouping.signatures.signature of the text);
 that cost
 belongs to the write path and is reported as such. Prints figures, then one JSON line.
 """
@@ -55,8 +55,8 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from bot.grouping.concepts import matter_key  # noqa: E402
-from bot.grouping.concepts import signature as grouping_signature  # noqa: E402
+from bot.grouping.signatures import matter_key  # noqa: E402
+from bot.grouping.signatures import signature as grouping_signature  # noqa: E402
 
 AMS = ZoneInfo("Europe/Amsterdam")
 TARGET_WIJK = "elsrijk"
@@ -408,7 +408,7 @@ def bench_config() -> Any:
 
 @lru_cache(maxsize=1)
 def timing_the_grouping() -> None:
-    """Adds the time spent inside the grouping (bot.grouping.concepts.group_observations, as the
+    """Adds the time spent inside the grouping (bot.grouping.groups.group_observations, as the
     digest calls it) to GROUPING_SECONDS; the build itself is unchanged."""
     from bot.digest import builder
 
@@ -512,7 +512,7 @@ def measure(backend: str, url: str, engine: Engine, history: int) -> dict[str, f
     )
     print(
         f"  write path: grouping signature {filler.signature_seconds / filler.stored * 1e6:.1f}"
-        " µs per stored observation (bot.grouping.concepts.signature, as create_observation does)"
+        " µs per stored observation (bot.grouping.signatures.signature, as create_observation does)"
     )
     wijk_id = filler.wijken[TARGET_WIJK]
 

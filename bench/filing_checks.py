@@ -1,7 +1,7 @@
 """What confirming an observation costs beyond storing it, with a big wijk behind it.
 
 Versturen runs three checks on the text before or after the commit: the grouping signature
-(bot.grouping.concepts.signature), the "ik ook" look-up of an open observation about the same
+(bot.grouping.signatures.signature), the "ik ook" look-up of an open observation about the same
 matter (bot.observations.same_matter.closest_open, which makes the signature itself) and the
 urgent check (bot.urgent.detect.check); after the commit the wijkspiegel's matching statement
 (bot.spiegel.recognised.matching_statement, warm cache). Measured on SQLite (a file, WAL, as the
@@ -23,7 +23,8 @@ import same_matter  # bench/same_matter.py: the labelled texts and the filling
 from bot.core import migrate
 from bot.core.config import load_config
 from bot.core.database import Database
-from bot.grouping import concepts
+from bot.grouping import signatures
+from bot.grouping.vocabulary import load_vocabulary
 from bot.observations import same_matter as looking
 from bot.people import persons
 from bot.spiegel import mirror, recognised
@@ -45,7 +46,7 @@ def _import_spiegel(db: Database) -> None:
 
 def measure(stored: int, repeat: int = 300) -> dict[str, Any]:
     texts = [row for path in same_matter.SETS.values() for row in same_matter.read_rows(path)]
-    vocabulary = concepts.load_vocabulary()
+    vocabulary = load_vocabulary()
     with tempfile.TemporaryDirectory() as directory:
         db = Database.from_url(f"sqlite:///{Path(directory) / 'bench.sqlite3'}")
         migrate.upgrade(db.engine)
@@ -59,7 +60,7 @@ def measure(stored: int, repeat: int = 300) -> dict[str, Any]:
                 row = texts[(n * 7) % len(texts)]
                 text, swot = f"{row['text']} ({n})", row.get("swot") or "weakness"
                 t0 = time.perf_counter()
-                signature = concepts.signature(text, vocabulary)
+                signature = signatures.signature(text, vocabulary)
                 t1 = time.perf_counter()
                 looking.closest_open(
                     session,

@@ -1,4 +1,4 @@
-"""Benchmark of the digest's grouping (bot/grouping/concepts.py) against hand-labelled observations.
+"""Benchmark of the digest's grouping (bot/grouping/groups.py) against hand-labelled observations.
 
 Usage: .venv/bin/python bench/grouping.py [observations_dev.jsonl]
 
@@ -32,7 +32,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.grouping.concepts import Item, Vocabulary, group_items, load_vocabulary  # noqa: E402
+from bot.grouping.groups import Item, group_items  # noqa: E402
+from bot.grouping.vocabulary import Vocabulary, load_vocabulary  # noqa: E402
 
 TARGET_ARI = 0.5
 TARGET_MARGIN = 0.25

@@ -39,7 +39,8 @@ from sqlalchemy import insert  # noqa: E402
 from bot.core import migrate  # noqa: E402
 from bot.core.config import load_config  # noqa: E402
 from bot.core.database import Database  # noqa: E402
-from bot.grouping import concepts  # noqa: E402
+from bot.grouping import signatures  # noqa: E402
+from bot.grouping.vocabulary import load_vocabulary  # noqa: E402
 from bot.observations import same_matter  # noqa: E402
 from bot.people import persons  # noqa: E402
 from models import Observation  # noqa: E402
@@ -58,12 +59,12 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def quality(rows: list[dict[str, Any]]) -> dict[str, float | int]:
-    vocabulary = concepts.load_vocabulary()
+    vocabulary = load_vocabulary()
     earlier: dict[str, list[tuple[same_matter.Found, str, str, int]]] = defaultdict(list)
     suggested = correct = answerable = 0
     for number, row in enumerate(rows):
         wijk, topic, swot = row["wijk"], row["topic"], row.get("swot") or "weakness"
-        new = same_matter.read(concepts.signature(row["text"], vocabulary), wijk)
+        new = same_matter.read(signatures.signature(row["text"], vocabulary), wijk)
         before = earlier[wijk]
         if any(t == topic for _, t, _, _ in before):
             answerable += 1
@@ -94,7 +95,7 @@ def quality(rows: list[dict[str, Any]]) -> dict[str, float | int]:
 def fill(db: Database, stored: int, texts: list[dict[str, Any]]) -> tuple[int, int]:
     """`stored` observations in Elsrijk over two years, one author; (wijk id, other person)."""
     config = load_config(REPO / "config.example.toml", env={}, require_token=False)
-    vocabulary = concepts.load_vocabulary()
+    vocabulary = load_vocabulary()
     with db.session() as session:
         persons.sync_wijken(session, config)
         wijk = persons.wijk_by_slug(session, "elsrijk")
@@ -105,7 +106,7 @@ def fill(db: Database, stored: int, texts: list[dict[str, Any]]) -> tuple[int, i
         persons.choose_wijk(session, other, wijk)
         author_id, other_id, wijk_id = author.id, other.id, wijk.id
     assert author_id is not None and other_id is not None
-    signatures = [concepts.signature(r["text"], vocabulary) for r in texts]
+    signatures = [signatures.signature(r["text"], vocabulary) for r in texts]
     span = timedelta(days=730).total_seconds()
     batch: list[dict[str, Any]] = []
     with db.engine.begin() as connection:
@@ -127,8 +128,8 @@ def fill(db: Database, stored: int, texts: list[dict[str, Any]]) -> tuple[int, i
                     "created_at": created,
                     "updated_at": created,
                     "grouping_signature": signature,
-                    "grouping_matter": concepts.matter_key(signature),
-                    "grouping_concept": concepts.concept_key(signature),
+                    "grouping_matter": signatures.matter_key(signature),
+                    "grouping_concept": signatures.concept_key(signature),
                 }
             )
             if len(batch) == 5000:
@@ -141,7 +142,7 @@ def fill(db: Database, stored: int, texts: list[dict[str, Any]]) -> tuple[int, i
 
 
 def speed(stored: int, repeat: int, texts: list[dict[str, Any]]) -> dict[str, float]:
-    vocabulary = concepts.load_vocabulary()
+    vocabulary = load_vocabulary()
     with tempfile.TemporaryDirectory() as directory:
         db = Database.from_url(f"sqlite:///{Path(directory) / 'bench.sqlite3'}")
         migrate.upgrade(db.engine)
@@ -166,7 +167,7 @@ def speed(stored: int, repeat: int, texts: list[dict[str, Any]]) -> dict[str, fl
                 )
                 lookups.append(time.perf_counter() - start)
                 start = time.perf_counter()
-                concepts.signature(text, vocabulary)
+                signatures.signature(text, vocabulary)
                 signatures.append(time.perf_counter() - start)
                 found += match is not None
         db.dispose()

@@ -21,7 +21,8 @@ import same_matter  # bench/same_matter.py: the labelled texts and the filling
 
 from bot.core import migrate
 from bot.core.database import Database
-from bot.grouping import concepts, refresh
+from bot.grouping import refresh
+from bot.grouping.vocabulary import load_vocabulary
 
 
 def measure(stored: int) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def measure(stored: int) -> dict[str, Any]:
                 "UPDATE observation SET text = text || ' (' || id || ')', "
                 "grouping_signature = '000000000000' || substr(grouping_signature, 13)"
             )
-        vocabulary = concepts.load_vocabulary()  # a new one: its caches are cold
+        vocabulary = load_vocabulary()  # a new one: its caches are cold
         start = time.perf_counter()
         refreshed = refresh.refresh_signatures(db, vocabulary)
         seconds = time.perf_counter() - start

@@ -39,8 +39,8 @@ from scratch import scratch_database  # noqa: E402  (bench/scratch.py)
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from bot.grouping.concepts import matter_key  # noqa: E402
-from bot.grouping.concepts import signature as grouping_signature  # noqa: E402
+from bot.grouping.signatures import matter_key  # noqa: E402
+from bot.grouping.signatures import signature as grouping_signature  # noqa: E402
 
 TARGET_WIJK = "elsrijk"
 OTHER_WIJK = "groenelaan"

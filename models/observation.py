@@ -103,18 +103,18 @@ class Observation(SQLModel, table=True):
         default=None, foreign_key="observation.id", ondelete="SET NULL"
     )
     status_changed_at: datetime | None = None
-    # What the digest's grouping finds in the text (bot.grouping.concepts.signature), found once
+    # What the digest's grouping finds in the text (bot.grouping.signatures.signature), found once
     # when the observation is stored so the digest does not match every text again. NULL (older
     # rows, or rows stored by other means): the digest matches the text itself, with the same
     # result.
     grouping_signature: str | None = None
-    # Its "what about" part (bot.grouping.concepts.matter_key): the digest counts the previous
+    # Its "what about" part (bot.grouping.signatures.matter_key): the digest counts the previous
     # period per matter in SQL, the desk shows observations with the same one as one matter.
     # NULL where the signature is, and where it found nothing the text is about (no concept, no
     # place: such texts are no matter together): the digest reads those rows one by one.
     grouping_matter: str | None = None
     # The concept the matter rests on, "<vocabulary fingerprint>:<concept index>"
-    # (bot.grouping.concepts.concept_key); NULL when no concept has enough evidence. Two
+    # (bot.grouping.signatures.concept_key); NULL when no concept has enough evidence. Two
     # observations with the same key are about the same thing with confidence ("ik ook").
     grouping_concept: str | None = Field(default=None, max_length=40)
     # The flow run that stored it (NULL: stored before 0005, or not through a flow).

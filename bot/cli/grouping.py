@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.grouping.concepts import main_group
+from bot.grouping.group_file import main_group
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -10,7 +10,7 @@ in bot/people/participation.py) in one more; who took part before, and in which 
 looked up once for the people of both periods. Stored history beyond the two periods is never read,
 except through index look-ups that stop at the first row (is this participant new?) and the
 unanswered observations (needs attention; the urgent ones among them, whatever their age, through
-an index that holds only urgent observations). The grouping reads what bot.grouping.concepts
+an index that holds only urgent observations). The grouping reads what bot.grouping.signatures
 found in each text when it was stored (observation.grouping_signature) and matches only
 texts without one.
 Thousands of rows become few objects (tuples, shared signature parts), and the automatic
@@ -64,17 +64,9 @@ from sqlmodel import Session
 from bot.core.clock import as_utc
 from bot.core.config import Config
 from bot.digest.periods import Period
-from bot.grouping.concepts import (
-    Found,
-    Group,
-    Item,
-    Matter,
-    SignatureReader,
-    Vocabulary,
-    group_observations,
-    load_vocabulary,
-    settled_concepts,
-)
+from bot.grouping.groups import Found, Group, Item, group_observations, settled_concepts
+from bot.grouping.signatures import Matter, SignatureReader
+from bot.grouping.vocabulary import Vocabulary, load_vocabulary
 from bot.observations import statuses
 from bot.people import participation
 from bot.polls.tally import tally
@@ -157,7 +149,7 @@ class GroupSummary:
     member_ids: list[int]
     representative: ObservationRef
     # A new matter (no concept of the vocabulary): its telling words, and `label` is these
-    # words joined; the digest shows "nieuw onderwerp: …" (bot.grouping.concepts.Group.words).
+    # words joined; the digest shows "nieuw onderwerp: …" (bot.grouping.groups.Group.words).
     words: list[str] = field(default_factory=list)
 
 
@@ -831,7 +823,7 @@ def _period_rows(
         finally:
             result.close()
     # Ordered here: PostgreSQL took twice as long to sort rows this wide. By id: the order the
-    # grouping works in (bot.grouping.concepts sorts by id as text; numbers of equal length, as a
+    # grouping works in (bot.grouping.groups sorts by id as text; numbers of equal length, as a
     # period's mostly are, come in the same order, and a sort of what is in order costs little).
     rows.sort(key=itemgetter(_ID))
     return rows
@@ -1038,11 +1030,11 @@ def _grouped_by(
 # A group of this period "grew" when it has two or more observations and more than the previous
 # period had about the same matter, in the same category. The previous period is not grouped
 # again: each observation's signature (stored when it was saved,
-# bot.grouping.concepts.signature) holds its concept scores and the places it names; that
+# bot.grouping.signatures.signature) holds its concept scores and the places it names; that
 # part is stored on its own as well (grouping_matter), and the previous period is counted per
 # distinct one, in SQL.
 # Both periods settle close calls the way the grouping does, each among its own observations of
-# the category (bot.grouping.concepts.settled_concepts: a tie goes to the concept more of them are
+# the category (bot.grouping.groups.settled_concepts: a tie goes to the concept more of them are
 # about). "The same matter" of a group of this period is, in this order:
 #   - the concept most of its members are under (ties: the concept listed first), counted
 #     against the previous period's observations under that concept;

@@ -15,11 +15,11 @@ Contract for the digest (bot/digest*.py)
     malformed answer, missing API key) - a warning is logged and the digest goes out without it.
     The paragraph is model output: escape it before putting it into HTML.
 
-`await group_by_embeddings(config, items) -> list[bot.grouping.concepts.Group] | None`
-    The same input and output as `bot.grouping.concepts.group_items`: groups never cross wijken (nor
+`await group_by_embeddings(config, items) -> list[bot.grouping.groups.Group] | None`
+    The same input and output as `bot.grouping.groups.group_items`: groups never cross wijken (nor
     praise/complaint), keys "<wijk>:<n>" with n = 1 for the wijk's largest group, every item in
     exactly one group, labels from the built-in vocabulary. None when switched off or on any
-    failure: then call `bot.grouping.concepts.group_items(items)` instead.
+    failure: then call `bot.grouping.groups.group_items(items)` instead.
 
 The digest's build runs in a worker thread and takes plain callables; `make_narrator(config)`
 and `make_grouper(config)` adapt the two coroutines to the hooks `services.digest_narrator`
@@ -47,7 +47,8 @@ import httpx
 
 from bot.core.config import Config
 from bot.digest.builder import DigestData
-from bot.grouping.concepts import Group, Item, group_items, load_vocabulary
+from bot.grouping.groups import Group, Item, group_items
+from bot.grouping.vocabulary import load_vocabulary
 
 if TYPE_CHECKING:
     from bot.context import Services

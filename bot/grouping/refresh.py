@@ -2,7 +2,7 @@
 
 An observation's signature (observation.grouping_signature, with grouping_matter and
 grouping_concept beside it) is made when it is filed and names the vocabulary it was made with
-(`bot.grouping.concepts._fingerprint`). After a new vocabulary or a new version of the grouping
+(`bot.grouping.fingerprint`). After a new vocabulary or a new version of the grouping
 code every stored one names the old one: the digest matches those texts again on every build,
 its counts per matter mix old and new keys, and "ik ook" (bot/observations/same_matter.py, by
 grouping_concept) finds none of them. This re-makes them from the stored text.
@@ -24,7 +24,8 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.types import Integer, String
 
 from bot.core.database import Database
-from bot.grouping import concepts
+from bot.grouping import signatures
+from bot.grouping.vocabulary import Vocabulary
 from bot.telegram.jobs import LATE_IS_FINE
 from models import Observation
 
@@ -77,7 +78,7 @@ class Batch(NamedTuple):
 
 
 def refresh_batch(
-    db: Database, vocabulary: concepts.Vocabulary, *, after: int = 0, size: int = BATCH
+    db: Database, vocabulary: Vocabulary, *, after: int = 0, size: int = BATCH
 ) -> Batch:
     """Refresh up to `size` stale rows with an id above `after`."""
     current = vocabulary.matcher.fingerprint + "|%"  # hex digits and "|": no LIKE wildcards
@@ -89,7 +90,7 @@ def refresh_batch(
     changes: list[dict[str, Any]] = []
     for row_id, text, old in rows:
         try:
-            made = concepts.signature(text, vocabulary)
+            made = signatures.signature(text, vocabulary)
         except Exception:  # one text the matcher cannot read must not stop the others
             _log.exception("could not refresh the grouping signature of an observation")
             continue
@@ -98,8 +99,8 @@ def refresh_batch(
                 "row_id": row_id,
                 "old": old,
                 "signature": made,
-                "matter": concepts.matter_key(made),
-                "concept": concepts.concept_key(made),
+                "matter": signatures.matter_key(made),
+                "concept": signatures.concept_key(made),
             }
         )
     refreshed = 0
@@ -111,7 +112,7 @@ def refresh_batch(
 
 def refresh_signatures(
     db: Database,
-    vocabulary: concepts.Vocabulary,
+    vocabulary: Vocabulary,
     *,
     batch: int = BATCH,
     limit: int | None = None,
@@ -143,7 +144,7 @@ def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 async def refresh_in_background(
-    db: Database, vocabulary: concepts.Vocabulary, pause: float = PAUSE_SECONDS
+    db: Database, vocabulary: Vocabulary, pause: float = PAUSE_SECONDS
 ) -> int:
     """refresh_signatures, a batch at a time in a worker thread, pausing between batches."""
     total, after = 0, 0

@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 
 from bot.core.database import commit_or_stored
 from bot.core.text import clean_input
-from bot.grouping import concepts
+from bot.grouping import signatures
+from bot.grouping.vocabulary import Vocabulary
 from bot.observations import statuses
 from models import Observation, ObservationStatus, Person, Role, Supporter, Swot
 
@@ -48,7 +49,7 @@ def create_observation(
     lon: float | None,
     share_name: bool,
     now: datetime,
-    vocabulary: concepts.Vocabulary | None = None,
+    vocabulary: Vocabulary | None = None,
     request_key: str | None = None,
     urgent_kind: str | None = None,
 ) -> Observation:
@@ -81,7 +82,7 @@ def create_observation(
     if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValueError("location out of range")
     try:
-        signature: str | None = concepts.signature(text, vocabulary)
+        signature: str | None = signatures.signature(text, vocabulary)
     except Exception:  # never lose an observation over it: the digest matches the text itself
         _log.exception("could not find the grouping signature of an observation")
         signature = None
@@ -101,8 +102,8 @@ def create_observation(
         created_at=now,
         updated_at=now,
         grouping_signature=signature,
-        grouping_matter=concepts.matter_key(signature) if signature else None,
-        grouping_concept=concepts.concept_key(signature) if signature else None,
+        grouping_matter=signatures.matter_key(signature) if signature else None,
+        grouping_concept=signatures.concept_key(signature) if signature else None,
         request_key=request_key,
         urgent_kind=urgent_kind,
     )
@@ -187,7 +188,7 @@ def withdraw_keeping_supporters(
     observation_id: int,
     *,
     now: datetime,
-    vocabulary: concepts.Vocabulary | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> list[CarriedOver] | None:
     """Withdraw one's own observation. None when refused (another person's, an unknown id, one
     hidden or withdrawn already): one conditional UPDATE, so a double press cannot withdraw twice.
@@ -221,7 +222,7 @@ def withdraw_keeping_supporters(
         made: list[tuple[Person, Observation]] = []
         for supporter, person in rows:
             try:
-                signature: str | None = concepts.signature(supporter.text, vocabulary)
+                signature: str | None = signatures.signature(supporter.text, vocabulary)
             except Exception:  # never lose their text over it
                 _log.exception("could not find the grouping signature of a carried-over text")
                 signature = None
@@ -238,8 +239,8 @@ def withdraw_keeping_supporters(
                 created_at=now,
                 updated_at=now,
                 grouping_signature=signature,
-                grouping_matter=concepts.matter_key(signature) if signature else None,
-                grouping_concept=concepts.concept_key(signature) if signature else None,
+                grouping_matter=signatures.matter_key(signature) if signature else None,
+                grouping_concept=signatures.concept_key(signature) if signature else None,
                 request_key=f"supporter:{supporter.id}",
             )
             session.add(own)

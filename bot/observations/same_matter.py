@@ -3,7 +3,7 @@ people who said theirs is about it too (supporters).
 
 No Telegram here. An observation is suggested only when the bot is confident that it is about
 the same thing: both texts' matters rest on the same vocabulary concept
-(`bot.grouping.concepts.concept_key`, stored as observation.grouping_concept), with the same
+(`bot.grouping.signatures.concept_key`, stored as observation.grouping_concept), with the same
 polarity (praise and ideas versus complaints and worries, from the SWOT category), naming no
 different places. A text about no known concept is never matched: word overlap alone is not
 enough to interrupt someone who is filing (bench/same_matter.py measures the precision).
@@ -26,7 +26,9 @@ from sqlmodel import Session, col, select
 from bot.core.clock import as_utc
 from bot.core.database import commit_or_stored
 from bot.core.text import clean_input
-from bot.grouping import concepts
+from bot.grouping import signatures
+from bot.grouping.vocabulary import Vocabulary
+from bot.grouping.words import tokenize
 from bot.observations import statuses
 from models import Observation, Person, Supporter, Swot
 
@@ -72,11 +74,11 @@ def read(signature: str | None, wijk_name: str = "") -> Found:
     pieces = signature.split("|")
     if len(pieces) != 6:
         return Found(None, frozenset(), frozenset())
-    own = " ".join(concepts.tokenize(wijk_name)) if wijk_name else ""
+    own = " ".join(tokenize(wijk_name)) if wijk_name else ""
     own_words = set(own.split())
     places = frozenset(p for p in pieces[5].split(",") if p and p != own and p not in own_words)
     words = frozenset(w for w in pieces[4].split(",") if w)
-    return Found(concepts.concept_key(signature), words, places)
+    return Found(signatures.concept_key(signature), words, places)
 
 
 def same_matter(new: Found, earlier: Found) -> bool:
@@ -114,11 +116,11 @@ def closest_open(
     now: datetime,
     exclude_person_id: int | None,
     wijk_name: str = "",
-    vocabulary: concepts.Vocabulary | None = None,
+    vocabulary: Vocabulary | None = None,
 ) -> Match | None:
     """The open observation of the wijk (not hidden or withdrawn, not this person's own nor one
     they support already, from the last WINDOW) that `text` is confidently about, or None."""
-    new = read(concepts.signature(text, vocabulary), wijk_name)
+    new = read(signatures.signature(text, vocabulary), wijk_name)
     if new.concept is None:
         return None
     params: dict[str, Any] = {

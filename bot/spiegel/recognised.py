@@ -2,7 +2,7 @@
 observation is about, so the person can be asked whether they recognise it.
 
 No Telegram here. A statement matches an observation when the grouping vocabulary
-(bot/grouping/concepts.py) finds the same main concept in both texts and they point the same way:
+(bot/grouping/matching.py) finds the same main concept in both texts and they point the same way:
 praise and ideas (strength, opportunity) or complaints and worries (weakness, threat), as the
 vocabulary's `positive_swot` / `negative_swot` say. Recommendations never match: they are advice,
 not something a resident observes. Several statements may match; the one sharing the most matched
@@ -26,7 +26,8 @@ from sqlmodel import Session, col
 
 from bot.core.database import Database
 from bot.core.table_changes import WatchedCache
-from bot.grouping.concepts import SignatureReader, Vocabulary
+from bot.grouping.signatures import SignatureReader
+from bot.grouping.vocabulary import Vocabulary
 from models import Edition, ItemKind, Reaction, SpiegelItem
 
 # The categories whose statements can be recognised in an observation (file order of the spiegel).

@@ -23,7 +23,7 @@ from observations whose author still exists (person_id set): an erased person's 
 observations count, but are never quoted. No names or pseudonyms are read at all.
 
 Speed: the year's visible observations are read once, as plain columns, and grouped with their
-stored signatures (bot.grouping.concepts.group_observations, as the digest does); reactions,
+stored signatures (bot.grouping.groups.group_observations, as the digest does); reactions,
 supporters and answers are counted in SQL.
 """
 
@@ -43,7 +43,8 @@ from bot.core.config import Config
 from bot.digest.builder import vocabulary_for
 from bot.figures.combine import share, wijk_figures
 from bot.figures.words import PART_OF
-from bot.grouping.concepts import SignatureReader, group_observations
+from bot.grouping.groups import group_observations
+from bot.grouping.signatures import SignatureReader
 from bot.observations import statuses
 from bot.polls.tally import tally
 from bot.spiegel import blind_spots as bs

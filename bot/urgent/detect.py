@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.grouping.concepts import normalise
+from bot.grouping.words import normalise
 from bot.urgent import model as _model
 
 # In this order: when a sentence has two, the first names the kind.

@@ -24,7 +24,7 @@ _BATCH = 1000
 
 
 def _matter_key(stored: str) -> str | None:
-    # The same rule as bot.grouping.concepts.matter_key, written out: a migration must not change when
+    # The same rule as bot.grouping.signatures.matter_key, written out: a migration must not change when
     # the code it would import changes later.
     pieces = stored.rsplit("|", 2)
     return f"{pieces[0]}|{pieces[2]}" if len(pieces) == 3 else None

@@ -27,7 +27,7 @@ _BATCH = 1000
 
 
 def _concept_key(matter: str) -> str | None:
-    # The same rule as bot.grouping.concepts.concept_key on a matter key
+    # The same rule as bot.grouping.signatures.concept_key on a matter key
     # ("fingerprint|votes|concept|scores|places"), written out: a migration must not change when
     # the code it would import changes later.
     fields = matter.split("|")

@@ -8,7 +8,7 @@ A signature that names no concept (not even weak evidence of one) and no place g
 key "<fingerprint>|<votes>|||": the same for every such text, so the desk showed a Dutch sentence
 about something the vocabulary does not know, an Arabic text and a link as one matter ("Andere
 meldingen over hetzelfde", one group in the inbox's "Groep" of every such text).
-bot.grouping.concepts.matter_key gives those texts no key now; this clears the keys stored.
+bot.grouping.signatures.matter_key gives those texts no key now; this clears the keys stored.
 The signatures stay as they are. Downgrading makes the keys again from the signatures.
 """
 
@@ -34,7 +34,7 @@ _observation = sa.table(
 
 def upgrade() -> None:
     # A key "fingerprint|votes|concept|scores|places" ends in "|||" exactly when its concept,
-    # scores and places are empty (the rule of bot.grouping.concepts.matter_key, written out: a
+    # scores and places are empty (the rule of bot.grouping.signatures.matter_key, written out: a
     # migration must not change when the code it would import changes later).
     op.get_bind().execute(
         sa.update(_observation)

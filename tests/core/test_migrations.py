@@ -126,7 +126,7 @@ def test_sqlite_runs_in_wal_mode_with_busy_timeout(tmp_path) -> None:
 def test_migration_0002_keys_the_signatures_already_stored(tmp_path, backend: str) -> None:
     """Rows stored under 0001 get their matter key from their signature; rows without one keep
     NULL (the digest reads those one by one)."""
-    from bot.grouping.concepts import matter_key, signature
+    from bot.grouping.signatures import matter_key, signature
 
     with ExitStack() as stack:
         if backend == "sqlite":
@@ -150,7 +150,7 @@ def _keys_after_0002(url: str) -> dict[int, str | None]:
     """Three observations stored under 0001 (the third without a signature), then 0002."""
     from sqlalchemy import text
 
-    from bot.grouping.concepts import signature
+    from bot.grouping.signatures import signature
 
     engine = create_db_engine(url)
     try:
@@ -190,12 +190,12 @@ def test_migration_0021_clears_the_matter_key_of_texts_about_nothing(
 ) -> None:
     """Until 0020 every text about nothing the grouping recognises had the same matter key
     ("<fingerprint>|<votes>|||"), so the desk showed them all as one matter; 0021 clears those
-    and keeps the others, as bot.grouping.concepts.matter_key makes them now. Downgrading makes
+    and keeps the others, as bot.grouping.signatures.matter_key makes them now. Downgrading makes
     them again from the signatures."""
     from alembic import command
     from sqlalchemy import text
 
-    from bot.grouping.concepts import matter_key, signature
+    from bot.grouping.signatures import matter_key, signature
 
     texts = [
         "Geen parkeerplek bij de Kalkoven",  # a concept and a place

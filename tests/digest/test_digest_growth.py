@@ -17,7 +17,8 @@ from sqlalchemy import update
 from bot.context import Services
 from bot.core.clock import Clock, FrozenClock
 from bot.digest import builder, periods
-from bot.grouping.concepts import Group, Item, matter_key, signature
+from bot.grouping.groups import Group, Item
+from bot.grouping.signatures import matter_key, signature
 from models import Observation
 from tests.digest.test_digest import AMS, DUE, IN_W46, IN_W47, build, observe, wijk
 

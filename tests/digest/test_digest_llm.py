@@ -24,7 +24,7 @@ from bot.context import Services
 from bot.core.config import Config, EmbeddingsConfig, LlmConfig
 from bot.digest import llm as digest_llm
 from bot.digest.builder import CsvRow
-from bot.grouping.concepts import Item, group_items
+from bot.grouping.groups import Item, group_items
 
 KEY_ENV = "WIJKBOT_TEST_MODEL_KEY"
 TOPICS = {

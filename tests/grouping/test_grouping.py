@@ -1,4 +1,4 @@
-"""Behaviour of the digest's grouping (bot/grouping/concepts.py). Timing is the bench's job."""
+"""Behaviour of the digest's grouping (bot/grouping/groups.py). Timing is the bench's job."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.grouping.concepts import Group, Item, group_items, load_vocabulary, main_group
+from bot.grouping.group_file import main_group
+from bot.grouping.groups import Group, Item, group_items
+from bot.grouping.vocabulary import load_vocabulary
 
 HOLDOUT = Path(__file__).resolve().parents[1] / "data" / "grouping_holdout.jsonl"
 
@@ -290,12 +292,8 @@ def test_group_observations_finds_what_group_items_finds(stored: bool) -> None:
     """The digest groups a wijk's observations without an Item each (group_observations): the
     same groups, labels, keys and representatives as group_items, per wijk, and its members'
     concepts and places as their own signatures say (the digest compares them with last week)."""
-    from bot.grouping.concepts import (
-        SignatureReader,
-        group_observations,
-        settled_concepts,
-        signature,
-    )
+    from bot.grouping.groups import group_observations, settled_concepts
+    from bot.grouping.signatures import SignatureReader, signature
 
     vocabulary = load_vocabulary()
     reader = SignatureReader(vocabulary)

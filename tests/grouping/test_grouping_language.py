@@ -7,13 +7,16 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from bot.grouping import concepts, language
-from bot.grouping.concepts import Item, group_items, load_vocabulary, main_concept, tokenize
+from bot.grouping import language, signatures
+from bot.grouping.groups import Item, group_items
+from bot.grouping.matching import evidence_in, main_concept
+from bot.grouping.vocabulary import load_vocabulary
+from bot.grouping.words import normalise, tokenize
 
 
 def concept_of(text: str) -> str | None:
     vocabulary = load_vocabulary()  # fresh: nothing cached from another test's patch
-    evidence = concepts._evidence(tokenize(text), vocabulary)
+    evidence = evidence_in(tokenize(text), vocabulary)
     chosen = main_concept(evidence.scores)
     return None if chosen is None else vocabulary.concepts[chosen].id
 
@@ -90,7 +93,7 @@ def test_texts_in_a_script_the_grouping_cannot_read_are_not_alike_for_that() -> 
     items = [Item(i, text, "nl", "Bovenkerk", "weakness") for i, text in UNREADABLE]
     assert [g.member_ids for g in group_items(items) if len(g.member_ids) > 1] == []
     # A word with its accents stripped is read as ever.
-    assert language.rarity("cafe") == language.rarity(concepts.normalise("café")) > 0
+    assert language.rarity("cafe") == language.rarity(normalise("café")) > 0
 
 
 CARBID = [
@@ -123,4 +126,4 @@ def test_signature_names_the_language_data() -> None:
     # Other word lists give other signatures: their versions are in the fingerprint.
     assert all(" " in version for version in language.data_versions())
     vocabulary = load_vocabulary()
-    assert concepts.signature("x", vocabulary).startswith(vocabulary.matcher.fingerprint)
+    assert signatures.signature("x", vocabulary).startswith(vocabulary.matcher.fingerprint)

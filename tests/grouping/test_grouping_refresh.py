@@ -15,8 +15,9 @@ from bot.cli import wijkbot as cli
 from bot.context import Services
 from bot.digest.builder import vocabulary_for
 from bot.fake_telegram import FakeTelegram, Harness
-from bot.grouping import concepts, refresh
-from bot.grouping.concepts import concept_key, matter_key
+from bot.grouping import refresh, signatures
+from bot.grouping.signatures import concept_key, matter_key
+from bot.grouping.vocabulary import Vocabulary
 from models import Observation, Person
 from tests.conftest import make_app
 from tests.digest.test_digest import observe, person
@@ -35,24 +36,22 @@ from tests.observations.test_same_matter import (
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
 
-def current(services: Services) -> concepts.Vocabulary:
+def current(services: Services) -> Vocabulary:
     return vocabulary_for(services.config.digest.vocabulary)
 
 
-def older(services: Services) -> concepts.Vocabulary:
+def older(services: Services) -> Vocabulary:
     """The vocabulary before the upgrade: its last concept not yet added."""
     vocabulary = current(services)
     return replace(vocabulary, concepts=vocabulary.concepts[:-1], _matcher=None)
 
 
-def sign_with(
-    services: Services, observation_id: int | None, vocabulary: concepts.Vocabulary
-) -> str:
+def sign_with(services: Services, observation_id: int | None, vocabulary: Vocabulary) -> str:
     """Store the signature `vocabulary` makes of the row's text, as filing did back then."""
     with services.db.session() as session:
         obs = session.get(Observation, observation_id)
         assert obs is not None
-        made = concepts.signature(obs.text, vocabulary)
+        made = signatures.signature(obs.text, vocabulary)
         session.exec(
             update(Observation)  # type: ignore[call-overload]
             .where(Observation.id == observation_id)
@@ -110,7 +109,7 @@ def test_old_signatures_are_made_again_and_found_by_ik_ook(services: Services) -
     assert lookup(services, bob) == old.id
     for oid in (old.id, missing):
         obs = row(services, oid)
-        made = concepts.signature(obs.text, vocabulary)
+        made = signatures.signature(obs.text, vocabulary)
         assert grouping(obs) == (made, matter_key(made), concept_key(made))
         # Nothing else changes.
         assert obs.model_dump(
@@ -134,7 +133,7 @@ def test_texts_about_nothing_recognised_get_no_matter_key(services: Services) ->
     assert refresh.refresh_signatures(services.db, vocabulary) == len(NOTHING) + 1
     for oid in nothing:
         obs = row(services, oid)
-        assert obs.grouping_signature == concepts.signature(obs.text, vocabulary)
+        assert obs.grouping_signature == signatures.signature(obs.text, vocabulary)
         assert (obs.grouping_matter, obs.grouping_concept) == (None, None), obs.text
     assert row(services, dogs).grouping_matter is not None
 
@@ -157,10 +156,10 @@ def test_a_row_changed_between_read_and_update_is_not_overwritten(
     second = stored(services, alice, "Er wordt te hard gereden in onze straat")
     for obs in (first, second):
         sign_with(services, obs.id, older(services))
-    made = concepts.signature
+    made = signatures.signature
     filed: list[str] = []
 
-    def meanwhile(text: str, vocab: concepts.Vocabulary | None = None) -> str:
+    def meanwhile(text: str, vocab: Vocabulary | None = None) -> str:
         # Someone else stores a signature for the first row after the batch was read.
         if not filed:
             filed.append("")  # sign_with calls this again
@@ -174,7 +173,7 @@ def test_a_row_changed_between_read_and_update_is_not_overwritten(
                 session.commit()
         return made(text, vocab)
 
-    monkeypatch.setattr(concepts, "signature", meanwhile)
+    monkeypatch.setattr(signatures, "signature", meanwhile)
     assert refresh.refresh_signatures(services.db, vocabulary) == 1
     assert row(services, first.id).grouping_matter == "theirs"
     assert row(services, first.id).grouping_signature == filed[0]
@@ -219,6 +218,6 @@ async def test_after_an_upgrade_ik_ook_finds_what_was_stored_before(
         bob = h.user(1002, "Bob")
         await asked(bob, TILES_B)
         assert QUESTION in bob.last.plain_text and f"({first.reference})" in bob.last.plain_text
-    assert row(services, first.id).grouping_signature == concepts.signature(
+    assert row(services, first.id).grouping_signature == signatures.signature(
         TILES_A, current(services)
     )

@@ -17,14 +17,9 @@ from sqlmodel import select
 from bot.context import Services
 from bot.core.clock import Clock, FrozenClock
 from bot.desk import inbox, observation_page
-from bot.grouping.concepts import (
-    Item,
-    concept_key,
-    group_items,
-    load_vocabulary,
-    matter_key,
-    signature,
-)
+from bot.grouping.groups import Item, group_items
+from bot.grouping.signatures import concept_key, matter_key, signature
+from bot.grouping.vocabulary import load_vocabulary
 from bot.observations import filing
 from bot.people.permissions import load_actor
 from models import Observation, Person, Role, Swot

@@ -212,7 +212,7 @@ async def test_full_flow_stores_once_with_reference(bot: Harness, services: Serv
     assert stored.status == "new" and stored.lang == "nl"
     # Stored with its grouping signature, made with the vocabulary the digest uses.
     from bot.digest.builder import vocabulary_for
-    from bot.grouping.concepts import signature
+    from bot.grouping.signatures import signature
 
     assert stored.grouping_signature == signature(
         stored.text, vocabulary_for(services.config.digest.vocabulary)
@@ -227,7 +227,7 @@ async def test_full_flow_stores_once_with_reference(bot: Harness, services: Serv
 async def test_filed_observation_stores_its_matter_key(bot: Harness, services: Services) -> None:
     """What the digest counts the previous period by (grouping_matter) is stored with the
     observation, as the "what about" part of its signature."""
-    from bot.grouping.concepts import matter_key
+    from bot.grouping.signatures import matter_key
 
     alice = await onboard(bot, 1001, "Alice")
     await alice.send("/melding")

@@ -12,7 +12,7 @@ from bot.digest.builder import vocabulary_for
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
-from bot.grouping.concepts import signature
+from bot.grouping.signatures import signature
 from bot.people import persons as people
 from bot.spiegel import mirror
 from bot.spiegel.recognised import RecognisedCache, matching_statement
