@@ -26,7 +26,7 @@ from bot.core.clock import as_utc
 from bot.core.i18n import format_datetime, format_number, t, tn
 from bot.core.logs import pseudonym
 from bot.core.text import esc
-from bot.polls import voting
+from bot.polls import groups, voting
 from bot.polls.tally import PollTally, tally
 from bot.telegram.broadcast import (
     ProgressEdits,
@@ -345,7 +345,7 @@ def _progress_text(lang: str, done: int, total: int) -> str:
 async def to_group(app: WijkApplication, chat_id: int, call: Callable[[int], Awaitable[T]]) -> T:
     """`call(chat_id)` into a BIG's group. When Telegram answers that the group became a
     supergroup (ChatMigrated: the bot missed the upgrade's messages), the group's link and its
-    polls move to the new id first (`voting.move_group`), then the call is made once more, there.
+    polls move to the new id first (`groups.move_group`), then the call is made once more, there.
     """
     try:
         return await call(chat_id)
@@ -366,16 +366,16 @@ _NOT_IN_GROUP = ("bot was kicked", "bot is not a member")
 
 def group_left(services: Services, chat_id: int) -> None:
     """The bot is no longer in the group (its my_chat_member update, handlers/polls/group.py, or
-    Telegram's 403 to a send there): the group's link goes (`voting.unlink_group`)."""
+    Telegram's 403 to a send there): the group's link goes (`groups.unlink_group`)."""
     with services.db.session() as session:
-        wijk_id = voting.unlink_group(session, chat_id)
+        wijk_id = groups.unlink_group(session, chat_id)
     if wijk_id is not None:
         _log.info("not in group %s any more: its link is gone", pseudonym(chat_id))
 
 
 def group_moved(services: Services, old_chat_id: int, new_chat_id: int) -> None:
     with services.db.session() as session:
-        moved = voting.move_group(session, old_chat_id, new_chat_id)
+        moved = groups.move_group(session, old_chat_id, new_chat_id)
     _log.info(
         "group %s became supergroup %s: its link and %d poll(s) follow",
         pseudonym(old_chat_id),

@@ -22,8 +22,7 @@ from telegram.error import TelegramError
 from bot.context import WijkContext
 from bot.core.i18n import t
 from bot.core.logs import pseudonym
-from bot.polls import delivery
-from bot.polls import voting as polls
+from bot.polls import delivery, groups
 
 _log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ async def membership_changed(update: Update, context: WijkContext) -> None:
         return
     if is_in and not was_in:
         with services.db.session() as session:
-            if polls.link_of(session, chat_id) is not None:
+            if groups.link_of(session, chat_id) is not None:
                 return
         lang = services.config.general.default_language
         try:

@@ -16,7 +16,7 @@ from bot.context import WijkApplication, WijkContext
 from bot.core.logs import pseudonym
 from bot.people import persons
 from bot.people.permissions import Action, Actor
-from bot.polls import delivery
+from bot.polls import delivery, groups
 from bot.polls import voting as polls
 from bot.polls.tally import tally
 from bot.telegram.callbacks import BadCallback, GroupLinkPick, Kind, PollManage
@@ -102,7 +102,7 @@ def _held_by(context: WijkContext, who: Who, chat_id: int) -> str | None:
     that wijk (only its own BIG members and wijkcoaches move its group)."""
     assert who.actor is not None
     with context.services.db.session() as session:
-        wijk_id = polls.held_by_another_wijk(session, who.actor, chat_id)
+        wijk_id = groups.held_by_another_wijk(session, who.actor, chat_id)
         wijk = persons.wijk_by_id(session, wijk_id) if wijk_id is not None else None
     if wijk_id is None:
         return None
@@ -194,6 +194,6 @@ async def _link(
     assert who.actor is not None
     services = context.services
     with services.db.session() as session:
-        polls.link_group(session, who.actor, chat_id, wijk_id, title, services.clock.now())
+        groups.link_group(session, who.actor, chat_id, wijk_id, title, services.clock.now())
         wijk = persons.wijk_by_id(session, wijk_id)
     await reply(update, who.t("polls.koppel_ok", wijk=esc(wijk.name if wijk else "")), edit=edit)

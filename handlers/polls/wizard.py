@@ -19,7 +19,7 @@ from bot.context import WijkApplication, WijkContext
 from bot.core.i18n import tn
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
-from bot.polls import delivery, voting
+from bot.polls import delivery, groups, voting
 from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, FlowButton, Kind, PollWizardStep, number
 from bot.telegram.flow_table import (
@@ -162,7 +162,7 @@ def _view(turn: Turn, state: str, draft: WizardDraft, nonce: int) -> views.View:
         return views.spiegel(who, items, draft.spiegel_page, draft.picked, year, nonce)
     if state == AUDIENCE:
         with turn.services.db.session() as session:
-            linked = voting.group_link_for(session, draft.wijk_id or 0) is not None
+            linked = groups.group_link_for(session, draft.wijk_id or 0) is not None
         return views.audience(who, nonce, editing=editing, group_linked=linked)
     if state == PREVIEW:
         return views.preview(who, _preview(turn, draft), nonce)
@@ -324,7 +324,7 @@ def _audience(turn: Turn, draft: WizardDraft, pressed: PollWizardStep) -> str:
         raise BadCallback("audience")
     if pressed.value == PollAudience.GROUP.value:
         with turn.services.db.session() as session:
-            if voting.group_link_for(session, draft.wijk_id or 0) is None:
+            if groups.group_link_for(session, draft.wijk_id or 0) is None:
                 raise Refused(turn.who.t("polls.err_no_group"))
     return pressed.value
 
@@ -444,7 +444,7 @@ async def _show_sent(turn: Turn, poll: Poll) -> None:
     assert poll.id is not None
     group = poll.audience == PollAudience.GROUP.value
     with services.db.session() as session:
-        link = voting.group_link_for(session, poll.wijk_id) if group else None
+        link = groups.group_link_for(session, poll.wijk_id) if group else None
         count = 0 if group else sum(voting.delivery_counts(session, poll.id).values())
     if group:
         title = esc(link.title if link else "")
