@@ -346,13 +346,22 @@ async def to_group(app: WijkApplication, chat_id: int, call: Callable[[int], Awa
     """`call(chat_id)` into a BIG's group. When Telegram answers that the group became a
     supergroup (ChatMigrated: the bot missed the upgrade's messages), the group's link and its
     polls move to the new id first (`groups.move_group`), then the call is made once more, there.
+    When Telegram answers either call that the bot is not in that group, its link goes.
     """
     try:
-        return await call(chat_id)
+        return await _unless_left(app, chat_id, call)
     except ChatMigrated as exc:
         new_chat_id = int(exc.new_chat_id)
         group_moved(app.services, chat_id, new_chat_id)
-        return await call(new_chat_id)
+        return await _unless_left(app, new_chat_id, call)
+
+
+async def _unless_left(
+    app: WijkApplication, chat_id: int, call: Callable[[int], Awaitable[T]]
+) -> T:
+    """`call(chat_id)`; on Telegram's 403 that the bot is not in the group, the link goes."""
+    try:
+        return await call(chat_id)
     except Forbidden as exc:
         if any(words in exc.message.lower() for words in _NOT_IN_GROUP):
             group_left(app.services, chat_id)

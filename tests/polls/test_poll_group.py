@@ -199,6 +199,29 @@ async def test_after_a_failed_group_send_the_creator_chooses_another_audience(
         assert len(session.exec(select(PollDelivery)).all()) == 1  # Bram's
 
 
+async def test_removed_from_the_supergroup_after_an_unseen_upgrade_the_link_goes(
+    bot: Harness, services: Services
+) -> None:
+    """While the bot was down the group became a supergroup and the bot was removed from it:
+    Telegram's first answer names the new id, its second says the bot is not in that group."""
+    bea, _ = await basic_group(bot, services)
+    supergroup = bot.fake.migrate_chat(OLD, NEW)  # no update reaches the bot
+    supergroup.bot_is_member, supergroup.bot_is_kicked = False, True
+
+    assert any("Telegram-groep" in label for label in await audience_step(bea))
+    await bea.press("De Telegram-groep")
+    await bea.press("Over een week")
+    (failed,) = await bea.press("Versturen")
+
+    assert "Zit ik nog in de groep?" in failed.plain_text
+    assert [c.status for c in bot.fake.calls_to("sendPoll")] == [400, 403]
+    assert polls(services) == []
+    assert links(services) == []  # not left behind at the new id
+    await bea.press("Iets veranderen")
+    (audiences,) = await bea.press("Voor wie")
+    assert not any("Telegram-groep" in label for label in audiences.button_texts)
+
+
 # --- who may link --------------------------------------------------------------------------------
 
 
