@@ -2,7 +2,9 @@
 
 - Added (`my_chat_member`: it was not in the group, now it is): one short message in the group,
   in the municipality's language, saying how to link the group (/verbind) and who may do that;
-  not for a group that is linked already (the supergroup a link has followed to).
+  not for a group that is linked already (the supergroup a link has followed to), and not
+  again for the same update delivered again (`first_delivery`); added again after a removal, it
+  says hello again.
 - Removed, or it left (`my_chat_member`: kicked or left): the group's link goes
   (`delivery.group_left`), so the wizard no longer offers a group the bot cannot post in.
 - Upgraded to a supergroup (the service messages `migrate_to_chat_id` in the old group and
@@ -23,6 +25,7 @@ from bot.context import WijkContext
 from bot.core.i18n import t
 from bot.core.logs import pseudonym
 from bot.polls import delivery, groups
+from bot.telegram.redelivery import first_delivery
 
 _log = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ async def membership_changed(update: Update, context: WijkContext) -> None:
         with services.db.session() as session:
             if groups.link_of(session, chat_id) is not None:
                 return
+        if not await first_delivery(update, context, "hello"):
+            return  # the same update again: hello was said
         lang = services.config.general.default_language
         try:
             await context.bot.send_message(chat_id, t(lang, "polls.group_hello"))

@@ -4,16 +4,21 @@ supergroup (a new chat id: the link and the open polls follow), and removed (the
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import select
 
 from bot.context import Services
-from bot.fake_telegram import FakeChat, Harness
+from bot.fake_telegram import FakeChat, FakeTelegram, Harness
+from bot.fake_telegram.state import JSONDict
 from bot.fake_telegram.users import Person as FakePerson
 from bot.people import persons
 from bot.polls import delivery
 from models import GroupLink, Poll, PollDelivery, Role, Wijk
+from tests.conftest import make_app
 from tests.helpers import join_as
 from tests.polls.test_poll_wizard import GROUP_ID, create_poll, link_group, member, only_poll
+from tests.telegram.test_restart import crash
 
 OLD, NEW = -4001, -1004001999  # a basic group, and the supergroup it becomes
 
@@ -286,3 +291,43 @@ async def test_added_to_a_group_the_bot_says_once_how_to_link_it(
     (linked,) = await bea.send("/verbind", chat=group)
     assert "verbonden met Elsrijk" in linked.plain_text
     assert len(bot.bot_messages(group)) == 2
+
+
+def membership_updates(harness: Harness) -> list[JSONDict]:
+    """From now on, every `my_chat_member` update the harness delivers, as Telegram sent it."""
+    seen: list[JSONDict] = []
+    act = harness.act
+
+    async def recording(update: Any, *, chats: Any) -> Any:
+        said = await act(update, chats=chats)
+        if harness.last_update is not None and "my_chat_member" in harness.last_update:
+            seen.append(harness.last_update)
+        return said
+
+    harness.act = recording  # type: ignore[method-assign]
+    return seen
+
+
+async def test_an_add_delivered_again_says_nothing_new(
+    services: Services, fake: FakeTelegram
+) -> None:
+    """Telegram sends an update again when the bot did not confirm it: at once (a webhook
+    answer lost), or after a restart (the bot died first), then with the ones after it."""
+    first = await Harness(make_app(services, fake), fake).__aenter__()
+    bea = await join_as(first, services, 2001, "Bea", Role.BIG, "elsrijk")
+    group = first.group(-1009999, "BIG Elsrijk", admins=[bea.id], bot_is_member=False)
+    updates = membership_updates(first)
+    await bea.add_bot(group)
+    await bea.remove_bot(group)
+    await bea.add_bot(group)
+    # Added again after a removal: hello again.
+    assert [m.plain_text.startswith("Hallo!") for m in first.bot_messages(group)] == [True, True]
+    added = updates[-1]
+
+    assert await first.act(added, chats=(group.id,)) == []
+    await crash(first)
+    async with Harness(make_app(services, fake), fake) as second:
+        for update in updates:  # added, removed, added: all three again, in their order
+            assert await second.act(update, chats=(group.id,)) == []
+        assert second.errors == []
+        assert len(second.bot_messages(group)) == 2
