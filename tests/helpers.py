@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from bot.context import Services
 from bot.fake_telegram import Harness
+from bot.fake_telegram.state import JSONDict
 from bot.fake_telegram.users import Person as FakePerson
 from bot.people import invites, persons
 from models import Role
@@ -65,3 +67,20 @@ async def join_as(
     await person.send(f"/start {code}")
     await person.press("Akkoord")
     return person
+
+
+def delivered_updates(harness: Harness, kind: str | None = None) -> list[JSONDict]:
+    """From now on, every update the harness delivers (of `kind` only, when given), as Telegram
+    sent it: to deliver one again, or to look at its JSON."""
+    seen: list[JSONDict] = []
+    act = harness.act
+
+    async def recording(update: Any, *, chats: Any) -> Any:
+        said = await act(update, chats=chats)
+        data = harness.last_update
+        if data is not None and (kind is None or kind in data):
+            seen.append(data)
+        return said
+
+    harness.act = recording  # type: ignore[method-assign]
+    return seen

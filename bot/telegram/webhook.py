@@ -21,6 +21,7 @@ import json
 import logging
 import re
 import signal
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlparse
@@ -53,24 +54,111 @@ _MESSAGE_FIELDS = (
 )
 
 
+def _user(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and type(value.get("id")) is int
+        and type(value.get("is_bot")) is bool
+        and isinstance(value.get("first_name"), str)
+    )
+
+
+def _chat(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and type(value.get("id")) is int
+        and isinstance(value.get("type"), str)
+    )
+
+
+def _absent_or(check: Callable[[object], bool], part: dict[str, Any], name: str) -> bool:
+    return name not in part or check(part[name])
+
+
+def _message(value: object) -> bool:
+    """A message as Telegram sends it: its id, date and chat; a sender, when it names one."""
+    return (
+        isinstance(value, dict)
+        and type(value.get("message_id")) is int
+        and type(value.get("date")) is int
+        and _chat(value.get("chat"))
+        and _absent_or(_user, value, "from")
+        and _absent_or(_chat, value, "sender_chat")
+    )
+
+
+def _button_press(value: object) -> bool:
+    """callback_query: who pressed, and the message the button is on (absent for an inline
+    message); the button's data is text (bot/telegram/callbacks.py decodes it)."""
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("id"), str)
+        and _user(value.get("from"))
+        and isinstance(value.get("chat_instance"), str)
+        and _absent_or(_message, value, "message")
+        and _absent_or(lambda data: isinstance(data, str), value, "data")
+    )
+
+
+def _member(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and _user(value.get("user"))
+        and isinstance(value.get("status"), str)
+    )
+
+
+def _member_change(value: object) -> bool:
+    """my_chat_member, chat_member: in which chat, by whom, when, from what to what."""
+    return (
+        isinstance(value, dict)
+        and _chat(value.get("chat"))
+        and _user(value.get("from"))
+        and type(value.get("date")) is int
+        and _member(value.get("old_chat_member"))
+        and _member(value.get("new_chat_member"))
+    )
+
+
+def _poll_answer(value: object) -> bool:
+    """An answer in a group's Telegram poll: which poll, which options, by whom."""
+    if not isinstance(value, dict):
+        return False
+    options = value.get("option_ids")
+    return (
+        isinstance(value.get("poll_id"), str)
+        and isinstance(options, list)
+        and all(type(option) is int for option in options)
+        and ("user" in value or "voter_chat" in value)
+        and _absent_or(_user, value, "user")
+        and _absent_or(_chat, value, "voter_chat")
+    )
+
+
+# What the handlers (bot/wiring.py) read of each kind of update they take. Every other kind
+# Telegram may send reaches only the handlers around every update, which read nothing of it.
+_SHAPES: dict[str, Callable[[object], bool]] = {
+    **{name: _message for name in _MESSAGE_FIELDS},
+    "callback_query": _button_press,
+    "my_chat_member": _member_change,
+    "chat_member": _member_change,
+    "poll_answer": _poll_answer,
+}
+
+
 def update_data(body: bytes) -> dict[str, Any]:
     """The JSON of one update, or ValueError: PTB's `Update.de_json` takes any JSON (a list, a
-    number, a message without its chat) and the handlers would fail on it later, with a trace."""
+    number, a message without its chat, a button press without who pressed it) and the
+    handlers would fail on it later, with a trace."""
     data = json.loads(body)
     if not isinstance(data, dict) or type(data.get("update_id")) is not int:
         raise ValueError("no update_id")
-    for name in _MESSAGE_FIELDS:
+    for name in Update.ALL_TYPES:
         if name not in data:
             continue
-        message = data[name]
-        chat = message.get("chat") if isinstance(message, dict) else None
-        if not (
-            isinstance(chat, dict)
-            and type(chat.get("id")) is int
-            and type(message.get("message_id")) is int
-            and type(message.get("date")) is int
-        ):
-            raise ValueError(f"{name} without its chat, id or date")
+        check = _SHAPES.get(name)
+        if not isinstance(data[name], dict) or (check is not None and not check(data[name])):
+            raise ValueError(f"{name} not of the shape Telegram sends")
     return data
 
 
@@ -117,8 +205,10 @@ class UpdateHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
         try:
             update = Update.de_json(update_data(b"".join(self.chunks)), self.bot_app.bot)
-        except (ValueError, TypeError, KeyError, RecursionError) as exc:
-            # Never the body itself in the log: it holds what someone wrote.
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            # AttributeError: PTB's de_json, given text where Telegram sends an object in a
+            # part update_data does not look into. Never the body itself in the log: it holds
+            # what someone wrote.
             _log.warning("webhook: a request with the secret that is not an update (%s)", exc)
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST) from None
         await self.bot_app.update_queue.put(update)

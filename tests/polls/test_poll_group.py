@@ -4,19 +4,16 @@ supergroup (a new chat id: the link and the open polls follow), and removed (the
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import select
 
 from bot.context import Services
 from bot.fake_telegram import FakeChat, FakeTelegram, Harness
-from bot.fake_telegram.state import JSONDict
 from bot.fake_telegram.users import Person as FakePerson
 from bot.people import persons
 from bot.polls import delivery
 from models import GroupLink, Poll, PollDelivery, Role, Wijk
 from tests.conftest import make_app
-from tests.helpers import join_as
+from tests.helpers import delivered_updates, join_as
 from tests.polls.test_poll_wizard import GROUP_ID, create_poll, link_group, member, only_poll
 from tests.telegram.test_restart import crash
 
@@ -293,21 +290,6 @@ async def test_added_to_a_group_the_bot_says_once_how_to_link_it(
     assert len(bot.bot_messages(group)) == 2
 
 
-def membership_updates(harness: Harness) -> list[JSONDict]:
-    """From now on, every `my_chat_member` update the harness delivers, as Telegram sent it."""
-    seen: list[JSONDict] = []
-    act = harness.act
-
-    async def recording(update: Any, *, chats: Any) -> Any:
-        said = await act(update, chats=chats)
-        if harness.last_update is not None and "my_chat_member" in harness.last_update:
-            seen.append(harness.last_update)
-        return said
-
-    harness.act = recording  # type: ignore[method-assign]
-    return seen
-
-
 async def test_an_add_delivered_again_says_nothing_new(
     services: Services, fake: FakeTelegram
 ) -> None:
@@ -316,7 +298,7 @@ async def test_an_add_delivered_again_says_nothing_new(
     first = await Harness(make_app(services, fake), fake).__aenter__()
     bea = await join_as(first, services, 2001, "Bea", Role.BIG, "elsrijk")
     group = first.group(-1009999, "BIG Elsrijk", admins=[bea.id], bot_is_member=False)
-    updates = membership_updates(first)
+    updates = delivered_updates(first, "my_chat_member")
     await bea.add_bot(group)
     await bea.remove_bot(group)
     await bea.add_bot(group)

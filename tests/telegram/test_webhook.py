@@ -17,12 +17,14 @@ import httpx
 import pytest
 from telegram import Chat, Message, MessageEntity, Update, User
 
+from bot.context import Services
 from bot.core import migrate
 from bot.core.database import create_db_engine
 from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness
 from bot.telegram import webhook
 from tests.conftest import REPO
-from tests.helpers import FAKE_TOKEN
+from tests.helpers import FAKE_TOKEN, delivered_updates
+from tests.polls.test_poll_wizard import create_poll, member, only_poll
 
 TOKEN = FAKE_TOKEN
 SECRET = "s3cret-token-for-the-webhook_0123"
@@ -220,6 +222,36 @@ def _chatless_message() -> bytes:
     return json.dumps(Update(31, message=None).to_dict() | {"message": message}).encode()
 
 
+def _update(**kind: object) -> bytes:
+    """Update 31 of one kind, its JSON as given (as a client that is not Telegram may send it)."""
+    return json.dumps({"update_id": 31, **kind}).encode()
+
+
+_ALICE = {"id": 1001, "is_bot": False, "first_name": "Alice"}
+_PRIVATE = {"id": 1001, "type": "private"}
+_GROUP = {"id": -4001, "type": "group", "title": "BIG Elsrijk"}
+_SHOWN = {"message_id": 5, "date": 1767225600, "chat": _PRIVATE, "text": "Eerst over je gegevens"}
+
+
+def _pressed(**fields: object) -> bytes:
+    press = {"id": "77", "from": _ALICE, "chat_instance": "c1", "data": "ok:nl:y:-"}
+    press.update(fields)
+    return _update(callback_query={k: v for k, v in press.items() if v is not None})
+
+
+def _bot_added(**fields: object) -> bytes:
+    bot = {"id": 1, "is_bot": True, "first_name": "Wijkbot"}
+    change = {
+        "chat": _GROUP,
+        "from": _ALICE,
+        "date": 1767225600,
+        "old_chat_member": {"user": bot, "status": "left"},
+        "new_chat_member": {"user": bot, "status": "member"},
+    }
+    change.update(fields)
+    return _update(my_chat_member={k: v for k, v in change.items() if v is not None})
+
+
 NOT_AN_UPDATE = {
     "array": b"[]",
     "null": b"null",
@@ -228,6 +260,22 @@ NOT_AN_UPDATE = {
     "deeply nested": b"[" * 5000 + b"]" * 5000,
     "update_id as text": json.dumps({"update_id": "31"}).encode(),
     "message without its chat": _chatless_message(),
+    "edited message of the wrong shape": _update(edited_message=["hallo"]),
+    "edited message from no one": _update(edited_message={**_SHOWN, "from": 1001}),
+    "button press as text": _update(callback_query="ok:nl:y:-"),
+    "button press without its from": _pressed(**{"from": None, "message": _SHOWN}),
+    "button press with a message as text": _pressed(message="Eerst over je gegevens"),
+    "button press with a message without its chat": _pressed(
+        message={"message_id": 5, "date": 1767225600}
+    ),
+    "button press with data that is no text": _pressed(data=7, message=_SHOWN),
+    "bot added without the chat": _bot_added(chat=None),
+    "bot added without its new membership": _bot_added(new_chat_member=None),
+    "bot added with a membership as text": _bot_added(old_chat_member="left"),
+    "poll answer with options as text": _update(
+        poll_answer={"poll_id": "p1", "option_ids": "0", "user": _ALICE}
+    ),
+    "inline query as a number": _update(inline_query=7),
 }
 
 
@@ -257,6 +305,32 @@ async def test_json_with_the_secret_that_is_no_update_is_refused_without_a_trace
     assert answer.status_code == 400
     assert bot.app.update_queue.qsize() == 0
     assert not [r.getMessage() for r in caplog.records if r.exc_info]
+
+
+async def test_every_kind_of_update_the_bot_takes_passes_the_check(
+    bot: Harness, services: Services
+) -> None:
+    """What Telegram sends (the fake's updates, built from PTB's objects) is never refused:
+    messages and their edits, button presses, the bot added to, upgraded in and removed from a
+    group, answers in the group's Telegram poll, a person blocking the bot."""
+    updates = delivered_updates(bot)
+    bea = await member(bot, services, 2001, "Bea")
+    group = bot.group(-4001, "BIG Elsrijk", admins=[bea.id], supergroup=False, bot_is_member=False)
+    await bea.add_bot(group)
+    await bea.send("/verbind", chat=group)
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    poll = only_poll(services)
+    assert poll.telegram_poll_id is not None
+    await bea.answer_poll(poll.telegram_poll_id, [1])
+    await bea.upgrade_group(group)
+    await bea.remove_bot(bot.fake.chats[group.migrated_to or 0])
+    await bea.edit(bea.sent[-1], "Wat eerst? (veranderd)")
+    await bea.block_bot()
+
+    kinds = {name for data in updates for name in data if name != "update_id"}
+    assert kinds == {"message", "edited_message", "callback_query", "my_chat_member", "poll_answer"}
+    for data in updates:
+        assert webhook.update_data(json.dumps(data).encode()) == data
 
 
 def spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
