@@ -123,6 +123,12 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
             await reply(update, *views.declined(shown, consent.code), edit=True)
         return
     if not consent.accept:
+        # An older statement, pressed by someone who has joined since: its details, or that they
+        # take part and how to stop. Nothing of theirs changes.
+        if consent.more:
+            await show_privacy(update, context, who, consent.code, edit=True, more=True)
+        else:
+            await reply(update, *views.declined_joined(who), edit=True)
         return
     services = context.services
     with services.db.session() as session:

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.i18n import t
 from bot.telegram.callbacks import Consent, InviteAnswer, Language, WijkStep
-from handlers.common import Who, button, cancel_button, columns, esc, keyboard
+from handlers.common import Who, button, cancel_button, columns, esc, keyboard, menu_button
 from models import Wijk
 
 # What a postcode lookup said (onboarding.postcode_<lookup>), by the state it leads to.
@@ -89,6 +89,12 @@ def declined(who: Who, code: str | None) -> tuple[str, InlineKeyboardMarkup]:
     return who.t("onboarding.declined"), keyboard(
         [button(who.t("menu.start"), Language(who.lang, code))]
     )
+
+
+def declined_joined(who: Who) -> tuple[str, InlineKeyboardMarkup]:
+    """ "Liever niet" on an older privacy statement, from someone who joined since: they take
+    part, and how to stop (/vergeetmij) or see what is stored (/mijngegevens)."""
+    return who.t("onboarding.declined_joined"), keyboard([menu_button(who)])
 
 
 def choosing_wijk(who: Who, *, lookup: str | None, place: str) -> str:

@@ -94,6 +94,51 @@ async def test_declining_after_choosing_english_answers_in_english(
     assert people_in(services) == []
 
 
+def what_is_stored(services: Services) -> list[tuple[object, ...]]:
+    with services.db.session() as session:
+        people = [(p.id, p.language, p.consent_at, p.current_wijk_id) for p in people_in(services)]
+        members = [(m.person_id, m.wijk_id, m.role) for m in session.exec(select(Membership))]
+        return [*people, *members]
+
+
+async def test_declining_on_an_old_statement_after_joining_keeps_everything(
+    bot: Harness, services: Services
+) -> None:
+    """Alice sent /start three times, agreed on the last statement and joined. Later she presses
+    "Liever niet" (or "Meer over je gegevens") on the first one: she is told, in her language
+    now, that she takes part and how to stop; nothing she stored changes."""
+    alice = bot.user(1001, "Alice", language_code="nl")
+    (old,) = await alice.send("/start")
+    (older,) = await alice.send("/start")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    await alice.press("Elsrijk")
+    stored = what_is_stored(services)
+
+    (answer,) = await alice.press("Liever niet", message=old)
+
+    assert answer.message_id == old.message_id  # the old statement becomes the answer
+    assert answer.plain_text == (
+        "Je doet al mee. Je gegevens blijven zoals ze zijn.\n"
+        "Wil je stoppen? Met /vergeetmij wis ik alles. "
+        "Met /mijngegevens krijg je alles wat ik over je bewaar."
+    )
+    assert answer.button_texts == ["Naar het menu"]
+    assert what_is_stored(services) == stored
+
+    # In English after /taal, on a statement she was shown in Dutch; its details too.
+    await alice.send("/taal")
+    await alice.press("English")
+    stored = what_is_stored(services)
+    (details,) = await alice.press("Meer over je gegevens", message=older)
+    assert "More about your data" in details.plain_text
+    (answer,) = await alice.press("No thanks", message=details)
+    assert answer.plain_text.startswith("You already take part.")
+    assert "/forgetme" in answer.plain_text and "/mydata" in answer.plain_text
+    assert answer.button_texts == ["Back to the menu"]
+    assert what_is_stored(services) == stored
+
+
 async def test_taal_changes_language(bot: Harness, services: Services) -> None:
     alice = bot.user(1001, "Alice")
     await alice.send("/start")
