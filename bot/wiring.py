@@ -204,13 +204,10 @@ def wire(app: WijkApplication) -> None:
         # The text that stored a comment or a change to the spiegel and ended its flow,
         # delivered again: what it stored.
         text_again={spiegel.FLOW: spiegel.comment_again, spiegel.EDIT_FLOW: spiegel.edit_again},
+        # Photos and locations: only these flows take them. In any other flow they are named
+        # above its current step, shown again (its table's `not_taken`, below).
         media_steps={
             observations.FLOW: observations.media_in_flow,
-            spiegel.FLOW: spiegel.comment_media,
-            spiegel.EDIT_FLOW: spiegel.edit_media,
-            coach.FLOW_ANSWER: coach.media_in_flow,
-            coach.FLOW_HIDE: coach.media_in_flow,
-            coach.FLOW_REPLY: coach.media_in_flow,
             about_you.FLOW: about_you.typed,
         },
         # Every flow's table. A message no step takes (a sticker, a voice message, a forward,

@@ -117,14 +117,28 @@ Handler = Callable[[Update, WijkContext, Who], Awaitable[None]]
 NOT_USED = "not_used"  # a kind of message the bot does not use: a sticker, a voice message
 FORWARDED = "forwarded"
 EDITED = "edited"  # a message sent before, changed: the bot reads only the first version
+PHOTO_SENT = "photo"  # a photo where no step of the flow takes one (a text is asked)
+PLACE_SENT = "location"  # a location, likewise
+
+_NOT_TAKEN = {
+    FORWARDED: "errors.forwarded",
+    EDITED: "errors.edited",
+    PHOTO_SENT: "common.photo_not_here",
+    PLACE_SENT: "common.place_not_here",
+}
+
+
+def not_taken_reason(who: Who, why: str) -> str:
+    """Why a message no step takes was not used, naming it where it has a name (a photo, a
+    place, a forward, an edit); a sticker or a voice message: "this kind of message"."""
+    return who.t(_NOT_TAKEN.get(why, "common.not_usable"))
 
 
 def said_again(turn: Turn, flow: flows.Flow, draft: Any, why: str) -> str:
     """A flow's usual `not_taken` note (FlowTable.not_taken): why the message was not used, and
     to go on below, where the step is shown again with its buttons. An edit: the new text as a
     new message, which a text step takes (a flow whose steps want otherwise says so itself)."""
-    reason = {FORWARDED: "errors.forwarded", EDITED: "errors.edited"}.get(why, "common.not_usable")
-    return "\n".join((turn.who.t(reason), turn.who.t("common.go_on_below")))
+    return "\n".join((not_taken_reason(turn.who, why), turn.who.t("common.go_on_below")))
 
 
 def private_handler(

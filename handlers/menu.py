@@ -20,6 +20,8 @@ from handlers.common import (
     EDITED,
     FORWARDED,
     NOT_USED,
+    PHOTO_SENT,
+    PLACE_SENT,
     Turn,
     Who,
     answer_query,
@@ -246,8 +248,10 @@ async def media_message(update: Update, context: WijkContext, who: Who) -> None:
     if flow is not None and flow.name in context.routes.media_steps:
         await context.routes.media_steps[flow.name](update, context, who, flow)
         return
-    if flow is not None and await _told_to_flow(update, context, who, NOT_USED):
-        return  # a photo in the poll wizard: why, and its step again
+    message = update.effective_message
+    why = PLACE_SENT if message is not None and message.location is not None else PHOTO_SENT
+    if flow is not None and await _told_to_flow(update, context, who, why):
+        return  # a photo where a flow asks a text (or a button): named, and its step again
     if flow is not None:
         await reply(update, who.t("common.not_here"), menu_keyboard(who))
         return

@@ -6,9 +6,10 @@ CallbackQueryHandler for all of them, `pressed`); a kind without one, or data wi
 know, to `unknown_press` ("this button no longer works").
 
 During a flow, text and media go to the flow's step (`text_steps` / `media_steps`, by flow
-name). A message none of its steps can take (a sticker, a voice message, a forward, an edit)
-goes to the flow's table (`tables`, by flow name), whose `not_taken` says so and shows the
-current step again: the draft and the way on stay. A run left halfway says what its table's
+name). A message none of its steps can take (a sticker, a voice message, a forward, an edit, a
+photo or location in a flow without a media step) goes to the flow's table (`tables`, by flow
+name), whose `not_taken` says so and shows the current step again: the draft and the way on
+stay. A run left halfway says what its table's
 `unsent` says is not sent (handlers/common.py). Text or media in a flow without such a step are
 never offered as an observation (that would end the flow): the person is sent back to the
 flow's message. Text that ended a run and comes again (Telegram delivers it again when the bot

@@ -16,7 +16,6 @@ from __future__ import annotations
 from handlers.coach.answer import FLOW as FLOW_ANSWER
 from handlers.coach.answer import TABLE as ANSWER_TABLE
 from handlers.coach.answer import answer_typed
-from handlers.coach.drafts import media_in_flow
 from handlers.coach.hide import FLOW as FLOW_HIDE
 from handlers.coach.hide import TABLE as HIDE_TABLE
 from handlers.coach.hide import hide_reason_typed
@@ -44,7 +43,6 @@ __all__ = [
     "coach_pressed",
     "hide_reason_typed",
     "is_coach",
-    "media_in_flow",
     "meldingen_command",
     "open_meldingen",
     "open_observation",

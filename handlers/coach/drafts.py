@@ -12,9 +12,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup
 
-from bot.context import WijkContext
 from bot.core.text import clean_input
 from bot.observations.coach import Filter, Refused
 from bot.telegram import flow_table, flows
@@ -22,7 +21,7 @@ from bot.telegram.callbacks import BadCallback, CoachDraft, Kind, ListBack
 from bot.telegram.flow_table import END, STAY, TEXT, Ended, Entry, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
 from handlers.coach import views
-from handlers.common import Turn, Who, reply, said_again
+from handlers.common import Turn, said_again
 from models import Observation
 
 TYPING = "typing"
@@ -138,7 +137,6 @@ def message_table(
             ),
         ),
         show=functools.partial(_show, spec),
-        otherwise=_text_only,
         entries=(Entry(spec.started_by, TYPING),),
         ended=ended,
         unsent=functools.partial(_unsent, spec),
@@ -211,10 +209,6 @@ def _ready(turn: Turn, draft: MessageDraft, pressed: CoachDraft) -> None:
         raise BadCallback("nothing to send")
 
 
-async def _text_only(turn: Turn, flow: Flow, draft: MessageDraft, takes: str, raw: Any) -> None:
-    await turn.reply(*views.only_cancel(turn.who, turn.who.t("coach.text_only"), flow.nonce))
-
-
 async def not_sent(turn: Turn, refused: Refused, text: str) -> None:
     """Versturen refused (a colleague resolved or hid the observation meanwhile, ...): the flow
     ends, and the person reads why, with what they typed below it to copy. Nothing a person
@@ -225,8 +219,3 @@ async def not_sent(turn: Turn, refused: Refused, text: str) -> None:
     said, kept = views.not_sent(turn.who, why, text)
     await turn.reply(said, edit=True)
     await turn.reply(*kept)
-
-
-async def media_in_flow(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
-    """A photo or location during any of the three flows: they take text only."""
-    await reply(update, *views.only_cancel(who, who.t("coach.text_only"), flow.nonce))

@@ -334,10 +334,6 @@ def prompt(who: Who, key: str, reference: str, limit: int, nonce: int) -> View:
     return who.t(key, reference=reference, limit=limit), keyboard([cancel_button(who, nonce)])
 
 
-def only_cancel(who: Who, text: str, nonce: int) -> View:
-    return text, keyboard([cancel_button(who, nonce)])
-
-
 def preview(
     who: Who,
     key: str,

@@ -15,7 +15,6 @@ from bot.observations import coach, filing
 from bot.telegram.callbacks import FileText, MenuItem, MinePage, MineWithdraw, ObservationStep
 from handlers.common import (
     EDITED,
-    FORWARDED,
     Who,
     button,
     cancel_button,
@@ -23,6 +22,7 @@ from handlers.common import (
     esc,
     keyboard,
     menu_button,
+    not_taken_reason,
     status_label,
 )
 from handlers.observations.draft import (
@@ -217,10 +217,8 @@ def not_taken(who: Who, why: str, state: str, draft: ObservationDraft) -> str:
     """Above the step shown again after a message no step takes (handlers.common NOT_USED,
     FORWARDED, EDITED): why, and that the melding is still there. After an edit: how the text
     can still be changed from where they are."""
-    if why == FORWARDED:
-        return "\n".join((who.t("errors.forwarded"), who.t("observations.draft_kept")))
     if why != EDITED:
-        return "\n".join((who.t("common.not_usable"), who.t("observations.draft_kept")))
+        return "\n".join((not_taken_reason(who, why), who.t("observations.draft_kept")))
     # Right after the text (or before it) a new text replaces it; later the summary changes it.
     if state == TEXT or (state == SWOT and draft.swot is None):
         how = "edited_send_new"

@@ -8,10 +8,10 @@ texts and keyboards. bot/wiring.py puts the handlers named here on the Applicati
 
 from __future__ import annotations
 
-from handlers.spiegel.comment import FLOW, TABLE, comment_again, comment_media, comment_typed
+from handlers.spiegel.comment import FLOW, TABLE, comment_again, comment_typed
 from handlers.spiegel.editing import FLOW as EDIT_FLOW
 from handlers.spiegel.editing import TABLE as EDIT_TABLE
-from handlers.spiegel.editing import edit_again, edit_media, edit_pressed, edit_typed
+from handlers.spiegel.editing import edit_again, edit_pressed, edit_typed
 from handlers.spiegel.figures import figures_pressed
 from handlers.spiegel.news import news_pressed, news_visible, open_news_setting
 from handlers.spiegel.react import react_pressed
@@ -31,10 +31,8 @@ __all__ = [
     "FLOW",
     "TABLE",
     "comment_again",
-    "comment_media",
     "comment_typed",
     "edit_again",
-    "edit_media",
     "edit_pressed",
     "edit_typed",
     "figures_pressed",

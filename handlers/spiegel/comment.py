@@ -166,11 +166,6 @@ def _unsent(turn: Turn, flow: Flow, draft: CommentDraft, anew: bool) -> str | No
     return turn.who.t("spiegel.comment_left") if draft.text is not None else None
 
 
-async def _otherwise(turn: Turn, flow: Flow, draft: CommentDraft, takes: str, raw: Any) -> None:
-    markup = keyboard([cancel_button(turn.who, flow.nonce)])
-    await turn.reply(turn.who.t("spiegel.comment_text_only"), markup)
-
-
 SAVED = {END: "stored, or the statement is gone", STAY: "database error, kept for Opnieuw proberen"}
 
 TABLE: FlowTable[Turn, CommentDraft] = FlowTable(
@@ -189,7 +184,6 @@ TABLE: FlowTable[Turn, CommentDraft] = FlowTable(
         ),
     ),
     show=_show,
-    otherwise=_otherwise,
     entries=(Entry("Opmerking typen under a statement", TYPING),),
     ended_text=_stored_before,
     unsent=_unsent,
@@ -206,9 +200,3 @@ async def comment_typed(update: Update, context: WijkContext, who: Who, flow: Fl
 
 async def comment_again(update: Update, context: WijkContext, who: Who, run: Flow) -> bool:
     return await flow_table.send_again(TABLE, Turn(update, context, who), run)
-
-
-async def comment_media(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
-    message = update.effective_message
-    takes = flow_table.LOCATION if message and message.location else flow_table.PHOTO
-    await flow_table.send(TABLE, Turn(update, context, who), takes, None)

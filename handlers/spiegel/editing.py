@@ -315,11 +315,6 @@ async def _show(turn: Turn, flow: Flow, draft: EditDraft, how: Reply) -> None:
     await turn.reply(said, keyboard([cancel_button(turn.who, flow.nonce)]))
 
 
-async def _otherwise(turn: Turn, flow: Flow, draft: EditDraft, takes: str, raw: Any) -> None:
-    markup = keyboard([cancel_button(turn.who, flow.nonce)])
-    await turn.reply(turn.who.t("spiegel_editing.text_only"), markup)
-
-
 STORED = {END: "stored, or the statement is gone", STAY: "refused, e.g. the same text"}
 
 TABLE: FlowTable[Turn, EditDraft] = FlowTable(
@@ -331,7 +326,6 @@ TABLE: FlowTable[Turn, EditDraft] = FlowTable(
         Step("why it goes", (TYPING_REASON,), TEXT, STORED, _reason, act=_store),
     ),
     show=_show,
-    otherwise=_otherwise,
     not_taken=said_again,
     entries=(
         Entry("Zin toevoegen, a category / Zin aanpassen", TYPING_TEXT),
@@ -351,9 +345,3 @@ async def edit_typed(update: Update, context: WijkContext, who: Who, flow: Flow)
 
 async def edit_again(update: Update, context: WijkContext, who: Who, run: Flow) -> bool:
     return await flow_table.send_again(TABLE, Turn(update, context, who), run)
-
-
-async def edit_media(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
-    message = update.effective_message
-    takes = flow_table.LOCATION if message and message.location else flow_table.PHOTO
-    await flow_table.send(TABLE, Turn(update, context, who), takes, None)

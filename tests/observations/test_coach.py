@@ -390,7 +390,7 @@ async def test_stale_flow_button_and_too_long_answer(bot: Harness, services: Ser
     await open_card(carla, obs)
     await carla.press("Beantwoorden")
     await carla.send_photo()
-    assert "Stuur hier alleen tekst" in carla.last.plain_text
+    assert "Een foto kan ik hier niet gebruiken" in carla.last.plain_text
     limit = services.config.general.text_limit
     await carla.send("x" * (limit + 1))
     assert f"maximaal {limit} letters en tekens" in carla.last.plain_text
@@ -575,7 +575,7 @@ async def test_a_new_text_at_the_preview_replaces_the_draft_in_each_message_flow
     await carla.send("We maken het volgende week")
     assert "Zo krijgt de schrijver je antwoord" in carla.last.plain_text
     assert "We maken het volgende week" in carla.last.plain_text
-    assert "Stuur hier alleen tekst" not in carla.last.plain_text
+    assert "kan ik hier niet gebruiken" not in carla.last.plain_text
     # The first preview, still on screen, no longer sends: it shows the other text.
     await carla.press("Versturen", message=typo)
     assert "Deze knop hoort bij een oud bericht" in carla.last.plain_text

@@ -405,6 +405,75 @@ async def test_a_coachs_change_to_the_spiegel_gets_its_prompt_again(
         assert changes[-1].new_text == "De stoepen in de Parkstraat zijn ongelijk."
 
 
+# --- a photo or a place where a text is asked ---------------------------------------------------
+
+PHOTO_NOT_HERE = "Een foto kan ik hier niet gebruiken."
+PLACE_NOT_HERE = "Een plek kan ik hier niet gebruiken."
+
+
+async def test_a_photo_or_place_in_the_coachs_message_flows_shows_the_step_again(
+    bot: Harness, services: Services
+) -> None:
+    """The answer, the hide reason and the reply take text only: a photo or a place there is
+    named above the step shown again with its own buttons, as a sticker is, not "alleen tekst"
+    with only Stoppen."""
+    alice, carla, obs = await setup_people(bot, services)
+    await open_card(carla, obs)
+    await carla.press("Beantwoorden")
+    (again,) = await carla.send_photo()
+    assert PHOTO_NOT_HERE in again.plain_text and "Ga hieronder verder." in again.plain_text
+    assert "Typ je antwoord" in again.plain_text and again.button_texts == ["Stoppen"]
+    await carla.send("We gaan het maken")
+    (again,) = await carla.send_location(52.33, 4.87)
+    assert PLACE_NOT_HERE in again.plain_text
+    assert "We gaan het maken" in again.plain_text and "Versturen" in again.button_texts
+    (sent,) = await carla.press("Versturen", message=again)
+    assert "bij de schrijver aangekomen" in sent.plain_text
+    # The sender's reply to that answer.
+    await alice.press("Terugschrijven", message=alice.last)
+    (again,) = await alice.send_photo("Kijk maar")
+    assert PHOTO_NOT_HERE in again.plain_text
+    assert "Typ wat je wilt terugschrijven" in again.plain_text
+    assert again.button_texts == ["Stoppen"]
+    # A hide reason, in English.
+    other = await file(alice, services, "Lantaarn kapot bij de school")
+    await carla.send("/language")
+    await carla.press("English")
+    await carla.send("/reports")
+    await carla.press(f"Open {other.reference}")
+    await carla.press("Hide")
+    await carla.press("Something else")
+    (again,) = await carla.send_photo()
+    assert "I cannot use a photo here." in again.plain_text
+    assert "Please go on below." in again.plain_text and again.button_texts == ["Cancel"]
+    assert answers(services) == ["We gaan het maken", None]
+
+
+async def test_a_photo_or_place_at_the_comment_and_change_prompts_shows_the_prompt_again(
+    bot: Harness, services: Services
+) -> None:
+    alice, _prompt = await at_comment_prompt(bot, services)
+    (again,) = await alice.send_photo()
+    assert PHOTO_NOT_HERE in again.plain_text and "Ga hieronder verder." in again.plain_text
+    assert "Er is veel groen." in again.plain_text and again.button_texts == ["Stoppen"]
+    (again,) = await alice.send_location(52.33, 4.87)
+    assert PLACE_NOT_HERE in again.plain_text and "Er is veel groen." in again.plain_text
+    stored = await alice.send("Het park is ook 's avonds mooi.")
+    assert any("Je opmerking is bewaard" in m.plain_text for m in stored)
+    # A coach's change to the spiegel: the prompt again, with what it asks.
+    coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/spiegel")
+    await coach.press("Zin toevoegen ➕")
+    await coach.press("Wat kan beter?")
+    (again,) = await coach.send_photo()
+    assert PHOTO_NOT_HERE in again.plain_text
+    assert "Typ de nieuwe zin" in again.plain_text and again.button_texts == ["Stoppen"]
+    with services.db.session() as session:
+        assert session.exec(select(StatementChange)).all() == []
+        (reaction,) = session.exec(select(Reaction)).all()
+        assert reaction.comment == "Het park is ook 's avonds mooi."
+
+
 # --- the poll wizard ----------------------------------------------------------------------------
 
 
@@ -460,7 +529,7 @@ async def test_a_sticker_or_edit_in_the_poll_wizard_shows_the_step_again(
     assert "Hoe stemmen mensen?" in kind.plain_text
     assert "Iets veranderen" in kind.plain_text
     (photo,) = await bea.send_photo()
-    assert "Dit soort bericht kan ik niet gebruiken" in photo.plain_text
+    assert "Een foto kan ik hier niet gebruiken" in photo.plain_text
     assert "Hoe stemmen mensen?" in photo.plain_text and "Naar het menu" not in photo.button_texts
     (forwarded,) = await bea.send_forwarded("Stem op mij")
     assert "Doorgestuurde berichten" in forwarded.plain_text
