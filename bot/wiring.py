@@ -198,7 +198,8 @@ def wire(app: WijkApplication) -> None:
             coach.FLOW_HIDE: coach.hide_reason_typed,
             coach.FLOW_REPLY: coach.reply_typed,
             poll_wizard.FLOW: poll_wizard.typed,
-            # "Over jou": its questions are buttons, a text gets the question again.
+            # "Over jou": its questions are buttons, a text gets the question again (hours
+            # later, the run ends and the text goes where it goes outside any flow).
             about_you.FLOW: about_you.typed,
         },
         # The text that stored a comment or a change to the spiegel and ended its flow,

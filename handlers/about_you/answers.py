@@ -2,13 +2,19 @@
 handlers/main_menu.py), its three questions, changing and erasing the answers.
 
 Each button stores its one answer at once and the pressed message becomes the next question:
-the same press twice stores the same, so there is no draft to keep. The `about_you` flow only
-marks which question is on screen (its state is the question's field, and it has no table):
-a text or photo typed meanwhile is no answer ("Kies hieronder met een knop", the question again),
-and is not offered as an observation, which would answer nothing they were asked.
+the same press twice stores the same, so there is no answer to keep in a draft. The `about_you`
+flow only marks which question is on screen (its state is the question's field, its draft when
+it was shown, and it has no table): a text or photo typed meanwhile is no answer ("Kies
+hieronder met een knop", the question again), and is not offered as an observation, which would
+answer nothing they were asked. A question left unanswered for `QUESTION_HOLDS` no longer holds
+a message back: the run ends there, and the message goes where it goes outside any flow (the
+question whether it is an observation). The question's buttons still answer it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from telegram import Update
 
@@ -20,6 +26,17 @@ from handlers.about_you import views
 from handlers.common import Who, answer_query, menu_keyboard, payload, private_handler, reply
 
 FLOW = "about_you"
+# How long a question on screen takes a typed text or photo as meant for it. Later, the person
+# has moved on: days after, a text is what they came to say, not an answer.
+QUESTION_HOLDS = timedelta(hours=3)
+
+
+@dataclass(frozen=True)
+class Shown(flows.JsonDraft):
+    """When the question on screen was shown (ISO, the project's clock). None: a run started by
+    a version that did not note it, shown long enough ago."""
+
+    at: str | None = None
 
 
 async def open_from_menu(update: Update, context: WijkContext, who: Who) -> None:
@@ -67,24 +84,56 @@ async def about_you_pressed(update: Update, context: WijkContext, who: Who) -> N
 
 
 async def _asking(context: WijkContext, field: str | None) -> None:
-    """Mark the question on screen (None: none any more). Another flow is never replaced: a
-    button of an older question pressed while writing an observation keeps that draft."""
+    """Mark the question on screen, and when it was shown (None: none any more). Another flow
+    is never replaced: a button of an older question pressed while writing an observation keeps
+    that draft."""
     current = flows.current(context)
     if current is not None and current.name != FLOW:
         return
+    shown = Shown(at=context.services.clock.now().isoformat())
     if field is None:
         await flows.end(context)
     elif current is None:
-        await flows.start(context, FLOW, field)
+        await flows.start(context, FLOW, field, shown)
     else:
-        await flows.move(context, field)
+        await flows.move(context, field, shown)
+
+
+def _still_asked(context: WijkContext, flow: flows.Flow) -> bool:
+    """Whether the question on screen was shown less than QUESTION_HOLDS ago."""
+    at = Shown.from_json(flow.data).at
+    try:
+        shown = datetime.fromisoformat(at) if at is not None else None
+    except ValueError:
+        shown = None
+    if shown is None or shown.tzinfo is None:
+        return False
+    return context.services.clock.now() - shown < QUESTION_HOLDS
 
 
 async def typed(update: Update, context: WijkContext, who: Who, flow: flows.Flow) -> None:
-    """Text or a photo while a question is on screen: the answers are the buttons."""
+    """Text or a photo while a question is on screen: the answers are the buttons. Long after
+    the question was shown, the run ends and the message is taken as outside any flow."""
     assert who.actor is not None
+    if not _still_asked(context, flow):
+        await flows.end(context)
+        await _outside_a_flow(update, context, who)
+        return
     field = flow.state if flow.state in about_you.FIELDS else about_you.ORDER[0]
     with context.services.db.session() as session:
         row = about_you.answers(session, who.actor.id)
     text, markup = views.question(who, field, row)
     await reply(update, f"{who.t('common.use_buttons')}\n\n{text}", markup)
+
+
+async def _outside_a_flow(update: Update, context: WijkContext, who: Who) -> None:
+    """What a text or a photo outside any flow gets (handlers/menu.py): the routes' loose
+    text or media (whether to send it as an observation), else the menu."""
+    message = update.effective_message
+    routes = context.routes
+    typed_text = message is not None and message.text is not None
+    loose = routes.loose_text if typed_text else routes.loose_media
+    if loose is not None and who.known:
+        await loose(update, context, who)
+        return
+    await reply(update, who.t("errors.not_understood"), menu_keyboard(who))

@@ -1,0 +1,86 @@
+""" "Over jou" left at a question: for a while a typed text gets the question again (the answers
+are its buttons); a question left unanswered for hours no longer holds a text back, which goes
+where a text outside any flow goes, the question whether it is a melding (through the real
+Application on the fake Bot API, with a FrozenClock)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.context import Services
+from bot.core.clock import Clock, FrozenClock
+from bot.fake_telegram import Harness
+from bot.fake_telegram.users import Person as FakePerson
+from bot.people import about_you
+from models import Person
+from tests.helpers import onboard
+
+AGE = "Hoe oud ben je?"
+USE_BUTTONS = "Kies hieronder met een knop."
+FILE_ASK = "Wil je dit als melding naar de wijkcoach sturen?"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return FrozenClock(Clock().now())
+
+
+def frozen(services: Services) -> FrozenClock:
+    assert isinstance(services.clock, FrozenClock)
+    return services.clock
+
+
+def age_group(services: Services, telegram_id: int) -> str | None:
+    with services.db.session() as session:
+        person = session.exec(select(Person).where(Person.telegram_id == telegram_id)).one()
+        row = about_you.answers(session, person.id or 0)
+        return row.age_group if row is not None else None
+
+
+async def at_the_first_question(bot: Harness) -> FakePerson:
+    anna = await onboard(bot, 1001, "Anna")
+    await anna.press("Over jou")
+    (question,) = await anna.press("Antwoorden aanpassen")
+    assert AGE in question.plain_text
+    return anna
+
+
+async def test_a_text_hours_after_an_unanswered_question_is_offered_as_a_melding(
+    bot: Harness, services: Services
+) -> None:
+    anna = await at_the_first_question(bot)
+    question = anna.last
+    # An hour on, the question still holds: a text gets it again.
+    frozen(services).advance(timedelta(hours=1))
+    (again,) = await anna.send("35")
+    assert USE_BUTTONS in again.plain_text and AGE in again.plain_text
+    # Two days on, the text is an observation, as outside any flow.
+    frozen(services).advance(timedelta(days=2))
+    (offer,) = await anna.send("De lantaarn bij de school is al een week kapot")
+    assert FILE_ASK in offer.plain_text
+    assert USE_BUTTONS not in offer.plain_text and AGE not in offer.plain_text
+    assert "niet verstuurd" not in offer.plain_text
+    assert bot.app.user_data[1001]["flow"]["name"] == "observation"
+    # The question's own buttons still answer it.
+    await anna.press("25 tot 45 jaar", message=question)
+    assert age_group(services, 1001) == "25_44"
+
+
+async def test_a_photo_hours_after_an_unanswered_question_is_offered_as_a_melding(
+    bot: Harness, services: Services
+) -> None:
+    from handlers.about_you.answers import QUESTION_HOLDS
+
+    anna = await at_the_first_question(bot)
+    (household,) = await anna.press("25 tot 45 jaar")
+    assert "Met wie woon je?" in household.plain_text
+    # Each question holds from when it was shown: just under the time, still the question.
+    frozen(services).advance(QUESTION_HOLDS - timedelta(minutes=1))
+    (again,) = await anna.send_photo()
+    assert USE_BUTTONS in again.plain_text and "Met wie woon je?" in again.plain_text
+    frozen(services).advance(timedelta(minutes=2))
+    (offer,) = await anna.send_photo()
+    assert FILE_ASK in offer.plain_text and USE_BUTTONS not in offer.plain_text
