@@ -59,10 +59,8 @@ class WijkDraft(JsonDraft):
     address: str | None = None
     wijk_id: int | None = None  # the wijk found (kept under the name older drafts used)
     # What /wijk left unsent (a melding being written: handlers/common.py `unsent_now`), said
-    # above the list and again above the menu the list becomes. `stopped`: the catalogue key
-    # that drafts stored before said it with.
+    # above the list and again above the menu the list becomes.
     left: str | None = None
-    stopped: str | None = None
 
     @classmethod
     def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -109,9 +107,8 @@ async def _choose(turn: Turn, flow: Flow, draft: WijkDraft, wijk_id: int) -> Non
             for wijk_id, count in withdrawn.items()
             if (left := session.get(Wijk, wijk_id)) is not None
         ]
-        said = draft.left or (who.t(draft.stopped) if draft.stopped else None)
-        if said:  # the list said so; the menu it becomes says it again
-            notes.insert(0, said)
+        if draft.left:  # the list said so; the menu it becomes says it again
+            notes.insert(0, draft.left)
         actor = load_actor(session, who.telegram_id)
     await turn.answer()
     await flows.end(turn.context)
@@ -123,7 +120,7 @@ async def _choose(turn: Turn, flow: Flow, draft: WijkDraft, wijk_id: int) -> Non
 
 
 def _fresh(draft: WijkDraft, value: Any) -> WijkDraft:
-    return WijkDraft(left=draft.left, stopped=draft.stopped)
+    return WijkDraft(left=draft.left)
 
 
 async def _look_up(turn: Turn, draft: WijkDraft, text: str) -> WijkDraft:
@@ -159,7 +156,7 @@ async def _look_up(turn: Turn, draft: WijkDraft, text: str) -> WijkDraft:
 
 
 def _looked_up(draft: WijkDraft, found: WijkDraft) -> WijkDraft:
-    return replace(found, left=draft.left, stopped=draft.stopped)
+    return replace(found, left=draft.left)
 
 
 def _after_lookup(draft: WijkDraft, found: WijkDraft) -> str:

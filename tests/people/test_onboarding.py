@@ -176,6 +176,23 @@ async def test_wijk_command_changes_wijk_and_moves_membership(
     assert len(memberships) == 1
 
 
+async def test_a_wijk_draft_with_a_key_no_release_wrote_loads_without_it(
+    bot: Harness, services: Services
+) -> None:
+    """`stopped` (a catalogue key) was in the wijk draft for 25 minutes of one day's work,
+    before `left` replaced it, and no release stored it; a draft that has it anyway still loads
+    (unknown keys are ignored) and the choice works, saying nothing of it."""
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    await alice.press("Groenelaan")
+    await alice.send("/wijk")
+    bot.app.user_data[1001]["flow"]["data"] = {"stopped": "common.cancelled"}
+    (menu,) = await alice.press("Randwijck")
+    assert "Je wijk: Randwijck" in menu.plain_text
+    assert "Gestopt" not in menu.plain_text
+
+
 async def test_old_wijk_button_is_stale(bot: Harness, services: Services) -> None:
     alice = bot.user(1001, "Alice")
     await alice.send("/start")
