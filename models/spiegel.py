@@ -18,6 +18,10 @@ class Edition(SQLModel, table=True):
     title: str = Field(default="", max_length=200)
     introduction: str = Field(default="", max_length=4000)
     imported_at: datetime = Field(default_factory=utcnow)
+    # The coach's flow run that made it, with their person id (bot.spiegel.editing.run_key):
+    # that press delivered again shows it as made; any other press finds it made before. NULL:
+    # imported, made on the command line, or before this was kept.
+    request_key: str | None = Field(default=None, max_length=60)
 
 
 class SpiegelItem(SQLModel, table=True):

@@ -11,12 +11,15 @@ edition's stay with the old edition's statements).
 A coach's change from the bot carries its flow run's key (`request_key`, unique per person with
 StatementChange.person_id): the same text delivered again after a crash finds that change and
 returns its statement, instead of storing a second change or refusing the text as "already
-there", "the same wording" or "gone" (`stored_by`, `_stored`).
+there", "the same wording" or "gone" (`stored_by`, `_stored`). Next year's edition keeps the
+run's key with the coach's person id (`run_key`): its press delivered again finds the edition
+as made by that press, any other press as made before (`carried_on`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
@@ -360,12 +363,26 @@ def carried_content(item: SpiegelItem) -> dict[str, Any]:
     return {name: getattr(item, name) for name in CARRIED}
 
 
+def run_key(request_key: str, person_id: int) -> str:
+    """What next year's edition keeps of the coach's flow run that made it: the run's key
+    (`bot.telegram.flows.request_key`, unique per person only) with their person id, so a
+    colleague's run of the same number is never taken for it."""
+    return f"{request_key}:{person_id}"
+
+
 def new_edition(
-    session: Session, actor: Actor | None, wijk_id: int, year: int, *, reason: str | None = None
+    session: Session,
+    actor: Actor | None,
+    wijk_id: int,
+    year: int,
+    *,
+    reason: str | None = None,
+    request_key: str | None = None,
 ) -> tuple[Edition, int]:
     """Next year's edition from the current one: its active statements are copied with all they
     say (`CARRIED`, the figures they name too), each recorded as carried over; reactions stay
-    with the edition they were given in. Returns the new edition and how many it carries."""
+    with the edition they were given in. Returns the new edition and how many it carries.
+    `request_key`: the coach's run that makes it (`run_key`), kept with it (`carried_on`)."""
     require(actor, wijk_id)
     why = clean_reason(actor, reason)
     current = _current(session, wijk_id)
@@ -380,6 +397,7 @@ def new_edition(
         title=current.title,
         introduction=current.introduction,
         imported_at=utcnow(),
+        request_key=request_key,
     )
     session.add(edition)
     session.flush()
@@ -401,10 +419,22 @@ def new_edition(
     return edition, len(copies)
 
 
-def carried_on(session: Session, edition: Edition) -> tuple[Edition, int] | None:
-    """Next year's edition of `edition`'s wijk, made already (by `new_edition`: its press
-    delivered again, or pressed twice), with how many of `edition`'s statements it carries;
-    None when there is none yet."""
+@dataclass(frozen=True)
+class Following:
+    """Next year's edition, made already: how many statements it carries from the one before,
+    and whether the run asking made it (its press delivered again)."""
+
+    edition: Edition
+    carried: int
+    by_this_run: bool
+
+
+def carried_on(session: Session, edition: Edition, request_key: str | None) -> Following | None:
+    """Next year's edition of `edition`'s wijk, made already, with how many of `edition`'s
+    statements it carries; None when there is none yet. `by_this_run` only when the run
+    `request_key` (`run_key`) made it: the same press delivered again after the bot died behind
+    the commit. A press of an older message, or one after the command line or a colleague made
+    it, finds it made before."""
     following = session.exec(
         select(Edition).where(Edition.wijk_id == edition.wijk_id, Edition.year == edition.year + 1)
     ).first()
@@ -419,7 +449,8 @@ def carried_on(session: Session, edition: Edition) -> tuple[Edition, int] | None
             col(SpiegelItem.origin_item_id).in_(from_this),
         )
     ).one()
-    return following, int(carried)
+    made_here = request_key is not None and following.request_key == request_key
+    return Following(following, int(carried), made_here)
 
 
 def history(session: Session, item_id: int) -> list[StatementChange]:

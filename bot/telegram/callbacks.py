@@ -47,7 +47,8 @@ class Kind(StrEnum):
     SPIEGEL = "sp"  # sp:<edition_id>[:<category>:<page>]
     REACT = "rx"  # rx:<item_id>:<y|n|c> | rx:<item_id>:r:<nonce>
     RECOGNISED = "sr"  # sr:<item_id>:<y|n|s> (the wijkspiegel asked about under a melding)
-    SPIEGEL_EDIT = "se"  # se:<id>:<a|w|r|n|ny|gl|g> | se:<edition_id>:k:<category> (coaches)
+    # se:<id>:<a|w|r|n|gl|g> | se:<edition_id>:ny:<nonce> | se:<edition_id>:k:<category> (coaches)
+    SPIEGEL_EDIT = "se"
     WIJK_NEWS = "wn"  # wn:<y|n>:<o|m> ("Nieuws uit je wijk": yes or no, from overview or menu)
     OBSERVATION = "ob"  # ob:<nonce>:<step>:<value>
     MY_OBSERVATIONS = "mo"  # mo:<page>:pg | mo:<observation_id>:<w|wy|wn>:<page>
@@ -921,9 +922,10 @@ class BlindSpotsView:
 # --- changing the spiegel (coaches) --------------------------------------------------------------
 
 # a: add (edition id; asks the category), w: reword (statement id), r: retire (statement id),
-# n: new edition (edition id; asks to confirm), ny: confirmed; gl: this period's groups of
+# n: new edition (edition id; asks to confirm: NewEdition), gl: this period's groups of
 # observations (edition id), g: "Maak hier een zin van" (a group's representative observation).
-SPIEGEL_EDIT_ACTIONS = ("a", "w", "r", "n", "ny", "gl", "g")
+SPIEGEL_EDIT_ACTIONS = ("a", "w", "r", "n", "gl", "g")
+NEW_EDITION = "ny"
 
 
 @dataclass(frozen=True)
@@ -950,10 +952,30 @@ class SpiegelEditKind:
         return (self.edition_id, "k", _CATEGORY_CODE[self.category])
 
 
-def _spiegel_edit(args: Args) -> SpiegelEdit | SpiegelEditKind:
+@dataclass(frozen=True)
+class NewEdition:
+    """ "Ja, begin <year>": next year's edition from `edition_id`, a step of the spiegel_edition
+    flow run `nonce` (its key says which press made the edition). Nonce 0: a button made before
+    the press carried one (se:<edition_id>:ny), no run's."""
+
+    KIND: ClassVar[Kind] = Kind.SPIEGEL_EDIT
+    edition_id: int
+    nonce: int
+
+    @property
+    def step(self) -> str:
+        return NEW_EDITION
+
+    def args(self) -> tuple[str | int, ...]:
+        return (self.edition_id, NEW_EDITION, self.nonce)
+
+
+def _spiegel_edit(args: Args) -> SpiegelEdit | SpiegelEditKind | NewEdition:
     if len(args) == 3 and args[1] == "k":
         category = CATEGORY_CODES[choice(args[2], CATEGORY_CODES)]
         return SpiegelEditKind(number(args[0]), category)
+    if len(args) in (2, 3) and args[1] == NEW_EDITION:
+        return NewEdition(number(args[0]), number(args[2]) if len(args) == 3 else 0)
     _count(args, 2)
     return SpiegelEdit(number(args[0]), choice(args[1], SPIEGEL_EDIT_ACTIONS))
 

@@ -123,6 +123,19 @@ async def start(
     return flow
 
 
+async def one_press(context: CallbackContext[Any, Any, Any, Any], name: str) -> Flow:
+    """A run that is one question and the press that answers it, and keeps no state: its
+    buttons carry its nonce and what the press stores carries its `key`, so that press
+    delivered again finds what it stored, and a press of another such question does not take
+    it for its own. Nothing becomes current: the flow the person is in stays where it was, and
+    nothing holds back their next message. Its state is ENDED (it takes no step)."""
+    user_data = _user_data(context)
+    nonce = int(user_data.get(NONCE_KEY, 0)) + 1
+    user_data[NONCE_KEY] = nonce
+    await save(context)
+    return Flow(name, ENDED, nonce)
+
+
 async def move(
     context: CallbackContext[Any, Any, Any, Any],
     state: str,

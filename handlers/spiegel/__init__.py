@@ -2,7 +2,8 @@
 
 `reading` shows editions and statements, `react` takes reactions, `recognised` asks about the
 statement a melding matched (under its confirmation) and takes the answer, `comment` is the
-`spiegel_comment` flow (its table draws the diagram in docs/flows.md), `views` builds the
+`spiegel_comment` flow (its table draws the diagram in docs/flows.md), `editing` a coach's
+changes (the `spiegel_edit` flow) and `edition` their next year's spiegel, `views` builds the
 texts and keyboards. bot/wiring.py puts the handlers named here on the Application.
 """
 

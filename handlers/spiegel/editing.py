@@ -1,6 +1,6 @@
 """A coach changes the wijk's spiegel: "Zin toevoegen", "Zin aanpassen", "Zin weghalen" (with a
-reason), "Maak hier een zin van" (from a group of this period's observations) and "Nieuwe
-editie starten"; the `spiegel_edit` flow, one table. Permissions are
+reason), "Maak hier een zin van" (from a group of this period's observations) and "Begin aan
+volgend jaar" (handlers/spiegel/edition.py); the `spiegel_edit` flow, one table. Permissions are
 checked by bot/spiegel/editing.py for the wijk of the statement or edition, on every change.
 
 A typed change is stored once: it carries the flow run's key, and the text that stored it and
@@ -24,7 +24,7 @@ from bot.people.permissions import Action
 from bot.spiegel import editing as service
 from bot.spiegel import groups, mirror
 from bot.telegram import flow_table, flows
-from bot.telegram.callbacks import BadCallback, SpiegelEdit, SpiegelEditKind
+from bot.telegram.callbacks import BadCallback, NewEdition, SpiegelEdit, SpiegelEditKind
 from bot.telegram.flow_table import END, STAY, TEXT, Entry, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
 from handlers.common import (
@@ -37,6 +37,7 @@ from handlers.common import (
     private_handler,
     said_again,
 )
+from handlers.spiegel import edition as next_edition
 from handlers.spiegel import views
 from handlers.spiegel.reading import show_overview
 from models import Edition, ItemKind, Observation, SpiegelItem, StatementAction, Wijk
@@ -85,27 +86,29 @@ async def edit_pressed(update: Update, context: WijkContext, who: Who) -> None:
         await turn.answer()
         await turn.reply(_prompt(turn, draft), keyboard([cancel_button(who, flow.nonce)]))
         return
+    if isinstance(pressed, NewEdition):
+        await next_edition.confirmed(turn, pressed)
+        return
     if not isinstance(pressed, SpiegelEdit):
         raise BadCallback("not a spiegel edit button")
     if pressed.action == "g":
         await _group_chosen(turn, pressed.target)
         return
-    if pressed.action in ("a", "n", "ny", "gl"):
+    if pressed.action in ("a", "n", "gl"):
         with db.session() as session:
-            edition = session.get(Edition, pressed.target)
-        if edition is None or edition.id is None:
+            shown = session.get(Edition, pressed.target)
+        if shown is None or shown.id is None:
             raise BadCallback("no such edition")
-        service.require(who.actor, edition.wijk_id)
+        service.require(who.actor, shown.wijk_id)
+        if pressed.action == "n":
+            await next_edition.ask(turn, shown)
+            return
         await turn.answer()
         if pressed.action == "a":
-            await turn.reply(*views.choose_kind(who, edition.id))
-        elif pressed.action == "gl":
-            found = await _groups(turn, edition.wijk_id)
-            await turn.reply(*views.period_groups(who, edition.id, found))
-        elif pressed.action == "n":
-            await turn.reply(*views.confirm_new_edition(who, edition.id, edition.year + 1))
+            await turn.reply(*views.choose_kind(who, shown.id))
         else:
-            await _new_edition(turn, edition)
+            found = await _groups(turn, shown.wijk_id)
+            await turn.reply(*views.period_groups(who, shown.id, found))
         return
     with db.session() as session:
         try:
@@ -121,24 +124,6 @@ async def edit_pressed(update: Update, context: WijkContext, who: Who) -> None:
     flow = await flows.start(context, FLOW, state, draft)
     await turn.answer()
     await turn.reply(_prompt(turn, draft), keyboard([cancel_button(who, flow.nonce)]))
-
-
-async def _new_edition(turn: Turn, edition: Edition) -> None:
-    who = turn.who
-    with turn.services.db.session() as session:
-        # "Ja, begin <year>" delivered again (the bot died before confirming it), or pressed
-        # twice: the edition it made, not "that year cannot be".
-        made = service.carried_on(session, edition)
-        try:
-            new, carried = made or service.new_edition(
-                session, who.actor, edition.wijk_id, edition.year + 1
-            )
-        except service.EditError as refused:
-            await turn.reply(_refusal(who, refused))
-            return
-    assert new.id is not None
-    await turn.reply(who.t("spiegel_editing.new_edition_done", year=new.year, count=carried))
-    await show_overview(turn.update, turn.context, who, new.id)
 
 
 async def _groups(turn: Turn, wijk_id: int) -> list[groups.PeriodGroup]:

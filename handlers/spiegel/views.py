@@ -13,6 +13,7 @@ from bot.spiegel import mirror as service
 from bot.spiegel.groups import PeriodGroup
 from bot.telegram.callbacks import (
     FiguresView,
+    NewEdition,
     ReactComment,
     ReactRetry,
     ReactVerdict,
@@ -288,11 +289,14 @@ def period_groups(
     return text, keyboard(*rows)
 
 
-def confirm_new_edition(who: Who, edition_id: int, year: int) -> tuple[str, InlineKeyboardMarkup]:
+def confirm_new_edition(
+    who: Who, edition_id: int, year: int, nonce: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    """ "Begin aan volgend jaar?": its "Ja" carries the run of this question (`nonce`)."""
     markup = keyboard(
         [
             button(
-                who.t("spiegel_editing.new_edition_yes", year=year), SpiegelEdit(edition_id, "ny")
+                who.t("spiegel_editing.new_edition_yes", year=year), NewEdition(edition_id, nonce)
             )
         ],
         [button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))],

@@ -397,6 +397,64 @@ async def test_coach_adds_rewords_retires_and_starts_next_year(
     assert "Wijkspiegel Elsrijk 2027" in replies[-1].plain_text
 
 
+MADE_BEFORE = "De wijkspiegel voor 2027 is er al. Hij is eerder gemaakt, niet met deze knop."
+
+
+async def test_ja_begin_after_the_command_line_made_the_year_says_it_was_made_before(
+    bot: Harness, services: Services, run_cli: RunCli
+) -> None:
+    """ "Ja, begin 2027" pressed after `wijkbot spiegel new-edition` made 2027: not "De
+    wijkspiegel voor 2027 is er" as if this press made it, but that it was made before."""
+    load(services, "elsrijk")
+    coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/spiegel")
+    (question,) = await coach.press("Begin aan volgend jaar")
+    code, _out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", "2027")
+    assert code == 0, err
+    replies = await coach.press("Ja, begin 2027", message=question)
+    assert MADE_BEFORE in replies[0].plain_text
+    assert "Er gingen" not in replies[0].plain_text
+    assert "Wijkspiegel Elsrijk 2027" in replies[-1].plain_text
+    with services.db.session() as session:
+        assert sorted(e.year for e in session.exec(select(Edition)).all()) == [2026, 2027]
+
+
+async def test_ja_begin_of_an_older_question_says_the_year_was_made_before(
+    bot: Harness, services: Services
+) -> None:
+    """Two questions on screen: the newer one's "Ja" makes 2027, the older one's says that it
+    was made before; an English coach reads it in English."""
+    load(services, "elsrijk")
+    coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
+    (overview,) = await coach.send("/spiegel")
+    (older,) = await coach.press("Begin aan volgend jaar")
+    (overview,) = await coach.send("/spiegel")
+    (newer,) = await coach.press("Begin aan volgend jaar", message=overview)
+    replies = await coach.press("Ja, begin 2027", message=newer)
+    assert "De wijkspiegel voor 2027 is er. Er gingen 8 zinnen mee." in replies[0].plain_text
+    replies = await coach.press("Ja, begin 2027", message=older)
+    assert MADE_BEFORE in replies[0].plain_text
+    assert "Wijkspiegel Elsrijk 2027" in replies[-1].plain_text
+    # A colleague's question from before, in English.
+    colleague = await join_as(bot, services, 6002, "Daan", Role.COACH, "elsrijk")
+    await colleague.send("/language")
+    await colleague.press("English")
+    with services.db.session() as session:
+        first = session.exec(select(Edition).where(Edition.year == 2026)).one()
+    (asked,) = await colleague.press_data(f"se:{first.id}:n")
+    assert "Do you want to start the district mirror for 2027?" in asked.plain_text
+    replies = await colleague.press("Yes, start 2027", message=asked)
+    assert "The district mirror for 2027 is already there. It was made earlier" in (
+        replies[0].plain_text
+    )
+    with services.db.session() as session:
+        assert sorted(e.year for e in session.exec(select(Edition)).all()) == [2026, 2027]
+        carried = session.exec(
+            select(StatementChange).where(StatementChange.action == "carry_over")
+        ).all()
+        assert len(carried) == 8
+
+
 async def test_resident_sees_no_coach_buttons_and_forged_ones_change_nothing(
     bot: Harness, services: Services
 ) -> None:

@@ -34,6 +34,7 @@ from bot.telegram.callbacks import (
     MenuItem,
     MinePage,
     MineWithdraw,
+    NewEdition,
     ObservationStep,
     Payload,
     PollManage,
@@ -83,6 +84,7 @@ WIRE: list[tuple[Payload, str]] = [
     (SpiegelEdit(12, "w"), "se:12:w"),
     (SpiegelEdit(12, "gl"), "se:12:gl"),
     (SpiegelEditKind(3, ItemKind.WEAKNESS), "se:3:k:w"),
+    (NewEdition(12, 8), "se:12:ny:8"),
     (WijkNewsChoice(True, "o"), "wn:y:o"),
     (WijkNewsChoice(False, "m"), "wn:n:m"),
     (ReactRetry(11, 6), "rx:11:r:6"),
@@ -169,6 +171,10 @@ def test_every_kind_is_covered() -> None:
 def test_malformed_and_out_of_range_is_bad(data: str) -> None:
     with pytest.raises(BadCallback):
         callbacks.decode(data)
+
+
+def test_a_new_edition_button_of_before_its_nonce_is_no_runs() -> None:
+    assert callbacks.decode("se:12:ny") == NewEdition(12, 0)
 
 
 def test_largest_id_is_accepted() -> None:
