@@ -174,6 +174,10 @@ class MunicipalityConfig:
     name: str = ""
     gemeentecode: str = ""
     bot_username: str = ""
+    # Where residents report something broken in the street to the municipality itself (its web
+    # page and phone number). Both optional; empty: the bot only says to tell the municipality.
+    report_url: str = ""
+    report_phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -560,6 +564,7 @@ def _validate(config: Config, *, require_token: bool) -> None:
         r"\d{4}", config.municipality.gemeentecode
     ):
         raise ConfigError(src, "municipality.gemeentecode", "expected 4 digits, e.g. 0362")
+    _validate_report(config.municipality, src)
     _validate_urgent(config.urgent, src)
     if config.spiegel.little_input < 1:
         raise ConfigError(src, "spiegel.little_input", "must be 1 or more")
@@ -655,6 +660,25 @@ def _validate_desk(desk: DeskConfig, src: str) -> None:
 
 
 PHONE_PATTERN = re.compile(r"^[0-9][0-9 -]{1,18}[0-9]$")
+# A web address people can open from a message: http(s), a host, no spaces or quotes.
+WEB_ADDRESS = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?([/?#][^\s\"'<>]*)?")
+
+
+def _validate_report(municipality: MunicipalityConfig, src: str) -> None:
+    """The municipality's own channel for reports about the street, named in the bot's texts."""
+    if municipality.report_url and not WEB_ADDRESS.fullmatch(municipality.report_url):
+        raise ConfigError(
+            src,
+            "municipality.report_url",
+            f"expected a web address such as https://www.amstelveen.nl, got "
+            f"{municipality.report_url!r}",
+        )
+    if municipality.report_phone and not PHONE_PATTERN.match(municipality.report_phone):
+        raise ConfigError(
+            src,
+            "municipality.report_phone",
+            f"expected a phone number such as 14 020, got {municipality.report_phone!r}",
+        )
 
 
 def _validate_urgent(urgent: UrgentConfig, src: str) -> None:

@@ -176,7 +176,10 @@ async def show(turn: Turn, flow: Flow, draft: ObservationDraft, how: Reply) -> N
         with services.db.session() as session:
             wijk = persons.wijk_by_id(session, draft.wijk_id)
         wijk_name = wijk.name if wijk else None
-    data = views.StepData(who, flow.nonce, draft, services.config.themes, wijken, wijk_name)
+    config = services.config
+    data = views.StepData(
+        who, flow.nonce, draft, config.themes, wijken, wijk_name, config.municipality
+    )
     text, markup = views.step(flow.state, data, how.note)
     if how.edit:
         await turn.answer(how.toast)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.core.config import ThemeConfig
+from bot.core.config import MunicipalityConfig, ThemeConfig
 from bot.core.i18n import LANGUAGES, format_date, t
 from bot.observations import coach, filing
 from bot.telegram.callbacks import FileText, MenuItem, MinePage, MineWithdraw, ObservationStep
@@ -62,6 +63,8 @@ class StepData:
     themes: Sequence[ThemeConfig]
     wijken: Sequence[Wijk] = ()  # the wijken they may send for (the wijk step)
     wijk_name: str | None = None  # the draft's wijk, shown when they have several
+    # Its report_url and report_phone: where something broken in the street goes instead.
+    municipality: MunicipalityConfig = field(default_factory=MunicipalityConfig)
 
     def ob(self, label: str, step: str, value: str | int) -> InlineKeyboardButton:
         return button(label, ObservationStep(self.nonce, step, str(value)))
@@ -126,7 +129,28 @@ def _text(data: StepData) -> View:
         if draft.photo and draft.complete
         else []
     )
-    return who.t(f"observations.{key}"), data.around(photo_row)
+    text = who.t(f"observations.{key}", street=street(who, data.municipality))
+    return text, data.around(photo_row)
+
+
+def street(who: Who, municipality: MunicipalityConfig) -> str:
+    """ "Is er iets kapot op straat? Meld dat bij de gemeente", with the municipality's own web
+    page and phone number when the configuration names them."""
+    values: dict[str, str] = {}
+    if municipality.report_url:
+        values["link"] = web_link(municipality.report_url)
+    if municipality.report_phone:
+        values["phone"] = esc(municipality.report_phone)
+    key = {0: "street", 1: "street_web" if "link" in values else "street_phone", 2: "street_both"}
+    return who.t(f"observations.{key[len(values)]}", **values)
+
+
+def web_link(url: str) -> str:
+    """A link that reads as the address without its scheme: www.amstelveen.nl."""
+    shown = url.split("://", 1)[-1]
+    if shown.count("/") == 1 and shown.endswith("/"):
+        shown = shown[:-1]
+    return f'<a href="{html.escape(url, quote=True)}">{esc(shown)}</a>'
 
 
 def _swot(data: StepData) -> View:

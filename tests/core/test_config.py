@@ -44,6 +44,21 @@ def test_example_is_valid_and_complete() -> None:
     }
     # Every spiegel wijk maps to CBS, explicitly.
     assert all(w.cbs_wijk_codes or w.cbs_buurt_codes for w in config.wijken)
+    # Where residents report something broken in the street: Amstelveen's own channel.
+    assert config.municipality.report_url == "https://www.amstelveen.nl"
+    assert config.municipality.report_phone == "14 020"
+
+
+def test_the_municipality_report_channel_is_optional(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace('report_url = "https://www.amstelveen.nl"\n', "")
+    text = text.replace('report_phone = "14 020"\n', "")
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path, env={"WIJKBOT_TOKEN": TOKEN})
+    assert (config.municipality.report_url, config.municipality.report_phone) == ("", "")
+    env = {"WIJKBOT_TOKEN": TOKEN, "WIJKBOT_MUNICIPALITY_REPORT_PHONE": "020 540 4911"}
+    assert load_config(path, env=env).municipality.report_phone == "020 540 4911"
 
 
 def test_environment_overrides_win() -> None:
@@ -106,6 +121,23 @@ def test_unknown_keys(tmp_path: Path, addition: str, key: str, problem: str) -> 
         ('name = "Amstelveen"', 'name = ""', "municipality.name"),
         ('name = "Amstelveen"', 'name = "  "', "municipality.name"),
         ('[municipality]\nname = "Amstelveen"', "[municipality]", "municipality.name"),
+        (
+            'report_url = "https://www.amstelveen.nl"',
+            'report_url = "www.amstelveen.nl"',
+            "municipality.report_url",
+        ),
+        (
+            'report_url = "https://www.amstelveen.nl"',
+            'report_url = "https://www.amstelveen.nl/a b"',
+            "municipality.report_url",
+        ),
+        (
+            'report_url = "https://www.amstelveen.nl"',
+            'report_url = "javascript:alert(1)"',
+            "municipality.report_url",
+        ),
+        ('report_phone = "14 020"', 'report_phone = "bel ons"', "municipality.report_phone"),
+        ('report_phone = "14 020"', "report_phone = 14020", "municipality.report_phone"),
     ],
 )
 def test_wrong_values(tmp_path: Path, old: str, new: str, key: str) -> None:

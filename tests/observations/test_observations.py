@@ -170,6 +170,48 @@ async def test_menu_has_melding_and_mijn_meldingen(bot: Harness) -> None:
     assert "Stoppen" in alice.last.button_texts
 
 
+async def test_the_first_question_says_where_the_municipality_takes_street_reports(
+    bot: Harness, services: Services
+) -> None:
+    """ "Meld dat bij de gemeente" names how, from [municipality] report_url and report_phone
+    (config.example.toml: Amstelveen's website and 14 020), in both languages; without them
+    it stays one plain sentence, with nothing left empty."""
+    alice = await onboard(bot, 1001, "Alice")
+    bob = await onboard(bot, 1002, "Bob", language_code="en")
+    await alice.send("/melding")
+    assert (
+        "Is er iets kapot op straat? Meld dat bij de gemeente, op www.amstelveen.nl. "
+        "Of bel 14 020." in alice.last.plain_text
+    )
+    assert '<a href="https://www.amstelveen.nl">www.amstelveen.nl</a>' in (alice.last.text or "")
+    await bob.send("/report")
+    assert (
+        "Something broken in the street? Please tell the municipality directly, at "
+        "www.amstelveen.nl, or call 14 020." in bob.last.plain_text
+    )
+
+    municipality = services.config.municipality
+    for url, phone, nl, en in (
+        (
+            "https://www.amstelveen.nl/melding",
+            "",
+            "Meld dat bij de gemeente, op www.amstelveen.nl/melding.",
+            "tell the municipality directly, at www.amstelveen.nl/melding.",
+        ),
+        ("", "14 020", "Bel dan de gemeente: 14 020.", "call the municipality directly: 14 020."),
+        ("", "", "Meld dat bij de gemeente.\nTyp", "tell the municipality directly.\nType"),
+    ):
+        services.config = replace(
+            services.config,
+            municipality=replace(municipality, report_url=url, report_phone=phone),
+        )
+        await alice.send("/melding")
+        assert f"Is er iets kapot op straat? {nl}" in alice.last.plain_text, (url, phone)
+        await bob.send("/report")
+        assert f"Something broken in the street? Please {en}" in bob.last.plain_text
+    assert "href" not in (alice.last.text or "") and "{" not in alice.last.plain_text
+
+
 async def test_full_flow_stores_once_with_reference(bot: Harness, services: Services) -> None:
     alice = await onboard(bot, 1001, "Alice")
     await alice.send("/melding")
