@@ -86,15 +86,15 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         wapp.services.bot_username = (
             wapp.services.config.municipality.bot_username or app.bot.username
         )
-    # Everyone's menu; a coach's chat gets one of its own with the coach's commands as well.
-    await command_menu.set_everyone_menu(app.bot, wiring.PRIVATE_COMMANDS)
+    # Everyone's menu; a chat whose person may do more or less (a coach, a partner) gets one of
+    # its own.
+    private = wiring.PRIVATE_COMMANDS
+    await command_menu.set_everyone_menu(app.bot, private)
     with wapp.services.db.session() as session:
-        coaches = command_menu.coaches(session)
+        own = command_menu.people_with_own_menu(session, private)
     desk_url = links.web_app_url(wapp.services.config)
-    for chat_id, lang in coaches:
-        await command_menu.show_coach_menu(
-            app.bot, chat_id, lang, wiring.PRIVATE_COMMANDS, desk_url=desk_url
-        )
+    for chat_id, lang, roles in own:
+        await command_menu.show_menu(app.bot, chat_id, lang, private, roles, desk_url=desk_url)
     for lang in LANGUAGES:
         in_groups = command_menu.menu_of(wiring.GROUP_COMMANDS, lang)
         if in_groups:

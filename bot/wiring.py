@@ -312,8 +312,8 @@ def wire(app: WijkApplication) -> None:
 # 5. The command menus, in this order, by command id (bot/telegram/commands.py: one table of the
 # names per language; handlers above answer to every name of a command, `accepted(id)`, and each
 # language's menu shows that language's names, command_menu.menu_of). Private chats: everyone's
-# commands, a coach's chat the coaches' (/meldingen, /wijkoverzicht) as well
-# (bot/telegram/command_menu.py); groups: /verbind.
+# commands, a person's chat those their roles let them use (a coach's /meldingen, /wijkoverzicht
+# as well, a partner's no /stemmen: bot/telegram/command_menu.py NEEDS); groups: /verbind.
 PRIVATE_COMMANDS = (
     "start",
     "menu",

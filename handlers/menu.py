@@ -108,8 +108,7 @@ def explanation(who: Who, municipality: str, routes: Routes) -> str:
     coach = actor is not None and bool(actor.wijken_with(Role.COACH, Role.ADMIN))
     links_groups = actor is not None and actor.can_anywhere(Action.LINK_GROUP)
     words = GLOSSARY + (COACH_GLOSSARY if coach else ())
-    private = routes.private_commands
-    ids = list(private) if coach else command_menu.everyone_commands(private)
+    ids = command_menu.commands_for(command_menu.roles_of(actor), routes.private_commands)
     if links_groups:
         ids = [*ids, *routes.group_commands]
     lines = [who.t("help.title"), who.t("help.intro", municipality=municipality), ""]
@@ -174,16 +173,18 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
         person = persons.get_person(session, who.telegram_id)
         assert person is not None
         persons.set_language(session, person, lang)
-    coach = bool(who.actor.wijken_with(Role.COACH, Role.ADMIN))
+    roles = command_menu.roles_of(who.actor)
+    private = context.routes.private_commands
     who = Who(who.telegram_id, lang, who.actor, who.first_name)
     who.actor.person.language = lang  # type: ignore[union-attr]
     await reply(update, who.t("language.changed"), edit=True)
-    if coach:  # the chat's own menu, in the new language
-        await command_menu.show_coach_menu(
+    if command_menu.own_menu(roles, private) is not None:  # the chat's own, in the new language
+        await command_menu.show_menu(
             context.bot,
             who.telegram_id,
             lang,
-            context.routes.private_commands,
+            private,
+            roles,
             desk_url=links.web_app_url(context.services.config),
         )
     if who.wijk_id is not None:

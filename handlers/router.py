@@ -54,8 +54,8 @@ class Routes:
     loose_media: Loose | None = None
     # The main menu's entries, in the order they are shown.
     menu: tuple[MenuEntry, ...] = ()
-    # The command menu of private chats, in this order (a coach's chat gets all of them,
-    # everyone else's leaves the coaches' out: bot/telegram/command_menu.py).
+    # The command menu of private chats, in this order (each chat shows those the person's
+    # roles let them use: bot/telegram/command_menu.py).
     private_commands: tuple[str, ...] = ()
     # The command menu of groups (/uitleg lists them for those who may link a group).
     group_commands: tuple[str, ...] = ()

@@ -3,9 +3,10 @@
 `roles` lists who holds a granted role (coach, admin, BIG member, partner): Telegram id,
 pseudonym, the name only when the person shares it, since when, and the invite's note.
 `revoke` takes a role back in one or more wijken (bot.people.roles.revoke). The running bot sees the
-change within its caches' 30 seconds. A chat keeps the coach's command menu until Telegram is
-told: with a token configured `revoke` removes it when the person coaches nowhere any more;
-without one it says so, and running `revoke` again with the token removes it then.
+change within its caches' 30 seconds. A chat keeps its command menu until Telegram is told: with a
+token configured `revoke` sets it to what the person may still do (bot/telegram/command_menu.py:
+a coach's commands gone when they coach nowhere any more, /stemmen back for a partner no more);
+without one it says so, and running `revoke` again with the token does it then.
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from bot.cli import common as cli
 from bot.people.invites import INVITE_ROLES
+
+if TYPE_CHECKING:
+    from bot.people.roles import Revoked
 
 _ROLES = [role.value for role in INVITE_ROLES]
 
@@ -101,39 +106,62 @@ def run_revoke(args: argparse.Namespace) -> int:
         )
     else:
         print(f"{result.pseudonym} ({result.telegram_id}) was not {role.value} in {where}")
-    if role in (Role.COACH, Role.ADMIN) and not result.keeps_coach_menu:
-        assert result.telegram_id is not None
-        return _hide_menu(config, result.telegram_id)
-    return 0
+    from bot.telegram import command_menu
+
+    assert result.telegram_id is not None
+    # Their menu as it would be had they kept the role (also when a run before took it but could
+    # not reach Telegram): when what they may do changed, their chat's menu follows.
+    before = result.roles_left | {role.value}
+    private = args.private_commands
+    if not command_menu.changes(before, result.roles_left, private):
+        return 0
+    return _update_menu(config, result, before, private)
 
 
-def _hide_menu(config: Any, telegram_id: int) -> int:
-    """Their chat's coach menu goes (its commands already refuse them)."""
+def _update_menu(
+    config: Any, result: Revoked, before: frozenset[str], private: Sequence[str]
+) -> int:
+    """Their chat's menu shows what they may still do (its commands already refuse them)."""
     if not config.telegram.token:
         print(
-            "no bot token: their Telegram still lists the coach's commands (which now refuse "
-            "them); run this again with WIJKBOT_TOKEN set to remove them",
+            "no bot token: their Telegram still lists commands they may no longer use (which "
+            "now refuse them); run this again with WIJKBOT_TOKEN set to update their menu",
             file=sys.stderr,
         )
         return 0
     from telegram import Bot
 
+    from bot.desk import links
     from bot.telegram import command_menu
 
-    async def hide() -> bool:
+    assert result.telegram_id is not None
+    chat_id, roles = result.telegram_id, result.roles_left
+
+    async def show() -> bool:
         async with Bot(config.telegram.token, base_url=config.telegram.bot_api_url) as bot:
-            return await command_menu.hide_coach_menu(bot, telegram_id)
+            return await command_menu.show_menu(
+                bot,
+                chat_id,
+                result.language,
+                private,
+                roles,
+                desk_url=links.web_app_url(config),
+                was_coach=command_menu.is_coach(before),
+            )
 
     try:
-        hidden = asyncio.run(hide())
+        shown = asyncio.run(show())
     except Exception as exc:  # Telegram unreachable: the role is gone all the same
-        hidden = False
+        shown = False
         print(f"Telegram unreachable ({type(exc).__name__})", file=sys.stderr)
-    if not hidden:
+    if not shown:
         print(
-            "their coach menu could not be removed now; run this again later to retry",
+            "their command menu could not be updated now; run this again later to retry",
             file=sys.stderr,
         )
         return 1
-    print("their coach menu is removed")
+    if command_menu.own_menu(roles, private) is None:
+        print("their own command menu is removed: they see everyone's")
+    else:
+        print("their command menu now shows what they may still do")
     return 0

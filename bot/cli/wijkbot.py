@@ -202,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, configure, run in wiring.CLI_COMMANDS:
         p = sub.add_parser(name)
         configure(p)
-        p.set_defaults(func=run)
+        # The private chats' commands, for a sub-command that sets a person's menu (revoke).
+        p.set_defaults(func=run, private_commands=wiring.PRIVATE_COMMANDS)
     return parser
 
 

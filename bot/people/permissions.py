@@ -39,7 +39,8 @@ _COACH = _EVERYONE | {
     Action.VIEW_BLIND_SPOTS,
     Action.EDIT_SPIEGEL,
 }
-# The roles that coach a wijk: they get the coach's command menu (bot.telegram.command_menu).
+# The roles that coach a wijk: their chat's menu button may open the desk
+# (bot.telegram.command_menu).
 COACH_ROLES = (Role.COACH.value, Role.ADMIN.value)
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.RESIDENT: frozenset(_EVERYONE),

@@ -20,7 +20,6 @@ from sqlmodel import Session, col, select
 
 from bot.core.clock import as_utc
 from bot.people.invites import INVITE_ROLES
-from bot.people.permissions import COACH_ROLES
 from bot.people.persons import memberships
 from bot.polls import voting
 from models import Invite, Membership, Person, Role, Wijk
@@ -82,8 +81,10 @@ class Revoked:
     pseudonym: str = ""
     # The wijken (slugs) where the role was taken away.
     wijken: list[str] = field(default_factory=list)
-    # Still coach or administrator somewhere: their chat keeps the coach's command menu.
-    keeps_coach_menu: bool = False
+    # The roles they hold after this (in any wijk; values of Role) and their language: what
+    # their command menu shows now (bot/telegram/command_menu.py).
+    roles_left: frozenset[str] = frozenset()
+    language: str = ""
     # For AMBIGUOUS: the holders the pseudonym fits.
     candidates: list[Holder] = field(default_factory=list)
 
@@ -102,10 +103,15 @@ def revoke(session: Session, who: str, role: Role, wijken: list[Wijk]) -> Revoke
     mine = memberships(session, person.id)
     held = [m for m in mine if m.role == role.value and m.wijk_id in wijk_ids]
     left = [m for m in mine if m not in held]
-    keeps_coach_menu = any(m.role in COACH_ROLES for m in left)
+    roles_left = frozenset(m.role for m in left)
     if not held:
         return Revoked(
-            RevokeStatus.NOT_HELD, person.telegram_id, person.pseudonym, [], keeps_coach_menu
+            RevokeStatus.NOT_HELD,
+            person.telegram_id,
+            person.pseudonym,
+            [],
+            roles_left,
+            person.language,
         )
     slugs = {w.id: w.slug for w in wijken}
     taken = sorted(slugs[m.wijk_id] for m in held)
@@ -125,7 +131,8 @@ def revoke(session: Session, who: str, role: Role, wijken: list[Wijk]) -> Revoke
         person.telegram_id,
         person.pseudonym,
         wijken=taken,
-        keeps_coach_menu=keeps_coach_menu,
+        roles_left=roles_left,
+        language=person.language,
     )
 
 

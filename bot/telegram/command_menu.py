@@ -1,21 +1,24 @@
-"""The command menu a person sees: everyone's commands, and a coach's on top for coaches.
+"""The command menu a person sees: what their roles let them do.
 
-Telegram shows a chat the commands of the most specific scope it has: a coach's private chat
-gets a menu of its own (BotCommandScopeChat, in the coach's language) with the coach's
-commands; everyone else sees the menu for all private chats, set per language at start-up. The
-menu only shows what a person can use: every command still checks the person's roles itself.
+Telegram shows a chat the commands of the most specific scope it has. Everyone's menu (all
+private chats, per language) is a resident's. A person whose roles give them another one has a
+menu of their own (BotCommandScopeChat, in their language): a coach's has the coach's commands
+as well, a partner's has no /stemmen (partners do not vote). Which command needs what is
+`NEEDS`, read against `ROLE_ACTIONS` (bot/people/permissions.py); every command still checks
+the person's roles itself.
 
-A chat's own menu is set at start-up for every coach, when an invite makes someone coach, and
-when a coach changes language; it is removed when a person erases themselves, and by
-`wijkbot revoke` (bot/cli/roles.py, with the token set) when they coach nowhere any more. A role
-taken away by hand in the database leaves the menu; the commands then answer that they are for
-coaches.
+A chat's own menu is set at start-up for everyone who needs one, and again whenever what the
+person may do changes: an invite gives a role, a partner chooses a wijk they live in (and may
+vote there), `wijkbot revoke` takes a role away (bot/cli/roles.py, with the token set); and
+when they change language. It is removed when their menu becomes everyone's, and when a person
+erases themselves. A role taken away by hand in the database leaves the menu; the commands then
+answer that they are not for them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlmodel import Session, col, select
 from telegram import (
@@ -31,20 +34,64 @@ from telegram.error import TelegramError
 
 from bot.core.i18n import LANGUAGES, t
 from bot.core.logs import pseudonym
-from bot.people.permissions import COACH_ROLES
+from bot.people.permissions import COACH_ROLES, ROLE_ACTIONS, Action, Actor
 from bot.telegram import commands
-from models import Membership, Person
+from models import Membership, Person, Role
 
 _log = logging.getLogger(__name__)
 
-# Commands only coaches (and administrators) may use; the rest are everyone's. Command ids, as
-# in bot/telegram/commands.py; the menu in each language shows that language's names.
-COACH_COMMANDS = ("meldingen", "digest", "bureau")
+# What a command needs for the menu to show it: one of these actions in some wijk. A command not
+# listed is everyone's. Command ids, as in bot/telegram/commands.py; the menu in each language
+# shows that language's names.
+NEEDS: dict[str, frozenset[Action]] = {
+    "melding": frozenset({Action.SEND_OBSERVATION}),
+    "spiegel": frozenset({Action.READ_SPIEGEL}),
+    "meldingen": frozenset({Action.HANDLE_OBSERVATIONS}),
+    "digest": frozenset({Action.VIEW_DIGEST}),
+    "bureau": frozenset({Action.HANDLE_OBSERVATIONS}),
+    # /stemmen: the polls one votes in or makes (handlers/polls/voting.py my_wijken).
+    "peilingen": frozenset({Action.VOTE, Action.CREATE_POLL}),
+}
+# Everyone's menu: what a resident may do (also before a person chose a wijk).
+_EVERYONE = (Role.RESIDENT.value,)
+
+
+def commands_for(roles: Collection[str], private: Sequence[str]) -> list[str]:
+    """The commands (ids, in the order of `private`) that a person with these roles (values of
+    models.Role, in any wijk) may use. No roles at all: a resident's."""
+    held = roles or _EVERYONE
+    may: set[Action] = set()
+    for role in held:
+        may |= ROLE_ACTIONS[Role(role)]
+    return [i for i in private if i not in NEEDS or NEEDS[i] & may]
 
 
 def everyone_commands(private: Sequence[str]) -> list[str]:
     """The private chats' menu for everyone, in the order given (command ids)."""
-    return [i for i in private if i not in COACH_COMMANDS]
+    return commands_for(_EVERYONE, private)
+
+
+def own_menu(roles: Collection[str], private: Sequence[str]) -> list[str] | None:
+    """The chat's own menu for a person with these roles; None when everyone's fits them."""
+    ids = commands_for(roles, private)
+    return None if ids == everyone_commands(private) else ids
+
+
+def is_coach(roles: Collection[str]) -> bool:
+    """A coach's chat: its menu button may open the desk."""
+    return any(role in COACH_ROLES for role in roles)
+
+
+def roles_of(actor: Actor | None) -> frozenset[str]:
+    """Every role the person holds, in any wijk."""
+    return frozenset(m.role for m in actor.memberships) if actor is not None else frozenset()
+
+
+def changes(before: Collection[str], after: Collection[str], private: Sequence[str]) -> bool:
+    """Whether a person whose roles went from `before` to `after` needs another menu."""
+    return own_menu(before, private) != own_menu(after, private) or is_coach(before) != is_coach(
+        after
+    )
 
 
 def menu_of(ids: Sequence[str], lang: str) -> list[BotCommand]:
@@ -53,15 +100,25 @@ def menu_of(ids: Sequence[str], lang: str) -> list[BotCommand]:
     return [BotCommand(commands.name(i, lang), t(lang, f"commands.{i}")) for i in ids]
 
 
-def coaches(session: Session) -> list[tuple[int, str]]:
-    """(Telegram id, language) of every coach and administrator."""
+def people_with_own_menu(
+    session: Session, private: Sequence[str]
+) -> list[tuple[int, str, frozenset[str]]]:
+    """(Telegram id, language, roles) of everyone whose menu is not everyone's: read at
+    start-up, for everyone with a role other than resident."""
+    granted = select(Membership.person_id).where(col(Membership.role) != Role.RESIDENT.value)
     rows = session.exec(
-        select(Person.telegram_id, Person.language)
+        select(Person.telegram_id, Person.language, Membership.role)
         .join(Membership, col(Membership.person_id) == col(Person.id))
-        .where(col(Membership.role).in_(COACH_ROLES))
-        .distinct()
+        .where(col(Person.id).in_(granted))
     ).all()
-    return sorted((int(telegram_id), language) for telegram_id, language in rows)
+    found: dict[tuple[int, str], set[str]] = {}
+    for telegram_id, language, role in rows:
+        found.setdefault((int(telegram_id), language), set()).add(role)
+    return sorted(
+        (telegram_id, language, frozenset(roles))
+        for (telegram_id, language), roles in found.items()
+        if own_menu(roles, private) is not None
+    )
 
 
 async def set_everyone_menu(bot: Bot, private: Sequence[str]) -> None:
@@ -75,25 +132,62 @@ async def set_everyone_menu(bot: Bot, private: Sequence[str]) -> None:
             await bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats())
 
 
-async def show_coach_menu(
-    bot: Bot, chat_id: int, lang: str, private: Sequence[str], *, desk_url: str | None = None
+async def show_menu(
+    bot: Bot,
+    chat_id: int,
+    lang: str,
+    private: Sequence[str],
+    roles: Collection[str],
+    *,
+    desk_url: str | None = None,
+    was_coach: bool = False,
 ) -> bool:
-    """A coach's private chat: every command, the coach's included, and with `desk_url` (the
-    desk on https, bot.desk.links.web_app_url) the chat's menu button opens the desk as a Mini
-    App. False when Telegram refused (the coach blocked the bot, or never started it): the menu
-    is a convenience, so that is logged and nothing else stops."""
+    """A person's private chat gets the menu of what their roles let them do: a menu of its own
+    (in `lang`), or everyone's (the chat's own removed). A coach's chat with `desk_url` (the desk
+    on https, bot.desk.links.web_app_url) gets a menu button that opens the desk as a Mini App;
+    with `desk_url`, one who `was_coach` and is no more gets Telegram's default button back.
+    False when Telegram
+    refused (the person blocked the bot, or never started it): the menu is a convenience, so
+    that is logged and nothing else stops."""
+    ids = own_menu(roles, private)
+    coach = is_coach(roles)
+    no_desk = was_coach and not coach and desk_url is not None
+    if ids is None:
+        return await hide_menu(bot, chat_id, desk=no_desk)
     try:
-        await bot.set_my_commands(menu_of(private, lang), scope=BotCommandScopeChat(chat_id))
-        if desk_url:
+        await bot.set_my_commands(menu_of(ids, lang), scope=BotCommandScopeChat(chat_id))
+        if coach and desk_url:
             button = MenuButtonWebApp(t(lang, "desk.open_button"), WebAppInfo(desk_url))
             await bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
+        elif no_desk:
+            await bot.set_chat_menu_button(chat_id=chat_id, menu_button=MenuButtonDefault())
     except TelegramError as exc:
-        _log.info("no coach menu for chat %s: %s", pseudonym(chat_id), exc)
+        _log.info("no own menu for chat %s: %s", pseudonym(chat_id), exc)
         return False
     return True
 
 
-async def hide_coach_menu(bot: Bot, chat_id: int, *, desk: bool = False) -> bool:
+async def roles_changed(
+    bot: Bot,
+    chat_id: int,
+    lang: str,
+    private: Sequence[str],
+    before: Collection[str],
+    after: Collection[str],
+    *,
+    desk_url: str | None = None,
+) -> bool | None:
+    """After a person's roles went from `before` to `after`: their chat's menu, when they now
+    may do something else (None: the menu they have still fits; else as `show_menu`)."""
+    if not changes(before, after, private):
+        return None
+    was_coach = is_coach(before)
+    return await show_menu(
+        bot, chat_id, lang, private, after, desk_url=desk_url, was_coach=was_coach
+    )
+
+
+async def hide_menu(bot: Bot, chat_id: int, *, desk: bool = False) -> bool:
     """Back to everyone's menu (the chat's own removed); with `desk`, the chat's menu button
     back to Telegram's default too."""
     try:
@@ -101,6 +195,6 @@ async def hide_coach_menu(bot: Bot, chat_id: int, *, desk: bool = False) -> bool
         if desk:
             await bot.set_chat_menu_button(chat_id=chat_id, menu_button=MenuButtonDefault())
     except TelegramError as exc:
-        _log.info("coach menu of chat %s not removed: %s", pseudonym(chat_id), exc)
+        _log.info("own menu of chat %s not removed: %s", pseudonym(chat_id), exc)
         return False
     return True

@@ -15,7 +15,7 @@ from telegram import Update
 from bot.context import WijkContext
 from bot.desk import links
 from bot.people import invites, persons
-from bot.people.permissions import COACH_ROLES, load_actor
+from bot.people.permissions import load_actor
 from bot.telegram import command_menu, flows
 from bot.telegram.callbacks import BadCallback, Consent, InviteAnswer
 from handlers import common
@@ -31,7 +31,7 @@ from handlers.common import (
 )
 from handlers.main_menu import show_menu
 from handlers.onboarding import views
-from models import Wijk
+from models import Person, Wijk
 
 
 async def start_command(update: Update, context: WijkContext) -> None:
@@ -197,17 +197,18 @@ async def invite_pressed(update: Update, context: WijkContext, who: Who) -> None
     with services.db.session() as session:
         person = persons.get_person(session, who.telegram_id)
         assert person is not None
+        before = _roles(session, person)
         result = invites.redeem(session, person, pressed.code, services.clock.now())
         wijken = _wijk_names(session, result.wijk_ids)
         home = _home_elsewhere(session, who, result.wijk_ids)
+        after = _roles(session, person)
     if result.status is not invites.RedeemStatus.OK or result.role is None:
         await _to_menu(update, context, who, _refused(who, result.status, newcomer=False))
         return
     said = [who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)]
     if home is not None:
         said.append(who.t("invite.home_stays", home=esc(home.name)))
-    if result.role.value in COACH_ROLES:
-        await _coach_menu(context, who)
+    await _own_menu(context, who, before, after)
     await _to_menu(update, context, who_is(update, services) or who, " ".join(said))
 
 
@@ -227,12 +228,22 @@ def _home_elsewhere(session: Session, who: Who, wijk_ids: tuple[int, ...]) -> Wi
     return persons.wijk_by_id(session, who.wijk_id)
 
 
-async def _coach_menu(context: WijkContext, who: Who) -> None:
-    await command_menu.show_coach_menu(
+def _roles(session: Session, person: Person) -> frozenset[str]:
+    assert person.id is not None
+    return frozenset(m.role for m in persons.memberships(session, person.id))
+
+
+async def _own_menu(
+    context: WijkContext, who: Who, before: frozenset[str], after: frozenset[str]
+) -> None:
+    """The role may change what they can do: a coach's commands, no /stemmen for a partner."""
+    await command_menu.roles_changed(
         context.bot,
         who.telegram_id,
         who.lang,
         context.routes.private_commands,
+        before,
+        after,
         desk_url=links.web_app_url(context.services.config),
     )
 
@@ -243,14 +254,15 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
     with services.db.session() as session:
         person = persons.get_person(session, who.telegram_id)
         assert person is not None
+        before = _roles(session, person)
         result = invites.redeem(session, person, code, services.clock.now())
         wijken = _wijk_names(session, result.wijk_ids)
+        after = _roles(session, person)
     if result.status is invites.RedeemStatus.OK and result.role is not None:
         await reply(
             update, who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)
         )
-        if result.role.value in COACH_ROLES:
-            await _coach_menu(context, who)
+        await _own_menu(context, who, before, after)
     else:
         await reply(update, _refused(who, result.status, newcomer=True))
 

@@ -13,10 +13,11 @@ from telegram import Update
 
 from bot.context import WijkContext
 from bot.core.i18n import tn
+from bot.desk import links
 from bot.opendata.clients import LookupStatus, parse_postcode_input
 from bot.people import persons
 from bot.people.permissions import load_actor
-from bot.telegram import flow_table, flows
+from bot.telegram import command_menu, flow_table, flows
 from bot.telegram.callbacks import BadCallback, Kind, WijkStep
 from bot.telegram.flow_table import END, TEXT, Entry, FlowTable, Reply, Step, button
 from bot.telegram.flows import Flow, JsonDraft
@@ -112,6 +113,16 @@ async def _choose(turn: Turn, flow: Flow, draft: WijkDraft, wijk_id: int) -> Non
         actor = load_actor(session, who.telegram_id)
     await turn.answer()
     await flows.end(turn.context)
+    # A partner who says they live in a wijk is its resident too: they may vote there now.
+    await command_menu.roles_changed(
+        turn.context.bot,
+        who.telegram_id,
+        who.lang,
+        turn.context.routes.private_commands,
+        command_menu.roles_of(who.actor),
+        command_menu.roles_of(actor),
+        desk_url=links.web_app_url(turn.services.config),
+    )
     # The list becomes the menu, which opens with "Je wijk: ...": one edit, where "your wijk is
     # now ..." and a new menu message would be two messages in the same second. What a move did
     # to their votes is said in that same message.

@@ -104,9 +104,9 @@ async def _erase(turn: Turn, flow: Flow, draft: ErasureDraft, value: Any) -> Non
         await turn.reply(*views.erase_failed(who, flow.nonce))
         return
     _forget_in_memory(context, who.telegram_id)
-    # Had they been a coach: their chat's own menu (and the desk's menu button) go.
+    # Had they a menu of their own (a coach, a partner): it goes, and the desk's menu button.
     desk = links.web_app_url(context.services.config) is not None
-    await command_menu.hide_coach_menu(context.bot, who.telegram_id, desk=desk)
+    await command_menu.hide_menu(context.bot, who.telegram_id, desk=desk)
     kept = "kept contributions" if draft.keep else "deleted all"
     _log.info("erased a person on request (%s)", kept)
     shown = views.erased(

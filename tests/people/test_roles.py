@@ -76,18 +76,18 @@ def test_revoke_by_telegram_id_leaves_other_roles(services: Services) -> None:
     person(services, 7001, role=Role.COACH, slug="groenelaan")
     result = revoke(services, "7001", Role.COACH, "elsrijk")
     assert result.status is roles.RevokeStatus.REVOKED and result.wijken == ["elsrijk"]
-    assert result.keeps_coach_menu  # still coach of Groenelaan
+    assert "coach" in result.roles_left  # still coach of Groenelaan
     assert memberships(services, 7001) == [("elsrijk", "big"), ("groenelaan", "coach")]
     assert current_wijk(services, 7001) == "elsrijk"  # still BIG member there
     again = revoke(services, "7001", Role.COACH, "elsrijk")
-    assert again.status is roles.RevokeStatus.NOT_HELD and again.keeps_coach_menu
+    assert again.status is roles.RevokeStatus.NOT_HELD and "coach" in again.roles_left
 
 
 def test_revoke_moves_the_current_wijk_to_where_one_lives(services: Services) -> None:
     person(services, 7001, role=Role.COACH)  # current wijk: elsrijk
     person(services, 7001, slug="groenelaan")  # lives in Groenelaan
     result = revoke(services, "7001", Role.COACH, "elsrijk")
-    assert result.status is roles.RevokeStatus.REVOKED and not result.keeps_coach_menu
+    assert result.status is roles.RevokeStatus.REVOKED and result.roles_left == {"resident"}
     assert memberships(services, 7001) == [("groenelaan", "resident")]
     assert current_wijk(services, 7001) == "groenelaan"
     person(services, 7002, role=Role.PARTNER)  # a role and nothing else
@@ -180,10 +180,46 @@ async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
         monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
         args = ("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "2001")
         assert await asyncio.to_thread(run, *args) == 0
-    assert "their coach menu is removed" in capsys.readouterr().out
+    assert "their own command menu is removed" in capsys.readouterr().out
 
     assert menu(fake, BotCommandScopeChat(2001)) == []  # back to everyone's menu
     await coach.send("/digest")
     assert coach.last.plain_text == t("nl", "digest.coach_only")
     with cli_services.db.session() as session:
         assert jobs.find_due(session, cli_services.config, now) == []
+
+
+async def test_revoking_a_role_sets_the_menu_to_what_the_person_may_still_do(
+    bot: Harness,
+    cli_services: Services,
+    fake: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A coach who is a partner elsewhere keeps a partner's menu (no coach's commands, no
+    /stemmen); a partner no more gets everyone's, /stemmen included."""
+    await join_as(bot, cli_services, 2001, "Carla", Role.COACH, "elsrijk")
+    await join_as(bot, cli_services, 2001, "Carla", Role.PARTNER, "stadshart")
+    await join_as(bot, cli_services, 2101, "Pieter", Role.PARTNER, "elsrijk")
+    assert "wijkoverzicht" in menu(fake, BotCommandScopeChat(2001))
+    assert "stemmen" not in menu(fake, BotCommandScopeChat(2101))
+
+    async with FakeTelegramServer(fake) as server:
+        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
+        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
+        args = ("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "2001")
+        assert await asyncio.to_thread(run, *args) == 0
+        assert "now shows what they may still do" in capsys.readouterr().out
+        carla = menu(fake, BotCommandScopeChat(2001))
+        assert carla and not {"wijkoverzicht", "meldingen", "bureau", "stemmen"} & set(carla)
+        args = ("revoke", "--role", "partner", "--wijk", "elsrijk", "--person", "2101")
+        assert await asyncio.to_thread(run, *args) == 0
+        assert "their own command menu is removed" in capsys.readouterr().out
+        assert menu(fake, BotCommandScopeChat(2101)) == []  # everyone's, with /stemmen
+        # A BIG member no more: nothing in the menu changes, Telegram is not asked.
+        await join_as(bot, cli_services, 2201, "Bert", Role.BIG, "elsrijk")
+        calls = len(fake.calls_to("setMyCommands")) + len(fake.calls_to("deleteMyCommands"))
+        args = ("revoke", "--role", "big", "--wijk", "elsrijk", "--person", "2201")
+        assert await asyncio.to_thread(run, *args) == 0
+        after = len(fake.calls_to("setMyCommands")) + len(fake.calls_to("deleteMyCommands"))
+        assert after == calls

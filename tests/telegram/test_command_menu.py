@@ -1,7 +1,7 @@
-"""The command menu: everyone's commands for all private chats, a coach's chat its own with the
-coach's commands as well (bot/telegram/command_menu.py), each in the person's language with that
-language's command names (bot/telegram/commands.py), through the real Application on both
-databases."""
+"""The command menu: everyone's commands for all private chats, a chat of someone who may do more
+or less its own (a coach's with the coach's commands as well, a partner's without /stemmen:
+bot/telegram/command_menu.py), each in the person's language with that language's command names
+(bot/telegram/commands.py), through the real Application on both databases."""
 
 from __future__ import annotations
 
@@ -116,9 +116,82 @@ async def test_coaches_get_their_menu_when_the_bot_starts(
 async def test_a_refused_coach_menu_stops_nothing(bot: Harness) -> None:
     # Telegram refuses a chat's menu when the coach never started the bot or blocked it.
     bot.fake.fail_next("setMyCommands", error="bad_request")
-    shown = await command_menu.show_coach_menu(bot.app.bot, 2001, "nl", private_commands())
+    coach = {Role.COACH.value}
+    shown = await command_menu.show_menu(bot.app.bot, 2001, "nl", private_commands(), coach)
     assert shown is False
     assert menu(bot.fake, BotCommandScopeChat(2001)) == []
     # The next one goes through.
-    assert await command_menu.show_coach_menu(bot.app.bot, 2001, "nl", private_commands())
+    assert await command_menu.show_menu(bot.app.bot, 2001, "nl", private_commands(), coach)
     assert set(menu(bot.fake, BotCommandScopeChat(2001))) >= COACH_ONLY["nl"]
+
+
+# --- a partner: no /stemmen -----------------------------------------------------------------------
+
+
+def without_polls(lang: str) -> list[str]:
+    """Everyone's menu without /stemmen: a partner's (an organisation does not vote)."""
+    polls = commands.name("peilingen", lang)
+    return [n for n in menu_names(lang) if n != polls]
+
+
+def menu_names(lang: str) -> list[str]:
+    return [commands.name(c, lang) for c in command_menu.everyone_commands(private_commands())]
+
+
+async def test_a_partner_invite_gives_a_menu_without_the_polls(
+    bot: Harness, services: Services
+) -> None:
+    """Partners may not vote: their chat's menu has no /stemmen, and neither has /uitleg; all
+    else is everyone's, in the same order."""
+    assert "stemmen" in menu(bot.fake, BotCommandScopeAllPrivateChats(), "nl")
+    pieter = await join_as(bot, services, 2101, "Pieter", Role.PARTNER, "elsrijk")
+    assert menu(bot.fake, BotCommandScopeChat(2101)) == without_polls("nl")
+    assert "stemmen" not in without_polls("nl") and "melding" in without_polls("nl")
+    await pieter.send("/uitleg")
+    assert "/stemmen" not in pieter.last.plain_text and "/melding" in pieter.last.plain_text
+    # In English, with that language's names.
+    await pieter.send("/taal")
+    await pieter.press("English")
+    assert menu(bot.fake, BotCommandScopeChat(2101)) == without_polls("en")
+    assert "polls" not in without_polls("en")
+
+
+async def test_a_partner_who_lives_in_a_wijk_votes_there_and_gets_everyones_menu(
+    bot: Harness, services: Services
+) -> None:
+    pieter = await join_as(bot, services, 2101, "Pieter", Role.PARTNER, "elsrijk")
+    assert menu(bot.fake, BotCommandScopeChat(2101)) == without_polls("nl")
+    await pieter.send("/wijk")
+    await pieter.press("Elsrijk")  # where they are partner: still no vote
+    assert menu(bot.fake, BotCommandScopeChat(2101)) == without_polls("nl")
+    await pieter.send("/wijk")
+    await pieter.press("Randwijck")  # they live there: its resident, who votes
+    assert "Je wijk: Randwijck" in pieter.last.plain_text
+    assert menu(bot.fake, BotCommandScopeChat(2101)) == []  # everyone's, /stemmen included
+    await pieter.send("/stemmen")
+    assert t("nl", "polls.not_for_partners") not in pieter.last.plain_text
+
+
+async def test_a_coach_invite_for_a_partner_gives_the_coach_menu(
+    bot: Harness, services: Services
+) -> None:
+    await join_as(bot, services, 2101, "Pieter", Role.PARTNER, "elsrijk")
+    await join_as(bot, services, 2101, "Pieter", Role.COACH, "stadshart")
+    assert menu(bot.fake, BotCommandScopeChat(2101)) == [
+        commands.name(c, "nl") for c in private_commands()
+    ]
+
+
+async def test_partners_get_their_menu_when_the_bot_starts(
+    services: Services, fake: FakeTelegram
+) -> None:
+    person(services, 2101, role=Role.PARTNER)
+    person(services, 2102, role=Role.PARTNER, lang="en")
+    person(services, 2103, role=Role.PARTNER)
+    person(services, 2103, role=Role.RESIDENT, slug="randwijck")  # lives there: votes there
+    person(services, 2104, role=Role.BIG)
+    async with Harness(make_app(services, fake), fake):
+        assert menu(fake, BotCommandScopeChat(2101)) == without_polls("nl")
+        assert menu(fake, BotCommandScopeChat(2102)) == without_polls("en")
+        assert menu(fake, BotCommandScopeChat(2103)) == []
+        assert menu(fake, BotCommandScopeChat(2104)) == []
