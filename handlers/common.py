@@ -30,7 +30,7 @@ from telegram.error import BadRequest, NetworkError
 
 from bot.context import Services, WijkContext
 from bot.core.i18n import pick_language, t
-from bot.core.text import clean_input
+from bot.core.text import TELEGRAM_TEXT_LIMIT, clean_input, utf16_cut, utf16_len
 from bot.core.text import esc as esc  # re-exported for the handlers
 from bot.people import persons
 from bot.people.permissions import Actor, PermissionDenied
@@ -68,6 +68,10 @@ class Who:
         return t(self.lang, key, **values)
 
 
+# Telegram's longest callback answer (a toast or an alert), in UTF-16 code units as a message's.
+ALERT_LIMIT = 200
+
+
 @dataclass(frozen=True)
 class Turn:
     """One update as a flow's steps see it (bot.telegram.flow_table.Turn): the update, its
@@ -82,10 +86,10 @@ class Turn:
         return self.context.services
 
     async def alert(self, text: str) -> None:
-        await answer_query(self.update, text[:200], alert=True)
+        await answer_query(self.update, utf16_cut(text, ALERT_LIMIT), alert=True)
 
     async def answer(self, text: str | None = None) -> None:
-        await answer_query(self.update, text[:200] if text else None)
+        await answer_query(self.update, utf16_cut(text, ALERT_LIMIT) if text else None)
 
     async def reply(
         self, text: str, markup: InlineKeyboardMarkup | None = None, *, edit: bool = False
@@ -179,9 +183,9 @@ def private_handler(
 
 # --- leaving a flow halfway --------------------------------------------------------------------
 
-# Telegram's longest message; a reply with the sentence above it that would be longer gets the
-# sentence as a message of its own, first.
-_LONGEST = 4096
+# Telegram's longest message (in UTF-16 code units); a reply with the sentence above it that
+# would be longer gets the sentence as a message of its own, first.
+_LONGEST = TELEGRAM_TEXT_LIMIT
 
 
 async def update_arrived(update: object, context: WijkContext) -> None:
@@ -241,7 +245,11 @@ async def reply(
     """Send a new message to the chat of the update, or edit the pressed message when `edit`.
     The first reply of an update that left a flow halfway says above it what that left unsent."""
     said = _left_unsent(update)
-    if said is not None and len(said) + len(text) + 2 > _LONGEST and update.effective_chat:
+    if (
+        said is not None
+        and utf16_len(said) + utf16_len(text) + 2 > _LONGEST
+        and update.effective_chat
+    ):
         await update.effective_chat.send_message(said)
     elif said is not None:
         text = f"{said}\n\n{text}"

@@ -1,5 +1,6 @@
 """Text helpers: user text on the way in (`clean_input`), into Telegram HTML messages (`esc`) and
-into documents (`xml_text`)."""
+into documents (`xml_text`); a text's length as Telegram may count it (`utf16_len`, `utf16_cut`,
+`utf16_split`)."""
 
 import html
 import re
@@ -78,3 +79,47 @@ def xml_text(text: str) -> str:
     `clean_input`, but what was stored before a rule was added, or came in another way (a
     spiegel file, open data), must not make the whole document fail."""
     return _NOT_XML.sub("", text)
+
+
+# Telegram's longest message text. The Bot API documents 4,096 "characters"; some write-ups say
+# it counts UTF-16 code units (as it does for entity offsets), where a character outside the Basic
+# Multilingual Plane (most emoji) counts twice, while the one public measurement counted code
+# points. Wherever we cut or split a text to fit, we measure in UTF-16 units: safe under both.
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+def utf16_len(text: str) -> int:
+    """The length in UTF-16 code units: a character outside the BMP (an emoji) counts twice."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def utf16_cut(text: str, units: int) -> str:
+    """The longest start of `text` of at most `units` UTF-16 code units. Never half a character:
+    a surrogate pair (an emoji) stays whole or goes whole."""
+    data = text.encode("utf-16-le", "surrogatepass")
+    if len(data) <= 2 * max(units, 0):
+        return text
+    cut = data[: 2 * max(units, 0)]
+    if cut and 0xD800 <= int.from_bytes(cut[-2:], "little") <= 0xDBFF:
+        cut = cut[:-2]  # the high half of a pair whose low half would be cut off
+    return cut.decode("utf-16-le", "surrogatepass")
+
+
+def utf16_split(text: str, units: int) -> list[str]:
+    """`text` in pieces of at most `units` UTF-16 code units each (at least one piece): each cut
+    after the last newline or space in the piece's second half, else between two characters
+    (never inside a surrogate pair)."""
+    pieces: list[str] = []
+    rest = text
+    while utf16_len(rest) > units:
+        piece = utf16_cut(rest, units)
+        if not piece:  # units < 2 and an emoji first: it cannot fit; never loop forever
+            piece = rest[:1]
+        half = len(piece) // 2
+        at = max(piece.rfind("\n", half), piece.rfind(" ", half))
+        if at > 0:
+            piece = piece[: at + 1]
+        pieces.append(piece)
+        rest = rest[len(piece) :]
+    pieces.append(rest)
+    return pieces

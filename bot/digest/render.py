@@ -1,6 +1,7 @@
 """The digest for people: Telegram HTML (split into messages), plain text, JSON, and the CSV.
 
-Telegram allows 4,096 characters per message and nothing splits for us. The digest is built as
+Telegram allows 4,096 characters per message (measured here in UTF-16 code units, where an emoji
+counts twice: bot.core.text.TELEGRAM_TEXT_LIMIT) and nothing splits for us. The digest is built as
 sections (header, one per SWOT category, spiegel, polls, needs attention); messages are packed
 from whole sections, and only a section that alone is too long is split between its lines. Every
 line is complete HTML on its own, so every part parses. All user text goes through `esc`.
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.config import Config
 from bot.core.i18n import format_date, format_datetime, format_number, t, tn
-from bot.core.text import esc
+from bot.core.text import TELEGRAM_TEXT_LIMIT, esc, utf16_cut, utf16_len
 from bot.digest.builder import (
     SWOT_ORDER,
     Counts,
@@ -29,7 +30,7 @@ from bot.digest.builder import (
     SwotSection,
 )
 
-MESSAGE_LIMIT = 4096
+MESSAGE_LIMIT = TELEGRAM_TEXT_LIMIT  # UTF-16 code units
 QUOTE_LIMIT = 220
 BRIEF_LIMIT = 120
 MAX_GROUPS = 10
@@ -39,7 +40,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 @dataclass
 class RenderedDigest:
-    messages: list[str]  # Telegram HTML, each under 4,096 characters
+    messages: list[str]  # Telegram HTML, each at most 4,096 UTF-16 code units
     # Which message holds "needs attention" and the observations listed there, so the coach's
     # feature can put "open M-12" buttons under exactly that message.
     attention_message: int | None = None
@@ -356,7 +357,7 @@ def render_html(data: DigestData, lang: str, config: Config) -> RenderedDigest:
         is_attention = index == len(sections) - 1
         for chunk in _section_chunks(lines):
             candidate = f"{current}\n\n{chunk}" if current else chunk
-            if len(candidate) <= MESSAGE_LIMIT:
+            if utf16_len(candidate) <= MESSAGE_LIMIT:
                 current = candidate
             else:
                 messages.append(current)
@@ -375,15 +376,17 @@ def render_html(data: DigestData, lang: str, config: Config) -> RenderedDigest:
 def _section_chunks(lines: list[str]) -> list[str]:
     """A section as one chunk, or - when it alone is too long - as several, cut between lines."""
     text = "\n".join(lines)
-    if len(text) <= MESSAGE_LIMIT:
+    if utf16_len(text) <= MESSAGE_LIMIT:
         return [text]
     chunks: list[str] = []
     current = ""
     for line in lines:
-        if len(line) > MESSAGE_LIMIT:  # cannot happen with the limits above; stay safe anyway
-            line = esc(brief(html.unescape(_TAG.sub("", line)), MESSAGE_LIMIT // 2))
+        if utf16_len(line) > MESSAGE_LIMIT:  # cannot happen with the limits above; stay safe
+            # Plain, and short enough that escaping (at most 5 units for 1: "&amp;") fits.
+            plain = html.unescape(_TAG.sub("", line))
+            line = esc(utf16_cut(plain, MESSAGE_LIMIT // 5 - 1)) + "…"
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) <= MESSAGE_LIMIT:
+        if utf16_len(candidate) <= MESSAGE_LIMIT:
             current = candidate
         else:
             chunks.append(current)

@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.context import WijkContext
+from bot.core.text import utf16_split
 from bot.observations import coach, same_matter, workflow
 from bot.observations.coach import Filter, Refused
 from bot.people import persons
@@ -227,13 +228,18 @@ async def _full_text(turn: Turn, observation_id: int, back: ListBack) -> None:
         return
     await turn.answer()
     markup = views.open_again(turn.who, observation_id)
-    shown = [x for x in (obs.text, obs.answer_text, obs.reply_text) if x]
-    # Plain text (no HTML): nothing to escape, so a 4,000-character text still fits one message.
+    # Plain text (no HTML): nothing to escape. A text longer than a message may be in UTF-16
+    # units (4,000 emoji are 8,000) goes in several, cut between words where it can.
+    shown = [
+        piece
+        for x in (obs.text, obs.answer_text, obs.reply_text)
+        if x
+        for piece in utf16_split(x, MAX_MESSAGE)
+        if piece.strip()
+    ]
     for i, text in enumerate(shown):
         last = i == len(shown) - 1
-        await chat.send_message(
-            text[:MAX_MESSAGE], parse_mode=None, reply_markup=markup if last else None
-        )
+        await chat.send_message(text, parse_mode=None, reply_markup=markup if last else None)
 
 
 async def _answer(turn: Turn, observation_id: int, back: ListBack) -> None:

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.clock import as_utc
 from bot.core.i18n import format_date, format_datetime, t, tn
-from bot.core.text import esc
+from bot.core.text import TELEGRAM_TEXT_LIMIT, esc, utf16_cut, utf16_len
 from bot.observations import coach, same_matter, workflow
 from bot.observations.coach import Filter, Page
 from bot.telegram.callbacks import (
@@ -38,22 +38,25 @@ from models import Observation, ObservationEvent, Wijk
 View = tuple[str, InlineKeyboardMarkup]
 Rows = list[list[InlineKeyboardButton]]
 
-MAX_MESSAGE = 4096
+MAX_MESSAGE = TELEGRAM_TEXT_LIMIT  # in UTF-16 code units: `fit`
 SNIPPET = 90
 DEFAULT_BACK = ListBack(Filter.OPEN, 0)
 
 
 def fit(text: str, budget: int) -> tuple[str, bool]:
-    """Escaped text of at most `budget` characters; cut at the raw text so no entity breaks."""
+    """Escaped text of at most `budget` UTF-16 code units (as Telegram may count: an emoji is
+    two, bot.core.text.TELEGRAM_TEXT_LIMIT); cut at the raw text so no entity breaks, and never
+    inside an emoji."""
     escaped = esc(text)
-    if len(escaped) <= budget:
+    if utf16_len(escaped) <= budget:
         return escaped, False
     n = budget
     while n > 0:
-        cut = esc(text[:n].rstrip()) + "…"
-        if len(cut) <= budget:
+        cut = esc(utf16_cut(text, n).rstrip()) + "…"
+        size = utf16_len(cut)
+        if size <= budget:
             return cut, True
-        n -= max(1, len(cut) - budget)
+        n -= max(1, size - budget)
     return "…", True
 
 
@@ -207,7 +210,7 @@ def card(
         shown, cut = _additions(who, additions, tz)
         tail.insert(0, shown)
         truncated |= cut
-    fixed = len("\n".join(head)) + len("\n\n".join(tail)) + 200
+    fixed = utf16_len("\n".join(head)) + utf16_len("\n\n".join(tail)) + 200
     body, cut = fit(obs.text, MAX_MESSAGE - fixed)
     truncated |= cut
     parts = ["\n".join(head), body, *tail]
@@ -410,7 +413,7 @@ def hidden_done(who: Who, obs: Observation, reason: str, back: ListBack) -> View
 def to_sender_answer(lang: str, obs: Observation, tz: ZoneInfo) -> View:
     """The coach's answer, in the sender's language, with "Reageren" (once)."""
     original = esc(snippet(obs.text, 300))
-    fixed = len(
+    fixed = utf16_len(
         t(lang, "coach.to_sender_answer", reference="", date="", original=original, answer="")
     )
     answer, _ = fit(obs.answer_text or "", MAX_MESSAGE - fixed - 60)
@@ -459,7 +462,9 @@ def to_supporter_answer(lang: str, obs: Observation, their_text: str) -> View:
     """The coach's answer to someone who said "ik ook", in their language, with their own text
     (replying is for the author only)."""
     original = esc(snippet(their_text, 300))
-    fixed = len(t(lang, "coach.to_supporter_answer", reference="", original=original, answer=""))
+    fixed = utf16_len(
+        t(lang, "coach.to_supporter_answer", reference="", original=original, answer="")
+    )
     answer, _ = fit(obs.answer_text or "", MAX_MESSAGE - fixed - 60)
     text = t(
         lang,
@@ -477,10 +482,10 @@ def to_supporter_hidden(lang: str, obs: Observation, reason: str, event: Observa
 
 
 def to_coach_reply(lang: str, obs: Observation, author: str) -> View:
-    text, _ = fit(obs.reply_text or "", MAX_MESSAGE - 400)
-    message = t(
-        lang, "coach.to_coach_reply", reference=obs.reference, author=esc(author), text=text
-    )
+    values = {"reference": obs.reference, "author": esc(author)}
+    fixed = utf16_len(t(lang, "coach.to_coach_reply", text="", **values))
+    text, _ = fit(obs.reply_text or "", MAX_MESSAGE - fixed - 60)
+    message = t(lang, "coach.to_coach_reply", text=text, **values)
     markup = keyboard(
         [button(t(lang, "coach.btn_open"), CoachAction(obs.id or 0, CoachVerb.OPEN))],
         [_menu_row(lang)],

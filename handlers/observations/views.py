@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.core.config import MunicipalityConfig, ThemeConfig
 from bot.core.i18n import LANGUAGES, format_date, t
+from bot.core.text import TELEGRAM_TEXT_LIMIT, utf16_len
 from bot.observations import coach, filing
 from bot.telegram.callbacks import FileText, MenuItem, MinePage, MineWithdraw, ObservationStep
 from handlers.common import (
@@ -46,10 +47,11 @@ from models import Observation, ObservationStatus, Wijk
 View = tuple[str, InlineKeyboardMarkup]
 Rows = list[list[InlineKeyboardButton]]
 
-# "Mijn meldingen" shows texts shortened so that a page stays under Telegram's 4,096 characters:
-# first this much, then shorter until it fits.
+# "Mijn meldingen" shows texts shortened so that a page stays under Telegram's 4,096 characters
+# (measured in UTF-16 code units, bot.core.text.TELEGRAM_TEXT_LIMIT): first this much, then
+# shorter until it fits.
 MINE_SHORTENED = ((280, 400), (150, 200), (60, 80))  # (text, answer) characters
-MESSAGE_LIMIT = 4096
+MESSAGE_LIMIT = TELEGRAM_TEXT_LIMIT
 SAME_QUOTED = 160  # characters of the other person's observation quoted in the "ik ook" question
 
 
@@ -375,7 +377,7 @@ def mine(
             ]
             title = who.t("observations.mine_title", page=page + 1, pages=pages)
             text = "\n\n".join([title, *blocks])
-            if len(text) + len(note or "") < MESSAGE_LIMIT - 100:
+            if utf16_len(text) + utf16_len(note or "") < MESSAGE_LIMIT - 100:
                 break
         for obs in items:
             if (obs.id or 0) in supported:

@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 
 from bot.context import WijkApplication, WijkContext
 from bot.core.logs import pseudonym
+from bot.core.text import utf16_cut
 from bot.people import persons
 from bot.people.permissions import Action, Actor
 from bot.polls import delivery, groups
@@ -21,6 +22,7 @@ from bot.polls import voting as polls
 from bot.polls.tally import tally
 from bot.telegram.callbacks import BadCallback, GroupLinkPick, Kind, PollManage
 from handlers.common import (
+    ALERT_LIMIT,
     Who,
     answer_query,
     esc,
@@ -167,12 +169,16 @@ async def link_pressed(update: Update, context: WijkContext) -> None:
     if who.actor is None or wijk_id not in _link_wijken(who.actor):
         bot_name = context.services.bot_username
         await answer_query(
-            update, who.t("polls.koppel_not_allowed", bot=bot_name)[:200], alert=True
+            update,
+            utf16_cut(who.t("polls.koppel_not_allowed", bot=bot_name), ALERT_LIMIT),
+            alert=True,
         )
         return
     held = _held_by(context, who, chat.id)
     if held is not None:  # an alert is plain text: the name as it is
-        await answer_query(update, who.t("polls.koppel_taken", wijk=held)[:200], alert=True)
+        await answer_query(
+            update, utf16_cut(who.t("polls.koppel_taken", wijk=held), ALERT_LIMIT), alert=True
+        )
         return
     if not await _group_admin(context, chat.id, who.telegram_id):
         await answer_query(update, who.t("polls.koppel_not_admin"), alert=True)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup
 
+from bot.core.text import utf16_len
 from bot.figures.combine import MeasureFigures, WijkFigures, share
 from bot.figures.measures import BY_KEY, MEASURES, MeasureKind
 from bot.figures.words import PART_OF, change, number, one_in, with_unit
@@ -19,7 +20,8 @@ from bot.telegram.callbacks import FiguresView, SpiegelOverview
 from handlers.common import Who, button, esc, keyboard, menu_button
 from models import SpiegelItem
 
-# Below Telegram's 4,096 characters, with room for the HTML tags.
+# Below Telegram's 4,096 characters (in UTF-16 code units: an emoji counts twice), with room
+# for the HTML tags.
 MESSAGE_LIMIT = 3800
 
 
@@ -157,7 +159,7 @@ def coach(
     for item, counts in statements:
         block = ["", who.t("figures.statement", text=esc(item.text))]
         block += with_reactions(who, statement_figures(who, figures, item), counts)
-        if len("\n".join([*lines, *block, *tail])) > MESSAGE_LIMIT:
+        if utf16_len("\n".join([*lines, *block, *tail])) > MESSAGE_LIMIT:
             lines += ["", "…"]  # Telegram's limit; the rest are in the wijkspiegel itself
             break
         lines += block

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from bot.context import Services
-from bot.core.text import clean_input, has_words
+from bot.core.text import clean_input, has_words, utf16_cut, utf16_len, utf16_split
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import Person as FakePerson
 from models import Observation, Person, Poll, PollOption, Reaction, Role
@@ -183,3 +183,21 @@ async def test_poll_question_and_options(bot: Harness, services: Services) -> No
         options = session.exec(select(PollOption).order_by(PollOption.position)).all()  # type: ignore[arg-type]
     assert poll.question == "Wat eerst?"
     assert [o.text for o in options] == [f"Speel{ZWSP}tuin", "Bankjes"]
+
+
+# --- a text's length as Telegram may count it ----------------------------------------------------
+
+GRIN = "\N{GRINNING FACE}"  # outside the BMP: two UTF-16 code units, a surrogate pair
+
+
+def test_utf16_length_cut_and_split_never_halve_an_emoji() -> None:
+    assert utf16_len("abc") == 3 and utf16_len(GRIN * 3) == 6 and utf16_len("é€") == 2
+    assert utf16_cut(GRIN * 3, 5) == GRIN * 2  # the third would be cut in half: it goes whole
+    assert utf16_cut("a" + GRIN, 2) == "a" and utf16_cut("a" + GRIN, 3) == "a" + GRIN
+    assert utf16_cut(GRIN, 1) == "" and utf16_cut("abc", 10) == "abc" and utf16_cut("ab", 0) == ""
+    text = "Stoep kapot " + GRIN * 2000 + " en " + "x" * 300
+    pieces = utf16_split(text, 4096)
+    assert "".join(pieces) == text and len(pieces) == 2
+    assert all(utf16_len(p) <= 4096 for p in pieces) and pieces[0].endswith(" ")
+    assert utf16_split("abc def ghi", 5) == ["abc ", "def ", "ghi"]
+    assert utf16_split(GRIN * 5, 4) == [GRIN * 2, GRIN * 2, GRIN] and utf16_split("", 9) == [""]

@@ -283,6 +283,29 @@ async def test_escaped_and_split_digest_is_accepted_by_telegram(
     assert all(c.status == 200 for c in bot.fake.calls_to("sendMessage"))
 
 
+async def test_a_digest_of_emoji_stays_within_a_message_as_telegram_may_count_it(
+    bot: Harness, services: Services
+) -> None:
+    """Texts of 2,000 emoji each: every part of the digest stays within 4,096 UTF-16 code units
+    (an emoji is two: some say Telegram counts so; the fake counts code points, as the one
+    measurement did, so we check it here), and no emoji is cut in half."""
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    grin, wave = "\N{GRINNING FACE}", "\N{WAVING HAND SIGN}"
+    for swot in ("strength", "weakness", "opportunity", "threat"):
+        for i in range(12):
+            observe(services, f"{grin}{i} " + grin * 2000, swot=swot)
+    for i in range(12):
+        observe(services, f"{wave}{i} " * 400, at=DUE - timedelta(days=20))
+    frozen(services).set(DUE + timedelta(minutes=1))
+    assert await jobs.send_due(services, bot.app.bot) == 1
+    texts = [m for m in anna.messages if m.kind == "text"]
+    for message in texts:
+        assert len((message.text or "").encode("utf-16-le")) // 2 <= 4096
+        assert "\ufffd" not in message.plain_text
+    assert len(texts) >= 2 and any(grin in m.plain_text for m in texts)
+
+
 # --- settings, quiet periods, off ---------------------------------------------------------------
 
 

@@ -804,3 +804,46 @@ async def test_a_coachs_own_observation_says_so_and_another_coach_answers_it(
     assert "Antwoord van je wijkcoach" in carla.last.plain_text
     assert "bomen neer" in carla.last.plain_text
     assert observation(services, obs.id or 0).answered_by_id == person_of(services, 2002).id
+
+
+# --- long texts as Telegram may count them ------------------------------------------------------
+
+
+def utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def test_texts_of_emoji_stay_within_a_message_as_telegram_may_count_it(
+    bot: Harness, services: Services
+) -> None:
+    """Telegram allows 4,096 characters per message; some say it counts UTF-16 code units, where
+    an emoji is two. A text of nearly 2,000 emoji (8,000 bytes, 4,000 units) fits the bot's own
+    limit; the card, its whole text, the answer and the reply built from it each stay within 4,096
+    units (the fake counts code points, as the one measurement did, so we check it here), and
+    nothing is lost: the whole text comes in pieces, never an emoji cut in half."""
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    limit = services.config.general.text_limit
+    text = "Stoep kapot " + "\N{GRINNING FACE}" * (limit - 12)
+    assert len(text) == limit and utf16_units(text) > 3900
+    obs = await file(alice, services, text)
+    assert observation(services, obs.id or 0).text == text
+
+    card = await open_card(carla, obs)
+    assert "Stoep kapot" in card.plain_text and "Ingekort" in card.plain_text
+    whole = await carla.press("Hele tekst")
+    assert "".join(m.plain_text for m in whole if m.kind == "text") == text
+    await carla.press("Melding openen", message=whole[-1])
+    await carla.press("Beantwoorden")
+    await carla.send("Wij kijken ernaar " + "\N{THUMBS UP SIGN}" * (limit - 18))
+    await carla.press("Versturen")
+    assert "Antwoord van je wijkcoach" in alice.last.plain_text
+    await alice.press("Terugschrijven")
+    await alice.send("Dank je " + "\N{SMILING FACE WITH SMILING EYES}" * (limit - 8))
+    await alice.press("Versturen")
+    assert "Bericht terug" in carla.last.plain_text
+
+    for person in (alice, carla):
+        for message in person.messages:
+            assert utf16_units(message.plain_text) <= 4096, (person, message.plain_text[:80])
+            assert "\ufffd" not in message.plain_text  # no emoji cut in half
