@@ -5,7 +5,8 @@ created_at and id, so a batch costs the same at the end as at the start) and wri
 come: nothing holds the whole export in memory except openpyxl's own temporary file.
 
 - The sender's name only where they chose to share it with that observation; otherwise their
-  pseudonym (as the chat shows them to a coach: `inbox.author_label`).
+  pseudonym (as the chat shows them to a coach: `inbox.author_label`). The coach's own
+  observations (they live in the wijk) say "jou", as the desk and the chat do ("Van: jou").
 - Cells that start with = + - @ (or a tab or carriage return) get a leading apostrophe, so that
   a spreadsheet never runs what someone wrote as a formula (CSV/formula injection, OWASP).
   Only text people typed or chose can start so; our own numbers (coordinates) are left as they are.
@@ -88,6 +89,7 @@ class ExportRow:
     author_kind: AuthorKind
     supporters: int
     urgent_kind: str | None
+    own: bool = False  # the coach exporting sent it (coach.is_own): "jou", not their pseudonym
 
 
 def export_rows(
@@ -121,6 +123,7 @@ def export_rows(
         _O.c.photo_file_id.is_not(None),
         _O.c.latitude,
         _O.c.longitude,
+        _O.c.person_id,
     ).limit(batch)
     after: tuple[datetime, int] | None = None
     while True:
@@ -143,10 +146,11 @@ def export_rows(
                 has_photo=bool(r[7]),
                 latitude=r[8],
                 longitude=r[9],
-                author=author_label(bool(r[10]), r[11], r[12]),
-                author_kind=AuthorKind.PARTNER if r[13] == "partner" else AuthorKind.RESIDENT,
-                urgent_kind=r[14],
-                supporters=int(r[15] or 0),
+                author=author_label(bool(r[11]), r[12], r[13]),
+                author_kind=AuthorKind.PARTNER if r[14] == "partner" else AuthorKind.RESIDENT,
+                urgent_kind=r[15],
+                supporters=int(r[16] or 0),
+                own=actor is not None and r[10] is not None and r[10] == actor.id,
             )
         if len(found) < batch:
             return
@@ -190,7 +194,7 @@ def cells(
         _label(lang, f"coach.swot.{row.swot}", row.swot),
         theme,
         _label(lang, f"status.{row.status}", row.status),
-        row.author if row.author is not None else t(lang, "desk_export.erased"),
+        _author(row, lang),
         t(lang, f"roles.{row.author_kind.value}"),
         row.text,
         yes if row.has_photo else no,
@@ -200,6 +204,14 @@ def cells(
         _label(lang, f"urgent.kind.{row.urgent_kind}", row.urgent_kind) if row.urgent_kind else "",
     ]
     return [neutralise(v) if isinstance(v, str) else v for v in values]
+
+
+def _author(row: ExportRow, lang: str) -> str:
+    """As the desk's page names the sender: "jou" for the coach's own, the shared name or the
+    pseudonym, or that they erased their data."""
+    if row.own:
+        return t(lang, "coach.author_you")
+    return row.author if row.author is not None else t(lang, "desk_export.erased")
 
 
 def csv_dialect(lang: str) -> tuple[str, str]:

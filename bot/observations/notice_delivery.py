@@ -37,7 +37,7 @@ from telegram.ext import Application
 
 from bot.core.i18n import t
 from bot.core.text import esc
-from bot.observations import same_matter
+from bot.observations import coach, same_matter
 from bot.observations.workflow import REOPEN_REASONS
 from bot.telegram.broadcast import Status, deliver_one
 from bot.telegram.callbacks import MenuItem, StatusReopen, button
@@ -59,10 +59,11 @@ View = tuple[str, InlineKeyboardMarkup | None]
 @dataclass(frozen=True)
 class AnswerViews:
     """The coach's answer as the chat sends it: to the sender (language, observation, time
-    zone) and to a supporter (language, observation, the supporter's own text)."""
+    zone) and to a supporter (language, observation, the supporter's own text, whether they
+    coach the wijk themselves: then it is another coach's answer)."""
 
     to_sender: Callable[[str, Observation, ZoneInfo], View]
-    to_supporter: Callable[[str, Observation, str], View]
+    to_supporter: Callable[[str, Observation, str, bool], View]
 
 
 def pending(session: Session, limit: int = BATCH) -> list[ObservationEvent]:
@@ -210,6 +211,7 @@ async def _deliver_answer(
             return 0
         sender = session.get(Person, obs.person_id) if obs.person_id else None
         supporters = same_matter.reachable(session, event.observation_id)
+        coaches = {p.id for p in coach.wijk_coaches(session, obs.wijk_id)}
         session.expunge_all()
     tz = services.config.general.tz
     what = f"answer {event.id}"
@@ -230,7 +232,10 @@ async def _deliver_answer(
             continue
         if sender is not None and person.id == sender.id:
             continue
-        text, markup = answers.to_supporter(person.language, obs, supporter.text)
+        if person.id == obs.answered_by_id:  # the coach who answered said "ik ook" too
+            continue
+        colleague = person.id in coaches
+        text, markup = answers.to_supporter(person.language, obs, supporter.text, colleague)
         if await _send(services, bot, person, text, markup, what):
             sent += 1
             with services.db.session() as session:

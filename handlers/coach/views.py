@@ -458,17 +458,19 @@ def to_sender_hidden(
     return _may_object(lang, text, event)
 
 
-def to_supporter_answer(lang: str, obs: Observation, their_text: str) -> View:
+def to_supporter_answer(
+    lang: str, obs: Observation, their_text: str, colleague: bool = False
+) -> View:
     """The coach's answer to someone who said "ik ook", in their language, with their own text
-    (replying is for the author only)."""
+    (replying is for the author only). `colleague`: they coach that wijk themselves, so it is
+    an answer from another coach, not from "your" coach."""
+    key = "coach.to_supporter_answer_colleague" if colleague else "coach.to_supporter_answer"
     original = esc(snippet(their_text, 300))
-    fixed = utf16_len(
-        t(lang, "coach.to_supporter_answer", reference="", original=original, answer="")
-    )
+    fixed = utf16_len(t(lang, key, reference="", original=original, answer=""))
     answer, _ = fit(obs.answer_text or "", MAX_MESSAGE - fixed - 60)
     text = t(
         lang,
-        "coach.to_supporter_answer",
+        key,
         reference=obs.reference,
         original=original,
         answer=answer,

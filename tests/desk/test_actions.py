@@ -226,6 +226,31 @@ async def test_answering_with_a_template_reaches_the_sender_once(desk: Desk) -> 
     assert [e.kind for e in events].count("answer") == 1
 
 
+async def test_a_desk_answer_reaches_a_supporting_colleague_as_another_coachs(desk: Desk) -> None:
+    """Someone who said "ik ook" and coaches the wijk gets the desk's answer as one from another
+    coach; the coach who answered, who said "ik ook" too, does not get their own answer."""
+    sender, obs = await sent_by(desk)
+    answerer = await coach(desk)
+    colleague = await coach(desk, OTHER_COACH_ID)
+    me, _ = person_of(desk, COACH_ID)
+    them, _ = person_of(desk, OTHER_COACH_ID)
+    with desk.services.db.session() as session:
+        for person_id in (me, them):
+            session.add(Supporter(observation_id=obs.id or 0, person_id=person_id, text="Ook"))
+        session.commit()
+    async with logged_in(desk) as browser:
+        page = (await browser.get(f"/m/{obs.id}")).text
+        key = re.search(r'name="key" value="([^"]+)"', page)
+        assert key
+        data = {"answer": "We pakken het op", "key": key.group(1)}
+        assert (await post(browser, f"/m/{obs.id}/answer", data)).status_code == 303
+    await delivered(desk)
+    assert texts(sender, "Antwoord van je wijkcoach")
+    (answer,) = texts(colleague, "We pakken het op")
+    assert answer.startswith("Antwoord van een andere wijkcoach op melding")
+    assert not texts(answerer, "We pakken het op")
+
+
 async def test_an_answer_form_sent_again_after_a_reopen_is_not_stored_again(desk: Desk) -> None:
     _sender, obs = await sent_by(desk)
     async with coach_logged_in(desk) as browser:

@@ -198,3 +198,44 @@ async def test_refusals(desk: Desk) -> None:
         for path in ("/export.csv", "/export.xlsx"):
             answer = await former.get(path)
             assert answer.status_code == 403 and "Geheim" not in answer.text
+
+
+def coach_person(desk: Desk, telegram_id: int) -> tuple[int, str]:
+    with desk.services.db.session() as session:
+        found = persons.get_person(session, telegram_id)
+        assert found is not None and found.id is not None
+        return found.id, found.pseudonym
+
+
+async def test_a_coachs_own_observation_is_theirs_in_the_file_as_on_the_page(
+    desk: Desk,
+) -> None:
+    """The desk says "Van: jou" for the coach's own observation (they live in the wijk), not
+    their pseudonym; the file they download says the same, in their language ("you" in
+    English). Another coach of the wijk sees the pseudonym, on the page and in the file."""
+    await coach(desk)
+    await coach(desk, OTHER_COACH_ID)
+    me, pseudonym = coach_person(desk, COACH_ID)
+    desk.observation(person_id=me, text="Te weinig groen in mijn straat")
+    async with logged_in(desk) as browser:
+        assert "Van: jou" in (await browser.get("/")).text
+        header, row = csv_rows((await browser.get("/export.csv")).content)
+        assert row[header.index("Van")] == "jou" and pseudonym not in ",".join(row)
+        workbook = (await browser.get("/export.xlsx")).content
+        sheet = load_workbook(io.BytesIO(workbook), read_only=True).active
+        assert sheet is not None
+        values = [list(r) for r in sheet.iter_rows(values_only=True)]
+        assert values[1][values[0].index("Van")] == "jou" and pseudonym not in str(values)
+        with desk.services.db.session() as session:
+            person = persons.get_person(session, COACH_ID)
+            assert person is not None
+            person.language = "en"
+            session.add(person)
+            session.commit()
+        assert "From: you" in (await browser.get("/")).text
+        text = (await browser.get("/export.csv")).content.decode("utf-8-sig")
+        header, row = list(csv.reader(io.StringIO(text)))
+        assert row[header.index("From")] == "you"
+    async with logged_in(desk, OTHER_COACH_ID) as browser:
+        header, row = csv_rows((await browser.get("/export.csv")).content)
+        assert row[header.index("Van")] == pseudonym

@@ -227,6 +227,44 @@ async def test_ja_makes_a_supporter_who_gets_the_coachs_answer(
     assert supporter.answer_sent_at is not None
 
 
+async def test_a_supporter_who_coaches_the_wijk_gets_a_colleagues_answer(
+    bot: Harness, services: Services
+) -> None:
+    """A coach who lives in the wijk and said "ik ook" gets a colleague's answer as one from
+    another coach, not from "je wijkcoach"; a coach of another wijk who lives here gets it as
+    any resident; the coach who answered, who said "ik ook" too, does not get their own."""
+    alice = await onboard(bot, 1001, "Alice")
+    dirk = await onboard(bot, 2002, "Dirk")
+    await join_as(bot, services, 2002, "Dirk", Role.COACH, "elsrijk")
+    erik = await onboard(bot, 2003, "Erik")
+    await join_as(bot, services, 2003, "Erik", Role.COACH, "stadshart")
+    carla = await onboard(bot, 2001, "Carla")
+    await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await asked(alice, TILES_A)
+    for supporter in (dirk, erik, carla):
+        await supporter.send("/melding")
+        if supporter is erik:  # a role in two wijken: which one is it about?
+            await erik.press("Elsrijk")
+        await supporter.send(TILES_B)
+        for label in ("Wat kan beter?", "Verkeer", "Overslaan", "Nee, alleen", "Versturen"):
+            await supporter.press(label)
+        await supporter.press("Ja, dat bedoel ik ook")
+    assert len(all_rows(services)[1]) == 3
+    before = len(carla.messages)
+
+    await carla.send("/meldingen")
+    (first,), _ = all_rows(services)
+    await carla.press(f"{first.reference} openen")
+    await carla.press("Beantwoorden")
+    await carla.send("We maken de stoep deze week")
+    await carla.press("Versturen")
+    assert "Antwoord van je wijkcoach" in alice.last.plain_text
+    assert dirk.last.plain_text.startswith("Antwoord van een andere wijkcoach op melding")
+    assert "We maken de stoep deze week" in dirk.last.plain_text
+    assert erik.last.plain_text.startswith("Antwoord van je wijkcoach op melding")
+    assert not [m for m in carla.messages[before:] if "Antwoord van" in m.plain_text]
+
+
 async def test_nee_files_a_new_observation(bot: Harness, services: Services) -> None:
     alice = await onboard(bot, 1001, "Alice")
     bob = await onboard(bot, 1002, "Bob")
