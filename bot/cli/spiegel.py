@@ -2,8 +2,9 @@
 `wijkbot spiegel add|reword|retire|new-edition|history`: change its statements
 (bot/spiegel/editing.py).
 
-Exit 0 with one summary line; 2 with one error line (file, line, reason). The whole file is
-validated before anything is written, and the import is one transaction.
+Exit 0 with one summary line; 2 with one error line (file, line, reason).
+An edition, loaded or begun, is at most next year's (bot.spiegel.editing.may_begin). The whole
+file is validated before anything is written, and the import is one transaction.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = "Load (or update) one edition of a wijk's mirror from a TOML file."
     parser.add_argument("file", type=Path, help="the mirror file, e.g. spiegels/elsrijk-2026.toml")
     parser.add_argument("--wijk", required=True, help="wijk slug, e.g. elsrijk")
-    parser.add_argument("--edition", required=True, type=int, help="the year, e.g. 2026")
+    parser.add_argument(
+        "--edition", required=True, type=int, help="the year, e.g. 2026 (at most next year)"
+    )
     parser.add_argument("--dry-run", action="store_true", help="only check the file; write nothing")
 
 
@@ -58,6 +61,13 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{path}: the file is for {parsed.year}, not --edition {args.edition}")
     services = cli.open_services(config)
     try:
+        this_year = editing.year_now(services.clock.now(), services.tz)
+        if not editing.may_begin(args.edition, this_year):
+            # It would be the edition residents read from now on, for years.
+            return _fail(
+                f"--edition {args.edition}: more than one year ahead of this year ({this_year}); "
+                f"the latest edition you can load now is {this_year + 1}"
+            )
         with services.db.session() as session:
             persons.sync_wijken(session, config)
             found = cli.find_wijken(session, [args.wijk], active_only=True)
@@ -66,19 +76,20 @@ def run(args: argparse.Namespace) -> int:
             wijk = found[0]
             if args.dry_run:
                 print(f"{path}: OK, {len(parsed.items)} statements (dry run: nothing written)")
-                return 0
-            result = spiegel.import_edition(session, wijk, args.edition, parsed)
+            else:
+                result = spiegel.import_edition(session, wijk, args.edition, parsed)
+                total = result.added + result.updated + result.unchanged
+                print(
+                    f"{wijk.slug} {args.edition}: {total} statements: added {result.added}, "
+                    f"updated {result.updated}, unchanged {result.unchanged}, "
+                    f"retired {result.retired}"
+                )
     except SQLAlchemyError as exc:
         # The session rolled back: nothing of this file was written.
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         return _fail(f"{path}: database error, nothing imported: {reason}")
     finally:
         services.db.dispose()
-    total = result.added + result.updated + result.unchanged
-    print(
-        f"{wijk.slug} {args.edition}: {total} statements: added {result.added}, "
-        f"updated {result.updated}, unchanged {result.unchanged}, retired {result.retired}"
-    )
     return 0
 
 
@@ -105,7 +116,7 @@ def configure_editing(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--reason", required=True)
     p = sub.add_parser("new-edition", help="start next year's edition from the current one")
     p.add_argument("--wijk", required=True)
-    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--year", required=True, type=int, help="at most next year")
     p.add_argument("--reason", default=None, help='default: "new edition YEAR"')
     p = sub.add_parser("history", help="a statement's history, or a wijk's latest changes")
     p.add_argument("item", type=int, nargs="?", help="a statement's id")
@@ -151,8 +162,9 @@ def run_editing(args: argparse.Namespace) -> int:
                     print(f"statement {item.id} retired")
                 elif args.action == "new-edition":
                     reason = args.reason or f"new edition {args.year}"
+                    this_year = editing.year_now(services.clock.now(), services.tz)
                     edition, carried = editing.new_edition(
-                        session, None, wijk.id, args.year, reason=reason
+                        session, None, wijk.id, args.year, this_year=this_year, reason=reason
                     )
                     print(
                         f"{wijk.slug} {edition.year}: new edition, "

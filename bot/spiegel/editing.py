@@ -6,7 +6,8 @@ and administrators) and records a StatementChange: who, when, why, the wording b
 `actor` None is an administrator on the command line (`wijkbot spiegel ...`): no person is
 recorded, and a reason is required. A retired statement leaves the residents' spiegel; its
 reactions stay with it, as a new edition's statements start without reactions (the old
-edition's stay with the old edition's statements).
+edition's stay with the old edition's statements). A new edition is at most next year's
+(`may_begin`): the newest is the one residents read from the moment it exists.
 
 A coach's change from the bot carries its flow run's key (`request_key`, unique per person with
 StatementChange.person_id): the same text delivered again after a crash finds that change and
@@ -20,7 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -370,19 +373,34 @@ def run_key(request_key: str, person_id: int) -> str:
     return f"{request_key}:{person_id}"
 
 
+def year_now(now: datetime, tz: ZoneInfo) -> int:
+    """The year it is at `now` where the wijken are (the configured time zone)."""
+    return now.astimezone(tz).year
+
+
+def may_begin(year: int, this_year: int) -> bool:
+    """Whether an edition for `year` may be begun or loaded in `this_year`: at most next year's.
+    The newest edition is the one residents read from the moment it exists, with every reaction
+    count at zero, so a year typed too far ahead would replace this year's spiegel for years."""
+    return year <= this_year + 1
+
+
 def new_edition(
     session: Session,
     actor: Actor | None,
     wijk_id: int,
     year: int,
     *,
+    this_year: int,
     reason: str | None = None,
     request_key: str | None = None,
 ) -> tuple[Edition, int]:
     """Next year's edition from the current one: its active statements are copied with all they
     say (`CARRIED`, the figures they name too), each recorded as carried over; reactions stay
     with the edition they were given in. Returns the new edition and how many it carries.
-    `request_key`: the coach's run that makes it (`run_key`), kept with it (`carried_on`)."""
+    `request_key`: the coach's run that makes it (`run_key`), kept with it (`carried_on`).
+    `this_year`: the year it is now in the wijken (`year_now`); a year further than the next
+    one is refused (`may_begin`)."""
     require(actor, wijk_id)
     why = clean_reason(actor, reason)
     current = _current(session, wijk_id)
@@ -390,6 +408,14 @@ def new_edition(
         raise EditError(
             "spiegel_editing.year_not_later",
             f"{year} is not after the current edition ({current.year})",
+        )
+    if not may_begin(year, this_year):
+        raise EditError(
+            "spiegel_editing.year_too_far",
+            f"{year} is more than one year ahead of this year ({this_year}); "
+            f"the latest edition you can begin now is {this_year + 1}",
+            year=year,
+            start=year - 1,
         )
     edition = Edition(
         wijk_id=wijk_id,

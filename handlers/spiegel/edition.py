@@ -1,4 +1,6 @@
-"""A coach starts next year's spiegel: "Begin aan volgend jaar", then "Ja, begin <year>".
+"""A coach starts next year's spiegel: "Begin aan volgend jaar", then "Ja, begin <year>";
+at most next year's (bot.spiegel.editing.may_begin): the button is not offered beyond it, and an
+older button for a year further ahead says from when it can be begun.
 
 The question is a run of one press (`flows.one_press`): its "Ja" carries the run's nonce, and
 the edition it makes keeps the run's key with the coach's person id
@@ -23,9 +25,14 @@ RUN = "spiegel_edition"  # the name in the runs' keys (bot.telegram.flows.reques
 
 
 async def ask(turn: Turn, edition: Edition) -> None:
-    """ "Begin aan volgend jaar": the question, as the pressed message, its "Ja" a run's."""
+    """ "Begin aan volgend jaar": the question, as the pressed message, its "Ja" a run's; for
+    an edition that is next year's already (an older button), that it cannot be yet."""
     assert edition.id is not None
     service.require(turn.who.actor, edition.wijk_id)
+    if not service.may_begin(edition.year + 1, this_year(turn)):
+        await turn.answer()
+        await turn.reply(*views.too_far_ahead(turn.who, edition.id, edition.year + 1))
+        return
     run = await flows.one_press(turn.context, RUN)
     await turn.answer()
     await turn.reply(*views.confirm_new_edition(turn.who, edition.id, edition.year + 1, run.nonce))
@@ -44,11 +51,19 @@ async def confirmed(turn: Turn, pressed: NewEdition) -> None:
         if following is None:
             try:
                 new, carried = service.new_edition(
-                    session, who.actor, edition.wijk_id, edition.year + 1, request_key=key
+                    session,
+                    who.actor,
+                    edition.wijk_id,
+                    edition.year + 1,
+                    this_year=this_year(turn),
+                    request_key=key,
                 )
             except service.EditError as refused:
                 await turn.answer()
-                await turn.reply(who.t(refused.message_key, **refused.values))
+                if refused.message_key == "spiegel_editing.year_too_far":
+                    await turn.reply(*views.too_far_ahead(who, edition.id or 0, edition.year + 1))
+                else:
+                    await turn.reply(who.t(refused.message_key, **refused.values))
                 return
             following = service.Following(new, carried, by_this_run=True)
     new = following.edition
@@ -60,6 +75,11 @@ async def confirmed(turn: Turn, pressed: NewEdition) -> None:
         said = who.t("spiegel_editing.new_edition_made_before", year=new.year)
     await turn.reply(said)
     await show_overview(turn.update, turn.context, who, new.id)
+
+
+def this_year(turn: Turn) -> int:
+    services = turn.services
+    return service.year_now(services.clock.now(), services.tz)
 
 
 def _key(turn: Turn, nonce: int) -> str | None:

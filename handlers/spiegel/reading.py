@@ -17,6 +17,7 @@ from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.spiegel import mirror as service
 from bot.spiegel import news
+from bot.spiegel.editing import may_begin, year_now
 from bot.telegram import flows
 from bot.telegram.callbacks import BadCallback, SpiegelOverview, SpiegelPage
 from handlers.common import (
@@ -122,6 +123,8 @@ async def show_overview(
             with context.services.db.session() as session:
                 news.set_choice(session, who.actor.person.id, False)
     figures = context.services.config.figures.enabled
+    editing = can_edit(who, edition.wijk_id)
+    this_year = year_now(context.services.clock.now(), context.services.tz)
     text, markup = views.overview(
         who,
         edition,
@@ -129,7 +132,8 @@ async def show_overview(
         counts,
         can_react=reacts,
         figures=figures,
-        can_edit=can_edit(who, edition.wijk_id),
+        can_edit=editing,
+        can_begin_next=editing and may_begin(edition.year + 1, this_year),
         ask_news=ask_news,
     )
     await reply(update, text, markup, edit=edit)

@@ -43,12 +43,13 @@ def overview(
     can_react: bool,
     figures: bool = False,
     can_edit: bool = False,
+    can_begin_next: bool = False,
     ask_news: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The edition's title and introduction, a button per category that has statements,
     (when `figures`) one to the CBS figures about the wijk, and for the wijk's coach: add a
-    statement, start next year's edition. `ask_news`: the once-only question "Nieuws uit je
-    wijk?" with its two buttons."""
+    statement, start next year's edition (`can_begin_next`: the edition after this one may be
+    begun now). `ask_news`: the once-only question "Nieuws uit je wijk?" with its two buttons."""
     assert edition.id is not None
     lines = [who.t("spiegel.overview_title", wijk=esc(wijk_name), year=edition.year)]
     if edition.title:
@@ -69,7 +70,9 @@ def overview(
         rows.append([button(who.t("figures.button"), FiguresView(edition.wijk_id))])
     if can_edit:
         rows.append([button(who.t("spiegel_editing.add"), SpiegelEdit(edition.id, "a"))])
-        rows.append([button(who.t("spiegel_editing.new_edition"), SpiegelEdit(edition.id, "n"))])
+        if can_begin_next:
+            next_year = button(who.t("spiegel_editing.new_edition"), SpiegelEdit(edition.id, "n"))
+            rows.append([next_year])
         rows.append([button(who.t("spiegel_editing.groups"), SpiegelEdit(edition.id, "gl"))])
     if ask_news:
         lines += ["", who.t("spiegel_editing.news_ask")]
@@ -302,6 +305,15 @@ def confirm_new_edition(
         [button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))],
     )
     return who.t("spiegel_editing.new_edition_confirm", year=year), markup
+
+
+def too_far_ahead(who: Who, edition_id: int, year: int) -> tuple[str, InlineKeyboardMarkup]:
+    """ "Begin aan volgend jaar" for a year further ahead than next year's: from when it can."""
+    text = who.t("spiegel_editing.year_too_far", year=year, start=year - 1)
+    markup = keyboard(
+        [button(who.t("spiegel.to_overview"), SpiegelOverview(edition_id))], [menu_button(who)]
+    )
+    return text, markup
 
 
 def _reacted(

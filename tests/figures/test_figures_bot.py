@@ -19,7 +19,7 @@ from models import Role, SpiegelItem
 from tests.figures.cbs import FakeCbs
 from tests.figures.test_figures_fetch import elsrijk_2024, elsrijk_2025, gm_2024, gm_2025
 from tests.helpers import join_as, onboard
-from tests.spiegel.test_spiegel import load
+from tests.spiegel.test_spiegel import load, this_year
 
 MIRROR = """\
 [[strength]]
@@ -128,12 +128,13 @@ async def test_coach_sees_all_figures_with_trend_and_reactions(
 async def test_next_years_statements_keep_their_figures(
     bot: Harness, with_figures: Services
 ) -> None:
-    load(with_figures, "elsrijk", MIRROR)
+    year = this_year(with_figures)
+    load(with_figures, "elsrijk", MIRROR, year=year)
     coach = await join_as(bot, with_figures, 2001, "Carla", Role.COACH, "elsrijk")
     await coach.send("/spiegel")
     await coach.press("Begin aan volgend jaar")
-    replies = await coach.press("Ja, begin 2027")
-    assert "Wijkspiegel Elsrijk 2027" in replies[-1].plain_text
+    replies = await coach.press(f"Ja, begin {year + 1}")
+    assert f"Wijkspiegel Elsrijk {year + 1}" in replies[-1].plain_text
     (statement, _footer) = await coach.press("Wat kan beter? (1)", message=replies[-1])
     assert "• 65 jaar of ouder: 2.455 (2025), een jaar eerder 2.300" in statement.plain_text
     await coach.press("Cijfers over je wijk", message=replies[-1])

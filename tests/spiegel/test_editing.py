@@ -34,7 +34,7 @@ from models import (
     Verdict,
 )
 from tests.helpers import join_as, onboard
-from tests.spiegel.test_spiegel import item_id, load
+from tests.spiegel.test_spiegel import item_id, load, this_year
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 REPO = Path(__file__).resolve().parents[2]
@@ -127,7 +127,7 @@ def test_refused_for_others_and_nothing_changes(services: Services, who: str) ->
         with pytest.raises(PermissionDenied):
             editing.retire(session, actor, stoep, reason="Weg")
         with pytest.raises(PermissionDenied):
-            editing.new_edition(session, actor, wijk_id, 2027)
+            editing.new_edition(session, actor, wijk_id, 2027, this_year=2026)
     with services.db.session() as session:
         assert session.exec(select(StatementChange)).all() == []
         item = session.get(SpiegelItem, stoep)
@@ -155,7 +155,14 @@ def test_bad_input_changes_nothing(services: Services) -> None:
             ),
             (lambda: editing.retire(session, coach, stoep, reason=" "), "reason_needed"),
             (lambda: editing.reword(session, None, stoep, "Anders"), "reason_needed"),
-            (lambda: editing.new_edition(session, coach, wijk_id, 2026), "year_not_later"),
+            (
+                lambda: editing.new_edition(session, coach, wijk_id, 2026, this_year=2026),
+                "year_not_later",
+            ),
+            (
+                lambda: editing.new_edition(session, coach, wijk_id, 2028, this_year=2026),
+                "year_too_far",
+            ),
             (
                 lambda: editing.add(
                     session, coach, _wijk_id(session, "bovenkerk"), ItemKind.STRENGTH, "x"
@@ -233,7 +240,7 @@ def test_new_edition_carries_statements_and_leaves_reactions(services: Services)
         wijk_id = _wijk_id(session, "elsrijk")
         spiegel.react(session, resident.id, groen, Verdict.RECOGNISE)
         editing.retire(session, coach, stoep, reason="Opgelost")
-        edition, carried = editing.new_edition(session, coach, wijk_id, 2027)
+        edition, carried = editing.new_edition(session, coach, wijk_id, 2027, this_year=2026)
         assert edition.id is not None and edition.year == 2027 and carried == 7
         assert spiegel.current_edition(session, wijk_id) == edition
         assert _texts(session, edition.id, ItemKind.WEAKNESS) == [
@@ -304,7 +311,8 @@ def test_erasing_the_coach_keeps_the_history(services: Services) -> None:
 
 
 def test_cli_add_reword_retire_new_edition_history(services: Services, run_cli: RunCli) -> None:
-    load(services, "elsrijk")
+    year = this_year(services)
+    load(services, "elsrijk", year=year)
     code, out, err = run_cli(
         "spiegel",
         "add",
@@ -330,10 +338,10 @@ def test_cli_add_reword_retire_new_edition_history(services: Services, run_cli: 
         "spiegel", "retire", str(item_id(services, "stoep")), "--reason", "Opgelost"
     )
     assert code == 0, err
-    code, out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", "2027")
-    assert (code, out) == (0, "elsrijk 2027: new edition, 8 statements carried over"), err
-    code, out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", "2027")
-    assert code == 2 and "2027 is not after the current edition (2027)" in err
+    code, out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", f"{year + 1}")
+    assert (code, out) == (0, f"elsrijk {year + 1}: new edition, 8 statements carried over"), err
+    code, out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", f"{year + 1}")
+    assert code == 2 and f"{year + 1} is not after the current edition ({year + 1})" in err
     code, out, err = run_cli("spiegel", "history", str(new_id))
     assert code == 0, err
     lines = out.splitlines()
@@ -357,7 +365,8 @@ def test_cli_add_reword_retire_new_edition_history(services: Services, run_cli: 
 async def test_coach_adds_rewords_retires_and_starts_next_year(
     bot: Harness, services: Services
 ) -> None:
-    load(services, "elsrijk")
+    year = this_year(services)
+    load(services, "elsrijk", year=year)
     coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
     (overview,) = await coach.send("/spiegel")
     assert "Zin toevoegen ➕" in overview.button_texts
@@ -392,12 +401,13 @@ async def test_coach_adds_rewords_retires_and_starts_next_year(
     # Next year's spiegel.
     (overview,) = await coach.send("/spiegel")
     await coach.press("Begin aan volgend jaar")
-    replies = await coach.press("Ja, begin 2027")
-    assert "De wijkspiegel voor 2027 is er. Er gingen 8 zinnen mee." in replies[0].plain_text
-    assert "Wijkspiegel Elsrijk 2027" in replies[-1].plain_text
+    replies = await coach.press(f"Ja, begin {year + 1}")
+    assert f"De wijkspiegel voor {year + 1} is er. Er gingen 8 zinnen mee." in replies[0].plain_text
+    assert f"Wijkspiegel Elsrijk {year + 1}" in replies[-1].plain_text
 
 
-MADE_BEFORE = "De wijkspiegel voor 2027 is er al. Hij is eerder gemaakt, niet met deze knop."
+def made_before(year: int) -> str:
+    return f"De wijkspiegel voor {year} is er al. Hij is eerder gemaakt, niet met deze knop."
 
 
 async def test_ja_begin_after_the_command_line_made_the_year_says_it_was_made_before(
@@ -405,18 +415,21 @@ async def test_ja_begin_after_the_command_line_made_the_year_says_it_was_made_be
 ) -> None:
     """ "Ja, begin 2027" pressed after `wijkbot spiegel new-edition` made 2027: not "De
     wijkspiegel voor 2027 is er" as if this press made it, but that it was made before."""
-    load(services, "elsrijk")
+    year = this_year(services)
+    load(services, "elsrijk", year=year)
     coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
     await coach.send("/spiegel")
     (question,) = await coach.press("Begin aan volgend jaar")
-    code, _out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", "2027")
+    code, _out, err = run_cli(
+        "spiegel", "new-edition", "--wijk", "elsrijk", "--year", f"{year + 1}"
+    )
     assert code == 0, err
-    replies = await coach.press("Ja, begin 2027", message=question)
-    assert MADE_BEFORE in replies[0].plain_text
+    replies = await coach.press(f"Ja, begin {year + 1}", message=question)
+    assert made_before(year + 1) in replies[0].plain_text
     assert "Er gingen" not in replies[0].plain_text
-    assert "Wijkspiegel Elsrijk 2027" in replies[-1].plain_text
+    assert f"Wijkspiegel Elsrijk {year + 1}" in replies[-1].plain_text
     with services.db.session() as session:
-        assert sorted(e.year for e in session.exec(select(Edition)).all()) == [2026, 2027]
+        assert sorted(e.year for e in session.exec(select(Edition)).all()) == [year, year + 1]
 
 
 async def test_ja_begin_of_an_older_question_says_the_year_was_made_before(
@@ -424,31 +437,32 @@ async def test_ja_begin_of_an_older_question_says_the_year_was_made_before(
 ) -> None:
     """Two questions on screen: the newer one's "Ja" makes 2027, the older one's says that it
     was made before; an English coach reads it in English."""
-    load(services, "elsrijk")
+    year = this_year(services)
+    load(services, "elsrijk", year=year)
     coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
     (overview,) = await coach.send("/spiegel")
     (older,) = await coach.press("Begin aan volgend jaar")
     (overview,) = await coach.send("/spiegel")
     (newer,) = await coach.press("Begin aan volgend jaar", message=overview)
-    replies = await coach.press("Ja, begin 2027", message=newer)
-    assert "De wijkspiegel voor 2027 is er. Er gingen 8 zinnen mee." in replies[0].plain_text
-    replies = await coach.press("Ja, begin 2027", message=older)
-    assert MADE_BEFORE in replies[0].plain_text
-    assert "Wijkspiegel Elsrijk 2027" in replies[-1].plain_text
+    replies = await coach.press(f"Ja, begin {year + 1}", message=newer)
+    assert f"De wijkspiegel voor {year + 1} is er. Er gingen 8 zinnen mee." in replies[0].plain_text
+    replies = await coach.press(f"Ja, begin {year + 1}", message=older)
+    assert made_before(year + 1) in replies[0].plain_text
+    assert f"Wijkspiegel Elsrijk {year + 1}" in replies[-1].plain_text
     # A colleague's question from before, in English.
     colleague = await join_as(bot, services, 6002, "Daan", Role.COACH, "elsrijk")
     await colleague.send("/language")
     await colleague.press("English")
     with services.db.session() as session:
-        first = session.exec(select(Edition).where(Edition.year == 2026)).one()
+        first = session.exec(select(Edition).where(Edition.year == year)).one()
     (asked,) = await colleague.press_data(f"se:{first.id}:n")
-    assert "Do you want to start the district mirror for 2027?" in asked.plain_text
-    replies = await colleague.press("Yes, start 2027", message=asked)
-    assert "The district mirror for 2027 is already there. It was made earlier" in (
+    assert f"Do you want to start the district mirror for {year + 1}?" in asked.plain_text
+    replies = await colleague.press(f"Yes, start {year + 1}", message=asked)
+    assert f"The district mirror for {year + 1} is already there. It was made earlier" in (
         replies[0].plain_text
     )
     with services.db.session() as session:
-        assert sorted(e.year for e in session.exec(select(Edition)).all()) == [2026, 2027]
+        assert sorted(e.year for e in session.exec(select(Edition)).all()) == [year, year + 1]
         carried = session.exec(
             select(StatementChange).where(StatementChange.action == "carry_over")
         ).all()
@@ -561,3 +575,60 @@ async def test_a_reason_too_long_is_asked_again_with_the_limit(
     with services.db.session() as session:
         (change,) = session.exec(select(StatementChange)).all()
         assert (change.action, change.reason) == ("retire", "De stoepen zijn gemaakt.")
+
+
+# --- at most one year ahead ----------------------------------------------------------------------
+
+
+async def test_next_year_can_be_begun_once_not_two_years_ahead(
+    bot: Harness, services: Services
+) -> None:
+    """This year's spiegel, and the coach pressed "Begin aan volgend jaar": next year's is made.
+    Its overview offers no "Begin aan volgend jaar" again (that would be the year after next,
+    read by residents now, with every reaction count back at zero); an older button for it is
+    refused in the coach's language, and nothing is made."""
+    year = this_year(services)
+    load(services, "elsrijk", year=year)
+    coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/spiegel")
+    await coach.press("Begin aan volgend jaar")
+    replies = await coach.press(f"Ja, begin {year + 1}")
+    assert f"Wijkspiegel Elsrijk {year + 1}" in replies[-1].plain_text
+    assert "Begin aan volgend jaar" not in replies[-1].button_texts
+    assert "Zin toevoegen ➕" in replies[-1].button_texts
+    with services.db.session() as session:
+        following = session.exec(select(Edition).where(Edition.year == year + 1)).one()
+    (refused,) = await coach.press_data(f"se:{following.id}:n")
+    assert refused.plain_text.startswith(
+        f"Je kunt de wijkspiegel voor {year + 2} nog niet beginnen. Dat kan vanaf {year + 1}."
+    )
+    assert not any(b.startswith("Ja, begin") for b in refused.button_texts)
+    # A "Ja" made for it anyway (an old question's, or forged): refused the same way.
+    (refused,) = await coach.press_data(f"se:{following.id}:ny")
+    assert f"Je kunt de wijkspiegel voor {year + 2} nog niet beginnen." in refused.plain_text
+    await coach.send("/language")
+    await coach.press("English")
+    (refused,) = await coach.press_data(f"se:{following.id}:n")
+    assert f"You cannot start the district mirror for {year + 2} yet." in refused.plain_text
+    with services.db.session() as session:
+        assert sorted(e.year for e in session.exec(select(Edition)).all()) == [year, year + 1]
+
+
+def test_cli_new_edition_far_in_the_future_is_refused(services: Services, run_cli: RunCli) -> None:
+    """`wijkbot spiegel new-edition --year` five years ahead (a typo for next year): one line
+    on standard error, exit 2, and no edition made; next year's can be begun."""
+    year = this_year(services)
+    load(services, "elsrijk", year=year)
+    for ahead in (year + 5, year + 2):
+        code, out, err = run_cli(
+            "spiegel", "new-edition", "--wijk", "elsrijk", "--year", str(ahead)
+        )
+        assert (code, out) == (2, ""), out
+        assert err == (
+            f"{ahead} is more than one year ahead of this year ({year}); "
+            f"the latest edition you can begin now is {year + 1}"
+        )
+    with services.db.session() as session:
+        assert [e.year for e in session.exec(select(Edition)).all()] == [year]
+    code, out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", str(year + 1))
+    assert (code, out) == (0, f"elsrijk {year + 1}: new edition, 8 statements carried over"), err

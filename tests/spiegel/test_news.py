@@ -14,11 +14,12 @@ from bot.privacy import personal_data
 from bot.spiegel import news_delivery
 from models import Person, Role, WijkNews
 from tests.helpers import join_as, onboard
-from tests.spiegel.test_spiegel import load
+from tests.spiegel.test_spiegel import load, this_year
 
 
 async def test_wijk_news_goes_once_to_who_said_yes(bot: Harness, services: Services) -> None:
-    load(services, "elsrijk")
+    year = this_year(services)
+    load(services, "elsrijk", year=year)
     alice = await onboard(bot, 6101, "Alice")
     bert = await onboard(bot, 6102, "Bert")
     cees = await onboard(bot, 6103, "Cees")
@@ -48,17 +49,17 @@ async def test_wijk_news_goes_once_to_who_said_yes(bot: Harness, services: Servi
     # The coach starts next year's spiegel.
     await coach.send("/spiegel")
     await coach.press("Begin aan volgend jaar")
-    await coach.press("Ja, begin 2027")
+    await coach.press(f"Ja, begin {year + 1}")
     seen = {p: len(p.messages) for p in (alice, bert, cees, coach)}
     assert await news_delivery.run(bot.app) == 1
     (news,) = alice.messages[seen[alice] :]
     assert "Nieuws uit je wijk" in news.plain_text
-    assert "De wijkspiegel van Elsrijk voor 2027 is er" in news.plain_text
+    assert f"De wijkspiegel van Elsrijk voor {year + 1} is er" in news.plain_text
     assert news.button_texts == ["Naar de wijkspiegel"]
     assert len(bert.messages) == seen[bert] and len(cees.messages) == seen[cees]
     assert "Nieuws uit je wijk is verstuurd naar Elsrijk. Aangekomen: 1." in coach.last.plain_text
     (opened,) = await alice.press("Naar de wijkspiegel", message=news)
-    assert "Elsrijk 2027" in opened.plain_text
+    assert f"Elsrijk {year + 1}" in opened.plain_text
 
     # Run again: nothing. A change the same day waits for the next day.
     assert await news_delivery.run(bot.app) == 0

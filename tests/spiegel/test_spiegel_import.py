@@ -14,6 +14,7 @@ from bot.core.config import Config
 from bot.people import persons
 from bot.spiegel import mirror as spiegel
 from models import Edition, ItemKind, Reaction, SpiegelItem, Verdict
+from tests.spiegel.test_spiegel import this_year
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "spiegels" / "elsrijk-2026.example.toml"
@@ -304,6 +305,29 @@ def test_cli_a_file_without_statements_retires_nothing(
             assert (code, out) == (2, "")
             assert err.startswith(f"{path}: no statements") and "wijkbot spiegel retire" in err
     assert [(i.key, i.retired) for i in stored_items(services)] == before
+
+
+def _this_years_example(tmp_path: Path, year: int, name: str = "elsrijk.toml") -> Path:
+    """The example file as this year's edition (editions are begun at most a year ahead)."""
+    source = EXAMPLE.read_text(encoding="utf-8").replace("year = 2026", f"year = {year}", 1)
+    return write(tmp_path, source, name)
+
+
+def test_cli_import_of_an_edition_far_ahead_is_refused(
+    run_cli: RunCli, services: Services, tmp_path: Path
+) -> None:
+    """An edition more than a year ahead would be the one residents read, from now on."""
+    year = this_year(services)
+    path = _this_years_example(tmp_path, year + 3)
+    code, out, err = run_cli(
+        "import-spiegel", str(path), "--wijk", "elsrijk", "--edition", str(year + 3)
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        f"--edition {year + 3}: more than one year ahead of this year ({year}); "
+        f"the latest edition you can load now is {year + 1}"
+    )
+    assert stored_items(services) == []
 
 
 def test_editions_current_is_newest_year(services: Services) -> None:

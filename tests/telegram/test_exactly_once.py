@@ -378,24 +378,25 @@ async def test_new_edition_pressed_again_shows_the_edition_it_made(
     from bot.spiegel import editing
     from models import Edition, Role, StatementChange
     from tests.helpers import join_as
-    from tests.spiegel.test_spiegel import load
+    from tests.spiegel.test_spiegel import load, this_year
 
-    load(services, "elsrijk")
+    year = this_year(services)
+    load(services, "elsrijk", year=year)
     first = await restarted(services, fake)
     carla = await join_as(first, services, 6001, "Carla", Role.COACH, "elsrijk")
     await carla.send("/spiegel")
     await carla.press("Begin aan volgend jaar")
     monkeypatch.setattr(editing, "new_edition", kill_after(editing.new_edition))
-    press = await killed_on(first, carla.press("Ja, begin 2027"))
+    press = await killed_on(first, carla.press(f"Ja, begin {year + 1}"))
     monkeypatch.undo()
 
     seen = await delivered_again(services, fake, press, (6001,))
-    done = t("nl", "spiegel_editing.new_edition_done", year=2027, count=8)
+    done = t("nl", "spiegel_editing.new_edition_done", year=year + 1, count=8)
     assert done in seen[0].plain_text
-    assert "Wijkspiegel Elsrijk 2027" in seen[-1].plain_text
+    assert f"Wijkspiegel Elsrijk {year + 1}" in seen[-1].plain_text
     assert all(t("nl", "spiegel_editing.year_not_later") not in m.plain_text for m in seen)
     with services.db.session() as session:
-        assert sorted(e.year for e in session.exec(select(Edition)).all()) == [2026, 2027]
+        assert sorted(e.year for e in session.exec(select(Edition)).all()) == [year, year + 1]
         assert len(session.exec(select(StatementChange)).all()) == 8
 
 
