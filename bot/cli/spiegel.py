@@ -2,7 +2,8 @@
 `wijkbot spiegel add|reword|retire|new-edition|history`: change its statements
 (bot/spiegel/editing.py).
 
-Exit 0 with one summary line; 2 with one error line (file, line, reason).
+Exit 0 with one summary line (and a note when residents read a newer edition than the one
+loaded, so the file's changes do not reach them); 2 with one error line (file, line, reason).
 An edition, loaded or begun, is at most next year's (bot.spiegel.editing.may_begin). The whole
 file is validated before anything is written, and the import is one transaction.
 """
@@ -84,12 +85,21 @@ def run(args: argparse.Namespace) -> int:
                     f"updated {result.updated}, unchanged {result.unchanged}, "
                     f"retired {result.retired}"
                 )
+            assert wijk.id is not None
+            current = spiegel.current_edition(session, wijk.id)
     except SQLAlchemyError as exc:
         # The session rolled back: nothing of this file was written.
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         return _fail(f"{path}: database error, nothing imported: {reason}")
     finally:
         services.db.dispose()
+    if current is not None and current.year > args.edition:
+        # Stored, but residents read the newer edition (`wijkbot spiegel new-edition` copied
+        # the statements into it): say so, or the administrator thinks the correction is live.
+        print(
+            f"note: residents read the {current.year} edition of {wijk.slug}, not "
+            f"{args.edition}: what this file changes does not reach them"
+        )
     return 0
 
 

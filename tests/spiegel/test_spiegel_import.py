@@ -313,6 +313,48 @@ def _this_years_example(tmp_path: Path, year: int, name: str = "elsrijk.toml") -
     return write(tmp_path, source, name)
 
 
+def test_cli_importing_an_older_edition_says_residents_see_another_one(
+    run_cli: RunCli, services: Services, tmp_path: Path
+) -> None:
+    """Next year's edition was begun; then a corrected file for this year is imported. The
+    correction is stored ("updated 1"), and the output says that residents read next year's
+    edition, where it is not: the administrator knows it did not reach them."""
+    year = this_year(services)
+    original = _this_years_example(tmp_path, year)
+    code, _, err = run_cli(
+        "import-spiegel", str(original), "--wijk", "elsrijk", "--edition", str(year)
+    )
+    assert code == 0, err
+    code, _, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", str(year + 1))
+    assert code == 0, err
+    source = original.read_text(encoding="utf-8")
+    assert "Er is veel groen in de wijk" in source
+    corrected = write(
+        tmp_path,
+        source.replace("Er is veel groen in de wijk", "Er is heel veel groen in de wijk"),
+        "corrected.toml",
+    )
+    args = ("import-spiegel", str(corrected), "--wijk", "elsrijk", "--edition", str(year))
+    for dry in (["--dry-run"], []):
+        code, out, err = run_cli(*args, *dry)
+        assert (code, err) == (0, "")
+        assert out.splitlines()[-1] == (
+            f"note: residents read the {year + 1} edition of elsrijk, not {year}: "
+            f"what this file changes does not reach them"
+        )
+    assert out.splitlines()[0] == (
+        f"elsrijk {year}: 23 statements: added 0, updated 1, unchanged 22, retired 0"
+    )
+    # The current edition's own import says nothing of the kind.
+    following = write(
+        tmp_path, source.replace(f"year = {year}", f"year = {year + 1}", 1), "next.toml"
+    )
+    code, out, err = run_cli(
+        "import-spiegel", str(following), "--wijk", "elsrijk", "--edition", str(year + 1)
+    )
+    assert (code, err) == (0, "") and "note:" not in out
+
+
 def test_cli_import_of_an_edition_far_ahead_is_refused(
     run_cli: RunCli, services: Services, tmp_path: Path
 ) -> None:
