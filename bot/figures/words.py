@@ -1,11 +1,12 @@
 """The CBS figures as people read them, without Telegram: Babel's Dutch or English number format,
-a change with its sign, "1 op de 4" for a share of people or households. Used by the residents'
-and the coach's figures in the bot (handlers/spiegel/figures_views.py) and by the yearly
-supplement (bot/supplement/outline.py)."""
+a change with its sign, "1 op de 4" (or "4 op de 10", "24 op de 100": `parts`) for a share of
+people or households. Used by the residents' and the coach's figures in the bot
+(handlers/spiegel/figures_views.py) and by the yearly supplement (bot/supplement/outline.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot.core.i18n import format_number
 from bot.figures.measures import BY_KEY
@@ -50,8 +51,52 @@ def change(key: str, now: float, before: float, lang: str) -> str:
     return f"+{text}" if diff > 0 else f"-{text}"
 
 
-def one_in(ratio: float) -> int | None:
-    return round(1 / ratio) if ratio > 0 else None
+@dataclass(frozen=True)
+class Part:
+    """A share in words: `n` op de `of` ("1 op de 4", "4 op de 10", "24 op de 100")."""
+
+    n: int
+    of: int
+
+    @property
+    def value(self) -> float:
+        return self.n / self.of
+
+
+# How far words may be from the share they stand for, and a difference in words from the
+# difference in shares: two percentage points.
+CLOSE = 0.02
+
+
+def _one_in(ratio: float) -> Part:
+    return Part(1, max(2, round(1 / ratio)))
+
+
+def _in_ten(ratio: float) -> Part:
+    return Part(round(10 * ratio), 10)
+
+
+def _in_hundred(ratio: float) -> Part:
+    return Part(max(1, round(100 * ratio)), 100)  # a share there is never "0 op de 100"
+
+
+def parts(*ratios: float | None) -> tuple[Part | None, ...]:
+    """Shares in words, all on one scale so they compare as the numbers do: "1 op de N" where
+    it is close to every share, else "N op de 10", else "N op de 100". Close: each within
+    CLOSE of its share, and each difference in words within CLOSE of the real one, so 40,8%
+    and 39,5% are "4 op de 10" both, not "1 op de 2" against "1 op de 3". None for a share
+    that is unknown, 0 or more than the whole."""
+    known = [r for r in ratios if r is not None and 0 < r <= 1]
+    scale = next((s for s in (_one_in, _in_ten) if _close(known, s)), _in_hundred)
+    return tuple(scale(r) if r is not None and 0 < r <= 1 else None for r in ratios)
+
+
+def _close(ratios: Sequence[float], scale: Callable[[float], Part]) -> bool:
+    said = [(r, scale(r).value) for r in ratios]
+    near = CLOSE + 1e-9  # 22% is as close to "1 op de 5" as 2 points, not a hair more
+    return all(w > 0 and abs(w - r) <= near for r, w in said) and all(
+        abs((w - v) - (r - s)) <= near for r, w in said for s, v in said
+    )
 
 
 def years_text(years: Sequence[int], lang: str) -> str:

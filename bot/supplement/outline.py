@@ -219,8 +219,10 @@ def _figures(lines: list[FigureLine], municipality: str, lang: str, tr: Tr) -> l
                     change=words.change(key, line.value, line.previous, lang),
                 )
             )
-        if line.one_in is not None and (n := words.one_in(line.one_in)) is not None:
-            parts.append(t(lang, f"figures.part.{key}", n=n))
+        # On the scale the bot uses beside the municipality's share, so both read the same.
+        said = words.parts(line.one_in, line.municipality_one_in)[0]
+        if said is not None:
+            parts.append(t(lang, f"figures.part.{key}", n=said.n, of=said.of))
         if line.municipality is not None and municipality:
             parts.append(
                 tr(

@@ -1,7 +1,8 @@
 """The texts and keyboards of the CBS figures: a resident's few in plain words, a coach's all.
 
 (The spiegel's own views are in views.py; these are kept apart because they only format
-numbers: Babel's Dutch or English format, "1 op de 4" for a share of people or households.)
+numbers: Babel's Dutch or English format, "1 op de 4" or "4 op de 10" for a share of people or
+households, bot/figures/words.py.)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from telegram import InlineKeyboardMarkup
 from bot.core.text import utf16_len
 from bot.figures.combine import MeasureFigures, WijkFigures, share
 from bot.figures.measures import BY_KEY, MEASURES, MeasureKind
-from bot.figures.words import PART_OF, change, number, one_in, with_unit
+from bot.figures.words import PART_OF, change, number, parts, with_unit
 from bot.figures.words import years_text as _years
 from bot.spiegel.mirror import ReactionCounts
 from bot.telegram.callbacks import FiguresView, SpiegelOverview
@@ -84,11 +85,20 @@ def _resident_sentence(
     key, lang = shown.measure, who.lang
     if key in PART_OF:
         found = share(figures, key, PART_OF[key])
-        if found is None or (n := one_in(found[0])) is None:
+        if found is None:
             return None
-        sentence = who.t(f"figures.part.{key}", n=n)
-        if found[1] is not None and (m := one_in(found[1])) is not None:
-            sentence += " " + who.t("figures.compare_part", municipality=esc(municipality), n=m)
+        # One scale for both, so close shares read close ("4 op de 10" both).
+        wijk_part, muni_part = parts(*found)
+        if wijk_part is None:
+            return None
+        sentence = who.t(f"figures.part.{key}", n=wijk_part.n, of=wijk_part.of)
+        if muni_part is not None:
+            sentence += " " + who.t(
+                "figures.compare_part",
+                municipality=esc(municipality),
+                n=muni_part.n,
+                of=muni_part.of,
+            )
         return sentence
     if shown.value is None:
         return None  # several CBS areas that cannot be combined: the coach sees them per area

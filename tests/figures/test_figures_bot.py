@@ -77,15 +77,42 @@ async def test_resident_reads_figures_in_plain_words(bot: Harness, with_figures:
     assert "andere wijk" in replies[-1].plain_text
 
 
+async def test_one_in_n_does_not_turn_41_and_40_percent_into_half_and_a_third(
+    bot: Harness, with_figures: Services
+) -> None:
+    """Elsrijk: 2.000 single-person households of 4.900 (40,8%); Amstelveen: 17.000 of 43.000
+    (39,5%). "In 1 op de 2 huishoudens woont iemand alleen. In heel Amstelveen is dat 1 op de
+    3." showed one percentage point as half against a third. Two shares are said on one scale,
+    each close to its number: "1 op de N" where it fits both, else "N op de 10", else "op de
+    100"."""
+    load(with_figures, "elsrijk", MIRROR)
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/spiegel")
+    (shown,) = await alice.press("Cijfers over je wijk")
+    lines = shown.plain_text.splitlines()
+    alone = next(x for x in lines if "alleen" in x)
+    assert alone == (
+        "In 4 op de 10 huishoudens woont iemand alleen. In heel Amstelveen is dat 4 op de 10."
+    )
+    # 24,5% against 30,2%: "1 op de 4" against "1 op de 3" would make it 8 points.
+    children = next(x for x in lines if "kinderen" in x)
+    assert children == (
+        "In 24 op de 100 huishoudens wonen kinderen. In heel Amstelveen is dat 30 op de 100."
+    )
+    # Where "1 op de N" is close for both, it stays.
+    assert "1 op de 4 is 65 jaar of ouder. In heel Amstelveen is dat 1 op de 5." in lines
+    assert "1 op de 6 is jonger dan 15 jaar. In heel Amstelveen is dat 1 op de 6." in lines
+
+
 async def test_resident_in_english(bot: Harness, with_figures: Services) -> None:
     load(with_figures, "elsrijk", MIRROR)
     bob = await onboard(bot, 1002, "Bob", language_code="en")
     await bob.send("/spiegel")
     (shown,) = await bob.press("Figures about your district")
     assert "9,830 people live in Elsrijk." in shown.plain_text
-    assert "1 in 4 is 65 or older. In all of Amstelveen it is 1 in 5." in shown.plain_text
-    assert "1 in 2 households is one person living alone." in shown.plain_text
-    assert "1 in 4 households has children." in shown.plain_text
+    assert "1 in 4 people are 65 or older. In all of Amstelveen it is 1 in 5." in shown.plain_text
+    assert "In 4 in 10 households, someone lives alone." in shown.plain_text
+    assert "In 24 in 100 households, there are children." in shown.plain_text
     assert "Figures from 2025. Source: CBS (Statistics Netherlands)" in shown.plain_text
 
 
