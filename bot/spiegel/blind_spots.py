@@ -10,8 +10,9 @@ and where figures and voices disagree. For the wijk's coaches; no Telegram here.
 - `representation`: the people who took part in the period (bot/people/participation.py:
   also by a vote, which has no place in the grid) and told "Over jou"
   (models/profile.py), per age group and household, beside the wijk's make-up by CBS;
-  `under_represented` is the pure comparison. Counts are only ever shown through `shown`:
-  below 5 it is "fewer than 5" (SMALL), never the number.
+  `under_represented` is the pure comparison. A group CBS leaves empty is unknown, never 0,
+  and the others stay shares of the whole wijk (`makeup_from_figures`). Counts are only ever
+  shown through `shown`: below 5 it is "fewer than 5" (SMALL), never the number.
 - `disagreements`: statements of the current edition with at least
   `[spiegel] disagree_min_reactions` reactions, most of them "herken ik niet"; and groups of
   observations (the digest's grouping) that grew since the previous period of the same length
@@ -269,19 +270,33 @@ class Representation:
     participants: int  # people who took part in the period
     answered: int  # of them: who told "Over jou" (at least one answer)
     groups: list[GroupShare] = field(default_factory=list)
-    makeup_known: bool = False
+    makeup_known: bool = False  # CBS gave the wijk's make-up (in part, at least)
+
+    @property
+    def makeup_partial(self) -> bool:
+        """Some age or household group's share in the wijk is unknown, though CBS gave others:
+        its line says so, and "every group is heard enough" cannot be said."""
+        return self.makeup_known and any(
+            g.wijk_share is None for g in self.groups if g.dimension in ("age", "household")
+        )
+
+    @property
+    def age_known(self) -> bool:
+        """The wijk's age make-up is there (shares of its inhabitants of 15 and older)."""
+        return any(g.wijk_share is not None for g in self.groups if g.dimension == "age")
 
 
 def under_represented(
-    counts: Mapping[str, int], makeup: Mapping[str, float], *, ratio: float = UNDER_RATIO
+    counts: Mapping[str, int], makeup: Mapping[str, float | None], *, ratio: float = UNDER_RATIO
 ) -> dict[str, bool]:
     """Per group: whether its share of `counts` is below `ratio` times its share in `makeup`
-    (group -> share of the wijk, summing to about 1). A group the wijk has none of never is."""
+    (group -> share of the wijk, None when CBS does not say). A group the wijk has none of, or
+    whose share is unknown, never is."""
     total = sum(counts.values())
     result = {}
     for group, wijk_share in makeup.items():
         share = counts.get(group, 0) / total if total else 0.0
-        result[group] = wijk_share > 0 and share < ratio * wijk_share
+        result[group] = wijk_share is not None and wijk_share > 0 and share < ratio * wijk_share
     return result
 
 
@@ -300,17 +315,40 @@ HOUSEHOLD_MEASURES = {
 }
 CBS_TABLE = "cbs_figure"
 
+# A dimension's share of the wijk: of what CBS counts as its whole (minus what it leaves out).
+_WHOLES = {
+    "age": ("inhabitants", ("age_0_14",)),  # the inhabitants of 15 and older
+    "household": ("households", ()),
+}
 
-def makeup_from_figures(figures: Mapping[str, float]) -> dict[str, dict[str, float]]:
+
+def makeup_from_figures(figures: Mapping[str, float]) -> dict[str, dict[str, float | None]]:
     """{"age": {group: share}, "household": {group: share}} from CBS measures (summed over the
-    wijk's codes); a dimension without figures is left out."""
-    result: dict[str, dict[str, float]] = {}
+    wijk's codes). A group CBS leaves empty (too few people, not counted yet) has share None:
+    unknown, never 0. The shares are of the whole (the inhabitants of 15 and older, all
+    households): of the groups' sum when CBS gives every group, else of CBS's own total, so a
+    group is never a share of only the groups that happen to be known. A dimension with no
+    whole to take a share of, or no group known, is left out."""
+    result: dict[str, dict[str, float | None]] = {}
     for dimension, measures in (("age", AGE_MEASURES), ("household", HOUSEHOLD_MEASURES)):
-        values = {g: sum(figures.get(m, 0.0) for m in ms) for g, ms in measures.items()}
-        total = sum(values.values())
-        if total > 0:
-            result[dimension] = {g: v / total for g, v in values.items()}
+        values: dict[str, float | None] = {}
+        for group, names in measures.items():
+            found = [figures.get(m) for m in names]
+            values[group] = None if any(v is None for v in found) else sum(v or 0.0 for v in found)
+        known = [v for v in values.values() if v is not None]
+        whole = _whole(figures, dimension) if len(known) < len(values) else sum(known)
+        if not known or whole is None or whole <= 0:
+            continue
+        result[dimension] = {g: (v / whole if v is not None else None) for g, v in values.items()}
     return result
+
+
+def _whole(figures: Mapping[str, float], dimension: str) -> float | None:
+    total, without = _WHOLES[dimension]
+    parts = [figures.get(total), *(figures.get(m) for m in without)]
+    if any(v is None for v in parts):
+        return None
+    return (parts[0] or 0.0) - sum(v or 0.0 for v in parts[1:])
 
 
 def wijk_makeup(session: Session, config: Config, wijk_slug: str) -> dict[str, float]:
@@ -328,7 +366,7 @@ def representation(
     wijk_id: int,
     start: datetime,
     end: datetime,
-    makeup: Mapping[str, Mapping[str, float]],
+    makeup: Mapping[str, Mapping[str, float | None]],
 ) -> Representation:
     """Who took part in the period (bot/people/participation.py), by what they told "Over
     jou", beside the wijk's `makeup` ({"age": {group: share}, "household": {...}}; empty:

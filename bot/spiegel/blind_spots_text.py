@@ -72,6 +72,10 @@ def voices(t: Translate, rep: bs.Representation) -> list[str]:
     lines.append(t("blind_spots.voices_told", people=count(t, rep.answered)))
     if not rep.makeup_known:
         lines.append(t("blind_spots.no_cbs"))
+    elif rep.makeup_partial:
+        lines.append(t("blind_spots.makeup_partial"))
+    if rep.age_known:
+        lines.append(t("blind_spots.age_base"))
     for dimension in ("age", "household"):
         for group in (g for g in rep.groups if g.dimension == dimension):
             line = t(
@@ -81,6 +85,8 @@ def voices(t: Translate, rep: bs.Representation) -> list[str]:
             )
             if group.wijk_share is not None:
                 line += t("blind_spots.group_wijk", share=round(100 * group.wijk_share))
+            elif rep.makeup_known:
+                line += t("blind_spots.group_wijk_unknown")
             if group.under:
                 line += t("blind_spots.group_under")
             lines.append(line)

@@ -201,6 +201,7 @@ class MissingVoices:
     answered: int  # of them: who told "Over jou"; never shown below bs.SMALL
     makeup_known: bool  # the wijk's CBS make-up was there to compare with
     groups: tuple[VoiceGroup, ...]  # dimensions someone answered, in the profile's order
+    makeup_partial: bool = False  # CBS gave some groups' share in the wijk, not every one
 
     @property
     def under(self) -> list[VoiceGroup]:
@@ -438,7 +439,9 @@ def _voices(session: Session, config: Config, wijk: Wijk, period: bs.BlindPeriod
         for g in rep.groups
         if g.dimension in answered_dimensions
     )
-    return MissingVoices(rep.participants, rep.answered, rep.makeup_known, groups)
+    return MissingVoices(
+        rep.participants, rep.answered, rep.makeup_known, groups, rep.makeup_partial
+    )
 
 
 def _kind_swot(kind: str) -> str:

@@ -268,14 +268,18 @@ def _voices(voices: MissingVoices, lang: str, tr: Tr) -> list[Block]:
     out = [Block("p", tr("voices_told", people=_people(lang, voices.answered)))]
     if not voices.makeup_known:
         out.append(Block("p", tr("voices_no_cbs")))
+    elif voices.makeup_partial:
+        out.append(Block("p", tr("voices_makeup_partial")))
     for group in voices.groups:
         text = tr("voice_line", group=tr(f"g_{group.group}"), people=_people(lang, group.people))
         if group.wijk_share is not None:
             text += " " + tr("voice_wijk", share=format_number(round(100 * group.wijk_share), lang))
+        elif voices.makeup_known and group.dimension != "years":
+            text += " " + tr("voice_wijk_unknown")
         if group.under:
             text += " " + tr("voice_under")
         out.append(Block("bullet", text))
-    if voices.makeup_known and not voices.under:
+    if voices.makeup_known and not voices.makeup_partial and not voices.under:
         out.append(Block("p", tr("voices_all_heard")))
     return out
 

@@ -279,6 +279,23 @@ def test_makeup_from_cbs_figures() -> None:
     assert bs.makeup_from_figures({}) == {}
 
 
+def test_a_missing_cbs_figure_is_unknown_not_zero() -> None:
+    """CBS leaves a measure empty (too few people, or not counted yet): that group's share is
+    unknown, never 0, and the known ones are shares of the wijk's people of 15 and older (or
+    of all its households), not of the groups that happen to be known."""
+    makeup = bs.makeup_from_figures({"inhabitants": 9830, "age_0_14": 1640, "age_65_plus": 2455})
+    assert makeup == {"age": {"u25": None, "25_44": None, "45_64": None, "65plus": 2455 / 8190}}
+    makeup = bs.makeup_from_figures({"households": 4900, "households_single": 2000})
+    assert makeup == {"household": {"alone": 2000 / 4900, "together": None, "with_children": None}}
+    # Without a whole to take a share of, nothing is known.
+    assert bs.makeup_from_figures({"age_65_plus": 2455, "households_single": 2000}) == {}
+    # An unknown share is never under-represented; a known one still is.
+    assert bs.under_represented({"u25": 5}, {"u25": None, "65plus": 0.3}) == {
+        "u25": False,
+        "65plus": True,
+    }
+
+
 def test_the_small_number_rule() -> None:
     assert [bs.shown(n) for n in (0, 1, 4, 5, 12)] == [None, None, None, 5, 12]
 
@@ -608,6 +625,57 @@ async def test_the_page_draws_one_line_below_which_it_tells_no_count(
     assert "Fewer than 5 people said something here." in few
     assert "fewer than 3" not in view.plain_text.lower()
     assert "Safety: fewer than 5" in counts and "Traffic: fewer than 5" in counts
+
+
+def _store_figures(services: Services, values: dict[str, float]) -> None:
+    with services.db.session() as session:
+        code = services.config.wijk("elsrijk").cbs_wijk_codes[0]  # type: ignore[union-attr]
+        for measure, value in values.items():
+            session.add(
+                CbsFigure(
+                    dataset="86165NED", year=2025, region_code=code, measure=measure, value=value
+                )
+            )
+        session.commit()
+
+
+async def test_blind_spots_do_not_make_a_missing_cbs_figure_zero(
+    bot: Harness, services: Services
+) -> None:
+    """CBS gave Elsrijk's inhabitants, under-15s and 65-plussers, not the other age groups.
+    "Cijfers over je wijk" says 1 in 4 is 65 or older; this page said "65 jaar of ouder ... (in
+    de wijk 100%)" and "25 tot 45 jaar ... (in de wijk 0%)". Now: the known share of the
+    wijk's people of 15 and older, the others unknown, and that the make-up is not all known."""
+    _store_figures(services, {"inhabitants": 9830.0, "age_0_14": 1640.0, "age_65_plus": 2455.0})
+    coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/menu")
+    (screen,) = await coach.press("Wat weten we nog niet?")
+    part = screen.plain_text.split("Wie horen we nog weinig?", 1)[1]
+    part = part.split("Waar mensen het anders zien", 1)[0]
+    assert "(in de wijk 100%)" not in part and "(in de wijk 0%)" not in part, part
+    lines = part.splitlines()
+    assert "65 jaar of ouder: minder dan 5 (in de wijk 30%)" in lines, part
+    assert "25 tot 45 jaar: minder dan 5 (in de wijk niet bekend)" in lines, part
+    assert "Van sommige groepen weet het CBS niet hoeveel er in de wijk wonen." in lines
+    assert "Leeftijd in de wijk: van de mensen van 15 jaar en ouder." in lines
+    # Households: nothing known at all, said the same way.
+    assert "Woont alleen: minder dan 5 (in de wijk niet bekend)" in lines, part
+    # The whole make-up known: no such sentence.
+    _store_figures(
+        services,
+        {
+            "age_15_24": 800.0,
+            "age_25_44": 2600.0,
+            "age_45_64": 2335.0,
+            "households": 4900.0,
+            "households_single": 2000.0,
+            "households_without_children": 1700.0,
+            "households_with_children": 1200.0,
+        },
+    )
+    (screen,) = await coach.press("Kwartaal ervoor", message=screen)
+    assert "Van sommige groepen weet het CBS niet" not in screen.plain_text
+    assert "25 tot 45 jaar: minder dan 5 (in de wijk 32%)" in screen.plain_text
 
 
 # --- the command line ----------------------------------------------------------------------------

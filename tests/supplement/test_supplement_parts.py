@@ -158,3 +158,40 @@ def test_little_input_cells_appear_as_words(services: Services) -> None:
     assert "Buiten: straat, groen, spelen" in weak and "Wonen" not in weak.split("?", 1)[1]
     strong = next(p for p in part if p.startswith("Wat gaat goed?"))
     assert "Buiten: straat, groen, spelen" in strong
+
+
+def test_a_group_cbs_leaves_empty_is_not_known_rather_than_zero(services: Services) -> None:
+    """CBS gave Elsrijk's inhabitants, under-15s and 65-plussers only: the 65-plussers are 30%
+    of the people of 15 and older (not 100% of the known groups), the other groups' share is
+    not known (not 0%), and the supplement does not say every group is heard enough."""
+    ids = seed(services)
+    with services.db.session() as session:
+        for measure, value in (
+            ("inhabitants", 9830.0),
+            ("age_0_14", 1640.0),
+            ("age_65_plus", 2455.0),
+        ):
+            session.add(
+                CbsFigure(
+                    dataset=DATASET[2025],
+                    year=2025,
+                    region_code="WK036203",
+                    measure=measure,
+                    value=value,
+                )
+            )
+        people = session.exec(select(Reaction.person_id).where(Reaction.item_id == ids["weak"]))
+        for n, pid in enumerate(sorted({p for p in people.all() if p is not None})):
+            age = "65plus" if n < 6 else "25_44"
+            session.add(PersonProfile(person_id=pid, age_group=age, asked_at=T0, updated_at=T0))
+        session.commit()
+    _, paragraphs = texts(render.render(built(services), "nl", "docx"))
+    part = section(paragraphs, "Wie we nog niet horen", "Voorstel voor de zinnen")
+    assert "65 jaar of ouder: 6. In de wijk: 30%." in part, part
+    assert "25 tot 45 jaar: 6. In de wijk: niet bekend." in part, part
+    assert not any(p.endswith(("In de wijk: 0%.", "In de wijk: 100%.")) for p in part), part
+    assert (
+        "Van sommige groepen weet het CBS niet hoeveel er in de wijk wonen. "
+        "Die kunnen we niet vergelijken."
+    ) in part
+    assert "We horen elke groep genoeg." not in part
