@@ -67,5 +67,6 @@ async def _show(update: Update, context: WijkContext, who: Who, wijk: Wijk, key:
     text = views.render(who.t, who.lang, services.config.themes, spots)
     year = key.split("-")[0]
     previous = bs.previous_quarter(period, services.tz).key
-    markup = views.buttons(who, wijk.id or 0, key, previous, year)
+    current = bs.current_quarter(services.clock.now(), services.tz).key
+    markup = views.buttons(who, wijk.id or 0, key, previous, year, current)
     await reply(update, text, markup, edit=True)

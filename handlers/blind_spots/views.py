@@ -12,10 +12,16 @@ from handlers.common import Who, button, keyboard, menu_button
 from models import Wijk
 
 
-def buttons(who: Who, wijk_id: int, key: str, previous: str, year: str) -> InlineKeyboardMarkup:
+def buttons(
+    who: Who, wijk_id: int, key: str, previous: str, year: str, current: str
+) -> InlineKeyboardMarkup:
+    """The quarter before the one shown, its whole year, and (away from it) back to
+    `current`, this quarter."""
     rows = [[button(who.t("blind_spots.previous_quarter"), BlindSpotsView(wijk_id, previous))]]
     if key != year:
         rows.append([button(who.t("blind_spots.whole_year"), BlindSpotsView(wijk_id, year))])
+    if key != current:
+        rows.append([button(who.t("blind_spots.this_quarter"), BlindSpotsView(wijk_id, current))])
     rows.append([menu_button(who)])
     return keyboard(*rows)
 

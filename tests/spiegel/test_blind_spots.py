@@ -678,6 +678,31 @@ async def test_blind_spots_do_not_make_a_missing_cbs_figure_zero(
     assert "25 tot 45 jaar: minder dan 5 (in de wijk 32%)" in screen.plain_text
 
 
+async def test_from_the_whole_year_back_to_this_quarter(bot: Harness, services: Services) -> None:
+    """ "Heel het jaar" and "Kwartaal ervoor" lead away from this quarter; each has a way back."""
+    coach = await join_as(bot, services, 2001, "Coach", Role.COACH, "elsrijk")
+    key = bs.current_quarter(services.clock.now(), services.tz).key
+    year, quarter = key.split("-Q")
+    await coach.send("/menu")
+    (view,) = await coach.press("Wat weten we nog niet?")
+    assert "Terug naar dit kwartaal" not in view.button_texts
+    (view,) = await coach.press("Heel het jaar")
+    assert f"Elsrijk, heel {year}" in view.plain_text
+    (view,) = await coach.press("Terug naar dit kwartaal")
+    assert f"Elsrijk, kwartaal {quarter} van {year}" in view.plain_text
+    (view,) = await coach.press("Kwartaal ervoor")
+    assert f"Elsrijk, kwartaal {quarter} van {year}" not in view.plain_text
+    (view,) = await coach.press("Terug naar dit kwartaal")
+    assert f"Elsrijk, kwartaal {quarter} van {year}" in view.plain_text
+    # In English too.
+    await coach.send("/language")
+    await coach.press("English")
+    await coach.send("/menu")
+    (view,) = await coach.press("What don't we know yet?")
+    (view,) = await coach.press("The whole year")
+    assert "Back to this quarter" in view.button_texts
+
+
 # --- the command line ----------------------------------------------------------------------------
 
 
