@@ -575,6 +575,7 @@ def _validate(config: Config, *, require_token: bool) -> None:
     if not config.wijken:
         raise ConfigError(src, "wijken", "configure at least one wijk ([[wijken]])")
     seen: set[str] = set()
+    names: dict[str, int] = {}
     for i, wijk in enumerate(config.wijken):
         if not SLUG_PATTERN.match(wijk.slug):
             raise ConfigError(src, f"wijken[{i}].slug", "use lowercase letters, digits and -")
@@ -587,16 +588,17 @@ def _validate(config: Config, *, require_token: bool) -> None:
             raise ConfigError(
                 src, f"wijken[{i}].name", f"at most {WIJK_NAME_LIMIT} characters (the database's)"
             )
-        for code in wijk.cbs_wijk_codes:
-            if not re.fullmatch(r"WK\d{6}", code):
-                raise ConfigError(
-                    src, f"wijken[{i}].cbs_wijk_codes", f"{code!r} is not a CBS wijk code"
-                )
-        for code in wijk.cbs_buurt_codes:
-            if not re.fullmatch(r"BU\d{8}", code):
-                raise ConfigError(
-                    src, f"wijken[{i}].cbs_buurt_codes", f"{code!r} is not a CBS buurt code"
-                )
+        # Residents choose their wijk by its name: two buttons "Elsrijk" cannot be told apart.
+        same = " ".join(wijk.name.split()).casefold()
+        if same in names:
+            raise ConfigError(
+                src,
+                f"wijken[{i}].name",
+                f"duplicate name {wijk.name.strip()!r} (also wijken[{names[same]}]): residents "
+                "choose their wijk by name and could not tell them apart",
+            )
+        names[same] = i
+        _validate_cbs_codes(wijk, i, config.municipality.gemeentecode, src)
     theme_slugs: set[str] = set()
     for i, theme in enumerate(config.themes):
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,20}", theme.slug):
@@ -604,6 +606,27 @@ def _validate(config: Config, *, require_token: bool) -> None:
         if theme.slug in theme_slugs:
             raise ConfigError(src, f"themes[{i}].slug", f"duplicate slug {theme.slug!r}")
         theme_slugs.add(theme.slug)
+
+
+def _validate_cbs_codes(wijk: WijkConfig, i: int, gemeentecode: str, src: str) -> None:
+    """A CBS wijk code is WK + the municipality's 4 digits + 2, a buurt code BU + 4 + 4: a code
+    of another municipality would never match a postcode here and fetch another city's figures."""
+    for key, prefix, digits, codes in (
+        ("cbs_wijk_codes", "WK", 6, wijk.cbs_wijk_codes),
+        ("cbs_buurt_codes", "BU", 8, wijk.cbs_buurt_codes),
+    ):
+        kind = "wijk" if prefix == "WK" else "buurt"
+        for code in codes:
+            if not re.fullmatch(rf"{prefix}\d{{{digits}}}", code):
+                raise ConfigError(src, f"wijken[{i}].{key}", f"{code!r} is not a CBS {kind} code")
+            if gemeentecode and code[2:6] != gemeentecode:
+                raise ConfigError(
+                    src,
+                    f"wijken[{i}].{key}",
+                    f"{code!r} is a {kind} of municipality {code[2:6]}, not of "
+                    f"municipality.gemeentecode {gemeentecode}: this municipality's codes "
+                    f"begin with {prefix}{gemeentecode}",
+                )
 
 
 def _validate_vocabulary(path: str, src: str) -> None:

@@ -335,3 +335,56 @@ def test_run_with_telegram_out_of_reach_is_one_line(
         "check the network, a firewall or proxy, and telegram.bot_api_url"
     ]
     assert TOKEN not in err and TOKEN.split(":")[1] not in err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "says"),
+    [
+        (
+            'name = "Oude Dorp"',
+            'name = "Elsrijk"',
+            "wijken[6].name",
+            "duplicate name 'Elsrijk' (also wijken[2])",
+        ),
+        (
+            'name = "Oude Dorp"',
+            'name = " elsRijk "',
+            "wijken[6].name",
+            "duplicate name 'elsRijk' (also wijken[2])",
+        ),
+        (
+            'cbs_wijk_codes = ["WK036206"]',
+            'cbs_wijk_codes = ["WK059906"]',
+            "wijken[0].cbs_wijk_codes",
+            "'WK059906' is a wijk of municipality 0599, not of municipality.gemeentecode 0362",
+        ),
+        (
+            'cbs_wijk_codes = ["WK036206"]',
+            'cbs_wijk_codes = ["WK036206"]\ncbs_buurt_codes = ["BU05990601"]',
+            "wijken[0].cbs_buurt_codes",
+            "'BU05990601' is a buurt of municipality 0599",
+        ),
+    ],
+    ids=["same_name", "same_name_spelled_otherwise", "wijk_code_elsewhere", "buurt_code_elsewhere"],
+)
+def test_check_config_refuses_wijken_residents_cannot_tell_apart_or_of_another_municipality(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    old: str,
+    new: str,
+    key: str,
+    says: str,
+) -> None:
+    """A copied [[wijken]] block whose name was not changed gives residents two buttons
+    "Elsrijk"; a CBS code of another municipality (WK0599.. is Rotterdam's, gemeentecode 0362)
+    never matches a postcode here and `figures fetch` would show another city's figures. Both
+    passed as "OK"."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "config.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    monkeypatch.setenv("WIJKBOT_TOKEN", TOKEN)
+    assert cli_main(["--config", str(path), "check-config"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{path}: {key}: {says}") and "\n" not in err
