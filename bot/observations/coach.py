@@ -389,6 +389,12 @@ def answer_run_key(run_key: str, coach_id: int) -> str:
     return f"{run_key}:{coach_id}"
 
 
+def answer_run_key_end(coach_id: int) -> str:
+    """How every `answer_run_key` of this coach ends: what erasure clears, so no key names
+    a coach who is gone (bot.privacy.personal_data)."""
+    return f":{coach_id}"
+
+
 def answered_in(session: Session, coach_id: int, request_key: str) -> Observation | None:
     """The observation this coach answered in the flow run `request_key`, if any."""
     return session.exec(

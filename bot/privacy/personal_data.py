@@ -18,11 +18,15 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from bot.digest import archive as digest_archive
+from bot.observations.coach import answer_run_key_end
+from bot.spiegel.editing import run_key_end
 from models import (
     AnswerTemplate,
     DeskLogin,
     Digest,
     DigestSetting,
+    Edition,
+    EventKind,
     GroupLink,
     Membership,
     Observation,
@@ -93,6 +97,14 @@ EXPORTED_IN = {
     ("answer_template", "created_by_id"): "answer_templates_made",
     ("desk_login", "person_id"): "desk_logins",
     ("observation_event", "actor_id"): "observation_steps",
+}
+# Keys that carry a person's id in their text, not as a column that refers to person.id: a
+# coach's flow run with their id on the end (bot.spiegel.editing.run_key,
+# bot.observations.coach.answer_run_key). Erasure clears them; the export shows their rows.
+PERSON_KEYS = {
+    ("edition", "request_key"): "spiegel_editions_begun",
+    ("observation", "answer_key"): "answers_given",
+    ("observation_event", "key"): "observation_steps",
 }
 
 
@@ -173,6 +185,8 @@ def export_person(
         "digests_received": _digests_received(session, person_id, slugs),
         # What they changed in a wijk's spiegel as its coach, and why.
         "spiegel_changes": _spiegel_changes(session, person_id, slugs),
+        # Next year's editions they began as a coach ("Ja, begin <jaar>").
+        "spiegel_editions_begun": _editions_begun(session, person_id, slugs),
         "digest_settings": None if setting is None else _digest_settings(setting),
         # The desk's login links /bureau sent them (when, and whether used; never the link).
         "desk_logins": _desk_logins(session, person_id),
@@ -241,6 +255,20 @@ def _spiegel_changes(
             "at": iso(c.created_at),
         }
         for c in changes
+    ]
+
+
+def _editions_begun(
+    session: Session, person_id: int, slugs: dict[int, str]
+) -> list[dict[str, Any]]:
+    editions = session.exec(
+        select(Edition)
+        .where(col(Edition.request_key).endswith(run_key_end(person_id)))
+        .order_by(col(Edition.id))
+    ).all()
+    return [
+        {"wijk": slugs.get(e.wijk_id), "year": e.year, "begun_at": iso(e.imported_at)}
+        for e in editions
     ]
 
 
@@ -616,6 +644,8 @@ class ErasureReport:
     about_you: int = 0
     stored_states: int = 0
     links_cleared: int = 0
+    # Keys of their flow runs that named them (PERSON_KEYS).
+    run_keys_cleared: int = 0
     archived_digests_redacted: int = 0
     desk_logins: int = 0
 
@@ -718,13 +748,35 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
         report.observations_deleted = run(delete(Observation).where(own_obs))
         report.reactions_deleted = run(delete(Reaction).where(col(Reaction.person_id) == pid))
         report.votes_deleted += run(delete(Vote).where(col(Vote.person_id) == pid))
+    # The keys of their runs that name them (PERSON_KEYS) go. They only made their own press,
+    # delivered again, store nothing twice; nobody else's run ends in their id. Before the
+    # links below: an answer's event is found by its actor.
+    assert pid is not None
+    report.run_keys_cleared = sum(
+        (
+            run(
+                update(Edition)
+                .where(col(Edition.request_key).endswith(run_key_end(pid)))
+                .values(request_key=None)
+            ),
+            run(
+                update(ObservationEvent)
+                .where(
+                    col(ObservationEvent.actor_id) == pid,
+                    col(ObservationEvent.kind) == EventKind.ANSWER.value,
+                    col(ObservationEvent.key).endswith(answer_run_key_end(pid)),
+                )
+                .values(key=None)
+            ),
+        )
+    )
     # What they did for others (as coach or BIG member) stays, without their name on it.
     report.links_cleared = sum(
         (
             run(
                 update(Observation)
                 .where(col(Observation.answered_by_id) == pid)
-                .values(answered_by_id=None)
+                .values(answered_by_id=None, answer_key=None)
             ),
             run(
                 update(Observation)

@@ -385,6 +385,12 @@ def may_begin(year: int, this_year: int) -> bool:
     return year <= this_year + 1
 
 
+def run_key_end(person_id: int) -> str:
+    """How every `run_key` of this person's runs ends: what their export shows and erasure
+    clears (bot.privacy.personal_data)."""
+    return f":{person_id}"
+
+
 def new_edition(
     session: Session,
     actor: Actor | None,

@@ -973,3 +973,69 @@ async def test_a_coachs_export_holds_their_answers_and_hide_reasons(
     ]
     exported = document.file_bytes.decode()
     assert "Lantaarn" not in exported and "Koop nu" not in exported  # Alice's, not Carla's
+
+
+async def test_erasing_a_coach_leaves_no_key_that_names_them(
+    bot: Harness, services: Services
+) -> None:
+    """A coach's "Ja, begin 2027" and answers in the chat keep their flow run's key with the
+    coach's person id on the end (bot.spiegel.editing.run_key,
+    bot.observations.coach.answer_run_key). Those rows are in their /mijngegevens; after
+    /vergeetmij no key names their id any more, while a colleague's answer keeps its key (a
+    press of his run delivered again still stores nothing twice)."""
+    from tests.helpers import join_as
+    from tests.spiegel.test_spiegel import load
+
+    load(services, "elsrijk")
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    daan = await join_as(bot, services, 2002, "Daan", Role.COACH, "elsrijk")
+    for text in ("Lantaarn kapot bij de school", "Afval naast de container"):
+        await alice.send("/melding")
+        await alice.send(text)
+        await alice.press("Wat kan beter?")
+        await alice.press("Wonen")
+        await alice.press("Overslaan")
+        await alice.press("Nee, alleen")
+        await alice.press("Versturen")
+    with services.db.session() as session:
+        first, second = session.exec(select(Observation).order_by(Observation.id)).all()  # type: ignore[arg-type]
+    for coach, observation in ((carla, first), (daan, second)):
+        await coach.send("/meldingen")
+        await coach.press(f"{observation.reference} openen")
+        await coach.press("Beantwoorden")
+        await coach.send("We kijken ernaar")
+        await coach.press("Versturen")
+    await carla.send("/spiegel")
+    await carla.press("Begin aan volgend jaar")
+    await carla.press("Ja, begin 2027")
+    carla_id, daan_id = person_id(services, 2001), person_id(services, 2002)
+
+    def keys() -> list[str]:
+        with services.db.session() as session:
+            return [
+                key
+                for key in (
+                    *session.exec(select(Edition.request_key)).all(),
+                    *session.exec(select(Observation.answer_key)).all(),
+                    *session.exec(select(ObservationEvent.key)).all(),
+                )
+                if key is not None
+            ]
+
+    assert [k for k in keys() if k.endswith(f":{carla_id}")] != []  # the test sees them
+    replies = await carla.send("/mijngegevens")
+    document = next(m for m in replies if m.kind == "document")
+    data = json.loads(document.file_bytes or b"")
+    assert [(e["wijk"], e["year"]) for e in data["spiegel_editions_begun"]] == [("elsrijk", 2027)]
+    assert [a["observation"] for a in data["answers_given"]] == [first.reference]
+    await carla.send("/vergeetmij")
+    await carla.press("Ja, wis mij")
+    assert person_id(services, 2001) is None
+    left = keys()
+    assert [k for k in left if k.endswith(f":{carla_id}")] == []
+    # Daan's answer keeps its run's key, on the observation and on its event.
+    assert len([k for k in left if k.endswith(f":{daan_id}")]) == 2
+    with services.db.session() as session:
+        edition = session.exec(select(Edition).where(Edition.year == 2027)).one()
+        assert edition.request_key is None
