@@ -36,6 +36,7 @@ from bot.cli import blind_spots as blind_spots_cli
 from bot.cli import digest as digest_cli
 from bot.cli import figures as figures_cli
 from bot.cli import grouping as grouping_cli
+from bot.cli import person as person_cli
 from bot.cli import roles as roles_cli
 from bot.cli import signatures as signatures_cli
 from bot.cli import spiegel as spiegel_cli
@@ -349,16 +350,68 @@ def group_commands() -> list[str]:
 Configure = Callable[[argparse.ArgumentParser], None]
 Run = Callable[[argparse.Namespace], int]
 
-# (name, configure its parser, run it); bot/cli/wijkbot.py adds them after its own.
-CLI_COMMANDS: tuple[tuple[str, Configure, Run], ...] = (
-    ("group", grouping_cli.configure, grouping_cli.run),
-    ("import-spiegel", spiegel_cli.configure, spiegel_cli.run),
-    ("spiegel", spiegel_cli.configure_editing, spiegel_cli.run_editing),
-    ("digest", digest_cli.configure, digest_cli.run),
-    ("supplement", supplement_cli.configure, supplement_cli.run),
-    ("roles", roles_cli.configure_roles, roles_cli.run_roles),
-    ("revoke", roles_cli.configure_revoke, roles_cli.run_revoke),
-    ("signatures", signatures_cli.configure, signatures_cli.run),
-    ("blind-spots", blind_spots_cli.configure, blind_spots_cli.run),
-    ("figures", figures_cli.configure, figures_cli.run),
+# (name, its line in `wijkbot --help`, configure its parser, run it); bot/cli/wijkbot.py adds
+# them after its own.
+CLI_COMMANDS: tuple[tuple[str, str, Configure, Run], ...] = (
+    (
+        "import-spiegel",
+        "load (or update) one edition of a wijk's spiegel from a TOML file",
+        spiegel_cli.configure,
+        spiegel_cli.run,
+    ),
+    (
+        "spiegel",
+        "add, reword or retire statements, start next year's edition, show their history",
+        spiegel_cli.configure_editing,
+        spiegel_cli.run_editing,
+    ),
+    (
+        "digest",
+        "show a wijk's digest of one week, or send it to the wijk's coaches (--send)",
+        digest_cli.configure,
+        digest_cli.run,
+    ),
+    (
+        "supplement",
+        "draft a wijk's yearly supplement to its spiegel (DOCX, HTML or Markdown)",
+        supplement_cli.configure,
+        supplement_cli.run,
+    ),
+    (
+        "blind-spots",
+        "show what the spiegel does not know yet for a wijk",
+        blind_spots_cli.configure,
+        blind_spots_cli.run,
+    ),
+    (
+        "roles",
+        "list who holds a coach, admin, BIG or partner role",
+        roles_cli.configure_roles,
+        roles_cli.run_roles,
+    ),
+    ("revoke", "take a role back from a person", roles_cli.configure_revoke, roles_cli.run_revoke),
+    (
+        "person",
+        "export or erase one person's data (an AVG request by letter, a lost phone)",
+        person_cli.configure,
+        person_cli.run,
+    ),
+    (
+        "figures",
+        "fetch CBS key figures, or write a wijk's stored figures to a file",
+        figures_cli.configure,
+        figures_cli.run,
+    ),
+    (
+        "signatures",
+        "refresh the observations' grouping signatures after a vocabulary change",
+        signatures_cli.configure,
+        signatures_cli.run,
+    ),
+    (
+        "group",
+        "group observations from a JSON-lines file, as the digest does",
+        grouping_cli.configure,
+        grouping_cli.run,
+    ),
 )

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from bot.cli.common import config_from, open_services
+from bot.cli.common import config_from, one_wijk, open_services
 from bot.core.config import Config
 
 
@@ -48,6 +48,8 @@ def _snapshot(config: Config, wijk: str, out: Path) -> int:
     services = open_services(config)
     try:
         with services.db.session() as session:
+            if one_wijk(session, config, wijk) is None:
+                return 2
             body = snapshot(session, config, wijk)
     except NothingStored as nothing:
         print(nothing, file=sys.stderr)

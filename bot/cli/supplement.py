@@ -1,8 +1,8 @@
 """`wijkbot supplement --wijk SLUG [--year 2026] [--format docx|html|md] [--out FILE]`.
 
 Drafts the year's supplement to the wijk's spiegel (bot/supplement/). Without --out the file
-is written to `wijkaanvulling-<wijk>-<year>.<format>` in the current directory. An unknown wijk
-or a year without any data: a clear line and exit code 1.
+is written to `wijkaanvulling-<wijk>-<year>.<format>` in the current directory. An unknown wijk:
+a clear line and exit code 2 (bad input); a year without any data: exit code 1 (nothing to draft).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     with services.db.session() as session:
         wijk = cli.one_wijk(session, config, args.wijk)
         if wijk is None:
-            return 1
+            return 2
         try:
             data = builder.build(session, config, wijk, year)
         except builder.NoDataForYear:

@@ -170,15 +170,46 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return main_scripted(args.config, out_dir=args.out)
 
 
+EXIT_CODES = """exit codes:
+  0  done
+  1  the input was right, but it could not be done: nothing to draft or send, or
+     Telegram or CBS failed (the line says which)
+  2  bad input: an unknown wijk, person, id or period, a wrong option or setting;
+     nothing was changed
+  3  the database is behind the code: run `wijkbot migrate`
+  4  the database cannot be reached
+  5  wijkbot run: Telegram cannot be reached"""
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """The exit codes as written; each command's line beside its name, the longest too."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        # argparse measures a command's name without the indent it is shown with.
+        for sub in self._iter_indented_subactions(action):
+            width = len(self._format_action_invocation(sub)) + self._current_indent
+            self._action_max_length = max(self._action_max_length, width)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wijkbot", description="Wijkspiegel bot")
+    parser = argparse.ArgumentParser(
+        prog="wijkbot",
+        description="The Wijkspiegel bot, and the administrator's commands.\n"
+        "`wijkbot COMMAND --help` tells more about each.",
+        epilog=EXIT_CODES,
+        formatter_class=_Help,
+    )
     parser.add_argument(
         "--config",
         type=Path,
         default=None,
         help="config file (default: $WIJKBOT_CONFIG or built-in defaults)",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
     sub.add_parser("run", help="run the bot (the offline demo when no token is set)").set_defaults(
         func=cmd_run
     )
@@ -193,17 +224,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expires", default="7d", help="e.g. 12h, 7d, 2w")
     p.add_argument("--note", default="", help="a note for yourself, e.g. who it is for")
     p.set_defaults(func=cmd_invite)
+    for name, summary, configure, run in wiring.CLI_COMMANDS:
+        p = sub.add_parser(name, help=summary)
+        configure(p)
+        # The private chats' commands, for a sub-command that sets a person's menu (revoke).
+        p.set_defaults(func=run, private_commands=wiring.PRIVATE_COMMANDS)
     p = sub.add_parser("demo", help="the offline demo against a local fake Telegram")
     p.add_argument("--interactive", action="store_true", help="type as a resident yourself")
     p.add_argument(
         "--out", type=Path, default=None, help="folder for the transcript, chart and CSV"
     )
     p.set_defaults(func=cmd_demo)
-    for name, configure, run in wiring.CLI_COMMANDS:
-        p = sub.add_parser(name)
-        configure(p)
-        # The private chats' commands, for a sub-command that sets a person's menu (revoke).
-        p.set_defaults(func=run, private_commands=wiring.PRIVATE_COMMANDS)
     return parser
 
 

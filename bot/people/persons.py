@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import and_, delete, func, or_
 from sqlmodel import Session, col, select
 
 from bot.core.config import Config
 from bot.core.database import Database
 from bot.core.table_changes import WatchedCache
 from bot.polls import voting
-from models import Membership, Person, Role, Wijk
+from models import Membership, Observation, Person, Role, Wijk
 
 
 def sync_wijken(session: Session, config: Config) -> None:
@@ -68,6 +69,46 @@ def wijk_by_slug(session: Session, slug: str) -> Wijk | None:
 
 def get_person(session: Session, telegram_id: int) -> Person | None:
     return session.exec(select(Person).where(Person.telegram_id == telegram_id)).first()
+
+
+# The largest ids the columns hold (BIGINT for Telegram ids, INTEGER for observations): a longer
+# number fits nobody, and PostgreSQL would refuse to compare with it.
+_TELEGRAM_ID_MAX, _ROW_ID_MAX = 2**63 - 1, 2**31 - 1
+_REFERENCE = re.compile(r"[Mm]-(\d{1,10})")
+
+
+def named(session: Session, who: str) -> list[Person]:
+    """The people an administrator's `who` fits: a Telegram id; an observation's reference
+    (M-123: its sender); or a pseudonym (Buur-1234), or a name they share, as the desk shows
+    them. Pseudonyms are short and may repeat: more than one found means name one by Telegram
+    id. Compared whole, without case (no LIKE: a % or _ typed matches nobody else)."""
+    who = who.strip()
+    if who.isdigit():
+        number = int(who)
+        person = get_person(session, number) if number <= _TELEGRAM_ID_MAX else None
+        return [person] if person is not None else []
+    if match := _REFERENCE.fullmatch(who):
+        number = int(match[1])
+        observation = session.get(Observation, number) if number <= _ROW_ID_MAX else None
+        sender = observation.person_id if observation is not None else None
+        person = session.get(Person, sender) if sender is not None else None
+        return [person] if person is not None else []
+    lowered = who.lower()
+    return list(
+        session.exec(
+            select(Person)
+            .where(
+                or_(
+                    func.lower(Person.pseudonym) == lowered,
+                    and_(
+                        col(Person.share_name).is_(True),
+                        func.lower(Person.display_name) == lowered,
+                    ),
+                )
+            )
+            .order_by(col(Person.id))
+        ).all()
+    )
 
 
 def new_pseudonym() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InputFile, Update
 
 from bot.context import WijkContext
-from bot.privacy import export_guide, personal_data
+from bot.privacy.export_file import export_file
 from handlers.common import Who, menu_keyboard, private_handler, reply
 from handlers.privacy import views
 
@@ -18,21 +18,18 @@ async def export_command(update: Update, context: WijkContext, who: Who) -> None
 async def send_export(update: Update, context: WijkContext, who: Who) -> None:
     services = context.services
     assert who.actor is not None
-    now = services.clock.now()
     with services.db.session() as session:
-        data = personal_data.export_person(session, who.actor.id, now=now)
+        file = export_file(
+            session, who.actor.id, who.lang, now=services.clock.now(), tz=services.tz
+        )
     chat = update.effective_chat
     if chat is None:
         return
-    filename = who.t("privacy.export_filename", date=now.astimezone(services.tz).date().isoformat())
     await chat.send_document(
-        InputFile(
-            personal_data.export_json(export_guide.with_guide(who.lang, data)),
-            filename=filename,
-            attach=False,
-        ),
+        InputFile(file.content, filename=file.filename, attach=False),
         caption=who.t("privacy.export_caption"),
         reply_markup=menu_keyboard(who),
     )
+    data = file.data
     counts = (len(data["observations"]), len(data["reactions"]), len(data["votes"]))
     await reply(update, *views.export_explained(who, *counts))

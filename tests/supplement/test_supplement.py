@@ -244,7 +244,7 @@ def test_cli(cli_services: Services, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert run("--wijk", "elsrijk", "--year", "2019", "--out", str(tmp_path / "b.docx")) == 1
     assert "no data for elsrijk in 2019" in capsys.readouterr().err
     assert not (tmp_path / "b.docx").exists()
-    assert run("--wijk", "nergens", "--year", "2026") == 1
+    assert run("--wijk", "nergens", "--year", "2026") == 2
     assert "unknown wijk 'nergens'" in capsys.readouterr().err
     # A folder that is not there: one line, as `figures snapshot` says it.
     missing = tmp_path / "missing-dir" / "supplement.html"

@@ -1,0 +1,154 @@
+"""`wijkbot person export|erase`: an administrator answers a request by letter (a resident who
+lost their phone or left Telegram) with the same file and the same erasure as /mijngegevens and
+/vergeetmij."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from telegram import BotCommandScopeChat
+
+from bot.cli import wijkbot as cli
+from bot.context import Services
+from bot.core.i18n import t
+from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness
+from bot.people import persons
+from models import Observation, Person, Role
+from tests.helpers import FAKE_TOKEN, join_as, onboard
+from tests.telegram.test_command_menu import menu
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+
+
+def run(*args: str) -> int:
+    return cli.main(["--config", str(EXAMPLE), "person", *args])
+
+
+async def send_observation(who: Any, text: str) -> None:
+    await who.send("/melding")
+    await who.send(text)
+    await who.press("Wat kan beter?")
+    await who.press("Wonen")
+    await who.press("Overslaan")
+    await who.press("Nee, alleen")
+    await who.press("Versturen")
+
+
+def pseudonym(services: Services, telegram_id: int) -> str:
+    with services.db.session() as session:
+        person = persons.get_person(session, telegram_id)
+        assert person is not None
+        return person.pseudonym
+
+
+def without_time(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "exported_at"}
+
+
+async def test_export_writes_the_file_mijngegevens_sends(
+    bot: Harness,
+    cli_services: Services,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Named by Telegram id, by the pseudonym the desk shows, or by an observation they sent:
+    the same file, with the same name and the guide in their language, as /mijngegevens."""
+    alice = await onboard(bot, 1001, "Alice")
+    await send_observation(alice, "Lantaarn kapot bij de school")
+    replies = await alice.send("/mijngegevens")
+    document = next(m for m in replies if m.kind == "document")
+    in_chat = json.loads(document.file_bytes or b"")
+    with cli_services.db.session() as session:
+        (observation,) = session.exec(select(Observation)).all()
+    monkeypatch.chdir(tmp_path)
+    for who in ("1001", pseudonym(cli_services, 1001).lower(), observation.reference):
+        assert run("export", "--person", who) == 0
+        out = capsys.readouterr().out
+        written = tmp_path / (document.filename or "")
+        assert out.startswith(f"wrote {document.filename} (")
+        assert without_time(json.loads(written.read_bytes())) == without_time(in_chat)
+        written.unlink()
+    # In English for the letter's writer; to standard output.
+    assert run("export", "--person", "1001", "--lang", "en", "--out", "-") == 0
+    english = json.loads(capsys.readouterr().out)
+    assert "guide" in english and english["observations"][0]["text"] == observation.text
+
+
+async def test_export_or_erase_of_nobody_or_of_several_says_so(
+    bot: Harness, cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await onboard(bot, 1001, "Alice")
+    await onboard(bot, 1002, "Bert")
+    with cli_services.db.session() as session:
+        for person in session.exec(select(Person)).all():
+            person.pseudonym = "Buur-1234"  # pseudonyms are short and may repeat
+            session.add(person)
+        session.commit()
+    assert run("export", "--person", "Buur-1234") == 2
+    assert "'Buur-1234' fits 2 people: name one by Telegram id (1001, 1002)" in (
+        capsys.readouterr().err
+    )
+    for who in ("Buur-99", "99999999999999999999999", "M-1", "M-99999999999", "%"):
+        assert run("erase", "--person", who, "--yes") == 2
+        assert f"nobody known as {who!r}" in capsys.readouterr().err
+    with cli_services.db.session() as session:
+        assert len(session.exec(select(Person)).all()) == 2
+
+
+async def test_erase_asks_what_happens_to_contributions_and_for_yes(
+    bot: Harness, cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As /vergeetmij: their observations deleted or kept without a name, as they asked; and
+    nothing before --yes. Then the bot knows them no more."""
+    alice = await onboard(bot, 1001, "Alice")
+    await send_observation(alice, "Lantaarn kapot bij de school")
+    await onboard(bot, 1002, "Bert")
+    buur = pseudonym(cli_services, 1001)
+    assert run("erase", "--person", buur) == 2
+    err = capsys.readouterr().err
+    assert f"{buur} (Telegram 1001; resident in " in err
+    assert "sent 1 observation(s), 0 reaction(s) and 0 vote(s): add --contributions delete" in err
+    assert run("erase", "--person", buur, "--contributions", "keep") == 2
+    assert "nothing erased: add --yes to erase" in capsys.readouterr().err
+    with cli_services.db.session() as session:
+        assert persons.get_person(session, 1001) is not None
+
+    assert run("erase", "--person", buur, "--contributions", "keep", "--yes") == 0
+    assert "kept without a name: 1 observation(s)" in capsys.readouterr().out
+    with cli_services.db.session() as session:
+        assert persons.get_person(session, 1001) is None
+        (kept,) = session.exec(select(Observation)).all()
+        assert kept.person_id is None and kept.text == "Lantaarn kapot bij de school"
+        assert persons.get_person(session, 1002) is not None
+    # Nobody with nothing sent needs --contributions.
+    assert run("erase", "--person", "1002", "--yes") == 0
+    assert "deleted: 0 observation(s)" in capsys.readouterr().out
+    # The bot no longer knows Alice: she would start again.
+    replies = await alice.send("/mijnmeldingen")
+    assert replies[-1].text == t("nl", "errors.start_first")
+
+
+async def test_erasing_a_coach_gives_their_chat_everyones_menu(
+    bot: Harness,
+    cli_services: Services,
+    fake: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await join_as(bot, cli_services, 2001, "Carla", Role.COACH, "elsrijk")
+    assert "wijkoverzicht" in menu(fake, BotCommandScopeChat(2001))
+    async with FakeTelegramServer(fake) as server:
+        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
+        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
+        args = ("erase", "--person", "2001", "--yes")
+        assert await asyncio.to_thread(run, *args) == 0
+    assert "erased Buur-" in capsys.readouterr().out
+    assert menu(fake, BotCommandScopeChat(2001)) == []
+    with cli_services.db.session() as session:
+        assert persons.get_person(session, 2001) is None
