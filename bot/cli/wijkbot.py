@@ -119,13 +119,14 @@ def cmd_invite(args: argparse.Namespace) -> int:
         if isinstance(wijken, str):
             print(wijken, file=sys.stderr)
             return 2
+        now, slugs = services.clock.now(), ", ".join(w.slug for w in wijken)
         try:
             expires = invites.parse_duration(args.expires)
             _, code = invites.create_invite(
                 session,
                 role=Role(args.role),
                 wijken=wijken,
-                now=services.clock.now(),
+                now=now,
                 expires_in=expires,
                 uses=args.uses,
                 note=args.note,
@@ -135,6 +136,15 @@ def cmd_invite(args: argparse.Namespace) -> int:
             return 2
     username = config.municipality.bot_username or _bot_username(config)
     print(invites.invite_link(username, code))
+    # Beside the link (standard output holds the link alone): until when and for how many it
+    # works, so a typo in --expires shows now and not when the coach finds the link dead.
+    until = (now + expires).astimezone(config.general.tz)
+    people = "1 person" if args.uses == 1 else f"{args.uses} people"
+    print(
+        f"works until {until:%A %d %B %Y %H:%M} ({config.general.timezone}), for {people}: "
+        f"{args.role} in {slugs}",
+        file=sys.stderr,
+    )
     if username == UNKNOWN_USERNAME:
         print(
             "note: the bot's username is unknown (no token, or Telegram unreachable): set "
@@ -217,11 +227,19 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_check_config
     )
     sub.add_parser("migrate", help="upgrade the database schema").set_defaults(func=cmd_migrate)
-    p = sub.add_parser("invite", help="create an invite link that grants a role")
+    p = sub.add_parser(
+        "invite",
+        help="create an invite link that grants a role",
+        description="Create an invite link that grants a role; it says until when it works.",
+    )
     p.add_argument("--role", required=True, choices=["coach", "big", "partner", "admin"])
     p.add_argument("--wijk", required=True, action="append", help="wijk slug (repeat for several)")
-    p.add_argument("--uses", type=int, default=1)
-    p.add_argument("--expires", default="7d", help="e.g. 12h, 7d, 2w")
+    p.add_argument("--uses", type=int, default=1, help="how many people may use it (default 1)")
+    p.add_argument(
+        "--expires",
+        default="7d",
+        help="how long it works: 30min, 12h, 7d or 2w (default 7d; for a month: 30d)",
+    )
     p.add_argument("--note", default="", help="a note for yourself, e.g. who it is for")
     p.set_defaults(func=cmd_invite)
     for name, summary, configure, run in wiring.CLI_COMMANDS:

@@ -45,20 +45,25 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+_UNITS = {"min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
 def parse_duration(text: str) -> timedelta:
-    """`7d`, `12h`, `30m`, `2w` -> timedelta; ValueError on anything else."""
-    match = re.fullmatch(r"(\d{1,4})([mhdw])", text.strip())
-    if not match:
-        raise ValueError(f"expected a duration like 7d, 12h or 2w, got {text!r}")
-    amount, unit = int(match[1]), match[2]
+    """`30min`, `12h`, `7d`, `2w` -> timedelta; ValueError saying what to write on anything
+    else. Never `m`: an administrator typing `1m` for a month got a link that died in a minute;
+    a month is not one length, so it is asked in days or weeks."""
+    match = re.fullmatch(r"(\d{1,4})\s*([a-z]+)", text.strip().lower())
+    if match and match[2] in ("m", "mo", "mon", "month", "months"):
+        raise ValueError(
+            f"--expires {text.strip()}: is that minutes or months? Write minutes as "
+            f"{match[1]}min; a month as days or weeks, e.g. 30d or 4w"
+        )
+    if not match or match[2] not in _UNITS:
+        raise ValueError(f"expected a duration like 30min, 12h, 7d or 2w, got {text!r}")
+    amount = int(match[1])
     if amount == 0:
         raise ValueError("a duration must be more than 0")
-    return {
-        "m": timedelta(minutes=amount),
-        "h": timedelta(hours=amount),
-        "d": timedelta(days=amount),
-        "w": timedelta(weeks=amount),
-    }[unit]
+    return timedelta(**{_UNITS[match[2]]: amount})
 
 
 def create_invite(

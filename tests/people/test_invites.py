@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -253,12 +253,16 @@ def test_create_invite_validates(services: Services) -> None:
             )
 
 
-@pytest.mark.parametrize(("text", "hours"), [("12h", 12), ("7d", 168), ("2w", 336), ("30m", 0.5)])
+@pytest.mark.parametrize(
+    ("text", "hours"), [("12h", 12), ("7d", 168), ("2w", 336), ("30min", 0.5), (" 3 D ", 72)]
+)
 def test_parse_duration(text: str, hours: float) -> None:
     assert invites.parse_duration(text) == timedelta(hours=hours)
 
 
-@pytest.mark.parametrize("text", ["", "7", "d", "0d", "-1d", "7y"])
+@pytest.mark.parametrize(
+    "text", ["", "7", "d", "0d", "-1d", "7y", "30m", "1mo", "2 months", "12hours"]
+)
 def test_parse_duration_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         invites.parse_duration(text)
@@ -359,3 +363,38 @@ async def test_opening_an_invite_again_uses_nothing(bot: Harness, services: Serv
     late = bot.user(2003, "Laat")
     replies = await late.send(f"/start {code}")
     assert "al gebruikt" in replies[0].plain_text
+
+
+def test_cli_invite_says_until_when_the_link_works(
+    cli_services: Services, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The output was the link alone: `--expires 1m` (meant: a month) made a link that worked
+    one minute, and nobody noticed until the coach found it dead. Now `m` is refused as
+    ambiguous, and beside the link stands until when (the municipality's time) and for how
+    many people it works."""
+    from bot.core.clock import Clock
+
+    monkeypatch.setenv("WIJKBOT_MUNICIPALITY_BOT_USERNAME", "wijkspiegel_bot")
+    args = ["--config", "config.example.toml", "invite", "--role", "coach", "--wijk", "elsrijk"]
+    assert cli_main([*args, "--expires", "1m"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "--expires 1m: is that minutes or months? Write minutes as 1min; a month as days or "
+        "weeks, e.g. 30d or 4w\n"
+    )
+    with cli_services.db.session() as session:
+        assert session.exec(select(Invite)).all() == []
+
+    # Tuesday 1 December 2026, 09:15 in Amsterdam (UTC+1).
+    moment = datetime(2026, 12, 1, 8, 15, tzinfo=UTC)
+    monkeypatch.setattr(Clock, "now", lambda self: moment)  # the command line's own clock
+    wijk = ["--wijk", "stadshart", "--uses", "30", "--expires", "30d"]
+    assert cli_main([*args, *wijk, "--role", "big"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("https://t.me/wijkspiegel_bot?start=")
+    assert captured.out.count("\n") == 1  # the link alone, for a script
+    assert captured.err == (
+        "works until Thursday 31 December 2026 09:15 (Europe/Amsterdam), for 30 people: "
+        "big in elsrijk, stadshart\n"
+    )
