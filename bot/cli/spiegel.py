@@ -22,7 +22,7 @@ from bot.core.config import UnreadableFileError, read_text_file
 from bot.people import persons
 from bot.spiegel import editing
 from bot.spiegel import mirror as spiegel
-from models import StatementChange
+from models import SpiegelItem, StatementChange
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -106,6 +106,9 @@ def run(args: argparse.Namespace) -> int:
 # --- `wijkbot spiegel add|reword|retire|new-edition|history` -----------------------------------
 
 
+_ID_MAX = 2**31 - 1  # a statement's id is an INTEGER
+
+
 def configure_editing(parser: argparse.ArgumentParser) -> None:
     """The spiegel as a living document, for administrators (bot/spiegel/editing.py): each
     change is recorded with its reason and without a person."""
@@ -140,8 +143,13 @@ def run_editing(args: argparse.Namespace) -> int:
     themes = {t.slug for t in config.themes}
     if args.action == "add" and args.theme is not None and args.theme not in themes:
         return _fail(f"unknown theme {args.theme!r}; known: {', '.join(sorted(themes))}")
-    if args.action == "history" and (args.item is None) == (args.wijk is None):
+    if args.action == "history" and args.item is None and args.wijk is None:
+        return _fail("history: give a statement's id, or --wijk for a wijk's latest changes")
+    if args.action == "history" and args.item is not None and args.wijk is not None:
         return _fail("history: give a statement's id or --wijk, not both")
+    item = getattr(args, "item", None)
+    if item is not None and not 1 <= item <= _ID_MAX:  # PostgreSQL would refuse to look
+        return _fail(f"no statement {item} (see `history --wijk SLUG`)")
     services = cli.open_services(config)
     try:
         with services.db.session() as session:
@@ -181,6 +189,8 @@ def run_editing(args: argparse.Namespace) -> int:
                         f"{carried} statements carried over"
                     )
                 else:
+                    if args.item is not None and session.get(SpiegelItem, args.item) is None:
+                        return _fail(f"no statement {args.item} (see `history --wijk SLUG`)")
                     changes = (
                         editing.history(session, args.item)
                         if args.item is not None

@@ -359,6 +359,23 @@ def test_cli_add_reword_retire_new_edition_history(services: Services, run_cli: 
     assert code == 2 and "unknown wijk 'nergens'" in err
 
 
+def test_cli_history_says_what_is_missing_or_unknown(services: Services, run_cli: RunCli) -> None:
+    """`spiegel history` with neither an id nor --wijk said "give a statement's id or --wijk,
+    not both" (none was given); an id that is no statement said "no changes recorded", exit 0."""
+    load(services, "elsrijk")
+    code, out, err = run_cli("spiegel", "history")
+    assert (code, out) == (2, "")
+    assert err == "history: give a statement's id, or --wijk for a wijk's latest changes"
+    code, out, err = run_cli("spiegel", "history", "1", "--wijk", "elsrijk")
+    assert code == 2 and err == "history: give a statement's id or --wijk, not both"
+    for unknown in ("999999", "99999999999", "0"):
+        code, out, err = run_cli("spiegel", "history", unknown)
+        assert (code, out) == (2, ""), err
+        assert err == f"no statement {unknown} (see `history --wijk SLUG`)"
+    code, out, err = run_cli("spiegel", "history", str(item_id(services, "stoep")))
+    assert (code, out, err) == (0, "no changes recorded", "")
+
+
 # --- through the real Application ------------------------------------------------------------
 
 
