@@ -99,23 +99,33 @@ def run_revoke(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    if result.status is status.REVOKED:
+    held = result.status is not status.NOT_HELD
+    if held:
         print(
             f"{result.pseudonym} ({result.telegram_id}) is no longer {role.value} in "
             f"{', '.join(result.wijken)}; the running bot sees this within 30 seconds"
         )
     else:
-        print(f"{result.pseudonym} ({result.telegram_id}) was not {role.value} in {where}")
+        # Nothing was taken back: exit 2 as for an unknown person, so a script sees the mistake.
+        print(
+            f"{result.pseudonym} ({result.telegram_id}) is not {role.value} in {where}: nothing "
+            "taken back (see `wijkbot roles`)",
+            file=sys.stderr,
+        )
     from bot.telegram import command_menu
 
     assert result.telegram_id is not None
     # Their menu as it would be had they kept the role (also when a run before took it but could
-    # not reach Telegram): when what they may do changed, their chat's menu follows.
+    # not reach Telegram: running it again sets the menu, exit 2 all the same): when what they
+    # may do changed, their chat's menu follows.
     before = result.roles_left | {role.value}
     private = args.private_commands
     if not command_menu.changes(before, result.roles_left, private):
-        return 0
-    return _update_menu(config, result, before, private)
+        return 0 if held else 2
+    if not held and not config.telegram.token:
+        return 2
+    shown = _update_menu(config, result, before, private)
+    return shown if held else 2
 
 
 def _update_menu(

@@ -157,6 +157,49 @@ def test_cli_lists_and_revokes(cli_services: Services, capsys: pytest.CaptureFix
         run("revoke", "--role", "resident", "--wijk", "elsrijk", "--person", "7002")
 
 
+def test_revoking_a_role_the_person_does_not_hold_is_refused(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Revoking a role the person does not hold did nothing but exited 0 ("was not big in
+    stadshart"), so a script could not tell the typo: exit 2, as for an unknown person."""
+    person(cli_services, 7001, role=Role.COACH)
+    assert run("revoke", "--role", "big", "--wijk", "stadshart", "--person", "7001") == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "Buur-7001 (7001) is not big in stadshart: nothing taken back (see `wijkbot roles`)\n"
+    )
+    assert memberships(cli_services, 7001) == [("elsrijk", "coach")]
+    assert run("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "7001") == 0
+    capsys.readouterr()
+    assert run("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "7001") == 2
+    assert "is not coach in elsrijk: nothing taken back" in capsys.readouterr().err
+
+
+async def test_revoking_again_with_a_token_still_sets_the_menu(
+    bot: Harness,
+    cli_services: Services,
+    fake: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Revoked without a token, the menu stays; the same command again with the token sets it,
+    and says (exit 2) that there was no role left to take back."""
+    await join_as(bot, cli_services, 2001, "Carla", Role.COACH, "elsrijk")
+    args = ("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "2001")
+    assert await asyncio.to_thread(run, *args) == 0
+    assert "no bot token" in capsys.readouterr().err
+    assert "wijkoverzicht" in menu(fake, BotCommandScopeChat(2001))
+    async with FakeTelegramServer(fake) as server:
+        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
+        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
+        assert await asyncio.to_thread(run, *args) == 2
+    captured = capsys.readouterr()
+    assert "is not coach in elsrijk: nothing taken back" in captured.err
+    assert "their own command menu is removed" in captured.out
+    assert menu(fake, BotCommandScopeChat(2001)) == []
+
+
 async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
     bot: Harness,
     cli_services: Services,
