@@ -1,6 +1,7 @@
 """`wijkbot digest --wijk SLUG [--period 2026-W47] [--format text|html|json] [--send]`.
 
-Without --period: the last full week (Monday to Monday). --send delivers it to each coach of the
+Without --period: the last full week (Monday to Monday). A week not over yet is shown until
+now, and never sent; a week not begun is refused. --send delivers it to each coach of the
 wijk through the Bot API and records Digest rows exactly like the job, so neither the job nor a
 second --send sends that period to them again.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -27,7 +29,12 @@ if TYPE_CHECKING:
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = "Build a wijk's digest for one period (and optionally send it)."
     parser.add_argument("--wijk", required=True, help="the wijk's slug, e.g. elsrijk")
-    parser.add_argument("--period", default=None, help="e.g. 2026-W47 (default: last full week)")
+    parser.add_argument(
+        "--period",
+        default=None,
+        help="e.g. 2026-W47 (default: the last full week); a week not over yet is shown until "
+        "now, and never sent",
+    )
     parser.add_argument("--format", choices=("text", "html", "json"), default="text")
     parser.add_argument("--lang", choices=("nl", "en"), default=None)
     parser.add_argument(
@@ -42,16 +49,33 @@ def run(args: argparse.Namespace) -> int:
     services = cli.open_services(config)
     tz = config.general.tz
     lang = args.lang or config.general.default_language
+    now = services.clock.now()
     try:
-        period = _period(args.period, services.clock.now(), tz)
+        period = _period(args.period, now, tz)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    if period.end > now:
+        # A week not over yet: sent, its digest would be partial (or empty) and the period
+        # recorded as sent, so its real digest would never go out. Shown, it says "until now".
+        start, end = (f"{m.astimezone(tz):%A %d %B %Y %H:%M}" for m in (period.start, period.end))
+        if period.start > now:
+            print(f"{period.key} has not begun yet (it begins {start}, {tz})", file=sys.stderr)
+            return 2
+        if args.send:
+            print(
+                f"{period.key} is not over yet (it ends {end}, {tz}): --send sends only a period "
+                "that has ended; nothing sent",
+                file=sys.stderr,
+            )
+            return 2
+        print(f"{period.key} is not over yet: this is its digest until now", file=sys.stderr)
+        period = replace(period, end=now, partial=True)
     with services.db.session() as session:
         wijk = cli.one_wijk(session, config, args.wijk)
         if wijk is None:
             return 2
-        data = builder.build(session, config, wijk, period, services.clock.now())
+        data = builder.build(session, config, wijk, period, now)
     if args.format == "json":
         print(render.render_json(data))
     elif args.format == "html":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,13 +12,21 @@ from sqlmodel import select
 
 from bot.cli import wijkbot as cli
 from bot.context import Services
+from bot.core.clock import Clock
 from bot.fake_telegram import FakeTelegram, FakeTelegramServer, parse_html
 from models import Digest, Role
-from tests.digest.test_digest import IN_W46, observe, person
+from tests.digest.test_digest import DUE, IN_W46, observe, person
 from tests.helpers import FAKE_TOKEN
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 TOKEN = FAKE_TOKEN
+
+
+@pytest.fixture(autouse=True)
+def after_week_47(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line's clock (and the test's) at the moment week 47's digest is due: these
+    tests read and send 2026-W47, which has ended then, on whatever day they run."""
+    monkeypatch.setattr(Clock, "now", lambda self: DUE + timedelta(minutes=1))
 
 
 def run(*args: str) -> int:
@@ -100,3 +109,55 @@ async def test_send_records_digest_rows(
     with cli_services.db.session() as session:
         rows = session.exec(select(Digest)).all()
     assert [(r.period_key, r.status) for r in rows] == [("2026-W47", "sent")]
+
+
+@pytest.mark.parametrize("weeks_ahead", [0, 10], ids=["this_week", "a_later_week"])
+async def test_send_of_a_week_not_over_sends_and_stores_nothing(
+    cli_services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    weeks_ahead: int,
+) -> None:
+    """The wrong week with --send (this week, or a typo landing in the future): the coach got
+    an empty "Het was stil" digest of a week not over, and the period was recorded as sent, so
+    its real digest never went out. Now refused in one line, nothing sent or stored."""
+    fill(cli_services)
+    person(cli_services, 7001, role=Role.COACH)
+    week = (DUE + timedelta(minutes=1, weeks=weeks_ahead)).isocalendar()
+    period = f"{week.year}-W{week.week:02d}"
+    fake = FakeTelegram()
+    fake.add_user(7001, "Coach")
+    async with FakeTelegramServer(fake) as server:
+        monkeypatch.setenv("WIJKBOT_TOKEN", TOKEN)
+        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
+        monkeypatch.setenv("WIJKBOT_TELEGRAM_BOT_API_FILE_URL", server.base_file_url)
+        args = ["--wijk", "elsrijk", "--period", period, "--send"]
+        assert await asyncio.to_thread(run, *args) == 2
+        captured = capsys.readouterr()
+    assert [m for m in fake.messages.get(7001, []) if m.from_bot] == []
+    assert captured.out == ""
+    if weeks_ahead:
+        assert captured.err == (
+            f"{period} has not begun yet (it begins Monday 01 February 2027 00:00, "
+            "Europe/Amsterdam)\n"
+        )
+    else:
+        assert captured.err == (
+            "2026-W48 is not over yet (it ends Monday 30 November 2026 00:00, Europe/Amsterdam): "
+            "--send sends only a period that has ended; nothing sent\n"
+        )
+    with cli_services.db.session() as session:
+        assert session.exec(select(Digest)).all() == []
+
+
+def test_a_week_not_over_is_shown_until_now(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --send the running week may be looked at: labelled as not over, until now."""
+    fill(cli_services)
+    observe(cli_services, "Vandaag gezien", at=DUE)
+    assert run("--wijk", "elsrijk", "--period", "2026-W48") == 0
+    captured = capsys.readouterr()
+    assert captured.err == "2026-W48 is not over yet: this is its digest until now\n"
+    assert "23 nov 2026 tot nu (23 nov 08:01) · 2026-W48" in captured.out
+    assert "Meldingen: 1 (vorige keer: 5)" in captured.out
