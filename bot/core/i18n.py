@@ -121,3 +121,13 @@ def format_datetime(
     value: datetime, lang: str, tz: ZoneInfo, fmt: str = "EEEE d MMMM, HH:mm"
 ) -> str:
     return babel_format_datetime(value, fmt, tzinfo=tz, locale=BABEL_LOCALES.get(lang, "nl_NL"))
+
+
+def csv_dialect(lang: str) -> tuple[str, str]:
+    """(field separator, decimal mark) of a CSV file that Excel opens in columns under this
+    language's regional settings: Dutch Excel splits on ";" (the comma is its decimal mark)
+    and would show a comma-separated file in one column; English Excel splits on ",".
+
+    Not a "sep=;" line instead: Excel then ignores the byte order mark (accents break), and
+    every other program reads that line as data."""
+    return (";", ",") if lang == "nl" else (",", ".")

@@ -33,7 +33,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session
 
 from bot.core.clock import as_utc, utcnow
-from bot.core.i18n import catalog, t
+from bot.core.i18n import catalog, csv_dialect, t
 from bot.core.text import xml_text
 from bot.desk.inbox import (
     AMSTERDAM,
@@ -212,11 +212,6 @@ def _author(row: ExportRow, lang: str) -> str:
     if row.own:
         return t(lang, "coach.author_you")
     return row.author if row.author is not None else t(lang, "desk_export.erased")
-
-
-def csv_dialect(lang: str) -> tuple[str, str]:
-    """(field separator, decimal mark) that Excel in this language's regional settings reads."""
-    return (";", ",") if lang == "nl" else (",", ".")
 
 
 def csv_chunks(

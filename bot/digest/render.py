@@ -19,7 +19,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.config import Config
-from bot.core.i18n import format_date, format_datetime, format_number, t, tn
+from bot.core.i18n import csv_dialect, format_date, format_datetime, format_number, t, tn
 from bot.core.text import TELEGRAM_TEXT_LIMIT, esc, utf16_cut, utf16_len
 from bot.digest.builder import (
     SWOT_ORDER,
@@ -414,7 +414,10 @@ def render_csv(data: DigestData, lang: str, config: Config) -> bytes:
     """The period's observations; the author only by name when they shared it, else pseudonym."""
     r = _Renderer(data, lang, config)
     out = io.StringIO()
-    writer = csv.writer(out)
+    # The coach opens it in Excel: ";" for a Dutch coach, whose Excel would show a file
+    # separated by commas in one column; "," in English (as the desk's CSV export).
+    separator, _decimal = csv_dialect(lang)
+    writer = csv.writer(out, delimiter=separator)
     writer.writerow(
         [
             r.t(f"csv.{k}")

@@ -101,7 +101,8 @@ def headers(fake_person: FakePerson) -> list[str]:
 
 def csv_rows(message: BotMessage) -> list[list[str]]:
     assert message.kind == "document"
-    return list(csv.reader(io.StringIO((message.file_bytes or b"").decode("utf-8-sig"))))[1:]
+    text = (message.file_bytes or b"").decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))[1:]  # a Dutch coach's
 
 
 def digests(services: Services) -> list[Digest]:

@@ -430,7 +430,10 @@ def test_hidden_withdrawn_and_erased(services: Services) -> None:
     everything = json.dumps(data.to_json()) + render.render_text(data, "nl", services.config)
     assert "VERBORGEN" not in everything and "INGETROKKEN" not in everything
     rows = list(
-        csv.reader(io.StringIO(render.render_csv(data, "nl", services.config).decode("utf-8-sig")))
+        csv.reader(
+            io.StringIO(render.render_csv(data, "nl", services.config).decode("utf-8-sig")),
+            delimiter=";",
+        )
     )
     assert rows[0] == [
         *("nummer", "datum", "soort", "onderwerp", "tekst", "status", "schrijver"),

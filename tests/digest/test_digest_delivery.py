@@ -4,6 +4,8 @@ races, blocked coaches, flood control, failures, the settings menu, and on-deman
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -103,6 +105,28 @@ async def test_job_sends_once_per_coach_wijk_and_period(bot: Harness, services: 
     assert csv_doc.button_texts == ["Instellingen", "Naar het menu"]
     await bert.press("Instellingen")
     assert "Je wijkoverzicht" in bert.last.plain_text
+
+
+async def test_the_list_opens_in_columns_in_the_coachs_excel(
+    bot: Harness, services: Services
+) -> None:
+    """The CSV "for Excel" was separated by commas: Dutch Excel (whose decimal mark is the
+    comma) showed every row in one column. A Dutch coach's file is separated by ";", an English
+    coach's by ","; both start with a byte order mark, for the accents."""
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    emma = coach(bot, services, 5002, "elsrijk", lang="en")
+    observe(services, "Te hard rijden, ook 's nachts; café-terras te vol")
+    frozen(services).set(DUE + timedelta(minutes=1))
+    assert await jobs.send_due(services, bot.app.bot) == 2
+    for fake_person, separator, header in ((anna, ";", "nummer"), (emma, ",", "number")):
+        raw = fake_person.last.file_bytes or b""
+        assert raw.startswith("\ufeff".encode())
+        text = raw.decode("utf-8-sig")
+        assert text.startswith(f"{header}{separator}")
+        rows = list(csv.reader(io.StringIO(text), delimiter=separator))
+        assert len(rows[0]) == 8 and {len(row) for row in rows} == {8}
+        assert rows[1][4] == "Te hard rijden, ook 's nachts; café-terras te vol"
 
 
 async def test_restart_across_the_due_time_sends_once(

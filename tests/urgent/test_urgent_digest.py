@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.context import Services
+from bot.core.i18n import csv_dialect
 from bot.digest import builder, periods, render
 from bot.fake_telegram import Harness
 from models import Wijk
@@ -49,6 +50,6 @@ async def test_the_digest_csv_marks_an_urgent_melding(bot: Harness, services: Se
         ("en", "possibly urgent", "Possibly urgent"),
     ):
         raw = render.render_csv(data, lang, services.config).decode("utf-8-sig")
-        rows = list(csv.reader(io.StringIO(raw)))
+        rows = list(csv.reader(io.StringIO(raw), delimiter=csv_dialect(lang)[0]))
         assert rows[0][-1] == header
         assert {r[0]: r[-1] for r in rows[1:]} == {"M-1": mark, "M-2": ""}
