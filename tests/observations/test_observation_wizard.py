@@ -397,6 +397,27 @@ async def test_a_caption_that_would_make_the_text_too_long_asks_again(
         ("👍", "nl", "Wil je iets melden? Typ het dan in een paar woorden."),
         ("Thank you very much", "en", "You're welcome!"),
         ("Good morning", "en", "Hello!"),
+        # Thanks with words of address or praise, and for the answer itself.
+        ("Top, bedankt wijkcoach!", "nl", "Graag gedaan!"),
+        ("Super, dankjewel voor het snelle antwoord", "nl", "Graag gedaan!"),
+        ("goedemiddag, hoe gaat het?", "nl", "Hallo!"),
+        ("Doei!", "nl", "Tot ziens!"),
+        ("Fijne avond nog", "nl", "Dank je, jij ook!"),
+        ("nee hoor", "nl", "Wil je iets melden? Typ het dan in een paar woorden."),
+        ("haha", "nl", "Wil je iets melden? Typ het dan in een paar woorden."),
+        # A question about the bot itself gets an answer: who reads the meldingen.
+        (
+            "Is dit een echt persoon of een bot?",
+            "nl",
+            "Ik ben een bot, geen mens. De wijkcoach is wel een mens. Die leest je meldingen"
+            " en antwoordt je.",
+        ),
+        (
+            "Are you a real person?",
+            "en",
+            "I am a bot, not a person. The district coach is a person, though. They read your"
+            " reports and answer you.",
+        ),
     ],
 )
 async def test_thanks_greetings_and_ok_are_answered_not_offered_as_a_melding(
@@ -418,6 +439,10 @@ async def test_thanks_with_something_to_report_is_offered_as_a_melding(
 ) -> None:
     anna = await onboard(bot, 1001, "Anna")
     (answer,) = await anna.send("Bedankt, maar de lamp is nog steeds kapot")
+    assert "Wil je dit als melding naar de wijkcoach sturen?" in answer.plain_text
+    await anna.press("Nee")
+    # Thanks for something in the wijk is praise: a melding too.
+    (answer,) = await anna.send("Dankjewel voor de nieuwe prullenbakken in het park!")
     assert "Wil je dit als melding naar de wijkcoach sturen?" in answer.plain_text
 
 

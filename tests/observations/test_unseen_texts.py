@@ -77,28 +77,6 @@ async def loose_reply(bot: Harness, user_id: int, row: dict[str, Any]) -> Reply:
 
 # What the bot still gets wrong, by question: row ids, or a test's parameter.
 KNOWN_WRONG: dict[str, set[str]] = {
-    # Small talk offered as an observation.
-    "offer": {
-        "L098",
-        "L100",
-        "L101",
-        "L103",
-        "L104",
-        "L105",
-        "L106",
-        "L107",
-        "L108",
-        "L111",
-        "L113",
-        "L114",
-        "L115",
-        "L117",
-        "L118",
-        "L120",
-        "L121",
-        "L123",
-        "L204",
-    },
     # Help numbers for a text that is no emergency.
     "urgent": {
         "L049",
