@@ -301,10 +301,13 @@ def _photo_note(turn: Turn, photo: PhotoIn) -> str | None:
 
 def _text_again(turn: Turn, draft: ObservationDraft, text: str) -> str:
     """A text typed at the step right after the text (the kind): the new text replaces it, as
-    the advice after an edit says ("Stuur de nieuwe tekst als nieuw bericht"). While changing
-    the kind from the summary, a text is no answer: buttons are."""
+    the advice after an edit says ("Stuur de nieuwe tekst als nieuw bericht"). "ok" or
+    "bedankt" is no new text: the melding keeps its own. While changing the kind from the
+    summary, a text is no answer: buttons are."""
     if draft.swot is not None:
         raise Invalid(turn.who.t("common.use_buttons"))
+    if has_words(text) and small_talk.kind_of(text) is not None:
+        raise Invalid(turn.who.t("observations.text_kept"))
     return _text(turn, draft, text)
 
 

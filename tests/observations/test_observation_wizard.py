@@ -82,6 +82,23 @@ async def test_a_new_text_at_the_kind_that_cannot_be_used_keeps_the_first(
     assert stored_texts(services) == ["De schommel in de speeltuin is kapot"]
 
 
+async def test_small_talk_at_the_kind_keeps_the_text(bot: Harness, services: Services) -> None:
+    """ "Bedankt" or "ok" typed at the kind is no new text for the melding: it keeps its own,
+    and the kind is asked again with its buttons."""
+    anna = await onboard(bot, 1001, "Anna")
+    await anna.send("/melding")
+    await anna.send("De schommel in de speeltuin is kapot")
+    for typed in ("Bedankt!", "ok"):
+        (answer,) = await anna.send(typed)
+        assert "Je melding blijft zoals hij was" in answer.plain_text
+        assert "Ik gebruik nu je nieuwe tekst" not in answer.plain_text
+        assert KIND in answer.plain_text and "Wat kan beter?" in answer.button_texts
+    summary = await finish(anna)
+    assert "De schommel in de speeltuin is kapot" in summary.plain_text
+    await anna.press("Versturen")
+    assert stored_texts(services) == ["De schommel in de speeltuin is kapot"]
+
+
 async def test_an_edit_later_on_points_to_what_changes_the_text(
     bot: Harness, services: Services
 ) -> None:
