@@ -51,6 +51,10 @@ class ObservationDraft(JsonDraft):
     # most once per draft), and the one shown to them (None: none found).
     same_asked: bool = False
     same_id: int | None = None
+    # While "als melding?" is asked about loose messages: when the last one came (a POSIX
+    # time), and whether the draft holds more than one of them (the question shows them).
+    loose_at: float | None = None
+    joined: bool = False
 
     @classmethod
     def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:

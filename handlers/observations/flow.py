@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -155,6 +156,7 @@ async def melding_open(update: Update, context: WijkContext, who: Who) -> None:
 
 async def ask_file(turn: Turn, draft: ObservationDraft) -> None:
     """Keep what they sent in a new flow and ask whether it is an observation."""
+    draft = replace(draft, loose_at=turn.services.clock.now().timestamp())
     flow = await flows.start(turn.context, FLOW, FILE_ASK, draft)
     await show(turn, flow, draft, Reply(edit=False, note=urgent.note(turn, draft.text)))
 
@@ -229,13 +231,46 @@ async def _file_it(turn: Turn, flow: Flow, draft: ObservationDraft, answer: str)
     await start_observation(turn, kept, edit=True)
 
 
+# Loose messages this close after each other are one burst: "Er ligt glas op het fietspad",
+# then "bij de Amstelveenseweg". Later, a message is something new.
+JOIN_WITHIN = timedelta(minutes=10)
+
+
 async def _ask_again(turn: Turn, flow: Flow, draft: ObservationDraft, newest: Any) -> None:
-    """Another loose message while we ask about the first: ask about the newest one. "Bedankt"
-    or "ok" is no text to ask about: the question about the first comes again."""
+    """Another loose message while we ask about the first. Soon after it, it is added to what
+    we ask about (a text under the text, a photo or a place it lacks), and the question shows
+    the whole; later, or what cannot be added, is asked about alone. "Bedankt" or "ok" is no
+    text to add: the question comes again."""
     if isinstance(newest, str) and small_talk.kind_of(newest) is not None:
         await show(turn, flow, draft, Reply(edit=False, note=turn.who.t("common.use_buttons")))
         return
-    await ask_file(turn, _loose_draft(newest))
+    await ask_file(turn, _joined(turn, draft, newest) or _loose_draft(newest))
+
+
+def _joined(turn: Turn, draft: ObservationDraft, newest: Any) -> ObservationDraft | None:
+    """`draft` with the newest loose message added, in the order they came; None when it came
+    too long after, it would replace a photo or place, or the text would be too long."""
+    now = turn.services.clock.now().timestamp()
+    if draft.loose_at is None or now - draft.loose_at > JOIN_WITHIN.total_seconds():
+        return None
+    if isinstance(newest, PhotoIn):
+        if draft.photo:
+            return None
+        caption = newest.caption if has_words(newest.caption) else None
+        added = replace(draft, photo=newest.file_id, text=_under(draft.text, caption))
+    elif isinstance(newest, tuple):
+        if draft.location:
+            return None
+        added = replace(draft, location=newest, location_asked=True)
+    else:
+        added = replace(draft, text=_under(draft.text, str(newest)))
+    if added.text and text_problem(turn, added.text):
+        return None
+    return replace(added, joined=True)
+
+
+def _under(text: str | None, more: str | None) -> str | None:
+    return "\n".join(part for part in (text, more) if part) or None
 
 
 def _loose_draft(raw: Any) -> ObservationDraft:
@@ -575,9 +610,10 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             END,
             act=lambda turn, flow, draft, pressed: _file_it(turn, flow, draft, "n"),
         ),
-        Step("another loose message", (FILE_ASK,), flow_table.TEXT, STAY, act=_ask_again),
-        Step("another loose photo", (FILE_ASK,), PHOTO, STAY, act=_ask_again),
-        Step("another loose location", (FILE_ASK,), LOCATION, STAY, act=_ask_again),
+        # Soon after the first: added to it; later: asked about alone.
+        Step("another loose message (added)", (FILE_ASK,), flow_table.TEXT, STAY, act=_ask_again),
+        Step("another loose photo (added)", (FILE_ASK,), PHOTO, STAY, act=_ask_again),
+        Step("another loose location (added)", (FILE_ASK,), LOCATION, STAY, act=_ask_again),
         Step(
             "a wijk",
             (WIJK,),

@@ -111,8 +111,20 @@ def step(state: str, data: StepData, note: str | None = None) -> View:
 
 
 def _file_ask(data: StepData) -> View:
-    who, nonce = data.who, data.nonce
-    return who.t("observations.file_ask"), keyboard(
+    """ "Als melding?"; about several messages together, what they are together first."""
+    who, nonce, draft = data.who, data.nonce, data.draft
+    lines = []
+    if draft.joined:
+        lines.append(who.t("observations.file_ask_joined"))
+        if draft.text:
+            lines.append(who.t("observations.summary_text", text=esc(draft.text)))
+        if draft.photo:
+            lines.append(who.t("observations.summary_photo"))
+        if draft.location is not None:
+            lines.append(who.t("observations.summary_location_yes"))
+        lines.append("")
+    lines.append(who.t("observations.file_ask"))
+    return "\n".join(lines), keyboard(
         [button(who.t("observations.file_yes"), FileText(nonce, "y"))],
         [button(who.t("observations.file_no"), FileText(nonce, "n"))],
     )

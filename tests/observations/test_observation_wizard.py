@@ -4,11 +4,14 @@ halfway, typing an answer to "Over jou", a photo with a caption while changing t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 from telegram import Update
 
 from bot.context import Services
+from bot.core.clock import FrozenClock
 from bot.fake_telegram import BotMessage, Harness
 from bot.fake_telegram.users import Person as FakePerson
 from bot.opendata.clients import PdokClient, WijkArea, demo_transport
@@ -461,6 +464,48 @@ async def test_thanks_with_something_to_report_is_offered_as_a_melding(
     # Thanks for something in the wijk is praise: a melding too.
     (answer,) = await anna.send("Dankjewel voor de nieuwe prullenbakken in het park!")
     assert "Wil je dit als melding naar de wijkcoach sturen?" in answer.plain_text
+
+
+# --- a loose text in two messages -------------------------------------------------------------
+
+GLASS = "Er ligt glas op het fietspad"
+WHERE = "bij de Amstelveenseweg, al drie dagen"
+
+
+async def test_a_text_in_two_messages_is_asked_about_and_filed_whole(
+    bot: Harness, services: Services
+) -> None:
+    """People type in bursts: the second message is added under the first, and the question
+    shows them together; Ja files both, in order."""
+    anna = await onboard(bot, 1001, "Anna")
+    await anna.send(GLASS)
+    (question,) = await anna.send(WHERE)
+    assert "Ik neem je berichten samen:" in question.plain_text
+    assert f"{GLASS}\n{WHERE}" in question.plain_text
+    assert "Wil je dit als melding naar de wijkcoach sturen?" in question.plain_text
+    # A third, a photo: added as well.
+    (question,) = await anna.send_photo()
+    assert "Foto: ja" in question.plain_text and f"{GLASS}\n{WHERE}" in question.plain_text
+    await anna.press("Ja, als melding")
+    summary = await finish(anna)
+    assert f"{GLASS}\n{WHERE}" in summary.plain_text and "Foto: ja" in summary.plain_text
+    await anna.press("Versturen")
+    assert stored_texts(services) == [f"{GLASS}\n{WHERE}"]
+
+
+async def test_a_loose_text_long_after_the_first_is_asked_about_alone(
+    bot: Harness, services: Services
+) -> None:
+    services.clock = FrozenClock(services.clock.now())
+    anna = await onboard(bot, 1001, "Anna")
+    await anna.send(GLASS)
+    services.clock.advance(timedelta(minutes=11))
+    (question,) = await anna.send("De lamp bij de school is kapot")
+    assert "samen" not in question.plain_text
+    await anna.press("Ja, als melding")
+    await finish(anna)
+    await anna.press("Versturen")
+    assert stored_texts(services) == ["De lamp bij de school is kapot"]
 
 
 async def test_thanks_while_asked_whether_it_is_a_melding_asks_about_the_first_text(

@@ -99,8 +99,6 @@ KNOWN_WRONG: dict[str, set[str]] = {
     "halfway": {"theme", "location", "name", "summary"},
     # An emergency typed before Akkoord, or while choosing a wijk.
     "before_joining": {"before_akkoord", "choosing_wijk"},
-    # An observation typed in two messages: the first one is dropped.
-    "two_messages": {"two_messages"},
 }
 
 
