@@ -7,6 +7,8 @@
    menu, privacy, observations, spiegel, coach, digest, polls), then the fallbacks for whatever
    no feature took; each kind of button to its handler (`presses`, feature by feature); around
    them, for every update, one before (group -1) and one after (group 1): a flow left halfway;
+   before all of them (group -2), any text typed in a private chat: when it is urgent, the help
+   numbers above whatever answers it;
 2. the flows' steps for free text and for photos and locations, by flow name, and every flow's
    table (what a message no step takes, and leaving a run halfway, say);
 3. what free text and media outside any flow do (offer to file them as an observation);
@@ -85,6 +87,7 @@ def wire(app: WijkApplication) -> None:
         privacy,
         spiegel,
         supplement,
+        urgent,
     )
     from handlers.coach import views as coach_views
     from handlers.main_menu import MenuEntry
@@ -142,6 +145,11 @@ def wire(app: WijkApplication) -> None:
     # unsent (handlers/common.py `reply`), and after the handler, if no reply did, a message.
     app.add_handler(TypeHandler(Update, common.update_arrived), group=-1)
     app.add_handler(TypeHandler(Update, common.unsent_said), group=1)
+    # An urgent text, typed anywhere (a step that takes only buttons, before Akkoord, while
+    # choosing a wijk, a caption, an edit): the help numbers above the first reply to it,
+    # whichever handler gives it (handlers/common.py `say_first`). They store nothing.
+    typed = private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
+    app.add_handler(MessageHandler(typed, urgent.typed), group=-2)
 
     app.routes = Routes(
         # 1. Buttons, by the kind in their callback data (bot/telegram/callbacks.py `Kind`).
@@ -233,6 +241,8 @@ def wire(app: WijkApplication) -> None:
         # 3. Outside any flow (for people with a wijk; without one: "not understood").
         loose_text=observations.loose_text,
         loose_media=observations.loose_media,
+        # Before Akkoord, whatever needs it: the privacy statement with Akkoord.
+        not_joined=onboarding.not_joined,
         # 4. The main menu, top to bottom; each entry shows only to whom `visible` says.
         menu=(
             MenuEntry("spiegel", "spiegel.menu", spiegel.open_from_menu, spiegel.visible),

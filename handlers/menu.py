@@ -298,7 +298,7 @@ async def edited_message(update: Update, context: WijkContext) -> None:
         return  # a live location moving on the map: nobody changed anything
     if await _told_to_flow(update, context, who, EDITED):
         return
-    await message.reply_text(who.t("errors.edited"), reply_markup=menu_keyboard(who))
+    await reply(update, who.t("errors.edited"), menu_keyboard(who))
 
 
 async def unknown_command(update: Update, context: WijkContext) -> None:

@@ -52,6 +52,9 @@ class Routes:
     tables: Mapping[str, FlowTable[Any, Any]] = field(default_factory=dict)
     loose_text: Loose | None = None
     loose_media: Loose | None = None
+    # Someone who has not pressed Akkoord yet sends or presses what needs it: the privacy
+    # statement with Akkoord (handlers/common.py `private_handler`).
+    not_joined: Loose | None = None
     # The main menu's entries, in the order they are shown.
     menu: tuple[MenuEntry, ...] = ()
     # The command menu of private chats, in this order (each chat shows those the person's

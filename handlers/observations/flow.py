@@ -158,7 +158,7 @@ async def ask_file(turn: Turn, draft: ObservationDraft) -> None:
     """Keep what they sent in a new flow and ask whether it is an observation."""
     draft = replace(draft, loose_at=turn.services.clock.now().timestamp())
     flow = await flows.start(turn.context, FLOW, FILE_ASK, draft)
-    await show(turn, flow, draft, Reply(edit=False, note=urgent.note(turn, draft.text)))
+    await show(turn, flow, draft, Reply(edit=False))
 
 
 # --- showing a state -----------------------------------------------------------------------------
@@ -300,7 +300,7 @@ def _wijk(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> int:
 def _text(turn: Turn, draft: ObservationDraft, text: str) -> str:
     problem = text_problem(turn, text)
     if problem:
-        raise Invalid(urgent.note(turn, text, problem) or problem)
+        raise Invalid(problem)
     return text.strip()
 
 
@@ -330,8 +330,7 @@ def _after_photo(draft: ObservationDraft, photo: PhotoIn) -> str:
 
 def _photo_note(turn: Turn, photo: PhotoIn) -> str | None:
     # A problem: only the caption must go (the photo is kept). Added: say where the caption went.
-    said = turn.who.t("observations.caption_added") if photo.added else photo.problem
-    return urgent.note(turn, photo.caption, said)
+    return turn.who.t("observations.caption_added") if photo.added else photo.problem
 
 
 def _text_again(turn: Turn, draft: ObservationDraft, text: str) -> str:
@@ -347,7 +346,7 @@ def _text_again(turn: Turn, draft: ObservationDraft, text: str) -> str:
 
 
 def _text_replaced(turn: Turn, text: str) -> str | None:
-    return urgent.note(turn, text, turn.who.t("observations.text_replaced"))
+    return turn.who.t("observations.text_replaced")
 
 
 def _remove_photo(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> None:
@@ -631,7 +630,6 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             _text,
             lambda d, text: replace(d, text=text),
             _onward,
-            note=urgent.note,
         ),
         Step(
             "a text again (replaces it)",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from handlers.onboarding.start import (
     consent_pressed,
     invite_pressed,
+    not_joined,
     show_privacy,
     show_start,
     start_command,
@@ -35,6 +36,7 @@ __all__ = [
     "TYPING_POSTCODE",
     "consent_pressed",
     "invite_pressed",
+    "not_joined",
     "postcode_typed",
     "show_privacy",
     "show_start",

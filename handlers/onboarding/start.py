@@ -98,6 +98,15 @@ async def show_privacy(
     await reply(update, text, markup, edit=edit)
 
 
+async def not_joined(update: Update, context: WijkContext, who: Who) -> None:
+    """Someone who has not pressed Akkoord yet types, or sends or presses what needs it: the
+    privacy statement again, with Akkoord, and above it that this comes first. (An invite
+    their first statement carried stays on its buttons: nothing is stored to find it by.)"""
+    municipality = context.services.config.municipality.name
+    text, markup = views.privacy(who, municipality, None)
+    await reply(update, f"{who.t('errors.start_first')}\n\n{text}", markup)
+
+
 def agreed_text(context: WijkContext, who: Who) -> str:
     return views.agreed_text(who, context.services.config.municipality.name)
 

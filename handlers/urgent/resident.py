@@ -1,16 +1,24 @@
 """What a resident sees when their text is urgent: the help block at once, above the bot's next
 message (one message: Telegram allows one a second per chat), and after filing a line saying the
-coach is told now; the flow itself goes on as always. handlers/observations/flow.py calls these.
+coach is told now; the flow itself goes on as always.
+
+The help block is shown in one place for every text typed in a private chat (`typed`, before
+any handler: bot/wiring.py): whatever answers the text — a flow's step, shown again when it
+takes only buttons, the privacy statement before Akkoord, the wijk list, "als melding?" — says
+the numbers first. They store nothing, so nothing stands in their way: not consent, not a flow.
+handlers/observations/flow.py calls the rest (`kind_of`, `filed`).
 """
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup, Update
 
+from bot.context import WijkContext
+from bot.core.text import clean_input
 from bot.observations import filing
 from bot.urgent import alerts, detect
 from bot.urgent.contacts import contacts
-from handlers.common import Turn
+from handlers.common import Turn, say_first, who_is
 from handlers.urgent import alert, views
 
 View = tuple[str, InlineKeyboardMarkup]
@@ -30,6 +38,20 @@ def note(turn: Turn, text: str | None, other: str | None = None) -> str | None:
         return other
     block = views.help_block(turn.who.lang, contacts(turn.services.config))
     return f"{block}\n\n{other}" if other else block
+
+
+async def typed(update: Update, context: WijkContext) -> None:
+    """A text (or a photo's caption) in a private chat, before any handler takes it: when it
+    is urgent, the help block goes above the first reply to it (handlers/common.py
+    `say_first`), or after it when no handler replies. Nothing is stored."""
+    message = update.effective_message
+    text = clean_input(message.text or message.caption) if message is not None else ""
+    who = who_is(update, context.services) if text else None
+    if who is None:
+        return
+    block = note(Turn(update, context, who), text)
+    if block is not None:
+        say_first(update, block)
 
 
 async def filed(turn: Turn, view: View, request_key: str, text: str | None = None) -> View:

@@ -95,10 +95,6 @@ KNOWN_WRONG: dict[str, set[str]] = {
         "L179",
         "L195",
     },
-    # An emergency typed at a step of the melding that takes buttons only.
-    "halfway": {"theme", "location", "name", "summary"},
-    # An emergency typed before Akkoord, or while choosing a wijk.
-    "before_joining": {"before_akkoord", "choosing_wijk"},
 }
 
 

@@ -220,9 +220,10 @@ async def test_forged_wijk_id_is_refused(bot: Harness, services: Services) -> No
 async def test_commands_need_consent_first(bot: Harness, services: Services) -> None:
     dave = bot.user(1004, "Dave")
     (reply,) = await dave.send("/menu")
-    assert "Druk eerst op Beginnen" in reply.plain_text
-    await dave.press("Beginnen")
-    assert "Eerst over je gegevens" in dave.last.plain_text
+    # What comes first, and the button it names: the privacy statement with Akkoord.
+    assert "Wil je meedoen? Druk dan op Akkoord." in reply.plain_text
+    assert "Eerst over je gegevens" in reply.plain_text
+    assert "Akkoord" in reply.button_texts
     assert people_in(services) == []
 
 

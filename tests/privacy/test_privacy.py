@@ -646,7 +646,8 @@ async def test_vergeetmij_keep_contributions(bot: Harness, services: Services) -
         assert count(session, StoredState) == 0
     # They are a stranger now: /mijngegevens asks to start, /start begins anew.
     (again,) = await alice.send("/mijngegevens")
-    assert "Druk eerst op Beginnen" in again.plain_text
+    assert "Wil je meedoen? Druk dan op Akkoord." in again.plain_text
+    assert "Akkoord" in again.button_texts
     (privacy_text,) = await alice.send("/start")
     assert "Eerst over je gegevens" in privacy_text.plain_text
 

@@ -149,19 +149,23 @@ async def test_commands_in_a_group_chat(bot: Harness, lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 async def test_text_and_buttons_before_consent(bot: Harness, lang: str) -> None:
     stranger = bot.user(5005, "Eva", language_code=lang)
+    # A text before consent: that Akkoord comes first, above the statement it agrees to, with
+    # Akkoord itself below (the words name the button that is there).
     answer = only(await stranger.send("hallo, wat is dit?"))
-    assert answer.plain_text == said(lang, "errors.start_first")
-    assert answer.button_texts == [t(lang, "menu.start")]
+    assert answer.plain_text.startswith(said(lang, "errors.start_first"))
+    assert said(lang, "onboarding.privacy") in answer.plain_text
+    assert said(lang, "onboarding.accept") in answer.button_texts
     answer = only(await stranger.send("/mijngegevens"))
-    assert answer.plain_text == said(lang, "errors.start_first")
+    assert answer.plain_text.startswith(said(lang, "errors.start_first"))
+    assert said(lang, "onboarding.accept") in answer.button_texts
     answer = only(await stranger.send_sticker())
     assert answer.plain_text == said(lang, "errors.unsupported_type")
     assert answer.button_texts == [t(lang, "menu.start")]
-    # A button pressed before consent (forged): told it is old, offered the start.
+    # A button pressed before consent (forged): the statement and Akkoord too.
     replies = await stranger.press_data("mn:main", message=answer)
-    assert replies[-1].plain_text == said(lang, "errors.start_first")
-    await stranger.press(t(lang, "menu.start"))
-    assert said(lang, "onboarding.accept") in stranger.last.button_texts
+    assert replies[-1].plain_text.startswith(said(lang, "errors.start_first"))
+    await stranger.press(t(lang, "onboarding.accept"), message=replies[-1])
+    assert said(lang, "onboarding.choose_wijk") in stranger.last.plain_text
 
 
 @pytest.mark.parametrize("lang", LANGS)

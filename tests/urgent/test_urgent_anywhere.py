@@ -1,0 +1,117 @@
+"""An urgent text typed anywhere shows the help numbers, once, above whatever answers it: a step
+of the melding that takes only buttons (shown again, the draft kept), a flow of buttons only,
+before Akkoord (the privacy statement with Akkoord below), while choosing a wijk, an edit.
+The numbers store nothing. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from bot.context import Services
+from bot.fake_telegram import BotMessage, Harness
+from models import Observation, Person
+from tests.helpers import onboard
+
+EMERGENCY = "help, mijn buurman is net gevallen en reageert niet meer"
+GAS = "Ik ruik een sterke gaslucht in het trappenhuis van onze flat"
+HELP_NL = "Is er direct gevaar? Bel 112."
+TEXT = "De stoep is kapot bij de bakker"
+
+
+def observations(services: Services) -> list[Observation]:
+    with services.db.session() as session:
+        return list(session.exec(select(Observation).order_by(col(Observation.id))).all())
+
+
+def people(services: Services) -> list[Person]:
+    with services.db.session() as session:
+        return list(session.exec(select(Person)).all())
+
+
+def helped(replies: list[BotMessage]) -> BotMessage:
+    """The one reply, which starts with the numbers and says them once."""
+    assert len(replies) == 1, [m.plain_text for m in replies]
+    (reply,) = replies
+    assert reply.plain_text.startswith(HELP_NL), reply.plain_text
+    assert reply.plain_text.count(HELP_NL) == 1
+    return reply
+
+
+async def test_an_emergency_at_each_step_of_a_melding_shows_the_numbers_and_the_step(
+    bot: Harness, services: Services
+) -> None:
+    """At each step, also the ones that take only buttons: the numbers, then the step again
+    with its buttons. The melding's draft stays as it was, and is sent as it was."""
+    rita = await onboard(bot, 1001, "Rita")
+    await rita.send("/melding")
+    await rita.send(TEXT)
+    await rita.press("Wat kan beter?")
+    # (a button the step shows, the one pressed to go on): the topic, the place, the name
+    steps = [("Wonen", "Weet ik niet"), ("Overslaan", "Overslaan"), ("Nee, alleen", "Nee, alleen")]
+    for button, press in steps:
+        reply = helped(await rita.send(EMERGENCY))
+        assert "Kies hieronder met een knop." in reply.plain_text
+        assert any(button in label for label in reply.button_texts), reply.button_texts
+        await rita.press(press, message=reply)
+    reply = helped(await rita.send(EMERGENCY))  # at the summary
+    assert "Klopt dit?" in reply.plain_text and TEXT in reply.plain_text
+    assert "Versturen" in reply.button_texts
+    assert observations(services) == []
+    await rita.press("Versturen", message=reply)
+    (obs,) = observations(services)
+    assert obs.text == TEXT and obs.urgent_kind is None
+
+
+async def test_an_emergency_in_a_flow_of_buttons_only_changes_nothing(
+    bot: Harness, services: Services
+) -> None:
+    rita = await onboard(bot, 1001, "Rita")
+    await rita.send("/vergeetmij")
+    reply = helped(await rita.send(EMERGENCY))
+    assert "Dit kan ik hier niet gebruiken" in reply.plain_text
+    await rita.press("Nee, niets wissen")
+    assert len(people(services)) == 1
+
+
+async def test_an_emergency_before_akkoord_shows_the_numbers_and_the_statement(
+    bot: Harness, services: Services
+) -> None:
+    """Before consent nothing is stored, the numbers neither; below them what comes first:
+    the privacy statement, with the Akkoord the words name."""
+    nieuw = bot.user(5002, "Nieuw")
+    await nieuw.send("/start")
+    reply = helped(await nieuw.send(GAS))
+    assert "Wil je meedoen? Druk dan op Akkoord." in reply.plain_text
+    assert "Eerst over je gegevens" in reply.plain_text
+    assert "Akkoord" in reply.button_texts and "Beginnen" not in reply.button_texts
+    assert people(services) == []
+    # Choosing a wijk: the numbers, then the step (the text is no postcode), the list below.
+    await nieuw.press("Akkoord", message=reply)
+    reply = helped(await nieuw.send(GAS))
+    assert "Elsrijk" in reply.button_texts or "Kies uit de lijst" in reply.button_texts
+    (person,) = people(services)
+    assert person.current_wijk_id is None
+    # In English, too.
+    eve = bot.user(5003, "Eve", language_code="en")
+    await eve.send("/start")
+    (reply,) = await eve.send("There is a strong smell of gas next door and she does not open")
+    assert reply.plain_text.startswith("Is anyone in danger right now? Call 112.")
+    assert "Then press I agree." in reply.plain_text and "I agree" in reply.button_texts
+
+
+async def test_an_emergency_as_an_edit_or_a_loose_text_says_the_numbers_once(
+    bot: Harness, services: Services
+) -> None:
+    rita = await onboard(bot, 1001, "Rita")
+    await rita.send("De bankjes in het park zijn vies")
+    reply = helped(await rita.edit(rita.sent[-1], GAS))
+    assert "Ik lees alleen de eerste versie" in reply.plain_text
+    await rita.press("Nee")
+    reply = helped(await rita.send(GAS))
+    assert "Wil je dit als melding naar de wijkcoach sturen?" in reply.plain_text
+    await rita.press("Nee", message=reply)
+    # The text step of a melding: the numbers once, above the next step.
+    await rita.send("/melding")
+    reply = helped(await rita.send(GAS))
+    assert "Wat voor melding is het?" in reply.plain_text
+    assert observations(services) == []
