@@ -166,6 +166,9 @@ class FlowTable(Generic[T, D]):
     (why: a sticker, a forward, an edit; handlers.common names them); None: not answered here,
     the answer outside a flow follows. `show` must put `Reply.note` above the step, with the
     step's own buttons: "Naar het menu" alone would end the draft.
+    `for_others`: what is typed here is written for other people (a coach's answer or hide
+    reason, a change to the spiegel, a poll): the urgent check does not take it for the
+    writer's own emergency, so no help numbers above its steps.
     """
 
     name: str
@@ -181,6 +184,7 @@ class FlowTable(Generic[T, D]):
     ended_text: EndedText[T] | None = None
     unsent: Unsent[T, D] | None = None
     not_taken: NotTaken[T, D] | None = None
+    for_others: bool = False
     _index: dict[tuple[str, str], Step[T, D]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

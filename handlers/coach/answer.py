@@ -34,6 +34,7 @@ _log = logging.getLogger(__name__)
 FLOW = "coach_answer"
 SPEC = MessageFlow(
     name=FLOW,
+    for_others=True,
     prompt_key="coach.answer_prompt",
     preview_key="coach.answer_preview",
     send=("snd", "coach.btn_send"),

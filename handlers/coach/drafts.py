@@ -68,6 +68,9 @@ class MessageFlow:
     started_by: str
     send_label: str
     sent: str
+    # Written for someone else (a coach's answer, a hide reason), not the writer's own words
+    # (the author's reply): see FlowTable.for_others.
+    for_others: bool = False
 
     def preview_markup(self, turn: Turn, draft: MessageDraft, nonce: int) -> InlineKeyboardMarkup:
         return views.preview_markup(
@@ -98,6 +101,7 @@ def message_table(
 
     return FlowTable(
         name=spec.name,
+        for_others=spec.for_others,
         states=(TYPING, PREVIEW),
         load=MessageDraft.from_json,
         steps=(

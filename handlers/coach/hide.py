@@ -32,6 +32,7 @@ FLOW = "coach_hide"
 HIDE_REASON_LIMIT = 300
 SPEC = MessageFlow(
     name=FLOW,
+    for_others=True,
     prompt_key="coach.hide_prompt",
     preview_key="coach.hide_preview",
     send=("hrs", "coach.btn_hide"),

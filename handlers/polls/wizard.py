@@ -480,6 +480,7 @@ def _answer(field: str) -> Any:
 
 TABLE: FlowTable[Turn, WizardDraft] = FlowTable(
     name=FLOW,
+    for_others=True,
     states=STATES,
     load=WizardDraft.from_json,
     steps=(

@@ -304,6 +304,7 @@ STORED = {END: "stored, or the statement is gone", STAY: "refused, e.g. the same
 
 TABLE: FlowTable[Turn, EditDraft] = FlowTable(
     name=FLOW,
+    for_others=True,
     states=(TYPING_TEXT, TYPING_REASON),
     load=EditDraft.from_json,
     steps=(

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardMarkup, Update
 from bot.context import WijkContext
 from bot.core.text import clean_input
 from bot.observations import filing
+from bot.telegram import flows
 from bot.urgent import alerts, detect
 from bot.urgent.contacts import contacts
 from handlers.common import Turn, say_first, who_is
@@ -44,6 +45,9 @@ async def typed(update: Update, context: WijkContext) -> None:
     """A text (or a photo's caption) in a private chat, before any handler takes it: when it
     is urgent, the help block goes above the first reply to it (handlers/common.py
     `say_first`), or after it when no handler replies. Nothing is stored."""
+    flow = flows.current(context)
+    if flow is not None and (table := context.routes.tables.get(flow.name)) and table.for_others:
+        return  # a coach's answer, a poll: written for others (FlowTable.for_others)
     message = update.effective_message
     text = clean_input(message.text or message.caption) if message is not None else ""
     who = who_is(update, context.services) if text else None

@@ -115,3 +115,29 @@ async def test_an_emergency_as_an_edit_or_a_loose_text_says_the_numbers_once(
     reply = helped(await rita.send(GAS))
     assert "Wat voor melding is het?" in reply.plain_text
     assert observations(services) == []
+
+
+async def test_a_coachs_answer_is_written_for_the_sender_not_read_as_the_coachs_emergency(
+    bot: Harness, services: Services
+) -> None:
+    """A coach who quotes what the sender wrote, or advises them, is not in danger: the answer's
+    steps show no numbers. The author's reply to that answer is their own words again."""
+    from models import Role
+    from tests.helpers import join_as
+
+    rita = await onboard(bot, 1001, "Rita")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await rita.send("/melding")
+    await rita.send(TEXT)
+    for label in ("Wat kan beter?", "Weet ik niet", "Overslaan", "Nee, alleen", "Versturen"):
+        await rita.press(label)
+    (obs,) = observations(services)
+    await carla.send("/meldingen")
+    await carla.press(f"{obs.reference} openen")
+    await carla.press("Beantwoorden")
+    (preview,) = await carla.send(f"Je schreef eerder: '{EMERGENCY}'. Gaat het nu weer?")
+    assert HELP_NL not in preview.plain_text
+    assert "Zo krijgt de schrijver je antwoord" in preview.plain_text
+    await carla.press("Versturen")
+    await rita.press("Terugschrijven")
+    helped(await rita.send(EMERGENCY))
