@@ -46,7 +46,7 @@ from bot.figures.words import PART_OF
 from bot.grouping.groups import group_observations
 from bot.grouping.signatures import SignatureReader
 from bot.observations import statuses
-from bot.polls.tally import tally
+from bot.polls.tally import OptionResult, tally
 from bot.spiegel import blind_spots as bs
 from bot.spiegel.recognised import RecognisedCache, matching_statement
 from models import (
@@ -134,10 +134,15 @@ class QuestionPart:
 
 @dataclass
 class PollOutcome:
+    """A poll's result as bot.polls.tally counts it, as the digest and the poll's own result
+    screen show it: a choice poll by votes, a ranking poll by points (every voter ranks every
+    option, so its votes per option say nothing)."""
+
     question: str
     voters: int
     closed: bool
-    options: list[tuple[str, int, float]]  # text, votes, percent; best first
+    kind: str  # PollKind value
+    options: tuple[OptionResult, ...]  # best first
 
 
 @dataclass
@@ -612,7 +617,8 @@ def _polls(session: Session, wijk_id: int, start: datetime, end: datetime) -> li
                 question=result.question,
                 voters=result.voters,
                 closed=status == PollStatus.CLOSED.value,
-                options=[(o.text, o.votes, o.percent) for o in result.options],
+                kind=result.kind,
+                options=result.options,
             )
         )
     return outcomes

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.i18n import format_number, t
+from bot.core.i18n import format_number, t, tn
 from bot.figures import words
 from bot.figures.measures import MEASURES
 from bot.spiegel.blind_spots import QUESTIONS, SMALL, shown
@@ -20,10 +20,12 @@ from bot.supplement.builder import (
     LittleInput,
     MissingVoices,
     ObservationGroup,
+    PollOutcome,
     StatementLine,
     SupplementData,
     Totals,
 )
+from models import PollKind
 
 Tr = Callable[..., str]
 Num = Callable[[float], str]
@@ -100,10 +102,7 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
         out.append(Block("h2", tr("poll_line", question=poll.question, voters=num(poll.voters))))
         if not poll.closed:
             out.append(Block("note", tr("poll_open")))
-        out.extend(
-            Block("bullet", tr("option_line", text=text, votes=num(votes), percent=num(percent)))
-            for text, votes, percent in poll.options
-        )
+        out.extend(_poll_options(poll, lang, tr, num))
 
     out.append(Block("h1", tr("h_disagree")))
     if data.disagreements is None:
@@ -141,6 +140,34 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
         key = "change_revise" if change.action == "revise" else "change_new"
         out.append(Block("bullet", tr(key, text=change.text, count=num(change.count))))
     return out
+
+
+def _poll_options(poll: PollOutcome, lang: str, tr: Tr, num: Num) -> list[Block]:
+    """As the digest shows a result: a ranking by points and first places, with how the points
+    are counted; a choice by votes and the share of voters."""
+    if poll.kind != PollKind.RANKING.value:
+        return [
+            Block(
+                "bullet",
+                tr("option_line", text=o.text, votes=num(o.votes), percent=num(o.percent)),
+            )
+            for o in poll.options
+        ]
+    blocks = [
+        Block(
+            "bullet",
+            tr(
+                "option_ranking",
+                place=place,
+                text=o.text,
+                points=tn(lang, "polls.points", o.borda or 0),
+                firsts=tn(lang, "polls.firsts", o.first_places or 0),
+            ),
+        )
+        for place, o in enumerate(poll.options, start=1)
+    ]
+    blocks.append(Block("note", t(lang, "polls.results_method")))
+    return blocks
 
 
 def _totals(totals: Totals, previous: Totals | None, tr: Tr, num: Num) -> list[Block]:

@@ -1,0 +1,132 @@
+"""The supplement counts what the digest and the bot's own screens count, the same way: a
+ranking poll by its points, a statement's reactions beside the year's total of them, the rule
+for a contested statement in words that are true, and group labels in the reader's language.
+Through the command line and the coach's button, on both databases."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import docx
+import pytest
+
+from bot.cli import wijkbot as cli
+from bot.context import Services
+from bot.core.clock import Clock, FrozenClock
+from bot.fake_telegram import Harness
+from bot.fake_telegram.users import Person as FakePerson
+from models import Poll, PollOption, Vote
+from tests.digest.test_digest import AMS, IN_W47, person, wijk_id
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+# A Friday in November 2026: the spiegel of 2026 is the current one; next year's can be begun.
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=AMS)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return FrozenClock(NOW)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert cli.main(["--config", str(EXAMPLE), *args]) == 0
+    return capsys.readouterr().out
+
+
+def paragraphs(content: bytes) -> list[str]:
+    return [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
+
+
+async def supplement_of(coach: FakePerson) -> list[str]:
+    await coach.send("/menu")
+    await coach.press("Wijkaanvulling maken")
+    document = coach.last
+    assert document.kind == "document", document.plain_text
+    return paragraphs(document.file_bytes or b"")
+
+
+# --- polls ---------------------------------------------------------------------------------------
+
+
+def _closed_ranking_poll(services: Services) -> None:
+    """A closed ranking poll of week 47: four people put Bankjes first, two Speeltuin."""
+    w = wijk_id(services)
+    voters = [person(services, 300 + i) for i in range(6)]
+    at = IN_W47.astimezone(UTC)
+    with services.db.session() as session:
+        poll = Poll(
+            wijk_id=w,
+            question="Wat eerst?",
+            kind="ranking",
+            audience="wijk",
+            status="closed",
+            opens_at=at - timedelta(days=3),
+            closes_at=at,
+            closed_at=at,
+        )
+        session.add(poll)
+        session.commit()
+        assert poll.id is not None
+        options = [
+            PollOption(poll_id=poll.id, position=i, text=text)
+            for i, text in enumerate(("Bankjes", "Bomen", "Speeltuin"))
+        ]
+        session.add_all(options)
+        session.commit()
+        orders = [(0, 1, 2)] * 4 + [(2, 1, 0)] * 2
+        for voter, order in zip(voters, orders, strict=True):
+            for rank, index in enumerate(order, start=1):
+                session.add(
+                    Vote(
+                        poll_id=poll.id,
+                        option_id=options[index].id or 0,
+                        person_id=voter,
+                        rank=rank,
+                        created_at=at,
+                    )
+                )
+        session.commit()
+
+
+def test_supplement_shows_a_ranking_polls_result_as_the_digest_does(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The digest gives the ranking's result (Bankjes 14 punten, Bomen 12, Speeltuin 10). The
+    yearly supplement listed every option as "6 (100%)": everyone ranks every option, so the
+    document the coach hands on said all options were equally wanted."""
+    _closed_ranking_poll(cli_services)
+    digest = run(capsys, "digest", "--wijk", "elsrijk", "--period", "2026-W47")
+    assert "1. Bankjes: 14 punten, 4 keer als eerste gekozen" in digest
+    md = run(
+        capsys, "supplement", "--wijk", "elsrijk", "--year", "2026", "--format", "md", "--out", "-"
+    )
+    part = md.split("## Stemmingen", 1)[1].split("\n## ", 1)[0]
+    assert "(100%)" not in part, part
+    assert "- 1. Bankjes: 14 punten, 4 keer als eerste gekozen" in part, part
+    assert "- 2. Bomen: 12 punten, 0 keer als eerste gekozen" in part, part
+    assert "- 3. Speeltuin: 10 punten, 2 keer als eerste gekozen" in part, part
+    assert "Hoe telt het?" in part
+    english = run(
+        capsys,
+        "supplement",
+        *("--wijk", "elsrijk", "--year", "2026", "--format", "md", "--out", "-", "--lang", "en"),
+    )
+    assert "- 1. Bankjes: 14 points, put first by 4 people" in english
+
+
+async def test_the_coachs_supplement_ranks_the_poll_too(bot: Harness, services: Services) -> None:
+    _closed_ranking_poll(services)
+    coach = bot.user(5001, "Anna")
+    from models import Role
+
+    person(services, 5001, role=Role.COACH, since=NOW - timedelta(days=30))
+    text = await supplement_of(coach)
+    options = [p for p in text if re.match(r"\d\. (Bankjes|Bomen|Speeltuin):", p)]
+    assert options == [
+        "1. Bankjes: 14 punten, 4 keer als eerste gekozen",
+        "2. Bomen: 12 punten, 0 keer als eerste gekozen",
+        "3. Speeltuin: 10 punten, 2 keer als eerste gekozen",
+    ]
