@@ -242,6 +242,9 @@ class SupplementData:
     growing: list[Growing] | None = field(default=None)
     municipality: str = ""  # its name, beside the municipality's figures
     proposed_changes: list[ProposedChange] | None = field(default=None)
+    # `[spiegel] disagree_min_reactions`: the reactions a statement needs to be contested
+    # (bot.spiegel.blind_spots.is_contested); the document says the rule in words.
+    disagree_min: int = 10
 
     def question(self, swot: str) -> QuestionPart:
         return next(q for q in self.questions if q.swot == swot)
@@ -390,6 +393,7 @@ def _build(
         growing=growing,
         proposed_changes=revise + proposed,
         municipality=config.municipality.name,
+        disagree_min=config.spiegel.disagree_min_reactions,
     )
 
 

@@ -108,9 +108,9 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
     if data.disagreements is None:
         out.append(Block("p", tr("disagree_unknown")))
     elif not data.disagreements:
-        out.append(Block("p", tr("no_disagree")))
+        out.append(Block("p", tr("no_disagree", n=num(data.disagree_min))))
     if data.disagreements:
-        out.append(Block("p", tr("disagree_intro")))
+        out.append(Block("p", tr("disagree_intro", n=num(data.disagree_min))))
         out.extend(
             Block(
                 "bullet",

@@ -18,8 +18,10 @@ from bot.context import Services
 from bot.core.clock import Clock, FrozenClock
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import Person as FakePerson
-from models import Poll, PollOption, Vote
+from models import Poll, PollOption, Role, Vote
 from tests.digest.test_digest import AMS, IN_W47, person, wijk_id
+from tests.helpers import join_as, onboard
+from tests.spiegel.test_spiegel import load
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 # A Friday in November 2026: the spiegel of 2026 is the current one; next year's can be begun.
@@ -46,6 +48,17 @@ async def supplement_of(coach: FakePerson) -> list[str]:
     document = coach.last
     assert document.kind == "document", document.plain_text
     return paragraphs(document.file_bytes or b"")
+
+
+async def residents_do_not_recognise(bot: Harness, statement_page: str, count: int) -> None:
+    """`count` residents of Elsrijk open the spiegel part and press "Herken ik niet" on the
+    part's second statement ("De stoepen zijn ongelijk." in the test spiegel)."""
+    for i in range(count):
+        resident = await onboard(bot, 8100 + i, f"Bewoner{i}")
+        await resident.send("/spiegel")
+        page = await resident.press(statement_page)
+        stoep = next(m for m in page if "De stoepen zijn ongelijk." in m.plain_text)
+        await resident.press("Herken ik niet 👎", message=stoep)
 
 
 # --- polls ---------------------------------------------------------------------------------------
@@ -120,8 +133,6 @@ def test_supplement_shows_a_ranking_polls_result_as_the_digest_does(
 async def test_the_coachs_supplement_ranks_the_poll_too(bot: Harness, services: Services) -> None:
     _closed_ranking_poll(services)
     coach = bot.user(5001, "Anna")
-    from models import Role
-
     person(services, 5001, role=Role.COACH, since=NOW - timedelta(days=30))
     text = await supplement_of(coach)
     options = [p for p in text if re.match(r"\d\. (Bankjes|Bomen|Speeltuin):", p)]
@@ -130,3 +141,27 @@ async def test_the_coachs_supplement_ranks_the_poll_too(bot: Harness, services: 
         "2. Bomen: 12 punten, 0 keer als eerste gekozen",
         "3. Speeltuin: 10 punten, 2 keer als eerste gekozen",
     ]
+
+
+# --- contested statements ------------------------------------------------------------------------
+
+
+async def test_supplement_does_not_say_no_statement_was_mostly_not_recognised_beside_one(
+    bot: Harness, services: Services
+) -> None:
+    """Six of six residents do not recognise "De stoepen zijn ongelijk". The supplement listed
+    "De stoepen zijn ongelijk. Herken ik: 0. Herken ik niet: 6." and then, under "Waar cijfers en
+    bewoners iets anders zeggen", stated "Geen zin kreeg vooral: herken ik niet." - untrue as
+    written (the statement is below `disagree_min_reactions`, which the text did not say)."""
+    load(services, "elsrijk")
+    coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
+    await residents_do_not_recognise(bot, "Wat kan beter? (2)", 6)
+    text = await supplement_of(coach)
+    assert "De stoepen zijn ongelijk. Herken ik: 0. Herken ik niet: 6." in text
+    assert "Geen zin kreeg vooral: herken ik niet." not in text
+    minimum = services.config.spiegel.disagree_min_reactions
+    assert minimum == 10
+    part = text[text.index("Waar cijfers en bewoners iets anders zeggen") :]
+    assert part[1] == (
+        "Geen zin kreeg minstens 10 reacties met meer ‘herken ik niet’ dan ‘herken ik’."
+    )
