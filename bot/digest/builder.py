@@ -165,9 +165,14 @@ class SwotSection:
 
 @dataclass
 class StatementCount:
+    """A statement and the period's reactions to it (those first given in the period, as
+    Counts.reactions counts them): `count` of the `total` with a verdict said what its list
+    is about."""
+
     item_id: int
     text: str
     count: int
+    total: int = 0
 
 
 @dataclass
@@ -180,6 +185,9 @@ class CommentSummary:
 
 @dataclass
 class SpiegelSummary:
+    """The period's reactions to the spiegel. A statement is in one list only: "herken ik niet"
+    when at least half of the period's reactions to it were that, else "herken ik"."""
+
     contested: list[StatementCount] = field(default_factory=list)  # most "herken ik niet"
     confirmed: list[StatementCount] = field(default_factory=list)  # most "herken ik"
     comments: list[CommentSummary] = field(default_factory=list)
@@ -1246,20 +1254,26 @@ def _waiting_total(conn: Connection, where: ColumnElement[bool]) -> int:
 
 def _spiegel(session: Session, wijk_id: int, start: datetime, end: datetime) -> SpiegelSummary:
     items = reaction_summary(session, wijk_id, start, end)
-    contested = sorted(
-        (i for i in items if i.not_recognise), key=lambda i: (-i.not_recognise, i.item_id)
+    # The period's reactions (the header's count), each statement in one list: a split one
+    # among "herken ik niet", where the coach looks first.
+    against = [i for i in items if i.period_not_recognise * 2 >= i.period_total > 0]
+    contested = sorted(against, key=lambda i: (-i.period_not_recognise, i.item_id))
+    confirmed = sorted(
+        (i for i in items if i.period_recognise * 2 > i.period_total),
+        key=lambda i: (-i.period_recognise, i.item_id),
     )
-    confirmed = sorted((i for i in items if i.recognise), key=lambda i: (-i.recognise, i.item_id))
     comments = [
         CommentSummary(i.item_id, i.text, c.text, as_utc(c.at)) for i in items for c in i.comments
     ]
     comments.sort(key=lambda c: c.at, reverse=True)
     return SpiegelSummary(
         contested=[
-            StatementCount(i.item_id, i.text, i.not_recognise) for i in contested[:SPIEGEL_LIMIT]
+            StatementCount(i.item_id, i.text, i.period_not_recognise, i.period_total)
+            for i in contested[:SPIEGEL_LIMIT]
         ],
         confirmed=[
-            StatementCount(i.item_id, i.text, i.recognise) for i in confirmed[:SPIEGEL_LIMIT]
+            StatementCount(i.item_id, i.text, i.period_recognise, i.period_total)
+            for i in confirmed[:SPIEGEL_LIMIT]
         ],
         comments=comments[:COMMENT_LIMIT],
         comment_count=len(comments),

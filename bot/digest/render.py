@@ -27,6 +27,7 @@ from bot.digest.builder import (
     DigestData,
     GroupSummary,
     ObservationRef,
+    StatementCount,
     SwotSection,
 )
 
@@ -205,15 +206,7 @@ class _Renderer:
         for title, items in (("contested_title", s.contested), ("confirmed_title", s.confirmed)):
             if items:
                 lines.append(self.t(title))
-                lines += [
-                    tn(
-                        self.lang,
-                        "digest.statement_line",
-                        i.count,
-                        text=esc(brief(i.text, BRIEF_LIMIT)),
-                    )
-                    for i in items
-                ]
+                lines += [self.statement(i) for i in items]
         if s.comments:
             lines.append(self.t("comments_title", count=self.n(s.comment_count)))
             lines += [
@@ -225,6 +218,14 @@ class _Renderer:
                 for c in s.comments
             ]
         return lines
+
+    def statement(self, item: StatementCount) -> str:
+        """ "(2 mensen)" when all the period's reactions to it said the same, else "(1 van de
+        2 mensen)": the coach sees the other side too."""
+        text = esc(brief(item.text, BRIEF_LIMIT))
+        if item.count == item.total:
+            return self.tn("statement_line", item.count, text=text)
+        return self.t("statement_of", text=text, count=self.n(item.count), total=self.n(item.total))
 
     def polls(self) -> list[str]:
         p = self.data.polls

@@ -113,7 +113,8 @@ class CommentEntry:
 
 @dataclass(frozen=True)
 class ItemSummary:
-    """One statement as the digest sees it: totals so far and the comments of the period."""
+    """One statement as the digest sees it: totals so far, the reactions of the period and its
+    comments."""
 
     item_id: int
     edition_year: int
@@ -124,6 +125,14 @@ class ItemSummary:
     recognise: int
     not_recognise: int
     comments: list[CommentEntry] = field(default_factory=list)
+    # The period's reactions, by their verdict now: those first given in it (created_at), as
+    # the digest's "Reacties op de wijkspiegel" counts them.
+    period_recognise: int = 0
+    period_not_recognise: int = 0
+
+    @property
+    def period_total(self) -> int:
+        return self.period_recognise + self.period_not_recognise
 
     @property
     def total(self) -> int:
@@ -763,8 +772,9 @@ def reaction_summary(
     session: Session, wijk_id: int, start: datetime, end: datetime
 ) -> list[ItemSummary]:
     """For the digest: every statement of the wijk's current edition, plus any other statement
-    of the wijk that got a reaction in [start, end), with the totals as they are now and the
-    comments written in [start, end). Most reactions first."""
+    of the wijk that got a reaction in [start, end), with the totals as they are now, the
+    reactions first given in [start, end) (as the digest's header counts them) and the comments
+    written in [start, end). Most reactions first."""
     # Columns, not ORM objects: this runs for every digest, and none of them is changed.
     conn = session.connection()
     item, edition, reaction = _ITEM.c, _EDITION.c, _REACTION.c
@@ -776,7 +786,18 @@ def reaction_summary(
     if current is not None:
         active = and_(item.edition_id == current.id, item.retired.is_(False))
         found.update((row[0], row) for row in conn.execute(of_wijk.where(active)))
-    touched = set(
+    given: dict[int, list[int]] = {}
+    for item_id, verdict, count in conn.execute(
+        sa_select(reaction.item_id, reaction.verdict, func.count())
+        .where(reaction.wijk_id == wijk_id, reaction.created_at >= start, reaction.created_at < end)
+        .group_by(reaction.item_id, reaction.verdict)
+    ):
+        per_verdict = given.setdefault(item_id, [0, 0])
+        if verdict == Verdict.RECOGNISE.value:
+            per_verdict[0] += int(count)
+        elif verdict == Verdict.NOT_RECOGNISE.value:
+            per_verdict[1] += int(count)
+    touched = set(given) | set(
         conn.execute(
             sa_select(reaction.item_id)
             .distinct()
@@ -818,6 +839,8 @@ def reaction_summary(
             recognise=counts[item_id].recognise,
             not_recognise=counts[item_id].not_recognise,
             comments=comments[item_id],
+            period_recognise=given.get(item_id, [0, 0])[0],
+            period_not_recognise=given.get(item_id, [0, 0])[1],
         )
         for item_id, year, kind, theme, text, retired in found.values()
     ]

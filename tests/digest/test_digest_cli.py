@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,8 @@ from bot.cli import wijkbot as cli
 from bot.context import Services
 from bot.core.clock import Clock
 from bot.fake_telegram import FakeTelegram, FakeTelegramServer, parse_html
-from models import Digest, Role
-from tests.digest.test_digest import DUE, IN_W46, observe, person
+from models import Digest, Edition, Reaction, Role, SpiegelItem
+from tests.digest.test_digest import DUE, IN_W46, IN_W47, observe, person, wijk_id
 from tests.helpers import FAKE_TOKEN
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
@@ -161,3 +162,58 @@ def test_a_week_not_over_is_shown_until_now(
     assert captured.err == "2026-W48 is not over yet: this is its digest until now\n"
     assert "23 nov 2026 tot nu (23 nov 08:01) · 2026-W48" in captured.out
     assert "Meldingen: 1 (vorige keer: 5)" in captured.out
+
+
+def reactions_to_one_statement(services: Services, times: list[datetime]) -> None:
+    """One statement, "Te weinig groen", and a reaction at each of `times` by someone else:
+    "herken ik" and "herken ik niet" by turns, "herken ik" first."""
+    w = wijk_id(services)
+    people = [person(services, 100 + i) for i in range(len(times))]
+    with services.db.session() as session:
+        edition = Edition(wijk_id=w, year=2026)
+        session.add(edition)
+        session.commit()
+        assert edition.id is not None
+        item = SpiegelItem(edition_id=edition.id, key="g", kind="weakness", text="Te weinig groen")
+        session.add(item)
+        session.commit()
+        assert item.id is not None
+        for i, (pid, when) in enumerate(zip(people, times, strict=True)):
+            at = when.astimezone(UTC)
+            verdict = "not_recognise" if i % 2 else "recognise"
+            session.add(
+                Reaction(
+                    item_id=item.id,
+                    wijk_id=w,
+                    person_id=pid,
+                    verdict=verdict,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+        session.commit()
+
+
+def test_digest_spiegel_part_counts_the_same_reactions_as_its_header(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Six people reacted to a statement last week, two this week. The digest of this week said
+    "Reacties op de wijkspiegel: 2" and then, under "De wijkspiegel", "Te weinig groen (4 mensen)"
+    twice - once as most "herken ik niet", once as most "herken ik": the part counted every
+    reaction ever, without saying so, and the coach could not tell what happened this week."""
+    reactions_to_one_statement(cli_services, [IN_W46] * 6 + [IN_W47] * 2)
+    assert run("--wijk", "elsrijk", "--period", "2026-W47") == 0
+    out = capsys.readouterr().out
+    assert "Reacties op de wijkspiegel: 2 (vorige keer: 6)" in out
+    part = out.split("De wijkspiegel\n", 1)[1].split("\n\n", 1)[0]
+    shown = [int(n) for n in re.findall(r"\((\d+) (?:mensen|persoon)\)", part)]
+    labelled_as_total = any(w in part for w in ("tot nu toe", "in totaal", "sinds"))
+    assert labelled_as_total or all(n <= 2 for n in shown), part
+    # One "herken ik" and one "herken ik niet" this week: listed once, with both sides.
+    assert part.count("Te weinig groen") == 1, part
+    assert part == "Deze keer vaakst „herken ik niet”:\n• Te weinig groen (1 van de 2 mensen)"
+    # The week before: six reactions, three each way; this week's two are not in it.
+    assert run("--wijk", "elsrijk", "--period", "2026-W46") == 0
+    before = capsys.readouterr().out
+    assert "Reacties op de wijkspiegel: 6 (vorige keer: 0)" in before
+    assert "• Te weinig groen (3 van de 6 mensen)" in before

@@ -24,6 +24,7 @@ from bot.fake_telegram.users import Person as FakePerson
 from models import Digest, DigestSetting, DigestStatus, Person, Role
 from tests.conftest import make_app
 from tests.digest.test_digest import AMS, DUE, IN_W47, WORDS, observe, person, wijk, wijk_id
+from tests.digest.test_digest_cli import reactions_to_one_statement
 from tests.digest.test_digest_new_matter import CARBID
 from tests.grouping.test_grouping_language import UNREADABLE
 
@@ -441,6 +442,22 @@ async def test_digest_now_for_a_coach_of_two_wijken(bot: Harness, services: Serv
     assert digests(services) == []  # on demand is not the scheduled digest
     await anna.send("/digest elsrijk")
     assert titles(anna, "Elsrijk") == 1
+
+
+async def test_digest_now_counts_this_periods_reactions_to_the_spiegel(
+    bot: Harness, services: Services
+) -> None:
+    # Six reactions last week; this week so far two "herken ik" and one "herken ik niet". The
+    # spiegel part counts this week's, as the header does, and lists the statement once.
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    reactions_to_one_statement(services, [IN_W47] * 6 + [DUE - timedelta(hours=5)] * 3)
+    await anna.send("/menu")
+    await anna.press("Wijkoverzicht nu")
+    text = "\n".join(m.plain_text for m in anna.messages if m.kind == "text")
+    assert "Reacties op de wijkspiegel: 3 (vorige keer: 6)" in text
+    part = text.split("De wijkspiegel\n", 1)[1].split("\n\n", 1)[0]
+    assert part == "Deze keer vaakst „herken ik”:\n• Te weinig groen (2 van de 3 mensen)"
 
 
 async def test_texts_in_a_script_the_grouping_cannot_read_are_no_new_matter(
