@@ -35,7 +35,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlmodel import Session
 
 from bot.core.clock import utcnow
@@ -90,10 +90,25 @@ class NoDataForYear(Exception):
 @dataclass
 class Totals:
     observations: int = 0
+    # The reactions (with a verdict) to the statements the year's supplement covers (see
+    # "Which statements"): the sum of what its statements show.
     reactions: int = 0
     supporters: int = 0  # "ik ook" to the year's observations
     answered: int = 0
     polls: int = 0
+    # Of the year before: its supplement covered the same statements (no edition of its own
+    # since), so its reactions are these; not compared.
+    same_statements: bool = False
+
+
+@dataclass(frozen=True)
+class ReactionsElsewhere:
+    """Reactions given in the year to the statements of an edition the supplement does not
+    cover (next year's, begun in the autumn; last year's, before this year's was begun): they
+    are in the supplement of that edition's year."""
+
+    edition_year: int
+    reactions: int
 
 
 @dataclass
@@ -242,6 +257,7 @@ class SupplementData:
     growing: list[Growing] | None = field(default=None)
     municipality: str = ""  # its name, beside the municipality's figures
     proposed_changes: list[ProposedChange] | None = field(default=None)
+    elsewhere: list[ReactionsElsewhere] = field(default_factory=list)
     # `[spiegel] disagree_min_reactions`: the reactions a statement needs to be contested
     # (bot.spiegel.blind_spots.is_contested); the document says the rule in words.
     disagree_min: int = 10
@@ -277,7 +293,8 @@ def _build(
     conn = session.connection()
     start, end = year_bounds(year, config.general.tz)
     editions = _editions(session, wijk.id, year)
-    statements = _statements(conn, [e.id for e in editions if e.id is not None])
+    covered = [e.id for e in editions if e.id is not None]
+    statements = _statements(conn, covered)
 
     rows = conn.execute(
         select(
@@ -300,19 +317,17 @@ def _build(
             .group_by(_supporter.c.observation_id)
         ).all()
     )
-    reactions = int(
-        conn.execute(
-            select(func.count())
-            .select_from(_reaction)
-            .where(
-                _reaction.c.wijk_id == wijk.id,
-                _reaction.c.updated_at >= start,
-                _reaction.c.updated_at < end,
-            )
-        ).scalar_one()
-    )
+    reacted = conn.execute(
+        select(_reaction.c.id)
+        .where(
+            _reaction.c.wijk_id == wijk.id,
+            _reaction.c.updated_at >= start,
+            _reaction.c.updated_at < end,
+        )
+        .limit(1)
+    ).first()
     polls = _polls(session, wijk.id, start, end)
-    if not rows and not reactions and not polls and not any(e.year == year for e in editions):
+    if not rows and not reacted and not polls and not any(e.year == year for e in editions):
         raise NoDataForYear(f"{wijk.slug} {year}")
 
     vocabulary = vocabulary_for(config.digest.vocabulary)
@@ -371,7 +386,7 @@ def _build(
     ]
     totals = Totals(
         observations=len(rows),
-        reactions=reactions,
+        reactions=sum(s.total for s in statements),
         supporters=sum(q.supporters for q in questions),
         answered=sum(q.answered for q in questions),
         polls=len(polls),
@@ -382,7 +397,7 @@ def _build(
         year=year,
         edition_years=sorted({e.year for e in editions}),
         totals=totals,
-        previous=_previous(session, wijk.id, year, config.general.tz),
+        previous=_previous(session, wijk.id, year, config.general.tz, covered),
         questions=questions,
         recommendations=[s for s in statements if s.kind == ItemKind.RECOMMENDATION.value],
         polls=polls,
@@ -392,6 +407,7 @@ def _build(
         disagreements=disagreements,
         growing=growing,
         proposed_changes=revise + proposed,
+        elsewhere=_elsewhere(conn, wijk.id, start, end, covered),
         municipality=config.municipality.name,
         disagree_min=config.spiegel.disagree_min_reactions,
     )
@@ -466,6 +482,16 @@ def _visible(wijk_id: int, start: datetime, end: datetime) -> Any:
     )
 
 
+# --- which statements -------------------------------------------------------------------------
+#
+# A year's supplement covers the statements of the year's own edition; a year without one, those
+# of the newest edition before it (the spiegel still in force). Each statement shows all its
+# reactions so far, as residents and "Wat weten we nog niet?" see them, and "Reacties op zinnen"
+# is their sum. So an edition's reactions are in the supplement of its year, also those given
+# before that year (next year's edition begun in the autumn). Reactions given in the year to
+# another edition's statements are named with that edition (`_elsewhere`), never in the total.
+
+
 def _editions(session: Session, wijk_id: int, year: int) -> list[Edition]:
     """The year's edition(s); without one, the newest before it (the spiegel still in force)."""
     conn = session.connection()
@@ -488,6 +514,31 @@ def _editions(session: Session, wijk_id: int, year: int) -> list[Edition]:
     if older is None:
         return []
     return [Edition(id=older[0], wijk_id=wijk_id, year=older[1])]
+
+
+def _elsewhere(
+    conn: Any, wijk_id: int, start: datetime, end: datetime, covered: list[int]
+) -> list[ReactionsElsewhere]:
+    """Reactions (with a verdict) first given in [start, end) to statements of other editions
+    than `covered`, per edition year."""
+    rows = conn.execute(
+        select(_edition.c.year, func.count())
+        .select_from(
+            _reaction.join(_item, _item.c.id == _reaction.c.item_id).join(
+                _edition, _edition.c.id == _item.c.edition_id
+            )
+        )
+        .where(
+            _reaction.c.wijk_id == wijk_id,
+            _reaction.c.created_at >= start,
+            _reaction.c.created_at < end,
+            _reaction.c.verdict.is_not(None),
+            _edition.c.id.not_in(covered) if covered else true(),
+        )
+        .group_by(_edition.c.year)
+        .order_by(_edition.c.year)
+    ).all()
+    return [ReactionsElsewhere(int(y), int(n)) for y, n in rows if n]
 
 
 def _statements(conn: Any, edition_ids: list[int]) -> list[StatementLine]:
@@ -628,7 +679,11 @@ def _polls(session: Session, wijk_id: int, start: datetime, end: datetime) -> li
     return outcomes
 
 
-def _previous(session: Session, wijk_id: int, year: int, tz: ZoneInfo) -> Totals | None:
+def _previous(
+    session: Session, wijk_id: int, year: int, tz: ZoneInfo, covered: list[int]
+) -> Totals | None:
+    """The year before as its own supplement counts it: its observations, and the reactions to
+    the statements it covers (`covered`: this year's)."""
     start, end = year_bounds(year - 1, tz)
     conn = session.connection()
     observations = int(
@@ -651,15 +706,11 @@ def _previous(session: Session, wijk_id: int, year: int, tz: ZoneInfo) -> Totals
             )
         ).scalar_one()
     )
-    reactions = int(
-        conn.execute(
-            select(func.count())
-            .select_from(_reaction)
-            .where(
-                _reaction.c.wijk_id == wijk_id,
-                _reaction.c.updated_at >= start,
-                _reaction.c.updated_at < end,
-            )
-        ).scalar_one()
+    before = [e.id for e in _editions(session, wijk_id, year - 1) if e.id is not None]
+    reactions = sum(s.total for s in _statements(conn, before))
+    return Totals(
+        observations=observations,
+        reactions=reactions,
+        answered=answered,
+        same_statements=sorted(before) == sorted(covered),
     )
-    return Totals(observations=observations, reactions=reactions, answered=answered)

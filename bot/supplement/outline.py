@@ -62,6 +62,18 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
 
     out.append(Block("h1", tr("h_voices")))
     out.extend(_totals(data.totals, data.previous, tr, num))
+    out.extend(
+        Block(
+            "p",
+            tr(
+                "reactions_elsewhere",
+                year=data.year,
+                count=num(e.reactions),
+                edition=e.edition_year,
+            ),
+        )
+        for e in data.elsewhere
+    )
 
     for part in data.questions:
         out.append(Block("h1", t(lang, f"digest.swot.{part.swot}")))
@@ -180,7 +192,11 @@ def _totals(totals: Totals, previous: Totals | None, tr: Tr, num: Num) -> list[B
     blocks = [
         line("count_reports", totals.observations, previous.observations if previous else None),
         line("count_answered", totals.answered, previous.answered if previous else None),
-        line("count_reactions", totals.reactions, previous.reactions if previous else None),
+        line(
+            "count_reactions",
+            totals.reactions,
+            previous.reactions if previous and not previous.same_statements else None,
+        ),
         line("count_support", totals.supporters, None),
         line("count_polls", totals.polls, None),
     ]

@@ -18,11 +18,14 @@ from bot.context import Services
 from bot.core.clock import Clock, FrozenClock
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import Person as FakePerson
-from models import Poll, PollOption, Role, Vote
-from tests.digest.test_digest import AMS, IN_W47, person, wijk_id
+from bot.supplement import builder, render
+from models import Edition, Poll, PollOption, Reaction, Role, SpiegelItem, Vote
+from tests.digest.test_digest import AMS, IN_W47, observe, person, wijk, wijk_id
 from tests.helpers import join_as, onboard
 from tests.spiegel.test_spiegel import load
 
+# A statement's reactions in the supplement: "Herken ik: 3. Herken ik niet: 9." (or Eens).
+COUNTS = r"(?:Herken ik|Eens): (\d+)\. (?:Herken ik niet|Niet eens): (\d+)\."
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 # A Friday in November 2026: the spiegel of 2026 is the current one; next year's can be begun.
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=AMS)
@@ -165,3 +168,101 @@ async def test_supplement_does_not_say_no_statement_was_mostly_not_recognised_be
     assert part[1] == (
         "Geen zin kreeg minstens 10 reacties met meer ‘herken ik niet’ dan ‘herken ik’."
     )
+
+
+# --- which statements, which reactions -----------------------------------------------------------
+
+
+def total_and_shown(text: list[str]) -> tuple[int, int]:
+    """ "Reacties op zinnen: N" and the sum of what the statements show."""
+    total = next(
+        int(p.split(": ", 1)[1].split(" ")[0]) for p in text if p.startswith("Reacties op zinnen:")
+    )
+    shown = sum(int(a) + int(b) for p in text for a, b in re.findall(COUNTS, p))
+    return total, shown
+
+
+def markdown(services: Services, year: int) -> list[str]:
+    with services.db.session() as session:
+        data = builder.build(session, services.config, wijk(services), year)
+    return [
+        line.removeprefix("- ") for line in render.render(data, "nl", "md").decode().splitlines()
+    ]
+
+
+async def test_supplement_totals_agree_with_its_statements_after_next_year_is_begun(
+    bot: Harness, services: Services
+) -> None:
+    """In November the coach begins next year's spiegel (as the bot offers). Residents react in
+    November - now to the 2027 statements. The 2026 supplement said "Reacties op zinnen: 6"
+    while every statement in it showed "Herken ik: 0. Herken ik niet: 0.": the six reactions
+    were in the total and nowhere else, and "De stoepen zijn ongelijk" looked uncontested.
+    Now the year's supplement covers its own edition; the six are named with the 2027 edition,
+    and its supplement shows them."""
+    load(services, "elsrijk")
+    coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/spiegel")
+    await coach.press("Begin aan volgend jaar")
+    await coach.press("Ja, begin 2027")
+    await residents_do_not_recognise(bot, "Wat kan beter? (2)", 6)
+    text = await supplement_of(coach)
+    assert total_and_shown(text) == (0, 0)
+    assert "Bij de wijkspiegel van 2026. Bij elke zin staan alle reacties tot nu toe." in text
+    assert (
+        "In 2026 kwamen ook 6 reacties op de zinnen van de wijkspiegel 2027. "
+        "Die staan in de wijkaanvulling van 2027."
+    ) in text
+    next_year = markdown(services, 2027)
+    assert any(line.startswith("*Bij de wijkspiegel van 2027.") for line in next_year)
+    assert total_and_shown(next_year) == (6, 6)
+    assert "De stoepen zijn ongelijk. Herken ik: 0. Herken ik niet: 6." in next_year
+
+
+def _reactions(services: Services, item_id: int, times: list[datetime]) -> None:
+    w = wijk_id(services)
+    with services.db.session() as session:
+        for i, when in enumerate(times):
+            at = when.astimezone(UTC)
+            session.add(
+                Reaction(
+                    item_id=item_id,
+                    wijk_id=w,
+                    person_id=person(services, 700 + i),
+                    verdict="not_recognise",
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+        session.commit()
+
+
+def test_a_year_without_its_own_edition_does_not_compare_the_same_reactions(
+    services: Services,
+) -> None:
+    """2026 has no edition of its own: its supplement covers 2025's, whose statement got three
+    reactions in 2025 and two in 2026. It shows the five beside the statement and in the total,
+    and does not put "Vorig jaar: 5" beside them: last year's supplement covers the same."""
+    w = wijk_id(services)
+    with services.db.session() as session:
+        edition = Edition(wijk_id=w, year=2025)
+        session.add(edition)
+        session.commit()
+        assert edition.id is not None
+        item = SpiegelItem(edition_id=edition.id, key="g", kind="weakness", text="Te weinig groen.")
+        session.add(item)
+        session.commit()
+        assert item.id is not None
+        item_id = item.id
+    in_2025 = datetime(2025, 6, 1, 12, 0, tzinfo=AMS)
+    in_2026 = datetime(2026, 6, 1, 12, 0, tzinfo=AMS)
+    _reactions(services, item_id, [in_2025] * 3 + [in_2026] * 2)
+    observe(services, "Te weinig bomen in de straat", at=in_2025)
+    observe(services, "Te weinig bomen op het plein", at=in_2026)
+    text = markdown(services, 2026)
+    assert total_and_shown(text) == (5, 5)
+    assert "Te weinig groen. Herken ik: 0. Herken ik niet: 5." in text
+    assert "Reacties op zinnen: 5" in text  # no "(Vorig jaar: 5)"
+    assert "Meldingen: 1 (Vorig jaar: 1)" in text
+    assert not any(line.startswith("In 2026 kwamen ook") for line in text)
+    last_year = markdown(services, 2025)
+    assert total_and_shown(last_year) == (5, 5)
