@@ -64,7 +64,14 @@ from sqlmodel import Session
 from bot.core.clock import as_utc
 from bot.core.config import Config
 from bot.digest.periods import Period
-from bot.grouping.groups import Found, Group, Item, group_observations, settled_concepts
+from bot.grouping.groups import (
+    Found,
+    Group,
+    Item,
+    Labels,
+    group_observations,
+    settled_concepts,
+)
 from bot.grouping.signatures import Matter, SignatureReader
 from bot.grouping.vocabulary import Vocabulary, load_vocabulary
 from bot.observations import statuses
@@ -151,6 +158,8 @@ class GroupSummary:
     # A new matter (no concept of the vocabulary): its telling words, and `label` is these
     # words joined; the digest shows "nieuw onderwerp: …" (bot.grouping.groups.Group.words).
     words: list[str] = field(default_factory=list)
+    # `label` in other languages (bot.grouping.groups.Group.labels): shown through label_in.
+    labels: Labels = ()
 
 
 @dataclass
@@ -230,6 +239,7 @@ class GrowingGroup:
     count: int
     previous: int
     representative: ObservationRef
+    labels: Labels = ()  # as GroupSummary.labels
 
 
 @dataclass
@@ -970,6 +980,7 @@ def _section(
                 sorted([row[_ID] for row in group.members]),
                 representative,
                 list(group.words),
+                group.labels,
             )
             matter = (
                 _group_matter(zip(group.concepts, group.places, strict=True)) if negative else None
@@ -1028,6 +1039,7 @@ def _grouped_by(
                 [concepts[i] for i in at],
                 [matters[i].places for i in at],
                 group.words,
+                group.labels,
             )
         )
     return found
@@ -1111,7 +1123,14 @@ def _grew(
         before = previous[key] if key is not None else 0
         if summary.count > before:
             grew.append(
-                GrowingGroup(swot, summary.label, summary.count, before, summary.representative)
+                GrowingGroup(
+                    swot,
+                    summary.label,
+                    summary.count,
+                    before,
+                    summary.representative,
+                    summary.labels,
+                )
             )
     return grew
 

@@ -47,7 +47,7 @@ import httpx
 
 from bot.core.config import Config
 from bot.digest.builder import DigestData
-from bot.grouping.groups import Group, Item, group_items
+from bot.grouping.groups import Group, Item, Labels, group_items
 from bot.grouping.vocabulary import load_vocabulary
 
 if TYPE_CHECKING:
@@ -283,9 +283,10 @@ def _representative(group: list[tuple[Item, list[float]]]) -> str:
     return min(group, key=lambda iv: (-_dot(iv[1], total), _id_key(iv[0].id)))[0].id
 
 
-def _label(group: list[tuple[Item, list[float]]]) -> str:
-    # The built-in vocabulary names what most members are about ("Parkeerdruk").
-    return group_items([item for item, _ in group])[0].label
+def _label(group: list[tuple[Item, list[float]]]) -> tuple[str, Labels]:
+    # The built-in vocabulary names what most members are about ("Parkeerdruk"), in each language.
+    named = group_items([item for item, _ in group])[0]
+    return named.label, named.labels
 
 
 def _groups(items: Sequence[Item], vectors: list[list[float]], threshold: float) -> list[Group]:
@@ -300,13 +301,14 @@ def _groups(items: Sequence[Item], vectors: list[list[float]], threshold: float)
     ranked: list[tuple[int, str, int, Group]] = []
     for wijk, clusters in per_wijk.items():
         labelled = [(c, _label(c)) for c in clusters]
-        labelled.sort(key=lambda cl: (-len(cl[0]), cl[1], _id_key(cl[0][0][0].id)))
-        for number, (cluster, label) in enumerate(labelled, start=1):
+        labelled.sort(key=lambda cl: (-len(cl[0]), cl[1][0], _id_key(cl[0][0][0].id)))
+        for number, (cluster, (label, labels)) in enumerate(labelled, start=1):
             group = Group(
                 key=f"{wijk}:{number}",
                 label=label,
                 member_ids=tuple(item.id for item, _ in cluster),
                 representative_id=_representative(cluster),
+                labels=labels,
             )
             ranked.append((-len(cluster), wijk, number, group))
     ranked.sort(key=lambda r: r[:3])

@@ -30,6 +30,7 @@ from bot.digest.builder import (
     StatementCount,
     SwotSection,
 )
+from bot.grouping.groups import label_in
 
 MESSAGE_LIMIT = TELEGRAM_TEXT_LIMIT  # UTF-16 code units
 QUOTE_LIMIT = 220
@@ -72,7 +73,7 @@ class _Renderer:
         """A concept's or a place's name; for a new matter its telling words."""
         if group.words:
             return self.t("new_topic", words=", ".join(group.words))
-        return group.label
+        return label_in(group.label, group.labels, self.lang)
 
     def ref(self, ref: ObservationRef) -> str:
         """Its number, and "Mogelijk dringend" when bot/urgent found it urgent (escaped)."""
@@ -320,7 +321,7 @@ class _Renderer:
                     self.tn(
                         "growing_line",
                         group.count,
-                        label=esc(group.label),
+                        label=esc(label_in(group.label, group.labels, self.lang)),
                         swot=esc(self.swot(group.swot)),
                         previous=self.n(group.previous),
                     )

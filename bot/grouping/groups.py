@@ -96,18 +96,30 @@ class Item:
         return item
 
 
+# A group's label in other languages than Dutch, as (language, label) pairs: a concept's
+# (the vocabulary's label_en). A place's name, a new matter's words and a snippet of a text are
+# the residents' own, the same in every language: they have none.
+Labels = tuple[tuple[str, str], ...]
+
+
+def label_in(label: str, labels: Labels, lang: str) -> str:
+    """A group's label (`label`, Dutch, with its `labels`) as a reader of `lang` sees it."""
+    return dict(labels).get(lang, label)
+
+
 @dataclass(frozen=True)
 class Group:
     """A set of observations of one wijk that a coach would count together."""
 
     key: str  # "<wijk>:<n>", n = 1 for the wijk's largest group
-    label: str
+    label: str  # in Dutch; in another language through `label_in` with `labels`
     member_ids: tuple[str, ...]
     representative_id: str
     # A new matter: two or more observations about no concept of the vocabulary and no shared
     # place, labelled by their most telling words (the label is these words, joined by ", ").
     # Empty for every other group. The digest shows it as "nieuw onderwerp: …".
     words: tuple[str, ...] = ()
+    labels: Labels = ()
 
 
 @dataclass(slots=True)
@@ -552,6 +564,7 @@ def _representative(members: list[_Prepared]) -> _Prepared:
 class _Label(NamedTuple):
     text: str
     words: tuple[str, ...]  # a new matter's telling words (see Group.words), else ()
+    labels: Labels = ()  # see Group.labels
 
 
 TELLING_WORDS = 3  # at most this many words label a new matter
@@ -561,7 +574,8 @@ def _label(members: list[_Prepared], vocabulary: Vocabulary) -> _Label:
     concepts = Counter(p.concept for p in members if p.concept is not None)
     if concepts:
         best = min(concepts, key=lambda c: (-concepts[c], c))
-        return _Label(vocabulary.concepts[best].label_nl, ())
+        concept = vocabulary.concepts[best]
+        return _Label(concept.label_nl, (), (("en", concept.label_en),))
     places = Counter(place for p in members for place in p.places)
     if places and places.most_common(1)[0][1] >= 2:
         return _Label(min(places, key=lambda k: (-places[k], k)).title(), ())
@@ -608,8 +622,8 @@ def group_items(items: Sequence[Item], vocabulary: Vocabulary | None = None) -> 
     vocabulary = vocabulary or default_vocabulary()
     entries = ((i.id, i.text, i.wijk, i.swot, i.signature, i) for i in _in_order(items))
     return [
-        Group(key, label, tuple(p.id for p in members), representative.id, words)
-        for key, (label, words), members, representative in _grouped(
+        Group(key, label, tuple(p.id for p in members), representative.id, words, labels)
+        for key, (label, words, labels), members, representative in _grouped(
             _prepare(entries, vocabulary), vocabulary
         )
     ]
@@ -627,6 +641,7 @@ class Found(NamedTuple):
     concepts: list[int | None]
     places: list[frozenset[str]]
     words: tuple[str, ...] = ()  # as Group.words
+    labels: Labels = ()  # as Group.labels
 
 
 def group_observations(
@@ -650,8 +665,9 @@ def group_observations(
             [p.concept for p in members],
             [p.own_places for p in members],
             words,
+            labels,
         )
-        for key, (label, words), members, representative in _grouped(
+        for key, (label, words, labels), members, representative in _grouped(
             _prepare(ordered, vocabulary, reader), vocabulary
         )
     ]

@@ -38,6 +38,7 @@ from bot.core.config import Config
 from bot.digest import builder
 from bot.digest.periods import Period, local_midnight
 from bot.figures.combine import wijk_figures
+from bot.grouping.groups import Labels
 from bot.people import participation
 from bot.spiegel.mirror import current_edition
 from bot.spiegel.recognised import RecognisedCache, matching_statement
@@ -423,10 +424,11 @@ class Contested:
 @dataclass(frozen=True)
 class Uncovered:
     swot: str
-    label: str
+    label: str  # Dutch; in the reader's language through label_in with `labels`
     count: int
     previous: int
     example: str  # the text of the group's representative observation
+    labels: Labels = ()  # bot.grouping.groups.Group.labels
 
 
 @dataclass(frozen=True)
@@ -501,7 +503,14 @@ def uncovered_growth(
         )
         if covered is None:
             found.append(
-                Uncovered(group.swot, group.label, group.count, group.previous, example.text)
+                Uncovered(
+                    group.swot,
+                    group.label,
+                    group.count,
+                    group.previous,
+                    example.text,
+                    group.labels,
+                )
             )
     return found
 

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from bot.core.config import ThemeConfig
 from bot.core.text import esc
+from bot.grouping.groups import label_in
 from bot.spiegel import blind_spots as bs
 
 Translate = Callable[..., str]
@@ -63,7 +64,12 @@ def render(t: Translate, lang: str, themes: Sequence[ThemeConfig], spots: bs.Bli
                 topics="; ".join(parts) if parts else t("blind_spots.nobody"),
             )
         )
-    lines += ["", *voices(t, spots.representation), "", *disagreements(t, spots.disagreements)]
+    lines += [
+        "",
+        *voices(t, spots.representation),
+        "",
+        *disagreements(t, lang, spots.disagreements),
+    ]
     return "\n".join(lines)
 
 
@@ -93,7 +99,7 @@ def voices(t: Translate, rep: bs.Representation) -> list[str]:
     return lines
 
 
-def disagreements(t: Translate, found: bs.Disagreements) -> list[str]:
+def disagreements(t: Translate, lang: str, found: bs.Disagreements) -> list[str]:
     lines = [t("blind_spots.disagree_title")]
     if not found.contested and not found.uncovered:
         lines.append(t("blind_spots.disagree_none"))
@@ -110,7 +116,7 @@ def disagreements(t: Translate, found: bs.Disagreements) -> list[str]:
         lines.append(
             t(
                 "blind_spots.uncovered_line",
-                label=esc(u.label),
+                label=esc(label_in(u.label, u.labels, lang)),
                 now=count(t, u.count),
                 before=count(t, u.previous),
             )

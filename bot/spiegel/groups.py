@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.core.config import Config
 from bot.digest import builder
 from bot.digest.periods import Period
+from bot.grouping.groups import Labels
 from bot.spiegel.editing import proposal
 from models import ItemKind, Wijk
 
@@ -20,11 +21,12 @@ from models import ItemKind, Wijk
 @dataclass(frozen=True)
 class PeriodGroup:
     kind: ItemKind
-    label: str
+    label: str  # Dutch; in the coach's language through label_in with `labels`
     count: int
     representative_id: int  # identifies the group on a button (an observation id)
     proposal: str
     references: tuple[str, ...]
+    labels: Labels = ()  # bot.grouping.groups.Group.labels
 
 
 def period_groups(
@@ -49,6 +51,7 @@ def period_groups(
                     representative_id=group.representative.id,
                     proposal=proposal(group.label, group.representative.text),
                     references=tuple(f"M-{i}" for i in sorted(group.member_ids)),
+                    labels=group.labels,
                 )
             )
     return found

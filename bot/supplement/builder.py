@@ -43,7 +43,7 @@ from bot.core.config import Config
 from bot.digest.builder import vocabulary_for
 from bot.figures.combine import share, wijk_figures
 from bot.figures.words import PART_OF
-from bot.grouping.groups import group_observations
+from bot.grouping.groups import Labels, group_observations
 from bot.grouping.signatures import SignatureReader
 from bot.observations import statuses
 from bot.polls.tally import OptionResult, tally
@@ -127,13 +127,14 @@ class StatementLine:
 
 @dataclass
 class ObservationGroup:
-    label: str
+    label: str  # Dutch; in the reader's language through label_in with `labels`
     count: int
     supporters: int
     answered: int
     quotes: list[str]
     new_matter: bool  # no concept of the vocabulary: "nieuw onderwerp"
     statement_id: int | None = None  # the statement it is about, if any
+    labels: Labels = ()  # bot.grouping.groups.Group.labels
 
 
 @dataclass
@@ -175,6 +176,7 @@ class ProposedChange:
     text: str  # the statement, or the group's label
     count: int  # reactions against it, or the group's size
     item_id: int | None = None
+    labels: Labels = ()  # a group's label in other languages (a statement has none)
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,7 @@ class Growing:
     label: str
     count: int
     previous: int
+    labels: Labels = ()  # as ObservationGroup.labels
 
 
 @dataclass
@@ -349,7 +352,9 @@ def _build(
                 continue
             if any(p.text == group.label and p.swot == swot for p in proposed):
                 continue
-            proposed.append(ProposedChange("new", swot, group.label, group.count))
+            proposed.append(
+                ProposedChange("new", swot, group.label, group.count, labels=group.labels)
+            )
     _match_statements(session, wijk.id, questions, by_swot, cache, vocabulary)
     proposed = [
         p
@@ -375,7 +380,7 @@ def _build(
     )
     disagreements.sort(key=lambda d: (-d.not_recognise, d.item_id))
     growing = [
-        Growing(u.swot, u.label, u.count, u.previous)
+        Growing(u.swot, u.label, u.count, u.previous, u.labels)
         for u in uncovered
         if not any(p.action == "new" and p.text == u.label for p in proposed)
     ]
@@ -609,6 +614,7 @@ def _question(
             answered=sum(1 for m in members if answered(m)),
             quotes=quotes,
             new_matter=bool(group.words),
+            labels=group.labels,
         )
         (new_matters if group.words else groups).append(summary)
     groups.sort(key=lambda g: (-g.count, g.label))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from bot.core.i18n import format_number, t, tn
 from bot.figures import words
 from bot.figures.measures import MEASURES
+from bot.grouping.groups import label_in
 from bot.spiegel.blind_spots import QUESTIONS, SMALL, shown
 from bot.supplement.builder import (
     FigureLine,
@@ -94,13 +95,13 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
         if not part.groups:
             out.append(Block("p", tr("no_groups")))
         for group in part.groups:
-            out.append(_group(group, tr, num))
+            out.append(_group(group, lang, tr, num))
             out.extend(Block("quote", tr("quote", text=q)) for q in group.quotes)
         out.append(Block("h2", tr("h_new")))
         if not part.new_matters:
             out.append(Block("p", tr("no_new")))
         for group in part.new_matters:
-            out.append(_group(group, tr, num))
+            out.append(_group(group, lang, tr, num))
             out.extend(Block("quote", tr("quote", text=q)) for q in group.quotes)
 
     if data.recommendations:
@@ -150,7 +151,8 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
         out.append(Block("p", tr("no_changes")))
     for change in data.proposed_changes or []:
         key = "change_revise" if change.action == "revise" else "change_new"
-        out.append(Block("bullet", tr(key, text=change.text, count=num(change.count))))
+        text = label_in(change.text, change.labels, lang)
+        out.append(Block("bullet", tr(key, text=text, count=num(change.count))))
     return out
 
 
@@ -209,12 +211,12 @@ def _statement(s: StatementLine, key: str, tr: Tr, num: Num) -> Block:
     return Block("bullet", tr(key, text=s.text, yes=num(s.recognise), no=num(s.not_recognise)))
 
 
-def _group(group: ObservationGroup, tr: Tr, num: Num) -> Block:
+def _group(group: ObservationGroup, lang: str, tr: Tr, num: Num) -> Block:
     return Block(
         "bullet",
         tr(
             "group_line",
-            label=group.label,
+            label=label_in(group.label, group.labels, lang),
             count=num(group.count),
             support=num(group.supporters),
             answered=num(group.answered),
@@ -337,7 +339,7 @@ def _growing(growing: list[Growing] | None, lang: str, tr: Tr) -> list[Block]:
             "bullet",
             tr(
                 "growing_line",
-                label=g.label,
+                label=label_in(g.label, g.labels, lang),
                 count=_people(lang, g.count),
                 before=_people(lang, g.previous),
             ),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardMarkup
 
 from bot.core.i18n import t, tn
+from bot.grouping.groups import label_in
 from bot.spiegel import mirror as service
 from bot.spiegel.groups import PeriodGroup
 from bot.telegram.callbacks import (
@@ -281,7 +282,11 @@ def period_groups(
     rows = [
         [
             button(
-                who.t("spiegel_editing.group_button", label=g.label, count=g.count),
+                who.t(
+                    "spiegel_editing.group_button",
+                    label=label_in(g.label, g.labels, who.lang),
+                    count=g.count,
+                ),
                 SpiegelEdit(g.representative_id, "g"),
             )
         ]

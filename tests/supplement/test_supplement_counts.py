@@ -266,3 +266,48 @@ def test_a_year_without_its_own_edition_does_not_compare_the_same_reactions(
     assert not any(line.startswith("In 2026 kwamen ook") for line in text)
     last_year = markdown(services, 2025)
     assert total_and_shown(last_year) == (5, 5)
+
+
+# --- group labels in the reader's language -------------------------------------------------------
+
+
+async def test_group_labels_are_in_the_coachs_language_everywhere(
+    bot: Harness, services: Services
+) -> None:
+    """The vocabulary names each concept in Dutch and English. An English coach read
+    "parkeerdruk" in the digest, the supplement, "What don't we know yet?" and the groups to
+    make a statement from; now "car parking pressure" everywhere."""
+    load(services, "elsrijk")  # a spiegel without a statement about parking
+    parking = "Geen parkeerplek te vinden in de straat"
+    # Three this week (the coach's digest now: this week so far), one the week before.
+    for i in range(3):
+        observe(services, f"{parking} ({i})", at=IN_W47)
+    observe(services, f"{parking} (eerder)", at=IN_W47 - timedelta(days=7))
+    coach = bot.user(5001, "Anna", language_code="en")
+    person(services, 5001, role=Role.COACH, since=NOW - timedelta(days=30), lang="en")
+
+    await coach.send("/menu")
+    await coach.press("Get the district summary now")
+    digest = next(m.plain_text for m in coach.messages if "16 Nov 2026 until now" in m.plain_text)
+    assert "car parking pressure: 3 similar reports" in digest, digest
+    assert "• car parking pressure (What could be better?): 3 reports" in digest, digest
+    assert "parkeerdruk" not in digest
+
+    await coach.send("/menu")
+    await coach.press("Make yearly supplement")
+    supplement = paragraphs(coach.last.file_bytes or b"")
+    assert any(p.startswith("car parking pressure. Reports: 4.") for p in supplement), supplement
+    assert any(
+        p.startswith("car parking pressure. Reports: fewer than 5. The year before")
+        for p in supplement
+    )
+    assert not any("parkeerdruk" in p for p in supplement)
+
+    await coach.send("/menu")
+    (blind,) = await coach.press("What don't we know yet?")
+    assert "More reports about car parking pressure: fewer than 5" in blind.plain_text
+    assert "parkeerdruk" not in blind.plain_text
+
+    (overview,) = await coach.send("/spiegel")
+    (listed,) = await coach.press("Make a statement from reports", message=overview)
+    assert "Make a statement from this: car parking pressure (3)" in listed.button_texts
