@@ -122,7 +122,7 @@ _membership = Membership.__table__  # type: ignore[attr-defined]
 @dataclass
 class Counts:
     observations: int = 0
-    reactions: int = 0
+    reactions: int = 0  # with a verdict, first given in the period (a comment alone is none)
     votes: int = 0  # ballots: one per person and poll, however many options they ticked
     participants: int = 0
     first_time: int = 0
@@ -292,7 +292,8 @@ class DigestData:
 
     @property
     def quiet(self) -> bool:
-        return self.current.quiet
+        """Nothing happened: no observation, reaction or vote, and no comment on the spiegel."""
+        return self.current.quiet and not self.spiegel.comment_count
 
     def section(self, swot: str) -> SwotSection:
         return next(s for s in self.sections if s.swot == swot)
@@ -672,6 +673,9 @@ def _activities(
         .where(
             _reaction.c.wijk_id == wijk_id,
             _in(_reaction.c.created_at, period.prev_start, period.end),
+            # A reaction says "herken ik" or not; a comment alone is no reaction (the glossary,
+            # the supplement's and "Wat weten we nog niet?"'s count): it is counted as a comment.
+            _reaction.c.verdict.is_not(None),
         )
         .group_by(bucket)
     ):

@@ -217,3 +217,53 @@ def test_digest_spiegel_part_counts_the_same_reactions_as_its_header(
     before = capsys.readouterr().out
     assert "Reacties op de wijkspiegel: 6 (vorige keer: 0)" in before
     assert "• Te weinig groen (3 van de 6 mensen)" in before
+
+
+def test_a_comment_alone_is_no_reaction_in_the_digest_nor_in_the_supplement(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A resident typed a comment on a statement without saying "herken ik" or not; another
+    pressed "herken ik". The digest said "Reacties op de wijkspiegel: 2" where the supplement
+    says "Reacties op zinnen: 1" and "Wat weten we nog niet?" counts one reaction: a comment
+    alone is a comment (the glossary), counted as such."""
+    reactions_to_one_statement(cli_services, [IN_W47])
+    w = wijk_id(cli_services)
+    at = IN_W47.astimezone(UTC)
+    with cli_services.db.session() as session:
+        item = session.exec(select(SpiegelItem)).one()
+        session.add(
+            Reaction(
+                item_id=item.id or 0,
+                wijk_id=w,
+                person_id=person(cli_services, 200),
+                comment="Bij ons in de straat valt het mee.",
+                commented_at=at,
+                created_at=at,
+                updated_at=at,
+            )
+        )
+        session.commit()
+    assert run("--wijk", "elsrijk", "--period", "2026-W47") == 0
+    out = capsys.readouterr().out
+    assert "Reacties op de wijkspiegel: 1 (vorige keer: 0)" in out
+    assert "Mensen die meededen: 2" in out  # the commenter took part
+    assert "Nieuwe opmerkingen (1):" in out
+    supplement = ("supplement", "--wijk", "elsrijk", "--year", "2026", "--format", "md")
+    assert cli.main(["--config", str(EXAMPLE), *supplement, "--out", "-"]) == 0
+    assert "- Reacties op zinnen: 1\n" in capsys.readouterr().out
+
+
+def test_a_period_with_only_a_comment_is_not_quiet(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reactions_to_one_statement(cli_services, [IN_W46])
+    at = IN_W47.astimezone(UTC)
+    with cli_services.db.session() as session:
+        reaction = session.exec(select(Reaction)).one()
+        reaction.comment, reaction.commented_at, reaction.updated_at = "Nog steeds.", at, at
+        session.add(reaction)
+        session.commit()
+    assert run("--wijk", "elsrijk", "--period", "2026-W47") == 0
+    out = capsys.readouterr().out
+    assert "Reacties op de wijkspiegel: 0 (vorige keer: 1)" in out
+    assert "Nieuwe opmerkingen (1):" in out and "Het was stil" not in out
