@@ -435,6 +435,7 @@ class Uncovered:
 class Disagreements:
     contested: list[Contested]
     uncovered: list[Uncovered]
+    minimum: int = 10  # `[spiegel] disagree_min_reactions`: the page says the rule in words
 
 
 def is_contested(config: Config, reactions: int, not_recognised: int) -> bool:
@@ -525,9 +526,11 @@ def disagreements(
     cache: RecognisedCache | None = None,
 ) -> Disagreements:
     assert wijk.id is not None
+    minimum = config.spiegel.disagree_min_reactions
     return Disagreements(
-        contested_statements(session, wijk.id, config.spiegel.disagree_min_reactions),
+        contested_statements(session, wijk.id, minimum),
         uncovered_growth(session, config, wijk, period, now, cache=cache),
+        minimum,
     )
 
 

@@ -100,9 +100,11 @@ def voices(t: Translate, rep: bs.Representation) -> list[str]:
 
 
 def disagreements(t: Translate, lang: str, found: bs.Disagreements) -> list[str]:
+    # The rule in words, as the supplement says it: "nothing" beside a statement six of six
+    # did not recognise is untrue when the rule asks for more reactions.
     lines = [t("blind_spots.disagree_title")]
-    if not found.contested and not found.uncovered:
-        lines.append(t("blind_spots.disagree_none"))
+    key = "blind_spots.contested_intro" if found.contested else "blind_spots.contested_none"
+    lines.append(t(key, n=found.minimum))
     for c in found.contested:
         lines.append(
             t(

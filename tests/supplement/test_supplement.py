@@ -332,11 +332,14 @@ async def test_the_supplement_and_the_coachs_screen_agree_on_contested_statement
     (screen,) = await anna.press("Wat weten we nog niet?")
     line = f"‘{WEAK}’: 9 van de 12 mensen herkennen dit niet."
     assert (line in screen.plain_text) is contested
+    # The rule in the same words as the document's: never "nothing to see" without it.
+    none = f"Geen zin kreeg minstens {minimum} reacties met meer ‘herken ik niet’ dan ‘herken ik’."
+    rule = f"Deze zinnen kregen minstens {minimum} reacties."
+    assert (none in screen.plain_text) is not contested
+    assert (rule in screen.plain_text) is contested
     await anna.send("/menu")
     await anna.press("Wijkaanvulling maken")
     _, paragraphs = texts(anna.last.file_bytes or b"")
     assert any(f"{WEAK} Herken ik niet: 9. Herken ik: 3." in p for p in paragraphs) is contested
-    none = f"Geen zin kreeg minstens {minimum} reacties met meer ‘herken ik niet’ dan ‘herken ik’."
     assert (none in paragraphs) is not contested
-    rule = f"Deze zinnen kregen minstens {minimum} reacties."
     assert any(p.startswith(rule) for p in paragraphs) is contested
