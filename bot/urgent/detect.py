@@ -1,13 +1,16 @@
 """Does a text need help now? Rules for Dutch and English, with guards against figures of speech.
 
 `check(text, lang)` answers with a `Signal` (the kind, the rule that fired, the words it saw) or
-None. Pure, deterministic and offline: regular expressions over the text's words, in the
-grouping's normal form (lowercase, no accents or apostrophes: "m'n" is "mn"), with one typing
-error forgiven in the long key words ("zelfmoort", "gaslucth"). A rule fires on a sentence unless
-a guard of its kind, or of the rule itself, holds in that sentence: a negation just before it
-("geen gaslucht"), a time long past ("vorig jaar was er brand"), a figure of speech ("oversteken
-is hier zelfmoord"), a general worry ("brandgevaar", "in geval van brand"). `explain` lists every
-rule that fired and every guard that stopped one (for the benchmark and for tuning).
+None. Pure, deterministic and offline:
+regular expressions over the text's words, in the grouping's normal form (lowercase, no accents
+or apostrophes: "m'n" is "mn"), with one typing error forgiven in the long key words
+("zelfmoort", "gaslucth"). A rule fires on a sentence unless a guard of its kind, or of the rule
+itself, holds in that sentence: a negation just before it ("geen gaslucht"), a time long past
+("vorig jaar was er brand"), a figure of speech ("oversteken is hier zelfmoord"), an everyday
+expression ("ik verga van de kou"), something that may happen one day ("als iemand een
+hartaanval krijgt"), an animal ("een gewonde zwaan"), the news on tv, a general worry
+("brandgevaar", "in geval van brand"). `explain` lists every rule that fired and every guard
+that stopped one (for the benchmark and for tuning).
 
 Both languages' rules run on every text (people write in the language they write in, whatever
 their setting); `lang` only decides which language's rules are tried first.
@@ -536,18 +539,26 @@ MODEL = _model.load()
 
 
 def _model_guarded(kind: str, parts: list[str]) -> str | None:
-    """What stops the learned net's signal of `kind` in the text (rules.toml [model_guards]): it
-    weighs words, not what they are about ("buren kennen elkaar niet meer" is no "ik wil niet
-    meer")."""
+    """What stops the learned net's signal of `kind` in the text: its own guards (rules.toml
+    [model_guards]: it weighs words, not what they are about; "buren kennen elkaar niet meer" is no
+    "ik wil niet meer"), the guard of every rule (`[guards]` "*": a film, the news on tv) and the
+    guards over the whole text that stop the rules too ([text_guards]: it is over, it has been
+    repaired)."""
     whole = " ".join(parts)
     for name in ("*", kind):
         guard = _MODEL_GUARDS.get(name)
         if guard is not None and (hit := guard.search(whole)) is not None:
             return f"model_guard.{name}: {hit.group(0).strip()}"
-    return None
+    # A film, the news: what stops every rule stops the net.
+    if (hit := _GUARDS["*"].search(whole)) is not None:
+        return f"guard.*: {hit.group(0).strip()}"
+    # What the whole text says stops the net as it stops the rules ("het lek is al gerepareerd").
+    return _text_guarded(Finding(Signal(kind, "", ""), None), whole).stopped_by
 
 
 def _model_signal(parts: list[str], lang: str) -> Signal | None:
+    if not _model.enough_words(parts):
+        return None
     found = _model.features(parts)
     if MODEL.score(found) < MODEL.threshold:
         return None
@@ -581,5 +592,7 @@ def explain(text: str, lang: str = "nl") -> list[Finding]:
     signal = Signal(kind, f"{lang}.{kind}.model", ", ".join(MODEL.strongest(parts)) or "-")
     below = f"model: score {score:.3f} below {MODEL.threshold}"
     stopped = below if score < MODEL.threshold else _model_guarded(kind, parts)
+    if not _model.enough_words(parts):
+        stopped = f"model: fewer than {_model.MIN_WORDS} words"
     out.append(Finding(signal, stopped))
     return out

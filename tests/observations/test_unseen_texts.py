@@ -77,24 +77,8 @@ async def loose_reply(bot: Harness, user_id: int, row: dict[str, Any]) -> Reply:
 
 # What the bot still gets wrong, by question: row ids, or a test's parameter.
 KNOWN_WRONG: dict[str, set[str]] = {
-    # Help numbers for a text that is no emergency.
-    "urgent": {
-        "L049",
-        "L051",
-        "L052",
-        "L060",
-        "L061",
-        "L063",
-        "L064",
-        "L073",
-        "L081",
-        "L087",
-        "L088",
-        "L147",
-        "L171",
-        "L179",
-        "L195",
-    },
+    # "urgent" (help numbers for a text that is no emergency), "offer", "halfway",
+    # "before_joining", "two_messages", "small_talk_at_kind": none known now.
 }
 
 

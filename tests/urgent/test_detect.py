@@ -34,6 +34,12 @@ URGENT = [
         "I think my neighbour has died, there's a horrible smell coming from her flat",
         "neighbour",
     ),
+    # Whatever the verb's form: "zichzelf iets aandoet", "er een eind aan wil maken".
+    ("nl", "Ik ben bang dat mijn buurman zichzelf iets aandoet", "suicide"),
+    ("nl", "Mijn vriendin zegt dat ze er een eind aan wil maken", "suicide"),
+    # Afraid of a person at home, and a pet that whines while its owner does not open.
+    ("nl", "Ik ben doodsbang voor mijn stiefvader", "home_violence"),
+    ("nl", "De hond van de buurvrouw jankt al dagen en ze doet niet open", "neighbour"),
 ]
 
 NOT_URGENT = [
@@ -60,8 +66,46 @@ NOT_URGENT = [
     # Worries about how people live together: "niet meer" here is no "ik wil niet meer".
     ("nl", "Buren kennen elkaar niet meer."),
     ("nl", "Mensen groeten elkaar niet meer."),
+    ("nl", "Mensen in de flat groeten elkaar niet meer."),
     ("nl", "Ik ken mijn buren niet meer."),
     ("en", "Neighbours do not know each other anymore"),
+    # An everyday expression, a scratch.
+    ("nl", "De kinderen fietsen kris kras over het schoolplein"),
+    ("nl", "Er zit een diepe kras op mijn auto"),
+    ("nl", "Ik verga van de dorst na het sporten"),
+    ("nl", "Ik heb zo'n honger, waar is hier een snackbar?"),
+    # Afraid of an animal, an animal hurt or dead, a dog that barks (a nuisance).
+    ("nl", "Ik ben doodsbang voor wespen in de tuin"),
+    ("en", "I'm terrified of the rats near the bins"),
+    ("nl", "Er zit een gewonde eend bij de vijver in het park"),
+    ("nl", "Er ligt een dode meeuw op de stoep bij de bakker"),
+    ("nl", "De hond van de overburen blaft de hele avond, we worden er gek van"),
+    ("en", "The dog next door barks for hours every day and we cannot sleep"),
+    # Things lying about, bins overflowing.
+    ("nl", "Waarom zijn er geen afvalbakken op het plein? Nu ligt alles vol met troep"),
+    ("nl", "De vuilnisbakken worden op maandag geleegd en op zondag puilen ze al uit"),
+    # The news on tv; a fire that was meant to burn; a joke.
+    ("nl", "Op tv zagen we een grote brand in een fabriek"),
+    ("en", "I saw on TV that a building exploded in Rotterdam"),
+    ("nl", "Gezellige barbecue bij de buren, het vuur ging pas om twaalf uur uit haha"),
+    # Over, repaired, put out, arrested.
+    ("nl", "Ik rook gas in de gang, maar de monteur heeft het lek al gerepareerd"),
+    ("nl", "De brand in de container is snel geblust"),
+    ("en", "The fire in the bin was put out quickly and nobody was hurt"),
+    ("nl", "Goed dat de politie de inbreker met het mes heeft opgepakt"),
+    # What might happen one day; an idea.
+    ("nl", "Wat als iemand een beroerte krijgt in de flat? Er is geen AED"),
+    ("en", "What if someone has a heart attack here? The nearest defibrillator is far away"),
+    ("nl", "Straks gebeurt er nog een ongeluk met die hardrijders bij de school"),
+    # A help service praised, "veilig thuis" as everyday words.
+    ("nl", "Heel blij dat Veilig Thuis een inloopuur in het wijkcentrum heeft"),
+    ("en", "Great that Veilig Thuis now has a drop-in hour at the library"),
+    ("nl", "Fijn dat iedereen weer veilig thuis is"),
+    # A question about one's own report; a word or two.
+    ("nl", "Krijg ik nog een reactie op mijn melding van vorige week?"),
+    ("en", "When will someone answer my report about the broken bench?"),
+    ("nl", "En nu?"),
+    ("en", "and?"),
 ]
 
 
@@ -82,9 +126,18 @@ def test_hard_negatives_do_not_fire(lang: str, text: str) -> None:
 def test_a_model_guard_says_what_stopped_the_learned_net() -> None:
     """The net alone would call it urgent (its score is above the threshold): the guard says
     which of its words stopped it."""
-    (*_, model) = explain("Buren kennen elkaar niet meer.", "nl")
+    (*_, model) = explain("De buren in onze straat kennen elkaar niet meer.", "nl")
     assert model.signal.rule == "nl.suicide.model"
-    assert model.stopped_by == "model_guard.suicide: kennen elkaar niet meer"
+    assert model.stopped_by == "model_guard.*: kennen elkaar niet meer"
+
+
+def test_what_the_whole_text_says_stops_the_learned_net_too() -> None:
+    """ "Het lek is gerepareerd" stops the rule of the gas and the net that weighs "gas"."""
+    text = "Ik rook gas bij de meterkast maar de monteur is al geweest en heeft het gerepareerd"
+    (*rules, model) = explain(text, "nl")
+    assert rules and all(f.stopped_by for f in rules)
+    assert (model.stopped_by or "").startswith(("text.*: ", "model: score"))
+    assert check(text, "nl") is None
 
 
 def test_a_guard_says_what_stopped_a_rule() -> None:

@@ -45,6 +45,14 @@ def test_the_model_loads_and_scores_the_same_every_time() -> None:
     assert scores[-2] < shipped.threshold and scores[-1] == shipped.bias
 
 
+def test_a_few_words_are_not_enough_for_the_net() -> None:
+    """ "En" weighs towards urgent (urgent texts tell more): alone, it must not tip the net."""
+    parts = detect.sentences("En nu?")
+    assert detect.MODEL.score(model.features(parts)) >= detect.MODEL.threshold
+    assert check("En nu?", "nl") is None
+    assert detect.explain("En nu?", "nl")[-1].stopped_by == "model: fewer than 6 words"
+
+
 def test_explain_gives_the_models_verdict() -> None:
     findings = detect.explain("De stoep is kapot bij de bakker", "nl")
     assert findings[-1].signal.rule.endswith(".model")

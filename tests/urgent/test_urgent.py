@@ -94,6 +94,25 @@ async def test_a_broken_street_light_in_english_is_no_emergency(
     assert "What kind of report is it?" in answer.plain_text
 
 
+async def test_bikes_criss_cross_on_the_pavement_is_no_suicide_alert(
+    bot: Harness, services: Services
+) -> None:
+    """ "Fietsen kris kras op de stoep" (bikes criss-cross on the pavement, the demo's own M-12)
+    showed the resident 112 and 113 and sent the coach "Mogelijk dringend ... Wat de bot zag:
+    gedachten aan zelfmoord" at once; the digest listed it under "Mogelijk dringend"."""
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    rita = await onboard(bot, 1001, "Rita")
+    await rita.send("/melding")
+    (asked,) = await rita.send("Fietsen kris kras op de stoep bij de winkels")
+    assert "112" not in asked.plain_text and "113" not in asked.plain_text
+    for label in ("Wat kan beter?", "Wonen", "Overslaan", "Nee, alleen", "Versturen"):
+        await rita.press(label)
+    await wait_idle(bot.app)
+    assert not any("Mogelijk dringend" in m.plain_text for m in carla.messages)
+    (obs,) = observations(services)
+    assert obs.urgent_kind is None
+
+
 async def test_neighbours_who_no_longer_know_each_other_are_no_emergency(
     bot: Harness, services: Services
 ) -> None:
