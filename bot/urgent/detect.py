@@ -1,7 +1,7 @@
 """Does a text need help now? Rules for Dutch and English, with guards against figures of speech.
 
-`check(text, lang)` answers with a `Signal` (the kind, the rule that fired, the words it saw) or
-None. Pure, deterministic and offline:
+`check(text, lang)` answers with a `Signal` (the kind, the rule that fired, the words it saw,
+every kind the rules found: the help shown fits them) or None. Pure, deterministic and offline:
 regular expressions over the text's words, in the grouping's normal form (lowercase, no accents
 or apostrophes: "m'n" is "mn"), with one typing error forgiven in the long key words
 ("zelfmoort", "gaslucth"). A rule fires on a sentence unless a guard of its kind, or of the rule
@@ -37,6 +37,15 @@ class Signal:
     kind: str  # one of KINDS
     rule: str  # "<lang>.<kind>.<name>": which rule fired
     words: str  # the words it saw (normalised)
+    # Every kind a rule found in the text, `kind` among them ("gaslucht, en de buurvrouw doet niet
+    # open": fire_gas and neighbour). Empty when only the cues or the learned net found it: then
+    # the kind is a guess.
+    kinds: frozenset[str] = frozenset()
+
+    @property
+    def sure(self) -> bool:
+        """Whether rules named the kind (else the help for every kind fits)."""
+        return bool(self.kinds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -461,7 +470,11 @@ def _languages(parts: list[str], lang: str) -> tuple[str, ...]:
     return ("nl", "en") if lang != "en" else ("en", "nl")
 
 
-def _findings(text: str, lang: str, parts: list[str] | None = None) -> Iterable[Finding]:
+def _findings(
+    text: str, lang: str, parts: list[str] | None = None, done: set[str] | None = None
+) -> Iterable[Finding]:
+    """Every rule that fired and what stopped it, sentence by sentence; the cues when none
+    fired. `done`: kinds already found (the caller adds to it), not looked for again."""
     parts = sentences(text) if parts is None else parts
     order = _languages(parts, lang)
     whole: str | None = None
@@ -469,6 +482,8 @@ def _findings(text: str, lang: str, parts: list[str] | None = None) -> Iterable[
     for sentence in parts:
         for rule_lang in order:
             for kind in KINDS:
+                if done is not None and kind in done:
+                    continue
                 combined = _ANY.get((rule_lang, kind))
                 if combined is None or combined.search(sentence) is None:
                     continue
@@ -570,14 +585,22 @@ def _model_signal(parts: list[str], lang: str) -> Signal | None:
 
 @functools.lru_cache(maxsize=512)
 def check(text: str, lang: str = "nl") -> Signal | None:
-    """The first rule that fires on `text` and is not stopped by a guard; else the learned net's
-    signal when its score reaches the threshold (bot/urgent/model.py); or None."""
+    """The first rule that fires on `text` and is not stopped by a guard, with the kinds of every
+    such rule; else the learned net's signal when its score reaches the threshold
+    (bot/urgent/model.py); or None."""
     if not text:
         return None
     parts = sentences(text)
-    for finding in _findings(text, lang, parts):
+    first: Signal | None = None
+    kinds: set[str] = set()
+    for finding in _findings(text, lang, parts, kinds):
         if finding.stopped_by is None:
-            return finding.signal
+            if finding.signal.rule.endswith(".cues"):
+                return finding.signal  # many small signs: the kind of the first, a guess
+            first = first or finding.signal
+            kinds.add(finding.signal.kind)
+    if first is not None:
+        return Signal(first.kind, first.rule, first.words, frozenset(kinds))
     return _model_signal(parts, lang) if parts else None
 
 

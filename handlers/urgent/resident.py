@@ -25,19 +25,26 @@ from handlers.urgent import alert, views
 View = tuple[str, InlineKeyboardMarkup]
 
 
-def kind_of(turn: Turn, text: str | None) -> str | None:
-    """The urgent kind of a text (None: not urgent, or urgent signals are off)."""
+def signal_of(turn: Turn, text: str | None) -> detect.Signal | None:
+    """What makes a text urgent (None: not urgent, or urgent signals are off)."""
     if not text or not turn.services.config.urgent.enabled:
         return None
-    signal = detect.check(text, turn.who.lang)
+    return detect.check(text, turn.who.lang)
+
+
+def kind_of(turn: Turn, text: str | None) -> str | None:
+    """The urgent kind of a text (None: not urgent, or urgent signals are off)."""
+    signal = signal_of(turn, text)
     return signal.kind if signal is not None else None
 
 
 def note(turn: Turn, text: str | None, other: str | None = None) -> str | None:
-    """The help block when `text` is urgent, then `other` (another note for the same message)."""
-    if kind_of(turn, text) is None:
+    """The help block for the kinds of emergency in `text` when it is urgent, then `other`
+    (another note for the same message)."""
+    signal = signal_of(turn, text)
+    if signal is None:
         return other
-    block = views.help_block(turn.who.lang, contacts(turn.services.config))
+    block = views.help_block(turn.who.lang, contacts(turn.services.config), signal.kinds)
     return f"{block}\n\n{other}" if other else block
 
 

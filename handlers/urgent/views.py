@@ -19,15 +19,27 @@ def _numbers(lang: str, numbers: tuple[str, ...]) -> str:
     return t(lang, "urgent.or").join(numbers)
 
 
-def help_block(lang: str, contacts: Contacts) -> str:
-    """Who to call, first of all 112; and that nobody reads the bot day and night."""
-    lines = [
-        t(lang, "urgent.help_emergency", number=esc(contacts.emergency)),
-        t(lang, "urgent.help_police", number=esc(contacts.police)),
-        t(lang, "urgent.help_suicide", number=esc(_numbers(lang, contacts.suicide_prevention))),
-        t(lang, "urgent.help_home", number=esc(contacts.veilig_thuis)),
-    ]
-    if contacts.municipality_line:
+# Beside 112, who else fits which kind of emergency (bot/urgent/detect.py KINDS).
+POLICE_KINDS = frozenset({"danger", "home_violence", "neighbour"})
+
+
+def help_block(lang: str, contacts: Contacts, kinds: frozenset[str] = frozenset()) -> str:
+    """Who to call, first of all 112, and whoever else fits the kinds found: 113 for thoughts of
+    suicide, Veilig Thuis for violence at home, out of the house for fire or gas, the
+    municipality for a neighbour. No kinds (a guess): every number. And that nobody reads the
+    bot day and night."""
+    every = not kinds
+    lines = [t(lang, "urgent.help_emergency", number=esc(contacts.emergency))]
+    if "fire_gas" in kinds:
+        lines.append(t(lang, "urgent.help_fire_gas", number=esc(contacts.emergency)))
+    if every or kinds & POLICE_KINDS:
+        lines.append(t(lang, "urgent.help_police", number=esc(contacts.police)))
+    if every or "suicide" in kinds:
+        numbers = _numbers(lang, contacts.suicide_prevention)
+        lines.append(t(lang, "urgent.help_suicide", number=esc(numbers)))
+    if every or "home_violence" in kinds:
+        lines.append(t(lang, "urgent.help_home", number=esc(contacts.veilig_thuis)))
+    if contacts.municipality_line and (every or "neighbour" in kinds):
         lines.append(
             t(
                 lang,

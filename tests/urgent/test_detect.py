@@ -140,6 +140,18 @@ def test_what_the_whole_text_says_stops_the_learned_net_too() -> None:
     assert check(text, "nl") is None
 
 
+def test_the_kinds_a_rule_found() -> None:
+    """Each kind of emergency gets its own help: every kind the rules found is named."""
+    signal = check("Ik ruik een sterke gaslucht bij de buurvrouw, ze doet niet open", "nl")
+    assert signal is not None and signal.sure
+    assert signal.kind == "fire_gas" and signal.kinds == {"fire_gas", "neighbour"}
+    signal = check("ik wil niet meer leven", "nl")
+    assert signal is not None and signal.kinds == {"suicide"}
+    # Found by the learned net (or by many small signs): the kind is a guess.
+    signal = check("Er zit een kind alleen op het randje van het dak van de flat", "nl")
+    assert signal is not None and not signal.sure and signal.kinds == frozenset()
+
+
 def test_a_guard_says_what_stopped_a_rule() -> None:
     findings = explain("Oversteken bij de rotonde is pure zelfmoord", "nl")
     assert findings and all(f.stopped_by for f in findings)

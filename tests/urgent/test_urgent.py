@@ -53,9 +53,17 @@ def alerts_seen(person: FakePerson) -> int:
     )
 
 
+SUICIDE_LINE = "113 of 0800-0113"
+VEILIG_THUIS = "0800-2000"
+POLICE = "0900-8844"
+GET_OUT_NL = "Ga meteen naar buiten"
+
+
 async def test_urgent_text_shows_the_numbers_at_once_in_one_message(
     bot: Harness, services: Services
 ) -> None:
+    """Gas, and a neighbour who does not open: 112, out of the house, the police for the
+    neighbour; not the suicide line nor Veilig Thuis."""
     alice = await onboard(bot, 1001, "Alice")
     await alice.send("/melding")
     before = len(alice.messages)
@@ -63,9 +71,10 @@ async def test_urgent_text_shows_the_numbers_at_once_in_one_message(
     assert len(seen) == 1 and len(alice.messages) == before + 1  # one message, not an extra one
     text = alice.last.plain_text
     assert text.startswith(HELP_NL)
-    for number in ("0900-8844", "113 of 0800-0113", "0800-2000"):
-        assert number in text
+    assert "Brand of gas? Ga meteen naar buiten, met iedereen." in text
+    assert "Doe geen licht aan of uit. Bel dan buiten 112." in text
     assert "Politie nodig, maar geen spoed? Bel 0900-8844." in text
+    assert "113" not in text and VEILIG_THUIS not in text
     assert "niet dag en nacht gelezen" in text
     assert "Wat voor melding is het?" in text  # and the flow goes on
     assert "Wat kan beter?" in alice.last.button_texts
@@ -77,10 +86,75 @@ async def test_urgent_text_in_english(bot: Harness, services: Services) -> None:
     await alice.send(URGENT_EN)
     text = alice.last.plain_text
     assert text.startswith(HELP_EN)
-    assert "113 or 0800-0113" in text and "0800-2000" in text and "0900-8844" in text
-    # Veilig Thuis is a name: a newcomer is told what it is.
-    assert "Call Veilig Thuis, the helpline for this: 0800-2000." in text
+    assert "Fire or gas? Get everyone outside at once." in text and POLICE in text
+    assert "113" not in text and VEILIG_THUIS not in text
     assert "day and night" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "not_shown"),
+    [
+        # Thoughts of suicide: 112 and 113, nothing about the police or Veilig Thuis.
+        ("Ik wil niet meer leven, ik zie geen uitweg meer", [SUICIDE_LINE], [VEILIG_THUIS, POLICE]),
+        # Violence at home: Veilig Thuis and the police, not the suicide line.
+        ("Mijn man slaat me als hij gedronken heeft", [VEILIG_THUIS, POLICE], ["113"]),
+        # Fire: out of the house and 112, no helplines.
+        (
+            "De schuur van de buren staat in brand",
+            [GET_OUT_NL],
+            ["113", VEILIG_THUIS, POLICE],
+        ),
+        # A neighbour: the police for a look, not the helplines.
+        (
+            "Buurvrouw al dagen niet gezien, haar brievenbus puilt uit",
+            [POLICE],
+            ["113", VEILIG_THUIS, GET_OUT_NL],
+        ),
+        # Danger now: 112 and the police.
+        ("Er staat een man met een mes voor de deur van nummer 4", [POLICE], ["113", VEILIG_THUIS]),
+    ],
+    ids=["suicide", "home_violence", "fire", "neighbour", "danger"],
+)
+async def test_the_help_fits_the_kind_of_emergency(
+    bot: Harness, services: Services, text: str, shown: list[str], not_shown: list[str]
+) -> None:
+    """A gas leak or a fallen neighbour gets no suicide line; 112 comes first every time."""
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/melding")
+    (reply,) = await alice.send(text)
+    assert reply.plain_text.startswith(HELP_NL)
+    assert "niet dag en nacht gelezen" in reply.plain_text
+    for part in shown:
+        assert part in reply.plain_text, reply.plain_text
+    for part in not_shown:
+        assert part not in reply.plain_text, reply.plain_text
+
+
+async def test_unsure_of_the_kind_every_number_is_shown(bot: Harness, services: Services) -> None:
+    """Found by the learned net, not by a rule: its kind is a guess, so all the help is there."""
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/melding")
+    (reply,) = await alice.send("Er zit een kind alleen op het randje van het dak van de flat")
+    for part in (HELP_NL, POLICE, SUICIDE_LINE, VEILIG_THUIS):
+        assert part in reply.plain_text, reply.plain_text
+
+
+async def test_the_municipality_line_for_a_neighbour_only(
+    services: Services, fake: FakeTelegram
+) -> None:
+    from dataclasses import replace
+
+    config = services.config
+    services.config = replace(config, urgent=replace(config.urgent, municipality_line="14 020"))
+    line = "Zorgen om een buur? Bel de gemeente Amstelveen: 14 020."
+    async with Harness(make_app(services, fake), fake) as bot:
+        alice = await onboard(bot, 1001, "Alice")
+        await alice.send("/melding")
+        (neighbour,) = await alice.send("Buurvrouw al dagen niet gezien, haar brievenbus puilt uit")
+        assert line in neighbour.plain_text and "113" not in neighbour.plain_text
+        await alice.send("/melding")
+        (fire,) = await alice.send("De schuur van de buren staat in brand")
+        assert fire.plain_text.startswith(HELP_NL) and line not in fire.plain_text
 
 
 async def test_a_broken_street_light_in_english_is_no_emergency(
