@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/digest.py --quick
 	$(BIN)/python bench/same_matter.py
 	$(BIN)/python bench/urgent.py --quiet
+	$(BIN)/python bench/understanding.py
 	$(BIN)/python bench/supplement.py --quick
 	$(BIN)/python bench/signature_refresh.py
 	$(BIN)/python bench/desk.py --quick
