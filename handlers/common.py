@@ -421,3 +421,21 @@ def status_label(lang: str, obs: Observation) -> str:
     if obs.status == ObservationStatus.DUPLICATE.value and obs.duplicate_of_id:
         return t(lang, "status.duplicate_of", other=f"M-{obs.duplicate_of_id}")
     return t(lang, f"status.{obs.status}")
+
+
+async def outside_a_flow(update: Update, context: WijkContext, who: Who) -> None:
+    """What a text or a photo gets outside any flow: a text that stored a flow's result,
+    delivered again, what it stored (the routes' `text_again`); else the loose text or media
+    route (whether to send it as an observation); else "not understood" with the menu."""
+    message = update.effective_message
+    typed = message is not None and message.text is not None
+    if typed and message is not None:
+        ended = flows.ended_by(context, message.message_id)
+        again = context.routes.text_again.get(ended.name) if ended is not None else None
+        if ended is not None and again is not None and await again(update, context, who, ended):
+            return
+    loose = context.routes.loose_text if typed else context.routes.loose_media
+    if loose is not None and who.known:
+        await loose(update, context, who)
+        return
+    await reply(update, who.t("errors.not_understood"), menu_keyboard(who))

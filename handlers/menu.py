@@ -29,6 +29,7 @@ from handlers.common import (
     esc,
     keyboard,
     menu_keyboard,
+    outside_a_flow,
     payload,
     private_handler,
     reply,
@@ -231,16 +232,7 @@ async def text_message(update: Update, context: WijkContext, who: Who) -> None:
         # A flow of buttons only: offered as an observation, "Ja" would end it unasked.
         await reply(update, who.t("common.not_here"), menu_keyboard(who))
         return
-    message = update.effective_message
-    ended = flows.ended_by(context, message.message_id) if message is not None else None
-    again = context.routes.text_again.get(ended.name) if ended is not None else None
-    if ended is not None and again is not None and await again(update, context, who, ended):
-        return
-    loose = context.routes.loose_text
-    if loose is not None and who.known:
-        await loose(update, context, who)
-        return
-    await reply(update, who.t("errors.not_understood"), menu_keyboard(who))
+    await outside_a_flow(update, context, who)
 
 
 @private_handler(needs_wijk=False)
@@ -256,11 +248,7 @@ async def media_message(update: Update, context: WijkContext, who: Who) -> None:
     if flow is not None:
         await reply(update, who.t("common.not_here"), menu_keyboard(who))
         return
-    loose = context.routes.loose_media
-    if loose is not None and who.known:
-        await loose(update, context, who)
-        return
-    await reply(update, who.t("errors.not_understood"), menu_keyboard(who))
+    await outside_a_flow(update, context, who)
 
 
 async def _told_to_flow(update: Update, context: WijkContext, who: Who, why: str) -> bool:

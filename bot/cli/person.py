@@ -117,8 +117,9 @@ def _export(services: Any, args: argparse.Namespace) -> int:
     path = Path(args.out or file.filename)
     try:
         path.write_bytes(file.content)
-    except OSError as exc:
-        return _fail(f"cannot write {path}: {exc.strerror or exc}")
+    except OSError as exc:  # the request was right; the disk said no: not bad input
+        print(f"cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"wrote {path} ({len(file.content)} bytes): all stored about {who}, guide in {lang}")
     return 0
 

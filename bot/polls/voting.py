@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.clock import as_utc
-from bot.core.text import clean_input, has_words
+from bot.core.text import clean_input, has_words, utf16_cut, utf16_len
 from bot.people.permissions import Action, Actor
 from bot.polls import groups
 from bot.polls.tally import AUDIENCE_ROLES
@@ -85,8 +85,9 @@ def clean_question(text: str) -> str:
         raise PollError("polls.err_question_empty")
     if not has_words(question):
         raise PollError("polls.err_question_no_words")
-    if len(question) > MAX_QUESTION:
-        raise PollError("polls.err_question_long", length=len(question), limit=MAX_QUESTION)
+    # Telegram's poll limits, counted as it may count them (an emoji is two: bot.core.text).
+    if utf16_len(question) > MAX_QUESTION:
+        raise PollError("polls.err_question_long", length=utf16_len(question), limit=MAX_QUESTION)
     return question
 
 
@@ -99,8 +100,8 @@ def clean_option(text: str, existing: Sequence[str]) -> str:
         raise PollError("polls.err_option_no_words")
     if len(existing) >= MAX_OPTIONS:
         raise PollError("polls.err_too_many_options", limit=MAX_OPTIONS)
-    if len(option) > MAX_OPTION:
-        raise PollError("polls.err_option_long", length=len(option), limit=MAX_OPTION)
+    if utf16_len(option) > MAX_OPTION:
+        raise PollError("polls.err_option_long", length=utf16_len(option), limit=MAX_OPTION)
     if option.casefold() in {o.casefold() for o in existing}:
         raise PollError("polls.err_option_twice")
     return option
@@ -109,9 +110,9 @@ def clean_option(text: str, existing: Sequence[str]) -> str:
 def shorten(text: str, limit: int = MAX_OPTION) -> str:
     """A spiegel statement as a poll option: whole words, an ellipsis when cut."""
     text = " ".join(text.split())
-    if len(text) <= limit:
+    if utf16_len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.")
+    cut = utf16_cut(text, limit - 1).rsplit(" ", 1)[0].rstrip(",;:.")
     return cut + "…"
 
 

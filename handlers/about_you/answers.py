@@ -23,7 +23,15 @@ from bot.people import about_you
 from bot.telegram import flows
 from bot.telegram.callbacks import AboutYou
 from handlers.about_you import views
-from handlers.common import Who, answer_query, menu_keyboard, payload, private_handler, reply
+from handlers.common import (
+    Who,
+    answer_query,
+    menu_keyboard,
+    outside_a_flow,
+    payload,
+    private_handler,
+    reply,
+)
 
 FLOW = "about_you"
 # How long a question on screen takes a typed text or photo as meant for it. Later, the person
@@ -117,23 +125,10 @@ async def typed(update: Update, context: WijkContext, who: Who, flow: flows.Flow
     assert who.actor is not None
     if not _still_asked(context, flow):
         await flows.end(context)
-        await _outside_a_flow(update, context, who)
+        await outside_a_flow(update, context, who)
         return
     field = flow.state if flow.state in about_you.FIELDS else about_you.ORDER[0]
     with context.services.db.session() as session:
         row = about_you.answers(session, who.actor.id)
     text, markup = views.question(who, field, row)
     await reply(update, f"{who.t('common.use_buttons')}\n\n{text}", markup)
-
-
-async def _outside_a_flow(update: Update, context: WijkContext, who: Who) -> None:
-    """What a text or a photo outside any flow gets (handlers/menu.py): the routes' loose
-    text or media (whether to send it as an observation), else the menu."""
-    message = update.effective_message
-    routes = context.routes
-    typed_text = message is not None and message.text is not None
-    loose = routes.loose_text if typed_text else routes.loose_media
-    if loose is not None and who.known:
-        await loose(update, context, who)
-        return
-    await reply(update, who.t("errors.not_understood"), menu_keyboard(who))

@@ -191,6 +191,10 @@ async def test_question_and_option_limits(bot: Harness, services: Services) -> N
     assert "Ik zie geen woorden in je vraag." in emoji.plain_text
     (too_long,) = await creator.send("v" * 301)
     assert "Je vraag is te lang: 301 letters en tekens" in too_long.plain_text
+    # Telegram may count an emoji as two (UTF-16): 22 letters and 140 emoji are 302.
+    (emoji_long,) = await creator.send("Wat vinden we hiervan " + "😀" * 140)
+    assert "Je vraag is te lang: 302 letters en tekens" in emoji_long.plain_text
+    assert "Een emoji telt als twee." in emoji_long.plain_text
     await creator.send("v" * 300)  # exactly the limit is fine
     assert "Antwoorden" in creator.last.plain_text
     (long_option,) = await creator.send("o" * 101)

@@ -78,6 +78,9 @@ async def test_export_writes_the_file_mijngegevens_sends(
     assert run("export", "--person", "1001", "--lang", "en", "--out", "-") == 0
     english = json.loads(capsys.readouterr().out)
     assert "guide" in english and english["observations"][0]["text"] == observation.text
+    # A folder that is not there: the request was right, the disk said no (1, not 2).
+    assert run("export", "--person", "1001", "--out", str(tmp_path / "no" / "such.json")) == 1
+    assert "cannot write" in capsys.readouterr().err
 
 
 async def test_export_or_erase_of_nobody_or_of_several_says_so(
