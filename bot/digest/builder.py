@@ -79,6 +79,7 @@ from bot.people import participation
 from bot.polls.tally import tally
 from bot.spiegel.mirror import reaction_summary
 from models import (
+    ItemKind,
     Membership,
     Observation,
     Person,
@@ -182,6 +183,8 @@ class StatementCount:
     text: str
     count: int
     total: int = 0
+    # A recommendation: its list is "niet eens" or "eens", as its buttons say.
+    recommendation: bool = False
 
 
 @dataclass
@@ -1291,16 +1294,22 @@ def _spiegel(session: Session, wijk_id: int, start: datetime, end: datetime) -> 
     comments.sort(key=lambda c: c.at, reverse=True)
     return SpiegelSummary(
         contested=[
-            StatementCount(i.item_id, i.text, i.period_not_recognise, i.period_total)
+            StatementCount(
+                i.item_id, i.text, i.period_not_recognise, i.period_total, _advice(i.kind)
+            )
             for i in contested[:SPIEGEL_LIMIT]
         ],
         confirmed=[
-            StatementCount(i.item_id, i.text, i.period_recognise, i.period_total)
+            StatementCount(i.item_id, i.text, i.period_recognise, i.period_total, _advice(i.kind))
             for i in confirmed[:SPIEGEL_LIMIT]
         ],
         comments=comments[:COMMENT_LIMIT],
         comment_count=len(comments),
     )
+
+
+def _advice(kind: ItemKind) -> bool:
+    return kind is ItemKind.RECOMMENDATION
 
 
 def _polls(

@@ -204,10 +204,13 @@ class _Renderer:
         lines = [self.t("spiegel_title")]
         if not (s.contested or s.confirmed or s.comments):
             return [*lines, self.t("spiegel_empty")]
-        for title, items in (("contested_title", s.contested), ("confirmed_title", s.confirmed)):
-            if items:
-                lines.append(self.t(title))
-                lines += [self.statement(i) for i in items]
+        # A recommendation under its own words ("niet eens", "eens"), as its buttons say.
+        for kind, items in (("contested", s.contested), ("confirmed", s.confirmed)):
+            for advice, title in ((False, f"{kind}_title"), (True, f"{kind}_advice_title")):
+                chosen = [i for i in items if i.recommendation is advice]
+                if chosen:
+                    lines.append(self.t(title))
+                    lines += [self.statement(i) for i in chosen]
         if s.comments:
             lines.append(self.t("comments_title", count=self.n(s.comment_count)))
             lines += [

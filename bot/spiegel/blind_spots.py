@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,6 +43,7 @@ from bot.people import participation
 from bot.spiegel.mirror import current_edition
 from bot.spiegel.recognised import RecognisedCache, matching_statement
 from models import (
+    ItemKind,
     Observation,
     PersonProfile,
     Reaction,
@@ -418,7 +419,8 @@ class Contested:
     item_id: int
     text: str
     reactions: int
-    not_recognised: int
+    not_recognised: int  # on a recommendation: "niet eens", its own words for the same verdict
+    recommendation: bool = False
 
 
 @dataclass(frozen=True)
@@ -445,6 +447,15 @@ def is_contested(config: Config, reactions: int, not_recognised: int) -> bool:
     return _contested(reactions, not_recognised, config.spiegel.disagree_min_reactions)
 
 
+def intro_suffix(recommendations: Iterable[bool]) -> str:
+    """The catalogue key's ending for the rule above a list of contested statements, each True
+    for a recommendation: a statement has "herken ik niet", a recommendation "niet eens"."""
+    kinds = set(recommendations)
+    if True not in kinds:
+        return ""
+    return "_both" if False in kinds else "_advice"
+
+
 def _contested(reactions: int, not_recognised: int, minimum: int) -> bool:
     return reactions >= minimum and 2 * not_recognised > reactions
 
@@ -455,26 +466,30 @@ def contested_statements(session: Session, wijk_id: int, minimum: int) -> list[C
     edition = current_edition(session, wijk_id)
     if edition is None:
         return []
+    item = (col(SpiegelItem.id), col(SpiegelItem.kind), col(SpiegelItem.text))
     rows = session.execute(
-        select(col(SpiegelItem.id), col(SpiegelItem.text), col(Reaction.verdict), func.count())
+        select(*item, col(Reaction.verdict), func.count())
         .join(Reaction, col(Reaction.item_id) == col(SpiegelItem.id))
         .where(
             col(SpiegelItem.edition_id) == edition.id,
             col(SpiegelItem.retired).is_(False),
             col(Reaction.verdict).is_not(None),
         )
-        .group_by(col(SpiegelItem.id), col(SpiegelItem.text), col(Reaction.verdict))
+        .group_by(*item, col(Reaction.verdict))
     ).all()
     texts: dict[int, str] = {}
+    advice: set[int] = set()
     totals: Counter[int] = Counter()
     against: Counter[int] = Counter()
-    for item_id, item_text, verdict, count in rows:
+    for item_id, kind, item_text, verdict, count in rows:
         texts[item_id] = item_text
+        if kind == ItemKind.RECOMMENDATION.value:
+            advice.add(item_id)
         totals[item_id] += int(count)
         if verdict == Verdict.NOT_RECOGNISE.value:
             against[item_id] += int(count)
     found = [
-        Contested(i, texts[i], totals[i], against[i])
+        Contested(i, texts[i], totals[i], against[i], i in advice)
         for i in totals
         if _contested(totals[i], against[i], minimum)
     ]

@@ -103,12 +103,18 @@ def disagreements(t: Translate, lang: str, found: bs.Disagreements) -> list[str]
     # The rule in words, as the supplement says it: "nothing" beside a statement six of six
     # did not recognise is untrue when the rule asks for more reactions.
     lines = [t("blind_spots.disagree_title")]
-    key = "blind_spots.contested_intro" if found.contested else "blind_spots.contested_none"
-    lines.append(t(key, n=found.minimum))
+    # A recommendation in its own words ("niet eens"), as its buttons say.
+    if found.contested:
+        suffix = bs.intro_suffix(c.recommendation for c in found.contested)
+        lines.append(t(f"blind_spots.contested_intro{suffix}", n=found.minimum))
+    else:
+        lines.append(t("blind_spots.contested_none", n=found.minimum))
     for c in found.contested:
         lines.append(
             t(
-                "blind_spots.contested_line",
+                "blind_spots.contested_advice_line"
+                if c.recommendation
+                else "blind_spots.contested_line",
                 text=esc(c.text),
                 against=c.not_recognised,
                 total=c.reactions,

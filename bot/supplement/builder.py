@@ -165,8 +165,9 @@ class PollOutcome:
 class Disagreement:
     item_id: int
     text: str
-    recognise: int
+    recognise: int  # on a recommendation: "eens"; `not_recognise` "niet eens"
     not_recognise: int
+    recommendation: bool = False
 
 
 @dataclass
@@ -368,7 +369,13 @@ def _build(
     ]
 
     disagreements = [
-        Disagreement(s.item_id, s.text, s.recognise, s.not_recognise)
+        Disagreement(
+            s.item_id,
+            s.text,
+            s.recognise,
+            s.not_recognise,
+            s.kind == ItemKind.RECOMMENDATION.value,
+        )
         for s in statements
         if bs.is_contested(config, s.total, s.not_recognise)
     ]

@@ -14,7 +14,7 @@ from bot.core.i18n import format_number, t, tn
 from bot.figures import words
 from bot.figures.measures import MEASURES
 from bot.grouping.groups import label_in
-from bot.spiegel.blind_spots import QUESTIONS, SMALL, shown
+from bot.spiegel.blind_spots import QUESTIONS, SMALL, intro_suffix, shown
 from bot.supplement.builder import (
     FigureLine,
     Growing,
@@ -26,7 +26,7 @@ from bot.supplement.builder import (
     SupplementData,
     Totals,
 )
-from models import PollKind
+from models import ItemKind, PollKind
 
 Tr = Callable[..., str]
 Num = Callable[[float], str]
@@ -123,11 +123,18 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
     elif not data.disagreements:
         out.append(Block("p", tr("no_disagree", n=num(data.disagree_min))))
     if data.disagreements:
-        out.append(Block("p", tr("disagree_intro", n=num(data.disagree_min))))
+        # A recommendation in its own words ("niet eens"), as its buttons say.
+        suffix = intro_suffix(d.recommendation for d in data.disagreements)
+        out.append(Block("p", tr(f"disagree_intro{suffix}", n=num(data.disagree_min))))
         out.extend(
             Block(
                 "bullet",
-                tr("disagree_line", text=d.text, no=num(d.not_recognise), yes=num(d.recognise)),
+                tr(
+                    "disagree_advice_line" if d.recommendation else "disagree_line",
+                    text=d.text,
+                    no=num(d.not_recognise),
+                    yes=num(d.recognise),
+                ),
             )
             for d in data.disagreements
         )
@@ -150,7 +157,10 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
     elif not data.proposed_changes:
         out.append(Block("p", tr("no_changes")))
     for change in data.proposed_changes or []:
-        key = "change_revise" if change.action == "revise" else "change_new"
+        key = "change_new"
+        if change.action == "revise":
+            advice = change.swot == ItemKind.RECOMMENDATION.value
+            key = "change_revise_advice" if advice else "change_revise"
         text = label_in(change.text, change.labels, lang)
         out.append(Block("bullet", tr(key, text=text, count=num(change.count))))
     return out

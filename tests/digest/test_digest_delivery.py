@@ -21,7 +21,16 @@ from bot.digest import jobs, periods
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
-from models import Digest, DigestSetting, DigestStatus, Person, Role
+from models import (
+    Digest,
+    DigestSetting,
+    DigestStatus,
+    Edition,
+    Person,
+    Reaction,
+    Role,
+    SpiegelItem,
+)
 from tests.conftest import make_app
 from tests.digest.test_digest import AMS, DUE, IN_W47, WORDS, observe, person, wijk, wijk_id
 from tests.digest.test_digest_cli import reactions_to_one_statement
@@ -458,6 +467,60 @@ async def test_digest_now_counts_this_periods_reactions_to_the_spiegel(
     assert "Reacties op de wijkspiegel: 3 (vorige keer: 6)" in text
     part = text.split("De wijkspiegel\n", 1)[1].split("\n\n", 1)[0]
     assert part == "Deze keer vaakst „herken ik”:\n• Te weinig groen (2 van de 3 mensen)"
+
+
+def _reactions_this_week(services: Services, items: list[tuple[str, str, str]]) -> None:
+    """An edition with each (kind, text, verdict) of `items`, and two reactions with that
+    verdict to each, this week."""
+    at = (DUE - timedelta(hours=5)).astimezone(UTC)
+    with services.db.session() as session:
+        edition = Edition(wijk_id=wijk_id(services), year=2026)
+        session.add(edition)
+        session.commit()
+        assert edition.id is not None
+        for n, (kind, text, verdict) in enumerate(items):
+            item = SpiegelItem(edition_id=edition.id, key=f"k{n}", kind=kind, text=text)
+            session.add(item)
+            session.commit()
+            assert item.id is not None
+            for i in range(2):
+                session.add(
+                    Reaction(
+                        item_id=item.id,
+                        wijk_id=wijk_id(services),
+                        person_id=person(services, 100 + 10 * n + i),
+                        verdict=verdict,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                )
+        session.commit()
+
+
+async def test_digest_names_a_recommendations_reactions_in_its_own_words(
+    bot: Harness, services: Services
+) -> None:
+    """A recommendation has the buttons "Eens / Niet eens". The digest's spiegel part listed it
+    under "vaakst „herken ik niet”" with the statements; now under its own words."""
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    _reactions_this_week(
+        services,
+        [
+            ("weakness", "Te weinig groen", "not_recognise"),
+            ("recommendation", "Vertel meer over het wijkcentrum", "not_recognise"),
+            ("recommendation", "Maak een moestuin", "recognise"),
+        ],
+    )
+    await anna.send("/menu")
+    await anna.press("Wijkoverzicht nu")
+    text = "\n".join(m.plain_text for m in anna.messages if m.kind == "text")
+    part = text.split("De wijkspiegel\n", 1)[1].split("\n\n", 1)[0]
+    assert part == (
+        "Deze keer vaakst „herken ik niet”:\n• Te weinig groen (2 mensen)\n"
+        "Adviezen, deze keer vaakst „niet eens”:\n• Vertel meer over het wijkcentrum (2 mensen)\n"
+        "Adviezen, deze keer vaakst „eens”:\n• Maak een moestuin (2 mensen)"
+    )
 
 
 async def test_texts_in_a_script_the_grouping_cannot_read_are_no_new_matter(

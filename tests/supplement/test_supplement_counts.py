@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -170,6 +171,53 @@ async def test_supplement_does_not_say_no_statement_was_mostly_not_recognised_be
     )
 
 
+async def test_a_contested_recommendation_is_listed_in_its_own_words(
+    bot: Harness, services: Services
+) -> None:
+    """A recommendation has the buttons "Eens / Niet eens". Three residents press "Niet eens" on
+    it and "Herken ik niet" on a statement. The supplement and "Wat weten we nog niet?" listed
+    both as "herken ik niet"; now the recommendation says "niet eens", in both languages."""
+    load(services, "elsrijk")
+    services.config = replace(
+        services.config, spiegel=replace(services.config.spiegel, disagree_min_reactions=3)
+    )
+    coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
+    await residents_do_not_recognise(bot, "Wat kan beter? (2)", 3)
+    for i in range(3):
+        resident = bot.user(8100 + i, f"Bewoner{i}")
+        await resident.send("/spiegel")
+        page = await resident.press("Wat raadt de wijkcoach aan? (1)")
+        advice = next(m for m in page if "Vertel wat er" in m.plain_text)
+        await resident.press("Niet eens 👎", message=advice)
+
+    text = await supplement_of(coach)
+    part = text[text.index("Waar cijfers en bewoners iets anders zeggen") :]
+    assert part[1:4] == [
+        "Deze zinnen en adviezen kregen minstens 3 reacties. Bij een zin zeiden meer mensen"
+        " ‘herken ik niet’ dan ‘herken ik’. Bij een advies zeiden meer mensen ‘niet eens’ dan"
+        " ‘eens’.",
+        "De stoepen zijn ongelijk. Herken ik niet: 3. Herken ik: 0.",
+        "Vertel wat er in het wijkcentrum te doen is. Niet eens: 3. Eens: 0.",
+    ]
+    assert "Herzien? Vertel wat er in het wijkcentrum te doen is. Niet eens: 3." in text
+    assert "Herzien? De stoepen zijn ongelijk. Herken ik niet: 3." in text
+    assert not any("Vertel" in p and "Herken ik" in p for p in text)
+
+    await coach.send("/menu")
+    (screen,) = await coach.press("Wat weten we nog niet?")
+    assert (
+        "‘Vertel wat er in het wijkcentrum te doen is.’: 3 van de 3 mensen zijn het niet eens."
+        in (screen.plain_text)
+    )
+    assert "‘De stoepen zijn ongelijk.’: 3 van de 3 mensen herkennen dit niet." in (
+        screen.plain_text
+    )
+
+    english = markdown_in(services, 2026, "en")
+    assert "Vertel wat er in het wijkcentrum te doen is. Disagree: 3. Agree: 0." in english
+    assert "Revise? Vertel wat er in het wijkcentrum te doen is. Disagree: 3." in english
+
+
 # --- which statements, which reactions -----------------------------------------------------------
 
 
@@ -183,10 +231,14 @@ def total_and_shown(text: list[str]) -> tuple[int, int]:
 
 
 def markdown(services: Services, year: int) -> list[str]:
+    return markdown_in(services, year, "nl")
+
+
+def markdown_in(services: Services, year: int, lang: str) -> list[str]:
     with services.db.session() as session:
         data = builder.build(session, services.config, wijk(services), year)
     return [
-        line.removeprefix("- ") for line in render.render(data, "nl", "md").decode().splitlines()
+        line.removeprefix("- ") for line in render.render(data, lang, "md").decode().splitlines()
     ]
 
 
