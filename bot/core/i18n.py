@@ -113,6 +113,13 @@ def format_number(value: float, lang: str) -> str:
     return format_decimal(value, locale=BABEL_LOCALES.get(lang, "nl_NL"))
 
 
+def format_percent(value: float, lang: str) -> str:
+    """A share of votes (or of voters) in percent, as the poll screen, the digest and the
+    supplement all write it: at most one decimal, with the language's decimal mark ("66,7",
+    "50"; in English "66.7"). The catalogue's text puts the "%" after it."""
+    return format_decimal(value, format="#,##0.#", locale=BABEL_LOCALES.get(lang, "nl_NL"))
+
+
 def format_date(value: datetime, lang: str, tz: ZoneInfo, fmt: str = "d MMMM y") -> str:
     return babel_format_date(value.astimezone(tz), fmt, locale=BABEL_LOCALES.get(lang, "nl_NL"))
 

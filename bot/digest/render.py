@@ -19,7 +19,15 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.config import Config
-from bot.core.i18n import csv_dialect, format_date, format_datetime, format_number, t, tn
+from bot.core.i18n import (
+    csv_dialect,
+    format_date,
+    format_datetime,
+    format_number,
+    format_percent,
+    t,
+    tn,
+)
 from bot.core.text import TELEGRAM_TEXT_LIMIT, esc, utf16_cut, utf16_len
 from bot.digest.builder import (
     SWOT_ORDER,
@@ -267,7 +275,7 @@ class _Renderer:
                                 place=place,
                                 text=esc(option.text),
                                 votes=self.n(option.votes),
-                                percent=self.n(round(option.percent)),
+                                percent=format_percent(option.percent, self.lang),
                             )
                         )
         if p.still_open:
@@ -280,12 +288,12 @@ class _Renderer:
                     "closes": format_datetime(poll.closes_at, self.lang, self.tz, "d MMM HH:mm"),
                 }
                 if poll.audience_size:
-                    percent = round(100 * poll.voters / poll.audience_size)
+                    percent = 100 * poll.voters / poll.audience_size
                     lines.append(
                         self.t(
                             "poll_open",
                             audience=self.n(poll.audience_size),
-                            percent=self.n(percent),
+                            percent=format_percent(percent, self.lang),
                             **values,
                         )
                     )

@@ -23,7 +23,7 @@ from telegram.error import ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from bot.core.clock import as_utc
-from bot.core.i18n import format_datetime, format_number, t, tn
+from bot.core.i18n import format_datetime, format_number, format_percent, t, tn
 from bot.core.logs import pseudonym
 from bot.core.text import esc
 from bot.polls import groups, voting
@@ -157,7 +157,7 @@ def results_text(result: PollTally, lang: str, *, interim: bool = False) -> str:
                 "polls.results_turnout",
                 result.audience_size,
                 voters=format_number(result.voters, lang),
-                percent=format_number(result.turnout_percent or 0, lang),
+                percent=format_percent(result.turnout_percent or 0, lang),
             )
         )
     else:
@@ -185,7 +185,7 @@ def results_text(result: PollTally, lang: str, *, interim: bool = False) -> str:
                     "polls.results_line_choice",
                     text=esc(option.text),
                     votes=format_number(option.votes, lang),
-                    percent=format_number(option.percent, lang),
+                    percent=format_percent(option.percent, lang),
                 )
             )
     if result.kind == PollKind.RANKING.value:

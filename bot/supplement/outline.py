@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.i18n import format_number, t, tn
+from bot.core.i18n import format_number, format_percent, t, tn
 from bot.figures import words
 from bot.figures.measures import MEASURES
 from bot.grouping.groups import label_in
@@ -173,7 +173,12 @@ def _poll_options(poll: PollOutcome, lang: str, tr: Tr, num: Num) -> list[Block]
         return [
             Block(
                 "bullet",
-                tr("option_line", text=o.text, votes=num(o.votes), percent=num(o.percent)),
+                tr(
+                    "option_line",
+                    text=o.text,
+                    votes=num(o.votes),
+                    percent=format_percent(o.percent, lang),
+                ),
             )
             for o in poll.options
         ]

@@ -394,7 +394,7 @@ def test_reactions_and_votes_count_as_participation(services: Services) -> None:
     joined = "\n".join(html)
     assert "&lt;hier&gt;" in joined
     assert "Wat eerst?" in joined and "1 van 2 gestemd" in joined
-    assert "Welke dag voor de markt?" in joined and "1. Zaterdag: 2 (67%)" in joined
+    assert "Welke dag voor de markt?" in joined and "1. Zaterdag: 2 (66,7%)" in joined
 
 
 def test_csv_rows_oldest_first_and_by_number_at_the_same_time(services: Services) -> None:

@@ -147,6 +147,57 @@ async def test_the_coachs_supplement_ranks_the_poll_too(bot: Harness, services: 
     ]
 
 
+def _closed_choice_poll(services: Services) -> None:
+    """A closed choice poll of week 47: two of three voters chose Zaterdag, one Woensdag."""
+    w = wijk_id(services)
+    voters = [person(services, 400 + i) for i in range(3)]
+    at = IN_W47.astimezone(UTC)
+    with services.db.session() as session:
+        poll = Poll(
+            wijk_id=w,
+            question="Welke dag voor de markt?",
+            kind="single",
+            audience="wijk",
+            status="closed",
+            opens_at=at - timedelta(days=3),
+            closes_at=at,
+            closed_at=at,
+        )
+        session.add(poll)
+        session.commit()
+        assert poll.id is not None
+        options = [
+            PollOption(poll_id=poll.id, position=i, text=text)
+            for i, text in enumerate(("Zaterdag", "Woensdag"))
+        ]
+        session.add_all(options)
+        session.commit()
+        for voter, index in zip(voters, (0, 0, 1), strict=True):
+            option = options[index].id or 0
+            session.add(Vote(poll_id=poll.id, option_id=option, person_id=voter, created_at=at))
+        session.commit()
+
+
+async def test_a_share_of_votes_is_written_the_same_way_everywhere(
+    bot: Harness, services: Services
+) -> None:
+    """Two of three voters chose Zaterdag. The digest said "67%", the supplement and the poll's
+    own result screen "66,7%"; now all three say "66,7%"."""
+    _closed_choice_poll(services)
+    coach = bot.user(5001, "Anna")
+    # A coach since this week: last week's scheduled digest is not theirs.
+    person(services, 5001, role=Role.COACH, since=NOW - timedelta(days=2))
+    await coach.send("/digest elsrijk")
+    digest = next(m.plain_text for m in coach.messages if "tot nu" in m.plain_text)
+    assert "1. Zaterdag: 2 (66,7%)" in digest and "2. Woensdag: 1 (33,3%)" in digest, digest
+    text = await supplement_of(coach)
+    assert "Zaterdag: 2 (66,7%)" in text and "Woensdag: 1 (33,3%)" in text
+    await coach.send("/stemmen")
+    await coach.press("Uitslag: Welke dag voor de markt?")
+    screen = coach.last.plain_text
+    assert "Zaterdag: 2 (66,7%)" in screen and "Woensdag: 1 (33,3%)" in screen, screen
+
+
 # --- contested statements ------------------------------------------------------------------------
 
 
