@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(render.render_json(data))
     elif args.format == "html":
-        rendered = render.render_html(data, lang, config)
+        rendered = render.render_html(data, lang, config, buttons=False)
         print("\n\n<!-- next message -->\n\n".join(rendered.messages))
     else:
         print(render.render_text(data, lang, config), end="")

@@ -70,8 +70,12 @@ def brief(text: str, limit: int) -> str:
 
 
 class _Renderer:
-    def __init__(self, data: DigestData, lang: str, config: Config) -> None:
+    def __init__(
+        self, data: DigestData, lang: str, config: Config, *, buttons: bool = True
+    ) -> None:
         self.data, self.lang, self.config = data, lang, config
+        # Whether "open M-12" buttons go under it (Telegram), so the text may point at them.
+        self.buttons = buttons
         self.tz: ZoneInfo = config.general.tz
 
     def t(self, key: str, **values: object) -> str:
@@ -339,7 +343,7 @@ class _Renderer:
                 )
                 lines.append(self.quote(group.representative))
         waiting = a.waiting
-        if waiting:
+        if waiting and self.buttons:
             lines += ["", self.t("footer", ref=esc(waiting[0].reference))]
         return lines
 
@@ -361,8 +365,12 @@ class _Renderer:
         return parts
 
 
-def render_html(data: DigestData, lang: str, config: Config) -> RenderedDigest:
-    sections = _Renderer(data, lang, config).sections()
+def render_html(
+    data: DigestData, lang: str, config: Config, *, buttons: bool = True
+) -> RenderedDigest:
+    """Telegram's messages; `buttons=False` where no "open M-12" buttons go under them (the
+    command line), so no line points at buttons that are not there."""
+    sections = _Renderer(data, lang, config, buttons=buttons).sections()
     messages: list[str] = []
     attention_at: int | None = None
     current = ""
@@ -410,8 +418,9 @@ def _section_chunks(lines: list[str]) -> list[str]:
 
 
 def render_text(data: DigestData, lang: str, config: Config) -> str:
-    """Plain text (the command line): the same content, without markup."""
-    sections = _Renderer(data, lang, config).sections()
+    """Plain text (the command line): the same content, without markup, and without the line
+    that points at the buttons under the Telegram message (a terminal has none)."""
+    sections = _Renderer(data, lang, config, buttons=False).sections()
     return "\n\n".join(html.unescape(_TAG.sub("", "\n".join(lines))) for lines in sections) + "\n"
 
 

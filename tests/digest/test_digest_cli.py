@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.cli import wijkbot as cli
 from bot.context import Services
 from bot.core.clock import Clock
-from bot.fake_telegram import FakeTelegram, FakeTelegramServer, parse_html
+from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness, parse_html
 from models import Digest, Edition, Reaction, Role, SpiegelItem
 from tests.digest.test_digest import DUE, IN_W46, IN_W47, observe, person, wijk_id
 from tests.helpers import FAKE_TOKEN
@@ -83,6 +83,28 @@ def test_bad_input(cli_services: Services, capsys: pytest.CaptureFixture[str]) -
     assert "expected a period like 2026-W47" in capsys.readouterr().err
     assert run("--wijk", "elsrijk", "--send") == 2  # no token
     assert "telegram.token" in capsys.readouterr().err
+
+
+async def test_the_command_line_points_at_no_buttons(
+    cli_services: Services, bot: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A melding waits for an answer. The digest on the command line ended with "Open een
+    melding met de knoppen hieronder", but a terminal has no buttons: that line is left out
+    there, in text and in HTML; the coach's digest in Telegram keeps it, above its buttons."""
+    waiting = observe(cli_services, "De put in de stoep is nog steeds open", at=IN_W46)
+    footer = f"Open een melding met de knoppen hieronder, zoals M-{waiting} openen."
+    for shape in ("text", "html"):
+        assert run("--wijk", "elsrijk", "--period", "2026-W47", "--format", shape) == 0
+        out = capsys.readouterr().out
+        attention = out.split("Hier is aandacht nodig", 1)[1]
+        assert f"M-{waiting}" in attention and "De put in de stoep" in attention, attention
+        assert "knoppen hieronder" not in out, out
+    coach = bot.user(7001, "Carla")
+    person(cli_services, 7001, role=Role.COACH)
+    answer = await coach.send("/digest elsrijk")
+    text = "\n".join(m.plain_text for m in answer if m.kind == "text")
+    assert text.rstrip().endswith(footer), text
+    assert f"M-{waiting} openen" in [label for m in answer for label in m.button_texts]
 
 
 async def test_send_records_digest_rows(
