@@ -21,6 +21,7 @@ from bot.telegram import command_menu, flow_table, flows
 from bot.telegram.callbacks import BadCallback, Kind, WijkStep
 from bot.telegram.flow_table import END, TEXT, Entry, FlowTable, Reply, Step, button
 from bot.telegram.flows import Flow, JsonDraft
+from handlers import urgent
 from handlers.common import (
     CHOOSING_WIJK,
     WIJK_FLOW,
@@ -138,6 +139,10 @@ async def _look_up(turn: Turn, draft: WijkDraft, text: str) -> WijkDraft:
     """The postcode (with a house number, maybe) at PDOK: which of our wijken it is in."""
     services = turn.services
     parsed = parse_postcode_input(text)
+    if parsed is None and urgent.kind_of(turn, text) is not None:
+        # An emergency, not a bad postcode: the help numbers are above (handlers/urgent), then
+        # the question again, plainly, with the list; "or type your postcode" when that works.
+        return WijkDraft(lookup="urgent" if services.pdok is not None else None)
     if parsed is None:
         return WijkDraft(lookup="malformed")
     if services.pdok is None:
@@ -223,7 +228,7 @@ TABLE: FlowTable[Turn, WijkDraft] = FlowTable(
             {
                 CONFIRMING_WIJK: "PDOK found the wijk, or several",
                 TYPING_POSTCODE: "malformed, not found, outside",
-                CHOOSING_WIJK: "PDOK unreachable, no wijk of ours",
+                CHOOSING_WIJK: "PDOK unreachable, no wijk of ours, an emergency",
             },
             _look_up,
             _looked_up,

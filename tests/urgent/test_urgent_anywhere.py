@@ -11,6 +11,7 @@ from bot.context import Services
 from bot.fake_telegram import BotMessage, Harness
 from models import Observation, Person
 from tests.helpers import onboard
+from tests.people.test_wijk_by_postcode import pdok_for
 
 EMERGENCY = "help, mijn buurman is net gevallen en reageert niet meer"
 GAS = "Ik ruik een sterke gaslucht in het trappenhuis van onze flat"
@@ -97,6 +98,53 @@ async def test_an_emergency_before_akkoord_shows_the_numbers_and_the_statement(
     (reply,) = await eve.send("There is a strong smell of gas next door and she does not open")
     assert reply.plain_text.startswith("Is anyone in danger right now? Call 112.")
     assert "Then press I agree." in reply.plain_text and "I agree" in reply.button_texts
+
+
+async def test_an_emergency_while_typing_a_postcode_is_not_called_a_bad_postcode(
+    bot: Harness, services: Services
+) -> None:
+    """Choosing a wijk by postcode, a resident types an emergency. They got the numbers and then
+    "Dat lijkt geen postcode"; now the numbers, then the step's question plainly, the list of
+    wijken below. Also after a postcode that was wrong, in English, and without PDOK (the list
+    only: no postcode to type)."""
+    services.pdok = pdok_for(services)
+    nieuw = bot.user(5002, "Nieuw")
+    await nieuw.send("/start")
+    await nieuw.press("Akkoord")
+    await nieuw.press("Ik weet mijn wijk niet")
+    for _ in range(2):
+        reply = helped(await nieuw.send(GAS))
+        assert "Dat lijkt geen postcode" not in reply.plain_text, reply.plain_text
+        assert reply.plain_text.endswith(
+            "In welke wijk woon je?\nKies je wijk hieronder, of typ je postcode."
+        ), reply.plain_text
+        assert "Elsrijk" in reply.button_texts
+        # A postcode typed wrong is still called that; an emergency after it is not.
+        (wrong,) = await nieuw.send("12345")
+        assert "Dat lijkt geen postcode" in wrong.plain_text
+    await nieuw.press("Elsrijk", message=reply)
+    (person,) = people(services)
+    assert person.current_wijk_id is not None
+
+    eve = bot.user(5003, "Eve", language_code="en")
+    await eve.send("/start")
+    await eve.press("I agree")
+    await eve.press("I don't know my district")
+    (reply,) = await eve.send("There is a strong smell of gas next door and she does not open")
+    assert reply.plain_text.startswith("Is anyone in danger right now? Call 112.")
+    assert "does not look like a postcode" not in reply.plain_text, reply.plain_text
+    assert reply.plain_text.endswith(
+        "Which district do you live in?\nChoose your district below, or type your postcode."
+    ), reply.plain_text
+
+    services.pdok = None
+    otto = bot.user(5004, "Otto")
+    await otto.send("/start")
+    await otto.press("Akkoord")
+    reply = helped(await otto.send(GAS))
+    assert "postcode" not in reply.plain_text, reply.plain_text
+    assert reply.plain_text.endswith("In welke wijk woon je?\nKies je wijk hieronder.")
+    assert "Elsrijk" in reply.button_texts
 
 
 async def test_an_emergency_as_an_edit_or_a_loose_text_says_the_numbers_once(
