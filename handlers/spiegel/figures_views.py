@@ -19,7 +19,7 @@ from bot.figures.words import years_text as _years
 from bot.spiegel.mirror import ReactionCounts
 from bot.telegram.callbacks import FiguresView, SpiegelOverview
 from handlers.common import Who, button, esc, keyboard, menu_button
-from models import SpiegelItem
+from models import ItemKind, SpiegelItem
 
 # Below Telegram's 4,096 characters (in UTF-16 code units: an emoji counts twice), with room
 # for the HTML tags.
@@ -168,7 +168,7 @@ def coach(
         tail.append(who.t("figures.example"))
     for item, counts in statements:
         block = ["", who.t("figures.statement", text=esc(item.text))]
-        block += with_reactions(who, statement_figures(who, figures, item), counts)
+        block += with_reactions(who, item, statement_figures(who, figures, item), counts)
         if utf16_len("\n".join([*lines, *block, *tail])) > MESSAGE_LIMIT:
             lines += ["", "…"]  # Telegram's limit; the rest are in the wijkspiegel itself
             break
@@ -177,10 +177,14 @@ def coach(
     return "\n".join(lines), _buttons(who, wijk_id, edition_id, coach_button=False)
 
 
-def with_reactions(who: Who, lines: list[str], counts: ReactionCounts) -> list[str]:
-    """A statement's figure lines and, last, how residents reacted to it."""
-    reacted = who.t("figures.statement_reactions", yes=counts.recognise, no=counts.not_recognise)
-    return [*lines, reacted]
+def with_reactions(
+    who: Who, item: SpiegelItem, lines: list[str], counts: ReactionCounts
+) -> list[str]:
+    """A statement's figure lines and, last, how residents reacted to it: a recommendation in
+    the words of its buttons ("Eens", "Niet eens")."""
+    advice = item.kind == ItemKind.RECOMMENDATION.value
+    key = "figures.advice_reactions" if advice else "figures.statement_reactions"
+    return [*lines, who.t(key, yes=counts.recognise, no=counts.not_recognise)]
 
 
 def statement_figures(who: Who, figures: WijkFigures | None, item: SpiegelItem) -> list[str]:

@@ -271,7 +271,7 @@ def coach_beside(
         if session is None:
             raise ValueError("coach_beside needs the counts or a session to read them")
         counts = service.reaction_counts(session, [item.id])[item.id]
-    return figures_views.with_reactions(who, figures, counts)
+    return figures_views.with_reactions(who, item, figures, counts)
 
 
 def coach_figures(

@@ -152,6 +152,31 @@ async def test_coach_sees_all_figures_with_trend_and_reactions(
     assert not any("65 jaar of ouder: 2.455" in m.plain_text for m in alice.messages)
 
 
+async def test_a_recommendations_reactions_beside_its_figures_are_eens_and_niet_eens(
+    bot: Harness, with_figures: Services
+) -> None:
+    """A recommendation that names figures has the buttons "Eens / Niet eens". Beside its
+    figures the coach read "Herken ik: 0. Herken ik niet: 1."; now its own words."""
+    advice = '[[recommendation]]\nkey = "ouderen"\ntext = "Organiseer meer voor ouderen."\n'
+    load(with_figures, "elsrijk", advice + 'figures = ["age_65_plus"]\n')
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/spiegel")
+    page = await alice.press("Wat raadt de wijkcoach aan? (1)")
+    await alice.press("Niet eens 👎", message=page[0])
+    coach = await join_as(bot, with_figures, 2001, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/spiegel")
+    await coach.press("Cijfers over je wijk")
+    (shown,) = await coach.press("Alle cijfers, voor wijkcoaches")
+    assert "‘Organiseer meer voor ouderen.’" in shown.plain_text
+    assert "Eens: 0. Niet eens: 1." in shown.plain_text, shown.plain_text
+    assert "Herken ik" not in shown.plain_text
+    await coach.send("/spiegel")
+    (statement, _footer) = await coach.press("Wat raadt de wijkcoach aan? (1)")
+    assert "Eens: 0. Niet eens: 1." in statement.plain_text, statement.plain_text
+    (edited,) = await coach.press("Eens 👍", message=statement)
+    assert "Eens: 1. Niet eens: 1." in edited.plain_text, edited.plain_text
+
+
 async def test_next_years_statements_keep_their_figures(
     bot: Harness, with_figures: Services
 ) -> None:
