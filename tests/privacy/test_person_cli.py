@@ -134,7 +134,8 @@ async def test_erase_asks_what_happens_to_contributions_and_for_yes(
     assert "deleted: 0 observation(s)" in capsys.readouterr().out
     # The bot no longer knows Alice: she would start again.
     replies = await alice.send("/mijnmeldingen")
-    assert replies[-1].text == t("nl", "errors.start_first")
+    assert replies[-1].text is not None
+    assert replies[-1].text.startswith(t("nl", "errors.start_first"))  # the statement below it
 
 
 async def test_erasing_a_coach_gives_their_chat_everyones_menu(
