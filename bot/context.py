@@ -21,6 +21,7 @@ from bot.core.config import Config
 from bot.core.database import Database
 from bot.core.wake import Waker
 from bot.people.actor_cache import ActorCache
+from bot.people.chosen_language import ChosenLanguages
 from bot.people.persons import ActiveWijken
 from bot.polls.refusals import RefusalsTold
 from bot.spiegel.mirror import StatementCache
@@ -48,6 +49,9 @@ class Services:
     bot_username: str = ""
     # Sender and roles between updates (see bot/people/actor_cache.py for when it forgets).
     actors: ActorCache = field(default_factory=ActorCache)
+    # The language chosen on the privacy statement before Akkoord, in memory only (see
+    # bot/people/chosen_language.py).
+    chosen_languages: ChosenLanguages = field(default_factory=ChosenLanguages)
     # The active wijken between updates (see bot/people/persons.py ActiveWijken).
     wijken: ActiveWijken = field(default_factory=ActiveWijken)
     # Spiegel statements between reactions (see bot/spiegel/mirror.py StatementCache).

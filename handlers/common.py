@@ -108,11 +108,12 @@ def who_is(update: Update, services: Services) -> Who | None:
     if actor is not None and actor.person.unreachable_at is not None:
         with services.db.session() as session:
             persons.mark_reachable(session, actor.person)
-    lang = (
-        actor.person.language
-        if actor is not None
-        else pick_language(user.language_code, services.config.general.default_language)
-    )
+    if actor is not None:
+        lang = actor.person.language
+    else:  # the language chosen on the privacy statement, else Telegram's
+        lang = services.chosen_languages.get(user.id) or pick_language(
+            user.language_code, services.config.general.default_language
+        )
     # Shown to coaches when shared, so cleaned like typed text (a direction override in a name
     # would turn their list line around).
     return Who(user.id, lang, actor, clean_input(user.first_name, multiline=False))

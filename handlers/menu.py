@@ -166,7 +166,9 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
     await answer_query(update)
     if who.actor is None:
         # Before consent nothing is stored: show the privacy statement again in that language,
-        # with the invite its buttons carried (checked again when it is accepted).
+        # with the invite its buttons carried (checked again when it is accepted); what they
+        # type before Akkoord is answered in it too (kept in memory only).
+        context.services.chosen_languages.choose(who.telegram_id, lang)
         newcomer = Who(who.telegram_id, lang, None, who.first_name)
         await show_privacy(update, context, newcomer, pressed.code, edit=True)
         return

@@ -124,7 +124,9 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
         return
     await answer_query(update)
     if who.actor is None and not consent.accept:
-        # Nothing is stored yet: the language is the one the statement was shown in.
+        # Nothing is stored yet: the language is the one the statement was shown in, and what
+        # they type next is answered in it (kept in memory only).
+        context.services.chosen_languages.choose(who.telegram_id, consent.lang)
         shown = Who(who.telegram_id, consent.lang, None, who.first_name)
         if consent.more:
             await show_privacy(update, context, shown, consent.code, edit=True, more=True)
@@ -143,6 +145,7 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
     with services.db.session() as session:
         persons.give_consent(session, who.telegram_id, consent.lang, services.clock.now())
         actor = load_actor(session, who.telegram_id)
+    services.chosen_languages.forget(who.telegram_id)  # their row holds it now
     lang = actor.person.language if actor else consent.lang
     who = Who(who.telegram_id, lang, actor, who.first_name)
     if consent.code is None and who.wijk_id is None:

@@ -94,6 +94,54 @@ async def test_declining_after_choosing_english_answers_in_english(
     assert people_in(services) == []
 
 
+async def test_a_typed_message_after_choosing_english_on_the_statement_answers_in_english(
+    bot: Harness, services: Services
+) -> None:
+    # Telegram says Dutch; on the privacy statement the person presses "English": the statement
+    # is now English. Before pressing "I agree" they type something (or /menu, /report).
+    piet = bot.user(4101, "Piet", language_code="nl")
+    await piet.send("/start")
+    (statement,) = await piet.press("English")
+    assert "I agree" in statement.button_texts
+    for typed in ("Hello, how does this work?", "/menu", "/report"):
+        (answer,) = await piet.send(typed)
+        # They chose English a moment ago: the bot goes on in English, with the English buttons.
+        assert "Je doet nog niet mee" not in answer.plain_text, typed
+        assert "You are not taking part yet" in answer.plain_text, typed
+        assert "First, about your data" in answer.plain_text, typed
+        assert "I agree" in answer.button_texts, typed
+        assert "Akkoord" not in answer.button_texts, typed
+    # Remembered for the chat only: nothing is stored before consent.
+    assert people_in(services) == []
+    with services.db.session() as session:
+        assert session.exec(select(StoredState)).all() == []
+    # "No thanks", then typing: still English.
+    await piet.press("No thanks")
+    (answer,) = await piet.send("hello?")
+    assert "You are not taking part yet" in answer.plain_text
+    (joined,) = await piet.press("I agree")
+    assert "Which district do you live in?" in joined.plain_text
+    assert people_in(services)[0].language == "en"
+
+
+async def test_a_typed_message_after_choosing_dutch_on_the_statement_answers_in_dutch(
+    bot: Harness, services: Services
+) -> None:
+    # The mirror: Telegram says English, the person presses "Nederlands", then types.
+    ruth = bot.user(4103, "Ruth", language_code="en")
+    (statement,) = await ruth.send("/start")
+    assert "I agree" in statement.button_texts
+    await ruth.press("Nederlands")
+    for typed in ("Hoe werkt dit?", "/menu"):
+        (answer,) = await ruth.send(typed)
+        assert "You are not taking part yet" not in answer.plain_text, typed
+        assert "Je doet nog niet mee" in answer.plain_text, typed
+        assert "Akkoord" in answer.button_texts, typed
+    assert people_in(services) == []
+    await ruth.press("Akkoord")
+    assert people_in(services)[0].language == "nl"
+
+
 def what_is_stored(services: Services) -> list[tuple[object, ...]]:
     with services.db.session() as session:
         people = [(p.id, p.language, p.consent_at, p.current_wijk_id) for p in people_in(services)]
