@@ -371,7 +371,10 @@ def menu_keyboard(who: Who) -> InlineKeyboardMarkup:
 
 
 def start_keyboard(who: Who) -> InlineKeyboardMarkup:
-    return keyboard([button(who.t("menu.start"), MenuItem("start"))])
+    """[Start]; to someone not (or no longer) known, it carries the language they read, so the
+    privacy statement it opens is in that language (nothing is stored to remember it by)."""
+    lang = who.lang if who.actor is None else None
+    return keyboard([button(who.t("menu.start"), MenuItem("start", lang))])
 
 
 def cancel_button(who: Who, nonce: int) -> InlineKeyboardButton:

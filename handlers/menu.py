@@ -56,12 +56,17 @@ async def menu_pressed(update: Update, context: WijkContext) -> None:
     if who is None:
         return
     try:
-        item = payload(update, MenuItem).item
+        pressed = payload(update, MenuItem)
     except BadCallback:  # parsed before private_handler, which would otherwise catch it
         await stale_button(update, who)
         return
-    if item == "start":
+    if pressed.item == "start":
         await answer_query(update)
+        if who.actor is None and pressed.lang is not None:
+            # The language of the text it stood under (after /vergeetmij, say): kept in memory
+            # for what they type next, as a choice on the privacy statement is.
+            context.services.chosen_languages.choose(who.telegram_id, pressed.lang)
+            who = Who(who.telegram_id, pressed.lang, None, who.first_name)
         await show_start(update, context, who, payload=None)
         return
     await _menu_item(update, context)

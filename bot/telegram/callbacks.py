@@ -193,16 +193,20 @@ class Language:
 
 @dataclass(frozen=True)
 class MenuItem:
+    """An entry of the menu. `start` may carry the language of the text it stood under, for
+    someone not known (yet, or any more): the privacy statement it opens is in that language."""
+
     KIND: ClassVar[Kind] = Kind.MENU
     item: str
+    lang: str | None = None
 
     def args(self) -> tuple[str | int, ...]:
-        return (self.item,)
+        return (self.item,) if self.lang is None else (self.item, self.lang)
 
     @classmethod
     def parse(cls, args: Args) -> MenuItem:
-        _count(args, 1)
-        return cls(args[0])
+        _count(args, 1, 2)
+        return cls(args[0], choice(args[1], LANGUAGES) if len(args) == 2 else None)
 
 
 @dataclass(frozen=True)

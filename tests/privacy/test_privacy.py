@@ -697,6 +697,27 @@ async def test_vergeetmij_delete_everything_in_english(bot: Harness, services: S
         )
 
 
+async def test_start_after_erasing_in_english_shows_the_statement_in_english(
+    bot: Harness, services: Services
+) -> None:
+    # Telegram says Dutch, the person chose English in the bot and reads everything in English.
+    quinn = await onboard(bot, 4102, "Quinn")
+    await quinn.send("/taal")
+    await quinn.press("English")
+    await quinn.send("/forgetme")
+    (erased,) = await quinn.press("Yes, erase my data for good")
+    assert "Your data has been erased" in erased.plain_text
+    assert erased.button_texts == ["Start"]
+    assert person_id(services, 4102) is None
+    # The English "Start" the bot just offered leads to the English statement (as "No thanks",
+    # then "Start" does before joining), not to a Dutch one with "Akkoord".
+    (statement,) = await quinn.press("Start")
+    assert "Eerst over je gegevens" not in statement.plain_text
+    assert "First, about your data" in statement.plain_text
+    assert "I agree" in statement.button_texts
+    assert person_id(services, 4102) is None
+
+
 async def test_vergeetmij_without_contributions_goes_straight_to_confirm(
     bot: Harness, services: Services
 ) -> None:

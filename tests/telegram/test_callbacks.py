@@ -69,6 +69,7 @@ WIRE: list[tuple[Payload, str]] = [
     (Language("en"), "lg:en"),
     (Language("nl", "Ab3_-x"), "lg:nl:Ab3_-x"),
     (MenuItem("main"), "mn:main"),
+    (MenuItem("start", "en"), "mn:start:en"),
     (Cancel(7), "cx:7"),
     (WijkStep(3, WijkStep.PICK, 12), "wk:3:12"),
     (WijkStep(3, "pc"), "wk:3:pc"),
@@ -162,6 +163,7 @@ def test_every_kind_is_covered() -> None:
         "co:1:snd",  # a flow step without its nonce
         "ok:de:y:-",
         "mn:main\n",  # a regex "$" matches before a final newline
+        "mn:start:de",  # a language the bot does not speak
         "co:12\n:open",
         "sn:12:x",  # under a status notice: only "not right" and "not solved"
         "sn:12",
