@@ -146,8 +146,8 @@ def wire(app: WijkApplication) -> None:
     app.add_handler(TypeHandler(Update, common.update_arrived), group=-1)
     app.add_handler(TypeHandler(Update, common.unsent_said), group=1)
     # An urgent text, typed anywhere (a step that takes only buttons, before Akkoord, while
-    # choosing a wijk, a caption, an edit): the help numbers above the first reply to it,
-    # whichever handler gives it (handlers/common.py `say_first`). They store nothing.
+    # choosing a wijk, a caption, an edit): the help numbers first, a message of their own that
+    # no step edits away, then whichever handler answers it. They store nothing.
     typed = private & (filters.TEXT | filters.CAPTION) & ~filters.COMMAND
     app.add_handler(MessageHandler(typed, urgent.typed), group=-2)
 

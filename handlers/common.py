@@ -7,9 +7,7 @@ step of onboarding's `wijk` flow), and turns a PermissionDenied into a clear mes
 A flow left halfway is said here, for every flow at once: when an update leaves a run with
 something typed in it (another flow starts, a command or a button ends it;
 `flows.left_halfway`), its first reply starts with what the run's table says is not sent
-(`FlowTable.unsent`), and if it sends none, `unsent_said` says it after the handler. What a
-handler before all others wants said first (`say_first`: the help numbers for an urgent text,
-handlers/urgent/resident.py) goes above that, the same way.
+(`FlowTable.unsent`), and if it sends none, `unsent_said` says it after the handler.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -201,36 +198,10 @@ async def _not_joined(update: Update, context: WijkContext, who: Who) -> None:
 _LONGEST = TELEGRAM_TEXT_LIMIT
 
 
-# What this update's first reply says first (`say_first`), with the update it is for. Updates
-# are handled one at a time (bot/app.py), each to the end in one task.
-_first: ContextVar[tuple[object, list[str]] | None] = ContextVar("said_first", default=None)
-
-
-def say_first(update: Update, text: str) -> None:
-    """Say `text` above the first reply to `update`, before anything else it says; when the
-    handlers send no reply, as a message of its own after them (`unsent_said`)."""
-    pending = _first.get()
-    if pending is None or pending[0] is not update:
-        pending = (update, [])
-        _first.set(pending)
-    pending[1].append(text)
-
-
-def _said_first(update: Update) -> list[str]:
-    """What `say_first` left to say for `update`, once."""
-    pending = _first.get()
-    if pending is None or pending[0] is not update:
-        return []
-    said = list(pending[1])
-    pending[1].clear()
-    return said
-
-
 def _above(update: Update) -> str | None:
-    """What the first reply says above itself: `say_first`'s, then what a run left halfway
-    left unsent; None when nothing (or it was said)."""
-    said = [*_said_first(update), *filter(None, [_left_unsent(update)])]
-    return "\n\n".join(said) if said else None
+    """What the first reply says above itself: what a run left halfway left unsent; None when
+    nothing (or it was said)."""
+    return _left_unsent(update)
 
 
 async def update_arrived(update: object, context: WijkContext) -> None:
@@ -269,8 +240,7 @@ def _left_unsent(update: Update) -> str | None:
 
 async def unsent_said(update: object, context: WijkContext) -> None:
     """After every handler (bot/wiring.py): a run left halfway whose handler sent no reply
-    (a file, say) gets what it left unsent as a message of its own: never silence. So does
-    what `say_first` was given (the help numbers), when no reply said it."""
+    (a file, say) gets what it left unsent as a message of its own: never silence."""
     if not isinstance(update, Update):
         return
     said = _above(update)
@@ -289,8 +259,7 @@ async def reply(
     edit: bool = False,
 ) -> Message | None:
     """Send a new message to the chat of the update, or edit the pressed message when `edit`.
-    The first reply of an update says above it what `say_first` was given (the help numbers),
-    and, when the update left a flow halfway, what that left unsent."""
+    When the update left a flow halfway, its first reply says above it what that left unsent."""
     said = _above(update)
     if (
         said is not None

@@ -1,12 +1,14 @@
-"""What a resident sees when their text is urgent: the help block at once, above the bot's next
-message (one message: Telegram allows one a second per chat), and after filing a line saying the
-coach is told now; the flow itself goes on as always.
+"""What a resident sees when their text is urgent: the help block at once, as a message of its
+own, and after filing a line saying the coach is told now; the flow itself goes on as always.
 
 The help block is shown in one place for every text typed in a private chat (`typed`, before
-any handler: bot/wiring.py): whatever answers the text — a flow's step, shown again when it
-takes only buttons, the privacy statement before Akkoord, the wijk list, "als melding?" — says
-the numbers first. They store nothing, so nothing stands in their way: not consent, not a flow.
-handlers/observations/flow.py calls the rest (`kind_of`, `filed`).
+any handler: bot/wiring.py), before whatever answers the text: a flow's step, shown again when
+it takes only buttons, the privacy statement before Akkoord, the wijk list, "als melding?". It
+is a message of its own, without buttons, so nothing ever edits it: pressing a button of the
+step below turns that message into the next step, and the numbers stay in the chat. (The step
+comes a second later: Telegram allows one message a second per chat.) They store nothing, so
+nothing stands in their way: not consent, not a flow. handlers/observations/flow.py calls the
+rest (`kind_of`, `filed`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from bot.observations import filing
 from bot.telegram import flows
 from bot.urgent import alerts, detect
 from bot.urgent.contacts import contacts
-from handlers.common import Turn, say_first, who_is
+from handlers.common import Turn, who_is
 from handlers.urgent import alert, views
 
 View = tuple[str, InlineKeyboardMarkup]
@@ -50,8 +52,8 @@ def note(turn: Turn, text: str | None, other: str | None = None) -> str | None:
 
 async def typed(update: Update, context: WijkContext) -> None:
     """A text (or a photo's caption) in a private chat, before any handler takes it: when it
-    is urgent, the help block goes above the first reply to it (handlers/common.py
-    `say_first`), or after it when no handler replies. Nothing is stored."""
+    is urgent, the help block first, as a message of its own that no step edits away; the
+    answer to the text comes below it. Nothing is stored."""
     flow = flows.current(context)
     if flow is not None and (table := context.routes.tables.get(flow.name)) and table.for_others:
         return  # a coach's answer, a poll: written for others (FlowTable.for_others)
@@ -61,8 +63,8 @@ async def typed(update: Update, context: WijkContext) -> None:
     if who is None:
         return
     block = note(Turn(update, context, who), text)
-    if block is not None:
-        say_first(update, block)
+    if block is not None and update.effective_chat is not None:
+        await update.effective_chat.send_message(block)
 
 
 async def filed(turn: Turn, view: View, request_key: str, text: str | None = None) -> View:

@@ -59,32 +59,34 @@ POLICE = "0900-8844"
 GET_OUT_NL = "Ga meteen naar buiten"
 
 
-async def test_urgent_text_shows_the_numbers_at_once_in_one_message(
+async def test_urgent_text_shows_the_numbers_at_once_then_the_step(
     bot: Harness, services: Services
 ) -> None:
     """Gas, and a neighbour who does not open: 112, out of the house, the police for the
-    neighbour; not the suicide line nor Veilig Thuis."""
+    neighbour; not the suicide line nor Veilig Thuis. The numbers are a message of their own
+    (nothing edits them away), the step comes below them."""
     alice = await onboard(bot, 1001, "Alice")
     await alice.send("/melding")
     before = len(alice.messages)
-    seen = await alice.send(URGENT_NL)
-    assert len(seen) == 1 and len(alice.messages) == before + 1  # one message, not an extra one
-    text = alice.last.plain_text
+    numbers, step = await alice.send(URGENT_NL)
+    assert len(alice.messages) == before + 2
+    assert numbers.buttons == []
+    text = numbers.plain_text
     assert text.startswith(HELP_NL)
     assert "Brand of gas? Ga meteen naar buiten, met iedereen." in text
     assert "Doe geen licht aan of uit. Bel dan buiten 112." in text
     assert "Politie nodig, maar geen spoed? Bel 0900-8844." in text
     assert "113" not in text and VEILIG_THUIS not in text
     assert "niet dag en nacht gelezen" in text
-    assert "Wat voor melding is het?" in text  # and the flow goes on
-    assert "Wat kan beter?" in alice.last.button_texts
+    assert "Wat voor melding is het?" in step.plain_text  # and the flow goes on
+    assert "Wat kan beter?" in step.button_texts and alice.last == step
 
 
 async def test_urgent_text_in_english(bot: Harness, services: Services) -> None:
     alice = await onboard(bot, 1001, "Alice", language_code="en")
     await alice.send("/melding")
-    await alice.send(URGENT_EN)
-    text = alice.last.plain_text
+    numbers, _step = await alice.send(URGENT_EN)
+    text = numbers.plain_text
     assert text.startswith(HELP_EN)
     assert "Fire or gas? Get everyone outside at once." in text and POLICE in text
     assert "113" not in text and VEILIG_THUIS not in text
@@ -121,7 +123,7 @@ async def test_the_help_fits_the_kind_of_emergency(
     """A gas leak or a fallen neighbour gets no suicide line; 112 comes first every time."""
     alice = await onboard(bot, 1001, "Alice")
     await alice.send("/melding")
-    (reply,) = await alice.send(text)
+    reply, _step = await alice.send(text)
     assert reply.plain_text.startswith(HELP_NL)
     assert "niet dag en nacht gelezen" in reply.plain_text
     for part in shown:
@@ -134,7 +136,7 @@ async def test_unsure_of_the_kind_every_number_is_shown(bot: Harness, services: 
     """Found by the learned net, not by a rule: its kind is a guess, so all the help is there."""
     alice = await onboard(bot, 1001, "Alice")
     await alice.send("/melding")
-    (reply,) = await alice.send("Er zit een kind alleen op het randje van het dak van de flat")
+    reply, _step = await alice.send("Er zit een kind alleen op het randje van het dak van de flat")
     for part in (HELP_NL, POLICE, SUICIDE_LINE, VEILIG_THUIS):
         assert part in reply.plain_text, reply.plain_text
 
@@ -150,10 +152,12 @@ async def test_the_municipality_line_for_a_neighbour_only(
     async with Harness(make_app(services, fake), fake) as bot:
         alice = await onboard(bot, 1001, "Alice")
         await alice.send("/melding")
-        (neighbour,) = await alice.send("Buurvrouw al dagen niet gezien, haar brievenbus puilt uit")
+        neighbour, _step = await alice.send(
+            "Buurvrouw al dagen niet gezien, haar brievenbus puilt uit"
+        )
         assert line in neighbour.plain_text and "113" not in neighbour.plain_text
         await alice.send("/melding")
-        (fire,) = await alice.send("De schuur van de buren staat in brand")
+        fire, _step = await alice.send("De schuur van de buren staat in brand")
         assert fire.plain_text.startswith(HELP_NL) and line not in fire.plain_text
 
 
@@ -207,13 +211,15 @@ async def test_a_loose_text_and_a_photo_caption_show_the_numbers(
     bot: Harness, services: Services
 ) -> None:
     alice = await onboard(bot, 1001, "Alice")
-    await alice.send("m'n vriend slaat me en ik durf niet naar huis")
-    assert alice.last.plain_text.startswith(HELP_NL)
+    numbers, _asked = await alice.send("m'n vriend slaat me en ik durf niet naar huis")
+    assert numbers.plain_text.startswith(HELP_NL)
     assert "Ja, als melding" in alice.last.button_texts
     await alice.press("Nee")
     await alice.send("/melding")
-    await alice.send_photo(caption="Rookmelder gaat al tien minuten af bij de buren")
-    assert alice.last.plain_text.startswith(HELP_NL)
+    numbers, _step = await alice.send_photo(
+        caption="Rookmelder gaat al tien minuten af bij de buren"
+    )
+    assert numbers.plain_text.startswith(HELP_NL)
 
 
 async def test_the_coach_of_the_wijk_is_told_at_once_and_only_them(

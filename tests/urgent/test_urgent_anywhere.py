@@ -1,4 +1,5 @@
-"""An urgent text typed anywhere shows the help numbers, once, above whatever answers it: a step
+"""An urgent text typed anywhere shows the help numbers, once, as a message of their own that
+stays in the chat, above whatever answers it: a step
 of the melding that takes only buttons (shown again, the draft kept), a flow of buttons only,
 before Akkoord (the privacy statement with Akkoord below), while choosing a wijk, an edit.
 The numbers store nothing. On SQLite and PostgreSQL."""
@@ -9,6 +10,7 @@ from sqlmodel import col, select
 
 from bot.context import Services
 from bot.fake_telegram import BotMessage, Harness
+from bot.fake_telegram.users import Person as FakePerson
 from models import Observation, Person
 from tests.helpers import onboard
 from tests.people.test_wijk_by_postcode import pdok_for
@@ -30,11 +32,13 @@ def people(services: Services) -> list[Person]:
 
 
 def helped(replies: list[BotMessage]) -> BotMessage:
-    """The one reply, which starts with the numbers and says them once."""
-    assert len(replies) == 1, [m.plain_text for m in replies]
-    (reply,) = replies
-    assert reply.plain_text.startswith(HELP_NL), reply.plain_text
-    assert reply.plain_text.count(HELP_NL) == 1
+    """The numbers, once, as a message of their own without buttons (nothing edits them away),
+    then the answer below them, which is returned."""
+    assert len(replies) == 2, [m.plain_text for m in replies]
+    numbers, reply = replies
+    assert numbers.plain_text.startswith(HELP_NL), numbers.plain_text
+    assert numbers.plain_text.count(HELP_NL) == 1 and numbers.buttons == []
+    assert HELP_NL not in reply.plain_text
     return reply
 
 
@@ -95,8 +99,10 @@ async def test_an_emergency_before_akkoord_shows_the_numbers_and_the_statement(
     # In English, too.
     eve = bot.user(5003, "Eve", language_code="en")
     await eve.send("/start")
-    (reply,) = await eve.send("There is a strong smell of gas next door and she does not open")
-    assert reply.plain_text.startswith("Is anyone in danger right now? Call 112.")
+    (numbers, reply) = await eve.send(
+        "There is a strong smell of gas next door and she does not open"
+    )
+    assert numbers.plain_text.startswith("Is anyone in danger right now? Call 112.")
     assert "Then press I agree." in reply.plain_text and "I agree" in reply.button_texts
 
 
@@ -163,6 +169,38 @@ async def test_an_emergency_as_an_edit_or_a_loose_text_says_the_numbers_once(
     reply = helped(await rita.send(GAS))
     assert "Wat voor melding is het?" in reply.plain_text
     assert observations(services) == []
+
+
+def numbers_on_screen(person: FakePerson) -> list[BotMessage]:
+    """The messages in the chat that still show the help numbers (after any edit)."""
+    return [m for m in person.messages if not m.deleted and HELP_NL in m.plain_text]
+
+
+async def test_the_numbers_stay_on_screen_when_the_step_below_them_is_pressed(
+    bot: Harness, services: Services
+) -> None:
+    """Someone in crisis keeps the numbers: a button pressed under the step that answered the
+    urgent text turns that message into the next step, and the numbers stay in the chat."""
+    rita = await onboard(bot, 1001, "Rita")
+    await rita.send(GAS)
+    assert "Wil je dit als melding naar de wijkcoach sturen?" in rita.last.plain_text
+    assert len(numbers_on_screen(rita)) == 1
+    (step,) = await rita.press("Ja, als melding")
+    assert "Wat voor melding is het?" in step.plain_text
+    assert len(numbers_on_screen(rita)) == 1
+    # And at a step of the melding that takes buttons only: shown again, pressed on.
+    await rita.send(GAS)
+    assert len(numbers_on_screen(rita)) == 2
+    await rita.press("Wat kan beter?")
+    assert "Waar gaat het over?" in rita.last.plain_text
+    assert len(numbers_on_screen(rita)) == 2
+    # Before Akkoord: the statement below the numbers becomes the wijk question.
+    nieuw = bot.user(5002, "Nieuw")
+    await nieuw.send("/start")
+    await nieuw.send(GAS)
+    await nieuw.press("Akkoord", message=nieuw.last)
+    assert "Akkoord" not in nieuw.last.button_texts
+    assert len(numbers_on_screen(nieuw)) == 1
 
 
 async def test_a_coachs_answer_is_written_for_the_sender_not_read_as_the_coachs_emergency(
