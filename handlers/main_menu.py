@@ -14,10 +14,22 @@ from telegram import InlineKeyboardButton, Update, WebAppInfo
 from bot.context import WijkContext
 from bot.core.i18n import tn
 from bot.people import about_you, persons
-from bot.telegram.callbacks import MenuItem
-from handlers.about_you.views import invitation_buttons, invitation_text
+from bot.telegram.callbacks import AboutYou, MenuItem
 from handlers.common import Who, button, esc, keyboard, reply
 from models import Role
+
+
+def invitation_text(who: Who) -> str:
+    """ "Over jou", asked in the menu message (its questions: handlers/about_you/)."""
+    return "\n".join((who.t("about_you.invite"), who.t("about_you.why")))
+
+
+def invitation_buttons(who: Who) -> list[list[InlineKeyboardButton]]:
+    return [
+        [button(who.t("about_you.yes"), AboutYou("x", "go"))],
+        [button(who.t("about_you.no"), AboutYou("x", "no"))],
+    ]
+
 
 Opener = Callable[[Update, WijkContext, Who], Awaitable[None]]
 
@@ -60,7 +72,7 @@ async def show_menu(
             wijk = persons.wijk_by_id(session, who.wijk_id)
             # "Over jou", once, at the first menu after they first took part (participation):
             # in this message, so the question adds no message of its own.
-            if about_you.should_ask(session, who.actor.id):
+            if about_you.should_ask(session, who.actor.id, context.services.clock.now()):
                 about_you.mark_asked(session, who.actor.id)
                 lines.insert(len(lines) - 1, invitation_text(who))
                 ask = invitation_buttons(who)

@@ -29,4 +29,7 @@ class PersonProfile(SQLModel, table=True):
     years_in_wijk: str | None = Field(default=None, max_length=8)
     # When the bot asked (once, after a first observation or reaction); the row exists from then.
     asked_at: datetime = Field(default_factory=utcnow)
+    # "Later" at a question: from then the menu asks once more (while an answer is missing);
+    # None: not again ("Nee, vraag het niet meer", or asked again already).
+    ask_again_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)

@@ -1,6 +1,7 @@
 """ "Over jou": what a person chose to tell about themselves (models/profile.py). No Telegram here.
 
-Asked once, after a person first took part (`should_ask`, then `mark_asked`);
+Asked once, after a person first took part (`should_ask`, then `mark_asked`), and once more
+`ASK_AGAIN_AFTER` after "Later" at a question (`later`) while an answer is missing;
 every answer is optional, changeable (`set_answer`) and erasable (`erase_answers`). Stored apart
 from what people said: the coach sees only counts of groups (bot/spiegel/blind_spots.py).
 Every write is the same when done twice (a button Telegram delivers again changes nothing).
@@ -8,11 +9,13 @@ Every write is the same when done twice (a button Telegram delivers again change
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from bot.core.clock import utcnow
+from bot.core.clock import as_utc, utcnow
 from bot.people import participation
 from models import PersonProfile
 from models.profile import AGE_GROUPS, HOUSEHOLDS, YEARS_IN_WIJK
@@ -24,6 +27,8 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "y": ("years_in_wijk", YEARS_IN_WIJK),
 }
 ORDER = ("a", "h", "y")
+# "Later" at a question: how long before the menu asks once more.
+ASK_AGAIN_AFTER = timedelta(days=14)
 
 
 def answers(session: Session, person_id: int) -> PersonProfile | None:
@@ -32,18 +37,30 @@ def answers(session: Session, person_id: int) -> PersonProfile | None:
     ).scalar_one_or_none()
 
 
-def should_ask(session: Session, person_id: int) -> bool:
+def should_ask(session: Session, person_id: int, now: datetime) -> bool:
     """Not asked before, and they took part (bot/people/participation.py: the people whose
-    "Over jou" the blind spots count, and the digest's participants)."""
-    if answers(session, person_id) is not None:
-        return False
+    "Over jou" the blind spots count, and the digest's participants); or they said "Later"
+    long enough ago and an answer is still missing."""
+    row = answers(session, person_id)
+    if row is not None:
+        return (
+            row.ask_again_at is not None
+            and as_utc(row.ask_again_at) <= now
+            and any(getattr(row, FIELDS[f][0]) is None for f in ORDER)
+        )
     return participation.ever(session, person_id)
 
 
 def mark_asked(session: Session, person_id: int) -> PersonProfile:
-    """The person's row, made when the bot first asks (so it asks once). Commits."""
+    """The person's row, made when the bot first asks (so it asks once); asked (or answering)
+    again after "Later", not once more. Commits."""
     found = answers(session, person_id)
     if found is not None:
+        if found.ask_again_at is not None:
+            found.ask_again_at = None
+            session.add(found)
+            session.commit()
+            session.refresh(found)
         return found
     row = PersonProfile(person_id=person_id)
     session.add(row)
@@ -69,6 +86,15 @@ def set_answer(session: Session, person_id: int, field: str, value: str | None) 
     session.commit()
     session.refresh(row)
     return row
+
+
+def later(session: Session, person_id: int, now: datetime) -> None:
+    """ "Later" at a question: what was answered stays, and the menu asks once more
+    `ASK_AGAIN_AFTER` from `now`. The same press twice stores the same. Commits."""
+    row = mark_asked(session, person_id)
+    row.ask_again_at = now + ASK_AGAIN_AFTER
+    session.add(row)
+    session.commit()
 
 
 def erase_answers(session: Session, person_id: int) -> None:

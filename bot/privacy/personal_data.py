@@ -222,6 +222,7 @@ def _about_you(session: Session, person_id: int) -> dict[str, Any] | None:
         "household": row.household,
         "years_in_wijk": row.years_in_wijk,
         "asked_at": iso(row.asked_at),
+        "ask_again_at": iso(row.ask_again_at),
         "updated_at": iso(row.updated_at),
     }
 

@@ -880,7 +880,7 @@ ABOUT_YOU_VALUES: dict[str, tuple[str, ...]] = {
     "a": ("u25", "25_44", "45_64", "65plus", "-"),
     "h": ("alone", "together", "with_children", "-"),
     "y": ("lt2", "2_10", "gt10", "-"),
-    "x": ("go", "no", "del", "me"),
+    "x": ("go", "no", "del", "me", "later"),
 }
 
 

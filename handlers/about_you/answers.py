@@ -32,6 +32,7 @@ from handlers.common import (
     private_handler,
     reply,
 )
+from handlers.main_menu import show_menu
 
 FLOW = "about_you"
 # How long a question on screen takes a typed text or photo as meant for it. Later, the person
@@ -62,6 +63,13 @@ async def about_you_pressed(update: Update, context: WijkContext, who: Who) -> N
     person_id = who.actor.id
     await answer_query(update)
     asking: str | None = None  # the question shown next, if any
+    if pressed.value == "later":
+        # Stop for now: what was answered stays, the menu asks once more in a while.
+        with context.services.db.session() as session:
+            about_you.later(session, person_id, context.services.clock.now())
+        await _asking(context, None)
+        await show_menu(update, context, who, edit=True, note=who.t("about_you.later_note"))
+        return
     with context.services.db.session() as session:
         if pressed.field == "x":
             if pressed.value == "no":

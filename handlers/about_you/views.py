@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.people.about_you import FIELDS, ORDER
 from bot.telegram.callbacks import AboutYou
 from handlers.common import Who, button, keyboard, menu_button
 from models import PersonProfile
-
-
-def invitation_text(who: Who) -> str:
-    return "\n".join((who.t("about_you.invite"), who.t("about_you.why")))
-
-
-def invitation_buttons(who: Who) -> list[list[InlineKeyboardButton]]:
-    return [
-        [button(who.t("about_you.yes"), AboutYou("x", "go"))],
-        [button(who.t("about_you.no"), AboutYou("x", "no"))],
-    ]
 
 
 def answer_label(who: Who, field: str, value: str | None) -> str:
@@ -39,6 +28,7 @@ def question(who: Who, field: str, row: PersonProfile | None) -> tuple[str, Inli
     lines.append(who.t("about_you.why"))
     rows = [[button(who.t(f"about_you.{field}_{v}"), AboutYou(field, v))] for v in values]
     rows.append([button(who.t("about_you.skip"), AboutYou(field, "-"))])
+    rows.append([button(who.t("about_you.later"), AboutYou("x", "later"))])
     rows.append([button(who.t("about_you.no"), AboutYou("x", "no"))])
     return "\n".join(lines), keyboard(*rows)
 

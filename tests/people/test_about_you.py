@@ -84,3 +84,53 @@ async def test_a_photo_hours_after_an_unanswered_question_is_offered_as_a_meldin
     frozen(services).advance(timedelta(minutes=2))
     (offer,) = await anna.send_photo()
     assert FILE_ASK in offer.plain_text and USE_BUTTONS not in offer.plain_text
+
+
+INVITE = "Wil je iets over jezelf vertellen?"
+
+
+def profile(services: Services, telegram_id: int) -> tuple[str | None, ...] | None:
+    with services.db.session() as session:
+        person = session.exec(select(Person).where(Person.telegram_id == telegram_id)).one()
+        row = about_you.answers(session, person.id or 0)
+        return (row.age_group, row.household, row.years_in_wijk) if row is not None else None
+
+
+async def test_later_stops_for_now_keeps_the_answers_and_asks_again_later(
+    bot: Harness, services: Services
+) -> None:
+    """ "Later" at a question: back to the menu, what was answered stays, and after a while the
+    menu asks once more (unlike "Nee, vraag het niet meer", which means never)."""
+    from tests.spiegel.test_recognised import file
+
+    anna = await onboard(bot, 1001, "Anna")
+    await file(anna, "De stoep bij de school is kapot")
+    (menu,) = await anna.press("Naar het menu")
+    assert INVITE in menu.plain_text
+    await anna.press("Ja, dat wil ik")
+    (household,) = await anna.press("25 tot 45 jaar")
+    assert "Met wie woon je?" in household.plain_text and "Later" in household.button_texts
+    (back,) = await anna.press("Later")
+    assert back.message_id == menu.message_id
+    assert "Over jou" in back.plain_text and "Wat wil je doen?" in back.plain_text
+    assert INVITE not in back.plain_text and "Over jou" in back.button_texts
+    assert profile(services, 1001) == ("25_44", None, None)
+    # Not asked again at once; after a while, once more, and then not again.
+    (again,) = await anna.send("/menu")
+    assert INVITE not in again.plain_text
+    frozen(services).advance(about_you.ASK_AGAIN_AFTER + timedelta(hours=1))
+    (again,) = await anna.send("/menu")
+    assert INVITE in again.plain_text
+    (again,) = await anna.send("/menu")
+    assert INVITE not in again.plain_text
+    assert profile(services, 1001) == ("25_44", None, None)
+
+
+async def test_later_in_english(bot: Harness, services: Services) -> None:
+    anna = await onboard(bot, 1002, "Anna", language_code="en")
+    await anna.press("About you")
+    (question,) = await anna.press("Change my answers")
+    assert "Later" in question.button_texts
+    (back,) = await anna.press("Later")
+    assert "What would you like to do?" in back.plain_text
+    assert profile(services, 1002) == (None, None, None)

@@ -532,7 +532,7 @@ async def test_over_jou_in_english_says_what_each_button_does(
     assert "about yourself? There are three short questions." in menu.plain_text
     assert menu.button_texts[:2] == ["Yes, I will", "No, don't ask again"]
     (age,) = await bob.press("Yes, I will")
-    assert age.button_texts[-2:] == ["Skip", "No, don't ask again"]
+    assert age.button_texts[-3:] == ["Skip", "Later", "No, don't ask again"]
     (declined,) = await bob.press("No, don't ask again")
     assert "I will not ask again" in declined.plain_text
 
