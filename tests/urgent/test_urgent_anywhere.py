@@ -136,8 +136,10 @@ async def test_an_emergency_while_typing_a_postcode_is_not_called_a_bad_postcode
     await eve.send("/start")
     await eve.press("I agree")
     await eve.press("I don't know my district")
-    (reply,) = await eve.send("There is a strong smell of gas next door and she does not open")
-    assert reply.plain_text.startswith("Is anyone in danger right now? Call 112.")
+    numbers, reply = await eve.send(
+        "There is a strong smell of gas next door and she does not open"
+    )
+    assert numbers.plain_text.startswith("Is anyone in danger right now? Call 112.")
     assert "does not look like a postcode" not in reply.plain_text, reply.plain_text
     assert reply.plain_text.endswith(
         "Which district do you live in?\nChoose your district below, or type your postcode."
