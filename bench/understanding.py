@@ -26,11 +26,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from observation_flow import sqlite_database  # noqa: E402  (bench/observation_flow.py)
+
 from bot.app import build_application  # noqa: E402
 from bot.context import Services  # noqa: E402
-from bot.core import migrate  # noqa: E402
 from bot.core.config import DatabaseConfig, load_config  # noqa: E402
-from bot.core.database import Database, create_db_engine  # noqa: E402
 from bot.fake_telegram import FakeTelegram, Harness  # noqa: E402
 from bot.urgent import detect  # noqa: E402
 
@@ -45,14 +45,10 @@ def load() -> list[dict[str, Any]]:
 
 async def offered(rows: list[dict[str, Any]], workdir: Path) -> list[bool]:
     """Per row: was the loose text offered as an observation?"""
-    path = workdir / "understanding.sqlite3"
-    engine = create_db_engine(f"sqlite:///{path}")
-    migrate.upgrade(engine)
-    engine.dispose()
-    db = Database.from_url(f"sqlite:///{path}")
+    db = sqlite_database(workdir)  # migrated, as bench/observation_flow.py makes it
     config = load_config(REPO / "config.example.toml", env={}, require_token=False)
     services = Services(
-        config=replace(config, database=DatabaseConfig(url=f"sqlite:///{path}")), db=db
+        config=replace(config, database=DatabaseConfig(url=str(db.engine.url))), db=db
     )
     fake = FakeTelegram(bot_username="wijkspiegel_bot")
     # No second between two messages in a chat: the fake has no flood limit to keep to.

@@ -950,19 +950,12 @@ async def test_a_coachs_export_holds_their_answers_and_hide_reasons(
     """What a coach wrote is stored with the coach's id: it is theirs to see in /mijngegevens
     (the residents' texts are not: only the reference of the observation)."""
     from tests.helpers import join_as
+    from tests.observations.test_coach import file
 
     alice = await onboard(bot, 1001, "Alice")
     carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
-    for text in ("Lantaarn kapot bij de school", "Koop nu goedkope horloges"):
-        await alice.send("/melding")
-        await alice.send(text)
-        await alice.press("Wat kan beter?")
-        await alice.press("Wonen")
-        await alice.press("Overslaan")
-        await alice.press("Nee, alleen")
-        await alice.press("Versturen")
-    with services.db.session() as session:
-        first, second = session.exec(select(Observation).order_by(Observation.id)).all()  # type: ignore[arg-type]
+    first = await file(alice, services, "Lantaarn kapot bij de school")
+    second = await file(alice, services, "Koop nu goedkope horloges")
     await carla.send("/meldingen")
     await carla.press(f"{first.reference} openen")
     await carla.press("Beantwoorden")
@@ -1006,22 +999,15 @@ async def test_erasing_a_coach_leaves_no_key_that_names_them(
     /vergeetmij no key names their id any more, while a colleague's answer keeps its key (a
     press of his run delivered again still stores nothing twice)."""
     from tests.helpers import join_as
+    from tests.observations.test_coach import file
     from tests.spiegel.test_spiegel import load
 
     load(services, "elsrijk")
     alice = await onboard(bot, 1001, "Alice")
     carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
     daan = await join_as(bot, services, 2002, "Daan", Role.COACH, "elsrijk")
-    for text in ("Lantaarn kapot bij de school", "Afval naast de container"):
-        await alice.send("/melding")
-        await alice.send(text)
-        await alice.press("Wat kan beter?")
-        await alice.press("Wonen")
-        await alice.press("Overslaan")
-        await alice.press("Nee, alleen")
-        await alice.press("Versturen")
-    with services.db.session() as session:
-        first, second = session.exec(select(Observation).order_by(Observation.id)).all()  # type: ignore[arg-type]
+    first = await file(alice, services, "Lantaarn kapot bij de school")
+    second = await file(alice, services, "Afval naast de container")
     for coach, observation in ((carla, first), (daan, second)):
         await coach.send("/meldingen")
         await coach.press(f"{observation.reference} openen")

@@ -68,16 +68,24 @@ async def residents_do_not_recognise(bot: Harness, statement_page: str, count: i
 # --- polls ---------------------------------------------------------------------------------------
 
 
-def _closed_ranking_poll(services: Services) -> None:
-    """A closed ranking poll of week 47: four people put Bankjes first, two Speeltuin."""
+def _closed_poll(
+    services: Services,
+    question: str,
+    kind: str,
+    texts: tuple[str, ...],
+    ballots: list[tuple[int, ...]],
+    first_voter: int,
+) -> None:
+    """A poll of the wijk closed in week 47; each ballot the indexes of the options a voter
+    chose, for a ranking in the order ranked."""
     w = wijk_id(services)
-    voters = [person(services, 300 + i) for i in range(6)]
+    voters = [person(services, first_voter + i) for i in range(len(ballots))]
     at = IN_W47.astimezone(UTC)
     with services.db.session() as session:
         poll = Poll(
             wijk_id=w,
-            question="Wat eerst?",
-            kind="ranking",
+            question=question,
+            kind=kind,
             audience="wijk",
             status="closed",
             opens_at=at - timedelta(days=3),
@@ -88,24 +96,28 @@ def _closed_ranking_poll(services: Services) -> None:
         session.commit()
         assert poll.id is not None
         options = [
-            PollOption(poll_id=poll.id, position=i, text=text)
-            for i, text in enumerate(("Bankjes", "Bomen", "Speeltuin"))
+            PollOption(poll_id=poll.id, position=i, text=text) for i, text in enumerate(texts)
         ]
         session.add_all(options)
         session.commit()
-        orders = [(0, 1, 2)] * 4 + [(2, 1, 0)] * 2
-        for voter, order in zip(voters, orders, strict=True):
-            for rank, index in enumerate(order, start=1):
+        for voter, ballot in zip(voters, ballots, strict=True):
+            for rank, index in enumerate(ballot, start=1):
                 session.add(
                     Vote(
                         poll_id=poll.id,
                         option_id=options[index].id or 0,
                         person_id=voter,
-                        rank=rank,
+                        rank=rank if kind == "ranking" else None,
                         created_at=at,
                     )
                 )
         session.commit()
+
+
+def _closed_ranking_poll(services: Services) -> None:
+    """Four people put Bankjes first, two Speeltuin."""
+    ballots = [(0, 1, 2)] * 4 + [(2, 1, 0)] * 2
+    _closed_poll(services, "Wat eerst?", "ranking", ("Bankjes", "Bomen", "Speeltuin"), ballots, 300)
 
 
 def test_supplement_shows_a_ranking_polls_result_as_the_digest_does(
@@ -148,34 +160,9 @@ async def test_the_coachs_supplement_ranks_the_poll_too(bot: Harness, services: 
 
 
 def _closed_choice_poll(services: Services) -> None:
-    """A closed choice poll of week 47: two of three voters chose Zaterdag, one Woensdag."""
-    w = wijk_id(services)
-    voters = [person(services, 400 + i) for i in range(3)]
-    at = IN_W47.astimezone(UTC)
-    with services.db.session() as session:
-        poll = Poll(
-            wijk_id=w,
-            question="Welke dag voor de markt?",
-            kind="single",
-            audience="wijk",
-            status="closed",
-            opens_at=at - timedelta(days=3),
-            closes_at=at,
-            closed_at=at,
-        )
-        session.add(poll)
-        session.commit()
-        assert poll.id is not None
-        options = [
-            PollOption(poll_id=poll.id, position=i, text=text)
-            for i, text in enumerate(("Zaterdag", "Woensdag"))
-        ]
-        session.add_all(options)
-        session.commit()
-        for voter, index in zip(voters, (0, 0, 1), strict=True):
-            option = options[index].id or 0
-            session.add(Vote(poll_id=poll.id, option_id=option, person_id=voter, created_at=at))
-        session.commit()
+    """Two of three voters chose Zaterdag, one Woensdag."""
+    question = "Welke dag voor de markt?"
+    _closed_poll(services, question, "single", ("Zaterdag", "Woensdag"), [(0,), (0,), (1,)], 400)
 
 
 async def test_a_share_of_votes_is_written_the_same_way_everywhere(
