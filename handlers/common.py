@@ -34,9 +34,10 @@ from bot.core.text import TELEGRAM_TEXT_LIMIT, clean_input, utf16_cut, utf16_len
 from bot.core.text import esc as esc  # re-exported for the handlers
 from bot.people import persons
 from bot.people.permissions import Actor, PermissionDenied
-from bot.telegram import callbacks, flow_table, flows
+from bot.telegram import callbacks, flow_table, flows, persistence
 from bot.telegram.callbacks import BadCallback, Cancel, MenuItem, WijkStep
 from bot.telegram.callbacks import button as button  # re-exported for the handlers
+from bot.telegram.outage import STORAGE_AWAY
 from bot.telegram.sending import retried
 from models import Observation, ObservationStatus
 
@@ -205,8 +206,33 @@ def _above(update: Update) -> str | None:
 
 
 async def update_arrived(update: object, context: WijkContext) -> None:
-    """Before any handler (bot/wiring.py): note the run this update finds (flows.arrive)."""
+    """Before any handler (bot/wiring.py): drop what this process holds for someone erased
+    meanwhile by another process (`erased_elsewhere`), then note the run this update finds
+    (flows.arrive)."""
+    if isinstance(update, Update) and update.effective_user is not None:
+        erased_elsewhere(context, update.effective_user.id)
     flows.arrive(context)
+
+
+def erased_elsewhere(context: WijkContext, telegram_id: int) -> bool:
+    """`wijkbot person erase` runs in another process: the running bot still holds who they
+    were (the actor cache), their flow and draft (user_data) and what they chose before
+    Akkoord. When it holds anything for them, one cheap read asks whether they are still
+    there; if not, all of it goes, so this update finds no person and no run (no "not sent",
+    nothing of the old draft stored again) and they start at the privacy statement. With the
+    database away the question waits: the handler meets the outage itself."""
+    services = context.services
+    if services.actors.cached(telegram_id) is None and not context.user_data:
+        return False
+    try:
+        if not services.actors.erased(services.db, telegram_id):
+            return False
+    except STORAGE_AWAY:
+        return False
+    persistence.forget_person(context.application, telegram_id)
+    services.chosen_languages.forget(telegram_id)
+    _log.info("a person erased elsewhere wrote again; what was held for them is dropped")
+    return True
 
 
 def unsent_now(turn: Turn) -> str | None:

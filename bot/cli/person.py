@@ -7,9 +7,10 @@ same without it, through the same services (bot/privacy/): `export` writes the v
 or nothing, their contributions deleted or kept without a name as they chose in the letter.
 
 WHO is their Telegram id, the pseudonym or shared name the desk shows (Buur-1234), or the
-reference of an observation they sent (M-123). `erase` asks for --yes. The running bot knows
-them no more within its caches' 30 seconds; a step of a conversation it still holds in memory
-for them is stored again only if they write to the bot, as a newcomer.
+reference of an observation they sent (M-123). `erase` asks for --yes. The running bot, another
+process, still holds who they were, their flow and its draft in memory: their next update finds
+them gone, drops all of that and shows the privacy statement, as to a newcomer
+(handlers/common.py `erased_elsewhere`); nothing of the old draft is stored again.
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
             f"deleted: {report.observations_deleted} observation(s), "
             f"{report.reactions_deleted} reaction(s), {report.votes_deleted} vote(s)"
         )
-    print(f"erased {who}; {done}; the running bot knows them no more within 30 seconds")
+    print(f"erased {who}; {done}; the running bot knows them no more from their next message")
     return _hide_menu(services, person.telegram_id, roles, args.private_commands)
 
 

@@ -5,7 +5,8 @@ wijk, an invite, erasure, the language). Loading them through the ORM cost about
 whole of a bare PTB bot's answer, so this process keeps them, and forgets them whenever a session
 of this process writes a person or a membership or rolls back (bot/core/table_changes.py). Writes
 from another process (the command line marks people unreachable) are seen after at most `ttl`
-seconds.
+seconds, except an erasure (`wijkbot person erase`): the person's next update asks `erased`
+first (handlers/common.py `update_arrived`), one cheap read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 
 from bot.core.database import Database
 from bot.core.table_changes import WatchedCache
-from bot.people.permissions import Actor, load_actor, may_exist
+from bot.people.permissions import Actor, load_actor, may_exist, person_id_of
 
 # The tables bot.people.permissions.load_actor reads (models.Person, models.Membership).
 TABLES = ("person", "membership")
@@ -67,6 +68,20 @@ class ActorCache:
         """The language this person had when last read, without a query (None: not read since
         the start, or no person)."""
         return self._languages.get(telegram_id)
+
+    def erased(self, db: Database, telegram_id: int) -> bool:
+        """Whether the person this process last read for `telegram_id` is no longer there
+        (erased by another process; or never read, and not there): one cheap read, however
+        fresh the cached roles, and what is kept for them is forgotten. For the start of an
+        update from someone the process holds something for, so that it never acts on the
+        memory of a person who is gone; roles changed elsewhere still wait for `ttl`."""
+        found = person_id_of(db, telegram_id)
+        held = self._cache.peek(telegram_id)
+        if found is not None and (held is None or held.person.id == found):
+            return False
+        self._cache.forget(telegram_id)
+        self._languages.pop(telegram_id, None)
+        return True
 
     def forget(self, telegram_id: int | None = None) -> None:
         self._cache.forget(telegram_id)

@@ -124,6 +124,18 @@ def may_exist(db: Database, telegram_id: int) -> bool:
     return _PERSON_EXISTS.one(db.engine, {"telegram_id": telegram_id}) is not None
 
 
+def person_id_of(db: Database, telegram_id: int) -> int | None:
+    """The id of the person with this Telegram id, None when there is none: one indexed read
+    without the ORM (on PostgreSQL on the driver's connection, about 0.1 ms)."""
+    params = {"telegram_id": telegram_id}
+    if db.dialect == "postgresql":
+        row = _PERSON_EXISTS.one(db.engine, params)
+    else:
+        with db.engine.connect() as connection:
+            row = connection.execute(_PERSON_EXISTS.statement, params).first()
+    return None if row is None else int(row[0])
+
+
 def load_actor(session: Session, telegram_id: int) -> Actor | None:
     """The person and all their roles in one query: this runs for every update."""
     rows = session.exec(_ACTOR, params={"telegram_id": telegram_id}).all()

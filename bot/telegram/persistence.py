@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
-from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext import Application, BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.core.clock import utcnow
@@ -162,3 +162,22 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
 
     async def flush(self) -> None:
         return None
+
+
+def forget_person(application: Application[Any, Any, Any, Any, Any, Any], telegram_id: int) -> None:
+    """The person was erased (their rows went in the erasure's transaction): empty what the
+    running Application holds for them, their user_data and their private chat's chat_data (a
+    private chat has the person's id), and stop trusting this persistence's copies of the rows.
+    Emptied in place, not dropped: neither a later `flows.save` nor PTB's periodic flush writes
+    the old state back (empty data is no row), and a drop still pending at that flush cannot
+    delete what they store after joining again meanwhile."""
+    user_data = application.user_data.get(telegram_id)
+    if user_data:
+        user_data.clear()
+    chat_data = application.chat_data.get(telegram_id)
+    if chat_data:
+        chat_data.clear()
+    persistence = application.persistence
+    if isinstance(persistence, DatabasePersistence):
+        persistence.forget(USER, str(telegram_id))
+        persistence.forget(CHAT, str(telegram_id))

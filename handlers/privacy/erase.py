@@ -16,11 +16,10 @@ from telegram import Update
 from bot.context import WijkContext
 from bot.desk import links
 from bot.privacy import personal_data
-from bot.telegram import command_menu, flow_table, flows
+from bot.telegram import command_menu, flow_table, flows, persistence
 from bot.telegram.callbacks import Kind, PrivacyStep
 from bot.telegram.flow_table import END, STAY, Entry, Exit, FlowTable, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
-from bot.telegram.persistence import CHAT, USER, DatabasePersistence
 from handlers.common import (
     Turn,
     Who,
@@ -103,7 +102,7 @@ async def _erase(turn: Turn, flow: Flow, draft: ErasureDraft, value: Any) -> Non
         _log.exception("erasure failed; the transaction was rolled back")
         await turn.reply(*views.erase_failed(who, flow.nonce))
         return
-    _forget_in_memory(context, who.telegram_id)
+    persistence.forget_person(context.application, who.telegram_id)
     # Had they a menu of their own (a coach, a partner): it goes, and the desk's menu button.
     desk = links.web_app_url(context.services.config) is not None
     await command_menu.hide_menu(context.bot, who.telegram_id, desk=desk)
@@ -153,21 +152,3 @@ TABLE: FlowTable[Turn, ErasureDraft] = FlowTable(
     ),
     exits=(Exit("Nee, niets wissen", (CHOOSING, CONFIRMING)),),
 )
-
-
-def _forget_in_memory(context: WijkContext, telegram_id: int) -> None:
-    """The running Application still holds their user_data: empty it and drop it, so neither a
-    later flows.save nor PTB's periodic flush writes the old state back."""
-    application = context.application
-    if context.user_data is not None:
-        context.user_data.clear()
-    application.drop_user_data(telegram_id)
-    persistence = application.persistence
-    if isinstance(persistence, DatabasePersistence):
-        # The rows went in the erasure's transaction; its cache must not think they exist.
-        persistence.forget(USER, str(telegram_id))
-        persistence.forget(CHAT, str(telegram_id))
-    # A private chat has the person's id: its chat_data is theirs too.
-    if telegram_id in application.chat_data:
-        application.chat_data[telegram_id].clear()
-        application.drop_chat_data(telegram_id)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +18,11 @@ from telegram import BotCommandScopeChat
 
 from bot.cli import wijkbot as cli
 from bot.context import Services
+from bot.core import table_changes
 from bot.core.i18n import t
 from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness
 from bot.people import persons
-from models import Observation, Person, Role
+from models import Observation, Person, Role, StoredState
 from tests.helpers import FAKE_TOKEN, join_as, onboard
 from tests.telegram.test_command_menu import menu
 
@@ -156,3 +160,67 @@ async def test_erasing_a_coach_gives_their_chat_everyones_menu(
     assert menu(fake, BotCommandScopeChat(2001)) == []
     with cli_services.db.session() as session:
         assert persons.get_person(session, 2001) is None
+
+
+@contextmanager
+def as_another_process() -> Iterator[None]:
+    """The command line runs in a process of its own: the running bot's caches do not see its
+    writes (bot/core/table_changes.py counts this process's only). In the test it runs here,
+    so its writes are counted apart."""
+    writes, rollbacks = table_changes._writes, table_changes._rollbacks
+    table_changes._writes, table_changes._rollbacks = defaultdict(int), [0]
+    try:
+        yield
+    finally:
+        table_changes._writes, table_changes._rollbacks = writes, rollbacks
+
+
+def stored_states(services: Services, telegram_id: int) -> list[str]:
+    with services.db.session() as session:
+        rows = session.exec(select(StoredState).where(StoredState.key == str(telegram_id)))
+        return [row.data for row in rows.all()]
+
+
+async def test_erased_on_the_command_line_while_the_bot_holds_a_draft(
+    bot: Harness, cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Alice is halfway through an observation when an administrator erases her on the command
+    line, another process. The running bot still held her draft and who she was: her next press
+    on the old message or her next text found them and went on as if she were still there. Now
+    that update finds her gone: she sees the privacy statement, the old draft is dropped and
+    stored nowhere, and after Akkoord she starts afresh."""
+    alice = await onboard(bot, 1001, "Alice")
+    await alice.send("/melding")
+    await alice.send("Lantaarn kapot bij de school")
+    (step,) = await alice.press("Wat kan beter?")
+    assert "Wonen" in step.button_texts
+    assert any("Lantaarn" in data for data in stored_states(cli_services, 1001))
+
+    with as_another_process():
+        assert run("erase", "--person", "1001", "--yes") == 0
+    assert "erased Buur-" in capsys.readouterr().out
+    assert stored_states(cli_services, 1001) == []
+
+    # Her next press, on the old step's button: the privacy statement, nothing stored.
+    replies = await alice.press("Wonen", message=step)
+    assert (replies[-1].text or "").startswith(t("nl", "errors.start_first"))
+    assert "Akkoord" in replies[-1].button_texts
+    assert stored_states(cli_services, 1001) == []
+    with cli_services.db.session() as session:
+        assert persons.get_person(session, 1001) is None
+        assert session.exec(select(Observation)).all() == []
+    # Typing: the same, and the draft is not offered as left unsent.
+    replies = await alice.send("Nog iets")
+    assert (replies[-1].text or "").startswith(t("nl", "errors.start_first"))
+    assert all("Lantaarn" not in r.plain_text for r in replies)
+    assert stored_states(cli_services, 1001) == []
+
+    # She joins again: a newcomer, with no trace of the old run.
+    await alice.press("Akkoord")
+    await alice.press("Elsrijk")
+    assert all("Lantaarn" not in data for data in stored_states(cli_services, 1001))
+    replies = await alice.press("Wonen", message=step)
+    assert all("Lantaarn" not in r.plain_text for r in replies)
+    with cli_services.db.session() as session:
+        assert session.exec(select(Observation)).all() == []
+    assert bot.errors == []

@@ -640,7 +640,7 @@ async def test_vergeetmij_keep_contributions(bot: Harness, services: Services) -
         assert count(session, Reaction, person_id=None) == 1
         assert count(session, StoredState) == 0
     # The running Application forgot them too, and flushing does not write them back.
-    assert 1001 not in bot.app.user_data
+    assert not bot.app.user_data.get(1001)
     await bot.app.update_persistence()
     with services.db.session() as session:
         assert count(session, StoredState) == 0
@@ -650,6 +650,11 @@ async def test_vergeetmij_keep_contributions(bot: Harness, services: Services) -
     assert "Akkoord" in again.button_texts
     (privacy_text,) = await alice.send("/start")
     assert "Eerst over je gegevens" in privacy_text.plain_text
+    # Back before PTB's next flush: the flush keeps the wijk question she is at now.
+    await alice.press("Akkoord")
+    await bot.app.update_persistence()
+    with services.db.session() as session:
+        assert count(session, StoredState, kind="user", key="1001") == 1
 
 
 async def test_erasure_withdraws_a_vote_in_an_open_poll_even_when_keeping(
