@@ -4,9 +4,13 @@ and where figures and voices disagree. For the wijk's coaches; no Telegram here.
 - `grid`: per theme and lay question (the four SWOT categories) how many people said something
   in a period: an observation (its theme and category), a "ik ook" to one, a reaction or a
   comment to a statement of the spiegel (the statement's category; its theme when it has one of
-  ours, else "no theme"). People, not messages: one person with ten observations is one. Hidden
-  and withdrawn observations do not count. A cell below `little_threshold` people (`[spiegel]
-  little_input`, never below SMALL) is marked "we know little here".
+  ours, else "no theme"). A recommendation is none of the four questions: reactions ("eens",
+  "niet eens") and comments to one count in a column of their own, ADVICE ("Wat raadt de
+  wijkcoach aan?"), under the recommendation's theme. People, not messages: one person with ten
+  observations is one. Hidden and withdrawn observations do not count. A cell below
+  `little_threshold` people (`[spiegel] little_input`, never below SMALL) is marked "we know
+  little here"; in the ADVICE column only for the themes the spiegel has advice on
+  (`Grid.advice_themes`), since nobody can react to advice that is not there.
 - `representation`: the people who took part in the period (bot/people/participation.py:
   also by a vote, which has no place in the grid) and told "Over jou"
   (models/profile.py), per age group and household, beside the wijk's make-up by CBS;
@@ -61,6 +65,9 @@ QUESTIONS: tuple[str, ...] = (
     Swot.OPPORTUNITY.value,
     Swot.THREAT.value,
 )
+# Recommendations ("aanbevelingen", the spiegel's advice): a column of the grid beside the four
+# questions, for reactions and comments to them.
+ADVICE = ItemKind.RECOMMENDATION.value
 NO_THEME = ""
 # The small-number rule: a count below this is never shown, only "fewer than SMALL".
 SMALL = 5
@@ -127,11 +134,11 @@ def previous_quarter(period: BlindPeriod, tz: ZoneInfo) -> BlindPeriod:
 @dataclass(frozen=True)
 class Cell:
     theme: str  # a theme slug, or NO_THEME
-    question: str  # a Swot value
+    question: str  # a Swot value, or ADVICE
     people: int  # distinct people who said something here, whatever way
     observations: int  # of them: people with an observation (or an "ik ook")
-    reactions: int  # people with a reaction to a statement
-    comments: int  # people with a comment to a statement
+    reactions: int  # people with a reaction to a statement (in ADVICE: to a recommendation)
+    comments: int  # people with a comment to a statement (in ADVICE: to a recommendation)
     little: bool  # fewer people than little_threshold
 
 
@@ -142,13 +149,21 @@ class Grid:
     end: datetime
     themes: tuple[str, ...]  # the configured themes in their order, then NO_THEME
     threshold: int
-    cells: dict[tuple[str, str], Cell]  # (theme, question) -> cell, every combination
+    cells: dict[tuple[str, str], Cell]  # (theme, question or ADVICE) -> cell, every combination
+    # The themes with advice to react to, in the themes' order: a recommendation of the wijk's
+    # current spiegel, or one reacted to or commented on in the period. Empty: no ADVICE column.
+    advice_themes: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The four questions, then ADVICE when there is advice to react to."""
+        return (*QUESTIONS, ADVICE) if self.advice_themes else QUESTIONS
 
     def cell(self, theme: str, question: str) -> Cell:
         return self.cells[(theme, question)]
 
     def little(self, question: str) -> list[Cell]:
-        """The question's cells with little input, in the themes' order."""
+        """The question's (or ADVICE's) cells with little input, in the themes' order."""
         return [self.cells[(t, question)] for t in self.themes if self.cells[(t, question)].little]
 
 
@@ -175,7 +190,7 @@ def grid(session: Session, config: Config, wijk_id: int, start: datetime, end: d
     said: dict[tuple[str, str], dict[str, set[_Someone]]] = {
         (t, q): {"observations": set(), "reactions": set(), "comments": set()}
         for t in themes
-        for q in QUESTIONS
+        for q in (*QUESTIONS, ADVICE)
     }
     visible = and_(
         col(Observation.wijk_id) == wijk_id,
@@ -206,7 +221,8 @@ def grid(session: Session, config: Config, wijk_id: int, start: datetime, end: d
                 ("p", someone) if someone > 0 else ("s", -someone)
             )
     # Reactions and comments: who, per statement kind and theme, counted distinct in SQL (a
-    # reaction kept after its author was erased is its own person: its negated id).
+    # reaction kept after its author was erased is its own person: its negated id). To a
+    # recommendation: in the ADVICE column.
     who = func.coalesce(col(Reaction.person_id), -col(Reaction.id))
     for kind_of_said, when in (
         (
@@ -228,11 +244,13 @@ def grid(session: Session, config: Config, wijk_id: int, start: datetime, end: d
             .where(col(Reaction.wijk_id) == wijk_id, when)
             .distinct()
         ):
-            if kind not in QUESTIONS:  # recommendations are advice, not one of the four questions
+            if kind not in (*QUESTIONS, ADVICE):
                 continue
             said[(theme_of(theme), kind)][kind_of_said].add(
                 ("p", someone) if someone > 0 else ("r", -someone)
             )
+    advised = {theme_of(t) for t in _advice_themes(session, wijk_id)}
+    advised |= {t for t in themes if any(said[(t, ADVICE)].values())}
     threshold = little_threshold(config)
     cells = {}
     for key, kinds in said.items():
@@ -244,9 +262,27 @@ def grid(session: Session, config: Config, wijk_id: int, start: datetime, end: d
             len(kinds["observations"]),
             len(kinds["reactions"]),
             len(kinds["comments"]),
-            people < threshold,
+            people < threshold and (key[1] != ADVICE or key[0] in advised),
         )
-    return Grid(wijk_id, start, end, themes, threshold, cells)
+    advice_themes = tuple(t for t in themes if t in advised)
+    return Grid(wijk_id, start, end, themes, threshold, cells, advice_themes)
+
+
+def _advice_themes(session: Session, wijk_id: int) -> set[str | None]:
+    """The themes of the recommendations in the wijk's current spiegel (None: no theme)."""
+    edition = current_edition(session, wijk_id)
+    if edition is None:
+        return set()
+    rows = session.execute(
+        select(col(SpiegelItem.theme))
+        .where(
+            col(SpiegelItem.edition_id) == edition.id,
+            col(SpiegelItem.kind) == ADVICE,
+            col(SpiegelItem.retired).is_(False),
+        )
+        .distinct()
+    )
+    return {theme for (theme,) in rows}
 
 
 # --- whose voice is missing ----------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The text of "Wat weten we nog niet?" (bot/spiegel/blind_spots.py) from the catalogue, for the
 coach in the bot (handlers/blind_spots/) and for `wijkbot blind-spots`. Phone-friendly: per
-question the topics with little input, then the counts. Every count of people goes through
-`count` (the small-number rule: below 5 it says "minder dan 5", never the number)."""
+question the topics with little input, then the counts; reactions to recommendations in a line
+of their own after the four questions (`bs.ADVICE`), which the intro says. Every count of
+people goes through `count` (the small-number rule: below 5 it says "minder dan 5", never the
+number)."""
 
 from __future__ import annotations
 
@@ -45,7 +47,10 @@ def render(t: Translate, lang: str, themes: Sequence[ThemeConfig], spots: bs.Bli
         t("blind_spots.little_title"),
         t("blind_spots.little_intro", n=grid.threshold),
     ]
-    for question in bs.QUESTIONS:
+    # Reactions to recommendations: a line of their own, said in the intro.
+    if bs.ADVICE in grid.columns:
+        lines.append(t("blind_spots.advice_intro", question=t(f"blind_spots.q_{bs.ADVICE}")))
+    for question in grid.columns:
         little = grid.little(question)
         names = "; ".join(theme_label(t, lang, themes, c.theme) for c in little)
         lines.append(
@@ -54,7 +59,7 @@ def render(t: Translate, lang: str, themes: Sequence[ThemeConfig], spots: bs.Bli
             else t("blind_spots.question_none", question=t(f"blind_spots.q_{question}"))
         )
     lines += ["", t("blind_spots.counts_title")]
-    for question in bs.QUESTIONS:
+    for question in grid.columns:
         said = [grid.cell(th, question) for th in grid.themes if grid.cell(th, question).people]
         parts = [f"{theme_label(t, lang, themes, c.theme)}: {count(t, c.people)}" for c in said]
         lines.append(

@@ -198,9 +198,10 @@ class FigureLine:
 
 @dataclass(frozen=True)
 class LittleInput:
-    """A theme × question cell of the year where fewer than `threshold` people said something."""
+    """A theme × question cell of the year where fewer than `threshold` people said something
+    (in the column of recommendations, bs.ADVICE: reacted to or commented on one)."""
 
-    question: str  # a Swot value
+    question: str  # a Swot value, or bs.ADVICE
     theme: str  # a theme slug, or "" (no theme)
     labels: tuple[tuple[str, str], ...]  # (lang, the theme's name); empty for no theme
     threshold: int
@@ -453,12 +454,13 @@ def _figures(session: Session, config: Config, slug: str, year: int) -> list[Fig
 def _little_input(
     session: Session, config: Config, wijk_id: int, period: bs.BlindPeriod
 ) -> list[LittleInput]:
-    """The year's theme × question cells with little input, per question in the themes' order."""
+    """The year's theme × question cells with little input, per question in the themes' order;
+    then those of the recommendations (bs.ADVICE), as the coach's page has them."""
     found = bs.grid(session, config, wijk_id, period.start, period.end)
     themes = {t.slug: t for t in config.themes}
     langs = ("nl", "en")
     cells = []
-    for question in bs.QUESTIONS:
+    for question in found.columns:
         for cell in found.little(question):
             theme = themes.get(cell.theme)
             labels = tuple((lang, theme.label(lang)) for lang in langs) if theme else ()

@@ -14,7 +14,7 @@ from bot.core.i18n import format_number, format_percent, t, tn
 from bot.figures import words
 from bot.figures.measures import MEASURES
 from bot.grouping.groups import label_in
-from bot.spiegel.blind_spots import QUESTIONS, SMALL, intro_suffix, shown
+from bot.spiegel.blind_spots import ADVICE, QUESTIONS, SMALL, intro_suffix, shown
 from bot.supplement.builder import (
     FigureLine,
     Growing,
@@ -301,23 +301,19 @@ def _little(cells: list[LittleInput], year: int, lang: str, tr: Tr) -> list[Bloc
     if not cells:
         return [Block("p", tr("blind_none", year=year))]
     out = [Block("p", tr("blind_intro", year=year, n=cells[0].threshold))]
-    for question in QUESTIONS:
+    # Reactions to recommendations: a line of their own, said as on the coach's page.
+    advice = t(lang, f"blind_spots.q_{ADVICE}")
+    if any(c.question == ADVICE for c in cells):
+        out.append(Block("p", tr("blind_advice", question=advice)))
+    for question in (*QUESTIONS, ADVICE):
         names = [
             c.label(lang) or t(lang, "blind_spots.no_theme")
             for c in cells
             if c.question == question
         ]
         if names:
-            out.append(
-                Block(
-                    "bullet",
-                    tr(
-                        "blind_line",
-                        question=t(lang, f"digest.swot.{question}"),
-                        topics="; ".join(names),
-                    ),
-                )
-            )
+            label = advice if question == ADVICE else t(lang, f"digest.swot.{question}")
+            out.append(Block("bullet", tr("blind_line", question=label, topics="; ".join(names))))
     return out
 
 

@@ -181,8 +181,8 @@ def test_the_grid_counts_people_not_messages(services: Services) -> None:
         observe(session, w.id, dave, "threat", None)
         # Erin: an observation about traffic too, the fifth person there.
         observe(session, w.id, person(session, 4), "weakness", "verkeer")
-        # Hidden and withdrawn observations, one outside the period, one in another wijk,
-        # and a reaction to a recommendation (not one of the four questions): not counted.
+        # Hidden and withdrawn observations, one outside the period, one in another wijk: not
+        # counted; a reaction to a recommendation (none of the four questions): in its column.
         observe(session, w.id, bob, "weakness", "verkeer", status="hidden")
         observe(session, w.id, carol, "weakness", "verkeer", status="withdrawn")
         observe(session, w.id, carol, "weakness", "verkeer", at=Q4.start - timedelta(seconds=1))
@@ -208,9 +208,75 @@ def test_the_grid_counts_people_not_messages(services: Services) -> None:
     assert found.cell("wonen", "strength").people == 0
     assert found.cell("wonen", "strength").little
     assert found.themes[-1] == bs.NO_THEME and found.themes[0] == config.themes[0].slug
-    assert len(found.cells) == len(found.themes) * 4
+    assert len(found.cells) == len(found.themes) * 5  # the four questions and the advice
     weak = [c.theme for c in found.little("weakness")]
     assert "verkeer" not in weak and "wonen" in weak
+    advice = found.cell(bs.NO_THEME, bs.ADVICE)
+    assert (advice.people, advice.observations, advice.reactions) == (1, 0, 1)
+    assert found.advice_themes == (bs.NO_THEME,) and found.columns == (*bs.QUESTIONS, bs.ADVICE)
+
+
+ADVICE_MIRROR = """\
+[[weakness]]
+key = "parkeren"
+theme = "verkeer"
+text = "Er is te weinig parkeerplek."
+
+[[recommendation]]
+key = "drempels"
+theme = "verkeer"
+text = "Leg drempels bij de school."
+
+[[recommendation]]
+key = "bankjes"
+text = "Zet meer bankjes neer."
+"""
+
+
+def react_to_advice(services: Services, at: datetime) -> None:
+    """Six people say "eens" or "niet eens" to the advice about traffic, a seventh only writes
+    a comment to it; two react to the advice without a theme. Nobody says anything else."""
+    with services.db.session() as session:
+        w = wijk(session)
+        assert w.id is not None
+        ids = load_mirror(session, services.config, ADVICE_MIRROR)
+        for n in range(6):
+            verdict = "recognise" if n % 2 else "not_recognise"
+            react_at(session, w.id, ids["drempels"], person(session, n), verdict, at=at)
+        react_at(session, w.id, ids["drempels"], person(session, 6), None, at=at, comment="Ja!")
+        for n in (7, 8):
+            react_at(session, w.id, ids["bankjes"], person(session, n), "recognise", at=at)
+        session.commit()
+
+
+def test_reactions_to_recommendations_count_in_a_column_of_their_own(
+    services: Services,
+) -> None:
+    """A recommendation is none of the four questions, so its reactions were left out: seven
+    people who said "eens", "niet eens" or wrote a comment to the advice about traffic counted
+    as nobody. Now they count in a column of their own, under the advice's theme; "we know
+    little" there only where the spiegel gives advice."""
+    react_to_advice(services, T0)
+    with services.db.session() as session:
+        w = wijk(session)
+        assert w.id is not None
+        found = bs.grid(session, services.config, w.id, Q4.start, Q4.end)
+        elsewhere = wijk(session, "westwijk").id or 0
+        none = bs.grid(session, services.config, elsewhere, Q4.start, Q4.end)
+    traffic = found.cell("verkeer", bs.ADVICE)
+    assert (traffic.people, traffic.reactions, traffic.comments) == (7, 6, 1)
+    assert not traffic.little
+    unthemed = found.cell(bs.NO_THEME, bs.ADVICE)
+    assert unthemed.people == 2 and unthemed.little
+    # No advice about housing: nothing to react to, so not "we know little".
+    assert found.cell("wonen", bs.ADVICE).people == 0
+    assert not found.cell("wonen", bs.ADVICE).little
+    assert found.advice_themes == ("verkeer", bs.NO_THEME)
+    assert [c.theme for c in found.little(bs.ADVICE)] == [bs.NO_THEME]
+    # The four questions stay as they were: nobody said anything there.
+    assert found.cell("verkeer", "weakness").people == 0
+    # A wijk without a spiegel: no column of advice at all.
+    assert none.columns == bs.QUESTIONS and none.advice_themes == ()
 
 
 def test_little_input_is_configurable_but_never_below_the_small_number_rule(
@@ -627,6 +693,42 @@ async def test_the_page_draws_one_line_below_which_it_tells_no_count(
     assert "Safety: fewer than 5" in counts and "Traffic: fewer than 5" in counts
 
 
+async def test_the_coach_sees_reactions_to_recommendations_in_their_own_line(
+    bot: Harness, services: Services
+) -> None:
+    """Seven people reacted to the advice about traffic, two to the advice without a topic:
+    the page said nobody said anything. Now the advice has a line of its own, said in the
+    intro, counted under the small-number rule."""
+    react_to_advice(services, services.clock.now())
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await carla.send("/menu")
+    (view,) = await carla.press("Wat weten we nog niet?")
+    few, _, rest = view.plain_text.partition("Hoeveel mensen zeiden iets")
+    counts = rest.partition("Wie horen we nog weinig?")[0]
+    assert (
+        "Reacties op een advies tellen bij het onderwerp van dat advies. "
+        "Ze staan apart, bij Wat raadt de wijkcoach aan?"
+    ) in few
+    lines = view.plain_text.splitlines()
+    assert "Wat raadt de wijkcoach aan? zonder onderwerp" in few.splitlines()
+    assert "Wat raadt de wijkcoach aan? Verkeer: 7; zonder onderwerp: minder dan 5" in lines
+    assert "Wat kan beter? niemand" in counts.splitlines()
+    assert ": 2" not in view.plain_text
+
+    emma = bot.user(2002, "Emma", language_code="en")
+    await emma.send(f"/start {invite_code(services, Role.COACH, 'elsrijk')}")
+    await emma.press("I agree")
+    await emma.send("/menu")
+    (view,) = await emma.press("What don't we know yet?")
+    assert "They have a line of their own: What does the district coach recommend?" in (
+        view.plain_text
+    )
+    assert (
+        "What does the district coach recommend? Traffic: 7; no topic: fewer than 5"
+        in view.plain_text.splitlines()
+    )
+
+
 def _store_figures(services: Services, values: dict[str, float]) -> None:
     with services.db.session() as session:
         code = services.config.wijk("elsrijk").cbs_wijk_codes[0]  # type: ignore[union-attr]
@@ -725,3 +827,15 @@ def test_wijkbot_blind_spots_prints_the_same(
     assert "Mensen die iets over zichzelf vertelden: minder dan 5." in out
     code = wijkbot.main([*command, "2026-Q9"])
     assert code == 2
+
+
+def test_wijkbot_blind_spots_counts_reactions_to_recommendations(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    react_to_advice(cli_services, T0)
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    command = ["--config", str(example), "blind-spots", "--wijk", "elsrijk", "--period"]
+    assert wijkbot.main([*command, "2026-Q4"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "Wat raadt de wijkcoach aan? Verkeer: 7; zonder onderwerp: minder dan 5" in out
+    assert "Wat raadt de wijkcoach aan? zonder onderwerp" in out

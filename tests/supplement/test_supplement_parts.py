@@ -11,9 +11,10 @@ from sqlmodel import select
 from bot.context import Services
 from bot.figures.combine import wijk_figures
 from bot.supplement import render
-from models import PersonProfile, Reaction
+from models import Edition, PersonProfile, Reaction, SpiegelItem
 from models.figures import CbsFigure
-from tests.supplement.test_supplement import built, clock, seed, texts
+from tests.digest.test_digest import person
+from tests.supplement.test_supplement import IN_YEAR, built, clock, seed, texts
 
 __all__ = ["clock"]  # the fixture: the supplement's year is frozen at 2026
 
@@ -158,6 +159,67 @@ def test_little_input_cells_appear_as_words(services: Services) -> None:
     assert "Buiten: straat, groen, spelen" in weak and "Wonen" not in weak.split("?", 1)[1]
     strong = next(p for p in part if p.startswith("Wat gaat goed?"))
     assert "Buiten: straat, groen, spelen" in strong
+
+
+def test_reactions_to_recommendations_have_their_own_line(services: Services) -> None:
+    """Reactions to the advice about housing were left out of what the spiegel does not know
+    yet. Now they count, in a line of their own under the advice's theme, as on the coach's
+    page: three people said "eens", fewer than 5, so little is known there."""
+    seed(services)
+    at = IN_YEAR.astimezone(UTC)
+    people = [person(services, 9300 + i) for i in range(3)]
+    with services.db.session() as session:
+        edition = session.exec(select(Edition)).one()
+        assert edition.id is not None
+        advice = SpiegelItem(
+            edition_id=edition.id,
+            key="r1",
+            kind="recommendation",
+            theme="wonen",
+            text="Maak een parkeerplaats bij de school.",
+        )
+        session.add(advice)
+        session.commit()
+        assert advice.id is not None
+        for pid in people:
+            session.add(
+                Reaction(
+                    item_id=advice.id,
+                    wijk_id=edition.wijk_id,
+                    person_id=pid,
+                    verdict="recognise",
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+        session.commit()
+    data = built(services)
+    assert data.blind_spots is not None
+    cells = {(c.question, c.theme) for c in data.blind_spots}
+    assert ("recommendation", "wonen") in cells
+    # Only advice about housing: no other topic is missing advice.
+    assert not any(q == "recommendation" and t != "wonen" for q, t in cells)
+    for lang, heading, following, line, note in (
+        (
+            "nl",
+            "Wat de wijkspiegel nog niet weet",
+            "Wie we nog niet horen",
+            "Wat raadt de wijkcoach aan? Wonen",
+            "Reacties op een advies tellen bij het onderwerp van dat advies. "
+            "Ze staan apart, bij Wat raadt de wijkcoach aan?",
+        ),
+        (
+            "en",
+            "What the district mirror does not know yet",
+            "Whose voices we do not hear yet",
+            "What does the district coach recommend? Housing",
+            "Reactions to a recommendation count under its topic. "
+            "They have a line of their own: What does the district coach recommend?",
+        ),
+    ):
+        _, paragraphs = texts(render.render(data, lang, "docx"))
+        part = section(paragraphs, heading, following)
+        assert line in part and note in part, (lang, part)
 
 
 def test_a_group_cbs_leaves_empty_is_not_known_rather_than_zero(services: Services) -> None:
