@@ -217,10 +217,11 @@ async def update_arrived(update: object, context: WijkContext) -> None:
 def erased_elsewhere(context: WijkContext, telegram_id: int) -> bool:
     """`wijkbot person erase` runs in another process: the running bot still holds who they
     were (the actor cache), their flow and draft (user_data) and what they chose before
-    Akkoord. When it holds anything for them, one cheap read asks whether they are still
-    there; if not, all of it goes, so this update finds no person and no run (no "not sent",
-    nothing of the old draft stored again) and they start at the privacy statement. With the
-    database away the question waits: the handler meets the outage itself."""
+    Akkoord. When it holds anything for them and has not read them for the actor cache's
+    ttl, one cheap read asks whether they are still there; if not, all of it goes, so this
+    update finds no person and no run (no "not sent", nothing of the old draft stored again)
+    and they start at the privacy statement. With the database away the question waits: the
+    handler meets the outage itself."""
     services = context.services
     if services.actors.cached(telegram_id) is None and not context.user_data:
         return False

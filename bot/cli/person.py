@@ -8,7 +8,8 @@ or nothing, their contributions deleted or kept without a name as they chose in 
 
 WHO is their Telegram id, the pseudonym or shared name the desk shows (Buur-1234), or the
 reference of an observation they sent (M-123). `erase` asks for --yes. The running bot, another
-process, still holds who they were, their flow and its draft in memory: their next update finds
+process, still holds who they were, their flow and its draft in memory: their first update once
+it has not read them for 30 s (the actor cache's ttl, as for any other process's change) finds
 them gone, drops all of that and shows the privacy statement, as to a newcomer
 (handlers/common.py `erased_elsewhere`); nothing of the old draft is stored again.
 """

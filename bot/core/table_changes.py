@@ -106,6 +106,12 @@ class WatchedCache(Generic[K, V]):
         found = self._entries.get(key)
         return found[2] if found is not None else None
 
+    def read_lately(self, key: K) -> bool:
+        """Whether `key`'s value was read less than `ttl` ago (whatever this process wrote
+        since): what another process changed in that time is not seen yet anyway."""
+        found = self._entries.get(key)
+        return found is not None and self._clock() - found[1] < self.ttl
+
     def forget(self, key: K | None = None) -> None:
         """Drop one entry (or all): for writes this process cannot see, e.g. raw SQL."""
         if key is None:

@@ -22,6 +22,7 @@ from bot.core import table_changes
 from bot.core.i18n import t
 from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness
 from bot.people import persons
+from bot.people.actor_cache import ActorCache
 from models import Observation, Person, Role, StoredState
 from tests.helpers import FAKE_TOKEN, join_as, onboard
 from tests.telegram.test_command_menu import menu
@@ -188,7 +189,10 @@ async def test_erased_on_the_command_line_while_the_bot_holds_a_draft(
     line, another process. The running bot still held her draft and who she was: her next press
     on the old message or her next text found them and went on as if she were still there. Now
     that update finds her gone: she sees the privacy statement, the old draft is dropped and
-    stored nowhere, and after Akkoord she starts afresh."""
+    stored nowhere, and after Akkoord she starts afresh. The bot asks once per half minute
+    (the actor cache's ttl), as for any change another process makes."""
+    now = [0.0]
+    cli_services.actors = ActorCache(ttl=30.0, clock=lambda: now[0])
     alice = await onboard(bot, 1001, "Alice")
     await alice.send("/melding")
     await alice.send("Lantaarn kapot bij de school")
@@ -200,6 +204,7 @@ async def test_erased_on_the_command_line_while_the_bot_holds_a_draft(
         assert run("erase", "--person", "1001", "--yes") == 0
     assert "erased Buur-" in capsys.readouterr().out
     assert stored_states(cli_services, 1001) == []
+    now[0] += 31  # the bot last read who she is more than ttl ago
 
     # Her next press, on the old step's button: the privacy statement, nothing stored.
     replies = await alice.press("Wonen", message=step)
