@@ -1,19 +1,39 @@
 """A loose message that is only small talk: no observation.
 
 People answer the bot as they would a person ("Bedankt!", "Hoi", "ok 👍", "Doei", "Fijne avond
-nog", "Is dit een echt persoon?") after a confirmation or a coach's answer. Asking "Wil je dit
-als melding naar de wijkcoach sturen?" about that is odd; the bot answers in kind and shows the
-menu. Both languages are recognised whatever the person's setting.
+nog", "Is dit een echt persoon?", "hoe werkt dit?", "sorry, verkeerde chat") after a
+confirmation, a coach's answer, or on their first try. Asking "Wil je dit als melding naar de
+wijkcoach sturen?" about that is odd; the bot answers in kind and shows the menu. Both languages
+are recognised whatever the person's setting.
 
 The rule, in full: a message of at most a few words counts only when EVERY word in it is one of
-the words below, and at least one of them says what kind of small talk it is (a thanks, a
-greeting, a goodbye, a wish, a yes or no or laugh, a question whether the bot is a person).
-The rest may only go with those: words of address ("wijkcoach", "meneer", "allemaal"), praise
-("top", "super") and what a thanks is for when that is the bot's or the coach's answer or help
-("voor het snelle antwoord"). A single word about anything else ("lamp", "park", "kapot") makes
-it a message to offer: "Bedankt, maar de lamp is nog kapot" and "Dankjewel voor de nieuwe
-prullenbakken in het park!" are observations. So a real observation is never swallowed by
-this list; a small-talk sentence with a word it lacks is only offered as a melding.
+the words below (or in one of the fixed phrases), and at least one of them says what kind of
+small talk it is (a thanks, a greeting, a goodbye, a wish, praise for the bot, a yes or no or
+laugh, a test, a sorry, a question about the bot: is it a person, who reads this, how does it
+work, how do I report something). The rest may only go with those: words of address
+("wijkcoach", "meneer", "allemaal"), praise ("top", "super"), small words ("wel", "heel",
+"even") and what a thanks is for when that is the bot's or the coach's answer or help ("voor het
+snelle antwoord"). Words of asking ("hier", "kan", "iets") go only with a question how to tell
+the coach something ("kan ik hier iets melden?"). A single word about anything else ("lamp",
+"park", "kapot") makes it a message to offer: "Bedankt, maar de lamp is nog kapot",
+"Dankjewel voor de nieuwe prullenbakken in het park!" and "het is hier fijn" are observations.
+So a real observation is never swallowed by these lists; a small-talk sentence with a word they
+lack is only offered as a melding.
+
+Three allowances, each narrow, for how people type:
+  - a word misspelt by one letter (wrong, missing, extra or two swapped) that is no word itself
+    and whose nearest known word is a small-talk word ("bedant", "hallp", "goedemoregn",
+    "dnak"): `bot.grouping.language` knows which words exist ("water" is no "later");
+  - letters held down, a greeting said twice, praise made stronger ("hoiii", "doeii",
+    "hoihoi", "superleuk");
+  - one first name in a thanks, greeting, goodbye, wish or praise ("bedankt Anja", "thank you
+    so much, Sarah", "hoi, ik ben Mieke"): with a capital, not the first word, not after "de"
+    or "voor", a word the word lists know (a firm or a street they lack is no name), and no word
+    of the grouping vocabulary or of those a resident may thank for their work in the wijk
+    ("Bedankt Politie!", "Dank Gemeente" are observations).
+A number only goes with a test ("test 123"), so "bedankt, nr 12" is offered. "help!" or "HELP"
+may be a cry for help, and so is what the urgent check (`bot.urgent.detect`) finds urgent in
+either language ("help me"): never answered as small talk.
 """
 
 from __future__ import annotations
@@ -22,15 +42,21 @@ import re
 from enum import StrEnum
 
 from bot.core.text import has_words
+from bot.grouping import language
+from bot.grouping.vocabulary import default_vocabulary
+from bot.urgent import detect
 
 
 class SmallTalk(StrEnum):
     THANKS = "thanks"
     GREETING = "greeting"
     GOODBYE = "goodbye"
-    WISH = "wish"  # "Fijne avond", "Prettige feestdagen": wished back
-    BOT = "bot"  # "Is dit een echt persoon?": what the bot is, and who reads the meldingen
-    NOTHING = "nothing"  # emoji, punctuation, "ok", "ja", "haha": nothing to report in it
+    WISH = "wish"  # "Fijne avond", "Prettige feestdagen", "slaap lekker": wished back
+    BOT = "bot"  # "Is dit een echt persoon?", "wie leest dit?": what the bot is, who reads
+    HELP = "help"  # "hoe werkt dit?", "wat kan je?": how to tell the coach something
+    PRAISE = "praise"  # "leuke bot!", "goed gedaan", "wat handig": thanked for
+    SORRY = "sorry"  # "sorry, verkeerde chat", "oeps", "laat maar": no problem
+    NOTHING = "nothing"  # emoji, punctuation, "ok", "ja", "haha", "test": nothing to report
 
 
 def _words(line: str) -> frozenset[str]:
@@ -38,103 +64,355 @@ def _words(line: str) -> frozenset[str]:
 
 
 # The words that say what kind of small talk a message is ("kinds"), by kind.
-_THANKS = _words(
-    "bedankt dank dankjewel dankje dankuwel danku merci thanks thank thx tnx ty cheers "
-    # praise of an answer or a confirmation: thanked for in return ("Top!" "Graag gedaan!")
-    "top super fijn geweldig perfect prima fantastisch gaaf great awesome"
+_THANKING = _words(
+    "bedankt dank dankjewel dankje dankuwel danku merci thanks thank thx tnx thnx ty cheers"
+)
+# Praise of an answer or a confirmation: thanked for in return ("Top!" "Graag gedaan!").
+_PRAISING = _words("top super fijn geweldig perfect prima fantastisch gaaf great awesome")
+_THANKS = _THANKING | _PRAISING
+# Praise for the bot itself ("leuke bot", "wat handig"): a thank-you back.
+_PRAISE = _words(
+    "handig slim knap leuk leuke mooie handige slimme handy useful helpful clever brilliant"
 )
 _GREETING = _words(
-    "hoi hallo hey hee hi hello hai moi moin goedemorgen goedemiddag goedenavond goedendag "
-    "morning afternoon evening"
+    "hoi hallo hey hee hé hoy hi hello hai hiya heya howdy yo moi moin goedemorgen "
+    "goeiemorgen goedemiddag goeiemiddag goedenavond goeienavond goedendag goeiedag "
+    "morning afternoon evening gm"
 )
+# "morgen!", "morgen allemaal" greet; "morgen" alone may say when ("tomorrow") under a text.
+_MORNING = _words("morgen")
 _GOODBYE = _words(
-    "doei doeg dag daag houdoe ajuus ciao ziens later bye goodbye welterusten goodnight"
+    "doei doeg dag daag houdoe ajuus ciao ziens later bye goodbye welterusten goodnight "
+    "goedenacht goeienacht groetjes groeten groet gr grtz mvg cya"
 )
 # A wish is a wishing word and a time to wish it for ("fijne avond", "have a nice weekend").
-_WISHING = _words("fijne prettige prettig gezellige goede fijn gelukkig nice happy merry")
+_WISHING = _words(
+    "fijne prettige prettig gezellige goede goeie fijn gelukkig nice happy merry good great lovely"
+)
 _TIMES = _words(
     "dag avond middag ochtend nacht weekend week feestdagen kerst kerstdagen nieuwjaar vakantie "
-    "zondag day evening night holidays christmas year"
+    "zondag jaarwisseling pasen paasdagen vandaag day evening night holidays christmas year today"
 )
 _NOTHING = _words(
-    "ok oke oké okay okee okido oki goed alright fine ja jawel jazeker jep nee neen nope "
-    "yes yeah yep yup no nah klopt precies hmm oh ah aha oja lol"
+    "ok oke oké okay okee okido oki okidoki k kk goed alright fine ja jawel jazeker jep jup jaja "
+    "nee neen niks niets nothing "
+    "nope yes yeah yep yup no nah klopt precies inderdaad zeker tuurlijk hmm hm oh ah aha oja lol "
+    "lmao cool nice mooi duidelijk helder begrepen snap understood sure test testje testen "
+    "testing proberen probeersel try trying testbericht huh hè eh euh uh xd"
 )
-_LAUGH = re.compile(r"(?:[hg][aeiou]){2,}h?")  # haha, hihi, hehe
+_TEST = _words("test testje testen testing proberen try trying testbericht")
+_SORRY = _words("sorry sry excuus excuses oeps oops oopsie whoops foutje vergissing apologies")
+_LAUGH = re.compile(r"a?(h[aeiou])\1+h?")  # haha, hihi, hehe, hahaha ("hoge" is no laugh)
 # Is it a person? The question, and the words it takes.
-_BOT = _words("bot robot chatbot computer mens persoon human person ai")
-_BEING = _words("is ben bent are am praat spreek talking speaking")
-# Fixed phrases that greet or say goodbye with words that alone say nothing.
-_PHRASES = {
-    "hoe gaat het": "greeting",
-    "hoe is het": "greeting",
-    "alles goed": "greeting",
-    "how are you": "greeting",
-    "see you": "goodbye",
-    "good night": "goodbye",
+_BOT = _words(
+    "bot robot chatbot computer mens persoon human person ai echt real wijkbot wijkcoach coach app "
+    "chatgpt automatisch automated"
+)
+_BEING = _words("is ben bent are am r praat spreek talking speaking")
+# "help" asks how the bot works; "help!" or "HELP" may be a cry for help and is left alone.
+_HELP = _words("help hulp helpen uitleg info informatie menu start")
+# How to tell the coach something ("hoe kan ik iets melden?", "ik wil de wijkcoach spreken",
+# "I have a question"): these words only go with that, never with another kind ("hier" says
+# where something is: "het is hier fijn" is an observation).
+_REPORTING = _words(
+    "melden meld melding meldingen doorgeven vraag vragen spreken bereiken contact "
+    "typen sturen schrijven report reports reporting question ask talk reach type send write"
+)
+_ASKING = _words(
+    "hier here iets something kan kun mag can may wil want hoe how waar where moet should doe "
+    "doen do maken make heb have gebruik use"
+)
+
+
+# Fixed phrases: their words count only together, in this order (a word in them may say
+# nothing alone: "tot", "werkt", "verkeerde"). Written without apostrophes ("whats").
+def _phrases_of(kind: SmallTalk, phrases: str) -> dict[str, SmallTalk]:
+    return {phrase.strip(): kind for phrase in phrases.split(",")}
+
+
+_PHRASES: dict[str, SmallTalk] = {
+    **_phrases_of(
+        SmallTalk.GREETING,
+        "hoe gaat het, hoe gaat ie, hoe gaat t, hoe is het, hoe is t, hoe gaat het ermee, "
+        "alles goed, alles oké, alles ok, alles oke, alles lekker, how are you, how r u, "
+        "how are u, how is it going, hows it going, how are things, whats up, wassup, sup, "
+        "good morning, good afternoon, good evening, goede morgen, goeie morgen",
+    ),
+    **_phrases_of(
+        SmallTalk.GOODBYE,
+        "tot ziens, tot later, tot morgen, tot straks, tot zo, tot snel, tot gauw, "
+        "tot de volgende keer, tot een volgende keer, see you, see ya, see you later, bye bye, "
+        "good night, vriendelijke groet, met vriendelijke groet, hartelijke groet, "
+        "vriendelijke groeten, hartelijke groeten, kind regards, best regards, regards, "
+        "see you soon",
+    ),
+    **_phrases_of(
+        SmallTalk.WISH,
+        "slaap lekker, sleep well, take care, have a good one, het beste, all the best, "
+        "pas goed op jezelf",
+    ),
+    **_phrases_of(
+        SmallTalk.THANKS,
+        "many thanks, thanks a lot, thanks a bunch, thanks a million, much appreciated",
+    ),
+    **_phrases_of(
+        SmallTalk.PRAISE,
+        "goed gedaan, goed bezig, goed werk, goed gemaakt, mooi gemaakt, leuk gemaakt, "
+        "knap gemaakt, well done, good job, great job, nice job, good work, love it, i love it, "
+        "love this, nice bot, great bot, good bot, cool bot",
+    ),
+    # Who is this, who reads it, is anyone there.
+    **_phrases_of(
+        SmallTalk.BOT,
+        "wie leest dit, wie lees dit, wie leest dit mee, wie leest mee, "
+        "wie leest mijn berichten, wie ben jij, wie ben je, wie bent u, wie is dit, wie is daar, "
+        "wat ben jij, wat ben je, hoe heet je, hoe heet jij, hoe heet u, is er iemand, "
+        "is hier iemand, is daar iemand, iemand daar, iemand thuis, iemand, ben je daar, "
+        "ben je er, ben jij daar, who reads this, who is reading this, whos reading this, "
+        "who reads my messages, who am i talking to, who am i speaking to, who is this, "
+        "whos this, who is there, whos there, who are you, what are you, what is your name, "
+        "whats your name, is anyone there, anyone there, anybody there, is there anyone, "
+        "are you there, lees jij mee, lees je mee, leest iemand dit, leest er iemand mee, "
+        "wie zit hier achter, wie zit er achter, wie zit erachter, does anyone read this, "
+        "is anyone reading this",
+    ),
+    # How does it work, what can it do.
+    **_phrases_of(
+        SmallTalk.HELP,
+        "hoe werkt dit, hoe werkt het, hoe werkt dat, hoe werkt deze bot, hoe werkt deze app, "
+        "werkt dit, werkt het, doet dit het, doet ie het, wat kan je, wat kun je, wat kan jij, "
+        "wat kun jij, wat kunt u, wat doe je, wat doe jij, wat doet deze bot, wat doet dit, "
+        "wat moet ik doen, wat moet ik hier doen, wat kan ik doen, wat kan ik hier, "
+        "wat kan ik hier doen, wat is dit, wat is dit voor iets, wat is dit voor bot, "
+        "hoe moet dit, hoe gebruik ik dit, how does this work, how does it work, "
+        "does this work, is this working, how do i use this, what can you do, what do you do, "
+        "what is this, what is this bot, what do i do, what should i do, what can i do here",
+    ),
+    **_phrases_of(
+        SmallTalk.SORRY,
+        "laat maar, laat maar zitten, vergeet het, vergeet het maar, never mind, nevermind, "
+        "nvm, forget it, verkeerde chat, verkeerde persoon, verkeerde app, verkeerde groep, "
+        "verkeerd gestuurd, verkeerd bericht, per ongeluk, per ongeluk gestuurd, wrong chat, "
+        "wrong person, wrong group, wrong app, by accident, by mistake, my bad, my mistake",
+    ),
+    **_phrases_of(
+        SmallTalk.NOTHING,
+        "ik snap het, snap ik, i see, got it, sure thing, ok dan, oke dan, okay then, jij ook, "
+        "you too, same to you, insgelijks, geen probleem, geeft niet, no problem, no worries, "
+        "np, dat was het, dat was het wel, dat is het, dat is alles, dat was alles, thats it, "
+        "thats all, om te horen, good to hear, glad to hear, sounds good, sounds great, all good, "
+        "ik weet het niet, weet ik niet, geen idee, no idea, i dont know, dont know, idk, "
+        "test message, test bericht",
+    ),
 }
+_LONGEST_PHRASE = max(len(p.split()) for p in _PHRASES)
 
 # Words that only go with the others. Of address: who is thanked or greeted.
 _ADDRESS = _words(
-    "wijkbot bot wijkcoach coach meneer mevrouw allemaal iedereen jullie jij je u jou "
-    "you all everyone there team dear sir madam"
+    "wijkbot bot wijkcoach coach meneer mevrouw allemaal iedereen jullie jij je u jou daar "
+    "you u ya youre ur all everyone there team dear sir madam guys mate buddy pal me mij"
 )
 # What a thanks is for, when that is the conversation itself: an answer, help, taking it up.
 _FOR = _words(
     "antwoord antwoorden reactie hulp uitleg info informatie moeite snelle snel vlotte vlot "
-    "oppakken opgepakt reply answer response help quick fast"
+    "oppakken opgepakt late reply answer response help quick fast"
 )
 # Small words that join the others ("dank je wel", "heel erg bedankt", "voor het snelle
-# antwoord", "en tot ziens", "thank you so much", "hoe gaat het met je").
+# antwoord", "en tot ziens", "thank you so much", "hoe gaat het met je"), and fillers that say
+# nothing of their own ("even", "ff", "zeg", "eigenlijk", "nou", "maar").
 _WITH = _words(
-    "wel heel erg hartelijk hoor nog en ook alvast voor het de een dat zo echt echte even "
-    "weer nogmaals van harte tot hoe gaat met alles dit of ik "
-    "very much so and too for the a your real this or i have new to with it again good"
+    "wel heel erg hartelijk hoor nog en ook alvast voor het de een dat zo echt echte even ff "
+    "weer nogmaals van harte tot hoe gaat met alles dit of ik zeg eigenlijk nou dan hoor wat "
+    "very much so and too for the a your real this or i have new to with it again good "
+    "helemaal ga beaucoup mijn naam verder graag verkeerd verkeerde x xx xxx oh well just then "
+    "my name im please kindly now wrong"
 )
 
-_KINDS = _THANKS | _GREETING | _GOODBYE | _NOTHING | _BOT | _BEING
-_ALL = _KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH
+_KINDS = _THANKS | _PRAISE | _GREETING | _GOODBYE | _NOTHING | _SORRY | _BOT | _BEING | _HELP
+_ALL = _KINDS | _MORNING | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH | _REPORTING | _ASKING
+# Words that go only with a question how to tell the coach something; what is reported goes
+# with a thanks too ("bedankt voor het doorgeven").
+_ONLY_ASKING = _ASKING - (_KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH)
+_ONLY_REPORTING = _REPORTING - (_KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH)
 _MOST_WORDS = 10
-_WORD = re.compile(r"[^\W\d_]+")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+")
 _LONG_RUN = re.compile(r"(\w)\1{2,}")  # "hoiii", "bedanktt", "neee"
+_DOUBLE = re.compile(r"(\w)\1")
+_INTENSE = ("super", "mega", "reuze", "hyper")
+# "test 123": the numbers people type to test.
+_TEST_NUMBERS = _words("1 12 123 1234 12345 1 2 3")
+# Those a resident thanks or greets for their work in the wijk: a melding, not a name.
+_NOT_NAMES = _words(
+    "gemeente stadsdeel stadsbeheer wijk buurt buren bewoners vrijwilligers wijkteam "
+    "council municipality city town neighbours neighbors residents volunteers"
+)
+# "ik ben Mieke", "mijn naam is Sarah", "I am Tom": a greeting.
+_INTRODUCING = _words("ben heet is am im")
+# A name never follows these ("bedankt voor Anja"?): a capital after them names a place or a firm.
+_NOT_BEFORE_NAME = _words("de het een the a an voor for van of met with to tot")
+# What may be said to someone by name.
+_TO_SOMEONE = frozenset(
+    {SmallTalk.THANKS, SmallTalk.GREETING, SmallTalk.GOODBYE, SmallTalk.WISH, SmallTalk.PRAISE}
+)
 
 
 def _known(word: str) -> str | None:
-    """The word as the lists spell it ("hoiii" is "hoi", "neee" is "nee"), or None."""
-    if _LAUGH.fullmatch(word):
+    """The word as the lists spell it ("hoiii" is "hoi", "neee" is "nee", "bedant" is
+    "bedankt"), or None."""
+    word = word.replace("’", "").replace("'", "")
+    if _LAUGH.fullmatch(word) or _LAUGH.fullmatch(_DOUBLE.sub(r"\1", word)):
         return "haha"
     for form in (word, _LONG_RUN.sub(r"\1", word), _LONG_RUN.sub(r"\1\1", word)):
         if form in _ALL:
             return form
+    for prefix in _INTENSE:
+        if word.startswith(prefix) and word[len(prefix) :] in _PRAISE | _THANKS:
+            return word[len(prefix) :]  # "superleuk", "megabedankt"
+    if word in (w + w for w in _GREETING | _GOODBYE):
+        return word[: len(word) // 2]  # "hoihoi", "doeidoei", "byebye"
+    if language.known(word):
+        return None  # a word of its own ("boot" is no "bot")
+    single = _DOUBLE.sub(r"\1", word)  # "heey", "hoii", "doeii"
+    if single in _ALL:
+        return single
+    return _misspelt(word)
+
+
+def _misspelt(word: str) -> str | None:
+    """The small-talk word an unknown word is one typo from, or None. Only a word that exists
+    in neither language counts ("water" is no "later"); a long one takes the nearest known
+    word, a short one of four letters only two letters swapped or one left out ("dnak",
+    "helo")."""
+    if len(word) < 4 or not word.isalpha() or not word.isascii():
+        return None
+    meant = language.correction(word)
+    if meant is not None:
+        return meant if meant in _KINDS else None
+    if len(word) == 4:
+        swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(3)}
+        left_out = {
+            word[:i] + c + word[i:] for i in range(1, 5) for c in "abcdefghijklmnopqrstuvwxyz"
+        }
+        found = sorted((swapped | left_out) & _KINDS)
+        if len(found) == 1:
+            return found[0]
     return None
+
+
+def _is_name(raw: str, before: str | None) -> bool:
+    """A first name, after the word `before`: "Anja" in "bedankt Anja", "Sarah" in "thank you so
+    much, Sarah"."""
+    lower = raw.lower()
+    return (
+        before is not None
+        and before not in _NOT_BEFORE_NAME
+        and raw[:1].isupper()
+        and raw[1:].islower()
+        and raw.isalpha()
+        and 2 <= len(raw) <= 15
+        and lower not in _NOT_NAMES
+        and language.known(lower)  # a name people use; not a firm's or a street's
+        and not default_vocabulary().matcher.token_roles(lower)
+    )
+
+
+def _phrases(words: list[str]) -> list[SmallTalk | None]:
+    """Per word, the kind of the fixed phrase it is part of (the longest from left to right),
+    or None."""
+    covered: list[SmallTalk | None] = [None] * len(words)
+    at = 0
+    while at < len(words):
+        for size in range(min(_LONGEST_PHRASE, len(words) - at), 0, -1):
+            kind = _PHRASES.get(" ".join(words[at : at + size]))
+            if kind is not None:
+                covered[at : at + size] = [kind] * size
+                at += size
+                break
+        else:
+            at += 1
+    return covered
 
 
 def kind_of(text: str) -> SmallTalk | None:
     """What a loose message (after `clean_input`) is, when it is small talk; None otherwise."""
     if not has_words(text):
         return SmallTalk.NOTHING
-    if any(char.isdigit() for char in text):
+    raw = _WORD.findall(text)
+    if not raw or len(raw) > _MOST_WORDS:
         return None
-    found = [_known(w) for w in _WORD.findall(text.lower())]
-    if not found or len(found) > _MOST_WORDS:
-        return None
-    words = [w for w in found if w is not None]
-    if len(words) < len(found):
+    numbers = {w for w in raw if w.isdigit()}
+    raw = [w for w in raw if not w.isdigit()]
+    read = _read(raw) if raw else None
+    if read is None:
         return None  # a word about something else: an observation to offer
+    words, kinds, named = read
     said = set(words)
-    joined = f" {' '.join(words)} "
-    phrases = {kind for phrase, kind in _PHRASES.items() if f" {phrase} " in joined}
-    question = "?" in text or words[0] in _BEING
-    if said & _BOT and said & _BEING and question:
+    if numbers and not (said & _TEST and numbers <= _TEST_NUMBERS):
+        return None  # a number is a house, a time, an amount: something to report
+    question = "?" in text or _known(raw[0].lower()) in _BEING
+    crying = "!" in text or any(w.isupper() and len(w) > 1 for w in raw)
+    if said & _HELP and not said & _THANKS and crying:
+        return None  # "help!", "HELP": perhaps a cry for help; asked about, never answered away
+    greets = "!" in text or bool(said & _ADDRESS)
+    kind = _kind(said, kinds, question, greets)
+    if said & _ONLY_ASKING and kind is not SmallTalk.HELP:
+        return None  # "het is hier fijn", "kan het": words that say something after all
+    if said & _ONLY_REPORTING and kind not in (SmallTalk.HELP, SmallTalk.THANKS):
+        return None
+    if named and kind not in _TO_SOMEONE:
+        return None  # "ok Anja": a name goes with a thanks, a greeting, a goodbye, a wish
+    if kind is not None and any(detect.check(text, lang) for lang in ("nl", "en")):
+        return None  # "help me": someone may need help now; never answered away
+    return kind
+
+
+def _read(raw: list[str]) -> tuple[list[str], set[SmallTalk], bool] | None:
+    """The words of a message as the lists spell them, the kinds of its phrases, and whether
+    it names someone; None when a word is none of those."""
+    lowered = [w.lower().replace("’", "").replace("'", "") for w in raw]
+    covered = _phrases(lowered)
+    kinds = {kind for kind in covered if kind is not None}
+    words: list[str] = []
+    before: str | None = None  # the word before, as the lists spell it, or its phrase's kind
+    named = False
+    for at, (word, lower) in enumerate(zip(raw, lowered, strict=True)):
+        if covered[at] is not None:
+            before = covered[at]
+            continue
+        known = _known(lower)
+        if known is None:
+            if at == 0 or named or not _is_name(word, before):
+                return None
+            named = True
+            if before in _INTRODUCING:
+                kinds.add(SmallTalk.GREETING)
+            before = None
+            continue
+        words.append(known)
+        before = known
+    return words, kinds, named
+
+
+def _kind(said: set[str], kinds: set[SmallTalk], question: bool, greets: bool) -> SmallTalk | None:
+    """Which small talk it is, from its words and phrases: the first that fits, in this order."""
+    if (said & _BOT and said & _BEING and question) or SmallTalk.BOT in kinds:
         return SmallTalk.BOT
-    if said & _WISHING and said & _TIMES:
+    if SmallTalk.HELP in kinds or (said & (_HELP | _REPORTING) and not said & _THANKS):
+        return SmallTalk.HELP
+    if (said & _WISHING and said & _TIMES) or SmallTalk.WISH in kinds:
         return SmallTalk.WISH
-    if said & _THANKS:
+    if said & _THANKING or SmallTalk.THANKS in kinds:
         return SmallTalk.THANKS
-    if said & _GREETING or "greeting" in phrases:
+    if said & _PRAISE or SmallTalk.PRAISE in kinds:
+        return SmallTalk.PRAISE
+    if said & _PRAISING:
+        return SmallTalk.THANKS
+    if said & _GREETING or SmallTalk.GREETING in kinds or (said & _MORNING and greets):
         return SmallTalk.GREETING
-    if said & _GOODBYE or "goodbye" in phrases:
+    if said & _GOODBYE or SmallTalk.GOODBYE in kinds:
         return SmallTalk.GOODBYE
-    if said & _NOTHING or "haha" in said:
+    if said & _SORRY or SmallTalk.SORRY in kinds:
+        return SmallTalk.SORRY
+    if said & _NOTHING or "haha" in said or SmallTalk.NOTHING in kinds:
         return SmallTalk.NOTHING
     return None
