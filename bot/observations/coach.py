@@ -624,6 +624,13 @@ def mark_unreachable(session: Session, person_id: int, now: datetime) -> None:
         session.commit()
 
 
+def colleagues(session: Session, wijk_id: int) -> set[int]:
+    """The person ids of everyone who coaches this wijk: an answer reaches them as one from
+    another coach ("Antwoord van een andere wijkcoach"), whether the observation is their own
+    (`is_own`) or they said "ik ook" to it."""
+    return {p.id for p in wijk_coaches(session, wijk_id) if p.id is not None}
+
+
 def wijk_coaches(session: Session, wijk_id: int) -> list[Person]:
     """Everyone who may handle this wijk's observations, oldest membership first."""
     rows = session.exec(

@@ -59,10 +59,11 @@ View = tuple[str, InlineKeyboardMarkup | None]
 @dataclass(frozen=True)
 class AnswerViews:
     """The coach's answer as the chat sends it: to the sender (language, observation, time
-    zone) and to a supporter (language, observation, the supporter's own text, whether they
-    coach the wijk themselves: then it is another coach's answer)."""
+    zone, whether they coach the wijk themselves) and to a supporter (language, observation,
+    the supporter's own text, whether they coach the wijk): a coach of the wijk reads it as
+    another coach's answer (`coach.colleagues`)."""
 
-    to_sender: Callable[[str, Observation, ZoneInfo], View]
+    to_sender: Callable[[str, Observation, ZoneInfo, bool], View]
     to_supporter: Callable[[str, Observation, str, bool], View]
 
 
@@ -211,13 +212,13 @@ async def _deliver_answer(
             return 0
         sender = session.get(Person, obs.person_id) if obs.person_id else None
         supporters = same_matter.reachable(session, event.observation_id)
-        coaches = {p.id for p in coach.wijk_coaches(session, obs.wijk_id)}
+        coaches = coach.colleagues(session, obs.wijk_id)
         session.expunge_all()
     tz = services.config.general.tz
     what = f"answer {event.id}"
     sent = 0
     if sender is not None and obs.answer_sent_at is None:
-        text, markup = answers.to_sender(sender.language, obs, tz)
+        text, markup = answers.to_sender(sender.language, obs, tz, sender.id in coaches)
         if await _send(services, bot, sender, text, markup, what):
             sent += 1
             with services.db.session() as session:

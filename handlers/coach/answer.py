@@ -119,7 +119,10 @@ async def _sent(turn: Turn, obs: Observation, person: Person | None, back: ListB
     await turn.answer()
     delivery = Delivery.SENT if obs.answer_sent_at is not None else Delivery.FAILED
     if obs.answer_sent_at is None and person is not None:
-        message = views.to_sender_answer(person.language, obs, services.config.general.tz)
+        with services.db.session() as session:
+            colleague = person.id in coach.colleagues(session, obs.wijk_id)
+        tz = services.config.general.tz
+        message = views.to_sender_answer(person.language, obs, tz, colleague)
         delivery = await deliver(turn.context, person, *message)
         if delivery is Delivery.SENT:
             with services.db.session() as session:

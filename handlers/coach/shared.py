@@ -99,13 +99,13 @@ async def answer_to_supporters(context: WijkContext, obs: Observation) -> None:
     services = context.services
     with services.db.session() as session:
         rows = same_matter.reachable(session, obs.id)
-        coaches = {p.id for p in coach.wijk_coaches(session, obs.wijk_id)}
+        coaches = coach.colleagues(session, obs.wijk_id)
     for supporter, person in rows:
         if supporter.answer_sent_at is not None or supporter.id is None:
             continue
         if person.id == obs.answered_by_id:  # the coach who answered said "ik ook" too
             continue
-        colleague = person.id in coaches  # a coach of the wijk: "van een andere wijkcoach"
+        colleague = person.id in coaches
         message = views.to_supporter_answer(person.language, obs, supporter.text, colleague)
         if await deliver(context, person, *message) is Delivery.SENT:
             with services.db.session() as session:

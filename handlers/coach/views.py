@@ -410,16 +410,17 @@ def hidden_done(who: Who, obs: Observation, reason: str, back: ListBack) -> View
 # --- to the sender, and back to the coach --------------------------------------------------------
 
 
-def to_sender_answer(lang: str, obs: Observation, tz: ZoneInfo) -> View:
-    """The coach's answer, in the sender's language, with "Reageren" (once)."""
+def to_sender_answer(lang: str, obs: Observation, tz: ZoneInfo, colleague: bool = False) -> View:
+    """The coach's answer, in the sender's language, with "Reageren" (once). `colleague`: the
+    sender coaches that wijk themselves (their own observation), so it is an answer from another
+    coach, not from "your" coach."""
+    key = "coach.to_sender_answer_colleague" if colleague else "coach.to_sender_answer"
     original = esc(snippet(obs.text, 300))
-    fixed = utf16_len(
-        t(lang, "coach.to_sender_answer", reference="", date="", original=original, answer="")
-    )
+    fixed = utf16_len(t(lang, key, reference="", date="", original=original, answer=""))
     answer, _ = fit(obs.answer_text or "", MAX_MESSAGE - fixed - 60)
     text = t(
         lang,
-        "coach.to_sender_answer",
+        key,
         reference=obs.reference,
         date=format_date(as_utc(obs.created_at), lang, tz),
         original=original,

@@ -549,6 +549,27 @@ async def test_a_coachs_own_observation_is_theirs_to_read_not_to_handle(desk: De
     assert status_of(desk, own.id) == "resolved"
 
 
+async def test_a_desk_answer_to_a_coachs_own_observation_reads_as_another_coachs(
+    desk: Desk,
+) -> None:
+    """A coach's own observation answered on the desk by a colleague reaches them as an answer
+    from another coach, as in the chat, in their language."""
+    author = await coach(desk)
+    await coach(desk, OTHER_COACH_ID)
+    me, _ = person_of(desk, COACH_ID)
+    own = desk.observation(person_id=me, lang="nl", text="Te weinig groen in mijn straat")
+    async with logged_in(desk, OTHER_COACH_ID) as browser:
+        page = (await browser.get(f"/m/{own.id}")).text
+        key = re.search(r'name="key" value="([^"]+)"', page)
+        assert key
+        data = {"answer": "We zetten er bomen neer", "key": key.group(1)}
+        assert (await post(browser, f"/m/{own.id}/answer", data)).status_code == 303
+    await delivered(desk)
+    (answer,) = texts(author, "bomen neer")
+    assert answer.startswith("Antwoord van een andere wijkcoach op je melding")
+    assert row(desk, own.id).answer_sent_at is not None
+
+
 # --- the history of a reopen ---------------------------------------------------------------------
 
 

@@ -767,7 +767,8 @@ async def test_a_coachs_own_observation_says_so_and_another_coach_answers_it(
 ) -> None:
     """A coach who lives in the wijk sees their own observation as theirs ("Van: jou"), not under
     their pseudonym; they neither answer it (their "Antwoord van je wijkcoach" to themselves)
-    nor hide it or mark it read: another coach of the wijk closes the loop."""
+    nor hide it or mark it read: another coach of the wijk closes the loop, and the answer reads
+    as from another coach, as for a coach who said "ik ook"."""
     carla = await onboard(bot, 2001, "Carla")
     obs = await file(carla, services, "Er is te weinig groen in de straat bij mij")
     await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk", "stadshart")
@@ -793,7 +794,7 @@ async def test_a_coachs_own_observation_says_so_and_another_coach_answers_it(
         )
     assert refused.value.message_key == "coach.own_observation"
 
-    # Daan sees the pseudonym, answers, and the answer reaches Carla as her coach's.
+    # Daan sees the pseudonym, answers, and the answer reaches Carla as another coach's.
     card = await open_card(daan, obs)
     assert (
         f"Van: {pseudonym} (bewoner)" in card.plain_text and "eigen melding" not in card.plain_text
@@ -801,8 +802,8 @@ async def test_a_coachs_own_observation_says_so_and_another_coach_answers_it(
     await daan.press("Beantwoorden")
     await daan.send("We zetten er in het voorjaar bomen neer")
     await daan.press("Versturen")
-    assert "Antwoord van je wijkcoach" in carla.last.plain_text
-    assert "bomen neer" in carla.last.plain_text
+    assert carla.last.plain_text.startswith("Antwoord van een andere wijkcoach op je melding")
+    assert "bomen neer" in carla.last.plain_text and carla.last.button_texts[0] == "Terugschrijven"
     assert observation(services, obs.id or 0).answered_by_id == person_of(services, 2002).id
 
 
