@@ -36,6 +36,7 @@ from math import sqrt
 from operator import add, attrgetter, itemgetter
 from typing import Any, NamedTuple
 
+from bot.core.i18n import LANGUAGES, t
 from bot.grouping import language
 from bot.grouping.matching import WEAK
 from bot.grouping.signatures import NO_PLACES, Matter, SignatureReader
@@ -97,8 +98,9 @@ class Item:
 
 
 # A group's label in other languages than Dutch, as (language, label) pairs: a concept's
-# (the vocabulary's label_en). A place's name, a new matter's words and a snippet of a text are
-# the residents' own, the same in every language: they have none.
+# (the vocabulary's label_en), or the catalogues' word for an empty text (`grouping.empty`). A
+# place's name, a new matter's words and a snippet of a text are the residents' own, the same
+# in every language: they have none.
 Labels = tuple[tuple[str, str], ...]
 
 
@@ -583,7 +585,11 @@ def _label(members: list[_Prepared], vocabulary: Vocabulary) -> _Label:
         words = telling_words([p.stems() for p in members])
         if words:
             return _Label(", ".join(words), words)
-    return _Label(_snippet(min(members, key=attrgetter("id")).text), ())
+    snippet = _snippet(min(members, key=attrgetter("id")).text)
+    if not snippet:  # no words to show: the catalogues' word for it, in each language
+        others = tuple((lang, t(lang, EMPTY_KEY)) for lang in LANGUAGES if lang != "nl")
+        return _Label(t("nl", EMPTY_KEY), (), others)
+    return _Label(snippet, ())
 
 
 def telling_words(lemmas: Sequence[set[str]], limit: int = TELLING_WORDS) -> tuple[str, ...]:
@@ -597,10 +603,14 @@ def telling_words(lemmas: Sequence[set[str]], limit: int = TELLING_WORDS) -> tup
 
 
 def _snippet(text: str, limit: int = 40) -> str:
+    """The first words of a text, at most `limit` characters; "" for a text of none."""
     words = " ".join(text.split())
     if len(words) <= limit:
-        return words or "(leeg)"
+        return words
     return words[:limit].rsplit(" ", 1)[0] + "…"
+
+
+EMPTY_KEY = "grouping.empty"  # the label of a group whose first text is empty
 
 
 def _in_order(items: Sequence[Item]) -> list[Item]:

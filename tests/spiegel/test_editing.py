@@ -4,7 +4,8 @@ from the command line and through the real Application."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from sqlmodel import Session, col, select
 
 from bot.cli import wijkbot as cli
 from bot.context import Services
+from bot.core.config import Config
 from bot.digest import jobs as digest_jobs
+from bot.digest import llm as digest_llm
 from bot.digest import periods
 from bot.fake_telegram import Harness
 from bot.people import persons as people
@@ -33,6 +36,7 @@ from models import (
     StatementChange,
     Verdict,
 )
+from tests.digest.test_digest_llm import llm_config, model_server  # noqa: F401 (fixtures)
 from tests.helpers import join_as, onboard
 from tests.spiegel.test_spiegel import item_id, load, this_year
 
@@ -506,9 +510,14 @@ async def test_resident_sees_no_coach_buttons_and_forged_ones_change_nothing(
         assert len(session.exec(select(Edition)).all()) == 1
 
 
-def group_of_this_period(services: Services, coach_telegram_id: int) -> list[int]:
-    """Three observations in Elsrijk about parking, in the current period of the coach's digest
-    (one group for "Zin maken uit meldingen"); their ids."""
+PARKING = [f"Parkeren is onmogelijk, auto's overal op de stoep ({i})" for i in range(3)]
+
+
+def group_of_this_period(
+    services: Services, coach_telegram_id: int, texts: Sequence[str] = PARKING
+) -> list[int]:
+    """Observations in Elsrijk (three about parking), in the current period of the coach's
+    digest (one group for "Zin maken uit meldingen"); their ids."""
     with services.db.session() as session:
         wijk_id = _wijk_id(session, "elsrijk")
         query = select(Person.id).where(Person.telegram_id == coach_telegram_id)
@@ -518,14 +527,14 @@ def group_of_this_period(services: Services, coach_telegram_id: int) -> list[int
         now = services.clock.now()
         period = periods.current_period(plan, now, services.tz)
         at = period.start + (now - period.start) / 2
-        for i in range(3):
+        for text in texts:
             session.add(
                 Observation(
                     wijk_id=wijk_id,
                     author_role="resident",
                     swot="weakness",
                     theme="verkeer",
-                    text=f"Parkeren is onmogelijk, auto's overal op de stoep ({i})",
+                    text=text,
                     created_at=at,
                     updated_at=at,
                 )
@@ -567,6 +576,27 @@ async def test_coach_makes_a_statement_from_a_group_of_this_period(
     alice = await onboard(bot, 6012, "Alice")
     (refused,) = await alice.press_data(f"se:{ids[0]}:g")
     assert "Alleen de wijkcoach van deze wijk" in refused.plain_text
+
+
+async def test_a_group_labelled_by_an_empty_text_reads_in_the_coachs_language(
+    bot: Harness, services: Services, request: pytest.FixtureRequest
+) -> None:
+    """A group's label is the first text's words when nothing else names it; an empty text
+    has none, and the label says so in the coach's language, as a concept's name does. Here
+    the embeddings grouping puts two blank texts together."""
+    load(services, "elsrijk")
+    coach = await join_as(bot, services, 6031, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/taal")
+    await coach.press("English")
+    served: Config = request.getfixturevalue("llm_config")  # a model server on 127.0.0.1
+    embeddings = replace(served.digest.embeddings, threshold=0.0)  # everything one group
+    services.digest_grouper = digest_llm.make_grouper(
+        replace(served, digest=replace(served.digest, embeddings=embeddings))
+    )
+    group_of_this_period(services, 6031, texts=["", " "])
+    (overview,) = await coach.send("/spiegel")
+    (listed,) = await coach.press("Make a statement from reports", message=overview)
+    assert "Make a statement from this: (empty) (2)" in listed.button_texts
 
 
 async def test_a_reason_too_long_is_asked_again_with_the_limit(
