@@ -55,6 +55,9 @@ class ObservationDraft(JsonDraft):
     # time), and whether the draft holds more than one of them (the question shows them).
     loose_at: float | None = None
     joined: bool = False
+    # The ids of the person's messages it holds (the last few): one of them delivered again
+    # (Telegram, when the bot did not confirm it) is no new message to add.
+    loose_ids: tuple[int, ...] = ()
 
     @classmethod
     def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:

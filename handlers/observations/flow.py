@@ -23,7 +23,7 @@ from bot.digest.builder import vocabulary_or_shipped
 from bot.observations import filing, same_matter, small_talk
 from bot.people import persons
 from bot.people.permissions import Action, Actor, PermissionDenied, load_actor
-from bot.telegram import flow_table, flows
+from bot.telegram import flow_table, flows, redelivery
 from bot.telegram.callbacks import (
     BadCallback,
     FileText,
@@ -156,7 +156,11 @@ async def melding_open(update: Update, context: WijkContext, who: Who) -> None:
 
 async def ask_file(turn: Turn, draft: ObservationDraft) -> None:
     """Keep what they sent in a new flow and ask whether it is an observation."""
-    draft = replace(draft, loose_at=turn.services.clock.now().timestamp())
+    ids = draft.loose_ids
+    message = turn.update.effective_message
+    if message is not None:
+        ids = (*ids, message.message_id)[-redelivery.KEEP :]
+    draft = replace(draft, loose_at=turn.services.clock.now().timestamp(), loose_ids=ids)
     flow = await flows.start(turn.context, FLOW, FILE_ASK, draft)
     await show(turn, flow, draft, Reply(edit=False))
 
@@ -240,7 +244,13 @@ async def _ask_again(turn: Turn, flow: Flow, draft: ObservationDraft, newest: An
     """Another loose message while we ask about the first. Soon after it, it is added to what
     we ask about (a text under the text, a photo or a place it lacks), and the question shows
     the whole; later, or what cannot be added, is asked about alone. "Bedankt" or "ok" is no
-    text to add: the question comes again."""
+    text to add: the question comes again. A message it holds already, delivered again (the
+    bot died before Telegram heard it was handled, perhaps after the question was stored), is
+    what it stored: the question as it stands, nothing added."""
+    message = turn.update.effective_message
+    if message is not None and message.message_id in draft.loose_ids:
+        await show(turn, flow, draft, Reply(edit=False))
+        return
     if isinstance(newest, str) and small_talk.kind_of(newest) is not None:
         await show(turn, flow, draft, Reply(edit=False, note=turn.who.t("common.use_buttons")))
         return

@@ -16,7 +16,7 @@ from bot.fake_telegram import Harness
 from bot.fake_telegram.users import Person as FakePerson
 from bot.people import about_you
 from models import Person
-from tests.helpers import onboard
+from tests.helpers import delivered_updates, onboard
 
 AGE = "Hoe oud ben je?"
 USE_BUTTONS = "Kies hieronder met een knop."
@@ -67,6 +67,28 @@ async def test_a_text_hours_after_an_unanswered_question_is_offered_as_a_melding
     # The question's own buttons still answer it.
     await anna.press("25 tot 45 jaar", message=question)
     assert age_group(services, 1001) == "25_44"
+
+
+async def test_a_text_after_an_expired_question_delivered_again_shows_what_it_stored(
+    bot: Harness, services: Services
+) -> None:
+    """The text that ended an expired question's run (Telegram delivers it again when the bot
+    did not confirm it) shows what it stored the first time, the question whether it is a
+    melding about that text once; it is not added to itself as a second loose message."""
+    lamp = "De lantaarn bij de school is al een week kapot"
+    anna = await at_the_first_question(bot)
+    frozen(services).advance(timedelta(days=2))
+    texts = delivered_updates(bot, "message")
+    (offer,) = await anna.send(lamp)
+    assert FILE_ASK in offer.plain_text
+    (again,) = await bot.act(texts[-1], chats=(1001,))
+    assert again.plain_text == offer.plain_text and again.button_texts == offer.button_texts
+    assert USE_BUTTONS not in again.plain_text and "samen" not in again.plain_text
+    flow = bot.app.user_data[1001]["flow"]
+    assert (flow["name"], flow["state"], flow["data"]["text"]) == ("observation", "file_ask", lamp)
+    # Sent as a melding, it holds the text once.
+    await anna.press("Ja, als melding", message=again)
+    assert bot.app.user_data[1001]["flow"]["data"]["text"] == lamp
 
 
 async def test_a_photo_hours_after_an_unanswered_question_is_offered_as_a_melding(
