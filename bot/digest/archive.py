@@ -98,8 +98,9 @@ def _forms(text: str) -> set[str]:
 def _redact_message(message: str, quoted: list[Quoted], note: str) -> str:
     for item in quoted:
         for form in _forms(item.text):
-            # Between quotation marks: a group's example, a spiegel comment (both languages).
-            for opening, closing in (("„", "”"), ("“", "”")):
+            # Between quotation marks: a group's example, a spiegel comment (both languages;
+            # today's catalogues' ‘…’, and those of older digests).
+            for opening, closing in (("‘", "’"), ("„", "”"), ("“", "”")):
                 message = message.replace(f"{opening}{form}{closing}", f"{opening}{note}{closing}")
             if item.reference is None:
                 continue

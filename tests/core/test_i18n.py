@@ -84,3 +84,33 @@ def test_dutch_dates_and_numbers() -> None:
     assert format_date(moment, "en", ZoneInfo("Europe/Amsterdam")) == "23 November 2026"
     assert format_number(1200, "nl") == "1.200"
     assert format_number(1200, "en") == "1,200"
+
+
+# One style of quotation marks per language, the one its catalogue used most: the same in every
+# message (a word between them is quoted, not emphasised; <b> does that).
+QUOTES = {"nl": ("‘", "’"), "en": ("‘", "’")}
+_QUOTE_MARK = re.compile(r"[„“”‘’‚«»‹›\"]")
+
+
+def quote_marks(text: str) -> str:
+    """The quotation marks in `text`, in order; an apostrophe (’ between letters) is none."""
+    return "".join(
+        m.group()
+        for m in _QUOTE_MARK.finditer(text)
+        if not (
+            m.group() == "’"
+            and text[m.start() - 1 : m.start()].isalpha()
+            and text[m.end() : m.end() + 1].isalpha()
+        )
+    )
+
+
+def test_one_style_of_quotation_marks_per_language() -> None:
+    wrong = {}
+    for lang, (opening, closing) in QUOTES.items():
+        for key, text in catalog().messages[lang].items():
+            marks = quote_marks(text)
+            if marks != (opening + closing) * (len(marks) // 2):
+                wrong[f"{lang}: {key}"] = marks
+    assert wrong == {}
+    assert quote_marks("‘auto’s’ en „fiets”") == "‘’„”"

@@ -298,6 +298,11 @@ def test_redaction_of_every_place_a_quote_appears() -> None:
             "   Stoep &lt;kapot&gt; &amp; scheef",
             f"   “{cut}” <b>M-3</b>",
             "• „ja”\n   bij: ja, januari",
+            # The quotation marks of today's catalogues (the lines above: older digests').
+            "   ‘Stoep &lt;kapot&gt; &amp; scheef’ <b>M-12</b> · 3 mensen",
+            "• <b>M-12</b>: ‘Stoep &lt;kapot&gt; &amp; scheef’",
+            f"   ‘{cut}’ <b>M-3</b>",
+            "• ‘ja’\n   on: ja, January",
         ]
     )
     redacted = archive._redact_message(message, quoted, note)
@@ -311,6 +316,11 @@ def test_redaction_of_every_place_a_quote_appears() -> None:
         "   “WEG” <b>M-3</b>",
         "• „WEG”",
         "   bij: ja, januari",
+        "   ‘WEG’ <b>M-12</b> · 3 mensen",
+        "• <b>M-12</b>: ‘WEG’",
+        "   ‘WEG’ <b>M-3</b>",
+        "• ‘WEG’",
+        "   on: ja, January",
     ]
 
 

@@ -233,7 +233,7 @@ def test_digest_spiegel_part_counts_the_same_reactions_as_its_header(
     assert labelled_as_total or all(n <= 2 for n in shown), part
     # One "herken ik" and one "herken ik niet" this week: listed once, with both sides.
     assert part.count("Te weinig groen") == 1, part
-    assert part == "Deze keer vaakst „herken ik niet”:\n• Te weinig groen (1 van de 2 mensen)"
+    assert part == "Deze keer vaakst ‘herken ik niet’:\n• Te weinig groen (1 van de 2 mensen)"
     # The week before: six reactions, three each way; this week's two are not in it.
     assert run("--wijk", "elsrijk", "--period", "2026-W46") == 0
     before = capsys.readouterr().out

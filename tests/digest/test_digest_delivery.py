@@ -466,7 +466,7 @@ async def test_digest_now_counts_this_periods_reactions_to_the_spiegel(
     text = "\n".join(m.plain_text for m in anna.messages if m.kind == "text")
     assert "Reacties op de wijkspiegel: 3 (vorige keer: 6)" in text
     part = text.split("De wijkspiegel\n", 1)[1].split("\n\n", 1)[0]
-    assert part == "Deze keer vaakst „herken ik”:\n• Te weinig groen (2 van de 3 mensen)"
+    assert part == "Deze keer vaakst ‘herken ik’:\n• Te weinig groen (2 van de 3 mensen)"
 
 
 def _reactions_this_week(services: Services, items: list[tuple[str, str, str]]) -> None:
@@ -501,7 +501,7 @@ async def test_digest_names_a_recommendations_reactions_in_its_own_words(
     bot: Harness, services: Services
 ) -> None:
     """A recommendation has the buttons "Eens / Niet eens". The digest's spiegel part listed it
-    under "vaakst „herken ik niet”" with the statements; now under its own words."""
+    under "vaakst ‘herken ik niet’" with the statements; now under its own words."""
     await started(services)
     anna = coach(bot, services, 5001, "elsrijk")
     _reactions_this_week(
@@ -517,9 +517,9 @@ async def test_digest_names_a_recommendations_reactions_in_its_own_words(
     text = "\n".join(m.plain_text for m in anna.messages if m.kind == "text")
     part = text.split("De wijkspiegel\n", 1)[1].split("\n\n", 1)[0]
     assert part == (
-        "Deze keer vaakst „herken ik niet”:\n• Te weinig groen (2 mensen)\n"
-        "Adviezen, deze keer vaakst „niet eens”:\n• Vertel meer over het wijkcentrum (2 mensen)\n"
-        "Adviezen, deze keer vaakst „eens”:\n• Maak een moestuin (2 mensen)"
+        "Deze keer vaakst ‘herken ik niet’:\n• Te weinig groen (2 mensen)\n"
+        "Adviezen, deze keer vaakst ‘niet eens’:\n• Vertel meer over het wijkcentrum (2 mensen)\n"
+        "Adviezen, deze keer vaakst ‘eens’:\n• Maak een moestuin (2 mensen)"
     )
 
 
@@ -541,7 +541,7 @@ async def test_texts_in_a_script_the_grouping_cannot_read_are_no_new_matter(
     grew = text.split("Dit komt vaker voor dan vorige keer:")[1]
     assert grew.count("(Wat kan beter?):") == 1 and "• knallen (Wat kan beter?)" in grew
     for number, (_, written) in enumerate(UNREADABLE, start=1):
-        assert f"• M-{number}: „{written}”" in text  # each one on its own
+        assert f"• M-{number}: ‘{written}’" in text  # each one on its own
 
 
 async def test_resident_is_refused(bot: Harness, services: Services) -> None:

@@ -55,7 +55,7 @@ async def test_an_open_urgent_melding_needs_attention_first(
     assert "Mogelijk dringend, nog zonder antwoord: 1" in attention
     assert f"M-{urgent} · " in attention and f"M-{stale} · " in attention
     assert attention.index(f"M-{urgent}") < attention.index(f"M-{stale}")
-    assert f"„{URGENT_NL}”" in attention
+    assert f"‘{URGENT_NL}’" in attention
     assert f"Nog geen antwoord na {days} dagen: 1" in attention
     assert attention_buttons(answer) == [f"M-{urgent} openen", f"M-{stale} openen"]
     assert f"zoals M-{urgent} openen" in attention
@@ -109,11 +109,11 @@ async def test_the_urgent_mark_is_set_off_from_the_text(bot: Harness, services: 
 
     text = digest_text(await carla.send("/wijkoverzicht"))
     assert "Mogelijk dringend Ik ruik" not in text
-    assert f"• M-{urgent} · Mogelijk dringend: „{URGENT_NL}”" in text
-    assert f"• M-{plain}: „De stoep bij de bakker is kapot”" in text
+    assert f"• M-{urgent} · Mogelijk dringend: ‘{URGENT_NL}’" in text
+    assert f"• M-{plain}: ‘De stoep bij de bakker is kapot’" in text
     # Under "needs attention" too, the text is a quote on its own line.
-    assert f"\n   „{URGENT_NL}”" in text.split("Hier is aandacht nodig", 1)[1]
+    assert f"\n   ‘{URGENT_NL}’" in text.split("Hier is aandacht nodig", 1)[1]
 
     text = digest_text(await emma.send("/digest"))
     assert "Possibly urgent Ik ruik" not in text
-    assert f"• M-{urgent} · Possibly urgent: “{URGENT_NL}”" in text
+    assert f"• M-{urgent} · Possibly urgent: ‘{URGENT_NL}’" in text

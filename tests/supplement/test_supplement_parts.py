@@ -141,7 +141,7 @@ def test_missing_voices_follow_the_small_number_rule(services: Services) -> None
         # The small numbers never appear, and nothing anyone said is quoted here.
         for digit in ("1", "2", "3", "4"):
             assert f": {digit}." not in joined, (lang, digit)
-        assert "Parkeren" not in joined and "“" not in joined
+        assert "Parkeren" not in joined and "‘" not in joined
 
 
 def test_little_input_cells_appear_as_words(services: Services) -> None:
