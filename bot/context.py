@@ -76,6 +76,9 @@ class Services:
     # tests and shutdown can wait for them, and the polls whose broadcast is running now.
     poll_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     poll_broadcasts: set[int] = field(default_factory=set)
+    # The polls whose vote messages are being closed now, each with whether it was asked for
+    # again meanwhile (bot/polls/delivery.py `start_closing`).
+    poll_closings: dict[int, bool] = field(default_factory=dict)
     # Who was told their answer in a group's poll does not count, once per poll (in memory).
     poll_refusals: RefusalsTold = field(default_factory=RefusalsTold)
     # Urgent alerts to coaches this process started (handlers/urgent/alert.py), so tests and

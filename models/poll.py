@@ -33,6 +33,9 @@ class Poll(SQLModel, table=True):
     results_sent_at: datetime | None = None
     results_until: datetime | None = None
     results_stage: int = 0
+    # When every vote message it went out as (PollDelivery.message_id) had been edited to say it
+    # closed or was cancelled, without its buttons (bot/polls/delivery.py). NULL while open.
+    vote_messages_closed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     # Group audience: the linked group's chat, the message and (for native polls) Telegram's id.
     group_chat_id: int | None = telegram_id_field(nullable=True)
@@ -82,6 +85,8 @@ class PollDelivery(SQLModel, table=True):
     sent_at: datetime | None = None
     # When this member got the results.
     results_at: datetime | None = None
+    # When its message (message_id) lost its vote buttons, the poll closed or cancelled.
+    buttons_removed_at: datetime | None = None
 
 
 class GroupLink(SQLModel, table=True):

@@ -7,7 +7,9 @@ The creator's progress message is edited by time, not by count: every edit count
 creator's chat (one message a second), so it is edited at most once per
 `telegram.progress_edit_seconds`, beside the sends rather than between them, and once at the end.
 What is due lives in the database: one repeating job (and a run at start-up) closes overdue
-polls and sends their results exactly once (an UPDATE claims them).
+polls and sends their results exactly once (an UPDATE claims them). A poll that closed (on time
+or early) or was cancelled has its vote messages edited to say so, without their buttons, in
+each member's language (`close_vote_messages`), and a ranking poll's post in the group too.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from bot.telegram.broadcast import (
     ProgressEdits,
     Status,
     deliver_one,
+    edit_one,
     finish,
     safe_send,
     seconds,
@@ -91,18 +94,53 @@ def poll_text(
     if order:
         ranked = "\n".join(f"{i}. {esc(by_position[p].text)}" for i, p in enumerate(order, 1))
         lines += ["", t(lang, "polls.ranking_so_far", list=ranked)]
-    if chosen and not order:
-        by_id = {o.id: o for o in options}
-        texts = [esc(by_id[c].text) for c in chosen if c in by_id]
-        if poll.kind == PollKind.RANKING.value:
-            texts = [f"{i}. {text}" for i, text in enumerate(texts, 1)]
-        # More than one: a line each (options taken from the spiegel end in a full stop, and
-        # "avond.; 2. Bankjes." reads badly on a phone).
-        if len(texts) == 1:
-            lines += ["", t(lang, "polls.your_vote", choice=texts[0])]
-        else:
-            lines += ["", t(lang, "polls.your_vote_list", list="\n".join(texts))]
+    if not order:
+        lines += _your_vote(poll, options, lang, chosen)
     return "\n".join(lines)
+
+
+def _your_vote(
+    poll: Poll, options: Sequence[PollOption], lang: str, chosen: Sequence[int]
+) -> list[str]:
+    """The lines that show a person their stored vote (`chosen`: option ids), if any."""
+    if not chosen:
+        return []
+    by_id = {o.id: o for o in options}
+    texts = [esc(by_id[c].text) for c in chosen if c in by_id]
+    if not texts:
+        return []
+    if poll.kind == PollKind.RANKING.value:
+        texts = [f"{i}. {text}" for i, text in enumerate(texts, 1)]
+    # More than one: a line each (options taken from the spiegel end in a full stop, and
+    # "avond.; 2. Bankjes." reads badly on a phone).
+    if len(texts) == 1:
+        return ["", t(lang, "polls.your_vote", choice=texts[0])]
+    return ["", t(lang, "polls.your_vote_list", list="\n".join(texts))]
+
+
+def _ended_line(poll: Poll, lang: str) -> str:
+    """That the poll is closed or cancelled and voting is over: as a press on its old buttons
+    says it (`voting.check_may_vote`)."""
+    cancelled = poll.status == PollStatus.CANCELLED.value
+    return t(lang, "polls.err_cancelled" if cancelled else "polls.err_closed")
+
+
+def ended_vote_text(
+    poll: Poll,
+    options: Sequence[PollOption],
+    lang: str,
+    wijk_name: str,
+    chosen: Sequence[int] = (),
+) -> str:
+    """A vote message once the poll closed or was cancelled: its question, that voting is
+    over, and the person's vote if they gave one. It carries no buttons."""
+    lines = [
+        t(lang, "polls.vote_header", wijk=esc(wijk_name)),
+        f"<b>{esc(poll.question)}</b>",
+        "",
+        _ended_line(poll, lang),
+    ]
+    return "\n".join(lines + _your_vote(poll, options, lang, chosen))
 
 
 def vote_keyboard(
@@ -299,6 +337,10 @@ async def broadcast(
             ]
         )
         await finish(bot, creator_chat_id, progress, final, markup)
+    if not _still_open(services, poll_id):
+        # Closed or cancelled while it went out: the messages it sent after that lose their
+        # buttons too (a run under way is asked to look once more).
+        start_closing(app, poll_id)
     return counts
 
 
@@ -468,7 +510,8 @@ async def post_in_group(app: WijkApplication, poll_id: int) -> None:
 
 
 async def sweep(app: WijkApplication) -> None:
-    """Close what is due, send results not yet sent, resume broadcasts a restart interrupted."""
+    """Close what is due, take the buttons off the vote messages of what ended, send results
+    not yet sent, resume broadcasts a restart interrupted."""
     services = app.services
     now = services.clock.now()
     with services.db.session() as session:
@@ -476,6 +519,9 @@ async def sweep(app: WijkApplication) -> None:
             voting.close_poll(session, poll_id, now)
         unsent = voting.unsent_results_ids(session, now)
         interrupted = voting.polls_with_pending_deliveries(session)
+        ended = voting.polls_with_vote_messages_to_close(session)
+    for poll_id in ended:
+        start_closing(app, poll_id)
     for poll_id in unsent:
         with services.db.session() as session:
             lease = voting.claim_results(session, poll_id, now)
@@ -498,6 +544,7 @@ async def close_now(app: WijkApplication, poll_id: int) -> bool:
         if not voting.close_poll(session, poll_id, now):
             return False
         lease = voting.claim_results(session, poll_id, now)
+    start_closing(app, poll_id)
     if lease is not None:
         spawn(app, _results_guarded(app, poll_id, lease), f"poll-results-{poll_id}")
     return True
@@ -509,11 +556,16 @@ async def cancel_now(app: WijkApplication, poll_id: int) -> bool:
         poll = session.get(Poll, poll_id)
         if poll is None or not voting.cancel_poll(session, poll_id, services.clock.now()):
             return False
+        session.refresh(poll)
+        session.expunge(poll)
+    start_closing(app, poll_id)
     if poll.group_chat_id is not None:
         # Also when its message stayed behind in a group that became a supergroup (move_group).
         lang = services.config.general.default_language
         if poll.telegram_poll_id:
             await _stop_native(app, poll)
+        else:
+            await _end_group_post(app, poll)
         await send_to_group(app, poll.group_chat_id, t(lang, "polls.group_cancelled"), "cancel")
     return True
 
@@ -557,6 +609,8 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
         if poll.group_chat_id is not None:
             if poll.telegram_poll_id:
                 await _stop_native(app, poll)
+            else:
+                await _end_group_post(app, poll)
             group_lang: str = services.config.general.default_language
             text = results_text(result, group_lang)
             await send_to_group(app, poll.group_chat_id, text, f"results of poll {poll_id}")
@@ -599,6 +653,91 @@ async def _send_results_to(bot: Bot, poll_id: int, chat_id: int, text: str, lang
                 "results of poll %s not delivered to %s: %s", poll_id, pseudonym(chat_id), exc
             )
         return
+
+
+async def _end_group_post(app: WijkApplication, poll: Poll) -> None:
+    """The group's message that sends voters to a private chat (a ranking poll) says the poll
+    ended, without its button. Telegram's own poll is stopped instead (`_stop_native`)."""
+    if poll.group_chat_id is None or poll.group_message_id is None:
+        return  # never posted, or left behind in a group that became a supergroup
+    services = app.services
+    lang = services.config.general.default_language
+    with services.db.session() as session:
+        wijk = session.get(Wijk, poll.wijk_id)
+    text = t(
+        lang,
+        "polls.group_ranking_ended",
+        wijk=esc(wijk.name if wijk else ""),
+        question=esc(poll.question),
+        ended=_ended_line(poll, lang),
+    )
+    await edit_one(
+        app.bot, poll.group_chat_id, poll.group_message_id, text, what=f"poll {poll.id}'s post"
+    )
+
+
+# --- the vote messages of a poll that ended ----------------------------------------------------
+
+
+def start_closing(app: WijkApplication, poll_id: int) -> None:
+    """Take the buttons off the poll's vote messages in the background (`close_vote_messages`),
+    once per process at a time: asked again while it runs, it looks once more when done (a
+    broadcast that sent a few more after the close)."""
+    running = app.services.poll_closings
+    if poll_id in running:
+        running[poll_id] = True
+        return
+    running[poll_id] = False
+    spawn(app, _closing_guarded(app, poll_id), f"poll-closing-{poll_id}")
+
+
+async def _closing_guarded(app: WijkApplication, poll_id: int) -> None:
+    running = app.services.poll_closings
+    try:
+        while True:
+            await close_vote_messages(app, poll_id)
+            if not running.get(poll_id):
+                return
+            running[poll_id] = False
+    except Exception:
+        _log.exception("closing the vote messages of poll %s stopped; the sweep resumes", poll_id)
+    finally:
+        running.pop(poll_id, None)
+
+
+async def close_vote_messages(app: WijkApplication, poll_id: int) -> int:
+    """Each vote message the poll went out as (as far as the broadcast recorded it) says the
+    poll closed or was cancelled, in its member's language, with their vote and no buttons.
+    One edit at a time through the rate limiter, like a broadcast; each recorded as it goes, so
+    the sweep resumes after a restart. Whatever Telegram answers an edit (403 blocked, 400 "not
+    modified", 429 after waiting) leaves that message be: a press on its buttons still says
+    why. Returns how many messages were edited."""
+    services = app.services
+    with services.db.session() as session:
+        poll = session.get(Poll, poll_id)
+        if poll is None or poll.status == PollStatus.OPEN.value:
+            return 0
+        session.expunge(poll)
+        options = voting.options_of(session, poll_id)
+        wijk = session.get(Wijk, poll.wijk_id)
+        wijk_name = wijk.name if wijk else ""
+        messages = voting.vote_messages_to_close(session, poll_id)
+    edited = 0
+    for message in messages:
+        text = ended_vote_text(poll, options, message.language, wijk_name, message.chosen)
+        status = await edit_one(
+            app.bot,
+            message.telegram_id,
+            message.message_id,
+            text,
+            what=f"poll {poll_id}'s vote message",
+        )
+        edited += status is Status.SENT
+        with services.db.session() as session:
+            voting.mark_buttons_removed(session, message.delivery_id, services.clock.now())
+    with services.db.session() as session:
+        voting.finish_closing_vote_messages(session, poll_id, services.clock.now())
+    return edited
 
 
 async def _stop_native(app: WijkApplication, poll: Poll) -> None:

@@ -672,6 +672,84 @@ def delivery_counts(session: Session, poll_id: int) -> dict[str, int]:
     return counts
 
 
+# --- the vote messages of a poll that ended ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteMessage:
+    """A vote message the poll went out as: whose, in which chat and language, and their vote
+    (option ids, first choice first) to show in it."""
+
+    delivery_id: int
+    person_id: int
+    telegram_id: int
+    language: str
+    message_id: int
+    chosen: tuple[int, ...]
+
+
+def polls_with_vote_messages_to_close(session: Session) -> list[int]:
+    """Polls closed or cancelled whose vote messages have not all lost their buttons yet."""
+    rows = session.exec(
+        select(Poll.id).where(
+            col(Poll.status).in_((PollStatus.CLOSED.value, PollStatus.CANCELLED.value)),
+            col(Poll.vote_messages_closed_at).is_(None),
+        )
+    ).all()
+    return [r for r in rows if r is not None]
+
+
+def vote_messages_to_close(session: Session, poll_id: int) -> list[VoteMessage]:
+    """The poll's vote messages that still carry their buttons, as far as the broadcast knows
+    them (PollDelivery.message_id: not after a send that timed out), in the order sent."""
+    rows = session.exec(
+        select(PollDelivery, Person.telegram_id, Person.language)
+        .join(Person, col(Person.id) == PollDelivery.person_id)
+        .where(
+            PollDelivery.poll_id == poll_id,
+            PollDelivery.status == DeliveryStatus.SENT.value,
+            col(PollDelivery.message_id).is_not(None),
+            col(PollDelivery.buttons_removed_at).is_(None),
+        )
+        .order_by(col(PollDelivery.id))
+    ).all()
+    chosen: dict[int, list[int]] = {}
+    if rows:
+        votes = session.exec(
+            select(Vote.person_id, Vote.option_id)
+            .where(Vote.poll_id == poll_id)
+            .order_by(col(Vote.rank), col(Vote.option_id))  # as current_vote
+        ).all()
+        for person_id, option_id in votes:
+            if person_id is not None:
+                chosen.setdefault(person_id, []).append(option_id)
+    return [
+        VoteMessage(
+            d.id, d.person_id, telegram_id, lang, d.message_id, tuple(chosen.get(d.person_id, ()))
+        )
+        for d, telegram_id, lang in rows
+        if d.id is not None and d.message_id is not None
+    ]
+
+
+def mark_buttons_removed(session: Session, delivery_id: int, now: datetime) -> None:
+    session.exec(
+        update(PollDelivery)
+        .where(col(PollDelivery.id) == delivery_id)
+        .values(buttons_removed_at=now)
+    )
+    session.commit()
+
+
+def finish_closing_vote_messages(session: Session, poll_id: int, now: datetime) -> None:
+    session.exec(
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.status) != PollStatus.OPEN.value)
+        .values(vote_messages_closed_at=now)
+    )
+    session.commit()
+
+
 def polls_with_pending_deliveries(session: Session) -> list[int]:
     rows = session.exec(
         select(PollDelivery.poll_id)

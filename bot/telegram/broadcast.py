@@ -1,6 +1,7 @@
 """Sending one message to many people, one at a time, with a progress message for whoever
 started it: shared by the polls (bot/polls/delivery.py) and "Nieuws uit je wijk"
-(bot/spiegel/news_delivery.py).
+(bot/spiegel/news_delivery.py); and editing many earlier messages the same way (`edit_one`: a
+poll's vote messages once it ended).
 
 Each send goes through the Application's bot, so the rate limiter (bot/telegram/rate_limit.py)
 paces it and a 429 delays it without skipping anyone. What a send came to (`Outcome`) goes back
@@ -75,6 +76,49 @@ async def deliver_one(
             _log.warning("%s to %s failed: %s", what, pseudonym(chat_id), exc)
             return Outcome(Status.FAILED)
         return Outcome(Status.SENT, message.message_id)
+
+
+async def edit_one(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    *,
+    what: str = "",
+) -> Status:
+    """One earlier message of the bot's, edited (without `markup`: its buttons go), paced as
+    `deliver_one` sends: a 429 waits and tries again, a network error a few times. Telegram's
+    "message is not modified" (it says so already) counts as done."""
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            await bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+        except Forbidden:
+            return Status.UNREACHABLE
+        except RetryAfter as exc:
+            await asyncio.sleep(seconds(exc.retry_after) + 0.1)
+            continue
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return Status.SENT
+            _log.info("%s in %s refused: %s", what, pseudonym(chat_id), exc)
+            return Status.FAILED
+        except NetworkError as exc:  # includes TimedOut
+            if may_have_arrived(exc):
+                return Status.UNCERTAIN
+            if attempts < MAX_ATTEMPTS:
+                await asyncio.sleep(min(2.0**attempts, 10.0))
+                continue
+            _log.warning("%s in %s failed: %s", what, pseudonym(chat_id), exc)
+            return Status.FAILED
+        except TelegramError as exc:
+            _log.info("%s in %s refused: %s", what, pseudonym(chat_id), exc)
+            return Status.FAILED
+        return Status.SENT
 
 
 def seconds(value: float | timedelta) -> float:

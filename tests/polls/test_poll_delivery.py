@@ -8,11 +8,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select, update
 
 from bot.context import Services
 from bot.core.clock import FrozenClock
 from bot.fake_telegram import Harness, strip_html
+from bot.fake_telegram.users import BotMessage
+from bot.fake_telegram.users import Person as FakePerson
 from bot.people.permissions import load_actor
 from bot.polls import delivery, voting
 from bot.telegram import broadcast
@@ -129,6 +131,11 @@ async def test_overdue_poll_closes_on_start_and_results_go_once(
         results = [m for m in person.messages if "Uitslag: Wat pakken" in m.plain_text]
         assert len(results) == 1
         assert "Bankjes: 1 (100%)" in results[0].plain_text
+    # Closed on time: the vote message says so too, with the vote, without buttons.
+    message = vote_message(bot, voter, services)
+    assert message.buttons == [] and "Deze stemming is gesloten." in message.plain_text
+    assert "Jouw stem: Bankjes" in message.plain_text
+    assert closed.vote_messages_closed_at is not None
 
 
 async def test_the_job_is_database_driven_and_forgiving(bot: Harness) -> None:
@@ -160,3 +167,101 @@ async def _until(condition: object, limit: float = 10.0) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the start-up run did not happen")
+
+
+# --- the vote messages when a poll closes ------------------------------------------------------
+
+
+def vote_message(bot: Harness, person: FakePerson, services: Services) -> BotMessage:
+    """The person's vote message, as the broadcast recorded it (PollDelivery.message_id), now."""
+    with services.db.session() as session:
+        message_id = session.exec(
+            select(PollDelivery.message_id)
+            .join(Person, col(Person.id) == PollDelivery.person_id)
+            .where(Person.telegram_id == person.id)
+        ).one()
+    assert message_id is not None
+    stored = bot.fake.find_message(person.id, message_id)
+    assert stored is not None
+    return BotMessage.from_stored(bot.fake, stored)
+
+
+async def test_vote_messages_lose_their_buttons_when_a_poll_closes_early(
+    bot: Harness, services: Services
+) -> None:
+    """Closed early: each vote message the poll went out as is edited to say it is closed, in
+    its member's language, without buttons (their vote stays in it). A member who blocked the
+    bot meanwhile, or Telegram's 429 on an edit, does not stop the others or the results."""
+    creator = await member(bot, services, 4001, "Bea")
+    voter, english, blocked, slowed = [
+        await member(bot, services, 4100 + i, f"Lid{i}") for i in range(4)
+    ]
+    await english.send("/taal")
+    await english.press("English")
+    await create_poll(bot, creator)
+    stale = vote_message(bot, voter, services)
+    await voter.press("Bankjes", message=stale)
+    assert "Jouw stem: Bankjes" in vote_message(bot, voter, services).plain_text
+    bot.fake.block(blocked.id)
+    bot.fake.fail_next("editMessageText", chat_id=slowed.id, error="retry_after", retry_after=1)
+
+    await creator.send("/stemmen")
+    await creator.press("Beheren")
+    await creator.press("Nu sluiten")
+    await creator.press("Ja, nu sluiten")
+    await delivery.wait_idle(bot.app)
+
+    for person in (voter, slowed):
+        message = vote_message(bot, person, services)
+        assert message.buttons == [], person
+        assert "Wat pakken we eerst aan?" in message.plain_text
+        assert "Deze stemming is gesloten. Stemmen kan niet meer." in message.plain_text
+        assert "Sluit:" not in message.plain_text
+    assert "Jouw stem: Bankjes" in vote_message(bot, voter, services).plain_text
+    message = vote_message(bot, english, services)
+    assert message.buttons == []
+    assert "This poll is closed. You can no longer vote." in message.plain_text
+    assert bot.fake.retry_after_answers == 1
+    assert vote_message(bot, blocked, services).buttons != []  # 403: left as it is
+    for person in (creator, voter, english, slowed):  # the results went out all the same
+        titles = ("Uitslag: Wat pakken", "Results: Wat pakken")
+        assert any(m.plain_text.startswith(titles) for m in person.messages), person
+    # The old buttons, pressed all the same (a phone that did not refresh): still why.
+    await voter.press_data(stale.buttons[0][0].callback_data or "", message=stale)
+    assert voter.alerts[-1] == "Deze stemming is gesloten. Stemmen kan niet meer."
+    with services.db.session() as session:
+        poll = session.exec(select(Poll)).one()
+        assert poll.vote_messages_closed_at is not None
+        done = session.exec(select(PollDelivery.buttons_removed_at)).all()
+        assert all(at is not None for at in done)
+
+
+async def test_vote_messages_say_a_cancelled_poll_is_cancelled_once_also_after_a_restart(
+    bot: Harness, services: Services
+) -> None:
+    """Cancelled: the vote messages say so, without buttons. Edited again (a sweep after a
+    restart that lost what was done), Telegram's 400 "message is not modified" changes nothing."""
+    creator = await member(bot, services, 4001, "Bea")
+    audience = [await member(bot, services, 4100 + i, f"Lid{i}") for i in range(2)]
+    await create_poll(bot, creator)
+    await creator.send("/stemmen")
+    await creator.press("Beheren")
+    await creator.press("Stemming afbreken")
+    await creator.press("Ja, afbreken")
+    await delivery.wait_idle(bot.app)
+    for person in audience:
+        message = vote_message(bot, person, services)
+        assert message.buttons == []
+        assert "Deze stemming is afgebroken. Stemmen kan niet meer." in message.plain_text
+
+    with services.db.session() as session:
+        session.exec(update(PollDelivery).values(buttons_removed_at=None))
+        session.exec(update(Poll).values(vote_messages_closed_at=None))
+        session.commit()
+    edits = len(bot.fake.calls_to("editMessageText"))
+    await delivery.sweep(bot.app)
+    await delivery.wait_idle(bot.app)
+    assert len(bot.fake.calls_to("editMessageText")) > edits  # tried, and refused as unchanged
+    assert only_poll(services).vote_messages_closed_at is not None
+    for person in audience:
+        assert "afgebroken" in vote_message(bot, person, services).plain_text

@@ -256,10 +256,12 @@ async def test_early_close_and_cancel_only_for_creator_or_coach(
     assert only_poll(services).status == PollStatus.CANCELLED.value
     await creator.press_data(f"pm:{pid}:clY")
     assert creator.alerts[-1] == "Deze stemming is al afgebroken. Je hoeft niets meer te doen."
-    # A resident's vote message keeps its buttons: a press says what became of the poll.
+    # A resident's vote message loses its buttons; pressed all the same (a phone that did not
+    # refresh), it says what became of the poll.
     await delivery.wait_idle(bot.app)
-    vote = next(m for m in resident.messages if "Bankjes" in m.button_texts)
-    await resident.press("Bankjes", message=vote)
+    (vote,) = [m for m in resident.messages if m.plain_text.startswith("Stemming voor")]
+    assert vote.buttons == [] and "Deze stemming is afgebroken." in vote.plain_text
+    await resident.press_data(f"pl:{pid}:o:1:n", message=vote)
     assert resident.alerts[-1] == "Deze stemming is afgebroken. Stemmen kan niet meer."
     await delivery.wait_idle(bot.app)
     assert not any("Uitslag:" in m.plain_text for m in creator.messages)
@@ -502,6 +504,33 @@ async def test_ranking_from_the_group_via_deep_link(bot: Harness, services: Serv
     assert "Deze stemming is er niet meer" in unknown.plain_text
     replies = await neighbour.send("/start notaninvitecode")
     assert any("uitnodiging" in m.plain_text for m in replies)
+
+
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        (("Nu sluiten", "Ja, nu sluiten"), "Deze stemming is gesloten. Stemmen kan niet meer."),
+        (("Stemming afbreken", "Ja, afbreken"), "Deze stemming is afgebroken."),
+    ],
+)
+async def test_a_ranking_post_in_the_group_loses_its_button_when_the_poll_ends(
+    bot: Harness, services: Services, how: tuple[str, str], said: str
+) -> None:
+    """The group's message with "Stemmen in een eigen chat" says the poll is closed (or
+    cancelled) once it is, without the button."""
+    creator = await member(bot, services, 3001, "Bea")
+    await link_group(bot, creator)
+    await create_poll(bot, creator, audience="De Telegram-groep", kind="Op volgorde zetten")
+    (post,) = [m for m in bot.bot_messages(GROUP_ID) if m.buttons]
+    assert post.button_texts == ["Stemmen in een eigen chat"]
+    await creator.send("/stemmen")
+    await creator.press("Beheren")
+    for label in how:
+        await creator.press(label)
+    await delivery.wait_idle(bot.app)
+    (now,) = [m for m in bot.bot_messages(GROUP_ID) if m.message_id == post.message_id]
+    assert now.buttons == [] and said in now.plain_text
+    assert "Wat pakken we eerst aan?" in now.plain_text and "Sluit:" not in now.plain_text
 
 
 # --- moving house ------------------------------------------------------------------------------
