@@ -203,6 +203,8 @@ async def test_a_session_that_ended_while_typing_keeps_the_text_and_the_way_back
     await laptop.context.clear_cookies()
     await laptop.page.get_by_role("button", name="Antwoord versturen").click()
     await laptop.page.get_by_role("heading", name="Je bent niet meer ingelogd").wait_for()
+    # The heading can be there before the stylesheet that hides the Telegram-only parts is.
+    await laptop.page.wait_for_load_state("load")
     assert await laptop.page.get_by_label("Je antwoord").input_value() == TYPED
     assert not await laptop.page.get_by_role("button", name="Bureau sluiten").is_visible()
     assert await laptop.page.get_by_text("Stuur /bureau naar de bot").is_visible()
