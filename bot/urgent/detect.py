@@ -147,7 +147,10 @@ def _cue_pattern(cues: list[str]) -> re.Pattern[str]:
     return re.compile(" (?:" + "|".join(parts) + ")")  # a word starts after a space
 
 
-def load_cues(path: Path = RULES_PATH) -> tuple[dict[str, _Cues], dict[str, int]]:
+def load_cues(
+    path: Path = RULES_PATH,
+) -> tuple[dict[str, _Cues], dict[str, int], re.Pattern[str]]:
+    """The cues of each language, their weights, and the laughing emoji (one calm cue)."""
     with path.open("rb") as file:
         data = tomllib.load(file)["cues"]
     by_lang = {
@@ -164,10 +167,11 @@ def load_cues(path: Path = RULES_PATH) -> tuple[dict[str, _Cues], dict[str, int]
     }
     keys = ("threshold", "harm_weight", "strong_weight", "calm_weight")
     weights = {k: int(data[k]) for k in keys}
-    return by_lang, weights
+    laughing = re.compile("|".join(re.escape(e) for e in data["laughing"]))
+    return by_lang, weights, laughing
 
 
-_CUES, _WEIGHTS = load_cues()
+_CUES, _WEIGHTS, _LAUGHING = load_cues()
 
 
 # Despair and violence at home are mostly written about oneself: "ik"/"I" counts as someone.
@@ -175,8 +179,9 @@ _SELF_KINDS = frozenset({"suicide", "home_violence"})
 _SELF = re.compile(r" (?:ik|me|mij|mijn|mn|i|me|my|im|myself|mezelf) ")
 
 
-def _by_cues(whole: str, lang: str) -> Finding | None:
-    """Many small signs together: harm, and someone vulnerable or "now", and little calm."""
+def _by_cues(whole: str, lang: str, laughing: bool = False) -> Finding | None:
+    """Many small signs together: harm, and someone vulnerable or "now", and little calm.
+    `laughing`: the text as typed has a laughing emoji (one calm cue; normalising drops it)."""
     cues = _CUES[lang]
     harm: dict[str, str] = {}
     first: tuple[int, str] | None = None
@@ -192,6 +197,8 @@ def _by_cues(whole: str, lang: str) -> Finding | None:
         person.add("ik")  # about oneself: the one at risk is the writer
     now = {m.group(0).strip() for m in cues.now.finditer(whole)}
     calm = {m.group(0).strip() for m in cues.calm.finditer(whole)}
+    if laughing:
+        calm.add("(emoji)")
     strong = {m.group(0).strip() for m in cues.strong.finditer(whole)}
     score = (
         _WEIGHTS["harm_weight"] * min(len(harm), 3)
@@ -496,8 +503,9 @@ def _findings(
     if fired:
         return
     whole = whole if whole is not None else " ".join(parts)
+    laughing = not text.isascii() and _LAUGHING.search(text) is not None
     for cue_lang in order:
-        found = _by_cues(whole, cue_lang)
+        found = _by_cues(whole, cue_lang, laughing)
         if found is not None:
             if found.stopped_by is None:
                 found = _text_guarded(found, whole)
@@ -553,14 +561,15 @@ def rule_signal(text: str, lang: str = "nl") -> Signal | None:
 MODEL = _model.load()
 
 
-def _model_guarded(kind: str, parts: list[str]) -> str | None:
+def _model_guarded(kind: str, parts: list[str], rules_spoke: bool = False) -> str | None:
     """What stops the learned net's signal of `kind` in the text: its own guards (rules.toml
     [model_guards]: it weighs words, not what they are about; "buren kennen elkaar niet meer" is no
-    "ik wil niet meer"), the guard of every rule (`[guards]` "*": a film, the news on tv) and the
-    guards over the whole text that stop the rules too ([text_guards]: it is over, it has been
-    repaired)."""
+    "ik wil niet meer"; those under "alone" only when no rule fired at all: a joke, whereas "haha,
+    I just took all my pills" has a rule that the joke stopped, and the net is what is left), the
+    guard of every rule (`[guards]` "*": a film, the news on tv) and the guards over the whole text
+    that stop the rules too ([text_guards]: it is over, it has been repaired)."""
     whole = " ".join(parts)
-    for name in ("*", kind):
+    for name in ("*", kind) if rules_spoke else ("*", "alone", kind):
         guard = _MODEL_GUARDS.get(name)
         if guard is not None and (hit := guard.search(whole)) is not None:
             return f"model_guard.{name}: {hit.group(0).strip()}"
@@ -571,14 +580,14 @@ def _model_guarded(kind: str, parts: list[str]) -> str | None:
     return _text_guarded(Finding(Signal(kind, "", ""), None), whole).stopped_by
 
 
-def _model_signal(parts: list[str], lang: str) -> Signal | None:
+def _model_signal(parts: list[str], lang: str, rules_spoke: bool) -> Signal | None:
     if not _model.enough_words(parts):
         return None
     found = _model.features(parts)
     if MODEL.score(found) < MODEL.threshold:
         return None
     kind = MODEL.kind(found)
-    if _model_guarded(kind, parts) is not None:
+    if _model_guarded(kind, parts, rules_spoke) is not None:
         return None
     return Signal(kind, f"{lang}.{kind}.model", ", ".join(MODEL.strongest(parts)) or "-")
 
@@ -593,7 +602,9 @@ def check(text: str, lang: str = "nl") -> Signal | None:
     parts = sentences(text)
     first: Signal | None = None
     kinds: set[str] = set()
+    rules_spoke = False  # a rule fired, stopped by a guard (the cues are no rule)
     for finding in _findings(text, lang, parts, kinds):
+        rules_spoke = rules_spoke or not finding.signal.rule.endswith(".cues")
         if finding.stopped_by is None:
             if finding.signal.rule.endswith(".cues"):
                 return finding.signal  # many small signs: the kind of the first, a guess
@@ -601,7 +612,7 @@ def check(text: str, lang: str = "nl") -> Signal | None:
             kinds.add(finding.signal.kind)
     if first is not None:
         return Signal(first.kind, first.rule, first.words, frozenset(kinds))
-    return _model_signal(parts, lang) if parts else None
+    return _model_signal(parts, lang, rules_spoke) if parts else None
 
 
 def explain(text: str, lang: str = "nl") -> list[Finding]:
@@ -614,7 +625,8 @@ def explain(text: str, lang: str = "nl") -> list[Finding]:
     kind = MODEL.kind(found)
     signal = Signal(kind, f"{lang}.{kind}.model", ", ".join(MODEL.strongest(parts)) or "-")
     below = f"model: score {score:.3f} below {MODEL.threshold}"
-    stopped = below if score < MODEL.threshold else _model_guarded(kind, parts)
+    rules_spoke = any(not f.signal.rule.endswith(".cues") for f in out)
+    stopped = below if score < MODEL.threshold else _model_guarded(kind, parts, rules_spoke)
     if not _model.enough_words(parts):
         stopped = f"model: fewer than {_model.MIN_WORDS} words"
     out.append(Finding(signal, stopped))

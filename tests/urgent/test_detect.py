@@ -136,7 +136,7 @@ def test_what_the_whole_text_says_stops_the_learned_net_too() -> None:
     text = "Ik rook gas bij de meterkast maar de monteur is al geweest en heeft het gerepareerd"
     (*rules, model) = explain(text, "nl")
     assert rules and all(f.stopped_by for f in rules)
-    assert (model.stopped_by or "").startswith(("text.*: ", "model: score"))
+    assert (model.stopped_by or "").startswith(("text.", "model: score"))
     assert check(text, "nl") is None
 
 
@@ -198,3 +198,40 @@ def test_our_own_examples_stay_found() -> None:
     urgent = sum(r["urgent"] for r in rows)
     assert len(missed) <= 0.03 * urgent, missed
     assert len(wrong) <= 0.03 * (len(rows) - urgent), wrong
+
+
+def test_the_second_development_set() -> None:
+    """tests/data/urgent_dev_2.jsonl, written before the rules were read: 110 calm texts that sound
+    alarming (figures of speech, what is over, news, jokes, strong words, questions about safety)
+    and 50 emergencies in everyday words. Every emergency is found; the false alarms may not grow
+    beyond what they are now (0 of 110; on the rules of before, 23)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "urgent_dev_2.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 160 and sum(r["urgent"] for r in rows) == 50
+    missed = [r["text"] for r in rows if r["urgent"] and check(r["text"], r["lang"]) is None]
+    alarms = [
+        (r["text"], signal.rule)
+        for r in rows
+        if not r["urgent"] and (signal := check(r["text"], r["lang"])) is not None
+    ]
+    assert missed == []
+    assert len(alarms) <= 0, alarms
+
+
+def test_our_second_batch_of_examples_stays_as_it_is() -> None:
+    """tests/data/urgent_own_2.jsonl: 376 calm texts that sound alarming and 185 emergencies,
+    many told indirectly, written while mending false alarms (so not a measure: a regression
+    set). Every emergency is found; the false alarms may not grow beyond the 34 left (on the
+    rules of before: 91, and 15 emergencies missed)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "urgent_own_2.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    missed = [r["text"] for r in rows if r["urgent"] and check(r["text"], r["lang"]) is None]
+    alarms = [r["text"] for r in rows if not r["urgent"] and check(r["text"], r["lang"])]
+    assert missed == []
+    assert len(alarms) <= 34, alarms

@@ -340,6 +340,63 @@ async def test_a_hard_negative_shows_nothing_and_tells_nobody(
     assert alerts_seen(carla) == 0
 
 
+# Calm texts that only sound alarming: a figure of speech, a story that is over, a false alarm
+# somewhere else, a question about a nuisance, a fear of speed cameras.
+CALM = [
+    ("nl", "Mijn collega ontplofte bijna toen de koffieautomaat weer kapot was."),
+    ("nl", "Mijn vriendin had jaren geleden een overdosis, nu werkt ze zelf met verslaafden."),
+    ("nl", "Mijn vriendin in Amsterdam zei dat het brandalarm op haar werk afging, loos alarm."),
+    (
+        "en",
+        "The smoke from the chimney at number 4 blows into my garden every evening, is that ok?",
+    ),
+    ("en", "My friend overdosed years ago and survived, now she works with addicts."),
+    ("en", "I'm terrified of the new speed cameras, I keep checking my speed."),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), CALM)
+async def test_a_calm_text_that_sounds_alarming_shows_no_numbers_and_tells_nobody(
+    bot: Harness, services: Services, lang: str, text: str
+) -> None:
+    english = lang == "en"
+    alice = await onboard(bot, 1001, "Alice", language_code=lang)
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await alice.send("/melding")
+    (step,) = await alice.send(text)
+    assert HELP_NL not in step.plain_text and HELP_EN not in step.plain_text
+    for label in (
+        ("What could be better?", "Housing", "Skip", "No, only", "Send")
+        if english
+        else ("Wat kan beter?", "Wonen", "Overslaan", "Nee, alleen", "Versturen")
+    ):
+        await alice.press(label)
+    await wait_idle(bot.app)
+    (obs,) = observations(services)
+    assert obs.text == text and obs.urgent_kind is None and obs.urgent_alerted_at is None
+    assert alerts_seen(carla) == 0
+
+
+# Emergencies told in words the rules did not know: something swallowed, named before the verb;
+# a despair that begins with a nervous laugh; "happier if I was gone".
+@pytest.mark.parametrize(
+    ("lang", "text", "shown"),
+    [
+        ("nl", "Mijn dochter heeft een hele fles paracetamol opgedronken", HELP_NL),
+        ("nl", "Mijn zoon heeft schoonmaakmiddel gedronken", HELP_NL),
+        ("en", "Haha sorry for the weird message but I really can't go on anymore", HELP_EN),
+        ("en", "I keep thinking everyone would be happier if I was gone", HELP_EN),
+    ],
+)
+async def test_an_emergency_in_other_words_shows_the_numbers(
+    bot: Harness, services: Services, lang: str, text: str, shown: str
+) -> None:
+    alice = await onboard(bot, 1001, "Alice", language_code=lang)
+    await alice.send("/melding")
+    numbers, _step = await alice.send(text)
+    assert numbers.plain_text.startswith(shown), numbers.plain_text
+
+
 async def test_switched_off_in_the_config(services: Services, fake: FakeTelegram) -> None:
     from dataclasses import replace
 
