@@ -1,0 +1,113 @@
+"""A BIG and its Telegram group, as the members see it: the group, its polls, the poll wizard."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.context import Services
+from bot.fake_telegram import Harness
+from bot.polls import delivery
+from models import Poll, Role
+from tests.helpers import join_as, onboard
+from tests.polls.test_poll_wizard import GROUP_ID, create_poll, link_group, member
+
+
+def the_poll(services: Services) -> Poll:
+    with services.db.session() as session:
+        return session.exec(select(Poll)).one()
+
+
+async def test_a_newcomer_from_the_group_s_vote_button_gets_the_poll_after_joining(
+    bot: Harness, services: Services
+) -> None:
+    """Sam is in the BIG's group and has never used the bot. Under a ranking poll he presses
+    "Stemmen in een eigen chat" (t.me/<bot>?start=poll_N), presses Akkoord and chooses his
+    wijk (Elsrijk, the poll's wijk). He lands on the main menu: the poll he came for is not
+    shown, and nothing says where it went. Expected: after joining, the poll is shown (as an
+    invite link survives the consent step)."""
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    await create_poll(
+        bot, bea, kind="Op volgorde zetten", audience="De Telegram-groep", hide="Ja, uitslag"
+    )
+    (post,) = [m for m in bot.bot_messages(GROUP_ID) if m.buttons]
+    url = post.buttons[0][0].url or ""
+    assert "?start=poll_" in url
+
+    sam = bot.user(2300, "Sam")
+    await sam.send("/start " + url.split("?start=")[1])
+    await sam.press("Akkoord")
+    await sam.press("Elsrijk")
+
+    assert any("Wat pakken we eerst aan?" in m.plain_text for m in sam.messages[-2:]), [
+        m.plain_text for m in sam.messages[-2:]
+    ]
+
+
+async def test_the_group_s_result_explains_votes_it_did_not_count(
+    bot: Harness, services: Services
+) -> None:
+    """In the group's own Telegram poll everyone in the group can vote, and everyone sees the
+    counts. Bea (BIG) and Olga (who lives in Groenelaan) choose Speeltuin, Sam (never used the
+    bot) chooses Speeltuin too: Telegram shows Speeltuin 3 votes. The bot's result in the same
+    group says "Aantal mensen dat stemde: 1" and nothing about the two other votes: the group
+    sees two different outcomes of one poll. Expected: the result in the group says how many
+    votes were not counted (and why), or counts them."""
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    poll_id = the_poll(services).telegram_poll_id
+    assert poll_id is not None
+    olga = await onboard(bot, 2200, "Olga", wijk="Groenelaan")
+    sam = bot.user(2300, "Sam")
+    for person in (bea, olga, sam):
+        await person.answer_poll(poll_id, [0])
+
+    await bea.send("/stemmen")
+    await bea.press("Beheren")
+    await bea.press("Nu sluiten")
+    await bea.press("Ja, nu sluiten")
+    await delivery.wait_idle(bot.app)
+
+    (result,) = [m.plain_text for m in bot.bot_messages(GROUP_ID) if "Uitslag:" in m.plain_text]
+    assert "stemde: 3" in result or "niet meegeteld" in result or "niet geteld" in result, result
+
+
+async def test_an_english_admin_who_adds_the_bot_is_told_how_to_link_in_english(
+    bot: Harness, services: Services
+) -> None:
+    """Bob, a BIG member whose Telegram and bot are in English, adds the bot to his BIG's
+    group. The only message is in Dutch ("Hallo! ... typ /verbind ..."), though the bot knows
+    who added it and speaks English with him everywhere else. Expected: the hello also says
+    it in English (with /link)."""
+    bob = await join_as(bot, services, 2001, "Bob", Role.BIG, "elsrijk")
+    await bob.send("/language")
+    await bob.press("English")
+    group = bot.group(-1009999, "BIG Elsrijk", admins=[bob.id], bot_is_member=False)
+
+    said = await bob.add_bot(group)
+
+    assert said and "/link" in said[-1].plain_text, [m.plain_text for m in said]
+
+
+async def test_a_typed_answer_at_a_button_step_of_the_poll_wizard_shows_the_buttons(
+    bot: Harness, services: Services
+) -> None:
+    """In the poll wizard, at "Hoe stemmen mensen?" (buttons only), Bea types "een". The bot
+    answers "Typ je antwoord, of gebruik de knoppen." with only a Stoppen button: it tells her
+    to type, which this step does not take, and leaves out the step's own buttons. The same at
+    "Voor wie is de stemming?", "Uitslag tot nu toe" and the preview. Expected, as elsewhere
+    ("Kies hieronder met een knop."): the step again, with its buttons."""
+    bea = await member(bot, services, 2001, "Bea")
+    await bea.send("/menu")
+    await bea.press("Nieuwe stemming")
+    await bea.send("Wat eerst?")
+    await bea.send("Bankjes")
+    await bea.send("Licht")
+    await bea.press("Klaar met antwoorden")
+    assert "Hoe stemmen mensen?" in bea.last.plain_text
+
+    (reply,) = await bea.send("een")
+
+    assert "Typ je antwoord" not in reply.plain_text
+    assert "Eén antwoord kiezen" in reply.button_texts, reply.button_texts
