@@ -359,6 +359,32 @@ def _text_replaced(turn: Turn, text: str) -> str | None:
     return turn.who.t("observations.text_replaced")
 
 
+@dataclass(frozen=True)
+class EarlyText:
+    """A text typed at "Over welke wijk gaat je melding?", before the wijk is chosen."""
+
+    text: str
+    replaces: bool  # the draft had a text already (a loose one, or one typed here before)
+
+
+def _text_before_wijk(turn: Turn, draft: ObservationDraft, text: str) -> EarlyText:
+    """A partner for several wijken who types the melding before choosing the wijk: the text
+    is kept, and after the wijk the flow goes on with it. A new text replaces one typed
+    before, as right after the text. "ok" or "bedankt" is no text; while changing the wijk
+    from the summary, a text is no answer: buttons are."""
+    if draft.swot is not None:
+        raise Invalid(turn.who.t("common.use_buttons"))
+    if has_words(text) and small_talk.kind_of(text) is not None:
+        key = "observations.text_kept" if draft.text else "common.use_buttons"
+        raise Invalid(turn.who.t(key))
+    return EarlyText(_text(turn, draft, text), replaces=bool(draft.text))
+
+
+def _early_text_note(turn: Turn, early: EarlyText) -> str | None:
+    key = "observations.text_replaced" if early.replaces else "observations.text_saved"
+    return turn.who.t(key)
+
+
 def _remove_photo(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> None:
     if not draft.photo:
         raise BadCallback("no photo")
@@ -631,6 +657,15 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             _wijk,
             lambda d, wijk_id: replace(d, wijk_id=wijk_id),
             _onward,
+        ),
+        Step(
+            "a text before the wijk (kept)",
+            (WIJK,),
+            flow_table.TEXT,
+            STAY,
+            _text_before_wijk,
+            lambda d, early: replace(d, text=early.text),
+            note=_early_text_note,
         ),
         Step(
             "a text",

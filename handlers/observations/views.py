@@ -257,8 +257,9 @@ def not_taken(who: Who, why: str, state: str, draft: ObservationDraft) -> str:
     can still be changed from where they are."""
     if why != EDITED:
         return "\n".join((not_taken_reason(who, why), who.t("observations.draft_kept")))
-    # Right after the text (or before it) a new text replaces it; later the summary changes it.
-    if state == TEXT or (state == SWOT and draft.swot is None):
+    # Right after the text (or before it, or before the wijk) a new text replaces it; later the
+    # summary changes it.
+    if state == TEXT or (state in (WIJK, SWOT) and draft.swot is None):
         how = "edited_send_new"
     elif state in (SUMMARY, CHANGE, SAME):
         how = f"edited_{state}"

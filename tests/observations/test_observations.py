@@ -547,6 +547,38 @@ async def test_partner_with_several_wijken_chooses_and_is_marked(
     assert stored.wijk_id == groenelaan.id and stored.author_role == "partner"
 
 
+async def test_a_partner_who_types_before_choosing_the_wijk_keeps_the_text(
+    bot: Harness, services: Services
+) -> None:
+    """A partner for two wijken sends /melding and, at "Over welke wijk gaat je melding?",
+    types the observation straight away. The text is kept: after the wijk comes the kind of
+    observation, and the stored observation holds it. A second text there replaces the
+    first; "ok" is no text and changes nothing."""
+    partner = await join_as(bot, services, 6001, "Pieter", Role.PARTNER, "elsrijk", "groenelaan")
+    await partner.send("/melding")
+    assert "Over welke wijk gaat je melding?" in partner.last.plain_text
+
+    (kept,) = await partner.send("Het buurthuis is 's avonds dicht")
+    assert "Ik heb je tekst bewaard." in kept.plain_text
+    assert "Over welke wijk gaat je melding?" in kept.plain_text
+    assert {"Elsrijk", "Groenelaan"} <= set(kept.button_texts)
+    (replaced,) = await partner.send("Het buurthuis is 's avonds dicht en jongeren hangen buiten")
+    assert "Ik gebruik nu je nieuwe tekst." in replaced.plain_text
+    (ok,) = await partner.send("ok")
+    assert "Je melding blijft zoals hij was." in ok.plain_text
+    await partner.press("Groenelaan")
+
+    assert "Wat wil je melden?" not in partner.last.plain_text
+    assert "Wat voor melding is het?" in partner.last.plain_text
+    await partner.press("Waar maak je je zorgen over?")
+    await partner.press("Zorg en welzijn")
+    await partner.press("Overslaan")
+    await partner.press("Nee, alleen")
+    await partner.press("Versturen")
+    (stored,) = observations_in(services)
+    assert stored.text == "Het buurthuis is 's avonds dicht en jongeren hangen buiten"
+
+
 async def test_big_member_is_marked_big(bot: Harness, services: Services) -> None:
     member = await join_as(bot, services, 2002, "Bea", Role.BIG, "elsrijk")
     await to_summary(member)
