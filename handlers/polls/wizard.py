@@ -39,7 +39,6 @@ from handlers.common import (
     Turn,
     Who,
     esc,
-    keyboard,
     menu_keyboard,
     payload,
     private_handler,
@@ -227,8 +226,9 @@ def _unsent(turn: Turn, flow: Flow, draft: WizardDraft, anew: bool) -> str | Non
 
 
 async def _otherwise(turn: Turn, flow: Flow, draft: WizardDraft, takes: str, raw: Any) -> None:
-    markup = keyboard(views.nav(turn.who, flow.nonce, editing=draft.editing))
-    await turn.reply(turn.who.t("polls.err_type_text"), markup)
+    """Text at a step of buttons only (the wijk, the kind, the audience, the results, the
+    preview): say so, and show the step again with its buttons."""
+    await _show(turn, flow, draft, Reply(edit=False, note=turn.who.t("common.use_buttons")))
 
 
 def _check(turn: Turn, draft: WizardDraft, step: Step[Turn, WizardDraft]) -> None:

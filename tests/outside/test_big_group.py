@@ -88,26 +88,3 @@ async def test_an_english_admin_who_adds_the_bot_is_told_how_to_link_in_english(
     said = await bob.add_bot(group)
 
     assert said and "/link" in said[-1].plain_text, [m.plain_text for m in said]
-
-
-async def test_a_typed_answer_at_a_button_step_of_the_poll_wizard_shows_the_buttons(
-    bot: Harness, services: Services
-) -> None:
-    """In the poll wizard, at "Hoe stemmen mensen?" (buttons only), Bea types "een". The bot
-    answers "Typ je antwoord, of gebruik de knoppen." with only a Stoppen button: it tells her
-    to type, which this step does not take, and leaves out the step's own buttons. The same at
-    "Voor wie is de stemming?", "Uitslag tot nu toe" and the preview. Expected, as elsewhere
-    ("Kies hieronder met een knop."): the step again, with its buttons."""
-    bea = await member(bot, services, 2001, "Bea")
-    await bea.send("/menu")
-    await bea.press("Nieuwe stemming")
-    await bea.send("Wat eerst?")
-    await bea.send("Bankjes")
-    await bea.send("Licht")
-    await bea.press("Klaar met antwoorden")
-    assert "Hoe stemmen mensen?" in bea.last.plain_text
-
-    (reply,) = await bea.send("een")
-
-    assert "Typ je antwoord" not in reply.plain_text
-    assert "Eén antwoord kiezen" in reply.button_texts, reply.button_texts

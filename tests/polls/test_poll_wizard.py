@@ -62,6 +62,11 @@ async def create_poll(
     await delivery.wait_idle(bot.app)
 
 
+def polls_in(services: Services) -> list[Poll]:
+    with services.db.session() as session:
+        return list(session.exec(select(Poll)).all())
+
+
 def only_poll(services: Services) -> Poll:
     with services.db.session() as session:
         return session.exec(select(Poll)).one()
@@ -212,6 +217,53 @@ async def test_question_and_option_limits(bot: Harness, services: Services) -> N
     assert "Je hebt al 12 antwoorden. Meer kan niet." in thirteenth.plain_text
     await creator.press("Klaar met antwoorden")
     assert "Hoe stemmen mensen?" in creator.last.plain_text
+
+
+async def test_a_typed_answer_at_a_step_of_buttons_shows_the_step_again_with_them(
+    bot: Harness, services: Services
+) -> None:
+    """Text at a step that takes buttons only (how people vote, who it is for, the results so
+    far, the preview) is no answer there: "Kies hieronder met een knop." above the step,
+    shown again with its own buttons, never "Typ je antwoord" with only Stoppen."""
+    bea = await member(bot, services, 2001, "Bea")
+    await bea.send("/menu")
+    await bea.press("Nieuwe stemming")
+    await bea.send("Wat eerst?")
+    await bea.send("Bankjes")
+    await bea.send("Licht")
+    await bea.press("Klaar met antwoorden")
+    steps = (
+        ("Hoe stemmen mensen?", "Eén antwoord kiezen"),
+        ("Voor wie is de stemming?", "Leden van de BIG (ieder in een eigen chat)"),
+        ("Wanneer sluit de stemming?", "Over een week"),
+        ("Uitslag tot nu toe", "Ja, uitslag tot nu toe laten zien"),
+        ("Kijk je stemming na", "Versturen"),
+    )
+    for asked, choice in steps:
+        assert asked in bea.last.plain_text
+        if asked.startswith("Wanneer"):  # a typed date is an answer here
+            await bea.press(choice)
+            continue
+        (reply,) = await bea.send("een")
+        assert reply.plain_text.startswith("Kies hieronder met een knop."), reply.plain_text
+        assert asked in reply.plain_text and choice in reply.button_texts, reply.button_texts
+        if choice != "Versturen":
+            await bea.press(choice)
+    assert polls_in(services) == []
+
+    bob = await member(bot, services, 2002, "Bob")
+    await bob.send("/language")
+    await bob.press("English")
+    await bob.send("/menu")
+    await bob.press("New poll")
+    await bob.send("What first?")
+    await bob.send("Benches")
+    await bob.send("Lights")
+    await bob.press("Done with options")
+    (reply,) = await bob.send("one")
+    assert reply.plain_text.startswith("Please use one of the buttons below."), reply.plain_text
+    assert "How do people vote?" in reply.plain_text
+    assert "Pick one option" in reply.button_texts, reply.button_texts
 
 
 async def test_group_audience_needs_a_linked_group(bot: Harness, services: Services) -> None:
