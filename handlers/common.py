@@ -117,6 +117,13 @@ def who_is(update: Update, services: Services) -> Who | None:
     return Who(user.id, lang, actor, clean_input(user.first_name, multiline=False))
 
 
+def app_language(update: Update) -> str | None:
+    """The language of the person's Telegram app (its IETF code), which picks the language of
+    everyone's command menu they see (bot/telegram/command_menu.py chat_menu)."""
+    user = update.effective_user
+    return user.language_code if user is not None else None
+
+
 Handler = Callable[[Update, WijkContext, Who], Awaitable[None]]
 
 # Why a message goes to its flow's table's `not_taken` (handlers/menu.py): no step takes it.

@@ -25,6 +25,7 @@ from handlers.common import (
     Turn,
     Who,
     answer_query,
+    app_language,
     button,
     esc,
     keyboard,
@@ -186,15 +187,17 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
     who = Who(who.telegram_id, lang, who.actor, who.first_name)
     who.actor.person.language = lang  # type: ignore[union-attr]
     await reply(update, who.t("language.changed"), edit=True)
-    if command_menu.own_menu(roles, private) is not None:  # the chat's own, in the new language
-        await command_menu.show_menu(
-            context.bot,
-            who.telegram_id,
-            lang,
-            private,
-            roles,
-            desk_url=links.web_app_url(context.services.config),
-        )
+    # The command menu in the language chosen: the chat's own when everyone's in the language
+    # of their Telegram app is in another (or their roles give them one), else everyone's.
+    await command_menu.show_menu(
+        context.bot,
+        who.telegram_id,
+        lang,
+        private,
+        roles,
+        app_language=app_language(update),
+        desk_url=links.web_app_url(context.services.config),
+    )
     if who.wijk_id is not None:
         await show_menu(update, context, who)
 

@@ -136,6 +136,7 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
             return _fail(person)
         who = _describe(session, person)
         roles = frozenset(m.role for m in persons.memberships(session, person.id))
+        language = person.language
         counts = personal_data.count_contributions(session, person.id)
         if counts.any and args.contributions is None:
             return _fail(
@@ -158,8 +159,10 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
             f"deleted: {report.observations_deleted} observation(s), "
             f"{report.reactions_deleted} reaction(s), {report.votes_deleted} vote(s)"
         )
-    print(f"erased {who}; {done}; the running bot knows them no more from their next message")
-    return _hide_menu(services, person.telegram_id, roles, args.private_commands)
+    print(
+        f"erased {who}; {done}; the running bot drops what it held for them at their next message, within 30 seconds"
+    )
+    return _hide_menu(services, person.telegram_id, roles, language, args.private_commands)
 
 
 def _confirmed(who: str, *, keep: bool, contributions: bool) -> bool:
@@ -181,13 +184,16 @@ def _confirmed(who: str, *, keep: bool, contributions: bool) -> bool:
     return answer.strip().lower() == "yes"
 
 
-def _hide_menu(services: Any, chat_id: int, roles: frozenset[str], private: Any) -> int:
-    """A chat with a menu of its own (a coach, a partner) goes back to everyone's, as after
-    /vergeetmij; without a token, or with Telegram out of reach, it says so (the commands it
-    still lists refuse them)."""
+def _hide_menu(
+    services: Any, chat_id: int, roles: frozenset[str], language: str, private: Any
+) -> int:
+    """A chat with a menu of its own (a coach, a partner, someone who chose English) goes back
+    to everyone's, as after /vergeetmij; without a token, or with Telegram out of reach, it says
+    so (the commands it still lists refuse them). Their app's language is not known here:
+    everyone's menu is taken to be the Dutch one."""
     from bot.telegram import command_menu
 
-    if command_menu.own_menu(roles, private) is None:
+    if command_menu.chat_menu(roles, private, language, None) is None:
         return 0
     config = services.config
     if not config.telegram.token:

@@ -170,7 +170,8 @@ def _update_menu(
             file=sys.stderr,
         )
         return 1
-    if command_menu.own_menu(roles, private) is None:
+    # Their Telegram app's language is not known here: everyone's menu is taken to be Dutch.
+    if command_menu.chat_menu(roles, private, result.language, None) is None:
         print("their own command menu is removed: they see everyone's")
     else:
         print("their command menu now shows what they may still do")

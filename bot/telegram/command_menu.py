@@ -7,10 +7,16 @@ as well, a partner's has no /stemmen (partners do not vote). Which command needs
 `NEEDS`, read against `ROLE_ACTIONS` (bot/people/permissions.py); every command still checks
 the person's roles itself.
 
-A chat's own menu is set at start-up for everyone who needs one, and again whenever what the
-person may do changes: an invite gives a role, a partner chooses a wijk they live in (and may
+Everyone's menu is in the language of the person's Telegram app (Dutch for an app in a
+language we do not have). Someone who chose another language (in /taal, or on the privacy
+statement before Akkoord) gets a menu of their own in it too: `chat_menu` (their app's language
+is in each update, `app_language`; where it is not known, at start-up and on the command line,
+everyone's menu is taken to be the Dutch one).
+
+A chat's own menu is set at start-up for everyone whose roles need one, and again whenever what
+the person may do changes: an invite gives a role, a partner chooses a wijk they live in (and may
 vote there), `wijkbot revoke` takes a role away (bot/cli/roles.py, with the token set); and
-when they change language. It is removed when their menu becomes everyone's, and when a person
+when they choose a language. It is removed when their menu becomes everyone's, and when a person
 erases themselves. A role taken away by hand in the database leaves the menu; the commands then
 answer that they are not for them.
 """
@@ -32,7 +38,7 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot.core.i18n import LANGUAGES, t
+from bot.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, t
 from bot.core.logs import pseudonym
 from bot.people.permissions import COACH_ROLES, ROLE_ACTIONS, Action, Actor
 from bot.telegram import commands
@@ -75,6 +81,25 @@ def own_menu(roles: Collection[str], private: Sequence[str]) -> list[str] | None
     """The chat's own menu for a person with these roles; None when everyone's fits them."""
     ids = commands_for(roles, private)
     return None if ids == everyone_commands(private) else ids
+
+
+def everyone_language(app_language: str | None) -> str:
+    """The language of everyone's menu that Telegram shows an app in `app_language` (the
+    user's language_code; None: not known): ours when we have it, else Dutch, the default
+    `set_everyone_menu` sets."""
+    return pick_language(app_language, DEFAULT_LANGUAGE)
+
+
+def chat_menu(
+    roles: Collection[str], private: Sequence[str], lang: str, app_language: str | None
+) -> list[str] | None:
+    """The chat's own menu (command ids) for a person with these roles who chose `lang`, with
+    their Telegram app in `app_language`; None when everyone's fits them: their roles give
+    them everyone's commands, and Telegram shows their app everyone's menu in `lang`."""
+    ids = own_menu(roles, private)
+    if ids is None and lang != everyone_language(app_language):
+        return commands_for(roles, private)
+    return ids
 
 
 def is_coach(roles: Collection[str]) -> bool:
@@ -128,7 +153,7 @@ async def set_everyone_menu(bot: Bot, private: Sequence[str]) -> None:
     for lang in LANGUAGES:
         menu = menu_of(names, lang)
         await bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats(), language_code=lang)
-        if lang == "nl":  # Dutch is the default
+        if lang == DEFAULT_LANGUAGE:  # Dutch, for an app in a language we do not have
             await bot.set_my_commands(menu, scope=BotCommandScopeAllPrivateChats())
 
 
@@ -139,17 +164,18 @@ async def show_menu(
     private: Sequence[str],
     roles: Collection[str],
     *,
+    app_language: str | None = None,
     desk_url: str | None = None,
     was_coach: bool = False,
 ) -> bool:
-    """A person's private chat gets the menu of what their roles let them do: a menu of its own
-    (in `lang`), or everyone's (the chat's own removed). A coach's chat with `desk_url` (the desk
+    """A person's private chat gets the menu of what their roles let them do, in `lang`: a menu
+    of its own, or everyone's (the chat's own removed) when that fits them (`chat_menu`, with
+    their Telegram app's `app_language` when known). A coach's chat with `desk_url` (the desk
     on https, bot.desk.links.web_app_url) gets a menu button that opens the desk as a Mini App;
     with `desk_url`, one who `was_coach` and is no more gets Telegram's default button back.
-    False when Telegram
-    refused (the person blocked the bot, or never started it): the menu is a convenience, so
-    that is logged and nothing else stops."""
-    ids = own_menu(roles, private)
+    False when Telegram refused (the person blocked the bot, or never started it): the menu is
+    a convenience, so that is logged and nothing else stops."""
+    ids = chat_menu(roles, private, lang, app_language)
     coach = is_coach(roles)
     no_desk = was_coach and not coach and desk_url is not None
     if ids is None:
@@ -175,15 +201,22 @@ async def roles_changed(
     before: Collection[str],
     after: Collection[str],
     *,
+    app_language: str | None = None,
     desk_url: str | None = None,
 ) -> bool | None:
     """After a person's roles went from `before` to `after`: their chat's menu, when they now
     may do something else (None: the menu they have still fits; else as `show_menu`)."""
     if not changes(before, after, private):
         return None
-    was_coach = is_coach(before)
     return await show_menu(
-        bot, chat_id, lang, private, after, desk_url=desk_url, was_coach=was_coach
+        bot,
+        chat_id,
+        lang,
+        private,
+        after,
+        app_language=app_language,
+        desk_url=desk_url,
+        was_coach=is_coach(before),
     )
 
 

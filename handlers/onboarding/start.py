@@ -22,6 +22,7 @@ from handlers import common
 from handlers.common import (
     Who,
     answer_query,
+    app_language,
     ask_wijk,
     esc,
     private_handler,
@@ -148,6 +149,16 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
     services.chosen_languages.forget(who.telegram_id)  # their row holds it now
     lang = actor.person.language if actor else consent.lang
     who = Who(who.telegram_id, lang, actor, who.first_name)
+    if lang != command_menu.everyone_language(app_language(update)):
+        # The statement read in another language than their Telegram app's: the command menu too.
+        await command_menu.show_menu(
+            context.bot,
+            who.telegram_id,
+            lang,
+            context.routes.private_commands,
+            command_menu.roles_of(actor),
+            app_language=app_language(update),
+        )
     if consent.code is None and who.wijk_id is None:
         # One edit carries all three: the statement they agreed to, the welcome (what the
         # wijkspiegel, a melding and a BIG are), then the wijk question with its buttons instead
@@ -220,7 +231,7 @@ async def invite_pressed(update: Update, context: WijkContext, who: Who) -> None
     said = [who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)]
     if home is not None:
         said.append(who.t("invite.home_stays", home=esc(home.name)))
-    await _own_menu(context, who, before, after)
+    await _own_menu(update, context, who, before, after)
     await _to_menu(update, context, who_is(update, services) or who, " ".join(said))
 
 
@@ -246,7 +257,7 @@ def _roles(session: Session, person: Person) -> frozenset[str]:
 
 
 async def _own_menu(
-    context: WijkContext, who: Who, before: frozenset[str], after: frozenset[str]
+    update: Update, context: WijkContext, who: Who, before: frozenset[str], after: frozenset[str]
 ) -> None:
     """The role may change what they can do: a coach's commands, no /stemmen for a partner."""
     await command_menu.roles_changed(
@@ -256,6 +267,7 @@ async def _own_menu(
         context.routes.private_commands,
         before,
         after,
+        app_language=app_language(update),
         desk_url=links.web_app_url(context.services.config),
     )
 
@@ -274,7 +286,7 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
         await reply(
             update, who.t("invite.ok", role=who.t(f"roles.{result.role.value}"), wijken=wijken)
         )
-        await _own_menu(context, who, before, after)
+        await _own_menu(update, context, who, before, after)
     else:
         await reply(update, _refused(who, result.status, newcomer=True))
 

@@ -27,6 +27,7 @@ from handlers.common import (
     WIJK_FLOW,
     Turn,
     Who,
+    app_language,
     ask_wijk,
     esc,
     payload,
@@ -122,6 +123,7 @@ async def _choose(turn: Turn, flow: Flow, draft: WijkDraft, wijk_id: int) -> Non
         turn.context.routes.private_commands,
         command_menu.roles_of(who.actor),
         command_menu.roles_of(actor),
+        app_language=app_language(turn.update),
         desk_url=links.web_app_url(turn.services.config),
     )
     # The list becomes the menu, which opens with "Je wijk: ...": one edit, where "your wijk is

@@ -232,6 +232,30 @@ async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
         assert jobs.find_due(session, cli_services.config, now) == []
 
 
+async def test_a_revoked_coach_who_chose_english_keeps_a_menu_in_english(
+    bot: Harness,
+    cli_services: Services,
+    fake: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The command line does not know the language of the coach's Telegram app, and takes
+    everyone's menu to be the Dutch one: a coach who chose English keeps a menu of her own,
+    everyone's commands in English, rather than get the Dutch one."""
+    coach = await join_as(bot, cli_services, 2001, "Carla", Role.COACH, "elsrijk")
+    await coach.send("/taal")
+    await coach.press("English")
+    assert "summary" in menu(fake, BotCommandScopeChat(2001))
+
+    async with FakeTelegramServer(fake) as server:
+        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
+        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
+        args = ("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "2001")
+        assert await asyncio.to_thread(run, *args) == 0
+
+    shown = menu(fake, BotCommandScopeChat(2001))
+    assert "mydata" in shown and "summary" not in shown and "mijngegevens" not in shown, shown
+
+
 async def test_revoking_a_role_sets_the_menu_to_what_the_person_may_still_do(
     bot: Harness,
     cli_services: Services,

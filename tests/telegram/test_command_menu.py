@@ -90,6 +90,83 @@ async def test_a_coach_who_changes_language_gets_the_menu_in_that_language(
     assert coach_menu["summary"] == t("en", "commands.digest") != t("nl", "commands.digest")
 
 
+def shown_menu(fake: FakeTelegram, user_id: int, app_language: str) -> list[str]:
+    """The command menu Telegram shows in this person's private chat: the chat's own menu if
+    the bot set one, else everyone's in the language of their Telegram app (Dutch for one we
+    do not have)."""
+    everyone = BotCommandScopeAllPrivateChats()
+    return (
+        menu(fake, BotCommandScopeChat(user_id))
+        or menu(fake, everyone, app_language)
+        or menu(fake, everyone)
+    )
+
+
+async def test_a_resident_who_switches_to_english_gets_the_command_menu_in_english(
+    bot: Harness,
+) -> None:
+    """Noor's Telegram app is in Dutch. In /taal she chooses English: the replies name
+    /mydata, /report, /explain, and so does the command menu ("/" button). Back to Dutch:
+    her chat's own menu goes, everyone's Dutch one fits her again."""
+    noor = await onboard(bot, 5002, "Noor")
+    await noor.send("/taal")
+    await noor.press("English")
+
+    shown = shown_menu(bot.fake, noor.id, "nl")
+    assert EVERYONE["en"] <= set(shown) and not (EVERYONE["nl"] - {"start"}) & set(shown), shown
+    assert not COACH_ONLY["en"] & set(shown)
+    assert descriptions(bot.fake, BotCommandScopeChat(noor.id))["mydata"] == t(
+        "en", "commands.mijngegevens"
+    )
+    await noor.send("/language")
+    await noor.press("Nederlands")
+    assert menu(bot.fake, BotCommandScopeChat(noor.id)) == []
+    assert "mijngegevens" in shown_menu(bot.fake, noor.id, "nl")
+
+
+async def test_a_resident_who_switches_to_dutch_gets_the_command_menu_in_dutch(
+    bot: Harness,
+) -> None:
+    """The reverse: Emma's Telegram app is in English; she chooses Nederlands in /language:
+    the Dutch menu (/mijngegevens, /melding), not the English one."""
+    emma = await onboard(bot, 5001, "Emma", language_code="en")
+    assert "mydata" in shown_menu(bot.fake, emma.id, "en")
+    await emma.send("/language")
+    await emma.press("Nederlands")
+
+    shown = shown_menu(bot.fake, emma.id, "en")
+    assert "mijngegevens" in shown and "mydata" not in shown, shown
+
+
+async def test_the_language_chosen_before_akkoord_is_the_menu_s_too(bot: Harness) -> None:
+    """Carla's app is in German (everyone's menu: Dutch). On the privacy statement she
+    chooses English, then Akkoord: her menu is English. As a partner who comes to live in a
+    wijk (the menu of her roles becomes everyone's) she keeps it in English."""
+    carla = bot.user(5003, "Carla", language_code="de")
+    await carla.send("/start")
+    await carla.press("English")
+    await carla.press("I agree")
+    await carla.press("Elsrijk")
+
+    shown = shown_menu(bot.fake, carla.id, "de")
+    assert "mydata" in shown and "mijngegevens" not in shown, shown
+
+
+async def test_a_partner_in_english_who_comes_to_live_in_a_wijk_keeps_the_english_menu(
+    bot: Harness, services: Services
+) -> None:
+    """A partner's own menu (no /polls) becomes everyone's when he lives in a wijk: in
+    English all the same, as his Telegram app is in Dutch."""
+    pieter = await join_as(bot, services, 2101, "Pieter", Role.PARTNER, "elsrijk")
+    await pieter.send("/taal")
+    await pieter.press("English")
+    assert menu(bot.fake, BotCommandScopeChat(2101)) == without_polls("en")
+    await pieter.send("/district")
+    await pieter.press("Randwijck")
+
+    assert menu(bot.fake, BotCommandScopeChat(2101)) == menu_names("en")
+
+
 async def test_erasing_oneself_removes_the_coach_menu(bot: Harness, services: Services) -> None:
     carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
     assert set(menu(bot.fake, BotCommandScopeChat(2001))) >= COACH_ONLY["nl"]
