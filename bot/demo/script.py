@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.core.config import Config
 from bot.demo import environment
@@ -136,18 +136,25 @@ def _read_back(env: DemoEnvironment, result: DemoResult) -> None:
     from sqlalchemy import func
     from sqlmodel import col, select
 
-    from models import Digest, Observation, Person, Poll, Reaction, Vote
+    from bot.polls import voting
+    from models import Digest, Observation, Person, Poll, Reaction
 
     with env.services.db.session() as session:
-        for name, model in (
-            ("people", Person),
-            ("observations", Observation),
-            ("reactions", Reaction),
-            ("votes", Vote),
-            ("polls", Poll),
-            ("digests sent", Digest),
-        ):
-            result.stored[name] = session.exec(select(func.count()).select_from(model)).one()
+
+        def rows(model: Any) -> int:
+            return int(session.exec(select(func.count()).select_from(model)).one())
+
+        result.stored.update(
+            {
+                "people": rows(Person),
+                "observations": rows(Observation),
+                "reactions": rows(Reaction),
+                # One vote per person and poll, not a row per option they put in order.
+                "votes": voting.votes_cast(session),
+                "polls": rows(Poll),
+                "digests sent": rows(Digest),
+            }
+        )
         result.answered = session.exec(
             select(func.count())
             .select_from(Observation)

@@ -376,6 +376,14 @@ def current_vote(session: Session, poll_id: int, person_id: int) -> list[int]:
     return [v.option_id for v in votes]
 
 
+def votes_cast(session: Session, *where: ColumnElement[bool]) -> int:
+    """How many votes the Vote rows matching `where` make: one per person and poll, however
+    many options it chose or put in order (each option is a row). The votes kept without a
+    name (person_id NULL, after an erasure) count as one per poll."""
+    ballots = select(Vote.poll_id, Vote.person_id).where(*where).distinct().subquery()
+    return int(session.exec(select(func.count()).select_from(ballots)).one())
+
+
 def check_may_vote(
     session: Session, actor: Actor, poll: Poll, now: datetime, *, from_group: bool = False
 ) -> None:

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.digest import archive as digest_archive
 from bot.observations.coach import answer_run_key_end
+from bot.polls import voting
 from bot.spiegel.editing import run_key_end
 from models import (
     AnswerTemplate,
@@ -628,7 +629,8 @@ def export_json(data: dict[str, Any]) -> bytes:
 
 @dataclass
 class ErasureReport:
-    """What erase_person did, counted per kind of row."""
+    """What erase_person did, counted per kind of row (votes: one per poll, as
+    `count_contributions` counts them, however many options each chose)."""
 
     telegram_id: int
     kept_contributions: bool
@@ -658,7 +660,7 @@ class ErasureReport:
 class Contributions:
     observations: int
     reactions: int
-    votes: int
+    votes: int  # one per poll, however many options it chose or put in order
 
     @property
     def any(self) -> bool:
@@ -670,7 +672,8 @@ def count_contributions(session: Session, person_id: int) -> Contributions:
         stmt = select(func.count()).select_from(model).where(model.person_id == person_id)
         return int(session.exec(stmt).one())
 
-    return Contributions(count(Observation), count(Reaction), count(Vote))
+    votes = voting.votes_cast(session, col(Vote.person_id) == person_id)
+    return Contributions(count(Observation), count(Reaction), votes)
 
 
 def erase_person(session: Session, person_id: int, keep_contributions: bool) -> ErasureReport:
@@ -720,9 +723,10 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
     # (bot/polls/voting.py, "Who counts"), and a vote kept without a name would let the same
     # person, back through /start, vote in that poll again.
     open_polls = select(Poll.id).where(Poll.status == PollStatus.OPEN.value)
-    report.votes_deleted = run(
-        delete(Vote).where(col(Vote.person_id) == pid, col(Vote.poll_id).in_(open_polls))
-    )
+    own_votes = col(Vote.person_id) == pid
+    open_votes = (own_votes, col(Vote.poll_id).in_(open_polls))
+    report.votes_deleted = voting.votes_cast(session, *open_votes)
+    run(delete(Vote).where(*open_votes))
     # "Ik ook" rows: their own words about someone else's observation, deleted either way.
     report.supported = run(delete(Supporter).where(col(Supporter.person_id) == pid))
     if report.kept_contributions:
@@ -733,9 +737,8 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
         report.reactions_kept = run(
             update(Reaction).where(col(Reaction.person_id) == pid).values(person_id=None)
         )
-        report.votes_kept = run(
-            update(Vote).where(col(Vote.person_id) == pid).values(person_id=None)
-        )
+        report.votes_kept = voting.votes_cast(session, own_votes)
+        run(update(Vote).where(own_votes).values(person_id=None))
     else:
         # Their words leave the digest archive too (bot.digest.archive, "erasure").
         report.archived_digests_redacted = digest_archive.redact(
@@ -748,7 +751,8 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
         run(delete(ObservationNote).where(col(ObservationNote.observation_id).in_(mine)))
         report.observations_deleted = run(delete(Observation).where(own_obs))
         report.reactions_deleted = run(delete(Reaction).where(col(Reaction.person_id) == pid))
-        report.votes_deleted += run(delete(Vote).where(col(Vote.person_id) == pid))
+        report.votes_deleted += voting.votes_cast(session, own_votes)
+        run(delete(Vote).where(own_votes))
     # The keys of their runs that name them (PERSON_KEYS) go. They only made their own press,
     # delivered again, store nothing twice; nobody else's run ends in their id. Before the
     # links below: an answer's event is found by its actor.

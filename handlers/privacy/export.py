@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InputFile, Update
 
 from bot.context import WijkContext
+from bot.privacy import personal_data
 from bot.privacy.export_file import export_file
 from handlers.common import Who, menu_keyboard, private_handler, reply
 from handlers.privacy import views
@@ -22,6 +23,8 @@ async def send_export(update: Update, context: WijkContext, who: Who) -> None:
         file = export_file(
             session, who.actor.id, who.lang, now=services.clock.now(), tz=services.tz
         )
+        # As /vergeetmij counts them: a vote is one per poll, the file has a row per option.
+        counts = personal_data.count_contributions(session, who.actor.id)
     chat = update.effective_chat
     if chat is None:
         return
@@ -30,6 +33,5 @@ async def send_export(update: Update, context: WijkContext, who: Who) -> None:
         caption=who.t("privacy.export_caption"),
         reply_markup=menu_keyboard(who),
     )
-    data = file.data
-    counts = (len(data["observations"]), len(data["reactions"]), len(data["votes"]))
-    await reply(update, *views.export_explained(who, *counts))
+    shown = views.export_explained(who, counts.observations, counts.reactions, counts.votes)
+    await reply(update, *shown)

@@ -404,7 +404,8 @@ def test_erase_keeping_contributions_unlinks_them(db: Database, config: Config) 
     with db.session() as session:
         world = build_world(session, config)
         report = personal_data.erase_person(session, world.alice, keep_contributions=True)
-    assert (report.observations_kept, report.reactions_kept, report.votes_kept) == (1, 1, 2)
+    # Her vote ranks two options (two rows): one vote.
+    assert (report.observations_kept, report.reactions_kept, report.votes_kept) == (1, 1, 1)
     assert report.observations_deleted == report.reactions_deleted == report.votes_deleted == 0
     assert (
         report.memberships,
@@ -445,10 +446,11 @@ def test_erase_deleting_contributions(db: Database, config: Config) -> None:
     with db.session() as session:
         world = build_world(session, config)
         report = personal_data.erase_person(session, world.alice, keep_contributions=False)
+    # Her vote ranks two options (two rows): one vote.
     assert (report.observations_deleted, report.reactions_deleted, report.votes_deleted) == (
         1,
         1,
-        2,
+        1,
     )
     with db.session() as session:
         assert session.get(Observation, world.observation) is None
@@ -686,6 +688,34 @@ async def test_erasure_withdraws_a_vote_in_an_open_poll_even_when_keeping(
         result = tally(session, poll_id)
         assert result.voters == 1
         assert {o.text: o.votes for o in result.options}["Bankjes"] == 1
+
+
+async def test_one_ranking_vote_is_counted_as_one_vote(bot: Harness, services: Services) -> None:
+    """Emma puts three options of one poll in order and sends her vote once: /mydata says
+    "your votes (1)", and so does /forgetme, though each option is a row of its own."""
+    from tests.polls.test_poll_wizard import create_poll, member
+
+    emma = await onboard(bot, 5001, "Emma", language_code="en")
+    coach = await member(bot, services, 7001, "Cora", Role.COACH)
+    await create_poll(
+        bot, coach, audience="Iedereen in de wijk", kind="Op volgorde zetten", hide="Nee"
+    )
+    for option in ("Speeltuin", "Bankjes", "Straatlicht", "Send my vote"):
+        await emma.press(option)
+    assert "Your vote is saved" in emma.last.plain_text
+    with services.db.session() as session:
+        assert count(session, Vote) == 3
+
+    await emma.send("/mydata")
+    assert "your votes (1)" in emma.last.plain_text, emma.last.plain_text
+    (ask,) = await emma.send("/forgetme")
+    assert "and votes (1)" in ask.plain_text, ask.plain_text
+    # What the erasure reports (`wijkbot erase` prints it): one vote withdrawn, not three.
+    with services.db.session() as session:
+        person = persons.get_person(session, emma.id)
+        assert person is not None and person.id is not None
+        report = personal_data.erase_person(session, person.id, keep_contributions=True)
+    assert report.votes_deleted == 1 and report.votes_kept == 0
 
 
 async def test_vergeetmij_delete_everything_in_english(bot: Harness, services: Services) -> None:
