@@ -56,6 +56,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         config = check_feature_settings(load_config(args.config, require_token=True))
     except MissingTokenError:
         print(BOTFATHER_HELP, file=sys.stderr)
+        config = None
+    if config is None:  # outside the except: whatever the demo raises is not "during" it
         from bot.demo.script import main_scripted
 
         return main_scripted(args.config)

@@ -58,9 +58,13 @@ def main_scripted(config_path: Path | None, out_dir: Path | None = None) -> int:
     out_dir = out_dir or Path("demo-output")
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    result = asyncio.run(
-        run_script(config, out_dir, out=sys.stdout, on_desk=_wait_for_enter if _tty() else None)
-    )
+    try:
+        result = asyncio.run(
+            run_script(config, out_dir, out=sys.stdout, on_desk=_wait_for_enter if _tty() else None)
+        )
+    except KeyboardInterrupt:  # Ctrl-C during the week: it stopped (and cleaned up) halfway
+        print("\nThe demo was stopped.", file=sys.stderr)
+        return 130
     seconds = time.monotonic() - started
     print(
         f"\nThe demo took {seconds:.1f} s. Transcript, digest, chart, CSV and supplement: "
@@ -74,9 +78,46 @@ def _tty() -> bool:
 
 
 async def _wait_for_enter(link: str) -> None:
-    """The desk stays open while a person tries it in their browser."""
+    """The desk stays open while a person tries it in their browser, until they press Enter.
+    Ctrl-D (the end of input) or Ctrl-C stops it as quietly: the demo ends as after Enter."""
+    try:
+        await _read_line("  Press Enter to stop the demo and its desk. ")
+    except EOFError:
+        print()
+    except asyncio.CancelledError:  # Ctrl-C: asyncio.run cancels the demo's task
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()  # taken as Enter: the demo goes on to stop its desk
+        print()
+
+
+async def _read_line(prompt: str) -> str:
+    """A line typed at the terminal while the event loop (and the desk in it) goes on; EOFError
+    at the end of input. A terminal is watched by the loop, so Ctrl-C leaves no thread behind
+    that waits for a line; anything else (a test's text, a loop without readers) is read in a
+    thread."""
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, input, "  Press Enter to stop the demo and its desk. ")
+    print(prompt, end="", flush=True)
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    try:
+        fd = sys.stdin.fileno()
+        loop.add_reader(fd, readable)
+    except (OSError, ValueError, NotImplementedError):  # no file descriptor; Windows
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+    else:
+        try:
+            await ready
+        finally:
+            loop.remove_reader(fd)
+        line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line
 
 
 DeskVisit = Callable[[str], Awaitable[None]]

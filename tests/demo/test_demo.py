@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
+import os
+import pty
+import select
+import subprocess
+import sys
+import termios
+import time
 from pathlib import Path
 
 import docx
@@ -13,6 +21,8 @@ from bot.cli.wijkbot import main as cli_main
 from bot.demo.environment import demo_config
 from bot.demo.interactive import run_interactive
 from bot.demo.script import run_script
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 async def test_scripted_week(tmp_path: Path) -> None:
@@ -98,6 +108,95 @@ def test_the_demo_says_it_plays_the_example_not_the_operators_config(
     assert "The offline demo plays the example municipality of config.example.toml" in out
     assert "not config.toml: set WIJKBOT_TOKEN" in out
     assert "Wijkoverzicht Stadshart" in out
+
+
+class _TerminalAtEnd(io.StringIO):
+    """A terminal whose person presses Ctrl-D (end of input) at the demo's last question."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ctrl_d_at_press_enter_ends_the_demo_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At the end the demo prints the desk's login link and "Press Enter to stop the demo and
+    its desk." Ctrl-D there (the end of input) stops it quietly, as Enter does."""
+    for name in ("WIJKBOT_TOKEN", "WIJKBOT_TELEGRAM_TOKEN", "WIJKBOT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", _TerminalAtEnd(""))
+
+    code = cli_main(["--config", str(REPO / "config.example.toml"), "run"])
+
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    assert "Press Enter to stop the demo" in captured.out and "The demo took" in captured.out
+
+
+def _in_a_terminal(cwd: Path, ctrl_c_after: bytes, seconds: float = 180) -> tuple[int, str]:
+    """`wijkbot run` without a token in a terminal of its own (a pseudo-terminal that is its
+    controlling terminal, so Ctrl-C there interrupts it as at a real one); Ctrl-C is typed once
+    `ctrl_c_after` has been printed. The exit code and all it printed."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIJKBOT_")}
+    main, child = pty.openpty()
+
+    def own_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    config = str(REPO / "config.example.toml")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli.wijkbot", "--config", config, "run"],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        cwd=cwd,
+        env={**env, "PYTHONPATH": str(REPO)},
+        preexec_fn=own_terminal,
+    )
+    os.close(child)
+    printed, typed, deadline = b"", False, time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            if select.select([main], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(main, 65536)
+                except OSError:  # the terminal closed: the demo has ended
+                    break
+                if not chunk:
+                    break
+                printed += chunk
+            if not typed and ctrl_c_after in printed:
+                os.write(main, b"\x03")
+                typed = True
+        code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(main)
+    assert typed, printed.decode(errors="replace")[-2000:]
+    return code, printed.decode(errors="replace")
+
+
+@pytest.mark.skipif(not hasattr(os, "setsid"), reason="needs a Unix terminal")
+def test_ctrl_c_at_press_enter_ends_the_demo_as_enter_does(tmp_path: Path) -> None:
+    """Ctrl-C at "Press Enter to stop the demo and its desk." stops it as Enter does: no
+    traceback, no wait for another key, its files are there."""
+    code, printed = _in_a_terminal(tmp_path, b"Press Enter to stop the demo")
+
+    assert code == 0, printed[-2000:]
+    assert "Traceback" not in printed and "The demo took" in printed
+    assert (tmp_path / "demo-output" / "transcript.txt").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "setsid"), reason="needs a Unix terminal")
+def test_ctrl_c_during_the_week_stops_the_demo_in_one_line(tmp_path: Path) -> None:
+    code, printed = _in_a_terminal(tmp_path, b"=== Monday")
+
+    assert code == 130, printed[-2000:]
+    assert "Traceback" not in printed and "The demo was stopped." in printed
 
 
 async def test_interactive_demo(tmp_path: Path) -> None:
