@@ -160,7 +160,8 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
             f"{report.reactions_deleted} reaction(s), {report.votes_deleted} vote(s)"
         )
     print(
-        f"erased {who}; {done}; the running bot drops what it held for them at their next message, within 30 seconds"
+        f"erased {who}; {done}; the running bot drops what it held for them "
+        "at their next message, within 30 seconds"
     )
     return _hide_menu(services, person.telegram_id, roles, language, args.private_commands)
 
