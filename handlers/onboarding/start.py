@@ -32,6 +32,8 @@ from handlers.common import (
 )
 from handlers.main_menu import show_menu
 from handlers.onboarding import views
+from handlers.onboarding.wijk import WijkDraft
+from handlers.polls import open_poll_link, poll_in_link
 from models import Person, Wijk
 
 
@@ -52,10 +54,13 @@ async def show_start(update: Update, context: WijkContext, who: Who, payload: st
     services = context.services
     now = services.clock.now()
     if payload and payload.startswith("poll_"):
-        # The group's "vote in a private chat" link (handlers/polls.py); never an invite code.
-        from handlers.polls import open_poll_link
-
+        # The group's "vote in a private chat" link (handlers/polls/); never an invite code.
         if await open_poll_link(update, context, who, payload):
+            return
+        if who.actor is None and poll_in_link(payload) is not None:
+            # A newcomer: the poll rides on the privacy statement's buttons, as an invite does,
+            # and is shown once they have joined (`consent_pressed`, then the wijk question).
+            await show_privacy(update, context, who, payload)
             return
         payload = None
     if who.actor is None:
@@ -113,8 +118,9 @@ def agreed_text(context: WijkContext, who: Who) -> str:
 
 
 async def consent_pressed(update: Update, context: WijkContext) -> None:
-    """ok:<lang>:<y|n|m>:<invite code or ->. The first moment anything is stored (y); m shows
-    the privacy statement's details, and stores nothing."""
+    """ok:<lang>:<y|n|m>:<invite code, poll_<id> or ->. The first moment anything is stored (y);
+    m shows the privacy statement's details, and stores nothing. A poll (the group's "vote in a
+    private chat" link) is shown once they have a wijk: the wijk question carries it."""
     who = who_is(update, context.services)
     if who is None:
         return
@@ -159,6 +165,16 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
             command_menu.roles_of(actor),
             app_language=app_language(update),
         )
+    poll_id = poll_in_link(consent.code) if consent.code else None
+    if poll_id is not None:
+        if who.wijk_id is None:
+            above = agreed_text(context, who)
+            draft = WijkDraft(poll_id=poll_id)
+            await ask_wijk(update, context, who, edit=True, above=above, draft=draft)
+        else:
+            await reply(update, agreed_text(context, who), edit=True)
+            await open_poll_link(update, context, who, consent.code or "")
+        return
     if consent.code is None and who.wijk_id is None:
         # One edit carries all three: the statement they agreed to, the welcome (what the
         # wijkspiegel, a melding and a BIG are), then the wijk question with its buttons instead

@@ -48,8 +48,12 @@ def privacy(
     who: Who, municipality: str, code: str | None, *, more: bool = False
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The greeting and the short privacy statement, its details one button away (`more`: shown,
-    and the button gone); the buttons carry the invite code, nothing is stored."""
-    return privacy_text(who, municipality, more=more), _privacy_keyboard(who.lang, code, more)
+    and the button gone); the buttons carry the invite code (or the group's poll link,
+    poll_<id>, said above: it is shown after joining), nothing is stored."""
+    text = privacy_text(who, municipality, more=more)
+    if code is not None and code.startswith("poll_"):
+        text = f"{who.t('onboarding.poll_after_joining')}\n\n{text}"
+    return text, _privacy_keyboard(who.lang, code, more)
 
 
 # Every newcomer's /start shows the same buttons (PTB's keyboards are immutable, so one can be
@@ -62,7 +66,8 @@ def _privacy_keyboard(lang: str, code: str | None, more: bool) -> InlineKeyboard
         details = [button(t(lang, "onboarding.more"), Consent(lang, False, code, more=True))]
     return keyboard(
         [button(t(lang, "onboarding.accept"), Consent(lang, True, code))],
-        [button(t(lang, "onboarding.decline"), Consent(lang, False, None))],
+        # "Liever niet" keeps the code too: its "Beginnen" shows the statement with it again.
+        [button(t(lang, "onboarding.decline"), Consent(lang, False, code))],
         details,
         [button(t(lang, "onboarding.other_language"), Language(other, code))],
     )

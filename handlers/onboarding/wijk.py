@@ -38,6 +38,7 @@ from handlers.common import (
 )
 from handlers.main_menu import show_menu
 from handlers.onboarding import views
+from handlers.polls.voting import poll_after_joining
 from models import Wijk
 
 FLOW = WIJK_FLOW  # its first state and step, ask_wijk, are in handlers/common.py
@@ -64,6 +65,9 @@ class WijkDraft(JsonDraft):
     # What /wijk left unsent (a melding being written: handlers/common.py `unsent_now`), said
     # above the list and again above the menu the list becomes.
     left: str | None = None
+    # The poll a newcomer came for (the group's "vote in a private chat" link), shown instead
+    # of the menu once the wijk is chosen.
+    poll_id: int | None = None
 
     @classmethod
     def upgrade(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -130,11 +134,14 @@ async def _choose(turn: Turn, flow: Flow, draft: WijkDraft, wijk_id: int) -> Non
     # now ..." and a new menu message would be two messages in the same second. What a move did
     # to their votes is said in that same message.
     chosen = Who(who.telegram_id, who.lang, actor, who.first_name)
+    if draft.poll_id is not None:
+        await poll_after_joining(turn.update, turn.context, chosen, draft.poll_id)
+        return
     await show_menu(turn.update, turn.context, chosen, edit=True, note="\n".join(notes))
 
 
 def _fresh(draft: WijkDraft, value: Any) -> WijkDraft:
-    return WijkDraft(left=draft.left)
+    return WijkDraft(left=draft.left, poll_id=draft.poll_id)
 
 
 async def _look_up(turn: Turn, draft: WijkDraft, text: str) -> WijkDraft:
@@ -174,7 +181,7 @@ async def _look_up(turn: Turn, draft: WijkDraft, text: str) -> WijkDraft:
 
 
 def _looked_up(draft: WijkDraft, found: WijkDraft) -> WijkDraft:
-    return replace(found, left=draft.left)
+    return replace(found, left=draft.left, poll_id=draft.poll_id)
 
 
 def _after_lookup(draft: WijkDraft, found: WijkDraft) -> str:

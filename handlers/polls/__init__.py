@@ -14,6 +14,7 @@ from handlers.polls.voting import (
     open_list,
     open_poll_link,
     poll_answer,
+    poll_in_link,
     visible,
     vote_pressed,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "open_list",
     "open_poll_link",
     "poll_answer",
+    "poll_in_link",
     "visible",
     "vote_pressed",
     "wizard",

@@ -45,6 +45,7 @@ from handlers.common import (
     private_handler,
     reply,
 )
+from handlers.main_menu import show_menu
 from handlers.polls import views, wizard
 from models import Poll, PollKind, PollStatus, Wijk
 
@@ -329,16 +330,31 @@ def _order(order: Sequence[int], count: int) -> list[int]:
     return list(order)
 
 
+def poll_in_link(payload: str) -> int | None:
+    """The poll a /start payload names (poll_<id>: the group's button for ranking polls)."""
+    match = PAYLOAD.match(payload)
+    return int(match.group(1)) if match else None
+
+
 async def open_poll_link(update: Update, context: WijkContext, who: Who, payload: str) -> bool:
     """/start poll_<id> (the group's button for ranking polls). False: let /start go on."""
-    match = PAYLOAD.match(payload)
-    if match is None or who.actor is None or who.wijk_id is None:
+    poll_id = poll_in_link(payload)
+    if poll_id is None or who.actor is None or who.wijk_id is None:
         return False
     try:
-        await show_poll(update, context, who, int(match.group(1)), edit=False)
+        await show_poll(update, context, who, poll_id, edit=False)
     except polls.PollError as err:
         await reply(update, who.t(err.key, **err.values), menu_keyboard(who))
     return True
+
+
+async def poll_after_joining(update: Update, context: WijkContext, who: Who, poll_id: int) -> None:
+    """A newcomer from the group's link has chosen a wijk: the wijk list becomes the poll they
+    came for, or the menu with why it is not theirs (another wijk's poll, say)."""
+    try:
+        await show_poll(update, context, who, poll_id, edit=True)
+    except polls.PollError as err:
+        await show_menu(update, context, who, edit=True, note=who.t(err.key, **err.values))
 
 
 # --- native group polls ------------------------------------------------------------------------

@@ -17,33 +17,6 @@ def the_poll(services: Services) -> Poll:
         return session.exec(select(Poll)).one()
 
 
-async def test_a_newcomer_from_the_group_s_vote_button_gets_the_poll_after_joining(
-    bot: Harness, services: Services
-) -> None:
-    """Sam is in the BIG's group and has never used the bot. Under a ranking poll he presses
-    "Stemmen in een eigen chat" (t.me/<bot>?start=poll_N), presses Akkoord and chooses his
-    wijk (Elsrijk, the poll's wijk). He lands on the main menu: the poll he came for is not
-    shown, and nothing says where it went. Expected: after joining, the poll is shown (as an
-    invite link survives the consent step)."""
-    bea = await member(bot, services, 2001, "Bea")
-    await link_group(bot, bea)
-    await create_poll(
-        bot, bea, kind="Op volgorde zetten", audience="De Telegram-groep", hide="Ja, uitslag"
-    )
-    (post,) = [m for m in bot.bot_messages(GROUP_ID) if m.buttons]
-    url = post.buttons[0][0].url or ""
-    assert "?start=poll_" in url
-
-    sam = bot.user(2300, "Sam")
-    await sam.send("/start " + url.split("?start=")[1])
-    await sam.press("Akkoord")
-    await sam.press("Elsrijk")
-
-    assert any("Wat pakken we eerst aan?" in m.plain_text for m in sam.messages[-2:]), [
-        m.plain_text for m in sam.messages[-2:]
-    ]
-
-
 async def test_the_group_s_result_explains_votes_it_did_not_count(
     bot: Harness, services: Services
 ) -> None:

@@ -15,6 +15,7 @@ from bot.polls import delivery, voting
 from bot.polls.tally import OptionResult, PollTally, tally
 from models import Poll, PollKind, PollOption, PollStatus, Role, Vote
 from tests.helpers import invite_code, join_as, onboard
+from tests.people.test_wijk_by_postcode import pdok_for
 from tests.polls.test_poll_wizard import GROUP_ID, create_poll, link_group, member, only_poll
 
 
@@ -531,6 +532,73 @@ async def test_a_ranking_post_in_the_group_loses_its_button_when_the_poll_ends(
     (now,) = [m for m in bot.bot_messages(GROUP_ID) if m.message_id == post.message_id]
     assert now.buttons == [] and said in now.plain_text
     assert "Wat pakken we eerst aan?" in now.plain_text and "Sluit:" not in now.plain_text
+
+
+async def test_a_newcomer_from_the_group_s_vote_button_gets_the_poll_after_joining(
+    bot: Harness, services: Services
+) -> None:
+    """Sam is in the BIG's group and has never used the bot. Under a ranking poll he presses
+    "Stemmen in een eigen chat" (t.me/<bot>?start=poll_N): the privacy statement says he comes
+    for a poll; after Akkoord and his wijk (the poll's), the wijk list becomes the poll, as an
+    invite link survives the consent step."""
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    await create_poll(
+        bot, bea, kind="Op volgorde zetten", audience="De Telegram-groep", hide="Ja, uitslag"
+    )
+    (post,) = [m for m in bot.bot_messages(GROUP_ID) if m.buttons]
+    url = post.buttons[0][0].url or ""
+    assert "?start=poll_" in url
+
+    sam = bot.user(2300, "Sam")
+    (statement,) = await sam.send("/start " + url.split("?start=")[1])
+    assert "Je komt voor een stemming" in statement.plain_text
+    await sam.press("Akkoord")
+    (shown,) = await sam.press("Elsrijk")
+
+    assert "Wat pakken we eerst aan?" in shown.plain_text, shown.plain_text
+    assert "Zet de antwoorden op volgorde" in shown.plain_text
+    for label in ("Bankjes", "Speeltuin", "Straatlicht", "Stem versturen"):
+        await sam.press(label)
+    me = person_id(services, sam.id)
+    assert votes(services) == [(me, "Bankjes", 1), (me, "Speeltuin", 2), (me, "Straatlicht", 3)]
+
+
+async def test_the_poll_a_newcomer_came_for_survives_a_language_and_a_postcode(
+    bot: Harness, services: Services
+) -> None:
+    """The poll rides on every button before the wijk is chosen: the other language, "Liever
+    niet" and "Beginnen", the postcode. Another wijk's newcomer gets the menu and why."""
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    await create_poll(bot, bea, kind="Op volgorde zetten", audience="De Telegram-groep")
+    link = f"/start poll_{only_poll(services).id}"
+
+    sam = bot.user(2300, "Sam")
+    await sam.send(link)
+    await sam.press("Liever niet")
+    await sam.press("Beginnen")
+    (statement,) = await sam.press("English")
+    assert "You came for a poll" in statement.plain_text
+    await sam.press("I agree")
+    (shown,) = await sam.press("Elsrijk")
+    assert "Put the options in order" in shown.plain_text, shown.plain_text
+
+    services.pdok = pdok_for(services)
+    olga = bot.user(2301, "Olga")
+    await olga.send(link)
+    await olga.press("Akkoord")
+    await olga.press("Ik weet mijn wijk niet")
+    await olga.send("1181 za")
+    (shown,) = await olga.press("Ja, dat klopt")
+    assert "Zet de antwoorden op volgorde" in shown.plain_text, shown.plain_text
+
+    gijs = bot.user(2302, "Gijs")
+    await gijs.send(link)
+    await gijs.press("Akkoord")
+    (menu,) = await gijs.press("Groenelaan")
+    assert "Deze stemming is niet voor jou" in menu.plain_text, menu.plain_text
+    assert "Je wijk: Groenelaan" in menu.plain_text
 
 
 # --- moving house ------------------------------------------------------------------------------
