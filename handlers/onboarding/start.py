@@ -57,10 +57,15 @@ async def show_start(update: Update, context: WijkContext, who: Who, payload: st
         # The group's "vote in a private chat" link (handlers/polls/); never an invite code.
         if await open_poll_link(update, context, who, payload):
             return
-        if who.actor is None and poll_in_link(payload) is not None:
+        poll_id = poll_in_link(payload)
+        if who.actor is None and poll_id is not None:
             # A newcomer: the poll rides on the privacy statement's buttons, as an invite does,
             # and is shown once they have joined (`consent_pressed`, then the wijk question).
             await show_privacy(update, context, who, payload)
+            return
+        if poll_id is not None:  # joined, without a wijk yet: the poll after the wijk
+            await flows.end(context)
+            await ask_wijk(update, context, who, draft=WijkDraft(poll_id=poll_id))
             return
         payload = None
     if who.actor is None:

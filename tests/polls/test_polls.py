@@ -568,7 +568,8 @@ async def test_the_poll_a_newcomer_came_for_survives_a_language_and_a_postcode(
     bot: Harness, services: Services
 ) -> None:
     """The poll rides on every button before the wijk is chosen: the other language, "Liever
-    niet" and "Beginnen", the postcode. Another wijk's newcomer gets the menu and why."""
+    niet" and "Beginnen", the postcode; someone who joined before without a wijk gets it after
+    the wijk too. Another wijk's newcomer gets the menu and why."""
     bea = await member(bot, services, 2001, "Bea")
     await link_group(bot, bea)
     await create_poll(bot, bea, kind="Op volgorde zetten", audience="De Telegram-groep")
@@ -591,6 +592,15 @@ async def test_the_poll_a_newcomer_came_for_survives_a_language_and_a_postcode(
     await olga.press("Ik weet mijn wijk niet")
     await olga.send("1181 za")
     (shown,) = await olga.press("Ja, dat klopt")
+    assert "Zet de antwoorden op volgorde" in shown.plain_text, shown.plain_text
+
+    # Joined before, without a wijk yet: the wijk question first, then the poll.
+    eva = bot.user(2303, "Eva")
+    await eva.send("/start")
+    await eva.press("Akkoord")
+    (question,) = await eva.send(link)
+    assert "In welke wijk woon je?" in question.plain_text, question.plain_text
+    (shown,) = await eva.press("Elsrijk")
     assert "Zet de antwoorden op volgorde" in shown.plain_text, shown.plain_text
 
     gijs = bot.user(2302, "Gijs")
