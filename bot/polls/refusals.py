@@ -1,10 +1,11 @@
 """Who has been told that their answer in a group's Telegram poll does not count: once per poll.
 
 Telegram sends an answer again on every change in the group's poll, and when someone takes it
-back. Someone who may not vote there (not of the wijk, a partner, never started the bot) is told
-why once per poll, not on every change. This is kept in the process's memory only: nothing is
-stored about people who never started the bot, and after a restart someone may be told once
-more. The oldest are forgotten first beyond `limit`.
+back. Someone known to the bot who may not vote there (of another wijk, a partner) is told why
+once per poll, not on every change. Someone who never started the bot is not written to at all
+(a bot may not write first); the group's result counts their vote among those not counted.
+This is kept in the process's memory only: after a restart someone may be told once more. The
+oldest are forgotten first beyond `limit`.
 """
 
 from __future__ import annotations

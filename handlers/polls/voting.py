@@ -20,7 +20,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot.context import WijkContext
-from bot.core.i18n import pick_language, t
+from bot.core.i18n import t
 from bot.people.permissions import Action, Actor, load_actor
 from bot.polls import delivery
 from bot.polls import voting as polls
@@ -372,14 +372,11 @@ async def poll_answer(update: Update, context: WijkContext) -> None:
         if poll is None or poll.id is None:
             return  # not one of ours
         actor = load_actor(session, user.id)
-    lang = (
-        actor.person.language
-        if actor
-        else pick_language(user.language_code, services.config.general.default_language)
-    )
+    if actor is None:
+        # Never started the bot (or never agreed): Telegram lets a bot not write first, and
+        # nothing is stored about them. The group's result counts their vote as not counted.
+        return
     try:
-        if actor is None:
-            raise polls.PollError("polls.err_not_audience")
         with services.db.session() as session:
             option_ids = polls.option_ids_at(session, poll.id, list(answer.option_ids))
             # A new answer replaces the previous one: a change, not a second vote.
@@ -397,18 +394,12 @@ async def poll_answer(update: Update, context: WijkContext) -> None:
         # it back (bot/polls/refusals.py).
         if not answer.option_ids or not services.poll_refusals.first_time(poll.id, user.id):
             return
-        reason = t(lang, err.key, **err.values)
-        # A way on: someone who never started the bot can start; someone known to it, the menu.
-        way_on = (
-            delivery.menu_button(lang)
-            if actor
-            else button(t(lang, "menu.start"), MenuItem("start"))
-        )
+        lang = actor.person.language
         try:
             await context.bot.send_message(
                 user.id,
-                t(lang, "polls.group_refused", reason=reason),
-                reply_markup=InlineKeyboardMarkup([[way_on]]),
+                t(lang, "polls.group_refused", reason=t(lang, err.key, **err.values)),
+                reply_markup=InlineKeyboardMarkup([[delivery.menu_button(lang)]]),
             )
-        except TelegramError as exc:  # never started the bot: Telegram lets us not write first
+        except TelegramError as exc:  # blocked the bot since
             _log.info("could not tell user about a refused group vote: %s", exc)
