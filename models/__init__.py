@@ -17,6 +17,7 @@ from models.enums import (
     Role,
     StatementAction,
     Swot,
+    UncountedReason,
     Verdict,
 )
 from models.figures import CbsFigure
@@ -24,7 +25,7 @@ from models.observation import Observation
 from models.observation_event import ObservationEvent
 from models.observation_note import ObservationNote
 from models.person import Invite, Membership, Person
-from models.poll import GroupLink, Poll, PollDelivery, PollOption, Vote
+from models.poll import GroupLink, Poll, PollDelivery, PollOption, UncountedVote, Vote
 from models.profile import PersonProfile
 from models.spiegel import Edition, Reaction, SpiegelItem, StatementChange, WijkNews
 from models.stored_state import StoredState
@@ -70,6 +71,8 @@ __all__ = [
     "StoredState",
     "Supporter",
     "Swot",
+    "UncountedReason",
+    "UncountedVote",
     "Verdict",
     "Vote",
     "Wijk",

@@ -90,6 +90,15 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
+class UncountedReason(StrEnum):
+    """Why an answer in a BIG group's Telegram poll, by someone known to the bot, does not count
+    (models.poll.UncountedVote); the answers of people unknown to it are counted, not stored."""
+
+    OTHER_WIJK = "other_wijk"  # they live in another wijk
+    NOT_VOTING = "not_voting"  # of this wijk, with a role that does not vote (a partner)
+    NOT_JOINED = "not_joined"  # they chose no wijk yet
+
+
 class DigestFrequency(StrEnum):
     WEEKLY = "weekly"
     BIWEEKLY = "biweekly"

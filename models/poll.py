@@ -70,6 +70,24 @@ class Vote(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class UncountedVote(SQLModel, table=True):
+    """Someone known to the bot answered a BIG group's Telegram poll and may not vote in it: why
+    (`models.enums.UncountedReason`), so the group's result can say how many answers it did not
+    count and why, without names. Deleted when they take the answer back or it counts after all,
+    and when the poll's results have gone out. Nothing is stored about someone the bot does not
+    know: the result counts them from Telegram's own total (bot/polls/delivery.py)."""
+
+    __tablename__ = "uncounted_vote"
+    __table_args__ = (UniqueConstraint("poll_id", "person_id", name="uq_uncounted_vote"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Found through uq_uncounted_vote (its first column).
+    poll_id: int = Field(foreign_key="poll.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    reason: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class PollDelivery(SQLModel, table=True):
     """Who a private-chat poll went to: lets a broadcast resume after a restart without repeats."""
 

@@ -49,7 +49,16 @@ from bot.telegram.callbacks import (
     button,
 )
 from bot.telegram.jobs import at_start_and_every
-from models import Person, Poll, PollAudience, PollKind, PollOption, PollStatus, Wijk
+from models import (
+    Person,
+    Poll,
+    PollAudience,
+    PollKind,
+    PollOption,
+    PollStatus,
+    UncountedReason,
+    Wijk,
+)
 
 if TYPE_CHECKING:
     from bot.context import Services, WijkApplication, WijkContext
@@ -229,6 +238,37 @@ def results_text(result: PollTally, lang: str, *, interim: bool = False) -> str:
     if result.kind == PollKind.RANKING.value:
         lines += ["", t(lang, "polls.results_method", n=len(result.options))]
     return "\n".join(lines)
+
+
+def uncounted_text(
+    result: PollTally,
+    answered: int | None,
+    known: dict[UncountedReason, int],
+    lang: str,
+    bot_name: str,
+) -> str:
+    """Below a group poll's result: how many answers in the group's Telegram poll it did not
+    count, and why, never who (empty when all counted). `answered`: Telegram's count of who
+    answered (None if unknown); those it counted that the bot neither counted nor knows
+    (`known`: bot/polls/voting.py `uncounted_in_group`) have not joined the bot."""
+    counts = dict(known)
+    if answered is not None:
+        strangers = answered - result.voters - sum(known.values())
+        counts[UncountedReason.NOT_JOINED] = counts.get(UncountedReason.NOT_JOINED, 0) + max(
+            0, strangers
+        )
+    total = sum(counts.values())
+    if not total:
+        return ""
+    lines = ["", tn(lang, "polls.results_uncounted", total)]
+    lines += [
+        tn(lang, f"polls.uncounted_{reason.value}", counts[reason])
+        for reason in UncountedReason
+        if counts.get(reason)
+    ]
+    if counts.get(UncountedReason.NOT_JOINED):
+        lines.append(t(lang, "polls.uncounted_join", bot=bot_name))
+    return "\n" + "\n".join(lines)
 
 
 # --- background tasks --------------------------------------------------------------------------
@@ -596,6 +636,7 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
             if poll.audience != PollAudience.GROUP.value
             else []
         )
+        uncounted = voting.uncounted_in_group(session, poll_id)
     held: datetime | None = lease
 
     def done(stage: int | None = None, delivery_id: int | None = None) -> datetime | None:
@@ -607,12 +648,16 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
 
     if poll.results_stage < GROUP_DONE:
         if poll.group_chat_id is not None:
+            answered: int | None = None
             if poll.telegram_poll_id:
-                await _stop_native(app, poll)
+                answered = await _stop_native(app, poll)
             else:
                 await _end_group_post(app, poll)
             group_lang: str = services.config.general.default_language
             text = results_text(result, group_lang)
+            if voting.voted_in_group(poll):
+                bot_name = services.bot_username
+                text += uncounted_text(result, answered, uncounted, group_lang, bot_name)
             await send_to_group(app, poll.group_chat_id, text, f"results of poll {poll_id}")
         held = done(stage=GROUP_DONE)
     texts: dict[str, str] = {}
@@ -740,16 +785,21 @@ async def close_vote_messages(app: WijkApplication, poll_id: int) -> int:
     return edited
 
 
-async def _stop_native(app: WijkApplication, poll: Poll) -> None:
+async def _stop_native(app: WijkApplication, poll: Poll) -> int | None:
+    """Stop the group's Telegram poll; how many people answered it, as Telegram counted them
+    (None when it could not be stopped)."""
     if poll.group_chat_id is None or poll.group_message_id is None:
-        return  # never posted, or left behind in a group that became a supergroup
+        return None  # never posted, or left behind in a group that became a supergroup
     try:
-        await app.bot.stop_poll(poll.group_chat_id, poll.group_message_id)
+        stopped = await app.bot.stop_poll(poll.group_chat_id, poll.group_message_id)
     except ChatMigrated as exc:
         # Its message stays in the old group, where nothing can be stopped any more.
         group_moved(app.services, poll.group_chat_id, int(exc.new_chat_id))
     except TelegramError as exc:  # already stopped by hand, or the bot left the group
         _log.info("could not stop poll %s in the group: %s", poll.id, exc)
+    else:
+        return stopped.total_voter_count
+    return None
 
 
 def install(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

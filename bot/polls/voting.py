@@ -17,7 +17,10 @@ closes (`reached_recipients`): not to one who left the audience meanwhile.
 
 Where: a poll that lives in the group (Telegram's own poll, `voted_in_group`) is voted on there
 only. The bot cannot change an answer shown in a Telegram poll, so a second vote in the private
-chat would make the results differ from what the group sees; `cast_vote` refuses it.
+chat would make the results differ from what the group sees; `cast_vote` refuses it. Everyone
+in the group can answer that poll, so the group's result says how many answers it did not count
+and why (`answer_in_group` keeps why for those known to the bot, `uncounted_in_group` counts
+them; bot/polls/delivery.py adds those Telegram counted but the bot does not know).
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ from models import (
     PollStatus,
     Role,
     SpiegelItem,
+    UncountedReason,
+    UncountedVote,
     Vote,
 )
 
@@ -325,6 +330,8 @@ def withdraw_votes_outside_audience(session: Session, person_id: int) -> dict[in
         session.exec(
             delete(Vote).where(col(Vote.poll_id) == poll.id, col(Vote.person_id) == person_id)
         )
+        if voted_in_group(poll):  # their answer stays in the group's Telegram poll
+            _mark_uncounted(session, poll, person_id)
         withdrawn[poll.wijk_id] = withdrawn.get(poll.wijk_id, 0) + 1
     return withdrawn
 
@@ -456,6 +463,78 @@ def cast_vote(
     return VoteOutcome.CHANGED if previous else VoteOutcome.RECORDED
 
 
+def answer_in_group(
+    session: Session, actor: Actor, poll_id: int, positions: Sequence[int], now: datetime
+) -> VoteOutcome:
+    """An answer in the group's Telegram poll (`positions`; none: taken back), which replaces the
+    previous one. When it counts (`cast_vote`), so be it; when this person may not vote in the
+    poll, why is kept for the group's result (`UncountedVote`, gone when they take the answer
+    back), and the PollError is raised as `cast_vote` raises it."""
+    option_ids = option_ids_at(session, poll_id, positions)
+    try:
+        outcome = cast_vote(session, actor, poll_id, option_ids, now, change=True, from_group=True)
+    except PollError as err:
+        poll = session.get(Poll, poll_id)
+        if err.key == "polls.err_not_audience" and poll is not None:
+            if positions:
+                _mark_uncounted(session, poll, actor.id)
+            else:
+                _forget_uncounted(session, poll_id, actor.id)
+            try:
+                session.commit()
+            except IntegrityError:  # the same answer, delivered twice at once: kept by the other
+                session.rollback()
+        raise
+    _forget_uncounted(session, poll_id, actor.id)
+    session.commit()
+    return outcome
+
+
+def uncounted_reason(session: Session, poll: Poll, person_id: int) -> UncountedReason:
+    """Why this person's answer does not count in `poll` (they are not in its audience)."""
+    wijken = set(
+        session.exec(select(Membership.wijk_id).where(Membership.person_id == person_id)).all()
+    )
+    if poll.wijk_id in wijken:
+        return UncountedReason.NOT_VOTING
+    return UncountedReason.OTHER_WIJK if wijken else UncountedReason.NOT_JOINED
+
+
+def _mark_uncounted(session: Session, poll: Poll, person_id: int) -> None:
+    """Keep (or update) why this person's answer in the group does not count. Does not commit."""
+    assert poll.id is not None
+    reason = uncounted_reason(session, poll, person_id).value
+    row = session.exec(
+        select(UncountedVote).where(
+            UncountedVote.poll_id == poll.id, UncountedVote.person_id == person_id
+        )
+    ).first()
+    if row is None:
+        session.add(UncountedVote(poll_id=poll.id, person_id=person_id, reason=reason))
+    elif row.reason != reason:
+        row.reason = reason
+        session.add(row)
+
+
+def _forget_uncounted(session: Session, poll_id: int, person_id: int) -> None:
+    session.exec(
+        delete(UncountedVote).where(
+            col(UncountedVote.poll_id) == poll_id, col(UncountedVote.person_id) == person_id
+        )
+    )
+
+
+def uncounted_in_group(session: Session, poll_id: int) -> dict[UncountedReason, int]:
+    """How many answers in the group's Telegram poll, by people known to the bot, do not count,
+    by why. Never who."""
+    rows = session.exec(
+        select(UncountedVote.reason, func.count())
+        .where(UncountedVote.poll_id == poll_id)
+        .group_by(UncountedVote.reason)
+    ).all()
+    return {UncountedReason(reason): int(n) for reason, n in rows}
+
+
 def option_ids_at(session: Session, poll_id: int, positions: Sequence[int]) -> list[int]:
     """Positions (what a button or a native poll carries) to this poll's option ids."""
     by_position = {o.position: o.id for o in options_of(session, poll_id)}
@@ -581,11 +660,13 @@ def results_progress(
 
 
 def finish_results(session: Session, poll_id: int, lease: datetime, now: datetime) -> None:
-    session.exec(
+    done = session.exec(
         update(Poll)
         .where(col(Poll.id) == poll_id, col(Poll.results_until) == lease)
         .values(results_sent_at=now, results_until=None)
     )
+    if done.rowcount:  # the group's result said how many did not count: why is not needed now
+        session.exec(delete(UncountedVote).where(col(UncountedVote.poll_id) == poll_id))
     session.commit()
 
 

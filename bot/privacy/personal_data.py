@@ -44,6 +44,7 @@ from models import (
     StatementChange,
     StoredState,
     Supporter,
+    UncountedVote,
     Vote,
     Wijk,
 )
@@ -61,6 +62,7 @@ PERSON_COLUMNS = {
     ("reaction", "person_id"): "deleted, or kept unlinked",
     ("vote", "person_id"): "deleted, or kept unlinked",
     ("polldelivery", "person_id"): "deleted",
+    ("uncounted_vote", "person_id"): "deleted",
     ("digestsetting", "person_id"): "deleted",
     ("observation_supporter", "person_id"): "deleted",
     ("person_profile", "person_id"): "deleted",
@@ -85,6 +87,7 @@ EXPORTED_IN = {
     ("reaction", "person_id"): "reactions",
     ("vote", "person_id"): "votes",
     ("polldelivery", "person_id"): "polls_received",
+    ("uncounted_vote", "person_id"): "group_votes_not_counted",
     ("digestsetting", "person_id"): "digest_settings",
     ("observation_supporter", "person_id"): "supported",
     ("person_profile", "person_id"): "about_you",
@@ -172,6 +175,8 @@ def export_person(
         "supported": _supported(session, person_id, slugs),
         "reactions": _reactions(session, person_id, slugs),
         "votes": _votes(session, person_id, slugs),
+        # Answers in a BIG group's Telegram poll that did not count, and why (until its result).
+        "group_votes_not_counted": _group_votes_not_counted(session, person_id, slugs),
         "polls_received": _polls_received(session, person_id),
         "polls_created": _polls_created(session, person_id, slugs),
         "groups_linked": _groups_linked(session, person_id, slugs),
@@ -322,6 +327,26 @@ def _votes(session: Session, person_id: int, slugs: dict[int, str]) -> list[dict
             "voted_at": iso(v.created_at),
         }
         for v, poll, option in votes
+    ]
+
+
+def _group_votes_not_counted(
+    session: Session, person_id: int, slugs: dict[int, str]
+) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(UncountedVote, Poll)
+        .join(Poll, col(Poll.id) == col(UncountedVote.poll_id))
+        .where(UncountedVote.person_id == person_id)
+        .order_by(col(UncountedVote.id))
+    ).all()
+    return [
+        {
+            "wijk": slugs.get(poll.wijk_id),
+            "poll": poll.question,
+            "reason": row.reason,
+            "at": iso(row.created_at),
+        }
+        for row, poll in rows
     ]
 
 
@@ -642,6 +667,7 @@ class ErasureReport:
     votes_kept: int = 0
     memberships: int = 0
     poll_deliveries: int = 0
+    uncounted_votes: int = 0
     digest_settings: int = 0
     supported: int = 0
     about_you: int = 0
@@ -818,6 +844,7 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
         )
     )
     report.poll_deliveries = run(delete(PollDelivery).where(col(PollDelivery.person_id) == pid))
+    report.uncounted_votes = run(delete(UncountedVote).where(col(UncountedVote.person_id) == pid))
     report.digest_settings = run(delete(DigestSetting).where(col(DigestSetting.person_id) == pid))
     report.memberships = run(delete(Membership).where(col(Membership.person_id) == pid))
     report.about_you = run(delete(PersonProfile).where(col(PersonProfile.person_id) == pid))

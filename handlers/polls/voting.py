@@ -378,17 +378,10 @@ async def poll_answer(update: Update, context: WijkContext) -> None:
         return
     try:
         with services.db.session() as session:
-            option_ids = polls.option_ids_at(session, poll.id, list(answer.option_ids))
-            # A new answer replaces the previous one: a change, not a second vote.
-            polls.cast_vote(
-                session,
-                actor,
-                poll.id,
-                option_ids,
-                services.clock.now(),
-                change=True,
-                from_group=True,
-            )
+            # A new answer replaces the previous one: a change, not a second vote. One that
+            # does not count is kept as such, for the group's result.
+            positions = list(answer.option_ids)
+            polls.answer_in_group(session, actor, poll.id, positions, services.clock.now())
     except polls.PollError as err:
         # Told once per poll: not again on every change of their answer, and not when they take
         # it back (bot/polls/refusals.py).

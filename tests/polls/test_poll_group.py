@@ -11,10 +11,11 @@ from bot.fake_telegram import FakeChat, FakeTelegram, Harness
 from bot.fake_telegram.users import Person as FakePerson
 from bot.people import persons
 from bot.polls import delivery
-from models import GroupLink, Poll, PollDelivery, Role, Wijk
+from models import GroupLink, Poll, PollDelivery, Role, UncountedVote, Wijk
 from tests.conftest import make_app
-from tests.helpers import delivered_updates, join_as
+from tests.helpers import delivered_updates, join_as, onboard
 from tests.polls.test_poll_wizard import GROUP_ID, create_poll, link_group, member, only_poll
+from tests.polls.test_polls import retract
 from tests.telegram.test_restart import crash
 
 OLD, NEW = -4001, -1004001999  # a basic group, and the supergroup it becomes
@@ -265,6 +266,71 @@ async def test_the_wijk_s_own_coach_may_move_its_group(bot: Harness, services: S
 
     assert "verbonden met Groenelaan" in done.plain_text
     assert links(services) == [(GROUP_ID, "Groenelaan")]
+
+
+# --- the result in the group --------------------------------------------------------------------
+
+
+async def test_the_group_s_result_explains_votes_it_did_not_count(
+    bot: Harness, services: Services
+) -> None:
+    """In the group's own Telegram poll everyone in the group can vote, and everyone sees the
+    counts. Bea (BIG) votes; Olga lives in Groenelaan; Rik voted, then moved to Groenelaan;
+    Piet is a partner of Elsrijk; Sam never used the bot; Kees answered and took it back.
+    Telegram shows 5 answers; the bot's result counts 1 and says why the other 4 did not
+    count, never who."""
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    olga = await onboard(bot, 2200, "Olga", wijk="Groenelaan")
+    rik = await onboard(bot, 2201, "Rik")
+    piet = await join_as(bot, services, 2202, "Piet", Role.PARTNER, "elsrijk")
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    (poll,) = polls(services)
+    assert poll.telegram_poll_id is not None
+    sam, kees = bot.user(2300, "Sam"), bot.user(2301, "Kees")
+    for person in (bea, olga, rik, piet, sam, kees):
+        await person.answer_poll(poll.telegram_poll_id, [0])
+    await olga.answer_poll(poll.telegram_poll_id, [1])  # a change: still one answer
+    await retract(bot, kees, poll.telegram_poll_id)
+    await rik.send("/wijk")
+    await rik.press("Groenelaan")  # his vote in Elsrijk's open poll is withdrawn
+    with services.db.session() as session:
+        reasons = sorted(r.reason for r in session.exec(select(UncountedVote)).all())
+    assert reasons == ["not_voting", "other_wijk", "other_wijk"]  # Sam: nothing stored
+
+    await bea.send("/stemmen")
+    await bea.press("Beheren")
+    await bea.press("Nu sluiten")
+    await bea.press("Ja, nu sluiten")
+    await delivery.wait_idle(bot.app)
+
+    (result,) = results_in(bot, GROUP_ID)
+    assert "Aantal mensen dat stemde: 1" in result and "Speeltuin: 1 (100%)" in result
+    assert (
+        "Niet meegeteld: 4 stemmen in deze groep. Dit is waarom:\n"
+        "• 2 van mensen uit een andere wijk\n"
+        "• 1 van iemand die hier niet stemt, zoals een partner\n"
+        "• 1 van iemand die nog geen wijk bij mij koos\n"
+        "Wil je dat je stem de volgende keer telt? Start een chat met mij: @"
+    ) in result, result
+    assert not any(name in result for name in ("Olga", "Rik", "Piet", "Sam", "Kees"))
+    with services.db.session() as session:  # said: why is not kept any longer
+        assert session.exec(select(UncountedVote)).all() == []
+
+
+async def test_a_group_result_where_every_answer_counted_says_nothing_more(
+    bot: Harness, services: Services
+) -> None:
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    (poll,) = polls(services)
+    assert poll.telegram_poll_id is not None
+    await bea.answer_poll(poll.telegram_poll_id, [1])
+    assert await delivery.close_now(bot.app, poll.id or 0)
+    await delivery.wait_idle(bot.app)
+    (result,) = results_in(bot, GROUP_ID)
+    assert "Bankjes: 1 (100%)" in result and "Niet meegeteld" not in result, result
 
 
 # --- added ---------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from models import (
     StatementChange,
     StoredState,
     Supporter,
+    UncountedVote,
     Vote,
     Wijk,
 )
@@ -195,6 +196,8 @@ def _build_world(session: Session, config: Config, alice_telegram_id: int) -> Wo
             Vote(poll_id=pk(poll), option_id=pk(options[0]), person_id=pk(bob), rank=1),
             PollDelivery(poll_id=pk(poll), person_id=pk(alice), status="sent", sent_at=T0),
             PollDelivery(poll_id=pk(poll), person_id=pk(bob), status="sent", sent_at=T0),
+            # An answer in the poll's Telegram group that did not count, kept until its result.
+            UncountedVote(poll_id=pk(poll), person_id=pk(coach), reason="other_wijk"),
             DigestSetting(person_id=pk(alice), weekday=2, send_time="09:00"),
             DigestSetting(person_id=pk(coach)),
             Digest(
