@@ -116,3 +116,6 @@ class GroupLink(SQLModel, table=True):
     title: str = Field(default="", max_length=200)
     linked_by_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
     linked_at: datetime = Field(default_factory=utcnow)
+    # What the bot writes to the whole group in: the language of whoever linked it last (None,
+    # linked before this was kept: the municipality's). docs/architecture/roles-and-groups.md
+    language: str | None = Field(default=None, max_length=5)

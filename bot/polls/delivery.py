@@ -475,6 +475,14 @@ def group_moved(services: Services, old_chat_id: int, new_chat_id: int) -> None:
     )
 
 
+def group_language(services: Services, chat_id: int) -> str:
+    """What the bot writes to the whole group in: the language of whoever linked it, else the
+    municipality's (docs/architecture/roles-and-groups.md)."""
+    with services.db.session() as session:
+        lang = groups.language_of(session, chat_id)
+    return lang or services.config.general.default_language
+
+
 async def send_to_group(app: WijkApplication, chat_id: int, text: str, what: str) -> Message | None:
     """One message to a group, following an upgrade to a supergroup; None (logged) when it
     cannot be sent. Not sent again after a timeout: it may have arrived."""
@@ -498,7 +506,7 @@ async def post_in_group(app: WijkApplication, poll_id: int) -> None:
         assert poll is not None and poll.group_chat_id is not None
         options = voting.options_of(session, poll_id)
         wijk = session.get(Wijk, poll.wijk_id)
-    lang = services.config.general.default_language
+    lang = group_language(services, poll.group_chat_id)
     wijk_name = esc(wijk.name if wijk else "")
     closes = when(poll.closes_at, lang, services)
     if poll.kind == PollKind.RANKING.value:
@@ -601,7 +609,7 @@ async def cancel_now(app: WijkApplication, poll_id: int) -> bool:
     start_closing(app, poll_id)
     if poll.group_chat_id is not None:
         # Also when its message stayed behind in a group that became a supergroup (move_group).
-        lang = services.config.general.default_language
+        lang = group_language(services, poll.group_chat_id)
         if poll.telegram_poll_id:
             await _stop_native(app, poll)
         else:
@@ -653,7 +661,7 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
                 answered = await _stop_native(app, poll)
             else:
                 await _end_group_post(app, poll)
-            group_lang: str = services.config.general.default_language
+            group_lang = group_language(services, poll.group_chat_id)
             text = results_text(result, group_lang)
             if voting.voted_in_group(poll):
                 bot_name = services.bot_username
@@ -706,7 +714,7 @@ async def _end_group_post(app: WijkApplication, poll: Poll) -> None:
     if poll.group_chat_id is None or poll.group_message_id is None:
         return  # never posted, or left behind in a group that became a supergroup
     services = app.services
-    lang = services.config.general.default_language
+    lang = group_language(services, poll.group_chat_id)
     with services.db.session() as session:
         wijk = session.get(Wijk, poll.wijk_id)
     text = t(

@@ -2,7 +2,8 @@
 /verbind by a group admin who is a BIG member or wijkcoach there (`link_group`; only the wijk's
 own people move a linked group, `held_by_another_wijk`), followed to the supergroup it becomes
 (`move_group`), and unlinked when the bot is no longer in it (`unlink_group`). The poll wizard
-offers a wijk's group only while it has a link (`group_link_for`).
+offers a wijk's group only while it has a link (`group_link_for`). What the bot writes to the
+whole group is in the language of whoever linked it (`language_of`).
 
 No Telegram here: the updates and answers that lead to these are read in
 handlers/polls/group.py and bot/polls/delivery.py (`to_group`).
@@ -35,6 +36,13 @@ def link_of(session: Session, chat_id: int) -> GroupLink | None:
     return session.exec(select(GroupLink).where(GroupLink.chat_id == chat_id)).first()
 
 
+def language_of(session: Session, chat_id: int) -> str | None:
+    """The language the bot writes to this group in: that of whoever linked it (None: not
+    linked, or linked before the language was kept)."""
+    link = link_of(session, chat_id)
+    return link.language if link is not None else None
+
+
 def held_by_another_wijk(session: Session, actor: Actor, chat_id: int) -> int | None:
     """The wijk this group is linked to, when the actor may not link groups for that wijk: only
     its own BIG members and wijkcoaches may move its group to another wijk (or link it again)."""
@@ -60,6 +68,7 @@ def link_group(
     link.title = clean_input(title, multiline=False)[:200]
     link.linked_by_id = actor.id
     link.linked_at = now
+    link.language = actor.person.language
     session.add(link)
     session.commit()
     session.refresh(link)

@@ -1,7 +1,9 @@
 """The bot's life in a BIG's Telegram group, from Telegram's own updates about it.
 
 - Added (`my_chat_member`: it was not in the group, now it is): one short message in the group,
-  in the municipality's language, saying how to link the group (/verbind) and who may do that;
+  saying how to link the group (/verbind) and who may do that, in the language of whoever added
+  the bot and, when that is another, the municipality's below it (the group has no language
+  until it is linked: then it is its linker's, docs/architecture/roles-and-groups.md);
   not for a group that is linked already (the supergroup a link has followed to), and not
   again for the same update delivered again (`first_delivery`); added again after a removal, it
   says hello again.
@@ -26,6 +28,7 @@ from bot.core.i18n import t
 from bot.core.logs import pseudonym
 from bot.polls import delivery, groups
 from bot.telegram.redelivery import first_delivery
+from handlers.common import who_is
 
 _log = logging.getLogger(__name__)
 
@@ -55,11 +58,21 @@ async def membership_changed(update: Update, context: WijkContext) -> None:
                 return
         if not await first_delivery(update, context, "hello"):
             return  # the same update again: hello was said
-        lang = services.config.general.default_language
+        text = _hello(update, context)
         try:
-            await context.bot.send_message(chat_id, t(lang, "polls.group_hello"))
+            await context.bot.send_message(chat_id, text)
         except TelegramError as exc:  # added without the right to write
             _log.info("could not say hello in group %s: %s", pseudonym(chat_id), exc)
+
+
+def _hello(update: Update, context: WijkContext) -> str:
+    """In the language of whoever added the bot (theirs with the bot, else their Telegram's),
+    then in the municipality's when that is another."""
+    default = context.services.config.general.default_language
+    adder = who_is(update, context.services)
+    lang = adder.lang if adder is not None else default
+    hello = t(lang, "polls.group_hello")
+    return hello if lang == default else f"{hello}\n\n{t(default, 'polls.group_hello')}"
 
 
 async def group_upgraded(update: Update, context: WijkContext) -> None:

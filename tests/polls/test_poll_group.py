@@ -356,6 +356,60 @@ async def test_added_to_a_group_the_bot_says_once_how_to_link_it(
     assert len(bot.bot_messages(group)) == 2
 
 
+async def test_an_english_admin_who_adds_the_bot_is_told_how_to_link_in_english(
+    bot: Harness, services: Services
+) -> None:
+    """Bob, a BIG member who uses the bot in English, adds it to his BIG's group. A group has
+    no language of its own: the hello is in his language (with /link), then in the
+    municipality's."""
+    bob = await join_as(bot, services, 2001, "Bob", Role.BIG, "elsrijk")
+    await bob.send("/language")
+    await bob.press("English")
+    group = bot.group(-1009999, "BIG Elsrijk", admins=[bob.id], bot_is_member=False)
+
+    (said,) = await bob.add_bot(group)
+
+    english, dutch = said.plain_text.split("\n\n")
+    assert english.startswith("Hello!") and "type /link" in english, english
+    assert dutch.startswith("Hallo!") and "typ /verbind" in dutch, dutch
+    # Someone the bot does not know: their Telegram's language.
+    stranger = bot.user(2002, "Stranger", language_code="en-GB")
+    other = bot.group(-1008888, "Another group", admins=[stranger.id], bot_is_member=False)
+    (said,) = await stranger.add_bot(other)
+    assert said.plain_text.startswith("Hello!") and "Hallo!" in said.plain_text
+
+
+async def test_the_group_hears_the_language_of_whoever_linked_it(
+    bot: Harness, services: Services
+) -> None:
+    """Bob (English) links the group: the polls Bea (Dutch) puts there, their notes, results
+    and a cancelled one are in English, as /link told him. Bea links it again: Dutch."""
+    bea = await member(bot, services, 2001, "Bea")
+    bob = await member(bot, services, 2002, "Bob")
+    await bob.send("/language")
+    await bob.press("English")
+    group = bot.group(GROUP_ID, "BIG Elsrijk", admins=[bea.id, bob.id])
+    (linked,) = await bob.send("/link", chat=group)
+    assert "I write here in English" in linked.plain_text, linked.plain_text
+
+    await to_the_group(bot, bea, "Wat eerst?")
+    await to_the_group(bot, bea, "Welke volgorde?", kind="Op volgorde zetten")
+    native, ranking = polls(services)
+    note, post = bot.bot_messages(GROUP_ID)[-2:]
+    assert note.plain_text.startswith("Poll by the BIG for Elsrijk. Vote above."), note.plain_text
+    assert post.plain_text.startswith("Poll by the BIG for Elsrijk"), post.plain_text
+    assert post.button_texts == ["Vote in a private chat"], post.button_texts
+    assert await delivery.close_now(bot.app, native.id or 0)
+    await delivery.wait_idle(bot.app)
+    result = bot.bot_messages(GROUP_ID)[-1].plain_text
+    assert result.startswith("Results: Wat eerst?"), result
+
+    (linked,) = await bea.send("/verbind", chat=group)
+    assert "Ik schrijf hier in het Nederlands" in linked.plain_text, linked.plain_text
+    assert await delivery.cancel_now(bot.app, ranking.id or 0)
+    assert bot.bot_messages(GROUP_ID)[-1].plain_text == "Deze stemming is afgebroken."
+
+
 async def test_an_add_delivered_again_says_nothing_new(
     services: Services, fake: FakeTelegram
 ) -> None:
