@@ -121,34 +121,91 @@ def shorten(text: str, limit: int = MAX_OPTION) -> str:
     return cut + "…"
 
 
-_TYPED_DATE = re.compile(
-    r"^\s*(\d{1,2})[-/.](\d{1,2})(?:[-/.](\d{2}|\d{4}))?\s+(?:om\s+|at\s+)?(\d{1,2})[:.](\d{2})\s*$"
+# A typed closing time: a date, then a time. The date is day-month in numbers (28-11, 28/11,
+# 28.11, with a year or not), or with the month's name in Dutch or English, day first or not
+# (28 nov, 28 November 2026, Nov 28, 28th Nov); the time 20:00 or 20.00, or with am/pm (8pm,
+# 8:30 pm). "om" or "at" may stand between them.
+_TIME = r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>[ap]\.?m\.?)?"
+_AT = r"\s*,?\s+(?:om\s+|at\s+)?"
+_ORDINAL = r"(?:st|nd|rd|th|e)?"
+_TYPED_DATES = tuple(
+    re.compile(rf"^\s*{date}{_AT}{_TIME}\s*$", re.IGNORECASE)
+    for date in (
+        r"(?P<day>\d{1,2})[-/.](?P<month>\d{1,2})(?:[-/.](?P<year>\d{2}|\d{4}))?",
+        rf"(?P<day>\d{{1,2}}){_ORDINAL}\s+(?P<name>[a-z]+)\.?(?:\s+(?P<year>\d{{4}}))?",
+        rf"(?P<name>[a-z]+)\.?\s+(?P<day>\d{{1,2}}){_ORDINAL}(?:,?\s+(?P<year>\d{{4}}))?",
+    )
 )
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            "jan januari january",
+            "feb februari february",
+            "mrt mar maart march",
+            "apr april",
+            "mei may",
+            "jun juni june",
+            "jul juli july",
+            "aug augustus august",
+            "sep sept september",
+            "okt oct oktober october",
+            "nov november",
+            "dec december",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+
+
+def _typed_moment(text: str) -> tuple[int, int, int | None, int, int] | None:
+    """Day, month, year (None: not typed), hour and minute of a typed closing time."""
+    for pattern in _TYPED_DATES:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        parts = match.groupdict()
+        if parts.get("name") is not None:
+            month = _MONTH_NAMES.get(parts["name"].lower())
+        else:
+            month = int(parts["month"])
+        hour, minute, half = int(parts["hour"]), parts["minute"], parts["half"]
+        if month is None or (minute is None and half is None):
+            return None  # not a month, or "20" alone: a number that may be anything
+        if half is not None:
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if half.lower().startswith("p") else 0)
+        year = int(parts["year"]) if parts["year"] else None
+        if year is not None and year < 100:
+            year += 2000
+        return int(parts["day"]), month, year, hour, int(minute or 0)
+    return None
 
 
 def parse_closing(text: str, now: datetime, tz: ZoneInfo) -> datetime:
-    """'28-11 20:00' (or 28-11-2026 20:00) in the municipality's time zone, as UTC.
+    """A typed closing time (`_TYPED_DATES`: '28-11 20:00', '28/11/2026 8pm', '28 Nov 20:00')
+    in the municipality's time zone, as UTC. Day before month, as in the Netherlands.
 
     On the DST nights (zoneinfo's reading, fold=0): a time the spring night skips (02:30) is read
     as winter time, which the clocks show as 03:30; a time the autumn night has twice is the
     first one (summer time). The creator sees the moment in the preview before sending."""
-    match = _TYPED_DATE.match(text)
-    if match is None:
+    typed = _typed_moment(text)
+    if typed is None:
         raise PollError("polls.err_date_format")
-    day, month, year_raw, hour, minute = match.groups()
+    day, month, typed_year, hour, minute = typed
     local_now = now.astimezone(tz)
-    year = int(year_raw) if year_raw else local_now.year
-    if year_raw and year < 100:
-        year += 2000
+    year = typed_year or local_now.year
 
     def in_year(number: int) -> datetime | None:
         try:
-            return datetime(number, int(month), int(day), int(hour), int(minute), tzinfo=tz)
+            return datetime(number, month, day, hour, minute, tzinfo=tz)
         except ValueError:
             return None
 
     local = in_year(year)
-    if not year_raw and (local is None or local < local_now):
+    if typed_year is None and (local is None or local < local_now):
         # "28-11" typed in December means next year's 28 November; "29-02" typed in a year
         # without a 29 February, next year's too.
         local = in_year(year + 1)

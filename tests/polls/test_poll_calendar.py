@@ -19,7 +19,7 @@ from bot.digest import jobs
 from bot.fake_telegram import Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
-from bot.polls import delivery
+from bot.polls import delivery, voting
 from models import Poll, PollStatus, Role
 from tests.digest.test_digest import person
 from tests.digest.test_digest_delivery import started
@@ -269,3 +269,60 @@ async def test_a_29_february_that_does_not_come_is_refused(
         (reply,) = await creator.send(typed)
         assert answer in reply.plain_text, typed
     assert "Kijk je stemming na" not in creator.last.plain_text
+
+
+async def test_an_english_creator_types_the_closing_time_the_english_way(
+    bot: Harness, services: Services
+) -> None:
+    """The English wizard gives an English example (28/11, day first as in the Netherlands, or
+    28 Nov) and takes what an English speaker types: a month's name, am/pm."""
+    creator = await member(bot, services, 3001, "Bob")
+    await creator.send("/language")
+    await creator.press("English")
+    await creator.send("/menu")
+    await creator.press("New poll")
+    await creator.send("What first?")
+    for option in ("Benches", "Lights"):
+        await creator.send(option)
+    await creator.press("Done with options")
+    await creator.press("Pick one option")
+    (asked,) = await creator.press("BIG members (each in a private chat)")
+    assert "<b>28/11 20:00</b>" in asked.text and "28-11" not in asked.text, asked.text
+    (bad,) = await creator.send("sometime tomorrow")
+    assert "28/11 20:00" in bad.plain_text and "28 Nov 8 pm" in bad.plain_text, bad.plain_text
+    await creator.send("3 Jan 8pm")
+    await creator.press("No, only after it closes")
+    assert "Check your poll" in creator.last.plain_text, creator.last.plain_text
+    await creator.press("Send")
+    await delivery.wait_idle(bot.app)
+    assert as_utc(only_poll(services).closes_at) == local(2027, 1, 3, 20)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "3-1 20:00",  # as before, in either language
+        "3/1 20:00",
+        "3.1.2027 20.00",
+        "03-01 om 20:00",
+        "3 jan 20:00",
+        "3 Jan. 2027, 20:00",
+        "3 januari 20:00",
+        "3rd January at 8pm",
+        "Jan 3 8:00 pm",
+        "January 3, 2027 8 PM",
+        "3 Jan 20:00",
+    ],
+)
+def test_closing_times_as_people_type_them(typed: str) -> None:
+    now = local(2026, 12, 28, 10)
+    assert voting.parse_closing(typed, now, AMS) == local(2027, 1, 3, 20), typed
+
+
+@pytest.mark.parametrize(
+    "typed", ["3 Foo 20:00", "3 Jan", "3 Jan 20", "13pm 3 Jan", "3 Jan 13 pm", "1/13 20:00"]
+)
+def test_closing_times_not_understood(typed: str) -> None:
+    with pytest.raises(voting.PollError) as refused:
+        voting.parse_closing(typed, local(2026, 12, 28, 10), AMS)
+    assert refused.value.key == "polls.err_date_format", typed
