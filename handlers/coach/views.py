@@ -33,7 +33,7 @@ from handlers.common import (
     menu_keyboard,
     status_label,
 )
-from models import Observation, ObservationEvent, Wijk
+from models import Observation, ObservationEvent, Role, Wijk
 
 View = tuple[str, InlineKeyboardMarkup]
 Rows = list[list[InlineKeyboardButton]]
@@ -134,12 +134,15 @@ def urgent_mark(who: Who, obs: Observation) -> str:
 
 
 def _inbox_line(who: Who, obs: Observation, author: str | None, tz: ZoneInfo) -> str:
+    name = esc(author or who.t("coach.erased_author"))
+    if obs.author_role != Role.RESIDENT.value:  # as on the card: "Pieter (partner)"
+        name = who.t("coach.list_author_role", author=name, role=who.t(f"roles.{obs.author_role}"))
     return urgent_mark(who, obs) + who.t(
         "coach.list_line",
         reference=obs.reference,
         date=format_date(as_utc(obs.created_at), who.lang, tz, "d MMM"),
         swot=_swot(who.lang, obs.swot),
-        author=esc(author or who.t("coach.erased_author")),
+        author=name,
         status=status_label(who.lang, obs),
         snippet=esc(snippet(obs.text)),
     )

@@ -163,6 +163,24 @@ async def test_name_shown_only_when_shared(bot: Harness, services: Services) -> 
     assert "Van: Alice (bewoner)" in card.plain_text
 
 
+async def test_a_partner_s_observation_is_marked_in_the_list_as_on_the_card(
+    bot: Harness, services: Services
+) -> None:
+    """The card says "Van: Pieter (partner)"; the list says it too, so the coach sees which
+    observations come from an organisation before opening one. A resident's line stays short."""
+    pieter = await join_as(bot, services, 6001, "Pieter", Role.PARTNER, "elsrijk")
+    alice = await onboard(bot, 1001, "Alice")
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    from_partner = await file(pieter, services, "Het buurthuis is 's avonds dicht", share=True)
+    await file(alice, services, "Fijne speeltuin", share=True)
+
+    (listing,) = await carla.send("/meldingen")
+    assert "Van Pieter (partner) · Nieuw" in listing.plain_text, listing.plain_text
+    assert "Van Alice · Nieuw" in listing.plain_text, listing.plain_text
+    card = await open_card(carla, from_partner)
+    assert "Van: Pieter (partner)" in card.plain_text
+
+
 async def test_mark_read(bot: Harness, services: Services) -> None:
     _alice, carla, obs = await setup_people(bot, services)
     await open_card(carla, obs)
