@@ -103,7 +103,8 @@ class PollDelivery(SQLModel, table=True):
     sent_at: datetime | None = None
     # When this member got the results.
     results_at: datetime | None = None
-    # When its message (message_id) lost its vote buttons, the poll closed or cancelled.
+    # When its message (message_id) lost its vote buttons: the poll closed or was cancelled, or
+    # the member pressed "Naar het menu" under it (the message shows the menu from then on).
     buttons_removed_at: datetime | None = None
 
 

@@ -189,7 +189,9 @@ def vote_keyboard(
             rows.append([button(t(lang, "polls.btn_submit"), done)])
     if not poll.hide_results:
         rows.append([button(t(lang, "polls.btn_results"), PollView(pid, "res"))])
-    rows.append([menu_button(lang)])
+    # "Naar het menu" that knows it leaves the poll: the message shows the menu from then on,
+    # so closing the poll must not edit it (voting.vote_message_left).
+    rows.append([button(t(lang, "menu.back_to_menu"), PollView(pid, "menu"))])
     return InlineKeyboardMarkup(rows)
 
 

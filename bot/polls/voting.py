@@ -878,6 +878,25 @@ def vote_messages_to_close(session: Session, poll_id: int) -> list[VoteMessage]:
     ]
 
 
+def vote_message_left(
+    session: Session, poll_id: int, person_id: int, message_id: int, now: datetime
+) -> None:
+    """The person pressed "Naar het menu" under the poll in `message_id`: when that is the vote
+    message the poll went out as, it shows the menu now and has no vote buttons any more, so
+    closing the poll leaves it be (`vote_messages_to_close`)."""
+    session.exec(
+        update(PollDelivery)
+        .where(
+            col(PollDelivery.poll_id) == poll_id,
+            col(PollDelivery.person_id) == person_id,
+            col(PollDelivery.message_id) == message_id,
+            col(PollDelivery.buttons_removed_at).is_(None),
+        )
+        .values(buttons_removed_at=now)
+    )
+    session.commit()
+
+
 def mark_buttons_removed(session: Session, delivery_id: int, now: datetime) -> None:
     session.exec(
         update(PollDelivery)

@@ -755,7 +755,8 @@ class PollWizardStep:
         return cls(number(args[0]), args[1], args[2])
 
 
-POLL_VIEWS = ("show", "chg", "res")  # the poll, "change my vote", the results
+# The poll, "change my vote", the results, and "Naar het menu" under the poll (it leaves it).
+POLL_VIEWS = ("show", "chg", "res", "menu")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Polls in Telegram: the Peilingen list, voting buttons, and native group polls.
 
-Buttons: pl:<poll_id>:show|chg|res, and a vote pl:<poll_id>:<verb>:<value>:<mode>. Every vote
+Buttons: pl:<poll_id>:show|chg|res|menu, and a vote pl:<poll_id>:<verb>:<value>:<mode>. Every vote
 goes through bot.polls.voting.cast_vote, which checks the poll, the audience and the option on the
 server; what a button says is never trusted. A poll that lives in the group (Telegram's own poll,
 `voting.voted_in_group`) is voted on there only: in the private chat it shows its results so far
@@ -184,7 +184,7 @@ async def refuse(update: Update, who: Who, err: polls.PollError) -> None:
 
 @private_handler()
 async def vote_pressed(update: Update, context: WijkContext, who: Who) -> None:
-    """pl:<poll_id>:show|chg|res, or a vote: o (single), t/s (multiple), r/R (ranking)."""
+    """pl:<poll_id>:show|chg|res|menu, or a vote: o (single), t/s (multiple), r/R (ranking)."""
     pressed = any_payload(update)
     if not isinstance(pressed, PollView | PollPick | PollToggle | PollRank):
         raise BadCallback("not a vote button")
@@ -193,6 +193,9 @@ async def vote_pressed(update: Update, context: WijkContext, who: Who) -> None:
     try:
         if isinstance(pressed, PollView) and pressed.view == "show":
             await show_poll(update, context, who, poll_id, edit=True)
+            return
+        if isinstance(pressed, PollView) and pressed.view == "menu":
+            await _leave_for_menu(update, context, who, poll_id)
             return
         if isinstance(pressed, PollView) and pressed.view == "res":
             poll, _, _ = load(context, poll_id)
@@ -208,6 +211,21 @@ async def vote_pressed(update: Update, context: WijkContext, who: Who) -> None:
             # if they may see them (else the alert was all).
             with contextlib.suppress(polls.PollError):
                 await show_poll(update, context, who, poll_id, edit=True)
+
+
+async def _leave_for_menu(update: Update, context: WijkContext, who: Who, poll_id: int) -> None:
+    """ "Naar het menu" under the poll: the menu in that message, as everywhere. Was it the
+    vote message the poll went out as, it is no longer: closing the poll does not edit it."""
+    assert who.actor is not None
+    message = update.effective_message
+    if message is not None:
+        services = context.services
+        with services.db.session() as session:
+            now = services.clock.now()
+            polls.vote_message_left(session, poll_id, who.actor.id, message.message_id, now)
+    await answer_query(update)
+    await flows.end(context)
+    await show_menu(update, context, who, edit=True)
 
 
 @dataclass(frozen=True)

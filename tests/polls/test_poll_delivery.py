@@ -265,3 +265,28 @@ async def test_vote_messages_say_a_cancelled_poll_is_cancelled_once_also_after_a
     assert only_poll(services).vote_messages_closed_at is not None
     for person in audience:
         assert "afgebroken" in vote_message(bot, person, services).plain_text
+
+
+async def test_a_vote_message_left_for_the_menu_is_not_overwritten_when_the_poll_closes(
+    bot: Harness, services: Services
+) -> None:
+    """Lid presses "Naar het menu" under the poll: that message is his menu now. When the poll
+    closes, it stays his menu, with its buttons: only a message that still shows the poll is
+    edited to say it closed."""
+    creator = await member(bot, services, 4001, "Bea")
+    voter = await member(bot, services, 4100, "Lid")
+    await create_poll(bot, creator)
+    await voter.press("Naar het menu", message=vote_message(bot, voter, services))
+    menu = vote_message(bot, voter, services)
+    assert "Wat wil je doen?" in menu.plain_text and "Melding doen" in menu.button_texts
+
+    assert await delivery.close_now(bot.app, only_poll(services).id or 0)
+    await delivery.wait_idle(bot.app)
+
+    now = vote_message(bot, voter, services)
+    assert "gesloten" not in now.plain_text, now.plain_text
+    assert (now.plain_text, now.button_texts) == (menu.plain_text, menu.button_texts)
+    await voter.press("Melding doen", message=now)  # the menu still works
+    assert "melding" in voter.last.plain_text.lower()
+    assert any(m.plain_text.startswith("Uitslag: Wat pakken") for m in voter.messages)
+    assert only_poll(services).vote_messages_closed_at is not None
