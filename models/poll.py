@@ -74,8 +74,9 @@ class UncountedVote(SQLModel, table=True):
     """Someone known to the bot answered a BIG group's Telegram poll and may not vote in it: why
     (`models.enums.UncountedReason`), so the group's result can say how many answers it did not
     count and why, without names. Deleted when they take the answer back or it counts after all,
-    and when the poll's results have gone out. Nothing is stored about someone the bot does not
-    know: the result counts them from Telegram's own total (bot/polls/delivery.py)."""
+    and when the poll's results have gone out or it is cancelled. Nothing is stored about
+    someone the bot does not know: the result counts them from Telegram's own total
+    (bot/polls/delivery.py)."""
 
     __tablename__ = "uncounted_vote"
     __table_args__ = (UniqueConstraint("poll_id", "person_id", name="uq_uncounted_vote"),)

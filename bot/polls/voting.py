@@ -663,6 +663,8 @@ def cancel_poll(session: Session, poll_id: int, now: datetime) -> bool:
         )
         .values(status=DeliveryStatus.FAILED.value)
     )
+    if result.rowcount:  # no result will say how many answers did not count: why goes now
+        session.exec(delete(UncountedVote).where(col(UncountedVote.poll_id) == poll_id))
     session.commit()
     return bool(result.rowcount)
 

@@ -333,6 +333,32 @@ async def test_a_group_result_where_every_answer_counted_says_nothing_more(
     assert "Bankjes: 1 (100%)" in result and "Niet meegeteld" not in result, result
 
 
+async def test_why_an_answer_did_not_count_goes_when_the_poll_is_cancelled(
+    bot: Harness, services: Services
+) -> None:
+    """Olga of Groenelaan answers Elsrijk's group poll: why it does not count is kept for the
+    result. The poll is cancelled and has no result: why goes at once, not kept for ever."""
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    olga = await onboard(bot, 2200, "Olga", wijk="Groenelaan")
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    (poll,) = polls(services)
+    assert poll.telegram_poll_id is not None
+    await olga.answer_poll(poll.telegram_poll_id, [0])
+    with services.db.session() as session:
+        assert len(session.exec(select(UncountedVote)).all()) == 1
+
+    await bea.send("/stemmen")
+    await bea.press("Beheren")
+    await bea.press("Stemming afbreken")
+    await bea.press("Ja, afbreken")
+    await delivery.wait_idle(bot.app)
+
+    assert bot.bot_messages(GROUP_ID)[-1].plain_text == "Deze stemming is afgebroken."
+    with services.db.session() as session:
+        assert session.exec(select(UncountedVote)).all() == []
+
+
 # --- added ---------------------------------------------------------------------------------------
 
 
