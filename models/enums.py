@@ -97,6 +97,7 @@ class UncountedReason(StrEnum):
     OTHER_WIJK = "other_wijk"  # they live in another wijk
     NOT_VOTING = "not_voting"  # of this wijk, with a role that does not vote (a partner)
     NOT_JOINED = "not_joined"  # they chose no wijk yet
+    LATE = "late"  # after the closing time, before Telegram's poll was stopped
 
 
 class DigestFrequency(StrEnum):

@@ -526,15 +526,20 @@ def answer_in_group(
     """An answer in the group's Telegram poll (`positions`; none: taken back), which replaces the
     previous one. When it counts (`cast_vote`), so be it; when this person may not vote in the
     poll, why is kept for the group's result (`UncountedVote`, gone when they take the answer
-    back), and the PollError is raised as `cast_vote` raises it."""
+    back), and the PollError is raised as `cast_vote` raises it. An answer after the closing
+    time (Telegram's poll is stopped only after it) is kept as late, unless an earlier one of
+    theirs counts: Telegram counts each person once."""
     option_ids = option_ids_at(session, poll_id, positions)
     try:
         outcome = cast_vote(session, actor, poll_id, option_ids, now, change=True, from_group=True)
     except PollError as err:
         poll = session.get(Poll, poll_id)
-        if err.key == "polls.err_not_audience" and poll is not None:
+        late = err.key == "polls.err_closed"
+        if late and poll is not None and current_vote(session, poll_id, actor.id):
+            raise  # their answer in time counts; Telegram counts them once
+        if err.key in ("polls.err_not_audience", "polls.err_closed") and poll is not None:
             if positions:
-                _mark_uncounted(session, poll, actor.id)
+                _mark_uncounted(session, poll, actor.id, UncountedReason.LATE if late else None)
             else:
                 _forget_uncounted(session, poll_id, actor.id)
             try:
@@ -557,10 +562,13 @@ def uncounted_reason(session: Session, poll: Poll, person_id: int) -> UncountedR
     return UncountedReason.OTHER_WIJK if wijken else UncountedReason.NOT_JOINED
 
 
-def _mark_uncounted(session: Session, poll: Poll, person_id: int) -> None:
-    """Keep (or update) why this person's answer in the group does not count. Does not commit."""
+def _mark_uncounted(
+    session: Session, poll: Poll, person_id: int, why: UncountedReason | None = None
+) -> None:
+    """Keep (or update) why this person's answer in the group does not count (`why`, else
+    `uncounted_reason`). Does not commit."""
     assert poll.id is not None
-    reason = uncounted_reason(session, poll, person_id).value
+    reason = (why or uncounted_reason(session, poll, person_id)).value
     row = session.exec(
         select(UncountedVote).where(
             UncountedVote.poll_id == poll.id, UncountedVote.person_id == person_id

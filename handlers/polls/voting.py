@@ -14,12 +14,12 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot.context import WijkContext
+from bot.context import WijkApplication, WijkContext
 from bot.core.i18n import t
 from bot.people.permissions import Action, Actor, load_actor
 from bot.polls import delivery
@@ -384,31 +384,42 @@ async def poll_answer(update: Update, context: WijkContext) -> None:
     if answer is None or answer.user is None:
         return
     services = context.services
-    user = answer.user
     with services.db.session() as session:
         poll = polls.poll_by_telegram_id(session, answer.poll_id)
         if poll is None or poll.id is None:
             return  # not one of ours
-        actor = load_actor(session, user.id)
-    if actor is None:
-        # Never started the bot (or never agreed): Telegram lets a bot not write first, and
-        # nothing is stored about them. The group's result counts their vote as not counted.
-        return
+        actor = load_actor(session, answer.user.id)
+    # Never started the bot (or never agreed), actor None: Telegram lets a bot not write first,
+    # and nothing is stored about them. The group's result counts their vote as not counted.
+    if actor is not None:
+        await _answered(context, poll.id, actor, answer.option_ids)
+    if poll.status == PollStatus.OPEN.value and not polls.is_open(poll, services.clock.now()):
+        # Past its closing time, and the sweep has not come by yet: close it now (this answer
+        # is kept as one that came too late), so that Telegram's poll stops taking answers.
+        await delivery.close_now(cast(WijkApplication, context.application), poll.id)
+
+
+async def _answered(
+    context: WijkContext, poll_id: int, actor: Actor, option_ids: Sequence[int]
+) -> None:
+    """Someone known to the bot answered: a vote, or why it does not count (told once)."""
+    services = context.services
     try:
         with services.db.session() as session:
             # A new answer replaces the previous one: a change, not a second vote. One that
             # does not count is kept as such, for the group's result.
-            positions = list(answer.option_ids)
-            polls.answer_in_group(session, actor, poll.id, positions, services.clock.now())
+            now = services.clock.now()
+            polls.answer_in_group(session, actor, poll_id, list(option_ids), now)
     except polls.PollError as err:
         # Told once per poll: not again on every change of their answer, and not when they take
         # it back (bot/polls/refusals.py).
-        if not answer.option_ids or not services.poll_refusals.first_time(poll.id, user.id):
+        telegram_id = actor.person.telegram_id
+        if not option_ids or not services.poll_refusals.first_time(poll_id, telegram_id):
             return
         lang = actor.person.language
         try:
             await context.bot.send_message(
-                user.id,
+                telegram_id,
                 t(lang, "polls.group_refused", reason=t(lang, err.key, **err.values)),
                 reply_markup=InlineKeyboardMarkup([[delivery.menu_button(lang)]]),
             )

@@ -4,7 +4,9 @@ supergroup (a new chat id: the link and the open polls follow), and removed (the
 
 from __future__ import annotations
 
-from sqlmodel import select
+from datetime import timedelta
+
+from sqlmodel import select, update
 
 from bot.context import Services
 from bot.fake_telegram import FakeChat, FakeTelegram, Harness
@@ -331,6 +333,41 @@ async def test_a_group_result_where_every_answer_counted_says_nothing_more(
     await delivery.wait_idle(bot.app)
     (result,) = results_in(bot, GROUP_ID)
     assert "Bankjes: 1 (100%)" in result and "Niet meegeteld" not in result, result
+
+
+async def test_an_answer_after_the_closing_time_closes_the_poll_and_counts_as_late(
+    bot: Harness, services: Services
+) -> None:
+    """The closing time has passed; the bot has not closed the poll yet (it looks every 30 s,
+    or it was down), so Telegram's poll still takes answers. Bram, a BIG member of Elsrijk,
+    answers now: the poll closes at once (Telegram's poll stops), and the result says his
+    answer came too late, not that he never chose a wijk."""
+    bea = await member(bot, services, 2001, "Bea")
+    bram = await member(bot, services, 2002, "Bram")
+    await link_group(bot, bea)
+    olga = await onboard(bot, 2200, "Olga", wijk="Groenelaan")
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    (poll,) = polls(services)
+    assert poll.telegram_poll_id is not None
+    await bea.answer_poll(poll.telegram_poll_id, [0])
+    await olga.answer_poll(poll.telegram_poll_id, [0])
+    with services.db.session() as session:
+        session.exec(update(Poll).values(closes_at=services.clock.now() - timedelta(seconds=10)))
+        session.commit()
+
+    await bram.answer_poll(poll.telegram_poll_id, [1])
+    await delivery.wait_idle(bot.app)
+
+    assert bot.fake.polls[poll.telegram_poll_id].is_closed
+    (result,) = results_in(bot, GROUP_ID)
+    assert "Aantal mensen dat stemde: 1" in result and "Speeltuin: 1 (100%)" in result
+    assert (
+        "Niet meegeteld: 2 stemmen in deze groep. Dit is waarom:\n"
+        "• 1 van iemand uit een andere wijk\n"
+        "• 1 kwam te laat, na het sluiten"
+    ) in result, result
+    assert "nog geen wijk" not in result, result
+    assert "gesloten" in bram.last.plain_text  # told why, once, in a private chat
 
 
 async def test_why_an_answer_did_not_count_goes_when_the_poll_is_cancelled(
