@@ -1,7 +1,8 @@
 """`wijkbot supplement --wijk SLUG [--year 2026] [--format docx|html|md] [--out FILE]`.
 
 Drafts the year's supplement to the wijk's spiegel (bot/supplement/). Without --out the file
-is written to `wijkaanvulling-<wijk>-<year>.<format>` in the current directory. An unknown wijk:
+is written to `wijkaanvulling-<wijk>-<year>.<format>` in the current directory (with `--lang en`:
+`yearly-supplement-<wijk>-<year>.<format>`). An unknown wijk:
 a clear line and exit code 2 (bad input); a year without any data: exit code 1 (nothing to draft).
 """
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out == "-":
         sys.stdout.buffer.write(content)
         return 0
-    path = Path(args.out or render.filename(data, args.format))
+    path = Path(args.out or render.filename(data, args.format, lang))
     try:
         path.write_bytes(content)
     except OSError as exc:  # a folder that is not there, or not ours: as `figures snapshot`

@@ -94,7 +94,7 @@ def prepare(services: Services, wijk_id: int, period: Period, lang: str) -> Outg
         texts=rendered.messages,
         chart=chart.render_chart(data, lang),
         csv=render.render_csv(data, lang, services.config),
-        csv_name=render.csv_filename(data),
+        csv_name=render.csv_filename(data, lang),
         lang=lang,
         attention_message=rendered.attention_message,
         attention_ids=rendered.attention_ids,

@@ -428,8 +428,11 @@ def render_json(data: DigestData) -> str:
     return json.dumps(data.to_json(), ensure_ascii=False, indent=2)
 
 
-def csv_filename(data: DigestData) -> str:
-    return f"meldingen-{data.wijk_slug}-{data.period.key.replace('+', '-')}.csv"
+def csv_filename(data: DigestData, lang: str) -> str:
+    """meldingen-elsrijk-2026-W50.csv; its first word in the reader's language, as the desk's
+    export (reports-elsrijk-2026-W50.csv)."""
+    stem = t(lang, "digest.csv_filename")
+    return f"{stem}-{data.wijk_slug}-{data.period.key.replace('+', '-')}.csv"
 
 
 def render_csv(data: DigestData, lang: str, config: Config) -> bytes:

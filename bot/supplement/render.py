@@ -11,6 +11,7 @@ from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
+from bot.core.i18n import t
 from bot.core.text import xml_text
 from bot.supplement.builder import SupplementData
 from bot.supplement.outline import Block, outline
@@ -18,8 +19,10 @@ from bot.supplement.outline import Block, outline
 FORMATS = ("docx", "html", "md")
 
 
-def filename(data: SupplementData, fmt: str) -> str:
-    return f"wijkaanvulling-{data.wijk_slug}-{data.year}.{fmt}"
+def filename(data: SupplementData, fmt: str, lang: str) -> str:
+    """wijkaanvulling-elsrijk-2026.docx; its first word in the draft's language
+    (yearly-supplement-elsrijk-2026.docx)."""
+    return f"{t(lang, 'supplement.filename')}-{data.wijk_slug}-{data.year}.{fmt}"
 
 
 def render(data: SupplementData, lang: str, fmt: str) -> bytes:

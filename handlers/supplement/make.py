@@ -49,7 +49,7 @@ def _build(services: Services, wijk_id: int, lang: str) -> tuple[str, bytes, str
             data = builder.build(session, services.config, wijk, year)
         except builder.NoDataForYear:
             return wijk.name
-    return render.filename(data, "docx"), render.render(data, lang, "docx"), wijk.name, year
+    return render.filename(data, "docx", lang), render.render(data, lang, "docx"), wijk.name, year
 
 
 async def _make(update: Update, context: WijkContext, who: Who, wijk_id: int) -> None:

@@ -469,6 +469,28 @@ async def test_digest_now_counts_this_periods_reactions_to_the_spiegel(
     assert part == "Deze keer vaakst ‘herken ik’:\n• Te weinig groen (2 van de 3 mensen)"
 
 
+async def test_the_digest_file_for_an_english_coach_has_an_english_name(
+    bot: Harness, services: Services
+) -> None:
+    """Chris, a district coach who works in English, asks for the district summary now. Its
+    text, chart and caption are English, but the file he downloaded was called
+    "meldingen-elsrijk-2026-W48.csv" (the desk's export calls his "reports-….csv"). Now its name
+    begins in his language too; a Dutch coach's stays "meldingen-…"."""
+    await started(services)
+    chris = coach(bot, services, 7001, "elsrijk", lang="en")
+    anna = coach(bot, services, 5001, "elsrijk")
+    observe(services, "The bins overflow near the school", at=DUE - timedelta(hours=5))
+    for who, button in ((chris, "Get the district summary now"), (anna, "Wijkoverzicht nu")):
+        await who.send("/menu")
+        await who.press(button)
+
+    (english,) = [m for m in chris.messages if m.kind == "document"]
+    assert "All reports in this district summary" in english.plain_text
+    assert english.filename == "reports-elsrijk-2026-W48.csv"
+    assert "The bins overflow" in (english.file_bytes or b"").decode("utf-8-sig")
+    assert anna.last.filename == "meldingen-elsrijk-2026-W48.csv"
+
+
 def _reactions_this_week(services: Services, items: list[tuple[str, str, str]]) -> None:
     """An edition with each (kind, text, verdict) of `items`, and two reactions with that
     verdict to each, this week."""

@@ -277,6 +277,45 @@ async def test_coach_presses_the_button_and_receives_the_docx(
     assert "Wijkaanvulling maken" not in [b for row in bert.last.button_texts for b in row]
 
 
+async def test_an_english_coach_receives_a_file_with_an_english_name(
+    bot: Harness, services: Services
+) -> None:
+    """Chris works in English and presses "Make yearly supplement": the draft was English
+    ("Yearly supplement 2026: Elsrijk"), its file called "wijkaanvulling-elsrijk-2026.docx".
+    Now the file's name is in the draft's language too."""
+    seed(services)
+    chris = bot.user(7001, "Chris", language_code="en")
+    from models import Role
+
+    person(services, 7001, role=Role.COACH, since=NOW - timedelta(days=30), lang="en")
+    await chris.send("/menu")
+    await chris.press("Make yearly supplement")
+    last = chris.last
+    assert last.kind == "document" and last.filename == "yearly-supplement-elsrijk-2026.docx"
+    assert "The yearly supplement of Elsrijk" in last.plain_text
+    headings, _ = texts(last.file_bytes or b"")
+    assert "Yearly supplement 2026: Elsrijk" in headings
+
+
+def test_the_command_line_names_the_file_in_the_draft_s_language(
+    cli_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The administrator runs `wijkbot supplement --wijk elsrijk --year 2026 --format md --lang
+    en`: the draft was English, but written to "wijkaanvulling-elsrijk-2026.md". Now to
+    "yearly-supplement-elsrijk-2026.md"; in Dutch (the default here) the name stays Dutch."""
+    seed(cli_services)
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    assert run("--wijk", "elsrijk", "--year", "2026", "--format", "md", "--lang", "en") == 0
+    assert run("--wijk", "elsrijk", "--year", "2026", "--format", "md") == 0
+    english = out / "yearly-supplement-elsrijk-2026.md"
+    dutch = out / "wijkaanvulling-elsrijk-2026.md"
+    assert sorted(out.iterdir()) == [dutch, english]
+    assert english.read_text().startswith("# Yearly supplement 2026: Elsrijk")
+    assert dutch.read_text().startswith("# Wijkaanvulling 2026: Elsrijk")
+
+
 async def test_a_stored_text_xml_cannot_hold_does_not_stop_the_docx(
     bot: Harness, services: Services
 ) -> None:
