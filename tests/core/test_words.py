@@ -193,6 +193,19 @@ def test_the_four_questions_are_the_same_everywhere(lang: str) -> None:
         assert len(versions) == 1, versions
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_recommendations_are_headed_by_the_same_question_everywhere(lang: str) -> None:
+    """The fifth part of the district mirror: the spiegel, "Wat weten we nog niet?" and the
+    supplement head it with one question ("What does the district coach recommend?")."""
+    messages = catalog().messages[lang]
+    versions = {
+        messages["spiegel.question.recommendation"],
+        messages["blind_spots.q_recommendation"],
+        messages["supplement.h_recommendations"],
+    }
+    assert len(versions) == 1, versions
+
+
 # --- buttons ---------------------------------------------------------------------------------
 
 _KEY = re.compile(r"""(?:who\.t|\bt)\((?:\w+,\s*)?f?["']([a-z_]+\.[a-z0-9_.{}]+)["']""")
