@@ -59,13 +59,19 @@ def invite_code(services: Services, role: Role, *slugs: str, uses: int = 1, days
 
 
 async def join_as(
-    bot: Harness, services: Services, user_id: int, name: str, role: Role, *slugs: str
+    bot: Harness,
+    services: Services,
+    user_id: int,
+    name: str,
+    role: Role,
+    *slugs: str,
+    language_code: str = "nl",
 ) -> FakePerson:
     """Join through an invite link (/start <code>), as a coach, BIG member or partner would."""
     code = invite_code(services, role, *slugs)
-    person = bot.user(user_id, name)
+    person = bot.user(user_id, name, language_code=language_code)
     await person.send(f"/start {code}")
-    await person.press("Akkoord")
+    await person.press("Akkoord" if language_code.startswith("nl") else "I agree")
     return person
 
 

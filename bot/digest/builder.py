@@ -677,7 +677,8 @@ def _activities(
             _reaction.c.wijk_id == wijk_id,
             _in(_reaction.c.created_at, period.prev_start, period.end),
             # A reaction says "herken ik" or not; a comment alone is no reaction (the glossary,
-            # the supplement's and "Wat weten we nog niet?"'s count): it is counted as a comment.
+            # the supplement's and "Wat weten we nog niet?"'s count): it is counted, and
+            # quoted, as a comment.
             _reaction.c.verdict.is_not(None),
         )
         .group_by(bucket)

@@ -3,9 +3,9 @@ time zone). No Telegram, no language: bot/supplement/render_*.py do that.
 
 Structured like the method (the wijkspiegel and its yearly supplements): the figures and their
 change; per question (wat gaat goed / wat kan beter / kansen / zorgen) the statements with how
-residents recognised them, the groups of observations (counts, one or two short quotes), what
-was answered; the polls; where figures and voices disagree; what the spiegel does not know yet
-and whose voices are missing; proposed changes to the statements.
+residents recognised them and what they commented on them, the groups of observations (counts,
+one or two short quotes), what was answered; the polls; where figures and voices disagree; what
+the spiegel does not know yet and whose voices are missing; proposed changes to the statements.
 
 Parts from other capabilities are optional: `figures` (the wijk's stored CBS figures up to the
 year, bot.figures.combine; None when nothing is stored), `blind_spots` (the year's theme ×
@@ -19,8 +19,8 @@ only through bot.spiegel.blind_spots.shown ("minder dan 5"); nothing there is ti
 observation.
 
 Privacy: hidden and withdrawn observations appear nowhere (no count, no quote). Quotes come only
-from observations whose author still exists (person_id set): an erased person's kept
-observations count, but are never quoted. No names or pseudonyms are read at all.
+from observations and comments whose author still exists (person_id set): an erased person's
+kept observations and comments count, but are never quoted. No names or pseudonyms are read at all.
 
 Speed: the year's visible observations are read once, as plain columns, and grouped with their
 stored signatures (bot.grouping.groups.group_observations, as the digest does); reactions,
@@ -70,6 +70,7 @@ GROUP_LIMIT = 6  # groups shown per question, largest first
 NEW_MATTER_LIMIT = 4
 QUOTES_PER_GROUP = 2
 QUOTE_CHARS = 160
+COMMENT_QUOTES = 5  # per statement, newest first
 NEW_STATEMENT_MIN = 5  # a group this big without a matching statement: "nieuwe zin?"
 
 _obs = Observation.__table__  # type: ignore[attr-defined]
@@ -93,6 +94,7 @@ class Totals:
     # The reactions (with a verdict) to the statements the year's supplement covers (see
     # "Which statements"): the sum of what its statements show.
     reactions: int = 0
+    comments: int = 0  # on those statements, counted apart: a comment alone is no reaction
     supporters: int = 0  # "ik ook" to the year's observations
     answered: int = 0
     polls: int = 0
@@ -118,7 +120,10 @@ class StatementLine:
     text: str
     recognise: int
     not_recognise: int
-    comments: int
+    comments: int  # every comment on it so far (a comment alone is no reaction)
+    # The newest comments of authors who still exist, shortened as an observation's quote
+    # (COMMENT_QUOTES at most); `comments` minus their number is said in words.
+    quotes: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -400,6 +405,7 @@ def _build(
     totals = Totals(
         observations=len(rows),
         reactions=sum(s.total for s in statements),
+        comments=sum(s.comments for s in statements),
         supporters=sum(q.supporters for q in questions),
         answered=sum(q.answered for q in questions),
         polls=len(polls),
@@ -504,6 +510,8 @@ def _visible(wijk_id: int, start: datetime, end: datetime) -> Any:
 # is their sum. So an edition's reactions are in the supplement of its year, also those given
 # before that year (next year's edition begun in the autumn). Reactions given in the year to
 # another edition's statements are named with that edition (`_elsewhere`), never in the total.
+# A comment alone is no reaction (as the digest counts): each statement's comments so far are
+# counted apart ("Opmerkingen bij zinnen" their sum) and the newest quoted below it.
 
 
 def _editions(session: Session, wijk_id: int, year: int) -> list[Edition]:
@@ -555,7 +563,9 @@ def _elsewhere(
     return [ReactionsElsewhere(int(y), int(n)) for y, n in rows if n]
 
 
-def _statements(conn: Any, edition_ids: list[int]) -> list[StatementLine]:
+def _statements(conn: Any, edition_ids: list[int], *, quotes: bool = True) -> list[StatementLine]:
+    """The editions' statements with every reaction and comment so far, and (`quotes`) the
+    comments that may be quoted."""
     if not edition_ids:
         return []
     items = conn.execute(
@@ -581,7 +591,44 @@ def _statements(conn: Any, edition_ids: list[int]) -> list[StatementLine]:
             tally_[1] += int(count)
         if commented:
             tally_[2] += int(count)
-    return [StatementLine(i, kind, text, *counts[i]) for i, kind, text in items]
+    quoted = _comment_quotes(conn, list(counts)) if quotes else {}
+    return [
+        StatementLine(
+            i,
+            kind,
+            text,
+            recognise=counts[i][0],
+            not_recognise=counts[i][1],
+            comments=counts[i][2],
+            quotes=quoted.get(i, []),
+        )
+        for i, kind, text in items
+    ]
+
+
+def _comment_quotes(conn: Any, item_ids: list[int]) -> dict[int, list[str]]:
+    """Per statement, its newest comments (COMMENT_QUOTES at most, the same text once) by
+    authors who still exist: an erased person's kept comment counts, but is never quoted."""
+    found: dict[int, list[str]] = {}
+    if not item_ids:
+        return found
+    for item_id, comment in conn.execute(
+        select(_reaction.c.item_id, _reaction.c.comment)
+        .where(
+            _reaction.c.item_id.in_(item_ids),
+            _reaction.c.comment.is_not(None),
+            _reaction.c.person_id.is_not(None),
+        )
+        .order_by(
+            func.coalesce(_reaction.c.commented_at, _reaction.c.updated_at).desc(),
+            _reaction.c.id.desc(),
+        )
+    ):
+        kept = found.setdefault(item_id, [])
+        quote = _short(comment)
+        if quote and len(kept) < COMMENT_QUOTES and quote not in kept:
+            kept.append(quote)
+    return found
 
 
 def _question(
@@ -722,10 +769,11 @@ def _previous(
         ).scalar_one()
     )
     before = [e.id for e in _editions(session, wijk_id, year - 1) if e.id is not None]
-    reactions = sum(s.total for s in _statements(conn, before))
+    shown = _statements(conn, before, quotes=False)
     return Totals(
         observations=observations,
-        reactions=reactions,
+        reactions=sum(s.total for s in shown),
+        comments=sum(s.comments for s in shown),
         answered=answered,
         same_statements=sorted(before) == sorted(covered),
     )

@@ -80,7 +80,8 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
         out.append(Block("h1", t(lang, f"digest.swot.{part.swot}")))
         out.append(Block("h2", tr("h_statements")))
         if part.statements:
-            out.extend(_statement(s, "statement_line", tr, num) for s in part.statements)
+            for s in part.statements:
+                out.extend(_statement(s, "statement_line", tr, num))
         else:
             out.append(Block("p", tr("no_statements")))
         if not part.observations:
@@ -106,7 +107,8 @@ def outline(data: SupplementData, lang: str) -> list[Block]:
 
     if data.recommendations:
         out.append(Block("h1", tr("h_recommendations")))
-        out.extend(_statement(s, "recommendation_line", tr, num) for s in data.recommendations)
+        for s in data.recommendations:
+            out.extend(_statement(s, "recommendation_line", tr, num))
 
     out.append(Block("h1", tr("h_polls")))
     if not data.polls:
@@ -214,6 +216,11 @@ def _totals(totals: Totals, previous: Totals | None, tr: Tr, num: Num) -> list[B
             totals.reactions,
             previous.reactions if previous and not previous.same_statements else None,
         ),
+        line(
+            "count_comments",
+            totals.comments,
+            previous.comments if previous and not previous.same_statements else None,
+        ),
         line("count_support", totals.supporters, None),
         line("count_polls", totals.polls, None),
     ]
@@ -222,8 +229,18 @@ def _totals(totals: Totals, previous: Totals | None, tr: Tr, num: Num) -> list[B
     return blocks
 
 
-def _statement(s: StatementLine, key: str, tr: Tr, num: Num) -> Block:
-    return Block("bullet", tr(key, text=s.text, yes=num(s.recognise), no=num(s.not_recognise)))
+def _statement(s: StatementLine, key: str, tr: Tr, num: Num) -> list[Block]:
+    """The statement with its reactions and, counted apart, its comments; then the comments
+    as quotes (as an observation's words: no names, only of authors who still take part), and
+    in words how many are not quoted."""
+    text = tr(key, text=s.text, yes=num(s.recognise), no=num(s.not_recognise))
+    if s.comments:
+        text = f"{text} {tr('comments_count', count=num(s.comments))}"
+    blocks = [Block("bullet", text)]
+    blocks.extend(Block("quote", tr("quote", text=q)) for q in s.quotes)
+    if s.comments > len(s.quotes):
+        blocks.append(Block("p", tr("comments_not_quoted", count=num(s.comments - len(s.quotes)))))
+    return blocks
 
 
 def _group(group: ObservationGroup, lang: str, tr: Tr, num: Num) -> Block:

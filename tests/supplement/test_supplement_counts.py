@@ -296,7 +296,10 @@ async def test_supplement_totals_agree_with_its_statements_after_next_year_is_be
     await residents_do_not_recognise(bot, "Wat kan beter? (2)", 6)
     text = await supplement_of(coach)
     assert total_and_shown(text) == (0, 0)
-    assert "Bij de wijkspiegel van 2026. Bij elke zin staan alle reacties tot nu toe." in text
+    assert (
+        "Bij de wijkspiegel van 2026. Bij elke zin staan alle reacties en opmerkingen tot nu toe."
+        in text
+    )
     next_year = markdown(services, 2027)
     assert any(line.startswith("*Bij de wijkspiegel van 2027.") for line in next_year)
     assert total_and_shown(next_year) == (6, 6)
@@ -377,6 +380,91 @@ def test_a_year_without_its_own_edition_does_not_compare_the_same_reactions(
     assert not any(line.startswith("In 2026 kwamen ook") for line in text)
     last_year = markdown(services, 2025)
     assert total_and_shown(last_year) == (5, 5)
+
+
+# --- comments on statements ----------------------------------------------------------------------
+
+COMMENT = "Not really, the <i>park</i> & the street are dirty"
+
+
+async def test_a_residents_comment_on_a_statement_is_in_the_supplement(
+    bot: Harness, services: Services
+) -> None:
+    """Emma types a comment on "De stoepen zijn ongelijk." and says nothing about whether it is
+    true for her. The coach's district summary quotes it under "New comments"; the yearly
+    supplement, which says each statement shows all its reactions so far, showed "True for me: 0.
+    Not true for me: 0." and her words nowhere. A comment alone is no reaction (as the summary
+    counts it): now the supplement counts comments beside the reactions and quotes them as it
+    quotes reports, between quotation marks and without a name. Its fifth part is headed by the
+    question the mirror asks ("What does the district coach recommend?"), not "Advice"."""
+    load(services, "elsrijk")
+    chris = await join_as(bot, services, 7001, "Chris", Role.COACH, "elsrijk", language_code="en")
+    emma = await onboard(bot, 1002, "Emma", language_code="en")
+    await emma.send("/mirror")
+    page = await emma.press("What could be better? (2)")
+    stoep = next(m for m in page if "De stoepen zijn ongelijk." in m.plain_text)
+    await emma.press("Type a comment ✍️", message=stoep)
+    await emma.send(COMMENT)
+    assert "Your comment is saved" in emma.last.plain_text
+
+    await chris.send("/menu")
+    await chris.press("Make yearly supplement")
+    text = paragraphs(chris.last.file_bytes or b"")
+    assert (
+        "For the district mirror of 2026. Each statement shows all its reactions and comments"
+        " so far." in text
+    )
+    assert "Reactions to statements: 0" in text and "Comments on statements: 1" in text
+    at = text.index("De stoepen zijn ongelijk. True for me: 0. Not true for me: 0. Comments: 1.")
+    assert text[at + 1] == f"‘{COMMENT}’"
+    assert "Voor jongeren is er weinig te doen. True for me: 0. Not true for me: 0." in text
+    assert "Emma" not in "\n".join(text)
+    assert "What does the district coach recommend?" in text and "Advice" not in text
+
+    dutch = markdown(services, 2026)
+    assert "De stoepen zijn ongelijk. Herken ik: 0. Herken ik niet: 0. Opmerkingen: 1." in dutch
+    assert "Opmerkingen bij zinnen: 1" in dutch
+    assert "## Wat raadt de wijkcoach aan?" in dutch
+
+
+def test_comments_are_quoted_newest_first_and_the_rest_counted(services: Services) -> None:
+    """Seven people commented on "Te weinig groen.", three of them also said it is not true for
+    them; the newest comment is of someone since erased, who kept their reactions without a
+    name. The statement counts all seven comments beside its three reactions, quotes the five
+    newest of people who still take part, and says how many are not quoted: none is left out
+    without a word, and the erased person's words are not quoted."""
+    item_id = _edition_with_a_statement(services, 2026)
+    w = wijk_id(services)
+    with services.db.session() as session:
+        for i in range(7):
+            at = datetime(2026, 3, 1 + i, 12, 0, tzinfo=AMS).astimezone(UTC)
+            erased = i == 6
+            session.add(
+                Reaction(
+                    item_id=item_id,
+                    wijk_id=w,
+                    person_id=None if erased else person(services, 700 + i),
+                    verdict="not_recognise" if i % 2 else None,
+                    comment="Van iemand die weg is" if erased else f"Opmerking {i + 1}",
+                    created_at=at,
+                    updated_at=at,
+                    commented_at=at,
+                )
+            )
+        session.commit()
+    text = [line for line in markdown(services, 2026) if line]
+    at = text.index("Te weinig groen. Herken ik: 0. Herken ik niet: 3. Opmerkingen: 7.")
+    assert text[at + 1 : at + 7] == [
+        "> ‘Opmerking 6’",
+        "> ‘Opmerking 5’",
+        "> ‘Opmerking 4’",
+        "> ‘Opmerking 3’",
+        "> ‘Opmerking 2’",
+        "Opmerkingen die hier niet staan: 2.",
+    ]
+    assert not any("weg is" in line for line in text)
+    assert total_and_shown(text) == (3, 3)
+    assert "Opmerkingen bij zinnen: 7" in text
 
 
 # --- group labels in the reader's language -------------------------------------------------------
