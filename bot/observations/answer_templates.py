@@ -2,9 +2,11 @@
 
 No Telegram, no web. Every call checks Action.HANDLE_OBSERVATIONS for the wijk of the template
 acted on (its own wijk, whatever the form said): coaches and admins of that wijk. A body may hold
-{melding} (the observation's reference, M-123) and {wijk} (the wijk's name); `fill` puts them in
-and leaves every other brace as it is. The coach edits the filled text before it is sent
-(`answer_with_text`, which stores it through `coach.answer`).
+the observation's reference (M-123) and the wijk's name, each named in either language:
+{melding} or {report}, {wijk} or {district} (`PLACEHOLDERS`). The desk names them in the coach's
+language (`placeholders`), and so do the examples; `fill` puts either in and leaves every other
+brace as it is: a wijk's templates are shared by coaches of both languages. The coach edits the
+filled text before it is sent (`answer_with_text`, which stores it through `coach.answer`).
 """
 
 from __future__ import annotations
@@ -31,18 +33,29 @@ MAX_PER_WIJK = 50
 # The answer the coach sends (Observation.answer_text holds up to 4000); the bot's own limit for
 # typed text is config.general.text_limit, which the caller passes.
 ANSWER_LIMIT = 2000
-PLACEHOLDERS = ("melding", "wijk")
-_PLACEHOLDER = re.compile(r"\{(melding|wijk)\}")
+# What is filled in, and its name in each language (the first the Dutch, as it was).
+PLACEHOLDERS: dict[str, dict[str, str]] = {
+    "melding": {"nl": "melding", "en": "report"},
+    "wijk": {"nl": "wijk", "en": "district"},
+}
+_FILLS = {name: what for what, names in PLACEHOLDERS.items() for name in names.values()}
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(map(re.escape, _FILLS)) + r")\}")
 # The examples offered to a wijk that has no templates yet: desk_templates.default_<n>_title and
 # desk_templates.default_<n>_body in the coach's language.
 DEFAULTS = ("received", "referred", "resolved")
 
 
+def placeholders(lang: str) -> dict[str, str]:
+    """The placeholders as the desk shows them in `lang`: {"melding": "{report}", ...}."""
+    return {what: "{" + names.get(lang, names["nl"]) + "}" for what, names in PLACEHOLDERS.items()}
+
+
 def fill(body: str, reference: str, wijk_name: str) -> str:
-    """The body with {melding} and {wijk} filled in, in one pass: a wijk's name holding
-    "{melding}" stays as it is. Any other brace ("{naam}", "{", "{0}", "{melding!r}") is text."""
+    """The body with {melding}/{report} and {wijk}/{district} filled in, in one pass: a wijk's
+    name holding "{melding}" stays as it is. Any other brace ("{naam}", "{", "{0}",
+    "{melding!r}") is text."""
     values = {"melding": reference, "wijk": wijk_name}
-    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], body)
+    return _PLACEHOLDER.sub(lambda match: values[_FILLS[match.group(1)]], body)
 
 
 def list_for(session: Session, actor: Actor, wijk_id: int) -> list[AnswerTemplate]:
@@ -135,8 +148,9 @@ def delete(session: Session, actor: Actor, template_id: int) -> bool:
 
 
 def defaults(catalog: Catalog, lang: str) -> list[tuple[str, str]]:
-    """The example templates (title, body) in `lang`, placeholders left in the body."""
-    keep = {name: "{" + name + "}" for name in PLACEHOLDERS}
+    """The example templates (title, body) in `lang`, placeholders left in the body under their
+    names in `lang` ({report} in English)."""
+    keep = placeholders(lang)
     return [
         (
             catalog.get(lang, f"desk_templates.default_{name}_title"),

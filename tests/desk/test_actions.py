@@ -15,9 +15,10 @@ from sqlmodel import col, select
 from bot.fake_telegram.users import Person as FakePerson
 from bot.observations import workflow
 from bot.people import persons
-from models import Observation, ObservationEvent, ObservationNote, Supporter
+from models import AnswerTemplate, Observation, ObservationEvent, ObservationNote, Role, Supporter
 from tests.desk.conftest import (
     COACH_ID,
+    ELSRIJK,
     OTHER_COACH_ID,
     RESIDENT_ID,
     STADSHART,
@@ -29,6 +30,7 @@ from tests.desk.conftest import (
     logged_in,
     resident,
 )
+from tests.helpers import join_as
 
 HOSTILE = "Zie <b>dit</b> & <script>x</script>"
 
@@ -355,6 +357,44 @@ async def test_the_templates_page_adds_examples_changes_and_deletes(desk: Desk) 
         # Another wijk than the coach's: refused.
         other = await post(browser, "/sjablonen", {"wijk": "999999", "title": "X", "body": "Y"})
         assert other.status_code == 403
+
+
+async def test_an_english_coach_s_templates_name_their_blanks_in_english(desk: Desk) -> None:
+    """Chris works in English. "Answer templates" said: "Write {melding} for the number of the
+    report. Write {wijk} for the name of the district." Those are Dutch words, and a template he
+    wrote with {report} or {district} went into the answer box as typed. Now the page and the
+    examples name them {report} and {district}, and either name is filled in: a Dutch
+    colleague's {melding} and {wijk} in the same wijk's templates still work."""
+    await join_as(desk.bot, desk.services, 5003, "Chris", Role.COACH, ELSRIJK, language_code="en")
+    _, obs = await sent_by(desk)
+    async with desk.client() as browser:
+        raw = desk.init_data(5003, language_code="en")
+        assert (await log_in_with_telegram(browser, raw)).status_code == 303
+        page = (await browser.get("/sjablonen")).text
+        assert "<h1>Answer templates</h1>" in page
+        assert "{report}: the number of the report, for example M-12." in page
+        assert "{district}: the name of the district." in page
+        assert "Write {report} for the number of the report." in page
+        assert "Write {district} for the name of the district." in page
+        assert "{melding}" not in page and "{wijk}" not in page
+        wijk = re.search(r'name="wijk" value="(\d+)"', page)
+        assert wijk
+        added = await post(browser, "/sjablonen/voorbeelden", {"wijk": wijk.group(1)})
+        assert added.status_code == 303
+        page = (await browser.get("/sjablonen")).text
+        assert "Thank you for your report {report}. We have read it." in page
+        assert "We will work on it in {district}." in page
+        assert "{melding}" not in page and "{wijk}" not in page
+        body = "About {report} in {district}. Also {melding} in {wijk}. Not {name}."
+        made = await post(
+            browser, "/sjablonen", {"wijk": wijk.group(1), "title": "Both", "body": body}
+        )
+        assert made.status_code == 303
+        with desk.services.db.session() as session:
+            both = session.exec(select(AnswerTemplate).where(AnswerTemplate.title == "Both")).one()
+        page = (await browser.get(f"/m/{obs.id}?template={both.id}")).text
+        ref = obs.reference
+        assert f"About {ref} in Elsrijk. Also {ref} in Elsrijk. Not {{name}}.</textarea>" in page
 
 
 async def test_bulk_marks_read_sets_status_and_answers_each_checked_for_its_wijk(

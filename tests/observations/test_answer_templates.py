@@ -29,6 +29,17 @@ def test_fill_puts_in_the_reference_and_the_wijk() -> None:
     )
 
 
+def test_fill_takes_the_english_names_too() -> None:
+    """An English coach writes {report} and {district}; a Dutch colleague's {melding} and
+    {wijk} in the same template are filled in as well."""
+    body = "Thanks for {report} in {district}. Dank voor {melding} in {wijk}. {Report} {reports}"
+    assert templates.fill(body, "M-12", "Elsrijk") == (
+        "Thanks for M-12 in Elsrijk. Dank voor M-12 in Elsrijk. {Report} {reports}"
+    )
+    assert templates.placeholders("en") == {"melding": "{report}", "wijk": "{district}"}
+    assert templates.placeholders("nl") == {"melding": "{melding}", "wijk": "{wijk}"}
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -177,7 +188,9 @@ def test_examples_for_a_wijk_without_templates(db: Database, config: Config, lan
             templates.add_defaults(session, world.alice, world.elsrijk, catalog(), lang, T0)
         added = templates.add_defaults(session, world.carla, world.elsrijk, catalog(), lang, T0)
         assert len(added) == len(templates.DEFAULTS)
-        assert all("{melding}" in t.body for t in added)
+        # Each placeholder under its name in the coach's language; either is filled in.
+        named = {"nl": "{melding}", "en": "{report}"}[lang]
+        assert all(named in t.body for t in added)
         filled = [templates.fill(t.body, "M-7", "Elsrijk") for t in added]
         assert all("M-7" in text and "{" not in text for text in filled)
         # Pressed again: nothing more.

@@ -1,6 +1,7 @@
 """Answer templates: /sjablonen lists them per wijk the coach handles, with a form to add one,
 to change or delete each, and "Voorbeelden toevoegen" for a wijk that has none yet; the page
-explains the placeholders ({melding}, {wijk}).
+explains the placeholders by their names in the coach's language ({melding} and {wijk}, or
+{report} and {district}; either is filled in).
 
 bot/observations/answer_templates.py checks HANDLE_OBSERVATIONS for each template's own wijk
 (whatever the form said). After a change: back to the page (303) with a short message; after a
@@ -53,6 +54,7 @@ def _page(
         "form": form or {},
         "limit_title": answer_templates.TITLE_LIMIT,
         "limit_body": answer_templates.BODY_LIMIT,
+        "placeholders": answer_templates.placeholders(coach.lang),
     }
     if problem is not None:
         values["notices"] = [Notice(problem, "problem")]
