@@ -528,16 +528,19 @@ def answer_in_group(
     poll, why is kept for the group's result (`UncountedVote`, gone when they take the answer
     back), and the PollError is raised as `cast_vote` raises it. An answer after the closing
     time (Telegram's poll is stopped only after it) is kept as late, unless an earlier one of
-    theirs counts: Telegram counts each person once."""
+    theirs counts: Telegram counts each person once. Once the result has gone out, nothing is
+    kept: no result will say it."""
     option_ids = option_ids_at(session, poll_id, positions)
     try:
         outcome = cast_vote(session, actor, poll_id, option_ids, now, change=True, from_group=True)
     except PollError as err:
         poll = session.get(Poll, poll_id)
+        if poll is None or poll.results_sent_at is not None:
+            raise  # an answer delivered again after the result, say
         late = err.key == "polls.err_closed"
-        if late and poll is not None and current_vote(session, poll_id, actor.id):
+        if late and current_vote(session, poll_id, actor.id):
             raise  # their answer in time counts; Telegram counts them once
-        if err.key in ("polls.err_not_audience", "polls.err_closed") and poll is not None:
+        if err.key in ("polls.err_not_audience", "polls.err_closed"):
             if positions:
                 _mark_uncounted(session, poll, actor.id, UncountedReason.LATE if late else None)
             else:

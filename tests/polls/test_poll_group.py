@@ -370,6 +370,37 @@ async def test_an_answer_after_the_closing_time_closes_the_poll_and_counts_as_la
     assert "gesloten" in bram.last.plain_text  # told why, once, in a private chat
 
 
+async def test_a_late_answer_delivered_again_after_the_result_keeps_nothing(
+    bot: Harness, services: Services
+) -> None:
+    """Bram's answer after the closing time closed the poll; its result said it came too late,
+    and why was then forgotten. Telegram delivers his answer again (the bot had not confirmed
+    it): nothing about it is kept now, as no result will ever say it."""
+    bea = await member(bot, services, 2001, "Bea")
+    bram = await member(bot, services, 2002, "Bram")
+    await link_group(bot, bea)
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    (poll,) = polls(services)
+    assert poll.telegram_poll_id is not None
+    await bea.answer_poll(poll.telegram_poll_id, [0])
+    with services.db.session() as session:
+        session.exec(update(Poll).values(closes_at=services.clock.now() - timedelta(seconds=10)))
+        session.commit()
+    answers = delivered_updates(bot, "poll_answer")
+    await bram.answer_poll(poll.telegram_poll_id, [1])
+    await delivery.wait_idle(bot.app)
+    (result,) = results_in(bot, GROUP_ID)
+    assert "1 kwam te laat" in result, result
+
+    await bot.act(answers[-1], chats=(GROUP_ID, bram.id))
+    await delivery.wait_idle(bot.app)
+
+    assert bot.errors == []
+    with services.db.session() as session:
+        assert session.exec(select(UncountedVote)).all() == []
+    assert len(results_in(bot, GROUP_ID)) == 1
+
+
 async def test_why_an_answer_did_not_count_goes_when_the_poll_is_cancelled(
     bot: Harness, services: Services
 ) -> None:
