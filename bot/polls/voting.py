@@ -528,8 +528,8 @@ def answer_in_group(
     poll, why is kept for the group's result (`UncountedVote`, gone when they take the answer
     back), and the PollError is raised as `cast_vote` raises it. An answer after the closing
     time (Telegram's poll is stopped only after it) is kept as late, unless an earlier one of
-    theirs counts: Telegram counts each person once. Once the result has gone out, nothing is
-    kept: no result will say it."""
+    theirs counts (Telegram counts each person once) or they may not vote in it at all (then
+    that is why). Once the result has gone out, nothing is kept: no result will say it."""
     option_ids = option_ids_at(session, poll_id, positions)
     try:
         outcome = cast_vote(session, actor, poll_id, option_ids, now, change=True, from_group=True)
@@ -542,6 +542,12 @@ def answer_in_group(
             raise  # their answer in time counts; Telegram counts them once
         if err.key in ("polls.err_not_audience", "polls.err_closed"):
             if positions:
+                # Late only for someone it would have counted for: else why they may not vote.
+                late = (
+                    late
+                    and actor.can(Action.VOTE, poll.wijk_id)
+                    and in_audience(session, poll, actor.id)
+                )
                 _mark_uncounted(session, poll, actor.id, UncountedReason.LATE if late else None)
             else:
                 _forget_uncounted(session, poll_id, actor.id)

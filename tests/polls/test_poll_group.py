@@ -370,6 +370,33 @@ async def test_an_answer_after_the_closing_time_closes_the_poll_and_counts_as_la
     assert "gesloten" in bram.last.plain_text  # told why, once, in a private chat
 
 
+async def test_a_late_answer_of_someone_who_may_not_vote_says_why_not(
+    bot: Harness, services: Services
+) -> None:
+    """Olga lives in Groenelaan: her answer in Elsrijk's group poll would never count. She
+    answers after the closing time: the result says she is from another wijk, the reason that
+    stays, not that she was late."""
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    olga = await onboard(bot, 2200, "Olga", wijk="Groenelaan")
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    (poll,) = polls(services)
+    assert poll.telegram_poll_id is not None
+    await bea.answer_poll(poll.telegram_poll_id, [0])
+    with services.db.session() as session:
+        session.exec(update(Poll).values(closes_at=services.clock.now() - timedelta(seconds=10)))
+        session.commit()
+
+    await olga.answer_poll(poll.telegram_poll_id, [1])
+    await delivery.wait_idle(bot.app)
+
+    (result,) = results_in(bot, GROUP_ID)
+    assert (
+        "Niet meegeteld: 1 stem in deze groep. Dit is waarom:\n• 1 van iemand uit een andere wijk"
+    ) in result, result
+    assert "te laat" not in result, result
+
+
 async def test_a_late_answer_delivered_again_after_the_result_keeps_nothing(
     bot: Harness, services: Services
 ) -> None:
