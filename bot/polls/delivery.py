@@ -587,7 +587,8 @@ async def sweep_job(context: WijkContext) -> None:
 
 
 async def close_now(app: WijkApplication, poll_id: int) -> bool:
-    """Early close by the creator or a coach: close, claim and send results in the background."""
+    """Close now (the creator or a coach, or an answer in the group's Telegram poll after the
+    closing time, before the sweep came by): close, claim and send results in the background."""
     services = app.services
     now = services.clock.now()
     with services.db.session() as session:
