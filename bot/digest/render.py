@@ -429,8 +429,8 @@ def render_json(data: DigestData) -> str:
 
 
 def csv_filename(data: DigestData, lang: str) -> str:
-    """meldingen-elsrijk-2026-W50.csv; its first word in the reader's language, as the desk's
-    export (reports-elsrijk-2026-W50.csv)."""
+    """meldingen-elsrijk-2026-W50.csv; its first word in the reader's language
+    (reports-elsrijk-2026-W50.csv), as the desk's export names its file."""
     stem = t(lang, "digest.csv_filename")
     return f"{stem}-{data.wijk_slug}-{data.period.key.replace('+', '-')}.csv"
 
