@@ -100,8 +100,8 @@ async def run(recipients: int, scale: float) -> dict[str, object]:
     migrate.upgrade(db.engine)
     services = Services(config=config, db=db)
     fake = FakeTelegram(bot_username="wijkspiegel_bot")
-    for i in range(recipients + 1):
-        fake.add_user(FIRST_ID + i, f"Lid{i}", language_code="nl")
+    for i in range(recipients + 1):  # seeded below: members who started the bot long ago
+        fake.add_user(FIRST_ID + i, f"Lid{i}", language_code="nl", started=True)
     app = build_application(services, request=fake.request(), get_updates_request=fake.request())
     with db.session() as session:
         wijk = persons.wijk_by_slug(session, "elsrijk")

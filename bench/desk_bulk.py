@@ -274,9 +274,10 @@ async def measure(
     services = Services(config=config, db=db)
     fake = FakeTelegram(bot_username="wijkspiegel_bot")
     senders = observations + SINGLES
-    fake.add_user(COACH_ID, "Coach", language_code="nl")
+    # Seeded below: people who started the bot long ago, so it may write to them.
+    fake.add_user(COACH_ID, "Coach", language_code="nl", started=True)
     for i in range(senders):
-        fake.add_user(FIRST_SENDER + i, f"Buur{i}", language_code="nl")
+        fake.add_user(FIRST_SENDER + i, f"Buur{i}", language_code="nl", started=True)
     request = fake.request() if in_process else NetworkRequest(fake)
     app = build_application(services, request=request, get_updates_request=fake.request())
     with db.session() as session:

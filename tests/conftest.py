@@ -194,9 +194,18 @@ def fake() -> FakeTelegram:
 
 
 def make_app(services: Services, fake: FakeTelegram, **kwargs: Any) -> WijkApplication:
+    """The bot on the fake. Someone the database holds has started the bot (it stores a person
+    only after they pressed "Akkoord" in their private chat), so the fake lets the bot write
+    to people a test puts in the database directly; anyone else must write to the bot first."""
+    fake.started_before = lambda telegram_id: _in_database(services, telegram_id)
     return build_application(
         services, request=fake.request(), get_updates_request=fake.request(), **kwargs
     )
+
+
+def _in_database(services: Services, telegram_id: int) -> bool:
+    with services.db.session() as session:
+        return persons.get_person(session, telegram_id) is not None
 
 
 @pytest.fixture

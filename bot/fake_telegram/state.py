@@ -181,6 +181,11 @@ class FakeChat:
     #: naming this chat with 400 "group chat was upgraded to a supergroup chat".
     migrated_to: int | None = None
     menu_button: JSONDict | None = None
+    #: A private chat: the person wrote to the bot in it (pressed Start, or sent anything).
+    #: Until then Telegram refuses every message of the bot there with 403 "bot can't initiate
+    #: conversation with a user": a bot may not write first. Set by `add_message` when the
+    #: person's first message arrives, or by `FakeTelegram.start` for someone who did long ago.
+    started: bool = False
 
     def to_ptb(self) -> Chat:
         return Chat(
@@ -549,6 +554,10 @@ class FakeTelegram:
         self.default_menu_button: JSONDict = {"type": "default"}
         self.webhook_url = ""
         self.blocked: set[int] = set()
+        #: Whether someone started the bot before this fake knew them (asked once, for a private
+        #: chat not started here, before refusing the bot's message): e.g. the tests' "whoever
+        #: the database holds", as the bot stores a person only after they wrote to it.
+        self.started_before: Callable[[int], bool] | None = None
 
         self.calls: list[Call] = []
         #: Every change to a chat, in order: ("send" | "edit" | "delete", chat_id, message_id).
@@ -628,8 +637,12 @@ class FakeTelegram:
         last_name: str | None = None,
         username: str | None = None,
         language_code: str | None = None,
+        started: bool = False,
     ) -> FakeUser:
-        """Register a person and their private chat with the bot (chat id = user id)."""
+        """Register a person and their private chat with the bot (chat id = user id).
+
+        The bot may write there once the person wrote to it (`add_message` marks the chat
+        started); `started=True` is someone who did so before the test or demo begins."""
         user = FakeUser(user_id, first_name, last_name, username, language_code)
         self.users[user_id] = user
         if user_id not in self.chats:
@@ -642,7 +655,14 @@ class FakeTelegram:
                 members={user_id},
             )
             self.messages.setdefault(user_id, [])
+        if started:
+            self.start(user_id)
         return user
+
+    def start(self, user_id: int) -> None:
+        """The person has started the bot (written to it in their private chat): from now on
+        the bot may write to them there."""
+        self.chats[user_id].started = True
 
     def add_chat(
         self,
@@ -739,7 +759,13 @@ class FakeTelegram:
         reply_to_message_id: int | None = None,
         from_bot: bool = False,
     ) -> StoredMessage:
-        """Store a message (usually one a fake user sends) and give it the next message_id."""
+        """Store a message (usually one a fake user sends) and give it the next message_id.
+
+        A person's message in their private chat starts it: the bot may write there from now
+        on (Telegram's Start button sends "/start"; any message the person sends counts)."""
+        chat = self.chats.get(chat_id)
+        if chat is not None and chat.type == Chat.PRIVATE and not from_bot and sender_id == chat_id:
+            chat.started = True
         history = self.messages.setdefault(chat_id, [])
         message = StoredMessage(
             chat_id=chat_id,
@@ -1004,6 +1030,10 @@ class FakeTelegram:
         chat = self._chat(params)
         if chat.type == Chat.PRIVATE and chat.id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat.type == Chat.PRIVATE and not chat.started:
+            if self.started_before is None or not self.started_before(chat.id):
+                raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+            chat.started = True
         if chat.type != Chat.PRIVATE and not chat.bot_is_member:
             if chat.bot_is_kicked:
                 raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")

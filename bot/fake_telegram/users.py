@@ -736,8 +736,14 @@ class Harness:
         last_name: str | None = None,
         username: str | None = None,
         language_code: str | None = "nl",
+        started: bool = False,
     ) -> Person:
+        """A person. The bot may write to them once they wrote to it in their private chat (any
+        `send` there starts it, as Telegram's Start button does); before that Telegram answers
+        the bot 403. `started=True`: someone who started the bot before the test begins."""
         if user_id in self.people:
+            if started:
+                self.fake.start(user_id)
             return self.people[user_id]
         user = self.fake.add_user(
             user_id,
@@ -745,6 +751,7 @@ class Harness:
             last_name=last_name,
             username=username,
             language_code=language_code,
+            started=started,
         )
         person = Person(self, user)
         self.people[user_id] = person

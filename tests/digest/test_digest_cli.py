@@ -114,7 +114,7 @@ async def test_send_records_digest_rows(
     person(cli_services, 7001, role=Role.COACH)
     person(cli_services, 7002, role=Role.COACH, slug="groenelaan")
     fake = FakeTelegram()
-    fake.add_user(7001, "Coach")
+    fake.add_user(7001, "Coach", started=True)  # a coach, so someone who started the bot
     async with FakeTelegramServer(fake) as server:
         monkeypatch.setenv("WIJKBOT_TOKEN", TOKEN)
         monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
@@ -149,7 +149,7 @@ async def test_send_of_a_week_not_over_sends_and_stores_nothing(
     week = (DUE + timedelta(minutes=1, weeks=weeks_ahead)).isocalendar()
     period = f"{week.year}-W{week.week:02d}"
     fake = FakeTelegram()
-    fake.add_user(7001, "Coach")
+    fake.add_user(7001, "Coach", started=True)  # a coach, so someone who started the bot
     async with FakeTelegramServer(fake) as server:
         monkeypatch.setenv("WIJKBOT_TOKEN", TOKEN)
         monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)

@@ -308,11 +308,38 @@ async def test_poll_answer_reaches_handler(
             await alice.answer_poll(poll_message.poll.id, [1])
 
 
+async def test_a_bot_may_not_write_first(
+    fake: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
+    async with Harness(app, fake) as h:
+        alice = h.user(ALICE)
+        group = h.group(-100555, "Buurt", members=[ALICE])
+        await alice.send("hoi allemaal", chat=group)  # known to the bot from a group only
+        for send in (
+            lambda: app.bot.send_message(ALICE, "hallo?"),
+            lambda: app.bot.send_document(ALICE, b"x", filename="x.txt"),
+            lambda: app.bot.send_chat_action(ALICE, "typing"),
+        ):
+            with pytest.raises(Forbidden, match="bot can't initiate conversation with a user"):
+                await send()
+        assert [c.status for c in fake.calls_to("sendMessage")][-1] == 403
+        assert alice.messages == []
+        # Pressing Start sends "/start": from then on the bot may write to her.
+        assert [m.text for m in await alice.send("/start")] == ["Welkom"]
+        await app.bot.send_message(ALICE, "hallo!")
+        assert alice.last.text == "hallo!"
+        # Someone who started the bot before the test began.
+        bob = h.user(BOB, started=True)
+        await app.bot.send_message(BOB, "welkom terug")
+        assert bob.last.text == "welkom terug"
+
+
 async def test_block_bot(
     fake: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
 ) -> None:
     async with Harness(app, fake) as h:
         alice = h.user(ALICE)
+        await alice.send("/start")
         await alice.block_bot()
         assert app.bot_data["member"] == ["kicked"]
         with pytest.raises(Forbidden, match="blocked by the user"):
@@ -420,7 +447,7 @@ async def test_failure_kinds(
 ) -> None:
     # PTB 22.8 warns on every RetryAfter unless opted in; the warning is an error in this suite.
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
-    fake.add_user(ALICE)
+    fake.add_user(ALICE, started=True)
     fake.add_chat(-4567, type="group", title="Oud")
     async with app:
         fake.fail_next("sendMessage", error=error, retry_after=7)
@@ -439,8 +466,8 @@ async def test_failure_kinds(
 async def test_fail_next_filters_by_chat_and_counts(
     fake: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
 ) -> None:
-    fake.add_user(ALICE)
-    fake.add_user(BOB)
+    fake.add_user(ALICE, started=True)
+    fake.add_user(BOB, started=True)
     async with app:
         fake.fail_next(chat_id=BOB, error="forbidden", times=2)
         await app.bot.send_message(ALICE, "a")
@@ -459,8 +486,8 @@ async def test_rate_limits(
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     now = [100.0]
     fake.clock = lambda: now[0]
-    fake.add_user(ALICE)
-    fake.add_user(BOB)
+    fake.add_user(ALICE, started=True)
+    fake.add_user(BOB, started=True)
     fake.set_limits(overall_per_second=30, per_chat_per_second=1)
     async with app:
         await app.bot.send_message(ALICE, "1")
@@ -481,7 +508,7 @@ async def test_edits_count_against_the_chat_limit(
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     now = [100.0]
     fake.clock = lambda: now[0]
-    fake.add_user(ALICE)
+    fake.add_user(ALICE, started=True)
     fake.set_limits(overall_per_second=30, per_chat_per_second=1)
     async with app:
         sent = await app.bot.send_message(ALICE, "Verstuurd: 0", reply_markup=keyboard())
@@ -543,7 +570,7 @@ async def test_group_limit_is_twenty_in_any_minute(
 async def test_validation(
     fake: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
 ) -> None:
-    fake.add_user(ALICE)
+    fake.add_user(ALICE, started=True)
     async with app:
         bot = app.bot
         too_long = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="a" * 65)]])
@@ -612,7 +639,7 @@ async def test_commands_menu_and_documents(
     fake: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
 ) -> None:
     async with Harness(app, fake) as h:
-        alice = h.user(ALICE)
+        alice = h.user(ALICE, started=True)
         await app.bot.set_my_commands([("start", "Begin"), ("help", "Hulp")], language_code="nl")
         assert [c.command for c in await app.bot.get_my_commands(language_code="nl")] == [
             "start",
@@ -642,7 +669,7 @@ async def test_commands_menu_and_documents(
 async def test_get_updates_long_poll(
     fake: FakeTelegram, app: Application[Any, Any, Any, Any, Any, Any]
 ) -> None:
-    fake.add_user(ALICE)
+    fake.add_user(ALICE, started=True)
     async with app:
         waiter = asyncio.create_task(app.bot.get_updates(timeout=5))
         await asyncio.sleep(0.05)
@@ -669,7 +696,7 @@ async def test_get_updates_long_poll(
 
 
 async def test_http_server_with_real_bot(fake: FakeTelegram) -> None:
-    fake.add_user(ALICE, "Alice")
+    fake.add_user(ALICE, "Alice", started=True)
     async with FakeTelegramServer(fake) as server:
         assert server.base_url.startswith("http://127.0.0.1:")
         async with Bot(

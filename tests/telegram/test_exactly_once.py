@@ -736,7 +736,7 @@ def cli_coach(services: Services, fake: FakeTelegram) -> int:
 
     observe(services, "Parkeren is onmogelijk, auto's op de stoep")
     person(services, 7001, role=Role.COACH)
-    fake.add_user(7001, "Coach")
+    fake.add_user(7001, "Coach", started=True)  # a coach, so someone who started the bot
     return 7001
 
 

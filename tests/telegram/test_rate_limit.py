@@ -142,8 +142,8 @@ async def test_retries_run_out() -> None:
 
 async def test_on_the_fake_with_limits_a_message_then_an_edit_draws_no_429() -> None:
     fake = FakeTelegram()
-    fake.add_user(ALICE)
-    fake.add_user(BOB)
+    fake.add_user(ALICE, started=True)
+    fake.add_user(BOB, started=True)
     fake.set_limits(overall_per_second=30, per_chat_per_second=1)
     app = fake.application_builder().rate_limiter(ChatRateLimiter(max_retries=0)).build()
     async with app:
