@@ -145,6 +145,11 @@ def wire(app: WijkApplication) -> None:
     # unsent (handlers/common.py `reply`), and after the handler, if no reply did, a message.
     app.add_handler(TypeHandler(Update, common.update_arrived), group=-1)
     app.add_handler(TypeHandler(Update, common.unsent_said), group=1)
+    # Someone blocks or unblocks the bot (my_chat_member in their private chat): unreachable,
+    # or reachable again, for every feature that writes to them. Groups: polls, above.
+    app.add_handler(
+        ChatMemberHandler(common.blocked_or_unblocked, ChatMemberHandler.MY_CHAT_MEMBER), group=2
+    )
     # An urgent text, typed anywhere (a step that takes only buttons, before Akkoord, while
     # choosing a wijk, a caption, an edit): the help numbers first, a message of their own that
     # no step edits away, then whichever handler answers it. They store nothing.

@@ -25,7 +25,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, NetworkError
 
 from bot.context import Services, WijkContext
@@ -115,6 +115,18 @@ def who_is(update: Update, services: Services) -> Who | None:
     # Shown to coaches when shared, so cleaned like typed text (a direction override in a name
     # would turn their list line around).
     return Who(user.id, lang, actor, clean_input(user.first_name, multiline=False))
+
+
+async def blocked_or_unblocked(update: Update, context: WijkContext) -> None:
+    """my_chat_member in a private chat: the person blocked the bot, or unblocked it. A coach
+    who unblocks it expects the digest again without writing first (a group's: handlers/polls)."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
+    services = context.services
+    with services.db.session() as session:
+        persons.blocked_or_unblocked(session, change.from_user.id, blocked, services.clock.now())
 
 
 def app_language(update: Update) -> str | None:

@@ -181,3 +181,15 @@ def mark_reachable(session: Session, person: Person) -> None:
         person.unreachable_at = None
         session.add(person)
         session.commit()
+
+
+def blocked_or_unblocked(session: Session, telegram_id: int, blocked: bool, now: datetime) -> None:
+    """Telegram's word that someone blocked the bot (unreachable from `now`, as a refused
+    message would mark them) or unblocked it (reachable again, though they have not written:
+    unblocking in Telegram's settings sends nothing else). Nobody stored: nothing to do."""
+    person = get_person(session, telegram_id)
+    if person is None or (person.unreachable_at is not None) == blocked:
+        return
+    person.unreachable_at = now if blocked else None
+    session.add(person)
+    session.commit()

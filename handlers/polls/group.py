@@ -45,7 +45,7 @@ async def membership_changed(update: Update, context: WijkContext) -> None:
     """my_chat_member in a group: the bot added, or removed."""
     change = update.my_chat_member
     if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
-        return  # a person's private chat (blocked or unblocked): nothing to do here
+        return  # a person's private chat (blocked or unblocked): common.blocked_or_unblocked
     chat_id = change.chat.id
     was_in, is_in = _in_group(change.old_chat_member), _in_group(change.new_chat_member)
     services = context.services

@@ -235,6 +235,29 @@ async def test_blocked_coach_is_marked_and_others_still_get_theirs(
     assert titles(anna, "Elsrijk") == 1 and titles(bert, "Elsrijk") == 1
 
 
+async def test_a_coach_who_unblocks_the_bot_gets_the_next_digest(
+    bot: Harness, services: Services
+) -> None:
+    """Telegram tells the bot when someone blocks it and when they unblock it (my_chat_member
+    in their private chat). Unblocking from Telegram's settings sends nothing else: the coach
+    has not written, yet expects the digest again, as before the block."""
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    observe(services, "Iets")
+    await anna.block_bot()
+    frozen(services).set(DUE + timedelta(minutes=1))
+    assert await jobs.send_due(services, bot.app.bot) == 0
+    with services.db.session() as session:
+        blocked = session.exec(select(Person).where(Person.telegram_id == 5001)).one()
+        assert blocked.unreachable_at is not None
+    await anna.unblock_bot()
+    with services.db.session() as session:
+        unblocked = session.exec(select(Person).where(Person.telegram_id == 5001)).one()
+        assert unblocked.unreachable_at is None
+    assert await jobs.send_due(services, bot.app.bot) == 1
+    assert titles(anna, "Elsrijk") == 1
+
+
 async def test_flood_control_is_waited_out(bot: Harness, services: Services) -> None:
     await started(services)
     anna = coach(bot, services, 5001, "elsrijk")
