@@ -335,6 +335,13 @@ async def test_a_group_result_where_every_answer_counted_says_nothing_more(
     assert "Bankjes: 1 (100%)" in result and "Niet meegeteld" not in result, result
 
 
+def closing_time_passed(services: Services) -> None:
+    """The poll's closing time was ten seconds ago; the bot has not closed it yet."""
+    with services.db.session() as session:
+        session.exec(update(Poll).values(closes_at=services.clock.now() - timedelta(seconds=10)))
+        session.commit()
+
+
 async def test_an_answer_after_the_closing_time_closes_the_poll_and_counts_as_late(
     bot: Harness, services: Services
 ) -> None:
@@ -351,9 +358,7 @@ async def test_an_answer_after_the_closing_time_closes_the_poll_and_counts_as_la
     assert poll.telegram_poll_id is not None
     await bea.answer_poll(poll.telegram_poll_id, [0])
     await olga.answer_poll(poll.telegram_poll_id, [0])
-    with services.db.session() as session:
-        session.exec(update(Poll).values(closes_at=services.clock.now() - timedelta(seconds=10)))
-        session.commit()
+    closing_time_passed(services)
 
     await bram.answer_poll(poll.telegram_poll_id, [1])
     await delivery.wait_idle(bot.app)
@@ -383,9 +388,7 @@ async def test_a_late_answer_of_someone_who_may_not_vote_says_why_not(
     (poll,) = polls(services)
     assert poll.telegram_poll_id is not None
     await bea.answer_poll(poll.telegram_poll_id, [0])
-    with services.db.session() as session:
-        session.exec(update(Poll).values(closes_at=services.clock.now() - timedelta(seconds=10)))
-        session.commit()
+    closing_time_passed(services)
 
     await olga.answer_poll(poll.telegram_poll_id, [1])
     await delivery.wait_idle(bot.app)
@@ -410,9 +413,7 @@ async def test_a_late_answer_delivered_again_after_the_result_keeps_nothing(
     (poll,) = polls(services)
     assert poll.telegram_poll_id is not None
     await bea.answer_poll(poll.telegram_poll_id, [0])
-    with services.db.session() as session:
-        session.exec(update(Poll).values(closes_at=services.clock.now() - timedelta(seconds=10)))
-        session.commit()
+    closing_time_passed(services)
     answers = delivered_updates(bot, "poll_answer")
     await bram.answer_poll(poll.telegram_poll_id, [1])
     await delivery.wait_idle(bot.app)
