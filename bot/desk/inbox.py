@@ -314,6 +314,9 @@ class InboxRow:
     author_kind: AuthorKind
     urgent_kind: str | None
     supporters: int  # "ik ook"
+    # The role it was sent in (models.Role value): beside the name when not "resident", as the
+    # chat's list and the card show it ("Pieter (partner)").
+    author_role: str = "resident"
     sender_id: int | None = None  # the sender's person id (None: erased)
     own: bool = False  # the coach looking sent it (coach.is_own): "Van: jou"
 
@@ -592,6 +595,7 @@ def _row(r: Any) -> InboxRow:
         has_location=bool(located),
         author=author_label(bool(share_name), display_name, pseudonym),
         author_kind=AuthorKind.PARTNER if role == "partner" else AuthorKind.RESIDENT,
+        author_role=role,
         urgent_kind=urgent,
         supporters=int(supporters or 0),
         sender_id=sender,

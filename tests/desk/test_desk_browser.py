@@ -24,7 +24,7 @@ from tests.helpers import join_as, onboard
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-COACH, OTHER_COACH, RESIDENT = 5101, 5102, 6101
+COACH, OTHER_COACH, RESIDENT, PARTNER = 5101, 5102, 6101, 6102
 SECRET = "Geheim: de sleutel van het buurthuis ligt onder de mat"
 LOUD = "Harde muziek <b>in</b> het park na middernacht"
 PAVEMENT = "De stoep bij de school ligt al weken open"
@@ -271,7 +271,13 @@ async def test_an_english_speaking_coach_works_in_english(site: DeskSite) -> Non
         longitude=4.86,
         photo=png(480, 320),
     )
-    site.observation(by=RESIDENT, text="The new benches in the park are lovely", swot="strength")
+    await join_as(site.bot, site.services, PARTNER, "Pieter", Role.PARTNER, ELSRIJK)
+    site.observation(
+        by=PARTNER,
+        author_role=Role.PARTNER.value,
+        text="The new benches in the park are lovely",
+        swot="strength",
+    )
 
     coach = await site.in_telegram(COACH, name="english")
     page = coach.page
@@ -280,6 +286,9 @@ async def test_an_english_speaking_coach_works_in_english(site: DeskSite) -> Non
     assert await page.get_by_text("2 reports", exact=True).is_visible()
     assert await page.locator("#filters > summary").inner_text() == "Search and choose"
     assert dutch_on(await coach.text()) == []
+    # A partner's observation says so beside the name, as the chat's list does.
+    benches = page.locator(".list > li", has_text="The new benches")
+    assert re.search(r"From: \S+ \(partner\)", await benches.inner_text())
     await coach.shoot("inbox")
 
     await page.get_by_role("link", name=lamp.reference, exact=True).click()

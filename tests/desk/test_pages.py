@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 
 import httpx
@@ -10,8 +11,10 @@ import pytest
 from sqlmodel import col, select
 
 from bot.fake_telegram.users import TINY_PNG
-from models import Observation
-from tests.desk.conftest import Desk, coach, coach_logged_in, resident
+from bot.people import persons
+from models import Observation, Person, Role
+from tests.desk.conftest import COACH_ID, Desk, coach, coach_logged_in, resident
+from tests.digest.test_digest import person
 from tests.helpers import FAKE_TOKEN
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -194,3 +197,41 @@ async def test_the_inbox_pages(desk: Desk) -> None:
         assert "Pagina 1 van 2" in first.text and 'href="/?page=2"' in first.text
         second = await browser.get("/?page=2")
         assert "Pagina 2 van 2" in second.text and "Melding nummer 0" in second.text
+
+
+def inbox_authors(page: str) -> dict[str, str]:
+    """Per observation in the inbox list (its text): the "Van: ..." line, tags taken out."""
+    found = re.findall(
+        r'<div class="user-text" dir="auto">(.*?)</div>\s*<div class="meta">(.*?)</div>', page, re.S
+    )
+    return {text: " ".join(re.sub(r"<[^>]+>", "", meta).split()) for text, meta in found}
+
+
+async def test_the_inbox_says_who_wrote_as_a_partner_big_member_or_coach(desk: Desk) -> None:
+    """As the chat's list ("Van Pieter (partner) · Nieuw") and the card do: a sender who is no
+    plain resident has their role beside their name, in the coach's language."""
+    for telegram_id, name, role in (
+        (2101, "Pieter", Role.PARTNER),
+        (2102, "Bea", Role.BIG),
+        (2103, "Carla", Role.COACH),
+        (2104, "Ruud", Role.RESIDENT),
+    ):
+        sender = person(desk.services, telegram_id, role=role, name=name)
+        desk.observation(
+            person_id=sender, share_name=True, author_role=role.value, text=f"Melding van {name}"
+        )
+    desk.observation(author_role=Role.PARTNER.value, text="Melding van een gewiste partner")
+    async with coach_logged_in(desk) as browser:
+        authors = inbox_authors((await browser.get("/")).text)
+        assert authors["Melding van Pieter"] == "Van: Pieter (partner)"
+        assert authors["Melding van Bea"] == "Van: Bea (lid van de BIG)"
+        assert authors["Melding van Carla"] == "Van: Carla (wijkcoach)"
+        assert authors["Melding van Ruud"] == "Van: Ruud"
+        erased = authors["Melding van een gewiste partner"]
+        assert erased == "Van: iemand die zijn gegevens heeft gewist (partner)"
+        with desk.services.db.session() as session:
+            me = session.exec(select(Person).where(col(Person.telegram_id) == COACH_ID)).one()
+            persons.set_language(session, me, "en")
+        authors = inbox_authors((await browser.get("/")).text)
+        assert authors["Melding van Bea"] == "From: Bea (BIG member)"
+        assert authors["Melding van Ruud"] == "From: Ruud"
