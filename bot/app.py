@@ -86,15 +86,17 @@ async def _post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         wapp.services.bot_username = (
             wapp.services.config.municipality.bot_username or app.bot.username
         )
-    # Everyone's menu; a chat whose person may do more or less (a coach, a partner) gets one of
-    # its own.
+    # Everyone's menu; a chat whose person may do more or less (a coach, a partner), or who
+    # chose another language than their Telegram app's, gets one of its own.
     private = wiring.PRIVATE_COMMANDS
     await command_menu.set_everyone_menu(app.bot, private)
     with wapp.services.db.session() as session:
         own = command_menu.people_with_own_menu(session, private)
     desk_url = links.web_app_url(wapp.services.config)
-    for chat_id, lang, roles in own:
-        await command_menu.show_menu(app.bot, chat_id, lang, private, roles, desk_url=desk_url)
+    for chat_id, lang, app_language, roles in own:
+        await command_menu.show_menu(
+            app.bot, chat_id, lang, private, roles, app_language=app_language, desk_url=desk_url
+        )
     for lang in LANGUAGES:
         in_groups = command_menu.menu_of(wiring.GROUP_COMMANDS, lang)
         if in_groups:

@@ -181,7 +181,8 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
     with context.services.db.session() as session:
         person = persons.get_person(session, who.telegram_id)
         assert person is not None
-        persons.set_language(session, person, lang)
+        app_menu = command_menu.everyone_language(app_language(update))
+        persons.set_language(session, person, lang, app_language=app_menu)
     roles = command_menu.roles_of(who.actor)
     private = context.routes.private_commands
     who = Who(who.telegram_id, lang, who.actor, who.first_name)

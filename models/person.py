@@ -15,6 +15,11 @@ class Person(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     telegram_id: int = telegram_id_field(unique=True, index=True)
     language: str = Field(default="nl", max_length=5)
+    # The language of everyone's command menu in their Telegram app (ours for the app's
+    # language, else Dutch: bot.telegram.command_menu.everyone_language), as last seen when
+    # they chose a language; NULL: not seen. Where it is not `language`, their chat has a menu
+    # of its own, renewed at start-up.
+    app_language: str | None = Field(default=None, max_length=5)
     consent_at: datetime
     # What a coach sees: the pseudonym unless the person chose to share their name.
     pseudonym: str = Field(max_length=40)

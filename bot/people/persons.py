@@ -116,12 +116,24 @@ def new_pseudonym() -> str:
     return f"Buur-{secrets.randbelow(9000) + 1000}"
 
 
-def give_consent(session: Session, telegram_id: int, language: str, now: datetime) -> Person:
-    """The first write about a person ever: only after they pressed "accept"."""
+def give_consent(
+    session: Session,
+    telegram_id: int,
+    language: str,
+    now: datetime,
+    *,
+    app_language: str | None = None,
+) -> Person:
+    """The first write about a person ever: only after they pressed "accept". `app_language`:
+    the language of everyone's command menu in their Telegram app (Person.app_language)."""
     person = get_person(session, telegram_id)
     if person is None:
         person = Person(
-            telegram_id=telegram_id, language=language, consent_at=now, pseudonym=new_pseudonym()
+            telegram_id=telegram_id,
+            language=language,
+            app_language=app_language,
+            consent_at=now,
+            pseudonym=new_pseudonym(),
         )
         session.add(person)
         session.commit()
@@ -166,8 +178,14 @@ def choose_wijk(session: Session, person: Person, wijk: Wijk) -> dict[int, int]:
     return withdrawn
 
 
-def set_language(session: Session, person: Person, language: str) -> None:
+def set_language(
+    session: Session, person: Person, language: str, *, app_language: str | None = None
+) -> None:
+    """The language they chose; with `app_language`, that of everyone's command menu in their
+    Telegram app as seen then (Person.app_language)."""
     person.language = language
+    if app_language is not None:
+        person.app_language = app_language
     session.add(person)
     session.commit()
 

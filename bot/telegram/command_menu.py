@@ -10,10 +10,12 @@ the person's roles itself.
 Everyone's menu is in the language of the person's Telegram app (Dutch for an app in a
 language we do not have). Someone who chose another language (in /taal, or on the privacy
 statement before Akkoord) gets a menu of their own in it too: `chat_menu` (their app's language
-is in each update, `app_language`; where it is not known, at start-up and on the command line,
-everyone's menu is taken to be the Dutch one).
+is in each update, `app_language`; the language of everyone's menu it shows is kept when they
+choose a language, Person.app_language, for start-up; where it is not known, on the command
+line and for people from before it was kept, everyone's menu is taken to be the Dutch one).
 
-A chat's own menu is set at start-up for everyone whose roles need one, and again whenever what
+A chat's own menu is set at start-up for everyone whose roles or language need one (so a
+command added by a new version reaches their menu), and again whenever what
 the person may do changes: an invite gives a role, a partner chooses a wijk they live in (and may
 vote there), `wijkbot revoke` takes a role away (bot/cli/roles.py, with the token set); and
 when they choose a language. It is removed when their menu becomes everyone's, and when a person
@@ -26,6 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 from telegram import (
     Bot,
@@ -127,22 +130,32 @@ def menu_of(ids: Sequence[str], lang: str) -> list[BotCommand]:
 
 def people_with_own_menu(
     session: Session, private: Sequence[str]
-) -> list[tuple[int, str, frozenset[str]]]:
-    """(Telegram id, language, roles) of everyone whose menu is not everyone's: read at
-    start-up, for everyone with a role other than resident."""
+) -> list[tuple[int, str, str | None, frozenset[str]]]:
+    """(Telegram id, language, their app's menu language (Person.app_language), roles) of
+    everyone whose chat has a menu of its own (`chat_menu`): read at start-up, for everyone
+    with a role other than resident, and everyone who chose another language than their
+    Telegram app's (not known: taken to be Dutch)."""
     granted = select(Membership.person_id).where(col(Membership.role) != Role.RESIDENT.value)
+    other_language = col(Person.language) != func.coalesce(
+        col(Person.app_language), DEFAULT_LANGUAGE
+    )
     rows = session.exec(
-        select(Person.telegram_id, Person.language, Membership.role)
-        .join(Membership, col(Membership.person_id) == col(Person.id))
-        .where(col(Person.id).in_(granted))
+        select(Person.telegram_id, Person.language, Person.app_language, Membership.role)
+        .join(Membership, col(Membership.person_id) == col(Person.id), isouter=True)
+        .where(or_(col(Person.id).in_(granted), other_language))
     ).all()
-    found: dict[tuple[int, str], set[str]] = {}
-    for telegram_id, language, role in rows:
-        found.setdefault((int(telegram_id), language), set()).add(role)
+    found: dict[tuple[int, str, str | None], set[str]] = {}
+    for telegram_id, language, app_language, role in rows:
+        roles = found.setdefault((int(telegram_id), language, app_language), set())
+        if role is not None:
+            roles.add(role)
     return sorted(
-        (telegram_id, language, frozenset(roles))
-        for (telegram_id, language), roles in found.items()
-        if own_menu(roles, private) is not None
+        (
+            (telegram_id, language, app_language, frozenset(roles))
+            for (telegram_id, language, app_language), roles in found.items()
+            if chat_menu(roles, private, language, app_language) is not None
+        ),
+        key=lambda row: row[0],
     )
 
 

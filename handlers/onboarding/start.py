@@ -154,13 +154,16 @@ async def consent_pressed(update: Update, context: WijkContext) -> None:
             await reply(update, *views.declined_joined(who), edit=True)
         return
     services = context.services
+    app_menu = command_menu.everyone_language(app_language(update))
     with services.db.session() as session:
-        persons.give_consent(session, who.telegram_id, consent.lang, services.clock.now())
+        persons.give_consent(
+            session, who.telegram_id, consent.lang, services.clock.now(), app_language=app_menu
+        )
         actor = load_actor(session, who.telegram_id)
     services.chosen_languages.forget(who.telegram_id)  # their row holds it now
     lang = actor.person.language if actor else consent.lang
     who = Who(who.telegram_id, lang, actor, who.first_name)
-    if lang != command_menu.everyone_language(app_language(update)):
+    if lang != app_menu:
         # The statement read in another language than their Telegram app's: the command menu too.
         await command_menu.show_menu(
             context.bot,

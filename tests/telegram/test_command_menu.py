@@ -272,3 +272,33 @@ async def test_partners_get_their_menu_when_the_bot_starts(
         assert menu(fake, BotCommandScopeChat(2102)) == without_polls("en")
         assert menu(fake, BotCommandScopeChat(2103)) == []
         assert menu(fake, BotCommandScopeChat(2104)) == []
+
+
+def older_menu(fake: FakeTelegram, chat_id: int) -> None:
+    """The chat's own menu as an older version of the bot set it: one command fewer."""
+    key = (json.dumps(BotCommandScopeChat(chat_id).to_dict(), sort_keys=True), "")
+    assert fake.commands.get(key), chat_id
+    fake.commands[key] = fake.commands[key][:-1]
+
+
+async def test_a_menu_in_another_language_than_the_app_s_is_renewed_when_the_bot_starts(
+    services: Services, fake: FakeTelegram
+) -> None:
+    """Noor (app in Dutch) chose English, Emma (app in English) chose Dutch: their chats have
+    a menu of their own for the language alone. A new version of the bot with a command more
+    starts: both menus get it. Jan, in English in an English app, keeps everyone's."""
+    async with Harness(make_app(services, fake), fake) as bot:
+        noor = await onboard(bot, 5002, "Noor")
+        await noor.send("/taal")
+        await noor.press("English")
+        emma = await onboard(bot, 5001, "Emma", language_code="en")
+        await emma.send("/language")
+        await emma.press("Nederlands")
+        await onboard(bot, 5004, "Jan", language_code="en")
+    older_menu(fake, 5002)
+    older_menu(fake, 5001)
+    assert menu(fake, BotCommandScopeChat(5004)) == []
+    async with Harness(make_app(services, fake), fake):
+        assert menu(fake, BotCommandScopeChat(5002)) == menu_names("en")
+        assert menu(fake, BotCommandScopeChat(5001)) == menu_names("nl")
+        assert menu(fake, BotCommandScopeChat(5004)) == []
