@@ -385,6 +385,31 @@ def _early_text_note(turn: Turn, early: EarlyText) -> str | None:
     return turn.who.t(key)
 
 
+@dataclass(frozen=True)
+class EarlyPhoto:
+    """A photo sent at "Over welke wijk gaat je melding?", before the wijk is chosen."""
+
+    photo: PhotoIn
+    replaces: bool  # the draft had a photo already (a loose one, or one sent here before)
+
+
+def _photo_before_wijk(turn: Turn, draft: ObservationDraft, photo: PhotoIn) -> EarlyPhoto:
+    """A partner for several wijken who sends the photo before choosing the wijk: it is kept
+    as at the text step (its caption the text, or under a text typed before), and after the
+    wijk the flow goes on with it. While changing the wijk from the summary, a photo is no
+    answer: buttons are."""
+    if draft.swot is not None:
+        raise Invalid(turn.who.t("observations.photo_not_now"))
+    return EarlyPhoto(_photo(turn, draft, photo), replaces=bool(draft.photo))
+
+
+def _early_photo_note(turn: Turn, early: EarlyPhoto) -> str | None:
+    if early.photo.added:
+        return turn.who.t("observations.caption_added")
+    key = "observations.photo_replaced" if early.replaces else "observations.photo_saved"
+    return "\n".join(part for part in (turn.who.t(key), early.photo.problem) if part)
+
+
 def _remove_photo(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> None:
     if not draft.photo:
         raise BadCallback("no photo")
@@ -666,6 +691,15 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             _text_before_wijk,
             lambda d, early: replace(d, text=early.text),
             note=_early_text_note,
+        ),
+        Step(
+            "a photo before the wijk (kept)",
+            (WIJK,),
+            PHOTO,
+            STAY,
+            _photo_before_wijk,
+            lambda d, early: _with_photo(d, early.photo),
+            note=_early_photo_note,
         ),
         Step(
             "a text",

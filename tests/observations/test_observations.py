@@ -579,6 +579,57 @@ async def test_a_partner_who_types_before_choosing_the_wijk_keeps_the_text(
     assert stored.text == "Het buurthuis is 's avonds dicht en jongeren hangen buiten"
 
 
+async def test_a_partner_who_sends_a_photo_before_choosing_the_wijk_keeps_it(
+    bot: Harness, services: Services
+) -> None:
+    """A partner for two wijken sends /melding and, at "Over welke wijk gaat je melding?",
+    sends a photo straight away, as a text there is kept. With a caption, the caption is the
+    text and after the wijk comes the kind; without one, after the wijk the bot asks what the
+    photo is about. The stored observation holds the photo."""
+    partner = await join_as(bot, services, 6002, "Pieter", Role.PARTNER, "elsrijk", "groenelaan")
+    await partner.send("/melding")
+    assert "Over welke wijk gaat je melding?" in partner.last.plain_text
+    (kept,) = await partner.send_photo("Kapotte lantaarnpaal bij het buurthuis")
+    photo = last_photo_file_id(bot, partner)
+    assert "Ik heb je foto bewaard." in kept.plain_text
+    assert "Over welke wijk gaat je melding?" in kept.plain_text
+    assert {"Elsrijk", "Groenelaan"} <= set(kept.button_texts)
+    await partner.press("Groenelaan")
+    assert "Wat voor melding is het?" in partner.last.plain_text
+    await partner.press("Wat kan beter?")
+    await partner.press("Veiligheid")
+    await partner.press("Overslaan")
+    await partner.press("Nee, alleen")
+    assert "Foto: ja" in partner.last.plain_text
+    await partner.press("Versturen")
+    (stored,) = observations_in(services)
+    assert stored.photo_file_id == photo
+    assert stored.text == "Kapotte lantaarnpaal bij het buurthuis"
+
+    await partner.send("/melding")
+    (kept,) = await partner.send_photo()
+    assert "Ik heb je foto bewaard." in kept.plain_text
+    (replaced,) = await partner.send_photo()
+    second = last_photo_file_id(bot, partner)
+    assert "Ik gebruik nu je nieuwe foto." in replaced.plain_text
+    await partner.press("Elsrijk")
+    assert "Typ nu in een paar woorden" in partner.last.plain_text
+    await partner.send("Zwerfvuil bij het water")
+    await partner.press("Wat kan beter?")
+    await partner.press("Weet ik niet")
+    await partner.press("Overslaan")
+    await partner.press("Nee, alleen")
+    # Changing the wijk from the summary, a photo is no answer: the photo stays as it was.
+    await partner.press("Iets veranderen")
+    await partner.press("Wijk")
+    (refused,) = await partner.send_photo("Nog een foto")
+    assert "Een foto kan ik nu niet gebruiken." in refused.plain_text
+    await partner.press("Elsrijk")
+    await partner.press("Versturen")
+    latest = observations_in(services)[-1]
+    assert latest.photo_file_id == second and latest.text == "Zwerfvuil bij het water"
+
+
 async def test_big_member_is_marked_big(bot: Harness, services: Services) -> None:
     member = await join_as(bot, services, 2002, "Bea", Role.BIG, "elsrijk")
     await to_summary(member)
