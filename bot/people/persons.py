@@ -201,6 +201,16 @@ def mark_reachable(session: Session, person: Person) -> None:
         session.commit()
 
 
+def mark_unreachable(session: Session, person_id: int, now: datetime) -> None:
+    """Telegram refused a message to them, or an edit of one, with 403: they blocked the bot."""
+    person = session.get(Person, person_id)
+    if person is None or person.unreachable_at is not None:
+        return
+    person.unreachable_at = now
+    session.add(person)
+    session.commit()
+
+
 def blocked_or_unblocked(session: Session, telegram_id: int, blocked: bool, now: datetime) -> None:
     """Telegram's word that someone blocked the bot (unreachable from `now`, as a refused
     message would mark them) or unblocked it (reachable again, though they have not written:

@@ -28,6 +28,7 @@ from bot.core.clock import as_utc
 from bot.core.i18n import format_datetime, format_number, format_percent, t, tn
 from bot.core.logs import pseudonym
 from bot.core.text import esc
+from bot.people import persons
 from bot.polls import groups, voting
 from bot.polls.tally import PollTally, tally
 from bot.telegram.broadcast import (
@@ -767,7 +768,8 @@ async def close_vote_messages(app: WijkApplication, poll_id: int) -> int:
     One edit at a time through the rate limiter, like a broadcast; each recorded as it goes, so
     the sweep resumes after a restart. Whatever Telegram answers an edit (403 blocked, 400 "not
     modified", 429 after waiting) leaves that message be: a press on its buttons still says
-    why. Returns how many messages were edited."""
+    why. A 403 marks its member unreachable, as a refused send does. Returns how many
+    messages were edited."""
     services = app.services
     with services.db.session() as session:
         poll = session.get(Poll, poll_id)
@@ -790,6 +792,8 @@ async def close_vote_messages(app: WijkApplication, poll_id: int) -> int:
         )
         edited += status is Status.SENT
         with services.db.session() as session:
+            if status is Status.UNREACHABLE:
+                persons.mark_unreachable(session, message.person_id, services.clock.now())
             voting.mark_buttons_removed(session, message.delivery_id, services.clock.now())
     with services.db.session() as session:
         voting.finish_closing_vote_messages(session, poll_id, services.clock.now())

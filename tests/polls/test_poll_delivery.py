@@ -223,6 +223,10 @@ async def test_vote_messages_lose_their_buttons_when_a_poll_closes_early(
     assert "This poll is closed. You can no longer vote." in message.plain_text
     assert bot.fake.retry_after_answers == 1
     assert vote_message(bot, blocked, services).buttons != []  # 403: left as it is
+    with services.db.session() as session:  # ... and they are marked unreachable, as on a send
+        unreachable = {p.telegram_id: p.unreachable_at for p in session.exec(select(Person)).all()}
+    assert unreachable[blocked.id] is not None
+    assert all(unreachable[p.id] is None for p in (creator, voter, english, slowed))
     for person in (creator, voter, english, slowed):  # the results went out all the same
         titles = ("Uitslag: Wat pakken", "Results: Wat pakken")
         assert any(m.plain_text.startswith(titles) for m in person.messages), person
