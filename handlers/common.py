@@ -103,7 +103,11 @@ def who_is(update: Update, services: Services) -> Who | None:
     if user is None:
         return None
     actor = services.actors.get(services.db, user.id)
-    if actor is not None and actor.person.unreachable_at is not None:
+    # Writing or pressing in their private chat shows it is open again; what they do in a group
+    # (/verbind, a button there) says nothing about it (unblocking: `blocked_or_unblocked`).
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    if actor is not None and actor.person.unreachable_at is not None and private:
         with services.db.session() as session:
             persons.mark_reachable(session, actor.person)
     if actor is not None:

@@ -555,3 +555,40 @@ async def test_an_add_delivered_again_says_nothing_new(
             assert await second.act(update, chats=(group.id,)) == []
         assert second.errors == []
         assert len(second.bot_messages(group)) == 2
+
+
+# --- unreachable in the private chat -------------------------------------------------------------
+
+
+def unreachable(services: Services, person: FakePerson) -> bool:
+    with services.db.session() as session:
+        stored = persons.get_person(session, person.id)
+        assert stored is not None
+        return stored.unreachable_at is not None
+
+
+async def test_what_someone_does_in_the_group_leaves_their_private_chat_unreachable(
+    bot: Harness, services: Services
+) -> None:
+    """Piet blocked the bot in his private chat: unreachable there. Answering the group's poll
+    or /verbind in the group says nothing about his private chat: the digest and news still
+    pass him by. Writing to the bot in the private chat (after unblocking it) ends that."""
+    bea = await member(bot, services, 2001, "Bea")
+    piet = await member(bot, services, 2002, "Piet")
+    group = bot.group(GROUP_ID, "BIG Elsrijk", admins=[bea.id])
+    (linked,) = await bea.send("/verbind", chat=group)
+    assert "verbonden met Elsrijk" in linked.plain_text
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    (poll,) = polls(services)
+    assert poll.telegram_poll_id is not None
+    await piet.block_bot()
+    assert unreachable(services, piet)
+
+    await piet.answer_poll(poll.telegram_poll_id, [0])
+    assert unreachable(services, piet)
+    await piet.send("/verbind", chat=group)
+    assert unreachable(services, piet)
+
+    bot.fake.unblock(piet.id)
+    await piet.send("/menu")
+    assert not unreachable(services, piet)
