@@ -37,6 +37,7 @@ from bot.core.database import Database
 from bot.digest import archive as digest_archive
 from bot.digest.delivery import Delivered, DeliveryError, Outgoing, deliver, prepare
 from bot.digest.periods import Period, Schedule, latest_due
+from bot.people import persons
 from bot.telegram.jobs import at_start_and_every
 from models import Digest, DigestSetting, DigestStatus, Membership, Person, Role, Wijk
 
@@ -281,15 +282,6 @@ def finish(
         session.commit()
 
 
-def _mark_unreachable(db: Database, person_id: int, now: datetime) -> None:
-    with db.session() as session:
-        person = session.get(Person, person_id)
-        if person is not None:
-            person.unreachable_at = now
-            session.add(person)
-            session.commit()
-
-
 async def send_claimed(services: Services, bot: Bot, due: Due, claimed: Claim) -> Result:
     """Build, send and record one claimed digest (the job's and `wijkbot digest --send`'s)."""
     db, digest_id = services.db, claimed.digest_id
@@ -326,7 +318,8 @@ async def send_claimed(services: Services, bot: Bot, due: Due, claimed: Claim) -
     except DeliveryError as exc:
         if isinstance(exc.cause, Forbidden):
             _log.info("coach %s blocked the bot: marked unreachable", due.coach_id)
-            _mark_unreachable(db, due.coach_id, now)
+            with db.session() as session:
+                persons.mark_unreachable(session, due.coach_id, now)
             reason = "blocked"
         else:
             _log.warning("digest %s to coach %s failed: %s", digest_id, due.coach_id, exc)

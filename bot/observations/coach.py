@@ -615,15 +615,6 @@ def hide(
     return observation, event
 
 
-def mark_unreachable(session: Session, person_id: int, now: datetime) -> None:
-    """Telegram said 403: the person blocked the bot. `who_is` clears it when they write again."""
-    person = session.get(Person, person_id)
-    if person is not None:
-        person.unreachable_at = now
-        session.add(person)
-        session.commit()
-
-
 def colleagues(session: Session, wijk_id: int) -> set[int]:
     """The person ids of everyone who coaches this wijk: an answer reaches them as one from
     another coach ("Antwoord van een andere wijkcoach"), whether the observation is their own

@@ -39,6 +39,7 @@ from bot.core.i18n import t
 from bot.core.text import esc
 from bot.observations import coach, same_matter
 from bot.observations.workflow import REOPEN_REASONS
+from bot.people import persons
 from bot.telegram.broadcast import Status, deliver_one
 from bot.telegram.callbacks import MenuItem, StatusReopen, button
 from bot.telegram.jobs import at_start_and_every
@@ -157,11 +158,6 @@ def _recipients(session: Session, obs: Observation) -> list[tuple[Person, bool]]
     return found
 
 
-def _mark_unreachable(session: Session, person_id: int, now: datetime) -> None:
-    session.exec(update(Person).where(col(Person.id) == person_id).values(unreachable_at=now))
-    session.commit()
-
-
 async def _send(
     services: Services,
     bot: Bot,
@@ -175,7 +171,7 @@ async def _send(
     outcome = await deliver_one(bot, person.telegram_id, text, markup, what=what)
     if outcome.status is Status.UNREACHABLE and person.id is not None:
         with services.db.session() as session:
-            _mark_unreachable(session, person.id, services.clock.now())
+            persons.mark_unreachable(session, person.id, services.clock.now())
         return False
     return outcome.status is not Status.FAILED
 

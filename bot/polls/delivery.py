@@ -400,7 +400,8 @@ async def _deliver_one(
     now = services.clock.now()
     with services.db.session() as session:
         if outcome.status is Status.UNREACHABLE:
-            voting.mark_unreachable(session, recipient.delivery_id, recipient.person_id, now)
+            persons.mark_unreachable(session, recipient.person_id, now)
+            voting.mark_undeliverable(session, recipient.delivery_id, now)
         elif outcome.status is Status.FAILED:
             voting.mark_failed(session, recipient.delivery_id, now)
         else:

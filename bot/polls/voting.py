@@ -807,13 +807,13 @@ def mark_sent(session: Session, delivery_id: int, message_id: int | None, now: d
     session.commit()
 
 
-def mark_unreachable(session: Session, delivery_id: int, person_id: int, now: datetime) -> None:
+def mark_undeliverable(session: Session, delivery_id: int, now: datetime) -> None:
+    """Telegram refused the poll to its member with 403 (`persons.mark_unreachable` marks them)."""
     session.exec(
         update(PollDelivery)
         .where(col(PollDelivery.id) == delivery_id)
         .values(status=DeliveryStatus.UNREACHABLE.value, sent_at=now)
     )
-    session.exec(update(Person).where(col(Person.id) == person_id).values(unreachable_at=now))
     session.commit()
 
 

@@ -150,8 +150,3 @@ def recipients(session: Session, wijk_id: int) -> list[Recipient]:
         .order_by(col(Person.id))
     ).all()
     return [Recipient(p, t, lang) for p, t, lang in rows if p is not None]
-
-
-def mark_unreachable(session: Session, person_id: int, now: datetime) -> None:
-    session.exec(update(Person).where(col(Person.id) == person_id).values(unreachable_at=now))
-    session.commit()

@@ -15,6 +15,7 @@ from telegram.ext import Application
 
 from bot.core.i18n import format_number, t
 from bot.core.text import esc
+from bot.people import persons
 from bot.spiegel import news as service
 from bot.telegram.broadcast import ProgressEdits, Status, deliver_one, finish, safe_send, send_all
 from bot.telegram.callbacks import SpiegelOverview, button
@@ -93,7 +94,7 @@ async def _send(app: WijkApplication, news: service.News, people: list[service.R
         )
         if outcome.status is Status.UNREACHABLE:
             with services.db.session() as session:
-                service.mark_unreachable(session, person.person_id, services.clock.now())
+                persons.mark_unreachable(session, person.person_id, services.clock.now())
         elif outcome.status is not Status.FAILED:
             reached += 1
 

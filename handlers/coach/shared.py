@@ -14,6 +14,7 @@ from telegram.error import Forbidden, TelegramError
 from bot.context import WijkContext
 from bot.observations import coach, same_matter
 from bot.observations.coach import Refused
+from bot.people import persons
 from bot.people.permissions import Actor, PermissionDenied
 from bot.telegram.sending import may_have_arrived
 from handlers.coach import views
@@ -67,7 +68,7 @@ async def deliver(
     except Forbidden:
         if person.id is not None:
             with context.services.db.session() as session:
-                coach.mark_unreachable(session, person.id, context.services.clock.now())
+                persons.mark_unreachable(session, person.id, context.services.clock.now())
         return Delivery.BLOCKED
     except TelegramError as exc:
         if may_have_arrived(exc):
