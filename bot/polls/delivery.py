@@ -675,30 +675,39 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
         held = done(stage=GROUP_DONE)
     texts: dict[str, str] = {}
 
-    async def send(chat_id: int, lang: str) -> None:
+    async def send(person_id: int | None, chat_id: int, lang: str) -> None:
         if lang not in texts:
             texts[lang] = results_text(result, lang)
-        await _send_results_to(bot, poll_id, chat_id, texts[lang], lang)
+        await _send_results_to(services, bot, poll_id, person_id, chat_id, texts[lang], lang)
 
     if held is not None and poll.results_stage < CREATOR_DONE:
         if creator is not None:
-            await send(creator.telegram_id, creator.language)
+            await send(creator.id, creator.telegram_id, creator.language)
         held = done(stage=CREATOR_DONE)
     for recipient in reached:
         if held is None:
             _log.info("results of poll %s: another sender took over", poll_id)
             return
         if creator is None or recipient.telegram_id != creator.telegram_id:
-            await send(recipient.telegram_id, recipient.language)
+            await send(recipient.person_id, recipient.telegram_id, recipient.language)
         held = done(delivery_id=recipient.delivery_id)
     if held is not None:
         with services.db.session() as session:
             voting.finish_results(session, poll_id, held, services.clock.now())
 
 
-async def _send_results_to(bot: Bot, poll_id: int, chat_id: int, text: str, lang: str) -> None:
+async def _send_results_to(
+    services: Services,
+    bot: Bot,
+    poll_id: int,
+    person_id: int | None,
+    chat_id: int,
+    text: str,
+    lang: str,
+) -> None:
     """One results message. Not sent again after a timeout: it may have arrived (a member who
-    missed it finds the results under /stemmen; docs/architecture/exactly-once.md)."""
+    missed it finds the results under /stemmen; docs/architecture/exactly-once.md). A 403
+    marks the person unreachable, as a refused poll does."""
     markup = InlineKeyboardMarkup([[menu_button(lang)]])
     while True:
         try:
@@ -706,6 +715,11 @@ async def _send_results_to(bot: Bot, poll_id: int, chat_id: int, text: str, lang
         except RetryAfter as exc:
             await asyncio.sleep(seconds(exc.retry_after) + 0.1)
             continue
+        except Forbidden:
+            _log.info("results of poll %s: %s blocked the bot", poll_id, pseudonym(chat_id))
+            if person_id is not None:
+                with services.db.session() as session:
+                    persons.mark_unreachable(session, person_id, services.clock.now())
         except TelegramError as exc:
             _log.info(
                 "results of poll %s not delivered to %s: %s", poll_id, pseudonym(chat_id), exc

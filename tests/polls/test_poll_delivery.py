@@ -294,3 +294,27 @@ async def test_a_vote_message_left_for_the_menu_is_not_overwritten_when_the_poll
     assert "melding" in voter.last.plain_text.lower()
     assert any(m.plain_text.startswith("Uitslag: Wat pakken") for m in voter.messages)
     assert only_poll(services).vote_messages_closed_at is not None
+
+
+async def test_a_member_who_refuses_the_results_is_marked_unreachable(
+    bot: Harness, services: Services
+) -> None:
+    """Lid blocked the bot after his vote message was closed: Telegram answers the results
+    with 403. He is marked unreachable, as on any refused send; the others get the results."""
+    creator = await member(bot, services, 4001, "Bea")
+    voter, blocked = [await member(bot, services, 4100 + i, f"Lid{i}") for i in range(2)]
+    await create_poll(bot, creator)
+    bot.fake.fail_next("sendMessage", chat_id=blocked.id, error="forbidden")
+
+    assert await delivery.close_now(bot.app, only_poll(services).id or 0)
+    await delivery.wait_idle(bot.app)
+
+    assert "gesloten" in vote_message(bot, blocked, services).plain_text  # the edit went
+    assert not any(m.plain_text.startswith("Uitslag: Wat pakken") for m in blocked.messages)
+    for person in (creator, voter):
+        assert any(m.plain_text.startswith("Uitslag: Wat pakken") for m in person.messages)
+    assert _results_sent(services, only_poll(services).id or 0)
+    with services.db.session() as session:
+        unreachable = {p.telegram_id: p.unreachable_at for p in session.exec(select(Person)).all()}
+    assert unreachable[blocked.id] is not None
+    assert unreachable[creator.id] is None and unreachable[voter.id] is None
