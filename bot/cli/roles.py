@@ -155,6 +155,7 @@ def _update_menu(
                 result.language,
                 private,
                 roles,
+                app_language=result.app_language,
                 desk_url=links.web_app_url(config),
                 was_coach=command_menu.is_coach(before),
             )
@@ -170,8 +171,7 @@ def _update_menu(
             file=sys.stderr,
         )
         return 1
-    # Their Telegram app's language is not known here: everyone's menu is taken to be Dutch.
-    if command_menu.chat_menu(roles, private, result.language, None) is None:
+    if command_menu.chat_menu(roles, private, result.language, result.app_language) is None:
         print("their own command menu is removed: they see everyone's")
     else:
         print("their command menu now shows what they may still do")

@@ -81,10 +81,12 @@ class Revoked:
     pseudonym: str = ""
     # The wijken (slugs) where the role was taken away.
     wijken: list[str] = field(default_factory=list)
-    # The roles they hold after this (in any wijk; values of Role) and their language: what
-    # their command menu shows now (bot/telegram/command_menu.py).
+    # The roles they hold after this (in any wijk; values of Role), their language and that of
+    # their Telegram app (Person.app_language, None: not known): what their command menu shows
+    # now (bot/telegram/command_menu.py).
     roles_left: frozenset[str] = frozenset()
     language: str = ""
+    app_language: str | None = None
     # For AMBIGUOUS: the holders the pseudonym fits.
     candidates: list[Holder] = field(default_factory=list)
 
@@ -112,6 +114,7 @@ def revoke(session: Session, who: str, role: Role, wijken: list[Wijk]) -> Revoke
             [],
             roles_left,
             person.language,
+            person.app_language,
         )
     slugs = {w.id: w.slug for w in wijken}
     taken = sorted(slugs[m.wijk_id] for m in held)
@@ -133,6 +136,7 @@ def revoke(session: Session, who: str, role: Role, wijken: list[Wijk]) -> Revoke
         wijken=taken,
         roles_left=roles_left,
         language=person.language,
+        app_language=person.app_language,
     )
 
 

@@ -20,7 +20,7 @@ from bot.people import persons, roles
 from models import Membership, Person, Role
 from tests.digest.test_digest import person
 from tests.helpers import FAKE_TOKEN, join_as, next_weekday_at, onboard
-from tests.telegram.test_command_menu import menu
+from tests.telegram.test_command_menu import menu, shown_menu
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -238,9 +238,8 @@ async def test_a_revoked_coach_who_chose_english_keeps_a_menu_in_english(
     fake: FakeTelegram,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The command line does not know the language of the coach's Telegram app, and takes
-    everyone's menu to be the Dutch one: a coach who chose English keeps a menu of her own,
-    everyone's commands in English, rather than get the Dutch one."""
+    """The coach's Telegram app is in Dutch (as the bot stored it): a coach who chose English
+    keeps a menu of her own, everyone's commands in English, rather than get the Dutch one."""
     coach = await join_as(bot, cli_services, 2001, "Carla", Role.COACH, "elsrijk")
     await coach.send("/taal")
     await coach.press("English")
@@ -254,6 +253,33 @@ async def test_a_revoked_coach_who_chose_english_keeps_a_menu_in_english(
 
     shown = menu(fake, BotCommandScopeChat(2001))
     assert "mydata" in shown and "summary" not in shown and "mijngegevens" not in shown, shown
+
+
+async def test_a_revoked_coach_who_chose_dutch_with_an_english_app_keeps_a_dutch_menu(
+    bot: Harness,
+    cli_services: Services,
+    fake: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Carla's Telegram app is in English; she chose Nederlands. The command line takes the
+    app's language from what the bot stored: her chat keeps a menu of its own, everyone's
+    commands in Dutch, rather than fall back to everyone's menu, which her app shows in English."""
+    coach = await join_as(
+        bot, cli_services, 2001, "Carla", Role.COACH, "elsrijk", language_code="en"
+    )
+    await coach.send("/language")
+    await coach.press("Nederlands")
+    assert "wijkoverzicht" in menu(fake, BotCommandScopeChat(2001))
+
+    async with FakeTelegramServer(fake) as server:
+        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
+        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
+        args = ("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "2001")
+        assert await asyncio.to_thread(run, *args) == 0
+
+    shown = shown_menu(fake, 2001, "en")
+    assert "mijngegevens" in shown and "mydata" not in shown, shown
+    assert "wijkoverzicht" not in shown
 
 
 async def test_revoking_a_role_sets_the_menu_to_what_the_person_may_still_do(
