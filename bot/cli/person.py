@@ -136,7 +136,7 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
             return _fail(person)
         who = _describe(session, person)
         roles = frozenset(m.role for m in persons.memberships(session, person.id))
-        language = person.language
+        language, app_language = person.language, person.app_language
         counts = personal_data.count_contributions(session, person.id)
         if counts.any and args.contributions is None:
             return _fail(
@@ -163,7 +163,9 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
         f"erased {who}; {done}; the running bot drops what it held for them "
         "at their next message, within 30 seconds"
     )
-    return _hide_menu(services, person.telegram_id, roles, language, args.private_commands)
+    return _hide_menu(
+        services, person.telegram_id, roles, language, app_language, args.private_commands
+    )
 
 
 def _confirmed(who: str, *, keep: bool, contributions: bool) -> bool:
@@ -186,15 +188,20 @@ def _confirmed(who: str, *, keep: bool, contributions: bool) -> bool:
 
 
 def _hide_menu(
-    services: Any, chat_id: int, roles: frozenset[str], language: str, private: Any
+    services: Any,
+    chat_id: int,
+    roles: frozenset[str],
+    language: str,
+    app_language: str | None,
+    private: Any,
 ) -> int:
-    """A chat with a menu of its own (a coach, a partner, someone who chose English) goes back
-    to everyone's, as after /vergeetmij; without a token, or with Telegram out of reach, it says
-    so (the commands it still lists refuse them). Their app's language is not known here:
-    everyone's menu is taken to be the Dutch one."""
+    """A chat with a menu of its own (a coach, a partner, someone who chose another language
+    than their Telegram app's, `app_language` as stored) goes back to everyone's, as after
+    /vergeetmij; without a token, or with Telegram out of reach, it says so (the commands it
+    still lists refuse them)."""
     from bot.telegram import command_menu
 
-    if command_menu.chat_menu(roles, private, language, None) is None:
+    if command_menu.chat_menu(roles, private, language, app_language) is None:
         return 0
     config = services.config
     if not config.telegram.token:

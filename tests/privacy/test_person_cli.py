@@ -163,6 +163,26 @@ async def test_erasing_a_coach_gives_their_chat_everyones_menu(
         assert persons.get_person(session, 2001) is None
 
 
+async def test_erasing_someone_who_chose_dutch_with_an_english_app_removes_their_menu(
+    bot: Harness,
+    cli_services: Services,
+    fake: FakeTelegram,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Emma's Telegram app is in English; she chose Nederlands, so her chat has a Dutch menu of
+    its own. Erased on the command line, her chat goes back to everyone's menu."""
+    emma = await onboard(bot, 5001, "Emma", language_code="en")
+    await emma.send("/language")
+    await emma.press("Nederlands")
+    assert "mijngegevens" in menu(fake, BotCommandScopeChat(5001))
+    async with FakeTelegramServer(fake) as server:
+        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
+        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
+        args = ("erase", "--person", "5001", "--yes")
+        assert await asyncio.to_thread(run, *args) == 0
+    assert menu(fake, BotCommandScopeChat(5001)) == []
+
+
 @contextmanager
 def as_another_process() -> Iterator[None]:
     """The command line runs in a process of its own: the running bot's caches do not see its
