@@ -200,6 +200,15 @@ async def test_revoking_again_with_a_token_still_sets_the_menu(
     assert menu(fake, BotCommandScopeChat(2001)) == []
 
 
+async def revoke_coach_2001(fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`wijkbot revoke` of 2001's coach role in Elsrijk, talking to the fake Bot API."""
+    async with FakeTelegramServer(fake) as server:
+        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
+        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
+        args = ("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "2001")
+        assert await asyncio.to_thread(run, *args) == 0
+
+
 async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
     bot: Harness,
     cli_services: Services,
@@ -218,11 +227,7 @@ async def test_a_revoked_coach_is_refused_and_loses_menu_and_digest(
         assert [d.coach_id for d in jobs.find_due(session, cli_services.config, now)]
 
     # The command line, as another process would, against the same (fake) Telegram.
-    async with FakeTelegramServer(fake) as server:
-        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
-        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
-        args = ("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "2001")
-        assert await asyncio.to_thread(run, *args) == 0
+    await revoke_coach_2001(fake, monkeypatch)
     assert "their own command menu is removed" in capsys.readouterr().out
 
     assert menu(fake, BotCommandScopeChat(2001)) == []  # back to everyone's menu
@@ -245,11 +250,7 @@ async def test_a_revoked_coach_who_chose_english_keeps_a_menu_in_english(
     await coach.press("English")
     assert "summary" in menu(fake, BotCommandScopeChat(2001))
 
-    async with FakeTelegramServer(fake) as server:
-        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
-        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
-        args = ("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "2001")
-        assert await asyncio.to_thread(run, *args) == 0
+    await revoke_coach_2001(fake, monkeypatch)
 
     shown = menu(fake, BotCommandScopeChat(2001))
     assert "mydata" in shown and "summary" not in shown and "mijngegevens" not in shown, shown
@@ -271,11 +272,7 @@ async def test_a_revoked_coach_who_chose_dutch_with_an_english_app_keeps_a_dutch
     await coach.press("Nederlands")
     assert "wijkoverzicht" in menu(fake, BotCommandScopeChat(2001))
 
-    async with FakeTelegramServer(fake) as server:
-        monkeypatch.setenv("WIJKBOT_TOKEN", FAKE_TOKEN)
-        monkeypatch.setenv("WIJKBOT_BOT_API_URL", server.base_url)
-        args = ("revoke", "--role", "coach", "--wijk", "elsrijk", "--person", "2001")
-        assert await asyncio.to_thread(run, *args) == 0
+    await revoke_coach_2001(fake, monkeypatch)
 
     shown = shown_menu(fake, 2001, "en")
     assert "mijngegevens" in shown and "mydata" not in shown, shown
