@@ -25,7 +25,15 @@ from models.observation import Observation
 from models.observation_event import ObservationEvent
 from models.observation_note import ObservationNote
 from models.person import Invite, Membership, Person
-from models.poll import GroupLink, Poll, PollDelivery, PollOption, UncountedVote, Vote
+from models.poll import (
+    GroupLink,
+    Poll,
+    PollDelivery,
+    PollOption,
+    PollVoteMessage,
+    UncountedVote,
+    Vote,
+)
 from models.profile import PersonProfile
 from models.spiegel import Edition, Reaction, SpiegelItem, StatementChange, WijkNews
 from models.stored_state import StoredState
@@ -62,6 +70,7 @@ __all__ = [
     "PollDelivery",
     "PollKind",
     "PollOption",
+    "PollVoteMessage",
     "PollStatus",
     "Reaction",
     "Role",

@@ -109,6 +109,29 @@ class PollDelivery(SQLModel, table=True):
     buttons_removed_at: datetime | None = None
 
 
+class PollVoteMessage(SQLModel, table=True):
+    """A message with a poll's vote buttons that the member opened themselves (from /stemmen, the
+    group's "Stemmen in een eigen chat", "Zelf stemmen"), beside the one the broadcast sent
+    (PollDelivery.message_id): closing or cancelling the poll takes the buttons off these too
+    (bot/polls/delivery.py `close_vote_messages`). One row per message, however often it was
+    shown; all of a member's are closed."""
+
+    __tablename__ = "poll_vote_message"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "person_id", "message_id", name="uq_poll_vote_message"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Found through uq_poll_vote_message (its first column).
+    poll_id: int = Field(foreign_key="poll.id", ondelete="CASCADE")
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    # In the member's private chat (their Telegram id).
+    message_id: int
+    shown_at: datetime = Field(default_factory=utcnow)
+    # When it lost its vote buttons: as PollDelivery.buttons_removed_at.
+    buttons_removed_at: datetime | None = None
+
+
 class GroupLink(SQLModel, table=True):
     """A BIG's Telegram group linked to its wijk with /koppel."""
 

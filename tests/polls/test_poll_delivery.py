@@ -18,9 +18,11 @@ from bot.fake_telegram.users import Person as FakePerson
 from bot.people.permissions import load_actor
 from bot.polls import delivery, voting
 from bot.telegram import broadcast
-from models import DeliveryStatus, Person, Poll, PollDelivery
+from handlers.polls import voting as voting_handlers
+from models import DeliveryStatus, Person, Poll, PollDelivery, PollVoteMessage
 from tests.conftest import make_app
-from tests.polls.test_poll_wizard import create_poll, member, only_poll
+from tests.helpers import onboard
+from tests.polls.test_poll_wizard import create_poll, link_group, member, only_poll
 
 
 async def test_broadcast_survives_403_and_429(bot: Harness, services: Services) -> None:
@@ -318,3 +320,106 @@ async def test_a_member_who_refuses_the_results_is_marked_unreachable(
         unreachable = {p.telegram_id: p.unreachable_at for p in session.exec(select(Person)).all()}
     assert unreachable[blocked.id] is not None
     assert unreachable[creator.id] is None and unreachable[voter.id] is None
+
+
+def opened_messages(services: Services, person: FakePerson) -> list[int]:
+    """The vote messages the person opened themselves, as recorded (PollVoteMessage)."""
+    with services.db.session() as session:
+        return list(
+            session.exec(
+                select(PollVoteMessage.message_id)
+                .join(Person, col(Person.id) == PollVoteMessage.person_id)
+                .where(Person.telegram_id == person.id)
+                .order_by(col(PollVoteMessage.message_id))
+            ).all()
+        )
+
+
+def shown(bot: Harness, person: FakePerson, message_id: int) -> BotMessage:
+    stored = bot.fake.find_message(person.id, message_id)
+    assert stored is not None
+    return BotMessage.from_stored(bot.fake, stored)
+
+
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        (("Nu sluiten", "Ja, nu sluiten"), "Deze stemming is gesloten. Stemmen kan niet meer."),
+        (("Stemming afbreken", "Ja, afbreken"), "Deze stemming is afgebroken. Stemmen kan niet"),
+    ],
+)
+async def test_a_poll_a_member_opened_themselves_loses_its_buttons_when_it_ends(
+    bot: Harness, services: Services, how: tuple[str, str], said: str
+) -> None:
+    """A ranking poll for the group goes to nobody's chat: Ann opens it from /stemmen, Rik from
+    the group's "Stemmen in een eigen chat" (t.me/<bot>?start=poll_N), and that update comes
+    twice (a second message with the poll). When the poll closes, or is cancelled, each of
+    those messages says so, with their vote and without buttons, as a broadcast one does."""
+    bea = await member(bot, services, 4001, "Bea")
+    await link_group(bot, bea)
+    ann = await member(bot, services, 4100, "Ann")
+    rik = await onboard(bot, 4200, "Rik")
+    await create_poll(bot, bea, audience="De Telegram-groep", kind="Op volgorde zetten")
+    poll_id = only_poll(services).id
+
+    await ann.send("/stemmen")
+    await ann.press("Stemmen: Wat pakken")
+    for label in ("Bankjes", "Speeltuin", "Straatlicht", "Stem versturen"):
+        await ann.press(label)
+    (rik_first,) = await rik.send(f"/start poll_{poll_id}")
+    opened = bot.last_update or {}
+    for label in ("Straatlicht", "Bankjes", "Speeltuin", "Stem versturen"):
+        await rik.press(label)
+    (rik_again,) = await bot.act(opened, chats=(rik.id,))  # delivered again
+    assert rik_again.message_id != rik_first.message_id and rik_again.buttons
+    ann_message = ann.last
+    assert "Stem veranderen" in ann_message.button_texts
+
+    await bea.send("/stemmen")
+    await bea.press("Beheren")
+    for label in how:
+        await bea.press(label)
+    await delivery.wait_idle(bot.app)
+
+    ann_now = shown(bot, ann, ann_message.message_id)
+    assert ann_now.buttons == [], ann_now.button_texts
+    assert said in ann_now.plain_text
+    assert "Jouw stem:\n1. Bankjes\n2. Speeltuin\n3. Straatlicht" in ann_now.plain_text
+    for message_id in (rik_first.message_id, rik_again.message_id):
+        rik_now = shown(bot, rik, message_id)
+        assert rik_now.buttons == [], rik_now.button_texts
+        assert said in rik_now.plain_text
+        assert "Jouw stem:\n1. Straatlicht\n2. Bankjes\n3. Speeltuin" in rik_now.plain_text
+    assert only_poll(services).vote_messages_closed_at is not None
+    # Each message once, however often it was shown or pressed.
+    assert opened_messages(services, ann) == [ann_message.message_id]
+    assert opened_messages(services, rik) == sorted([rik_first.message_id, rik_again.message_id])
+
+
+async def test_a_vote_cast_while_the_poll_closes_does_not_get_its_buttons_back(
+    bot: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lid presses Bankjes in the very moment the poll closes: his vote is stored just before,
+    the close edits his vote message (no buttons), and only then does his press answer. The
+    message he is left with says the poll is closed, with his vote, without "Stem veranderen"."""
+    creator = await member(bot, services, 4001, "Bea")
+    voter = await member(bot, services, 4100, "Lid")
+    await create_poll(bot, creator)
+    poll_id = only_poll(services).id or 0
+    answer = voting_handlers.answer_query
+
+    async def closed_meanwhile(update: object, text: str | None = None, **kw: object) -> None:
+        if text == "Dank je! Je stem is bewaard.":
+            assert await delivery.close_now(bot.app, poll_id)
+            await delivery.wait_idle(bot.app)
+            assert vote_message(bot, voter, services).buttons == []  # the close came first
+        await answer(update, text, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(voting_handlers, "answer_query", closed_meanwhile)
+    await voter.press("Bankjes", message=vote_message(bot, voter, services))
+    await delivery.wait_idle(bot.app)
+
+    now = vote_message(bot, voter, services)
+    assert now.buttons == [], now.button_texts
+    assert "Deze stemming is gesloten. Stemmen kan niet meer." in now.plain_text
+    assert "Jouw stem: Bankjes" in now.plain_text

@@ -320,6 +320,40 @@ async def test_the_group_s_result_explains_votes_it_did_not_count(
         assert session.exec(select(UncountedVote)).all() == []
 
 
+async def test_the_creator_s_result_explains_the_votes_not_counted_in_their_language(
+    bot: Harness, services: Services
+) -> None:
+    """Bea made the group's poll and reads its result in her own chat, in English (the group's
+    is Dutch): the same count as the group, with the same reasons why answers were not counted,
+    never who. The invitation to start a chat with the bot is for the group, not for her."""
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    olga = await onboard(bot, 2200, "Olga", wijk="Groenelaan")
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    (poll,) = polls(services)
+    assert poll.telegram_poll_id is not None
+    sam = bot.user(2300, "Sam")
+    for person in (bea, olga, sam):
+        await person.answer_poll(poll.telegram_poll_id, [0])
+    await bea.send("/taal")
+    await bea.press("English")
+
+    assert await delivery.close_now(bot.app, poll.id or 0)
+    await delivery.wait_idle(bot.app)
+
+    (in_group,) = results_in(bot, GROUP_ID)
+    assert "Niet meegeteld: 2 stemmen in deze groep." in in_group, in_group
+    (own,) = [m.plain_text for m in bea.messages if m.plain_text.startswith("Results:")]
+    assert "Number of people who voted: 1" in own and "Speeltuin: 1 (100%)" in own, own
+    assert (
+        "Not counted: 2 votes in the Telegram group. This is why:\n"
+        "• 1 from someone in another district\n"
+        "• 1 from someone who has not chosen a district with me yet"
+    ) in own, own
+    assert "Start a chat with me" not in own
+    assert not any(name in own for name in ("Olga", "Sam"))
+
+
 async def test_a_group_result_where_every_answer_counted_says_nothing_more(
     bot: Harness, services: Services
 ) -> None:
