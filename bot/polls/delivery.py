@@ -191,7 +191,7 @@ def vote_keyboard(
     if not poll.hide_results:
         rows.append([button(t(lang, "polls.btn_results"), PollView(pid, "res"))])
     # "Naar het menu" that knows it leaves the poll: the message shows the menu from then on,
-    # so closing the poll must not edit it (voting.vote_message_left).
+    # so closing the poll must not edit it (voting.vote_buttons_removed).
     rows.append([button(t(lang, "menu.back_to_menu"), PollView(pid, "menu"))])
     return InlineKeyboardMarkup(rows)
 
@@ -809,7 +809,7 @@ async def close_vote_messages(app: WijkApplication, poll_id: int) -> int:
         with services.db.session() as session:
             if status is Status.UNREACHABLE:
                 persons.mark_unreachable(session, message.person_id, services.clock.now())
-            voting.mark_buttons_removed(session, message.delivery_id, services.clock.now())
+            voting.mark_buttons_removed(session, message, services.clock.now())
     with services.db.session() as session:
         voting.finish_closing_vote_messages(session, poll_id, services.clock.now())
     return edited

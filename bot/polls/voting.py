@@ -53,6 +53,7 @@ from models import (
     PollKind,
     PollOption,
     PollStatus,
+    PollVoteMessage,
     Role,
     SpiegelItem,
     UncountedReason,
@@ -842,10 +843,12 @@ def delivery_counts(session: Session, poll_id: int) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class VoteMessage:
-    """A vote message the poll went out as: whose, in which chat and language, and their vote
-    (option ids, first choice first) to show in it."""
+    """A vote message of the poll: whose, in which chat and language, and their vote (option ids,
+    first choice first) to show in it. `delivery_id`: the one the broadcast sent
+    (PollDelivery); else `opened_id`, one the member opened themselves (PollVoteMessage)."""
 
-    delivery_id: int
+    delivery_id: int | None
+    opened_id: int | None
     person_id: int
     telegram_id: int
     language: str
@@ -865,9 +868,10 @@ def polls_with_vote_messages_to_close(session: Session) -> list[int]:
 
 
 def vote_messages_to_close(session: Session, poll_id: int) -> list[VoteMessage]:
-    """The poll's vote messages that still carry their buttons, as far as the broadcast knows
-    them (PollDelivery.message_id: not after a send that timed out), in the order sent."""
-    rows = session.exec(
+    """The poll's vote messages that still carry their buttons: those the broadcast sent, as far
+    as it knows them (PollDelivery.message_id: not after a send that timed out), in the order
+    sent, then those members opened themselves (`vote_buttons_shown`), in the order opened."""
+    sent = session.exec(
         select(PollDelivery, Person.telegram_id, Person.language)
         .join(Person, col(Person.id) == PollDelivery.person_id)
         .where(
@@ -878,8 +882,17 @@ def vote_messages_to_close(session: Session, poll_id: int) -> list[VoteMessage]:
         )
         .order_by(col(PollDelivery.id))
     ).all()
+    opened = session.exec(
+        select(PollVoteMessage, Person.telegram_id, Person.language)
+        .join(Person, col(Person.id) == PollVoteMessage.person_id)
+        .where(
+            PollVoteMessage.poll_id == poll_id,
+            col(PollVoteMessage.buttons_removed_at).is_(None),
+        )
+        .order_by(col(PollVoteMessage.id))
+    ).all()
     chosen: dict[int, list[int]] = {}
-    if rows:
+    if sent or opened:
         votes = session.exec(
             select(Vote.person_id, Vote.option_id)
             .where(Vote.poll_id == poll_id)
@@ -890,19 +903,83 @@ def vote_messages_to_close(session: Session, poll_id: int) -> list[VoteMessage]:
                 chosen.setdefault(person_id, []).append(option_id)
     return [
         VoteMessage(
-            d.id, d.person_id, telegram_id, lang, d.message_id, tuple(chosen.get(d.person_id, ()))
+            d.id,
+            None,
+            d.person_id,
+            telegram_id,
+            lang,
+            d.message_id,
+            tuple(chosen.get(d.person_id, ())),
         )
-        for d, telegram_id, lang in rows
+        for d, telegram_id, lang in sent
         if d.id is not None and d.message_id is not None
+    ] + [
+        VoteMessage(
+            None,
+            o.id,
+            o.person_id,
+            telegram_id,
+            lang,
+            o.message_id,
+            tuple(chosen.get(o.person_id, ())),
+        )
+        for o, telegram_id, lang in opened
+        if o.id is not None
     ]
 
 
-def vote_message_left(
+def vote_buttons_shown(
+    session: Session, poll_id: int, person_id: int, message_id: int, now: datetime
+) -> bool:
+    """The person's private chat shows the poll's vote buttons in `message_id`: opened from
+    /stemmen, the group's "Stemmen in een eigen chat" or "Zelf stemmen", or a vote step. It is
+    recorded as one of the poll's vote messages (the broadcast's own, PollDelivery, or a
+    PollVoteMessage: one row per message, however often it is shown or the update comes again),
+    so closing or cancelling the poll takes its buttons off (`vote_messages_to_close`).
+
+    Returns whether the poll is still open, read after the record is committed: a close
+    committed later finds this message. False: the close may have passed it by (a vote pressed
+    as the poll closed): the caller shows it ended, without buttons, and `vote_buttons_removed`."""
+    delivered = session.exec(
+        select(PollDelivery).where(
+            PollDelivery.poll_id == poll_id,
+            PollDelivery.person_id == person_id,
+            PollDelivery.message_id == message_id,
+        )
+    ).first()
+    row: PollDelivery | PollVoteMessage
+    if delivered is not None:
+        row = delivered
+    else:
+        opened = session.exec(
+            select(PollVoteMessage).where(
+                PollVoteMessage.poll_id == poll_id,
+                PollVoteMessage.person_id == person_id,
+                PollVoteMessage.message_id == message_id,
+            )
+        ).first()
+        row = opened or PollVoteMessage(
+            poll_id=poll_id, person_id=person_id, message_id=message_id, shown_at=now
+        )
+    if row.id is None or row.buttons_removed_at is not None:
+        # Shown again after "Naar het menu" made it a menu: a vote message once more.
+        row.buttons_removed_at = None
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:  # the same message recorded at once by the update delivered again
+            session.rollback()
+    status = session.exec(select(Poll.status).where(col(Poll.id) == poll_id)).first()
+    session.commit()
+    return status == PollStatus.OPEN.value
+
+
+def vote_buttons_removed(
     session: Session, poll_id: int, person_id: int, message_id: int, now: datetime
 ) -> None:
-    """The person pressed "Naar het menu" under the poll in `message_id`: when that is the vote
-    message the poll went out as, it shows the menu now and has no vote buttons any more, so
-    closing the poll leaves it be (`vote_messages_to_close`)."""
+    """The person's message `message_id` shows no vote buttons of the poll any more: "Naar het
+    menu" made it the menu, or it was shown ended (`vote_buttons_shown` said the poll closed).
+    Closing the poll leaves it be (`vote_messages_to_close`)."""
     session.exec(
         update(PollDelivery)
         .where(
@@ -913,15 +990,32 @@ def vote_message_left(
         )
         .values(buttons_removed_at=now)
     )
+    session.exec(
+        update(PollVoteMessage)
+        .where(
+            col(PollVoteMessage.poll_id) == poll_id,
+            col(PollVoteMessage.person_id) == person_id,
+            col(PollVoteMessage.message_id) == message_id,
+            col(PollVoteMessage.buttons_removed_at).is_(None),
+        )
+        .values(buttons_removed_at=now)
+    )
     session.commit()
 
 
-def mark_buttons_removed(session: Session, delivery_id: int, now: datetime) -> None:
-    session.exec(
-        update(PollDelivery)
-        .where(col(PollDelivery.id) == delivery_id)
-        .values(buttons_removed_at=now)
-    )
+def mark_buttons_removed(session: Session, message: VoteMessage, now: datetime) -> None:
+    if message.delivery_id is not None:
+        session.exec(
+            update(PollDelivery)
+            .where(col(PollDelivery.id) == message.delivery_id)
+            .values(buttons_removed_at=now)
+        )
+    if message.opened_id is not None:
+        session.exec(
+            update(PollVoteMessage)
+            .where(col(PollVoteMessage.id) == message.opened_id)
+            .values(buttons_removed_at=now)
+        )
     session.commit()
 
 

@@ -39,6 +39,7 @@ from models import (
     PollDelivery,
     PollOption,
     PollStatus,
+    PollVoteMessage,
     Reaction,
     SpiegelItem,
     StatementChange,
@@ -62,6 +63,7 @@ PERSON_COLUMNS = {
     ("reaction", "person_id"): "deleted, or kept unlinked",
     ("vote", "person_id"): "deleted, or kept unlinked",
     ("polldelivery", "person_id"): "deleted",
+    ("poll_vote_message", "person_id"): "deleted",
     ("uncounted_vote", "person_id"): "deleted",
     ("digestsetting", "person_id"): "deleted",
     ("observation_supporter", "person_id"): "deleted",
@@ -87,6 +89,7 @@ EXPORTED_IN = {
     ("reaction", "person_id"): "reactions",
     ("vote", "person_id"): "votes",
     ("polldelivery", "person_id"): "polls_received",
+    ("poll_vote_message", "person_id"): "polls_received",
     ("uncounted_vote", "person_id"): "group_votes_not_counted",
     ("digestsetting", "person_id"): "digest_settings",
     ("observation_supporter", "person_id"): "supported",
@@ -357,9 +360,19 @@ def _polls_received(session: Session, person_id: int) -> list[dict[str, Any]]:
         .where(PollDelivery.person_id == person_id)
         .order_by(col(PollDelivery.id))
     ).all()
+    # The polls they opened themselves (from /stemmen, a group's link): a message each.
+    opened = session.exec(
+        select(PollVoteMessage, Poll)
+        .join(Poll, col(Poll.id) == col(PollVoteMessage.poll_id))
+        .where(PollVoteMessage.person_id == person_id)
+        .order_by(col(PollVoteMessage.id))
+    ).all()
     return [
         {"poll": poll.question, "status": d.status, "sent_at": iso(d.sent_at)}
         for d, poll in deliveries
+    ] + [
+        {"poll": poll.question, "status": "opened", "sent_at": iso(o.shown_at)}
+        for o, poll in opened
     ]
 
 
@@ -843,7 +856,9 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
             ),
         )
     )
-    report.poll_deliveries = run(delete(PollDelivery).where(col(PollDelivery.person_id) == pid))
+    report.poll_deliveries = run(
+        delete(PollDelivery).where(col(PollDelivery.person_id) == pid)
+    ) + run(delete(PollVoteMessage).where(col(PollVoteMessage.person_id) == pid))
     report.uncounted_votes = run(delete(UncountedVote).where(col(UncountedVote.person_id) == pid))
     report.digest_settings = run(delete(DigestSetting).where(col(DigestSetting.person_id) == pid))
     report.memberships = run(delete(Membership).where(col(Membership.person_id) == pid))

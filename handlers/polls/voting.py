@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from bot.context import WijkApplication, WijkContext
@@ -26,6 +26,7 @@ from bot.polls import delivery
 from bot.polls import voting as polls
 from bot.polls.tally import tally
 from bot.telegram import flows
+from bot.telegram.broadcast import edit_one
 from bot.telegram.callbacks import (
     BadCallback,
     MenuItem,
@@ -149,7 +150,48 @@ async def show_poll(
     await answer_query(update)
     text = delivery.poll_text(poll, options, who.lang, services, wijk_name, chosen=chosen)
     markup = delivery.vote_keyboard(poll, options, who.lang, voted=bool(chosen))
-    await reply(update, text, markup, edit=edit)
+    sent = await reply(update, text, markup, edit=edit)
+    await _buttons_shown(update, context, who, poll_id, sent, edit=edit)
+
+
+async def _buttons_shown(
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    poll_id: int,
+    sent: Message | None,
+    *,
+    edit: bool,
+) -> None:
+    """The message just sent or edited (`sent`; None: the pressed one, unchanged) shows the
+    poll's vote buttons: it is recorded as one of the poll's vote messages, so that closing or
+    cancelling the poll takes its buttons off, like those of the broadcast. Did the poll close
+    meanwhile (a vote pressed as it closed, after the close had edited this message), the
+    message says so now, with their vote, without buttons: they never come back."""
+    assert who.actor is not None
+    message = sent
+    query_message = update.callback_query.message if update.callback_query else None
+    if message is None and edit and isinstance(query_message, Message):
+        message = query_message
+    if message is None:
+        return
+    services = context.services
+    with services.db.session() as session:
+        still_open = polls.vote_buttons_shown(
+            session, poll_id, who.actor.id, message.message_id, services.clock.now()
+        )
+    if still_open:
+        return
+    poll, options, wijk_name = load(context, poll_id)
+    with services.db.session() as session:
+        chosen = polls.current_vote(session, poll_id, who.actor.id)
+    text = delivery.ended_vote_text(poll, options, who.lang, wijk_name, chosen)
+    await edit_one(
+        context.bot, message.chat_id, message.message_id, text, what=f"poll {poll_id}, ended"
+    )
+    with services.db.session() as session:
+        now = services.clock.now()
+        polls.vote_buttons_removed(session, poll_id, who.actor.id, message.message_id, now)
 
 
 async def show_results(
@@ -222,7 +264,7 @@ async def _leave_for_menu(update: Update, context: WijkContext, who: Who, poll_i
         services = context.services
         with services.db.session() as session:
             now = services.clock.now()
-            polls.vote_message_left(session, poll_id, who.actor.id, message.message_id, now)
+            polls.vote_buttons_removed(session, poll_id, who.actor.id, message.message_id, now)
     await answer_query(update)
     await flows.end(context)
     await show_menu(update, context, who, edit=True)
@@ -293,7 +335,8 @@ async def _show_ballot(
     services = context.services
     text = delivery.poll_text(poll, options, who.lang, services, ballot.wijk_name, order=order)
     markup = delivery.vote_keyboard(poll, options, who.lang, change=change, mask=mask, order=order)
-    await reply(update, text, markup, edit=True)
+    sent = await reply(update, text, markup, edit=True)
+    await _buttons_shown(update, context, who, poll.id or 0, sent, edit=True)
 
 
 async def _cast(
@@ -327,7 +370,8 @@ async def _cast(
     text = delivery.poll_text(poll, options, who.lang, services, ballot.wijk_name, chosen=chosen)
     text += "\n\n" + who.t(key)
     markup = delivery.vote_keyboard(poll, options, who.lang, voted=True)
-    await reply(update, text, markup, edit=True)
+    sent = await reply(update, text, markup, edit=True)
+    await _buttons_shown(update, context, who, poll_id, sent, edit=True)
 
 
 def _at_least_one(positions: list[int]) -> list[int]:

@@ -33,6 +33,7 @@ from models import (
     Poll,
     PollDelivery,
     PollOption,
+    PollVoteMessage,
     Reaction,
     Role,
     SpiegelItem,
@@ -196,6 +197,8 @@ def _build_world(session: Session, config: Config, alice_telegram_id: int) -> Wo
             Vote(poll_id=pk(poll), option_id=pk(options[0]), person_id=pk(bob), rank=1),
             PollDelivery(poll_id=pk(poll), person_id=pk(alice), status="sent", sent_at=T0),
             PollDelivery(poll_id=pk(poll), person_id=pk(bob), status="sent", sent_at=T0),
+            # The poll opened once more from /stemmen: a message of its own.
+            PollVoteMessage(poll_id=pk(poll), person_id=pk(alice), message_id=11, shown_at=T0),
             # An answer in the poll's Telegram group that did not count, kept until its result.
             UncountedVote(poll_id=pk(poll), person_id=pk(coach), reason="other_wijk"),
             DigestSetting(person_id=pk(alice), weekday=2, send_time="09:00"),
@@ -415,7 +418,7 @@ def test_erase_keeping_contributions_unlinks_them(db: Database, config: Config) 
         report.poll_deliveries,
         report.digest_settings,
         report.stored_states,
-    ) == (2, 1, 1, 1)
+    ) == (2, 2, 1, 1)
     with db.session() as session:
         assert session.get(Person, world.alice) is None
         assert count(session, Membership, person_id=world.alice) == 0
@@ -427,6 +430,7 @@ def test_erase_keeping_contributions_unlinks_them(db: Database, config: Config) 
         assert count(session, Reaction, person_id=None) == 1
         assert count(session, Vote, person_id=None) == 2
         assert count(session, PollDelivery) == 1 and count(session, DigestSetting) == 1
+        assert count(session, PollVoteMessage) == 0
         assert session.exec(select(GroupLink)).one().linked_by_id is None
         assert [s.key for s in session.exec(select(StoredState)).all()] == ["2002"]
         # Nobody in the database carries their name any more.
