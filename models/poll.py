@@ -36,6 +36,10 @@ class Poll(SQLModel, table=True):
     # When every vote message it went out as (PollDelivery.message_id) had been edited to say it
     # closed or was cancelled, without its buttons (bot/polls/delivery.py). NULL while open.
     vote_messages_closed_at: datetime | None = None
+    # How many answered the group's Telegram poll, as Telegram counted them when the bot stopped
+    # it for the result: the creator's result says how many it did not count, as the group's
+    # does, also when another sender takes over between the two (bot/polls/delivery.py).
+    group_answers: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
     # Group audience: the linked group's chat, the message and (for native polls) Telegram's id.
     group_chat_id: int | None = telegram_id_field(nullable=True)

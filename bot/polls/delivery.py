@@ -248,12 +248,16 @@ def uncounted_text(
     answered: int | None,
     known: dict[UncountedReason, int],
     lang: str,
-    bot_name: str,
+    bot_name: str | None,
 ) -> str:
     """Below a group poll's result: how many answers in the group's Telegram poll it did not
     count, and why, never who (empty when all counted). `answered`: Telegram's count of who
     answered (None if unknown); those it counted that the bot neither counted nor knows
-    (`known`: bot/polls/voting.py `uncounted_in_group`) have not joined the bot."""
+    (`known`: bot/polls/voting.py `uncounted_in_group`) have not joined the bot.
+
+    The one place that renders it: for the group (`bot_name`: the bot, whose chat those who
+    have not joined are invited to start) and for the creator's own chat (`bot_name` None: "in
+    de Telegram-groep", and no invitation: they have that chat)."""
     counts = dict(known)
     if answered is not None:
         strangers = answered - result.voters - sum(known.values())
@@ -263,13 +267,14 @@ def uncounted_text(
     total = sum(counts.values())
     if not total:
         return ""
-    lines = ["", tn(lang, "polls.results_uncounted", total)]
+    heading = "polls.results_uncounted" if bot_name else "polls.results_uncounted_private"
+    lines = ["", tn(lang, heading, total)]
     lines += [
         tn(lang, f"polls.uncounted_{reason.value}", counts[reason])
         for reason in UncountedReason
         if counts.get(reason)
     ]
-    if counts.get(UncountedReason.NOT_JOINED):
+    if counts.get(UncountedReason.NOT_JOINED) and bot_name:
         lines.append(t(lang, "polls.uncounted_join", bot=bot_name))
     return "\n" + "\n".join(lines)
 
@@ -659,11 +664,17 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
                 session, poll_id, held, services.clock.now(), stage=stage, delivery_id=delivery_id
             )
 
+    # Telegram's count of who answered the group's poll, when the bot stopped it (kept: a sender
+    # that takes over after the group's result gives the creator the same count).
+    answered = poll.group_answers
     if poll.results_stage < GROUP_DONE:
         if poll.group_chat_id is not None:
-            answered: int | None = None
             if poll.telegram_poll_id:
-                answered = await _stop_native(app, poll)
+                stopped = await _stop_native(app, poll)
+                if stopped is not None:
+                    answered = stopped
+                    with services.db.session() as session:
+                        voting.set_group_answers(session, poll_id, stopped)
             else:
                 await _end_group_post(app, poll)
             group_lang = group_language(services, poll.group_chat_id)
@@ -682,7 +693,15 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
 
     if held is not None and poll.results_stage < CREATOR_DONE:
         if creator is not None:
-            await send(creator.id, creator.telegram_id, creator.language)
+            # The same count as the group's, and why answers there did not count, in their own
+            # language (`uncounted_text`, for a private chat: no invitation to start one).
+            lang = creator.language
+            text = results_text(result, lang)
+            if voting.voted_in_group(poll):
+                text += uncounted_text(result, answered, uncounted, lang, None)
+            await _send_results_to(
+                services, bot, poll_id, creator.id, creator.telegram_id, text, lang
+            )
         held = done(stage=CREATOR_DONE)
     for recipient in reached:
         if held is None:

@@ -687,6 +687,12 @@ def cancel_poll(session: Session, poll_id: int, now: datetime) -> bool:
     return bool(result.rowcount)
 
 
+def set_group_answers(session: Session, poll_id: int, answered: int) -> None:
+    """Telegram's count of who answered the group's poll, when the bot stopped it."""
+    session.exec(update(Poll).where(col(Poll.id) == poll_id).values(group_answers=answered))
+    session.commit()
+
+
 def claim_results(session: Session, poll_id: int, now: datetime) -> datetime | None:
     """The lease on sending the results, for exactly one caller (None for the others).
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select, update
 
 from bot.context import Services
@@ -352,6 +353,48 @@ async def test_the_creator_s_result_explains_the_votes_not_counted_in_their_lang
     ) in own, own
     assert "Start a chat with me" not in own
     assert not any(name in own for name in ("Olga", "Sam"))
+
+
+async def test_a_sender_that_takes_over_gives_the_creator_the_group_s_count(
+    bot: Harness, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The group has its result; the sender dies before the creator's. The next sender takes
+    over at the creator, after the group's Telegram poll was stopped: Telegram's count of who
+    answered (Sam never joined the bot: only that count knows him) comes from the database, so
+    Bea reads the group's count too."""
+    bea = await member(bot, services, 2001, "Bea")
+    await link_group(bot, bea)
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    (poll,) = polls(services)
+    assert poll.telegram_poll_id is not None
+    await bea.answer_poll(poll.telegram_poll_id, [0])
+    await bot.user(2300, "Sam").answer_poll(poll.telegram_poll_id, [1])
+    send = delivery._send_results_to
+
+    async def dies(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(delivery, "_send_results_to", dies)
+    assert await delivery.close_now(bot.app, poll.id or 0)
+    await delivery.wait_idle(bot.app)
+    (in_group,) = results_in(bot, GROUP_ID)
+    assert "Niet meegeteld: 1 stem in deze groep." in in_group, in_group
+    assert not [m for m in bea.messages if m.plain_text.startswith("Uitslag:")]
+
+    monkeypatch.setattr(delivery, "_send_results_to", send)
+    with services.db.session() as session:  # its lease ran out
+        past = services.clock.now() - timedelta(seconds=1)
+        session.exec(update(Poll).values(results_until=past))
+        session.commit()
+    await delivery.sweep(bot.app)
+    await delivery.wait_idle(bot.app)
+
+    assert results_in(bot, GROUP_ID) == [in_group]  # not again
+    (own,) = [m.plain_text for m in bea.messages if m.plain_text.startswith("Uitslag:")]
+    assert (
+        "Niet meegeteld: 1 stem in de Telegram-groep. Dit is waarom:\n"
+        "• 1 van iemand die nog geen wijk bij mij koos"
+    ) in own, own
 
 
 async def test_a_group_result_where_every_answer_counted_says_nothing_more(
