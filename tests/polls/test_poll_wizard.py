@@ -391,3 +391,21 @@ async def test_preview_change_and_cancel(bot: Harness, services: Services) -> No
     with services.db.session() as session:
         assert session.exec(select(Poll)).all() == []
         assert session.exec(select(GroupLink)).all() == []
+
+
+async def test_without_a_spiegel_the_wizard_does_not_offer_its_sentences(
+    bot: Harness, services: Services
+) -> None:
+    """Elsrijk has no wijkspiegel yet. The answers step offered "Uit de wijkspiegel kiezen"
+    and "Je kunt ook zinnen uit de wijkspiegel nemen."; pressing it said there was none but
+    kept both, and pressing it again did nothing at all. Now neither is offered."""
+    creator = await member(bot, services, 2001, "Bea", Role.COACH)
+    await creator.send("/menu")
+    await creator.press("Nieuwe stemming")
+    (step,) = await creator.send("Waar beginnen we?")
+    assert "Typ de antwoorden waaruit mensen kiezen." in step.plain_text
+    assert "wijkspiegel" not in step.plain_text
+    assert step.button_texts == ["Klaar met antwoorden", "Stoppen"]
+    (step,) = await creator.send("Speeltuin")
+    assert "wijkspiegel" not in step.plain_text
+    assert "Uit de wijkspiegel kiezen" not in step.button_texts
