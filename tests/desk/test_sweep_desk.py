@@ -90,3 +90,18 @@ async def test_someone_who_is_not_a_coach_is_not_sent_round_in_circles(desk: Des
         refused = await browser.get("/")
         assert refused.status_code == 403
         assert REOPEN not in shown(refused.text)
+
+
+async def test_bureau_openen_under_the_digest_sends_the_link(desk: Desk) -> None:
+    """The digest's last message is its file for Excel, with "Bureau openen" under it. Pressing
+    that (a desk without https: the login link) did nothing: the bot tried to edit the file's
+    message as a text and Telegram refused. Now the link comes."""
+    carla = await coach(desk)
+    desk.observation(text="Lantaarn kapot")
+    said = await carla.send("/wijkoverzicht")
+    assert said[-1].kind == "document" and "Bureau openen" in said[-1].button_texts
+
+    answer = await carla.press("Bureau openen", message=said[-1])
+    assert desk.bot.errors == []
+    assert any("/login/" in m.plain_text for m in answer), [m.plain_text for m in answer]
+    assert "Hier is je link naar het bureau." in carla.last.plain_text
