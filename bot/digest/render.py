@@ -309,7 +309,8 @@ class _Renderer:
         a = self.data.attention
         lines = [self.t("attention_title")]
         if not a.urgent and not a.unanswered and not a.growing:
-            return [*lines, self.t("attention_none")]
+            # What is true then: none waited too long (some may wait less, unanswered).
+            return [*lines, self.tn("attention_none", a.after_days)]
         if a.urgent:
             # First, whatever their age: the heading says they may be urgent, so their lines
             # need not say it again.
