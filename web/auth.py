@@ -96,6 +96,13 @@ def other_wijk(coach: Coach, message_key: str = "desk.other_wijk") -> Refusal:
     return Refusal(message_key, lang=coach.lang, coach=True)
 
 
+def not_there(message_key: str, lang: str | None, status: int = 404) -> Refusal:
+    """For a logged-in coach: what they asked for is not there (gone meanwhile, or never was).
+    Their session is fine: the desk's header and the way back to their inbox, not "close the
+    desk and open it again"."""
+    return Refusal(message_key, lang=lang, status=status, coach=True, help_key=None)
+
+
 def coach_for(services: Services, telegram_id: int) -> Coach:
     """The coach with this Telegram id, read now; Refusal for anyone else."""
     with services.db.session() as session:

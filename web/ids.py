@@ -13,7 +13,7 @@ import re
 from starlette.requests import Request
 
 from models.base import MAX_ID
-from web.auth import Refusal
+from web.auth import not_there
 
 # ASCII digits only: str.isdigit() also takes "²", which int() refuses. Twenty digits are more
 # than any id; leading zeros are allowed.
@@ -50,9 +50,9 @@ def number_beyond_ids(raw: object) -> int | None:
 
 
 def path_id(request: Request, name: str, message_key: str, lang: str | None = None) -> int:
-    """The id in the path parameter `name`; a "not found" page (404, `message_key`) for text
-    that is no row's id."""
+    """The id in the path parameter `name`, asked for by a logged-in coach; a "not found" page
+    (404, `message_key`, with the way back to their inbox) for text that is no row's id."""
     found = parse_id(request.path_params[name])
     if found is None:
-        raise Refusal(message_key, lang=lang, status=404)
+        raise not_there(message_key, lang)
     return found

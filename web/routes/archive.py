@@ -24,7 +24,7 @@ from starlette.routing import Route
 from bot.desk import archive
 from bot.people.permissions import Actor, PermissionDenied
 from models import Wijk
-from web.auth import Coach, Refusal, current_coach, desk, other_wijk
+from web.auth import Coach, current_coach, desk, not_there, other_wijk
 from web.ids import parse_id, path_id
 from web.render import render
 
@@ -49,7 +49,7 @@ def _archived(request: Request, coach: Coach, read: Callable[[Session, Actor, in
         except PermissionDenied:
             raise other_wijk(coach, "desk.other_wijk_digest") from None
         except archive.NotArchived:
-            raise Refusal("desk.archive_unknown", lang=coach.lang, status=404) from None
+            raise not_there("desk.archive_unknown", coach.lang) from None
 
 
 async def archive_list(request: Request) -> Response:
@@ -136,7 +136,7 @@ async def archive_chart(request: Request) -> Response:
     coach = current_coach(request)
     chart = _archived(request, coach, archive.archived_chart)
     if not chart.startswith(PNG_MAGIC):
-        raise Refusal("desk.archive_unknown", lang=coach.lang, status=404)
+        raise not_there("desk.archive_unknown", coach.lang)
     return Response(
         chart,
         media_type="image/png",

@@ -36,7 +36,7 @@ from bot.observations import coach as coach_service
 from bot.observations.coach import Refused
 from bot.people.permissions import PermissionDenied
 from models import ObservationStatus
-from web.auth import Coach, Refusal, current_coach, desk, other_wijk
+from web.auth import Coach, Refusal, current_coach, desk, not_there, other_wijk
 from web.flash import Notice
 from web.ids import parse_id, path_id
 from web.kept import typed_in
@@ -77,7 +77,7 @@ def _load(session: Session, coach: Coach, observation_id: int) -> observation_pa
     except PermissionDenied:
         raise other_wijk(coach, "desk.other_wijk_observation") from None
     except Refused as refused:
-        raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
+        raise not_there(refused.message_key, coach.lang) from None
 
 
 def show(
@@ -154,10 +154,10 @@ async def photo(request: Request) -> Response:
         except PermissionDenied:
             raise other_wijk(coach, "desk.other_wijk_observation") from None
         except coach_service.Refused as refused:
-            raise Refusal(refused.message_key, lang=coach.lang, status=404) from None
+            raise not_there(refused.message_key, coach.lang) from None
         file_id = found.photo_file_id
     if not file_id:
-        raise Refusal("desk.photo_unavailable", lang=coach.lang, status=404)
+        raise not_there("desk.photo_unavailable", coach.lang)
     limit = services.config.desk.photo_max_bytes
     try:
         telegram_file = await state.bot.get_file(file_id)
