@@ -88,6 +88,7 @@ async def refused(request: Request, exc: Exception) -> Response:
         message_key=exc.message_key,
         typed=exc.typed,
         login_url=None,
+        reopen=exc.reopen,
     )
 
 

@@ -60,7 +60,8 @@ class Refusal(Exception):
     shows anything of a wijk. `coach`: the person is a logged-in coach refused something of a
     wijk they do not handle (`help_key` says so) or of one that is gone; their page keeps the
     desk's header and a way back to their inbox. `typed`: what the refused form carried of
-    typed text (web/kept.py), shown back to copy."""
+    typed text (web/kept.py), shown back to copy. `reopen`: inside Telegram, say to close the
+    desk and open it again (not to someone who is no coach: that shows the same page)."""
 
     def __init__(
         self,
@@ -71,6 +72,7 @@ class Refusal(Exception):
         coach: bool = False,
         help_key: str | None = "desk.other_wijk_help",
         typed: Sequence[Any] = (),
+        reopen: bool = True,
     ) -> None:
         super().__init__(message_key)
         self.message_key = message_key
@@ -79,6 +81,7 @@ class Refusal(Exception):
         self.coach = coach
         self.help_key = help_key
         self.typed = list(typed)
+        self.reopen = reopen
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,10 @@ def coach_for(services: Services, telegram_id: int) -> Coach:
         if actor is not None:
             session.expunge_all()
     if actor is None:
-        raise Refusal()
+        raise Refusal(reopen=False)
     wijken = handled_wijken(actor)
     if not wijken:
-        raise Refusal(lang=actor.person.language)
+        raise Refusal(lang=actor.person.language, reopen=False)
     return Coach(telegram_id, actor, actor.person.language, wijken)
 
 

@@ -69,7 +69,9 @@ async def telegram_login(request: Request) -> Response:
     try:
         coach = coach_for(services, data.telegram_id)
     except Refusal as refusal:
-        raise Refusal(refusal.message_key, lang=refusal.lang or lang) from None
+        raise Refusal(
+            refusal.message_key, lang=refusal.lang or lang, reopen=refusal.reopen
+        ) from None
     log_in(request, coach.telegram_id, "telegram")
     _log.info("desk: %s logged in through Telegram", pseudonym(coach.telegram_id))
     return RedirectResponse(target, status_code=303)
