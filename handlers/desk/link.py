@@ -60,8 +60,10 @@ async def send_link(update: Update, context: WijkContext, who: Who, *, edit: boo
     text = views.link_message(who, url, config.login_link_minutes)
     markup = views.link_keyboard(who, url, links.web_app_url(services.config))
     query = update.callback_query
-    if edit and query is not None and isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup, link_preview_options=NO_PREVIEW)
+    # Only a text can become the link: under a file (the digest's) the link comes anew.
+    pressed = query.message if query is not None else None
+    if edit and isinstance(pressed, Message) and pressed.text is not None:
+        await pressed.edit_text(text, reply_markup=markup, link_preview_options=NO_PREVIEW)
     elif update.effective_chat is not None:
         await update.effective_chat.send_message(
             text, reply_markup=markup, link_preview_options=NO_PREVIEW
