@@ -22,7 +22,8 @@ With a text search the texts are read once: on PostgreSQL through a trigram inde
 0014) into a materialized set, from which one statement returns the counts (GROUPING SETS) and
 the page's ids; on SQLite the rows some count needs come back and are counted here.
 The text search is a case-insensitive substring (PostgreSQL ILIKE; SQLite LIKE, which ignores
-case for ASCII letters only, as lower() there does), with % and _ in the query taken literally.
+case for ASCII letters only, as lower() there does), with % and _ in the query taken literally;
+a melding's number ("M-12", "m12") finds that melding too.
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ _LAST_DAY = date(2999, 12, 31)
 _THEME_SLUG = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # A whole number as a URL carries it: one optional minus, ASCII digits ("--5" and "²" are not).
 _INTEGER = re.compile(r"-?[0-9]{1,30}")
+# A melding's number as a coach types it in the search: "M-12", "m12", "M 12".
+_REFERENCE = re.compile(r"[mM]\s*-?\s*([0-9]{1,20})")
 
 SWOTS: tuple[str, ...] = tuple(s.value for s in Swot)
 # The coach's statuses in the order the desk lists them; whatever the enum adds (or still has,
@@ -372,11 +375,24 @@ def like_pattern(q: str) -> str:
     return f"%{escaped}%"
 
 
+def reference_id(q: str) -> int | None:
+    """The id of the melding whose number `q` is ("M-12", "m12": 12), or None."""
+    found = _REFERENCE.fullmatch(q.strip())
+    if found is None:
+        return None
+    value = int(found.group(1))
+    return value if 1 <= value <= MAX_ID else None
+
+
 def text_matches(q: str, dialect: str) -> ColumnElement[bool]:
+    """The search: the text holds `q`; a melding's number ("M-12") also finds that melding."""
     if dialect == "postgresql":
-        return _O.c.text.ilike(like_pattern(q), escape="\\")
-    # SQLite's LIKE ignores ASCII case already; ilike would wrap both sides in lower().
-    return _O.c.text.like(like_pattern(q), escape="\\")
+        found = _O.c.text.ilike(like_pattern(q), escape="\\")
+    else:
+        # SQLite's LIKE ignores ASCII case already; ilike would wrap both sides in lower().
+        found = _O.c.text.like(like_pattern(q), escape="\\")
+    number = reference_id(q)
+    return found if number is None else or_(_O.c.id == number, found)
 
 
 def scope_conditions(

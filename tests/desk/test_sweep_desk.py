@@ -58,16 +58,18 @@ async def test_a_melding_erased_while_open_sends_the_coach_back_to_the_inbox(des
 
 async def test_a_search_for_a_meldings_number_finds_it(desk: Desk) -> None:
     """A resident calls about "M-3": the coach types it in "Zoek in de tekst" and got "0
-    meldingen"; now that melding (and not M-30 or M-31)."""
+    meldingen"; now that melding (and not M-30 or M-31). A bare "3" stays a text search."""
     async with coach_logged_in(desk) as browser:
         rows = [desk.observation(text=f"Melding over afval nummer {n}") for n in range(31)]
         wanted = rows[2]
         assert wanted.reference == "M-3"
-        for typed in ("M-3", " m-3 ", "M3", "3"):
+        for typed in ("M-3", " m-3 ", "M3", "m - 3"):
             page = shown((await browser.get("/", params={"q": typed})).text)
             assert "1 melding " in page, typed
             assert "Melding over afval nummer 2 " in page, typed
             assert "nummer 29" not in page and "nummer 30" not in page, typed
+        page = shown((await browser.get("/", params={"q": "3"})).text)
+        assert "4 meldingen" in page  # nummer 3, 13, 23 and 30
 
 
 async def test_someone_who_is_not_a_coach_is_not_sent_round_in_circles(desk: Desk) -> None:
