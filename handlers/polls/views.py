@@ -140,7 +140,11 @@ def question(who: Who, nonce: int, *, editing: bool, wijk: str | None = None) ->
     return text, keyboard(nav(who, nonce, editing=editing))
 
 
-def options(who: Who, chosen: Sequence[str], nonce: int, note: str | None = None) -> View:
+def options(
+    who: Who, chosen: Sequence[str], nonce: int, note: str | None = None, *, spiegel: bool
+) -> View:
+    """`spiegel`: the wijk has spiegel statements to take (else neither the line nor the button
+    that offers them)."""
     listing = (
         "\n".join(f"{i}. {esc(o)}" for i, o in enumerate(chosen, 1))
         if chosen
@@ -149,10 +153,13 @@ def options(who: Who, chosen: Sequence[str], nonce: int, note: str | None = None
     parts = [] if note is None else [note, ""]
     if not chosen:
         low, high, limit = voting.MIN_OPTIONS, voting.MAX_OPTIONS, voting.MAX_OPTION
-        parts += [who.t("polls.w_options", low=low, high=high, limit=limit), ""]
+        parts.append(who.t("polls.w_options", low=low, high=high, limit=limit))
+        if spiegel:
+            parts.append(who.t("polls.w_options_spiegel"))
+        parts.append("")
     count, high = len(chosen), voting.MAX_OPTIONS
     parts.append(who.t("polls.w_options_list", count=count, high=high, list=listing))
-    rows = [[_pw(who, "polls.btn_from_spiegel", nonce, "sp")]]
+    rows = [[_pw(who, "polls.btn_from_spiegel", nonce, "sp")]] if spiegel else []
     if chosen:
         rows.append([_pw(who, "polls.btn_remove_last", nonce, "ou")])
     rows.append([_pw(who, "polls.btn_options_done", nonce, "od")])

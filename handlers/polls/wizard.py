@@ -136,7 +136,8 @@ async def _show(turn: Turn, flow: Flow, draft: WizardDraft, how: Reply) -> None:
     who, nonce = turn.who, flow.nonce
     if how.note is not None and flow.state in (OPTIONS, SPIEGEL):
         # Keep "Klaar met antwoorden" at hand: 12 options is a reason to go on, not to stop.
-        text, markup = views.options(who, draft.options, nonce, how.note)
+        spiegel = _has_spiegel(turn, draft)
+        text, markup = views.options(who, draft.options, nonce, how.note, spiegel=spiegel)
     else:
         # Why (a text that cannot be used, a sticker, an edit) above the step, with its buttons.
         text, markup = _view(turn, flow.state, draft, nonce)
@@ -155,7 +156,7 @@ def _view(turn: Turn, state: str, draft: WizardDraft, nonce: int) -> views.View:
     if state == QUESTION:
         return views.question(who, nonce, editing=editing, wijk=_elsewhere(turn, draft))
     if state == OPTIONS:
-        return views.options(who, draft.options, nonce)
+        return views.options(who, draft.options, nonce, spiegel=_has_spiegel(turn, draft))
     if state == SPIEGEL:
         items, year = _spiegel(turn, draft)
         return views.spiegel(who, items, draft.spiegel_page, draft.picked, year, nonce)
@@ -187,6 +188,11 @@ def _spiegel(turn: Turn, draft: WizardDraft) -> tuple[list[SpiegelItem], str]:
         items = voting.spiegel_items(session, draft.wijk_id or 0)
         edition = session.get(Edition, items[0].edition_id) if items else None
     return items, str(edition.year) if edition else ""
+
+
+def _has_spiegel(turn: Turn, draft: WizardDraft) -> bool:
+    """Whether the options step offers the wijk's spiegel statements: only when there are."""
+    return bool(_spiegel(turn, draft)[0])
 
 
 def _preview(turn: Turn, draft: WizardDraft) -> views.Preview:
