@@ -11,6 +11,7 @@ import textwrap
 
 from bot.core.i18n import t
 from bot.digest.builder import SWOT_ORDER, DigestData
+from bot.digest.render import weeks
 
 
 def render_chart(data: DigestData, lang: str) -> bytes:
@@ -52,7 +53,8 @@ def render_chart(data: DigestData, lang: str) -> bytes:
     axes.set_xlabel(t(lang, "digest.chart_x"), fontsize=10)
     axes.set_ylabel(t(lang, "digest.chart_y"), fontsize=10)
     axes.set_title(
-        f"{t(lang, 'digest.chart_title', wijk=data.wijk_name)} · {data.period.key}", fontsize=12
+        f"{t(lang, 'digest.chart_title', wijk=data.wijk_name)} · {weeks(data.period.key, lang)}",
+        fontsize=12,
     )
     top = max([*current, *previous, 1])
     axes.set_ylim(0, top * 1.18 + 0.5)

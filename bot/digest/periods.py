@@ -174,6 +174,16 @@ def last_full_week(now: datetime, tz: ZoneInfo) -> Period:
     return period_ending(today - timedelta(days=today.weekday()), 7, tz)
 
 
+def week_numbers(key: str) -> tuple[int, ...]:
+    """The ISO week numbers a period key names, as a coach reads them ("week 49", "week 50 en
+    51"): 2026-W49 gives (49,), 2026-W50+51 gives (50, 51)."""
+    match = _KEY_RE.match(key.strip())
+    if match is None:
+        raise ValueError(f"expected a period like 2026-W47 or 2026-W46+47, got {key!r}")
+    first = int(match.group(2))
+    return (first,) if match.group(3) is None else (first, int(match.group(3)))
+
+
 def parse_period_key(key: str, tz: ZoneInfo) -> Period:
     """A key such as 2026-W47 (Monday to Monday) or 2026-W46+47 (two weeks) to its period."""
     match = _KEY_RE.match(key.strip())

@@ -29,6 +29,7 @@ from bot.core.i18n import (
     tn,
 )
 from bot.core.text import TELEGRAM_TEXT_LIMIT, esc, utf16_cut, utf16_len
+from bot.digest import periods
 from bot.digest.builder import (
     SWOT_ORDER,
     Counts,
@@ -47,6 +48,15 @@ MAX_GROUPS = 10
 MAX_SINGLETONS = 12
 _TAG = re.compile(r"<[^>]+>")
 
+
+
+def weeks(key: str, lang: str) -> str:
+    """A period key as a coach reads it: "week 49", "week 50 en 51" (the key itself, 2026-W49,
+    is what `wijkbot digest --period` takes)."""
+    numbers = periods.week_numbers(key)
+    if len(numbers) == 1:
+        return t(lang, "digest.week", week=numbers[0])
+    return t(lang, "digest.weeks", first=numbers[0], second=numbers[1])
 
 @dataclass
 class RenderedDigest:
@@ -131,7 +141,7 @@ class _Renderer:
                 # one zone add and subtract on the wall clock.)
                 end=self.date(period.end.astimezone(self.tz) - timedelta(days=1)),
             )
-        lines = [self.t("title", wijk=esc(d.wijk_name)), f"{when} · {esc(period.key)}", ""]
+        lines = [self.t("title", wijk=esc(d.wijk_name)), f"{when} · {weeks(period.key, self.lang)}", ""]
         cur, prev = d.current, d.previous
         for key, attr in (
             ("count_observations", "observations"),

@@ -91,7 +91,7 @@ def coach(bot: Harness, services: Services, tg: int, since: datetime) -> FakePer
 
 def headers(fake_person: FakePerson) -> list[str]:
     """The period line under each digest's title
-    ("28 dec 2026 tot en met 3 jan 2027 · 2026-W53")."""
+    ("28 dec 2026 tot en met 3 jan 2027 · week 53")."""
     return [
         m.plain_text.splitlines()[1]
         for m in fake_person.messages
@@ -241,7 +241,7 @@ async def test_week_53_digest_is_sent_once_and_the_next_covers_week_1(
     assert await run_at(services, bot, W53_DUE) == 1
     for later in (W53_DUE + timedelta(minutes=1), W53_DUE + timedelta(hours=12), W01_DUE - SECOND):
         assert await run_at(services, bot, later) == 0
-    assert headers(anna) == ["28 dec 2026 tot en met 3 jan 2027 · 2026-W53"]
+    assert headers(anna) == ["28 dec 2026 tot en met 3 jan 2027 · week 53"]
     title = next(m for m in anna.messages if m.plain_text.startswith("Wijkoverzicht"))
     assert "Meldingen: 4 (vorige keer: 1)" in title.plain_text
     document = anna.messages[-1]
@@ -260,8 +260,8 @@ async def test_week_53_digest_is_sent_once_and_the_next_covers_week_1(
     assert await run_at(services, bot, W01_DUE) == 1
     assert await run_at(services, bot, W01_DUE + timedelta(minutes=1)) == 0
     assert headers(anna) == [
-        "28 dec 2026 tot en met 3 jan 2027 · 2026-W53",
-        "4 jan 2027 tot en met 10 jan 2027 · 2027-W01",
+        "28 dec 2026 tot en met 3 jan 2027 · week 53",
+        "4 jan 2027 tot en met 10 jan 2027 · week 1",
     ]
     assert [r[4] for r in csv_rows(anna.messages[-1])] == ["W01 maandag vroeg"]
     assert [(d.period_key, d.status) for d in digests(services)] == [
@@ -293,9 +293,9 @@ async def test_biweekly_digests_pair_the_weeks_across_the_year_change(
         for moment in (eight - SECOND, eight, eight + timedelta(hours=12)):
             await run_at(services, bot, moment)
     assert headers(anna) == [
-        "7 dec 2026 tot en met 20 dec 2026 · 2026-W50+51",
-        "21 dec 2026 tot en met 3 jan 2027 · 2026-W52+53",
-        "4 jan 2027 tot en met 17 jan 2027 · 2027-W01+02",
+        "7 dec 2026 tot en met 20 dec 2026 · week 50 en 51",
+        "21 dec 2026 tot en met 3 jan 2027 · week 52 en 53",
+        "4 jan 2027 tot en met 17 jan 2027 · week 1 en 2",
     ]
     rows = digests(services)
     assert [(d.period_key, d.status) for d in rows] == [
@@ -347,11 +347,11 @@ async def test_who_joins_as_coach_after_the_due_time_gets_the_next_period_first(
     assert since == {5001: local(2027, 1, 3, 12), 5002: local(2027, 1, 4, 9)}
 
     assert await run_at(services, bot, local(2027, 1, 4, 9, 1)) == 1
-    assert headers(sunday) == ["28 dec 2026 tot en met 3 jan 2027 · 2026-W53"]
+    assert headers(sunday) == ["28 dec 2026 tot en met 3 jan 2027 · week 53"]
     assert headers(monday) == []
     assert await run_at(services, bot, W01_DUE) == 2
-    assert headers(monday) == ["4 jan 2027 tot en met 10 jan 2027 · 2027-W01"]
-    assert headers(sunday)[-1] == "4 jan 2027 tot en met 10 jan 2027 · 2027-W01"
+    assert headers(monday) == ["4 jan 2027 tot en met 10 jan 2027 · week 1"]
+    assert headers(sunday)[-1] == "4 jan 2027 tot en met 10 jan 2027 · week 1"
 
 
 @dataclass(frozen=True)
@@ -371,7 +371,7 @@ NIGHTS = [
         "spring",
         due=local(2027, 3, 29, 8),
         key="2027-W12",
-        header="22 mrt 2027 tot en met 28 mrt 2027 · 2027-W12",
+        header="22 mrt 2027 tot en met 28 mrt 2027 · week 12",
         start=utc(2027, 3, 21, 23),
         end=utc(2027, 3, 28, 22),
         inside=(
@@ -389,7 +389,7 @@ NIGHTS = [
         "autumn",
         due=local(2027, 11, 1, 8),
         key="2027-W43",
-        header="25 okt 2027 tot en met 31 okt 2027 · 2027-W43",
+        header="25 okt 2027 tot en met 31 okt 2027 · week 43",
         start=utc(2027, 10, 24, 22),
         end=utc(2027, 10, 31, 23),
         inside=(
@@ -462,7 +462,7 @@ async def test_a_0230_digest_on_the_spring_night_comes_once_at_0330_summer_time(
         assert await run_at(services, bot, utc(2027, 3, 28, 1, 30)) == 1
         for moment in (utc(2027, 3, 28, 1, 31), local(2027, 3, 28, 12), local(2027, 4, 4, 2)):
             assert await run_at(services, bot, moment) == 0, moment
-    assert headers(anna) == ["21 mrt 2027 tot en met 27 mrt 2027 · 2027-W12"]
+    assert headers(anna) == ["21 mrt 2027 tot en met 27 mrt 2027 · week 12"]
     assert [r[4] for r in csv_rows(anna.messages[-1])] == ["Zaterdagavond"]
     (row,) = digests(services)
     assert (as_utc(row.period_start), as_utc(row.period_end)) == (
@@ -491,7 +491,7 @@ async def test_a_0230_digest_on_the_autumn_night_comes_once_at_the_first_0230(
         for moment in (utc(2027, 10, 31, 1), utc(2027, 10, 31, 1, 30), utc(2027, 10, 31, 1, 31)):
             assert await run_at(services, bot, moment) == 0, moment
         assert await run_at(services, bot, local(2027, 10, 31, 12)) == 0
-    assert headers(anna) == ["24 okt 2027 tot en met 30 okt 2027 · 2027-W43"]
+    assert headers(anna) == ["24 okt 2027 tot en met 30 okt 2027 · week 43"]
     assert [r[4] for r in csv_rows(anna.messages[-1])] == ["Zaterdagavond"]
     (row,) = digests(services)
     assert (as_utc(row.period_start), as_utc(row.period_end)) == (

@@ -46,7 +46,7 @@ def test_text(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> Non
     fill(cli_services)
     assert run("--wijk", "elsrijk", "--period", "2026-W47") == 0
     out = capsys.readouterr().out
-    assert "Wijkoverzicht Elsrijk" in out and "2026-W47" in out
+    assert "Wijkoverzicht Elsrijk" in out and "tot en met 22 nov 2026 · week 47" in out
     assert "Meldingen: 5 (vorige keer: 1)" in out
     assert "Fijne <buurt> & aardige mensen" in out and "<b>" not in out
     assert "VERBORGEN" not in out
@@ -182,7 +182,7 @@ def test_a_week_not_over_is_shown_until_now(
     assert run("--wijk", "elsrijk", "--period", "2026-W48") == 0
     captured = capsys.readouterr()
     assert captured.err == "2026-W48 is not over yet: this is its digest until now\n"
-    assert "23 nov 2026 tot nu (23 nov 08:01) · 2026-W48" in captured.out
+    assert "23 nov 2026 tot nu (23 nov 08:01) · week 48" in captured.out
     assert "Meldingen: 1 (vorige keer: 5)" in captured.out
 
 
