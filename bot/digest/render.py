@@ -49,7 +49,6 @@ MAX_SINGLETONS = 12
 _TAG = re.compile(r"<[^>]+>")
 
 
-
 def weeks(key: str, lang: str) -> str:
     """A period key as a coach reads it: "week 49", "week 50 en 51" (the key itself, 2026-W49,
     is what `wijkbot digest --period` takes)."""
@@ -57,6 +56,7 @@ def weeks(key: str, lang: str) -> str:
     if len(numbers) == 1:
         return t(lang, "digest.week", week=numbers[0])
     return t(lang, "digest.weeks", first=numbers[0], second=numbers[1])
+
 
 @dataclass
 class RenderedDigest:
@@ -141,7 +141,8 @@ class _Renderer:
                 # one zone add and subtract on the wall clock.)
                 end=self.date(period.end.astimezone(self.tz) - timedelta(days=1)),
             )
-        lines = [self.t("title", wijk=esc(d.wijk_name)), f"{when} · {weeks(period.key, self.lang)}", ""]
+        when = f"{when} · {weeks(period.key, self.lang)}"
+        lines = [self.t("title", wijk=esc(d.wijk_name)), when, ""]
         cur, prev = d.current, d.previous
         for key, attr in (
             ("count_observations", "observations"),
