@@ -598,6 +598,15 @@ def _validate(config: Config, *, require_token: bool) -> None:
                 "choose their wijk by name and could not tell them apart",
             )
         names[same] = i
+        if not wijk.cbs_wijk_codes and not wijk.cbs_buurt_codes:
+            # No postcode would ever lead to it, and it would have no figures.
+            code = config.municipality.gemeentecode or "0362"
+            raise ConfigError(
+                src,
+                f"wijken[{i}].cbs_wijk_codes",
+                f"missing or empty: list the CBS wijk codes (WK{code}..) the wijk lies in, "
+                f"or its buurt codes in cbs_buurt_codes (BU{code}....)",
+            )
         _validate_cbs_codes(wijk, i, config.municipality.gemeentecode, src)
     theme_slugs: set[str] = set()
     for i, theme in enumerate(config.themes):
