@@ -608,6 +608,14 @@ def _validate(config: Config, *, require_token: bool) -> None:
                 f"or its buurt codes in cbs_buurt_codes (BU{code}....)",
             )
         _validate_cbs_codes(wijk, i, config.municipality.gemeentecode, src)
+    if not config.themes:
+        # Residents pick a theme for every observation: with none, "Kies een onderwerp" is empty.
+        raise ConfigError(
+            src,
+            "themes",
+            "configure at least one theme ([[themes]]): residents choose one for each "
+            "observation; copy the nine of config.example.toml",
+        )
     theme_slugs: set[str] = set()
     for i, theme in enumerate(config.themes):
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,20}", theme.slug):
