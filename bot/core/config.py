@@ -560,9 +560,14 @@ def _validate(config: Config, *, require_token: bool) -> None:
         raise ConfigError(
             src, "municipality.name", "missing or empty: name the municipality, e.g. Zwolle"
         )
-    if config.municipality.gemeentecode and not re.fullmatch(
-        r"\d{4}", config.municipality.gemeentecode
-    ):
+    if not config.municipality.gemeentecode:
+        # The wijken's CBS codes are checked against it: without it, another city's codes pass.
+        raise ConfigError(
+            src,
+            "municipality.gemeentecode",
+            "missing: the municipality's CBS code, 4 digits without GM, e.g. 0362 (Amstelveen)",
+        )
+    if not re.fullmatch(r"\d{4}", config.municipality.gemeentecode):
         raise ConfigError(src, "municipality.gemeentecode", "expected 4 digits, e.g. 0362")
     _validate_report(config.municipality, src)
     _validate_urgent(config.urgent, src)
@@ -600,7 +605,7 @@ def _validate(config: Config, *, require_token: bool) -> None:
         names[same] = i
         if not wijk.cbs_wijk_codes and not wijk.cbs_buurt_codes:
             # No postcode would ever lead to it, and it would have no figures.
-            code = config.municipality.gemeentecode or "0362"
+            code = config.municipality.gemeentecode
             raise ConfigError(
                 src,
                 f"wijken[{i}].cbs_wijk_codes",
