@@ -313,6 +313,11 @@ def load_config(
             raise ConfigError(source, "-", exc.problem) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(source, "-", f"not valid TOML ({exc})") from None
+        if not raw:
+            # A copy that went wrong: "municipality.name: missing" would send one looking there.
+            raise ConfigError(
+                source, "-", "the file is empty: copy config.example.toml to it and edit that"
+            )
     _apply_env(raw, env, source)
     config = _build(Config, raw, source, "")
     config = dataclasses.replace(config, source=source)
