@@ -318,10 +318,16 @@ def load_config(
             raise ConfigError(
                 source, "-", "the file is empty: copy config.example.toml to it and edit that"
             )
-    _apply_env(raw, env, source)
-    config = _build(Config, raw, source, "")
-    config = dataclasses.replace(config, source=source)
-    _validate(config, require_token=require_token)
+    from_env = _apply_env(raw, env, source)
+    try:
+        config = _build(Config, raw, source, "")
+        config = dataclasses.replace(config, source=source)
+        _validate(config, require_token=require_token)
+    except ConfigError as exc:
+        # A wrong value from the environment is named by its variable: the file says otherwise.
+        if exc.key not in from_env:
+            raise
+        raise type(exc)(exc.source, from_env[exc.key], exc.problem) from None
     return config
 
 
@@ -371,7 +377,10 @@ def _env_name(*parts: str) -> str:
     return "_".join((ENV_PREFIX, *parts)).upper()
 
 
-def _apply_env(raw: dict[str, Any], env: Mapping[str, str], source: str) -> None:
+def _apply_env(raw: dict[str, Any], env: Mapping[str, str], source: str) -> dict[str, str]:
+    """Put the environment's overrides into `raw`; return which variable set which key
+    ("general.default_language" -> "WIJKBOT_GENERAL_DEFAULT_LANGUAGE")."""
+    applied: dict[str, str] = {}
     aliases = {
         f"{ENV_PREFIX}_TOKEN": ("telegram", "token"),
         f"{ENV_PREFIX}_BOT_API_URL": ("telegram", "bot_api_url"),
@@ -379,6 +388,7 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str], source: str) -> None
     for name, (section, key) in aliases.items():
         if name in env:
             raw.setdefault(section, {})[key] = env[name]
+            applied[f"{section}.{key}"] = name
 
     def walk(cls: type, target: dict[str, Any], prefix: tuple[str, ...]) -> None:
         hints = typing.get_type_hints(cls)
@@ -394,6 +404,7 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str], source: str) -> None
             name = _env_name(*prefix, f.name)
             if name in env:
                 target[f.name] = _from_env(env[name], hint, source, name)
+                applied[".".join((*prefix, f.name))] = name
 
     for section_field in dataclasses.fields(Config):
         hint = typing.get_type_hints(Config)[section_field.name]
@@ -403,6 +414,7 @@ def _apply_env(raw: dict[str, Any], env: Mapping[str, str], source: str) -> None
                 walk(hint, section, (section_field.name,))  # type: ignore[arg-type]
     for key in [k for k, v in raw.items() if v == {}]:
         del raw[key]
+    return applied
 
 
 def _from_env(value: str, hint: Any, source: str, name: str) -> Any:
