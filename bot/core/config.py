@@ -542,6 +542,8 @@ def _validate(config: Config, *, require_token: bool) -> None:
     for key in keys:
         if getattr(config.telegram, key) < 0:
             raise ConfigError(src, f"telegram.{key}", "must be 0 (off) or more")
+    if config.telegram.rate_max_retries < 0:
+        raise ConfigError(src, "telegram.rate_max_retries", "must be 0 (no retries) or more")
     if config.telegram.progress_edit_seconds < 1:
         raise ConfigError(src, "telegram.progress_edit_seconds", "must be 1 or more")
     if not 1 <= config.telegram.webhook_port <= 65535:
@@ -572,6 +574,7 @@ def _validate(config: Config, *, require_token: bool) -> None:
         raise ConfigError(src, "digest.attention_after_days", "must be 1 or more")
     if config.digest.vocabulary:
         _validate_vocabulary(config.digest.vocabulary, src)
+    _validate_services(config, src)
     if not config.municipality.name.strip():
         # Residents read it in the greeting ("Ik ben de wijkbot van Zwolle").
         raise ConfigError(
@@ -666,6 +669,36 @@ def _validate_cbs_codes(wijk: WijkConfig, i: int, gemeentecode: str, src: str) -
                     f"municipality.gemeentecode {gemeentecode}: this municipality's codes "
                     f"begin with {prefix}{gemeentecode}",
                 )
+
+
+def _validate_services(config: Config, src: str) -> None:
+    """The addresses and timeouts of PDOK, CBS and the optional language model: a timeout of 0
+    or less, or an address without http(s)://, made every request fail, quietly."""
+    services: list[tuple[str, str, float, bool]] = [
+        ("opendata", "pdok_url", config.opendata.timeout_seconds, True),
+        ("opendata", "cbs_url", config.opendata.timeout_seconds, True),
+        ("digest.llm", "base_url", config.digest.llm.timeout_seconds, False),
+        ("digest.embeddings", "base_url", config.digest.embeddings.timeout_seconds, False),
+    ]
+    for section, key, timeout, required in services:
+        url = getattr(_section(config, section), key)
+        if (url or required) and not url.startswith(("http://", "https://")):
+            raise ConfigError(
+                src, f"{section}.{key}", f"must start with http:// or https://, got {url!r}"
+            )
+        if timeout <= 0:
+            raise ConfigError(src, f"{section}.timeout_seconds", "must be more than 0 seconds")
+    if not 0 < config.digest.embeddings.threshold <= 1:
+        raise ConfigError(
+            src, "digest.embeddings.threshold", "must be more than 0 and at most 1 (a similarity)"
+        )
+
+
+def _section(config: Config, dotted: str) -> Any:
+    found: Any = config
+    for part in dotted.split("."):
+        found = getattr(found, part)
+    return found
 
 
 def _validate_vocabulary(path: str, src: str) -> None:
