@@ -30,6 +30,8 @@ EXAMPLE_CONFIG_PATH = Path(__file__).resolve().parents[2] / "config.example.toml
 TOKEN_PATTERN = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,}$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
 LANGUAGES = ("nl", "en")
+# A Telegram username: the invite links are https://t.me/<this>?start=<code>.
+BOT_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 WIJK_NAME_LIMIT = column_limit(Wijk, "name")
 # Python's logging levels (bot/core/logs.py upper-cases the setting, so "debug" works too).
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -322,6 +324,7 @@ def load_config(
     try:
         config = _build(Config, raw, source, "")
         config = dataclasses.replace(config, source=source)
+        config = _without_at(config)
         _validate(config, require_token=require_token)
     except ConfigError as exc:
         # A wrong value from the environment is named by its variable: the file says otherwise.
@@ -329,6 +332,15 @@ def load_config(
             raise
         raise type(exc)(exc.source, from_env[exc.key], exc.problem) from None
     return config
+
+
+def _without_at(config: Config) -> Config:
+    """Telegram and BotFather show a username as "@name"; the link is t.me/name."""
+    username = config.municipality.bot_username.strip()
+    if username == config.municipality.bot_username and not username.startswith("@"):
+        return config
+    municipality = dataclasses.replace(config.municipality, bot_username=username.lstrip("@"))
+    return dataclasses.replace(config, municipality=municipality)
 
 
 class UnreadableFileError(Exception):
@@ -589,6 +601,14 @@ def _validate(config: Config, *, require_token: bool) -> None:
         )
     if not re.fullmatch(r"\d{4}", config.municipality.gemeentecode):
         raise ConfigError(src, "municipality.gemeentecode", "expected 4 digits, e.g. 0362")
+    username = config.municipality.bot_username
+    if username and not BOT_USERNAME.fullmatch(username):
+        raise ConfigError(
+            src,
+            "municipality.bot_username",
+            f"expected the bot's username as BotFather gave it, such as zutphen_wijkbot "
+            f"(5-32 letters, digits or _), got {username!r}",
+        )
     _validate_report(config.municipality, src)
     _validate_urgent(config.urgent, src)
     if config.spiegel.little_input < 1:
