@@ -66,4 +66,5 @@ class Invite(SQLModel, table=True):
     note: str = Field(default="", max_length=200)
 
     def wijk_id_list(self) -> list[int]:
-        return [int(x) for x in self.wijk_ids.split(",") if x]
+        # Each once: an invite stored with a wijk twice would store the role there twice.
+        return list(dict.fromkeys(int(x) for x in self.wijk_ids.split(",") if x))

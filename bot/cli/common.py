@@ -112,7 +112,7 @@ def find_wijken(session: Any, slugs: Sequence[str], *, active_only: bool) -> lis
     from bot.people import persons
 
     found = []
-    for slug in slugs:
+    for slug in dict.fromkeys(slugs):  # `--wijk leesten --wijk leesten` names Leesten once
         wijk = persons.wijk_by_slug(session, slug)
         if wijk is None or (active_only and not wijk.active):
             known = ", ".join(w.slug for w in persons.active_wijken(session))
