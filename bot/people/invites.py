@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Invite, Membership, Person, Role, Wijk
 from models.base import column_limit
@@ -30,6 +30,8 @@ class RedeemStatus(StrEnum):
     USED_UP = "used_up"
     UNKNOWN = "unknown"
     MALFORMED = "malformed"
+    # Every wijk of the invite was taken out of the configuration since it was made.
+    GONE = "gone"
     # `check_for`: the person holds the invite's role in each of its wijken already.
     HELD = "held"
 
@@ -114,9 +116,22 @@ def check(session: Session, code: str, now: datetime) -> Redeemed:
         return Redeemed(RedeemStatus.UNKNOWN)
     if invite.expires_at <= now:
         return Redeemed(RedeemStatus.EXPIRED)
+    wijk_ids = _active(session, invite)
+    if not wijk_ids:
+        return Redeemed(RedeemStatus.GONE)
     if invite.uses >= invite.max_uses:
         return Redeemed(RedeemStatus.USED_UP)
-    return Redeemed(RedeemStatus.OK, Role(invite.role), tuple(invite.wijk_id_list()))
+    return Redeemed(RedeemStatus.OK, Role(invite.role), wijk_ids)
+
+
+def _active(session: Session, invite: Invite) -> tuple[int, ...]:
+    """The invite's wijken the configuration still has: a role in a wijk taken out of it is a
+    role nobody sees (and its name is no longer shown)."""
+    ids = invite.wijk_id_list()
+    active = set(
+        session.exec(select(Wijk.id).where(col(Wijk.id).in_(ids), col(Wijk.active).is_(True))).all()
+    )
+    return tuple(i for i in ids if i in active)
 
 
 def _held(session: Session, person_id: int, role: Role) -> set[int]:
@@ -141,7 +156,7 @@ def check_for(session: Session, person: Person, code: str, now: datetime) -> Red
     invite = session.exec(select(Invite).where(Invite.code_hash == hash_code(code))).first()
     if invite is None or person.id is None:
         return found
-    role, wijk_ids = Role(invite.role), tuple(invite.wijk_id_list())
+    role, wijk_ids = Role(invite.role), _active(session, invite)
     if set(wijk_ids) <= _held(session, person.id, role):
         return Redeemed(RedeemStatus.HELD, role, wijk_ids)
     return found
@@ -165,7 +180,7 @@ def redeem(session: Session, person: Person, code: str, now: datetime) -> Redeem
         return found
     assert person.id is not None
     role = Role(invite.role)
-    wijk_ids = tuple(invite.wijk_id_list())
+    wijk_ids = _active(session, invite)
     already = _held(session, person.id, role)
     if set(wijk_ids) <= already:
         # Also when the others have used it up since: this person is not told "used up".
