@@ -36,7 +36,59 @@ Meanwhile, here is the offline demo: the whole bot against a local fake Telegram
 def cmd_check_config(args: argparse.Namespace) -> int:
     config = config_from(args, require_token=True)
     print(f"{config.source}: OK ({len(config.wijken)} wijken, {len(config.themes)} themes)")
+    for line in _left_behind(config):
+        print(line, file=sys.stderr)
     return 0
+
+
+ROLE_COUNTS = {
+    "coach": ("coach", "coaches"),
+    "admin": ("admin", "admins"),
+    "big": ("BIG member", "BIG members"),
+    "partner": ("partner", "partners"),
+    "resident": ("resident", "residents"),
+}
+
+
+def _left_behind(config: Config) -> list[str]:
+    """A note for each wijk in the database that the file no longer has while people still
+    belong to it (a slug renamed, a wijk taken out): the bot no longer shows it to them. Only
+    when the database is there and current: checking the file needs no database."""
+    from sqlalchemy.engine import make_url
+
+    from bot.core import migrate
+    from bot.core.database import normalise_url
+    from bot.people import persons
+
+    url = make_url(normalise_url(config.database.url))
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return []  # never make the file here
+    try:
+        db = open_database(config)
+    except (ConfigError, DatabaseUnreachableError):
+        return []
+    try:
+        migrate.ensure_current(db.engine)
+        with db.session() as session:
+            found = persons.left_behind(session, config)
+    except migrate.DatabaseBehindError:
+        return []
+    finally:
+        db.dispose()
+    lines = []
+    for wijk, counts in found:
+        held = [
+            f"{n} {one if n == 1 else many}"
+            for role, (one, many) in ROLE_COUNTS.items()
+            if (n := counts.get(role, 0))
+        ]
+        lines.append(
+            f"note: wijk {wijk.slug!r} ({wijk.name}) is not in {config.source} any more, but "
+            f"{', '.join(held)} still belong to it and the bot no longer shows it to them. To "
+            f"rename a wijk, keep its slug and change its name; `wijkbot roles --wijk "
+            f"{wijk.slug}` lists its roles"
+        )
+    return lines
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

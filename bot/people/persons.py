@@ -33,6 +33,23 @@ def sync_wijken(session: Session, config: Config) -> None:
     session.commit()
 
 
+def left_behind(session: Session, config: Config) -> list[tuple[Wijk, dict[str, int]]]:
+    """The wijken in the database that the configuration no longer has (taken out, or their
+    slug renamed) and that people still belong to: per wijk, how many hold each role there.
+    The bot no longer shows such a wijk; `wijkbot check-config` says so."""
+    configured = {w.slug for w in config.wijken}
+    found: list[tuple[Wijk, dict[str, int]]] = []
+    for wijk in session.exec(select(Wijk).order_by(Wijk.slug)).all():
+        if wijk.slug in configured:
+            continue
+        counts: dict[str, int] = {}
+        for role in session.exec(select(Membership.role).where(Membership.wijk_id == wijk.id)):
+            counts[role] = counts.get(role, 0) + 1
+        if counts:
+            found.append((wijk, counts))
+    return found
+
+
 def active_wijken(session: Session) -> list[Wijk]:
     return list(session.exec(select(Wijk).where(Wijk.active).order_by(Wijk.name)).all())
 
