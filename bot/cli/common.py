@@ -48,9 +48,39 @@ def open_services(config: Config, *, migrate_check: bool = True) -> Services:
     db = open_database(config)
     if migrate_check:
         migrate.ensure_current(db.engine)
+    if config.fallback:
+        _refuse_another_municipality(config, db)
     services = Services(config=config, db=db)
     services.pdok = make_pdok(config)
     return services
+
+
+def _refuse_another_municipality(config: Config, db: Database) -> None:
+    """Run where no config file is (no --config, no WIJKBOT_CONFIG, no ./config.toml), a command
+    takes the shipped example: against a database with other wijken it would switch those off
+    and put the example's in (its wijken are mirrored into the database). Refused first."""
+    from sqlmodel import col, select
+
+    from models import Wijk
+
+    configured = {w.slug for w in config.wijken}
+    with db.session() as session:
+        others = [
+            slug
+            for slug in session.exec(select(Wijk.slug).where(col(Wijk.active).is_(True))).all()
+            if slug not in configured
+        ]
+    if others:
+        db.dispose()
+        shown = ", ".join(sorted(others)[:5]) + (", ..." if len(others) > 5 else "")
+        raise ConfigError(
+            config.source,
+            "--config",
+            f"no config file was named (no --config, no WIJKBOT_CONFIG, no config.toml in this "
+            f"folder), so this is the example of {config.municipality.name}, but the database "
+            f"holds other wijken ({shown}): run it in the folder of your config.toml, or name "
+            "it with --config FILE or WIJKBOT_CONFIG; nothing was changed",
+        )
 
 
 def open_database(config: Config) -> Database:

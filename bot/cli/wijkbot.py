@@ -271,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--config",
         type=Path,
         default=None,
-        help="config file (default: $WIJKBOT_CONFIG or built-in defaults)",
+        help="config file (default: $WIJKBOT_CONFIG, else ./config.toml, else the example "
+        "config.example.toml)",
     )
     sub = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
     sub.add_parser("run", help="run the bot (the offline demo when no token is set)").set_defaults(

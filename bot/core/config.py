@@ -281,6 +281,8 @@ class Config:
     wijken: list[WijkConfig] = field(default_factory=list)
     themes: list[ThemeConfig] = field(default_factory=list)
     source: str = "<defaults>"
+    # Nobody named a file (no --config, no WIJKBOT_CONFIG, no ./config.toml): the shipped example.
+    fallback: bool = False
 
     def wijk(self, slug: str) -> WijkConfig | None:
         return next((w for w in self.wijken if w.slug == slug), None)
@@ -303,8 +305,10 @@ def load_config(
 ) -> Config:
     """Read, override from the environment, validate. Raises ConfigError with one clear line."""
     env = os.environ if env is None else env
+    fallback = False
     if path is None:
         path = default_config_path(env)
+        fallback = path == EXAMPLE_CONFIG_PATH
     source = str(path) if path is not None else "<defaults>"
     raw: dict[str, Any] = {}
     if path is not None:
@@ -323,7 +327,7 @@ def load_config(
     from_env = _apply_env(raw, env, source)
     try:
         config = _build(Config, raw, source, "")
-        config = dataclasses.replace(config, source=source)
+        config = dataclasses.replace(config, source=source, fallback=fallback)
         config = _without_at(config)
         _validate(config, require_token=require_token)
     except ConfigError as exc:
@@ -505,7 +509,7 @@ def _build(cls: type, raw: Any, source: str, prefix: str) -> Any:
     if not isinstance(raw, dict):
         raise ConfigError(source, where, "expected a table")
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    names = {f.name for f in dataclasses.fields(cls) if f.name not in ("source", "fallback")}
     unknown = sorted(set(raw) - names)
     if unknown:
         key = f"{prefix}.{unknown[0]}" if prefix else unknown[0]

@@ -356,4 +356,6 @@ async def test_without_a_config_file_the_example_does_not_take_over_the_database
     assert code == 2
     assert "config.example.toml" in err and "--config" in err and "WIJKBOT_CONFIG" in err
     with services.db.session() as session:
-        assert [w.slug for w in persons.active_wijken(session)] == [s for s, _, _ in ZUTPHEN]
+        assert sorted(w.slug for w in persons.active_wijken(session)) == sorted(
+            s for s, _, _ in ZUTPHEN
+        )
