@@ -679,3 +679,25 @@ def test_cli_new_edition_far_in_the_future_is_refused(services: Services, run_cl
         assert [e.year for e in session.exec(select(Edition)).all()] == [year]
     code, out, err = run_cli("spiegel", "new-edition", "--wijk", "elsrijk", "--year", str(year + 1))
     assert (code, out) == (0, f"elsrijk {year + 1}: new edition, 8 statements carried over"), err
+
+
+def test_cli_lists_the_statements_with_the_ids_retire_and_reword_need(
+    services: Services, run_cli: RunCli
+) -> None:
+    """After `wijkbot import-spiegel`, `spiegel retire ID` and `reword ID` said "(see
+    `history`)", and `spiegel history --wijk elsrijk` said "no changes recorded": an
+    administrator had no way to find a statement's id. `spiegel list --wijk` shows them."""
+    load(services, "elsrijk", year=this_year(services))
+    code, out, err = run_cli("spiegel", "history", "--wijk", "elsrijk")
+    assert code == 0 and "spiegel list --wijk elsrijk" in out, out
+    code, out, err = run_cli("spiegel", "list", "--wijk", "elsrijk")
+    assert code == 0, err
+    stoep = item_id(services, "stoep")
+    line = next(line for line in out.splitlines() if line.split()[0] == str(stoep))
+    assert "weakness" in line and "stoep" in line
+    code, out, err = run_cli("spiegel", "retire", str(stoep), "--reason", "Opgelost")
+    assert code == 0, err
+    code, out, err = run_cli("spiegel", "list", "--wijk", "elsrijk")
+    assert str(stoep) not in [line.split()[0] for line in out.splitlines()]
+    code, out, err = run_cli("spiegel", "list", "--wijk", "nergens")
+    assert code == 2 and "unknown wijk 'nergens'" in err
