@@ -1,5 +1,5 @@
 """`wijkbot import-spiegel FILE --wijk SLUG --edition YEAR`: load a wijk's mirror from a file;
-`wijkbot spiegel add|reword|retire|new-edition|history`: change its statements
+`wijkbot spiegel list|add|reword|retire|new-edition|history`: change its statements
 (bot/spiegel/editing.py).
 
 Exit 0 with one summary line (and a note when residents read a newer edition than the one
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- `wijkbot spiegel add|reword|retire|new-edition|history` -----------------------------------
+# --- `wijkbot spiegel list|add|reword|retire|new-edition|history` ------------------------------
 
 
 _ID_MAX = 2**31 - 1  # a statement's id is an INTEGER
@@ -121,16 +121,18 @@ def configure_editing(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--theme", default=None, help="a configured theme slug")
     p.add_argument("--reason", required=True, help="why (kept in the statement's history)")
     p = sub.add_parser("reword", help="change a statement's wording (the old stays in history)")
-    p.add_argument("item", type=int, help="the statement's id (see `history`)")
+    p.add_argument("item", type=int, help="the statement's id (see `spiegel list`)")
     p.add_argument("--text", required=True)
     p.add_argument("--reason", required=True)
     p = sub.add_parser("retire", help="take a statement out of the residents' spiegel")
-    p.add_argument("item", type=int, help="the statement's id (see `history`)")
+    p.add_argument("item", type=int, help="the statement's id (see `spiegel list`)")
     p.add_argument("--reason", required=True)
     p = sub.add_parser("new-edition", help="start next year's edition from the current one")
     p.add_argument("--wijk", required=True)
     p.add_argument("--year", required=True, type=int, help="at most next year")
     p.add_argument("--reason", default=None, help='default: "new edition YEAR"')
+    p = sub.add_parser("list", help="the statements residents read now, with their ids")
+    p.add_argument("--wijk", required=True, help="wijk slug, e.g. elsrijk")
     p = sub.add_parser("history", help="a statement's history, or a wijk's latest changes")
     p.add_argument("item", type=int, nargs="?", help="a statement's id")
     p.add_argument("--wijk", default=None)
@@ -149,7 +151,7 @@ def run_editing(args: argparse.Namespace) -> int:
         return _fail("history: give a statement's id or --wijk, not both")
     item = getattr(args, "item", None)
     if item is not None and not 1 <= item <= _ID_MAX:  # PostgreSQL would refuse to look
-        return _fail(f"no statement {item} (see `history --wijk SLUG`)")
+        return _fail(f"no statement {item} (see `spiegel list --wijk SLUG`)")
     services = cli.open_services(config)
     try:
         with services.db.session() as session:
@@ -178,6 +180,8 @@ def run_editing(args: argparse.Namespace) -> int:
                 elif args.action == "retire":
                     item = editing.retire(session, None, args.item, reason=args.reason)
                     print(f"statement {item.id} retired")
+                elif args.action == "list":
+                    _print_statements(session, wijk)
                 elif args.action == "new-edition":
                     reason = args.reason or f"new edition {args.year}"
                     this_year = editing.year_now(services.clock.now(), services.tz)
@@ -190,14 +194,18 @@ def run_editing(args: argparse.Namespace) -> int:
                     )
                 else:
                     if args.item is not None and session.get(SpiegelItem, args.item) is None:
-                        return _fail(f"no statement {args.item} (see `history --wijk SLUG`)")
+                        return _fail(f"no statement {args.item} (see `spiegel list --wijk SLUG`)")
                     changes = (
                         editing.history(session, args.item)
                         if args.item is not None
                         else editing.wijk_history(session, wijk.id)
                     )
                     if not changes:
-                        print("no changes recorded")
+                        # An imported statement has no changes yet: say where its id is.
+                        where = f" --wijk {wijk.slug}" if wijk is not None else " --wijk SLUG"
+                        print(
+                            f"no changes recorded (the statements: `wijkbot spiegel list{where}`)"
+                        )
                     for change in changes:
                         print(_history_line(change))
             except editing.EditError as exc:
@@ -208,6 +216,21 @@ def run_editing(args: argparse.Namespace) -> int:
     finally:
         services.db.dispose()
     return 0
+
+
+def _print_statements(session: Any, wijk: Any) -> None:
+    """The current edition's statements, one a line: id, kind, key, theme, text (the ids
+    `reword`, `retire` and `history` take)."""
+    edition = spiegel.current_edition(session, wijk.id)
+    if edition is None:
+        print(f"{wijk.slug}: no spiegel yet (`wijkbot import-spiegel FILE --wijk {wijk.slug}`)")
+        return
+    assert edition.id is not None
+    print(f"{wijk.slug} {edition.year}:")
+    for kind in spiegel.KINDS:
+        for item in spiegel.items(session, edition.id, kind):
+            theme = item.theme or "-"
+            print(f"{item.id}  {item.kind}  {item.key}  {theme}  {item.text!r}")
 
 
 def _history_line(change: StatementChange) -> str:

@@ -375,9 +375,10 @@ def test_cli_history_says_what_is_missing_or_unknown(services: Services, run_cli
     for unknown in ("999999", "99999999999", "0"):
         code, out, err = run_cli("spiegel", "history", unknown)
         assert (code, out) == (2, ""), err
-        assert err == f"no statement {unknown} (see `history --wijk SLUG`)"
+        assert err == f"no statement {unknown} (see `spiegel list --wijk SLUG`)"
     code, out, err = run_cli("spiegel", "history", str(item_id(services, "stoep")))
-    assert (code, out, err) == (0, "no changes recorded", "")
+    assert (code, err) == (0, "")
+    assert out == "no changes recorded (the statements: `wijkbot spiegel list --wijk SLUG`)"
 
 
 # --- through the real Application ------------------------------------------------------------
