@@ -382,3 +382,25 @@ async def test_the_supplement_and_the_coachs_screen_agree_on_contested_statement
     assert any(f"{WEAK} Herken ik niet: 9. Herken ik: 3." in p for p in paragraphs) is contested
     assert (none in paragraphs) is not contested
     assert any(p.startswith(rule) for p in paragraphs) is contested
+
+
+def test_cli_writes_the_format_the_file_name_says(
+    cli_services: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--out aanvulling.html` wrote a DOCX into aanvulling.html, and `--format md --out
+    a.docx` Markdown into a.docx ("wrote ... (38334 bytes)", exit 0): the browser or Word then
+    showed rubbish. The name's extension chooses the format; a contradiction is refused."""
+    seed(cli_services)
+    html = tmp_path / "aanvulling.html"
+    assert run("--wijk", "elsrijk", "--year", "2026", "--out", str(html)) == 0
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    md = tmp_path / "aanvulling.md"
+    assert run("--wijk", "elsrijk", "--year", "2026", "--out", str(md)) == 0
+    assert md.read_text(encoding="utf-8").startswith("# ")
+    capsys.readouterr()
+    for name, fmt in (("a.docx", "md"), ("a.pdf", None), ("a.html", "docx")):
+        args = ["--wijk", "elsrijk", "--year", "2026", "--out", str(tmp_path / name)]
+        assert run(*args, *(["--format", fmt] if fmt else [])) == 2, name
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and name in err and ".docx, .html or .md" in err, err
+        assert not (tmp_path / name).exists()
