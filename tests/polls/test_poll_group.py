@@ -397,6 +397,57 @@ async def test_a_sender_that_takes_over_gives_the_creator_the_group_s_count(
     ) in own, own
 
 
+async def test_the_result_seen_again_privately_says_what_the_group_was_told(
+    bot: Harness, services: Services
+) -> None:
+    """The group's result went out and the people behind the uncounted answers are forgotten.
+    Afterwards Mia (Elsrijk's BIG, in English) and Bea (who made the poll) look at the closed
+    poll's result again from /stemmen: the same count of answers not counted, and why, as the
+    group read, in their own language, never who. Only the numbers per reason are kept."""
+    bea = await member(bot, services, 2001, "Bea")
+    mia = await member(bot, services, 2002, "Mia")
+    await link_group(bot, bea)
+    olga = await onboard(bot, 2200, "Olga", wijk="Groenelaan")
+    await create_poll(bot, bea, audience="De Telegram-groep", hide=None)
+    (poll,) = polls(services)
+    assert poll.telegram_poll_id is not None
+    sam = bot.user(2300, "Sam")
+    for person in (bea, mia, olga, sam):
+        await person.answer_poll(poll.telegram_poll_id, [0])
+    await mia.send("/taal")
+    await mia.press("English")
+
+    assert await delivery.close_now(bot.app, poll.id or 0)
+    await delivery.wait_idle(bot.app)
+    (in_group,) = results_in(bot, GROUP_ID)
+    assert (
+        "Niet meegeteld: 2 stemmen in deze groep. Dit is waarom:\n"
+        "• 1 van iemand uit een andere wijk\n"
+        "• 1 van iemand die nog geen wijk bij mij koos"
+    ) in in_group, in_group
+    with services.db.session() as session:  # who is forgotten
+        assert session.exec(select(UncountedVote)).all() == []
+
+    await mia.send("/stemmen")
+    (again,) = await mia.press("Results: Wat pakken we eerst aan?")
+    assert "Number of people who voted: 2" in again.plain_text, again.plain_text
+    assert (
+        "Not counted: 2 votes in the Telegram group. This is why:\n"
+        "• 1 from someone in another district\n"
+        "• 1 from someone who has not chosen a district with me yet"
+    ) in again.plain_text, again.plain_text
+    assert "Start a chat with me" not in again.plain_text
+
+    await bea.send("/stemmen")
+    (own,) = await bea.press("Uitslag: Wat pakken we eerst aan?")
+    assert (
+        "Niet meegeteld: 2 stemmen in de Telegram-groep. Dit is waarom:\n"
+        "• 1 van iemand uit een andere wijk\n"
+        "• 1 van iemand die nog geen wijk bij mij koos"
+    ) in own.plain_text, own.plain_text
+    assert not any(name in own.plain_text + again.plain_text for name in ("Olga", "Sam"))
+
+
 async def test_a_group_result_where_every_answer_counted_says_nothing_more(
     bot: Harness, services: Services
 ) -> None:
