@@ -40,6 +40,12 @@ class Poll(SQLModel, table=True):
     # it for the result: the creator's result says how many it did not count, as the group's
     # does, also when another sender takes over between the two (bot/polls/delivery.py).
     group_answers: int | None = None
+    # The group's "Niet meegeteld" line as numbers: how many answers in its Telegram poll were
+    # not counted, per reason, as JSON text (models.enums.UncountedReason's values:
+    # {"other_wijk": 2}), fixed when the results go out, so whoever looks at the result again
+    # later reads the group's line. Nobody is named: the rows that knew who (UncountedVote) are
+    # deleted then. NULL: not yet, or not a poll voted on in a group (bot/polls/voting.py).
+    group_uncounted: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
     # Group audience: the linked group's chat, the message and (for native polls) Telegram's id.
     group_chat_id: int | None = telegram_id_field(nullable=True)
@@ -78,7 +84,8 @@ class UncountedVote(SQLModel, table=True):
     """Someone known to the bot answered a BIG group's Telegram poll and may not vote in it: why
     (`models.enums.UncountedReason`), so the group's result can say how many answers it did not
     count and why, without names. Deleted when they take the answer back or it counts after all,
-    and when the poll's results have gone out or it is cancelled. Nothing is stored about
+    and when the poll's results have gone out (the numbers per reason stay on the poll:
+    Poll.group_uncounted) or it is cancelled. Nothing is stored about
     someone the bot does not know: the result counts them from Telegram's own total
     (bot/polls/delivery.py)."""
 

@@ -243,27 +243,32 @@ def results_text(result: PollTally, lang: str, *, interim: bool = False) -> str:
     return "\n".join(lines)
 
 
-def uncounted_text(
-    result: PollTally,
-    answered: int | None,
-    known: dict[UncountedReason, int],
-    lang: str,
-    bot_name: str | None,
-) -> str:
-    """Below a group poll's result: how many answers in the group's Telegram poll it did not
-    count, and why, never who (empty when all counted). `answered`: Telegram's count of who
-    answered (None if unknown); those it counted that the bot neither counted nor knows
-    (`known`: bot/polls/voting.py `uncounted_in_group`) have not joined the bot.
+def uncounted_counts(
+    result: PollTally, answered: int | None, known: dict[UncountedReason, int]
+) -> dict[UncountedReason, int]:
+    """How many answers in the group's Telegram poll the result did not count, per reason, never
+    who. `answered`: Telegram's count of who answered (None if unknown); those it counted that
+    the bot neither counted nor knows (`known`: bot/polls/voting.py `uncounted_in_group`) have
+    not joined the bot. Worked out once, when the results go out, and kept on the poll
+    (`voting.keep_uncounted`): the rows that know who are deleted then."""
+    counts = {reason: n for reason, n in known.items() if n}
+    if answered is not None:
+        strangers = max(0, answered - result.voters - sum(known.values()))
+        if strangers:
+            counts[UncountedReason.NOT_JOINED] = (
+                counts.get(UncountedReason.NOT_JOINED, 0) + strangers
+            )
+    return counts
+
+
+def uncounted_text(counts: dict[UncountedReason, int], lang: str, bot_name: str | None) -> str:
+    """Below a group poll's result: `uncounted_counts`, as a line and a reason each (empty when
+    all counted).
 
     The one place that renders it: for the group (`bot_name`: the bot, whose chat those who
-    have not joined are invited to start) and for the creator's own chat (`bot_name` None: "in
-    de Telegram-groep", and no invitation: they have that chat)."""
-    counts = dict(known)
-    if answered is not None:
-        strangers = answered - result.voters - sum(known.values())
-        counts[UncountedReason.NOT_JOINED] = counts.get(UncountedReason.NOT_JOINED, 0) + max(
-            0, strangers
-        )
+    have not joined are invited to start) and for a private chat (`bot_name` None: "in de
+    Telegram-groep", and no invitation: they have that chat): the creator's result, and the
+    result of a closed poll looked at again (handlers/polls/voting.py `show_results`)."""
     total = sum(counts.values())
     if not total:
         return ""
@@ -277,6 +282,17 @@ def uncounted_text(
     if counts.get(UncountedReason.NOT_JOINED) and bot_name:
         lines.append(t(lang, "polls.uncounted_join", bot=bot_name))
     return "\n" + "\n".join(lines)
+
+
+def closed_results_text(poll: Poll, result: PollTally, lang: str) -> str:
+    """A closed poll's result in a private chat: the counts and, for a poll voted on in the
+    group, the group's "Niet meegeteld" line as it was kept when the results went out (the
+    creator's, and anyone's who looks at it again)."""
+    text = results_text(result, lang)
+    kept = voting.uncounted_kept(poll) if voting.voted_in_group(poll) else None
+    if kept is not None:
+        text += uncounted_text(kept, lang, None)
+    return text
 
 
 # --- background tasks --------------------------------------------------------------------------
@@ -656,6 +672,7 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
         )
         uncounted = voting.uncounted_in_group(session, poll_id)
     held: datetime | None = lease
+    in_group = voting.voted_in_group(poll)
 
     def done(stage: int | None = None, delivery_id: int | None = None) -> datetime | None:
         assert held is not None
@@ -667,21 +684,29 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
     # Telegram's count of who answered the group's poll, when the bot stopped it (kept: a sender
     # that takes over after the group's result gives the creator the same count).
     answered = poll.group_answers
+    if poll.results_stage < GROUP_DONE and poll.group_chat_id is not None:
+        if poll.telegram_poll_id:
+            stopped = await _stop_native(app, poll)
+            if stopped is not None:
+                answered = stopped
+                with services.db.session() as session:
+                    voting.set_group_answers(session, poll_id, stopped)
+        else:
+            await _end_group_post(app, poll)
+    if in_group:
+        # What did not count, per reason: kept on the poll before anyone reads it, so the
+        # group, the creator and whoever looks at the result again read the same line.
+        with services.db.session() as session:
+            kept = voting.keep_uncounted(
+                session, poll_id, uncounted_counts(result, answered, uncounted)
+            )
+            poll = session.get(Poll, poll_id) or poll
     if poll.results_stage < GROUP_DONE:
         if poll.group_chat_id is not None:
-            if poll.telegram_poll_id:
-                stopped = await _stop_native(app, poll)
-                if stopped is not None:
-                    answered = stopped
-                    with services.db.session() as session:
-                        voting.set_group_answers(session, poll_id, stopped)
-            else:
-                await _end_group_post(app, poll)
             group_lang = group_language(services, poll.group_chat_id)
             text = results_text(result, group_lang)
-            if voting.voted_in_group(poll):
-                bot_name = services.bot_username
-                text += uncounted_text(result, answered, uncounted, group_lang, bot_name)
+            if in_group:
+                text += uncounted_text(kept, group_lang, services.bot_username)
             await send_to_group(app, poll.group_chat_id, text, f"results of poll {poll_id}")
         held = done(stage=GROUP_DONE)
     texts: dict[str, str] = {}
@@ -696,9 +721,7 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
             # The same count as the group's, and why answers there did not count, in their own
             # language (`uncounted_text`, for a private chat: no invitation to start one).
             lang = creator.language
-            text = results_text(result, lang)
-            if voting.voted_in_group(poll):
-                text += uncounted_text(result, answered, uncounted, lang, None)
+            text = closed_results_text(poll, result, lang)
             await _send_results_to(
                 services, bot, poll_id, creator.id, creator.telegram_id, text, lang
             )

@@ -25,6 +25,7 @@ them; bot/polls/delivery.py adds those Telegram counted but the bot does not kno
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -691,6 +692,37 @@ def set_group_answers(session: Session, poll_id: int, answered: int) -> None:
     """Telegram's count of who answered the group's poll, when the bot stopped it."""
     session.exec(update(Poll).where(col(Poll.id) == poll_id).values(group_answers=answered))
     session.commit()
+
+
+def keep_uncounted(
+    session: Session, poll_id: int, counts: dict[UncountedReason, int]
+) -> dict[UncountedReason, int]:
+    """Keep how many answers in the group's Telegram poll were not counted, per reason (numbers
+    only, nobody named), as its result says it. The first one kept stays: two senders, or a
+    sender that takes over, read the same numbers. Returns what is kept."""
+    session.exec(
+        update(Poll)
+        .where(col(Poll.id) == poll_id, col(Poll.group_uncounted).is_(None))
+        .values(
+            group_uncounted=json.dumps(
+                {reason.value: n for reason, n in counts.items() if n}, sort_keys=True
+            )
+        )
+    )
+    session.commit()
+    poll = session.get(Poll, poll_id)
+    assert poll is not None
+    session.refresh(poll)
+    return uncounted_kept(poll) or {}
+
+
+def uncounted_kept(poll: Poll) -> dict[UncountedReason, int] | None:
+    """What `keep_uncounted` kept for `poll`: None until its results go out."""
+    if poll.group_uncounted is None:
+        return None
+    kept = json.loads(poll.group_uncounted)
+    known = {reason.value: reason for reason in UncountedReason}
+    return {known[k]: int(n) for k, n in kept.items() if k in known and n}
 
 
 def claim_results(session: Session, poll_id: int, now: datetime) -> datetime | None:

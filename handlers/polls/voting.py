@@ -214,9 +214,12 @@ async def show_results(
         return
     with services.db.session() as session:
         result = tally(session, poll.id)
-    text = delivery.results_text(result, who.lang, interim=still_open)
-    if still_open and polls.voted_in_group(poll):
-        text += "\n\n" + who.t("polls.vote_in_group")
+    if still_open:
+        text = delivery.results_text(result, who.lang, interim=True)
+        if polls.voted_in_group(poll):
+            text += "\n\n" + who.t("polls.vote_in_group")
+    else:  # as the creator's result said it: with the group's "Niet meegeteld" line, if any
+        text = delivery.closed_results_text(poll, result, who.lang)
     await reply(update, text, back, edit=edit)
 
 

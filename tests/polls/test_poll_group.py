@@ -425,8 +425,11 @@ async def test_the_result_seen_again_privately_says_what_the_group_was_told(
         "• 1 van iemand uit een andere wijk\n"
         "• 1 van iemand die nog geen wijk bij mij koos"
     ) in in_group, in_group
-    with services.db.session() as session:  # who is forgotten
+    with services.db.session() as session:  # who is forgotten; the numbers per reason are kept
         assert session.exec(select(UncountedVote)).all() == []
+        kept = session.get(Poll, poll.id)
+        assert kept is not None
+        assert kept.group_uncounted == '{"not_joined": 1, "other_wijk": 1}'
 
     await mia.send("/stemmen")
     (again,) = await mia.press("Results: Wat pakken we eerst aan?")
