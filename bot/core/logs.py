@@ -25,7 +25,17 @@ PG_DETAIL = re.compile(r"DETAIL:[^\n]*")
 
 # Third-party loggers whose lines below WARNING hold updates, message texts, statement
 # parameters or URLs with the token in them.
-QUIET = ("httpx", "httpcore", "apscheduler", "telegram", "sqlalchemy", "tornado")
+# alembic.runtime.plugins: seven "setup plugin ..." lines at every start (the schema check); the
+# upgrade's own "Running upgrade ..." lines (logger alembic.runtime.migration) stay.
+QUIET = (
+    "httpx",
+    "httpcore",
+    "apscheduler",
+    "telegram",
+    "sqlalchemy",
+    "tornado",
+    "alembic.runtime.plugins",
+)
 # Keyed, so that the short tags cannot be turned back into Telegram ids by hashing every
 # possible id; setup_logging derives the key from the bot's own secrets, which keeps a person's
 # tag the same across restarts.

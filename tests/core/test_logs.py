@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
@@ -33,6 +36,24 @@ def test_filter_masks_token_in_messages_and_tracebacks(capsys: pytest.CaptureFix
     assert "FAKE_test_token_not_a_real_one_00" not in err
     assert "<token>" in err and "boom" in err
     assert logging.getLogger("httpx").level == logging.WARNING
+
+
+def test_start_up_logs_no_alembic_plugin_lines() -> None:
+    """The schema check at every start set up Alembic's plugins with seven INFO lines; a fresh
+    process, as `wijkbot run` is, so that the plugins are not set up already."""
+    code = (
+        "from bot.core.logs import setup_logging; setup_logging('INFO');"
+        "from bot.core import migrate; print(migrate.head_revision())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        check=True,
+    )
+    assert done.stdout.strip().isdigit()
+    assert "setup plugin" not in done.stderr
 
 
 def test_token_shapes_are_masked_even_when_unknown() -> None:
