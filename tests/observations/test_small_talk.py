@@ -165,6 +165,18 @@ sqlite_only = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
         ("sorry, verkeerde chat", "nl", "Geen probleem!"),
         ("dank je wel Mark!", "nl", "Graag gedaan!"),
         ("nice bot", "en", "Thank you, good to hear!"),
+        # From tests/data/small_talk_dev_2.jsonl's kinds: not understood, praise of the idea, a
+        # message meant for someone else, a question whether it is anonymous.
+        (
+            "Wat?",
+            "nl",
+            "Zie je iets in de wijk? Typ het hier in een paar woorden. Een foto mag ook. Dan vraag"
+            " ik of je het naar de wijkcoach wilt sturen.",
+        ),
+        ("Leuk initiatief!", "nl", "Dank je, fijn om te horen!"),
+        ("Excuus, was niet voor jou", "nl", "Geen probleem!"),
+        ("oops that wasn't meant for you", "en", "No problem!"),
+        ("do you speak English?", "nl", "Ik spreek Nederlands en Engels. Kies je taal met /taal."),
     ],
 )
 async def test_small_talk_is_answered_with_the_menu(
@@ -184,3 +196,41 @@ async def test_a_greeting_with_something_to_report_is_offered(bot: Harness) -> N
     (answer,) = await anna.send("hallo, de lantaarnpaal bij nr 12 is kapot")
     assert "Wil je dit als melding naar de wijkcoach sturen?" in answer.plain_text
     assert "Ja, als melding" in answer.button_texts
+
+
+@sqlite_only
+async def test_a_time_typed_under_an_observation_is_added_to_it(bot: Harness) -> None:
+    """ "dag en nacht" under "De lamp bij de brug brandt" says when: no goodbye. It is added
+    to the observation the bot asks about, as any text typed soon after it."""
+    anna = await onboard(bot, 1001, "Anna")
+    await anna.send("De lantaarnpaal bij de brug brandt")
+    (answer,) = await anna.send("dag en nacht")
+    assert "Kies hieronder met een knop." not in answer.plain_text  # no "use the buttons"
+    await anna.press("Ja, als melding")
+    for label in ("Wat kan beter?", "Weet ik niet", "Overslaan", "Nee, alleen"):
+        await anna.press(label)
+    summary = anna.last.plain_text
+    assert "Klopt dit?" in summary
+    assert "De lantaarnpaal bij de brug brandt" in summary and "dag en nacht" in summary, summary
+
+
+@sqlite_only
+async def test_asking_whether_the_bot_is_a_person_gets_no_help_numbers(bot: Harness) -> None:
+    """ "Ben je een robot of een echt mens" is a question about the bot: the learned urgent net
+    weighed "mens", "ben", "een" towards despair and sent 112 and 113."""
+    anna = await onboard(bot, 1001, "Anna")
+    replies = await anna.send("Ben je een robot of een echt mens")
+    assert len(replies) == 1
+    assert "Ik ben een bot, geen mens." in replies[0].plain_text
+    assert "112" not in replies[0].plain_text
+
+
+@sqlite_only
+async def test_a_calm_english_text_is_offered_without_help_numbers(bot: Harness) -> None:
+    """A figure of speech ("I just want to scream") about roadworks is an observation, not a
+    sign of despair."""
+    anna = await onboard(bot, 1001, "Anna", language_code="en")
+    replies = await anna.send("I'm so done with these roadworks, I just want to scream")
+    assert len(replies) == 1
+    assert "Yes, as a report" in replies[0].button_texts
+    assert "112" not in replies[0].plain_text
