@@ -1,24 +1,28 @@
 """A loose message that is only small talk: no observation.
 
-People answer the bot as they would a person ("Bedankt!", "Hoi", "ok 👍", "Doei", "Fijne avond
-nog", "Is dit een echt persoon?", "hoe werkt dit?", "sorry, verkeerde chat") after a
-confirmation, a coach's answer, or on their first try. Asking "Wil je dit als melding naar de
-wijkcoach sturen?" about that is odd; the bot answers in kind and shows the menu. Both languages
-are recognised whatever the person's setting.
+People answer the bot as they would a person ("Bedankt!", "Hoi", "ok 👍", "Doei", "Fijne avond nog",
+"Is dit een echt persoon?", "hoe werkt dit?", "sorry, verkeerde chat", "Is dit anoniem?", "do you
+speak English?", "Wat?") after a confirmation, a coach's answer, or on their first try. Asking "Wil
+je dit als melding naar de wijkcoach sturen?" about that is odd; the bot answers in kind and shows
+the menu. Both languages are recognised whatever the person's setting.
 
-The rule, in full: a message of at most a few words counts only when EVERY word in it is one of
-the words below (or in one of the fixed phrases), and at least one of them says what kind of
-small talk it is (a thanks, a greeting, a goodbye, a wish, praise for the bot, a yes or no or
-laugh, a test, a sorry, a question about the bot: is it a person, who reads this, how does it
-work, how do I report something). The rest may only go with those: words of address
-("wijkcoach", "meneer", "allemaal"), praise ("top", "super"), small words ("wel", "heel",
-"even") and what a thanks is for when that is the bot's or the coach's answer or help ("voor het
-snelle antwoord"). Words of asking ("hier", "kan", "iets") go only with a question how to tell
-the coach something ("kan ik hier iets melden?"). A single word about anything else ("lamp",
-"park", "kapot") makes it a message to offer: "Bedankt, maar de lamp is nog kapot",
-"Dankjewel voor de nieuwe prullenbakken in het park!" and "het is hier fijn" are observations.
-So a real observation is never swallowed by these lists; a small-talk sentence with a word they
-lack is only offered as a melding.
+The rule, in full: a message of at most a few words counts only when EVERY word in it is one of the
+words below (or in one of the fixed phrases), and at least one of them says what kind of small talk
+it is (a thanks, a greeting, a goodbye, a wish, praise for the bot, a yes or no or laugh, a test, a
+sorry, a question about the bot: is it a person, who reads this, how does it work, how do I report
+something, is it anonymous, what is kept, which language). The rest may only go with those: words
+of address ("wijkcoach", "meneer", "allemaal"), praise ("top", "super"), small words ("wel",
+"heel", "even", "later") and what a thanks is for when that is the bot's or the coach's answer or
+help ("voor het snelle antwoord", "voor het luisteren"). Words of asking ("hier", "kan", "iets") go
+only with a question (how to tell the coach something, what is kept, which language: "kan ik hier
+iets melden?"); what praise is for only with praise ("leuk initiatief!", "love this idea"); what a
+sorry is for only with a sorry ("sorry voor de typfouten", "sorry, mn zoontje zat op mn telefoon").
+A few words count only alone ("Wat?" did not understand, "stop" wants out; "wat een troep" and
+"stop de hardrijders" say something), and a time span is never a goodbye ("dag en nacht", typed
+under an observation, is added to it). A single word about anything else ("lamp", "park", "kapot")
+makes it a message to offer: "Bedankt, maar de lamp is nog kapot", "Dankjewel voor de nieuwe
+prullenbakken in het park!" and "het is hier fijn" are observations. So a real observation is never
+swallowed by these lists; a small-talk sentence with a word they lack is only offered as a melding.
 
 Three allowances, each narrow, for how people type:
   - a word misspelt by one letter (wrong, missing, extra or two swapped) that is no word itself
@@ -31,7 +35,11 @@ Three allowances, each narrow, for how people type:
     or "voor", a word the word lists know (a firm or a street they lack is no name), and no word
     of the grouping vocabulary or of those a resident may thank for their work in the wijk
     ("Bedankt Politie!", "Dank Gemeente" are observations).
-A number only goes with a test ("test 123"), so "bedankt, nr 12" is offered. "help!" or "HELP"
+A number only goes with a test ("test 123"), so "bedankt, nr 12" is offered; counting alone
+("1 2 3") and letters along a row of the keyboard ("asdfgh") are a try. A message that starts by
+calling someone close ("mam", "schat", "honey") was meant for them, unless it names a matter of
+the wijk as the grouping knows them ("schat, er ligt glas op de stoep" is offered) or says what
+they did ("Mam zegt dat de lamp kapot is"). "help!" or "HELP"
 may be a cry for help, and so is what the urgent check (`bot.urgent.detect`) finds urgent in
 either language ("help me"): never answered as small talk.
 """
@@ -55,7 +63,10 @@ class SmallTalk(StrEnum):
     BOT = "bot"  # "Is dit een echt persoon?", "wie leest dit?": what the bot is, who reads
     HELP = "help"  # "hoe werkt dit?", "wat kan je?": how to tell the coach something
     PRAISE = "praise"  # "leuke bot!", "goed gedaan", "wat handig": thanked for
-    SORRY = "sorry"  # "sorry, verkeerde chat", "oeps", "laat maar": no problem
+    SORRY = "sorry"  # "sorry, verkeerde chat", "oeps", "laat maar", "was niet voor jou": no problem
+    PRIVACY = "privacy"  # "Is dit anoniem?", "wat doe je met mijn gegevens?": name, data, erasing
+    LANGUAGE = "language"  # "do you speak English?", "can you translate that": /taal
+    ELSEWHERE = "elsewhere"  # "mam ik ben om 6 uur thuis", "Schat, neem jij brood mee?": not for us
     NOTHING = "nothing"  # emoji, punctuation, "ok", "ja", "haha", "test": nothing to report
 
 
@@ -72,18 +83,22 @@ _PRAISING = _words("top super fijn geweldig perfect prima fantastisch gaaf great
 _THANKS = _THANKING | _PRAISING
 # Praise for the bot itself ("leuke bot", "wat handig"): a thank-you back.
 _PRAISE = _words(
-    "handig slim knap leuk leuke mooie handige slimme handy useful helpful clever brilliant"
+    "handig slim knap leuk leuke mooie handige slimme handy useful helpful clever brilliant "
+    "vet tof toff gezellig chill"
 )
+# What is praised, when that is the bot or the idea of it ("leuk initiatief!", "love this idea"):
+# only with praise ("Leuk initiatief die buurtmoestuin!" names what it praises: an observation).
+_PRAISED = _words("idee idea initiatief initiative concept")
 _GREETING = _words(
-    "hoi hallo hey hee hé hoy hi hello hai hiya heya howdy yo moi moin goedemorgen "
+    "hoi hallo hey hee hé hoy hi hello hai hiya heya howdy yo moi moin goedemorgen ewa "
     "goeiemorgen goedemiddag goeiemiddag goedenavond goeienavond goedendag goeiedag "
     "morning afternoon evening gm"
 )
 # "morgen!", "morgen allemaal" greet; "morgen" alone may say when ("tomorrow") under a text.
 _MORNING = _words("morgen")
 _GOODBYE = _words(
-    "doei doeg dag daag houdoe ajuus ciao ziens later bye goodbye welterusten goodnight "
-    "goedenacht goeienacht groetjes groeten groet gr grtz mvg cya"
+    "doei doeg dag daag houdoe ajuus ciao ziens bye goodbye welterusten goodnight "
+    "goedenacht goeienacht groetjes groeten groet gr grtz mvg cya kusjes kusje liefs xoxo"
 )
 # A wish is a wishing word and a time to wish it for ("fijne avond", "have a nice weekend").
 _WISHING = _words(
@@ -91,18 +106,28 @@ _WISHING = _words(
 )
 _TIMES = _words(
     "dag avond middag ochtend nacht weekend week feestdagen kerst kerstdagen nieuwjaar vakantie "
-    "zondag jaarwisseling pasen paasdagen vandaag day evening night holidays christmas year today"
+    "zondag jaarwisseling pasen paasdagen vandaag day evening night holidays christmas year today "
+    "tomorrow"
 )
 _NOTHING = _words(
     "ok oke oké okay okee okido oki okidoki k kk goed alright fine ja jawel jazeker jep jup jaja "
     "nee neen niks niets nothing "
     "nope yes yeah yep yup no nah klopt precies inderdaad zeker tuurlijk hmm hm oh ah aha oja lol "
-    "lmao cool nice mooi duidelijk helder begrepen snap understood sure test testje testen "
+    "lmao cool nice mooi exactly duidelijk helder begrepen snap understood sure test testje testen "
     "testing proberen probeersel try trying testbericht huh hè eh euh uh xd"
 )
 _TEST = _words("test testje testen testing proberen try trying testbericht")
 _SORRY = _words("sorry sry excuus excuses oeps oops oopsie whoops foutje vergissing apologies")
-_LAUGH = re.compile(r"a?(h[aeiou])\1+h?")  # haha, hihi, hehe, hahaha ("hoge" is no laugh)
+# What a sorry is for, only with a sorry: typing errors, the phone, a child at it, the wrong app
+# ("sorry voor de typfouten, dikke vingers", "haha sorry, mn zoontje zat op mn telefoon",
+# "sorry ik dacht dat dit de buurtapp was").
+_SORRY_FOR = _words(
+    "typfout typfouten typo typos spelfout spelfouten autocorrect vingers fingers telefoon "
+    "mobiel phone zoontje dochtertje zoon dochter kind kid son daughter zat op pakte drukte "
+    "grabbed pressed on dacht thought was buurtapp groepsapp whatsapp groep group"
+)
+# haha, hihi, hehe, hahaha, whahaha, bwahaha ("hoge" is no laugh)
+_LAUGH = re.compile(r"(?:a|w|bw|mw)?(h[aeiou])\1+h?")
 # Is it a person? The question, and the words it takes.
 _BOT = _words(
     "bot robot chatbot computer mens persoon human person ai echt real wijkbot wijkcoach coach app "
@@ -111,16 +136,28 @@ _BOT = _words(
 _BEING = _words("is ben bent are am r praat spreek talking speaking")
 # "help" asks how the bot works; "help!" or "HELP" may be a cry for help and is left alone.
 _HELP = _words("help hulp helpen uitleg info informatie menu start")
+# Who sees it, what is kept, can it be wiped ("Is dit anoniem?", "wat doe je met mijn
+# gegevens?", "can I delete my message"): the name, /mijngegevens, /vergeetmij.
+_PRIVACY = _words(
+    "anoniem anonymous anonymously privacy privé prive gegevens persoonsgegevens data "
+    "verwijderen verwijder wissen wis delete erase remove"
+)
+# Which language it speaks ("do you speak English?", "can you translate that").
+_LANGUAGE = _words(
+    "engels english nederlands dutch speak speaks spreekt vertalen vertaal vertaling translate "
+    "translation"
+)
 # How to tell the coach something ("hoe kan ik iets melden?", "ik wil de wijkcoach spreken",
 # "I have a question"): these words only go with that, never with another kind ("hier" says
 # where something is: "het is hier fijn" is an observation).
 _REPORTING = _words(
     "melden meld melding meldingen doorgeven vraag vragen spreken bereiken contact "
-    "typen sturen schrijven report reports reporting question ask talk reach type send write"
+    "typen sturen schrijven report reports reporting question ask talk reach type send write "
+    "foto fotos photo photos picture bericht berichten message messages"
 )
 _ASKING = _words(
     "hier here iets something kan kun mag can may wil want hoe how waar where moet should doe "
-    "doen do maken make heb have gebruik use"
+    "doen do maken make heb have gebruik use laten"
 )
 
 
@@ -142,6 +179,9 @@ _PHRASES: dict[str, SmallTalk] = {
         SmallTalk.GOODBYE,
         "tot ziens, tot later, tot morgen, tot straks, tot zo, tot snel, tot gauw, "
         "tot de volgende keer, tot een volgende keer, see you, see ya, see you later, bye bye, "
+        "geen tijd, heb geen tijd, nu geen tijd, heb nu geen tijd, heb nu even geen tijd, "
+        "heb even geen tijd, ik moet weg, moet weg, ik moet gaan, no time, "
+        "gotta go, got to go, have to go, i have to go, "
         "good night, vriendelijke groet, met vriendelijke groet, hartelijke groet, "
         "vriendelijke groeten, hartelijke groeten, kind regards, best regards, regards, "
         "see you soon",
@@ -159,7 +199,10 @@ _PHRASES: dict[str, SmallTalk] = {
         SmallTalk.PRAISE,
         "goed gedaan, goed bezig, goed werk, goed gemaakt, mooi gemaakt, leuk gemaakt, "
         "knap gemaakt, well done, good job, great job, nice job, good work, love it, i love it, "
-        "love this, nice bot, great bot, good bot, cool bot",
+        "love this, nice bot, great bot, good bot, cool bot, nice one, good one, "
+        # That it exists, that one may take part ("leuk dat ik mee mag denken").
+        "dat jullie dit doen, dat je dit doet, dat u dit doet, dat ik mee mag denken, "
+        "dat we mee mogen denken, dat ik mee mag doen, dat we mee mogen doen",
     ),
     # Who is this, who reads it, is anyone there.
     **_phrases_of(
@@ -174,7 +217,12 @@ _PHRASES: dict[str, SmallTalk] = {
         "whats your name, is anyone there, anyone there, anybody there, is there anyone, "
         "are you there, lees jij mee, lees je mee, leest iemand dit, leest er iemand mee, "
         "wie zit hier achter, wie zit er achter, wie zit erachter, does anyone read this, "
-        "is anyone reading this",
+        "is anyone reading this, who reads all this, who reads all of this, "
+        # Is it the municipality, does it go there: the coach reads it.
+        "is dit de gemeente, is dit van de gemeente, gaat dit naar de gemeente, "
+        "wordt dit doorgestuurd naar de gemeente, komt dit bij de gemeente, "
+        "is this the municipality, is this the council, does this go to the municipality, "
+        "does this go to the council",
     ),
     # How does it work, what can it do.
     **_phrases_of(
@@ -186,14 +234,28 @@ _PHRASES: dict[str, SmallTalk] = {
         "wat kan ik hier doen, wat is dit, wat is dit voor iets, wat is dit voor bot, "
         "hoe moet dit, hoe gebruik ik dit, how does this work, how does it work, "
         "does this work, is this working, how do i use this, what can you do, what do you do, "
-        "what is this, what is this bot, what do i do, what should i do, what can i do here",
+        "what is this, what is this bot, what do i do, what should i do, what can i do here, "
+        # Not understood: the bot's question, or the answer.
+        "wat bedoel je, wat bedoel jij, wat bedoelt u, wat bedoelen jullie, wat betekent dat, "
+        "wat betekent dit, ik snap er niks van, ik snap er niets van, snap er niks van, "
+        "snap er niets van, ik snap het niet, snap het niet, snapte ik niet, snap ik niet, "
+        "ik begrijp het niet, begrijp het niet, begreep ik niet, begrijp ik niet, "
+        "what do you mean, what does that mean, what does this mean, i dont understand, "
+        "dont understand, i dont get it, dont get it, didnt understand, wait what",
     ),
     **_phrases_of(
         SmallTalk.SORRY,
         "laat maar, laat maar zitten, vergeet het, vergeet het maar, never mind, nevermind, "
         "nvm, forget it, verkeerde chat, verkeerde persoon, verkeerde app, verkeerde groep, "
         "verkeerd gestuurd, verkeerd bericht, per ongeluk, per ongeluk gestuurd, wrong chat, "
-        "wrong person, wrong group, wrong app, by accident, by mistake, my bad, my mistake",
+        "wrong person, wrong group, wrong app, by accident, by mistake, my bad, my mistake, "
+        # Meant for someone else, or not meant at all.
+        "was niet voor jou, was niet voor jou bedoeld, niet voor jou bedoeld, was niet voor u, "
+        "was niet voor jullie, wasnt meant for you, wasnt for you, not meant for you, "
+        "was not meant for you, was not for you, dat bedoelde ik niet, bedoelde ik niet, "
+        "bedoel ik niet, thats not what i meant, not what i meant, i didnt mean that, "
+        "hoeft niet, hoeft niet opgeslagen te worden, hoeft niet bewaard te worden, "
+        "niet opslaan, niet bewaren, dont save it, dont save this, no need to save it",
     ),
     **_phrases_of(
         SmallTalk.NOTHING,
@@ -202,20 +264,44 @@ _PHRASES: dict[str, SmallTalk] = {
         "np, dat was het, dat was het wel, dat is het, dat is alles, dat was alles, thats it, "
         "thats all, om te horen, good to hear, glad to hear, sounds good, sounds great, all good, "
         "ik weet het niet, weet ik niet, geen idee, no idea, i dont know, dont know, idk, "
-        "test message, test bericht",
+        "test message, test bericht, of dit werkt, of het werkt, if this works, if it works, "
+        # A question for a phone or a friend: the time, the weather.
+        "hoe laat is het, what time is it, wat voor weer wordt het, hoe wordt het weer, "
+        "whats the weather, whats the weather like, wat een vraag, what a question",
     ),
 }
 _LONGEST_PHRASE = max(len(p.split()) for p in _PHRASES)
+# Said alone, and only then: "Wat?" did not understand, "stop" wants out ("wat een troep" and "stop
+# de hardrijders" say something).
+_ALONE: dict[str, SmallTalk] = {
+    **_phrases_of(SmallTalk.HELP, "wat, what, huh wat, wat zeg je, pardon, sorry wat"),
+    **_phrases_of(SmallTalk.NOTHING, "stop, cancel, annuleren, annuleer"),
+}
+# Times that say how long something goes on, never a goodbye: "dag en nacht" under an observation.
+# Whom one calls this at the start of a message is someone close, never the bot ("mam ik ben om 6
+# uur thuis", "honey can you grab milk"): the message was meant for them.
+_CLOSE = _words(
+    "mam mama mams pap papa paps schat schatje lieverd liefje liefie honey babe mum mom mummy "
+    "mommy dad daddy darling sweetheart sweetie"
+)
+# After those, a word that makes them the one the message is about ("Mam zegt dat de lamp kapot
+# is", "Dad and I noticed"): not called, so no message for them.
+_TOLD_OF = _words(
+    "en and van of is was heeft had has zegt zei vond vindt says said thinks thought noticed zag "
+    "saw hoorde heard ook also too"
+)
+_SPANS = frozenset({"dag en nacht", "nacht en dag", "day and night", "night and day"})
 
 # Words that only go with the others. Of address: who is thanked or greeted.
 _ADDRESS = _words(
     "wijkbot bot wijkcoach coach meneer mevrouw allemaal iedereen jullie jij je u jou daar "
-    "you u ya youre ur all everyone there team dear sir madam guys mate buddy pal me mij"
+    "you u ya youre ur all everyone there team dear sir madam guys mate buddy pal me mij joh man"
 )
 # What a thanks is for, when that is the conversation itself: an answer, help, taking it up.
 _FOR = _words(
     "antwoord antwoorden reactie hulp uitleg info informatie moeite snelle snel vlotte vlot "
-    "oppakken opgepakt late reply answer response help quick fast"
+    "oppakken opgepakt late reply answer response help quick fast luisteren listening reageren "
+    "meedenken"
 )
 # Small words that join the others ("dank je wel", "heel erg bedankt", "voor het snelle
 # antwoord", "en tot ziens", "thank you so much", "hoe gaat het met je"), and fillers that say
@@ -225,15 +311,23 @@ _WITH = _words(
     "weer nogmaals van harte tot hoe gaat met alles dit of ik zeg eigenlijk nou dan hoor wat "
     "very much so and too for the a your real this or i have new to with it again good "
     "helemaal ga beaucoup mijn naam verder graag verkeerd verkeerde x xx xxx oh well just then "
-    "my name im please kindly now wrong"
+    "my name im please kindly now wrong dikke mn die that also later vorige previous zon"
 )
 
-_KINDS = _THANKS | _PRAISE | _GREETING | _GOODBYE | _NOTHING | _SORRY | _BOT | _BEING | _HELP
-_ALL = _KINDS | _MORNING | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH | _REPORTING | _ASKING
+_KINDS = (
+    _THANKS | _PRAISE | _GREETING | _GOODBYE | _NOTHING | _SORRY | _BOT | _BEING | _HELP | _PRIVACY
+) | _LANGUAGE
+_ALL = (_KINDS | _MORNING | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH | _REPORTING | _ASKING) | (
+    _PRAISED | _SORRY_FOR
+)
 # Words that go only with a question how to tell the coach something; what is reported goes
 # with a thanks too ("bedankt voor het doorgeven").
 _ONLY_ASKING = _ASKING - (_KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH)
 _ONLY_REPORTING = _REPORTING - (_KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH)
+_ONLY_PRAISED = _PRAISED - (_KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH)
+_ONLY_SORRY_FOR = _SORRY_FOR - (_KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH | _ASKING)
+# Kinds that are questions: words of asking and of reporting go with them.
+_QUESTIONS = frozenset({SmallTalk.HELP, SmallTalk.PRIVACY, SmallTalk.LANGUAGE})
 _MOST_WORDS = 10
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+")
 _LONG_RUN = re.compile(r"(\w)\1{2,}")  # "hoiii", "bedanktt", "neee"
@@ -340,6 +434,21 @@ def kind_of(text: str) -> SmallTalk | None:
     raw = _WORD.findall(text)
     if not raw or len(raw) > _MOST_WORDS:
         return None
+    lowered = " ".join(w.lower() for w in raw)
+    if any(f" {span} " in f" {lowered} " for span in _SPANS):
+        return None  # "dag en nacht": how long something goes on, said of an observation
+    if lowered in _ALONE:
+        return _ALONE[lowered]
+    if _counting(raw) or _mashed(raw):
+        return SmallTalk.NOTHING  # "1 2 3", "asdfgh": a try, nothing to report
+    if (
+        raw[0].lower() in _CLOSE
+        and len(raw) > 1
+        and raw[1].lower() not in _TOLD_OF
+        and not _names_a_matter(raw)
+        and not _urgent(text)
+    ):
+        return SmallTalk.ELSEWHERE  # "Schat, neem jij brood mee?"
     numbers = {w for w in raw if w.isdigit()}
     raw = [w for w in raw if not w.isdigit()]
     read = _read(raw) if raw else None
@@ -355,15 +464,46 @@ def kind_of(text: str) -> SmallTalk | None:
         return None  # "help!", "HELP": perhaps a cry for help; asked about, never answered away
     greets = "!" in text or bool(said & _ADDRESS)
     kind = _kind(said, kinds, question, greets)
-    if said & _ONLY_ASKING and kind is not SmallTalk.HELP:
+    if said & _ONLY_PRAISED and kind is SmallTalk.NOTHING:
+        kind = SmallTalk.PRAISE  # "nice initiative!"
+    if said & _ONLY_PRAISED and kind not in (SmallTalk.PRAISE, SmallTalk.THANKS):
+        return None  # "idee": praised, or an idea of one's own
+    if said & _ONLY_SORRY_FOR and kind is not SmallTalk.SORRY:
+        return None  # "telefoon", "kind", "groep": what a sorry may be for, else a subject
+    if said & _ONLY_ASKING and kind not in _QUESTIONS:
         return None  # "het is hier fijn", "kan het": words that say something after all
-    if said & _ONLY_REPORTING and kind not in (SmallTalk.HELP, SmallTalk.THANKS):
+    if said & _ONLY_REPORTING and kind not in (*_QUESTIONS, SmallTalk.THANKS):
         return None
     if named and kind not in _TO_SOMEONE:
         return None  # "ok Anja": a name goes with a thanks, a greeting, a goodbye, a wish
-    if kind is not None and any(detect.check(text, lang) for lang in ("nl", "en")):
+    if kind is not None and _urgent(text):
         return None  # "help me": someone may need help now; never answered away
     return kind
+
+
+def _names_a_matter(raw: list[str]) -> bool:
+    """Whether a word names a matter of the wijk, as the grouping knows them ("stoep", "lamp",
+    "rats"): "schat, er ligt glas op de stoep" is an observation, whoever it calls."""
+    matcher = default_vocabulary().matcher
+    return any(role[0] in ("s", "c") for w in raw for _, role in matcher.token_roles(w.lower()))
+
+
+def _urgent(text: str) -> bool:
+    return any(detect.check(text, lang) for lang in ("nl", "en"))
+
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+
+
+def _counting(raw: list[str]) -> bool:
+    """ "1 2 3", "123", "12345": counting, as people do to try."""
+    joined = "".join(raw)
+    return all(w.isdigit() for w in raw) and len(joined) >= 3 and "123456789".startswith(joined)
+
+
+def _mashed(raw: list[str]) -> bool:
+    """ "asdfgh", "qwerty": letters along a row of the keyboard, typed to try."""
+    return len(raw) == 1 and len(raw[0]) >= 5 and any(raw[0].lower() in r for r in _KEYBOARD_ROWS)
 
 
 def _read(raw: list[str]) -> tuple[list[str], set[SmallTalk], bool] | None:
@@ -397,6 +537,10 @@ def _kind(said: set[str], kinds: set[SmallTalk], question: bool, greets: bool) -
     """Which small talk it is, from its words and phrases: the first that fits, in this order."""
     if (said & _BOT and said & _BEING and question) or SmallTalk.BOT in kinds:
         return SmallTalk.BOT
+    if said & _PRIVACY and not said & _THANKS:
+        return SmallTalk.PRIVACY
+    if said & _LANGUAGE and not said & _THANKS:
+        return SmallTalk.LANGUAGE
     if SmallTalk.HELP in kinds or (said & (_HELP | _REPORTING) and not said & _THANKS):
         return SmallTalk.HELP
     if (said & _WISHING and said & _TIMES) or SmallTalk.WISH in kinds:

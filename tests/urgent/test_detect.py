@@ -221,6 +221,28 @@ def test_the_second_development_set() -> None:
     assert len(alarms) <= 0, alarms
 
 
+def test_the_third_development_set() -> None:
+    """tests/data/urgent_dev_3.jsonl, written before the rules were read (160 texts, 60 %
+    English): 110 calm texts that sound alarming (a figure of speech, a sports match, a cooking
+    mishap, what turned out to be nothing, a neighbour who said they would be away) and 50
+    emergencies. Every emergency is found; no calm text gets help numbers (on the rules of before:
+    one farewell missed, 20 false alarms, 12 of them English)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "urgent_dev_3.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 160 and sum(r["urgent"] for r in rows) == 50
+    missed = [r["text"] for r in rows if r["urgent"] and check(r["text"], r["lang"]) is None]
+    alarms = [
+        (r["text"], signal.rule)
+        for r in rows
+        if not r["urgent"] and (signal := check(r["text"], r["lang"])) is not None
+    ]
+    assert missed == []
+    assert len(alarms) <= 0, alarms
+
+
 def test_our_second_batch_of_examples_stays_as_it_is() -> None:
     """tests/data/urgent_own_2.jsonl: 376 calm texts that sound alarming and 185 emergencies,
     many told indirectly, written while mending false alarms (so not a measure: a regression
