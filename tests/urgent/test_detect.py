@@ -40,6 +40,14 @@ URGENT = [
     # Afraid of a person at home, and a pet that whines while its owner does not open.
     ("nl", "Ik ben doodsbang voor mijn stiefvader", "home_violence"),
     ("nl", "De hond van de buurvrouw jankt al dagen en ze doet niet open", "neighbour"),
+    # A farewell in English; a fire that goes on after the lid; someone close called, and gas.
+    ("en", "this is my final goodbye to everyone here", "suicide"),
+    (
+        "en",
+        "The pan caught fire, I put the lid on but the cupboard above is burning now",
+        "fire_gas",
+    ),
+    ("nl", "Schat, ik ruik gas in de gang", "fire_gas"),
 ]
 
 NOT_URGENT = [
@@ -106,6 +114,21 @@ NOT_URGENT = [
     ("en", "When will someone answer my report about the broken bench?"),
     ("nl", "En nu?"),
     ("en", "and?"),
+    # A question about the bot; figures of speech; a childhood memory; a broken lamp.
+    ("nl", "Ben je een robot of een echt mens"),
+    ("en", "Are you a real person or a bot"),
+    ("en", "The bins are bleeding money, the council should rethink collection"),
+    ("en", "We're all drowning in the leaves on the footpath, when will they be swept"),
+    ("en", "I'm so fed up with these roadworks, I could scream"),
+    ("nl", "De jeugdclub bloedt leeg, er komen geen vrijwilligers meer"),
+    ("nl", "Het buurthuis ligt op sterven na dood, er is geld nodig"),
+    ("nl", "Ik word gek van de bouwherrie elke ochtend, ik kan wel gillen"),
+    ("en", "When I was a kid someone drowned in this canal, there should be a fence"),
+    ("nl", "Houdoe, en trouwens: de lamp bij de brug is stuk"),
+    # What turned out to be nothing; a neighbour who said they would be away.
+    ("en", "Smelled something burning, turned out to be the bakery's oven"),
+    ("nl", "Gisteren gaslucht geroken, de monteur is geweest en het was niks ernstigs"),
+    ("nl", "Ik heb de buurvrouw al dagen niet gezien, maar ze zei dat ze naar haar zus ging"),
 ]
 
 
@@ -116,6 +139,35 @@ def test_urgent_texts_fire_with_their_kind(lang: str, text: str, kind: str) -> N
     assert signal.kind == kind
     assert signal.rule.split(".")[1] == kind  # the rule that fired is named
     assert signal.words
+
+
+# Emergencies told beside the words of a guard added for tests/data/urgent_dev_3.jsonl (what it
+# turned out to be, a neighbour who said where they went, a question about the bot, a fire put
+# out, nothing serious): something new after it, or more than the guard's words.
+STILL_URGENT = [
+    ("nl", "Buurvrouw zei dat ze naar bed ging en nu reageert ze al twee dagen niet"),
+    ("nl", "Sinds vorige week puilt de brievenbus van de oude meneer op nummer 3 uit"),
+    (
+        "en",
+        "Our elderly neighbour said he was going to bed early last week, and since then nobody"
+        " has seen him",
+    ),
+    (
+        "nl",
+        "Ben je een echt persoon? Ik heb al mijn spullen weggegeven en iedereen gedag gezegd,"
+        " morgen ben ik er niet meer",
+    ),
+    ("en", "A child is drowning in front of me at the canal"),
+    ("nl", "Ik rook gas, het bleek de meterkast te zijn, de hele gang stinkt"),
+    ("nl", "Ik heb de vlam uitgemaakt maar het vuur is overgeslagen naar de gordijnen"),
+    ("nl", "niks ernstigs dacht ik, maar nu ademt hij niet meer"),
+    ("nl", "Hij sloeg me gisteren weer, we hebben het uitgepraat maar ik ben bang"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text"), STILL_URGENT)
+def test_a_guard_does_not_stop_an_emergency_told_beside_it(lang: str, text: str) -> None:
+    assert check(text, lang) is not None, explain(text, lang)
 
 
 @pytest.mark.parametrize(("lang", "text"), NOT_URGENT)
