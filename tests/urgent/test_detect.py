@@ -114,7 +114,7 @@ NOT_URGENT = [
     ("en", "When will someone answer my report about the broken bench?"),
     ("nl", "En nu?"),
     ("en", "and?"),
-    # A question about the bot; figures of speech; a childhood memory; a broken lamp.
+    # A question about the bot; figures of speech.
     ("nl", "Ben je een robot of een echt mens"),
     ("en", "Are you a real person or a bot"),
     ("en", "The bins are bleeding money, the council should rethink collection"),
@@ -122,9 +122,6 @@ NOT_URGENT = [
     ("en", "I'm so fed up with these roadworks, I could scream"),
     ("nl", "De jeugdclub bloedt leeg, er komen geen vrijwilligers meer"),
     ("nl", "Het buurthuis ligt op sterven na dood, er is geld nodig"),
-    ("nl", "Ik word gek van de bouwherrie elke ochtend, ik kan wel gillen"),
-    ("en", "When I was a kid someone drowned in this canal, there should be a fence"),
-    ("nl", "Houdoe, en trouwens: de lamp bij de brug is stuk"),
     # What turned out to be nothing; a neighbour who said they would be away.
     ("en", "Smelled something burning, turned out to be the bakery's oven"),
     ("nl", "Gisteren gaslucht geroken, de monteur is geweest en het was niks ernstigs"),
@@ -147,6 +144,8 @@ def test_urgent_texts_fire_with_their_kind(lang: str, text: str, kind: str) -> N
 STILL_URGENT = [
     ("nl", "Buurvrouw zei dat ze naar bed ging en nu reageert ze al twee dagen niet"),
     ("nl", "De buurvrouw zei dat ze naar de supermarkt ging en ze is niet teruggekomen"),
+    ("nl", "De buurman ligt op straat na de aanrijding, hij bloedt dood"),
+    ("nl", "Hopelijk niets ernstigs, maar de buurvrouw doet al drie dagen niet open"),
     ("nl", "Sinds vorige week puilt de brievenbus van de oude meneer op nummer 3 uit"),
     (
         "en",
