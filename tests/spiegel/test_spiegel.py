@@ -105,6 +105,26 @@ async def test_no_edition_yet(bot: Harness) -> None:
     assert reply.button_texts == ["Naar het menu"]
 
 
+@pytest.mark.parametrize(
+    ("language", "menu", "residents"),
+    [
+        ("nl", "Wijkspiegel lezen", "De wijkcoach schrijft die"),
+        ("en", "Read the district mirror", "The district coach writes"),
+    ],
+)
+async def test_no_edition_yet_says_to_the_coach_what_they_can_do(
+    bot: Harness, services: Services, language: str, menu: str, residents: str
+) -> None:
+    """A coach who opens a wijk without a spiegel is not told that the coach writes it: the
+    first edition is imported by the administrator; the coach adds statements after that."""
+    carla = await join_as(
+        bot, services, 2001, "Carla", Role.COACH, "elsrijk", language_code=language
+    )
+    (reply,) = await carla.press(menu)
+    assert residents not in reply.plain_text
+    assert "wijkbot import-spiegel" in reply.plain_text
+
+
 async def test_menu_entry_opens_overview_with_counts(bot: Harness, services: Services) -> None:
     load(services, "elsrijk")
     alice = await onboard(bot, 1001, "Alice")
