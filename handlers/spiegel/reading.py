@@ -84,10 +84,15 @@ async def show_current(
         edition = service.current_edition(session, wijk_id)
         wijk = persons.wijk_by_id(session, wijk_id)
     if edition is None or edition.id is None:
-        name = wijk.name if wijk is not None else ""
-        await reply(
-            update, who.t("spiegel.no_edition", wijk=esc(name)), menu_keyboard(who), edit=edit
+        name = esc(wijk.name if wijk is not None else "")
+        # A coach cannot begin the first edition in the bot (bot.spiegel.editing.new_edition
+        # follows the current one): the administrator imports it; the coach edits it after.
+        said = (
+            who.t("spiegel.no_edition_coach", wijk=name)
+            if can_edit(who, wijk_id)
+            else who.t("spiegel.no_edition", wijk=name)
         )
+        await reply(update, said, menu_keyboard(who), edit=edit)
         return
     await show_overview(update, context, who, edition.id, edit=edit)
 
