@@ -397,6 +397,55 @@ async def test_an_english_coach_s_templates_name_their_blanks_in_english(desk: D
         assert f"About {ref} in Elsrijk. Also {ref} in Elsrijk. Not {{name}}.</textarea>" in page
 
 
+async def test_a_template_with_a_blank_that_is_not_one_is_refused(desk: Desk) -> None:
+    """A template saved with {onbekend} or an unclosed {wijk was stored, and the resident got
+    the braces in their answer. Now saving it is refused, saying which blanks there are, and
+    the form keeps what the coach typed; nothing is stored or changed."""
+    async with coach_logged_in(desk) as browser:
+        page = (await browser.get("/sjablonen")).text
+        wijk = re.search(r'name="wijk" value="(\d+)"', page)
+        assert wijk
+        typo = "Dank voor {onbekend} in {wijk}."
+        refused = await post(
+            browser, "/sjablonen", {"wijk": wijk.group(1), "title": "Fout", "body": typo}
+        )
+        assert refused.status_code == 400
+        said = html.unescape(refused.text)
+        assert "{onbekend}" in said and "{melding}" in said and "{wijk}" in said
+        assert 'value="Fout"' in refused.text and f">{typo}</textarea>" in said
+        made = await post(
+            browser, "/sjablonen", {"wijk": wijk.group(1), "title": "Goed", "body": "Over {wijk}."}
+        )
+        assert made.status_code == 303
+        (tpl,) = re.findall(r'action="/sjablonen/(\d+)"', (await browser.get("/sjablonen")).text)
+        unclosed = "Dank voor {melding} in {wijk. Groet"
+        changed = await post(browser, f"/sjablonen/{tpl}", {"title": "Goed", "body": unclosed})
+        assert changed.status_code == 400
+        said = html.unescape(changed.text)
+        assert "{wijk" in said and "{melding}" in said and f">{unclosed}</textarea>" in said
+    with desk.services.db.session() as session:
+        kept = session.exec(select(AnswerTemplate)).all()
+        assert [(t.title, t.body) for t in kept] == [("Goed", "Over {wijk}.")]
+
+
+async def test_an_english_coach_hears_the_blanks_named_in_english(desk: Desk) -> None:
+    await join_as(desk.bot, desk.services, 5003, "Chris", Role.COACH, ELSRIJK, language_code="en")
+    async with desk.client() as browser:
+        raw = desk.init_data(5003, language_code="en")
+        assert (await log_in_with_telegram(browser, raw)).status_code == 303
+        page = (await browser.get("/sjablonen")).text
+        wijk = re.search(r'name="wijk" value="(\d+)"', page)
+        assert wijk
+        body = "Thanks for {reprot}."
+        refused = await post(
+            browser, "/sjablonen", {"wijk": wijk.group(1), "title": "Typo", "body": body}
+        )
+        assert refused.status_code == 400
+        said = html.unescape(refused.text)
+        assert "{reprot}" in said and "{report}" in said and "{district}" in said
+        assert f">{body}</textarea>" in said
+
+
 async def test_bulk_marks_read_sets_status_and_answers_each_checked_for_its_wijk(
     desk: Desk,
 ) -> None:
