@@ -5,7 +5,9 @@ acted on (its own wijk, whatever the form said): coaches and admins of that wijk
 the observation's reference (M-123) and the wijk's name, each named in either language:
 {melding} or {report}, {wijk} or {district} (`PLACEHOLDERS`). The desk names them in the coach's
 language (`placeholders`), and so do the examples; `fill` puts either in and leaves every other
-brace as it is: a wijk's templates are shared by coaches of both languages. The coach edits the
+brace as it is: a wijk's templates are shared by coaches of both languages. A template is not
+saved with any other brace in it (`stray_blank`: "{onbekend}", an unclosed "{wijk"): the
+resident would read it as typed. The coach edits the
 filled text before it is sent (`answer_with_text`, which stores it through `coach.answer`).
 """
 
@@ -56,6 +58,18 @@ def fill(body: str, reference: str, wijk_name: str) -> str:
     "{melding!r}") is text."""
     values = {"melding": reference, "wijk": wijk_name}
     return _PLACEHOLDER.sub(lambda match: values[_FILLS[match.group(1)]], body)
+
+
+# A brace that is not part of a blank: "{onbekend}", "{wijk" (never closed), "}", "{ wijk }".
+_STRAY_BRACE = re.compile(r"\{[^{}\s]{0,40}\}|\{[^{}\s]{0,40}|\}")
+
+
+def stray_blank(body: str) -> str | None:
+    """The first brace in `body` that is not one of the blanks (`PLACEHOLDERS` in either
+    language), as written ("{onbekend}", "{wijk"); None when there is none. A template is
+    refused with it when saved: `fill` would leave it as it is, and the resident would read it."""
+    found = _STRAY_BRACE.search(_PLACEHOLDER.sub("", body))
+    return found.group(0) if found else None
 
 
 def list_for(session: Session, actor: Actor, wijk_id: int) -> list[AnswerTemplate]:
@@ -240,10 +254,16 @@ def desk_key(key: str) -> str:
 
 
 def _checked(title: str, body: str) -> tuple[str, str]:
-    return (
-        checked(title, limit=TITLE_LIMIT, empty_key="desk_templates.empty_title", multiline=False),
-        checked(body, limit=BODY_LIMIT, empty_key="desk_templates.empty_body"),
+    """The title and body as stored, or Refused: empty, TooLong, or a brace in the body that is
+    no blank (`desk_templates.unknown_blank`, with `found`)."""
+    title = checked(
+        title, limit=TITLE_LIMIT, empty_key="desk_templates.empty_title", multiline=False
     )
+    body = checked(body, limit=BODY_LIMIT, empty_key="desk_templates.empty_body")
+    found = stray_blank(body)
+    if found is not None:
+        raise Refused("desk_templates.unknown_blank", found=found)
+    return title, body
 
 
 def _titled(session: Session, wijk_id: int, title: str) -> AnswerTemplate | None:

@@ -57,6 +57,25 @@ def test_fill_leaves_every_other_brace_as_text(body: str) -> None:
     assert filled == body.replace("{melding}", "M-12").replace("{wijk}", "Elsrijk")
 
 
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ("Dank voor {onbekend}.", "{onbekend}"),
+        ("Dank voor {melding} in {wijk. Groet", "{wijk."),
+        ("In {wijk", "{wijk"),
+        ("{ melding }", "{"),
+        ("{MELDING}", "{MELDING}"),
+        ("{{melding}}", "{}"),
+        ("klaar }", "}"),
+        ("Over {report} in {district}, {melding} in {wijk}.", None),
+        ("Geen blanco's hier.", None),
+    ],
+)
+def test_a_brace_that_is_no_blank_is_found(body: str, found: str | None) -> None:
+    """What a template is refused for when saved: the first brace `fill` would leave as text."""
+    assert templates.stray_blank(body) == found
+
+
 def test_fill_does_not_fill_what_it_put_in() -> None:
     """A wijk's name (or a reference) holding a placeholder stays as it is: one pass."""
     assert templates.fill("{wijk}: {melding}", "{wijk}", "{melding} {0} {}") == (

@@ -61,6 +61,14 @@ def _page(
     return render(request, "templates.html", coach.lang, status=status, **values)
 
 
+def _refusal(coach: Coach, refused: Refused) -> str:
+    """The refusal in the coach's language; one about the blanks names them as the page does."""
+    if refused.message_key == "desk_templates.unknown_blank":
+        names = answer_templates.placeholders(coach.lang)
+        return t(coach.lang, refused.message_key, **names, **refused.values)
+    return refusal_text(coach.lang, refused)
+
+
 async def templates_page(request: Request) -> Response:
     return _page(request, current_coach(request))
 
@@ -95,8 +103,7 @@ async def add(request: Request) -> Response:
     except PermissionDenied:
         raise other_wijk(coach) from None
     except Refused as refused:
-        text = refusal_text(coach.lang, refused)
-        return _page(request, coach, status=400, form=form, problem=text)
+        return _page(request, coach, status=400, form=form, problem=_refusal(coach, refused))
     flash(request, t(coach.lang, "desk_actions.tpl_added"))
     return RedirectResponse(PAGE, status_code=303)
 
@@ -114,7 +121,7 @@ async def add_examples(request: Request) -> Response:
     except PermissionDenied:
         raise other_wijk(coach) from None
     except Refused as refused:
-        return _page(request, coach, status=400, problem=refusal_text(coach.lang, refused))
+        return _page(request, coach, status=400, problem=_refusal(coach, refused))
     flash(request, t(coach.lang, "desk_actions.tpl_defaults_added"))
     return RedirectResponse(PAGE, status_code=303)
 
@@ -143,8 +150,7 @@ async def change(request: Request) -> Response:
                 help_key=None,
                 typed=typed_in(form),
             ) from None
-        text = refusal_text(coach.lang, refused)
-        return _page(request, coach, status=400, form=form, problem=text)
+        return _page(request, coach, status=400, form=form, problem=_refusal(coach, refused))
     flash(request, t(coach.lang, "desk_actions.tpl_saved"))
     return RedirectResponse(f"{PAGE}#tpl-{template_id}", status_code=303)
 
