@@ -83,9 +83,13 @@ async def test_export_writes_the_file_mijngegevens_sends(
     assert run("export", "--person", "1001", "--lang", "en", "--out", "-") == 0
     english = json.loads(capsys.readouterr().out)
     assert "guide" in english and english["observations"][0]["text"] == observation.text
-    # A folder that is not there: the request was right, the disk said no (1, not 2).
-    assert run("export", "--person", "1001", "--out", str(tmp_path / "no" / "such.json")) == 1
-    assert "cannot write" in capsys.readouterr().err
+    # A folder that is not there is bad input, as for `wijkbot supplement --out`: 2, one line.
+    missing = tmp_path / "no" / "such.json"
+    assert run("export", "--person", "1001", "--out", str(missing)) == 2
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err == (f"{missing}: the folder {missing.parent} does not exist; nothing written\n")
+    assert not missing.parent.exists()
 
 
 async def test_export_or_erase_of_nobody_or_of_several_says_so(
