@@ -106,6 +106,10 @@ def run(args: argparse.Namespace) -> int:
 def _export(services: Any, args: argparse.Namespace) -> int:
     from bot.privacy.export_file import export_file
 
+    folder = Path(args.out).parent if args.out not in (None, "-") else None
+    if folder is not None and not folder.is_dir():
+        # A mistake in the command, as for `wijkbot supplement --out`: bad input (2).
+        return _fail(f"{args.out}: the folder {folder} does not exist; nothing written")
     with services.db.session() as session:
         person = _found(session, args.person)
         if isinstance(person, str):
@@ -119,7 +123,7 @@ def _export(services: Any, args: argparse.Namespace) -> int:
     path = Path(args.out or file.filename)
     try:
         path.write_bytes(file.content)
-    except OSError as exc:  # the request was right; the disk said no: not bad input
+    except OSError as exc:  # the request was right; the disk said no (no room, not ours)
         print(f"cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(f"wrote {path} ({len(file.content)} bytes): all stored about {who}, guide in {lang}")
