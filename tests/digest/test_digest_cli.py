@@ -161,7 +161,7 @@ async def test_send_of_a_week_not_over_sends_and_stores_nothing(
     assert captured.out == ""
     if weeks_ahead:
         assert captured.err == (
-            f"{period} has not begun yet (it begins Monday 01 February 2027 00:00, "
+            f"{period} has not begun yet (it begins Monday 1 February 2027 00:00, "
             "Europe/Amsterdam)\n"
         )
     else:

@@ -398,3 +398,9 @@ def test_cli_invite_says_until_when_the_link_works(
         "works until Thursday 31 December 2026 09:15 (Europe/Amsterdam), for 30 people: "
         "big in elsrijk, stadshart\n"
     )
+    # A day before the 10th without a leading zero: "Tuesday 8 December", not "08".
+    assert cli_main([*args, "--expires", "7d"]) == 0
+    assert capsys.readouterr().err == (
+        "works until Tuesday 8 December 2026 09:15 (Europe/Amsterdam), for 1 person: "
+        "coach in elsrijk\n"
+    )
