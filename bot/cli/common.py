@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.core.config import Config, ConfigError, load_config
@@ -17,6 +18,12 @@ if TYPE_CHECKING:
     from bot.context import Services
     from bot.core.database import Database
     from bot.opendata.clients import PdokClient
+
+
+def when(moment: datetime) -> str:
+    """A moment as the command line shows it, already in the municipality's time: "Sunday 7
+    March 2027 20:00" (the day without a leading zero, the year always)."""
+    return f"{moment:%A} {moment.day} {moment:%B %Y %H:%M}"
 
 
 class DatabaseUnreachableError(Exception):

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if period.end > now:
         # A week not over yet: sent, its digest would be partial (or empty) and the period
         # recorded as sent, so its real digest would never go out. Shown, it says "until now".
-        start, end = (f"{m.astimezone(tz):%A %d %B %Y %H:%M}" for m in (period.start, period.end))
+        start, end = (cli.when(m.astimezone(tz)) for m in (period.start, period.end))
         if period.start > now:
             print(f"{period.key} has not begun yet (it begins {start}, {tz})", file=sys.stderr)
             return 2

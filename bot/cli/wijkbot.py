@@ -18,6 +18,7 @@ from bot.cli.common import (
     find_wijken,
     open_database,
     open_services,
+    when,
 )
 from bot.core.config import Config, ConfigError, MissingTokenError, load_config
 
@@ -195,7 +196,7 @@ def cmd_invite(args: argparse.Namespace) -> int:
     until = (now + expires).astimezone(config.general.tz)
     people = "1 person" if args.uses == 1 else f"{args.uses} people"
     print(
-        f"works until {until:%A %d %B %Y %H:%M} ({config.general.timezone}), for {people}: "
+        f"works until {when(until)} ({config.general.timezone}), for {people}: "
         f"{args.role} in {slugs}",
         file=sys.stderr,
     )
