@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import io
 import logging
 import threading
@@ -21,6 +22,7 @@ from bot.digest import jobs, periods
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
+from bot.people import persons
 from models import (
     Digest,
     DigestSetting,
@@ -115,6 +117,23 @@ async def test_job_sends_once_per_coach_wijk_and_period(bot: Harness, services: 
     assert csv_doc.button_texts == ["Instellingen", "Naar het menu"]
     await bert.press("Instellingen")
     assert "Je wijkoverzicht" in bert.last.plain_text
+
+
+async def test_no_digest_for_a_wijk_taken_out_of_the_configuration(
+    bot: Harness, services: Services
+) -> None:
+    """A wijk taken out of config.toml is switched off (persons.sync_wijken) while its coach
+    still belongs to it: the coach gets no digest for it, and still gets those of the others."""
+    anna = coach(bot, services, 5001, "elsrijk", "groenelaan")
+    observe(services, "Te hard rijden op de Keizer Karelweg")
+    observe(services, "Mooi nieuw speelveld", swot="strength", slug="groenelaan")
+    kept = [w for w in services.config.wijken if w.slug != "groenelaan"]
+    with services.db.session() as session:
+        persons.sync_wijken(session, dataclasses.replace(services.config, wijken=kept))
+    frozen(services).set(DUE + timedelta(minutes=1))
+    assert await jobs.send_due(services, bot.app.bot) == 1
+    assert titles(anna, "Elsrijk") == 1 and titles(anna, "Groenelaan") == 0
+    assert [r.wijk_id for r in digests(services)] == [wijk_id(services, "elsrijk")]
 
 
 async def test_the_list_opens_in_columns_in_the_coachs_excel(
