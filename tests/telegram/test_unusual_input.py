@@ -1,0 +1,270 @@
+"""Residents and partners with unusual input, in Dutch and English (a sweep from outside, through
+the real Application on the fake Bot API): what a person types or does that the bot did not
+expect, and what they should see then."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import col, select
+
+from bot.context import Services
+from bot.fake_telegram import FakeTelegram, Harness
+from bot.fake_telegram.users import BotMessage
+from bot.fake_telegram.users import Person as FakePerson
+from models import Observation, Person, Role, Wijk
+from tests.helpers import join_as, onboard
+from tests.spiegel.test_spiegel import load, this_year
+
+LANGS = ["nl", "en"]
+KIND = {"nl": "Wat voor melding is het?", "en": "What kind of report is it?"}
+BETTER = {"nl": "Wat kan beter?", "en": "What could be better?"}
+
+
+def current_wijk(services: Services, telegram_id: int) -> str | None:
+    with services.db.session() as session:
+        person = session.exec(select(Person).where(Person.telegram_id == telegram_id)).one()
+        wijk = session.get(Wijk, person.current_wijk_id) if person.current_wijk_id else None
+        return wijk.slug if wijk else None
+
+
+def stored_texts(services: Services) -> list[str]:
+    with services.db.session() as session:
+        rows = session.exec(select(Observation).order_by(col(Observation.id))).all()
+        return [row.text for row in rows]
+
+
+async def finish_and_send(person: FakePerson, lang: str) -> BotMessage:
+    """From the kind question on: Wat kan beter?, Wonen, no place, pseudonym, Versturen."""
+    nl = lang == "nl"
+    await person.press(BETTER[lang])
+    await person.press("Wonen" if nl else "Housing")
+    await person.press("Overslaan" if nl else "Skip")
+    await person.press("Nee, alleen" if nl else "No, only")
+    summary = person.last
+    await person.press("Versturen" if nl else "Send")
+    return summary
+
+
+# --- the wijk list ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_typing_the_name_of_a_wijk_at_the_list_chooses_it(
+    bot: Harness, services: Services, lang: str
+) -> None:
+    """Someone at "In welke wijk woon je?" types their wijk's name instead of pressing its
+    button: that is their answer, in any case and spacing, never "Dat lijkt geen postcode"
+    with the list gone."""
+    for uid, typed, slug, shown in (
+        (1001, "elsrijk", "elsrijk", "Elsrijk"),
+        (1002, "  KEIZER karelpark ", "keizer-karelpark", "Keizer Karelpark"),
+        (1003, "bankras kostverloren", "bankras-kostverloren", "Bankras-Kostverloren"),
+    ):
+        person = bot.user(uid, "Piet", language_code=lang)
+        await person.send("/start")
+        await person.press("Akkoord" if lang == "nl" else "I agree")
+        (reply,) = await person.send(typed)
+        assert "postcode" not in reply.plain_text.lower(), typed
+        assert current_wijk(services, uid) == slug, typed
+        assert f"{'Je wijk' if lang == 'nl' else 'Your district'}: {shown}" in reply.plain_text
+
+
+# --- a text longer than Telegram's 4,096 characters ---------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_long_text_telegram_split_in_two_is_not_filed_as_its_tail(
+    bot: Harness, fake: FakeTelegram, services: Services, lang: str
+) -> None:
+    """A text of 5,000 characters arrives as two messages (4,096 and the rest) at the same
+    moment. The first is too long; the second, a piece from the middle of a sentence, must not
+    become the melding without a word: the bot says the whole text is too long."""
+    person = await onboard(bot, 1001, "Piet", language_code=lang)
+    moment = fake.wallclock()
+    fake.wallclock = lambda: moment
+    await person.send("/melding")
+    head = ("De stoep bij de school is al maanden kapot en niemand doet er iets aan. " * 60)[:4096]
+    (first,) = await person.send(head)
+    assert ("te lang" if lang == "nl" else "too long") in first.plain_text
+    (second,) = await person.send("en daarom ligt er ook steeds afval op straat. " * 20)
+    assert KIND[lang] not in second.plain_text
+    assert ("te lang" if lang == "nl" else "too long") in second.plain_text
+    assert BETTER[lang] not in second.button_texts
+    # A minute later the person sends a shorter version: that is the melding.
+    fake.wallclock = lambda: moment + 60
+    (question,) = await person.send("De stoep bij de school is kapot.")
+    assert KIND[lang] in question.plain_text
+    await finish_and_send(person, lang)
+    assert stored_texts(services) == ["De stoep bij de school is kapot."]
+
+
+# --- changing language halfway ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_changing_language_halfway_a_melding_goes_on_with_it_in_the_new_language(
+    bot: Harness, services: Services, lang: str
+) -> None:
+    """/taal halfway a melding: after choosing the language the person is back at the step they
+    were at, now in the new language, with what they typed; not the menu with the melding gone
+    (and "Je vorige melding is niet verstuurd" at the next Melding doen)."""
+    other = "en" if lang == "nl" else "nl"
+    person = await onboard(bot, 1001, "Piet", language_code=lang)
+    await person.send("/melding")
+    await person.send("Er wordt te hard gereden in de Laan")
+    await person.send("/taal")
+    await person.press("English" if other == "en" else "Nederlands")
+    step = person.last
+    assert KIND[other] in step.plain_text
+    assert BETTER[other] in step.button_texts
+    await finish_and_send(person, other)
+    assert stored_texts(services) == ["Er wordt te hard gereden in de Laan"]
+
+
+# --- "Over jou" ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_sticker_or_voice_message_at_an_about_you_question_shows_the_question_again(
+    bot: Harness, lang: str
+) -> None:
+    """Like every other step: the reason, then the question again with its answer buttons; not
+    "Stuur tekst, een foto of een plek" with only "Naar het menu" (and the question gone)."""
+    person = await onboard(bot, 1001, "Piet", language_code=lang)
+    await person.press("Over jou" if lang == "nl" else "About you")
+    await person.press("Antwoorden aanpassen" if lang == "nl" else "Change my answers")
+    age = "Hoe oud ben je?" if lang == "nl" else "How old are you?"
+    under_25 = "Jonger dan 25" if lang == "nl" else "Under 25"
+    for send in (person.send_sticker, person.send_voice, person.send_contact):
+        (reply,) = await send()
+        assert age in reply.plain_text
+        assert under_25 in reply.button_texts
+    await person.press(under_25)
+    second = "Met wie woon je?" if lang == "nl" else "Who do you live with?"
+    assert second in person.last.plain_text
+
+
+# --- a command with words after it -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_words_after_melding_are_the_melding(
+    bot: Harness, services: Services, lang: str
+) -> None:
+    """ "/melding de lantaarn is kapot" (or /report ...): the words are the melding's text, as if
+    typed after "Wat wil je melden?"; they are not dropped."""
+    person = await onboard(bot, 1001, "Piet", language_code=lang)
+    command = "/melding" if lang == "nl" else "/report"
+    (question,) = await person.send(f"{command} De lantaarn bij de school is kapot")
+    assert KIND[lang] in question.plain_text
+    await finish_and_send(person, lang)
+    assert stored_texts(services) == ["De lantaarn bij de school is kapot"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_typo_in_a_command_names_the_command_meant(bot: Harness, lang: str) -> None:
+    person = await onboard(bot, 1001, "Piet", language_code=lang)
+    (reply,) = await person.send("/meldng")
+    assert "/melding" in reply.plain_text
+    (reply,) = await person.send("/mijngegvens")
+    assert "/mijngegevens" in reply.plain_text
+    (reply,) = await person.send("/reprot")
+    assert "/report" in reply.plain_text
+
+
+# --- answering the coach with Telegram's own "Reply" ---------------------------------------------
+
+
+async def answered(bot: Harness, services: Services, lang: str) -> tuple[FakePerson, BotMessage]:
+    alice = await onboard(bot, 1001, "Alice", language_code=lang)
+    carla = await join_as(bot, services, 2001, "Carla", Role.COACH, "elsrijk")
+    await alice.send("/melding")
+    await alice.send("Lantaarn kapot bij de school")
+    await finish_and_send(alice, lang)
+    reference = "M-1"
+    await carla.send("/meldingen")
+    await carla.press(f"{reference} openen")
+    await carla.press("Beantwoorden")
+    await carla.send("Dank je, we gaan het maken")
+    await carla.press("Versturen")
+    return alice, alice.last
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_telegram_reply_to_the_coach_s_answer_is_offered_as_the_reply(
+    bot: Harness, services: Services, lang: str
+) -> None:
+    """The resident swipes the coach's answer and types (Telegram's Reply): they answer the
+    coach. The bot shows it as their reply to send ("Zo krijgt de wijkcoach je bericht"), not
+    "Wil je dit als melding naar de wijkcoach sturen?"."""
+    alice, answer = await answered(bot, services, lang)
+    (reply,) = await alice.send("Dank je! Wanneer ongeveer?", reply_to=answer)
+    preview = (
+        "Zo krijgt de wijkcoach je bericht"
+        if lang == "nl"
+        else "This is how the district coach will get your reply"
+    )
+    assert preview in reply.plain_text
+    assert "Dank je! Wanneer ongeveer?" in reply.plain_text
+    await alice.press("Versturen" if lang == "nl" else "Send")
+    with services.db.session() as session:
+        obs = session.exec(select(Observation)).one()
+        assert obs.reply_text == "Dank je! Wanneer ongeveer?"
+
+
+# --- a photo right after the text ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_photo_sent_right_after_the_text_is_kept(
+    bot: Harness, services: Services, lang: str
+) -> None:
+    """Text first, then the photo (no caption), as people do: the photo belongs to the melding.
+    Not "Kies dan eerst Iets veranderen" about a button that is not there, the photo lost."""
+    person = await onboard(bot, 1001, "Piet", language_code=lang)
+    await person.send("/melding")
+    await person.send("Er ligt veel afval bij de glasbak")
+    (reply,) = await person.send_photo()
+    assert ("Iets veranderen" if lang == "nl" else "Change something") not in reply.plain_text
+    assert KIND[lang] in reply.plain_text
+    summary = await finish_and_send(person, lang)
+    assert ("Foto: ja" if lang == "nl" else "Photo: yes") in summary.plain_text
+    with services.db.session() as session:
+        obs = session.exec(select(Observation)).one()
+        assert obs.photo_file_id
+
+
+# --- accessibility: every button says what it does --------------------------------------------
+
+
+YES_NO = ("ja", "nee", "yes", "no")
+SUBJECTS = ("nieuws", "news", "over jou", "about you", "vragen", "questions")
+
+
+def bare_answers(message: BotMessage) -> list[str]:
+    """Buttons that start with yes or no but do not say about what: read out among other
+    buttons by a screen reader, "Ja, graag" tells nobody what it does."""
+    return [
+        label
+        for label in message.button_texts
+        if label.lower().split(",")[0].split(" ")[0] in YES_NO
+        and not any(subject in label.lower() for subject in SUBJECTS)
+    ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_yes_and_no_buttons_among_others_name_what_they_answer(
+    bot: Harness, services: Services, lang: str
+) -> None:
+    load(services, "elsrijk", year=this_year(services))
+    person = await onboard(bot, 1001, "Piet", language_code=lang)
+    (overview,) = await person.send("/spiegel")
+    assert len(overview.button_texts) > 3
+    assert bare_answers(overview) == []
+    # The menu that invites to "Over jou" (after a first melding).
+    await person.send("/melding")
+    await person.send("De bankjes in het park zijn fijn")
+    await finish_and_send(person, lang)
+    (menu,) = await person.send("/menu")
+    assert ("Over jou" if lang == "nl" else "About you") in menu.button_texts
+    assert bare_answers(menu) == []
