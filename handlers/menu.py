@@ -199,6 +199,11 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
         app_language=app_language(update),
         desk_url=links.web_app_url(context.services.config),
     )
+    # An aside: a run halfway (a melding, a poll) goes on at its step, now in that language.
+    flow = flows.current(context)
+    table = context.routes.tables.get(flow.name) if flow is not None else None
+    if table is not None and await flow_table.show_current(table, Turn(update, context, who)):
+        return
     if who.wijk_id is not None:
         await show_menu(update, context, who)
 

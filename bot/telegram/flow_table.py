@@ -291,6 +291,17 @@ async def show_again(table: FlowTable[T, D], turn: T, why: str) -> bool:
     return True
 
 
+async def show_current(table: FlowTable[T, D], turn: T) -> bool:
+    """The current step of `table`'s run shown again as a new message, as it is: after an
+    aside that changed how it reads (/taal: the step in the language just chosen). False when
+    no run of `table` is current."""
+    flow = flows.current(turn.context)
+    if flow is None or flow.name != table.name:
+        return False
+    await table.show(turn, flow, table.load(flow.data), Reply(edit=False))
+    return True
+
+
 def unsent(table: FlowTable[T, D], turn: T, left: flows.Left) -> str | None:
     """What leaving `left.run` of `table`'s flow halfway leaves unsent, in the table's words;
     None when nothing (nothing typed yet, or no `unsent`)."""
