@@ -243,6 +243,8 @@ def wire(app: WijkApplication) -> None:
                 poll_wizard.TABLE,
             )
         },
+        # "Over jou" has no table: such a message gets the same note above its question.
+        shown_again={about_you.FLOW: about_you.shown_again},
         # 3. Outside any flow (for people with a wijk; without one: "not understood").
         loose_text=observations.loose_text,
         loose_media=observations.loose_media,

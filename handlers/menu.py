@@ -272,9 +272,12 @@ async def _told_to_flow(update: Update, context: WijkContext, who: Who, why: str
     it says why and shows its current step again, so the draft is not left behind a button
     ("Naar het menu") that would end it. False: no such flow is current."""
     flow = flows.current(context) if who.actor is not None else None
-    table = context.routes.tables.get(flow.name) if flow is not None else None
-    if table is None:
+    if flow is None:
         return False
+    table = context.routes.tables.get(flow.name)
+    if table is None:
+        again = context.routes.shown_again.get(flow.name)
+        return again is not None and await again(update, context, who, flow, why)
     return await flow_table.show_again(table, Turn(update, context, who), why)
 
 

@@ -35,6 +35,8 @@ from handlers.main_menu import MenuEntry
 
 Step = Callable[[Update, WijkContext, Who, flows.Flow], Awaitable[None]]
 Again = Callable[[Update, WijkContext, Who, flows.Flow], Awaitable[bool]]
+# A message no step takes, in a flow without a table: why, and its step again (True: shown).
+ShownAgain = Callable[[Update, WijkContext, Who, flows.Flow, str], Awaitable[bool]]
 Loose = Callable[[Update, WijkContext, Who], Awaitable[None]]
 Press = Callable[[Update, WijkContext], Awaitable[None]]
 
@@ -50,6 +52,8 @@ class Routes:
     # Every flow's table, by flow name: what a message no step takes, and leaving a run
     # halfway, say (FlowTable.not_taken, FlowTable.unsent).
     tables: Mapping[str, FlowTable[Any, Any]] = field(default_factory=dict)
+    # Flows without a table ("Over jou") that answer such a message the same way.
+    shown_again: Mapping[str, ShownAgain] = field(default_factory=dict)
     loose_text: Loose | None = None
     loose_media: Loose | None = None
     # Someone who has not pressed Akkoord yet sends or presses what needs it: the privacy

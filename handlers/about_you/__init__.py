@@ -4,6 +4,12 @@ named here on the Application, and handlers/main_menu.py asks once."""
 
 from __future__ import annotations
 
-from handlers.about_you.answers import FLOW, about_you_pressed, open_from_menu, typed
+from handlers.about_you.answers import (
+    FLOW,
+    about_you_pressed,
+    open_from_menu,
+    shown_again,
+    typed,
+)
 
-__all__ = ["FLOW", "about_you_pressed", "open_from_menu", "typed"]
+__all__ = ["FLOW", "about_you_pressed", "open_from_menu", "shown_again", "typed"]

@@ -27,6 +27,7 @@ from handlers.common import (
     Who,
     answer_query,
     menu_keyboard,
+    not_taken_reason,
     outside_a_flow,
     payload,
     private_handler,
@@ -135,8 +136,28 @@ async def typed(update: Update, context: WijkContext, who: Who, flow: flows.Flow
         await flows.end(context)
         await outside_a_flow(update, context, who)
         return
+    await _question_again(update, context, who, flow, who.t("common.use_buttons"))
+
+
+async def shown_again(
+    update: Update, context: WijkContext, who: Who, flow: flows.Flow, why: str
+) -> bool:
+    """A sticker, a voice message, a forward or an edit while a question is on screen: why it
+    was not used, and the question again with its buttons (not "Naar het menu" alone). False
+    once the question no longer holds: the answer outside a flow follows."""
+    if who.actor is None or not _still_asked(context, flow):
+        return False
+    note = "\n".join((not_taken_reason(who, why), who.t("common.go_on_below")))
+    await _question_again(update, context, who, flow, note)
+    return True
+
+
+async def _question_again(
+    update: Update, context: WijkContext, who: Who, flow: flows.Flow, note: str
+) -> None:
+    assert who.actor is not None
     field = flow.state if flow.state in about_you.FIELDS else about_you.ORDER[0]
     with context.services.db.session() as session:
         row = about_you.answers(session, who.actor.id)
     text, markup = views.question(who, field, row)
-    await reply(update, f"{who.t('common.use_buttons')}\n\n{text}", markup)
+    await reply(update, f"{note}\n\n{text}", markup)
