@@ -123,7 +123,7 @@ async def show_overview(
     if ask_news is None:
         ask_news = reacts and who.actor is not None and who.actor.person.wijk_news is None
         if ask_news and who.actor is not None and who.actor.person.id is not None:
-            # Asked once: from now on "no" (the default) until they press "Ja, graag" here or
+            # Asked once: from now on "no" (the default) until they say yes here or
             # change it in the menu.
             with context.services.db.session() as session:
                 news.set_choice(session, who.actor.person.id, False)

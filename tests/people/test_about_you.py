@@ -122,14 +122,14 @@ async def test_later_stops_for_now_keeps_the_answers_and_asks_again_later(
     bot: Harness, services: Services
 ) -> None:
     """ "Later" at a question: back to the menu, what was answered stays, and after a while the
-    menu asks once more (unlike "Nee, vraag het niet meer", which means never)."""
+    menu asks once more (unlike "Nee, geen vragen over mij", which means never)."""
     from tests.spiegel.test_recognised import file
 
     anna = await onboard(bot, 1001, "Anna")
     await file(anna, "De stoep bij de school is kapot")
     (menu,) = await anna.press("Naar het menu")
     assert INVITE in menu.plain_text
-    await anna.press("Ja, dat wil ik")
+    await anna.press("Ja, ik beantwoord de vragen")
     (household,) = await anna.press("25 tot 45 jaar")
     assert "Met wie woon je?" in household.plain_text and "Later" in household.button_texts
     (back,) = await anna.press("Later")

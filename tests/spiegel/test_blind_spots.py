@@ -512,10 +512,10 @@ async def test_over_jou_is_asked_once_after_a_first_observation(
     await file(alice, "De stoep bij de school is kapot")
     (menu,) = await alice.press("Naar het menu")  # the confirmation becomes the menu
     assert menu.edited and INVITE in menu.plain_text and WHY in menu.plain_text
-    assert menu.button_texts[:2] == ["Ja, dat wil ik", "Nee, vraag het niet meer"]
+    assert menu.button_texts[:2] == ["Ja, ik beantwoord de vragen", "Nee, geen vragen over mij"]
     assert "Over jou" in menu.button_texts
 
-    (age,) = await alice.press("Ja, dat wil ik")
+    (age,) = await alice.press("Ja, ik beantwoord de vragen")
     assert age.message_id == menu.message_id and "Hoe oud ben je?" in age.plain_text
     assert WHY in age.plain_text
     (household,) = await alice.press("65 jaar of ouder")
@@ -544,7 +544,7 @@ async def test_over_jou_no_ends_it_and_it_can_be_changed_and_erased(
     alice = await onboard(bot, 1001, "Alice")
     await file(alice, "De stoep bij de school is kapot")
     await alice.press("Naar het menu")
-    (declined,) = await alice.press("Nee, vraag het niet meer")
+    (declined,) = await alice.press("Nee, geen vragen over mij")
     assert "ik vraag het niet meer" in declined.plain_text
     row = profile_of(services, 1001)
     assert row is not None and (row.age_group, row.household, row.years_in_wijk) == (
@@ -562,7 +562,7 @@ async def test_over_jou_no_ends_it_and_it_can_be_changed_and_erased(
     await alice.press("Antwoorden aanpassen")
     await alice.press("Jonger dan 25")
     await alice.press("Met kinderen")
-    await alice.press("Nee, vraag het niet meer")  # stops; what was answered stays
+    await alice.press("Nee, geen vragen over mij")  # stops; what was answered stays
     row = profile_of(services, 1001)
     assert row is not None and (row.age_group, row.household) == ("u25", "with_children")
 
@@ -596,10 +596,13 @@ async def test_over_jou_in_english_says_what_each_button_does(
         await bob.press(label)
     (menu,) = await bob.press("Back to the menu")
     assert "about yourself? There are three short questions." in menu.plain_text
-    assert menu.button_texts[:2] == ["Yes, I will", "No, don't ask again"]
-    (age,) = await bob.press("Yes, I will")
-    assert age.button_texts[-3:] == ["Skip", "Later", "No, don't ask again"]
-    (declined,) = await bob.press("No, don't ask again")
+    assert menu.button_texts[:2] == [
+        "Yes, I will answer the questions",
+        "No questions about me, please",
+    ]
+    (age,) = await bob.press("Yes, I will answer the questions")
+    assert age.button_texts[-3:] == ["Skip", "Later", "No questions about me, please"]
+    (declined,) = await bob.press("No questions about me, please")
     assert "I will not ask again" in declined.plain_text
 
 
@@ -607,7 +610,7 @@ async def test_over_jou_is_erased_with_the_person(bot: Harness, services: Servic
     alice = await onboard(bot, 1001, "Alice")
     await file(alice, "De stoep bij de school is kapot")
     await alice.press("Naar het menu")
-    await alice.press("Ja, dat wil ik")
+    await alice.press("Ja, ik beantwoord de vragen")
     await alice.press("45 tot 65 jaar")
     with services.db.session() as session:
         found = people.get_person(session, 1001)
@@ -622,7 +625,7 @@ async def test_the_coach_sees_what_we_do_not_know_yet_and_a_resident_does_not(
     alice = await onboard(bot, 1001, "Alice")
     await file(alice, "De stoep bij de school is kapot")
     await alice.press("Naar het menu")
-    await alice.press("Ja, dat wil ik")
+    await alice.press("Ja, ik beantwoord de vragen")
     await alice.press("65 jaar of ouder")
 
     coach = await join_as(bot, services, 2001, "Coach", Role.COACH, "elsrijk")

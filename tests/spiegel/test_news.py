@@ -27,9 +27,9 @@ async def test_wijk_news_goes_once_to_who_said_yes(bot: Harness, services: Servi
     # Asked once, on the overview itself (one message).
     (overview,) = await alice.send("/spiegel")
     assert "Wil je een bericht als de wijkspiegel" in overview.plain_text
-    (after,) = await alice.press("Ja, graag")
+    (after,) = await alice.press("Ja, stuur me nieuws uit mijn wijk")
     assert "Wil je een bericht" not in after.plain_text
-    assert "Ja, graag" not in after.button_texts
+    assert "Ja, stuur me nieuws uit mijn wijk" not in after.button_texts
     (again,) = await alice.send("/spiegel")
     assert "Wil je een bericht" not in again.plain_text
     # Bert lets the question be: asked once, it is "no" (the default) from then on.

@@ -145,8 +145,8 @@ async def test_menu_entry_opens_overview_with_counts(bot: Harness, services: Ser
         "Wat raadt de wijkcoach aan? (1)",
         "Cijfers over je wijk 📊",
         # Asked once: "Nieuws uit je wijk" (tests/spiegel/test_news.py).
-        "Ja, graag",
-        "Nee, liever niet",
+        "Ja, stuur me nieuws uit mijn wijk",
+        "Nee, geen nieuws uit mijn wijk",
         "Naar het menu",
     ]
     assert all(len((b.callback_data or "").encode()) <= 64 for row in overview.buttons for b in row)
