@@ -310,8 +310,22 @@ async def edited_message(update: Update, context: WijkContext) -> None:
 
 async def unknown_command(update: Update, context: WijkContext) -> None:
     who = who_is(update, context.services)
-    if who is not None:
-        await reply(update, who.t("errors.unknown_command"), menu_keyboard(who))
+    if who is None:
+        return
+    message = update.effective_message
+    typed = (message.text or "").split(maxsplit=1)[0] if message is not None else ""
+    word = typed.lstrip("/").split("@", 1)[0]
+    # A typo of a command the person may use ("/meldng"): named, so one tap sends it.
+    ids = command_menu.commands_for(
+        command_menu.roles_of(who.actor), context.routes.private_commands
+    )
+    command = commands.meant(word, ids, who.lang) if word else None
+    text = (
+        who.t("errors.unknown_command_meant", command=command)
+        if command is not None
+        else who.t("errors.unknown_command")
+    )
+    await reply(update, text, menu_keyboard(who))
 
 
 async def stale_callback(update: Update, context: WijkContext) -> None:

@@ -11,6 +11,8 @@ Handlers register `accepted(id)`; the command menus (bot/telegram/command_menu.p
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.core.i18n import DEFAULT_LANGUAGE
@@ -59,3 +61,15 @@ def name(command_id: str, lang: str = DEFAULT_LANGUAGE) -> str:
 def accepted(command_id: str) -> list[str]:
     """Every name the command answers to, for a CommandHandler."""
     return COMMANDS[command_id].names()
+
+
+def meant(typed: str, ids: Collection[str], lang: str = DEFAULT_LANGUAGE) -> str | None:
+    """The name of one of the commands `ids` that `typed` (a command nobody knows, without its
+    slash) looks like a typo of ("meldng": "melding", "reprot": "report"); an older name
+    gives the name shown in `lang`. None when none is close."""
+    names = {n: c for c in TABLE if c.id in ids for n in c.names()}
+    close = difflib.get_close_matches(typed.lower(), list(names), n=1, cutoff=0.8)
+    if not close:
+        return None
+    command = names[close[0]]
+    return close[0] if close[0] in (command.nl, command.en) else command.name(lang)

@@ -78,7 +78,7 @@ async def test_forwarded_and_edited_messages(bot: Harness, lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 async def test_unknown_commands(bot: Harness, lang: str) -> None:
     alice = await user(bot, lang)
-    for command in ("/bestaatniet", "/MENU2", "/start_over extra words", "/a@wijkspiegel_bot"):
+    for command in ("/bestaatniet", "/NIETS2", "/start_over extra words", "/a@wijkspiegel_bot"):
         answer = only(await alice.send(command))
         assert answer.plain_text == said(lang, "errors.unknown_command"), command
         assert answer.button_texts == [menu_label(lang)], command

@@ -170,6 +170,11 @@ async def test_a_typo_in_a_command_names_the_command_meant(bot: Harness, lang: s
     assert "/mijngegevens" in reply.plain_text
     (reply,) = await person.send("/reprot")
     assert "/report" in reply.plain_text
+    (reply,) = await person.send("/MENU2")
+    assert "/menu?" in reply.plain_text
+    # A coach's command is not named to a resident.
+    (reply,) = await person.send("/wijkoverzichtt")
+    assert "/wijkoverzicht" not in reply.plain_text
 
 
 # --- answering the coach with Telegram's own "Reply" ---------------------------------------------
