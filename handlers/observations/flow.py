@@ -146,7 +146,12 @@ async def start_observation(
 
 @private_handler()
 async def melding_command(update: Update, context: WijkContext, who: Who) -> None:
-    await start_observation(Turn(update, context, who))
+    # "/melding de lantaarn is kapot": the words after it are the text, as if typed next.
+    message = update.effective_message
+    parts = (message.text or "").split(maxsplit=1) if message is not None else []
+    words = clean_input(parts[1]) if len(parts) > 1 else ""
+    draft = ObservationDraft(text=words) if words else None
+    await start_observation(Turn(update, context, who), draft)
 
 
 async def melding_open(update: Update, context: WijkContext, who: Who) -> None:
@@ -852,6 +857,7 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
         Entry("loose text, photo or location outside a flow", FILE_ASK),
         Entry("Melding doen, /melding (several wijken)", WIJK),
         Entry("Melding doen, /melding", TEXT),
+        Entry("/melding with words after it (the text)", SWOT),
     ),
 )
 
