@@ -408,6 +408,13 @@ def _photo_before_wijk(turn: Turn, draft: ObservationDraft, photo: PhotoIn) -> E
     return EarlyPhoto(_photo(turn, draft, photo), replaces=bool(draft.photo))
 
 
+def _photo_after_text(turn: Turn, draft: ObservationDraft, photo: PhotoIn) -> EarlyPhoto:
+    """A photo sent after the text, at a question of buttons (the kind, the theme, the place,
+    the name): text first and the photo next is how people send them. It is kept as at the
+    text step (a caption under the text), and the same question is asked again."""
+    return EarlyPhoto(_photo(turn, draft, photo), replaces=bool(draft.photo))
+
+
 def _early_photo_note(turn: Turn, early: EarlyPhoto) -> str | None:
     if early.photo.added:
         return turn.who.t("observations.caption_added")
@@ -649,6 +656,7 @@ def _store(turn: Turn, draft: ObservationDraft, request_key: str) -> str:
 # --- the table -----------------------------------------------------------------------------------
 
 WHILE_ASKING = (WIJK, TEXT, SWOT, THEME, NAME, SUMMARY, CHANGE)  # a location may come any time
+AFTER_TEXT = (SWOT, THEME, WHERE, NAME)  # questions of buttons: a photo sent then is kept
 CHANGING = "changing"
 
 
@@ -737,6 +745,15 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             _with_photo,
             _after_photo,
             note=_photo_note,
+        ),
+        Step(
+            "a photo after the text (kept)",
+            AFTER_TEXT,
+            PHOTO,
+            STAY,
+            _photo_after_text,
+            lambda d, early: _with_photo(d, early.photo),
+            note=_early_photo_note,
         ),
         Step(
             "Foto weghalen",
