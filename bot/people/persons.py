@@ -54,6 +54,22 @@ def active_wijken(session: Session) -> list[Wijk]:
     return list(session.exec(select(Wijk).where(Wijk.active).order_by(Wijk.name)).all())
 
 
+def wijk_named(session: Session, typed: str) -> Wijk | None:
+    """The active wijk whose name (or slug) `typed` is, in any case, spacing or punctuation
+    ("keizer karelpark", "Bankras Kostverloren"); None when it names none."""
+    wanted = _letters(typed)
+    if not wanted:
+        return None
+    for wijk in active_wijken(session):
+        if wanted in (_letters(wijk.name), _letters(wijk.slug)):
+            return wijk
+    return None
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
 def wijk_by_id(session: Session, wijk_id: int) -> Wijk | None:
     wijk = session.get(Wijk, wijk_id)
     return wijk if wijk is not None and wijk.active else None

@@ -144,6 +144,25 @@ def _fresh(draft: WijkDraft, value: Any) -> WijkDraft:
     return WijkDraft(left=draft.left, poll_id=draft.poll_id)
 
 
+async def _typed(turn: Turn, draft: WijkDraft, text: str) -> WijkDraft | int:
+    """A wijk's name typed instead of pressing its button: that wijk (its id). Else the
+    postcode, looked up."""
+    with turn.services.db.session() as session:
+        named = persons.wijk_named(session, text)
+    if named is not None and named.id is not None:
+        return named.id
+    return await _look_up(turn, draft, text)
+
+
+async def _typed_act(turn: Turn, flow: Flow, draft: WijkDraft, value: WijkDraft | int) -> None:
+    if isinstance(value, int):
+        await _choose(turn, flow, draft, value)
+        return
+    new = _looked_up(draft, value)
+    moved = await flows.move(turn.context, _after_lookup(new, value), new)
+    await _show(turn, moved, new, Reply(edit=False))
+
+
 async def _look_up(turn: Turn, draft: WijkDraft, text: str) -> WijkDraft:
     """The postcode (with a house number, maybe) at PDOK: which of our wijken it is in."""
     services = turn.services
@@ -238,10 +257,10 @@ TABLE: FlowTable[Turn, WijkDraft] = FlowTable(
                 CONFIRMING_WIJK: "PDOK found the wijk, or several",
                 TYPING_POSTCODE: "malformed, not found, outside",
                 CHOOSING_WIJK: "PDOK unreachable, no wijk of ours, an emergency",
+                END: "the name of a wijk, typed",
             },
-            _look_up,
-            _looked_up,
-            _after_lookup,
+            _typed,
+            act=_typed_act,
         ),
     ),
     show=_show,
