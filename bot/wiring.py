@@ -245,7 +245,9 @@ def wire(app: WijkApplication) -> None:
         },
         # "Over jou" has no table: such a message gets the same note above its question.
         shown_again={about_you.FLOW: about_you.shown_again},
-        # 3. Outside any flow (for people with a wijk; without one: "not understood").
+        # 3. Outside any flow (for people with a wijk; without one: "not understood"). A text
+        # sent with Telegram's Reply to a coach's answer is the reply to the coach.
+        replied=coach.replied_to_answer,
         loose_text=observations.loose_text,
         loose_media=observations.loose_media,
         # Before Akkoord, whatever needs it: the privacy statement with Akkoord.

@@ -14,8 +14,10 @@ stay. A run left halfway says what its table's
 never offered as an observation (that would end the flow): the person is sent back to the
 flow's message. Text that ended a run and comes again (Telegram delivers it again when the bot
 died before confirming it) goes to that flow's `text_again`, which shows what the run stored.
-Outside any flow, `loose_text` / `loose_media` decide (the residents' feature asks whether
-to file it as an observation); without one, the person gets the menu (handlers/menu.py).
+Outside any flow, a text sent with Telegram's Reply to one of the bot's messages goes first to
+`replied` (the coach's answer: the reply to the coach); then `loose_text` / `loose_media`
+decide (the residents' feature asks whether to file it as an observation); without one, the
+person gets the menu (handlers/menu.py).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ Again = Callable[[Update, WijkContext, Who, flows.Flow], Awaitable[bool]]
 # A message no step takes, in a flow without a table: why, and its step again (True: shown).
 ShownAgain = Callable[[Update, WijkContext, Who, flows.Flow, str], Awaitable[bool]]
 Loose = Callable[[Update, WijkContext, Who], Awaitable[None]]
+Replied = Callable[[Update, WijkContext, Who], Awaitable[bool]]
 Press = Callable[[Update, WijkContext], Awaitable[None]]
 
 
@@ -54,6 +57,9 @@ class Routes:
     tables: Mapping[str, FlowTable[Any, Any]] = field(default_factory=dict)
     # Flows without a table ("Over jou") that answer such a message the same way.
     shown_again: Mapping[str, ShownAgain] = field(default_factory=dict)
+    # A text sent with Telegram's Reply to one of the bot's messages, outside any flow: True
+    # when it was taken as the answer to that message.
+    replied: Replied | None = None
     loose_text: Loose | None = None
     loose_media: Loose | None = None
     # Someone who has not pressed Akkoord yet sends or presses what needs it: the privacy

@@ -30,7 +30,7 @@ from handlers.coach.inbox import (
 )
 from handlers.coach.reply import FLOW as FLOW_REPLY
 from handlers.coach.reply import TABLE as REPLY_TABLE
-from handlers.coach.reply import reply_typed
+from handlers.coach.reply import replied_to_answer, reply_typed
 
 __all__ = [
     "ANSWER_TABLE",
@@ -47,6 +47,7 @@ __all__ = [
     "open_meldingen",
     "open_observation",
     "render_card",
+    "replied_to_answer",
     "reply_typed",
     "show_list",
 ]

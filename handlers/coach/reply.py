@@ -12,7 +12,14 @@ from bot.context import WijkContext
 from bot.observations import coach
 from bot.observations.coach import Refused
 from bot.telegram import flow_table, flows
-from bot.telegram.callbacks import CoachDraft, FlowButton
+from bot.telegram.callbacks import (
+    BadCallback,
+    CoachAction,
+    CoachDraft,
+    CoachVerb,
+    FlowButton,
+    decode_as,
+)
 from bot.telegram.flow_table import TEXT
 from bot.telegram.flows import Flow
 from handlers.coach import views
@@ -160,6 +167,42 @@ async def _to_coach(turn: Turn, person: Person, obs: Observation, author: str) -
 
 
 TABLE = message_table(SPEC, _send, _sent_before)
+
+
+def _answered(update: Update) -> int | None:
+    """The observation whose answer the message replies to (Telegram's Reply): the answer's
+    own "Terugschrijven" button says which. None: not a reply to a coach's answer."""
+    message = update.effective_message
+    original = message.reply_to_message if message is not None else None
+    if original is None or original.from_user is None or not original.from_user.is_bot:
+        return None
+    markup = original.reply_markup
+    for row in markup.inline_keyboard if markup is not None else ():
+        for key in row:
+            data = key.callback_data if isinstance(key.callback_data, str) else None
+            try:
+                pressed = decode_as(data, CoachAction)
+            except BadCallback:
+                continue
+            if pressed.verb is CoachVerb.REPLY:
+                return pressed.observation_id
+    return None
+
+
+async def replied_to_answer(update: Update, context: WijkContext, who: Who) -> bool:
+    """A text sent with Telegram's Reply to the coach's answer, outside any flow: the sender
+    answers the coach, so it is their reply, shown to send as if typed after Terugschrijven
+    (not offered as a new melding). False when it is not, or they may not reply (any more)."""
+    message = update.effective_message
+    observation_id = _answered(update)
+    if message is None or message.text is None or observation_id is None:
+        return False
+    turn = Turn(update, context, who)
+    if not _may_reply(turn, observation_id):
+        return False
+    await flows.start(context, FLOW, TYPING, MessageDraft(observation_id))
+    await flow_table.send(TABLE, turn, TEXT, message.text)
+    return True
 
 
 async def reply_typed(update: Update, context: WijkContext, who: Who, flow: Flow) -> None:
