@@ -11,7 +11,7 @@ from bot.context import Services
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
-from models import Observation, Person, Role, Wijk
+from models import Observation, Person, Reaction, Role, Wijk
 from tests.helpers import join_as, onboard
 from tests.spiegel.test_spiegel import load, this_year
 
@@ -273,3 +273,25 @@ async def test_yes_and_no_buttons_among_others_name_what_they_answer(
     (menu,) = await person.send("/menu")
     assert ("Over jou" if lang == "nl" else "About you") in menu.button_texts
     assert bare_answers(menu) == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_long_comment_telegram_split_in_two_is_not_stored_as_its_tail(
+    bot: Harness, fake: FakeTelegram, services: Services, lang: str
+) -> None:
+    """A comment under a spiegel statement is stored as soon as it is sent: the rest of a long
+    text Telegram split must not be stored as the comment."""
+    load(services, "elsrijk", year=this_year(services))
+    person = await onboard(bot, 1001, "Piet", language_code=lang)
+    moment = fake.wallclock()
+    fake.wallclock = lambda: moment
+    await person.send("/spiegel")
+    await person.press(person.last.buttons[0][0].text)
+    comment = "Opmerking typen" if lang == "nl" else "Type a comment"
+    first = next(m for m in person.messages if any(comment in b for b in m.button_texts))
+    await person.press(comment, message=first)
+    await person.send("Het groen is mooi, maar er ligt veel afval tussen de struiken. " * 70)
+    (second,) = await person.send("en daarom ruimen we het samen op. " * 20)
+    assert ("te lang" if lang == "nl" else "too long") in second.plain_text
+    with services.db.session() as session:
+        assert [r.comment for r in session.exec(select(Reaction)).all() if r.comment] == []
