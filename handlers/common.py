@@ -163,6 +163,34 @@ def not_taken_reason(who: Who, why: str) -> str:
     return who.t(_NOT_TAKEN.get(why, "common.not_usable"))
 
 
+# Telegram sends a text longer than 4,096 characters as several messages, at the same moment;
+# each part but the last is close to that length. A part after one refused as too long is the
+# rest of the same text: never a text of its own (a piece from the middle of a sentence).
+_SPLIT_PART = 4000
+_SPLIT_WITHIN_SECONDS = 2
+_TOO_LONG_KEY = "too_long_text"  # in user_data: {"at": the part's time (epoch), "length": sum}
+
+
+def too_long(turn: Turn, text: str, limit: int) -> str | None:
+    """Why a typed text cannot be used for its length ("Je tekst is te lang: 4.096 ..."), or
+    None. The rest of a long text that Telegram split into messages is too long as well, with
+    the length of all of it (the parts' times are Telegram's, compared with each other)."""
+    message = turn.update.effective_message
+    store = turn.context.user_data
+    when = message.date.timestamp() if message is not None and message.date else None
+    seen = store.pop(_TOO_LONG_KEY, None) if store is not None else None
+    length, rest = len(text), False
+    if isinstance(seen, dict) and when is not None:
+        since = when - float(seen.get("at", 0))
+        if 0 <= since <= _SPLIT_WITHIN_SECONDS:
+            length, rest = length + int(seen.get("length", 0)), True
+    if length <= limit and not rest:
+        return None
+    if store is not None and when is not None and (rest or len(text) >= _SPLIT_PART):
+        store[_TOO_LONG_KEY] = {"at": when, "length": length}
+    return turn.who.t("errors.too_long", length=length, limit=limit)
+
+
 def said_again(turn: Turn, flow: flows.Flow, draft: Any, why: str) -> str:
     """A flow's usual `not_taken` note (FlowTable.not_taken): why the message was not used, and
     to go on below, where the step is shown again with its buttons. An edit: the new text as a

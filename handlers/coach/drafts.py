@@ -21,7 +21,7 @@ from bot.telegram.callbacks import BadCallback, CoachDraft, Kind, ListBack
 from bot.telegram.flow_table import END, STAY, TEXT, Ended, Entry, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
 from handlers.coach import views
-from handlers.common import Turn, said_again
+from handlers.common import Turn, said_again, too_long
 from models import Observation
 
 TYPING = "typing"
@@ -149,9 +149,10 @@ def message_table(
 
 
 def _typed(spec: MessageFlow, turn: Turn, draft: MessageDraft, text: str) -> str:
-    text, limit = clean_input(text), spec.limit(turn)
-    if len(text) > limit:  # stay in the typing step: they shorten it and send it again
-        raise Invalid(turn.who.t("errors.too_long", length=len(text), limit=limit))
+    text = clean_input(text)
+    long = too_long(turn, text, spec.limit(turn))  # or the rest of a long text Telegram split
+    if long is not None:  # stay in the typing step: they shorten it and send it again
+        raise Invalid(long)
     if not text:
         raise Invalid(turn.who.t("coach.empty_text"))
     return text

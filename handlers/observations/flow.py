@@ -53,6 +53,7 @@ from handlers.common import (
     payload,
     private_handler,
     reply,
+    too_long,
 )
 from handlers.main_menu import show_menu
 from handlers.observations import views
@@ -94,45 +95,15 @@ def send_wijken(services: Services, actor: Actor) -> list[Wijk]:
 def text_problem(turn: Turn, text: str | None) -> str | None:
     """The message to show when a text cannot be used, or None."""
     stripped = (text or "").strip()
+    # First: the rest of a long text Telegram split may be anything, a few emoji too.
+    long = too_long(turn, stripped, turn.services.config.general.text_limit)
+    if long is not None:
+        return long
     if not stripped:
         return turn.who.t("observations.empty_text")
     if not has_words(stripped):  # "👍👍": nothing the coach can read
         return turn.who.t("observations.no_words")
-    limit = turn.services.config.general.text_limit
-    if len(stripped) > limit:
-        return turn.who.t("errors.too_long", length=len(stripped), limit=limit)
     return None
-
-
-# Telegram sends a text longer than 4,096 characters as several messages, at the same moment;
-# each part but the last is close to that length. A part after one refused as too long is the
-# rest of the same text, never a melding of its own (a piece from the middle of a sentence).
-_SPLIT_PART = 4000
-_SPLIT_WITHIN = timedelta(seconds=2)
-_TOO_LONG_KEY = "too_long_text"  # in user_data: {"at": the part's time (epoch), "length": sum}
-
-
-def _text_or_rest_problem(turn: Turn, text: str) -> str | None:
-    """`text_problem`, and for the rest of a long text Telegram split: too long, with the
-    length of all of it."""
-    message = turn.update.effective_message
-    store = turn.context.user_data
-    when = message.date.timestamp() if message is not None and message.date else None
-    length = len(text.strip())
-    seen = store.get(_TOO_LONG_KEY) if store is not None else None
-    if store is not None:
-        store.pop(_TOO_LONG_KEY, None)
-    if isinstance(seen, dict) and when is not None and store is not None:
-        since = when - float(seen.get("at", 0))
-        if 0 <= since <= _SPLIT_WITHIN.total_seconds():
-            total = int(seen.get("length", 0)) + length
-            store[_TOO_LONG_KEY] = {"at": when, "length": total}
-            limit = turn.services.config.general.text_limit
-            return turn.who.t("errors.too_long", length=total, limit=limit)
-    problem = text_problem(turn, text)
-    if problem is not None and length >= _SPLIT_PART and when is not None and store is not None:
-        store[_TOO_LONG_KEY] = {"at": when, "length": length}
-    return problem
 
 
 def _largest_photo(message: Message) -> str | None:
@@ -344,7 +315,7 @@ def _wijk(turn: Turn, draft: ObservationDraft, pressed: ObservationStep) -> int:
 
 
 def _text(turn: Turn, draft: ObservationDraft, text: str) -> str:
-    problem = _text_or_rest_problem(turn, text)
+    problem = text_problem(turn, text)
     if problem:
         raise Invalid(problem)
     return text.strip()

@@ -21,7 +21,15 @@ from bot.telegram import flow_table, flows
 from bot.telegram.callbacks import BadCallback, Kind, ReactRetry
 from bot.telegram.flow_table import END, STAY, TEXT, Entry, FlowTable, Invalid, Reply, Step
 from bot.telegram.flows import Flow, JsonDraft
-from handlers.common import Turn, Who, cancel_button, keyboard, menu_keyboard, said_again
+from handlers.common import (
+    Turn,
+    Who,
+    cancel_button,
+    keyboard,
+    menu_keyboard,
+    said_again,
+    too_long,
+)
 from handlers.spiegel import views
 from handlers.spiegel.reading import can_react, require, statement_now
 from models import Edition, ItemKind, Reaction, SpiegelItem
@@ -61,15 +69,16 @@ async def ask_comment(turn: Turn, item: SpiegelItem) -> None:
 
 def _comment(turn: Turn, draft: CommentDraft, text: str) -> str:
     text = clean_input(text)
+    # Stay in this step: they can shorten it and send it again, or stop. First: the rest of
+    # a long text Telegram split may be anything.
+    long = too_long(turn, text, turn.services.config.general.text_limit)
+    if long is not None:
+        raise Invalid(long)
     if not text:
         # Nothing visible: an empty comment must not replace the one they wrote before.
         raise Invalid(turn.who.t("spiegel.comment_empty"))
     if not has_words(text):  # "👍": the reaction buttons say that; a comment needs words
         raise Invalid(turn.who.t("spiegel.comment_no_words"))
-    limit = turn.services.config.general.text_limit
-    if len(text) > limit:
-        # Stay in this step: they can shorten it and send it again, or stop.
-        raise Invalid(turn.who.t("errors.too_long", length=len(text), limit=limit))
     return text
 
 
