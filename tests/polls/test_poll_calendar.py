@@ -158,7 +158,8 @@ async def test_a_poll_over_week_53_closes_once_and_each_digest_tells_its_part(
         (text,) = results(who, question)
         assert "Bankjes: 1 (100%)" in text
     w53, w01 = [m.plain_text for m in cora.messages if m.plain_text.startswith("Wijkoverzicht")]
-    assert "2026-W53" in w53 and "2027-W01" in w01
+    assert w53.splitlines()[1] == "28 dec 2026 tot en met 3 jan 2027 · week 53"
+    assert w01.splitlines()[1] == "4 jan 2027 tot en met 10 jan 2027 · week 1"
     assert "Nog open:" in w53 and question in w53.split("Nog open:")[1]
     assert "Gesloten, met uitslag:" not in w53
     assert "Gesloten, met uitslag:" in w01 and question in w01.split("Gesloten, met uitslag:")[1]
