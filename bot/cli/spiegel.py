@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from bot.cli import common as cli
 from bot.core.config import UnreadableFileError, read_text_file
 from bot.people import persons
 from bot.spiegel import editing
 from bot.spiegel import mirror as spiegel
-from models import SpiegelItem, StatementChange
+from models import SpiegelItem, StatementChange, Wijk
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -218,9 +219,10 @@ def run_editing(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_statements(session: Any, wijk: Any) -> None:
+def _print_statements(session: Session, wijk: Wijk) -> None:
     """The current edition's statements, one a line: id, kind, key, theme, text (the ids
     `reword`, `retire` and `history` take)."""
+    assert wijk.id is not None
     edition = spiegel.current_edition(session, wijk.id)
     if edition is None:
         print(f"{wijk.slug}: no spiegel yet (`wijkbot import-spiegel FILE --wijk {wijk.slug}`)")

@@ -169,7 +169,7 @@ async def _to_coach(turn: Turn, person: Person, obs: Observation, author: str) -
 TABLE = message_table(SPEC, _send, _sent_before)
 
 
-def _answered(update: Update) -> int | None:
+def _observation_replied_to(update: Update) -> int | None:
     """The observation whose answer the message replies to (Telegram's Reply): the answer's
     own "Terugschrijven" button says which. None: not a reply to a coach's answer."""
     message = update.effective_message
@@ -194,7 +194,7 @@ async def replied_to_answer(update: Update, context: WijkContext, who: Who) -> b
     answers the coach, so it is their reply, shown to send as if typed after Terugschrijven
     (not offered as a new melding). False when it is not, or they may not reply (any more)."""
     message = update.effective_message
-    observation_id = _answered(update)
+    observation_id = _observation_replied_to(update)
     if message is None or message.text is None or observation_id is None:
         return False
     turn = Turn(update, context, who)

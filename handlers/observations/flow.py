@@ -394,7 +394,8 @@ def _early_text_note(turn: Turn, early: EarlyText) -> str | None:
 
 @dataclass(frozen=True)
 class EarlyPhoto:
-    """A photo sent at "Over welke wijk gaat je melding?", before the wijk is chosen."""
+    """A photo sent at a question of buttons, kept with the draft: before the wijk is chosen
+    (`_photo_before_wijk`), or after the text (`_photo_after_text`)."""
 
     photo: PhotoIn
     replaces: bool  # the draft had a photo already (a loose one, or one sent here before)
