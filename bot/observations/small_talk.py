@@ -277,7 +277,6 @@ _ALONE: dict[str, SmallTalk] = {
     **_phrases_of(SmallTalk.HELP, "wat, what, huh wat, wat zeg je, pardon, sorry wat"),
     **_phrases_of(SmallTalk.NOTHING, "stop, cancel, annuleren, annuleer"),
 }
-# Times that say how long something goes on, never a goodbye: "dag en nacht" under an observation.
 # Whom one calls this at the start of a message is someone close, never the bot ("mam ik ben om 6
 # uur thuis", "honey can you grab milk"): the message was meant for them.
 _CLOSE = _words(
@@ -290,6 +289,7 @@ _TOLD_OF = _words(
     "en and van of is was heeft had has zegt zei vond vindt says said thinks thought noticed zag "
     "saw hoorde heard ook also too"
 )
+# Times that say how long something goes on, never a goodbye: "dag en nacht" under an observation.
 _SPANS = frozenset({"dag en nacht", "nacht en dag", "day and night", "night and day"})
 
 # Words that only go with the others. Of address: who is thanked or greeted.
@@ -485,6 +485,8 @@ def _names_a_matter(raw: list[str]) -> bool:
     """Whether a word names a matter of the wijk, as the grouping knows them ("stoep", "lamp",
     "rats"): "schat, er ligt glas op de stoep" is an observation, whoever it calls."""
     matcher = default_vocabulary().matcher
+    # A concept's strong term ("s") or a part of one of its combos ("c"), as
+    # bot/grouping/matching.py's Role says; a weak hint ("w") alone is no matter named.
     return any(role[0] in ("s", "c") for w in raw for _, role in matcher.token_roles(w.lower()))
 
 
