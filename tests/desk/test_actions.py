@@ -509,6 +509,43 @@ async def test_bulk_marks_read_sets_status_and_answers_each_checked_for_its_wijk
         assert answer.status_code == 400 and "Kies eerst wat je wilt doen." in answer.text
 
 
+async def test_bulk_answer_with_a_blank_that_is_not_one_is_refused(desk: Desk) -> None:
+    """A template kept from before blanks were checked ("{onbekend}", an unclosed "{wijk"),
+    sent to several at once, reached each resident with the braces in it. Now the bulk form is
+    refused as the templates page refuses it, naming what it found; the inbox comes back with
+    the same ticks and template, and nothing is sent or changed."""
+    sender, first = await sent_by(desk, text="Een")
+    second = desk.observation(person_id=first.person_id, lang="nl", text="Twee")
+    with desk.services.db.session() as session:
+        old = AnswerTemplate(wijk_id=first.wijk_id, title="Oud", body="Dank voor {onbekend}.")
+        open_ = AnswerTemplate(wijk_id=first.wijk_id, title="Open", body="Over {melding} in {wijk")
+        session.add_all([old, open_])
+        session.commit()
+        stored = [(old.id, "{onbekend}"), (open_.id, "{wijk")]
+    before = len(sender.messages)
+    async with coach_logged_in(desk) as browser:
+        for template_id, found in stored:
+            data = {
+                "id": [str(first.id), str(second.id)],
+                "action": "answer",
+                "template": str(template_id),
+                "key": f"k{template_id}",
+            }
+            refused = await post(browser, "/bulk", data)
+            assert refused.status_code == 400
+            said = html.unescape(refused.text)
+            assert found in said and "{melding}" in said and "Er is nog niets veranderd." in said
+            assert f'name="id" value="{first.id}" checked' in refused.text
+            assert f'name="id" value="{second.id}" checked' in refused.text
+            assert f'<option value="{template_id}" selected>' in refused.text
+    await delivered(desk)
+    assert len(sender.messages) == before
+    assert status_of(desk, first.id) == "new" and status_of(desk, second.id) == "new"
+    with desk.services.db.session() as session:
+        events = session.exec(select(ObservationEvent)).all()
+        assert not [e for e in events if e.kind == "answer"]
+
+
 async def test_a_bulk_of_a_hundred_returns_at_once_and_notices_follow(desk: Desk) -> None:
     sender, first = await sent_by(desk)
     ids = [first.id] + [
