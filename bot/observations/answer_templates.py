@@ -7,7 +7,8 @@ the observation's reference (M-123) and the wijk's name, each named in either la
 language (`placeholders`), and so do the examples; `fill` puts either in and leaves every other
 brace as it is: a wijk's templates are shared by coaches of both languages. A template is not
 saved with any other brace in it (`stray_blank`: "{onbekend}", an unclosed "{wijk"): the
-resident would read it as typed. The coach edits the
+resident would read it as typed; a template kept from before that check is refused the same way
+by the desk's bulk answer, before anything is sent. The coach edits the
 filled text before it is sent (`answer_with_text`, which stores it through `coach.answer`).
 """
 

@@ -260,12 +260,17 @@ async def bulk(request: Request) -> Response:
             return refuse(t(lang, "desk_templates.unknown"))
         key = fields["key"].strip()[:100] or secrets.token_urlsafe(18)
 
-        def answer_all() -> list[Observation | Refused | PermissionDenied] | None:
+        def answer_all() -> list[Observation | Refused | PermissionDenied] | str | None:
+            """The results; or None (no such template), or the brace that is no blank in it
+            (a template kept from before blanks were checked): then nothing is sent."""
             with services.db.session() as session:
                 try:
                     template = answer_templates.get(session, coach.actor, template_id)
                 except (Refused, PermissionDenied):
                     return None
+                found = answer_templates.stray_blank(template.body)
+                if found is not None:
+                    return found
                 return answer_templates.answer_many(
                     session, coach.actor, ids, template.body, now, f"bulk:{key}"
                 )
@@ -273,6 +278,9 @@ async def bulk(request: Request) -> Response:
         answered = await anyio.to_thread.run_sync(answer_all)
         if answered is None:
             return refuse(t(lang, "desk_templates.unknown"))
+        if isinstance(answered, str):
+            names = answer_templates.placeholders(lang)
+            return refuse(t(lang, "desk_actions.bulk_unknown_blank", **names, found=answered))
         lines = summarise(lang, ids + beyond, [*answered, *unknown], "desk_actions.bulk_answered")
         told = any(isinstance(r, Observation) for r in answered)
     elif action in BULK_STATUSES:
