@@ -247,7 +247,7 @@ def test_vocabulary_file_must_be_there_and_toml(tmp_path: Path) -> None:
             "cannot connect to postgresql+psycopg://wijk:***@127.0.0.1:1/wijkbot (",
         ),
         (f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/no_such_wijkbot_db", 4, '"no_such_wijkbot_db"'),
-        ("postgresql+pyscopg://postgres@127.0.0.1:5432/x", 2, "database.url: unknown driver"),
+        ("postgresql+pyscopg://postgres@127.0.0.1:5432/x", 2, ": unknown driver: "),
         ("sqlite:///{tmp}/a-file/wijkbot.sqlite3", 4, "check the folder"),
     ],
 )
@@ -259,14 +259,26 @@ def test_a_database_out_of_reach_is_one_line(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Down, missing or a mistyped driver: which URL (never its password) and what to check."""
+    """Down, missing or a mistyped driver: which URL (never its password) and what to check,
+    and where the URL came from: the variable when set there (the file says something else),
+    else the file's database.url."""
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     monkeypatch.setenv("WIJKBOT_DATABASE_URL", url.format(tmp=tmp_path))
     for command in ("migrate", "roles"):
         assert cli_main(["--config", str(EXAMPLE), command]) == code
         err = capsys.readouterr().err.strip()
-        assert err.startswith(f"{EXAMPLE}: database.url: ") and says in err
+        assert err.startswith(f"{EXAMPLE}: WIJKBOT_DATABASE_URL: ") and says in err
         assert "\n" not in err and "geheim" not in err
+    monkeypatch.delenv("WIJKBOT_DATABASE_URL")
+    in_file = tmp_path / "config.toml"
+    example = EXAMPLE.read_text(encoding="utf-8")
+    line = 'url = "sqlite:///data/wijkbot.sqlite3"'
+    assert line in example
+    in_file.write_text(example.replace(line, f'url = "{url.format(tmp=tmp_path)}"'), "utf-8")
+    for command in ("migrate", "roles"):
+        assert cli_main(["--config", str(in_file), command]) == code
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"{in_file}: database.url: ") and says in err
 
 
 @pytest.mark.parametrize(
