@@ -99,7 +99,7 @@ def open_database(config: Config) -> Database:
 
     from bot.core.database import Database, normalise_url
 
-    src, key, url = config.source, "database.url", config.database.url
+    src, key, url = config.source, config.named("database.url"), config.database.url
     try:
         shown = make_url(normalise_url(url)).render_as_string(hide_password=True)
         db = Database.from_url(url, echo=config.database.echo)

@@ -283,12 +283,20 @@ class Config:
     source: str = "<defaults>"
     # Nobody named a file (no --config, no WIJKBOT_CONFIG, no ./config.toml): the shipped example.
     fallback: bool = False
+    # Which variable set which key ("database.url" -> "WIJKBOT_DATABASE_URL"): a problem with a
+    # value found later (the database out of reach) names where it came from.
+    from_env: dict[str, str] = field(default_factory=dict, compare=False)
 
     def wijk(self, slug: str) -> WijkConfig | None:
         return next((w for w in self.wijken if w.slug == slug), None)
 
     def theme(self, slug: str) -> ThemeConfig | None:
         return next((t for t in self.themes if t.slug == slug), None)
+
+    def named(self, key: str) -> str:
+        """How to name a setting in a message: its variable when the environment set it
+        ("WIJKBOT_DATABASE_URL"), else its key in the file ("database.url")."""
+        return self.from_env.get(key, key)
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -327,7 +335,7 @@ def load_config(
     from_env = _apply_env(raw, env, source)
     try:
         config = _build(Config, raw, source, "")
-        config = dataclasses.replace(config, source=source, fallback=fallback)
+        config = dataclasses.replace(config, source=source, fallback=fallback, from_env=from_env)
         config = _without_at(config)
         _validate(config, require_token=require_token)
     except ConfigError as exc:
@@ -504,12 +512,16 @@ def _check_value(value: Any, hint: Any, source: str, key: str) -> Any:
     return value
 
 
+# Config's fields that say where it came from: no setting of that name is read from the file.
+_NOT_SETTINGS = ("source", "fallback", "from_env")
+
+
 def _build(cls: type, raw: Any, source: str, prefix: str) -> Any:
     where = prefix or "top level"
     if not isinstance(raw, dict):
         raise ConfigError(source, where, "expected a table")
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.name not in ("source", "fallback")}
+    names = {f.name for f in dataclasses.fields(cls) if f.name not in _NOT_SETTINGS}
     unknown = sorted(set(raw) - names)
     if unknown:
         key = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
