@@ -8,6 +8,8 @@ Two labelled sets (JSON lines: id, lang, text, urgent, kind, hard_negative):
 - tests/data/urgent_dev_2.jsonl: a second development set (110 calm texts that sound alarming, 50
   emergencies in everyday words), written before the rules were read, tuned on since; its
   mistakes are printed too;
+- tests/data/urgent_dev_3.jsonl: a third development set, the same way (110 calm, 50
+  emergencies; 60 % English), tuned on since; its mistakes are printed too;
 - tests/data/urgent_test.jsonl and tests/data/urgent_test_b.jsonl: frozen, never tuned on, each
   written by someone who has not seen the rules. Only aggregate figures are printed for them: no
   texts, no ids, no misclassified examples.
@@ -39,6 +41,7 @@ from bot.urgent import detect, model  # noqa: E402
 
 TUNING = REPO / "tests" / "data" / "urgent_tuning.jsonl"
 DEV_2 = REPO / "tests" / "data" / "urgent_dev_2.jsonl"
+DEV_3 = REPO / "tests" / "data" / "urgent_dev_3.jsonl"
 TEST = REPO / "tests" / "data" / "urgent_test.jsonl"
 TEST_B = REPO / "tests" / "data" / "urgent_test_b.jsonl"
 OWN = REPO / "tests" / "data" / "urgent_own.jsonl"
@@ -145,14 +148,20 @@ def main() -> int:
         fpr_tuning=figures["fpr"],
         fpr_hard_negatives_tuning=figures["fpr_hard_negatives"],
     )
-    figures = score(load(DEV_2))
-    show("development set 2", figures)
-    if not args.quiet:
-        for line in misclassified(load(DEV_2)):
-            print(line)
-    result.update(
-        recall_dev_2=figures["recall"], fpr_dev_2=figures["fpr"], fpr_dev_2_en=figures["fpr_en"]
-    )
+    for path, number in ((DEV_2, 2), (DEV_3, 3)):
+        rows = load(path)
+        figures = score(rows)
+        show(f"development set {number}", figures)
+        if not args.quiet:
+            for line in misclassified(rows):
+                print(line)
+        result.update(
+            {
+                f"recall_dev_{number}": figures["recall"],
+                f"fpr_dev_{number}": figures["fpr"],
+                f"fpr_dev_{number}_en": figures["fpr_en"],
+            }
+        )
     test_b = load(TEST_B) if TEST_B.exists() else []
     for rows, name, key in ((test, TEST, "test"), (test_b, TEST_B, "test_b")):
         if not rows:
