@@ -132,6 +132,23 @@ def test_a_wijk_of_many_buurten_is_mirrored(
         assert elsrijk is not None and elsrijk.cbs_codes == ",".join(["WK036203", *codes])
 
 
+def test_cli_says_nobody_holds_a_role_for_the_wijken_asked(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --wijk no wijk was named: "there" pointed at nothing. It says every wijk; with
+    --wijk, the wijken named."""
+    assert run("roles") == 0
+    out = capsys.readouterr().out.strip()
+    assert out == "nobody holds a coach, admin, BIG or partner role in any wijk yet"
+    person(cli_services, 7001, role=Role.COACH, name="Carla")
+    assert run("roles", "--wijk", "groenelaan") == 0
+    out = capsys.readouterr().out.strip()
+    assert out == "nobody holds a coach, admin, BIG or partner role in groenelaan yet"
+    assert run("roles", "--wijk", "groenelaan", "--wijk", "stadshart") == 0
+    out = capsys.readouterr().out.strip()
+    assert out == "nobody holds a coach, admin, BIG or partner role in groenelaan or stadshart yet"
+
+
 def test_cli_lists_and_revokes(cli_services: Services, capsys: pytest.CaptureFixture[str]) -> None:
     person(cli_services, 7001, role=Role.COACH, name="Carla")
     person(cli_services, 7002, role=Role.PARTNER, slug="groenelaan")
