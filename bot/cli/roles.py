@@ -56,7 +56,8 @@ def run_roles(args: argparse.Namespace) -> int:
     finally:
         services.db.dispose()
     if not found:
-        print("nobody holds a coach, admin, BIG or partner role there yet")
+        where = " or ".join(dict.fromkeys(args.wijk)) if args.wijk else "any wijk"
+        print(f"nobody holds a coach, admin, BIG or partner role in {where} yet")
         return 0
     tz = config.general.tz
     for h in found:
