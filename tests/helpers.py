@@ -10,7 +10,7 @@ from bot.fake_telegram import Harness
 from bot.fake_telegram.state import JSONDict
 from bot.fake_telegram.users import Person as FakePerson
 from bot.people import invites, persons
-from models import Role
+from models import Role, Wijk
 
 # Shaped like a real token (digits, a colon, 35 characters) so that token checks and log redaction
 # treat it as one; it opens no bot. Joined at run time so that secret scanners, which look for
@@ -90,3 +90,14 @@ def delivered_updates(harness: Harness, kind: str | None = None) -> list[JSONDic
 
     harness.act = recording  # type: ignore[method-assign]
     return seen
+
+
+def taken_out_wijk(services: Services, slug: str = "verdwenen", name: str = "Verdwenen") -> int:
+    """A wijk the database holds but the configuration no longer has: taken out of config.toml,
+    so start-up (persons.sync_wijken) switched it off. Its id."""
+    with services.db.session() as session:
+        wijk = Wijk(slug=slug, name=name, active=False)
+        session.add(wijk)
+        session.commit()
+        assert wijk.id is not None
+        return wijk.id

@@ -17,7 +17,7 @@ from bot.core.clock import Clock
 from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness, parse_html
 from models import Digest, Edition, Reaction, Role, SpiegelItem
 from tests.digest.test_digest import DUE, IN_W46, IN_W47, observe, person, wijk_id
-from tests.helpers import FAKE_TOKEN
+from tests.helpers import FAKE_TOKEN, taken_out_wijk
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 TOKEN = FAKE_TOKEN
@@ -83,6 +83,21 @@ def test_bad_input(cli_services: Services, capsys: pytest.CaptureFixture[str]) -
     assert "expected a period like 2026-W47" in capsys.readouterr().err
     assert run("--wijk", "elsrijk", "--send") == 2  # no token
     assert "telegram.token" in capsys.readouterr().err
+
+
+def test_a_wijk_taken_out_of_the_config_is_read_with_a_note(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`invite` says "unknown wijk" for a wijk taken out of config.toml; the digest of its old
+    data is still shown, and says on stderr, in one line, that the wijk is gone from the file."""
+    taken_out_wijk(cli_services)
+    observe(cli_services, "De lantaarn bij het pleintje is kapot", slug="verdwenen")
+    assert run("--wijk", "verdwenen", "--period", "2026-W47") == 0
+    out, err = capsys.readouterr()
+    assert "Wijkoverzicht Verdwenen" in out and "De lantaarn bij het pleintje" in out
+    assert err.startswith("note: wijk 'verdwenen' is no longer in ") and err.count("\n") == 1
+    assert run("--wijk", "elsrijk", "--period", "2026-W47") == 0
+    assert "no longer" not in capsys.readouterr().err
 
 
 async def test_the_command_line_points_at_no_buttons(

@@ -37,7 +37,7 @@ from models import (
     Verdict,
 )
 from tests.digest.test_digest_llm import llm_config, model_server  # noqa: F401 (fixtures)
-from tests.helpers import join_as, onboard
+from tests.helpers import join_as, onboard, taken_out_wijk
 from tests.spiegel.test_spiegel import item_id, load, this_year
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
@@ -379,6 +379,21 @@ def test_cli_history_says_what_is_missing_or_unknown(services: Services, run_cli
     code, out, err = run_cli("spiegel", "history", str(item_id(services, "stoep")))
     assert (code, err) == (0, "")
     assert out == "no changes recorded (the statements: `wijkbot spiegel list --wijk SLUG`)"
+
+
+def test_cli_history_of_a_wijk_taken_out_of_the_config_says_so(
+    services: Services, run_cli: RunCli
+) -> None:
+    """`spiegel add` refuses a wijk taken out of config.toml ("unknown wijk"); its history is
+    still shown, with one line on stderr that the wijk is no longer in the file."""
+    taken_out_wijk(services)
+    code, out, err = run_cli("spiegel", "history", "--wijk", "verdwenen")
+    assert code == 0 and out.startswith("no changes recorded")
+    assert err.startswith("note: wijk 'verdwenen' is no longer in ") and "\n" not in err
+    code, out, err = run_cli(
+        "spiegel", "add", "--wijk", "verdwenen", "--kind", "threat", "--text", "x", "--reason", "y"
+    )
+    assert code == 2 and err.startswith("unknown wijk 'verdwenen'")
 
 
 # --- through the real Application ------------------------------------------------------------

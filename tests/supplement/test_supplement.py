@@ -28,6 +28,7 @@ from models import (
     Verdict,
 )
 from tests.digest.test_digest import AMS, observe, person, wijk, wijk_id
+from tests.helpers import taken_out_wijk
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=AMS)
@@ -253,6 +254,26 @@ def test_cli(cli_services: Services, tmp_path: Path, capsys: pytest.CaptureFixtu
     )
     err = capsys.readouterr().err
     assert err == f"cannot write {missing}: No such file or directory\n"
+
+
+def test_cli_on_a_wijk_taken_out_of_the_config_says_so(
+    cli_services: Services, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wijk taken out of config.toml (its data kept): the supplement of its old year is still
+    drafted, with one line on stderr that the wijk is no longer in the file; exit codes as
+    before (1 for a year without data)."""
+    taken_out_wijk(cli_services)
+    observe(cli_services, "Te weinig bankjes in het park", slug="verdwenen", at=IN_YEAR)
+    assert run("--wijk", "verdwenen", "--year", "2026", "--format", "html", "--out", "-") == 0
+    out, err = capsys.readouterr()
+    assert "<title>Wijkaanvulling 2026: Verdwenen</title>" in out
+    assert err.startswith("note: wijk 'verdwenen' is no longer in ") and err.count("\n") == 1
+    assert run("--wijk", "verdwenen", "--year", "2019", "--format", "html", "--out", "-") == 1
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("note: wijk 'verdwenen' is no longer in ")
+        and "no data for verdwenen in 2019" in err
+    )
 
 
 async def test_coach_presses_the_button_and_receives_the_docx(
