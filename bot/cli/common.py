@@ -159,8 +159,9 @@ def find_wijken(session: Any, slugs: Sequence[str], *, active_only: bool) -> lis
 
 
 def one_wijk(session: Any, config: Config, slug: str) -> Any | None:
-    """The wijk a reading command names (a retired one too), after mirroring the config's wijken;
-    None after saying on standard error that it is unknown and which are known."""
+    """The wijk a reading command names (a retired one too, with `note_taken_out`), after
+    mirroring the config's wijken; None after saying on standard error that it is unknown and
+    which are known."""
     from bot.people import persons
 
     persons.sync_wijken(session, config)
@@ -168,4 +169,17 @@ def one_wijk(session: Any, config: Config, slug: str) -> Any | None:
     if isinstance(found, str):
         print(found, file=sys.stderr)
         return None
+    note_taken_out(config, found[0])
     return found[0]
+
+
+def note_taken_out(config: Config, wijk: Any) -> None:
+    """One line on standard error when a reading command names a wijk the configuration no
+    longer has (switched off in the database): its old data is shown all the same, but `invite`
+    and `import-spiegel` call it unknown, so the operator hears why."""
+    if not wijk.active:
+        print(
+            f"note: wijk {wijk.slug!r} is no longer in {config.source} (switched off in the "
+            "database); its old data is used all the same",
+            file=sys.stderr,
+        )

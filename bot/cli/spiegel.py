@@ -163,6 +163,7 @@ def run_editing(args: argparse.Namespace) -> int:
                 if isinstance(found, str):
                     return _fail(found)
                 wijk = found[0]
+                cli.note_taken_out(config, wijk)
             try:
                 if args.action == "add":
                     item = editing.add(
