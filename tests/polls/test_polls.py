@@ -715,3 +715,31 @@ async def test_a_revoked_big_member_no_longer_counts_in_open_big_polls(
         assert wijk is not None
         roles.revoke(session, str(bram.id), Role.BIG, [wijk])
         assert tally(session, only_poll(services).id or 0).voters == 0
+
+
+async def test_an_option_typed_instead_of_pressed_gets_the_poll_again_not_a_melding(
+    bot: Harness, services: Services
+) -> None:
+    creator = await member(bot, services, 3001, "Bea")
+    voter = await member(bot, services, 3002, "Bram")
+    await create_poll(bot, creator)
+    replies = await voter.send("  speeltuin ")
+    text = "\n".join(m.plain_text for m in replies)
+    assert "als melding" not in text
+    assert "Druk dan op de knop van je antwoord" in text
+    # The poll again, with its buttons: pressing one votes.
+    assert replies[-1].button_texts[:3] == ["Speeltuin", "Bankjes", "Straatlicht"]
+    await voter.press("Speeltuin", message=replies[-1])
+    me = person_id(services, voter.id)
+    assert votes(services) == [(me, "Speeltuin", None)]
+    # Another text is still offered as a melding.
+    (asked,) = await voter.send("De speeltuin is kapot")
+    assert "Wil je dit als melding" in asked.plain_text
+    await voter.press("Nee")
+    # Each message with the poll taken off the screen with "Naar het menu": typing an option
+    # is a text again.
+    for shown in [m for m in voter.messages if "Naar het menu" in m.button_texts]:
+        if "Wat pakken we eerst aan?" in shown.plain_text:
+            await voter.press("Naar het menu", message=shown)
+    (asked,) = await voter.send("Bankjes")
+    assert "Wil je dit als melding" in asked.plain_text
