@@ -248,6 +248,9 @@ def wire(app: WijkApplication) -> None:
         # 3. Outside any flow (for people with a wijk; without one: "not understood"). A text
         # sent with Telegram's Reply to a coach's answer is the reply to the coach.
         replied=coach.replied_to_answer,
+        # An option of the poll on screen, typed instead of pressed: the poll again, not "als
+        # melding?".
+        option_typed=polls.option_typed,
         loose_text=observations.loose_text,
         loose_media=observations.loose_media,
         # Before Akkoord, whatever needs it: the privacy statement with Akkoord.

@@ -477,7 +477,8 @@ def status_label(lang: str, obs: Observation) -> str:
 async def outside_a_flow(update: Update, context: WijkContext, who: Who) -> None:
     """What a text or a photo gets outside any flow: a text that stored a flow's result,
     delivered again, what it stored (the routes' `text_again`); a text sent with Telegram's
-    Reply to a message it answers (the routes' `replied`); else the loose text or media
+    Reply to a message it answers (the routes' `replied`); an option of the poll on screen,
+    typed instead of pressed: that poll again (`option_typed`); else the loose text or media
     route (whether to send it as an observation); else "not understood" with the menu."""
     message = update.effective_message
     typed = message is not None and message.text is not None
@@ -489,6 +490,9 @@ async def outside_a_flow(update: Update, context: WijkContext, who: Who) -> None
         replied = context.routes.replied
         answering = message.reply_to_message is not None and who.known
         if answering and replied is not None and await replied(update, context, who):
+            return
+        option_typed = context.routes.option_typed
+        if who.known and option_typed is not None and await option_typed(update, context, who):
             return
     loose = context.routes.loose_text if typed else context.routes.loose_media
     if loose is not None and who.known:

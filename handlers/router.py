@@ -15,7 +15,8 @@ never offered as an observation (that would end the flow): the person is sent ba
 flow's message. Text that ended a run and comes again (Telegram delivers it again when the bot
 died before confirming it) goes to that flow's `text_again`, which shows what the run stored.
 Outside any flow, a text sent with Telegram's Reply to one of the bot's messages goes first to
-`replied` (the coach's answer: the reply to the coach); then `loose_text` / `loose_media`
+`replied` (the coach's answer: the reply to the coach); then to `option_typed` (an option of
+the poll on screen, typed instead of pressed: the poll again); then `loose_text` / `loose_media`
 decide (the residents' feature asks whether to file it as an observation); without one, the
 person gets the menu (handlers/menu.py).
 """
@@ -60,6 +61,9 @@ class Routes:
     # A text sent with Telegram's Reply to one of the bot's messages, outside any flow: True
     # when it was taken as the answer to that message.
     replied: Replied | None = None
+    # A text outside any flow that names an option of the poll on screen (typed instead of
+    # pressed): True when that poll was shown again with "press its button".
+    option_typed: Replied | None = None
     loose_text: Loose | None = None
     loose_media: Loose | None = None
     # Someone who has not pressed Akkoord yet sends or presses what needs it: the privacy

@@ -1041,6 +1041,53 @@ def vote_buttons_removed(
     session.commit()
 
 
+def _same_words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def option_typed(session: Session, person_id: int, text: str) -> int | None:
+    """The open poll whose option `text` names (case and spaces aside), when that poll is the
+    one whose vote buttons the person saw last and still has on screen (the newest of their vote
+    messages: the broadcast's, PollDelivery, or one they opened, PollVoteMessage; not one
+    "Naar het menu" took away): they typed the option instead of pressing it. Cheap: a text
+    longer than any option asks nothing, else the open polls, then this person's messages of
+    them (by the unique indexes' first column, poll_id)."""
+    typed = _same_words(text)
+    if not typed or len(typed) > MAX_OPTION:
+        return None
+    open_ids = [
+        i
+        for i in session.exec(select(Poll.id).where(Poll.status == PollStatus.OPEN.value)).all()
+        if i is not None
+    ]
+    if not open_ids:
+        return None
+    sent = session.exec(
+        select(PollDelivery.poll_id, PollDelivery.message_id).where(
+            col(PollDelivery.poll_id).in_(open_ids),
+            PollDelivery.person_id == person_id,
+            PollDelivery.status == DeliveryStatus.SENT.value,
+            col(PollDelivery.message_id).is_not(None),
+            col(PollDelivery.buttons_removed_at).is_(None),
+        )
+    ).all()
+    opened = session.exec(
+        select(PollVoteMessage.poll_id, PollVoteMessage.message_id).where(
+            col(PollVoteMessage.poll_id).in_(open_ids),
+            PollVoteMessage.person_id == person_id,
+            col(PollVoteMessage.buttons_removed_at).is_(None),
+        )
+    ).all()
+    # Message ids grow in a chat: the highest is the poll shown last.
+    shown = [(m, p) for p, m in (*sent, *opened) if m is not None]
+    if not shown:
+        return None
+    _, poll_id = max(shown)
+    if any(_same_words(o.text) == typed for o in options_of(session, poll_id)):
+        return poll_id
+    return None
+
+
 def mark_buttons_removed(session: Session, message: VoteMessage, now: datetime) -> None:
     if message.delivery_id is not None:
         session.exec(

@@ -21,6 +21,7 @@ from telegram.error import TelegramError
 
 from bot.context import WijkApplication, WijkContext
 from bot.core.i18n import t
+from bot.core.text import clean_input
 from bot.people.permissions import Action, Actor, load_actor
 from bot.polls import delivery
 from bot.polls import voting as polls
@@ -132,10 +133,16 @@ def load(context: WijkContext, poll_id: int) -> tuple[Poll, list[Any], str]:
 
 
 async def show_poll(
-    update: Update, context: WijkContext, who: Who, poll_id: int, *, edit: bool
+    update: Update,
+    context: WijkContext,
+    who: Who,
+    poll_id: int,
+    *,
+    edit: bool,
+    note: str | None = None,
 ) -> None:
     """The poll with its buttons for this person: their own vote, or the results if closed (or
-    so far, for a poll that is voted on in the group)."""
+    so far, for a poll that is voted on in the group). `note`: above the open poll."""
     assert who.actor is not None
     poll, options, wijk_name = load(context, poll_id)
     services = context.services
@@ -149,6 +156,8 @@ async def show_poll(
     # Answered only now: a refusal above is the query's answer (an alert the person sees).
     await answer_query(update)
     text = delivery.poll_text(poll, options, who.lang, services, wijk_name, chosen=chosen)
+    if note is not None:
+        text = f"{note}\n\n{text}"
     markup = delivery.vote_keyboard(poll, options, who.lang, voted=bool(chosen))
     sent = await reply(update, text, markup, edit=edit)
     await _buttons_shown(update, context, who, poll_id, sent, edit=edit)
@@ -192,6 +201,25 @@ async def _buttons_shown(
     with services.db.session() as session:
         now = services.clock.now()
         polls.vote_buttons_removed(session, poll_id, who.actor.id, message.message_id, now)
+
+
+async def option_typed(update: Update, context: WijkContext, who: Who) -> bool:
+    """A text outside any flow that names an option of the poll whose vote buttons this person
+    has on screen ("Speeltuin" typed instead of pressed): that poll again, as a new message at
+    the bottom, saying to press the option's button. Not "als melding?" for a vote."""
+    message = update.effective_message
+    if who.actor is None or message is None or message.text is None:
+        return False
+    text = clean_input(message.text)
+    with context.services.db.session() as session:
+        poll_id = polls.option_typed(session, who.actor.id, text)
+    if poll_id is None:
+        return False
+    try:
+        await show_poll(update, context, who, poll_id, edit=False, note=who.t("polls.option_typed"))
+    except polls.PollError:  # no longer theirs to vote in (moved, a role taken back)
+        return False
+    return True
 
 
 async def show_results(
