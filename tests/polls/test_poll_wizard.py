@@ -409,3 +409,55 @@ async def test_without_a_spiegel_the_wizard_does_not_offer_its_sentences(
     (step,) = await creator.send("Speeltuin")
     assert "wijkspiegel" not in step.plain_text
     assert "Uit de wijkspiegel kiezen" not in step.button_texts
+
+
+async def _preview_of_a_big_poll(creator: FakePerson, question: str) -> str:
+    await creator.send("/menu")
+    await creator.press("Nieuwe stemming")
+    await creator.send(question)
+    for option in ("Speeltuin", "Bankjes"):
+        await creator.send(option)
+    await creator.press("Klaar met antwoorden")
+    await creator.press("Eén antwoord kiezen")
+    await creator.press("Leden van de BIG")
+    await creator.press("Over een week")
+    await creator.press("Ja, uitslag tot nu toe laten zien")
+    assert "Kijk je stemming na" in creator.last.plain_text
+    return creator.last.plain_text
+
+
+async def test_a_big_poll_nobody_else_can_get_says_so_before_sending(
+    bot: Harness, services: Services
+) -> None:
+    creator = await member(bot, services, 2001, "Bea")  # the BIG's only member
+    preview = await _preview_of_a_big_poll(creator, "Wat pakken we eerst aan?")
+    assert "Nog niemand anders in de BIG van Elsrijk kan deze stemming krijgen" in preview
+    assert "uitnodiging" in preview and "wijkcoach" in preview
+    assert "Je kunt zelf ook stemmen" in preview
+    assert creator.last.button_texts == ["Versturen", "Iets veranderen", "Stoppen"]
+    # Sent all the same: stored, and no "naar 0 mensen"; they vote themselves from there.
+    (sent,) = await creator.press("Versturen")
+    await delivery.wait_idle(bot.app)
+    assert only_poll(services).status == "open"
+    assert "0 mensen" not in sent.plain_text
+    assert "Nog niemand anders kan je stemming krijgen" in sent.plain_text
+    await creator.press("Zelf stemmen", message=sent)
+    (voted,) = await creator.press("Bankjes")
+    assert "Jouw stem: Bankjes" in voted.plain_text
+
+    # With another member, the preview says nothing of the kind.
+    await member(bot, services, 2002, "Bram")
+    preview = await _preview_of_a_big_poll(creator, "Nog een vraag?")
+    assert "Nog niemand anders" not in preview
+    (sent,) = await creator.press("Versturen")
+    assert "Ik stuur de stemming nu naar 1 persoon" in sent.plain_text
+    await delivery.wait_idle(bot.app)
+
+
+async def test_a_big_poll_stopped_when_nobody_else_can_get_it(
+    bot: Harness, services: Services
+) -> None:
+    creator = await member(bot, services, 2001, "Bea")
+    await _preview_of_a_big_poll(creator, "Wat pakken we eerst aan?")
+    await creator.press("Stoppen")
+    assert polls_in(services) == []
