@@ -359,16 +359,35 @@ def audience_person_ids(session: Session, poll: Poll) -> list[int]:
     return list(rows)
 
 
-def in_audience(session: Session, poll: Poll, person_id: int) -> bool:
-    roles = AUDIENCE_ROLES.get(poll.audience, ())
+def others_in_audience(session: Session, wijk_id: int, audience: str, person_id: int) -> int:
+    """How many people but `person_id` (the creator) a private-chat poll of the wijk for this
+    audience would go to now (`_insert_poll` sends it to them)."""
+    roles = AUDIENCE_ROLES.get(audience, ())
+    count = session.exec(
+        select(func.count(func.distinct(Membership.person_id))).where(
+            Membership.wijk_id == wijk_id,
+            col(Membership.role).in_(roles),
+            Membership.person_id != person_id,
+        )
+    ).one()
+    return int(count)
+
+
+def in_audience_of(session: Session, wijk_id: int, audience: str, person_id: int) -> bool:
+    """Whether `person_id` may vote in a poll of the wijk for this audience."""
+    roles = AUDIENCE_ROLES.get(audience, ())
     found = session.exec(
         select(Membership.id).where(
             Membership.person_id == person_id,
-            Membership.wijk_id == poll.wijk_id,
+            Membership.wijk_id == wijk_id,
             col(Membership.role).in_(roles),
         )
     ).first()
     return found is not None
+
+
+def in_audience(session: Session, poll: Poll, person_id: int) -> bool:
+    return in_audience_of(session, poll.wijk_id, poll.audience, person_id)
 
 
 def withdraw_votes_outside_audience(session: Session, person_id: int) -> dict[int, int]:

@@ -237,6 +237,9 @@ class Preview:
     closes: str  # when, as the person reads it
     hide: bool
     native: bool  # posted as Telegram's own poll in the group
+    # Nobody but the creator can get it yet: the wijk's name, to say so before it is sent.
+    nobody_else_in: str | None = None
+    votes_self: bool = False  # the creator is in its audience
 
 
 def preview(who: Who, poll: Preview, nonce: int) -> View:
@@ -251,6 +254,12 @@ def preview(who: Who, poll: Preview, nonce: int) -> View:
     )
     if poll.native:
         text += "\n\n" + who.t("polls.prev_native_note")
+    if poll.nobody_else_in is not None:
+        said = [who.t(f"polls.prev_nobody_{poll.audience}", wijk=esc(poll.nobody_else_in))]
+        if poll.votes_self:
+            said.append(who.t("polls.prev_nobody_self"))
+        said.append(who.t("polls.prev_nobody_go_on"))
+        text += "\n\n" + " ".join(said)
     markup = keyboard(
         [_pw(who, "polls.btn_send", nonce, "ok")],
         [_pw(who, "polls.btn_change", nonce, "ch")],

@@ -21,7 +21,14 @@ from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.polls import delivery, groups, voting
 from bot.telegram import flow_table, flows
-from bot.telegram.callbacks import BadCallback, FlowButton, Kind, PollWizardStep, number
+from bot.telegram.callbacks import (
+    BadCallback,
+    FlowButton,
+    Kind,
+    PollView,
+    PollWizardStep,
+    number,
+)
 from bot.telegram.flow_table import (
     END,
     STAY,
@@ -38,7 +45,10 @@ from handlers.common import (
     EDITED,
     Turn,
     Who,
+    button,
     esc,
+    keyboard,
+    menu_button,
     menu_keyboard,
     payload,
     private_handler,
@@ -197,6 +207,16 @@ def _has_spiegel(turn: Turn, draft: WizardDraft) -> bool:
 
 def _preview(turn: Turn, draft: WizardDraft) -> views.Preview:
     closes = datetime.fromisoformat(str(draft.closes_at))
+    nobody_else_in, votes_self = None, False
+    actor = turn.who.actor
+    if not draft.native and draft.wijk_id is not None and actor is not None:
+        # Said before it is sent: the BIG (or wijk) has nobody else in it yet.
+        wijk_id, audience = draft.wijk_id, str(draft.audience)
+        with turn.services.db.session() as session:
+            if voting.others_in_audience(session, wijk_id, audience, actor.id) == 0:
+                wijk = persons.wijk_by_id(session, wijk_id)
+                nobody_else_in = wijk.name if wijk is not None else ""
+                votes_self = voting.in_audience_of(session, wijk_id, audience, actor.id)
     return views.Preview(
         question=str(draft.question),
         options=draft.options,
@@ -205,6 +225,8 @@ def _preview(turn: Turn, draft: WizardDraft) -> views.Preview:
         closes=delivery.when(closes, turn.who.lang, turn.services),
         hide=bool(draft.hide),
         native=draft.native,
+        nobody_else_in=nobody_else_in,
+        votes_self=votes_self,
     )
 
 
@@ -455,6 +477,18 @@ async def _show_sent(turn: Turn, poll: Poll) -> None:
     if group:
         title = esc(link.title if link else "")
         await turn.reply(who.t("polls.saved_group", group=title), menu_keyboard(who), edit=True)
+        return
+    if count == 0:
+        # Nobody else to send it to (the preview said so): they can vote themselves, if theirs.
+        assert who.actor is not None
+        with services.db.session() as session:
+            votes_self = voting.in_audience(session, poll, who.actor.id)
+        if not votes_self:
+            await turn.reply(who.t("polls.saved_nobody"), menu_keyboard(who), edit=True)
+            return
+        text = f"{who.t('polls.saved_nobody')} {who.t('polls.saved_nobody_self')}"
+        vote = button(who.t("polls.btn_vote_self"), PollView(poll.id, "show"))
+        await turn.reply(text, keyboard([vote], [menu_button(who)]), edit=True)
         return
     await turn.reply(tn(who.lang, "polls.saved_private", count), menu_keyboard(who), edit=True)
     delivery.start_broadcast(_app(turn), poll.id, who.telegram_id)

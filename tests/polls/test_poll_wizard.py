@@ -431,7 +431,7 @@ async def test_a_big_poll_nobody_else_can_get_says_so_before_sending(
 ) -> None:
     creator = await member(bot, services, 2001, "Bea")  # the BIG's only member
     preview = await _preview_of_a_big_poll(creator, "Wat pakken we eerst aan?")
-    assert "Nog niemand anders in de BIG van Elsrijk kan deze stemming krijgen" in preview
+    assert "Let op: nog niemand anders in de BIG van Elsrijk kan deze stemming krijgen" in preview
     assert "uitnodiging" in preview and "wijkcoach" in preview
     assert "Je kunt zelf ook stemmen" in preview
     assert creator.last.button_texts == ["Versturen", "Iets veranderen", "Stoppen"]
@@ -448,7 +448,7 @@ async def test_a_big_poll_nobody_else_can_get_says_so_before_sending(
     # With another member, the preview says nothing of the kind.
     await member(bot, services, 2002, "Bram")
     preview = await _preview_of_a_big_poll(creator, "Nog een vraag?")
-    assert "Nog niemand anders" not in preview
+    assert "nog niemand anders" not in preview
     (sent,) = await creator.press("Versturen")
     assert "Ik stuur de stemming nu naar 1 persoon" in sent.plain_text
     await delivery.wait_idle(bot.app)
