@@ -146,7 +146,13 @@ async def lookup(
         ("11811AB", None),
         ("1181 A B", None),
         ("１１８１AB", None),  # full-width digits
-        ("1181-AB", None),
+        ("1181-AB", "1181AB"),  # as some write it
+        ("NL-1181AB", "1181AB"),  # as on an international letter
+        ("nl 1181 ab", "1181AB"),
+        ("NL1181AB", "1181AB"),
+        ("1181--AB", None),
+        ("NL-NL-1181AB", None),
+        ("BE-1181AB", None),
     ],
 )
 def test_normalise_postcode(text: str, expected: str | None) -> None:
@@ -164,6 +170,9 @@ def test_normalise_postcode(text: str, expected: str | None) -> None:
         ("1181AB 12-2", ("1181AB", "12-2")),
         ("1181 AB", ("1181AB", None)),
         (" 1181ab ", ("1181AB", None)),
+        ("1181-ZA 12", ("1181ZA", "12")),
+        ("NL-1181ZA, 12", ("1181ZA", "12")),
+        ("nl 1181 za 12a", ("1181ZA", "12A")),
         ("1181AB twaalf", None),
         ("1181AB 0", None),
         ("0123AB 12", None),

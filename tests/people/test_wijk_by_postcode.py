@@ -146,6 +146,17 @@ async def test_unknown_house_number_in_a_postcode_of_two_wijken_asks_again(
     assert current_wijk(with_pdok, 1002) == "elsrijk"
 
 
+@pytest.mark.parametrize("typed", ["1181-ZA", "NL-1181ZA", "nl 1181 za", "NL1181 ZA", "1181 - za"])
+async def test_a_postcode_with_a_dash_or_nl_in_front_is_a_postcode(
+    with_pdok: Services, bot: Harness, typed: str
+) -> None:
+    alice = await to_postcode_step(bot)
+    (proposal,) = await alice.send(typed)
+    assert "hoort bij de wijk Elsrijk. Klopt dat?" in proposal.plain_text
+    await alice.press("Ja, dat klopt")
+    assert current_wijk(with_pdok, 1001) == "elsrijk"
+
+
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [
