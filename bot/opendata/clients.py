@@ -68,14 +68,19 @@ CBS_FIELDS = (
     "HuurwoningenTotaal_48",
 )
 
-_POSTCODE = re.compile(r"([1-9][0-9]{3}) ?([A-Z]{2})")
+# "1181AB", "1181 AB", "1181-AB", with the country before it as on a letter from abroad
+# ("NL-1181AB", "NL 1181 AB"): the forms people write.
+_NL = r"(?:NL\s*-?\s*)?"
+_POSTCODE = re.compile(_NL + r"([1-9][0-9]{3})\s*-?\s*([A-Z]{2})")
 _FORBIDDEN_LETTERS = frozenset({"SA", "SD", "SS"})
 _HOUSE_NUMBER = re.compile(
     r"(?P<num>[1-9][0-9]{0,4})"
     r"(?:\s*[-/]?\s*(?P<letter>[A-Z])(?![A-Z0-9]))?"
     r"(?:\s*[-/]?\s*(?P<addition>[A-Z0-9]{1,4}))?"
 )
-_INPUT = re.compile(r"(?P<pc>[0-9]{4}\s*[A-Z]{2})(?:(?:\s*[,;]\s*|\s+|(?=[0-9]))(?P<nr>\S.*))?")
+_INPUT = re.compile(
+    _NL + r"(?P<pc>[0-9]{4}\s*-?\s*[A-Z]{2})(?:(?:\s*[,;]\s*|\s+|(?=[0-9]))(?P<nr>\S.*))?"
+)
 _CBS_CODE = re.compile(r"NL[0-9]{2}|GM[0-9]{4}|WK[0-9]{4}[0-9A-Z]{2}|BU[0-9]{4}[0-9A-Z]{4}")
 _CBS_KEY_WIDTH = 10
 
@@ -85,7 +90,8 @@ _CBS_KEY_WIDTH = 10
 
 
 def normalise_postcode(text: str) -> str | None:
-    """Normalise a PC6: "1181 ab" → "1181AB"; None unless Dutch (no leading 0, not SA/SD/SS)."""
+    """Normalise a PC6: "1181 ab", "1181-AB", "NL-1181AB" → "1181AB"; None unless Dutch (no
+    leading 0, not SA/SD/SS). The one place that says what a postcode may look like."""
     m = _POSTCODE.fullmatch(" ".join(text.split()).upper())
     if m is None or m.group(2) in _FORBIDDEN_LETTERS:
         return None
