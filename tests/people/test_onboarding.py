@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from bot.context import Services
@@ -197,6 +198,45 @@ async def test_taal_changes_language(bot: Harness, services: Services) -> None:
     assert any("I will write to you in English" in m.plain_text for m in alice.messages[-2:])
     assert "What would you like to do?" in alice.last.plain_text
     assert people_in(services)[0].language == "en"
+
+
+@pytest.mark.parametrize(
+    ("command", "lang"),
+    [
+        ("/taal en", "en"),
+        ("/taal engels", "en"),
+        ("/taal English", "en"),
+        ("/language en", "en"),
+        ("/language nl", "nl"),
+        ("/taal Nederlands", "nl"),
+    ],
+)
+async def test_taal_with_a_language_switches_at_once(
+    bot: Harness, services: Services, command: str, lang: str
+) -> None:
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    await alice.press("Elsrijk")
+    if lang == "nl":  # from English back to Dutch
+        await alice.send("/taal")
+        await alice.press("English")
+    replies = await alice.send(command)
+    said = "\n".join(m.plain_text for m in replies)
+    assert "Welke taal wil je?" not in said
+    changed = "I will write to you in English" if lang == "en" else "Ik praat nu Nederlands"
+    assert changed in said
+    assert people_in(services)[0].language == lang
+
+
+async def test_taal_with_another_word_asks_which_language(bot: Harness) -> None:
+    alice = bot.user(1001, "Alice")
+    await alice.send("/start")
+    await alice.press("Akkoord")
+    await alice.press("Elsrijk")
+    (asked,) = await alice.send("/taal klingon")
+    assert "Welke taal wil je?" in asked.plain_text
+    assert asked.button_texts == ["Nederlands", "English"]
 
 
 async def test_start_again_shows_menu(bot: Harness) -> None:
