@@ -151,9 +151,28 @@ async def language_open(update: Update, context: WijkContext, who: Who) -> None:
     await reply(update, who.t("language.choose"), language_keyboard(who))
 
 
+# What may follow /taal (/language) to switch at once, lower case: the code, and the language's
+# name in Dutch and in English.
+LANGUAGE_NAMES = {
+    "nl": "nl",
+    "nederlands": "nl",
+    "dutch": "nl",
+    "en": "en",
+    "engels": "en",
+    "english": "en",
+}
+
+
 @private_handler(needs_wijk=False)
 async def language_command(update: Update, context: WijkContext, who: Who) -> None:
-    await reply(update, who.t("language.choose"), language_keyboard(who))
+    """/taal: which language? "/taal en", "/taal engels", "/language Dutch": that one at once."""
+    message = update.effective_message
+    words = (message.text or "").split() if message is not None else []
+    named = LANGUAGE_NAMES.get(words[1].casefold()) if len(words) == 2 else None
+    if named is None:
+        await reply(update, who.t("language.choose"), language_keyboard(who))
+        return
+    await _switch_language(update, context, who, named, edit=False)
 
 
 def language_keyboard(who: Who) -> InlineKeyboardMarkup:
@@ -178,6 +197,15 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
         newcomer = Who(who.telegram_id, lang, None, who.first_name)
         await show_privacy(update, context, newcomer, pressed.code, edit=True)
         return
+    await _switch_language(update, context, who, lang, edit=True)
+
+
+async def _switch_language(
+    update: Update, context: WijkContext, who: Who, lang: str, *, edit: bool
+) -> None:
+    """Someone who takes part speaks `lang` from now on: said (in the pressed message, `edit`),
+    the command menu in it, then the step of a run halfway or the menu."""
+    assert who.actor is not None
     with context.services.db.session() as session:
         person = persons.get_person(session, who.telegram_id)
         assert person is not None
@@ -187,7 +215,7 @@ async def language_pressed(update: Update, context: WijkContext, who: Who) -> No
     private = context.routes.private_commands
     who = Who(who.telegram_id, lang, who.actor, who.first_name)
     who.actor.person.language = lang  # type: ignore[union-attr]
-    await reply(update, who.t("language.changed"), edit=True)
+    await reply(update, who.t("language.changed"), edit=edit)
     # The command menu in the language chosen: the chat's own when everyone's in the language
     # of their Telegram app is in another (or their roles give them one), else everyone's.
     await command_menu.show_menu(
