@@ -69,6 +69,32 @@ async def test_typing_the_name_of_a_wijk_at_the_list_chooses_it(
         assert f"{'Je wijk' if lang == 'nl' else 'Your district'}: {shown}" in reply.plain_text
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_sentence_that_names_one_wijk_at_the_list_chooses_it(
+    bot: Harness, services: Services, lang: str
+) -> None:
+    """ "Ik woon in Elsrijk" at the list is not a postcode: it names one wijk, that one. A
+    sentence naming two wijken, or none, is not an answer: the list stays."""
+    for uid, typed, slug in (
+        (1001, "Ik woon in Elsrijk", "elsrijk"),
+        (1002, "I live in keizer karelpark.", "keizer-karelpark"),
+        (1003, "ik woon in het oude dorp!", "oude-dorp"),
+        (1004, "Bankras-Kostverloren, bij het park", "bankras-kostverloren"),
+    ):
+        person = bot.user(uid, "Piet", language_code=lang)
+        await person.send("/start")
+        await person.press("Akkoord" if lang == "nl" else "I agree")
+        (reply,) = await person.send(typed)
+        assert "postcode" not in reply.plain_text.lower(), typed
+        assert current_wijk(services, uid) == slug, typed
+    person = bot.user(1005, "Piet", language_code=lang)
+    await person.send("/start")
+    await person.press("Akkoord" if lang == "nl" else "I agree")
+    await person.send("Tussen Elsrijk en Westwijk in")
+    assert current_wijk(services, 1005) is None
+    assert "Elsrijk" in person.last.button_texts
+
+
 # --- a text longer than Telegram's 4,096 characters ---------------------------------------------
 
 
