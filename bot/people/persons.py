@@ -54,16 +54,33 @@ def active_wijken(session: Session) -> list[Wijk]:
     return list(session.exec(select(Wijk).where(Wijk.active).order_by(Wijk.name)).all())
 
 
+# The most words a wijk's name has ("Nes a/d Amstel": nes a d amstel), and some to spare.
+_MOST_WORDS = 6
+
+
 def wijk_named(session: Session, typed: str) -> Wijk | None:
     """The active wijk whose name (or slug) `typed` is, in any case, spacing or punctuation
-    ("keizer karelpark", "Bankras Kostverloren"); None when it names none."""
+    ("keizer karelpark", "Bankras Kostverloren"); else the one wijk a sentence names ("Ik woon
+    in Elsrijk", "in het oude dorp"): words of it, one after the other, spell a wijk's name.
+    None when it names none, or more than one ("tussen Elsrijk en Westwijk")."""
     wanted = _letters(typed)
     if not wanted:
         return None
-    for wijk in active_wijken(session):
+    wijken = active_wijken(session)
+    for wijk in wijken:
         if wanted in (_letters(wijk.name), _letters(wijk.slug)):
             return wijk
-    return None
+    words = _WORD.findall(typed.casefold())
+    spelled = {
+        "".join(words[start:end])
+        for start in range(len(words))
+        for end in range(start + 1, min(start + _MOST_WORDS, len(words)) + 1)
+    }
+    named = [w for w in wijken if {_letters(w.name), _letters(w.slug)} & spelled]
+    return named[0] if len(named) == 1 else None
+
+
+_WORD = re.compile(r"[^\W_]+")
 
 
 def _letters(text: str) -> str:
