@@ -88,8 +88,11 @@ async def test_wijk_news_in_the_menu_export_and_erasure(bot: Harness, services: 
     await alice.send("/menu")
     (setting,) = await alice.press("Nieuws uit je wijk")
     assert "staat uit" in setting.plain_text
-    (setting,) = await alice.press("Zet aan")
+    # The button says what it switches: not "Zet aan" beside another screen's buttons.
+    assert "Nieuws uit je wijk aanzetten" in setting.button_texts
+    (setting,) = await alice.press("Nieuws uit je wijk aanzetten")
     assert "staat aan" in setting.plain_text
+    assert "Nieuws uit je wijk uitzetten" in setting.button_texts
     with services.db.session() as session:
         person = session.exec(select(Person).where(Person.telegram_id == 6111)).one()
         assert person.wijk_news is True and person.id is not None
