@@ -11,8 +11,9 @@ from bot.context import Services
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
-from models import Observation, Person, Reaction, Role, Wijk
+from models import Observation, Person, Reaction, Role, StatementChange, Wijk
 from tests.helpers import join_as, onboard
+from tests.polls.test_poll_wizard import member, only_poll, options_of
 from tests.spiegel.test_spiegel import load, this_year
 
 LANGS = ["nl", "en"]
@@ -124,6 +125,105 @@ async def test_a_long_text_telegram_split_in_two_is_not_filed_as_its_tail(
     assert KIND[lang] in question.plain_text
     await finish_and_send(person, lang)
     assert stored_texts(services) == ["De stoep bij de school is kapot."]
+
+
+# The same in the steps that check a length of their own: the poll wizard's question and answers
+# (Telegram's poll limits) and a coach's new wording of a spiegel statement and reason to retire
+# one. Each says its own "te lang", with the length of the whole text.
+QUESTION = ("Wat vinden we van de nieuwe speeltuin bij de school? " * 90)[:4096]
+REST = ("Er moet meer groen komen en de bankjes moeten blijven staan. " * 3)[:104]
+SHORT_REST = ("en meer bankjes. " * 5)[:50]  # shorter than an answer may be (100)
+
+
+async def test_a_long_poll_question_or_answer_telegram_split_in_two_is_not_taken_as_its_tail(
+    bot: Harness, fake: FakeTelegram, services: Services
+) -> None:
+    """A question of 4,200 characters arrives as 4,096 and 104 at the same moment: the 104 must
+    not become the question (a piece from the middle of a sentence), nor the rest of a long
+    answer an answer. The wizard says the whole text is too long and asks again."""
+    creator = await member(bot, services, 2001, "Bea")
+    moment = fake.wallclock()
+    fake.wallclock = lambda: moment
+    await creator.send("/menu")
+    await creator.press("Nieuwe stemming")
+    (first,) = await creator.send(QUESTION)
+    assert "Je vraag is te lang: 4096 letters en tekens" in first.plain_text
+    (second,) = await creator.send(REST)
+    assert "Je vraag is te lang: 4200 letters en tekens" in second.plain_text
+    assert "Antwoorden" not in second.plain_text
+    fake.wallclock = lambda: moment + 60
+    await creator.send("Wat pakken we eerst aan?")
+    assert "Antwoorden" in creator.last.plain_text
+    (first,) = await creator.send(QUESTION)
+    assert "Dit antwoord is te lang: 4096 letters en tekens" in first.plain_text
+    (second,) = await creator.send(SHORT_REST)
+    assert "Dit antwoord is te lang: 4146 letters en tekens" in second.plain_text
+    assert "Toegevoegd" not in second.plain_text
+    fake.wallclock = lambda: moment + 120
+    await create_poll_from_options(creator)
+    poll = only_poll(services)
+    assert poll.question == "Wat pakken we eerst aan?"
+    assert poll.id is not None
+    assert options_of(services, poll.id) == ["Speeltuin", "Bankjes"]
+
+
+async def create_poll_from_options(creator: FakePerson) -> None:
+    """From the answers step on: two answers, one to choose, for the BIG, a week, sent."""
+    await creator.send("Speeltuin")
+    await creator.send("Bankjes")
+    await creator.press("Klaar met antwoorden")
+    await creator.press("Eén antwoord kiezen")
+    await creator.press("Leden van de BIG")
+    await creator.press("Over een week")
+    await creator.press("Ja, uitslag tot nu toe laten zien")
+    await creator.press("Versturen")
+
+
+async def test_a_long_new_wording_or_reason_telegram_split_in_two_is_not_stored_as_its_tail(
+    bot: Harness, fake: FakeTelegram, services: Services
+) -> None:
+    """A coach rewording a spiegel statement, or saying why one goes, pastes 4,200 characters:
+    Telegram sends 4,096 and 104 at the same moment. The 104 must not become the statement's
+    wording nor the reason in its history: the bot says the whole text is too long."""
+    load(services, "elsrijk", year=this_year(services))
+    coach = await join_as(bot, services, 6001, "Carla", Role.COACH, "elsrijk")
+    moment = fake.wallclock()
+    fake.wallclock = lambda: moment
+    await coach.send("/spiegel")
+    page = await coach.press("Wat kan beter? (2)")
+    stoep = next(m for m in page if "De stoepen zijn ongelijk." in m.plain_text)
+    await coach.press("Zin aanpassen ✏️", message=stoep)
+    (first,) = await coach.send(QUESTION)
+    assert "Deze zin is te lang: 4096 letters en tekens" in first.plain_text
+    said = "\n".join(m.plain_text for m in await coach.send(REST))
+    assert "Deze zin is te lang: 4200 letters en tekens" in said
+    assert "De zin is aangepast" not in said
+    assert statement_changes(services) == []
+    fake.wallclock = lambda: moment + 60
+    replies = await coach.send("De stoepen in de Parkstraat zijn ongelijk.")
+    assert "De zin is aangepast" in replies[0].plain_text
+    page = await coach.press("Wat kan beter? (2)", message=replies[-1])
+    jongeren = next(m for m in page if "Voor jongeren" in m.plain_text)
+    await coach.press("Zin weghalen 🗑️", message=jongeren)
+    (first,) = await coach.send(QUESTION)
+    assert "Je reden is te lang: 4096 letters en tekens" in first.plain_text
+    said = "\n".join(m.plain_text for m in await coach.send(REST))
+    assert "Je reden is te lang: 4200 letters en tekens" in said
+    assert "De zin is weg" not in said
+    fake.wallclock = lambda: moment + 120
+    replies = await coach.send("Er is nu een jongerencentrum.")
+    assert "De zin is weg" in replies[0].plain_text
+    assert statement_changes(services) == [
+        ("reword", "De stoepen in de Parkstraat zijn ongelijk.", ""),
+        ("retire", None, "Er is nu een jongerencentrum."),
+    ]
+
+
+def statement_changes(services: Services) -> list[tuple[str, str | None, str]]:
+    """Every change to the spiegel: what was done, its new wording, its reason."""
+    with services.db.session() as session:
+        rows = session.exec(select(StatementChange).order_by(col(StatementChange.id))).all()
+        return [(c.action, c.new_text, c.reason) for c in rows]
 
 
 # --- changing language halfway ------------------------------------------------------------------
