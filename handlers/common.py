@@ -171,23 +171,36 @@ _SPLIT_WITHIN_SECONDS = 2
 _TOO_LONG_KEY = "too_long_text"  # in user_data: {"at": the part's time (epoch), "length": sum}
 
 
-def too_long(turn: Turn, text: str, limit: int) -> str | None:
-    """Why a typed text cannot be used for its length ("Je tekst is te lang: 4.096 ..."), or
-    None. The rest of a long text that Telegram split into messages is too long as well, with
-    the length of all of it (the parts' times are Telegram's, compared with each other)."""
+def rest_of_split(turn: Turn, text: str, long: bool) -> int | None:
+    """The length of all of a long text Telegram split into messages when `text` is its rest,
+    else None: the one place that decides it. The rest is a message that comes at the same
+    moment as a part refused for its length (the parts' times are Telegram's, compared with each
+    other); it is too long as well, whatever it says. `long`: the step refuses `text` itself for
+    its length (a step with a limit of its own says so in its own words: too_long otherwise)."""
     message = turn.update.effective_message
     store = turn.context.user_data
     when = message.date.timestamp() if message is not None and message.date else None
     seen = store.pop(_TOO_LONG_KEY, None) if store is not None else None
-    length, rest = len(text), False
+    whole = None
     if isinstance(seen, dict) and when is not None:
         since = when - float(seen.get("at", 0))
         if 0 <= since <= _SPLIT_WITHIN_SECONDS:
-            length, rest = length + int(seen.get("length", 0)), True
-    if length <= limit and not rest:
+            whole = len(text) + int(seen.get("length", 0))
+    # Refused, and a rest may follow it: a part of the split text, or close to one in length.
+    follows = whole is not None or (long and len(text) >= _SPLIT_PART)
+    if store is not None and when is not None and follows:
+        store[_TOO_LONG_KEY] = {"at": when, "length": len(text) if whole is None else whole}
+    return whole
+
+
+def too_long(turn: Turn, text: str, limit: int) -> str | None:
+    """Why a typed text cannot be used for its length ("Je tekst is te lang: 4096 ..."), or
+    None. The rest of a long text that Telegram split into messages is too long as well, with
+    the length of all of it (rest_of_split)."""
+    whole = rest_of_split(turn, text, long=len(text) > limit)
+    if whole is None and len(text) <= limit:
         return None
-    if store is not None and when is not None and (rest or len(text) >= _SPLIT_PART):
-        store[_TOO_LONG_KEY] = {"at": when, "length": length}
+    length = len(text) if whole is None else whole
     return turn.who.t("errors.too_long", length=length, limit=limit)
 
 

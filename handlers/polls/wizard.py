@@ -8,6 +8,7 @@ step is checked again on the server when the poll is stored (bot.polls.voting.va
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -52,6 +53,7 @@ from handlers.common import (
     menu_keyboard,
     payload,
     private_handler,
+    rest_of_split,
     said_again,
 )
 from handlers.polls import views
@@ -284,18 +286,34 @@ def _wijk(turn: Turn, draft: WizardDraft, pressed: PollWizardStep) -> int:
     return wijk_id
 
 
-def _question(turn: Turn, draft: WizardDraft, text: str) -> str:
+def _typed(turn: Turn, text: str, clean: Callable[[str], str], too_long: str, limit: int) -> str:
+    """The question or an answer as `clean` makes it, or Invalid with why not. First: the rest
+    of a long text Telegram split (rest_of_split) may be anything; it is too long as well, said
+    as for a part alone (`too_long`), with the length of all of it."""
     try:
-        return voting.clean_question(text)
+        cleaned, error = clean(text), None
     except voting.PollError as err:
-        raise Invalid(_error(turn, err)) from None
+        cleaned, error = "", err
+    whole = rest_of_split(turn, text, long=error is not None and error.key == too_long)
+    if whole is not None:
+        raise Invalid(turn.who.t(too_long, length=whole, limit=limit))
+    if error is not None:
+        raise Invalid(_error(turn, error))
+    return cleaned
+
+
+def _question(turn: Turn, draft: WizardDraft, text: str) -> str:
+    question = voting.clean_question
+    return _typed(turn, text, question, "polls.err_question_long", voting.MAX_QUESTION)
 
 
 def _option(turn: Turn, draft: WizardDraft, text: str) -> str:
-    try:
-        return voting.clean_option(text, list(draft.options))
-    except voting.PollError as err:
-        raise Invalid(_error(turn, err)) from None
+    existing = list(draft.options)
+
+    def clean(typed: str) -> str:
+        return voting.clean_option(typed, existing)
+
+    return _typed(turn, text, clean, "polls.err_option_long", voting.MAX_OPTION)
 
 
 def _spiegel_page(turn: Turn, draft: WizardDraft, pressed: PollWizardStep) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ from handlers.common import (
     esc,
     keyboard,
     private_handler,
+    rest_of_split,
     said_again,
 )
 from handlers.spiegel import edition as next_edition
@@ -202,20 +204,33 @@ def _refusal(who: Who, bad: service.EditError) -> str:
     return who.t(bad.message_key, **bad.values)
 
 
-def _text(turn: Turn, draft: EditDraft, text: str) -> str:
+def _typed(turn: Turn, text: str, clean: Callable[[str], str], too_long: str, limit: int) -> str:
+    """The wording or reason as `clean` makes it, or Invalid with why not. First: the rest of a
+    long text Telegram split (rest_of_split) may be anything; it is too long as well, said as
+    for a part alone (`too_long`), with the length of all of it."""
     try:
-        return service.clean_text(text)
-    except service.EditError as bad:
-        raise Invalid(_refusal(turn.who, bad)) from None
+        cleaned, bad = clean(text), None
+    except service.EditError as error:
+        cleaned, bad = "", error
+    whole = rest_of_split(turn, text, long=bad is not None and bad.message_key == too_long)
+    if whole is not None:
+        raise Invalid(turn.who.t(too_long, length=whole, limit=limit))
+    if bad is not None:
+        raise Invalid(_refusal(turn.who, bad))
+    return cleaned
+
+
+def _text(turn: Turn, draft: EditDraft, text: str) -> str:
+    return _typed(turn, text, service.clean_text, "spiegel_editing.too_long", mirror.TEXT_LIMIT)
 
 
 def _reason(turn: Turn, draft: EditDraft, text: str) -> str:
     # Checked here as the statement is in `_text`: a reason too long is asked again in this
     # step, not stopped by the service when it stores.
-    try:
-        reason = service.clean_reason(turn.who.actor, text) if text else ""
-    except service.EditError as bad:
-        raise Invalid(_refusal(turn.who, bad)) from None
+    def clean(typed: str) -> str:
+        return service.clean_reason(turn.who.actor, typed) if typed else ""
+
+    reason = _typed(turn, text, clean, "spiegel_editing.reason_too_long", service.REASON_LIMIT)
     if not reason:
         raise Invalid(turn.who.t("spiegel_editing.reason_needed"))
     return reason
