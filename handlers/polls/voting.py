@@ -367,7 +367,8 @@ async def _show_ballot(
     text = delivery.poll_text(poll, options, who.lang, services, ballot.wijk_name, order=order)
     markup = delivery.vote_keyboard(poll, options, who.lang, change=change, mask=mask, order=order)
     sent = await reply(update, text, markup, edit=True)
-    await _buttons_shown(update, context, who, poll.id or 0, sent, edit=True)
+    assert poll.id is not None
+    await _buttons_shown(update, context, who, poll.id, sent, edit=True)
 
 
 async def _cast(
