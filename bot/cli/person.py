@@ -151,7 +151,9 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
         keep = counts.any and args.contributions == KEEP
         if not args.yes and not _confirmed(who, keep=keep, contributions=counts.any):
             return _fail(f"nothing erased: add --yes to erase {who}")
-        report = personal_data.erase_person(session, person.id, keep_contributions=keep)
+        report = personal_data.erase_person(
+            session, person.id, keep_contributions=keep, now=services.clock.now()
+        )
     _log.info("erased a person at an administrator's request (%s)", "kept" if keep else "deleted")
     if keep:
         done = (
@@ -160,7 +162,7 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
         )
     else:
         done = (
-            f"deleted: {report.observations_deleted} observation(s), "
+            f"deleted: {report.observations_deleted + report.supported} observation(s), "
             f"{report.reactions_deleted} reaction(s), {report.votes_deleted} vote(s)"
         )
     print(

@@ -213,45 +213,64 @@ def withdraw_keeping_supporters(
             return None
         original = session.get(Observation, observation_id)
         assert original is not None
-        rows = session.exec(
-            select(Supporter, Person)
-            .join(Person, col(Person.id) == col(Supporter.person_id))
-            .where(Supporter.observation_id == observation_id)
-            .order_by(col(Supporter.created_at), col(Supporter.id))
-        ).all()
-        made: list[tuple[Person, Observation]] = []
-        for supporter, person in rows:
-            try:
-                signature: str | None = signatures.signature(supporter.text, vocabulary)
-            except Exception:  # never lose their text over it
-                _log.exception("could not find the grouping signature of a carried-over text")
-                signature = None
-            own = Observation(
-                wijk_id=original.wijk_id,
-                person_id=person.id,
-                author_role=Role.RESIDENT.value,
-                swot=original.swot,
-                theme=original.theme,
-                text=supporter.text,
-                lang=supporter.lang,
-                share_name=False,
-                status=ObservationStatus.NEW.value,
-                created_at=now,
-                updated_at=now,
-                grouping_signature=signature,
-                grouping_matter=signatures.matter_key(signature) if signature else None,
-                grouping_concept=signatures.concept_key(signature) if signature else None,
-                request_key=f"supporter:{supporter.id}",
-            )
-            session.add(own)
-            session.delete(supporter)
-            made.append((person, own))
-        session.flush()
+        made = carry_over_supporters(session, original, now=now, vocabulary=vocabulary)
         carried = [
-            CarriedOver(p.telegram_id, p.language, original.reference, o.reference) for p, o in made
+            CarriedOver(p.telegram_id, p.language, original.reference, o.reference)
+            for p, o in made
+            if p is not None
         ]
         session.commit()
     except Exception:
         session.rollback()
         raise
     return carried
+
+
+def carry_over_supporters(
+    session: Session,
+    original: Observation,
+    *,
+    now: datetime,
+    vocabulary: Vocabulary | None = None,
+    unlinked: bool = False,
+) -> list[tuple[Person | None, Observation]]:
+    """What each supporter of `original` wrote, filed as their own new observation (same wijk,
+    kind and topic; their name not shared); their supporter rows go. Flushes, never commits: the
+    caller's transaction withdraws or erases `original` with it. `unlinked`: also the rows of
+    supporters who erased their data and kept them without a name (filed without a person), for
+    when `original` itself goes (its author's erasure); else those stay on it."""
+    stmt = (
+        select(Supporter, Person)
+        .join(Person, col(Person.id) == col(Supporter.person_id), isouter=unlinked)
+        .where(Supporter.observation_id == original.id)
+        .order_by(col(Supporter.created_at), col(Supporter.id))
+    )
+    made: list[tuple[Person | None, Observation]] = []
+    for supporter, person in session.exec(stmt).all():
+        try:
+            signature: str | None = signatures.signature(supporter.text, vocabulary)
+        except Exception:  # never lose their text over it
+            _log.exception("could not find the grouping signature of a carried-over text")
+            signature = None
+        own = Observation(
+            wijk_id=original.wijk_id,
+            person_id=person.id if person is not None else None,
+            author_role=Role.RESIDENT.value,
+            swot=original.swot,
+            theme=original.theme,
+            text=supporter.text,
+            lang=supporter.lang,
+            share_name=False,
+            status=ObservationStatus.NEW.value,
+            created_at=now,
+            updated_at=now,
+            grouping_signature=signature,
+            grouping_matter=signatures.matter_key(signature) if signature else None,
+            grouping_concept=signatures.concept_key(signature) if signature else None,
+            request_key=f"supporter:{supporter.id}",
+        )
+        session.add(own)
+        session.delete(supporter)
+        made.append((person, own))
+    session.flush()
+    return made

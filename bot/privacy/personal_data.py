@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from bot.digest import archive as digest_archive
+from bot.observations import filing
 from bot.observations.coach import answer_run_key_end
 from bot.polls import voting
 from bot.spiegel.editing import run_key_end
@@ -49,6 +50,7 @@ from models import (
     Vote,
     Wijk,
 )
+from models.base import utcnow
 
 EXPORT_FORMAT = 1
 COACH_LABEL = "wijkcoach"
@@ -682,7 +684,9 @@ class ErasureReport:
     poll_deliveries: int = 0
     uncounted_votes: int = 0
     digest_settings: int = 0
-    supported: int = 0
+    supported: int = 0  # their "ik ook" rows deleted
+    # Others' "ik ook" to their observations, filed as those others' own observations.
+    supporters_carried_over: int = 0
     about_you: int = 0
     stored_states: int = 0
     links_cleared: int = 0
@@ -715,14 +719,22 @@ def count_contributions(session: Session, person_id: int) -> Contributions:
     return Contributions(count(Observation), count(Reaction), votes)
 
 
-def erase_person(session: Session, person_id: int, keep_contributions: bool) -> ErasureReport:
+def erase_person(
+    session: Session,
+    person_id: int,
+    keep_contributions: bool,
+    *,
+    now: datetime | None = None,
+) -> ErasureReport:
     """Erase one person. Their observations, reactions and votes are deleted, or kept without
     any link to them (`keep_contributions`; votes in polls still open are deleted either way).
+    What others wrote under their observations ("ik ook") stays those others'.
+    `now`: the project's clock (the time of an observation filed for a supporter).
     Commits once: all or nothing."""
     person = _person(session, person_id)
     report = ErasureReport(telegram_id=person.telegram_id, kept_contributions=keep_contributions)
     try:
-        _erase(session, person, report)
+        _erase(session, person, report, now or utcnow())
         session.commit()
     except BaseException:
         session.rollback()
@@ -751,7 +763,7 @@ def _quoted(session: Session, pid: int | None) -> list[digest_archive.Quoted]:
     ]
 
 
-def _erase(session: Session, person: Person, report: ErasureReport) -> None:
+def _erase(session: Session, person: Person, report: ErasureReport, now: datetime) -> None:
     pid = person.id
 
     def run(stmt: Any) -> int:
@@ -783,9 +795,13 @@ def _erase(session: Session, person: Person, report: ErasureReport) -> None:
         report.archived_digests_redacted = digest_archive.redact(
             session, _quoted(session, pid), datetime.now(UTC)
         )
-        # Others' "ik ook" to their observations goes with them (the foreign key cascades too).
+        # Others' "ik ook" to their observations is those others' own words: each becomes its
+        # writer's own observation, as when an author withdraws one (filing.carry_over_supporters).
         mine = select(Observation.id).where(own_obs)
-        run(delete(Supporter).where(col(Supporter.observation_id).in_(mine)))
+        for observation in session.exec(select(Observation).where(own_obs)).all():
+            report.supporters_carried_over += len(
+                filing.carry_over_supporters(session, observation, now=now, unlinked=True)
+            )
         # The coaches' notes about them go too (the foreign key cascades as well).
         run(delete(ObservationNote).where(col(ObservationNote.observation_id).in_(mine)))
         report.observations_deleted = run(delete(Observation).where(own_obs))

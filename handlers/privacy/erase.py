@@ -96,7 +96,7 @@ async def _erase(turn: Turn, flow: Flow, draft: ErasureDraft, value: Any) -> Non
     try:
         with turn.services.db.session() as session:
             report = personal_data.erase_person(
-                session, who.actor.id, keep_contributions=draft.keep
+                session, who.actor.id, keep_contributions=draft.keep, now=turn.services.clock.now()
             )
     except Exception:
         _log.exception("erasure failed; the transaction was rolled back")

@@ -462,9 +462,14 @@ def test_erase_deleting_contributions(db: Database, config: Config) -> None:
     with db.session() as session:
         assert session.get(Observation, world.observation) is None
         assert count(session, Reaction) == 1 and count(session, Vote) == 1  # Bob's
-        # Her "ik ook" is gone, and so is Bob's to her deleted observation.
+        # Her "ik ook" is gone. Bob's to her deleted observation was his own words: they are
+        # his own observation now, as when an author withdraws one.
+        assert report.supported == 1 and report.supporters_carried_over == 1
         assert count(session, Supporter) == 0
-        assert count(session, Observation) == 1
+        assert [(o.person_id, o.text) for o in session.exec(select(Observation)).all()] == [
+            (world.bob, "Bob zijn melding"),
+            (world.bob, "Ik ook, Bob"),
+        ]
         assert count(session, Person) == 2
         # The coaches' notes about her observation went with it; Bob's stays.
         assert count(session, ObservationNote, observation_id=world.observation) == 0
