@@ -157,7 +157,8 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
     _log.info("erased a person at an administrator's request (%s)", "kept" if keep else "deleted")
     if keep:
         done = (
-            f"kept without a name: {report.observations_kept} observation(s), "
+            "kept without a name: "
+            f"{report.observations_kept + report.supported_kept} observation(s), "
             f"{report.reactions_kept} reaction(s), {report.votes_kept} vote(s)"
         )
     else:

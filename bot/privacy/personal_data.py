@@ -685,6 +685,7 @@ class ErasureReport:
     uncounted_votes: int = 0
     digest_settings: int = 0
     supported: int = 0  # their "ik ook" rows deleted
+    supported_kept: int = 0  # their "ik ook" rows kept without a name
     # Others' "ik ook" to their observations, filed as those others' own observations.
     supporters_carried_over: int = 0
     about_you: int = 0
@@ -701,6 +702,8 @@ class ErasureReport:
 
 @dataclass(frozen=True)
 class Contributions:
+    # Their own observations and their "ik ook" words under someone else's, as "Mijn meldingen"
+    # lists both.
     observations: int
     reactions: int
     votes: int  # one per poll, however many options it chose or put in order
@@ -716,7 +719,7 @@ def count_contributions(session: Session, person_id: int) -> Contributions:
         return int(session.exec(stmt).one())
 
     votes = voting.votes_cast(session, col(Vote.person_id) == person_id)
-    return Contributions(count(Observation), count(Reaction), votes)
+    return Contributions(count(Observation) + count(Supporter), count(Reaction), votes)
 
 
 def erase_person(
@@ -726,8 +729,9 @@ def erase_person(
     *,
     now: datetime | None = None,
 ) -> ErasureReport:
-    """Erase one person. Their observations, reactions and votes are deleted, or kept without
-    any link to them (`keep_contributions`; votes in polls still open are deleted either way).
+    """Erase one person. Their observations, "ik ook" words, reactions and votes are deleted, or
+    kept without any link to them (`keep_contributions`; votes in polls still open are deleted
+    either way).
     What others wrote under their observations ("ik ook") stays those others'.
     `now`: the project's clock (the time of an observation filed for a supporter).
     Commits once: all or nothing."""
@@ -778,8 +782,6 @@ def _erase(session: Session, person: Person, report: ErasureReport, now: datetim
     open_votes = (own_votes, col(Vote.poll_id).in_(open_polls))
     report.votes_deleted = voting.votes_cast(session, *open_votes)
     run(delete(Vote).where(*open_votes))
-    # "Ik ook" rows: their own words about someone else's observation, deleted either way.
-    report.supported = run(delete(Supporter).where(col(Supporter.person_id) == pid))
     if report.kept_contributions:
         # Kept observations must not point back at them, not even by the name they shared.
         report.observations_kept = run(
@@ -788,9 +790,15 @@ def _erase(session: Session, person: Person, report: ErasureReport, now: datetim
         report.reactions_kept = run(
             update(Reaction).where(col(Reaction.person_id) == pid).values(person_id=None)
         )
+        # Their "ik ook" rows: their own words about someone else's observation, kept as an
+        # addition to it without a name, as their observations are.
+        report.supported_kept = run(
+            update(Supporter).where(col(Supporter.person_id) == pid).values(person_id=None)
+        )
         report.votes_kept = voting.votes_cast(session, own_votes)
         run(update(Vote).where(own_votes).values(person_id=None))
     else:
+        report.supported = run(delete(Supporter).where(col(Supporter.person_id) == pid))
         # Their words leave the digest archive too (bot.digest.archive, "erasure").
         report.archived_digests_redacted = digest_archive.redact(
             session, _quoted(session, pid), datetime.now(UTC)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from bot.context import Services
 from bot.core.config import Config
@@ -435,8 +435,10 @@ def test_erase_keeping_contributions_unlinks_them(db: Database, config: Config) 
         assert [s.key for s in session.exec(select(StoredState)).all()] == ["2002"]
         # Nobody in the database carries their name any more.
         assert all(p.display_name != "Alice Jansen" for p in session.exec(select(Person)).all())
-        # Her "ik ook" is gone; Bob's to her kept observation stays.
-        assert count(session, Supporter, person_id=None) == 0
+        # Her "ik ook" is kept without her, as her observation is; Bob's to hers stays.
+        assert report.supported_kept == 1 and report.supported == 0
+        kept = session.exec(select(Supporter).where(col(Supporter.person_id).is_(None))).one()
+        assert (kept.observation_id, kept.text) == (world.bob_observation, "Ik ook, Alice")
         assert count(session, Supporter, person_id=world.bob) == 1
         # "Over jou" is deleted either way: it is about her, not something she said.
         assert report.about_you == 1
