@@ -212,6 +212,9 @@ def _profile(person: Person, slugs: dict[int, str]) -> dict[str, Any]:
     return {
         "telegram_id": person.telegram_id,
         "language": person.language,
+        # The language of their Telegram app, as last seen (for their command menu); null: not
+        # seen.
+        "app_language": person.app_language,
         "consent_at": iso(person.consent_at),
         "pseudonym": person.pseudonym,
         "display_name": person.display_name,
