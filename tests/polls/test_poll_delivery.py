@@ -19,7 +19,7 @@ from bot.people.permissions import load_actor
 from bot.polls import delivery, voting
 from bot.telegram import broadcast
 from handlers.polls import voting as voting_handlers
-from models import DeliveryStatus, Person, Poll, PollDelivery, PollVoteMessage
+from models import DeliveryStatus, Person, Poll, PollDelivery, PollVoteMessage, Role, Vote
 from tests.conftest import make_app
 from tests.helpers import onboard
 from tests.polls.test_poll_wizard import create_poll, link_group, member, only_poll
@@ -55,6 +55,32 @@ async def test_broadcast_survives_403_and_429(bot: Harness, services: Services) 
     earlier = [text or "" for text, _ in stored.history]
     assert "Verstuurd: 0 van 6" in earlier[0]
     assert "Zelf stemmen" in progress[0].button_texts
+
+
+async def test_a_creator_who_may_not_vote_gets_no_zelf_stemmen(
+    bot: Harness, services: Services
+) -> None:
+    """A coach sends a poll for the BIG, which they are not in: the end of the progress offered
+    "Zelf stemmen" all the same. Now only "Naar het menu"; an old "Zelf stemmen" pressed says the
+    poll is not theirs to vote in. A BIG member who sends one still gets the button."""
+    coach = await member(bot, services, 4001, "Cora", Role.COACH)
+    big = await member(bot, services, 4002, "Bram")
+    await create_poll(bot, coach)
+    (progress,) = [m for m in coach.messages if "Je stemming is verstuurd" in m.plain_text]
+    assert "Aangekomen: 1" in progress.plain_text
+    assert progress.button_texts == ["Naar het menu"]
+    poll = only_poll(services)
+
+    replies = await coach.press_data(f"pl:{poll.id}:show", message=progress)
+    assert coach.alerts[-1] == "Deze stemming is niet voor jou. Je kunt hier niet stemmen."
+    assert coach.alerts[-1].show_alert
+    assert all("Speeltuin" not in m.button_texts for m in replies)
+    with services.db.session() as session:
+        assert session.exec(select(Vote)).all() == []
+
+    await create_poll(bot, big, question="En wat daarna?")
+    (progress,) = [m for m in big.messages if "Je stemming is verstuurd" in m.plain_text]
+    assert progress.button_texts == ["Zelf stemmen", "Naar het menu"]
 
 
 async def test_progress_is_edited_at_most_once_per_interval(
