@@ -29,6 +29,7 @@ from bot.core.i18n import format_datetime, format_number, format_percent, t, tn
 from bot.core.logs import pseudonym
 from bot.core.text import esc
 from bot.people import persons
+from bot.people.permissions import load_actor
 from bot.polls import groups, voting
 from bot.polls.tally import PollTally, tally
 from bot.telegram.broadcast import (
@@ -351,6 +352,10 @@ async def broadcast(
         options = voting.options_of(session, poll_id)
         wijk = session.get(Wijk, poll.wijk_id)
         creator = session.get(Person, poll.creator_id) if poll.creator_id else None
+        # "Zelf stemmen" at the end: only for a creator the poll is for (a coach who sends one
+        # to the BIG is not in it).
+        creator_actor = load_actor(session, creator.telegram_id) if creator else None
+        votes_self = creator_actor is not None and voting.may_vote(session, creator_actor, poll)
         pending = voting.pending_recipients(session, poll_id)
         counts = voting.delivery_counts(session, poll_id)
     wijk_name = wijk.name if wijk else ""
@@ -394,12 +399,11 @@ async def broadcast(
             unreachable=format_number(counts["unreachable"], creator_lang),
             failed=format_number(counts["failed"], creator_lang),
         )
-        markup = InlineKeyboardMarkup(
-            [
-                [button(t(creator_lang, "polls.btn_vote_self"), PollView(poll_id, "show"))],
-                [menu_button(creator_lang)],
-            ]
-        )
+        rows = [[menu_button(creator_lang)]]
+        if votes_self:
+            vote = button(t(creator_lang, "polls.btn_vote_self"), PollView(poll_id, "show"))
+            rows.insert(0, [vote])
+        markup = InlineKeyboardMarkup(rows)
         await finish(bot, creator_chat_id, progress, final, markup)
     if not _still_open(services, poll_id):
         # Closed or cancelled while it went out: the messages it sent after that lose their

@@ -482,8 +482,14 @@ def check_may_vote(
         raise PollError("polls.err_closed")
     if voted_in_group(poll) and not from_group:
         raise PollError("polls.err_vote_in_group")
-    if not actor.can(Action.VOTE, poll.wijk_id) or not in_audience(session, poll, actor.id):
+    if not may_vote(session, actor, poll):
         raise PollError("polls.err_not_audience")
+
+
+def may_vote(session: Session, actor: Actor, poll: Poll) -> bool:
+    """Whether this person is one the poll is for: allowed to vote in its wijk and in its
+    audience. `check_may_vote` asks it of a ballot; it decides who is offered "Zelf stemmen"."""
+    return actor.can(Action.VOTE, poll.wijk_id) and in_audience(session, poll, actor.id)
 
 
 def cast_vote(

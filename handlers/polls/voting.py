@@ -150,7 +150,7 @@ async def show_poll(
         await show_results(update, context, who, poll, edit=edit)
         return
     with services.db.session() as session:
-        if not polls.in_audience(session, poll, who.actor.id):
+        if not polls.may_vote(session, who.actor, poll):
             raise polls.PollError("polls.err_not_audience")
         chosen = polls.current_vote(session, poll_id, who.actor.id)
     # Answered only now: a refusal above is the query's answer (an alert the person sees).

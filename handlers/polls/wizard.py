@@ -500,7 +500,7 @@ async def _show_sent(turn: Turn, poll: Poll) -> None:
         # Nobody else to send it to (the preview said so): they can vote themselves, if theirs.
         assert who.actor is not None
         with services.db.session() as session:
-            votes_self = voting.in_audience(session, poll, who.actor.id)
+            votes_self = voting.may_vote(session, who.actor, poll)
         if not votes_self:
             await turn.reply(who.t("polls.saved_nobody"), menu_keyboard(who), edit=True)
             return

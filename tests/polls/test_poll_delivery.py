@@ -78,6 +78,7 @@ async def test_a_creator_who_may_not_vote_gets_no_zelf_stemmen(
     with services.db.session() as session:
         assert session.exec(select(Vote)).all() == []
 
+    await member(bot, services, 4003, "Bo")
     await create_poll(bot, big, question="En wat daarna?")
     (progress,) = [m for m in big.messages if "Je stemming is verstuurd" in m.plain_text]
     assert progress.button_texts == ["Zelf stemmen", "Naar het menu"]
