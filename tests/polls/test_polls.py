@@ -743,3 +743,30 @@ async def test_an_option_typed_instead_of_pressed_gets_the_poll_again_not_a_meld
             await voter.press("Naar het menu", message=shown)
     (asked,) = await voter.send("Bankjes")
     assert "Wil je dit als melding" in asked.plain_text
+
+
+async def test_an_option_typed_while_als_melding_is_asked_gets_the_poll_and_leaves_the_question(
+    bot: Harness, services: Services
+) -> None:
+    """A text, then "Wil je dit als melding ...?", then an option of the poll on screen typed:
+    it was added to the text asked about ("Ik neem je berichten samen: ... Speeltuin"). It is a
+    vote typed instead of pressed, as without the question: the poll again; the question stays
+    as it was, and what comes next is still added to it."""
+    creator = await member(bot, services, 3001, "Bea")
+    voter = await member(bot, services, 3002, "Bram")
+    await create_poll(bot, creator)
+    (asked,) = await voter.send("De speeltuin is kapot")
+    assert "Wil je dit als melding" in asked.plain_text
+
+    replies = await voter.send("Speeltuin")
+    text = "\n".join(m.plain_text for m in replies)
+    assert "als melding" not in text
+    assert "Druk dan op de knop van je antwoord" in text
+    assert replies[-1].button_texts[:3] == ["Speeltuin", "Bankjes", "Straatlicht"]
+    await voter.press("Speeltuin", message=replies[-1])
+    assert votes(services) == [(person_id(services, voter.id), "Speeltuin", None)]
+
+    (joined,) = await voter.send("bij de ingang")
+    assert "Ik neem je berichten samen" in joined.plain_text
+    assert "De speeltuin is kapot\nbij de ingang" in joined.plain_text
+    assert "Speeltuin" not in joined.plain_text
