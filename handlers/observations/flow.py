@@ -253,10 +253,15 @@ async def _ask_again(turn: Turn, flow: Flow, draft: ObservationDraft, newest: An
     the whole; later, or what cannot be added, is asked about alone. "Bedankt" or "ok" is no
     text to add: the question comes again. A message it holds already, delivered again (the
     bot died before Telegram heard it was handled, perhaps after the question was stored), is
-    what it stored: the question as it stands, nothing added."""
+    what it stored: the question as it stands, nothing added. An option of the poll on screen
+    is a vote typed instead of pressed, as outside a flow: that poll again (the routes'
+    `option_typed`), the question left as it is."""
     message = turn.update.effective_message
     if message is not None and message.message_id in draft.loose_ids:
         await show(turn, flow, draft, Reply(edit=False))
+        return
+    typed = turn.context.routes.option_typed if isinstance(newest, str) else None
+    if typed is not None and await typed(turn.update, turn.context, turn.who):
         return
     if isinstance(newest, str) and small_talk.kind_of(newest) is not None:
         await show(turn, flow, draft, Reply(edit=False, note=turn.who.t("common.use_buttons")))
@@ -687,7 +692,13 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
             act=lambda turn, flow, draft, pressed: _file_it(turn, flow, draft, "n"),
         ),
         # Soon after the first: added to it; later: asked about alone.
-        Step("another loose message (added)", (FILE_ASK,), flow_table.TEXT, STAY, act=_ask_again),
+        Step(
+            "another loose message (added; a poll's option, the poll again)",
+            (FILE_ASK,),
+            flow_table.TEXT,
+            STAY,
+            act=_ask_again,
+        ),
         Step("another loose photo (added)", (FILE_ASK,), PHOTO, STAY, act=_ask_again),
         Step("another loose location (added)", (FILE_ASK,), LOCATION, STAY, act=_ask_again),
         Step(
