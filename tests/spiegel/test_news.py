@@ -82,6 +82,23 @@ async def test_wijk_news_goes_once_to_who_said_yes(bot: Harness, services: Servi
     assert "De wijkspiegel van Elsrijk is veranderd" in reworded.plain_text
 
 
+async def test_the_wijk_news_switch_says_what_it_switches_in_english(
+    bot: Harness, services: Services
+) -> None:
+    load(services, "elsrijk")
+    amy = await onboard(bot, 6112, "Amy", language_code="en")
+    await amy.send("/menu")
+    (setting,) = await amy.press("News from your district")
+    assert "is off" in setting.plain_text
+    assert "Turn on news from your district" in setting.button_texts
+    (setting,) = await amy.press("Turn on news from your district")
+    assert "is on" in setting.plain_text
+    assert "Turn off news from your district" in setting.button_texts
+    (setting,) = await amy.press("Turn off news from your district")
+    assert "is off" in setting.plain_text
+    assert "Turn on news from your district" in setting.button_texts
+
+
 async def test_wijk_news_in_the_menu_export_and_erasure(bot: Harness, services: Services) -> None:
     load(services, "elsrijk")
     alice = await onboard(bot, 6111, "Alice")
