@@ -676,3 +676,63 @@ def test_migration_0013_notes_go_with_their_observation_and_lose_their_author(
         assert not {"observation_note", "answer_template"} & tables
         migrate.upgrade(engine)
         assert {"observation_note", "answer_template"} <= set(inspect(engine).get_table_names())
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0033_gives_each_later_duplicate_pseudonym_a_free_one(
+    tmp_path, backend: str
+) -> None:
+    """Until 0032 a pseudonym was four random digits and could repeat: two residents showed up
+    to a coach as the same "Buur-4821". 0033 leaves the oldest (by created_at, then id) theirs
+    and gives each later one the next free number after it, the same on every run; then a
+    unique index keeps them apart. Downgrading drops the index (the new names stay)."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    people = [
+        # id, created_at, pseudonym
+        (1, "2026-01-02 10:00:00", "Buur-4821"),
+        (2, "2026-01-01 10:00:00", "Buur-4821"),  # the oldest Buur-4821: keeps it
+        (3, "2026-01-03 10:00:00", "Buur-4821"),
+        (4, "2026-01-01 09:00:00", "Buur-4822"),  # taken: the next free after 4821 is 4823
+        (5, "2026-01-05 10:00:00", "Buur-9999"),
+        (6, "2026-01-05 10:00:00", "Buur-9999"),  # the same moment: the lower id keeps it
+        (7, "2026-01-07 10:00:00", "Buur-1000"),
+    ]
+    insert = text(
+        "INSERT INTO person (id, telegram_id, language, consent_at, pseudonym, share_name,"
+        " created_at) VALUES (:id, :tg, 'nl', :at, :p, false, :at)"
+    )
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'pseudonyms.sqlite3'}"
+        else:
+            url = stack.enter_context(empty_pg_database("wijkbot_pseudonym_test"))
+        engine = create_db_engine(url)
+        stack.callback(engine.dispose)
+        migrate.upgrade(engine, "0032")
+        with engine.begin() as conn:
+            for n, at, pseudonym in people:
+                conn.execute(insert, {"id": n, "tg": 1000 + n, "at": at, "p": pseudonym})
+        migrate.upgrade(engine)
+        query = text("SELECT id, pseudonym FROM person ORDER BY id")
+        with engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(query)] == [
+                (1, "Buur-4823"),
+                (2, "Buur-4821"),
+                (3, "Buur-4824"),
+                (4, "Buur-4822"),
+                (5, "Buur-9999"),
+                (6, "Buur-10000"),
+                (7, "Buur-1000"),
+            ]
+        new = {"id": 8, "tg": 1008, "at": "2026-01-08 10:00:00", "p": "Buur-4821"}
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(insert, new)
+        cfg = migrate.alembic_config()
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0032")
+        with engine.begin() as conn:
+            conn.execute(insert, new)  # no index: a repeat is stored as before
