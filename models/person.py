@@ -21,8 +21,9 @@ class Person(SQLModel, table=True):
     # of its own, renewed at start-up.
     app_language: str | None = Field(default=None, max_length=5)
     consent_at: datetime
-    # What a coach sees: the pseudonym unless the person chose to share their name.
-    pseudonym: str = Field(max_length=40)
+    # What a coach sees: the pseudonym unless the person chose to share their name. One
+    # person's only (bot.people.persons.give_consent picks one nobody has).
+    pseudonym: str = Field(max_length=40, unique=True, index=True)
     display_name: str | None = Field(default=None, max_length=120)
     share_name: bool = False
     current_wijk_id: int | None = Field(default=None, foreign_key="wijk.id", index=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core.config import Config
@@ -130,8 +132,8 @@ _REFERENCE = re.compile(r"[Mm]-(\d{1,10})")
 def named(session: Session, who: str) -> list[Person]:
     """The people an administrator's `who` fits: a Telegram id; an observation's reference
     (M-123: its sender); or a pseudonym (Buur-1234), or a name they share, as the desk shows
-    them. Pseudonyms are short and may repeat: more than one found means name one by Telegram
-    id. Compared whole, without case (no LIKE: a % or _ typed matches nobody else)."""
+    them. A pseudonym is one person's; a shared name may be several people's: more than one
+    found means name one by Telegram id. Compared whole, without case (no LIKE: a % or _ typed matches nobody else)."""
     who = who.strip()
     if who.isdigit():
         number = int(who)
@@ -161,9 +163,36 @@ def named(session: Session, who: str) -> list[Person]:
     )
 
 
-def new_pseudonym() -> str:
-    # What a coach sees unless the person shares their name: stable, meaningless, short.
-    return f"Buur-{secrets.randbelow(9000) + 1000}"
+# What a coach sees unless the person shares their name: stable, meaningless, short, and one
+# person's only (a unique index). Four digits are tried a few times, then five, and so on.
+PSEUDONYM_PREFIX = "Buur-"
+_TRIES_PER_WIDTH = 3
+_MOST_TRIES = 20
+
+
+def _draw(digits: int) -> str:
+    low = 10 ** (digits - 1)
+    return f"{PSEUDONYM_PREFIX}{secrets.randbelow(9 * low) + low}"
+
+
+def pseudonym_taken(session: Session, pseudonym: str) -> bool:
+    """One look-up in the pseudonym's unique index."""
+    found = session.exec(select(Person.id).where(Person.pseudonym == pseudonym)).first()
+    return found is not None
+
+
+def _candidates() -> Iterator[str]:
+    for n in range(_MOST_TRIES):
+        yield _draw(4 + n // _TRIES_PER_WIDTH)
+
+
+def new_pseudonym(session: Session) -> Iterator[str]:
+    """Pseudonyms nobody has (as far as one look-up each can tell): four digits a few times,
+    then five, and so on. Someone joining at the same moment may still take one first: the
+    unique index refuses the second write, and the caller tries the next."""
+    for candidate in _candidates():
+        if not pseudonym_taken(session, candidate):
+            yield candidate
 
 
 def give_consent(
@@ -175,20 +204,32 @@ def give_consent(
     app_language: str | None = None,
 ) -> Person:
     """The first write about a person ever: only after they pressed "accept". `app_language`:
-    the language of everyone's command menu in their Telegram app (Person.app_language)."""
+    the language of everyone's command menu in their Telegram app (Person.app_language).
+    Someone joining at the same moment who took the same pseudonym: another is tried; the same
+    press handled twice at once: the person the other stored."""
     person = get_person(session, telegram_id)
-    if person is None:
+    if person is not None:
+        return person
+    for pseudonym in new_pseudonym(session):
         person = Person(
             telegram_id=telegram_id,
             language=language,
             app_language=app_language,
             consent_at=now,
-            pseudonym=new_pseudonym(),
+            pseudonym=pseudonym,
         )
         session.add(person)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            stored = get_person(session, telegram_id)
+            if stored is not None:
+                return stored
+            continue
         session.refresh(person)
-    return person
+        return person
+    raise RuntimeError(f"no free pseudonym found in {_MOST_TRIES} tries")
 
 
 def choose_wijk(session: Session, person: Person, wijk: Wijk) -> dict[int, int]:
