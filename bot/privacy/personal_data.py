@@ -698,6 +698,9 @@ class ErasureReport:
     run_keys_cleared: int = 0
     archived_digests_redacted: int = 0
     desk_logins: int = 0
+    # Polls they created: they stay (the wijk's votes and result), without a creator. Also
+    # counted in links_cleared.
+    polls_kept: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -842,7 +845,8 @@ def _erase(session: Session, person: Person, report: ErasureReport, now: datetim
         )
     )
     # What they did for others (as coach or BIG member) stays, without their name on it.
-    report.links_cleared = sum(
+    report.polls_kept = run(update(Poll).where(col(Poll.creator_id) == pid).values(creator_id=None))
+    report.links_cleared = report.polls_kept + sum(
         (
             run(
                 update(Observation)
@@ -855,7 +859,6 @@ def _erase(session: Session, person: Person, report: ErasureReport, now: datetim
                 .values(hidden_by_id=None)
             ),
             run(update(Digest).where(col(Digest.coach_id) == pid).values(coach_id=None)),
-            run(update(Poll).where(col(Poll.creator_id) == pid).values(creator_id=None)),
             run(
                 update(StatementChange)
                 .where(col(StatementChange.person_id) == pid)

@@ -109,7 +109,10 @@ async def _erase(turn: Turn, flow: Flow, draft: ErasureDraft, value: Any) -> Non
     kept = "kept contributions" if draft.keep else "deleted all"
     _log.info("erased a person on request (%s)", kept)
     shown = views.erased(
-        who, kept=report.kept_contributions, open_votes_withdrawn=report.votes_deleted > 0
+        who,
+        kept=report.kept_contributions,
+        open_votes_withdrawn=report.votes_deleted > 0,
+        polls_kept=report.polls_kept > 0,
     )
     await turn.reply(*shown, edit=True)
 

@@ -63,8 +63,11 @@ def erase_failed(who: Who, nonce: int) -> View:
     return who.t("privacy.erase_failed"), retry
 
 
-def erased(who: Who, *, kept: bool, open_votes_withdrawn: bool = False) -> View:
-    """Said to someone who is no longer known: the only way on is /start."""
+def erased(
+    who: Who, *, kept: bool, open_votes_withdrawn: bool = False, polls_kept: bool = False
+) -> View:
+    """Said to someone who is no longer known: the only way on is /start. `polls_kept`: they
+    created polls, which stay without their name (even when all they sent is erased)."""
     parts = [who.t("privacy.erased")]
     if kept:
         parts.append(who.t("privacy.erased_kept"))
@@ -72,6 +75,8 @@ def erased(who: Who, *, kept: bool, open_votes_withdrawn: bool = False) -> View:
             parts.append(who.t("privacy.erased_open_votes"))
     else:
         parts.append(who.t("privacy.erased_deleted"))
+    if polls_kept:
+        parts.append(who.t("privacy.erased_polls_kept"))
     parts.append(who.t("privacy.erased_restart"))
     gone = Who(who.telegram_id, who.lang, None, who.first_name)
     return "\n\n".join(parts), start_keyboard(gone)
