@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.context import Services
+from bot.core.clock import as_utc
 from bot.desk import archive as desk
 from bot.digest import archive, jobs
 from bot.digest.render import QUOTE_LIMIT, brief
@@ -252,6 +253,29 @@ async def test_a_residents_erasure_takes_their_words_out(bot: Harness, services:
     with services.db.session() as session:
         shown = desk.get_archived(session, actor(services, 5001), archives(services)[0].digest_id)
     assert shown.redacted_at is not None
+
+
+async def test_vergeetmij_stamps_the_redaction_with_the_projects_clock(
+    bot: Harness, services: Services
+) -> None:
+    """Rita erases everything through /vergeetmij two days after the digest: the archive's
+    "redacted at" is the bot's now (its clock), not the wall clock's."""
+    await started(services)
+    coach(bot, services, 5001, "elsrijk")
+    rita_id = person(services, 6001)
+    observe(services, "Mijn buurman parkeert altijd op de stoep", person_id=rita_id)
+    frozen(services).set(DUE + timedelta(minutes=1))
+    assert await jobs.send_due(services, bot.app.bot) == 1
+    erased_at = DUE + timedelta(days=2, hours=3)
+    frozen(services).set(erased_at)
+    rita = bot.user(6001, "Rita")
+    await rita.send("/vergeetmij")
+    await rita.press("Wis ook alles wat ik stuurde")
+    (done,) = await rita.press("Ja, wis mijn gegevens voorgoed")
+    assert "Je gegevens zijn gewist" in done.plain_text
+    (row,) = archives(services)
+    assert "parkeert altijd" not in "\n".join(row.messages)
+    assert row.redacted_at is not None and as_utc(row.redacted_at) == erased_at
 
 
 async def test_kept_contributions_stay_and_a_coachs_erasure_unlinks(
