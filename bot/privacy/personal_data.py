@@ -739,7 +739,8 @@ def erase_person(
     kept without any link to them (`keep_contributions`; votes in polls still open are deleted
     either way).
     What others wrote under their observations ("ik ook") stays those others'.
-    `now`: the project's clock (the time of an observation filed for a supporter).
+    `now`: the project's clock (the time of an observation filed for a supporter, and of the
+    digest archive's redaction).
     Commits once: all or nothing."""
     person = _person(session, person_id)
     report = ErasureReport(telegram_id=person.telegram_id, kept_contributions=keep_contributions)
@@ -807,7 +808,7 @@ def _erase(session: Session, person: Person, report: ErasureReport, now: datetim
         report.supported = run(delete(Supporter).where(col(Supporter.person_id) == pid))
         # Their words leave the digest archive too (bot.digest.archive, "erasure").
         report.archived_digests_redacted = digest_archive.redact(
-            session, _quoted(session, pid), datetime.now(UTC)
+            session, _quoted(session, pid), now
         )
         # Others' "ik ook" to their observations is those others' own words: each becomes its
         # writer's own observation, as when an author withdraws one (filing.carry_over_supporters).
