@@ -19,6 +19,7 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,9 @@ BACKENDS = ["sqlite", "postgresql"]
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: a test about SQLite itself")
+    config.addinivalue_line(
+        "markers", "random_pseudonyms: the bot draws pseudonyms at random, as when it runs"
+    )
     _move_the_wall_clock()
 
 
@@ -90,6 +94,17 @@ def restore_logging() -> Iterator[None]:
     root.setLevel(level)
     for name, value in quiet.items():
         logging.getLogger(name).setLevel(value)
+
+
+@pytest.fixture(autouse=True)
+def pseudonyms_apart(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests store many people directly as "Buur-<Telegram id>"; someone who joined through the
+    bot before, with the same four digits drawn at random, would make that insert fail (a
+    pseudonym is one person's). In tests the bot hands out Buur-8500, Buur-8501, ... instead
+    (still looked up, so never one already taken); a test marked `random_pseudonyms` draws."""
+    if request.node.get_closest_marker("random_pseudonyms") is None:
+        numbers = count(8500)
+        monkeypatch.setattr(persons, "_draw", lambda _digits: f"Buur-{next(numbers)}")
 
 
 # --- databases ---------------------------------------------------------------------------------

@@ -133,7 +133,8 @@ def named(session: Session, who: str) -> list[Person]:
     """The people an administrator's `who` fits: a Telegram id; an observation's reference
     (M-123: its sender); or a pseudonym (Buur-1234), or a name they share, as the desk shows
     them. A pseudonym is one person's; a shared name may be several people's: more than one
-    found means name one by Telegram id. Compared whole, without case (no LIKE: a % or _ typed matches nobody else)."""
+    found means name one by Telegram id. Compared whole, without case (no LIKE: a % or _
+    typed matches nobody else)."""
     who = who.strip()
     if who.isdigit():
         number = int(who)

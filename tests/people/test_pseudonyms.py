@@ -13,6 +13,8 @@ from bot.fake_telegram import Harness
 from bot.people import persons
 from models import Person
 
+pytestmark = pytest.mark.random_pseudonyms
+
 
 def always(number: int):  # type: ignore[no-untyped-def]
     """A random source that draws `number` every time (below the bound it is asked for)."""
