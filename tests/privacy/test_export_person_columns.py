@@ -28,7 +28,7 @@ async def test_the_language_of_their_telegram_app_is_in_their_export(
     data = json.loads(document.file_bytes or b"")
     assert data["profile"]["language"] == "nl"
     assert data["profile"]["app_language"] == "en"
-    assert "de taal van je Telegram-app" in data["uitleg"]["parts"]["profile"]
+    assert "De taal van je Telegram-app." in data["uitleg"]["parts"]["profile"]
 
 
 def test_every_column_of_a_person_is_in_their_profile() -> None:
