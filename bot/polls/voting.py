@@ -964,28 +964,26 @@ def vote_messages_to_close(session: Session, poll_id: int) -> list[VoteMessage]:
         for person_id, option_id in votes:
             if person_id is not None:
                 chosen.setdefault(person_id, []).append(option_id)
-    return [
-        VoteMessage(
-            d.id,
-            None,
-            d.person_id,
-            telegram_id,
-            lang,
-            d.message_id,
-            tuple(chosen.get(d.person_id, ())),
+
+    def shown(
+        delivery_id: int | None,
+        opened_id: int | None,
+        row: PollDelivery | PollVoteMessage,
+        telegram_id: int,
+        lang: str,
+        message_id: int,
+    ) -> VoteMessage:
+        votes_of = tuple(chosen.get(row.person_id, ()))
+        return VoteMessage(
+            delivery_id, opened_id, row.person_id, telegram_id, lang, message_id, votes_of
         )
+
+    return [
+        shown(d.id, None, d, telegram_id, lang, d.message_id)
         for d, telegram_id, lang in sent
         if d.id is not None and d.message_id is not None
     ] + [
-        VoteMessage(
-            None,
-            o.id,
-            o.person_id,
-            telegram_id,
-            lang,
-            o.message_id,
-            tuple(chosen.get(o.person_id, ())),
-        )
+        shown(None, o.id, o, telegram_id, lang, o.message_id)
         for o, telegram_id, lang in opened
         if o.id is not None
     ]
