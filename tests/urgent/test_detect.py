@@ -48,6 +48,13 @@ URGENT = [
         "fire_gas",
     ),
     ("nl", "Schat, ik ruik gas in de gang", "fire_gas"),
+    # Curtains not opened for days, told after calm words (tests/data/urgent_dev_4.jsonl).
+    (
+        "en",
+        "Lovely sunny day, but the man at number 7 hasn't opened his curtains since Monday",
+        "neighbour",
+    ),
+    ("nl", "De gordijnen van de buurvrouw zijn al sinds zondag niet open geweest", "neighbour"),
 ]
 
 NOT_URGENT = [
@@ -126,6 +133,22 @@ NOT_URGENT = [
     ("en", "Smelled something burning, turned out to be the bakery's oven"),
     ("nl", "Gisteren gaslucht geroken, de monteur is geweest en het was niks ernstigs"),
     ("nl", "Ik heb de buurvrouw al dagen niet gezien, maar ze zei dat ze naar haar zus ging"),
+    # "Help" before a question to the neighbours; "man" as a word of praise; graffiti on a
+    # bridge; a tree blown over; a lost cat; a band or a dj "on fire" (tests/data/urgent_dev_4).
+    ("en", "help, does anyone have a ladder I can borrow"),
+    ("nl", "help, wie heeft er een ladder te leen"),
+    ("en", "help, anyone know a good plumber?"),
+    ("nl", "help, weet iemand wanneer het grofvuil wordt opgehaald"),
+    ("nl", "Mooi man, die muurschildering bij het station"),
+    ("nl", "Vet man, die nieuwe skatebaan"),
+    ("nl", "Iemand heeft de brug weer beklad met graffiti"),
+    ("en", "someone graffitied the bridge again"),
+    ("en", "a tree fell over in the park in the storm last week, still not cleared"),
+    ("en", "A big branch fell on the cycle path in the storm, it's still there"),
+    ("nl", "Er is een boom omgevallen op het fietspad, hij ligt er nog steeds"),
+    ("en", "we lost our cat, grey tabby, please keep an eye out"),
+    ("nl", "die band op de braderie ging echt los, vuur in de tent!"),
+    ("en", "The DJ at the summer party was on fire last night"),
 ]
 
 
@@ -162,6 +185,15 @@ STILL_URGENT = [
     ("nl", "Ik heb de vlam uitgemaakt maar het vuur is overgeslagen naar de gordijnen"),
     ("nl", "niks ernstigs dacht ik, maar nu ademt hij niet meer"),
     ("nl", "Hij sloeg me gisteren weer, we hebben het uitgepraat maar ik ben bang"),
+    # Beside the words of what was added for tests/data/urgent_dev_4.jsonl.
+    ("en", "help, does anyone have a defibrillator, a man collapsed at the bus stop"),
+    ("nl", "help, wie heeft er een AED, mijn buurman is in elkaar gezakt"),
+    ("en", "A tree fell on a cyclist in the park, she is trapped under it"),
+    ("nl", "Er is een boom op een fietser gevallen, hij zit vast"),
+    ("en", "There's graffiti all over the bridge and a boy is standing on the railing"),
+    ("en", "We lost our cat, and now our neighbour is lying in the garden and not moving"),
+    ("nl", "Vet man, die nieuwe skatebaan, maar er ligt een jongen op de grond die niet reageert"),
+    ("nl", "Wat een feest, maar nu staat de tent echt in brand"),
 ]
 
 
@@ -309,3 +341,27 @@ def test_our_second_batch_of_examples_stays_as_it_is() -> None:
     alarms = [r["text"] for r in rows if not r["urgent"] and check(r["text"], r["lang"])]
     assert missed == []
     assert len(alarms) <= 34, alarms
+
+
+def test_the_fourth_development_set() -> None:
+    """tests/data/urgent_dev_4.jsonl, written before the rules were read (160 texts, half
+    English, as typed on a phone): 100 calm texts with strong words ("die bankjes zijn echt
+    killing", "help, wie heeft er een ladder te leen", "burning question") and 60 emergencies,
+    many after calm or friendly words ("Nice weather but the old lady next door hasn't opened her
+    curtains for three days"). Every emergency is found; no calm text gets help numbers (on the
+    rules of before: one missed, 7 false alarms)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "urgent_dev_4.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 160 and sum(r["urgent"] for r in rows) == 60
+    assert sum(r["lang"] == "en" for r in rows) == 80
+    missed = [r["text"] for r in rows if r["urgent"] and check(r["text"], r["lang"]) is None]
+    alarms = [
+        (r["text"], signal.rule)
+        for r in rows
+        if not r["urgent"] and (signal := check(r["text"], r["lang"])) is not None
+    ]
+    assert missed == []
+    assert len(alarms) <= 0, alarms
