@@ -149,6 +149,15 @@ NOT_URGENT = [
     ("en", "we lost our cat, grey tabby, please keep an eye out"),
     ("nl", "die band op de braderie ging echt los, vuur in de tent!"),
     ("en", "The DJ at the summer party was on fire last night"),
+    # "Help me even", "help me understand"; a sunset "on fire"; a neighbour praised; a smell of
+    # sewage: the same kinds of strong words, not taken from any labelled set.
+    ("nl", "help me even, wanneer is de bibliotheek open?"),
+    ("en", "help me understand why the bins weren't collected"),
+    ("nl", "De lucht stond in vuur en vlam bij zonsondergang, prachtig"),
+    ("nl", "Het meer leek wel in brand te staan bij zonsondergang, zo mooi"),
+    ("en", "the lake looked like it was on fire at sunset, gorgeous"),
+    ("nl", "mijn buurvrouw is een engel, ze heeft onze kat eten gegeven"),
+    ("en", "the smell of the sewage works is unbearable tonight"),
 ]
 
 
@@ -194,6 +203,15 @@ STILL_URGENT = [
     ("en", "We lost our cat, and now our neighbour is lying in the garden and not moving"),
     ("nl", "Vet man, die nieuwe skatebaan, maar er ligt een jongen op de grond die niet reageert"),
     ("nl", "Wat een feest, maar nu staat de tent echt in brand"),
+    ("nl", "Bij zonsondergang zag ik ineens rook uit het dak van de school komen"),
+    ("en", "At sunset I saw smoke coming out of the school roof"),
+    (
+        "nl",
+        "Mijn buurvrouw is een schat, maar ik heb haar al een week niet gezien en haar post"
+        " puilt uit",
+    ),
+    ("en", "It stinks of sewage and gas in our street right now"),
+    ("en", "help, anyone know what to do, my dad is lying on the floor and not responding"),
 ]
 
 
