@@ -10,6 +10,9 @@ Two labelled sets (JSON lines: id, lang, text, urgent, kind, hard_negative):
   mistakes are printed too;
 - tests/data/urgent_dev_3.jsonl: a third development set, the same way (110 calm, 50
   emergencies; 60 % English), tuned on since; its mistakes are printed too;
+- tests/data/urgent_dev_4.jsonl: a fourth development set, the same way (100 calm texts with
+  strong words, 60 emergencies, many after calm words; half English; only text, urgent and lang),
+  tuned on since; its mistakes are printed too;
 - tests/data/urgent_test.jsonl and tests/data/urgent_test_b.jsonl: frozen, never tuned on, each
   written by someone who has not seen the rules. Only aggregate figures are printed for them: no
   texts, no ids, no misclassified examples.
@@ -42,6 +45,7 @@ from bot.urgent import detect, model  # noqa: E402
 TUNING = REPO / "tests" / "data" / "urgent_tuning.jsonl"
 DEV_2 = REPO / "tests" / "data" / "urgent_dev_2.jsonl"
 DEV_3 = REPO / "tests" / "data" / "urgent_dev_3.jsonl"
+DEV_4 = REPO / "tests" / "data" / "urgent_dev_4.jsonl"
 TEST = REPO / "tests" / "data" / "urgent_test.jsonl"
 TEST_B = REPO / "tests" / "data" / "urgent_test_b.jsonl"
 OWN = REPO / "tests" / "data" / "urgent_own.jsonl"
@@ -93,14 +97,15 @@ def misclassified(rows: list[dict[str, Any]]) -> list[str]:
             continue
         if signal is not None:
             why = f"fired {signal.rule} on {signal.words!r}"
-            lines.append(f"  FP {r['id']} ({r['lang']}) {why}: {r['text']}")
+            lines.append(f"  FP {r.get('id', '-')} ({r['lang']}) {why}: {r['text']}")
         else:
             stopped = [
                 f"{f.signal.rule} ({f.signal.words}) stopped by {f.stopped_by}"
                 for f in detect.explain(r["text"], r["lang"])
             ]
             why = "; ".join(stopped) or "no rule fired"
-            lines.append(f"  FN {r['id']} ({r['lang']}, {r['kind']}) {why}: {r['text']}")
+            where = f"{r['lang']}, {r.get('kind', '-')}"
+            lines.append(f"  FN {r.get('id', '-')} ({where}) {why}: {r['text']}")
     return lines
 
 
@@ -148,7 +153,7 @@ def main() -> int:
         fpr_tuning=figures["fpr"],
         fpr_hard_negatives_tuning=figures["fpr_hard_negatives"],
     )
-    for path, number in ((DEV_2, 2), (DEV_3, 3)):
+    for path, number in ((DEV_2, 2), (DEV_3, 3), (DEV_4, 4)):
         rows = load(path)
         figures = score(rows)
         show(f"development set {number}", figures)

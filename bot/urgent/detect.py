@@ -465,16 +465,33 @@ _EN_WORDS = frozenset(
 )
 
 
+def _small_words(parts: list[str]) -> dict[str, int]:
+    """How many of each language's small words the text has."""
+    words = " ".join(parts).split()
+    return {"nl": sum(w in _NL_WORDS for w in words), "en": sum(w in _EN_WORDS for w in words)}
+
+
 def _languages(parts: list[str], lang: str) -> tuple[str, ...]:
     """Which languages' rules to try: the text's own by its small words; both when unsure."""
-    words = " ".join(parts).split()
-    nl = sum(w in _NL_WORDS for w in words)
-    en = sum(w in _EN_WORDS for w in words)
+    counts = _small_words(parts)
+    nl, en = counts["nl"], counts["en"]
     if nl >= 2 and nl >= 3 * en:
         return ("nl",)
     if en >= 2 and en >= 3 * nl:
         return ("en",)
     return ("nl", "en") if lang != "en" else ("en", "nl")
+
+
+def _cue_languages(parts: list[str], order: tuple[str, ...]) -> tuple[str, ...]:
+    """Which languages' cues to read: as the rules, but not a language with none of its small
+    words when the other has some. The cues are single words, and a short Dutch text's "die"
+    ("Vet man, die nieuwe skatebaan") is no English "die"."""
+    if len(order) == 1:
+        return order
+    counts = _small_words(parts)
+    return tuple(
+        lang for lang in order if counts[lang] or not counts["en" if lang == "nl" else "nl"]
+    )
 
 
 def _findings(
@@ -504,7 +521,7 @@ def _findings(
         return
     whole = whole if whole is not None else " ".join(parts)
     laughing = not text.isascii() and _LAUGHING.search(text) is not None
-    for cue_lang in order:
+    for cue_lang in _cue_languages(parts, order):
         found = _by_cues(whole, cue_lang, laughing)
         if found is not None:
             if found.stopped_by is None:
