@@ -774,3 +774,31 @@ async def test_the_history_says_who_opened_it_again_and_why_in_words(desk: Desk)
             "Status changed to New. The sender did not think that was right.",
             "Status changed to New by you",
         ]
+
+
+async def test_a_sender_who_erases_themselves_takes_the_notes_on_their_kept_observation(
+    desk: Desk,
+) -> None:
+    """A note can name the sender ("Mevrouw Jansen van nr 12 belde nog"). The sender erases
+    themselves and keeps their observation without a name: the notes on it go with them, and
+    the desk shows one line in their place (was: the note stayed, naming her)."""
+    sender, obs = await sent_by(desk)
+    async with coach_logged_in(desk) as browser:
+        for text in ("Mevrouw Jansen van nr 12 belde nog", "Ze komt dinsdag langs"):
+            answer = await post(browser, f"/m/{obs.id}/notes", {"note": text})
+            assert answer.status_code == 303
+        await sender.send("/vergeetmij")
+        await sender.press("Bewaar ze zonder naam of schuilnaam")
+        (done,) = await sender.press("Ja, wis mijn gegevens voorgoed")
+        assert "Je gegevens zijn gewist" in done.plain_text
+        page = (await browser.get(f"/m/{obs.id}")).text
+    assert "Jansen" not in page and "dinsdag" not in page
+    removed = "Notities van de wijkcoach zijn hier gewist."
+    assert page.count(removed) == 1
+    assert "De stoep bij de school ligt open." in page  # the observation itself stays
+    with desk.services.db.session() as session:
+        kept = session.get(Observation, obs.id)
+        assert kept is not None and kept.person_id is None
+        rows = session.exec(select(ObservationNote)).all()
+        # One row in their place, by nobody, with none of the words.
+        assert [(n.observation_id, n.author_id, n.text) for n in rows] == [(obs.id, None, "")]

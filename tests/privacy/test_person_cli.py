@@ -23,7 +23,7 @@ from bot.core.i18n import t
 from bot.fake_telegram import FakeTelegram, FakeTelegramServer, Harness
 from bot.people import persons
 from bot.people.actor_cache import ActorCache
-from models import Observation, Person, Role, StoredState
+from models import Observation, ObservationNote, Person, Role, StoredState
 from tests.helpers import FAKE_TOKEN, join_as, onboard
 from tests.telegram.test_command_menu import menu
 
@@ -132,12 +132,20 @@ async def test_erase_asks_what_happens_to_contributions_and_for_yes(
     with cli_services.db.session() as session:
         assert persons.get_person(session, 1001) is not None
 
+    with cli_services.db.session() as session:
+        (sent,) = session.exec(select(Observation)).all()
+        session.add(ObservationNote(observation_id=sent.id or 0, text="Mevrouw Jansen belde"))
+        session.commit()
     assert run("erase", "--person", buur, "--contributions", "keep", "--yes") == 0
-    assert "kept without a name: 1 observation(s)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "kept without a name: 1 observation(s)" in out
+    assert "1 observation(s) lost the coaches' notes on them" in out
     with cli_services.db.session() as session:
         assert persons.get_person(session, 1001) is None
         (kept,) = session.exec(select(Observation)).all()
         assert kept.person_id is None and kept.text == "Lantaarn kapot bij de school"
+        # The note could name her: it went with her (one empty row says a note was here).
+        assert [n.text for n in session.exec(select(ObservationNote)).all()] == [""]
         assert persons.get_person(session, 1002) is not None
     # Nobody with nothing sent needs --contributions.
     assert run("erase", "--person", "1002", "--yes") == 0
