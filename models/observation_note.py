@@ -1,7 +1,9 @@
 """ObservationNote: what a wijk's coaches write down about an observation for each other.
 
 Internal: never sent to the sender. It concerns what the sender wrote, so it is in the sender's
-export (without the coach's name) and goes with the observation when that is erased.
+export (without the coach's name) and goes with the observation when that is erased, and with
+the sender when they erase themselves keeping the observation: then one row by nobody with an
+empty text stands in place of its notes (bot.observations.notes.removed_with_sender).
 """
 
 from datetime import datetime
@@ -21,7 +23,8 @@ class ObservationNote(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     observation_id: int = Field(foreign_key="observation.id", ondelete="CASCADE")
-    # NULL after the coach who wrote it was erased: the note stays for the other coaches.
+    # NULL after the coach who wrote it was erased: the note stays for the other coaches. NULL
+    # too, with an empty text, for the row in place of notes removed with their sender.
     author_id: int | None = Field(
         default=None, foreign_key="person.id", ondelete="SET NULL", index=True
     )

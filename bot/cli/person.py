@@ -161,6 +161,9 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
             f"{report.observations_kept + report.supported_kept} observation(s), "
             f"{report.reactions_kept} reaction(s), {report.votes_kept} vote(s)"
         )
+        if report.notes_removed:
+            # A note could name them: it went with them (the desk says a note was removed).
+            done += f"; {report.notes_removed} observation(s) lost the coaches' notes on them"
     else:
         done = (
             f"deleted: {report.observations_deleted + report.supported} observation(s), "

@@ -4,7 +4,9 @@ No Telegram, no web. Only those who may handle the observation's own wijk
 (Action.HANDLE_OBSERVATIONS, through `coach.get_for_coach`) read and add notes. A note is never
 sent to the sender; it is in the sender's /mijngegevens export (bot.privacy.personal_data,
 without the coach's name), because it concerns what they wrote, and it goes with the
-observation when that is erased.
+observation when that is erased. A note can name the sender ("Mevrouw Jansen belde nog"): when
+the sender erases themselves and keeps their observation without a name, its notes go with them
+and one row stands in their place (`removed_with_sender`), which the desk shows as one line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.observations import coach
@@ -24,6 +27,9 @@ NOTE_LIMIT = column_limit(ObservationNote, "text")
 EMPTY_KEY = "desk_notes.empty"
 # The same text from the same coach within this time is the same form sent again.
 RESENT_WITHIN = timedelta(minutes=10)
+# The text of the row that stands in place of the notes removed with their sender (by nobody):
+# a note a coach writes is never empty (`add_note`).
+REMOVED_WITH_SENDER = ""
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,9 @@ class NoteView:
     # the page shows `desk_notes.author_erased`.
     author: str | None
     mine: bool
+    # The line in place of the notes removed when the sender erased themselves: the page shows
+    # `desk_notes.removed_with_sender` (no author, no words).
+    removed: bool = False
 
 
 def add_note(
@@ -70,6 +79,36 @@ def add_note(
     return note
 
 
+def removed_with_sender(session: Session, observation_ids: list[int], now: datetime) -> int:
+    """The notes on these observations (kept without a name by a sender who erased themselves)
+    go; each observation that had any gets one row in their place, by nobody, without words.
+    Flushes, never commits: part of the erasure's transaction. Returns the observations that
+    had notes."""
+    had = sorted(
+        set(
+            session.exec(
+                select(ObservationNote.observation_id).where(
+                    col(ObservationNote.observation_id).in_(observation_ids)
+                )
+            ).all()
+        )
+    )
+    if not had:
+        return 0
+    session.exec(delete(ObservationNote).where(col(ObservationNote.observation_id).in_(had)))
+    session.add_all(
+        ObservationNote(
+            observation_id=observation_id,
+            author_id=None,
+            text=REMOVED_WITH_SENDER,
+            created_at=now,
+        )
+        for observation_id in had
+    )
+    session.flush()
+    return len(had)
+
+
 def notes_for(session: Session, actor: Actor, observation_id: int) -> list[NoteView]:
     """The observation's notes, oldest first, for someone who may handle it (else
     PermissionDenied / Refused, as `coach.get_for_coach`)."""
@@ -90,6 +129,7 @@ def notes_for(session: Session, actor: Actor, observation_id: int) -> list[NoteV
                 created_at=note.created_at,
                 author=None if author is None else (author.display_name or author.pseudonym),
                 mine=note.author_id == actor.id,
+                removed=note.author_id is None and note.text == REMOVED_WITH_SENDER,
             )
         )
     return views

@@ -3,7 +3,8 @@
 Both are used by the bot (/mijngegevens, /vergeetmij) and by the command line. The export holds
 nothing about other people: a coach who answered is "wijkcoach", never a name or an id. The
 coaches' internal notes on a sender's observations are in the sender's export (they concern what
-the sender wrote), by the same rule without the coach's name. Erasure is one transaction: the
+the sender wrote), by the same rule without the coach's name, and go with the sender when they
+are erased, also from the observations they keep without a name. Erasure is one transaction: the
 caller's session commits once at the end, so a failure leaves everything as it was.
 """
 
@@ -18,7 +19,7 @@ from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from bot.digest import archive as digest_archive
-from bot.observations import filing
+from bot.observations import filing, notes
 from bot.observations.coach import answer_run_key_end
 from bot.polls import voting
 from bot.spiegel.editing import run_key_end
@@ -701,6 +702,9 @@ class ErasureReport:
     # Polls they created: they stay (the wijk's votes and result), without a creator. Also
     # counted in links_cleared.
     polls_kept: int = 0
+    # Their kept observations whose coaches' notes went with them (a note can name them); one
+    # line on the desk says a note was removed (bot.observations.notes.removed_with_sender).
+    notes_removed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -737,7 +741,8 @@ def erase_person(
 ) -> ErasureReport:
     """Erase one person. Their observations, "ik ook" words, reactions and votes are deleted, or
     kept without any link to them (`keep_contributions`; votes in polls still open are deleted
-    either way).
+    either way; the coaches' notes on kept observations are deleted either way, as they may
+    name them).
     What others wrote under their observations ("ik ook") stays those others'.
     `now`: the project's clock (the time of an observation filed for a supporter, and of the
     digest archive's redaction).
@@ -790,6 +795,12 @@ def _erase(session: Session, person: Person, report: ErasureReport, now: datetim
     report.votes_deleted = voting.votes_cast(session, *open_votes)
     run(delete(Vote).where(*open_votes))
     if report.kept_contributions:
+        # The coaches' notes on what they keep may name them ("Mevrouw Jansen belde nog"): the
+        # notes go with them; one line without words says a note was removed.
+        kept = list(session.exec(select(Observation.id).where(own_obs)).all())
+        report.notes_removed = notes.removed_with_sender(
+            session, [i for i in kept if i is not None], now
+        )
         # Kept observations must not point back at them, not even by the name they shared.
         report.observations_kept = run(
             update(Observation).where(own_obs).values(person_id=None, share_name=False)
