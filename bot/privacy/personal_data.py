@@ -657,6 +657,46 @@ OBSERVATION_NOT_EXPORTED = {
 }
 
 
+# The columns of a person's own rows (those stored with their id as person_id, EXPORTED_IN; an
+# observation's are OBSERVATION_NOT_EXPORTED) that their export leaves out, and why (a test holds every other column to appearing in the export).
+_OWN = {"id": "a number that means nothing outside this database", "person_id": "the person"}
+OWN_ROWS_NOT_EXPORTED: dict[str, dict[str, str]] = {
+    "membership": {
+        **_OWN,
+        "wijk_id": "given as the wijk's name",
+        "invite_id": "the invite another person (a coach) made; only used to join",
+    },
+    "reaction": {
+        **_OWN,
+        "item_id": "given as the statement's text",
+        "wijk_id": "given as the wijk's name",
+        "comment_key": "a technical key that makes a comment be stored once",
+    },
+    "vote": {
+        **_OWN,
+        "poll_id": "given as the poll's question",
+        "option_id": "given as the option's text",
+    },
+    "polldelivery": {**_OWN, "poll_id": "given as the poll's question"},
+    "poll_vote_message": {**_OWN, "poll_id": "given as the poll's question"},
+    "uncounted_vote": {**_OWN, "poll_id": "given as the poll's question"},
+    "digestsetting": {"person_id": "the person (and the row's key)"},
+    "observation_supporter": {
+        **_OWN,
+        "observation_id": "given as that observation's reference",
+        "request_key": "a technical key that makes an \"ik ook\" be stored once",
+    },
+    "person_profile": dict(_OWN),
+    "desk_login": {**_OWN, "token_hash": "the hash of the link's secret: never given out"},
+    "statement_change": {
+        **_OWN,
+        "item_id": "given as the statement's number",
+        "wijk_id": "given as the wijk's name",
+        "request_key": "a technical key that makes a change be stored once",
+    },
+}
+
+
 def _json(data: str) -> Any:
     try:
         return json.loads(data)
