@@ -312,6 +312,7 @@ def _reactions(session: Session, person_id: int, slugs: dict[int, str]) -> list[
             "statement_kind": item.kind,
             "verdict": r.verdict,
             "comment": r.comment,
+            "commented_at": iso(r.commented_at),
             "created_at": iso(r.created_at),
             "updated_at": iso(r.updated_at),
         }
@@ -373,11 +374,26 @@ def _polls_received(session: Session, person_id: int) -> list[dict[str, Any]]:
         .where(PollVoteMessage.person_id == person_id)
         .order_by(col(PollVoteMessage.id))
     ).all()
+    # message_id: the message in their chat; buttons_removed_at: when it lost its vote buttons.
     return [
-        {"poll": poll.question, "status": d.status, "sent_at": iso(d.sent_at)}
+        {
+            "poll": poll.question,
+            "status": d.status,
+            "sent_at": iso(d.sent_at),
+            "message_id": d.message_id,
+            "results_at": iso(d.results_at),
+            "buttons_removed_at": iso(d.buttons_removed_at),
+        }
         for d, poll in deliveries
     ] + [
-        {"poll": poll.question, "status": "opened", "sent_at": iso(o.shown_at)}
+        {
+            "poll": poll.question,
+            "status": "opened",
+            "sent_at": iso(o.shown_at),
+            "message_id": o.message_id,
+            "results_at": None,
+            "buttons_removed_at": iso(o.buttons_removed_at),
+        }
         for o, poll in opened
     ]
 
@@ -658,7 +674,8 @@ OBSERVATION_NOT_EXPORTED = {
 
 
 # The columns of a person's own rows (those stored with their id as person_id, EXPORTED_IN; an
-# observation's are OBSERVATION_NOT_EXPORTED) that their export leaves out, and why (a test holds every other column to appearing in the export).
+# observation's are OBSERVATION_NOT_EXPORTED) that their export leaves out, and why (a test
+# holds every other column to appearing in the export).
 _OWN = {"id": "a number that means nothing outside this database", "person_id": "the person"}
 OWN_ROWS_NOT_EXPORTED: dict[str, dict[str, str]] = {
     "membership": {
@@ -684,7 +701,7 @@ OWN_ROWS_NOT_EXPORTED: dict[str, dict[str, str]] = {
     "observation_supporter": {
         **_OWN,
         "observation_id": "given as that observation's reference",
-        "request_key": "a technical key that makes an \"ik ook\" be stored once",
+        "request_key": 'a technical key that makes an "ik ook" be stored once',
     },
     "person_profile": dict(_OWN),
     "desk_login": {**_OWN, "token_hash": "the hash of the link's secret: never given out"},
