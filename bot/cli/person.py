@@ -142,15 +142,18 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
         roles = frozenset(m.role for m in persons.memberships(session, person.id))
         language, app_language = person.language, person.app_language
         counts = personal_data.count_contributions(session, person.id)
+        # Said where the administrator decides, as /vergeetmij's "Weet je het zeker?" does.
+        polls = personal_data.polls_created(session, person.id)
+        stays = f"; the {polls} poll(s) they created stay, without their name" if polls else ""
         if counts.any and args.contributions is None:
             return _fail(
                 f"{who} sent {counts.observations} observation(s), {counts.reactions} "
                 f"reaction(s) and {counts.votes} vote(s): add --contributions delete (erase them "
-                "too) or --contributions keep (keep them without a name), as they asked"
+                f"too) or --contributions keep (keep them without a name), as they asked{stays}"
             )
         keep = counts.any and args.contributions == KEEP
-        if not args.yes and not _confirmed(who, keep=keep, contributions=counts.any):
-            return _fail(f"nothing erased: add --yes to erase {who}")
+        if not args.yes and not _confirmed(who, keep=keep, contributions=counts.any, stays=stays):
+            return _fail(f"nothing erased: add --yes to erase {who}{stays}")
         report = personal_data.erase_person(
             session, person.id, keep_contributions=keep, now=services.clock.now()
         )
@@ -169,6 +172,8 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
             f"deleted: {report.observations_deleted + report.supported} observation(s), "
             f"{report.reactions_deleted} reaction(s), {report.votes_deleted} vote(s)"
         )
+    if report.polls_kept:
+        done += f"; kept without a creator: {report.polls_kept} poll(s)"
     print(
         f"erased {who}; {done}; the running bot drops what it held for them "
         "at their next message, within 30 seconds"
@@ -178,7 +183,7 @@ def _erase(services: Any, args: argparse.Namespace) -> int:
     )
 
 
-def _confirmed(who: str, *, keep: bool, contributions: bool) -> bool:
+def _confirmed(who: str, *, keep: bool, contributions: bool, stays: str = "") -> bool:
     """Asked at a terminal; anywhere else (a script, a pipe) only --yes erases."""
     try:
         interactive = sys.stdin.isatty()
@@ -189,7 +194,7 @@ def _confirmed(who: str, *, keep: bool, contributions: bool) -> bool:
     what = ""
     if contributions:
         what = " (their contributions kept without a name)" if keep else " and all they sent"
-    print(f"This erases {who}{what}. It cannot be undone.", file=sys.stderr)
+    print(f"This erases {who}{what}{stays}. It cannot be undone.", file=sys.stderr)
     try:
         answer = input("Type yes to erase: ")
     except EOFError:

@@ -789,6 +789,13 @@ def count_contributions(session: Session, person_id: int) -> Contributions:
     return Contributions(count(Observation) + count(Supporter), count(Reaction), votes)
 
 
+def polls_created(session: Session, person_id: int) -> int:
+    """The polls they created: erasure keeps them without a creator, whatever they choose (to
+    say so where they decide)."""
+    stmt = select(func.count()).select_from(Poll).where(col(Poll.creator_id) == person_id)
+    return int(session.exec(stmt).one())
+
+
 def erase_person(
     session: Session,
     person_id: int,

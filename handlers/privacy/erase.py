@@ -8,7 +8,7 @@ current flow is this one in the confirming state.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Update
@@ -43,6 +43,7 @@ CONFIRMING = "confirming"
 class ErasureDraft(JsonDraft):
     keep: bool = False  # keep their contributions, without a name
     contributions: bool = False  # they have any (else there was nothing to choose)
+    polls: bool = False  # they created polls, which stay without their name either way
 
 
 @private_handler(needs_wijk=False)
@@ -54,11 +55,13 @@ async def ask_erase(update: Update, context: WijkContext, who: Who, *, edit: boo
     assert who.actor is not None
     with context.services.db.session() as session:
         counts = personal_data.count_contributions(session, who.actor.id)
+        polls = personal_data.polls_created(session, who.actor.id) > 0
     if not counts.any:
-        flow = await flows.start(context, FLOW, CONFIRMING, ErasureDraft())
-        view = views.confirm(who, keep=False, contributions=False, nonce=flow.nonce)
+        flow = await flows.start(context, FLOW, CONFIRMING, ErasureDraft(polls=polls))
+        view = views.confirm(who, keep=False, contributions=False, polls=polls, nonce=flow.nonce)
     else:
-        flow = await flows.start(context, FLOW, CHOOSING, ErasureDraft(contributions=True))
+        draft = ErasureDraft(contributions=True, polls=polls)
+        flow = await flows.start(context, FLOW, CHOOSING, draft)
         view = views.erase_choice(who, counts, flow.nonce)
     await reply(update, *view, edit=edit)
 
@@ -82,7 +85,11 @@ async def privacy_pressed(update: Update, context: WijkContext, who: Who) -> Non
 async def _show(turn: Turn, flow: Flow, draft: ErasureDraft, how: Reply) -> None:
     # Only the confirmation follows a step; the choice is shown by ask_erase.
     view = views.confirm(
-        turn.who, keep=draft.keep, contributions=draft.contributions, nonce=flow.nonce
+        turn.who,
+        keep=draft.keep,
+        contributions=draft.contributions,
+        polls=draft.polls,
+        nonce=flow.nonce,
     )
     if how.edit:
         await turn.answer(how.toast)
@@ -131,14 +138,14 @@ TABLE: FlowTable[Turn, ErasureDraft] = FlowTable(
             (CHOOSING,),
             _pv(DELETE_ALL),
             CONFIRMING,
-            apply=lambda d, _: ErasureDraft(keep=False, contributions=True),
+            apply=lambda d, _: replace(d, keep=False, contributions=True),
         ),
         Step(
             "Bijdragen anoniem bewaren",
             (CHOOSING,),
             _pv(KEEP),
             CONFIRMING,
-            apply=lambda d, _: ErasureDraft(keep=True, contributions=True),
+            apply=lambda d, _: replace(d, keep=True, contributions=True),
         ),
         Step(
             "Ja, wis mij",

@@ -44,10 +44,14 @@ def erase_choice(who: Who, counts: Contributions, nonce: int) -> View:
     return text, markup
 
 
-def confirm(who: Who, *, keep: bool, contributions: bool, nonce: int) -> View:
+def confirm(who: Who, *, keep: bool, contributions: bool, polls: bool, nonce: int) -> View:
+    """ "Weet je het zeker?": what goes and what stays, where they decide. `polls`: they created
+    polls, which stay without their name whatever they chose."""
     parts = [who.t("privacy.confirm_title"), who.t("privacy.confirm_profile")]
     if contributions:
         parts.append(who.t("privacy.confirm_keep" if keep else "privacy.confirm_delete"))
+    if polls:
+        parts.append(who.t("privacy.confirm_polls_kept"))
     parts.append(who.t("privacy.confirm_final"))
     markup = keyboard(
         [button(who.t("privacy.erase_confirm_button"), PrivacyStep(nonce, ERASE))],
