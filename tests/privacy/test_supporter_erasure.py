@@ -14,6 +14,10 @@ from tests.helpers import join_as, onboard
 from tests.observations.test_same_matter import TILES_A, TILES_B, all_rows, asked
 from tests.privacy.test_privacy import person_id
 
+KEPT_UNDER_ANOTHERS = (
+    "Wat je bij de melding van een ander schreef, blijft daar staan zonder je naam."
+)
+
 
 async def alice_and_bob_who_said_ik_ook(
     bot: Harness, services: Services
@@ -62,7 +66,9 @@ async def test_a_supporter_is_asked_what_happens_to_their_ik_ook_words(
         "Nee, niets wissen",
     ]
     await bob.press("Bewaar ze zonder naam of schuilnaam")
-    await bob.press("Ja, wis mijn gegevens voorgoed")
+    (done,) = await bob.press("Ja, wis mijn gegevens voorgoed")
+    # Told where his words are now: under Alice's observation, not a melding of his own.
+    assert KEPT_UNDER_ANOTHERS in done.plain_text
     assert person_id(services, 1002) is None
     (observation,), (supporter,) = all_rows(services)
     assert supporter.person_id is None and supporter.text == TILES_B
@@ -81,3 +87,21 @@ async def test_a_supporter_who_erases_everything_takes_their_words(
     with services.db.session() as session:
         assert session.exec(select(Supporter)).all() == []
         assert len(session.exec(select(Observation)).all()) == 1
+
+
+async def test_only_a_supporter_is_told_where_their_kept_words_are(
+    bot: Harness, services: Services
+) -> None:
+    """Alice, whose observation Bob's words are under, keeps hers: nothing about words under
+    someone else's; Bob deleting everything is not told of them either."""
+    alice, bob = await alice_and_bob_who_said_ik_ook(bot, services)
+    await alice.send("/vergeetmij")
+    await alice.press("Bewaar ze zonder naam of schuilnaam")
+    (done,) = await alice.press("Ja, wis mijn gegevens voorgoed")
+    assert "bewaard zonder naam of schuilnaam" in done.plain_text
+    assert KEPT_UNDER_ANOTHERS not in done.plain_text
+    await bob.send("/vergeetmij")
+    await bob.press("Wis ook alles wat ik stuurde")
+    (done,) = await bob.press("Ja, wis mijn gegevens voorgoed")
+    assert "Je gegevens zijn gewist" in done.plain_text
+    assert KEPT_UNDER_ANOTHERS not in done.plain_text
