@@ -120,6 +120,7 @@ async def _erase(turn: Turn, flow: Flow, draft: ErasureDraft, value: Any) -> Non
         kept=report.kept_contributions,
         open_votes_withdrawn=report.votes_deleted > 0,
         polls_kept=report.polls_kept > 0,
+        supported_kept=report.supported_kept > 0,
     )
     await turn.reply(*shown, edit=True)
 

@@ -68,13 +68,22 @@ def erase_failed(who: Who, nonce: int) -> View:
 
 
 def erased(
-    who: Who, *, kept: bool, open_votes_withdrawn: bool = False, polls_kept: bool = False
+    who: Who,
+    *,
+    kept: bool,
+    open_votes_withdrawn: bool = False,
+    polls_kept: bool = False,
+    supported_kept: bool = False,
 ) -> View:
     """Said to someone who is no longer known: the only way on is /start. `polls_kept`: they
-    created polls, which stay without their name (even when all they sent is erased)."""
+    created polls, which stay without their name (even when all they sent is erased).
+    `supported_kept`: their "ik ook" words stay under someone else's observation, without a
+    name (not a melding of their own)."""
     parts = [who.t("privacy.erased")]
     if kept:
         parts.append(who.t("privacy.erased_kept"))
+        if supported_kept:
+            parts.append(who.t("privacy.erased_supported_kept"))
         if open_votes_withdrawn:
             parts.append(who.t("privacy.erased_open_votes"))
     else:
