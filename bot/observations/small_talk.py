@@ -35,7 +35,17 @@ Three allowances, each narrow, for how people type:
     or "voor", a word the word lists know (a firm or a street they lack is no name), and no word
     of the grouping vocabulary or of those a resident may thank for their work in the wijk
     ("Bedankt Politie!", "Dank Gemeente" are observations).
-A number only goes with a test ("test 123"), so "bedankt, nr 12" is offered; counting alone
+Congratulations and wishes to a person ("Gefeliciteerd Ans!!", "fijne verjaardag opa", "get well
+soon") get a friendly word and the note that this chat is the wijkbot's; questions how to change or
+take back a sent melding ("Kan ik mijn bericht nog aanpassen?") or where one's meldingen are and
+whether news comes ("krijg ik bericht?") are answered with Mijn meldingen; and a message for someone
+close that calls nobody ("neem jij melk mee", "ben er over 10 min", "can you pick up the kids at
+3?") is one whose every word is of an errand, a time or a person spoken to, with such a person
+or an errand first. What a congratulation is for ("diploma", "opa") goes only with one, an
+errand's words only with an errand, and so on; "wie ruimt die troep bij de glasbak op?" and "kan
+de gemeente de bladeren eens ophalen?" name what they are about and are offered.
+A number only goes with a test ("test 123"), a congratulation or a time in an errand ("25 jarig
+huwelijk", "om 3 uur"), so "bedankt, nr 12" is offered; counting alone
 ("1 2 3") and letters along a row of the keyboard ("asdfgh") are a try. A message that starts by
 calling someone close ("mam", "schat", "honey") was meant for them, unless it names a matter of
 the wijk as the grouping knows them ("schat, er ligt glas op de stoep" is offered) or says what
@@ -67,6 +77,9 @@ class SmallTalk(StrEnum):
     PRIVACY = "privacy"  # "Is dit anoniem?", "wat doe je met mijn gegevens?": name, data, erasing
     LANGUAGE = "language"  # "do you speak English?", "can you translate that": /taal
     ELSEWHERE = "elsewhere"  # "mam ik ben om 6 uur thuis", "Schat, neem jij brood mee?": not for us
+    CONGRATS = "congrats"  # "Gefeliciteerd Ans!!", "beterschap", "good luck": for someone else
+    CHANGE = "change"  # "Kan ik mijn bericht nog aanpassen?", "how do I delete my report"
+    MINE = "mine"  # "waar zie ik mijn meldingen", "krijg ik bericht?": Mijn meldingen, news
     NOTHING = "nothing"  # emoji, punctuation, "ok", "ja", "haha", "test": nothing to report
 
 
@@ -145,8 +158,10 @@ _PRIVACY = _words(
 # Which language it speaks ("do you speak English?", "can you translate that").
 _LANGUAGE = _words(
     "engels english nederlands dutch speak speaks spreekt vertalen vertaal vertaling translate "
-    "translation"
+    "translation taal language"
 )
+# How to set the language ("hoe zet ik de taal op engels"): only with one of those.
+_SETTING = _words("zet zetten instellen op change switch set to in")
 # How to tell the coach something ("hoe kan ik iets melden?", "ik wil de wijkcoach spreken",
 # "I have a question"): these words only go with that, never with another kind ("hier" says
 # where something is: "het is hier fijn" is an observation).
@@ -158,6 +173,59 @@ _REPORTING = _words(
 _ASKING = _words(
     "hier here iets something kan kun mag can may wil want hoe how waar where moet should doe "
     "doen do maken make heb have gebruik use laten"
+)
+
+# Congratulations and wishes to a person ("Gefeliciteerd Ans!!", "fijne verjaardag opa",
+# "beterschap", "get well soon", "good luck"): meant for someone, or shared with the chat.
+_CONGRATULATING = _words(
+    "gefeliciteerd gefeliciteerdd felicitaties proficiat feliciteren congrats congratulations "
+    "congratz verjaardag birthday bday jarig jarige beterschap sterkte succes luck"
+)
+# What, or whom, a congratulation is for: only with one ("gefeliciteerd met je diploma kerel",
+# "van harte jarige job", "congrats on the new baby"); the names one calls family, a friend.
+_CONGRATULATED = _words(
+    "diploma examen exam exams rijbewijs baan job huwelijk trouwdag bruiloft jubileum pensioen "
+    "geboorte baby kleine zoon dochter kleinkind kleindochter kleinzoon wedding anniversary "
+    "graduation jaar jarig jaren years year old oud veel many more trots proud "
+    "opa oma mam mama pap papa schat schatje lieverd liefje broer zus neef nicht tante oom "
+    "jongen jongens meid meiden kerel man vriend vriendin maat schatjes kanjer toppers topper "
+    "grandma grandpa granny mum mom dad bro sis buddy mate babe darling honey son daughter"
+)
+# Meant for someone close, though nobody is called: where one is, when one comes, what to
+# bring or fetch ("ben er over 10 min", "neem jij melk mee", "can you pick up the kids at 3?").
+# Each only with someone spoken to or speaking (`_PERSONAL`), or an errand said at the start.
+_ERRANDS = _words(
+    "ophalen halen haal haalt oppikken brengen breng brengt wegbrengen meenemen neem neemt "
+    "bel bellen belt app appen appt vergeet vergeten uitlaten regelen onderweg thuis straks "
+    "vanavond klaar sleutel sleutels tas jas boodschappen melk brood eieren kinderen kids hond "
+    "oppas eten avondeten training appie file laat begint pick grab bring call text home "
+    "tonight dinner keys bag milk bread groceries pub late"
+)
+# Small words and times that go with an errand ("om 3 uur", "over 10 min", "on the way").
+_ERRAND_WITH = _words(
+    "mee als niet bij nodig iets uur min minuten minuutjes kwartier kwart om over in "
+    "up at some way when on"
+)
+_PERSONAL = _words("jij je jou me mij ik ben sta kom you u me i im be")
+_ERRANDS_FIRST = _words("neem bel haal breng vergeet app grab call bring pick text")
+# Changing or taking back a sent melding ("Kan ik mijn bericht nog aanpassen?", "hoe verwijder
+# ik mijn melding", "kan dat weg?"): with a word for what was sent.
+_CHANGING = _words(
+    "aanpassen aangepast veranderen verander wijzigen wijzig bewerken bewerk verbeteren "
+    "terugnemen intrekken weg edit change correct undo"
+)
+# Deleting a melding is taking it back ("hoe verwijder ik mijn melding"); deleting one's data
+# is a question of privacy.
+_CHANGING_PRIVACY = _words("verwijderen verwijder wissen wis delete erase remove")
+_SENT = _words(
+    "gestuurd verstuurd verzonden gestuurde verstuurde sturen after sending sent dat it that "
+    "verkeerds verkeerd wrong"
+)
+# What becomes of one's own meldingen: where they are, whether news comes, how long it takes.
+_MINE_WITH = _words(
+    "als er mee gedaan gebeurt voordat iemand reageert reageren antwoordt oude eerdere "
+    "zie vind terug if when anything done happens before someone answers old see find back "
+    "lang long duurt takes"
 )
 
 
@@ -192,6 +260,31 @@ _PHRASES: dict[str, SmallTalk] = {
         "pas goed op jezelf",
     ),
     **_phrases_of(
+        SmallTalk.CONGRATS,
+        "van harte, van harte gefeliciteerd, hartelijk gefeliciteerd, trots op je, trots op jou, "
+        "proud of you, so proud of you, congrats on, congratulations on, good luck with, "
+        "get well soon, get well, veel geluk, all the best for, fijne verjaardag, "
+        "happy birthday, happy bday, happy anniversary, wat een schatje, what a cutie",
+    ),
+    **_phrases_of(
+        SmallTalk.ELSEWHERE,
+        "waar ben je, waar ben jij, waar blijf je, waar zit je, ben je er al, ben er over, "
+        "ben er om, ben er zo, ik ben er, ik kom eraan, kom eraan, sta voor de deur, "
+        "ik sta voor de deur, ben thuis, ik ben thuis, eten is klaar, hou je van me, "
+        "ik hou van je, hou van je, ik mis je, mis je, where are you, where r u, be there in, "
+        "be there at, on my way, im here, dinner is ready, love you, i love you, miss you, "
+        "dont be late, see you tonight, see you at, kom je, kom jij, heb je, heb jij, "
+        "hoe laat begint, hoe laat ben je, hoe laat kom je, what time do you",
+    ),
+    **_phrases_of(
+        SmallTalk.MINE,
+        "waar zie ik mijn meldingen, waar zie ik mijn oude meldingen, waar vind ik mijn meldingen, "
+        "krijg ik bericht, krijg ik antwoord, krijg ik een antwoord, krijg ik een reactie, "
+        "hoor ik nog iets, hoor ik iets, hoe lang duurt het, how long does it take, "
+        "how long will it take, will i hear back, do i get an answer, will i get an answer, "
+        "where are my reports, where can i see my reports, where do i see my reports",
+    ),
+    **_phrases_of(
         SmallTalk.THANKS,
         "many thanks, thanks a lot, thanks a bunch, thanks a million, much appreciated",
     ),
@@ -216,6 +309,7 @@ _PHRASES: dict[str, SmallTalk] = {
         "whos this, who is there, whos there, who are you, what are you, what is your name, "
         "whats your name, is anyone there, anyone there, anybody there, is there anyone, "
         "are you there, lees jij mee, lees je mee, leest iemand dit, leest er iemand mee, "
+        "wie leest dit eigenlijk, who actually reads this, who even reads this, "
         "wie zit hier achter, wie zit er achter, wie zit erachter, does anyone read this, "
         "is anyone reading this, who reads all this, who reads all of this, "
         # Is it the municipality, does it go there: the coach reads it.
@@ -235,6 +329,9 @@ _PHRASES: dict[str, SmallTalk] = {
         "hoe moet dit, hoe gebruik ik dit, how does this work, how does it work, "
         "does this work, is this working, how do i use this, what can you do, what do you do, "
         "what is this, what is this bot, what do i do, what should i do, what can i do here, "
+        "wat kan ik hier mee, wat kan ik hier allemaal mee, wat kan ik ermee, wat moet ik ermee, "
+        "werkt dit ding, werkt dit ding wel, doet dit ding het, does this thing work, "
+        "what can i do with this, "
         # Not understood: the bot's question, or the answer.
         "wat bedoel je, wat bedoel jij, wat bedoelt u, wat bedoelen jullie, wat betekent dat, "
         "wat betekent dit, ik snap er niks van, ik snap er niets van, snap er niks van, "
@@ -267,7 +364,9 @@ _PHRASES: dict[str, SmallTalk] = {
         "test message, test bericht, of dit werkt, of het werkt, if this works, if it works, "
         # A question for a phone or a friend: the time, the weather.
         "hoe laat is het, what time is it, wat voor weer wordt het, hoe wordt het weer, "
-        "whats the weather, whats the weather like, wat een vraag, what a question",
+        "whats the weather, whats the weather like, wat een vraag, what a question, "
+        "wat is het weer, mooi weer, lekker weer, nice weather, ik verveel me, im bored, "
+        "i am bored",
     ),
 }
 _LONGEST_PHRASE = max(len(p.split()) for p in _PHRASES)
@@ -295,7 +394,8 @@ _SPANS = frozenset({"dag en nacht", "nacht en dag", "day and night", "night and 
 # Words that only go with the others. Of address: who is thanked or greeted.
 _ADDRESS = _words(
     "wijkbot bot wijkcoach coach meneer mevrouw allemaal iedereen jullie jij je u jou daar "
-    "you u ya youre ur all everyone there team dear sir madam guys mate buddy pal me mij joh man"
+    "you u ya youre ur all everyone there team dear sir madam guys mate buddy pal me mij joh man "
+    "buurtjes"
 )
 # What a thanks is for, when that is the conversation itself: an answer, help, taking it up.
 _FOR = _words(
@@ -311,23 +411,64 @@ _WITH = _words(
     "weer nogmaals van harte tot hoe gaat met alles dit of ik zeg eigenlijk nou dan hoor wat "
     "very much so and too for the a your real this or i have new to with it again good "
     "helemaal ga beaucoup mijn naam verder graag verkeerd verkeerde x xx xxx oh well just then "
-    "my name im please kindly now wrong dikke mn die that also later vorige previous zon"
+    "my name im please kindly now wrong dikke mn die that also later vorige previous zon he pls"
 )
 
 _KINDS = (
     _THANKS | _PRAISE | _GREETING | _GOODBYE | _NOTHING | _SORRY | _BOT | _BEING | _HELP | _PRIVACY
-) | _LANGUAGE
-_ALL = (_KINDS | _MORNING | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH | _REPORTING | _ASKING) | (
-    _PRAISED | _SORRY_FOR
+) | (_LANGUAGE | _CONGRATULATING)
+_ALL = (
+    (_KINDS | _MORNING | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH | _REPORTING | _ASKING)
+    | (
+        _PRAISED
+        | _SORRY_FOR
+        | _CONGRATULATED
+        | _ERRANDS
+        | _ERRAND_WITH
+        | _PERSONAL
+        | _CHANGING
+        | _SENT
+        | _MINE_WITH
+    )
+    | (_SETTING | _CLOSE)
 )
-# Words that go only with a question how to tell the coach something; what is reported goes
-# with a thanks too ("bedankt voor het doorgeven").
-_ONLY_ASKING = _ASKING - (_KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH)
-_ONLY_REPORTING = _REPORTING - (_KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH)
-_ONLY_PRAISED = _PRAISED - (_KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH)
-_ONLY_SORRY_FOR = _SORRY_FOR - (_KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH | _ASKING)
+# Words that go with any kind; every other word of the lists only with its own kinds.
+_FREE = _KINDS | _WISHING | _TIMES | _ADDRESS | _FOR | _WITH
+_ONLY_PRAISED = _PRAISED - _FREE
+
+
+def _only_with(
+    *groups: tuple[frozenset[str], frozenset[SmallTalk]],
+) -> dict[str, frozenset[SmallTalk]]:
+    """Per word that says nothing of its own, the kinds it may go with (all its groups')."""
+    allowed: dict[str, frozenset[SmallTalk]] = {}
+    for words, kinds in groups:
+        for word in words - _FREE:
+            allowed[word] = allowed.get(word, frozenset()) | kinds
+    return allowed
+
+
 # Kinds that are questions: words of asking and of reporting go with them.
-_QUESTIONS = frozenset({SmallTalk.HELP, SmallTalk.PRIVACY, SmallTalk.LANGUAGE})
+_QUESTIONS = frozenset(
+    {SmallTalk.HELP, SmallTalk.PRIVACY, SmallTalk.LANGUAGE, SmallTalk.CHANGE, SmallTalk.MINE}
+)
+_CHANGES = frozenset({SmallTalk.CHANGE, SmallTalk.MINE})
+# Words that say nothing of their own, each only with the kinds it goes with: words of asking
+# with a question ("het is hier fijn", "kan het" say something), what is reported with a question
+# or a thanks ("bedankt voor het doorgeven"), what praise is for with praise, what a sorry is for
+# with a sorry ("telefoon", "kind", "groep" are else a subject), what a congratulation is for
+# with one, an errand with a message for someone close, and so on.
+_ONLY_WITH = _only_with(
+    (_ASKING, _QUESTIONS | {SmallTalk.ELSEWHERE}),
+    (_REPORTING, _QUESTIONS | {SmallTalk.THANKS}),
+    (_PRAISED, frozenset({SmallTalk.PRAISE, SmallTalk.THANKS})),
+    (_SORRY_FOR - _ASKING, frozenset({SmallTalk.SORRY})),
+    (_CONGRATULATED, frozenset({SmallTalk.CONGRATS})),
+    (_ERRANDS | _ERRAND_WITH | _PERSONAL | _CLOSE, frozenset({SmallTalk.ELSEWHERE})),
+    (_CHANGING | _SENT, _CHANGES),
+    (_MINE_WITH, _CHANGES),
+    (_SETTING, frozenset({SmallTalk.LANGUAGE})),
+)
 _MOST_WORDS = 10
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+")
 _LONG_RUN = re.compile(r"(\w)\1{2,}")  # "hoiii", "bedanktt", "neee"
@@ -346,7 +487,14 @@ _INTRODUCING = _words("ben heet is am im")
 _NOT_BEFORE_NAME = _words("de het een the a an voor for van of met with to tot")
 # What may be said to someone by name.
 _TO_SOMEONE = frozenset(
-    {SmallTalk.THANKS, SmallTalk.GREETING, SmallTalk.GOODBYE, SmallTalk.WISH, SmallTalk.PRAISE}
+    {
+        SmallTalk.THANKS,
+        SmallTalk.GREETING,
+        SmallTalk.GOODBYE,
+        SmallTalk.WISH,
+        SmallTalk.PRAISE,
+        SmallTalk.CONGRATS,
+    }
 )
 
 
@@ -456,29 +604,32 @@ def kind_of(text: str) -> SmallTalk | None:
         return None  # a word about something else: an observation to offer
     words, kinds, named = read
     said = set(words)
-    if numbers and not (said & _TEST and numbers <= _TEST_NUMBERS):
-        return None  # a number is a house, a time, an amount: something to report
     question = "?" in text or _known(raw[0].lower()) in _BEING
     crying = "!" in text or any(w.isupper() and len(w) > 1 for w in raw)
     if said & _HELP and not said & _THANKS and crying:
         return None  # "help!", "HELP": perhaps a cry for help; asked about, never answered away
     greets = "!" in text or bool(said & _ADDRESS)
-    kind = _kind(said, kinds, question, greets)
+    kind = _kind(said, kinds, question, greets, _known(raw[0].lower()))
+    if numbers and not _numbered(kind, said, numbers):
+        return None  # a number is a house, a time, an amount: something to report
     if said & _ONLY_PRAISED and kind is SmallTalk.NOTHING:
         kind = SmallTalk.PRAISE  # "nice initiative!"
-    if said & _ONLY_PRAISED and kind not in (SmallTalk.PRAISE, SmallTalk.THANKS):
-        return None  # "idee": praised, or an idea of one's own
-    if said & _ONLY_SORRY_FOR and kind is not SmallTalk.SORRY:
-        return None  # "telefoon", "kind", "groep": what a sorry may be for, else a subject
-    if said & _ONLY_ASKING and kind not in _QUESTIONS:
-        return None  # "het is hier fijn", "kan het": words that say something after all
-    if said & _ONLY_REPORTING and kind not in (*_QUESTIONS, SmallTalk.THANKS):
-        return None
+    if any(kind not in _ONLY_WITH.get(word, (kind,)) for word in said):
+        return None  # "het is hier fijn", "idee", "kind": words that say something after all
     if named and kind not in _TO_SOMEONE:
         return None  # "ok Anja": a name goes with a thanks, a greeting, a goodbye, a wish
     if kind is not None and _urgent(text):
         return None  # "help me": someone may need help now; never answered away
     return kind
+
+
+def _numbered(kind: SmallTalk | None, said: set[str], numbers: set[str]) -> bool:
+    """Whether the numbers go with the small talk: "test 123", "25 jarig huwelijk", a time in
+    a message for someone close ("om 3 uur", "be there in 10")."""
+    if said & _TEST and numbers <= _TEST_NUMBERS:
+        return True
+    small = all(len(n) <= 2 for n in numbers)
+    return small and kind in (SmallTalk.CONGRATS, SmallTalk.ELSEWHERE)
 
 
 def _names_a_matter(raw: list[str]) -> bool:
@@ -535,16 +686,30 @@ def _read(raw: list[str]) -> tuple[list[str], set[SmallTalk], bool] | None:
     return words, kinds, named
 
 
-def _kind(said: set[str], kinds: set[SmallTalk], question: bool, greets: bool) -> SmallTalk | None:
+def _kind(
+    said: set[str], kinds: set[SmallTalk], question: bool, greets: bool, first: str | None
+) -> SmallTalk | None:
     """Which small talk it is, from its words and phrases: the first that fits, in this order."""
+    if SmallTalk.MINE in kinds:
+        return SmallTalk.MINE  # "hoe lang duurt het voordat iemand reageert"
     if (said & _BOT and said & _BEING and question) or SmallTalk.BOT in kinds:
         return SmallTalk.BOT
+    if (said & _CHANGING and said & (_REPORTING | _SENT)) or (
+        said & _CHANGING_PRIVACY and said & _REPORTING
+    ):
+        return SmallTalk.CHANGE  # "kan ik mijn bericht nog aanpassen?", "delete my report"
     if said & _PRIVACY and not said & _THANKS:
         return SmallTalk.PRIVACY
     if said & _LANGUAGE and not said & _THANKS:
         return SmallTalk.LANGUAGE
     if SmallTalk.HELP in kinds or (said & (_HELP | _REPORTING) and not said & _THANKS):
         return SmallTalk.HELP
+    if said & _CONGRATULATING or SmallTalk.CONGRATS in kinds:
+        return SmallTalk.CONGRATS
+    if SmallTalk.ELSEWHERE in kinds or (
+        said & _ERRANDS and (said & _PERSONAL or first in _ERRANDS_FIRST)
+    ):
+        return SmallTalk.ELSEWHERE  # "neem jij melk mee", "ben er over 10 min"
     if (said & _WISHING and said & _TIMES) or SmallTalk.WISH in kinds:
         return SmallTalk.WISH
     if said & _THANKING or SmallTalk.THANKS in kinds:
