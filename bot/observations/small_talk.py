@@ -179,7 +179,8 @@ _ASKING = _words(
 # "beterschap", "get well soon", "good luck"): meant for someone, or shared with the chat.
 _CONGRATULATING = _words(
     "gefeliciteerd gefeliciteerdd felicitaties proficiat feliciteren congrats congratulations "
-    "congratz verjaardag birthday bday jarig jarige beterschap sterkte succes luck"
+    "congratz verjaardag birthday bday jarig jarige beterschap sterkte succes luck hoera hiep "
+    "hieperdepiep"
 )
 # What, or whom, a congratulation is for: only with one ("gefeliciteerd met je diploma kerel",
 # "van harte jarige job", "congrats on the new baby"); the names one calls family, a friend.
@@ -189,7 +190,8 @@ _CONGRATULATED = _words(
     "graduation jaar jarig jaren years year old oud veel many more trots proud "
     "opa oma mam mama pap papa schat schatje lieverd liefje broer zus neef nicht tante oom "
     "jongen jongens meid meiden kerel man vriend vriendin maat schatjes kanjer toppers topper "
-    "grandma grandpa granny mum mom dad bro sis buddy mate babe darling honey son daughter"
+    "grandma grandpa granny mum mom dad bro sis buddy mate babe darling honey son daughter "
+    "knie rug operatie knee back surgery"
 )
 # Meant for someone close, though nobody is called: where one is, when one comes, what to
 # bring or fetch ("ben er over 10 min", "neem jij melk mee", "can you pick up the kids at 3?").
@@ -199,14 +201,14 @@ _ERRANDS = _words(
     "bel bellen belt app appen appt vergeet vergeten uitlaten regelen onderweg thuis straks "
     "vanavond klaar sleutel sleutels tas jas boodschappen melk brood eieren kinderen kids hond "
     "oppas eten avondeten training appie file laat begint pick grab bring call text home "
-    "tonight dinner keys bag milk bread groceries pub late"
+    "tonight dinner keys bag milk bread groceries pub late koffie afspreken feed cat kat poes"
 )
 # Small words and times that go with an errand ("om 3 uur", "over 10 min", "on the way").
 _ERRAND_WITH = _words(
     "mee als niet bij nodig iets uur min minuten minuutjes kwartier kwart om over in "
-    "up at some way when on"
+    "up at some way when on zin zullen did back"
 )
-_PERSONAL = _words("jij je jou me mij ik ben sta kom you u me i im be")
+_PERSONAL = _words("jij je jou me mij ik ben sta kom we wij you u me i im ill be")
 _ERRANDS_FIRST = _words("neem bel haal breng vergeet app grab call bring pick text")
 # Changing or taking back a sent melding ("Kan ik mijn bericht nog aanpassen?", "hoe verwijder
 # ik mijn melding", "kan dat weg?"): with a word for what was sent.
@@ -225,7 +227,7 @@ _SENT = _words(
 _MINE_WITH = _words(
     "als er mee gedaan gebeurt voordat iemand reageert reageren antwoordt oude eerdere "
     "zie vind terug if when anything done happens before someone answers old see find back "
-    "lang long duurt takes"
+    "lang long duurt takes wanneer"
 )
 
 
@@ -264,6 +266,7 @@ _PHRASES: dict[str, SmallTalk] = {
         "van harte, van harte gefeliciteerd, hartelijk gefeliciteerd, trots op je, trots op jou, "
         "proud of you, so proud of you, congrats on, congratulations on, good luck with, "
         "get well soon, get well, veel geluk, all the best for, fijne verjaardag, "
+        "veel plezier, have fun, goede reis, fijne reis, have a safe trip, safe trip, "
         "happy birthday, happy bday, happy anniversary, wat een schatje, what a cutie",
     ),
     **_phrases_of(
@@ -274,7 +277,8 @@ _PHRASES: dict[str, SmallTalk] = {
         "ik hou van je, hou van je, ik mis je, mis je, where are you, where r u, be there in, "
         "be there at, on my way, im here, dinner is ready, love you, i love you, miss you, "
         "dont be late, see you tonight, see you at, kom je, kom jij, heb je, heb jij, "
-        "hoe laat begint, hoe laat ben je, hoe laat kom je, what time do you",
+        "hoe laat begint, hoe laat ben je, hoe laat kom je, what time do you, ik kom zo, "
+        "kom zo, whats for dinner, running late, im running late",
     ),
     **_phrases_of(
         SmallTalk.MINE,
@@ -282,7 +286,11 @@ _PHRASES: dict[str, SmallTalk] = {
         "krijg ik bericht, krijg ik antwoord, krijg ik een antwoord, krijg ik een reactie, "
         "hoor ik nog iets, hoor ik iets, hoe lang duurt het, how long does it take, "
         "how long will it take, will i hear back, do i get an answer, will i get an answer, "
-        "where are my reports, where can i see my reports, where do i see my reports",
+        "where are my reports, where can i see my reports, where do i see my reports, "
+        "waar kan ik zien, heb je mijn bericht gelezen, heb je mijn melding gelezen, "
+        "heb je mijn bericht ontvangen, heb je mijn melding ontvangen, is mijn melding aangekomen, "
+        "is mijn bericht aangekomen, did my report arrive, did you get my report, "
+        "did you get my message",
     ),
     **_phrases_of(
         SmallTalk.THANKS,
