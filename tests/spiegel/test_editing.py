@@ -396,6 +396,25 @@ def test_cli_history_of_a_wijk_taken_out_of_the_config_says_so(
     assert code == 2 and err.startswith("unknown wijk 'verdwenen'")
 
 
+def test_cli_history_of_a_statement_of_a_wijk_taken_out_of_the_config_says_so(
+    services: Services, run_cli: RunCli
+) -> None:
+    """`spiegel history ID` of a statement of a wijk taken out of config.toml showed its history
+    without a word, while `history --wijk`, `digest` and `supplement` say the wijk is no longer
+    in the file: now the same line on stderr; a statement of a wijk in the file gets none."""
+    taken_out_wijk(services)
+    edition = load(services, "verdwenen")
+    code, out, err = run_cli("spiegel", "history", str(item_id(services, "stoep", edition)))
+    assert code == 0 and out.startswith("no changes recorded")
+    assert err == (
+        f"note: wijk 'verdwenen' is no longer in {services.config.source} (switched off in the "
+        "database); its old data is used all the same"
+    )
+    elsrijk = load(services, "elsrijk")
+    code, out, err = run_cli("spiegel", "history", str(item_id(services, "stoep", elsrijk)))
+    assert (code, err) == (0, "")
+
+
 # --- through the real Application ------------------------------------------------------------
 
 
