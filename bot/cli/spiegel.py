@@ -23,7 +23,7 @@ from bot.core.config import UnreadableFileError, read_text_file
 from bot.people import persons
 from bot.spiegel import editing
 from bot.spiegel import mirror as spiegel
-from models import SpiegelItem, StatementChange, Wijk
+from models import Edition, SpiegelItem, StatementChange, Wijk
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -195,8 +195,17 @@ def run_editing(args: argparse.Namespace) -> int:
                         f"{carried} statements carried over"
                     )
                 else:
-                    if args.item is not None and session.get(SpiegelItem, args.item) is None:
-                        return _fail(f"no statement {args.item} (see `spiegel list --wijk SLUG`)")
+                    if args.item is not None:
+                        statement = session.get(SpiegelItem, args.item)
+                        if statement is None:
+                            return _fail(
+                                f"no statement {args.item} (see `spiegel list --wijk SLUG`)"
+                            )
+                        # Its wijk taken out of config.toml: said as `history --wijk` says it.
+                        edition = session.get(Edition, statement.edition_id)
+                        held = session.get(Wijk, edition.wijk_id) if edition else None
+                        if held is not None:
+                            cli.note_taken_out(config, held)
                     changes = (
                         editing.history(session, args.item)
                         if args.item is not None
