@@ -100,6 +100,23 @@ async def test_the_list_newest_first_with_for_me(desk: Desk) -> None:
         assert "<script>" not in text and " style=" not in text
 
 
+async def test_a_digest_asked_for_is_marked_so_with_its_date(desk: Desk) -> None:
+    """A digest the coach asked for with "Wijkoverzicht nu" stands in the list and on its own
+    page marked as asked for, with the day it was sent; a scheduled one is not marked."""
+    await coach(desk)
+    scheduled = digest(desk, weeks_ago=2)
+    asked = digest(desk, weeks_ago=1, key="/1")
+    async with logged_in(desk) as browser:
+        text = (await browser.get("/archief")).text
+        mark = "Zelf gevraagd met de knop Wijkoverzicht nu"
+        assert text.count(mark) == 1
+        assert text.index(f'href="/archief/{asked}"') < text.index(mark)
+        assert text.index(mark) < text.index(f'href="/archief/{scheduled}"')
+        page = (await browser.get(f"/archief/{asked}")).text
+        assert f"{mark}, op " in page
+        assert mark not in (await browser.get(f"/archief/{scheduled}")).text
+
+
 async def test_the_list_pages_and_filters_by_wijk(desk: Desk) -> None:
     await join_as(desk.bot, desk.services, COACH_ID, "Coach", Role.COACH, ELSRIJK, STADSHART)
     for week in range(1, 23):

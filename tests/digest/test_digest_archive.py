@@ -156,6 +156,51 @@ async def test_skipped_and_unsent_digests_are_not_shown(bot: Harness, services: 
             desk.get_archived(session, actor(services, 5001), digest.id)
 
 
+async def test_a_digest_asked_for_is_archived_marked_as_asked(
+    bot: Harness, services: Services
+) -> None:
+    """A coach's "Wijkoverzicht nu" was sent but not kept: the desk's archive held only the
+    scheduled digests. Now each one asked for is there too, as received, marked as asked for
+    (with when it was sent); a resident's erasure takes their words out of it as well; and
+    asking does not count as the period's scheduled digest, which still goes out."""
+    await started(services)
+    anna = coach(bot, services, 5001, "elsrijk")
+    rita_id = person(services, 6001)
+    observe(services, "Rita ziet elke dag afval bij de school", person_id=rita_id, at=DUE)
+    await anna.send("/menu")
+    await anna.press("Wijkoverzicht nu")
+    asked_at = services.clock.now()
+    frozen(services).set(asked_at + timedelta(minutes=5))
+    await anna.send("/digest elsrijk")
+    me = actor(services, 5001)
+    with services.db.session() as session:
+        page = desk.list_archive(session, me)
+        assert page.total == 2
+        newest, first = page.entries
+        assert first.asked and newest.asked and first.for_me
+        assert first.sent_at == asked_at and newest.sent_at == asked_at + timedelta(minutes=5)
+        assert first.period_start < first.period_end <= asked_at
+        shown = desk.get_archived(session, me, first.digest_id)
+    texts, _ = received(anna)
+    assert shown.messages == texts[: len(shown.messages)]
+    assert "Rita ziet elke dag afval" in "".join(shown.messages)
+
+    with services.db.session() as session:
+        report = erase_person(session, rita_id, keep_contributions=False)
+    assert report.archived_digests_redacted == 2
+    with services.db.session() as session:
+        text = "".join(desk.get_archived(session, me, first.digest_id).messages)
+    assert "Rita ziet" not in text and "Hier stond tekst van een bewoner." in text
+
+    # The week asked about still gets its scheduled digest when it is due.
+    frozen(services).set(DUE + timedelta(weeks=1, minutes=1))
+    assert await jobs.send_due(services, bot.app.bot) == 1
+    with services.db.session() as session:
+        entries = desk.list_archive(session, me).entries
+    assert [e.asked for e in entries] == [False, True, True]
+    assert entries[0].period_key == "2026-W48"
+
+
 # --- who may read it ---------------------------------------------------------------------------
 
 
