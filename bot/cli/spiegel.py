@@ -202,8 +202,8 @@ def run_editing(args: argparse.Namespace) -> int:
                                 f"no statement {args.item} (see `spiegel list --wijk SLUG`)"
                             )
                         # Its wijk taken out of config.toml: said as `history --wijk` says it.
-                        edition = session.get(Edition, statement.edition_id)
-                        held = session.get(Wijk, edition.wijk_id) if edition else None
+                        its = session.get(Edition, statement.edition_id)
+                        held = session.get(Wijk, its.wijk_id) if its is not None else None
                         if held is not None:
                             cli.note_taken_out(config, held)
                     changes = (
