@@ -21,7 +21,10 @@ class DigestSetting(SQLModel, table=True):
 
 
 class Digest(SQLModel, table=True):
-    """Claimed before sending: a unique constraint, not a flag in memory, stops a second send."""
+    """Claimed before sending: a unique constraint, not a flag in memory, stops a second send.
+
+    A digest a coach asked for ("Wijkoverzicht nu") has a row too, for the desk's archive, under
+    its period's key and its number in it ("2026-W48/1": bot.digest.periods.asked_key)."""
 
     __table_args__ = (
         UniqueConstraint("coach_id", "wijk_id", "period_key", name="uq_digest_period"),

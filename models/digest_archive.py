@@ -2,7 +2,8 @@
 
 Kept for the coach's desk (its digest archive). One row per Digest, written in the transaction
 that records the digest's first progress, before any part goes out, and brought up to date when a
-later attempt resumes (bot.digest.archive.record). The CSV is not kept: it lists every
+later attempt resumes (bot.digest.archive.record); for a digest the coach asked for, with its row
+(bot.digest.jobs.record_asked). The CSV is not kept: it lists every
 observation with its author's name or pseudonym, and the desk's export gives the current list.
 """
 

@@ -5,7 +5,9 @@ also those sent to the wijk's other coaches (`ArchiveEntry.for_me` tells them ap
 first, paged. What is kept is Telegram HTML (bot.digest.archive); `safe_fragment` turns it into
 HTML a page can show as it is (in Jinja2: `{{ fragment | safe }}`, or `Markup(fragment)`).
 
-Only digests with status "sent" are shown. Digests sent before the archive existed have no row.
+Only digests with status "sent" are shown, the scheduled ones and those a coach asked for with
+"Wijkoverzicht nu" (`ArchiveEntry.asked`). Digests sent before the archive existed have no row,
+nor those asked for before they were kept.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from bot.core.clock import as_utc
+from bot.digest.periods import is_asked
 from bot.observations.coach import handled_wijken
 from bot.people.permissions import Action, Actor, PermissionDenied
 from models import Digest, DigestArchive, DigestStatus, Wijk
@@ -39,13 +42,14 @@ class ArchiveEntry:
     digest_id: int
     wijk_id: int
     wijk_name: str
-    period_key: str  # "2026-W47", "2026-W47+48" (two weeks), ...
+    period_key: str  # "2026-W47", "2026-W47+48" (two weeks), "2026-W48/1" (asked for), ...
     period_start: datetime
     period_end: datetime  # exclusive: the moment after the period
     sent_at: datetime | None
     lang: str  # the language it was written in (the receiving coach's)
     for_me: bool  # sent to this coach (else to another coach of the wijk)
     has_chart: bool
+    asked: bool = False  # asked for by its coach ("Wijkoverzicht nu"), not a scheduled one
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ def _entry(
         lang=lang,
         for_me=digest.coach_id == actor.id,
         has_chart=bool(has_chart),
+        asked=is_asked(digest.period_key),
     )
 
 

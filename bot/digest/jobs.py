@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from telegram import Bot
@@ -36,7 +36,7 @@ from bot.core.config import Config
 from bot.core.database import Database
 from bot.digest import archive as digest_archive
 from bot.digest.delivery import Delivered, DeliveryError, Outgoing, deliver, prepare
-from bot.digest.periods import Period, Schedule, latest_due
+from bot.digest.periods import Period, Schedule, asked_key, latest_due
 from bot.people import persons
 from bot.telegram.jobs import at_start_and_every
 from models import Digest, DigestSetting, DigestStatus, Membership, Person, Role, Wijk
@@ -280,6 +280,50 @@ def finish(
             row.attempts += 1
         session.add(row)
         session.commit()
+
+
+_ASK_TRIES = 5  # two "Wijkoverzicht nu" of one coach at the same moment: each its own number
+
+
+def record_asked(
+    db: Database, coach_id: int, wijk_id: int, period: Period, outgoing: Outgoing, now: datetime
+) -> int:
+    """Keep a digest the coach asked for ("Wijkoverzicht nu") before it goes out: its Digest
+    row, under the period's key and its number among those asked for (periods.asked_key), and
+    its archive, in one transaction. The caller sends it and records the ending (`finish`).
+    The job never takes such a row: it looks for the period's own key only."""
+    prefix = asked_key(period.key, 0)[:-1]
+    for _ in range(_ASK_TRIES):
+        with db.session() as session:
+            before = session.exec(
+                select(func.count())
+                .select_from(Digest)
+                .where(
+                    Digest.coach_id == coach_id,
+                    Digest.wijk_id == wijk_id,
+                    col(Digest.period_key).startswith(prefix, autoescape=True),
+                )
+            ).one()
+            row = Digest(
+                coach_id=coach_id,
+                wijk_id=wijk_id,
+                period_key=asked_key(period.key, int(before) + 1),
+                period_start=period.start,
+                period_end=period.end,
+                status=DigestStatus.PENDING.value,
+                parts_total=outgoing.total,
+            )
+            session.add(row)
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                continue
+            assert row.id is not None
+            digest_archive.record(session, row.id, outgoing, now)
+            session.commit()
+            return row.id
+    raise RuntimeError(f"no free number for a digest asked for in {period.key}")
 
 
 async def send_claimed(services: Services, bot: Bot, due: Due, claimed: Claim) -> Result:

@@ -1,7 +1,8 @@
 """ "Digest nu" and `/digest [wijk]`: the coach's digest, now, in this chat.
 
 Permissions are checked here for every command and button (Action.VIEW_DIGEST in the wijk asked
-for); a wijk id in a button is only a wish.
+for); a wijk id in a button is only a wish. Each one asked for is kept as the scheduled ones are
+(bot.digest.jobs.record_asked), so the desk's archive shows it, marked as asked for.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from handlers.common import (
     reply,
 )
 from handlers.digest import views
-from models import Role, Wijk
+from models import DigestStatus, Role, Wijk
 
 _log = logging.getLogger(__name__)
 
@@ -114,11 +115,37 @@ async def _send_now(update: Update, context: WijkContext, who: Who, wijk_id: int
     with services.db.session() as session:
         plan = jobs.schedule_for(session, who.actor.id, services.config)
     period = periods.current_period(plan, services.clock.now(), services.tz)
+    digest_id: int | None = None
     try:
         outgoing = await asyncio.to_thread(prepare, services, wijk_id, period, who.lang)
-        await deliver(context.bot, chat.id, outgoing)
+        # Kept before it goes out, as a scheduled digest is: the desk's archive shows it.
+        digest_id = await asyncio.to_thread(
+            jobs.record_asked,
+            services.db,
+            who.actor.id,
+            wijk_id,
+            period,
+            outgoing,
+            services.clock.now(),
+        )
+        delivered = await deliver(context.bot, chat.id, outgoing)
+        uncertain = ", ".join(map(str, delivered.uncertain))
+        jobs.finish(
+            services.db,
+            digest_id,
+            DigestStatus.SENT,
+            services.clock.now(),
+            error=f"may be missing: part {uncertain}" if uncertain else None,
+            parts_sent=outgoing.total,
+        )
     except DeliveryError as exc:
         _log.warning("on-demand digest failed after %s parts: %s", exc.sent, exc.cause)
+        if digest_id is not None:
+            reason = f"{type(exc.cause).__name__}: {exc.cause}"
+            now = services.clock.now()
+            jobs.finish(
+                services.db, digest_id, DigestStatus.FAILED, now, error=reason, parts_sent=exc.sent
+            )
         await reply(update, who.t("digest.failed"), menu_keyboard(who))
     except Exception:
         _log.exception("on-demand digest for wijk %s failed", wijk_id)
