@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.context import Services
+from bot.core.text import utf16_cut, utf16_len
 from bot.fake_telegram import FakeTelegram, Harness
 from bot.fake_telegram.users import BotMessage
 from bot.fake_telegram.users import Person as FakePerson
@@ -165,6 +166,49 @@ async def test_a_long_poll_question_or_answer_telegram_split_in_two_is_not_taken
     assert poll.question == "Wat pakken we eerst aan?"
     assert poll.id is not None
     assert options_of(services, poll.id) == ["Speeltuin", "Bankjes"]
+
+
+# Telegram splits at 4,096 UTF-16 code units, where an emoji counts twice: a part full of emoji
+# holds far fewer characters (here 3,160), and is a part all the same.
+EMOJI_HEAD = utf16_cut("De stoep is kapot 😡😡😡😡😡😡😡😡 " * 200, 4096)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_long_text_with_emoji_telegram_split_in_two_is_not_filed_as_its_tail(
+    bot: Harness, fake: FakeTelegram, services: Services, lang: str
+) -> None:
+    """A melding full of emoji arrives as two messages: 4,096 UTF-16 units (3,160 characters)
+    and the rest. The first part was refused as too long, but the rest was filed as the melding
+    without a word: a part was recognised only at 4,000 characters. Now, as Telegram counts."""
+    assert (utf16_len(EMOJI_HEAD), len(EMOJI_HEAD)) == (4096, 3160)
+    person = await onboard(bot, 1001, "Piet", language_code=lang)
+    moment = fake.wallclock()
+    fake.wallclock = lambda: moment
+    await person.send("/melding")
+    (first,) = await person.send(EMOJI_HEAD)
+    assert ("te lang: 3160" if lang == "nl" else "too long: 3160") in first.plain_text
+    (second,) = await person.send("en daarom ligt er ook steeds afval op straat.")
+    assert KIND[lang] not in second.plain_text
+    assert ("te lang: 3205" if lang == "nl" else "too long: 3205") in second.plain_text
+    assert stored_texts(services) == []
+
+
+async def test_a_long_poll_question_with_emoji_telegram_split_in_two_is_not_taken_as_its_tail(
+    bot: Harness, fake: FakeTelegram, services: Services
+) -> None:
+    """The same in the poll wizard, whose limits count as Telegram does (an emoji is two): the
+    rest of a question full of emoji became the question. Now it is refused, with the length
+    of the whole counted as the limit is: 4,096 + 104 units."""
+    creator = await member(bot, services, 2001, "Bea")
+    moment = fake.wallclock()
+    fake.wallclock = lambda: moment
+    await creator.send("/menu")
+    await creator.press("Nieuwe stemming")
+    (first,) = await creator.send(EMOJI_HEAD)
+    assert "Je vraag is te lang: 4096 letters en tekens" in first.plain_text
+    (second,) = await creator.send(REST)
+    assert "Je vraag is te lang: 4200 letters en tekens" in second.plain_text
+    assert "Antwoorden" not in second.plain_text
 
 
 async def create_poll_from_options(creator: FakePerson) -> None:
