@@ -164,19 +164,26 @@ def not_taken_reason(who: Who, why: str) -> str:
 
 
 # Telegram sends a text longer than 4,096 characters as several messages, at the same moment;
-# each part but the last is close to that length. A part after one refused as too long is the
-# rest of the same text: never a text of its own (a piece from the middle of a sentence).
-_SPLIT_PART = 4000
+# each part but the last is close to that length, counted as Telegram counts it: in UTF-16 code
+# units, where an emoji is two (a part full of emoji holds far fewer characters). A part after
+# one refused as too long is the rest of the same text: never a text of its own (a piece from
+# the middle of a sentence).
+_SPLIT_PART = 4000  # UTF-16 code units
 _SPLIT_WITHIN_SECONDS = 2
 _TOO_LONG_KEY = "too_long_text"  # in user_data: {"at": the part's time (epoch), "length": sum}
 
 
-def rest_of_split(turn: Turn, text: str, long: bool) -> int | None:
+def rest_of_split(
+    turn: Turn, text: str, long: bool, measure: Callable[[str], int] = len
+) -> int | None:
     """The length of all of a long text Telegram split into messages when `text` is its rest,
     else None: the one place that decides it. The rest is a message that comes at the same
     moment as a part refused for its length (the parts' times are Telegram's, compared with each
     other); it is too long as well, whatever it says. `long`: the step refuses `text` itself for
-    its length (a step with a limit of its own says so in its own words: too_long otherwise)."""
+    its length (a step with a limit of its own says so in its own words: too_long otherwise).
+    `measure`: how the step's limit counts, and so the length returned: characters (our own
+    limits, as the database's columns count), or UTF-16 units (Telegram's, such as a poll's).
+    Whether a message is a part of a split text is always counted as Telegram splits."""
     message = turn.update.effective_message
     store = turn.context.user_data
     when = message.date.timestamp() if message is not None and message.date else None
@@ -185,11 +192,11 @@ def rest_of_split(turn: Turn, text: str, long: bool) -> int | None:
     if isinstance(seen, dict) and when is not None:
         since = when - float(seen.get("at", 0))
         if 0 <= since <= _SPLIT_WITHIN_SECONDS:
-            whole = len(text) + int(seen.get("length", 0))
+            whole = measure(text) + int(seen.get("length", 0))
     # Refused, and a rest may follow it: a part of the split text, or close to one in length.
-    follows = whole is not None or (long and len(text) >= _SPLIT_PART)
+    follows = whole is not None or (long and utf16_len(text) >= _SPLIT_PART)
     if store is not None and when is not None and follows:
-        store[_TOO_LONG_KEY] = {"at": when, "length": len(text) if whole is None else whole}
+        store[_TOO_LONG_KEY] = {"at": when, "length": measure(text) if whole is None else whole}
     return whole
 
 

@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 
 from bot.context import WijkApplication, WijkContext
 from bot.core.i18n import tn
+from bot.core.text import utf16_len
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.polls import delivery, groups, voting
@@ -294,7 +295,9 @@ def _typed(turn: Turn, text: str, clean: Callable[[str], str], too_long: str, li
         cleaned, error = clean(text), None
     except voting.PollError as err:
         cleaned, error = "", err
-    whole = rest_of_split(turn, text, long=error is not None and error.key == too_long)
+    # Counted as the poll's limits are: in UTF-16 units, as Telegram counts them.
+    long = error is not None and error.key == too_long
+    whole = rest_of_split(turn, text, long=long, measure=utf16_len)
     if whole is not None:
         raise Invalid(turn.who.t(too_long, length=whole, limit=limit))
     if error is not None:
