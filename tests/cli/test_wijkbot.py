@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import locale
 import re
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import wiring
+from bot.cli import common
 from bot.cli import wijkbot as cli
 from bot.context import Services
 
@@ -75,3 +80,35 @@ def test_an_unknown_wijk_is_bad_input_in_every_command(
     assert "'nergens'" in printed and printed.count("\n") == 1
     if args[0] != "import-spiegel":  # which says first that the file is for elsrijk
         assert printed.startswith("unknown wijk 'nergens'; known: bankras-kostverloren, ")
+
+
+# --- day and month names ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def time_locale() -> Iterator[None]:
+    """The process's LC_TIME as it was, after a test that sets another."""
+    before = locale.setlocale(locale.LC_TIME)
+    yield
+    locale.setlocale(locale.LC_TIME, before)
+
+
+# A machine's locale as LC_ALL sets it; the others are only there when installed (or made with
+# localedef, found through LOCPATH): without them the test says so and skips.
+@pytest.mark.parametrize("machine", ["C", "C.UTF-8", "nl_NL.UTF-8", "de_DE.UTF-8", ""])
+def test_day_and_month_names_are_the_clis_language_whatever_the_machines_locale(
+    time_locale: None, machine: str
+) -> None:
+    """The command line wrote "Sunday 7 March 2027" with strftime's %A and %B: the machine's
+    locale's words, whichever (a German server: "Sonntag 7 März"), in an English line. Now its
+    own language's, from the project's catalogue of dates (Babel), in any locale."""
+    try:
+        locale.setlocale(locale.LC_TIME, machine)
+    except locale.Error:
+        pytest.skip(f"the locale {machine!r} is not installed here")
+    moment = datetime(2027, 3, 7, 20, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+    assert common.when(moment) == "Sunday 7 March 2027 20:00"
+    assert common.CLI_LANG == "en"  # the language of the command line's own lines
+    assert common.when(moment, "en") == "Sunday 7 March 2027 20:00"
+    assert common.when(moment, "nl") == "zondag 7 maart 2027 20:00"
+    assert common.when(moment.replace(day=14), "nl") == "zondag 14 maart 2027 20:00"
