@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.core.config import Config, ConfigError, load_config
+from bot.core.i18n import format_moment
 
 if TYPE_CHECKING:
     from bot.context import Services
@@ -20,10 +21,15 @@ if TYPE_CHECKING:
     from bot.opendata.clients import PdokClient
 
 
-def when(moment: datetime) -> str:
+# The language of the command line's own lines (its catalogue is the code: ARCHITECTURE.md).
+CLI_LANG = "en"
+
+
+def when(moment: datetime, lang: str = CLI_LANG) -> str:
     """A moment as the command line shows it, already in the municipality's time: "Sunday 7
-    March 2027 20:00" (the day without a leading zero, the year always)."""
-    return f"{moment:%A} {moment.day} {moment:%B %Y %H:%M}"
+    March 2027 20:00" (the day without a leading zero, the year always); in Dutch "zondag 7 maart
+    2027 20:00". The names are the language's (Babel), never the machine's locale (LC_TIME)."""
+    return format_moment(moment, lang, "EEEE d MMMM y HH:mm")
 
 
 class DatabaseUnreachableError(Exception):

@@ -130,6 +130,11 @@ def format_datetime(
     return babel_format_datetime(value, fmt, tzinfo=tz, locale=BABEL_LOCALES.get(lang, "nl_NL"))
 
 
+def format_moment(value: datetime, lang: str, fmt: str) -> str:
+    """An aware moment in its own time zone (already the one to show), in the language's words."""
+    return babel_format_datetime(value, fmt, locale=BABEL_LOCALES.get(lang, "nl_NL"))
+
+
 def csv_dialect(lang: str) -> tuple[str, str]:
     """(field separator, decimal mark) of a CSV file that Excel opens in columns under this
     language's regional settings: Dutch Excel splits on ";" (the comma is its decimal mark)
