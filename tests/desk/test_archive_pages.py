@@ -108,7 +108,7 @@ async def test_a_digest_asked_for_is_marked_so_with_its_date(desk: Desk) -> None
     asked = digest(desk, weeks_ago=1, key="/1")
     async with logged_in(desk) as browser:
         text = (await browser.get("/archief")).text
-        mark = "Zelf gevraagd met de knop Wijkoverzicht nu"
+        mark = "Gevraagd met de knop Wijkoverzicht nu"
         assert text.count(mark) == 1
         assert text.index(f'href="/archief/{asked}"') < text.index(mark)
         assert text.index(mark) < text.index(f'href="/archief/{scheduled}"')
