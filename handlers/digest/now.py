@@ -13,7 +13,7 @@ import logging
 from sqlmodel import Session
 from telegram import Update
 
-from bot.context import WijkContext
+from bot.context import Services, WijkContext
 from bot.digest import jobs, periods
 from bot.digest.delivery import DeliveryError, deliver, prepare
 from bot.people import persons
@@ -129,24 +129,31 @@ async def _send_now(update: Update, context: WijkContext, who: Who, wijk_id: int
             services.clock.now(),
         )
         delivered = await deliver(context.bot, chat.id, outgoing)
-        uncertain = ", ".join(map(str, delivered.uncertain))
-        jobs.finish(
-            services.db,
-            digest_id,
-            DigestStatus.SENT,
-            services.clock.now(),
-            error=f"may be missing: part {uncertain}" if uncertain else None,
-            parts_sent=outgoing.total,
-        )
     except DeliveryError as exc:
         _log.warning("on-demand digest failed after %s parts: %s", exc.sent, exc.cause)
-        if digest_id is not None:
-            reason = f"{type(exc.cause).__name__}: {exc.cause}"
-            now = services.clock.now()
-            jobs.finish(
-                services.db, digest_id, DigestStatus.FAILED, now, error=reason, parts_sent=exc.sent
-            )
+        reason = f"{type(exc.cause).__name__}: {exc.cause}"
+        _record_end(services, digest_id, DigestStatus.FAILED, reason, exc.sent)
         await reply(update, who.t("digest.failed"), menu_keyboard(who))
+        return
     except Exception:
         _log.exception("on-demand digest for wijk %s failed", wijk_id)
         await reply(update, who.t("digest.failed"), menu_keyboard(who))
+        return
+    uncertain = ", ".join(map(str, delivered.uncertain))
+    note = f"may be missing: part {uncertain}" if uncertain else None
+    _record_end(services, digest_id, DigestStatus.SENT, note, outgoing.total)
+
+
+def _record_end(
+    services: Services, digest_id: int | None, status: DigestStatus, note: str | None, sent: int
+) -> None:
+    """How a digest asked for ended (the archive lists it once sent). A failure to record it
+    is logged: the coach has what went out, and is not told otherwise."""
+    if digest_id is None:
+        return
+    try:
+        jobs.finish(
+            services.db, digest_id, status, services.clock.now(), error=note, parts_sent=sent
+        )
+    except Exception:
+        _log.exception("on-demand digest %s: its ending (%s) was not recorded", digest_id, status)
