@@ -140,6 +140,9 @@ NOT_URGENT = [
     ("en", "help, anyone know a good plumber?"),
     ("nl", "help, weet iemand wanneer het grofvuil wordt opgehaald"),
     ("nl", "Mooi man, die muurschildering bij het station"),
+    # An errand with "pls": milk is a sign only where it is left on a doorstep.
+    ("en", "grab some milk on the way home pls"),
+    ("nl", "neem je melk mee aub"),
     ("nl", "Vet man, die nieuwe skatebaan"),
     ("nl", "Iemand heeft de brug weer beklad met graffiti"),
     ("en", "someone graffitied the bridge again"),
