@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -387,10 +388,18 @@ async def reply(
     return await chat.send_message(text, reply_markup=markup)
 
 
+# The catalogue's markup: a message shows it as bold or italic, an alert (plain text) as it is.
+_CATALOGUE_TAGS = re.compile(r"</?(?:b|i|code)>")
+
+
 async def answer_query(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a pressed button, with `text` as a toast or an alert: plain text, so a catalogue
+    text made for messages loses its tags (values in it are raw, never escaped)."""
     query: CallbackQuery | None = update.callback_query
     if query is None:
         return
+    if text:
+        text = _CATALOGUE_TAGS.sub("", text)
     try:
         await query.answer(text, show_alert=alert)
     except BadRequest as exc:  # a query older than ~15 minutes can no longer be answered
