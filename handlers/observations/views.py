@@ -315,6 +315,7 @@ def _mine_item(
     tz: ZoneInfo,
     chars: tuple[int, int],
     supported: str | None = None,
+    wijk: str | None = None,
 ) -> str:
     """One observation of the list; `supported`: what the person wrote when they said "ik ook"
     to someone else's (shown instead of that person's text, and nothing about who sent it)."""
@@ -323,10 +324,11 @@ def _mine_item(
         created = created.replace(tzinfo=UTC)
     more = who.t("observations.mine_more")
     head = who.t(
-        "observations.mine_item",
+        "observations.mine_item" if wijk is None else "observations.mine_item_wijk",
         reference=obs.reference,
         date=format_date(created, who.lang, tz),
         status=status_label(who.lang, obs),
+        wijk=esc(wijk or ""),
     )
     extras = [who.t("observations.mine_extras_photo")] if obs.photo_file_id else []
     if obs.latitude is not None:
@@ -373,9 +375,11 @@ def mine(
     note: str | None = None,
     supported: dict[int, str] | None = None,
     emptied: bool = False,
+    wijk_names: dict[int, str] | None = None,
 ) -> View:
     """One page of the person's own observations and those they support (`supported`: by id,
     their own text), each withdrawable one with its button, each supported one with "stop".
+    `wijk_names`: each one's wijk by id, named in its line (for someone of several wijken).
     `emptied`: shown after "ik steun dit niet meer" (pressed once or again): when nothing is
     left, the list is empty now, not "nothing sent yet"."""
     supported = supported or {}
@@ -386,7 +390,16 @@ def mine(
         text = ""
         for chars in MINE_SHORTENED:  # shorten harder until the page fits in one message
             blocks = [
-                _mine_item(who, o, themes, tz, chars, supported.get(o.id or 0)) for o in items
+                _mine_item(
+                    who,
+                    o,
+                    themes,
+                    tz,
+                    chars,
+                    supported.get(o.id or 0),
+                    (wijk_names or {}).get(o.wijk_id),
+                )
+                for o in items
             ]
             title = who.t("observations.mine_title", page=page + 1, pages=pages)
             text = "\n\n".join([title, *blocks])
