@@ -1,0 +1,36 @@
+"""What a partner met in an outside test in English (December 2026): questions meant for
+residents."""
+
+from __future__ import annotations
+
+from bot.context import Services
+from bot.fake_telegram import Harness
+from models import Role
+from tests.helpers import join_as
+from tests.observations.test_sweep_mine import report
+
+ABOUT_YOU = "Would you tell us a little about yourself?"
+
+
+async def test_a_partner_is_not_asked_about_their_age_and_household(
+    bot: Harness, services: Services
+) -> None:
+    """A partner's worker sent a report for Elsrijk and one for Stadshart; the menu then asked
+    "Would you tell us a little about yourself? There are three short questions" (age,
+    household, years in the district): questions about residents, whose answers show the coach
+    whose voices are missing. A partner who also lives in a wijk is asked there, as a resident."""
+    pat = await join_as(
+        bot, services, 7001, "Pat", Role.PARTNER, "elsrijk", "stadshart", language_code="en"
+    )
+    await report(pat, "Stadshart", "Youths gather on the square at night.")
+    await report(pat, "Elsrijk", "The street light on the corner is out.")
+    (menu,) = await pat.send("/menu")
+    assert ABOUT_YOU not in menu.plain_text
+    await pat.send("/district")
+    (menu,) = await pat.press("Stadshart")
+    assert ABOUT_YOU not in menu.plain_text and "What would you like to do?" in menu.plain_text
+
+    await pat.send("/district")
+    (menu,) = await pat.press("Westwijk")  # where Pat lives
+    assert ABOUT_YOU in menu.plain_text
+    assert bot.errors == []
