@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from bot.core.clock import as_utc, utcnow
 from bot.people import participation
-from models import PersonProfile
+from models import Membership, PersonProfile, Role
 from models.profile import AGE_GROUPS, HOUSEHOLDS, YEARS_IN_WIJK
 
 FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -40,7 +40,10 @@ def answers(session: Session, person_id: int) -> PersonProfile | None:
 def should_ask(session: Session, person_id: int, now: datetime) -> bool:
     """Not asked before, and they took part (bot/people/participation.py: the people whose
     "Over jou" the blind spots count, and the digest's participants); or they said "Later"
-    long enough ago and an answer is still missing."""
+    long enough ago and an answer is still missing. Only someone who lives in a wijk (a
+    resident or BIG member there): a partner's worker or a coach is asked once they do."""
+    if not _lives_in_a_wijk(session, person_id):
+        return False
     row = answers(session, person_id)
     if row is not None:
         return (
@@ -49,6 +52,14 @@ def should_ask(session: Session, person_id: int, now: datetime) -> bool:
             and any(getattr(row, FIELDS[f][0]) is None for f in ORDER)
         )
     return participation.ever(session, person_id)
+
+
+def _lives_in_a_wijk(session: Session, person_id: int) -> bool:
+    lives = (Role.RESIDENT.value, Role.BIG.value)
+    query = select(col(Membership.id)).where(
+        col(Membership.person_id) == person_id, col(Membership.role).in_(lives)
+    )
+    return session.execute(query.limit(1)).first() is not None
 
 
 def mark_asked(session: Session, person_id: int) -> PersonProfile:
