@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.context import Services
 from bot.fake_telegram import Harness
 from models import Role
-from tests.helpers import join_as
+from tests.helpers import join_as, onboard
 from tests.observations.test_sweep_mine import report
 
 ABOUT_YOU = "Would you tell us a little about yourself?"
@@ -34,3 +34,31 @@ async def test_a_partner_is_not_asked_about_their_age_and_household(
     (menu,) = await pat.press("Westwijk")  # where Pat lives
     assert ABOUT_YOU in menu.plain_text
     assert bot.errors == []
+
+
+async def test_choosing_another_wijk_says_what_it_is_for_someone_who_works_in_wijken(
+    bot: Harness, services: Services
+) -> None:
+    """A partner of Elsrijk and Stadshart who wants to read Stadshart's spiegel presses "Choose
+    another district": it asked "Which district do you live in?", a resident's question. Choosing
+    one of their own wijken only shows it; another is where they live. A resident is still asked
+    where they live."""
+    pat = await join_as(
+        bot, services, 7001, "Pat", Role.PARTNER, "elsrijk", "stadshart", language_code="en"
+    )
+    (question,) = await pat.send("/district")
+    text = question.plain_text
+    assert text.startswith("Which district do you want to see?"), text
+    assert "You work in Elsrijk and Stadshart." in text, text
+    assert "live in" not in text.split("\n")[0]
+    (menu,) = await pat.press("Stadshart")
+    assert "Your district: Stadshart" in menu.plain_text
+
+    cora = await join_as(bot, services, 5001, "Cora", Role.COACH, "elsrijk")
+    (question,) = await cora.send("/wijk")
+    assert question.plain_text.startswith("Welke wijk wil je zien?"), question.plain_text
+    assert "Je werkt in Elsrijk." in question.plain_text
+
+    rik = await onboard(bot, 6001, "Rik", language_code="en")
+    (question,) = await rik.send("/district")
+    assert question.plain_text.startswith("Which district do you live in?")
