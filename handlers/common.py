@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
+from babel.lists import format_list
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -40,7 +41,7 @@ from bot.telegram.callbacks import BadCallback, Cancel, MenuItem, WijkStep
 from bot.telegram.callbacks import button as button  # re-exported for the handlers
 from bot.telegram.outage import STORAGE_AWAY
 from bot.telegram.sending import retried
-from models import Observation, ObservationStatus
+from models import Observation, ObservationStatus, Role
 
 _log = logging.getLogger(__name__)
 
@@ -477,9 +478,20 @@ async def ask_wijk(
     """Start the `wijk` flow (its draft: handlers/onboarding/wijk.py WijkDraft, empty unless
     given) with the wijk list; `above`: text the question follows in the same message."""
     flow = await flows.start(context, WIJK_FLOW, CHOOSING_WIJK, draft)
-    question = who.t("onboarding.choose_wijk")
+    question = _wijk_question(context, who)
     text = f"{above}\n\n{question}" if above else question
     await reply(update, text, wijk_list(context, who, flow.nonce), edit=edit)
+
+
+def _wijk_question(context: WijkContext, who: Who) -> str:
+    """Where do you live; for a partner or coach, which wijk to see (one they work in only
+    shows it, persons.choose_wijk), with those wijken named."""
+    work = who.actor.wijken_with(Role.PARTNER, Role.COACH) if who.actor is not None else []
+    with context.services.db.session() as session:
+        names = [w.name for i in work if (w := persons.wijk_by_id(session, i)) is not None]
+    if not names:
+        return who.t("onboarding.choose_wijk")
+    return who.t("onboarding.choose_wijk_work", wijken=esc(format_list(names, locale=who.lang)))
 
 
 def wijk_list(context: WijkContext, who: Who, nonce: int) -> InlineKeyboardMarkup:
