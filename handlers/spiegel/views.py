@@ -58,6 +58,8 @@ def overview(
     if edition.introduction:
         lines += ["", esc(edition.introduction)]
     help_key = "spiegel.overview_help" if can_react else "spiegel.overview_read_only"
+    if can_edit:  # the wijk's coach: the one who keeps it up to date
+        help_key = "spiegel.overview_help_coach"
     lines += ["", who.t(help_key), ""]
     rows = []
     for kind in service.KINDS:
