@@ -33,3 +33,14 @@ async def test_an_already_voted_alert_is_plain_text(bot: Harness, services: Serv
     assert ria.alerts[-1] == dutch
     answers = [call.params.get("text") or "" for call in bot.fake.calls_to("answerCallbackQuery")]
     assert not [text for text in answers if re.search(r"</?b>|&\w+;", text)], answers
+
+
+async def test_vote_typed_in_english_opens_the_polls(bot: Harness, services: Services) -> None:
+    """/stemmen means "vote": an English member who typed /vote read "I don't know that
+    command". It opens the polls, as /polls (the name shown) and /stemmen do."""
+    bea = await member(bot, services, 3001, "Bea")
+    bram = await join_as(bot, services, 3002, "Bram", Role.BIG, "elsrijk", language_code="en")
+    await create_poll(bot, bea)
+    (listing,) = await bram.send("/vote")
+    assert listing.plain_text.startswith("Polls"), listing.plain_text
+    assert "Vote: Wat pakken we eerst aan?" in listing.button_texts
