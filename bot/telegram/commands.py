@@ -38,7 +38,7 @@ TABLE: tuple[Command, ...] = (
     Command("spiegel", "spiegel", "mirror"),
     Command("melding", "melding", "report"),
     Command("mijnmeldingen", "mijnmeldingen", "myreports"),
-    Command("peilingen", "stemmen", "polls", also=("peilingen",)),
+    Command("peilingen", "stemmen", "polls", also=("peilingen", "vote")),
     Command("mijngegevens", "mijngegevens", "mydata"),
     Command("vergeetmij", "vergeetmij", "forgetme"),
     Command("meldingen", "meldingen", "reports"),
