@@ -66,10 +66,10 @@ async def test_invite_for_existing_person(bot: Harness, services: Services) -> N
     alice = await onboard(bot, 1001, "Alice", wijk="Randwijck")
     code = invite_code(services, Role.PARTNER, "elsrijk", "stadshart")
     (question,) = await alice.send(f"/start {code}")
-    assert "partner voor Elsrijk, Stadshart" in question.plain_text
+    assert "partner voor Elsrijk en Stadshart" in question.plain_text
     assert roles_of(services, 1001) == {("resident", "randwijck")}  # not before she says yes
     await alice.press("Akkoord")
-    assert "Gelukt. Je bent nu partner voor Elsrijk, Stadshart." in alice.last.plain_text
+    assert "Gelukt. Je bent nu partner voor Elsrijk en Stadshart." in alice.last.plain_text
     assert roles_of(services, 1001) == {
         ("resident", "randwijck"),
         ("partner", "elsrijk"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.context import Services
 from bot.fake_telegram import Harness
 from models import Role
-from tests.helpers import join_as, onboard
+from tests.helpers import invite_code, join_as, onboard
 from tests.observations.test_sweep_mine import report
 
 ABOUT_YOU = "Would you tell us a little about yourself?"
@@ -62,3 +62,17 @@ async def test_choosing_another_wijk_says_what_it_is_for_someone_who_works_in_wi
     rik = await onboard(bot, 6001, "Rik", language_code="en")
     (question,) = await rik.send("/district")
     assert question.plain_text.startswith("Which district do you live in?")
+
+
+async def test_an_invite_for_two_wijken_names_them_as_a_sentence_does(
+    bot: Harness, services: Services
+) -> None:
+    """The invite read "You have been invited to Elsrijk, Stadshart with the role: partner"."""
+    code = invite_code(services, Role.PARTNER, "elsrijk", "stadshart", "westwijk")
+    pat = bot.user(7001, "Pat", language_code="en")
+    await pat.send(f"/start {code}")
+    invited = next(m for m in pat.messages if "invited" in m.plain_text).plain_text
+    assert "invited to Elsrijk, Stadshart and Westwijk with the role" in invited, invited
+    await pat.press("I agree")
+    done = "Your role for Elsrijk, Stadshart and Westwijk is now partner."
+    assert any(done in m.plain_text for m in pat.messages)
