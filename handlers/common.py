@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from babel.lists import format_list
 from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -31,7 +30,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, NetworkError
 
 from bot.context import Services, WijkContext
-from bot.core.i18n import pick_language, t
+from bot.core.i18n import format_list, pick_language, t
 from bot.core.text import TELEGRAM_TEXT_LIMIT, clean_input, utf16_cut, utf16_len
 from bot.core.text import esc as esc  # re-exported for the handlers
 from bot.people import persons
@@ -491,7 +490,7 @@ def _wijk_question(context: WijkContext, who: Who) -> str:
         names = [w.name for i in work if (w := persons.wijk_by_id(session, i)) is not None]
     if not names:
         return who.t("onboarding.choose_wijk")
-    return who.t("onboarding.choose_wijk_work", wijken=esc(format_list(names, locale=who.lang)))
+    return who.t("onboarding.choose_wijk_work", wijken=esc(format_list(names, who.lang)))
 
 
 def wijk_list(context: WijkContext, who: Who, nonce: int) -> InlineKeyboardMarkup:

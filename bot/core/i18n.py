@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import string
 import tomllib
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.lists import format_list as babel_format_list
 from babel.numbers import format_decimal
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"
@@ -118,6 +120,11 @@ def format_percent(value: float, lang: str) -> str:
     supplement all write it: at most one decimal, with the language's decimal mark ("66,7",
     "50"; in English "66.7"). The catalogue's text puts the "%" after it."""
     return format_decimal(value, format="#,##0.#", locale=BABEL_LOCALES.get(lang, "nl_NL"))
+
+
+def format_list(items: Sequence[str], lang: str) -> str:
+    """Items as a sentence lists them: "Elsrijk, Stadshart en Westwijk"."""
+    return babel_format_list(list(items), locale=BABEL_LOCALES.get(lang, "nl_NL"))
 
 
 def format_date(value: datetime, lang: str, tz: ZoneInfo, fmt: str = "d MMMM y") -> str:

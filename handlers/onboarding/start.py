@@ -13,6 +13,7 @@ from sqlmodel import Session
 from telegram import Update
 
 from bot.context import WijkContext
+from bot.core.i18n import format_list
 from bot.desk import links
 from bot.people import invites, persons
 from bot.people.permissions import load_actor
@@ -73,7 +74,7 @@ async def show_start(update: Update, context: WijkContext, who: Who, payload: st
         if payload:
             with services.db.session() as session:
                 found = invites.check(session, payload, now)
-                wijken = _wijk_names(session, found.wijk_ids)
+                wijken = _wijk_names(session, found.wijk_ids, who.lang)
             if found.status is invites.RedeemStatus.OK and found.role is not None:
                 code = payload
                 await reply(
@@ -218,7 +219,7 @@ async def _ask_invite(update: Update, context: WijkContext, who: Who, code: str)
         person = persons.get_person(session, who.telegram_id)
         assert person is not None
         found = invites.check_for(session, person, code, services.clock.now())
-        wijken = _wijk_names(session, found.wijk_ids)
+        wijken = _wijk_names(session, found.wijk_ids, who.lang)
         home = _home_elsewhere(session, who, found.wijk_ids)
     role = who.t(f"roles.{found.role.value}") if found.role is not None else ""
     if found.status is invites.RedeemStatus.OK:
@@ -246,7 +247,7 @@ async def invite_pressed(update: Update, context: WijkContext, who: Who) -> None
         assert person is not None
         before = _roles(session, person)
         result = invites.redeem(session, person, pressed.code, services.clock.now())
-        wijken = _wijk_names(session, result.wijk_ids)
+        wijken = _wijk_names(session, result.wijk_ids, who.lang)
         home = _home_elsewhere(session, who, result.wijk_ids)
         after = _roles(session, person)
     if result.status is not invites.RedeemStatus.OK or result.role is None:
@@ -304,7 +305,7 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
         assert person is not None
         before = _roles(session, person)
         result = invites.redeem(session, person, code, services.clock.now())
-        wijken = _wijk_names(session, result.wijk_ids)
+        wijken = _wijk_names(session, result.wijk_ids, who.lang)
         after = _roles(session, person)
     if result.status is invites.RedeemStatus.OK and result.role is not None:
         await reply(
@@ -315,6 +316,7 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
         await reply(update, _refused(who, result.status, newcomer=True))
 
 
-def _wijk_names(session: Session, wijk_ids: tuple[int, ...]) -> str:
+def _wijk_names(session: Session, wijk_ids: tuple[int, ...], lang: str) -> str:
+    """The invite's wijken as a sentence names them: "Elsrijk, Stadshart en Westwijk"."""
     names = [w.name for i in wijk_ids if (w := persons.wijk_by_id(session, i)) is not None]
-    return ", ".join(f"<b>{esc(n)}</b>" for n in names)
+    return format_list([f"<b>{esc(n)}</b>" for n in names], lang) if names else ""
