@@ -736,3 +736,176 @@ def test_migration_0033_gives_each_later_duplicate_pseudonym_a_free_one(
             command.downgrade(cfg, "0032")
         with engine.begin() as conn:
             conn.execute(insert, new)  # no index: a repeat is stored as before
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0034_stores_asked_digests_and_removed_notes_in_columns(
+    tmp_path, backend: str
+) -> None:
+    """Until 0033 a digest asked for with "Wijkoverzicht nu" was kept under its period's key
+    with a number after a slash ("2026-W48/1"), and the coaches' notes removed with their sender
+    left one note by nobody with an empty text. 0034 keeps the period's own key and sets
+    `digest.asked`, and sets `observation.notes_removed_at` to that note's time and deletes it
+    (a note whose coach was erased keeps its words and stays). One scheduled digest per coach,
+    wijk and period stays unique; those asked for are not. Downgrading writes both back."""
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    at, removed_at = "2026-11-23 07:00:00", "2026-11-25 09:30:00"
+    digest_insert = text(
+        "INSERT INTO digest (id, coach_id, wijk_id, period_key, period_start, period_end,"
+        " status, attempts, created_at) VALUES (:id, :coach, 1, :key, :at, :at, 'sent', 0, :at)"
+    )
+    digests = [
+        # id, coach, stored key
+        (1, 1, "2026-W48"),
+        (2, 1, "2026-W48/1"),
+        (3, 1, "2026-W48/2"),
+        (4, 2, "2026-W46+47/1"),
+        (5, 2, "2026-W48"),
+    ]
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'asked.sqlite3'}"
+        else:
+            url = stack.enter_context(empty_pg_database("wijkbot_asked_test"))
+        engine = create_db_engine(url)
+        stack.callback(engine.dispose)
+        migrate.upgrade(engine, "0033")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO wijk (id, slug, name, cbs_codes, active)"
+                    " VALUES (1, 'elsrijk', 'Elsrijk', '', true)"
+                )
+            )
+            for n in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO person (id, telegram_id, language, consent_at, pseudonym,"
+                        " share_name, created_at) VALUES (:id, :tg, 'nl', :at, :p, false, :at)"
+                    ),
+                    {"id": n, "tg": 40 + n, "at": at, "p": f"Buur-{n}"},
+                )
+            for n, coach, key in digests:
+                conn.execute(digest_insert, {"id": n, "coach": coach, "key": key, "at": at})
+                conn.execute(
+                    text(
+                        "INSERT INTO digest_archive (digest_id, lang, messages, created_at)"
+                        " VALUES (:id, 'nl', '[\"Wijkoverzicht\"]', :at)"
+                    ),
+                    {"id": n, "at": at},
+                )
+            for n in (1, 2, 3):
+                conn.execute(
+                    text(
+                        "INSERT INTO observation (id, wijk_id, author_role, swot, text, lang,"
+                        " share_name, status, created_at, updated_at)"
+                        " VALUES (:id, 1, 'resident', 'weakness', 'x', 'nl', false, 'new',"
+                        " :at, :at)"
+                    ),
+                    {"id": n, "at": at},
+                )
+            notes = [
+                # observation, author, text, created_at
+                (1, None, "", removed_at),  # in place of the notes removed with their sender
+                (1, 1, "Later nog gebeld", "2026-11-26 10:00:00"),
+                (2, None, "Gebeld", at),  # its coach was erased: a note with words stays
+                (3, 1, "Gezien", at),
+            ]
+            for observation, author, words, written in notes:
+                conn.execute(
+                    text(
+                        "INSERT INTO observation_note (observation_id, author_id, text,"
+                        " created_at) VALUES (:o, :a, :t, :at)"
+                    ),
+                    {"o": observation, "a": author, "t": words, "at": written},
+                )
+        migrate.upgrade(engine)
+
+        def stored_digests() -> list[tuple[int, str, bool]]:
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT id, period_key, asked FROM digest ORDER BY id"))
+                return [(n, key, bool(asked)) for n, key, asked in rows]
+
+        def archived() -> list[int]:
+            # What was sent stays kept (SQLite recreates the table: not its archive with it).
+            with engine.connect() as conn:
+                rows = conn.execute(text("SELECT digest_id FROM digest_archive ORDER BY digest_id"))
+                return [n for (n,) in rows]
+
+        def stored_notes() -> list[tuple[int, int | None, str]]:
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    text(
+                        "SELECT observation_id, author_id, text FROM observation_note"
+                        " ORDER BY observation_id, created_at"
+                    )
+                )
+                return [tuple(r) for r in rows]  # type: ignore[misc]
+
+        assert stored_digests() == [
+            (1, "2026-W48", False),
+            (2, "2026-W48", True),
+            (3, "2026-W48", True),
+            (4, "2026-W46+47", True),
+            (5, "2026-W48", False),
+        ]
+        assert stored_notes() == [(1, 1, "Later nog gebeld"), (2, None, "Gebeld"), (3, 1, "Gezien")]
+        assert archived() == [1, 2, 3, 4, 5]
+        with engine.connect() as conn:
+            removed = conn.execute(
+                text("SELECT id, notes_removed_at FROM observation ORDER BY id")
+            ).all()
+        assert [(n, None if t is None else str(t)[:19]) for n, t in removed] == [
+            (1, removed_at),
+            (2, None),
+            (3, None),
+        ]
+
+        # A second scheduled digest of the same coach, wijk and period is refused (the claim);
+        # one more asked for is not.
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(digest_insert, {"id": 6, "coach": 1, "key": "2026-W48", "at": at})
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO digest (id, coach_id, wijk_id, period_key, period_start,"
+                    " period_end, status, attempts, created_at, asked)"
+                    " VALUES (6, 1, 1, '2026-W48', :at, :at, 'sent', 0, :at, true)"
+                ),
+                {"at": at},
+            )
+
+        cfg = migrate.alembic_config()
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0033")
+        with engine.connect() as conn:
+            keys = conn.execute(text("SELECT id, period_key FROM digest ORDER BY id")).all()
+        assert [tuple(r) for r in keys] == [
+            (1, "2026-W48"),
+            (2, "2026-W48/1"),
+            (3, "2026-W48/2"),
+            (4, "2026-W46+47/1"),
+            (5, "2026-W48"),
+            (6, "2026-W48/3"),
+        ]
+        assert stored_notes() == [
+            (1, None, ""),
+            (1, 1, "Later nog gebeld"),
+            (2, None, "Gebeld"),
+            (3, 1, "Gezien"),
+        ]
+        assert archived() == [1, 2, 3, 4, 5]
+        migrate.upgrade(engine)
+        assert [asked for _, _, asked in stored_digests()] == [
+            False,
+            True,
+            True,
+            True,
+            False,
+            True,
+        ]
+        assert archived() == [1, 2, 3, 4, 5]

@@ -45,7 +45,7 @@ def digest(
     messages: list[str] | None = None,
     chart: bytes | None = TINY_PNG,
     status: str = DigestStatus.SENT.value,
-    key: str = "",
+    asked: bool = False,
 ) -> int:
     now = desk.services.clock.now()
     end = datetime(now.year, now.month, now.day, tzinfo=now.tzinfo) - timedelta(weeks=weeks_ago)
@@ -55,7 +55,8 @@ def digest(
         row = Digest(
             coach_id=person_id(desk, coach_telegram_id),
             wijk_id=wijk.id,
-            period_key=f"P{weeks_ago}{key}",
+            period_key=f"P{weeks_ago}",
+            asked=asked,
             period_start=end - timedelta(days=7),
             period_end=end,
             status=status,
@@ -105,7 +106,7 @@ async def test_a_digest_asked_for_is_marked_so_with_its_date(desk: Desk) -> None
     page marked as asked for, with the day it was sent; a scheduled one is not marked."""
     await coach(desk)
     scheduled = digest(desk, weeks_ago=2)
-    asked = digest(desk, weeks_ago=1, key="/1")
+    asked = digest(desk, weeks_ago=1, asked=True)
     async with logged_in(desk) as browser:
         text = (await browser.get("/archief")).text
         mark = "Gevraagd met de knop Wijkoverzicht nu"

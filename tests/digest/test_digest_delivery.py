@@ -490,8 +490,9 @@ async def test_digest_now_for_a_coach_of_two_wijken(bot: Harness, services: Serv
     text = next(m for m in anna.messages if "Wijkoverzicht Groenelaan" in m.plain_text)
     assert "tot nu" in text.plain_text and "Nieuw bankje <3" in text.plain_text
     assert anna.last.kind == "document" and anna.last.button_texts[-1] == "Naar het menu"
-    # On demand is not the scheduled digest: kept (for the desk) under a key of its own.
-    assert [d.period_key for d in digests(services)] == ["2026-W48/1"]
+    # On demand is not the scheduled digest: kept (for the desk) under the period's key, marked
+    # as asked for.
+    assert [(d.period_key, d.asked) for d in digests(services)] == [("2026-W48", True)]
     await anna.send("/digest elsrijk")
     assert titles(anna, "Elsrijk") == 1
 

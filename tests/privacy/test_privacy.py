@@ -381,6 +381,7 @@ def test_export_of_a_coach_names_no_resident(db: Database, config: Config) -> No
         data = personal_data.export_person(session, world.coach, now=T0)
     text = json.dumps(data)
     assert data["digests_received"][0]["period"] == "2026-W47"
+    assert data["digests_received"][0]["asked_for"] is False
     assert data["polls_created"][0]["question"] == "Wat eerst?"
     # The notes they wrote (with the observation's reference only) and the templates they made.
     assert [(n["observation"], n["note"]) for n in data["notes_written"]] == [
@@ -425,14 +426,14 @@ def test_erase_keeping_contributions_unlinks_them(db: Database, config: Config) 
         obs = session.get(Observation, world.observation)
         assert obs is not None and obs.person_id is None and obs.share_name is False
         assert obs.text == "De oversteek bij school is gevaarlijk"  # the wijk keeps what was said
-        # The coaches' notes on it may name her: they go with her, and one row without words
-        # or author stands in their place (the desk says a note was removed). Bob's stays.
-        notes = session.exec(
-            select(ObservationNote).where(ObservationNote.observation_id == world.observation)
-        ).all()
-        assert [(n.author_id, n.text) for n in notes] == [(None, "")]
+        # The coaches' notes on it may name her: they go with her, and the observation says
+        # when (the desk says a note was removed). Bob's stays.
+        assert count(session, ObservationNote, observation_id=world.observation) == 0
+        assert obs.notes_removed_at is not None
         assert report.notes_removed == 1
         assert count(session, ObservationNote, observation_id=world.bob_observation) == 1
+        bobs = session.get(Observation, world.bob_observation)
+        assert bobs is not None and bobs.notes_removed_at is None
         assert count(session, Reaction, person_id=None) == 1
         assert count(session, Vote, person_id=None) == 2
         assert count(session, PollDelivery) == 1 and count(session, DigestSetting) == 1
