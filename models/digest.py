@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, false
+from sqlalchemy import text as sql
 from sqlmodel import Field, SQLModel
 
 from models.base import utcnow
@@ -21,20 +22,33 @@ class DigestSetting(SQLModel, table=True):
 
 
 class Digest(SQLModel, table=True):
-    """Claimed before sending: a unique constraint, not a flag in memory, stops a second send.
+    """Claimed before sending: a unique index, not a flag in memory, stops a second send.
 
     A digest a coach asked for ("Wijkoverzicht nu") has a row too, for the desk's archive, under
-    its period's key and its number in it ("2026-W48/1": bot.digest.periods.asked_key)."""
+    its period's key with `asked` set: any number of those per period, none of them the claim."""
 
     __table_args__ = (
-        UniqueConstraint("coach_id", "wijk_id", "period_key", name="uq_digest_period"),
+        # One scheduled digest per (coach, wijk, period): the claim (bot.digest.jobs.claim).
+        # Period first: the coach's and the wijk's own indexes serve every row, asked ones too.
+        Index(
+            "uq_digest_period",
+            "period_key",
+            "coach_id",
+            "wijk_id",
+            unique=True,
+            postgresql_where=sql("NOT asked"),
+            sqlite_where=sql("NOT asked"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # Found through uq_digest_period (its first column).
-    coach_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    coach_id: int | None = Field(
+        default=None, foreign_key="person.id", ondelete="SET NULL", index=True
+    )
     wijk_id: int = Field(foreign_key="wijk.id", index=True)
     period_key: str = Field(max_length=20)
+    # Asked for by its coach ("Wijkoverzicht nu"), not sent by the schedule.
+    asked: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     period_start: datetime
     period_end: datetime
     status: str = Field(default=DigestStatus.PENDING.value, max_length=16)

@@ -124,6 +124,9 @@ class Observation(SQLModel, table=True):
     # wijk's coaches were told at once (set before the message goes out: they are told once).
     urgent_kind: str | None = Field(default=None, max_length=20)
     urgent_alerted_at: datetime | None = None
+    # When the coaches' notes on it were removed with its sender, who erased themselves and kept
+    # it without a name (bot.observations.notes.removed_with_sender): the desk says so in one line.
+    notes_removed_at: datetime | None = None
 
     @property
     def reference(self) -> str:

@@ -2,8 +2,8 @@
 
 Internal: never sent to the sender. It concerns what the sender wrote, so it is in the sender's
 export (without the coach's name) and goes with the observation when that is erased, and with
-the sender when they erase themselves keeping the observation: then one row by nobody with an
-empty text stands in place of its notes (bot.observations.notes.removed_with_sender).
+the sender when they erase themselves keeping the observation: then the observation's
+`notes_removed_at` says when (bot.observations.notes.removed_with_sender).
 """
 
 from datetime import datetime
@@ -23,8 +23,7 @@ class ObservationNote(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     observation_id: int = Field(foreign_key="observation.id", ondelete="CASCADE")
-    # NULL after the coach who wrote it was erased: the note stays for the other coaches. NULL
-    # too, with an empty text, for the row in place of notes removed with their sender.
+    # NULL after the coach who wrote it was erased: the note stays for the other coaches.
     author_id: int | None = Field(
         default=None, foreign_key="person.id", ondelete="SET NULL", index=True
     )

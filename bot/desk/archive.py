@@ -23,7 +23,6 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from bot.core.clock import as_utc
-from bot.digest.periods import is_asked
 from bot.observations.coach import handled_wijken
 from bot.people.permissions import Action, Actor, PermissionDenied
 from models import Digest, DigestArchive, DigestStatus, Wijk
@@ -42,7 +41,7 @@ class ArchiveEntry:
     digest_id: int
     wijk_id: int
     wijk_name: str
-    period_key: str  # "2026-W47", "2026-W47+48" (two weeks), "2026-W48/1" (asked for), ...
+    period_key: str  # "2026-W47", "2026-W47+48" (two weeks), ...
     period_start: datetime
     period_end: datetime  # exclusive: the moment after the period
     sent_at: datetime | None
@@ -100,7 +99,7 @@ def _entry(
         lang=lang,
         for_me=digest.coach_id == actor.id,
         has_chart=bool(has_chart),
-        asked=is_asked(digest.period_key),
+        asked=digest.asked,
     )
 
 

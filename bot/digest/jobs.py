@@ -5,12 +5,13 @@ and wijk, and is there a Digest row for it?" every minute and once at start-up. 
 immune to APScheduler's misfire_grace_time: a missed run is simply caught up by the next one.
 
 Before sending, a run claims the (coach, wijk, period) by inserting its Digest row: the unique
-constraint lets one of any number of racing runs (threads, processes, a restarted bot, the
-command line) win. The claim is a lease (`claimed_until`, LEASE ahead), renewed as each part
-goes out together with how many did (`parts_sent` of `parts_total`). A failed send is recorded
-and claimed again by a later run; a sender that died (kill -9, a lost machine) leaves a pending
-row whose lease runs out, and a later run takes it over. Either way the next sender resumes
-after the parts recorded as sent, up to MAX_ATTEMPTS attempts.
+index over scheduled rows (uq_digest_period; a digest asked for is not one) lets one of any
+number of racing runs (threads, processes, a restarted bot, the command line) win. The claim is
+a lease (`claimed_until`, LEASE ahead), renewed as each part goes out together with how many did
+(`parts_sent` of `parts_total`). A failed send is recorded and claimed again by a later run; a
+sender that died (kill -9, a lost machine) leaves a pending row whose lease runs out, and a later
+run takes it over. Either way the next sender resumes after the parts recorded as sent, up to
+MAX_ATTEMPTS attempts.
 
 `install(app)` adds the job to an Application's JobQueue; nothing is registered on import.
 """
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import ColumnElement, func, update
+from sqlalchemy import ColumnElement, not_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from telegram import Bot
@@ -36,7 +37,7 @@ from bot.core.config import Config
 from bot.core.database import Database
 from bot.digest import archive as digest_archive
 from bot.digest.delivery import Delivered, DeliveryError, Outgoing, deliver, prepare
-from bot.digest.periods import Period, Schedule, asked_key, latest_due
+from bot.digest.periods import Period, Schedule, latest_due
 from bot.people import persons
 from bot.telegram.jobs import at_start_and_every
 from models import Digest, DigestSetting, DigestStatus, Membership, Person, Role, Wijk
@@ -118,13 +119,7 @@ def find_due(session: Session, config: Config, now: datetime) -> list[Due]:
         due_at, period = latest
         if as_utc(since) > due_at:
             continue  # a coach since after the due time: their first digest is the next one
-        row = session.exec(
-            select(Digest).where(
-                Digest.coach_id == person_id,
-                Digest.wijk_id == wijk_id,
-                Digest.period_key == period.key,
-            )
-        ).first()
+        row = session.exec(select(Digest).where(*_scheduled(person_id, wijk_id, period))).first()
         if row is not None and not _to_take(row, now):
             continue
         due.append(
@@ -133,6 +128,16 @@ def find_due(session: Session, config: Config, now: datetime) -> list[Due]:
             )
         )
     return due
+
+
+def _scheduled(coach_id: int | None, wijk_id: int, period: Period) -> list[ColumnElement[bool]]:
+    """The scheduled digest of this coach, wijk and period (one at most: uq_digest_period)."""
+    return [
+        col(Digest.coach_id) == coach_id,
+        col(Digest.wijk_id) == wijk_id,
+        col(Digest.period_key) == period.key,
+        not_(col(Digest.asked)),
+    ]
 
 
 def _to_take(row: Digest, now: datetime) -> bool:
@@ -153,11 +158,12 @@ def claim(
     """Claim the right to send: the winner gets the row, the parts already sent and its lease;
     None for everyone else.
 
-    A new period: INSERT the row and commit; the unique constraint lets exactly one of any number
-    of racing runs (threads, processes, a restarted bot) succeed. A failed earlier attempt, or a
-    pending one whose lease ran out: an UPDATE that only matches the row as it was read (status,
-    attempts and lease), so again one winner. Taking over a dead sender's row counts as an
-    attempt: a digest that kills its sender every time is given up after MAX_ATTEMPTS.
+    A new period: INSERT the row and commit; the unique index (uq_digest_period, scheduled rows
+    only) lets exactly one of any number of racing runs (threads, processes, a restarted bot)
+    succeed. A failed earlier attempt, or a pending one whose lease ran out: an UPDATE that only
+    matches the row as it was read (status, attempts and lease), so again one winner. Taking
+    over a dead sender's row counts as an attempt: a digest that kills its sender every time is
+    given up after MAX_ATTEMPTS.
     """
     now = now or utcnow()
     lease = now + LEASE
@@ -179,11 +185,7 @@ def claim(
         except IntegrityError:
             session.rollback()
         existing = session.exec(
-            select(Digest).where(
-                Digest.coach_id == coach_id,
-                Digest.wijk_id == wijk_id,
-                Digest.period_key == period.key,
-            )
+            select(Digest).where(*_scheduled(coach_id, wijk_id, period))
         ).first()
         if existing is None or existing.id is None or not _to_take(existing, now):
             return None
@@ -282,48 +284,30 @@ def finish(
         session.commit()
 
 
-_ASK_TRIES = 5  # two "Wijkoverzicht nu" of one coach at the same moment: each its own number
-
-
 def record_asked(
     db: Database, coach_id: int, wijk_id: int, period: Period, outgoing: Outgoing, now: datetime
 ) -> int:
     """Keep a digest the coach asked for ("Wijkoverzicht nu") before it goes out: its Digest
-    row, under the period's key and its number among those asked for (periods.asked_key), and
-    its archive, in one transaction. The caller sends it and records the ending (`finish`).
-    The job never takes such a row: it looks for the period's own key only."""
-    prefix = asked_key(period.key, 0)[:-1]
-    for _ in range(_ASK_TRIES):
-        with db.session() as session:
-            before = session.exec(
-                select(func.count())
-                .select_from(Digest)
-                .where(
-                    Digest.coach_id == coach_id,
-                    Digest.wijk_id == wijk_id,
-                    col(Digest.period_key).startswith(prefix, autoescape=True),
-                )
-            ).one()
-            row = Digest(
-                coach_id=coach_id,
-                wijk_id=wijk_id,
-                period_key=asked_key(period.key, int(before) + 1),
-                period_start=period.start,
-                period_end=period.end,
-                status=DigestStatus.PENDING.value,
-                parts_total=outgoing.total,
-            )
-            session.add(row)
-            try:
-                session.flush()
-            except IntegrityError:
-                session.rollback()
-                continue
-            assert row.id is not None
-            digest_archive.record(session, row.id, outgoing, now)
-            session.commit()
-            return row.id
-    raise RuntimeError(f"no free number for a digest asked for in {period.key}")
+    row, under the period's key with `asked` set, and its archive, in one transaction. The
+    caller sends it and records the ending (`finish`). The job never takes such a row: it
+    claims scheduled rows only, and any number of asked ones may share a period."""
+    with db.session() as session:
+        row = Digest(
+            coach_id=coach_id,
+            wijk_id=wijk_id,
+            period_key=period.key,
+            asked=True,
+            period_start=period.start,
+            period_end=period.end,
+            status=DigestStatus.PENDING.value,
+            parts_total=outgoing.total,
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        digest_archive.record(session, row.id, outgoing, now)
+        session.commit()
+        return row.id
 
 
 async def send_claimed(services: Services, bot: Bot, due: Due, claimed: Claim) -> Result:

@@ -14,9 +14,8 @@ gap (a collision would skip a period).
 
 A partial period ("so far") is the running period up to now: what a coach's on-demand digest
 covers, never a scheduled one. Such a digest is stored (for the desk's archive) under the
-period's key and its number among those the coach asked for in it, after a slash
-("2026-W48/1", `asked_key`): the period's own key stays the scheduled digest's, so asking for one
-never counts as it.
+period's key marked as asked for (`Digest.asked`), so asking for one never counts as the
+period's scheduled digest.
 """
 
 from __future__ import annotations
@@ -38,7 +37,6 @@ FREQUENCIES = ("weekly", "biweekly", "off")
 SEND_TIMES = ("07:00", "08:00", "09:00", "12:00", "17:00", "20:00")
 _EPOCH_MONDAY = date(1970, 1, 5)
 _KEY_RE = re.compile(r"^(\d{4})-W(\d{2})(?:\+(\d{2}))?$")
-ASKED = "/"  # in a stored key: a digest the coach asked for ("Wijkoverzicht nu")
 
 
 @dataclass(frozen=True)
@@ -186,16 +184,6 @@ def week_numbers(key: str) -> tuple[int, ...]:
         raise ValueError(f"expected a period like 2026-W47 or 2026-W46+47, got {key!r}")
     first = int(match.group(2))
     return (first,) if match.group(3) is None else (first, int(match.group(3)))
-
-
-def asked_key(key: str, number: int) -> str:
-    """The key a digest asked for is stored under: its period's and its number in it."""
-    return f"{key}{ASKED}{number}"
-
-
-def is_asked(stored_key: str) -> bool:
-    """Whether a stored digest's key is that of one the coach asked for (`asked_key`)."""
-    return ASKED in stored_key
 
 
 def parse_period_key(key: str, tz: ZoneInfo) -> Period:

@@ -6,7 +6,8 @@ sent to the sender; it is in the sender's /mijngegevens export (bot.privacy.pers
 without the coach's name), because it concerns what they wrote, and it goes with the
 observation when that is erased. A note can name the sender ("Mevrouw Jansen belde nog"): when
 the sender erases themselves and keeps their observation without a name, its notes go with them
-and one row stands in their place (`removed_with_sender`), which the desk shows as one line.
+and the observation keeps when (`removed_with_sender`, Observation.notes_removed_at), which the
+desk shows as one line among its notes.
 """
 
 from __future__ import annotations
@@ -14,37 +15,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot.observations import coach
 from bot.observations.typed_text import checked
 from bot.people.permissions import Actor
-from models import ObservationNote, Person
+from models import Observation, ObservationNote, Person
 from models.base import column_limit
 
 NOTE_LIMIT = column_limit(ObservationNote, "text")
 EMPTY_KEY = "desk_notes.empty"
 # The same text from the same coach within this time is the same form sent again.
 RESENT_WITHIN = timedelta(minutes=10)
-# The text of the row that stands in place of the notes removed with their sender (by nobody):
-# a note a coach writes is never empty (`add_note`).
-REMOVED_WITH_SENDER = ""
 
 
 @dataclass(frozen=True)
 class NoteView:
     """One note as the wijk's coaches see it."""
 
-    id: int
+    id: int | None  # None: the line in place of the notes removed with their sender
     text: str
     created_at: datetime
     # The coach who wrote it (their name, else their schuilnaam); None when they were erased:
     # the page shows `desk_notes.author_erased`.
     author: str | None
     mine: bool
-    # The line in place of the notes removed when the sender erased themselves: the page shows
-    # `desk_notes.removed_with_sender` (no author, no words).
+    # The line in place of the notes removed when the sender erased themselves (at
+    # Observation.notes_removed_at): the page shows `desk_notes.removed_with_sender` (no author,
+    # no words).
     removed: bool = False
 
 
@@ -81,9 +80,8 @@ def add_note(
 
 def removed_with_sender(session: Session, observation_ids: list[int], now: datetime) -> int:
     """The notes on these observations (kept without a name by a sender who erased themselves)
-    go; each observation that had any gets one row in their place, by nobody, without words.
-    Flushes, never commits: part of the erasure's transaction. Returns the observations that
-    had notes."""
+    go; each observation that had any keeps when (`notes_removed_at`). Flushes, never commits:
+    part of the erasure's transaction. Returns the observations that had notes."""
     had = sorted(
         set(
             session.exec(
@@ -96,14 +94,8 @@ def removed_with_sender(session: Session, observation_ids: list[int], now: datet
     if not had:
         return 0
     session.exec(delete(ObservationNote).where(col(ObservationNote.observation_id).in_(had)))
-    session.add_all(
-        ObservationNote(
-            observation_id=observation_id,
-            author_id=None,
-            text=REMOVED_WITH_SENDER,
-            created_at=now,
-        )
-        for observation_id in had
+    session.exec(
+        update(Observation).where(col(Observation.id).in_(had)).values(notes_removed_at=now)
     )
     session.flush()
     return len(had)
@@ -111,7 +103,8 @@ def removed_with_sender(session: Session, observation_ids: list[int], now: datet
 
 def notes_for(session: Session, actor: Actor, observation_id: int) -> list[NoteView]:
     """The observation's notes, oldest first, for someone who may handle it (else
-    PermissionDenied / Refused, as `coach.get_for_coach`)."""
+    PermissionDenied / Refused, as `coach.get_for_coach`); where notes were removed with its
+    sender, one line in their place, at that time."""
     observation = coach.get_for_coach(session, actor, observation_id)
     rows = session.exec(
         select(ObservationNote, Person)
@@ -129,7 +122,11 @@ def notes_for(session: Session, actor: Actor, observation_id: int) -> list[NoteV
                 created_at=note.created_at,
                 author=None if author is None else (author.display_name or author.pseudonym),
                 mine=note.author_id == actor.id,
-                removed=note.author_id is None and note.text == REMOVED_WITH_SENDER,
             )
         )
+    if observation.notes_removed_at is not None:
+        # Before any note written at the same moment or later: those came after the removal.
+        at = observation.notes_removed_at
+        place = sum(1 for view in views if view.created_at < at)
+        views.insert(place, NoteView(None, "", at, None, mine=False, removed=True))
     return views

@@ -552,6 +552,7 @@ def _digests_received(
         {
             "wijk": slugs.get(d.wijk_id),
             "period": d.period_key,
+            "asked_for": d.asked,  # with "Wijkoverzicht nu", not sent by the schedule
             "status": d.status,
             "sent_at": iso(d.sent_at),
         }
@@ -670,6 +671,7 @@ OBSERVATION_NOT_EXPORTED = {
     "grouping_signature": "the words of the text the digest groups by, found again from the text",
     "grouping_matter": "part of grouping_signature",
     "grouping_concept": "part of grouping_signature",
+    "notes_removed_at": "set only once its sender erased themselves: it is nobody's then",
 }
 
 
@@ -759,8 +761,8 @@ class ErasureReport:
     # Polls they created: they stay (the wijk's votes and result), without a creator. Also
     # counted in links_cleared.
     polls_kept: int = 0
-    # Their kept observations whose coaches' notes went with them (a note can name them); one
-    # line on the desk says a note was removed (bot.observations.notes.removed_with_sender).
+    # Their kept observations whose coaches' notes went with them (a note can name them); the
+    # observation's notes_removed_at makes the desk say so (notes.removed_with_sender).
     notes_removed: int = 0
 
     def as_dict(self) -> dict[str, Any]:
