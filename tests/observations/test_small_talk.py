@@ -25,6 +25,7 @@ from tests.observations.test_observation_wizard import stored_texts
 
 DATA = Path(__file__).parent.parent / "data"
 HOLDOUT = "understanding_holdout.jsonl"  # never tuned on: bench/understanding.py alone reads it
+HOLDOUT_2 = "understanding_holdout_2.jsonl"  # likewise: a measurement, never a target
 
 
 def rows(name: str) -> list[dict[str, Any]]:
@@ -72,7 +73,7 @@ def other_observations() -> list[str]:
     texts of the grouping and urgent sets (all of them observations, urgent or not)."""
     texts = []
     for path in sorted(DATA.glob("*.jsonl")):
-        if path.name in (HOLDOUT, "small_talk_dev.jsonl"):
+        if path.name in (HOLDOUT, HOLDOUT_2, "small_talk_dev.jsonl"):
             continue
         for row in rows(path.name):
             if path.name == "unseen_texts.jsonl" and row["kind"] == "loose" and not row["offer"]:
