@@ -7,13 +7,16 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import PrimaryKeyConstraint, UniqueConstraint
+from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, UniqueConstraint, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql import sqltypes
 from sqlmodel import SQLModel
 
 from bot.cli.wijkbot import main as cli_main
@@ -909,3 +912,151 @@ def test_migration_0034_stores_asked_digests_and_removed_notes_in_columns(
             True,
         ]
         assert archived() == [1, 2, 3, 4, 5]
+
+
+# --- no migration loses what is stored ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_no_migration_loses_rows_or_links(tmp_path, backend: str) -> None:
+    """Each migration, one step at a time, from 0001: every table that exists gets one more row
+    (every column filled, links to the rows stored beside it), and after the step every row is
+    still there and no link that was set is NULL. On SQLite a batch migration recreates a table
+    (copy, drop the old one, rename): with foreign keys on, that drop deletes the rows that point
+    to it (ON DELETE CASCADE) or clears their link (SET NULL). Built from the schema as it is at
+    each revision, so a new migration is checked without changing this test."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+    losses: list[str] = []
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / 'kept.sqlite3'}"
+        else:
+            url = stack.enter_context(empty_pg_database("wijkbot_kept_test"))
+        engine = create_db_engine(url)
+        stack.callback(engine.dispose)
+        migrate.upgrade(engine, revisions[0])
+        for step, following in enumerate(revisions[1:]):
+            schema = _reflected(engine)
+            _store_one_row_each(engine, schema, step)
+            before = _links_by_row(engine, schema)
+            migrate.upgrade(engine, following)
+            after = _links_by_row(engine, _reflected(engine))
+            losses += [f"{following}: {loss}" for loss in _lost(before, after)]
+    assert not losses, "\n".join(losses)
+
+
+_Links = dict[str, dict[tuple[Any, ...], dict[str, Any]]]
+
+
+def _reflected(engine: Engine) -> MetaData:
+    schema = MetaData()
+    schema.reflect(engine)
+    return schema
+
+
+def _value(column: Column[Any], step: int) -> Any:
+    """A stored value of the column's type, different at each step (unique keys)."""
+    kind = column.type
+    if isinstance(kind, sqltypes.Boolean):
+        return False
+    if isinstance(kind, sqltypes.Integer):
+        return 1000 + step
+    if isinstance(kind, sqltypes.Float | sqltypes.Numeric):
+        return 1.5 + step
+    if isinstance(kind, sqltypes.DateTime):
+        return datetime(2026, 11, 23, 7, 0, tzinfo=UTC) + timedelta(minutes=step)
+    if isinstance(kind, sqltypes.JSON):
+        return [f"{column.name}-{step}"]
+    if isinstance(kind, sqltypes.LargeBinary):
+        return b"\x89PNG"
+    if isinstance(kind, sqltypes.String):
+        words = _STORED_WORDS.get(column.name, f"{column.name[:6]}-{step}")
+        return words[: kind.length] if kind.length else words
+    raise AssertionError(f"no value for {column.table.name}.{column.name} ({kind!r})")
+
+
+# Columns whose words a migration reads: a value as the bot stores it.
+_STORED_WORDS = {"language": "nl", "lang": "nl", "app_language": "nl", "data": "{}"}
+
+
+def _store_one_row_each(engine: Engine, schema: MetaData, step: int) -> None:
+    """One row in every table (but Alembic's), parents first; each link to the parent's row of
+    this step, a link within its own table to the row of the step before (or to itself)."""
+    stored: dict[str, dict[str, Any]] = {}
+    with engine.begin() as conn:
+        for table in schema.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            links = {
+                fk.parent.name: fk
+                for fk in table.foreign_keys
+                if fk.column.table.name != table.name
+            }
+            own = [fk for fk in table.foreign_keys if fk.column.table.name == table.name]
+            values = {}
+            for column in table.columns:
+                if column.name in links:
+                    fk = links[column.name]
+                    values[column.name] = stored[fk.column.table.name][fk.column.name]
+                elif column.autoincrement is True or (
+                    column.primary_key and isinstance(column.type, sqltypes.Integer)
+                ):
+                    continue  # the database numbers it
+                elif column in (fk.parent for fk in own):
+                    continue  # set below
+                else:
+                    values[column.name] = _value(column, step)
+            row = conn.execute(table.insert().values(values).returning(*table.columns)).one()
+            stored[table.name] = dict(row._mapping)
+            for fk in own:
+                earlier = conn.execute(
+                    select(fk.column)
+                    .where(fk.column != stored[table.name][fk.column.name])
+                    .order_by(fk.column.desc())
+                    .limit(1)
+                ).scalar()
+                target = stored[table.name][fk.column.name] if earlier is None else earlier
+                key = [table.c[c.name] == stored[table.name][c.name] for c in table.primary_key]
+                conn.execute(table.update().where(*key).values({fk.parent.name: target}))
+
+
+def _links_by_row(engine: Engine, schema: MetaData) -> _Links:
+    """For each table, its rows by primary key, each with the values of its links."""
+    found: _Links = {}
+    with engine.connect() as conn:
+        for table in schema.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            key = list(table.primary_key)
+            links = sorted({fk.parent.name for fk in table.foreign_keys})
+            rows = conn.execute(select(*key, *(table.c[name] for name in links)))
+            found[table.name] = {
+                tuple(row[: len(key)]): dict(zip(links, row[len(key) :], strict=True))
+                for row in rows
+            }
+    return found
+
+
+def _lost(before: _Links, after: _Links) -> list[str]:
+    lost = []
+    for table, rows in before.items():
+        if table not in after:
+            continue  # the migration drops or renames it: its own test says what it keeps
+        gone = sorted(set(rows) - set(after[table]))
+        if gone:
+            lost.append(f"{len(gone)} of {len(rows)} rows of {table} gone")
+        for name in sorted({name for links in rows.values() for name in links}):
+            cleared = [
+                key
+                for key, links in rows.items()
+                if key in after[table]
+                and name in after[table][key]
+                and links[name] is not None
+                and after[table][key][name] is None
+            ]
+            if cleared:
+                lost.append(f"{table}.{name} cleared in {len(cleared)} of {len(rows)} rows")
+    return lost
