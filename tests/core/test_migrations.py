@@ -945,7 +945,41 @@ def test_no_migration_loses_rows_or_links(tmp_path, backend: str) -> None:
             migrate.upgrade(engine, following)
             after = _links_by_row(engine, _reflected(engine))
             losses += [f"{following}: {loss}" for loss in _lost(before, after)]
+        if backend == "sqlite":
+            # Migrating turns them off on its connection, and on again (the pool keeps it).
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     assert not losses, "\n".join(losses)
+
+
+def test_a_migration_that_leaves_a_link_to_nothing_is_refused_on_sqlite(tmp_path) -> None:
+    """SQLite migrates with foreign keys off (recreating a table would otherwise delete what
+    points to it): before the migration commits, every link must still point to a row."""
+    from sqlalchemy import text
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'links.sqlite3'}")
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        migrate.check_links(conn)  # nothing stored: nothing to refuse
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.execute(
+            text(
+                "INSERT INTO person (id, telegram_id, language, consent_at, pseudonym,"
+                " share_name, created_at) VALUES (1, 41, 'nl', :at, 'Buur-1', false, :at)"
+            ),
+            {"at": "2026-11-23 07:00:00"},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO membership (person_id, wijk_id, role, created_at)"
+                " VALUES (1, 7, 'resident', '2026-11-23 07:00:00')"
+            )
+        )
+        with pytest.raises(migrate.DanglingLinksError, match="membership"):
+            migrate.check_links(conn)
+        conn.rollback()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    engine.dispose()
 
 
 _Links = dict[str, dict[tuple[Any, ...], dict[str, Any]]]
