@@ -33,7 +33,7 @@ def run_online() -> None:
         _run(connection)
         return
     engine = create_db_engine(_url())
-    with engine.connect() as conn:
+    with engine.connect() as conn, migrate.foreign_keys_off(conn):
         _run(conn)
     engine.dispose()
 
@@ -49,6 +49,8 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
     )
     with context.begin_transaction():
         context.run_migrations()
+        # SQLite migrates with foreign keys off (migrate.foreign_keys_off): links checked here.
+        migrate.check_links(connection)
 
 
 if context.is_offline_mode():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from models.observation import TEXT_TRIGRAM_INDEX
 
@@ -27,6 +28,10 @@ POSTGRESQL_ONLY_TYPES = frozenset({("wijk", "cbs_codes")})
 
 class DatabaseBehindError(Exception):
     """The database's schema is older than the code: `wijkbot migrate` fixes it."""
+
+
+class DanglingLinksError(Exception):
+    """A migration left rows whose foreign key points to no row (SQLite): not committed."""
 
 
 def alembic_config(url: str | None = None) -> AlembicConfig:
@@ -50,9 +55,48 @@ def compared(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
     return include
 
 
+@contextmanager
+def foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off while migrations run on this connection, on again afterwards.
+
+    Batch mode recreates a table (copy, drop the old one, rename); with foreign keys on, that
+    drop deletes every row pointing to the table (ON DELETE CASCADE) or clears its link (SET
+    NULL). The pragma does nothing inside a transaction, so it is set before the migrations'
+    transaction begins; `check_links` then checks, before that commits, that every link still
+    points to a row. PostgreSQL alters tables in place: nothing changes there."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    off = connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 0
+    connection.commit()  # (SQLAlchemy's, opened by the statements: SQLite's is not)
+    if not off:
+        raise RuntimeError("SQLite kept its foreign keys on: a transaction is open")
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
+def check_links(connection: Connection) -> None:
+    """SQLite: raise DanglingLinksError when a row's foreign key points to no row (what the
+    migrations changed with foreign keys off). PostgreSQL checks every change itself."""
+    if connection.dialect.name != "sqlite":
+        return
+    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if dangling:
+        tables = sorted({f"{table} -> {parent}" for table, _rowid, parent, _fk in dangling})
+        raise DanglingLinksError(
+            f"{len(dangling)} rows point to no row ({', '.join(tables)}): migration undone"
+        )
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     cfg = alembic_config()
-    with engine.begin() as connection:
+    with engine.connect() as connection, foreign_keys_off(connection), connection.begin():
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
