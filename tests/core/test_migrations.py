@@ -76,6 +76,38 @@ def test_fresh_database_is_refused_until_migrated(
     engine.dispose()
 
 
+def test_migrate_refuses_a_sqlite_database_with_broken_links_in_one_line(
+    tmp_path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    # A link to no row (written with foreign keys off, by hand): `wijkbot migrate` undoes the
+    # migration and says why in one line, no traceback; the database stays where it was.
+    url = f"sqlite:///{tmp_path / 'broken.sqlite3'}"
+    engine = create_db_engine(url)
+    script_heads = migrate.head_revision()
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config())
+    before = script.get_revision(script_heads).down_revision
+    assert isinstance(before, str)
+    migrate.upgrade(engine, before)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.exec_driver_sql(
+            "INSERT INTO membership (person_id, wijk_id, role, created_at) "
+            "VALUES (999999, 999999, 'resident', '2026-01-01 00:00:00')"
+        )
+        connection.commit()
+    engine.dispose()
+    monkeypatch.setenv("WIJKBOT_DATABASE_URL", url)
+    assert cli_main(["--config", "config.example.toml", "migrate"]) == 1
+    err = capsys.readouterr().err
+    assert "point to no row" in err and "membership" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    engine = create_db_engine(url)
+    assert migrate.current_revision(engine) == before
+    engine.dispose()
+
+
 @contextmanager
 def empty_pg_database(prefix: str) -> Iterator[str]:
     """The URL of a PostgreSQL database with no schema yet, dropped afterwards (the shared test
