@@ -332,11 +332,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:
-        from bot.core.migrate import DatabaseBehindError
+        from bot.core.migrate import DanglingLinksError, DatabaseBehindError
 
         if isinstance(exc, DatabaseBehindError):
             print(str(exc), file=sys.stderr)
             return 3
+        if isinstance(exc, DanglingLinksError):
+            # The migration was undone: the data, not the input, stands in the way.
+            print(str(exc), file=sys.stderr)
+            return 1
         raise
 
 

@@ -90,7 +90,8 @@ def check_links(connection: Connection) -> None:
     if dangling:
         tables = sorted({f"{table} -> {parent}" for table, _rowid, parent, _fk in dangling})
         raise DanglingLinksError(
-            f"{len(dangling)} rows point to no row ({', '.join(tables)}): migration undone"
+            f"not migrated: {len(dangling)} link(s) point to no row ({', '.join(tables)}); "
+            "`PRAGMA foreign_key_check` in sqlite3 lists them: repair them or restore a backup"
         )
 
 
