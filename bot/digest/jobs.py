@@ -37,7 +37,7 @@ from bot.core.config import Config
 from bot.core.database import Database
 from bot.digest import archive as digest_archive
 from bot.digest.delivery import Delivered, DeliveryError, Outgoing, deliver, prepare
-from bot.digest.periods import Period, Schedule, latest_due
+from bot.digest.periods import Period, Schedule, current_period, latest_due
 from bot.people import persons
 from bot.telegram.jobs import at_start_and_every
 from models import Digest, DigestSetting, DigestStatus, Membership, Person, Role, Wijk
@@ -308,6 +308,50 @@ def record_asked(
         digest_archive.record(session, row.id, outgoing, now)
         session.commit()
         return row.id
+
+
+async def send_asked(
+    services: Services, bot: Bot, chat_id: int, coach_id: int, wijk_id: int, lang: str
+) -> bool:
+    """Build, keep (`record_asked`), send and record the ending of a digest the coach asked for
+    ("Wijkoverzicht nu"): the running period so far, in their chat. Whether it went out; the
+    caller tells the coach when it did not."""
+    with services.db.session() as session:
+        plan = schedule_for(session, coach_id, services.config)
+    period = current_period(plan, services.clock.now(), services.tz)
+    digest_id: int | None = None
+    try:
+        outgoing = await asyncio.to_thread(prepare, services, wijk_id, period, lang)
+        # Kept before it goes out, as a scheduled digest is: the desk's archive shows it.
+        digest_id = await asyncio.to_thread(
+            record_asked, services.db, coach_id, wijk_id, period, outgoing, services.clock.now()
+        )
+        delivered = await deliver(bot, chat_id, outgoing)
+    except DeliveryError as exc:
+        _log.warning("on-demand digest failed after %s parts: %s", exc.sent, exc.cause)
+        reason = f"{type(exc.cause).__name__}: {exc.cause}"
+        _record_asked_end(services, digest_id, DigestStatus.FAILED, reason, exc.sent)
+        return False
+    except Exception:
+        _log.exception("on-demand digest for wijk %s failed", wijk_id)
+        return False
+    uncertain = ", ".join(map(str, delivered.uncertain))
+    note = f"may be missing: part {uncertain}" if uncertain else None
+    _record_asked_end(services, digest_id, DigestStatus.SENT, note, outgoing.total)
+    return True
+
+
+def _record_asked_end(
+    services: Services, digest_id: int | None, status: DigestStatus, note: str | None, sent: int
+) -> None:
+    """How a digest asked for ended (the archive lists it once sent). A failure to record it
+    is logged: the coach has what went out, and is not told otherwise."""
+    if digest_id is None:
+        return
+    try:
+        finish(services.db, digest_id, status, services.clock.now(), error=note, parts_sent=sent)
+    except Exception:
+        _log.exception("on-demand digest %s: its ending (%s) was not recorded", digest_id, status)
 
 
 async def send_claimed(services: Services, bot: Bot, due: Due, claimed: Claim) -> Result:

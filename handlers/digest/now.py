@@ -2,20 +2,16 @@
 
 Permissions are checked here for every command and button (Action.VIEW_DIGEST in the wijk asked
 for); a wijk id in a button is only a wish. Each one asked for is kept as the scheduled ones are
-(bot.digest.jobs.record_asked), so the desk's archive shows it, marked as asked for.
+(bot.digest.jobs.send_asked), so the desk's archive shows it, marked as asked for.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from sqlmodel import Session
 from telegram import Update
 
-from bot.context import Services, WijkContext
-from bot.digest import jobs, periods
-from bot.digest.delivery import DeliveryError, deliver, prepare
+from bot.context import WijkContext
+from bot.digest import jobs
 from bot.people import persons
 from bot.people.permissions import Action, PermissionDenied
 from bot.telegram.callbacks import (
@@ -31,9 +27,7 @@ from handlers.common import (
     reply,
 )
 from handlers.digest import views
-from models import DigestStatus, Role, Wijk
-
-_log = logging.getLogger(__name__)
+from models import Role, Wijk
 
 
 def is_coach(who: Who) -> bool:
@@ -112,48 +106,6 @@ async def _send_now(update: Update, context: WijkContext, who: Who, wijk_id: int
     chat = update.effective_chat
     if chat is None:
         return
-    with services.db.session() as session:
-        plan = jobs.schedule_for(session, who.actor.id, services.config)
-    period = periods.current_period(plan, services.clock.now(), services.tz)
-    digest_id: int | None = None
-    try:
-        outgoing = await asyncio.to_thread(prepare, services, wijk_id, period, who.lang)
-        # Kept before it goes out, as a scheduled digest is: the desk's archive shows it.
-        digest_id = await asyncio.to_thread(
-            jobs.record_asked,
-            services.db,
-            who.actor.id,
-            wijk_id,
-            period,
-            outgoing,
-            services.clock.now(),
-        )
-        delivered = await deliver(context.bot, chat.id, outgoing)
-    except DeliveryError as exc:
-        _log.warning("on-demand digest failed after %s parts: %s", exc.sent, exc.cause)
-        reason = f"{type(exc.cause).__name__}: {exc.cause}"
-        _record_end(services, digest_id, DigestStatus.FAILED, reason, exc.sent)
+    sent = await jobs.send_asked(services, context.bot, chat.id, who.actor.id, wijk_id, who.lang)
+    if not sent:
         await reply(update, who.t("digest.failed"), menu_keyboard(who))
-        return
-    except Exception:
-        _log.exception("on-demand digest for wijk %s failed", wijk_id)
-        await reply(update, who.t("digest.failed"), menu_keyboard(who))
-        return
-    uncertain = ", ".join(map(str, delivered.uncertain))
-    note = f"may be missing: part {uncertain}" if uncertain else None
-    _record_end(services, digest_id, DigestStatus.SENT, note, outgoing.total)
-
-
-def _record_end(
-    services: Services, digest_id: int | None, status: DigestStatus, note: str | None, sent: int
-) -> None:
-    """How a digest asked for ended (the archive lists it once sent). A failure to record it
-    is logged: the coach has what went out, and is not told otherwise."""
-    if digest_id is None:
-        return
-    try:
-        jobs.finish(
-            services.db, digest_id, status, services.clock.now(), error=note, parts_sent=sent
-        )
-    except Exception:
-        _log.exception("on-demand digest %s: its ending (%s) was not recorded", digest_id, status)
