@@ -8,6 +8,7 @@ empty text) and commits before it returns, so a caller can confirm to the person
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,8 @@ from bot.core.text import clean_input
 from bot.grouping import signatures
 from bot.grouping.vocabulary import Vocabulary
 from bot.observations import statuses
+from bot.people import persons
+from bot.people.permissions import Actor
 from models import Observation, ObservationStatus, Person, Role, Supporter, Swot
 
 # The column's size; the configured text limit (at most 4000) is checked by the handler.
@@ -145,6 +148,24 @@ def list_for_person(
         .limit(max(limit, 0))
     )
     return list(session.exec(statement).all())
+
+
+def wijken_to_name(
+    session: Session, actor: Actor, observations: Sequence[Observation]
+) -> dict[int, str]:
+    """Each listed observation's wijk by name, when the person's reports are not all in their
+    own wijk: a partner or coach of several wijken, or someone who moved. Else none (each is
+    in the wijk they know is theirs)."""
+    own = actor.person.current_wijk_id
+    several = len({m.wijk_id for m in actor.memberships}) > 1
+    if not several and all(o.wijk_id == own for o in observations):
+        return {}
+    names: dict[int, str] = {}
+    for wijk_id in {o.wijk_id for o in observations}:
+        wijk = persons.wijk_by_id(session, wijk_id)
+        if wijk is not None:
+            names[wijk_id] = wijk.name
+    return names
 
 
 def count_for_person(session: Session, person_id: int) -> int:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
 
-from sqlmodel import Session
 from telegram import Update
 from telegram.error import TelegramError
 
@@ -19,14 +17,13 @@ from bot.context import WijkContext
 from bot.core.logs import pseudonym
 from bot.digest.builder import vocabulary_or_shipped
 from bot.observations import filing, same_matter
-from bot.people import persons
 from bot.people.permissions import Action
 from bot.telegram import flows
 from bot.telegram.callbacks import BadCallback, MinePage, MineWithdraw
 from bot.telegram.sending import may_have_arrived
 from handlers.common import Who, answer_query, any_payload, private_handler, reply
 from handlers.observations import views
-from models import Observation, ObservationStatus
+from models import ObservationStatus
 
 _log = logging.getLogger(__name__)
 
@@ -55,7 +52,7 @@ async def show_mine(
         page = min(max(page, 0), pages - 1)
         items = filing.list_for_person(session, person_id, page * PAGE_SIZE, PAGE_SIZE)
         supported = filing.supported_texts(session, person_id, [o.id or 0 for o in items])
-        wijk_names = _wijk_names(session, who, items)
+        wijk_names = filing.wijken_to_name(session, who.actor, items)
     services = context.services
     text, markup = views.mine(
         who,
@@ -71,23 +68,6 @@ async def show_mine(
         wijk_names=wijk_names,
     )
     await reply(update, text, markup, edit=edit)
-
-
-def _wijk_names(session: Session, who: Who, items: Sequence[Observation]) -> dict[int, str]:
-    """Each listed observation's wijk by name, when the person's reports are not all in their
-    own wijk: a partner or coach of several wijken, or someone who moved. Else none (each is
-    in the wijk they know is theirs)."""
-    assert who.actor is not None
-    own = who.actor.person.current_wijk_id
-    several = len({m.wijk_id for m in who.actor.memberships}) > 1
-    if not several and all(o.wijk_id == own for o in items):
-        return {}
-    names: dict[int, str] = {}
-    for wijk_id in {o.wijk_id for o in items}:
-        wijk = persons.wijk_by_id(session, wijk_id)
-        if wijk is not None:
-            names[wijk_id] = wijk.name
-    return names
 
 
 @private_handler()
