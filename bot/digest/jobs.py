@@ -119,7 +119,9 @@ def find_due(session: Session, config: Config, now: datetime) -> list[Due]:
         due_at, period = latest
         if as_utc(since) > due_at:
             continue  # a coach since after the due time: their first digest is the next one
-        row = session.exec(select(Digest).where(*_scheduled(person_id, wijk_id, period))).first()
+        row = session.exec(
+            select(Digest).where(*_scheduled_row_where(person_id, wijk_id, period))
+        ).first()
         if row is not None and not _to_take(row, now):
             continue
         due.append(
@@ -130,8 +132,11 @@ def find_due(session: Session, config: Config, now: datetime) -> list[Due]:
     return due
 
 
-def _scheduled(coach_id: int | None, wijk_id: int, period: Period) -> list[ColumnElement[bool]]:
-    """The scheduled digest of this coach, wijk and period (one at most: uq_digest_period)."""
+def _scheduled_row_where(
+    coach_id: int | None, wijk_id: int, period: Period
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions that find the scheduled digest of this coach, wijk and period (one at
+    most: uq_digest_period), never one asked for."""
     return [
         col(Digest.coach_id) == coach_id,
         col(Digest.wijk_id) == wijk_id,
@@ -185,7 +190,7 @@ def claim(
         except IntegrityError:
             session.rollback()
         existing = session.exec(
-            select(Digest).where(*_scheduled(coach_id, wijk_id, period))
+            select(Digest).where(*_scheduled_row_where(coach_id, wijk_id, period))
         ).first()
         if existing is None or existing.id is None or not _to_take(existing, now):
             return None
