@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -293,11 +296,7 @@ def test_fast_enough_for_a_confirmation() -> None:
 def test_our_own_examples_stay_found() -> None:
     """tests/data/urgent_own.jsonl: urgent texts and everyday ones with the same words, written
     with the rules. A change to the rules keeps these (the benchmark measures the blind sets)."""
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "data" / "urgent_own.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = _labelled("urgent_own.jsonl")
     missed = [r["text"] for r in rows if r["urgent"] and check(r["text"], r["lang"]) is None]
     wrong = [r["text"] for r in rows if not r["urgent"] and check(r["text"], r["lang"])]
     urgent = sum(r["urgent"] for r in rows)
@@ -310,18 +309,9 @@ def test_the_second_development_set() -> None:
     alarming (figures of speech, what is over, news, jokes, strong words, questions about safety)
     and 50 emergencies in everyday words. Every emergency is found; the false alarms may not grow
     beyond what they are now (0 of 110; on the rules of before, 23)."""
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "data" / "urgent_dev_2.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = _labelled("urgent_dev_2.jsonl")
     assert len(rows) == 160 and sum(r["urgent"] for r in rows) == 50
-    missed = [r["text"] for r in rows if r["urgent"] and check(r["text"], r["lang"]) is None]
-    alarms = [
-        (r["text"], signal.rule)
-        for r in rows
-        if not r["urgent"] and (signal := check(r["text"], r["lang"])) is not None
-    ]
+    missed, alarms = _missed_and_alarms(rows)
     assert missed == []
     assert len(alarms) <= 0, alarms
 
@@ -332,18 +322,9 @@ def test_the_third_development_set() -> None:
     mishap, what turned out to be nothing, a neighbour who said they would be away) and 50
     emergencies. Every emergency is found; no calm text gets help numbers (on the rules of before:
     one farewell missed, 20 false alarms, 12 of them English)."""
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "data" / "urgent_dev_3.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = _labelled("urgent_dev_3.jsonl")
     assert len(rows) == 160 and sum(r["urgent"] for r in rows) == 50
-    missed = [r["text"] for r in rows if r["urgent"] and check(r["text"], r["lang"]) is None]
-    alarms = [
-        (r["text"], signal.rule)
-        for r in rows
-        if not r["urgent"] and (signal := check(r["text"], r["lang"])) is not None
-    ]
+    missed, alarms = _missed_and_alarms(rows)
     assert missed == []
     assert len(alarms) <= 0, alarms
 
@@ -353,11 +334,7 @@ def test_our_second_batch_of_examples_stays_as_it_is() -> None:
     many told indirectly, written while mending false alarms (so not a measure: a regression
     set). Every emergency is found; the false alarms may not grow beyond the 34 left (on the
     rules of before: 91, and 15 emergencies missed)."""
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "data" / "urgent_own_2.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = _labelled("urgent_own_2.jsonl")
     missed = [r["text"] for r in rows if r["urgent"] and check(r["text"], r["lang"]) is None]
     alarms = [r["text"] for r in rows if not r["urgent"] and check(r["text"], r["lang"])]
     assert missed == []
@@ -371,18 +348,27 @@ def test_the_fourth_development_set() -> None:
     many after calm or friendly words ("Nice weather but the old lady next door hasn't opened her
     curtains for three days"). Every emergency is found; no calm text gets help numbers (on the
     rules of before: one missed, 7 false alarms)."""
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "data" / "urgent_dev_4.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    rows = _labelled("urgent_dev_4.jsonl")
     assert len(rows) == 160 and sum(r["urgent"] for r in rows) == 60
     assert sum(r["lang"] == "en" for r in rows) == 80
+    missed, alarms = _missed_and_alarms(rows)
+    assert missed == []
+    assert len(alarms) <= 0, alarms
+
+
+def _labelled(name: str) -> list[dict[str, Any]]:
+    """The rows of a labelled set in tests/data (JSON lines)."""
+    path = Path(__file__).resolve().parents[1] / "data" / name
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def _missed_and_alarms(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The emergencies the check misses, and the calm texts it gives help numbers (with the
+    rule that fired)."""
     missed = [r["text"] for r in rows if r["urgent"] and check(r["text"], r["lang"]) is None]
     alarms = [
         (r["text"], signal.rule)
         for r in rows
         if not r["urgent"] and (signal := check(r["text"], r["lang"])) is not None
     ]
-    assert missed == []
-    assert len(alarms) <= 0, alarms
+    return missed, alarms
