@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -120,6 +121,18 @@ def empty_pg_database(prefix: str) -> Iterator[str]:
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _migration_engine(stack: ExitStack, sqlite_file: Path, backend: str, pg_prefix: str) -> Engine:
+    """An empty database of this backend for a migration test, disposed (and on PostgreSQL
+    dropped) when the stack closes."""
+    if backend == "sqlite":
+        url = f"sqlite:///{sqlite_file}"
+    else:
+        url = stack.enter_context(empty_pg_database(pg_prefix))
+    engine = create_db_engine(url)
+    stack.callback(engine.dispose)
+    return engine
 
 
 def test_migrate_on_postgresql_from_nothing(
@@ -242,12 +255,9 @@ def test_migration_0021_clears_the_matter_key_of_texts_about_nothing(
     ]
     before = {n: "{0}|{2}".format(*signature(t).rsplit("|", 2)) for n, t in enumerate(texts, 1)}
     with ExitStack() as stack:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / 'nothing.sqlite3'}"
-        else:
-            url = stack.enter_context(empty_pg_database("wijkbot_nothing_test"))
-        engine = create_db_engine(url)
-        stack.callback(engine.dispose)
+        engine = _migration_engine(
+            stack, tmp_path / "nothing.sqlite3", backend, "wijkbot_nothing_test"
+        )
         migrate.upgrade(engine, "0020")
         with engine.begin() as conn:
             conn.execute(
@@ -297,12 +307,7 @@ def test_migration_0023_gives_the_chat_answer_keys_their_coach(tmp_path, backend
     from sqlalchemy import text
 
     with ExitStack() as stack:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / 'keys.sqlite3'}"
-        else:
-            url = stack.enter_context(empty_pg_database("wijkbot_keys_test"))
-        engine = create_db_engine(url)
-        stack.callback(engine.dispose)
+        engine = _migration_engine(stack, tmp_path / "keys.sqlite3", backend, "wijkbot_keys_test")
         migrate.upgrade(engine, "0022")
         at = "2026-12-01 10:00:00"
         with engine.begin() as conn:
@@ -394,12 +399,9 @@ def test_migration_0004_moves_the_progress_out_of_the_error(tmp_path, backend: s
     from sqlalchemy import text
 
     with ExitStack() as stack:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / 'progress.sqlite3'}"
-        else:
-            url = stack.enter_context(empty_pg_database("wijkbot_progress_test"))
-        engine = create_db_engine(url)
-        stack.callback(engine.dispose)
+        engine = _migration_engine(
+            stack, tmp_path / "progress.sqlite3", backend, "wijkbot_progress_test"
+        )
         migrate.upgrade(engine, "0003")
         with engine.begin() as conn:
             conn.execute(
@@ -468,12 +470,7 @@ def test_migration_0005_delivers_nothing_twice_and_frees_pending_digests(
     from models import Digest
 
     with ExitStack() as stack:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / 'once.sqlite3'}"
-        else:
-            url = stack.enter_context(empty_pg_database("wijkbot_once_test"))
-        engine = create_db_engine(url)
-        stack.callback(engine.dispose)
+        engine = _migration_engine(stack, tmp_path / "once.sqlite3", backend, "wijkbot_once_test")
         migrate.upgrade(engine, "0004")
         at = "2026-11-23 07:00:00"
         with engine.begin() as conn:
@@ -529,12 +526,9 @@ def test_migration_0014_carries_answered_over_as_in_progress_with_history(
     from sqlalchemy import text
 
     with ExitStack() as stack:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / 'workflow.sqlite3'}"
-        else:
-            url = stack.enter_context(empty_pg_database("wijkbot_workflow_test"))
-        engine = create_db_engine(url)
-        stack.callback(engine.dispose)
+        engine = _migration_engine(
+            stack, tmp_path / "workflow.sqlite3", backend, "wijkbot_workflow_test"
+        )
         migrate.upgrade(engine, "0013")
         at, later = "2026-11-23 07:00:00", "2026-11-24 08:00:00"
         with engine.begin() as conn:
@@ -641,12 +635,7 @@ def test_migration_0013_notes_go_with_their_observation_and_lose_their_author(
     from sqlalchemy.exc import IntegrityError
 
     with ExitStack() as stack:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / 'notes.sqlite3'}"
-        else:
-            url = stack.enter_context(empty_pg_database("wijkbot_notes_test"))
-        engine = create_db_engine(url)
-        stack.callback(engine.dispose)
+        engine = _migration_engine(stack, tmp_path / "notes.sqlite3", backend, "wijkbot_notes_test")
         migrate.upgrade(engine, "0013")
         at = "2026-11-23 07:00:00"
         with engine.begin() as conn:
@@ -740,12 +729,9 @@ def test_migration_0033_gives_each_later_duplicate_pseudonym_a_free_one(
         " created_at) VALUES (:id, :tg, 'nl', :at, :p, false, :at)"
     )
     with ExitStack() as stack:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / 'pseudonyms.sqlite3'}"
-        else:
-            url = stack.enter_context(empty_pg_database("wijkbot_pseudonym_test"))
-        engine = create_db_engine(url)
-        stack.callback(engine.dispose)
+        engine = _migration_engine(
+            stack, tmp_path / "pseudonyms.sqlite3", backend, "wijkbot_pseudonym_test"
+        )
         migrate.upgrade(engine, "0032")
         with engine.begin() as conn:
             for n, at, pseudonym in people:
@@ -801,12 +787,7 @@ def test_migration_0034_stores_asked_digests_and_removed_notes_in_columns(
         (5, 2, "2026-W48"),
     ]
     with ExitStack() as stack:
-        if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / 'asked.sqlite3'}"
-        else:
-            url = stack.enter_context(empty_pg_database("wijkbot_asked_test"))
-        engine = create_db_engine(url)
-        stack.callback(engine.dispose)
+        engine = _migration_engine(stack, tmp_path / "asked.sqlite3", backend, "wijkbot_asked_test")
         migrate.upgrade(engine, "0033")
         with engine.begin() as conn:
             conn.execute(
