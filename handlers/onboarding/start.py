@@ -74,7 +74,7 @@ async def show_start(update: Update, context: WijkContext, who: Who, payload: st
         if payload:
             with services.db.session() as session:
                 found = invites.check(session, payload, now)
-                wijken = _wijk_names(session, found.wijk_ids, who.lang)
+                wijken = _wijken_sentence(session, found.wijk_ids, who.lang)
             if found.status is invites.RedeemStatus.OK and found.role is not None:
                 code = payload
                 await reply(
@@ -219,7 +219,7 @@ async def _ask_invite(update: Update, context: WijkContext, who: Who, code: str)
         person = persons.get_person(session, who.telegram_id)
         assert person is not None
         found = invites.check_for(session, person, code, services.clock.now())
-        wijken = _wijk_names(session, found.wijk_ids, who.lang)
+        wijken = _wijken_sentence(session, found.wijk_ids, who.lang)
         home = _home_elsewhere(session, who, found.wijk_ids)
     role = who.t(f"roles.{found.role.value}") if found.role is not None else ""
     if found.status is invites.RedeemStatus.OK:
@@ -247,7 +247,7 @@ async def invite_pressed(update: Update, context: WijkContext, who: Who) -> None
         assert person is not None
         before = _roles(session, person)
         result = invites.redeem(session, person, pressed.code, services.clock.now())
-        wijken = _wijk_names(session, result.wijk_ids, who.lang)
+        wijken = _wijken_sentence(session, result.wijk_ids, who.lang)
         home = _home_elsewhere(session, who, result.wijk_ids)
         after = _roles(session, person)
     if result.status is not invites.RedeemStatus.OK or result.role is None:
@@ -305,7 +305,7 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
         assert person is not None
         before = _roles(session, person)
         result = invites.redeem(session, person, code, services.clock.now())
-        wijken = _wijk_names(session, result.wijk_ids, who.lang)
+        wijken = _wijken_sentence(session, result.wijk_ids, who.lang)
         after = _roles(session, person)
     if result.status is invites.RedeemStatus.OK and result.role is not None:
         await reply(
@@ -316,7 +316,8 @@ async def _redeem(update: Update, context: WijkContext, who: Who, code: str) -> 
         await reply(update, _refused(who, result.status, newcomer=True))
 
 
-def _wijk_names(session: Session, wijk_ids: tuple[int, ...], lang: str) -> str:
-    """The invite's wijken as a sentence names them: "Elsrijk, Stadshart en Westwijk"."""
+def _wijken_sentence(session: Session, wijk_ids: tuple[int, ...], lang: str) -> str:
+    """The invite's wijken, each escaped and in bold, as a sentence names them (HTML):
+    "<b>Elsrijk</b>, <b>Stadshart</b> en <b>Westwijk</b>"; "" for none."""
     names = [w.name for i in wijk_ids if (w := persons.wijk_by_id(session, i)) is not None]
     return format_list([f"<b>{esc(n)}</b>" for n in names], lang) if names else ""
