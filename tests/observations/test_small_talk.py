@@ -368,6 +368,24 @@ async def test_small_talk_is_answered_with_the_menu(
 
 
 @sqlite_only
+@pytest.mark.parametrize(
+    ("typed", "lang"),
+    [("veel sterkte", "nl"), ("beterschap!", "nl"), ("get well soon", "en")],
+)
+async def test_a_wish_of_strength_or_to_get_well_is_not_answered_how_nice(
+    bot: Harness, typed: str, lang: str
+) -> None:
+    """ "Veel sterkte" and "beterschap" are said to someone ill or grieving: the bot answered
+    "Wat leuk!" ("How nice!"), as to a congratulation. Now a kind word that fits any wish,
+    and the note that this is the wijkbot."""
+    anna = await onboard(bot, 1001, "Anna", language_code=lang)
+    (answer,) = await anna.send(typed)
+    text = answer.plain_text
+    assert "Wat leuk" not in text and "How nice" not in text, text
+    assert "dit is de wijkbot" in text or "this is the district bot" in text, text
+
+
+@sqlite_only
 async def test_a_greeting_with_something_to_report_is_offered(bot: Harness) -> None:
     anna = await onboard(bot, 1001, "Anna")
     (answer,) = await anna.send("hallo, de lantaarnpaal bij nr 12 is kapot")
