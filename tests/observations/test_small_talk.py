@@ -326,14 +326,14 @@ sqlite_only = pytest.mark.parametrize("db", ["sqlite"], indirect=True)
         (
             "Gefeliciteerd Ans!!",
             "nl",
-            "Wat leuk! Maar let op: dit is de wijkbot. Je meldingen hier gaan naar de wijkcoach."
-            " Was dit bericht voor iemand anders? Stuur het dan naar die persoon.",
+            "Wat een lief bericht! Maar let op: dit is de wijkbot. Je meldingen hier gaan naar de"
+            " wijkcoach. Was dit bericht voor iemand anders? Stuur het dan naar die persoon.",
         ),
         (
             "happy birthday Tom!",
             "en",
-            "How nice! But note: this is the district bot. Your reports here go to the district"
-            " coach. Was this message meant for someone else? Then send it to them.",
+            "What a kind message! But note: this is the district bot. Your reports here go to the"
+            " district coach. Was this message meant for someone else? Then send it to them.",
         ),
         (
             "Kan ik mijn bericht nog aanpassen?",
