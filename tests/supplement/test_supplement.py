@@ -191,7 +191,7 @@ def test_docx_sections_and_numbers_match_the_database(services: Services) -> Non
     assert 1 <= len(group.quotes) <= 2
     # Mostly not recognised, 12 reactions: a disagreement and a proposed revision.
     assert f"{WEAK} Herken ik niet: 9. Herken ik: 3." in paragraphs
-    assert f"Herzien? {WEAK} Herken ik niet: 9." in paragraphs
+    assert f"Aanpassen? {WEAK} Herken ik niet: 9." in paragraphs
     assert data.totals.reactions == 15 and data.previous is not None
     assert data.previous.observations == 1
 

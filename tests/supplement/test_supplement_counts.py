@@ -237,8 +237,8 @@ async def test_a_contested_recommendation_is_listed_in_its_own_words(
         "De stoepen zijn ongelijk. Herken ik niet: 3. Herken ik: 0.",
         "Vertel wat er in het wijkcentrum te doen is. Niet eens: 3. Eens: 0.",
     ]
-    assert "Herzien? Vertel wat er in het wijkcentrum te doen is. Niet eens: 3." in text
-    assert "Herzien? De stoepen zijn ongelijk. Herken ik niet: 3." in text
+    assert "Aanpassen? Vertel wat er in het wijkcentrum te doen is. Niet eens: 3." in text
+    assert "Aanpassen? De stoepen zijn ongelijk. Herken ik niet: 3." in text
     assert not any("Vertel" in p and "Herken ik" in p for p in text)
 
     await coach.send("/menu")
