@@ -226,7 +226,7 @@ async def test_who_may_not_see_the_wijk_sees_a_refusal_and_nothing_of_it(
     await sees_no_wijk_data(other, *never)
     # A refusal that fits a coach: in the desk's own page, with the way back to their inbox.
     shown = await other.text()
-    assert "Deze melding hoort bij een wijk die jij niet behandelt." in shown
+    assert "Deze melding hoort bij een wijk waar jij geen wijkcoach bent." in shown
     assert "alleen voor de wijkcoach" not in shown and "/bureau" not in shown
     sections = other.page.get_by_role("navigation", name="Onderdelen van het bureau")
     assert await sections.get_by_role("link", name="Meldingen").is_visible()
