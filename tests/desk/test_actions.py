@@ -793,7 +793,7 @@ async def test_a_sender_who_erases_themselves_takes_the_notes_on_their_kept_obse
         assert "Je gegevens zijn gewist" in done.plain_text
         page = (await browser.get(f"/m/{obs.id}")).text
     assert "Jansen" not in page and "dinsdag" not in page
-    removed = "Notities van de wijkcoach zijn hier gewist."
+    removed = "De notities bij deze melding zijn gewist."
     assert page.count(removed) == 1
     assert "De stoep bij de school ligt open." in page  # the observation itself stays
     with desk.services.db.session() as session:
