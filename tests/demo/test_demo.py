@@ -7,6 +7,7 @@ import io
 import os
 import pty
 import select
+import signal
 import subprocess
 import sys
 import termios
@@ -145,6 +146,10 @@ def _in_a_terminal(cwd: Path, ctrl_c_after: bytes, seconds: float = 180) -> tupl
     def own_terminal() -> None:
         os.setsid()
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        # As at a person's terminal, Ctrl-C interrupts: a test run started in the background
+        # of a shell without job control (nohup, `cmd &` in a script) ignores SIGINT, and the
+        # demo would inherit that.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     config = str(REPO / "config.example.toml")
     process = subprocess.Popen(
