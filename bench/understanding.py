@@ -80,78 +80,68 @@ def rate(hits: int, total: int) -> float | None:
     return round(hits / total, 3) if total else None
 
 
-def main() -> None:
-    logging.basicConfig(level=logging.WARNING)
-    rows = load()
+def measure(
+    rows: list[dict[str, Any]], labels: list[str | None], emergency: list[bool | None], name: str
+) -> dict[str, Any]:
+    """One set's aggregates, printed and returned. `labels`: per row "observation",
+    "small_talk" or None (not counted for offering); `emergency`: per row True, False or None
+    (not counted for the help numbers)."""
     with tempfile.TemporaryDirectory() as workdir:
         offers = asyncio.run(offered(rows, Path(workdir)))
     urgent = [detect.check.__wrapped__(r["text"], r["lang"]) is not None for r in rows]
-    real = [o for r, o in zip(rows, offers, strict=True) if r["offer"] is True]
-    talk = [o for r, o in zip(rows, offers, strict=True) if r["offer"] is False]
-    emergencies = [u for r, u in zip(rows, urgent, strict=True) if r["urgent"] is True]
-    calm = [u for r, u in zip(rows, urgent, strict=True) if r["urgent"] is False]
-    figures = {
-        "bench": "understanding",
+    real = [o for label, o in zip(labels, offers, strict=True) if label == "observation"]
+    talk = [o for label, o in zip(labels, offers, strict=True) if label == "small_talk"]
+    alarms = [u for e, u in zip(emergency, urgent, strict=True) if e is True]
+    calm = [(label, u) for label, e, u in zip(labels, emergency, urgent, strict=True) if e is False]
+    false_real = sum(u for label, u in calm if label == "observation")
+    false_talk = sum(u for label, u in calm if label == "small_talk")
+    print(
+        f"{name} of {len(rows)} texts never tuned on (aggregates only):\n"
+        f"  real observations offered as one: {sum(real)} of {len(real)}"
+        f" (not offered: {len(real) - sum(real)})\n"
+        f"  small talk offered as an observation: {sum(talk)} of {len(talk)}\n"
+        f"  emergencies with help numbers (recall): {sum(alarms)} of {len(alarms)}\n"
+        f"  help numbers for a text that is no emergency: {sum(u for _, u in calm)} of {len(calm)}"
+        f" (observations {false_real}, small talk {false_talk})"
+    )
+    return {
         "rows": len(rows),
         "observations": len(real),
         "observations_offered": rate(sum(real), len(real)),
         "observations_swallowed": len(real) - sum(real),
         "small_talk": len(talk),
         "small_talk_offered": rate(sum(talk), len(talk)),
-        "emergencies": len(emergencies),
-        "urgent_recall": rate(sum(emergencies), len(emergencies)),
+        "emergencies": len(alarms),
+        "urgent_recall": rate(sum(alarms), len(alarms)),
         "calm": len(calm),
-        "urgent_false_positive_rate": rate(sum(calm), len(calm)),
+        "urgent_false_positive_rate": rate(sum(u for _, u in calm), len(calm)),
+        "urgent_false_positives_observations": false_real,
+        "urgent_false_positives_small_talk": false_talk,
     }
-    print(
-        f"holdout of {len(rows)} texts never tuned on (aggregates only):\n"
-        f"  real observations offered as one: {sum(real)} of {len(real)}"
-        f" (not offered: {len(real) - sum(real)})\n"
-        f"  small talk offered as an observation: {sum(talk)} of {len(talk)}\n"
-        f"  emergencies with help numbers (recall): {sum(emergencies)} of {len(emergencies)}\n"
-        f"  help numbers for a text that is no emergency: {sum(calm)} of {len(calm)}"
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    # The first set: offer true (an observation), false (small talk) or null (ambiguous), and
+    # urgent true, false or null, each on its own.
+    rows = load()
+    offer_labels = {True: "observation", False: "small_talk"}
+    first = measure(
+        rows, [offer_labels.get(r["offer"]) for r in rows], [r["urgent"] for r in rows], "holdout"
     )
-    figures |= second_holdout()
+    # The second: one label per text; an emergency is neither offered nor small talk.
+    rows_2 = load(HOLDOUT_2)
+    labels_2 = [r["label"] for r in rows_2]
+    second = measure(
+        rows_2,
+        [label if label != "emergency" else None for label in labels_2],
+        [label == "emergency" for label in labels_2],
+        "second holdout, written blind,",
+    )
+    figures: dict[str, Any] = {"bench": "understanding"}
+    figures |= {k: v for k, v in first.items() if not k.startswith("urgent_false_positives_")}
+    figures |= {f"{k}_2": v for k, v in second.items()}
     print(json.dumps(figures))
-
-
-def second_holdout() -> dict[str, Any]:
-    """The aggregates of understanding_holdout_2.jsonl, printed and returned with `_2`."""
-    rows = load(HOLDOUT_2)
-    with tempfile.TemporaryDirectory() as workdir:
-        offers = asyncio.run(offered(rows, Path(workdir)))
-    urgent = [detect.check.__wrapped__(r["text"], r["lang"]) is not None for r in rows]
-    labels = [r["label"] for r in rows]
-    real = [o for label, o in zip(labels, offers, strict=True) if label == "observation"]
-    talk = [o for label, o in zip(labels, offers, strict=True) if label == "small_talk"]
-    emergencies = [u for label, u in zip(labels, urgent, strict=True) if label == "emergency"]
-    calm = [u for label, u in zip(labels, urgent, strict=True) if label != "emergency"]
-    calm_real = [u for label, u in zip(labels, urgent, strict=True) if label == "observation"]
-    calm_talk = [u for label, u in zip(labels, urgent, strict=True) if label == "small_talk"]
-    print(
-        f"second holdout of {len(rows)} texts written blind, never tuned on (aggregates only):\n"
-        f"  real observations offered as one: {sum(real)} of {len(real)}"
-        f" (not offered: {len(real) - sum(real)})\n"
-        f"  small talk offered as an observation: {sum(talk)} of {len(talk)}\n"
-        f"  emergencies with help numbers (recall): {sum(emergencies)} of {len(emergencies)}\n"
-        f"  help numbers for a text that is no emergency: {sum(calm)} of {len(calm)}"
-        f" (observations {sum(calm_real)} of {len(calm_real)},"
-        f" small talk {sum(calm_talk)} of {len(calm_talk)})"
-    )
-    return {
-        "rows_2": len(rows),
-        "observations_2": len(real),
-        "observations_offered_2": rate(sum(real), len(real)),
-        "observations_swallowed_2": len(real) - sum(real),
-        "small_talk_2": len(talk),
-        "small_talk_offered_2": rate(sum(talk), len(talk)),
-        "emergencies_2": len(emergencies),
-        "urgent_recall_2": rate(sum(emergencies), len(emergencies)),
-        "calm_2": len(calm),
-        "urgent_false_positive_rate_2": rate(sum(calm), len(calm)),
-        "urgent_false_positives_observations_2": sum(calm_real),
-        "urgent_false_positives_small_talk_2": sum(calm_talk),
-    }
 
 
 if __name__ == "__main__":
