@@ -723,3 +723,30 @@ async def test_what_someone_does_in_the_group_leaves_their_private_chat_unreacha
     bot.fake.unblock(piet.id)
     await piet.send("/menu")
     assert not unreachable(services, piet)
+
+
+# --- the preview ---------------------------------------------------------------------------------
+
+
+async def test_a_ranking_for_the_group_previews_without_a_note_that_nobody_gets_it(
+    bot: Harness, services: Services
+) -> None:
+    """The BIG's only member puts a ranking in the group: it goes to the whole group, so the
+    preview has no "nog niemand anders" note (it showed a raw key, polls.prev_nobody_group)."""
+    bea, _ = await basic_group(bot, services)
+    await bea.send("/menu")
+    await bea.press("Nieuwe stemming")
+    await bea.send("Wat eerst?")
+    for option in ("Bankjes", "Speeltuin"):
+        await bea.send(option)
+    await bea.press("Klaar met antwoorden")
+    await bea.press("Op volgorde zetten")
+    await bea.press("De Telegram-groep")
+    await bea.press("Over een week")
+    await bea.press("Ja, uitslag tot nu toe")
+
+    preview = bea.last.plain_text
+    assert "Kijk je stemming na" in preview
+    assert "polls." not in preview
+    assert "nog niemand anders" not in preview
+    assert bea.last.button_texts == ["Versturen", "Iets veranderen", "Stoppen"]
