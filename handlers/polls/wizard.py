@@ -212,7 +212,8 @@ def _preview(turn: Turn, draft: WizardDraft) -> views.Preview:
     closes = datetime.fromisoformat(str(draft.closes_at))
     nobody_else_in, votes_self = None, False
     actor = turn.who.actor
-    if not draft.native and draft.wijk_id is not None and actor is not None:
+    to_group = str(draft.audience) == PollAudience.GROUP.value  # the whole group gets it
+    if not draft.native and not to_group and draft.wijk_id is not None and actor is not None:
         # Said before it is sent: the BIG (or wijk) has nobody else in it yet.
         wijk_id, audience = draft.wijk_id, str(draft.audience)
         with turn.services.db.session() as session:
