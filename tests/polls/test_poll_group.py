@@ -750,3 +750,31 @@ async def test_a_ranking_for_the_group_previews_without_a_note_that_nobody_gets_
     assert "polls." not in preview
     assert "nog niemand anders" not in preview
     assert bea.last.button_texts == ["Versturen", "Iets veranderen", "Stoppen"]
+
+
+# --- a second group ------------------------------------------------------------------------------
+
+
+async def test_linking_a_second_group_says_new_polls_go_there_and_not_to_the_first(
+    bot: Harness, services: Services
+) -> None:
+    """Polls go to the group linked last: linking a second one says so, naming the first, which
+    was told "Stemmingen voor de BIG kunnen hier komen" (before, nobody heard it changed)."""
+    bea, first = await basic_group(bot, services)
+    second = bot.group(-1009002, "BIG Elsrijk Zuid", admins=[bea.id])
+
+    (linked,) = await bea.send("/verbind", chat=second)
+
+    assert "verbonden met Elsrijk" in linked.plain_text
+    assert "Nieuwe stemmingen komen nu hier, niet meer in de groep BIG Elsrijk." in (
+        linked.plain_text
+    )
+    await to_the_group(bot, bea, "Wat eerst?")
+    assert "Je stemming staat nu in de groep BIG Elsrijk Zuid" in bea.last.plain_text
+
+    # Linked again, the first group gets them back, and is told so; the same group linked
+    # again hears nothing of another group.
+    (again,) = await bea.send("/verbind", chat=first)
+    assert "niet meer in de groep BIG Elsrijk Zuid" in again.plain_text
+    (same,) = await bea.send("/verbind", chat=first)
+    assert "niet meer in" not in same.plain_text
