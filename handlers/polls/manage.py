@@ -200,6 +200,12 @@ async def _link(
     assert who.actor is not None
     services = context.services
     with services.db.session() as session:
+        # Polls go to the group linked last: the one that had them until now is named.
+        before = groups.group_link_for(session, wijk_id)
+        other = before.title if before is not None and before.chat_id != chat_id else None
         groups.link_group(session, who.actor, chat_id, wijk_id, title, services.clock.now())
         wijk = persons.wijk_by_id(session, wijk_id)
-    await reply(update, who.t("polls.koppel_ok", wijk=esc(wijk.name if wijk else "")), edit=edit)
+    text = who.t("polls.koppel_ok", wijk=esc(wijk.name if wijk else ""))
+    if other is not None:
+        text += "\n" + who.t("polls.koppel_instead", group=esc(other))
+    await reply(update, text, edit=edit)
