@@ -778,3 +778,30 @@ async def test_linking_a_second_group_says_new_polls_go_there_and_not_to_the_fir
     assert "niet meer in de groep BIG Elsrijk Zuid" in again.plain_text
     (same,) = await bea.send("/verbind", chat=first)
     assert "niet meer in" not in same.plain_text
+
+
+# --- messages in the group -----------------------------------------------------------------------
+
+
+async def test_a_reply_to_the_bot_in_the_group_is_answered_other_messages_are_not(
+    bot: Harness, services: Services
+) -> None:
+    """Someone answers the poll's message with a reply ("Ik kies bankjes"): the bot reads no
+    messages there, and says so and where to go (before: silence, as if the vote was taken).
+    Other talk in the group it leaves alone."""
+    bea, group = await basic_group(bot, services)
+    await to_the_group(bot, bea, "Wat eerst?", kind="Op volgorde zetten")
+    ranking = bot.bot_messages(group)[-1]
+    sam = bot.user(3002, "Sam")  # in the group, never wrote to the bot
+    group.members.add(sam.id)
+
+    assert await sam.send("Leuk plan!", chat=group) == []
+    (answer,) = await sam.send("Ik kies bankjes", chat=group, reply_to=ranking)
+
+    assert answer.chat_id == group.id
+    assert answer.plain_text == (
+        "Ik lees hier geen berichten. Stemmen doe je bij de stemming zelf. Wil je iets melden "
+        "of vragen? Dat kan in een eigen chat met mij: @wijkspiegel_bot"
+    )
+    (own,) = [m for m in bot.fake.messages[group.id] if m.text == "Ik kies bankjes"]
+    assert await bea.send("Ik ook", chat=group, reply_to=own.message_id) == []
