@@ -130,6 +130,15 @@ def wire(app: WijkApplication) -> None:
             PollAnswerHandler(polls.poll_answer),
             ChatMemberHandler(polls.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(filters.StatusUpdate.MIGRATE, polls.group_upgraded),
+            # A reply to the bot's message in a group (as if it were a vote): not read, it says.
+            MessageHandler(
+                filters.ChatType.GROUPS
+                & filters.REPLY
+                & ~filters.COMMAND
+                & ~filters.StatusUpdate.ALL
+                & ~filters.UpdateType.EDITED,
+                polls.replied_in_group,
+            ),
             # Fallbacks, after every feature: edits, forwards, then free text and media (to
             # the flow's step, see 2 and 3), what the bot does not take, unknown commands.
             MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, menu.edited_message),

@@ -7,7 +7,7 @@ on the Application."""
 from __future__ import annotations
 
 from handlers.polls import wizard
-from handlers.polls.group import group_upgraded, membership_changed
+from handlers.polls.group import group_upgraded, membership_changed, replied_in_group
 from handlers.polls.manage import koppel_command, manage_pressed
 from handlers.polls.voting import (
     list_command,
@@ -31,6 +31,7 @@ __all__ = [
     "option_typed",
     "poll_answer",
     "poll_in_link",
+    "replied_in_group",
     "visible",
     "vote_pressed",
     "wizard",

@@ -13,6 +13,9 @@
   `migrate_from_chat_id` in the new one): the link and the polls follow the new chat id
   (`delivery.group_moved`). A call that meets the old id later does the same
   (`delivery.to_group`, on Telegram's ChatMigrated).
+- A reply to one of the bot's messages there (someone answering a poll's message, as if that
+  were a vote): the bot reads no messages in a group, and says so and where to go, in the
+  replier's language. Other talk in the group it leaves alone.
 """
 
 from __future__ import annotations
@@ -87,3 +90,20 @@ async def group_upgraded(update: Update, context: WijkContext) -> None:
     else:
         return
     delivery.group_moved(context.services, old, new)
+
+
+async def replied_in_group(update: Update, context: WijkContext) -> None:
+    """A message in a group that replies to one of the bot's: it is not read, and it says so."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None:
+        return
+    replied_to = message.reply_to_message.from_user
+    if replied_to is None or replied_to.id != context.bot.id:
+        return
+    services = context.services
+    who = who_is(update, services)
+    lang = who.lang if who is not None else services.config.general.default_language
+    try:
+        await message.reply_text(t(lang, "polls.group_not_read", bot=services.bot_username))
+    except TelegramError as exc:  # no longer allowed to write there
+        _log.info("could not answer a reply in group %s: %s", pseudonym(message.chat_id), exc)
