@@ -805,3 +805,43 @@ async def test_a_reply_to_the_bot_in_the_group_is_answered_other_messages_are_no
     )
     (own,) = [m for m in bot.fake.messages[group.id] if m.text == "Ik kies bankjes"]
     assert await bea.send("Ik ook", chat=group, reply_to=own.message_id) == []
+
+
+# --- results the group could not get -------------------------------------------------------------
+
+
+async def test_the_creator_hears_when_the_group_could_not_get_the_result(
+    bot: Harness, services: Services
+) -> None:
+    """The bot was removed from the group while its poll was open: closing it, the creator was
+    told "de uitslag gaat meteen naar iedereen" and got the result, but never that the group
+    did not. Now their result says so."""
+    bea, group = await basic_group(bot, services)
+    await to_the_group(bot, bea, "Wat eerst?")
+    poll = only_poll(services)
+    assert poll.telegram_poll_id is not None
+    await bea.answer_poll(poll.telegram_poll_id, [1])
+    await bea.remove_bot(group)
+
+    assert await delivery.close_now(bot.app, poll.id or 0)
+    await delivery.wait_idle(bot.app)
+
+    (result,) = [m.plain_text for m in bea.messages if "Uitslag:" in m.plain_text]
+    assert "Bankjes: 1 (100%)" in result
+    assert "De Telegram-groep kreeg deze uitslag niet." in result
+    assert results_in(bot, OLD) == []
+
+
+async def test_the_creator_s_result_says_nothing_of_a_group_that_got_it(
+    bot: Harness, services: Services
+) -> None:
+    bea, _ = await basic_group(bot, services)
+    await to_the_group(bot, bea, "Wat eerst?")
+    poll = only_poll(services)
+
+    assert await delivery.close_now(bot.app, poll.id or 0)
+    await delivery.wait_idle(bot.app)
+
+    (result,) = [m.plain_text for m in bea.messages if "Uitslag:" in m.plain_text]
+    assert "kreeg deze uitslag niet" not in result
+    assert len(results_in(bot, OLD)) == 1
