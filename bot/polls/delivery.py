@@ -705,13 +705,15 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
                 session, poll_id, uncounted_counts(result, answered, uncounted)
             )
             poll = session.get(Poll, poll_id) or poll
+    group_missed = False  # the group could not get them (the bot removed, or mute there)
     if poll.results_stage < GROUP_DONE:
         if poll.group_chat_id is not None:
             group_lang = group_language(services, poll.group_chat_id)
             text = results_text(result, group_lang)
             if in_group:
                 text += uncounted_text(kept, group_lang, services.bot_username)
-            await send_to_group(app, poll.group_chat_id, text, f"results of poll {poll_id}")
+            sent = await send_to_group(app, poll.group_chat_id, text, f"results of poll {poll_id}")
+            group_missed = sent is None
         held = done(stage=GROUP_DONE)
     texts: dict[str, str] = {}
 
@@ -726,6 +728,8 @@ async def send_results(app: WijkApplication, poll_id: int, lease: datetime) -> N
             # language (`uncounted_text`, for a private chat: no invitation to start one).
             lang = creator.language
             text = closed_results_text(poll, result, lang)
+            if group_missed:
+                text += "\n\n" + t(lang, "polls.results_group_missed")
             await _send_results_to(
                 services, bot, poll_id, creator.id, creator.telegram_id, text, lang
             )
