@@ -263,9 +263,9 @@ async def test_an_invite_naming_a_wijk_twice_works(
     async with Harness(make_app(services, fake), fake) as bot:
         partner = bot.user(5001, "Petra", language_code="en")
         replies = await partner.send(f"/start {payload}")
-        assert "invited to Leesten, Warnsveld with the role" in replies[0].plain_text
+        assert "invited to Leesten and Warnsveld with the role" in replies[0].plain_text
         replies = await partner.press("I agree")
-        assert any("Your role for Leesten, Warnsveld is now" in m.plain_text for m in replies)
+        assert any("Your role for Leesten and Warnsveld is now" in m.plain_text for m in replies)
     assert memberships(services, 5001) == [("leesten", "partner"), ("warnsveld", "partner")]
 
 
