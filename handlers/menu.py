@@ -39,6 +39,7 @@ from handlers.common import (
 )
 from handlers.main_menu import entry, show_menu
 from handlers.onboarding import show_privacy, show_start
+from handlers.words import COACH_GLOSSARY, GLOSSARY
 from models import Role
 
 if TYPE_CHECKING:
@@ -88,24 +89,6 @@ async def _menu_item(update: Update, context: WijkContext, who: Who) -> None:
         return
     await flows.end(context)
     await chosen.open(update, context, who)
-
-
-# /uitleg: the glossary (locales/<lang>/glossary.toml) in this order; coaches also get theirs.
-GLOSSARY = (
-    "wijk",
-    "mirror",
-    "reaction",
-    "comment",
-    "report",
-    "kind",
-    "topic",
-    "coach",
-    "nickname",
-    "big",
-    "partner",
-    "poll",
-)
-COACH_GLOSSARY = ("summary",)
 
 
 def explanation(who: Who, municipality: str, routes: Routes) -> str:

@@ -79,6 +79,7 @@ from handlers.observations.draft import LOCATION as WHERE
 from handlers.observations.mine import may_send
 from handlers.spiegel import recognised as spiegel_recognised
 from handlers.urgent import resident as urgent
+from handlers.words import asked_word, word_explained
 from models import Observation, Wijk
 
 _log = logging.getLogger(__name__)
@@ -936,6 +937,11 @@ async def loose_text(update: Update, context: WijkContext, who: Who) -> None:
         await reply(update, who.t("errors.not_understood"), keyboard([menu_button(who)]))
         return
     text = clean_input(message.text)
+    word = asked_word(text)
+    if word is not None:
+        # "wat is een wijkspiegel?" asks what a word means (/uitleg): its line, with the menu.
+        await show_menu(update, context, who, note=word_explained(who, word))
+        return
     talk = small_talk.kind_of(text)
     if talk is not None:
         # "Bedankt!" after an answer is no observation: answered in kind, with the menu.
