@@ -467,3 +467,46 @@ async def test_a_long_comment_telegram_split_in_two_is_not_stored_as_its_tail(
     assert ("te lang" if lang == "nl" else "too long") in second.plain_text
     with services.db.session() as session:
         assert [r.comment for r in session.exec(select(Reaction)).all() if r.comment] == []
+
+
+# --- an edit of the loose text the bot asks about ----------------------------------------------
+
+OFFERED = {"nl": "Wil je dit als melding", "en": "Would you like to send this"}
+YES = {"nl": "Ja, als melding", "en": "Yes, as a report"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_editing_the_loose_text_asked_about_makes_the_edit_the_melding(
+    bot: Harness, services: Services, lang: str
+) -> None:
+    """Someone types a loose text with a typo and, while the bot asks "als melding?", fixes it
+    with Telegram's edit. Before, the bot said to send the new text as a new message, with only
+    "Naar het menu"; whoever did so got both versions in one melding. Now the edit is the text
+    asked about, the question is shown again with its buttons, and the melding is the edit."""
+    person = await onboard(bot, 1001, "Amina", language_code=lang)
+    (offer,) = await person.send("Veel afval bij de speltuin")
+    assert OFFERED[lang] in offer.plain_text
+    (again,) = await person.edit(person.sent[-1], "Veel afval bij de speeltuin")
+    assert OFFERED[lang] in again.plain_text
+    assert YES[lang] in again.button_texts
+    assert ("nieuwe tekst" if lang == "nl" else "new text") in again.plain_text
+    await person.press(YES[lang], message=again)
+    await finish_and_send(person, lang)
+    assert stored_texts(services) == ["Veel afval bij de speeltuin"]
+
+
+async def test_editing_an_older_text_while_a_newer_one_is_asked_about_changes_nothing(
+    bot: Harness, services: Services
+) -> None:
+    """The edit of a message the question does not hold (an earlier one, answered already) is
+    not the text asked about: the usual note, the question's text as it was."""
+    person = await onboard(bot, 1001, "Amina")
+    await person.send("Veel afval bij de speeltuin")
+    older = person.sent[-1]
+    await person.press("Nee")
+    await person.send("De bank in het park is kapot")
+    (note,) = await person.edit(older, "Veel afval bij het park")
+    assert "Ik lees alleen de eerste versie" in note.plain_text
+    await person.press(YES["nl"])
+    await finish_and_send(person, "nl")
+    assert stored_texts(services) == ["De bank in het park is kapot"]
