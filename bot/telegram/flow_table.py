@@ -142,6 +142,8 @@ EndedText = Callable[[T, Flow], Awaitable[bool]]
 Unsent = Callable[[T, Flow, D, bool], str | None]
 # (turn, the current run, its draft, why: the handlers' name for the message) -> the note.
 NotTaken = Callable[[T, Flow, D, str], str | None]
+# (turn, the current run, its draft, why) -> the draft that message makes after all, or None.
+Retake = Callable[[T, Flow, D, str], D | None]
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,9 @@ class FlowTable(Generic[T, D]):
     `not_taken` is the note above the current step shown again after a message no step takes
     (why: a sticker, a forward, an edit; handlers.common names them); None: not answered here,
     the answer outside a flow follows. `show` must put `Reply.note` above the step, with the
-    step's own buttons: "Naar het menu" alone would end the draft.
+    step's own buttons: "Naar het menu" alone would end the draft. `retake`, asked first, is the
+    draft such a message makes after all (an edit of the very text asked about: its new wording),
+    stored before `not_taken` says so; None changes nothing.
     `for_others`: what is typed here is written for other people (a coach's answer or hide
     reason, a change to the spiegel, a poll): the urgent check does not take it for the
     writer's own emergency, so no help numbers above its steps.
@@ -184,6 +188,7 @@ class FlowTable(Generic[T, D]):
     ended_text: EndedText[T] | None = None
     unsent: Unsent[T, D] | None = None
     not_taken: NotTaken[T, D] | None = None
+    retake: Retake[T, D] | None = None
     for_others: bool = False
     _index: dict[tuple[str, str], Step[T, D]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -278,12 +283,17 @@ async def send(table: FlowTable[T, D], turn: T, takes: str, raw: Any) -> None:
 async def show_again(table: FlowTable[T, D], turn: T, why: str) -> bool:
     """A message no step of `table`'s current run takes and the table never sees (a sticker, a
     forward, an edit; `why` says which): the table's `not_taken` note above the current step,
-    shown again as a new message. Nothing changes: the draft and the older messages' buttons
-    stay as they were. False when the table does not answer it (no `not_taken`, or None)."""
+    shown again as a new message. Nothing else changes: the draft (unless the table's `retake`
+    makes a new one of that message) and the older messages' buttons stay as they were. False
+    when the table does not answer it (no `not_taken`, or None)."""
     flow = flows.current(turn.context)
     if flow is None or flow.name != table.name or table.not_taken is None:
         return False
     draft = table.load(flow.data)
+    retaken = table.retake(turn, flow, draft, why) if table.retake is not None else None
+    if retaken is not None:
+        flow = await flows.move(turn.context, flow.state, retaken)
+        draft = retaken
     note = table.not_taken(turn, flow, draft, why)
     if note is None:
         return False

@@ -46,6 +46,7 @@ from bot.telegram.flow_table import (
 )
 from bot.telegram.flows import Flow
 from handlers.common import (
+    EDITED,
     Turn,
     Who,
     keyboard,
@@ -209,10 +210,37 @@ async def _otherwise(turn: Turn, flow: Flow, draft: ObservationDraft, takes: str
 def _not_taken(turn: Turn, flow: Flow, draft: ObservationDraft, why: str) -> str | None:
     """A sticker, a voice message, a forward or an edit while writing: said above the current
     step, shown again ("Naar het menu" alone would end the draft without a word). While a loose
-    message is only asked about, nothing is being written: the usual answer (None)."""
+    message is only asked about, nothing is being written: the usual answer (None); but the
+    edit of the text asked about is that text now (`_retake`): said above the question again."""
     if flow.state == FILE_ASK:
+        if why == EDITED and _edited_loose_text(turn, draft) == draft.text:
+            return turn.who.t("observations.text_replaced")
         return None
     return views.not_taken(turn.who, why, flow.state, draft)
+
+
+def _edited_loose_text(turn: Turn, draft: ObservationDraft) -> str | None:
+    """The new wording of the one loose text the "als melding?" question holds, edited: the
+    question is about it alone (no photo, place or other message added). None otherwise, or
+    when the edit cannot be a melding (no words, too long)."""
+    message = turn.update.edited_message
+    if message is None or message.text is None or draft.photo or draft.location:
+        return None
+    if draft.loose_ids != (message.message_id,):
+        return None
+    text = clean_input(message.text).strip()
+    if not has_words(text) or len(text) > turn.services.config.general.text_limit:
+        return None
+    return text
+
+
+def _retake(turn: Turn, flow: Flow, draft: ObservationDraft, why: str) -> ObservationDraft | None:
+    """An edit of the loose text asked about: the question is about its new wording. Sending
+    it as a new message would add it under the old one (`_ask_again`), a melding with both."""
+    if flow.state != FILE_ASK or why != EDITED:
+        return None
+    text = _edited_loose_text(turn, draft)
+    return None if text is None or text == draft.text else replace(draft, text=text)
 
 
 def _unsent(turn: Turn, flow: Flow, draft: ObservationDraft, anew: bool) -> str | None:
@@ -885,6 +913,7 @@ TABLE: FlowTable[Turn, ObservationDraft] = FlowTable(
     ended=_sent_before,
     unsent=_unsent,
     not_taken=_not_taken,
+    retake=_retake,
     entries=(
         Entry("loose text, photo or location outside a flow", FILE_ASK),
         Entry("Melding doen, /melding (several wijken)", WIJK),
