@@ -510,3 +510,22 @@ async def test_editing_an_older_text_while_a_newer_one_is_asked_about_changes_no
     await person.press(YES["nl"])
     await finish_and_send(person, "nl")
     assert stored_texts(services) == ["De bank in het park is kapot"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_question_mark_or_emoji_at_the_kind_keeps_the_melding_and_points_at_the_buttons(
+    bot: Harness, services: Services, lang: str
+) -> None:
+    """At "Wat voor melding is het?", right after the text, someone unsure types "?" or "👍".
+    Before, the bot asked "Typ in een paar woorden wat je wilt melden", as if their melding
+    were gone; now it says the melding stays as it was and to choose with a button."""
+    person = await onboard(bot, 1001, "Amina", language_code=lang)
+    await person.send("/melding")
+    await person.send("De lamp in de Parklaan is kapot")
+    for typed in ("?", "👍", "😡😡"):
+        (reply,) = await person.send(typed)
+        assert ("blijft zoals hij was" if lang == "nl" else "stays as it was") in reply.plain_text
+        assert ("paar woorden" if lang == "nl" else "a few words") not in reply.plain_text
+        assert KIND[lang] in reply.plain_text
+    await finish_and_send(person, lang)
+    assert stored_texts(services) == ["De lamp in de Parklaan is kapot"]
