@@ -387,13 +387,21 @@ def _photo_note(turn: Turn, photo: PhotoIn) -> str | None:
 def _text_again(turn: Turn, draft: ObservationDraft, text: str) -> str:
     """A text typed at the step right after the text (the kind): the new text replaces it, as
     the advice after an edit says ("Stuur de nieuwe tekst als nieuw bericht"). "ok" or
-    "bedankt" is no new text: the melding keeps its own. While changing the kind from the
-    summary, a text is no answer: buttons are."""
+    "bedankt", "?" or "👍" is no new text: the melding keeps its own. While changing the kind
+    from the summary, a text is no answer: buttons are."""
     if draft.swot is not None:
         raise Invalid(turn.who.t("common.use_buttons"))
     if has_words(text) and small_talk.kind_of(text) is not None:
         raise Invalid(turn.who.t("observations.text_kept"))
-    return _text(turn, draft, text)
+    problem = text_problem(turn, text)
+    no_text = (turn.who.t("observations.empty_text"), turn.who.t("observations.no_words"))
+    if problem in no_text and draft.text:
+        # "?" or "👍" from someone unsure: no new text ("Typ in een paar woorden" would ask for
+        # the melding again, as if it were gone). The rest of a long text is "te lang" above.
+        raise Invalid(turn.who.t("observations.text_kept"))
+    if problem:
+        raise Invalid(problem)
+    return text.strip()
 
 
 def _text_replaced(turn: Turn, text: str) -> str | None:
