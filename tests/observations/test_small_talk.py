@@ -212,6 +212,14 @@ def test_no_observation_of_the_other_sets_is_answered_as_small_talk() -> None:
         ("can you call me back", "elsewhere"),
         ("heb je mijn bericht gelezen?", "mine"),
         ("wanneer krijg ik antwoord?", "mine"),
+        # A newcomer who reads little Dutch asks for English (or says so).
+        ("Sorry, can we speak English?", "language"),
+        ("can we talk in English please", "language"),
+        ("kunnen we Engels praten?", "language"),
+        ("Engels alsjeblieft", "language"),
+        ("I don't speak Dutch", "language"),
+        ("ik spreek geen Nederlands", "language"),
+        ("my Dutch is not good", "language"),
     ],
 )
 def test_small_talk_as_people_type_it(typed: str, kind: str) -> None:

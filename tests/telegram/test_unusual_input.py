@@ -529,3 +529,20 @@ async def test_a_question_mark_or_emoji_at_the_kind_keeps_the_melding_and_points
         assert KIND[lang] in reply.plain_text
     await finish_and_send(person, lang)
     assert stored_texts(services) == ["De lamp in de Parklaan is kapot"]
+
+
+async def test_asking_for_english_at_the_kind_keeps_the_melding(
+    bot: Harness, services: Services
+) -> None:
+    """A newcomer halfway through a melding types "Sorry, can we speak English?" at "Wat voor
+    melding is het?". Before, that became the text of their melding ("Ik gebruik nu je nieuwe
+    tekst"); now the melding keeps its text, and outside a flow they are pointed at /taal."""
+    person = await onboard(bot, 1001, "Amina")
+    await person.send("/melding")
+    await person.send("De lamp in de Parklaan is kapot")
+    (reply,) = await person.send("Sorry, can we speak English?")
+    assert "blijft zoals hij was" in reply.plain_text
+    await finish_and_send(person, "nl")
+    assert stored_texts(services) == ["De lamp in de Parklaan is kapot"]
+    (reply,) = await person.send("I don't speak Dutch")
+    assert "/taal" in reply.plain_text
