@@ -213,8 +213,9 @@ def test_no_observation_of_the_other_sets_is_answered_as_small_talk() -> None:
         ("heb je mijn bericht gelezen?", "mine"),
         ("wanneer krijg ik antwoord?", "mine"),
         # A newcomer who reads little Dutch asks for English (or says so).
-        ("Sorry, can we speak English?", "language"),
-        ("can we talk in English please", "language"),
+        ("can we speak English", "language"),
+        ("can we talk in English", "language"),
+        ("I don’t speak Dutch", "language"),
         ("kunnen we Engels praten?", "language"),
         ("Engels alsjeblieft", "language"),
         ("I don't speak Dutch", "language"),
