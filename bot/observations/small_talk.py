@@ -381,6 +381,19 @@ _LONGEST_PHRASE = max(len(p.split()) for p in _PHRASES)
 # Said alone, and only then: "Wat?" did not understand, "stop" wants out ("wat een troep" and "stop
 # de hardrijders" say something).
 _ALONE: dict[str, SmallTalk] = {
+    # A newcomer who reads little Dutch asks for English, or says so: /taal.
+    **_phrases_of(
+        SmallTalk.LANGUAGE,
+        "can we speak english, can we talk english, can we talk in english, can you talk english, "
+        "can we use english, english alsjeblieft, engels alsjeblieft, engels graag, "
+        "kunnen we engels praten, kunnen we engels spreken, kunnen we in het engels, "
+        "kan het in het engels, kan dit in het engels, in het engels, "
+        "i dont speak dutch, i don't speak dutch, i don’t speak dutch, i do not speak dutch, "
+        "i dont understand dutch, i don't understand dutch, i speak no dutch, "
+        "my dutch is not good, my dutch is bad, my dutch is not so good, "
+        "ik spreek geen nederlands, ik spreek weinig nederlands, ik spreek niet goed nederlands, "
+        "ik begrijp geen nederlands, ik versta geen nederlands",
+    ),
     **_phrases_of(SmallTalk.HELP, "wat, what, huh wat, wat zeg je, pardon, sorry wat"),
     **_phrases_of(SmallTalk.NOTHING, "stop, cancel, annuleren, annuleer"),
 }
