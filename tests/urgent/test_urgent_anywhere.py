@@ -160,9 +160,11 @@ async def test_an_emergency_as_an_edit_or_a_loose_text_says_the_numbers_once(
 ) -> None:
     rita = await onboard(bot, 1001, "Rita")
     await rita.send("De bankjes in het park zijn vies")
+    # The edit is the text now: the question again, with the numbers above it.
     reply = helped(await rita.edit(rita.sent[-1], GAS))
-    assert "Ik lees alleen de eerste versie" in reply.plain_text
-    await rita.press("Nee")
+    assert "Ik gebruik nu je nieuwe tekst." in reply.plain_text
+    assert "Wil je dit als melding naar de wijkcoach sturen?" in reply.plain_text
+    await rita.press("Nee", message=reply)
     reply = helped(await rita.send(GAS))
     assert "Wil je dit als melding naar de wijkcoach sturen?" in reply.plain_text
     await rita.press("Nee", message=reply)
