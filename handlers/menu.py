@@ -12,6 +12,7 @@ from telegram.ext import filters
 from bot.context import WijkContext
 from bot.core.i18n import LANGUAGES, t
 from bot.desk import links
+from bot.observations.word_questions import COACH_GLOSSARY, GLOSSARY
 from bot.people import persons
 from bot.people.permissions import Action
 from bot.telegram import command_menu, commands, flow_table, flows
@@ -39,7 +40,6 @@ from handlers.common import (
 )
 from handlers.main_menu import entry, show_menu
 from handlers.onboarding import show_privacy, show_start
-from handlers.words import COACH_GLOSSARY, GLOSSARY
 from models import Role
 
 if TYPE_CHECKING:

@@ -21,6 +21,7 @@ from bot.context import Services, WijkContext
 from bot.core.text import clean_input, has_words
 from bot.digest.builder import vocabulary_or_shipped
 from bot.observations import filing, same_matter, small_talk
+from bot.observations.word_questions import asked_word
 from bot.people import persons
 from bot.people.permissions import Action, Actor, PermissionDenied, load_actor
 from bot.telegram import flow_table, flows, redelivery
@@ -80,7 +81,7 @@ from handlers.observations.draft import LOCATION as WHERE
 from handlers.observations.mine import may_send
 from handlers.spiegel import recognised as spiegel_recognised
 from handlers.urgent import resident as urgent
-from handlers.words import asked_word, word_explained
+from handlers.words import word_explained
 from models import Observation, Wijk
 
 _log = logging.getLogger(__name__)
